@@ -1,0 +1,87 @@
+"""The ``kairos`` command."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from kairos import migrations
+from kairos.config import get_settings
+
+app = typer.Typer(
+    help="Kairos: recognise moments of truth while they happen, and win them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Apply database migrations (to the newest by default)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url, revision)
+    console.print(f"[green]database at {migrations.current(settings.database_url)}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    console.print(migrations.current(get_settings().database_url) or "empty")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
+    port: int = typer.Option(None, help="port (KAIROS_PORT)"),
+    log_level: str = typer.Option("info"),
+) -> None:
+    """Run the API server; applies migrations on start."""
+    import uvicorn
+
+    from kairos.main import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings, migrate=True),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    pace: float = typer.Option(1.0, help="seconds between events of one thread, divided by 1/pace"),
+    threads: int = typer.Option(0, help="stop after this many threads (0: keep going)"),
+) -> None:
+    """Start the server on SQLite and feed it live customer-service traffic."""
+    from kairos.demo import run_demo
+
+    run_demo(host=host, port=port, pace=pace, max_threads=threads or None)
+
+
+def _register_detection_commands() -> None:
+    try:
+        from kairos.cli_detection import score
+    except ImportError:
+        pass
+    else:
+        app.command("score")(score)
+    try:
+        from kairos.cli_train import train
+    except ImportError:
+        pass
+    else:
+        app.command("train")(train)
+
+
+_register_detection_commands()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,48 @@
+"""Typed settings, read from the environment with the ``KAIROS_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Everything Kairos can be configured with; see the README's "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="KAIROS_", env_file=".env", extra="ignore")
+
+    environment: str = Field(default="development", description="development, test or production")
+    database_url: str = Field(default="sqlite:///./kairos.db", description="SQLAlchemy URL")
+    redis_url: str | None = Field(default=None, description="Redis URL; unset: in-process bus")
+    data_dir: Path | None = Field(default=None, description="the shared labeled data sets")
+    secret_key: str = Field(default="dev-insecure-secret", min_length=8)
+    max_batch_events: int = Field(default=1000, ge=1, le=100_000)
+    default_timezone: str = "UTC"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == "dev-insecure-secret":
+            raise ValueError("KAIROS_SECRET_KEY must be set in production")
+        return self
+
+    def shared_data_dir(self) -> Path | None:
+        """Where the shared labeled data lives: the setting, else ``../shared/data``."""
+        candidates = [self.data_dir] if self.data_dir else []
+        candidates += [Path.cwd().parent / "shared" / "data", _REPO_ROOT.parent / "shared" / "data"]
+        for candidate in candidates:
+            if candidate is not None and candidate.is_dir():
+                return candidate
+        return None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

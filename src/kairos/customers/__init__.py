@@ -1,0 +1,1 @@
+"""Customers, their identities on every channel, their facts and their journey."""

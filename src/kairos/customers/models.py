@@ -1,0 +1,63 @@
+"""Tables: customers, their identities and the facts they already gave."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kairos.db import AwareDateTime, Base, utcnow
+
+
+class Customer(Base):
+    """A person, known on one or more channels."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(doc="customer value in [0, 1]")
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    identities: Mapped[list[CustomerIdentity]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CustomerIdentity(Base):
+    """One way to recognise a customer: phone, email, account, social handle."""
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_identity_kind_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class Fact(Base):
+    """Something the customer already told us, with its source: never asked again."""
+
+    __tablename__ = "facts"
+    __table_args__ = (Index("ix_facts_customer_name", "customer_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(50), doc="ivr, chat, email, agent, ...")
+    channel: Mapped[str] = mapped_column(String(20))
+    verified: Mapped[bool] = mapped_column(default=False)
+    redacted: Mapped[bool] = mapped_column(default=False)
+    event_id: Mapped[str] = mapped_column(String(200))
+    observed_at: Mapped[datetime] = mapped_column(AwareDateTime())

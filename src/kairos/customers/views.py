@@ -1,0 +1,72 @@
+"""HTTP routes: customers, their identities, facts and journey."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kairos.customers import service
+from kairos.customers.models import Customer
+from kairos.customers.schemas import CustomerDetail, CustomerList, CustomerSummary, IdentityOut
+from kairos.deps import DbSession
+from kairos.errors import NotFound
+from kairos.events import Identity
+from kairos.interactions.schemas import FactOut
+from kairos.interactions.views import _summary
+
+router = APIRouter(prefix="/v1", tags=["customers"])
+
+
+def _customer_summary(customer: Customer, count: int) -> CustomerSummary:
+    return CustomerSummary(
+        id=customer.id,
+        display_name=customer.display_name,
+        value=customer.value,
+        created_at=customer.created_at,
+        identities=[IdentityOut.model_validate(i) for i in customer.identities],
+        interaction_count=count,
+    )
+
+
+@router.get("/customers", response_model=CustomerList)
+def list_customers(
+    session: DbSession,
+    identity: Annotated[
+        str | None,
+        Query(
+            description="KIND:VALUE, e.g. phone:+14155550100",
+            max_length=340,
+            pattern=r"^(phone|email|account|social|chat|policy):.+$",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CustomerList:
+    """Customers, newest first; ``identity`` finds the owner of one identity."""
+    wanted = None
+    if identity:
+        kind, value = identity.split(":", 1)
+        wanted = Identity.model_validate({"kind": kind, "value": value})
+    total, rows = service.get_all(session=session, identity=wanted, limit=limit, offset=offset)
+    counts = service.interaction_counts(session=session, customer_ids=[c.id for c in rows])
+    return CustomerList(
+        total=total, items=[_customer_summary(c, counts.get(c.id, 0)) for c in rows]
+    )
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerDetail)
+def get_customer(customer_id: int, session: DbSession) -> CustomerDetail:
+    """A customer with their identities, every fact they gave, and their journey."""
+    customer = service.get(session=session, customer_id=customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    journey = service.journey(session=session, customer_id=customer_id)
+    return CustomerDetail(
+        **_customer_summary(customer, len(journey)).model_dump(),
+        facts=[
+            FactOut.model_validate(f)
+            for f in service.facts(session=session, customer_id=customer_id)
+        ],
+        journey=[_summary(i) for i in journey],
+    )

@@ -1,0 +1,66 @@
+"""Errors a client can cause, each with an HTTP status and a JSON body that names the problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ClientError(Exception):
+    """A request Kairos refuses; nothing it carried was applied."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+    def body(self) -> dict[str, Any]:
+        """The JSON answer."""
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class InvalidEvents(ClientError):
+    """One or more events failed validation."""
+
+    status_code = 422
+    code = "invalid_events"
+
+
+class MalformedBody(ClientError):
+    """The body is not JSON, or not an event, a list of events or ``{"events": [...]}``."""
+
+    status_code = 400
+    code = "malformed_body"
+
+
+class UnknownInteraction(ClientError):
+    """An event names an interaction that was never started."""
+
+    status_code = 404
+    code = "unknown_interaction"
+
+
+class Conflict(ClientError):
+    """The request contradicts what is already stored."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class NotFound(ClientError):
+    """No such thing."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class TooLarge(ClientError):
+    """The request carries more than the configured limit."""
+
+    status_code = 413
+    code = "too_large"

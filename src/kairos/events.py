@@ -1,0 +1,138 @@
+"""Typed events: the only way anything enters Kairos.
+
+Every event is a pydantic model discriminated on ``type``. ``event_id`` is the idempotency key,
+``occurred_at`` must be timezone-aware. The first event of an interaction
+(``interaction.started``) carries the channel and the customer's identities; later events only
+name the interaction.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+Channel = Literal["call", "chat", "email", "sms", "social"]
+Speaker = Literal["customer", "agent", "bot"]
+IdentityKind = Literal["phone", "email", "account", "social", "chat", "policy"]
+
+CHANNELS: tuple[Channel, ...] = ("call", "chat", "email", "sms", "social")
+
+_Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
+
+
+class Identity(BaseModel):
+    """One way of recognising a customer on a channel: a phone number, an email, a handle."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: IdentityKind
+    value: Annotated[str, Field(min_length=1, max_length=320)]
+
+
+class Outcome(BaseModel):
+    """How an interaction ended, as the platform or the agent reported it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolved: bool | None = None
+    disposition: Annotated[str, Field(max_length=100)] | None = None
+    customer_confirmed: bool | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class _EventBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: _Id
+    interaction_id: _Id
+    occurred_at: AwareDatetime
+
+
+class InteractionStarted(_EventBase):
+    """A contact begins: a call is answered by the IVR, a chat opens, an email thread starts."""
+
+    type: Literal["interaction.started"] = "interaction.started"
+    channel: Channel
+    identities: Annotated[list[Identity], Field(max_length=20)] = []
+    reason: Annotated[str, Field(max_length=200)] | None = None
+    queue: Annotated[str, Field(max_length=100)] | None = None
+    language: Annotated[str, Field(max_length=20)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    subject: Annotated[str, Field(max_length=500)] | None = None
+
+
+class Utterance(_EventBase):
+    """Something said or written in the interaction, by the customer, an agent or a bot."""
+
+    type: Literal["utterance"] = "utterance"
+    speaker: Speaker
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+    agent_id: _Id | None = None
+
+
+class IvrSelection(_EventBase):
+    """The caller picked an option in an IVR menu."""
+
+    type: Literal["ivr.selection"] = "ivr.selection"
+    menu: Annotated[str, Field(min_length=1, max_length=100)]
+    option: Annotated[str, Field(min_length=1, max_length=100)]
+    label: Annotated[str, Field(max_length=200)] | None = None
+
+
+class IvrInput(_EventBase):
+    """The caller keyed or said a value in the IVR: an account number, a policy number."""
+
+    type: Literal["ivr.input"] = "ivr.input"
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    value: Annotated[str, Field(min_length=1, max_length=500)]
+    verified: bool = False
+
+
+class Transfer(_EventBase):
+    """The interaction moved to another queue or agent."""
+
+    type: Literal["transfer"] = "transfer"
+    to_queue: Annotated[str, Field(max_length=100)] | None = None
+    to_agent: _Id | None = None
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class InteractionEnded(_EventBase):
+    """The contact is over, with its outcome."""
+
+    type: Literal["interaction.ended"] = "interaction.ended"
+    outcome: Outcome = Outcome()
+
+
+class SurveyResponse(_EventBase):
+    """A post-contact survey answer tied to the interaction."""
+
+    type: Literal["survey.response"] = "survey.response"
+    csat: Annotated[int, Field(ge=1, le=5)] | None = None
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    text: Annotated[str, Field(max_length=5000)] | None = None
+
+
+Event = Annotated[
+    InteractionStarted
+    | Utterance
+    | IvrSelection
+    | IvrInput
+    | Transfer
+    | InteractionEnded
+    | SurveyResponse,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: tuple[str, ...] = (
+    "interaction.started",
+    "utterance",
+    "ivr.selection",
+    "ivr.input",
+    "transfer",
+    "interaction.ended",
+    "survey.response",
+)
+
+event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

@@ -1,0 +1,1 @@
+"""Interactions, event ingestion and the timeline."""

@@ -1,0 +1,74 @@
+"""Tables: interactions, the event log, and the assessments the detector made."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kairos.db import AwareDateTime, Base, utcnow
+
+
+class Interaction(Base):
+    """One contact on one channel, from start to end."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_state_started", "state", "started_at"),
+        Index("ix_interactions_customer_started", "customer_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    queue: Mapped[str | None] = mapped_column(String(100))
+    agent_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    language: Mapped[str | None] = mapped_column(String(20))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    last_event_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    event_count: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    mot_score: Mapped[float | None] = mapped_column(index=True)
+    cube: Mapped[str | None] = mapped_column(String(64))
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class EventRecord(Base):
+    """One applied event, exactly once (``event_id`` is unique): the interaction's log."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_interaction_seq", "interaction_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(doc="position in the interaction, from 1")
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    received_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AssessmentRecord(Base):
+    """An assessment the detector made after an event, with the model version and its cues."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_interaction_id", "interaction_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    mot_score: Mapped[float]
+    cube: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

@@ -1,0 +1,147 @@
+"""API models for interactions and the parsing of ingested events."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from kairos.errors import InvalidEvents, MalformedBody, TooLarge
+from kairos.events import EVENT_TYPES, Event
+
+_events_adapter: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    # pydantic puts the discriminator tag in the location ("utterance"); a client wants the field.
+    parts = [str(p) for p in loc if str(p) not in EVENT_TYPES]
+    return ".".join(parts) or "(event)"
+
+
+def parse_events(body: bytes, *, max_events: int) -> list[Event]:
+    """Parse a request body holding one event, a list, or ``{"events": [...]}``; all or nothing."""
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    if isinstance(raw, dict) and "events" in raw and "type" not in raw:
+        raw = raw["events"]
+    elif isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise MalformedBody('expected an event object, a list of events, or {"events": [...]}')
+    if not raw:
+        raise MalformedBody("no events in the request")
+    if len(raw) > max_events:
+        raise TooLarge(f"{len(raw)} events in one request; the limit is {max_events}")
+    try:
+        return _events_adapter.validate_python(raw)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors(include_url=False):
+            loc = err["loc"]
+            index = loc[0] if loc and isinstance(loc[0], int) else None
+            item = raw[index] if isinstance(index, int) else None
+            entry: dict[str, Any] = {
+                "index": index,
+                "field": _field_path(loc[1:]),
+                "message": err["msg"],
+            }
+            if isinstance(item, dict) and isinstance(item.get("event_id"), str):
+                entry["event_id"] = item["event_id"]
+            if err["type"] == "union_tag_invalid":
+                entry["field"] = "type"
+                entry["message"] = (
+                    f"unknown event type {item.get('type')!r}; known: {', '.join(EVENT_TYPES)}"
+                    if isinstance(item, dict)
+                    else err["msg"]
+                )
+            elif err["type"] == "union_tag_not_found":
+                entry["field"] = "type"
+            errors.append(entry)
+        bad = len({e["index"] for e in errors})
+        raise InvalidEvents(
+            f"{bad} of {len(raw)} events are invalid; nothing was applied", errors=errors
+        ) from None
+
+
+class EventAck(BaseModel):
+    """What happened to one event of an ingest request."""
+
+    event_id: str
+    status: Literal["applied", "duplicate"]
+
+
+class IngestResponse(BaseModel):
+    """The answer to ``POST /v1/events``."""
+
+    applied: int
+    duplicates: int
+    events: list[EventAck]
+
+
+class InteractionSummary(BaseModel):
+    """An interaction in a list."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    customer_id: int | None
+    channel: str
+    reason: str | None
+    state: str
+    queue: str | None
+    agent_id: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    last_event_at: datetime
+    event_count: int
+    mot_score: float | None
+    cube: str | None
+
+
+class InteractionList(BaseModel):
+    """A page of interactions."""
+
+    total: int
+    items: list[InteractionSummary]
+
+
+class TimelineEntry(BaseModel):
+    """One event in an interaction's timeline."""
+
+    seq: int
+    event_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    body: dict[str, Any]
+
+
+class FactOut(BaseModel):
+    """A fact the customer gave, with its source."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    value: str
+    source: str
+    channel: str
+    verified: bool
+    redacted: bool
+    event_id: str
+    observed_at: datetime
+
+
+class InteractionDetail(InteractionSummary):
+    """One interaction with its timeline, facts and latest assessment."""
+
+    subject: str | None
+    language: str | None
+    timezone: str | None
+    outcome: dict[str, Any] | None
+    assessment: dict[str, Any] | None
+    facts: list[FactOut]
+    timeline: list[TimelineEntry]

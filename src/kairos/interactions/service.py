@@ -1,0 +1,371 @@
+"""Interactions: ingestion of events and reads. The only place that writes these tables.
+
+Ingestion is all-or-nothing per request and idempotent on ``event_id``; what it applied is
+published on the bus only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from kairos.bus import BusMessage, EventBus
+from kairos.customers import service as customer_service
+from kairos.db import Database
+from kairos.errors import Conflict, UnknownInteraction
+from kairos.events import (
+    Event,
+    InteractionEnded,
+    InteractionStarted,
+    IvrInput,
+    IvrSelection,
+    SurveyResponse,
+    Transfer,
+    Utterance,
+    event_adapter,
+)
+from kairos.interactions.assessing import Detector, DetectorCache
+from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+from kairos.interactions.schemas import EventAck, IngestResponse
+from kairos.metrics import Registry
+from kairos.redaction import redact_card_numbers
+
+log = logging.getLogger(__name__)
+
+_BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
+_ASSESSED_TYPES = (Utterance,)
+# Events that change what the detector knows (reason, transfers), besides what is said.
+_DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer)
+_CHUNK = 500
+
+
+@dataclass
+class _Outbox:
+    """Messages to publish once the transaction has committed."""
+
+    messages: list[tuple[str, BusMessage]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+def _sanitise(event: Event) -> Event:
+    """The event as it may be stored: card numbers and keyed secrets redacted."""
+    if isinstance(event, Utterance):
+        text = redact_card_numbers(event.text)
+        return event if text == event.text else event.model_copy(update={"text": text})
+    if isinstance(event, IvrInput):
+        value, redacted = customer_service.redact(event.name, event.value)
+        return event.model_copy(update={"value": value}) if redacted else event
+    return event
+
+
+def _history(session: Session, interaction: Interaction) -> list[Event]:
+    rows = session.scalars(
+        select(EventRecord)
+        .where(EventRecord.interaction_id == interaction.id)
+        .order_by(EventRecord.seq)
+    ).all()
+    return [record_to_event(row, interaction.external_id) for row in rows]
+
+
+def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:
+    """Rebuild the typed event from its stored row."""
+    data: dict[str, Any] = {
+        **row.payload,
+        "type": row.type,
+        "event_id": row.event_id,
+        "interaction_id": interaction_external_id,
+        "occurred_at": row.occurred_at,
+    }
+    return event_adapter.validate_python(data)
+
+
+def _detector_for(
+    session: Session, interaction: Interaction, detectors: DetectorCache, default_tz: str
+) -> Detector | None:
+    detector = detectors.get(interaction.external_id)
+    if detector is not None or not detectors.enabled:
+        return detector
+    journey = customer_service.journey_inputs(session=session, interaction=interaction)
+    return detectors.create(
+        interaction.external_id,
+        timezone=interaction.timezone or default_tz,
+        journey=journey,
+        history=_history(session, interaction),
+    )
+
+
+def _apply(
+    session: Session,
+    events: list[Event],
+    detectors: DetectorCache,
+    outbox: _Outbox,
+    default_tz: str,
+) -> IngestResponse:
+    ids = [e.event_id for e in events]
+    existing: set[str] = set()
+    for chunk in _chunks(ids):
+        existing.update(
+            session.scalars(select(EventRecord.event_id).where(EventRecord.event_id.in_(chunk)))
+        )
+    external_ids = sorted({e.interaction_id for e in events})
+    interactions: dict[str, Interaction] = {}
+    for chunk in _chunks(external_ids):
+        # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered
+        # when two requests feed the same interaction at once.
+        query = select(Interaction).where(Interaction.external_id.in_(chunk)).with_for_update()
+        interactions.update((i.external_id, i) for i in session.scalars(query))
+
+    # Check everything before writing anything: one bad event refuses the whole request.
+    seen: set[str] = set()
+    starting: set[str] = set()
+    unknown: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    acks: list[EventAck] = []
+    fresh: list[Event] = []
+    for index, event in enumerate(events):
+        if event.event_id in existing or event.event_id in seen:
+            acks.append(EventAck(event_id=event.event_id, status="duplicate"))
+            continue
+        seen.add(event.event_id)
+        acks.append(EventAck(event_id=event.event_id, status="applied"))
+        fresh.append(event)
+        where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
+        if isinstance(event, InteractionStarted):
+            if event.interaction_id in interactions or event.interaction_id in starting:
+                conflicts.append(
+                    {
+                        **where,
+                        "field": "interaction_id",
+                        "message": "this interaction was already started by another event",
+                    }
+                )
+            starting.add(event.interaction_id)
+        elif event.interaction_id not in interactions and event.interaction_id not in starting:
+            unknown.append(
+                {
+                    **where,
+                    "field": "interaction_id",
+                    "message": "unknown interaction: send interaction.started first",
+                }
+            )
+    if conflicts:
+        raise Conflict(
+            f"{len(conflicts)} events conflict with stored interactions; nothing was applied",
+            errors=conflicts + unknown,
+        )
+    if unknown:
+        raise UnknownInteraction(
+            f"{len(unknown)} events name interactions that were never started; nothing was applied",
+            errors=unknown,
+        )
+
+    for raw_event in fresh:
+        event = _sanitise(raw_event)
+        if isinstance(event, InteractionStarted):
+            customer = customer_service.resolve(session=session, identities=list(event.identities))
+            interaction = Interaction(
+                external_id=event.interaction_id,
+                customer_id=customer.id if customer else None,
+                channel=event.channel,
+                reason=event.reason,
+                subject=event.subject,
+                queue=event.queue,
+                language=event.language,
+                timezone=event.timezone,
+                state="open",
+                started_at=event.occurred_at,
+                last_event_at=event.occurred_at,
+                event_count=0,
+            )
+            session.add(interaction)
+            session.flush()
+            interactions[event.interaction_id] = interaction
+        interaction = interactions[event.interaction_id]
+        detector = None
+        if isinstance(event, _DETECTOR_INPUTS):
+            # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
+            # replays only what came before it.
+            outbox.touched.add(interaction.external_id)
+            detector = _detector_for(session, interaction, detectors, default_tz)
+        interaction.event_count += 1
+        interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
+        session.add(
+            EventRecord(
+                event_id=event.event_id,
+                interaction_id=interaction.id,
+                seq=interaction.event_count,
+                type=event.type,
+                occurred_at=event.occurred_at,
+                payload=event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
+            )
+        )
+        _apply_to_interaction(session, interaction, event)
+        outbox.messages.append(
+            ("events", {"type": "event.applied", "event": event.model_dump(mode="json")})
+        )
+        if detector is not None:
+            assessment = detector.update(event)
+            if isinstance(event, _ASSESSED_TYPES):
+                payload = assessment.model_dump(mode="json")
+                interaction.assessment = payload
+                interaction.mot_score = assessment.mot_score
+                interaction.cube = assessment.cube
+                session.add(
+                    AssessmentRecord(
+                        interaction_id=interaction.id,
+                        event_id=event.event_id,
+                        mot_score=assessment.mot_score,
+                        cube=assessment.cube,
+                        model_version=assessment.model_version,
+                        payload=payload,
+                    )
+                )
+                outbox.messages.append(
+                    (
+                        "assessments",
+                        {
+                            "type": "assessment.updated",
+                            "interaction_id": interaction.external_id,
+                            "event_id": event.event_id,
+                            "assessment": payload,
+                        },
+                    )
+                )
+    return IngestResponse(
+        applied=sum(a.status == "applied" for a in acks),
+        duplicates=sum(a.status == "duplicate" for a in acks),
+        events=acks,
+    )
+
+
+def _apply_to_interaction(session: Session, interaction: Interaction, event: Event) -> None:
+    if isinstance(event, IvrInput):
+        customer_service.record_ivr_fact(session=session, interaction=interaction, event=event)
+    elif isinstance(event, IvrSelection):
+        if interaction.reason is None:
+            interaction.reason = event.label or event.option
+    elif isinstance(event, Transfer):
+        interaction.queue = event.to_queue or interaction.queue
+        interaction.agent_id = event.to_agent
+    elif isinstance(event, Utterance):
+        if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
+            interaction.agent_id = event.agent_id
+    elif isinstance(event, InteractionEnded):
+        interaction.state = "ended"
+        interaction.ended_at = event.occurred_at
+        interaction.outcome = {
+            **(interaction.outcome or {}),
+            **event.outcome.model_dump(mode="json", exclude_none=True),
+        }
+    elif isinstance(event, SurveyResponse):
+        survey = event.model_dump(mode="json", exclude=_BODY_EXCLUDE, exclude_none=True)
+        interaction.outcome = {**(interaction.outcome or {}), "survey": survey}
+
+
+def ingest(
+    *,
+    db: Database,
+    events: list[Event],
+    bus: EventBus,
+    detectors: DetectorCache,
+    metrics: Registry,
+    default_timezone: str = "UTC",
+    attempts: int = 3,
+) -> IngestResponse:
+    """Apply ``events`` in one transaction, skip repeats, then publish what was applied."""
+    started = time.perf_counter()
+    for attempt in range(1, attempts + 1):
+        outbox = _Outbox()
+        try:
+            with db.session() as session:
+                response = _apply(session, events, detectors, outbox, default_timezone)
+                session.commit()
+        except (IntegrityError, OperationalError) as exc:
+            # Another request applied one of these events (or the same new customer) between
+            # our check and our commit; the retry sees it and acknowledges it as a repeat.
+            detectors.forget(*outbox.touched)
+            if attempt == attempts:
+                raise
+            log.info("ingest retry %d after %s", attempt, type(exc).__name__)
+            continue
+        except BaseException:
+            detectors.forget(*outbox.touched)
+            raise
+        break
+    for event_type in (
+        e.type for e, ack in zip(events, response.events, strict=True) if ack.status == "applied"
+    ):
+        metrics.events_ingested.inc(type=event_type)
+    if response.duplicates:
+        metrics.events_duplicate.inc(response.duplicates)
+    assessed = 0
+    for topic, message in outbox.messages:
+        assessed += message["type"] == "assessment.updated"
+        bus.publish(topic, message)
+    if assessed:
+        metrics.assessments.inc(assessed)
+    metrics.ingest_latency.observe(time.perf_counter() - started)
+    return response
+
+
+def get_by_external_id(*, session: Session, interaction_id: str) -> Interaction | None:
+    """An interaction by the id its channel gave it."""
+    return session.scalar(select(Interaction).where(Interaction.external_id == interaction_id))
+
+
+def get_all(
+    *,
+    session: Session,
+    state: str | None = None,
+    channel: str | None = None,
+    customer_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    min_mot_score: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[Interaction]]:
+    """Interactions matching the filters, newest first, and how many match in all."""
+    query = select(Interaction)
+    if state:
+        query = query.where(Interaction.state == state)
+    if channel:
+        query = query.where(Interaction.channel == channel)
+    if customer_id is not None:
+        query = query.where(Interaction.customer_id == customer_id)
+    if since:
+        query = query.where(Interaction.started_at >= since)
+    if until:
+        query = query.where(Interaction.started_at < until)
+    if min_mot_score is not None:
+        query = query.where(Interaction.mot_score >= min_mot_score)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Interaction.started_at.desc(), Interaction.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return total, list(rows)
+
+
+def timeline(*, session: Session, interaction: Interaction) -> list[EventRecord]:
+    """The interaction's events in the order they were applied."""
+    return list(
+        session.scalars(
+            select(EventRecord)
+            .where(EventRecord.interaction_id == interaction.id)
+            .order_by(EventRecord.seq)
+        )
+    )

@@ -1,0 +1,167 @@
+"""HTTP routes: event ingestion and interaction reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime
+from sqlalchemy import select
+
+from kairos.customers.models import Fact
+from kairos.deps import DbSession, RuntimeDep
+from kairos.errors import ClientError, NotFound
+from kairos.events import Channel, Event
+from kairos.interactions import service
+from kairos.interactions.models import Interaction
+from kairos.interactions.schemas import (
+    FactOut,
+    IngestResponse,
+    InteractionDetail,
+    InteractionList,
+    InteractionSummary,
+    TimelineEntry,
+    parse_events,
+)
+
+router = APIRouter(prefix="/v1", tags=["interactions"])
+
+_EVENTS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Event"},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                        {
+                            "type": "object",
+                            "required": ["events"],
+                            "properties": {
+                                "events": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Event"},
+                                }
+                            },
+                        },
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/events",
+    response_model=IngestResponse,
+    openapi_extra=_EVENTS_BODY,
+    summary="Ingest one event or a batch",
+    responses={
+        400: {"description": "malformed body"},
+        404: {"description": "unknown interaction"},
+        409: {"description": "conflict"},
+        413: {"description": "too many events"},
+        422: {"description": "invalid events, each bad field named"},
+    },
+)
+async def post_events(request: Request, runtime: RuntimeDep) -> IngestResponse:
+    """Apply events all-or-nothing; a repeated ``event_id`` is acknowledged, not applied twice."""
+    body = await request.body()
+    try:
+        events: list[Event] = parse_events(body, max_events=runtime.settings.max_batch_events)
+    except ClientError as exc:
+        runtime.metrics.events_rejected.inc(reason=exc.code)
+        raise
+    try:
+        return await run_in_threadpool(
+            service.ingest,
+            db=runtime.db,
+            events=events,
+            bus=runtime.bus,
+            detectors=runtime.detectors,
+            metrics=runtime.metrics,
+            default_timezone=runtime.settings.default_timezone,
+        )
+    except ClientError as exc:
+        runtime.metrics.events_rejected.inc(len(events), reason=exc.code)
+        raise
+
+
+def _summary(interaction: Interaction) -> InteractionSummary:
+    return InteractionSummary(
+        id=interaction.external_id,
+        customer_id=interaction.customer_id,
+        channel=interaction.channel,
+        reason=interaction.reason,
+        state=interaction.state,
+        queue=interaction.queue,
+        agent_id=interaction.agent_id,
+        started_at=interaction.started_at,
+        ended_at=interaction.ended_at,
+        last_event_at=interaction.last_event_at,
+        event_count=interaction.event_count,
+        mot_score=interaction.mot_score,
+        cube=interaction.cube,
+    )
+
+
+@router.get("/interactions", response_model=InteractionList)
+def list_interactions(
+    session: DbSession,
+    state: Annotated[str | None, Query(max_length=20)] = None,
+    channel: Channel | None = None,
+    customer_id: int | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    min_mot_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InteractionList:
+    """Interactions, newest first, filtered by state, channel, customer, time or MoT score."""
+    total, rows = service.get_all(
+        session=session,
+        state=state,
+        channel=channel,
+        customer_id=customer_id,
+        since=since,
+        until=until,
+        min_mot_score=min_mot_score,
+        limit=limit,
+        offset=offset,
+    )
+    return InteractionList(total=total, items=[_summary(r) for r in rows])
+
+
+@router.get("/interactions/{interaction_id}", response_model=InteractionDetail)
+def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetail:
+    """One interaction with its timeline, the facts given in it and its latest assessment."""
+    interaction = service.get_by_external_id(session=session, interaction_id=interaction_id)
+    if interaction is None:
+        raise NotFound(f"no interaction {interaction_id!r}")
+    facts = session.scalars(
+        select(Fact).where(Fact.interaction_id == interaction.id).order_by(Fact.id)
+    ).all()
+    timeline = [
+        TimelineEntry(
+            seq=r.seq,
+            event_id=r.event_id,
+            type=r.type,
+            occurred_at=r.occurred_at,
+            received_at=r.received_at,
+            body=r.payload,
+        )
+        for r in service.timeline(session=session, interaction=interaction)
+    ]
+    return InteractionDetail(
+        **_summary(interaction).model_dump(),
+        subject=interaction.subject,
+        language=interaction.language,
+        timezone=interaction.timezone,
+        outcome=interaction.outcome,
+        assessment=interaction.assessment,
+        facts=[FactOut.model_validate(f) for f in facts],
+        timeline=timeline,
+    )

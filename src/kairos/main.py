@@ -1,0 +1,169 @@
+"""The app factory: routers, error handling, offline API docs, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import TypeAdapter
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+import kairos
+from kairos import migrations
+from kairos.config import Settings, get_settings
+from kairos.customers.views import router as customers_router
+from kairos.deps import RuntimeDep
+from kairos.errors import ClientError
+from kairos.events import Event
+from kairos.interactions.views import router as interactions_router
+from kairos.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _swagger_assets() -> Path | None:
+    try:
+        import swagger_ui_bundle
+    except ImportError:
+        return None
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def create_app(
+    settings: Settings | None = None, *, migrate: bool = False, runtime: Runtime | None = None
+) -> FastAPI:
+    """A Kairos API app; ``migrate`` applies database migrations on start."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            migrations.upgrade(settings.database_url)
+        app.state.runtime = runtime or Runtime.build(settings)
+        try:
+            yield
+        finally:
+            app.state.runtime.close()
+
+    app = FastAPI(
+        title="Kairos",
+        version=kairos.__version__,
+        summary="Recognise contact-center moments of truth while they happen, and win them.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.include_router(interactions_router)
+    app.include_router(customers_router)
+
+    @app.exception_handler(ClientError)
+    async def client_error(request: Request, exc: ClientError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_of(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        return JSONResponse(
+            {"error": "invalid_request", "message": "the request is invalid", "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        return JSONResponse(
+            {"error": "unavailable", "message": "the database is unavailable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
+
+    assets = _swagger_assets()
+    if assets is not None:
+        app.mount("/static/swagger", StaticFiles(directory=assets), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        if assets is None:
+            return HTMLResponse(
+                "<p>Install the <code>swagger-ui-bundle</code> package for the API page; "
+                "the schema is at <a href='/openapi.json'>/openapi.json</a>.</p>"
+            )
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Kairos API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(runtime: RuntimeDep) -> JSONResponse:
+        """Whether the service and its database answer."""
+        try:
+            with runtime.db.session() as session:
+                session.execute(text("SELECT 1"))
+            database = "ok"
+        except OperationalError:
+            database = "unavailable"
+        body = {
+            "status": "ok" if database == "ok" else "degraded",
+            "version": kairos.__version__,
+            "database": database,
+            "bus": type(runtime.bus).__name__,
+            "detector": runtime.detectors.enabled,
+        }
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    def metrics(runtime: RuntimeDep) -> Response:
+        """Prometheus metrics: events ingested and rejected, ingest latency."""
+        return Response(
+            runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><title>Kairos</title><h1>Kairos</h1><ul>"
+            "<li><a href='/v1/interactions'>Interactions</a> (JSON)</li>"
+            "<li><a href='/docs'>API documentation</a></li>"
+            "<li><a href='/metrics'>Metrics</a></li><li><a href='/healthz'>Health</a></li></ul>"
+        )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        event_schema = TypeAdapter(Event).json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(event_schema.pop("$defs", {}))
+        components["Event"] = event_schema
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,1 @@
+"""Queues, agents, routing policies and decisions."""

@@ -1,0 +1,37 @@
+"""The long-lived parts of a running Kairos: settings, database, bus, detectors, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kairos.bus import EventBus, MemoryBus
+from kairos.config import Settings
+from kairos.db import Database
+from kairos.interactions.assessing import DetectorCache, default_factory
+from kairos.metrics import Registry
+
+
+@dataclass
+class Runtime:
+    """Everything a request handler may need, built once per process."""
+
+    settings: Settings
+    db: Database
+    bus: EventBus
+    detectors: DetectorCache
+    metrics: Registry = field(default_factory=Registry)
+
+    @classmethod
+    def build(cls, settings: Settings, *, bus: EventBus | None = None) -> Runtime:
+        """A runtime for ``settings``; the in-process bus unless one is given."""
+        return cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            bus=bus or MemoryBus(),
+            detectors=DetectorCache(default_factory()),
+        )
+
+    def close(self) -> None:
+        """Release connections."""
+        self.bus.close()
+        self.db.dispose()
