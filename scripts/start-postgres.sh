@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts the Debian-packaged PostgreSQL server and creates the role the tests use.
+# Prints the URL to put in KAIROS_TEST_POSTGRES_URL.
+set -euo pipefail
+version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | grep -q "^$version main"; then
+  pg_createcluster "$version" main >/dev/null
+fi
+pg_ctlcluster "$version" main start 2>/dev/null || true
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && break
+  sleep 1
+done
+su postgres -c "psql -q -v ON_ERROR_STOP=1" <<'SQL' >/dev/null
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kairos') THEN
+    CREATE ROLE kairos LOGIN SUPERUSER PASSWORD 'kairos';
+  END IF;
+END $$;
+SQL
+echo "postgresql+psycopg://kairos:kairos@127.0.0.1:5432/postgres"

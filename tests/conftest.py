@@ -1,0 +1,66 @@
+"""Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when one is configured.
+
+PostgreSQL tests run when ``KAIROS_TEST_POSTGRES_URL`` points at a server where the user may
+create databases (``.ci/run`` starts one); without it they are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kairos import migrations
+
+
+POSTGRES_URL = os.environ.get("KAIROS_TEST_POSTGRES_URL")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if POSTGRES_URL:
+        return f"PostgreSQL tests: on ({make_url(POSTGRES_URL).render_as_string()})"
+    return "PostgreSQL tests: SKIPPED (set KAIROS_TEST_POSTGRES_URL to run them)"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A new, empty SQLite database file."""
+    return f"sqlite:///{tmp_path / 'kairos.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("KAIROS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
+    name = f"kairos_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database on each backend."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+def migrated_url(database_url: str) -> str:
+    """A database with every migration applied."""
+    migrations.upgrade(database_url)
+    return database_url

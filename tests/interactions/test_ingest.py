@@ -1,0 +1,259 @@
+"""Event ingestion through the HTTP API: idempotent, all-or-nothing, clear errors, publish on commit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kairos.bus import MemoryBus
+from kairos.config import Settings
+from kairos.interactions.models import EventRecord
+from kairos.main import create_app
+from kairos.runtime import Runtime
+from tests.factories import ended, started, utterance
+
+
+@pytest.fixture
+def runtime(migrated_url: str) -> Iterator[Runtime]:
+    rt = Runtime.build(Settings(database_url=migrated_url, max_batch_events=50))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
+        yield c
+
+
+def count_events(runtime: Runtime) -> int:
+    with runtime.db.session() as session:
+        return session.scalar(select(func.count()).select_from(EventRecord)) or 0
+
+
+def test_same_event_twice_is_applied_once(client: TestClient, runtime: Runtime) -> None:
+    first = client.post("/v1/events", json=[started("c1"), utterance("c1", "hello", event_id="u1")])
+    assert first.status_code == 200
+    assert first.json()["applied"] == 2
+    again = client.post("/v1/events", json=utterance("c1", "hello", event_id="u1"))
+    assert again.status_code == 200
+    assert again.json() == {"applied": 0, "duplicates": 1,
+                            "events": [{"event_id": "u1", "status": "duplicate"}]}
+    # A repeat inside one batch is also applied once.
+    both = client.post("/v1/events", json=[utterance("c1", "x", event_id="u2"),
+                                           utterance("c1", "x", event_id="u2")])
+    assert [e["status"] for e in both.json()["events"]] == ["applied", "duplicate"]
+    assert count_events(runtime) == 3
+    detail = client.get("/v1/interactions/c1").json()
+    assert detail["event_count"] == 3
+    assert [e["seq"] for e in detail["timeline"]] == [1, 2, 3]
+    assert "kairos_events_duplicate_total 2" in client.get("/metrics").text
+
+
+def test_batch_with_one_bad_event_applies_nothing_and_names_it(
+    client: TestClient, runtime: Runtime
+) -> None:
+    bad = utterance("c2", "no speaker", event_id="bad-1")
+    del bad["speaker"]
+    response = client.post("/v1/events", json={"events": [started("c2"), utterance("c2", "fine"), bad]})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid_events"
+    assert body["errors"] == [{"index": 2, "field": "speaker", "message": "Field required",
+                               "event_id": "bad-1"}]
+    assert count_events(runtime) == 0
+    assert client.get("/v1/interactions").json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda e: e.update(occurred_at="2026-11-22T14:00:00"), "occurred_at"),
+        (lambda e: e.update(type="utterance.deleted"), "type"),
+        (lambda e: e.pop("type"), "type"),
+        (lambda e: e.update(speaker="robot"), "speaker"),
+        (lambda e: e.update(text=""), "text"),
+        (lambda e: e.update(event_id="has space"), "event_id"),
+        (lambda e: e.update(surprise=1), "surprise"),
+    ],
+)
+def test_each_kind_of_bad_field_is_named(client: TestClient, mutate: Any, field: str) -> None:
+    event = utterance("c3", "hi")
+    mutate(event)
+    response = client.post("/v1/events", json=[started("c3"), event])
+    assert response.status_code == 422
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(1, field)]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        (b"{not json", 400, "malformed_body"),
+        (b"[]", 400, "malformed_body"),
+        (b'"an event"', 400, "malformed_body"),
+        (b'{"events": "nope"}', 400, "malformed_body"),
+        (b"[1, 2]", 422, "invalid_events"),
+        (b"\xff\xfe", 400, "malformed_body"),
+    ],
+)
+def test_malformed_bodies_get_clear_4xx(
+    client: TestClient, body: bytes, status: int, error: str
+) -> None:
+    response = client.post("/v1/events", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert response.json()["error"] == error
+
+
+def test_too_many_events_in_one_request(client: TestClient) -> None:
+    events = [started("c4")] + [utterance("c4", f"line {i}") for i in range(60)]
+    response = client.post("/v1/events", json=events)
+    assert response.status_code == 413
+    assert "limit is 50" in response.json()["message"]
+
+
+def test_unknown_interaction_is_refused_with_nothing_applied(
+    client: TestClient, runtime: Runtime
+) -> None:
+    response = client.post("/v1/events", json=[started("c5"), utterance("ghost", "hello?")])
+    assert response.status_code == 404
+    body = response.json()
+    assert body["error"] == "unknown_interaction"
+    assert body["errors"][0]["index"] == 1
+    assert body["errors"][0]["interaction_id"] == "ghost"
+    assert count_events(runtime) == 0
+
+
+def test_starting_an_interaction_twice_is_a_conflict(client: TestClient) -> None:
+    assert client.post("/v1/events", json=started("c6")).status_code == 200
+    second = started("c6")
+    second["event_id"] = "c6-start-again"
+    response = client.post("/v1/events", json=second)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "interaction_id"
+
+
+def test_events_are_published_only_after_commit(client: TestClient, runtime: Runtime) -> None:
+    assert isinstance(runtime.bus, MemoryBus)
+    seen: list[tuple[str, bool]] = []
+
+    def check_committed(topic: str, message: dict[str, Any]) -> None:
+        if message["type"] != "event.applied":
+            return
+        event_id = message["event"]["event_id"]
+        # A new session on another connection sees only committed rows.
+        with runtime.db.session() as session:
+            visible = session.scalar(
+                select(func.count()).select_from(EventRecord).where(EventRecord.event_id == event_id)
+            )
+        seen.append((event_id, visible == 1))
+
+    runtime.bus.listen(check_committed, "events")
+    client.post("/v1/events", json=[started("c7"), utterance("c7", "hi", event_id="c7-u")])
+    assert seen == [("c7-start", True), ("c7-u", True)]
+    # A refused request publishes nothing at all.
+    bad = utterance("c7", "x")
+    bad["speaker"] = "robot"
+    client.post("/v1/events", json=[utterance("c7", "fine", event_id="c7-ok"), bad])
+    client.post("/v1/events", json=[utterance("c7", "fine", event_id="c7-ok2"),
+                                    utterance("nobody", "x")])
+    assert [e for e, _ in seen] == ["c7-start", "c7-u"]
+    # A duplicate is acknowledged but not published again.
+    client.post("/v1/events", json=utterance("c7", "hi", event_id="c7-u"))
+    assert len(seen) == 2
+
+
+def test_concurrent_repeats_are_applied_once(client: TestClient, runtime: Runtime) -> None:
+    client.post("/v1/events", json=started("c8"))
+    batch = [utterance("c8", f"line {i}", event_id=f"c8-{i}") for i in range(20)]
+    statuses: list[int] = []
+
+    def send() -> None:
+        statuses.append(client.post("/v1/events", json=batch).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 6
+    assert count_events(runtime) == 21
+    detail = client.get("/v1/interactions/c8").json()
+    assert sorted(e["seq"] for e in detail["timeline"]) == list(range(1, 22))
+
+
+def test_outcome_survey_and_ivr_facts_are_recorded(client: TestClient) -> None:
+    events = [
+        started("c9", reason=None),
+        {"type": "ivr.selection", "event_id": "c9-sel", "interaction_id": "c9",
+         "occurred_at": "2026-11-22T14:00:02+00:00", "menu": "main", "option": "2",
+         "label": "claims"},
+        {"type": "ivr.input", "event_id": "c9-acct", "interaction_id": "c9",
+         "occurred_at": "2026-11-22T14:00:04+00:00", "name": "policy_number", "value": "PN-77321",
+         "verified": True},
+        {"type": "ivr.input", "event_id": "c9-card", "interaction_id": "c9",
+         "occurred_at": "2026-11-22T14:00:05+00:00", "name": "card_number",
+         "value": "4111 1111 1111 1111"},
+        utterance("c9", "my card is 4111-1111-1111-1111 by the way", event_id="c9-u"),
+        {"type": "transfer", "event_id": "c9-xfer", "interaction_id": "c9",
+         "occurred_at": "2026-11-22T14:01:00+00:00", "to_queue": "claims-tier2", "to_agent": "a-17"},
+        ended("c9", resolved=True),
+        {"type": "survey.response", "event_id": "c9-survey", "interaction_id": "c9",
+         "occurred_at": "2026-11-22T15:00:00+00:00", "csat": 5, "nps": 9, "text": "thank you"},
+    ]
+    assert client.post("/v1/events", json=events).status_code == 200
+    detail = client.get("/v1/interactions/c9").json()
+    assert detail["reason"] == "claims"
+    assert detail["state"] == "ended"
+    assert detail["queue"] == "claims-tier2"
+    assert detail["agent_id"] == "a-17"
+    assert detail["outcome"]["resolved"] is True
+    assert detail["outcome"]["survey"] == {"csat": 5, "nps": 9, "text": "thank you"}
+    facts = {f["name"]: f for f in detail["facts"]}
+    assert facts["policy_number"]["value"] == "PN-77321"
+    assert facts["policy_number"]["source"] == "ivr"
+    assert facts["policy_number"]["verified"] is True
+    assert facts["card_number"]["redacted"] is True
+    assert "4111" not in facts["card_number"]["value"].replace("1111", "", 1)
+    stored = " ".join(str(e["body"]) for e in detail["timeline"])
+    assert "4111111111111111" not in stored.replace(" ", "").replace("-", "")
+    assert "[card ••••1111]" in stored
+
+
+def test_interaction_list_filters(client: TestClient) -> None:
+    client.post("/v1/events", json=[started("a1", channel="call"), started("a2", channel="chat",
+                                                                            phone="+442079460000")])
+    client.post("/v1/events", json=ended("a1"))
+    assert {i["id"] for i in client.get("/v1/interactions").json()["items"]} == {"a1", "a2"}
+    assert [i["id"] for i in client.get("/v1/interactions?state=ended").json()["items"]] == ["a1"]
+    assert [i["id"] for i in client.get("/v1/interactions?channel=chat").json()["items"]] == ["a2"]
+    assert client.get("/v1/interactions?since=2026-11-23T00:00:00Z").json()["total"] == 0
+    assert client.get("/v1/interactions?until=2026-11-23T00:00:00Z").json()["total"] == 2
+    assert client.get("/v1/interactions?channel=fax").status_code == 422
+    assert client.get("/v1/interactions?since=yesterday").status_code == 422
+    assert client.get("/v1/interactions/none-such").status_code == 404
+
+
+def test_one_customer_across_channels_with_journey(client: TestClient) -> None:
+    client.post("/v1/events", json=started("j1", channel="call", phone="+1 (415) 555-0100"))
+    chat = started("j2", channel="chat", phone="+14155550100")
+    chat["identities"].append({"kind": "email", "value": "Dana@Example.com"})
+    client.post("/v1/events", json=chat)
+    email = started("j3", channel="email", phone=None)
+    email["identities"] = [{"kind": "email", "value": "dana@example.com"}]
+    client.post("/v1/events", json=email)
+    customers = client.get("/v1/customers").json()
+    assert customers["total"] == 1
+    customer_id = customers["items"][0]["id"]
+    detail = client.get(f"/v1/customers/{customer_id}").json()
+    assert [i["id"] for i in detail["journey"]] == ["j1", "j2", "j3"]
+    assert {(i["kind"], i["value"]) for i in detail["identities"]} == {
+        ("phone", "+14155550100"), ("email", "dana@example.com")}
+    found = client.get("/v1/customers", params={"identity": "email:DANA@example.com"}).json()
+    assert [c["id"] for c in found["items"]] == [customer_id]
+    assert client.get("/v1/customers", params={"identity": "fax:1"}).status_code == 422
+    assert client.get("/v1/customers/999").status_code == 404

@@ -1,0 +1,50 @@
+"""Operations endpoints: health, metrics, and API docs that render with no internet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kairos.config import Settings
+from kairos.main import create_app
+from tests.factories import started
+
+
+@pytest.fixture
+def client(sqlite_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(database_url=sqlite_url), migrate=True)) as c:
+        yield c
+
+
+def test_healthz(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+
+
+def test_metrics_are_prometheus_text(client: TestClient) -> None:
+    client.post("/v1/events", json=started("m1"))
+    client.post("/v1/events", content=b"nope")
+    response = client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'kairos_events_ingested_total{type="interaction.started"} 1' in text
+    assert 'kairos_events_rejected_total{reason="malformed_body"} 1' in text
+    assert "kairos_ingest_latency_seconds_count 1" in text
+    assert "# TYPE kairos_ingest_latency_seconds histogram" in text
+
+
+def test_docs_use_only_local_assets(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert "/static/swagger/swagger-ui-bundle.js" in page.text
+    script = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert len(script.content) > 100_000
+    schema = client.get("/openapi.json").json()
+    assert "/v1/events" in schema["paths"]
+    assert "Event" in schema["components"]["schemas"]
+    assert "Utterance" in schema["components"]["schemas"]
