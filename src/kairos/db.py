@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -82,6 +83,16 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._sqlite_writer = threading.Lock()
+
+    def write_lock(self) -> AbstractContextManager[object]:
+        """Held around a writing transaction.
+
+        SQLite admits one writer at a time; queueing writers here, in order, instead of letting
+        them poll SQLite's busy handler keeps tail latency low. PostgreSQL needs no such lock.
+        """
+        return self._sqlite_writer if self.is_sqlite else nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -289,7 +289,7 @@ def ingest(
     for attempt in range(1, attempts + 1):
         outbox = _Outbox()
         try:
-            with db.session() as session:
+            with db.write_lock(), db.session() as session:
                 response = _apply(session, events, detectors, outbox, default_timezone)
                 session.commit()
         except (IntegrityError, OperationalError) as exc:
