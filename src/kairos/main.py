@@ -25,6 +25,7 @@ from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.events import Event
 from kairos.interactions.views import router as interactions_router
+from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def create_app(
         app.state.runtime = runtime
     app.include_router(interactions_router)
     app.include_router(customers_router)
+    app.include_router(routing_router)
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:

@@ -3,7 +3,7 @@
 from kairos.customers.models import Customer, CustomerIdentity, Fact
 from kairos.db import Base
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
-from kairos.routing.models import Agent, Queue
+from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision  # noqa: F401
 
 __all__ = [
     "Agent",

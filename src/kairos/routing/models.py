@@ -1,11 +1,11 @@
-"""Tables: queues and agents (routing policies and decisions build on these)."""
+"""Tables: queues, agents, routing decisions (the audit trail) and assignments."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kairos.db import AwareDateTime, Base, utcnow
@@ -41,3 +41,49 @@ class Agent(Base):
     tenure_months: Mapped[int] = mapped_column(default=0)
     state: Mapped[str] = mapped_column(String(20), default="away")
     state_since: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class RoutingDecision(Base):
+    """One waiting interaction given to one agent, with the inputs and reasons: the audit trail."""
+
+    __tablename__ = "routing_decisions"
+    __table_args__ = (
+        Index("ix_routing_decisions_interaction_id", "interaction_id", "id"),
+        Index("ix_routing_decisions_agent_id", "agent_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    queue: Mapped[str | None] = mapped_column(String(100))
+    policy: Mapped[str] = mapped_column(String(20), index=True)
+    score: Mapped[float]
+    moment_of_truth: Mapped[bool] = mapped_column(default=False)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, doc="the snapshots the policy saw")
+    reasons: Mapped[list[Any]] = mapped_column(JSON, doc="[{factor, value}, ...]")
+    model_version: Mapped[str | None] = mapped_column(String(100), doc="of the assessment used")
+    decided_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class Assignment(Base):
+    """An agent given an interaction; it counts toward the agent's load until the interaction
+    ends or is transferred away.
+
+    ``empowered`` marks a moment of truth handled with empowered handling: its handle time is
+    reported apart and never counts against the agent.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_agent_id", "agent_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Not unique: a transfer back to a queue routes the interaction again.
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routing_decisions.id", ondelete="SET NULL")
+    )
+    empowered: Mapped[bool] = mapped_column(default=False)
+    assigned_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

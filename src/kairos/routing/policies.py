@@ -1,0 +1,422 @@
+"""Routing policies: which waiting interaction goes to which agent, and why.
+
+A pure library (no database, no web): the routing service and the simulator both give it plain
+snapshots (:mod:`kairos.routing.snapshots`) on a :class:`~kairos.routing.board.RoutingBoard`.
+
+- ``fifo`` is the industry default and the peer every comparison is made against: longest wait
+  first, any agent with the skills, the longest idle agent.
+- ``moments`` puts moments of truth first (MoT score, time to the customer's deadline, wait,
+  customer value), gives them the best-fit agent (empathy, proficiency, certification), holds a
+  reserve of certified agents back from routine work when the centre is busy, and suggests that a
+  supervisor assist or take over an interaction in progress when strain and stakes run high.
+
+Priority is computed from the current snapshot at every decision, so a waiting interaction whose
+assessment changes (``board.put_waiting`` with the new snapshot) is re-prioritised at once.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import numpy as np
+
+from kairos.routing.board import F64, Bool, RoutingBoard, best, seconds
+from kairos.routing.snapshots import (
+    AgentSnapshot,
+    Decision,
+    LiveInteraction,
+    Reason,
+    SupervisorAlert,
+    WaitingInteraction,
+)
+
+#: The MoT score at which an interaction counts as a moment of truth: the detector's score is a
+#: calibrated probability, and this is "more likely than not" (the same line as detection.HIGH).
+MOT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Load:
+    """How busy the centre is at one decision, for the certified reserve."""
+
+    occupancy: float
+    free_certified: int
+    reserve: int
+    high: bool
+
+
+def _bits(mask: int) -> list[int]:
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+class RoutingPolicy(abc.ABC):
+    """Picks (interaction, agent) pairs from a board; subclasses say how to score each side."""
+
+    name: ClassVar[str]
+
+    def __init__(self, *, mot_threshold: float = MOT_THRESHOLD) -> None:
+        self.mot_threshold = mot_threshold
+
+    @abc.abstractmethod
+    def priority(self, board: RoutingBoard, now: float) -> F64:
+        """A score for every waiting slot at ``now`` (seconds); higher goes first."""
+
+    @abc.abstractmethod
+    def agent_scores(self, board: RoutingBoard, slot: int, now: float) -> F64:
+        """A score for every agent for the interaction in ``slot``; higher is a better fit."""
+
+    def allowed_agents(self, board: RoutingBoard, slot: int, load: _Load) -> Bool:
+        """Agents this policy lets take the interaction in ``slot`` now."""
+        return board.eligible_agents(slot)
+
+    def allowed_interactions(self, board: RoutingBoard, agent_slot: int, load: _Load) -> Bool:
+        """Waiting interactions this policy lets the agent in ``agent_slot`` take now."""
+        return board.eligible_interactions(agent_slot)
+
+    def load(self, board: RoutingBoard) -> _Load:
+        """The centre's load; the base policies keep no reserve."""
+        return _Load(occupancy=0.0, free_certified=0, reserve=0, high=False)
+
+    def reasons(
+        self, board: RoutingBoard, slot: int, agent_slot: int, now: float, load: _Load
+    ) -> tuple[Reason, ...]:
+        """Why this pair: the factors and their values."""
+        interaction = board.interactions[board.waiting_id(slot)]
+        return (
+            Reason("waited_seconds", round(now - seconds(interaction.enqueued_at), 3)),
+            Reason("agent_idle_seconds", round(now - float(board.a_idle[agent_slot]), 3)),
+        )
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def _ranked(self, board: RoutingBoard, priority: F64) -> Iterator[int]:
+        """Waiting slots from the highest priority down; equal priorities in id order."""
+        slots = np.flatnonzero(board.w_active)
+        if len(slots) == 0:
+            return
+        order = slots[np.argsort(-priority[slots], kind="stable")]
+        ordered = priority[order]
+        i = 0
+        while i < len(order):
+            j = i + 1
+            while j < len(order) and ordered[j] == ordered[i]:
+                j += 1
+            run = order[i:j]
+            yield from (
+                [int(run[0])]
+                if j - i == 1
+                else sorted((int(s) for s in run), key=lambda s: board.waiting_id(s))
+            )
+            i = j
+
+    def _decide(
+        self,
+        board: RoutingBoard,
+        slot: int,
+        agent_slot: int,
+        priority: F64,
+        now: float,
+        load: _Load,
+    ) -> Decision:
+        interaction_id = board.waiting_id(slot)
+        agent_id = board.agent_id(agent_slot)
+        decision = Decision(
+            interaction_id=interaction_id,
+            agent_id=agent_id,
+            policy=self.name,
+            score=round(float(priority[slot]), 6),
+            moment_of_truth=bool(board.w_mot[slot] >= self.mot_threshold),
+            reasons=self.reasons(board, slot, agent_slot, now, load),
+        )
+        board.assign(interaction_id, agent_id)
+        return decision
+
+    def choose(self, board: RoutingBoard, *, now: datetime, limit: int = 1) -> list[Decision]:
+        """The next ``limit`` pairs, best first; each is applied to the board (agent load)."""
+        now_s = seconds(now)
+        priority = self.priority(board, now_s)
+        decisions: list[Decision] = []
+        load = self.load(board)
+        # Interactions needing the same skills, channel and language share their agent pool, so
+        # a pool with nobody free is found empty once, not once per interaction.
+        pools: dict[tuple[int, int, int, bool], bool] = {}
+        for slot in self._ranked(board, priority):
+            key = (
+                int(board.w_skills[slot]),
+                int(board.w_channel[slot]),
+                int(board.w_language[slot]),
+                bool(board.w_mot[slot] >= self.mot_threshold),
+            )
+            if pools.get(key) is False:
+                continue
+            allowed = self.allowed_agents(board, slot, load)
+            if not allowed.any():
+                pools[key] = False
+                continue
+            agent_slot = best(self.agent_scores(board, slot, now_s), allowed, board.a_ids)
+            assert agent_slot is not None
+            decisions.append(self._decide(board, slot, agent_slot, priority, now_s, load))
+            if len(decisions) >= limit:
+                break
+            load = self.load(board)
+            pools.clear()
+        return decisions
+
+    def next_for_agent(
+        self, board: RoutingBoard, agent_id: str, *, now: datetime
+    ) -> Decision | None:
+        """The interaction the agent ``agent_id`` should take next, or None."""
+        agent_slot = board.agent_slot(agent_id)
+        if agent_slot is None or not board.can_take_work()[agent_slot]:
+            return None
+        now_s = seconds(now)
+        priority = self.priority(board, now_s)
+        load = self.load(board)
+        slot = best(priority, self.allowed_interactions(board, agent_slot, load), board.w_ids)
+        if slot is None:
+            return None
+        return self._decide(board, slot, agent_slot, priority, now_s, load)
+
+    def choose_from(
+        self,
+        waiting: Sequence[WaitingInteraction],
+        agents: Sequence[AgentSnapshot],
+        *,
+        now: datetime,
+        limit: int = 1,
+    ) -> list[Decision]:
+        """``choose`` on a board built from plain snapshots (convenient; slower per call)."""
+        return self.choose(build_board(waiting, agents), now=now, limit=limit)
+
+
+def build_board(
+    waiting: Sequence[WaitingInteraction], agents: Sequence[AgentSnapshot]
+) -> RoutingBoard:
+    """A board holding these snapshots."""
+    board = RoutingBoard()
+    for agent in agents:
+        board.put_agent(agent)
+    for interaction in waiting:
+        board.put_waiting(interaction)
+    return board
+
+
+class FifoPolicy(RoutingPolicy):
+    """The industry default: longest wait first, any agent with the skills, longest idle agent."""
+
+    name = "fifo"
+
+    def priority(self, board: RoutingBoard, now: float) -> F64:
+        """Longest wait first."""
+        return -board.w_enqueued
+
+    def agent_scores(self, board: RoutingBoard, slot: int, now: float) -> F64:
+        """Longest idle first."""
+        return -board.a_idle
+
+
+class MomentsPolicy(RoutingPolicy):
+    """Moments of truth first, to the best-fit agent, with certified agents held in reserve."""
+
+    name = "moments"
+
+    def __init__(
+        self,
+        *,
+        mot_threshold: float = MOT_THRESHOLD,
+        # The MoT score leads: a 0.9 moment of truth outranks a routine contact that arrived
+        # together with it by the whole weight.
+        mot_weight: float = 1.0,
+        # A deadline inside the horizon adds up to this much, linearly as it nears; the recital
+        # at 7 tonight matters more at 6:30 than at noon.
+        deadline_weight: float = 0.6,
+        # Two hours: long enough to rebook a flight or dispatch a tow while it still helps.
+        deadline_horizon_minutes: float = 120.0,
+        # Wait grows without a cap so routine contacts are never starved: at 0.5 per 5 minutes,
+        # a routine call overtakes a fresh 0.9 moment of truth after about 9 minutes.
+        wait_weight: float = 0.5,
+        wait_scale_seconds: float = 300.0,
+        # Customer value and churn risk break near-ties between similar contacts, no more.
+        value_weight: float = 0.2,
+        churn_weight: float = 0.2,
+        # Agent fit for moments of truth: empathy and certification count most (published MoT
+        # work stresses the rep's empathy and authority to act), then skill proficiency.
+        empathy_weight: float = 1.0,
+        proficiency_weight: float = 0.6,
+        certified_weight: float = 1.0,
+        # Routine contacts go to uncertified agents first, keeping certified ones free ...
+        keep_certified_weight: float = 0.5,
+        # ... and lean only lightly on proficiency: any agent with the skill can do routine work.
+        routine_proficiency_weight: float = 0.1,
+        # A small idle term spreads work evenly between agents of equal fit (seconds scale).
+        idle_weight: float = 0.1,
+        idle_scale_seconds: float = 600.0,
+        # The reserve: at or above this occupancy (load / capacity of agents on shift) ...
+        reserve_occupancy: float = 0.85,
+        # ... this share of the certified agents on shift (at least ``reserve_min``) is kept
+        # free for moments of truth; routine work may not take the last ones.
+        reserve_fraction: float = 0.2,
+        reserve_min: int = 1,
+        # Supervisor alert: strain (emotion or voice stress) at or above this with stakes at play.
+        alert_strain: float = 0.7,
+        # Strain this high with a deadline inside the horizon suggests taking over, not assisting.
+        take_over_strain: float = 0.85,
+    ) -> None:
+        super().__init__(mot_threshold=mot_threshold)
+        self.mot_weight = mot_weight
+        self.deadline_weight = deadline_weight
+        self.deadline_horizon_minutes = deadline_horizon_minutes
+        self.wait_weight = wait_weight
+        self.wait_scale_seconds = wait_scale_seconds
+        self.value_weight = value_weight
+        self.churn_weight = churn_weight
+        self.empathy_weight = empathy_weight
+        self.proficiency_weight = proficiency_weight
+        self.certified_weight = certified_weight
+        self.keep_certified_weight = keep_certified_weight
+        self.routine_proficiency_weight = routine_proficiency_weight
+        self.idle_weight = idle_weight
+        self.idle_scale_seconds = idle_scale_seconds
+        self.reserve_occupancy = reserve_occupancy
+        self.reserve_fraction = reserve_fraction
+        self.reserve_min = reserve_min
+        self.alert_strain = alert_strain
+        self.take_over_strain = take_over_strain
+
+    def _deadline_pressure(self, deadline: F64, now: float) -> F64:
+        minutes = (deadline - now) / 60.0
+        pressure = np.clip(1.0 - minutes / self.deadline_horizon_minutes, 0.0, 1.0)
+        return np.where(np.isnan(deadline), 0.0, pressure)
+
+    def priority(self, board: RoutingBoard, now: float) -> F64:
+        """MoT score, deadline pressure, wait, customer value and churn risk, weighted."""
+        return (
+            self.mot_weight * board.w_mot
+            + self.deadline_weight * self._deadline_pressure(board.w_deadline, now)
+            + self.wait_weight * (now - board.w_enqueued) / self.wait_scale_seconds
+            + self.value_weight * board.w_value
+            + self.churn_weight * board.w_churn
+        )
+
+    def _idle(self, board: RoutingBoard, now: float) -> F64:
+        return np.clip((now - board.a_idle) / self.idle_scale_seconds, 0.0, 1.0)
+
+    def agent_scores(self, board: RoutingBoard, slot: int, now: float) -> F64:
+        """Fit for a moment of truth; for routine work, uncertified and longest idle first."""
+        proficiency = (board.proficiency(slot) - 1.0) / 4.0
+        idle = self.idle_weight * self._idle(board, now)
+        certified = board.a_certified.astype(np.float64)
+        if board.w_mot[slot] >= self.mot_threshold:
+            return (
+                self.empathy_weight * board.a_empathy
+                + self.proficiency_weight * proficiency
+                + self.certified_weight * certified
+                + idle
+            )
+        return (
+            self.routine_proficiency_weight * proficiency
+            - self.keep_certified_weight * certified
+            + idle
+        )
+
+    def load(self, board: RoutingBoard) -> _Load:
+        """Occupancy of the agents on shift and how many certified agents are free."""
+        on_shift = board.a_active & board.a_on_shift
+        capacity = int(board.a_max[on_shift].sum())
+        occupancy = float(board.a_load[on_shift].sum()) / capacity if capacity else 1.0
+        certified = on_shift & board.a_certified
+        free = int((board.can_take_work() & board.a_certified).sum())
+        reserve = max(self.reserve_min, math.ceil(self.reserve_fraction * int(certified.sum())))
+        return _Load(occupancy, free, reserve, occupancy >= self.reserve_occupancy)
+
+    def _holds_reserve(self, load: _Load) -> bool:
+        return load.high and load.free_certified <= load.reserve
+
+    def allowed_agents(self, board: RoutingBoard, slot: int, load: _Load) -> Bool:
+        """Eligible agents, less the certified reserve when a routine contact asks in a rush."""
+        allowed = board.eligible_agents(slot)
+        if board.w_mot[slot] < self.mot_threshold and self._holds_reserve(load):
+            allowed = allowed & ~board.a_certified
+        return allowed
+
+    def allowed_interactions(self, board: RoutingBoard, agent_slot: int, load: _Load) -> Bool:
+        """Eligible interactions; a certified agent in the reserve takes moments of truth only."""
+        allowed = board.eligible_interactions(agent_slot)
+        if board.a_certified[agent_slot] and self._holds_reserve(load):
+            allowed = allowed & (board.w_mot >= self.mot_threshold)
+        return allowed
+
+    def reasons(
+        self, board: RoutingBoard, slot: int, agent_slot: int, now: float, load: _Load
+    ) -> tuple[Reason, ...]:
+        """Priority factors, the agent's fit and the reserve's state."""
+        interaction = board.interactions[board.waiting_id(slot)]
+        agent = board.agents[board.agent_id(agent_slot)]
+        deadline = float(board.w_deadline[slot])
+        minutes = None if math.isnan(deadline) else round((deadline - now) / 60.0, 2)
+        required = int(board.w_skills[slot])
+        proficiency = (
+            float(board.a_proficiency[agent_slot, _bits(required)].mean()) if required else None
+        )
+        reasons = [
+            Reason("mot_score", round(interaction.mot_score, 4)),
+            Reason("minutes_to_deadline", minutes if minutes is not None else "none"),
+            Reason("waited_seconds", round(now - seconds(interaction.enqueued_at), 3)),
+            Reason("customer_value", round(interaction.customer_value, 4)),
+            Reason("churn_risk", round(interaction.churn_risk, 4)),
+            Reason("agent_empathy", round(agent.empathy, 4)),
+            Reason("agent_mot_certified", agent.mot_certified),
+            Reason(
+                "agent_proficiency", round(proficiency, 2) if proficiency is not None else "any"
+            ),
+            Reason("occupancy", round(load.occupancy, 4)),
+            Reason("reserve_held", self._holds_reserve(load)),
+        ]
+        return tuple(reasons)
+
+    def supervisor_alert(self, live: LiveInteraction) -> SupervisorAlert | None:
+        """A suggestion to assist or take over when strain and stakes cross the line, else None."""
+        strain = max(live.emotion, live.stress)
+        at_stake = bool(live.stakes) or live.mot_score >= self.mot_threshold
+        if strain < self.alert_strain or not at_stake:
+            return None
+        deadline_near = (
+            live.minutes_to_deadline is not None
+            and live.minutes_to_deadline <= self.deadline_horizon_minutes
+        )
+        take_over = strain >= self.take_over_strain and deadline_near
+        reasons = (
+            Reason("emotion", round(live.emotion, 4)),
+            Reason("stress", round(live.stress, 4)),
+            Reason("mot_score", round(live.mot_score, 4)),
+            Reason("stakes", ",".join(live.stakes) or "none"),
+            Reason(
+                "minutes_to_deadline",
+                round(live.minutes_to_deadline, 2)
+                if live.minutes_to_deadline is not None
+                else "none",
+            ),
+        )
+        return SupervisorAlert(
+            interaction_id=live.id,
+            agent_id=live.agent_id,
+            action="take_over" if take_over else "assist",
+            severity=round(min(1.0, 0.5 * strain + 0.5 * max(live.mot_score, 0.5)), 4),
+            reasons=reasons,
+        )
+
+
+POLICIES: dict[str, type[RoutingPolicy]] = {"fifo": FifoPolicy, "moments": MomentsPolicy}
+
+
+def make_policy(name: str) -> RoutingPolicy:
+    """A policy by name with its default hyper-parameters."""
+    try:
+        return POLICIES[name]()
+    except KeyError:
+        raise ValueError(f"unknown routing policy {name!r}; known: {', '.join(POLICIES)}") from None

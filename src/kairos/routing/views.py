@@ -1,0 +1,113 @@
+"""HTTP routes for agents, queues and routing decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kairos.deps import DbSession, RuntimeDep
+from kairos.routing import service
+from kairos.routing.models import Agent
+from kairos.routing.schemas import (
+    AgentCreate,
+    AgentList,
+    AgentOut,
+    AgentStateChange,
+    DecisionList,
+    NextResult,
+    PolicyName,
+    QueueCreate,
+    QueueOut,
+)
+from kairos.routing.snapshots import AgentState
+
+router = APIRouter(prefix="/v1", tags=["routing"])
+
+
+def _agent_out(agent: Agent, load: int) -> AgentOut:
+    return AgentOut.model_validate(agent).model_copy(update={"load": load})
+
+
+@router.post("/agents", response_model=AgentOut, status_code=201)
+def create_agent(agent_in: AgentCreate, runtime: RuntimeDep) -> AgentOut:
+    """Add an agent."""
+    return _agent_out(service.create_agent(db=runtime.db, agent_in=agent_in), 0)
+
+
+@router.get("/agents", response_model=AgentList)
+def list_agents(
+    session: DbSession,
+    state: AgentState | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AgentList:
+    """Agents, optionally in one state, with their current load."""
+    total, agents = service.get_all_agents(session=session, state=state, limit=limit, offset=offset)
+    load = service.loads(session=session, agent_ids=[a.id for a in agents])
+    return AgentList(total=total, items=[_agent_out(a, load.get(a.id, 0)) for a in agents])
+
+
+@router.get("/agents/{agent_id}", response_model=AgentOut)
+def get_agent(agent_id: str, session: DbSession) -> AgentOut:
+    """One agent with its current load."""
+    agent = service.get_agent_or_raise(session=session, agent_id=agent_id)
+    return _agent_out(agent, service.loads(session=session, agent_ids=[agent.id]).get(agent.id, 0))
+
+
+@router.post("/agents/{agent_id}/state", response_model=AgentOut)
+def change_agent_state(agent_id: str, change: AgentStateChange, runtime: RuntimeDep) -> AgentOut:
+    """Set an agent's state: available, busy, wrap_up or away."""
+    agent = service.update_agent_state(
+        db=runtime.db, bus=runtime.bus, agent_id=agent_id, state=change.state
+    )
+    with runtime.db.session() as session:
+        load = service.loads(session=session, agent_ids=[agent.id]).get(agent.id, 0)
+    return _agent_out(agent, load)
+
+
+@router.get("/agents/{agent_id}/handle-time")
+def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, float]]:
+    """The agent's handle time; moments of truth (empowered handling) reported apart."""
+    agent = service.get_agent_or_raise(session=session, agent_id=agent_id)
+    return service.handle_times(session=session, agent_id=agent.id)
+
+
+@router.post("/agents/{agent_id}/next", response_model=NextResult)
+def next_interaction(agent_id: str, runtime: RuntimeDep) -> NextResult:
+    """Route the next waiting interaction to this agent, record the decision and assign it."""
+    decision, message = service.next_for_agent(db=runtime.db, bus=runtime.bus, agent_id=agent_id)
+    return NextResult(decision=decision, message=message)
+
+
+@router.post("/queues", response_model=QueueOut, status_code=201)
+def create_queue(queue_in: QueueCreate, runtime: RuntimeDep) -> QueueOut:
+    """Add a queue with its required skills and routing policy."""
+    return QueueOut.model_validate(service.create_queue(db=runtime.db, queue_in=queue_in))
+
+
+@router.get("/queues", response_model=list[QueueOut])
+def list_queues(session: DbSession) -> list[QueueOut]:
+    """Every queue."""
+    return [QueueOut.model_validate(q) for q in service.get_all_queues(session=session)]
+
+
+@router.get("/routing/decisions", response_model=DecisionList)
+def list_decisions(
+    session: DbSession,
+    interaction_id: str | None = None,
+    agent_id: str | None = None,
+    policy: PolicyName | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DecisionList:
+    """Stored routing decisions, newest first, with their inputs and reasons."""
+    total, items = service.get_all_decisions(
+        session=session,
+        interaction_id=interaction_id,
+        agent_id=agent_id,
+        policy=policy,
+        limit=limit,
+        offset=offset,
+    )
+    return DecisionList(total=total, items=items)
