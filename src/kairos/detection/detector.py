@@ -154,7 +154,9 @@ def calibrate_fixed(raw: float) -> float:
     return 1.0 / (1.0 + math.exp(-_CAL_SLOPE * (raw - _CAL_CENTER)))
 
 
-def _zone(name: str | None) -> tzinfo:
+def _zone(name: str | tzinfo | None) -> tzinfo:
+    if isinstance(name, tzinfo):
+        return name
     if not name:
         return UTC
     try:
@@ -269,7 +271,7 @@ class MomentDetector:
         self,
         *,
         interaction_id: str | None = None,
-        timezone: str = "UTC",
+        timezone: str | tzinfo = "UTC",
         journey: Journey | None = None,
         model: TextModelLike | None | Literal["default"] = "default",
     ) -> None:
