@@ -2,6 +2,8 @@
 # Starts the Debian-packaged PostgreSQL server and creates the role the tests use.
 # Prints the URL to put in KAIROS_TEST_POSTGRES_URL.
 set -euo pipefail
+# Everything but the URL goes to stderr, so callers can capture stdout as the URL.
+exec 3>&1 1>&2
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | grep -q "^$version main"; then
   pg_createcluster "$version" main >/dev/null
@@ -18,4 +20,5 @@ DO $$ BEGIN
   END IF;
 END $$;
 SQL
-echo "postgresql+psycopg://kairos:kairos@127.0.0.1:5432/postgres"
+pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not start" ; exit 1; }
+echo "postgresql+psycopg://kairos:kairos@127.0.0.1:5432/postgres" >&3

@@ -17,13 +17,18 @@ from sqlalchemy.engine import make_url
 
 from kairos import migrations
 
-
 POSTGRES_URL = os.environ.get("KAIROS_TEST_POSTGRES_URL")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     if POSTGRES_URL:
-        return f"PostgreSQL tests: on ({make_url(POSTGRES_URL).render_as_string()})"
+        try:
+            shown = make_url(POSTGRES_URL).render_as_string()
+        except Exception as exc:
+            raise pytest.UsageError(
+                f"KAIROS_TEST_POSTGRES_URL is not a database URL: {POSTGRES_URL!r}"
+            ) from exc
+        return f"PostgreSQL tests: on ({shown})"
     return "PostgreSQL tests: SKIPPED (set KAIROS_TEST_POSTGRES_URL to run them)"
 
 

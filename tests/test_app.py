@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.factories import started
 
 from kairos.config import Settings
 from kairos.main import create_app
-from tests.factories import started
 
 
 @pytest.fixture

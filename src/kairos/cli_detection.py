@@ -20,7 +20,8 @@ _PROGRESS_BYTES = 1_000_000  # a progress bar is worth showing past about 5,000 
 def score(
     file: str = typer.Argument("-", help="JSON lines to score; - for standard input"),
     timezone: str | None = typer.Option(
-        None, help="the customers' IANA timezone (default: each line's occurred_at offset, else UTC)"
+        None,
+        help="the customers' IANA timezone (default: each line's occurred_at offset, else UTC)",
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not to stdout"),
 ) -> None:

@@ -8,17 +8,17 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.factories import started, utterance
 
 from kairos.bus import MemoryBus
 from kairos.config import Settings
 from kairos.interactions.models import AssessmentRecord
 from kairos.main import create_app
 from kairos.runtime import Runtime
-from tests.factories import started, utterance
 
 pytest.importorskip("kairos.detection.detector")
 
-RECITAL = ("My flight just got cancelled and I have to be at my daughter's recital by 7 tonight")
+RECITAL = "My flight just got cancelled and I have to be at my daughter's recital by 7 tonight"
 
 
 @pytest.fixture
@@ -45,7 +45,9 @@ def test_an_utterance_updates_the_assessment_with_reasons(
     assert isinstance(runtime.bus, MemoryBus)
     published: list[dict[str, Any]] = []
     runtime.bus.listen(lambda topic, message: published.append(message), "assessments")
-    response = client.post("/v1/events", json=[_call("r1"), utterance("r1", RECITAL, event_id="r1-u")])
+    response = client.post(
+        "/v1/events", json=[_call("r1"), utterance("r1", RECITAL, event_id="r1-u")]
+    )
     assert response.status_code == 200
     detail = client.get("/v1/interactions/r1").json()
     assessment = detail["assessment"]
@@ -62,7 +64,8 @@ def test_an_utterance_updates_the_assessment_with_reasons(
     with runtime.db.session() as session:
         rows = session.scalars(select(AssessmentRecord)).all()
         assert [(r.event_id, round(r.mot_score, 6)) for r in rows] == [
-            ("r1-u", round(assessment["mot_score"], 6))]
+            ("r1-u", round(assessment["mot_score"], 6))
+        ]
         assert rows[0].model_version == assessment["model_version"]
 
 
@@ -102,19 +105,35 @@ def test_a_detector_rebuilt_from_the_log_agrees_with_a_live_one(
             assert client.post("/v1/events", json=event).status_code == 200
     live = client.get("/v1/interactions/live").json()["assessment"]
     rebuilt = client.get("/v1/interactions/rebuilt").json()["assessment"]
-    for field in ("mot_score", "emotion", "urgency", "complexity", "churn_risk", "stakes",
-                  "deadline", "cube"):
+    for field in (
+        "mot_score",
+        "emotion",
+        "urgency",
+        "complexity",
+        "churn_risk",
+        "stakes",
+        "deadline",
+        "cube",
+    ):
         assert live[field] == rebuilt[field], field
     assert [(r["label"], r["text"]) for r in live["reasons"]] == [
-        (r["label"], r["text"]) for r in rebuilt["reasons"]]
+        (r["label"], r["text"]) for r in rebuilt["reasons"]
+    ]
 
 
 def test_a_repeat_contact_is_known_to_the_detector(client: TestClient) -> None:
     text = "My internet is down again and I work from home"
-    client.post("/v1/events", json=[_call("first", phone="+14155550111"),
-                                    utterance("first", text, event_id="first-u")])
-    client.post("/v1/events", json=[_call("again", phone="+1 415 555 0111"),
-                                    utterance("again", text, event_id="again-u")])
+    client.post(
+        "/v1/events",
+        json=[_call("first", phone="+14155550111"), utterance("first", text, event_id="first-u")],
+    )
+    client.post(
+        "/v1/events",
+        json=[
+            _call("again", phone="+1 415 555 0111"),
+            utterance("again", text, event_id="again-u"),
+        ],
+    )
     first = client.get("/v1/interactions/first").json()["assessment"]
     again = client.get("/v1/interactions/again").json()["assessment"]
     assert not any(r["kind"] == "journey" for r in first["reasons"])

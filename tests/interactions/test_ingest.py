@@ -1,4 +1,4 @@
-"""Event ingestion through the HTTP API: idempotent, all-or-nothing, clear errors, publish on commit."""
+"""Event ingestion over HTTP: idempotent, all-or-nothing, clear errors, publish on commit."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.factories import ended, started, utterance
 
 from kairos.bus import MemoryBus
 from kairos.config import Settings
 from kairos.interactions.models import EventRecord
 from kairos.main import create_app
 from kairos.runtime import Runtime
-from tests.factories import ended, started, utterance
 
 
 @pytest.fixture
@@ -42,11 +42,16 @@ def test_same_event_twice_is_applied_once(client: TestClient, runtime: Runtime) 
     assert first.json()["applied"] == 2
     again = client.post("/v1/events", json=utterance("c1", "hello", event_id="u1"))
     assert again.status_code == 200
-    assert again.json() == {"applied": 0, "duplicates": 1,
-                            "events": [{"event_id": "u1", "status": "duplicate"}]}
+    assert again.json() == {
+        "applied": 0,
+        "duplicates": 1,
+        "events": [{"event_id": "u1", "status": "duplicate"}],
+    }
     # A repeat inside one batch is also applied once.
-    both = client.post("/v1/events", json=[utterance("c1", "x", event_id="u2"),
-                                           utterance("c1", "x", event_id="u2")])
+    both = client.post(
+        "/v1/events",
+        json=[utterance("c1", "x", event_id="u2"), utterance("c1", "x", event_id="u2")],
+    )
     assert [e["status"] for e in both.json()["events"]] == ["applied", "duplicate"]
     assert count_events(runtime) == 3
     detail = client.get("/v1/interactions/c1").json()
@@ -60,12 +65,15 @@ def test_batch_with_one_bad_event_applies_nothing_and_names_it(
 ) -> None:
     bad = utterance("c2", "no speaker", event_id="bad-1")
     del bad["speaker"]
-    response = client.post("/v1/events", json={"events": [started("c2"), utterance("c2", "fine"), bad]})
+    response = client.post(
+        "/v1/events", json={"events": [started("c2"), utterance("c2", "fine"), bad]}
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "invalid_events"
-    assert body["errors"] == [{"index": 2, "field": "speaker", "message": "Field required",
-                               "event_id": "bad-1"}]
+    assert body["errors"] == [
+        {"index": 2, "field": "speaker", "message": "Field required", "event_id": "bad-1"}
+    ]
     assert count_events(runtime) == 0
     assert client.get("/v1/interactions").json()["total"] == 0
 
@@ -148,7 +156,9 @@ def test_events_are_published_only_after_commit(client: TestClient, runtime: Run
         # A new session on another connection sees only committed rows.
         with runtime.db.session() as session:
             visible = session.scalar(
-                select(func.count()).select_from(EventRecord).where(EventRecord.event_id == event_id)
+                select(func.count())
+                .select_from(EventRecord)
+                .where(EventRecord.event_id == event_id)
             )
         seen.append((event_id, visible == 1))
 
@@ -159,8 +169,9 @@ def test_events_are_published_only_after_commit(client: TestClient, runtime: Run
     bad = utterance("c7", "x")
     bad["speaker"] = "robot"
     client.post("/v1/events", json=[utterance("c7", "fine", event_id="c7-ok"), bad])
-    client.post("/v1/events", json=[utterance("c7", "fine", event_id="c7-ok2"),
-                                    utterance("nobody", "x")])
+    client.post(
+        "/v1/events", json=[utterance("c7", "fine", event_id="c7-ok2"), utterance("nobody", "x")]
+    )
     assert [e for e, _ in seen] == ["c7-start", "c7-u"]
     # A duplicate is acknowledged but not published again.
     client.post("/v1/events", json=utterance("c7", "hi", event_id="c7-u"))
@@ -189,21 +200,51 @@ def test_concurrent_repeats_are_applied_once(client: TestClient, runtime: Runtim
 def test_outcome_survey_and_ivr_facts_are_recorded(client: TestClient) -> None:
     events = [
         started("c9", reason=None),
-        {"type": "ivr.selection", "event_id": "c9-sel", "interaction_id": "c9",
-         "occurred_at": "2026-11-22T14:00:02+00:00", "menu": "main", "option": "2",
-         "label": "claims"},
-        {"type": "ivr.input", "event_id": "c9-acct", "interaction_id": "c9",
-         "occurred_at": "2026-11-22T14:00:04+00:00", "name": "policy_number", "value": "PN-77321",
-         "verified": True},
-        {"type": "ivr.input", "event_id": "c9-card", "interaction_id": "c9",
-         "occurred_at": "2026-11-22T14:00:05+00:00", "name": "card_number",
-         "value": "4111 1111 1111 1111"},
+        {
+            "type": "ivr.selection",
+            "event_id": "c9-sel",
+            "interaction_id": "c9",
+            "occurred_at": "2026-11-22T14:00:02+00:00",
+            "menu": "main",
+            "option": "2",
+            "label": "claims",
+        },
+        {
+            "type": "ivr.input",
+            "event_id": "c9-acct",
+            "interaction_id": "c9",
+            "occurred_at": "2026-11-22T14:00:04+00:00",
+            "name": "policy_number",
+            "value": "PN-77321",
+            "verified": True,
+        },
+        {
+            "type": "ivr.input",
+            "event_id": "c9-card",
+            "interaction_id": "c9",
+            "occurred_at": "2026-11-22T14:00:05+00:00",
+            "name": "card_number",
+            "value": "4111 1111 1111 1111",
+        },
         utterance("c9", "my card is 4111-1111-1111-1111 by the way", event_id="c9-u"),
-        {"type": "transfer", "event_id": "c9-xfer", "interaction_id": "c9",
-         "occurred_at": "2026-11-22T14:01:00+00:00", "to_queue": "claims-tier2", "to_agent": "a-17"},
+        {
+            "type": "transfer",
+            "event_id": "c9-xfer",
+            "interaction_id": "c9",
+            "occurred_at": "2026-11-22T14:01:00+00:00",
+            "to_queue": "claims-tier2",
+            "to_agent": "a-17",
+        },
         ended("c9", resolved=True),
-        {"type": "survey.response", "event_id": "c9-survey", "interaction_id": "c9",
-         "occurred_at": "2026-11-22T15:00:00+00:00", "csat": 5, "nps": 9, "text": "thank you"},
+        {
+            "type": "survey.response",
+            "event_id": "c9-survey",
+            "interaction_id": "c9",
+            "occurred_at": "2026-11-22T15:00:00+00:00",
+            "csat": 5,
+            "nps": 9,
+            "text": "thank you",
+        },
     ]
     assert client.post("/v1/events", json=events).status_code == 200
     detail = client.get("/v1/interactions/c9").json()
@@ -225,8 +266,10 @@ def test_outcome_survey_and_ivr_facts_are_recorded(client: TestClient) -> None:
 
 
 def test_interaction_list_filters(client: TestClient) -> None:
-    client.post("/v1/events", json=[started("a1", channel="call"), started("a2", channel="chat",
-                                                                            phone="+442079460000")])
+    client.post(
+        "/v1/events",
+        json=[started("a1", channel="call"), started("a2", channel="chat", phone="+442079460000")],
+    )
     client.post("/v1/events", json=ended("a1"))
     assert {i["id"] for i in client.get("/v1/interactions").json()["items"]} == {"a1", "a2"}
     assert [i["id"] for i in client.get("/v1/interactions?state=ended").json()["items"]] == ["a1"]
@@ -252,7 +295,9 @@ def test_one_customer_across_channels_with_journey(client: TestClient) -> None:
     detail = client.get(f"/v1/customers/{customer_id}").json()
     assert [i["id"] for i in detail["journey"]] == ["j1", "j2", "j3"]
     assert {(i["kind"], i["value"]) for i in detail["identities"]} == {
-        ("phone", "+14155550100"), ("email", "dana@example.com")}
+        ("phone", "+14155550100"),
+        ("email", "dana@example.com"),
+    }
     found = client.get("/v1/customers", params={"identity": "email:DANA@example.com"}).json()
     assert [c["id"] for c in found["items"]] == [customer_id]
     assert client.get("/v1/customers", params={"identity": "fax:1"}).status_code == 422

@@ -59,7 +59,10 @@ class Journey(BaseModel):
 
 
 def cube_cell(emotion: float, urgency: float, complexity: float) -> str:
-    """The cube cell name for three axis values, e.g. ``emotion:high urgency:high complexity:low``."""
+    """The cube cell name for three axis values.
+
+    e.g. ``emotion:high urgency:high complexity:low``.
+    """
 
     def level(x: float) -> Level:
         return "high" if x >= HIGH else "low"

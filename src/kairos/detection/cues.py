@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from kairos.detection import lexicon
+from kairos.detection.assessment import CueKind
 
 #: Which families a negation in front of a cue switches off.
 _NEGATABLE: Final = frozenset({"emotion", "urgency", "stakes", "churn"})
@@ -31,7 +32,7 @@ _LOUD = re.compile(
 class Hit:
     """One phrase of a lexicon found in a text, with its span."""
 
-    family: str
+    family: CueKind
     labels: tuple[str, ...]
     weight: float
     start: int
@@ -55,7 +56,7 @@ def _phrase_to_regex(phrase: str) -> str:
 class CompiledFamily:
     """One family's phrases as a single pattern, with the label and weight of each group."""
 
-    name: str
+    name: CueKind
     pattern: re.Pattern[str]
     entries: dict[str, tuple[tuple[str, ...], float]]
     negatable: bool
@@ -72,7 +73,9 @@ def _branch(phrase: str, group: str) -> tuple[str, str]:
 
 def _split_top(phrase: str) -> list[str]:
     """Split a phrase at the ``|`` that lie outside every group."""
-    depth, parts, cur = 0, [], []
+    depth = 0
+    parts: list[str] = []
+    cur: list[str] = []
     for ch in phrase:
         if ch == "(":
             depth += 1
@@ -114,7 +117,7 @@ def expand(phrase: str) -> list[str]:
     return [e for o in out for e in expand(o)]
 
 
-def compile_family(name: str, family: lexicon.Family) -> CompiledFamily:
+def compile_family(name: CueKind, family: lexicon.Family) -> CompiledFamily:
     """Compile a family of labelled phrases into one pattern over lower-cased text."""
     by_letter: dict[str, list[str]] = {}
     by_label: set[str] = set()

@@ -20,7 +20,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kairos.detection import cues
-from kairos.detection.assessment import Assessment, Cue, Journey, cube_cell
+from kairos.detection.assessment import Assessment, Cue, CueKind, Journey, cube_cell
 from kairos.events import (
     InteractionEnded,
     InteractionStarted,
@@ -168,7 +168,7 @@ def _zone(name: str | tzinfo | None) -> tzinfo:
 
 # A cue as the detector keeps it: (kind, label, weight, text, start, end, event_id, feature, value).
 _CueRow = tuple[
-    str, str, float, str | None, int | None, int | None, str | None, str | None, float | None
+    CueKind, str, float, str | None, int | None, int | None, str | None, str | None, float | None
 ]
 
 
@@ -206,7 +206,7 @@ class Scores:
                 event_id=r[6],
                 feature=r[7],
                 value=r[8],
-            )  # fmt: skip
+            )
             for r in self.reasons
         ]
         return Assessment.model_construct(
@@ -233,7 +233,8 @@ class MomentDetector:
 
     >>> from datetime import datetime, timezone
     >>> d = MomentDetector(model=None)
-    >>> a = d.update_text("what are your opening hours?", occurred_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    >>> at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> a = d.update_text("what are your opening hours?", occurred_at=at)
     >>> a.mot_score < 0.2
     True
     """
@@ -273,7 +274,7 @@ class MomentDetector:
         interaction_id: str | None = None,
         timezone: str | tzinfo = "UTC",
         journey: Journey | None = None,
-        model: TextModelLike | None | Literal["default"] = "default",
+        model: TextModelLike | Literal["default"] | None = "default",
     ) -> None:
         self.interaction_id = interaction_id
         self._tz: tzinfo = _zone(timezone)
@@ -513,9 +514,8 @@ class MomentDetector:
 
     @staticmethod
     def _hit_row(hit: cues.Hit, event_id: str | None, scale: float = 1.0) -> _CueRow:
-        kind = "churn" if hit.family == "churn" else hit.family
         label = "+".join(hit.labels)
-        return (kind, label, round(hit.weight * scale, 3), hit.text[:_MAX_SPAN], hit.start,
+        return (hit.family, label, round(hit.weight * scale, 3), hit.text[:_MAX_SPAN], hit.start,
                 hit.end, event_id, None, None)  # fmt: skip
 
     def _add_cue(self, row: _CueRow) -> None:

@@ -1,0 +1,136 @@
+"""Detector speed and memory on real customer utterances, with VADER measured in the same run.
+
+Usage: python benchmarks/detector_speed.py [--n 20000]
+Prints utterances/s and p50/p99 latency of one ``MomentDetector.update`` beside VADER's
+``polarity_scores`` (the peer), bytes of state per live interaction, and the model's footprint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+from rich.table import Table
+
+from kairos.detection.detector import MomentDetector
+from kairos.detection.model import load_default
+from kairos.events import Utterance
+from kairos.replay import read_threads, threads_path
+
+
+def utterances(n: int) -> list[str]:
+    """Customer and agent turns from the real airline threads."""
+    texts: list[str] = []
+    path = threads_path()
+    if path is None:
+        raise SystemExit("no airline_threads data: set KAIROS_DATA_DIR")
+    for thread in read_threads(path):
+        texts.extend(turn.text for turn in thread.turns)
+        if len(texts) >= n:
+            break
+    return texts[:n]
+
+
+def time_calls(fn, items):  # type: ignore[no-untyped-def]
+    """Per-call latencies in seconds."""
+    out = []
+    clock = time.perf_counter
+    for item in items:
+        t = clock()
+        fn(item)
+        out.append(clock() - t)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20_000)
+    args = parser.parse_args()
+    console = Console()
+    texts = utterances(args.n)
+    t0 = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    events = [
+        Utterance(
+            event_id=f"e{i}",
+            interaction_id=f"i{i // 20}",
+            occurred_at=t0 + timedelta(seconds=i),
+            speaker="customer",
+            text=t,
+        )
+        for i, t in enumerate(texts)
+    ]
+    load_default()  # load once, outside the timing
+    detectors: dict[str, MomentDetector] = {}
+
+    def kairos_update(event: Utterance) -> None:
+        d = detectors.get(event.interaction_id)
+        if d is None:
+            d = detectors[event.interaction_id] = MomentDetector(timezone="UTC")
+        d.update(event)
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    rows = []
+    for name, fn, items in (
+        ("Kairos MomentDetector.update", kairos_update, events),
+        ("VADER polarity_scores (peer)", vader.polarity_scores, texts),
+    ):
+        gc.collect()
+        lat = time_calls(fn, items)
+        lat.sort()
+        rows.append(
+            (
+                name,
+                len(lat) / sum(lat),
+                statistics.median(lat) * 1e3,
+                lat[int(len(lat) * 0.99)] * 1e3,
+            )
+        )
+    table = Table(title=f"Detector speed, {len(texts):,} real utterances, one core")
+    for col in ("scorer", "utterances/s", "p50 ms", "p99 ms", "throughput vs VADER"):
+        table.add_column(col, justify="right")
+    for name, rate, p50, p99 in rows:
+        table.add_row(name, f"{rate:,.0f}", f"{p50:.3f}", f"{p99:.3f}", f"{rate / rows[1][1]:.2f}x")
+    console.print(table)
+
+    # Memory: state per live interaction after 20 turns, over 10,000 interactions.
+    turns = texts[:20]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    live = []
+    for _i in range(10_000):
+        d = MomentDetector(timezone="UTC")
+        for j, text in enumerate(turns):
+            d.observe_text(text, occurred_at=t0 + timedelta(seconds=j))
+        live.append(d)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    per = sum(s.size_diff for s in after.compare_to(before, "filename")) / len(live)
+    tracemalloc.start()
+    load_default.cache_clear() if hasattr(load_default, "cache_clear") else None
+    model = load_default()
+    model_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    mem = Table(title="Memory")
+    mem.add_column("what")
+    mem.add_column("measured", justify="right")
+    mem.add_column("aim", justify="right")
+    mem.add_row("state per live interaction (20 turns, 10,000 live)", f"{per:,.0f} B", "< 4,096 B")
+    mem.add_row("100,000 live interactions", f"{per * 100_000 / 2**20:,.0f} MiB", "< 1 GiB")
+    mem.add_row(
+        f"loaded text model ({model.version if model else 'none'})",
+        f"{model_bytes / 2**20:,.1f} MiB",
+        "< 50 MiB",
+    )
+    console.print(mem)
+
+
+if __name__ == "__main__":
+    main()
