@@ -25,7 +25,11 @@ def score(
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not to stdout"),
 ) -> None:
-    """Score JSON lines {"id", "text", [speaker, channel, occurred_at, interaction_id]}."""
+    """Score JSON lines: {"id", "text"}, optionally speaker, channel, occurred_at, interaction_id.
+
+    Lines that share an interaction_id are one conversation, in order. One JSON line out per line
+    in: id, mot_score, the cube axes, churn_risk, stakes, deadline, cube and reasons.
+    """
     console = Console(stderr=True)
     try:
         source: IO[str] = (

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kairos.detection import Journey
+from kairos.detection.assessment import Assessment, Cue
 from kairos.detection.detector import MomentDetector
 
 NOON_NY = datetime(2026, 11, 22, 17, 0, tzinfo=UTC)  # 12:00 in New York
@@ -165,3 +166,19 @@ def test_state_stays_small_over_a_long_conversation() -> None:
     assert len(cues) <= 32
     size = sys.getsizeof(d) + sys.getsizeof(cues) + sum(sys.getsizeof(c) for c in cues)
     assert size < 8_192
+
+
+def test_fast_built_assessment_equals_pydantic_construction() -> None:
+    """The detector's shortcut around model_construct yields the same models, field for field."""
+    d = MomentDetector(timezone="UTC")
+    at = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    fast = d.update_text(
+        "My flight got cancelled and I need to be at my daughter's recital by 7 tonight!!",
+        occurred_at=at,
+    )
+    slow = Assessment.model_validate(fast.model_dump())
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.reasons and all(isinstance(c, Cue) for c in fast.reasons)
+    assert fast.model_dump_json() == slow.model_dump_json()

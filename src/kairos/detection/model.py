@@ -85,13 +85,13 @@ class TextModel:
         if not ids:
             return self._bias.copy()
         # Features are binary and L2-normalised, so long posts and short turns read alike.
-        summed: npt.NDArray[np.float32] = self._weights[ids].sum(axis=0)
+        summed: npt.NDArray[np.float32] = self._weights.take(ids, axis=0).sum(axis=0)
         return summed * np.float32(1.0 / math.sqrt(len(ids))) + self._bias
 
     def predict(self, text: str) -> dict[str, float]:
         """Each head's probability for one text."""
-        z = self.logits(text)
-        return {h: _sigmoid(float(v)) for h, v in zip(self.heads, z, strict=True)}
+        z: list[float] = self.logits(text).tolist()
+        return {h: _sigmoid(v) for h, v in zip(self.heads, z, strict=True)}
 
     def predict_many(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probabilities for many texts, shape (n, len(heads))."""
