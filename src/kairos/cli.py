@@ -79,6 +79,18 @@ def _register_detection_commands() -> None:
         pass
     else:
         app.command("train")(train)
+    try:
+        from kairos.cli_simulate import simulate
+    except ImportError:
+        pass
+    else:
+        app.command("simulate")(simulate)
+    try:
+        from kairos.cli_plan import plan
+    except ImportError:
+        pass
+    else:
+        app.command("plan")(plan)
 
 
 _register_detection_commands()

@@ -182,6 +182,31 @@ class RoutingPolicy(abc.ABC):
             return None
         return self._decide(board, slot, agent_slot, priority, now_s, load)
 
+    def agent_for(
+        self, board: RoutingBoard, interaction_id: str, *, now: datetime
+    ) -> Decision | None:
+        """The best allowed agent for one waiting interaction (say, one that just arrived), or None.
+
+        The mirror of :meth:`next_for_agent`: when no other waiting interaction could be placed
+        before ``interaction_id`` came, this is the decision ``choose`` would make, at the cost of
+        one interaction instead of the whole waiting set.
+        """
+        slot = board.waiting_slot(interaction_id)
+        if slot is None:
+            return None
+        now_s = seconds(now)
+        load = self.load(board)
+        allowed = self.allowed_agents(board, slot, load)
+        if not allowed.any():
+            return None
+        agent_slot = best(self.agent_scores(board, slot, now_s), allowed, board.a_ids)
+        assert agent_slot is not None
+        return self._decide(board, slot, agent_slot, self.priority(board, now_s), now_s, load)
+
+    def reserve_held(self, board: RoutingBoard) -> bool:
+        """Whether free certified agents are being kept from routine work now (never, here)."""
+        return False
+
     def choose_from(
         self,
         waiting: Sequence[WaitingInteraction],
@@ -336,6 +361,10 @@ class MomentsPolicy(RoutingPolicy):
 
     def _holds_reserve(self, load: _Load) -> bool:
         return load.high and load.free_certified <= load.reserve
+
+    def reserve_held(self, board: RoutingBoard) -> bool:
+        """Whether free certified agents are being kept from routine work now."""
+        return self._holds_reserve(self.load(board))
 
     def allowed_agents(self, board: RoutingBoard, slot: int, load: _Load) -> Bool:
         """Eligible agents, less the certified reserve when a routine contact asks in a rush."""

@@ -1,0 +1,236 @@
+"""Plans from stored history: read interactions (read only), forecast, staff."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kairos.detection.assessment import cube_cell
+from kairos.interactions.models import Interaction
+from kairos.planning import forecast as fc
+from kairos.planning.schemas import ChannelInterval, Plan, PlanInterval
+from kairos.planning.staffing import MOT_TARGET, ServiceTarget, erlang_a, erlang_c
+from kairos.routing.models import Assignment
+from kairos.routing.policies import MOT_THRESHOLD
+
+#: The 8 cells of the Customer Interaction Cube, in a fixed order for tables and charts.
+CUBE_CELLS: tuple[str, ...] = tuple(
+    cube_cell(e, u, c) for e, u, c in itertools.product((1.0, 0.0), repeat=3)
+)
+
+#: A handle time longer than this is a contact left open, not one being handled.
+MAX_HANDLE_SECONDS = 4 * 3600.0
+
+
+class NoHistory(Exception):
+    """There are no interactions to plan from."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    """What to plan and against which targets."""
+
+    day: date | None = None
+    interval_minutes: int = 30
+    target: ServiceTarget = field(default_factory=ServiceTarget)
+    mot_target: ServiceTarget = MOT_TARGET
+    patience_seconds: float = 180.0
+    timezone: str = "UTC"
+    mot_threshold: float = MOT_THRESHOLD
+    alpha: float = 0.4
+    weeks: int = 6
+
+
+def get_last_started(*, session: Session) -> datetime | None:
+    """When the newest stored interaction started."""
+    return session.scalar(select(func.max(Interaction.started_at)))
+
+
+def get_history(
+    *, session: Session, since: datetime | None = None, mot_threshold: float = MOT_THRESHOLD
+) -> list[fc.ContactRecord]:
+    """Every interaction started at or after ``since`` as a planning record.
+
+    Handle time runs from the first assignment to an agent to the end; an interaction never
+    assigned counts from its start. Open interactions count as arrivals without a handle time.
+    """
+    first_assigned = (
+        select(
+            Assignment.interaction_id.label("interaction_id"),
+            func.min(Assignment.assigned_at).label("assigned_at"),
+        )
+        .group_by(Assignment.interaction_id)
+        .subquery()
+    )
+    query = select(
+        Interaction.started_at,
+        Interaction.ended_at,
+        Interaction.channel,
+        Interaction.cube,
+        Interaction.mot_score,
+        first_assigned.c.assigned_at,
+    ).outerjoin(first_assigned, first_assigned.c.interaction_id == Interaction.id)
+    if since is not None:
+        query = query.where(Interaction.started_at >= since)
+    records = []
+    for started_at, ended_at, channel, cube, mot_score, assigned_at in session.execute(query):
+        handle = None
+        if ended_at is not None:
+            if assigned_at is not None and assigned_at.tzinfo is None:
+                assigned_at = assigned_at.replace(tzinfo=UTC)  # SQLite through a subquery
+            seconds = (ended_at - (assigned_at or started_at)).total_seconds()
+            handle = seconds if 0 < seconds <= MAX_HANDLE_SECONDS else None
+        records.append(
+            fc.ContactRecord(
+                started_at=started_at,
+                channel=channel,
+                cube=cube or fc.UNASSESSED,
+                moment_of_truth=mot_score is not None and mot_score >= mot_threshold,
+                handle_seconds=handle,
+            )
+        )
+    return records
+
+
+def get_plan(*, session: Session, options: PlanOptions, now: datetime | None = None) -> Plan:
+    """The plan for ``options.day`` (default: the day after the newest history) from the database.
+
+    Raises :class:`NoHistory` when there is nothing to plan from.
+    """
+    last = get_last_started(session=session)
+    if last is None:
+        raise NoHistory("the database holds no interactions")
+    tz = ZoneInfo(options.timezone)
+    day = options.day or last.astimezone(tz).date() + timedelta(days=1)
+    # Enough for the weighted weeks, the held-out backtest week and the week before it.
+    since = datetime.combine(day, datetime.min.time(), tzinfo=tz) - timedelta(
+        weeks=options.weeks + 2
+    )
+    records = get_history(session=session, since=since, mot_threshold=options.mot_threshold)
+    today = (now or datetime.now(UTC)).astimezone(tz).date()
+    return build_plan(records, options=options, today=today)
+
+
+def _mix(contacts: fc.F64, aht: fc.F64, default: float) -> list[float]:
+    """Handle time per interval weighted by the forecast mix of cells; ``default`` when quiet."""
+    total = contacts.sum(axis=0)
+    workload = (contacts * aht[:, None]).sum(axis=0)
+    mixed = np.where(total > 0, workload / np.where(total > 0, total, 1.0), default)
+    return [float(x) for x in mixed]
+
+
+def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, today: date) -> Plan:
+    """The plan from plain records; ``today`` (local) is incomplete and never history."""
+    if not records:
+        raise NoHistory("the database holds no interactions")
+    tz = ZoneInfo(options.timezone)
+    local_days = [r.started_at.astimezone(tz).date() for r in records]
+    day = options.day or max(local_days) + timedelta(days=1)
+    cut = min(day, today)
+    kept = [r for r, d in zip(records, local_days, strict=True) if d < cut]
+    volume = fc.forecast_day(
+        kept,
+        day=day,
+        interval_minutes=options.interval_minutes,
+        tz=tz,
+        alpha=options.alpha,
+        weeks=options.weeks,
+    )
+    if volume is None:
+        raise NoHistory(
+            f"no interactions in the {options.weeks} weeks before {day.isoformat()} to plan from"
+        )
+    last_day = max(d for d in local_days if d < cut)
+    held_out = fc.backtest(
+        kept,
+        last_day=last_day,
+        interval_minutes=options.interval_minutes,
+        tz=tz,
+        alpha=options.alpha,
+        weeks=options.weeks,
+    )
+    aht = fc.handle_times(kept)
+    per_channel: dict[str, list[ChannelInterval]] = {}
+    for channel in volume.channels:
+        keys = [k for k in volume.contacts if k[0] == channel]
+        contacts = np.array([volume.contacts[k] for k in keys])
+        mot = np.array([volume.mot_contacts[k] for k in keys])
+        cell_aht = np.array([aht[k] for k in keys])
+        default = fc.default_handle_seconds(channel)
+        aht_all, aht_mot = _mix(contacts, cell_aht, default), _mix(mot, cell_aht, default)
+        minutes = options.interval_minutes
+        rows = []
+        for i, (n, n_mot) in enumerate(zip(contacts.sum(axis=0), mot.sum(axis=0), strict=True)):
+            n, n_mot, seconds, mot_seconds = float(n), float(n_mot), aht_all[i], aht_mot[i]
+            rows.append(
+                ChannelInterval(
+                    channel=channel,
+                    contacts=round(n, 3),
+                    mot_contacts=round(n_mot, 3),
+                    aht_seconds=round(seconds, 1),
+                    mot_aht_seconds=round(mot_seconds, 1),
+                    erlang_c=erlang_c(
+                        contacts=n,
+                        aht_seconds=seconds,
+                        interval_minutes=minutes,
+                        target=options.target,
+                    ),
+                    erlang_a=erlang_a(
+                        contacts=n,
+                        aht_seconds=seconds,
+                        interval_minutes=minutes,
+                        target=options.target,
+                        patience_seconds=options.patience_seconds,
+                    ),
+                    certified=erlang_c(
+                        contacts=n_mot,
+                        aht_seconds=mot_seconds,
+                        interval_minutes=minutes,
+                        target=options.mot_target,
+                    ),
+                )
+            )
+        per_channel[channel] = rows
+    intervals = []
+    for i, start in enumerate(volume.starts):
+        channels = [rows[i] for rows in per_channel.values()]
+        intervals.append(
+            PlanInterval(
+                start=start,
+                contacts=round(sum(c.contacts for c in channels), 3),
+                mot_contacts=round(sum(c.mot_contacts for c in channels), 3),
+                agents_erlang_c=sum(c.erlang_c.agents for c in channels),
+                agents_erlang_a=sum(c.erlang_a.agents for c in channels),
+                certified_agents=sum(c.certified.agents for c in channels),
+                channels=channels,
+            )
+        )
+    cubes = [c for c in CUBE_CELLS if c in volume.cubes]
+    cubes += [c for c in volume.cubes if c not in CUBE_CELLS]
+    handle: dict[str, dict[str, float]] = {}
+    for (channel, cube), seconds in sorted(aht.items()):
+        handle.setdefault(channel, {})[cube] = round(seconds, 1)
+    return Plan(
+        day=day,
+        timezone=options.timezone,
+        interval_minutes=options.interval_minutes,
+        method=volume.method,
+        history_first_day=min(d for d in local_days if d < cut),
+        history_last_day=last_day,
+        history_contacts=len(kept),
+        target=options.target,
+        mot_target=options.mot_target,
+        patience_seconds=options.patience_seconds,
+        mot_threshold=options.mot_threshold,
+        intervals=intervals,
+        cells={cube: [round(float(x), 3) for x in volume.total(cube=cube)] for cube in cubes},
+        handle_seconds=handle,
+        backtest=held_out,
+    )

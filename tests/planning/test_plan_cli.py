@@ -1,0 +1,123 @@
+"""``kairos plan``: a table and a chart on a seeded database, a clear error on an empty one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from tests.planning import synthetic
+from typer.testing import CliRunner
+
+from kairos import migrations
+from kairos.cli import app
+from kairos.config import get_settings
+
+
+@pytest.fixture
+def use_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the CLI's settings at the database URL each test sets."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _invoke(url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
+    monkeypatch.setenv("KAIROS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    return CliRunner().invoke(app, ["plan", *args])
+
+
+@pytest.fixture
+def seeded_url(sqlite_url: str) -> str:
+    migrations.upgrade(sqlite_url)
+    synthetic.seed(sqlite_url, synthetic.history(start=date(2026, 10, 5), days=21, seed=21))
+    return sqlite_url
+
+
+def test_plan_prints_the_table_and_the_backtest_and_writes_the_chart(
+    seeded_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    chart = tmp_path / "charts" / "plan.html"
+    result = _invoke(seeded_url, monkeypatch, "--chart", str(chart))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "plan for 2026-10-26 (UTC)" in out
+    for column in ("contacts", "MoT", "Erlang C", "Erlang A", "certified"):
+        assert column in out
+    assert "10:00" in out and "03:00" not in out  # quiet night intervals left out
+    assert "backtest, held-out week 2026-10-19 to 2026-10-25" in out
+    assert "WAPE" in out and "naive" in out
+    html = chart.read_text(encoding="utf-8")
+    assert "emotion:high urgency:high complexity:low" in html
+    assert "Erlang A" in html
+    assert 'src="https://cdn.plot.ly' not in html and "plotly.js v" in html.lower()
+    assert len(html) > 1_000_000  # Plotly's JavaScript is inside
+
+
+def test_plan_as_json_with_options(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    result = _invoke(
+        seeded_url,
+        monkeypatch,
+        "--json",
+        "--date",
+        "2026-10-27",
+        "--interval",
+        "60",
+        "--service-level",
+        "0.9",
+        "--answer-seconds",
+        "15",
+        "--patience-seconds",
+        "90",
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["day"] == "2026-10-27"
+    assert len(plan["intervals"]) == 24
+    assert plan["target"] == {
+        "service_level": 0.9,
+        "answer_seconds": 15.0,
+        "shrinkage": 0.3,
+        "max_occupancy": 0.85,
+    }
+    assert plan["patience_seconds"] == 90.0
+    busiest = max(plan["intervals"], key=lambda i: i["contacts"])
+    assert busiest["agents_erlang_c"] >= busiest["agents_erlang_a"] > 0
+
+
+def test_plan_on_an_empty_database_says_so_and_fails(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    missing = _invoke(sqlite_url, monkeypatch)
+    assert missing.exit_code == 1
+    assert "no history to plan from: no database at" in missing.output
+    assert not Path(sqlite_url.split("///", 1)[1]).exists()  # and it did not create one
+    migrations.upgrade(sqlite_url)
+    empty = _invoke(sqlite_url, monkeypatch)
+    assert empty.exit_code == 1
+    assert "no history to plan from: the database holds no interactions" in empty.output
+    assert "Traceback" not in empty.output
+
+
+def test_plan_on_an_unmigrated_database_and_bad_options_fail_clearly(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    Path(sqlite_url.split("///", 1)[1]).touch()
+    unmigrated = _invoke(sqlite_url, monkeypatch)
+    assert unmigrated.exit_code == 1
+    assert "kairos db upgrade" in unmigrated.output
+    for args, message in (
+        (("--date", "26/10/2026"), "is not YYYY-MM-DD"),
+        (("--interval", "7"), "must divide a day"),
+        (("--service-level", "1.5"), "service_level"),
+        (("--timezone", "Mars/Olympus"), "not an IANA timezone"),
+    ):
+        result = _invoke(sqlite_url, monkeypatch, *args)
+        assert result.exit_code == 2, args
+        assert message in result.output
