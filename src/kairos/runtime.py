@@ -9,6 +9,7 @@ from kairos.config import Settings
 from kairos.db import Database
 from kairos.interactions.assessing import DetectorCache, default_factory
 from kairos.metrics import Registry
+from kairos.routing.supervision import Supervisor
 
 
 @dataclass
@@ -24,10 +25,14 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, *, bus: EventBus | None = None) -> Runtime:
         """A runtime for ``settings``; the in-process bus unless one is given."""
+        bus = bus or MemoryBus()
+        if isinstance(bus, MemoryBus):
+            # Supervisor alerts follow every assessment of an interaction in progress.
+            bus.listen(Supervisor(bus), "assessments")
         return cls(
             settings=settings,
             db=Database(settings.database_url),
-            bus=bus or MemoryBus(),
+            bus=bus,
             detectors=DetectorCache(default_factory()),
         )
 

@@ -239,6 +239,8 @@ def _apply(
                             "type": "assessment.updated",
                             "interaction_id": interaction.external_id,
                             "event_id": event.event_id,
+                            "agent_id": interaction.agent_id,
+                            "state": interaction.state,
                             "assessment": payload,
                         },
                     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from kairos.deps import DbSession, RuntimeDep
-from kairos.routing import service
+from kairos.routing import service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -111,3 +111,15 @@ def list_decisions(
         offset=offset,
     )
     return DecisionList(total=total, items=items)
+
+
+@router.get("/supervision/alerts")
+def list_supervisor_alerts(
+    session: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> dict[str, Any]:
+    """Interactions in progress where a supervisor should assist or take over, most severe first.
+
+    The same alerts are published live as ``supervisor.alert`` on the ``supervision`` topic.
+    """
+    items = supervision.current_alerts(session=session, limit=limit)
+    return {"total": len(items), "items": items}

@@ -1,0 +1,116 @@
+"""Supervisor alerts: a suggestion to assist or take over an interaction in progress.
+
+An alert is raised when strain (emotion, or stress in the voice) and stakes cross the thresholds of
+:meth:`MomentsPolicy.supervisor_alert` on an interaction that an agent is handling. Two ways in:
+
+- live: :class:`Supervisor` listens to ``assessment.updated`` on the bus and publishes
+  ``supervisor.alert`` on the ``supervision`` topic when an interaction first crosses the line,
+  and again when its suggested action changes (assist, then take over), or ``supervisor.cleared``
+  when it falls back below;
+- on demand: :func:`current_alerts` reads the latest assessment of every interaction in progress,
+  so a wallboard opened late, or another process, sees the same alerts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.bus import BusMessage, EventBus
+from kairos.interactions.models import Interaction
+from kairos.routing.policies import MomentsPolicy
+from kairos.routing.snapshots import LiveInteraction, SupervisorAlert
+
+_POLICY = MomentsPolicy()
+
+
+def live_interaction(
+    interaction_id: str, agent_id: str | None, assessment: Mapping[str, Any]
+) -> LiveInteraction:
+    """The alert's view of an interaction from its stored or published assessment."""
+    return LiveInteraction(
+        id=interaction_id,
+        agent_id=agent_id,
+        emotion=float(assessment.get("emotion") or 0.0),
+        stress=float(assessment.get("stress") or 0.0),
+        mot_score=float(assessment.get("mot_score") or 0.0),
+        stakes=tuple(assessment.get("stakes") or ()),
+        minutes_to_deadline=assessment.get("minutes_to_deadline"),
+    )
+
+
+def alert_for(
+    interaction_id: str, agent_id: str | None, assessment: Mapping[str, Any]
+) -> SupervisorAlert | None:
+    """The alert for one interaction in progress, or None."""
+    return _POLICY.supervisor_alert(live_interaction(interaction_id, agent_id, assessment))
+
+
+def alert_message(alert: SupervisorAlert) -> BusMessage:
+    """An alert as published on the bus and returned by the API."""
+    return {
+        "type": "supervisor.alert",
+        "interaction_id": alert.interaction_id,
+        "agent_id": alert.agent_id,
+        "action": alert.action,
+        "severity": alert.severity,
+        "reasons": [{"factor": r.factor, "value": r.value} for r in alert.reasons],
+    }
+
+
+class Supervisor:
+    """Turns ``assessment.updated`` messages into ``supervisor.alert`` messages, without repeats."""
+
+    def __init__(self, bus: EventBus, *, capacity: int = 50_000) -> None:
+        self.bus = bus
+        self.capacity = capacity
+        self._raised: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, topic: str, message: BusMessage) -> None:
+        if message.get("type") != "assessment.updated":
+            return
+        interaction_id = str(message.get("interaction_id"))
+        agent_id = message.get("agent_id")
+        in_progress = agent_id is not None and message.get("state") != "ended"
+        alert = alert_for(interaction_id, agent_id, message.get("assessment") or {})
+        action = alert.action if (alert is not None and in_progress) else None
+        with self._lock:
+            before = self._raised.pop(interaction_id, None)
+            if action is not None:
+                self._raised[interaction_id] = action
+                while len(self._raised) > self.capacity:
+                    self._raised.popitem(last=False)
+        if action is not None and alert is not None and action != before:
+            self.bus.publish("supervision", alert_message(alert))
+        elif action is None and before is not None:
+            self.bus.publish(
+                "supervision",
+                {"type": "supervisor.cleared", "interaction_id": interaction_id},
+            )
+
+
+def current_alerts(*, session: Session, limit: int = 200) -> list[BusMessage]:
+    """Alerts on every interaction in progress with an agent, most severe first."""
+    query = (
+        select(Interaction.external_id, Interaction.agent_id, Interaction.assessment)
+        .where(
+            Interaction.state != "ended",
+            Interaction.agent_id.is_not(None),
+            Interaction.assessment.is_not(None),
+        )
+        .order_by(Interaction.mot_score.desc())
+        .limit(5_000)
+    )
+    alerts = []
+    for external_id, agent_id, assessment in session.execute(query):
+        alert = alert_for(external_id, agent_id, assessment or {})
+        if alert is not None:
+            alerts.append(alert)
+    alerts.sort(key=lambda a: (-a.severity, a.interaction_id))
+    return [alert_message(a) for a in alerts[:limit]]

@@ -1,0 +1,115 @@
+"""Supervisor alerts: live on the bus as assessments change, and on demand through the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import ended, started, utterance
+
+from kairos.bus import BusMessage, MemoryBus
+from kairos.config import Settings
+from kairos.main import create_app
+from kairos.routing.supervision import Supervisor, alert_for
+from kairos.runtime import Runtime
+
+DISTRESS = (
+    "My flight just got cancelled and I have to be at my daughter's recital by 7 tonight, "
+    "this is a disaster, I am so upset, please help me!!"
+)
+
+
+def assessment(**values: Any) -> dict[str, Any]:
+    base = {"emotion": 0.1, "mot_score": 0.1, "stakes": [], "minutes_to_deadline": None}
+    return base | values
+
+
+def updated(interaction_id: str, agent_id: str | None, state: str, **values: Any) -> BusMessage:
+    return {
+        "type": "assessment.updated",
+        "interaction_id": interaction_id,
+        "agent_id": agent_id,
+        "state": state,
+        "assessment": assessment(**values),
+    }
+
+
+def test_alert_needs_strain_and_stakes() -> None:
+    calm = assessment(emotion=0.3, mot_score=0.9, stakes=["health"])
+    angry_no_stakes = assessment(emotion=0.95, mot_score=0.2)
+    assert alert_for("i1", "a1", calm) is None
+    assert alert_for("i1", "a1", angry_no_stakes) is None
+    alert = alert_for("i1", "a1", assessment(emotion=0.8, mot_score=0.9, stakes=["health"]))
+    assert alert is not None and alert.action == "assist"
+    near = assessment(emotion=0.9, mot_score=0.9, stakes=["health"], minutes_to_deadline=30)
+    far = assessment(emotion=0.9, mot_score=0.9, stakes=["health"], minutes_to_deadline=600)
+    alert = alert_for("i1", "a1", near)
+    assert alert is not None and alert.action == "take_over"
+    alert = alert_for("i1", "a1", far)
+    assert alert is not None and alert.action == "assist"
+    factors = {r.factor for r in alert.reasons}
+    assert {"emotion", "mot_score", "stakes", "minutes_to_deadline"} <= factors
+
+
+def test_supervisor_publishes_on_change_only() -> None:
+    bus = MemoryBus()
+    seen: list[BusMessage] = []
+    bus.listen(lambda topic, message: seen.append(message), "supervision")
+    supervisor = Supervisor(bus)
+    hot = {"emotion": 0.8, "mot_score": 0.9, "stakes": ["travel_disruption"]}
+    supervisor("assessments", updated("i1", None, "open", **hot))  # nobody handles it yet
+    assert seen == []
+    supervisor("assessments", updated("i1", "a1", "assigned", **hot))
+    supervisor("assessments", updated("i1", "a1", "assigned", **hot))  # the same: no repeat
+    assert [m["type"] for m in seen] == ["supervisor.alert"]
+    assert seen[0]["action"] == "assist" and seen[0]["agent_id"] == "a1"
+    hotter = hot | {"emotion": 0.95, "minutes_to_deadline": 20.0}
+    supervisor("assessments", updated("i1", "a1", "assigned", **hotter))
+    assert seen[-1]["action"] == "take_over"
+    supervisor("assessments", updated("i1", "a1", "assigned", emotion=0.2, mot_score=0.9))
+    assert seen[-1] == {"type": "supervisor.cleared", "interaction_id": "i1"}
+    supervisor("assessments", updated("i1", "a1", "ended", **hot))
+    assert len(seen) == 3
+
+
+@pytest.fixture
+def live(migrated_url: str) -> Iterator[tuple[TestClient, list[BusMessage]]]:
+    runtime = Runtime.build(Settings(database_url=migrated_url))
+    seen: list[BusMessage] = []
+    assert isinstance(runtime.bus, MemoryBus)
+    runtime.bus.listen(lambda topic, message: seen.append(message), "supervision")
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+        yield client, seen
+    runtime.close()
+
+
+def agent_turn(interaction_id: str, text: str, agent_id: str) -> dict[str, Any]:
+    return utterance(interaction_id, text, speaker="agent") | {"agent_id": agent_id}
+
+
+def test_service_raises_alert_for_interaction_in_progress(
+    live: tuple[TestClient, list[BusMessage]],
+) -> None:
+    client, seen = live
+    events = [
+        started("sup-1", timezone="America/New_York"),
+        agent_turn("sup-1", "Thanks for calling, this is Sam.", "a-sam"),
+        utterance("sup-1", DISTRESS),
+        started("sup-2", phone="+14155550199"),
+        agent_turn("sup-2", "Hello, how can I help?", "a-kim"),
+        utterance("sup-2", "what is my balance please"),
+        started("sup-3", phone="+14155550142"),
+        utterance("sup-3", DISTRESS),  # nobody has it yet: routing's job, not a supervisor's
+    ]
+    assert client.post("/v1/events", json=events).status_code == 200
+    body = client.get("/v1/supervision/alerts").json()
+    assert [a["interaction_id"] for a in body["items"]] == ["sup-1"]
+    alert = body["items"][0]
+    assert alert["agent_id"] == "a-sam" and alert["action"] in ("assist", "take_over")
+    assert [m["interaction_id"] for m in seen if m["type"] == "supervisor.alert"] == ["sup-1"]
+
+    assert client.post("/v1/events", json=[ended("sup-1")]).status_code == 200
+    assert client.get("/v1/supervision/alerts").json()["total"] == 0
+    assert client.get("/v1/supervision/alerts", params={"limit": 0}).status_code == 422
