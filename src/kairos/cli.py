@@ -57,13 +57,20 @@ def serve(
 def demo(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
-    pace: float = typer.Option(1.0, help="seconds between events of one thread, divided by 1/pace"),
-    threads: int = typer.Option(0, help="stop after this many threads (0: keep going)"),
+    pace: float = typer.Option(1.0, help="speed of the traffic: 2 is twice as fast"),
+    traffic: str = typer.Option(
+        "simulated",
+        help="simulated: a live contact center (customers and agents) driving the server; "
+        "replay: real airline-support threads from the shared data",
+    ),
+    threads: int = typer.Option(
+        0, help="stop after this many contacts (simulated) or threads (replay); 0: keep going"
+    ),
 ) -> None:
-    """Start the server on SQLite and feed it live customer-service traffic."""
+    """Start the server on SQLite and feed it live contact-center traffic."""
     from kairos.demo import run_demo
 
-    run_demo(host=host, port=port, pace=pace, max_threads=threads or None)
+    run_demo(host=host, port=port, pace=pace, max_threads=threads or None, traffic=traffic)
 
 
 def _register_detection_commands() -> None:

@@ -1,4 +1,9 @@
-"""``kairos demo``: a server on SQLite fed with real customer-service threads, at watching pace."""
+"""``kairos demo``: a server on SQLite fed with live traffic, at watching pace.
+
+Two sources: ``simulated`` (the default) runs a live contact center against the server — simulated
+customers from the traffic generator and simulated agents taking work through the routing API
+(:mod:`kairos.demo_live`); ``replay`` replays real customer-service threads from the shared data.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from rich.console import Console
@@ -130,14 +136,18 @@ def run_demo(
     max_threads: int | None,
     database: Path | None = None,
     run_id: str | None = None,
+    traffic: str = "simulated",
 ) -> None:
-    """Serve Kairos on SQLite and replay airline threads through its API until Ctrl-C."""
+    """Serve Kairos on SQLite and feed it live traffic through its API until Ctrl-C.
+
+    ``max_threads`` stops after that many contacts (simulated) or threads (replay).
+    """
     console = Console()
     # A SIGTERM stops the demo like Ctrl-C does, so the server it started goes with it.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if in_main else None
     try:
-        _serve_and_replay(console, host, port, pace, max_threads, database, run_id)
+        _serve_and_replay(console, host, port, pace, max_threads, database, run_id, traffic)
     except DemoError as exc:
         console.print(f"[bold red]kairos demo:[/] {exc}")
         raise SystemExit(2) from None
@@ -154,9 +164,12 @@ def _serve_and_replay(
     max_threads: int | None,
     database: Path | None,
     run_id: str | None,
+    traffic: str = "simulated",
 ) -> None:
     if pace <= 0:
         raise DemoError("pace must be positive")
+    if traffic not in ("simulated", "replay"):
+        raise DemoError(f"traffic must be 'simulated' or 'replay', not {traffic!r}")
     if not _port_free(host, port):
         raise DemoError(f"port {port} on {host} is taken: stop what uses it or pass --port")
     database = database or DEFAULT_DB
@@ -175,6 +188,9 @@ def _serve_and_replay(
             ("/metrics", "Prometheus metrics"),
         ):
             console.print(f"  {base_url}{path}  [dim]{what}[/]")
+        if traffic == "simulated":
+            _drive_simulated(console, base_url, pace, max_threads, run_id)
+            return
         threads = threads_path()
         if threads is None:
             console.print(
@@ -216,7 +232,42 @@ def _serve_and_replay(
             server.wait()
 
 
-async def _refresh(live: Live, progress: _Progress) -> None:
+def _drive_simulated(
+    console: Console, base_url: str, pace: float, max_contacts: int | None, run_id: str
+) -> None:
+    from kairos.demo_live import AGENTS, DriveError, LiveCenter, LiveProgress
+
+    console.print(
+        f"A simulated contact center: {len(AGENTS)} agents on queues routed by the "
+        "[bold]moments[/] policy, customers arriving on every channel; Ctrl-C to stop.\n"
+        f"  {base_url}/v1/routing/decisions  [dim]who took what, and why[/]\n"
+        f"  {base_url}/v1/supervision/alerts  [dim]where a supervisor should step in[/]"
+    )
+    progress = LiveProgress()
+    with Live(progress.line(), console=console, refresh_per_second=4) as live:
+
+        async def main() -> None:
+            refresher = asyncio.create_task(_refresh(live, progress))
+            try:
+                async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+                    center = LiveCenter(client, pace=pace, run_id=run_id, progress=progress)
+                    await center.run(max_contacts=max_contacts)
+            finally:
+                refresher.cancel()
+                live.update(progress.line())
+
+        try:
+            asyncio.run(main())
+        except DriveError as exc:
+            raise DemoError(str(exc)) from exc
+    console.print("[green]Simulated traffic finished.[/]")
+
+
+class _HasLine(Protocol):
+    def line(self) -> str: ...
+
+
+async def _refresh(live: Live, progress: _HasLine) -> None:
     while True:
         live.update(progress.line())
         await asyncio.sleep(0.25)

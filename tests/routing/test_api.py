@@ -216,3 +216,31 @@ def test_duplicates_and_unavailable_agents_are_conflicts(client: TestClient) -> 
     client.post("/v1/agents/fay/state", json={"state": "wrap_up"})
     response = client.post("/v1/agents/fay/next")
     assert response.status_code == 409 and "wrap_up" in response.json()["message"]
+
+
+def test_agent_made_busy_by_routing_is_free_again_once_the_interaction_ends(
+    client: TestClient, bus_and_runtime: tuple[RecordingBus, Runtime]
+) -> None:
+    bus, _ = bus_and_runtime
+    body = {"name": "travel", "channel": "call", "required_skills": ["travel"], "policy": "fifo"}
+    assert client.post("/v1/queues", json=body).status_code == 201
+    make_agent(client, "cy")
+    enqueue(client, "first", "travel", "I need to change my seat", seconds=0)
+    enqueue(client, "second", "travel", "Can I add a bag?", seconds=5)
+    assert client.post("/v1/agents/cy/next").json()["decision"]["interaction_id"] == "first"
+    assert client.get("/v1/agents/cy").json()["state"] == "busy"
+    assert client.post("/v1/agents/cy/next").status_code == 409  # still on the first call
+
+    assert client.post("/v1/events", json=[ended("first")]).status_code == 200
+    decision = client.post("/v1/agents/cy/next").json()["decision"]
+    assert decision["interaction_id"] == "second"
+    changes = [m for t, m, _ in bus.seen if t == "agents"]
+    assert [(m["previous"], m["state"]) for m in changes][-3:] == [
+        ("available", "busy"),
+        ("busy", "available"),
+        ("available", "busy"),
+    ]
+    # An agent set to wrap up by their desktop or platform stays there until set available.
+    client.post("/v1/events", json=[ended("second")])
+    assert client.post("/v1/agents/cy/state", json={"state": "wrap_up"}).status_code == 200
+    assert client.post("/v1/agents/cy/next").status_code == 409

@@ -193,3 +193,45 @@ def test_supervisor_alert_when_strain_and_stakes_cross_the_line() -> None:
                              stakes=("family_event",), minutes_to_deadline=40)  # fmt: skip
     alert = policy.supervisor_alert(urgent)
     assert alert is not None and alert.action == "take_over"
+
+
+def test_pull_holds_a_fresh_moment_of_truth_for_a_free_certified_agent() -> None:
+    interactions = [waiting("mot", mot=0.9, waited=5), waiting("routine", waited=60)]
+    agents = [agent("a-plain"), agent("a-cert", certified=True, empathy=0.9)]
+    policy = MomentsPolicy()
+    decision = policy.next_for_agent(build_board(interactions, agents), "a-plain", now=NOW)
+    assert decision is not None and decision.interaction_id == "routine"
+    decision = policy.next_for_agent(build_board(interactions, agents), "a-cert", now=NOW)
+    assert decision is not None and decision.interaction_id == "mot"
+
+
+def test_pull_hold_ends_when_no_certified_agent_is_free_or_after_the_hold() -> None:
+    policy = MomentsPolicy(hold_for_certified_seconds=30)
+    fresh = [waiting("mot", mot=0.9, waited=5), waiting("routine", waited=60)]
+    busy_cert = [agent("a-plain"), agent("a-cert", certified=True, state="busy")]
+    decision = policy.next_for_agent(build_board(fresh, busy_cert), "a-plain", now=NOW)
+    assert decision is not None and decision.interaction_id == "mot"
+    stale = [waiting("mot", mot=0.9, waited=45), waiting("routine", waited=60)]
+    free_cert = [agent("a-plain"), agent("a-cert", certified=True)]
+    decision = policy.next_for_agent(build_board(stale, free_cert), "a-plain", now=NOW)
+    assert decision is not None and decision.interaction_id == "mot"
+    # The certified agent must be able to take it: one without the skill holds nothing back.
+    unskilled = [agent("a-plain"), agent("a-cert", certified=True, skills={"claims": 5})]
+    decision = policy.next_for_agent(build_board(fresh, unskilled), "a-plain", now=NOW)
+    assert decision is not None and decision.interaction_id == "mot"
+
+
+@pytest.mark.parametrize("name", ["fifo", "moments"])
+def test_agent_for_matches_choose_for_one_arrival(name: str) -> None:
+    rng = random.Random(5)
+    agents = [
+        agent(f"a{i}", idle=rng.uniform(0, 600), certified=i % 3 == 0, empathy=rng.random(),
+              skills={"billing": rng.randint(1, 5)})
+        for i in range(8)
+    ]  # fmt: skip
+    arrival = waiting("new", mot=0.8, waited=0)
+    policy = make_policy(name)
+    pushed = policy.agent_for(build_board([arrival], agents), "new", now=NOW)
+    chosen = policy.choose(build_board([arrival], agents), now=NOW)
+    assert pushed is not None and [pushed] == chosen
+    assert policy.agent_for(build_board([arrival], agents), "absent", now=NOW) is None

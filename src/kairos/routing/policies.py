@@ -287,12 +287,17 @@ class MomentsPolicy(RoutingPolicy):
         # free for moments of truth; routine work may not take the last ones.
         reserve_fraction: float = 0.2,
         reserve_min: int = 1,
+        # Pull routing (an agent asks for work): an uncertified agent is not given a moment of
+        # truth that a free certified agent could take, for up to this long; after that, any
+        # agent with the skills may take it (a certified agent marked free may not be asking).
+        hold_for_certified_seconds: float = 30.0,
         # Supervisor alert: strain (emotion or voice stress) at or above this with stakes at play.
         alert_strain: float = 0.7,
         # Strain this high with a deadline inside the horizon suggests taking over, not assisting.
         take_over_strain: float = 0.85,
     ) -> None:
         super().__init__(mot_threshold=mot_threshold)
+        self.hold_for_certified_seconds = hold_for_certified_seconds
         self.mot_weight = mot_weight
         self.deadline_weight = deadline_weight
         self.deadline_horizon_minutes = deadline_horizon_minutes
@@ -372,6 +377,38 @@ class MomentsPolicy(RoutingPolicy):
         if board.w_mot[slot] < self.mot_threshold and self._holds_reserve(load):
             allowed = allowed & ~board.a_certified
         return allowed
+
+    def next_for_agent(
+        self, board: RoutingBoard, agent_id: str, *, now: datetime
+    ) -> Decision | None:
+        """As for any policy, but a moment of truth waits a little for a free certified agent."""
+        agent_slot = board.agent_slot(agent_id)
+        if agent_slot is None or not board.can_take_work()[agent_slot]:
+            return None
+        now_s = seconds(now)
+        priority = self.priority(board, now_s)
+        load = self.load(board)
+        allowed = self.allowed_interactions(board, agent_slot, load)
+        if not board.a_certified[agent_slot]:
+            allowed = allowed & ~self._held_for_certified(board, allowed, now_s)
+        slot = best(priority, allowed, board.w_ids)
+        if slot is None:
+            return None
+        return self._decide(board, slot, agent_slot, priority, now_s, load)
+
+    def _held_for_certified(self, board: RoutingBoard, allowed: Bool, now: float) -> Bool:
+        """Moments of truth among ``allowed`` that a free certified agent could take now."""
+        held = np.zeros_like(allowed)
+        fresh = board.w_enqueued > now - self.hold_for_certified_seconds
+        candidates = np.flatnonzero(allowed & (board.w_mot >= self.mot_threshold) & fresh)
+        if len(candidates) == 0:
+            return held
+        free_certified = board.can_take_work() & board.a_certified
+        if not free_certified.any():
+            return held
+        for slot in candidates:
+            held[slot] = bool((board.eligible_agents(int(slot)) & free_certified).any())
+        return held
 
     def allowed_interactions(self, board: RoutingBoard, agent_slot: int, load: _Load) -> Bool:
         """Eligible interactions; a certified agent in the reserve takes moments of truth only."""

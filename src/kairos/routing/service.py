@@ -232,16 +232,23 @@ def next_for_agent(
     outbox: list[tuple[str, BusMessage]] = []
     with db.write_lock(), db.session() as session:
         agent = get_agent_or_raise(session=session, agent_id=agent_id)
+        load = loads(session=session)
+        if agent.state == "busy" and load.get(agent.id, 0) < agent.max_concurrency:
+            # Kairos marks an agent busy when routing fills it; an interaction of theirs has
+            # ended since, so they have room again. (Wrap-up is the agent's or platform's call:
+            # an agent set to wrap_up stays there until set available.)
+            previous, agent.state, agent.state_since = agent.state, "available", now
+            outbox.append(("agents", _state_message(agent, previous)))
         if agent.state != "available":
             raise Conflict(
                 f"agent {agent_id!r} is {agent.state}; only an available agent takes work"
             )
         all_agents = list(session.scalars(select(Agent).order_by(Agent.id)))
-        load = loads(session=session)
         if load.get(agent.id, 0) >= agent.max_concurrency:
             raise Conflict(f"agent {agent_id!r} holds {agent.max_concurrency} interactions already")
         queues = {q.name: q for q in get_all_queues(session=session) if _serves(agent, q)}
         if not queues:
+            _commit_and_publish(session, bus, outbox)
             return None, "no queue needs only the skills and channels this agent has"
         rows = _waiting(session, queues, agent)
         values = _customer_values(session, rows)
@@ -271,6 +278,7 @@ def next_for_agent(
             if decision is not None:
                 candidates.append(decision)
         if not candidates:
+            _commit_and_publish(session, bus, outbox)
             return None, f"nothing waiting that this agent can take ({len(rows)} waiting)"
         decision = min(
             candidates,
@@ -317,6 +325,16 @@ def next_for_agent(
     for topic, message in outbox:
         bus.publish(topic, message)
     return out, "assigned"
+
+
+def _commit_and_publish(
+    session: Session, bus: EventBus, outbox: list[tuple[str, BusMessage]]
+) -> None:
+    """Commit what changed on a path that routed nothing (an agent back from busy), then publish."""
+    if outbox:
+        session.commit()
+        for topic, message in outbox:
+            bus.publish(topic, message)
 
 
 def _decision_out(record: RoutingDecision, interaction_id: str, agent_id: str) -> DecisionOut:
