@@ -192,8 +192,9 @@ def test_demo_replays_threads_into_its_server(tmp_path: Path) -> None:
         pytest.skip("the shared airline threads are absent")
     database = tmp_path / "demo.db"
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=200, max_threads=3, database=database, run_id="t"
-    )
+        host="127.0.0.1", port=_free_port(), pace=200, max_threads=3, database=database,
+        run_id="t", traffic="replay",
+    )  # fmt: skip
     with sqlite3.connect(database) as connection:
         rows = connection.execute("SELECT external_id, state FROM interactions").fetchall()
     assert len(rows) == 3
