@@ -23,6 +23,21 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="dev-insecure-secret", min_length=8)
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
     default_timezone: str = "UTC"
+    default_phone_region: str = Field(
+        default="US", description="ISO region for phone numbers written without a country code"
+    )
+    repeat_contact_days: int = Field(
+        default=7, ge=1, le=365, description="a contact within this many days is a repeat"
+    )
+    twilio_auth_token: str | None = Field(
+        default=None, description="Twilio auth token; set: SMS webhooks must be signed"
+    )
+    twilio_webhook_url: str | None = Field(
+        default=None, description="the SMS webhook URL as Twilio signs it, when a proxy rewrites it"
+    )
+    sms_idle_gap_minutes: int = Field(
+        default=240, ge=1, le=7 * 24 * 60, description="silence that ends an SMS conversation"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 import kairos
 from kairos import migrations
+from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
 from kairos.deps import RuntimeDep
@@ -72,6 +73,7 @@ def create_app(
     app.include_router(interactions_router)
     app.include_router(customers_router)
     app.include_router(routing_router)
+    app.include_router(channels_router)
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kairos.db import AwareDateTime, Base, utcnow
@@ -35,6 +36,9 @@ class CustomerIdentity(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(320))
+    valid: Mapped[bool] = mapped_column(
+        default=True, server_default=true(), doc="false: a phone number that does not parse"
+    )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="identities")
@@ -61,3 +65,36 @@ class Fact(Base):
     redacted: Mapped[bool] = mapped_column(default=False)
     event_id: Mapped[str] = mapped_column(String(200))
     observed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class IdentityConflict(Base):
+    """Identities in one contact that belong to two different customers: a merge to review.
+
+    Customer ids are plain integers, not foreign keys, so the record outlives a merge.
+    """
+
+    __tablename__ = "identity_conflicts"
+    __table_args__ = (Index("ix_identity_conflicts_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(doc="the customer the contact was attached to")
+    other_customer_id: Mapped[int] = mapped_column(doc="the customer also named by the contact")
+    identities: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    interaction_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open", doc="open or merged")
+    detected_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class CustomerMerge(Base):
+    """One explicit merge of two customers: who, when, and what moved (the audit trail)."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(index=True, doc="the customer that remains")
+    from_customer_id: Mapped[int] = mapped_column(doc="the customer merged in and removed")
+    merged_by: Mapped[str | None] = mapped_column(String(200))
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, doc="identities, interactions, facts")
+    merged_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kairos.interactions.schemas import FactOut, InteractionSummary
 
@@ -16,6 +17,7 @@ class IdentityOut(BaseModel):
 
     kind: str
     value: str
+    valid: bool = True
 
 
 class CustomerSummary(BaseModel):
@@ -41,3 +43,48 @@ class CustomerDetail(CustomerSummary):
 
     facts: list[FactOut]
     journey: list[InteractionSummary]
+
+
+class ConflictOut(BaseModel):
+    """Identities in one contact that belong to two customers, awaiting an explicit merge."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    other_customer_id: int
+    identities: list[dict[str, Any]]
+    interaction_id: str | None
+    status: str
+    detected_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+class ConflictList(BaseModel):
+    """Identity conflicts, newest first."""
+
+    total: int
+    items: list[ConflictOut]
+
+
+class MergeRequest(BaseModel):
+    """Merge ``from_customer_id`` into the customer named in the path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_customer_id: int
+    merged_by: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class MergeOut(BaseModel):
+    """A recorded merge: who, when, and how much moved."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    from_customer_id: int
+    merged_by: str | None
+    merged_at: datetime
+    moved: dict[str, int]

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import CursorResult, and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from kairos.customers.models import Customer, CustomerIdentity, Fact
+from kairos.bus import EventBus
+from kairos.config import get_settings
+from kairos.customers.facts import LABELS, asked_facts, canonical_name, extract_facts, mask
+from kairos.customers.identity import canonical
+from kairos.customers.models import (
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    Fact,
+    IdentityConflict,
+)
+from kairos.db import Database, utcnow
 from kairos.detection.assessment import Journey
-from kairos.events import Identity, IvrInput
+from kairos.errors import ClientError, NotFound
+from kairos.events import Identity, IvrInput, Utterance
 from kairos.interactions.models import Interaction
+
+log = logging.getLogger(__name__)
 
 # Values the customer keyed that must never be stored in clear (PCI DSS forbids storing CVV and
 # PIN at all, and card numbers in clear).
@@ -20,17 +37,13 @@ _SECRET_NAMES = re.compile(
 )
 
 
-def normalise_identity(identity: Identity) -> tuple[str, str]:
+def _region(region: str | None) -> str:
+    return region or get_settings().default_phone_region
+
+
+def normalise_identity(identity: Identity, *, region: str | None = None) -> tuple[str, str]:
     """The canonical (kind, value) of an identity, so one customer matches across channels."""
-    value = identity.value.strip()
-    if identity.kind == "email":
-        value = value.lower()
-    elif identity.kind == "phone":
-        digits = re.sub(r"[^\d+]", "", value)
-        value = digits if digits.startswith("+") else "+" + digits.lstrip("0")
-    elif identity.kind == "social":
-        value = value.lower().lstrip("@")
-    return identity.kind, value
+    return canonical(identity, region=_region(region)).key
 
 
 def get(*, session: Session, customer_id: int) -> Customer | None:
@@ -38,9 +51,11 @@ def get(*, session: Session, customer_id: int) -> Customer | None:
     return session.get(Customer, customer_id)
 
 
-def get_by_identity(*, session: Session, identity: Identity) -> Customer | None:
+def get_by_identity(
+    *, session: Session, identity: Identity, region: str | None = None
+) -> Customer | None:
     """The customer who owns ``identity``, if any."""
-    kind, value = normalise_identity(identity)
+    kind, value = normalise_identity(identity, region=region)
     row = session.scalar(
         select(CustomerIdentity).where(
             CustomerIdentity.kind == kind, CustomerIdentity.value == value
@@ -49,30 +64,188 @@ def get_by_identity(*, session: Session, identity: Identity) -> Customer | None:
     return row.customer if row else None
 
 
-def resolve(*, session: Session, identities: list[Identity]) -> Customer | None:
+def resolve(
+    *,
+    session: Session,
+    identities: list[Identity],
+    region: str | None = None,
+    interaction_id: str | None = None,
+) -> Customer | None:
     """The customer these identities belong to, created if new; new identities are attached.
 
-    When the identities point at two different customers, the first one found wins and the
-    others are left untouched (merging is an explicit, reviewed action).
+    When the identities point at two different customers, nothing is merged: the contact goes to
+    the customer of the first identity that is known, and an :class:`IdentityConflict` is
+    recorded for review (merging is an explicit action, :func:`merge`).
     """
     if not identities:
         return None
-    keys = [normalise_identity(i) for i in identities]
+    wanted = list(
+        {c.key: c for c in (canonical(i, region=_region(region)) for i in identities)}.values()
+    )
     rows = session.scalars(
         select(CustomerIdentity).where(
-            tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_(keys)
+            tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_([c.key for c in wanted])
         )
     ).all()
     known = {(r.kind, r.value): r for r in rows}
-    customer = next((known[k].customer for k in keys if k in known), None)
-    if customer is None:
-        customer = Customer()
+    owners = list(dict.fromkeys(known[c.key].customer for c in wanted if c.key in known))
+    customer = owners[0] if owners else Customer()
+    if not owners:
         session.add(customer)
-    for kind, value in dict.fromkeys(keys):
-        if (kind, value) not in known:
-            customer.identities.append(CustomerIdentity(kind=kind, value=value))
+    for c in wanted:
+        if c.key not in known:
+            customer.identities.append(CustomerIdentity(kind=c.kind, value=c.value, valid=c.valid))
     session.flush()
+    for other in owners[1:]:
+        _record_conflict(session, customer, other, list(known.values()), interaction_id)
     return customer
+
+
+def _record_conflict(
+    session: Session,
+    customer: Customer,
+    other: Customer,
+    rows: list[CustomerIdentity],
+    interaction_id: str | None,
+) -> None:
+    pair = (customer.id, other.id)
+    already = session.scalar(
+        select(IdentityConflict.id).where(
+            IdentityConflict.status == "open",
+            or_(
+                and_(
+                    IdentityConflict.customer_id == pair[0],
+                    IdentityConflict.other_customer_id == pair[1],
+                ),
+                and_(
+                    IdentityConflict.customer_id == pair[1],
+                    IdentityConflict.other_customer_id == pair[0],
+                ),
+            ),
+        )
+    )
+    if already is not None:
+        return
+    log.warning("identities of customers %d and %d met in one contact", *pair)
+    session.add(
+        IdentityConflict(
+            customer_id=customer.id,
+            other_customer_id=other.id,
+            identities=[
+                {"kind": r.kind, "value": r.value, "customer_id": r.customer_id}
+                for r in rows
+                if r.customer_id in pair
+            ],
+            interaction_id=interaction_id,
+            status="open",
+        )
+    )
+
+
+def conflicts(*, session: Session, status: str | None = "open") -> list[IdentityConflict]:
+    """Identity conflicts awaiting review (or all of them with ``status=None``), newest first."""
+    query = select(IdentityConflict).order_by(IdentityConflict.id.desc())
+    if status is not None:
+        query = query.where(IdentityConflict.status == status)
+    return list(session.scalars(query))
+
+
+def _rowcount(session: Session, statement: Any) -> int:
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount)
+
+
+def _merge(
+    session: Session, customer_id: int, from_customer_id: int, merged_by: str | None
+) -> CustomerMerge:
+    if customer_id == from_customer_id:
+        raise ClientError(f"customer {customer_id} cannot be merged into itself")
+    target = session.get(Customer, customer_id, with_for_update=True)
+    source = session.get(Customer, from_customer_id, with_for_update=True)
+    for wanted, found in ((customer_id, target), (from_customer_id, source)):
+        if found is None:
+            raise NotFound(f"no customer {wanted}")
+    assert target is not None and source is not None
+    moved_identities = len(source.identities)
+    for identity in list(source.identities):
+        identity.customer = target
+    session.flush()
+    moved_interactions = _rowcount(
+        session,
+        update(Interaction)
+        .where(Interaction.customer_id == source.id)
+        .values(customer_id=target.id),
+    )
+    moved_facts = _rowcount(
+        session, update(Fact).where(Fact.customer_id == source.id).values(customer_id=target.id)
+    )
+    now = utcnow()
+    pair = (target.id, source.id)
+    session.execute(
+        update(IdentityConflict)
+        .where(
+            IdentityConflict.status == "open",
+            IdentityConflict.customer_id.in_(pair),
+            IdentityConflict.other_customer_id.in_(pair),
+        )
+        .values(status="merged", resolved_at=now, resolved_by=merged_by)
+    )
+    # Conflicts with third customers now concern the customer that remains.
+    for column in (IdentityConflict.customer_id, IdentityConflict.other_customer_id):
+        session.execute(
+            update(IdentityConflict)
+            .where(IdentityConflict.status == "open", column == source.id)
+            .values({column.key: target.id})
+        )
+    target.display_name = target.display_name or source.display_name
+    if source.value is not None:
+        target.value = max(source.value, target.value or 0.0)
+    target.created_at = min(target.created_at, source.created_at)
+    session.delete(source)
+    record = CustomerMerge(
+        customer_id=target.id,
+        from_customer_id=from_customer_id,
+        merged_by=merged_by,
+        merged_at=now,
+        moved={
+            "identities": moved_identities,
+            "interactions": moved_interactions,
+            "facts": moved_facts,
+        },
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def merge(
+    *,
+    db: Database,
+    bus: EventBus,
+    customer_id: int,
+    from_customer_id: int,
+    merged_by: str | None = None,
+) -> CustomerMerge:
+    """Move every identity, interaction and fact of one customer to another, in one transaction.
+
+    The merged customer is removed, open conflicts between the two are closed, and the merge is
+    recorded; ``customer.merged`` is published on the ``customers`` topic once committed.
+    """
+    with db.write_lock(), db.session() as session:
+        record = _merge(session, customer_id, from_customer_id, merged_by)
+        session.commit()
+    bus.publish(
+        "customers",
+        {
+            "type": "customer.merged",
+            "customer_id": record.customer_id,
+            "from_customer_id": record.from_customer_id,
+            "merged_by": record.merged_by,
+            "merged_at": record.merged_at.isoformat(),
+            "moved": record.moved,
+        },
+    )
+    return record
 
 
 def redact(name: str, value: str) -> tuple[str, bool]:
@@ -104,23 +277,144 @@ def record_ivr_fact(
     return fact
 
 
+def record_stated_facts(
+    *, session: Session, interaction: Interaction, event: Utterance
+) -> list[Fact]:
+    """Store the facts a customer states in an utterance (unverified; secrets masked)."""
+    if event.speaker != "customer":
+        return []
+    stored: list[Fact] = []
+    for stated in extract_facts(event.text):
+        value, redacted = redact(stated.name, stated.value)
+        repeated = session.scalar(
+            select(Fact.id).where(
+                Fact.interaction_id == interaction.id,
+                Fact.name == stated.name,
+                Fact.value == value,
+            )
+        )
+        if repeated is not None:
+            continue
+        fact = Fact(
+            customer_id=interaction.customer_id,
+            interaction_id=interaction.id,
+            name=stated.name,
+            value=value,
+            source="utterance",
+            channel=interaction.channel,
+            verified=False,
+            redacted=redacted,
+            event_id=event.event_id,
+            observed_at=event.occurred_at,
+        )
+        session.add(fact)
+        stored.append(fact)
+    if stored:
+        session.flush()
+    return stored
+
+
+def _known_facts(session: Session, interaction: Interaction, before: datetime) -> dict[str, Fact]:
+    """The latest fact of each name known before ``before``, verified ones first."""
+    owner = (
+        Fact.customer_id == interaction.customer_id
+        if interaction.customer_id is not None
+        else Fact.interaction_id == interaction.id
+    )
+    rows = session.scalars(
+        select(Fact).where(owner, Fact.observed_at <= before).order_by(Fact.observed_at, Fact.id)
+    ).all()
+    known: dict[str, Fact] = {}
+    for fact in rows:
+        name = canonical_name(fact.name)
+        if name not in known or fact.verified or not known[name].verified:
+            known[name] = fact
+    return known
+
+
+def _when(fact: Fact, interaction: Interaction, now: datetime) -> str:
+    try:
+        zone: tzinfo = ZoneInfo(interaction.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = fact.observed_at.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return f"at {local:%H:%M}"
+    return f"on {local:%d %b} at {local:%H:%M}"
+
+
+def detect_reasks(
+    *, session: Session, interaction: Interaction, event: Utterance
+) -> list[dict[str, Any]]:
+    """``reask.detected`` messages for each known fact an agent (or bot) asks for again."""
+    if event.speaker == "customer":
+        return []
+    asked = asked_facts(event.text)
+    if not asked:
+        return []
+    known = _known_facts(session, interaction, event.occurred_at)
+    messages: list[dict[str, Any]] = []
+    for name in asked:
+        fact = known.get(name)
+        if fact is None:
+            continue
+        label = LABELS.get(name, name.replace("_", " "))
+        masked = mask(fact.value)
+        origin = "IVR" if fact.source == "ivr" else fact.channel
+        when = _when(fact, interaction, event.occurred_at)
+        messages.append(
+            {
+                "type": "reask.detected",
+                "interaction_id": interaction.external_id,
+                "event_id": event.event_id,
+                "agent_id": event.agent_id or interaction.agent_id,
+                "customer_id": interaction.customer_id,
+                "fact": name,
+                "value_masked": masked,
+                "verified": fact.verified,
+                "source": fact.source,
+                "channel": fact.channel,
+                "observed_at": fact.observed_at.isoformat(),
+                "message": f"already known: {label} {masked}, from {origin} {when}",
+            }
+        )
+    return messages
+
+
+def _same_issue(a: Interaction, b: Interaction) -> bool:
+    """Same reason; else, where a reason is missing, the same queue; unknown counts as same."""
+    if a.reason and b.reason:
+        return a.reason.strip().lower() == b.reason.strip().lower()
+    if a.queue and b.queue:
+        return a.queue == b.queue
+    return True
+
+
 def journey_inputs(
-    *, session: Session, interaction: Interaction, window: timedelta = timedelta(days=7)
+    *, session: Session, interaction: Interaction, window: timedelta | None = None
 ) -> Journey:
-    """What the detector should know of this customer's recent history."""
+    """What the detector should know of this customer's recent history.
+
+    A repeat contact is another interaction on the same issue (:func:`_same_issue`) started
+    within ``window`` (``KAIROS_REPEAT_CONTACT_DAYS``) before this one, on any channel. A failed
+    moment is any earlier interaction scored as a moment of truth (``mot_score >= 0.5``) that did
+    not end resolved.
+    """
     if interaction.customer_id is None:
         return Journey()
+    window = window or timedelta(days=get_settings().repeat_contact_days)
+    prior = session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.customer_id == interaction.customer_id,
+            Interaction.id != interaction.id,
+            Interaction.started_at <= interaction.started_at,
+        )
+        .order_by(Interaction.started_at.desc())
+        .limit(500)
+    ).all()
     since: datetime = interaction.started_at - window
-    query = select(Interaction).where(
-        Interaction.customer_id == interaction.customer_id,
-        Interaction.id != interaction.id,
-        Interaction.started_at >= since,
-        Interaction.started_at <= interaction.started_at,
-    )
-    prior = session.scalars(query).all()
-    same_issue = [
-        p for p in prior if interaction.reason is None or p.reason in (None, interaction.reason)
-    ]
+    same_issue = [p for p in prior if p.started_at >= since and _same_issue(p, interaction)]
     failed = [
         p
         for p in prior

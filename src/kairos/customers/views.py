@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from kairos.customers import service
 from kairos.customers.models import Customer
-from kairos.customers.schemas import CustomerDetail, CustomerList, CustomerSummary, IdentityOut
-from kairos.deps import DbSession
+from kairos.customers.schemas import (
+    ConflictList,
+    ConflictOut,
+    CustomerDetail,
+    CustomerList,
+    CustomerSummary,
+    IdentityOut,
+    MergeOut,
+    MergeRequest,
+)
+from kairos.deps import DbSession, RuntimeDep
 from kairos.errors import NotFound
 from kairos.events import Identity
 from kairos.interactions.schemas import FactOut
@@ -53,6 +62,36 @@ def list_customers(
     return CustomerList(
         total=total, items=[_customer_summary(c, counts.get(c.id, 0)) for c in rows]
     )
+
+
+@router.get("/customers/conflicts", response_model=ConflictList)
+def list_conflicts(
+    session: DbSession,
+    status: Annotated[Literal["open", "merged", "all"], Query()] = "open",
+) -> ConflictList:
+    """Contacts whose identities belong to two different customers; open ones await a merge."""
+    rows = service.conflicts(session=session, status=None if status == "all" else status)
+    return ConflictList(total=len(rows), items=[ConflictOut.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response_model=MergeOut,
+    responses={
+        400: {"description": "a customer merged into itself"},
+        404: {"description": "no such customer"},
+    },
+)
+def merge_customer(customer_id: int, body: MergeRequest, runtime: RuntimeDep) -> MergeOut:
+    """Move every identity, interaction and fact of ``from_customer_id`` to this customer."""
+    record = service.merge(
+        db=runtime.db,
+        bus=runtime.bus,
+        customer_id=customer_id,
+        from_customer_id=body.from_customer_id,
+        merged_by=body.merged_by,
+    )
+    return MergeOut.model_validate(record)
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerDetail)

@@ -39,6 +39,9 @@ class Interaction(Base):
     mot_score: Mapped[float | None] = mapped_column(index=True)
     cube: Mapped[str | None] = mapped_column(String(64))
     assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reask_count: Mapped[int] = mapped_column(
+        default=0, server_default="0", doc="times the customer was asked for a known fact"
+    )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 

@@ -143,5 +143,6 @@ class InteractionDetail(InteractionSummary):
     timezone: str | None
     outcome: dict[str, Any] | None
     assessment: dict[str, Any] | None
+    reask_count: int = 0
     facts: list[FactOut]
     timeline: list[TimelineEntry]

@@ -174,7 +174,11 @@ def _apply(
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
-            customer = customer_service.resolve(session=session, identities=list(event.identities))
+            customer = customer_service.resolve(
+                session=session,
+                identities=list(event.identities),
+                interaction_id=event.interaction_id,
+            )
             interaction = Interaction(
                 external_id=event.interaction_id,
                 customer_id=customer.id if customer else None,
@@ -211,7 +215,7 @@ def _apply(
                 payload=event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
             )
         )
-        _apply_to_interaction(session, interaction, event)
+        _apply_to_interaction(session, interaction, event, outbox)
         outbox.messages.append(
             ("events", {"type": "event.applied", "event": event.model_dump(mode="json")})
         )
@@ -252,7 +256,9 @@ def _apply(
     )
 
 
-def _apply_to_interaction(session: Session, interaction: Interaction, event: Event) -> None:
+def _apply_to_interaction(
+    session: Session, interaction: Interaction, event: Event, outbox: _Outbox
+) -> None:
     if isinstance(event, IvrInput):
         customer_service.record_ivr_fact(session=session, interaction=interaction, event=event)
     elif isinstance(event, IvrSelection):
@@ -264,6 +270,13 @@ def _apply_to_interaction(session: Session, interaction: Interaction, event: Eve
     elif isinstance(event, Utterance):
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
             interaction.agent_id = event.agent_id
+        # Facts the customer states; an agent asking for one already known is a re-ask.
+        customer_service.record_stated_facts(session=session, interaction=interaction, event=event)
+        reasks = customer_service.detect_reasks(
+            session=session, interaction=interaction, event=event
+        )
+        interaction.reask_count += len(reasks)
+        outbox.messages.extend(("interactions", message) for message in reasks)
     elif isinstance(event, InteractionEnded):
         interaction.state = "ended"
         interaction.ended_at = event.occurred_at

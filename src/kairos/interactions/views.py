@@ -162,6 +162,7 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         timezone=interaction.timezone,
         outcome=interaction.outcome,
         assessment=interaction.assessment,
+        reask_count=interaction.reask_count,
         facts=[FactOut.model_validate(f) for f in facts],
         timeline=timeline,
     )

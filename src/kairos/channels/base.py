@@ -1,0 +1,148 @@
+"""The one interface every channel adapter implements, and what adapters share.
+
+An adapter turns a channel's own format (a webhook body, a raw email) into Kairos events. It is
+pure: it reads nothing but its payload and a small :class:`InteractionLookup` that answers
+whether an interaction already exists (so ``interaction.started`` is emitted only for a new one)
+and, for channels grouped by idle time, which thread is still open. Event ids are derived from
+the source's own ids, so a redelivered webhook is acknowledged by ingestion, not applied twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from kairos.errors import ClientError
+from kairos.events import Channel, Event
+
+_PLAIN_ID = re.compile(r"^[^\s]{1,200}$")
+_Payload = TypeVar("_Payload", bound=BaseModel)
+
+
+class InvalidPayload(ClientError):
+    """The payload parsed but a field is missing or wrong; each bad field is named."""
+
+    status_code = 422
+    code = "invalid_payload"
+
+
+class MalformedPayload(ClientError):
+    """The payload cannot be read at all: not JSON, not a form, not an email."""
+
+    status_code = 400
+    code = "malformed_payload"
+
+
+class BadSignature(ClientError):
+    """The request's signature is missing or does not match the configured secret."""
+
+    status_code = 403
+    code = "bad_signature"
+
+
+class InteractionLookup(Protocol):
+    """What an adapter may ask about interactions already stored."""
+
+    def exists(self, interaction_id: str) -> bool:
+        """Whether an interaction with this id was started."""
+        ...
+
+    def open_thread(self, prefix: str, since: datetime) -> str | None:
+        """The newest open interaction whose id starts with ``prefix`` and was active since."""
+        ...
+
+
+class NoInteractions:
+    """A lookup for a store that holds nothing: every interaction is new."""
+
+    def exists(self, interaction_id: str) -> bool:
+        """Nothing exists."""
+        return False
+
+    def open_thread(self, prefix: str, since: datetime) -> str | None:
+        """No thread is open."""
+        return None
+
+
+class SeenInteractions:
+    """A lookup that remembers what it was told exists; wraps another (for batch imports)."""
+
+    def __init__(self, inner: InteractionLookup | None = None) -> None:
+        self.inner: InteractionLookup = inner or NoInteractions()
+        self.seen: set[str] = set()
+
+    def exists(self, interaction_id: str) -> bool:
+        """Seen in this batch, or stored."""
+        return interaction_id in self.seen or self.inner.exists(interaction_id)
+
+    def open_thread(self, prefix: str, since: datetime) -> str | None:
+        """Whatever the wrapped lookup says."""
+        return self.inner.open_thread(prefix, since)
+
+
+class ChannelAdapter(ABC):
+    """Turns one channel's payloads into Kairos events."""
+
+    name: ClassVar[str]
+    """The adapter's name, as in the webhook path ``/v1/channels/{name}``."""
+    channel: ClassVar[Channel]
+    """The Kairos channel of the interactions it produces."""
+
+    @abstractmethod
+    def to_events(
+        self,
+        payload: bytes,
+        *,
+        received_at: datetime,
+        lookup: InteractionLookup | None = None,
+    ) -> list[Event]:
+        """The events this payload carries; raises a ``ClientError`` naming bad fields."""
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """A deterministic id from source ids: readable when it can be, a hash when it cannot."""
+    joined = ":".join(parts)
+    candidate = f"{prefix}:{joined}"
+    if _PLAIN_ID.match(candidate):
+        return candidate
+    return f"{prefix}:{hashlib.sha256(joined.encode()).hexdigest()[:40]}"
+
+
+def started_event_id(interaction_id: str) -> str:
+    """The ``interaction.started`` event's id: one per interaction, so racing starts dedupe."""
+    return stable_id("start", interaction_id)
+
+
+def parse_json(payload: bytes) -> Any:
+    """The JSON value of a body, or a 400 that says why not."""
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedPayload(f"the body is not valid JSON: {exc}") from None
+
+
+def validate(model: type[_Payload], raw: Any) -> _Payload:
+    """``raw`` as ``model``, or a 422 naming every bad field."""
+    if not isinstance(raw, dict):
+        raise MalformedPayload("expected a JSON object")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        raise InvalidPayload(
+            f"{len(errors)} invalid fields; nothing was applied", errors=errors
+        ) from None
+
+
+def clip(text: str, limit: int = 20_000) -> str:
+    """Text cut to what an event may carry."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

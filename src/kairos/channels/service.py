@@ -1,0 +1,70 @@
+"""Channel intake: convert a payload with its adapter, then ingest the events all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.channels.base import ChannelAdapter
+from kairos.events import Event
+from kairos.interactions import service as interaction_service
+from kairos.interactions.models import Interaction
+from kairos.interactions.schemas import IngestResponse
+from kairos.runtime import Runtime
+
+
+class StoredInteractions:
+    """The adapters' view of interactions already in the database."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def exists(self, interaction_id: str) -> bool:
+        """Whether this interaction was started."""
+        found = interaction_service.get_by_external_id(
+            session=self.session, interaction_id=interaction_id
+        )
+        return found is not None
+
+    def open_thread(self, prefix: str, since: datetime) -> str | None:
+        """The newest interaction not ended whose id starts with ``prefix``, active since."""
+        query = (
+            select(Interaction.external_id)
+            .where(
+                Interaction.external_id.startswith(prefix, autoescape=True),
+                Interaction.state != "ended",
+                Interaction.last_event_at >= since,
+            )
+            .order_by(Interaction.last_event_at.desc(), Interaction.id.desc())
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
+
+def convert(
+    *, runtime: Runtime, adapter: ChannelAdapter, payload: bytes, received_at: datetime
+) -> list[Event]:
+    """The payload's events, ``interaction.started`` only for interactions not yet stored."""
+    with runtime.db.session() as session:
+        return adapter.to_events(
+            payload, received_at=received_at, lookup=StoredInteractions(session)
+        )
+
+
+def receive(
+    *, runtime: Runtime, adapter: ChannelAdapter, payload: bytes, received_at: datetime
+) -> IngestResponse:
+    """Convert and ingest one channel payload; a repeat is acknowledged, not applied twice."""
+    events = convert(runtime=runtime, adapter=adapter, payload=payload, received_at=received_at)
+    if not events:
+        return IngestResponse(applied=0, duplicates=0, events=[])
+    return interaction_service.ingest(
+        db=runtime.db,
+        events=events,
+        bus=runtime.bus,
+        detectors=runtime.detectors,
+        metrics=runtime.metrics,
+        default_timezone=runtime.settings.default_timezone,
+    )

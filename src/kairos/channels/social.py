@@ -1,0 +1,108 @@
+"""Social media: a generic JSON format for public posts and direct messages.
+
+A social listening tool or a small bridge posts one post or message per request::
+
+    {
+      "platform": "x", "kind": "public", "post_id": "1790001",
+      "thread_id": "1789000", "in_reply_to": "1789000",
+      "handle": "@jane_doe", "author_role": "customer",
+      "text": "@AcmeAir cancelled again?! My daughter's recital is tonight",
+      "posted_at": "2026-11-22T14:00:00Z", "url": "https://x.com/jane_doe/status/1790001"
+    }
+
+``kind`` is ``public`` (a post or a public reply) or ``direct`` (a direct message).
+``author_role`` is ``customer`` (the default) or ``agent`` (the brand's own reply, with an
+optional ``agent_id``). The thread is ``thread_id`` (the root post, or the DM conversation id)
+when given, else ``in_reply_to``, else the post itself; the interaction id is
+``social:<platform>:<thread>`` (``social-dm:`` for direct messages), and each post's event id
+is derived from ``post_id``, so a redelivery is acknowledged once. The author's
+``platform:handle`` is the ``social`` identity.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from kairos.channels.base import (
+    ChannelAdapter,
+    InteractionLookup,
+    NoInteractions,
+    clip,
+    parse_json,
+    stable_id,
+    started_event_id,
+    validate,
+)
+from kairos.events import Event, Identity, InteractionStarted, Utterance
+
+_SourceId = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[^\s]+$")]
+
+
+class SocialPost(BaseModel):
+    """The body of ``POST /v1/channels/social``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    platform: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+    kind: Literal["public", "direct"] = "public"
+    post_id: _SourceId
+    thread_id: _SourceId | None = None
+    in_reply_to: _SourceId | None = None
+    handle: Annotated[str, Field(min_length=1, max_length=200)]
+    author_role: Literal["customer", "agent"] = "customer"
+    agent_id: Annotated[str | None, Field(max_length=200, pattern=r"^[^\s]+$")] = None
+    text: Annotated[str, Field(min_length=1)]
+    posted_at: AwareDatetime | None = None
+    url: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class SocialAdapter(ChannelAdapter):
+    """Public threads and direct-message conversations, one interaction each."""
+
+    name = "social"
+    channel = "social"
+
+    def to_events(
+        self,
+        payload: bytes,
+        *,
+        received_at: datetime,
+        lookup: InteractionLookup | None = None,
+    ) -> list[Event]:
+        """The events of one post or message."""
+        post = validate(SocialPost, parse_json(payload))
+        lookup = lookup or NoInteractions()
+        platform = post.platform.lower()
+        thread = post.thread_id or post.in_reply_to or post.post_id
+        prefix = "social-dm" if post.kind == "direct" else "social"
+        iid = stable_id(prefix, platform, thread)
+        when = post.posted_at or received_at
+        is_agent = post.author_role == "agent"
+        events: list[Event] = []
+        if not lookup.exists(iid):
+            handle = post.handle.strip().lstrip("@")
+            identities = [] if is_agent else [Identity(kind="social", value=f"{platform}:{handle}")]
+            events.append(
+                InteractionStarted(
+                    event_id=started_event_id(iid),
+                    interaction_id=iid,
+                    occurred_at=when,
+                    channel="social",
+                    identities=identities,
+                    subject=f"{platform} {post.kind} message",
+                )
+            )
+        events.append(
+            Utterance(
+                event_id=stable_id(prefix, platform, post.post_id),
+                interaction_id=iid,
+                occurred_at=when,
+                speaker="agent" if is_agent else "customer",
+                text=clip(post.text),
+                agent_id=post.agent_id if is_agent else None,
+            )
+        )
+        return events

@@ -1,0 +1,159 @@
+"""Webhooks: each channel's own format in, Kairos events ingested all-or-nothing.
+
+The formats are described in each adapter's module. Every endpoint answers like
+``POST /v1/events`` (which events were applied, which were repeats), except SMS, which answers
+Twilio with empty TwiML.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from kairos.channels import service
+from kairos.channels.base import ChannelAdapter
+from kairos.channels.chat import ChatAdapter
+from kairos.channels.email import EmailAdapter
+from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature, parse_form
+from kairos.channels.social import SocialAdapter
+from kairos.channels.voice import VoiceAdapter
+from kairos.deps import RuntimeDep
+from kairos.errors import ClientError
+from kairos.interactions.schemas import IngestResponse
+from kairos.runtime import Runtime
+
+router = APIRouter(prefix="/v1/channels", tags=["channels"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the body cannot be read"},
+    404: {"description": "an event names a call that was never started"},
+    422: {"description": "invalid fields, each named"},
+}
+_EMAIL_TYPES = ("", "message/rfc822", "text/plain", "application/octet-stream")
+
+
+class UnsupportedMediaType(ClientError):
+    """The body's content type is not one this webhook reads."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+def _json_body(model: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "title": model}}},
+        }
+    }
+
+
+async def _receive(runtime: Runtime, adapter: ChannelAdapter, payload: bytes) -> IngestResponse:
+    try:
+        return await run_in_threadpool(
+            service.receive,
+            runtime=runtime,
+            adapter=adapter,
+            payload=payload,
+            received_at=datetime.now(UTC),
+        )
+    except ClientError as exc:
+        runtime.metrics.events_rejected.inc(reason=exc.code)
+        raise
+
+
+@router.post(
+    "/voice",
+    response_model=IngestResponse,
+    responses=_ERRORS,
+    openapi_extra=_json_body("VoiceWebhook"),
+)
+async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+    """A call's start, IVR selections and inputs, transfers, transcript segments and end."""
+    return await _receive(runtime, VoiceAdapter(), await request.body())
+
+
+@router.post(
+    "/chat",
+    response_model=IngestResponse,
+    responses=_ERRORS,
+    openapi_extra=_json_body("ChatWebhook"),
+)
+async def chat_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+    """New messages of a chat conversation."""
+    return await _receive(runtime, ChatAdapter(), await request.body())
+
+
+@router.post(
+    "/email",
+    response_model=IngestResponse,
+    responses={**_ERRORS, 415: {"description": "not a raw message"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "message/rfc822": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def email_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+    """One raw RFC 5322 message, threaded into its conversation."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in _EMAIL_TYPES:
+        raise UnsupportedMediaType(
+            f"expected a raw message as message/rfc822 or text/plain, not {media_type}",
+            errors=[{"field": "content-type", "message": "use message/rfc822 or text/plain"}],
+        )
+    return await _receive(runtime, EmailAdapter(), await request.body())
+
+
+@router.post(
+    "/sms",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/xml": {}}, "description": "empty TwiML"},
+        403: {"description": "missing or wrong X-Twilio-Signature"},
+        **_ERRORS,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
+    """Twilio's inbound message webhook; signed requests only when an auth token is set."""
+    settings = runtime.settings
+    payload = await request.body()
+    try:
+        if settings.twilio_auth_token:
+            check_signature(
+                auth_token=settings.twilio_auth_token,
+                url=settings.twilio_webhook_url or str(request.url),
+                params=parse_form(payload),
+                signature=request.headers.get("X-Twilio-Signature"),
+            )
+    except ClientError as exc:
+        runtime.metrics.events_rejected.inc(reason=exc.code)
+        raise
+    adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
+    await _receive(runtime, adapter, payload)
+    return Response(EMPTY_TWIML, media_type="text/xml")
+
+
+@router.post(
+    "/social",
+    response_model=IngestResponse,
+    responses=_ERRORS,
+    openapi_extra=_json_body("SocialPost"),
+)
+async def social_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+    """One public post or direct message."""
+    return await _receive(runtime, SocialAdapter(), await request.body())
