@@ -93,11 +93,32 @@ def _register_detection_commands() -> None:
     else:
         app.command("simulate")(simulate)
     try:
+        from kairos.cli_users import users_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(users_app, name="users")
+    try:
         from kairos.cli_plan import plan
     except ImportError:
         pass
     else:
         app.command("plan")(plan)
+    try:
+        from kairos.cli_outcomes import analyze, report
+    except ImportError:
+        pass
+    else:
+        app.command("analyze")(analyze)
+        app.command("report")(report)
+
+    try:
+        from kairos.cli_audio import score_audio, train_voice
+    except ImportError:
+        pass
+    else:
+        app.command("score-audio")(score_audio)
+        app.command("train-voice")(train_voice)
 
 
 _register_detection_commands()

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     repeat_contact_days: int = Field(
         default=7, ge=1, le=365, description="a contact within this many days is a repeat"
     )
+    recontact_days: int = Field(
+        default=7, ge=1, le=365, description="days in which a contact on the same issue recontacts"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="where customers reach survey links"
+    )
     twilio_auth_token: str | None = Field(
         default=None, description="Twilio auth token; set: SMS webhooks must be signed"
     )
@@ -37,6 +43,21 @@ class Settings(BaseSettings):
     )
     sms_idle_gap_minutes: int = Field(
         default=240, ge=1, le=7 * 24 * 60, description="silence that ends an SMS conversation"
+    )
+    escalation_queue: str = Field(
+        default="callbacks",
+        min_length=1,
+        max_length=100,
+        description="routing queue for calls escalated from chat, social, SMS or email",
+    )
+    ivr_menu_path: Path | None = Field(
+        default=None, description="IVR menu definition (JSON or YAML); unset: the shipped one"
+    )
+    live_heartbeat_s: float = Field(
+        default=15.0, gt=0, le=300, description="seconds between heartbeats on the pages' live stream"
+    )
+    session_max_age_s: int = Field(
+        default=12 * 3600, ge=60, description="how long a page sign-in lasts, in seconds"
     )
     host: str = "127.0.0.1"
     port: int = 8000

@@ -24,6 +24,7 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
+from kairos.demo_users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
 from kairos.replay import now, read_threads, thread_events, threads_path
 
@@ -182,15 +183,17 @@ def _serve_and_replay(
         _wait_healthy(server, base_url)
         console.print(f"[bold green]Kairos is running[/] on SQLite at {database}")
         for path, what in (
-            ("/", "home"),
+            ("/", "the live wallboard and the agent desktops (sign in below)"),
             ("/v1/interactions", "interactions (JSON), growing as the demo runs"),
             ("/docs", "API documentation"),
             ("/metrics", "Prometheus metrics"),
         ):
             console.print(f"  {base_url}{path}  [dim]{what}[/]")
+        database_url = f"sqlite:///{database.resolve()}"
         if traffic == "simulated":
-            _drive_simulated(console, base_url, pace, max_threads, run_id)
+            _drive_simulated(console, base_url, pace, max_threads, run_id, database_url)
             return
+        _print_logins(console, base_url, create_demo_users(database_url, with_agents=False))
         threads = threads_path()
         if threads is None:
             console.print(
@@ -232,10 +235,37 @@ def _serve_and_replay(
             server.wait()
 
 
+def _print_logins(console: Console, base_url: str, logins: list[Login]) -> None:
+    console.print(
+        f"[bold]Open {base_url}/[/] and sign in (password [bold]{DEMO_PASSWORD}[/] for all):"
+    )
+    for login in logins:
+        page = "the agent desktop" if login.role == "agent" else "the live wallboard"
+        linked = f", simulated agent {login.agent_id}" if login.agent_id else ""
+        console.print(f"  [bold]{login.username}[/]  [dim]{login.role}: {page}{linked}[/]")
+
+
 def _drive_simulated(
-    console: Console, base_url: str, pace: float, max_contacts: int | None, run_id: str
+    console: Console,
+    base_url: str,
+    pace: float,
+    max_contacts: int | None,
+    run_id: str,
+    database_url: str | None = None,
 ) -> None:
     from kairos.demo_live import AGENTS, DriveError, LiveCenter, LiveProgress
+
+    if database_url is not None:
+        # The agents exist before their users: set the floor up, then print the sign-ins.
+        async def prepare() -> None:
+            async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+                await LiveCenter(client, pace=pace, run_id=run_id, progress=LiveProgress()).setup()
+
+        try:
+            asyncio.run(prepare())
+        except DriveError as exc:
+            raise DemoError(str(exc)) from exc
+        _print_logins(console, base_url, create_demo_users(database_url, with_agents=True))
 
     console.print(
         f"A simulated contact center: {len(AGENTS)} agents on queues routed by the "

@@ -49,6 +49,17 @@ class _EventBase(BaseModel):
     occurred_at: AwareDatetime
 
 
+class Escalation(BaseModel):
+    """The interaction this one continues: an agent turned a chat or social thread into a call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: _Id
+    by: _Id | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+    phone: Annotated[str, Field(max_length=64)] | None = None
+
+
 class InteractionStarted(_EventBase):
     """A contact begins: a call is answered by the IVR, a chat opens, an email thread starts."""
 
@@ -60,6 +71,7 @@ class InteractionStarted(_EventBase):
     language: Annotated[str, Field(max_length=20)] | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
     subject: Annotated[str, Field(max_length=500)] | None = None
+    escalation: Escalation | None = None
 
 
 class Utterance(_EventBase):
@@ -78,6 +90,8 @@ class IvrSelection(_EventBase):
     menu: Annotated[str, Field(min_length=1, max_length=100)]
     option: Annotated[str, Field(min_length=1, max_length=100)]
     label: Annotated[str, Field(max_length=200)] | None = None
+    reason: Annotated[str, Field(max_length=200)] | None = None
+    mot_prone: bool = False
 
 
 class IvrInput(_EventBase):
@@ -114,6 +128,40 @@ class SurveyResponse(_EventBase):
     text: Annotated[str, Field(max_length=5000)] | None = None
 
 
+_FeatureName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
+_Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class VoiceReason(BaseModel):
+    """One voice feature behind a stress score, with how far it departs, in SDs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feature: _FeatureName
+    sd: Annotated[float, Field(ge=-100, le=100)]
+    text: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class AudioSegment(_EventBase):
+    """One voiced segment of a call leg, analysed: its voice features and the speaker's stress.
+
+    ``start_s`` / ``end_s`` place it in the stream (seconds from the stream's start); ``stress`` is
+    the speaker's smoothed stress after it, ``segment_stress`` this segment's alone.
+    """
+
+    type: Literal["audio.segment"] = "audio.segment"
+    speaker: Speaker = "customer"
+    stream_id: _Id | None = None
+    start_s: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    end_s: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    features: Annotated[dict[_FeatureName, _Finite], Field(max_length=32)] = {}
+    stress: Annotated[float, Field(ge=0, le=1)]
+    segment_stress: Annotated[float, Field(ge=0, le=1)] | None = None
+    baseline_weight: Annotated[float, Field(ge=0, le=1)] | None = None
+    reasons: Annotated[list[VoiceReason], Field(max_length=8)] = []
+    model_version: Annotated[str, Field(max_length=100)] | None = None
+
+
 Event = Annotated[
     InteractionStarted
     | Utterance
@@ -121,7 +169,8 @@ Event = Annotated[
     | IvrInput
     | Transfer
     | InteractionEnded
-    | SurveyResponse,
+    | SurveyResponse
+    | AudioSegment,
     Field(discriminator="type"),
 ]
 
@@ -133,6 +182,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "transfer",
     "interaction.ended",
     "survey.response",
+    "audio.segment",
 )
 
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

@@ -19,6 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 import kairos
 from kairos import migrations
+from kairos.assist.views import router as assist_router
+from kairos.channels.ivr import load_menu
+from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
@@ -26,8 +29,11 @@ from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.events import Event
 from kairos.interactions.views import router as interactions_router
+from kairos.messages.views import router as messages_router
+from kairos.outcomes.views import router as outcomes_router
 from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
+from kairos.web.app import install_pages
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,8 @@ def create_app(
 ) -> FastAPI:
     """A Kairos API app; ``migrate`` applies database migrations on start."""
     settings = settings or get_settings()
+    if settings.ivr_menu_path is not None:
+        load_menu(settings.ivr_menu_path)  # a bad menu file stops the start with a clear error
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +82,11 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(routing_router)
     app.include_router(channels_router)
+    app.include_router(media_router)
+    install_pages(app, settings)
+    app.include_router(outcomes_router)
+    app.include_router(assist_router)
+    app.include_router(messages_router)
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
@@ -143,15 +156,6 @@ def create_app(
         """Prometheus metrics: events ingested and rejected, ingest latency."""
         return Response(
             runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
-
-    @app.get("/", include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><title>Kairos</title><h1>Kairos</h1><ul>"
-            "<li><a href='/v1/interactions'>Interactions</a> (JSON)</li>"
-            "<li><a href='/docs'>API documentation</a></li>"
-            "<li><a href='/metrics'>Metrics</a></li><li><a href='/healthz'>Health</a></li></ul>"
         )
 
     def openapi() -> dict[str, Any]:

@@ -1,8 +1,20 @@
 """Every table, imported in one place so metadata and migrations see them all."""
 
+from kairos.assist.models import Playbook, PlaybookRevision  # noqa: F401
+from kairos.auth.models import Team, TeamMember, User  # noqa: F401
 from kairos.customers.models import Customer, CustomerIdentity, Fact
 from kairos.db import Base
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+from kairos.messages.models import KeyMessage  # noqa: F401
+from kairos.outcomes.models import (  # noqa: F401
+    FeedbackAction,
+    FeedbackTheme,
+    InteractionReview,
+    OutreachRule,
+    OutreachTask,
+    SurveyAnswer,
+    WrapUp,
+)
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision  # noqa: F401
 
 __all__ = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
@@ -29,12 +30,19 @@ class Runtime:
         if isinstance(bus, MemoryBus):
             # Supervisor alerts follow every assessment of an interaction in progress.
             bus.listen(Supervisor(bus), "assessments")
-        return cls(
+            bus.listen(CoachingListener(bus), "events")  # coaching.nudge on the agent's words
+        runtime = cls(
             settings=settings,
             db=Database(settings.database_url),
             bus=bus,
             detectors=DetectorCache(default_factory()),
         )
+        if isinstance(bus, MemoryBus):
+            from kairos.outcomes.worker import OutcomesWorker
+
+            # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
+            bus.listen(OutcomesWorker(runtime), "events", "outcomes", "messages")
+        return runtime
 
     def close(self) -> None:
         """Release connections."""

@@ -145,6 +145,22 @@ def test_json_adapters_refuse_bad_bodies() -> None:
         )
     fields = {e["field"] for e in caught.value.errors}
     assert fields == {"conversation_id", "messages.0.text"}
+    with pytest.raises(InvalidPayload) as caught:
+        ChatAdapter().to_events(
+            json.dumps({"conversation_id": "c", "visitor": {"social": "jane"}}).encode(),
+            received_at=NOW,
+        )
+    assert [e["field"] for e in caught.value.errors] == ["visitor.social"]
+
+
+def test_a_chat_opened_from_a_social_profile_carries_the_handle() -> None:
+    body = {"conversation_id": "c", "visitor": {"id": "v1", "social": "X:@Jane_Doe"}}
+    [started] = ChatAdapter().to_events(json.dumps(body).encode(), received_at=NOW)
+    assert isinstance(started, InteractionStarted)
+    assert [(i.kind, i.value) for i in started.identities] == [
+        ("chat", "v1"),
+        ("social", "X:@Jane_Doe"),
+    ]
 
 
 def test_email_agent_domain_and_mbox_import(tmp_path: Path) -> None:

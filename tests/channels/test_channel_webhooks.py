@@ -310,7 +310,7 @@ def test_voice_call_with_ivr_and_transcript(client: TestClient) -> None:
                 "queue": "claims",
                 "timezone": "America/Chicago",
             },
-            {"id": "2", "type": "ivr.selection", "menu": "main", "option": "2", "label": "claims"},
+            {"id": "2", "type": "ivr.selection", "menu": "main", "option": "1", "label": "claims"},
             {"id": "3", "type": "ivr.input", "name": "policy_number", "value": "PX-99812"},
             {"id": "4", "type": "ivr.input", "name": "date_of_birth", "value": "1984-03-02"},
             {
@@ -336,7 +336,7 @@ def test_voice_call_with_ivr_and_transcript(client: TestClient) -> None:
     }
     assert client.post("/v1/channels/voice", json=later).json()["applied"] == 3
     detail = client.get("/v1/interactions/call:CA-7731").json()
-    assert detail["reason"] == "claims" and detail["queue"] == "claims-tier2"
+    assert detail["reason"] == "claim" and detail["queue"] == "claims-tier2"
     assert detail["state"] == "ended" and detail["event_count"] == 8
     assert detail["outcome"]["disposition"] == "claim opened"
 

@@ -61,7 +61,9 @@ def test_social_chat_call_is_one_customer_and_the_call_is_a_repeat(
     customers = client.get("/v1/customers").json()
     assert customers["total"] == 1
     customer = client.get(f"/v1/customers/{customers['items'][0]['id']}").json()
-    assert [i["id"] for i in customer["journey"]] == ["tw-1", "chat-1", "call-1"]
+    # Outreach tasks Kairos starts itself (kairos.outcomes) are not contacts the customer made.
+    contacts = [i["id"] for i in customer["journey"] if not i["id"].startswith("outreach-")]
+    assert contacts == ["tw-1", "chat-1", "call-1"]
     assert {(i["kind"], i["value"]) for i in customer["identities"]} == {
         ("social", "twitter:anatravels"),
         ("email", "ana@example.com"),

@@ -7,7 +7,7 @@ conversation)::
       "conversation_id": "conv-5521",
       "started_at": "2026-11-22T14:00:00Z",
       "visitor": {"id": "v-88", "email": "jane@example.com", "phone": "+14155550100",
-                  "account": "ACC-1234", "name": "Jane"},
+                  "account": "ACC-1234", "social": "x:@jane_doe", "name": "Jane"},
       "queue": "travel", "topic": "Flight cancelled", "language": "en",
       "timezone": "Europe/London",
       "messages": [
@@ -20,7 +20,9 @@ conversation)::
 ``role`` is ``visitor`` (or ``customer``), ``agent``, ``bot`` or ``system``; system messages
 ("visitor joined") are dropped. The interaction id is ``chat:<conversation_id>``; each message's
 event id is derived from its ``id``, so a redelivery is acknowledged once. ``visitor.id`` is the
-``chat`` identity, ``email``/``phone``/``account`` are added when given. ``ended`` is optional.
+``chat`` identity, ``email``/``phone``/``account`` are added when given, and ``social``
+(``platform:handle``, e.g. ``x:@jane_doe``) when the chat was opened from a social profile.
+``ended`` is optional.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class Visitor(BaseModel):
     email: _Str | None = None
     phone: _Str | None = None
     account: _Str | None = None
+    social: Annotated[str | None, Field(min_length=3, max_length=320, pattern=r"^[^:\s]+:\S+$")] = (
+        None
+    )
     name: Annotated[str | None, Field(max_length=200)] = None
 
 
@@ -102,6 +107,7 @@ def _identities(visitor: Visitor) -> list[Identity]:
         ("email", visitor.email),
         ("phone", visitor.phone),
         ("account", visitor.account),
+        ("social", visitor.social),
     )
     return [Identity.model_validate({"kind": k, "value": v}) for k, v in pairs if v]
 

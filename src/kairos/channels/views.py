@@ -7,17 +7,20 @@ Twilio with empty TwiML.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from kairos.channels import service
 from kairos.channels.base import ChannelAdapter
 from kairos.channels.chat import ChatAdapter
 from kairos.channels.email import EmailAdapter
+from kairos.channels.ivr import IvrMenu, IvrMenuError, IvrOption, load_menu
 from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature, parse_form
 from kairos.channels.social import SocialAdapter
 from kairos.channels.voice import VoiceAdapter
@@ -27,6 +30,16 @@ from kairos.interactions.schemas import IngestResponse
 from kairos.runtime import Runtime
 
 router = APIRouter(prefix="/v1/channels", tags=["channels"])
+log = logging.getLogger(__name__)
+
+
+class IvrMenuOut(BaseModel):
+    """The IVR menu in the order its options are offered."""
+
+    menu: str
+    prompt: str | None
+    options: list[IvrOption]
+
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "the body cannot be read"},
@@ -74,7 +87,27 @@ async def _receive(runtime: Runtime, adapter: ChannelAdapter, payload: bytes) ->
 )
 async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
     """A call's start, IVR selections and inputs, transfers, transcript segments and end."""
-    return await _receive(runtime, VoiceAdapter(), await request.body())
+    try:
+        menu: IvrMenu | None = load_menu(runtime.settings.ivr_menu_path)
+    except IvrMenuError as exc:
+        # Calls keep flowing with a broken menu file; selections are stored as the IVR sent them.
+        log.error("IVR selections are not mapped to reasons: %s", exc)
+        menu = None
+    return await _receive(runtime, VoiceAdapter(menu=menu), await request.body())
+
+
+@router.get(
+    "/voice/ivr-menu",
+    response_model=IvrMenuOut,
+    responses={503: {"description": "the configured menu file is missing or invalid"}},
+)
+def ivr_menu(runtime: RuntimeDep) -> IvrMenuOut | JSONResponse:
+    """The IVR menu as offered: reasons prone to moments of truth first."""
+    try:
+        menu = load_menu(runtime.settings.ivr_menu_path)
+    except IvrMenuError as exc:
+        return JSONResponse({"error": "ivr_menu_invalid", "message": str(exc)}, status_code=503)
+    return IvrMenuOut(menu=menu.menu, prompt=menu.prompt, options=menu.ordered())
 
 
 @router.post(

@@ -27,12 +27,17 @@ acknowledged once. The interaction id is ``call:<call_id>``. ``speaker`` is ``cu
 ``agent`` or ``bot`` (``caller`` is read as ``customer``). IVR inputs named like an account or
 policy number (``account``, ``account_number``, ``policy``, ``policy_number``) also become the
 call's identities when they arrive with ``call.started``. Unknown fields are ignored.
+
+With an IVR menu (:mod:`kairos.channels.ivr`), an ``ivr.selection`` of that menu whose
+``option`` is an option's digits (or its reason, from a speech IVR) carries the option's reason,
+label and ``mot_prone`` flag: the interaction takes the reason, the detector reads the label, and
+the assessment routing reads is made at once, before anyone speaks.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -46,6 +51,7 @@ from kairos.channels.base import (
     started_event_id,
     validate,
 )
+from kairos.channels.ivr import IvrMenu
 from kairos.events import (
     Event,
     Identity,
@@ -154,6 +160,24 @@ class VoiceAdapter(ChannelAdapter):
     name = "voice"
     channel = "call"
 
+    def __init__(self, *, menu: IvrMenu | None = None) -> None:
+        self.menu = menu
+
+    def _selection(self, item: IvrSelectionItem, **ids: Any) -> IvrSelection:
+        option = None
+        if self.menu is not None and item.menu.strip().lower() == self.menu.menu.lower():
+            option = self.menu.option_for(item.option)
+        if option is None:
+            return IvrSelection(menu=item.menu, option=item.option, label=item.label, **ids)
+        return IvrSelection(
+            menu=item.menu,
+            option=item.option,
+            label=option.label,
+            reason=option.reason,
+            mot_prone=option.mot_prone,
+            **ids,
+        )
+
     def to_events(
         self,
         payload: bytes,
@@ -197,14 +221,7 @@ class VoiceAdapter(ChannelAdapter):
                 )
             elif isinstance(item, IvrSelectionItem):
                 events.append(
-                    IvrSelection(
-                        event_id=eid,
-                        interaction_id=iid,
-                        occurred_at=when,
-                        menu=item.menu,
-                        option=item.option,
-                        label=item.label,
-                    )
+                    self._selection(item, event_id=eid, interaction_id=iid, occurred_at=when)
                 )
             elif isinstance(item, IvrInputItem):
                 events.append(

@@ -175,8 +175,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     # Secrets: recorded only so an agent knows they were given; the value is masked on storage.
-    ("cvv", re.compile(rf"\b(?:cvv2?|cvc|security\s*code){_IS}(?P<v>\d{{3,4}})\b", re.I)),
-    ("pin", re.compile(rf"\bpin(?:\s*{_NUM})?{_IS}(?P<v>\d{{4,6}})\b", re.I)),
+    # Text is redacted before it gets here, so the value is usually the mark "[cvv ••••]".
+    (
+        "cvv",
+        re.compile(rf"\b(?:cvv2?|cvc2?|security\s*code){_IS}(?P<v>\d{{3,4}}\b|\[cvv\s•+\])", re.I),
+    ),
+    (
+        "pin",
+        re.compile(rf"\b(?:pin|passcode)(?:\s*{_NUM})?{_IS}(?P<v>\d{{4,6}}\b|\[pin\s•+\])", re.I),
+    ),
 ]
 
 _UPPER = {"service_tag", "booking_reference", "flight_number", "postcode", "policy_number"}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import CursorResult, and_, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from kairos.bus import EventBus
 from kairos.config import get_settings
@@ -27,14 +26,9 @@ from kairos.detection.assessment import Journey
 from kairos.errors import ClientError, NotFound
 from kairos.events import Identity, IvrInput, Utterance
 from kairos.interactions.models import Interaction
+from kairos.redaction import mask_value
 
 log = logging.getLogger(__name__)
-
-# Values the customer keyed that must never be stored in clear (PCI DSS forbids storing CVV and
-# PIN at all, and card numbers in clear).
-_SECRET_NAMES = re.compile(
-    r"card|pan\b|cvv|cvc|pin\b|ssn|social_security|national_id|password", re.I
-)
 
 
 def _region(region: str | None) -> str:
@@ -70,25 +64,40 @@ def resolve(
     identities: list[Identity],
     region: str | None = None,
     interaction_id: str | None = None,
+    customer_id: int | None = None,
 ) -> Customer | None:
     """The customer these identities belong to, created if new; new identities are attached.
 
     When the identities point at two different customers, nothing is merged: the contact goes to
     the customer of the first identity that is known, and an :class:`IdentityConflict` is
-    recorded for review (merging is an explicit action, :func:`merge`).
+    recorded for review (merging is an explicit action, :func:`merge`). ``customer_id`` names the
+    customer the contact is known to belong to (a call escalated from their chat): it comes first.
     """
+    preferred = session.get(Customer, customer_id) if customer_id is not None else None
     if not identities:
-        return None
+        return preferred
     wanted = list(
         {c.key: c for c in (canonical(i, region=_region(region)) for i in identities)}.values()
     )
+    # One round trip: the owners come with their identities, whose list is loaded only if a
+    # new identity is attached to it.
     rows = session.scalars(
-        select(CustomerIdentity).where(
-            tuple_(CustomerIdentity.kind, CustomerIdentity.value).in_([c.key for c in wanted])
+        select(CustomerIdentity)
+        # OR of pairs, not a row-value IN: SQLite scans the whole table for the latter.
+        .where(
+            or_(
+                *(
+                    and_(CustomerIdentity.kind == c.kind, CustomerIdentity.value == c.value)
+                    for c in wanted
+                )
+            )
         )
+        .options(joinedload(CustomerIdentity.customer).lazyload(Customer.identities))
     ).all()
     known = {(r.kind, r.value): r for r in rows}
     owners = list(dict.fromkeys(known[c.key].customer for c in wanted if c.key in known))
+    if preferred is not None:
+        owners = [preferred, *(o for o in owners if o is not preferred)]
     customer = owners[0] if owners else Customer()
     if not owners:
         session.add(customer)
@@ -249,11 +258,9 @@ def merge(
 
 
 def redact(name: str, value: str) -> tuple[str, bool]:
-    """The value to store for a fact named ``name``: secrets keep only their last four."""
-    if _SECRET_NAMES.search(name):
-        tail = re.sub(r"\s", "", value)[-4:]
-        return ("•" * 4 + tail if len(value) > 4 else "••••"), True
-    return value, False
+    """The value to store for a fact named ``name``: a card number keeps its last four digits,
+    other secrets nothing (PCI DSS forbids storing CVV and PIN at all)."""
+    return mask_value(name, value)
 
 
 def record_ivr_fact(
@@ -403,12 +410,17 @@ def journey_inputs(
     if interaction.customer_id is None:
         return Journey()
     window = window or timedelta(days=get_settings().repeat_contact_days)
+    # An escalated call continues its source thread (the detector replays it): not a repeat.
+    continued = (
+        [Interaction.id != interaction.escalated_from_id] if interaction.escalated_from_id else []
+    )
     prior = session.scalars(
         select(Interaction)
         .where(
             Interaction.customer_id == interaction.customer_id,
             Interaction.id != interaction.id,
             Interaction.started_at <= interaction.started_at,
+            *continued,
         )
         .order_by(Interaction.started_at.desc())
         .limit(500)

@@ -88,3 +88,5 @@ class Assessment(BaseModel):
     model_version: str = "cues-only"
     as_of: datetime | None = None
     utterances: int = 0
+    #: The customer's voice stress in [0, 1]; None when no audio was analysed.
+    stress: float | None = Field(default=None, ge=0.0, le=1.0)

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from kairos.detection import cues
 from kairos.detection.assessment import Assessment, Cue, CueKind, Journey, cube_cell
 from kairos.events import (
+    AudioSegment,
     InteractionEnded,
     InteractionStarted,
     IvrInput,
@@ -53,6 +54,11 @@ _IMPLIED_URGENCY: dict[str, float] = {
     "family_event": 0.3,
     "first_time": 0.0,
 }
+# Voice stress adds to the emotion axis above this level (a calm voice adds nothing), up to
+# _VOICE_EMOTION at stress 1; reasons of kind voice show from _VOICE_REASONS on.
+_VOICE_FLOOR = 0.35
+_VOICE_EMOTION = 0.9
+_VOICE_REASONS = 0.5
 # Fixed logistic used until a fitted calibration ships with the model.
 _CAL_CENTER = 3.0
 _CAL_SLOPE = 1.8
@@ -194,6 +200,7 @@ class Scores:
     model_version: str
     as_of: datetime | None
     utterances: int
+    stress: float | None = None
 
     def to_assessment(self) -> Assessment:
         """The contract model; built without re-validation since every value is in range."""
@@ -216,6 +223,7 @@ class Scores:
                 "model_version": self.model_version,
                 "as_of": self.as_of,
                 "utterances": self.utterances,
+                "stress": self.stress,
             },
         )
 
@@ -272,6 +280,7 @@ class MomentDetector:
         "_relief",
         "_repeats",
         "_stakes",
+        "_stress",
         "_tenure",
         "_transfers",
         "_turns",
@@ -313,6 +322,7 @@ class MomentDetector:
         self._deadline: datetime | None = None
         self._deadline_conf = 0.0
         self._cues: list[_CueRow] = []
+        self._stress: float | None = None  # the customer's voice stress, from audio segments
         if journey is not None:
             self._journey_cues(journey)
 
@@ -326,7 +336,8 @@ class MomentDetector:
         | IvrInput
         | Transfer
         | InteractionEnded
-        | SurveyResponse,
+        | SurveyResponse
+        | AudioSegment,
     ) -> Assessment:
         """Fold one event of the interaction into the state; return the new assessment."""
         self._see_time(event.occurred_at)
@@ -345,6 +356,8 @@ class MomentDetector:
             w = noisy_or(*([0.25] * self._transfers))
             self._add_cue(("complexity", "transfer", round(w, 3), event.reason, None, None,
                            event.event_id, "transfers", float(self._transfers)))  # fmt: skip
+        elif isinstance(event, AudioSegment):
+            self._audio(event)
         # IVR inputs, the end and surveys say nothing about the moment while it happens.
         return self.scores().to_assessment()
 
@@ -517,6 +530,29 @@ class MomentDetector:
         for label, w, v in facts:
             self._add_cue(("journey", label, round(w, 3), None, None, None, None, label, v))
 
+    # -- voice ----------------------------------------------------------------------------
+
+    def _audio(self, event: AudioSegment) -> None:
+        """The customer's voice stress as of this segment; the voice reasons are today's only."""
+        if event.speaker != "customer":
+            return  # the agent's voice says nothing about the customer's state
+        self._stress = event.stress
+        self._cues = [r for r in self._cues if r[0] != "voice"]
+        if event.stress < _VOICE_REASONS:
+            return
+        self._add_cue(("voice", "stress", round(self._voice_emotion(), 3),
+                       f"voice stress {event.stress:.2f}", None, None, event.event_id,
+                       "stress", round(event.stress, 4)))  # fmt: skip
+        for reason in event.reasons:
+            self._add_cue(("voice", reason.feature, round(min(0.5, 0.12 * abs(reason.sd)), 3),
+                           reason.text, None, None, event.event_id, reason.feature,
+                           reason.sd))  # fmt: skip
+
+    def _voice_emotion(self) -> float:
+        if self._stress is None:
+            return 0.0
+        return _VOICE_EMOTION * _clip((self._stress - _VOICE_FLOOR) / (1.0 - _VOICE_FLOOR))
+
     # -- cues -----------------------------------------------------------------------------
 
     @staticmethod
@@ -573,7 +609,7 @@ class MomentDetector:
         # A grave stake with the clock running is distressing even when told calmly.
         situational = strength * strength * (0.4 + 0.5 * urgency)
         emotion = noisy_or(self._emo_level, 0.8 * rise, situational, 0.45 * blame,
-                           self._model_emotion)  # fmt: skip
+                           self._model_emotion, self._voice_emotion())  # fmt: skip
         emotion = _clip(emotion * (1.0 - 0.35 * owned))
         tenure = self._tenure * (0.3 + 0.7 * emotion)
         j = self._journey
@@ -627,6 +663,7 @@ class MomentDetector:
             model_version=model.version if model is not None else "cues-only",
             as_of=self._latest,
             utterances=self._utterances,
+            stress=round(self._stress, 4) if self._stress is not None else None,
         )
 
 

@@ -18,6 +18,8 @@ class Interaction(Base):
     __table_args__ = (
         Index("ix_interactions_state_started", "state", "started_at"),
         Index("ix_interactions_customer_started", "customer_id", "started_at"),
+        # One escalation per source: a second one is refused, even when two race.
+        Index("uq_interactions_escalated_from", "escalated_from_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +43,10 @@ class Interaction(Base):
     assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reask_count: Mapped[int] = mapped_column(
         default=0, server_default="0", doc="times the customer was asked for a known fact"
+    )
+    escalated_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"),
+        doc="the chat or social interaction this call continues",
     )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from kairos.errors import InvalidEvents, MalformedBody, TooLarge
 from kairos.events import EVENT_TYPES, Event
@@ -146,3 +146,52 @@ class InteractionDetail(InteractionSummary):
     reask_count: int = 0
     facts: list[FactOut]
     timeline: list[TimelineEntry]
+    escalated_from: str | None = None
+    """The chat, social, SMS or email interaction this call continues."""
+    escalated_to: str | None = None
+    """The call this interaction was escalated to."""
+
+
+class EscalationIn(BaseModel):
+    """An agent turns this interaction into an outbound call task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent_id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")] | None = None
+    """The agent who escalates."""
+    phone: Annotated[str, Field(min_length=3, max_length=64)] | None = None
+    """The number to call; unset: the customer's phone number on record."""
+    note: Annotated[str, Field(max_length=2000)] | None = None
+    """What the calling agent should know."""
+    queue: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """The routing queue; unset: ``KAIROS_ESCALATION_QUEUE``."""
+
+
+class ThreadEntry(BaseModel):
+    """One message of the thread the call continues."""
+
+    event_id: str
+    speaker: str
+    text: str
+    occurred_at: datetime
+
+
+class EscalationOut(BaseModel):
+    """The outbound call task: the thread, the facts and the assessment it carries."""
+
+    interaction_id: str
+    """The new call."""
+    source_interaction_id: str
+    source_channel: str
+    customer_id: int | None
+    phone: str
+    queue: str
+    state: str
+    reason: str | None
+    escalated_by: str | None
+    note: str | None
+    escalated_at: datetime
+    assessment: dict[str, Any] | None
+    mot_score: float | None
+    thread: list[ThreadEntry]
+    facts: list[FactOut]

@@ -22,6 +22,7 @@ from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.errors import Conflict, UnknownInteraction
 from kairos.events import (
+    AudioSegment,
     Event,
     InteractionEnded,
     InteractionStarted,
@@ -36,14 +37,14 @@ from kairos.interactions.assessing import Detector, DetectorCache
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 from kairos.interactions.schemas import EventAck, IngestResponse
 from kairos.metrics import Registry
-from kairos.redaction import redact_card_numbers
+from kairos.redaction import sanitise_event
 
 log = logging.getLogger(__name__)
 
 _BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
-_ASSESSED_TYPES = (Utterance,)
+_ASSESSED_TYPES = (Utterance, AudioSegment)
 # Events that change what the detector knows (reason, transfers), besides what is said.
-_DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer)
+_DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
 _CHUNK = 500
 
 
@@ -55,28 +56,87 @@ class _Outbox:
     touched: set[str] = field(default_factory=set)
 
 
+def _assessed(event: Event) -> bool:
+    """Whether the assessment after this event is stored and published.
+
+    Besides what is said: an IVR selection (a call waits in queue before anyone speaks, and
+    routing reads its assessment), and the start of an escalated call (it starts with what the
+    source thread said).
+    """
+    if isinstance(event, InteractionStarted):
+        return event.escalation is not None
+    return isinstance(event, (*_ASSESSED_TYPES, IvrSelection))
+
+
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 def _sanitise(event: Event) -> Event:
-    """The event as it may be stored: card numbers and keyed secrets redacted."""
-    if isinstance(event, Utterance):
-        text = redact_card_numbers(event.text)
-        return event if text == event.text else event.model_copy(update={"text": text})
-    if isinstance(event, IvrInput):
-        value, redacted = customer_service.redact(event.name, event.value)
-        return event.model_copy(update={"value": value}) if redacted else event
-    return event
+    """The event as it may be stored: card numbers, security codes, PINs, passwords redacted."""
+    return sanitise_event(event)
 
 
 def _history(session: Session, interaction: Interaction) -> list[Event]:
+    """What the detector replays: for an escalated call, the source thread comes first."""
+    thread: list[Event] = []
+    if interaction.escalated_from_id is not None:
+        source = session.get(Interaction, interaction.escalated_from_id)
+        if source is not None:
+            # What was said before the call began; the thread may go on after it.
+            thread = [
+                e for e in _history(session, source) if e.occurred_at <= interaction.started_at
+            ]
     rows = session.scalars(
         select(EventRecord)
         .where(EventRecord.interaction_id == interaction.id)
         .order_by(EventRecord.seq)
     ).all()
-    return [record_to_event(row, interaction.external_id) for row in rows]
+    return thread + [record_to_event(row, interaction.external_id) for row in rows]
+
+
+def _escalation_sources(
+    session: Session, events: list[Event]
+) -> tuple[dict[str, Interaction], set[int]]:
+    """The interactions that escalations in ``events`` continue, and those already escalated."""
+    wanted = sorted(
+        {e.escalation.source for e in events if isinstance(e, InteractionStarted) and e.escalation}
+    )
+    if not wanted:
+        return {}, set()
+    sources = {
+        i.external_id: i
+        for i in session.scalars(
+            select(Interaction).where(Interaction.external_id.in_(wanted)).with_for_update()
+        )
+    }
+    ids = [i.id for i in sources.values()]
+    taken = set(
+        session.scalars(
+            select(Interaction.escalated_from_id).where(Interaction.escalated_from_id.in_(ids))
+        )
+    )
+    return sources, {i for i in taken if i is not None}
+
+
+def _check_escalation(
+    event: InteractionStarted,
+    sources: dict[str, Interaction],
+    taken: set[int],
+    where: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Why this escalation cannot be applied, or None."""
+    assert event.escalation is not None
+    source = sources.get(event.escalation.source)
+    field = {**where, "field": "escalation.source"}
+    if source is None:
+        return {**field, "message": "unknown interaction: nothing to continue"}
+    if source.channel == "call":
+        return {**field, "message": "a call is escalated by a transfer, not a new call"}
+    if source.id in taken:
+        return {**field, "message": "this interaction was escalated already"}
+    taken.add(source.id)
+    return None
 
 
 def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:
@@ -127,6 +187,8 @@ def _apply(
         query = select(Interaction).where(Interaction.external_id.in_(chunk)).with_for_update()
         interactions.update((i.external_id, i) for i in session.scalars(query))
 
+    sources, taken = _escalation_sources(session, events)
+
     # Check everything before writing anything: one bad event refuses the whole request.
     seen: set[str] = set()
     starting: set[str] = set()
@@ -152,6 +214,10 @@ def _apply(
                     }
                 )
             starting.add(event.interaction_id)
+            if event.escalation is not None:
+                problem = _check_escalation(event, sources, taken, where)
+                if problem is not None:
+                    conflicts.append(problem)
         elif event.interaction_id not in interactions and event.interaction_id not in starting:
             unknown.append(
                 {
@@ -174,14 +240,18 @@ def _apply(
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
+            source = sources.get(event.escalation.source) if event.escalation else None
             customer = customer_service.resolve(
                 session=session,
                 identities=list(event.identities),
                 interaction_id=event.interaction_id,
+                # An escalated call belongs to the customer of the thread it continues.
+                customer_id=source.customer_id if source is not None else None,
             )
             interaction = Interaction(
                 external_id=event.interaction_id,
                 customer_id=customer.id if customer else None,
+                escalated_from_id=source.id if source is not None else None,
                 channel=event.channel,
                 reason=event.reason,
                 subject=event.subject,
@@ -221,7 +291,7 @@ def _apply(
         )
         if detector is not None:
             assessment = detector.update(event)
-            if isinstance(event, _ASSESSED_TYPES):
+            if _assessed(event):
                 payload = assessment.model_dump(mode="json")
                 interaction.assessment = payload
                 interaction.mot_score = assessment.mot_score
@@ -262,7 +332,11 @@ def _apply_to_interaction(
     if isinstance(event, IvrInput):
         customer_service.record_ivr_fact(session=session, interaction=interaction, event=event)
     elif isinstance(event, IvrSelection):
-        if interaction.reason is None:
+        # A reason the menu maps the choice to is what the caller came for; it wins over the
+        # platform's guess. A bare choice only fills a missing reason.
+        if event.reason:
+            interaction.reason = event.reason
+        elif interaction.reason is None:
             interaction.reason = event.label or event.option
     elif isinstance(event, Transfer):
         interaction.queue = event.to_queue or interaction.queue

@@ -1,0 +1,1 @@
+"""Users, roles and teams for the pages; signed-cookie sessions and CSRF tokens."""

@@ -1,0 +1,399 @@
+"""Call audio in: Twilio Media Streams, raw PCM streams and recorded files, as audio.segment events.
+
+A media stream is one call leg tied to one interaction. Its audio goes through the voice analysis
+(``kairos.detection.voice``: VAD, Praat features, the caller's baseline) and every voiced segment
+becomes an ``audio.segment`` event with the features and the caller's stress, ingested like any
+other event (stored, deduped on its ``event_id``, published, and folded into the assessment).
+
+Two WebSocket protocols, each handled by a small state machine here (the views only move
+messages):
+
+- **Twilio Media Streams**: JSON text messages ``connected``, ``start`` (stream and call ids,
+  ``mediaFormat`` ``audio/x-mulaw`` at 8000 Hz, ``customParameters``), ``media`` (base64 μ-law in
+  ``media.payload``, ``media.track`` inbound or outbound), ``mark``/``dtmf`` (ignored), ``stop``.
+  The interaction is the URL's ``interaction_id``, else ``customParameters.interaction_id``, else
+  the call SID. The inbound track is the customer (or ``customParameters.speaker``); outbound
+  audio (what the caller hears) is accepted and not analysed.
+- **Raw PCM**: a JSON ``{"event": "start", "sample_rate": 16000, "interaction_id": ...,
+  "speaker": "customer", "stream_id": ...}``, then binary messages of 16-bit little-endian mono
+  PCM, then ``{"event": "stop"}``.
+
+A protocol mistake raises ``MediaProtocolError`` with the WebSocket close code and a reason in
+words; what was heard before it is still analysed and kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kairos.detection.voice.codecs import FloatArray, mulaw_decode, pcm16_decode
+from kairos.detection.voice.model import VoiceModel
+from kairos.detection.voice.stress import SegmentResult, VoiceStream
+from kairos.events import AudioSegment, Speaker, VoiceReason
+
+#: Largest WebSocket message taken (a Twilio media message is about 400 bytes).
+MAX_MESSAGE_BYTES = 64 * 1024
+#: Largest stretch of audio in one message.
+MAX_MESSAGE_SECONDS = 2.0
+MIN_RATE = 8000
+MAX_RATE = 48000
+
+# WebSocket close codes (RFC 6455; 4xxx are the application's own).
+CLOSE_NORMAL = 1000
+CLOSE_UNSUPPORTED = 1003
+CLOSE_INVALID = 1007
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_UNKNOWN_INTERACTION = 4404
+
+
+class MediaProtocolError(Exception):
+    """The peer broke the protocol: close with ``code`` and ``reason``."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+    @property
+    def close_reason(self) -> str:
+        """The reason clipped to the 123 bytes a close frame holds."""
+        raw = self.reason.encode()
+        return self.reason if len(raw) <= 123 else raw[:120].decode(errors="ignore") + "..."
+
+
+def _field_errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(message)'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MediaProtocolError(CLOSE_INVALID, f"message is not JSON: {exc.msg}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("event"), str):
+        raise MediaProtocolError(CLOSE_INVALID, 'message must be a JSON object with an "event"')
+    return raw
+
+
+class CallLeg:
+    """One call leg's audio tied to an interaction: samples in, ``audio.segment`` events out."""
+
+    __slots__ = ("_seq", "interaction_id", "speaker", "started_at", "stream", "stream_id")
+
+    def __init__(
+        self,
+        *,
+        interaction_id: str,
+        stream_id: str,
+        speaker: Speaker,
+        sample_rate: int,
+        started_at: datetime,
+        model: VoiceModel | None = None,
+    ) -> None:
+        self.interaction_id = interaction_id
+        self.stream_id = stream_id
+        self.speaker: Speaker = speaker
+        self.started_at = started_at
+        self.stream = VoiceStream(sample_rate, model=model)
+        self._seq = 0
+
+    def feed(self, samples: FloatArray) -> list[AudioSegment]:
+        """Analyse new samples; the events of the segments that closed."""
+        return [self._event(r) for r in self.stream.feed(samples)]
+
+    def finish(self) -> list[AudioSegment]:
+        """The events of what is left at the end of the stream."""
+        return [self._event(r) for r in self.stream.flush()]
+
+    def _event(self, result: SegmentResult) -> AudioSegment:
+        self._seq += 1
+        return AudioSegment(
+            event_id=f"audio:{self.stream_id}:{self._seq}",
+            interaction_id=self.interaction_id,
+            occurred_at=self.started_at + timedelta(seconds=result.end_s),
+            speaker=self.speaker,
+            stream_id=self.stream_id,
+            start_s=round(result.start_s, 3),
+            end_s=round(result.end_s, 3),
+            features=result.features,
+            stress=round(min(1.0, max(0.0, result.stress)), 4),
+            segment_stress=round(min(1.0, max(0.0, result.segment_stress)), 4),
+            baseline_weight=round(result.baseline_weight, 3),
+            reasons=[VoiceReason(feature=c.feature, sd=c.sd, text=c.text) for c in result.cues],
+            model_version=self.stream.tracker.model.version,
+        )
+
+
+@dataclass
+class Step:
+    """What one message did: a stream that started (to check), events to ingest, the end."""
+
+    started: CallLeg | None = None
+    events: list[AudioSegment] = field(default_factory=list)
+    stopped: bool = False
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Format(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    encoding: str
+    sampleRate: int
+    channels: int = 1
+
+
+class _TwilioStart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    streamSid: str = Field(min_length=1, max_length=100, pattern=r"^[^\s:]+$")
+    callSid: str | None = Field(default=None, max_length=100)
+    tracks: list[str] = ["inbound"]
+    mediaFormat: _Format
+    customParameters: dict[str, str] = {}
+
+
+class _TwilioMedia(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    track: str = "inbound"
+    payload: str
+
+
+class TwilioMediaStream:
+    """The Twilio Media Streams protocol on one WebSocket (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        interaction_id: str | None = None,
+        model: VoiceModel | None = None,
+        clock: Callable[[], datetime] = _clock,
+    ) -> None:
+        self.interaction_id = interaction_id
+        self.model = model
+        self.clock = clock
+        self.leg: CallLeg | None = None
+        self.ignored_frames = 0
+
+    def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
+        """Handle one WebSocket message."""
+        if text is None:
+            raise MediaProtocolError(
+                CLOSE_UNSUPPORTED, "binary messages are not Twilio Media Streams: send JSON text"
+            )
+        if len(text) > MAX_MESSAGE_BYTES:
+            raise MediaProtocolError(
+                CLOSE_TOO_BIG, f"message of {len(text)} bytes; the limit is {MAX_MESSAGE_BYTES}"
+            )
+        message = _json_object(text)
+        event = message["event"]
+        if event == "connected":
+            return Step()
+        if event == "start":
+            return self._start(message)
+        if event == "media":
+            return self._media(message)
+        if event == "stop":
+            return Step(events=self.finish(), stopped=True)
+        if event in ("mark", "dtmf"):
+            return Step()
+        raise MediaProtocolError(CLOSE_POLICY, f"unknown event {event[:40]!r}")
+
+    def finish(self) -> list[AudioSegment]:
+        """Analyse what is left (at the stop, an error or a disconnect)."""
+        leg, self.leg = self.leg, None
+        return leg.finish() if leg is not None else []
+
+    def _start(self, message: dict[str, Any]) -> Step:
+        if self.leg is not None:
+            raise MediaProtocolError(CLOSE_POLICY, "a second start on the same stream")
+        try:
+            start = _TwilioStart.model_validate(message.get("start"))
+        except ValidationError as exc:
+            raise MediaProtocolError(CLOSE_INVALID, f"bad start: {_field_errors(exc)}") from None
+        fmt = start.mediaFormat
+        if fmt.encoding != "audio/x-mulaw" or fmt.sampleRate != 8000 or fmt.channels != 1:
+            raise MediaProtocolError(
+                CLOSE_UNSUPPORTED,
+                f"media format {fmt.encoding} {fmt.sampleRate} Hz x{fmt.channels} is not taken: "
+                "Twilio streams audio/x-mulaw at 8000 Hz mono",
+            )
+        params = start.customParameters
+        interaction_id = self.interaction_id or params.get("interaction_id") or start.callSid
+        if not interaction_id:
+            raise MediaProtocolError(
+                CLOSE_POLICY, "no interaction: give interaction_id in the URL or customParameters"
+            )
+        speaker = params.get("speaker", "customer")
+        if speaker not in ("customer", "agent"):
+            raise MediaProtocolError(CLOSE_INVALID, f"speaker {speaker[:20]!r}: customer or agent")
+        self.leg = CallLeg(
+            interaction_id=interaction_id,
+            stream_id=start.streamSid,
+            speaker="agent" if speaker == "agent" else "customer",
+            sample_rate=8000,
+            started_at=self.clock(),
+            model=self.model,
+        )
+        return Step(started=self.leg)
+
+    def _media(self, message: dict[str, Any]) -> Step:
+        if self.leg is None:
+            raise MediaProtocolError(CLOSE_POLICY, "media before start")
+        try:
+            media = _TwilioMedia.model_validate(message.get("media"))
+        except ValidationError as exc:
+            raise MediaProtocolError(CLOSE_INVALID, f"bad media: {_field_errors(exc)}") from None
+        try:
+            audio = base64.b64decode(media.payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise MediaProtocolError(CLOSE_INVALID, "media.payload is not base64") from None
+        if len(audio) > MAX_MESSAGE_SECONDS * 8000:
+            raise MediaProtocolError(
+                CLOSE_TOO_BIG, f"{len(audio)} bytes of audio in one message; at most 2 s (16000)"
+            )
+        if media.track != "inbound":
+            self.ignored_frames += 1  # what the caller hears: not the caller's voice
+            return Step()
+        return Step(events=self.leg.feed(mulaw_decode(audio)))
+
+
+class _PcmStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: Literal["start"]
+    sample_rate: int
+    encoding: Literal["pcm_s16le"] = "pcm_s16le"
+    interaction_id: str | None = Field(default=None, max_length=200, pattern=r"^[^\s]+$")
+    stream_id: str | None = Field(default=None, max_length=100, pattern=r"^[^\s:]+$")
+    speaker: Literal["customer", "agent"] = "customer"
+
+
+class PcmMediaStream:
+    """Raw 16-bit little-endian PCM on one WebSocket (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        interaction_id: str | None = None,
+        model: VoiceModel | None = None,
+        clock: Callable[[], datetime] = _clock,
+        stream_id: str | None = None,
+    ) -> None:
+        self.interaction_id = interaction_id
+        self.model = model
+        self.clock = clock
+        self.default_stream_id = stream_id
+        self.leg: CallLeg | None = None
+        self._rate = 0
+
+    def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
+        """Handle one WebSocket message."""
+        size = len(text) if text is not None else len(data or b"")
+        if size > MAX_MESSAGE_BYTES:
+            raise MediaProtocolError(
+                CLOSE_TOO_BIG, f"message of {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+            )
+        if text is not None:
+            message = _json_object(text)
+            if message["event"] == "start":
+                return self._start(message)
+            if message["event"] == "stop":
+                return Step(events=self.finish(), stopped=True)
+            raise MediaProtocolError(
+                CLOSE_POLICY, f"unknown event {message['event'][:40]!r}: start, binary PCM, stop"
+            )
+        if self.leg is None:
+            raise MediaProtocolError(CLOSE_POLICY, "audio before start")
+        audio = data or b""
+        if len(audio) % 2:
+            raise MediaProtocolError(
+                CLOSE_INVALID, f"{len(audio)} bytes is not whole 16-bit samples"
+            )
+        if len(audio) > MAX_MESSAGE_SECONDS * self._rate * 2:
+            raise MediaProtocolError(CLOSE_TOO_BIG, "more than 2 s of audio in one message")
+        return Step(events=self.leg.feed(pcm16_decode(audio)))
+
+    def finish(self) -> list[AudioSegment]:
+        """Analyse what is left (at the stop, an error or a disconnect)."""
+        leg, self.leg = self.leg, None
+        return leg.finish() if leg is not None else []
+
+    def _start(self, message: dict[str, Any]) -> Step:
+        if self.leg is not None:
+            raise MediaProtocolError(CLOSE_POLICY, "a second start on the same stream")
+        try:
+            start = _PcmStart.model_validate(message)
+        except ValidationError as exc:
+            unsupported = any(e["loc"] and e["loc"][0] == "encoding" for e in exc.errors())
+            raise MediaProtocolError(
+                CLOSE_UNSUPPORTED if unsupported else CLOSE_INVALID,
+                f"bad start: {_field_errors(exc)}",
+            ) from None
+        if not MIN_RATE <= start.sample_rate <= MAX_RATE:
+            raise MediaProtocolError(
+                CLOSE_UNSUPPORTED,
+                f"sample rate {start.sample_rate} Hz: only {MIN_RATE} to {MAX_RATE} Hz is taken",
+            )
+        interaction_id = self.interaction_id or start.interaction_id
+        if not interaction_id:
+            raise MediaProtocolError(
+                CLOSE_POLICY, "no interaction: give interaction_id in the URL or the start message"
+            )
+        started_at = self.clock()
+        stream_id = (
+            start.stream_id
+            or self.default_stream_id
+            or f"pcm-{interaction_id}-{started_at.strftime('%Y%m%dT%H%M%S%f')}"
+        )
+        self._rate = start.sample_rate
+        self.leg = CallLeg(
+            interaction_id=interaction_id,
+            stream_id=stream_id,
+            speaker=start.speaker,
+            sample_rate=start.sample_rate,
+            started_at=started_at,
+            model=self.model,
+        )
+        return Step(started=self.leg)
+
+
+def recording_events(
+    samples: FloatArray,
+    sample_rate: int,
+    *,
+    interaction_id: str,
+    recording_id: str,
+    started_at: datetime,
+    speaker: Speaker = "customer",
+    model: VoiceModel | None = None,
+) -> list[AudioSegment]:
+    """A recorded call leg's ``audio.segment`` events, as if it had been streamed."""
+    leg = CallLeg(
+        interaction_id=interaction_id,
+        stream_id=recording_id,
+        speaker=speaker,
+        sample_rate=sample_rate,
+        started_at=started_at,
+        model=model,
+    )
+    step = sample_rate * 10
+    events: list[AudioSegment] = []
+    for i in range(0, len(samples), step):
+        events += leg.feed(samples[i : i + step])
+    return events + leg.finish()

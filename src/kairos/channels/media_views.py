@@ -1,0 +1,323 @@
+"""Call audio endpoints: Twilio Media Streams and raw PCM over WebSocket, recorded-call upload.
+
+The protocols live in ``kairos.channels.media``; these handlers move messages, check the
+interaction, and ingest each analysed segment through ``kairos.interactions.service.ingest`` so it
+is stored, deduped, published and folded into the interaction's assessment. Live segments from all
+streams are grouped for ``GROUP_SECONDS`` into one ingest (one transaction): a commit costs several
+times what one segment's rows do, and a hundred streams close a segment every 8 ms between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime, BaseModel
+from sqlalchemy.exc import OperationalError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from kairos.channels.media import (
+    CLOSE_INTERNAL,
+    CLOSE_NORMAL,
+    CLOSE_UNKNOWN_INTERACTION,
+    MediaProtocolError,
+    PcmMediaStream,
+    TwilioMediaStream,
+    recording_events,
+)
+from kairos.deps import RuntimeDep
+from kairos.errors import ClientError, TooLarge, UnknownInteraction
+from kairos.events import AudioSegment
+from kairos.interactions import service as interaction_service
+from kairos.runtime import Runtime
+
+router = APIRouter(tags=["media"])
+log = logging.getLogger(__name__)
+
+#: How long live segments wait to share a transaction with other streams' segments.
+GROUP_SECONDS = 0.05
+#: Largest recording taken by upload (an hour of 16 kHz 16-bit mono is 115 MB: send it as FLAC).
+MAX_RECORDING_BYTES = 100 * 1024 * 1024
+_INGEST_CHUNK = 500
+
+
+class InvalidAudio(ClientError):
+    """The uploaded audio cannot be read or is outside what the analysis takes."""
+
+    status_code = 422
+    code = "invalid_audio"
+
+
+class RecordingOut(BaseModel):
+    """What an uploaded recording gave: its segments, the caller's stress, what was applied."""
+
+    interaction_id: str
+    recording_id: str
+    duration_s: float
+    sample_rate: int
+    channels: int
+    segments: int
+    stress: float | None
+    applied: int
+    duplicates: int
+    model_version: str | None
+
+
+def _exists(runtime: Runtime, interaction_id: str) -> bool:
+    with runtime.db.session() as session:
+        found = interaction_service.get_by_external_id(
+            session=session, interaction_id=interaction_id
+        )
+        return found is not None
+
+
+def _ingest(runtime: Runtime, events: list[AudioSegment]) -> tuple[int, int]:
+    applied = duplicates = 0
+    for i in range(0, len(events), _INGEST_CHUNK):
+        response = interaction_service.ingest(
+            db=runtime.db,
+            events=list(events[i : i + _INGEST_CHUNK]),
+            bus=runtime.bus,
+            detectors=runtime.detectors,
+            metrics=runtime.metrics,
+            default_timezone=runtime.settings.default_timezone,
+        )
+        applied += response.applied
+        duplicates += response.duplicates
+    return applied, duplicates
+
+
+class SegmentIngest:
+    """Group commit for live streams: what all streams submit within a window is one ingest.
+
+    ``submit`` returns once the segments are stored (or raises what ingest raised). If a grouped
+    ingest fails, each stream's segments are retried alone, so one cannot sink the others.
+    """
+
+    def __init__(self, runtime: Runtime, *, window: float = GROUP_SECONDS) -> None:
+        self.runtime = runtime
+        self.window = window
+        self.loop = asyncio.get_running_loop()
+        self._pending: list[tuple[list[AudioSegment], asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, events: list[AudioSegment]) -> None:
+        """Store these segments with whatever else arrives within the window."""
+        done: asyncio.Future[None] = self.loop.create_future()
+        self._pending.append((events, done))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(self.window)
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await run_in_threadpool(_ingest, self.runtime, [e for b in batch for e in b[0]])
+            except Exception:
+                for events, done in batch:
+                    try:
+                        await run_in_threadpool(_ingest, self.runtime, events)
+                    except Exception as exc:
+                        if not done.done():
+                            done.set_exception(exc)
+                    else:
+                        if not done.done():
+                            done.set_result(None)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+def segment_ingest(app: FastAPI) -> SegmentIngest:
+    """The app's group-commit queue for live segments (one per runtime and event loop)."""
+    runtime: Runtime = app.state.runtime
+    sink: SegmentIngest | None = getattr(app.state, "media_segment_ingest", None)
+    if sink is None or sink.runtime is not runtime or sink.loop is not asyncio.get_running_loop():
+        sink = SegmentIngest(runtime)
+        app.state.media_segment_ingest = sink
+    return sink
+
+
+async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStream) -> None:
+    """Receive until stop, error or disconnect; ingest every analysed segment as it closes."""
+    runtime: Runtime = websocket.app.state.runtime
+    sink = segment_ingest(websocket.app)
+    await websocket.accept()
+    close: tuple[int, str] | None = None
+    try:
+        close = await _receive(websocket, protocol, runtime, sink)
+    except MediaProtocolError as exc:
+        close = (exc.code, exc.close_reason)
+    except WebSocketDisconnect:
+        close = None
+    except (ClientError, OperationalError) as exc:
+        log.warning("media stream: could not store audio segments: %s", exc)
+        close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
+    # What was heard before a stop, an error or a dropped line still counts.
+    try:
+        await _deliver(sink, protocol.finish())
+    except (ClientError, OperationalError) as exc:
+        log.warning("media stream: could not store the last audio segments: %s", exc)
+        if close is not None and close[0] == CLOSE_NORMAL:
+            close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
+    if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
+        await websocket.close(code=close[0], reason=close[1])
+
+
+async def _receive(
+    websocket: WebSocket,
+    protocol: TwilioMediaStream | PcmMediaStream,
+    runtime: Runtime,
+    sink: SegmentIngest,
+) -> tuple[int, str] | None:
+    """The message loop; the close to send (None when the peer went away)."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        step = protocol.receive(text=message.get("text"), data=message.get("bytes"))
+        if step.started is not None:
+            interaction_id = step.started.interaction_id
+            if not await run_in_threadpool(_exists, runtime, interaction_id):
+                protocol.leg = None
+                raise MediaProtocolError(
+                    CLOSE_UNKNOWN_INTERACTION,
+                    f"unknown interaction {interaction_id[:60]!r}: send interaction.started first",
+                )
+        await _deliver(sink, step.events)
+        if step.stopped:
+            return (CLOSE_NORMAL, "stream stopped")
+
+
+async def _deliver(sink: SegmentIngest, events: list[AudioSegment]) -> None:
+    if events:
+        await sink.submit(events)
+
+
+@router.websocket("/v1/media/twilio")
+async def twilio_media_stream(websocket: WebSocket, interaction_id: str | None = None) -> None:
+    """Twilio Media Streams (``<Connect><Stream url="wss://.../v1/media/twilio">``): μ-law 8 kHz."""
+    await _serve(websocket, TwilioMediaStream(interaction_id=interaction_id))
+
+
+@router.websocket("/v1/media/pcm")
+async def pcm_media_stream(websocket: WebSocket, interaction_id: str | None = None) -> None:
+    """Raw 16-bit little-endian PCM: a JSON start with ``sample_rate``, binary audio, a stop."""
+    await _serve(websocket, PcmMediaStream(interaction_id=interaction_id))
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_RECORDING_BYTES:
+        raise TooLarge(f"recording of {declared} bytes; the limit is {MAX_RECORDING_BYTES}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_RECORDING_BYTES:
+            raise TooLarge(f"recording over {MAX_RECORDING_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _analyse_recording(
+    runtime: Runtime,
+    body: bytes,
+    *,
+    interaction_id: str,
+    speaker: Literal["customer", "agent"],
+    channel: int | None,
+    started_at: datetime,
+) -> RecordingOut:
+    from kairos.detection.voice.audio_io import AudioFormatError, read_audio
+
+    if not _exists(runtime, interaction_id):
+        raise UnknownInteraction(
+            f"unknown interaction {interaction_id!r}: send interaction.started first"
+        )
+    try:
+        samples, rate, channels = read_audio(body, channel=channel)
+    except AudioFormatError as exc:
+        raise InvalidAudio(str(exc)) from None
+    # The same recording sent again gives the same event ids: acknowledged, not applied twice.
+    recording_id = f"rec-{hashlib.sha256(body).hexdigest()[:16]}-{speaker}-{channel}"
+    events = recording_events(
+        samples,
+        rate,
+        interaction_id=interaction_id,
+        recording_id=recording_id,
+        started_at=started_at,
+        speaker=speaker,
+    )
+    applied, duplicates = _ingest(runtime, events)
+    stress = None
+    if events:
+        weights = [max(e.end_s - e.start_s, 1e-3) for e in events]
+        seg = [e.segment_stress if e.segment_stress is not None else e.stress for e in events]
+        stress = round(sum(w * s for w, s in zip(weights, seg, strict=True)) / sum(weights), 4)
+    return RecordingOut(
+        interaction_id=interaction_id,
+        recording_id=recording_id,
+        duration_s=round(len(samples) / rate, 3),
+        sample_rate=rate,
+        channels=channels,
+        segments=len(events),
+        stress=stress,
+        applied=applied,
+        duplicates=duplicates,
+        model_version=events[0].model_version if events else None,
+    )
+
+
+_RECORDING_BODY: dict[str, Any] = {
+    "content": {
+        "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    },
+    "required": True,
+}
+
+
+@router.post(
+    "/v1/interactions/{interaction_id}/recordings",
+    response_model=RecordingOut,
+    openapi_extra={"requestBody": _RECORDING_BODY},
+    responses={
+        404: {"description": "the interaction was never started"},
+        413: {"description": "the recording is too large"},
+        422: {"description": "the audio cannot be read, or its rate is outside 8-48 kHz"},
+    },
+)
+async def upload_recording(
+    interaction_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    speaker: Literal["customer", "agent"] = "customer",
+    channel: Annotated[int | None, Query(ge=0, le=7)] = None,
+    started_at: AwareDatetime | None = None,
+) -> RecordingOut:
+    """Analyse a recorded call leg (the body: WAV 8-48 kHz mono or stereo, FLAC, OGG).
+
+    ``channel`` picks one side of a stereo recording (mixed down otherwise); ``started_at`` is
+    when the recording began (default: now), for the segments' times.
+    """
+    body = await _read_body(request)
+    if not body:
+        raise InvalidAudio("the body is empty: send the recording's bytes")
+    return await run_in_threadpool(
+        _analyse_recording,
+        runtime,
+        body,
+        interaction_id=interaction_id,
+        speaker=speaker,
+        channel=channel,
+        started_at=started_at or datetime.now(UTC),
+    )

@@ -1,0 +1,1 @@
+"""After the contact: wrap-up, quality review, missed moments, feedback, outreach, reports."""

@@ -1,0 +1,346 @@
+"""API models: wrap-up, day figures, reviews, missed moments, scorecards, feedback, outreach."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Status = Literal["won", "lost", "missed", "routine"]
+
+
+class WrapUpIn(BaseModel):
+    """What the agent records when a contact is over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolved: bool
+    confirmed_by_customer: bool
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class WrapUpOut(BaseModel):
+    """A recorded wrap-up, and the interaction's review when it has ended."""
+
+    interaction_id: str
+    resolved: bool
+    confirmed_by_customer: bool
+    note: str | None
+    agent_id: str | None
+    wrapped_up_at: datetime
+    repeated: bool = Field(description="true: the same wrap-up was sent before; nothing changed")
+    status: Status | None = Field(description="won, lost, missed or routine once reviewed")
+
+
+class DayFigures(BaseModel):
+    """One day's figures for the wallboard (interactions started that UTC day)."""
+
+    day: date
+    contacts: int
+    ended: int
+    moments_of_truth: int
+    won: int
+    lost: int
+    missed: int
+    resolution_rate: float | None = Field(description="resolved among ended with a known result")
+    csat_average: float | None
+    csat_responses: int
+    average_handle_seconds: float | None = Field(description="routine contacts")
+    mot_average_handle_seconds: float | None = Field(description="moments of truth, apart")
+
+
+class Behaviour(BaseModel):
+    """One agent behaviour found in the transcript, with its evidence span."""
+
+    kind: str
+    label: str
+    text: str | None = None
+    start: int | None = None
+    end: int | None = None
+    event_id: str | None = None
+    turn: int | None = None
+    source: str = "detector"
+
+
+class ReviewOut(BaseModel):
+    """The quality review of one ended interaction."""
+
+    interaction_id: str
+    customer_id: int | None
+    agent_id: str | None
+    status: Status
+    missed: bool
+    mot_live: bool
+    mot_hindsight: bool
+    live_score: float | None
+    hindsight_score: float
+    handled_as_routine: bool
+    ended_well: bool | None
+    resolved: bool | None
+    confirmed_by_customer: bool | None
+    sentiment_start: float | None
+    sentiment_end: float | None
+    recovery: float | None
+    recontact: bool
+    recontact_interaction_id: str | None
+    csat: int | None
+    nps: int | None
+    cube: str | None
+    reason: str | None
+    stakes: list[str]
+    customer_value: float | None
+    reask_count: int
+    handle_seconds: float | None
+    behaviours: list[Behaviour]
+    evidence: list[dict[str, Any]]
+    started_at: datetime
+    ended_at: datetime | None
+    model_version: str
+    reviewed_at: datetime
+
+
+class TranscriptSpan(BaseModel):
+    """One turn of the transcript that carries evidence."""
+
+    seq: int
+    event_id: str
+    speaker: str
+    text: str
+    marks: list[dict[str, Any]] = []
+
+
+class MissedMoment(BaseModel):
+    """One entry of the morning list: a moment of truth that ended badly or went as routine."""
+
+    review: ReviewOut
+    why: list[str]
+    transcript: list[TranscriptSpan]
+
+
+class MissedList(BaseModel):
+    """The missed moments in a period, the most valuable customers first."""
+
+    total: int
+    items: list[MissedMoment]
+
+
+class Scorecard(BaseModel):
+    """One agent's results: moments won, resolution and satisfaction first; handle time apart."""
+
+    agent_id: str
+    moments_handled: int
+    moments_won: int
+    moments_lost: int
+    moments_missed: int
+    win_rate: float | None
+    resolution_rate: float | None
+    csat_average: float | None
+    csat_responses: int
+    contacts: int
+    empathy: int
+    ownership: int
+    blame: int
+    deflection: int
+    premature_close: int
+    reasks: int
+    routine_handle_seconds: float | None
+    mot_handle_seconds: float | None
+
+
+class ScorecardList(BaseModel):
+    """Scorecards for every agent with reviewed contacts in the period."""
+
+    items: list[Scorecard]
+
+
+class SurveyIn(BaseModel):
+    """A post-contact survey answer: at least one of CSAT, NPS or free text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    csat: Annotated[int, Field(ge=1, le=5)] | None = None
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+
+
+class SurveyOut(BaseModel):
+    """A stored survey answer with the detector's reading of its text."""
+
+    id: int
+    interaction_id: str
+    source: str
+    csat: int | None
+    nps: int | None
+    text: str | None
+    score: dict[str, Any] | None
+    theme_id: int | None
+    received_at: datetime
+
+
+class SurveyLink(BaseModel):
+    """The link a customer follows to answer the survey of one interaction."""
+
+    interaction_id: str
+    token: str
+    url: str
+
+
+class ThemeOut(BaseModel):
+    """A feedback theme with its items' count and its actions."""
+
+    id: int
+    label: str
+    keywords: list[str]
+    size: int
+    negative_share: float | None
+    actions: list[ActionOut] = []
+
+
+class ThemeList(BaseModel):
+    """Every theme."""
+
+    items: list[ThemeOut]
+
+
+class ActionIn(BaseModel):
+    """A new action for a theme."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    theme_id: int
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    owner: Name
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+ActionStatus = Literal["open", "in_progress", "shipped", "dropped"]
+
+
+class ActionUpdate(BaseModel):
+    """A change of an action's status, owner or note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: ActionStatus | None = None
+    owner: Name | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ActionOut(BaseModel):
+    """An action with how many customers were told it shipped."""
+
+    id: int
+    theme_id: int
+    title: str
+    owner: str
+    status: str
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+    shipped_at: datetime | None
+    customers_told: int
+
+
+class ActionList(BaseModel):
+    """Every action."""
+
+    items: list[ActionOut]
+
+
+Trigger = Literal["moment_lost", "churn_risk", "key_message"]
+TaskKind = Literal["follow_up", "check_in", "notice"]
+ChannelName = Literal["call", "chat", "email", "sms", "social"]
+
+
+class RuleIn(BaseModel):
+    """A new outreach rule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    trigger: Trigger
+    kind: TaskKind
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    queue: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    channel: ChannelName = "call"
+    due_within_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 30)] = 240
+    certified_only: bool = False
+    enabled: bool = True
+
+
+class RuleUpdate(BaseModel):
+    """A supervisor's change to a rule; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    queue: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    channel: ChannelName | None = None
+    due_within_minutes: Annotated[int, Field(ge=1, le=60 * 24 * 30)] | None = None
+    certified_only: bool | None = None
+    enabled: bool | None = None
+
+
+class RuleOut(BaseModel):
+    """An outreach rule."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    trigger: str
+    kind: str
+    threshold: float | None
+    queue: str
+    channel: str
+    due_within_minutes: int
+    certified_only: bool
+    enabled: bool
+    updated_by: str | None
+    updated_at: datetime
+
+
+class RuleList(BaseModel):
+    """Every rule."""
+
+    items: list[RuleOut]
+
+
+class TaskOut(BaseModel):
+    """An outreach task and the rule or action that made it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    rule_id: int | None
+    rule_name: str | None
+    action_id: int | None
+    key_message_id: int | None
+    customer_id: int | None
+    source_interaction_id: str | None
+    task_interaction_id: str | None
+    queue: str | None
+    message: str
+    status: str
+    result: str | None
+    due_at: datetime | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class TaskList(BaseModel):
+    """Outreach tasks, newest first."""
+
+    total: int
+    items: list[TaskOut]
+
+
+ThemeOut.model_rebuild()

@@ -1,0 +1,116 @@
+"""Follows the bus: reviews each interaction as it ends, stores survey events, re-reviews on a
+recontact, runs the outreach rules on each review and on each key message posted.
+
+Registered on the in-process bus by the runtime; it runs after the publishing transaction has
+committed, and a failure here is logged by the bus without undoing what was ingested.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from kairos.bus import BusMessage
+from kairos.config import get_settings
+from kairos.errors import ClientError
+from kairos.events import SurveyResponse
+from kairos.interactions.models import Interaction
+from kairos.outcomes import feedback, outreach, service
+from kairos.outcomes.models import InteractionReview
+
+if TYPE_CHECKING:
+    from kairos.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class OutcomesWorker:
+    """A bus listener on ``events``, ``outcomes`` and ``messages``."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def __call__(self, topic: str, message: BusMessage) -> None:
+        kind = message.get("type")
+        try:
+            if topic == "events" and kind == "event.applied":
+                self._event(message.get("event") or {})
+            elif topic == "outcomes" and kind == "interaction.reviewed":
+                self._reviewed(message)
+            elif topic == "messages" and kind == "key_message.posted":
+                outreach.on_key_message(
+                    db=self.runtime.db,
+                    bus=self.runtime.bus,
+                    detectors=self.runtime.detectors,
+                    metrics=self.runtime.metrics,
+                    message=message.get("message") or {},
+                    interaction_ids=[str(i) for i in message.get("interaction_ids") or []],
+                    days=get_settings().recontact_days,
+                )
+        except ClientError as exc:  # e.g. the interaction vanished meanwhile
+            log.info("outcomes: %s on %s %s", exc.message, topic, kind)
+
+    def _event(self, event: dict[str, object]) -> None:
+        kind = event.get("type")
+        interaction_id = str(event.get("interaction_id"))
+        rt = self.runtime
+        if kind == "interaction.ended":
+            service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=interaction_id)
+        elif kind == "survey.response":
+            survey = SurveyResponse.model_validate(event)
+            feedback.store_answer(db=rt.db, bus=rt.bus, event=survey, source="event")
+        elif kind == "interaction.started" and not interaction_id.startswith(outreach.TASK_PREFIX):
+            for earlier in self._recontacted(interaction_id):
+                service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=earlier)
+
+    def _recontacted(self, interaction_id: str) -> list[str]:
+        """Ended, reviewed interactions this new contact is a recontact of."""
+        days = get_settings().recontact_days
+        with self.runtime.db.session() as session:
+            new = session.scalar(
+                select(Interaction).where(Interaction.external_id == interaction_id)
+            )
+            if new is None or new.customer_id is None:
+                return []
+            rows = session.execute(
+                select(Interaction.external_id, Interaction.reason, Interaction.queue)
+                .join(InteractionReview, InteractionReview.interaction_id == Interaction.id)
+                .where(
+                    Interaction.customer_id == new.customer_id,
+                    Interaction.id != new.id,
+                    Interaction.started_at >= new.started_at - timedelta(days=days),
+                    Interaction.started_at < new.started_at,
+                    InteractionReview.recontact.is_(False),
+                )
+            ).all()
+        out = []
+        for external_id, reason, queue in rows:
+            if reason and new.reason:
+                same = reason.strip().lower() == new.reason.strip().lower()
+            elif queue and new.queue:
+                same = queue == new.queue
+            else:
+                same = True
+            if same:
+                out.append(str(external_id))
+        return out
+
+    def _reviewed(self, message: BusMessage) -> None:
+        rt = self.runtime
+        interaction_id = str(message.get("interaction_id"))
+        with rt.db.session() as session:
+            review = service.get_review(session=session, interaction_id=interaction_id)
+        if interaction_id.startswith(outreach.TASK_PREFIX):
+            outreach.complete_task(db=rt.db, bus=rt.bus, review=review)
+            return
+        outreach.on_review(
+            db=rt.db,
+            bus=rt.bus,
+            detectors=rt.detectors,
+            metrics=rt.metrics,
+            review=review,
+            churn_risk=float(message.get("churn_risk") or 0.0),
+        )

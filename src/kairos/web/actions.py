@@ -1,0 +1,229 @@
+"""Page actions on one interaction: reply (a supervisor's reply takes a chat over), transfer with
+context, escalate to a call, wrap up. Each checks the CSRF token and that the user may open the
+interaction, calls the owning service, and goes back to the page with a notice."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from kairos.auth import service as auth_service
+from kairos.auth.csrf import check_csrf
+from kairos.auth.deps import CurrentUser, PageForbidden, PageNotFound
+from kairos.auth.schemas import Principal
+from kairos.deps import RuntimeDep
+from kairos.errors import ClientError
+from kairos.events import Event, InteractionEnded, Outcome, Transfer, Utterance
+from kairos.interactions import flows
+from kairos.interactions import service as interaction_service
+from kairos.interactions.schemas import EscalationIn
+from kairos.outcomes import service as outcome_service
+from kairos.outcomes.schemas import WrapUpIn
+from kairos.runtime import Runtime
+from kairos.web.rendering import back, flash
+
+router = APIRouter(include_in_schema=False)
+
+
+def _event_id(interaction_id: str, what: str) -> str:
+    return f"{interaction_id}-web-{what}-{uuid.uuid4().hex[:12]}"
+
+
+async def _ingest(runtime: Runtime, events: list[Event]) -> None:
+    await run_in_threadpool(
+        interaction_service.ingest,
+        db=runtime.db,
+        events=events,
+        bus=runtime.bus,
+        detectors=runtime.detectors,
+        metrics=runtime.metrics,
+        default_timezone=runtime.settings.default_timezone,
+    )
+
+
+async def _authorised(runtime: Runtime, principal: Principal, interaction_id: str) -> None:
+    def check() -> None:
+        with runtime.db.session() as session:
+            interaction = interaction_service.get_by_external_id(
+                session=session, interaction_id=interaction_id
+            )
+            if interaction is None:
+                raise PageNotFound(f"no interaction {interaction_id!r}")
+            if not auth_service.can_open(principal=principal, interaction=interaction):
+                raise PageForbidden(f"interaction {interaction_id} is not yours")
+
+    await run_in_threadpool(check)
+
+
+@router.post("/interactions/{interaction_id}/reply")
+async def reply(
+    request: Request,
+    interaction_id: str,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    text: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Send the agent's reply (a supervisor's reply takes the chat over)."""
+    check_csrf(request, csrf_token)
+    await _authorised(runtime, principal, interaction_id)
+    text = text.strip()
+    asynchronous = request.headers.get("x-kairos-async") == "1"
+    if not text:
+        if asynchronous:
+            return JSONResponse({"error": "empty", "message": "Write a reply first."}, 422)
+        flash(request, "Write a reply first.", "error")
+        return back(f"/interactions/{interaction_id}")
+    event = Utterance(
+        event_id=_event_id(interaction_id, "reply"),
+        interaction_id=interaction_id,
+        occurred_at=datetime.now(UTC),
+        speaker="agent",
+        text=text[:20_000],
+        agent_id=principal.agent_id or principal.username,
+    )
+    try:
+        await _ingest(runtime, [event])
+    except ClientError as exc:
+        if asynchronous:
+            return JSONResponse(exc.body(), exc.status_code)
+        flash(request, exc.message, "error")
+    if asynchronous:  # sent from the page without leaving it: the live stream shows the rest
+        return JSONResponse({"event_id": event.event_id}, 202)
+    return back(f"/interactions/{interaction_id}")
+
+
+@router.post("/interactions/{interaction_id}/transfer")
+async def transfer(
+    request: Request,
+    interaction_id: str,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    queue: str = Form(""),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Transfer to a queue with the agent's note; the facts and assessment go with it."""
+    check_csrf(request, csrf_token)
+    await _authorised(runtime, principal, interaction_id)
+    if not queue.strip():
+        flash(request, "Choose a queue to transfer to.", "error")
+        return back(f"/interactions/{interaction_id}")
+    context = note.strip() or "transferred from the desktop"
+    event = Transfer(
+        event_id=_event_id(interaction_id, "transfer"),
+        interaction_id=interaction_id,
+        occurred_at=datetime.now(UTC),
+        to_queue=queue.strip()[:100],
+        reason=f"{context} (by {principal.username})"[:500],
+    )
+    try:
+        await _ingest(runtime, [event])
+    except ClientError as exc:
+        flash(request, exc.message, "error")
+        return back(f"/interactions/{interaction_id}")
+    flash(request, f"Transferred {interaction_id} to {queue} with your note.")
+    return back("/desktop" if principal.role == "agent" else "/wallboard")
+
+
+@router.post("/interactions/{interaction_id}/escalate")
+async def escalate(
+    request: Request,
+    interaction_id: str,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    phone: str = Form(""),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Escalate a chat, SMS, email or social thread to an outbound call that carries it."""
+    check_csrf(request, csrf_token)
+    await _authorised(runtime, principal, interaction_id)
+    try:
+        escalation_in = EscalationIn(
+            agent_id=principal.agent_id or principal.username,
+            phone=phone.strip() or None,
+            note=note.strip()[:2000] or None,
+        )
+        out = await run_in_threadpool(
+            flows.escalate,
+            db=runtime.db,
+            bus=runtime.bus,
+            detectors=runtime.detectors,
+            interaction_id=interaction_id,
+            escalation_in=escalation_in,
+            metrics=runtime.metrics,
+            settings=runtime.settings,
+        )
+    except ValidationError as exc:
+        flash(request, f"Cannot escalate: {exc.errors()[0]['msg']}.", "error")
+    except ClientError as exc:
+        flash(request, f"Cannot escalate: {exc.message}.", "error")
+    else:
+        flash(request, f"Escalated: call {out.interaction_id} to {out.phone} is in {out.queue}.")
+    return back(f"/interactions/{interaction_id}")
+
+
+@router.post("/interactions/{interaction_id}/wrap-up")
+async def wrap_up(
+    request: Request,
+    interaction_id: str,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    resolved: str = Form(""),
+    confirmed: str = Form(""),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    """End the contact if it is still open, and record the outcome the agent gives."""
+    check_csrf(request, csrf_token)
+    await _authorised(runtime, principal, interaction_id)
+    if resolved not in ("yes", "no"):
+        flash(request, "Say whether the contact was resolved.", "error")
+        return back(f"/interactions/{interaction_id}")
+    is_resolved, is_confirmed = resolved == "yes", confirmed == "yes"
+    try:
+        if await run_in_threadpool(_still_open, runtime, interaction_id):
+            ended = InteractionEnded(
+                event_id=_event_id(interaction_id, "end"),
+                interaction_id=interaction_id,
+                occurred_at=datetime.now(UTC),
+                outcome=Outcome(
+                    resolved=is_resolved,
+                    customer_confirmed=is_confirmed,
+                    disposition="wrapped up on the desktop",
+                ),
+            )
+            await _ingest(runtime, [ended])
+        await run_in_threadpool(
+            outcome_service.wrap_up,
+            db=runtime.db,
+            bus=runtime.bus,
+            interaction_id=interaction_id,
+            wrap_up_in=WrapUpIn(
+                resolved=is_resolved,
+                confirmed_by_customer=is_confirmed,
+                note=note.strip()[:2000] or None,
+                agent_id=principal.agent_id or principal.username,
+            ),
+        )
+    except ClientError as exc:
+        flash(request, f"Cannot wrap up: {exc.message}.", "error")
+        return back(f"/interactions/{interaction_id}")
+    outcome = "resolved" if is_resolved else "not resolved"
+    flash(request, f"Wrapped up {interaction_id}: {outcome}.")
+    return back(f"/interactions/{interaction_id}")
+
+
+def _still_open(runtime: Runtime, interaction_id: str) -> bool:
+    with runtime.db.session() as session:
+        interaction = interaction_service.get_by_external_id(
+            session=session, interaction_id=interaction_id
+        )
+        return interaction is not None and interaction.state != "ended"

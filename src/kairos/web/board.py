@@ -1,0 +1,268 @@
+"""What the supervisor wallboard shows: queues, moments of truth in progress, alerts, agents."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.auth.schemas import Principal
+from kairos.db import utcnow
+from kairos.interactions.models import Interaction
+from kairos.routing import service as routing_service
+from kairos.routing import supervision
+from kairos.routing.models import Agent
+from kairos.routing.policies import MOT_THRESHOLD
+
+#: A deadline this close (minutes) raises an alert on the wallboard.
+DEADLINE_ALERT_MINUTES = 30.0
+_WAITING_LIMIT = 5_000
+
+
+@dataclass
+class QueueLine:
+    """One queue's waiting contacts."""
+
+    name: str
+    waiting: int = 0
+    moments: int = 0
+    longest_wait_s: float = 0.0
+
+
+@dataclass
+class AgentLine:
+    """One agent: state, since when, and how many interactions it holds."""
+
+    agent_id: str
+    name: str
+    state: str
+    since: datetime
+    load: int
+    max_concurrency: int
+    mot_certified: bool
+
+
+@dataclass
+class Wallboard:
+    """The wallboard's figures at one moment."""
+
+    now: datetime
+    queues: list[QueueLine]
+    by_cube: dict[str, int]
+    by_channel: dict[str, int]
+    moments: list[Interaction]
+    alerts: list[dict[str, Any]]
+    agents: list[AgentLine]
+    states: dict[str, int]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> int:
+        """Contacts waiting in every queue."""
+        return sum(q.waiting for q in self.queues)
+
+    @property
+    def longest_wait_s(self) -> float:
+        """The longest wait now, in seconds."""
+        return max((q.longest_wait_s for q in self.queues), default=0.0)
+
+
+def _waiting(session: Session) -> list[Interaction]:
+    query = (
+        select(Interaction)
+        .where(
+            Interaction.agent_id.is_(None),
+            Interaction.queue.is_not(None),
+            Interaction.state.in_(routing_service.WAITING_STATES),
+        )
+        .order_by(Interaction.started_at)
+        .limit(_WAITING_LIMIT)
+    )
+    return list(session.scalars(query))
+
+
+def _moments(session: Session, principal: Principal) -> list[Interaction]:
+    query = (
+        select(Interaction)
+        .where(Interaction.state != "ended", Interaction.mot_score >= MOT_THRESHOLD)
+        .order_by(Interaction.mot_score.desc(), Interaction.id)
+        .limit(500)
+    )
+    rows = [i for i in session.scalars(query) if principal.sees_agent(i.agent_id)]
+    return rows[:50]
+
+
+def _agents(session: Session, principal: Principal) -> list[AgentLine]:
+    _, agents = routing_service.get_all_agents(session=session, limit=5_000)
+    visible: list[Agent] = [a for a in agents if principal.sees_agent(a.external_id)]
+    loads = routing_service.loads(session=session, agent_ids=[a.id for a in visible])
+    return [
+        AgentLine(
+            agent_id=a.external_id,
+            name=a.name,
+            state=a.state,
+            since=a.state_since,
+            load=loads.get(a.id, 0),
+            max_concurrency=a.max_concurrency,
+            mot_certified=a.mot_certified,
+        )
+        for a in visible
+    ]
+
+
+def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str, Any]]:
+    """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass."""
+    alerts: list[dict[str, Any]] = []
+    for interaction in moments:
+        assessment = interaction.assessment or {}
+        if interaction.agent_id is None and interaction.queue is not None:
+            alerts.append(
+                {
+                    "type": "moment.waiting",
+                    "interaction_id": interaction.external_id,
+                    "agent_id": None,
+                    "action": "route",
+                    "severity": float(interaction.mot_score or 0.0),
+                    "message": "a moment of truth is waiting for an agent",
+                }
+            )
+        deadline = assessment.get("deadline")
+        if isinstance(deadline, str):
+            minutes = (datetime.fromisoformat(deadline) - now).total_seconds() / 60
+            if 0 <= minutes <= DEADLINE_ALERT_MINUTES:
+                alerts.append(
+                    {
+                        "type": "deadline.near",
+                        "interaction_id": interaction.external_id,
+                        "agent_id": interaction.agent_id,
+                        "action": "assist",
+                        "severity": 1.0 - minutes / (2 * DEADLINE_ALERT_MINUTES),
+                        "message": f"the customer's deadline passes in {minutes:.0f} min",
+                    }
+                )
+    return alerts
+
+
+def alert_reasons(reasons: list[dict[str, Any]]) -> str:
+    """A supervisor alert's reasons in plain words: ``emotion 97%, stakes travel disruption``."""
+    parts = []
+    for reason in reasons:
+        factor = str(reason.get("factor", "")).replace("_", " ")
+        value = reason.get("value")
+        if value is None or value in ("", "none") or value == []:
+            continue
+        if factor == "minutes to deadline" and isinstance(value, int | float):
+            parts.append(
+                f"deadline in {value:.0f} min" if value >= 0 else "the deadline has passed"
+            )
+        elif isinstance(value, float) and 0.0 <= value <= 1.0:
+            if value > 0:
+                parts.append(f"{factor} {round(100 * value)}%")
+        else:
+            parts.append(f"{factor} {str(value).replace('_', ' ').replace(',', ', ')}")
+    return ", ".join(parts)
+
+
+def wallboard(*, session: Session, principal: Principal, now: datetime | None = None) -> Wallboard:
+    """The wallboard as ``principal`` may see it (a supervisor: their teams, and the queues)."""
+    now = now or utcnow()
+    queues: dict[str, QueueLine] = {}
+    by_cube: Counter[str] = Counter()
+    by_channel: Counter[str] = Counter()
+    for interaction in _waiting(session):
+        line = queues.setdefault(interaction.queue or "", QueueLine(interaction.queue or ""))
+        line.waiting += 1
+        line.moments += (interaction.mot_score or 0.0) >= MOT_THRESHOLD
+        line.longest_wait_s = max(
+            line.longest_wait_s, (now - interaction.started_at).total_seconds()
+        )
+        by_cube[interaction.cube or "not assessed yet"] += 1
+        by_channel[interaction.channel] += 1
+    moments = _moments(session, principal)
+    alerts = [
+        {**a, "message": alert_reasons(a.get("reasons") or [])}
+        for a in supervision.current_alerts(session=session)
+        if principal.sees_agent(a.get("agent_id"))
+    ]
+    alerts += _derived_alerts(moments, now)
+    alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
+    agents = _agents(session, principal)
+    return Wallboard(
+        now=now,
+        queues=sorted(queues.values(), key=lambda q: (-q.waiting, q.name)),
+        by_cube=dict(by_cube.most_common()),
+        by_channel=dict(by_channel.most_common()),
+        moments=moments,
+        alerts=alerts[:50],
+        agents=agents,
+        states=dict(Counter(a.state for a in agents)),
+    )
+
+
+def _empty(text: str) -> dict[str, Any]:
+    return {
+        "annotations": [{"text": text, "showarrow": False, "font": {"size": 16}}],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
+
+
+def charts(board: Wallboard) -> dict[str, Any]:
+    """Plotly figures (data and layout) for the wallboard's charts."""
+    layout: dict[str, Any] = {
+        "margin": {"l": 40, "r": 10, "t": 30, "b": 90},
+        "height": 260,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+    }
+    return {
+        "chart-cube": {
+            "data": [
+                {
+                    "type": "bar",
+                    "x": [k.replace(" ", "<br>") for k in board.by_cube],
+                    "y": list(board.by_cube.values()),
+                    "name": "waiting",
+                }
+            ],
+            "layout": {
+                **layout,
+                "title": {"text": "Waiting by cube cell"},
+                **({} if board.by_cube else _empty("no one waiting")),
+            },
+        },
+        "chart-channel": {
+            "data": [
+                {
+                    "type": "bar",
+                    "x": list(board.by_channel),
+                    "y": list(board.by_channel.values()),
+                    "name": "waiting",
+                }
+            ],
+            "layout": {
+                **layout,
+                "title": {"text": "Waiting by channel"},
+                **({} if board.by_channel else _empty("no one waiting")),
+            },
+        },
+        "chart-states": {
+            "data": [
+                {
+                    "type": "bar",
+                    "x": list(board.states),
+                    "y": list(board.states.values()),
+                    "name": "agents",
+                }
+            ],
+            "layout": {
+                **layout,
+                "title": {"text": "Agents by state"},
+                **({} if board.states else _empty("no agents")),
+            },
+        },
+    }

@@ -1,0 +1,208 @@
+"""What the agent desktop shows for one interaction, gathered from the stores in one session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.customers import service as customer_service
+from kairos.customers.facts import LABELS, canonical_name
+from kairos.customers.models import Customer, Fact
+from kairos.interactions import service as interaction_service
+from kairos.interactions.models import AssessmentRecord, Interaction
+from kairos.routing.models import RoutingDecision
+from kairos.routing.policies import MOT_THRESHOLD
+from kairos.web.templating import words
+
+_KIND_WORDS = {
+    "emotion": "Emotion",
+    "urgency": "Urgency",
+    "stakes": "At stake",
+    "churn": "Risk of leaving",
+    "complexity": "Complexity",
+    "agent": "Agent's words",
+    "journey": "Journey",
+    "voice": "Voice",
+    "model": "Model",
+}
+
+
+@dataclass
+class TranscriptLine:
+    """One line of the transcript or thread."""
+
+    seq: int
+    at: datetime
+    who: str
+    text: str
+    kind: str
+
+
+@dataclass
+class FactLine:
+    """One fact the customer already gave, with where it came from."""
+
+    label: str
+    value: str
+    source: str
+    channel: str
+    verified: bool
+    at: datetime
+
+
+@dataclass
+class InteractionView:
+    """Everything the desktop (or a supervisor drilling in) shows of one interaction."""
+
+    interaction: Interaction
+    customer: Customer | None
+    assessment: dict[str, Any]
+    reasons: list[str]
+    transcript: list[TranscriptLine]
+    facts: list[FactLine]
+    journey: list[Interaction]
+    prior_moments: list[Interaction]
+    stress: list[float]
+    decision: RoutingDecision | None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stress_trend(self) -> str:
+        """Voice stress in words: rising, falling, steady, or no audio."""
+        if not self.stress:
+            return "no audio"
+        if len(self.stress) < 2:
+            return "steady"
+        delta = self.stress[-1] - self.stress[max(0, len(self.stress) - 4)]
+        return "rising" if delta > 0.05 else "falling" if delta < -0.05 else "steady"
+
+    @property
+    def is_moment(self) -> bool:
+        """Whether the detector reads this as a moment of truth."""
+        return (self.interaction.mot_score or 0.0) >= MOT_THRESHOLD
+
+
+def plain_reason(cue: dict[str, Any]) -> str:
+    """A cue of the assessment in plain words: ``At stake — family event: “recital”``."""
+    kind = _KIND_WORDS.get(str(cue.get("kind")), words(str(cue.get("kind"))).capitalize())
+    line = f"{kind} — {words(str(cue.get('label') or ''))}"
+    if cue.get("text"):
+        line += f": “{cue['text']}”"
+    elif cue.get("feature") and cue.get("value") is not None:
+        line += f" ({words(str(cue['feature']))} {float(cue['value']):.2f})"
+    return line
+
+
+def transcript(session: Session, interaction: Interaction) -> list[TranscriptLine]:
+    """The interaction's events as lines a person reads."""
+    lines = []
+    for row in interaction_service.timeline(session=session, interaction=interaction):
+        body = row.payload
+        if row.type == "utterance":
+            who = str(body.get("speaker", ""))
+            if who == "agent" and body.get("agent_id"):
+                who = f"agent {body['agent_id']}"
+            text = str(body.get("text", ""))
+        elif row.type == "ivr.selection":
+            who, text = (
+                "IVR",
+                f"chose {body.get('label') or body.get('option')} in {body.get('menu')}",
+            )
+        elif row.type == "ivr.input":
+            who, text = "IVR", f"keyed {words(str(body.get('name')))}: {body.get('value')}"
+        elif row.type == "transfer":
+            target = body.get("to_agent") or body.get("to_queue") or "a queue"
+            note = f" — {body['reason']}" if body.get("reason") else ""
+            who, text = "system", f"transferred to {target}{note}"
+        elif row.type == "interaction.started":
+            who, text = "system", f"started on {interaction.channel}"
+        elif row.type == "interaction.ended":
+            who, text = "system", "ended"
+        else:
+            who, text = "system", words(row.type)
+        lines.append(TranscriptLine(row.seq, row.occurred_at, who, text, row.type))
+    return lines
+
+
+def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
+    if interaction.customer_id is not None:
+        rows = customer_service.facts(session=session, customer_id=interaction.customer_id)
+    else:
+        rows = list(
+            session.scalars(
+                select(Fact).where(Fact.interaction_id == interaction.id).order_by(Fact.id)
+            )
+        )
+    latest: dict[str, Fact] = {}
+    for fact in rows:  # oldest first: the newest of each name wins
+        latest[canonical_name(fact.name)] = fact
+    return [
+        FactLine(
+            label=LABELS.get(name, words(name)),
+            value=fact.value,
+            source="IVR" if fact.source == "ivr" else words(fact.source),
+            channel=fact.channel,
+            verified=fact.verified,
+            at=fact.observed_at,
+        )
+        for name, fact in latest.items()
+    ]
+
+
+def _stress(session: Session, interaction: Interaction) -> list[float]:
+    payloads = session.scalars(
+        select(AssessmentRecord.payload)
+        .where(AssessmentRecord.interaction_id == interaction.id)
+        .order_by(AssessmentRecord.id.desc())
+        .limit(30)
+    ).all()
+    values = [p.get("stress") for p in reversed(payloads)]
+    return [float(v) for v in values if isinstance(v, int | float)]
+
+
+def interaction_view(*, session: Session, interaction: Interaction) -> InteractionView:
+    """Gather the desktop's view of ``interaction``."""
+    assessment = interaction.assessment or {}
+    reasons = sorted(assessment.get("reasons") or [], key=lambda c: -float(c.get("weight") or 0))
+    journey: list[Interaction] = []
+    customer = None
+    if interaction.customer_id is not None:
+        customer = customer_service.get(session=session, customer_id=interaction.customer_id)
+        journey = [
+            i
+            for i in customer_service.journey(session=session, customer_id=interaction.customer_id)
+            if i.id != interaction.id
+        ]
+    decision = session.scalar(
+        select(RoutingDecision)
+        .where(RoutingDecision.interaction_id == interaction.id)
+        .order_by(RoutingDecision.id.desc())
+        .limit(1)
+    )
+    return InteractionView(
+        interaction=interaction,
+        customer=customer,
+        assessment=assessment,
+        reasons=[plain_reason(c) for c in reasons],
+        transcript=transcript(session, interaction),
+        facts=_facts(session, interaction),
+        journey=journey,
+        prior_moments=[i for i in journey if (i.mot_score or 0.0) >= MOT_THRESHOLD],
+        stress=_stress(session, interaction),
+        decision=decision,
+    )
+
+
+def held_interactions(*, session: Session, agent_id: str) -> list[Interaction]:
+    """The interactions routing has given this agent that have not ended, newest first."""
+    query = (
+        select(Interaction)
+        .where(Interaction.agent_id == agent_id, Interaction.state != "ended")
+        .order_by(Interaction.last_event_at.desc())
+        .limit(50)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,33 @@
+"""The pages' panels that come from other packages: guidance (playbook, key messages, coaching)
+from :mod:`kairos.assist`, the day's figures from :mod:`kairos.outcomes`, key messages from
+:mod:`kairos.messages`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kairos.assist import service as assist_service
+from kairos.messages import service as message_service
+from kairos.outcomes import service as outcome_service
+from kairos.web.desktop import InteractionView
+
+
+def for_interaction(*, session: Session, view: InteractionView) -> dict[str, Any]:
+    """Playbook, matching key messages and coaching nudges for the interaction in view."""
+    guidance = assist_service.guidance(session=session, interaction_id=view.interaction.external_id)
+    return {
+        "playbook": guidance.playbook,
+        "key_messages": guidance.key_messages,
+        "coaching": guidance.nudges,
+        "situation": guidance.situation,
+    }
+
+
+def for_wallboard(*, session: Session) -> dict[str, Any]:
+    """The day's figures and the active key messages for the wallboard."""
+    return {
+        "figures": outcome_service.day_figures(session=session),
+        "key_messages": message_service.get_active(session=session),
+    }

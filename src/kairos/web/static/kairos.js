@@ -1,0 +1,212 @@
+// Kairos pages: one EventSource per page, partial updates from server-rendered fragments.
+// No polling: a fragment is fetched only when a live message says something changed, at most
+// once per REFRESH_MS (the first at once, later ones batched).
+(function () {
+  "use strict";
+  var REFRESH_MS = 300;
+  var body = document.body;
+  var pageKind = body.dataset.page;
+  var interactionId = body.dataset.interaction || null;
+  var myAgent = body.dataset.agent || null;
+  var statusEl = document.getElementById("live-status");
+
+  function setStatus(text, state) {
+    if (statusEl) statusEl.textContent = "Live: " + text;
+    body.dataset.live = state;
+  }
+
+  function text(value) { return value == null ? "" : String(value); }
+
+  function addItem(listId, message, limit) {
+    var list = document.getElementById(listId);
+    if (!list) return;
+    var item = document.createElement("li");
+    item.className = "flash";
+    item.textContent = message;
+    list.insertBefore(item, list.firstChild);
+    while (list.children.length > (limit || 8)) list.removeChild(list.lastChild);
+  }
+
+  function addLink(listId, label, href, linkText) {
+    var list = document.getElementById(listId);
+    if (!list) return;
+    var item = document.createElement("li");
+    item.className = "flash";
+    item.appendChild(document.createTextNode(label + " "));
+    var a = document.createElement("a");
+    a.href = href; a.textContent = linkText;
+    item.appendChild(a);
+    list.insertBefore(item, list.firstChild);
+  }
+
+  // -- countdowns and waits, ticking locally ------------------------------------------------------
+  function span(seconds) {
+    var s = Math.abs(Math.round(seconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    if (h) return h + " h " + (m < 10 ? "0" : "") + m + " min";
+    if (m) return m + " min " + (r < 10 ? "0" : "") + r + " s";
+    return r + " s";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      var left = (Date.parse(el.dataset.deadline) - now) / 1000;
+      el.textContent = left >= 0 ? "in " + span(left) : "PASSED " + span(left) + " ago";
+      el.classList.toggle("level-high", left < 1800);
+    });
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      el.textContent = span((now - Date.parse(el.dataset.since)) / 1000);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // -- fragments ----------------------------------------------------------------------------------
+  function throttled(fn) {
+    var running = false, again = false;
+    function run() {
+      if (running) { again = true; return; }
+      running = true;
+      Promise.resolve(fn()).catch(function () {}).then(function () {
+        setTimeout(function () {
+          running = false;
+          if (again) { again = false; run(); }
+        }, REFRESH_MS);
+      });
+    }
+    return run;
+  }
+
+  function swap(panels) {
+    Object.keys(panels).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (!el) return;
+      // Never pull a control out from under the keyboard: a focused panel waits for the next update.
+      if (el.contains(document.activeElement) && document.activeElement !== document.body) return;
+      el.innerHTML = panels[id];
+    });
+    tick();
+  }
+
+  function drawCharts(charts) {
+    if (!window.Plotly || !charts) return;
+    Object.keys(charts).forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) window.Plotly.react(el, charts[id].data, charts[id].layout, { displayModeBar: false, responsive: true });
+    });
+  }
+
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+
+  var refresh = function () {};
+  var connectedBefore = false;
+  if (pageKind === "wallboard") {
+    refresh = throttled(function () {
+      return fetchJson("/wallboard/panels").then(function (data) {
+        swap(data.panels); drawCharts(data.charts);
+        body.dataset.updated = String(Date.now());
+      });
+    });
+    window.addEventListener("load", function () {
+      var data = document.getElementById("charts-data");
+      if (data) drawCharts(JSON.parse(data.textContent));
+    });
+  } else if (pageKind === "interaction" && interactionId) {
+    refresh = throttled(function () {
+      return fetchJson("/interactions/" + encodeURIComponent(interactionId) + "/panels").then(function (panels) {
+        var log = document.getElementById("panel-transcript");
+        var atEnd = log && log.firstElementChild && log.firstElementChild.scrollHeight - log.firstElementChild.scrollTop - log.firstElementChild.clientHeight < 40;
+        swap(panels);
+        if (atEnd && log.firstElementChild) log.firstElementChild.scrollTop = log.firstElementChild.scrollHeight;
+        body.dataset.updated = String(Date.now());
+      });
+    });
+  }
+
+  // -- what a live message means for this page -----------------------------------------------------
+  function concernsMe(msg) {
+    if (!interactionId) return false;
+    if (msg.interaction_id === interactionId) return true;
+    if (msg.event && msg.event.interaction_id === interactionId) return true;
+    return Array.isArray(msg.interaction_ids) && msg.interaction_ids.indexOf(interactionId) >= 0;
+  }
+
+  function onMessage(msg) {
+    if (msg.type === "live.connected") {
+      setStatus("connected", "connected");
+      // After a gap (the stream dropped and came back) the page may have missed updates.
+      if (connectedBefore) refresh();
+      connectedBefore = true;
+      return;
+    }
+    if (pageKind === "wallboard") {
+      if (msg.type === "supervisor.alert") {
+        addItem("live-alerts", text(msg.action).toUpperCase().replace("_", " ") + ": " + msg.interaction_id +
+          (msg.agent_id ? " (" + msg.agent_id + ")" : "") + ", severity " + Math.round(100 * (msg.severity || 0)) + "%");
+      }
+      refresh();
+      return;
+    }
+    if (msg.type === "routing.decided" && myAgent && msg.agent_id === myAgent) {
+      addLink(pageKind === "interaction" ? "nudges" : "notices-list", "New interaction for you" + (msg.moment_of_truth ? " (MOMENT OF TRUTH):" : ":"),
+        "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
+      addLink("held", "", "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
+    }
+    if (msg.type === "agent.state_changed" && myAgent && msg.agent_id === myAgent) {
+      var state = document.getElementById("agent-state");
+      if (state) { state.textContent = text(msg.state).replace("_", " ").toUpperCase(); state.dataset.state = msg.state; }
+    }
+    if (!concernsMe(msg)) return;
+    if (msg.type === "reask.detected") addItem("nudges", "ALREADY KNOWN — do not ask again: " + msg.message);
+    if (msg.type === "coaching.nudge") {
+      (msg.nudges || []).forEach(function (n) {
+        addItem("nudges", "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”");
+      });
+    }
+    if (msg.type === "key_message.posted" && msg.message) {
+      addItem("nudges", "KEY MESSAGE (" + text(msg.message.severity).toUpperCase() + "): " + msg.message.title);
+    }
+    refresh();
+  }
+
+  // -- forms that stay on the page (the reply): sent in the background, the stream shows the rest --
+  document.querySelectorAll("form[data-async]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { "X-Kairos-Async": "1", Accept: "application/json" } })
+        .then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (data) {
+            if (!r.ok) throw new Error(data.message || ("the server answered " + r.status));
+            form.reset();
+            refresh();
+          });
+        })
+        .catch(function (err) { addItem("nudges", "NOT SENT: " + err.message); })
+        .then(function () { if (button) button.disabled = false; });
+    });
+  });
+
+  // -- the stream ----------------------------------------------------------------------------------
+  if (!window.EventSource) { setStatus("unavailable in this browser", "unsupported"); return; }
+  var notices = document.getElementById("notices");
+  if (notices && !document.getElementById("notices-list")) {
+    var list = document.createElement("ul");
+    list.id = "notices-list"; list.className = "live-alerts";
+    notices.appendChild(list);
+  }
+  var source = new EventSource("/live/events");
+  source.onopen = function () { setStatus("connected", "connected"); };
+  source.onerror = function () { setStatus("reconnecting…", "reconnecting"); };
+  source.onmessage = function (e) {
+    var msg;
+    try { msg = JSON.parse(e.data); } catch (err) { return; }
+    onMessage(msg);
+  };
+  window.addEventListener("pagehide", function () { source.close(); });
+})();

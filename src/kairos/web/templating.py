@@ -1,0 +1,84 @@
+"""The Jinja2 environment for the pages, with the helpers templates use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+
+from kairos.auth.csrf import FIELD, csrf_token
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def level(value: float | None, high: float = 0.5) -> str:
+    """A text label for a score, so colour is never the only signal."""
+    if value is None:
+        return "UNKNOWN"
+    if value >= 0.8:
+        return "VERY HIGH"
+    if value >= high:
+        return "HIGH"
+    if value >= 0.3:
+        return "MEDIUM"
+    return "LOW"
+
+
+def words(value: str | None) -> str:
+    """``travel_disruption`` as ``travel disruption``."""
+    return (value or "").replace("_", " ")
+
+
+def since(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in plain words: ``4 min``."""
+    if value is None:
+        return ""
+    seconds = max(0, int(((now or datetime.now(UTC)) - value).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def hhmm(value: datetime | str | None) -> str:
+    """A time as ``14:02 UTC``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{value.astimezone(UTC):%H:%M} UTC"
+
+
+def percent(value: float | None) -> str:
+    """0.734 as ``73%``."""
+    return "–" if value is None else f"{round(100 * value)}%"
+
+
+def _csrf_input(request: Request) -> str:
+    from markupsafe import Markup, escape
+
+    token = escape(csrf_token(request))
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{token}">')
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    return {"csrf_input": lambda: _csrf_input(request), "csrf_token": lambda: csrf_token(request)}
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[base_context])
+templates.env.filters.update(level=level, words=words, since=since, hhmm=hhmm, percent=percent)
+
+
+def plotly_js() -> Path | None:
+    """Where the installed plotly package keeps ``plotly.min.js``, if it is installed."""
+    try:
+        import plotly
+    except ImportError:
+        return None
+    path = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    return path if path.is_file() else None

@@ -1,0 +1,221 @@
+"""Page routes: the agent desktop, an interaction in hand (or drilled into), and the live stream.
+
+Views parse the form, authorise, call the services and render; every form carries a CSRF token.
+The wallboard's routes are in :mod:`kairos.web.wallboard`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from kairos.auth import service as auth_service
+from kairos.auth.csrf import check_csrf
+from kairos.auth.deps import (
+    SESSION_USER,
+    CurrentAgent,
+    CurrentUser,
+    PageForbidden,
+    PageNotFound,
+    load_principal,
+)
+from kairos.auth.schemas import Principal
+from kairos.deps import RuntimeDep
+from kairos.errors import ClientError, NotFound
+from kairos.interactions import service as interaction_service
+from kairos.routing import service as routing_service
+from kairos.routing.snapshots import AGENT_STATES
+from kairos.runtime import Runtime
+from kairos.web import desktop, extras, live
+from kairos.web.rendering import back, flash, page, panels
+from kairos.web.templating import plotly_js
+
+router = APIRouter(include_in_schema=False)
+
+INTERACTION_PANELS = {
+    "panel-meta": "panels/meta.html",
+    "panel-banner": "panels/banner.html",
+    "panel-transcript": "panels/transcript.html",
+    "panel-facts": "panels/facts.html",
+    "panel-journey": "panels/journey.html",
+    "panel-playbook": "panels/playbook.html",
+    "panel-messages": "panels/messages.html",
+    "panel-coaching": "panels/coaching.html",
+}
+
+
+@router.get("/")
+async def home(request: Request, runtime: RuntimeDep) -> Response:
+    """Sign in first; then agents go to their desktop, supervisors to the wallboard."""
+    principal = await run_in_threadpool(load_principal, runtime, request.session.get(SESSION_USER))
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/desktop" if principal.role == "agent" else "/wallboard", 303)
+
+
+@router.get("/static/vendor/plotly.min.js")
+def plotly() -> Response:
+    """Plotly's JavaScript, served from the installed plotly package (never copied, no CDN)."""
+    path = plotly_js()
+    if path is None:
+        raise NotFound("the plotly package is not installed")
+    return FileResponse(
+        path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+# -- the agent desktop ------------------------------------------------------------------------
+
+
+def _desktop_context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+    assert principal.agent_id is not None
+    with runtime.db.session() as session:
+        agent = routing_service.get_agent_or_raise(session=session, agent_id=principal.agent_id)
+        held = desktop.held_interactions(session=session, agent_id=principal.agent_id)
+        return {"agent": agent, "held": held, "states": AGENT_STATES}
+
+
+@router.get("/desktop")
+async def desktop_page(request: Request, runtime: RuntimeDep, principal: CurrentAgent) -> Response:
+    """The agent's desktop: state, the interactions in hand, take the next one."""
+    context = await run_in_threadpool(_desktop_context, runtime, principal)
+    return page(request, "desktop.html", principal, {**context, "view": None})
+
+
+@router.post("/desktop/state")
+async def set_state(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: CurrentAgent,
+    state: str = Form(...),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Set the agent's state."""
+    check_csrf(request, csrf_token)
+    assert principal.agent_id is not None
+    if state not in AGENT_STATES:
+        flash(request, f"Unknown state {state!r}.", "error")
+        return back("/desktop")
+    try:
+        await run_in_threadpool(
+            routing_service.update_agent_state,
+            db=runtime.db,
+            bus=runtime.bus,
+            agent_id=principal.agent_id,
+            state=state,  # checked against AGENT_STATES above
+        )
+    except ClientError as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"You are {state.replace('_', ' ')}.")
+    return back(_return_to(request, "/desktop"))
+
+
+@router.post("/desktop/next")
+async def take_next(
+    request: Request, runtime: RuntimeDep, principal: CurrentAgent, csrf_token: str = Form("")
+) -> Response:
+    """Ask routing for the next waiting interaction this agent should take."""
+    check_csrf(request, csrf_token)
+    assert principal.agent_id is not None
+    try:
+        decision, message = await run_in_threadpool(
+            routing_service.next_for_agent,
+            db=runtime.db,
+            bus=runtime.bus,
+            agent_id=principal.agent_id,
+        )
+    except ClientError as exc:
+        flash(request, exc.message, "error")
+        return back("/desktop")
+    if decision is None:
+        flash(request, f"Nothing to take: {message}.")
+        return back("/desktop")
+    return back(f"/interactions/{decision.interaction_id}")
+
+
+def _return_to(request: Request, default: str) -> str:
+    referer = request.headers.get("referer") or ""
+    base = str(request.base_url)
+    return "/" + referer[len(base) :] if referer.startswith(base) else default
+
+
+# -- one interaction --------------------------------------------------------------------------
+
+
+def _interaction_context(
+    runtime: Runtime, principal: Principal, interaction_id: str
+) -> dict[str, Any]:
+    with runtime.db.session() as session:
+        interaction = interaction_service.get_by_external_id(
+            session=session, interaction_id=interaction_id
+        )
+        if interaction is None:
+            raise PageNotFound(f"no interaction {interaction_id!r}")
+        if not auth_service.can_open(principal=principal, interaction=interaction):
+            raise PageForbidden(
+                f"interaction {interaction_id} is not yours: routing gave it to another agent"
+            )
+        view = desktop.interaction_view(session=session, interaction=interaction)
+        view.extras = extras.for_interaction(session=session, view=view)
+        context: dict[str, Any] = {
+            "view": view,
+            "queues": routing_service.get_all_queues(session=session),
+        }
+        if principal.role == "agent" and principal.agent_id is not None:
+            context["agent"] = routing_service.get_agent(
+                session=session, agent_id=principal.agent_id
+            )
+            context["held"] = desktop.held_interactions(
+                session=session, agent_id=principal.agent_id
+            )
+            context["states"] = AGENT_STATES
+        return context
+
+
+@router.get("/interactions/{interaction_id}")
+async def interaction_page(
+    request: Request, interaction_id: str, runtime: RuntimeDep, principal: CurrentUser
+) -> Response:
+    """The interaction in hand (agents) or drilled into (supervisors), live."""
+    context = await run_in_threadpool(_interaction_context, runtime, principal, interaction_id)
+    return page(request, "desktop.html", principal, context)
+
+
+@router.get("/interactions/{interaction_id}/panels")
+async def interaction_panels(
+    request: Request, interaction_id: str, runtime: RuntimeDep, principal: CurrentUser
+) -> JSONResponse:
+    """The interaction's panels as HTML fragments, for the page's live partial updates."""
+    context = await run_in_threadpool(_interaction_context, runtime, principal, interaction_id)
+    context["user"] = principal
+    return JSONResponse(panels(request, INTERACTION_PANELS, context))
+
+
+@router.get("/live/events")
+async def live_events(request: Request, runtime: RuntimeDep, principal: CurrentUser) -> Response:
+    """Server-sent events for this user's pages, filtered by role."""
+
+    def held() -> list[str]:
+        if principal.role != "agent" or principal.agent_id is None:
+            return []
+        with runtime.db.session() as session:
+            rows = desktop.held_interactions(session=session, agent_id=principal.agent_id)
+            return [i.external_id for i in rows]
+
+    live_filter = live.LiveFilter(principal, await run_in_threadpool(held))
+    heartbeat = float(request.query_params.get("heartbeat") or runtime.settings.live_heartbeat_s)
+    return StreamingResponse(
+        live.stream(
+            runtime.bus,
+            live_filter,
+            heartbeat_s=max(0.5, min(heartbeat, 60.0)),
+            hello={"role": principal.role, "agent_id": principal.agent_id},
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

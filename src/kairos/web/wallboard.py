@@ -1,0 +1,222 @@
+"""Page routes for supervisors: the live wallboard and its panels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from kairos.assist import service as assist_service
+from kairos.assist.schemas import SITUATIONS, PlaybookOut, PlaybookUpdate
+from kairos.auth.csrf import check_csrf
+from kairos.auth.deps import CurrentSupervisor
+from kairos.auth.schemas import Principal
+from kairos.db import utcnow
+from kairos.deps import RuntimeDep
+from kairos.errors import ClientError
+from kairos.messages import service as message_service
+from kairos.messages.schemas import KeyMessageIn
+from kairos.runtime import Runtime
+from kairos.web import board, extras
+from kairos.web.rendering import back, flash, page, panels
+
+router = APIRouter(include_in_schema=False)
+
+WALLBOARD_PANELS = {
+    "panel-figures": "board/figures.html",
+    "panel-queues": "board/queues.html",
+    "panel-moments": "board/moments.html",
+    "panel-alerts": "board/alerts.html",
+    "panel-agents": "board/agents.html",
+    "panel-keymessages": "board/keymessages.html",
+}
+
+
+def _context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+    with runtime.db.session() as session:
+        wallboard = board.wallboard(session=session, principal=principal)
+        wallboard.extras = extras.for_wallboard(session=session)
+        return {"board": wallboard, "charts": board.charts(wallboard)}
+
+
+@router.get("/wallboard")
+async def wallboard_page(
+    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+) -> Response:
+    """The supervisor's live wallboard."""
+    context = await run_in_threadpool(_context, runtime, principal)
+    return page(request, "wallboard.html", principal, context)
+
+
+@router.get("/wallboard/panels")
+async def wallboard_panels(
+    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+) -> JSONResponse:
+    """The wallboard's panels as HTML fragments and its charts, for live partial updates."""
+    context = await run_in_threadpool(_context, runtime, principal)
+    context["user"] = principal
+    return JSONResponse(
+        {"panels": panels(request, WALLBOARD_PANELS, context), "charts": context["charts"]}
+    )
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def _invalid(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+@router.post("/wallboard/messages")
+async def post_key_message(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: CurrentSupervisor,
+    title: str = Form(""),
+    body: str = Form(""),
+    cause: str = Form(""),
+    expected_fix: str = Form(""),
+    severity: str = Form("info"),
+    queues: str = Form(""),
+    reasons: str = Form(""),
+    regions: str = Form(""),
+    expires_in_minutes: int = Form(120),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Post a key message to every matching interaction until it expires."""
+    check_csrf(request, csrf_token)
+    try:
+        message_in = KeyMessageIn.model_validate(
+            {
+                "title": title,
+                "body": body,
+                "cause": cause.strip() or None,
+                "expected_fix": expected_fix.strip() or None,
+                "severity": severity,
+                "queues": _split(queues),
+                "reasons": _split(reasons),
+                "regions": _split(regions),
+                "expires_at": utcnow() + timedelta(minutes=max(1, expires_in_minutes)),
+            }
+        )
+        out = await run_in_threadpool(
+            message_service.create,
+            db=runtime.db,
+            bus=runtime.bus,
+            message_in=message_in,
+            created_by=principal.username,
+        )
+    except ValidationError as exc:
+        flash(request, f"Key message not posted: {_invalid(exc)}.", "error")
+    except ClientError as exc:
+        flash(request, f"Key message not posted: {exc.message}.", "error")
+    else:
+        flash(request, f"Key message “{out.title}” posted.")
+    return back("/wallboard")
+
+
+@router.post("/wallboard/messages/{message_id}/expire")
+async def expire_key_message(
+    request: Request,
+    message_id: int,
+    runtime: RuntimeDep,
+    principal: CurrentSupervisor,
+    csrf_token: str = Form(""),
+) -> Response:
+    """Expire a key message now."""
+    check_csrf(request, csrf_token)
+    try:
+        await run_in_threadpool(
+            message_service.expire,
+            db=runtime.db,
+            bus=runtime.bus,
+            message_id=message_id,
+            expired_by=principal.username,
+        )
+    except ClientError as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, "Key message expired.")
+    return back("/wallboard")
+
+
+@router.get("/wallboard/playbooks")
+async def playbooks_page(
+    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+) -> Response:
+    """Every playbook, each editable."""
+
+    def load() -> list[PlaybookOut]:
+        with runtime.db.session() as session:
+            return assist_service.get_all_playbooks(session=session)
+
+    playbooks = await run_in_threadpool(load)
+    return page(
+        request, "playbooks.html", principal, {"playbooks": playbooks, "situations": SITUATIONS}
+    )
+
+
+@router.post("/wallboard/playbooks/{playbook_id}")
+async def save_playbook(
+    request: Request,
+    playbook_id: int,
+    runtime: RuntimeDep,
+    principal: CurrentSupervisor,
+    title: str = Form(""),
+    summary: str = Form(""),
+    stakes: list[str] = Form([]),
+    reasons: str = Form(""),
+    cube: str = Form(""),
+    actions: str = Form(""),
+    steps: str = Form(""),
+    wording: str = Form(""),
+    version: int | None = Form(None),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Save a supervisor's edit of a playbook (refused over someone else's newer edit)."""
+    check_csrf(request, csrf_token)
+    empowered = []
+    for line in _lines(actions):
+        action, _, limit = line.partition("|")
+        empowered.append({"action": action.strip(), "limit": limit.strip() or None})
+    try:
+        update = PlaybookUpdate.model_validate(
+            {
+                "title": title,
+                "summary": summary,
+                "stakes": stakes,
+                "reasons": _split(reasons),
+                "cube": cube.strip() or None,
+                "actions": empowered,
+                "steps": _lines(steps),
+                "wording": _lines(wording),
+                "version": version,
+            }
+        )
+        out = await run_in_threadpool(
+            assist_service.update_playbook,
+            db=runtime.db,
+            bus=runtime.bus,
+            playbook_id=playbook_id,
+            playbook_in=update,
+            updated_by=principal.username,
+        )
+    except ValidationError as exc:
+        flash(request, f"Playbook not saved: {_invalid(exc)}.", "error")
+    except ClientError as exc:
+        flash(request, f"Playbook not saved: {exc.message}.", "error")
+    else:
+        flash(request, f"Playbook “{out.title}” saved (version {out.version}).")
+    return back(f"/wallboard/playbooks#playbook-{playbook_id}")

@@ -1,0 +1,60 @@
+"""A running app on a migrated database with the in-process bus (so the outcomes worker runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kairos.bus import BusMessage, MemoryBus
+from kairos.config import Settings
+from kairos.main import create_app
+from kairos.runtime import Runtime
+
+
+class Recorder:
+    """Notes every message published, in order."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, BusMessage]] = []
+
+    def __call__(self, topic: str, message: BusMessage) -> None:
+        self.seen.append((topic, message))
+
+    def of(self, topic: str, kind: str) -> list[BusMessage]:
+        return [m for t, m in self.seen if t == topic and m.get("type") == kind]
+
+
+@pytest.fixture
+def runtime(migrated_url: str) -> Iterator[Runtime]:
+    rt = Runtime.build(Settings(database_url=migrated_url), bus=MemoryBus())
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def recorder(runtime: Runtime) -> Recorder:
+    rec = Recorder()
+    assert isinstance(runtime.bus, MemoryBus)
+    runtime.bus.listen(rec, "*")
+    return rec
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
+        yield c
+
+
+def enable_rules(client: TestClient) -> None:
+    """Turn on the outreach rules the migration ships (off by default)."""
+    for rule in client.get("/v1/outreach/rules").json()["items"]:
+        response = client.patch(f"/v1/outreach/rules/{rule['id']}", json={"enabled": True})
+        assert response.status_code == 200, response.text
+
+
+def post_events(client: TestClient, events: list[dict[str, Any]]) -> None:
+    response = client.post("/v1/events", json=events)
+    assert response.status_code == 200, response.text

@@ -1,0 +1,171 @@
+"""Outreach rules (data supervisors edit) create tasks that routing offers like any contact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from tests.factories import ended, started, utterance
+from tests.outcomes.conftest import Recorder, enable_rules, post_events
+
+MOT = (
+    "My flight just got cancelled and I have to be at my daughter's recital by 7 tonight, "
+    "this is a disaster, please help me"
+)
+CHURN = "I have been a customer for 12 years and I am cancelling my account, switching to a rival"
+
+
+def _agent(client: TestClient, agent_id: str, *, certified: bool) -> None:
+    body = {"external_id": agent_id, "name": agent_id.title(), "channels": ["call"],
+            "state": "available", "mot_certified": certified, "empathy": 0.8}  # fmt: skip
+    assert client.post("/v1/agents", json=body).status_code == 201
+
+
+def _rules(client: TestClient) -> dict[str, dict[str, object]]:
+    return {r["name"]: r for r in client.get("/v1/outreach/rules").json()["items"]}
+
+
+def test_rules_are_data_a_supervisor_edits(client: TestClient) -> None:
+    rules = _rules(client)
+    assert not any(r["enabled"] for r in rules.values())  # shipped off: the centre decides
+    assert set(rules) == {"follow-up-lost-moment", "check-in-churn-risk", "notice-service-failure"}
+    follow = rules["follow-up-lost-moment"]
+    assert (follow["trigger"], follow["kind"], follow["certified_only"]) == (
+        "moment_lost", "follow_up", True)  # fmt: skip
+    changed = client.patch(f"/v1/outreach/rules/{follow['id']}",
+                           json={"due_within_minutes": 60, "queue": "vip-callbacks"},
+                           headers={"X-Kairos-User": "sam"})  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["due_within_minutes"], changed.json()["queue"]) == (60, "vip-callbacks")
+    assert changed.json()["updated_by"] == "sam"
+    assert client.patch("/v1/outreach/rules/999", json={"enabled": False}).status_code == 404
+    bad = client.patch(f"/v1/outreach/rules/{follow['id']}", json={"due_within_minutes": 0})
+    assert bad.status_code == 422
+    made = client.post("/v1/outreach/rules", json={
+        "name": "vip-churn", "trigger": "churn_risk", "kind": "check_in", "threshold": 0.9,
+        "queue": "vip"})  # fmt: skip
+    assert made.status_code == 201
+    again = client.post(
+        "/v1/outreach/rules",
+        json={"name": "vip-churn", "trigger": "churn_risk", "kind": "check_in", "queue": "vip"},
+    )
+    assert again.status_code == 409
+    wrong = client.post(
+        "/v1/outreach/rules",
+        json={"name": "x", "trigger": "weather", "kind": "check_in", "queue": "q"},
+    )
+    assert wrong.status_code == 422
+
+
+def test_a_missed_moment_makes_a_follow_up_routed_to_a_certified_agent(
+    client: TestClient, recorder: Recorder
+) -> None:
+    enable_rules(client)
+    post_events(client, [
+        started("lost", queue="travel"),
+        utterance("lost", MOT, seconds=5),
+        utterance("lost", "You'll have to call the airline, there's nothing we can do.",
+                  speaker="agent", seconds=30),
+        ended("lost", resolved=False),
+    ])  # fmt: skip
+    tasks = client.get("/v1/outreach/tasks").json()
+    assert tasks["total"] == 1
+    task = tasks["items"][0]
+    rule = _rules(client)["follow-up-lost-moment"]
+    assert (task["kind"], task["rule_id"]) == ("follow_up", rule["id"])
+    assert task["rule_name"] == "follow-up-lost-moment"
+    assert task["source_interaction_id"] == "lost" and task["queue"] == "outreach-follow-up"
+    due = datetime.fromisoformat(task["due_at"]) - datetime.fromisoformat(task["created_at"])
+    assert due == timedelta(minutes=240)
+    routed = client.get(f"/v1/interactions/{task['task_interaction_id']}").json()
+    assert routed["queue"] == "outreach-follow-up" and routed["state"] == "open"
+    assert routed["customer_id"] == client.get("/v1/interactions/lost").json()["customer_id"]
+    assert routed["mot_score"] >= 0.5  # carries the moment, so routing holds it for certified
+    assert [m["rule_name"] for m in recorder.of("outreach", "outreach.task_created")] == [
+        "follow-up-lost-moment"]  # fmt: skip
+
+    # Routing offers it to the certified agent, not the uncertified one who asks first.
+    _agent(client, "bob", certified=False)
+    _agent(client, "ana", certified=True)
+    first = client.post("/v1/agents/bob/next")
+    assert first.status_code == 200 and first.json()["decision"] is None
+    taken = client.post("/v1/agents/ana/next").json()["decision"]
+    assert taken["interaction_id"] == task["task_interaction_id"]
+    assert taken["moment_of_truth"]
+
+    # Ana calls; the call ends resolved: the task is done, with its result.
+    call = task["task_interaction_id"]
+    now = datetime.now(UTC)
+    post_events(client, [
+        {**utterance(call, "Hi, it's Ana following up: I've rebooked you on the 6pm flight.",
+                     speaker="agent"), "occurred_at": now.isoformat()},
+        {**utterance(call, "Thank you so much, that's great!"),
+         "occurred_at": (now + timedelta(seconds=20)).isoformat()},
+        {"type": "interaction.ended", "event_id": f"{call}-end", "interaction_id": call,
+         "occurred_at": (now + timedelta(seconds=60)).isoformat(), "outcome": {"resolved": True}},
+    ])  # fmt: skip
+    done = client.get("/v1/outreach/tasks").json()["items"][0]
+    # The customer's journey holds the lost moment, so the call is a moment too: won back.
+    assert (done["status"], done["result"]) == ("done", "won") and done["completed_at"]
+    assert recorder.of("outreach", "outreach.task_done")
+
+    # The same review again (a wrap-up) makes no second task; the task call is not a recontact.
+    client.post("/v1/interactions/lost/wrap-up",
+                json={"resolved": False, "confirmed_by_customer": False})  # fmt: skip
+    assert client.get("/v1/outreach/tasks").json()["total"] == 1
+    assert client.get("/v1/interactions/lost/review").json()["recontact"] is False
+
+
+def test_a_disabled_rule_makes_nothing_and_a_won_moment_needs_no_follow_up(
+    client: TestClient,
+) -> None:
+    enable_rules(client)
+    rule = _rules(client)["follow-up-lost-moment"]
+    client.patch(f"/v1/outreach/rules/{rule['id']}", json={"enabled": False})
+    post_events(client, [started("quiet", queue="travel"), utterance("quiet", MOT),
+                         ended("quiet", resolved=False)])  # fmt: skip
+    post_events(client, [started("fine", queue="travel", phone="+14155550666"),
+                         utterance("fine", MOT), ended("fine")])  # fmt: skip
+    client.patch(f"/v1/outreach/rules/{rule['id']}", json={"enabled": True})
+    client.post("/v1/interactions/fine/wrap-up",
+                json={"resolved": True, "confirmed_by_customer": True})  # fmt: skip
+    assert client.get("/v1/outreach/tasks").json()["total"] == 0
+
+
+def test_high_churn_risk_makes_a_check_in(client: TestClient) -> None:
+    enable_rules(client)
+    post_events(client, [started("churn", queue="accounts"), utterance("churn", CHURN),
+                         utterance("churn", "Your account is closed.", speaker="agent"),
+                         ended("churn")])  # fmt: skip
+    tasks = client.get("/v1/outreach/tasks", params={"kind": "check_in"}).json()["items"]
+    assert len(tasks) == 1
+    assert tasks[0]["rule_name"] == "check-in-churn-risk" and "churn risk" in tasks[0]["message"]
+    assert tasks[0]["queue"] == "outreach-check-in"
+    routed = client.get(f"/v1/interactions/{tasks[0]['task_interaction_id']}").json()
+    assert routed["queue"] == "outreach-check-in"
+    queues = {q["name"]: q for q in client.get("/v1/queues").json()}
+    assert queues["outreach-check-in"]["policy"] == "moments"
+
+
+def test_a_key_message_about_a_failure_notifies_customers_with_a_matching_open_issue(
+    client: TestClient,
+) -> None:
+    enable_rules(client)
+    post_events(client, [started("waiting", queue="billing", phone="+14155550701"),
+                         utterance("waiting", "I was charged twice for my bill")])  # fmt: skip
+    post_events(client, [started("other", queue="travel", phone="+14155550702"),
+                         utterance("other", "What time is boarding?")])  # fmt: skip
+    expires = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    posted = client.post("/v1/messages", json={
+        "title": "Double charges", "body": "A billing fault charged some cards twice.",
+        "expected_fix": "refunds by Friday", "severity": "critical", "queues": ["billing"],
+        "expires_at": expires})  # fmt: skip
+    assert posted.status_code == 201, posted.text
+    notices = client.get("/v1/outreach/tasks", params={"kind": "notice"}).json()["items"]
+    assert [t["source_interaction_id"] for t in notices] == ["waiting"]
+    notice = notices[0]
+    assert notice["key_message_id"] == posted.json()["id"]
+    assert notice["rule_name"] == "notice-service-failure"
+    assert "Double charges" in notice["message"] and "refunds by Friday" in notice["message"]
+    routed = client.get(f"/v1/interactions/{notice['task_interaction_id']}").json()
+    assert (routed["channel"], routed["queue"]) == ("sms", "outreach-notice")

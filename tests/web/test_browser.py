@@ -1,0 +1,254 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright) against a real server.
+
+A uvicorn server runs ``kairos serve`` on a free port over a temporary SQLite database; pages are
+opened in Chromium and events go in through the JSON API, as a contact-center platform sends them.
+Screenshots of both pages go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.web.floor import PASSWORD, build_floor, chat_events
+
+from kairos import migrations
+from kairos.db import Database
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+)
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """A real Kairos server on a free port with the test floor; its base URL."""
+    url = f"sqlite:///{tmp_path / 'kairos.db'}"
+    migrations.upgrade(url)
+    db = Database(url)
+    build_floor(db)
+    db.dispose()
+    port = _free_port()
+    env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kairos.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the server exited"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        # Warm the detector so the first timed moment measures the pages, not a model load.
+        api = httpx.post(f"{base}/v1/events", json=chat_events("warm-up", queue=None))
+        assert api.status_code == 200, api.text
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _signed_in(browser: Browser, base: str, username: str, landing: str) -> Page:
+    page = browser.new_context(base_url=base, viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto("/")
+    expect(page).to_have_url(f"{base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base}{landing}")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    return page
+
+
+def _ingest(base: str, events: list[dict[str, object]]) -> None:
+    response = httpx.post(f"{base}/v1/events", json=events, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def test_a_moment_of_truth_reaches_the_wallboard_and_the_agents_desktop(
+    server: str, browser: Browser
+) -> None:
+    wallboard = _signed_in(browser, server, "sue", "/wallboard")
+    desk = _signed_in(browser, server, "ava", "/desktop")
+
+    started = time.monotonic()
+    _ingest(server, chat_events("chat-mot"))
+    acknowledged = time.monotonic()
+    row = wallboard.locator('[data-testid="moments"] tr[data-interaction="chat-mot"]')
+    row.wait_for(timeout=1_000)
+    shown = time.monotonic()
+    assert shown - acknowledged < 1.0
+    print(
+        f"wallboard: {1000 * (shown - started):.0f} ms from ingest, "
+        f"{1000 * (shown - acknowledged):.0f} ms after the API answered"
+    )
+    expect(row).to_contain_text("WAITING")
+    expect(row).to_contain_text("family event")
+
+    desk.get_by_role("button", name="Take the next interaction").click()
+    expect(desk).to_have_url(f"{server}/interactions/chat-mot")
+    banner = desk.locator("#panel-banner")
+    expect(banner).to_contain_text("MOMENT OF TRUTH")
+    expect(banner.get_by_test_id("reasons")).to_contain_text("recital")
+    expect(banner.get_by_test_id("stakes")).to_contain_text("travel disruption")
+    expect(desk.get_by_test_id("facts")).to_contain_text("account number: AC-7731902")
+    expect(desk.get_by_test_id("facts")).to_contain_text("from IVR")
+    expect(desk.get_by_test_id("playbook")).to_contain_text("without asking")
+    # The wallboard follows the routing decision live: the moment now has its agent.
+    expect(row).to_contain_text("agent-ava")
+
+    # The thread goes on: the customer's next words and a re-ask nudge arrive without a reload.
+    _ingest(
+        server,
+        [
+            {
+                "type": "utterance",
+                "event_id": "chat-mot-u2",
+                "interaction_id": "chat-mot",
+                "occurred_at": "2026-11-22T14:00:05+00:00",
+                "speaker": "customer",
+                "text": "Is there any other flight tonight?",
+            }
+        ],
+    )
+    expect(desk.locator("#panel-transcript")).to_contain_text("any other flight tonight")
+    desk.get_by_label("Your reply").fill("Could you give me your account number please?")
+    desk.get_by_role("button", name="Send reply").click()
+    expect(desk.locator("#nudges")).to_contain_text("ALREADY KNOWN")
+    expect(desk.locator("#panel-facts")).to_contain_text("Re-asked")
+    # Blaming words bring a coaching nudge with better wording, live.
+    desk.get_by_label("Your reply").fill("It's your fault for booking so late.")
+    desk.get_by_role("button", name="Send reply").click()
+    expect(desk.locator("#nudges")).to_contain_text("COACHING (blame)")
+    expect(desk.get_by_test_id("coaching")).to_contain_text("BLAME")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    desk.screenshot(path=str(ARTIFACTS / "desktop.png"), full_page=True)
+    wallboard.screenshot(path=str(ARTIFACTS / "wallboard.png"), full_page=True)
+
+
+def test_a_key_message_reaches_the_matching_interaction(server: str, browser: Browser) -> None:
+    _ingest(server, chat_events("chat-km"))
+    desk = _signed_in(browser, server, "ava", "/desktop")
+    desk.get_by_role("button", name="Take the next interaction").click()
+    expect(desk).to_have_url(f"{server}/interactions/chat-km")
+    expect(desk.get_by_test_id("key-messages")).to_contain_text("None for this interaction")
+
+    wallboard = _signed_in(browser, server, "sue", "/wallboard")
+    wallboard.get_by_label("Title").fill("Denver airport closed")
+    wallboard.get_by_label("What agents should say").fill("Snowstorm: rebook via Colorado Springs.")
+    wallboard.get_by_label("Expected fix").fill("Runways reopen 18:00")
+    wallboard.get_by_label("Severity").select_option("critical")
+    wallboard.get_by_label("Queues (comma-separated; blank: all)").fill("travel")
+    wallboard.get_by_role("button", name="Post key message").click()
+    expect(wallboard.get_by_test_id("active-key-messages")).to_contain_text("Denver airport closed")
+
+    # Live on the agent's page: the panel and an announced nudge, no reload.
+    expect(desk.get_by_test_id("key-messages")).to_contain_text("CRITICAL: Denver airport closed")
+    expect(desk.get_by_test_id("key-messages")).to_contain_text("Runways reopen 18:00")
+    expect(desk.locator("#nudges")).to_contain_text("KEY MESSAGE (CRITICAL)")
+
+
+def test_an_agent_cannot_open_another_agents_interaction(server: str, browser: Browser) -> None:
+    _ingest(server, chat_events("chat-mine"))
+    ava = _signed_in(browser, server, "ava", "/desktop")
+    ava.get_by_role("button", name="Take the next interaction").click()
+    expect(ava).to_have_url(f"{server}/interactions/chat-mine")
+
+    ben = _signed_in(browser, server, "ben", "/desktop")
+    response = ben.goto("/interactions/chat-mine")
+    assert response is not None and response.status == 403
+    expect(ben.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(ben.locator("main")).not_to_contain_text("recital")
+    # Nor does his live stream carry her interaction's events.
+    _ingest(
+        server,
+        [
+            {
+                "type": "utterance",
+                "event_id": "chat-mine-secret",
+                "interaction_id": "chat-mine",
+                "occurred_at": "2026-11-22T14:00:09+00:00",
+                "speaker": "customer",
+                "text": "my secret words",
+            }
+        ],
+    )
+    expect(ava.locator("#panel-transcript")).to_contain_text("my secret words")
+    ben.goto("/desktop")
+    expect(ben.locator("body")).to_have_attribute("data-live", "connected")
+    expect(ben.locator("main")).not_to_contain_text("chat-mine")
+
+
+def test_wrap_up_records_the_outcome(server: str, browser: Browser) -> None:
+    _ingest(server, chat_events("chat-wrap"))
+    desk = _signed_in(browser, server, "ava", "/desktop")
+    desk.get_by_role("button", name="Take the next interaction").click()
+    expect(desk).to_have_url(f"{server}/interactions/chat-wrap")
+    desk.get_by_label("Resolved", exact=True).check()
+    desk.get_by_label("The customer confirmed the resolution").check()
+    desk.get_by_label("Wrap-up note").fill("rebooked on the 17:40 via Colorado Springs")
+    desk.get_by_role("button", name="Wrap up").click()
+    expect(desk.locator("#notices")).to_contain_text("Wrapped up chat-wrap: resolved")
+    expect(desk.get_by_test_id("outcome")).to_contain_text("RESOLVED")
+
+    stored = httpx.get(f"{server}/v1/interactions/chat-wrap").json()
+    assert stored["state"] == "ended"
+    assert stored["outcome"]["resolved"] is True
+    assert stored["outcome"]["customer_confirmed"] is True

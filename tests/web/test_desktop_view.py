@@ -1,0 +1,54 @@
+"""The desktop's plain words: reasons, voice stress trend, levels that never rely on colour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kairos.interactions.models import Interaction
+from kairos.web.desktop import InteractionView, plain_reason
+from kairos.web.templating import level
+
+
+def _view(stress: list[float]) -> InteractionView:
+    now = datetime.now(UTC)
+    interaction = Interaction(
+        external_id="x", channel="call", started_at=now, last_event_at=now, mot_score=0.7
+    )
+    return InteractionView(
+        interaction=interaction,
+        customer=None,
+        assessment={},
+        reasons=[],
+        transcript=[],
+        facts=[],
+        journey=[],
+        prior_moments=[],
+        stress=stress,
+        decision=None,
+    )
+
+
+def test_reasons_read_as_plain_words() -> None:
+    cue = {"kind": "stakes", "label": "family_event", "weight": 0.8, "text": "recital"}
+    assert plain_reason(cue) == "At stake — family event: “recital”"
+    voice = {"kind": "voice", "label": "pitch_rise", "feature": "f0_mean", "value": 0.71}
+    assert plain_reason(voice) == "Voice — pitch rise (f0 mean 0.71)"
+
+
+def test_voice_stress_trend() -> None:
+    assert _view([]).stress_trend == "no audio"
+    assert _view([0.4]).stress_trend == "steady"
+    assert _view([0.2, 0.3, 0.5, 0.7]).stress_trend == "rising"
+    assert _view([0.8, 0.6, 0.4]).stress_trend == "falling"
+    assert _view([0.5, 0.52, 0.49]).stress_trend == "steady"
+    assert _view([0.2]).is_moment
+
+
+def test_levels_carry_text_labels() -> None:
+    assert [level(v) for v in (None, 0.1, 0.35, 0.6, 0.9)] == [
+        "UNKNOWN",
+        "LOW",
+        "MEDIUM",
+        "HIGH",
+        "VERY HIGH",
+    ]

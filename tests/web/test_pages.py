@@ -1,0 +1,250 @@
+"""The desktop and wallboard pages and their forms, through a TestClient on a real app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.web.floor import chat_events, login
+
+from kairos.bus import BusMessage, MemoryBus
+from kairos.messages.models import KeyMessage
+from kairos.runtime import Runtime
+
+
+def _listen(runtime: Runtime) -> list[tuple[str, BusMessage]]:
+    seen: list[tuple[str, BusMessage]] = []
+    assert isinstance(runtime.bus, MemoryBus)
+    runtime.bus.listen(lambda topic, message: seen.append((topic, message)))
+    return seen
+
+
+def _take(client: TestClient, token: str, interaction_id: str) -> None:
+    assert client.post("/v1/events", json=chat_events(interaction_id)).status_code == 200
+    response = client.post("/desktop/next", data={"csrf_token": token}, follow_redirects=False)
+    assert response.headers["location"] == f"/interactions/{interaction_id}"
+
+
+def _timeline(client: TestClient, interaction_id: str) -> list[dict[str, Any]]:
+    timeline: list[dict[str, Any]] = client.get(f"/v1/interactions/{interaction_id}").json()[
+        "timeline"
+    ]
+    return timeline
+
+
+def test_the_agent_sets_their_state(client: TestClient, runtime: Runtime) -> None:
+    seen = _listen(runtime)
+    token = login(client, "ava")
+    response = client.post("/desktop/state", data={"state": "away", "csrf_token": token})
+    assert response.status_code == 200
+    assert "You are away." in response.text
+    assert client.get("/v1/agents/agent-ava").json()["state"] == "away"
+    assert seen[-1] == ("agents", {**seen[-1][1], "type": "agent.state_changed", "state": "away"})
+    bad = client.post("/desktop/state", data={"state": "asleep", "csrf_token": token})
+    assert "Unknown state" in bad.text
+    nothing = client.post("/desktop/next", data={"csrf_token": token})
+    assert "only an available agent takes work" in nothing.text
+
+
+def test_taking_the_next_interaction_shows_it_with_its_reasons_facts_and_playbook(
+    client: TestClient,
+) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    page = client.get("/interactions/chat-1").text
+    assert "MOMENT OF TRUTH" in page
+    assert "“recital”" in page
+    assert "account number</strong>: AC-7731902" in page
+    assert "from IVR" in page
+    assert 'data-testid="playbook"' in page
+    assert 'href="/interactions/chat-1" aria-current="page"' in page
+    panels = client.get("/interactions/chat-1/panels").json()
+    assert set(panels) >= {"panel-banner", "panel-facts", "panel-playbook", "panel-transcript"}
+    assert "recital" in panels["panel-transcript"]
+
+
+def test_nothing_to_take_says_why(client: TestClient) -> None:
+    token = login(client, "ava")
+    response = client.post("/desktop/next", data={"csrf_token": token})
+    assert "Nothing to take" in response.text
+
+
+def test_a_reply_is_ingested_as_the_agents_utterance(client: TestClient) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    response = client.post(
+        "/interactions/chat-1/reply",
+        data={"text": "It's your fault for booking late.", "csrf_token": token},
+        headers={"X-Kairos-Async": "1"},
+    )
+    assert response.status_code == 202
+    last = _timeline(client, "chat-1")[-1]
+    assert last["type"] == "utterance"
+    assert last["body"]["speaker"] == "agent"
+    assert last["body"]["agent_id"] == "agent-ava"
+    # The coaching panel answers blame with better words.
+    coaching = client.get("/interactions/chat-1/panels").json()["panel-coaching"]
+    assert "BLAME" in coaching
+    empty = client.post(
+        "/interactions/chat-1/reply",
+        data={"text": "  ", "csrf_token": token},
+        headers={"X-Kairos-Async": "1"},
+    )
+    assert empty.status_code == 422
+
+
+def test_transfer_carries_the_agents_note(client: TestClient) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    response = client.post(
+        "/interactions/chat-1/transfer",
+        data={"queue": "claims", "note": "wants a refund, ID verified", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/desktop"
+    last = _timeline(client, "chat-1")[-1]
+    assert last["type"] == "transfer"
+    assert last["body"]["to_queue"] == "claims"
+    assert "wants a refund, ID verified" in last["body"]["reason"]
+    detail = client.get("/v1/interactions/chat-1").json()
+    assert (detail["queue"], detail["agent_id"]) == ("claims", None)
+    # Transferred away: no longer hers.
+    assert client.get("/interactions/chat-1").status_code == 403
+
+
+def test_escalating_a_chat_makes_a_call_that_carries_it(client: TestClient) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    response = client.post(
+        "/interactions/chat-1/escalate",
+        data={"phone": "", "note": "call her now", "csrf_token": token},
+    )
+    assert "Escalated: call" in response.text
+    calls = client.get("/v1/interactions", params={"channel": "call"}).json()["items"]
+    assert len(calls) == 1
+    again = client.post(
+        "/interactions/chat-1/escalate", data={"phone": "", "note": "", "csrf_token": token}
+    )
+    assert "Cannot escalate" in again.text
+
+
+def test_wrap_up_ends_the_contact_and_records_the_outcome(
+    client: TestClient, runtime: Runtime
+) -> None:
+    seen = _listen(runtime)
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    missing = client.post("/interactions/chat-1/wrap-up", data={"csrf_token": token})
+    assert "Say whether the contact was resolved" in missing.text
+    done = client.post(
+        "/interactions/chat-1/wrap-up",
+        data={"resolved": "no", "confirmed": "", "note": "airline offline", "csrf_token": token},
+    )
+    assert "Wrapped up chat-1: not resolved." in done.text
+    detail = client.get("/v1/interactions/chat-1").json()
+    assert detail["state"] == "ended"
+    assert detail["outcome"]["resolved"] is False
+    assert detail["outcome"]["customer_confirmed"] is False
+    assert any(m["type"] == "interaction.wrapped_up" for _, m in seen)
+    changed = client.post(
+        "/interactions/chat-1/wrap-up",
+        data={"resolved": "yes", "confirmed": "yes", "csrf_token": token},
+    )
+    assert "Cannot wrap up" in changed.text
+
+
+def test_the_wallboard_shows_moments_queues_and_agents(client: TestClient) -> None:
+    assert client.post("/v1/events", json=chat_events("chat-1")).status_code == 200
+    login(client, "sue")
+    page = client.get("/wallboard").text
+    assert 'tr data-interaction="chat-1"' in page
+    assert "WAITING</strong> in travel" in page
+    assert "family event" in page
+    assert "Today, for customers" in page
+    assert page.index("Moments of truth won") < page.index("Handle time, routine")
+    assert 'src="/static/vendor/plotly.min.js"' in page
+    data = client.get("/wallboard/panels").json()
+    assert set(data["panels"]) >= {"panel-moments", "panel-queues", "panel-alerts"}
+    assert data["charts"]["chart-channel"]["data"][0]["x"] == ["chat"]
+    assert "a moment of truth is waiting" in data["panels"]["panel-alerts"]
+
+
+def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None:
+    response = client.get("/static/vendor/plotly.min.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert b"plotly" in response.content[:2000].lower()
+    assert client.get("/static/kairos/kairos.js").status_code == 200
+
+
+def test_a_supervisor_posts_and_expires_a_key_message(client: TestClient, runtime: Runtime) -> None:
+    seen = _listen(runtime)
+    assert client.post("/v1/events", json=chat_events("chat-1")).status_code == 200
+    token = login(client, "sue")
+    posted = client.post(
+        "/wallboard/messages",
+        data={
+            "title": "Denver closed",
+            "body": "Rebook via COS",
+            "severity": "warning",
+            "queues": "travel",
+            "expires_in_minutes": "60",
+            "csrf_token": token,
+        },
+    )
+    assert "Key message “Denver closed” posted." in posted.text
+    message = next(m for t, m in seen if m["type"] == "key_message.posted")
+    assert message["interaction_ids"] == ["chat-1"]
+    assert "Denver closed" in client.get("/interactions/chat-1").text
+    with runtime.db.session() as session:
+        message_id = session.scalars(select(KeyMessage.id)).one()
+    expired = client.post(f"/wallboard/messages/{message_id}/expire", data={"csrf_token": token})
+    assert "Key message expired." in expired.text
+    bad = client.post(
+        "/wallboard/messages",
+        data={"title": "", "body": "x", "expires_in_minutes": "5", "csrf_token": token},
+    )
+    assert "Key message not posted" in bad.text
+
+
+def test_a_supervisor_edits_a_playbook(client: TestClient) -> None:
+    token = login(client, "sue")
+    page = client.get("/wallboard/playbooks").text
+    assert "Save playbook" in page
+    playbook = client.get("/v1/playbooks").json()
+    first = (playbook["items"] if isinstance(playbook, dict) else playbook)[0]
+    form = {
+        "title": "Travel, edited",
+        "summary": "Get them moving.",
+        "stakes": ["travel_disruption"],
+        "reasons": "flight cancelled",
+        "cube": "",
+        "actions": "Rebook on a partner airline | any cabin\nBook a hotel",
+        "steps": "Confirm the deadline",
+        "wording": "Leave it with me.",
+        "version": str(first["version"]),
+        "csrf_token": token,
+    }
+    saved = client.post(f"/wallboard/playbooks/{first['id']}", data=form)
+    assert "Playbook “Travel, edited” saved" in saved.text
+    stale = client.post(f"/wallboard/playbooks/{first['id']}", data=form)
+    assert "Playbook not saved" in stale.text
+    no_actions = client.post(
+        f"/wallboard/playbooks/{first['id']}", data={**form, "actions": "", "version": ""}
+    )
+    assert "Playbook not saved" in no_actions.text
+
+
+def test_a_supervisor_takes_over_a_chat(client: TestClient) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    client.cookies.clear()
+    token = login(client, "sue")
+    page = client.get("/interactions/chat-1").text
+    assert "Take over: reply as the agent" in page
+    client.post(
+        "/interactions/chat-1/reply", data={"text": "Sue here, I'll help.", "csrf_token": token}
+    )
+    last = _timeline(client, "chat-1")[-1]
+    assert (last["body"]["speaker"], last["body"]["agent_id"]) == ("agent", "sue")
