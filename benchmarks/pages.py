@@ -120,31 +120,65 @@ async def _sign_in(base: str, username: str) -> httpx.AsyncClient:
 
 
 class Stream:
-    """One page's live stream: notes when each benchmark marker arrives."""
+    """One page's live stream, refreshing its panels as the page's JavaScript does.
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    Notes when each benchmark marker arrives on the stream, and when the first panel fetch that
+    started after it completes: the moment the page shows it. Like ``kairos.js``: any message
+    asks for a refresh; one fetch at a time, the next at least ``REFRESH_S`` after the last.
+    """
+
+    REFRESH_S = 0.3
+
+    def __init__(self, client: httpx.AsyncClient, panels_url: str | None = None) -> None:
         self.client = client
+        self.panels_url = panels_url
         self.arrived: dict[str, float] = {}
+        self.shown: dict[str, float] = {}
+        self.fetches: list[float] = []
         self.connected = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self._waiting: list[str] = []
+        self._wanted = asyncio.Event()
+        self._refresher: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         async with self.client.stream("GET", "/live/events", timeout=None) as response:
             async for line in response.aiter_lines():
                 if '"live.connected"' in line:
                     self.connected.set()
-                elif line.startswith("data:") and "bench#" in line:
-                    now = time.perf_counter()
-                    marker = line[line.index("bench#") : line.index("#end")]
-                    self.arrived.setdefault(marker, now)
+                elif line.startswith("data:"):
+                    if "bench#" in line:
+                        marker = line[line.index("bench#") : line.index("#end")]
+                        if marker not in self.arrived:
+                            self.arrived[marker] = time.perf_counter()
+                            self._waiting.append(marker)
+                    self._wanted.set()
+
+    async def refresh(self) -> None:
+        assert self.panels_url is not None
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            markers, self._waiting = self._waiting, []
+            started = time.perf_counter()
+            response = await self.client.get(self.panels_url)
+            done = time.perf_counter()
+            assert response.status_code == 200, response.status_code
+            self.fetches.append(done - started)
+            for marker in markers:
+                self.shown[marker] = done
+            await asyncio.sleep(self.REFRESH_S)
 
     def start(self) -> None:
         self.task = asyncio.create_task(self.run())
+        if self.panels_url is not None:
+            self._refresher = asyncio.create_task(self.refresh())
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+        for task in (self.task, self._refresher):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
 
 def _started(interaction_id: str, agent_id: str, at: datetime) -> list[dict[str, Any]]:
@@ -220,11 +254,14 @@ async def _traffic(
     return sent, reads
 
 
-def _latencies(sent: dict[str, float], streams: list[Stream], owner: dict[str, int]) -> list[float]:
-    """Ingest-to-delivery for each message on the page of the agent who holds the chat."""
+def _latencies(
+    sent: dict[str, float], streams: list[Stream], owner: dict[str, int], *, shown: bool = False
+) -> list[float]:
+    """Ingest-to-delivery (or to shown) for each message on the page of the agent holding it."""
     out = []
     for marker, at in sent.items():
-        arrived = streams[owner[marker]].arrived.get(marker)
+        stream = streams[owner[marker]]
+        arrived = (stream.shown if shown else stream.arrived).get(marker)
         if arrived is not None:
             out.append(arrived - at)
     return out
@@ -284,8 +321,11 @@ async def main(agents: int, events: int, rate: float) -> None:
                 _timed(lambda: boss.get("/wallboard")),
             )
             all_loaded = time.perf_counter() - started
-            streams = [Stream(c) for c in agent_clients]
-            wallboard = Stream(boss)
+            streams = [
+                Stream(c, f"/interactions/{i}/panels")
+                for c, i in zip(agent_clients, interactions, strict=True)
+            ]
+            wallboard = Stream(boss, "/wallboard/panels")
             for stream in [*streams, wallboard]:
                 stream.start()
             await asyncio.wait_for(
@@ -300,6 +340,9 @@ async def main(agents: int, events: int, rate: float) -> None:
         board_latency = [
             wallboard.arrived[m] - t for m, t in sent.items() if m in wallboard.arrived
         ]
+        agent_shown = _latencies(sent, streams, owner, shown=True)
+        board_shown = [wallboard.shown[m] - t for m, t in sent.items() if m in wallboard.shown]
+        panel_fetches = [f for stream in streams for f in stream.fetches]
         leaked = sum(
             1
             for n, stream in enumerate(streams)
@@ -326,6 +369,10 @@ async def main(agents: int, events: int, rate: float) -> None:
     rows = [
         (f"ingest → agent page ({agents} open)", agent_latency, solo_latency),
         (f"ingest → wallboard ({agents} open)", board_latency, solo_latency),
+        (f"ingest → shown on the agent page ({agents} open)", agent_shown, solo_latency),
+        (f"ingest → shown on the wallboard ({agents} open)", board_shown, solo_latency),
+        ("agent page panels fetch (live refresh)", panel_fetches, alone_loads),
+        ("wallboard panels fetch (live refresh)", wallboard.fetches, alone_loads),
         ("ingest → one page alone (peer)", solo_latency, None),
         (f"interaction page load, {agents} at once", page_loads, alone_loads),
         ("interaction page load alone (peer)", alone_loads, None),

@@ -66,11 +66,21 @@ def demo(
     threads: int = typer.Option(
         0, help="stop after this many contacts (simulated) or threads (replay); 0: keep going"
     ),
+    open_browser: bool = typer.Option(
+        False, "--open", help="open the sign-in page (then the live wallboard) in a browser"
+    ),
 ) -> None:
     """Start the server on SQLite and feed it live contact-center traffic."""
     from kairos.demo import run_demo
 
-    run_demo(host=host, port=port, pace=pace, max_threads=threads or None, traffic=traffic)
+    run_demo(
+        host=host,
+        port=port,
+        pace=pace,
+        max_threads=threads or None,
+        traffic=traffic,
+        open_browser=open_browser,
+    )
 
 
 def _register_detection_commands() -> None:

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         default=None, description="IVR menu definition (JSON or YAML); unset: the shipped one"
     )
     live_heartbeat_s: float = Field(
-        default=15.0, gt=0, le=300, description="seconds between heartbeats on the pages' live stream"
+        default=15.0, gt=0, le=300, description="seconds between live-stream heartbeats"
     )
     session_max_age_s: int = Field(
         default=12 * 3600, ge=60, description="how long a page sign-in lasts, in seconds"

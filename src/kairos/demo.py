@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -138,6 +139,7 @@ def run_demo(
     database: Path | None = None,
     run_id: str | None = None,
     traffic: str = "simulated",
+    open_browser: bool = False,
 ) -> None:
     """Serve Kairos on SQLite and feed it live traffic through its API until Ctrl-C.
 
@@ -148,7 +150,9 @@ def run_demo(
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if in_main else None
     try:
-        _serve_and_replay(console, host, port, pace, max_threads, database, run_id, traffic)
+        _serve_and_replay(
+            console, host, port, pace, max_threads, database, run_id, traffic, open_browser
+        )
     except DemoError as exc:
         console.print(f"[bold red]kairos demo:[/] {exc}")
         raise SystemExit(2) from None
@@ -166,6 +170,7 @@ def _serve_and_replay(
     database: Path | None,
     run_id: str | None,
     traffic: str = "simulated",
+    open_browser: bool = False,
 ) -> None:
     if pace <= 0:
         raise DemoError("pace must be positive")
@@ -182,6 +187,8 @@ def _serve_and_replay(
     try:
         _wait_healthy(server, base_url)
         console.print(f"[bold green]Kairos is running[/] on SQLite at {database}")
+        if open_browser:  # the sign-in page, then the live wallboard
+            webbrowser.open(f"{base_url}/")
         for path, what in (
             ("/", "the live wallboard and the agent desktops (sign in below)"),
             ("/v1/interactions", "interactions (JSON), growing as the demo runs"),

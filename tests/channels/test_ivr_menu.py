@@ -194,3 +194,24 @@ def test_a_speech_ivr_may_name_the_reason_instead_of_keying_digits() -> None:
     assert isinstance(fraud, IvrSelection) and isinstance(other, IvrSelection)
     assert (fraud.reason, fraud.mot_prone, fraud.option) == ("fraud", True, "Fraud")
     assert (other.reason, other.mot_prone, other.label) == (None, False, "Spanish")
+
+
+def test_routing_offers_a_menu_flagged_call_first_even_when_its_words_score_low(
+    client: TestClient,
+) -> None:
+    # "Cancel my contract" scores low on its words alone; the menu marks it as prone to moments
+    # of truth, so routing takes it before a routine call that has waited longer.
+    now = datetime.now(UTC)
+    for call in (_call("c-0011", "7", now - timedelta(minutes=3)),
+                 _call("c-0012", "5", now - timedelta(minutes=2))):  # fmt: skip
+        assert client.post("/v1/channels/voice", json=call).status_code == 200
+    cancel = client.get("/v1/interactions/call:c-0012").json()
+    assert cancel["reason"] == "cancellation"
+    assert "mot_prone_ivr_choice" in {r["label"] for r in cancel["assessment"]["reasons"]}
+
+    client.post("/v1/queues", json={"name": "front", "policy": "moments"})
+    agent = {"external_id": "ag-2", "name": "Bo", "channels": ["call"], "state": "available"}
+    assert client.post("/v1/agents", json=agent).status_code == 201
+    decision = client.post("/v1/agents/ag-2/next").json()["decision"]
+    assert decision["interaction_id"] == "call:c-0012"
+    assert decision["moment_of_truth"] is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kairos.interactions.models import Interaction
-from kairos.web.desktop import InteractionView, plain_reason
+from kairos.web.desktop import InteractionView, fill_wording, plain_reason
 from kairos.web.templating import level
 
 
@@ -52,3 +52,11 @@ def test_levels_carry_text_labels() -> None:
         "HIGH",
         "VERY HIGH",
     ]
+
+
+def test_playbook_wording_is_filled_with_what_is_known() -> None:
+    view = _view([])
+    view.assessment = {"deadline": "2026-11-22T19:00:00+00:00"}
+    view.interaction.timezone = "America/Denver"
+    line = "I know you need to be there by {deadline}; the {time} flight"
+    assert fill_wording(line, view) == "I know you need to be there by 12:00; the {time} flight"

@@ -51,6 +51,15 @@ def test_an_agent_receives_only_their_interactions() -> None:
     assert not live.admit(_event("chat-2", speaker="customer", text="gone"))
 
 
+def test_an_agent_follows_the_escalation_of_their_chat() -> None:
+    live = LiveFilter(AVA, held=["chat-1"])
+    escalated = {"topic": "interactions", "type": "interaction.escalated", "agent_id": "agent-ava"}
+    assert live.admit({**escalated, "interaction_id": "cb-1", "source_interaction_id": "chat-1"})
+    assert not live.admit(
+        {**escalated, "interaction_id": "cb-2", "source_interaction_id": "chat-9", "agent_id": None}
+    )
+
+
 def test_an_agent_gets_no_supervisor_alerts_nor_other_agents_states() -> None:
     live = LiveFilter(AVA, held=["chat-1"])
     alert = {"topic": "supervision", "type": "supervisor.alert", "interaction_id": "chat-1"}
@@ -81,6 +90,8 @@ def test_a_supervisor_sees_their_teams_and_the_waiting_and_an_admin_all() -> Non
     assert not live.admit({**alert, "agent_id": "agent-ben"})
     assert live.admit({**alert, "interaction_id": "a-1", "agent_id": "agent-ava"})
     assert LiveFilter(ROOT).admit({**alert, "agent_id": "agent-ben"})
+    # A chat she took over herself is hers to follow.
+    assert live.admit({**assessment, "interaction_id": "t-1", "agent_id": "sue"})
 
 
 def test_the_stream_sends_admitted_messages_and_heartbeats_then_unsubscribes() -> None:

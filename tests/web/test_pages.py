@@ -248,3 +248,20 @@ def test_a_supervisor_takes_over_a_chat(client: TestClient) -> None:
     )
     last = _timeline(client, "chat-1")[-1]
     assert (last["body"]["speaker"], last["body"]["agent_id"]) == ("agent", "sue")
+
+
+def test_customer_words_are_escaped_on_the_page(client: TestClient) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    hostile = {
+        "type": "utterance",
+        "event_id": "chat-1-hostile",
+        "interaction_id": "chat-1",
+        "occurred_at": "2026-11-22T14:00:30+00:00",
+        "speaker": "customer",
+        "text": "<script>alert('x')</script> help",
+    }
+    assert client.post("/v1/events", json=hostile).status_code == 200
+    page = client.get("/interactions/chat-1").text
+    assert "<script>alert('x')</script>" not in page
+    assert "&lt;script&gt;" in page

@@ -79,4 +79,5 @@ class Principal:
             return True
         if self.role == "agent":
             return agent_id is not None and agent_id == self.agent_id
-        return agent_id is None or agent_id in self.team_agents
+        # A supervisor who took a waiting chat over holds it under their own name.
+        return agent_id is None or agent_id in self.team_agents or agent_id == self.username

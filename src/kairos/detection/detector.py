@@ -175,6 +175,9 @@ def _zone(name: str | tzinfo | None) -> tzinfo:
 
 
 # A cue as the detector keeps it: (kind, label, weight, text, start, end, event_id, feature, value).
+#: The cue label for an IVR choice the menu marks as prone to moments of truth.
+IVR_MOT_PRONE = "mot_prone_ivr_choice"
+
 _CueRow = tuple[
     CueKind, str, float, str | None, int | None, int | None, str | None, str | None, float | None
 ]
@@ -351,6 +354,12 @@ class MomentDetector:
                     self._context_text(text, event.event_id)
         elif isinstance(event, IvrSelection):
             self._context_text(event.label or event.option, event.event_id)
+            if event.mot_prone:
+                # The centre's menu marks this reason as one where moments of truth happen;
+                # routing reads the cue and offers the call early, before anyone has spoken.
+                chosen = event.label or event.reason or event.option
+                self._add_cue(("journey", IVR_MOT_PRONE, 0.5, chosen, None, None,
+                               event.event_id, "ivr", 1.0))  # fmt: skip
         elif isinstance(event, Transfer):
             self._transfers += 1
             w = noisy_or(*([0.25] * self._transfers))

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from kairos.bus import BusMessage, EventBus
 from kairos.customers.models import Customer
 from kairos.db import Database, utcnow
+from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict, NotFound
 from kairos.interactions.models import Interaction
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
-from kairos.routing.policies import build_board, make_policy
+from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
 from kairos.routing.schemas import AgentCreate, DecisionOut, QueueCreate
 from kairos.routing.snapshots import AgentSnapshot, AgentState, Decision, WaitingInteraction
 
@@ -160,6 +161,11 @@ def waiting_snapshot(
     """What routing sees of a waiting interaction, from its latest assessment."""
     assessment = interaction.assessment or {}
     deadline = assessment.get("deadline")
+    mot_score = interaction.mot_score or 0.0
+    if any(cue.get("label") == IVR_MOT_PRONE for cue in assessment.get("reasons") or ()):
+        # The caller chose a reason the IVR menu marks as prone to moments of truth: routing
+        # treats the call as one until it is answered, whatever little has been said so far.
+        mot_score = max(mot_score, MOT_THRESHOLD)
     return WaitingInteraction(
         id=interaction.external_id,
         queue=queue.name,
@@ -167,7 +173,7 @@ def waiting_snapshot(
         enqueued_at=interaction.started_at,
         required_skills=tuple(queue.required_skills),
         language=interaction.language,
-        mot_score=interaction.mot_score or 0.0,
+        mot_score=mot_score,
         deadline=datetime.fromisoformat(deadline) if isinstance(deadline, str) else None,
         stakes=tuple(assessment.get("stakes") or ()),
         emotion=float(assessment.get("emotion") or 0.0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,6 +85,32 @@ class InteractionView:
     def is_moment(self) -> bool:
         """Whether the detector reads this as a moment of truth."""
         return (self.interaction.mot_score or 0.0) >= MOT_THRESHOLD
+
+
+def fill_wording(line: str, view: InteractionView) -> str:
+    """A playbook line with what this interaction already tells us filled in.
+
+    ``{deadline}`` becomes the customer's deadline, ``{cause}`` and ``{expected_fix}`` come from
+    the most severe matching key message; other blanks stay for the agent to fill.
+    """
+    known: dict[str, str] = {}
+    deadline = view.assessment.get("deadline")
+    if isinstance(deadline, str):
+        try:
+            zone = ZoneInfo(view.interaction.timezone or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("UTC")
+        known["deadline"] = f"{datetime.fromisoformat(deadline).astimezone(zone):%H:%M}"
+    messages = view.extras.get("key_messages") or []
+    if messages:
+        first = messages[0]
+        for name in ("cause", "expected_fix"):
+            value = getattr(first, name, None)
+            if value:
+                known[name] = str(value)
+    for name, value in known.items():
+        line = line.replace("{" + name + "}", value)
+    return line
 
 
 def plain_reason(cue: dict[str, Any]) -> str:

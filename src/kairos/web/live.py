@@ -99,6 +99,9 @@ class LiveFilter:
             return admitted
         interaction_id = message.get("interaction_id")
         agent_id = message.get("agent_id")
+        source = message.get("source_interaction_id")  # an escalation: the call carries a chat
+        if source is not None and self._sees_interaction(str(source), agent_id):
+            return True
         if topic == "assessments" and interaction_id is not None:
             self._remember(str(interaction_id), agent_id)
         return self._sees_interaction(

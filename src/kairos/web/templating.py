@@ -74,6 +74,15 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[base_co
 templates.env.filters.update(level=level, words=words, since=since, hhmm=hhmm, percent=percent)
 
 
+def _fill_wording(line: str, view: Any) -> str:
+    from kairos.web.desktop import fill_wording
+
+    return fill_wording(line, view)
+
+
+templates.env.globals["fill_wording"] = _fill_wording
+
+
 def plotly_js() -> Path | None:
     """Where the installed plotly package keeps ``plotly.min.js``, if it is installed."""
     try:

@@ -21,6 +21,7 @@ from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
+from kairos.outcomes import service as outcome_service
 from kairos.runtime import Runtime
 from kairos.web import board, extras
 from kairos.web.rendering import back, flash, page, panels
@@ -150,6 +151,29 @@ async def expire_key_message(
     else:
         flash(request, "Key message expired.")
     return back("/wallboard")
+
+
+@router.get("/wallboard/missed")
+async def missed_page(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: CurrentSupervisor,
+    days: int = 1,
+) -> Response:
+    """The morning list: moments of truth missed or lost, with evidence; agents' scorecards."""
+    days = min(max(days, 1), 31)
+
+    def load() -> dict[str, Any]:
+        since = utcnow() - timedelta(days=days)
+        with runtime.db.session() as session:
+            missed = outcome_service.missed_moments(session=session, since=since, limit=100)
+            cards = outcome_service.scorecards(session=session, since=since)
+        # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
+        missed.items = [m for m in missed.items if principal.sees_agent(m.review.agent_id)]
+        cards = [c for c in cards if principal.sees_agent(c.agent_id)]
+        return {"missed": missed, "cards": cards, "days": days}
+
+    return page(request, "missed.html", principal, await run_in_threadpool(load))
 
 
 @router.get("/wallboard/playbooks")

@@ -129,7 +129,7 @@
   // -- what a live message means for this page -----------------------------------------------------
   function concernsMe(msg) {
     if (!interactionId) return false;
-    if (msg.interaction_id === interactionId) return true;
+    if (msg.interaction_id === interactionId || msg.source_interaction_id === interactionId) return true;
     if (msg.event && msg.event.interaction_id === interactionId) return true;
     return Array.isArray(msg.interaction_ids) && msg.interaction_ids.indexOf(interactionId) >= 0;
   }
@@ -165,6 +165,9 @@
       (msg.nudges || []).forEach(function (n) {
         addItem("nudges", "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”");
       });
+    }
+    if (msg.type === "interaction.escalated") {
+      addItem("nudges", "ESCALATED to a call: " + msg.interaction_id + " in " + text(msg.queue));
     }
     if (msg.type === "key_message.posted" && msg.message) {
       addItem("nudges", "KEY MESSAGE (" + text(msg.message.severity).toUpperCase() + "): " + msg.message.title);

@@ -1,0 +1,66 @@
+"""The supervisor's morning list of missed moments and the agents' scorecards, as a page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from tests.web.floor import login
+
+
+def _lost_moment(interaction_id: str, agent: str) -> list[dict[str, Any]]:
+    start = datetime.now(UTC) - timedelta(minutes=30)
+
+    def event(kind: str, n: int, **body: Any) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "event_id": f"{interaction_id}-{n}",
+            "interaction_id": interaction_id,
+            "occurred_at": (start + timedelta(seconds=30 * n)).isoformat(),
+            **body,
+        }
+
+    return [
+        event("interaction.started", 0, channel="chat", queue="travel", reason="flight cancelled"),
+        event(
+            "utterance",
+            1,
+            speaker="customer",
+            text="My flight was cancelled and my daughter's recital is at 7 tonight, "
+            "I am desperate, please help me",
+        ),
+        event(
+            "utterance",
+            2,
+            speaker="agent",
+            text="That's not my department, you'll have to call the airline.",
+        ),
+        event("utterance", 3, speaker="customer", text="This is useless. I'm done with you."),
+        event("interaction.ended", 4, outcome={"resolved": False}),
+    ]
+
+
+def test_the_supervisor_sees_a_lost_moment_with_its_evidence_and_the_scorecards(
+    client: TestClient,
+) -> None:
+    response = client.post("/v1/events", json=_lost_moment("chat-lost", "agent-ava"))
+    assert response.status_code == 200, response.text
+    review = client.get("/v1/interactions/chat-lost/review").json()
+    assert review["status"] in ("lost", "missed")
+
+    login(client, "sue")
+    page = client.get("/wallboard/missed")
+    assert page.status_code == 200
+    assert 'href="/interactions/chat-lost"' in page.text
+    assert review["status"].upper() in page.text
+    assert "travel disruption" in page.text
+    assert "not my department" in page.text  # the evidence in the transcript
+    assert "Agents&#39; scorecards" in page.text or "Agents' scorecards" in page.text
+    assert 'href="/wallboard/missed"' in page.text  # in the supervisor's navigation
+
+
+def test_an_agent_cannot_open_the_missed_moments(client: TestClient) -> None:
+    login(client, "ava")
+    response = client.get("/wallboard/missed", follow_redirects=False)
+    assert response.status_code in (303, 403)
