@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
@@ -11,6 +12,20 @@ from kairos.db import Database
 from kairos.interactions.assessing import DetectorCache, default_factory
 from kairos.metrics import Registry
 from kairos.routing.supervision import Supervisor
+
+if TYPE_CHECKING:
+    from kairos.bus.redis import RedisBus
+
+
+def _listening(bus: EventBus) -> MemoryBus | RedisBus | None:
+    """``bus`` if it can call listeners (without importing the Redis extra when unused)."""
+    if isinstance(bus, MemoryBus):
+        return bus
+    if type(bus).__module__ == "kairos.bus.redis":
+        from kairos.bus.redis import RedisBus
+
+        return bus if isinstance(bus, RedisBus) else None
+    return None
 
 
 @dataclass
@@ -25,23 +40,29 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, *, bus: EventBus | None = None) -> Runtime:
-        """A runtime for ``settings``; the in-process bus unless one is given."""
+        """A runtime for ``settings``; the Redis bus if ``redis_url`` is set, else in-process."""
+        if bus is None and settings.redis_url:
+            from kairos.bus.redis import RedisBus  # the `redis` extra
+
+            bus = RedisBus(settings.redis_url)
         bus = bus or MemoryBus()
-        if isinstance(bus, MemoryBus):
+        # Listeners: in-process on the memory bus, consumer groups on the Redis bus.
+        listening = _listening(bus)
+        if listening is not None:
             # Supervisor alerts follow every assessment of an interaction in progress.
-            bus.listen(Supervisor(bus), "assessments")
-            bus.listen(CoachingListener(bus), "events")  # coaching.nudge on the agent's words
+            listening.listen(Supervisor(bus), "assessments")
+            listening.listen(CoachingListener(bus), "events")  # coaching.nudge on the agent's words
         runtime = cls(
             settings=settings,
             db=Database(settings.database_url),
             bus=bus,
             detectors=DetectorCache(default_factory()),
         )
-        if isinstance(bus, MemoryBus):
+        if listening is not None:
             from kairos.outcomes.worker import OutcomesWorker
 
             # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
-            bus.listen(OutcomesWorker(runtime), "events", "outcomes", "messages")
+            listening.listen(OutcomesWorker(runtime), "events", "outcomes", "messages")
         return runtime
 
     def close(self) -> None:

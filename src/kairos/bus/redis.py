@@ -1,0 +1,316 @@
+"""The Redis bus: a Stream per topic for workers, pub/sub for the pages of every API process.
+
+``publish`` appends the message to the topic's stream (``XADD ... MAXLEN ~ n``) and publishes it
+on the topic's channel in one round trip. ``subscribe`` feeds pages from one pattern subscription
+per process, fanned out locally like the in-process bus. ``listen`` reads a topic's stream through
+a consumer group (one group per listener, one consumer per bus instance), acknowledges each entry
+after the callback returns and claims entries another consumer left pending for longer than
+``claim_idle_ms``: at-least-once delivery that survives a process dying.
+
+Publishing never raises into the caller. When Redis is unreachable the message is logged, counted
+in ``publish_failures`` and dropped, and for ``retry_after_s`` after a failure publishes are dropped
+at once instead of waiting on a connect timeout each: that is the loss window while Redis is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import redis
+
+from kairos.bus.base import BusMessage, EventBus, Subscription
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, BusMessage], None]
+
+
+def _encode(message: BusMessage) -> str:
+    return json.dumps(message, default=str, separators=(",", ":"))
+
+
+class _RedisSubscription(Subscription):
+    def __init__(self, bus: RedisBus, topics: frozenset[str], maxsize: int) -> None:
+        self._bus = bus
+        self.topics = topics
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[BusMessage] = asyncio.Queue(maxsize=maxsize)
+        self.dropped = 0
+
+    def offer(self, message: BusMessage) -> None:
+        # As in the in-process bus: past maxsize the oldest message is dropped and counted.
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(message)
+
+    async def get(self, timeout: float | None = None) -> BusMessage | None:
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self._bus._remove(self)
+
+
+class _GroupReader:
+    """One listener: a consumer-group reader of its topics' streams on a background thread."""
+
+    def __init__(self, bus: RedisBus, callback: Listener, topics: tuple[str, ...], group: str):
+        self.bus, self.callback, self.topics, self.group = bus, callback, topics, group
+        self.streams = {bus._stream(topic): topic for topic in topics}
+        self.handled = 0
+        self.failed = 0
+        self.thread = threading.Thread(target=self._run, name=f"kairos-bus-{group}", daemon=True)
+
+    def ensure_groups(self, client: redis.Redis) -> None:
+        for stream in self.streams:
+            try:
+                # "$": a new group sees what is published from now on, not the stream's history.
+                client.xgroup_create(stream, self.group, id="$", mkstream=True)
+            except redis.ResponseError as error:
+                if "BUSYGROUP" not in str(error):
+                    raise
+
+    def _run(self) -> None:
+        bus = self.bus
+        client = bus._client(socket_timeout=bus.block_ms / 1000 + 5)
+        ready = False
+        last_claim = 0.0
+        while not bus._stopping.is_set():
+            try:
+                if not ready:
+                    self.ensure_groups(client)
+                    ready = True
+                if time.monotonic() - last_claim >= bus.claim_every_s:
+                    last_claim = time.monotonic()
+                    self._claim(client)
+                response: Any = client.xreadgroup(
+                    self.group,
+                    bus.consumer,
+                    dict.fromkeys(self.streams, ">"),
+                    count=bus.batch,
+                    block=bus.block_ms,
+                )
+                if isinstance(response, dict):  # RESP3 answers a map
+                    response = response.items()
+                for stream, entries in response or []:
+                    self._handle(client, stream, entries)
+            except redis.ResponseError as error:
+                if "NOGROUP" in str(error):  # Redis restarted without its data: recreate
+                    ready = False
+                    continue
+                log.exception("bus listener %s: Redis refused", self.group)
+                bus._stopping.wait(bus.retry_after_s)
+            except redis.RedisError as error:
+                ready = False
+                log.warning("bus listener %s: Redis unreachable (%s); retrying", self.group, error)
+                bus._stopping.wait(bus.retry_after_s)
+        client.close()
+
+    def _claim(self, client: redis.Redis) -> None:
+        for stream in self.streams:
+            start = "0-0"
+            while True:
+                reply: Any = client.xautoclaim(
+                    stream,
+                    self.group,
+                    self.bus.consumer,
+                    self.bus.claim_idle_ms,
+                    start,
+                    count=self.bus.batch,
+                )
+                start, entries = reply[0], reply[1]
+                if entries:
+                    log.info("bus listener %s claimed %d idle entries", self.group, len(entries))
+                    self._handle(client, stream, entries)
+                if start in ("0-0", b"0-0") or not entries:
+                    break
+
+    def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
+        topic = self.streams[stream]
+        for entry_id, fields in entries:
+            if fields is None:  # trimmed away while pending: nothing left to deliver
+                client.xack(stream, self.group, entry_id)
+                continue
+            try:
+                self.callback(topic, json.loads(fields["m"]))
+                self.handled += 1
+            except Exception:  # a listener's bug must not wedge the stream: log and move on
+                self.failed += 1
+                log.exception("bus listener %s failed on %s", self.group, topic)
+            client.xack(stream, self.group, entry_id)
+
+
+class RedisBus(EventBus):
+    """Delivers across processes through Redis; see the module's documentation."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "kairos",
+        maxlen: int = 100_000,
+        claim_idle_ms: int = 30_000,
+        block_ms: int = 1_000,
+        batch: int = 100,
+        retry_after_s: float = 1.0,
+        timeout_s: float = 0.5,
+        consumer: str | None = None,
+    ) -> None:
+        self.url, self.prefix, self.maxlen = url, prefix, maxlen
+        self.claim_idle_ms, self.block_ms, self.batch = claim_idle_ms, block_ms, batch
+        self.claim_every_s = max(claim_idle_ms / 2000, 0.05)
+        self.retry_after_s, self.timeout_s = retry_after_s, timeout_s
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._publisher = self._client(socket_timeout=timeout_s)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._down_until = 0.0
+        self._subscriptions: list[_RedisSubscription] = []
+        self._fanout: threading.Thread | None = None
+        self._fanout_ready = threading.Event()
+        self._readers: list[_GroupReader] = []
+        self.published = 0
+        self.publish_failures = 0
+        self.fanout_reconnects = 0
+
+    def _client(self, *, socket_timeout: float) -> redis.Redis:
+        return redis.Redis.from_url(
+            self.url,
+            decode_responses=True,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=self.timeout_s,
+        )
+
+    def _stream(self, topic: str) -> str:
+        return f"{self.prefix}:stream:{topic}"
+
+    def _channel(self, topic: str) -> str:
+        return f"{self.prefix}:live:{topic}"
+
+    # publish -------------------------------------------------------------------------------
+
+    def publish(self, topic: str, message: BusMessage) -> None:
+        if time.monotonic() < self._down_until:
+            self._lost(topic, None)
+            return
+        payload = _encode(message)
+        try:
+            pipe = self._publisher.pipeline(transaction=False)
+            pipe.xadd(self._stream(topic), {"m": payload}, maxlen=self.maxlen, approximate=True)
+            pipe.publish(self._channel(topic), payload)
+            pipe.execute()
+        except redis.RedisError as error:
+            self._down_until = time.monotonic() + self.retry_after_s
+            self._lost(topic, error)
+            return
+        with self._lock:
+            self.published += 1
+
+    def _lost(self, topic: str, error: Exception | None) -> None:
+        with self._lock:
+            self.publish_failures += 1
+        if error is not None:
+            log.warning("bus: Redis unreachable, %s message dropped (%s)", topic, error)
+
+    # subscribe (pages) ---------------------------------------------------------------------
+
+    def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:
+        subscription = _RedisSubscription(self, frozenset(topics or ("*",)), maxsize)
+        with self._lock:
+            self._subscriptions.append(subscription)
+            start = self._fanout is None
+            if start:
+                self._fanout = threading.Thread(
+                    target=self._fan_out, name="kairos-bus-fanout", daemon=True
+                )
+                self._fanout.start()
+        if start:  # the first page waits (briefly) until the pattern subscription is in place
+            self._fanout_ready.wait(self.timeout_s * 2)
+        return subscription
+
+    def _fan_out(self) -> None:
+        """One pattern subscription per process; each message goes to the matching pages."""
+        client = self._client(socket_timeout=self.timeout_s * 4)
+        channel_prefix = self._channel("")
+        while not self._stopping.is_set():
+            pubsub = client.pubsub()  # type: ignore[no-untyped-call]
+            try:
+                pubsub.psubscribe(channel_prefix + "*")
+                while not self._stopping.is_set():
+                    item = pubsub.get_message(timeout=0.2)
+                    if item is None:
+                        continue
+                    if item["type"] == "psubscribe":
+                        self._fanout_ready.set()
+                    if item["type"] != "pmessage":
+                        continue
+                    topic = item["channel"][len(channel_prefix) :]
+                    self._deliver(topic, json.loads(item["data"]))
+            except redis.RedisError as error:
+                self._fanout_ready.clear()
+                self.fanout_reconnects += 1
+                log.warning("bus fan-out: Redis unreachable (%s); reconnecting", error)
+                self._stopping.wait(self.retry_after_s)
+            finally:
+                pubsub.close()
+        client.close()
+
+    def _deliver(self, topic: str, message: BusMessage) -> None:
+        envelope = {"topic": topic, **message}
+        with self._lock:
+            subscriptions = list(self._subscriptions)
+        for subscription in subscriptions:
+            if topic in subscription.topics or "*" in subscription.topics:
+                try:
+                    subscription.loop.call_soon_threadsafe(subscription.offer, envelope)
+                except RuntimeError:  # its loop is closed: the page went away
+                    self._remove(subscription)
+
+    def _remove(self, subscription: _RedisSubscription) -> None:
+        with self._lock:
+            if subscription in self._subscriptions:
+                self._subscriptions.remove(subscription)
+
+    # listen (workers) ----------------------------------------------------------------------
+
+    def listen(self, callback: Listener, *topics: str, group: str | None = None) -> None:
+        """Call ``callback(topic, message)`` for each message of ``topics`` once per group.
+
+        Bus instances (processes) that listen with the same ``group`` share the work; the group
+        defaults to the callback's class or function name. Topics must be named: a consumer group
+        reads known streams, so ``"*"`` is refused.
+        """
+        if not topics or "*" in topics:
+            raise ValueError("a Redis bus listener names its topics")
+        name = group or getattr(callback, "__qualname__", None) or type(callback).__qualname__
+        reader = _GroupReader(self, callback, topics, f"{self.prefix}:{name}")
+        try:  # create the groups now, so what is published after listen() returns reaches it
+            reader.ensure_groups(self._publisher)
+        except redis.RedisError as error:
+            log.warning("bus listener %s: groups not created yet (%s)", name, error)
+        with self._lock:
+            self._readers.append(reader)
+        reader.thread.start()
+
+    # close ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._stopping.set()
+        threads = [reader.thread for reader in self._readers]
+        if self._fanout is not None:
+            threads.append(self._fanout)
+        for thread in threads:
+            thread.join(self.block_ms / 1000 + self.timeout_s * 4 + 1)
+        self._publisher.close()
