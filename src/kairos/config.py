@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(default=None, description="the shared labeled data sets")
     secret_key: str = Field(default="dev-insecure-secret", min_length=8)
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="largest request body accepted (recordings have their own limit)",
+    )
     default_timezone: str = "UTC"
     default_phone_region: str = Field(
         default="US", description="ISO region for phone numbers written without a country code"

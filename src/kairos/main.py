@@ -29,6 +29,7 @@ from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.events import Event
 from kairos.interactions.views import router as interactions_router
+from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
 from kairos.outcomes.views import router as outcomes_router
 from kairos.routing.views import router as routing_router
@@ -78,6 +79,7 @@ def create_app(
     )
     if runtime is not None:
         app.state.runtime = runtime
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.include_router(interactions_router)
     app.include_router(customers_router)
     app.include_router(routing_router)

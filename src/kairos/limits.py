@@ -1,0 +1,89 @@
+"""A limit on request bodies, so no client can make a process buffer an unbounded upload.
+
+Bodies that declare a larger ``Content-Length`` get a 413 before any of them is read (servers
+stop a body at its declared length); bodies sent without one (chunked) are read here, counted as
+they arrive, refused with the same 413 once they pass the limit, and otherwise handed on whole, so
+no handler ever sees half a body. Recordings have their own, larger limit where they
+are read (``channels.media_views``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kairos.errors import TooLarge
+
+#: Paths (by suffix) that enforce their own limit.
+EXEMPT_SUFFIXES = ("/recordings",)
+
+
+def _refusal(limit: int, size: int | None) -> bytes:
+    what = f"{size} bytes" if size is not None else "the body"
+    error = TooLarge(
+        f"{what} is over the limit of {limit} bytes for one request; send less at a time",
+        errors=[{"field": "body", "message": f"at most {limit} bytes"}],
+    )
+    return json.dumps(error.body()).encode()
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse HTTP request bodies over ``max_bytes`` with a JSON 413."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).endswith(EXEMPT_SUFFIXES):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit():
+            if int(declared) > self.max_bytes:
+                await self._refuse(send, int(declared))
+                return
+            await self.app(scope, receive, send)
+            return
+        # No length declared (chunked): read it here, up to the limit, then hand it on whole.
+        chunks: list[bytes] = []
+        received = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._refuse(send, None)
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send, size: int | None) -> None:
+        body = _refusal(self.max_bytes, size)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
