@@ -103,9 +103,9 @@ def test_the_stream_sends_admitted_messages_and_heartbeats_then_unsubscribes() -
         bus.publish("events", _event("chat-1", speaker="customer", text="hers"))
         received.append(await anext(frames))
         received.append(await anext(frames))  # nothing more: a heartbeat
-        assert len(bus._subscriptions) == 1
+        assert len(bus._pages.subscriptions) == 1
         await frames.aclose()  # the page went away
-        assert bus._subscriptions == []
+        assert bus._pages.subscriptions == []
         return received
 
     retry, hello, message, heartbeat = asyncio.run(run())

@@ -1,8 +1,10 @@
-"""The bus interface; the in-process bus implements it, and the Redis bus will."""
+"""The bus interface, and the page subscriptions both buses deliver to in their own process."""
 
 from __future__ import annotations
 
 import abc
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,3 +49,64 @@ class EventBus(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - most buses hold nothing to release
         """Release resources."""
+
+
+class QueueSubscription(Subscription):
+    """A page's subscription: an asyncio queue in the event loop that subscribed."""
+
+    def __init__(self, pages: LocalSubscriptions, topics: frozenset[str], maxsize: int) -> None:
+        self._pages = pages
+        self.topics = topics
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[BusMessage] = asyncio.Queue(maxsize=maxsize)
+        self.dropped = 0
+
+    def offer(self, message: BusMessage) -> None:
+        # A slow page must not stall ingestion: past maxsize the oldest message is dropped and
+        # counted; pages re-fetch state when they see a gap.
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(message)
+
+    async def get(self, timeout: float | None = None) -> BusMessage | None:
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self._pages.remove(self)
+
+
+class LocalSubscriptions:
+    """This process's page subscriptions; ``deliver`` is thread-safe, into each page's loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.subscriptions: list[QueueSubscription] = []
+
+    def add(self, topics: tuple[str, ...], maxsize: int) -> QueueSubscription:
+        """A new subscription to ``topics`` (none: all), in the calling event loop."""
+        subscription = QueueSubscription(self, frozenset(topics or ("*",)), maxsize)
+        with self._lock:
+            self.subscriptions.append(subscription)
+        return subscription
+
+    def deliver(self, topic: str, message: BusMessage) -> None:
+        """Hand ``message`` to every subscription of ``topic``."""
+        with self._lock:
+            subscriptions = list(self.subscriptions)
+        envelope = {"topic": topic, **message}
+        for subscription in subscriptions:
+            if topic in subscription.topics or "*" in subscription.topics:
+                try:
+                    subscription.loop.call_soon_threadsafe(subscription.offer, envelope)
+                except RuntimeError:  # its loop is closed: the page went away
+                    self.remove(subscription)
+
+    def remove(self, subscription: QueueSubscription) -> None:
+        """Stop delivering to ``subscription``."""
+        with self._lock:
+            if subscription in self.subscriptions:
+                self.subscriptions.remove(subscription)

@@ -14,7 +14,6 @@ at once instead of waiting on a connect timeout each: that is the loss window wh
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -27,7 +26,7 @@ from typing import Any
 
 import redis
 
-from kairos.bus.base import BusMessage, EventBus, Subscription
+from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -36,31 +35,6 @@ Listener = Callable[[str, BusMessage], None]
 
 def _encode(message: BusMessage) -> str:
     return json.dumps(message, default=str, separators=(",", ":"))
-
-
-class _RedisSubscription(Subscription):
-    def __init__(self, bus: RedisBus, topics: frozenset[str], maxsize: int) -> None:
-        self._bus = bus
-        self.topics = topics
-        self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[BusMessage] = asyncio.Queue(maxsize=maxsize)
-        self.dropped = 0
-
-    def offer(self, message: BusMessage) -> None:
-        # As in the in-process bus: past maxsize the oldest message is dropped and counted.
-        if self.queue.full():
-            self.queue.get_nowait()
-            self.dropped += 1
-        self.queue.put_nowait(message)
-
-    async def get(self, timeout: float | None = None) -> BusMessage | None:
-        try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
-        except TimeoutError:
-            return None
-
-    def close(self) -> None:
-        self._bus._remove(self)
 
 
 class _GroupReader:
@@ -177,7 +151,7 @@ class RedisBus(EventBus):
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._down_until = 0.0
-        self._subscriptions: list[_RedisSubscription] = []
+        self._pages = LocalSubscriptions()
         self._fanout: threading.Thread | None = None
         self._fanout_ready = threading.Event()
         self._readers: list[_GroupReader] = []
@@ -227,9 +201,8 @@ class RedisBus(EventBus):
     # subscribe (pages) ---------------------------------------------------------------------
 
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:
-        subscription = _RedisSubscription(self, frozenset(topics or ("*",)), maxsize)
+        subscription = self._pages.add(topics, maxsize)
         with self._lock:
-            self._subscriptions.append(subscription)
             start = self._fanout is None
             if start:
                 self._fanout = threading.Thread(
@@ -257,7 +230,7 @@ class RedisBus(EventBus):
                     if item["type"] != "pmessage":
                         continue
                     topic = item["channel"][len(channel_prefix) :]
-                    self._deliver(topic, json.loads(item["data"]))
+                    self._pages.deliver(topic, json.loads(item["data"]))
             except redis.RedisError as error:
                 self._fanout_ready.clear()
                 self.fanout_reconnects += 1
@@ -266,22 +239,6 @@ class RedisBus(EventBus):
             finally:
                 pubsub.close()
         client.close()
-
-    def _deliver(self, topic: str, message: BusMessage) -> None:
-        envelope = {"topic": topic, **message}
-        with self._lock:
-            subscriptions = list(self._subscriptions)
-        for subscription in subscriptions:
-            if topic in subscription.topics or "*" in subscription.topics:
-                try:
-                    subscription.loop.call_soon_threadsafe(subscription.offer, envelope)
-                except RuntimeError:  # its loop is closed: the page went away
-                    self._remove(subscription)
-
-    def _remove(self, subscription: _RedisSubscription) -> None:
-        with self._lock:
-            if subscription in self._subscriptions:
-                self._subscriptions.remove(subscription)
 
     # listen (workers) ----------------------------------------------------------------------
 
