@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
@@ -12,20 +11,6 @@ from kairos.db import Database
 from kairos.interactions.assessing import DetectorCache, default_factory
 from kairos.metrics import Registry
 from kairos.routing.supervision import Supervisor
-
-if TYPE_CHECKING:
-    from kairos.bus.redis import RedisBus
-
-
-def _listening(bus: EventBus) -> MemoryBus | RedisBus | None:
-    """``bus`` if it can call listeners (without importing the Redis extra when unused)."""
-    if isinstance(bus, MemoryBus):
-        return bus
-    if type(bus).__module__ == "kairos.bus.redis":
-        from kairos.bus.redis import RedisBus
-
-        return bus if isinstance(bus, RedisBus) else None
-    return None
 
 
 @dataclass
@@ -47,22 +32,19 @@ class Runtime:
             bus = RedisBus(settings.redis_url)
         bus = bus or MemoryBus()
         # Listeners: in-process on the memory bus, consumer groups on the Redis bus.
-        listening = _listening(bus)
-        if listening is not None:
-            # Supervisor alerts follow every assessment of an interaction in progress.
-            listening.listen(Supervisor(bus), "assessments")
-            listening.listen(CoachingListener(bus), "events")  # coaching.nudge on the agent's words
+        # Supervisor alerts follow every assessment of an interaction in progress.
+        bus.listen(Supervisor(bus), "assessments")
+        bus.listen(CoachingListener(bus), "events")  # coaching.nudge on the agent's words
         runtime = cls(
             settings=settings,
             db=Database(settings.database_url),
             bus=bus,
             detectors=DetectorCache(default_factory()),
         )
-        if listening is not None:
-            from kairos.outcomes.worker import OutcomesWorker
+        from kairos.outcomes.worker import OutcomesWorker
 
-            # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
-            listening.listen(OutcomesWorker(runtime), "events", "outcomes", "messages")
+        # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
+        bus.listen(OutcomesWorker(runtime), "events", "outcomes", "messages")
         return runtime
 
     def close(self) -> None:

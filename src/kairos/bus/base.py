@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 BusMessage = dict[str, Any]
@@ -46,6 +46,11 @@ class EventBus(abc.ABC):
     @abc.abstractmethod
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:
         """A subscription to ``topics`` (``"*"`` for all), in the calling event loop."""
+
+    def listen(  # noqa: B027 - a bus that only records or forwards has no listeners
+        self, callback: Callable[[str, BusMessage], None], *topics: str
+    ) -> None:
+        """Call ``callback(topic, message)`` for each message of ``topics`` (workers)."""
 
     def close(self) -> None:  # noqa: B027 - most buses hold nothing to release
         """Release resources."""
