@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from tests.servers import REDIS_SERVER, RedisServer
 
 from kairos import migrations
 
@@ -69,3 +70,25 @@ def migrated_url(database_url: str) -> str:
     """A database with every migration applied."""
     migrations.upgrade(database_url)
     return database_url
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A throwaway redis-server for the whole run (tests may stop and start it)."""
+    if REDIS_SERVER is None:
+        pytest.skip("no redis-server binary (apt-get install redis-server)")
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an empty Redis (started again if a test left it stopped)."""
+    if redis_server.process is None:
+        redis_server.start()
+    redis_server.flush()
+    return redis_server.url

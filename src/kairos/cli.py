@@ -36,21 +36,67 @@ def db_current() -> None:
 def serve(
     host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
     port: int = typer.Option(None, help="port (KAIROS_PORT)"),
+    workers: int = typer.Option(
+        0,
+        min=0,
+        help="detector worker processes to start and look after (sets KAIROS_DETECTION=workers; "
+        "needs KAIROS_REDIS_URL)",
+    ),
+    processes: int = typer.Option(1, min=1, help="API processes sharing the port"),
     log_level: str = typer.Option("info"),
 ) -> None:
     """Run the API server; applies migrations on start."""
+    import os
+
     import uvicorn
 
     from kairos.main import create_app
+    from kairos.workers import WorkerPool
 
     settings = get_settings()
-    uvicorn.run(
-        create_app(settings, migrate=True),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=log_level,
-        access_log=False,
+    if workers:
+        if not settings.redis_url:
+            console.print("[red]--workers needs KAIROS_REDIS_URL (the workers read a Redis stream)")
+            raise typer.Exit(2)
+        os.environ["KAIROS_DETECTION"] = "workers"  # for the API processes and the workers
+        settings = settings.model_copy(update={"detection": "workers"})
+    migrations.upgrade(settings.database_url)
+    pool = WorkerPool(workers, log_level=log_level) if workers else None
+    if pool is not None:
+        pool.start()
+        console.print(f"{workers} detector workers started")
+    app_target = "kairos.main:app_from_env" if processes > 1 else create_app(settings)
+    try:
+        uvicorn.run(
+            app_target,
+            factory=processes > 1,
+            workers=processes if processes > 1 else None,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=log_level,
+            access_log=False,
+        )
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+@app.command()
+def worker(log_level: str = typer.Option("info")) -> None:
+    """Run one detector worker (KAIROS_DETECTION=workers): assesses from the Redis stream, runs
+    the bus listeners, sweeps for interactions left behind; stops on SIGTERM."""
+    import logging
+
+    from kairos.workers import run_worker
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    settings = get_settings()
+    if settings.detection != "workers":
+        console.print("[red]kairos worker needs KAIROS_DETECTION=workers and KAIROS_REDIS_URL")
+        raise typer.Exit(2)
+    run_worker(settings)
 
 
 @app.command()
@@ -108,6 +154,13 @@ def _register_detection_commands() -> None:
         pass
     else:
         app.add_typer(users_app, name="users")
+    try:
+        from kairos.cli_tokens import audit, tokens_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(tokens_app, name="tokens")
+        app.command("audit")(audit)
     try:
         from kairos.cli_plan import plan
     except ImportError:

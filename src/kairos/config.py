@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,27 @@ class Settings(BaseSettings):
     environment: str = Field(default="development", description="development, test or production")
     database_url: str = Field(default="sqlite:///./kairos.db", description="SQLAlchemy URL")
     redis_url: str | None = Field(default=None, description="Redis URL; unset: in-process bus")
+    detection: Literal["inline", "workers"] = Field(
+        default="inline",
+        description="inline: the API process assesses inside the ingest transaction; workers: "
+        "`kairos worker` processes assess from the Redis stream (needs redis_url)",
+    )
+    max_detection_lag: int = Field(
+        default=20_000,
+        ge=100,
+        description="events the workers may be behind before ingestion answers 429 Retry-After",
+    )
+    redis_claim_idle_ms: int = Field(
+        default=30_000,
+        ge=100,
+        description="how long a message may sit with a silent worker before another takes it",
+    )
+    sweep_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="how often a worker looks for interactions the stream left behind",
+    )
     data_dir: Path | None = Field(default=None, description="the shared labeled data sets")
     secret_key: str = Field(default="dev-insecure-secret", min_length=8)
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
@@ -64,6 +86,24 @@ class Settings(BaseSettings):
     session_max_age_s: int = Field(
         default=12 * 3600, ge=60, description="how long a page sign-in lasts, in seconds"
     )
+    require_tokens: bool | None = Field(
+        default=None,
+        description="whether /v1 needs an API token or a page session; unset: only in production",
+    )
+    token_cache_s: float = Field(
+        default=15.0,
+        ge=0,
+        le=300,
+        description="seconds a token's lookup is cached: a revoked token works this long at most",
+    )
+    rate_limit_per_s: float = Field(
+        default=2000.0,
+        ge=0,
+        description="requests/s per token or client address, per API process; 0: off",
+    )
+    rate_limit_burst: int = Field(
+        default=4000, ge=1, description="requests a token or client address may send at once"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -71,7 +111,16 @@ class Settings(BaseSettings):
     def _no_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == "dev-insecure-secret":
             raise ValueError("KAIROS_SECRET_KEY must be set in production")
+        if self.detection == "workers" and not self.redis_url:
+            raise ValueError("KAIROS_DETECTION=workers needs KAIROS_REDIS_URL")
         return self
+
+    @property
+    def tokens_required(self) -> bool:
+        """Whether the JSON API refuses requests without a token (or a page session)."""
+        if self.require_tokens is None:
+            return self.environment == "production"
+        return self.require_tokens
 
     def shared_data_dir(self) -> Path | None:
         """Where the shared labeled data lives: the setting, else ``../shared/data``."""

@@ -16,6 +16,10 @@ class ClientError(Exception):
         self.message = message
         self.errors = errors or []
 
+    def headers(self) -> dict[str, str] | None:
+        """Response headers the answer carries (``Retry-After``, ``WWW-Authenticate``)."""
+        return None
+
     def body(self) -> dict[str, Any]:
         """The JSON answer."""
         body: dict[str, Any] = {"error": self.code, "message": self.message}
@@ -64,3 +68,20 @@ class TooLarge(ClientError):
 
     status_code = 413
     code = "too_large"
+
+
+class Overloaded(ClientError):
+    """The detector workers are too far behind; retry the same request after a pause.
+
+    Answered before anything of the request is stored, so a retry loses nothing.
+    """
+
+    status_code = 429
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after_s: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after_s)}

@@ -8,9 +8,10 @@ name the interaction.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 Channel = Literal["call", "chat", "email", "sms", "social"]
 Speaker = Literal["customer", "agent", "bot"]
@@ -41,12 +42,24 @@ class Outcome(BaseModel):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+def _in_utc_range(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of UTC timestamps") from None
+    return value
+
+
+#: A timezone-aware time that also exists in UTC (9999-12-31T23:00-14:00 does not), as stored.
+Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
+
+
 class _EventBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: _Id
     interaction_id: _Id
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
 
 class Escalation(BaseModel):

@@ -4,13 +4,16 @@ Bodies that declare a larger ``Content-Length`` get a 413 before any of them is 
 stop a body at its declared length); bodies sent without one (chunked) are read here, counted as
 they arrive, refused with the same 413 once they pass the limit, and otherwise handed on whole, so
 no handler ever sees half a body. Recordings have their own, larger limit where they
-are read (``channels.media_views``).
+are read (``channels.media_views``). ``RowId`` and ``Int64`` bound the integers a client may
+send to what the databases store.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
+from pydantic import Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kairos.errors import TooLarge
@@ -87,3 +90,12 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+#: The range of the row ids (``INTEGER`` columns, 32 bits on PostgreSQL). An id from a client
+#: outside it is refused with a 422 naming the field, before it reaches a query the database or
+#: its driver could not bind (a server error otherwise).
+RowId = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
+#: The range of offsets and counts a query may carry (signed 64 bits).
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 import kairos
 from kairos import migrations
@@ -34,6 +34,8 @@ from kairos.messages.views import router as messages_router
 from kairos.outcomes.views import router as outcomes_router
 from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
+from kairos.security.middleware import Security, SecurityMiddleware
+from kairos.security.views import router as security_router
 from kairos.web.app import install_pages
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,10 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # Added after the body limit and before the pages' sessions: it runs inside the session
+    # middleware (it reads the signed session) and refuses before any body is read.
+    app.state.security = Security(settings)
+    app.add_middleware(SecurityMiddleware, security=app.state.security)
     app.include_router(interactions_router)
     app.include_router(customers_router)
     app.include_router(routing_router)
@@ -89,10 +95,11 @@ def create_app(
     app.include_router(outcomes_router)
     app.include_router(assist_router)
     app.include_router(messages_router)
+    app.include_router(security_router)
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -109,6 +116,20 @@ def create_app(
             {"error": "unavailable", "message": "the database is unavailable; retry shortly"},
             status_code=503,
             headers={"Retry-After": "2"},
+        )
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the request carried (a NUL in text on PostgreSQL, a
+        # number out of a column's range); the transaction was rolled back, nothing applied.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        log.warning("refused a value the database cannot store: %s", reason)
+        return JSONResponse(
+            {
+                "error": "unstorable_value",
+                "message": f"a value in the request cannot be stored: {reason}",
+            },
+            status_code=422,
         )
 
     @app.exception_handler(Exception)
@@ -155,7 +176,11 @@ def create_app(
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     def metrics(runtime: RuntimeDep) -> Response:
-        """Prometheus metrics: events ingested and rejected, ingest latency."""
+        """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
+        try:
+            runtime.refresh_metrics()
+        except OperationalError as error:  # the figures that need the database stay as they were
+            log.warning("metrics: database unavailable (%s)", error)
         return Response(
             runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
@@ -177,3 +202,8 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for settings from the environment (``uvicorn --factory``, several processes)."""
+    return create_app(get_settings())

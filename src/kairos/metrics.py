@@ -49,6 +49,37 @@ class Counter:
         return lines
 
 
+class Gauge:
+    """A value that goes up and down, per label set; set from the outside before rendering."""
+
+    def __init__(self, name: str, help_text: str) -> None:
+        self.name, self.help = name, help_text
+        self._values: dict[Labels, float] = {}
+        self._lock = threading.Lock()
+
+    def set(self, value: float, **labels: str) -> None:
+        """The current value for these labels."""
+        with self._lock:
+            self._values[tuple(sorted(labels.items()))] = value
+
+    def clear(self) -> None:
+        """Forget every label set (values that are no longer reported)."""
+        with self._lock:
+            self._values.clear()
+
+    def value(self, **labels: str) -> float | None:
+        """The last value set for these labels."""
+        return self._values.get(tuple(sorted(labels.items())))
+
+    def render(self) -> list[str]:
+        """Exposition lines."""
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge"]
+        with self._lock:
+            items = sorted(self._values.items())
+        lines += [f"{self.name}{_render_labels(k)} {v:g}" for k, v in items]
+        return lines
+
+
 class Histogram:
     """Observations counted into cumulative buckets."""
 
@@ -92,6 +123,43 @@ class Registry:
         )
         self.events_rejected = Counter("kairos_events_rejected_total", "Events refused, by reason.")
         self.assessments = Counter("kairos_assessments_total", "Assessments made by the detector.")
+        self.events_assessed = Counter(
+            "kairos_events_assessed_total", "Events a detector worker has caught up with."
+        )
+        self.detector_rebuilds = Counter(
+            "kairos_detector_rebuilds_total",
+            "Detectors rebuilt from stored events (an interaction new to this worker).",
+        )
+        self.detection_retries = Counter(
+            "kairos_detection_retries_total", "Catch-ups retried because the database failed."
+        )
+        self.interactions_swept = Counter(
+            "kairos_interactions_swept_total",
+            "Interactions caught up by the sweep, not the stream (their message was lost).",
+        )
+        self.bus_published = Gauge("kairos_bus_published", "Messages this process published.")
+        self.bus_publish_failures = Gauge(
+            "kairos_bus_publish_failures",
+            "Messages this process could not publish (Redis down); the events stay stored.",
+        )
+        self.bus_lag = Gauge(
+            "kairos_bus_lag",
+            "Entries of a topic's stream not yet delivered to a listener group.",
+        )
+        self.bus_pending = Gauge(
+            "kairos_bus_pending",
+            "Entries delivered to a listener group and not yet acknowledged.",
+        )
+        self.detection_backlog = Gauge(
+            "kairos_detection_backlog_interactions",
+            "Interactions with stored events the detector has not assessed yet.",
+        )
+        self.workers_alive = Gauge(
+            "kairos_workers_alive", "Detector workers that reported in the last 15 seconds."
+        )
+        self.worker_figures = Gauge(
+            "kairos_worker", "Each worker's own counts, as it last reported them (by figure)."
+        )
         self.ingest_latency = Histogram(
             "kairos_ingest_latency_seconds",
             "Time to validate, store and publish one ingest request.",
@@ -101,12 +169,24 @@ class Registry:
     def render(self) -> str:
         """The whole registry in the Prometheus text format."""
         lines: list[str] = []
-        for metric in (
+        metrics: tuple[Counter | Gauge | Histogram, ...] = (
             self.events_ingested,
             self.events_duplicate,
             self.events_rejected,
             self.assessments,
+            self.events_assessed,
+            self.detector_rebuilds,
+            self.detection_retries,
+            self.interactions_swept,
+            self.bus_published,
+            self.bus_publish_failures,
+            self.bus_lag,
+            self.bus_pending,
+            self.detection_backlog,
+            self.workers_alive,
+            self.worker_figures,
             self.ingest_latency,
-        ):
+        )
+        for metric in metrics:
             lines += metric.render()
         return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from kairos.outcomes.models import (  # noqa: F401
     WrapUp,
 )
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision  # noqa: F401
+from kairos.security.models import ApiToken, AuditEntry  # noqa: F401
 
 __all__ = [
     "Agent",

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import func, select
 
 from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
 from kairos.interactions.assessing import DetectorCache, default_factory
+from kairos.interactions.models import Interaction
+from kairos.interactions.service import DETECTORS_GROUP
 from kairos.metrics import Registry
 from kairos.routing.supervision import Supervisor
+
+Role = Literal["api", "worker"]
+
+# The bus listeners, by consumer group (shared by every process that runs them), and their topics.
+LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
+    DETECTORS_GROUP: ("events",),  # detection by workers only
+    "supervisor": ("assessments",),
+    "coaching": ("events",),
+    "outcomes": ("events", "outcomes", "messages"),
+}
 
 
 @dataclass
@@ -22,32 +38,93 @@ class Runtime:
     bus: EventBus
     detectors: DetectorCache
     metrics: Registry = field(default_factory=Registry)
+    _stops: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: Settings, *, bus: EventBus | None = None) -> Runtime:
-        """A runtime for ``settings``; the Redis bus if ``redis_url`` is set, else in-process."""
+    def build(
+        cls, settings: Settings, *, bus: EventBus | None = None, role: Role = "api"
+    ) -> Runtime:
+        """A runtime for ``settings``; the Redis bus if ``redis_url`` is set, else in-process.
+
+        ``role``: ``api`` (a process serving HTTP) or ``worker`` (``kairos worker``). With inline
+        detection the API process also runs the bus listeners; with detection by workers the
+        listeners, the detector and the sweep run in the worker processes only.
+        """
         if bus is None and settings.redis_url:
             from kairos.bus.redis import RedisBus  # the `redis` extra
 
-            bus = RedisBus(settings.redis_url)
+            bus = RedisBus(settings.redis_url, claim_idle_ms=settings.redis_claim_idle_ms)
         bus = bus or MemoryBus()
-        # Listeners: in-process on the memory bus, consumer groups on the Redis bus.
-        # Supervisor alerts follow every assessment of an interaction in progress.
-        bus.listen(Supervisor(bus), "assessments")
-        bus.listen(CoachingListener(bus), "events")  # coaching.nudge on the agent's words
+        inline = settings.detection == "inline"
         runtime = cls(
             settings=settings,
             db=Database(settings.database_url),
             bus=bus,
-            detectors=DetectorCache(default_factory()),
+            detectors=DetectorCache(
+                default_factory(), inline=inline, max_lag=settings.max_detection_lag
+            ),
         )
-        from kairos.outcomes.worker import OutcomesWorker
-
-        # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
-        bus.listen(OutcomesWorker(runtime), "events", "outcomes", "messages")
+        if not inline and role == "api":
+            # Create the workers' groups now: a group keeps what is published from its
+            # creation on, so events ingested before the first worker starts still reach it.
+            for group, topics in LISTENER_GROUPS.items():
+                for topic in topics:
+                    bus.ensure_group(topic, group)
+        if inline or role == "worker":
+            runtime._listen()
         return runtime
 
+    def _listen(self) -> None:
+        """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""
+        from kairos.interactions.detecting import DetectionWorker, Sweeper
+        from kairos.outcomes.worker import OutcomesWorker
+
+        bus, groups = self.bus, LISTENER_GROUPS
+        outcomes = OutcomesWorker(self)
+        if not self.detectors.inline:
+            worker = DetectionWorker(self)
+            bus.listen(worker, *groups[DETECTORS_GROUP], group=DETECTORS_GROUP)
+            sweeper = Sweeper(
+                self, interval_s=self.settings.sweep_interval_s, also=[outcomes.sweep]
+            )
+            sweeper.start()
+            self._stops += [worker.stop.set, outcomes.stop.set, sweeper.close]
+        # Supervisor alerts follow every assessment of an interaction in progress.
+        bus.listen(Supervisor(bus), *groups["supervisor"], group="supervisor")
+        # coaching.nudge on the agent's words
+        bus.listen(CoachingListener(bus), *groups["coaching"], group="coaching")
+        # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
+        bus.listen(outcomes, *groups["outcomes"], group="outcomes")
+
+    def refresh_metrics(self) -> None:
+        """Set the gauges in ``metrics`` from the bus and the database (for ``/metrics``)."""
+        stats = self.bus.stats()
+        metrics = self.metrics
+        if stats:
+            metrics.bus_published.set(stats.get("published", 0))
+            metrics.bus_publish_failures.set(stats.get("publish_failures", 0))
+            for (topic, group), figures in stats.get("groups", {}).items():
+                metrics.bus_lag.set(figures["lag"], topic=topic, group=group)
+                metrics.bus_pending.set(figures["pending"], topic=topic, group=group)
+        if not self.detectors.inline:
+            reports = self.bus.reports()
+            metrics.workers_alive.set(len(reports))
+            metrics.worker_figures.clear()
+            for worker, figures in reports.items():
+                for figure, value in figures.items():
+                    if figure != "reported_at":
+                        metrics.worker_figures.set(value, worker=worker, figure=figure)
+            with self.db.session() as session:
+                behind = session.scalar(
+                    select(func.count())
+                    .select_from(Interaction)
+                    .where(Interaction.assessed_seq < Interaction.event_count)
+                )
+            metrics.detection_backlog.set(behind or 0)
+
     def close(self) -> None:
-        """Release connections."""
+        """Stop the workers' threads and release connections."""
+        for stop in self._stops:
+            stop()
         self.bus.close()
         self.db.dispose()

@@ -3,95 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from tests.factories import started, utterance
+from tests.servers import REDIS_SERVER, RedisServer
 
 from kairos.bus import BusMessage, RedisBus, Subscription
 from kairos.config import Settings
 from kairos.main import create_app
 
-REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None, reason="no redis-server binary (apt-get install redis-server)"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class RedisServer:
-    """A redis-server on a free loopback port, no persistence, in a temporary directory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        assert REDIS_SERVER is not None
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-    def flush(self) -> None:
-        client = redis.Redis(port=self.port)
-        client.flushall()
-        client.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def redis_url(server: RedisServer) -> str:
-    if server.process is None:  # a test that stopped it failed half-way
-        server.start()
-    server.flush()
-    return server.url
 
 
 @pytest.fixture
@@ -260,7 +192,7 @@ def test_entries_a_dead_worker_left_pending_are_claimed_by_another(
 
 
 def test_publishing_survives_a_redis_restart(
-    buses: Callable[..., RedisBus], server: RedisServer
+    buses: Callable[..., RedisBus], redis_server: RedisServer
 ) -> None:
     publisher, worker, pages = buses(timeout_s=0.2), buses(), buses()
     seen = Collector()
@@ -272,13 +204,13 @@ def test_publishing_survives_a_redis_restart(
         first = await subscription.get(timeout=5)
         assert first is not None and first["n"] == 1
 
-        server.stop()
+        redis_server.stop()
         began = time.monotonic()
         for n in range(2, 12):  # Redis is down: nothing raises, nothing waits long
             publisher.publish("events", {"n": n})
         assert time.monotonic() - began < 2.0
         assert publisher.publish_failures == 10
-        await asyncio.to_thread(server.start)
+        await asyncio.to_thread(redis_server.start)
 
         # Back up: the publisher's next tries go through once its retry window passes; the
         # worker recreates its group and the fan-out resubscribes on their own.

@@ -23,6 +23,11 @@ TYPO_CARD = "4242 4242 4242 4241"  # fails Luhn: redacted because it follows "ca
 CVV = "8264"
 PIN = "482915"
 PASSWORD = "Tr0ub4dor&3"
+SSN = "536-22-1907"  # a US Social Security number in the SSA's ranges
+NINO = "JG 10 37 59 A"  # a UK National Insurance number
+IBAN = "GB82 WEST 1234 5698 7654 32"  # mod-97 valid
+SIN = "046 454 286"  # a Luhn-valid Canadian Social Insurance number
+PASSPORT = "K8372615"
 
 # A secret must not appear as a token of its own (hex ids and timestamps may hold its digits).
 _CLEAR = [
@@ -31,6 +36,11 @@ _CLEAR = [
     re.compile(rf"(?<![0-9a-fA-F.:]){CVV}(?![0-9a-fA-F])"),
     re.compile(rf"(?<![0-9a-fA-F.:]){PIN}(?![0-9a-fA-F])"),
     re.compile(re.escape(PASSWORD)),
+    re.compile(r"(?<![0-9a-fA-F])536[ -]?22[ -]?1907(?![0-9a-fA-F])"),
+    re.compile(r"JG ?10 ?37 ?59 ?A", re.IGNORECASE),
+    re.compile(r"WEST ?1234 ?5698 ?7654", re.IGNORECASE),
+    re.compile(r"(?<![0-9a-fA-F])046[ -]?454[ -]?286(?![0-9a-fA-F])"),
+    re.compile(PASSPORT, re.IGNORECASE),
 ]
 
 
@@ -101,6 +111,8 @@ def test_no_secret_is_stored_in_clear_through_any_adapter(
         "messages": [
             {"id": "m1", "role": "visitor",
              "text": f"My card is {CARD}, cvv {CVV}, and my PIN is {PIN}."},
+            {"id": "m2", "role": "visitor",
+             "text": f"SSN {SSN.replace('-', '')}, NI number {NINO}, refund to {IBAN} please"},
         ],
     }  # fmt: skip
     assert client.post("/v1/channels/chat", json=chat).status_code == 200
@@ -108,7 +120,11 @@ def test_no_secret_is_stored_in_clear_through_any_adapter(
     form = twilio_form("SM" + "c" * 32, f"card number {TYPO_CARD} exp 12/28, security code {CVV}")
     assert post_sms(client, form, sign(form)).status_code == 200
 
-    raw = _email(f"Hello,\r\nmy password is {PASSWORD} and the card {CARD.replace(' ', '-')}.")
+    raw = _email(
+        f"Hello,\r\nmy password is {PASSWORD} and the card {CARD.replace(' ', '-')}.\r\n"
+        f"My social security number is {SSN}; IBAN {IBAN.replace(' ', '')}; passport no. "
+        f"{PASSPORT}."
+    )
     response = client.post(
         "/v1/channels/email", content=raw, headers={"Content-Type": "message/rfc822"}
     )
@@ -116,7 +132,8 @@ def test_no_secret_is_stored_in_clear_through_any_adapter(
 
     social = {
         "platform": "x", "kind": "direct", "post_id": "dm-1", "thread_id": "dm-thread-1",
-        "handle": "@jane_doe", "text": f"here you go: pin {PIN}, cvc {CVV}, card {CARD}",
+        "handle": "@jane_doe",
+        "text": f"here you go: pin {PIN}, cvc {CVV}, card {CARD}, my SIN is {SIN}, {SSN}",
     }  # fmt: skip
     assert client.post("/v1/channels/social", json=social).status_code == 200
 
@@ -128,9 +145,15 @@ def test_no_secret_is_stored_in_clear_through_any_adapter(
             {"id": "3", "type": "ivr.input", "name": "pin", "value": PIN},
             {"id": "4", "type": "ivr.input", "name": "account_password", "value": PASSWORD},
             {"id": "5", "type": "ivr.input", "name": "reference", "value": CARD},
+            {"id": "5a", "type": "ivr.input", "name": "ssn", "value": SSN.replace("-", "")},
+            {"id": "5b", "type": "ivr.input", "name": "national_insurance", "value": NINO},
+            {"id": "5c", "type": "ivr.input", "name": "iban", "value": IBAN},
             {"id": "6", "type": "transcript", "speaker": "caller",
              "text": f"the card is {CARD} and the CVV {CVV}"},
-            {"id": "7", "type": "call.ended", "note": f"caller read out PIN {PIN}"},
+            {"id": "6a", "type": "transcript", "speaker": "caller",
+             "text": f"social insurance number {SIN}, passport number {PASSPORT}"},
+            {"id": "7", "type": "call.ended",
+             "note": f"caller read out PIN {PIN} and NI {NINO.replace(' ', '')}"},
         ],
     }  # fmt: skip
     response = client.post("/v1/channels/voice", json=call)
@@ -146,12 +169,17 @@ def test_no_secret_is_stored_in_clear_through_any_adapter(
     )
     assert "[card ••••1111]" in shown and "[card ••••4241]" in shown
     assert "[cvv ••••]" in shown and "[pin ••••]" in shown and "[password ••••]" in shown
+    assert "[ssn ••••1907]" in shown and "[nino ••••]" in shown and "[iban ••••5432]" in shown
+    assert "[sin ••••]" in shown and "[passport ••••]" in shown
     call_facts = {
         f["name"]: f for f in client.get("/v1/interactions/call:sec-call").json()["facts"]
     }
     assert call_facts["card_number"]["value"] == "••••1111"
     assert call_facts["pin"]["value"] == "••••" and call_facts["pin"]["redacted"] is True
     assert call_facts["account_password"]["value"] == "••••"
+    assert call_facts["ssn"]["value"] == "••••1907"
+    assert call_facts["national_insurance"]["value"] == "••••"
+    assert call_facts["iban"]["value"] == "••••5432"
     chat_facts = {
         f["name"]: f for f in client.get("/v1/interactions/chat:sec-chat").json()["facts"]
     }
@@ -160,7 +188,17 @@ def test_no_secret_is_stored_in_clear_through_any_adapter(
 
 @pytest.mark.parametrize(
     "text",
-    [f"my cvv is {CVV}", f"PIN: {PIN}", f"password = {PASSWORD}", f"card {CARD}"],
+    [
+        f"my cvv is {CVV}",
+        f"PIN: {PIN}",
+        f"password = {PASSWORD}",
+        f"card {CARD}",
+        f"ssn {SSN}",
+        f"NINO {NINO}",
+        f"IBAN: {IBAN}",
+        f"SIN {SIN}",
+        f"passport # {PASSPORT}",
+    ],
 )
 def test_the_events_api_redacts_too(client: TestClient, database_url: str, text: str) -> None:
     events = [

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import Recorder, enable_rules, post_events
+
+from kairos.interactions.models import Interaction
+from kairos.outcomes.models import InteractionReview, OutreachTask
+from kairos.outcomes.worker import OutcomesWorker
+from kairos.routing.models import RoutingDecision
+from kairos.runtime import Runtime
 
 MOT = (
     "My flight just got cancelled and I have to be at my daughter's recital by 7 tonight, "
@@ -169,3 +176,39 @@ def test_a_key_message_about_a_failure_notifies_customers_with_a_matching_open_i
     assert "Double charges" in notice["message"] and "refunds by Friday" in notice["message"]
     routed = client.get(f"/v1/interactions/{notice['task_interaction_id']}").json()
     assert (routed["channel"], routed["queue"]) == ("sms", "outreach-notice")
+
+
+def test_redelivered_messages_add_no_second_review_task_or_decision(
+    client: TestClient, recorder: Recorder, runtime: Runtime
+) -> None:
+    """At-least-once delivery (the Redis bus after a worker dies) hands the outcomes worker the
+    same messages again: nothing is added twice."""
+    enable_rules(client)
+    post_events(client, [
+        started("again", queue="travel"),
+        utterance("again", MOT, seconds=5),
+        utterance("again", "You'll have to call the airline, there's nothing we can do.",
+                  speaker="agent", seconds=30),
+        ended("again", resolved=False),
+    ])  # fmt: skip
+    _agent(client, "ana", certified=True)
+    assert client.post("/v1/agents/ana/next").json()["decision"] is not None
+
+    def counts() -> tuple[int, int, int, int]:
+        with runtime.db.session() as session:
+            return (
+                session.scalar(select(func.count()).select_from(InteractionReview)) or 0,
+                session.scalar(select(func.count()).select_from(OutreachTask)) or 0,
+                session.scalar(select(func.count()).select_from(RoutingDecision)) or 0,
+                session.scalar(select(func.count()).select_from(Interaction)) or 0,
+            )
+
+    before = counts()
+    assert before == (1, 1, 1, 2)
+    worker = OutcomesWorker(runtime)
+    replay = [(t, m) for t, m in recorder.seen if t in ("events", "outcomes", "messages")]
+    assert any(m.get("type") == "interaction.reviewed" for _, m in replay)
+    for _ in range(2):
+        for topic, message in replay:
+            worker(topic, message)
+    assert counts() == before

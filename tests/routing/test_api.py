@@ -244,3 +244,22 @@ def test_agent_made_busy_by_routing_is_free_again_once_the_interaction_ends(
     client.post("/v1/events", json=[ended("second")])
     assert client.post("/v1/agents/cy/state", json={"state": "wrap_up"}).status_code == 200
     assert client.post("/v1/agents/cy/next").status_code == 409
+
+
+def test_a_retried_request_gets_the_same_decision_not_a_second_one(client: TestClient) -> None:
+    client.post("/v1/queues", json={"name": "billing", "required_skills": ["billing"]})
+    enqueue(client, "bill-1", "billing", "question about my bill", seconds=0)
+    enqueue(client, "bill-2", "billing", "another question", seconds=10)
+    make_agent(client, "cy", skills={"billing": 2}, max_concurrency=3)
+    key = {"Idempotency-Key": "desk-7f3a-1"}
+    first = client.post("/v1/agents/cy/next", headers=key).json()
+    again = client.post("/v1/agents/cy/next", headers=key).json()
+    assert first["decision"]["interaction_id"] == "bill-1"
+    assert again["decision"] == first["decision"]  # the same decision, nothing new assigned
+    decisions = client.get("/v1/routing/decisions", params={"agent_id": "cy"}).json()
+    assert decisions["total"] == 1
+    assert client.get("/v1/agents/cy").json()["load"] == 1
+    other = client.post("/v1/agents/cy/next", headers={"Idempotency-Key": "desk-7f3a-2"}).json()
+    assert other["decision"]["interaction_id"] == "bill-2"
+    too_long = client.post("/v1/agents/cy/next", headers={"Idempotency-Key": "k" * 201})
+    assert too_long.status_code == 422

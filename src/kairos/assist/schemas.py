@@ -84,7 +84,7 @@ class PlaybookUpdate(BaseModel):
     actions: Annotated[list[EmpoweredAction], Field(min_length=1, max_length=30)]
     steps: Annotated[list[Line], Field(max_length=30)] = []
     wording: Annotated[list[Line], Field(max_length=30)] = []
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
 
     @model_validator(mode="after")
     def _applies_somewhere(self) -> PlaybookUpdate:

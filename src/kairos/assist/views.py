@@ -12,6 +12,7 @@ from kairos.assist.actor import SupervisingActor
 from kairos.assist.coaching import Nudge, coach
 from kairos.assist.schemas import GuidanceOut, PlaybookOut, PlaybookRevisionOut, PlaybookUpdate
 from kairos.deps import DbSession, RuntimeDep
+from kairos.limits import RowId
 
 router = APIRouter(prefix="/v1", tags=["assist"])
 
@@ -31,14 +32,14 @@ def list_playbooks(session: DbSession) -> list[PlaybookOut]:
 
 
 @router.get("/playbooks/{playbook_id}", response_model=PlaybookOut)
-def get_playbook(playbook_id: int, session: DbSession) -> PlaybookOut:
+def get_playbook(playbook_id: RowId, session: DbSession) -> PlaybookOut:
     """One playbook."""
     return service.get_or_raise(session=session, playbook_id=playbook_id)
 
 
 @router.put("/playbooks/{playbook_id}", response_model=PlaybookOut)
 def update_playbook(
-    playbook_id: int, playbook_in: PlaybookUpdate, runtime: RuntimeDep, actor: SupervisingActor
+    playbook_id: RowId, playbook_in: PlaybookUpdate, runtime: RuntimeDep, actor: SupervisingActor
 ) -> PlaybookOut:
     """Replace a playbook's content (supervisors); its version goes up by one.
 
@@ -54,7 +55,7 @@ def update_playbook(
 
 
 @router.get("/playbooks/{playbook_id}/revisions", response_model=list[PlaybookRevisionOut])
-def playbook_revisions(playbook_id: int, session: DbSession) -> list[PlaybookRevisionOut]:
+def playbook_revisions(playbook_id: RowId, session: DbSession) -> list[PlaybookRevisionOut]:
     """Every saved version of a playbook, newest first: content, who and when."""
     return service.get_revisions(session=session, playbook_id=playbook_id)
 

@@ -2,10 +2,10 @@
 
 from typing import TYPE_CHECKING
 
-from kairos.bus.base import BusMessage, EventBus, Subscription
+from kairos.bus.base import BusMessage, EventBus, Retry, Subscription
 from kairos.bus.memory import MemoryBus
 
-__all__ = ["BusMessage", "EventBus", "MemoryBus", "RedisBus", "Subscription"]
+__all__ = ["BusMessage", "EventBus", "MemoryBus", "RedisBus", "Retry", "Subscription"]
 
 if TYPE_CHECKING:
     from kairos.bus.redis import RedisBus

@@ -32,6 +32,11 @@ class Subscription(abc.ABC):
                 yield message
 
 
+class Retry(Exception):
+    """Raised by a listener: the message could not be handled now (the database is down, say);
+    leave it unacknowledged so that it is delivered again later."""
+
+
 class EventBus(abc.ABC):
     """Publishes applied events and assessments to subscribers.
 
@@ -48,9 +53,35 @@ class EventBus(abc.ABC):
         """A subscription to ``topics`` (``"*"`` for all), in the calling event loop."""
 
     def listen(  # noqa: B027 - a bus that only records or forwards has no listeners
-        self, callback: Callable[[str, BusMessage], None], *topics: str
+        self,
+        callback: Callable[[str, BusMessage], None],
+        *topics: str,
+        group: str | None = None,
     ) -> None:
-        """Call ``callback(topic, message)`` for each message of ``topics`` (workers)."""
+        """Call ``callback(topic, message)`` for each message of ``topics`` (workers).
+
+        Listeners sharing a ``group`` (on buses that span processes) share the work.
+        """
+
+    def backlog(self, topic: str, group: str) -> int | None:
+        """Messages of ``topic`` that listener ``group`` has yet to finish; None: not known."""
+        return None
+
+    def ensure_group(self, topic: str, group: str) -> None:  # noqa: B027 - nothing to prepare
+        """Make sure listener ``group`` gets what is published on ``topic`` from now on, even
+        before any of its listeners starts (a bus spanning processes creates it now)."""
+
+    def report(self, figures: dict[str, float], *, ttl_s: float) -> None:  # noqa: B027
+        """Leave this process's figures where every API process can read them for ``ttl_s``
+        (a worker's heartbeat); a bus within one process has nowhere to leave them."""
+
+    def reports(self) -> dict[str, dict[str, float]]:
+        """The figures processes left with :meth:`report`, by process, while they last."""
+        return {}
+
+    def stats(self) -> dict[str, Any]:
+        """Figures for ``/metrics``: published, publish failures, per-group backlog."""
+        return {}
 
     def close(self) -> None:  # noqa: B027 - most buses hold nothing to release
         """Release resources."""

@@ -35,7 +35,12 @@ class MemoryBus(EventBus):
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:
         return self._pages.add(topics, maxsize)
 
-    def listen(self, callback: Callable[[str, BusMessage], None], *topics: str) -> None:
+    def listen(
+        self,
+        callback: Callable[[str, BusMessage], None],
+        *topics: str,
+        group: str | None = None,
+    ) -> None:
         """Call ``callback(topic, message)`` synchronously on publish (workers, tests)."""
         with self._lock:
             self._listeners.append((frozenset(topics or ("*",)), callback))

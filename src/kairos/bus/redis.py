@@ -26,7 +26,7 @@ from typing import Any
 
 import redis
 
-from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
+from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Retry, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class _GroupReader:
         self.streams = {bus._stream(topic): topic for topic in topics}
         self.handled = 0
         self.failed = 0
+        self.retried = 0
         self.thread = threading.Thread(target=self._run, name=f"kairos-bus-{group}", daemon=True)
 
     def ensure_groups(self, client: redis.Redis) -> None:
@@ -113,6 +114,10 @@ class _GroupReader:
 
     def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
         topic = self.streams[stream]
+        handle_batch = getattr(self.callback, "handle_batch", None)
+        if handle_batch is not None:
+            self._handle_batch(client, stream, topic, entries, handle_batch)
+            return
         for entry_id, fields in entries:
             if fields is None:  # trimmed away while pending: nothing left to deliver
                 client.xack(stream, self.group, entry_id)
@@ -120,10 +125,39 @@ class _GroupReader:
             try:
                 self.callback(topic, json.loads(fields["m"]))
                 self.handled += 1
+            except Retry as why:  # left pending: claimed again after claim_idle_ms
+                self.retried += 1
+                log.warning("bus listener %s will retry %s: %s", self.group, entry_id, why)
+                continue
             except Exception:  # a listener's bug must not wedge the stream: log and move on
                 self.failed += 1
                 log.exception("bus listener %s failed on %s", self.group, topic)
             client.xack(stream, self.group, entry_id)
+
+    def _handle_batch(
+        self,
+        client: redis.Redis,
+        stream: Any,
+        topic: str,
+        entries: list[Any],
+        handle_batch: Callable[[str, list[BusMessage]], None],
+    ) -> None:
+        """All entries read at once, to a listener that takes them together (one database
+        transaction per interaction rather than per message); acknowledged together."""
+        ids = [entry_id for entry_id, _ in entries]
+        messages = [json.loads(fields["m"]) for _, fields in entries if fields is not None]
+        try:
+            if messages:
+                handle_batch(topic, messages)
+            self.handled += len(messages)
+        except Retry as why:  # all left pending: claimed again after claim_idle_ms
+            self.retried += len(messages)
+            log.warning("bus listener %s will retry %d entries: %s", self.group, len(ids), why)
+            return
+        except Exception:
+            self.failed += len(messages)
+            log.exception("bus listener %s failed on %d entries of %s", self.group, len(ids), topic)
+        client.xack(stream, self.group, *ids)
 
 
 class RedisBus(EventBus):
@@ -141,6 +175,7 @@ class RedisBus(EventBus):
         retry_after_s: float = 1.0,
         timeout_s: float = 0.5,
         consumer: str | None = None,
+        backlog_ttl_s: float = 0.5,
     ) -> None:
         self.url, self.prefix, self.maxlen = url, prefix, maxlen
         self.claim_idle_ms, self.block_ms, self.batch = claim_idle_ms, block_ms, batch
@@ -155,6 +190,9 @@ class RedisBus(EventBus):
         self._fanout: threading.Thread | None = None
         self._fanout_ready = threading.Event()
         self._readers: list[_GroupReader] = []
+        self.backlog_ttl_s = backlog_ttl_s
+        self._group_info: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
+        self._watched: set[str] = set()
         self.published = 0
         self.publish_failures = 0
         self.fanout_reconnects = 0
@@ -260,6 +298,113 @@ class RedisBus(EventBus):
         with self._lock:
             self._readers.append(reader)
         reader.thread.start()
+
+    # backlog (backpressure, /metrics) -----------------------------------------------------
+
+    def group_name(self, group: str) -> str:
+        """The consumer group's name in Redis."""
+        return f"{self.prefix}:{group}"
+
+    def ensure_group(self, topic: str, group: str) -> None:
+        """Create listener ``group`` on ``topic`` now, so it keeps what is published before any
+        of its listeners starts (a group created later starts at the end of the stream)."""
+        self.watch(topic)
+        try:
+            self._publisher.xgroup_create(
+                self._stream(topic), self.group_name(group), id="$", mkstream=True
+            )
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        except redis.RedisError as error:
+            log.warning("bus: group %s not created (%s)", group, error)
+
+    def _groups(self, topic: str) -> dict[str, dict[str, Any]]:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._group_info.get(topic)
+            if cached is not None and now - cached[0] < self.backlog_ttl_s:
+                return cached[1]
+        groups: dict[str, dict[str, Any]] = {}
+        if now >= self._down_until:
+            try:
+                for info in self._publisher.xinfo_groups(self._stream(topic)):
+                    groups[str(info["name"])] = info
+            except redis.ResponseError:  # no such stream yet
+                pass
+            except redis.RedisError as error:
+                log.warning("bus: backlog of %s unknown (%s)", topic, error)
+                groups = {}
+        with self._lock:
+            self._group_info[topic] = (now, groups)
+        return groups
+
+    def backlog(self, topic: str, group: str) -> int | None:
+        """Entries not yet delivered to the group plus those delivered but not acknowledged.
+
+        Read from ``XINFO GROUPS`` at most every ``backlog_ttl_s`` per topic; None while Redis
+        does not answer or the group does not exist.
+        """
+        info = self._groups(topic).get(self.group_name(group))
+        if info is None:
+            return None
+        lag = info.get("lag")
+        if lag is None:  # Redis cannot tell after some trims: count the stream's length instead
+            try:
+                lag = int(self._publisher.xlen(self._stream(topic)))
+            except redis.RedisError:
+                return None
+        return int(lag) + int(info.get("pending") or 0)
+
+    def report(self, figures: dict[str, float], *, ttl_s: float) -> None:
+        key = f"{self.prefix}:workers:{self.consumer}"
+        try:
+            pipe = self._publisher.pipeline(transaction=True)
+            pipe.hset(key, mapping={k: repr(float(v)) for k, v in figures.items()})
+            pipe.pexpire(key, int(ttl_s * 1000))
+            pipe.execute()
+        except redis.RedisError as error:
+            log.warning("bus: heartbeat not sent (%s)", error)
+
+    def reports(self) -> dict[str, dict[str, float]]:
+        prefix = f"{self.prefix}:workers:"
+        found: dict[str, dict[str, float]] = {}
+        try:
+            for key in self._publisher.scan_iter(match=prefix + "*", count=100):
+                values = self._publisher.hgetall(key)
+                if values:
+                    found[str(key)[len(prefix) :]] = {str(k): float(v) for k, v in values.items()}
+        except redis.RedisError as error:
+            log.warning("bus: worker reports unknown (%s)", error)
+        return found
+
+    def stats(self) -> dict[str, Any]:
+        groups = {}
+        for topic in self._listened_topics():
+            for name, info in self._groups(topic).items():
+                group = name.removeprefix(f"{self.prefix}:")
+                groups[(topic, group)] = {
+                    "lag": int(info.get("lag") or 0),
+                    "pending": int(info.get("pending") or 0),
+                }
+        with self._lock:
+            return {
+                "published": self.published,
+                "publish_failures": self.publish_failures,
+                "groups": groups,
+            }
+
+    def _listened_topics(self) -> list[str]:
+        with self._lock:
+            topics = set(self._watched)
+            for reader in self._readers:
+                topics.update(reader.topics)
+        return sorted(topics)
+
+    def watch(self, topic: str) -> None:
+        """Report ``topic``'s groups in :meth:`stats` even if no listener here reads it."""
+        with self._lock:
+            self._watched.add(topic)
 
     # close ---------------------------------------------------------------------------------
 

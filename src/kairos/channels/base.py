@@ -125,6 +125,8 @@ def parse_json(payload: bytes) -> Any:
         return json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedPayload(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedPayload("the body's JSON is nested too deeply") from None
 
 
 def validate(model: type[_Payload], raw: Any) -> _Payload:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kairos.channels.base import (
     ChannelAdapter,
@@ -42,7 +42,15 @@ from kairos.channels.base import (
     started_event_id,
     validate,
 )
-from kairos.events import Event, Identity, InteractionEnded, InteractionStarted, Outcome, Utterance
+from kairos.events import (
+    Event,
+    Identity,
+    InteractionEnded,
+    InteractionStarted,
+    Outcome,
+    Timestamp,
+    Utterance,
+)
 
 _Str = Annotated[str, Field(min_length=1, max_length=320)]
 _ROLES = {"visitor": "customer", "customer": "customer", "agent": "agent", "bot": "bot"}
@@ -71,7 +79,7 @@ class ChatMessage(BaseModel):
     id: Annotated[str, Field(min_length=1, max_length=200)]
     role: Literal["visitor", "customer", "agent", "bot", "system"]
     text: Annotated[str, Field(min_length=1)]
-    sent_at: AwareDatetime | None = None
+    sent_at: Timestamp | None = None
     agent_id: Annotated[str | None, Field(max_length=200, pattern=r"^[^\s]+$")] = None
 
 
@@ -80,7 +88,7 @@ class ChatEnded(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    at: AwareDatetime | None = None
+    at: Timestamp | None = None
     resolved: bool | None = None
     disposition: Annotated[str | None, Field(max_length=100)] = None
 
@@ -91,7 +99,7 @@ class ChatWebhook(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     conversation_id: Annotated[str, Field(min_length=1, max_length=150)]
-    started_at: AwareDatetime | None = None
+    started_at: Timestamp | None = None
     visitor: Visitor = Visitor()
     queue: Annotated[str | None, Field(max_length=100)] = None
     topic: Annotated[str | None, Field(max_length=500)] = None

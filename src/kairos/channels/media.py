@@ -82,9 +82,21 @@ def _json_object(text: str) -> dict[str, Any]:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MediaProtocolError(CLOSE_INVALID, f"message is not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise MediaProtocolError(CLOSE_INVALID, "message JSON is nested too deeply") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("event"), str):
         raise MediaProtocolError(CLOSE_INVALID, 'message must be a JSON object with an "event"')
     return raw
+
+
+def _checked_interaction_id(value: str) -> str:
+    """An interaction id as events take it: 1-200 characters, no spaces or control characters."""
+    if len(value) > 200 or any(c.isspace() or not c.isprintable() for c in value):
+        raise MediaProtocolError(
+            CLOSE_INVALID,
+            f"interaction_id {value[:40]!r}: 1-200 characters, no spaces or control characters",
+        )
+    return value
 
 
 class CallLeg:
@@ -239,6 +251,7 @@ class TwilioMediaStream:
             raise MediaProtocolError(
                 CLOSE_POLICY, "no interaction: give interaction_id in the URL or customParameters"
             )
+        interaction_id = _checked_interaction_id(interaction_id)
         speaker = params.get("speaker", "customer")
         if speaker not in ("customer", "agent"):
             raise MediaProtocolError(CLOSE_INVALID, f"speaker {speaker[:20]!r}: customer or agent")
@@ -355,6 +368,7 @@ class PcmMediaStream:
             raise MediaProtocolError(
                 CLOSE_POLICY, "no interaction: give interaction_id in the URL or the start message"
             )
+        interaction_id = _checked_interaction_id(interaction_id)
         started_at = self.clock()
         stream_id = (
             start.stream_id

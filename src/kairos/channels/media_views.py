@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -32,7 +32,7 @@ from kairos.channels.media import (
 )
 from kairos.deps import RuntimeDep
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
-from kairos.events import AudioSegment
+from kairos.events import AudioSegment, Timestamp
 from kairos.interactions import service as interaction_service
 from kairos.runtime import Runtime
 
@@ -161,6 +161,9 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     except (ClientError, OperationalError) as exc:
         log.warning("media stream: could not store audio segments: %s", exc)
         close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
+    except Exception:  # a bug must still close the socket, not leave the peer waiting
+        log.exception("media stream: unexpected error")
+        close = (CLOSE_INTERNAL, "internal error; the interaction is unchanged")
     # What was heard before a stop, an error or a dropped line still counts.
     try:
         await _deliver(sink, protocol.finish())
@@ -302,7 +305,7 @@ async def upload_recording(
     runtime: RuntimeDep,
     speaker: Literal["customer", "agent"] = "customer",
     channel: Annotated[int | None, Query(ge=0, le=7)] = None,
-    started_at: AwareDatetime | None = None,
+    started_at: Timestamp | None = None,
 ) -> RecordingOut:
     """Analyse a recorded call leg (the body: WAV 8-48 kHz mono or stereo, FLAC, OGG).
 

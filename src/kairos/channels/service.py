@@ -67,4 +67,5 @@ def receive(
         detectors=runtime.detectors,
         metrics=runtime.metrics,
         default_timezone=runtime.settings.default_timezone,
+        backpressure=True,
     )

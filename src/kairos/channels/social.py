@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kairos.channels.base import (
     ChannelAdapter,
@@ -36,7 +36,7 @@ from kairos.channels.base import (
     started_event_id,
     validate,
 )
-from kairos.events import Event, Identity, InteractionStarted, Utterance
+from kairos.events import Event, Identity, InteractionStarted, Timestamp, Utterance
 
 _SourceId = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[^\s]+$")]
 
@@ -55,7 +55,7 @@ class SocialPost(BaseModel):
     author_role: Literal["customer", "agent"] = "customer"
     agent_id: Annotated[str | None, Field(max_length=200, pattern=r"^[^\s]+$")] = None
     text: Annotated[str, Field(min_length=1)]
-    posted_at: AwareDatetime | None = None
+    posted_at: Timestamp | None = None
     url: Annotated[str | None, Field(max_length=2000)] = None
 
 

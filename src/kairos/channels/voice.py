@@ -39,7 +39,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kairos.channels.base import (
     ChannelAdapter,
@@ -61,6 +61,7 @@ from kairos.events import (
     IvrInput,
     IvrSelection,
     Outcome,
+    Timestamp,
     Transfer,
     Utterance,
 )
@@ -78,7 +79,7 @@ class _Item(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: _SourceId | None = None
-    at: AwareDatetime | None = None
+    at: Timestamp | None = None
 
 
 class CallStarted(_Item):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kairos.interactions.schemas import FactOut, InteractionSummary
+from kairos.limits import RowId
 
 
 class IdentityOut(BaseModel):
@@ -73,7 +74,7 @@ class MergeRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    from_customer_id: int
+    from_customer_id: RowId
     merged_by: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from kairos.customers import service
 from kairos.customers.models import Customer
@@ -23,6 +25,9 @@ from kairos.errors import NotFound
 from kairos.events import Identity
 from kairos.interactions.schemas import FactOut
 from kairos.interactions.views import _summary
+from kairos.limits import Int64, RowId
+from kairos.security import scoping
+from kairos.security.deps import ScopeDep
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 
@@ -41,6 +46,7 @@ def _customer_summary(customer: Customer, count: int) -> CustomerSummary:
 @router.get("/customers", response_model=CustomerList)
 def list_customers(
     session: DbSession,
+    scope: ScopeDep,
     identity: Annotated[
         str | None,
         Query(
@@ -50,14 +56,28 @@ def list_customers(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> CustomerList:
-    """Customers, newest first; ``identity`` finds the owner of one identity."""
+    """Customers, newest first; ``identity`` finds the owner of one identity.
+
+    An agent's token (or, when tokens are required, session) lists only the customers of the
+    agent's own interactions.
+    """
     wanted = None
     if identity:
         kind, value = identity.split(":", 1)
-        wanted = Identity.model_validate({"kind": kind, "value": value})
-    total, rows = service.get_all(session=session, identity=wanted, limit=limit, offset=offset)
+        try:
+            wanted = Identity.model_validate({"kind": kind, "value": value})
+        except ValidationError as exc:  # the pattern passed, the value did not: a client's 422
+            raise RequestValidationError(
+                [{**e, "loc": ("query", "identity", *e["loc"])} for e in exc.errors()]
+            ) from exc
+    if scope.agent_id is not None:
+        total, rows = scoping.agent_customers(
+            session=session, agent_id=scope.agent_id, identity=wanted, limit=limit, offset=offset
+        )
+    else:
+        total, rows = service.get_all(session=session, identity=wanted, limit=limit, offset=offset)
     counts = service.interaction_counts(session=session, customer_ids=[c.id for c in rows])
     return CustomerList(
         total=total, items=[_customer_summary(c, counts.get(c.id, 0)) for c in rows]
@@ -82,7 +102,7 @@ def list_conflicts(
         404: {"description": "no such customer"},
     },
 )
-def merge_customer(customer_id: int, body: MergeRequest, runtime: RuntimeDep) -> MergeOut:
+def merge_customer(customer_id: RowId, body: MergeRequest, runtime: RuntimeDep) -> MergeOut:
     """Move every identity, interaction and fact of ``from_customer_id`` to this customer."""
     record = service.merge(
         db=runtime.db,
@@ -95,7 +115,7 @@ def merge_customer(customer_id: int, body: MergeRequest, runtime: RuntimeDep) ->
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerDetail)
-def get_customer(customer_id: int, session: DbSession) -> CustomerDetail:
+def get_customer(customer_id: RowId, session: DbSession) -> CustomerDetail:
     """A customer with their identities, every fact they gave, and their journey."""
     customer = service.get(session=session, customer_id=customer_id)
     if customer is None:

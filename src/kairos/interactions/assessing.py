@@ -40,12 +40,27 @@ class DetectorCache:
 
     Detection state is never the source of truth: a detector that was evicted, or whose
     transaction rolled back, is rebuilt by replaying the interaction's stored events.
+
+    ``inline``: this process assesses inside the ingest transaction. Otherwise (detection by
+    workers) ingestion only stores and publishes, and refuses new events with 429 once the
+    workers are more than ``max_lag`` events behind. A worker tracks, per detector, the ``seq``
+    of the last event it has seen (``position``), to tell whether the cached state is current.
     """
 
-    def __init__(self, factory: DetectorFactory | None, *, capacity: int = 50_000) -> None:
+    def __init__(
+        self,
+        factory: DetectorFactory | None,
+        *,
+        capacity: int = 50_000,
+        inline: bool = True,
+        max_lag: int | None = None,
+    ) -> None:
         self.factory = factory
         self.capacity = capacity
+        self.inline = inline
+        self.max_lag = max_lag
         self._detectors: OrderedDict[str, Detector] = OrderedDict()
+        self._positions: dict[str, int] = {}
         self.lock = threading.RLock()
 
     @property
@@ -72,15 +87,31 @@ class DetectorCache:
             detector.update(event)
         with self.lock:
             self._detectors[interaction_id] = detector
+            self._positions.pop(interaction_id, None)
             while len(self._detectors) > self.capacity:
-                self._detectors.popitem(last=False)
+                evicted, _ = self._detectors.popitem(last=False)
+                self._positions.pop(evicted, None)
         return detector
+
+    def position(self, interaction_id: str) -> int | None:
+        """The seq of the last event the cached detector has seen, if tracked."""
+        with self.lock:
+            if interaction_id not in self._detectors:
+                return None
+            return self._positions.get(interaction_id)
+
+    def advance(self, interaction_id: str, seq: int) -> None:
+        """Record that the cached detector has seen every event up to ``seq``."""
+        with self.lock:
+            if interaction_id in self._detectors:
+                self._positions[interaction_id] = seq
 
     def forget(self, *interaction_ids: str) -> None:
         """Drop detectors whose state may be ahead of the database."""
         with self.lock:
             for interaction_id in interaction_ids:
                 self._detectors.pop(interaction_id, None)
+                self._positions.pop(interaction_id, None)
 
     def __len__(self) -> int:
         return len(self._detectors)

@@ -204,6 +204,7 @@ def escalate(
         detectors=detectors,
         metrics=metrics or Registry(),
         default_timezone=settings.default_timezone,
+        backpressure=True,
     )
     if response.duplicates:
         raise NotEscalatable(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kairos.db import AwareDateTime, Base, utcnow
@@ -20,6 +20,13 @@ class Interaction(Base):
         Index("ix_interactions_customer_started", "customer_id", "started_at"),
         # One escalation per source: a second one is refused, even when two race.
         Index("uq_interactions_escalated_from", "escalated_from_id", unique=True),
+        # Only interactions the detector has not caught up with: what workers sweep for.
+        Index(
+            "ix_interactions_unassessed",
+            "id",
+            postgresql_where=column("assessed_seq") < column("event_count"),
+            sqlite_where=column("assessed_seq") < column("event_count"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +44,12 @@ class Interaction(Base):
     ended_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     last_event_at: Mapped[datetime] = mapped_column(AwareDateTime())
     event_count: Mapped[int] = mapped_column(default=0)
+    assessed_seq: Mapped[int] = mapped_column(
+        default=0,
+        server_default="0",
+        doc="the last event (by seq) the detector has seen; behind event_count while a worker "
+        "has yet to catch up",
+    )
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     mot_score: Mapped[float | None] = mapped_column(index=True)
     cube: Mapped[str | None] = mapped_column(String(64))

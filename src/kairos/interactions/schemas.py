@@ -26,6 +26,8 @@ def parse_events(body: bytes, *, max_events: int) -> list[Event]:
         raw = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedBody("the body's JSON is nested too deeply to be an event") from None
     if isinstance(raw, dict) and "events" in raw and "type" not in raw:
         raw = raw["events"]
     elif isinstance(raw, dict):

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from kairos.bus import BusMessage, EventBus
 from kairos.customers import service as customer_service
 from kairos.db import Database
-from kairos.errors import Conflict, UnknownInteraction
+from kairos.detection.assessment import Assessment
+from kairos.errors import Conflict, Overloaded, UnknownInteraction
 from kairos.events import (
     AudioSegment,
     Event,
@@ -46,6 +47,8 @@ _ASSESSED_TYPES = (Utterance, AudioSegment)
 # Events that change what the detector knows (reason, transfers), besides what is said.
 _DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
 _CHUNK = 500
+# The consumer group of the detector workers on the "events" stream.
+DETECTORS_GROUP = "detectors"
 
 
 @dataclass
@@ -77,8 +80,13 @@ def _sanitise(event: Event) -> Event:
     return sanitise_event(event)
 
 
-def _history(session: Session, interaction: Interaction) -> list[Event]:
-    """What the detector replays: for an escalated call, the source thread comes first."""
+def _history(
+    session: Session, interaction: Interaction, *, upto_seq: int | None = None
+) -> list[Event]:
+    """What the detector replays: for an escalated call, the source thread comes first.
+
+    ``upto_seq``: only the interaction's events up to that one (a worker catching up).
+    """
     thread: list[Event] = []
     if interaction.escalated_from_id is not None:
         source = session.get(Interaction, interaction.escalated_from_id)
@@ -87,11 +95,10 @@ def _history(session: Session, interaction: Interaction) -> list[Event]:
             thread = [
                 e for e in _history(session, source) if e.occurred_at <= interaction.started_at
             ]
-    rows = session.scalars(
-        select(EventRecord)
-        .where(EventRecord.interaction_id == interaction.id)
-        .order_by(EventRecord.seq)
-    ).all()
+    query = select(EventRecord).where(EventRecord.interaction_id == interaction.id)
+    if upto_seq is not None:
+        query = query.where(EventRecord.seq <= upto_seq)
+    rows = session.scalars(query.order_by(EventRecord.seq)).all()
     return thread + [record_to_event(row, interaction.external_id) for row in rows]
 
 
@@ -268,12 +275,14 @@ def _apply(
             interactions[event.interaction_id] = interaction
         interaction = interactions[event.interaction_id]
         detector = None
-        if isinstance(event, _DETECTOR_INPUTS):
+        if detectors.inline and isinstance(event, _DETECTOR_INPUTS):
             # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
             # replays only what came before it.
             outbox.touched.add(interaction.external_id)
             detector = _detector_for(session, interaction, detectors, default_tz)
         interaction.event_count += 1
+        if detectors.inline:  # else a worker assesses it and moves assessed_seq on
+            interaction.assessed_seq = interaction.event_count
         interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
         session.add(
             EventRecord(
@@ -287,43 +296,53 @@ def _apply(
         )
         _apply_to_interaction(session, interaction, event, outbox)
         outbox.messages.append(
-            ("events", {"type": "event.applied", "event": event.model_dump(mode="json")})
+            (
+                "events",
+                {
+                    "type": "event.applied",
+                    "seq": interaction.event_count,
+                    "event": event.model_dump(mode="json"),
+                },
+            )
         )
         if detector is not None:
             assessment = detector.update(event)
             if _assessed(event):
-                payload = assessment.model_dump(mode="json")
-                interaction.assessment = payload
-                interaction.mot_score = assessment.mot_score
-                interaction.cube = assessment.cube
-                session.add(
-                    AssessmentRecord(
-                        interaction_id=interaction.id,
-                        event_id=event.event_id,
-                        mot_score=assessment.mot_score,
-                        cube=assessment.cube,
-                        model_version=assessment.model_version,
-                        payload=payload,
-                    )
-                )
-                outbox.messages.append(
-                    (
-                        "assessments",
-                        {
-                            "type": "assessment.updated",
-                            "interaction_id": interaction.external_id,
-                            "event_id": event.event_id,
-                            "agent_id": interaction.agent_id,
-                            "state": interaction.state,
-                            "assessment": payload,
-                        },
-                    )
-                )
+                outbox.messages.append(record_assessment(session, interaction, event, assessment))
     return IngestResponse(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
         events=acks,
     )
+
+
+def record_assessment(
+    session: Session, interaction: Interaction, event: Event, assessment: Assessment
+) -> tuple[str, BusMessage]:
+    """Store the assessment made after ``event``; the message to publish once committed."""
+    payload = assessment.model_dump(mode="json")
+    interaction.assessment = payload
+    interaction.mot_score = assessment.mot_score
+    interaction.cube = assessment.cube
+    session.add(
+        AssessmentRecord(
+            interaction_id=interaction.id,
+            event_id=event.event_id,
+            mot_score=assessment.mot_score,
+            cube=assessment.cube,
+            model_version=assessment.model_version,
+            payload=payload,
+        )
+    )
+    message = {
+        "type": "assessment.updated",
+        "interaction_id": interaction.external_id,
+        "event_id": event.event_id,
+        "agent_id": interaction.agent_id,
+        "state": interaction.state,
+        "assessment": payload,
+    }
+    return "assessments", message
 
 
 def _apply_to_interaction(
@@ -372,9 +391,23 @@ def ingest(
     metrics: Registry,
     default_timezone: str = "UTC",
     attempts: int = 3,
+    backpressure: bool = False,
 ) -> IngestResponse:
-    """Apply ``events`` in one transaction, skip repeats, then publish what was applied."""
+    """Apply ``events`` in one transaction, skip repeats, then publish what was applied.
+
+    ``backpressure`` (requests from event sources, which can retry): with detection by workers,
+    a request that arrives while they are more than ``detectors.max_lag`` events behind is
+    refused (429, Retry-After) before anything is stored.
+    """
     started = time.perf_counter()
+    if backpressure and not detectors.inline and detectors.max_lag is not None:
+        lag = bus.backlog("events", DETECTORS_GROUP)
+        if lag is not None and lag > detectors.max_lag:
+            raise Overloaded(
+                f"the detector workers are {lag} events behind; nothing was applied, "
+                "retry the same request shortly",
+                retry_after_s=2,
+            )
     for attempt in range(1, attempts + 1):
         outbox = _Outbox()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -26,6 +27,9 @@ from kairos.interactions.schemas import (
     TimelineEntry,
     parse_events,
 )
+from kairos.limits import Int64, RowId
+from kairos.security import scoping
+from kairos.security.deps import ScopeDep
 
 router = APIRouter(prefix="/v1", tags=["interactions"])
 
@@ -67,6 +71,7 @@ _EVENTS_BODY: dict[str, Any] = {
         409: {"description": "conflict"},
         413: {"description": "too many events"},
         422: {"description": "invalid events, each bad field named"},
+        429: {"description": "detector workers behind: nothing applied, retry after Retry-After"},
     },
 )
 async def post_events(request: Request, runtime: RuntimeDep) -> IngestResponse:
@@ -86,6 +91,7 @@ async def post_events(request: Request, runtime: RuntimeDep) -> IngestResponse:
             detectors=runtime.detectors,
             metrics=runtime.metrics,
             default_timezone=runtime.settings.default_timezone,
+            backpressure=True,
         )
     except ClientError as exc:
         runtime.metrics.events_rejected.inc(len(events), reason=exc.code)
@@ -113,17 +119,24 @@ def _summary(interaction: Interaction) -> InteractionSummary:
 @router.get("/interactions", response_model=InteractionList)
 def list_interactions(
     session: DbSession,
+    scope: ScopeDep,
     state: Annotated[str | None, Query(max_length=20)] = None,
     channel: Channel | None = None,
-    customer_id: int | None = None,
+    customer_id: RowId | None = None,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     min_mot_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> InteractionList:
-    """Interactions, newest first, filtered by state, channel, customer, time or MoT score."""
-    total, rows = service.get_all(
+    """Interactions, newest first, filtered by state, channel, customer, time or MoT score.
+
+    An agent's token (or, when tokens are required, session) lists only the agent's own.
+    """
+    get_all = service.get_all
+    if scope.agent_id is not None:
+        get_all = functools.partial(scoping.agent_interactions, agent_id=scope.agent_id)
+    total, rows = get_all(
         session=session,
         state=state,
         channel=channel,

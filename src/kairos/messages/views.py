@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from kairos.assist.actor import SupervisingActor
 from kairos.deps import DbSession, RuntimeDep
+from kairos.limits import Int64, RowId
 from kairos.messages import service
 from kairos.messages.schemas import KeyMessageIn, KeyMessageList, KeyMessageOut
 
@@ -19,7 +20,7 @@ def list_messages(
     session: DbSession,
     include_expired: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> KeyMessageList:
     """Key messages, newest first: the active ones, or all with ``include_expired``."""
     total, items = service.get_all(
@@ -37,13 +38,15 @@ def post_message(
 
 
 @router.get("/messages/{message_id}", response_model=KeyMessageOut)
-def get_message(message_id: int, session: DbSession) -> KeyMessageOut:
+def get_message(message_id: RowId, session: DbSession) -> KeyMessageOut:
     """One key message, active or not."""
     return service.get_or_raise(session=session, message_id=message_id)
 
 
 @router.post("/messages/{message_id}/expire", response_model=KeyMessageOut)
-def expire_message(message_id: int, runtime: RuntimeDep, actor: SupervisingActor) -> KeyMessageOut:
+def expire_message(
+    message_id: RowId, runtime: RuntimeDep, actor: SupervisingActor
+) -> KeyMessageOut:
     """Expire a key message now (supervisors); 409 if it is no longer active."""
     return service.expire(db=runtime.db, bus=runtime.bus, message_id=message_id, expired_by=actor)
 

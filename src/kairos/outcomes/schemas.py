@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kairos.limits import RowId
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Status = Literal["won", "lost", "missed", "routine"]
@@ -211,7 +213,7 @@ class ActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    theme_id: int
+    theme_id: RowId
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     owner: Name
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime
 
 from kairos.assist.actor import SupervisingActor
 from kairos.deps import DbSession, RuntimeDep
+from kairos.limits import Int64, RowId
 from kairos.outcomes import feedback, outreach, service
 from kairos.outcomes.schemas import (
     ActionIn,
@@ -80,7 +81,7 @@ def missed(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> MissedList:
     """The morning list of missed moments (last 24 hours by default), with evidence and spans."""
     return service.missed_moments(
@@ -209,7 +210,7 @@ def create_action(action_in: ActionIn, runtime: RuntimeDep) -> ActionOut:
 
 
 @router.patch("/feedback/actions/{action_id}", response_model=ActionOut)
-def update_action(action_id: int, action_update: ActionUpdate, runtime: RuntimeDep) -> ActionOut:
+def update_action(action_id: RowId, action_update: ActionUpdate, runtime: RuntimeDep) -> ActionOut:
     """Change an action; ``status: shipped`` tells the customers who raised it."""
     return feedback.update_action(
         db=runtime.db, bus=runtime.bus, action_id=action_id, action_update=action_update
@@ -233,7 +234,7 @@ def create_rule(rule_in: RuleIn, runtime: RuntimeDep, actor: SupervisingActor) -
 
 @router.patch("/outreach/rules/{rule_id}", response_model=RuleOut)
 def update_rule(
-    rule_id: int, rule_update: RuleUpdate, runtime: RuntimeDep, actor: SupervisingActor
+    rule_id: RowId, rule_update: RuleUpdate, runtime: RuntimeDep, actor: SupervisingActor
 ) -> RuleOut:
     """Change a rule (supervisors): threshold, queue, channel, time, certification, on or off."""
     return outreach.update_rule(
@@ -245,9 +246,9 @@ def update_rule(
 def list_tasks(
     session: DbSession,
     kind: Annotated[str | None, Query(max_length=20)] = None,
-    rule_id: int | None = None,
+    rule_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> TaskList:
     """Outreach tasks, newest first, each with the rule (or action) that made it."""
     total, items = outreach.get_all_tasks(

@@ -8,6 +8,7 @@ committed, and a failure here is logged by the bus without undoing what was inge
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from kairos.bus import BusMessage
 from kairos.config import get_settings
 from kairos.errors import ClientError
 from kairos.events import SurveyResponse
+from kairos.interactions.detecting import catch_up_retrying
 from kairos.interactions.models import Interaction
 from kairos.outcomes import feedback, outreach, service
 from kairos.outcomes.models import InteractionReview
@@ -32,6 +34,8 @@ class OutcomesWorker:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.stop = threading.Event()
+        self._unreviewed: set[str] = set()
 
     def __call__(self, topic: str, message: BusMessage) -> None:
         kind = message.get("type")
@@ -58,6 +62,10 @@ class OutcomesWorker:
         interaction_id = str(event.get("interaction_id"))
         rt = self.runtime
         if kind == "interaction.ended":
+            if not rt.detectors.inline:
+                # The review reads the final assessment: make sure it is there, whichever
+                # listener group gets to this event first (a no-op when it is).
+                catch_up_retrying(rt, interaction_id, stop=self.stop)
             service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=interaction_id)
         elif kind == "survey.response":
             survey = SurveyResponse.model_validate(event)
@@ -65,6 +73,29 @@ class OutcomesWorker:
         elif kind == "interaction.started" and not interaction_id.startswith(outreach.TASK_PREFIX):
             for earlier in self._recontacted(interaction_id):
                 service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=earlier)
+
+    def sweep(self) -> int:
+        """Review ended interactions left without a review for a whole sweep interval (their
+        ``interaction.ended`` message was lost with Redis); returns how many it reviewed."""
+        rt = self.runtime
+        with rt.db.session() as session:
+            ids = set(
+                session.scalars(
+                    select(Interaction.external_id)
+                    .outerjoin(
+                        InteractionReview, InteractionReview.interaction_id == Interaction.id
+                    )
+                    .where(Interaction.state == "ended", InteractionReview.id.is_(None))
+                    .order_by(Interaction.id)
+                    .limit(2_000)
+                )
+            )
+        due, self._unreviewed = sorted(ids & self._unreviewed), ids
+        for interaction_id in due:
+            if not rt.detectors.inline:
+                catch_up_retrying(rt, interaction_id, stop=self.stop)
+            service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=interaction_id)
+        return len(due)
 
     def _recontacted(self, interaction_id: str) -> list[str]:
         """Ended, reviewed interactions this new contact is a recontact of."""

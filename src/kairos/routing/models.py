@@ -50,6 +50,8 @@ class RoutingDecision(Base):
     __table_args__ = (
         Index("ix_routing_decisions_interaction_id", "interaction_id", "id"),
         Index("ix_routing_decisions_agent_id", "agent_id", "id"),
+        # A repeated request (same Idempotency-Key) answers with the decision it made before.
+        Index("uq_routing_decisions_request", "agent_id", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +65,9 @@ class RoutingDecision(Base):
     reasons: Mapped[list[Any]] = mapped_column(JSON, doc="[{factor, value}, ...]")
     model_version: Mapped[str | None] = mapped_column(String(100), doc="of the assessment used")
     decided_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    request_key: Mapped[str | None] = mapped_column(
+        String(200), doc="the Idempotency-Key of the request that asked for it"
+    )
 
 
 class Assignment(Base):

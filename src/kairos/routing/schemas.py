@@ -27,7 +27,7 @@ class AgentCreate(BaseModel):
     max_concurrency: Annotated[int, Field(ge=1, le=20)] = 1
     empathy: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     mot_certified: bool = False
-    tenure_months: Annotated[int, Field(ge=0)] = 0
+    tenure_months: Annotated[int, Field(ge=0, le=1200)] = 0
     state: AgentState = "away"
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kairos.bus import BusMessage, EventBus
@@ -226,18 +227,66 @@ def _customer_values(session: Session, rows: list[tuple[Interaction, Queue]]) ->
     return {cid: value for cid, value in session.execute(query) if value is not None}
 
 
+def _repeated(session: Session, agent: Agent, request_key: str) -> DecisionOut | None:
+    """The decision an earlier request with this key made for this agent, if any."""
+    record = session.scalar(
+        select(RoutingDecision).where(
+            RoutingDecision.agent_id == agent.id, RoutingDecision.request_key == request_key
+        )
+    )
+    if record is None:
+        return None
+    interaction = session.get(Interaction, record.interaction_id)
+    assert interaction is not None
+    return _decision_out(record, interaction.external_id, agent.external_id)
+
+
 def next_for_agent(
-    *, db: Database, bus: EventBus, agent_id: str, now: datetime | None = None
+    *,
+    db: Database,
+    bus: EventBus,
+    agent_id: str,
+    now: datetime | None = None,
+    request_key: str | None = None,
 ) -> tuple[DecisionOut | None, str]:
     """Route the next waiting interaction to this agent by its queue's policy; record, assign.
 
     The agent may serve queues with different policies: each policy picks its best candidate
     from its own queues, and a moment of truth goes before routine work, else the longer wait.
+
+    ``request_key`` (the request's Idempotency-Key): a retried request gets the decision the
+    first one made, and no second interaction.
     """
+    try:
+        return _next_for_agent(db=db, bus=bus, agent_id=agent_id, now=now, request_key=request_key)
+    except IntegrityError:
+        if request_key is None:
+            raise
+        # The same request, twice at once: the other one decided; answer with its decision.
+        with db.session() as session:
+            agent = get_agent_or_raise(session=session, agent_id=agent_id)
+            repeated = _repeated(session, agent, request_key)
+        if repeated is None:
+            raise
+        return repeated, "assigned (a repeated request: the decision it made before)"
+
+
+def _next_for_agent(
+    *,
+    db: Database,
+    bus: EventBus,
+    agent_id: str,
+    now: datetime | None,
+    request_key: str | None,
+) -> tuple[DecisionOut | None, str]:
     now = now or utcnow()
     outbox: list[tuple[str, BusMessage]] = []
     with db.write_lock(), db.session() as session:
         agent = get_agent_or_raise(session=session, agent_id=agent_id)
+        if request_key is not None:
+            repeated = _repeated(session, agent, request_key)
+            if repeated is not None:
+                return repeated, "assigned (a repeated request: the decision it made before)"
         load = loads(session=session)
         if agent.state == "busy" and load.get(agent.id, 0) < agent.max_concurrency:
             # Kairos marks an agent busy when routing fills it; an interaction of theirs has
@@ -308,6 +357,7 @@ def next_for_agent(
             reasons=[{"factor": r.factor, "value": r.value} for r in decision.reasons],
             model_version=snapshot.model_version,
             decided_at=now,
+            request_key=request_key,
         )
         session.add(record)
         session.flush()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from kairos.deps import DbSession, RuntimeDep
+from kairos.limits import Int64
 from kairos.routing import service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
@@ -40,7 +41,7 @@ def list_agents(
     session: DbSession,
     state: AgentState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> AgentList:
     """Agents, optionally in one state, with their current load."""
     total, agents = service.get_all_agents(session=session, state=state, limit=limit, offset=offset)
@@ -74,9 +75,23 @@ def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, 
 
 
 @router.post("/agents/{agent_id}/next", response_model=NextResult)
-def next_interaction(agent_id: str, runtime: RuntimeDep) -> NextResult:
+def next_interaction(
+    agent_id: str,
+    runtime: RuntimeDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="a retried request with the same key gets the same decision",
+        ),
+    ] = None,
+) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    decision, message = service.next_for_agent(db=runtime.db, bus=runtime.bus, agent_id=agent_id)
+    decision, message = service.next_for_agent(
+        db=runtime.db, bus=runtime.bus, agent_id=agent_id, request_key=idempotency_key
+    )
     return NextResult(decision=decision, message=message)
 
 
@@ -99,7 +114,7 @@ def list_decisions(
     agent_id: str | None = None,
     policy: PolicyName | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> DecisionList:
     """Stored routing decisions, newest first, with their inputs and reasons."""
     total, items = service.get_all_decisions(

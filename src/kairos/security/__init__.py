@@ -1,0 +1,1 @@
+"""API tokens, agent scoping of the JSON API, rate limits and the audit log."""

@@ -1,0 +1,270 @@
+"""The audit log: who read or changed what, written in batches off the request path.
+
+A request only appends a row to an in-memory queue (a deque append); a background thread writes
+the queue in one multi-row insert every ``interval_s`` (sooner when ``batch`` rows wait), and the
+app flushes it on shutdown. ``GET /v1/audit`` flushes first, so what it shows is complete. Past
+``max_queue`` waiting rows (the database gone for long) new rows are dropped and counted in the
+log, rather than holding up requests or memory. The same thread records when tokens were last
+used, at most every ``touch_s`` seconds.
+
+What is recorded: every read of an interaction or a customer (``/v1/interactions...``,
+``/v1/customers...``, the interaction page), every change (any method but GET, HEAD and OPTIONS)
+under ``/v1`` and on the pages, each media stream opened, reads of the audit log, and every
+request under ``/v1`` refused with 401 or 403. The live refreshes of an open interaction page
+(``/interactions/{id}/panels``) are not recorded again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import deque
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from kairos.db import Database, utcnow
+from kairos.security import tokens
+from kairos.security.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+Action = Literal["read", "change"]
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# (pattern, resource kind); the first match names the resource, its "id" group the id.
+_RESOURCES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(?:/v1)?/interactions/(?P<id>[^/]+)"), "interaction"),
+    (re.compile(r"^/v1/interactions/?$"), "interaction"),
+    (re.compile(r"^/v1/customers/(?P<id>\d+)(?:/|$)"), "customer"),
+    (re.compile(r"^/v1/customers(?:/|$)"), "customer"),
+    (re.compile(r"^/v1/agents/(?P<id>[^/]+)"), "agent"),
+    (re.compile(r"^/v1/agents/?$"), "agent"),
+    (re.compile(r"^(?:/v1|/wallboard)/messages/(?P<id>[^/]+)"), "key_message"),
+    (re.compile(r"^(?:/v1|/wallboard)/messages/?$"), "key_message"),
+    (re.compile(r"^(?:/v1|/wallboard)/playbooks/(?P<id>[^/]+)"), "playbook"),
+    (re.compile(r"^(?:/v1|/wallboard)/playbooks/?$"), "playbook"),
+    (re.compile(r"^/v1/feedback/actions/(?P<id>[^/]+)"), "feedback_action"),
+    (re.compile(r"^/v1/outreach/rules/(?P<id>[^/]+)"), "outreach_rule"),
+    (re.compile(r"^/v1/queues/?$"), "queue"),
+    (re.compile(r"^/v1/(?:events|channels/|media/)"), "events"),
+    (re.compile(r"^/v1/surveys/"), "survey"),
+    (re.compile(r"^/v1/audit"), "audit"),
+    (re.compile(r"^/desktop/"), "agent"),
+]
+_SURVEY_LINK = re.compile(r"^/v1/surveys/[^/]+")
+
+
+def resource_of(path: str) -> tuple[str | None, str | None]:
+    """The kind and id of what a path names, e.g. ``("interaction", "chat:42")``."""
+    for pattern, kind in _RESOURCES:
+        match = pattern.match(path)
+        if match is not None:
+            return kind, match.groupdict().get("id")
+    return None, None
+
+
+def action_of(method: str, path: str, status: int) -> Action | None:
+    """Whether (and as what) a request is recorded; None: not recorded."""
+    is_api = path.startswith("/v1/")
+    if method == "WS":
+        return "change" if path.startswith("/v1/media/") else None
+    if method not in READ_METHODS:
+        return "change" if is_api or not path.startswith("/static/") else None
+    if is_api and status in (401, 403):
+        return "read"
+    if path.startswith(("/v1/interactions", "/v1/customers", "/v1/audit")):
+        return "read"
+    if path.startswith("/interactions/") and not path.endswith("/panels"):
+        return "read"
+    return None
+
+
+def entry(
+    *,
+    actor: str,
+    actor_kind: str,
+    action: Action,
+    method: str,
+    path: str,
+    status: int,
+    client: str | None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """One row, ready for the writer."""
+    kind, resource_id = resource_of(path)
+    shown = _SURVEY_LINK.sub("/v1/surveys/{token}", path)  # the link's token is a credential
+    return {
+        "at": at or utcnow(),
+        "actor": actor[:100],
+        "actor_kind": actor_kind,
+        "action": action,
+        "method": method[:10],
+        "path": shown[:500],
+        "resource_kind": kind,
+        "resource_id": resource_id[:200] if resource_id else None,
+        "status": status,
+        "client": client[:100] if client else None,
+    }
+
+
+class AuditWriter:
+    """Queues audit rows and token uses; a daemon thread writes them in batches."""
+
+    def __init__(
+        self,
+        *,
+        batch: int = 500,
+        interval_s: float = 0.5,
+        max_queue: int = 100_000,
+        touch_s: float = 30.0,
+        idle_exit_s: float = 10.0,
+    ) -> None:
+        self.batch = batch
+        self.interval_s = interval_s
+        self.max_queue = max_queue
+        self.touch_s = touch_s
+        self.idle_exit_s = idle_exit_s
+        self.db: Database | None = None
+        self.dropped = 0
+        self._rows: deque[dict[str, Any]] = deque()
+        self._used: dict[int, datetime] = {}
+        self._last_touch = utcnow()
+        self._lock = threading.Lock()  # one flush at a time, in order
+        self._start_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def bind(self, db: Database) -> None:
+        """Write to ``db`` (rows queued for another database are written there first)."""
+        if self.db is not db:
+            if self.db is not None:
+                self.flush()
+            self.db = db
+
+    def record(self, row: dict[str, Any]) -> None:
+        """Queue one row; never blocks."""
+        if len(self._rows) >= self.max_queue:
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                log.error("audit queue full: %d rows dropped so far", self.dropped)
+            return
+        self._rows.append(row)
+        if len(self._rows) >= self.batch:
+            self._wake.set()
+        self._ensure_thread()
+
+    def used(self, token_id: int) -> None:
+        """Note that a token was used now; written within ``touch_s``."""
+        if token_id not in self._used:
+            self._used[token_id] = utcnow()
+            self._ensure_thread()
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="kairos-audit-writer", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        idle = 0.0
+        while not self._stopping:
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+            written = self.flush(touch=False)
+            if (utcnow() - self._last_touch).total_seconds() >= self.touch_s:
+                self._touch()
+            idle = 0.0 if written or self._rows or self._used else idle + self.interval_s
+            if idle >= self.idle_exit_s:
+                # Idle: end (the next record() starts another), unless a row came meanwhile.
+                with self._start_lock:
+                    if not self._rows and not self._used:
+                        if self._thread is threading.current_thread():
+                            self._thread = None
+                        return
+                idle = 0.0
+
+    def flush(self, *, touch: bool = True) -> int:
+        """Write every queued row now (and, with ``touch``, token uses); the rows written."""
+        written = 0
+        with self._lock:
+            db = self.db
+            while self._rows and db is not None:
+                rows = [self._rows.popleft() for _ in range(min(len(self._rows), 1000))]
+                try:
+                    with db.write_lock(), db.session() as session:
+                        session.execute(insert(AuditEntry), rows)
+                        session.commit()
+                    written += len(rows)
+                except Exception:  # the database is gone or down: count, log, carry on
+                    self.dropped += len(rows)
+                    log.exception("could not write %d audit rows", len(rows))
+                    break
+        if touch:
+            self._touch()
+        return written
+
+    def _touch(self) -> None:
+        self._last_touch = utcnow()
+        db = self.db
+        if not self._used or db is None:
+            return
+        used, self._used = self._used, {}
+        try:
+            tokens.touch(db=db, used=used)
+        except Exception:
+            log.exception("could not record when %d tokens were last used", len(used))
+
+    def close(self) -> None:
+        """Stop the thread and write what is queued (a later record() starts it again)."""
+        with self._start_lock:
+            thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            self._stopping = True
+            self._wake.set()
+            thread.join(timeout=5)
+            self._stopping = False
+        self.flush()
+
+
+def get_all(
+    *,
+    session: Session,
+    actor: str | None = None,
+    actor_kind: str | None = None,
+    action: str | None = None,
+    resource_kind: str | None = None,
+    resource_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[AuditEntry]]:
+    """Audit rows matching the filters, newest first, and how many match in all."""
+    query = select(AuditEntry)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if actor_kind:
+        query = query.where(AuditEntry.actor_kind == actor_kind)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if resource_kind:
+        query = query.where(AuditEntry.resource_kind == resource_kind)
+    if resource_id:
+        query = query.where(AuditEntry.resource_id == resource_id)
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if until:
+        query = query.where(AuditEntry.at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return total, list(rows)

@@ -1,0 +1,55 @@
+"""Dependencies: the caller the security middleware found, and what they may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kairos.errors import ClientError
+from kairos.security.middleware import STATE_CALLER, STATE_SCOPE, Security
+from kairos.security.schemas import ANONYMOUS, UNRESTRICTED, Caller, Scope
+
+
+class Forbidden(ClientError):
+    """The caller may not do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+def current_caller(request: Request) -> Caller:
+    """Who is calling (anonymous when the middleware found no one)."""
+    caller = getattr(request.state, STATE_CALLER, ANONYMOUS)
+    return caller if isinstance(caller, Caller) else ANONYMOUS
+
+
+def current_scope(request: Request) -> Scope:
+    """What the caller may see: one agent's own interactions, or everything."""
+    scope = getattr(request.state, STATE_SCOPE, UNRESTRICTED)
+    return scope if isinstance(scope, Scope) else UNRESTRICTED
+
+
+def current_supervisor(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    """A supervisor or admin, by token or session; anyone else gets a 403.
+
+    Unlike the rest of the API this holds whether or not tokens are required: the audit log is
+    never open to anonymous callers.
+    """
+    if not caller.supervises:
+        raise Forbidden(
+            "the audit log is for supervisors and admins: send a supervisor's or admin's token"
+        )
+    return caller
+
+
+def get_security(request: Request) -> Security:
+    """The app's security layer (token cache, rate limiter, audit writer)."""
+    security: Security = request.app.state.security
+    return security
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+ScopeDep = Annotated[Scope, Depends(current_scope)]
+SupervisorDep = Annotated[Caller, Depends(current_supervisor)]
+SecurityDep = Annotated[Security, Depends(get_security)]

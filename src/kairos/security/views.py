@@ -1,0 +1,54 @@
+"""HTTP routes: the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime
+
+from kairos.deps import DbSession
+from kairos.limits import Int64
+from kairos.security import audit
+from kairos.security.deps import SecurityDep, SupervisorDep
+from kairos.security.schemas import AuditList, AuditOut
+
+router = APIRouter(prefix="/v1", tags=["security"])
+
+
+@router.get(
+    "/audit",
+    response_model=AuditList,
+    responses={403: {"description": "not a supervisor or admin"}},
+)
+async def list_audit(
+    caller: SupervisorDep,
+    security: SecurityDep,
+    session: DbSession,
+    actor: Annotated[str | None, Query(max_length=100)] = None,
+    actor_kind: Literal["user_token", "source_token", "session", "anonymous"] | None = None,
+    action: Literal["read", "change"] | None = None,
+    resource_kind: Annotated[str | None, Query(max_length=30)] = None,
+    resource_id: Annotated[str | None, Query(max_length=200)] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
+) -> AuditList:
+    """Who read or changed what, newest first; rows queued a moment ago are written first."""
+    await run_in_threadpool(security.flush)
+    total, rows = await run_in_threadpool(
+        audit.get_all,
+        session=session,
+        actor=actor,
+        actor_kind=actor_kind,
+        action=action,
+        resource_kind=resource_kind,
+        resource_id=resource_id,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return AuditList(total=total, items=[AuditOut.model_validate(r) for r in rows])

@@ -1,0 +1,108 @@
+"""Processes past one machine: ``kairos worker``, and the workers ``kairos serve --workers``
+starts and looks after.
+
+A worker (``KAIROS_DETECTION=workers``, ``KAIROS_REDIS_URL`` and the shared
+``KAIROS_DATABASE_URL``) reads the ``events`` stream through the ``detectors`` consumer group and
+assesses, runs the bus listeners (supervisor alerts, coaching, outcomes) as consumer groups, and
+sweeps for interactions the stream left behind. Start as many as the load needs, on any machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from types import FrameType
+
+from kairos.config import Settings
+from kairos.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings, *, stop: threading.Event | None = None) -> None:
+    """Run one worker until SIGTERM or SIGINT (or ``stop`` is set)."""
+    if settings.detection != "workers":
+        raise ValueError("a worker needs KAIROS_DETECTION=workers (and KAIROS_REDIS_URL)")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+
+        def handle(signum: int, frame: FrameType | None) -> None:
+            log.info("worker: signal %d, stopping", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+    runtime = Runtime.build(settings, role="worker")
+    log.info("worker %s started", getattr(runtime.bus, "consumer", os.getpid()))
+    try:
+        while not stop.wait(HEARTBEAT_S):
+            runtime.bus.report(heartbeat(runtime), ttl_s=HEARTBEAT_S * 3)
+    finally:
+        runtime.close()
+        log.info("worker stopped")
+
+
+HEARTBEAT_S = 5.0
+
+
+def heartbeat(runtime: Runtime) -> dict[str, float]:
+    """What a worker reports every few seconds (``/metrics`` of any API process shows it)."""
+    metrics = runtime.metrics
+    return {
+        "events_assessed": metrics.events_assessed.value(),
+        "assessments": metrics.assessments.value(),
+        "detector_rebuilds": metrics.detector_rebuilds.value(),
+        "detection_retries": metrics.detection_retries.value(),
+        "interactions_swept": metrics.interactions_swept.value(),
+        "detectors_cached": float(len(runtime.detectors)),
+        "reported_at": time.time(),
+    }
+
+
+class WorkerPool:
+    """``n`` worker processes, each restarted when it dies, until :meth:`close`."""
+
+    def __init__(self, n: int, *, env: dict[str, str] | None = None, log_level: str = "info"):
+        self.n = n
+        self.env = {**os.environ, **(env or {})}
+        self.command = [sys.executable, "-m", "kairos.cli", "worker", "--log-level", log_level]
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.restarts = 0
+        self._closing = threading.Event()
+        self._watch = threading.Thread(target=self._watch_loop, name="kairos-workers", daemon=True)
+
+    def start(self) -> None:
+        """Start the workers and the thread that restarts them."""
+        self.processes = [self._spawn() for _ in range(self.n)]
+        self._watch.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.command, env=self.env)
+
+    def _watch_loop(self) -> None:
+        while not self._closing.wait(1.0):
+            for index, process in enumerate(self.processes):
+                code = process.poll()
+                if code is not None and not self._closing.is_set():
+                    log.warning("worker %d exited with %s; starting another", process.pid, code)
+                    self.restarts += 1
+                    self.processes[index] = self._spawn()
+
+    def close(self, timeout_s: float = 15.0) -> None:
+        """Stop every worker: SIGTERM, then SIGKILL for those still running after the timeout."""
+        self._closing.set()
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + timeout_s
+        for process in self.processes:
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
