@@ -1,0 +1,187 @@
+"""The audit log: reads of interactions and customers, every change, with the right actor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.security.conftest import AppFactory, assign, bearer
+from tests.web.floor import chat_events, login
+from typer.testing import CliRunner
+
+from kairos.cli import app
+from kairos.config import get_settings
+from kairos.runtime import Runtime
+from kairos.security import audit
+from kairos.security.models import AuditEntry
+
+
+def rows(client: TestClient, token: str, **filters: Any) -> list[dict[str, Any]]:
+    response = client.get("/v1/audit", params=filters, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def test_a_read_and_a_change_show_up_with_the_right_actor(
+    secured: TestClient, tokens: dict[str, str]
+) -> None:
+    assign(secured, tokens, "i-ava", "agent-ava", "+14155550101")
+    assert secured.get("/v1/interactions/i-ava", headers=bearer(tokens["ava"])).status_code == 200
+    assert secured.get("/v1/interactions/i-ava", headers=bearer(tokens["ben"])).status_code == 404
+
+    reads = rows(secured, tokens["sue"], resource_kind="interaction", resource_id="i-ava",
+                 action="read")  # fmt: skip
+    assert [(r["actor"], r["actor_kind"], r["status"]) for r in reads] == [
+        ("ben", "user_token", 404),  # newest first: the refused try is there too
+        ("ava", "user_token", 200),
+    ]
+    assert reads[0]["method"] == "GET" and reads[0]["path"] == "/v1/interactions/i-ava"
+    assert reads[0]["client"] == "testclient"
+
+    changes = rows(secured, tokens["sue"], action="change")
+    shown = [(r["actor"], r["actor_kind"], r["method"], r["path"], r["status"]) for r in changes]
+    assert ("pbx", "source_token", "POST", "/v1/events", 200) in shown
+    assert ("ava", "user_token", "POST", "/v1/agents/agent-ava/next", 200) in shown
+    event_rows = [r for r in changes if r["path"] == "/v1/events"]
+    assert len(event_rows) == 1  # one row per request, not per event
+    assert event_rows[0]["resource_kind"] == "events"
+
+
+def test_refusals_are_recorded_and_anonymous_callers_named(
+    secured: TestClient, tokens: dict[str, str]
+) -> None:
+    assert secured.get("/v1/customers").status_code == 401
+    assert secured.get("/v1/outcomes/today", headers=bearer(tokens["ava"])).status_code == 403
+    shown = {(r["actor"], r["actor_kind"], r["path"], r["status"])
+             for r in rows(secured, tokens["root"])}  # fmt: skip
+    assert ("anonymous", "anonymous", "/v1/customers", 401) in shown
+    assert ("ava", "user_token", "/v1/outcomes/today", 403) in shown
+
+
+def test_pages_are_recorded_with_the_signed_in_user(
+    secured: TestClient, tokens: dict[str, str]
+) -> None:
+    assign(secured, tokens, "i-ava", "agent-ava", "+14155550101")
+    csrf = login(secured, "ava")
+    assert secured.get("/interactions/i-ava").status_code == 200
+    assert secured.get("/interactions/i-ava/panels").status_code == 200  # a refresh: not again
+    page = secured.post("/desktop/state", data={"state": "away", "csrf_token": csrf},
+                        follow_redirects=False)  # fmt: skip
+    assert page.status_code == 303
+    found = rows(secured, tokens["sue"], actor="ava", actor_kind="session")
+    shown = [(r["action"], r["method"], r["path"], r["resource_kind"], r["resource_id"])
+             for r in found]  # fmt: skip
+    assert ("read", "GET", "/interactions/i-ava", "interaction", "i-ava") in shown
+    assert ("change", "POST", "/desktop/state", "agent", None) in shown
+    assert ("change", "POST", "/login", None, None) in shown  # the sign-in, by who signed in
+    assert not any(path.endswith("/panels") for _, _, path, _, _ in shown)
+
+
+def test_only_supervisors_and_admins_read_the_log_and_it_filters_and_pages(
+    app_client: AppFactory, tokens: dict[str, str]
+) -> None:
+    with app_client(require_tokens=False) as client:
+        assert client.get("/v1/audit").status_code == 403  # never open, even without tokens
+        assert client.get("/v1/audit", headers=bearer(tokens["ava"])).status_code == 403
+        for n in range(5):
+            client.post("/v1/events", json=chat_events(f"p-{n}"), headers=bearer(tokens["pbx"]))
+        first = client.get("/v1/audit", params={"actor": "pbx", "limit": 2},
+                           headers=bearer(tokens["sue"])).json()  # fmt: skip
+        second = client.get("/v1/audit", params={"actor": "pbx", "limit": 2, "offset": 2},
+                            headers=bearer(tokens["sue"])).json()  # fmt: skip
+        assert first["total"] == second["total"] == 5
+        ids = [r["id"] for r in first["items"] + second["items"]]
+        assert len(set(ids)) == 4 and ids == sorted(ids, reverse=True)
+        later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+        assert rows(client, tokens["sue"], since=later) == []
+        assert len(rows(client, tokens["sue"], until=later, actor="pbx")) == 5
+        bad = client.get("/v1/audit", params={"action": "delete"}, headers=bearer(tokens["sue"]))
+        assert bad.status_code == 422
+
+
+def test_queued_rows_are_written_on_shutdown(
+    app_client: AppFactory, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    with app_client(require_tokens=True) as client:
+        client.security = client.app.state.security  # type: ignore[attr-defined]
+        client.security.writer.interval_s = 60  # the thread would not write for a minute
+        for n in range(3):
+            client.post("/v1/events", json=chat_events(f"s-{n}"), headers=bearer(tokens["pbx"]))
+    with runtime.db.session() as session:
+        paths = session.scalars(select(AuditEntry.path).where(AuditEntry.actor == "pbx")).all()
+    assert paths == ["/v1/events"] * 3
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "expected"),
+    [
+        ("GET", "/v1/interactions/x/timeline", 200, ("read", "interaction", "x")),
+        ("GET", "/v1/customers/7", 200, ("read", "customer", "7")),
+        ("GET", "/v1/customers", 200, ("read", "customer", None)),
+        ("GET", "/v1/agents", 200, None),
+        ("GET", "/v1/agents", 403, ("read", "agent", None)),
+        ("POST", "/v1/messages", 201, ("change", "key_message", None)),
+        ("PUT", "/v1/playbooks/rebook", 200, ("change", "playbook", "rebook")),
+        ("WS", "/v1/media/pcm", 101, ("change", "events", None)),
+        ("GET", "/interactions/x/panels", 200, None),
+        ("GET", "/wallboard", 200, None),
+        ("POST", "/wallboard/messages/3/expire", 303, ("change", "key_message", "3")),
+    ],
+)
+def test_what_is_recorded(
+    method: str, path: str, status: int, expected: tuple[str, str | None, str | None] | None
+) -> None:
+    action = audit.action_of(method, path, status)
+    if expected is None:
+        assert action is None
+    else:
+        assert (action, *audit.resource_of(path)) == expected
+
+
+def test_a_survey_links_token_is_not_kept_in_the_log() -> None:
+    row = audit.entry(actor="anonymous", actor_kind="anonymous", action="change", method="POST",
+                      path="/v1/surveys/abc.def", status=201, client=None)  # fmt: skip
+    assert row["path"] == "/v1/surveys/{token}"
+
+
+def test_the_cli_shows_recent_rows(
+    secured: TestClient, tokens: dict[str, str], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secured.post("/v1/events", json=chat_events("cli-1"), headers=bearer(tokens["pbx"]))
+    secured.app.state.security.flush()  # type: ignore[attr-defined]
+    monkeypatch.setenv("KAIROS_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["audit", "--actor", "pbx", "--since-minutes", "5"])
+        nothing = CliRunner().invoke(app, ["audit", "--actor", "nobody"])
+        wrong = CliRunner().invoke(app, ["audit", "--action", "delete"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "pbx" in result.stdout and "/v1/events" in result.stdout and "change" in result.stdout
+    assert "1 of 1" in result.stdout
+    assert nothing.exit_code == 0 and "0 of 0" in nothing.stdout
+    assert wrong.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"offset": str(2**70)},
+        {"limit": "0"},
+        {"since": "not-a-time"},
+        {"since": "2026-11-30T00:00:00"},  # no timezone
+        {"actor_kind": "robot"},
+    ],
+)
+def test_bad_filters_are_a_clear_422(
+    secured: TestClient, tokens: dict[str, str], params: dict[str, str]
+) -> None:
+    response = secured.get("/v1/audit", params=params, headers=bearer(tokens["sue"]))
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_request"
