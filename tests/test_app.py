@@ -22,6 +22,7 @@ def test_healthz(client: TestClient) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "ok"
     assert body["database"] == "ok"
+    assert body["detection"] == "inline"
 
 
 def test_metrics_are_prometheus_text(client: TestClient) -> None:

@@ -171,6 +171,7 @@ def create_app(
             "database": database,
             "bus": type(runtime.bus).__name__,
             "detector": runtime.detectors.enabled,
+            "detection": "inline" if runtime.detectors.inline else "workers",
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

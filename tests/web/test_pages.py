@@ -206,6 +206,17 @@ def test_a_supervisor_posts_and_expires_a_key_message(client: TestClient, runtim
         data={"title": "", "body": "x", "expires_in_minutes": "5", "csrf_token": token},
     )
     assert "Key message not posted" in bad.text
+    # Numbers past what the database holds are a clear 422, not a server error.
+    huge = client.post(f"/wallboard/messages/{2**63}/expire", data={"csrf_token": token})
+    assert huge.status_code == 422
+    forever = client.post(
+        "/wallboard/messages",
+        data={"title": "t", "body": "x", "expires_in_minutes": str(10**12), "csrf_token": token},
+    )
+    assert forever.status_code == 422
+    assert (
+        client.post(f"/wallboard/playbooks/{2**40}", data={"csrf_token": token}).status_code == 422
+    )
 
 
 def test_a_supervisor_edits_a_playbook(client: TestClient) -> None:

@@ -19,6 +19,7 @@ from kairos.auth.schemas import Principal
 from kairos.db import utcnow
 from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
+from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import service as outcome_service
@@ -93,7 +94,7 @@ async def post_key_message(
     queues: str = Form(""),
     reasons: str = Form(""),
     regions: str = Form(""),
-    expires_in_minutes: int = Form(120),
+    expires_in_minutes: int = Form(120, ge=1, le=366 * 24 * 60),
     csrf_token: str = Form(""),
 ) -> Response:
     """Post a key message to every matching interaction until it expires."""
@@ -131,7 +132,7 @@ async def post_key_message(
 @router.post("/wallboard/messages/{message_id}/expire")
 async def expire_key_message(
     request: Request,
-    message_id: int,
+    message_id: RowId,
     runtime: RuntimeDep,
     principal: CurrentSupervisor,
     csrf_token: str = Form(""),
@@ -195,7 +196,7 @@ async def playbooks_page(
 @router.post("/wallboard/playbooks/{playbook_id}")
 async def save_playbook(
     request: Request,
-    playbook_id: int,
+    playbook_id: RowId,
     runtime: RuntimeDep,
     principal: CurrentSupervisor,
     title: str = Form(""),
@@ -206,7 +207,7 @@ async def save_playbook(
     actions: str = Form(""),
     steps: str = Form(""),
     wording: str = Form(""),
-    version: int | None = Form(None),
+    version: RowId | None = Form(None),
     csrf_token: str = Form(""),
 ) -> Response:
     """Save a supervisor's edit of a playbook (refused over someone else's newer edit)."""
