@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from kairos.bus import EventBus
@@ -442,12 +442,20 @@ def journey_inputs(
 
 
 def get_all(
-    *, session: Session, identity: Identity | None = None, limit: int = 50, offset: int = 0
+    *,
+    session: Session,
+    identity: Identity | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    where: ColumnElement[bool] | None = None,
 ) -> tuple[int, list[Customer]]:
-    """Customers, newest first, optionally only the owner of one identity."""
+    """Customers, newest first, optionally only the owner of one identity.
+
+    ``where``: a further condition (an agent's scope: customers of their interactions).
+    """
     from sqlalchemy import func
 
-    query = select(Customer)
+    query = select(Customer) if where is None else select(Customer).where(where)
     if identity is not None:
         kind, value = normalise_identity(identity)
         query = query.join(CustomerIdentity).where(

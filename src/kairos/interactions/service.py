@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -458,9 +458,13 @@ def get_all(
     min_mot_score: float | None = None,
     limit: int = 50,
     offset: int = 0,
+    where: ColumnElement[bool] | None = None,
 ) -> tuple[int, list[Interaction]]:
-    """Interactions matching the filters, newest first, and how many match in all."""
-    query = select(Interaction)
+    """Interactions matching the filters, newest first, and how many match in all.
+
+    ``where``: a further condition (an agent's scope: only what routing gave them).
+    """
+    query = select(Interaction) if where is None else select(Interaction).where(where)
     if state:
         query = query.where(Interaction.state == state)
     if channel:
