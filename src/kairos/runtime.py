@@ -13,7 +13,7 @@ from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
 from kairos.interactions.assessing import DetectorCache, default_factory
-from kairos.interactions.models import Interaction
+from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.metrics import Registry
 from kairos.routing.supervision import Supervisor
@@ -116,9 +116,7 @@ class Runtime:
                         metrics.worker_figures.set(value, worker=worker, figure=figure)
             with self.db.session() as session:
                 behind = session.scalar(
-                    select(func.count())
-                    .select_from(Interaction)
-                    .where(Interaction.assessed_seq < Interaction.event_count)
+                    select(func.count()).select_from(Interaction).where(UNASSESSED)
                 )
             metrics.detection_backlog.set(behind or 0)
 

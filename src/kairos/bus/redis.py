@@ -37,6 +37,16 @@ def _encode(message: BusMessage) -> str:
     return json.dumps(message, default=str, separators=(",", ":"))
 
 
+def _create_group(client: redis.Redis, stream: str, group: str) -> None:
+    """Create consumer ``group`` on ``stream`` unless it exists."""
+    try:
+        # "$": a new group sees what is published from now on, not the stream's history.
+        client.xgroup_create(stream, group, id="$", mkstream=True)
+    except redis.ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
 class _GroupReader:
     """One listener: a consumer-group reader of its topics' streams on a background thread."""
 
@@ -50,12 +60,7 @@ class _GroupReader:
 
     def ensure_groups(self, client: redis.Redis) -> None:
         for stream in self.streams:
-            try:
-                # "$": a new group sees what is published from now on, not the stream's history.
-                client.xgroup_create(stream, self.group, id="$", mkstream=True)
-            except redis.ResponseError as error:
-                if "BUSYGROUP" not in str(error):
-                    raise
+            _create_group(client, stream, self.group)
 
     def _run(self) -> None:
         bus = self.bus
@@ -290,7 +295,7 @@ class RedisBus(EventBus):
         if not topics or "*" in topics:
             raise ValueError("a Redis bus listener names its topics")
         name = group or getattr(callback, "__qualname__", None) or type(callback).__qualname__
-        reader = _GroupReader(self, callback, topics, f"{self.prefix}:{name}")
+        reader = _GroupReader(self, callback, topics, self.group_name(name))
         try:  # create the groups now, so what is published after listen() returns reaches it
             reader.ensure_groups(self._publisher)
         except redis.RedisError as error:
@@ -310,12 +315,9 @@ class RedisBus(EventBus):
         of its listeners starts (a group created later starts at the end of the stream)."""
         self.watch(topic)
         try:
-            self._publisher.xgroup_create(
-                self._stream(topic), self.group_name(group), id="$", mkstream=True
-            )
-        except redis.ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+            _create_group(self._publisher, self._stream(topic), self.group_name(group))
+        except redis.ResponseError:  # Redis refused it (not unreachable): say so
+            raise
         except redis.RedisError as error:
             log.warning("bus: group %s not created (%s)", group, error)
 

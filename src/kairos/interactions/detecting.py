@@ -28,12 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kairos.bus import BusMessage, Retry
-from kairos.customers import service as customer_service
-from kairos.interactions.models import EventRecord, Interaction
+from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
 from kairos.interactions.service import (
     _DETECTOR_INPUTS,
     _assessed,
-    _history,
+    detector_for,
     record_assessment,
     record_to_event,
 )
@@ -69,17 +68,15 @@ def catch_up(runtime: Runtime, interaction_id: str) -> int:
         start, target = interaction.assessed_seq, interaction.event_count
         try:
             if detectors.enabled:
-                detector = detectors.get(interaction_id)
-                if detector is None or detectors.position(interaction_id) != start:
+                if detectors.position(interaction_id) != start:  # None: not cached here
                     runtime.metrics.detector_rebuilds.inc()
-                    detector = detectors.create(
-                        interaction_id,
-                        timezone=interaction.timezone or runtime.settings.default_timezone,
-                        journey=customer_service.journey_inputs(
-                            session=session, interaction=interaction
-                        ),
-                        history=_history(session, interaction, upto_seq=start),
-                    )
+                detector = detector_for(
+                    session,
+                    interaction,
+                    detectors,
+                    runtime.settings.default_timezone,
+                    upto_seq=start,
+                )
                 assert detector is not None
                 rows = session.scalars(
                     select(EventRecord)
@@ -224,7 +221,7 @@ class Sweeper:
         with self.runtime.db.session() as session:
             rows = session.execute(
                 select(Interaction.external_id, Interaction.assessed_seq, Interaction.event_count)
-                .where(Interaction.assessed_seq < Interaction.event_count)
+                .where(UNASSESSED)
                 .order_by(Interaction.id)
                 .limit(self.batch)
             ).all()

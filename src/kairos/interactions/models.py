@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, column
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kairos.db import AwareDateTime, Base, utcnow
@@ -62,6 +62,10 @@ class Interaction(Base):
         doc="the chat or social interaction this call continues",
     )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+# Interactions with stored events the detector has not seen yet (workers catch them up).
+UNASSESSED: ColumnElement[bool] = Interaction.assessed_seq < Interaction.event_count
 
 
 class EventRecord(Base):

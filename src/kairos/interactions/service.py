@@ -158,18 +158,32 @@ def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:
     return event_adapter.validate_python(data)
 
 
-def _detector_for(
-    session: Session, interaction: Interaction, detectors: DetectorCache, default_tz: str
+def detector_for(
+    session: Session,
+    interaction: Interaction,
+    detectors: DetectorCache,
+    default_tz: str,
+    *,
+    upto_seq: int | None = None,
 ) -> Detector | None:
+    """The interaction's live detector, rebuilt from the stored events when it is missing.
+
+    ``upto_seq`` (a worker catching up): the detector must have seen exactly the events up to
+    that one; a cached one at another position is rebuilt too.
+    """
     detector = detectors.get(interaction.external_id)
-    if detector is not None or not detectors.enabled:
+    if detector is not None and (
+        upto_seq is None or detectors.position(interaction.external_id) == upto_seq
+    ):
         return detector
+    if not detectors.enabled:
+        return None
     journey = customer_service.journey_inputs(session=session, interaction=interaction)
     return detectors.create(
         interaction.external_id,
         timezone=interaction.timezone or default_tz,
         journey=journey,
-        history=_history(session, interaction),
+        history=_history(session, interaction, upto_seq=upto_seq),
     )
 
 
@@ -279,7 +293,7 @@ def _apply(
             # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
             # replays only what came before it.
             outbox.touched.add(interaction.external_id)
-            detector = _detector_for(session, interaction, detectors, default_tz)
+            detector = detector_for(session, interaction, detectors, default_tz)
         interaction.event_count += 1
         if detectors.inline:  # else a worker assesses it and moves assessed_seq on
             interaction.assessed_seq = interaction.event_count

@@ -62,11 +62,7 @@ class OutcomesWorker:
         interaction_id = str(event.get("interaction_id"))
         rt = self.runtime
         if kind == "interaction.ended":
-            if not rt.detectors.inline:
-                # The review reads the final assessment: make sure it is there, whichever
-                # listener group gets to this event first (a no-op when it is).
-                catch_up_retrying(rt, interaction_id, stop=self.stop)
-            service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=interaction_id)
+            self._review_ended(interaction_id)
         elif kind == "survey.response":
             survey = SurveyResponse.model_validate(event)
             feedback.store_answer(db=rt.db, bus=rt.bus, event=survey, source="event")
@@ -92,10 +88,16 @@ class OutcomesWorker:
             )
         due, self._unreviewed = sorted(ids & self._unreviewed), ids
         for interaction_id in due:
-            if not rt.detectors.inline:
-                catch_up_retrying(rt, interaction_id, stop=self.stop)
-            service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=interaction_id)
+            self._review_ended(interaction_id)
         return len(due)
+
+    def _review_ended(self, interaction_id: str) -> None:
+        rt = self.runtime
+        if not rt.detectors.inline:
+            # The review reads the final assessment: make sure it is there, whichever
+            # listener group gets to the end first (a no-op when it is).
+            catch_up_retrying(rt, interaction_id, stop=self.stop)
+        service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=interaction_id)
 
     def _recontacted(self, interaction_id: str) -> list[str]:
         """Ended, reviewed interactions this new contact is a recontact of."""

@@ -114,6 +114,20 @@ def _owns(db: Database, principal: Principal, verdict: policy.Verdict) -> bool:
     return True
 
 
+@dataclass
+class _Request:
+    """One request being checked: what every step of the check needs."""
+
+    scope: Scope
+    receive: Receive
+    send: Send
+    path: str
+    method: str
+    path_class: policy.PathClass
+    runtime: Runtime
+    started_at: datetime
+
+
 class SecurityMiddleware:
     """ASGI middleware: tokens, sessions, rate limits, agent scoping, audit (see the module)."""
 
@@ -194,47 +208,32 @@ class SecurityMiddleware:
     ) -> None:
         runtime: Runtime = scope["app"].state.runtime
         self.security.writer.bind(runtime.db)
-        started_at = utcnow()
+        request = _Request(scope, receive, send, path, method, path_class, runtime, utcnow())
         try:
-            caller = await self._admit(
-                scope, receive, send, path, method, path_class, runtime, started_at
-            )
+            caller = await self._admit(request)
         except OperationalError as exc:  # a token or owner lookup found no database
             log.error("database unavailable while checking a request: %s", exc)
             await self._refuse(
-                scope, receive, send, method, path, started_at, ANONYMOUS, 503,
-                "the database is unavailable; retry shortly", {"Retry-After": "2"},
-                code="unavailable",
+                request, ANONYMOUS, 503, "the database is unavailable; retry shortly",
+                {"Retry-After": "2"}, code="unavailable",
             )  # fmt: skip
             return
         if caller is None:  # refused, and answered
             return
-        await self._call(
-            scope, receive, send, path, method, path_class, runtime, caller, started_at
-        )
+        await self._call(request, caller)
 
-    async def _admit(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        path: str,
-        method: str,
-        path_class: policy.PathClass,
-        runtime: Runtime,
-        started_at: datetime,
-    ) -> Caller | None:
+    async def _admit(self, request: _Request) -> Caller | None:
         """The caller, with what they may see left on the scope; None when refused (answered)."""
         security = self.security
+        scope, path, method, runtime = request.scope, request.path, request.method, request.runtime
         caller = ANONYMOUS
-        if path_class != "page":
+        if request.path_class != "page":
             token = _bearer(scope, allow_query=method == "WS")
             if token is not None:
                 found = await self._caller_for_token(runtime.db, token)
                 if found is None:
                     await self._refuse(
-                        scope, receive, send, method, path, started_at, caller, 401,
-                        "the token is unknown, malformed or revoked",
+                        request, caller, 401, "the token is unknown, malformed or revoked",
                         {"WWW-Authenticate": 'Bearer error="invalid_token"'},
                     )  # fmt: skip
                     return None
@@ -246,7 +245,7 @@ class SecurityMiddleware:
                 wait = security.limiter.check(key)
                 if wait > 0:
                     await self._refuse(
-                        scope, receive, send, method, path, started_at, caller, 429,
+                        request, caller, 429,
                         f"over the rate limit of {security.limiter.per_s:g} requests/s; retry "
                         "after the pause in Retry-After",
                         {"Retry-After": retry_after(wait)},
@@ -259,13 +258,10 @@ class SecurityMiddleware:
                 enforce = False  # the SMS webhook checks Twilio's signature itself
             data_scope = UNRESTRICTED
             if enforce:
-                verdict = policy.authorize(path_class, method, path, caller)
+                verdict = policy.authorize(request.path_class, method, path, caller)
                 if not verdict.allowed:
                     headers = {"WWW-Authenticate": "Bearer"} if verdict.status == 401 else {}
-                    await self._refuse(
-                        scope, receive, send, method, path, started_at, caller,
-                        verdict.status, verdict.message, headers,
-                    )  # fmt: skip
+                    await self._refuse(request, caller, verdict.status, verdict.message, headers)
                     return None
                 if caller.user is not None and caller.role == "agent":
                     data_scope = DataScope(agent_id=caller.user.agent_id or "")
@@ -277,28 +273,14 @@ class SecurityMiddleware:
                             if verdict.interaction_id is not None
                             else f"customer {verdict.customer_id}"
                         )
-                        await self._refuse(
-                            scope, receive, send, method, path, started_at, caller, 404,
-                            f"no {what}", {}, code="not_found",
-                        )  # fmt: skip
+                        await self._refuse(request, caller, 404, f"no {what}", {}, code="not_found")
                         return None
             state = scope.setdefault("state", {})
             state[STATE_CALLER] = caller
             state[STATE_SCOPE] = data_scope
         return caller
 
-    async def _call(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        path: str,
-        method: str,
-        path_class: policy.PathClass,
-        runtime: Runtime,
-        caller: Caller,
-        started_at: datetime,
-    ) -> None:
+    async def _call(self, request: _Request, caller: Caller) -> None:
         """Hand the request on; record it when it is one the audit log keeps."""
         status = 500
         accepted = False
@@ -309,47 +291,43 @@ class SecurityMiddleware:
                 status = int(message["status"])
             elif message["type"] == "websocket.accept":
                 accepted = True
-            await send(message)
+            await request.send(message)
 
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(request.scope, request.receive, send_status)
         finally:
-            if method == "WS":
+            if request.method == "WS":
                 status = 101 if accepted else 403
-            if audit.action_of(method, path, status) is not None:
-                if path_class == "page":  # who is signed in now (after a sign-in, the new user)
+            action = audit.action_of(request.method, request.path, status)
+            if action is not None:
+                if request.path_class == "page":  # who is signed in now (after a sign-in)
                     try:
-                        caller = await self._session_caller(scope, runtime)
+                        caller = await self._session_caller(request.scope, request.runtime)
                     except OperationalError:
                         caller = ANONYMOUS
-                self._record(scope, method, path, status, caller, started_at)
+                self._write(request, action, status, caller)
 
-    def _record(
-        self, scope: Scope, method: str, path: str, status: int, caller: Caller, at: datetime
-    ) -> None:
-        action = audit.action_of(method, path, status)
-        if action is None:
-            return
+    def _record(self, request: _Request, status: int, caller: Caller) -> None:
+        action = audit.action_of(request.method, request.path, status)
+        if action is not None:
+            self._write(request, action, status, caller)
+
+    def _write(self, request: _Request, action: audit.Action, status: int, caller: Caller) -> None:
         row = audit.entry(
             actor=caller.name,
             actor_kind=caller.kind,
             action=action,
-            method=method,
-            path=path,
+            method=request.method,
+            path=request.path,
             status=status,
-            client=_client(scope),
-            at=at,
+            client=_client(request.scope),
+            at=request.started_at,
         )
         self.security.writer.record(row)
 
     async def _refuse(
         self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        method: str,
-        path: str,
-        at: datetime,
+        request: _Request,
         caller: Caller,
         status: int,
         message: str,
@@ -358,20 +336,22 @@ class SecurityMiddleware:
         code: str | None = None,
     ) -> None:
         code = code or ("unauthorized" if status == 401 else "forbidden")
-        if method == "WS":
-            await receive()  # the handshake's websocket.connect
+        if request.method == "WS":
+            await request.receive()  # the handshake's websocket.connect
             reason = f"{code}: {message}"[:120]
-            await send(
+            await request.send(
                 {"type": "websocket.close", "code": _WS_CODES.get(status, 1008), "reason": reason}
             )
-            self._record(scope, method, path, 403, caller, at)
+            self._record(request, 403, caller)
             return
         body = json.dumps({"error": code, "message": message}).encode()
         raw_headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
         ] + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": body})
+        await request.send(
+            {"type": "http.response.start", "status": status, "headers": raw_headers}
+        )
+        await request.send({"type": "http.response.body", "body": body})
         if status != 429:
-            self._record(scope, method, path, status, caller, at)
+            self._record(request, status, caller)
