@@ -181,6 +181,19 @@ _ANY_WORDS = ("day", "night", "noon", "tom", "tmr", "morning", "evening", "end o
               "close of", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "min", "hour", "hr",
               "h ", "now", "asap", "a.s.a.p", "immediately", "right away", "straight away",
               "as soon as", " am", " pm", "a.m", "p.m", "o'clock")  # fmt: skip
+# Languages with their own patterns (``deadline_languages``), and the words one of which a
+# deadline in them without a digit holds: days, parts of days, noon, units of time.
+_FOREIGN_CODES = frozenset(("es", "de", "fr", "pt", "it"))
+_FOREIGN_WORDS = ("mañana", "manana", "hoy", "noche", "tarde", "hora", "minut", "medi", "morgen",
+                  "heute", "abend", "stunde", "mittag", "mitternacht", "früh", "demain",
+                  "aujourd", "soir", "matin", "midi", "minuit", "heure", "amanh", "hoje",
+                  "noite", "meio", "meia", "domani", "oggi", "stasera", "sera", "mattin",
+                  "pomeriggio", " ore", " ora", "mezz", "lunes", "martes", "miércoles",
+                  "jueves", "viernes", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+                  "samstag", "sonntag", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+                  "samedi", "dimanche", "segunda", "terça", "quarta", "quinta", "sexta",
+                  "sábado", "domingo", "luned", "marted", "mercoled", "gioved", "venerd",
+                  "sabato", "domenica")  # fmt: skip
 _DIGIT = re.compile(r"\d")
 _LOOKBEHIND = 40  # characters before a span searched for context ("happened at", "last")
 
@@ -673,8 +686,15 @@ def _contains_any(low: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[DeadlineMatch]:
-    """Every future deadline in ``text``, in text order, overlapping readings resolved."""
+def find_deadlines(
+    text: str, now: datetime, tz: str | tzinfo = "UTC", language: str | None = None
+) -> list[DeadlineMatch]:
+    """Every future deadline in ``text``, in text order, overlapping readings resolved.
+
+    ``language`` (an ISO 639-1 code, when the caller knows it): "en" runs only the English
+    patterns; "es", "de", "fr", "pt" or "it" that language's and English (customers mix them);
+    None every language whose marker words occur in the text.
+    """
     if not text:
         return []
     # Lowercasing keeps offsets only when no character changes length ("İ" does); those rare
@@ -683,17 +703,23 @@ def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[D
     if len(low) != len(text):
         low = text
     digit = _DIGIT.search(low) is not None
-    if not digit and not _contains_any(low, _ANY_WORDS):
+    code = language[:2].lower() if language else None
+    foreign = code is None or code in _FOREIGN_CODES
+    if (
+        not digit
+        and not _contains_any(low, _ANY_WORDS)
+        and not (foreign and _contains_any(low, _FOREIGN_WORDS))
+    ):
         return []  # the common case: no digit and no time word at all
     want_clock = (
         digit
-        or any(w in low for w in _CLOCK_WORDS)
-        or (any(w in low for w in _ANCHOR_WORDS) and any(w in low for w in _HOUR_WORD_HINTS))
+        or _contains_any(low, _CLOCK_WORDS)
+        or (_contains_any(low, _ANCHOR_WORDS) and _contains_any(low, _HOUR_WORD_HINTS))
     )
-    want_relative = any(w in low for w in _UNIT_WORDS)
-    want_day = digit or any(w in low for w in _DAY_WORDS)
-    want_immediate = any(w in low for w in _IMMEDIATE_WORDS)
-    if not (want_clock or want_relative or want_day or want_immediate):
+    want_relative = _contains_any(low, _UNIT_WORDS)
+    want_day = digit or _contains_any(low, _DAY_WORDS)
+    want_immediate = _contains_any(low, _IMMEDIATE_WORDS)
+    if not (want_clock or want_relative or want_day or want_immediate or foreign):
         return []
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -708,6 +734,12 @@ def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[D
         found += _day_matches(text, low, local_now, zone)
     if want_immediate:
         found += _immediate_matches(text, low, local_now)
+    if foreign:
+        from kairos.detection.deadline_languages import (
+            foreign_deadlines,
+        )  # here: it imports this module
+
+        found += foreign_deadlines(text, low, local_now, zone, None if code is None else (code,))
     # Keep the longest reading of each stretch of text: "tomorrow at 9" beats "tomorrow".
     found.sort(key=lambda d: (d.start - d.end, d.start))
     kept: list[DeadlineMatch] = []
@@ -719,9 +751,11 @@ def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[D
     return [d for d in kept if d.kind == "immediate" or d.at > local_now]
 
 
-def earliest_deadline(text: str, now: datetime, tz: str | tzinfo = "UTC") -> DeadlineMatch | None:
+def earliest_deadline(
+    text: str, now: datetime, tz: str | tzinfo = "UTC", language: str | None = None
+) -> DeadlineMatch | None:
     """The soonest future deadline in the text (ties: highest confidence), or None."""
-    found = find_deadlines(text, now, tz)
+    found = find_deadlines(text, now, tz, language)
     if not found:
         return None
     return min(found, key=lambda d: (d.at, -d.confidence))
