@@ -227,3 +227,15 @@ def test_phrasing_table_covers_every_language() -> None:
         rows = [c for c in TABLE if c.lang == lang]
         assert len(rows) >= 20, lang
         assert sum(c.expected is None for c in rows) >= 5, lang
+
+
+def test_language_hint_limits_the_patterns() -> None:
+    madrid = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Europe/Madrid"))
+    said = "necesito el reembolso antes de las 7 de la tarde"
+    assert earliest_deadline(said, madrid, "Europe/Madrid", "en") is None
+    for hint in ("es", "es-MX", None):
+        found = earliest_deadline(said, madrid, "Europe/Madrid", hint)
+        assert found is not None and found.at.hour == 19, hint
+    # A hinted language still reads English: customers mix them.
+    found = earliest_deadline("I need it by 7pm, por favor", madrid, "Europe/Madrid", "es")
+    assert found is not None and found.at.hour == 19
