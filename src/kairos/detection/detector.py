@@ -290,6 +290,7 @@ class MomentDetector:
         "_transfers",
         "_turns",
         "_tz",
+        "_tz_source",
         "_urg_words",
         "_utterances",
         "interaction_id",
@@ -300,11 +301,14 @@ class MomentDetector:
         *,
         interaction_id: str | None = None,
         timezone: str | tzinfo = "UTC",
+        timezone_source: str | None = None,
         journey: Journey | None = None,
         model: TextModelLike | Literal["default"] | None = "default",
     ) -> None:
         self.interaction_id = interaction_id
         self._tz: tzinfo = _zone(timezone)
+        # Where the zone came from, in words (``kairos.detection.timezones``): deadline evidence.
+        self._tz_source = timezone_source or "set by the caller"
         self._journey = journey
         self._model: TextModelLike | None = default_model() if model == "default" else model
         self._finder = deadline_finder()
@@ -351,6 +355,7 @@ class MomentDetector:
         elif isinstance(event, InteractionStarted):
             if event.timezone:
                 self._tz = _zone(event.timezone)
+                self._tz_source = "the interaction's zone"
             for text in (event.reason, event.subject):
                 if text:
                     self._context_text(text, event.event_id)
@@ -520,9 +525,13 @@ class MomentDetector:
             self._deadline = found.at
             self._deadline_conf = found.confidence
             minutes = (found.at - self._latest).total_seconds() / 60.0
+            # The evidence says which zone the words were read in and why: "by 7 tonight ->
+            # Wed 19:00 Europe/Madrid (the customer's phone (+34, ES): ...)".
+            zone = getattr(self._tz, "key", None) or found.at.tzname()
+            said = f"{self._span(text, found.start, found.end)} -> {found.at:%a %d %b %H:%M} "
             self._add_cue(("urgency", "deadline", round(self._deadline_urgency(), 3),
-                           self._span(text, found.start, found.end), found.start, found.end,
-                           event_id, found.kind, round(minutes, 1)))  # fmt: skip
+                           f"{said}{zone} ({self._tz_source})", found.start, found.end,
+                           event_id, f"deadline:{found.kind}", round(minutes, 1)))  # fmt: skip
 
     def _journey_cues(self, j: Journey) -> None:
         facts: list[tuple[str, float, float]] = []
