@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 
 from kairos.detection import cues
-from kairos.detection.assessment import Assessment, Cue, CueKind, Journey, cube_cell
+from kairos.detection.assessment import HIGH, Assessment, Cue, CueKind, Journey, cube_cell
+from kairos.detection.language import LanguageVote
 from kairos.events import (
     AudioSegment,
     InteractionEnded,
@@ -174,6 +175,14 @@ def _zone(name: str | tzinfo | None) -> tzinfo:
         return UTC
 
 
+# The cube cell of each (emotion, urgency, complexity) high/low combination, named once.
+_CUBE: dict[tuple[bool, bool, bool], str] = {
+    (e, u, c): cube_cell(float(e), float(u), float(c))
+    for e in (False, True)
+    for u in (False, True)
+    for c in (False, True)
+}
+
 # A cue as the detector keeps it: (kind, label, weight, text, start, end, event_id, feature, value).
 #: The cue label for an IVR choice the menu marks as prone to moments of truth.
 IVR_MOT_PRONE = "mot_prone_ivr_choice"
@@ -208,7 +217,7 @@ class Scores:
 
     def to_assessment(self) -> Assessment:
         """The contract model; built without re-validation since every value is in range."""
-        reasons = [_built(Cue, dict(zip(_CUE_FIELDS, r, strict=True))) for r in self.reasons]
+        reasons = [_cue(r) for r in self.reasons]
         return _built(
             Assessment,
             {
@@ -236,6 +245,21 @@ class Scores:
 _CUE_FIELDS = (
     "kind", "label", "weight", "text", "start", "end", "event_id", "feature", "value"
 )  # fmt: skip
+# A cue stays among an interaction's reasons for many updates, and Cue is frozen: each row's
+# model is built once and shared. Bounded; cleared whole when full (rebuilding is cheap).
+_CUE_CACHE: dict[_CueRow, Cue] = {}
+_CUE_CACHE_SIZE = 1 << 14
+
+
+def _cue(row: _CueRow) -> Cue:
+    cue = _CUE_CACHE.get(row)
+    if cue is None:
+        if len(_CUE_CACHE) >= _CUE_CACHE_SIZE:
+            _CUE_CACHE.clear()
+        cue = _CUE_CACHE[row] = _built(Cue, dict(zip(_CUE_FIELDS, row, strict=True)))
+    return cue
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -277,6 +301,7 @@ class MomentDetector:
         "_emo_slow",
         "_finder",
         "_journey",
+        "_language",
         "_latest",
         "_model",
         "_model_churn",
@@ -332,6 +357,7 @@ class MomentDetector:
         self._deadline_conf = 0.0
         self._cues: list[_CueRow] = []
         self._stress: float | None = None  # the customer's voice stress, from audio segments
+        self._language = LanguageVote()
         if journey is not None:
             self._journey_cues(journey)
 
@@ -425,12 +451,18 @@ class MomentDetector:
             self._agent_turn(text, event_id)
         # Bot prompts are scripted; they say nothing about this customer.
 
+    @property
+    def language(self) -> str | None:
+        """The customer's language (ISO 639-1): the majority of their first turns; None so far."""
+        return self._language.language
+
     def _customer_turn(self, text: str, event_id: str | None) -> None:
         self._turns += 1
         emo: list[float] = []
         urg: list[float] = []
         relief = calm = 0.0
-        for hit in cues.scan(text):
+        lang = self._language.add(text)
+        for hit in cues.scan(text, cues.customer_families(lang)):
             w = hit.weight
             fam = hit.family
             if fam == "emotion":
@@ -489,14 +521,14 @@ class MomentDetector:
 
     def _context_text(self, text: str, event_id: str | None) -> None:
         """An IVR choice or a stated reason: what it is about, at a little less than words said."""
-        for hit in cues.scan(text):
+        for hit in cues.scan(text, cues.customer_families(self._language.language)):
             if hit.family in ("stakes", "churn", "complexity"):
                 self._absorb(hit, 0.8)
                 self._add_cue(self._hit_row(hit, event_id, 0.8))
 
     def _agent_turn(self, text: str, event_id: str | None) -> None:
         delta = 0.0
-        for hit in cues.scan(text, (cues.AGENT_FAMILY,)):
+        for hit in cues.scan(text, cues.agent_families(self._language.language)):
             delta += hit.weight
             self._add_cue(self._hit_row(hit, event_id))
         # Stance decays so that ownership after blame can win the customer back.
@@ -617,11 +649,13 @@ class MomentDetector:
     def scores(self) -> Scores:
         """Combine the state into the axes, stakes, cube and MoT score."""
         stakes = {k: v for k, v in self._stakes.items() if v >= 0.45}
-        top = sorted(stakes.values(), reverse=True)[:2]
-        strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
+        strength = implied = 0.0
+        if stakes:  # most turns of most interactions have none: skip the sorting
+            top = sorted(stakes.values(), reverse=True)[:2]
+            strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
+            implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
         strength = max(strength, 0.8 * self._model_stakes)
         deadline_u = self._deadline_urgency()
-        implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
         urgency = _clip(noisy_or(deadline_u, self._urg_words, implied))
         stance = self._agent
         blame, owned = max(0.0, stance), max(0.0, -stance)
@@ -639,7 +673,8 @@ class MomentDetector:
         journey_risk = 0.0
         complexity = noisy_or(self._complexity, 0.3 * min(self._repeats, 3),
                               0.15 * max(0, len(stakes) - 1))  # fmt: skip
-        complexity = noisy_or(complexity, *(0.25 for _ in range(min(self._transfers, 4))))
+        if self._transfers:
+            complexity = noisy_or(complexity, *([0.25] * min(self._transfers, 4)))
         if j is not None:
             journey_risk = noisy_or(
                 0.4 if j.repeat_contact else 0.0,
@@ -672,10 +707,10 @@ class MomentDetector:
             urgency=round(urgency, 4),
             complexity=round(complexity, 4),
             churn_risk=round(churn, 4),
-            stakes=sorted(stakes, key=lambda k: -stakes[k]),
+            stakes=sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
             deadline=self._deadline,
             minutes_to_deadline=minutes,
-            cube=cube_cell(emotion, urgency, complexity),
+            cube=_CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH],
             raw=raw,
             mot_score=round(mot, 4),
             confidence=round(max(0.05, min(confidence, 0.99)), 4),
@@ -684,6 +719,7 @@ class MomentDetector:
             as_of=self._latest,
             utterances=self._utterances,
             stress=round(self._stress, 4) if self._stress is not None else None,
+            language=self._language.language,
         )
 
 
