@@ -222,21 +222,14 @@ _CLOCK_PREP = (
 # A time written out in full (minutes, am/pm, "h", a part of the day) needs only to end there:
 # "at 19:30 please", but not "at 15.99" or "at 1-800-555-0199".
 _CLOCK_EXPLICIT_END = r"(?![\w:]|[.,\-/]\d)"
+# "Noon" keeps the closing words: "for the noon flight from ..." is a flight told about.
 _CLOCK_END = (
-    r"(?(m)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(ap)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(hh)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(noon)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(part)"
-    + _CLOCK_EXPLICIT_END
-    + r"|"
-    r"(?=\s*(?:$|[!?;)]|[.,:\-](?!\d)|o'?clock|sharp|latest|at\s+the\s+latest|today|tonight|tomorrow|this|"
-    r"on|or|and|so|but|i\b|we\b|my\b|am\b|pm\b|" + _EVENT_NOUNS + r"|" + _WEEKDAY_RE + r")))))))"
-)
+    r"(?(m)" + _CLOCK_EXPLICIT_END + r"|(?(ap)" + _CLOCK_EXPLICIT_END + r"|(?(hh)"
+    + _CLOCK_EXPLICIT_END + r"|(?(part)" + _CLOCK_EXPLICIT_END + r"|"
+    r"(?=\s*(?:$|[!?;)]|[.,:\-](?!\d)|o'?clock|sharp|latest|at\s+the\s+latest|today|tonight|"
+    r"tomorrow|this|on|or|and|so|but|i\b|we\b|my\b|am\b|pm\b|" + _EVENT_NOUNS + r"|"
+    + _WEEKDAY_RE + r"))))))"
+)  # fmt: skip
 # A day said before the time ("tomorrow at 9", "by Tuesday 3pm"), with its own preposition.
 _PRE_ANCHOR = re.compile(r"\b(?:(?:by|before|until|till|on|for)\s+)?(?:" + _DAY_ANCHOR + r")\s+$")
 _CLOCK = re.compile(
