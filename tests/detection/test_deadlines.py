@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.detection.deadline_table import CASES as TABLE
-from tests.detection.deadline_table import HELD_OUT, LANGUAGES, DeadlineCase
+from tests.detection.deadline_table import HELD_OUT, LANGUAGES, ZONES, DeadlineCase
 
 from kairos.detection.deadlines import DeadlineMatch, earliest_deadline, find_deadlines
+from kairos.detection.detector import MomentDetector
+from kairos.events import Utterance
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -255,3 +257,35 @@ def test_held_out_rows_keep_their_first_score() -> None:
     # A guard against regressions, not a target to tune to.
     assert len(HELD_OUT) == 68
     assert sum(_right(c) for c in HELD_OUT) >= 61
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "local"),
+    [
+        ("es", "¡Me han cancelado el vuelo y tengo que estar en Sevilla antes de las 7 de la "
+               "tarde para la boda de mi hermana!", (19, 0)),
+        ("de", "Mein Flug wurde gestrichen und ich muss bis heute Abend um 19 Uhr in München "
+               "sein, die Hochzeit meiner Schwester!", (19, 0)),
+        ("fr", "Mon vol est annulé et je dois être à Lyon avant 19h pour le mariage de ma soeur, "
+               "c'est inadmissible !", (19, 0)),
+        ("pt", "Cancelaram meu voo e eu preciso estar em Recife até às 19h para o casamento da "
+               "minha irmã!", (19, 0)),
+        ("it", "Mi avete cancellato il volo e devo essere a Milano entro le 19 per il matrimonio "
+               "di mia sorella!", (19, 0)),
+    ],
+)  # fmt: skip
+def test_an_angry_customer_in_each_language_gets_the_deadline(
+    lang: str, said: str, local: tuple[int, int]
+) -> None:
+
+    zone = ZoneInfo(ZONES[lang])
+    detector = MomentDetector(timezone=zone, timezone_source="a test", model=None)
+    at = datetime(2026, 11, 18, 10, 0, tzinfo=zone)
+    scores = detector.update(
+        Utterance(event_id="e1", interaction_id="i1", occurred_at=at, speaker="customer", text=said)
+    )
+    assert scores.deadline == datetime(2026, 11, 18, *local, tzinfo=zone)
+    [cue] = [r for r in scores.reasons if r.label == "deadline"]
+    assert cue.start is not None and cue.end is not None
+    assert ZONES[lang] in (cue.text or "") and "a test" in (cue.text or "")
+    assert cue.feature is not None and cue.feature.startswith("deadline:")

@@ -82,7 +82,8 @@ class DeadlineLike(Protocol):
     def confidence(self) -> float: ...
 
 
-DeadlineFinder = Callable[[str, datetime, "str | tzinfo"], DeadlineLike | None]
+# (text, now, zone, the customer's language or None)
+DeadlineFinder = Callable[[str, datetime, "str | tzinfo", "str | None"], DeadlineLike | None]
 
 
 class TextModelLike(Protocol):
@@ -548,7 +549,8 @@ class MomentDetector:
 
     def _find_deadline(self, text: str, event_id: str | None) -> None:
         assert self._finder is not None and self._latest is not None
-        found = self._finder(text, self._latest, self._tz)
+        # The voted language limits the patterns tried (English always runs); None: every one.
+        found = self._finder(text, self._latest, self._tz, self._language.language)
         if found is None:
             return
         current = self._deadline
