@@ -289,3 +289,10 @@ def test_an_angry_customer_in_each_language_gets_the_deadline(
     assert cue.start is not None and cue.end is not None
     assert ZONES[lang] in (cue.text or "") and "a test" in (cue.text or "")
     assert cue.feature is not None and cue.feature.startswith("deadline:")
+
+
+def test_a_language_without_patterns_tries_them_all() -> None:
+    # A Spanish customer whose first turns were voted Catalan still has Spanish deadlines read.
+    madrid = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Europe/Madrid"))
+    found = earliest_deadline("necesito el coche mañana a las 9", madrid, "Europe/Madrid", "ca")
+    assert found is not None and found.at == datetime(2026, 11, 19, 9, 0, tzinfo=madrid.tzinfo)

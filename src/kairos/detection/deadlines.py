@@ -685,7 +685,7 @@ def find_deadlines(
 
     ``language`` (an ISO 639-1 code, when the caller knows it): "en" runs only the English
     patterns; "es", "de", "fr", "pt" or "it" that language's and English (customers mix them);
-    None every language whose marker words occur in the text.
+    None, or any other language, every language whose marker words occur in the text.
     """
     if not text:
         return []
@@ -696,9 +696,9 @@ def find_deadlines(
         low = text
     digit = _DIGIT.search(low) is not None
     code = language[:2].lower() if language else None
-    languages = (
-        _languages().languages_in(low, code) if code is None or code in _FOREIGN_CODES else []
-    )
+    if code is not None and code != "en" and code not in _FOREIGN_CODES:
+        code = None  # a language without patterns (or a misdetected one): try them all
+    languages = [] if code == "en" else _languages().languages_in(low, code)
     if not digit and not languages and not _contains_any(low, _ANY_WORDS):
         return []  # the common case: no digit and no time word at all
     want_clock = (
