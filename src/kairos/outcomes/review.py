@@ -155,10 +155,13 @@ def review(
     timezone: str = "UTC",
     reask_count: int = 0,
     detector: MomentDetector | None = None,
+    timezone_source: str | None = None,
 ) -> Review:
     """Review one conversation: re-run the detector over all of it and classify its outcome."""
     known = known or Known()
-    det = detector or MomentDetector(timezone=timezone, journey=journey)
+    det = detector or MomentDetector(
+        timezone=timezone, timezone_source=timezone_source, journey=journey
+    )
     peak = 0.0
     peak_reasons: list[Any] = []
     first_reply: float | None = None

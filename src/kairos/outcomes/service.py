@@ -255,11 +255,19 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
             survey_text=survey.text if survey else survey_event.get("text"),
         )
         journey = customer_service.journey_inputs(session=session, interaction=interaction)
+        # The zone the live detector read the customer's deadlines in (the same choice).
+        zone = customer_service.deadline_zone(
+            session=session,
+            interaction=interaction,
+            centre_zone=settings.centre_zone,
+            phone_region=settings.default_phone_region,
+        )
         result = review(
             _turns(events),
             known=known,
             journey=journey,
-            timezone=interaction.timezone or settings.default_timezone,
+            timezone=zone.name,
+            timezone_source=zone.detail,
             reask_count=interaction.reask_count,
         )
         customer = (
