@@ -7,8 +7,8 @@ prices, flight numbers, counts, past times) goes through the parsers below. The 
 is what the finder was developed against (Kairos must get every row, see the tests); its held-out
 part was written after and never tuned on, so its score is the fair one for Kairos:
 
-- Kairos: ``earliest_deadline(text, now, tz)``, with no language hint (as the detector calls it),
-  and again with the row's language as a hint;
+- Kairos: ``earliest_deadline(text, now, tz)``, with no language hint (the detector's call until
+  the customer's language is voted), and again with the row's language as a hint;
 - dateparser: ``search_dates`` with the row's language, the row's time as ``RELATIVE_BASE`` and
   future dates preferred; the earliest date found at or after that time is its answer;
 - ctparse: ``ctparse(text, ts=now)``; a time, the end of an interval ("bis morgen 15 Uhr") or
@@ -185,7 +185,7 @@ def traffic(console: Console, n: int) -> None:
     table.add_column("call")
     table.add_column("µs per turn", justify="right")
     for hint, runs in timed.items():
-        label = "no language hint (as the detector calls it)" if hint is None else f"hint {hint!r}"
+        label = "no language hint (no language voted yet)" if hint is None else f"hint {hint!r}"
         table.add_row(label, f"{statistics.median(runs) * 1e6:.1f}")
     console.print(table)
 
