@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Final
 
-from kairos.detection import lexicon
+from kairos.detection import lexicon, lexicon_de, lexicon_es, lexicon_fr, lexicon_it, lexicon_pt
 from kairos.detection.assessment import CueKind
 
 #: Which families a negation in front of a cue switches off.
@@ -63,6 +63,11 @@ def fold(text: str) -> str:
 #: Lexicon modules by ISO 639-1 code; each has the families of ``lexicon.py`` and ``NEGATION``.
 LEXICONS: Final[dict[str, ModuleType]] = {
     "en": lexicon,
+    "es": lexicon_es,
+    "de": lexicon_de,
+    "fr": lexicon_fr,
+    "pt": lexicon_pt,
+    "it": lexicon_it,
 }
 _CUSTOMER_FAMILIES: Final[tuple[tuple[CueKind, str], ...]] = (
     ("emotion", "EMOTION"),
@@ -370,6 +375,16 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
             hits.append((order, pos, Hit(fam.name, labels, weight, pos, end, text[pos:end])))
     if len(hits) > 1:
         hits.sort(key=lambda h: (h[0], h[1]))
+        if len(families) > len(FAMILIES):
+            # Two languages share a word ("hospital", "terrible"): one cue, the first family's.
+            seen: set[tuple[str, int]] = set()
+            kept = []
+            for h in hits:
+                key = (h[2].family, h[1])
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(h)
+            hits = kept
     return [h[2] for h in hits]
 
 
