@@ -47,7 +47,13 @@ def _day_expr(lex: Lexicon) -> str:
     ]
     weekday = (
         r"(?:(?:" + _alt(lex.weekday_preps) + r")\s+)?(?:(?:" + _alt(lex.next_words) + r")\s+)?"
-        r"(?:" + _alt(lex.weekdays) + r")(?:\s+(?:" + _alt(lex.next_words) + r"))?"
+        r"(?:"
+        + _alt(lex.weekdays)
+        + r")(?!\s+(?:"
+        + (_alt(lex.not_after_weekday) or "(?!)")
+        + r")\b)(?:\s+(?:"
+        + _alt(lex.next_words)
+        + r"))?"
     )
     return r"(?:" + _alt(plain) + r"|" + "|".join(guarded or ["(?!)"]) + r"|" + weekday + r")"
 
@@ -66,8 +72,12 @@ def _compile(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     sfrac = r"(?:\s+(?P<sfrac>" + (_alt(lex.suffix_fracs) or "(?!)") + r"))?"
     closers = _alt(lex.closers) if lex.closers else "(?!)"
     explicit_end = r"(?![\w:'-]|[.,/]\d)"
+    # A German number and a full stop is an ordinal ("bis 14. November"), not an hour.
+    stops = "[,:\\-]" if lex.code == "de" else "[.,:\\-]"
     weak_end = (
-        r"(?=\s*(?:$|[!?;)]|[.,:\-](?!\d)|(?:"
+        r"(?=\s*(?:$|[!?;)]|"
+        + stops
+        + r"(?!\d)|(?:"
         + _alt(lex.parts)
         + r"|"
         + day
@@ -177,6 +187,21 @@ def _past(lex: Lexicon, low: str, start: int) -> bool:
     return lex.compiled["past"].search(low, max(0, start - 25), start) is not None
 
 
+# A date written before a time ("29.11.2015, 18.00 Uhr", "22/02/18 às 13:10"): the time belongs to
+# that date, which these patterns do not read, so it is not taken for today.
+_DATE_BEFORE = re.compile(r"\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?\.?\s*[,)]?\s*(?:\w+\s+)?$")
+
+
+def _dated(low: str, start: int) -> bool:
+    return _DATE_BEFORE.search(low, max(0, start - 20), start) is not None
+
+
+def _farewell(low: str, start: int) -> bool:
+    """Whether a phrase opens its clause: what stands before it is not a word ("Ok, hasta ...")."""
+    before = low[:start].rstrip()
+    return not before or not before[-1].isalnum()
+
+
 def _wall(lex: Lexicon, m: re.Match[str], pm_hint: bool | None) -> tuple[time, bool] | None:
     """The wall time of a clock match and whether its am/pm is ambiguous."""
     h = m.group("h")
@@ -215,7 +240,7 @@ def _clock(
     today = now.date()
     for pattern in (lex.compiled["clock"], lex.compiled["bare"]):
         for m in pattern.finditer(low):
-            if m.start() == m.end() or _past(lex, low, m.start()):
+            if m.start() == m.end() or _past(lex, low, m.start()) or _dated(low, m.start()):
                 continue
             groups = m.groupdict()
             anchor = groups.get("pre") or groups.get("mid") or groups.get("post")
@@ -238,6 +263,8 @@ def _clock(
                     and not (groups.get("part") or groups.get("hh") or strong)
                 ):
                     continue  # a number word is an hour only with a day, a part or "las"
+                if groups.get("sep") == "." and not (groups.get("uhr") or groups.get("part")):
+                    continue  # "até 11.01": a date as often as a time, unless "Uhr" follows
                 resolved_wall = _wall(lex, m, pm)
                 if resolved_wall is None:
                     continue
@@ -278,11 +305,17 @@ def _days(
         bare_weekday = weekday and norm in lex.weekdays
         if bare_weekday and not m.group("prep"):
             continue  # "el martes" is a day; "martes" alone is as often a day told about
+        prep = _norm(m.group("prep") or "")
+        if prep in lex.until and part is None and not weekday:
+            if day == today:
+                continue  # "até hoje não chegou": to this day, not by today
+            if _farewell(low, m.start()):
+                continue  # "¡Hasta mañana!", "Ok, bis morgen": see you tomorrow
         if part is not None:
             wall = part
         elif day == today and not weekday:
-            if not m.group("prep"):
-                continue  # "hoy" alone is not a deadline; "hasta hoy" is
+            if not prep:
+                continue  # "hoy" alone is not a deadline; "antes de hoy" is
             wall = core.END_OF_DAY
         else:
             wall = core.DAY_START
@@ -309,6 +342,8 @@ def _relative(
         else:
             raw = _norm(m.group("num"))
             amount = float(raw.replace(",", ".")) if raw[0].isdigit() else lex.numbers[raw]
+            if not raw[0].isdigit() and amount == 1 and m.group("unit")[0] in "dtjg":
+                continue  # "en un día como hoy", "in einem Tag": a rate or a manner, not a deadline
             if m.group("and_half"):
                 amount += 0.5
             unit = m.group("unit")

@@ -45,7 +45,12 @@ class Lexicon:
     and_half: tuple[str, ...]  # "una hora y media"
     units: str  # regex alternation of time units
     numbers: dict[str, float]
-    past_before: tuple[str, ...]  # "desde", "seit", "hier": the time is past
+    past_before: tuple[str, ...]  # "desde", "seit", "hier", "chegou": the time is past
+    # "Until" before a bare day: "até hoje não chegou" (still not here), "bis heute", "hasta
+    # mañana!" (see you tomorrow) are not deadlines; "até amanhã às 15h" is.
+    until: tuple[str, ...]
+    # Words after a weekday name that make it an ordinal: Portuguese "na segunda semana".
+    not_after_weekday: tuple[str, ...] = ()
     closers: tuple[str, ...] = ()  # words that may follow a bare hour after a weak preposition
     compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
@@ -100,7 +105,9 @@ SPANISH = Lexicon(
     numbers={"un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
              "diez": 10, "quince": 15, "veinte": 20, "treinta": 30, "cuarenta": 40,
              "cuarenta y cinco": 45, "cincuenta": 50, "sesenta": 60, "noventa": 90},
-    past_before=("desde", "hace", "ayer", "anoche", "llevo"),
+    past_before=("desde", "hace", "ayer", "anoche", "llevo", "llegó", "llegaron", "recibí",
+                 "tardó", "tardaron", "fue", "era", "estuve", "esperé", "llamé"),
+    until=("hasta",),
 )  # fmt: skip
 
 GERMAN = Lexicon(
@@ -142,7 +149,9 @@ GERMAN = Lexicon(
              "zehn": 10, "fünfzehn": 15, "zwanzig": 20, "dreißig": 30, "dreissig": 30,
              "vierzig": 40, "fünfundvierzig": 45, "fünfzig": 50, "sechzig": 60, "neunzig": 90,
              "anderthalb": 1.5},
-    past_before=("seit", "gestern", "vorgestern"),
+    past_before=("seit", "gestern", "vorgestern", "musste", "mussten", "war", "waren", "hatte",
+                 "kam", "kamen", "letzte", "letzten"),
+    until=("bis",),
     closers=("und", "oder", "aber", "weil", "ich", "wir", "bitte", "sonst", "beim", "im", "zu",
              "sein", "da", "dort", "ist", "muss"),
 )  # fmt: skip
@@ -173,7 +182,7 @@ FRENCH = Lexicon(
               "dimanche": 6},
     weekday_preps=("avant", "d'ici", "pour", "jusqu'à", "ce", "dès"),
     next_words=("prochain",),
-    day_by=("avant", "d'ici", "pour", "jusqu'à"),
+    day_by=("avant", "d'ici", "pour", "jusqu'à", "à"),
     rel_preps=("dans", "d'ici", "en moins de", "sous"),
     half_hours=("une demi-heure", "une demi heure", "une demie heure"),
     and_half=("et demie",),
@@ -181,7 +190,9 @@ FRENCH = Lexicon(
     numbers={"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "dix": 10,
              "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40, "quarante-cinq": 45,
              "cinquante": 50, "soixante": 60, "quatre-vingt-dix": 90},
-    past_before=("depuis", "hier", "il y a"),
+    past_before=("depuis", "hier", "il y a", "était", "arrivé", "arrivée", "reçu", "livré",
+                 "attendu", "appelé"),
+    until=("jusqu'à", "jusqu'a", "à"),
     closers=("et", "ou", "mais", "car", "je", "nous", "sinon", "sil", "s'il", "pile"),
 )  # fmt: skip
 
@@ -226,7 +237,12 @@ PORTUGUESE = Lexicon(
     numbers={"um": 1, "uma": 1, "dois": 2, "duas": 2, "três": 3, "tres": 3, "quatro": 4,
              "cinco": 5, "dez": 10, "quinze": 15, "vinte": 20, "trinta": 30, "quarenta": 40,
              "quarenta e cinco": 45, "cinquenta": 50, "sessenta": 60, "noventa": 90},
-    past_before=("desde", "há", "ha", "ontem"),
+    past_before=("desde", "há", "ha", "ontem", "chegou", "chegaram", "recebi", "recebeu", "veio",
+                 "foi", "era", "esperei", "liguei", "durou"),
+    until=("até", "ate"),
+    not_after_weekday=("semana", "semanas", "vez", "vezes", "parte", "unidade", "tentativa",
+                       "opção", "compra", "mão", "via", "aplicação", "geração", "edição", "etapa",
+                       "fase", "lavagem", "noite", "dia"),
     closers=("e", "ou", "mas", "porque", "senão", "eu", "por"),
 )  # fmt: skip
 
@@ -265,7 +281,7 @@ ITALIAN = Lexicon(
               "sabato": 5, "domenica": 6},
     weekday_preps=("entro", "prima di", "per", "di", "il", "questo", "questa"),
     next_words=("prossimo", "prossima"),
-    day_by=("entro", "prima di", "per"),
+    day_by=("entro", "prima di", "per", "a"),
     rel_preps=("tra", "fra", "entro", "nel giro di", "entro i prossimi", "entro le prossime"),
     half_hours=("mezz'ora", "mezzora", "mezza ora"),
     and_half=("e mezza", "e mezzo"),
@@ -273,7 +289,9 @@ ITALIAN = Lexicon(
     numbers={"un": 1, "una": 1, "uno": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5,
              "dieci": 10, "quindici": 15, "venti": 20, "trenta": 30, "quaranta": 40,
              "quarantacinque": 45, "cinquanta": 50, "sessanta": 60, "novanta": 90},
-    past_before=("da", "dalle", "dal", "ieri"),
+    past_before=("da", "dalle", "dal", "ieri", "arrivato", "arrivata", "ricevuto", "era",
+                 "aspettato", "chiamato"),
+    until=("fino a", "a"),
     closers=("e", "o", "ma", "perché", "altrimenti", "ho", "devo"),
 )  # fmt: skip
 
