@@ -143,6 +143,12 @@ def _register_detection_commands() -> None:
     else:
         app.command("train")(train)
     try:
+        from kairos.cli_semantic import train_semantic
+    except ImportError:
+        pass
+    else:
+        app.command("train-semantic")(train_semantic)
+    try:
         from kairos.cli_simulate import simulate
     except ImportError:
         pass

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,19 +38,39 @@ DEFAULT_CARD = DATA / "semantic.json"
 MAX_TOKENS = 128
 
 
+#: The share of contacts that are moments of truth where no centre figure is configured: the
+#: simulator's default scenario (its two MoT cells, emotion and urgency high, are 5% of contacts).
+DEFAULT_BASE_RATE = 0.05
+
+
 @dataclass(frozen=True, slots=True)
 class Combiner:
-    """``mot_score = sigmoid(lexical * raw + semantic * logit + bias)``, fitted on dev splits."""
+    """``mot_score = sigmoid(lexical * raw + semantic * logit + bias + prior)``.
+
+    ``lexical``, ``semantic`` and ``bias`` are fitted on the dev splits with positives and
+    negatives weighted equally, i.e. at even prior odds; ``prior`` moves those odds to the
+    centre's base rate of moments of truth (Bayes: the log of the prior odds), so that the score
+    reads as the probability of a moment of truth *in this centre's traffic*. Ranking (ROC AUC)
+    does not depend on it; the share of contacts flagged does.
+    """
 
     lexical: float
     semantic: float
     bias: float
+    prior: float = 0.0
+
+    @staticmethod
+    def prior_for(base_rate: float) -> float:
+        """The log prior odds of a base rate in (0, 1)."""
+        if not 0.0 < base_rate < 1.0:
+            raise ValueError("the base rate of moments of truth must be in (0, 1)")
+        return math.log(base_rate / (1.0 - base_rate))
 
     def score(self, raw: float, logit: float | None) -> float:
         """The calibrated MoT probability of a lexical raw score and a semantic logit."""
         if logit is None:
             return float("nan")
-        z = self.lexical * raw + self.semantic * logit + self.bias
+        z = self.lexical * raw + self.semantic * logit + self.bias + self.prior
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
@@ -63,6 +84,7 @@ class SemanticModel:
         *,
         card: dict[str, Any] | None = None,
         threads: int = 1,
+        base_rate: float | None = None,
     ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -74,6 +96,7 @@ class SemanticModel:
         self._session = ort.InferenceSession(
             str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
         )
+        self._args = (model_path, tokenizer_path, dict(card or {}), threads, base_rate)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
@@ -82,9 +105,20 @@ class SemanticModel:
         self._lock = threading.Lock()
         card = card or {}
         comb = card.get("combiner")
-        self.combiner: Combiner | None = Combiner(**comb) if comb else None
+        #: The customer languages this tier was shown to read (``semantic.json``).
+        self.languages: frozenset[str] = frozenset(card.get("languages", ("en",)))
+        rate = base_rate if base_rate is not None else card.get("base_rate", DEFAULT_BASE_RATE)
+        self.base_rate = float(rate)
+        self.combiner: Combiner | None = (
+            Combiner(**comb, prior=Combiner.prior_for(self.base_rate)) if comb else None
+        )
         digest = hashlib.sha1(model_path.read_bytes()).hexdigest()[:8]
         self.version = f"semantic-v1+{digest}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # A detector is pickled with its state; the model it points to is loaded (once per
+        # process) from the same files on the other side, never copied.
+        return (_shared, self._args)
 
     def ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text (truncated at ``MAX_TOKENS``)."""
@@ -115,6 +149,27 @@ class SemanticModel:
         return result
 
 
+_LOADED: dict[str, SemanticModel] = {}
+
+
+def _shared(
+    model_path: Path,
+    tokenizer_path: Path,
+    card: dict[str, Any],
+    threads: int,
+    base_rate: float | None,
+) -> SemanticModel:
+    key = json.dumps(
+        [str(model_path), str(tokenizer_path), card, threads, base_rate], sort_keys=True
+    )
+    found = _LOADED.get(key)
+    if found is None:
+        found = _LOADED[key] = SemanticModel(
+            model_path, tokenizer_path, card=card, threads=threads, base_rate=base_rate
+        )
+    return found
+
+
 def probabilities(logits: npt.NDArray[np.float32]) -> dict[str, float]:
     """Each target's probability from a row of logits."""
     return {t: 1.0 / (1.0 + math.exp(-float(z))) for t, z in zip(TARGETS, logits, strict=True)}
@@ -133,8 +188,9 @@ def load_default() -> SemanticModel | None:
     """The shipped semantic model, loaded once per process; None without it or its packages."""
     if not (DEFAULT_MODEL.is_file() and DEFAULT_TOKENIZER.is_file()):
         return None
+    rate = os.environ.get("KAIROS_MOT_BASE_RATE")
     try:
-        return SemanticModel(card=read_card())
+        return SemanticModel(card=read_card(), base_rate=float(rate) if rate else None)
     except ImportError:
         log.warning("onnxruntime or tokenizers is not installed; the semantic tier is off")
         return None

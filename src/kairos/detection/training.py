@@ -127,7 +127,7 @@ def raw_scores(model: TextModel, texts: Sequence[str]) -> npt.NDArray[np.float64
 
     out = np.empty(len(texts), dtype=np.float64)
     for i, text in enumerate(texts):
-        d = MomentDetector(model=model)
+        d = MomentDetector(model=model, semantic=None)
         # A fixed clock: relative deadlines ("by 7 tonight") must not make training time-dependent.
         d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
         out[i] = d.scores().raw
