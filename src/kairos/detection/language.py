@@ -16,7 +16,7 @@ from typing import Final, Protocol
 #: The languages with cue lexicons, ISO 639-1; English first.
 LANGUAGES: Final = ("en", "es", "de", "fr", "pt", "it")
 #: Only this much of a text is read: the first sentences settle it, and the cost grows with length.
-_MAX_CHARS = 160
+_MAX_CHARS = 64
 _MIN_LETTERS = 8
 
 
