@@ -187,7 +187,7 @@ def prefixes(variant: str) -> tuple[str, ...]:
         return (variant[1],)
     out: list[str] = []
     for ch in variant:
-        if not (ch.isalnum() or ch in "_ "):
+        if not (ch.isalnum() or ch in "_ &"):
             # A character made optional by the next one is not part of the prefix.
             if ch in "?*{" and out:
                 out.pop()
