@@ -261,7 +261,7 @@ class RedisBus(EventBus):
         client = self._client(socket_timeout=self.timeout_s * 4)
         channel_prefix = self._channel("")
         while not self._stopping.is_set():
-            pubsub = client.pubsub()  # type: ignore[no-untyped-call]
+            pubsub = client.pubsub()  # type: ignore[no-untyped-call,unused-ignore]
             try:
                 pubsub.psubscribe(channel_prefix + "*")
                 while not self._stopping.is_set():

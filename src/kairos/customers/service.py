@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from kairos.bus import EventBus
+from kairos.bus.messages import CustomerMerged, ReaskDetected
 from kairos.config import get_settings
 from kairos.customers.facts import LABELS, asked_facts, canonical_name, extract_facts, mask
 from kairos.customers.identity import canonical
@@ -243,16 +244,14 @@ def merge(
     with db.write_lock(), db.session() as session:
         record = _merge(session, customer_id, from_customer_id, merged_by)
         session.commit()
-    bus.publish(
-        "customers",
-        {
-            "type": "customer.merged",
-            "customer_id": record.customer_id,
-            "from_customer_id": record.from_customer_id,
-            "merged_by": record.merged_by,
-            "merged_at": record.merged_at.isoformat(),
-            "moved": record.moved,
-        },
+    bus.send(
+        CustomerMerged(
+            customer_id=record.customer_id,
+            from_customer_id=record.from_customer_id,
+            merged_by=record.merged_by,
+            merged_at=record.merged_at,
+            moved=record.moved,
+        )
     )
     return record
 
@@ -352,7 +351,7 @@ def _when(fact: Fact, interaction: Interaction, now: datetime) -> str:
 
 def detect_reasks(
     *, session: Session, interaction: Interaction, event: Utterance
-) -> list[dict[str, Any]]:
+) -> list[ReaskDetected]:
     """``reask.detected`` messages for each known fact an agent (or bot) asks for again."""
     if event.speaker == "customer":
         return []
@@ -360,7 +359,7 @@ def detect_reasks(
     if not asked:
         return []
     known = _known_facts(session, interaction, event.occurred_at)
-    messages: list[dict[str, Any]] = []
+    messages: list[ReaskDetected] = []
     for name in asked:
         fact = known.get(name)
         if fact is None:
@@ -370,20 +369,19 @@ def detect_reasks(
         origin = "IVR" if fact.source == "ivr" else fact.channel
         when = _when(fact, interaction, event.occurred_at)
         messages.append(
-            {
-                "type": "reask.detected",
-                "interaction_id": interaction.external_id,
-                "event_id": event.event_id,
-                "agent_id": event.agent_id or interaction.agent_id,
-                "customer_id": interaction.customer_id,
-                "fact": name,
-                "value_masked": masked,
-                "verified": fact.verified,
-                "source": fact.source,
-                "channel": fact.channel,
-                "observed_at": fact.observed_at.isoformat(),
-                "message": f"already known: {label} {masked}, from {origin} {when}",
-            }
+            ReaskDetected(
+                interaction_id=interaction.external_id,
+                event_id=event.event_id,
+                agent_id=event.agent_id or interaction.agent_id,
+                customer_id=interaction.customer_id,
+                fact=name,
+                value_masked=masked,
+                verified=fact.verified,
+                source=fact.source,
+                channel=fact.channel,
+                observed_at=fact.observed_at,
+                message=f"already known: {label} {masked}, from {origin} {when}",
+            )
         )
     return messages
 

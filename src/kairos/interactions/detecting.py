@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kairos.bus import BusMessage, Retry
+from kairos.bus.messages import AssessmentUpdated, EventApplied, parse
 from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
 from kairos.interactions.service import (
     _DETECTOR_INPUTS,
@@ -50,7 +51,7 @@ def catch_up(runtime: Runtime, interaction_id: str) -> int:
     ``assessments`` after the commit.
     """
     db, detectors = runtime.db, runtime.detectors
-    messages: list[tuple[str, BusMessage]] = []
+    messages: list[AssessmentUpdated] = []
     with db.session() as session:  # most re-deliveries end here, without a lock
         progress = session.execute(
             select(Interaction.assessed_seq, Interaction.event_count).where(
@@ -104,8 +105,8 @@ def catch_up(runtime: Runtime, interaction_id: str) -> int:
     runtime.metrics.events_assessed.inc(target - start)
     if messages:
         runtime.metrics.assessments.inc(len(messages))
-    for topic, message in messages:
-        runtime.bus.publish(topic, message)
+    for message in messages:
+        runtime.bus.send(message)
     return len(messages)
 
 
@@ -153,15 +154,13 @@ class DetectionWorker:
         if topic != "events":
             return
         wanted: dict[str, int] = {}
-        for message in messages:
-            if message.get("type") != "event.applied":
+        for body in messages:
+            message = parse(body)
+            if not isinstance(message, EventApplied):
+                if body.get("type") == "event.applied":
+                    log.warning("detection: an event.applied it cannot read, skipped")
                 continue
-            event = message.get("event")
-            interaction_id = event.get("interaction_id") if isinstance(event, dict) else None
-            if not isinstance(interaction_id, str):
-                log.warning("detection: event.applied without an interaction id, skipped")
-                continue
-            seq = message.get("seq")
+            interaction_id, seq = message.event.interaction_id, message.seq
             wanted[interaction_id] = max(wanted.get(interaction_id, 0), seq or 1 << 62)
         detectors = self.runtime.detectors
         for interaction_id, seq in wanted.items():

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
+from kairos.bus.messages import InteractionEscalated
 from kairos.config import Settings, get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.identity import normalise_phone
@@ -240,24 +241,22 @@ def escalate(
             escalated_by=escalation_in.agent_id,
             note=stored_note,
             escalated_at=now,
-            assessment=call.assessment,
+            assessment=call.current_assessment,
             mot_score=call.mot_score,
             thread=_thread(session, source),
             facts=[FactOut.model_validate(f) for f in facts],
         )
-    bus.publish(
-        "interactions",
-        {
-            "type": "interaction.escalated",
-            "interaction_id": out.interaction_id,
-            "source_interaction_id": out.source_interaction_id,
-            "source_channel": out.source_channel,
-            "customer_id": out.customer_id,
-            "agent_id": out.escalated_by,
-            "queue": out.queue,
-            "note": out.note,
-            "mot_score": out.mot_score,
-            "escalated_at": out.escalated_at.isoformat(),
-        },
+    bus.send(
+        InteractionEscalated(
+            interaction_id=out.interaction_id,
+            source_interaction_id=out.source_interaction_id,
+            source_channel=out.source_channel,
+            customer_id=out.customer_id,
+            agent_id=out.escalated_by,
+            queue=out.queue,
+            note=out.note,
+            mot_score=out.mot_score,
+            escalated_at=out.escalated_at,
+        )
     )
     return out

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from kairos.detection.assessment import Assessment
 from kairos.errors import InvalidEvents, MalformedBody, TooLarge
 from kairos.events import EVENT_TYPES, Event
 
@@ -144,7 +145,7 @@ class InteractionDetail(InteractionSummary):
     language: str | None
     timezone: str | None
     outcome: dict[str, Any] | None
-    assessment: dict[str, Any] | None
+    assessment: Assessment | None
     reask_count: int = 0
     facts: list[FactOut]
     timeline: list[TimelineEntry]
@@ -193,7 +194,7 @@ class EscalationOut(BaseModel):
     escalated_by: str | None
     note: str | None
     escalated_at: datetime
-    assessment: dict[str, Any] | None
+    assessment: Assessment | None
     mot_score: float | None
     thread: list[ThreadEntry]
     facts: list[FactOut]

@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from kairos.bus import BusMessage, EventBus
+from kairos.bus import EventBus
+from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
 from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
@@ -55,7 +56,7 @@ DETECTORS_GROUP = "detectors"
 class _Outbox:
     """Messages to publish once the transaction has committed."""
 
-    messages: list[tuple[str, BusMessage]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
 
 
@@ -309,16 +310,7 @@ def _apply(
             )
         )
         _apply_to_interaction(session, interaction, event, outbox)
-        outbox.messages.append(
-            (
-                "events",
-                {
-                    "type": "event.applied",
-                    "seq": interaction.event_count,
-                    "event": event.model_dump(mode="json"),
-                },
-            )
-        )
+        outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
         if detector is not None:
             assessment = detector.update(event)
             if _assessed(event):
@@ -332,7 +324,7 @@ def _apply(
 
 def record_assessment(
     session: Session, interaction: Interaction, event: Event, assessment: Assessment
-) -> tuple[str, BusMessage]:
+) -> AssessmentUpdated:
     """Store the assessment made after ``event``; the message to publish once committed."""
     payload = assessment.model_dump(mode="json")
     interaction.assessment = payload
@@ -348,15 +340,13 @@ def record_assessment(
             payload=payload,
         )
     )
-    message = {
-        "type": "assessment.updated",
-        "interaction_id": interaction.external_id,
-        "event_id": event.event_id,
-        "agent_id": interaction.agent_id,
-        "state": interaction.state,
-        "assessment": payload,
-    }
-    return "assessments", message
+    return AssessmentUpdated(
+        interaction_id=interaction.external_id,
+        event_id=event.event_id,
+        agent_id=interaction.agent_id,
+        state=interaction.state,
+        assessment=assessment,
+    )
 
 
 def _apply_to_interaction(
@@ -383,7 +373,7 @@ def _apply_to_interaction(
             session=session, interaction=interaction, event=event
         )
         interaction.reask_count += len(reasks)
-        outbox.messages.extend(("interactions", message) for message in reasks)
+        outbox.messages.extend(reasks)
     elif isinstance(event, InteractionEnded):
         interaction.state = "ended"
         interaction.ended_at = event.occurred_at
@@ -447,9 +437,9 @@ def ingest(
     if response.duplicates:
         metrics.events_duplicate.inc(response.duplicates)
     assessed = 0
-    for topic, message in outbox.messages:
-        assessed += message["type"] == "assessment.updated"
-        bus.publish(topic, message)
+    for message in outbox.messages:
+        assessed += isinstance(message, AssessmentUpdated)
+        bus.send(message)
     if assessed:
         metrics.assessments.inc(assessed)
     metrics.ingest_latency.observe(time.perf_counter() - started)

@@ -180,7 +180,7 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         language=interaction.language,
         timezone=interaction.timezone,
         outcome=interaction.outcome,
-        assessment=interaction.assessment,
+        assessment=interaction.current_assessment,
         reask_count=interaction.reask_count,
         facts=[FactOut.model_validate(f) for f in facts],
         timeline=timeline,

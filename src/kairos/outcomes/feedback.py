@@ -19,6 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
+from kairos.bus.messages import (
+    ActionCreated,
+    ActionUpdated,
+    OutreachYouSaidWeDid,
+    SurveyRecorded,
+    ThemesUpdated,
+)
 from kairos.db import Database, utcnow
 from kairos.detection.batch import score_texts
 from kairos.errors import ClientError, NotFound
@@ -27,7 +34,7 @@ from kairos.interactions import service as interactions_service
 from kairos.interactions.assessing import DetectorCache
 from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
-from kairos.outcomes import outreach, themes
+from kairos.outcomes import themes
 from kairos.outcomes.models import FeedbackAction, FeedbackTheme, OutreachTask, SurveyAnswer
 from kairos.outcomes.review import turn_sentiment
 from kairos.outcomes.schemas import (
@@ -38,7 +45,7 @@ from kairos.outcomes.schemas import (
     SurveyOut,
     ThemeOut,
 )
-from kairos.outcomes.service import TOPIC, get_interaction_or_raise
+from kairos.outcomes.service import get_interaction_or_raise
 
 #: A free-text answer joins an existing theme when its terms overlap the theme's this much.
 JOIN_OVERLAP = 0.2
@@ -165,7 +172,7 @@ def store_answer(
             return _survey_out(again, event.interaction_id)
         out = _survey_out(answer, event.interaction_id)
         ended = interaction.state == "ended"
-    bus.publish(TOPIC, {"type": "survey.recorded", **out.model_dump(mode="json")})
+    bus.send(SurveyRecorded(**out.model_dump(mode="json")))
     if ended:
         from kairos.outcomes.service import review_interaction
 
@@ -285,7 +292,7 @@ def rebuild_themes(*, db: Database, bus: EventBus) -> list[ThemeOut]:
             match.size += len(g.members)
         session.commit()
         out = get_all_themes(session=session)
-    bus.publish(TOPIC, {"type": "themes.updated", "themes": len(out)})
+    bus.send(ThemesUpdated(themes=len(out)))
     return out
 
 
@@ -334,7 +341,7 @@ def create_action(*, db: Database, bus: EventBus, action_in: ActionIn) -> Action
         session.add(action)
         session.commit()
         out = _action_out(session, action)
-    bus.publish(TOPIC, {"type": "action.created", **out.model_dump(mode="json")})
+    bus.send(ActionCreated(**out.model_dump(mode="json")))
     return out
 
 
@@ -360,12 +367,9 @@ def update_action(
             told = _tell_customers(session, action, theme.label if theme else "", now)
         session.commit()
         out = _action_out(session, action)
-    bus.publish(TOPIC, {"type": "action.updated", **out.model_dump(mode="json")})
+    bus.send(ActionUpdated(**out.model_dump(mode="json")))
     if told:
-        bus.publish(
-            outreach.TOPIC,
-            {"type": "outreach.you_said_we_did", "action_id": action_id, "customer_ids": told},
-        )
+        bus.send(OutreachYouSaidWeDid(action_id=action_id, customer_ids=told))
     return out
 
 

@@ -17,30 +17,37 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
+from kairos.bus.messages import OutreachTaskCreated, OutreachTaskDone, RuleCreated, RuleUpdated
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
+from kairos.detection.assessment import Assessment, cube_cell
 from kairos.errors import Conflict, NotFound
 from kairos.events import Identity, InteractionStarted
 from kairos.interactions import service as interactions_service
 from kairos.interactions.assessing import DetectorCache
 from kairos.interactions.models import Interaction
+from kairos.messages.schemas import KeyMessageOut
 from kairos.metrics import Registry
 from kairos.outcomes.models import OutreachRule, OutreachTask
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
 from kairos.routing.schemas import QueueCreate
 
-TOPIC = "outreach"
 #: Task interactions carry this prefix: they are never a customer's recontact.
 TASK_PREFIX = "outreach-"
+
+# What a follow-up carries when the lost moment was never assessed live (hindsight found it).
+_NOT_ASSESSED = Assessment(
+    emotion=0.0, urgency=0.0, complexity=0.0, churn_risk=0.0, cube=cube_cell(0.0, 0.0, 0.0),
+    mot_score=0.0, confidence=0.0, model_version="hindsight",
+)  # fmt: skip
 
 
 # -- rules --------------------------------------------------------------------------------------
@@ -65,7 +72,7 @@ def create_rule(
         session.add(rule)
         session.commit()
         out = RuleOut.model_validate(rule)
-    bus.publish(TOPIC, {"type": "rule.created", "rule": out.model_dump(mode="json")})
+    bus.send(RuleCreated(rule=out.model_dump(mode="json")))
     return out
 
 
@@ -90,7 +97,7 @@ def update_rule(
         rule.updated_at = utcnow()
         session.commit()
         out = RuleOut.model_validate(rule)
-    bus.publish(TOPIC, {"type": "rule.updated", "rule": out.model_dump(mode="json")})
+    bus.send(RuleUpdated(rule=out.model_dump(mode="json")))
     return out
 
 
@@ -151,7 +158,7 @@ def create_task(
     message: str,
     source_interaction_id: str | None = None,
     key_message_id: int | None = None,
-    carry_assessment: Mapping[str, Any] | None = None,
+    carry_assessment: Assessment | None = None,
     now: datetime | None = None,
 ) -> TaskOut | None:
     """Make one routed task for a customer by a rule; None when the customer cannot be reached.
@@ -213,19 +220,19 @@ def create_task(
             created_at=now,
         )
         session.add(task)
-        if rule.certified_only and carry_assessment:
+        if rule.certified_only and carry_assessment is not None:
             interaction = session.scalar(
                 select(Interaction).where(Interaction.external_id == task_interaction)
             )
             if interaction is not None:
                 # Routing reads the waiting interaction's assessment: carrying the moment's own
                 # makes the moments policy hold the call for a free certified agent.
-                interaction.assessment = dict(carry_assessment)
-                interaction.mot_score = float(carry_assessment.get("mot_score") or 0.0)
-                interaction.cube = carry_assessment.get("cube")
+                interaction.assessment = carry_assessment.model_dump(mode="json")
+                interaction.mot_score = carry_assessment.mot_score
+                interaction.cube = carry_assessment.cube
         session.commit()
         out = TaskOut.model_validate(task)
-    bus.publish(TOPIC, {"type": "outreach.task_created", **out.model_dump(mode="json")})
+    bus.send(OutreachTaskCreated(**out.model_dump(mode="json")))
     return out
 
 
@@ -251,7 +258,7 @@ def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut 
         task.completed_at = task.completed_at or utcnow()
         session.commit()
         out = TaskOut.model_validate(task)
-    bus.publish(TOPIC, {"type": "outreach.task_done", **out.model_dump(mode="json")})
+    bus.send(OutreachTaskDone(**out.model_dump(mode="json")))
     return out
 
 
@@ -276,18 +283,19 @@ def on_review(
         source = session.scalar(
             select(Interaction).where(Interaction.external_id == review.interaction_id)
         )
-        assessment = dict(source.assessment or {}) if source is not None else {}
+        assessment = source.current_assessment if source is not None else None
     made: list[TaskOut] = []
     lost = review.missed and review.ended_well is not True
     for rule in lost_rules if lost else []:
         if rule.threshold is not None and review.hindsight_score < rule.threshold:
             continue
-        live = float(assessment.get("mot_score") or 0.0)
-        carried = {
-            **assessment,
-            "mot_score": max(review.hindsight_score, live),
-            "stakes": review.stakes or assessment.get("stakes") or [],
-        }
+        live = assessment or _NOT_ASSESSED
+        carried = live.model_copy(
+            update={
+                "mot_score": max(review.hindsight_score, live.mot_score),
+                "stakes": review.stakes or live.stakes,
+            }
+        )
         task = create_task(
             db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
             customer_id=review.customer_id, dedupe_key=f"rule:{rule.id}:{review.interaction_id}",
@@ -360,7 +368,8 @@ def open_issue_customers(
     for i in recent:
         if i.external_id.startswith(TASK_PREFIX) or (i.outcome or {}).get("resolved") is True:
             continue
-        stakes = {str(s).lower() for s in (i.assessment or {}).get("stakes") or []}
+        current = i.current_assessment
+        stakes = {s.lower() for s in current.stakes} if current else set()
         reason = (i.reason or "").strip().lower()
         if (wanted and (reason in wanted or stakes & wanted)) or (queues and i.queue in queues):
             assert i.customer_id is not None
@@ -374,31 +383,30 @@ def on_key_message(
     bus: EventBus,
     detectors: DetectorCache,
     metrics: Registry,
-    message: Mapping[str, Any],
+    message: KeyMessageOut,
     interaction_ids: list[str],
     days: int = 7,
 ) -> list[TaskOut]:
     """A notice to every customer with an open issue that a posted key message matches."""
-    message_id = int(message.get("id") or 0)
+    message_id = message.id
     with db.session() as session:
         rules = _rules(session, "key_message")
         if not rules:
             return []
         customers = open_issue_customers(
             session=session,
-            reasons=[str(r) for r in message.get("reasons") or []],
-            queues=[str(q) for q in message.get("queues") or []],
+            reasons=list(message.reasons),
+            queues=list(message.queues),
             interaction_ids=interaction_ids,
             days=days,
         )
-    severity = str(message.get("severity") or "info")
     made: list[TaskOut] = []
     for rule in rules:
-        if severity == "info" and rule.threshold is not None:
+        if message.severity == "info" and rule.threshold is not None:
             continue  # a rule with a threshold only acts on warnings and critical failures
-        text = f"{message.get('title') or 'Service notice'}: {message.get('body') or ''}"
-        if message.get("expected_fix"):
-            text += f" Expected fix: {message['expected_fix']}."
+        text = f"{message.title or 'Service notice'}: {message.body or ''}"
+        if message.expected_fix:
+            text += f" Expected fix: {message.expected_fix}."
         for customer_id, interaction_id in sorted(customers.items()):
             task = create_task(
                 db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,

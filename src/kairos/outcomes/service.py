@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kairos.bus import BusMessage, EventBus
+from kairos.bus import EventBus
+from kairos.bus.messages import InteractionReviewed, InteractionWrappedUp
 from kairos.config import get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.models import Customer
@@ -35,8 +36,6 @@ from kairos.outcomes.schemas import (
     WrapUpOut,
 )
 from kairos.routing.models import Assignment, RoutingDecision
-
-TOPIC = "outcomes"
 
 
 def get_interaction_or_raise(*, session: Session, interaction_id: str) -> Interaction:
@@ -121,15 +120,15 @@ def _wrap_up(
         }
         session.commit()
         ended = interaction.state == "ended"
-    message: BusMessage = {
-        "type": "interaction.wrapped_up",
-        "interaction_id": interaction_id,
-        "agent_id": wrap.agent_id,
-        "resolved": wrap.resolved,
-        "confirmed_by_customer": wrap.confirmed_by_customer,
-        "note": wrap.note,
-    }
-    bus.publish(TOPIC, message)
+    bus.send(
+        InteractionWrappedUp(
+            interaction_id=interaction_id,
+            agent_id=wrap.agent_id,
+            resolved=wrap.resolved,
+            confirmed_by_customer=wrap.confirmed_by_customer,
+            note=wrap.note,
+        )
+    )
     status = None
     if ended:
         status = review_interaction(db=db, bus=bus, interaction_id=interaction_id).status
@@ -309,18 +308,16 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
                 setattr(record, key, value)
         session.commit()
         out = review_out(record, interaction.external_id)
-    bus.publish(
-        TOPIC,
-        {
-            "type": "interaction.reviewed",
-            "interaction_id": interaction_id,
-            "agent_id": out.agent_id,
-            "status": out.status,
-            "missed": out.missed,
-            "customer_id": out.customer_id,
-            "hindsight_score": out.hindsight_score,
-            "churn_risk": result.churn_risk,
-        },
+    bus.send(
+        InteractionReviewed(
+            interaction_id=interaction_id,
+            agent_id=out.agent_id,
+            status=out.status,
+            missed=out.missed,
+            customer_id=out.customer_id,
+            hindsight_score=out.hindsight_score,
+            churn_risk=result.churn_risk,
+        )
     )
     return out
 

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kairos.bus import BusMessage, EventBus
+from kairos.bus import EventBus
+from kairos.bus.messages import AgentStateChanged, Message, RoutingDecided
 from kairos.customers.models import Customer
 from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
@@ -87,14 +88,10 @@ def create_agent(*, db: Database, agent_in: AgentCreate) -> Agent:
         return agent
 
 
-def _state_message(agent: Agent, previous: str) -> BusMessage:
-    return {
-        "type": "agent.state_changed",
-        "agent_id": agent.external_id,
-        "state": agent.state,
-        "previous": previous,
-        "at": agent.state_since.isoformat(),
-    }
+def _state_message(agent: Agent, previous: str) -> AgentStateChanged:
+    return AgentStateChanged(
+        agent_id=agent.external_id, state=agent.state, previous=previous, at=agent.state_since
+    )
 
 
 def update_agent_state(
@@ -109,7 +106,7 @@ def update_agent_state(
         agent.state = state
         agent.state_since = now or utcnow()
         session.commit()
-    bus.publish("agents", _state_message(agent, previous))
+    bus.send(_state_message(agent, previous))
     return agent
 
 
@@ -160,10 +157,9 @@ def waiting_snapshot(
     interaction: Interaction, queue: Queue, customer_value: float | None
 ) -> WaitingInteraction:
     """What routing sees of a waiting interaction, from its latest assessment."""
-    assessment = interaction.assessment or {}
-    deadline = assessment.get("deadline")
+    assessment = interaction.current_assessment
     mot_score = interaction.mot_score or 0.0
-    if any(cue.get("label") == IVR_MOT_PRONE for cue in assessment.get("reasons") or ()):
+    if assessment is not None and any(c.label == IVR_MOT_PRONE for c in assessment.reasons):
         # The caller chose a reason the IVR menu marks as prone to moments of truth: routing
         # treats the call as one until it is answered, whatever little has been said so far.
         mot_score = max(mot_score, MOT_THRESHOLD)
@@ -175,13 +171,13 @@ def waiting_snapshot(
         required_skills=tuple(queue.required_skills),
         language=interaction.language,
         mot_score=mot_score,
-        deadline=datetime.fromisoformat(deadline) if isinstance(deadline, str) else None,
-        stakes=tuple(assessment.get("stakes") or ()),
-        emotion=float(assessment.get("emotion") or 0.0),
-        churn_risk=float(assessment.get("churn_risk") or 0.0),
+        deadline=assessment.deadline if assessment else None,
+        stakes=tuple(assessment.stakes) if assessment else (),
+        emotion=assessment.emotion if assessment else 0.0,
+        churn_risk=assessment.churn_risk if assessment else 0.0,
         # An unknown customer counts as average, neither favoured nor held back.
         customer_value=customer_value if customer_value is not None else 0.5,
-        model_version=assessment.get("model_version"),
+        model_version=assessment.model_version if assessment else None,
     )
 
 
@@ -280,7 +276,7 @@ def _next_for_agent(
     request_key: str | None,
 ) -> tuple[DecisionOut | None, str]:
     now = now or utcnow()
-    outbox: list[tuple[str, BusMessage]] = []
+    outbox: list[Message] = []
     with db.write_lock(), db.session() as session:
         agent = get_agent_or_raise(session=session, agent_id=agent_id)
         if request_key is not None:
@@ -293,7 +289,7 @@ def _next_for_agent(
             # ended since, so they have room again. (Wrap-up is the agent's or platform's call:
             # an agent set to wrap_up stays there until set available.)
             previous, agent.state, agent.state_since = agent.state, "available", now
-            outbox.append(("agents", _state_message(agent, previous)))
+            outbox.append(_state_message(agent, previous))
         if agent.state != "available":
             raise Conflict(
                 f"agent {agent_id!r} is {agent.state}; only an available agent takes work"
@@ -374,23 +370,21 @@ def _next_for_agent(
         interaction.state = "assigned"
         if load.get(agent.id, 0) + 1 >= agent.max_concurrency:
             previous, agent.state, agent.state_since = agent.state, "busy", now
-            outbox.append(("agents", _state_message(agent, previous)))
+            outbox.append(_state_message(agent, previous))
         out = _decision_out(record, interaction.external_id, agent.external_id)
-        outbox.insert(0, ("routing", {"type": "routing.decided", **out.model_dump(mode="json")}))
+        outbox.insert(0, RoutingDecided(**out.model_dump(mode="json")))
         session.commit()
-    for topic, message in outbox:
-        bus.publish(topic, message)
+    for message in outbox:
+        bus.send(message)
     return out, "assigned"
 
 
-def _commit_and_publish(
-    session: Session, bus: EventBus, outbox: list[tuple[str, BusMessage]]
-) -> None:
+def _commit_and_publish(session: Session, bus: EventBus, outbox: list[Message]) -> None:
     """Commit what changed on a path that routed nothing (an agent back from busy), then publish."""
     if outbox:
         session.commit()
-        for topic, message in outbox:
-            bus.publish(topic, message)
+        for message in outbox:
+            bus.send(message)
 
 
 def _decision_out(record: RoutingDecision, interaction_id: str, agent_id: str) -> DecisionOut:

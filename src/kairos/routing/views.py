@@ -137,4 +137,4 @@ def list_supervisor_alerts(
     The same alerts are published live as ``supervisor.alert`` on the ``supervision`` topic.
     """
     items = supervision.current_alerts(session=session, limit=limit)
-    return {"total": len(items), "items": items}
+    return {"total": len(items), "items": [a.wire() for a in items]}

@@ -118,7 +118,7 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
     """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass."""
     alerts: list[dict[str, Any]] = []
     for interaction in moments:
-        assessment = interaction.assessment or {}
+        assessment = interaction.current_assessment
         if interaction.agent_id is None and interaction.queue is not None:
             alerts.append(
                 {
@@ -130,9 +130,9 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
                     "message": "a moment of truth is waiting for an agent",
                 }
             )
-        deadline = assessment.get("deadline")
-        if isinstance(deadline, str):
-            minutes = (datetime.fromisoformat(deadline) - now).total_seconds() / 60
+        deadline = assessment.deadline if assessment is not None else None
+        if deadline is not None:
+            minutes = (deadline - now).total_seconds() / 60
             if 0 <= minutes <= DEADLINE_ALERT_MINUTES:
                 alerts.append(
                     {
@@ -184,9 +184,9 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         by_channel[interaction.channel] += 1
     moments = _moments(session, principal)
     alerts = [
-        {**a, "message": alert_reasons(a.get("reasons") or [])}
+        {**a.wire(), "message": alert_reasons(a.wire()["reasons"])}
         for a in supervision.current_alerts(session=session)
-        if principal.sees_agent(a.get("agent_id"))
+        if principal.sees_agent(a.agent_id)
     ]
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from kairos.customers import service as customer_service
 from kairos.customers.facts import LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
+from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions import service as interaction_service
-from kairos.interactions.models import AssessmentRecord, Interaction
+from kairos.interactions.models import AssessmentRecord, Interaction, read_assessment
 from kairos.routing.models import RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.templating import words
@@ -61,7 +62,7 @@ class InteractionView:
 
     interaction: Interaction
     customer: Customer | None
-    assessment: dict[str, Any]
+    assessment: Assessment | None
     reasons: list[str]
     transcript: list[TranscriptLine]
     facts: list[FactLine]
@@ -94,13 +95,13 @@ def fill_wording(line: str, view: InteractionView) -> str:
     the most severe matching key message; other blanks stay for the agent to fill.
     """
     known: dict[str, str] = {}
-    deadline = view.assessment.get("deadline")
-    if isinstance(deadline, str):
+    deadline = view.assessment.deadline if view.assessment is not None else None
+    if deadline is not None:
         try:
             zone = ZoneInfo(view.interaction.timezone or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             zone = ZoneInfo("UTC")
-        known["deadline"] = f"{datetime.fromisoformat(deadline).astimezone(zone):%H:%M}"
+        known["deadline"] = f"{deadline.astimezone(zone):%H:%M}"
     messages = view.extras.get("key_messages") or []
     if messages:
         first = messages[0]
@@ -113,14 +114,14 @@ def fill_wording(line: str, view: InteractionView) -> str:
     return line
 
 
-def plain_reason(cue: dict[str, Any]) -> str:
+def plain_reason(cue: Cue) -> str:
     """A cue of the assessment in plain words: ``At stake — family event: “recital”``."""
-    kind = _KIND_WORDS.get(str(cue.get("kind")), words(str(cue.get("kind"))).capitalize())
-    line = f"{kind} — {words(str(cue.get('label') or ''))}"
-    if cue.get("text"):
-        line += f": “{cue['text']}”"
-    elif cue.get("feature") and cue.get("value") is not None:
-        line += f" ({words(str(cue['feature']))} {float(cue['value']):.2f})"
+    kind = _KIND_WORDS.get(cue.kind, words(cue.kind).capitalize())
+    line = f"{kind} — {words(cue.label)}"
+    if cue.text:
+        line += f": “{cue.text}”"
+    elif cue.feature and cue.value is not None:
+        line += f" ({words(cue.feature)} {cue.value:.2f})"
     return line
 
 
@@ -187,14 +188,14 @@ def _stress(session: Session, interaction: Interaction) -> list[float]:
         .order_by(AssessmentRecord.id.desc())
         .limit(30)
     ).all()
-    values = [p.get("stress") for p in reversed(payloads)]
-    return [float(v) for v in values if isinstance(v, int | float)]
+    values = [read_assessment(p) for p in reversed(payloads)]
+    return [a.stress for a in values if a is not None and a.stress is not None]
 
 
 def interaction_view(*, session: Session, interaction: Interaction) -> InteractionView:
     """Gather the desktop's view of ``interaction``."""
-    assessment = interaction.assessment or {}
-    reasons = sorted(assessment.get("reasons") or [], key=lambda c: -float(c.get("weight") or 0))
+    assessment = interaction.current_assessment
+    reasons = sorted(assessment.reasons if assessment else [], key=lambda c: -c.weight)
     journey: list[Interaction] = []
     customer = None
     if interaction.customer_id is not None:
