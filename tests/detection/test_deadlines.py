@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.detection.deadline_table import CASES as TABLE
+from tests.detection.deadline_table import LANGUAGES, DeadlineCase
 
 from kairos.detection.deadlines import DeadlineMatch, earliest_deadline, find_deadlines
 
@@ -202,3 +204,26 @@ def test_matches_are_immutable() -> None:
     assert isinstance(found[0], DeadlineMatch)
     with pytest.raises(AttributeError):
         found[0].confidence = 1.0  # type: ignore[misc]
+
+
+_EN = TABLE
+
+
+@pytest.mark.parametrize("case", _EN, ids=[f"{c.lang}:{c.text[:45]}" for c in _EN])
+def test_phrasing_table(case: DeadlineCase) -> None:
+    found = earliest_deadline(case.text, case.now, case.tz)
+    if case.expected is None:
+        assert found is None, f"unexpected deadline {found}"
+        return
+    assert found is not None, "no deadline found"
+    assert found.at == case.expected
+    assert found.at.utcoffset() == case.expected.utcoffset()
+    assert case.text[found.start : found.end] == found.text
+
+
+def test_phrasing_table_covers_every_language() -> None:
+    assert len(TABLE) >= 180
+    for lang in LANGUAGES:
+        rows = [c for c in TABLE if c.lang == lang]
+        assert len(rows) >= 20, lang
+        assert sum(c.expected is None for c in rows) >= 5, lang

@@ -90,3 +90,5 @@ class Assessment(BaseModel):
     utterances: int = 0
     #: The customer's voice stress in [0, 1]; None when no audio was analysed.
     stress: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: The customer's language (ISO 639-1, e.g. "en", "es"); None before any customer text.
+    language: str | None = None

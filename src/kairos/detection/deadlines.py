@@ -122,6 +122,13 @@ _ANCHOR_WORDS = (
     "evening",
     "night",
     "day",
+    " am",
+    " pm",
+    "a.m",
+    "p.m",
+    "o'clock",
+    "past ",
+    "quarter",
 )
 _HOUR_WORD_HINTS = (
     "one",
@@ -173,21 +180,45 @@ _IMMEDIATE_WORDS = (
 _ANY_WORDS = ("day", "night", "noon", "tom", "tmr", "morning", "evening", "end of", "eod", "cob",
               "close of", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "min", "hour", "hr",
               "h ", "now", "asap", "a.s.a.p", "immediately", "right away", "straight away",
-              "as soon as")  # fmt: skip
+              "as soon as", " am", " pm", "a.m", "p.m", "o'clock")  # fmt: skip
+# Languages with their own patterns (``deadline_languages``), and the words one of which a
+# deadline in them without a digit holds: days, parts of days, noon, units of time.
+_FOREIGN_CODES = frozenset(("es", "de", "fr", "pt", "it"))
+_FOREIGN_WORDS = ("mañana", "manana", "hoy", "noche", "tarde", "hora", "minut", "medi", "morgen",
+                  "heute", "abend", "stunde", "mittag", "mitternacht", "früh", "demain",
+                  "aujourd", "soir", "matin", "midi", "minuit", "heure", "amanh", "hoje",
+                  "noite", "meio", "meia", "domani", "oggi", "stasera", "sera", "mattin",
+                  "pomeriggio", " ore", " ora", "mezz", "lunes", "martes", "miércoles",
+                  "jueves", "viernes", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+                  "samstag", "sonntag", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+                  "samedi", "dimanche", "segunda", "terça", "quarta", "quinta", "sexta",
+                  "sábado", "domingo", "luned", "marted", "mercoled", "gioved", "venerd",
+                  "sabato", "domenica")  # fmt: skip
 _DIGIT = re.compile(r"\d")
 _LOOKBEHIND = 40  # characters before a span searched for context ("happened at", "last")
 
 # A day anchor that can follow or precede a clock time.
 _DAY_ANCHOR = (
-    r"(?:today|tonight|tomorrow|tmrw|tmr)(?:\s+(?:morning|afternoon|evening|night))?"
+    r"(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|tmrw|tmr)"
+    r"(?:\s+(?:morning|afternoon|evening|night))?"
     r"|this\s+(?:morning|afternoon|evening)"
     r"|(?:on\s+|this\s+|next\s+)?(?:"
     + _WEEKDAY_RE
     + r")(?:\s+(?:morning|afternoon|evening|night))?"
 )
+# "a quarter past 3pm", "half past 4", "ten to six": minutes before or after the hour.
+_FRACTION = (
+    r"(?:(?P<frac>(?:a\s+)?quarter|half|\d{1,2}|five|ten|twenty(?:[\s-]five)?)\s+"
+    r"(?P<dir>past|after|to)\s+)?"
+)
+# After the hour: ":30", ".30" or "h30" ("15h00"), or a bare "h" ("15h"); then am/pm, or a lone
+# a/p written against the digits ("3p"); "12 noon"; "in the morning", "at night".
 _CLOCK_TIME = (
     r"(?:(?P<noon>noon|midday|midnight)"
-    r"|(?P<h>\d{1,2}|" + _HOUR_WORDS + r")(?:[:.](?P<m>[0-5]\d))?(?:\s*(?P<ap>[ap]\.?m\b\.?))?)"
+    r"|" + _FRACTION + r"(?P<h>\d{1,2}|" + _HOUR_WORDS + r")"
+    r"(?:(?P<sep>[:.h])(?P<m>[0-5]\d)|(?P<hh>(?<=\d)h)\b)?"
+    r"(?:\s*(?P<ap>[ap]\.?m\b\.?|(?<=\d)[ap]\b))?(?:\s+(?P<noon12>noon|midday))?"
+    r"(?:\s+(?P<part>in\s+the\s+(?:morning|afternoon|evening)|at\s+night))?)"
 )
 _CLOCK_PREP = (
     r"(?P<prep>by|at|before|until|till|til|no\s+later\s+than|not\s+later\s+than|around"
@@ -195,11 +226,26 @@ _CLOCK_PREP = (
 )
 # A bare hour ("at 3") must be followed by something that closes a time, so that "at 3 stores"
 # and "by 2 people" do not read as clock times.
+# A time written out in full (minutes, am/pm, "h", a part of the day) needs only to end there:
+# "at 19:30 please", but not "at 15.99" or "at 1-800-555-0199".
+_CLOCK_EXPLICIT_END = r"(?![\w:]|[.,\-/]\d)"
 _CLOCK_END = (
-    r"(?=\s*(?:$|[.,!?;:)\-]|o'?clock|sharp|latest|at\s+the\s+latest|today|tonight|tomorrow|this|"
-    r"on|or|and|so|but|i\b|we\b|my\b|am\b|pm\b|" + _EVENT_NOUNS + r"|" + _WEEKDAY_RE + r"))"
+    r"(?(m)"
+    + _CLOCK_EXPLICIT_END
+    + r"|(?(ap)"
+    + _CLOCK_EXPLICIT_END
+    + r"|(?(hh)"
+    + _CLOCK_EXPLICIT_END
+    + r"|(?(noon)"
+    + _CLOCK_EXPLICIT_END
+    + r"|(?(part)"
+    + _CLOCK_EXPLICIT_END
+    + r"|"
+    r"(?=\s*(?:$|[!?;)]|[.,:\-](?!\d)|o'?clock|sharp|latest|at\s+the\s+latest|today|tonight|tomorrow|this|"
+    r"on|or|and|so|but|i\b|we\b|my\b|am\b|pm\b|" + _EVENT_NOUNS + r"|" + _WEEKDAY_RE + r")))))))"
 )
-_PRE_ANCHOR = re.compile(r"\b(?:" + _DAY_ANCHOR + r")\s+$")
+# A day said before the time ("tomorrow at 9", "by Tuesday 3pm"), with its own preposition.
+_PRE_ANCHOR = re.compile(r"\b(?:(?:by|before|until|till|on|for)\s+)?(?:" + _DAY_ANCHOR + r")\s+$")
 _CLOCK = re.compile(
     r"\b" + _CLOCK_PREP + r"\s+" + _CLOCK_TIME
     + r"(?:\s+(?P<evt>" + _EVENT_NOUNS + r"))?"
@@ -267,20 +313,25 @@ def _hour(token: str) -> int:
     return int(_NUMBER_WORDS[token.lower()])
 
 
+_ANCHOR_PREPS = frozenset(("by", "before", "until", "till", "on", "for", "the"))
+
+
 def _anchor_day(anchor: str, today: date) -> tuple[date, time | None, bool]:
     """Resolve a day anchor ('tomorrow morning', 'on friday') to (day, part of day, is_pm)."""
-    words = anchor.lower().split()
+    words = [w for w in anchor.lower().split() if w not in _ANCHOR_PREPS]
     part: time | None = None
     pm = False
     if words[-1] in _PART_OF_DAY:
         part = _PART_OF_DAY[words[-1]]
         pm = words[-1] in ("afternoon", "evening", "night", "tonight")
     first = words[0]
+    if "after" in words:  # the day after tomorrow
+        return today + timedelta(days=2), part, pm
     if first in ("today", "this") or first == "tonight":
         return today, part, pm
     if first in ("tomorrow", "tmrw", "tmr"):
         return today + timedelta(days=1), part, pm
-    name = next(w for w in words if w not in ("on", "this", "next"))
+    name = next(w for w in words if w not in ("this", "next"))
     return _next_weekday(today, _WEEKDAY_INDEX[name], strictly_after=first == "next"), part, pm
 
 
@@ -303,8 +354,26 @@ def _clock_wall(m: re.Match[str] | _AmPm, pm_hint: bool, am_hint: bool) -> tuple
     hour = _hour(m.group("h") or "")
     minute = int(m.group("m") or 0)
     ap = (m.group("ap") or "").lower()
+    if m.group("noon12"):
+        return (time(12, 0), False) if hour == 12 and not ap else None
+    part = m.group("part")
+    if part:  # "3 in the morning", "6 in the evening", "11 at night"
+        pm_hint = "morning" not in part
+        am_hint = not pm_hint
     if hour > 23 or (ap and not 1 <= hour <= 12):
         return None
+    frac = m.group("frac")
+    if frac:  # "a quarter past 3pm", "half past 4", "ten to six"
+        if hour > 12 or minute:
+            return None
+        words = frac.lower().split()
+        offset = 15 if words[-1] == "quarter" else 30 if frac == "half" else _minutes_word(frac)
+        if offset is None or not 0 < offset < 60:
+            return None
+        if m.group("dir") == "to":
+            hour, minute = (hour - 1) % 12 or 12, 60 - offset
+        else:
+            minute = offset
     if ap.startswith("p") and hour != 12:
         hour += 12
     elif ap.startswith("a") and hour == 12:
@@ -313,6 +382,16 @@ def _clock_wall(m: re.Match[str] | _AmPm, pm_hint: bool, am_hint: bool) -> tuple
         hour += 12
     ambiguous = not ap and not pm_hint and not am_hint and 1 <= hour <= 12
     return time(hour, minute), ambiguous
+
+
+def _minutes_word(token: str) -> int | None:
+    """Minutes written as digits or a word ("ten", "twenty-five"), for "ten past two"."""
+    if token.isdigit():
+        return int(token)
+    value = _NUMBER_WORDS.get(token.replace("-", " ")) or _NUMBER_WORDS.get(token)
+    if value is None and token.replace("-", " ") == "twenty five":
+        return 25
+    return None if value is None else int(value)
 
 
 def _past_context(low: str, start: int, end: int) -> bool:
@@ -329,14 +408,21 @@ def _clock_matches(text: str, low: str, now: datetime, zone: tzinfo) -> list[Dea
     today = now.date()
     for m in _CLOCK.finditer(low):
         prep = m.group("prep")
-        if prep in ("is", "'s") and not (m.group("ap") or m.group("m") or m.group("noon")):
-            continue  # "my flight is 640" / "it's 2": only a written-out time after is/'s
+        if prep in ("is", "'s") and not (
+            m.group("ap") or m.group("noon") or m.group("part") or m.group("sep") in (":", "h")
+        ):
+            continue  # "my flight is 640", "it's 2", "the fee is 3.50": only a clock time
         if _past_context(low, m.start(), m.end()):
             continue
         pre = _PRE_ANCHOR.search(low, max(0, m.start() - _LOOKBEHIND), m.start())
         anchor = m.group("post") or (pre.group(0).strip() if pre else None)
-        if m.group("h") and not m.group("h").isdigit() and anchor is None:
-            continue  # "at one point", "by two people": word hours only with a day anchor
+        if (
+            m.group("h")
+            and not m.group("h").isdigit()
+            and anchor is None
+            and not (m.group("ap") or m.group("part") or m.group("frac"))
+        ):
+            continue  # "at one point", "by two people": a word hour needs a day or am/pm
         day, part, pm = _anchor_day(anchor, today) if anchor else (today, None, False)
         wall_amb = _clock_wall(m, pm, part == MORNING)
         if wall_amb is None:
@@ -367,7 +453,12 @@ def _clock_matches(text: str, low: str, now: datetime, zone: tzinfo) -> list[Dea
     for m in _BARE_AMPM.finditer(low):
         if _past_context(low, m.start(), m.end()):
             continue
-        anchor = m.group("post")
+        pre = (
+            None
+            if m.group("post")
+            else _PRE_ANCHOR.search(low, max(0, m.start() - _LOOKBEHIND), m.start())
+        )
+        anchor = m.group("post") or (pre.group(0).strip() if pre else None)
         day, _, pm = _anchor_day(anchor, today) if anchor else (today, None, False)
         wall_amb = _clock_wall(_AmPm(m), pm, False)
         if wall_amb is None:
@@ -378,11 +469,12 @@ def _clock_matches(text: str, low: str, now: datetime, zone: tzinfo) -> list[Dea
         event = _event_nearby(low, m.start())
         # No preposition: a time the customer mentions, less surely one they must make.
         conf = _CONF_BARE_EVENT if event else _CONF_BARE
+        start = pre.start() if pre else m.start()
         out.append(
             DeadlineMatch(
                 at=resolved[0],
-                text=text[m.start() : m.end()],
-                start=m.start(),
+                text=text[start : m.end()],
+                start=start,
                 end=m.end(),
                 kind="event" if event else "clock",
                 confidence=round(conf * (_ROLLED_FACTOR if resolved[1] else 1.0), 3),
@@ -400,8 +492,8 @@ class _AmPm:
         self._m = m
 
     def group(self, name: str) -> str | None:
-        """The named group, None for 'noon' which a bare time never has."""
-        return None if name == "noon" else self._m.group(name)
+        """The named group, None for those a bare time never has ('noon', 'frac', ...)."""
+        return self._m.group(name) if name in self._m.re.groupindex else None
 
 
 _DEMAND = re.compile(
@@ -594,8 +686,15 @@ def _contains_any(low: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[DeadlineMatch]:
-    """Every future deadline in ``text``, in text order, overlapping readings resolved."""
+def find_deadlines(
+    text: str, now: datetime, tz: str | tzinfo = "UTC", language: str | None = None
+) -> list[DeadlineMatch]:
+    """Every future deadline in ``text``, in text order, overlapping readings resolved.
+
+    ``language`` (an ISO 639-1 code, when the caller knows it): "en" runs only the English
+    patterns; "es", "de", "fr", "pt" or "it" that language's and English (customers mix them);
+    None every language whose marker words occur in the text.
+    """
     if not text:
         return []
     # Lowercasing keeps offsets only when no character changes length ("İ" does); those rare
@@ -604,17 +703,23 @@ def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[D
     if len(low) != len(text):
         low = text
     digit = _DIGIT.search(low) is not None
-    if not digit and not _contains_any(low, _ANY_WORDS):
+    code = language[:2].lower() if language else None
+    foreign = code is None or code in _FOREIGN_CODES
+    if (
+        not digit
+        and not _contains_any(low, _ANY_WORDS)
+        and not (foreign and _contains_any(low, _FOREIGN_WORDS))
+    ):
         return []  # the common case: no digit and no time word at all
     want_clock = (
         digit
-        or any(w in low for w in _CLOCK_WORDS)
-        or (any(w in low for w in _ANCHOR_WORDS) and any(w in low for w in _HOUR_WORD_HINTS))
+        or _contains_any(low, _CLOCK_WORDS)
+        or (_contains_any(low, _ANCHOR_WORDS) and _contains_any(low, _HOUR_WORD_HINTS))
     )
-    want_relative = any(w in low for w in _UNIT_WORDS)
-    want_day = digit or any(w in low for w in _DAY_WORDS)
-    want_immediate = any(w in low for w in _IMMEDIATE_WORDS)
-    if not (want_clock or want_relative or want_day or want_immediate):
+    want_relative = _contains_any(low, _UNIT_WORDS)
+    want_day = digit or _contains_any(low, _DAY_WORDS)
+    want_immediate = _contains_any(low, _IMMEDIATE_WORDS)
+    if not (want_clock or want_relative or want_day or want_immediate or foreign):
         return []
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -629,6 +734,12 @@ def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[D
         found += _day_matches(text, low, local_now, zone)
     if want_immediate:
         found += _immediate_matches(text, low, local_now)
+    if foreign:
+        from kairos.detection.deadline_languages import (
+            foreign_deadlines,
+        )  # here: it imports this module
+
+        found += foreign_deadlines(text, low, local_now, zone, None if code is None else (code,))
     # Keep the longest reading of each stretch of text: "tomorrow at 9" beats "tomorrow".
     found.sort(key=lambda d: (d.start - d.end, d.start))
     kept: list[DeadlineMatch] = []
@@ -640,9 +751,11 @@ def find_deadlines(text: str, now: datetime, tz: str | tzinfo = "UTC") -> list[D
     return [d for d in kept if d.kind == "immediate" or d.at > local_now]
 
 
-def earliest_deadline(text: str, now: datetime, tz: str | tzinfo = "UTC") -> DeadlineMatch | None:
+def earliest_deadline(
+    text: str, now: datetime, tz: str | tzinfo = "UTC", language: str | None = None
+) -> DeadlineMatch | None:
     """The soonest future deadline in the text (ties: highest confidence), or None."""
-    found = find_deadlines(text, now, tz)
+    found = find_deadlines(text, now, tz, language)
     if not found:
         return None
     return min(found, key=lambda d: (d.at, -d.confidence))

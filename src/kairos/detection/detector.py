@@ -204,6 +204,7 @@ class Scores:
     as_of: datetime | None
     utterances: int
     stress: float | None = None
+    language: str | None = None
 
     def to_assessment(self) -> Assessment:
         """The contract model; built without re-validation since every value is in range."""
@@ -227,6 +228,7 @@ class Scores:
                 "as_of": self.as_of,
                 "utterances": self.utterances,
                 "stress": self.stress,
+                "language": self.language,
             },
         )
 
