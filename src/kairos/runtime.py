@@ -12,7 +12,7 @@ from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
-from kairos.interactions.assessing import DetectorCache, default_factory
+from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.metrics import Registry

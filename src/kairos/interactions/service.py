@@ -22,6 +22,7 @@ from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
 from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
+from kairos.detection.live import Detector, DetectorCache
 from kairos.errors import Conflict, Overloaded, UnknownInteraction
 from kairos.events import (
     AudioSegment,
@@ -35,7 +36,6 @@ from kairos.events import (
     Utterance,
     event_adapter,
 )
-from kairos.interactions.assessing import Detector, DetectorCache
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 from kairos.interactions.schemas import EventAck, IngestResponse
 from kairos.metrics import Registry

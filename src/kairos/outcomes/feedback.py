@@ -28,10 +28,10 @@ from kairos.bus.messages import (
 )
 from kairos.db import Database, utcnow
 from kairos.detection.batch import score_texts
+from kairos.detection.live import DetectorCache
 from kairos.errors import ClientError, NotFound
 from kairos.events import SurveyResponse
 from kairos.interactions import service as interactions_service
-from kairos.interactions.assessing import DetectorCache
 from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
 from kairos.outcomes import themes

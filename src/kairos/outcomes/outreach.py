@@ -28,10 +28,10 @@ from kairos.bus.messages import OutreachTaskCreated, OutreachTaskDone, RuleCreat
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
 from kairos.detection.assessment import Assessment, cube_cell
+from kairos.detection.live import DetectorCache
 from kairos.errors import Conflict, NotFound
 from kairos.events import Identity, InteractionStarted
 from kairos.interactions import service as interactions_service
-from kairos.interactions.assessing import DetectorCache
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
 from kairos.metrics import Registry

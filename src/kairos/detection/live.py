@@ -1,4 +1,5 @@
-"""Keeps one live detector per open interaction, rebuilt from the event log when missing."""
+"""Live detection state: one detector per open interaction, rebuilt from the event log (by the
+caller) when missing. Holds no database or bus: ingest and the detection workers drive it."""
 
 from __future__ import annotations
 
@@ -22,12 +23,9 @@ class DetectorFactory(Protocol):
     def __call__(self, *, interaction_id: str, timezone: str, journey: Journey) -> Detector: ...
 
 
-def default_factory() -> DetectorFactory | None:
-    """The moment-of-truth detector, when the detection package provides it."""
-    try:
-        from kairos.detection.detector import MomentDetector
-    except ImportError:  # detection not built in this checkout: ingest still works
-        return None
+def default_factory() -> DetectorFactory:
+    """The moment-of-truth detector, one per interaction."""
+    from kairos.detection.detector import MomentDetector  # numpy and the model: load on use
 
     def make(*, interaction_id: str, timezone: str, journey: Journey) -> Detector:
         return MomentDetector(interaction_id=interaction_id, timezone=timezone, journey=journey)
