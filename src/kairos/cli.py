@@ -129,62 +129,31 @@ def demo(
     )
 
 
-def _register_detection_commands() -> None:
-    try:
-        from kairos.cli_detection import score
-    except ImportError:
-        pass
-    else:
-        app.command("score")(score)
-    try:
-        from kairos.cli_train import train
-    except ImportError:
-        pass
-    else:
-        app.command("train")(train)
-    try:
-        from kairos.cli_simulate import simulate
-    except ImportError:
-        pass
-    else:
-        app.command("simulate")(simulate)
-    try:
-        from kairos.cli_users import users_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(users_app, name="users")
-    try:
-        from kairos.cli_tokens import audit, tokens_app
-    except ImportError:
-        pass
-    else:
-        app.add_typer(tokens_app, name="tokens")
-        app.command("audit")(audit)
-    try:
-        from kairos.cli_plan import plan
-    except ImportError:
-        pass
-    else:
-        app.command("plan")(plan)
-    try:
-        from kairos.cli_outcomes import analyze, report
-    except ImportError:
-        pass
-    else:
-        app.command("analyze")(analyze)
-        app.command("report")(report)
+def _register_commands() -> None:
+    """Add the commands kept in ``cli_*`` modules; an import error there is a bug and shows."""
+    from kairos.cli_audio import score_audio, train_voice
+    from kairos.cli_detection import score
+    from kairos.cli_outcomes import analyze, report
+    from kairos.cli_plan import plan
+    from kairos.cli_simulate import simulate
+    from kairos.cli_tokens import audit, tokens_app
+    from kairos.cli_train import train
+    from kairos.cli_users import users_app
 
-    try:
-        from kairos.cli_audio import score_audio, train_voice
-    except ImportError:
-        pass
-    else:
-        app.command("score-audio")(score_audio)
-        app.command("train-voice")(train_voice)
+    app.command("score")(score)
+    app.command("train")(train)
+    app.command("simulate")(simulate)
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
+    app.command("audit")(audit)
+    app.command("plan")(plan)
+    app.command("analyze")(analyze)
+    app.command("report")(report)
+    app.command("score-audio")(score_audio)
+    app.command("train-voice")(train_voice)
 
 
-_register_detection_commands()
+_register_commands()
 
 if __name__ == "__main__":
     app()
