@@ -8,20 +8,20 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from kairos.runtime import Runtime
+from kairos.services import Services
 
 
-def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> Services:
     """The process's runtime."""
-    runtime: Runtime = request.app.state.runtime
+    runtime: Services = request.app.state.runtime
     return runtime
 
 
-def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+def get_session(runtime: Annotated[Services, Depends(get_runtime)]) -> Iterator[Session]:
     """A database session for one request."""
     with runtime.db.session() as session:
         yield session
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Services, Depends(get_runtime)]
 DbSession = Annotated[Session, Depends(get_session)]

@@ -32,6 +32,7 @@ from kairos.interactions.views import router as interactions_router
 from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
 from kairos.outcomes.views import router as outcomes_router
+from kairos.routing.views import escalation_router
 from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
 from kairos.security.middleware import Security, SecurityMiddleware
@@ -87,6 +88,7 @@ def create_app(
     app.state.security = Security(settings)
     app.add_middleware(SecurityMiddleware, security=app.state.security)
     app.include_router(interactions_router)
+    app.include_router(escalation_router)
     app.include_router(customers_router)
     app.include_router(routing_router)
     app.include_router(channels_router)
@@ -176,8 +178,9 @@ def create_app(
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    def metrics(runtime: RuntimeDep) -> Response:
+    def metrics(request: Request) -> Response:
         """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
+        runtime: Runtime = request.app.state.runtime  # the root refreshes its own figures
         try:
             runtime.refresh_metrics()
         except OperationalError as error:  # the figures that need the database stay as they were

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from kairos.bus import MemoryBus
 from kairos.config import Settings
-from kairos.interactions import flows
 from kairos.interactions.schemas import EscalationIn
 from kairos.main import create_app
+from kairos.routing import escalation as flows
 from kairos.runtime import Runtime
 
 

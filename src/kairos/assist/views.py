@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kairos.assist import service
-from kairos.assist.actor import SupervisingActor
 from kairos.assist.coaching import Nudge, coach
 from kairos.assist.schemas import GuidanceOut, PlaybookOut, PlaybookRevisionOut, PlaybookUpdate
+from kairos.auth.actor import SupervisingActor
 from kairos.deps import DbSession, RuntimeDep
 from kairos.limits import RowId
 

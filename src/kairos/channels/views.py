@@ -27,7 +27,7 @@ from kairos.channels.voice import VoiceAdapter
 from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.interactions.schemas import IngestResponse
-from kairos.runtime import Runtime
+from kairos.services import Services
 
 router = APIRouter(prefix="/v1/channels", tags=["channels"])
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _json_body(model: str) -> dict[str, Any]:
     }
 
 
-async def _receive(runtime: Runtime, adapter: ChannelAdapter, payload: bytes) -> IngestResponse:
+async def _receive(runtime: Services, adapter: ChannelAdapter, payload: bytes) -> IngestResponse:
     try:
         return await run_in_threadpool(
             service.receive,

@@ -22,7 +22,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -37,14 +36,12 @@ from kairos.interactions.service import (
     record_assessment,
     record_to_event,
 )
-
-if TYPE_CHECKING:
-    from kairos.runtime import Runtime
+from kairos.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def catch_up(runtime: Runtime, interaction_id: str) -> int:
+def catch_up(runtime: Services, interaction_id: str) -> int:
     """Assess the stored events of ``interaction_id`` the detector has not seen yet.
 
     Returns how many assessments it stored (0 when there was nothing to do). Publishes them on
@@ -111,7 +108,7 @@ def catch_up(runtime: Runtime, interaction_id: str) -> int:
 
 
 def catch_up_retrying(
-    runtime: Runtime, interaction_id: str, *, patience_s: float = 10.0, stop: threading.Event
+    runtime: Services, interaction_id: str, *, patience_s: float = 10.0, stop: threading.Event
 ) -> int:
     """:func:`catch_up`, waiting out a database that is briefly unavailable.
 
@@ -138,7 +135,7 @@ def catch_up_retrying(
 class DetectionWorker:
     """A bus listener (group ``detectors``) on ``events``: one catch-up per applied event."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.stop = threading.Event()
 
@@ -181,7 +178,7 @@ class Sweeper:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Services,
         *,
         interval_s: float,
         batch: int = 2_000,

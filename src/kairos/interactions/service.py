@@ -499,3 +499,17 @@ def timeline(*, session: Session, interaction: Interaction) -> list[EventRecord]
             .order_by(EventRecord.seq)
         )
     )
+
+
+def get_escalated_to(*, session: Session, interaction: Interaction) -> Interaction | None:
+    """The call this interaction was escalated to, if any."""
+    return session.scalar(
+        select(Interaction).where(Interaction.escalated_from_id == interaction.id)
+    )
+
+
+def get_escalated_from(*, session: Session, interaction: Interaction) -> Interaction | None:
+    """The interaction this call continues, if any."""
+    if interaction.escalated_from_id is None:
+        return None
+    return session.get(Interaction, interaction.escalated_from_id)

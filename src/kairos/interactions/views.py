@@ -14,11 +14,9 @@ from kairos.customers.models import Fact
 from kairos.deps import DbSession, RuntimeDep
 from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event
-from kairos.interactions import flows, service
+from kairos.interactions import service
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import (
-    EscalationIn,
-    EscalationOut,
     FactOut,
     IngestResponse,
     InteractionDetail,
@@ -170,8 +168,8 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         )
         for r in service.timeline(session=session, interaction=interaction)
     ]
-    escalated_from = flows.get_escalated_from(session=session, interaction=interaction)
-    escalated_to = flows.get_escalated_to(session=session, interaction=interaction)
+    escalated_from = service.get_escalated_from(session=session, interaction=interaction)
+    escalated_to = service.get_escalated_to(session=session, interaction=interaction)
     return InteractionDetail(
         **_summary(interaction).model_dump(),
         escalated_from=escalated_from.external_id if escalated_from else None,
@@ -184,34 +182,4 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         reask_count=interaction.reask_count,
         facts=[FactOut.model_validate(f) for f in facts],
         timeline=timeline,
-    )
-
-
-@router.post(
-    "/interactions/{interaction_id}/escalate",
-    response_model=EscalationOut,
-    status_code=201,
-    responses={
-        404: {"description": "no such interaction"},
-        409: {"description": "a call, or an interaction escalated already"},
-        422: {"description": "no valid phone number to call"},
-    },
-)
-async def escalate_interaction(
-    interaction_id: str, escalation_in: EscalationIn, runtime: RuntimeDep
-) -> EscalationOut:
-    """Turn a chat, social, SMS or email interaction into an outbound call task.
-
-    The call belongs to the same customer, waits in the escalation queue for routing, and starts
-    with the source thread's assessment; ``interaction.escalated`` is published on commit.
-    """
-    return await run_in_threadpool(
-        flows.escalate,
-        db=runtime.db,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        interaction_id=interaction_id,
-        escalation_in=escalation_in,
-        metrics=runtime.metrics,
-        settings=runtime.settings,
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kairos.assist.actor import SupervisingActor
+from kairos.auth.actor import SupervisingActor
 from kairos.deps import DbSession, RuntimeDep
 from kairos.limits import Int64, RowId
 from kairos.messages import service

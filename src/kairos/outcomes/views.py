@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import AwareDatetime
 
-from kairos.assist.actor import SupervisingActor
+from kairos.auth.actor import SupervisingActor
 from kairos.deps import DbSession, RuntimeDep
 from kairos.limits import Int64, RowId
 from kairos.outcomes import feedback, outreach, service

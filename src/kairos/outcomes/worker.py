@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -24,9 +23,7 @@ from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
 from kairos.outcomes import feedback, outreach, service
 from kairos.outcomes.models import InteractionReview
-
-if TYPE_CHECKING:
-    from kairos.runtime import Runtime
+from kairos.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +31,7 @@ log = logging.getLogger(__name__)
 class OutcomesWorker:
     """A bus listener on ``events``, ``outcomes`` and ``messages``."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.stop = threading.Event()
         self._unreviewed: set[str] = set()

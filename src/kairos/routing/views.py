@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
 
 from kairos.deps import DbSession, RuntimeDep
+from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64
-from kairos.routing import service, supervision
+from kairos.routing import escalation, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -24,6 +26,8 @@ from kairos.routing.schemas import (
 from kairos.routing.snapshots import AgentState
 
 router = APIRouter(prefix="/v1", tags=["routing"])
+#: Escalation is routing's work on an interaction: its route is documented with interactions.
+escalation_router = APIRouter(prefix="/v1", tags=["interactions"])
 
 
 def _agent_out(agent: Agent, load: int) -> AgentOut:
@@ -138,3 +142,33 @@ def list_supervisor_alerts(
     """
     items = supervision.current_alerts(session=session, limit=limit)
     return {"total": len(items), "items": [a.wire() for a in items]}
+
+
+@escalation_router.post(
+    "/interactions/{interaction_id}/escalate",
+    response_model=EscalationOut,
+    status_code=201,
+    responses={
+        404: {"description": "no such interaction"},
+        409: {"description": "a call, or an interaction escalated already"},
+        422: {"description": "no valid phone number to call"},
+    },
+)
+async def escalate_interaction(
+    interaction_id: str, escalation_in: EscalationIn, runtime: RuntimeDep
+) -> EscalationOut:
+    """Turn a chat, social, SMS or email interaction into an outbound call task.
+
+    The call belongs to the same customer, waits in the escalation queue for routing, and starts
+    with the source thread's assessment; ``interaction.escalated`` is published on commit.
+    """
+    return await run_in_threadpool(
+        escalation.escalate,
+        db=runtime.db,
+        bus=runtime.bus,
+        detectors=runtime.detectors,
+        interaction_id=interaction_id,
+        escalation_in=escalation_in,
+        metrics=runtime.metrics,
+        settings=runtime.settings,
+    )

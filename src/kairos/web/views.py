@@ -29,7 +29,7 @@ from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
 from kairos.routing import service as routing_service
 from kairos.routing.snapshots import AGENT_STATES
-from kairos.runtime import Runtime
+from kairos.services import Services
 from kairos.web import desktop, extras, live
 from kairos.web.rendering import back, flash, page, panels
 from kairos.web.templating import plotly_js
@@ -71,7 +71,7 @@ def plotly() -> Response:
 # -- the agent desktop ------------------------------------------------------------------------
 
 
-def _desktop_context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+def _desktop_context(runtime: Services, principal: Principal) -> dict[str, Any]:
     assert principal.agent_id is not None
     with runtime.db.session() as session:
         agent = routing_service.get_agent_or_raise(session=session, agent_id=principal.agent_id)
@@ -148,7 +148,7 @@ def _return_to(request: Request, default: str) -> str:
 
 
 def _interaction_context(
-    runtime: Runtime, principal: Principal, interaction_id: str
+    runtime: Services, principal: Principal, interaction_id: str
 ) -> dict[str, Any]:
     with runtime.db.session() as session:
         interaction = interaction_service.get_by_external_id(

@@ -23,7 +23,7 @@ from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import service as outcome_service
-from kairos.runtime import Runtime
+from kairos.services import Services
 from kairos.web import board, extras
 from kairos.web.rendering import back, flash, page, panels
 
@@ -39,7 +39,7 @@ WALLBOARD_PANELS = {
 }
 
 
-def _context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+def _context(runtime: Services, principal: Principal) -> dict[str, Any]:
     with runtime.db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
         wallboard.extras = extras.for_wallboard(session=session)

@@ -1,4 +1,4 @@
-"""Multi-step work on interactions: channel escalation.
+"""Channel escalation: a thread becomes a call that waits in a routing queue.
 
 An agent on a chat, social, SMS or email interaction turns it into an outbound call task. The
 call is an interaction of its own, started through ingestion with an ``escalation`` that names
@@ -61,20 +61,6 @@ def callback_id(source_interaction_id: str) -> str:
     if len(candidate) <= 200:
         return candidate
     return "callback:" + hashlib.sha256(source_interaction_id.encode()).hexdigest()[:40]
-
-
-def get_escalated_to(*, session: Session, interaction: Interaction) -> Interaction | None:
-    """The call this interaction was escalated to, if any."""
-    return session.scalar(
-        select(Interaction).where(Interaction.escalated_from_id == interaction.id)
-    )
-
-
-def get_escalated_from(*, session: Session, interaction: Interaction) -> Interaction | None:
-    """The interaction this call continues, if any."""
-    if interaction.escalated_from_id is None:
-        return None
-    return session.get(Interaction, interaction.escalated_from_id)
 
 
 def _phone(session: Session, source: Interaction, given: str | None, region: str) -> str:
@@ -168,7 +154,7 @@ def escalate(
                 f"{interaction_id!r} is a call already; transfer it instead",
                 errors=[{"field": "interaction_id", "message": "a call cannot be escalated"}],
             )
-        existing = get_escalated_to(session=session, interaction=source)
+        existing = interaction_service.get_escalated_to(session=session, interaction=source)
         if existing is not None:
             raise NotEscalatable(
                 f"{interaction_id!r} was escalated already, to {existing.external_id!r}",
