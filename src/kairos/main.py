@@ -25,7 +25,7 @@ from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
-from kairos.deps import RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.errors import ClientError
 from kairos.events import Event
 from kairos.interactions.views import router as interactions_router
@@ -159,10 +159,10 @@ def create_app(
         )
 
     @app.get("/healthz", tags=["operations"])
-    def healthz(runtime: RuntimeDep) -> JSONResponse:
+    def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONResponse:
         """Whether the service and its database answer."""
         try:
-            with runtime.db.session() as session:
+            with db.session() as session:
                 session.execute(text("SELECT 1"))
             database = "ok"
         except OperationalError:
@@ -171,9 +171,9 @@ def create_app(
             "status": "ok" if database == "ok" else "degraded",
             "version": kairos.__version__,
             "database": database,
-            "bus": type(runtime.bus).__name__,
-            "detector": runtime.detectors.enabled,
-            "detection": "inline" if runtime.detectors.inline else "workers",
+            "bus": type(bus).__name__,
+            "detector": detectors.enabled,
+            "detection": "inline" if detectors.inline else "workers",
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

@@ -20,7 +20,7 @@ from kairos.customers.schemas import (
     MergeOut,
     MergeRequest,
 )
-from kairos.deps import DbSession, RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, DbSession
 from kairos.errors import NotFound
 from kairos.events import Identity
 from kairos.interactions.schemas import FactOut
@@ -102,11 +102,13 @@ def list_conflicts(
         404: {"description": "no such customer"},
     },
 )
-def merge_customer(customer_id: RowId, body: MergeRequest, runtime: RuntimeDep) -> MergeOut:
+def merge_customer(
+    customer_id: RowId, body: MergeRequest, db: DatabaseDep, bus: BusDep
+) -> MergeOut:
     """Move every identity, interaction and fact of ``from_customer_id`` to this customer."""
     record = service.merge(
-        db=runtime.db,
-        bus=runtime.bus,
+        db=db,
+        bus=bus,
         customer_id=customer_id,
         from_customer_id=body.from_customer_id,
         merged_by=body.merged_by,

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from kairos.customers.models import Fact
-from kairos.deps import DbSession, RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event
 from kairos.interactions import service
@@ -72,27 +72,34 @@ _EVENTS_BODY: dict[str, Any] = {
         429: {"description": "detector workers behind: nothing applied, retry after Retry-After"},
     },
 )
-async def post_events(request: Request, runtime: RuntimeDep) -> IngestResponse:
+async def post_events(
+    request: Request,
+    db: DatabaseDep,
+    bus: BusDep,
+    detectors: DetectorsDep,
+    metrics: MetricsDep,
+    settings: SettingsDep,
+) -> IngestResponse:
     """Apply events all-or-nothing; a repeated ``event_id`` is acknowledged, not applied twice."""
     body = await request.body()
     try:
-        events: list[Event] = parse_events(body, max_events=runtime.settings.max_batch_events)
+        events: list[Event] = parse_events(body, max_events=settings.max_batch_events)
     except ClientError as exc:
-        runtime.metrics.events_rejected.inc(reason=exc.code)
+        metrics.events_rejected.inc(reason=exc.code)
         raise
     try:
         return await run_in_threadpool(
             service.ingest,
-            db=runtime.db,
+            db=db,
             events=events,
-            bus=runtime.bus,
-            detectors=runtime.detectors,
-            metrics=runtime.metrics,
-            default_timezone=runtime.settings.default_timezone,
+            bus=bus,
+            detectors=detectors,
+            metrics=metrics,
+            default_timezone=settings.default_timezone,
             backpressure=True,
         )
     except ClientError as exc:
-        runtime.metrics.events_rejected.inc(len(events), reason=exc.code)
+        metrics.events_rejected.inc(len(events), reason=exc.code)
         raise
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.concurrency import run_in_threadpool
 
-from kairos.deps import DbSession, RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64
 from kairos.routing import escalation, service, supervision
@@ -35,9 +35,9 @@ def _agent_out(agent: Agent, load: int) -> AgentOut:
 
 
 @router.post("/agents", response_model=AgentOut, status_code=201)
-def create_agent(agent_in: AgentCreate, runtime: RuntimeDep) -> AgentOut:
+def create_agent(agent_in: AgentCreate, db: DatabaseDep) -> AgentOut:
     """Add an agent."""
-    return _agent_out(service.create_agent(db=runtime.db, agent_in=agent_in), 0)
+    return _agent_out(service.create_agent(db=db, agent_in=agent_in), 0)
 
 
 @router.get("/agents", response_model=AgentList)
@@ -61,12 +61,12 @@ def get_agent(agent_id: str, session: DbSession) -> AgentOut:
 
 
 @router.post("/agents/{agent_id}/state", response_model=AgentOut)
-def change_agent_state(agent_id: str, change: AgentStateChange, runtime: RuntimeDep) -> AgentOut:
+def change_agent_state(
+    agent_id: str, change: AgentStateChange, db: DatabaseDep, bus: BusDep
+) -> AgentOut:
     """Set an agent's state: available, busy, wrap_up or away."""
-    agent = service.update_agent_state(
-        db=runtime.db, bus=runtime.bus, agent_id=agent_id, state=change.state
-    )
-    with runtime.db.session() as session:
+    agent = service.update_agent_state(db=db, bus=bus, agent_id=agent_id, state=change.state)
+    with db.session() as session:
         load = service.loads(session=session, agent_ids=[agent.id]).get(agent.id, 0)
     return _agent_out(agent, load)
 
@@ -81,7 +81,8 @@ def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, 
 @router.post("/agents/{agent_id}/next", response_model=NextResult)
 def next_interaction(
     agent_id: str,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -94,15 +95,15 @@ def next_interaction(
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
     decision, message = service.next_for_agent(
-        db=runtime.db, bus=runtime.bus, agent_id=agent_id, request_key=idempotency_key
+        db=db, bus=bus, agent_id=agent_id, request_key=idempotency_key
     )
     return NextResult(decision=decision, message=message)
 
 
 @router.post("/queues", response_model=QueueOut, status_code=201)
-def create_queue(queue_in: QueueCreate, runtime: RuntimeDep) -> QueueOut:
+def create_queue(queue_in: QueueCreate, db: DatabaseDep) -> QueueOut:
     """Add a queue with its required skills and routing policy."""
-    return QueueOut.model_validate(service.create_queue(db=runtime.db, queue_in=queue_in))
+    return QueueOut.model_validate(service.create_queue(db=db, queue_in=queue_in))
 
 
 @router.get("/queues", response_model=list[QueueOut])
@@ -155,7 +156,13 @@ def list_supervisor_alerts(
     },
 )
 async def escalate_interaction(
-    interaction_id: str, escalation_in: EscalationIn, runtime: RuntimeDep
+    interaction_id: str,
+    escalation_in: EscalationIn,
+    db: DatabaseDep,
+    bus: BusDep,
+    detectors: DetectorsDep,
+    metrics: MetricsDep,
+    settings: SettingsDep,
 ) -> EscalationOut:
     """Turn a chat, social, SMS or email interaction into an outbound call task.
 
@@ -164,11 +171,11 @@ async def escalate_interaction(
     """
     return await run_in_threadpool(
         escalation.escalate,
-        db=runtime.db,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
+        db=db,
+        bus=bus,
+        detectors=detectors,
         interaction_id=interaction_id,
         escalation_in=escalation_in,
-        metrics=runtime.metrics,
-        settings=runtime.settings,
+        metrics=metrics,
+        settings=settings,
     )

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from kairos.auth import service
 from kairos.auth.csrf import SESSION_KEY, check_csrf
 from kairos.auth.deps import SESSION_USER
-from kairos.deps import RuntimeDep
+from kairos.deps import DatabaseDep
 from kairos.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
     username: str = Form(""),
     password: str = Form(""),
     csrf_token: str = Form(""),
@@ -47,7 +47,7 @@ async def login(
     """Check the password; on success start a fresh signed session."""
     check_csrf(request, csrf_token)
     user = await run_in_threadpool(
-        service.authenticate, db=runtime.db, username=username.strip(), password=password
+        service.authenticate, db=db, username=username.strip(), password=password
     )
     if user is None:
         return templates.TemplateResponse(

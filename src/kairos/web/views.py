@@ -24,7 +24,7 @@ from kairos.auth.deps import (
     load_principal,
 )
 from kairos.auth.schemas import Principal
-from kairos.deps import RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
 from kairos.routing import service as routing_service
@@ -89,7 +89,8 @@ async def desktop_page(request: Request, runtime: RuntimeDep, principal: Current
 @router.post("/desktop/state")
 async def set_state(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentAgent,
     state: str = Form(...),
     csrf_token: str = Form(""),
@@ -103,8 +104,8 @@ async def set_state(
     try:
         await run_in_threadpool(
             routing_service.update_agent_state,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             agent_id=principal.agent_id,
             state=state,  # checked against AGENT_STATES above
         )
@@ -117,7 +118,11 @@ async def set_state(
 
 @router.post("/desktop/next")
 async def take_next(
-    request: Request, runtime: RuntimeDep, principal: CurrentAgent, csrf_token: str = Form("")
+    request: Request,
+    db: DatabaseDep,
+    bus: BusDep,
+    principal: CurrentAgent,
+    csrf_token: str = Form(""),
 ) -> Response:
     """Ask routing for the next waiting interaction this agent should take."""
     check_csrf(request, csrf_token)
@@ -125,8 +130,8 @@ async def take_next(
     try:
         decision, message = await run_in_threadpool(
             routing_service.next_for_agent,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             agent_id=principal.agent_id,
         )
     except ClientError as exc:
@@ -197,21 +202,23 @@ async def interaction_panels(
 
 
 @router.get("/live/events")
-async def live_events(request: Request, runtime: RuntimeDep, principal: CurrentUser) -> Response:
+async def live_events(
+    request: Request, db: DatabaseDep, bus: BusDep, settings: SettingsDep, principal: CurrentUser
+) -> Response:
     """Server-sent events for this user's pages, filtered by role."""
 
     def held() -> list[str]:
         if principal.role != "agent" or principal.agent_id is None:
             return []
-        with runtime.db.session() as session:
+        with db.session() as session:
             rows = desktop.held_interactions(session=session, agent_id=principal.agent_id)
             return [i.external_id for i in rows]
 
     live_filter = live.LiveFilter(principal, await run_in_threadpool(held))
-    heartbeat = float(request.query_params.get("heartbeat") or runtime.settings.live_heartbeat_s)
+    heartbeat = float(request.query_params.get("heartbeat") or settings.live_heartbeat_s)
     return StreamingResponse(
         live.stream(
-            runtime.bus,
+            bus,
             live_filter,
             heartbeat_s=max(0.5, min(heartbeat, 60.0)),
             hello={"role": principal.role, "agent_id": principal.agent_id},

@@ -17,7 +17,7 @@ from kairos.auth.csrf import check_csrf
 from kairos.auth.deps import CurrentSupervisor
 from kairos.auth.schemas import Principal
 from kairos.db import utcnow
-from kairos.deps import RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, RuntimeDep
 from kairos.errors import ClientError
 from kairos.limits import RowId
 from kairos.messages import service as message_service
@@ -84,7 +84,8 @@ def _invalid(exc: ValidationError) -> str:
 @router.post("/wallboard/messages")
 async def post_key_message(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentSupervisor,
     title: str = Form(""),
     body: str = Form(""),
@@ -115,8 +116,8 @@ async def post_key_message(
         )
         out = await run_in_threadpool(
             message_service.create,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             message_in=message_in,
             created_by=principal.username,
         )
@@ -133,7 +134,8 @@ async def post_key_message(
 async def expire_key_message(
     request: Request,
     message_id: RowId,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentSupervisor,
     csrf_token: str = Form(""),
 ) -> Response:
@@ -142,8 +144,8 @@ async def expire_key_message(
     try:
         await run_in_threadpool(
             message_service.expire,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             message_id=message_id,
             expired_by=principal.username,
         )
@@ -157,7 +159,7 @@ async def expire_key_message(
 @router.get("/wallboard/missed")
 async def missed_page(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
     principal: CurrentSupervisor,
     days: int = 1,
 ) -> Response:
@@ -166,7 +168,7 @@ async def missed_page(
 
     def load() -> dict[str, Any]:
         since = utcnow() - timedelta(days=days)
-        with runtime.db.session() as session:
+        with db.session() as session:
             missed = outcome_service.missed_moments(session=session, since=since, limit=100)
             cards = outcome_service.scorecards(session=session, since=since)
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
@@ -179,12 +181,12 @@ async def missed_page(
 
 @router.get("/wallboard/playbooks")
 async def playbooks_page(
-    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+    request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> Response:
     """Every playbook, each editable."""
 
     def load() -> list[PlaybookOut]:
-        with runtime.db.session() as session:
+        with db.session() as session:
             return assist_service.get_all_playbooks(session=session)
 
     playbooks = await run_in_threadpool(load)
@@ -197,7 +199,8 @@ async def playbooks_page(
 async def save_playbook(
     request: Request,
     playbook_id: RowId,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentSupervisor,
     title: str = Form(""),
     summary: str = Form(""),
@@ -232,8 +235,8 @@ async def save_playbook(
         )
         out = await run_in_threadpool(
             assist_service.update_playbook,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             playbook_id=playbook_id,
             playbook_in=update,
             updated_by=principal.username,

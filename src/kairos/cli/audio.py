@@ -9,12 +9,10 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
-from kairos.detection.voice.model import DEFAULT_PATH
 
 console = Console(stderr=True)
+#: detection.voice.model.DEFAULT_PATH, without importing the model (NumPy) for ``kairos --help``.
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "detection" / "data" / "voice_model.npz"
 
 
 def score_audio(
@@ -30,6 +28,14 @@ def score_audio(
     Each line has file, stress in [0, 1] (null without speech), duration_s, model_version and
     segments: every voiced segment with its features, its stress and the reasons.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from kairos.detection.voice.audio_io import AudioFormatError, read_audio
     from kairos.detection.voice.model import load_default
     from kairos.detection.voice.stress import score_recording
@@ -80,6 +86,15 @@ def train_voice(
     out: Path = typer.Option(DEFAULT_PATH, help="where to write the model file"),
 ) -> None:
     """Train the voice stress model on emodb; print leave-one-speaker-out ROC AUC."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.table import Table
+
     from kairos.detection.voice import training
 
     try:

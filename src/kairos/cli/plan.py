@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from kairos.config import get_settings
-from kairos.db import Database
-from kairos.planning.schemas import Plan
-from kairos.planning.service import NoHistory, PlanOptions, get_plan
-from kairos.planning.staffing import ServiceTarget
+if TYPE_CHECKING:  # the planning stack (pyworkforce, SQLAlchemy) loads when the command runs
+    from rich.table import Table
+
+    from kairos.planning.schemas import Plan
+    from kairos.planning.service import PlanOptions
 
 
 def _fail(console: Console, message: str, code: int = 1) -> typer.Exit:
@@ -34,6 +32,9 @@ def _options(
     target: dict[str, float],
     mot_target: dict[str, float],
 ) -> PlanOptions:
+    from kairos.planning.service import PlanOptions
+    from kairos.planning.staffing import ServiceTarget
+
     try:
         parsed = date.fromisoformat(day) if day else None
     except ValueError:
@@ -60,6 +61,8 @@ def _options(
 
 
 def _table(plan: Plan) -> Table:
+    from rich.table import Table
+
     target, mot = plan.target, plan.mot_target
     table = Table(
         title=f"plan for {plan.day.isoformat()} ({plan.timezone}), {plan.interval_minutes}-minute "
@@ -145,6 +148,13 @@ def plan(
     chart: Path | None = typer.Option(None, help="write a self-contained HTML chart here"),
 ) -> None:
     """Forecast contacts per cube cell and interval, and the agents needed (Erlang C and A)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.planning.service import NoHistory, get_plan
+
     err = Console(stderr=True)
     settings = get_settings()
     options = _options(

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
-from kairos.detection.model import DEFAULT_PATH
 
 console = Console(stderr=True)
+#: detection.model.DEFAULT_PATH, without importing the model (NumPy) for ``kairos --help``.
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "detection" / "data" / "text_model.npz"
 
 
 def train(
@@ -20,6 +18,9 @@ def train(
     seed: int = typer.Option(0, help="random seed; same data and seed give identical weights"),
 ) -> None:
     """Train the text model's heads and MoT calibration; print dev figures per head."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from kairos.detection import datasets, training
 
     with Progress(

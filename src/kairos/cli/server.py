@@ -1,26 +1,20 @@
-"""The ``kairos`` command."""
+"""``kairos serve``, ``kairos worker``, ``kairos demo`` and ``kairos db``: running Kairos."""
 
 from __future__ import annotations
 
 import typer
 from rich.console import Console
 
-from kairos import migrations
-from kairos.config import get_settings
-
-app = typer.Typer(
-    help="Kairos: recognise moments of truth while they happen, and win them.",
-    no_args_is_help=True,
-    add_completion=False,
-)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
 console = Console(stderr=True)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply database migrations (to the newest by default)."""
+    from kairos import migrations
+    from kairos.config import get_settings
+
     settings = get_settings()
     migrations.upgrade(settings.database_url, revision)
     console.print(f"[green]database at {migrations.current(settings.database_url)}[/]")
@@ -29,10 +23,12 @@ def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's migration revision."""
+    from kairos import migrations
+    from kairos.config import get_settings
+
     console.print(migrations.current(get_settings().database_url) or "empty")
 
 
-@app.command()
 def serve(
     host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
     port: int = typer.Option(None, help="port (KAIROS_PORT)"),
@@ -50,6 +46,8 @@ def serve(
 
     import uvicorn
 
+    from kairos import migrations
+    from kairos.config import get_settings
     from kairos.main import create_app
     from kairos.workers import WorkerPool
 
@@ -81,12 +79,12 @@ def serve(
             pool.close()
 
 
-@app.command()
 def worker(log_level: str = typer.Option("info")) -> None:
     """Run one detector worker (KAIROS_DETECTION=workers): assesses from the Redis stream, runs
     the bus listeners, sweeps for interactions left behind; stops on SIGTERM."""
     import logging
 
+    from kairos.config import get_settings
     from kairos.workers import run_worker
 
     logging.basicConfig(
@@ -99,7 +97,6 @@ def worker(log_level: str = typer.Option("info")) -> None:
     run_worker(settings)
 
 
-@app.command()
 def demo(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
@@ -127,33 +124,3 @@ def demo(
         traffic=traffic,
         open_browser=open_browser,
     )
-
-
-def _register_commands() -> None:
-    """Add the commands kept in ``cli_*`` modules; an import error there is a bug and shows."""
-    from kairos.cli_audio import score_audio, train_voice
-    from kairos.cli_detection import score
-    from kairos.cli_outcomes import analyze, report
-    from kairos.cli_plan import plan
-    from kairos.cli_simulate import simulate
-    from kairos.cli_tokens import audit, tokens_app
-    from kairos.cli_train import train
-    from kairos.cli_users import users_app
-
-    app.command("score")(score)
-    app.command("train")(train)
-    app.command("simulate")(simulate)
-    app.add_typer(users_app, name="users")
-    app.add_typer(tokens_app, name="tokens")
-    app.command("audit")(audit)
-    app.command("plan")(plan)
-    app.command("analyze")(analyze)
-    app.command("report")(report)
-    app.command("score-audio")(score_audio)
-    app.command("train-voice")(train_voice)
-
-
-_register_commands()
-
-if __name__ == "__main__":
-    app()

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
-
-from kairos.auth import service
-from kairos.auth.schemas import UserCreate
-from kairos.config import get_settings
-from kairos.db import Database
-from kairos.errors import ClientError
 
 users_app = typer.Typer(help="Users of the agent desktop and the wallboard.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -31,6 +23,14 @@ def create(
     name: str | None = typer.Option(None, help="display name (default: the agent's name)"),
 ) -> None:
     """Create a user; the database must be migrated (``kairos db upgrade``)."""
+    from pydantic import ValidationError
+
+    from kairos.auth import service
+    from kairos.auth.schemas import UserCreate
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.errors import ClientError
+
     try:
         user_in = UserCreate(
             username=username,
@@ -61,6 +61,12 @@ def create(
 @users_app.command("list")
 def list_users() -> None:
     """Every user, with role, agent and teams."""
+    from rich.table import Table
+
+    from kairos.auth import service
+    from kairos.config import get_settings
+    from kairos.db import Database
+
     db = Database(get_settings().database_url)
     try:
         with db.session() as session:

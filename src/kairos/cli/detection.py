@@ -10,9 +10,6 @@ from typing import IO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-from kairos.detection.batch import ScoreStats, score_lines
 
 _PROGRESS_BYTES = 1_000_000  # a progress bar is worth showing past about 5,000 lines
 
@@ -30,6 +27,16 @@ def score(
     Lines that share an interaction_id are one conversation, in order. One JSON line out per line
     in: id, mot_score, the cube axes, churn_risk, stakes, deadline, cube and reasons.
     """
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from kairos.detection.batch import ScoreStats, score_lines
+
     console = Console(stderr=True)
     try:
         source: IO[str] = (

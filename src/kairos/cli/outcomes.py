@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 if TYPE_CHECKING:
     from kairos.outcomes.archive import Row
@@ -49,6 +47,8 @@ def _themes_of_missed(rows: list[Row], *, most: int = 2000) -> list[ThemeSummary
 
 
 def _summary(console: Console, figures: dict[str, object], title: str) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_header=False)
     keys = ("contacts", "moments_of_truth", "mot_share", "won", "lost", "missed", "hindsight_only",
             "ended_badly", "ending_unknown", "resolution_known", "resolution_rate", "recovery_mot",
@@ -66,6 +66,14 @@ def analyze(
     figures_json: Path | None = typer.Option(None, "--figures", help="also write figures as JSON"),
 ) -> None:
     """Review every conversation of an archive and write "the moments you missed" report."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     from kairos.outcomes.archive import ArchiveError, read_archive
     from kairos.outcomes.archive import analyze as run
     from kairos.outcomes.report import ReportData, figures, render

@@ -1,39 +1,27 @@
-"""``kairos simulate``: a contact-center day under each routing policy, with 95% intervals."""
+"""What ``kairos simulate`` prints and writes: the results and sensitivity tables, JSON, CSV and
+charts. Loaded when the command runs (it needs SimPy and Plotly)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import math
-import time
 from pathlib import Path
 from typing import Any
 
-import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kairos.routing.policies import POLICIES
 from kairos.simulation.charts import write_report
 from kairos.simulation.experiment import (
-    SENSITIVITY,
     SENSITIVITY_METRICS,
     Experiment,
     Interval,
     SensitivityRow,
-    default_jobs,
     experiment_record,
-    run_experiment,
-    sensitivity,
 )
 from kairos.simulation.outcomes import METRICS
 from kairos.simulation.scenario import (
-    Scenario,
-    ScenarioError,
     assumptions,
-    parse_overrides,
-    with_overrides,
 )
 
 
@@ -107,7 +95,7 @@ def sensitivity_table(rows: list[SensitivityRow]) -> Table:
     return table
 
 
-def _write_outputs(
+def write_outputs(
     out: Path, experiment: Experiment, rows: list[SensitivityRow], wall_s: float
 ) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
@@ -152,75 +140,3 @@ def _write_outputs(
             writer.writerow([r.policy, r.replication, *(r.metrics[m] for m in METRICS)])
     html_path = write_report(out / "charts.html", experiment, rows or None)
     return [html_path, json_path, csv_path]
-
-
-def simulate(
-    agents: int = typer.Option(300, help="agent positions staffed at the busiest interval"),
-    policies: str = typer.Option("fifo,moments", help="comma-separated; the first is the peer"),
-    replications: int = typer.Option(20, min=1, help="days per policy (common random numbers)"),
-    hours: float = typer.Option(24.0, help="length of the simulated day"),
-    seed: int = typer.Option(1, help="seed; the same seed gives the same results"),
-    out: Path = typer.Option(Path("var") / "simulate", help="where charts, JSON and CSV go"),
-    set_: list[str] = typer.Option(
-        [], "--set", help="change an assumption: name=value (repeatable; see --assumptions)"
-    ),
-    jobs: int = typer.Option(0, help="worker processes (0: one per CPU core)"),
-    with_sensitivity: bool = typer.Option(
-        False, "--sensitivity", help="also vary key assumptions (fit effect, MoT share, load...)"
-    ),
-    sensitivity_replications: int = typer.Option(5, min=2, help="replications per point"),
-    show_assumptions: bool = typer.Option(
-        False, "--assumptions", help="list every assumption with its source, and stop"
-    ),
-) -> None:
-    """Simulate a contact-center day under each routing policy and compare them."""
-    console = Console()
-    err = Console(stderr=True)
-    try:
-        scenario = with_overrides(
-            Scenario(), {"agents": agents, "hours": hours, **parse_overrides(set_)}
-        )
-    except (ScenarioError, TypeError) as exc:
-        err.print(f"[red]bad scenario: {exc}[/]")
-        raise typer.Exit(2) from None
-    if show_assumptions:
-        table = Table(title="Assumptions (kind: published figure or ours)")
-        for column in ("name", "value", "kind", "source"):
-            table.add_column(column, overflow="fold")
-        for a in assumptions(scenario):
-            table.add_row(a["name"], str(a["value"]), a["kind"], a["source"])
-        console.print(table)
-        return
-    names = tuple(p.strip() for p in policies.split(",") if p.strip())
-    unknown = [p for p in names if p not in POLICIES]
-    if not names or unknown:
-        err.print(f"[red]unknown policy {', '.join(unknown)!s}; known: {', '.join(POLICIES)}[/]")
-        raise typer.Exit(2)
-    workers = jobs or default_jobs()
-    started = time.perf_counter()
-    points = sum(len(values) for values in SENSITIVITY.values())
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err,
-    ) as progress:  # fmt: skip
-        task = progress.add_task(f"days x {len(names)} policies", total=replications)
-        experiment = run_experiment(
-            scenario, names, replications=replications, seed=seed, jobs=workers,
-            on_done=lambda: progress.advance(task),
-        )  # fmt: skip
-        rows: list[SensitivityRow] = []
-        if with_sensitivity:
-            if len(names) < 2:
-                err.print("[yellow]sensitivity needs two policies; skipped[/]")
-            else:
-                task2 = progress.add_task("sensitivity", total=points * sensitivity_replications)
-                rows = sensitivity(
-                    scenario, policies=(names[0], names[1]), replications=sensitivity_replications,
-                    seed=seed, jobs=workers, on_done=lambda: progress.advance(task2),
-                )  # fmt: skip
-    wall_s = time.perf_counter() - started
-    console.print(results_table(experiment))
-    if rows:
-        console.print(sensitivity_table(rows))
-    paths = _write_outputs(out, experiment, rows, wall_s)
-    err.print(f"{wall_s:.1f} s; wrote " + ", ".join(str(p) for p in paths))

@@ -6,13 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import typer
 from rich.console import Console
-from rich.table import Table
-
-from kairos.config import get_settings
-from kairos.db import Database
-from kairos.errors import ClientError
-from kairos.security import audit as audit_service
-from kairos.security import tokens as token_service
 
 tokens_app = typer.Typer(
     help="API tokens: event sources send events with one, users read the API with one.",
@@ -36,6 +29,11 @@ def create(
     name: str | None = typer.Option(None, help="the user token's name (default: the username)"),
 ) -> None:
     """Create a token and print it once: only its SHA-256 is stored."""
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.errors import ClientError
+    from kairos.security import tokens as token_service
+
     if (source is None) == (user is None):
         console.print("[red]give exactly one of --source NAME or --user USERNAME[/]")
         raise typer.Exit(2)
@@ -62,6 +60,12 @@ def create(
 @tokens_app.command("list")
 def list_tokens() -> None:
     """Every token: name, kind, user, when created, last used and revoked (never the token)."""
+    from rich.table import Table
+
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.security import tokens as token_service
+
     db = Database(get_settings().database_url)
     try:
         with db.session() as session:
@@ -84,6 +88,11 @@ def list_tokens() -> None:
 @tokens_app.command("revoke")
 def revoke(name: str = typer.Argument(..., help="the token's name")) -> None:
     """Revoke a token; servers refuse it once their cache forgets it (KAIROS_TOKEN_CACHE_S)."""
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.errors import ClientError
+    from kairos.security import tokens as token_service
+
     settings = get_settings()
     db = Database(settings.database_url)
     try:
@@ -111,6 +120,12 @@ def audit(
     limit: int = typer.Option(50, min=1, max=10_000, help="rows to show, newest first"),
 ) -> None:
     """Who read or changed what, newest first (the API has it too: GET /v1/audit)."""
+    from rich.table import Table
+
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.security import audit as audit_service
+
     if action not in (None, "read", "change"):
         console.print("[red]--action is read or change[/]")
         raise typer.Exit(2)
