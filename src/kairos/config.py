@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="largest request body accepted (recordings have their own limit)",
     )
     default_timezone: str = "UTC"
+    centre_timezone: str | None = Field(
+        default=None,
+        description="the contact centre's IANA zone: customer deadlines are read in it when "
+        "neither the interaction nor the customer (earlier contacts, phone number) gives one; "
+        "unset: KAIROS_DEFAULT_TIMEZONE if set, else UTC, and the evidence says so",
+    )
     default_phone_region: str = Field(
         default="US", description="ISO region for phone numbers written without a country code"
     )
@@ -114,6 +120,13 @@ class Settings(BaseSettings):
         if self.detection == "workers" and not self.redis_url:
             raise ValueError("KAIROS_DETECTION=workers needs KAIROS_REDIS_URL")
         return self
+
+    @property
+    def centre_zone(self) -> str | None:
+        """The centre's configured zone, None when nothing is configured."""
+        if self.centre_timezone:
+            return self.centre_timezone
+        return self.default_timezone if "default_timezone" in self.model_fields_set else None
 
     @property
     def tokens_required(self) -> bool:

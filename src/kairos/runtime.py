@@ -56,7 +56,11 @@ class Runtime(Services):
             db=Database(settings.database_url),
             bus=bus,
             detectors=DetectorCache(
-                default_factory(), inline=inline, max_lag=settings.max_detection_lag
+                default_factory(),
+                inline=inline,
+                max_lag=settings.max_detection_lag,
+                centre_timezone=settings.centre_zone,
+                phone_region=settings.default_phone_region,
             ),
         )
         if not inline and role == "api":

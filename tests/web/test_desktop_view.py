@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions.models import Interaction
 from kairos.web.desktop import InteractionView, fill_wording, plain_reason
-from kairos.web.templating import level
+from kairos.web.templating import level, local_hhmm
 
 
 def _view(stress: list[float]) -> InteractionView:
@@ -64,3 +64,22 @@ def test_playbook_wording_is_filled_with_what_is_known() -> None:
     view.interaction.timezone = "America/Denver"
     line = "I know you need to be there by {deadline}; the {time} flight"
     assert fill_wording(line, view) == "I know you need to be there by 12:00; the {time} flight"
+
+
+def test_wording_keeps_the_customers_local_time_on_a_channel_without_a_zone() -> None:
+    # Read in Europe/Madrid from the customer's phone: 19:00 there, not 18:00 UTC.
+    view = _view([])
+    view.assessment = Assessment(
+        emotion=0, urgency=0, complexity=0, churn_risk=0, cube="", mot_score=0, confidence=0,
+        deadline=datetime.fromisoformat("2026-11-22T19:00:00+01:00"),
+    )  # fmt: skip
+    view.interaction.timezone = None
+    assert fill_wording("by {deadline}", view) == "by 19:00"
+
+
+def test_pages_show_a_deadline_in_the_customers_own_time() -> None:
+    assert local_hhmm("2026-11-22T19:00:00+01:00") == "19:00 (UTC+01:00)"
+    assert local_hhmm("2026-11-22T19:00:00-05:00") == "19:00 (UTC-05:00)"
+    assert local_hhmm("2026-11-22T19:00:00+05:30") == "19:00 (UTC+05:30)"
+    assert local_hhmm("2026-11-22T19:00:00Z") == "19:00 (UTC)"
+    assert local_hhmm(None) == ""

@@ -439,6 +439,33 @@ def journey_inputs(
     )
 
 
+def zone_inputs(*, session: Session, interaction: Interaction) -> tuple[str | None, str | None]:
+    """What places the customer in a time zone: their latest earlier zone and a phone number.
+
+    The zone of the latest earlier interaction that carried one; the first valid phone identity
+    (E.164). Both None for an anonymous contact.
+    """
+    if interaction.customer_id is None:
+        return None, None
+    zone = session.scalar(
+        select(Interaction.timezone)
+        .where(
+            Interaction.customer_id == interaction.customer_id,
+            Interaction.id != interaction.id,
+            Interaction.started_at <= interaction.started_at,
+            Interaction.timezone.is_not(None),
+        )
+        .order_by(Interaction.started_at.desc())
+        .limit(1)
+    )
+    customer = session.get(Customer, interaction.customer_id)
+    phones = sorted(
+        (i for i in (customer.identities if customer else []) if i.kind == "phone" and i.valid),
+        key=lambda i: i.id,
+    )
+    return zone, phones[0].value if phones else None
+
+
 def get_all(
     *,
     session: Session,

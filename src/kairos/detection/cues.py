@@ -1,15 +1,25 @@
-"""Text cues: the lexicons of ``lexicon.py`` compiled into one regular expression per family.
+"""Text cues: the lexicons compiled into one regular expression per family and language.
 
-Each phrase becomes a named group; ``match.lastgroup`` says which phrase fired, so one pass of
-one pattern finds every cue of a family. Positive cues right after a negation ("not urgent",
-"I'm not angry") are dropped; intensity (capitals, stretched letters, ``!!``) is measured apart.
+Each phrase becomes a named group; ``match.lastgroup`` says which phrase fired. Finding cues is
+two steps: one pass of a single *trigger* pattern (a trie of every phrase's leading letters, all
+families and languages together) marks the word starts where some phrase could begin, and only
+there is each interested family's pattern tried with ``match``. Most words start no phrase, so a
+text costs one pass however many families and languages there are. Positive cues right after a
+negation ("not urgent", "no es urgente") are dropped; intensity (capitals, stretched letters,
+``!!``) is measured apart.
+
+Matching runs on :func:`fold`: lower case, accents dropped, curly apostrophes made straight, each
+character kept at its index so spans point into the original text. Lexicons are written without
+accents ("kundige", "resilier") and match text typed with or without them.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Final
+from types import ModuleType
+from typing import Any, Final
 
 from kairos.detection import lexicon
 from kairos.detection.assessment import CueKind
@@ -17,14 +27,49 @@ from kairos.detection.assessment import CueKind
 #: Which families a negation in front of a cue switches off.
 _NEGATABLE: Final = frozenset({"emotion", "urgency", "stakes", "churn"})
 
-_NEGATION = re.compile(
+_NEGATION_EN = (
     r"(?:\b(?:not|no|never|without|hardly|nothing)"
     r"|\b(?:do|does|did|is|was|are|were|have|has|had|wo|would|should)\s?n['’]?t)"
-    r"\s+(?:[\w']+\s+){0,2}$"
 )
+_SEPARATORS = re.compile(r"[\s\-]+")
 _PHRASE_TOKEN = re.compile(r"n't|'| ")
-_LOUD = re.compile(
-    r"(?P<caps>(?<![\w])[A-Z][A-Z']{2,}(?![\w]))|(?P<stretch>([a-zA-Z])\3\3)|(?P<punct>[!?]{2,})"
+
+_FOLD: Final = str.maketrans(
+    {
+        **{c: "a" for c in "áàâäãå"},
+        **{c: "e" for c in "éèêë"},
+        **{c: "i" for c in "íìîï"},
+        **{c: "o" for c in "óòôöõ"},
+        **{c: "u" for c in "úùûü"},
+        "ç": "c",
+        "ñ": "n",
+        "’": "'",
+        "‘": "'",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text``, drop accents and straighten apostrophes, keeping every index."""
+    low = text.lower()
+    if low.isascii():
+        return low
+    if len(low) != len(text):
+        # A few characters lower-case to two ("İ"); keep those as they are.
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low.translate(_FOLD)
+
+
+#: Lexicon modules by ISO 639-1 code; each has the families of ``lexicon.py`` and ``NEGATION``.
+LEXICONS: Final[dict[str, ModuleType]] = {
+    "en": lexicon,
+}
+_CUSTOMER_FAMILIES: Final[tuple[tuple[CueKind, str], ...]] = (
+    ("emotion", "EMOTION"),
+    ("urgency", "URGENCY"),
+    ("stakes", "STAKES_LEX"),
+    ("churn", "CHURN"),
+    ("complexity", "COMPLEXITY"),
 )
 
 
@@ -52,7 +97,7 @@ def _phrase_to_regex(phrase: str) -> str:
     return _PHRASE_TOKEN.sub(token, phrase)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledFamily:
     """One family's phrases as a single pattern, with the label and weight of each group."""
 
@@ -60,6 +105,10 @@ class CompiledFamily:
     pattern: re.Pattern[str]
     entries: dict[str, tuple[tuple[str, ...], float]]
     negatable: bool
+    lang: str = "en"
+    #: The leading literal of every phrase: where in a text the pattern can start to match.
+    prefixes: frozenset[str] = frozenset()
+    negation: re.Pattern[str] | None = None
 
 
 def _branch(phrase: str, group: str) -> tuple[str, str]:
@@ -117,19 +166,52 @@ def expand(phrase: str) -> list[str]:
     return [e for o in out for e in expand(o)]
 
 
-def compile_family(name: CueKind, family: lexicon.Family) -> CompiledFamily:
-    """Compile a family of labelled phrases into one pattern over lower-cased text."""
+_DIGITS: Final = tuple("0123456789")
+
+
+def prefixes(variant: str) -> tuple[str, ...]:
+    """The literal text an expanded phrase must start with (a space stands for any separator).
+
+    ``outrag(?:ed|eous)`` -> ``outrag``; ``my (?:card|wallet)`` -> ``my `` ; ``f+u+c+k+`` ->
+    ``f``; ``\\d+ hours`` -> the ten digits; ``\\$\\d+`` -> ``$``. A phrase that starts with
+    neither a literal nor a digit cannot be indexed and is refused.
+    """
+    if variant.startswith("\\d"):
+        return _DIGITS
+    if variant.startswith("\\") and len(variant) > 1 and not variant[1].isalnum():
+        return (variant[1],)
+    out: list[str] = []
+    for ch in variant:
+        if not (ch.isalnum() or ch in "_ "):
+            # A character made optional by the next one is not part of the prefix.
+            if ch in "?*{" and out:
+                out.pop()
+            break
+        if ch == " " and out[-1:] == [" "]:
+            continue
+        out.append(ch)
+    if not out or out[0] == " ":
+        raise ValueError(f"phrase {variant!r} does not start with a literal or a digit")
+    return ("".join(out),)
+
+
+def compile_family(
+    name: CueKind, family: lexicon.Family, lang: str = "en", negation: str | None = None
+) -> CompiledFamily:
+    """Compile a family of labelled phrases into one pattern over folded text."""
     by_letter: dict[str, list[str]] = {}
     by_label: set[str] = set()
     entries: dict[str, tuple[tuple[str, ...], float]] = {}
+    starts: set[str] = set()
     for label, phrases in family.items():
         labels = tuple(label.split("+"))
         for n, (phrase, weight) in enumerate(phrases):
-            for k, variant in enumerate(expand(phrase.lower())):
+            for k, variant in enumerate(expand(fold(phrase))):
                 group = f"g{len(by_label)}_{n}_{k}"
                 entries[group] = (labels, weight)
                 letter, rest = _branch(variant, group)
                 by_letter.setdefault(letter, []).append(rest)
+                starts.update(prefixes(variant))
         by_label.add(label)
     # Speed: the regex engine rejects a branch that starts with a literal in one step, so the
     # phrases are grouped by first letter and each names its group with an empty marker at its
@@ -139,49 +221,156 @@ def compile_family(name: CueKind, family: lexicon.Family) -> CompiledFamily:
         for letter, rests in sorted(by_letter.items(), key=lambda kv: kv[0] == "")
     ]
     pattern = re.compile(r"(?<![\w])(?:" + "|".join(branches) + r")(?![\w])")
-    return CompiledFamily(name, pattern, entries, name in _NEGATABLE)
+    negatable = name in _NEGATABLE
+    neg = re.compile(negation + r"\s+(?:[\w']+\s+){0,2}$") if negatable and negation else None
+    return CompiledFamily(name, pattern, entries, negatable, lang, frozenset(starts), neg)
 
 
-FAMILIES: Final[tuple[CompiledFamily, ...]] = (
-    compile_family("emotion", lexicon.EMOTION),
-    compile_family("urgency", lexicon.URGENCY),
-    compile_family("stakes", lexicon.STAKES_LEX),
-    compile_family("churn", lexicon.CHURN),
-    compile_family("complexity", lexicon.COMPLEXITY),
-)
+def _language_families(lang: str, module: ModuleType) -> tuple[CompiledFamily, ...]:
+    negation = _NEGATION_EN if lang == "en" else module.NEGATION
+    return tuple(
+        compile_family(kind, getattr(module, attr), lang, negation)
+        for kind, attr in _CUSTOMER_FAMILIES
+    )
+
+
+#: The customer families of each language.
+BY_LANGUAGE: Final[dict[str, tuple[CompiledFamily, ...]]] = {
+    lang: _language_families(lang, module) for lang, module in LEXICONS.items()
+}
+FAMILIES: Final[tuple[CompiledFamily, ...]] = BY_LANGUAGE["en"]
 CUSTOMER_FAMILIES: Final = FAMILIES
-AGENT_FAMILY: Final = compile_family("agent", lexicon.AGENT)
+#: The agent's stance (blame, ownership) per language.
+AGENT_BY_LANGUAGE: Final[dict[str, CompiledFamily]] = {
+    lang: compile_family("agent", module.AGENT, lang) for lang, module in LEXICONS.items()
+}
+AGENT_FAMILY: Final = AGENT_BY_LANGUAGE["en"]
 
 
-def _negated(text: str, start: int) -> bool:
-    return _NEGATION.search(text, max(0, start - 30), start) is not None
+@functools.cache
+def customer_families(lang: str | None) -> tuple[CompiledFamily, ...]:
+    """The families to scan a customer's words with: English's, and the language's if another.
+
+    English stays on because customers mix it in ("refund", "ok, cancel my account").
+    """
+    if lang is None or lang == "en" or lang not in BY_LANGUAGE:
+        return FAMILIES
+    return FAMILIES + BY_LANGUAGE[lang]
 
 
-def fold(text: str) -> str:
-    """Lower-case ``text`` keeping every character at its index, so spans stay valid."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    # A few characters lower-case to two ("İ"); keep those as they are.
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+@functools.cache
+def agent_families(lang: str | None) -> tuple[CompiledFamily, ...]:
+    """The agent families for an interaction in ``lang`` (English always included)."""
+    if lang is None or lang == "en" or lang not in AGENT_BY_LANGUAGE:
+        return (AGENT_FAMILY,)
+    return (AGENT_FAMILY, AGENT_BY_LANGUAGE[lang])
+
+
+def _numbered() -> tuple[CompiledFamily, ...]:
+    every = [f for fams in BY_LANGUAGE.values() for f in fams] + list(AGENT_BY_LANGUAGE.values())
+    return tuple(every)
+
+
+_ALL: Final = _numbered()
+_BIT: Final[dict[int, int]] = {id(f): 1 << i for i, f in enumerate(_ALL)}
+
+
+def _trie_regex(words: list[str]) -> str:
+    """One pattern matching the longest of ``words`` that starts where it is tried."""
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [
+            (r"[\s\-]+" if ch == " " else re.escape(ch)) + emit(child)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
+        if "" in node:
+            alts.append("")
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return emit(trie)
+
+
+def _trigger() -> tuple[re.Pattern[str], dict[str, int]]:
+    own: dict[str, int] = {}
+    for fam in _ALL:
+        for p in fam.prefixes:
+            own[p] = own.get(p, 0) | _BIT[id(fam)]
+    # The match is the longest prefix found there; every shorter prefix of it matches too.
+    masks = {
+        p: functools.reduce(lambda acc, k: acc | own.get(p[:k], 0), range(1, len(p) + 1), 0)
+        for p in own
+    }
+    # Matched on " " + text: the engine skips quickly to the non-word characters, and the
+    # lookahead consumes only that one, so a trigger spanning words hides none inside it.
+    return re.compile(r"[\W](?=(" + _trie_regex(sorted(own)) + "))"), masks
+
+
+_TRIGGER, _TRIGGER_MASK = _trigger()
+
+
+_Chosen = tuple[tuple[int, CompiledFamily], ...]
+
+
+@functools.cache
+def _selection(families: tuple[CompiledFamily, ...]) -> tuple[int, dict[int, _Chosen]]:
+    """The bit mask of ``families`` and a cache: trigger mask -> (position, family) to try."""
+    mask = 0
+    for f in families:
+        mask |= _BIT[id(f)]
+    return mask, {}
+
+
+def _chosen(families: tuple[CompiledFamily, ...], mask: int) -> _Chosen:
+    return tuple((i, f) for i, f in enumerate(families) if _BIT[id(f)] & mask)
 
 
 def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit]:
-    """Every lexicon hit in ``text``, family by family, in text order within a family."""
-    hits: list[Hit] = []
-    low = fold(text).replace("’", "'")
-    for fam in families:
-        entries = fam.entries
-        for m in fam.pattern.finditer(low):
-            group = m.lastgroup
+    """Every lexicon hit in ``text``, family by family (in ``families`` order), in text order
+    within a family."""
+    low = fold(text)
+    want, cache = _selection(families)
+    hits: list[tuple[int, int, Hit]] = []
+    ends: dict[int, int] = {}
+    masks = _TRIGGER_MASK
+    for m in _TRIGGER.finditer(" " + low):
+        key = m.group(1)
+        mask = masks.get(key)
+        if mask is None:  # separators other than one space: "my  card", "fed-up"
+            mask = masks[_SEPARATORS.sub(" ", key)]
+        mask &= want
+        if not mask:
+            continue
+        chosen = cache.get(mask)
+        if chosen is None:
+            chosen = cache[mask] = _chosen(families, mask)
+        pos = m.start()  # in ``low``: the match starts one character early, on the added " "
+        for order, fam in chosen:
+            key = id(fam)
+            if pos < ends.get(key, 0):
+                continue
+            found = fam.pattern.match(low, pos)
+            if found is None:
+                continue
+            group = found.lastgroup
             if group is None:  # pragma: no cover - every branch is a named group
                 continue
-            labels, weight = entries[group]
-            start, end = m.span()
-            if fam.negatable and weight > 0 and _negated(low, start):
+            labels, weight = fam.entries[group]
+            end = found.end()
+            ends[key] = end
+            neg = fam.negation
+            if neg is not None and weight > 0 and neg.search(low, max(0, pos - 30), pos):
                 continue
-            hits.append(Hit(fam.name, labels, weight, start, end, text[start:end]))
-    return hits
+            hits.append((order, pos, Hit(fam.name, labels, weight, pos, end, text[pos:end])))
+    if len(hits) > 1:
+        hits.sort(key=lambda h: (h[0], h[1]))
+    return [h[2] for h in hits]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +382,26 @@ class Intensity:
     end: int | None
 
 
+_QUIET: Final = Intensity(0.0, None, None)
+# Shouting and stacked punctuation start at a capital, "!" or "?", so the engine skips quickly
+# over the lower-case letters; a stretched letter can start anywhere and is looked for apart.
+_SHOUT = re.compile(r"(?P<punct>[!?]{2,})|(?P<caps>[A-Z](?<![\w][A-Z])[A-Z']{2,}(?![\w]))")
+_STRETCH = re.compile(r"([a-zA-Z])\1\1")
+
+
 def intensity(text: str) -> Intensity:
     """Measure shouting (ALL CAPS words), stretched letters and ``!!``/``?!`` in a text."""
     span: tuple[int, int] | None = None
     caps = stretched = punct = 0
-    for m in _LOUD.finditer(text):
+    found = list(_SHOUT.finditer(text))
+    shouted = [m.span() for m in found if m.lastgroup == "caps"]
+    # A stretch inside a shouted word ("NOOOO") is part of the shouting, counted once.
+    found.extend(
+        m for m in _STRETCH.finditer(text) if not any(a <= m.start() < b for a, b in shouted)
+    )
+    if len(found) > 1:
+        found.sort(key=lambda m: m.start())
+    for m in found:
         kind = m.lastgroup
         if kind == "caps":
             word = m.group(0).rstrip("'")
@@ -205,7 +409,7 @@ def intensity(text: str) -> Intensity:
             if word in lexicon.CAPS_EXEMPT or len(text) < 12:
                 continue
             caps += 1
-        elif kind == "stretch":
+        elif kind is None:
             # Three of a letter outside "www" and roman numerals is someone stretching a word.
             if m.group(0)[0].lower() in "wxi":
                 continue
@@ -216,5 +420,5 @@ def intensity(text: str) -> Intensity:
     bangs = text.count("!")
     value = min(1.0, 0.22 * min(caps, 4) + 0.2 * stretched + 0.25 * punct + 0.08 * bangs)
     if value <= 0.0:
-        return Intensity(0.0, None, None)
+        return _QUIET
     return Intensity(value, span[0] if span else None, span[1] if span else None)

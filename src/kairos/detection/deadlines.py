@@ -20,9 +20,12 @@ The caller decides the threshold; nothing below is dropped for low confidence al
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from types import ModuleType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["DeadlineMatch", "earliest_deadline", "find_deadlines"]
@@ -181,19 +184,9 @@ _ANY_WORDS = ("day", "night", "noon", "tom", "tmr", "morning", "evening", "end o
               "close of", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "min", "hour", "hr",
               "h ", "now", "asap", "a.s.a.p", "immediately", "right away", "straight away",
               "as soon as", " am", " pm", "a.m", "p.m", "o'clock")  # fmt: skip
-# Languages with their own patterns (``deadline_languages``), and the words one of which a
-# deadline in them without a digit holds: days, parts of days, noon, units of time.
+# Languages with their own patterns, in ``deadline_languages`` (imported on first use: it builds
+# on this module).
 _FOREIGN_CODES = frozenset(("es", "de", "fr", "pt", "it"))
-_FOREIGN_WORDS = ("mañana", "manana", "hoy", "noche", "tarde", "hora", "minut", "medi", "morgen",
-                  "heute", "abend", "stunde", "mittag", "mitternacht", "früh", "demain",
-                  "aujourd", "soir", "matin", "midi", "minuit", "heure", "amanh", "hoje",
-                  "noite", "meio", "meia", "domani", "oggi", "stasera", "sera", "mattin",
-                  "pomeriggio", " ore", " ora", "mezz", "lunes", "martes", "miércoles",
-                  "jueves", "viernes", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
-                  "samstag", "sonntag", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
-                  "samedi", "dimanche", "segunda", "terça", "quarta", "quinta", "sexta",
-                  "sábado", "domingo", "luned", "marted", "mercoled", "gioved", "venerd",
-                  "sabato", "domenica")  # fmt: skip
 _DIGIT = re.compile(r"\d")
 _LOOKBEHIND = 40  # characters before a span searched for context ("happened at", "last")
 
@@ -229,21 +222,14 @@ _CLOCK_PREP = (
 # A time written out in full (minutes, am/pm, "h", a part of the day) needs only to end there:
 # "at 19:30 please", but not "at 15.99" or "at 1-800-555-0199".
 _CLOCK_EXPLICIT_END = r"(?![\w:]|[.,\-/]\d)"
+# "Noon" keeps the closing words: "for the noon flight from ..." is a flight told about.
 _CLOCK_END = (
-    r"(?(m)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(ap)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(hh)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(noon)"
-    + _CLOCK_EXPLICIT_END
-    + r"|(?(part)"
-    + _CLOCK_EXPLICIT_END
-    + r"|"
-    r"(?=\s*(?:$|[!?;)]|[.,:\-](?!\d)|o'?clock|sharp|latest|at\s+the\s+latest|today|tonight|tomorrow|this|"
-    r"on|or|and|so|but|i\b|we\b|my\b|am\b|pm\b|" + _EVENT_NOUNS + r"|" + _WEEKDAY_RE + r")))))))"
-)
+    r"(?(m)" + _CLOCK_EXPLICIT_END + r"|(?(ap)" + _CLOCK_EXPLICIT_END + r"|(?(hh)"
+    + _CLOCK_EXPLICIT_END + r"|(?(part)" + _CLOCK_EXPLICIT_END + r"|"
+    r"(?=\s*(?:$|[!?;)]|[.,:\-](?!\d)|o'?clock|sharp|latest|at\s+the\s+latest|today|tonight|"
+    r"tomorrow|this|on|or|and|so|but|i\b|we\b|my\b|am\b|pm\b|" + _EVENT_NOUNS + r"|"
+    + _WEEKDAY_RE + r"))))))"
+)  # fmt: skip
 # A day said before the time ("tomorrow at 9", "by Tuesday 3pm"), with its own preposition.
 _PRE_ANCHOR = re.compile(r"\b(?:(?:by|before|until|till|on|for)\s+)?(?:" + _DAY_ANCHOR + r")\s+$")
 _CLOCK = re.compile(
@@ -686,6 +672,12 @@ def _contains_any(low: str, words: tuple[str, ...]) -> bool:
     return False
 
 
+@functools.cache
+def _languages() -> ModuleType:
+    """``deadline_languages``, imported on first use (it imports this module)."""
+    return importlib.import_module("kairos.detection.deadline_languages")
+
+
 def find_deadlines(
     text: str, now: datetime, tz: str | tzinfo = "UTC", language: str | None = None
 ) -> list[DeadlineMatch]:
@@ -693,7 +685,7 @@ def find_deadlines(
 
     ``language`` (an ISO 639-1 code, when the caller knows it): "en" runs only the English
     patterns; "es", "de", "fr", "pt" or "it" that language's and English (customers mix them);
-    None every language whose marker words occur in the text.
+    None, or any other language, every language whose marker words occur in the text.
     """
     if not text:
         return []
@@ -704,12 +696,10 @@ def find_deadlines(
         low = text
     digit = _DIGIT.search(low) is not None
     code = language[:2].lower() if language else None
-    foreign = code is None or code in _FOREIGN_CODES
-    if (
-        not digit
-        and not _contains_any(low, _ANY_WORDS)
-        and not (foreign and _contains_any(low, _FOREIGN_WORDS))
-    ):
+    if code is not None and code != "en" and code not in _FOREIGN_CODES:
+        code = None  # a language without patterns (or a misdetected one): try them all
+    languages = [] if code == "en" else _languages().languages_in(low, code)
+    if not digit and not languages and not _contains_any(low, _ANY_WORDS):
         return []  # the common case: no digit and no time word at all
     want_clock = (
         digit
@@ -719,7 +709,7 @@ def find_deadlines(
     want_relative = _contains_any(low, _UNIT_WORDS)
     want_day = digit or _contains_any(low, _DAY_WORDS)
     want_immediate = _contains_any(low, _IMMEDIATE_WORDS)
-    if not (want_clock or want_relative or want_day or want_immediate or foreign):
+    if not (want_clock or want_relative or want_day or want_immediate or languages):
         return []
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
@@ -734,12 +724,8 @@ def find_deadlines(
         found += _day_matches(text, low, local_now, zone)
     if want_immediate:
         found += _immediate_matches(text, low, local_now)
-    if foreign:
-        from kairos.detection.deadline_languages import (
-            foreign_deadlines,
-        )  # here: it imports this module
-
-        found += foreign_deadlines(text, low, local_now, zone, None if code is None else (code,))
+    if languages:
+        found += _languages().foreign_deadlines(text, low, local_now, zone, languages)
     # Keep the longest reading of each stretch of text: "tomorrow at 9" beats "tomorrow".
     found.sort(key=lambda d: (d.start - d.end, d.start))
     kept: list[DeadlineMatch] = []

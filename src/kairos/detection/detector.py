@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 
 from kairos.detection import cues
-from kairos.detection.assessment import Assessment, Cue, CueKind, Journey, cube_cell
+from kairos.detection.assessment import HIGH, Assessment, Cue, CueKind, Journey, cube_cell
+from kairos.detection.language import LanguageVote
 from kairos.events import (
     AudioSegment,
     InteractionEnded,
@@ -81,7 +82,8 @@ class DeadlineLike(Protocol):
     def confidence(self) -> float: ...
 
 
-DeadlineFinder = Callable[[str, datetime, "str | tzinfo"], DeadlineLike | None]
+# (text, now, zone, the customer's language or None)
+DeadlineFinder = Callable[[str, datetime, "str | tzinfo", "str | None"], DeadlineLike | None]
 
 
 class TextModelLike(Protocol):
@@ -174,6 +176,14 @@ def _zone(name: str | tzinfo | None) -> tzinfo:
         return UTC
 
 
+# The cube cell of each (emotion, urgency, complexity) high/low combination, named once.
+_CUBE: dict[tuple[bool, bool, bool], str] = {
+    (e, u, c): cube_cell(float(e), float(u), float(c))
+    for e in (False, True)
+    for u in (False, True)
+    for c in (False, True)
+}
+
 # A cue as the detector keeps it: (kind, label, weight, text, start, end, event_id, feature, value).
 #: The cue label for an IVR choice the menu marks as prone to moments of truth.
 IVR_MOT_PRONE = "mot_prone_ivr_choice"
@@ -208,7 +218,7 @@ class Scores:
 
     def to_assessment(self) -> Assessment:
         """The contract model; built without re-validation since every value is in range."""
-        reasons = [_built(Cue, dict(zip(_CUE_FIELDS, r, strict=True))) for r in self.reasons]
+        reasons = [_cue(r) for r in self.reasons]
         return _built(
             Assessment,
             {
@@ -236,6 +246,21 @@ class Scores:
 _CUE_FIELDS = (
     "kind", "label", "weight", "text", "start", "end", "event_id", "feature", "value"
 )  # fmt: skip
+# A cue stays among an interaction's reasons for many updates, and Cue is frozen: each row's
+# model is built once and shared. Bounded; cleared whole when full (rebuilding is cheap).
+_CUE_CACHE: dict[_CueRow, Cue] = {}
+_CUE_CACHE_SIZE = 1 << 14
+
+
+def _cue(row: _CueRow) -> Cue:
+    cue = _CUE_CACHE.get(row)
+    if cue is None:
+        if len(_CUE_CACHE) >= _CUE_CACHE_SIZE:
+            _CUE_CACHE.clear()
+        cue = _CUE_CACHE[row] = _built(Cue, dict(zip(_CUE_FIELDS, row, strict=True)))
+    return cue
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -277,6 +302,7 @@ class MomentDetector:
         "_emo_slow",
         "_finder",
         "_journey",
+        "_language",
         "_latest",
         "_model",
         "_model_churn",
@@ -290,6 +316,7 @@ class MomentDetector:
         "_transfers",
         "_turns",
         "_tz",
+        "_tz_source",
         "_urg_words",
         "_utterances",
         "interaction_id",
@@ -300,11 +327,14 @@ class MomentDetector:
         *,
         interaction_id: str | None = None,
         timezone: str | tzinfo = "UTC",
+        timezone_source: str | None = None,
         journey: Journey | None = None,
         model: TextModelLike | Literal["default"] | None = "default",
     ) -> None:
         self.interaction_id = interaction_id
         self._tz: tzinfo = _zone(timezone)
+        # Where the zone came from, in words (``kairos.detection.timezones``): deadline evidence.
+        self._tz_source = timezone_source or "set by the caller"
         self._journey = journey
         self._model: TextModelLike | None = default_model() if model == "default" else model
         self._finder = deadline_finder()
@@ -328,6 +358,7 @@ class MomentDetector:
         self._deadline_conf = 0.0
         self._cues: list[_CueRow] = []
         self._stress: float | None = None  # the customer's voice stress, from audio segments
+        self._language = LanguageVote()
         if journey is not None:
             self._journey_cues(journey)
 
@@ -351,6 +382,7 @@ class MomentDetector:
         elif isinstance(event, InteractionStarted):
             if event.timezone:
                 self._tz = _zone(event.timezone)
+                self._tz_source = "the interaction's zone"
             for text in (event.reason, event.subject):
                 if text:
                     self._context_text(text, event.event_id)
@@ -420,12 +452,18 @@ class MomentDetector:
             self._agent_turn(text, event_id)
         # Bot prompts are scripted; they say nothing about this customer.
 
+    @property
+    def language(self) -> str | None:
+        """The customer's language (ISO 639-1): the majority of their first turns; None so far."""
+        return self._language.language
+
     def _customer_turn(self, text: str, event_id: str | None) -> None:
         self._turns += 1
         emo: list[float] = []
         urg: list[float] = []
         relief = calm = 0.0
-        for hit in cues.scan(text):
+        lang = self._language.add(text)
+        for hit in cues.scan(text, cues.customer_families(lang)):
             w = hit.weight
             fam = hit.family
             if fam == "emotion":
@@ -484,14 +522,14 @@ class MomentDetector:
 
     def _context_text(self, text: str, event_id: str | None) -> None:
         """An IVR choice or a stated reason: what it is about, at a little less than words said."""
-        for hit in cues.scan(text):
+        for hit in cues.scan(text, cues.customer_families(self._language.language)):
             if hit.family in ("stakes", "churn", "complexity"):
                 self._absorb(hit, 0.8)
                 self._add_cue(self._hit_row(hit, event_id, 0.8))
 
     def _agent_turn(self, text: str, event_id: str | None) -> None:
         delta = 0.0
-        for hit in cues.scan(text, (cues.AGENT_FAMILY,)):
+        for hit in cues.scan(text, cues.agent_families(self._language.language)):
             delta += hit.weight
             self._add_cue(self._hit_row(hit, event_id))
         # Stance decays so that ownership after blame can win the customer back.
@@ -511,7 +549,8 @@ class MomentDetector:
 
     def _find_deadline(self, text: str, event_id: str | None) -> None:
         assert self._finder is not None and self._latest is not None
-        found = self._finder(text, self._latest, self._tz)
+        # The voted language limits the patterns tried (English always runs); None: every one.
+        found = self._finder(text, self._latest, self._tz, self._language.language)
         if found is None:
             return
         current = self._deadline
@@ -520,9 +559,13 @@ class MomentDetector:
             self._deadline = found.at
             self._deadline_conf = found.confidence
             minutes = (found.at - self._latest).total_seconds() / 60.0
+            # The evidence says which zone the words were read in and why: "by 7 tonight ->
+            # Wed 19:00 Europe/Madrid (the customer's phone (+34, ES): ...)".
+            zone = getattr(self._tz, "key", None) or found.at.tzname()
+            said = f"{self._span(text, found.start, found.end)} -> {found.at:%a %d %b %H:%M} "
             self._add_cue(("urgency", "deadline", round(self._deadline_urgency(), 3),
-                           self._span(text, found.start, found.end), found.start, found.end,
-                           event_id, found.kind, round(minutes, 1)))  # fmt: skip
+                           f"{said}{zone} ({self._tz_source})", found.start, found.end,
+                           event_id, f"deadline:{found.kind}", round(minutes, 1)))  # fmt: skip
 
     def _journey_cues(self, j: Journey) -> None:
         facts: list[tuple[str, float, float]] = []
@@ -608,11 +651,13 @@ class MomentDetector:
     def scores(self) -> Scores:
         """Combine the state into the axes, stakes, cube and MoT score."""
         stakes = {k: v for k, v in self._stakes.items() if v >= 0.45}
-        top = sorted(stakes.values(), reverse=True)[:2]
-        strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
+        strength = implied = 0.0
+        if stakes:  # most turns of most interactions have none: skip the sorting
+            top = sorted(stakes.values(), reverse=True)[:2]
+            strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
+            implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
         strength = max(strength, 0.8 * self._model_stakes)
         deadline_u = self._deadline_urgency()
-        implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
         urgency = _clip(noisy_or(deadline_u, self._urg_words, implied))
         stance = self._agent
         blame, owned = max(0.0, stance), max(0.0, -stance)
@@ -630,7 +675,8 @@ class MomentDetector:
         journey_risk = 0.0
         complexity = noisy_or(self._complexity, 0.3 * min(self._repeats, 3),
                               0.15 * max(0, len(stakes) - 1))  # fmt: skip
-        complexity = noisy_or(complexity, *(0.25 for _ in range(min(self._transfers, 4))))
+        if self._transfers:
+            complexity = noisy_or(complexity, *([0.25] * min(self._transfers, 4)))
         if j is not None:
             journey_risk = noisy_or(
                 0.4 if j.repeat_contact else 0.0,
@@ -663,10 +709,10 @@ class MomentDetector:
             urgency=round(urgency, 4),
             complexity=round(complexity, 4),
             churn_risk=round(churn, 4),
-            stakes=sorted(stakes, key=lambda k: -stakes[k]),
+            stakes=sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
             deadline=self._deadline,
             minutes_to_deadline=minutes,
-            cube=cube_cell(emotion, urgency, complexity),
+            cube=_CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH],
             raw=raw,
             mot_score=round(mot, 4),
             confidence=round(max(0.05, min(confidence, 0.99)), 4),
@@ -675,6 +721,7 @@ class MomentDetector:
             as_of=self._latest,
             utterances=self._utterances,
             stress=round(self._stress, 4) if self._stress is not None else None,
+            language=self._language.language,
         )
 
 

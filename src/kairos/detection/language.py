@@ -16,7 +16,7 @@ from typing import Final, Protocol
 #: The languages with cue lexicons, ISO 639-1; English first.
 LANGUAGES: Final = ("en", "es", "de", "fr", "pt", "it")
 #: Only this much of a text is read: the first sentences settle it, and the cost grows with length.
-_MAX_CHARS = 240
+_MAX_CHARS = 160
 _MIN_LETTERS = 8
 
 
@@ -31,6 +31,11 @@ def _identifier() -> _Identifier:
     ident: _Identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(list(LANGUAGES))  # type: ignore[attr-defined]
     return ident
+
+
+def load() -> None:
+    """Load the language model now (about a second) rather than on the first customer turn."""
+    _identifier()
 
 
 def detect_language(text: str) -> str | None:
@@ -57,7 +62,7 @@ class LanguageVote:
 
     __slots__ = ("_settle", "_votes", "language", "settled")
 
-    def __init__(self, settle: int = 3) -> None:
+    def __init__(self, settle: int = 2) -> None:
         self._votes: dict[str, int] = {}
         self.language: str | None = None
         self.settled = False

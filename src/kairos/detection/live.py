@@ -20,15 +20,24 @@ class Detector(Protocol):
 class DetectorFactory(Protocol):
     """Makes a detector for one interaction."""
 
-    def __call__(self, *, interaction_id: str, timezone: str, journey: Journey) -> Detector: ...
+    def __call__(
+        self, *, interaction_id: str, timezone: str, timezone_source: str, journey: Journey
+    ) -> Detector: ...
 
 
 def default_factory() -> DetectorFactory:
     """The moment-of-truth detector, one per interaction."""
     from kairos.detection.detector import MomentDetector  # numpy and the model: load on use
 
-    def make(*, interaction_id: str, timezone: str, journey: Journey) -> Detector:
-        return MomentDetector(interaction_id=interaction_id, timezone=timezone, journey=journey)
+    def make(
+        *, interaction_id: str, timezone: str, timezone_source: str, journey: Journey
+    ) -> Detector:
+        return MomentDetector(
+            interaction_id=interaction_id,
+            timezone=timezone,
+            timezone_source=timezone_source,
+            journey=journey,
+        )
 
     return make
 
@@ -43,6 +52,10 @@ class DetectorCache:
     workers) ingestion only stores and publishes, and refuses new events with 429 once the
     workers are more than ``max_lag`` events behind. A worker tracks, per detector, the ``seq``
     of the last event it has seen (``position``), to tell whether the cached state is current.
+
+    ``centre_timezone``: the centre's configured zone, None when none is configured;
+    ``phone_region`` reads phone numbers without a country code. Both feed the zone deadlines
+    are read in (``kairos.detection.timezones``).
     """
 
     def __init__(
@@ -52,8 +65,12 @@ class DetectorCache:
         capacity: int = 50_000,
         inline: bool = True,
         max_lag: int | None = None,
+        centre_timezone: str | None = None,
+        phone_region: str = "US",
     ) -> None:
         self.factory = factory
+        self.centre_timezone = centre_timezone
+        self.phone_region = phone_region
         self.capacity = capacity
         self.inline = inline
         self.max_lag = max_lag
@@ -75,12 +92,23 @@ class DetectorCache:
             return detector
 
     def create(
-        self, interaction_id: str, *, timezone: str, journey: Journey, history: list[Event]
+        self,
+        interaction_id: str,
+        *,
+        timezone: str,
+        journey: Journey,
+        history: list[Event],
+        timezone_source: str = "",
     ) -> Detector | None:
         """A fresh detector brought up to date with ``history``."""
         if self.factory is None:
             return None
-        detector = self.factory(interaction_id=interaction_id, timezone=timezone, journey=journey)
+        detector = self.factory(
+            interaction_id=interaction_id,
+            timezone=timezone,
+            timezone_source=timezone_source,
+            journey=journey,
+        )
         for event in history:
             detector.update(event)
         with self.lock:

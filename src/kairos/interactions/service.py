@@ -23,6 +23,7 @@ from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
 from kairos.detection.live import Detector, DetectorCache
+from kairos.detection.timezones import resolve_zone
 from kairos.errors import Conflict, Overloaded, UnknownInteraction
 from kairos.events import (
     AudioSegment,
@@ -180,9 +181,20 @@ def detector_for(
     if not detectors.enabled:
         return None
     journey = customer_service.journey_inputs(session=session, interaction=interaction)
+    known_zone, phone = customer_service.zone_inputs(session=session, interaction=interaction)
+    zone = resolve_zone(
+        interaction_zone=interaction.timezone,
+        customer_zone=known_zone,
+        phone=phone,
+        # The runtime passes the configured zone; a cache built without it (tests, tools) still
+        # honours a non-UTC default given by the caller.
+        centre_zone=detectors.centre_timezone or (None if default_tz == "UTC" else default_tz),
+        phone_region=detectors.phone_region,
+    )
     return detectors.create(
         interaction.external_id,
-        timezone=interaction.timezone or default_tz,
+        timezone=zone.name,
+        timezone_source=zone.detail,
         journey=journey,
         history=_history(session, interaction, upto_seq=upto_seq),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -97,11 +98,14 @@ def fill_wording(line: str, view: InteractionView) -> str:
     known: dict[str, str] = {}
     deadline = view.assessment.deadline if view.assessment is not None else None
     if deadline is not None:
-        try:
-            zone = ZoneInfo(view.interaction.timezone or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = ZoneInfo("UTC")
-        known["deadline"] = f"{deadline.astimezone(zone):%H:%M}"
+        when = deadline
+        # The deadline was resolved in the customer's zone (the interaction's, else the
+        # customer's known one, else the centre's) and carries its offset: say it as it stands,
+        # converting only when the interaction names a zone.
+        if view.interaction.timezone:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                when = when.astimezone(ZoneInfo(view.interaction.timezone))
+        known["deadline"] = f"{when:%H:%M}"
     messages = view.extras.get("key_messages") or []
     if messages:
         first = messages[0]

@@ -54,6 +54,26 @@ def hhmm(value: datetime | str | None) -> str:
     return f"{value.astimezone(UTC):%H:%M} UTC"
 
 
+def local_hhmm(value: datetime | str | None) -> str:
+    """A customer's deadline as they said it, with its offset: ``19:00 (UTC+01:00)``.
+
+    The detector resolves a deadline in the customer's zone and keeps its offset; converting it
+    to UTC would show a time the customer never said.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    offset = value.utcoffset()
+    if offset is None:
+        return hhmm(value)
+    if not offset:
+        return f"{value:%H:%M} (UTC)"
+    sign = "-" if offset.total_seconds() < 0 else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{value:%H:%M} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+
+
 def percent(value: float | None) -> str:
     """0.734 as ``73%``."""
     return "–" if value is None else f"{round(100 * value)}%"
@@ -71,7 +91,9 @@ def base_context(request: Request) -> dict[str, Any]:
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[base_context])
-templates.env.filters.update(level=level, words=words, since=since, hhmm=hhmm, percent=percent)
+templates.env.filters.update(
+    level=level, words=words, since=since, hhmm=hhmm, local_hhmm=local_hhmm, percent=percent
+)
 
 
 def _fill_wording(line: str, view: Any) -> str:
