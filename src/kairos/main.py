@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -99,6 +99,16 @@ def create_app(
     app.include_router(messages_router)
     app.include_router(security_router)
 
+    _install_error_handlers(app)
+    _install_api_docs(app)
+    app.include_router(operations_router)
+    _install_openapi(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Errors as JSON bodies that name the problem: 4xx for the caller's, 503 and 500 for ours."""
+
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
@@ -139,6 +149,9 @@ def create_app(
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
+
+def _install_api_docs(app: FastAPI) -> None:
+    """The Swagger page at ``/docs``, from the swagger-ui-bundle package's files."""
     assets = _swagger_assets()
     if assets is not None:
         app.mount("/static/swagger", StaticFiles(directory=assets), name="swagger")
@@ -158,36 +171,9 @@ def create_app(
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    @app.get("/healthz", tags=["operations"])
-    def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONResponse:
-        """Whether the service and its database answer."""
-        try:
-            with db.session() as session:
-                session.execute(text("SELECT 1"))
-            database = "ok"
-        except OperationalError:
-            database = "unavailable"
-        body = {
-            "status": "ok" if database == "ok" else "degraded",
-            "version": kairos.__version__,
-            "database": database,
-            "bus": type(bus).__name__,
-            "detector": detectors.enabled,
-            "detection": "inline" if detectors.inline else "workers",
-        }
-        return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    def metrics(request: Request) -> Response:
-        """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
-        runtime: Runtime = request.app.state.runtime  # the root refreshes its own figures
-        try:
-            runtime.refresh_metrics()
-        except OperationalError as error:  # the figures that need the database stay as they were
-            log.warning("metrics: database unavailable (%s)", error)
-        return Response(
-            runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
+def _install_openapi(app: FastAPI) -> None:
+    """The OpenAPI schema, with the event union spelled out under ``Event``."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -205,7 +191,40 @@ def create_app(
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app
+
+
+operations_router = APIRouter(tags=["operations"])
+
+
+@operations_router.get("/healthz")
+def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONResponse:
+    """Whether the service and its database answer."""
+    try:
+        with db.session() as session:
+            session.execute(text("SELECT 1"))
+        database = "ok"
+    except OperationalError:
+        database = "unavailable"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "version": kairos.__version__,
+        "database": database,
+        "bus": type(bus).__name__,
+        "detector": detectors.enabled,
+        "detection": "inline" if detectors.inline else "workers",
+    }
+    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+
+@operations_router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
+    runtime: Runtime = request.app.state.runtime  # the root refreshes its own figures
+    try:
+        runtime.refresh_metrics()
+    except OperationalError as error:  # the figures that need the database stay as they were
+        log.warning("metrics: database unavailable (%s)", error)
+    return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def app_from_env() -> FastAPI:

@@ -28,9 +28,9 @@ from kairos.channels.media import (
     MediaProtocolError,
     PcmMediaStream,
     TwilioMediaStream,
-    recording_events,
 )
 from kairos.deps import RuntimeDep
+from kairos.detection.voice.leg import recording_events
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
 from kairos.events import AudioSegment, Timestamp
 from kairos.interactions import service as interaction_service

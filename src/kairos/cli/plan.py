@@ -129,6 +129,40 @@ def _summary(console: Console, plan: Plan) -> None:
     )
 
 
+def _read_plan(err: Console, database_url: str, options: PlanOptions) -> Plan:
+    """The plan from the stored history; a clear exit when there is none or it cannot be read."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kairos.db import Database
+    from kairos.planning.service import NoHistory, get_plan
+
+    url = make_url(database_url)
+    # Connecting to SQLite creates the file: say there is none instead of leaving an empty one.
+    path = url.database or ""
+    if (
+        url.get_backend_name() == "sqlite"
+        and path not in ("", ":memory:")
+        and not Path(path).exists()
+    ):
+        raise _fail(err, f"no history to plan from: no database at {path}")
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            result = get_plan(session=session, options=options)
+    except NoHistory as exc:
+        raise _fail(err, f"no history to plan from: {exc}") from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__)
+        raise _fail(
+            err,
+            f"cannot read the history ({reason}); is the database migrated (kairos db upgrade)?",
+        ) from None
+    finally:
+        db.dispose()
+    return result
+
+
 def plan(
     day: str | None = typer.Option(
         None, "--date", help="day to plan, YYYY-MM-DD (default: the day after the newest history)"
@@ -148,12 +182,8 @@ def plan(
     chart: Path | None = typer.Option(None, help="write a self-contained HTML chart here"),
 ) -> None:
     """Forecast contacts per cube cell and interval, and the agents needed (Erlang C and A)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
 
     from kairos.config import get_settings
-    from kairos.db import Database
-    from kairos.planning.service import NoHistory, get_plan
 
     err = Console(stderr=True)
     settings = get_settings()
@@ -176,29 +206,7 @@ def plan(
             "max_occupancy": max_occupancy,
         },
     )
-    url = make_url(settings.database_url)
-    # Connecting to SQLite creates the file: say there is none instead of leaving an empty one.
-    path = url.database or ""
-    if (
-        url.get_backend_name() == "sqlite"
-        and path not in ("", ":memory:")
-        and not Path(path).exists()
-    ):
-        raise _fail(err, f"no history to plan from: no database at {path}")
-    db = Database(settings.database_url)
-    try:
-        with db.session() as session:
-            result = get_plan(session=session, options=options)
-    except NoHistory as exc:
-        raise _fail(err, f"no history to plan from: {exc}") from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or type(exc).__name__)
-        raise _fail(
-            err,
-            f"cannot read the history ({reason}); is the database migrated (kairos db upgrade)?",
-        ) from None
-    finally:
-        db.dispose()
+    result = _read_plan(err, settings.database_url, options)
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:

@@ -30,31 +30,10 @@ def simulate(
     """Simulate a contact-center day under each routing policy and compare them."""
     import time
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.table import Table
-
-    from kairos.cli.simulate_output import results_table, sensitivity_table, write_outputs
+    from kairos.cli import simulate_output as output
     from kairos.routing.policies import POLICIES
-    from kairos.simulation.experiment import (
-        SENSITIVITY,
-        SensitivityRow,
-        default_jobs,
-        run_experiment,
-        sensitivity,
-    )
-    from kairos.simulation.scenario import (
-        Scenario,
-        ScenarioError,
-        assumptions,
-        parse_overrides,
-        with_overrides,
-    )
+    from kairos.simulation.experiment import default_jobs
+    from kairos.simulation.scenario import Scenario, ScenarioError, parse_overrides, with_overrides
 
     console = Console()
     err = Console(stderr=True)
@@ -66,43 +45,23 @@ def simulate(
         err.print(f"[red]bad scenario: {exc}[/]")
         raise typer.Exit(2) from None
     if show_assumptions:
-        table = Table(title="Assumptions (kind: published figure or ours)")
-        for column in ("name", "value", "kind", "source"):
-            table.add_column(column, overflow="fold")
-        for a in assumptions(scenario):
-            table.add_row(a["name"], str(a["value"]), a["kind"], a["source"])
-        console.print(table)
+        console.print(output.assumptions_table(scenario))
         return
     names = tuple(p.strip() for p in policies.split(",") if p.strip())
     unknown = [p for p in names if p not in POLICIES]
     if not names or unknown:
         err.print(f"[red]unknown policy {', '.join(unknown)!s}; known: {', '.join(POLICIES)}[/]")
         raise typer.Exit(2)
-    workers = jobs or default_jobs()
+    if with_sensitivity and len(names) < 2:
+        err.print("[yellow]sensitivity needs two policies; skipped[/]")
     started = time.perf_counter()
-    points = sum(len(values) for values in SENSITIVITY.values())
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err,
-    ) as progress:  # fmt: skip
-        task = progress.add_task(f"days x {len(names)} policies", total=replications)
-        experiment = run_experiment(
-            scenario, names, replications=replications, seed=seed, jobs=workers,
-            on_done=lambda: progress.advance(task),
-        )  # fmt: skip
-        rows: list[SensitivityRow] = []
-        if with_sensitivity:
-            if len(names) < 2:
-                err.print("[yellow]sensitivity needs two policies; skipped[/]")
-            else:
-                task2 = progress.add_task("sensitivity", total=points * sensitivity_replications)
-                rows = sensitivity(
-                    scenario, policies=(names[0], names[1]), replications=sensitivity_replications,
-                    seed=seed, jobs=workers, on_done=lambda: progress.advance(task2),
-                )  # fmt: skip
+    experiment, rows = output.run_with_progress(
+        err, scenario, names, replications=replications, seed=seed, jobs=jobs or default_jobs(),
+        sensitivity_replications=sensitivity_replications if with_sensitivity else 0,
+    )  # fmt: skip
     wall_s = time.perf_counter() - started
-    console.print(results_table(experiment))
+    console.print(output.results_table(experiment))
     if rows:
-        console.print(sensitivity_table(rows))
-    paths = write_outputs(out, experiment, rows, wall_s)
+        console.print(output.sensitivity_table(rows))
+    paths = output.write_outputs(out, experiment, rows, wall_s)
     err.print(f"{wall_s:.1f} s; wrote " + ", ".join(str(p) for p in paths))

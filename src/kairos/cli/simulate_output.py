@@ -9,20 +9,23 @@ import math
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kairos.simulation.charts import write_report
 from kairos.simulation.experiment import (
+    SENSITIVITY,
     SENSITIVITY_METRICS,
     Experiment,
     Interval,
     SensitivityRow,
     experiment_record,
+    run_experiment,
+    sensitivity,
 )
 from kairos.simulation.outcomes import METRICS
-from kairos.simulation.scenario import (
-    assumptions,
-)
+from kairos.simulation.scenario import Scenario, assumptions
 
 
 def _format(value: float, unit: str) -> str:
@@ -140,3 +143,45 @@ def write_outputs(
             writer.writerow([r.policy, r.replication, *(r.metrics[m] for m in METRICS)])
     html_path = write_report(out / "charts.html", experiment, rows or None)
     return [html_path, json_path, csv_path]
+
+
+def assumptions_table(scenario: Scenario) -> Table:
+    """Every assumption of the scenario with its value, kind and source."""
+    table = Table(title="Assumptions (kind: published figure or ours)")
+    for column in ("name", "value", "kind", "source"):
+        table.add_column(column, overflow="fold")
+    for a in assumptions(scenario):
+        table.add_row(a["name"], str(a["value"]), a["kind"], a["source"])
+    return table
+
+
+def run_with_progress(
+    err: Console,
+    scenario: Scenario,
+    names: tuple[str, ...],
+    *,
+    replications: int,
+    seed: int,
+    jobs: int,
+    sensitivity_replications: int,
+) -> tuple[Experiment, list[SensitivityRow]]:
+    """The experiment, and the sensitivity rows when ``sensitivity_replications`` (and two
+    policies) ask for them, with progress bars on ``err``."""
+    points = sum(len(values) for values in SENSITIVITY.values())
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(f"days x {len(names)} policies", total=replications)
+        experiment = run_experiment(
+            scenario, names, replications=replications, seed=seed, jobs=jobs,
+            on_done=lambda: progress.advance(task),
+        )  # fmt: skip
+        rows: list[SensitivityRow] = []
+        if sensitivity_replications and len(names) >= 2:
+            task2 = progress.add_task("sensitivity", total=points * sensitivity_replications)
+            rows = sensitivity(
+                scenario, policies=(names[0], names[1]), replications=sensitivity_replications,
+                seed=seed, jobs=jobs, on_done=lambda: progress.advance(task2),
+            )  # fmt: skip
+    return experiment, rows

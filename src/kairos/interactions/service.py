@@ -207,23 +207,50 @@ def _apply(
     outbox: _Outbox,
     default_tz: str,
 ) -> IngestResponse:
-    ids = [e.event_id for e in events]
+    existing = _stored_event_ids(session, [e.event_id for e in events])
+    interactions = _locked_interactions(session, sorted({e.interaction_id for e in events}))
+    sources, taken = _escalation_sources(session, events)
+    # Check everything before writing anything: one bad event refuses the whole request.
+    acks, fresh = _check_all(events, existing, interactions, sources, taken)
+    for raw_event in fresh:
+        event = _sanitise(raw_event)
+        if isinstance(event, InteractionStarted):
+            interactions[event.interaction_id] = _start(session, event, sources)
+        _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
+    return IngestResponse(
+        applied=sum(a.status == "applied" for a in acks),
+        duplicates=sum(a.status == "duplicate" for a in acks),
+        events=acks,
+    )
+
+
+def _stored_event_ids(session: Session, ids: list[str]) -> set[str]:
     existing: set[str] = set()
     for chunk in _chunks(ids):
         existing.update(
             session.scalars(select(EventRecord.event_id).where(EventRecord.event_id.in_(chunk)))
         )
-    external_ids = sorted({e.interaction_id for e in events})
+    return existing
+
+
+def _locked_interactions(session: Session, external_ids: list[str]) -> dict[str, Interaction]:
     interactions: dict[str, Interaction] = {}
     for chunk in _chunks(external_ids):
         # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered
         # when two requests feed the same interaction at once.
         query = select(Interaction).where(Interaction.external_id.in_(chunk)).with_for_update()
         interactions.update((i.external_id, i) for i in session.scalars(query))
+    return interactions
 
-    sources, taken = _escalation_sources(session, events)
 
-    # Check everything before writing anything: one bad event refuses the whole request.
+def _check_all(
+    events: list[Event],
+    existing: set[str],
+    interactions: dict[str, Interaction],
+    sources: dict[str, Interaction],
+    taken: set[int],
+) -> tuple[list[EventAck], list[Event]]:
+    """The acknowledgements and the events to apply; raises when any event cannot be applied."""
     seen: set[str] = set()
     starting: set[str] = set()
     unknown: list[dict[str, Any]] = []
@@ -270,68 +297,76 @@ def _apply(
             f"{len(unknown)} events name interactions that were never started; nothing was applied",
             errors=unknown,
         )
+    return acks, fresh
 
-    for raw_event in fresh:
-        event = _sanitise(raw_event)
-        if isinstance(event, InteractionStarted):
-            source = sources.get(event.escalation.source) if event.escalation else None
-            customer = customer_service.resolve(
-                session=session,
-                identities=list(event.identities),
-                interaction_id=event.interaction_id,
-                # An escalated call belongs to the customer of the thread it continues.
-                customer_id=source.customer_id if source is not None else None,
-            )
-            interaction = Interaction(
-                external_id=event.interaction_id,
-                customer_id=customer.id if customer else None,
-                escalated_from_id=source.id if source is not None else None,
-                channel=event.channel,
-                reason=event.reason,
-                subject=event.subject,
-                queue=event.queue,
-                language=event.language,
-                timezone=event.timezone,
-                state="open",
-                started_at=event.occurred_at,
-                last_event_at=event.occurred_at,
-                event_count=0,
-            )
-            session.add(interaction)
-            session.flush()
-            interactions[event.interaction_id] = interaction
-        interaction = interactions[event.interaction_id]
-        detector = None
-        if detectors.inline and isinstance(event, _DETECTOR_INPUTS):
-            # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
-            # replays only what came before it.
-            outbox.touched.add(interaction.external_id)
-            detector = detector_for(session, interaction, detectors, default_tz)
-        interaction.event_count += 1
-        if detectors.inline:  # else a worker assesses it and moves assessed_seq on
-            interaction.assessed_seq = interaction.event_count
-        interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
-        session.add(
-            EventRecord(
-                event_id=event.event_id,
-                interaction_id=interaction.id,
-                seq=interaction.event_count,
-                type=event.type,
-                occurred_at=event.occurred_at,
-                payload=event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
-            )
-        )
-        _apply_to_interaction(session, interaction, event, outbox)
-        outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
-        if detector is not None:
-            assessment = detector.update(event)
-            if _assessed(event):
-                outbox.messages.append(record_assessment(session, interaction, event, assessment))
-    return IngestResponse(
-        applied=sum(a.status == "applied" for a in acks),
-        duplicates=sum(a.status == "duplicate" for a in acks),
-        events=acks,
+
+def _start(
+    session: Session, event: InteractionStarted, sources: dict[str, Interaction]
+) -> Interaction:
+    """The new interaction an ``interaction.started`` opens, with its customer resolved."""
+    source = sources.get(event.escalation.source) if event.escalation else None
+    customer = customer_service.resolve(
+        session=session,
+        identities=list(event.identities),
+        interaction_id=event.interaction_id,
+        # An escalated call belongs to the customer of the thread it continues.
+        customer_id=source.customer_id if source is not None else None,
     )
+    interaction = Interaction(
+        external_id=event.interaction_id,
+        customer_id=customer.id if customer else None,
+        escalated_from_id=source.id if source is not None else None,
+        channel=event.channel,
+        reason=event.reason,
+        subject=event.subject,
+        queue=event.queue,
+        language=event.language,
+        timezone=event.timezone,
+        state="open",
+        started_at=event.occurred_at,
+        last_event_at=event.occurred_at,
+        event_count=0,
+    )
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def _store(
+    session: Session,
+    event: Event,
+    interaction: Interaction,
+    detectors: DetectorCache,
+    outbox: _Outbox,
+    default_tz: str,
+) -> None:
+    """Log one event, apply it to its interaction and, inline, assess it."""
+    detector = None
+    if detectors.inline and isinstance(event, _DETECTOR_INPUTS):
+        # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
+        # replays only what came before it.
+        outbox.touched.add(interaction.external_id)
+        detector = detector_for(session, interaction, detectors, default_tz)
+    interaction.event_count += 1
+    if detectors.inline:  # else a worker assesses it and moves assessed_seq on
+        interaction.assessed_seq = interaction.event_count
+    interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
+    session.add(
+        EventRecord(
+            event_id=event.event_id,
+            interaction_id=interaction.id,
+            seq=interaction.event_count,
+            type=event.type,
+            occurred_at=event.occurred_at,
+            payload=event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
+        )
+    )
+    _apply_to_interaction(session, interaction, event, outbox)
+    outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
+    if detector is not None:
+        assessment = detector.update(event)
+        if _assessed(event):
+            outbox.messages.append(record_assessment(session, interaction, event, assessment))
 
 
 def record_assessment(
@@ -525,3 +560,39 @@ def get_escalated_from(*, session: Session, interaction: Interaction) -> Interac
     if interaction.escalated_from_id is None:
         return None
     return session.get(Interaction, interaction.escalated_from_id)
+
+
+def assign(*, interaction: Interaction, agent_id: str) -> None:
+    """Record that routing gave ``interaction`` to an agent, in the caller's transaction."""
+    interaction.agent_id = agent_id
+    interaction.state = "assigned"
+
+
+def complete_outcome(
+    *,
+    interaction: Interaction,
+    resolved: bool | None,
+    customer_confirmed: bool | None,
+    note: str | None,
+) -> None:
+    """Complete the interaction's outcome with its wrap-up, in the caller's transaction."""
+    interaction.outcome = {
+        **(interaction.outcome or {}),
+        "resolved": resolved,
+        "customer_confirmed": customer_confirmed,
+        **({"note": note} if note else {}),
+    }
+
+
+def carry_assessment(*, session: Session, interaction_id: str, assessment: Assessment) -> None:
+    """Start an outreach task's interaction with the assessment of the moment it follows up, so
+    routing holds it for a certified agent (in the caller's transaction).
+
+    Issue 15 wants this gone: the task should get its assessment from the detector, through
+    the ingest path, like every interaction.
+    """
+    interaction = get_by_external_id(session=session, interaction_id=interaction_id)
+    if interaction is not None:
+        interaction.assessment = assessment.model_dump(mode="json")
+        interaction.mot_score = assessment.mot_score
+        interaction.cube = assessment.cube

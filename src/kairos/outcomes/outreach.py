@@ -146,6 +146,18 @@ def _ensure_queue(db: Database, rule: OutreachRule) -> None:
         )
 
 
+def _identities(session: Session, customer_id: int) -> list[Identity]:
+    """The customer's valid identities, to reach them on."""
+    return [
+        Identity(kind=i.kind, value=i.value)
+        for i in session.scalars(
+            select(CustomerIdentity)
+            .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
+            .order_by(CustomerIdentity.id)
+        )
+    ]
+
+
 def create_task(
     *,
     db: Database,
@@ -173,14 +185,7 @@ def create_task(
         done = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
         if done is not None:
             return TaskOut.model_validate(done)
-        identities = [
-            Identity(kind=i.kind, value=i.value)
-            for i in session.scalars(
-                select(CustomerIdentity)
-                .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
-                .order_by(CustomerIdentity.id)
-            )
-        ]
+        identities = _identities(session, customer_id)
         session.expunge(rule)
     if not identities:
         return None
@@ -200,10 +205,9 @@ def create_task(
         db=db, events=[started], bus=bus, detectors=detectors, metrics=metrics
     )
     with db.write_lock(), db.session() as session:
-        if session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key)):
-            return TaskOut.model_validate(
-                session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
-            )
+        made = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
+        if made is not None:
+            return TaskOut.model_validate(made)
         task = OutreachTask(
             dedupe_key=dedupe_key,
             kind=rule.kind,
@@ -221,15 +225,11 @@ def create_task(
         )
         session.add(task)
         if rule.certified_only and carry_assessment is not None:
-            interaction = session.scalar(
-                select(Interaction).where(Interaction.external_id == task_interaction)
+            # Routing reads the waiting interaction's assessment: carrying the moment's own
+            # makes the moments policy hold the call for a free certified agent.
+            interactions_service.carry_assessment(
+                session=session, interaction_id=task_interaction, assessment=carry_assessment
             )
-            if interaction is not None:
-                # Routing reads the waiting interaction's assessment: carrying the moment's own
-                # makes the moments policy hold the call for a free certified agent.
-                interaction.assessment = carry_assessment.model_dump(mode="json")
-                interaction.mot_score = carry_assessment.mot_score
-                interaction.cube = carry_assessment.cube
         session.commit()
         out = TaskOut.model_validate(task)
     bus.send(OutreachTaskCreated(**out.model_dump(mode="json")))

@@ -285,12 +285,10 @@ def _moment_html(row: Row) -> str:
     )
 
 
-def render(data: ReportData, *, missed_shown: int = 25) -> str:
-    """The report as one HTML document."""
-    rows = data.rows
-    f = figures(rows)
+def _tiles(f: dict[str, Any]) -> str:
+    """The headline figures, one tile each."""
     mot = f["moments_of_truth"]
-    tiles = "".join([
+    return "".join([
         _tile(f"{f['contacts']:,}", "contacts reviewed"),
         _tile(f"{mot:,}", f"moments of truth ({_pct(f['mot_share'])})"),
         _tile(f"{f['won']:,}", "won", "won"),
@@ -304,6 +302,13 @@ def render(data: ReportData, *, missed_shown: int = 25) -> str:
         _tile(f"{f['repeat_customers']:,}", "customers asked again for what they had said"),
         _tile("n/a" if f["csat_average"] is None else f"{f['csat_average']:.2f}", "average CSAT"),
     ])  # fmt: skip
+
+
+def render(data: ReportData, *, missed_shown: int = 25) -> str:
+    """The report as one HTML document."""
+    rows = data.rows
+    f = figures(rows)
+    tiles = _tiles(f)
     series = _status_series()
     cube_items = [(k, {s: float(v) for s, v in c.items()}) for k, c in by_key(rows, "cube")]
     reason_items = [(k, {s: float(v) for s, v in c.items()}) for k, c in by_key(rows, "reason")]

@@ -21,6 +21,7 @@ from kairos.customers import service as customer_service
 from kairos.customers.models import Customer
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
+from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 from kairos.outcomes.models import InteractionReview, SurveyAnswer, WrapUp
 from kairos.outcomes.review import Known, Review, Turn, review
@@ -112,12 +113,12 @@ def _wrap_up(
         )
         session.add(wrap)
         # The interaction's outcome is what journeys and planning read: the wrap-up completes it.
-        interaction.outcome = {
-            **(interaction.outcome or {}),
-            "resolved": wrap.resolved,
-            "customer_confirmed": wrap.confirmed_by_customer,
-            **({"note": wrap.note} if wrap.note else {}),
-        }
+        interaction_service.complete_outcome(
+            interaction=interaction,
+            resolved=wrap.resolved,
+            customer_confirmed=wrap.confirmed_by_customer,
+            note=wrap.note,
+        )
         session.commit()
         ended = interaction.state == "ended"
     bus.send(
@@ -227,79 +228,19 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
             .order_by(EventRecord.seq)
         ).all()
         wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
-        survey = session.scalar(
-            select(SurveyAnswer)
-            .where(SurveyAnswer.interaction_id == interaction.id)
-            .order_by(SurveyAnswer.id.desc())
-            .limit(1)
-        )
-        live = session.scalar(
-            select(func.max(AssessmentRecord.mot_score)).where(
-                AssessmentRecord.interaction_id == interaction.id
-            )
-        )
         again = recontact_of(session, interaction, settings.recontact_days)
-        outcome = interaction.outcome or {}
-        survey_event = outcome.get("survey") or {}
-        resolved = wrap.resolved if wrap else outcome.get("resolved")
-        confirmed = wrap.confirmed_by_customer if wrap else outcome.get("customer_confirmed")
-        known = Known(
-            resolved=resolved if isinstance(resolved, bool) else None,
-            confirmed_by_customer=confirmed if isinstance(confirmed, bool) else None,
-            csat=survey.csat if survey else survey_event.get("csat"),
-            nps=survey.nps if survey else survey_event.get("nps"),
-            recontact=again is not None,
-            live_score=live,
-            handled_as_moment=_handled_as_moment(session, interaction),
-            survey_text=survey.text if survey else survey_event.get("text"),
-        )
         journey = customer_service.journey_inputs(session=session, interaction=interaction)
         result = review(
             _turns(events),
-            known=known,
+            known=_known(session, interaction, wrap, recontact=again is not None),
             journey=journey,
             timezone=interaction.timezone or settings.default_timezone,
             reask_count=interaction.reask_count,
         )
-        customer = (
-            session.get(Customer, interaction.customer_id) if interaction.customer_id else None
-        )
+        values = _review_values(session, interaction, result, wrap, again)
         record = session.scalar(
             select(InteractionReview).where(InteractionReview.interaction_id == interaction.id)
         )
-        values: dict[str, Any] = {
-            "customer_id": interaction.customer_id,
-            "agent_id": (wrap.agent_id if wrap and wrap.agent_id else interaction.agent_id),
-            "started_at": interaction.started_at,
-            "ended_at": interaction.ended_at,
-            "handle_seconds": _handle_seconds(session, interaction),
-            "resolved": result.resolved,
-            "confirmed_by_customer": result.confirmed_by_customer,
-            "sentiment_start": result.sentiment_start,
-            "sentiment_end": result.sentiment_end,
-            "recovery": result.recovery,
-            "recontact": result.recontact,
-            "recontact_interaction_id": again.external_id if again else None,
-            "csat": result.csat,
-            "nps": result.nps,
-            "live_score": result.live_score,
-            "hindsight_score": result.hindsight_score,
-            "mot_live": result.mot_live,
-            "mot_hindsight": result.mot_hindsight,
-            "handled_as_routine": result.handled_as_routine,
-            "ended_well": result.ended_well,
-            "status": result.status,
-            "missed": result.missed,
-            "cube": result.cube,
-            "reason": interaction.reason,
-            "stakes": result.stakes,
-            "customer_value": customer.value if customer else None,
-            "reask_count": result.reask_count,
-            "behaviours": result.behaviours,
-            "evidence": [{"why": _with_playbook(session, result, interaction)}, *result.reasons],
-            "model_version": result.model_version,
-            "reviewed_at": utcnow(),
-        }
         if record is None:
             record = InteractionReview(interaction_id=interaction.id, **values)
             session.add(record)
@@ -320,6 +261,81 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
         )
     )
     return out
+
+
+def _known(
+    session: Session, interaction: Interaction, wrap: WrapUp | None, *, recontact: bool
+) -> Known:
+    """What is known of how the interaction went: wrap-up, outcome, survey, live scores."""
+    survey = session.scalar(
+        select(SurveyAnswer)
+        .where(SurveyAnswer.interaction_id == interaction.id)
+        .order_by(SurveyAnswer.id.desc())
+        .limit(1)
+    )
+    live = session.scalar(
+        select(func.max(AssessmentRecord.mot_score)).where(
+            AssessmentRecord.interaction_id == interaction.id
+        )
+    )
+    outcome = interaction.outcome or {}
+    survey_event = outcome.get("survey") or {}
+    resolved = wrap.resolved if wrap else outcome.get("resolved")
+    confirmed = wrap.confirmed_by_customer if wrap else outcome.get("customer_confirmed")
+    return Known(
+        resolved=resolved if isinstance(resolved, bool) else None,
+        confirmed_by_customer=confirmed if isinstance(confirmed, bool) else None,
+        csat=survey.csat if survey else survey_event.get("csat"),
+        nps=survey.nps if survey else survey_event.get("nps"),
+        recontact=recontact,
+        live_score=live,
+        handled_as_moment=_handled_as_moment(session, interaction),
+        survey_text=survey.text if survey else survey_event.get("text"),
+    )
+
+
+def _review_values(
+    session: Session,
+    interaction: Interaction,
+    result: Review,
+    wrap: WrapUp | None,
+    again: Interaction | None,
+) -> dict[str, Any]:
+    """The review row's columns."""
+    customer = session.get(Customer, interaction.customer_id) if interaction.customer_id else None
+    return {
+        "customer_id": interaction.customer_id,
+        "agent_id": (wrap.agent_id if wrap and wrap.agent_id else interaction.agent_id),
+        "started_at": interaction.started_at,
+        "ended_at": interaction.ended_at,
+        "handle_seconds": _handle_seconds(session, interaction),
+        "resolved": result.resolved,
+        "confirmed_by_customer": result.confirmed_by_customer,
+        "sentiment_start": result.sentiment_start,
+        "sentiment_end": result.sentiment_end,
+        "recovery": result.recovery,
+        "recontact": result.recontact,
+        "recontact_interaction_id": again.external_id if again else None,
+        "csat": result.csat,
+        "nps": result.nps,
+        "live_score": result.live_score,
+        "hindsight_score": result.hindsight_score,
+        "mot_live": result.mot_live,
+        "mot_hindsight": result.mot_hindsight,
+        "handled_as_routine": result.handled_as_routine,
+        "ended_well": result.ended_well,
+        "status": result.status,
+        "missed": result.missed,
+        "cube": result.cube,
+        "reason": interaction.reason,
+        "stakes": result.stakes,
+        "customer_value": customer.value if customer else None,
+        "reask_count": result.reask_count,
+        "behaviours": result.behaviours,
+        "evidence": [{"why": _with_playbook(session, result, interaction)}, *result.reasons],
+        "model_version": result.model_version,
+        "reviewed_at": utcnow(),
+    }
 
 
 def _with_playbook(session: Session, result: Review, interaction: Interaction) -> list[str]:

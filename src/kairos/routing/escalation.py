@@ -144,45 +144,7 @@ def escalate(
     now = now or datetime.now(UTC)
     queue = escalation_in.queue or settings.escalation_queue
     with db.session() as session:
-        source = interaction_service.get_by_external_id(
-            session=session, interaction_id=interaction_id
-        )
-        if source is None:
-            raise NotFound(f"no interaction {interaction_id!r}")
-        if source.channel == "call":
-            raise NotEscalatable(
-                f"{interaction_id!r} is a call already; transfer it instead",
-                errors=[{"field": "interaction_id", "message": "a call cannot be escalated"}],
-            )
-        existing = interaction_service.get_escalated_to(session=session, interaction=source)
-        if existing is not None:
-            raise NotEscalatable(
-                f"{interaction_id!r} was escalated already, to {existing.external_id!r}",
-                errors=[{"field": "interaction_id", "message": "escalated already"}],
-            )
-        phone = _phone(session, source, escalation_in.phone, settings.default_phone_region)
-        subject = f"Call back: {source.channel} {source.subject or source.reason or ''}".strip()
-        started = InteractionStarted(
-            event_id=f"start:{callback_id(source.external_id)}",
-            interaction_id=callback_id(source.external_id),
-            # Never before the thread it continues (clocks differ between platforms).
-            occurred_at=max(now, source.last_event_at),
-            channel="call",
-            # The call belongs to the source's customer (ingestion sees to it); a number that
-            # belongs to someone else is recorded as a conflict, never merged silently.
-            identities=[Identity(kind="phone", value=phone)],
-            reason=source.reason,
-            queue=queue,
-            language=source.language,
-            timezone=source.timezone,
-            subject=subject[:500],
-            escalation=Escalation(
-                source=source.external_id,
-                by=escalation_in.agent_id,
-                note=escalation_in.note,
-                phone=phone,
-            ),
-        )
+        started = _call_started(session, interaction_id, escalation_in, settings, queue, now)
     _ensure_queue(db, queue)
     response = interaction_service.ingest(
         db=db,
@@ -198,40 +160,7 @@ def escalate(
             f"{interaction_id!r} was escalated already, to {started.interaction_id!r}",
             errors=[{"field": "interaction_id", "message": "escalated already"}],
         )
-    with db.session() as session:
-        call = interaction_service.get_by_external_id(
-            session=session, interaction_id=started.interaction_id
-        )
-        source = interaction_service.get_by_external_id(
-            session=session, interaction_id=interaction_id
-        )
-        assert call is not None and source is not None
-        facts = (
-            customer_service.facts(session=session, customer_id=call.customer_id)
-            if call.customer_id is not None
-            else []
-        )
-        stored_note = started.escalation.note if started.escalation else None
-        record = session.scalar(select(EventRecord).where(EventRecord.event_id == started.event_id))
-        if record is not None:  # the note as stored: redacted
-            stored_note = (record.payload.get("escalation") or {}).get("note")
-        out = EscalationOut(
-            interaction_id=call.external_id,
-            source_interaction_id=source.external_id,
-            source_channel=source.channel,
-            customer_id=call.customer_id,
-            phone=phone,
-            queue=queue,
-            state=call.state,
-            reason=call.reason,
-            escalated_by=escalation_in.agent_id,
-            note=stored_note,
-            escalated_at=now,
-            assessment=call.current_assessment,
-            mot_score=call.mot_score,
-            thread=_thread(session, source),
-            facts=[FactOut.model_validate(f) for f in facts],
-        )
+    out = _escalation_out(db, started, interaction_id, escalation_in, now)
     bus.send(
         InteractionEscalated(
             interaction_id=out.interaction_id,
@@ -246,3 +175,96 @@ def escalate(
         )
     )
     return out
+
+
+def _call_started(
+    session: Session,
+    interaction_id: str,
+    escalation_in: EscalationIn,
+    settings: Settings,
+    queue: str,
+    now: datetime,
+) -> InteractionStarted:
+    """The ``interaction.started`` of the call; refuses what cannot be escalated."""
+    source = interaction_service.get_by_external_id(session=session, interaction_id=interaction_id)
+    if source is None:
+        raise NotFound(f"no interaction {interaction_id!r}")
+    if source.channel == "call":
+        raise NotEscalatable(
+            f"{interaction_id!r} is a call already; transfer it instead",
+            errors=[{"field": "interaction_id", "message": "a call cannot be escalated"}],
+        )
+    existing = interaction_service.get_escalated_to(session=session, interaction=source)
+    if existing is not None:
+        raise NotEscalatable(
+            f"{interaction_id!r} was escalated already, to {existing.external_id!r}",
+            errors=[{"field": "interaction_id", "message": "escalated already"}],
+        )
+    phone = _phone(session, source, escalation_in.phone, settings.default_phone_region)
+    subject = f"Call back: {source.channel} {source.subject or source.reason or ''}".strip()
+    return InteractionStarted(
+        event_id=f"start:{callback_id(source.external_id)}",
+        interaction_id=callback_id(source.external_id),
+        # Never before the thread it continues (clocks differ between platforms).
+        occurred_at=max(now, source.last_event_at),
+        channel="call",
+        # The call belongs to the source's customer (ingestion sees to it); a number that
+        # belongs to someone else is recorded as a conflict, never merged silently.
+        identities=[Identity(kind="phone", value=phone)],
+        reason=source.reason,
+        queue=queue,
+        language=source.language,
+        timezone=source.timezone,
+        subject=subject[:500],
+        escalation=Escalation(
+            source=source.external_id,
+            by=escalation_in.agent_id,
+            note=escalation_in.note,
+            phone=phone,
+        ),
+    )
+
+
+def _escalation_out(
+    db: Database,
+    started: InteractionStarted,
+    interaction_id: str,
+    escalation_in: EscalationIn,
+    now: datetime,
+) -> EscalationOut:
+    """The call task as stored: its thread, its facts, the assessment it starts with."""
+    assert started.escalation is not None and started.queue is not None
+    with db.session() as session:
+        call = interaction_service.get_by_external_id(
+            session=session, interaction_id=started.interaction_id
+        )
+        source = interaction_service.get_by_external_id(
+            session=session, interaction_id=interaction_id
+        )
+        assert call is not None and source is not None
+        facts = (
+            customer_service.facts(session=session, customer_id=call.customer_id)
+            if call.customer_id is not None
+            else []
+        )
+        stored_note = started.escalation.note
+        record = session.scalar(select(EventRecord).where(EventRecord.event_id == started.event_id))
+        if record is not None:  # the note as stored: redacted
+            stored_note = (record.payload.get("escalation") or {}).get("note")
+        return EscalationOut(
+            interaction_id=call.external_id,
+            source_interaction_id=source.external_id,
+            source_channel=source.channel,
+            customer_id=call.customer_id,
+            phone=started.escalation.phone or "",
+            queue=started.queue,
+            state=call.state,
+            reason=call.reason,
+            escalated_by=escalation_in.agent_id,
+            note=stored_note,
+            escalated_at=now,
+            assessment=call.current_assessment,
+            mot_score=call.mot_score,
+            thread=_thread(session, source),
+            facts=[FactOut.model_validate(f) for f in facts],
+        )

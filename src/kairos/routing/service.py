@@ -21,6 +21,7 @@ from kairos.customers.models import Customer
 from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict, NotFound
+from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
@@ -284,19 +285,7 @@ def _next_for_agent(
             if repeated is not None:
                 return repeated, "assigned (a repeated request: the decision it made before)"
         load = loads(session=session)
-        if agent.state == "busy" and load.get(agent.id, 0) < agent.max_concurrency:
-            # Kairos marks an agent busy when routing fills it; an interaction of theirs has
-            # ended since, so they have room again. (Wrap-up is the agent's or platform's call:
-            # an agent set to wrap_up stays there until set available.)
-            previous, agent.state, agent.state_since = agent.state, "available", now
-            outbox.append(_state_message(agent, previous))
-        if agent.state != "available":
-            raise Conflict(
-                f"agent {agent_id!r} is {agent.state}; only an available agent takes work"
-            )
-        all_agents = list(session.scalars(select(Agent).order_by(Agent.id)))
-        if load.get(agent.id, 0) >= agent.max_concurrency:
-            raise Conflict(f"agent {agent_id!r} holds {agent.max_concurrency} interactions already")
+        _check_available(agent, load, now, outbox)
         queues = {q.name: q for q in get_all_queues(session=session) if _serves(agent, q)}
         if not queues:
             _commit_and_publish(session, bus, outbox)
@@ -307,67 +296,20 @@ def _next_for_agent(
             i.external_id: (i, waiting_snapshot(i, q, values.get(i.customer_id or -1)))
             for i, q in rows
         }
-        # Only the skills some served queue requires matter here; dropping the rest keeps the
-        # board inside its 64 skills however many skills the centre records.
-        needed = {skill for q in queues.values() for skill in q.required_skills}
-        agents = [
-            dataclasses.replace(
-                agent_snapshot(a, load.get(a.id, 0)),
-                skills={k: int(v) for k, v in a.skills.items() if k in needed},
-            )
-            for a in all_agents
-        ]
-        candidates: list[Decision] = []
-        for policy_name in sorted({q.policy for q in queues.values()}):
-            policy = make_policy(policy_name)
-            waiting = [s for _, s in snapshots.values() if queues[s.queue].policy == policy_name]
-            try:
-                board = build_board(waiting, agents)
-            except ValueError as exc:  # more than 64 languages or skills in play at once
-                raise Conflict(f"cannot route: {exc}") from None
-            decision = policy.next_for_agent(board, agent_id, now=now)
-            if decision is not None:
-                candidates.append(decision)
-        if not candidates:
+        agents = _agent_snapshots(session, queues, load)
+        decision = _best_decision(queues, snapshots, agents, agent_id, now)
+        if decision is None:
             _commit_and_publish(session, bus, outbox)
             return None, f"nothing waiting that this agent can take ({len(rows)} waiting)"
-        decision = min(
-            candidates,
-            key=lambda d: (not d.moment_of_truth, snapshots[d.interaction_id][1].enqueued_at),
-        )
         interaction, snapshot = snapshots[decision.interaction_id]
         me = next(a for a in agents if a.id == agent_id)
-        record = RoutingDecision(
-            interaction_id=interaction.id,
-            agent_id=agent.id,
-            queue=snapshot.queue,
-            policy=decision.policy,
-            score=decision.score,
-            moment_of_truth=decision.moment_of_truth,
-            inputs={
-                "interaction": _jsonable(snapshot),
-                "agent": _jsonable(me),
-                "waiting": len(rows),
-                "agents": len(agents),
-            },
-            reasons=[{"factor": r.factor, "value": r.value} for r in decision.reasons],
-            model_version=snapshot.model_version,
-            decided_at=now,
-            request_key=request_key,
-        )
-        session.add(record)
-        session.flush()
-        session.add(
-            Assignment(
-                interaction_id=interaction.id,
-                agent_id=agent.id,
-                decision_id=record.id,
-                empowered=decision.moment_of_truth,
-                assigned_at=now,
-            )
-        )
-        interaction.agent_id = agent.external_id
-        interaction.state = "assigned"
+        inputs = {
+            "interaction": _jsonable(snapshot),
+            "agent": _jsonable(me),
+            "waiting": len(rows),
+            "agents": len(agents),
+        }
+        record = _record(session, decision, interaction, agent, snapshot, inputs, now, request_key)
         if load.get(agent.id, 0) + 1 >= agent.max_concurrency:
             previous, agent.state, agent.state_since = agent.state, "busy", now
             outbox.append(_state_message(agent, previous))
@@ -377,6 +319,109 @@ def _next_for_agent(
     for message in outbox:
         bus.send(message)
     return out, "assigned"
+
+
+def _check_available(
+    agent: Agent, load: dict[int, int], now: datetime, outbox: list[Message]
+) -> None:
+    """Refuse (409) an agent who may not take work now; an agent Kairos made busy who has room
+    again becomes available (its message goes to ``outbox``)."""
+    if agent.state == "busy" and load.get(agent.id, 0) < agent.max_concurrency:
+        # Kairos marks an agent busy when routing fills it; an interaction of theirs has
+        # ended since, so they have room again. (Wrap-up is the agent's or platform's call:
+        # an agent set to wrap_up stays there until set available.)
+        previous, agent.state, agent.state_since = agent.state, "available", now
+        outbox.append(_state_message(agent, previous))
+    if agent.state != "available":
+        raise Conflict(
+            f"agent {agent.external_id!r} is {agent.state}; only an available agent takes work"
+        )
+    if load.get(agent.id, 0) >= agent.max_concurrency:
+        raise Conflict(
+            f"agent {agent.external_id!r} holds {agent.max_concurrency} interactions already"
+        )
+
+
+def _agent_snapshots(
+    session: Session, queues: dict[str, Queue], load: dict[int, int]
+) -> list[AgentSnapshot]:
+    """Every agent as the policies see them, with only the skills the served queues require."""
+    # Only the skills some served queue requires matter here; dropping the rest keeps the
+    # board inside its 64 skills however many skills the centre records.
+    needed = {skill for q in queues.values() for skill in q.required_skills}
+    return [
+        dataclasses.replace(
+            agent_snapshot(a, load.get(a.id, 0)),
+            skills={k: int(v) for k, v in a.skills.items() if k in needed},
+        )
+        for a in session.scalars(select(Agent).order_by(Agent.id))
+    ]
+
+
+def _best_decision(
+    queues: dict[str, Queue],
+    snapshots: dict[str, tuple[Interaction, WaitingInteraction]],
+    agents: list[AgentSnapshot],
+    agent_id: str,
+    now: datetime,
+) -> Decision | None:
+    """Each served queue's policy proposes; a moment of truth first, then the longest waiting."""
+    candidates: list[Decision] = []
+    for policy_name in sorted({q.policy for q in queues.values()}):
+        policy = make_policy(policy_name)
+        waiting = [s for _, s in snapshots.values() if queues[s.queue].policy == policy_name]
+        try:
+            board = build_board(waiting, agents)
+        except ValueError as exc:  # more than 64 languages or skills in play at once
+            raise Conflict(f"cannot route: {exc}") from None
+        decision = policy.next_for_agent(board, agent_id, now=now)
+        if decision is not None:
+            candidates.append(decision)
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda d: (not d.moment_of_truth, snapshots[d.interaction_id][1].enqueued_at),
+    )
+
+
+def _record(
+    session: Session,
+    decision: Decision,
+    interaction: Interaction,
+    agent: Agent,
+    snapshot: WaitingInteraction,
+    inputs: dict[str, Any],
+    now: datetime,
+    request_key: str | None,
+) -> RoutingDecision:
+    """Store the decision and the assignment; the interaction is assigned by its owner."""
+    record = RoutingDecision(
+        interaction_id=interaction.id,
+        agent_id=agent.id,
+        queue=snapshot.queue,
+        policy=decision.policy,
+        score=decision.score,
+        moment_of_truth=decision.moment_of_truth,
+        inputs=inputs,
+        reasons=[{"factor": r.factor, "value": r.value} for r in decision.reasons],
+        model_version=snapshot.model_version,
+        decided_at=now,
+        request_key=request_key,
+    )
+    session.add(record)
+    session.flush()
+    session.add(
+        Assignment(
+            interaction_id=interaction.id,
+            agent_id=agent.id,
+            decision_id=record.id,
+            empowered=decision.moment_of_truth,
+            assigned_at=now,
+        )
+    )
+    interaction_service.assign(interaction=interaction, agent_id=agent.external_id)
+    return record
 
 
 def _commit_and_publish(session: Session, bus: EventBus, outbox: list[Message]) -> None:
