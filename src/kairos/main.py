@@ -28,6 +28,7 @@ from kairos.customers.views import router as customers_router
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.errors import ClientError
 from kairos.events import Event
+from kairos.interactions.views import customers_router as journey_router
 from kairos.interactions.views import router as interactions_router
 from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(interactions_router)
     app.include_router(escalation_router)
     app.include_router(customers_router)
+    app.include_router(journey_router)
     app.include_router(routing_router)
     app.include_router(channels_router)
     app.include_router(media_router)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, cast
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
@@ -23,10 +24,8 @@ from kairos.customers.models import (
     IdentityConflict,
 )
 from kairos.db import Database, utcnow
-from kairos.detection.assessment import Journey
 from kairos.errors import ClientError, NotFound
 from kairos.events import Identity, IvrInput, Utterance
-from kairos.interactions.models import Interaction
 from kairos.redaction import mask_value
 
 log = logging.getLogger(__name__)
@@ -166,7 +165,11 @@ def _rowcount(session: Session, statement: Any) -> int:
 
 
 def _merge(
-    session: Session, customer_id: int, from_customer_id: int, merged_by: str | None
+    session: Session,
+    customer_id: int,
+    from_customer_id: int,
+    merged_by: str | None,
+    reassign: Reassign,
 ) -> CustomerMerge:
     if customer_id == from_customer_id:
         raise ClientError(f"customer {customer_id} cannot be merged into itself")
@@ -180,12 +183,7 @@ def _merge(
     for identity in list(source.identities):
         identity.customer = target
     session.flush()
-    moved_interactions = _rowcount(
-        session,
-        update(Interaction)
-        .where(Interaction.customer_id == source.id)
-        .values(customer_id=target.id),
-    )
+    moved_interactions = reassign(session, source.id, target.id)
     moved_facts = _rowcount(
         session, update(Fact).where(Fact.customer_id == source.id).values(customer_id=target.id)
     )
@@ -235,14 +233,18 @@ def merge(
     customer_id: int,
     from_customer_id: int,
     merged_by: str | None = None,
+    reassign: Reassign,
 ) -> CustomerMerge:
     """Move every identity, interaction and fact of one customer to another, in one transaction.
+
+    ``reassign(session, from_id, to_id)`` moves the other domains' rows (interactions' service
+    owns its table) and says how many it moved.
 
     The merged customer is removed, open conflicts between the two are closed, and the merge is
     recorded; ``customer.merged`` is published on the ``customers`` topic once committed.
     """
     with db.write_lock(), db.session() as session:
-        record = _merge(session, customer_id, from_customer_id, merged_by)
+        record = _merge(session, customer_id, from_customer_id, merged_by, reassign)
         session.commit()
     bus.send(
         CustomerMerged(
@@ -256,6 +258,28 @@ def merge(
     return record
 
 
+class Contact(Protocol):
+    """What the facts need of an interaction (interactions' row has it; customers never imports
+    it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def customer_id(self) -> int | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def agent_id(self) -> str | None: ...
+
+
+#: Moves another domain's rows from one customer to another; how many it moved.
+Reassign = Callable[[Session, int, int], int]
+
+
 def redact(name: str, value: str) -> tuple[str, bool]:
     """The value to store for a fact named ``name``: a card number keeps its last four digits,
     other secrets nothing (PCI DSS forbids storing CVV and PIN at all)."""
@@ -263,7 +287,7 @@ def redact(name: str, value: str) -> tuple[str, bool]:
 
 
 def record_ivr_fact(
-    *, session: Session, interaction: Interaction, event: IvrInput, source: str = "ivr"
+    *, session: Session, interaction: Contact, event: IvrInput, source: str = "ivr"
 ) -> Fact:
     """Store what the caller keyed in the IVR as a fact of the customer."""
     value, redacted = redact(event.name, event.value)
@@ -283,9 +307,7 @@ def record_ivr_fact(
     return fact
 
 
-def record_stated_facts(
-    *, session: Session, interaction: Interaction, event: Utterance
-) -> list[Fact]:
+def record_stated_facts(*, session: Session, interaction: Contact, event: Utterance) -> list[Fact]:
     """Store the facts a customer states in an utterance (unverified; secrets masked)."""
     if event.speaker != "customer":
         return []
@@ -320,7 +342,7 @@ def record_stated_facts(
     return stored
 
 
-def _known_facts(session: Session, interaction: Interaction, before: datetime) -> dict[str, Fact]:
+def _known_facts(session: Session, interaction: Contact, before: datetime) -> dict[str, Fact]:
     """The latest fact of each name known before ``before``, verified ones first."""
     owner = (
         Fact.customer_id == interaction.customer_id
@@ -338,7 +360,7 @@ def _known_facts(session: Session, interaction: Interaction, before: datetime) -
     return known
 
 
-def _when(fact: Fact, interaction: Interaction, now: datetime) -> str:
+def _when(fact: Fact, interaction: Contact, now: datetime) -> str:
     try:
         zone: tzinfo = ZoneInfo(interaction.timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -350,7 +372,7 @@ def _when(fact: Fact, interaction: Interaction, now: datetime) -> str:
 
 
 def detect_reasks(
-    *, session: Session, interaction: Interaction, event: Utterance
+    *, session: Session, interaction: Contact, event: Utterance
 ) -> list[ReaskDetected]:
     """``reask.detected`` messages for each known fact an agent (or bot) asks for again."""
     if event.speaker == "customer":
@@ -386,86 +408,6 @@ def detect_reasks(
     return messages
 
 
-def _same_issue(a: Interaction, b: Interaction) -> bool:
-    """Same reason; else, where a reason is missing, the same queue; unknown counts as same."""
-    if a.reason and b.reason:
-        return a.reason.strip().lower() == b.reason.strip().lower()
-    if a.queue and b.queue:
-        return a.queue == b.queue
-    return True
-
-
-def journey_inputs(
-    *, session: Session, interaction: Interaction, window: timedelta | None = None
-) -> Journey:
-    """What the detector should know of this customer's recent history.
-
-    A repeat contact is another interaction on the same issue (:func:`_same_issue`) started
-    within ``window`` (``KAIROS_REPEAT_CONTACT_DAYS``) before this one, on any channel. A failed
-    moment is any earlier interaction scored as a moment of truth (``mot_score >= 0.5``) that did
-    not end resolved.
-    """
-    if interaction.customer_id is None:
-        return Journey()
-    window = window or timedelta(days=get_settings().repeat_contact_days)
-    # An escalated call continues its source thread (the detector replays it): not a repeat.
-    continued = (
-        [Interaction.id != interaction.escalated_from_id] if interaction.escalated_from_id else []
-    )
-    prior = session.scalars(
-        select(Interaction)
-        .where(
-            Interaction.customer_id == interaction.customer_id,
-            Interaction.id != interaction.id,
-            Interaction.started_at <= interaction.started_at,
-            *continued,
-        )
-        .order_by(Interaction.started_at.desc())
-        .limit(500)
-    ).all()
-    since: datetime = interaction.started_at - window
-    same_issue = [p for p in prior if p.started_at >= since and _same_issue(p, interaction)]
-    failed = [
-        p
-        for p in prior
-        if (p.mot_score or 0.0) >= 0.5 and not (p.outcome or {}).get("resolved", False)
-    ]
-    customer = session.get(Customer, interaction.customer_id)
-    return Journey(
-        repeat_contact=bool(same_issue),
-        prior_contacts_same_issue=len(same_issue),
-        prior_failed_moments=len(failed),
-        customer_value=customer.value if customer else None,
-    )
-
-
-def zone_inputs(*, session: Session, interaction: Interaction) -> tuple[str | None, str | None]:
-    """What places the customer in a time zone: their latest earlier zone and a phone number.
-
-    The zone of the latest earlier interaction that carried one; the first valid phone identity
-    (E.164). Both None for an anonymous contact.
-    """
-    if interaction.customer_id is None:
-        return None, None
-    zone = session.scalar(
-        select(Interaction.timezone)
-        .where(
-            Interaction.customer_id == interaction.customer_id,
-            Interaction.id != interaction.id,
-            Interaction.started_at <= interaction.started_at,
-            Interaction.timezone.is_not(None),
-        )
-        .order_by(Interaction.started_at.desc())
-        .limit(1)
-    )
-    customer = session.get(Customer, interaction.customer_id)
-    phones = sorted(
-        (i for i in (customer.identities if customer else []) if i.kind == "phone" and i.valid),
-        key=lambda i: i.id,
-    )
-    return zone, phones[0].value if phones else None
-
-
 def get_all(
     *,
     session: Session,
@@ -498,28 +440,3 @@ def facts(*, session: Session, customer_id: int) -> list[Fact]:
             select(Fact).where(Fact.customer_id == customer_id).order_by(Fact.observed_at, Fact.id)
         )
     )
-
-
-def journey(*, session: Session, customer_id: int) -> list[Interaction]:
-    """The customer's interactions across channels, oldest first."""
-    return list(
-        session.scalars(
-            select(Interaction)
-            .where(Interaction.customer_id == customer_id)
-            .order_by(Interaction.started_at, Interaction.id)
-        )
-    )
-
-
-def interaction_counts(*, session: Session, customer_ids: list[int]) -> dict[int, int]:
-    """How many interactions each customer has had."""
-    from sqlalchemy import func
-
-    if not customer_ids:
-        return {}
-    rows = session.execute(
-        select(Interaction.customer_id, func.count())
-        .where(Interaction.customer_id.in_(customer_ids))
-        .group_by(Interaction.customer_id)
-    ).all()
-    return {int(cid): int(n) for cid, n in rows if cid is not None}

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from kairos.customers.schemas import CustomerSummary, FactOut
 from kairos.detection.assessment import Assessment
 from kairos.errors import InvalidEvents, MalformedBody, TooLarge
 from kairos.events import EVENT_TYPES, Event
@@ -123,21 +124,6 @@ class TimelineEntry(BaseModel):
     body: dict[str, Any]
 
 
-class FactOut(BaseModel):
-    """A fact the customer gave, with its source."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    name: str
-    value: str
-    source: str
-    channel: str
-    verified: bool
-    redacted: bool
-    event_id: str
-    observed_at: datetime
-
-
 class InteractionDetail(InteractionSummary):
     """One interaction with its timeline, facts and latest assessment."""
 
@@ -198,3 +184,10 @@ class EscalationOut(BaseModel):
     mot_score: float | None
     thread: list[ThreadEntry]
     facts: list[FactOut]
+
+
+class CustomerDetail(CustomerSummary):
+    """A customer with every fact they gave and their journey across channels."""
+
+    facts: list[FactOut]
+    journey: list[InteractionSummary]

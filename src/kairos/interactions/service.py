@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from kairos.events import (
     Utterance,
     event_adapter,
 )
+from kairos.interactions import journey as journey_service
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 from kairos.interactions.schemas import EventAck, IngestResponse
 from kairos.metrics import Registry
@@ -180,8 +181,8 @@ def detector_for(
         return detector
     if not detectors.enabled:
         return None
-    journey = customer_service.journey_inputs(session=session, interaction=interaction)
-    known_zone, phone = customer_service.zone_inputs(session=session, interaction=interaction)
+    journey = journey_service.journey_inputs(session=session, interaction=interaction)
+    known_zone, phone = journey_service.zone_inputs(session=session, interaction=interaction)
     zone = resolve_zone(
         interaction_zone=interaction.timezone,
         customer_zone=known_zone,
@@ -596,3 +597,14 @@ def carry_assessment(*, session: Session, interaction_id: str, assessment: Asses
         interaction.assessment = assessment.model_dump(mode="json")
         interaction.mot_score = assessment.mot_score
         interaction.cube = assessment.cube
+
+
+def reassign_customer(session: Session, from_customer_id: int, to_customer_id: int) -> int:
+    """Move one customer's interactions to another (a merge), in the caller's transaction;
+    how many moved."""
+    result = session.execute(
+        update(Interaction)
+        .where(Interaction.customer_id == from_customer_id)
+        .values(customer_id=to_customer_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kairos.assist import service as assist_service
 from kairos.bus import EventBus
 from kairos.bus.messages import InteractionReviewed, InteractionWrappedUp
 from kairos.config import get_settings
-from kairos.customers import service as customer_service
 from kairos.customers.models import Customer
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
+from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 from kairos.outcomes.models import InteractionReview, SurveyAnswer, WrapUp
@@ -229,7 +230,7 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
         ).all()
         wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
         again = recontact_of(session, interaction, settings.recontact_days)
-        journey = customer_service.journey_inputs(session=session, interaction=interaction)
+        journey = journey_service.journey_inputs(session=session, interaction=interaction)
         result = review(
             _turns(events),
             known=_known(session, interaction, wrap, recontact=again is not None),
@@ -343,11 +344,7 @@ def _with_playbook(session: Session, result: Review, interaction: Interaction) -
     why = list(result.why)
     if not result.is_mot or result.status == "won":
         return why
-    try:
-        from kairos.assist.service import playbook_for
-    except ImportError:  # the assist package is optional here
-        return why
-    playbook = playbook_for(
+    playbook = assist_service.playbook_for(
         session=session, stakes=result.stakes, reason=interaction.reason, cube=result.cube
     )
     if playbook is not None:

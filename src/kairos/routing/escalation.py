@@ -23,13 +23,14 @@ from kairos.config import Settings, get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.identity import normalise_phone
 from kairos.customers.models import CustomerIdentity
+from kairos.customers.schemas import FactOut
 from kairos.db import Database
 from kairos.detection.live import DetectorCache
 from kairos.errors import ClientError, NotFound
 from kairos.events import Escalation, Identity, InteractionStarted
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.interactions.schemas import EscalationIn, EscalationOut, FactOut, ThreadEntry
+from kairos.interactions.schemas import EscalationIn, EscalationOut, ThreadEntry
 from kairos.metrics import Registry
 from kairos.routing import service as routing_service
 from kairos.routing.models import Queue

@@ -21,14 +21,15 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kairos.access import STATE_SCOPE, UNRESTRICTED
+from kairos.access import Scope as DataScope
 from kairos.auth.deps import SESSION_USER, load_principal
 from kairos.auth.schemas import Principal
 from kairos.config import Settings
 from kairos.db import Database, utcnow
 from kairos.security import audit, policy, scoping, tokens
 from kairos.security.ratelimit import RateLimiter, retry_after
-from kairos.security.schemas import ANONYMOUS, UNRESTRICTED, Caller
-from kairos.security.schemas import Scope as DataScope
+from kairos.security.schemas import ANONYMOUS, Caller
 from kairos.security.tokens import TokenCache
 from kairos.services import Services
 
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 #: Where the caller and their data scope are left for the views (``request.state``).
 STATE_CALLER = "kairos_caller"
-STATE_SCOPE = "kairos_scope"
 
 # WebSocket close codes for a refused handshake (the client sees HTTP 403 before them).
 _WS_CODES = {401: 4401, 403: 4403, 404: 4404, 429: 4429}

@@ -15,6 +15,7 @@ from kairos.customers import service as customer_service
 from kairos.customers.facts import LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
 from kairos.detection.assessment import Assessment, Cue
+from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, Interaction, read_assessment
 from kairos.routing.models import RoutingDecision
@@ -206,7 +207,7 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         customer = customer_service.get(session=session, customer_id=interaction.customer_id)
         journey = [
             i
-            for i in customer_service.journey(session=session, customer_id=interaction.customer_id)
+            for i in journey_service.journey(session=session, customer_id=interaction.customer_id)
             if i.id != interaction.id
         ]
     decision = session.scalar(
