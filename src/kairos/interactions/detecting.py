@@ -28,14 +28,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kairos.bus import BusMessage, Retry
 from kairos.bus.messages import AssessmentUpdated, EventApplied, parse
-from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
-from kairos.interactions.service import (
-    _DETECTOR_INPUTS,
-    _assessed,
+from kairos.interactions.assessments import (
+    DETECTOR_INPUTS,
+    assessed,
     detector_for,
     record_assessment,
     record_to_event,
 )
+from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
 from kairos.services import Services
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,9 @@ def catch_up(runtime: Services, interaction_id: str) -> int:
                 ).all()
                 for row in rows:
                     event = record_to_event(row, interaction_id)
-                    if isinstance(event, _DETECTOR_INPUTS):
+                    if isinstance(event, DETECTOR_INPUTS):
                         assessment = detector.update(event)
-                        if _assessed(event):
+                        if assessed(event):
                             messages.append(
                                 record_assessment(session, interaction, event, assessment)
                             )

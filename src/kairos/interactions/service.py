@@ -11,7 +11,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -22,11 +21,9 @@ from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
 from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
-from kairos.detection.live import Detector, DetectorCache
-from kairos.detection.timezones import resolve_zone
-from kairos.errors import Conflict, Overloaded, UnknownInteraction
+from kairos.detection.live import DetectorCache
+from kairos.errors import Overloaded
 from kairos.events import (
-    AudioSegment,
     Event,
     InteractionEnded,
     InteractionStarted,
@@ -35,20 +32,22 @@ from kairos.events import (
     SurveyResponse,
     Transfer,
     Utterance,
-    event_adapter,
 )
-from kairos.interactions import journey as journey_service
-from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
-from kairos.interactions.schemas import EventAck, IngestResponse
+from kairos.interactions import checks
+from kairos.interactions.assessments import (
+    DETECTOR_INPUTS,
+    assessed,
+    detector_for,
+    record_assessment,
+)
+from kairos.interactions.models import EventRecord, Interaction
+from kairos.interactions.schemas import IngestResponse
 from kairos.metrics import Registry
 from kairos.redaction import sanitise_event
 
 log = logging.getLogger(__name__)
 
 _BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
-_ASSESSED_TYPES = (Utterance, AudioSegment)
-# Events that change what the detector knows (reason, transfers), besides what is said.
-_DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
 _CHUNK = 500
 # The consumer group of the detector workers on the "events" stream.
 DETECTORS_GROUP = "detectors"
@@ -62,18 +61,6 @@ class _Outbox:
     touched: set[str] = field(default_factory=set)
 
 
-def _assessed(event: Event) -> bool:
-    """Whether the assessment after this event is stored and published.
-
-    Besides what is said: an IVR selection (a call waits in queue before anyone speaks, and
-    routing reads its assessment), and the start of an escalated call (it starts with what the
-    source thread said).
-    """
-    if isinstance(event, InteractionStarted):
-        return event.escalation is not None
-    return isinstance(event, (*_ASSESSED_TYPES, IvrSelection))
-
-
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
@@ -81,124 +68,6 @@ def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
 def _sanitise(event: Event) -> Event:
     """The event as it may be stored: card numbers, security codes, PINs, passwords redacted."""
     return sanitise_event(event)
-
-
-def _history(
-    session: Session, interaction: Interaction, *, upto_seq: int | None = None
-) -> list[Event]:
-    """What the detector replays: for an escalated call, the source thread comes first.
-
-    ``upto_seq``: only the interaction's events up to that one (a worker catching up).
-    """
-    thread: list[Event] = []
-    if interaction.escalated_from_id is not None:
-        source = session.get(Interaction, interaction.escalated_from_id)
-        if source is not None:
-            # What was said before the call began; the thread may go on after it.
-            thread = [
-                e for e in _history(session, source) if e.occurred_at <= interaction.started_at
-            ]
-    query = select(EventRecord).where(EventRecord.interaction_id == interaction.id)
-    if upto_seq is not None:
-        query = query.where(EventRecord.seq <= upto_seq)
-    rows = session.scalars(query.order_by(EventRecord.seq)).all()
-    return thread + [record_to_event(row, interaction.external_id) for row in rows]
-
-
-def _escalation_sources(
-    session: Session, events: list[Event]
-) -> tuple[dict[str, Interaction], set[int]]:
-    """The interactions that escalations in ``events`` continue, and those already escalated."""
-    wanted = sorted(
-        {e.escalation.source for e in events if isinstance(e, InteractionStarted) and e.escalation}
-    )
-    if not wanted:
-        return {}, set()
-    sources = {
-        i.external_id: i
-        for i in session.scalars(
-            select(Interaction).where(Interaction.external_id.in_(wanted)).with_for_update()
-        )
-    }
-    ids = [i.id for i in sources.values()]
-    taken = set(
-        session.scalars(
-            select(Interaction.escalated_from_id).where(Interaction.escalated_from_id.in_(ids))
-        )
-    )
-    return sources, {i for i in taken if i is not None}
-
-
-def _check_escalation(
-    event: InteractionStarted,
-    sources: dict[str, Interaction],
-    taken: set[int],
-    where: dict[str, Any],
-) -> dict[str, Any] | None:
-    """Why this escalation cannot be applied, or None."""
-    assert event.escalation is not None
-    source = sources.get(event.escalation.source)
-    field = {**where, "field": "escalation.source"}
-    if source is None:
-        return {**field, "message": "unknown interaction: nothing to continue"}
-    if source.channel == "call":
-        return {**field, "message": "a call is escalated by a transfer, not a new call"}
-    if source.id in taken:
-        return {**field, "message": "this interaction was escalated already"}
-    taken.add(source.id)
-    return None
-
-
-def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:
-    """Rebuild the typed event from its stored row."""
-    data: dict[str, Any] = {
-        **row.payload,
-        "type": row.type,
-        "event_id": row.event_id,
-        "interaction_id": interaction_external_id,
-        "occurred_at": row.occurred_at,
-    }
-    return event_adapter.validate_python(data)
-
-
-def detector_for(
-    session: Session,
-    interaction: Interaction,
-    detectors: DetectorCache,
-    default_tz: str,
-    *,
-    upto_seq: int | None = None,
-) -> Detector | None:
-    """The interaction's live detector, rebuilt from the stored events when it is missing.
-
-    ``upto_seq`` (a worker catching up): the detector must have seen exactly the events up to
-    that one; a cached one at another position is rebuilt too.
-    """
-    detector = detectors.get(interaction.external_id)
-    if detector is not None and (
-        upto_seq is None or detectors.position(interaction.external_id) == upto_seq
-    ):
-        return detector
-    if not detectors.enabled:
-        return None
-    journey = journey_service.journey_inputs(session=session, interaction=interaction)
-    known_zone, phone = journey_service.zone_inputs(session=session, interaction=interaction)
-    zone = resolve_zone(
-        interaction_zone=interaction.timezone,
-        customer_zone=known_zone,
-        phone=phone,
-        # The runtime passes the configured zone; a cache built without it (tests, tools) still
-        # honours a non-UTC default given by the caller.
-        centre_zone=detectors.centre_timezone or (None if default_tz == "UTC" else default_tz),
-        phone_region=detectors.phone_region,
-    )
-    return detectors.create(
-        interaction.external_id,
-        timezone=zone.name,
-        timezone_source=zone.detail,
-        journey=journey,
-        history=_history(session, interaction, upto_seq=upto_seq),
-    )
 
 
 def _apply(
@@ -210,9 +79,9 @@ def _apply(
 ) -> IngestResponse:
     existing = _stored_event_ids(session, [e.event_id for e in events])
     interactions = _locked_interactions(session, sorted({e.interaction_id for e in events}))
-    sources, taken = _escalation_sources(session, events)
+    sources, taken = checks.escalation_sources(session, events)
     # Check everything before writing anything: one bad event refuses the whole request.
-    acks, fresh = _check_all(events, existing, interactions, sources, taken)
+    acks, fresh = checks.check_all(events, existing, interactions, sources, taken)
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
@@ -242,63 +111,6 @@ def _locked_interactions(session: Session, external_ids: list[str]) -> dict[str,
         query = select(Interaction).where(Interaction.external_id.in_(chunk)).with_for_update()
         interactions.update((i.external_id, i) for i in session.scalars(query))
     return interactions
-
-
-def _check_all(
-    events: list[Event],
-    existing: set[str],
-    interactions: dict[str, Interaction],
-    sources: dict[str, Interaction],
-    taken: set[int],
-) -> tuple[list[EventAck], list[Event]]:
-    """The acknowledgements and the events to apply; raises when any event cannot be applied."""
-    seen: set[str] = set()
-    starting: set[str] = set()
-    unknown: list[dict[str, Any]] = []
-    conflicts: list[dict[str, Any]] = []
-    acks: list[EventAck] = []
-    fresh: list[Event] = []
-    for index, event in enumerate(events):
-        if event.event_id in existing or event.event_id in seen:
-            acks.append(EventAck(event_id=event.event_id, status="duplicate"))
-            continue
-        seen.add(event.event_id)
-        acks.append(EventAck(event_id=event.event_id, status="applied"))
-        fresh.append(event)
-        where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
-        if isinstance(event, InteractionStarted):
-            if event.interaction_id in interactions or event.interaction_id in starting:
-                conflicts.append(
-                    {
-                        **where,
-                        "field": "interaction_id",
-                        "message": "this interaction was already started by another event",
-                    }
-                )
-            starting.add(event.interaction_id)
-            if event.escalation is not None:
-                problem = _check_escalation(event, sources, taken, where)
-                if problem is not None:
-                    conflicts.append(problem)
-        elif event.interaction_id not in interactions and event.interaction_id not in starting:
-            unknown.append(
-                {
-                    **where,
-                    "field": "interaction_id",
-                    "message": "unknown interaction: send interaction.started first",
-                }
-            )
-    if conflicts:
-        raise Conflict(
-            f"{len(conflicts)} events conflict with stored interactions; nothing was applied",
-            errors=conflicts + unknown,
-        )
-    if unknown:
-        raise UnknownInteraction(
-            f"{len(unknown)} events name interactions that were never started; nothing was applied",
-            errors=unknown,
-        )
-    return acks, fresh
 
 
 def _start(
@@ -343,7 +155,7 @@ def _store(
 ) -> None:
     """Log one event, apply it to its interaction and, inline, assess it."""
     detector = None
-    if detectors.inline and isinstance(event, _DETECTOR_INPUTS):
+    if detectors.inline and isinstance(event, DETECTOR_INPUTS):
         # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
         # replays only what came before it.
         outbox.touched.add(interaction.external_id)
@@ -366,35 +178,8 @@ def _store(
     outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
     if detector is not None:
         assessment = detector.update(event)
-        if _assessed(event):
+        if assessed(event):
             outbox.messages.append(record_assessment(session, interaction, event, assessment))
-
-
-def record_assessment(
-    session: Session, interaction: Interaction, event: Event, assessment: Assessment
-) -> AssessmentUpdated:
-    """Store the assessment made after ``event``; the message to publish once committed."""
-    payload = assessment.model_dump(mode="json")
-    interaction.assessment = payload
-    interaction.mot_score = assessment.mot_score
-    interaction.cube = assessment.cube
-    session.add(
-        AssessmentRecord(
-            interaction_id=interaction.id,
-            event_id=event.event_id,
-            mot_score=assessment.mot_score,
-            cube=assessment.cube,
-            model_version=assessment.model_version,
-            payload=payload,
-        )
-    )
-    return AssessmentUpdated(
-        interaction_id=interaction.external_id,
-        event_id=event.event_id,
-        agent_id=interaction.agent_id,
-        state=interaction.state,
-        assessment=assessment,
-    )
 
 
 def _apply_to_interaction(

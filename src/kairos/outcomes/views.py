@@ -13,7 +13,7 @@ from pydantic import AwareDatetime
 from kairos.auth.actor import SupervisingActor
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.limits import Int64, RowId
-from kairos.outcomes import feedback, outreach, service
+from kairos.outcomes import feedback, figures, outreach, service
 from kairos.outcomes.schemas import (
     ActionIn,
     ActionList,
@@ -74,7 +74,7 @@ async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> Revi
 @router.get("/outcomes/today", response_model=DayFigures)
 def today(session: DbSession, day: date | None = None) -> DayFigures:
     """The day's figures for the wallboard (today, UTC, unless ``day`` is given)."""
-    return service.day_figures(session=session, day=day)
+    return figures.day_figures(session=session, day=day)
 
 
 @router.get("/outcomes/missed", response_model=MissedList)
@@ -86,7 +86,7 @@ def missed(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> MissedList:
     """The morning list of missed moments (last 24 hours by default), with evidence and spans."""
-    return service.missed_moments(
+    return figures.missed_moments(
         session=session, since=since, until=until, limit=limit, offset=offset
     )
 
@@ -96,7 +96,7 @@ def agents(
     session: DbSession, since: AwareDatetime | None = None, until: AwareDatetime | None = None
 ) -> ScorecardList:
     """Agent scorecards: moments won, resolution and CSAT first; MoT handle time apart."""
-    return ScorecardList(items=service.scorecards(session=session, since=since, until=until))
+    return ScorecardList(items=figures.scorecards(session=session, since=since, until=until))
 
 
 # -- surveys and feedback -----------------------------------------------------------------------

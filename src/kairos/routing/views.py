@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64
-from kairos.routing import escalation, service, supervision
+from kairos.routing import decisions, escalation, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -94,7 +94,7 @@ def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    decision, message = service.next_for_agent(
+    decision, message = decisions.next_for_agent(
         db=db, bus=bus, agent_id=agent_id, request_key=idempotency_key
     )
     return NextResult(decision=decision, message=message)
@@ -122,7 +122,7 @@ def list_decisions(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> DecisionList:
     """Stored routing decisions, newest first, with their inputs and reasons."""
-    total, items = service.get_all_decisions(
+    total, items = decisions.get_all_decisions(
         session=session,
         interaction_id=interaction_id,
         agent_id=agent_id,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from kairos.auth.schemas import Principal
 from kairos.db import utcnow
 from kairos.interactions.models import Interaction
+from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing import supervision
 from kairos.routing.models import Agent
@@ -77,7 +78,7 @@ def _waiting(session: Session) -> list[Interaction]:
         .where(
             Interaction.agent_id.is_(None),
             Interaction.queue.is_not(None),
-            Interaction.state.in_(routing_service.WAITING_STATES),
+            Interaction.state.in_(routing_decisions.WAITING_STATES),
         )
         .order_by(Interaction.started_at)
         .limit(_WAITING_LIMIT)

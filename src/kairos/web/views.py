@@ -27,6 +27,7 @@ from kairos.auth.schemas import Principal
 from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
+from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing.snapshots import AGENT_STATES
 from kairos.services import Services
@@ -129,7 +130,7 @@ async def take_next(
     assert principal.agent_id is not None
     try:
         decision, message = await run_in_threadpool(
-            routing_service.next_for_agent,
+            routing_decisions.next_for_agent,
             db=db,
             bus=bus,
             agent_id=principal.agent_id,

@@ -22,7 +22,7 @@ from kairos.errors import ClientError
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
-from kairos.outcomes import service as outcome_service
+from kairos.outcomes import figures as outcome_figures
 from kairos.services import Services
 from kairos.web import board, extras
 from kairos.web.rendering import back, flash, page, panels
@@ -169,8 +169,8 @@ async def missed_page(
     def load() -> dict[str, Any]:
         since = utcnow() - timedelta(days=days)
         with db.session() as session:
-            missed = outcome_service.missed_moments(session=session, since=since, limit=100)
-            cards = outcome_service.scorecards(session=session, since=since)
+            missed = outcome_figures.missed_moments(session=session, since=since, limit=100)
+            cards = outcome_figures.scorecards(session=session, since=since)
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
         missed.items = [m for m in missed.items if principal.sees_agent(m.review.agent_id)]
         cards = [c for c in cards if principal.sees_agent(c.agent_id)]
