@@ -17,7 +17,7 @@ from kairos.events import Identity
 from kairos.interactions.models import Interaction
 
 
-def _same_issue(a: Interaction, b: Interaction) -> bool:
+def same_issue(a: Interaction, b: Interaction) -> bool:
     """Same reason; else, where a reason is missing, the same queue; unknown counts as same."""
     if a.reason and b.reason:
         return a.reason.strip().lower() == b.reason.strip().lower()
@@ -31,7 +31,7 @@ def journey_inputs(
 ) -> Journey:
     """What the detector should know of this customer's recent history.
 
-    A repeat contact is another interaction on the same issue (:func:`_same_issue`) started
+    A repeat contact is another interaction on the same issue (:func:`same_issue`) started
     within ``window`` (``KAIROS_REPEAT_CONTACT_DAYS``) before this one, on any channel. A failed
     moment is any earlier interaction scored as a moment of truth (``mot_score >= 0.5``) that did
     not end resolved.
@@ -55,7 +55,7 @@ def journey_inputs(
         .limit(500)
     ).all()
     since: datetime = interaction.started_at - window
-    same_issue = [p for p in prior if p.started_at >= since and _same_issue(p, interaction)]
+    same = [p for p in prior if p.started_at >= since and same_issue(p, interaction)]
     failed = [
         p
         for p in prior
@@ -63,8 +63,8 @@ def journey_inputs(
     ]
     customer = session.get(Customer, interaction.customer_id)
     return Journey(
-        repeat_contact=bool(same_issue),
-        prior_contacts_same_issue=len(same_issue),
+        repeat_contact=bool(same),
+        prior_contacts_same_issue=len(same),
         prior_failed_moments=len(failed),
         customer_value=customer.value if customer else None,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
+from kairos.customers import fact_store
 from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
@@ -186,7 +187,7 @@ def _apply_to_interaction(
     session: Session, interaction: Interaction, event: Event, outbox: _Outbox
 ) -> None:
     if isinstance(event, IvrInput):
-        customer_service.record_ivr_fact(session=session, interaction=interaction, event=event)
+        fact_store.record_ivr_fact(session=session, interaction=interaction, event=event)
     elif isinstance(event, IvrSelection):
         # A reason the menu maps the choice to is what the caller came for; it wins over the
         # platform's guess. A bare choice only fills a missing reason.
@@ -201,10 +202,8 @@ def _apply_to_interaction(
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
             interaction.agent_id = event.agent_id
         # Facts the customer states; an agent asking for one already known is a re-ask.
-        customer_service.record_stated_facts(session=session, interaction=interaction, event=event)
-        reasks = customer_service.detect_reasks(
-            session=session, interaction=interaction, event=event
-        )
+        fact_store.record_stated_facts(session=session, interaction=interaction, event=event)
+        reasks = fact_store.detect_reasks(session=session, interaction=interaction, event=event)
         interaction.reask_count += len(reasks)
         outbox.messages.extend(reasks)
     elif isinstance(event, InteractionEnded):

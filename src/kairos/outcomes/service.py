@@ -7,8 +7,6 @@ Every change is one transaction, published on the bus (topic ``outcomes``) after
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,15 +23,15 @@ from kairos.errors import Conflict, NotFound
 from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+from kairos.outcomes import review_inputs as inputs
 from kairos.outcomes.models import InteractionReview, SurveyAnswer, WrapUp
-from kairos.outcomes.review import Known, Review, Turn, review
+from kairos.outcomes.review import Known, Review, review
 from kairos.outcomes.schemas import (
     Behaviour,
     ReviewOut,
     WrapUpIn,
     WrapUpOut,
 )
-from kairos.routing.models import Assignment, RoutingDecision
 
 
 def get_interaction_or_raise(*, session: Session, interaction_id: str) -> Interaction:
@@ -136,72 +134,6 @@ def _wrap_up(
 # -- review -------------------------------------------------------------------------------------
 
 
-def _same_issue(a: Interaction, b: Interaction) -> bool:
-    if a.reason and b.reason:
-        return a.reason.strip().lower() == b.reason.strip().lower()
-    if a.queue and b.queue:
-        return a.queue == b.queue
-    return True
-
-
-def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
-    """The customer's next contact on the same issue within ``days`` of this one, if any."""
-    if interaction.customer_id is None:
-        return None
-    until = interaction.started_at + timedelta(days=days)
-    later = session.scalars(
-        select(Interaction)
-        .where(
-            Interaction.customer_id == interaction.customer_id,
-            Interaction.id != interaction.id,
-            Interaction.started_at > interaction.started_at,
-            Interaction.started_at <= until,
-        )
-        .order_by(Interaction.started_at)
-        .limit(50)
-    ).all()
-    return next((i for i in later if _same_issue(i, interaction)), None)
-
-
-def _turns(rows: Sequence[EventRecord]) -> list[Turn]:
-    return [
-        Turn(
-            speaker=str(r.payload.get("speaker", "customer")),
-            text=str(r.payload.get("text", "")),
-            event_id=r.event_id,
-            occurred_at=r.occurred_at,
-        )
-        for r in rows
-        if r.type == "utterance" and r.payload.get("text")
-    ]
-
-
-def _handled_as_moment(session: Session, interaction: Interaction) -> bool:
-    decided = session.scalar(
-        select(func.count())
-        .select_from(RoutingDecision)
-        .where(RoutingDecision.interaction_id == interaction.id, RoutingDecision.moment_of_truth)
-    )
-    empowered = session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .where(Assignment.interaction_id == interaction.id, Assignment.empowered)
-    )
-    return bool(decided or empowered)
-
-
-def _handle_seconds(session: Session, interaction: Interaction) -> float | None:
-    if interaction.ended_at is None:
-        return None
-    assigned = session.scalar(
-        select(func.min(Assignment.assigned_at)).where(Assignment.interaction_id == interaction.id)
-    )
-    begin = assigned or interaction.started_at
-    if begin.tzinfo is None:  # SQLite's aggregate bypasses the column type
-        begin = begin.replace(tzinfo=UTC)
-    return max(0.0, (interaction.ended_at - begin).total_seconds())
-
-
 def review_interaction(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
     """Review an ended interaction (again): hindsight detection, outcome, behaviours; store it."""
     try:
@@ -225,10 +157,10 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
             .order_by(EventRecord.seq)
         ).all()
         wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
-        again = recontact_of(session, interaction, settings.recontact_days)
+        again = inputs.recontact_of(session, interaction, settings.recontact_days)
         journey = journey_service.journey_inputs(session=session, interaction=interaction)
         result = review(
-            _turns(events),
+            inputs.turns(events),
             known=_known(session, interaction, wrap, recontact=again is not None),
             journey=journey,
             timezone=interaction.timezone or settings.default_timezone,
@@ -286,7 +218,7 @@ def _known(
         nps=survey.nps if survey else survey_event.get("nps"),
         recontact=recontact,
         live_score=live,
-        handled_as_moment=_handled_as_moment(session, interaction),
+        handled_as_moment=inputs.handled_as_moment(session, interaction),
         survey_text=survey.text if survey else survey_event.get("text"),
     )
 
@@ -305,7 +237,7 @@ def _review_values(
         "agent_id": (wrap.agent_id if wrap and wrap.agent_id else interaction.agent_id),
         "started_at": interaction.started_at,
         "ended_at": interaction.ended_at,
-        "handle_seconds": _handle_seconds(session, interaction),
+        "handle_seconds": inputs.handle_seconds(session, interaction),
         "resolved": result.resolved,
         "confirmed_by_customer": result.confirmed_by_customer,
         "sentiment_start": result.sentiment_start,

@@ -21,7 +21,7 @@ from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyRes
 from kairos.interactions.detecting import catch_up_retrying
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
-from kairos.outcomes import feedback, outreach, service
+from kairos.outcomes import feedback, outreach, outreach_triggers, service
 from kairos.outcomes.models import InteractionReview
 from kairos.services import Services
 
@@ -44,7 +44,7 @@ class OutcomesWorker:
             elif isinstance(message, InteractionReviewed):
                 self._reviewed(message)
             elif isinstance(message, KeyMessagePosted):
-                outreach.on_key_message(
+                outreach_triggers.on_key_message(
                     db=self.runtime.db,
                     bus=self.runtime.bus,
                     detectors=self.runtime.detectors,
@@ -138,7 +138,7 @@ class OutcomesWorker:
         if interaction_id.startswith(outreach.TASK_PREFIX):
             outreach.complete_task(db=rt.db, bus=rt.bus, review=review)
             return
-        outreach.on_review(
+        outreach_triggers.on_review(
             db=rt.db,
             bus=rt.bus,
             detectors=rt.detectors,
