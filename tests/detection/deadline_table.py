@@ -177,6 +177,9 @@ SPANISH = _rows("es", [
     ("estoy esperando desde las 7", None),
     ("compré 3 artículos y llegaron 2", None),
     ("buenas tardes, tengo un problema con mi factura", None),
+    # Found on real Spanish tweets (emoevent): not deadlines.
+    ("En un día como hoy nació Cervantes", None),
+    ("Gracias por todo, ¡hasta mañana!", None),
 ])  # fmt: skip
 
 GERMAN = _rows("de", [
@@ -211,6 +214,11 @@ GERMAN = _rows("de", [
     ("gestern um 15 Uhr hat niemand geantwortet", None),
     ("Flug LH 1234 ist verspätet", None),
     ("ich habe 3 Artikel bestellt", None),
+    # Found on real German posts (germeval2017): not deadlines.
+    ("Bauarbeiten auf der S 5 vom 1. bis 14. November", None),
+    ("Die Sperrung gilt ab 29.11.2015, 18.00 Uhr", None),
+    ("Danke, bis morgen!", None),
+    ("Ich musste bis 3:30 Uhr warten", None),
 ])  # fmt: skip
 
 FRENCH = _rows("fr", [
@@ -245,6 +253,7 @@ FRENCH = _rows("fr", [
     ("bonsoir, j'ai un problème avec ma facture", None),
     ("j'ai commandé 3 articles", None),
     ("hier à 15h le colis n'est pas arrivé", None),
+    ("Merci beaucoup, à demain !", None),
 ])  # fmt: skip
 
 PORTUGUESE = _rows("pt", [
@@ -277,6 +286,13 @@ PORTUGUESE = _rows("pt", [
     ("comprei 3 itens e chegaram 2", None),
     ("ontem às 15h ninguém atendeu", None),
     ("o voo G3 1234 atrasou", None),
+    # Found on real Brazilian reviews (b2w): not deadlines.
+    ("comprei há um mês e até hoje não chegou", None),
+    ("na segunda semana de uso já enferrujou", None),
+    ("espero que até 11.01 que é a data limite", None),
+    ("o meu chegou em 3 dias úteis, muito rápido", None),
+    ("Pedido efetuado em 22/02/18 às 13:10", None),
+    ("Obrigada, até amanhã!", None),
 ])  # fmt: skip
 
 ITALIAN = _rows("it", [
@@ -309,6 +325,7 @@ ITALIAN = _rows("it", [
     ("ho ordinato 3 articoli", None),
     ("ieri alle 15 nessuno ha risposto", None),
     ("il volo AZ 1234 è in ritardo", None),
+    ("Grazie mille, a domani!", None),
 ])  # fmt: skip
 
 CASES: list[DeadlineCase] = ENGLISH + SPANISH + GERMAN + FRENCH + PORTUGUESE + ITALIAN

@@ -38,7 +38,8 @@ def test_missing_root_raises(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_split_sizes_are_frozen(root: Path) -> None:
     sizes = {
-        n: Counter(e.split for e in datasets.load(n, root=root)) for n in datasets.LABELED_SETS
+        n: Counter(e.split for e in datasets.load(n, root=root, cap=None))
+        for n in datasets.LABELED_SETS
     }
     assert sizes["goemotions"] == {"train": 43410, "dev": 5426, "test": 5427}
     assert sizes["banking77"]["test"] == 3080
@@ -46,6 +47,20 @@ def test_split_sizes_are_frozen(root: Path) -> None:
     assert sizes["dreaddit"]["test"] == 715
     assert sum(sizes["offensive"].values()) == 24783
     assert sizes["banking77"] == {"train": 8984, "dev": 1019, "test": 3080}
+    assert sizes["tweeteval"] == {"train": 3257, "dev": 374, "test": 1421}
+    assert sizes["dailydialog"] == {"train": 87170, "dev": 8069, "test": 7740}
+    assert sizes["germeval2017"]["test"] == 2095  # test_syn, relevant posts only
+    assert sizes["b2w_reviews"]["test"] == 2000  # ratings 3 dropped
+    assert sizes["emoevent_es"]["train"] == 5723
+    capped = Counter(e.split for e in datasets.load("goemotions", root=root))
+    assert capped == {"train": datasets.SOURCE_CAP, "dev": 5426, "test": 5427}
+
+
+def test_airline_weak_label() -> None:
+    assert datasets.airline_weak_label("so sorry to hear that. please dm your confirmation") == 1
+    assert datasets.airline_weak_label("we'd like to help, please send us a dm") == 1
+    assert datasets.airline_weak_label("glad to hear it! enjoy your flight") == 0
+    assert datasets.airline_weak_label("the flight departs at 5 pm") is None
 
 
 @pytest.mark.slow

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import typer
 
-from kairos.cli import audio, detection, outcomes, plan, server, simulate, tokens, train, users
+from kairos.cli import (
+    audio,
+    detection,
+    outcomes,
+    plan,
+    semantic,
+    server,
+    simulate,
+    tokens,
+    train,
+    users,
+)
 
 app = typer.Typer(
     help="Kairos: recognise moments of truth while they happen, and win them.",
@@ -18,6 +29,7 @@ app.command()(server.worker)
 app.command()(server.demo)
 app.command("score")(detection.score)
 app.command("train")(train.train)
+app.command("train-semantic")(semantic.train_semantic)
 app.command("simulate")(simulate.simulate)
 app.add_typer(users.users_app, name="users")
 app.add_typer(tokens.tokens_app, name="tokens")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Final
 
-from kairos.detection import lexicon
+from kairos.detection import lexicon, lexicon_de, lexicon_es, lexicon_fr, lexicon_it, lexicon_pt
 from kairos.detection.assessment import CueKind
 
 #: Which families a negation in front of a cue switches off.
@@ -63,6 +63,11 @@ def fold(text: str) -> str:
 #: Lexicon modules by ISO 639-1 code; each has the families of ``lexicon.py`` and ``NEGATION``.
 LEXICONS: Final[dict[str, ModuleType]] = {
     "en": lexicon,
+    "es": lexicon_es,
+    "de": lexicon_de,
+    "fr": lexicon_fr,
+    "pt": lexicon_pt,
+    "it": lexicon_it,
 }
 _CUSTOMER_FAMILIES: Final[tuple[tuple[CueKind, str], ...]] = (
     ("emotion", "EMOTION"),
@@ -331,6 +336,37 @@ def _chosen(families: tuple[CompiledFamily, ...], mask: int) -> _Chosen:
     return tuple((i, f) for i, f in enumerate(families) if _BIT[id(f)] & mask)
 
 
+def _one_language_per_span(
+    hits: list[tuple[int, int, Hit]],
+    families: tuple[CompiledFamily, ...],
+    negated: set[tuple[str, int]],
+) -> list[tuple[int, int, Hit]]:
+    """Where two languages' lexicons read the same words, keep one reading.
+
+    A word both share ("hospital", "urgent") is one cue, the first family's; a cue inside another
+    language's longer phrase of the same family gives way to it ("pas urgent" is calm, not
+    "urgent"); and none survives a negation of either language ("ce n'est pas urgent").
+    """
+    kept: list[tuple[int, int, Hit]] = []
+    seen = set(negated)
+    for h in hits:
+        hit = h[2]
+        at = (hit.family, hit.start)
+        if at in seen:
+            continue
+        inside = any(
+            g[2].family == hit.family
+            and families[g[0]].lang != families[h[0]].lang
+            and g[2].start <= hit.start < g[2].end
+            and g[2].end - g[2].start > hit.end - hit.start
+            for g in hits
+        )
+        if not inside:
+            seen.add(at)
+            kept.append(h)
+    return kept
+
+
 def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit]:
     """Every lexicon hit in ``text``, family by family (in ``families`` order), in text order
     within a family."""
@@ -338,12 +374,13 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
     want, cache = _selection(families)
     hits: list[tuple[int, int, Hit]] = []
     ends: dict[int, int] = {}
+    negated: set[tuple[str, int]] = set()
     masks = _TRIGGER_MASK
     for m in _TRIGGER.finditer(" " + low):
-        key = m.group(1)
-        mask = masks.get(key)
+        prefix = m.group(1)
+        mask = masks.get(prefix)
         if mask is None:  # separators other than one space: "my  card", "fed-up"
-            mask = masks[_SEPARATORS.sub(" ", key)]
+            mask = masks[_SEPARATORS.sub(" ", prefix)]
         mask &= want
         if not mask:
             continue
@@ -352,8 +389,8 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
             chosen = cache[mask] = _chosen(families, mask)
         pos = m.start()  # in ``low``: the match starts one character early, on the added " "
         for order, fam in chosen:
-            key = id(fam)
-            if pos < ends.get(key, 0):
+            fid = id(fam)
+            if pos < ends.get(fid, 0):
                 continue
             found = fam.pattern.match(low, pos)
             if found is None:
@@ -363,13 +400,16 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
                 continue
             labels, weight = fam.entries[group]
             end = found.end()
-            ends[key] = end
+            ends[fid] = end
             neg = fam.negation
             if neg is not None and weight > 0 and neg.search(low, max(0, pos - 30), pos):
+                negated.add((fam.name, pos))
                 continue
             hits.append((order, pos, Hit(fam.name, labels, weight, pos, end, text[pos:end])))
     if len(hits) > 1:
         hits.sort(key=lambda h: (h[0], h[1]))
+    if len(families) > len(FAMILIES) and (len(hits) > 1 or negated):
+        hits = _one_language_per_span(hits, families, negated)
     return [h[2] for h in hits]
 
 

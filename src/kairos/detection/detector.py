@@ -13,7 +13,7 @@ import functools
 import importlib
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Literal, Protocol, TypeVar
@@ -84,6 +84,44 @@ class DeadlineLike(Protocol):
 
 # (text, now, zone, the customer's language or None)
 DeadlineFinder = Callable[[str, datetime, "str | tzinfo", "str | None"], DeadlineLike | None]
+
+
+class SemanticLike(Protocol):
+    """What the detector uses of ``kairos.detection.semantic.SemanticModel``."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def combiner(self) -> CombinerLike | None: ...
+    @property
+    def languages(self) -> frozenset[str]: ...
+    def logits(self, text: str) -> Sequence[float]: ...
+
+
+class CombinerLike(Protocol):
+    """What the detector uses of ``kairos.detection.semantic.Combiner``."""
+
+    def score(self, raw: float, logit: float | None) -> float: ...
+
+
+@functools.cache
+def default_semantic() -> SemanticLike | None:
+    """The shipped semantic tier, loaded once per process; None without it (lexical only)."""
+    try:
+        module = importlib.import_module("kairos.detection.semantic")
+    except ImportError:
+        return None
+    model: SemanticLike | None = module.load_default()
+    return model
+
+
+def _prob(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _above_even(p: float) -> float:
+    """How far a balanced head's probability is above even odds, in [0, 1]."""
+    return 0.0 if p <= 0.5 else 2.0 * (p - 0.5)
 
 
 class TextModelLike(Protocol):
@@ -310,6 +348,11 @@ class MomentDetector:
         "_model_stakes",
         "_relief",
         "_repeats",
+        "_sem_churn",
+        "_sem_emotion",
+        "_sem_mot",
+        "_sem_stakes",
+        "_semantic",
         "_stakes",
         "_stress",
         "_tenure",
@@ -330,6 +373,7 @@ class MomentDetector:
         timezone_source: str | None = None,
         journey: Journey | None = None,
         model: TextModelLike | Literal["default"] | None = "default",
+        semantic: SemanticLike | Literal["default"] | None = "default",
     ) -> None:
         self.interaction_id = interaction_id
         self._tz: tzinfo = _zone(timezone)
@@ -337,6 +381,12 @@ class MomentDetector:
         self._tz_source = timezone_source or "set by the caller"
         self._journey = journey
         self._model: TextModelLike | None = default_model() if model == "default" else model
+        self._semantic: SemanticLike | None = (
+            default_semantic() if semantic == "default" else semantic
+        )
+        # The semantic tier's state: a decayed peak of the MoT logit, and of three axes.
+        self._sem_mot: float | None = None
+        self._sem_emotion = self._sem_stakes = self._sem_churn = 0.0
         self._finder = deadline_finder()
         self._latest: datetime | None = None
         self._turns = 0  # customer utterances
@@ -423,15 +473,20 @@ class MomentDetector:
         speaker: str = "customer",
         occurred_at: datetime | None = None,
         event_id: str | None = None,
+        semantic_logits: Sequence[float] | None = None,
     ) -> None:
-        """Fold one utterance without building an assessment (batch scoring's fast path)."""
+        """Fold one utterance without building an assessment (batch scoring's fast path).
+
+        ``semantic_logits``: the semantic tier's logits for this text, computed beforehand in a
+        batch (``SemanticModel.logits_many``); without them the detector computes its own.
+        """
         if occurred_at is not None:
             if occurred_at.tzinfo is None:
                 raise ValueError("occurred_at must be timezone-aware")
             self._see_time(occurred_at)
         elif self._latest is None:
             self._latest = datetime.now(UTC)
-        self._utterance(text, speaker, event_id)
+        self._utterance(text, speaker, event_id, semantic_logits)
 
     @property
     def assessment(self) -> Assessment:
@@ -444,10 +499,16 @@ class MomentDetector:
 
     # -- text -----------------------------------------------------------------------------
 
-    def _utterance(self, text: str, speaker: str, event_id: str | None) -> None:
+    def _utterance(
+        self,
+        text: str,
+        speaker: str,
+        event_id: str | None,
+        logits: Sequence[float] | None = None,
+    ) -> None:
         self._utterances += 1
         if speaker == "customer":
-            self._customer_turn(text, event_id)
+            self._customer_turn(text, event_id, logits)
         elif speaker == "agent":
             self._agent_turn(text, event_id)
         # Bot prompts are scripted; they say nothing about this customer.
@@ -457,7 +518,9 @@ class MomentDetector:
         """The customer's language (ISO 639-1): the majority of their first turns; None so far."""
         return self._language.language
 
-    def _customer_turn(self, text: str, event_id: str | None) -> None:
+    def _customer_turn(
+        self, text: str, event_id: str | None, logits: Sequence[float] | None = None
+    ) -> None:
         self._turns += 1
         emo: list[float] = []
         urg: list[float] = []
@@ -488,6 +551,11 @@ class MomentDetector:
                            event_id, "intensity", round(loud.value, 3)))  # fmt: skip
         if self._model is not None:
             self._model_turn(text, event_id)
+        sem = self._semantic
+        # The semantic tier reads only the languages it was shown to read (its card says which);
+        # elsewhere the lexical tier speaks alone. Text of no known language is read.
+        if sem is not None and (lang is None or lang in sem.languages):
+            self._semantic_turn(text, event_id, logits)
         # Emotion: a decayed peak (one calm line does not erase anger) and the trend between a
         # fast and a slow average (negativity rising across turns, not only the last line).
         self._relief = relief
@@ -546,6 +614,25 @@ class MomentDetector:
             if p.get(head, 0.0) >= 0.5:
                 self._add_cue(("model", head, round(0.5 * p[head], 3), None, None, None,
                                event_id, f"p_{head}", round(p[head], 3)))  # fmt: skip
+
+    def _semantic_turn(
+        self, text: str, event_id: str | None, logits: Sequence[float] | None
+    ) -> None:
+        """Fold the semantic tier's reading of a customer turn (given, or computed here)."""
+        if logits is None:
+            assert self._semantic is not None
+            logits = self._semantic.logits(text)
+        mot, emotion, stakes, churn, dissatisfaction = (float(z) for z in logits[:5])
+        # A decayed peak: one calm closing line does not undo the moment.
+        self._sem_mot = mot if self._sem_mot is None else max(mot, self._sem_mot - 0.7)
+        e = max(_above_even(_prob(emotion)), 0.7 * _above_even(_prob(dissatisfaction)))
+        self._sem_emotion = max(e, 0.75 * self._sem_emotion)
+        self._sem_stakes = max(_above_even(_prob(stakes)), 0.8 * self._sem_stakes)
+        self._sem_churn = max(_above_even(_prob(churn)), self._sem_churn)
+        p = _prob(mot)
+        if p >= 0.5:
+            self._add_cue(("model", "semantic", round(0.5 * p, 3), text[:_MAX_SPAN], 0,
+                           min(len(text), _MAX_SPAN), event_id, "p_mot", round(p, 3)))  # fmt: skip
 
     def _find_deadline(self, text: str, event_id: str | None) -> None:
         assert self._finder is not None and self._latest is not None
@@ -698,6 +785,18 @@ class MomentDetector:
         )
         model = self._model
         mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))
+        version = model.version if model is not None else "cues-only"
+        sem = self._semantic
+        if self._sem_mot is not None:
+            # The semantic tier: the fused, calibrated score, and what it reads on the axes
+            # (after the raw score, which stays the lexical tier's own).
+            combiner = sem.combiner if sem is not None else None
+            if combiner is not None:
+                mot = _clip(combiner.score(raw, self._sem_mot))
+            emotion = _clip(noisy_or(emotion, 0.8 * self._sem_emotion))
+            churn = _clip(noisy_or(churn, 0.6 * self._sem_churn))
+        if sem is not None:
+            version = f"{version}+{sem.version}"
         evidence = sum(abs(r[2]) for r in self._cues)
         confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * self._turns)))
         minutes = None
@@ -717,7 +816,7 @@ class MomentDetector:
             mot_score=round(mot, 4),
             confidence=round(max(0.05, min(confidence, 0.99)), 4),
             reasons=list(self._cues),
-            model_version=model.version if model is not None else "cues-only",
+            model_version=version,
             as_of=self._latest,
             utterances=self._utterances,
             stress=round(self._stress, 4) if self._stress is not None else None,

@@ -41,6 +41,14 @@ EMOTION: Family = {
         ("scam(?:med)?", 0.6),
         ("lied to", 0.65),
         ("how dare you", 0.8),
+        # Dissatisfaction with people: "the staff were rude".
+        ("rude(?:ly|ness)?", 0.6),
+        ("disrespectful|condescending|dismissive", 0.6),
+        ("unhelpful", 0.5),
+        (
+            "(?:staff|agents?|crew|employees?|people|attendants?|drivers?|reps?) (?:was|were|are|is|have been) (?:so |very |really |extremely )?(?:rude|unhelpful|awful|horrible|useless|dismissive)",
+            0.7,
+        ),
     ),
     "frustration": (
         ("frustrat(?:ed|ing|ion)", 0.6),
@@ -59,11 +67,26 @@ EMOTION: Family = {
         ("wasted (?:my|hours|\\d+ hours)", 0.5),
         ("ignor(?:ed|ing) (?:me|my)", 0.55),
         ("hours? on the phone", 0.5),
+        ("hours? on hold", 0.55),
+        (
+            "another (?:\\d+|two|three|four|five|several) hours? (?:on hold|of waiting|waiting|delay)",
+            0.6,
+        ),
         ("come on", 0.3),
         ("seriously", 0.35),
         ("really\\?+", 0.3),
         ("again\\?+", 0.35),
         ("why (?:is|does|do|did|can't|won't) (?:it|this|you)", 0.3),
+    ),
+    # Praise that carries a complaint: "great, another two hours on hold, just what I needed".
+    "sarcasm": (
+        (
+            "(?:oh )?(?:great|perfect|wonderful|fantastic|brilliant|lovely|awesome|terrific|thanks a lot),? (?:another|more|yet another|now i have to|so now)",
+            0.6,
+        ),
+        ("just what i (?:needed|wanted)(?! thank)", 0.3),
+        ("(?:thanks|thank you) for nothing", 0.7),
+        ("(?:love|loving) (?:how|that) (?:you|i have to|i'm stuck|i am stuck)", 0.5),
     ),
     "distress": (
         ("desperate", 0.75),
@@ -138,6 +161,8 @@ EMOTION: Family = {
         ("perfect", -0.25),
         ("awesome", -0.3),
         ("relieved", -0.45),
+        ("that's all i needed", -0.35),
+        ("that's everything", -0.3),
     ),
 }
 
@@ -208,6 +233,8 @@ STAKES_LEX: Family = {
         ),
         ("rebook(?:ed|ing)?", 0.35),
         ("no (?:other )?flights?", 0.5),
+        ("(?:the )?gate (?:closes|is closing|closing|shuts)", 0.65),
+        ("(?:last|final) call (?:for )?(?:boarding|my flight)", 0.65),
     ),
     "insurance_claim": (
         ("(?:car |road |traffic )?accident", 0.75),
@@ -271,6 +298,11 @@ STAKES_LEX: Family = {
         ("rent|mortgage|salary|wages", 0.45),
         ("bounced", 0.5),
         ("(?:payment|transfer) (?:failed|declined|missing|not received)", 0.5),
+        (
+            "(?:order|parcel|package|delivery|shipment|item)s? (?:\\w+ )?(?:is |was |has been |have been |got )?(?:lost|missing|never (?:arrived|came|delivered)|not (?:arrived|delivered))",
+            0.6,
+        ),
+        ("lost (?:my |our |the )?(?:order|parcel|package|delivery)", 0.6),
         ("savings", 0.45),
     ),
     "fraud": (
@@ -394,6 +426,10 @@ CHURN: Family = {
 COMPLEXITY: Family = {
     "repeat": (
         ("i (?:have )?already told you", 0.7),
+        (
+            "(?:this is|it's|that's|for) the (?:second|third|fourth|fifth|\\d+(?:st|nd|rd|th)) time",
+            0.8,
+        ),
         ("already (?:told|explained|gave|sent|provided)", 0.6),
         (
             "(?:second|third|fourth|fifth|\\d+(?:st|nd|rd|th)) time (?:i(?:'ve| have)? )?(?:call|called|calling|contact|contacted|written|asked|chatted)",

@@ -66,6 +66,21 @@ def best_f1(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> tuple[float
     return best
 
 
+def _label(e: Example, head: str) -> int | None:
+    """A row's label for one head.
+
+    Only Banking77 says anything about stakes, so a stakes head fit on it alone learns what tells
+    one bank query from another, function words included ("i", "all", "needed" all pushed
+    "Great, that's all I needed. Thanks." to 0.55), and reads every other kind of text through
+    that. Rows that say nothing about stakes but are marked not a moment of truth (a calm or glad
+    utterance, a satisfied turn) teach it that ordinary talk carries no stakes.
+    """
+    label = e.labels[head]
+    if label is None and head == "stakes" and e.mot == 0:
+        return 0
+    return label
+
+
 def fit_heads(
     examples: Sequence[Example],
     *,
@@ -83,13 +98,13 @@ def fit_heads(
         if progress is not None:
             progress(head)
         tr = [
-            i for i, e in enumerate(examples) if e.split == "train" and e.labels[head] is not None
+            i for i, e in enumerate(examples) if e.split == "train" and _label(e, head) is not None
         ]
-        dv = [i for i, e in enumerate(examples) if e.split == "dev" and e.labels[head] is not None]
+        dv = [i for i, e in enumerate(examples) if e.split == "dev" and _label(e, head) is not None]
         if not tr:
             log.warning("no training rows for head %s; it stays at zero", head)
             continue
-        y_tr = np.array([examples[i].labels[head] for i in tr], dtype=np.int64)
+        y_tr = np.array([_label(examples[i], head) for i in tr], dtype=np.int64)
         # Balanced classes: a head reads "high" at 0.5 whatever its base rate in these sets.
         clf = LogisticRegression(
             C=c, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=1000
@@ -98,7 +113,7 @@ def fit_heads(
         weights[:, j] = clf.coef_[0]
         bias[j] = clf.intercept_[0]
         if dv:
-            y_dv = np.array([examples[i].labels[head] for i in dv], dtype=np.int64)
+            y_dv = np.array([_label(examples[i], head) for i in dv], dtype=np.int64)
             p = clf.predict_proba(x[dv])[:, 1]
             auc = float(roc_auc_score(y_dv, p)) if 0 < y_dv.sum() < len(y_dv) else float("nan")
             t, f = best_f1(y_dv, p)
@@ -112,7 +127,7 @@ def raw_scores(model: TextModel, texts: Sequence[str]) -> npt.NDArray[np.float64
 
     out = np.empty(len(texts), dtype=np.float64)
     for i, text in enumerate(texts):
-        d = MomentDetector(model=model)
+        d = MomentDetector(model=model, semantic=None)
         # A fixed clock: relative deadlines ("by 7 tonight") must not make training time-dependent.
         d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
         out[i] = d.scores().raw

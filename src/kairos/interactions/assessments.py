@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from kairos.bus.messages import AssessmentUpdated
 from kairos.detection.assessment import Assessment
 from kairos.detection.live import Detector, DetectorCache
-from kairos.detection.timezones import resolve_zone
 from kairos.events import (
     AudioSegment,
     Event,
@@ -97,11 +96,9 @@ def detector_for(
     if not detectors.enabled:
         return None
     journey = journey_service.journey_inputs(session=session, interaction=interaction)
-    known_zone, phone = journey_service.zone_inputs(session=session, interaction=interaction)
-    zone = resolve_zone(
-        interaction_zone=interaction.timezone,
-        customer_zone=known_zone,
-        phone=phone,
+    zone = journey_service.deadline_zone(
+        session=session,
+        interaction=interaction,
         # The runtime passes the configured zone; a cache built without it (tests, tools) still
         # honours a non-UTC default given by the caller.
         centre_zone=detectors.centre_timezone or (None if default_tz == "UTC" else default_tz),

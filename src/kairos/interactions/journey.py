@@ -13,6 +13,7 @@ from kairos.config import get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.models import Customer
 from kairos.detection.assessment import Journey
+from kairos.detection.timezones import ZoneChoice, resolve_zone
 from kairos.events import Identity
 from kairos.interactions.models import Interaction
 
@@ -67,6 +68,23 @@ def journey_inputs(
         prior_contacts_same_issue=len(same),
         prior_failed_moments=len(failed),
         customer_value=customer.value if customer else None,
+    )
+
+
+def deadline_zone(
+    *, session: Session, interaction: Interaction, centre_zone: str | None, phone_region: str
+) -> ZoneChoice:
+    """The zone the customer's deadlines are read in, and where it came from.
+
+    ``centre_zone``: the centre's configured zone, None when none is configured (then UTC, said).
+    """
+    known, phone = zone_inputs(session=session, interaction=interaction)
+    return resolve_zone(
+        interaction_zone=interaction.timezone,
+        customer_zone=known,
+        phone=phone,
+        centre_zone=centre_zone,
+        phone_region=phone_region,
     )
 
 

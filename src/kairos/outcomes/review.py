@@ -263,10 +263,14 @@ def review(
     timezone: str = "UTC",
     reask_count: int = 0,
     detector: MomentDetector | None = None,
+    timezone_source: str | None = None,
 ) -> Review:
     """Review one conversation: re-run the detector over all of it and classify its outcome."""
     known = known or Known()
-    replay = _replay(turns, known, detector or MomentDetector(timezone=timezone, journey=journey))
+    det = detector or MomentDetector(
+        timezone=timezone, timezone_source=timezone_source, journey=journey
+    )
+    replay = _replay(turns, known, det)
     scores, found = replay.scores, replay.found
     asked_again = behaviours.reasks(replay.plain)
     found.extend(b.as_dict() for b in asked_again)

@@ -159,11 +159,19 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
         wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
         again = inputs.recontact_of(session, interaction, settings.recontact_days)
         journey = journey_service.journey_inputs(session=session, interaction=interaction)
+        # The zone the live detector read the customer's deadlines in (the same choice).
+        zone = journey_service.deadline_zone(
+            session=session,
+            interaction=interaction,
+            centre_zone=settings.centre_zone,
+            phone_region=settings.default_phone_region,
+        )
         result = review(
             inputs.turns(events),
             known=_known(session, interaction, wrap, recontact=again is not None),
             journey=journey,
-            timezone=interaction.timezone or settings.default_timezone,
+            timezone=zone.name,
+            timezone_source=zone.detail,
             reask_count=interaction.reask_count,
         )
         values = _review_values(session, interaction, result, wrap, again)

