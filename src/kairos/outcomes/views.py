@@ -13,7 +13,7 @@ from pydantic import AwareDatetime
 from kairos.auth.actor import SupervisingActor
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.limits import Int64, RowId
-from kairos.outcomes import feedback, figures, outreach, service
+from kairos.outcomes import feedback, figures, outreach, service, survey_links
 from kairos.outcomes.schemas import (
     ActionIn,
     ActionList,
@@ -134,7 +134,7 @@ def list_surveys(interaction_id: str, session: DbSession) -> list[SurveyOut]:
 def survey_link(interaction_id: str, session: DbSession, settings: SettingsDep) -> SurveyLink:
     """The signed link to send the customer after the contact."""
     service.get_interaction_or_raise(session=session, interaction_id=interaction_id)
-    token = feedback.survey_token(interaction_id, secret=settings.secret_key)
+    token = survey_links.survey_token(interaction_id, secret=settings.secret_key)
     base = settings.public_url.rstrip("/")
     return SurveyLink(interaction_id=interaction_id, token=token, url=f"{base}/v1/surveys/{token}")
 
@@ -167,7 +167,7 @@ document.getElementById("survey").addEventListener("submit", async (e) => {
 @router.get("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
 def survey_form(token: str, settings: SettingsDep) -> HTMLResponse:
     """The survey page a customer opens from the link."""
-    feedback.interaction_of_token(token, secret=settings.secret_key)
+    survey_links.interaction_of_token(token, secret=settings.secret_key)
     radios = "".join(
         f'<label><input type="radio" name="csat" value="{n}">{n}</label>' for n in range(1, 6)
     )
@@ -188,7 +188,7 @@ async def post_survey_by_link(
     settings: SettingsDep,
 ) -> SurveyOut:
     """A survey answer sent from the link's page."""
-    interaction_id = feedback.interaction_of_token(token, secret=settings.secret_key)
+    interaction_id = survey_links.interaction_of_token(token, secret=settings.secret_key)
     return await run_in_threadpool(
         feedback.record_survey,
         db=db,
