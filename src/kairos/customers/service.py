@@ -290,3 +290,10 @@ def facts(*, session: Session, customer_id: int) -> list[Fact]:
             select(Fact).where(Fact.customer_id == customer_id).order_by(Fact.observed_at, Fact.id)
         )
     )
+
+
+def facts_of_interaction(*, session: Session, interaction_id: int) -> list[Fact]:
+    """The facts given in one interaction (an anonymous contact has no customer's facts)."""
+    return list(
+        session.scalars(select(Fact).where(Fact.interaction_id == interaction_id).order_by(Fact.id))
+    )

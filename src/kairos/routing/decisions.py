@@ -373,3 +373,13 @@ def get_all_decisions(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(RoutingDecision.id.desc()).limit(limit).offset(offset))
     return total, [_decision_out(r, i, a) for r, i, a in rows]
+
+
+def latest_for(*, session: Session, interaction_id: int) -> RoutingDecision | None:
+    """The latest routing decision about an interaction."""
+    return session.scalar(
+        select(RoutingDecision)
+        .where(RoutingDecision.interaction_id == interaction_id)
+        .order_by(RoutingDecision.id.desc())
+        .limit(1)
+    )

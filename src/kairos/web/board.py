@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.auth.schemas import Principal
 from kairos.db import utcnow
+from kairos.interactions import reads as interaction_reads
 from kairos.interactions.models import Interaction
 from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
@@ -73,27 +73,19 @@ class Wallboard:
 
 
 def _waiting(session: Session) -> list[Interaction]:
-    query = (
-        select(Interaction)
-        .where(
-            Interaction.agent_id.is_(None),
-            Interaction.queue.is_not(None),
-            Interaction.state.in_(routing_decisions.WAITING_STATES),
-        )
-        .order_by(Interaction.started_at)
-        .limit(_WAITING_LIMIT)
+    return interaction_reads.get_waiting(
+        session=session, states=routing_decisions.WAITING_STATES, limit=_WAITING_LIMIT
     )
-    return list(session.scalars(query))
 
 
 def _moments(session: Session, principal: Principal) -> list[Interaction]:
-    query = (
-        select(Interaction)
-        .where(Interaction.state != "ended", Interaction.mot_score >= MOT_THRESHOLD)
-        .order_by(Interaction.mot_score.desc(), Interaction.id)
-        .limit(500)
-    )
-    rows = [i for i in session.scalars(query) if principal.sees_agent(i.agent_id)]
+    rows = [
+        i
+        for i in interaction_reads.get_moments_in_progress(
+            session=session, threshold=MOT_THRESHOLD, limit=500
+        )
+        if principal.sees_agent(i.agent_id)
+    ]
     return rows[:50]
 
 

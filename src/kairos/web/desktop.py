@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.customers import service as customer_service
@@ -16,8 +15,10 @@ from kairos.customers.facts import LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
 from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions import journey as journey_service
+from kairos.interactions import reads as interaction_reads
 from kairos.interactions import service as interaction_service
-from kairos.interactions.models import AssessmentRecord, Interaction, read_assessment
+from kairos.interactions.models import Interaction
+from kairos.routing import decisions as routing_decisions
 from kairos.routing.models import RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.templating import words
@@ -165,11 +166,7 @@ def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
     if interaction.customer_id is not None:
         rows = customer_service.facts(session=session, customer_id=interaction.customer_id)
     else:
-        rows = list(
-            session.scalars(
-                select(Fact).where(Fact.interaction_id == interaction.id).order_by(Fact.id)
-            )
-        )
+        rows = customer_service.facts_of_interaction(session=session, interaction_id=interaction.id)
     latest: dict[str, Fact] = {}
     for fact in rows:  # oldest first: the newest of each name wins
         latest[canonical_name(fact.name)] = fact
@@ -187,14 +184,8 @@ def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
 
 
 def _stress(session: Session, interaction: Interaction) -> list[float]:
-    payloads = session.scalars(
-        select(AssessmentRecord.payload)
-        .where(AssessmentRecord.interaction_id == interaction.id)
-        .order_by(AssessmentRecord.id.desc())
-        .limit(30)
-    ).all()
-    values = [read_assessment(p) for p in reversed(payloads)]
-    return [a.stress for a in values if a is not None and a.stress is not None]
+    history = interaction_reads.assessment_history(session=session, interaction=interaction)
+    return [a.stress for a in history if a.stress is not None]
 
 
 def interaction_view(*, session: Session, interaction: Interaction) -> InteractionView:
@@ -210,12 +201,7 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
             for i in journey_service.journey(session=session, customer_id=interaction.customer_id)
             if i.id != interaction.id
         ]
-    decision = session.scalar(
-        select(RoutingDecision)
-        .where(RoutingDecision.interaction_id == interaction.id)
-        .order_by(RoutingDecision.id.desc())
-        .limit(1)
-    )
+    decision = routing_decisions.latest_for(session=session, interaction_id=interaction.id)
     return InteractionView(
         interaction=interaction,
         customer=customer,
@@ -232,10 +218,4 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
 
 def held_interactions(*, session: Session, agent_id: str) -> list[Interaction]:
     """The interactions routing has given this agent that have not ended, newest first."""
-    query = (
-        select(Interaction)
-        .where(Interaction.agent_id == agent_id, Interaction.state != "ended")
-        .order_by(Interaction.last_event_at.desc())
-        .limit(50)
-    )
-    return list(session.scalars(query))
+    return interaction_reads.get_held(session=session, agent_id=agent_id)
