@@ -2,7 +2,7 @@
 
 Two sources: ``simulated`` (the default) runs a live contact center against the server — simulated
 customers from the traffic generator and simulated agents taking work through the routing API
-(:mod:`kairos.demo_live`); ``replay`` replays real customer-service threads from the shared data.
+(:mod:`kairos.demo.live`); ``replay`` replays real customer-service threads from the shared data.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
-from kairos.demo_users import DEMO_PASSWORD, Login, create_demo_users
+from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
 from kairos.replay import now, read_threads, thread_events, threads_path
 
@@ -260,7 +260,7 @@ def _drive_simulated(
     run_id: str,
     database_url: str | None = None,
 ) -> None:
-    from kairos.demo_live import AGENTS, DriveError, LiveCenter, LiveProgress
+    from kairos.demo.live import AGENTS, DriveError, LiveCenter, LiveProgress
 
     if database_url is not None:
         # The agents exist before their users: set the floor up, then print the sign-ins.

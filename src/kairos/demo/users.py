@@ -1,6 +1,6 @@
 """The demo's sign-ins: a supervisor for the wallboard and one agent user per simulated agent.
 
-The simulated agents of :mod:`kairos.demo_live` keep taking work through the routing API; signing
+The simulated agents of :mod:`kairos.demo.live` keep taking work through the routing API; signing
 in as one of them shows that agent's desktop, live, and lets a person reply in its place.
 """
 
@@ -32,7 +32,7 @@ def demo_logins(*, with_agents: bool) -> list[Login]:
     """The sign-ins the demo creates: the supervisor, an admin, and the simulated agents."""
     logins = [Login("supervisor", "supervisor", None), Login("admin", "admin", None)]
     if with_agents:
-        from kairos.demo_live import AGENTS
+        from kairos.demo.live import AGENTS
 
         logins += [Login(a[0].removeprefix("demo-"), "agent", a[0]) for a in AGENTS]
     return logins
