@@ -187,7 +187,7 @@ def prefixes(variant: str) -> tuple[str, ...]:
         return (variant[1],)
     out: list[str] = []
     for ch in variant:
-        if not (ch.isalnum() or ch in "_ "):
+        if not (ch.isalnum() or ch in "_ &"):
             # A character made optional by the next one is not part of the prefix.
             if ch in "?*{" and out:
                 out.pop()
@@ -302,9 +302,10 @@ def _trie_regex(words: list[str]) -> str:
     return emit(trie)
 
 
-def _trigger() -> tuple[re.Pattern[str], dict[str, int]]:
+def _trigger(families: tuple[CompiledFamily, ...]) -> tuple[re.Pattern[str], dict[str, int]]:
+    """One pattern for the leading literals of ``families``, and each literal's family bits."""
     own: dict[str, int] = {}
-    for fam in _ALL:
+    for fam in families:
         for p in fam.prefixes:
             own[p] = own.get(p, 0) | _BIT[id(fam)]
     # The match is the longest prefix found there; every shorter prefix of it matches too.
@@ -317,19 +318,23 @@ def _trigger() -> tuple[re.Pattern[str], dict[str, int]]:
     return re.compile(r"[\W](?=(" + _trie_regex(sorted(own)) + "))"), masks
 
 
-_TRIGGER, _TRIGGER_MASK = _trigger()
-
-
 _Chosen = tuple[tuple[int, CompiledFamily], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """What scanning with one tuple of families needs: its trigger and which families to try."""
+
+    trigger: re.Pattern[str]
+    masks: dict[str, int]
+    tried: dict[int, _Chosen]
+
+
 @functools.cache
-def _selection(families: tuple[CompiledFamily, ...]) -> tuple[int, dict[int, _Chosen]]:
-    """The bit mask of ``families`` and a cache: trigger mask -> (position, family) to try."""
-    mask = 0
-    for f in families:
-        mask |= _BIT[id(f)]
-    return mask, {}
+def _selection(families: tuple[CompiledFamily, ...]) -> _Selection:
+    """The trigger of ``families`` (built once per combination: English and one language, say)."""
+    trigger, masks = _trigger(families)
+    return _Selection(trigger, masks, {})
 
 
 def _chosen(families: tuple[CompiledFamily, ...], mask: int) -> _Chosen:
@@ -371,19 +376,17 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
     """Every lexicon hit in ``text``, family by family (in ``families`` order), in text order
     within a family."""
     low = fold(text)
-    want, cache = _selection(families)
+    sel = _selection(families)
+    cache = sel.tried
     hits: list[tuple[int, int, Hit]] = []
     ends: dict[int, int] = {}
     negated: set[tuple[str, int]] = set()
-    masks = _TRIGGER_MASK
-    for m in _TRIGGER.finditer(" " + low):
+    masks = sel.masks
+    for m in sel.trigger.finditer(" " + low):
         prefix = m.group(1)
         mask = masks.get(prefix)
         if mask is None:  # separators other than one space: "my  card", "fed-up"
             mask = masks[_SEPARATORS.sub(" ", prefix)]
-        mask &= want
-        if not mask:
-            continue
         chosen = cache.get(mask)
         if chosen is None:
             chosen = cache[mask] = _chosen(families, mask)
@@ -462,3 +465,10 @@ def intensity(text: str) -> Intensity:
     if value <= 0.0:
         return _QUIET
     return Intensity(value, span[0] if span else None, span[1] if span else None)
+
+
+def warm() -> None:
+    """Build every language's trigger now rather than on its first interaction (tens of ms)."""
+    for lang in LEXICONS:
+        _selection(customer_families(lang))
+        _selection(agent_families(lang))

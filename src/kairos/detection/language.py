@@ -16,8 +16,11 @@ from typing import Final, Protocol
 #: The languages with cue lexicons, ISO 639-1; English first.
 LANGUAGES: Final = ("en", "es", "de", "fr", "pt", "it")
 #: Only this much of a text is read: the first sentences settle it, and the cost grows with length.
-_MAX_CHARS = 160
+_MAX_CHARS = 64
 _MIN_LETTERS = 8
+# A first turn of this many words, read with at least this probability, settles the language.
+_SURE_WORDS = 8
+_SURE = 0.995
 
 
 class _Identifier(Protocol):
@@ -40,18 +43,23 @@ def load() -> None:
 
 def detect_language(text: str) -> str | None:
     """The language of ``text`` among :data:`LANGUAGES`, or None when it is too short to tell."""
+    found = _detect(text)
+    return found[0] if found is not None else None
+
+
+def _detect(text: str) -> tuple[str, float] | None:
     text = text[:_MAX_CHARS]
     if text.count(" ") < 1 or sum(c.isalpha() for c in text) < _MIN_LETTERS:
         return None
-    lang, _confidence = _identifier().classify(text)
-    return lang
+    return _identifier().classify(text)
 
 
 class LanguageVote:
     """An interaction's language: the majority of its first customer turns that say enough.
 
     Voting stops once one language has ``settle`` votes (or after ``2 * settle - 1`` votes), so a
-    long interaction costs at most a few detections.
+    long interaction costs at most a few detections; a long first turn read with near certainty
+    counts as two votes.
 
     >>> v = LanguageVote()
     >>> for text in ("Hola, mi vuelo fue cancelado", "ok", "necesito ayuda urgente por favor"):
@@ -72,11 +80,15 @@ class LanguageVote:
         """Count one customer turn (unless voting is over); return the language as of now."""
         if self.settled:
             return self.language
-        lang = detect_language(text)
-        if lang is None:
+        found = _detect(text)
+        if found is None:
             return self.language
+        lang, confidence = found
         votes = self._votes
-        votes[lang] = votes.get(lang, 0) + 1
+        # A long first turn read with near certainty counts twice: it settles the language
+        # without a second detection (most interactions never change language).
+        sure = not votes and confidence >= _SURE and text.count(" ") >= _SURE_WORDS - 1
+        votes[lang] = votes.get(lang, 0) + (2 if sure else 1)
         # Ties keep the earlier leader: the first turns usually state the problem at length.
         if self.language is None or votes[lang] > votes.get(self.language, 0):
             self.language = lang

@@ -134,7 +134,7 @@ EMOTION: Family = {
         ("shame on you", 0.65),
     ),
     "profanity": (
-        ("f+u+c+k+(?:ing|ed|ers?)?", 0.8),
+        ("fu+c+k+(?:ing|ed|ers?)?|ff+u+c+k+(?:ing|ed|ers?)?", 0.8),
         ("wtf", 0.7),
         ("shit(?:ty)?", 0.65),
         ("bullshit", 0.8),

@@ -27,6 +27,7 @@ DEFAULT_BITS = 18
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "text_model.npz"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TOKEN_BYTES = re.compile(rb"[a-z0-9]+(?:'[a-z]+)?")
 
 
 def tokens(text: str) -> list[str]:
@@ -37,11 +38,13 @@ def tokens(text: str) -> list[str]:
 def feature_ids(text: str, bits: int) -> list[int]:
     """The distinct hashed uni- and bigram bucket ids of a text (stable across runs: CRC-32)."""
     mask = (1 << bits) - 1
-    toks = tokens(text)
-    ids = {zlib.crc32(t.encode()) & mask for t in toks}
+    # The tokens of ``tokens`` as bytes: they are ASCII, so matching the UTF-8 encoding of the
+    # lower-cased text finds the same ones without encoding each.
+    grams = _TOKEN_BYTES.findall(text.lower().encode())
     # A bigram is hashed with a separator no token can hold, so "a b" never equals a unigram.
-    ids.update(zlib.crc32(f"{a}|{b}".encode()) & mask for a, b in itertools.pairwise(toks))
-    return sorted(ids)
+    grams += [a + b"|" + b for a, b in itertools.pairwise(grams)]
+    # ``map`` over the C function: no Python frame per n-gram.
+    return sorted({h & mask for h in map(zlib.crc32, grams)})
 
 
 def _sigmoid(x: float) -> float:

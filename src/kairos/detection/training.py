@@ -105,6 +105,10 @@ def fit_heads(
             log.warning("no training rows for head %s; it stays at zero", head)
             continue
         y_tr = np.array([_label(examples[i], head) for i in tr], dtype=np.int64)
+        if len(np.unique(y_tr)) < 2:
+            # e.g. churn with Banking77 left out: no set left labels a single positive.
+            log.warning("head %s has one class in its training rows; it stays at zero", head)
+            continue
         # Balanced classes: a head reads "high" at 0.5 whatever its base rate in these sets.
         clf = LogisticRegression(
             C=c, class_weight="balanced", solver="liblinear", random_state=seed, max_iter=1000
