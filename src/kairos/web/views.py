@@ -24,13 +24,13 @@ from kairos.auth.deps import (
     load_principal,
 )
 from kairos.auth.schemas import Principal
+from kairos.db import Database
 from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
 from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing.snapshots import AGENT_STATES
-from kairos.services import Services
 from kairos.web import desktop, extras, live
 from kairos.web.rendering import back, flash, page, panels
 from kairos.web.templating import plotly_js
@@ -72,18 +72,18 @@ def plotly() -> Response:
 # -- the agent desktop ------------------------------------------------------------------------
 
 
-def _desktop_context(runtime: Services, principal: Principal) -> dict[str, Any]:
+def _desktop_context(db: Database, principal: Principal) -> dict[str, Any]:
     assert principal.agent_id is not None
-    with runtime.db.session() as session:
+    with db.session() as session:
         agent = routing_service.get_agent_or_raise(session=session, agent_id=principal.agent_id)
         held = desktop.held_interactions(session=session, agent_id=principal.agent_id)
         return {"agent": agent, "held": held, "states": AGENT_STATES}
 
 
 @router.get("/desktop")
-async def desktop_page(request: Request, runtime: RuntimeDep, principal: CurrentAgent) -> Response:
+async def desktop_page(request: Request, db: DatabaseDep, principal: CurrentAgent) -> Response:
     """The agent's desktop: state, the interactions in hand, take the next one."""
-    context = await run_in_threadpool(_desktop_context, runtime, principal)
+    context = await run_in_threadpool(_desktop_context, db, principal)
     return page(request, "desktop.html", principal, {**context, "view": None})
 
 
@@ -153,10 +153,8 @@ def _return_to(request: Request, default: str) -> str:
 # -- one interaction --------------------------------------------------------------------------
 
 
-def _interaction_context(
-    runtime: Services, principal: Principal, interaction_id: str
-) -> dict[str, Any]:
-    with runtime.db.session() as session:
+def _interaction_context(db: Database, principal: Principal, interaction_id: str) -> dict[str, Any]:
+    with db.session() as session:
         interaction = interaction_service.get_by_external_id(
             session=session, interaction_id=interaction_id
         )
@@ -185,19 +183,19 @@ def _interaction_context(
 
 @router.get("/interactions/{interaction_id}")
 async def interaction_page(
-    request: Request, interaction_id: str, runtime: RuntimeDep, principal: CurrentUser
+    request: Request, interaction_id: str, db: DatabaseDep, principal: CurrentUser
 ) -> Response:
     """The interaction in hand (agents) or drilled into (supervisors), live."""
-    context = await run_in_threadpool(_interaction_context, runtime, principal, interaction_id)
+    context = await run_in_threadpool(_interaction_context, db, principal, interaction_id)
     return page(request, "desktop.html", principal, context)
 
 
 @router.get("/interactions/{interaction_id}/panels")
 async def interaction_panels(
-    request: Request, interaction_id: str, runtime: RuntimeDep, principal: CurrentUser
+    request: Request, interaction_id: str, db: DatabaseDep, principal: CurrentUser
 ) -> JSONResponse:
     """The interaction's panels as HTML fragments, for the page's live partial updates."""
-    context = await run_in_threadpool(_interaction_context, runtime, principal, interaction_id)
+    context = await run_in_threadpool(_interaction_context, db, principal, interaction_id)
     context["user"] = principal
     return JSONResponse(panels(request, INTERACTION_PANELS, context))
 

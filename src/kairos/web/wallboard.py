@@ -16,14 +16,13 @@ from kairos.assist.schemas import SITUATIONS, PlaybookOut, PlaybookUpdate
 from kairos.auth.csrf import check_csrf
 from kairos.auth.deps import CurrentSupervisor
 from kairos.auth.schemas import Principal
-from kairos.db import utcnow
-from kairos.deps import BusDep, DatabaseDep, RuntimeDep
+from kairos.db import Database, utcnow
+from kairos.deps import BusDep, DatabaseDep
 from kairos.errors import ClientError
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
-from kairos.services import Services
 from kairos.web import board, extras
 from kairos.web.rendering import back, flash, page, panels
 
@@ -39,8 +38,8 @@ WALLBOARD_PANELS = {
 }
 
 
-def _context(runtime: Services, principal: Principal) -> dict[str, Any]:
-    with runtime.db.session() as session:
+def _context(db: Database, principal: Principal) -> dict[str, Any]:
+    with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
         wallboard.extras = extras.for_wallboard(session=session)
         return {"board": wallboard, "charts": board.charts(wallboard)}
@@ -48,19 +47,19 @@ def _context(runtime: Services, principal: Principal) -> dict[str, Any]:
 
 @router.get("/wallboard")
 async def wallboard_page(
-    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+    request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> Response:
     """The supervisor's live wallboard."""
-    context = await run_in_threadpool(_context, runtime, principal)
+    context = await run_in_threadpool(_context, db, principal)
     return page(request, "wallboard.html", principal, context)
 
 
 @router.get("/wallboard/panels")
 async def wallboard_panels(
-    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+    request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> JSONResponse:
     """The wallboard's panels as HTML fragments and its charts, for live partial updates."""
-    context = await run_in_threadpool(_context, runtime, principal)
+    context = await run_in_threadpool(_context, db, principal)
     context["user"] = principal
     return JSONResponse(
         {"panels": panels(request, WALLBOARD_PANELS, context), "charts": context["charts"]}
