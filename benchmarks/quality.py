@@ -5,7 +5,9 @@ Run: ``python benchmarks/quality.py [--folds a,b] [--skip-shipped]``.
 1. **Leave one source out.** For every labeled set: the detector is rebuilt from every *other* set
    (the lexical tier's n-gram heads trained here; the semantic tier's fold model fine-tuned by
    ``kairos train-semantic --loso``, whose scores are read from ``var/semantic/loso_scores.npz``;
-   the combiner fitted on the other sets' dev splits) and scored on the left-out set's test split.
+   the combiner fitted on the other sets' dev splits, its prior at the shipped base rate; the
+   semantic tier only on the languages it reads, as in the service) and scored on the left-out
+   set's test split.
    Beside it, on the same rows: VADER's negated compound (no training) and the frozen MiniLM-L6
    encoder + logistic regression trained on the same rows as the fold (computed in the same fold
    run). Precision and recall of the fused score at the alert threshold (0.5).
@@ -22,6 +24,9 @@ Writes ``var/bench/quality.md``, ``var/bench/quality_loso.png`` and
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +42,7 @@ from sklearn.metrics import roc_auc_score
 from kairos.detection import datasets, fusion, training
 from kairos.detection.datasets import Example
 from kairos.detection.detector import MomentDetector
+from kairos.detection.semantic import DEFAULT_BASE_RATE, Combiner, read_card
 from kairos.detection.semantic import load_default as load_semantic
 from kairos.detection.training import CALIBRATION_CLOCK
 from kairos.simulation.truth import flag_agreement
@@ -45,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 LOSO = ROOT / "var" / "semantic" / "loso_scores.npz"
 THRESHOLD = 0.5
+SEMANTIC_LANGUAGES = frozenset(read_card().get("languages", ("en",)))
 console = Console(width=170)
 
 
@@ -109,6 +116,10 @@ def precision_recall(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> tu
     return prec, rec
 
 
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
 def _key(e: Example) -> str:
     return f"{e.source}\t{e.id}\t{e.split}"
 
@@ -135,10 +146,20 @@ def loso(rows: list[Example], folds: Sequence[str], progress: Progress) -> list[
         y_dev = np.array([e.mot for e in dev], dtype=np.int64)
         w = fusion.balanced_weights([e.source for e in dev], [int(v) for v in y_dev])
         # The fold's own lexical calibration slope, fitted as ``kairos train`` fits it.
-        slope, _ = training.fit_platt(raw_dev, y_dev)
-        comb = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w, lexical=slope)
+        slope, intercept = training.fit_platt(raw_dev, y_dev)
+        fitted = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w, lexical=slope)
+        comb = dataclasses.replace(fitted, prior=Combiner.prior_for(DEFAULT_BASE_RATE))
         raw_test = lexical_raw(model, [e.text for e in test])
-        fused = np.array([comb.score(r, s) for r, s in zip(raw_test, sem_test, strict=True)])
+        # As the shipped detector does: the semantic tier where it reads the language, the
+        # lexical tier's own calibration elsewhere.
+        fused = np.array(
+            [
+                comb.score(r, s)
+                if e.lang in SEMANTIC_LANGUAGES
+                else _sigmoid(slope * r + intercept)
+                for e, r, s in zip(test, raw_test, sem_test, strict=True)
+            ]
+        )
         y = np.array([e.mot for e in test], dtype=np.int64)
         prec, rec = precision_recall(y, fused)
         out.append(
@@ -340,13 +361,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", default="", help="comma-separated sets (default: all)")
     parser.add_argument("--skip-shipped", action="store_true")
+    parser.add_argument(
+        "--loso-from",
+        type=Path,
+        default=None,
+        help="reuse the leave-one-source-out table of an earlier run (its quality_loso.json)",
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     rows = datasets.load_all()
     folds = [f for f in args.folds.split(",") if f] or list(datasets.LABELED_SETS)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:  # fmt: skip
-        loso_rows = loso(rows, folds, progress)
+        if args.loso_from is not None:
+            saved = json.loads(args.loso_from.read_text(encoding="utf-8"))
+            loso_rows = [LosoRow(**r) for r in saved]
+        else:
+            loso_rows = loso(rows, folds, progress)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "quality_loso.json").write_text(
+            json.dumps([dataclasses.asdict(r) for r in loso_rows], indent=1), encoding="utf-8"
+        )
         table, rel = ([], {}) if args.skip_shipped else shipped(rows, progress)
     alerts = alert_rate() if not args.skip_shipped else (float("nan"), float("nan"))
     report(loso_rows, table, rel, alerts, time.perf_counter() - t0, own_cases())
