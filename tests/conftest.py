@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when one is configured.
+"""Shared fixtures: a fresh database per test on SQLite, and on PostgreSQL when one is configured;
+one running Kairos (``runtime``) and a client of its app (``client``) on it.
+
+A test package changes what it needs by overriding the smaller fixture: ``settings`` for other
+settings, ``bus`` for a recording bus, ``runtime`` (asking for the original) to add rows.
 
 PostgreSQL tests run when ``KAIROS_TEST_POSTGRES_URL`` points at a server where the user may
 create databases (``.ci/run`` starts one); without it they are skipped with that reason.
@@ -12,11 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.servers import REDIS_SERVER, RedisServer
 
 from kairos import migrations
+from kairos.bus import EventBus, MemoryBus
+from kairos.config import Settings
+from kairos.main import create_app
+from kairos.runtime import Runtime
 
 POSTGRES_URL = os.environ.get("KAIROS_TEST_POSTGRES_URL")
 
@@ -92,3 +101,30 @@ def redis_url(redis_server: RedisServer) -> str:
         redis_server.start()
     redis_server.flush()
     return redis_server.url
+
+
+@pytest.fixture
+def settings(migrated_url: str) -> Settings:
+    """Settings on a migrated database, on each backend."""
+    return Settings(database_url=migrated_url)
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    """The in-process bus."""
+    return MemoryBus()
+
+
+@pytest.fixture
+def runtime(settings: Settings, bus: EventBus) -> Iterator[Runtime]:
+    """A running Kairos: services built and bus listeners wired, closed after the test."""
+    rt = Runtime.build(settings, bus=bus)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    """A client of the app on ``runtime``."""
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
+        yield c

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from kairos.demo import run_demo
-from kairos.demo_live import AGENTS
+from kairos.demo.live import AGENTS
 
 
 def _free_port() -> int:

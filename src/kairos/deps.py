@@ -1,4 +1,9 @@
-"""FastAPI dependencies as ``Annotated`` aliases."""
+"""FastAPI dependencies as ``Annotated`` aliases: a view asks for the services it uses.
+
+The composition root (:mod:`kairos.runtime`, through :func:`kairos.main.create_app`) leaves the
+process's :class:`~kairos.services.Services` on ``app.state.runtime``; these dependencies hand
+each view the part it needs (``db: DatabaseDep, bus: BusDep``), so no view unpacks the whole.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,57 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from kairos.runtime import Runtime
+from kairos.bus import EventBus
+from kairos.config import Settings
+from kairos.db import Database
+from kairos.detection.live import DetectorCache
+from kairos.metrics import Registry
+from kairos.services import Services
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The process's runtime."""
-    runtime: Runtime = request.app.state.runtime
+def get_runtime(request: Request) -> Services:
+    """The process's services (for code that hands all of them on, such as a WebSocket)."""
+    runtime: Services = request.app.state.runtime
     return runtime
 
 
-def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+RuntimeDep = Annotated[Services, Depends(get_runtime)]
+
+
+def get_db(runtime: RuntimeDep) -> Database:
+    """The database."""
+    return runtime.db
+
+
+def get_bus(runtime: RuntimeDep) -> EventBus:
+    """The event bus."""
+    return runtime.bus
+
+
+def get_detectors(runtime: RuntimeDep) -> DetectorCache:
+    """The live detectors of this process."""
+    return runtime.detectors
+
+
+def get_metrics(runtime: RuntimeDep) -> Registry:
+    """This process's metrics."""
+    return runtime.metrics
+
+
+def get_settings_of(runtime: RuntimeDep) -> Settings:
+    """The settings this process runs with (not the environment's: a test passes its own)."""
+    return runtime.settings
+
+
+def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
     """A database session for one request."""
-    with runtime.db.session() as session:
+    with db.session() as session:
         yield session
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+DatabaseDep = Annotated[Database, Depends(get_db)]
+BusDep = Annotated[EventBus, Depends(get_bus)]
+DetectorsDep = Annotated[DetectorCache, Depends(get_detectors)]
+MetricsDep = Annotated[Registry, Depends(get_metrics)]
+SettingsDep = Annotated[Settings, Depends(get_settings_of)]
 DbSession = Annotated[Session, Depends(get_session)]

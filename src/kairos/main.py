@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -25,13 +25,15 @@ from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
-from kairos.deps import RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.errors import ClientError
 from kairos.events import Event
+from kairos.interactions.views import customers_router as journey_router
 from kairos.interactions.views import router as interactions_router
 from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
 from kairos.outcomes.views import router as outcomes_router
+from kairos.routing.views import escalation_router
 from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
 from kairos.security.middleware import Security, SecurityMiddleware
@@ -87,7 +89,9 @@ def create_app(
     app.state.security = Security(settings)
     app.add_middleware(SecurityMiddleware, security=app.state.security)
     app.include_router(interactions_router)
+    app.include_router(escalation_router)
     app.include_router(customers_router)
+    app.include_router(journey_router)
     app.include_router(routing_router)
     app.include_router(channels_router)
     app.include_router(media_router)
@@ -96,6 +100,16 @@ def create_app(
     app.include_router(assist_router)
     app.include_router(messages_router)
     app.include_router(security_router)
+
+    _install_error_handlers(app)
+    _install_api_docs(app)
+    app.include_router(operations_router)
+    _install_openapi(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Errors as JSON bodies that name the problem: 4xx for the caller's, 503 and 500 for ours."""
 
     @app.exception_handler(ClientError)
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
@@ -137,6 +151,9 @@ def create_app(
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
+
+def _install_api_docs(app: FastAPI) -> None:
+    """The Swagger page at ``/docs``, from the swagger-ui-bundle package's files."""
     assets = _swagger_assets()
     if assets is not None:
         app.mount("/static/swagger", StaticFiles(directory=assets), name="swagger")
@@ -156,35 +173,9 @@ def create_app(
             swagger_favicon_url="/static/swagger/favicon-32x32.png",
         )
 
-    @app.get("/healthz", tags=["operations"])
-    def healthz(runtime: RuntimeDep) -> JSONResponse:
-        """Whether the service and its database answer."""
-        try:
-            with runtime.db.session() as session:
-                session.execute(text("SELECT 1"))
-            database = "ok"
-        except OperationalError:
-            database = "unavailable"
-        body = {
-            "status": "ok" if database == "ok" else "degraded",
-            "version": kairos.__version__,
-            "database": database,
-            "bus": type(runtime.bus).__name__,
-            "detector": runtime.detectors.enabled,
-            "detection": "inline" if runtime.detectors.inline else "workers",
-        }
-        return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    def metrics(runtime: RuntimeDep) -> Response:
-        """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
-        try:
-            runtime.refresh_metrics()
-        except OperationalError as error:  # the figures that need the database stay as they were
-            log.warning("metrics: database unavailable (%s)", error)
-        return Response(
-            runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
+def _install_openapi(app: FastAPI) -> None:
+    """The OpenAPI schema, with the event union spelled out under ``Event``."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -202,7 +193,40 @@ def create_app(
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app
+
+
+operations_router = APIRouter(tags=["operations"])
+
+
+@operations_router.get("/healthz")
+def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONResponse:
+    """Whether the service and its database answer."""
+    try:
+        with db.session() as session:
+            session.execute(text("SELECT 1"))
+        database = "ok"
+    except OperationalError:
+        database = "unavailable"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "version": kairos.__version__,
+        "database": database,
+        "bus": type(bus).__name__,
+        "detector": detectors.enabled,
+        "detection": "inline" if detectors.inline else "workers",
+    }
+    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+
+@operations_router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
+    runtime: Runtime = request.app.state.runtime  # the root refreshes its own figures
+    try:
+        runtime.refresh_metrics()
+    except OperationalError as error:  # the figures that need the database stay as they were
+        log.warning("metrics: database unavailable (%s)", error)
+    return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def app_from_env() -> FastAPI:

@@ -12,11 +12,11 @@ from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
-from kairos.interactions.assessing import DetectorCache, default_factory
+from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
-from kairos.metrics import Registry
 from kairos.routing.supervision import Supervisor
+from kairos.services import Services
 
 Role = Literal["api", "worker"]
 
@@ -30,14 +30,9 @@ LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass
-class Runtime:
-    """Everything a request handler may need, built once per process."""
+class Runtime(Services):
+    """The composition root of one process: builds the services and wires the bus listeners."""
 
-    settings: Settings
-    db: Database
-    bus: EventBus
-    detectors: DetectorCache
-    metrics: Registry = field(default_factory=Registry)
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod

@@ -3,16 +3,12 @@ and what the database held at that moment (to check that messages follow the com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from kairos.bus import BusMessage, MemoryBus
-from kairos.config import Settings
-from kairos.main import create_app
-from kairos.runtime import Runtime
 
 
 class RecordingBus(MemoryBus):
@@ -35,16 +31,3 @@ class RecordingBus(MemoryBus):
 @pytest.fixture
 def bus() -> RecordingBus:
     return RecordingBus()
-
-
-@pytest.fixture
-def runtime(migrated_url: str, bus: RecordingBus) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(database_url=migrated_url), bus=bus)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
-        yield c

@@ -12,6 +12,7 @@ from tests.factories import started, utterance
 from kairos.assist.coaching import coach
 from kairos.assist.live import CoachingListener, nudge_message
 from kairos.bus import BusMessage, MemoryBus
+from kairos.events import Utterance
 
 BLAME = [
     "That's your fault, not ours.",
@@ -186,7 +187,8 @@ def test_listener_publishes_a_nudge_for_an_agent_utterance_only() -> None:
     assert message["interaction_id"] == "i1" and message["agent_id"] == "a1"
     assert message["event_id"] == "e1"
     assert [n["kind"] for n in message["nudges"]] == ["deflect"]
-    assert nudge_message({"type": "utterance", "speaker": "agent", "text": "Thanks!"}) is None
+    thanks = Utterance.model_validate(_applied("Thanks!")["event"])
+    assert nudge_message(thanks) is None
 
 
 def test_ingested_agent_words_are_coached_live(client: TestClient, bus: RecordingBus) -> None:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import T0
 
-from kairos.customers import service
+from kairos.interactions import journey as journey_service
 from kairos.interactions.models import AssessmentRecord, Interaction
 from kairos.runtime import Runtime
 
@@ -112,12 +112,12 @@ def test_journey_inputs_same_issue_window_and_failed_moments(
         rows["old"].mot_score, rows["old"].outcome = 0.8, {"resolved": False}
         rows["other"].mot_score, rows["other"].outcome = 0.9, {"resolved": True}
         session.commit()
-        journey = service.journey_inputs(session=session, interaction=rows["now"])
+        journey = journey_service.journey_inputs(session=session, interaction=rows["now"])
         assert journey.repeat_contact and journey.prior_contacts_same_issue == 1
         assert journey.prior_failed_moments == 1
-        wide = service.journey_inputs(
+        wide = journey_service.journey_inputs(
             session=session, interaction=rows["now"], window=timedelta(days=60)
         )
         assert wide.prior_contacts_same_issue == 2
-        first = service.journey_inputs(session=session, interaction=rows["old"])
+        first = journey_service.journey_inputs(session=session, interaction=rows["old"])
         assert not first.repeat_contact and first.prior_failed_moments == 0

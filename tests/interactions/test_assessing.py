@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,27 +10,12 @@ from sqlalchemy import func, select
 from tests.factories import started, utterance
 
 from kairos.bus import MemoryBus
-from kairos.config import Settings
 from kairos.interactions.models import AssessmentRecord
-from kairos.main import create_app
 from kairos.runtime import Runtime
 
 pytest.importorskip("kairos.detection.detector")
 
 RECITAL = "My flight just got cancelled and I have to be at my daughter's recital by 7 tonight"
-
-
-@pytest.fixture
-def runtime(migrated_url: str) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(database_url=migrated_url))
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
-        yield c
 
 
 def _call(interaction_id: str, phone: str | None = None) -> dict[str, Any]:

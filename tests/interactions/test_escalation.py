@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,24 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kairos.bus import MemoryBus
-from kairos.config import Settings
-from kairos.interactions import flows
 from kairos.interactions.schemas import EscalationIn
-from kairos.main import create_app
+from kairos.routing import escalation as flows
 from kairos.runtime import Runtime
-
-
-@pytest.fixture
-def runtime(migrated_url: str) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(database_url=migrated_url), bus=MemoryBus())
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
-        yield c
 
 
 @pytest.fixture

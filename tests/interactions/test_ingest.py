@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,21 +13,13 @@ from tests.factories import ended, started, utterance
 from kairos.bus import MemoryBus
 from kairos.config import Settings
 from kairos.interactions.models import EventRecord
-from kairos.main import create_app
 from kairos.runtime import Runtime
 
 
 @pytest.fixture
-def runtime(migrated_url: str) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(database_url=migrated_url, max_batch_events=50))
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
-        yield c
+def settings(migrated_url: str) -> Settings:
+    """Settings with a small batch limit, to test it."""
+    return Settings(database_url=migrated_url, max_batch_events=50)
 
 
 def count_events(runtime: Runtime) -> int:

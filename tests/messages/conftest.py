@@ -1,5 +1,5 @@
-"""The same running app and recording bus as the assist tests."""
+"""The shared running app, on the assist tests' recording bus."""
 
-from tests.assist.conftest import RecordingBus, bus, client, runtime
+from tests.assist.conftest import RecordingBus, bus
 
-__all__ = ["RecordingBus", "bus", "client", "runtime"]
+__all__ = ["RecordingBus", "bus"]

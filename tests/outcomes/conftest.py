@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from kairos.bus import BusMessage, MemoryBus
-from kairos.config import Settings
-from kairos.main import create_app
 from kairos.runtime import Runtime
 
 
@@ -28,24 +25,11 @@ class Recorder:
 
 
 @pytest.fixture
-def runtime(migrated_url: str) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(database_url=migrated_url), bus=MemoryBus())
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
 def recorder(runtime: Runtime) -> Recorder:
     rec = Recorder()
     assert isinstance(runtime.bus, MemoryBus)
     runtime.bus.listen(rec, "*")
     return rec
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
-        yield c
 
 
 def enable_rules(client: TestClient) -> None:

@@ -11,6 +11,7 @@ from tests.factories import ended, started, utterance
 
 from kairos.bus import BusMessage, MemoryBus
 from kairos.config import Settings
+from kairos.detection.assessment import Assessment
 from kairos.main import create_app
 from kairos.routing.supervision import Supervisor, alert_for
 from kairos.runtime import Runtime
@@ -21,9 +22,10 @@ DISTRESS = (
 )
 
 
-def assessment(**values: Any) -> dict[str, Any]:
+def assessment(**values: Any) -> Assessment:
     base = {"emotion": 0.1, "mot_score": 0.1, "stakes": [], "minutes_to_deadline": None}
-    return base | values
+    unused = {"urgency": 0.0, "complexity": 0.0, "churn_risk": 0.0, "confidence": 0.5}
+    return Assessment(**unused, cube="", **(base | values))
 
 
 def updated(interaction_id: str, agent_id: str | None, state: str, **values: Any) -> BusMessage:
@@ -32,7 +34,7 @@ def updated(interaction_id: str, agent_id: str | None, state: str, **values: Any
         "interaction_id": interaction_id,
         "agent_id": agent_id,
         "state": state,
-        "assessment": assessment(**values),
+        "assessment": assessment(**values).model_dump(mode="json"),
     }
 
 

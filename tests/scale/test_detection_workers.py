@@ -13,9 +13,9 @@ from tests.factories import ended, started, utterance
 from kairos.bus import MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
+from kairos.detection.live import DetectorCache, default_factory
 from kairos.events import event_adapter
 from kairos.interactions import service
-from kairos.interactions.assessing import DetectorCache, default_factory
 from kairos.interactions.detecting import DetectionWorker, Sweeper, catch_up
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 from kairos.runtime import Runtime

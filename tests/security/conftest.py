@@ -10,8 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.web.floor import build_floor, chat_events
 
-from kairos.bus import MemoryBus
-from kairos.config import Settings
 from kairos.main import create_app
 from kairos.runtime import Runtime
 from kairos.security import tokens as token_service
@@ -29,11 +27,10 @@ AppFactory = Callable[..., AbstractContextManager[TestClient]]
 
 
 @pytest.fixture
-def runtime(migrated_url: str) -> Iterator[Runtime]:
-    rt = Runtime.build(Settings(database_url=migrated_url), bus=MemoryBus())
-    build_floor(rt.db)
-    yield rt
-    rt.close()
+def runtime(runtime: Runtime) -> Runtime:
+    """The shared runtime with the floor's users, teams and agents."""
+    build_floor(runtime.db)
+    return runtime
 
 
 @pytest.fixture

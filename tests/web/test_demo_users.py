@@ -10,8 +10,8 @@ from kairos import migrations
 from kairos.auth import service as auth_service
 from kairos.db import Database
 from kairos.demo import run_demo
-from kairos.demo_live import AGENTS
-from kairos.demo_users import DEMO_PASSWORD, create_demo_users
+from kairos.demo.live import AGENTS
+from kairos.demo.users import DEMO_PASSWORD, create_demo_users
 
 
 def _free_port() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions.models import Interaction
 from kairos.web.desktop import InteractionView, fill_wording, plain_reason
 from kairos.web.templating import level, local_hhmm
@@ -17,7 +18,7 @@ def _view(stress: list[float]) -> InteractionView:
     return InteractionView(
         interaction=interaction,
         customer=None,
-        assessment={},
+        assessment=None,
         reasons=[],
         transcript=[],
         facts=[],
@@ -29,9 +30,9 @@ def _view(stress: list[float]) -> InteractionView:
 
 
 def test_reasons_read_as_plain_words() -> None:
-    cue = {"kind": "stakes", "label": "family_event", "weight": 0.8, "text": "recital"}
+    cue = Cue(kind="stakes", label="family_event", weight=0.8, text="recital")
     assert plain_reason(cue) == "At stake — family event: “recital”"
-    voice = {"kind": "voice", "label": "pitch_rise", "feature": "f0_mean", "value": 0.71}
+    voice = Cue(kind="voice", label="pitch_rise", weight=0.5, feature="f0_mean", value=0.71)
     assert plain_reason(voice) == "Voice — pitch rise (f0 mean 0.71)"
 
 
@@ -56,7 +57,10 @@ def test_levels_carry_text_labels() -> None:
 
 def test_playbook_wording_is_filled_with_what_is_known() -> None:
     view = _view([])
-    view.assessment = {"deadline": "2026-11-22T19:00:00+00:00"}
+    view.assessment = Assessment(
+        emotion=0, urgency=0, complexity=0, churn_risk=0, cube="", mot_score=0, confidence=0,
+        deadline=datetime(2026, 11, 22, 19, tzinfo=UTC),
+    )  # fmt: skip
     view.interaction.timezone = "America/Denver"
     line = "I know you need to be there by {deadline}; the {time} flight"
     assert fill_wording(line, view) == "I know you need to be there by 12:00; the {time} flight"
@@ -65,7 +69,10 @@ def test_playbook_wording_is_filled_with_what_is_known() -> None:
 def test_wording_keeps_the_customers_local_time_on_a_channel_without_a_zone() -> None:
     # Read in Europe/Madrid from the customer's phone: 19:00 there, not 18:00 UTC.
     view = _view([])
-    view.assessment = {"deadline": "2026-11-22T19:00:00+01:00"}
+    view.assessment = Assessment(
+        emotion=0, urgency=0, complexity=0, churn_risk=0, cube="", mot_score=0, confidence=0,
+        deadline=datetime.fromisoformat("2026-11-22T19:00:00+01:00"),
+    )  # fmt: skip
     view.interaction.timezone = None
     assert fill_wording("by {deadline}", view) == "by 19:00"
 

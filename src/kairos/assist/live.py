@@ -12,23 +12,24 @@ from __future__ import annotations
 
 from kairos.assist.coaching import coach
 from kairos.bus import BusMessage, EventBus
+from kairos.bus.messages import CoachingNudge, EventApplied, NudgeOut, parse
+from kairos.events import Event, Utterance
 
 
-def nudge_message(event: BusMessage) -> BusMessage | None:
+def nudge_message(event: Event) -> CoachingNudge | None:
     """The ``coaching.nudge`` message for one applied event, or None when there is none."""
-    if event.get("type") != "utterance" or event.get("speaker") != "agent":
+    if not isinstance(event, Utterance) or event.speaker != "agent":
         return None
-    nudges = coach(str(event.get("text") or ""))
+    nudges = coach(event.text)
     if not nudges:
         return None
-    return {
-        "type": "coaching.nudge",
-        "interaction_id": event.get("interaction_id"),
-        "agent_id": event.get("agent_id"),
-        "event_id": event.get("event_id"),
-        "occurred_at": event.get("occurred_at"),
-        "nudges": [n.model_dump(mode="json") for n in nudges],
-    }
+    return CoachingNudge(
+        interaction_id=event.interaction_id,
+        agent_id=event.agent_id,
+        event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        nudges=[NudgeOut.model_validate(n.model_dump(mode="json")) for n in nudges],
+    )
 
 
 class CoachingListener:
@@ -38,8 +39,9 @@ class CoachingListener:
         self.bus = bus
 
     def __call__(self, topic: str, message: BusMessage) -> None:
-        if message.get("type") != "event.applied":
+        applied = parse(message)
+        if not isinstance(applied, EventApplied):
             return
-        nudge = nudge_message(message.get("event") or {})
+        nudge = nudge_message(applied.event)
         if nudge is not None:
-            self.bus.publish("assist", nudge)
+            self.bus.send(nudge)

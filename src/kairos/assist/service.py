@@ -37,6 +37,7 @@ from kairos.assist.schemas import (
     UtteranceNudges,
 )
 from kairos.bus import EventBus
+from kairos.bus.messages import PlaybookUpdated
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions.models import EventRecord, Interaction
@@ -232,14 +233,10 @@ def update_playbook(
         )
         session.commit()
         out = PlaybookOut.model_validate(playbook)
-    bus.publish(
-        "assist",
-        {
-            "type": "playbook.updated",
-            "playbook": out.model_dump(mode="json"),
-            "version": out.version,
-            "updated_by": updated_by,
-        },
+    bus.send(
+        PlaybookUpdated(
+            playbook=out.model_dump(mode="json"), version=out.version, updated_by=updated_by
+        )
     )
     return out
 
@@ -250,13 +247,12 @@ def update_playbook(
 def situation_of(interaction: Interaction) -> GuidanceSituation:
     """An interaction's stakes (strongest first, plus ``repeat_contact`` when the journey or the
     customer's words say so), its contact reason and cube cell, from its latest assessment."""
-    assessment: dict[str, Any] = interaction.assessment or {}
-    stakes = [str(s) for s in assessment.get("stakes") or ()]
+    assessment = interaction.current_assessment
+    stakes = list(assessment.stakes) if assessment else []
     repeat = any(
-        (cue.get("kind"), cue.get("label")) in _REPEAT_CUES
-        or (cue.get("kind") == "complexity" and str(cue.get("label", "")).startswith("repeat"))
-        for cue in assessment.get("reasons") or ()
-        if isinstance(cue, dict)
+        (cue.kind, cue.label) in _REPEAT_CUES
+        or (cue.kind == "complexity" and cue.label.startswith("repeat"))
+        for cue in (assessment.reasons if assessment else ())
     )
     if repeat:
         stakes.append("repeat_contact")

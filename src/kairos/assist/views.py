@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kairos.assist import service
-from kairos.assist.actor import SupervisingActor
 from kairos.assist.coaching import Nudge, coach
 from kairos.assist.schemas import GuidanceOut, PlaybookOut, PlaybookRevisionOut, PlaybookUpdate
-from kairos.deps import DbSession, RuntimeDep
+from kairos.auth.actor import SupervisingActor
+from kairos.deps import BusDep, DatabaseDep, DbSession
 from kairos.limits import RowId
 
 router = APIRouter(prefix="/v1", tags=["assist"])
@@ -39,15 +39,19 @@ def get_playbook(playbook_id: RowId, session: DbSession) -> PlaybookOut:
 
 @router.put("/playbooks/{playbook_id}", response_model=PlaybookOut)
 def update_playbook(
-    playbook_id: RowId, playbook_in: PlaybookUpdate, runtime: RuntimeDep, actor: SupervisingActor
+    playbook_id: RowId,
+    playbook_in: PlaybookUpdate,
+    db: DatabaseDep,
+    bus: BusDep,
+    actor: SupervisingActor,
 ) -> PlaybookOut:
     """Replace a playbook's content (supervisors); its version goes up by one.
 
     Send ``version`` (the one you edited) to refuse the save if someone saved since: 409.
     """
     return service.update_playbook(
-        db=runtime.db,
-        bus=runtime.bus,
+        db=db,
+        bus=bus,
         playbook_id=playbook_id,
         playbook_in=playbook_in,
         updated_by=actor,

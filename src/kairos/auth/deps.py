@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from kairos.auth import service
 from kairos.auth.schemas import Principal
 from kairos.deps import RuntimeDep
-from kairos.runtime import Runtime
+from kairos.services import Services
 
 SESSION_USER = "user_id"
 
@@ -41,7 +41,7 @@ class PageNotFound(PageForbidden):
     title = "Not found"
 
 
-def load_principal(runtime: Runtime, user_id: object) -> Principal | None:
+def load_principal(runtime: Services, user_id: object) -> Principal | None:
     """The principal for a session's user id, or None when it is gone or inactive."""
     if not isinstance(user_id, int):
         return None

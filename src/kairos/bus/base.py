@@ -6,8 +6,13 @@ import abc
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from kairos.bus.messages import Message
+
+#: A message's body as it travels (JSON); code outside the bus reads it through
+#: :func:`kairos.bus.messages.parse`.
 BusMessage = dict[str, Any]
 
 
@@ -47,6 +52,10 @@ class EventBus(abc.ABC):
     @abc.abstractmethod
     def publish(self, topic: str, message: BusMessage) -> None:
         """Send ``message`` to every subscriber of ``topic``."""
+
+    def send(self, message: Message) -> None:
+        """Publish a typed message on its class's topic."""
+        self.publish(message.topic, message.wire())
 
     @abc.abstractmethod
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:

@@ -21,148 +21,18 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import redis
 
-from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Retry, Subscription
+from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
+from kairos.bus.redis_groups import GroupReader, Listener, create_group
 
 log = logging.getLogger(__name__)
-
-Listener = Callable[[str, BusMessage], None]
 
 
 def _encode(message: BusMessage) -> str:
     return json.dumps(message, default=str, separators=(",", ":"))
-
-
-def _create_group(client: redis.Redis, stream: str, group: str) -> None:
-    """Create consumer ``group`` on ``stream`` unless it exists."""
-    try:
-        # "$": a new group sees what is published from now on, not the stream's history.
-        client.xgroup_create(stream, group, id="$", mkstream=True)
-    except redis.ResponseError as error:
-        if "BUSYGROUP" not in str(error):
-            raise
-
-
-class _GroupReader:
-    """One listener: a consumer-group reader of its topics' streams on a background thread."""
-
-    def __init__(self, bus: RedisBus, callback: Listener, topics: tuple[str, ...], group: str):
-        self.bus, self.callback, self.topics, self.group = bus, callback, topics, group
-        self.streams = {bus._stream(topic): topic for topic in topics}
-        self.handled = 0
-        self.failed = 0
-        self.retried = 0
-        self.thread = threading.Thread(target=self._run, name=f"kairos-bus-{group}", daemon=True)
-
-    def ensure_groups(self, client: redis.Redis) -> None:
-        for stream in self.streams:
-            _create_group(client, stream, self.group)
-
-    def _run(self) -> None:
-        bus = self.bus
-        client = bus._client(socket_timeout=bus.block_ms / 1000 + 5)
-        ready = False
-        last_claim = 0.0
-        while not bus._stopping.is_set():
-            try:
-                if not ready:
-                    self.ensure_groups(client)
-                    ready = True
-                if time.monotonic() - last_claim >= bus.claim_every_s:
-                    last_claim = time.monotonic()
-                    self._claim(client)
-                response: Any = client.xreadgroup(
-                    self.group,
-                    bus.consumer,
-                    dict.fromkeys(self.streams, ">"),
-                    count=bus.batch,
-                    block=bus.block_ms,
-                )
-                if isinstance(response, dict):  # RESP3 answers a map
-                    response = response.items()
-                for stream, entries in response or []:
-                    self._handle(client, stream, entries)
-            except redis.ResponseError as error:
-                if "NOGROUP" in str(error):  # Redis restarted without its data: recreate
-                    ready = False
-                    continue
-                log.exception("bus listener %s: Redis refused", self.group)
-                bus._stopping.wait(bus.retry_after_s)
-            except redis.RedisError as error:
-                ready = False
-                log.warning("bus listener %s: Redis unreachable (%s); retrying", self.group, error)
-                bus._stopping.wait(bus.retry_after_s)
-        client.close()
-
-    def _claim(self, client: redis.Redis) -> None:
-        for stream in self.streams:
-            start = "0-0"
-            while True:
-                reply: Any = client.xautoclaim(
-                    stream,
-                    self.group,
-                    self.bus.consumer,
-                    self.bus.claim_idle_ms,
-                    start,
-                    count=self.bus.batch,
-                )
-                start, entries = reply[0], reply[1]
-                if entries:
-                    log.info("bus listener %s claimed %d idle entries", self.group, len(entries))
-                    self._handle(client, stream, entries)
-                if start in ("0-0", b"0-0") or not entries:
-                    break
-
-    def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
-        topic = self.streams[stream]
-        handle_batch = getattr(self.callback, "handle_batch", None)
-        if handle_batch is not None:
-            self._handle_batch(client, stream, topic, entries, handle_batch)
-            return
-        for entry_id, fields in entries:
-            if fields is None:  # trimmed away while pending: nothing left to deliver
-                client.xack(stream, self.group, entry_id)
-                continue
-            try:
-                self.callback(topic, json.loads(fields["m"]))
-                self.handled += 1
-            except Retry as why:  # left pending: claimed again after claim_idle_ms
-                self.retried += 1
-                log.warning("bus listener %s will retry %s: %s", self.group, entry_id, why)
-                continue
-            except Exception:  # a listener's bug must not wedge the stream: log and move on
-                self.failed += 1
-                log.exception("bus listener %s failed on %s", self.group, topic)
-            client.xack(stream, self.group, entry_id)
-
-    def _handle_batch(
-        self,
-        client: redis.Redis,
-        stream: Any,
-        topic: str,
-        entries: list[Any],
-        handle_batch: Callable[[str, list[BusMessage]], None],
-    ) -> None:
-        """All entries read at once, to a listener that takes them together (one database
-        transaction per interaction rather than per message); acknowledged together."""
-        ids = [entry_id for entry_id, _ in entries]
-        messages = [json.loads(fields["m"]) for _, fields in entries if fields is not None]
-        try:
-            if messages:
-                handle_batch(topic, messages)
-            self.handled += len(messages)
-        except Retry as why:  # all left pending: claimed again after claim_idle_ms
-            self.retried += len(messages)
-            log.warning("bus listener %s will retry %d entries: %s", self.group, len(ids), why)
-            return
-        except Exception:
-            self.failed += len(messages)
-            log.exception("bus listener %s failed on %d entries of %s", self.group, len(ids), topic)
-        client.xack(stream, self.group, *ids)
 
 
 class RedisBus(EventBus):
@@ -194,7 +64,7 @@ class RedisBus(EventBus):
         self._pages = LocalSubscriptions()
         self._fanout: threading.Thread | None = None
         self._fanout_ready = threading.Event()
-        self._readers: list[_GroupReader] = []
+        self._readers: list[GroupReader] = []
         self.backlog_ttl_s = backlog_ttl_s
         self._group_info: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
         self._watched: set[str] = set()
@@ -261,7 +131,7 @@ class RedisBus(EventBus):
         client = self._client(socket_timeout=self.timeout_s * 4)
         channel_prefix = self._channel("")
         while not self._stopping.is_set():
-            pubsub = client.pubsub()  # type: ignore[no-untyped-call]
+            pubsub = client.pubsub()  # type: ignore[no-untyped-call,unused-ignore]
             try:
                 pubsub.psubscribe(channel_prefix + "*")
                 while not self._stopping.is_set():
@@ -295,7 +165,7 @@ class RedisBus(EventBus):
         if not topics or "*" in topics:
             raise ValueError("a Redis bus listener names its topics")
         name = group or getattr(callback, "__qualname__", None) or type(callback).__qualname__
-        reader = _GroupReader(self, callback, topics, self.group_name(name))
+        reader = GroupReader(self, callback, topics, self.group_name(name))
         try:  # create the groups now, so what is published after listen() returns reaches it
             reader.ensure_groups(self._publisher)
         except redis.RedisError as error:
@@ -315,7 +185,7 @@ class RedisBus(EventBus):
         of its listeners starts (a group created later starts at the end of the stream)."""
         self.watch(topic)
         try:
-            _create_group(self._publisher, self._stream(topic), self.group_name(group))
+            create_group(self._publisher, self._stream(topic), self.group_name(group))
         except redis.ResponseError:  # Redis refused it (not unreachable): say so
             raise
         except redis.RedisError as error:

@@ -1,7 +1,8 @@
 """Call audio in: Twilio Media Streams, raw PCM streams and recorded files, as audio.segment events.
 
-A media stream is one call leg tied to one interaction. Its audio goes through the voice analysis
-(``kairos.detection.voice``: VAD, Praat features, the caller's baseline) and every voiced segment
+A media stream is one call leg tied to one interaction. The protocols here only decode frames; the
+leg's voice analysis state lives in ``kairos.detection.voice.leg`` (VAD, Praat features, the
+caller's baseline), and every voiced segment
 becomes an ``audio.segment`` event with the features and the caller's stress, ingested like any
 other event (stored, deduped on its ``event_id``, published, and folded into the assessment).
 
@@ -29,15 +30,15 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kairos.detection.voice.codecs import FloatArray, mulaw_decode, pcm16_decode
+from kairos.detection.voice.codecs import mulaw_decode, pcm16_decode
+from kairos.detection.voice.leg import CallLeg
 from kairos.detection.voice.model import VoiceModel
-from kairos.detection.voice.stress import SegmentResult, VoiceStream
-from kairos.events import AudioSegment, Speaker, VoiceReason
+from kairos.events import AudioSegment
 
 #: Largest WebSocket message taken (a Twilio media message is about 400 bytes).
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -97,55 +98,6 @@ def _checked_interaction_id(value: str) -> str:
             f"interaction_id {value[:40]!r}: 1-200 characters, no spaces or control characters",
         )
     return value
-
-
-class CallLeg:
-    """One call leg's audio tied to an interaction: samples in, ``audio.segment`` events out."""
-
-    __slots__ = ("_seq", "interaction_id", "speaker", "started_at", "stream", "stream_id")
-
-    def __init__(
-        self,
-        *,
-        interaction_id: str,
-        stream_id: str,
-        speaker: Speaker,
-        sample_rate: int,
-        started_at: datetime,
-        model: VoiceModel | None = None,
-    ) -> None:
-        self.interaction_id = interaction_id
-        self.stream_id = stream_id
-        self.speaker: Speaker = speaker
-        self.started_at = started_at
-        self.stream = VoiceStream(sample_rate, model=model)
-        self._seq = 0
-
-    def feed(self, samples: FloatArray) -> list[AudioSegment]:
-        """Analyse new samples; the events of the segments that closed."""
-        return [self._event(r) for r in self.stream.feed(samples)]
-
-    def finish(self) -> list[AudioSegment]:
-        """The events of what is left at the end of the stream."""
-        return [self._event(r) for r in self.stream.flush()]
-
-    def _event(self, result: SegmentResult) -> AudioSegment:
-        self._seq += 1
-        return AudioSegment(
-            event_id=f"audio:{self.stream_id}:{self._seq}",
-            interaction_id=self.interaction_id,
-            occurred_at=self.started_at + timedelta(seconds=result.end_s),
-            speaker=self.speaker,
-            stream_id=self.stream_id,
-            start_s=round(result.start_s, 3),
-            end_s=round(result.end_s, 3),
-            features=result.features,
-            stress=round(min(1.0, max(0.0, result.stress)), 4),
-            segment_stress=round(min(1.0, max(0.0, result.segment_stress)), 4),
-            baseline_weight=round(result.baseline_weight, 3),
-            reasons=[VoiceReason(feature=c.feature, sd=c.sd, text=c.text) for c in result.cues],
-            model_version=self.stream.tracker.model.version,
-        )
 
 
 @dataclass
@@ -385,29 +337,3 @@ class PcmMediaStream:
             model=self.model,
         )
         return Step(started=self.leg)
-
-
-def recording_events(
-    samples: FloatArray,
-    sample_rate: int,
-    *,
-    interaction_id: str,
-    recording_id: str,
-    started_at: datetime,
-    speaker: Speaker = "customer",
-    model: VoiceModel | None = None,
-) -> list[AudioSegment]:
-    """A recorded call leg's ``audio.segment`` events, as if it had been streamed."""
-    leg = CallLeg(
-        interaction_id=interaction_id,
-        stream_id=recording_id,
-        speaker=speaker,
-        sample_rate=sample_rate,
-        started_at=started_at,
-        model=model,
-    )
-    step = sample_rate * 10
-    events: list[AudioSegment] = []
-    for i in range(0, len(samples), step):
-        events += leg.feed(samples[i : i + step])
-    return events + leg.finish()

@@ -28,13 +28,13 @@ from kairos.channels.media import (
     MediaProtocolError,
     PcmMediaStream,
     TwilioMediaStream,
-    recording_events,
 )
 from kairos.deps import RuntimeDep
+from kairos.detection.voice.leg import recording_events
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
 from kairos.events import AudioSegment, Timestamp
 from kairos.interactions import service as interaction_service
-from kairos.runtime import Runtime
+from kairos.services import Services
 
 router = APIRouter(tags=["media"])
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class RecordingOut(BaseModel):
     model_version: str | None
 
 
-def _exists(runtime: Runtime, interaction_id: str) -> bool:
+def _exists(runtime: Services, interaction_id: str) -> bool:
     with runtime.db.session() as session:
         found = interaction_service.get_by_external_id(
             session=session, interaction_id=interaction_id
@@ -76,7 +76,7 @@ def _exists(runtime: Runtime, interaction_id: str) -> bool:
         return found is not None
 
 
-def _ingest(runtime: Runtime, events: list[AudioSegment]) -> tuple[int, int]:
+def _ingest(runtime: Services, events: list[AudioSegment]) -> tuple[int, int]:
     applied = duplicates = 0
     for i in range(0, len(events), _INGEST_CHUNK):
         response = interaction_service.ingest(
@@ -99,7 +99,7 @@ class SegmentIngest:
     ingest fails, each stream's segments are retried alone, so one cannot sink the others.
     """
 
-    def __init__(self, runtime: Runtime, *, window: float = GROUP_SECONDS) -> None:
+    def __init__(self, runtime: Services, *, window: float = GROUP_SECONDS) -> None:
         self.runtime = runtime
         self.window = window
         self.loop = asyncio.get_running_loop()
@@ -138,7 +138,7 @@ class SegmentIngest:
 
 def segment_ingest(app: FastAPI) -> SegmentIngest:
     """The app's group-commit queue for live segments (one per runtime and event loop)."""
-    runtime: Runtime = app.state.runtime
+    runtime: Services = app.state.runtime
     sink: SegmentIngest | None = getattr(app.state, "media_segment_ingest", None)
     if sink is None or sink.runtime is not runtime or sink.loop is not asyncio.get_running_loop():
         sink = SegmentIngest(runtime)
@@ -148,7 +148,7 @@ def segment_ingest(app: FastAPI) -> SegmentIngest:
 
 async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStream) -> None:
     """Receive until stop, error or disconnect; ingest every analysed segment as it closes."""
-    runtime: Runtime = websocket.app.state.runtime
+    runtime: Services = websocket.app.state.runtime
     sink = segment_ingest(websocket.app)
     await websocket.accept()
     close: tuple[int, str] | None = None
@@ -178,7 +178,7 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
 async def _receive(
     websocket: WebSocket,
     protocol: TwilioMediaStream | PcmMediaStream,
-    runtime: Runtime,
+    runtime: Services,
     sink: SegmentIngest,
 ) -> tuple[int, str] | None:
     """The message loop; the close to send (None when the peer went away)."""
@@ -232,7 +232,7 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _analyse_recording(
-    runtime: Runtime,
+    runtime: Services,
     body: bytes,
     *,
     interaction_id: str,

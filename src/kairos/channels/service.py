@@ -12,7 +12,7 @@ from kairos.events import Event
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import IngestResponse
-from kairos.runtime import Runtime
+from kairos.services import Services
 
 
 class StoredInteractions:
@@ -44,7 +44,7 @@ class StoredInteractions:
 
 
 def convert(
-    *, runtime: Runtime, adapter: ChannelAdapter, payload: bytes, received_at: datetime
+    *, runtime: Services, adapter: ChannelAdapter, payload: bytes, received_at: datetime
 ) -> list[Event]:
     """The payload's events, ``interaction.started`` only for interactions not yet stored."""
     with runtime.db.session() as session:
@@ -54,7 +54,7 @@ def convert(
 
 
 def receive(
-    *, runtime: Runtime, adapter: ChannelAdapter, payload: bytes, received_at: datetime
+    *, runtime: Services, adapter: ChannelAdapter, payload: bytes, received_at: datetime
 ) -> IngestResponse:
     """Convert and ingest one channel payload; a repeat is acknowledged, not applied twice."""
     events = convert(runtime=runtime, adapter=adapter, payload=payload, received_at=received_at)

@@ -24,10 +24,10 @@ from kairos.channels.ivr import IvrMenu, IvrMenuError, IvrOption, load_menu
 from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature, parse_form
 from kairos.channels.social import SocialAdapter
 from kairos.channels.voice import VoiceAdapter
-from kairos.deps import RuntimeDep
+from kairos.deps import RuntimeDep, SettingsDep
 from kairos.errors import ClientError
 from kairos.interactions.schemas import IngestResponse
-from kairos.runtime import Runtime
+from kairos.services import Services
 
 router = APIRouter(prefix="/v1/channels", tags=["channels"])
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _json_body(model: str) -> dict[str, Any]:
     }
 
 
-async def _receive(runtime: Runtime, adapter: ChannelAdapter, payload: bytes) -> IngestResponse:
+async def _receive(runtime: Services, adapter: ChannelAdapter, payload: bytes) -> IngestResponse:
     try:
         return await run_in_threadpool(
             service.receive,
@@ -101,10 +101,10 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
     response_model=IvrMenuOut,
     responses={503: {"description": "the configured menu file is missing or invalid"}},
 )
-def ivr_menu(runtime: RuntimeDep) -> IvrMenuOut | JSONResponse:
+def ivr_menu(settings: SettingsDep) -> IvrMenuOut | JSONResponse:
     """The IVR menu as offered: reasons prone to moments of truth first."""
     try:
-        menu = load_menu(runtime.settings.ivr_menu_path)
+        menu = load_menu(settings.ivr_menu_path)
     except IvrMenuError as exc:
         return JSONResponse({"error": "ivr_menu_invalid", "message": str(exc)}, status_code=503)
     return IvrMenuOut(menu=menu.menu, prompt=menu.prompt, options=menu.ordered())

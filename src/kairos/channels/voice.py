@@ -220,50 +220,34 @@ class VoiceAdapter(ChannelAdapter):
                         timezone=item.timezone,
                     )
                 )
-            elif isinstance(item, IvrSelectionItem):
-                events.append(
-                    self._selection(item, event_id=eid, interaction_id=iid, occurred_at=when)
-                )
-            elif isinstance(item, IvrInputItem):
-                events.append(
-                    IvrInput(
-                        event_id=eid,
-                        interaction_id=iid,
-                        occurred_at=when,
-                        name=item.name,
-                        value=item.value,
-                        verified=item.verified,
-                    )
-                )
-            elif isinstance(item, TransferItem):
-                events.append(
-                    Transfer(
-                        event_id=eid,
-                        interaction_id=iid,
-                        occurred_at=when,
-                        to_queue=item.to_queue,
-                        to_agent=item.to_agent,
-                        reason=item.reason,
-                    )
-                )
-            elif isinstance(item, TranscriptItem):
-                events.append(
-                    Utterance(
-                        event_id=eid,
-                        interaction_id=iid,
-                        occurred_at=when,
-                        speaker="customer" if item.speaker == "caller" else item.speaker,
-                        text=clip(item.text),
-                        agent_id=item.agent_id,
-                    )
-                )
             else:
-                outcome = Outcome(
-                    resolved=item.resolved, disposition=item.disposition, note=item.note
-                )
-                events.append(
-                    InteractionEnded(
-                        event_id=eid, interaction_id=iid, occurred_at=when, outcome=outcome
-                    )
-                )
+                events.append(self._event(item, event_id=eid, interaction_id=iid, occurred_at=when))
         return events
+
+    def _event(
+        self,
+        item: IvrSelectionItem | IvrInputItem | TransferItem | TranscriptItem | CallEnded,
+        *,
+        event_id: str,
+        interaction_id: str,
+        occurred_at: datetime,
+    ) -> Event:
+        """The event for one webhook item after the call started."""
+        ids = {"event_id": event_id, "interaction_id": interaction_id, "occurred_at": occurred_at}
+        if isinstance(item, IvrSelectionItem):
+            return self._selection(item, **ids)
+        if isinstance(item, IvrInputItem):
+            return IvrInput(**ids, name=item.name, value=item.value, verified=item.verified)
+        if isinstance(item, TransferItem):
+            return Transfer(
+                **ids, to_queue=item.to_queue, to_agent=item.to_agent, reason=item.reason
+            )
+        if isinstance(item, TranscriptItem):
+            return Utterance(
+                **ids,
+                speaker="customer" if item.speaker == "caller" else item.speaker,
+                text=clip(item.text),
+                agent_id=item.agent_id,
+            )
+        outcome = Outcome(resolved=item.resolved, disposition=item.disposition, note=item.note)
+        return InteractionEnded(**ids, outcome=outcome)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kairos.interactions.schemas import FactOut, InteractionSummary
 from kairos.limits import RowId
 
 
@@ -39,11 +38,19 @@ class CustomerList(BaseModel):
     items: list[CustomerSummary]
 
 
-class CustomerDetail(CustomerSummary):
-    """A customer with every fact they gave and their journey across channels."""
+class FactOut(BaseModel):
+    """A fact the customer gave, with its source."""
 
-    facts: list[FactOut]
-    journey: list[InteractionSummary]
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    value: str
+    source: str
+    channel: str
+    verified: bool
+    redacted: bool
+    event_id: str
+    observed_at: datetime
 
 
 class ConflictOut(BaseModel):

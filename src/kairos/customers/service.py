@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Callable
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from kairos.bus import EventBus
+from kairos.bus.messages import CustomerMerged
 from kairos.config import get_settings
-from kairos.customers.facts import LABELS, asked_facts, canonical_name, extract_facts, mask
 from kairos.customers.identity import canonical
 from kairos.customers.models import (
     Customer,
@@ -22,12 +21,8 @@ from kairos.customers.models import (
     IdentityConflict,
 )
 from kairos.db import Database, utcnow
-from kairos.detection.assessment import Journey
-from kairos.detection.timezones import ZoneChoice, resolve_zone
 from kairos.errors import ClientError, NotFound
-from kairos.events import Identity, IvrInput, Utterance
-from kairos.interactions.models import Interaction
-from kairos.redaction import mask_value
+from kairos.events import Identity
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +161,11 @@ def _rowcount(session: Session, statement: Any) -> int:
 
 
 def _merge(
-    session: Session, customer_id: int, from_customer_id: int, merged_by: str | None
+    session: Session,
+    customer_id: int,
+    from_customer_id: int,
+    merged_by: str | None,
+    reassign: Reassign,
 ) -> CustomerMerge:
     if customer_id == from_customer_id:
         raise ClientError(f"customer {customer_id} cannot be merged into itself")
@@ -180,12 +179,7 @@ def _merge(
     for identity in list(source.identities):
         identity.customer = target
     session.flush()
-    moved_interactions = _rowcount(
-        session,
-        update(Interaction)
-        .where(Interaction.customer_id == source.id)
-        .values(customer_id=target.id),
-    )
+    moved_interactions = reassign(session, source.id, target.id)
     moved_facts = _rowcount(
         session, update(Fact).where(Fact.customer_id == source.id).values(customer_id=target.id)
     )
@@ -228,6 +222,10 @@ def _merge(
     return record
 
 
+#: Moves another domain's rows from one customer to another; how many it moved.
+Reassign = Callable[[Session, int, int], int]
+
+
 def merge(
     *,
     db: Database,
@@ -235,255 +233,29 @@ def merge(
     customer_id: int,
     from_customer_id: int,
     merged_by: str | None = None,
+    reassign: Reassign,
 ) -> CustomerMerge:
     """Move every identity, interaction and fact of one customer to another, in one transaction.
+
+    ``reassign(session, from_id, to_id)`` moves the other domains' rows (interactions' service
+    owns its table) and says how many it moved.
 
     The merged customer is removed, open conflicts between the two are closed, and the merge is
     recorded; ``customer.merged`` is published on the ``customers`` topic once committed.
     """
     with db.write_lock(), db.session() as session:
-        record = _merge(session, customer_id, from_customer_id, merged_by)
+        record = _merge(session, customer_id, from_customer_id, merged_by, reassign)
         session.commit()
-    bus.publish(
-        "customers",
-        {
-            "type": "customer.merged",
-            "customer_id": record.customer_id,
-            "from_customer_id": record.from_customer_id,
-            "merged_by": record.merged_by,
-            "merged_at": record.merged_at.isoformat(),
-            "moved": record.moved,
-        },
+    bus.send(
+        CustomerMerged(
+            customer_id=record.customer_id,
+            from_customer_id=record.from_customer_id,
+            merged_by=record.merged_by,
+            merged_at=record.merged_at,
+            moved=record.moved,
+        )
     )
     return record
-
-
-def redact(name: str, value: str) -> tuple[str, bool]:
-    """The value to store for a fact named ``name``: a card number keeps its last four digits,
-    other secrets nothing (PCI DSS forbids storing CVV and PIN at all)."""
-    return mask_value(name, value)
-
-
-def record_ivr_fact(
-    *, session: Session, interaction: Interaction, event: IvrInput, source: str = "ivr"
-) -> Fact:
-    """Store what the caller keyed in the IVR as a fact of the customer."""
-    value, redacted = redact(event.name, event.value)
-    fact = Fact(
-        customer_id=interaction.customer_id,
-        interaction_id=interaction.id,
-        name=event.name,
-        value=value,
-        source=source,
-        channel=interaction.channel,
-        verified=event.verified,
-        redacted=redacted,
-        event_id=event.event_id,
-        observed_at=event.occurred_at,
-    )
-    session.add(fact)
-    return fact
-
-
-def record_stated_facts(
-    *, session: Session, interaction: Interaction, event: Utterance
-) -> list[Fact]:
-    """Store the facts a customer states in an utterance (unverified; secrets masked)."""
-    if event.speaker != "customer":
-        return []
-    stored: list[Fact] = []
-    for stated in extract_facts(event.text):
-        value, redacted = redact(stated.name, stated.value)
-        repeated = session.scalar(
-            select(Fact.id).where(
-                Fact.interaction_id == interaction.id,
-                Fact.name == stated.name,
-                Fact.value == value,
-            )
-        )
-        if repeated is not None:
-            continue
-        fact = Fact(
-            customer_id=interaction.customer_id,
-            interaction_id=interaction.id,
-            name=stated.name,
-            value=value,
-            source="utterance",
-            channel=interaction.channel,
-            verified=False,
-            redacted=redacted,
-            event_id=event.event_id,
-            observed_at=event.occurred_at,
-        )
-        session.add(fact)
-        stored.append(fact)
-    if stored:
-        session.flush()
-    return stored
-
-
-def _known_facts(session: Session, interaction: Interaction, before: datetime) -> dict[str, Fact]:
-    """The latest fact of each name known before ``before``, verified ones first."""
-    owner = (
-        Fact.customer_id == interaction.customer_id
-        if interaction.customer_id is not None
-        else Fact.interaction_id == interaction.id
-    )
-    rows = session.scalars(
-        select(Fact).where(owner, Fact.observed_at <= before).order_by(Fact.observed_at, Fact.id)
-    ).all()
-    known: dict[str, Fact] = {}
-    for fact in rows:
-        name = canonical_name(fact.name)
-        if name not in known or fact.verified or not known[name].verified:
-            known[name] = fact
-    return known
-
-
-def _when(fact: Fact, interaction: Interaction, now: datetime) -> str:
-    try:
-        zone: tzinfo = ZoneInfo(interaction.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    local = fact.observed_at.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return f"at {local:%H:%M}"
-    return f"on {local:%d %b} at {local:%H:%M}"
-
-
-def detect_reasks(
-    *, session: Session, interaction: Interaction, event: Utterance
-) -> list[dict[str, Any]]:
-    """``reask.detected`` messages for each known fact an agent (or bot) asks for again."""
-    if event.speaker == "customer":
-        return []
-    asked = asked_facts(event.text)
-    if not asked:
-        return []
-    known = _known_facts(session, interaction, event.occurred_at)
-    messages: list[dict[str, Any]] = []
-    for name in asked:
-        fact = known.get(name)
-        if fact is None:
-            continue
-        label = LABELS.get(name, name.replace("_", " "))
-        masked = mask(fact.value)
-        origin = "IVR" if fact.source == "ivr" else fact.channel
-        when = _when(fact, interaction, event.occurred_at)
-        messages.append(
-            {
-                "type": "reask.detected",
-                "interaction_id": interaction.external_id,
-                "event_id": event.event_id,
-                "agent_id": event.agent_id or interaction.agent_id,
-                "customer_id": interaction.customer_id,
-                "fact": name,
-                "value_masked": masked,
-                "verified": fact.verified,
-                "source": fact.source,
-                "channel": fact.channel,
-                "observed_at": fact.observed_at.isoformat(),
-                "message": f"already known: {label} {masked}, from {origin} {when}",
-            }
-        )
-    return messages
-
-
-def _same_issue(a: Interaction, b: Interaction) -> bool:
-    """Same reason; else, where a reason is missing, the same queue; unknown counts as same."""
-    if a.reason and b.reason:
-        return a.reason.strip().lower() == b.reason.strip().lower()
-    if a.queue and b.queue:
-        return a.queue == b.queue
-    return True
-
-
-def journey_inputs(
-    *, session: Session, interaction: Interaction, window: timedelta | None = None
-) -> Journey:
-    """What the detector should know of this customer's recent history.
-
-    A repeat contact is another interaction on the same issue (:func:`_same_issue`) started
-    within ``window`` (``KAIROS_REPEAT_CONTACT_DAYS``) before this one, on any channel. A failed
-    moment is any earlier interaction scored as a moment of truth (``mot_score >= 0.5``) that did
-    not end resolved.
-    """
-    if interaction.customer_id is None:
-        return Journey()
-    window = window or timedelta(days=get_settings().repeat_contact_days)
-    # An escalated call continues its source thread (the detector replays it): not a repeat.
-    continued = (
-        [Interaction.id != interaction.escalated_from_id] if interaction.escalated_from_id else []
-    )
-    prior = session.scalars(
-        select(Interaction)
-        .where(
-            Interaction.customer_id == interaction.customer_id,
-            Interaction.id != interaction.id,
-            Interaction.started_at <= interaction.started_at,
-            *continued,
-        )
-        .order_by(Interaction.started_at.desc())
-        .limit(500)
-    ).all()
-    since: datetime = interaction.started_at - window
-    same_issue = [p for p in prior if p.started_at >= since and _same_issue(p, interaction)]
-    failed = [
-        p
-        for p in prior
-        if (p.mot_score or 0.0) >= 0.5 and not (p.outcome or {}).get("resolved", False)
-    ]
-    customer = session.get(Customer, interaction.customer_id)
-    return Journey(
-        repeat_contact=bool(same_issue),
-        prior_contacts_same_issue=len(same_issue),
-        prior_failed_moments=len(failed),
-        customer_value=customer.value if customer else None,
-    )
-
-
-def deadline_zone(
-    *, session: Session, interaction: Interaction, centre_zone: str | None, phone_region: str
-) -> ZoneChoice:
-    """The zone the customer's deadlines are read in, and where it came from.
-
-    ``centre_zone``: the centre's configured zone, None when none is configured (then UTC, said).
-    """
-    known, phone = zone_inputs(session=session, interaction=interaction)
-    return resolve_zone(
-        interaction_zone=interaction.timezone,
-        customer_zone=known,
-        phone=phone,
-        centre_zone=centre_zone,
-        phone_region=phone_region,
-    )
-
-
-def zone_inputs(*, session: Session, interaction: Interaction) -> tuple[str | None, str | None]:
-    """What places the customer in a time zone: their latest earlier zone and a phone number.
-
-    The zone of the latest earlier interaction that carried one; the first valid phone identity
-    (E.164). Both None for an anonymous contact.
-    """
-    if interaction.customer_id is None:
-        return None, None
-    zone = session.scalar(
-        select(Interaction.timezone)
-        .where(
-            Interaction.customer_id == interaction.customer_id,
-            Interaction.id != interaction.id,
-            Interaction.started_at <= interaction.started_at,
-            Interaction.timezone.is_not(None),
-        )
-        .order_by(Interaction.started_at.desc())
-        .limit(1)
-    )
-    customer = session.get(Customer, interaction.customer_id)
-    phones = sorted(
-        (i for i in (customer.identities if customer else []) if i.kind == "phone" and i.valid),
-        key=lambda i: i.id,
-    )
-    return zone, phones[0].value if phones else None
 
 
 def get_all(
@@ -520,26 +292,8 @@ def facts(*, session: Session, customer_id: int) -> list[Fact]:
     )
 
 
-def journey(*, session: Session, customer_id: int) -> list[Interaction]:
-    """The customer's interactions across channels, oldest first."""
+def facts_of_interaction(*, session: Session, interaction_id: int) -> list[Fact]:
+    """The facts given in one interaction (an anonymous contact has no customer's facts)."""
     return list(
-        session.scalars(
-            select(Interaction)
-            .where(Interaction.customer_id == customer_id)
-            .order_by(Interaction.started_at, Interaction.id)
-        )
+        session.scalars(select(Fact).where(Fact.interaction_id == interaction_id).order_by(Fact.id))
     )
-
-
-def interaction_counts(*, session: Session, customer_ids: list[int]) -> dict[int, int]:
-    """How many interactions each customer has had."""
-    from sqlalchemy import func
-
-    if not customer_ids:
-        return {}
-    rows = session.execute(
-        select(Interaction.customer_id, func.count())
-        .where(Interaction.customer_id.in_(customer_ids))
-        .group_by(Interaction.customer_id)
-    ).all()
-    return {int(cid): int(n) for cid, n in rows if cid is not None}

@@ -29,7 +29,7 @@ class _Identifier(Protocol):
 
 @functools.cache
 def _identifier() -> _Identifier:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped,unused-ignore]
 
     ident: _Identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(list(LANGUAGES))  # type: ignore[attr-defined]

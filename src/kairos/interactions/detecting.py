@@ -22,35 +22,33 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kairos.bus import BusMessage, Retry
-from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
-from kairos.interactions.service import (
-    _DETECTOR_INPUTS,
-    _assessed,
+from kairos.bus.messages import AssessmentUpdated, EventApplied, parse
+from kairos.interactions.assessments import (
+    DETECTOR_INPUTS,
+    assessed,
     detector_for,
     record_assessment,
     record_to_event,
 )
-
-if TYPE_CHECKING:
-    from kairos.runtime import Runtime
+from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
+from kairos.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def catch_up(runtime: Runtime, interaction_id: str) -> int:
+def catch_up(runtime: Services, interaction_id: str) -> int:
     """Assess the stored events of ``interaction_id`` the detector has not seen yet.
 
     Returns how many assessments it stored (0 when there was nothing to do). Publishes them on
     ``assessments`` after the commit.
     """
     db, detectors = runtime.db, runtime.detectors
-    messages: list[tuple[str, BusMessage]] = []
+    messages: list[AssessmentUpdated] = []
     with db.session() as session:  # most re-deliveries end here, without a lock
         progress = session.execute(
             select(Interaction.assessed_seq, Interaction.event_count).where(
@@ -89,9 +87,9 @@ def catch_up(runtime: Runtime, interaction_id: str) -> int:
                 ).all()
                 for row in rows:
                     event = record_to_event(row, interaction_id)
-                    if isinstance(event, _DETECTOR_INPUTS):
+                    if isinstance(event, DETECTOR_INPUTS):
                         assessment = detector.update(event)
-                        if _assessed(event):
+                        if assessed(event):
                             messages.append(
                                 record_assessment(session, interaction, event, assessment)
                             )
@@ -104,13 +102,13 @@ def catch_up(runtime: Runtime, interaction_id: str) -> int:
     runtime.metrics.events_assessed.inc(target - start)
     if messages:
         runtime.metrics.assessments.inc(len(messages))
-    for topic, message in messages:
-        runtime.bus.publish(topic, message)
+    for message in messages:
+        runtime.bus.send(message)
     return len(messages)
 
 
 def catch_up_retrying(
-    runtime: Runtime, interaction_id: str, *, patience_s: float = 10.0, stop: threading.Event
+    runtime: Services, interaction_id: str, *, patience_s: float = 10.0, stop: threading.Event
 ) -> int:
     """:func:`catch_up`, waiting out a database that is briefly unavailable.
 
@@ -137,7 +135,7 @@ def catch_up_retrying(
 class DetectionWorker:
     """A bus listener (group ``detectors``) on ``events``: one catch-up per applied event."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.stop = threading.Event()
 
@@ -153,15 +151,13 @@ class DetectionWorker:
         if topic != "events":
             return
         wanted: dict[str, int] = {}
-        for message in messages:
-            if message.get("type") != "event.applied":
+        for body in messages:
+            message = parse(body)
+            if not isinstance(message, EventApplied):
+                if body.get("type") == "event.applied":
+                    log.warning("detection: an event.applied it cannot read, skipped")
                 continue
-            event = message.get("event")
-            interaction_id = event.get("interaction_id") if isinstance(event, dict) else None
-            if not isinstance(interaction_id, str):
-                log.warning("detection: event.applied without an interaction id, skipped")
-                continue
-            seq = message.get("seq")
+            interaction_id, seq = message.event.interaction_id, message.seq
             wanted[interaction_id] = max(wanted.get(interaction_id, 0), seq or 1 << 62)
         detectors = self.runtime.detectors
         for interaction_id, seq in wanted.items():
@@ -182,7 +178,7 @@ class Sweeper:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Services,
         *,
         interval_s: float,
         batch: int = 2_000,

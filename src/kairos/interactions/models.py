@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kairos.db import AwareDateTime, Base, utcnow
+from kairos.detection.assessment import Assessment
 
 
 class Interaction(Base):
@@ -62,6 +63,16 @@ class Interaction(Base):
         doc="the chat or social interaction this call continues",
     )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    @property
+    def current_assessment(self) -> Assessment | None:
+        """The detector's latest view of this interaction, as the contract's type."""
+        return read_assessment(self.assessment)
+
+
+def read_assessment(payload: dict[str, Any] | None) -> Assessment | None:
+    """A stored assessment (the JSON of an :class:`Assessment`) read back as one."""
+    return Assessment.model_validate(payload) if payload else None
 
 
 # Interactions with stored events the detector has not seen yet (workers catch them up).

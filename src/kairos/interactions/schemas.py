@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from kairos.customers.schemas import CustomerSummary, FactOut
+from kairos.detection.assessment import Assessment
 from kairos.errors import InvalidEvents, MalformedBody, TooLarge
 from kairos.events import EVENT_TYPES, Event
 
@@ -122,21 +124,6 @@ class TimelineEntry(BaseModel):
     body: dict[str, Any]
 
 
-class FactOut(BaseModel):
-    """A fact the customer gave, with its source."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    name: str
-    value: str
-    source: str
-    channel: str
-    verified: bool
-    redacted: bool
-    event_id: str
-    observed_at: datetime
-
-
 class InteractionDetail(InteractionSummary):
     """One interaction with its timeline, facts and latest assessment."""
 
@@ -144,7 +131,7 @@ class InteractionDetail(InteractionSummary):
     language: str | None
     timezone: str | None
     outcome: dict[str, Any] | None
-    assessment: dict[str, Any] | None
+    assessment: Assessment | None
     reask_count: int = 0
     facts: list[FactOut]
     timeline: list[TimelineEntry]
@@ -193,7 +180,14 @@ class EscalationOut(BaseModel):
     escalated_by: str | None
     note: str | None
     escalated_at: datetime
-    assessment: dict[str, Any] | None
+    assessment: Assessment | None
     mot_score: float | None
     thread: list[ThreadEntry]
     facts: list[FactOut]
+
+
+class CustomerDetail(CustomerSummary):
+    """A customer with every fact they gave and their journey across channels."""
+
+    facts: list[FactOut]
+    journey: list[InteractionSummary]

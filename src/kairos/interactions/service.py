@@ -11,19 +11,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from kairos.bus import BusMessage, EventBus
+from kairos.bus import EventBus
+from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
+from kairos.customers import fact_store
 from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
-from kairos.errors import Conflict, Overloaded, UnknownInteraction
+from kairos.detection.live import DetectorCache
+from kairos.errors import Overloaded
 from kairos.events import (
-    AudioSegment,
     Event,
     InteractionEnded,
     InteractionStarted,
@@ -32,20 +33,22 @@ from kairos.events import (
     SurveyResponse,
     Transfer,
     Utterance,
-    event_adapter,
 )
-from kairos.interactions.assessing import Detector, DetectorCache
-from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
-from kairos.interactions.schemas import EventAck, IngestResponse
+from kairos.interactions import checks
+from kairos.interactions.assessments import (
+    DETECTOR_INPUTS,
+    assessed,
+    detector_for,
+    record_assessment,
+)
+from kairos.interactions.models import EventRecord, Interaction
+from kairos.interactions.schemas import IngestResponse
 from kairos.metrics import Registry
 from kairos.redaction import sanitise_event
 
 log = logging.getLogger(__name__)
 
 _BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
-_ASSESSED_TYPES = (Utterance, AudioSegment)
-# Events that change what the detector knows (reason, transfers), besides what is said.
-_DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
 _CHUNK = 500
 # The consumer group of the detector workers on the "events" stream.
 DETECTORS_GROUP = "detectors"
@@ -55,20 +58,8 @@ DETECTORS_GROUP = "detectors"
 class _Outbox:
     """Messages to publish once the transaction has committed."""
 
-    messages: list[tuple[str, BusMessage]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
-
-
-def _assessed(event: Event) -> bool:
-    """Whether the assessment after this event is stored and published.
-
-    Besides what is said: an IVR selection (a call waits in queue before anyone speaks, and
-    routing reads its assessment), and the start of an escalated call (it starts with what the
-    source thread said).
-    """
-    if isinstance(event, InteractionStarted):
-        return event.escalation is not None
-    return isinstance(event, (*_ASSESSED_TYPES, IvrSelection))
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
@@ -80,122 +71,6 @@ def _sanitise(event: Event) -> Event:
     return sanitise_event(event)
 
 
-def _history(
-    session: Session, interaction: Interaction, *, upto_seq: int | None = None
-) -> list[Event]:
-    """What the detector replays: for an escalated call, the source thread comes first.
-
-    ``upto_seq``: only the interaction's events up to that one (a worker catching up).
-    """
-    thread: list[Event] = []
-    if interaction.escalated_from_id is not None:
-        source = session.get(Interaction, interaction.escalated_from_id)
-        if source is not None:
-            # What was said before the call began; the thread may go on after it.
-            thread = [
-                e for e in _history(session, source) if e.occurred_at <= interaction.started_at
-            ]
-    query = select(EventRecord).where(EventRecord.interaction_id == interaction.id)
-    if upto_seq is not None:
-        query = query.where(EventRecord.seq <= upto_seq)
-    rows = session.scalars(query.order_by(EventRecord.seq)).all()
-    return thread + [record_to_event(row, interaction.external_id) for row in rows]
-
-
-def _escalation_sources(
-    session: Session, events: list[Event]
-) -> tuple[dict[str, Interaction], set[int]]:
-    """The interactions that escalations in ``events`` continue, and those already escalated."""
-    wanted = sorted(
-        {e.escalation.source for e in events if isinstance(e, InteractionStarted) and e.escalation}
-    )
-    if not wanted:
-        return {}, set()
-    sources = {
-        i.external_id: i
-        for i in session.scalars(
-            select(Interaction).where(Interaction.external_id.in_(wanted)).with_for_update()
-        )
-    }
-    ids = [i.id for i in sources.values()]
-    taken = set(
-        session.scalars(
-            select(Interaction.escalated_from_id).where(Interaction.escalated_from_id.in_(ids))
-        )
-    )
-    return sources, {i for i in taken if i is not None}
-
-
-def _check_escalation(
-    event: InteractionStarted,
-    sources: dict[str, Interaction],
-    taken: set[int],
-    where: dict[str, Any],
-) -> dict[str, Any] | None:
-    """Why this escalation cannot be applied, or None."""
-    assert event.escalation is not None
-    source = sources.get(event.escalation.source)
-    field = {**where, "field": "escalation.source"}
-    if source is None:
-        return {**field, "message": "unknown interaction: nothing to continue"}
-    if source.channel == "call":
-        return {**field, "message": "a call is escalated by a transfer, not a new call"}
-    if source.id in taken:
-        return {**field, "message": "this interaction was escalated already"}
-    taken.add(source.id)
-    return None
-
-
-def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:
-    """Rebuild the typed event from its stored row."""
-    data: dict[str, Any] = {
-        **row.payload,
-        "type": row.type,
-        "event_id": row.event_id,
-        "interaction_id": interaction_external_id,
-        "occurred_at": row.occurred_at,
-    }
-    return event_adapter.validate_python(data)
-
-
-def detector_for(
-    session: Session,
-    interaction: Interaction,
-    detectors: DetectorCache,
-    default_tz: str,
-    *,
-    upto_seq: int | None = None,
-) -> Detector | None:
-    """The interaction's live detector, rebuilt from the stored events when it is missing.
-
-    ``upto_seq`` (a worker catching up): the detector must have seen exactly the events up to
-    that one; a cached one at another position is rebuilt too.
-    """
-    detector = detectors.get(interaction.external_id)
-    if detector is not None and (
-        upto_seq is None or detectors.position(interaction.external_id) == upto_seq
-    ):
-        return detector
-    if not detectors.enabled:
-        return None
-    journey = customer_service.journey_inputs(session=session, interaction=interaction)
-    zone = customer_service.deadline_zone(
-        session=session,
-        interaction=interaction,
-        # The runtime passes the configured zone; a cache built without it (tests, tools) still
-        # honours a non-UTC default given by the caller.
-        centre_zone=detectors.centre_timezone or (None if default_tz == "UTC" else default_tz),
-        phone_region=detectors.phone_region,
-    )
-    return detectors.create(
-        interaction.external_id,
-        timezone=zone.name,
-        timezone_source=zone.detail,
-        journey=journey,
-        history=_history(session, interaction, upto_seq=upto_seq),
-    )
-
-
 def _apply(
     session: Session,
     events: list[Event],
@@ -203,135 +78,16 @@ def _apply(
     outbox: _Outbox,
     default_tz: str,
 ) -> IngestResponse:
-    ids = [e.event_id for e in events]
-    existing: set[str] = set()
-    for chunk in _chunks(ids):
-        existing.update(
-            session.scalars(select(EventRecord.event_id).where(EventRecord.event_id.in_(chunk)))
-        )
-    external_ids = sorted({e.interaction_id for e in events})
-    interactions: dict[str, Interaction] = {}
-    for chunk in _chunks(external_ids):
-        # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered
-        # when two requests feed the same interaction at once.
-        query = select(Interaction).where(Interaction.external_id.in_(chunk)).with_for_update()
-        interactions.update((i.external_id, i) for i in session.scalars(query))
-
-    sources, taken = _escalation_sources(session, events)
-
+    existing = _stored_event_ids(session, [e.event_id for e in events])
+    interactions = _locked_interactions(session, sorted({e.interaction_id for e in events}))
+    sources, taken = checks.escalation_sources(session, events)
     # Check everything before writing anything: one bad event refuses the whole request.
-    seen: set[str] = set()
-    starting: set[str] = set()
-    unknown: list[dict[str, Any]] = []
-    conflicts: list[dict[str, Any]] = []
-    acks: list[EventAck] = []
-    fresh: list[Event] = []
-    for index, event in enumerate(events):
-        if event.event_id in existing or event.event_id in seen:
-            acks.append(EventAck(event_id=event.event_id, status="duplicate"))
-            continue
-        seen.add(event.event_id)
-        acks.append(EventAck(event_id=event.event_id, status="applied"))
-        fresh.append(event)
-        where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
-        if isinstance(event, InteractionStarted):
-            if event.interaction_id in interactions or event.interaction_id in starting:
-                conflicts.append(
-                    {
-                        **where,
-                        "field": "interaction_id",
-                        "message": "this interaction was already started by another event",
-                    }
-                )
-            starting.add(event.interaction_id)
-            if event.escalation is not None:
-                problem = _check_escalation(event, sources, taken, where)
-                if problem is not None:
-                    conflicts.append(problem)
-        elif event.interaction_id not in interactions and event.interaction_id not in starting:
-            unknown.append(
-                {
-                    **where,
-                    "field": "interaction_id",
-                    "message": "unknown interaction: send interaction.started first",
-                }
-            )
-    if conflicts:
-        raise Conflict(
-            f"{len(conflicts)} events conflict with stored interactions; nothing was applied",
-            errors=conflicts + unknown,
-        )
-    if unknown:
-        raise UnknownInteraction(
-            f"{len(unknown)} events name interactions that were never started; nothing was applied",
-            errors=unknown,
-        )
-
+    acks, fresh = checks.check_all(events, existing, interactions, sources, taken)
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
-            source = sources.get(event.escalation.source) if event.escalation else None
-            customer = customer_service.resolve(
-                session=session,
-                identities=list(event.identities),
-                interaction_id=event.interaction_id,
-                # An escalated call belongs to the customer of the thread it continues.
-                customer_id=source.customer_id if source is not None else None,
-            )
-            interaction = Interaction(
-                external_id=event.interaction_id,
-                customer_id=customer.id if customer else None,
-                escalated_from_id=source.id if source is not None else None,
-                channel=event.channel,
-                reason=event.reason,
-                subject=event.subject,
-                queue=event.queue,
-                language=event.language,
-                timezone=event.timezone,
-                state="open",
-                started_at=event.occurred_at,
-                last_event_at=event.occurred_at,
-                event_count=0,
-            )
-            session.add(interaction)
-            session.flush()
-            interactions[event.interaction_id] = interaction
-        interaction = interactions[event.interaction_id]
-        detector = None
-        if detectors.inline and isinstance(event, _DETECTOR_INPUTS):
-            # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
-            # replays only what came before it.
-            outbox.touched.add(interaction.external_id)
-            detector = detector_for(session, interaction, detectors, default_tz)
-        interaction.event_count += 1
-        if detectors.inline:  # else a worker assesses it and moves assessed_seq on
-            interaction.assessed_seq = interaction.event_count
-        interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
-        session.add(
-            EventRecord(
-                event_id=event.event_id,
-                interaction_id=interaction.id,
-                seq=interaction.event_count,
-                type=event.type,
-                occurred_at=event.occurred_at,
-                payload=event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
-            )
-        )
-        _apply_to_interaction(session, interaction, event, outbox)
-        outbox.messages.append(
-            (
-                "events",
-                {
-                    "type": "event.applied",
-                    "seq": interaction.event_count,
-                    "event": event.model_dump(mode="json"),
-                },
-            )
-        )
-        if detector is not None:
-            assessment = detector.update(event)
-            if _assessed(event):
-                outbox.messages.append(record_assessment(session, interaction, event, assessment))
+            interactions[event.interaction_id] = _start(session, event, sources)
+        _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
     return IngestResponse(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
@@ -339,40 +95,99 @@ def _apply(
     )
 
 
-def record_assessment(
-    session: Session, interaction: Interaction, event: Event, assessment: Assessment
-) -> tuple[str, BusMessage]:
-    """Store the assessment made after ``event``; the message to publish once committed."""
-    payload = assessment.model_dump(mode="json")
-    interaction.assessment = payload
-    interaction.mot_score = assessment.mot_score
-    interaction.cube = assessment.cube
+def _stored_event_ids(session: Session, ids: list[str]) -> set[str]:
+    existing: set[str] = set()
+    for chunk in _chunks(ids):
+        existing.update(
+            session.scalars(select(EventRecord.event_id).where(EventRecord.event_id.in_(chunk)))
+        )
+    return existing
+
+
+def _locked_interactions(session: Session, external_ids: list[str]) -> dict[str, Interaction]:
+    interactions: dict[str, Interaction] = {}
+    for chunk in _chunks(external_ids):
+        # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered
+        # when two requests feed the same interaction at once.
+        query = select(Interaction).where(Interaction.external_id.in_(chunk)).with_for_update()
+        interactions.update((i.external_id, i) for i in session.scalars(query))
+    return interactions
+
+
+def _start(
+    session: Session, event: InteractionStarted, sources: dict[str, Interaction]
+) -> Interaction:
+    """The new interaction an ``interaction.started`` opens, with its customer resolved."""
+    source = sources.get(event.escalation.source) if event.escalation else None
+    customer = customer_service.resolve(
+        session=session,
+        identities=list(event.identities),
+        interaction_id=event.interaction_id,
+        # An escalated call belongs to the customer of the thread it continues.
+        customer_id=source.customer_id if source is not None else None,
+    )
+    interaction = Interaction(
+        external_id=event.interaction_id,
+        customer_id=customer.id if customer else None,
+        escalated_from_id=source.id if source is not None else None,
+        channel=event.channel,
+        reason=event.reason,
+        subject=event.subject,
+        queue=event.queue,
+        language=event.language,
+        timezone=event.timezone,
+        state="open",
+        started_at=event.occurred_at,
+        last_event_at=event.occurred_at,
+        event_count=0,
+    )
+    session.add(interaction)
+    session.flush()
+    return interaction
+
+
+def _store(
+    session: Session,
+    event: Event,
+    interaction: Interaction,
+    detectors: DetectorCache,
+    outbox: _Outbox,
+    default_tz: str,
+) -> None:
+    """Log one event, apply it to its interaction and, inline, assess it."""
+    detector = None
+    if detectors.inline and isinstance(event, DETECTOR_INPUTS):
+        # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
+        # replays only what came before it.
+        outbox.touched.add(interaction.external_id)
+        detector = detector_for(session, interaction, detectors, default_tz)
+    interaction.event_count += 1
+    if detectors.inline:  # else a worker assesses it and moves assessed_seq on
+        interaction.assessed_seq = interaction.event_count
+    interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
     session.add(
-        AssessmentRecord(
-            interaction_id=interaction.id,
+        EventRecord(
             event_id=event.event_id,
-            mot_score=assessment.mot_score,
-            cube=assessment.cube,
-            model_version=assessment.model_version,
-            payload=payload,
+            interaction_id=interaction.id,
+            seq=interaction.event_count,
+            type=event.type,
+            occurred_at=event.occurred_at,
+            payload=event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
         )
     )
-    message = {
-        "type": "assessment.updated",
-        "interaction_id": interaction.external_id,
-        "event_id": event.event_id,
-        "agent_id": interaction.agent_id,
-        "state": interaction.state,
-        "assessment": payload,
-    }
-    return "assessments", message
+    _apply_to_interaction(session, interaction, event, outbox)
+    outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
+    if detector is not None:
+        assessment = detector.update(event)
+        if assessed(event):
+            outbox.messages.append(record_assessment(session, interaction, event, assessment))
 
 
 def _apply_to_interaction(
     session: Session, interaction: Interaction, event: Event, outbox: _Outbox
 ) -> None:
     if isinstance(event, IvrInput):
-        customer_service.record_ivr_fact(session=session, interaction=interaction, event=event)
+        fact_store.record_ivr_fact(session=session, interaction=interaction, event=event)
     elif isinstance(event, IvrSelection):
         # A reason the menu maps the choice to is what the caller came for; it wins over the
         # platform's guess. A bare choice only fills a missing reason.
@@ -387,12 +202,10 @@ def _apply_to_interaction(
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
             interaction.agent_id = event.agent_id
         # Facts the customer states; an agent asking for one already known is a re-ask.
-        customer_service.record_stated_facts(session=session, interaction=interaction, event=event)
-        reasks = customer_service.detect_reasks(
-            session=session, interaction=interaction, event=event
-        )
+        fact_store.record_stated_facts(session=session, interaction=interaction, event=event)
+        reasks = fact_store.detect_reasks(session=session, interaction=interaction, event=event)
         interaction.reask_count += len(reasks)
-        outbox.messages.extend(("interactions", message) for message in reasks)
+        outbox.messages.extend(reasks)
     elif isinstance(event, InteractionEnded):
         interaction.state = "ended"
         interaction.ended_at = event.occurred_at
@@ -456,9 +269,9 @@ def ingest(
     if response.duplicates:
         metrics.events_duplicate.inc(response.duplicates)
     assessed = 0
-    for topic, message in outbox.messages:
-        assessed += message["type"] == "assessment.updated"
-        bus.publish(topic, message)
+    for message in outbox.messages:
+        assessed += isinstance(message, AssessmentUpdated)
+        bus.send(message)
     if assessed:
         metrics.assessments.inc(assessed)
     metrics.ingest_latency.observe(time.perf_counter() - started)
@@ -518,3 +331,64 @@ def timeline(*, session: Session, interaction: Interaction) -> list[EventRecord]
             .order_by(EventRecord.seq)
         )
     )
+
+
+def get_escalated_to(*, session: Session, interaction: Interaction) -> Interaction | None:
+    """The call this interaction was escalated to, if any."""
+    return session.scalar(
+        select(Interaction).where(Interaction.escalated_from_id == interaction.id)
+    )
+
+
+def get_escalated_from(*, session: Session, interaction: Interaction) -> Interaction | None:
+    """The interaction this call continues, if any."""
+    if interaction.escalated_from_id is None:
+        return None
+    return session.get(Interaction, interaction.escalated_from_id)
+
+
+def assign(*, interaction: Interaction, agent_id: str) -> None:
+    """Record that routing gave ``interaction`` to an agent, in the caller's transaction."""
+    interaction.agent_id = agent_id
+    interaction.state = "assigned"
+
+
+def complete_outcome(
+    *,
+    interaction: Interaction,
+    resolved: bool | None,
+    customer_confirmed: bool | None,
+    note: str | None,
+) -> None:
+    """Complete the interaction's outcome with its wrap-up, in the caller's transaction."""
+    interaction.outcome = {
+        **(interaction.outcome or {}),
+        "resolved": resolved,
+        "customer_confirmed": customer_confirmed,
+        **({"note": note} if note else {}),
+    }
+
+
+def carry_assessment(*, session: Session, interaction_id: str, assessment: Assessment) -> None:
+    """Start an outreach task's interaction with the assessment of the moment it follows up, so
+    routing holds it for a certified agent (in the caller's transaction).
+
+    Issue 15 wants this gone: the task should get its assessment from the detector, through
+    the ingest path, like every interaction.
+    """
+    interaction = get_by_external_id(session=session, interaction_id=interaction_id)
+    if interaction is not None:
+        interaction.assessment = assessment.model_dump(mode="json")
+        interaction.mot_score = assessment.mot_score
+        interaction.cube = assessment.cube
+
+
+def reassign_customer(session: Session, from_customer_id: int, to_customer_id: int) -> int:
+    """Move one customer's interactions to another (a merge), in the caller's transaction;
+    how many moved."""
+    result = session.execute(
+        update(Interaction)
+        .where(Interaction.customer_id == from_customer_id)
+        .values(customer_id=to_customer_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -7,19 +7,29 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, ValidationError
 from sqlalchemy import select
 
-from kairos.customers.models import Fact
-from kairos.deps import DbSession, RuntimeDep
+from kairos.access import ScopeDep
+from kairos.customers import service as customer_service
+from kairos.customers.models import Customer, Fact
+from kairos.customers.schemas import (
+    CustomerList,
+    CustomerSummary,
+    FactOut,
+    IdentityOut,
+    MergeOut,
+    MergeRequest,
+)
+from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.errors import ClientError, NotFound
-from kairos.events import Channel, Event
-from kairos.interactions import flows, service
+from kairos.events import Channel, Event, Identity
+from kairos.interactions import journey as journey_service
+from kairos.interactions import service
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import (
-    EscalationIn,
-    EscalationOut,
-    FactOut,
+    CustomerDetail,
     IngestResponse,
     InteractionDetail,
     InteractionList,
@@ -28,10 +38,10 @@ from kairos.interactions.schemas import (
     parse_events,
 )
 from kairos.limits import Int64, RowId
-from kairos.security import scoping
-from kairos.security.deps import ScopeDep
 
 router = APIRouter(prefix="/v1", tags=["interactions"])
+#: A customer with their journey, and merges: they read and move interactions.
+customers_router = APIRouter(prefix="/v1", tags=["customers"])
 
 _EVENTS_BODY: dict[str, Any] = {
     "requestBody": {
@@ -74,27 +84,34 @@ _EVENTS_BODY: dict[str, Any] = {
         429: {"description": "detector workers behind: nothing applied, retry after Retry-After"},
     },
 )
-async def post_events(request: Request, runtime: RuntimeDep) -> IngestResponse:
+async def post_events(
+    request: Request,
+    db: DatabaseDep,
+    bus: BusDep,
+    detectors: DetectorsDep,
+    metrics: MetricsDep,
+    settings: SettingsDep,
+) -> IngestResponse:
     """Apply events all-or-nothing; a repeated ``event_id`` is acknowledged, not applied twice."""
     body = await request.body()
     try:
-        events: list[Event] = parse_events(body, max_events=runtime.settings.max_batch_events)
+        events: list[Event] = parse_events(body, max_events=settings.max_batch_events)
     except ClientError as exc:
-        runtime.metrics.events_rejected.inc(reason=exc.code)
+        metrics.events_rejected.inc(reason=exc.code)
         raise
     try:
         return await run_in_threadpool(
             service.ingest,
-            db=runtime.db,
+            db=db,
             events=events,
-            bus=runtime.bus,
-            detectors=runtime.detectors,
-            metrics=runtime.metrics,
-            default_timezone=runtime.settings.default_timezone,
+            bus=bus,
+            detectors=detectors,
+            metrics=metrics,
+            default_timezone=settings.default_timezone,
             backpressure=True,
         )
     except ClientError as exc:
-        runtime.metrics.events_rejected.inc(len(events), reason=exc.code)
+        metrics.events_rejected.inc(len(events), reason=exc.code)
         raise
 
 
@@ -135,7 +152,9 @@ def list_interactions(
     """
     get_all = service.get_all
     if scope.agent_id is not None:
-        get_all = functools.partial(scoping.agent_interactions, agent_id=scope.agent_id)
+        get_all = functools.partial(
+            service.get_all, where=journey_service.handled_by(scope.agent_id)
+        )
     total, rows = get_all(
         session=session,
         state=state,
@@ -170,8 +189,8 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         )
         for r in service.timeline(session=session, interaction=interaction)
     ]
-    escalated_from = flows.get_escalated_from(session=session, interaction=interaction)
-    escalated_to = flows.get_escalated_to(session=session, interaction=interaction)
+    escalated_from = service.get_escalated_from(session=session, interaction=interaction)
+    escalated_to = service.get_escalated_to(session=session, interaction=interaction)
     return InteractionDetail(
         **_summary(interaction).model_dump(),
         escalated_from=escalated_from.external_id if escalated_from else None,
@@ -180,38 +199,102 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         language=interaction.language,
         timezone=interaction.timezone,
         outcome=interaction.outcome,
-        assessment=interaction.assessment,
+        assessment=interaction.current_assessment,
         reask_count=interaction.reask_count,
         facts=[FactOut.model_validate(f) for f in facts],
         timeline=timeline,
     )
 
 
-@router.post(
-    "/interactions/{interaction_id}/escalate",
-    response_model=EscalationOut,
-    status_code=201,
+def _customer_summary(customer: Customer, count: int) -> CustomerSummary:
+    return CustomerSummary(
+        id=customer.id,
+        display_name=customer.display_name,
+        value=customer.value,
+        created_at=customer.created_at,
+        identities=[IdentityOut.model_validate(i) for i in customer.identities],
+        interaction_count=count,
+    )
+
+
+@customers_router.get("/customers", response_model=CustomerList)
+def list_customers(
+    session: DbSession,
+    scope: ScopeDep,
+    identity: Annotated[
+        str | None,
+        Query(
+            description="KIND:VALUE, e.g. phone:+14155550100",
+            max_length=340,
+            pattern=r"^(phone|email|account|social|chat|policy):.+$",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
+) -> CustomerList:
+    """Customers, newest first; ``identity`` finds the owner of one identity.
+
+    An agent's token (or, when tokens are required, session) lists only the customers of the
+    agent's own interactions.
+    """
+    wanted = None
+    if identity:
+        kind, value = identity.split(":", 1)
+        try:
+            wanted = Identity.model_validate({"kind": kind, "value": value})
+        except ValidationError as exc:  # the pattern passed, the value did not: a client's 422
+            raise RequestValidationError(
+                [{**e, "loc": ("query", "identity", *e["loc"])} for e in exc.errors()]
+            ) from exc
+    if scope.agent_id is not None:
+        total, rows = journey_service.customers_of_agent(
+            session=session, agent_id=scope.agent_id, identity=wanted, limit=limit, offset=offset
+        )
+    else:
+        total, rows = customer_service.get_all(
+            session=session, identity=wanted, limit=limit, offset=offset
+        )
+    counts = journey_service.interaction_counts(session=session, customer_ids=[c.id for c in rows])
+    return CustomerList(
+        total=total, items=[_customer_summary(c, counts.get(c.id, 0)) for c in rows]
+    )
+
+
+@customers_router.post(
+    "/customers/{customer_id}/merge",
+    response_model=MergeOut,
     responses={
-        404: {"description": "no such interaction"},
-        409: {"description": "a call, or an interaction escalated already"},
-        422: {"description": "no valid phone number to call"},
+        400: {"description": "a customer merged into itself"},
+        404: {"description": "no such customer"},
     },
 )
-async def escalate_interaction(
-    interaction_id: str, escalation_in: EscalationIn, runtime: RuntimeDep
-) -> EscalationOut:
-    """Turn a chat, social, SMS or email interaction into an outbound call task.
+def merge_customer(
+    customer_id: RowId, body: MergeRequest, db: DatabaseDep, bus: BusDep
+) -> MergeOut:
+    """Move every identity, interaction and fact of ``from_customer_id`` to this customer."""
+    record = customer_service.merge(
+        db=db,
+        bus=bus,
+        customer_id=customer_id,
+        from_customer_id=body.from_customer_id,
+        merged_by=body.merged_by,
+        reassign=service.reassign_customer,
+    )
+    return MergeOut.model_validate(record)
 
-    The call belongs to the same customer, waits in the escalation queue for routing, and starts
-    with the source thread's assessment; ``interaction.escalated`` is published on commit.
-    """
-    return await run_in_threadpool(
-        flows.escalate,
-        db=runtime.db,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        interaction_id=interaction_id,
-        escalation_in=escalation_in,
-        metrics=runtime.metrics,
-        settings=runtime.settings,
+
+@customers_router.get("/customers/{customer_id}", response_model=CustomerDetail)
+def get_customer(customer_id: RowId, session: DbSession) -> CustomerDetail:
+    """A customer with their identities, every fact they gave, and their journey."""
+    customer = customer_service.get(session=session, customer_id=customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    journey = journey_service.journey(session=session, customer_id=customer_id)
+    return CustomerDetail(
+        **_customer_summary(customer, len(journey)).model_dump(),
+        facts=[
+            FactOut.model_validate(f)
+            for f in customer_service.facts(session=session, customer_id=customer_id)
+        ],
+        journey=[_summary(i) for i in journey],
     )

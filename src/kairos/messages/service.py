@@ -23,13 +23,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import phonenumbers
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
+from kairos.bus.messages import KeyMessageExpired, KeyMessagePosted
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
 from kairos.errors import ClientError, Conflict, NotFound
@@ -91,12 +91,12 @@ def regions_of_customers(*, session: Session, customer_ids: Iterable[int]) -> di
 
 
 def _audience(interaction: Interaction, region: str | None) -> Audience:
-    assessment: dict[str, Any] = interaction.assessment or {}
+    assessment = interaction.current_assessment
     return Audience(
         interaction_id=interaction.external_id,
         queue=interaction.queue,
         reason=interaction.reason,
-        stakes=tuple(str(s) for s in assessment.get("stakes") or ()),
+        stakes=tuple(assessment.stakes) if assessment else (),
         region=region,
     )
 
@@ -260,14 +260,7 @@ def create(
         interaction_ids = open_interactions_matching(session=session, message=message)
         out = _out(message, now)
         session.commit()
-    bus.publish(
-        "messages",
-        {
-            "type": "key_message.posted",
-            "message": out.model_dump(mode="json"),
-            "interaction_ids": interaction_ids,
-        },
-    )
+    bus.send(KeyMessagePosted(message=out.model_dump(mode="json"), interaction_ids=interaction_ids))
     return out
 
 
@@ -291,5 +284,5 @@ def expire(
         message.expired_by = expired_by
         out = _out(message, now)
         session.commit()
-    bus.publish("messages", {"type": "key_message.expired", "message": out.model_dump(mode="json")})
+    bus.send(KeyMessageExpired(message=out.model_dump(mode="json")))
     return out

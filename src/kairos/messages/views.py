@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kairos.assist.actor import SupervisingActor
-from kairos.deps import DbSession, RuntimeDep
+from kairos.auth.actor import SupervisingActor
+from kairos.deps import BusDep, DatabaseDep, DbSession
 from kairos.limits import Int64, RowId
 from kairos.messages import service
 from kairos.messages.schemas import KeyMessageIn, KeyMessageList, KeyMessageOut
@@ -31,10 +31,10 @@ def list_messages(
 
 @router.post("/messages", response_model=KeyMessageOut, status_code=201)
 def post_message(
-    message_in: KeyMessageIn, runtime: RuntimeDep, actor: SupervisingActor
+    message_in: KeyMessageIn, db: DatabaseDep, bus: BusDep, actor: SupervisingActor
 ) -> KeyMessageOut:
     """Post a key message (supervisors); every matching open interaction is told at once."""
-    return service.create(db=runtime.db, bus=runtime.bus, message_in=message_in, created_by=actor)
+    return service.create(db=db, bus=bus, message_in=message_in, created_by=actor)
 
 
 @router.get("/messages/{message_id}", response_model=KeyMessageOut)
@@ -45,10 +45,10 @@ def get_message(message_id: RowId, session: DbSession) -> KeyMessageOut:
 
 @router.post("/messages/{message_id}/expire", response_model=KeyMessageOut)
 def expire_message(
-    message_id: RowId, runtime: RuntimeDep, actor: SupervisingActor
+    message_id: RowId, db: DatabaseDep, bus: BusDep, actor: SupervisingActor
 ) -> KeyMessageOut:
     """Expire a key message now (supervisors); 409 if it is no longer active."""
-    return service.expire(db=runtime.db, bus=runtime.bus, message_id=message_id, expired_by=actor)
+    return service.expire(db=db, bus=bus, message_id=message_id, expired_by=actor)
 
 
 @router.get("/interactions/{interaction_id}/messages", response_model=list[KeyMessageOut])

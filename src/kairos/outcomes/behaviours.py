@@ -4,19 +4,17 @@ Empathy and apology, ownership ("leave it with me"), blame and deflection, prema
 ("there's nothing more I can do") and re-asks of facts the customer already gave. The detector's
 agent cues (``kairos.detection``) are the first source; a few phrasings of empathy and ownership
 it does not weigh are added here; blame, deflection and premature close come from
-``kairos.assist.coaching.coach`` when that package is installed, else from the detector's blame
-cues.
+``kairos.assist.coaching.coach``, the rules that coach agents live.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kairos.assist.coaching import coach
 from kairos.customers.facts import asked_facts, extract_facts
 from kairos.detection import cues
 
@@ -42,12 +40,6 @@ _OWNERSHIP = re.compile(
     r"resolved|escalated|credited|passed (?:this|it) on)|i(?:'m| am) on it)\b",
     re.I,
 )
-_DEFLECT = re.compile(
-    r"(?:you(?:'ll| will) (?:have|need) to (?:call|contact|wait|go)|not my (?:department|job)|"
-    r"(?:our|the) policy)",
-    re.I,
-)
-_CLOSE = re.compile(r"nothing (?:more )?(?:i|we) can do|can(?:'t| ?not) help you", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +69,6 @@ class Found:
         }
 
 
-@functools.cache
-def coach_function() -> Callable[[str], list[Any]] | None:
-    """``kairos.assist.coaching.coach`` when installed, else None."""
-    try:
-        module = importlib.import_module("kairos.assist.coaching")
-    except ImportError:
-        return None
-    coach: Callable[[str], list[Any]] | None = getattr(module, "coach", None)
-    return coach
-
-
 _COACH_KINDS = {"blame": "blame", "deflect": "deflection", "premature_close": "premature_close"}
 # The issue names "there's nothing more I can do" a premature close; coaching files it under
 # deflection (its advice is the same). The review counts it where the issue does.
@@ -109,27 +90,16 @@ def agent_turn(text: str, *, turn: int, event_id: str | None = None) -> list[Fou
         taken.append((start, end))
         found.append(Found(kind, label, text[start:end], start, end, turn, event_id, source))
 
-    coach = coach_function()
-    if coach is not None:
-        for nudge in coach(text):
-            kind = _COACH_RULES.get(str(getattr(nudge, "rule", ""))) or _COACH_KINDS.get(
-                str(getattr(nudge, "kind", ""))
-            )
-            if kind is not None:
-                add(kind, str(nudge.kind), int(nudge.start), int(nudge.end), "coach")
+    # The same rules that coach agents live (kairos.assist.coaching) name blame, deflection
+    # and premature closes here.
+    for nudge in coach(text):
+        kind = _COACH_RULES.get(nudge.rule) or _COACH_KINDS.get(nudge.kind)
+        if kind is not None:
+            add(kind, nudge.kind, nudge.start, nudge.end, "coach")
     for hit in cues.scan(text, (cues.AGENT_FAMILY,)):
-        label = "+".join(hit.labels)
-        if label == "ownership":
+        if "+".join(hit.labels) == "ownership":
             kind = "empathy" if _APOLOGY.search(hit.text) else "ownership"
             add(kind, kind, hit.start, hit.end, "detector")
-        elif coach is None:
-            if _CLOSE.search(hit.text):
-                kind = "premature_close"
-            elif _DEFLECT.search(hit.text):
-                kind = "deflection"
-            else:
-                kind = "blame"
-            add(kind, label, hit.start, hit.end, "detector")
     for pattern, kind in ((_EMPATHY, "empathy"), (_OWNERSHIP, "ownership")):
         for m in pattern.finditer(text):
             add(kind, kind, m.start(), m.end(), "outcomes")

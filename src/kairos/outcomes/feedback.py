@@ -8,9 +8,7 @@ every known customer who raised its theme gets a "you said, we did" outreach ite
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 from datetime import datetime
 
@@ -19,15 +17,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
+from kairos.bus.messages import (
+    ActionCreated,
+    ActionUpdated,
+    OutreachYouSaidWeDid,
+    SurveyRecorded,
+    ThemesUpdated,
+)
 from kairos.db import Database, utcnow
 from kairos.detection.batch import score_texts
+from kairos.detection.live import DetectorCache
 from kairos.errors import ClientError, NotFound
 from kairos.events import SurveyResponse
 from kairos.interactions import service as interactions_service
-from kairos.interactions.assessing import DetectorCache
 from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
-from kairos.outcomes import outreach, themes
+from kairos.outcomes import themes
 from kairos.outcomes.models import FeedbackAction, FeedbackTheme, OutreachTask, SurveyAnswer
 from kairos.outcomes.review import turn_sentiment
 from kairos.outcomes.schemas import (
@@ -38,7 +43,7 @@ from kairos.outcomes.schemas import (
     SurveyOut,
     ThemeOut,
 )
-from kairos.outcomes.service import TOPIC, get_interaction_or_raise
+from kairos.outcomes.service import get_interaction_or_raise
 
 #: A free-text answer joins an existing theme when its terms overlap the theme's this much.
 JOIN_OVERLAP = 0.2
@@ -49,29 +54,6 @@ class InvalidSurvey(ClientError):
 
     status_code = 422
     code = "invalid_survey"
-
-
-# -- links --------------------------------------------------------------------------------------
-
-
-def survey_token(interaction_id: str, *, secret: str) -> str:
-    """A token naming the interaction, signed so that a customer cannot answer for another."""
-    body = base64.urlsafe_b64encode(interaction_id.encode()).decode().rstrip("=")
-    mac = hmac.new(secret.encode(), interaction_id.encode(), hashlib.sha256).hexdigest()[:20]
-    return f"{body}.{mac}"
-
-
-def interaction_of_token(token: str, *, secret: str) -> str:
-    """The interaction a token names, or a 404 when it is not one of ours."""
-    body, _, mac = token.partition(".")
-    try:
-        interaction_id = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise NotFound("this survey link is not valid") from None
-    expected = survey_token(interaction_id, secret=secret).partition(".")[2]
-    if not mac or not hmac.compare_digest(mac, expected):
-        raise NotFound("this survey link is not valid")
-    return interaction_id
 
 
 # -- surveys ------------------------------------------------------------------------------------
@@ -165,7 +147,7 @@ def store_answer(
             return _survey_out(again, event.interaction_id)
         out = _survey_out(answer, event.interaction_id)
         ended = interaction.state == "ended"
-    bus.publish(TOPIC, {"type": "survey.recorded", **out.model_dump(mode="json")})
+    bus.send(SurveyRecorded(**out.model_dump(mode="json")))
     if ended:
         from kairos.outcomes.service import review_interaction
 
@@ -285,7 +267,7 @@ def rebuild_themes(*, db: Database, bus: EventBus) -> list[ThemeOut]:
             match.size += len(g.members)
         session.commit()
         out = get_all_themes(session=session)
-    bus.publish(TOPIC, {"type": "themes.updated", "themes": len(out)})
+    bus.send(ThemesUpdated(themes=len(out)))
     return out
 
 
@@ -334,7 +316,7 @@ def create_action(*, db: Database, bus: EventBus, action_in: ActionIn) -> Action
         session.add(action)
         session.commit()
         out = _action_out(session, action)
-    bus.publish(TOPIC, {"type": "action.created", **out.model_dump(mode="json")})
+    bus.send(ActionCreated(**out.model_dump(mode="json")))
     return out
 
 
@@ -360,12 +342,9 @@ def update_action(
             told = _tell_customers(session, action, theme.label if theme else "", now)
         session.commit()
         out = _action_out(session, action)
-    bus.publish(TOPIC, {"type": "action.updated", **out.model_dump(mode="json")})
+    bus.send(ActionUpdated(**out.model_dump(mode="json")))
     if told:
-        bus.publish(
-            outreach.TOPIC,
-            {"type": "outreach.you_said_we_did", "action_id": action_id, "customer_ids": told},
-        )
+        bus.send(OutreachYouSaidWeDid(action_id=action_id, customer_ids=told))
     return out
 
 

@@ -17,28 +17,26 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
+from kairos.bus.messages import OutreachTaskCreated, OutreachTaskDone, RuleCreated, RuleUpdated
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
+from kairos.detection.assessment import Assessment
+from kairos.detection.live import DetectorCache
 from kairos.errors import Conflict, NotFound
 from kairos.events import Identity, InteractionStarted
 from kairos.interactions import service as interactions_service
-from kairos.interactions.assessing import DetectorCache
-from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
 from kairos.outcomes.models import OutreachRule, OutreachTask
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
 from kairos.routing.schemas import QueueCreate
 
-TOPIC = "outreach"
 #: Task interactions carry this prefix: they are never a customer's recontact.
 TASK_PREFIX = "outreach-"
 
@@ -65,7 +63,7 @@ def create_rule(
         session.add(rule)
         session.commit()
         out = RuleOut.model_validate(rule)
-    bus.publish(TOPIC, {"type": "rule.created", "rule": out.model_dump(mode="json")})
+    bus.send(RuleCreated(rule=out.model_dump(mode="json")))
     return out
 
 
@@ -90,11 +88,12 @@ def update_rule(
         rule.updated_at = utcnow()
         session.commit()
         out = RuleOut.model_validate(rule)
-    bus.publish(TOPIC, {"type": "rule.updated", "rule": out.model_dump(mode="json")})
+    bus.send(RuleUpdated(rule=out.model_dump(mode="json")))
     return out
 
 
-def _rules(session: Session, trigger: str) -> list[OutreachRule]:
+def enabled_rules(session: Session, trigger: str) -> list[OutreachRule]:
+    """The enabled rules of one trigger, by id."""
     return list(
         session.scalars(
             select(OutreachRule)
@@ -139,6 +138,18 @@ def _ensure_queue(db: Database, rule: OutreachRule) -> None:
         )
 
 
+def _identities(session: Session, customer_id: int) -> list[Identity]:
+    """The customer's valid identities, to reach them on."""
+    return [
+        Identity(kind=i.kind, value=i.value)
+        for i in session.scalars(
+            select(CustomerIdentity)
+            .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
+            .order_by(CustomerIdentity.id)
+        )
+    ]
+
+
 def create_task(
     *,
     db: Database,
@@ -151,7 +162,7 @@ def create_task(
     message: str,
     source_interaction_id: str | None = None,
     key_message_id: int | None = None,
-    carry_assessment: Mapping[str, Any] | None = None,
+    carry_assessment: Assessment | None = None,
     now: datetime | None = None,
 ) -> TaskOut | None:
     """Make one routed task for a customer by a rule; None when the customer cannot be reached.
@@ -166,14 +177,7 @@ def create_task(
         done = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
         if done is not None:
             return TaskOut.model_validate(done)
-        identities = [
-            Identity(kind=i.kind, value=i.value)
-            for i in session.scalars(
-                select(CustomerIdentity)
-                .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
-                .order_by(CustomerIdentity.id)
-            )
-        ]
+        identities = _identities(session, customer_id)
         session.expunge(rule)
     if not identities:
         return None
@@ -193,10 +197,9 @@ def create_task(
         db=db, events=[started], bus=bus, detectors=detectors, metrics=metrics
     )
     with db.write_lock(), db.session() as session:
-        if session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key)):
-            return TaskOut.model_validate(
-                session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
-            )
+        made = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
+        if made is not None:
+            return TaskOut.model_validate(made)
         task = OutreachTask(
             dedupe_key=dedupe_key,
             kind=rule.kind,
@@ -213,19 +216,15 @@ def create_task(
             created_at=now,
         )
         session.add(task)
-        if rule.certified_only and carry_assessment:
-            interaction = session.scalar(
-                select(Interaction).where(Interaction.external_id == task_interaction)
+        if rule.certified_only and carry_assessment is not None:
+            # Routing reads the waiting interaction's assessment: carrying the moment's own
+            # makes the moments policy hold the call for a free certified agent.
+            interactions_service.carry_assessment(
+                session=session, interaction_id=task_interaction, assessment=carry_assessment
             )
-            if interaction is not None:
-                # Routing reads the waiting interaction's assessment: carrying the moment's own
-                # makes the moments policy hold the call for a free certified agent.
-                interaction.assessment = dict(carry_assessment)
-                interaction.mot_score = float(carry_assessment.get("mot_score") or 0.0)
-                interaction.cube = carry_assessment.get("cube")
         session.commit()
         out = TaskOut.model_validate(task)
-    bus.publish(TOPIC, {"type": "outreach.task_created", **out.model_dump(mode="json")})
+    bus.send(OutreachTaskCreated(**out.model_dump(mode="json")))
     return out
 
 
@@ -251,162 +250,5 @@ def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut 
         task.completed_at = task.completed_at or utcnow()
         session.commit()
         out = TaskOut.model_validate(task)
-    bus.publish(TOPIC, {"type": "outreach.task_done", **out.model_dump(mode="json")})
+    bus.send(OutreachTaskDone(**out.model_dump(mode="json")))
     return out
-
-
-# -- triggers -----------------------------------------------------------------------------------
-
-
-def on_review(
-    *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
-    review: ReviewOut,
-    churn_risk: float,
-) -> list[TaskOut]:
-    """Tasks a fresh review calls for: a follow-up of a lost moment, a check-in on churn risk."""
-    if review.customer_id is None or review.interaction_id.startswith(TASK_PREFIX):
-        return []
-    with db.session() as session:
-        lost_rules = _rules(session, "moment_lost")
-        churn_rules = _rules(session, "churn_risk")
-        source = session.scalar(
-            select(Interaction).where(Interaction.external_id == review.interaction_id)
-        )
-        assessment = dict(source.assessment or {}) if source is not None else {}
-    made: list[TaskOut] = []
-    lost = review.missed and review.ended_well is not True
-    for rule in lost_rules if lost else []:
-        if rule.threshold is not None and review.hindsight_score < rule.threshold:
-            continue
-        live = float(assessment.get("mot_score") or 0.0)
-        carried = {
-            **assessment,
-            "mot_score": max(review.hindsight_score, live),
-            "stakes": review.stakes or assessment.get("stakes") or [],
-        }
-        task = create_task(
-            db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
-            customer_id=review.customer_id, dedupe_key=f"rule:{rule.id}:{review.interaction_id}",
-            message=_follow_up_message(review), source_interaction_id=review.interaction_id,
-            carry_assessment=carried,
-        )  # fmt: skip
-        if task is not None:
-            made.append(task)
-    for rule in churn_rules:
-        if churn_risk < (rule.threshold if rule.threshold is not None else 0.7):
-            continue
-        task = create_task(
-            db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
-            customer_id=review.customer_id, dedupe_key=f"rule:{rule.id}:{review.interaction_id}",
-            message=f"Check in: churn risk {churn_risk:.0%} after {review.interaction_id}"
-                    + (f" ({review.reason})" if review.reason else ""),
-            source_interaction_id=review.interaction_id,
-        )  # fmt: skip
-        if task is not None:
-            made.append(task)
-    return made
-
-
-def _follow_up_message(review: ReviewOut) -> str:
-    what = ", ".join(s.replace("_", " ") for s in review.stakes) or review.reason or "their issue"
-    return (
-        f"Follow up on a {review.status} moment of truth ({what}) from {review.interaction_id}: "
-        + "; ".join(_why(review))
-    )[:2000]
-
-
-def _why(review: ReviewOut) -> Iterable[str]:
-    if review.resolved is False:
-        yield "not resolved"
-    if review.recontact:
-        yield "the customer came back"
-    if review.csat is not None and review.csat <= 2:
-        yield f"CSAT {review.csat}"
-    if not review.mot_live:
-        yield "not recognised live"
-
-
-def open_issue_customers(
-    *,
-    session: Session,
-    reasons: list[str],
-    queues: list[str],
-    interaction_ids: list[str],
-    days: int,
-) -> dict[int, str]:
-    """Customers with an open issue a key message matches: the interactions it matched now, and
-    recent ones not resolved on its reasons (or stakes) or queues. Customer id → interaction."""
-    found: dict[int, str] = {}
-    if interaction_ids:
-        for cid, ext in session.execute(
-            select(Interaction.customer_id, Interaction.external_id).where(
-                Interaction.external_id.in_(interaction_ids[:5000])
-            )
-        ):
-            if cid is not None:
-                found.setdefault(cid, ext)
-    since = utcnow() - timedelta(days=days)
-    wanted = {r.strip().lower() for r in reasons}
-    recent = session.scalars(
-        select(Interaction)
-        .where(Interaction.started_at >= since, Interaction.customer_id.is_not(None))
-        .order_by(Interaction.started_at.desc())
-        .limit(20_000)
-    )
-    for i in recent:
-        if i.external_id.startswith(TASK_PREFIX) or (i.outcome or {}).get("resolved") is True:
-            continue
-        stakes = {str(s).lower() for s in (i.assessment or {}).get("stakes") or []}
-        reason = (i.reason or "").strip().lower()
-        if (wanted and (reason in wanted or stakes & wanted)) or (queues and i.queue in queues):
-            assert i.customer_id is not None
-            found.setdefault(i.customer_id, i.external_id)
-    return found
-
-
-def on_key_message(
-    *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
-    message: Mapping[str, Any],
-    interaction_ids: list[str],
-    days: int = 7,
-) -> list[TaskOut]:
-    """A notice to every customer with an open issue that a posted key message matches."""
-    message_id = int(message.get("id") or 0)
-    with db.session() as session:
-        rules = _rules(session, "key_message")
-        if not rules:
-            return []
-        customers = open_issue_customers(
-            session=session,
-            reasons=[str(r) for r in message.get("reasons") or []],
-            queues=[str(q) for q in message.get("queues") or []],
-            interaction_ids=interaction_ids,
-            days=days,
-        )
-    severity = str(message.get("severity") or "info")
-    made: list[TaskOut] = []
-    for rule in rules:
-        if severity == "info" and rule.threshold is not None:
-            continue  # a rule with a threshold only acts on warnings and critical failures
-        text = f"{message.get('title') or 'Service notice'}: {message.get('body') or ''}"
-        if message.get("expected_fix"):
-            text += f" Expected fix: {message['expected_fix']}."
-        for customer_id, interaction_id in sorted(customers.items()):
-            task = create_task(
-                db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
-                customer_id=customer_id,
-                dedupe_key=f"rule:{rule.id}:message:{message_id}:customer:{customer_id}",
-                message=text[:2000], source_interaction_id=interaction_id,
-                key_message_id=message_id or None,
-            )  # fmt: skip
-            if task is not None:
-                made.append(task)
-    return made

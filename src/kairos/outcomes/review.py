@@ -147,76 +147,67 @@ def infer_resolution(turns: Sequence[Turn]) -> bool | None:
     return None
 
 
-def review(
-    turns: Sequence[Turn],
-    *,
-    known: Known | None = None,
-    journey: Journey | None = None,
-    timezone: str = "UTC",
-    reask_count: int = 0,
-    detector: MomentDetector | None = None,
-    timezone_source: str | None = None,
-) -> Review:
-    """Review one conversation: re-run the detector over all of it and classify its outcome."""
-    known = known or Known()
-    det = detector or MomentDetector(
-        timezone=timezone, timezone_source=timezone_source, journey=journey
-    )
-    peak = 0.0
-    peak_reasons: list[Any] = []
+@dataclass
+class _Replay:
+    """What re-running the detector over a whole conversation found."""
+
+    scores: Any
+    peak: float = 0.0
+    peak_reasons: list[Any] = field(default_factory=list)
     first_reply: float | None = None
-    sentiments: list[float] = []
-    found: list[dict[str, Any]] = []
-    plain: list[tuple[str, str, str | None]] = []
-    scores = None
+    sentiments: list[float] = field(default_factory=list)
+    found: list[dict[str, Any]] = field(default_factory=list)
+    plain: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+def _replay(turns: Sequence[Turn], known: Known, det: MomentDetector) -> _Replay:
+    out = _Replay(scores=None)
     for index, turn in enumerate(turns):
-        if turn.speaker == "agent" and first_reply is None:
+        if turn.speaker == "agent" and out.first_reply is None:
             # What routing would have seen while the customer waited for the first answer.
-            first_reply = scores.mot_score if scores is not None else 0.0
+            out.first_reply = out.scores.mot_score if out.scores is not None else 0.0
         det.observe_text(turn.text, speaker=turn.speaker, occurred_at=turn.occurred_at,
                          event_id=turn.event_id)  # fmt: skip
         if turn.speaker == "customer":
-            sentiments.append(turn_sentiment(turn.text))
+            out.sentiments.append(turn_sentiment(turn.text))
         elif turn.speaker == "agent":
-            found.extend(
+            out.found.extend(
                 b.as_dict()
                 for b in behaviours.agent_turn(turn.text, turn=index, event_id=turn.event_id)
             )
-        plain.append((turn.speaker, turn.text, turn.event_id))
-        scores = det.scores()
-        if scores.mot_score > peak or not peak_reasons:
-            peak = max(peak, scores.mot_score)
-            peak_reasons = scores.reasons
+        out.plain.append((turn.speaker, turn.text, turn.event_id))
+        out.scores = det.scores()
+        if out.scores.mot_score > out.peak or not out.peak_reasons:
+            out.peak = max(out.peak, out.scores.mot_score)
+            out.peak_reasons = out.scores.reasons
     if known.survey_text:
         det.observe_text(known.survey_text, speaker="customer", event_id="survey")
-        sentiments.append(turn_sentiment(known.survey_text))
-        scores = det.scores()
-        if scores.mot_score > peak:
-            peak, peak_reasons = scores.mot_score, scores.reasons
-    if scores is None:
-        scores = det.scores()
-    asked_again = behaviours.reasks(plain)
-    found.extend(b.as_dict() for b in asked_again)
-    reasks = max(reask_count, len(asked_again))
+        out.sentiments.append(turn_sentiment(known.survey_text))
+        out.scores = det.scores()
+        if out.scores.mot_score > out.peak:
+            out.peak, out.peak_reasons = out.scores.mot_score, out.scores.reasons
+    if out.scores is None:
+        out.scores = det.scores()
+    if out.first_reply is None:  # nobody answered: routing would have seen it all
+        out.first_reply = out.scores.mot_score
+    return out
 
-    if first_reply is None:  # nobody answered: routing would have seen it all
-        first_reply = scores.mot_score
-    live = known.live_score
-    if live is None and known.live_is_first_reply:
-        live = first_reply
-    mot_live = live is not None and live >= THRESHOLD
-    mot_hindsight = peak >= THRESHOLD
-    start = sentiments[0] if sentiments else None
-    end = sentiments[-1] if len(sentiments) > 1 else None
-    recovery = round(end - start, 4) if start is not None and end is not None else None
 
+def _resolution(known: Known, turns: Sequence[Turn]) -> tuple[bool | None, str | None]:
+    """Whether it was resolved, and how that is known: recorded, confirmed or inferred."""
     resolved, source = known.resolved, "recorded" if known.resolved is not None else None
     if resolved is None and known.confirmed_by_customer:
         resolved, source = True, "confirmed"
     if resolved is None:
         resolved = infer_resolution(turns)
         source = "inferred" if resolved is not None else None
+    return resolved, source
 
+
+def _ending(
+    known: Known, resolved: bool | None, source: str | None, end: float | None
+) -> tuple[bool | None, list[str]]:
+    """Whether it ended well (None: no sign either way), and why not."""
     why: list[str] = []
     ended_well: bool | None = None
     if known.csat is not None and known.csat <= 2:
@@ -235,6 +226,66 @@ def review(
         why.append(f"the customer ended upset (sentiment {end:+.2f})")
     if ended_well is None and (resolved or (known.csat is not None and known.csat >= 4)):
         ended_well = True
+    return ended_well, why
+
+
+def _moment_why(
+    why: list[str],
+    *,
+    mot_live: bool,
+    handled_as_routine: bool,
+    ended_well: bool | None,
+    found: list[dict[str, Any]],
+    reasks: int,
+) -> None:
+    """Add to ``why`` what went wrong with a moment of truth: unseen, routine, the agent's words."""
+    if not mot_live:
+        why.insert(0, "only seen in hindsight: not flagged while it happened")
+    if handled_as_routine:
+        why.append("handled as routine: normal priority, no moment-of-truth handling")
+    if ended_well is None:
+        why.append("no sign that it ended well")
+    counts: dict[str, int] = {}
+    for b in found:
+        counts[b["kind"]] = counts.get(b["kind"], 0) + 1
+    for kind in ("blame", "deflection", "premature_close", "reask"):
+        if counts.get(kind):
+            why.append(f"agent: {kind.replace('_', ' ')} ×{counts[kind]}")
+    if reasks and not counts.get("reask"):
+        why.append(f"agent: reask ×{reasks}")
+
+
+def review(
+    turns: Sequence[Turn],
+    *,
+    known: Known | None = None,
+    journey: Journey | None = None,
+    timezone: str = "UTC",
+    reask_count: int = 0,
+    detector: MomentDetector | None = None,
+    timezone_source: str | None = None,
+) -> Review:
+    """Review one conversation: re-run the detector over all of it and classify its outcome."""
+    known = known or Known()
+    det = detector or MomentDetector(
+        timezone=timezone, timezone_source=timezone_source, journey=journey
+    )
+    replay = _replay(turns, known, det)
+    scores, found = replay.scores, replay.found
+    asked_again = behaviours.reasks(replay.plain)
+    found.extend(b.as_dict() for b in asked_again)
+    reasks = max(reask_count, len(asked_again))
+    live = known.live_score
+    if live is None and known.live_is_first_reply:
+        live = replay.first_reply
+    mot_live = live is not None and live >= THRESHOLD
+    mot_hindsight = replay.peak >= THRESHOLD
+    sentiments = replay.sentiments
+    start = sentiments[0] if sentiments else None
+    end = sentiments[-1] if len(sentiments) > 1 else None
+    recovery = round(end - start, 4) if start is not None and end is not None else None
+    resolved, source = _resolution(known, turns)
+    ended_well, why = _ending(known, resolved, source, end)
     handled_as_routine = not known.handled_as_moment
     is_mot = mot_live or mot_hindsight
     if not is_mot:
@@ -247,52 +298,22 @@ def review(
         status = "lost"
     missed = is_mot and (ended_well is not True or handled_as_routine)
     if is_mot:
-        if not mot_live:
-            why.insert(0, "only seen in hindsight: not flagged while it happened")
-        if handled_as_routine:
-            why.append("handled as routine: normal priority, no moment-of-truth handling")
-        if ended_well is None:
-            why.append("no sign that it ended well")
-        counts: dict[str, int] = {}
-        for b in found:
-            counts[b["kind"]] = counts.get(b["kind"], 0) + 1
-        for kind in ("blame", "deflection", "premature_close", "reask"):
-            if counts.get(kind):
-                why.append(f"agent: {kind.replace('_', ' ')} ×{counts[kind]}")
-        if reasks and not counts.get("reask"):
-            why.append(f"agent: reask ×{reasks}")
+        _moment_why(why, mot_live=mot_live, handled_as_routine=handled_as_routine,
+                    ended_well=ended_well, found=found, reasks=reasks)  # fmt: skip
     reasons = [
         {k: v for k, v in zip(_CUE_FIELDS, row, strict=True) if v is not None}
-        for row in peak_reasons
+        for row in replay.peak_reasons
     ]
     return Review(
-        hindsight_score=round(peak, 4),
-        live_score=live,
-        mot_live=mot_live,
-        mot_hindsight=mot_hindsight,
-        handled_as_routine=handled_as_routine,
-        resolved=resolved,
-        resolved_source=source,
-        confirmed_by_customer=known.confirmed_by_customer,
-        ended_well=ended_well,
-        status=status,
-        missed=missed,
-        sentiment_start=start,
-        sentiment_end=end,
-        recovery=recovery,
-        csat=known.csat,
-        nps=known.nps,
-        recontact=known.recontact,
-        cube=scores.cube,
-        stakes=list(scores.stakes),
-        churn_risk=scores.churn_risk,
-        reasons=reasons,
-        behaviours=found,
-        reask_count=reasks,
-        model_version=scores.model_version,
-        first_reply_score=first_reply,
-        why=why,
-    )
+        hindsight_score=round(replay.peak, 4), live_score=live, mot_live=mot_live,
+        mot_hindsight=mot_hindsight, handled_as_routine=handled_as_routine, resolved=resolved,
+        resolved_source=source, confirmed_by_customer=known.confirmed_by_customer,
+        ended_well=ended_well, status=status, missed=missed, sentiment_start=start,
+        sentiment_end=end, recovery=recovery, csat=known.csat, nps=known.nps,
+        recontact=known.recontact, cube=scores.cube, stakes=list(scores.stakes),
+        churn_risk=scores.churn_risk, reasons=reasons, behaviours=found, reask_count=reasks,
+        model_version=scores.model_version, first_reply_score=replay.first_reply, why=why,
+    )  # fmt: skip
 
 
 _CUE_FIELDS = ("kind", "label", "weight", "text", "start", "end", "event_id", "feature", "value")

@@ -1,42 +1,37 @@
-"""Outcomes: wrap-up, the review of every ended interaction, the day's figures, missed moments and
-scorecards. The only place that writes ``wrap_ups`` and ``interaction_reviews``.
+"""Outcomes: wrap-up and the review of every ended interaction. The only place that writes
+``wrap_ups`` and ``interaction_reviews`` (the day's figures, missed moments and scorecards that
+read them are in :mod:`kairos.outcomes.figures`).
 
 Every change is one transaction, published on the bus (topic ``outcomes``) after it commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kairos.bus import BusMessage, EventBus
+from kairos.assist import service as assist_service
+from kairos.bus import EventBus
+from kairos.bus.messages import InteractionReviewed, InteractionWrappedUp
 from kairos.config import get_settings
-from kairos.customers import service as customer_service
 from kairos.customers.models import Customer
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
+from kairos.interactions import journey as journey_service
+from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+from kairos.outcomes import review_inputs as inputs
 from kairos.outcomes.models import InteractionReview, SurveyAnswer, WrapUp
-from kairos.outcomes.review import Known, Review, Turn, review
+from kairos.outcomes.review import Known, Review, review
 from kairos.outcomes.schemas import (
     Behaviour,
-    DayFigures,
-    MissedList,
-    MissedMoment,
     ReviewOut,
-    Scorecard,
-    TranscriptSpan,
     WrapUpIn,
     WrapUpOut,
 )
-from kairos.routing.models import Assignment, RoutingDecision
-
-TOPIC = "outcomes"
 
 
 def get_interaction_or_raise(*, session: Session, interaction_id: str) -> Interaction:
@@ -113,23 +108,23 @@ def _wrap_up(
         )
         session.add(wrap)
         # The interaction's outcome is what journeys and planning read: the wrap-up completes it.
-        interaction.outcome = {
-            **(interaction.outcome or {}),
-            "resolved": wrap.resolved,
-            "customer_confirmed": wrap.confirmed_by_customer,
-            **({"note": wrap.note} if wrap.note else {}),
-        }
+        interaction_service.complete_outcome(
+            interaction=interaction,
+            resolved=wrap.resolved,
+            customer_confirmed=wrap.confirmed_by_customer,
+            note=wrap.note,
+        )
         session.commit()
         ended = interaction.state == "ended"
-    message: BusMessage = {
-        "type": "interaction.wrapped_up",
-        "interaction_id": interaction_id,
-        "agent_id": wrap.agent_id,
-        "resolved": wrap.resolved,
-        "confirmed_by_customer": wrap.confirmed_by_customer,
-        "note": wrap.note,
-    }
-    bus.publish(TOPIC, message)
+    bus.send(
+        InteractionWrappedUp(
+            interaction_id=interaction_id,
+            agent_id=wrap.agent_id,
+            resolved=wrap.resolved,
+            confirmed_by_customer=wrap.confirmed_by_customer,
+            note=wrap.note,
+        )
+    )
     status = None
     if ended:
         status = review_interaction(db=db, bus=bus, interaction_id=interaction_id).status
@@ -137,72 +132,6 @@ def _wrap_up(
 
 
 # -- review -------------------------------------------------------------------------------------
-
-
-def _same_issue(a: Interaction, b: Interaction) -> bool:
-    if a.reason and b.reason:
-        return a.reason.strip().lower() == b.reason.strip().lower()
-    if a.queue and b.queue:
-        return a.queue == b.queue
-    return True
-
-
-def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
-    """The customer's next contact on the same issue within ``days`` of this one, if any."""
-    if interaction.customer_id is None:
-        return None
-    until = interaction.started_at + timedelta(days=days)
-    later = session.scalars(
-        select(Interaction)
-        .where(
-            Interaction.customer_id == interaction.customer_id,
-            Interaction.id != interaction.id,
-            Interaction.started_at > interaction.started_at,
-            Interaction.started_at <= until,
-        )
-        .order_by(Interaction.started_at)
-        .limit(50)
-    ).all()
-    return next((i for i in later if _same_issue(i, interaction)), None)
-
-
-def _turns(rows: Sequence[EventRecord]) -> list[Turn]:
-    return [
-        Turn(
-            speaker=str(r.payload.get("speaker", "customer")),
-            text=str(r.payload.get("text", "")),
-            event_id=r.event_id,
-            occurred_at=r.occurred_at,
-        )
-        for r in rows
-        if r.type == "utterance" and r.payload.get("text")
-    ]
-
-
-def _handled_as_moment(session: Session, interaction: Interaction) -> bool:
-    decided = session.scalar(
-        select(func.count())
-        .select_from(RoutingDecision)
-        .where(RoutingDecision.interaction_id == interaction.id, RoutingDecision.moment_of_truth)
-    )
-    empowered = session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .where(Assignment.interaction_id == interaction.id, Assignment.empowered)
-    )
-    return bool(decided or empowered)
-
-
-def _handle_seconds(session: Session, interaction: Interaction) -> float | None:
-    if interaction.ended_at is None:
-        return None
-    assigned = session.scalar(
-        select(func.min(Assignment.assigned_at)).where(Assignment.interaction_id == interaction.id)
-    )
-    begin = assigned or interaction.started_at
-    if begin.tzinfo is None:  # SQLite's aggregate bypasses the column type
-        begin = begin.replace(tzinfo=UTC)
-    return max(0.0, (interaction.ended_at - begin).total_seconds())
 
 
 def review_interaction(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
@@ -228,87 +157,27 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
             .order_by(EventRecord.seq)
         ).all()
         wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
-        survey = session.scalar(
-            select(SurveyAnswer)
-            .where(SurveyAnswer.interaction_id == interaction.id)
-            .order_by(SurveyAnswer.id.desc())
-            .limit(1)
-        )
-        live = session.scalar(
-            select(func.max(AssessmentRecord.mot_score)).where(
-                AssessmentRecord.interaction_id == interaction.id
-            )
-        )
-        again = recontact_of(session, interaction, settings.recontact_days)
-        outcome = interaction.outcome or {}
-        survey_event = outcome.get("survey") or {}
-        resolved = wrap.resolved if wrap else outcome.get("resolved")
-        confirmed = wrap.confirmed_by_customer if wrap else outcome.get("customer_confirmed")
-        known = Known(
-            resolved=resolved if isinstance(resolved, bool) else None,
-            confirmed_by_customer=confirmed if isinstance(confirmed, bool) else None,
-            csat=survey.csat if survey else survey_event.get("csat"),
-            nps=survey.nps if survey else survey_event.get("nps"),
-            recontact=again is not None,
-            live_score=live,
-            handled_as_moment=_handled_as_moment(session, interaction),
-            survey_text=survey.text if survey else survey_event.get("text"),
-        )
-        journey = customer_service.journey_inputs(session=session, interaction=interaction)
+        again = inputs.recontact_of(session, interaction, settings.recontact_days)
+        journey = journey_service.journey_inputs(session=session, interaction=interaction)
         # The zone the live detector read the customer's deadlines in (the same choice).
-        zone = customer_service.deadline_zone(
+        zone = journey_service.deadline_zone(
             session=session,
             interaction=interaction,
             centre_zone=settings.centre_zone,
             phone_region=settings.default_phone_region,
         )
         result = review(
-            _turns(events),
-            known=known,
+            inputs.turns(events),
+            known=_known(session, interaction, wrap, recontact=again is not None),
             journey=journey,
             timezone=zone.name,
             timezone_source=zone.detail,
             reask_count=interaction.reask_count,
         )
-        customer = (
-            session.get(Customer, interaction.customer_id) if interaction.customer_id else None
-        )
+        values = _review_values(session, interaction, result, wrap, again)
         record = session.scalar(
             select(InteractionReview).where(InteractionReview.interaction_id == interaction.id)
         )
-        values: dict[str, Any] = {
-            "customer_id": interaction.customer_id,
-            "agent_id": (wrap.agent_id if wrap and wrap.agent_id else interaction.agent_id),
-            "started_at": interaction.started_at,
-            "ended_at": interaction.ended_at,
-            "handle_seconds": _handle_seconds(session, interaction),
-            "resolved": result.resolved,
-            "confirmed_by_customer": result.confirmed_by_customer,
-            "sentiment_start": result.sentiment_start,
-            "sentiment_end": result.sentiment_end,
-            "recovery": result.recovery,
-            "recontact": result.recontact,
-            "recontact_interaction_id": again.external_id if again else None,
-            "csat": result.csat,
-            "nps": result.nps,
-            "live_score": result.live_score,
-            "hindsight_score": result.hindsight_score,
-            "mot_live": result.mot_live,
-            "mot_hindsight": result.mot_hindsight,
-            "handled_as_routine": result.handled_as_routine,
-            "ended_well": result.ended_well,
-            "status": result.status,
-            "missed": result.missed,
-            "cube": result.cube,
-            "reason": interaction.reason,
-            "stakes": result.stakes,
-            "customer_value": customer.value if customer else None,
-            "reask_count": result.reask_count,
-            "behaviours": result.behaviours,
-            "evidence": [{"why": _with_playbook(session, result, interaction)}, *result.reasons],
-            "model_version": result.model_version,
-            "reviewed_at": utcnow(),
-        }
         if record is None:
             record = InteractionReview(interaction_id=interaction.id, **values)
             session.add(record)
@@ -317,20 +186,93 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
                 setattr(record, key, value)
         session.commit()
         out = review_out(record, interaction.external_id)
-    bus.publish(
-        TOPIC,
-        {
-            "type": "interaction.reviewed",
-            "interaction_id": interaction_id,
-            "agent_id": out.agent_id,
-            "status": out.status,
-            "missed": out.missed,
-            "customer_id": out.customer_id,
-            "hindsight_score": out.hindsight_score,
-            "churn_risk": result.churn_risk,
-        },
+    bus.send(
+        InteractionReviewed(
+            interaction_id=interaction_id,
+            agent_id=out.agent_id,
+            status=out.status,
+            missed=out.missed,
+            customer_id=out.customer_id,
+            hindsight_score=out.hindsight_score,
+            churn_risk=result.churn_risk,
+        )
     )
     return out
+
+
+def _known(
+    session: Session, interaction: Interaction, wrap: WrapUp | None, *, recontact: bool
+) -> Known:
+    """What is known of how the interaction went: wrap-up, outcome, survey, live scores."""
+    survey = session.scalar(
+        select(SurveyAnswer)
+        .where(SurveyAnswer.interaction_id == interaction.id)
+        .order_by(SurveyAnswer.id.desc())
+        .limit(1)
+    )
+    live = session.scalar(
+        select(func.max(AssessmentRecord.mot_score)).where(
+            AssessmentRecord.interaction_id == interaction.id
+        )
+    )
+    outcome = interaction.outcome or {}
+    survey_event = outcome.get("survey") or {}
+    resolved = wrap.resolved if wrap else outcome.get("resolved")
+    confirmed = wrap.confirmed_by_customer if wrap else outcome.get("customer_confirmed")
+    return Known(
+        resolved=resolved if isinstance(resolved, bool) else None,
+        confirmed_by_customer=confirmed if isinstance(confirmed, bool) else None,
+        csat=survey.csat if survey else survey_event.get("csat"),
+        nps=survey.nps if survey else survey_event.get("nps"),
+        recontact=recontact,
+        live_score=live,
+        handled_as_moment=inputs.handled_as_moment(session, interaction),
+        survey_text=survey.text if survey else survey_event.get("text"),
+    )
+
+
+def _review_values(
+    session: Session,
+    interaction: Interaction,
+    result: Review,
+    wrap: WrapUp | None,
+    again: Interaction | None,
+) -> dict[str, Any]:
+    """The review row's columns."""
+    customer = session.get(Customer, interaction.customer_id) if interaction.customer_id else None
+    return {
+        "customer_id": interaction.customer_id,
+        "agent_id": (wrap.agent_id if wrap and wrap.agent_id else interaction.agent_id),
+        "started_at": interaction.started_at,
+        "ended_at": interaction.ended_at,
+        "handle_seconds": inputs.handle_seconds(session, interaction),
+        "resolved": result.resolved,
+        "confirmed_by_customer": result.confirmed_by_customer,
+        "sentiment_start": result.sentiment_start,
+        "sentiment_end": result.sentiment_end,
+        "recovery": result.recovery,
+        "recontact": result.recontact,
+        "recontact_interaction_id": again.external_id if again else None,
+        "csat": result.csat,
+        "nps": result.nps,
+        "live_score": result.live_score,
+        "hindsight_score": result.hindsight_score,
+        "mot_live": result.mot_live,
+        "mot_hindsight": result.mot_hindsight,
+        "handled_as_routine": result.handled_as_routine,
+        "ended_well": result.ended_well,
+        "status": result.status,
+        "missed": result.missed,
+        "cube": result.cube,
+        "reason": interaction.reason,
+        "stakes": result.stakes,
+        "customer_value": customer.value if customer else None,
+        "reask_count": result.reask_count,
+        "behaviours": result.behaviours,
+        "evidence": [{"why": _with_playbook(session, result, interaction)}, *result.reasons],
+        "model_version": result.model_version,
+        "reviewed_at": utcnow(),
+    }
 
 
 def _with_playbook(session: Session, result: Review, interaction: Interaction) -> list[str]:
@@ -338,11 +280,7 @@ def _with_playbook(session: Session, result: Review, interaction: Interaction) -
     why = list(result.why)
     if not result.is_mot or result.status == "won":
         return why
-    try:
-        from kairos.assist.service import playbook_for
-    except ImportError:  # the assist package is optional here
-        return why
-    playbook = playbook_for(
+    playbook = assist_service.playbook_for(
         session=session, stakes=result.stakes, reason=interaction.reason, cube=result.cube
     )
     if playbook is not None:
@@ -412,225 +350,3 @@ def get_review(*, session: Session, interaction_id: str) -> ReviewOut:
 
 
 # -- figures ------------------------------------------------------------------------------------
-
-
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
-
-
-def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
-    """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time."""
-    day = day or utcnow().date()
-    start, end = _day_bounds(day)
-    rows = session.execute(
-        select(Interaction.id, Interaction.state, Interaction.outcome).where(
-            Interaction.started_at >= start, Interaction.started_at < end
-        )
-    ).all()
-    reviews = session.scalars(
-        select(InteractionReview).where(
-            InteractionReview.started_at >= start, InteractionReview.started_at < end
-        )
-    ).all()
-    by_status: dict[str, int] = {}
-    routine_handle: list[float] = []
-    mot_handle: list[float] = []
-    for r in reviews:
-        by_status[r.status] = by_status.get(r.status, 0) + 1
-        if r.handle_seconds is not None:
-            (routine_handle if r.status == "routine" else mot_handle).append(r.handle_seconds)
-    reviewed = {r.interaction_id: r for r in reviews}
-    known_results: list[bool] = []
-    for interaction_pk, state, outcome in rows:
-        if state != "ended":
-            continue
-        record = reviewed.get(interaction_pk)
-        resolved = record.resolved if record is not None else (outcome or {}).get("resolved")
-        if isinstance(resolved, bool):
-            known_results.append(resolved)
-    csat = [
-        int(v)
-        for v in session.scalars(
-            select(SurveyAnswer.csat)
-            .join(Interaction, Interaction.id == SurveyAnswer.interaction_id)
-            .where(
-                Interaction.started_at >= start,
-                Interaction.started_at < end,
-                SurveyAnswer.csat.is_not(None),
-            )
-        )
-        if v is not None
-    ]
-    won, lost, missed = (
-        by_status.get("won", 0),
-        by_status.get("lost", 0),
-        by_status.get("missed", 0),
-    )
-    return DayFigures(
-        day=day,
-        contacts=len(rows),
-        ended=sum(1 for _, state, _ in rows if state == "ended"),
-        moments_of_truth=won + lost + missed,
-        won=won,
-        lost=lost,
-        missed=missed,
-        resolution_rate=_mean([1.0 if r else 0.0 for r in known_results]),
-        csat_average=_mean([float(c) for c in csat]),
-        csat_responses=len(csat),
-        average_handle_seconds=_mean(routine_handle),
-        mot_average_handle_seconds=_mean(mot_handle),
-    )
-
-
-# -- missed moments and scorecards --------------------------------------------------------------
-
-
-def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    until = until or utcnow()
-    return since or until - timedelta(days=1), until
-
-
-def missed_moments(
-    *,
-    session: Session,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> MissedList:
-    """The morning list: missed moments that started in the period, most valuable customer first.
-
-    Without ``since``, the last 24 hours.
-    """
-    since, until = _period(since, until)
-    query = (
-        select(InteractionReview, Interaction.external_id)
-        .join(Interaction, Interaction.id == InteractionReview.interaction_id)
-        .where(
-            InteractionReview.missed,
-            InteractionReview.started_at >= since,
-            InteractionReview.started_at < until,
-        )
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(
-            func.coalesce(InteractionReview.customer_value, 0.5).desc(),
-            InteractionReview.hindsight_score.desc(),
-            InteractionReview.id,
-        )
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    items = []
-    for record, external_id in rows:
-        out = review_out(record, external_id)
-        items.append(
-            MissedMoment(
-                review=out,
-                why=why_of(record),
-                transcript=_evidence_spans(session, record, out),
-            )
-        )
-    return MissedList(total=total, items=items)
-
-
-def _evidence_spans(
-    session: Session, record: InteractionReview, out: ReviewOut
-) -> list[TranscriptSpan]:
-    """The turns that carry evidence (detector cues, agent behaviours), with their marks."""
-    marks: dict[str, list[dict[str, Any]]] = {}
-    for cue in out.evidence:
-        if cue.get("event_id"):
-            marks.setdefault(str(cue["event_id"]), []).append(
-                {k: cue.get(k) for k in ("kind", "label", "text", "start", "end")}
-            )
-    for b in out.behaviours:
-        if b.event_id:
-            marks.setdefault(b.event_id, []).append(
-                {"kind": b.kind, "label": b.label, "text": b.text, "start": b.start, "end": b.end}
-            )
-    rows = session.scalars(
-        select(EventRecord)
-        .where(EventRecord.interaction_id == record.interaction_id, EventRecord.type == "utterance")
-        .order_by(EventRecord.seq)
-    ).all()
-    spans = []
-    for row in rows:
-        if row.event_id in marks:
-            spans.append(
-                TranscriptSpan(
-                    seq=row.seq,
-                    event_id=row.event_id,
-                    speaker=str(row.payload.get("speaker", "")),
-                    text=str(row.payload.get("text", "")),
-                    marks=marks[row.event_id],
-                )
-            )
-    return spans
-
-
-def scorecards(
-    *, session: Session, since: datetime | None = None, until: datetime | None = None
-) -> list[Scorecard]:
-    """Per agent: moments won first, then resolution and CSAT; MoT handle time reported apart."""
-    since, until = _period(since, until)
-    reviews = session.scalars(
-        select(InteractionReview).where(
-            InteractionReview.agent_id.is_not(None),
-            InteractionReview.started_at >= since,
-            InteractionReview.started_at < until,
-        )
-    ).all()
-    cards: dict[str, list[InteractionReview]] = {}
-    for r in reviews:
-        cards.setdefault(str(r.agent_id), []).append(r)
-    out = [scorecard_of(agent, rows) for agent, rows in cards.items()]
-    out.sort(key=lambda c: (-c.moments_won, -(c.resolution_rate or 0.0), -(c.csat_average or 0.0),
-                            c.agent_id))  # fmt: skip
-    return out
-
-
-def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
-    """One agent's scorecard from its reviews."""
-    moments = [r for r in rows if r.status != "routine"]
-    won = sum(r.status == "won" for r in moments)
-    resolved = [r.resolved for r in rows if r.resolved is not None]
-    csat = [float(r.csat) for r in rows if r.csat is not None]
-    kinds: dict[str, int] = {}
-    for r in rows:
-        for b in r.behaviours or []:
-            kinds[b["kind"]] = kinds.get(b["kind"], 0) + 1
-    return Scorecard(
-        agent_id=agent_id,
-        moments_handled=len(moments),
-        moments_won=won,
-        moments_lost=sum(r.status == "lost" for r in moments),
-        moments_missed=sum(r.status == "missed" for r in moments),
-        win_rate=round(won / len(moments), 4) if moments else None,
-        resolution_rate=_mean([1.0 if r else 0.0 for r in resolved]),
-        csat_average=_mean(csat),
-        csat_responses=len(csat),
-        contacts=len(rows),
-        empathy=kinds.get("empathy", 0),
-        ownership=kinds.get("ownership", 0),
-        blame=kinds.get("blame", 0),
-        deflection=kinds.get("deflection", 0),
-        premature_close=kinds.get("premature_close", 0),
-        reasks=sum(r.reask_count for r in rows),
-        routine_handle_seconds=_mean(
-            [
-                r.handle_seconds
-                for r in rows
-                if r.status == "routine" and r.handle_seconds is not None
-            ]
-        ),
-        mot_handle_seconds=_mean(
-            [r.handle_seconds for r in moments if r.handle_seconds is not None]
-        ),
-    )

@@ -10,10 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import AwareDatetime
 
-from kairos.assist.actor import SupervisingActor
-from kairos.deps import DbSession, RuntimeDep
+from kairos.auth.actor import SupervisingActor
+from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.limits import Int64, RowId
-from kairos.outcomes import feedback, outreach, service
+from kairos.outcomes import feedback, figures, outreach, service, survey_links
 from kairos.outcomes.schemas import (
     ActionIn,
     ActionList,
@@ -44,12 +44,14 @@ router = APIRouter(prefix="/v1", tags=["outcomes"])
     response_model=WrapUpOut,
     responses={404: {"description": "unknown interaction"}, 409: {"description": "wrapped up"}},
 )
-async def post_wrap_up(interaction_id: str, wrap_up_in: WrapUpIn, runtime: RuntimeDep) -> WrapUpOut:
+async def post_wrap_up(
+    interaction_id: str, wrap_up_in: WrapUpIn, db: DatabaseDep, bus: BusDep
+) -> WrapUpOut:
     """Record the wrap-up: resolved, confirmed by the customer, a note; the same body is a no-op."""
     return await run_in_threadpool(
         service.wrap_up,
-        db=runtime.db,
-        bus=runtime.bus,
+        db=db,
+        bus=bus,
         interaction_id=interaction_id,
         wrap_up_in=wrap_up_in,
     )
@@ -62,17 +64,17 @@ def get_review(interaction_id: str, session: DbSession) -> ReviewOut:
 
 
 @router.post("/interactions/{interaction_id}/review", response_model=ReviewOut)
-async def post_review(interaction_id: str, runtime: RuntimeDep) -> ReviewOut:
+async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> ReviewOut:
     """Review an ended interaction again now (reviews also run on their own at the end)."""
     return await run_in_threadpool(
-        service.review_interaction, db=runtime.db, bus=runtime.bus, interaction_id=interaction_id
+        service.review_interaction, db=db, bus=bus, interaction_id=interaction_id
     )
 
 
 @router.get("/outcomes/today", response_model=DayFigures)
 def today(session: DbSession, day: date | None = None) -> DayFigures:
     """The day's figures for the wallboard (today, UTC, unless ``day`` is given)."""
-    return service.day_figures(session=session, day=day)
+    return figures.day_figures(session=session, day=day)
 
 
 @router.get("/outcomes/missed", response_model=MissedList)
@@ -84,7 +86,7 @@ def missed(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> MissedList:
     """The morning list of missed moments (last 24 hours by default), with evidence and spans."""
-    return service.missed_moments(
+    return figures.missed_moments(
         session=session, since=since, until=until, limit=limit, offset=offset
     )
 
@@ -94,21 +96,28 @@ def agents(
     session: DbSession, since: AwareDatetime | None = None, until: AwareDatetime | None = None
 ) -> ScorecardList:
     """Agent scorecards: moments won, resolution and CSAT first; MoT handle time apart."""
-    return ScorecardList(items=service.scorecards(session=session, since=since, until=until))
+    return ScorecardList(items=figures.scorecards(session=session, since=since, until=until))
 
 
 # -- surveys and feedback -----------------------------------------------------------------------
 
 
 @router.post("/interactions/{interaction_id}/survey", response_model=SurveyOut, status_code=201)
-async def post_survey(interaction_id: str, survey_in: SurveyIn, runtime: RuntimeDep) -> SurveyOut:
+async def post_survey(
+    interaction_id: str,
+    survey_in: SurveyIn,
+    db: DatabaseDep,
+    bus: BusDep,
+    detectors: DetectorsDep,
+    metrics: MetricsDep,
+) -> SurveyOut:
     """A post-contact survey answer (CSAT 1–5, NPS 0–10, free text) tied to the interaction."""
     return await run_in_threadpool(
         feedback.record_survey,
-        db=runtime.db,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        metrics=runtime.metrics,
+        db=db,
+        bus=bus,
+        detectors=detectors,
+        metrics=metrics,
         interaction_id=interaction_id,
         survey_in=survey_in,
         source="api",
@@ -122,11 +131,11 @@ def list_surveys(interaction_id: str, session: DbSession) -> list[SurveyOut]:
 
 
 @router.get("/interactions/{interaction_id}/survey-link", response_model=SurveyLink)
-def survey_link(interaction_id: str, session: DbSession, runtime: RuntimeDep) -> SurveyLink:
+def survey_link(interaction_id: str, session: DbSession, settings: SettingsDep) -> SurveyLink:
     """The signed link to send the customer after the contact."""
     service.get_interaction_or_raise(session=session, interaction_id=interaction_id)
-    token = feedback.survey_token(interaction_id, secret=runtime.settings.secret_key)
-    base = runtime.settings.public_url.rstrip("/")
+    token = survey_links.survey_token(interaction_id, secret=settings.secret_key)
+    base = settings.public_url.rstrip("/")
     return SurveyLink(interaction_id=interaction_id, token=token, url=f"{base}/v1/surveys/{token}")
 
 
@@ -156,9 +165,9 @@ document.getElementById("survey").addEventListener("submit", async (e) => {
 
 
 @router.get("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
-def survey_form(token: str, runtime: RuntimeDep) -> HTMLResponse:
+def survey_form(token: str, settings: SettingsDep) -> HTMLResponse:
     """The survey page a customer opens from the link."""
-    feedback.interaction_of_token(token, secret=runtime.settings.secret_key)
+    survey_links.interaction_of_token(token, secret=settings.secret_key)
     radios = "".join(
         f'<label><input type="radio" name="csat" value="{n}">{n}</label>' for n in range(1, 6)
     )
@@ -169,15 +178,23 @@ def survey_form(token: str, runtime: RuntimeDep) -> HTMLResponse:
 
 
 @router.post("/surveys/{token}", response_model=SurveyOut, status_code=201)
-async def post_survey_by_link(token: str, survey_in: SurveyIn, runtime: RuntimeDep) -> SurveyOut:
+async def post_survey_by_link(
+    token: str,
+    survey_in: SurveyIn,
+    db: DatabaseDep,
+    bus: BusDep,
+    detectors: DetectorsDep,
+    metrics: MetricsDep,
+    settings: SettingsDep,
+) -> SurveyOut:
     """A survey answer sent from the link's page."""
-    interaction_id = feedback.interaction_of_token(token, secret=runtime.settings.secret_key)
+    interaction_id = survey_links.interaction_of_token(token, secret=settings.secret_key)
     return await run_in_threadpool(
         feedback.record_survey,
-        db=runtime.db,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        metrics=runtime.metrics,
+        db=db,
+        bus=bus,
+        detectors=detectors,
+        metrics=metrics,
         interaction_id=interaction_id,
         survey_in=survey_in,
         source="link",
@@ -191,9 +208,9 @@ def list_themes(session: DbSession) -> ThemeList:
 
 
 @router.post("/feedback/themes/rebuild", response_model=ThemeList)
-async def rebuild_themes(runtime: RuntimeDep) -> ThemeList:
+async def rebuild_themes(db: DatabaseDep, bus: BusDep) -> ThemeList:
     """Group the free-text answers not yet in a theme (existing themes keep theirs)."""
-    items = await run_in_threadpool(feedback.rebuild_themes, db=runtime.db, bus=runtime.bus)
+    items = await run_in_threadpool(feedback.rebuild_themes, db=db, bus=bus)
     return ThemeList(items=items)
 
 
@@ -204,17 +221,17 @@ def list_actions(session: DbSession) -> ActionList:
 
 
 @router.post("/feedback/actions", response_model=ActionOut, status_code=201)
-def create_action(action_in: ActionIn, runtime: RuntimeDep) -> ActionOut:
+def create_action(action_in: ActionIn, db: DatabaseDep, bus: BusDep) -> ActionOut:
     """A new action answering a theme, with its owner."""
-    return feedback.create_action(db=runtime.db, bus=runtime.bus, action_in=action_in)
+    return feedback.create_action(db=db, bus=bus, action_in=action_in)
 
 
 @router.patch("/feedback/actions/{action_id}", response_model=ActionOut)
-def update_action(action_id: RowId, action_update: ActionUpdate, runtime: RuntimeDep) -> ActionOut:
+def update_action(
+    action_id: RowId, action_update: ActionUpdate, db: DatabaseDep, bus: BusDep
+) -> ActionOut:
     """Change an action; ``status: shipped`` tells the customers who raised it."""
-    return feedback.update_action(
-        db=runtime.db, bus=runtime.bus, action_id=action_id, action_update=action_update
-    )
+    return feedback.update_action(db=db, bus=bus, action_id=action_id, action_update=action_update)
 
 
 # -- outreach -----------------------------------------------------------------------------------
@@ -227,18 +244,18 @@ def list_rules(session: DbSession) -> RuleList:
 
 
 @router.post("/outreach/rules", response_model=RuleOut, status_code=201)
-def create_rule(rule_in: RuleIn, runtime: RuntimeDep, actor: SupervisingActor) -> RuleOut:
+def create_rule(rule_in: RuleIn, db: DatabaseDep, bus: BusDep, actor: SupervisingActor) -> RuleOut:
     """A new outreach rule (supervisors)."""
-    return outreach.create_rule(db=runtime.db, bus=runtime.bus, rule_in=rule_in, updated_by=actor)
+    return outreach.create_rule(db=db, bus=bus, rule_in=rule_in, updated_by=actor)
 
 
 @router.patch("/outreach/rules/{rule_id}", response_model=RuleOut)
 def update_rule(
-    rule_id: RowId, rule_update: RuleUpdate, runtime: RuntimeDep, actor: SupervisingActor
+    rule_id: RowId, rule_update: RuleUpdate, db: DatabaseDep, bus: BusDep, actor: SupervisingActor
 ) -> RuleOut:
     """Change a rule (supervisors): threshold, queue, channel, time, certification, on or off."""
     return outreach.update_rule(
-        db=runtime.db, bus=runtime.bus, rule_id=rule_id, rule_update=rule_update, updated_by=actor
+        db=db, bus=bus, rule_id=rule_id, rule_update=rule_update, updated_by=actor
     )
 
 

@@ -10,21 +10,20 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from kairos.bus import BusMessage
+from kairos.bus.messages import EventApplied, InteractionReviewed, KeyMessagePosted, parse
 from kairos.config import get_settings
 from kairos.errors import ClientError
-from kairos.events import SurveyResponse
+from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyResponse
 from kairos.interactions.detecting import catch_up_retrying
 from kairos.interactions.models import Interaction
-from kairos.outcomes import feedback, outreach, service
+from kairos.messages.schemas import KeyMessageOut
+from kairos.outcomes import feedback, outreach, outreach_triggers, service
 from kairos.outcomes.models import InteractionReview
-
-if TYPE_CHECKING:
-    from kairos.runtime import Runtime
+from kairos.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,41 +31,41 @@ log = logging.getLogger(__name__)
 class OutcomesWorker:
     """A bus listener on ``events``, ``outcomes`` and ``messages``."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.stop = threading.Event()
         self._unreviewed: set[str] = set()
 
-    def __call__(self, topic: str, message: BusMessage) -> None:
-        kind = message.get("type")
+    def __call__(self, topic: str, body: BusMessage) -> None:
+        message = parse(body)
         try:
-            if topic == "events" and kind == "event.applied":
-                self._event(message.get("event") or {})
-            elif topic == "outcomes" and kind == "interaction.reviewed":
+            if isinstance(message, EventApplied):
+                self._event(message.event)
+            elif isinstance(message, InteractionReviewed):
                 self._reviewed(message)
-            elif topic == "messages" and kind == "key_message.posted":
-                outreach.on_key_message(
+            elif isinstance(message, KeyMessagePosted):
+                outreach_triggers.on_key_message(
                     db=self.runtime.db,
                     bus=self.runtime.bus,
                     detectors=self.runtime.detectors,
                     metrics=self.runtime.metrics,
-                    message=message.get("message") or {},
-                    interaction_ids=[str(i) for i in message.get("interaction_ids") or []],
+                    message=KeyMessageOut.model_validate(message.message),
+                    interaction_ids=message.interaction_ids,
                     days=get_settings().recontact_days,
                 )
         except ClientError as exc:  # e.g. the interaction vanished meanwhile
-            log.info("outcomes: %s on %s %s", exc.message, topic, kind)
+            log.info("outcomes: %s on %s %s", exc.message, topic, body.get("type"))
 
-    def _event(self, event: dict[str, object]) -> None:
-        kind = event.get("type")
-        interaction_id = str(event.get("interaction_id"))
+    def _event(self, event: Event) -> None:
+        interaction_id = event.interaction_id
         rt = self.runtime
-        if kind == "interaction.ended":
+        if isinstance(event, InteractionEnded):
             self._review_ended(interaction_id)
-        elif kind == "survey.response":
-            survey = SurveyResponse.model_validate(event)
-            feedback.store_answer(db=rt.db, bus=rt.bus, event=survey, source="event")
-        elif kind == "interaction.started" and not interaction_id.startswith(outreach.TASK_PREFIX):
+        elif isinstance(event, SurveyResponse):
+            feedback.store_answer(db=rt.db, bus=rt.bus, event=event, source="event")
+        elif isinstance(event, InteractionStarted) and not interaction_id.startswith(
+            outreach.TASK_PREFIX
+        ):
             for earlier in self._recontacted(interaction_id):
                 service.review_interaction(db=rt.db, bus=rt.bus, interaction_id=earlier)
 
@@ -131,19 +130,19 @@ class OutcomesWorker:
                 out.append(str(external_id))
         return out
 
-    def _reviewed(self, message: BusMessage) -> None:
+    def _reviewed(self, message: InteractionReviewed) -> None:
         rt = self.runtime
-        interaction_id = str(message.get("interaction_id"))
+        interaction_id = message.interaction_id
         with rt.db.session() as session:
             review = service.get_review(session=session, interaction_id=interaction_id)
         if interaction_id.startswith(outreach.TASK_PREFIX):
             outreach.complete_task(db=rt.db, bus=rt.bus, review=review)
             return
-        outreach.on_review(
+        outreach_triggers.on_review(
             db=rt.db,
             bus=rt.bus,
             detectors=rt.detectors,
             metrics=rt.metrics,
             review=review,
-            churn_risk=float(message.get("churn_risk") or 0.0),
+            churn_risk=message.churn_risk,
         )

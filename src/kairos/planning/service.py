@@ -126,6 +126,51 @@ def _mix(contacts: fc.F64, aht: fc.F64, default: float) -> list[float]:
     return [float(x) for x in mixed]
 
 
+def _channel_intervals(
+    volume: fc.VolumeForecast,
+    channel: str,
+    aht: dict[tuple[str, str], float],
+    options: PlanOptions,
+) -> list[ChannelInterval]:
+    """One channel's contacts per interval and the agents they need (Erlang C and A, certified)."""
+    keys = [k for k in volume.contacts if k[0] == channel]
+    contacts = np.array([volume.contacts[k] for k in keys])
+    mot = np.array([volume.mot_contacts[k] for k in keys])
+    cell_aht = np.array([aht[k] for k in keys])
+    default = fc.default_handle_seconds(channel)
+    aht_all, aht_mot = _mix(contacts, cell_aht, default), _mix(mot, cell_aht, default)
+    minutes = options.interval_minutes
+    rows = []
+    for i, (n, n_mot) in enumerate(zip(contacts.sum(axis=0), mot.sum(axis=0), strict=True)):
+        n, n_mot, seconds, mot_seconds = float(n), float(n_mot), aht_all[i], aht_mot[i]
+        rows.append(
+            ChannelInterval(
+                channel=channel,
+                contacts=round(n, 3),
+                mot_contacts=round(n_mot, 3),
+                aht_seconds=round(seconds, 1),
+                mot_aht_seconds=round(mot_seconds, 1),
+                erlang_c=erlang_c(
+                    contacts=n, aht_seconds=seconds, interval_minutes=minutes, target=options.target
+                ),
+                erlang_a=erlang_a(
+                    contacts=n,
+                    aht_seconds=seconds,
+                    interval_minutes=minutes,
+                    target=options.target,
+                    patience_seconds=options.patience_seconds,
+                ),
+                certified=erlang_c(
+                    contacts=n_mot,
+                    aht_seconds=mot_seconds,
+                    interval_minutes=minutes,
+                    target=options.mot_target,
+                ),
+            )
+        )
+    return rows
+
+
 def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, today: date) -> Plan:
     """The plan from plain records; ``today`` (local) is incomplete and never history."""
     if not records:
@@ -157,47 +202,9 @@ def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, tod
         weeks=options.weeks,
     )
     aht = fc.handle_times(kept)
-    per_channel: dict[str, list[ChannelInterval]] = {}
-    for channel in volume.channels:
-        keys = [k for k in volume.contacts if k[0] == channel]
-        contacts = np.array([volume.contacts[k] for k in keys])
-        mot = np.array([volume.mot_contacts[k] for k in keys])
-        cell_aht = np.array([aht[k] for k in keys])
-        default = fc.default_handle_seconds(channel)
-        aht_all, aht_mot = _mix(contacts, cell_aht, default), _mix(mot, cell_aht, default)
-        minutes = options.interval_minutes
-        rows = []
-        for i, (n, n_mot) in enumerate(zip(contacts.sum(axis=0), mot.sum(axis=0), strict=True)):
-            n, n_mot, seconds, mot_seconds = float(n), float(n_mot), aht_all[i], aht_mot[i]
-            rows.append(
-                ChannelInterval(
-                    channel=channel,
-                    contacts=round(n, 3),
-                    mot_contacts=round(n_mot, 3),
-                    aht_seconds=round(seconds, 1),
-                    mot_aht_seconds=round(mot_seconds, 1),
-                    erlang_c=erlang_c(
-                        contacts=n,
-                        aht_seconds=seconds,
-                        interval_minutes=minutes,
-                        target=options.target,
-                    ),
-                    erlang_a=erlang_a(
-                        contacts=n,
-                        aht_seconds=seconds,
-                        interval_minutes=minutes,
-                        target=options.target,
-                        patience_seconds=options.patience_seconds,
-                    ),
-                    certified=erlang_c(
-                        contacts=n_mot,
-                        aht_seconds=mot_seconds,
-                        interval_minutes=minutes,
-                        target=options.mot_target,
-                    ),
-                )
-            )
-        per_channel[channel] = rows
+    per_channel = {
+        channel: _channel_intervals(volume, channel, aht, options) for channel in volume.channels
+    }
     intervals = []
     for i, start in enumerate(volume.starts):
         channels = [rows[i] for rows in per_channel.values()]

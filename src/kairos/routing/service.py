@@ -1,35 +1,26 @@
-"""Routing: agents, queues, decisions and assignments. The only place that writes these tables.
+"""Routing: agents and queues. With :mod:`kairos.routing.decisions` (decisions and assignments),
+the only place that writes routing's tables.
 
 Every state change happens in one transaction and is published on the bus only after it commits:
-``agent.state_changed`` on topic ``agents`` and ``routing.decided`` on topic ``routing``.
+``agent.state_changed`` on topic ``agents``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kairos.bus import BusMessage, EventBus
-from kairos.customers.models import Customer
+from kairos.bus import EventBus
+from kairos.bus.messages import AgentStateChanged
 from kairos.db import Database, utcnow
-from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict, NotFound
 from kairos.interactions.models import Interaction
-from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
-from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
-from kairos.routing.schemas import AgentCreate, DecisionOut, QueueCreate
-from kairos.routing.snapshots import AgentSnapshot, AgentState, Decision, WaitingInteraction
-
-#: States in which an interaction with a queue and no agent is waiting ("assigned" with no agent
-#: is one transferred back to a queue).
-WAITING_STATES = ("open", "queued", "assigned")
-
+from kairos.routing.models import Agent, Assignment, Queue
+from kairos.routing.schemas import AgentCreate, QueueCreate
+from kairos.routing.snapshots import AgentState
 
 # -- agents -------------------------------------------------------------------------------------
 
@@ -87,14 +78,10 @@ def create_agent(*, db: Database, agent_in: AgentCreate) -> Agent:
         return agent
 
 
-def _state_message(agent: Agent, previous: str) -> BusMessage:
-    return {
-        "type": "agent.state_changed",
-        "agent_id": agent.external_id,
-        "state": agent.state,
-        "previous": previous,
-        "at": agent.state_since.isoformat(),
-    }
+def _state_message(agent: Agent, previous: str) -> AgentStateChanged:
+    return AgentStateChanged(
+        agent_id=agent.external_id, state=agent.state, previous=previous, at=agent.state_since
+    )
 
 
 def update_agent_state(
@@ -109,7 +96,7 @@ def update_agent_state(
         agent.state = state
         agent.state_since = now or utcnow()
         session.commit()
-    bus.publish("agents", _state_message(agent, previous))
+    bus.send(_state_message(agent, previous))
     return agent
 
 
@@ -133,309 +120,6 @@ def create_queue(*, db: Database, queue_in: QueueCreate) -> Queue:
         session.add(queue)
         session.commit()
         return queue
-
-
-# -- snapshots ----------------------------------------------------------------------------------
-
-
-def agent_snapshot(agent: Agent, load: int) -> AgentSnapshot:
-    """What routing sees of an agent row."""
-    state: AgentState = agent.state  # type: ignore[assignment]  # the API admits only these
-    return AgentSnapshot(
-        id=agent.external_id,
-        skills={str(k): int(v) for k, v in agent.skills.items()},
-        languages=tuple(agent.languages),
-        channels=tuple(agent.channels),
-        max_concurrency=agent.max_concurrency,
-        load=load,
-        empathy=agent.empathy,
-        mot_certified=agent.mot_certified,
-        tenure_months=agent.tenure_months,
-        state=state,
-        idle_since=agent.state_since,
-    )
-
-
-def waiting_snapshot(
-    interaction: Interaction, queue: Queue, customer_value: float | None
-) -> WaitingInteraction:
-    """What routing sees of a waiting interaction, from its latest assessment."""
-    assessment = interaction.assessment or {}
-    deadline = assessment.get("deadline")
-    mot_score = interaction.mot_score or 0.0
-    if any(cue.get("label") == IVR_MOT_PRONE for cue in assessment.get("reasons") or ()):
-        # The caller chose a reason the IVR menu marks as prone to moments of truth: routing
-        # treats the call as one until it is answered, whatever little has been said so far.
-        mot_score = max(mot_score, MOT_THRESHOLD)
-    return WaitingInteraction(
-        id=interaction.external_id,
-        queue=queue.name,
-        channel=interaction.channel,
-        enqueued_at=interaction.started_at,
-        required_skills=tuple(queue.required_skills),
-        language=interaction.language,
-        mot_score=mot_score,
-        deadline=datetime.fromisoformat(deadline) if isinstance(deadline, str) else None,
-        stakes=tuple(assessment.get("stakes") or ()),
-        emotion=float(assessment.get("emotion") or 0.0),
-        churn_risk=float(assessment.get("churn_risk") or 0.0),
-        # An unknown customer counts as average, neither favoured nor held back.
-        customer_value=customer_value if customer_value is not None else 0.5,
-        model_version=assessment.get("model_version"),
-    )
-
-
-def _jsonable(snapshot: Any) -> dict[str, Any]:
-    data: dict[str, Any] = dataclasses.asdict(snapshot)
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
-
-
-def _serves(agent: Agent, queue: Queue) -> bool:
-    skills_ok = set(queue.required_skills) <= set(agent.skills)
-    channel_ok = queue.channel is None or not agent.channels or queue.channel in agent.channels
-    return skills_ok and channel_ok
-
-
-# -- decisions ----------------------------------------------------------------------------------
-
-
-def _waiting(
-    session: Session, queues: dict[str, Queue], agent: Agent
-) -> list[tuple[Interaction, Queue]]:
-    query = (
-        select(Interaction)
-        .where(
-            Interaction.queue.in_(sorted(queues)),
-            Interaction.agent_id.is_(None),
-            Interaction.state.in_(WAITING_STATES),
-        )
-        .order_by(Interaction.started_at, Interaction.id)
-        # PostgreSQL: two agents asking at once never take the same interaction, and neither
-        # waits for the other's rows.
-        .with_for_update(skip_locked=True)
-    )
-    return [(row, queues[row.queue or ""]) for row in session.scalars(query)]
-
-
-def _customer_values(session: Session, rows: list[tuple[Interaction, Queue]]) -> dict[int, float]:
-    ids = sorted({i.customer_id for i, _ in rows if i.customer_id is not None})
-    if not ids:
-        return {}
-    query = select(Customer.id, Customer.value).where(
-        Customer.id.in_(ids), Customer.value.is_not(None)
-    )
-    return {cid: value for cid, value in session.execute(query) if value is not None}
-
-
-def _repeated(session: Session, agent: Agent, request_key: str) -> DecisionOut | None:
-    """The decision an earlier request with this key made for this agent, if any."""
-    record = session.scalar(
-        select(RoutingDecision).where(
-            RoutingDecision.agent_id == agent.id, RoutingDecision.request_key == request_key
-        )
-    )
-    if record is None:
-        return None
-    interaction = session.get(Interaction, record.interaction_id)
-    assert interaction is not None
-    return _decision_out(record, interaction.external_id, agent.external_id)
-
-
-def next_for_agent(
-    *,
-    db: Database,
-    bus: EventBus,
-    agent_id: str,
-    now: datetime | None = None,
-    request_key: str | None = None,
-) -> tuple[DecisionOut | None, str]:
-    """Route the next waiting interaction to this agent by its queue's policy; record, assign.
-
-    The agent may serve queues with different policies: each policy picks its best candidate
-    from its own queues, and a moment of truth goes before routine work, else the longer wait.
-
-    ``request_key`` (the request's Idempotency-Key): a retried request gets the decision the
-    first one made, and no second interaction.
-    """
-    try:
-        return _next_for_agent(db=db, bus=bus, agent_id=agent_id, now=now, request_key=request_key)
-    except IntegrityError:
-        if request_key is None:
-            raise
-        # The same request, twice at once: the other one decided; answer with its decision.
-        with db.session() as session:
-            agent = get_agent_or_raise(session=session, agent_id=agent_id)
-            repeated = _repeated(session, agent, request_key)
-        if repeated is None:
-            raise
-        return repeated, "assigned (a repeated request: the decision it made before)"
-
-
-def _next_for_agent(
-    *,
-    db: Database,
-    bus: EventBus,
-    agent_id: str,
-    now: datetime | None,
-    request_key: str | None,
-) -> tuple[DecisionOut | None, str]:
-    now = now or utcnow()
-    outbox: list[tuple[str, BusMessage]] = []
-    with db.write_lock(), db.session() as session:
-        agent = get_agent_or_raise(session=session, agent_id=agent_id)
-        if request_key is not None:
-            repeated = _repeated(session, agent, request_key)
-            if repeated is not None:
-                return repeated, "assigned (a repeated request: the decision it made before)"
-        load = loads(session=session)
-        if agent.state == "busy" and load.get(agent.id, 0) < agent.max_concurrency:
-            # Kairos marks an agent busy when routing fills it; an interaction of theirs has
-            # ended since, so they have room again. (Wrap-up is the agent's or platform's call:
-            # an agent set to wrap_up stays there until set available.)
-            previous, agent.state, agent.state_since = agent.state, "available", now
-            outbox.append(("agents", _state_message(agent, previous)))
-        if agent.state != "available":
-            raise Conflict(
-                f"agent {agent_id!r} is {agent.state}; only an available agent takes work"
-            )
-        all_agents = list(session.scalars(select(Agent).order_by(Agent.id)))
-        if load.get(agent.id, 0) >= agent.max_concurrency:
-            raise Conflict(f"agent {agent_id!r} holds {agent.max_concurrency} interactions already")
-        queues = {q.name: q for q in get_all_queues(session=session) if _serves(agent, q)}
-        if not queues:
-            _commit_and_publish(session, bus, outbox)
-            return None, "no queue needs only the skills and channels this agent has"
-        rows = _waiting(session, queues, agent)
-        values = _customer_values(session, rows)
-        snapshots = {
-            i.external_id: (i, waiting_snapshot(i, q, values.get(i.customer_id or -1)))
-            for i, q in rows
-        }
-        # Only the skills some served queue requires matter here; dropping the rest keeps the
-        # board inside its 64 skills however many skills the centre records.
-        needed = {skill for q in queues.values() for skill in q.required_skills}
-        agents = [
-            dataclasses.replace(
-                agent_snapshot(a, load.get(a.id, 0)),
-                skills={k: int(v) for k, v in a.skills.items() if k in needed},
-            )
-            for a in all_agents
-        ]
-        candidates: list[Decision] = []
-        for policy_name in sorted({q.policy for q in queues.values()}):
-            policy = make_policy(policy_name)
-            waiting = [s for _, s in snapshots.values() if queues[s.queue].policy == policy_name]
-            try:
-                board = build_board(waiting, agents)
-            except ValueError as exc:  # more than 64 languages or skills in play at once
-                raise Conflict(f"cannot route: {exc}") from None
-            decision = policy.next_for_agent(board, agent_id, now=now)
-            if decision is not None:
-                candidates.append(decision)
-        if not candidates:
-            _commit_and_publish(session, bus, outbox)
-            return None, f"nothing waiting that this agent can take ({len(rows)} waiting)"
-        decision = min(
-            candidates,
-            key=lambda d: (not d.moment_of_truth, snapshots[d.interaction_id][1].enqueued_at),
-        )
-        interaction, snapshot = snapshots[decision.interaction_id]
-        me = next(a for a in agents if a.id == agent_id)
-        record = RoutingDecision(
-            interaction_id=interaction.id,
-            agent_id=agent.id,
-            queue=snapshot.queue,
-            policy=decision.policy,
-            score=decision.score,
-            moment_of_truth=decision.moment_of_truth,
-            inputs={
-                "interaction": _jsonable(snapshot),
-                "agent": _jsonable(me),
-                "waiting": len(rows),
-                "agents": len(agents),
-            },
-            reasons=[{"factor": r.factor, "value": r.value} for r in decision.reasons],
-            model_version=snapshot.model_version,
-            decided_at=now,
-            request_key=request_key,
-        )
-        session.add(record)
-        session.flush()
-        session.add(
-            Assignment(
-                interaction_id=interaction.id,
-                agent_id=agent.id,
-                decision_id=record.id,
-                empowered=decision.moment_of_truth,
-                assigned_at=now,
-            )
-        )
-        interaction.agent_id = agent.external_id
-        interaction.state = "assigned"
-        if load.get(agent.id, 0) + 1 >= agent.max_concurrency:
-            previous, agent.state, agent.state_since = agent.state, "busy", now
-            outbox.append(("agents", _state_message(agent, previous)))
-        out = _decision_out(record, interaction.external_id, agent.external_id)
-        outbox.insert(0, ("routing", {"type": "routing.decided", **out.model_dump(mode="json")}))
-        session.commit()
-    for topic, message in outbox:
-        bus.publish(topic, message)
-    return out, "assigned"
-
-
-def _commit_and_publish(
-    session: Session, bus: EventBus, outbox: list[tuple[str, BusMessage]]
-) -> None:
-    """Commit what changed on a path that routed nothing (an agent back from busy), then publish."""
-    if outbox:
-        session.commit()
-        for topic, message in outbox:
-            bus.publish(topic, message)
-
-
-def _decision_out(record: RoutingDecision, interaction_id: str, agent_id: str) -> DecisionOut:
-    return DecisionOut(
-        id=record.id,
-        interaction_id=interaction_id,
-        agent_id=agent_id,
-        queue=record.queue,
-        policy=record.policy,
-        score=record.score,
-        moment_of_truth=record.moment_of_truth,
-        empowered_handling=record.moment_of_truth,
-        reasons=record.reasons,
-        inputs=record.inputs,
-        model_version=record.model_version,
-        decided_at=record.decided_at,
-    )
-
-
-def get_all_decisions(
-    *,
-    session: Session,
-    interaction_id: str | None = None,
-    agent_id: str | None = None,
-    policy: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[int, list[DecisionOut]]:
-    """Stored decisions matching the filters, newest first, and how many match in all."""
-    filters: list[ColumnElement[bool]] = []
-    if interaction_id is not None:
-        filters.append(Interaction.external_id == interaction_id)
-    if agent_id is not None:
-        filters.append(Agent.external_id == agent_id)
-    if policy is not None:
-        filters.append(RoutingDecision.policy == policy)
-    query = (
-        select(RoutingDecision, Interaction.external_id, Agent.external_id)
-        .join(Interaction, Interaction.id == RoutingDecision.interaction_id)
-        .join(Agent, Agent.id == RoutingDecision.agent_id)
-        .where(*filters)
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(RoutingDecision.id.desc()).limit(limit).offset(offset))
-    return total, [_decision_out(r, i, a) for r, i, a in rows]
 
 
 def handle_times(*, session: Session, agent_id: int) -> dict[str, dict[str, float]]:

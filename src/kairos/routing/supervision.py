@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.bus import BusMessage, EventBus
-from kairos.interactions.models import Interaction
+from kairos.bus.messages import (
+    AlertReason,
+    AssessmentUpdated,
+    SupervisorAlerted,
+    SupervisorCleared,
+    parse,
+)
+from kairos.detection.assessment import Assessment
+from kairos.interactions.models import Interaction, read_assessment
 from kairos.routing.policies import MomentsPolicy
 from kairos.routing.snapshots import LiveInteraction, SupervisorAlert
 
@@ -30,37 +36,36 @@ _POLICY = MomentsPolicy()
 
 
 def live_interaction(
-    interaction_id: str, agent_id: str | None, assessment: Mapping[str, Any]
+    interaction_id: str, agent_id: str | None, assessment: Assessment
 ) -> LiveInteraction:
     """The alert's view of an interaction from its stored or published assessment."""
     return LiveInteraction(
         id=interaction_id,
         agent_id=agent_id,
-        emotion=float(assessment.get("emotion") or 0.0),
-        stress=float(assessment.get("stress") or 0.0),
-        mot_score=float(assessment.get("mot_score") or 0.0),
-        stakes=tuple(assessment.get("stakes") or ()),
-        minutes_to_deadline=assessment.get("minutes_to_deadline"),
+        emotion=assessment.emotion,
+        stress=assessment.stress or 0.0,
+        mot_score=assessment.mot_score,
+        stakes=tuple(assessment.stakes),
+        minutes_to_deadline=assessment.minutes_to_deadline,
     )
 
 
 def alert_for(
-    interaction_id: str, agent_id: str | None, assessment: Mapping[str, Any]
+    interaction_id: str, agent_id: str | None, assessment: Assessment
 ) -> SupervisorAlert | None:
     """The alert for one interaction in progress, or None."""
     return _POLICY.supervisor_alert(live_interaction(interaction_id, agent_id, assessment))
 
 
-def alert_message(alert: SupervisorAlert) -> BusMessage:
+def alert_message(alert: SupervisorAlert) -> SupervisorAlerted:
     """An alert as published on the bus and returned by the API."""
-    return {
-        "type": "supervisor.alert",
-        "interaction_id": alert.interaction_id,
-        "agent_id": alert.agent_id,
-        "action": alert.action,
-        "severity": alert.severity,
-        "reasons": [{"factor": r.factor, "value": r.value} for r in alert.reasons],
-    }
+    return SupervisorAlerted(
+        interaction_id=alert.interaction_id,
+        agent_id=alert.agent_id,
+        action=alert.action,
+        severity=alert.severity,
+        reasons=[AlertReason(factor=r.factor, value=r.value) for r in alert.reasons],
+    )
 
 
 class Supervisor:
@@ -73,12 +78,12 @@ class Supervisor:
         self._lock = threading.Lock()
 
     def __call__(self, topic: str, message: BusMessage) -> None:
-        if message.get("type") != "assessment.updated":
+        updated = parse(message)
+        if not isinstance(updated, AssessmentUpdated):
             return
-        interaction_id = str(message.get("interaction_id"))
-        agent_id = message.get("agent_id")
-        in_progress = agent_id is not None and message.get("state") != "ended"
-        alert = alert_for(interaction_id, agent_id, message.get("assessment") or {})
+        interaction_id, agent_id = updated.interaction_id, updated.agent_id
+        in_progress = agent_id is not None and updated.state != "ended"
+        alert = alert_for(interaction_id, agent_id, updated.assessment)
         action = alert.action if (alert is not None and in_progress) else None
         with self._lock:
             before = self._raised.pop(interaction_id, None)
@@ -87,15 +92,12 @@ class Supervisor:
                 while len(self._raised) > self.capacity:
                     self._raised.popitem(last=False)
         if action is not None and alert is not None and action != before:
-            self.bus.publish("supervision", alert_message(alert))
+            self.bus.send(alert_message(alert))
         elif action is None and before is not None:
-            self.bus.publish(
-                "supervision",
-                {"type": "supervisor.cleared", "interaction_id": interaction_id},
-            )
+            self.bus.send(SupervisorCleared(interaction_id=interaction_id))
 
 
-def current_alerts(*, session: Session, limit: int = 200) -> list[BusMessage]:
+def current_alerts(*, session: Session, limit: int = 200) -> list[SupervisorAlerted]:
     """Alerts on every interaction in progress with an agent, most severe first."""
     query = (
         select(Interaction.external_id, Interaction.agent_id, Interaction.assessment)
@@ -109,7 +111,8 @@ def current_alerts(*, session: Session, limit: int = 200) -> list[BusMessage]:
     )
     alerts = []
     for external_id, agent_id, assessment in session.execute(query):
-        alert = alert_for(external_id, agent_id, assessment or {})
+        current = read_assessment(assessment)
+        alert = alert_for(external_id, agent_id, current) if current is not None else None
         if alert is not None:
             alerts.append(alert)
     alerts.sort(key=lambda a: (-a.severity, a.interaction_id))

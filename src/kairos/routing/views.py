@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
 
-from kairos.deps import DbSession, RuntimeDep
+from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64
-from kairos.routing import service, supervision
+from kairos.routing import decisions, escalation, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -24,6 +26,8 @@ from kairos.routing.schemas import (
 from kairos.routing.snapshots import AgentState
 
 router = APIRouter(prefix="/v1", tags=["routing"])
+#: Escalation is routing's work on an interaction: its route is documented with interactions.
+escalation_router = APIRouter(prefix="/v1", tags=["interactions"])
 
 
 def _agent_out(agent: Agent, load: int) -> AgentOut:
@@ -31,9 +35,9 @@ def _agent_out(agent: Agent, load: int) -> AgentOut:
 
 
 @router.post("/agents", response_model=AgentOut, status_code=201)
-def create_agent(agent_in: AgentCreate, runtime: RuntimeDep) -> AgentOut:
+def create_agent(agent_in: AgentCreate, db: DatabaseDep) -> AgentOut:
     """Add an agent."""
-    return _agent_out(service.create_agent(db=runtime.db, agent_in=agent_in), 0)
+    return _agent_out(service.create_agent(db=db, agent_in=agent_in), 0)
 
 
 @router.get("/agents", response_model=AgentList)
@@ -57,12 +61,12 @@ def get_agent(agent_id: str, session: DbSession) -> AgentOut:
 
 
 @router.post("/agents/{agent_id}/state", response_model=AgentOut)
-def change_agent_state(agent_id: str, change: AgentStateChange, runtime: RuntimeDep) -> AgentOut:
+def change_agent_state(
+    agent_id: str, change: AgentStateChange, db: DatabaseDep, bus: BusDep
+) -> AgentOut:
     """Set an agent's state: available, busy, wrap_up or away."""
-    agent = service.update_agent_state(
-        db=runtime.db, bus=runtime.bus, agent_id=agent_id, state=change.state
-    )
-    with runtime.db.session() as session:
+    agent = service.update_agent_state(db=db, bus=bus, agent_id=agent_id, state=change.state)
+    with db.session() as session:
         load = service.loads(session=session, agent_ids=[agent.id]).get(agent.id, 0)
     return _agent_out(agent, load)
 
@@ -77,7 +81,8 @@ def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, 
 @router.post("/agents/{agent_id}/next", response_model=NextResult)
 def next_interaction(
     agent_id: str,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -89,16 +94,16 @@ def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    decision, message = service.next_for_agent(
-        db=runtime.db, bus=runtime.bus, agent_id=agent_id, request_key=idempotency_key
+    decision, message = decisions.next_for_agent(
+        db=db, bus=bus, agent_id=agent_id, request_key=idempotency_key
     )
     return NextResult(decision=decision, message=message)
 
 
 @router.post("/queues", response_model=QueueOut, status_code=201)
-def create_queue(queue_in: QueueCreate, runtime: RuntimeDep) -> QueueOut:
+def create_queue(queue_in: QueueCreate, db: DatabaseDep) -> QueueOut:
     """Add a queue with its required skills and routing policy."""
-    return QueueOut.model_validate(service.create_queue(db=runtime.db, queue_in=queue_in))
+    return QueueOut.model_validate(service.create_queue(db=db, queue_in=queue_in))
 
 
 @router.get("/queues", response_model=list[QueueOut])
@@ -117,7 +122,7 @@ def list_decisions(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> DecisionList:
     """Stored routing decisions, newest first, with their inputs and reasons."""
-    total, items = service.get_all_decisions(
+    total, items = decisions.get_all_decisions(
         session=session,
         interaction_id=interaction_id,
         agent_id=agent_id,
@@ -137,4 +142,40 @@ def list_supervisor_alerts(
     The same alerts are published live as ``supervisor.alert`` on the ``supervision`` topic.
     """
     items = supervision.current_alerts(session=session, limit=limit)
-    return {"total": len(items), "items": items}
+    return {"total": len(items), "items": [a.wire() for a in items]}
+
+
+@escalation_router.post(
+    "/interactions/{interaction_id}/escalate",
+    response_model=EscalationOut,
+    status_code=201,
+    responses={
+        404: {"description": "no such interaction"},
+        409: {"description": "a call, or an interaction escalated already"},
+        422: {"description": "no valid phone number to call"},
+    },
+)
+async def escalate_interaction(
+    interaction_id: str,
+    escalation_in: EscalationIn,
+    db: DatabaseDep,
+    bus: BusDep,
+    detectors: DetectorsDep,
+    metrics: MetricsDep,
+    settings: SettingsDep,
+) -> EscalationOut:
+    """Turn a chat, social, SMS or email interaction into an outbound call task.
+
+    The call belongs to the same customer, waits in the escalation queue for routing, and starts
+    with the source thread's assessment; ``interaction.escalated`` is published on commit.
+    """
+    return await run_in_threadpool(
+        escalation.escalate,
+        db=db,
+        bus=bus,
+        detectors=detectors,
+        interaction_id=interaction_id,
+        escalation_in=escalation_in,
+        metrics=metrics,
+        settings=settings,
+    )

@@ -1,4 +1,5 @@
-"""Dependencies: the caller the security middleware found, and what they may see."""
+"""Dependencies: the caller the security middleware found, and what they may see (``ScopeDep``,
+kept in :mod:`kairos.access` so that domains can use it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,22 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kairos.access import ScopeDep, current_scope
 from kairos.errors import ClientError
-from kairos.security.middleware import STATE_CALLER, STATE_SCOPE, Security
-from kairos.security.schemas import ANONYMOUS, UNRESTRICTED, Caller, Scope
+from kairos.security.middleware import STATE_CALLER, Security
+from kairos.security.schemas import ANONYMOUS, Caller
+
+__all__ = [
+    "CallerDep",
+    "Forbidden",
+    "ScopeDep",
+    "SecurityDep",
+    "SupervisorDep",
+    "current_caller",
+    "current_scope",
+    "current_supervisor",
+    "get_security",
+]
 
 
 class Forbidden(ClientError):
@@ -22,12 +36,6 @@ def current_caller(request: Request) -> Caller:
     """Who is calling (anonymous when the middleware found no one)."""
     caller = getattr(request.state, STATE_CALLER, ANONYMOUS)
     return caller if isinstance(caller, Caller) else ANONYMOUS
-
-
-def current_scope(request: Request) -> Scope:
-    """What the caller may see: one agent's own interactions, or everything."""
-    scope = getattr(request.state, STATE_SCOPE, UNRESTRICTED)
-    return scope if isinstance(scope, Scope) else UNRESTRICTED
 
 
 def current_supervisor(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
@@ -50,6 +58,5 @@ def get_security(request: Request) -> Security:
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
-ScopeDep = Annotated[Scope, Depends(current_scope)]
 SupervisorDep = Annotated[Caller, Depends(current_supervisor)]
 SecurityDep = Annotated[Security, Depends(get_security)]

@@ -21,22 +21,22 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kairos.access import STATE_SCOPE, UNRESTRICTED
+from kairos.access import Scope as DataScope
 from kairos.auth.deps import SESSION_USER, load_principal
 from kairos.auth.schemas import Principal
 from kairos.config import Settings
 from kairos.db import Database, utcnow
-from kairos.runtime import Runtime
 from kairos.security import audit, policy, scoping, tokens
 from kairos.security.ratelimit import RateLimiter, retry_after
-from kairos.security.schemas import ANONYMOUS, UNRESTRICTED, Caller
-from kairos.security.schemas import Scope as DataScope
+from kairos.security.schemas import ANONYMOUS, Caller
 from kairos.security.tokens import TokenCache
+from kairos.services import Services
 
 log = logging.getLogger(__name__)
 
 #: Where the caller and their data scope are left for the views (``request.state``).
 STATE_CALLER = "kairos_caller"
-STATE_SCOPE = "kairos_scope"
 
 # WebSocket close codes for a refused handshake (the client sees HTTP 403 before them).
 _WS_CODES = {401: 4401, 403: 4403, 404: 4404, 429: 4429}
@@ -124,7 +124,7 @@ class _Request:
     path: str
     method: str
     path_class: policy.PathClass
-    runtime: Runtime
+    runtime: Services
     started_at: datetime
 
 
@@ -164,7 +164,7 @@ class SecurityMiddleware:
 
         return wrapped
 
-    def _twilio_signed(self, scope: Scope, path: str, runtime: Runtime) -> bool:
+    def _twilio_signed(self, scope: Scope, path: str, runtime: Services) -> bool:
         """A Twilio SMS webhook carrying a signature the view will check (Twilio sends no token)."""
         return (
             path == "/v1/channels/sms"
@@ -184,7 +184,7 @@ class SecurityMiddleware:
             self.security.writer.used(caller.token_id)
         return caller
 
-    async def _session_caller(self, scope: Scope, runtime: Runtime) -> Caller:
+    async def _session_caller(self, scope: Scope, runtime: Services) -> Caller:
         session = scope.get("session")
         user_id = session.get(SESSION_USER) if isinstance(session, dict) else None
         if not isinstance(user_id, int):
@@ -206,7 +206,7 @@ class SecurityMiddleware:
         method: str,
         path_class: policy.PathClass,
     ) -> None:
-        runtime: Runtime = scope["app"].state.runtime
+        runtime: Services = scope["app"].state.runtime
         self.security.writer.bind(runtime.db)
         request = _Request(scope, receive, send, path, method, path_class, runtime, utcnow())
         try:

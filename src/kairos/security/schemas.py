@@ -50,24 +50,6 @@ class Caller:
 ANONYMOUS = Caller(name="anonymous", kind="anonymous")
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """What a request may see: ``agent_id`` set means only that agent's interactions.
-
-    An agent user that is not linked to a routing agent sees nothing (``agent_id`` is "").
-    """
-
-    agent_id: str | None = None
-
-    @property
-    def restricted(self) -> bool:
-        """Whether lists must be filtered to one agent's own."""
-        return self.agent_id is not None
-
-
-UNRESTRICTED = Scope()
-
-
 class TokenOut(BaseModel):
     """A token as listed: never the token itself, nor its hash."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -112,6 +112,18 @@ def _identities(channel: Channel, customer: int, rng: random.Random) -> list[Ide
     return identities
 
 
+@dataclass
+class _Thread:
+    """The events of one simulated contact as they are written, and the clock."""
+
+    interaction_id: str
+    at: datetime
+    events: list[Event] = field(default_factory=list)
+
+    def next_id(self) -> str:
+        return f"{self.interaction_id}-e{len(self.events):02d}"
+
+
 def simulated_contact(
     rng: random.Random,
     *,
@@ -133,92 +145,121 @@ def simulated_contact(
     interaction_id = f"{run_id}-c{number:07d}"
     agent_id = f"agent-{rng.randrange(1, 301):03d}"
     resolved = rng.random() < script.resolution
-    events: list[Event] = []
-    at = started_at
-    low, high = TURN_GAP_S[channel]
-
-    def next_id() -> str:
-        return f"{interaction_id}-e{len(events):02d}"
-
-    events.append(
+    thread = _Thread(interaction_id=interaction_id, at=started_at)
+    thread.events.append(
         InteractionStarted(
-            event_id=next_id(), interaction_id=interaction_id, occurred_at=at, channel=channel,
-            identities=_identities(channel, customer, rng), reason=script.reason,
+            event_id=thread.next_id(), interaction_id=interaction_id, occurred_at=thread.at,
+            channel=channel, identities=_identities(channel, customer, rng), reason=script.reason,
             queue=f"{channel}-{script.skill}", language="en", timezone=timezone,
             subject=(script.subject or script.reason.capitalize()) if channel == "email" else None,
         )
     )  # fmt: skip
+    _opening(thread, channel, script, customer, rng)
+    _conversation(thread, channel, script, started_at, timezone, agent_id, rng)
+    _closing(thread, channel, script, resolved, rng)
+    return SimulatedContact(
+        interaction_id=interaction_id, channel=channel, cell=cell, script=script,
+        customer=customer, started_at=started_at, resolved=resolved, events=tuple(thread.events),
+    )  # fmt: skip
+
+
+def _opening(
+    thread: _Thread, channel: Channel, script: Script, customer: int, rng: random.Random
+) -> None:
+    """The IVR steps of a call, the bot's greeting in a chat."""
     if channel == "call":
-        at += timedelta(seconds=rng.uniform(6, 15))
-        events.append(
+        thread.at += timedelta(seconds=rng.uniform(6, 15))
+        thread.events.append(
             IvrSelection(
-                event_id=next_id(), interaction_id=interaction_id, occurred_at=at, menu="main",
-                option=IVR_OPTIONS[script.skill], label=script.skill,
+                event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                occurred_at=thread.at, menu="main", option=IVR_OPTIONS[script.skill],
+                label=script.skill,
             )
         )  # fmt: skip
-        at += timedelta(seconds=rng.uniform(8, 20))
-        events.append(
+        thread.at += timedelta(seconds=rng.uniform(8, 20))
+        thread.events.append(
             IvrInput(
-                event_id=next_id(), interaction_id=interaction_id, occurred_at=at,
-                name="account_number", value=f"AC{customer:08d}", verified=rng.random() < 0.9,
+                event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                occurred_at=thread.at, name="account_number", value=f"AC{customer:08d}",
+                verified=rng.random() < 0.9,
             )
         )  # fmt: skip
     elif channel == "chat":
-        events.append(
+        thread.events.append(
             Utterance(
-                event_id=next_id(), interaction_id=interaction_id, occurred_at=at, speaker="bot",
+                event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                occurred_at=thread.at, speaker="bot",
                 text="Hi! You're chatting with our virtual assistant. What can I help with?",
             )
         )  # fmt: skip
+
+
+def _conversation(
+    thread: _Thread,
+    channel: Channel,
+    script: Script,
+    started_at: datetime,
+    timezone: str,
+    agent_id: str,
+    rng: random.Random,
+) -> None:
+    """The customer's and the agent's turns, with a transfer to a specialist now and then."""
+    low, high = TURN_GAP_S[channel]
     transfer_after = 0 if script.cell.endswith("complexity:high") and rng.random() < 0.3 else -1
     for turn, text in enumerate(script.customer):
-        at += timedelta(seconds=rng.uniform(low, high))
-        events.append(
+        thread.at += timedelta(seconds=rng.uniform(low, high))
+        thread.events.append(
             Utterance(
-                event_id=next_id(), interaction_id=interaction_id, occurred_at=at,
-                speaker="customer", text=_fill(text, script, started_at, timezone),
+                event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                occurred_at=thread.at, speaker="customer",
+                text=_fill(text, script, started_at, timezone),
             )
         )  # fmt: skip
         if turn < len(script.agent):
-            at += timedelta(seconds=rng.uniform(low, high))
-            events.append(
+            thread.at += timedelta(seconds=rng.uniform(low, high))
+            thread.events.append(
                 Utterance(
-                    event_id=next_id(), interaction_id=interaction_id, occurred_at=at,
-                    speaker="agent", text=script.agent[turn], agent_id=agent_id,
+                    event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                    occurred_at=thread.at, speaker="agent", text=script.agent[turn],
+                    agent_id=agent_id,
                 )
             )  # fmt: skip
         if turn == transfer_after:
-            at += timedelta(seconds=rng.uniform(5, 30))
+            thread.at += timedelta(seconds=rng.uniform(5, 30))
             agent_id = f"agent-{rng.randrange(301, 341):03d}"
-            events.append(
+            thread.events.append(
                 Transfer(
-                    event_id=next_id(), interaction_id=interaction_id, occurred_at=at,
-                    to_queue=f"{channel}-{script.skill}-specialist", to_agent=agent_id,
-                    reason="needs a specialist",
+                    event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                    occurred_at=thread.at, to_queue=f"{channel}-{script.skill}-specialist",
+                    to_agent=agent_id, reason="needs a specialist",
                 )
             )  # fmt: skip
-    at += timedelta(seconds=rng.uniform(low, high))
-    events.append(
+
+
+def _closing(
+    thread: _Thread, channel: Channel, script: Script, resolved: bool, rng: random.Random
+) -> None:
+    """The end, with its outcome, and a survey answer for about a third of contacts."""
+    low, high = TURN_GAP_S[channel]
+    thread.at += timedelta(seconds=rng.uniform(low, high))
+    thread.events.append(
         InteractionEnded(
-            event_id=next_id(), interaction_id=interaction_id, occurred_at=at,
+            event_id=thread.next_id(), interaction_id=thread.interaction_id,
+            occurred_at=thread.at,
             outcome=Outcome(
                 resolved=resolved, disposition=script.reason, customer_confirmed=resolved
             ),
         )
     )  # fmt: skip
     if rng.random() < 0.3:
-        at += timedelta(seconds=rng.uniform(60, 900))
+        thread.at += timedelta(seconds=rng.uniform(60, 900))
         csat = rng.choice((4, 5, 5)) if resolved else rng.choice((1, 2, 2, 3))
-        events.append(
+        thread.events.append(
             SurveyResponse(
-                event_id=next_id(), interaction_id=interaction_id, occurred_at=at, csat=csat,
-                nps=min(10, 2 * csat + rng.randrange(0, 2)),
+                event_id=thread.next_id(), interaction_id=thread.interaction_id,
+                occurred_at=thread.at, csat=csat, nps=min(10, 2 * csat + rng.randrange(0, 2)),
             )
         )  # fmt: skip
-    return SimulatedContact(
-        interaction_id=interaction_id, channel=channel, cell=cell, script=script,
-        customer=customer, started_at=started_at, resolved=resolved, events=tuple(events),
-    )  # fmt: skip
 
 
 def contacts(

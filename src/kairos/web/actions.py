@@ -20,12 +20,12 @@ from kairos.auth.schemas import Principal
 from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.events import Event, InteractionEnded, Outcome, Transfer, Utterance
-from kairos.interactions import flows
 from kairos.interactions import service as interaction_service
 from kairos.interactions.schemas import EscalationIn
 from kairos.outcomes import service as outcome_service
 from kairos.outcomes.schemas import WrapUpIn
-from kairos.runtime import Runtime
+from kairos.routing import escalation
+from kairos.services import Services
 from kairos.web.rendering import back, flash
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ def _event_id(interaction_id: str, what: str) -> str:
     return f"{interaction_id}-web-{what}-{uuid.uuid4().hex[:12]}"
 
 
-async def _ingest(runtime: Runtime, events: list[Event]) -> None:
+async def _ingest(runtime: Services, events: list[Event]) -> None:
     await run_in_threadpool(
         interaction_service.ingest,
         db=runtime.db,
@@ -47,7 +47,7 @@ async def _ingest(runtime: Runtime, events: list[Event]) -> None:
     )
 
 
-async def _authorised(runtime: Runtime, principal: Principal, interaction_id: str) -> None:
+async def _authorised(runtime: Services, principal: Principal, interaction_id: str) -> None:
     def check() -> None:
         with runtime.db.session() as session:
             interaction = interaction_service.get_by_external_id(
@@ -152,7 +152,7 @@ async def escalate(
             note=note.strip()[:2000] or None,
         )
         out = await run_in_threadpool(
-            flows.escalate,
+            escalation.escalate,
             db=runtime.db,
             bus=runtime.bus,
             detectors=runtime.detectors,
@@ -221,7 +221,7 @@ async def wrap_up(
     return back(f"/interactions/{interaction_id}")
 
 
-def _still_open(runtime: Runtime, interaction_id: str) -> bool:
+def _still_open(runtime: Services, interaction_id: str) -> bool:
     with runtime.db.session() as session:
         interaction = interaction_service.get_by_external_id(
             session=session, interaction_id=interaction_id

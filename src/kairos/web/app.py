@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from kairos.auth.csrf import CsrfFailed
 from kairos.auth.deps import LoginRequired, PageForbidden
-from kairos.auth.views import router as auth_router
 from kairos.config import Settings
 from kairos.web.actions import router as actions_router
+from kairos.web.signin import router as auth_router
 from kairos.web.templating import STATIC_DIR, templates
 from kairos.web.views import router as pages_router
 from kairos.web.wallboard import router as wallboard_router

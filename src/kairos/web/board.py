@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.auth.schemas import Principal
 from kairos.db import utcnow
+from kairos.interactions import reads as interaction_reads
 from kairos.interactions.models import Interaction
+from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing import supervision
 from kairos.routing.models import Agent
@@ -72,27 +73,19 @@ class Wallboard:
 
 
 def _waiting(session: Session) -> list[Interaction]:
-    query = (
-        select(Interaction)
-        .where(
-            Interaction.agent_id.is_(None),
-            Interaction.queue.is_not(None),
-            Interaction.state.in_(routing_service.WAITING_STATES),
-        )
-        .order_by(Interaction.started_at)
-        .limit(_WAITING_LIMIT)
+    return interaction_reads.get_waiting(
+        session=session, states=routing_decisions.WAITING_STATES, limit=_WAITING_LIMIT
     )
-    return list(session.scalars(query))
 
 
 def _moments(session: Session, principal: Principal) -> list[Interaction]:
-    query = (
-        select(Interaction)
-        .where(Interaction.state != "ended", Interaction.mot_score >= MOT_THRESHOLD)
-        .order_by(Interaction.mot_score.desc(), Interaction.id)
-        .limit(500)
-    )
-    rows = [i for i in session.scalars(query) if principal.sees_agent(i.agent_id)]
+    rows = [
+        i
+        for i in interaction_reads.get_moments_in_progress(
+            session=session, threshold=MOT_THRESHOLD, limit=500
+        )
+        if principal.sees_agent(i.agent_id)
+    ]
     return rows[:50]
 
 
@@ -118,7 +111,7 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
     """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass."""
     alerts: list[dict[str, Any]] = []
     for interaction in moments:
-        assessment = interaction.assessment or {}
+        assessment = interaction.current_assessment
         if interaction.agent_id is None and interaction.queue is not None:
             alerts.append(
                 {
@@ -130,9 +123,9 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
                     "message": "a moment of truth is waiting for an agent",
                 }
             )
-        deadline = assessment.get("deadline")
-        if isinstance(deadline, str):
-            minutes = (datetime.fromisoformat(deadline) - now).total_seconds() / 60
+        deadline = assessment.deadline if assessment is not None else None
+        if deadline is not None:
+            minutes = (deadline - now).total_seconds() / 60
             if 0 <= minutes <= DEADLINE_ALERT_MINUTES:
                 alerts.append(
                     {
@@ -184,9 +177,9 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         by_channel[interaction.channel] += 1
     moments = _moments(session, principal)
     alerts = [
-        {**a, "message": alert_reasons(a.get("reasons") or [])}
+        {**a.wire(), "message": alert_reasons(a.wire()["reasons"])}
         for a in supervision.current_alerts(session=session)
-        if principal.sees_agent(a.get("agent_id"))
+        if principal.sees_agent(a.agent_id)
     ]
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))

@@ -8,14 +8,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.customers import service as customer_service
 from kairos.customers.facts import LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
+from kairos.detection.assessment import Assessment, Cue
+from kairos.interactions import journey as journey_service
+from kairos.interactions import reads as interaction_reads
 from kairos.interactions import service as interaction_service
-from kairos.interactions.models import AssessmentRecord, Interaction
+from kairos.interactions.models import Interaction
+from kairos.routing import decisions as routing_decisions
 from kairos.routing.models import RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.templating import words
@@ -62,7 +65,7 @@ class InteractionView:
 
     interaction: Interaction
     customer: Customer | None
-    assessment: dict[str, Any]
+    assessment: Assessment | None
     reasons: list[str]
     transcript: list[TranscriptLine]
     facts: list[FactLine]
@@ -95,9 +98,9 @@ def fill_wording(line: str, view: InteractionView) -> str:
     the most severe matching key message; other blanks stay for the agent to fill.
     """
     known: dict[str, str] = {}
-    deadline = view.assessment.get("deadline")
-    if isinstance(deadline, str):
-        when = datetime.fromisoformat(deadline)
+    deadline = view.assessment.deadline if view.assessment is not None else None
+    if deadline is not None:
+        when = deadline
         # The deadline was resolved in the customer's zone (the interaction's, else the
         # customer's known one, else the centre's) and carries its offset: say it as it stands,
         # converting only when the interaction names a zone.
@@ -117,14 +120,14 @@ def fill_wording(line: str, view: InteractionView) -> str:
     return line
 
 
-def plain_reason(cue: dict[str, Any]) -> str:
+def plain_reason(cue: Cue) -> str:
     """A cue of the assessment in plain words: ``At stake — family event: “recital”``."""
-    kind = _KIND_WORDS.get(str(cue.get("kind")), words(str(cue.get("kind"))).capitalize())
-    line = f"{kind} — {words(str(cue.get('label') or ''))}"
-    if cue.get("text"):
-        line += f": “{cue['text']}”"
-    elif cue.get("feature") and cue.get("value") is not None:
-        line += f" ({words(str(cue['feature']))} {float(cue['value']):.2f})"
+    kind = _KIND_WORDS.get(cue.kind, words(cue.kind).capitalize())
+    line = f"{kind} — {words(cue.label)}"
+    if cue.text:
+        line += f": “{cue.text}”"
+    elif cue.feature and cue.value is not None:
+        line += f" ({words(cue.feature)} {cue.value:.2f})"
     return line
 
 
@@ -163,11 +166,7 @@ def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
     if interaction.customer_id is not None:
         rows = customer_service.facts(session=session, customer_id=interaction.customer_id)
     else:
-        rows = list(
-            session.scalars(
-                select(Fact).where(Fact.interaction_id == interaction.id).order_by(Fact.id)
-            )
-        )
+        rows = customer_service.facts_of_interaction(session=session, interaction_id=interaction.id)
     latest: dict[str, Fact] = {}
     for fact in rows:  # oldest first: the newest of each name wins
         latest[canonical_name(fact.name)] = fact
@@ -185,35 +184,24 @@ def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
 
 
 def _stress(session: Session, interaction: Interaction) -> list[float]:
-    payloads = session.scalars(
-        select(AssessmentRecord.payload)
-        .where(AssessmentRecord.interaction_id == interaction.id)
-        .order_by(AssessmentRecord.id.desc())
-        .limit(30)
-    ).all()
-    values = [p.get("stress") for p in reversed(payloads)]
-    return [float(v) for v in values if isinstance(v, int | float)]
+    history = interaction_reads.assessment_history(session=session, interaction=interaction)
+    return [a.stress for a in history if a.stress is not None]
 
 
 def interaction_view(*, session: Session, interaction: Interaction) -> InteractionView:
     """Gather the desktop's view of ``interaction``."""
-    assessment = interaction.assessment or {}
-    reasons = sorted(assessment.get("reasons") or [], key=lambda c: -float(c.get("weight") or 0))
+    assessment = interaction.current_assessment
+    reasons = sorted(assessment.reasons if assessment else [], key=lambda c: -c.weight)
     journey: list[Interaction] = []
     customer = None
     if interaction.customer_id is not None:
         customer = customer_service.get(session=session, customer_id=interaction.customer_id)
         journey = [
             i
-            for i in customer_service.journey(session=session, customer_id=interaction.customer_id)
+            for i in journey_service.journey(session=session, customer_id=interaction.customer_id)
             if i.id != interaction.id
         ]
-    decision = session.scalar(
-        select(RoutingDecision)
-        .where(RoutingDecision.interaction_id == interaction.id)
-        .order_by(RoutingDecision.id.desc())
-        .limit(1)
-    )
+    decision = routing_decisions.latest_for(session=session, interaction_id=interaction.id)
     return InteractionView(
         interaction=interaction,
         customer=customer,
@@ -230,10 +218,4 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
 
 def held_interactions(*, session: Session, agent_id: str) -> list[Interaction]:
     """The interactions routing has given this agent that have not ended, newest first."""
-    query = (
-        select(Interaction)
-        .where(Interaction.agent_id == agent_id, Interaction.state != "ended")
-        .order_by(Interaction.last_event_at.desc())
-        .limit(50)
-    )
-    return list(session.scalars(query))
+    return interaction_reads.get_held(session=session, agent_id=agent_id)

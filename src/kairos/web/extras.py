@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kairos.assist import service as assist_service
 from kairos.messages import service as message_service
-from kairos.outcomes import service as outcome_service
+from kairos.outcomes import figures as outcome_figures
 from kairos.web.desktop import InteractionView
 
 
@@ -28,6 +28,6 @@ def for_interaction(*, session: Session, view: InteractionView) -> dict[str, Any
 def for_wallboard(*, session: Session) -> dict[str, Any]:
     """The day's figures and the active key messages for the wallboard."""
     return {
-        "figures": outcome_service.day_figures(session=session),
+        "figures": outcome_figures.day_figures(session=session),
         "key_messages": message_service.get_active(session=session),
     }

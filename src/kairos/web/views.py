@@ -24,12 +24,13 @@ from kairos.auth.deps import (
     load_principal,
 )
 from kairos.auth.schemas import Principal
-from kairos.deps import RuntimeDep
+from kairos.db import Database
+from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
+from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing.snapshots import AGENT_STATES
-from kairos.runtime import Runtime
 from kairos.web import desktop, extras, live
 from kairos.web.rendering import back, flash, page, panels
 from kairos.web.templating import plotly_js
@@ -71,25 +72,26 @@ def plotly() -> Response:
 # -- the agent desktop ------------------------------------------------------------------------
 
 
-def _desktop_context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
+def _desktop_context(db: Database, principal: Principal) -> dict[str, Any]:
     assert principal.agent_id is not None
-    with runtime.db.session() as session:
+    with db.session() as session:
         agent = routing_service.get_agent_or_raise(session=session, agent_id=principal.agent_id)
         held = desktop.held_interactions(session=session, agent_id=principal.agent_id)
         return {"agent": agent, "held": held, "states": AGENT_STATES}
 
 
 @router.get("/desktop")
-async def desktop_page(request: Request, runtime: RuntimeDep, principal: CurrentAgent) -> Response:
+async def desktop_page(request: Request, db: DatabaseDep, principal: CurrentAgent) -> Response:
     """The agent's desktop: state, the interactions in hand, take the next one."""
-    context = await run_in_threadpool(_desktop_context, runtime, principal)
+    context = await run_in_threadpool(_desktop_context, db, principal)
     return page(request, "desktop.html", principal, {**context, "view": None})
 
 
 @router.post("/desktop/state")
 async def set_state(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentAgent,
     state: str = Form(...),
     csrf_token: str = Form(""),
@@ -103,8 +105,8 @@ async def set_state(
     try:
         await run_in_threadpool(
             routing_service.update_agent_state,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             agent_id=principal.agent_id,
             state=state,  # checked against AGENT_STATES above
         )
@@ -117,16 +119,20 @@ async def set_state(
 
 @router.post("/desktop/next")
 async def take_next(
-    request: Request, runtime: RuntimeDep, principal: CurrentAgent, csrf_token: str = Form("")
+    request: Request,
+    db: DatabaseDep,
+    bus: BusDep,
+    principal: CurrentAgent,
+    csrf_token: str = Form(""),
 ) -> Response:
     """Ask routing for the next waiting interaction this agent should take."""
     check_csrf(request, csrf_token)
     assert principal.agent_id is not None
     try:
         decision, message = await run_in_threadpool(
-            routing_service.next_for_agent,
-            db=runtime.db,
-            bus=runtime.bus,
+            routing_decisions.next_for_agent,
+            db=db,
+            bus=bus,
             agent_id=principal.agent_id,
         )
     except ClientError as exc:
@@ -147,10 +153,8 @@ def _return_to(request: Request, default: str) -> str:
 # -- one interaction --------------------------------------------------------------------------
 
 
-def _interaction_context(
-    runtime: Runtime, principal: Principal, interaction_id: str
-) -> dict[str, Any]:
-    with runtime.db.session() as session:
+def _interaction_context(db: Database, principal: Principal, interaction_id: str) -> dict[str, Any]:
+    with db.session() as session:
         interaction = interaction_service.get_by_external_id(
             session=session, interaction_id=interaction_id
         )
@@ -179,39 +183,41 @@ def _interaction_context(
 
 @router.get("/interactions/{interaction_id}")
 async def interaction_page(
-    request: Request, interaction_id: str, runtime: RuntimeDep, principal: CurrentUser
+    request: Request, interaction_id: str, db: DatabaseDep, principal: CurrentUser
 ) -> Response:
     """The interaction in hand (agents) or drilled into (supervisors), live."""
-    context = await run_in_threadpool(_interaction_context, runtime, principal, interaction_id)
+    context = await run_in_threadpool(_interaction_context, db, principal, interaction_id)
     return page(request, "desktop.html", principal, context)
 
 
 @router.get("/interactions/{interaction_id}/panels")
 async def interaction_panels(
-    request: Request, interaction_id: str, runtime: RuntimeDep, principal: CurrentUser
+    request: Request, interaction_id: str, db: DatabaseDep, principal: CurrentUser
 ) -> JSONResponse:
     """The interaction's panels as HTML fragments, for the page's live partial updates."""
-    context = await run_in_threadpool(_interaction_context, runtime, principal, interaction_id)
+    context = await run_in_threadpool(_interaction_context, db, principal, interaction_id)
     context["user"] = principal
     return JSONResponse(panels(request, INTERACTION_PANELS, context))
 
 
 @router.get("/live/events")
-async def live_events(request: Request, runtime: RuntimeDep, principal: CurrentUser) -> Response:
+async def live_events(
+    request: Request, db: DatabaseDep, bus: BusDep, settings: SettingsDep, principal: CurrentUser
+) -> Response:
     """Server-sent events for this user's pages, filtered by role."""
 
     def held() -> list[str]:
         if principal.role != "agent" or principal.agent_id is None:
             return []
-        with runtime.db.session() as session:
+        with db.session() as session:
             rows = desktop.held_interactions(session=session, agent_id=principal.agent_id)
             return [i.external_id for i in rows]
 
     live_filter = live.LiveFilter(principal, await run_in_threadpool(held))
-    heartbeat = float(request.query_params.get("heartbeat") or runtime.settings.live_heartbeat_s)
+    heartbeat = float(request.query_params.get("heartbeat") or settings.live_heartbeat_s)
     return StreamingResponse(
         live.stream(
-            runtime.bus,
+            bus,
             live_filter,
             heartbeat_s=max(0.5, min(heartbeat, 60.0)),
             hello={"role": principal.role, "agent_id": principal.agent_id},

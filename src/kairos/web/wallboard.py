@@ -16,14 +16,13 @@ from kairos.assist.schemas import SITUATIONS, PlaybookOut, PlaybookUpdate
 from kairos.auth.csrf import check_csrf
 from kairos.auth.deps import CurrentSupervisor
 from kairos.auth.schemas import Principal
-from kairos.db import utcnow
-from kairos.deps import RuntimeDep
+from kairos.db import Database, utcnow
+from kairos.deps import BusDep, DatabaseDep
 from kairos.errors import ClientError
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
-from kairos.outcomes import service as outcome_service
-from kairos.runtime import Runtime
+from kairos.outcomes import figures as outcome_figures
 from kairos.web import board, extras
 from kairos.web.rendering import back, flash, page, panels
 
@@ -39,8 +38,8 @@ WALLBOARD_PANELS = {
 }
 
 
-def _context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
-    with runtime.db.session() as session:
+def _context(db: Database, principal: Principal) -> dict[str, Any]:
+    with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
         wallboard.extras = extras.for_wallboard(session=session)
         return {"board": wallboard, "charts": board.charts(wallboard)}
@@ -48,19 +47,19 @@ def _context(runtime: Runtime, principal: Principal) -> dict[str, Any]:
 
 @router.get("/wallboard")
 async def wallboard_page(
-    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+    request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> Response:
     """The supervisor's live wallboard."""
-    context = await run_in_threadpool(_context, runtime, principal)
+    context = await run_in_threadpool(_context, db, principal)
     return page(request, "wallboard.html", principal, context)
 
 
 @router.get("/wallboard/panels")
 async def wallboard_panels(
-    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+    request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> JSONResponse:
     """The wallboard's panels as HTML fragments and its charts, for live partial updates."""
-    context = await run_in_threadpool(_context, runtime, principal)
+    context = await run_in_threadpool(_context, db, principal)
     context["user"] = principal
     return JSONResponse(
         {"panels": panels(request, WALLBOARD_PANELS, context), "charts": context["charts"]}
@@ -84,7 +83,8 @@ def _invalid(exc: ValidationError) -> str:
 @router.post("/wallboard/messages")
 async def post_key_message(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentSupervisor,
     title: str = Form(""),
     body: str = Form(""),
@@ -115,8 +115,8 @@ async def post_key_message(
         )
         out = await run_in_threadpool(
             message_service.create,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             message_in=message_in,
             created_by=principal.username,
         )
@@ -133,7 +133,8 @@ async def post_key_message(
 async def expire_key_message(
     request: Request,
     message_id: RowId,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentSupervisor,
     csrf_token: str = Form(""),
 ) -> Response:
@@ -142,8 +143,8 @@ async def expire_key_message(
     try:
         await run_in_threadpool(
             message_service.expire,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             message_id=message_id,
             expired_by=principal.username,
         )
@@ -157,7 +158,7 @@ async def expire_key_message(
 @router.get("/wallboard/missed")
 async def missed_page(
     request: Request,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
     principal: CurrentSupervisor,
     days: int = 1,
 ) -> Response:
@@ -166,9 +167,9 @@ async def missed_page(
 
     def load() -> dict[str, Any]:
         since = utcnow() - timedelta(days=days)
-        with runtime.db.session() as session:
-            missed = outcome_service.missed_moments(session=session, since=since, limit=100)
-            cards = outcome_service.scorecards(session=session, since=since)
+        with db.session() as session:
+            missed = outcome_figures.missed_moments(session=session, since=since, limit=100)
+            cards = outcome_figures.scorecards(session=session, since=since)
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
         missed.items = [m for m in missed.items if principal.sees_agent(m.review.agent_id)]
         cards = [c for c in cards if principal.sees_agent(c.agent_id)]
@@ -179,12 +180,12 @@ async def missed_page(
 
 @router.get("/wallboard/playbooks")
 async def playbooks_page(
-    request: Request, runtime: RuntimeDep, principal: CurrentSupervisor
+    request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> Response:
     """Every playbook, each editable."""
 
     def load() -> list[PlaybookOut]:
-        with runtime.db.session() as session:
+        with db.session() as session:
             return assist_service.get_all_playbooks(session=session)
 
     playbooks = await run_in_threadpool(load)
@@ -197,7 +198,8 @@ async def playbooks_page(
 async def save_playbook(
     request: Request,
     playbook_id: RowId,
-    runtime: RuntimeDep,
+    db: DatabaseDep,
+    bus: BusDep,
     principal: CurrentSupervisor,
     title: str = Form(""),
     summary: str = Form(""),
@@ -232,8 +234,8 @@ async def save_playbook(
         )
         out = await run_in_threadpool(
             assist_service.update_playbook,
-            db=runtime.db,
-            bus=runtime.bus,
+            db=db,
+            bus=bus,
             playbook_id=playbook_id,
             playbook_in=update,
             updated_by=principal.username,

@@ -1,0 +1,42 @@
+"""What a request may see: its data scope, as the security middleware found it.
+
+Low in the layer order so that a domain's views can ask for the scope (``ScopeDep``) without
+importing the security package, which sits above the domains it guards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+#: Where the security middleware leaves the scope on ``request.state``.
+STATE_SCOPE = "kairos_scope"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a request may see: ``agent_id`` set means only that agent's interactions.
+
+    An agent user that is not linked to a routing agent sees nothing (``agent_id`` is "").
+    """
+
+    agent_id: str | None = None
+
+    @property
+    def restricted(self) -> bool:
+        """Whether lists must be filtered to one agent's own."""
+        return self.agent_id is not None
+
+
+UNRESTRICTED = Scope()
+
+
+def current_scope(request: Request) -> Scope:
+    """What the caller may see: one agent's own interactions, or everything."""
+    scope = getattr(request.state, STATE_SCOPE, UNRESTRICTED)
+    return scope if isinstance(scope, Scope) else UNRESTRICTED
+
+
+ScopeDep = Annotated[Scope, Depends(current_scope)]

@@ -1,0 +1,400 @@
+"""Typed bus messages: one class per message type, each with the topic it travels on.
+
+Services ``bus.send(message)`` once their transaction commits; a listener reads a body back
+with :func:`parse` and matches on the class (as Zulip does with its event types). On the wire a
+message is its JSON dump without the topic (what pages read); another domain's API object (a
+playbook, a key message, a rule) travels as a JSON snapshot its owner's schema reads back.
+
+>>> message = SupervisorCleared(interaction_id="i1")
+>>> message.topic, message.wire()
+('supervision', {'type': 'supervisor.cleared', 'interaction_id': 'i1'})
+>>> parse(message.wire()) == message
+True
+>>> parse({"type": "no.such.thing"}) is None
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, JsonValue, PlainSerializer, ValidationError
+
+from kairos.detection.assessment import Assessment
+from kairos.events import Event
+
+log = logging.getLogger(__name__)
+
+#: A time as ``datetime.isoformat()`` writes it (``+00:00``, not ``Z``), as pages have read it.
+IsoTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+Snapshot = dict[str, JsonValue]  # another domain's API object, as JSON
+
+
+class Message(BaseModel):
+    """A bus message: ``type`` names it, ``topic`` is where it is published."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: ClassVar[str]
+    type: str
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON body published on the bus (the topic travels beside it)."""
+        return self.model_dump(mode="json")
+
+
+# -- events: what ingest applied ----------------------------------------------------------------
+
+
+class EventApplied(Message):
+    """An event committed to the log; ``seq`` is its place in its interaction."""
+
+    topic: ClassVar[str] = "events"
+    type: Literal["event.applied"] = "event.applied"
+    seq: int | None = None
+    event: Event
+
+
+# -- assessments --------------------------------------------------------------------------------
+
+
+class AssessmentUpdated(Message):
+    """The detector's new view of an interaction, stored after ``event_id``."""
+
+    topic: ClassVar[str] = "assessments"
+    type: Literal["assessment.updated"] = "assessment.updated"
+    interaction_id: str
+    event_id: str | None = None
+    agent_id: str | None = None
+    state: str | None = None
+    assessment: Assessment
+
+
+# -- interactions and customers -----------------------------------------------------------------
+
+
+class ReaskDetected(Message):
+    """The agent asked for something the customer already told us."""
+
+    topic: ClassVar[str] = "interactions"
+    type: Literal["reask.detected"] = "reask.detected"
+    interaction_id: str
+    event_id: str
+    agent_id: str | None
+    customer_id: int | None
+    fact: str
+    value_masked: str
+    verified: bool
+    source: str
+    channel: str | None
+    observed_at: IsoTime
+    message: str
+
+
+class InteractionEscalated(Message):
+    """A chat or social thread became a call."""
+
+    topic: ClassVar[str] = "interactions"
+    type: Literal["interaction.escalated"] = "interaction.escalated"
+    interaction_id: str
+    source_interaction_id: str
+    source_channel: str
+    customer_id: int | None
+    agent_id: str | None
+    queue: str
+    note: str | None
+    mot_score: float | None
+    escalated_at: IsoTime
+
+
+class CustomerMerged(Message):
+    """Two customers became one."""
+
+    topic: ClassVar[str] = "customers"
+    type: Literal["customer.merged"] = "customer.merged"
+    customer_id: int
+    from_customer_id: int
+    merged_by: str | None
+    merged_at: IsoTime
+    moved: dict[str, JsonValue]
+
+
+# -- routing and supervision --------------------------------------------------------------------
+
+
+class AgentStateChanged(Message):
+    """An agent's state changed (available, busy, ...)."""
+
+    topic: ClassVar[str] = "agents"
+    type: Literal["agent.state_changed"] = "agent.state_changed"
+    agent_id: str
+    state: str
+    previous: str
+    at: IsoTime
+
+
+class RoutingDecided(Message):
+    """A waiting interaction went to an agent; the stored decision."""
+
+    topic: ClassVar[str] = "routing"
+    type: Literal["routing.decided"] = "routing.decided"
+    id: int
+    interaction_id: str
+    agent_id: str
+    queue: str | None
+    policy: str
+    score: float
+    moment_of_truth: bool
+    empowered_handling: bool
+    reasons: list[dict[str, JsonValue]]
+    inputs: dict[str, JsonValue]
+    model_version: str | None
+    decided_at: datetime
+
+
+class AlertReason(BaseModel):
+    """One factor behind a supervisor alert."""
+
+    model_config = ConfigDict(frozen=True)
+
+    factor: str
+    value: JsonValue
+
+
+class SupervisorAlerted(Message):
+    """An interaction in progress needs a supervisor to assist or take over."""
+
+    topic: ClassVar[str] = "supervision"
+    type: Literal["supervisor.alert"] = "supervisor.alert"
+    interaction_id: str
+    agent_id: str | None
+    action: str
+    severity: float
+    reasons: list[AlertReason]
+
+
+class SupervisorCleared(Message):
+    """An interaction no longer needs a supervisor."""
+
+    topic: ClassVar[str] = "supervision"
+    type: Literal["supervisor.cleared"] = "supervisor.cleared"
+    interaction_id: str
+
+
+# -- assist and key messages --------------------------------------------------------------------
+
+
+class PlaybookUpdated(Message):
+    """A playbook got a new version."""
+
+    topic: ClassVar[str] = "assist"
+    type: Literal["playbook.updated"] = "playbook.updated"
+    playbook: Snapshot
+    version: int
+    updated_by: str | None
+
+
+class NudgeOut(BaseModel):
+    """One coaching nudge as pages read it."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    kind: str
+    rule: str
+    span: str
+    start: int
+    end: int
+    suggestion: str
+
+
+class CoachingNudge(Message):
+    """The agent's words blamed, deflected or closed too soon."""
+
+    topic: ClassVar[str] = "assist"
+    type: Literal["coaching.nudge"] = "coaching.nudge"
+    interaction_id: str
+    agent_id: str | None
+    event_id: str
+    occurred_at: datetime
+    nudges: list[NudgeOut]
+
+
+class KeyMessagePosted(Message):
+    """A supervisor posted a key message; the open interactions it matches."""
+
+    topic: ClassVar[str] = "messages"
+    type: Literal["key_message.posted"] = "key_message.posted"
+    message: Snapshot
+    interaction_ids: list[str]
+
+
+class KeyMessageExpired(Message):
+    """A key message was expired by hand."""
+
+    topic: ClassVar[str] = "messages"
+    type: Literal["key_message.expired"] = "key_message.expired"
+    message: Snapshot
+
+
+# -- outcomes -----------------------------------------------------------------------------------
+
+
+class InteractionWrappedUp(Message):
+    """The agent wrapped an interaction up."""
+
+    topic: ClassVar[str] = "outcomes"
+    type: Literal["interaction.wrapped_up"] = "interaction.wrapped_up"
+    interaction_id: str
+    agent_id: str | None
+    resolved: bool | None
+    confirmed_by_customer: bool | None
+    note: str | None
+
+
+class InteractionReviewed(Message):
+    """An ended interaction was reviewed: won, lost or missed."""
+
+    topic: ClassVar[str] = "outcomes"
+    type: Literal["interaction.reviewed"] = "interaction.reviewed"
+    interaction_id: str
+    agent_id: str | None
+    status: str
+    missed: bool
+    customer_id: int | None
+    hindsight_score: float
+    churn_risk: float
+
+
+class SurveyRecorded(Message):
+    """A survey answer was stored."""
+
+    topic: ClassVar[str] = "outcomes"
+    type: Literal["survey.recorded"] = "survey.recorded"
+    id: int
+    interaction_id: str
+    source: str
+    csat: int | None
+    nps: int | None
+    text: str | None
+    score: dict[str, JsonValue] | None
+    theme_id: int | None
+    received_at: datetime
+
+
+class ThemesUpdated(Message):
+    """Feedback themes were recomputed."""
+
+    topic: ClassVar[str] = "outcomes"
+    type: Literal["themes.updated"] = "themes.updated"
+    themes: int
+
+
+class _ActionFields(Message):
+    topic: ClassVar[str] = "outcomes"
+    id: int
+    theme_id: int
+    title: str
+    owner: str
+    status: str
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+    shipped_at: datetime | None
+    customers_told: int
+
+
+class ActionCreated(_ActionFields):
+    """An action was taken on a feedback theme."""
+
+    type: Literal["action.created"] = "action.created"
+
+
+class ActionUpdated(_ActionFields):
+    """An action changed (shipped, say)."""
+
+    type: Literal["action.updated"] = "action.updated"
+
+
+class RuleCreated(Message):
+    """An outreach rule was created."""
+
+    topic: ClassVar[str] = "outreach"
+    type: Literal["rule.created"] = "rule.created"
+    rule: Snapshot
+
+
+class RuleUpdated(Message):
+    """An outreach rule changed."""
+
+    topic: ClassVar[str] = "outreach"
+    type: Literal["rule.updated"] = "rule.updated"
+    rule: Snapshot
+
+
+class _TaskFields(Message):
+    topic: ClassVar[str] = "outreach"
+    id: int
+    kind: str
+    rule_id: int | None
+    rule_name: str | None
+    action_id: int | None
+    key_message_id: int | None
+    customer_id: int | None
+    source_interaction_id: str | None
+    task_interaction_id: str | None
+    queue: str | None
+    message: str
+    status: str
+    result: str | None
+    due_at: datetime | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class OutreachTaskCreated(_TaskFields):
+    """An outreach task was queued."""
+
+    type: Literal["outreach.task_created"] = "outreach.task_created"
+
+
+class OutreachTaskDone(_TaskFields):
+    """An outreach task's call or message ended."""
+
+    type: Literal["outreach.task_done"] = "outreach.task_done"
+
+
+class OutreachYouSaidWeDid(Message):
+    """Customers who raised a theme were told its action shipped."""
+
+    topic: ClassVar[str] = "outreach"
+    type: Literal["outreach.you_said_we_did"] = "outreach.you_said_we_did"
+    action_id: int
+    customer_ids: list[int]
+
+
+#: Every message type, by its ``type``.
+_TYPES: tuple[type[Message], ...] = (
+    EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, CustomerMerged,
+    AgentStateChanged, RoutingDecided, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
+    CoachingNudge, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
+    SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,
+    OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid,
+)  # fmt: skip
+_BY_TYPE: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _TYPES}
+
+
+def parse(body: Mapping[str, Any]) -> Message | None:
+    """The typed message for a body received from the bus; None for a type this version does not
+    know (a newer publisher, a test's stray message), which listeners skip. A known type that
+    does not read is logged: a publisher and its listeners disagree on the contract."""
+    cls = _BY_TYPE.get(str(body.get("type")))
+    if cls is None:
+        return None
+    try:
+        return cls.model_validate(body)
+    except ValidationError as error:
+        log.warning("bus message %s does not read: %s", cls.__name__, error)
+        return None

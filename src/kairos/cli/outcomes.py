@@ -1,0 +1,172 @@
+"""``kairos analyze`` and ``kairos report``: the after-the-contact report, from an archive or the
+database, as one self-contained HTML file."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from kairos.outcomes.archive import Row
+    from kairos.outcomes.report import ThemeSummary
+
+
+def _themes_of_missed(rows: list[Row], *, most: int = 2000) -> list[ThemeSummary]:
+    """Themes of what customers said in the moments missed (their opening words)."""
+    from kairos.outcomes import themes
+    from kairos.outcomes.report import ThemeSummary
+
+    missed = sorted((r for r in rows if r.missed and r.status != "won" and r.turns),
+                    key=lambda r: (-r.hindsight_score, r.id))[:most]  # fmt: skip
+    texts = [next((t for s, t, _ in r.turns if s == "customer"), "") for r in missed]
+    groups = themes.group(texts, [r.stakes for r in missed])
+    out = []
+    for g in groups[:15]:
+        members = [missed[i] for i in g.members]
+        sentiments = [m.sentiment_start for m in members if m.sentiment_start is not None]
+        out.append(
+            ThemeSummary(
+                label=g.label,
+                keywords=[k.removeprefix("stakes:") for k in g.keywords],
+                size=len(members),
+                negative_share=(
+                    round(sum(s < -0.2 for s in sentiments) / len(sentiments), 4)
+                    if sentiments
+                    else None
+                ),
+                examples=[texts[i] for i in g.members[:3]],
+            )
+        )
+    return out
+
+
+def _summary(console: Console, figures: dict[str, object], title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    keys = ("contacts", "moments_of_truth", "mot_share", "won", "lost", "missed", "hindsight_only",
+            "ended_badly", "ending_unknown", "resolution_known", "resolution_rate", "recovery_mot",
+            "recovery_routine", "repeat_customers")  # fmt: skip
+    for key in keys:
+        table.add_row(key.replace("_", " "), str(figures[key]))
+    console.print(table)
+
+
+def analyze(
+    archive: Path = typer.Argument(..., help="JSON lines (as kairos score) or airline threads CSV"),
+    output: Path = typer.Option(Path("var/analyze/report.html"), "--output", "-o"),
+    limit: int | None = typer.Option(None, help="read at most this many conversations"),
+    workers: int = typer.Option(0, help="processes (0: one per core)"),
+    figures_json: Path | None = typer.Option(None, "--figures", help="also write figures as JSON"),
+) -> None:
+    """Review every conversation of an archive and write "the moments you missed" report."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from kairos.outcomes.archive import ArchiveError, read_archive
+    from kairos.outcomes.archive import analyze as run
+    from kairos.outcomes.report import ReportData, figures, render
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    try:
+        with console.status(f"reading {archive}"):
+            conversations, bad = read_archive(archive, limit=limit)
+    except (ArchiveError, OSError) as exc:
+        console.print(f"[red]cannot read {archive}: {exc}[/]")
+        raise typer.Exit(2) from None
+    read_s = time.perf_counter() - started
+    if not conversations:
+        console.print(f"[red]no conversations in {archive}[/]")
+        raise typer.Exit(2)
+    with Progress(
+        TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("review", total=len(conversations))
+        rows = run(
+            conversations,
+            workers=workers or None,
+            on_progress=lambda n: progress.advance(task, n),
+        )
+    review_s = time.perf_counter() - started - read_s
+    with console.status("grouping themes and writing the report"):
+        data = ReportData(
+            title="The moments you missed",
+            source=f"archive {archive.name}",
+            period=f"{len(rows):,} conversations",
+            generated_at=datetime.now(UTC),
+            rows=rows,
+            themes=_themes_of_missed(rows),
+            themes_source="the opening words of the missed moments (no surveys in an archive)",
+            notes=[
+                "An archive was not routed by Kairos: every moment in it was handled as routine, "
+                "so none counts as lost; 'live' is what the detector saw before the first answer.",
+                "Where the customer had no last word after the agent's, the ending is unknown; "
+                "such moments count as missed (nothing shows they were won).",
+                f"{bad} unreadable lines skipped." if bad else "Every line was read.",
+            ],
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(data), encoding="utf-8")
+    total_s = time.perf_counter() - started
+    result = figures(rows)
+    _summary(console, result, f"{archive.name}: {len(rows):,} conversations")
+    console.print(
+        f"read {read_s:.1f} s, reviewed {review_s:.1f} s ({len(rows) / max(review_s, 1e-9):,.0f}"
+        f" conversations/s), {total_s:.1f} s in all; report: {output}"
+    )
+    if figures_json:
+        figures_json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {**result, "seconds": round(total_s, 1), "read_seconds": round(read_s, 1)}
+        figures_json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def report(
+    date_from: str = typer.Option(
+        None, "--from", help="first day (YYYY-MM-DD, UTC); default: a week ago"
+    ),
+    date_to: str = typer.Option(
+        None, "--to", help="last day, included (YYYY-MM-DD); default: today"
+    ),
+    output: Path = typer.Option(Path("var/report/report.html"), "--output", "-o"),
+) -> None:
+    """Write the after-the-contact report for interactions stored in the database."""
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.outcomes.report import figures, render
+    from kairos.outcomes.stored import report_data
+
+    console = Console(stderr=True)
+    try:
+        last = date.fromisoformat(date_to) if date_to else datetime.now(UTC).date()
+        first = date.fromisoformat(date_from) if date_from else last - timedelta(days=6)
+    except ValueError as exc:
+        console.print(f"[red]--from and --to are dates like 2026-11-22: {exc}[/]")
+        raise typer.Exit(2) from None
+    if first > last:
+        console.print("[red]--from is after --to[/]")
+        raise typer.Exit(2)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    db = Database(get_settings().database_url)
+    try:
+        with console.status("reading reviews"), db.session() as session:
+            data = report_data(session=session, since=since, until=until)
+    finally:
+        db.dispose()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(data), encoding="utf-8")
+    _summary(console, figures(data.rows), f"{first} to {last}")
+    console.print(f"report: {output}")

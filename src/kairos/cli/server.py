@@ -1,0 +1,126 @@
+"""``kairos serve``, ``kairos worker``, ``kairos demo`` and ``kairos db``: running Kairos."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
+    """Apply database migrations (to the newest by default)."""
+    from kairos import migrations
+    from kairos.config import get_settings
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url, revision)
+    console.print(f"[green]database at {migrations.current(settings.database_url)}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    from kairos import migrations
+    from kairos.config import get_settings
+
+    console.print(migrations.current(get_settings().database_url) or "empty")
+
+
+def serve(
+    host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
+    port: int = typer.Option(None, help="port (KAIROS_PORT)"),
+    workers: int = typer.Option(
+        0,
+        min=0,
+        help="detector worker processes to start and look after (sets KAIROS_DETECTION=workers; "
+        "needs KAIROS_REDIS_URL)",
+    ),
+    processes: int = typer.Option(1, min=1, help="API processes sharing the port"),
+    log_level: str = typer.Option("info"),
+) -> None:
+    """Run the API server; applies migrations on start."""
+    import os
+
+    import uvicorn
+
+    from kairos import migrations
+    from kairos.config import get_settings
+    from kairos.main import create_app
+    from kairos.workers import WorkerPool
+
+    settings = get_settings()
+    if workers:
+        if not settings.redis_url:
+            console.print("[red]--workers needs KAIROS_REDIS_URL (the workers read a Redis stream)")
+            raise typer.Exit(2)
+        os.environ["KAIROS_DETECTION"] = "workers"  # for the API processes and the workers
+        settings = settings.model_copy(update={"detection": "workers"})
+    migrations.upgrade(settings.database_url)
+    pool = WorkerPool(workers, log_level=log_level) if workers else None
+    if pool is not None:
+        pool.start()
+        console.print(f"{workers} detector workers started")
+    app_target = "kairos.main:app_from_env" if processes > 1 else create_app(settings)
+    try:
+        uvicorn.run(
+            app_target,
+            factory=processes > 1,
+            workers=processes if processes > 1 else None,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=log_level,
+            access_log=False,
+        )
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def worker(log_level: str = typer.Option("info")) -> None:
+    """Run one detector worker (KAIROS_DETECTION=workers): assesses from the Redis stream, runs
+    the bus listeners, sweeps for interactions left behind; stops on SIGTERM."""
+    import logging
+
+    from kairos.config import get_settings
+    from kairos.workers import run_worker
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    if settings.detection != "workers":
+        console.print("[red]kairos worker needs KAIROS_DETECTION=workers and KAIROS_REDIS_URL")
+        raise typer.Exit(2)
+    run_worker(settings)
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    pace: float = typer.Option(1.0, help="speed of the traffic: 2 is twice as fast"),
+    traffic: str = typer.Option(
+        "simulated",
+        help="simulated: a live contact center (customers and agents) driving the server; "
+        "replay: real airline-support threads from the shared data",
+    ),
+    threads: int = typer.Option(
+        0, help="stop after this many contacts (simulated) or threads (replay); 0: keep going"
+    ),
+    open_browser: bool = typer.Option(
+        False, "--open", help="open the sign-in page (then the live wallboard) in a browser"
+    ),
+) -> None:
+    """Start the server on SQLite and feed it live contact-center traffic."""
+    from kairos.demo import run_demo
+
+    run_demo(
+        host=host,
+        port=port,
+        pace=pace,
+        max_threads=threads or None,
+        traffic=traffic,
+        open_browser=open_browser,
+    )

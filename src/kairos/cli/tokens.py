@@ -1,0 +1,158 @@
+"""``kairos tokens`` (API tokens for event sources and users) and ``kairos audit``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import typer
+from rich.console import Console
+
+tokens_app = typer.Typer(
+    help="API tokens: event sources send events with one, users read the API with one.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+
+def _when(at: datetime | None) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+
+
+@tokens_app.command("create")
+def create(
+    source: str | None = typer.Option(
+        None, "--source", help="an event source's token, by this name (a telephony platform...)"
+    ),
+    user: str | None = typer.Option(
+        None, "--user", help="a token acting as this user (with the user's role)"
+    ),
+    name: str | None = typer.Option(None, help="the user token's name (default: the username)"),
+) -> None:
+    """Create a token and print it once: only its SHA-256 is stored."""
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.errors import ClientError
+    from kairos.security import tokens as token_service
+
+    if (source is None) == (user is None):
+        console.print("[red]give exactly one of --source NAME or --user USERNAME[/]")
+        raise typer.Exit(2)
+    db = Database(get_settings().database_url)
+    try:
+        if source is not None:
+            created = token_service.create(db=db, name=source, kind="source")
+        else:
+            assert user is not None
+            created = token_service.create(db=db, name=name or user, kind="user", username=user)
+    except ClientError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    acting = f" acting as {created.user}" if created.user else ""
+    console.print(
+        f"[green]created {created.kind} token {created.name}{acting}[/]; "
+        "copy it now, it is not shown again:"
+    )
+    typer.echo(created.token)
+
+
+@tokens_app.command("list")
+def list_tokens() -> None:
+    """Every token: name, kind, user, when created, last used and revoked (never the token)."""
+    from rich.table import Table
+
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.security import tokens as token_service
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.session() as session:
+            rows = token_service.get_all(session=session)
+    finally:
+        db.dispose()
+    table = Table("name", "kind", "user", "created", "last used", "revoked")
+    for t in rows:
+        table.add_row(
+            t.name,
+            t.kind,
+            t.user or "",
+            _when(t.created_at),
+            _when(t.last_used_at),
+            _when(t.revoked_at),
+        )
+    Console().print(table)
+
+
+@tokens_app.command("revoke")
+def revoke(name: str = typer.Argument(..., help="the token's name")) -> None:
+    """Revoke a token; servers refuse it once their cache forgets it (KAIROS_TOKEN_CACHE_S)."""
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.errors import ClientError
+    from kairos.security import tokens as token_service
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        out = token_service.revoke(db=db, name=name)
+    except ClientError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    console.print(
+        f"[green]revoked {out.name}[/] at {_when(out.revoked_at)} UTC; refused everywhere within "
+        f"{settings.token_cache_s:g} s"
+    )
+
+
+def audit(
+    actor: str | None = typer.Option(None, help="only this user or token name"),
+    resource: str | None = typer.Option(
+        None, help="KIND or KIND:ID, e.g. interaction:chat:42 or customer:7"
+    ),
+    action: str | None = typer.Option(None, help="read or change"),
+    since_minutes: float | None = typer.Option(
+        None, "--since-minutes", help="only the last N minutes"
+    ),
+    limit: int = typer.Option(50, min=1, max=10_000, help="rows to show, newest first"),
+) -> None:
+    """Who read or changed what, newest first (the API has it too: GET /v1/audit)."""
+    from rich.table import Table
+
+    from kairos.config import get_settings
+    from kairos.db import Database
+    from kairos.security import audit as audit_service
+
+    if action not in (None, "read", "change"):
+        console.print("[red]--action is read or change[/]")
+        raise typer.Exit(2)
+    kind, _, resource_id = (resource or "").partition(":")
+    since = datetime.now(UTC) - timedelta(minutes=since_minutes) if since_minutes else None
+    db = Database(get_settings().database_url)
+    try:
+        with db.session() as session:
+            total, rows = audit_service.get_all(
+                session=session,
+                actor=actor,
+                action=action,
+                resource_kind=kind or None,
+                resource_id=resource_id or None,
+                since=since,
+                limit=limit,
+            )
+    finally:
+        db.dispose()
+    table = Table(
+        "at (UTC)", "actor", "kind", "action", "method", "path", "resource", "status", "client",
+        title=f"audit log: {len(rows)} of {total}",
+    )  # fmt: skip
+    for r in rows:
+        what = f"{r.resource_kind}:{r.resource_id}" if r.resource_id else (r.resource_kind or "")
+        table.add_row(
+            _when(r.at), r.actor, r.actor_kind, r.action, r.method, r.path, what,
+            str(r.status), r.client or "",
+        )  # fmt: skip
+    Console().print(table)

@@ -1,0 +1,310 @@
+"""``kairos demo``: a server on SQLite fed with live traffic, at watching pace.
+
+Two sources: ``simulated`` (the default) runs a live contact center against the server — simulated
+customers from the traffic generator and simulated agents taking work through the routing API
+(:mod:`kairos.demo.live`); ``replay`` replays real customer-service threads from the shared data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+from rich.console import Console
+from rich.live import Live
+
+from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
+from kairos.events import Event
+from kairos.replay import now, read_threads, thread_events, threads_path
+
+DEFAULT_DB = Path("var") / "demo.db"
+# Threads in flight at once: enough to interleave on the wallboard, few enough to follow.
+LANES = 4
+# Mean seconds between two events of one thread at pace 1: with 4 lanes, a few events a second.
+EVENT_GAP_S = 1.5
+
+
+class DemoError(RuntimeError):
+    """The demo cannot start: the port is taken or the server did not come up."""
+
+
+@dataclass
+class _Progress:
+    started: int = 0
+    finished: int = 0
+    events: int = 0
+    failed: int = 0
+
+    def line(self) -> str:
+        return (
+            f"[bold]threads[/] {self.started} started, {self.finished} finished   "
+            f"[bold]events[/] {self.events} sent"
+            + (f"   [red]{self.failed} refused[/]" if self.failed else "")
+        )
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
+    # Its own session: a Ctrl-C reaches the demo only, which then stops the server in order
+    # instead of racing it.
+    return subprocess.Popen([*command, "--log-level", "warning"], env=env, start_new_session=True)
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise DemoError(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise DemoError(f"the server did not answer {base_url}/healthz within {timeout_s:.0f} s")
+
+
+async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) -> None:
+    # Stamped with the send time: the wallboard shows live traffic, not 2017's.
+    body = event.model_copy(update={"occurred_at": now()}).model_dump(mode="json")
+    try:
+        response = await client.post("/v1/events", json=body)
+    except httpx.TransportError as exc:
+        raise DemoError(f"the server stopped answering ({type(exc).__name__})") from exc
+    if response.status_code == 200:
+        progress.events += 1
+    else:
+        progress.failed += 1
+
+
+async def _replay(
+    base_url: str,
+    path: Path,
+    *,
+    pace: float,
+    max_threads: int | None,
+    run_id: str,
+    progress: _Progress,
+) -> None:
+    source = read_threads(path, limit=max_threads)
+    rng = random.Random(run_id)
+    lock = asyncio.Lock()
+
+    async def lane(client: httpx.AsyncClient) -> None:
+        while True:
+            async with lock:
+                if max_threads is not None and progress.started >= max_threads:
+                    return
+                thread = next(source, None)
+                if thread is None:
+                    return
+                progress.started += 1
+            for event in thread_events(thread, start=now(), run_id=run_id):
+                await _send(client, event, progress)
+                await asyncio.sleep(rng.expovariate(1 / EVENT_GAP_S) / pace)
+            progress.finished += 1
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        await asyncio.gather(*(lane(client) for _ in range(LANES)))
+
+
+def run_demo(
+    *,
+    host: str,
+    port: int,
+    pace: float,
+    max_threads: int | None,
+    database: Path | None = None,
+    run_id: str | None = None,
+    traffic: str = "simulated",
+    open_browser: bool = False,
+) -> None:
+    """Serve Kairos on SQLite and feed it live traffic through its API until Ctrl-C.
+
+    ``max_threads`` stops after that many contacts (simulated) or threads (replay).
+    """
+    console = Console()
+    # A SIGTERM stops the demo like Ctrl-C does, so the server it started goes with it.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if in_main else None
+    try:
+        _serve_and_replay(
+            console, host, port, pace, max_threads, database, run_id, traffic, open_browser
+        )
+    except DemoError as exc:
+        console.print(f"[bold red]kairos demo:[/] {exc}")
+        raise SystemExit(2) from None
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_and_replay(
+    console: Console,
+    host: str,
+    port: int,
+    pace: float,
+    max_threads: int | None,
+    database: Path | None,
+    run_id: str | None,
+    traffic: str = "simulated",
+    open_browser: bool = False,
+) -> None:
+    if pace <= 0:
+        raise DemoError("pace must be positive")
+    if traffic not in ("simulated", "replay"):
+        raise DemoError(f"traffic must be 'simulated' or 'replay', not {traffic!r}")
+    if not _port_free(host, port):
+        raise DemoError(f"port {port} on {host} is taken: stop what uses it or pass --port")
+    database = database or DEFAULT_DB
+    database.parent.mkdir(parents=True, exist_ok=True)
+    # A fresh run id per demo run makes fresh interactions in a database kept between runs.
+    run_id = run_id if run_id is not None else now().strftime("%Y%m%d%H%M%S")
+    base_url = f"http://{host}:{port}"
+    server = _start_server(host, port, f"sqlite:///{database.resolve()}")
+    try:
+        _wait_healthy(server, base_url)
+        console.print(f"[bold green]Kairos is running[/] on SQLite at {database}")
+        if open_browser:  # the sign-in page, then the live wallboard
+            webbrowser.open(f"{base_url}/")
+        for path, what in (
+            ("/", "the live wallboard and the agent desktops (sign in below)"),
+            ("/v1/interactions", "interactions (JSON), growing as the demo runs"),
+            ("/docs", "API documentation"),
+            ("/metrics", "Prometheus metrics"),
+        ):
+            console.print(f"  {base_url}{path}  [dim]{what}[/]")
+        database_url = f"sqlite:///{database.resolve()}"
+        if traffic == "simulated":
+            _drive_simulated(console, base_url, pace, max_threads, run_id, database_url)
+            return
+        _print_logins(console, base_url, create_demo_users(database_url, with_agents=False))
+        threads = threads_path()
+        if threads is None:
+            console.print(
+                "[yellow]No traffic:[/] the shared data (airline_threads/"
+                "airlines_processed.csv.bz2) was not found; set KAIROS_DATA_DIR to the folder "
+                "that holds it. The server keeps running; press Ctrl-C to stop."
+            )
+            server.wait()
+            return
+        console.print(f"Replaying real airline threads from {threads}; Ctrl-C to stop.")
+        progress = _Progress()
+        with Live(progress.line(), console=console, refresh_per_second=4) as live:
+
+            async def main() -> None:
+                refresher = asyncio.create_task(_refresh(live, progress))
+                try:
+                    await _replay(
+                        base_url,
+                        threads,
+                        pace=pace,
+                        max_threads=max_threads,
+                        run_id=run_id,
+                        progress=progress,
+                    )
+                finally:
+                    refresher.cancel()
+                    live.update(progress.line())
+
+            asyncio.run(main())
+        console.print("[green]Replay finished.[/]")
+    except KeyboardInterrupt:
+        console.print("\n[dim]stopping[/]")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _print_logins(console: Console, base_url: str, logins: list[Login]) -> None:
+    console.print(
+        f"[bold]Open {base_url}/[/] and sign in (password [bold]{DEMO_PASSWORD}[/] for all):"
+    )
+    for login in logins:
+        page = "the agent desktop" if login.role == "agent" else "the live wallboard"
+        linked = f", simulated agent {login.agent_id}" if login.agent_id else ""
+        console.print(f"  [bold]{login.username}[/]  [dim]{login.role}: {page}{linked}[/]")
+
+
+def _drive_simulated(
+    console: Console,
+    base_url: str,
+    pace: float,
+    max_contacts: int | None,
+    run_id: str,
+    database_url: str | None = None,
+) -> None:
+    from kairos.demo.live import AGENTS, DriveError, LiveCenter, LiveProgress
+
+    if database_url is not None:
+        # The agents exist before their users: set the floor up, then print the sign-ins.
+        async def prepare() -> None:
+            async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+                await LiveCenter(client, pace=pace, run_id=run_id, progress=LiveProgress()).setup()
+
+        try:
+            asyncio.run(prepare())
+        except DriveError as exc:
+            raise DemoError(str(exc)) from exc
+        _print_logins(console, base_url, create_demo_users(database_url, with_agents=True))
+
+    console.print(
+        f"A simulated contact center: {len(AGENTS)} agents on queues routed by the "
+        "[bold]moments[/] policy, customers arriving on every channel; Ctrl-C to stop.\n"
+        f"  {base_url}/v1/routing/decisions  [dim]who took what, and why[/]\n"
+        f"  {base_url}/v1/supervision/alerts  [dim]where a supervisor should step in[/]"
+    )
+    progress = LiveProgress()
+    with Live(progress.line(), console=console, refresh_per_second=4) as live:
+
+        async def main() -> None:
+            refresher = asyncio.create_task(_refresh(live, progress))
+            try:
+                async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+                    center = LiveCenter(client, pace=pace, run_id=run_id, progress=progress)
+                    await center.run(max_contacts=max_contacts)
+            finally:
+                refresher.cancel()
+                live.update(progress.line())
+
+        try:
+            asyncio.run(main())
+        except DriveError as exc:
+            raise DemoError(str(exc)) from exc
+    console.print("[green]Simulated traffic finished.[/]")
+
+
+class _HasLine(Protocol):
+    def line(self) -> str: ...
+
+
+async def _refresh(live: Live, progress: _HasLine) -> None:
+    while True:
+        live.update(progress.line())
+        await asyncio.sleep(0.25)

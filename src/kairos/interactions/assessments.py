@@ -1,0 +1,140 @@
+"""The detector's side of interactions: which events it reads, rebuilding a live detector from
+the event log, and storing what it says (interactions own the rows; ingest and the detection
+workers call these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.bus.messages import AssessmentUpdated
+from kairos.detection.assessment import Assessment
+from kairos.detection.live import Detector, DetectorCache
+from kairos.events import (
+    AudioSegment,
+    Event,
+    InteractionStarted,
+    IvrSelection,
+    Transfer,
+    Utterance,
+    event_adapter,
+)
+from kairos.interactions import journey as journey_service
+from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+
+_ASSESSED_TYPES = (Utterance, AudioSegment)
+#: Events that change what the detector knows (reason, transfers), besides what is said.
+DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
+
+
+def assessed(event: Event) -> bool:
+    """Whether the assessment after this event is stored and published.
+
+    Besides what is said: an IVR selection (a call waits in queue before anyone speaks, and
+    routing reads its assessment), and the start of an escalated call (it starts with what the
+    source thread said).
+    """
+    if isinstance(event, InteractionStarted):
+        return event.escalation is not None
+    return isinstance(event, (*_ASSESSED_TYPES, IvrSelection))
+
+
+def history(
+    session: Session, interaction: Interaction, *, upto_seq: int | None = None
+) -> list[Event]:
+    """What the detector replays: for an escalated call, the source thread comes first.
+
+    ``upto_seq``: only the interaction's events up to that one (a worker catching up).
+    """
+    thread: list[Event] = []
+    if interaction.escalated_from_id is not None:
+        source = session.get(Interaction, interaction.escalated_from_id)
+        if source is not None:
+            # What was said before the call began; the thread may go on after it.
+            thread = [
+                e for e in history(session, source) if e.occurred_at <= interaction.started_at
+            ]
+    query = select(EventRecord).where(EventRecord.interaction_id == interaction.id)
+    if upto_seq is not None:
+        query = query.where(EventRecord.seq <= upto_seq)
+    rows = session.scalars(query.order_by(EventRecord.seq)).all()
+    return thread + [record_to_event(row, interaction.external_id) for row in rows]
+
+
+def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:
+    """Rebuild the typed event from its stored row."""
+    data: dict[str, Any] = {
+        **row.payload,
+        "type": row.type,
+        "event_id": row.event_id,
+        "interaction_id": interaction_external_id,
+        "occurred_at": row.occurred_at,
+    }
+    return event_adapter.validate_python(data)
+
+
+def detector_for(
+    session: Session,
+    interaction: Interaction,
+    detectors: DetectorCache,
+    default_tz: str,
+    *,
+    upto_seq: int | None = None,
+) -> Detector | None:
+    """The interaction's live detector, rebuilt from the stored events when it is missing.
+
+    ``upto_seq`` (a worker catching up): the detector must have seen exactly the events up to
+    that one; a cached one at another position is rebuilt too.
+    """
+    detector = detectors.get(interaction.external_id)
+    if detector is not None and (
+        upto_seq is None or detectors.position(interaction.external_id) == upto_seq
+    ):
+        return detector
+    if not detectors.enabled:
+        return None
+    journey = journey_service.journey_inputs(session=session, interaction=interaction)
+    zone = journey_service.deadline_zone(
+        session=session,
+        interaction=interaction,
+        # The runtime passes the configured zone; a cache built without it (tests, tools) still
+        # honours a non-UTC default given by the caller.
+        centre_zone=detectors.centre_timezone or (None if default_tz == "UTC" else default_tz),
+        phone_region=detectors.phone_region,
+    )
+    return detectors.create(
+        interaction.external_id,
+        timezone=zone.name,
+        timezone_source=zone.detail,
+        journey=journey,
+        history=history(session, interaction, upto_seq=upto_seq),
+    )
+
+
+def record_assessment(
+    session: Session, interaction: Interaction, event: Event, assessment: Assessment
+) -> AssessmentUpdated:
+    """Store the assessment made after ``event``; the message to publish once committed."""
+    payload = assessment.model_dump(mode="json")
+    interaction.assessment = payload
+    interaction.mot_score = assessment.mot_score
+    interaction.cube = assessment.cube
+    session.add(
+        AssessmentRecord(
+            interaction_id=interaction.id,
+            event_id=event.event_id,
+            mot_score=assessment.mot_score,
+            cube=assessment.cube,
+            model_version=assessment.model_version,
+            payload=payload,
+        )
+    )
+    return AssessmentUpdated(
+        interaction_id=interaction.external_id,
+        event_id=event.event_id,
+        agent_id=interaction.agent_id,
+        state=interaction.state,
+        assessment=assessment,
+    )

@@ -1,0 +1,115 @@
+"""Ingest's checks: everything in a request is checked before anything is written, and one
+bad event refuses the whole request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.errors import Conflict, UnknownInteraction
+from kairos.events import Event, InteractionStarted
+from kairos.interactions.models import Interaction
+from kairos.interactions.schemas import EventAck
+
+
+def escalation_sources(
+    session: Session, events: list[Event]
+) -> tuple[dict[str, Interaction], set[int]]:
+    """The interactions that escalations in ``events`` continue, and those already escalated."""
+    wanted = sorted(
+        {e.escalation.source for e in events if isinstance(e, InteractionStarted) and e.escalation}
+    )
+    if not wanted:
+        return {}, set()
+    sources = {
+        i.external_id: i
+        for i in session.scalars(
+            select(Interaction).where(Interaction.external_id.in_(wanted)).with_for_update()
+        )
+    }
+    ids = [i.id for i in sources.values()]
+    taken = set(
+        session.scalars(
+            select(Interaction.escalated_from_id).where(Interaction.escalated_from_id.in_(ids))
+        )
+    )
+    return sources, {i for i in taken if i is not None}
+
+
+def _check_escalation(
+    event: InteractionStarted,
+    sources: dict[str, Interaction],
+    taken: set[int],
+    where: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Why this escalation cannot be applied, or None."""
+    assert event.escalation is not None
+    source = sources.get(event.escalation.source)
+    field = {**where, "field": "escalation.source"}
+    if source is None:
+        return {**field, "message": "unknown interaction: nothing to continue"}
+    if source.channel == "call":
+        return {**field, "message": "a call is escalated by a transfer, not a new call"}
+    if source.id in taken:
+        return {**field, "message": "this interaction was escalated already"}
+    taken.add(source.id)
+    return None
+
+
+def check_all(
+    events: list[Event],
+    existing: set[str],
+    interactions: dict[str, Interaction],
+    sources: dict[str, Interaction],
+    taken: set[int],
+) -> tuple[list[EventAck], list[Event]]:
+    """The acknowledgements and the events to apply; raises when any event cannot be applied."""
+    seen: set[str] = set()
+    starting: set[str] = set()
+    unknown: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    acks: list[EventAck] = []
+    fresh: list[Event] = []
+    for index, event in enumerate(events):
+        if event.event_id in existing or event.event_id in seen:
+            acks.append(EventAck(event_id=event.event_id, status="duplicate"))
+            continue
+        seen.add(event.event_id)
+        acks.append(EventAck(event_id=event.event_id, status="applied"))
+        fresh.append(event)
+        where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
+        if isinstance(event, InteractionStarted):
+            if event.interaction_id in interactions or event.interaction_id in starting:
+                conflicts.append(
+                    {
+                        **where,
+                        "field": "interaction_id",
+                        "message": "this interaction was already started by another event",
+                    }
+                )
+            starting.add(event.interaction_id)
+            if event.escalation is not None:
+                problem = _check_escalation(event, sources, taken, where)
+                if problem is not None:
+                    conflicts.append(problem)
+        elif event.interaction_id not in interactions and event.interaction_id not in starting:
+            unknown.append(
+                {
+                    **where,
+                    "field": "interaction_id",
+                    "message": "unknown interaction: send interaction.started first",
+                }
+            )
+    if conflicts:
+        raise Conflict(
+            f"{len(conflicts)} events conflict with stored interactions; nothing was applied",
+            errors=conflicts + unknown,
+        )
+    if unknown:
+        raise UnknownInteraction(
+            f"{len(unknown)} events name interactions that were never started; nothing was applied",
+            errors=unknown,
+        )
+    return acks, fresh

@@ -1,0 +1,246 @@
+"""What the reviews add up to: the day's figures, the morning list of missed moments, the
+agents' scorecards. Reads only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kairos.db import utcnow
+from kairos.interactions.models import EventRecord, Interaction
+from kairos.outcomes.models import InteractionReview, SurveyAnswer
+from kairos.outcomes.schemas import (
+    DayFigures,
+    MissedList,
+    MissedMoment,
+    ReviewOut,
+    Scorecard,
+    TranscriptSpan,
+)
+from kairos.outcomes.service import review_out, why_of
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
+    """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time."""
+    day = day or utcnow().date()
+    start, end = _day_bounds(day)
+    rows = session.execute(
+        select(Interaction.id, Interaction.state, Interaction.outcome).where(
+            Interaction.started_at >= start, Interaction.started_at < end
+        )
+    ).all()
+    reviews = session.scalars(
+        select(InteractionReview).where(
+            InteractionReview.started_at >= start, InteractionReview.started_at < end
+        )
+    ).all()
+    by_status: dict[str, int] = {}
+    routine_handle: list[float] = []
+    mot_handle: list[float] = []
+    for r in reviews:
+        by_status[r.status] = by_status.get(r.status, 0) + 1
+        if r.handle_seconds is not None:
+            (routine_handle if r.status == "routine" else mot_handle).append(r.handle_seconds)
+    reviewed = {r.interaction_id: r for r in reviews}
+    known_results: list[bool] = []
+    for interaction_pk, state, outcome in rows:
+        if state != "ended":
+            continue
+        record = reviewed.get(interaction_pk)
+        resolved = record.resolved if record is not None else (outcome or {}).get("resolved")
+        if isinstance(resolved, bool):
+            known_results.append(resolved)
+    csat = [
+        int(v)
+        for v in session.scalars(
+            select(SurveyAnswer.csat)
+            .join(Interaction, Interaction.id == SurveyAnswer.interaction_id)
+            .where(
+                Interaction.started_at >= start,
+                Interaction.started_at < end,
+                SurveyAnswer.csat.is_not(None),
+            )
+        )
+        if v is not None
+    ]
+    won, lost, missed = (
+        by_status.get("won", 0),
+        by_status.get("lost", 0),
+        by_status.get("missed", 0),
+    )
+    return DayFigures(
+        day=day,
+        contacts=len(rows),
+        ended=sum(1 for _, state, _ in rows if state == "ended"),
+        moments_of_truth=won + lost + missed,
+        won=won,
+        lost=lost,
+        missed=missed,
+        resolution_rate=_mean([1.0 if r else 0.0 for r in known_results]),
+        csat_average=_mean([float(c) for c in csat]),
+        csat_responses=len(csat),
+        average_handle_seconds=_mean(routine_handle),
+        mot_average_handle_seconds=_mean(mot_handle),
+    )
+
+
+# -- missed moments and scorecards --------------------------------------------------------------
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    until = until or utcnow()
+    return since or until - timedelta(days=1), until
+
+
+def missed_moments(
+    *,
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> MissedList:
+    """The morning list: missed moments that started in the period, most valuable customer first.
+
+    Without ``since``, the last 24 hours.
+    """
+    since, until = _period(since, until)
+    query = (
+        select(InteractionReview, Interaction.external_id)
+        .join(Interaction, Interaction.id == InteractionReview.interaction_id)
+        .where(
+            InteractionReview.missed,
+            InteractionReview.started_at >= since,
+            InteractionReview.started_at < until,
+        )
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(
+            func.coalesce(InteractionReview.customer_value, 0.5).desc(),
+            InteractionReview.hindsight_score.desc(),
+            InteractionReview.id,
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = []
+    for record, external_id in rows:
+        out = review_out(record, external_id)
+        items.append(
+            MissedMoment(
+                review=out,
+                why=why_of(record),
+                transcript=_evidence_spans(session, record, out),
+            )
+        )
+    return MissedList(total=total, items=items)
+
+
+def _evidence_spans(
+    session: Session, record: InteractionReview, out: ReviewOut
+) -> list[TranscriptSpan]:
+    """The turns that carry evidence (detector cues, agent behaviours), with their marks."""
+    marks: dict[str, list[dict[str, Any]]] = {}
+    for cue in out.evidence:
+        if cue.get("event_id"):
+            marks.setdefault(str(cue["event_id"]), []).append(
+                {k: cue.get(k) for k in ("kind", "label", "text", "start", "end")}
+            )
+    for b in out.behaviours:
+        if b.event_id:
+            marks.setdefault(b.event_id, []).append(
+                {"kind": b.kind, "label": b.label, "text": b.text, "start": b.start, "end": b.end}
+            )
+    rows = session.scalars(
+        select(EventRecord)
+        .where(EventRecord.interaction_id == record.interaction_id, EventRecord.type == "utterance")
+        .order_by(EventRecord.seq)
+    ).all()
+    spans = []
+    for row in rows:
+        if row.event_id in marks:
+            spans.append(
+                TranscriptSpan(
+                    seq=row.seq,
+                    event_id=row.event_id,
+                    speaker=str(row.payload.get("speaker", "")),
+                    text=str(row.payload.get("text", "")),
+                    marks=marks[row.event_id],
+                )
+            )
+    return spans
+
+
+def scorecards(
+    *, session: Session, since: datetime | None = None, until: datetime | None = None
+) -> list[Scorecard]:
+    """Per agent: moments won first, then resolution and CSAT; MoT handle time reported apart."""
+    since, until = _period(since, until)
+    reviews = session.scalars(
+        select(InteractionReview).where(
+            InteractionReview.agent_id.is_not(None),
+            InteractionReview.started_at >= since,
+            InteractionReview.started_at < until,
+        )
+    ).all()
+    cards: dict[str, list[InteractionReview]] = {}
+    for r in reviews:
+        cards.setdefault(str(r.agent_id), []).append(r)
+    out = [scorecard_of(agent, rows) for agent, rows in cards.items()]
+    out.sort(key=lambda c: (-c.moments_won, -(c.resolution_rate or 0.0), -(c.csat_average or 0.0),
+                            c.agent_id))  # fmt: skip
+    return out
+
+
+def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
+    """One agent's scorecard from its reviews."""
+    moments = [r for r in rows if r.status != "routine"]
+    won = sum(r.status == "won" for r in moments)
+    resolved = [r.resolved for r in rows if r.resolved is not None]
+    csat = [float(r.csat) for r in rows if r.csat is not None]
+    kinds: dict[str, int] = {}
+    for r in rows:
+        for b in r.behaviours or []:
+            kinds[b["kind"]] = kinds.get(b["kind"], 0) + 1
+    return Scorecard(
+        agent_id=agent_id,
+        moments_handled=len(moments),
+        moments_won=won,
+        moments_lost=sum(r.status == "lost" for r in moments),
+        moments_missed=sum(r.status == "missed" for r in moments),
+        win_rate=round(won / len(moments), 4) if moments else None,
+        resolution_rate=_mean([1.0 if r else 0.0 for r in resolved]),
+        csat_average=_mean(csat),
+        csat_responses=len(csat),
+        contacts=len(rows),
+        empathy=kinds.get("empathy", 0),
+        ownership=kinds.get("ownership", 0),
+        blame=kinds.get("blame", 0),
+        deflection=kinds.get("deflection", 0),
+        premature_close=kinds.get("premature_close", 0),
+        reasks=sum(r.reask_count for r in rows),
+        routine_handle_seconds=_mean(
+            [
+                r.handle_seconds
+                for r in rows
+                if r.status == "routine" and r.handle_seconds is not None
+            ]
+        ),
+        mot_handle_seconds=_mean(
+            [r.handle_seconds for r in moments if r.handle_seconds is not None]
+        ),
+    )

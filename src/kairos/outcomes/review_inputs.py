@@ -1,0 +1,76 @@
+"""What the review of an ended interaction reads: its turns, whether it came back, whether routing
+handled it as a moment of truth, and how long it was handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kairos.interactions.journey import same_issue
+from kairos.interactions.models import EventRecord, Interaction
+from kairos.outcomes.review import Turn
+from kairos.routing.models import Assignment, RoutingDecision
+
+
+def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
+    """The customer's next contact on the same issue within ``days`` of this one, if any."""
+    if interaction.customer_id is None:
+        return None
+    until = interaction.started_at + timedelta(days=days)
+    later = session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.customer_id == interaction.customer_id,
+            Interaction.id != interaction.id,
+            Interaction.started_at > interaction.started_at,
+            Interaction.started_at <= until,
+        )
+        .order_by(Interaction.started_at)
+        .limit(50)
+    ).all()
+    return next((i for i in later if same_issue(i, interaction)), None)
+
+
+def turns(rows: Sequence[EventRecord]) -> list[Turn]:
+    """The utterances of the log as the review reads them."""
+    return [
+        Turn(
+            speaker=str(r.payload.get("speaker", "customer")),
+            text=str(r.payload.get("text", "")),
+            event_id=r.event_id,
+            occurred_at=r.occurred_at,
+        )
+        for r in rows
+        if r.type == "utterance" and r.payload.get("text")
+    ]
+
+
+def handled_as_moment(session: Session, interaction: Interaction) -> bool:
+    """Whether routing decided it as a moment of truth or gave it with empowered handling."""
+    decided = session.scalar(
+        select(func.count())
+        .select_from(RoutingDecision)
+        .where(RoutingDecision.interaction_id == interaction.id, RoutingDecision.moment_of_truth)
+    )
+    empowered = session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.interaction_id == interaction.id, Assignment.empowered)
+    )
+    return bool(decided or empowered)
+
+
+def handle_seconds(session: Session, interaction: Interaction) -> float | None:
+    """Seconds from the first assignment (else the start) to the end; None while it goes on."""
+    if interaction.ended_at is None:
+        return None
+    assigned = session.scalar(
+        select(func.min(Assignment.assigned_at)).where(Assignment.interaction_id == interaction.id)
+    )
+    begin = assigned or interaction.started_at
+    if begin.tzinfo is None:  # SQLite's aggregate bypasses the column type
+        begin = begin.replace(tzinfo=UTC)
+    return max(0.0, (interaction.ended_at - begin).total_seconds())

@@ -1,0 +1,216 @@
+"""The routing policy's shape: the base class every policy extends (how it picks pairs from a
+board, given how it scores each side), the MoT threshold, and the board built from snapshots.
+The policies themselves are in :mod:`kairos.routing.policies`."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import numpy as np
+
+from kairos.routing.board import F64, Bool, RoutingBoard, best, seconds
+from kairos.routing.snapshots import (
+    AgentSnapshot,
+    Decision,
+    Reason,
+    WaitingInteraction,
+)
+
+#: The MoT score at which an interaction counts as a moment of truth: the detector's score is a
+#: calibrated probability, and this is "more likely than not" (the same line as detection.HIGH).
+MOT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Load:
+    """How busy the centre is at one decision, for the certified reserve."""
+
+    occupancy: float
+    free_certified: int
+    reserve: int
+    high: bool
+
+
+def _bits(mask: int) -> list[int]:
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+class RoutingPolicy(abc.ABC):
+    """Picks (interaction, agent) pairs from a board; subclasses say how to score each side."""
+
+    name: ClassVar[str]
+
+    def __init__(self, *, mot_threshold: float = MOT_THRESHOLD) -> None:
+        self.mot_threshold = mot_threshold
+
+    @abc.abstractmethod
+    def priority(self, board: RoutingBoard, now: float) -> F64:
+        """A score for every waiting slot at ``now`` (seconds); higher goes first."""
+
+    @abc.abstractmethod
+    def agent_scores(self, board: RoutingBoard, slot: int, now: float) -> F64:
+        """A score for every agent for the interaction in ``slot``; higher is a better fit."""
+
+    def allowed_agents(self, board: RoutingBoard, slot: int, load: _Load) -> Bool:
+        """Agents this policy lets take the interaction in ``slot`` now."""
+        return board.eligible_agents(slot)
+
+    def allowed_interactions(self, board: RoutingBoard, agent_slot: int, load: _Load) -> Bool:
+        """Waiting interactions this policy lets the agent in ``agent_slot`` take now."""
+        return board.eligible_interactions(agent_slot)
+
+    def load(self, board: RoutingBoard) -> _Load:
+        """The centre's load; the base policies keep no reserve."""
+        return _Load(occupancy=0.0, free_certified=0, reserve=0, high=False)
+
+    def reasons(
+        self, board: RoutingBoard, slot: int, agent_slot: int, now: float, load: _Load
+    ) -> tuple[Reason, ...]:
+        """Why this pair: the factors and their values."""
+        interaction = board.interactions[board.waiting_id(slot)]
+        return (
+            Reason("waited_seconds", round(now - seconds(interaction.enqueued_at), 3)),
+            Reason("agent_idle_seconds", round(now - float(board.a_idle[agent_slot]), 3)),
+        )
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def _ranked(self, board: RoutingBoard, priority: F64) -> Iterator[int]:
+        """Waiting slots from the highest priority down; equal priorities in id order."""
+        slots = np.flatnonzero(board.w_active)
+        if len(slots) == 0:
+            return
+        order = slots[np.argsort(-priority[slots], kind="stable")]
+        ordered = priority[order]
+        i = 0
+        while i < len(order):
+            j = i + 1
+            while j < len(order) and ordered[j] == ordered[i]:
+                j += 1
+            run = order[i:j]
+            yield from (
+                [int(run[0])]
+                if j - i == 1
+                else sorted((int(s) for s in run), key=lambda s: board.waiting_id(s))
+            )
+            i = j
+
+    def _decide(
+        self,
+        board: RoutingBoard,
+        slot: int,
+        agent_slot: int,
+        priority: F64,
+        now: float,
+        load: _Load,
+    ) -> Decision:
+        interaction_id = board.waiting_id(slot)
+        agent_id = board.agent_id(agent_slot)
+        decision = Decision(
+            interaction_id=interaction_id,
+            agent_id=agent_id,
+            policy=self.name,
+            score=round(float(priority[slot]), 6),
+            moment_of_truth=bool(board.w_mot[slot] >= self.mot_threshold),
+            reasons=self.reasons(board, slot, agent_slot, now, load),
+        )
+        board.assign(interaction_id, agent_id)
+        return decision
+
+    def choose(self, board: RoutingBoard, *, now: datetime, limit: int = 1) -> list[Decision]:
+        """The next ``limit`` pairs, best first; each is applied to the board (agent load)."""
+        now_s = seconds(now)
+        priority = self.priority(board, now_s)
+        decisions: list[Decision] = []
+        load = self.load(board)
+        # Interactions needing the same skills, channel and language share their agent pool, so
+        # a pool with nobody free is found empty once, not once per interaction.
+        pools: dict[tuple[int, int, int, bool], bool] = {}
+        for slot in self._ranked(board, priority):
+            key = (
+                int(board.w_skills[slot]),
+                int(board.w_channel[slot]),
+                int(board.w_language[slot]),
+                bool(board.w_mot[slot] >= self.mot_threshold),
+            )
+            if pools.get(key) is False:
+                continue
+            allowed = self.allowed_agents(board, slot, load)
+            if not allowed.any():
+                pools[key] = False
+                continue
+            agent_slot = best(self.agent_scores(board, slot, now_s), allowed, board.a_ids)
+            assert agent_slot is not None
+            decisions.append(self._decide(board, slot, agent_slot, priority, now_s, load))
+            if len(decisions) >= limit:
+                break
+            load = self.load(board)
+            pools.clear()
+        return decisions
+
+    def next_for_agent(
+        self, board: RoutingBoard, agent_id: str, *, now: datetime
+    ) -> Decision | None:
+        """The interaction the agent ``agent_id`` should take next, or None."""
+        agent_slot = board.agent_slot(agent_id)
+        if agent_slot is None or not board.can_take_work()[agent_slot]:
+            return None
+        now_s = seconds(now)
+        priority = self.priority(board, now_s)
+        load = self.load(board)
+        slot = best(priority, self.allowed_interactions(board, agent_slot, load), board.w_ids)
+        if slot is None:
+            return None
+        return self._decide(board, slot, agent_slot, priority, now_s, load)
+
+    def agent_for(
+        self, board: RoutingBoard, interaction_id: str, *, now: datetime
+    ) -> Decision | None:
+        """The best allowed agent for one waiting interaction (say, one that just arrived), or None.
+
+        The mirror of :meth:`next_for_agent`: when no other waiting interaction could be placed
+        before ``interaction_id`` came, this is the decision ``choose`` would make, at the cost of
+        one interaction instead of the whole waiting set.
+        """
+        slot = board.waiting_slot(interaction_id)
+        if slot is None:
+            return None
+        now_s = seconds(now)
+        load = self.load(board)
+        allowed = self.allowed_agents(board, slot, load)
+        if not allowed.any():
+            return None
+        agent_slot = best(self.agent_scores(board, slot, now_s), allowed, board.a_ids)
+        assert agent_slot is not None
+        return self._decide(board, slot, agent_slot, self.priority(board, now_s), now_s, load)
+
+    def reserve_held(self, board: RoutingBoard) -> bool:
+        """Whether free certified agents are being kept from routine work now (never, here)."""
+        return False
+
+    def choose_from(
+        self,
+        waiting: Sequence[WaitingInteraction],
+        agents: Sequence[AgentSnapshot],
+        *,
+        now: datetime,
+        limit: int = 1,
+    ) -> list[Decision]:
+        """``choose`` on a board built from plain snapshots (convenient; slower per call)."""
+        return self.choose(build_board(waiting, agents), now=now, limit=limit)
+
+
+def build_board(
+    waiting: Sequence[WaitingInteraction], agents: Sequence[AgentSnapshot]
+) -> RoutingBoard:
+    """A board holding these snapshots."""
+    board = RoutingBoard()
+    for agent in agents:
+        board.put_agent(agent)
+    for interaction in waiting:
+        board.put_waiting(interaction)
+    return board

@@ -1,0 +1,27 @@
+"""The ``kairos`` command: its help loads no heavy library, its defaults are the code's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kairos.cli import audio, train
+
+
+def test_help_imports_no_numpy_no_database_no_web() -> None:
+    code = (
+        "import sys\n"
+        "from kairos.cli import app\n"
+        "heavy = ('numpy', 'simpy', 'plotly', 'sqlalchemy', 'fastapi', 'pydantic')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_model_paths_are_the_models_own() -> None:
+    from kairos.detection.model import DEFAULT_PATH as TEXT_MODEL
+    from kairos.detection.voice.model import DEFAULT_PATH as VOICE_MODEL
+
+    assert train.DEFAULT_PATH == TEXT_MODEL
+    assert audio.DEFAULT_PATH == VOICE_MODEL
