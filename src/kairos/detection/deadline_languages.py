@@ -26,132 +26,25 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from kairos.detection import deadlines as core
-from kairos.detection.deadline_lexicons import LANGUAGES, UNITS_AND_CURRENCY, Lexicon
+from kairos.detection.deadline_grammar import compile_languages
+from kairos.detection.deadline_lexicons import LANGUAGES, Lexicon
+from kairos.detection.deadline_patterns import (
+    _CONF_AT,
+    _CONF_BARE,
+    _CONF_BY,
+    _CONF_DAY,
+    _CONF_RELATIVE,
+    _ROLLED_FACTOR,
+    DAY_START,
+    END_OF_DAY,
+    MORNING,
+    DeadlineMatch,
+)
+from kairos.detection.deadline_resolution import _at, _next_weekday, _resolve_clock
 
 __all__ = ["LANGUAGES", "Lexicon", "foreign_deadlines", "languages_in"]
 
-
-def _alt(words: Iterable[str]) -> str:
-    """A regex alternation of literal phrases, longest first, any run of spaces between words."""
-    escaped = {re.escape(w).replace(r"\ ", r"\s+") for w in words}
-    return "|".join(sorted(escaped, key=len, reverse=True))
-
-
-def _day_expr(lex: Lexicon) -> str:
-    """A day phrase (no named groups, for embedding): 'pasado mañana', 'am Montag', 'ce soir'."""
-    plain = [d for d in lex.days if d not in lex.guarded_days]
-    guarded = [
-        "".join(f"(?<!{re.escape(g)})" for g in guards) + re.escape(word)
-        for word, guards in lex.guarded_days.items()
-    ]
-    weekday = (
-        r"(?:(?:" + _alt(lex.weekday_preps) + r")\s+)?(?:(?:" + _alt(lex.next_words) + r")\s+)?"
-        r"(?:"
-        + _alt(lex.weekdays)
-        + r")(?!\s+(?:"
-        + (_alt(lex.not_after_weekday) or "(?!)")
-        + r")\b)(?:\s+(?:"
-        + _alt(lex.next_words)
-        + r"))?"
-    )
-    return r"(?:" + _alt(plain) + r"|" + "|".join(guarded or ["(?!)"]) + r"|" + weekday + r")"
-
-
-def _compile(lex: Lexicon) -> dict[str, re.Pattern[str]]:
-    """The language's patterns, compiled once."""
-    day = _day_expr(lex)
-    hour = r"\d{1,2}|" + _alt(lex.hour_words)
-    markers = r"(?<=\d)h|\s*(?:" + _alt(lex.markers_24h) + r")" if lex.markers_24h else "(?!)"
-    after_hour = (
-        r"(?:(?P<sep>[:.]|(?<=\d)h|\s*uhr\s*)(?P<m>[0-5]\d)(?P<uhr>\s*uhr)?|(?P<hh>"
-        + markers
-        + r"))"
-    )
-    pfrac = r"(?:(?P<pfrac>" + (_alt(lex.prefix_fracs) or "(?!)") + r")\s+)?"
-    sfrac = r"(?:\s+(?P<sfrac>" + (_alt(lex.suffix_fracs) or "(?!)") + r"))?"
-    closers = _alt(lex.closers) if lex.closers else "(?!)"
-    explicit_end = r"(?![\w:'-]|[.,/]\d)"
-    # A German number and a full stop is an ordinal ("bis 14. November"), not an hour.
-    stops = "[,:\\-]" if lex.code == "de" else "[.,:\\-]"
-    weak_end = (
-        r"(?=\s*(?:$|[!?;)]|"
-        + stops
-        + r"(?!\d)|(?:"
-        + _alt(lex.parts)
-        + r"|"
-        + day
-        + r"|"
-        + closers
-        + r")\b))"
-    )
-    no_units = r"(?!\s*(?:" + UNITS_AND_CURRENCY + r"))"
-    weak = _alt(p for p in lex.by + lex.at if p not in lex.strong) or "(?!)"
-    clock = (
-        r"\b(?:(?P<pre>" + day + r")\s*,?\s+)?"
-        r"(?:(?:(?P<sprep>" + _alt(lex.strong or ("(?!)",)) + r")|(?P<wprep>" + weak + r"))\s+"
-        r"(?:(?P<mid>" + day + r")\s+(?:(?:" + _alt(lex.at) + r")\s+)?)?"
-        r"(?:"
-        + pfrac
-        + r"(?P<h>"
-        + hour
-        + r")"
-        + after_hour
-        + r"?"
-        + no_units
-        + sfrac
-        + r"(?:\s+(?P<part>"
-        + _alt(lex.parts)
-        + r"))?"
-        r"|(?P<noon>" + _alt(lex.noon) + r"))"
-        r"|(?P<nprep>" + _alt(lex.noon_preps) + r")\s+(?P<noon2>" + _alt(lex.noon) + r"))"
-        r"(?:\s*,?\s*(?P<post>" + day + r"))?"
-        r"(?(m)"
-        + explicit_end
-        + r"|(?(hh)"
-        + explicit_end
-        + r"|(?(part)"
-        + explicit_end
-        + r"|(?(sfrac)"
-        + explicit_end
-        + r"|(?(noon)"
-        + explicit_end
-        + r"|(?(noon2)"
-        + explicit_end
-        + r"|(?(sprep)"
-        + explicit_end
-        + r"|"
-        + weak_end
-        + explicit_end
-        + r")))))))"
-    )
-    # A bare hour with "Uhr" and no preposition: "morgen 15 Uhr".
-    bare = (
-        r"\b(?:(?P<pre>" + day + r")\s+)?(?P<h>\d{1,2})(?:[:.](?P<m>[0-5]\d))?(?P<uhr>\s*uhr)\b"
-        if "uhr" in lex.markers_24h
-        else r"(?!)"
-    )
-    days = r"\b(?:(?P<prep>" + _alt(lex.day_by) + r")\s+)?(?P<day>" + day + r")(?![\w'-])"
-    num = r"\d+(?:[.,]\d+)?|" + _alt(lex.numbers)
-    relative = (
-        r"\b(?P<prep>" + _alt(lex.rel_preps) + r")\s+"
-        r"(?:(?P<half>" + _alt(lex.half_hours) + r")|(?P<num>" + num + r")\s*"
-        r"(?P<unit>" + lex.units + r")(?P<and_half>\s+(?:" + _alt(lex.and_half) + r"))?)"
-        r"(?![\w'-])"
-    )
-    # "gestern um 15 Uhr", "desde las 7", "ontem às 15h": one word may sit in between.
-    past = r"\b(?:" + _alt(lex.past_before) + r")(?:\s+[\w']+)?\s*$"
-    return {
-        "clock": re.compile(clock),
-        "bare": re.compile(bare),
-        "day": re.compile(days),
-        "relative": re.compile(relative),
-        "past": re.compile(past),
-    }
-
-
-for _lex in LANGUAGES.values():
-    _lex.compiled.update(_compile(_lex))
+compile_languages()
 
 
 def _norm(phrase: str) -> str:
@@ -166,7 +59,7 @@ def _resolve_day_phrase(
     found = lex.days.get(norm)
     if found is not None:
         offset, part = found
-        pm = None if part is None else part != core.MORNING
+        pm = None if part is None else part != MORNING
         return today + timedelta(days=offset), part, pm, False
     weekday = None
     for word, index in lex.weekdays.items():
@@ -176,11 +69,11 @@ def _resolve_day_phrase(
     if weekday is None:  # a phrase that ends in a day word: "bis morgen" stripped elsewhere
         for word, (offset, part) in lex.days.items():
             if norm.endswith(word):
-                pm = None if part is None else part != core.MORNING
+                pm = None if part is None else part != MORNING
                 return today + timedelta(days=offset), part, pm, False
         return today, None, None, False
     strictly = any(w in norm for w in lex.next_words)
-    return core._next_weekday(today, weekday, strictly_after=strictly), None, None, True
+    return _next_weekday(today, weekday, strictly_after=strictly), None, None, True
 
 
 def _past(lex: Lexicon, low: str, start: int) -> bool:
@@ -233,10 +126,8 @@ def _wall(lex: Lexicon, m: re.Match[str], pm_hint: bool | None) -> tuple[time, b
     return time(hour, minute), ambiguous
 
 
-def _clock(
-    lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo
-) -> list[core.DeadlineMatch]:
-    out: list[core.DeadlineMatch] = []
+def _clock(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> list[DeadlineMatch]:
+    out: list[DeadlineMatch] = []
     today = now.date()
     for pattern in (lex.compiled["clock"], lex.compiled["bare"]):
         for m in pattern.finditer(low):
@@ -271,30 +162,25 @@ def _clock(
                 wall, ambiguous = resolved_wall
                 noon_word = None
             prep = groups.get("sprep") or groups.get("wprep") or groups.get("nprep")
-            if prep is None:
-                conf = core._CONF_BARE
-            else:
-                conf = core._CONF_BY if _norm(prep) in lex.by else core._CONF_AT
-            res = core._resolve_clock(day, wall, ambiguous, anchor is None, now, zone, noon_word)
+            conf = _CONF_BARE if prep is None else _CONF_BY if _norm(prep) in lex.by else _CONF_AT
+            res = _resolve_clock(day, wall, ambiguous, anchor is None, now, zone, noon_word)
             if res is None:
                 continue
             out.append(
-                core.DeadlineMatch(
+                DeadlineMatch(
                     at=res[0],
                     text=text[m.start() : m.end()],
                     start=m.start(),
                     end=m.end(),
                     kind="clock",
-                    confidence=round(conf * (core._ROLLED_FACTOR if res[1] else 1.0), 3),
+                    confidence=round(conf * (_ROLLED_FACTOR if res[1] else 1.0), 3),
                 )
             )
     return out
 
 
-def _days(
-    lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo
-) -> list[core.DeadlineMatch]:
-    out: list[core.DeadlineMatch] = []
+def _days(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> list[DeadlineMatch]:
+    out: list[DeadlineMatch] = []
     today = now.date()
     for m in lex.compiled["day"].finditer(low):
         if _past(lex, low, m.start()):
@@ -316,24 +202,22 @@ def _days(
         elif day == today and not weekday:
             if not prep:
                 continue  # "hoy" alone is not a deadline; "antes de hoy" is
-            wall = core.END_OF_DAY
+            wall = END_OF_DAY
         else:
-            wall = core.DAY_START
-        when = core._at(day, wall, zone)
+            wall = DAY_START
+        when = _at(day, wall, zone)
         if when <= now:
             continue
         out.append(
-            core.DeadlineMatch(
-                when, text[m.start() : m.end()], m.start(), m.end(), "day", core._CONF_DAY
-            )
+            DeadlineMatch(when, text[m.start() : m.end()], m.start(), m.end(), "day", _CONF_DAY)
         )
     return out
 
 
 def _relative(
     lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo
-) -> list[core.DeadlineMatch]:
-    out: list[core.DeadlineMatch] = []
+) -> list[DeadlineMatch]:
+    out: list[DeadlineMatch] = []
     for m in lex.compiled["relative"].finditer(low):
         if _past(lex, low, m.start()):
             continue
@@ -352,13 +236,13 @@ def _relative(
         if minutes <= 0 or minutes > 60 * 24 * 14:
             continue
         out.append(
-            core.DeadlineMatch(
+            DeadlineMatch(
                 at=(now.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone),
                 text=text[m.start() : m.end()],
                 start=m.start(),
                 end=m.end(),
                 kind="relative",
-                confidence=core._CONF_RELATIVE,
+                confidence=_CONF_RELATIVE,
             )
         )
     return out
@@ -390,9 +274,9 @@ def languages_in(low: str, code: str | None = None) -> list[Lexicon]:
 
 def foreign_deadlines(
     text: str, low: str, now: datetime, zone: tzinfo, languages: Iterable[Lexicon]
-) -> list[core.DeadlineMatch]:
+) -> list[DeadlineMatch]:
     """Deadlines in the given languages (see :func:`languages_in`)."""
-    out: list[core.DeadlineMatch] = []
+    out: list[DeadlineMatch] = []
     for lex in languages:
         relative = _relative(lex, text, low, now, zone)
         spans = {(r.start, r.end) for r in relative}

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 
-from kairos.detection.deadlines import AFTERNOON, EVENING, MORNING, NIGHT, TONIGHT
+from kairos.detection.deadline_patterns import AFTERNOON, EVENING, MORNING, NIGHT, TONIGHT
 
 __all__ = ["FRENCH", "GERMAN", "ITALIAN", "LANGUAGES", "PORTUGUESE", "SPANISH", "Lexicon"]
 
