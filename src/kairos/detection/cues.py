@@ -23,41 +23,18 @@ from typing import Any, Final
 
 from kairos.detection import lexicon, lexicon_de, lexicon_es, lexicon_fr, lexicon_it, lexicon_pt
 from kairos.detection.assessment import CueKind
-
-#: Which families a negation in front of a cue switches off.
-_NEGATABLE: Final = frozenset({"emotion", "urgency", "stakes", "churn"})
+from kairos.detection.cue_intensity import Intensity as Intensity
+from kairos.detection.cue_intensity import intensity as intensity
+from kairos.detection.cue_patterns import _SEPARATORS, compile_family
+from kairos.detection.cue_patterns import CompiledFamily as CompiledFamily
+from kairos.detection.cue_patterns import expand as expand
+from kairos.detection.cue_patterns import fold as fold
+from kairos.detection.cue_patterns import prefixes as prefixes
 
 _NEGATION_EN = (
     r"(?:\b(?:not|no|never|without|hardly|nothing)"
     r"|\b(?:do|does|did|is|was|are|were|have|has|had|wo|would|should)\s?n['’]?t)"
 )
-_SEPARATORS = re.compile(r"[\s\-]+")
-_PHRASE_TOKEN = re.compile(r"n't|'| ")
-
-_FOLD: Final = str.maketrans(
-    {
-        **{c: "a" for c in "áàâäãå"},
-        **{c: "e" for c in "éèêë"},
-        **{c: "i" for c in "íìîï"},
-        **{c: "o" for c in "óòôöõ"},
-        **{c: "u" for c in "úùûü"},
-        "ç": "c",
-        "ñ": "n",
-        "’": "'",
-        "‘": "'",
-    }
-)
-
-
-def fold(text: str) -> str:
-    """Lower-case ``text``, drop accents and straighten apostrophes, keeping every index."""
-    low = text.lower()
-    if low.isascii():
-        return low
-    if len(low) != len(text):
-        # A few characters lower-case to two ("İ"); keep those as they are.
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return low.translate(_FOLD)
 
 
 #: Lexicon modules by ISO 639-1 code; each has the families of ``lexicon.py`` and ``NEGATION``.
@@ -88,147 +65,6 @@ class Hit:
     start: int
     end: int
     text: str
-
-
-def _phrase_to_regex(phrase: str) -> str:
-    def token(m: re.Match[str]) -> str:
-        t = m.group(0)
-        if t == "n't":
-            return r"\s?n['’]?t"
-        if t == "'":
-            return r"\s?['’]?"
-        return r"[\s\-]+"
-
-    return _PHRASE_TOKEN.sub(token, phrase)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class CompiledFamily:
-    """One family's phrases as a single pattern, with the label and weight of each group."""
-
-    name: CueKind
-    pattern: re.Pattern[str]
-    entries: dict[str, tuple[tuple[str, ...], float]]
-    negatable: bool
-    lang: str = "en"
-    #: The leading literal of every phrase: where in a text the pattern can start to match.
-    prefixes: frozenset[str] = frozenset()
-    negation: re.Pattern[str] | None = None
-
-
-def _branch(phrase: str, group: str) -> tuple[str, str]:
-    """The first letter a phrase must start with ("" when it has none) and the rest of it."""
-    body = _phrase_to_regex(phrase)
-    first, second = body[:1], body[1:2]
-    if first.isalnum() and second not in ("?", "*", "+", "{"):
-        return first, f"{body[1:]}(?P<{group}>)"
-    return "", f"(?:{body})(?P<{group}>)"
-
-
-def _split_top(phrase: str) -> list[str]:
-    """Split a phrase at the ``|`` that lie outside every group."""
-    depth = 0
-    parts: list[str] = []
-    cur: list[str] = []
-    for ch in phrase:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "|" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return parts
-
-
-def _close_paren(phrase: str) -> int:
-    depth = 0
-    for i, ch in enumerate(phrase):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0:
-            return i
-    raise ValueError(f"unbalanced phrase {phrase!r}")
-
-
-def expand(phrase: str) -> list[str]:
-    """Spell out a phrase's top-level and leading alternatives, so each starts with a letter."""
-    parts = _split_top(phrase)
-    if len(parts) > 1:
-        return [e for p in parts for e in expand(p)]
-    if not phrase.startswith("(?:"):
-        return [phrase]
-    j = _close_paren(phrase)
-    rest = phrase[j + 1 :]
-    optional = rest.startswith("?")
-    rest = rest[1:] if optional else rest
-    if rest[:1] in ("*", "+", "{"):
-        return [phrase]
-    out = [alt + rest for alt in _split_top(phrase[3:j])] + ([rest] if optional else [])
-    return [e for o in out for e in expand(o)]
-
-
-_DIGITS: Final = tuple("0123456789")
-
-
-def prefixes(variant: str) -> tuple[str, ...]:
-    """The literal text an expanded phrase must start with (a space stands for any separator).
-
-    ``outrag(?:ed|eous)`` -> ``outrag``; ``my (?:card|wallet)`` -> ``my `` ; ``f+u+c+k+`` ->
-    ``f``; ``\\d+ hours`` -> the ten digits; ``\\$\\d+`` -> ``$``. A phrase that starts with
-    neither a literal nor a digit cannot be indexed and is refused.
-    """
-    if variant.startswith("\\d"):
-        return _DIGITS
-    if variant.startswith("\\") and len(variant) > 1 and not variant[1].isalnum():
-        return (variant[1],)
-    out: list[str] = []
-    for ch in variant:
-        if not (ch.isalnum() or ch in "_ &"):
-            # A character made optional by the next one is not part of the prefix.
-            if ch in "?*{" and out:
-                out.pop()
-            break
-        if ch == " " and out[-1:] == [" "]:
-            continue
-        out.append(ch)
-    if not out or out[0] == " ":
-        raise ValueError(f"phrase {variant!r} does not start with a literal or a digit")
-    return ("".join(out),)
-
-
-def compile_family(
-    name: CueKind, family: lexicon.Family, lang: str = "en", negation: str | None = None
-) -> CompiledFamily:
-    """Compile a family of labelled phrases into one pattern over folded text."""
-    by_letter: dict[str, list[str]] = {}
-    by_label: set[str] = set()
-    entries: dict[str, tuple[tuple[str, ...], float]] = {}
-    starts: set[str] = set()
-    for label, phrases in family.items():
-        labels = tuple(label.split("+"))
-        for n, (phrase, weight) in enumerate(phrases):
-            for k, variant in enumerate(expand(fold(phrase))):
-                group = f"g{len(by_label)}_{n}_{k}"
-                entries[group] = (labels, weight)
-                letter, rest = _branch(variant, group)
-                by_letter.setdefault(letter, []).append(rest)
-                starts.update(prefixes(variant))
-        by_label.add(label)
-    # Speed: the regex engine rejects a branch that starts with a literal in one step, so the
-    # phrases are grouped by first letter and each names its group with an empty marker at its
-    # end (a named group in front would hide the literal). ``lastgroup`` is then the marker.
-    branches = [
-        f"{re.escape(letter)}(?:{'|'.join(rests)})" if letter else "|".join(rests)
-        for letter, rests in sorted(by_letter.items(), key=lambda kv: kv[0] == "")
-    ]
-    pattern = re.compile(r"(?<![\w])(?:" + "|".join(branches) + r")(?![\w])")
-    negatable = name in _NEGATABLE
-    neg = re.compile(negation + r"\s+(?:[\w']+\s+){0,2}$") if negatable and negation else None
-    return CompiledFamily(name, pattern, entries, negatable, lang, frozenset(starts), neg)
 
 
 def _language_families(lang: str, module: ModuleType) -> tuple[CompiledFamily, ...]:
@@ -414,57 +250,6 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
     if len(families) > len(FAMILIES) and (len(hits) > 1 or negated):
         hits = _one_language_per_span(hits, families, negated)
     return [h[2] for h in hits]
-
-
-@dataclass(frozen=True, slots=True)
-class Intensity:
-    """How loudly a text is written: shouting, stretched words, stacked punctuation."""
-
-    value: float
-    start: int | None
-    end: int | None
-
-
-_QUIET: Final = Intensity(0.0, None, None)
-# Shouting and stacked punctuation start at a capital, "!" or "?", so the engine skips quickly
-# over the lower-case letters; a stretched letter can start anywhere and is looked for apart.
-_SHOUT = re.compile(r"(?P<punct>[!?]{2,})|(?P<caps>[A-Z](?<![\w][A-Z])[A-Z']{2,}(?![\w]))")
-_STRETCH = re.compile(r"([a-zA-Z])\1\1")
-
-
-def intensity(text: str) -> Intensity:
-    """Measure shouting (ALL CAPS words), stretched letters and ``!!``/``?!`` in a text."""
-    span: tuple[int, int] | None = None
-    caps = stretched = punct = 0
-    found = list(_SHOUT.finditer(text))
-    shouted = [m.span() for m in found if m.lastgroup == "caps"]
-    # A stretch inside a shouted word ("NOOOO") is part of the shouting, counted once.
-    found.extend(
-        m for m in _STRETCH.finditer(text) if not any(a <= m.start() < b for a, b in shouted)
-    )
-    if len(found) > 1:
-        found.sort(key=lambda m: m.start())
-    for m in found:
-        kind = m.lastgroup
-        if kind == "caps":
-            word = m.group(0).rstrip("'")
-            # Acronyms and a lone capitalised "I'M" are not shouting; short texts are not either.
-            if word in lexicon.CAPS_EXEMPT or len(text) < 12:
-                continue
-            caps += 1
-        elif kind is None:
-            # Three of a letter outside "www" and roman numerals is someone stretching a word.
-            if m.group(0)[0].lower() in "wxi":
-                continue
-            stretched += 1
-        else:
-            punct += 1
-        span = span or m.span()
-    bangs = text.count("!")
-    value = min(1.0, 0.22 * min(caps, 4) + 0.2 * stretched + 0.25 * punct + 0.08 * bangs)
-    if value <= 0.0:
-        return _QUIET
-    return Intensity(value, span[0] if span else None, span[1] if span else None)
 
 
 def warm() -> None:
