@@ -55,7 +55,7 @@ def train_semantic(
     ),
 ) -> None:
     """Fine-tune the semantic tier on the shared data, export it (ONNX int8), calibrate it."""
-    from kairos.detection import datasets, fusion, semantic, semantic_training
+    from kairos.detection import datasets, fusion, semantic, semantic_export, semantic_training
 
     try:
         rows = datasets.load_all(root=data_dir)
@@ -85,7 +85,7 @@ def train_semantic(
                     table, base, seed=seed, device=device, log=lambda _: None, progress=step
                 )
             semantic_training.save_weights(model, VAR / "semantic")
-        semantic_training.export_onnx(model, semantic.DEFAULT_MODEL)
+        semantic_export.export_onnx(model, semantic.DEFAULT_MODEL)
         semantic.DEFAULT_TOKENIZER.write_bytes((base / "tokenizer.json").read_bytes())
         size = semantic.DEFAULT_MODEL.stat().st_size / 1e6
         console.print(f"[green]wrote {semantic.DEFAULT_MODEL} ({size:.1f} MB, int8)[/]")

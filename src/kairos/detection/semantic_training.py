@@ -1,9 +1,11 @@
 """Fine-tune the semantic tier: a MiniLM sentence encoder with one logistic head per target.
 
 Self-contained on purpose: it needs only NumPy, PyTorch, ``transformers`` and ``safetensors`` and
-imports nothing else of Kairos, so the same file trains on a laptop (``kairos train-semantic``,
+imports nothing of Kairos but ``semantic_export`` beside it (the encoder plumbing and the ONNX
+export, as self-contained), so the same two files train on a laptop (``kairos train-semantic``,
 about an hour on two cores) or on a GPU machine that has PyTorch but not Kairos' service
-dependencies (``python semantic_training.py --examples ... --base ... --out ...``).
+dependencies (``python semantic_training.py --examples ... --base ... --out ...``: run by its
+path, this file imports the other from its own folder).
 
 The examples come as JSON lines (gzip) that ``kairos train-semantic --export`` writes from
 ``kairos.detection.datasets``: ``{"source", "id", "text", "split", "lang", "y"}`` with ``y`` one
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib
 import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,8 +37,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+try:
+    from kairos.detection import semantic_export as _export
+except ImportError:  # run by its path where Kairos is not installed: the file beside this one
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    _export = importlib.import_module("semantic_export")
+
+# The encoder plumbing and the export, from ``semantic_export``; importable from here as well.
+_torch = _export._torch
+tokenizer = _export.tokenizer
+encode = _export.encode
+_batches = _export._batches
+_pad = _export._pad
+frozen_embeddings = _export.frozen_embeddings
+export_onnx = _export.export_onnx
+
+
 TARGETS: tuple[str, ...] = ("mot", "emotion", "stakes", "churn", "dissatisfaction")
-MAX_TOKENS = 128
+MAX_TOKENS = _export.MAX_TOKENS
 BATCH = 64
 EPOCHS = 1
 LR_ENCODER = 5e-5
@@ -78,12 +98,6 @@ def sample_weights(rows: Sequence[Row]) -> npt.NDArray[np.float32]:
     return w * (len(rows) / float(w.sum()))
 
 
-def _torch() -> Any:
-    import torch
-
-    return torch
-
-
 def build_model(base: Path) -> Any:
     """The encoder loaded from ``base`` (a BERT checkpoint folder) with a fresh head."""
     torch = _torch()
@@ -102,48 +116,6 @@ def build_model(base: Path) -> Any:
             return self.head(pooled)
 
     return Semantic()
-
-
-def tokenizer(base: Path) -> Any:
-    """The fast tokenizer of ``base`` (its ``tokenizer.json``)."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(base / "tokenizer.json"))
-    tok.enable_truncation(MAX_TOKENS)
-    tok.no_padding()
-    return tok
-
-
-def encode(tok: Any, texts: Sequence[str]) -> list[list[int]]:
-    """Token ids of each text, truncated to ``MAX_TOKENS``."""
-    return [e.ids for e in tok.encode_batch(list(texts))]
-
-
-def _batches(lengths: Sequence[int], batch: int, rng: random.Random | None) -> list[list[int]]:
-    """Row indices in batches of similar length (shuffled buckets when ``rng`` is given)."""
-    order = list(range(len(lengths)))
-    if rng is None:
-        order.sort(key=lambda i: lengths[i])
-        return [order[i : i + batch] for i in range(0, len(order), batch)]
-    rng.shuffle(order)
-    out: list[list[int]] = []
-    chunk = batch * 50
-    for s in range(0, len(order), chunk):
-        part = sorted(order[s : s + chunk], key=lambda i: lengths[i])
-        out.extend(part[i : i + batch] for i in range(0, len(part), batch))
-    rng.shuffle(out)
-    return out
-
-
-def _pad(ids: Sequence[Sequence[int]], device: Any) -> tuple[Any, Any]:
-    torch = _torch()
-    width = max(len(x) for x in ids)
-    arr = np.zeros((len(ids), width), dtype=np.int64)
-    mask = np.zeros((len(ids), width), dtype=np.int64)
-    for i, x in enumerate(ids):
-        arr[i, : len(x)] = x
-        mask[i, : len(x)] = 1
-    return torch.from_numpy(arr).to(device), torch.from_numpy(mask).to(device)
 
 
 def fit(
@@ -283,70 +255,6 @@ def load_weights(base: Path, files: Sequence[Path]) -> Any:
     model.load_state_dict({k: torch.from_numpy(v) for k, v in load_state(files).items()})
     model.eval()
     return model
-
-
-def frozen_embeddings(
-    base: Path, texts: Sequence[str], *, device: str = "cpu", batch: int = 256
-) -> npt.NDArray[np.float32]:
-    """The base encoder's mean-pooled, L2-normalised sentence embeddings (the frozen baseline)."""
-    torch = _torch()
-    from transformers import AutoModel
-
-    enc = AutoModel.from_pretrained(str(base), dtype=torch.float32).to(device).eval()
-    tok = tokenizer(base)
-    ids = encode(tok, texts)
-    out = np.zeros((len(texts), enc.config.hidden_size), dtype=np.float32)
-    with torch.no_grad():
-        for b in _batches([len(x) for x in ids], batch, None):
-            input_ids, mask = _pad([ids[i] for i in b], device)
-            hidden = enc(input_ids=input_ids, attention_mask=mask)[0].float()
-            m = mask.unsqueeze(-1).float()
-            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
-            pooled = torch.nn.functional.normalize(pooled, dim=1)
-            out[b] = pooled.cpu().numpy()
-    return out
-
-
-def export_onnx(model: Any, path: Path, *, quantize: bool = True) -> Path:
-    """Write the model as ONNX (ids and mask in, the heads' logits out); int8 when ``quantize``.
-
-    The int8 file quantizes every matrix product and the embedding table (dynamic, per
-    channel), which keeps it under 30 MB; the float file is written beside it first.
-    """
-    torch = _torch()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    float_path = path.with_suffix(".f32.onnx")
-    ids = torch.ones((2, 8), dtype=torch.int64)
-    mask = torch.ones((2, 8), dtype=torch.int64)
-    model = model.float().eval()
-    torch.onnx.export(
-        model,
-        (ids, mask),
-        str(float_path),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "logits": {0: "batch"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )
-    if not quantize:
-        float_path.replace(path)
-        return path
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        str(float_path),
-        str(path),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=["MatMul", "Gather", "Gemm"],
-    )
-    float_path.unlink()
-    return path
 
 
 def _scored(rows: Sequence[Row]) -> list[int]:
