@@ -28,7 +28,7 @@ import dataclasses
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,16 +85,6 @@ def vader(texts: Sequence[str]) -> npt.NDArray[np.float64]:
     return np.array([-sia.polarity_scores(t)["compound"] for t in texts])
 
 
-def lexical_raw(model: training.TextModel | None, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """The lexical tier's raw score with a given n-gram model (one-turn contacts, fixed clock)."""
-    out = np.empty(len(texts))
-    for i, text in enumerate(texts):
-        d = MomentDetector(model=model, semantic=None)
-        d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
-        out[i] = d.scores().raw
-    return out
-
-
 def ece(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64], bins: int = 10) -> float:
     """Expected calibration error over equal-width probability bins."""
     edges = np.linspace(0, 1, bins + 1)
@@ -142,14 +132,14 @@ def loso(rows: list[Example], folds: Sequence[str], progress: Progress) -> list[
         sem_dev = np.array([logits[index[_key(e)], 0] for e in dev], dtype=np.float64)
         sem_test = np.array([logits[index[_key(e)], 0] for e in test], dtype=np.float64)
         frozen = np.array([z[f"frozen__{held}"][index[_key(e)]] for e in test], dtype=np.float64)
-        raw_dev = lexical_raw(model, [e.text for e in dev])
+        raw_dev = training.raw_scores(model, [e.text for e in dev])
         y_dev = np.array([e.mot for e in dev], dtype=np.int64)
         w = fusion.balanced_weights([e.source for e in dev], [int(v) for v in y_dev])
         # The fold's own lexical calibration slope, fitted as ``kairos train`` fits it.
         slope, intercept = training.fit_platt(raw_dev, y_dev)
         fitted = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w, lexical=slope)
         comb = dataclasses.replace(fitted, prior=Combiner.prior_for(DEFAULT_BASE_RATE))
-        raw_test = lexical_raw(model, [e.text for e in test])
+        raw_test = training.raw_scores(model, [e.text for e in test])
         # As the shipped detector does: the semantic tier where it reads the language, the
         # lexical tier's own calibration elsewhere.
         fused = np.array(
@@ -173,24 +163,33 @@ def loso(rows: list[Example], folds: Sequence[str], progress: Progress) -> list[
     return out
 
 
+def shipped_scores(
+    texts: Sequence[str], advance: Callable[[], None] | None = None
+) -> npt.NDArray[np.float64]:
+    """The shipped detector's mot_score of each text as a one-turn contact (fixed clock).
+
+    The semantic logits are computed in one batch first, as a worker would.
+    """
+    sem = load_semantic()
+    logits = sem.logits_many(texts) if sem is not None else None
+    scores = np.empty(len(texts))
+    for i, text in enumerate(texts):
+        d = MomentDetector()
+        d.observe_text(text, occurred_at=CALIBRATION_CLOCK,
+                       semantic_logits=None if logits is None else logits[i])  # fmt: skip
+        scores[i] = d.scores().mot_score
+        if advance is not None:
+            advance()
+    return scores
+
+
 def shipped(
     rows: list[Example], progress: Progress
 ) -> tuple[list[tuple[str, ...]], dict[str, object]]:
     """The shipped detector on every test split: AUC, precision/recall, ECE; reliability data."""
-    sem = load_semantic()
     test = [e for e in rows if e.split == "test" and e.mot is not None]
     task = progress.add_task("shipped detector on test splits", total=len(test))
-    logits = sem.logits_many([e.text for e in test]) if sem is not None else None
-    scores = np.empty(len(test))
-    for i, e in enumerate(test):
-        d = MomentDetector()
-        d.observe_text(
-            e.text,
-            occurred_at=CALIBRATION_CLOCK,
-            semantic_logits=None if logits is None else logits[i],
-        )
-        scores[i] = d.scores().mot_score
-        progress.advance(task)
+    scores = shipped_scores([e.text for e in test], lambda: progress.advance(task))
     y_all = np.array([e.mot for e in test], dtype=np.int64)
     table: list[tuple[str, ...]] = []
     for source in dict.fromkeys(e.source for e in test):
@@ -206,14 +205,7 @@ def shipped(
 def alert_rate(n: int = 2000) -> tuple[float, float]:
     """Share of airline first tweets flagged by Kairos (>= 0.5) and by VADER (compound <= -0.5)."""
     texts = datasets.airline_first_utterances(limit=n)
-    sem = load_semantic()
-    logits = sem.logits_many(texts) if sem is not None else None
-    flagged = 0
-    for i, t in enumerate(texts):
-        d = MomentDetector()
-        d.observe_text(t, occurred_at=CALIBRATION_CLOCK,
-                       semantic_logits=None if logits is None else logits[i])  # fmt: skip
-        flagged += d.scores().mot_score >= THRESHOLD
+    flagged = int((shipped_scores(texts) >= THRESHOLD).sum())
     return flagged / len(texts), float((vader(texts) >= 0.5).mean())
 
 

@@ -11,7 +11,6 @@ splits are never used.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from kairos.detection.datasets import Example
+from kairos.detection.model import load_default
 from kairos.detection.semantic import Combiner, SemanticModel
-from kairos.detection.training import CALIBRATION_CLOCK
+from kairos.detection.semantic_training import balanced_weights
+from kairos.detection.training import raw_scores
 
 #: The training sets, their licence and where they come from (shown in the model card).
 LICENCES: dict[str, tuple[str, str]] = {
@@ -38,37 +39,6 @@ LICENCES: dict[str, tuple[str, str]] = {
     "emoevent_en": ("none stated (research)", "EmoEvent, Plaza del Arco et al. 2020"),
     "airline_threads": ("CC BY-NC-SA 4.0", "Customer Support on Twitter via ASAPP"),
 }
-
-
-def lexical_raw(texts: Sequence[str], *, progress: Callable[[], None] | None = None) -> Any:
-    """The lexical tier's raw MoT score of each text as a one-turn contact (fixed clock)."""
-    from kairos.detection.detector import MomentDetector
-
-    out = np.empty(len(texts), dtype=np.float64)
-    for i, text in enumerate(texts):
-        d = MomentDetector(semantic=None)
-        d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
-        out[i] = d.scores().raw
-        if progress is not None:
-            progress()
-    return out
-
-
-def balanced_weights(sources: Sequence[str], y: Sequence[int]) -> npt.NDArray[np.float64]:
-    """sqrt(set size) per set, shared half and half by its positives and negatives."""
-    groups: dict[tuple[str, int], int] = {}
-    sizes: dict[str, int] = {}
-    for s, v in zip(sources, y, strict=True):
-        groups[(s, v)] = groups.get((s, v), 0) + 1
-        sizes[s] = sizes.get(s, 0) + 1
-    w = np.array(
-        [
-            math.sqrt(sizes[s]) / (sum(1 for g in groups if g[0] == s) * groups[(s, v)])
-            for s, v in zip(sources, y, strict=True)
-        ]
-    )
-    result: npt.NDArray[np.float64] = w * (len(w) / w.sum())
-    return result
 
 
 def fit_combiner(
@@ -113,7 +83,7 @@ def calibrate(
     """Fit the combiner on labeled dev rows."""
     rows = [e for e in dev if e.mot is not None]
     texts = [e.text for e in rows]
-    raw = lexical_raw(texts, progress=progress)
+    raw = raw_scores(load_default(), texts, progress=progress)
     logit = model.logits_many(texts)[:, 0].astype(np.float64)
     y = np.array([e.mot for e in rows], dtype=np.int64)
     w = balanced_weights([e.source for e in rows], [int(v) for v in y])
@@ -122,8 +92,6 @@ def calibrate(
 
 def lexical_slope() -> float:
     """The lexical tier's Platt slope (1.0 without a shipped n-gram model)."""
-    from kairos.detection.model import load_default
-
     model = load_default()
     return model.platt[0] if model is not None else 1.0
 

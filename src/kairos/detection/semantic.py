@@ -190,7 +190,10 @@ def load_default() -> SemanticModel | None:
         return None
     rate = os.environ.get("KAIROS_MOT_BASE_RATE")
     try:
-        return SemanticModel(card=read_card(), base_rate=float(rate) if rate else None)
+        # Through the same cache as unpickling, so a worker holds one model, not two.
+        return _shared(
+            DEFAULT_MODEL, DEFAULT_TOKENIZER, read_card(), 1, float(rate) if rate else None
+        )
     except ImportError:
         log.warning("onnxruntime or tokenizers is not installed; the semantic tier is off")
         return None

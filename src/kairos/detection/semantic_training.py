@@ -80,22 +80,33 @@ def write_examples(rows: Sequence[Row], path: Path) -> None:
             raw.write((json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode())
 
 
-def sample_weights(rows: Sequence[Row]) -> npt.NDArray[np.float32]:
-    """Per row: sqrt(source size) shared half and half by its positives and negatives (mot)."""
+def balanced_weights(sources: Sequence[str], labels: Sequence[int]) -> npt.NDArray[np.float64]:
+    """Per row: sqrt(its set's size), shared equally by the set's classes (-1: unlabeled).
+
+    Rows sum to the number of rows; used for the encoder's loss and the combiner's fit alike.
+    """
     by_group: dict[tuple[str, int], int] = {}
     by_source: dict[str, int] = {}
-    for r in rows:
-        y = r["y"][0]
-        key = (r["source"], -1 if y is None else int(y))
-        by_group[key] = by_group.get(key, 0) + 1
-        by_source[r["source"]] = by_source.get(r["source"], 0) + 1
-    w = np.empty(len(rows), dtype=np.float32)
-    for i, r in enumerate(rows):
-        y = r["y"][0]
-        key = (r["source"], -1 if y is None else int(y))
-        groups = sum(1 for g in by_group if g[0] == r["source"])
-        w[i] = math.sqrt(by_source[r["source"]]) / (groups * by_group[key])
-    return w * (len(rows) / float(w.sum()))
+    for source, label in zip(sources, labels, strict=True):
+        by_group[(source, label)] = by_group.get((source, label), 0) + 1
+        by_source[source] = by_source.get(source, 0) + 1
+    classes: dict[str, int] = {}
+    for source, _ in by_group:
+        classes[source] = classes.get(source, 0) + 1
+    w = np.array(
+        [
+            math.sqrt(by_source[s]) / (classes[s] * by_group[(s, label)])
+            for s, label in zip(sources, labels, strict=True)
+        ]
+    )
+    result: npt.NDArray[np.float64] = w * (len(w) / float(w.sum()))
+    return result
+
+
+def sample_weights(rows: Sequence[Row]) -> npt.NDArray[np.float32]:
+    """``balanced_weights`` over the rows' sets and MoT labels (unlabeled rows a class)."""
+    labels = [-1 if r["y"][0] is None else int(r["y"][0]) for r in rows]
+    return balanced_weights([r["source"] for r in rows], labels).astype(np.float32)
 
 
 def build_model(base: Path) -> Any:

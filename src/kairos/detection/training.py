@@ -125,8 +125,13 @@ def fit_heads(
     return TextModel(weights, bias, bits=bits), reports
 
 
-def raw_scores(model: TextModel, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """The detector's raw MoT score for each text as a one-utterance interaction."""
+def raw_scores(
+    model: TextModel | None,
+    texts: Sequence[str],
+    *,
+    progress: Callable[[], None] | None = None,
+) -> npt.NDArray[np.float64]:
+    """The lexical tier's raw MoT score for each text as a one-utterance interaction."""
     from kairos.detection.detector import MomentDetector
 
     out = np.empty(len(texts), dtype=np.float64)
@@ -135,6 +140,8 @@ def raw_scores(model: TextModel, texts: Sequence[str]) -> npt.NDArray[np.float64
         # A fixed clock: relative deadlines ("by 7 tonight") must not make training time-dependent.
         d.observe_text(text, occurred_at=CALIBRATION_CLOCK)
         out[i] = d.scores().raw
+        if progress is not None:
+            progress()
     return out
 
 
