@@ -73,6 +73,18 @@ class Escalation(BaseModel):
     phone: Annotated[str, Field(max_length=64)] | None = None
 
 
+class FollowUp(BaseModel):
+    """The moment of truth this contact follows up: outreach calls back a customer whose moment
+    was lost. The detector reads it like any journey fact (it never queries for history)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: _Id
+    #: How strongly the source was a moment of truth, in hindsight (the review's score).
+    mot_score: float = Field(ge=0.0, le=1.0)
+    stakes: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=10)] = []
+
+
 class InteractionStarted(_EventBase):
     """A contact begins: a call is answered by the IVR, a chat opens, an email thread starts."""
 
@@ -85,6 +97,7 @@ class InteractionStarted(_EventBase):
     timezone: Annotated[str, Field(max_length=64)] | None = None
     subject: Annotated[str, Field(max_length=500)] | None = None
     escalation: Escalation | None = None
+    follow_up: FollowUp | None = None
 
 
 class Utterance(_EventBase):

@@ -30,6 +30,7 @@ from kairos.detection.detector_contracts import (
 from kairos.detection.detector_state import TOP_K, DetectorState, _zone
 from kairos.events import (
     AudioSegment,
+    FollowUp,
     InteractionEnded,
     InteractionStarted,
     IvrInput,
@@ -99,6 +100,8 @@ class MomentDetector(DetectorState):
             for text in (event.reason, event.subject):
                 if text:
                     self._context_text(text, event.event_id)
+            if event.follow_up is not None:
+                self._follow_up(event.follow_up, event.event_id)
         elif isinstance(event, IvrSelection):
             self._context_text(event.label or event.option, event.event_id)
             if event.mot_prone:
@@ -235,6 +238,18 @@ class MomentDetector(DetectorState):
         self._urg_words = max(noisy_or(*urg), 0.8 * self._urg_words) * (1.0 + calm)
         if self._finder is not None and self._latest is not None:
             self._find_deadline(text, event_id)
+
+    def _follow_up(self, follow: FollowUp, event_id: str | None) -> None:
+        """A call back on a lost moment of truth: the moment is not over until it is won back.
+
+        The score holds at the source's hindsight score, and its stakes carry over.
+        """
+        self._floor = max(self._floor, follow.mot_score)
+        for label in follow.stakes:
+            self._stakes[label] = max(self._stakes.get(label, 0.0), 0.6)
+        self._add_cue(("journey", "follow_up", round(follow.mot_score, 3),
+                       f"follows up {follow.source}", None, None, event_id,
+                       "follow_up", follow.mot_score))  # fmt: skip
 
     def _context_text(self, text: str, event_id: str | None) -> None:
         """An IVR choice or a stated reason: what it is about, at a little less than words said."""

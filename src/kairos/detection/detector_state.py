@@ -80,6 +80,7 @@ class DetectorState:
         "_emo_level",
         "_emo_slow",
         "_finder",
+        "_floor",
         "_journey",
         "_language",
         "_latest",
@@ -146,6 +147,7 @@ class DetectorState:
         self._agent = 0.0  # stance: > 0 blaming, < 0 owning the problem
         self._model_emotion = self._model_stakes = self._model_churn = 0.0
         self._deadline: datetime | None = None
+        self._floor = 0.0  # the MoT score a follow-up of a lost moment holds at
         self._deadline_conf = 0.0
         self._cues: list[_CueRow] = []
         self._stress: float | None = None  # the customer's voice stress, from audio segments
@@ -347,6 +349,7 @@ class DetectorState:
             churn = _clip(noisy_or(churn, 0.6 * self._sem_churn))
         if sem is not None:
             version = f"{version}+{sem.version}"
+        mot = max(mot, self._floor)
         evidence = sum(abs(r[2]) for r in self._cues)
         confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * self._turns)))
         minutes = None

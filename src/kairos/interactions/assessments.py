@@ -33,11 +33,11 @@ def assessed(event: Event) -> bool:
     """Whether the assessment after this event is stored and published.
 
     Besides what is said: an IVR selection (a call waits in queue before anyone speaks, and
-    routing reads its assessment), and the start of an escalated call (it starts with what the
-    source thread said).
+    routing reads its assessment), the start of an escalated call (it starts with what the
+    source thread said) and of a follow-up (it starts as the moment it follows up).
     """
     if isinstance(event, InteractionStarted):
-        return event.escalation is not None
+        return event.escalation is not None or event.follow_up is not None
     return isinstance(event, (*_ASSESSED_TYPES, IvrSelection))
 
 

@@ -21,7 +21,6 @@ from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
 from kairos.customers import fact_store
 from kairos.customers import service as customer_service
 from kairos.db import Database
-from kairos.detection.assessment import Assessment
 from kairos.detection.live import DetectorCache
 from kairos.errors import Overloaded
 from kairos.events import (
@@ -367,20 +366,6 @@ def complete_outcome(
         "customer_confirmed": customer_confirmed,
         **({"note": note} if note else {}),
     }
-
-
-def carry_assessment(*, session: Session, interaction_id: str, assessment: Assessment) -> None:
-    """Start an outreach task's interaction with the assessment of the moment it follows up, so
-    routing holds it for a certified agent (in the caller's transaction).
-
-    Issue 15 wants this gone: the task should get its assessment from the detector, through
-    the ingest path, like every interaction.
-    """
-    interaction = get_by_external_id(session=session, interaction_id=interaction_id)
-    if interaction is not None:
-        interaction.assessment = assessment.model_dump(mode="json")
-        interaction.mot_score = assessment.mot_score
-        interaction.cube = assessment.cube
 
 
 def reassign_customer(session: Session, from_customer_id: int, to_customer_id: int) -> int:

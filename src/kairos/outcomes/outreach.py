@@ -26,10 +26,9 @@ from kairos.bus import EventBus
 from kairos.bus.messages import OutreachTaskCreated, OutreachTaskDone, RuleCreated, RuleUpdated
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
-from kairos.detection.assessment import Assessment
 from kairos.detection.live import DetectorCache
 from kairos.errors import Conflict, NotFound
-from kairos.events import Identity, InteractionStarted
+from kairos.events import FollowUp, Identity, InteractionStarted
 from kairos.interactions import service as interactions_service
 from kairos.metrics import Registry
 from kairos.outcomes.models import OutreachRule, OutreachTask
@@ -162,7 +161,7 @@ def create_task(
     message: str,
     source_interaction_id: str | None = None,
     key_message_id: int | None = None,
-    carry_assessment: Assessment | None = None,
+    follow_up: FollowUp | None = None,
     now: datetime | None = None,
 ) -> TaskOut | None:
     """Make one routed task for a customer by a rule; None when the customer cannot be reached.
@@ -192,6 +191,9 @@ def create_task(
         reason=f"outreach: {rule.kind.replace('_', ' ')}",
         queue=rule.queue,
         subject=message[:500],
+        # A rule for certified agents starts the task as the moment it follows up: the detector
+        # holds its score there, so routing keeps it for a free certified agent.
+        follow_up=follow_up if rule.certified_only else None,
     )
     interactions_service.ingest(
         db=db, events=[started], bus=bus, detectors=detectors, metrics=metrics
@@ -216,12 +218,6 @@ def create_task(
             created_at=now,
         )
         session.add(task)
-        if rule.certified_only and carry_assessment is not None:
-            # Routing reads the waiting interaction's assessment: carrying the moment's own
-            # makes the moments policy hold the call for a free certified agent.
-            interactions_service.carry_assessment(
-                session=session, interaction_id=task_interaction, assessment=carry_assessment
-            )
         session.commit()
         out = TaskOut.model_validate(task)
     bus.send(OutreachTaskCreated(**out.model_dump(mode="json")))

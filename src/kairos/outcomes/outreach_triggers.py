@@ -12,20 +12,13 @@ from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.db import Database, utcnow
-from kairos.detection.assessment import Assessment, cube_cell
 from kairos.detection.live import DetectorCache
+from kairos.events import FollowUp
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
 from kairos.metrics import Registry
 from kairos.outcomes.outreach import TASK_PREFIX, create_task, enabled_rules
 from kairos.outcomes.schemas import ReviewOut, TaskOut
-
-# What a follow-up carries when the lost moment was never assessed live (hindsight found it).
-_NOT_ASSESSED = Assessment(
-    emotion=0.0, urgency=0.0, complexity=0.0, churn_risk=0.0, cube=cube_cell(0.0, 0.0, 0.0),
-    mot_score=0.0, confidence=0.0, model_version="hindsight",
-)  # fmt: skip
-
 
 # -- triggers -----------------------------------------------------------------------------------
 
@@ -54,18 +47,18 @@ def on_review(
     for rule in lost_rules if lost else []:
         if rule.threshold is not None and review.hindsight_score < rule.threshold:
             continue
-        live = assessment or _NOT_ASSESSED
-        carried = live.model_copy(
-            update={
-                "mot_score": max(review.hindsight_score, live.mot_score),
-                "stakes": review.stakes or live.stakes,
-            }
+        # The moment it follows up, as hindsight and the live assessment saw it: the detector
+        # reads it from the task's first event, like any journey fact.
+        follow_up = FollowUp(
+            source=review.interaction_id,
+            mot_score=max(review.hindsight_score, assessment.mot_score if assessment else 0.0),
+            stakes=(review.stakes or (assessment.stakes if assessment else []))[:10],
         )
         task = create_task(
             db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
             customer_id=review.customer_id, dedupe_key=f"rule:{rule.id}:{review.interaction_id}",
             message=_follow_up_message(review), source_interaction_id=review.interaction_id,
-            carry_assessment=carried,
+            follow_up=follow_up,
         )  # fmt: skip
         if task is not None:
             made.append(task)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kairos.auth.schemas import Principal
+from kairos.bus.messages import AlertReason
 from kairos.db import utcnow
 from kairos.interactions import reads as interaction_reads
 from kairos.interactions.models import Interaction
@@ -140,12 +142,12 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
     return alerts
 
 
-def alert_reasons(reasons: list[dict[str, Any]]) -> str:
+def alert_reasons(reasons: Sequence[AlertReason]) -> str:
     """A supervisor alert's reasons in plain words: ``emotion 97%, stakes travel disruption``."""
     parts = []
     for reason in reasons:
-        factor = str(reason.get("factor", "")).replace("_", " ")
-        value = reason.get("value")
+        factor = reason.factor.replace("_", " ")
+        value = reason.value
         if value is None or value in ("", "none") or value == []:
             continue
         if factor == "minutes to deadline" and isinstance(value, int | float):
@@ -177,7 +179,7 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         by_channel[interaction.channel] += 1
     moments = _moments(session, principal)
     alerts = [
-        {**a.wire(), "message": alert_reasons(a.wire()["reasons"])}
+        {**a.wire(), "message": alert_reasons(a.reasons)}
         for a in supervision.current_alerts(session=session)
         if principal.sees_agent(a.agent_id)
     ]
