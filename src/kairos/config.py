@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="where customers reach survey links"
     )
+    survey_link_days: float = Field(
+        default=14, gt=0, le=365, description="days a survey link takes its one answer"
+    )
     twilio_auth_token: str | None = Field(
         default=None, description="Twilio auth token; set: SMS webhooks must be signed"
     )
