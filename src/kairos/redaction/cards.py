@@ -52,10 +52,11 @@ def _windows(groups: list[re.Match[str]]) -> list[tuple[int, int, str]]:
     """(start, end, digits) of each card number among a run's groups, left to right.
 
     Every window of whole groups with 13 to 19 digits that passes the Luhn check is a
-    candidate; overlapping candidates are settled by what a card number looks like: a major
-    network's first digit (2 to 6) first, then the common lengths.
+    candidate. Overlapping candidates are redacted together (a wrong guess costs a few digits
+    of an order number, never a card's middle); the one named is what a card number looks like
+    most: a major network's first digit (2 to 6) first, then the common lengths.
     """
-    candidates: list[tuple[tuple[bool, int, int], int, int, str]] = []
+    candidates: list[tuple[int, int, tuple[bool, int, int], str]] = []
     for first in range(len(groups)):
         digits = ""
         for last in range(first, len(groups)):
@@ -64,14 +65,24 @@ def _windows(groups: list[re.Match[str]]) -> list[tuple[int, int, str]]:
                 break
             if len(digits) >= 13 and luhn_valid(digits):
                 rank = (digits[0] not in "23456", _LENGTHS.index(len(digits)), first)
-                candidates.append((rank, first, last, digits))
-    taken: list[tuple[int, int]] = []
+                candidates.append((first, last, rank, digits))
     found: list[tuple[int, int, str]] = []
-    for _, first, last, digits in sorted(candidates):
-        if all(last < a or first > b for a, b in taken):
-            taken.append((first, last))
-            found.append((groups[first].start(), groups[last].end(), digits))
-    return sorted(found)
+    span: list[tuple[int, int, tuple[bool, int, int], str]] = []
+    for candidate in sorted(candidates):  # by first group: overlapping ones are adjacent
+        if span and candidate[0] > max(c[1] for c in span):
+            found.append(_named(groups, span))
+            span = []
+        span.append(candidate)
+    if span:
+        found.append(_named(groups, span))
+    return found
+
+
+def _named(
+    groups: list[re.Match[str]], span: list[tuple[int, int, tuple[bool, int, int], str]]
+) -> tuple[int, int, str]:
+    best = min(span, key=lambda c: c[2])
+    return groups[span[0][0]].start(), groups[max(c[1] for c in span)].end(), best[3]
 
 
 def redact_card_numbers(text: str) -> str:

@@ -22,11 +22,12 @@ from typing import Any, ClassVar
 from annotated_types import MaxLen
 from pydantic import BaseModel, ValidationInfo, field_validator
 
-from kairos.redaction.cards import MASK, is_card_number
+from kairos.redaction.cards import MASK, is_card_number, redact_card_numbers
 from kairos.redaction.text import redact_secrets
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CARD_LIKE = re.compile(r"[\d\s.\-_/\u00a0]{13,40}")
+_CARD_TOKEN = re.compile(rf"\[card {MASK}(\d{{4}})\]")
 
 # The key of identity hashes: the install's secret key once the runtime starts (so the same card
 # maps to the same identity across restarts and processes), a random one until then.
@@ -39,14 +40,20 @@ def configure_identity_key(secret: str) -> None:
 
 
 def identity_value(value: str) -> str:
-    """An identity value as stored: a card number becomes a keyed hash and its last four."""
-    if _CARD_LIKE.fullmatch(value) is None:
+    """An identity value as stored: one holding a card number becomes a keyed hash of its
+    digits with the card's last four (``card ••••0755 #3f1a9c0b22de``)."""
+    if sum(c.isdigit() for c in value) < 13:
         return value
     digits = re.sub(r"\D", "", value)
-    if not is_card_number(digits):
-        return value
+    if _CARD_LIKE.fullmatch(value) is not None and is_card_number(digits):
+        last_four = digits[-4:]
+    else:
+        found = _CARD_TOKEN.search(redact_card_numbers(value))
+        if found is None:
+            return value
+        last_four = found[1]
     mac = hmac.new(_identity_key[0], digits.encode(), hashlib.sha256).hexdigest()[:12]
-    return f"card {MASK}{digits[-4:]} #{mac}"
+    return f"card {MASK}{last_four} #{mac}"
 
 
 def check_unicode(value: str) -> str:
