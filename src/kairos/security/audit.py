@@ -158,6 +158,21 @@ class AuditWriter:
             self._wake.set()
         self._ensure_thread()
 
+    def write_now(self, row: dict[str, Any]) -> None:
+        """Write one row in its own transaction now (a change, before its answer); queued
+        instead when the database cannot take it."""
+        db = self.db
+        if db is None:
+            self.record(row)
+            return
+        try:
+            with db.write_lock(), db.session() as session:
+                session.execute(insert(AuditEntry), [row])
+                session.commit()
+        except Exception:  # the database is gone or down: the queue tries again
+            log.exception("could not write an audit row now; queued")
+            self.record(row)
+
     def used(self, token_id: int) -> None:
         """Note that a token was used now; written within ``touch_s``."""
         if token_id not in self._used:
