@@ -124,21 +124,21 @@ def in_window(value: datetime) -> datetime:
     >>> in_window(datetime(9999, 12, 31, tzinfo=UTC))
     Traceback (most recent call last):
     ...
-    ValueError: must lie between 1970-01-01 and ten years from now
+    ValueError: must lie between 1970-01-01 and ten years from now, in UTC
     """
     try:
         utc = value.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc <= latest():
-        raise ValueError("must lie between 1970-01-01 and ten years from now")
+        raise ValueError("must lie between 1970-01-01 and ten years from now, in UTC")
     return value
 
 
 def day_in_window(value: date) -> date:
     """``value`` when it lies between 1970 and ten years from now, else a ``ValueError``."""
     if not EARLIEST.date() <= value <= latest().date():
-        raise ValueError("must lie between 1970-01-01 and ten years from now")
+        raise ValueError("must lie between 1970-01-01 and ten years from now, in UTC")
     return value
 
 

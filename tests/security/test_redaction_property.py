@@ -123,6 +123,52 @@ def test_no_card_number_survives_the_redactor(case: tuple[str, str]) -> None:
     assert redact_secrets(redacted) == redacted  # a second pass changes nothing
 
 
+#: (said, what must not remain, the mark that must) for each phrasing the review found.
+PHRASINGS = [
+    ("4704 7485 5946 1517 12 25", "4704 7485 5946 1517", "[card ••••1517]"),
+    ("qty 3 4071116900160755", "4071116900160755", "[card ••••0755]"),
+    ("order 12345 4071116900160755", "4071116900160755", "[card ••••0755]"),
+    ("call 555 1234 4071116900160755", "4071116900160755", "[card ••••0755]"),
+    ("4071.1169.0016.0755", "4071.1169", "[card ••••0755]"),
+    ("4071/1169/0016/0755", "4071/1169", "[card ••••0755]"),
+    ("4071_1169_0016_0755", "4071_1169", "[card ••••0755]"),
+    ("4071  1169  0016  0755", "4071  1169", "[card ••••0755]"),
+    ("4071\u00a01169\u00a00016\u00a00755", "4071\u00a01169", "[card ••••0755]"),
+    ("ref-4071116900160755", "4071116900160755", "[card ••••0755]"),
+    ("4071116900160755-", "4071116900160755", "[card ••••0755]"),
+    ("the code on the back is 739", "739", "[cvv ••••]"),
+    ("cvv is seven three nine", "seven three nine", "[cvv ••••]"),
+    ("my PIN's 7314", "7314", "[pin ••••]"),
+    ("pin: 58-91", "58-91", "[pin ••••]"),
+    ("pw: Xk9#mq2", "Xk9#mq2", "[password ••••]"),
+    ("pass: Xk9#mq3", "Xk9#mq3", "[password ••••]"),
+    ("password hunter2d", "hunter2d", "[password ••••]"),
+    ("my password's hunter2e", "hunter2e", "[password ••••]"),
+    ("the password I use is hunter2f", "hunter2f", "[password ••••]"),
+    ("my password is correct horse battery staple", "horse battery staple", "[password ••••]"),
+    ("login: jsmith / hunter2h", "hunter2h", "[password ••••]"),
+    ("my social is 536221908", "536221908", "[ssn ••••1908]"),
+    ("536.22.1907", "536.22.1907", "[ssn ••••1907]"),
+    ("JG-10-37-58-B", "JG-10-37-58-B", "[nino ••••]"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret", "mark"), PHRASINGS)
+def test_each_phrasing_the_review_found_is_redacted(text: str, secret: str, mark: str) -> None:
+    redacted = redact_secrets(text)
+    assert secret not in redacted and mark in redacted, redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I need a password reset link", "my password is wrong", "password issue",
+     "my password is correct but it still fails", "pin the blame on nobody",
+     "flight BA2490 on 2026-12-04, booking ref QX7T2P"],
+)  # fmt: skip
+def test_words_about_secrets_are_left_alone(text: str) -> None:
+    assert redact_secrets(text) == text
+
+
 # -- every model a route reads a body into ------------------------------------------------------
 
 
