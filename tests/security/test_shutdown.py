@@ -1,5 +1,6 @@
-"""A stop (SIGTERM) ends a real server within its grace period even with live pages open, and
-every change it answered before the stop has its audit row (issue 18)."""
+"""A real server (``kairos serve``): a stop (SIGTERM) ends it within its grace period even with
+live pages open, every change it answered before the stop has its audit row, and it believes
+``X-Forwarded-For`` only from the proxies it is told to trust (issue 18)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from tests.web.floor import build_floor, chat_events, csrf_of
 
@@ -30,10 +32,10 @@ def _free_port() -> int:
         return port
 
 
-def _serve(url: str, port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, tmp_path: Path, **extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
            "KAIROS_SHUTDOWN_GRACE_S": str(GRACE_S),
-           "KAIROS_SECRET_KEY_FILE": str(tmp_path / "secret_key")}  # fmt: skip
+           "KAIROS_SECRET_KEY_FILE": str(tmp_path / "secret_key"), **extra}  # fmt: skip
     command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(command, env=env)
@@ -102,3 +104,26 @@ def test_sigterm_stops_within_the_grace_with_live_pages_open(tmp_path: Path) -> 
         )
     db.dispose()
     assert recorded == changes
+
+
+@pytest.mark.parametrize(("trusted", "third"), [("[]", 429), ('["127.0.0.1"]', 200)])
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
+    tmp_path: Path, trusted: str, third: int
+) -> None:
+    """Two requests claim one address, the third another: untrusted, the header is ignored and
+    all three share the peer's bucket (429); from a trusted proxy each address has its own."""
+    url = f"sqlite:///{tmp_path / 'kairos.db'}"
+    migrations.upgrade(url)
+    port = _free_port()
+    process = _serve(url, port, tmp_path, KAIROS_TRUSTED_PROXIES=trusted,
+                     KAIROS_RATE_LIMIT_PER_S="0.01", KAIROS_RATE_LIMIT_BURST="2")  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        codes = [
+            httpx.get(f"{base}/v1/queues", headers={"X-Forwarded-For": address}).status_code
+            for address in ("203.0.113.1", "203.0.113.1", "203.0.113.2")
+        ]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert codes == [200, 200, third]

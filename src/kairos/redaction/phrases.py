@@ -57,10 +57,28 @@ _LOGIN = re.compile(
     re.IGNORECASE,
 )
 _TRAIL = ".,;:!?)]\"'”’"
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]+)")
 
 
 def _is_passphrase_word(word: str) -> bool:
     return word.isalpha() and word.lower() not in _NOT_PASSWORDS and len(word) <= 30
+
+
+#: Words that open a passphrase as often as they describe one ("my password is correct horse
+#: battery staple" against "my password is correct"): a passphrase only when words follow.
+_PASSPHRASE_OPENERS = frozenset({"correct", "right", "new", "old", "the"})
+
+
+def _passphrase_end(text: str, pos: int, *, at_least: int) -> int | None:
+    """The end of ``at_least`` or more plain words from ``pos`` (up to 8), else None."""
+    count = 0
+    while count < 8:
+        nxt = _NEXT_WORD.match(text, pos)
+        if nxt is None or not _is_passphrase_word(nxt.group(1)):
+            break
+        count += 1
+        pos = nxt.end()
+    return pos if count >= at_least else None
 
 
 def _password_end(text: str, start: int, *, bare: bool) -> int | None:
@@ -71,23 +89,17 @@ def _password_end(text: str, start: int, *, bare: bool) -> int | None:
     word = first.group(0).rstrip(_TRAIL)
     if not word or word.startswith("[") or len(word) < 3:
         return None  # already redacted, or too short to be a password
+    end = first.start() + len(word)
     if word.lower() in _NOT_PASSWORDS:
-        return None
+        if bare or word.lower() not in _PASSPHRASE_OPENERS:
+            return None
+        return _passphrase_end(text, end, at_least=3)
     if bare and word.isalpha():
         return None  # "password please": a bare word after the keyword is rarely the password
-    end = first.start() + len(word)
     if not word.isalpha():
         return end
-    # Several plain words after "is": a passphrase ("correct horse battery staple").
-    words = [word]
-    pos = end
-    while len(words) < 8:
-        nxt = re.compile(r"[ \t]+([A-Za-z]+)").match(text, pos)
-        if nxt is None or not _is_passphrase_word(nxt.group(1)):
-            break
-        words.append(nxt.group(1))
-        pos = nxt.end()
-    return pos if len(words) >= 3 else end
+    # Several plain words after "is": a passphrase ("horse battery staple").
+    return _passphrase_end(text, end, at_least=2) or end
 
 
 def _redact_passwords(text: str) -> str:
@@ -98,15 +110,7 @@ def _redact_passwords(text: str) -> str:
             continue  # inside what was redacted already ("[password ••••]")
         said = key.group("said") or ""
         bare = key.group("long") is not None and not said.strip()
-        first_word = _WORD.match(text, key.end())
-        # "my password is correct horse battery staple": a describing first word is still
-        # the start of a passphrase when plain words follow it.
         end = _password_end(text, key.end(), bare=bare)
-        if end is None and first_word is not None and not bare:
-            word = first_word.group(0)
-            if word.isalpha() and word.lower() in {"correct", "right", "new", "old", "the"}:
-                passphrase = _password_end_after(text, first_word.end())
-                end = passphrase if passphrase is not None else None
         if end is None:
             continue
         out += [text[pos : key.end()], f"[password {MASK}]"]
@@ -115,18 +119,6 @@ def _redact_passwords(text: str) -> str:
         return text
     out.append(text[pos:])
     return "".join(out)
-
-
-def _password_end_after(text: str, pos: int) -> int | None:
-    """The end of three or more plain words from ``pos`` (the rest of a passphrase)."""
-    count = 0
-    while count < 7:
-        nxt = re.compile(r"[ \t]+([A-Za-z]+)").match(text, pos)
-        if nxt is None or not _is_passphrase_word(nxt.group(1)):
-            break
-        count += 1
-        pos = nxt.end()
-    return pos if count >= 3 else None
 
 
 def _digits_said(match: re.Match[str], kind: str, lengths: range) -> str:
