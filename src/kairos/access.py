@@ -13,6 +13,23 @@ from fastapi import Depends, Request
 
 #: Where the security middleware leaves the scope on ``request.state``.
 STATE_SCOPE = "kairos_scope"
+#: Where it leaves who it verified (a token's or a page session's user, or a source's token).
+STATE_ACTOR = "kairos_actor"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who the security middleware verified: the name to record for what they change."""
+
+    name: str
+    supervises: bool
+    user: bool
+
+
+def current_actor(request: Request) -> Actor | None:
+    """The verified caller, or None when the request carried no credentials."""
+    actor = getattr(request.state, STATE_ACTOR, None)
+    return actor if isinstance(actor, Actor) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +13,45 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET = "dev-insecure-secret"
+log = logging.getLogger(__name__)
+
+
+def weak_secret(secret: str) -> str | None:
+    """Why a secret key is too weak to sign sessions in production, or None when it is not.
+
+    >>> weak_secret("12345678")
+    'it has 8 characters; use at least 16 (e.g. `openssl rand -hex 32`)'
+    >>> weak_secret("a-real-secret-for-production") is None
+    True
+    """
+    if secret == DEV_SECRET:
+        return "it is the development default"
+    if len(secret) < 16:
+        return f"it has {len(secret)} characters; use at least 16 (e.g. `openssl rand -hex 32`)"
+    if len(set(secret)) < 8 or secret.isdigit():
+        return "it repeats too few characters to be guessed slowly; use `openssl rand -hex 32`"
+    return None
+
+
+def _install_secret(path: Path) -> str:
+    """This install's random development key, made on first use and kept in ``path``."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(key)
+        return key
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:  # nowhere to keep it: a key for this process alone
+        log.warning("no place for the development secret key (%s); sessions end on restart", error)
+        return key
 
 
 class Settings(BaseSettings):
@@ -42,7 +84,16 @@ class Settings(BaseSettings):
         description="how often a worker looks for interactions the stream left behind",
     )
     data_dir: Path | None = Field(default=None, description="the shared labeled data sets")
-    secret_key: str = Field(default="dev-insecure-secret", min_length=8)
+    secret_key: str = Field(
+        default=DEV_SECRET,
+        min_length=8,
+        description="signs sessions and survey links; production refuses a weak one; unset in "
+        "development: a random key made once per install (``secret_key_file``)",
+    )
+    secret_key_file: Path = Field(
+        default=Path.home() / ".local" / "state" / "kairos" / "secret_key",
+        description="where development keeps its random per-install key",
+    )
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024,
@@ -67,6 +118,9 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="where customers reach survey links"
+    )
+    survey_link_days: float = Field(
+        default=14, gt=0, le=365, description="days a survey link takes its one answer"
     )
     twilio_auth_token: str | None = Field(
         default=None, description="Twilio auth token; set: SMS webhooks must be signed"
@@ -110,13 +164,38 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=4000, ge=1, description="requests a token or client address may send at once"
     )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="addresses of the reverse proxies whose X-Forwarded-For is believed; empty: "
+        "none, the peer's address is the client's (the rate limits' bucket)",
+    )
+    sign_in_failures: int = Field(
+        default=5, ge=1, le=1000, description="wrong passwords for one account before backoff"
+    )
+    sign_in_address_failures: int = Field(
+        default=20, ge=1, le=10_000, description="wrong passwords from one address before backoff"
+    )
+    max_concurrent_sign_ins: int = Field(
+        default=4, ge=1, le=64, description="password hashes (64 MiB each) computed at once"
+    )
+    auth_failures_per_s: float = Field(
+        default=1.0, gt=0, description="requests/s with an unknown token one address may send"
+    )
+    shutdown_grace_s: float = Field(
+        default=10.0, gt=0, le=600, description="longest a stop waits for open live pages"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == "dev-insecure-secret":
-            raise ValueError("KAIROS_SECRET_KEY must be set in production")
+        if self.environment == "production":
+            why = weak_secret(self.secret_key)
+            if why is not None:
+                raise ValueError(f"KAIROS_SECRET_KEY is too weak for production: {why}")
+        elif self.secret_key == DEV_SECRET:
+            # The shipped default would let anyone forge a session: a random one per install.
+            self.secret_key = _install_secret(self.secret_key_file)
         if self.detection == "workers" and not self.redis_url:
             raise ValueError("KAIROS_DETECTION=workers needs KAIROS_REDIS_URL")
         return self

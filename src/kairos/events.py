@@ -8,10 +8,13 @@ name the interaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
+
+from kairos.limits import Moment
+from kairos.redaction.inbound import Inbound, identity_value
+from kairos.redaction.text import mask_value
 
 Channel = Literal["call", "chat", "email", "sms", "social"]
 Speaker = Literal["customer", "agent", "bot"]
@@ -22,16 +25,26 @@ CHANNELS: tuple[Channel, ...] = ("call", "chat", "email", "sms", "social")
 _Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")]
 
 
-class Identity(BaseModel):
-    """One way of recognising a customer on a channel: a phone number, an email, a handle."""
+class Identity(Inbound):
+    """One way of recognising a customer on a channel: a phone number, an email, a handle.
+
+    A card number given as one (an account number that is a card) is kept as a keyed hash with
+    its last four (``redaction.inbound.identity_value``), never in clear.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    verbatim = frozenset({"kind", "value"})
 
     kind: IdentityKind
     value: Annotated[str, Field(min_length=1, max_length=320)]
 
+    @field_validator("value")
+    @classmethod
+    def _no_card_in_clear(cls, value: str) -> str:
+        return identity_value(value)
 
-class Outcome(BaseModel):
+
+class Outcome(Inbound):
     """How an interaction ended, as the platform or the agent reported it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -42,30 +55,35 @@ class Outcome(BaseModel):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
-def _in_utc_range(value: datetime) -> datetime:
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is outside the range of UTC timestamps") from None
-    return value
+#: A timezone-aware time between 1970 and ten years from now (``kairos.limits.Moment``): a
+#: far-future ``occurred_at`` is refused with a 422 naming the field, never stored.
+Timestamp = Moment
 
 
-#: A timezone-aware time that also exists in UTC (9999-12-31T23:00-14:00 does not), as stored.
-Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
+#: Event fields that are ids, codes or names a program chose: kept as sent (not redacted).
+_VERBATIM = frozenset(
+    {
+        "type", "event_id", "interaction_id", "channel", "speaker", "agent_id", "queue",
+        "language", "timezone", "menu", "option", "name", "to_queue", "to_agent", "stream_id",
+        "model_version", "features", "identities", "escalation", "outcome", "reasons",
+    }
+)  # fmt: skip
 
 
-class _EventBase(BaseModel):
+class _EventBase(Inbound):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    verbatim = _VERBATIM
 
     event_id: _Id
     interaction_id: _Id
     occurred_at: Timestamp
 
 
-class Escalation(BaseModel):
+class Escalation(Inbound):
     """The interaction this one continues: an agent turned a chat or social thread into a call."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    verbatim = frozenset({"source", "by", "phone"})
 
     source: _Id
     by: _Id | None = None
@@ -124,9 +142,17 @@ class IvrInput(_EventBase):
     """The caller keyed or said a value in the IVR: an account number, a policy number."""
 
     type: Literal["ivr.input"] = "ivr.input"
+    verbatim = _VERBATIM | {"value"}  # masked by its name below, which also redacts the rest
     name: Annotated[str, Field(min_length=1, max_length=100)]
     value: Annotated[str, Field(min_length=1, max_length=500)]
     verified: bool = False
+
+    @field_validator("value")
+    @classmethod
+    def _mask_by_name(cls, value: str, info: ValidationInfo) -> str:
+        """A value named like a secret ("pin", "pass_code", "otp") keeps nothing."""
+        name = info.data.get("name")
+        return mask_value(name, value)[0] if isinstance(name, str) else value
 
 
 class Transfer(_EventBase):
@@ -158,10 +184,11 @@ _FeatureName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z
 _Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class VoiceReason(BaseModel):
+class VoiceReason(Inbound):
     """One voice feature behind a stress score, with how far it departs, in SDs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    verbatim = frozenset({"feature"})
 
     feature: _FeatureName
     sd: Annotated[float, Field(ge=-100, le=100)]

@@ -11,9 +11,10 @@ send to what the databases store.
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, AwareDatetime, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kairos.errors import TooLarge
@@ -99,3 +100,50 @@ RowId = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 #: The range of offsets and counts a query may carry (signed 64 bits).
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+#: The earliest time a client may send: no contact center took a call before 1970.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+#: How far ahead a client may send a time (a booked callback, a planned day): ten years.
+HORIZON = timedelta(days=3653)
+
+
+def latest() -> datetime:
+    """The latest time a client may send now: ten years ahead."""
+    return datetime.now(UTC) + HORIZON
+
+
+def in_window(value: datetime) -> datetime:
+    """``value`` when it lies between 1970 and ten years from now, else a ``ValueError``.
+
+    A time outside that window is a client's mistake (a mail client's ``Date: 9999``, a
+    year-1 placeholder); refused at the boundary, it never reaches date arithmetic that
+    could overflow on it later.
+
+    >>> in_window(datetime(2026, 1, 1, tzinfo=UTC)).year
+    2026
+    >>> in_window(datetime(9999, 12, 31, tzinfo=UTC))
+    Traceback (most recent call last):
+    ...
+    ValueError: must lie between 1970-01-01 and ten years from now, in UTC
+    """
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= latest():
+        raise ValueError("must lie between 1970-01-01 and ten years from now, in UTC")
+    return value
+
+
+def day_in_window(value: date) -> date:
+    """``value`` when it lies between 1970 and ten years from now, else a ``ValueError``."""
+    if not EARLIEST.date() <= value <= latest().date():
+        raise ValueError("must lie between 1970-01-01 and ten years from now, in UTC")
+    return value
+
+
+#: A timezone-aware time between 1970 and ten years from now: every time a client sends (event
+#: times, query bounds) is one, so a stored time never overflows later arithmetic.
+Moment = Annotated[AwareDatetime, AfterValidator(in_window)]
+#: A calendar day between 1970 and ten years from now.
+Day = Annotated[date, AfterValidator(day_in_window)]

@@ -15,6 +15,7 @@ from kairos.db import Database
 from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
+from kairos.redaction.inbound import configure_identity_key
 from kairos.routing.supervision import Supervisor
 from kairos.services import Services
 
@@ -45,6 +46,7 @@ class Runtime(Services):
         detection the API process also runs the bus listeners; with detection by workers the
         listeners, the detector and the sweep run in the worker processes only.
         """
+        configure_identity_key(settings.secret_key)  # card identities hash alike everywhere
         if bus is None and settings.redis_url:
             from kairos.bus.redis import RedisBus  # the `redis` extra
 

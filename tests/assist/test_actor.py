@@ -17,16 +17,21 @@ from kairos.runtime import Runtime
 PASSWORD = "correct horse battery"
 
 
-def _sign_in(client: TestClient, username: str) -> None:
-    page = client.get("/login").text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+def _csrf(client: TestClient) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert match, "no CSRF token on the sign-in page"
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, username: str) -> None:
+    """Sign in; API writes with the session then carry its CSRF token (issue 18)."""
     response = client.post(
         "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": match.group(1)},
+        data={"username": username, "password": PASSWORD, "csrf_token": _csrf(client)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    client.headers["X-CSRF-Token"] = _csrf(client)
 
 
 def _message() -> dict[str, str]:
@@ -56,6 +61,7 @@ def test_signed_in_supervisor_is_recorded_and_agent_refused(
     assert saved.status_code == 200 and saved.json()["updated_by"] == "sue"
 
     client.cookies.clear()
+    client.headers.pop("X-CSRF-Token")
     _sign_in(client, "ava")
     refused = client.post("/v1/messages", json=_message())
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"

@@ -10,7 +10,8 @@ from tests.security.conftest import AppFactory, assign, bearer
 from tests.web.floor import chat_events, login
 
 #: Everything under an interaction an agent might try to read.
-SUB_PATHS = ["", "/guidance", "/messages", "/review", "/surveys", "/survey-link"]
+#: (The survey link is no agent's to read at all: tests/security/test_surveys.py.)
+SUB_PATHS = ["", "/guidance", "/messages", "/review", "/surveys"]
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_an_agent_reads_their_own_interaction_and_not_another_agents(
 ) -> None:
     ava, ben = bearer(tokens["ava"]), bearer(tokens["ben"])
     assert floor.get(f"/v1/interactions/i-ava{sub}", headers=ava).status_code in (200, 404), sub
-    if sub in ("", "/guidance", "/survey-link", "/surveys", "/messages"):
+    if sub in ("", "/guidance", "/surveys", "/messages"):
         assert floor.get(f"/v1/interactions/i-ava{sub}", headers=ava).status_code == 200
     for other, who in (("i-ben", ava), ("i-ava", ben), ("i-wait", ava)):
         response = floor.get(f"/v1/interactions/{other}{sub}", headers=who)

@@ -17,6 +17,7 @@ from pydantic import (
 
 from kairos.assist.coaching import Nudge, NudgeKind
 from kairos.messages.schemas import KeyMessageOut
+from kairos.redaction.inbound import Inbound
 
 #: The situations a playbook can be written for: the detector's stakes categories, and two that
 #: come from the journey and the centre rather than the customer's words.
@@ -58,7 +59,7 @@ Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 CubeFilter = Annotated[str | None, AfterValidator(_valid_cube)]
 
 
-class EmpoweredAction(BaseModel):
+class EmpoweredAction(Inbound):
     """Something the agent may do without asking a supervisor, within its limit."""
 
     model_config = ConfigDict(extra="forbid")
@@ -67,7 +68,7 @@ class EmpoweredAction(BaseModel):
     limit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
-class PlaybookUpdate(BaseModel):
+class PlaybookUpdate(Inbound):
     """A playbook as a supervisor saves it: every editable field, replaced as a whole.
 
     ``version``, when given, must be the version the supervisor edited: a save over someone
@@ -75,6 +76,7 @@ class PlaybookUpdate(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"stakes", "cube", "actions"})
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""

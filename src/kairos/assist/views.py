@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from kairos.assist import service
 from kairos.assist.coaching import Nudge, coach
@@ -13,11 +13,12 @@ from kairos.assist.schemas import GuidanceOut, PlaybookOut, PlaybookRevisionOut,
 from kairos.auth.actor import SupervisingActor
 from kairos.deps import BusDep, DatabaseDep, DbSession
 from kairos.limits import RowId
+from kairos.redaction.inbound import Inbound
 
 router = APIRouter(prefix="/v1", tags=["assist"])
 
 
-class CoachingRequest(BaseModel):
+class CoachingRequest(Inbound):
     """Words an agent said or is about to send."""
 
     model_config = ConfigDict(extra="forbid")

@@ -1,9 +1,10 @@
 """Who is making a change through the JSON API, for the record (``updated_by``, ``created_by``).
 
-A browser signed in to the pages (the signed session cookie) is that user: a supervisor or admin
-may change playbooks and key messages, an agent may not (403). Other API clients, which the API
-admits without sign-in like the rest of ``/v1``, may name themselves in the ``X-Kairos-User``
-header; the name is recorded as given.
+The name is the verified caller's, as the security middleware found it: a user's token or the
+pages' session (a supervisor or admin may change playbooks and key messages, an agent may not:
+403). The ``X-Kairos-User`` header is believed only where the API asks no credentials at all
+(development, ``require_tokens`` off) and the request carried none; a verified caller's name
+always wins over it, and in production it is never read.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from starlette.concurrency import run_in_threadpool
 
-from kairos.deps import RuntimeDep
+from kairos.access import current_actor
+from kairos.deps import SettingsDep
 from kairos.errors import ClientError
 
 
@@ -26,20 +27,17 @@ class Forbidden(ClientError):
 
 async def supervising_actor(
     request: Request,
-    runtime: RuntimeDep,
+    settings: SettingsDep,
     x_kairos_user: Annotated[str | None, Header(max_length=200)] = None,
 ) -> str | None:
-    """The name to record for a supervisor's change; 403 for a signed-in agent."""
-    if "session" in request.scope:
-        from kairos.auth.deps import SESSION_USER, load_principal
-
-        user_id = request.session.get(SESSION_USER)
-        if user_id is not None:
-            principal = await run_in_threadpool(load_principal, runtime, user_id)
-            if principal is not None:
-                if not principal.supervises:
-                    raise Forbidden("only a supervisor or an admin may change this")
-                return principal.username
+    """The name to record for a supervisor's change; 403 for an agent."""
+    actor = current_actor(request)
+    if actor is not None:
+        if actor.user and not actor.supervises:
+            raise Forbidden("only a supervisor or an admin may change this")
+        return actor.name
+    if settings.tokens_required:
+        return None
     named = (x_kairos_user or "").strip()
     return named or None
 

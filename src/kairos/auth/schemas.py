@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from kairos.redaction.inbound import Inbound
+
 Role = Literal["agent", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "admin")
 
@@ -20,10 +22,11 @@ Username = Annotated[
 TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class UserCreate(BaseModel):
+class UserCreate(Inbound):
     """A new user; an agent names the routing agent they are (its external id)."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"username", "password", "role", "agent_id", "teams"})
 
     username: Username
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)]

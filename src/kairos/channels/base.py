@@ -123,8 +123,8 @@ def parse_json(payload: bytes) -> Any:
     """The JSON value of a body, or a 400 that says why not."""
     try:
         return json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedPayload(f"the body is not valid JSON: {exc}") from None
+    except ValueError as exc:  # not JSON, not UTF-8, or a number of thousands of digits
+        raise MalformedPayload(f"the body is not valid JSON: {str(exc)[:200]}") from None
     except RecursionError:
         raise MalformedPayload("the body's JSON is nested too deeply") from None
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from kairos.channels.base import (
     ChannelAdapter,
@@ -51,15 +51,17 @@ from kairos.events import (
     Timestamp,
     Utterance,
 )
+from kairos.redaction.inbound import Inbound
 
 _Str = Annotated[str, Field(min_length=1, max_length=320)]
 _ROLES = {"visitor": "customer", "customer": "customer", "agent": "agent", "bot": "bot"}
 
 
-class Visitor(BaseModel):
+class Visitor(Inbound):
     """Who is chatting, as the chat platform knows them."""
 
     model_config = ConfigDict(extra="ignore")
+    verbatim = frozenset({"id", "email", "phone", "account", "social"})
 
     id: _Str | None = None
     email: _Str | None = None
@@ -71,10 +73,11 @@ class Visitor(BaseModel):
     name: Annotated[str | None, Field(max_length=200)] = None
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(Inbound):
     """One message of the conversation."""
 
     model_config = ConfigDict(extra="ignore")
+    verbatim = frozenset({"id", "role", "agent_id"})
 
     id: Annotated[str, Field(min_length=1, max_length=200)]
     role: Literal["visitor", "customer", "agent", "bot", "system"]
@@ -83,7 +86,7 @@ class ChatMessage(BaseModel):
     agent_id: Annotated[str | None, Field(max_length=200, pattern=r"^[^\s]+$")] = None
 
 
-class ChatEnded(BaseModel):
+class ChatEnded(Inbound):
     """The conversation was closed."""
 
     model_config = ConfigDict(extra="ignore")
@@ -93,10 +96,13 @@ class ChatEnded(BaseModel):
     disposition: Annotated[str | None, Field(max_length=100)] = None
 
 
-class ChatWebhook(BaseModel):
+class ChatWebhook(Inbound):
     """The body of ``POST /v1/channels/chat``."""
 
     model_config = ConfigDict(extra="ignore")
+    verbatim = frozenset(
+        {"conversation_id", "queue", "language", "timezone", "visitor", "messages", "ended"}
+    )
 
     conversation_id: Annotated[str, Field(min_length=1, max_length=150)]
     started_at: Timestamp | None = None

@@ -39,6 +39,7 @@ from kairos.channels.base import (
     started_event_id,
 )
 from kairos.events import Event, Identity, InteractionStarted, Utterance
+from kairos.limits import in_window
 
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
@@ -128,6 +129,13 @@ def strip_quoted(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
 
+#: Multipart containers one message may hold: mail clients nest a handful (mixed, alternative,
+#: related); thousands only make the parser recurse until it fails.
+MAX_MULTIPARTS = 100
+MAX_MULTIPART_SCAN = 20 * 1024 * 1024
+_MULTIPART = re.compile(rb"content-type:\s*multipart/", re.IGNORECASE)
+
+
 def _message_ids(value: object) -> list[str]:
     return _MSG_ID.findall(str(value or ""))
 
@@ -154,9 +162,12 @@ def _sent_at(message: EmailMessage, fallback: datetime) -> datetime:
         return fallback
     try:
         sent = parsedate_to_datetime(str(raw))
-    except (TypeError, ValueError, IndexError):
+        sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+        # The sender's clock writes Date: one outside 1970..ten years ahead ("9999") is not
+        # believed, and the message keeps the time it reached us instead of being refused.
+        return in_window(sent)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return fallback
-    return sent if sent.tzinfo else sent.replace(tzinfo=UTC)
 
 
 def thread_root(message: EmailMessage, message_id: str) -> str:
@@ -192,10 +203,20 @@ class EmailAdapter(ChannelAdapter):
         """The events of one raw RFC 5322 message."""
         if not payload.strip():
             raise MalformedPayload("the body is empty; expected a raw RFC 5322 message")
-        message = message_from_bytes(payload, policy=policy.default)
-        if not isinstance(message, EmailMessage):  # pragma: no cover - policy.default makes one
-            raise MalformedPayload("the body is not an email message")
-        return self.message_to_events(message, raw=payload, received_at=received_at, lookup=lookup)
+        if len(_MULTIPART.findall(payload, 0, MAX_MULTIPART_SCAN)) > MAX_MULTIPARTS:
+            raise MalformedPayload(
+                f"the message has more than {MAX_MULTIPARTS} multipart containers; "
+                "no mail client nests that deep"
+            )
+        try:
+            message = message_from_bytes(payload, policy=policy.default)
+            if not isinstance(message, EmailMessage):  # pragma: no cover - policy.default
+                raise MalformedPayload("the body is not an email message")
+            return self.message_to_events(
+                message, raw=payload, received_at=received_at, lookup=lookup
+            )
+        except RecursionError:  # nesting the scan above did not see (encoded differently)
+            raise MalformedPayload("the message nests its parts too deeply to read") from None
 
     def message_to_events(
         self,

@@ -81,8 +81,9 @@ def _field_errors(exc: ValidationError) -> str:
 def _json_object(text: str) -> dict[str, Any]:
     try:
         raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MediaProtocolError(CLOSE_INVALID, f"message is not JSON: {exc.msg}") from None
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:80]
+        raise MediaProtocolError(CLOSE_INVALID, f"message is not JSON: {reason}") from None
     except RecursionError:
         raise MediaProtocolError(CLOSE_INVALID, "message JSON is nested too deeply") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("event"), str):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from kairos.channels.base import (
     ChannelAdapter,
@@ -37,14 +37,28 @@ from kairos.channels.base import (
     validate,
 )
 from kairos.events import Event, Identity, InteractionStarted, Timestamp, Utterance
+from kairos.redaction.inbound import Inbound
 
 _SourceId = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[^\s]+$")]
 
 
-class SocialPost(BaseModel):
+class SocialPost(Inbound):
     """The body of ``POST /v1/channels/social``."""
 
     model_config = ConfigDict(extra="ignore")
+    verbatim = frozenset(
+        {
+            "platform",
+            "kind",
+            "post_id",
+            "thread_id",
+            "in_reply_to",
+            "handle",
+            "author_role",
+            "agent_id",
+            "url",
+        }
+    )
 
     platform: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
     kind: Literal["public", "direct"] = "public"

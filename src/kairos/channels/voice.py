@@ -39,7 +39,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from kairos.channels.base import (
     ChannelAdapter,
@@ -65,6 +65,7 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
+from kairos.redaction.inbound import Inbound
 
 _SourceId = Annotated[str, Field(min_length=1, max_length=200)]
 _IDENTITY_INPUTS: dict[str, IdentityKind] = {
@@ -75,8 +76,28 @@ _IDENTITY_INPUTS: dict[str, IdentityKind] = {
 }
 
 
-class _Item(BaseModel):
+class _Item(Inbound):
     model_config = ConfigDict(extra="ignore")
+    verbatim = frozenset(
+        {
+            "id",
+            "type",
+            "from_",
+            "to",
+            "queue",
+            "language",
+            "timezone",
+            "menu",
+            "option",
+            "name",
+            "value",
+            "to_queue",
+            "to_agent",
+            "segment_id",
+            "speaker",
+            "agent_id",
+        }
+    )
 
     id: _SourceId | None = None
     at: Timestamp | None = None
@@ -146,10 +167,11 @@ CallItem = Annotated[
 ]
 
 
-class VoiceWebhook(BaseModel):
+class VoiceWebhook(Inbound):
     """The body of ``POST /v1/channels/voice``."""
 
     model_config = ConfigDict(extra="ignore")
+    verbatim = frozenset({"call_id", "events"})
 
     call_id: Annotated[str, Field(min_length=1, max_length=150)]
     events: Annotated[list[CallItem], Field(min_length=1, max_length=1000)]

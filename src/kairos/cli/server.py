@@ -73,6 +73,13 @@ def serve(
             port=port or settings.port,
             log_level=log_level,
             access_log=False,
+            # X-Forwarded-For is believed only from the proxies named in KAIROS_TRUSTED_PROXIES
+            # (none by default, loopback included): each client keeps its own rate-limit bucket.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=",".join(settings.trusted_proxies) or "",
+            # Open live pages (server-sent events) never end by themselves: a stop waits this
+            # long for them, then closes them.
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
         )
     finally:
         if pool is not None:

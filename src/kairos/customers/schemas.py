@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kairos.limits import RowId
+from kairos.redaction.inbound import Inbound
 
 
 class IdentityOut(BaseModel):
@@ -76,7 +77,7 @@ class ConflictList(BaseModel):
     items: list[ConflictOut]
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(Inbound):
     """Merge ``from_customer_id`` into the customer named in the path."""
 
     model_config = ConfigDict(extra="forbid")

@@ -252,6 +252,11 @@ def _contains_any(low: str, words: tuple[str, ...]) -> bool:
     return False
 
 
+# The times a deadline can be read at: a deadline's date, a few years at most ahead, must exist.
+_MIN_NOW = datetime(2, 1, 1, tzinfo=UTC)
+_MAX_NOW = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 @functools.cache
 def _languages() -> ModuleType:
     """``deadline_languages``, imported on first use (it imports this module)."""
@@ -294,18 +299,26 @@ def find_deadlines(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     zone = _zone(tz)
+    # Overflow guard: deadlines lie days to a few years ahead, so a `now` near the calendar's
+    # ends (a stored "9999-12-31") has none that a date can hold; without this, "by tomorrow"
+    # said then raised OverflowError for every later message of the interaction.
+    if not _MIN_NOW <= now <= _MAX_NOW:
+        return []
     local_now = now.astimezone(zone)
     found: list[DeadlineMatch] = []
-    if want_clock:
-        found += _clock_matches(text, low, local_now, zone)
-    if want_relative:
-        found += _relative_matches(text, low, local_now, zone)
-    if want_day:
-        found += _day_matches(text, low, local_now, zone)
-    if want_immediate:
-        found += _immediate_matches(text, low, local_now)
-    if languages:
-        found += _languages().foreign_deadlines(text, low, local_now, zone, languages)
+    try:
+        if want_clock:
+            found += _clock_matches(text, low, local_now, zone)
+        if want_relative:
+            found += _relative_matches(text, low, local_now, zone)
+        if want_day:
+            found += _day_matches(text, low, local_now, zone)
+        if want_immediate:
+            found += _immediate_matches(text, low, local_now)
+        if languages:
+            found += _languages().foreign_deadlines(text, low, local_now, zone, languages)
+    except OverflowError:  # "in 99999999 days": past the calendar's end, so no deadline
+        return []
     # Keep the longest reading of each stretch of text: "tomorrow at 9" beats "tomorrow".
     found.sort(key=lambda d: (d.start - d.end, d.start))
     kept: list[DeadlineMatch] = []

@@ -12,6 +12,7 @@ from kairos.customers.schemas import CustomerSummary, FactOut
 from kairos.detection.assessment import Assessment
 from kairos.errors import InvalidEvents, MalformedBody, TooLarge
 from kairos.events import EVENT_TYPES, Event
+from kairos.redaction.inbound import Inbound
 
 _events_adapter: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
@@ -22,12 +23,23 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(event)"
 
 
+def _printable(value: object) -> bool:
+    """Whether a value the client sent can be echoed in a JSON answer (no lone surrogate)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_events(body: bytes, *, max_events: int) -> list[Event]:
     """Parse a request body holding one event, a list, or ``{"events": [...]}``; all or nothing."""
     try:
         raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+    except ValueError as exc:  # not JSON, not UTF-8, or a number of thousands of digits
+        raise MalformedBody(f"the body is not valid JSON: {str(exc)[:200]}") from None
     except RecursionError:
         raise MalformedBody("the body's JSON is nested too deeply to be an event") from None
     if isinstance(raw, dict) and "events" in raw and "type" not in raw:
@@ -53,7 +65,7 @@ def parse_events(body: bytes, *, max_events: int) -> list[Event]:
                 "field": _field_path(loc[1:]),
                 "message": err["msg"],
             }
-            if isinstance(item, dict) and isinstance(item.get("event_id"), str):
+            if isinstance(item, dict) and _printable(item.get("event_id")):
                 entry["event_id"] = item["event_id"]
             if err["type"] == "union_tag_invalid":
                 entry["field"] = "type"
@@ -141,10 +153,11 @@ class InteractionDetail(InteractionSummary):
     """The call this interaction was escalated to."""
 
 
-class EscalationIn(BaseModel):
+class EscalationIn(Inbound):
     """An agent turns this interaction into an outbound call task."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"agent_id", "phone", "queue"})
 
     agent_id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")] | None = None
     """The agent who escalates."""

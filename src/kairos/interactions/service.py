@@ -43,7 +43,7 @@ from kairos.interactions.assessments import (
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.schemas import IngestResponse
 from kairos.metrics import Registry
-from kairos.redaction import sanitise_event
+from kairos.redaction.stored import sanitise_event
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from kairos.access import ScopeDep
@@ -37,7 +37,7 @@ from kairos.interactions.schemas import (
     TimelineEntry,
     parse_events,
 )
-from kairos.limits import Int64, RowId
+from kairos.limits import Int64, Moment, RowId
 
 router = APIRouter(prefix="/v1", tags=["interactions"])
 #: A customer with their journey, and merges: they read and move interactions.
@@ -140,8 +140,8 @@ def list_interactions(
     state: Annotated[str | None, Query(max_length=20)] = None,
     channel: Channel | None = None,
     customer_id: RowId | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     min_mot_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal, get_args
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from kairos.db import utcnow
+from kairos.limits import Moment
+from kairos.redaction.inbound import Inbound
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -38,7 +40,7 @@ Reason = Annotated[
 Region = Annotated[str, AfterValidator(_region)]
 
 
-class KeyMessageIn(BaseModel):
+class KeyMessageIn(Inbound):
     """A new key message: what is wrong, why, when it will be fixed, and whom it concerns.
 
     An empty target list means every interaction on that dimension: no queues, reasons or
@@ -46,6 +48,7 @@ class KeyMessageIn(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"severity", "queues", "regions"})
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -57,7 +60,7 @@ class KeyMessageIn(BaseModel):
     queues: Annotated[list[Target], Field(max_length=100), AfterValidator(_dedupe)] = []
     reasons: Annotated[list[Reason], Field(max_length=100), AfterValidator(_dedupe)] = []
     regions: Annotated[list[Region], Field(max_length=300), AfterValidator(_dedupe)] = []
-    expires_at: Annotated[AwareDatetime, AfterValidator(_in_future)]
+    expires_at: Annotated[Moment, AfterValidator(_in_future)]
 
 
 class KeyMessageOut(BaseModel):

@@ -27,7 +27,7 @@ from kairos.bus.messages import (
 from kairos.db import Database, utcnow
 from kairos.detection.batch import score_texts
 from kairos.detection.live import DetectorCache
-from kairos.errors import ClientError, NotFound
+from kairos.errors import ClientError, Conflict, NotFound
 from kairos.events import SurveyResponse
 from kairos.interactions import service as interactions_service
 from kairos.interactions.models import Interaction
@@ -172,8 +172,14 @@ def record_survey(
         get_interaction_or_raise(session=session, interaction_id=interaction_id)
     body = json.dumps(survey_in.model_dump(mode="json"), sort_keys=True)
     digest = hashlib.sha256(f"{interaction_id}\x1f{body}".encode()).hexdigest()[:16]
+    event_id = f"survey-{digest}"
+    if source == "link":  # one answer per link: every answer by link has the same event id
+        event_id = "survey-link-" + hashlib.sha256(interaction_id.encode()).hexdigest()[:24]
+        with db.session() as session:
+            if session.scalar(select(SurveyAnswer.id).where(SurveyAnswer.event_id == event_id)):
+                raise Conflict("this survey link has been answered already; thank you")
     event = SurveyResponse(
-        event_id=f"survey-{digest}",
+        event_id=event_id,
         interaction_id=interaction_id,
         occurred_at=utcnow(),
         csat=survey_in.csat,

@@ -8,16 +8,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kairos.limits import RowId
+from kairos.redaction.inbound import Inbound
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Status = Literal["won", "lost", "missed", "routine"]
 
 
-class WrapUpIn(BaseModel):
+class WrapUpIn(Inbound):
     """What the agent records when a contact is over."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"agent_id"})
 
     resolved: bool
     confirmed_by_customer: bool
@@ -159,7 +161,7 @@ class ScorecardList(BaseModel):
     items: list[Scorecard]
 
 
-class SurveyIn(BaseModel):
+class SurveyIn(Inbound):
     """A post-contact survey answer: at least one of CSAT, NPS or free text."""
 
     model_config = ConfigDict(extra="forbid")
@@ -208,7 +210,7 @@ class ThemeList(BaseModel):
     items: list[ThemeOut]
 
 
-class ActionIn(BaseModel):
+class ActionIn(Inbound):
     """A new action for a theme."""
 
     model_config = ConfigDict(extra="forbid")
@@ -222,10 +224,11 @@ class ActionIn(BaseModel):
 ActionStatus = Literal["open", "in_progress", "shipped", "dropped"]
 
 
-class ActionUpdate(BaseModel):
+class ActionUpdate(Inbound):
     """A change of an action's status, owner or note."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"status"})
 
     status: ActionStatus | None = None
     owner: Name | None = None
@@ -258,10 +261,11 @@ TaskKind = Literal["follow_up", "check_in", "notice"]
 ChannelName = Literal["call", "chat", "email", "sms", "social"]
 
 
-class RuleIn(BaseModel):
+class RuleIn(Inbound):
     """A new outreach rule."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"name", "trigger", "kind", "queue", "channel"})
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     trigger: Trigger
@@ -274,10 +278,11 @@ class RuleIn(BaseModel):
     enabled: bool = True
 
 
-class RuleUpdate(BaseModel):
+class RuleUpdate(Inbound):
     """A supervisor's change to a rule; fields left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"queue", "channel"})
 
     threshold: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     queue: (

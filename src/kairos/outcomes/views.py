@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from pydantic import AwareDatetime
 
 from kairos.auth.actor import SupervisingActor
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
-from kairos.limits import Int64, RowId
+from kairos.limits import Day, Int64, Moment, RowId
 from kairos.outcomes import feedback, figures, outreach, service, survey_links
 from kairos.outcomes.schemas import (
     ActionIn,
@@ -72,7 +70,7 @@ async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> Revi
 
 
 @router.get("/outcomes/today", response_model=DayFigures)
-def today(session: DbSession, day: date | None = None) -> DayFigures:
+def today(session: DbSession, day: Day | None = None) -> DayFigures:
     """The day's figures for the wallboard (today, UTC, unless ``day`` is given)."""
     return figures.day_figures(session=session, day=day)
 
@@ -80,8 +78,8 @@ def today(session: DbSession, day: date | None = None) -> DayFigures:
 @router.get("/outcomes/missed", response_model=MissedList)
 def missed(
     session: DbSession,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> MissedList:
@@ -93,7 +91,7 @@ def missed(
 
 @router.get("/outcomes/agents", response_model=ScorecardList)
 def agents(
-    session: DbSession, since: AwareDatetime | None = None, until: AwareDatetime | None = None
+    session: DbSession, since: Moment | None = None, until: Moment | None = None
 ) -> ScorecardList:
     """Agent scorecards: moments won, resolution and CSAT first; MoT handle time apart."""
     return ScorecardList(items=figures.scorecards(session=session, since=since, until=until))
@@ -132,7 +130,9 @@ def list_surveys(interaction_id: str, session: DbSession) -> list[SurveyOut]:
 
 @router.get("/interactions/{interaction_id}/survey-link", response_model=SurveyLink)
 def survey_link(interaction_id: str, session: DbSession, settings: SettingsDep) -> SurveyLink:
-    """The signed link to send the customer after the contact."""
+    """The signed link to send the customer after the contact: it takes one answer and expires
+    after ``KAIROS_SURVEY_LINK_DAYS``; supervisors, admins and event sources may read it, never
+    the agent who handled the contact."""
     service.get_interaction_or_raise(session=session, interaction_id=interaction_id)
     token = survey_links.survey_token(interaction_id, secret=settings.secret_key)
     base = settings.public_url.rstrip("/")
@@ -167,7 +167,9 @@ document.getElementById("survey").addEventListener("submit", async (e) => {
 @router.get("/surveys/{token}", response_class=HTMLResponse, include_in_schema=False)
 def survey_form(token: str, settings: SettingsDep) -> HTMLResponse:
     """The survey page a customer opens from the link."""
-    survey_links.interaction_of_token(token, secret=settings.secret_key)
+    survey_links.interaction_of_token(
+        token, secret=settings.secret_key, max_age_s=settings.survey_link_days * 86400
+    )
     radios = "".join(
         f'<label><input type="radio" name="csat" value="{n}">{n}</label>' for n in range(1, 6)
     )
@@ -188,7 +190,9 @@ async def post_survey_by_link(
     settings: SettingsDep,
 ) -> SurveyOut:
     """A survey answer sent from the link's page."""
-    interaction_id = survey_links.interaction_of_token(token, secret=settings.secret_key)
+    interaction_id = survey_links.interaction_of_token(
+        token, secret=settings.secret_key, max_age_s=settings.survey_link_days * 86400
+    )
     return await run_in_threadpool(
         feedback.record_survey,
         db=db,

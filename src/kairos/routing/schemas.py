@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kairos.redaction.inbound import Inbound
 from kairos.routing.snapshots import AgentState
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -14,10 +15,11 @@ Channel = Literal["call", "chat", "email", "sms", "social"]
 PolicyName = Literal["fifo", "moments"]
 
 
-class AgentCreate(BaseModel):
+class AgentCreate(Inbound):
     """A new agent."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"external_id", "skills", "languages", "channels", "state"})
 
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -57,18 +59,20 @@ class AgentList(BaseModel):
     items: list[AgentOut]
 
 
-class AgentStateChange(BaseModel):
+class AgentStateChange(Inbound):
     """A new state for an agent."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"state"})
 
     state: AgentState
 
 
-class QueueCreate(BaseModel):
+class QueueCreate(Inbound):
     """A new queue."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"name", "channel", "required_skills", "policy"})
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     channel: Channel | None = None

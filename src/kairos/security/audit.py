@@ -138,6 +138,10 @@ class AuditWriter:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # Rows waiting to be written durably, and the lock of the one thread writing them.
+        self._durable: list[list[Any]] = []
+        self._durable_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
 
     def bind(self, db: Database) -> None:
         """Write to ``db`` (rows queued for another database are written there first)."""
@@ -157,6 +161,37 @@ class AuditWriter:
         if len(self._rows) >= self.batch:
             self._wake.set()
         self._ensure_thread()
+
+    def write_now(self, row: dict[str, Any]) -> None:
+        """Write one row durably now (a change, before its answer); queued instead when the
+        database cannot take it.
+
+        Group commit: rows that arrive while another thread is committing wait for it, and the
+        next committer writes all of them in one transaction, so concurrent changes share a
+        commit instead of queueing one commit each.
+        """
+        ticket: list[Any] = [row, False]
+        with self._durable_lock:
+            self._durable.append(ticket)
+        with self._commit_lock:
+            if ticket[1]:
+                return  # a committer before us wrote it
+            with self._durable_lock:
+                batch, self._durable = self._durable, []
+            rows = [t[0] for t in batch]
+            db = self.db
+            try:
+                if db is None:
+                    raise RuntimeError("no database bound")
+                with db.write_lock(), db.session() as session:
+                    session.execute(insert(AuditEntry), rows)
+                    session.commit()
+            except Exception:  # the database is gone or down: the queue tries again
+                log.exception("could not write %d audit rows now; queued", len(rows))
+                for queued in rows:
+                    self.record(queued)
+            for written in batch:
+                written[1] = True
 
     def used(self, token_id: int) -> None:
         """Note that a token was used now; written within ``touch_s``."""

@@ -15,21 +15,21 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import parse_qs
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kairos.access import STATE_SCOPE, UNRESTRICTED
+from kairos.access import STATE_ACTOR, STATE_SCOPE, UNRESTRICTED, Actor
 from kairos.access import Scope as DataScope
 from kairos.auth.deps import SESSION_USER, load_principal
-from kairos.auth.schemas import Principal
 from kairos.config import Settings
 from kairos.db import Database, utcnow
-from kairos.security import audit, policy, scoping, tokens
+from kairos.security import audit, guards, policy, tokens
 from kairos.security.ratelimit import RateLimiter, retry_after
 from kairos.security.schemas import ANONYMOUS, Caller
+from kairos.security.throttle import SignInThrottle
 from kairos.security.tokens import TokenCache
 from kairos.services import Services
 
@@ -49,12 +49,21 @@ class Security:
     settings: Settings
     cache: TokenCache = field(init=False)
     limiter: RateLimiter = field(init=False)
+    auth_failures: RateLimiter = field(init=False)
+    throttle: SignInThrottle = field(init=False)
     writer: audit.AuditWriter = field(default_factory=audit.AuditWriter)
 
     def __post_init__(self) -> None:
-        self.cache = TokenCache(self.settings.token_cache_s)
-        self.limiter = RateLimiter(
-            per_s=self.settings.rate_limit_per_s, burst=self.settings.rate_limit_burst
+        settings = self.settings
+        self.cache = TokenCache(settings.token_cache_s)
+        self.limiter = RateLimiter(per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
+        # Unknown tokens take from their own, small bucket per address, checked before anything
+        # is looked up or recorded: a flood of bad tokens is refused with 429, unrecorded.
+        self.auth_failures = RateLimiter(per_s=settings.auth_failures_per_s, burst=20)
+        self.throttle = SignInThrottle(
+            per_account=settings.sign_in_failures,
+            per_address=settings.sign_in_address_failures,
+            max_concurrent=settings.max_concurrent_sign_ins,
         )
 
     @property
@@ -65,53 +74,6 @@ class Security:
     def flush(self) -> None:
         """Write the queued audit rows now."""
         self.writer.flush()
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers") or ():
-        if key == name:
-            text: str = value.decode("latin-1")
-            return text
-    return None
-
-
-def _bearer(scope: Scope, *, allow_query: bool) -> str | None:
-    header = _header(scope, b"authorization")
-    if header is not None:
-        kind, _, credentials = header.partition(" ")
-        if kind.lower() == "bearer":
-            return str(credentials).strip()
-        return header.strip()  # "Authorization: Basic ..." is no token of ours: refused below
-    if allow_query and scope.get("query_string"):
-        values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
-        if values:
-            return str(values[0])
-    return None
-
-
-def _client(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return str(client[0]) if client else None
-
-
-def _lookup_token(db: Database, token_hash: str) -> Caller | None:
-    with db.session() as session:
-        return tokens.lookup(session=session, token_hash=token_hash)
-
-
-def _owns(db: Database, principal: Principal, verdict: policy.Verdict) -> bool:
-    with db.session() as session:
-        if verdict.interaction_id is not None:
-            return scoping.may_open_interaction(
-                session=session, principal=principal, interaction_id=verdict.interaction_id
-            )
-        if verdict.customer_id is not None:
-            if verdict.customer_id >= 2**63:  # no such id: the database's integers end there
-                return False
-            return principal.agent_id is not None and scoping.may_open_customer(
-                session=session, agent_id=principal.agent_id, customer_id=verdict.customer_id
-            )
-    return True
 
 
 @dataclass
@@ -152,6 +114,10 @@ class SecurityMiddleware:
         if path_class == "open":
             await self.app(scope, receive, send)
             return
+        if kind == "http" and path_class in ("page", "survey"):
+            send = guards.adding(
+                send, guards.PAGE_HEADERS if path_class == "page" else guards.SURVEY_HEADERS
+            )
         await self._guard(scope, receive, send, path, method, path_class)
 
     def _on_shutdown(self, receive: Receive) -> Receive:
@@ -169,7 +135,7 @@ class SecurityMiddleware:
         return (
             path == "/v1/channels/sms"
             and bool(runtime.settings.twilio_auth_token)
-            and _header(scope, b"x-twilio-signature") is not None
+            and guards.header(scope, b"x-twilio-signature") is not None
         )
 
     async def _caller_for_token(self, db: Database, token: str) -> Caller | None:
@@ -178,7 +144,7 @@ class SecurityMiddleware:
         token_hash = tokens.hash_token(token)
         found, caller = self.security.cache.token(token_hash)
         if not found:
-            caller = await run_in_threadpool(_lookup_token, db, token_hash)
+            caller = await run_in_threadpool(guards.lookup_token, db, token_hash)
             self.security.cache.put_token(token_hash, caller)
         if caller is not None and caller.token_id is not None:
             self.security.writer.used(caller.token_id)
@@ -210,6 +176,7 @@ class SecurityMiddleware:
         self.security.writer.bind(runtime.db)
         request = _Request(scope, receive, send, path, method, path_class, runtime, utcnow())
         try:
+            await guards.check_session(scope, runtime, self.security.cache)
             caller = await self._admit(request)
         except OperationalError as exc:  # a token or owner lookup found no database
             log.error("database unavailable while checking a request: %s", exc)
@@ -222,73 +189,125 @@ class SecurityMiddleware:
             return
         await self._call(request, caller)
 
+    async def _identify(self, request: _Request) -> Caller | None:
+        """The caller by bearer token or page session; None when refused (answered).
+
+        An unknown token takes from the address's small bucket of failures first: past it, a
+        flood of bad tokens is refused with 429 before any lookup, and is not recorded.
+        """
+        security, scope = self.security, request.scope
+        token = guards.bearer(scope, allow_query=request.method == "WS")
+        if token is None:
+            return await self._session_caller(scope, request.runtime)
+        address = f"addr:{guards.client(scope)}"
+        if security.limiter.enabled:
+            wait = security.auth_failures.check(address, peek=True)
+            if wait > 0:
+                await self._refuse(
+                    request, ANONYMOUS, 429,
+                    "too many requests with unknown tokens from this address; retry after the "
+                    "pause in Retry-After",
+                    {"Retry-After": retry_after(wait)}, code="rate_limited",
+                )  # fmt: skip
+                return None
+        found = await self._caller_for_token(request.runtime.db, token)
+        if found is None:
+            security.auth_failures.check(address)
+            await self._refuse(
+                request, ANONYMOUS, 401, "the token is unknown, malformed or revoked",
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )  # fmt: skip
+        return found
+
+    async def _limited(self, request: _Request, caller: Caller) -> bool:
+        """Whether the caller is over the rate limit (then answered with 429)."""
+        limiter = self.security.limiter
+        if not limiter.enabled:
+            return False
+        key = (
+            f"token:{caller.token_id}"
+            if caller.token_id
+            else f"addr:{guards.client(request.scope)}"
+        )
+        wait = limiter.check(key)
+        if wait <= 0:
+            return False
+        await self._refuse(
+            request, caller, 429,
+            f"over the rate limit of {limiter.per_s:g} requests/s; retry after the pause in "
+            "Retry-After",
+            {"Retry-After": retry_after(wait)}, code="rate_limited",
+        )  # fmt: skip
+        return True
+
     async def _admit(self, request: _Request) -> Caller | None:
         """The caller, with what they may see left on the scope; None when refused (answered)."""
-        security = self.security
         scope, path, method, runtime = request.scope, request.path, request.method, request.runtime
-        caller = ANONYMOUS
-        if request.path_class != "page":
-            token = _bearer(scope, allow_query=method == "WS")
-            if token is not None:
-                found = await self._caller_for_token(runtime.db, token)
-                if found is None:
-                    await self._refuse(
-                        request, caller, 401, "the token is unknown, malformed or revoked",
-                        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                    )  # fmt: skip
+        if request.path_class == "page":
+            return ANONYMOUS  # the pages check their own session
+        caller = await self._identify(request)
+        if caller is not None and caller.kind == "session":
+            # A write made with the page session must be the page's own (CSRF token, JSON).
+            refusal = guards.csrf_refusal(scope, method)
+            if refusal is not None and self.security.required:
+                await self._refuse(request, caller, 403, refusal, {}, code="csrf_failed")
+                return None
+            if refusal is not None:  # the open API (development): it goes on as no one's
+                caller = ANONYMOUS
+        if caller is None or await self._limited(request, caller):
+            return None
+        # Tokens are always checked; sessions and anonymous callers only when required.
+        enforce = self.security.required or caller.token_id is not None
+        if enforce and caller.kind == "anonymous" and self._twilio_signed(scope, path, runtime):
+            enforce = False  # the SMS webhook checks Twilio's signature itself
+        data_scope = UNRESTRICTED
+        if enforce:
+            verdict = policy.authorize(request.path_class, method, path, caller)
+            if not verdict.allowed:
+                headers = {"WWW-Authenticate": "Bearer"} if verdict.status == 401 else {}
+                await self._refuse(request, caller, verdict.status, verdict.message, headers)
+                return None
+            if caller.user is not None and caller.role == "agent":
+                data_scope = DataScope(agent_id=caller.user.agent_id or "")
+                if (
+                    verdict.interaction_id is not None or verdict.customer_id is not None
+                ) and not await run_in_threadpool(guards.owns, runtime.db, caller.user, verdict):
+                    what = (
+                        f"interaction {verdict.interaction_id!r}"
+                        if verdict.interaction_id is not None
+                        else f"customer {verdict.customer_id}"
+                    )
+                    await self._refuse(request, caller, 404, f"no {what}", {}, code="not_found")
                     return None
-                caller = found
-            else:
-                caller = await self._session_caller(scope, runtime)
-            if security.limiter.enabled:
-                key = f"token:{caller.token_id}" if caller.token_id else f"addr:{_client(scope)}"
-                wait = security.limiter.check(key)
-                if wait > 0:
-                    await self._refuse(
-                        request, caller, 429,
-                        f"over the rate limit of {security.limiter.per_s:g} requests/s; retry "
-                        "after the pause in Retry-After",
-                        {"Retry-After": retry_after(wait)},
-                        code="rate_limited",
-                    )  # fmt: skip
-                    return None
-            # Tokens are always checked; sessions and anonymous callers only when required.
-            enforce = security.required or caller.token_id is not None
-            if enforce and caller.kind == "anonymous" and self._twilio_signed(scope, path, runtime):
-                enforce = False  # the SMS webhook checks Twilio's signature itself
-            data_scope = UNRESTRICTED
-            if enforce:
-                verdict = policy.authorize(request.path_class, method, path, caller)
-                if not verdict.allowed:
-                    headers = {"WWW-Authenticate": "Bearer"} if verdict.status == 401 else {}
-                    await self._refuse(request, caller, verdict.status, verdict.message, headers)
-                    return None
-                if caller.user is not None and caller.role == "agent":
-                    data_scope = DataScope(agent_id=caller.user.agent_id or "")
-                    if (
-                        verdict.interaction_id is not None or verdict.customer_id is not None
-                    ) and not await run_in_threadpool(_owns, runtime.db, caller.user, verdict):
-                        what = (
-                            f"interaction {verdict.interaction_id!r}"
-                            if verdict.interaction_id is not None
-                            else f"customer {verdict.customer_id}"
-                        )
-                        await self._refuse(request, caller, 404, f"no {what}", {}, code="not_found")
-                        return None
-            state = scope.setdefault("state", {})
-            state[STATE_CALLER] = caller
-            state[STATE_SCOPE] = data_scope
+        state = scope.setdefault("state", {})
+        state[STATE_CALLER] = caller
+        state[STATE_SCOPE] = data_scope
+        if caller.kind != "anonymous":
+            state[STATE_ACTOR] = Actor(
+                name=caller.name, supervises=caller.supervises, user=caller.user is not None
+            )
         return caller
 
     async def _call(self, request: _Request, caller: Caller) -> None:
-        """Hand the request on; record it when it is one the audit log keeps."""
+        """Hand the request on; record it when it is one the audit log keeps.
+
+        A change is recorded durably before its answer starts (a crash after the answer cannot
+        lose its row); reads are queued and written in batches.
+        """
         status = 500
         accepted = False
+        written = False
 
         async def send_status(message: Message) -> None:
-            nonlocal status, accepted
+            nonlocal status, accepted, written
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                action = audit.action_of(request.method, request.path, status)
+                if action == "change":
+                    who = await self._recorded(request, caller)
+                    row = self._row(request, action, status, who)
+                    await run_in_threadpool(self.security.writer.write_now, row)
+                    written = True
             elif message["type"] == "websocket.accept":
                 accepted = True
             await request.send(message)
@@ -299,31 +318,37 @@ class SecurityMiddleware:
             if request.method == "WS":
                 status = 101 if accepted else 403
             action = audit.action_of(request.method, request.path, status)
-            if action is not None:
-                if request.path_class == "page":  # who is signed in now (after a sign-in)
-                    try:
-                        caller = await self._session_caller(request.scope, request.runtime)
-                    except OperationalError:
-                        caller = ANONYMOUS
-                self._write(request, action, status, caller)
+            if action is not None and not written:
+                who = await self._recorded(request, caller)
+                self.security.writer.record(self._row(request, action, status, who))
+
+    async def _recorded(self, request: _Request, caller: Caller) -> Caller:
+        """Who the audit row names: for a page, who is signed in now (after a sign-in)."""
+        if request.path_class != "page":
+            return caller
+        try:
+            return await self._session_caller(request.scope, request.runtime)
+        except OperationalError:
+            return ANONYMOUS
 
     def _record(self, request: _Request, status: int, caller: Caller) -> None:
         action = audit.action_of(request.method, request.path, status)
         if action is not None:
-            self._write(request, action, status, caller)
+            self.security.writer.record(self._row(request, action, status, caller))
 
-    def _write(self, request: _Request, action: audit.Action, status: int, caller: Caller) -> None:
-        row = audit.entry(
+    def _row(
+        self, request: _Request, action: audit.Action, status: int, caller: Caller
+    ) -> dict[str, Any]:
+        return audit.entry(
             actor=caller.name,
             actor_kind=caller.kind,
             action=action,
             method=request.method,
             path=request.path,
             status=status,
-            client=_client(request.scope),
+            client=guards.client(request.scope),
             at=request.started_at,
         )
-        self.security.writer.record(row)
 
     async def _refuse(
         self,

@@ -58,6 +58,7 @@ class Verdict:
 ALLOWED = Verdict()
 
 _READS = frozenset({"GET", "HEAD"})
+_SURVEY_LINK = re.compile(r"^/v1/interactions/[^/]+/survey-link/?$")
 # What an agent may call: (methods, pattern). Named groups: interaction, customer, agent.
 _AGENT_RULES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (_READS, re.compile(r"^/v1/interactions/?$")),
@@ -97,12 +98,14 @@ def authorize(path_class: PathClass, method: str, path: str, caller: Caller) -> 
             return ALLOWED
         return forbidden("sending events needs an event source's token (or an admin's)")
     if caller.is_source:
-        if method in _READS and path.startswith("/v1/channels/"):
-            return ALLOWED
+        if method in _READS and (path.startswith("/v1/channels/") or _SURVEY_LINK.match(path)):
+            return ALLOWED  # the platform that sends the customer's survey reads its link
         return forbidden("an event source's token may only send events; reading needs a user")
     if caller.supervises:
         return ALLOWED
     method = "GET" if method == "HEAD" else method
+    if _SURVEY_LINK.match(path):  # an agent who read it could answer their own survey
+        return forbidden("a survey link is for the customer; agents may not read it")
     for methods, pattern in _AGENT_RULES:
         match = pattern.match(path)
         if match is None or method not in methods:

@@ -26,12 +26,20 @@ class RateLimiter:
         """A rate of 0 turns the limits off."""
         return self.per_s > 0
 
-    def check(self, key: str, *, now: float | None = None) -> float:
-        """Take a request from ``key``'s bucket: 0 when allowed, else seconds until it would be."""
+    def check(self, key: str, *, now: float | None = None, peek: bool = False) -> float:
+        """Take a request from ``key``'s bucket: 0 when allowed, else seconds until it would be.
+
+        ``peek``: only say how long, taking nothing.
+        """
         if self.per_s <= 0:
             return 0.0
         now = time.monotonic() if now is None else now
         bucket = self._buckets.get(key)
+        if peek:
+            if bucket is None:
+                return 0.0
+            left = min(self.burst, bucket[0] + (now - bucket[1]) * self.per_s)
+            return 0.0 if left >= 1.0 else (1.0 - left) / self.per_s
         if bucket is None:
             if len(self._buckets) >= self.max_keys:
                 self._prune(now)

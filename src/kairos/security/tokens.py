@@ -74,7 +74,9 @@ def get_by_name(*, session: Session, name: str) -> ApiToken | None:
 
 def get_all(*, session: Session) -> list[TokenOut]:
     """Every token, by name, revoked ones too."""
-    rows = session.scalars(select(ApiToken).order_by(ApiToken.name))
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.kind != "session").order_by(ApiToken.name)
+    )  # page sessions live in the same table (security.sessions) and are not API tokens
     return [_out(session, t) for t in rows]
 
 
@@ -135,7 +137,7 @@ def revoke(*, db: Database, name: str) -> TokenOut:
 def lookup(*, session: Session, token_hash: str) -> Caller | None:
     """Who a token acts as, or None when it is unknown, revoked, or its user inactive."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.kind == "session":
         return None
     if row.kind == "source":
         return Caller(name=row.name, kind="source_token", token_id=row.id)
@@ -169,6 +171,7 @@ class TokenCache:
         self.max_entries = max_entries
         self._tokens: dict[str, tuple[float, Caller | None]] = {}
         self._users: dict[int, tuple[float, Principal | None]] = {}
+        self._sessions: dict[str, tuple[float, bool]] = {}
 
     def token(self, token_hash: str) -> tuple[bool, Caller | None]:
         """(found, caller) for a hash."""
@@ -200,7 +203,27 @@ class TokenCache:
             self._users.clear()
         self._users[user_id] = (time.monotonic() + self.ttl_s, principal)
 
+    def session(self, key: str) -> bool | None:
+        """Whether a page session (by its id's hash and user) was live, None when not cached."""
+        entry = self._sessions.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put_session(self, key: str, live: bool) -> None:
+        """Remember whether a page session is live."""
+        if self.ttl_s <= 0:
+            return
+        if len(self._sessions) >= self.max_entries:
+            self._sessions.clear()
+        self._sessions[key] = (time.monotonic() + self.ttl_s, live)
+
+    def forget_session(self, key: str) -> None:
+        """Drop a session from the cache (it was just revoked)."""
+        self._sessions.pop(key, None)
+
     def clear(self) -> None:
         """Forget everything (tests, and after revoking in this process)."""
         self._tokens.clear()
         self._users.clear()
+        self._sessions.clear()

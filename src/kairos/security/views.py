@@ -6,10 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime
 
 from kairos.deps import DbSession
-from kairos.limits import Int64
+from kairos.limits import Int64, Moment
 from kairos.security import audit
 from kairos.security.deps import SecurityDep, SupervisorDep
 from kairos.security.schemas import AuditList, AuditOut
@@ -31,8 +30,8 @@ async def list_audit(
     action: Literal["read", "change"] | None = None,
     resource_kind: Annotated[str | None, Query(max_length=30)] = None,
     resource_id: Annotated[str | None, Query(max_length=200)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> AuditList:

@@ -6,9 +6,9 @@ The wallboard's routes are in :mod:`kairos.web.wallboard`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -202,9 +202,15 @@ async def interaction_panels(
 
 @router.get("/live/events")
 async def live_events(
-    request: Request, db: DatabaseDep, bus: BusDep, settings: SettingsDep, principal: CurrentUser
+    request: Request,
+    db: DatabaseDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    principal: CurrentUser,
+    heartbeat: Annotated[float | None, Query(ge=0.5, le=60, allow_inf_nan=False)] = None,
 ) -> Response:
-    """Server-sent events for this user's pages, filtered by role."""
+    """Server-sent events for this user's pages, filtered by role (``heartbeat``: seconds
+    between keep-alive comments, 0.5 to 60)."""
 
     def held() -> list[str]:
         if principal.role != "agent" or principal.agent_id is None:
@@ -214,12 +220,11 @@ async def live_events(
             return [i.external_id for i in rows]
 
     live_filter = live.LiveFilter(principal, await run_in_threadpool(held))
-    heartbeat = float(request.query_params.get("heartbeat") or settings.live_heartbeat_s)
     return StreamingResponse(
         live.stream(
             bus,
             live_filter,
-            heartbeat_s=max(0.5, min(heartbeat, 60.0)),
+            heartbeat_s=heartbeat or max(0.5, min(settings.live_heartbeat_s, 60.0)),
             hello={"role": principal.role, "agent_id": principal.agent_id},
         ),
         media_type="text/event-stream",

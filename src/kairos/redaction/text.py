@@ -25,68 +25,40 @@ National ID numbers and bank accounts, as contact centers hear them:
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from kairos.events import (
-    Event,
-    InteractionEnded,
-    InteractionStarted,
-    IvrInput,
-    IvrSelection,
-    SurveyResponse,
-    Transfer,
-    Utterance,
+from kairos.redaction.cards import (
+    MASK,
+    card_token,
+    luhn_valid,
+    redact_card_numbers,
+    redact_spoken_cards,
 )
+from kairos.redaction.phrases import redact_phrases
 
-MASK = "••••"
+__all__ = [
+    "MASK",
+    "iban_valid",
+    "is_secret_name",
+    "luhn_valid",
+    "mask_value",
+    "redact_card_numbers",
+    "redact_national_ids",
+    "redact_secrets",
+    "ssn_valid",
+]
 
-# 13 to 19 digits, optionally grouped by spaces or dashes, as people type or say card numbers.
-_CARD_CANDIDATE = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+
 # After a card keyword, a number is redacted even when it fails the Luhn check (a typo).
 _CARD_STATED = re.compile(
     r"(?P<k>\b(?:credit|debit|bank|payment)?\s*card(?:\s*(?:number|no\.?|num|#))?"
     r"(?:\s*(?:is|was|it'?s|:|=|-))?\s*)(?P<v>(?:\d[ -]?){11,18}\d)(?![\d-])",
     re.IGNORECASE,
 )
-_NOT_PASSWORDS = (
-    "reset|changed|wrong|incorrect|not|no|expired|locked|invalid|correct|right|too|the|my|a|an|"
-    "case|being|still|now|working|blocked|updated|required|needed|set|sent|lost|forgotten|gone|"
-    "fine|ok|okay|same|different|new|old|weak|strong|saved|stored|rejected|accepted"
-)
-_IS = r"(?:\s*(?:is|was|it'?s|are|=|:|-|#)\s*|\s+)"
-_STATED: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "cvv",
-        re.compile(
-            rf"(?P<k>\b(?:cvv2?|cvc2?|csc|cid|security\s*code|card\s*verification\s*"
-            rf"(?:code|value|number)|(?:three|four|3|4)[\s-]*digits?(?:\s*code)?\s*"
-            rf"on\s*the\s*back)(?:\s*(?:number|no\.?|code))?{_IS})(?P<v>\d{{3,4}})\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "pin",
-        re.compile(
-            rf"(?P<k>\b(?:pin|pin\s*code|pincode|passcode)(?:\s*(?:number|no\.?|#))?{_IS})"
-            rf"(?P<v>\d{{4,8}})\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "password",
-        re.compile(
-            r"(?P<k>\b(?:password|passwd|pass\s*word|passphrase|pwd)"
-            r"\s*(?:is|was|it'?s|=|:|-)\s*[\"'“‘]?)"
-            # Words that describe the password rather than spell it.
-            rf"(?!(?:{_NOT_PASSWORDS})\b)"
-            r"(?P<v>[^\s\"'“”‘’]{3,200}?)(?=[\"'”’]?[.,;:!?)]*(?:\s|$))",
-            re.IGNORECASE,
-        ),
-    ),
-]
+_IS = r"(?:\s*(?:(?:is|was|it'?s|are)\b|=|:|-|#)\s*|\s+)"
 # Keyed values named like a secret; "pin_code", "cardNumber", "CVV2", "new-password".
 _SECRET_NAME = re.compile(
-    r"card|pan(?![a-z])|cvv|cvc|csc(?![a-z])|(?<![a-z])pin(?![a-z]{2})|pincode|passcode|"
+    r"card|pan(?![a-z])|cvv|cvc|csc(?![a-z])|(?<![a-z])pin(?![a-z]{2})|pincode|pass_?code|"
+    r"(?<![a-z])otp(?![a-z])|one_?time|"
     r"password|passwd|pwd(?![a-z])|passphrase|secret|ssn(?![a-z])|social_?security|"
     r"national_?id|security_?code|nino(?![a-z])|national_?insurance|iban(?![a-z])|"
     r"(?<![a-z])sin(?![a-z])|social_?insurance|passport",
@@ -98,30 +70,31 @@ _LAST_FOUR_NAME = re.compile(r"ssn(?![a-z])|social_?security|iban(?![a-z])", re.
 
 _DIGIT = re.compile(r"\d")
 _DIGITS_DASH = frozenset("0123456789-")
+_SPOKEN_HINT = re.compile(r"\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b")
 _NUMBER_WORDS = r"(?:\s*(?:number|no\.?|num|#))?"
 # US Social Security numbers as written: 3-2-4 digits with the same separator, only numbers the
 # SSA issues (area not 000, 666 or 9xx; group not 00; serial not 0000).
 # (The SSA's ranges and the number's edges are checked in Python: a plain pattern scans faster.)
-_SSN_GROUPED = re.compile(r"\d{3}([- ])\d{2}\1\d{4}")
+_SSN_GROUPED = re.compile(r"\d{3}([-. ])\d{2}\1\d{4}")
 # After a keyword, nine digits however grouped; redacted even outside the SSA's ranges (ITINs
 # start with 9, and a stated typo is still the customer's number).
 _SSN_STATED = re.compile(
-    rf"(?P<k>\b(?:ssn|ss\s*#|soc(?:ial)?\s*sec(?:urity)?){_NUMBER_WORDS}{_IS})"
-    r"(?P<v>\d{3}[- ]?\d{2}[- ]?\d{4})(?![\d-])",
+    rf"(?P<k>\b(?:ssn|ss\s*#|soc(?:ial)?\s*sec(?:urity)?|social){_NUMBER_WORDS}{_IS})"
+    r"(?P<v>\d{3}[-. ]?\d{2}[-. ]?\d{4})(?![\d-])",
     re.IGNORECASE,
 )
 # UK National Insurance numbers: prefixes HMRC allocates (first letter not D, F, I, Q, U, V;
 # second not D, F, I, O, Q, U, V; never BG, GB, KN, NK, NT, TN, ZZ), six digits, suffix A-D.
 _NINO_BODY = (
     r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r"\s?\d{2}\s?\d{2}\s?\d{2}"
+    r"[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}"
 )
-_NINO = re.compile(rf"{_NINO_BODY}\s?[A-D]\b", re.IGNORECASE)
+_NINO = re.compile(rf"{_NINO_BODY}[\s-]?[A-D]\b", re.IGNORECASE)
 # Where an IBAN or a National Insurance number may start: two letters, then digits.
-_LETTERS_DIGITS = re.compile(r"\b[A-Za-z]{2}\s?\d\d")
+_LETTERS_DIGITS = re.compile(r"\b[A-Za-z]{2}[\s-]?\d\d")
 _NINO_STATED = re.compile(
     rf"(?P<k>\b(?:national\s*insurance{_NUMBER_WORDS}|ni\s*(?:number|no\.?|#)|nino){_IS})"
-    rf"(?P<v>{_NINO_BODY}(?:\s?[A-D])?)\b",
+    rf"(?P<v>{_NINO_BODY}(?:[\s-]?[A-D])?)\b",
     re.IGNORECASE,
 )
 # Canadian Social Insurance numbers: nine Luhn-valid digits after a keyword ("sin" is a word).
@@ -147,37 +120,6 @@ _IBAN_LENGTHS = {
     "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
     "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }  # fmt: skip
-
-
-def luhn_valid(digits: str) -> bool:
-    """Whether a digit string passes the Luhn check used by every payment card number."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = ord(char) - 48
-        if position % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
-def _card_token(digits: str) -> str:
-    return f"[card {MASK}{digits[-4:]}]"
-
-
-def redact_card_numbers(text: str) -> str:
-    """``text`` with every Luhn-valid card number replaced by ``[card ••••1234]``."""
-    if not any(c.isdigit() for c in text):
-        return text
-
-    def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            return _card_token(digits)
-        return match.group(0)
-
-    return _CARD_CANDIDATE.sub(replace, text)
 
 
 def ssn_valid(digits: str) -> bool:
@@ -288,12 +230,15 @@ def redact_national_ids(text: str) -> str:
 def redact_secrets(text: str) -> str:
     """``text`` with card numbers, card security codes, PINs, passwords and national ID numbers
     redacted."""
+    if not text:
+        return text
     text = redact_card_numbers(text)
     lowered = text.lower()
     if "card" in lowered:
-        text = _CARD_STATED.sub(lambda m: m["k"] + _card_token(re.sub(r"\D", "", m["v"])), text)
-    for kind, pattern in _STATED:
-        text = pattern.sub(rf"\g<k>[{kind} {MASK}]", text)
+        text = _CARD_STATED.sub(lambda m: m["k"] + card_token(re.sub(r"\D", "", m["v"])), text)
+    if _SPOKEN_HINT.search(lowered) is not None:
+        text = redact_spoken_cards(text)
+    text = redact_phrases(text)
     return redact_national_ids(text)
 
 
@@ -320,39 +265,3 @@ def mask_value(name: str, value: str) -> tuple[str, bool]:
         return MASK, True
     redacted = redact_secrets(value)
     return redacted, redacted != value
-
-
-def _clean(value: str | None, limit: int) -> str | None:
-    """Redacted, and cut to the field's length (a redaction mark can be longer than a number)."""
-    if not value:
-        return value
-    redacted = redact_secrets(value)
-    return redacted if len(redacted) <= limit else redacted[: limit - 1] + "…"
-
-
-def sanitise_event(event: Event) -> Event:
-    """The event as it may be stored: every free-text field and keyed secret redacted."""
-    update: dict[str, Any] = {}
-    if isinstance(event, Utterance):
-        update["text"] = _clean(event.text, 20_000)
-    elif isinstance(event, IvrInput):
-        update["value"] = mask_value(event.name, event.value)[0]
-    elif isinstance(event, IvrSelection):
-        update["label"] = _clean(event.label, 200)
-    elif isinstance(event, InteractionStarted):
-        update["subject"] = _clean(event.subject, 500)
-        update["reason"] = _clean(event.reason, 200)
-        if event.escalation is not None and event.escalation.note:
-            note = _clean(event.escalation.note, 2000)
-            update["escalation"] = event.escalation.model_copy(update={"note": note})
-    elif isinstance(event, Transfer):
-        update["reason"] = _clean(event.reason, 500)
-    elif isinstance(event, InteractionEnded):
-        note, disposition = event.outcome.note, event.outcome.disposition
-        update["outcome"] = event.outcome.model_copy(
-            update={"note": _clean(note, 2000), "disposition": _clean(disposition, 100)}
-        )
-    elif isinstance(event, SurveyResponse):
-        update["text"] = _clean(event.text, 5000)
-    changed = {k: v for k, v in update.items() if v != getattr(event, k)}
-    return event.model_copy(update=changed) if changed else event
