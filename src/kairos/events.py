@@ -91,11 +91,12 @@ class Escalation(Inbound):
     phone: Annotated[str, Field(max_length=64)] | None = None
 
 
-class FollowUp(BaseModel):
+class FollowUp(Inbound):
     """The moment of truth this contact follows up: outreach calls back a customer whose moment
     was lost. The detector reads it like any journey fact (it never queries for history)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    verbatim = frozenset({"source", "stakes"})
 
     source: _Id
     #: How strongly the source was a moment of truth, in hindsight (the review's score).
