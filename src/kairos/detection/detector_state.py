@@ -366,7 +366,7 @@ class DetectorState:
             churn = _clip(noisy_or(churn, 0.6 * self._sem_churn))
         if sem is not None:
             version = f"{version}+{sem.version}"
-        evidence = sum(abs(r[2]) for r in self._cues)
+        evidence = sum([abs(r[2]) for r in self._cues])
         confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * self._turns)))
         minutes = None
         if self._deadline is not None and self._latest is not None:

@@ -50,6 +50,14 @@ def feature_ids(text: str, bits: int) -> list[int]:
     return sorted(ids)
 
 
+# The L2 scale of a text with n distinct features, as ``logits`` computes it, for common n.
+_SCALES: tuple[np.float32, ...] = (
+    np.float32(1.0),
+    *(np.float32(1.0 / math.sqrt(n)) for n in range(1, 1024)),
+)
+_ADD = np.add.reduce
+
+
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -95,8 +103,15 @@ class TextModel:
         return summed * np.float32(1.0 / math.sqrt(len(ids))) + self._bias
 
     def predict(self, text: str) -> dict[str, float]:
-        """Each head's probability for one text."""
-        z: list[float] = self.logits(text).tolist()
+        """Each head's probability for one text: ``logits`` with fewer NumPy calls (the detector
+        calls it on every customer turn), the same float32 operations in the same order."""
+        ids = feature_ids(text, self.bits)
+        if ids:
+            n = len(ids)
+            scale = _SCALES[n] if n < len(_SCALES) else np.float32(1.0 / math.sqrt(n))
+            z: list[float] = (_ADD(self._weights.take(ids, 0), 0) * scale + self._bias).tolist()
+        else:
+            z = self._bias.tolist()
         return dict(zip(self.heads, map(_sigmoid, z), strict=True))
 
     def predict_many(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
