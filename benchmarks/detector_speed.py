@@ -120,11 +120,25 @@ def main() -> None:
             )
         )
     table = Table(title=f"Detector speed, {len(texts):,} real utterances, one core")
-    for col in ("scorer", "utterances/s", "p50 ms", "p99 ms", "throughput vs VADER"):
+    # On a shared machine the mean (throughput) carries every preemption; the median ratio
+    # says how the code itself compares.
+    for col in (
+        "scorer",
+        "utterances/s",
+        "p50 ms",
+        "p99 ms",
+        "throughput vs VADER",
+        "p50 vs VADER",
+    ):
         table.add_column(col, justify="right")
     for name, rate, p50, p99 in rows:
         table.add_row(
-            name, f"{rate:,.0f}", f"{p50:.3f}", f"{p99:.3f}", f"{rate / rows[-1][1]:.2f}x"
+            name,
+            f"{rate:,.0f}",
+            f"{p50:.3f}",
+            f"{p99:.3f}",
+            f"{rate / rows[-1][1]:.2f}x",
+            f"{rows[-1][2] / p50:.2f}x",
         )
     console.print(table)
 

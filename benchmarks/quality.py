@@ -284,8 +284,10 @@ def report(
     demo = flag_agreement(count=500)
     line = (
         f"Demo traffic (500 simulated contacts, seed 0): flagged {demo.flagged_share:.1%}, truly "
-        f"moments of truth {demo.true_share:.1%}; precision of the flag {demo.precision:.2f}, "
-        f"recall {demo.recall:.2f}."
+        f"moments of truth {demo.true_share:.1%} (each script's own truth, docs/simulation.md); "
+        f"precision of the flag {demo.precision:.2f}, recall {demo.recall:.2f}. Against the old "
+        f"cell-based truth (emotion and urgency both high, {demo.cell_true_share:.1%} of "
+        f"contacts) the same flag's precision is {demo.cell_precision:.2f}."
     )
     console.print(line)
     md += [line, ""]

@@ -10,6 +10,8 @@ from kairos.detection.training import _label
 from kairos.events import InteractionStarted
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.simulation.scripts import SCRIPTS
+from kairos.simulation.traffic import contacts
+from kairos.simulation.truth import DETECTED
 
 AT = datetime(2026, 3, 12, 12, 0, tzinfo=UTC)
 
@@ -78,3 +80,50 @@ def test_a_closing_gate_is_travel_stakes() -> None:
     a = MomentDetector(model=None).update_text("the gate closes in forty minutes", occurred_at=AT)
     assert "travel_disruption" in a.stakes
     assert any(r.kind == "stakes" and r.text and "gate closes" in r.text for r in a.reasons)
+
+
+def _played(reason: str) -> float:
+    """The final mot_score of the first simulated contact of a script, every event in order."""
+    contact = next(c for c in contacts(seed=0, count=400) if c.script.reason == reason)
+    d = MomentDetector(interaction_id=contact.interaction_id)
+    for event in contact.events:
+        if isinstance(event, DETECTED):
+            d.update(event)
+    return d.scores().mot_score
+
+
+def test_rude_staff_is_flagged() -> None:
+    """Mistreatment by staff is a breaking point: flagged, said alone or in the demo's contact."""
+    a = MomentDetector().update_text("the staff were rude", occurred_at=AT)
+    assert a.mot_score >= MOT_THRESHOLD
+    assert any(r.kind == "churn" and r.label == "mistreated" for r in a.reasons)
+    assert _played("rude staff") >= MOT_THRESHOLD
+
+
+def test_a_failure_repeated_is_flagged() -> None:
+    """The third call about the same fault, a fee charged again: the relationship is at stake."""
+    assert _played("repeat fault") >= MOT_THRESHOLD
+    assert _played("overcharged again") >= MOT_THRESHOLD
+    a = MomentDetector().update_text("Fine. But if it happens again I'm leaving.", occurred_at=AT)
+    assert any(r.kind == "churn" and r.label == "leaving" for r in a.reasons)
+    trip = MomentDetector().update_text("I'm leaving for the airport now", occurred_at=AT)
+    assert not any(r.kind == "churn" for r in trip.reasons)
+
+
+def test_irritation_and_routine_deadlines_are_not_flagged() -> None:
+    """Upset at a wait, or a deadline whose loss is an inconvenience: not moments of truth."""
+    assert _played("long hold") < MOT_THRESHOLD
+    assert _played("card declined") < MOT_THRESHOLD
+    assert _played("balance enquiry") < MOT_THRESHOLD
+
+
+def test_a_solved_problem_does_not_raise_the_score() -> None:
+    """ "Yes, it went through" is relief: the models' readings of that turn do not push the
+    score up (they once read it as dissatisfied and flagged a card check as a moment of truth)."""
+    d = MomentDetector()
+    first = d.update_text(
+        "My card keeps getting declined at checkout and the sale ends at 1:30 pm.", occurred_at=AT
+    )
+    after = d.update_text("OK, trying again now. Yes, it went through.", occurred_at=AT)
+    assert any(r.label == "relief" for r in after.reasons)
+    assert after.mot_score < min(first.mot_score + 0.05, MOT_THRESHOLD)

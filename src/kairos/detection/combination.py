@@ -60,17 +60,20 @@ def raw_mot_score(
     stakes_strength: float,
     deadline_urgency: float,
     journey_risk: float = 0.0,
+    grievance: float = 0.0,
 ) -> float:
     """The uncalibrated MoT score: a real number, higher means more of a moment of truth.
 
     Inputs are in [0, 1]: the four axes of the assessment; ``stakes_strength``, how sure and how
     grave the strongest stakes are (0 with none); ``deadline_urgency``, urgency due to a stated
     deadline alone; ``journey_risk``, what the journey adds (repeat contact, failed moments,
-    value, tenure). A moment of truth needs *pressure* (stakes, or a deadline, or at half weight
-    urgent words) together with *affect* (emotion or churn risk): their geometric mean is the
-    core, so a rant without stakes or a stake nobody minds stays low.
+    value, tenure); ``grievance``, how sure it is that the relationship itself is at stake: a
+    failure repeated ("the third time"), a threat to leave, mistreatment by staff. A moment of
+    truth needs *pressure* (stakes, a deadline, a grievance, or at half weight urgent words)
+    together with *affect* (emotion or churn risk): their geometric mean is the core, so a rant
+    without stakes or a stake nobody minds stays low.
     """
-    pressure = max(stakes_strength, deadline_urgency, 0.5 * urgency)
+    pressure = max(stakes_strength, deadline_urgency, 0.5 * urgency, grievance)
     affect = max(emotion, churn_risk)
     core = math.sqrt(pressure * affect)
     return 6.0 * core + 1.0 * complexity + 1.2 * journey_risk + 0.8 * max(pressure, affect)

@@ -25,18 +25,27 @@ _QUIET: Final = Intensity(0.0, None, None)
 # over the lower-case letters; a stretched letter can start anywhere and is looked for apart.
 _SHOUT = re.compile(r"(?P<punct>[!?]{2,})|(?P<caps>[A-Z](?<![\w][A-Z])[A-Z']{2,}(?![\w]))")
 _STRETCH = re.compile(r"([a-zA-Z])\1\1")
+# What either needs at the least, found much faster than the patterns themselves (a plain
+# character-class scan, substring tests): most texts have neither and skip them.
+_CAPS_RUN = re.compile(r"[A-Z][A-Z'][A-Z']")
+_STACKED = re.compile(r"[!?][!?]")
 
 
 def intensity(text: str) -> Intensity:
     """Measure shouting (ALL CAPS words), stretched letters and ``!!``/``?!`` in a text."""
     span: tuple[int, int] | None = None
     caps = stretched = punct = 0
-    found = list(_SHOUT.finditer(text))
-    shouted = [m.span() for m in found if m.lastgroup == "caps"]
-    # A stretch inside a shouted word ("NOOOO") is part of the shouting, counted once.
-    found.extend(
-        m for m in _STRETCH.finditer(text) if not any(a <= m.start() < b for a, b in shouted)
-    )
+    # Shouting needs three capitals in a row, stacked punctuation two of "!"/"?".
+    may_shout = _CAPS_RUN.search(text) is not None or _STACKED.search(text) is not None
+    found = list(_SHOUT.finditer(text)) if may_shout else []
+    if _STRETCH.search(text) is not None:
+        shouted = [m.span() for m in found if m.lastgroup == "caps"]
+        # A stretch inside a shouted word ("NOOOO") is part of the shouting, counted once.
+        found.extend(
+            m for m in _STRETCH.finditer(text) if not any(a <= m.start() < b for a, b in shouted)
+        )
+    if not found and "!" not in text:
+        return _QUIET
     if len(found) > 1:
         found.sort(key=lambda m: m.start())
     for m in found:

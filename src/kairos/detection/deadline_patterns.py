@@ -168,6 +168,20 @@ _ANY_WORDS = ("day", "night", "noon", "tom", "tmr", "morning", "evening", "end o
 # on this module).
 _FOREIGN_CODES = frozenset(("es", "de", "fr", "pt", "it"))
 _DIGIT = re.compile(r"\d")
+# Tighter family gates, each tried only after its substring gate above has passed and each a
+# condition that family's pattern cannot match without, so they drop no match: an hour word
+# follows whitespace ("by ten", not "often", "someone"); a weekday follows whitespace ("on sat",
+# not "satisfied", "money"); a day pattern needs "tomorrow" or "tmr" rather than "tom"
+# ("customer", "bottom"); a bare "h" unit follows a number ("in 2h", not "with"); "now" reads as
+# a deadline only in "right now" (the words one of which every immediate phrase holds).
+_HOUR_WORD_GATE = re.compile(r"\s(?:" + _HOUR_WORDS + r")")
+_DAY_GATE = re.compile(
+    r"tomorrow|tmr|tonight|today|morning|afternoon|evening|end\s+of|eod|cob|close\s+of\s+business"
+    r"|\s(?:mon|tue|wed|thu|fri|sat|sun)"
+)
+_H_UNIT_GATE = re.compile(r"(?:\d|" + _NUM_WORD_RE + r")\s*(?:-\s*)?h\b")
+_IMMEDIATE_GATE = ("right", "asap", "a.s.a.p", "immediately", "soon")
+_UNIT_GATE = ("min", "hour", "hr", "day")
 _LOOKBEHIND = 40  # characters before a span searched for context ("happened at", "last")
 
 # A day anchor that can follow or precede a clock time.

@@ -41,12 +41,16 @@ from kairos.detection.deadline_patterns import (
     _CONF_IMMEDIATE_BARE,
     _CONF_RELATIVE,
     _DAY,
+    _DAY_GATE,
     _DAY_WORDS,
     _DEMAND,
     _DIGIT,
     _FOREIGN_CODES,
+    _H_UNIT_GATE,
+    _HOUR_WORD_GATE,
     _HOUR_WORD_HINTS,
     _IMMEDIATE,
+    _IMMEDIATE_GATE,
     _IMMEDIATE_WORDS,
     _LOOKBEHIND,
     _NUMBER_WORDS,
@@ -55,6 +59,7 @@ from kairos.detection.deadline_patterns import (
     _PRE_ANCHOR,
     _RELATIVE,
     _ROLLED_FACTOR,
+    _UNIT_GATE,
     _UNIT_WORDS,
     AFTERNOON,
     DAY_START,
@@ -257,6 +262,27 @@ _MIN_NOW = datetime(2, 1, 1, tzinfo=UTC)
 _MAX_NOW = datetime(9000, 1, 1, tzinfo=UTC)
 
 
+def _wanted(low: str, digit: bool) -> tuple[bool, bool, bool, bool]:
+    """Which English families (clock, relative, day, immediate) can match in ``low``."""
+    # Each family's substring gate, then (where it passes on common words) a condition its
+    # pattern cannot match without: together they drop no match and skip most spurious runs.
+    want_clock = (
+        digit
+        or _contains_any(low, _CLOCK_WORDS)
+        or (
+            _contains_any(low, _ANCHOR_WORDS)
+            and _contains_any(low, _HOUR_WORD_HINTS)
+            and _HOUR_WORD_GATE.search(low) is not None
+        )
+    )
+    want_relative = _contains_any(low, _UNIT_WORDS) and (
+        _contains_any(low, _UNIT_GATE) or _H_UNIT_GATE.search(low) is not None
+    )
+    want_day = digit or (_contains_any(low, _DAY_WORDS) and _DAY_GATE.search(low) is not None)
+    want_immediate = _contains_any(low, _IMMEDIATE_WORDS) and _contains_any(low, _IMMEDIATE_GATE)
+    return want_clock, want_relative, want_day, want_immediate
+
+
 @functools.cache
 def _languages() -> ModuleType:
     """``deadline_languages``, imported on first use (it imports this module)."""
@@ -264,13 +290,20 @@ def _languages() -> ModuleType:
 
 
 def find_deadlines(
-    text: str, now: datetime, tz: str | tzinfo = "UTC", language: str | None = None
+    text: str,
+    now: datetime,
+    tz: str | tzinfo = "UTC",
+    language: str | None = None,
+    *,
+    exhaustive: bool = False,
 ) -> list[DeadlineMatch]:
     """Every future deadline in ``text``, in text order, overlapping readings resolved.
 
     ``language`` (an ISO 639-1 code, when the caller knows it): "en" runs only the English
     patterns; "es", "de", "fr", "pt" or "it" that language's and English (customers mix them);
     None, or any other language, every language whose marker words occur in the text.
+    ``exhaustive`` runs every English family's patterns whatever the pre-checks say: slower, the
+    same result (a test holds the pre-checks to it).
     """
     if not text:
         return []
@@ -284,16 +317,12 @@ def find_deadlines(
     if code is not None and code != "en" and code not in _FOREIGN_CODES:
         code = None  # a language without patterns (or a misdetected one): try them all
     languages = [] if code == "en" else _languages().languages_in(low, code)
-    if not digit and not languages and not _contains_any(low, _ANY_WORDS):
+    if exhaustive:
+        want_clock = want_relative = want_day = want_immediate = True
+    elif not digit and not languages and not _contains_any(low, _ANY_WORDS):
         return []  # the common case: no digit and no time word at all
-    want_clock = (
-        digit
-        or _contains_any(low, _CLOCK_WORDS)
-        or (_contains_any(low, _ANCHOR_WORDS) and _contains_any(low, _HOUR_WORD_HINTS))
-    )
-    want_relative = _contains_any(low, _UNIT_WORDS)
-    want_day = digit or _contains_any(low, _DAY_WORDS)
-    want_immediate = _contains_any(low, _IMMEDIATE_WORDS)
+    else:
+        want_clock, want_relative, want_day, want_immediate = _wanted(low, digit)
     if not (want_clock or want_relative or want_day or want_immediate or languages):
         return []
     if now.tzinfo is None or now.utcoffset() is None:

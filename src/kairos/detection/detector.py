@@ -216,12 +216,12 @@ class MomentDetector(DetectorState):
                            self._span(text, loud.start, loud.end), loud.start, loud.end,
                            event_id, "intensity", round(loud.value, 3)))  # fmt: skip
         if self._model is not None:
-            self._model_turn(text, event_id)
+            self._model_turn(text, event_id, relieved=relief < 0.0)
         sem = self._semantic
         # The semantic tier reads only the languages it was shown to read (its card says which);
         # elsewhere the lexical tier speaks alone. Text of no known language is read.
         if sem is not None and (lang is None or lang in sem.languages):
-            self._semantic_turn(text, event_id, logits)
+            self._semantic_turn(text, event_id, logits, relieved=relief < 0.0)
         # Emotion: a decayed peak (one calm line does not erase anger) and the trend between a
         # fast and a slow average (negativity rising across turns, not only the last line).
         self._relief = relief

@@ -52,6 +52,11 @@ _MAX_SPAN = 80
 _VOICE_FLOOR = 0.35
 _VOICE_EMOTION = 0.9
 _VOICE_REASONS = 0.5
+# A grievance weaker than this (a refund asked for, a case number given) is no pressure.
+_GRIEVANCE_FLOOR = 0.5
+# The n-gram model's stakes head reads ordinary complaints (a buggy app) as stakes at 0.3-0.5;
+# at 0.8 that made irritation a moment of truth. The lexical stakes are the evidence.
+_MODEL_STAKES = 0.4
 
 
 def _zone(name: str | tzinfo | None) -> tzinfo:
@@ -81,6 +86,7 @@ class DetectorState:
         "_emo_slow",
         "_finder",
         "_floor",
+        "_grievance",
         "_journey",
         "_language",
         "_latest",
@@ -143,6 +149,7 @@ class DetectorState:
         self._tenure = 0.0
         self._complexity = 0.0
         self._repeats = 0
+        self._grievance = 0.0  # the relationship at stake: a repeated failure, leaving, mistreated
         self._transfers = 0
         self._agent = 0.0  # stance: > 0 blaming, < 0 owning the problem
         self._model_emotion = self._model_stakes = self._model_churn = 0.0
@@ -165,15 +172,18 @@ class DetectorState:
                 self._tenure = max(self._tenure, w)
             else:
                 self._churn = noisy_or(self._churn, w)
+                self._grievance = max(self._grievance, w)
         elif hit.family == "complexity":
             if hit.labels[0] == "repeat":
                 self._repeats += 1
+                self._grievance = max(self._grievance, w)
             self._complexity = noisy_or(self._complexity, w)
 
-    def _model_turn(self, text: str, event_id: str | None) -> None:
+    def _model_turn(self, text: str, event_id: str | None, *, relieved: bool = False) -> None:
         assert self._model is not None
         p = self._model.predict(text)
-        e = max(p.get("emotion", 0.0), 0.7 * p.get("dissatisfaction", 0.0))
+        # A turn that says the problem is solved does not raise the emotion it reads.
+        e = 0.0 if relieved else max(p.get("emotion", 0.0), 0.7 * p.get("dissatisfaction", 0.0))
         self._model_emotion = max(e, 0.75 * self._model_emotion)
         self._model_stakes = max(p.get("stakes", 0.0), 0.8 * self._model_stakes)
         self._model_churn = max(p.get("churn", 0.0), self._model_churn)
@@ -183,13 +193,21 @@ class DetectorState:
                                event_id, f"p_{head}", round(p[head], 3)))  # fmt: skip
 
     def _semantic_turn(
-        self, text: str, event_id: str | None, logits: Sequence[float] | None
+        self,
+        text: str,
+        event_id: str | None,
+        logits: Sequence[float] | None,
+        *,
+        relieved: bool = False,
     ) -> None:
-        """Fold the semantic tier's reading of a customer turn (given, or computed here)."""
+        """Fold the semantic tier's reading of a customer turn (given, or computed here); a
+        ``relieved`` turn ("yes, it went through") can lower the MoT reading, never raise it."""
         if logits is None:
             assert self._semantic is not None
             logits = self._semantic.logits(text)
         mot, emotion, stakes, churn, dissatisfaction = (float(z) for z in logits[:5])
+        if relieved and self._sem_mot is not None:
+            mot = min(mot, self._sem_mot)
         # A decayed peak: one calm closing line does not undo the moment.
         self._sem_mot = mot if self._sem_mot is None else max(mot, self._sem_mot - 0.7)
         e = max(_above_even(_prob(emotion)), 0.7 * _above_even(_prob(dissatisfaction)))
@@ -309,7 +327,7 @@ class DetectorState:
             top = sorted(stakes.values(), reverse=True)[:2]
             strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
             implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
-        strength = max(strength, 0.8 * self._model_stakes)
+        strength = max(strength, _MODEL_STAKES * self._model_stakes)
         deadline_u = self._deadline_urgency()
         urgency = _clip(noisy_or(deadline_u, self._urg_words, implied))
         stance = self._agent
@@ -334,14 +352,14 @@ class DetectorState:
             stakes_strength=strength,
             deadline_urgency=deadline_u,
             journey_risk=journey_risk,
+            grievance=self._grievance if self._grievance >= _GRIEVANCE_FLOOR else 0.0,
         )
         model = self._model
         mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))
         version = model.version if model is not None else "cues-only"
         sem = self._semantic
         if self._sem_mot is not None:
-            # The semantic tier: the fused, calibrated score, and what it reads on the axes
-            # (after the raw score, which stays the lexical tier's own).
+            # The semantic tier: the fused score, and its axes (the raw score stays lexical).
             combiner = sem.combiner if sem is not None else None
             if combiner is not None:
                 mot = _clip(combiner.score(raw, self._sem_mot))
@@ -350,7 +368,7 @@ class DetectorState:
         if sem is not None:
             version = f"{version}+{sem.version}"
         mot = max(mot, self._floor)
-        evidence = sum(abs(r[2]) for r in self._cues)
+        evidence = sum([abs(r[2]) for r in self._cues])
         confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * self._turns)))
         minutes = None
         if self._deadline is not None and self._latest is not None:

@@ -58,6 +58,13 @@ CHURN: Family = {
         ("done with you", 0.8),
         ("i'm done", 0.55),
         ("(?:will|i'll) be leaving", 0.7),
+        # "if it happens again I'm leaving": leaving said at the end of a clause, not "I'm
+        # leaving for the airport".
+        (
+            "(?:i'm|i am|we're|we are|i'll|i will|we'll) (?:be )?leav(?:e|ing)(?=\\s*(?:[.!;,]|$))",
+            0.75,
+        ),
+        ("(?:i'm|i am|we're|we are) (?:closing|moving) (?:my|our) (?:account|business)", 0.8),
         ("lost (?:a|my) (?:loyal )?customer", 0.85),
         ("you(?:'ve| have) lost (?:me|my business)", 0.85),
         ("(?:tell|warn) (?:all )?(?:my )?(?:friends|everyone)", 0.5),
@@ -65,6 +72,29 @@ CHURN: Family = {
         ("report (?:you|this) to", 0.55),
         ("complain(?:t)? to (?:the )?(?:ombudsman|regulator|authorities|bbb|dot|faa)", 0.65),
         ("lawyer|solicitor|sue you|legal action|small claims", 0.65),
+    ),
+    # Mistreated by the company's people: a breaking point whatever is at stake.
+    "mistreated": (
+        ("hung up on (?:me|us)", 0.7),
+        (
+            "treated (?:me |us )?like (?:a |an )?(?:idiot|criminal|child|liar|number|nothing|dirt|person|human)",
+            0.65,
+        ),
+        (
+            "(?:was|were|been) (?:so |very |really |incredibly |extremely )?rude to (?:me|us|my)",
+            0.7,
+        ),
+        (
+            "(?:person|agent|rep|man|woman|lady|guy|staff|manager|driver) (?:\\w+ ){0,5}(?:was|were) (?:so |very |really |incredibly |extremely )?(?:rude|abusive|aggressive)",
+            0.7,
+        ),
+        (
+            "(?:staff|agents?|crew|employees?|people|attendants?|drivers?|reps?) (?:was|were|are|is|have been) (?:so |very |really |extremely )?(?:rude|abusive|dismissive)",
+            0.65,
+        ),
+        ("(?:make|file|lodge|raise|register) a (?:formal )?complaint", 0.55),
+        ("laughed at (?:me|us)", 0.7),
+        ("shouted at (?:me|us)|yelled at (?:me|us)", 0.7),
     ),
     "tenure": (
         (
@@ -101,6 +131,14 @@ COMPLEXITY: Family = {
         ("(?:again and again|over and over)", 0.55),
         ("every time i call", 0.6),
         ("(?:same|this) (?:issue|problem) again", 0.6),
+        # A failure repeated: "charged the late fee AGAIN", "it's happened again".
+        ("(?:charged|billed|debited|fined) (?:\\w+ ){0,3}again", 0.65),
+        ("(?:happened|gone wrong|broken|broke|failed|dropped|cut off|down) again", 0.6),
+        ("(?:both|each|every one) (?:of them )?said it was fixed", 0.7),
+        (
+            "(?:already )?sent (?:it|them|the \\w+(?: \\w+)?) (?:twice|two times|three times|again)",
+            0.7,
+        ),
         ("still (?:not )?(?:fixed|resolved|sorted)", 0.6),
         ("(?:last|previous) (?:agent|rep|person) (?:said|told|promised)", 0.65),
         ("(?:you|they) promised", 0.5),

@@ -161,6 +161,16 @@ EMOTION: Family = {
         ("relieved", -0.45),
         ("that's all i needed", -0.35),
         ("that's everything", -0.3),
+        # The problem solved, in the customer's words: "yes, it went through", "I'm in".
+        ("(?:it|that|the payment|the transfer) (?:went|has gone|got) through", -0.35),
+        ("that (?:worked|did it|fixed it)", -0.35),
+        (
+            "(?:it's|it is|they're|they are|everything's|everything is) (?:all )?(?:working|connected) (?:now|again)",
+            -0.35,
+        ),
+        ("(?:that )?makes sense now", -0.3),
+        ("(?:all )?sorted now", -0.3),
+        ("i'm in", -0.3),
     ),
 }
 

@@ -52,6 +52,9 @@ STAKES_LEX: Family = {
         ("burst pipe", 0.65),
         ("(?:house|home) fire|fire damage", 0.8),
         ("storm damage", 0.6),
+        ("water damage", 0.6),
+        ("pipe (?:has )?burst", 0.65),
+        ("claim (?:was |has been |got )?(?:denied|rejected|refused|declined|turned down)", 0.75),
         ("burgl(?:ed|ary|ar)", 0.75),
         ("break[- ]in", 0.7),
         ("write[- ]off|written off|totall?ed", 0.6),
@@ -106,6 +109,12 @@ STAKES_LEX: Family = {
         ),
         ("lost (?:my |our |the )?(?:order|parcel|package|delivery)", 0.6),
         ("savings", 0.45),
+        # A home bought or sold on the day, money the customer cannot reach.
+        ("(?:house|home|property) (?:closing|purchase|completion)", 0.75),
+        (
+            "(?:funds|money|account|wire|transfer|payment) (?:is |are |was |were |has been |have been )?(?:frozen|blocked|held)",
+            0.6,
+        ),
     ),
     "fraud": (
         ("fraud(?:ulent|ster)?", 0.85),

@@ -28,6 +28,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "text_model.npz"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TOKEN_BYTES = re.compile(rb"[a-z0-9]+(?:'[a-z]+)?")
+_BIGRAM = b"|".join
 
 
 def tokens(text: str) -> list[str]:
@@ -37,14 +38,24 @@ def tokens(text: str) -> list[str]:
 
 def feature_ids(text: str, bits: int) -> list[int]:
     """The distinct hashed uni- and bigram bucket ids of a text (stable across runs: CRC-32)."""
-    mask = (1 << bits) - 1
+    keep = ((1 << bits) - 1).__and__
     # The tokens of ``tokens`` as bytes: they are ASCII, so matching the UTF-8 encoding of the
     # lower-cased text finds the same ones without encoding each.
     grams = _TOKEN_BYTES.findall(text.lower().encode())
-    # A bigram is hashed with a separator no token can hold, so "a b" never equals a unigram.
-    grams += [a + b"|" + b for a, b in itertools.pairwise(grams)]
-    # ``map`` over the C function: no Python frame per n-gram.
-    return sorted({h & mask for h in map(zlib.crc32, grams)})
+    # ``map`` over C functions all the way (hash, mask, join): no Python frame per n-gram.
+    ids = set(map(keep, map(zlib.crc32, grams)))
+    if len(grams) > 1:
+        # A bigram is hashed with a separator no token can hold, so "a b" never equals a unigram.
+        ids.update(map(keep, map(zlib.crc32, map(_BIGRAM, itertools.pairwise(grams)))))
+    return sorted(ids)
+
+
+# The L2 scale of a text with n distinct features, as ``logits`` computes it, for common n.
+_SCALES: tuple[np.float32, ...] = (
+    np.float32(1.0),
+    *(np.float32(1.0 / math.sqrt(n)) for n in range(1, 1024)),
+)
+_ADD = np.add.reduce
 
 
 def _sigmoid(x: float) -> float:
@@ -92,9 +103,16 @@ class TextModel:
         return summed * np.float32(1.0 / math.sqrt(len(ids))) + self._bias
 
     def predict(self, text: str) -> dict[str, float]:
-        """Each head's probability for one text."""
-        z: list[float] = self.logits(text).tolist()
-        return {h: _sigmoid(v) for h, v in zip(self.heads, z, strict=True)}
+        """Each head's probability for one text: ``logits`` with fewer NumPy calls (the detector
+        calls it on every customer turn), the same float32 operations in the same order."""
+        ids = feature_ids(text, self.bits)
+        if ids:
+            n = len(ids)
+            scale = _SCALES[n] if n < len(_SCALES) else np.float32(1.0 / math.sqrt(n))
+            z: list[float] = (_ADD(self._weights.take(ids, 0), 0) * scale + self._bias).tolist()
+        else:
+            z = self._bias.tolist()
+        return dict(zip(self.heads, map(_sigmoid, z), strict=True))
 
     def predict_many(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probabilities for many texts, shape (n, len(heads))."""

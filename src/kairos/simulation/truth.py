@@ -1,10 +1,17 @@
 """How the detector's flag compares with what the simulated contact center knows.
 
-The simulator knows which of its contacts are moments of truth: those of the scenario's MoT cells
-(``Scenario.mot_cells``: the cells whose mean MoT score reaches the alert threshold, emotion and
-urgency both high). ``flag_agreement`` runs the live detector over the demo's own traffic, one
-detector per contact fed every event in order, and compares its flag (the contact's final
-``mot_score`` at or above the threshold) with that truth.
+The simulator knows which of its contacts are moments of truth: each script says whether it is
+one (``Script.moment_of_truth``), decided from the product's definition
+(:data:`~kairos.simulation.scripts.model.MOT_DEFINITION`: serious stakes that cannot be put
+right later, a repeated failure, or a breaking point) and the script's own text, never from the
+detector. ``flag_agreement`` runs the live detector over the demo's own traffic, one detector per
+contact fed every event in order, and compares its flag (the contact's final ``mot_score`` at or
+above the threshold) with that truth.
+
+Until December 2026 the truth was the contact's cube cell (``Scenario.mot_cells``: emotion and
+urgency both high). That contradicted the definition: a complaint about rude staff or the third
+call about the same fault is not urgent, yet is exactly where a customer decides whether to stay.
+The old cell-based figures are still reported beside the new ones (``cell_*``).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from kairos.events import (
 from kairos.simulation.scenario import CELLS, Scenario
 from kairos.simulation.traffic import contacts
 
-_DETECTED = (
+DETECTED = (
     InteractionStarted, Utterance, IvrSelection, IvrInput, Transfer, InteractionEnded,
     SurveyResponse, AudioSegment,
 )  # fmt: skip
@@ -43,6 +50,10 @@ class FlagAgreement:
     recall: float
     #: Per script reason: (contacts, flagged, truly a moment of truth).
     by_reason: dict[str, tuple[int, int, bool]] = field(default_factory=dict)
+    #: The old truth, for comparison: the share of contacts in ``Scenario.mot_cells``, and the
+    #: flag's precision against it.
+    cell_true_share: float = float("nan")
+    cell_precision: float = float("nan")
 
 
 def flag_agreement(
@@ -55,13 +66,14 @@ def flag_agreement(
     seen: Counter[str] = Counter()
     flagged_by: Counter[str] = Counter()
     truth_of: dict[str, bool] = {}
-    tp = flagged = true = 0
+    tp = flagged = true = cell_tp = cell_true = 0
     for contact in contacts(seed=seed, count=count, scenario=scenario):
         detector = MomentDetector(interaction_id=contact.interaction_id)
         for event in contact.events:
-            if isinstance(event, _DETECTED):
+            if isinstance(event, DETECTED):
                 detector.update(event)
-        is_mot = contact.cell in mot_cells
+        is_mot = contact.script.moment_of_truth
+        in_cell = contact.cell in mot_cells
         flag = detector.scores().mot_score >= threshold
         reason = contact.script.reason
         seen[reason] += 1
@@ -70,6 +82,8 @@ def flag_agreement(
         tp += flag and is_mot
         flagged += flag
         true += is_mot
+        cell_tp += flag and in_cell
+        cell_true += in_cell
     return FlagAgreement(
         contacts=count,
         true_share=true / count,
@@ -77,4 +91,6 @@ def flag_agreement(
         precision=tp / flagged if flagged else float("nan"),
         recall=tp / true if true else float("nan"),
         by_reason={r: (seen[r], flagged_by[r], truth_of[r]) for r in sorted(seen)},
+        cell_true_share=cell_true / count,
+        cell_precision=cell_tp / flagged if flagged else float("nan"),
     )

@@ -26,6 +26,8 @@ CALM: tuple[Script, ...] = (
         ),
         subject="Balance and next payment date",
         resolution=0.97,
+        moment_of_truth=False,
+        why=("a question, answered; nothing at stake"),
     ),
     Script(
         ROUTINE,
@@ -41,6 +43,8 @@ CALM: tuple[Script, ...] = (
         ),
         subject="New address",
         resolution=0.95,
+        moment_of_truth=False,
+        why=("a routine change; nothing at stake"),
     ),
     Script(
         ROUTINE,
@@ -56,6 +60,8 @@ CALM: tuple[Script, ...] = (
         ),
         subject="Invoice copy for March",
         resolution=0.97,
+        moment_of_truth=False,
+        why=("a routine request; nothing at stake"),
     ),
     # -- emotion low, urgency low, complexity high ---------------------------------------------
     Script(
@@ -74,6 +80,8 @@ CALM: tuple[Script, ...] = (
         ),
         subject="Question about prorated charges",
         resolution=0.75,
+        moment_of_truth=False,
+        why=("a complex question, asked calmly; nothing lost whatever the answer"),
     ),
     Script(
         ROUTINE_COMPLEX,
@@ -92,6 +100,8 @@ CALM: tuple[Script, ...] = (
         ),
         subject="Pre-existing condition cover",
         resolution=0.7,
+        moment_of_truth=False,
+        why=("planning ahead: a serious subject but no loss at stake in this contact"),
     ),
     Script(
         ROUTINE_COMPLEX,
@@ -110,6 +120,8 @@ CALM: tuple[Script, ...] = (
         ),
         subject="Moving two lines and broadband to one account",
         resolution=0.7,
+        moment_of_truth=False,
+        why=("a complex change, planned; nothing at stake"),
     ),
     # -- emotion low, urgency high, complexity low ---------------------------------------------
     Script(
@@ -128,6 +140,11 @@ CALM: tuple[Script, ...] = (
         deadline_minutes=40,
         stakes=("travel_disruption",),
         resolution=0.95,
+        moment_of_truth=True,
+        why=(
+            "(1) the gate closes in minutes: if this contact fails the flight is missed, which "
+            "cannot be put right afterwards"
+        ),
     ),
     Script(
         URGENT,
@@ -145,6 +162,8 @@ CALM: tuple[Script, ...] = (
         ),
         deadline_minutes=50,
         resolution=0.93,
+        moment_of_truth=False,
+        why=("a deadline whose loss is an inconvenience (a sale ends); money is not at risk"),
     ),
     Script(
         URGENT,
@@ -162,6 +181,29 @@ CALM: tuple[Script, ...] = (
         deadline_minutes=75,
         stakes=("health",),
         resolution=0.95,
+        moment_of_truth=False,
+        why=(
+            "a document on a deadline, sent in a minute; the appointment does not hang on this "
+            "contact"
+        ),
+    ),
+    Script(
+        URGENT,
+        "delivery instructions",
+        "accounts",
+        customer=(
+            "My delivery is due this afternoon but I have to go out at {deadline}. Can you ask "
+            "the driver to leave it with my neighbour at number 12?",
+            "Perfect, thanks.",
+        ),
+        agent=(
+            "Yes, I've added a note for the driver to leave it at number 12.",
+            "You'll get a photo when it's delivered.",
+        ),
+        deadline_minutes=60,
+        resolution=0.95,
+        moment_of_truth=False,
+        why="a deadline whose loss is an inconvenience: the parcel can be delivered later",
     ),
     # -- emotion low, urgency high, complexity high ---------------------------------------------
     Script(
@@ -182,6 +224,8 @@ CALM: tuple[Script, ...] = (
         deadline_minutes=180,
         stakes=("business_deadline",),
         resolution=0.7,
+        moment_of_truth=False,
+        why=("a technical deadline whose loss is a rescheduled cut-over, put right later"),
     ),
     Script(
         URGENT_COMPLEX,
@@ -200,6 +244,8 @@ CALM: tuple[Script, ...] = (
         deadline_minutes=120,
         stakes=("business_deadline", "money_lost"),
         resolution=0.75,
+        moment_of_truth=True,
+        why=("(1) 200 people go unpaid unless the file is accepted within hours"),
     ),
     Script(
         URGENT_COMPLEX,
@@ -219,5 +265,7 @@ CALM: tuple[Script, ...] = (
         deadline_minutes=150,
         stakes=("money_lost",),
         resolution=0.75,
+        moment_of_truth=True,
+        why=("(1) the bank's own hold puts a house purchase at risk within hours"),
     ),
 )

@@ -28,6 +28,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         ),
         stakes=("bereavement",),
         resolution=0.9,
+        moment_of_truth=True,
+        why=("(3) bereavement, and (2) the certificate already sent twice"),
     ),
     Script(
         UPSET,
@@ -44,6 +46,10 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
             "I've also flagged the account so it won't be applied again. I'm sorry about this.",
         ),
         resolution=0.85,
+        moment_of_truth=True,
+        why=(
+            "(2) the fee charged again after paying on time, and the customer says they will leave"
+        ),
     ),
     Script(
         UPSET,
@@ -59,6 +65,84 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
             "You should have been. I'll make sure your original question gets answered too.",
         ),
         resolution=0.8,
+        moment_of_truth=True,
+        why=("(3) mistreatment by staff: hung up on, asking to be treated like a person"),
+    ),
+    # Irritation at a first, small failure: upset, but nothing at stake (most upset contacts).
+    Script(
+        UPSET,
+        "late parcel",
+        "billing",
+        customer=(
+            "My parcel was supposed to arrive yesterday and it still hasn't turned up. I waited "
+            "in all day, which is annoying.",
+            "Tomorrow is fine. Thanks.",
+        ),
+        agent=(
+            "Sorry about that. It missed the van yesterday; it's out for delivery tomorrow "
+            "morning.",
+            "You'll get a text with a one-hour window.",
+        ),
+        subject="Parcel not delivered",
+        resolution=0.9,
+        moment_of_truth=False,
+        why=("irritation at a first, small failure; the parcel comes tomorrow"),
+    ),
+    Script(
+        UPSET,
+        "long hold",
+        "accounts",
+        customer=(
+            "I've been on hold for twenty minutes just to change my payment date. That's "
+            "frustrating. Can you move it to the 5th?",
+            "OK, thanks.",
+        ),
+        agent=(
+            "Sorry for the wait, it's been a busy morning. Yes, I can do that now.",
+            "Done, from next month it comes out on the 5th.",
+        ),
+        subject="Change of payment date",
+        resolution=0.95,
+        moment_of_truth=False,
+        why=("irritation at a wait; the request itself is routine"),
+    ),
+    Script(
+        UPSET,
+        "app logging out",
+        "technical",
+        customer=(
+            "Your app keeps logging me out every time I switch screens, it's really annoying. "
+            "Is there a fix?",
+            "That worked, thanks.",
+        ),
+        agent=(
+            "Sorry about that, a recent update caused it. Clearing the app's cache fixes it "
+            "until the patch comes out on Friday.",
+            "Glad it's sorted.",
+        ),
+        subject="App keeps logging me out",
+        resolution=0.9,
+        moment_of_truth=False,
+        why=("irritation at a buggy app; nothing lost"),
+    ),
+    Script(
+        UPSET,
+        "website error",
+        "billing",
+        customer=(
+            "Your website keeps throwing an error when I try to pay my bill. It's so "
+            "irritating. Can I just pay over the phone?",
+            "Done, thanks.",
+        ),
+        agent=(
+            "Sorry about that, we know about the error and it's being fixed today. Yes, I can "
+            "take the payment now.",
+            "All paid, you'll get a receipt by email.",
+        ),
+        subject="Can't pay my bill online",
+        resolution=0.95,
+        moment_of_truth=False,
+        why="irritation at a broken web page; the payment is taken in the contact",
     ),
     # -- emotion high, urgency low, complexity high ---------------------------------------------
     Script(
@@ -78,6 +162,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         ),
         stakes=("business_deadline",),
         resolution=0.55,
+        moment_of_truth=True,
+        why=("(2) the third call, two visits that fixed nothing, and the customer works from home"),
     ),
     Script(
         UPSET_COMPLEX,
@@ -96,6 +182,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         ),
         stakes=("insurance_claim", "money_lost"),
         resolution=0.5,
+        moment_of_truth=True,
+        why=("(3) a claim denied that the customer holds unjust, with the kitchen unusable"),
     ),
     Script(
         UPSET_COMPLEX,
@@ -114,6 +202,46 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         ),
         stakes=("health", "money_lost"),
         resolution=0.5,
+        moment_of_truth=True,
+        why=("(3) a plan mis-sold to an 84-year-old, a $2,300 bill, distress said outright"),
+    ),
+    Script(
+        UPSET_COMPLEX,
+        "confusing bill",
+        "billing",
+        customer=(
+            "I'm quite annoyed, the new bill layout makes no sense. I can't tell which charges "
+            "are roaming and which are my bundle.",
+            "Right, so the roaming was only the two days in France. Fine, that makes sense now.",
+        ),
+        agent=(
+            "Sorry, the new layout has confused a few people. Let me go through it with you: "
+            "page two lists the bundle, page three anything outside it.",
+            "Exactly. I'll send you a short guide to the new layout as well.",
+        ),
+        subject="New bill layout",
+        resolution=0.85,
+        moment_of_truth=False,
+        why=("annoyed at a bill's layout; nothing lost once explained"),
+    ),
+    Script(
+        UPSET_COMPLEX,
+        "router setup",
+        "technical",
+        customer=(
+            "I'm fed up with this new router. The instructions are useless and half my devices "
+            "won't connect.",
+            "Oh, it was the old network name. OK, they're all connected now.",
+        ),
+        agent=(
+            "Sorry it's been a struggle. The older devices are still looking for the old "
+            "network name; let's give the new router that name.",
+            "Great. I'll email you the settings so you have them for later.",
+        ),
+        subject="New router setup",
+        resolution=0.85,
+        moment_of_truth=False,
+        why=("fed up with a first setup; nothing lost, fixed in the contact"),
     ),
     # -- emotion high, urgency high, complexity low ---------------------------------------------
     Script(
@@ -133,6 +261,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         deadline_minutes=300,
         stakes=("travel_disruption", "family_event"),
         resolution=0.8,
+        moment_of_truth=True,
+        why=("(1) a daughter's recital tonight, lost unless this contact finds a flight"),
     ),
     Script(
         CRISIS,
@@ -152,6 +282,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         deadline_minutes=600,
         stakes=("fraud", "money_lost"),
         resolution=0.85,
+        moment_of_truth=True,
+        why=("(1) money stolen and rent due tomorrow; panic said outright"),
     ),
     Script(
         CRISIS,
@@ -169,6 +301,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         deadline_minutes=120,
         stakes=("business_deadline",),
         resolution=0.85,
+        moment_of_truth=True,
+        why=("(1) a client presentation within hours and everything on the locked laptop"),
     ),
     # -- emotion high, urgency high, complexity high: the moments of truth ---------------------
     Script(
@@ -190,6 +324,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         deadline_minutes=60,
         stakes=("insurance_claim", "safety", "first_time"),
         resolution=0.65,
+        moment_of_truth=True,
+        why=("(1) safety: an accident on the motorway with children, a first claim"),
     ),
     Script(
         CRISIS_COMPLEX,
@@ -209,6 +345,8 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         deadline_minutes=1080,
         stakes=("travel_disruption", "family_event"),
         resolution=0.6,
+        moment_of_truth=True,
+        why=("(1) stranded with three children and a wedding tomorrow"),
     ),
     Script(
         CRISIS_COMPLEX,
@@ -227,5 +365,7 @@ UPSET_SCRIPTS: tuple[Script, ...] = (
         deadline_minutes=150,
         stakes=("business_deadline", "money_lost"),
         resolution=0.6,
+        moment_of_truth=True,
+        why=("(1) the client deliverable due within hours, the contract lost if missed"),
     ),
 )
