@@ -18,7 +18,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAIROS_", env_file=".env", extra="ignore")
 
     environment: str = Field(default="development", description="development, test or production")
-    database_url: str = Field(default="sqlite:///./kairos.db", description="SQLAlchemy URL")
+    database_url: str = Field(
+        default="sqlite:///./var/kairos.db",
+        description="SQLAlchemy URL; the default is the file the demo writes, so the commands "
+        "run beside it read what it made",
+    )
     redis_url: str | None = Field(default=None, description="Redis URL; unset: in-process bus")
     detection: Literal["inline", "workers"] = Field(
         default="inline",

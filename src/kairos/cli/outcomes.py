@@ -47,9 +47,9 @@ def _themes_of_missed(rows: list[Row], *, most: int = 2000) -> list[ThemeSummary
 
 
 def _summary(console: Console, figures: dict[str, object], title: str) -> None:
-    from rich.table import Table
+    from kairos.cli import tables
 
-    table = Table(title=title, show_header=False)
+    table = tables.table("figure", "value", title=title, show_header=False, right=("value",))
     keys = ("contacts", "moments_of_truth", "mot_share", "won", "lost", "missed", "hindsight_only",
             "ended_badly", "ending_unknown", "resolution_known", "resolution_rate", "recovery_mot",
             "recovery_routine", "repeat_customers")  # fmt: skip
@@ -143,8 +143,7 @@ def report(
     output: Path = typer.Option(Path("var/report/report.html"), "--output", "-o"),
 ) -> None:
     """Write the after-the-contact report for interactions stored in the database."""
-    from kairos.config import get_settings
-    from kairos.db import Database
+    from kairos.cli.database import open_database
     from kairos.outcomes.report import figures, render
     from kairos.outcomes.stored import report_data
 
@@ -160,7 +159,7 @@ def report(
         raise typer.Exit(2)
     since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    db = Database(get_settings().database_url)
+    db = open_database(console)
     try:
         with console.status("reading reviews"), db.session() as session:
             data = report_data(session=session, since=since, until=until)
