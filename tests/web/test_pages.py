@@ -166,7 +166,8 @@ def test_the_wallboard_shows_moments_queues_and_agents(client: TestClient) -> No
     assert 'src="/static/vendor/plotly.min.js"' in page
     data = client.get("/wallboard/panels").json()
     assert set(data["panels"]) >= {"panel-moments", "panel-queues", "panel-alerts"}
-    assert data["charts"]["chart-channel"]["data"][0]["x"] == ["chat"]
+    assert set(data["charts"]) == {"chart-arrivals", "chart-service", "chart-outcomes"}
+    assert "Waiting by channel: chat 1." in data["panels"]["panel-queues"]
     assert "a moment of truth is waiting" in data["panels"]["panel-alerts"]
 
 

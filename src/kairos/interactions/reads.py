@@ -27,6 +27,21 @@ def get_waiting(*, session: Session, states: Sequence[str], limit: int) -> list[
     return list(session.scalars(query))
 
 
+def get_unqueued(*, session: Session, limit: int) -> list[Interaction]:
+    """Interactions in progress with neither a queue nor an agent, moments first, oldest first."""
+    query = (
+        select(Interaction)
+        .where(
+            Interaction.state != "ended",
+            Interaction.agent_id.is_(None),
+            Interaction.queue.is_(None),
+        )
+        .order_by(Interaction.mot_score.desc().nulls_last(), Interaction.started_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def get_moments_in_progress(*, session: Session, threshold: float, limit: int) -> list[Interaction]:
     """Interactions not ended whose MoT score reaches ``threshold``, highest first."""
     query = (

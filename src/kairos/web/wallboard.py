@@ -16,6 +16,7 @@ from kairos.assist.schemas import SITUATIONS, PlaybookOut, PlaybookUpdate
 from kairos.auth.csrf import check_csrf
 from kairos.auth.deps import CurrentSupervisor
 from kairos.auth.schemas import Principal
+from kairos.config import get_settings
 from kairos.db import Database, utcnow
 from kairos.deps import BusDep, DatabaseDep
 from kairos.errors import ClientError
@@ -23,7 +24,7 @@ from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
-from kairos.web import board, extras
+from kairos.web import board, extras, trends
 from kairos.web.rendering import back, flash, page, panels
 
 router = APIRouter(include_in_schema=False)
@@ -38,11 +39,18 @@ WALLBOARD_PANELS = {
 }
 
 
+def centre_timezone() -> str:
+    """The contact centre's zone (KAIROS_CENTRE_TIMEZONE, else KAIROS_DEFAULT_TIMEZONE)."""
+    settings = get_settings()
+    return settings.centre_timezone or settings.default_timezone
+
+
 def _context(db: Database, principal: Principal) -> dict[str, Any]:
     with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
         wallboard.extras = extras.for_wallboard(session=session)
-        return {"board": wallboard, "charts": board.charts(wallboard)}
+        day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
+        return {"board": wallboard, "trends": day, "charts": trends.charts(day)}
 
 
 @router.get("/wallboard")

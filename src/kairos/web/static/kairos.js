@@ -17,12 +17,18 @@
 
   function text(value) { return value == null ? "" : String(value); }
 
-  function addItem(listId, message, limit) {
+  function addItem(listId, message, limit, interaction) {
     var list = document.getElementById(listId);
     if (!list) return;
     var item = document.createElement("li");
     item.className = "flash";
     item.textContent = message;
+    if (interaction) {
+      item.dataset.interaction = interaction;
+      Array.prototype.slice.call(list.children).forEach(function (old) {
+        if (old.dataset.interaction === interaction) list.removeChild(old);
+      });
+    }
     list.insertBefore(item, list.firstChild);
     while (list.children.length > (limit || 8)) list.removeChild(list.lastChild);
   }
@@ -101,16 +107,30 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
 
+  // The announcement strip says only what the alert list still holds: an alert cleared there
+  // (the interaction ended, the agent calmed it) leaves the strip at the next update.
+  function pruneAlerts() {
+    var strip = document.getElementById("live-alerts");
+    var panel = document.getElementById("panel-alerts");
+    if (!strip || !panel) return;
+    var current = {};
+    panel.querySelectorAll("[data-interaction]").forEach(function (el) { current[el.dataset.interaction] = true; });
+    Array.prototype.slice.call(strip.children).forEach(function (item) {
+      if (!current[item.dataset.interaction]) strip.removeChild(item);
+    });
+  }
+
   var refresh = function () {};
   var connectedBefore = false;
   if (pageKind === "wallboard") {
     refresh = throttled(function () {
       return fetchJson("/wallboard/panels").then(function (data) {
-        swap(data.panels); drawCharts(data.charts);
+        swap(data.panels); drawCharts(data.charts); pruneAlerts();
         body.dataset.updated = String(Date.now());
       });
     });
     window.addEventListener("load", function () {
+      pruneAlerts();
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));
     });
@@ -145,7 +165,8 @@
     if (pageKind === "wallboard") {
       if (msg.type === "supervisor.alert") {
         addItem("live-alerts", text(msg.action).toUpperCase().replace("_", " ") + ": " + msg.interaction_id +
-          (msg.agent_id ? " (" + msg.agent_id + ")" : "") + ", severity " + Math.round(100 * (msg.severity || 0)) + "%");
+          (msg.agent_id ? " (" + msg.agent_id + ")" : "") + ", severity " + Math.round(100 * (msg.severity || 0)) + "%",
+          8, msg.interaction_id);
       }
       refresh();
       return;
