@@ -86,6 +86,16 @@ class InteractionView:
         return "rising" if delta > 0.05 else "falling" if delta < -0.05 else "steady"
 
     @property
+    def stress_points(self) -> str:
+        """The voice stress over the call as SVG polyline points in a 160x24 box (0 at the
+        bottom), one point per assessment that carried a stress."""
+        values = self.stress[-40:]
+        if len(values) < 2:
+            return ""
+        step = 160 / (len(values) - 1)
+        return " ".join(f"{i * step:.1f},{22 - 20 * v:.1f}" for i, v in enumerate(values))
+
+    @property
     def is_moment(self) -> bool:
         """Whether the detector reads this as a moment of truth."""
         return (self.interaction.mot_score or 0.0) >= MOT_THRESHOLD
@@ -131,6 +141,21 @@ def plain_reason(cue: Cue) -> str:
     return line
 
 
+def survey_line(body: dict[str, Any]) -> str:
+    """A survey answer in words, scores first.
+
+    >>> survey_line({"csat": 4, "nps": 9, "text": "Quick and kind"})
+    'CSAT 4 / 5, NPS 9 / 10: “Quick and kind”'
+    >>> survey_line({"text": "no scores"})
+    'answered without scores: “no scores”'
+    """
+    scores = [f"{name} {body[key]} / {top}"
+              for key, name, top in (("csat", "CSAT", 5), ("nps", "NPS", 10))
+              if body.get(key) is not None]  # fmt: skip
+    line = ", ".join(scores) or "answered without scores"
+    return f"{line}: “{body['text']}”" if body.get("text") else line
+
+
 def transcript(session: Session, interaction: Interaction) -> list[TranscriptLine]:
     """The interaction's events as lines a person reads."""
     lines = []
@@ -156,6 +181,10 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
             who, text = "system", f"started on {interaction.channel}"
         elif row.type == "interaction.ended":
             who, text = "system", "ended"
+        elif row.type == "survey.response":
+            who, text = "survey", survey_line(body)
+        elif row.type == "audio.segment":
+            continue  # its stress is the line over the call in the banner, not a transcript row
         else:
             who, text = "system", words(row.type)
         lines.append(TranscriptLine(row.seq, row.occurred_at, who, text, row.type))

@@ -134,6 +134,13 @@
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));
     });
+  } else if (pageKind === "desktop" && myAgent) {
+    refresh = throttled(function () {
+      return fetchJson("/desktop/panels").then(function (panels) {
+        swap(panels);
+        body.dataset.updated = String(Date.now());
+      });
+    });
   } else if (pageKind === "interaction" && interactionId) {
     refresh = throttled(function () {
       return fetchJson("/interactions/" + encodeURIComponent(interactionId) + "/panels").then(function (panels) {
@@ -174,13 +181,16 @@
     if (msg.type === "routing.decided" && myAgent && msg.agent_id === myAgent) {
       addLink(pageKind === "interaction" ? "nudges" : "notices-list", "New interaction for you" + (msg.moment_of_truth ? " (MOMENT OF TRUTH):" : ":"),
         "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
-      addLink("held", "", "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
     }
     if (msg.type === "agent.state_changed" && myAgent && msg.agent_id === myAgent) {
       var state = document.getElementById("agent-state");
       if (state) { state.textContent = text(msg.state).replace("_", " ").toUpperCase(); state.dataset.state = msg.state; }
+      var menu = document.getElementById("state");
+      if (menu && document.activeElement !== menu) menu.value = msg.state;
     }
-    if (!concernsMe(msg)) return;
+    // An agent's stream carries only their own work: every message may change what is in their
+    // hands or their state, so their side panel follows it.
+    if (!concernsMe(msg)) { if (myAgent) refresh(); return; }
     if (msg.type === "reask.detected") addItem("nudges", "ALREADY KNOWN — do not ask again: " + msg.message);
     if (msg.type === "coaching.nudge") {
       (msg.nudges || []).forEach(function (n) {
@@ -197,23 +207,24 @@
   }
 
   // -- forms that stay on the page (the reply): sent in the background, the stream shows the rest --
-  document.querySelectorAll("form[data-async]").forEach(function (form) {
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      if (button) button.disabled = true;
-      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                           headers: { "X-Kairos-Async": "1", Accept: "application/json" } })
-        .then(function (r) {
-          return r.json().catch(function () { return {}; }).then(function (data) {
-            if (!r.ok) throw new Error(data.message || ("the server answered " + r.status));
-            form.reset();
-            refresh();
-          });
-        })
-        .catch(function (err) { addItem("nudges", "NOT SENT: " + err.message); })
-        .then(function () { if (button) button.disabled = false; });
-    });
+  // Delegated: the reply form comes and goes with its panel (gone once the contact has ended).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-async]")) return;
+    e.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { "X-Kairos-Async": "1", Accept: "application/json" } })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) throw new Error(data.message || ("the server answered " + r.status));
+          form.reset();
+          refresh();
+        });
+      })
+      .catch(function (err) { addItem("nudges", "NOT SENT: " + err.message); })
+      .then(function () { if (button) button.disabled = false; });
   });
 
   // -- the stream ----------------------------------------------------------------------------------
