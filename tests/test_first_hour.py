@@ -132,6 +132,10 @@ def test_after_the_demo_plan_report_and_audit_read_weeks_of_history(
     assert report.exit_code == 0, report.output
     moments = next(line for line in report.output.splitlines() if "moments of truth" in line)
     assert int(moments.split()[-1]) > 0
+    local = _run(["report", "--timezone", "America/New_York", "-o", "ny.html"])
+    assert local.exit_code == 0, local.output
+    assert "(America/New_York)" in local.output
+    assert "America/New_York (" in (in_tmp / "ny.html").read_text(encoding="utf-8")
     audit = _run(["audit", "--limit", "20"])
     assert audit.exit_code == 0, audit.output
     for result in (plan, report, audit):  # every table fits 80 columns, nothing cut

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -70,7 +71,8 @@ def test_the_desktop_follows_an_interaction_from_offer_to_end(
     held = page.locator("#held")
     expect(held).to_contain_text("Nothing yet")
 
-    _post(server, "/v1/events", _call("offer-1"))
+    call = _call("offer-1")
+    _post(server, "/v1/events", call)
     _post(server, "/v1/agents/agent-ava/next")  # routing gives it to her, outside the page
     expect(held.locator('li[data-interaction="offer-1"]')).to_have_count(1)  # live, no reload
     held.get_by_role("link", name="offer-1").click()
@@ -78,6 +80,14 @@ def test_the_desktop_follows_an_interaction_from_offer_to_end(
     expect(page.locator("[data-deadline]")).to_have_count(1)  # the countdown runs
     expect(page.locator("#reply-form")).to_be_visible()
     expect(page.locator('[aria-current="page"]')).to_have_text("offer-1")
+    # Times on the customer's clock (the interaction says New York) beside the centre's (UTC).
+    said = datetime.fromisoformat(call[1]["occurred_at"])
+    new_york = said.astimezone(ZoneInfo("America/New_York"))
+    expect(page.locator("#panel-transcript")).to_contain_text(
+        f"{new_york:%H:%M} customer · {said.astimezone(UTC):%H:%M} centre"
+    )
+    expect(page.get_by_test_id("zones")).to_contain_text("America/New_York")
+    expect(page.get_by_test_id("zones")).to_contain_text("the interaction's zone")
 
     # The state changes elsewhere (the platform, a supervisor): the menu follows it.
     _post(server, "/v1/agents/agent-ava/state", {"state": "away"})

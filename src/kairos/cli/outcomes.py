@@ -135,21 +135,36 @@ def analyze(
 
 def report(
     date_from: str = typer.Option(
-        None, "--from", help="first day (YYYY-MM-DD, UTC); default: a week ago"
+        None, "--from", help="first day (YYYY-MM-DD, in --timezone); default: a week ago"
     ),
     date_to: str = typer.Option(
         None, "--to", help="last day, included (YYYY-MM-DD); default: today"
     ),
     output: Path = typer.Option(Path("var/report/report.html"), "--output", "-o"),
+    timezone: str = typer.Option(
+        None,
+        help="the zone days and times are read in (default: KAIROS_CENTRE_TIMEZONE, else "
+        "KAIROS_DEFAULT_TIMEZONE, else UTC)",
+    ),
 ) -> None:
     """Write the after-the-contact report for interactions stored in the database."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     from kairos.cli.database import open_database
+    from kairos.config import get_settings
     from kairos.outcomes.report import figures, render
     from kairos.outcomes.stored import report_data
 
     console = Console(stderr=True)
+    settings = get_settings()
+    zone_name = timezone or settings.centre_timezone or settings.default_timezone
     try:
-        last = date.fromisoformat(date_to) if date_to else datetime.now(UTC).date()
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        console.print(f"[red]--timezone {zone_name!r} is not an IANA timezone[/]")
+        raise typer.Exit(2) from None
+    try:
+        last = date.fromisoformat(date_to) if date_to else datetime.now(zone).date()
         first = date.fromisoformat(date_from) if date_from else last - timedelta(days=6)
     except ValueError as exc:
         console.print(f"[red]--from and --to are dates like 2026-11-22: {exc}[/]")
@@ -157,15 +172,15 @@ def report(
     if first > last:
         console.print("[red]--from is after --to[/]")
         raise typer.Exit(2)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     db = open_database(console)
     try:
         with console.status("reading reviews"), db.session() as session:
-            data = report_data(session=session, since=since, until=until)
+            data = report_data(session=session, since=since, until=until, timezone=zone_name)
     finally:
         db.dispose()
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(data), encoding="utf-8")
-    _summary(console, figures(data.rows), f"{first} to {last}")
+    _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")
     console.print(f"report: {output}")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from kairos.config import get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.facts import LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
@@ -74,6 +75,9 @@ class InteractionView:
     stress: list[float]
     decision: RoutingDecision | None
     extras: dict[str, Any] = field(default_factory=dict)
+    customer_zone: str = "UTC"
+    customer_zone_from: str = "centre default UTC"
+    centre_zone: str = "UTC"
 
     @property
     def stress_trend(self) -> str:
@@ -231,6 +235,13 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
             if i.id != interaction.id
         ]
     decision = routing_decisions.latest_for(session=session, interaction_id=interaction.id)
+    settings = get_settings()
+    zone = journey_service.deadline_zone(
+        session=session,
+        interaction=interaction,
+        centre_zone=settings.centre_timezone,
+        phone_region=settings.default_phone_region,
+    )
     return InteractionView(
         interaction=interaction,
         customer=customer,
@@ -242,6 +253,9 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         prior_moments=[i for i in journey if (i.mot_score or 0.0) >= MOT_THRESHOLD],
         stress=_stress(session, interaction),
         decision=decision,
+        customer_zone=zone.name,
+        customer_zone_from=zone.detail,
+        centre_zone=settings.centre_timezone or settings.default_timezone,
     )
 
 

@@ -50,7 +50,12 @@ def _context(db: Database, principal: Principal) -> dict[str, Any]:
         wallboard = board.wallboard(session=session, principal=principal)
         wallboard.extras = extras.for_wallboard(session=session)
         day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
-        return {"board": wallboard, "trends": day, "charts": trends.charts(day)}
+        return {
+            "board": wallboard,
+            "trends": day,
+            "charts": trends.charts(day),
+            "centre_zone": centre_timezone(),
+        }
 
 
 @router.get("/wallboard")
