@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -223,9 +224,16 @@ def test_a_supervisor_posts_and_expires_a_key_message(client: TestClient, runtim
 def test_a_supervisor_edits_a_playbook(client: TestClient) -> None:
     token = login(client, "sue")
     page = client.get("/wallboard/playbooks").text
-    assert "Save playbook" in page
+    assert "Save playbook" not in page  # the overview is read only
     playbook = client.get("/v1/playbooks").json()
     first = (playbook["items"] if isinstance(playbook, dict) else playbook)[0]
+    assert f'href="/wallboard/playbooks/{first["id"]}"' in page
+    for action in first["actions"]:
+        assert action["action"] in html.unescape(page)
+    editor = client.get(f"/wallboard/playbooks/{first['id']}").text
+    assert "Save playbook" in editor and first["title"] in editor
+    assert client.get("/wallboard/playbooks/999999").status_code == 404
+    assert client.get(f"/wallboard/playbooks/{2**40}").status_code == 422  # past any row id
     form = {
         "title": "Travel, edited",
         "summary": "Get them moving.",

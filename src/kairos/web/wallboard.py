@@ -14,12 +14,12 @@ from starlette.responses import Response
 from kairos.assist import service as assist_service
 from kairos.assist.schemas import SITUATIONS, PlaybookOut, PlaybookUpdate
 from kairos.auth.csrf import check_csrf
-from kairos.auth.deps import CurrentSupervisor
+from kairos.auth.deps import CurrentSupervisor, PageNotFound
 from kairos.auth.schemas import Principal
 from kairos.config import get_settings
 from kairos.db import Database, utcnow
 from kairos.deps import BusDep, DatabaseDep
-from kairos.errors import ClientError
+from kairos.errors import ClientError, NotFound
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
@@ -195,7 +195,7 @@ async def missed_page(
 async def playbooks_page(
     request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> Response:
-    """Every playbook, each editable."""
+    """Every playbook at a glance, read only: situation, what it applies to, actions, limits."""
 
     def load() -> list[PlaybookOut]:
         with db.session() as session:
@@ -204,6 +204,25 @@ async def playbooks_page(
     playbooks = await run_in_threadpool(load)
     return page(
         request, "playbooks.html", principal, {"playbooks": playbooks, "situations": SITUATIONS}
+    )
+
+
+@router.get("/wallboard/playbooks/{playbook_id}")
+async def playbook_editor(
+    request: Request, playbook_id: RowId, db: DatabaseDep, principal: CurrentSupervisor
+) -> Response:
+    """One playbook's editor."""
+
+    def load() -> PlaybookOut:
+        with db.session() as session:
+            try:
+                return assist_service.get_or_raise(session=session, playbook_id=playbook_id)
+            except NotFound as exc:
+                raise PageNotFound(exc.message) from None
+
+    playbook = await run_in_threadpool(load)
+    return page(
+        request, "playbook_edit.html", principal, {"pb": playbook, "situations": SITUATIONS}
     )
 
 
@@ -259,4 +278,4 @@ async def save_playbook(
         flash(request, f"Playbook not saved: {exc.message}.", "error")
     else:
         flash(request, f"Playbook “{out.title}” saved (version {out.version}).")
-    return back(f"/wallboard/playbooks#playbook-{playbook_id}")
+    return back(f"/wallboard/playbooks/{playbook_id}")
