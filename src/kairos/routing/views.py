@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.interactions.schemas import EscalationIn, EscalationOut
-from kairos.limits import Int64
+from kairos.limits import Int64, RowId
 from kairos.routing import decisions, escalation, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
@@ -17,6 +17,9 @@ from kairos.routing.schemas import (
     AgentList,
     AgentOut,
     AgentStateChange,
+    AlertActIn,
+    AlertLog,
+    AlertLogEntry,
     DecisionList,
     NextResult,
     PolicyName,
@@ -143,6 +146,46 @@ def list_supervisor_alerts(
     """
     items = supervision.current_alerts(session=session, limit=limit)
     return {"total": len(items), "items": [a.wire() for a in items]}
+
+
+@router.get("/supervision/alerts/log", response_model=AlertLog)
+def get_alert_log(
+    session: DbSession,
+    interaction_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AlertLog:
+    """Stored supervisor alerts, newest first: raised when, cleared when, who saw and who acted
+    (and what they did); ``interaction_id`` gives one interaction's flag history of alerts."""
+    total, items = service.get_alert_log(
+        session=session, interaction_id=interaction_id, limit=limit, offset=offset
+    )
+    return AlertLog(total=total, items=items)
+
+
+def _who(x_kairos_user: str | None) -> str:
+    return (x_kairos_user or "").strip() or "api"
+
+
+@router.post("/supervision/alerts/log/{alert_id}/seen", response_model=AlertLogEntry)
+def alert_seen(
+    alert_id: RowId,
+    db: DatabaseDep,
+    x_kairos_user: Annotated[str | None, Header(max_length=200)] = None,
+) -> AlertLogEntry:
+    """Record that a supervisor saw the alert (named by ``X-Kairos-User``); the first one stays."""
+    return service.mark_alert(db=db, alert_id=alert_id, by=_who(x_kairos_user))
+
+
+@router.post("/supervision/alerts/log/{alert_id}/acted", response_model=AlertLogEntry)
+def alert_acted(
+    alert_id: RowId,
+    act: AlertActIn,
+    db: DatabaseDep,
+    x_kairos_user: Annotated[str | None, Header(max_length=200)] = None,
+) -> AlertLogEntry:
+    """Record what a supervisor did about the alert (named by ``X-Kairos-User``)."""
+    return service.mark_alert(db=db, alert_id=alert_id, by=_who(x_kairos_user), what=act.what)
 
 
 @escalation_router.post(

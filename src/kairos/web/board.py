@@ -240,6 +240,11 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         for a in supervision.current_alerts(session=session)
         if principal.sees_agent(a.agent_id)
     ]
+    stored = routing_service.open_alert_ids(
+        session=session, interaction_ids=[str(a["interaction_id"]) for a in alerts]
+    )
+    for alert in alerts:
+        alert["log"] = stored.get(str(alert["interaction_id"]))
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
     agents = _agents(session, principal)

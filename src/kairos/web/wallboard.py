@@ -24,6 +24,7 @@ from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
+from kairos.routing import service as routing_service
 from kairos.web import board, extras, trends
 from kairos.web.rendering import back, flash, page, panels
 
@@ -165,6 +166,44 @@ async def expire_key_message(
         flash(request, exc.message, "error")
     else:
         flash(request, "Key message expired.")
+    return back("/wallboard")
+
+
+async def _mark(request: Request, db: Database, alert_id: int, by: str, what: str | None) -> None:
+    try:
+        await run_in_threadpool(
+            routing_service.mark_alert, db=db, alert_id=alert_id, by=by, what=what
+        )
+    except ClientError as exc:
+        flash(request, exc.message, "error")
+
+
+@router.post("/wallboard/alerts/{alert_id}/seen")
+async def alert_seen(
+    request: Request,
+    alert_id: RowId,
+    db: DatabaseDep,
+    principal: CurrentSupervisor,
+    csrf_token: str = Form(""),
+) -> Response:
+    """Record that this supervisor saw an alert."""
+    check_csrf(request, csrf_token)
+    await _mark(request, db, alert_id, principal.username, None)
+    return back("/wallboard")
+
+
+@router.post("/wallboard/alerts/{alert_id}/acted")
+async def alert_acted(
+    request: Request,
+    alert_id: RowId,
+    db: DatabaseDep,
+    principal: CurrentSupervisor,
+    what: str = Form("acted", max_length=500),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Record that this supervisor is acting on an alert (assisting, taking over)."""
+    check_csrf(request, csrf_token)
+    await _mark(request, db, alert_id, principal.username, what.strip() or "acted")
     return back("/wallboard")
 
 
