@@ -14,7 +14,7 @@ fi
 stamp=.venv/.kairos-demo-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -x .venv/bin/kairos ]; then
   step "installing Kairos and its dependencies into .venv (the first time takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   # One line that follows pip: the package it is fetching or installing now.
   .venv/bin/python -m pip install --progress-bar off -e . 2>&1 | while IFS= read -r line; do
     case "$line" in

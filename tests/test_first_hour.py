@@ -67,6 +67,24 @@ def test_the_demo_and_the_commands_share_one_default_database(in_tmp: Path) -> N
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output
     assert "contacts" in _run(["report", "-o", str(in_tmp / "r.html")]).output
+    # Every contact the demo ended has a written summary, each line linked to its turn.
+    from sqlalchemy import select
+
+    from kairos.db import Database
+    from kairos.interactions.models import Interaction
+    from kairos.outcomes.summaries import summary_for
+
+    db = Database("sqlite:///./var/kairos.db")
+    try:
+        with db.session() as session:
+            ended = session.scalars(select(Interaction).where(Interaction.state == "ended")).all()
+            assert ended
+            for interaction in ended:
+                summary = summary_for(session=session, interaction=interaction)
+                assert summary.lines, interaction.external_id
+                assert all(line.evidence and "#event-" in line.evidence for line in summary.lines)
+    finally:
+        db.dispose()
 
 
 @pytest.mark.parametrize(("args", "stdin"), DATABASE_COMMANDS)

@@ -4,6 +4,7 @@ call, not rows of the transcript; a survey shows its scores."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,12 @@ def test_the_desktop_follows_an_interaction_from_offer_to_end(
     expect(page.get_by_test_id("deadline")).to_contain_text("countdown stopped")
     expect(held.locator('li[data-interaction="offer-1"]')).to_have_count(0)
     expect(page.get_by_role("button", name="Transfer")).to_have_count(0)
+    # At wrap-up, the written summary, each line linked to its turn in the transcript.
+    summary = page.get_by_test_id("summary")
+    expect(summary).to_contain_text("What the customer needed")
+    expect(summary).to_contain_text("recital")
+    summary.get_by_role("link", name="see the turn").first.click()
+    expect(page).to_have_url(re.compile(r"/interactions/offer-1#event-\d+$"))
     # Wrap-up is still due; once recorded, its form goes too.
     page.get_by_label("Resolved", exact=True).check()
     page.get_by_role("button", name="Wrap up").click()

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime
 from kairos.auth.actor import SupervisingActor
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.limits import Int64, RowId
-from kairos.outcomes import feedback, figures, outreach, service, survey_links
+from kairos.outcomes import feedback, figures, outreach, service, summaries, survey_links
 from kairos.outcomes.schemas import (
     ActionIn,
     ActionList,
@@ -27,6 +27,7 @@ from kairos.outcomes.schemas import (
     RuleOut,
     RuleUpdate,
     ScorecardList,
+    SummaryOut,
     SurveyIn,
     SurveyLink,
     SurveyOut,
@@ -61,6 +62,15 @@ async def post_wrap_up(
 def get_review(interaction_id: str, session: DbSession) -> ReviewOut:
     """The quality review of an ended interaction: moment of truth, outcome, behaviours."""
     return service.get_review(session=session, interaction_id=interaction_id)
+
+
+@router.get("/interactions/{interaction_id}/summary", response_model=SummaryOut)
+def get_summary(interaction_id: str, session: DbSession) -> SummaryOut:
+    """The contact's written summary, extractive and offline: what the customer needed, what
+    was done, what was promised and by when, what is still open; each sentence with its
+    evidence (the utterance it was said in, and its place on the interaction's page)."""
+    interaction = service.get_interaction_or_raise(session=session, interaction_id=interaction_id)
+    return summaries.summary_for(session=session, interaction=interaction)
 
 
 @router.post("/interactions/{interaction_id}/review", response_model=ReviewOut)

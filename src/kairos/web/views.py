@@ -47,6 +47,7 @@ INTERACTION_PANELS = {
     "panel-messages": "panels/messages.html",
     "panel-coaching": "panels/coaching.html",
     "panel-reply": "panels/reply.html",
+    "panel-summary": "panels/summary.html",
     "panel-actions": "panels/actions.html",
 }
 
