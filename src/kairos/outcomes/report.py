@@ -10,13 +10,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kairos.outcomes.archive import Row
 from kairos.outcomes.report_html import (
     _CSS,
     _agents_html,
+    _drivers_html,
     _esc,
     _mean,
     _moment_html,
@@ -31,6 +32,9 @@ from kairos.outcomes.report_html import (
     _tile,
     svg_bars,
 )
+
+if TYPE_CHECKING:  # the drivers read the database; the report itself does not
+    from kairos.outcomes.drivers import Driver
 
 BEHAVIOURS = ("empathy", "ownership", "blame", "deflection", "premature_close", "reask")
 
@@ -63,6 +67,7 @@ class ReportData:
     ungrouped_feedback: int = 0
     notes: list[str] = field(default_factory=list)
     timezone: str = "UTC"
+    drivers: list[Driver] = field(default_factory=list)
 
 
 def local_period(since: datetime, until: datetime, timezone: str) -> str:
@@ -222,6 +227,7 @@ def render(data: ReportData, *, missed_shown: int = 25) -> str:
         svg_bars(behaviour_items, [("all contacts", "#2c5aa0")], title="agent behaviours"),
         _repeats_html(rows),
         _agents_html(rows),
+        _drivers_html(data),
         _themes_html(data),
         _outreach_html(data),
         f"<h2>Missed moments: the {len(missed_rows)} to review first</h2>",

@@ -369,3 +369,26 @@ class SummaryOut(BaseModel):
     resolved: bool | None
     text: str
     lines: list[SummaryLineOut]
+
+
+class DriverOut(BaseModel):
+    """One contact driver over a period."""
+
+    name: str = Field(description="the phrase its contacts share most")
+    phrases: list[str] = Field(description="its heaviest terms")
+    volume: int
+    moments: int
+    mot_share: float
+    trend: str = Field(description="rising, falling or steady: second half against first")
+    per_day: list[int]
+    examples: list[str]
+
+
+class DriverList(BaseModel):
+    """Contact drivers of a period, largest first."""
+
+    since: datetime
+    until: datetime
+    timezone: str
+    contacts: int
+    items: list[DriverOut]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.outcomes import feedback
+from kairos.outcomes import drivers, feedback
 from kairos.outcomes.archive import Row
 from kairos.outcomes.models import InteractionReview, OutreachTask, SurveyAnswer
 from kairos.outcomes.report import ReportData, ThemeSummary, local_period
@@ -141,6 +141,9 @@ def report_data(
         period=local_period(since, until, timezone),
         generated_at=utcnow(),
         timezone=timezone,
+        drivers=drivers.stored_drivers(
+            session=session, since=since, until=until, timezone=timezone
+        ),
         rows=rows,
         themes=themes,
         themes_source="customers' survey comments",
