@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.floor import chat_events, login
@@ -12,6 +15,7 @@ from tests.web.floor import chat_events, login
 from kairos.bus import BusMessage, MemoryBus
 from kairos.messages.models import KeyMessage
 from kairos.runtime import Runtime
+from kairos.web import driver_cache
 
 
 def _listen(runtime: Runtime) -> list[tuple[str, BusMessage]]:
@@ -155,7 +159,9 @@ def test_wrap_up_ends_the_contact_and_records_the_outcome(
     assert "Cannot wrap up" in changed.text
 
 
-def test_the_wallboard_shows_moments_queues_and_agents(client: TestClient) -> None:
+def test_the_wallboard_shows_moments_queues_and_agents(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert client.post("/v1/events", json=chat_events("chat-1")).status_code == 200
     login(client, "sue")
     page = client.get("/wallboard").text
@@ -170,6 +176,18 @@ def test_the_wallboard_shows_moments_queues_and_agents(client: TestClient) -> No
     assert set(data["charts"]) == {"chart-arrivals", "chart-service", "chart-outcomes"}
     assert "Waiting by channel: chat 1." in data["panels"]["panel-queues"]
     assert "a moment of truth is waiting" in data["panels"]["panel-alerts"]
+    # The contact drivers of the last 7 days are worked out in the background, then shown.
+    recent = chat_events("chat-now")
+    for event in recent:
+        event["occurred_at"] = datetime.now(UTC).isoformat()
+    assert client.post("/v1/events", json=recent).status_code == 200
+    monkeypatch.setattr(driver_cache, "REFRESH_S", 0.0)  # recompute now, not in 5 minutes
+    deadline = time.monotonic() + 20
+    while 'data-testid="drivers"' not in data["panels"]["panel-keymessages"]:
+        assert time.monotonic() < deadline, data["panels"]["panel-keymessages"]
+        time.sleep(0.2)
+        data = client.get("/wallboard/panels").json()
+    assert "1 contacts" in data["panels"]["panel-keymessages"]
 
 
 def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None:

@@ -25,7 +25,7 @@ from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
 from kairos.routing import service as routing_service
-from kairos.web import board, extras, trends
+from kairos.web import board, driver_cache, extras, trends
 from kairos.web.rendering import back, flash, page, panels
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +52,7 @@ def _context(db: Database, principal: Principal) -> dict[str, Any]:
         wallboard.extras = extras.for_wallboard(session=session)
         day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
         return {
+            "drivers": driver_cache.drivers(db, centre_timezone()),
             "board": wallboard,
             "trends": day,
             "charts": trends.charts(day),
