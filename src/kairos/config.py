@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="where customers reach survey links"
     )
+    smtp_host: str | None = Field(
+        default=None, description='SMTP server that sends "you said, we did" emails; unset: none'
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="the SMTP server's port")
+    smtp_from: str = Field(default="kairos@localhost", description="the sender of those emails")
+    twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account that sends outbound SMS; unset: no SMS sent"
+    )
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", description="Twilio's REST API (a test stand-in in tests)"
+    )
+    twilio_from: str | None = Field(default=None, description="the number outbound SMS come from")
     twilio_auth_token: str | None = Field(
         default=None, description="Twilio auth token; set: SMS webhooks must be signed"
     )

@@ -184,3 +184,37 @@ def report(
     output.write_text(render(data), encoding="utf-8")
     _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")
     console.print(f"report: {output}")
+
+
+def send_outreach(
+    limit: int = typer.Option(500, min=1, max=100_000, help="send at most this many"),
+) -> None:
+    """Send the queued "you said, we did" messages: email over SMTP (KAIROS_SMTP_HOST) or SMS
+    through Twilio (KAIROS_TWILIO_ACCOUNT_SID), each once."""
+    from kairos.cli.database import open_database
+    from kairos.config import get_settings
+    from kairos.outcomes.sending import send_queued
+
+    console = Console(stderr=True)
+    settings = get_settings()
+    if not settings.smtp_host and not settings.twilio_account_sid:
+        console.print(
+            "[red]kairos: nothing to send with: set KAIROS_SMTP_HOST (email) or "
+            "KAIROS_TWILIO_ACCOUNT_SID with KAIROS_TWILIO_AUTH_TOKEN and KAIROS_TWILIO_FROM "
+            "(SMS)[/]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    db = open_database(console)
+    try:
+        with console.status("sending"):
+            report = send_queued(db=db, settings=settings, limit=limit)
+    finally:
+        db.dispose()
+    console.print(
+        f"sent {len(report.email)} by email, {len(report.sms)} by SMS; "
+        f"{len(report.unreachable)} with no way to reach the customer, "
+        f"{len(report.failed)} failed (kept for the next run)"
+    )
+    if report.failed:
+        raise typer.Exit(1)
