@@ -41,8 +41,8 @@ def test_docs_use_only_local_assets(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200
     assert "cdn" not in page.text.lower()
-    assert "/static/swagger/swagger-ui-bundle.js" in page.text
-    script = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert "/static/api-docs/swagger-ui-bundle.js" in page.text
+    script = client.get("/static/api-docs/swagger-ui-bundle.js")
     assert script.status_code == 200
     assert len(script.content) > 100_000
     schema = client.get("/openapi.json").json()

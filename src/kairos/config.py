@@ -60,7 +60,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAIROS_", env_file=".env", extra="ignore")
 
     environment: str = Field(default="development", description="development, test or production")
-    database_url: str = Field(default="sqlite:///./kairos.db", description="SQLAlchemy URL")
+    database_url: str = Field(
+        default="sqlite:///./var/kairos.db",
+        description="SQLAlchemy URL; the default is the file the demo writes, so the commands "
+        "run beside it read what it made",
+    )
     redis_url: str | None = Field(default=None, description="Redis URL; unset: in-process bus")
     detection: Literal["inline", "workers"] = Field(
         default="inline",
@@ -122,6 +126,18 @@ class Settings(BaseSettings):
     survey_link_days: float = Field(
         default=14, gt=0, le=365, description="days a survey link takes its one answer"
     )
+    smtp_host: str | None = Field(
+        default=None, description='SMTP server that sends "you said, we did" emails; unset: none'
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="the SMTP server's port")
+    smtp_from: str = Field(default="kairos@localhost", description="the sender of those emails")
+    twilio_account_sid: str | None = Field(
+        default=None, description="Twilio account that sends outbound SMS; unset: no SMS sent"
+    )
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", description="Twilio's REST API (a test stand-in in tests)"
+    )
+    twilio_from: str | None = Field(default=None, description="the number outbound SMS come from")
     twilio_auth_token: str | None = Field(
         default=None, description="Twilio auth token; set: SMS webhooks must be signed"
     )

@@ -76,6 +76,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def describe(url: str) -> str:
+    """A database as a person names it: a SQLite file's path, else the URL without its password.
+
+    >>> describe("sqlite:///./var/kairos.db")
+    './var/kairos.db'
+    >>> describe("postgresql://kairos:secret@db/kairos")
+    'postgresql://kairos:***@db/kairos'
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
 class Database:
     """An engine and its session factory."""
 

@@ -43,12 +43,13 @@ from kairos.web.app import install_pages
 log = logging.getLogger(__name__)
 
 
-def _swagger_assets() -> Path | None:
+def _docs_assets() -> Path | None:
+    """Swagger UI 5 as the fastapi-offline package ships it (no CDN)."""
     try:
-        import swagger_ui_bundle
+        import fastapi_offline
     except ImportError:
         return None
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    return Path(fastapi_offline.__file__).parent / "static"
 
 
 def _field_of(loc: tuple[Any, ...]) -> str:
@@ -153,24 +154,26 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _install_api_docs(app: FastAPI) -> None:
-    """The Swagger page at ``/docs``, from the swagger-ui-bundle package's files."""
-    assets = _swagger_assets()
+    """The API page: Swagger UI 5 at ``/docs``, which reads OpenAPI 3.1, from the fastapi-offline
+    package's own files: it renders with no internet."""
+    assets = _docs_assets()
     if assets is not None:
-        app.mount("/static/swagger", StaticFiles(directory=assets), name="swagger")
+        app.mount("/static/api-docs", StaticFiles(directory=assets), name="api-docs")
+    missing = HTMLResponse(
+        "<p>Install the <code>fastapi-offline</code> package for the API page; "
+        "the schema is at <a href='/openapi.json'>/openapi.json</a>.</p>"
+    )
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         if assets is None:
-            return HTMLResponse(
-                "<p>Install the <code>swagger-ui-bundle</code> package for the API page; "
-                "the schema is at <a href='/openapi.json'>/openapi.json</a>.</p>"
-            )
+            return missing
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="Kairos API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+            swagger_js_url="/static/api-docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/api-docs/swagger-ui.css",
+            swagger_favicon_url="/static/api-docs/favicon.png",
         )
 
 

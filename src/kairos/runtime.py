@@ -16,7 +16,7 @@ from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.redaction.inbound import configure_identity_key
-from kairos.routing.supervision import Supervisor
+from kairos.routing.supervision import AlertLog, Supervisor
 from kairos.services import Services
 
 Role = Literal["api", "worker"]
@@ -27,6 +27,7 @@ LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
     "supervisor": ("assessments",),
     "coaching": ("events",),
     "outcomes": ("events", "outcomes", "messages"),
+    "alert-log": ("supervision", "events"),
 }
 
 
@@ -92,6 +93,8 @@ class Runtime(Services):
             self._stops += [worker.stop.set, outcomes.stop.set, sweeper.close]
         # Supervisor alerts follow every assessment of an interaction in progress.
         bus.listen(Supervisor(bus), *groups["supervisor"], group="supervisor")
+        # ... and are stored, closed when they clear or the interaction ends.
+        bus.listen(AlertLog(self.db), *groups["alert-log"], group="alert-log")
         # coaching.nudge on the agent's words
         bus.listen(CoachingListener(bus), *groups["coaching"], group="coaching")
         # Reviews at the end, surveys, recontacts and outreach rules follow the bus.

@@ -96,7 +96,7 @@ def test_plan_on_an_empty_database_says_so_and_fails(
 ) -> None:
     missing = _invoke(sqlite_url, monkeypatch)
     assert missing.exit_code == 1
-    assert "no history to plan from: no database at" in missing.output
+    assert "no Kairos database at" in missing.output and "kairos demo" in missing.output
     assert not Path(sqlite_url.split("///", 1)[1]).exists()  # and it did not create one
     migrations.upgrade(sqlite_url)
     empty = _invoke(sqlite_url, monkeypatch)

@@ -191,6 +191,7 @@ def test_a_key_message_reaches_the_matching_interaction(server: str, browser: Br
     expect(desk.get_by_test_id("key-messages")).to_contain_text("None for this interaction")
 
     wallboard = _signed_in(browser, server, "sue", "/wallboard")
+    wallboard.get_by_text("Post a key message").click()  # the form folds away on the wallboard
     wallboard.get_by_label("Title").fill("Denver airport closed")
     wallboard.get_by_label("What agents should say").fill("Snowstorm: rebook via Colorado Springs.")
     wallboard.get_by_label("Expected fix").fill("Runways reopen 18:00")

@@ -54,6 +54,9 @@ def test_the_supervisor_sees_a_lost_moment_with_its_evidence_and_the_scorecards(
     assert page.status_code == 200
     assert 'href="/interactions/chat-lost"' in page.text
     assert review["status"].upper() in page.text
+    # A loss is red, a miss amber, never the green of a win.
+    colour = "tag-high" if review["status"] == "lost" else "tag-mid"
+    assert f'class="tag {colour}" data-testid="status">{review["status"].upper()}<' in page.text
     assert "travel disruption" in page.text
     assert "not my department" in page.text  # the evidence in the transcript
     assert "Agents&#39; scorecards" in page.text or "Agents' scorecards" in page.text

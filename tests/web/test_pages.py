@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.floor import chat_events, login
@@ -11,6 +15,7 @@ from tests.web.floor import chat_events, login
 from kairos.bus import BusMessage, MemoryBus
 from kairos.messages.models import KeyMessage
 from kairos.runtime import Runtime
+from kairos.web import driver_cache
 
 
 def _listen(runtime: Runtime) -> list[tuple[str, BusMessage]]:
@@ -154,7 +159,9 @@ def test_wrap_up_ends_the_contact_and_records_the_outcome(
     assert "Cannot wrap up" in changed.text
 
 
-def test_the_wallboard_shows_moments_queues_and_agents(client: TestClient) -> None:
+def test_the_wallboard_shows_moments_queues_and_agents(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert client.post("/v1/events", json=chat_events("chat-1")).status_code == 200
     login(client, "sue")
     page = client.get("/wallboard").text
@@ -166,8 +173,21 @@ def test_the_wallboard_shows_moments_queues_and_agents(client: TestClient) -> No
     assert 'src="/static/vendor/plotly.min.js"' in page
     data = client.get("/wallboard/panels").json()
     assert set(data["panels"]) >= {"panel-moments", "panel-queues", "panel-alerts"}
-    assert data["charts"]["chart-channel"]["data"][0]["x"] == ["chat"]
+    assert set(data["charts"]) == {"chart-arrivals", "chart-service", "chart-outcomes"}
+    assert "Waiting by channel: chat 1." in data["panels"]["panel-queues"]
     assert "a moment of truth is waiting" in data["panels"]["panel-alerts"]
+    # The contact drivers of the last 7 days are worked out in the background, then shown.
+    recent = chat_events("chat-now")
+    for event in recent:
+        event["occurred_at"] = datetime.now(UTC).isoformat()
+    assert client.post("/v1/events", json=recent).status_code == 200
+    monkeypatch.setattr(driver_cache, "REFRESH_S", 0.0)  # recompute now, not in 5 minutes
+    deadline = time.monotonic() + 20
+    while 'data-testid="drivers"' not in data["panels"]["panel-keymessages"]:
+        assert time.monotonic() < deadline, data["panels"]["panel-keymessages"]
+        time.sleep(0.2)
+        data = client.get("/wallboard/panels").json()
+    assert "1 contacts" in data["panels"]["panel-keymessages"]
 
 
 def test_plotly_is_served_from_the_installed_package(client: TestClient) -> None:
@@ -222,9 +242,16 @@ def test_a_supervisor_posts_and_expires_a_key_message(client: TestClient, runtim
 def test_a_supervisor_edits_a_playbook(client: TestClient) -> None:
     token = login(client, "sue")
     page = client.get("/wallboard/playbooks").text
-    assert "Save playbook" in page
+    assert "Save playbook" not in page  # the overview is read only
     playbook = client.get("/v1/playbooks").json()
     first = (playbook["items"] if isinstance(playbook, dict) else playbook)[0]
+    assert f'href="/wallboard/playbooks/{first["id"]}"' in page
+    for action in first["actions"]:
+        assert action["action"] in html.unescape(page)
+    editor = client.get(f"/wallboard/playbooks/{first['id']}").text
+    assert "Save playbook" in editor and first["title"] in editor
+    assert client.get("/wallboard/playbooks/999999").status_code == 404
+    assert client.get(f"/wallboard/playbooks/{2**40}").status_code == 422  # past any row id
     form = {
         "title": "Travel, edited",
         "summary": "Get them moving.",

@@ -47,9 +47,9 @@ def _themes_of_missed(rows: list[Row], *, most: int = 2000) -> list[ThemeSummary
 
 
 def _summary(console: Console, figures: dict[str, object], title: str) -> None:
-    from rich.table import Table
+    from kairos.cli import tables
 
-    table = Table(title=title, show_header=False)
+    table = tables.table("figure", "value", title=title, show_header=False, right=("value",))
     keys = ("contacts", "moments_of_truth", "mot_share", "won", "lost", "missed", "hindsight_only",
             "ended_badly", "ending_unknown", "resolution_known", "resolution_rate", "recovery_mot",
             "recovery_routine", "repeat_customers")  # fmt: skip
@@ -135,22 +135,36 @@ def analyze(
 
 def report(
     date_from: str = typer.Option(
-        None, "--from", help="first day (YYYY-MM-DD, UTC); default: a week ago"
+        None, "--from", help="first day (YYYY-MM-DD, in --timezone); default: a week ago"
     ),
     date_to: str = typer.Option(
         None, "--to", help="last day, included (YYYY-MM-DD); default: today"
     ),
     output: Path = typer.Option(Path("var/report/report.html"), "--output", "-o"),
+    timezone: str = typer.Option(
+        None,
+        help="the zone days and times are read in (default: KAIROS_CENTRE_TIMEZONE, else "
+        "KAIROS_DEFAULT_TIMEZONE, else UTC)",
+    ),
 ) -> None:
     """Write the after-the-contact report for interactions stored in the database."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from kairos.cli.database import open_database
     from kairos.config import get_settings
-    from kairos.db import Database
     from kairos.outcomes.report import figures, render
     from kairos.outcomes.stored import report_data
 
     console = Console(stderr=True)
+    settings = get_settings()
+    zone_name = timezone or settings.centre_timezone or settings.default_timezone
     try:
-        last = date.fromisoformat(date_to) if date_to else datetime.now(UTC).date()
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        console.print(f"[red]--timezone {zone_name!r} is not an IANA timezone[/]")
+        raise typer.Exit(2) from None
+    try:
+        last = date.fromisoformat(date_to) if date_to else datetime.now(zone).date()
         first = date.fromisoformat(date_from) if date_from else last - timedelta(days=6)
     except ValueError as exc:
         console.print(f"[red]--from and --to are dates like 2026-11-22: {exc}[/]")
@@ -158,15 +172,49 @@ def report(
     if first > last:
         console.print("[red]--from is after --to[/]")
         raise typer.Exit(2)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    db = Database(get_settings().database_url)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    db = open_database(console)
     try:
         with console.status("reading reviews"), db.session() as session:
-            data = report_data(session=session, since=since, until=until)
+            data = report_data(session=session, since=since, until=until, timezone=zone_name)
     finally:
         db.dispose()
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(data), encoding="utf-8")
-    _summary(console, figures(data.rows), f"{first} to {last}")
+    _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")
     console.print(f"report: {output}")
+
+
+def send_outreach(
+    limit: int = typer.Option(500, min=1, max=100_000, help="send at most this many"),
+) -> None:
+    """Send the queued "you said, we did" messages: email over SMTP (KAIROS_SMTP_HOST) or SMS
+    through Twilio (KAIROS_TWILIO_ACCOUNT_SID), each once."""
+    from kairos.cli.database import open_database
+    from kairos.config import get_settings
+    from kairos.outcomes.sending import send_queued
+
+    console = Console(stderr=True)
+    settings = get_settings()
+    if not settings.smtp_host and not settings.twilio_account_sid:
+        console.print(
+            "[red]kairos: nothing to send with: set KAIROS_SMTP_HOST (email) or "
+            "KAIROS_TWILIO_ACCOUNT_SID with KAIROS_TWILIO_AUTH_TOKEN and KAIROS_TWILIO_FROM "
+            "(SMS)[/]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    db = open_database(console)
+    try:
+        with console.status("sending"):
+            report = send_queued(db=db, settings=settings, limit=limit)
+    finally:
+        db.dispose()
+    console.print(
+        f"sent {len(report.email)} by email, {len(report.sms)} by SMS; "
+        f"{len(report.unreachable)} with no way to reach the customer, "
+        f"{len(report.failed)} failed (kept for the next run)"
+    )
+    if report.failed:
+        raise typer.Exit(1)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:  # the planning stack (pyworkforce, SQLAlchemy) loads when the command runs
     from rich.table import Table
@@ -18,7 +19,7 @@ if TYPE_CHECKING:  # the planning stack (pyworkforce, SQLAlchemy) loads when the
 
 
 def _fail(console: Console, message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]{message}[/]")
+    console.print(f"[red]{escape(message)}[/]", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -61,17 +62,23 @@ def _options(
 
 
 def _table(plan: Plan) -> Table:
-    from rich.table import Table
+    from kairos.cli import tables
 
     target, mot = plan.target, plan.mot_target
-    table = Table(
+    table = tables.table(
+        "interval",
+        "contacts",
+        "MoT",
+        "AHT s",
+        "Erlang C",
+        "Erlang A",
+        "abandon A",
+        "certified",
+        right=("contacts", "MoT", "AHT s", "Erlang C", "Erlang A", "abandon A", "certified"),
         title=f"plan for {plan.day.isoformat()} ({plan.timezone}), {plan.interval_minutes}-minute "
         f"intervals: {target.service_level:.0%} in {target.answer_seconds:g} s, MoT "
         f"{mot.service_level:.0%} in {mot.answer_seconds:g} s, shrinkage {target.shrinkage:.0%}",
     )
-    table.add_column("interval")
-    for column in ("contacts", "MoT", "AHT s", "Erlang C", "Erlang A", "abandon A", "certified"):
-        table.add_column(column, justify="right")
     quiet = 0
     for row in plan.intervals:
         if row.contacts <= 0 and row.agents_erlang_c == 0:
@@ -131,21 +138,15 @@ def _summary(console: Console, plan: Plan) -> None:
 
 def _read_plan(err: Console, database_url: str, options: PlanOptions) -> Plan:
     """The plan from the stored history; a clear exit when there is none or it cannot be read."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
+    from kairos.cli.database import problem
     from kairos.db import Database
     from kairos.planning.service import NoHistory, get_plan
 
-    url = make_url(database_url)
-    # Connecting to SQLite creates the file: say there is none instead of leaving an empty one.
-    path = url.database or ""
-    if (
-        url.get_backend_name() == "sqlite"
-        and path not in ("", ":memory:")
-        and not Path(path).exists()
-    ):
-        raise _fail(err, f"no history to plan from: no database at {path}")
+    why = problem(database_url)
+    if why is not None:
+        raise _fail(err, f"kairos: {why}")
     db = Database(database_url)
     try:
         with db.session() as session:

@@ -119,8 +119,16 @@ def demo(
     open_browser: bool = typer.Option(
         False, "--open", help="open the sign-in page (then the live wallboard) in a browser"
     ),
+    history_days: int = typer.Option(
+        21,
+        min=0,
+        max=120,
+        help="days of simulated history to seed first when the database has none (so kairos "
+        "plan, the report and the missed moments have weeks to read); 0: none",
+    ),
 ) -> None:
-    """Start the server on SQLite and feed it live contact-center traffic."""
+    """Start the server (on KAIROS_DATABASE_URL, default var/kairos.db, the database the other
+    commands read) and feed it live contact-center traffic."""
     from kairos.demo import run_demo
 
     run_demo(
@@ -130,4 +138,5 @@ def demo(
         max_threads=threads or None,
         traffic=traffic,
         open_browser=open_browser,
+        history_days=history_days,
     )

@@ -29,15 +29,14 @@ def create(
     name: str | None = typer.Option(None, help="the user token's name (default: the username)"),
 ) -> None:
     """Create a token and print it once: only its SHA-256 is stored."""
-    from kairos.config import get_settings
-    from kairos.db import Database
+    from kairos.cli.database import open_database
     from kairos.errors import ClientError
     from kairos.security import tokens as token_service
 
     if (source is None) == (user is None):
         console.print("[red]give exactly one of --source NAME or --user USERNAME[/]")
         raise typer.Exit(2)
-    db = Database(get_settings().database_url)
+    db = open_database(console)
     try:
         if source is not None:
             created = token_service.create(db=db, name=source, kind="source")
@@ -60,19 +59,17 @@ def create(
 @tokens_app.command("list")
 def list_tokens() -> None:
     """Every token: name, kind, user, when created, last used and revoked (never the token)."""
-    from rich.table import Table
-
-    from kairos.config import get_settings
-    from kairos.db import Database
+    from kairos.cli import tables
+    from kairos.cli.database import open_database
     from kairos.security import tokens as token_service
 
-    db = Database(get_settings().database_url)
+    db = open_database(console)
     try:
         with db.session() as session:
             rows = token_service.get_all(session=session)
     finally:
         db.dispose()
-    table = Table("name", "kind", "user", "created", "last used", "revoked")
+    table = tables.table("name", "kind", "user", "created", "last used", "revoked")
     for t in rows:
         table.add_row(
             t.name,
@@ -88,13 +85,13 @@ def list_tokens() -> None:
 @tokens_app.command("revoke")
 def revoke(name: str = typer.Argument(..., help="the token's name")) -> None:
     """Revoke a token; servers refuse it once their cache forgets it (KAIROS_TOKEN_CACHE_S)."""
+    from kairos.cli.database import open_database
     from kairos.config import get_settings
-    from kairos.db import Database
     from kairos.errors import ClientError
     from kairos.security import tokens as token_service
 
     settings = get_settings()
-    db = Database(settings.database_url)
+    db = open_database(console)
     try:
         out = token_service.revoke(db=db, name=name)
     except ClientError as exc:
@@ -120,10 +117,8 @@ def audit(
     limit: int = typer.Option(50, min=1, max=10_000, help="rows to show, newest first"),
 ) -> None:
     """Who read or changed what, newest first (the API has it too: GET /v1/audit)."""
-    from rich.table import Table
-
-    from kairos.config import get_settings
-    from kairos.db import Database
+    from kairos.cli import tables
+    from kairos.cli.database import open_database
     from kairos.security import audit as audit_service
 
     if action not in (None, "read", "change"):
@@ -131,7 +126,7 @@ def audit(
         raise typer.Exit(2)
     kind, _, resource_id = (resource or "").partition(":")
     since = datetime.now(UTC) - timedelta(minutes=since_minutes) if since_minutes else None
-    db = Database(get_settings().database_url)
+    db = open_database(console)
     try:
         with db.session() as session:
             total, rows = audit_service.get_all(
@@ -145,14 +140,15 @@ def audit(
             )
     finally:
         db.dispose()
-    table = Table(
-        "at (UTC)", "actor", "kind", "action", "method", "path", "resource", "status", "client",
-        title=f"audit log: {len(rows)} of {total}",
+    table = tables.table(
+        "at (UTC)", "actor", "action", "request", "resource", "status", "client",
+        title=f"audit log: {len(rows)} of {total}, newest first", right=("status",),
     )  # fmt: skip
     for r in rows:
         what = f"{r.resource_kind}:{r.resource_id}" if r.resource_id else (r.resource_kind or "")
+        who = r.actor if r.actor == r.actor_kind else f"{r.actor} ({r.actor_kind})"
         table.add_row(
-            _when(r.at), r.actor, r.actor_kind, r.action, r.method, r.path, what,
+            _when(r.at), who, r.action, f"{r.method} {r.path}", what,
             str(r.status), r.client or "",
         )  # fmt: skip
     Console().print(table)

@@ -27,8 +27,7 @@ def create(
 
     from kairos.auth import service
     from kairos.auth.schemas import UserCreate
-    from kairos.config import get_settings
-    from kairos.db import Database
+    from kairos.cli.database import open_database
     from kairos.errors import ClientError
 
     try:
@@ -45,7 +44,7 @@ def create(
             where = ".".join(str(p) for p in error["loc"])
             console.print(f"[red]{where}: {error['msg']}[/]")
         raise typer.Exit(2) from None
-    db = Database(get_settings().database_url)
+    db = open_database(console)
     try:
         out = service.create(db=db, user_in=user_in)
     except ClientError as exc:
@@ -61,13 +60,11 @@ def create(
 @users_app.command("list")
 def list_users() -> None:
     """Every user, with role, agent and teams."""
-    from rich.table import Table
-
     from kairos.auth import service
-    from kairos.config import get_settings
-    from kairos.db import Database
+    from kairos.cli import tables
+    from kairos.cli.database import open_database
 
-    db = Database(get_settings().database_url)
+    db = open_database(console)
     try:
         with db.session() as session:
             rows = [
@@ -75,7 +72,7 @@ def list_users() -> None:
             ]
     finally:
         db.dispose()
-    table = Table("username", "name", "role", "agent", "teams", "active")
+    table = tables.table("username", "name", "role", "agent", "teams", "active")
     for u in rows:
         table.add_row(
             u.username, u.display_name, u.role, u.agent_id or "", ", ".join(u.teams), str(u.active)

@@ -29,7 +29,6 @@ from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
 from kairos.replay import now, read_threads, thread_events, threads_path
 
-DEFAULT_DB = Path("var") / "demo.db"
 # Threads in flight at once: enough to interleave on the wallboard, few enough to follow.
 LANES = 4
 # Mean seconds between two events of one thread at pace 1: with 4 lanes, a few events a second.
@@ -140,10 +139,14 @@ def run_demo(
     run_id: str | None = None,
     traffic: str = "simulated",
     open_browser: bool = False,
+    history_days: int = 0,
 ) -> None:
-    """Serve Kairos on SQLite and feed it live traffic through its API until Ctrl-C.
+    """Serve Kairos and feed it live traffic through its API until Ctrl-C.
 
-    ``max_threads`` stops after that many contacts (simulated) or threads (replay).
+    ``max_threads`` stops after that many contacts (simulated) or threads (replay); ``database``
+    is a SQLite file (default: ``KAIROS_DATABASE_URL``, the same database the other commands
+    read); ``history_days`` seeds that many days of simulated history first, when the database
+    has none (simulated traffic only).
     """
     console = Console()
     # A SIGTERM stops the demo like Ctrl-C does, so the server it started goes with it.
@@ -151,8 +154,9 @@ def run_demo(
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if in_main else None
     try:
         _serve_and_replay(
-            console, host, port, pace, max_threads, database, run_id, traffic, open_browser
-        )
+            console, host, port, pace, max_threads, database, run_id, traffic, open_browser,
+            history_days,
+        )  # fmt: skip
     except DemoError as exc:
         console.print(f"[bold red]kairos demo:[/] {exc}")
         raise SystemExit(2) from None
@@ -171,22 +175,31 @@ def _serve_and_replay(
     run_id: str | None,
     traffic: str = "simulated",
     open_browser: bool = False,
+    history_days: int = 0,
 ) -> None:
+    from kairos.config import get_settings
+    from kairos.db import describe
+
     if pace <= 0:
         raise DemoError("pace must be positive")
     if traffic not in ("simulated", "replay"):
         raise DemoError(f"traffic must be 'simulated' or 'replay', not {traffic!r}")
     if not _port_free(host, port):
         raise DemoError(f"port {port} on {host} is taken: stop what uses it or pass --port")
-    database = database or DEFAULT_DB
-    database.parent.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{database.resolve()}" if database else get_settings().database_url
     # A fresh run id per demo run makes fresh interactions in a database kept between runs.
     run_id = run_id if run_id is not None else now().strftime("%Y%m%d%H%M%S")
     base_url = f"http://{host}:{port}"
-    server = _start_server(host, port, f"sqlite:///{database.resolve()}")
+    console.print(f"starting the server on {describe(database_url)}")
+    started = time.monotonic()
+    server = _start_server(host, port, database_url)
     try:
         _wait_healthy(server, base_url)
-        console.print(f"[bold green]Kairos is running[/] on SQLite at {database}")
+        console.print(
+            f"[bold green]Kairos is running[/] ({time.monotonic() - started:.1f} s) on "
+            f"{describe(database_url)}; the other commands read the same database: "
+            "[bold].venv/bin/kairos report[/], [bold]plan[/], [bold]audit[/]"
+        )
         if open_browser:  # the sign-in page, then the live wallboard
             webbrowser.open(f"{base_url}/")
         for path, what in (
@@ -196,41 +209,12 @@ def _serve_and_replay(
             ("/metrics", "Prometheus metrics"),
         ):
             console.print(f"  {base_url}{path}  [dim]{what}[/]")
-        database_url = f"sqlite:///{database.resolve()}"
         if traffic == "simulated":
-            _drive_simulated(console, base_url, pace, max_threads, run_id, database_url)
-            return
-        _print_logins(console, base_url, create_demo_users(database_url, with_agents=False))
-        threads = threads_path()
-        if threads is None:
-            console.print(
-                "[yellow]No traffic:[/] the shared data (airline_threads/"
-                "airlines_processed.csv.bz2) was not found; set KAIROS_DATA_DIR to the folder "
-                "that holds it. The server keeps running; press Ctrl-C to stop."
+            _drive_simulated(
+                console, base_url, pace, max_threads, run_id, database_url, history_days
             )
-            server.wait()
             return
-        console.print(f"Replaying real airline threads from {threads}; Ctrl-C to stop.")
-        progress = _Progress()
-        with Live(progress.line(), console=console, refresh_per_second=4) as live:
-
-            async def main() -> None:
-                refresher = asyncio.create_task(_refresh(live, progress))
-                try:
-                    await _replay(
-                        base_url,
-                        threads,
-                        pace=pace,
-                        max_threads=max_threads,
-                        run_id=run_id,
-                        progress=progress,
-                    )
-                finally:
-                    refresher.cancel()
-                    live.update(progress.line())
-
-            asyncio.run(main())
-        console.print("[green]Replay finished.[/]")
+        _drive_replay(console, server, base_url, database_url, pace, max_threads, run_id)
     except KeyboardInterrupt:
         console.print("\n[dim]stopping[/]")
     finally:
@@ -240,6 +224,49 @@ def _serve_and_replay(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _drive_replay(
+    console: Console,
+    server: subprocess.Popen[bytes],
+    base_url: str,
+    database_url: str,
+    pace: float,
+    max_threads: int | None,
+    run_id: str,
+) -> None:
+    """The demo's replay traffic: real airline threads, paced, until they end or Ctrl-C."""
+    _print_logins(console, base_url, create_demo_users(database_url, with_agents=False))
+    threads = threads_path()
+    if threads is None:
+        console.print(
+            "[yellow]No traffic:[/] the shared data (airline_threads/"
+            "airlines_processed.csv.bz2) was not found; set KAIROS_DATA_DIR to the folder "
+            "that holds it. The server keeps running; press Ctrl-C to stop."
+        )
+        server.wait()
+        return
+    console.print(f"Replaying real airline threads from {threads}; Ctrl-C to stop.")
+    progress = _Progress()
+    with Live(progress.line(), console=console, refresh_per_second=4) as live:
+
+        async def main() -> None:
+            refresher = asyncio.create_task(_refresh(live, progress))
+            try:
+                await _replay(
+                    base_url,
+                    threads,
+                    pace=pace,
+                    max_threads=max_threads,
+                    run_id=run_id,
+                    progress=progress,
+                )
+            finally:
+                refresher.cancel()
+                live.update(progress.line())
+
+        asyncio.run(main())
+    console.print("[green]Replay finished.[/]")
 
 
 def _print_logins(console: Console, base_url: str, logins: list[Login]) -> None:
@@ -259,8 +286,20 @@ def _drive_simulated(
     max_contacts: int | None,
     run_id: str,
     database_url: str | None = None,
+    history_days: int = 0,
 ) -> None:
+    from kairos.config import get_settings
+    from kairos.demo import history
     from kairos.demo.live import AGENTS, DriveError, LiveCenter, LiveProgress
+
+    settings = get_settings()
+    timezone = settings.centre_timezone or settings.default_timezone
+    past = history.HistoryProgress()
+    seeding = (
+        database_url is not None
+        and history_days > 0
+        and not history.has_history(database_url, today=history.today_in(timezone))
+    )
 
     if database_url is not None:
         # The agents exist before their users: set the floor up, then print the sign-ins.
@@ -280,15 +319,35 @@ def _drive_simulated(
         f"  {base_url}/v1/routing/decisions  [dim]who took what, and why[/]\n"
         f"  {base_url}/v1/supervision/alerts  [dim]where a supervisor should step in[/]"
     )
-    progress = LiveProgress()
+    if seeding:
+        console.print(
+            f"Seeding {history_days} days of simulated history (for [bold]kairos plan[/], the "
+            "report and the missed moments) while the live traffic starts."
+        )
+    live_progress = LiveProgress()
+    progress = _Lines(past, live_progress)
     with Live(progress.line(), console=console, refresh_per_second=4) as live:
 
         async def main() -> None:
             refresher = asyncio.create_task(_refresh(live, progress))
             try:
                 async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-                    center = LiveCenter(client, pace=pace, run_id=run_id, progress=progress)
+                    seeder = None
+                    if seeding:
+                        seeder = asyncio.create_task(
+                            history.seed(
+                                client,
+                                past,
+                                days=history_days,
+                                per_day=history.PER_DAY,
+                                timezone=timezone,
+                                run_id=f"hist-{run_id}",
+                            )
+                        )
+                    center = LiveCenter(client, pace=pace, run_id=run_id, progress=live_progress)
                     await center.run(max_contacts=max_contacts)
+                    if seeder is not None:
+                        await seeder
             finally:
                 refresher.cancel()
                 live.update(progress.line())
@@ -302,6 +361,17 @@ def _drive_simulated(
 
 class _HasLine(Protocol):
     def line(self) -> str: ...
+
+
+@dataclass
+class _Lines:
+    """Status lines shown one above the other, empty ones left out."""
+
+    first: _HasLine
+    second: _HasLine
+
+    def line(self) -> str:
+        return "\n".join(x for x in (self.first.line(), self.second.line()) if x)
 
 
 async def _refresh(live: Live, progress: _HasLine) -> None:

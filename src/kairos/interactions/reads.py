@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.detection.assessment import Assessment
-from kairos.interactions.models import AssessmentRecord, Interaction, read_assessment
+from kairos.interactions.models import (
+    AssessmentRecord,
+    EventRecord,
+    Interaction,
+    read_assessment,
+)
 
 
 def get_waiting(*, session: Session, states: Sequence[str], limit: int) -> list[Interaction]:
@@ -22,6 +27,41 @@ def get_waiting(*, session: Session, states: Sequence[str], limit: int) -> list[
             Interaction.state.in_(states),
         )
         .order_by(Interaction.started_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def get_assessments(
+    *, session: Session, interaction: Interaction, limit: int, offset: int
+) -> tuple[int, list[tuple[AssessmentRecord, EventRecord | None]]]:
+    """Every stored assessment of the interaction, oldest first, with the event it followed."""
+    total = session.scalar(
+        select(func.count())
+        .select_from(AssessmentRecord)
+        .where(AssessmentRecord.interaction_id == interaction.id)
+    )
+    rows = session.execute(
+        select(AssessmentRecord, EventRecord)
+        .outerjoin(EventRecord, EventRecord.event_id == AssessmentRecord.event_id)
+        .where(AssessmentRecord.interaction_id == interaction.id)
+        .order_by(AssessmentRecord.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return int(total or 0), [(a, e) for a, e in rows]
+
+
+def get_unqueued(*, session: Session, limit: int) -> list[Interaction]:
+    """Interactions in progress with neither a queue nor an agent, moments first, oldest first."""
+    query = (
+        select(Interaction)
+        .where(
+            Interaction.state != "ended",
+            Interaction.agent_id.is_(None),
+            Interaction.queue.is_(None),
+        )
+        .order_by(Interaction.mot_score.desc().nulls_last(), Interaction.started_at)
         .limit(limit)
     )
     return list(session.scalars(query))

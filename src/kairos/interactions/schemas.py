@@ -153,6 +153,28 @@ class InteractionDetail(InteractionSummary):
     """The call this interaction was escalated to."""
 
 
+class AssessmentEntry(BaseModel):
+    """One stored assessment: the event it followed, when, the model that made it, and the
+    assessment itself with its evidence (the cues behind each score)."""
+
+    event_id: str
+    event_type: str | None
+    occurred_at: datetime | None
+    assessed_at: datetime
+    model_version: str
+    mot_score: float
+    cube: str
+    assessment: Assessment
+
+
+class AssessmentHistory(BaseModel):
+    """An interaction's flag history, oldest first."""
+
+    interaction_id: str
+    total: int
+    items: list[AssessmentEntry]
+
+
 class EscalationIn(Inbound):
     """An agent turns this interaction into an outbound call task."""
 

@@ -23,12 +23,15 @@ from kairos.customers.schemas import (
     MergeRequest,
 )
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.detection.assessment import Assessment
 from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event, Identity
 from kairos.interactions import journey as journey_service
-from kairos.interactions import service
+from kairos.interactions import reads, service
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import (
+    AssessmentEntry,
+    AssessmentHistory,
     CustomerDetail,
     IngestResponse,
     InteractionDetail,
@@ -203,6 +206,40 @@ def get_interaction(interaction_id: str, session: DbSession) -> InteractionDetai
         reask_count=interaction.reask_count,
         facts=[FactOut.model_validate(f) for f in facts],
         timeline=timeline,
+    )
+
+
+@router.get("/interactions/{interaction_id}/assessments", response_model=AssessmentHistory)
+def get_assessments(
+    interaction_id: str,
+    session: DbSession,
+    limit: int = Query(200, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> AssessmentHistory:
+    """The interaction's flag history: every assessment the detector stored, oldest first, each
+    with the event it followed, its evidence and the model version that made it."""
+    interaction = service.get_by_external_id(session=session, interaction_id=interaction_id)
+    if interaction is None:
+        raise NotFound(f"no interaction {interaction_id!r}")
+    total, rows = reads.get_assessments(
+        session=session, interaction=interaction, limit=limit, offset=offset
+    )
+    return AssessmentHistory(
+        interaction_id=interaction.external_id,
+        total=total,
+        items=[
+            AssessmentEntry(
+                event_id=record.event_id,
+                event_type=event.type if event is not None else None,
+                occurred_at=event.occurred_at if event is not None else None,
+                assessed_at=record.created_at,
+                model_version=record.model_version,
+                mot_score=record.mot_score,
+                cube=record.cube,
+                assessment=Assessment.model_validate(record.payload),
+            )
+            for record, event in rows
+        ],
     )
 
 

@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
@@ -248,3 +248,23 @@ def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut 
         out = TaskOut.model_validate(task)
     bus.send(OutreachTaskDone(**out.model_dump(mode="json")))
     return out
+
+
+def claim_for_sending(db: Database, task_id: int) -> bool:
+    """Take a queued message for sending (``sending``); False when another sender has it."""
+    with db.write_lock(), db.session() as session, session.begin():
+        claimed = session.execute(
+            update(OutreachTask)
+            .where(OutreachTask.id == task_id, OutreachTask.status == "queued")
+            .values(status="sending")
+        )
+        return bool(getattr(claimed, "rowcount", 0))
+
+
+def finish_sending(db: Database, task_id: int, *, status: str, result: str) -> None:
+    """Record how sending a message ended (``done`` with when, or back to another status)."""
+    with db.write_lock(), db.session() as session, session.begin():
+        task = session.get(OutreachTask, task_id)
+        if task is not None:
+            task.status, task.result = status, result
+            task.completed_at = utcnow() if status == "done" else None

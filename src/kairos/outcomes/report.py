@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from kairos.outcomes.archive import Row
 from kairos.outcomes.report_html import (
     _CSS,
     _agents_html,
+    _drivers_html,
     _esc,
     _mean,
     _moment_html,
@@ -30,6 +32,9 @@ from kairos.outcomes.report_html import (
     _tile,
     svg_bars,
 )
+
+if TYPE_CHECKING:  # the drivers read the database; the report itself does not
+    from kairos.outcomes.drivers import Driver
 
 BEHAVIOURS = ("empathy", "ownership", "blame", "deflection", "premature_close", "reask")
 
@@ -61,6 +66,34 @@ class ReportData:
     surveys: int = 0
     ungrouped_feedback: int = 0
     notes: list[str] = field(default_factory=list)
+    timezone: str = "UTC"
+    drivers: list[Driver] = field(default_factory=list)
+
+
+def local_period(since: datetime, until: datetime, timezone: str) -> str:
+    """A period in the centre's zone, with UTC when the zone is another.
+
+    >>> from datetime import UTC
+    >>> since, until = datetime(2026, 11, 1, 5, tzinfo=UTC), datetime(2026, 11, 8, 5, tzinfo=UTC)
+    >>> local_period(since, until, "America/New_York")[:53]
+    '2026-11-01 01:00 to 2026-11-08 00:00 America/New_York'
+    """
+    tz = ZoneInfo(timezone)
+    utc = f"{since.astimezone(UTC):%Y-%m-%d %H:%M} to {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if timezone == "UTC":
+        return utc
+    local = f"{since.astimezone(tz):%Y-%m-%d %H:%M} to {until.astimezone(tz):%Y-%m-%d %H:%M}"
+    return f"{local} {timezone} ({utc})"
+
+
+def _generated(data: ReportData) -> str:
+    at = data.generated_at
+    utc = f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    if data.timezone == "UTC":
+        return f"generated {utc}"
+    return (
+        f"generated {at.astimezone(ZoneInfo(data.timezone)):%Y-%m-%d %H:%M} {data.timezone} ({utc})"
+    )
 
 
 def figures(rows: Sequence[Row]) -> dict[str, Any]:
@@ -174,8 +207,7 @@ def render(data: ReportData, *, missed_shown: int = 25) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>{_esc(data.title)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{_esc(data.title)}</h1>",
-        f"<p class='sub'>{_esc(data.source)} · {_esc(data.period)} · generated "
-        f"{data.generated_at:%Y-%m-%d %H:%M} UTC</p>",
+        f"<p class='sub'>{_esc(data.source)} · {_esc(data.period)} · {_esc(_generated(data))}</p>",
         f"<div class='tiles'>{tiles}</div>",
         "<h2>Moments of truth by cube cell</h2>",
         svg_bars(cube_items, series, title="moments of truth by cube cell", label_width=320),
@@ -195,6 +227,7 @@ def render(data: ReportData, *, missed_shown: int = 25) -> str:
         svg_bars(behaviour_items, [("all contacts", "#2c5aa0")], title="agent behaviours"),
         _repeats_html(rows),
         _agents_html(rows),
+        _drivers_html(data),
         _themes_html(data),
         _outreach_html(data),
         f"<h2>Missed moments: the {len(missed_rows)} to review first</h2>",

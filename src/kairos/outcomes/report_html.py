@@ -292,6 +292,25 @@ def _themes_html(data: ReportData) -> str:
     )
 
 
+def _drivers_html(data: ReportData) -> str:
+    if not data.drivers:
+        return ""
+    rows = "".join(
+        f"<tr><td><b>{_esc(d.name)}</b><br><span class='note'>{_esc(', '.join(d.phrases))}"
+        f"</span></td><td class=n>{d.volume:,}</td><td class=n>{_pct(d.mot_share)}</td>"
+        f"<td>{_esc(d.trend)} <span class='note'>({' '.join(str(n) for n in d.per_day)})</span>"
+        f"</td><td>{_esc(d.examples[0][:160]) if d.examples else ''}</td></tr>"
+        for d in data.drivers[:15]
+    )
+    return (
+        "<h2>Contact drivers</h2><p class='note'>What customers contact about, from their own "
+        "first words in every channel (TF-IDF and k-means; each named by the phrase its contacts "
+        "share most); share of moments of truth; trend: the period's second half against its "
+        "first, contacts per day in brackets.</p><table><tr><th>driver</th><th>contacts</th>"
+        f"<th>moments</th><th>trend</th><th>example</th></tr>{rows}</table>"
+    )
+
+
 def _outreach_html(data: ReportData) -> str:
     if not data.outreach:
         return ""

@@ -351,3 +351,49 @@ class TaskList(BaseModel):
 
 
 ThemeOut.model_rebuild()
+
+
+class SummaryLineOut(BaseModel):
+    """One sentence of a contact's summary, with the turn it came from."""
+
+    part: str = Field(description="needed, done, promised or open")
+    heading: str
+    text: str
+    speaker: str
+    event_id: str | None = Field(description="the utterance the sentence was said in")
+    when: str | None = Field(default=None, description="by when, for a promise that says so")
+    evidence: str | None = Field(description="the turn on the interaction's page")
+
+
+class SummaryOut(BaseModel):
+    """A contact's extractive summary: what the customer needed, what was done, what was
+    promised and by when, what is still open."""
+
+    interaction_id: str
+    ended: bool
+    resolved: bool | None
+    text: str
+    lines: list[SummaryLineOut]
+
+
+class DriverOut(BaseModel):
+    """One contact driver over a period."""
+
+    name: str = Field(description="the phrase its contacts share most")
+    phrases: list[str] = Field(description="its heaviest terms")
+    volume: int
+    moments: int
+    mot_share: float
+    trend: str = Field(description="rising, falling or steady: second half against first")
+    per_day: list[int]
+    examples: list[str]
+
+
+class DriverList(BaseModel):
+    """Contact drivers of a period, largest first."""
+
+    since: datetime
+    until: datetime
+    timezone: str
+    contacts: int
+    items: list[DriverOut]

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.outcomes import feedback
+from kairos.outcomes import drivers, feedback
 from kairos.outcomes.archive import Row
 from kairos.outcomes.models import InteractionReview, OutreachTask, SurveyAnswer
-from kairos.outcomes.report import ReportData, ThemeSummary
+from kairos.outcomes.report import ReportData, ThemeSummary, local_period
 from kairos.outcomes.service import why_of
 
 
@@ -87,8 +87,11 @@ def rows_between(*, session: Session, since: datetime, until: datetime) -> list[
     return out
 
 
-def report_data(*, session: Session, since: datetime, until: datetime) -> ReportData:
-    """The report for interactions started in ``[since, until)``."""
+def report_data(
+    *, session: Session, since: datetime, until: datetime, timezone: str = "UTC"
+) -> ReportData:
+    """The report for interactions started in ``[since, until)``, its times said in
+    ``timezone`` (the centre's) beside UTC."""
     rows = rows_between(session=session, since=since, until=until)
     themes = []
     for theme in feedback.get_all_themes(session=session):
@@ -135,8 +138,12 @@ def report_data(*, session: Session, since: datetime, until: datetime) -> Report
     return ReportData(
         title="After the contact: moments of truth won, lost and missed",
         source="Kairos database",
-        period=f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC",
+        period=local_period(since, until, timezone),
         generated_at=utcnow(),
+        timezone=timezone,
+        drivers=drivers.stored_drivers(
+            session=session, since=since, until=until, timezone=timezone
+        ),
         rows=rows,
         themes=themes,
         themes_source="customers' survey comments",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -11,13 +13,23 @@ from fastapi.responses import HTMLResponse
 from kairos.auth.actor import SupervisingActor
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
 from kairos.limits import Day, Int64, Moment, RowId
-from kairos.outcomes import feedback, figures, outreach, service, survey_links
+from kairos.outcomes import (
+    drivers,
+    feedback,
+    figures,
+    outreach,
+    service,
+    summaries,
+    survey_links,
+)
 from kairos.outcomes.schemas import (
     ActionIn,
     ActionList,
     ActionOut,
     ActionUpdate,
     DayFigures,
+    DriverList,
+    DriverOut,
     MissedList,
     ReviewOut,
     RuleIn,
@@ -25,6 +37,7 @@ from kairos.outcomes.schemas import (
     RuleOut,
     RuleUpdate,
     ScorecardList,
+    SummaryOut,
     SurveyIn,
     SurveyLink,
     SurveyOut,
@@ -61,6 +74,15 @@ def get_review(interaction_id: str, session: DbSession) -> ReviewOut:
     return service.get_review(session=session, interaction_id=interaction_id)
 
 
+@router.get("/interactions/{interaction_id}/summary", response_model=SummaryOut)
+def get_summary(interaction_id: str, session: DbSession) -> SummaryOut:
+    """The contact's written summary, extractive and offline: what the customer needed, what
+    was done, what was promised and by when, what is still open; each sentence with its
+    evidence (the utterance it was said in, and its place on the interaction's page)."""
+    interaction = service.get_interaction_or_raise(session=session, interaction_id=interaction_id)
+    return summaries.summary_for(session=session, interaction=interaction)
+
+
 @router.post("/interactions/{interaction_id}/review", response_model=ReviewOut)
 async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> ReviewOut:
     """Review an ended interaction again now (reviews also run on their own at the end)."""
@@ -73,6 +95,37 @@ async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> Revi
 def today(session: DbSession, day: Day | None = None) -> DayFigures:
     """The day's figures for the wallboard (today, UTC, unless ``day`` is given)."""
     return figures.day_figures(session=session, day=day)
+
+
+@router.get("/outcomes/drivers", response_model=DriverList)
+def contact_drivers(
+    session: DbSession,
+    settings: SettingsDep,
+    days: Annotated[int, Query(ge=1, le=92)] = 7,
+) -> DriverList:
+    """What customers contact about over the last ``days`` days (days in the centre's zone,
+    today included), from their first words in every channel: each driver named by its
+    commonest phrase, with its volume, share of moments of truth and trend."""
+    zone = settings.centre_timezone or settings.default_timezone
+    tz = ZoneInfo(zone)
+    today = datetime.now(tz).date()
+    since = datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=tz)
+    until = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz)
+    found = drivers.stored_drivers(session=session, since=since, until=until, timezone=zone)
+    return DriverList(
+        since=since,
+        until=until,
+        timezone=zone,
+        contacts=sum(d.volume for d in found),
+        items=[
+            DriverOut(
+                name=d.name, phrases=d.phrases, volume=d.volume, moments=d.moments,
+                mot_share=round(d.mot_share, 4), trend=d.trend, per_day=d.per_day,
+                examples=d.examples,
+            )
+            for d in found
+        ],
+    )  # fmt: skip
 
 
 @router.get("/outcomes/missed", response_model=MissedList)

@@ -92,3 +92,24 @@ class Assignment(Base):
     )
     empowered: Mapped[bool] = mapped_column(default=False)
     assigned_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class AlertRecord(Base):
+    """A supervisor alert as it was raised, when it cleared, and who saw and acted on it."""
+
+    __tablename__ = "supervisor_alerts"
+    __table_args__ = (Index("ix_supervisor_alerts_interaction", "interaction_id", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(String(200), doc="the interaction's external id")
+    agent_id: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40), doc="assist or take_over")
+    severity: Mapped[float]
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    raised_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    seen_by: Mapped[str | None] = mapped_column(String(200))
+    seen_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    acted_by: Mapped[str | None] = mapped_column(String(200))
+    acted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    acted: Mapped[str | None] = mapped_column(String(500), doc="what the supervisor did")

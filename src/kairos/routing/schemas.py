@@ -121,3 +121,38 @@ class NextResult(BaseModel):
 
     decision: DecisionOut | None
     message: str
+
+
+class AlertLogEntry(BaseModel):
+    """A stored supervisor alert: raised, cleared, seen and acted on, and by whom."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    interaction_id: str
+    agent_id: str | None
+    action: str
+    severity: float
+    reasons: list[dict[str, Any]]
+    raised_at: datetime
+    cleared_at: datetime | None
+    seen_by: str | None
+    seen_at: datetime | None
+    acted_by: str | None
+    acted_at: datetime | None
+    acted: str | None
+
+
+class AlertLog(BaseModel):
+    """Stored alerts, newest first."""
+
+    total: int
+    items: list[AlertLogEntry]
+
+
+class AlertActIn(Inbound):
+    """What a supervisor did about an alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what: Annotated[str, Field(min_length=1, max_length=500)]

@@ -1,5 +1,5 @@
-"""Routing: agents and queues. With :mod:`kairos.routing.decisions` (decisions and assignments),
-the only place that writes routing's tables.
+"""Routing: agents, queues and the supervisor alert log. With :mod:`kairos.routing.decisions`
+(decisions and assignments), the only place that writes routing's tables.
 
 Every state change happens in one transaction and is published on the bus only after it commits:
 ``agent.state_changed`` on topic ``agents``.
@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
-from kairos.bus.messages import AgentStateChanged
+from kairos.bus.messages import AgentStateChanged, SupervisorAlerted
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions.models import Interaction
-from kairos.routing.models import Agent, Assignment, Queue
-from kairos.routing.schemas import AgentCreate, QueueCreate
+from kairos.routing.models import Agent, AlertRecord, Assignment, Queue
+from kairos.routing.schemas import AgentCreate, AlertLogEntry, QueueCreate
 from kairos.routing.snapshots import AgentState
 
 # -- agents -------------------------------------------------------------------------------------
@@ -141,3 +141,91 @@ def handle_times(*, session: Session, agent_id: int) -> dict[str, dict[str, floa
     for entry in report.values():
         entry["mean_seconds"] = entry["total_seconds"] / entry["count"] if entry["count"] else 0.0
     return report
+
+
+# -- the alert log ------------------------------------------------------------------------------
+
+
+def record_alert(*, db: Database, alert: SupervisorAlerted) -> int:
+    """Store a raised alert; one raised for an interaction with one open closes that one first
+    (the action changed: assist became take over). Returns the new row's id."""
+    now = utcnow()
+    with db.write_lock(), db.session() as session, session.begin():
+        _close_open(session, alert.interaction_id, now)
+        row = AlertRecord(
+            interaction_id=alert.interaction_id,
+            agent_id=alert.agent_id,
+            action=alert.action,
+            severity=alert.severity,
+            reasons=[r.model_dump(mode="json") for r in alert.reasons],
+            raised_at=now,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def clear_alerts(*, db: Database, interaction_id: str) -> int:
+    """Close the interaction's open alerts (it calmed down or ended); how many."""
+    with db.write_lock(), db.session() as session, session.begin():
+        return _close_open(session, interaction_id, utcnow())
+
+
+def _close_open(session: Session, interaction_id: str, at: datetime) -> int:
+    rows = session.scalars(
+        select(AlertRecord).where(
+            AlertRecord.interaction_id == interaction_id, AlertRecord.cleared_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.cleared_at = at
+    return len(rows)
+
+
+def mark_alert(*, db: Database, alert_id: int, by: str, what: str | None = None) -> AlertLogEntry:
+    """Record that ``by`` saw the alert (``what`` None) or acted on it (``what`` they did).
+
+    Seeing is kept from the first person who saw it; acting also counts as seeing.
+    """
+    now = utcnow()
+    with db.write_lock(), db.session() as session, session.begin():
+        row = session.get(AlertRecord, alert_id)
+        if row is None:
+            raise NotFound(f"no alert {alert_id}")
+        if row.seen_by is None:
+            row.seen_by, row.seen_at = by, now
+        if what is not None:
+            row.acted_by, row.acted_at, row.acted = by, now, what
+        session.flush()
+        return AlertLogEntry.model_validate(row)
+
+
+def get_alert_log(
+    *, session: Session, interaction_id: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[int, list[AlertLogEntry]]:
+    """Stored alerts, newest first; only one interaction's when ``interaction_id`` is given."""
+    where = [] if interaction_id is None else [AlertRecord.interaction_id == interaction_id]
+    total = session.scalar(select(func.count()).select_from(AlertRecord).where(*where))
+    rows = session.scalars(
+        select(AlertRecord)
+        .where(*where)
+        .order_by(AlertRecord.raised_at.desc(), AlertRecord.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total or 0), [AlertLogEntry.model_validate(r) for r in rows]
+
+
+def open_alert_ids(*, session: Session, interaction_ids: Sequence[str]) -> dict[str, AlertLogEntry]:
+    """The open stored alert of each of these interactions, by interaction id."""
+    if not interaction_ids:
+        return {}
+    rows = session.scalars(
+        select(AlertRecord)
+        .where(
+            AlertRecord.interaction_id.in_(list(interaction_ids)),
+            AlertRecord.cleared_at.is_(None),
+        )
+        .order_by(AlertRecord.id)
+    )
+    return {r.interaction_id: AlertLogEntry.model_validate(r) for r in rows}

@@ -23,12 +23,16 @@ from kairos.bus import BusMessage, EventBus
 from kairos.bus.messages import (
     AlertReason,
     AssessmentUpdated,
+    EventApplied,
     SupervisorAlerted,
     SupervisorCleared,
     parse,
 )
+from kairos.db import Database
 from kairos.detection.assessment import Assessment
+from kairos.events import InteractionEnded
 from kairos.interactions.models import Interaction, read_assessment
+from kairos.routing import service
 from kairos.routing.policies import MomentsPolicy
 from kairos.routing.snapshots import LiveInteraction, SupervisorAlert
 
@@ -95,6 +99,23 @@ class Supervisor:
             self.bus.send(alert_message(alert))
         elif action is None and before is not None:
             self.bus.send(SupervisorCleared(interaction_id=interaction_id))
+
+
+class AlertLog:
+    """Stores each raised alert and closes it when it clears or its interaction ends: a bus
+    listener on ``supervision`` and ``events``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __call__(self, topic: str, message: BusMessage) -> None:
+        parsed = parse(message)
+        if isinstance(parsed, SupervisorAlerted):
+            service.record_alert(db=self.db, alert=parsed)
+        elif isinstance(parsed, SupervisorCleared):
+            service.clear_alerts(db=self.db, interaction_id=parsed.interaction_id)
+        elif isinstance(parsed, EventApplied) and isinstance(parsed.event, InteractionEnded):
+            service.clear_alerts(db=self.db, interaction_id=parsed.event.interaction_id)
 
 
 def current_alerts(*, session: Session, limit: int = 200) -> list[SupervisorAlerted]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from kairos.access import current_actor
+from kairos.config import Settings
 from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.errors import ClientError
 from kairos.interactions.schemas import EscalationIn, EscalationOut
-from kairos.limits import Int64
+from kairos.limits import Int64, RowId
 from kairos.routing import decisions, escalation, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
@@ -17,6 +20,9 @@ from kairos.routing.schemas import (
     AgentList,
     AgentOut,
     AgentStateChange,
+    AlertActIn,
+    AlertLog,
+    AlertLogEntry,
     DecisionList,
     NextResult,
     PolicyName,
@@ -143,6 +149,66 @@ def list_supervisor_alerts(
     """
     items = supervision.current_alerts(session=session, limit=limit)
     return {"total": len(items), "items": [a.wire() for a in items]}
+
+
+@router.get("/supervision/alerts/log", response_model=AlertLog)
+def get_alert_log(
+    session: DbSession,
+    interaction_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AlertLog:
+    """Stored supervisor alerts, newest first: raised when, cleared when, who saw and who acted
+    (and what they did); ``interaction_id`` gives one interaction's flag history of alerts."""
+    total, items = service.get_alert_log(
+        session=session, interaction_id=interaction_id, limit=limit, offset=offset
+    )
+    return AlertLog(total=total, items=items)
+
+
+class _NotASupervisor(ClientError):
+    status_code = 403
+    code = "forbidden"
+
+
+def _who(request: Request, settings: Settings, x_kairos_user: str | None) -> str:
+    """The name to record: the verified caller's (403 for an agent), else, on an open
+    development API only, ``X-Kairos-User``."""
+    actor = current_actor(request)
+    if actor is not None:
+        if actor.user and not actor.supervises:
+            raise _NotASupervisor("only a supervisor or an admin may act on alerts")
+        return actor.name
+    if settings.tokens_required:
+        return "api"
+    return (x_kairos_user or "").strip() or "api"
+
+
+@router.post("/supervision/alerts/log/{alert_id}/seen", response_model=AlertLogEntry)
+def alert_seen(
+    alert_id: RowId,
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    x_kairos_user: Annotated[str | None, Header(max_length=200)] = None,
+) -> AlertLogEntry:
+    """Record that a supervisor saw the alert (the verified caller); the first one stays."""
+    by = _who(request, settings, x_kairos_user)
+    return service.mark_alert(db=db, alert_id=alert_id, by=by)
+
+
+@router.post("/supervision/alerts/log/{alert_id}/acted", response_model=AlertLogEntry)
+def alert_acted(
+    alert_id: RowId,
+    act: AlertActIn,
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    x_kairos_user: Annotated[str | None, Header(max_length=200)] = None,
+) -> AlertLogEntry:
+    """Record what a supervisor did about the alert (the verified caller)."""
+    by = _who(request, settings, x_kairos_user)
+    return service.mark_alert(db=db, alert_id=alert_id, by=by, what=act.what)
 
 
 @escalation_router.post(

@@ -50,6 +50,59 @@ class AgentLine:
 
 
 @dataclass
+class Unqueued:
+    """A contact in progress that no queue holds and no agent has, and why, as far as known."""
+
+    interaction_id: str
+    channel: str
+    moment: bool
+    since: datetime
+    reason: str
+
+
+#: Where a contact is while the platform has named no queue for it, by channel.
+_WHERE = {
+    "call": "in the IVR",
+    "chat": "with the bot or self-service",
+    "sms": "in self-service",
+    "social": "in the social inbox",
+    "email": "in the mailbox",
+}
+
+
+def unqueued_reason(interaction: Interaction) -> str:
+    """Why a contact in progress has no queue, from what the data holds.
+
+    A reason stored by the channel mapping (``unrouted_reason``) wins; otherwise it is where the
+    channel keeps a contact before the platform names its queue (a transfer, or the start's
+    ``queue``).
+    """
+    stored = getattr(interaction, "unrouted_reason", None)
+    if isinstance(stored, str) and stored:
+        return stored
+    where = _WHERE.get(interaction.channel, "with the platform")
+    return (
+        f"{where}: the platform has named no queue yet (none at the start, no transfer), "
+        "so routing cannot offer it"
+    )
+
+
+def _unqueued(session: Session, principal: Principal) -> list[Unqueued]:
+    rows = interaction_reads.get_unqueued(session=session, limit=200)
+    return [
+        Unqueued(
+            interaction_id=i.external_id,
+            channel=i.channel,
+            moment=(i.mot_score or 0.0) >= MOT_THRESHOLD,
+            since=i.started_at,
+            reason=unqueued_reason(i),
+        )
+        for i in rows
+        if principal.supervises
+    ]
+
+
+@dataclass
 class Wallboard:
     """The wallboard's figures at one moment."""
 
@@ -62,11 +115,17 @@ class Wallboard:
     agents: list[AgentLine]
     states: dict[str, int]
     extras: dict[str, Any] = field(default_factory=dict)
+    unqueued: list[Unqueued] = field(default_factory=list)
 
     @property
     def waiting(self) -> int:
         """Contacts waiting in every queue."""
         return sum(q.waiting for q in self.queues)
+
+    @property
+    def unqueued_why(self) -> dict[str, str]:
+        """Why each contact in progress without a queue has none, by interaction id."""
+        return {u.interaction_id: u.reason for u in self.unqueued}
 
     @property
     def longest_wait_s(self) -> float:
@@ -183,6 +242,11 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         for a in supervision.current_alerts(session=session)
         if principal.sees_agent(a.agent_id)
     ]
+    stored = routing_service.open_alert_ids(
+        session=session, interaction_ids=[str(a["interaction_id"]) for a in alerts]
+    )
+    for alert in alerts:
+        alert["log"] = stored.get(str(alert["interaction_id"]))
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
     agents = _agents(session, principal)
@@ -195,69 +259,5 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         alerts=alerts[:50],
         agents=agents,
         states=dict(Counter(a.state for a in agents)),
+        unqueued=_unqueued(session, principal),
     )
-
-
-def _empty(text: str) -> dict[str, Any]:
-    return {
-        "annotations": [{"text": text, "showarrow": False, "font": {"size": 16}}],
-        "xaxis": {"visible": False},
-        "yaxis": {"visible": False},
-    }
-
-
-def charts(board: Wallboard) -> dict[str, Any]:
-    """Plotly figures (data and layout) for the wallboard's charts."""
-    layout: dict[str, Any] = {
-        "margin": {"l": 40, "r": 10, "t": 30, "b": 90},
-        "height": 260,
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-    }
-    return {
-        "chart-cube": {
-            "data": [
-                {
-                    "type": "bar",
-                    "x": [k.replace(" ", "<br>") for k in board.by_cube],
-                    "y": list(board.by_cube.values()),
-                    "name": "waiting",
-                }
-            ],
-            "layout": {
-                **layout,
-                "title": {"text": "Waiting by cube cell"},
-                **({} if board.by_cube else _empty("no one waiting")),
-            },
-        },
-        "chart-channel": {
-            "data": [
-                {
-                    "type": "bar",
-                    "x": list(board.by_channel),
-                    "y": list(board.by_channel.values()),
-                    "name": "waiting",
-                }
-            ],
-            "layout": {
-                **layout,
-                "title": {"text": "Waiting by channel"},
-                **({} if board.by_channel else _empty("no one waiting")),
-            },
-        },
-        "chart-states": {
-            "data": [
-                {
-                    "type": "bar",
-                    "x": list(board.states),
-                    "y": list(board.states.values()),
-                    "name": "agents",
-                }
-            ],
-            "layout": {
-                **layout,
-                "title": {"text": "Agents by state"},
-                **({} if board.states else _empty("no agents")),
-            },
-        },
-    }

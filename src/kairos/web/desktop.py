@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from kairos.config import get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.facts import LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
@@ -74,6 +75,9 @@ class InteractionView:
     stress: list[float]
     decision: RoutingDecision | None
     extras: dict[str, Any] = field(default_factory=dict)
+    customer_zone: str = "UTC"
+    customer_zone_from: str = "centre default UTC"
+    centre_zone: str = "UTC"
 
     @property
     def stress_trend(self) -> str:
@@ -84,6 +88,16 @@ class InteractionView:
             return "steady"
         delta = self.stress[-1] - self.stress[max(0, len(self.stress) - 4)]
         return "rising" if delta > 0.05 else "falling" if delta < -0.05 else "steady"
+
+    @property
+    def stress_points(self) -> str:
+        """The voice stress over the call as SVG polyline points in a 160x24 box (0 at the
+        bottom), one point per assessment that carried a stress."""
+        values = self.stress[-40:]
+        if len(values) < 2:
+            return ""
+        step = 160 / (len(values) - 1)
+        return " ".join(f"{i * step:.1f},{22 - 20 * v:.1f}" for i, v in enumerate(values))
 
     @property
     def is_moment(self) -> bool:
@@ -131,6 +145,21 @@ def plain_reason(cue: Cue) -> str:
     return line
 
 
+def survey_line(body: dict[str, Any]) -> str:
+    """A survey answer in words, scores first.
+
+    >>> survey_line({"csat": 4, "nps": 9, "text": "Quick and kind"})
+    'CSAT 4 / 5, NPS 9 / 10: “Quick and kind”'
+    >>> survey_line({"text": "no scores"})
+    'answered without scores: “no scores”'
+    """
+    scores = [f"{name} {body[key]} / {top}"
+              for key, name, top in (("csat", "CSAT", 5), ("nps", "NPS", 10))
+              if body.get(key) is not None]  # fmt: skip
+    line = ", ".join(scores) or "answered without scores"
+    return f"{line}: “{body['text']}”" if body.get("text") else line
+
+
 def transcript(session: Session, interaction: Interaction) -> list[TranscriptLine]:
     """The interaction's events as lines a person reads."""
     lines = []
@@ -156,6 +185,10 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
             who, text = "system", f"started on {interaction.channel}"
         elif row.type == "interaction.ended":
             who, text = "system", "ended"
+        elif row.type == "survey.response":
+            who, text = "survey", survey_line(body)
+        elif row.type == "audio.segment":
+            continue  # its stress is the line over the call in the banner, not a transcript row
         else:
             who, text = "system", words(row.type)
         lines.append(TranscriptLine(row.seq, row.occurred_at, who, text, row.type))
@@ -202,6 +235,13 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
             if i.id != interaction.id
         ]
     decision = routing_decisions.latest_for(session=session, interaction_id=interaction.id)
+    settings = get_settings()
+    zone = journey_service.deadline_zone(
+        session=session,
+        interaction=interaction,
+        centre_zone=settings.centre_timezone,
+        phone_region=settings.default_phone_region,
+    )
     return InteractionView(
         interaction=interaction,
         customer=customer,
@@ -213,6 +253,9 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         prior_moments=[i for i in journey if (i.mot_score or 0.0) >= MOT_THRESHOLD],
         stress=_stress(session, interaction),
         decision=decision,
+        customer_zone=zone.name,
+        customer_zone_from=zone.detail,
+        centre_zone=settings.centre_timezone or settings.default_timezone,
     )
 
 

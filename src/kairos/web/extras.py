@@ -11,17 +11,19 @@ from sqlalchemy.orm import Session
 from kairos.assist import service as assist_service
 from kairos.messages import service as message_service
 from kairos.outcomes import figures as outcome_figures
+from kairos.outcomes import summaries
 from kairos.web.desktop import InteractionView
 
 
 def for_interaction(*, session: Session, view: InteractionView) -> dict[str, Any]:
-    """Playbook, matching key messages and coaching nudges for the interaction in view."""
+    """Playbook, matching key messages, coaching nudges and the contact's summary."""
     guidance = assist_service.guidance(session=session, interaction_id=view.interaction.external_id)
     return {
         "playbook": guidance.playbook,
         "key_messages": guidance.key_messages,
         "coaching": guidance.nudges,
         "situation": guidance.situation,
+        "summary": summaries.summary_for(session=session, interaction=view.interaction),
     }
 
 

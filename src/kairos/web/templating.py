@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
@@ -74,6 +75,50 @@ def local_hhmm(value: datetime | str | None) -> str:
     return f"{value:%H:%M} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
 
 
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def clock(value: datetime | str | None, zone: str | None) -> str:
+    """A time as read on a clock in ``zone``: ``09:17``.
+
+    >>> clock("2026-11-22T14:17:00+00:00", "America/New_York")
+    '09:17'
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{value.astimezone(_zone(zone)):%H:%M}"
+
+
+def clocks(value: datetime | str | None, customer_zone: str | None, centre_zone: str | None) -> Any:
+    """A time on the customer's clock beside the centre's (the agent's): one when they agree.
+
+    >>> html = str(clocks("2026-11-22T14:17:00+00:00", "America/New_York", "Europe/Paris"))
+    >>> html.split(">")[1]
+    '09:17 customer · 15:17 centre</span'
+    >>> str(clocks("2026-11-22T14:17:00+00:00", "UTC", "UTC"))
+    '<span class="clock" title="customer and centre: UTC">14:17</span>'
+    """
+    from markupsafe import Markup, escape
+
+    if value is None:
+        return Markup("")
+    theirs, ours = clock(value, customer_zone), clock(value, centre_zone)
+    customer, centre = customer_zone or "UTC", centre_zone or "UTC"
+    if theirs == ours:
+        return Markup('<span class="clock" title="customer and centre: {}">{}</span>').format(
+            escape(centre if customer == centre else f"{customer}, {centre}"), ours
+        )
+    return Markup(
+        '<span class="clock" title="customer: {}; centre: {}">{} customer · {} centre</span>'
+    ).format(escape(customer), escape(centre), theirs, ours)
+
+
 def percent(value: float | None) -> str:
     """0.734 as ``73%``."""
     return "–" if value is None else f"{round(100 * value)}%"
@@ -103,6 +148,8 @@ def _fill_wording(line: str, view: Any) -> str:
 
 
 templates.env.globals["fill_wording"] = _fill_wording
+templates.env.globals["clocks"] = clocks
+templates.env.filters["clock"] = clock
 
 
 def plotly_js() -> Path | None:

@@ -46,6 +46,9 @@ INTERACTION_PANELS = {
     "panel-playbook": "panels/playbook.html",
     "panel-messages": "panels/messages.html",
     "panel-coaching": "panels/coaching.html",
+    "panel-reply": "panels/reply.html",
+    "panel-summary": "panels/summary.html",
+    "panel-actions": "panels/actions.html",
 }
 
 
@@ -85,6 +88,16 @@ async def desktop_page(request: Request, db: DatabaseDep, principal: CurrentAgen
     """The agent's desktop: state, the interactions in hand, take the next one."""
     context = await run_in_threadpool(_desktop_context, db, principal)
     return page(request, "desktop.html", principal, {**context, "view": None})
+
+
+@router.get("/desktop/panels")
+async def desktop_panels(
+    request: Request, db: DatabaseDep, principal: CurrentAgent
+) -> JSONResponse:
+    """The desktop's side panel (state, what is in the agent's hands), for live updates."""
+    context = await run_in_threadpool(_desktop_context, db, principal)
+    context.update(user=principal, view=None)
+    return JSONResponse(panels(request, {"panel-me": "panels/me.html"}, context))
 
 
 @router.post("/desktop/state")
@@ -197,7 +210,10 @@ async def interaction_panels(
     """The interaction's panels as HTML fragments, for the page's live partial updates."""
     context = await run_in_threadpool(_interaction_context, db, principal, interaction_id)
     context["user"] = principal
-    return JSONResponse(panels(request, INTERACTION_PANELS, context))
+    chosen = dict(INTERACTION_PANELS)
+    if context.get("agent") is not None:  # an agent's own side panel follows the work too
+        chosen["panel-me"] = "panels/me.html"
+    return JSONResponse(panels(request, chosen, context))
 
 
 @router.get("/live/events")

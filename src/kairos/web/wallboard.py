@@ -14,16 +14,18 @@ from starlette.responses import Response
 from kairos.assist import service as assist_service
 from kairos.assist.schemas import SITUATIONS, PlaybookOut, PlaybookUpdate
 from kairos.auth.csrf import check_csrf
-from kairos.auth.deps import CurrentSupervisor
+from kairos.auth.deps import CurrentSupervisor, PageNotFound
 from kairos.auth.schemas import Principal
+from kairos.config import get_settings
 from kairos.db import Database, utcnow
 from kairos.deps import BusDep, DatabaseDep
-from kairos.errors import ClientError
+from kairos.errors import ClientError, NotFound
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
-from kairos.web import board, extras
+from kairos.routing import service as routing_service
+from kairos.web import board, driver_cache, extras, trends
 from kairos.web.rendering import back, flash, page, panels
 
 router = APIRouter(include_in_schema=False)
@@ -38,11 +40,24 @@ WALLBOARD_PANELS = {
 }
 
 
+def centre_timezone() -> str:
+    """The contact centre's zone (KAIROS_CENTRE_TIMEZONE, else KAIROS_DEFAULT_TIMEZONE)."""
+    settings = get_settings()
+    return settings.centre_timezone or settings.default_timezone
+
+
 def _context(db: Database, principal: Principal) -> dict[str, Any]:
     with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
         wallboard.extras = extras.for_wallboard(session=session)
-        return {"board": wallboard, "charts": board.charts(wallboard)}
+        day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
+        return {
+            "drivers": driver_cache.drivers(db, centre_timezone()),
+            "board": wallboard,
+            "trends": day,
+            "charts": trends.charts(day),
+            "centre_zone": centre_timezone(),
+        }
 
 
 @router.get("/wallboard")
@@ -155,6 +170,44 @@ async def expire_key_message(
     return back("/wallboard")
 
 
+async def _mark(request: Request, db: Database, alert_id: int, by: str, what: str | None) -> None:
+    try:
+        await run_in_threadpool(
+            routing_service.mark_alert, db=db, alert_id=alert_id, by=by, what=what
+        )
+    except ClientError as exc:
+        flash(request, exc.message, "error")
+
+
+@router.post("/wallboard/alerts/{alert_id}/seen")
+async def alert_seen(
+    request: Request,
+    alert_id: RowId,
+    db: DatabaseDep,
+    principal: CurrentSupervisor,
+    csrf_token: str = Form(""),
+) -> Response:
+    """Record that this supervisor saw an alert."""
+    check_csrf(request, csrf_token)
+    await _mark(request, db, alert_id, principal.username, None)
+    return back("/wallboard")
+
+
+@router.post("/wallboard/alerts/{alert_id}/acted")
+async def alert_acted(
+    request: Request,
+    alert_id: RowId,
+    db: DatabaseDep,
+    principal: CurrentSupervisor,
+    what: str = Form("acted", max_length=500),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Record that this supervisor is acting on an alert (assisting, taking over)."""
+    check_csrf(request, csrf_token)
+    await _mark(request, db, alert_id, principal.username, what.strip() or "acted")
+    return back("/wallboard")
+
+
 @router.get("/wallboard/missed")
 async def missed_page(
     request: Request,
@@ -182,7 +235,7 @@ async def missed_page(
 async def playbooks_page(
     request: Request, db: DatabaseDep, principal: CurrentSupervisor
 ) -> Response:
-    """Every playbook, each editable."""
+    """Every playbook at a glance, read only: situation, what it applies to, actions, limits."""
 
     def load() -> list[PlaybookOut]:
         with db.session() as session:
@@ -191,6 +244,25 @@ async def playbooks_page(
     playbooks = await run_in_threadpool(load)
     return page(
         request, "playbooks.html", principal, {"playbooks": playbooks, "situations": SITUATIONS}
+    )
+
+
+@router.get("/wallboard/playbooks/{playbook_id}")
+async def playbook_editor(
+    request: Request, playbook_id: RowId, db: DatabaseDep, principal: CurrentSupervisor
+) -> Response:
+    """One playbook's editor."""
+
+    def load() -> PlaybookOut:
+        with db.session() as session:
+            try:
+                return assist_service.get_or_raise(session=session, playbook_id=playbook_id)
+            except NotFound as exc:
+                raise PageNotFound(exc.message) from None
+
+    playbook = await run_in_threadpool(load)
+    return page(
+        request, "playbook_edit.html", principal, {"pb": playbook, "situations": SITUATIONS}
     )
 
 
@@ -246,4 +318,4 @@ async def save_playbook(
         flash(request, f"Playbook not saved: {exc.message}.", "error")
     else:
         flash(request, f"Playbook “{out.title}” saved (version {out.version}).")
-    return back(f"/wallboard/playbooks#playbook-{playbook_id}")
+    return back(f"/wallboard/playbooks/{playbook_id}")

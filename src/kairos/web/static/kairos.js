@@ -17,12 +17,18 @@
 
   function text(value) { return value == null ? "" : String(value); }
 
-  function addItem(listId, message, limit) {
+  function addItem(listId, message, limit, interaction) {
     var list = document.getElementById(listId);
     if (!list) return;
     var item = document.createElement("li");
     item.className = "flash";
     item.textContent = message;
+    if (interaction) {
+      item.dataset.interaction = interaction;
+      Array.prototype.slice.call(list.children).forEach(function (old) {
+        if (old.dataset.interaction === interaction) list.removeChild(old);
+      });
+    }
     list.insertBefore(item, list.firstChild);
     while (list.children.length > (limit || 8)) list.removeChild(list.lastChild);
   }
@@ -101,18 +107,39 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
 
+  // The announcement strip says only what the alert list still holds: an alert cleared there
+  // (the interaction ended, the agent calmed it) leaves the strip at the next update.
+  function pruneAlerts() {
+    var strip = document.getElementById("live-alerts");
+    var panel = document.getElementById("panel-alerts");
+    if (!strip || !panel) return;
+    var current = {};
+    panel.querySelectorAll("[data-interaction]").forEach(function (el) { current[el.dataset.interaction] = true; });
+    Array.prototype.slice.call(strip.children).forEach(function (item) {
+      if (!current[item.dataset.interaction]) strip.removeChild(item);
+    });
+  }
+
   var refresh = function () {};
   var connectedBefore = false;
   if (pageKind === "wallboard") {
     refresh = throttled(function () {
       return fetchJson("/wallboard/panels").then(function (data) {
-        swap(data.panels); drawCharts(data.charts);
+        swap(data.panels); drawCharts(data.charts); pruneAlerts();
         body.dataset.updated = String(Date.now());
       });
     });
     window.addEventListener("load", function () {
+      pruneAlerts();
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));
+    });
+  } else if (pageKind === "desktop" && myAgent) {
+    refresh = throttled(function () {
+      return fetchJson("/desktop/panels").then(function (panels) {
+        swap(panels);
+        body.dataset.updated = String(Date.now());
+      });
     });
   } else if (pageKind === "interaction" && interactionId) {
     refresh = throttled(function () {
@@ -145,7 +172,8 @@
     if (pageKind === "wallboard") {
       if (msg.type === "supervisor.alert") {
         addItem("live-alerts", text(msg.action).toUpperCase().replace("_", " ") + ": " + msg.interaction_id +
-          (msg.agent_id ? " (" + msg.agent_id + ")" : "") + ", severity " + Math.round(100 * (msg.severity || 0)) + "%");
+          (msg.agent_id ? " (" + msg.agent_id + ")" : "") + ", severity " + Math.round(100 * (msg.severity || 0)) + "%",
+          8, msg.interaction_id);
       }
       refresh();
       return;
@@ -153,13 +181,16 @@
     if (msg.type === "routing.decided" && myAgent && msg.agent_id === myAgent) {
       addLink(pageKind === "interaction" ? "nudges" : "notices-list", "New interaction for you" + (msg.moment_of_truth ? " (MOMENT OF TRUTH):" : ":"),
         "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
-      addLink("held", "", "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
     }
     if (msg.type === "agent.state_changed" && myAgent && msg.agent_id === myAgent) {
       var state = document.getElementById("agent-state");
       if (state) { state.textContent = text(msg.state).replace("_", " ").toUpperCase(); state.dataset.state = msg.state; }
+      var menu = document.getElementById("state");
+      if (menu && document.activeElement !== menu) menu.value = msg.state;
     }
-    if (!concernsMe(msg)) return;
+    // An agent's stream carries only their own work: every message may change what is in their
+    // hands or their state, so their side panel follows it.
+    if (!concernsMe(msg)) { if (myAgent) refresh(); return; }
     if (msg.type === "reask.detected") addItem("nudges", "ALREADY KNOWN — do not ask again: " + msg.message);
     if (msg.type === "coaching.nudge") {
       (msg.nudges || []).forEach(function (n) {
@@ -176,23 +207,24 @@
   }
 
   // -- forms that stay on the page (the reply): sent in the background, the stream shows the rest --
-  document.querySelectorAll("form[data-async]").forEach(function (form) {
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var button = form.querySelector("button[type=submit]");
-      if (button) button.disabled = true;
-      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                           headers: { "X-Kairos-Async": "1", Accept: "application/json" } })
-        .then(function (r) {
-          return r.json().catch(function () { return {}; }).then(function (data) {
-            if (!r.ok) throw new Error(data.message || ("the server answered " + r.status));
-            form.reset();
-            refresh();
-          });
-        })
-        .catch(function (err) { addItem("nudges", "NOT SENT: " + err.message); })
-        .then(function () { if (button) button.disabled = false; });
-    });
+  // Delegated: the reply form comes and goes with its panel (gone once the contact has ended).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-async]")) return;
+    e.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { "X-Kairos-Async": "1", Accept: "application/json" } })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) throw new Error(data.message || ("the server answered " + r.status));
+          form.reset();
+          refresh();
+        });
+      })
+      .catch(function (err) { addItem("nudges", "NOT SENT: " + err.message); })
+      .then(function () { if (button) button.disabled = false; });
   });
 
   // -- the stream ----------------------------------------------------------------------------------

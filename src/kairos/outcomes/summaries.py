@@ -1,0 +1,49 @@
+"""A stored contact's summary (:mod:`kairos.outcomes.summary`) read from its event log: every
+line linked to the turn it came from on the interaction's page."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from kairos.interactions import service as interaction_service
+from kairos.interactions.models import Interaction
+from kairos.outcomes.schemas import SummaryLineOut, SummaryOut
+from kairos.outcomes.summary import HEADINGS, Turn, summarize
+
+
+def turns_of(session: Session, interaction: Interaction) -> list[Turn]:
+    """The interaction's utterances as summary turns (customer or agent), in order."""
+    out = []
+    for row in interaction_service.timeline(session=session, interaction=interaction):
+        if row.type != "utterance":
+            continue
+        speaker = str(row.payload.get("speaker", ""))
+        if speaker in ("customer", "agent"):
+            out.append(Turn(speaker, str(row.payload.get("text", "")), row.event_id, row.seq))
+    return out
+
+
+def summary_for(*, session: Session, interaction: Interaction) -> SummaryOut:
+    """The summary of the interaction as it stands (ended or not)."""
+    resolved = (interaction.outcome or {}).get("resolved")
+    known = resolved if isinstance(resolved, bool) else None
+    summary = summarize(turns_of(session, interaction), resolved=known)
+    page = f"/interactions/{interaction.external_id}"
+    return SummaryOut(
+        interaction_id=interaction.external_id,
+        ended=interaction.state == "ended",
+        resolved=known,
+        text=summary.text,
+        lines=[
+            SummaryLineOut(
+                part=line.part,
+                heading=HEADINGS[line.part],
+                text=line.text,
+                speaker=line.speaker,
+                event_id=line.event_id,
+                when=line.when,
+                evidence=f"{page}#event-{line.seq}" if line.seq is not None else None,
+            )
+            for line in summary.lines
+        ],
+    )

@@ -1,0 +1,71 @@
+"""Contact drivers: discovered from customers' first words in every channel, named by their
+phrase, with volume, share of moments of truth and trend; served by the API and in the report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from kairos.outcomes.drivers import Driver, find_drivers, phrase_of
+
+STOLEN = [
+    "My wallet was stolen on the train and my bank card with it, please block it now",
+    "Someone stole my bank card and is spending money, block it",
+    "My bank card was stolen at the airport, I am stuck abroad",
+    "bank card stolen, there are payments I did not make",
+]
+INVOICE = [
+    "Could you send a copy of last month's invoice for my expenses?",
+    "I need a copy of the invoice from last month",
+    "Where can I download last month's invoice?",
+    "Please email me the invoice copy for October",
+]
+
+
+def test_drivers_are_named_by_their_phrase_and_count_moments_and_trend() -> None:
+    texts = STOLEN + INVOICE
+    moments = [True] * 4 + [False] * 4
+    days = [0, 0, 1, 1, 0, 0, 0, 1]
+    found = find_drivers(texts, moments, days, days=2, k=2)
+    by_name = {d.name: d for d in found}
+    assert set(by_name) == {"bank card", "month's invoice"}
+    assert by_name["bank card"].volume == 4 and by_name["bank card"].mot_share == 1.0
+    assert by_name["month's invoice"].moments == 0
+    assert by_name["month's invoice"].per_day == [3, 1]
+    assert by_name["month's invoice"].trend == "falling"
+    assert Driver("x", [], 4, 0, [1, 1, 1, 1]).trend == "steady"
+    assert phrase_of(["one thing", "another matter"]) is None  # no phrase shared: no name
+
+
+def _contact(n: int, channel: str, text: str, at: datetime) -> list[dict[str, Any]]:
+    iid = f"drv-{n}"
+    return [
+        {"type": "interaction.started", "event_id": f"{iid}-s", "interaction_id": iid,
+         "occurred_at": at.isoformat(), "channel": channel},
+        {"type": "utterance", "event_id": f"{iid}-u", "interaction_id": iid,
+         "occurred_at": (at + timedelta(seconds=5)).isoformat(), "speaker": "customer",
+         "text": text},
+    ]  # fmt: skip
+
+
+def test_the_api_finds_the_drivers_of_every_channel(client: TestClient) -> None:
+    now = datetime.now(UTC) - timedelta(minutes=30)
+    channels = ["chat", "email", "sms", "social", "call"]
+    events = [
+        e
+        for n, text in enumerate(STOLEN + INVOICE)
+        for e in _contact(n, channels[n % 5], text, now - timedelta(minutes=n))
+    ]
+    assert client.post("/v1/events", json=events).status_code == 200
+    response = client.get("/v1/outcomes/drivers?days=7")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["contacts"] == 8 and len(body["items"]) >= 2
+    names = {d["name"] for d in body["items"]}
+    assert "bank card" in names or "card stolen" in names
+    for driver in body["items"]:
+        assert len(driver["per_day"]) == 7 and sum(driver["per_day"]) == driver["volume"]
+        assert driver["trend"] in ("rising", "falling", "steady")
+    assert client.get("/v1/outcomes/drivers?days=0").status_code == 422

@@ -1,0 +1,179 @@
+"""'You said, we did' messages go out for real: email to a local SMTP server (aiosmtpd) and SMS to
+a stand-in for Twilio's Messages API that the test starts; each once, never twice."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from kairos.cli import app
+from kairos.config import Settings, get_settings
+from kairos.customers.models import CustomerIdentity
+from kairos.outcomes.models import OutreachTask
+from kairos.outcomes.sending import send_queued
+from kairos.runtime import Runtime
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, _Inbox]]:
+    inbox = _Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def twilio() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A stand-in for api.twilio.com's Messages.json: records each request, answers 201."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            form = parse_qs(self.rfile.read(length).decode())
+            auth = base64.b64decode(self.headers["Authorization"].split()[1]).decode()
+            received.append({"path": self.path, "auth": auth, **{k: v[0] for k, v in form.items()}})
+            body = json.dumps({"sid": f"SM{len(received):032d}", "status": "queued"}).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", received
+    server.shutdown()
+
+
+def _customer(client: TestClient, n: int, identities: list[dict[str, str]]) -> None:
+    event = {
+        "type": "interaction.started", "event_id": f"c{n}-s", "interaction_id": f"c{n}",
+        "occurred_at": "2026-11-22T14:00:00+00:00", "channel": "chat", "identities": identities,
+    }  # fmt: skip
+    assert client.post("/v1/events", json=[event]).status_code == 200
+
+
+def _queue_tasks(runtime: Runtime) -> dict[str, int]:
+    """One queued 'you said, we did' task per customer, as a shipped action leaves them."""
+    with runtime.db.session() as session, session.begin():
+        rows = session.execute(select(CustomerIdentity.customer_id, CustomerIdentity.value)).all()
+        by_value = {value: customer_id for customer_id, value in rows}
+        ids = {}
+        for value in ("ann@example.com", "+14155550123", "nobody"):
+            customer_id = by_value.get(value)
+            task = OutreachTask(
+                dedupe_key=f"you_said:1:{value}", kind="you_said", customer_id=customer_id,
+                message='You said: "the app logs me out". We did: longer sessions.',
+                status="queued",
+            )  # fmt: skip
+            session.add(task)
+            session.flush()
+            ids[value] = task.id
+    return ids
+
+
+def test_messages_go_by_email_or_sms_once(
+    client: TestClient,
+    runtime: Runtime,
+    smtp: tuple[int, _Inbox],
+    twilio: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"},
+                          {"kind": "phone", "value": "+14155550199"}])  # fmt: skip
+    _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
+    ids = _queue_tasks(runtime)
+    port, inbox = smtp
+    url, received = twilio
+    settings = Settings(
+        database_url=runtime.settings.database_url, smtp_host="127.0.0.1", smtp_port=port,
+        smtp_from="care@example.com", twilio_account_sid="AC123", twilio_auth_token="secret",
+        twilio_api_url=url, twilio_from="+15005550006",
+    )  # fmt: skip
+    report = send_queued(db=runtime.db, settings=settings)
+    assert report.email == [ids["ann@example.com"]]  # email first when there is one
+    assert report.sms == [ids["+14155550123"]]
+    assert report.unreachable == [ids["nobody"]]
+    [mail] = inbox.messages
+    assert mail["To"] == "ann@example.com" and mail["From"] == "care@example.com"
+    assert "We did: longer sessions." in mail.get_payload()
+    [sms] = received
+    assert sms["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert sms["auth"] == "AC123:secret"
+    assert (sms["To"], sms["From"]) == ("+14155550123", "+15005550006")
+    assert sms["Body"].startswith("You said:")
+    with runtime.db.session() as session:
+        tasks = {t.id: t for t in session.scalars(select(OutreachTask))}
+    assert (tasks[ids["ann@example.com"]].status, tasks[ids["ann@example.com"]].result) == (
+        "done", "sent_email",
+    )  # fmt: skip
+    assert tasks[ids["+14155550123"]].result == "sent_sms"
+    assert (tasks[ids["nobody"]].status, tasks[ids["nobody"]].result) == ("queued", "no_channel")
+    # A second run sends nothing again.
+    again = send_queued(db=runtime.db, settings=settings)
+    assert again.email == again.sms == [] and len(inbox.messages) == 1 and len(received) == 1
+
+
+def test_a_failed_send_stays_queued_and_the_cli_says_what_it_did(
+    client: TestClient,
+    runtime: Runtime,
+    twilio: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"}])
+    _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
+    ids = _queue_tasks(runtime)
+    closed = _free_port()  # no SMTP server there: the email fails, the SMS goes
+    url, received = twilio
+    env = {
+        "KAIROS_DATABASE_URL": runtime.settings.database_url, "KAIROS_SMTP_HOST": "127.0.0.1",
+        "KAIROS_SMTP_PORT": str(closed), "KAIROS_TWILIO_ACCOUNT_SID": "AC1",
+        "KAIROS_TWILIO_AUTH_TOKEN": "t", "KAIROS_TWILIO_API_URL": url,
+        "KAIROS_TWILIO_FROM": "+15005550006",
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["send-outreach"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "sent 0 by email, 1 by SMS" in result.output and "1 failed" in result.output
+    with runtime.db.session() as session:
+        failed = session.get(OutreachTask, ids["ann@example.com"])
+        assert failed is not None and (failed.status, failed.result) == ("queued", "send_failed")
+    assert len(received) == 1

@@ -1,0 +1,174 @@
+"""A new user's first hour: one default database for the demo and every command, one clear
+line for a missing or unmigrated database, weeks of history after the demo, tables in 80 columns."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from kairos import migrations
+from kairos.cli import app
+from kairos.config import Settings, get_settings
+from kairos.demo import history, run_demo
+
+#: Every command that opens the database, with its arguments (and input, for a prompt).
+DATABASE_COMMANDS: tuple[tuple[list[str], str | None], ...] = (
+    (["report"], None),
+    (["audit"], None),
+    (["plan"], None),
+    (["tokens", "list"], None),
+    (["tokens", "create", "--source", "pbx"], None),
+    (["tokens", "revoke", "pbx"], None),
+    (["users", "list"], None),
+    (["users", "create", "sam", "--role", "supervisor"], "long-password\nlong-password\n"),
+)
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run in an empty folder with the default settings (no KAIROS_DATABASE_URL)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KAIROS_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def _run(args: list[str], stdin: str | None = None) -> Result:
+    return CliRunner().invoke(app, args, input=stdin, env={"COLUMNS": "80"})
+
+
+def _lines(result: Result) -> list[str]:
+    return [line for line in result.output.splitlines() if line.strip()]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_demo_and_the_commands_share_one_default_database(in_tmp: Path) -> None:
+    assert Settings().database_url == "sqlite:///./var/kairos.db"
+    run_demo(
+        host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, run_id="t",
+        traffic="simulated",
+    )  # fmt: skip
+    assert (in_tmp / "var" / "kairos.db").exists()
+    for args in (["report", "-o", str(in_tmp / "r.html")], ["audit"]):
+        result = _run(args)
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+    assert "contacts" in _run(["report", "-o", str(in_tmp / "r.html")]).output
+    # Every contact the demo ended has a written summary, each line linked to its turn.
+    from sqlalchemy import select
+
+    from kairos.db import Database
+    from kairos.interactions.models import Interaction
+    from kairos.outcomes.summaries import summary_for
+
+    db = Database("sqlite:///./var/kairos.db")
+    try:
+        with db.session() as session:
+            ended = session.scalars(select(Interaction).where(Interaction.state == "ended")).all()
+            assert ended
+            for interaction in ended:
+                summary = summary_for(session=session, interaction=interaction)
+                assert summary.lines, interaction.external_id
+                assert all(line.evidence and "#event-" in line.evidence for line in summary.lines)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(("args", "stdin"), DATABASE_COMMANDS)
+def test_a_missing_or_unmigrated_database_is_one_clear_line(
+    in_tmp: Path, args: list[str], stdin: str | None
+) -> None:
+    missing = _run(args, stdin)
+    assert missing.exit_code == 1
+    last = _lines(missing)[-1]  # after any password prompt
+    assert last.startswith("kairos: no Kairos database at ./var/kairos.db"), missing.output
+    assert "kairos demo" in last and "kairos db upgrade" in last
+    assert "Traceback" not in missing.output
+    assert missing.exception is None or isinstance(missing.exception, SystemExit)
+    assert not (in_tmp / "var" / "kairos.db").exists()  # and it did not leave an empty one
+
+    (in_tmp / "var").mkdir()
+    (in_tmp / "var" / "kairos.db").touch()
+    empty = _run(args, stdin)
+    assert empty.exit_code == 1
+    assert _lines(empty)[-1].startswith("kairos: the database at ./var/kairos.db is empty")
+
+    migrations.upgrade("sqlite:///./var/kairos.db", "0009")
+    behind = _run(args, stdin)
+    assert behind.exit_code == 1
+    line = _lines(behind)[-1]
+    assert "is at migration 0009" in line and "run `kairos db upgrade`" in line
+
+
+def test_history_covers_weeks_before_today_in_working_hours() -> None:
+    today = date(2026, 12, 4)  # a Friday
+    tz = ZoneInfo("Europe/London")
+    count, events = history.history_events(
+        today=today, days=21, per_day=20, tz=tz, seed=3, run_id="h"
+    )
+    starts = [e for e in events if e.type == "interaction.started"]
+    assert len(starts) == count and 250 < count < 450
+    local = [e.occurred_at.astimezone(tz) for e in starts]
+    assert min(local).date() == today - timedelta(days=21)
+    assert max(e.occurred_at.astimezone(tz) for e in events).date() < today
+    assert all(8 <= t.hour < 20 for t in local)
+    weekday = sum(t.weekday() < 5 for t in local) / 15
+    weekend = sum(t.weekday() >= 5 for t in local) / 6
+    assert weekday > 1.5 * weekend  # quiet weekends
+    ended = {e.interaction_id for e in events if e.type == "interaction.ended"}
+    assert ended == {e.interaction_id for e in starts}  # every contact of the history ended
+    again = history.history_events(today=today, days=21, per_day=20, tz=tz, seed=3, run_id="h")
+    assert again == (count, events)
+
+
+def test_after_the_demo_plan_report_and_audit_read_weeks_of_history(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "PER_DAY", 6.0)  # a lighter history, same shape
+    run_demo(
+        host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, run_id="h",
+        traffic="simulated", history_days=15,
+    )  # fmt: skip
+    assert history.has_history("sqlite:///./var/kairos.db", today=date.today())
+    plan = _run(["plan"])
+    assert plan.exit_code == 0, plan.output
+    assert "backtest, held-out week" in plan.output  # two full weeks are there
+    report = _run(["report", "--from", str(date.today() - timedelta(days=15)), "-o", "r.html"])
+    assert report.exit_code == 0, report.output
+    moments = next(line for line in report.output.splitlines() if "moments of truth" in line)
+    assert int(moments.split()[-1]) > 0
+    local = _run(["report", "--timezone", "America/New_York", "-o", "ny.html"])
+    assert local.exit_code == 0, local.output
+    assert "(America/New_York)" in local.output
+    assert "America/New_York (" in (in_tmp / "ny.html").read_text(encoding="utf-8")
+    audit = _run(["audit", "--limit", "20"])
+    assert audit.exit_code == 0, audit.output
+    for result in (plan, report, audit):  # every table fits 80 columns, nothing cut
+        assert all(len(line) <= 80 for line in result.output.splitlines()), result.output
+        assert "…" not in result.output
+    # A second run on the same database keeps its history and seeds no more.
+    run_demo(
+        host="127.0.0.1", port=_free_port(), pace=6, max_threads=1, run_id="h2",
+        traffic="simulated", history_days=15,
+    )  # fmt: skip
+    import sqlite3
+
+    with sqlite3.connect(in_tmp / "var" / "kairos.db") as connection:
+        seeded_runs = connection.execute(
+            "SELECT COUNT(DISTINCT substr(external_id, 1, 7)) FROM interactions "
+            "WHERE external_id LIKE 'hist-%'"
+        ).fetchone()[0]
+    assert seeded_runs == 1
