@@ -235,17 +235,20 @@ def test_score_recording_of_silence_has_no_stress() -> None:
 # -- reading recordings ----------------------------------------------------------------------
 
 
-def test_read_audio_mixes_or_picks_channels(tmp_path: Path) -> None:
+def test_read_audio_picks_the_customers_channel_and_never_mixes(tmp_path: Path) -> None:
     import soundfile
 
     left = vowel(0.5, rate=16000)
     stereo = np.stack([left, np.zeros_like(left)], axis=1)
     path = tmp_path / "s.wav"
     soundfile.write(path, stereo, 16000)
-    mixed, rate, channels = read_audio(path)
+    # Mixing would put the agent's voice into the analysis: a stereo file needs its channel.
+    with pytest.raises(AudioFormatError, match="agent's, whose voice is not analysed"):
+        read_audio(path)
+    picked, rate, channels = read_audio(path, channel=0)
     assert (rate, channels) == (16000, 2)
-    assert np.allclose(mixed, left / 2, atol=1e-4)
-    assert np.allclose(read_audio(path, channel=0)[0], left, atol=1e-4)
+    assert np.allclose(picked, left, atol=1e-4)
+    assert np.allclose(read_audio(path, channel=1)[0], 0.0, atol=1e-4)
     with pytest.raises(AudioFormatError, match="channel 2"):
         read_audio(path, channel=2)
     with pytest.raises(AudioFormatError, match="can be read"):

@@ -32,7 +32,7 @@ from kairos.channels.media import (
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import recording_events
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
-from kairos.events import AudioSegment, Timestamp
+from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Timestamp
 from kairos.interactions import service as interaction_service
 from kairos.services import Services
 
@@ -54,10 +54,16 @@ class InvalidAudio(ClientError):
 
 
 class RecordingOut(BaseModel):
-    """What an uploaded recording gave: its segments, the caller's stress, what was applied."""
+    """What an uploaded recording gave: its segments, the caller's stress, what was applied.
+
+    ``analysed`` is false for the agent's side: it is neither analysed nor stored, and
+    ``notice`` says why.
+    """
 
     interaction_id: str
-    recording_id: str
+    analysed: bool = True
+    notice: str | None = None
+    recording_id: str | None
     duration_s: float
     sample_rate: int
     channels: int
@@ -246,6 +252,22 @@ def _analyse_recording(
         raise UnknownInteraction(
             f"unknown interaction {interaction_id!r}: send interaction.started first"
         )
+    if speaker != "customer":
+        # Not even decoded: emotion recognition of a worker is prohibited (EU AI Act 5(1)(f)).
+        return RecordingOut(
+            interaction_id=interaction_id,
+            analysed=False,
+            notice=AGENT_VOICE_NOTICE,
+            recording_id=None,
+            duration_s=0.0,
+            sample_rate=0,
+            channels=0,
+            segments=0,
+            stress=None,
+            applied=0,
+            duplicates=0,
+            model_version=None,
+        )
     try:
         samples, rate, channels = read_audio(body, channel=channel)
     except AudioFormatError as exc:
@@ -307,10 +329,12 @@ async def upload_recording(
     channel: Annotated[int | None, Query(ge=0, le=7)] = None,
     started_at: Timestamp | None = None,
 ) -> RecordingOut:
-    """Analyse a recorded call leg (the body: WAV 8-48 kHz mono or stereo, FLAC, OGG).
+    """Analyse the customer's side of a recorded call (WAV 8-48 kHz mono or stereo, FLAC, OGG).
 
-    ``channel`` picks one side of a stereo recording (mixed down otherwise); ``started_at`` is
-    when the recording began (default: now), for the segments' times.
+    ``channel`` picks the customer's side of a stereo recording (required there: the other side
+    is the agent's, and mixing would analyse it); ``started_at`` is when the recording began
+    (default: now), for the segments' times. ``speaker=agent`` is answered with
+    ``analysed: false`` and a ``notice``: the agent's voice is neither analysed nor stored.
     """
     body = await _read_body(request)
     if not body:

@@ -3,6 +3,9 @@
 The detector's state for a leg (the voice stream with its VAD and the caller's baseline) lives
 here, not in the channel adapter that decodes the frames: the media WebSocket, a raw PCM stream
 and an uploaded recording all feed a :class:`CallLeg`.
+
+Only the customer's leg is analysed: a leg for the agent (or a bot) is refused with
+``AgentVoiceRefused`` before a sample is read (``kairos.events.AGENT_VOICE_NOTICE``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from datetime import datetime, timedelta
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.model import VoiceModel
 from kairos.detection.voice.stress import SegmentResult, VoiceStream
-from kairos.events import AudioSegment, Speaker, VoiceReason
+from kairos.errors import AgentVoiceRefused
+from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Speaker, VoiceReason
 
 
 class CallLeg:
@@ -30,6 +34,8 @@ class CallLeg:
         started_at: datetime,
         model: VoiceModel | None = None,
     ) -> None:
+        if speaker != "customer":
+            raise AgentVoiceRefused(AGENT_VOICE_NOTICE)
         self.interaction_id = interaction_id
         self.stream_id = stream_id
         self.speaker: Speaker = speaker
