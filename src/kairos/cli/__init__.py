@@ -7,6 +7,7 @@ import typer
 
 from kairos.cli import (
     audio,
+    contact_lens,
     detection,
     outcomes,
     plan,
@@ -39,3 +40,4 @@ app.command("analyze")(outcomes.analyze)
 app.command("report")(outcomes.report)
 app.command("score-audio")(audio.score_audio)
 app.command("train-voice")(audio.train_voice)
+app.command("replay-contact-lens")(contact_lens.replay_contact_lens)
