@@ -1,6 +1,7 @@
 """Voice stress: quality and speed beside openSMILE's eGeMAPS functionals, on one core.
 
 Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--skip-streams]
+       [--skip-vad]
 
 1. Quality on the emodb subset, leave one speaker out (the splits and regimes of
    ``kairos.detection.voice.training``): Kairos' two heads beside eGeMAPS v02 functionals (88
@@ -15,6 +16,8 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--s
    ``assessment.updated`` on the bus, and how far the loop fell behind real time.
 4. Memory per live stream (tracemalloc): the protocol state, the open segment and the baseline,
    plus the interaction's detector.
+5. Voice activity detection on quiet, calm speech and 8 kHz telephone audio, Kairos beside
+   WebRTC's VAD and Silero VAD (``benchmarks/voice_vad.py``).
 """
 
 from __future__ import annotations
@@ -325,9 +328,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="paced seconds per stream run")
     parser.add_argument("--streams", default="50,100,150,200", help="stream counts to run")
     parser.add_argument("--skip-streams", action="store_true")
+    parser.add_argument("--skip-vad", action="store_true", help="skip the VAD comparison")
     args = parser.parse_args()
     pinned = one_core()
     console.print(f"[bold]Voice stress benchmark[/] ({pinned})")
+    if not args.skip_vad:
+        from voice_vad import vad_report
+
+        vad_report(console)
     folder = training.find_emodb(None)
     recordings = training.recordings(folder)
 

@@ -76,6 +76,7 @@ def test_a_stereo_recording_needs_the_customers_channel_and_never_hears_the_agen
     customer = client.post("/v1/interactions/call-agent-stereo/recordings?channel=0", content=body)
     assert customer.status_code == 200
     assert customer.json()["segments"] == 0 and customer.json()["stress"] is None
+    assert customer.json()["no_stress_reason"].startswith("no speech")
     _no_voice_stored(client, "call-agent-stereo")
 
 
@@ -199,6 +200,7 @@ def test_score_audio_refuses_to_mix_a_stereo_call(tmp_path: Path) -> None:
     assert "customer's channel" in line["error"] and "stress" not in line
     left = json.loads(runner.invoke(app, ["score-audio", str(path), "--channel", "0"]).stdout)
     assert left["stress"] is None and left["segments"] == []
+    assert left["no_stress_reason"].startswith("no speech")
 
 
 # -- words ----------------------------------------------------------------------------------

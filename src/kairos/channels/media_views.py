@@ -30,7 +30,7 @@ from kairos.channels.media import (
     TwilioMediaStream,
 )
 from kairos.deps import RuntimeDep
-from kairos.detection.voice.leg import recording_events
+from kairos.detection.voice.leg import analyse_recording
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
 from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Timestamp
 from kairos.interactions import service as interaction_service
@@ -69,6 +69,7 @@ class RecordingOut(BaseModel):
     channels: int
     segments: int
     stress: float | None
+    no_stress_reason: str | None = None
     applied: int
     duplicates: int
     model_version: str | None
@@ -274,7 +275,7 @@ def _analyse_recording(
         raise InvalidAudio(str(exc)) from None
     # The same recording sent again gives the same event ids: acknowledged, not applied twice.
     recording_id = f"rec-{hashlib.sha256(body).hexdigest()[:16]}-{speaker}-{channel}"
-    events = recording_events(
+    events, no_stress = analyse_recording(
         samples,
         rate,
         interaction_id=interaction_id,
@@ -296,6 +297,7 @@ def _analyse_recording(
         channels=channels,
         segments=len(events),
         stress=stress,
+        no_stress_reason=no_stress,
         applied=applied,
         duplicates=duplicates,
         model_version=events[0].model_version if events else None,

@@ -70,6 +70,11 @@ def score_audio(
                 result = score_recording(samples, rate, model=model)
                 out.update(
                     stress=round(result.stress, 4) if result.stress is not None else None,
+                    **(
+                        {"no_stress_reason": result.no_stress_reason}
+                        if result.stress is None
+                        else {}
+                    ),
                     duration_s=round(result.duration_s, 3),
                     sample_rate=rate,
                     channels=channels,

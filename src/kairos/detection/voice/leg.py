@@ -14,7 +14,12 @@ from datetime import datetime, timedelta
 
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.model import VoiceModel
-from kairos.detection.voice.stress import SegmentResult, VoiceStream
+from kairos.detection.voice.stress import (
+    NO_SPEECH,
+    TOO_LITTLE_VOICING,
+    SegmentResult,
+    VoiceStream,
+)
 from kairos.errors import AgentVoiceRefused
 from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Speaker, VoiceReason
 
@@ -81,6 +86,28 @@ def recording_events(
     model: VoiceModel | None = None,
 ) -> list[AudioSegment]:
     """A recorded call leg's ``audio.segment`` events, as if it had been streamed."""
+    return analyse_recording(
+        samples,
+        sample_rate,
+        interaction_id=interaction_id,
+        recording_id=recording_id,
+        started_at=started_at,
+        speaker=speaker,
+        model=model,
+    )[0]
+
+
+def analyse_recording(
+    samples: FloatArray,
+    sample_rate: int,
+    *,
+    interaction_id: str,
+    recording_id: str,
+    started_at: datetime,
+    speaker: Speaker = "customer",
+    model: VoiceModel | None = None,
+) -> tuple[list[AudioSegment], str | None]:
+    """The recording's events, and why there is no stress when there are none."""
     leg = CallLeg(
         interaction_id=interaction_id,
         stream_id=recording_id,
@@ -93,4 +120,7 @@ def recording_events(
     events: list[AudioSegment] = []
     for i in range(0, len(samples), step):
         events += leg.feed(samples[i : i + step])
-    return events + leg.finish()
+    events += leg.finish()
+    if events:
+        return events, None
+    return events, TOO_LITTLE_VOICING if leg.stream.speech_segments else NO_SPEECH
