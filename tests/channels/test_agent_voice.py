@@ -2,8 +2,9 @@
 feed the customer's emotion (EU AI Act, Article 5(1)(f): no emotion recognition of workers).
 
 Every path that takes audio is tried with the agent's side: the recording upload, the Twilio
-media WebSocket, the raw PCM WebSocket, ``audio.segment`` events posted directly, the detection
-library itself and the ``score-audio`` CLI. Each says so in its answer and stores nothing.
+media WebSocket, the raw PCM WebSocket, Genesys AudioHook (stereo, the agent on the right),
+``audio.segment`` events posted directly, the detection library itself and the ``score-audio``
+CLI. Each says so in its answer and stores nothing.
 """
 
 from __future__ import annotations
@@ -133,6 +134,28 @@ def test_a_pcm_stream_labelled_agent_is_closed_unheard(client: TestClient) -> No
         ws.send_text(json.dumps({"event": "stop"}))
         assert ws.receive()["code"] == 1000
     assert "audio.segment" in stored_types(client, "call-agent-pcm"), "the customer's is heard"
+
+
+def test_an_audiohook_stereo_call_never_hears_the_agent(client: TestClient) -> None:
+    """The agent shouts on the right channel, the customer is silent on the left: nothing."""
+    import uuid
+
+    from tests.channels.audiohook_client import STEREO_PCMU, AudioHookClient
+
+    conversation = str(uuid.uuid4())
+    session_id = str(uuid.uuid4())
+    agent = speech_8k("Angry")
+    silence = np.zeros(160, dtype=np.float32)
+    with client.websocket_connect(
+        "/v1/media/audiohook", headers={"audiohook-session-id": session_id}
+    ) as ws:
+        hook = AudioHookClient(ws, session_id)
+        assert hook.open(conversation, [STEREO_PCMU])["parameters"]["media"] == [STEREO_PCMU]
+        for i in range(len(agent) // 160):
+            hook.audio(silence, agent[i * 160 : (i + 1) * 160])
+        hook.send("close", {"reason": "end"})
+        hook.expect("closed")
+    _no_voice_stored(client, f"genesys:{conversation}")
 
 
 # -- events posted directly, the library, the CLI -------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -32,7 +33,7 @@ from kairos.channels.media import (
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import analyse_recording
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
-from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Timestamp
+from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, Timestamp
 from kairos.interactions import service as interaction_service
 from kairos.services import Services
 
@@ -83,7 +84,7 @@ def _exists(runtime: Services, interaction_id: str) -> bool:
         return found is not None
 
 
-def _ingest(runtime: Services, events: list[AudioSegment]) -> tuple[int, int]:
+def _ingest(runtime: Services, events: Sequence[Event]) -> tuple[int, int]:
     applied = duplicates = 0
     for i in range(0, len(events), _INGEST_CHUNK):
         response = interaction_service.ingest(
