@@ -140,7 +140,9 @@ class AudioHookSession:
         interaction_id: str | None = None,
         model: VoiceModel | None = None,
         clock: Callable[[], datetime] = _clock,
+        transcribe: bool = False,
     ) -> None:
+        self.transcribe = transcribe
         self.session_id = session_id
         self.interaction_id = interaction_id
         self.model = model
@@ -151,6 +153,7 @@ class AudioHookSession:
         self.media: MediaOffer | None = None
         self.language: str | None = None
         self.leg: CallLeg | None = None
+        self.heard: CallLeg | None = None  # kept after the close, for its last speech
         self.samples = 0  # customer samples received
         self.ignored_frames = 0  # audio while paused
         self.client_errors: list[str] = []
@@ -275,7 +278,9 @@ class AudioHookSession:
             sample_rate=RATE,
             started_at=now,
             model=self.model,
+            transcribe=self.transcribe,
         )
+        self.heard = self.leg
         self.state = "open"
         opened = self.message("opened", {"startPaused": False, "media": [chosen.model_dump()]})
         return HookStep(replies=[opened], start=start)

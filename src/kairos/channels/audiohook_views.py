@@ -22,7 +22,9 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from kairos.channels.audiohook import AudioHookSession
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
 from kairos.channels.media import CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, MediaProtocolError
+from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.channels.media_views import SegmentIngest, _deliver, _exists, _ingest, segment_ingest
+from kairos.detection.voice.stt import SpeechToText
 from kairos.errors import ClientError
 from kairos.services import Services
 
@@ -71,14 +73,17 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
         log.warning("audiohook: refused a session: %s", refused)
         await _refuse(websocket, refused)
         return
+    stt = speech_to_text(websocket.app)
     session = AudioHookSession(
-        session_id=websocket.headers.get("audiohook-session-id"), interaction_id=interaction_id
+        session_id=websocket.headers.get("audiohook-session-id"),
+        interaction_id=interaction_id,
+        transcribe=stt is not None,
     )
     sink = segment_ingest(websocket.app)
     await websocket.accept()
     close: tuple[int, str] | None = None
     try:
-        close = await _receive(websocket, session, runtime, sink)
+        close = await _receive(websocket, session, runtime, sink, stt)
     except MediaProtocolError as exc:
         await _send(websocket, session.disconnect(exc.reason))
         close = (exc.code, exc.close_reason)
@@ -92,6 +97,7 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
         close = (CLOSE_INTERNAL, "internal error; the interaction is unchanged")
     try:
         await _deliver(sink, session.finish())
+        await transcribe(sink.submit, stt, session.heard)
     except (ClientError, OperationalError) as exc:
         log.warning("audiohook: could not store the last audio segments: %s", exc)
     if session.client_errors:
@@ -107,7 +113,11 @@ async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
 
 
 async def _receive(
-    websocket: WebSocket, session: AudioHookSession, runtime: Services, sink: SegmentIngest
+    websocket: WebSocket,
+    session: AudioHookSession,
+    runtime: Services,
+    sink: SegmentIngest,
+    stt: SpeechToText | None,
 ) -> tuple[int, str] | None:
     """The message loop; the close to send (None when the peer went away)."""
     while True:
@@ -120,6 +130,7 @@ async def _receive(
         ):
             await run_in_threadpool(_ingest, runtime, [step.start])
         await _deliver(sink, step.events)  # stored before ``closed`` acknowledges the end
+        await transcribe(sink.submit, stt, session.heard)
         for reply in step.replies:
             await websocket.send_json(reply)
         if step.closed:

@@ -150,11 +150,14 @@ class TwilioMediaStream:
         interaction_id: str | None = None,
         model: VoiceModel | None = None,
         clock: Callable[[], datetime] = _clock,
+        transcribe: bool = False,
     ) -> None:
         self.interaction_id = interaction_id
         self.model = model
         self.clock = clock
+        self.transcribe = transcribe
         self.leg: CallLeg | None = None
+        self.heard: CallLeg | None = None  # the leg, kept after the stop for its last speech
         self.ignored_frames = 0
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
@@ -219,7 +222,9 @@ class TwilioMediaStream:
             sample_rate=8000,
             started_at=self.clock(),
             model=self.model,
+            transcribe=self.transcribe,
         )
+        self.heard = self.leg
         return Step(started=self.leg)
 
     def _media(self, message: dict[str, Any]) -> Step:
@@ -264,12 +269,15 @@ class PcmMediaStream:
         model: VoiceModel | None = None,
         clock: Callable[[], datetime] = _clock,
         stream_id: str | None = None,
+        transcribe: bool = False,
     ) -> None:
         self.interaction_id = interaction_id
         self.model = model
         self.clock = clock
         self.default_stream_id = stream_id
+        self.transcribe = transcribe
         self.leg: CallLeg | None = None
+        self.heard: CallLeg | None = None
         self._rate = 0
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
@@ -342,5 +350,7 @@ class PcmMediaStream:
             sample_rate=start.sample_rate,
             started_at=started_at,
             model=self.model,
+            transcribe=self.transcribe,
         )
+        self.heard = self.leg
         return Step(started=self.leg)

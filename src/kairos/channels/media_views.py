@@ -30,10 +30,12 @@ from kairos.channels.media import (
     PcmMediaStream,
     TwilioMediaStream,
 )
+from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import analyse_recording
+from kairos.detection.voice.stt import SpeechToText
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
-from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, Timestamp
+from kairos.events import AGENT_VOICE_NOTICE, Event, Timestamp
 from kairos.interactions import service as interaction_service
 from kairos.services import Services
 
@@ -111,10 +113,10 @@ class SegmentIngest:
         self.runtime = runtime
         self.window = window
         self.loop = asyncio.get_running_loop()
-        self._pending: list[tuple[list[AudioSegment], asyncio.Future[None]]] = []
+        self._pending: list[tuple[Sequence[Event], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def submit(self, events: list[AudioSegment]) -> None:
+    async def submit(self, events: Sequence[Event]) -> None:
         """Store these segments with whatever else arrives within the window."""
         done: asyncio.Future[None] = self.loop.create_future()
         self._pending.append((events, done))
@@ -158,10 +160,12 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     """Receive until stop, error or disconnect; ingest every analysed segment as it closes."""
     runtime: Services = websocket.app.state.runtime
     sink = segment_ingest(websocket.app)
+    stt = speech_to_text(websocket.app)
+    protocol.transcribe = stt is not None
     await websocket.accept()
     close: tuple[int, str] | None = None
     try:
-        close = await _receive(websocket, protocol, runtime, sink)
+        close = await _receive(websocket, protocol, runtime, sink, stt)
     except MediaProtocolError as exc:
         close = (exc.code, exc.close_reason)
     except WebSocketDisconnect:
@@ -175,6 +179,7 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     # What was heard before a stop, an error or a dropped line still counts.
     try:
         await _deliver(sink, protocol.finish())
+        await transcribe(sink.submit, stt, protocol.heard)
     except (ClientError, OperationalError) as exc:
         log.warning("media stream: could not store the last audio segments: %s", exc)
         if close is not None and close[0] == CLOSE_NORMAL:
@@ -188,6 +193,7 @@ async def _receive(
     protocol: TwilioMediaStream | PcmMediaStream,
     runtime: Services,
     sink: SegmentIngest,
+    stt: SpeechToText | None,
 ) -> tuple[int, str] | None:
     """The message loop; the close to send (None when the peer went away)."""
     while True:
@@ -195,6 +201,7 @@ async def _receive(
         if message["type"] == "websocket.disconnect":
             return None
         step = protocol.receive(text=message.get("text"), data=message.get("bytes"))
+        await transcribe(sink.submit, stt, protocol.heard)
         if step.started is not None:
             interaction_id = step.started.interaction_id
             if not await run_in_threadpool(_exists, runtime, interaction_id):
@@ -208,7 +215,7 @@ async def _receive(
             return (CLOSE_NORMAL, "stream stopped")
 
 
-async def _deliver(sink: SegmentIngest, events: list[AudioSegment]) -> None:
+async def _deliver(sink: SegmentIngest, events: Sequence[Event]) -> None:
     if events:
         await sink.submit(events)
 

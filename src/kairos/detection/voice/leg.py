@@ -20,14 +20,25 @@ from kairos.detection.voice.stress import (
     SegmentResult,
     VoiceStream,
 )
+from kairos.detection.voice.stt import SpeechChunk, UtteranceChunker
 from kairos.errors import AgentVoiceRefused
-from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Speaker, VoiceReason
+from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Speaker, Utterance, VoiceReason
 
 
 class CallLeg:
     """One call leg's audio tied to an interaction: samples in, ``audio.segment`` events out."""
 
-    __slots__ = ("_seq", "interaction_id", "speaker", "started_at", "stream", "stream_id")
+    __slots__ = (
+        "_seq",
+        "_speech",
+        "_utterances",
+        "chunker",
+        "interaction_id",
+        "speaker",
+        "started_at",
+        "stream",
+        "stream_id",
+    )
 
     def __init__(
         self,
@@ -38,6 +49,7 @@ class CallLeg:
         sample_rate: int,
         started_at: datetime,
         model: VoiceModel | None = None,
+        transcribe: bool = False,
     ) -> None:
         if speaker != "customer":
             raise AgentVoiceRefused(AGENT_VOICE_NOTICE)
@@ -46,15 +58,40 @@ class CallLeg:
         self.speaker: Speaker = speaker
         self.started_at = started_at
         self.stream = VoiceStream(sample_rate, model=model)
+        self.chunker = UtteranceChunker(sample_rate) if transcribe else None
         self._seq = 0
+        self._utterances = 0
+        self._speech: list[SpeechChunk] = []
 
     def feed(self, samples: FloatArray) -> list[AudioSegment]:
         """Analyse new samples; the events of the segments that closed."""
+        if self.chunker is not None:
+            self._speech += self.chunker.feed(samples)
         return [self._event(r) for r in self.stream.feed(samples)]
 
     def finish(self) -> list[AudioSegment]:
         """The events of what is left at the end of the stream."""
+        if self.chunker is not None:
+            self._speech += self.chunker.flush()
         return [self._event(r) for r in self.stream.flush()]
+
+    def take_speech(self) -> list[SpeechChunk]:
+        """The utterances finished since the last call, to transcribe (with ``transcribe``)."""
+        speech, self._speech = self._speech, []
+        return speech
+
+    def utterance(self, chunk: SpeechChunk, text: str) -> Utterance | None:
+        """The ``utterance`` event of a transcribed chunk, said by the leg's speaker."""
+        if not text.strip():
+            return None
+        self._utterances += 1
+        return Utterance(
+            event_id=f"stt:{self.stream_id}:{self._utterances}",
+            interaction_id=self.interaction_id,
+            occurred_at=self.started_at + timedelta(seconds=chunk.end_s),
+            speaker=self.speaker,
+            text=text.strip()[:5000],
+        )
 
     def _event(self, result: SegmentResult) -> AudioSegment:
         self._seq += 1
