@@ -1,7 +1,7 @@
 """Voice stress: quality and speed beside openSMILE's eGeMAPS functionals, on one core.
 
 Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--skip-streams]
-       [--skip-vad]
+       [--skip-vad] [--skip-espeak]
 
 1. Quality on the emodb subset, leave one speaker out (the splits and regimes of
    ``kairos.detection.voice.training``): Kairos' two heads beside eGeMAPS v02 functionals (88
@@ -18,6 +18,8 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--s
    plus the interaction's detector.
 5. Voice activity detection on quiet, calm speech and 8 kHz telephone audio, Kairos beside
    WebRTC's VAD and Silero VAD (``benchmarks/voice_vad.py``).
+6. Stress on espeak-ng voices neither system trained on, calm against raised pitch and rate,
+   at 8 kHz μ-law, beside eGeMAPS+LR (``benchmarks/voice_espeak.py``).
 """
 
 from __future__ import annotations
@@ -329,6 +331,7 @@ def main() -> None:
     parser.add_argument("--streams", default="50,100,150,200", help="stream counts to run")
     parser.add_argument("--skip-streams", action="store_true")
     parser.add_argument("--skip-vad", action="store_true", help="skip the VAD comparison")
+    parser.add_argument("--skip-espeak", action="store_true", help="skip the espeak-ng voices")
     args = parser.parse_args()
     pinned = one_core()
     console.print(f"[bold]Voice stress benchmark[/] ({pinned})")
@@ -336,6 +339,10 @@ def main() -> None:
         from voice_vad import vad_report
 
         vad_report(console)
+    if not args.skip_espeak:
+        from voice_espeak import espeak_report
+
+        espeak_report(console)
     folder = training.find_emodb(None)
     recordings = training.recordings(folder)
 
