@@ -245,3 +245,22 @@ def test_bad_pushes_are_refused_whole(
     assert response.status_code == status, response.text
     assert words in response.json()["message"]
     assert types_of(client, "connect:c-bad") == ["interaction.started"]
+
+
+def test_roles_map_to_speakers_and_a_supervisor_is_a_worker() -> None:
+    from datetime import UTC, datetime
+
+    from kairos.channels.contact_lens import ContactLensAdapter
+    from kairos.events import Utterance
+
+    record = event(
+        "SEGMENTS",
+        transcript("r1", "SUPERVISOR", "I am listening in on this call.", 0),
+        transcript("r2", "CUSTOM_BOT", "Please hold.", 100),
+        transcript("r3", "SYSTEM", "This call is recorded.", 200),
+        contact="c-roles",
+    )
+    events = ContactLensAdapter().to_events(
+        json.dumps(record).encode(), received_at=datetime.now(UTC)
+    )
+    assert [e.speaker for e in events if isinstance(e, Utterance)] == ["agent", "bot", "bot"]

@@ -22,9 +22,10 @@ with ``Data`` / ``data`` as ``GetRecords`` and Firehose give them. The interacti
 
 - ``STARTED`` starts the interaction (a call, in the contact's language), once.
 - ``Transcript`` (a final turn) becomes an ``utterance`` of the customer or the agent
-  (``SYSTEM`` turns are the bot's); its ``Id`` makes the event id, so a redelivered record is
-  acknowledged, not applied twice. Contact Lens' own ``Sentiment`` is not carried: Kairos reads
-  the customer's words itself and never scores the agent's feelings.
+  (``SUPERVISOR`` turns are the agent side's, ``SYSTEM`` and ``CUSTOM_BOT`` turns the bot's);
+  its ``Id`` makes the event id, so a redelivered record is acknowledged, not applied twice.
+  Contact Lens' own ``Sentiment`` is not carried: Kairos reads the customer's words itself and
+  never scores the agent's feelings.
 - ``Utterance`` (a partial turn) is acknowledged and not stored: its ``Transcript`` follows with
   the same words, complete.
 - ``Categories``: each newly matched category becomes an ``ivr.selection`` of the menu
@@ -72,7 +73,14 @@ from kairos.events import (
 #: Most records one body may carry.
 MAX_RECORDS = 500
 CATEGORY_MENU = "contact-lens-category"
-_ROLES: dict[str, Speaker] = {"CUSTOMER": "customer", "AGENT": "agent", "SYSTEM": "bot"}
+# A supervisor is a worker too: their words are the agent side's (never an emotion source).
+_ROLES: dict[str, Speaker] = {
+    "CUSTOMER": "customer",
+    "AGENT": "agent",
+    "SUPERVISOR": "agent",
+    "SYSTEM": "bot",
+    "CUSTOM_BOT": "bot",
+}
 _Text = Annotated[str, Field(max_length=20_000)]
 
 
@@ -82,7 +90,7 @@ class _Loose(BaseModel):
 
 class _Transcript(_Loose):
     Id: Annotated[str, Field(min_length=1, max_length=200)]
-    ParticipantRole: Literal["CUSTOMER", "AGENT", "SYSTEM"]
+    ParticipantRole: Literal["CUSTOMER", "AGENT", "SUPERVISOR", "SYSTEM", "CUSTOM_BOT"]
     Content: _Text
     BeginOffsetMillis: Annotated[int, Field(ge=0)] = 0
     EndOffsetMillis: Annotated[int, Field(ge=0)] = 0
