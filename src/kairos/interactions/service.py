@@ -23,10 +23,8 @@ from kairos.customers import service as customer_service
 from kairos.db import Database
 from kairos.detection.assessment import Assessment
 from kairos.detection.live import DetectorCache
-from kairos.errors import AgentVoiceRefused, Overloaded
+from kairos.errors import Overloaded
 from kairos.events import (
-    AGENT_VOICE_NOTICE,
-    AudioSegment,
     Event,
     InteractionEnded,
     InteractionStarted,
@@ -238,17 +236,7 @@ def ingest(
     refused (429, Retry-After) before anything is stored.
     """
     started = time.perf_counter()
-    agent_voice = [
-        e.event_id for e in events if isinstance(e, AudioSegment) and e.speaker != "customer"
-    ]
-    if agent_voice:
-        # Emotion recognition of a worker (EU AI Act 5(1)(f)): refused whole, nothing stored.
-        raise AgentVoiceRefused(
-            f"{AGENT_VOICE_NOTICE}; audio.segment {agent_voice[0][:80]!r} is not the customer's",
-            errors=[
-                {"event_id": i, "message": "speaker must be customer"} for i in agent_voice[:20]
-            ],
-        )
+    checks.no_agent_voice(events)
     if backpressure and not detectors.inline and detectors.max_lag is not None:
         lag = bus.backlog("events", DETECTORS_GROUP)
         if lag is not None and lag > detectors.max_lag:
