@@ -1,7 +1,7 @@
 """Call audio in: Twilio Media Streams, raw PCM streams and recorded files, as audio.segment events.
 
 A media stream is one call leg tied to one interaction. The protocols here only decode frames; the
-leg's voice analysis state lives in ``kairos.detection.voice.leg`` (VAD, Praat features, the
+leg's voice analysis state lives in ``kairos.detection.voice.leg`` (VAD, NumPy features, the
 caller's baseline), and every voiced segment
 becomes an ``audio.segment`` event with the features and the caller's stress, ingested like any
 other event (stored, deduped on its ``event_id``, published, and folded into the assessment).
