@@ -375,8 +375,8 @@ def main() -> None:
                 "eGeMAPS+LR (8 kHz μ-law)", "eGeMAPS+LR (16 kHz)"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("regime", "pair") else "right")
     for key, auc in ours.auc.items():
-        table.add_row(*key, f"{auc:.3f}", f"{before.auc[key]:.3f}", f"{peer_phone[key]:.3f}",
-                      f"{peer_wide[key]:.3f}")  # fmt: skip
+        table.add_row(*key, f"{auc:.4f}", f"{before.auc[key]:.4f}", f"{peer_phone[key]:.4f}",
+                      f"{peer_wide[key]:.4f}")  # fmt: skip
     console.print(table)
     console.print(
         "caller regime: baseline from half of the held-out speaker's neutral files (even names), "

@@ -167,7 +167,7 @@ def espeak_report(console: Console) -> None:
     for col in ("regime", "Kairos", "eGeMAPS+LR", "clips scored"):
         table.add_column(col, justify="left" if col == "regime" else "right")
     for regime in ("population", "caller"):
-        table.add_row(regime, f"{auc(ours[regime]):.3f}", f"{auc(peer[regime]):.3f}",
+        table.add_row(regime, f"{auc(ours[regime]):.4f}", f"{auc(peer[regime]):.4f}",
                       str(len(ours[regime])))  # fmt: skip
     console.print(table)
 

@@ -1,7 +1,7 @@
 """The Praat measures Kairos used before its NumPy features (kept for ``benchmarks/voice.py``).
 
 The same ``FEATURES`` as ``kairos.detection.voice.features``, measured with Praat through
-praat-parselmouth: about 20 times the cost of the NumPy version.
+praat-parselmouth: about 3.5 times the CPU of the NumPy version per segment.
 
 Every segment is analysed at 8 kHz through μ-law (the telephone channel: Twilio and most platforms
 stream 8 kHz μ-law), so a model trained on studio recordings sees what it will see live.
