@@ -1,6 +1,7 @@
 """Voice stress: quality and speed beside openSMILE's eGeMAPS functionals, on one core.
 
 Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--skip-streams]
+       [--skip-vad] [--skip-espeak]
 
 1. Quality on the emodb subset, leave one speaker out (the splits and regimes of
    ``kairos.detection.voice.training``): Kairos' two heads beside eGeMAPS v02 functionals (88
@@ -8,13 +9,18 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--s
    of each fold, on the same 8 kHz μ-law audio, and on the original 16 kHz audio as well (its home
    ground). ROC AUC for angry, happy and sad against neutral.
 2. Real-time factor on one core (seconds of audio analysed per second): Kairos' whole live path
-   (VAD, Praat features, baseline) beside eGeMAPS extraction alone.
+   (VAD, NumPy features, baseline) beside eGeMAPS extraction alone; the Praat features it
+   replaced are measured beside them (AUC and batch speed).
 3. Concurrent 8 kHz streams on one core: N Twilio media streams, a 20 ms μ-law frame each every
    20 ms of wall clock, through the protocol, the analysis and ``ingest`` into SQLite (stored,
    published, assessed); per segment, the latency from the frame that closed it to its
    ``assessment.updated`` on the bus, and how far the loop fell behind real time.
 4. Memory per live stream (tracemalloc): the protocol state, the open segment and the baseline,
    plus the interaction's detector.
+5. Voice activity detection on quiet, calm speech and 8 kHz telephone audio, Kairos beside
+   WebRTC's VAD and Silero VAD (``benchmarks/voice_vad.py``).
+6. Stress on espeak-ng voices neither system trained on, calm against raised pitch and rate,
+   at 8 kHz μ-law, beside eGeMAPS+LR (``benchmarks/voice_espeak.py``).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from kairos.config import Settings
 from kairos.detection.voice import training
 from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.codecs import mulaw_encode
+from kairos.detection.voice.features_praat import praat_segment_features
 from kairos.detection.voice.model import load_default
 from kairos.detection.voice.stress import VoiceStream
 from kairos.events import AudioSegment, InteractionStarted
@@ -325,9 +332,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="paced seconds per stream run")
     parser.add_argument("--streams", default="50,100,150,200", help="stream counts to run")
     parser.add_argument("--skip-streams", action="store_true")
+    parser.add_argument("--skip-vad", action="store_true", help="skip the VAD comparison")
+    parser.add_argument("--skip-espeak", action="store_true", help="skip the espeak-ng voices")
     args = parser.parse_args()
     pinned = one_core()
     console.print(f"[bold]Voice stress benchmark[/] ({pinned})")
+    if not args.skip_vad:
+        from voice_vad import vad_report
+
+        vad_report(console)
+    if not args.skip_espeak:
+        from voice_espeak import espeak_report
+
+        espeak_report(console)
     folder = training.find_emodb(None)
     recordings = training.recordings(folder)
 
@@ -340,17 +357,26 @@ def main() -> None:
             progress.advance(task)
         ours_features_s = time.process_time() - t
         ours = training.cross_validate(data)
+        task = progress.add_task("Kairos' Praat features (before)", total=len(recordings))
+        praat_data = []
+        t = time.process_time()
+        for rec in recordings:
+            praat_data.append(training.analyse(rec, praat_segment_features))
+            progress.advance(task)
+        praat_features_s = time.process_time() - t
+        before = training.cross_validate(praat_data)
         phone_x, audio_s, phone_spent = egemaps(recordings, phone=True, progress=progress)
         wide_x, _, wide_spent = egemaps(recordings, phone=False, progress=progress)
     peer_phone = egemaps_cv(data, phone_x)
     peer_wide = egemaps_cv(data, wide_x)
 
     table = Table(title="ROC AUC, leave one speaker out (emodb subset, 10 speakers, 339 files)")
-    for col in ("regime", "pair", "Kairos (8 kHz μ-law)", "eGeMAPS+LR (8 kHz μ-law)",
-                "eGeMAPS+LR (16 kHz)"):  # fmt: skip
+    for col in ("regime", "pair", "Kairos (8 kHz μ-law)", "Kairos, Praat features (before)",
+                "eGeMAPS+LR (8 kHz μ-law)", "eGeMAPS+LR (16 kHz)"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("regime", "pair") else "right")
     for key, auc in ours.auc.items():
-        table.add_row(*key, f"{auc:.3f}", f"{peer_phone[key]:.3f}", f"{peer_wide[key]:.3f}")
+        table.add_row(*key, f"{auc:.4f}", f"{before.auc[key]:.4f}", f"{peer_phone[key]:.4f}",
+                      f"{peer_wide[key]:.4f}")  # fmt: skip
     console.print(table)
     console.print(
         "caller regime: baseline from half of the held-out speaker's neutral files (even names), "
@@ -367,6 +393,9 @@ def main() -> None:
                   f"{rtf:.0f}", f"{rtf / peer_rtf:.1f}x")  # fmt: skip
     speed.add_row("Kairos features, emodb files (batch)", f"{audio_s / ours_features_s:.0f}",
                   f"{audio_s / ours_features_s / peer_rtf:.1f}x")  # fmt: skip
+    speed.add_row("Kairos' Praat features (before), emodb files (batch)",
+                  f"{audio_s / praat_features_s:.0f}",
+                  f"{audio_s / praat_features_s / peer_rtf:.1f}x")  # fmt: skip
     speed.add_row("eGeMAPS functionals, 8 kHz", f"{peer_rtf:.0f}", "1.0x")
     speed.add_row("eGeMAPS functionals, 16 kHz", f"{audio_s / wide_spent:.0f}",
                   f"{audio_s / wide_spent / peer_rtf:.1f}x")  # fmt: skip

@@ -141,6 +141,20 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = Field(
         default=None, description="Twilio auth token; set: SMS webhooks must be signed"
     )
+    stt_engine: Literal["none", "pocketsphinx", "faster-whisper"] = Field(
+        default="none",
+        description="speech to text for media streams that come without a transcript",
+    )
+    stt_model_dir: Path | None = Field(
+        default=None, description="faster-whisper: a local CTranslate2 model directory"
+    )
+    audiohook_api_key: str | None = Field(
+        default=None, description="Genesys AudioHook: the integration's API key (X-API-KEY)"
+    )
+    audiohook_client_secret: str | None = Field(
+        default=None,
+        description="Genesys AudioHook: the client secret (base64); set: sessions must be signed",
+    )
     twilio_webhook_url: str | None = Field(
         default=None, description="the SMS webhook URL as Twilio signs it, when a proxy rewrites it"
     )

@@ -35,6 +35,13 @@ class InvalidEvents(ClientError):
     code = "invalid_events"
 
 
+class AgentVoiceRefused(ClientError):
+    """Audio analysis of the agent's (a worker's) voice was asked for: refused, nothing stored."""
+
+    status_code = 422
+    code = "agent_voice_not_analysed"
+
+
 class MalformedBody(ClientError):
     """The body is not JSON, or not an event, a list of events or ``{"events": [...]}``."""
 

@@ -196,8 +196,22 @@ class VoiceReason(Inbound):
     text: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+#: Why audio of the agent's side is neither analysed nor stored (said by every audio path).
+AGENT_VOICE_NOTICE = (
+    "the agent's voice is neither analysed nor stored: emotion recognition of workers is "
+    "prohibited (EU AI Act, Article 5(1)(f)); only the customer's side is analysed"
+)
+#: The same in the 123 bytes a WebSocket close reason holds.
+AGENT_VOICE_CLOSE = (
+    "agent audio is not analysed or kept (EU AI Act art. 5(1)(f)); send the customer's side"
+)
+
+
 class AudioSegment(_EventBase):
     """One voiced segment of a call leg, analysed: its voice features and the speaker's stress.
+
+    Only the customer's voice is analysed: ingest refuses a segment whose ``speaker`` is not
+    ``customer`` (``AGENT_VOICE_NOTICE``). The field stays for rows stored before that rule.
 
     ``start_s`` / ``end_s`` place it in the stream (seconds from the stream's start); ``stress`` is
     the speaker's smoothed stress after it, ``segment_stress`` this segment's alone.

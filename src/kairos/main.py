@@ -20,6 +20,7 @@ from sqlalchemy.exc import DataError, OperationalError
 import kairos
 from kairos import migrations
 from kairos.assist.views import router as assist_router
+from kairos.channels.audiohook_views import router as audiohook_router
 from kairos.channels.ivr import load_menu
 from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
@@ -96,6 +97,7 @@ def create_app(
     app.include_router(routing_router)
     app.include_router(channels_router)
     app.include_router(media_router)
+    app.include_router(audiohook_router)
     install_pages(app, settings)
     app.include_router(outcomes_router)
     app.include_router(assist_router)

@@ -116,7 +116,10 @@ def test_agent_blame_and_ownership_move_the_assessment() -> None:
         speaker="agent",
         occurred_at=NOON_NY + timedelta(minutes=1),
     )
-    assert b.mot_score > o.mot_score
+    # The agent's words move churn and the reasons, never the customer's emotion (EU AI Act
+    # 5(1)(f): agent utterances feed no emotion score).
+    assert b.churn_risk > o.churn_risk and b.mot_score >= o.mot_score
+    assert b.emotion == o.emotion
     assert any(r.kind == "agent" and r.text for r in b.reasons)
     assert any(r.kind == "agent" and r.text for r in o.reasons)
 

@@ -107,6 +107,37 @@ def test_segmenter_cuts_long_turns_and_drops_clicks() -> None:
     assert Segmenter(8000).feed(np.zeros(16000, np.float32)) == []
 
 
+def _phone_line(x: np.ndarray, gain_db: float, noise_dbfs: float) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    y = x * 10 ** (gain_db / 20) + rng.normal(0, 10 ** (noise_dbfs / 20), len(x))
+    return mulaw_decode(mulaw_encode(y.astype(np.float32)))
+
+
+@pytest.mark.parametrize("gain_db", [0, -30, -40])
+def test_quiet_calm_speech_on_a_phone_line_gets_a_stress_value(gain_db: int) -> None:
+    """Calm emodb speech, 40 dB quieter, 8 kHz μ-law over line noise: heard and scored.
+
+    The energy-only rule this VAD replaced found no speech in any of these at -40 dB.
+    """
+    from kairos.detection.voice.vad import EnergyGate
+
+    for emotion, index in (("Neutral", 0), ("Sad", 1), ("Neutral", 5)):
+        x, rate = speech(emotion, index)
+        heard = _phone_line(to_analysis_rate(x, rate), gain_db, -75)
+        result = score_recording(heard, 8000)
+        assert result.stress is not None and result.no_stress_reason is None, (emotion, index)
+        if gain_db == -40:
+            assert score_recording(heard, 8000, gate=EnergyGate()).stress is None
+
+
+@pytest.mark.parametrize("noise_dbfs", [-30, -45, -60])
+def test_line_noise_alone_is_not_speech_and_says_why(noise_dbfs: int) -> None:
+    noise = _phone_line(np.zeros(24000, np.float32), 0, noise_dbfs)
+    result = score_recording(noise, 8000)
+    assert result.stress is None and result.segments == []
+    assert result.no_stress_reason is not None and result.no_stress_reason.startswith("no speech")
+
+
 def test_segmenter_refuses_absurd_rates() -> None:
     with pytest.raises(ValueError):
         Segmenter(100)
@@ -230,22 +261,28 @@ def test_tracker_state_is_small_and_copyable() -> None:
 def test_score_recording_of_silence_has_no_stress() -> None:
     result = score_recording(np.zeros(16000, np.float32), 16000)
     assert result.stress is None and result.segments == []
+    assert (
+        result.no_stress_reason == "no speech: the voice activity detector found no voiced speech"
+    )
 
 
 # -- reading recordings ----------------------------------------------------------------------
 
 
-def test_read_audio_mixes_or_picks_channels(tmp_path: Path) -> None:
+def test_read_audio_picks_the_customers_channel_and_never_mixes(tmp_path: Path) -> None:
     import soundfile
 
     left = vowel(0.5, rate=16000)
     stereo = np.stack([left, np.zeros_like(left)], axis=1)
     path = tmp_path / "s.wav"
     soundfile.write(path, stereo, 16000)
-    mixed, rate, channels = read_audio(path)
+    # Mixing would put the agent's voice into the analysis: a stereo file needs its channel.
+    with pytest.raises(AudioFormatError, match="agent's, whose voice is not analysed"):
+        read_audio(path)
+    picked, rate, channels = read_audio(path, channel=0)
     assert (rate, channels) == (16000, 2)
-    assert np.allclose(mixed, left / 2, atol=1e-4)
-    assert np.allclose(read_audio(path, channel=0)[0], left, atol=1e-4)
+    assert np.allclose(picked, left, atol=1e-4)
+    assert np.allclose(read_audio(path, channel=1)[0], 0.0, atol=1e-4)
     with pytest.raises(AudioFormatError, match="channel 2"):
         read_audio(path, channel=2)
     with pytest.raises(AudioFormatError, match="can be read"):

@@ -33,7 +33,16 @@ def test_score_audio_writes_one_line_per_file(tmp_path: Path) -> None:
     )
     soundfile.write(stereo, np.stack([resampled, resampled], axis=1), 48000)
     result = CliRunner().invoke(
-        app, ["score-audio", str(angry), str(neutral), str(stereo), str(tmp_path / "missing.wav")]
+        app,
+        [
+            "score-audio",
+            str(angry),
+            str(neutral),
+            str(stereo),
+            str(tmp_path / "missing.wav"),
+            "--channel",
+            "0",  # the customer's side of the stereo file; mono files have only that one
+        ],
     )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

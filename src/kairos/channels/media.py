@@ -1,7 +1,7 @@
 """Call audio in: Twilio Media Streams, raw PCM streams and recorded files, as audio.segment events.
 
 A media stream is one call leg tied to one interaction. The protocols here only decode frames; the
-leg's voice analysis state lives in ``kairos.detection.voice.leg`` (VAD, Praat features, the
+leg's voice analysis state lives in ``kairos.detection.voice.leg`` (VAD, NumPy features, the
 caller's baseline), and every voiced segment
 becomes an ``audio.segment`` event with the features and the caller's stress, ingested like any
 other event (stored, deduped on its ``event_id``, published, and folded into the assessment).
@@ -13,11 +13,12 @@ messages):
   ``mediaFormat`` ``audio/x-mulaw`` at 8000 Hz, ``customParameters``), ``media`` (base64 μ-law in
   ``media.payload``, ``media.track`` inbound or outbound), ``mark``/``dtmf`` (ignored), ``stop``.
   The interaction is the URL's ``interaction_id``, else ``customParameters.interaction_id``, else
-  the call SID. The inbound track is the customer (or ``customParameters.speaker``); outbound
-  audio (what the caller hears) is accepted and not analysed.
+  the call SID. The inbound track is the customer; outbound audio (what the caller hears: the
+  agent) is accepted and never analysed. A stream whose ``customParameters.speaker`` is
+  ``agent`` is closed with 4451 at its start: the agent's voice is not analysed or kept.
 - **Raw PCM**: a JSON ``{"event": "start", "sample_rate": 16000, "interaction_id": ...,
   "speaker": "customer", "stream_id": ...}``, then binary messages of 16-bit little-endian mono
-  PCM, then ``{"event": "stop"}``.
+  PCM, then ``{"event": "stop"}``. ``"speaker": "agent"`` is closed with 4451, as above.
 
 A protocol mistake raises ``MediaProtocolError`` with the WebSocket close code and a reason in
 words; what was heard before it is still analysed and kept.
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kairos.detection.voice.codecs import mulaw_decode, pcm16_decode
 from kairos.detection.voice.leg import CallLeg
 from kairos.detection.voice.model import VoiceModel
-from kairos.events import AudioSegment
+from kairos.events import AGENT_VOICE_CLOSE, AudioSegment
 
 #: Largest WebSocket message taken (a Twilio media message is about 400 bytes).
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -55,6 +56,8 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
 CLOSE_UNKNOWN_INTERACTION = 4404
+#: The stream is the agent's voice: not analysed, not kept (as HTTP 451, legal reasons).
+CLOSE_AGENT_VOICE = 4451
 
 
 class MediaProtocolError(Exception):
@@ -148,11 +151,14 @@ class TwilioMediaStream:
         interaction_id: str | None = None,
         model: VoiceModel | None = None,
         clock: Callable[[], datetime] = _clock,
+        transcribe: bool = False,
     ) -> None:
         self.interaction_id = interaction_id
         self.model = model
         self.clock = clock
+        self.transcribe = transcribe
         self.leg: CallLeg | None = None
+        self.heard: CallLeg | None = None  # the leg, kept after the stop for its last speech
         self.ignored_frames = 0
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
@@ -208,14 +214,18 @@ class TwilioMediaStream:
         speaker = params.get("speaker", "customer")
         if speaker not in ("customer", "agent"):
             raise MediaProtocolError(CLOSE_INVALID, f"speaker {speaker[:20]!r}: customer or agent")
+        if speaker == "agent":
+            raise MediaProtocolError(CLOSE_AGENT_VOICE, AGENT_VOICE_CLOSE)
         self.leg = CallLeg(
             interaction_id=interaction_id,
             stream_id=start.streamSid,
-            speaker="agent" if speaker == "agent" else "customer",
+            speaker="customer",
             sample_rate=8000,
             started_at=self.clock(),
             model=self.model,
+            transcribe=self.transcribe,
         )
+        self.heard = self.leg
         return Step(started=self.leg)
 
     def _media(self, message: dict[str, Any]) -> Step:
@@ -260,12 +270,15 @@ class PcmMediaStream:
         model: VoiceModel | None = None,
         clock: Callable[[], datetime] = _clock,
         stream_id: str | None = None,
+        transcribe: bool = False,
     ) -> None:
         self.interaction_id = interaction_id
         self.model = model
         self.clock = clock
         self.default_stream_id = stream_id
+        self.transcribe = transcribe
         self.leg: CallLeg | None = None
+        self.heard: CallLeg | None = None
         self._rate = 0
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
@@ -322,6 +335,8 @@ class PcmMediaStream:
                 CLOSE_POLICY, "no interaction: give interaction_id in the URL or the start message"
             )
         interaction_id = _checked_interaction_id(interaction_id)
+        if start.speaker != "customer":
+            raise MediaProtocolError(CLOSE_AGENT_VOICE, AGENT_VOICE_CLOSE)
         started_at = self.clock()
         stream_id = (
             start.stream_id
@@ -332,9 +347,11 @@ class PcmMediaStream:
         self.leg = CallLeg(
             interaction_id=interaction_id,
             stream_id=stream_id,
-            speaker=start.speaker,
+            speaker="customer",
             sample_rate=start.sample_rate,
             started_at=started_at,
             model=self.model,
+            transcribe=self.transcribe,
         )
+        self.heard = self.leg
         return Step(started=self.leg)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -29,10 +30,12 @@ from kairos.channels.media import (
     PcmMediaStream,
     TwilioMediaStream,
 )
+from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.deps import RuntimeDep
-from kairos.detection.voice.leg import recording_events
+from kairos.detection.voice.leg import analyse_recording
+from kairos.detection.voice.stt import SpeechToText
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
-from kairos.events import AudioSegment, Timestamp
+from kairos.events import AGENT_VOICE_NOTICE, Event, Timestamp
 from kairos.interactions import service as interaction_service
 from kairos.services import Services
 
@@ -54,15 +57,22 @@ class InvalidAudio(ClientError):
 
 
 class RecordingOut(BaseModel):
-    """What an uploaded recording gave: its segments, the caller's stress, what was applied."""
+    """What an uploaded recording gave: its segments, the caller's stress, what was applied.
+
+    ``analysed`` is false for the agent's side: it is neither analysed nor stored, and
+    ``notice`` says why.
+    """
 
     interaction_id: str
-    recording_id: str
+    analysed: bool = True
+    notice: str | None = None
+    recording_id: str | None
     duration_s: float
     sample_rate: int
     channels: int
     segments: int
     stress: float | None
+    no_stress_reason: str | None = None
     applied: int
     duplicates: int
     model_version: str | None
@@ -76,7 +86,7 @@ def _exists(runtime: Services, interaction_id: str) -> bool:
         return found is not None
 
 
-def _ingest(runtime: Services, events: list[AudioSegment]) -> tuple[int, int]:
+def _ingest(runtime: Services, events: Sequence[Event]) -> tuple[int, int]:
     applied = duplicates = 0
     for i in range(0, len(events), _INGEST_CHUNK):
         response = interaction_service.ingest(
@@ -103,10 +113,10 @@ class SegmentIngest:
         self.runtime = runtime
         self.window = window
         self.loop = asyncio.get_running_loop()
-        self._pending: list[tuple[list[AudioSegment], asyncio.Future[None]]] = []
+        self._pending: list[tuple[Sequence[Event], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def submit(self, events: list[AudioSegment]) -> None:
+    async def submit(self, events: Sequence[Event]) -> None:
         """Store these segments with whatever else arrives within the window."""
         done: asyncio.Future[None] = self.loop.create_future()
         self._pending.append((events, done))
@@ -150,10 +160,12 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     """Receive until stop, error or disconnect; ingest every analysed segment as it closes."""
     runtime: Services = websocket.app.state.runtime
     sink = segment_ingest(websocket.app)
+    stt = speech_to_text(websocket.app)
+    protocol.transcribe = stt is not None
     await websocket.accept()
     close: tuple[int, str] | None = None
     try:
-        close = await _receive(websocket, protocol, runtime, sink)
+        close = await _receive(websocket, protocol, runtime, sink, stt)
     except MediaProtocolError as exc:
         close = (exc.code, exc.close_reason)
     except WebSocketDisconnect:
@@ -167,6 +179,7 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     # What was heard before a stop, an error or a dropped line still counts.
     try:
         await _deliver(sink, protocol.finish())
+        await transcribe(sink.submit, stt, protocol.heard)
     except (ClientError, OperationalError) as exc:
         log.warning("media stream: could not store the last audio segments: %s", exc)
         if close is not None and close[0] == CLOSE_NORMAL:
@@ -180,6 +193,7 @@ async def _receive(
     protocol: TwilioMediaStream | PcmMediaStream,
     runtime: Services,
     sink: SegmentIngest,
+    stt: SpeechToText | None,
 ) -> tuple[int, str] | None:
     """The message loop; the close to send (None when the peer went away)."""
     while True:
@@ -187,6 +201,7 @@ async def _receive(
         if message["type"] == "websocket.disconnect":
             return None
         step = protocol.receive(text=message.get("text"), data=message.get("bytes"))
+        await transcribe(sink.submit, stt, protocol.heard)
         if step.started is not None:
             interaction_id = step.started.interaction_id
             if not await run_in_threadpool(_exists, runtime, interaction_id):
@@ -200,7 +215,7 @@ async def _receive(
             return (CLOSE_NORMAL, "stream stopped")
 
 
-async def _deliver(sink: SegmentIngest, events: list[AudioSegment]) -> None:
+async def _deliver(sink: SegmentIngest, events: Sequence[Event]) -> None:
     if events:
         await sink.submit(events)
 
@@ -246,13 +261,29 @@ def _analyse_recording(
         raise UnknownInteraction(
             f"unknown interaction {interaction_id!r}: send interaction.started first"
         )
+    if speaker != "customer":
+        # Not even decoded: emotion recognition of a worker is prohibited (EU AI Act 5(1)(f)).
+        return RecordingOut(
+            interaction_id=interaction_id,
+            analysed=False,
+            notice=AGENT_VOICE_NOTICE,
+            recording_id=None,
+            duration_s=0.0,
+            sample_rate=0,
+            channels=0,
+            segments=0,
+            stress=None,
+            applied=0,
+            duplicates=0,
+            model_version=None,
+        )
     try:
         samples, rate, channels = read_audio(body, channel=channel)
     except AudioFormatError as exc:
         raise InvalidAudio(str(exc)) from None
     # The same recording sent again gives the same event ids: acknowledged, not applied twice.
     recording_id = f"rec-{hashlib.sha256(body).hexdigest()[:16]}-{speaker}-{channel}"
-    events = recording_events(
+    events, no_stress = analyse_recording(
         samples,
         rate,
         interaction_id=interaction_id,
@@ -274,6 +305,7 @@ def _analyse_recording(
         channels=channels,
         segments=len(events),
         stress=stress,
+        no_stress_reason=no_stress,
         applied=applied,
         duplicates=duplicates,
         model_version=events[0].model_version if events else None,
@@ -307,10 +339,12 @@ async def upload_recording(
     channel: Annotated[int | None, Query(ge=0, le=7)] = None,
     started_at: Timestamp | None = None,
 ) -> RecordingOut:
-    """Analyse a recorded call leg (the body: WAV 8-48 kHz mono or stereo, FLAC, OGG).
+    """Analyse the customer's side of a recorded call (WAV 8-48 kHz mono or stereo, FLAC, OGG).
 
-    ``channel`` picks one side of a stereo recording (mixed down otherwise); ``started_at`` is
-    when the recording began (default: now), for the segments' times.
+    ``channel`` picks the customer's side of a stereo recording (required there: the other side
+    is the agent's, and mixing would analyse it); ``started_at`` is when the recording began
+    (default: now), for the segments' times. ``speaker=agent`` is answered with
+    ``analysed: false`` and a ``notice``: the agent's voice is neither analysed nor stored.
     """
     body = await _read_body(request)
     if not body:

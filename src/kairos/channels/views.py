@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from kairos.channels import service
 from kairos.channels.base import ChannelAdapter
 from kairos.channels.chat import ChatAdapter
+from kairos.channels.contact_lens import ContactLensAdapter
 from kairos.channels.email import EmailAdapter
 from kairos.channels.ivr import IvrMenu, IvrMenuError, IvrOption, load_menu
 from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature, parse_form
@@ -94,6 +95,17 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
         log.error("IVR selections are not mapped to reasons: %s", exc)
         menu = None
     return await _receive(runtime, VoiceAdapter(menu=menu), await request.body())
+
+
+@router.post(
+    "/contact-lens",
+    response_model=IngestResponse,
+    responses=_ERRORS,
+    openapi_extra=_json_body("ContactLensRecords"),
+)
+async def contact_lens_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+    """Amazon Connect Contact Lens real-time events: one, a list, or Kinesis ``Records``."""
+    return await _receive(runtime, ContactLensAdapter(), await request.body())
 
 
 @router.get(

@@ -7,6 +7,7 @@ import typer
 
 from kairos.cli import (
     audio,
+    contact_lens,
     detection,
     outcomes,
     plan,
@@ -40,3 +41,4 @@ app.command("report")(outcomes.report)
 app.command("send-outreach")(outcomes.send_outreach)
 app.command("score-audio")(audio.score_audio)
 app.command("train-voice")(audio.train_voice)
+app.command("replay-contact-lens")(contact_lens.replay_contact_lens)

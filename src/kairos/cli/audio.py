@@ -20,7 +20,9 @@ def score_audio(
         ..., help="recordings: WAV (8-48 kHz, mono or stereo), FLAC, OGG"
     ),
     channel: int | None = typer.Option(
-        None, help="score this channel of a multi-channel file (0 = left); default: mix them down"
+        None,
+        help="the customer's channel of a multi-channel file (0 = left); required for those: "
+        "the agent's side is never analysed",
     ),
 ) -> None:
     """Score the voice stress of recordings: one JSON line per file.
@@ -68,6 +70,11 @@ def score_audio(
                 result = score_recording(samples, rate, model=model)
                 out.update(
                     stress=round(result.stress, 4) if result.stress is not None else None,
+                    **(
+                        {"no_stress_reason": result.no_stress_reason}
+                        if result.stress is None
+                        else {}
+                    ),
                     duration_s=round(result.duration_s, 3),
                     sample_rate=rate,
                     channels=channels,

@@ -200,8 +200,7 @@ class DetectorState:
         *,
         relieved: bool = False,
     ) -> None:
-        """Fold the semantic tier's reading of a customer turn (given, or computed here); a
-        ``relieved`` turn ("yes, it went through") can lower the MoT reading, never raise it."""
+        """Fold the semantic tier's reading of a turn; a ``relieved`` one can only lower it."""
         if logits is None:
             assert self._semantic is not None
             logits = self._semantic.logits(text)
@@ -335,9 +334,10 @@ class DetectorState:
         rise = max(0.0, self._emo_fast - self._emo_slow) if self._turns >= 3 else 0.0
         # A grave stake with the clock running is distressing even when told calmly.
         situational = strength * strength * (0.4 + 0.5 * urgency)
-        emotion = noisy_or(self._emo_level, 0.8 * rise, situational, 0.45 * blame,
-                           self._model_emotion, self._voice_emotion())  # fmt: skip
-        emotion = _clip(emotion * (1.0 - 0.35 * owned))
+        # The customer's emotion comes from the customer alone: the agent's words and voice
+        # never feed it (EU AI Act 5(1)(f)); the agent's stance counts toward churn only.
+        emotion = _clip(noisy_or(self._emo_level, 0.8 * rise, situational,
+                                 self._model_emotion, self._voice_emotion()))  # fmt: skip
         tenure = self._tenure * (0.3 + 0.7 * emotion)
         j = self._journey
         failed = 0.25 * min(j.prior_failed_moments, 3) if j else 0.0

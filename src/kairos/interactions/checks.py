@@ -8,10 +8,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kairos.errors import Conflict, UnknownInteraction
-from kairos.events import Event, InteractionStarted
+from kairos.errors import AgentVoiceRefused, Conflict, UnknownInteraction
+from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, InteractionStarted
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import EventAck
+
+
+def no_agent_voice(events: list[Event]) -> None:
+    """Refuse the whole request if it carries analysis of anyone's voice but the customer's.
+
+    Emotion recognition of a worker is prohibited (EU AI Act, Article 5(1)(f)): an agent's (or a
+    bot's) ``audio.segment`` is never stored, whatever sent it.
+    """
+    agent_voice = [
+        e.event_id for e in events if isinstance(e, AudioSegment) and e.speaker != "customer"
+    ]
+    if agent_voice:
+        raise AgentVoiceRefused(
+            f"{AGENT_VOICE_NOTICE}; audio.segment {agent_voice[0][:80]!r} is not the customer's",
+            errors=[
+                {"event_id": i, "message": "speaker must be customer"} for i in agent_voice[:20]
+            ],
+        )
 
 
 def escalation_sources(

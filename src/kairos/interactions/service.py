@@ -235,6 +235,7 @@ def ingest(
     refused (429, Retry-After) before anything is stored.
     """
     started = time.perf_counter()
+    checks.no_agent_voice(events)
     if backpressure and not detectors.inline and detectors.max_lag is not None:
         lag = bus.backlog("events", DETECTORS_GROUP)
         if lag is not None and lag > detectors.max_lag:

@@ -138,6 +138,14 @@ class SecurityMiddleware:
             and guards.header(scope, b"x-twilio-signature") is not None
         )
 
+    def _audiohook_signed(self, scope: Scope, path: str, runtime: Services) -> bool:
+        """A Genesys AudioHook session carrying a signature the view will check (no token)."""
+        return (
+            path == "/v1/media/audiohook"
+            and bool(runtime.settings.audiohook_client_secret)
+            and guards.header(scope, b"signature") is not None
+        )
+
     async def _caller_for_token(self, db: Database, token: str) -> Caller | None:
         if not tokens.well_formed(token):
             return None
@@ -258,8 +266,15 @@ class SecurityMiddleware:
             return None
         # Tokens are always checked; sessions and anonymous callers only when required.
         enforce = self.security.required or caller.token_id is not None
-        if enforce and caller.kind == "anonymous" and self._twilio_signed(scope, path, runtime):
-            enforce = False  # the SMS webhook checks Twilio's signature itself
+        if (
+            enforce
+            and caller.kind == "anonymous"
+            and (
+                self._twilio_signed(scope, path, runtime)
+                or self._audiohook_signed(scope, path, runtime)
+            )
+        ):
+            enforce = False  # the view checks Twilio's or Genesys' signature itself
         data_scope = UNRESTRICTED
         if enforce:
             verdict = policy.authorize(request.path_class, method, path, caller)

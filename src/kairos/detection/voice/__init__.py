@@ -1,4 +1,4 @@
-"""Stress in the caller's voice: VAD, Praat features per voiced segment, a per-caller baseline.
+"""Stress in the caller's voice: VAD, NumPy features per voiced segment, a per-caller baseline.
 
 A library like the rest of ``kairos.detection`` (no web or database imports)::
 

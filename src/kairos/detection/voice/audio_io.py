@@ -23,8 +23,9 @@ def read_audio(
 ) -> tuple[FloatArray, int, int]:
     """Samples (float32 in [-1, 1], one channel), sample rate and the file's channel count.
 
-    ``channel`` picks one channel of a multi-channel file (a stereo call recording usually has
-    the caller on one side); None mixes them down.
+    ``channel`` picks one channel of a multi-channel file. A multi-channel file without it is
+    refused: a stereo call recording holds the agent on one side, and mixing the sides would
+    analyse the agent's voice (EU AI Act, Article 5(1)(f)).
     """
     try:
         handle = io.BytesIO(source) if isinstance(source, bytes) else str(source)
@@ -40,8 +41,13 @@ def read_audio(
         raise AudioFormatError(f"sample rate {rate} Hz: only {MIN_RATE} to {MAX_RATE} Hz is taken")
     if len(data) == 0:
         raise AudioFormatError("the file holds no audio")
+    if channel is None and channels > 1:
+        raise AudioFormatError(
+            f"the file has {channels} channels: one is the agent's, whose voice is not analysed; "
+            "name the customer's channel (0 = left)"
+        )
     if channel is None:
-        mono = data.mean(axis=1) if channels > 1 else data[:, 0]
+        mono = data[:, 0]
     elif 0 <= channel < channels:
         mono = data[:, channel]
     else:

@@ -3,6 +3,9 @@
 The detector's state for a leg (the voice stream with its VAD and the caller's baseline) lives
 here, not in the channel adapter that decodes the frames: the media WebSocket, a raw PCM stream
 and an uploaded recording all feed a :class:`CallLeg`.
+
+Only the customer's leg is analysed: a leg for the agent (or a bot) is refused with
+``AgentVoiceRefused`` before a sample is read (``kairos.events.AGENT_VOICE_NOTICE``).
 """
 
 from __future__ import annotations
@@ -11,14 +14,31 @@ from datetime import datetime, timedelta
 
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.model import VoiceModel
-from kairos.detection.voice.stress import SegmentResult, VoiceStream
-from kairos.events import AudioSegment, Speaker, VoiceReason
+from kairos.detection.voice.stress import (
+    NO_SPEECH,
+    TOO_LITTLE_VOICING,
+    SegmentResult,
+    VoiceStream,
+)
+from kairos.detection.voice.stt import SpeechChunk, UtteranceChunker
+from kairos.errors import AgentVoiceRefused
+from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Speaker, Utterance, VoiceReason
 
 
 class CallLeg:
     """One call leg's audio tied to an interaction: samples in, ``audio.segment`` events out."""
 
-    __slots__ = ("_seq", "interaction_id", "speaker", "started_at", "stream", "stream_id")
+    __slots__ = (
+        "_seq",
+        "_speech",
+        "_utterances",
+        "chunker",
+        "interaction_id",
+        "speaker",
+        "started_at",
+        "stream",
+        "stream_id",
+    )
 
     def __init__(
         self,
@@ -29,21 +49,49 @@ class CallLeg:
         sample_rate: int,
         started_at: datetime,
         model: VoiceModel | None = None,
+        transcribe: bool = False,
     ) -> None:
+        if speaker != "customer":
+            raise AgentVoiceRefused(AGENT_VOICE_NOTICE)
         self.interaction_id = interaction_id
         self.stream_id = stream_id
         self.speaker: Speaker = speaker
         self.started_at = started_at
         self.stream = VoiceStream(sample_rate, model=model)
+        self.chunker = UtteranceChunker(sample_rate) if transcribe else None
         self._seq = 0
+        self._utterances = 0
+        self._speech: list[SpeechChunk] = []
 
     def feed(self, samples: FloatArray) -> list[AudioSegment]:
         """Analyse new samples; the events of the segments that closed."""
+        if self.chunker is not None:
+            self._speech += self.chunker.feed(samples)
         return [self._event(r) for r in self.stream.feed(samples)]
 
     def finish(self) -> list[AudioSegment]:
         """The events of what is left at the end of the stream."""
+        if self.chunker is not None:
+            self._speech += self.chunker.flush()
         return [self._event(r) for r in self.stream.flush()]
+
+    def take_speech(self) -> list[SpeechChunk]:
+        """The utterances finished since the last call, to transcribe (with ``transcribe``)."""
+        speech, self._speech = self._speech, []
+        return speech
+
+    def utterance(self, chunk: SpeechChunk, text: str) -> Utterance | None:
+        """The ``utterance`` event of a transcribed chunk, said by the leg's speaker."""
+        if not text.strip():
+            return None
+        self._utterances += 1
+        return Utterance(
+            event_id=f"stt:{self.stream_id}:{self._utterances}",
+            interaction_id=self.interaction_id,
+            occurred_at=self.started_at + timedelta(seconds=chunk.end_s),
+            speaker=self.speaker,
+            text=text.strip()[:5000],
+        )
 
     def _event(self, result: SegmentResult) -> AudioSegment:
         self._seq += 1
@@ -75,6 +123,28 @@ def recording_events(
     model: VoiceModel | None = None,
 ) -> list[AudioSegment]:
     """A recorded call leg's ``audio.segment`` events, as if it had been streamed."""
+    return analyse_recording(
+        samples,
+        sample_rate,
+        interaction_id=interaction_id,
+        recording_id=recording_id,
+        started_at=started_at,
+        speaker=speaker,
+        model=model,
+    )[0]
+
+
+def analyse_recording(
+    samples: FloatArray,
+    sample_rate: int,
+    *,
+    interaction_id: str,
+    recording_id: str,
+    started_at: datetime,
+    speaker: Speaker = "customer",
+    model: VoiceModel | None = None,
+) -> tuple[list[AudioSegment], str | None]:
+    """The recording's events, and why there is no stress when there are none."""
     leg = CallLeg(
         interaction_id=interaction_id,
         stream_id=recording_id,
@@ -87,4 +157,7 @@ def recording_events(
     events: list[AudioSegment] = []
     for i in range(0, len(samples), step):
         events += leg.feed(samples[i : i + step])
-    return events + leg.finish()
+    events += leg.finish()
+    if events:
+        return events, None
+    return events, TOO_LITTLE_VOICING if leg.stream.speech_segments else NO_SPEECH

@@ -24,7 +24,7 @@ import numpy as np
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.features import FEATURES, LABELS, segment_features
 from kairos.detection.voice.model import EXCLUDED, Vector, VoiceModel, load_default
-from kairos.detection.voice.vad import Segment, Segmenter
+from kairos.detection.voice.vad import FrameGate, Segment, Segmenter
 
 #: A segment sounds calm enough to refine the baseline below this stress.
 _CALM = 0.5
@@ -230,7 +230,7 @@ class StressTracker:
 class VoiceStream:
     """One call leg: ``feed(samples)`` gives a ``SegmentResult`` per voiced segment that closed."""
 
-    __slots__ = ("segmenter", "tracker")
+    __slots__ = ("segmenter", "speech_segments", "tracker")
 
     def __init__(
         self,
@@ -238,9 +238,11 @@ class VoiceStream:
         *,
         model: VoiceModel | None = None,
         tracker: StressTracker | None = None,
+        gate: FrameGate | None = None,
     ) -> None:
-        self.segmenter = Segmenter(sample_rate)
+        self.segmenter = Segmenter(sample_rate, gate=gate)
         self.tracker = tracker or StressTracker(model)
+        self.speech_segments = 0  # segments the VAD found, measurable or not
 
     @property
     def stress(self) -> float | None:
@@ -258,6 +260,7 @@ class VoiceStream:
     def _analyse(self, segments: Iterable[Segment]) -> list[SegmentResult]:
         out = []
         for seg in segments:
+            self.speech_segments += 1
             x = segment_features(seg.samples, seg.sample_rate)
             if x is None:
                 continue
@@ -280,10 +283,21 @@ class RecordingScore:
     duration_s: float
     segments: list[SegmentResult]
     model_version: str
+    #: Why ``stress`` is None: no speech was heard, or too little voicing to measure.
+    no_stress_reason: str | None = None
+
+
+#: The reasons a recording has no stress.
+NO_SPEECH = "no speech: the voice activity detector found no voiced speech"
+TOO_LITTLE_VOICING = "speech found, but too little voicing in it to measure pitch"
 
 
 def score_recording(
-    samples: FloatArray, sample_rate: int, *, model: VoiceModel | None = None
+    samples: FloatArray,
+    sample_rate: int,
+    *,
+    model: VoiceModel | None = None,
+    gate: FrameGate | None = None,
 ) -> RecordingScore:
     """Score a recording as a call: the stress is the duration-weighted mean of segment stress.
 
@@ -291,19 +305,22 @@ def score_recording(
     short file reads the same however it ends.
     """
     model = model or load_default()
-    stream = VoiceStream(sample_rate, model=model)
+    stream = VoiceStream(sample_rate, model=model, gate=gate)
     step = sample_rate * 10
     segments: list[SegmentResult] = []
     for i in range(0, len(samples), step):
         segments += stream.feed(np.asarray(samples[i : i + step], dtype=np.float32))
     segments += stream.flush()
-    stress = None
+    stress = reason = None
     if segments:
         weights = [max(s.end_s - s.start_s, 1e-3) for s in segments]
         stress = float(np.average([s.segment_stress for s in segments], weights=weights))
+    else:
+        reason = TOO_LITTLE_VOICING if stream.speech_segments else NO_SPEECH
     return RecordingScore(
         stress=stress,
         duration_s=len(samples) / sample_rate,
         segments=segments,
         model_version=model.version,
+        no_stress_reason=reason,
     )

@@ -107,14 +107,18 @@ def phone_channel(samples: FloatArray, sample_rate: int) -> FloatArray:
     return mulaw_decode(mulaw_encode(to_analysis_rate(samples, sample_rate)))
 
 
-def analyse(recording: Recording) -> Analysed:
-    """Cut a recording into segments through the phone channel and measure each."""
+def analyse(
+    recording: Recording,
+    extract: Callable[[FloatArray, int], FloatArray | None] = segment_features,
+) -> Analysed:
+    """Cut a recording into segments through the phone channel and measure each (with
+    ``extract``: the shipped NumPy features unless a benchmark compares another)."""
     samples, rate, _ = read_audio(recording.path)
     x = phone_channel(samples, rate)
     segmenter = Segmenter(ANALYSIS_RATE)
     out = Analysed(recording)
     for seg in segmenter.feed(x) + segmenter.flush():
-        f = segment_features(seg.samples, seg.sample_rate)
+        f = extract(seg.samples, seg.sample_rate)
         if f is not None:
             out.features.append(f.astype(np.float64))
             out.spans.append((seg.start_s, seg.end_s, seg.voiced_s))

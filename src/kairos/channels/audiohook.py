@@ -1,0 +1,362 @@
+"""Genesys Cloud AudioHook (protocol version 2): one session's state machine, frames in, events out.
+
+Genesys opens a WebSocket per conversation and speaks JSON text messages plus binary audio:
+
+- every message has ``version`` "2", the session ``id``, its ``type``, the sender's ``seq``
+  (1, 2, 3...) and the last ``seq`` seen from the other side (``serverseq`` from the client,
+  ``clientseq`` from the server); client messages carry ``position``, the audio time so far;
+- client ``open`` (``organizationId``, ``conversationId``, ``participant`` with ``ani``,
+  ``media`` offers, ``language``) is answered ``opened`` with the one media format chosen;
+  ``ping`` is answered ``pong``; ``update`` (a new ``language``) is answered ``updated``;
+  ``close`` (with a ``reason``) is answered ``closed``; ``paused`` / ``resumed`` follow a server
+  ``pause`` / ``resume`` (or a pause on the platform's side, such as a hold); ``discarded`` says
+  audio was dropped; ``error`` reports the client's trouble (its ``code`` and ``message``);
+- binary messages are audio: PCMU (G.711 μ-law, a byte a sample) or L16 (16-bit little-endian),
+  8000 Hz, the channels of the chosen offer interleaved sample by sample. ``external`` is the
+  customer, ``internal`` the agent; a stereo offer is ``["external", "internal"]``: the customer
+  left, the agent right.
+
+Kairos picks an offer with only the ``external`` channel when Genesys makes one (the agent's
+audio then never leaves Genesys), else the first 8 kHz PCMU or L16 offer that has it. Only the
+customer's samples are decoded and analysed: the agent's are cut out of each frame unread and
+never analysed or kept (EU AI Act, Article 5(1)(f)). The interaction is ``genesys:<conversationId>``
+(or the URL's ``interaction_id``), started from the ``open`` (a call, with the caller's ``ani``)
+when it does not exist yet. A protocol mistake raises ``MediaProtocolError``; the view answers it
+with ``disconnect`` (reason ``error``) and closes the socket.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kairos.channels.base import stable_id, started_event_id
+from kairos.channels.media import (
+    CLOSE_INVALID,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    CLOSE_UNSUPPORTED,
+    MAX_MESSAGE_BYTES,
+    MediaProtocolError,
+)
+from kairos.detection.voice.codecs import mulaw_decode, pcm16_decode
+from kairos.detection.voice.leg import CallLeg
+from kairos.detection.voice.model import VoiceModel
+from kairos.events import AudioSegment, Identity, InteractionStarted
+
+RATE = 8000
+_DURATION = re.compile(r"^PT(\d+(?:\.\d+)?)S$")
+State = Literal["new", "open", "pausing", "paused", "closed"]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    version: Literal["2"]
+    id: str = Field(min_length=1, max_length=100)
+    type: str = Field(min_length=1, max_length=40)
+    seq: int = Field(ge=1)
+    serverseq: int = Field(default=0, ge=0)
+    position: str = "PT0S"
+    parameters: dict[str, Any] = {}
+
+
+class MediaOffer(BaseModel):
+    """One media format Genesys offers in ``open``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["audio"] = "audio"
+    format: str
+    channels: list[str] = Field(min_length=1, max_length=2)
+    rate: int
+
+
+class _Participant(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    ani: str | None = Field(default=None, max_length=64)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    organizationId: str | None = None
+    conversationId: str = Field(min_length=1, max_length=150)
+    participant: _Participant = _Participant()
+    media: list[MediaOffer] = Field(min_length=1, max_length=20)
+    language: str | None = Field(default=None, max_length=20)
+
+
+def choose_media(offers: list[MediaOffer]) -> MediaOffer | None:
+    """The offer Kairos takes: customer-only first, else the first with the customer in it."""
+    usable = [
+        o
+        for o in offers
+        if o.format in ("PCMU", "L16") and o.rate == RATE and "external" in o.channels
+    ]
+    alone = [o for o in usable if o.channels == ["external"]]
+    best = alone or usable
+    return best[0] if best else None
+
+
+def seconds(duration: str) -> float:
+    """An AudioHook duration (``PT1.25S``) in seconds."""
+    match = _DURATION.match(duration)
+    if match is None:
+        raise MediaProtocolError(CLOSE_INVALID, f"duration {duration[:30]!r} is not like PT1.5S")
+    return float(match.group(1))
+
+
+@dataclass
+class HookStep:
+    """What one message did: replies to send, an interaction to start, segments to ingest."""
+
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    start: InteractionStarted | None = None
+    events: list[AudioSegment] = field(default_factory=list)
+    closed: bool = False
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class AudioHookSession:
+    """One AudioHook session (see the module docstring): ``receive`` each message in order."""
+
+    def __init__(
+        self,
+        *,
+        session_id: str | None = None,
+        interaction_id: str | None = None,
+        model: VoiceModel | None = None,
+        clock: Callable[[], datetime] = _clock,
+        transcribe: bool = False,
+    ) -> None:
+        self.transcribe = transcribe
+        self.session_id = session_id
+        self.interaction_id = interaction_id
+        self.model = model
+        self.clock = clock
+        self.state: State = "new"
+        self.seq = 0  # the last server seq sent
+        self.clientseq = 0
+        self.media: MediaOffer | None = None
+        self.language: str | None = None
+        self.leg: CallLeg | None = None
+        self.heard: CallLeg | None = None  # kept after the close, for its last speech
+        self.samples = 0  # customer samples received
+        self.ignored_frames = 0  # audio while paused
+        self.client_errors: list[str] = []
+
+    # -- messages to the client -------------------------------------------------------------
+
+    def message(self, kind: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A server message of ``kind``, numbered."""
+        self.seq += 1
+        return {
+            "version": "2",
+            "type": kind,
+            "seq": self.seq,
+            "clientseq": self.clientseq,
+            "id": self.session_id or "",
+            "parameters": parameters or {},
+        }
+
+    def pause(self) -> dict[str, Any]:
+        """Ask the client to pause the audio (it answers ``paused``)."""
+        if self.state != "open":
+            raise ValueError(f"pause in state {self.state}")
+        self.state = "pausing"
+        return self.message("pause")
+
+    def resume(self) -> dict[str, Any]:
+        """Ask the client to resume the audio (it answers ``resumed``)."""
+        if self.state not in ("paused", "pausing"):
+            raise ValueError(f"resume in state {self.state}")
+        return self.message("resume")
+
+    def disconnect(self, info: str) -> dict[str, Any]:
+        """Tell the client the server ends the session on an error."""
+        return self.message("disconnect", {"reason": "error", "info": info[:500]})
+
+    # -- messages from the client -----------------------------------------------------------
+
+    def receive(self, *, text: str | None = None, data: bytes | None = None) -> HookStep:
+        """Handle one WebSocket message."""
+        size = len(text) if text is not None else len(data or b"")
+        if size > MAX_MESSAGE_BYTES:
+            raise MediaProtocolError(
+                CLOSE_TOO_BIG, f"message of {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+            )
+        if text is None:
+            return self._audio(data or b"")
+        try:
+            raw = json.loads(text)
+            message = _Message.model_validate(raw)
+        except (json.JSONDecodeError, RecursionError):
+            raise MediaProtocolError(CLOSE_INVALID, "message is not JSON") from None
+        except ValidationError as exc:
+            where = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(message)'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise MediaProtocolError(CLOSE_INVALID, f"bad message: {where}") from None
+        self._check_sequence(message)
+        handler = _HANDLERS.get(message.type)
+        if handler is None:
+            raise MediaProtocolError(CLOSE_POLICY, f"unknown message type {message.type[:40]!r}")
+        if message.type != "open" and self.state == "new":
+            raise MediaProtocolError(CLOSE_POLICY, f"{message.type} before open")
+        return handler(self, message)
+
+    def finish(self) -> list[AudioSegment]:
+        """Analyse what is left (at the close, an error or a disconnect)."""
+        leg, self.leg = self.leg, None
+        return leg.finish() if leg is not None else []
+
+    def _check_sequence(self, message: _Message) -> None:
+        if self.session_id is None:
+            self.session_id = message.id
+        elif message.id != self.session_id:
+            raise MediaProtocolError(CLOSE_POLICY, "id is not this session's")
+        if message.seq != self.clientseq + 1:
+            raise MediaProtocolError(
+                CLOSE_POLICY, f"seq {message.seq} after {self.clientseq}: lost or reordered"
+            )
+        if message.serverseq > self.seq:
+            raise MediaProtocolError(
+                CLOSE_POLICY, f"serverseq {message.serverseq} is ahead of the server ({self.seq})"
+            )
+        self.clientseq = message.seq
+
+    def _open(self, message: _Message) -> HookStep:
+        if self.state != "new":
+            raise MediaProtocolError(CLOSE_POLICY, "a second open on the same session")
+        try:
+            params = _Open.model_validate(message.parameters)
+        except ValidationError as exc:
+            where = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise MediaProtocolError(CLOSE_INVALID, f"bad open: {where}") from None
+        chosen = choose_media(params.media)
+        if chosen is None:
+            raise MediaProtocolError(
+                CLOSE_UNSUPPORTED,
+                "no offered media is PCMU or L16 at 8000 Hz with the external (customer) channel",
+            )
+        self.media = chosen
+        self.language = params.language
+        iid = self.interaction_id or stable_id("genesys", params.conversationId)
+        if len(iid) > 200 or any(c.isspace() for c in iid):
+            raise MediaProtocolError(CLOSE_INVALID, "interaction_id: 1-200 characters, no spaces")
+        self.interaction_id = iid
+        now = self.clock()
+        ani = params.participant.ani
+        start = InteractionStarted(
+            event_id=started_event_id(iid),
+            interaction_id=iid,
+            occurred_at=now,
+            channel="call",
+            identities=[Identity(kind="phone", value=ani)] if ani else [],
+            language=params.language,
+        )
+        self.leg = CallLeg(
+            interaction_id=iid,
+            stream_id=f"audiohook-{self.session_id}",
+            speaker="customer",
+            sample_rate=RATE,
+            started_at=now,
+            model=self.model,
+            transcribe=self.transcribe,
+        )
+        self.heard = self.leg
+        self.state = "open"
+        opened = self.message("opened", {"startPaused": False, "media": [chosen.model_dump()]})
+        return HookStep(replies=[opened], start=start)
+
+    def _audio(self, data: bytes) -> HookStep:
+        if self.state == "new" or self.media is None or self.leg is None:
+            raise MediaProtocolError(CLOSE_POLICY, "audio before open")
+        if self.state in ("paused", "pausing", "closed"):
+            self.ignored_frames += 1  # the client should not send it; it is not analysed
+            return HookStep()
+        width = 1 if self.media.format == "PCMU" else 2
+        frame = width * len(self.media.channels)
+        if len(data) % frame:
+            raise MediaProtocolError(
+                CLOSE_INVALID,
+                f"{len(data)} bytes is not whole {self.media.format} frames of "
+                f"{len(self.media.channels)} channel(s)",
+            )
+        if len(data) > 2 * RATE * frame:
+            raise MediaProtocolError(CLOSE_TOO_BIG, "more than 2 s of audio in one message")
+        at = self.media.channels.index("external") * width
+        # Only the customer's bytes are taken; the agent's are never decoded.
+        customer = np.frombuffer(data, dtype=np.uint8).reshape(-1, frame)[:, at : at + width]
+        raw = customer.tobytes()
+        samples = mulaw_decode(raw) if width == 1 else pcm16_decode(raw)
+        self.samples += len(samples)
+        return HookStep(events=self.leg.feed(samples))
+
+    def _ping(self, message: _Message) -> HookStep:
+        return HookStep(replies=[self.message("pong")])
+
+    def _update(self, message: _Message) -> HookStep:
+        language = message.parameters.get("language")
+        if isinstance(language, str) and 0 < len(language) <= 20:
+            self.language = language
+        return HookStep(replies=[self.message("updated")])
+
+    def _paused(self, message: _Message) -> HookStep:
+        if self.state in ("open", "pausing"):
+            self.state = "paused"
+        return HookStep()
+
+    def _resumed(self, message: _Message) -> HookStep:
+        if self.state in ("paused", "pausing"):
+            self.state = "open"
+        discarded = message.parameters.get("discarded")
+        if isinstance(discarded, str):
+            seconds(discarded)  # well-formed, or the client is told
+        return HookStep()
+
+    def _discarded(self, message: _Message) -> HookStep:
+        for key in ("start", "discarded"):
+            value = message.parameters.get(key)
+            if isinstance(value, str):
+                seconds(value)
+        return HookStep()
+
+    def _error(self, message: _Message) -> HookStep:
+        code = message.parameters.get("code")
+        said = str(message.parameters.get("message", ""))[:200]
+        self.client_errors.append(f"{code}: {said}")
+        return HookStep()
+
+    def _close(self, message: _Message) -> HookStep:
+        events = self.finish()
+        self.state = "closed"
+        return HookStep(replies=[self.message("closed")], events=events, closed=True)
+
+
+_HANDLERS: dict[str, Callable[[AudioHookSession, _Message], HookStep]] = {
+    "open": AudioHookSession._open,
+    "ping": AudioHookSession._ping,
+    "update": AudioHookSession._update,
+    "paused": AudioHookSession._paused,
+    "resumed": AudioHookSession._resumed,
+    "discarded": AudioHookSession._discarded,
+    "error": AudioHookSession._error,
+    "close": AudioHookSession._close,
+}

@@ -1,0 +1,137 @@
+"""The Genesys AudioHook endpoint: ``wss://HOST/v1/media/audiohook[?interaction_id=ID]``.
+
+The protocol lives in ``kairos.channels.audiohook`` and the signature check in
+``kairos.channels.audiohook_signature``; this handler checks the upgrade request, moves messages,
+starts the interaction when the conversation is new, and ingests each analysed segment of the
+customer's channel through the media streams' group commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from kairos.channels.audiohook import AudioHookSession
+from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
+from kairos.channels.media import CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, MediaProtocolError
+from kairos.channels.media_stt import speech_to_text, transcribe
+from kairos.channels.media_views import SegmentIngest, _deliver, _exists, _ingest, segment_ingest
+from kairos.detection.voice.stt import SpeechToText
+from kairos.errors import ClientError
+from kairos.services import Services
+
+router = APIRouter(tags=["media"])
+log = logging.getLogger(__name__)
+
+
+def check_upgrade(websocket: WebSocket, runtime: Services) -> str | None:
+    """Why the upgrade request is refused (bad API key or signature); None when it may go on."""
+    settings = runtime.settings
+    headers = {k.lower(): v for k, v in websocket.headers.items()}
+    api_key, secret = settings.audiohook_api_key, settings.audiohook_client_secret
+    if api_key is not None and headers.get("x-api-key") != api_key:
+        return "the X-API-KEY header is missing or not this integration's"
+    if secret is None:
+        return None
+    request = SignedRequest(
+        method="GET",
+        path=websocket.url.path,
+        query=websocket.url.query,
+        authority=headers.get("host", ""),
+        headers=headers,
+    )
+    try:
+        verify_signature(request, api_key=api_key, secret_b64=secret, now=time.time())
+    except SignatureError as exc:
+        return str(exc)
+    return None
+
+
+async def _refuse(websocket: WebSocket, why: str) -> None:
+    """Answer the upgrade with 401 and the reason (a 403 where the server cannot say more)."""
+    body = {"error": "unauthorized", "message": why}
+    try:
+        await websocket.send_denial_response(JSONResponse(body, status_code=401))
+    except RuntimeError:
+        await websocket.close(code=CLOSE_POLICY, reason=why[:120])
+
+
+@router.websocket("/v1/media/audiohook")
+async def audiohook_session(websocket: WebSocket, interaction_id: str | None = None) -> None:
+    """Genesys Cloud AudioHook v2: the customer's channel analysed, the agent's never."""
+    runtime: Services = websocket.app.state.runtime
+    refused = check_upgrade(websocket, runtime)
+    if refused is not None:
+        log.warning("audiohook: refused a session: %s", refused)
+        await _refuse(websocket, refused)
+        return
+    stt = speech_to_text(websocket.app)
+    session = AudioHookSession(
+        session_id=websocket.headers.get("audiohook-session-id"),
+        interaction_id=interaction_id,
+        transcribe=stt is not None,
+    )
+    sink = segment_ingest(websocket.app)
+    await websocket.accept()
+    close: tuple[int, str] | None = None
+    try:
+        close = await _receive(websocket, session, runtime, sink, stt)
+    except MediaProtocolError as exc:
+        await _send(websocket, session.disconnect(exc.reason))
+        close = (exc.code, exc.close_reason)
+    except WebSocketDisconnect:
+        close = None
+    except (ClientError, OperationalError) as exc:
+        log.warning("audiohook: could not store the analysis: %s", exc)
+        close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
+    except Exception:  # a bug must still close the socket, not leave the peer waiting
+        log.exception("audiohook: unexpected error")
+        close = (CLOSE_INTERNAL, "internal error; the interaction is unchanged")
+    try:
+        await _deliver(sink, session.finish())
+        await transcribe(sink.submit, stt, session.heard)
+    except (ClientError, OperationalError) as exc:
+        log.warning("audiohook: could not store the last audio segments: %s", exc)
+    if session.client_errors:
+        log.warning("audiohook: the client reported %s", "; ".join(session.client_errors[:5]))
+    if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
+        await websocket.close(code=close[0], reason=close[1])
+
+
+async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the peer may be gone
+            await websocket.send_json(message)
+
+
+async def _receive(
+    websocket: WebSocket,
+    session: AudioHookSession,
+    runtime: Services,
+    sink: SegmentIngest,
+    stt: SpeechToText | None,
+) -> tuple[int, str] | None:
+    """The message loop; the close to send (None when the peer went away)."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        step = session.receive(text=message.get("text"), data=message.get("bytes"))
+        if step.start is not None and not await run_in_threadpool(
+            _exists, runtime, step.start.interaction_id
+        ):
+            await run_in_threadpool(_ingest, runtime, [step.start])
+        await _deliver(sink, step.events)  # stored before ``closed`` acknowledges the end
+        await transcribe(sink.submit, stt, session.heard)
+        for reply in step.replies:
+            await websocket.send_json(reply)
+        if step.closed:
+            return (CLOSE_NORMAL, "session closed")

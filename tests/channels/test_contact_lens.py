@@ -1,0 +1,266 @@
+"""Amazon Connect Contact Lens real-time records: a file replay and the HTTP push endpoint.
+
+The records are written here from the published shape of Contact Lens' real-time segment stream
+(EventType STARTED / SEGMENTS / COMPLETED / FAILED; Utterance, Transcript, Categories and
+PostContactSummary segments), some wrapped as Kinesis delivers them (base64 ``data``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from kairos.config import get_settings
+
+CONTACT = "7a3c1f52-0f4e-4d35-9b0e-52c6a1d2e001"
+BASE = {
+    "Version": "1.0.0",
+    "Channel": "VOICE",
+    "AccountId": "123456789012",
+    "InstanceId": "2f9c7b1e-8d4a-4c6e-9f1a-3b5d7e9a1c2f",
+    "ContactId": CONTACT,
+    "LanguageCode": "en-US",
+}
+
+
+def event(kind: str, *segments: dict[str, Any], contact: str = CONTACT) -> dict[str, Any]:
+    return {**BASE, "ContactId": contact, "EventType": kind, "Segments": list(segments)}
+
+
+def transcript(seg_id: str, role: str, text: str, begin: int) -> dict[str, Any]:
+    return {
+        "Transcript": {
+            "Id": seg_id,
+            "ParticipantId": role,
+            "ParticipantRole": role,
+            "Content": text,
+            "BeginOffsetMillis": begin,
+            "EndOffsetMillis": begin + 2500,
+            "Sentiment": "NEGATIVE" if role == "AGENT" else "NEUTRAL",
+        }
+    }
+
+
+def partial(seg_id: str, role: str, text: str) -> dict[str, Any]:
+    return {
+        "Utterance": {
+            "Id": f"{seg_id}-p",
+            "TranscriptId": seg_id,
+            "ParticipantId": role,
+            "ParticipantRole": role,
+            "PartialContent": text,
+            "BeginOffsetMillis": 0,
+            "EndOffsetMillis": 800,
+        }
+    }
+
+
+def kinesis(record: dict[str, Any], seq: int) -> dict[str, Any]:
+    """A record as a Lambda consumer of the Kinesis stream receives it."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": CONTACT,
+            "sequenceNumber": f"4959{seq:040d}",
+            "data": base64.b64encode(json.dumps(record).encode()).decode(),
+            "approximateArrivalTimestamp": 1764876000.0 + seq,
+        },
+        "eventSource": "aws:kinesis",
+        "eventName": "aws:kinesis:record",
+    }
+
+
+def call_records(contact: str = CONTACT) -> list[dict[str, Any]]:
+    said = "I have been charged twice and I will cancel my account today if this is not fixed"
+    return [
+        event("STARTED", contact=contact),
+        event(
+            "SEGMENTS",
+            partial("t1", "CUSTOMER", "I have been charged"),
+            transcript("t1", "CUSTOMER", said, 1000),
+            contact=contact,
+        ),
+        event(
+            "SEGMENTS",
+            transcript("t2", "AGENT", "I'm sorry about that, let me look into it.", 4000),
+            {"Categories": {"MatchedCategories": ["cancellation threat"], "MatchedDetails": {}}},
+            contact=contact,
+        ),
+        event(
+            "SEGMENTS",
+            {
+                "PostContactSummary": {
+                    "Content": "Refund of a double charge.",
+                    "Status": "COMPLETED",
+                }
+            },
+            contact=contact,
+        ),
+        event("COMPLETED", contact=contact),
+    ]
+
+
+def types_of(client: TestClient, interaction_id: str) -> list[str]:
+    detail = client.get(f"/v1/interactions/{interaction_id}")
+    assert detail.status_code == 200, detail.text
+    return [e["type"] for e in detail.json()["timeline"]]
+
+
+# -- the file replay -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_db(migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("KAIROS_DATABASE_URL", migrated_url)
+    get_settings.cache_clear()
+    yield migrated_url  # type: ignore[misc]
+    get_settings.cache_clear()
+
+
+def test_a_file_of_records_replays_into_an_assessed_interaction(
+    cli_db: str, tmp_path: Path
+) -> None:
+    from kairos.cli import app
+    from kairos.db import Database
+    from kairos.interactions import service
+
+    records = call_records()
+    lines = [json.dumps(records[0]), json.dumps({"Records": [kinesis(r, i) for i, r in
+             enumerate(records[1:3])]}), *(json.dumps(r) for r in records[3:])]  # fmt: skip
+    path = tmp_path / "contact-lens.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    first = CliRunner().invoke(app, ["replay-contact-lens", str(path)])
+    assert first.exit_code == 0, first.output
+    # The summary's end and COMPLETED's end are one event (one id per contact): the first kept.
+    assert "4 lines: 5 events applied, 1 already there, 0 lines refused" in first.output
+    db = Database(cli_db)
+    with db.session() as session:
+        found = service.get_by_external_id(session=session, interaction_id=f"connect:{CONTACT}")
+        assert found is not None and found.state == "ended"
+        assert found.assessment is not None and found.mot_score is not None
+        assert found.assessment["churn_risk"] > 0.3
+    again = CliRunner().invoke(app, ["replay-contact-lens", str(path)])
+    assert again.exit_code == 0 and "0 events applied, 5 already there" in again.output
+
+
+def test_a_malformed_line_is_named_and_nothing_of_it_is_stored(cli_db: str, tmp_path: Path) -> None:
+    from kairos.cli import app
+    from kairos.db import Database
+    from kairos.interactions import service
+
+    records = call_records()
+    broken = kinesis(records[1], 1)
+    broken["kinesis"]["data"] = "%%% not base64"
+    lines = [
+        json.dumps(records[0]),
+        json.dumps({"Records": [kinesis(records[2], 2), broken]}),  # a good record, then a bad
+        "{not json",
+        json.dumps({**records[1], "ContactId": ""}),
+        json.dumps({**records[1], "EventType": "PAUSED"}),
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines))
+    result = CliRunner().invoke(app, ["replay-contact-lens", str(path)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "line 2: record 1: the Kinesis data is not base64" in out
+    assert "line 3:" in out and "line 4: record 0: ContactId" in out
+    assert "line 5: record 0: EventType" in out and "4 lines refused" in out
+    with Database(cli_db).session() as session:
+        found = service.get_by_external_id(session=session, interaction_id=f"connect:{CONTACT}")
+        assert found is not None and found.assessment is None  # the agent turn was not stored
+
+
+# -- the HTTP push endpoint ------------------------------------------------------------------
+
+
+def test_pushed_kinesis_records_become_events_once(client: TestClient) -> None:
+    records = call_records("c-push")
+    body = {"Records": [kinesis(r, i) for i, r in enumerate(records)]}
+    response = client.post("/v1/channels/contact-lens", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["applied"] == 5
+    types = types_of(client, "connect:c-push")
+    assert types == ["interaction.started", "utterance", "utterance", "ivr.selection",
+                     "interaction.ended"]  # fmt: skip
+    detail = client.get("/v1/interactions/connect:c-push").json()
+    said = [e for e in detail["timeline"] if e["type"] == "utterance"]
+    assert [e["body"]["speaker"] for e in said] == ["customer", "agent"]
+    assert all("Sentiment" not in json.dumps(e) for e in said)  # Contact Lens' own: dropped
+    ended = detail["timeline"][-1]["body"]["outcome"]
+    assert ended["note"] == "Refund of a double charge."
+    assert detail["assessment"] is not None
+    # Each record keeps the time Kinesis received it.
+    assert [e["occurred_at"][:19] for e in said] == ["2025-12-04T19:20:01", "2025-12-04T19:20:02"]
+    again = client.post("/v1/channels/contact-lens", json=body).json()
+    assert (again["applied"], again["duplicates"]) == (0, 4)
+
+
+def test_a_failed_analysis_applies_nothing_and_plain_events_are_taken(client: TestClient) -> None:
+    records = call_records("c-plain")
+    assert client.post("/v1/channels/contact-lens", json=records[:2]).status_code == 200
+    failed = client.post("/v1/channels/contact-lens", json=event("FAILED", contact="c-plain"))
+    assert failed.status_code == 200 and failed.json()["applied"] == 0
+    assert types_of(client, "connect:c-plain") == ["interaction.started", "utterance"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (b"{nope", 400, "JSON"),
+        (b"[]", 400, "Records"),
+        (b'{"Records": [{"kinesis": {"data": "!!"}}]}', 422, "record 0: the Kinesis data"),
+        (
+            json.dumps(
+                [
+                    event("SEGMENTS", transcript("x", "CUSTOMER", "hi", 0), contact="c-bad"),
+                    {**event("SEGMENTS"), "Segments": [{"Transcript": {"Id": "y"}}]},
+                ]
+            ).encode(),
+            422,
+            "record 1: Segments.0.Transcript.ParticipantRole",
+        ),
+        (
+            json.dumps(
+                event("SEGMENTS", transcript("z", "CUSTOMER", "hello", 0), contact="c-never")
+            ).encode(),
+            404,
+            "never started",
+        ),
+    ],
+)
+def test_bad_pushes_are_refused_whole(
+    client: TestClient, body: bytes, status: int, words: str
+) -> None:
+    client.post("/v1/channels/contact-lens", json=event("STARTED", contact="c-bad"))
+    response = client.post(
+        "/v1/channels/contact-lens", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == status, response.text
+    assert words in response.json()["message"]
+    assert types_of(client, "connect:c-bad") == ["interaction.started"]
+
+
+def test_roles_map_to_speakers_and_a_supervisor_is_a_worker() -> None:
+    from datetime import UTC, datetime
+
+    from kairos.channels.contact_lens import ContactLensAdapter
+    from kairos.events import Utterance
+
+    record = event(
+        "SEGMENTS",
+        transcript("r1", "SUPERVISOR", "I am listening in on this call.", 0),
+        transcript("r2", "CUSTOM_BOT", "Please hold.", 100),
+        transcript("r3", "SYSTEM", "This call is recorded.", 200),
+        contact="c-roles",
+    )
+    events = ContactLensAdapter().to_events(
+        json.dumps(record).encode(), received_at=datetime.now(UTC)
+    )
+    assert [e.speaker for e in events if isinstance(e, Utterance)] == ["agent", "bot", "bot"]
