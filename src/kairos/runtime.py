@@ -15,6 +15,9 @@ from kairos.db import Database
 from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
+from kairos.routing import queueing
+from kairos.routing.queue_map import QueueMap, load_queue_map
+from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import Supervisor
 from kairos.services import Services
 
@@ -26,6 +29,7 @@ LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
     "supervisor": ("assessments",),
     "coaching": ("events",),
     "outcomes": ("events", "outcomes", "messages"),
+    "queueing": ("events", "assessments"),
 }
 
 
@@ -34,6 +38,8 @@ class Runtime(Services):
     """The composition root of one process: builds the services and wires the bus listeners."""
 
     _stops: list[Callable[[], None]] = field(default_factory=list)
+    #: The queue mapping (``KAIROS_QUEUE_MAP``), checked at start; None: not configured.
+    queue_map: QueueMap | None = None
 
     @classmethod
     def build(
@@ -63,6 +69,10 @@ class Runtime(Services):
                 phone_region=settings.default_phone_region,
             ),
         )
+        if settings.queue_map is not None:
+            # Checked before anything listens: a wrong mapping stops the start, saying why.
+            runtime.queue_map = load_queue_map(settings.queue_map)
+            queueing.prepare(runtime.db, runtime.queue_map)
         if not inline and role == "api":
             # Create the workers' groups now: a group keeps what is published from its
             # creation on, so events ingested before the first worker starts still reach it.
@@ -88,6 +98,9 @@ class Runtime(Services):
             )
             sweeper.start()
             self._stops += [worker.stop.set, outcomes.stop.set, sweeper.close]
+        if self.queue_map is not None:
+            placer = QueuePlacer(self.db, bus, self.queue_map)
+            bus.listen(placer, *groups["queueing"], group="queueing")
         # Supervisor alerts follow every assessment of an interaction in progress.
         bus.listen(Supervisor(bus), *groups["supervisor"], group="supervisor")
         # coaching.nudge on the agent's words

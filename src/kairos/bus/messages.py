@@ -110,6 +110,16 @@ class InteractionEscalated(Message):
     escalated_at: IsoTime
 
 
+class InteractionQueued(Message):
+    """The queue mapping placed an interaction: in ``queue``, or in none (``note`` says why)."""
+
+    topic: ClassVar[str] = "interactions"
+    type: Literal["interaction.queued"] = "interaction.queued"
+    interaction_id: str
+    queue: str | None
+    note: str
+
+
 class CustomerMerged(Message):
     """Two customers became one."""
 
@@ -377,7 +387,8 @@ class OutreachYouSaidWeDid(Message):
 
 #: Every message type, by its ``type``.
 _TYPES: tuple[type[Message], ...] = (
-    EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, CustomerMerged,
+    EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, InteractionQueued,
+    CustomerMerged,
     AgentStateChanged, RoutingDecided, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
     CoachingNudge, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
     SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,

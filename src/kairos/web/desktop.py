@@ -60,6 +60,16 @@ class FactLine:
 
 
 @dataclass
+class EscalationSource:
+    """For an escalated callback: the thread it continues and the escalating agent's note."""
+
+    source: Interaction
+    note: str | None
+    by: str | None
+    thread: list[TranscriptLine]
+
+
+@dataclass
 class InteractionView:
     """Everything the desktop (or a supervisor drilling in) shows of one interaction."""
 
@@ -74,6 +84,7 @@ class InteractionView:
     stress: list[float]
     decision: RoutingDecision | None
     extras: dict[str, Any] = field(default_factory=dict)
+    escalation: EscalationSource | None = None
 
     @property
     def stress_trend(self) -> str:
@@ -213,6 +224,25 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         prior_moments=[i for i in journey if (i.mot_score or 0.0) >= MOT_THRESHOLD],
         stress=_stress(session, interaction),
         decision=decision,
+        escalation=_escalation(session, interaction),
+    )
+
+
+def _escalation(session: Session, interaction: Interaction) -> EscalationSource | None:
+    source = interaction_service.get_escalated_from(session=session, interaction=interaction)
+    if source is None:
+        return None
+    started = next(
+        (r for r in interaction_service.timeline(session=session, interaction=interaction)
+         if r.type == "interaction.started"),
+        None,
+    )  # fmt: skip
+    escalation = (started.payload.get("escalation") if started is not None else None) or {}
+    return EscalationSource(
+        source=source,
+        note=escalation.get("note"),
+        by=escalation.get("by"),
+        thread=[line for line in transcript(session, source) if line.kind == "utterance"],
     )
 
 
