@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
@@ -16,12 +19,23 @@ from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.routing import queueing
+from kairos.routing.live_board import TOPICS as BOARD_TOPICS
+from kairos.routing.live_board import LiveBoard
 from kairos.routing.queue_map import QueueMap, load_queue_map
 from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import Supervisor
 from kairos.services import Services
 
 Role = Literal["api", "worker"]
+log = logging.getLogger(__name__)
+
+
+def _board_in_memory(settings: Settings, db: Database) -> bool:
+    """Whether ``next`` decides on a live board in this process (``KAIROS_ROUTING_BOARD``)."""
+    if settings.routing_board == "auto":
+        return db.is_sqlite and not settings.redis_url
+    return settings.routing_board == "memory"
+
 
 # The bus listeners, by consumer group (shared by every process that runs them), and their topics.
 LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
@@ -40,6 +54,8 @@ class Runtime(Services):
     _stops: list[Callable[[], None]] = field(default_factory=list)
     #: The queue mapping (``KAIROS_QUEUE_MAP``), checked at start; None: not configured.
     queue_map: QueueMap | None = None
+    #: The live routing board of this process (``KAIROS_ROUTING_BOARD``); None: the database path.
+    routing_board: LiveBoard | None = None
 
     @classmethod
     def build(
@@ -81,7 +97,23 @@ class Runtime(Services):
                     bus.ensure_group(topic, group)
         if inline or role == "worker":
             runtime._listen()
+        # A bus that calls no listeners (a recording stand-in) cannot keep a board current.
+        listens = type(bus).listen is not EventBus.listen
+        if role == "api" and listens and _board_in_memory(settings, runtime.db):
+            runtime._start_board()
         return runtime
+
+    def _start_board(self) -> None:
+        """Run the live routing board in this process, current with the bus from now on."""
+        board = self.routing_board = LiveBoard(self.db)
+        # Every board hears every message: a group of its own (the in-process bus has none).
+        self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
+        try:
+            board.rebuild()
+        except (OperationalError, ProgrammingError):
+            log.info("routing board: no tables yet; it is built on first use")
+        board.start()
+        self._stops.append(board.close)
 
     def _listen(self) -> None:
         """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""

@@ -296,3 +296,5 @@ def test_the_callback_desktop_carries_the_source_thread_and_the_note(client: Tes
     assert "Escalated from chat chat-1" in page
     assert "call her before 6, she is at the airport" in page
     assert "daughter&#39;s recital" in page  # the customer's words from the chat thread
+    assert 'Why: <span data-testid="decision-summary">moment of truth: ' in page
+    assert "; you: certified, empathy 0.5" in page

@@ -4,7 +4,7 @@ place that writes the interactions table; routing's queue mapping decides, this 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kairos.db import Database
@@ -46,3 +46,22 @@ def ivr_choices(*, session: Session, interaction: Interaction) -> list[str]:
         )
     )
     return [str(p[k]) for p in rows for k in ("option", "label", "reason") if p.get(k)]
+
+
+def take_waiting(
+    *, session: Session, interaction_row_id: int, queue: str, agent_id: str, states: tuple[str, ...]
+) -> bool:
+    """Give a waiting interaction to an agent in the caller's transaction, only if it still waits
+    in ``queue`` with no agent (one conditional UPDATE: two deciders can never both take it)."""
+    result = session.execute(
+        update(Interaction)
+        .where(
+            Interaction.id == interaction_row_id,
+            Interaction.agent_id.is_(None),
+            Interaction.queue == queue,
+            Interaction.state.in_(states),
+        )
+        .values(agent_id=agent_id, state="assigned")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

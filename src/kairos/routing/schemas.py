@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kairos.bus.messages import RoutingDecided
 from kairos.routing.snapshots import AgentState
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -88,21 +89,8 @@ class QueueOut(BaseModel):
     created_at: datetime
 
 
-class DecisionOut(BaseModel):
-    """A stored routing decision."""
-
-    id: int
-    interaction_id: str
-    agent_id: str
-    queue: str | None
-    policy: str
-    score: float
-    moment_of_truth: bool
-    empowered_handling: bool
-    reasons: list[dict[str, Any]]
-    inputs: dict[str, Any]
-    model_version: str | None
-    decided_at: datetime
+class DecisionOut(RoutingDecided):
+    """A stored routing decision: the ``routing.decided`` message is its one definition."""
 
 
 class DecisionList(BaseModel):

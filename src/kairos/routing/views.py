@@ -7,10 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.concurrency import run_in_threadpool
 
-from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.deps import (
+    BusDep,
+    DatabaseDep,
+    DbSession,
+    DetectorsDep,
+    MetricsDep,
+    RuntimeDep,
+    SettingsDep,
+)
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64
-from kairos.routing import decisions, escalation, service, supervision
+from kairos.routing import decisions, escalation, live_next, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -81,8 +89,7 @@ def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, 
 @router.post("/agents/{agent_id}/next", response_model=NextResult)
 def next_interaction(
     agent_id: str,
-    db: DatabaseDep,
-    bus: BusDep,
+    runtime: RuntimeDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -94,8 +101,8 @@ def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    decision, message = decisions.next_for_agent(
-        db=db, bus=bus, agent_id=agent_id, request_key=idempotency_key
+    decision, message = live_next.next_for_agent(
+        runtime, agent_id=agent_id, request_key=idempotency_key
     )
     return NextResult(decision=decision, message=message)
 

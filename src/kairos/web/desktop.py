@@ -19,6 +19,7 @@ from kairos.interactions import reads as interaction_reads
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
 from kairos.routing import decisions as routing_decisions
+from kairos.routing.explain import explain
 from kairos.routing.models import RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.templating import words
@@ -85,6 +86,17 @@ class InteractionView:
     decision: RoutingDecision | None
     extras: dict[str, Any] = field(default_factory=dict)
     escalation: EscalationSource | None = None
+
+    @property
+    def decision_summary(self) -> str | None:
+        """Why routing gave this interaction to its agent, in plain words."""
+        if self.decision is None:
+            return None
+        return explain(
+            moment_of_truth=self.decision.moment_of_truth,
+            reasons=self.decision.reasons,
+            inputs=self.decision.inputs,
+        )
 
     @property
     def stress_trend(self) -> str:

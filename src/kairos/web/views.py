@@ -28,7 +28,7 @@ from kairos.db import Database
 from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
-from kairos.routing import decisions as routing_decisions
+from kairos.routing import live_next
 from kairos.routing import service as routing_service
 from kairos.routing.snapshots import AGENT_STATES
 from kairos.web import desktop, extras, live
@@ -120,8 +120,7 @@ async def set_state(
 @router.post("/desktop/next")
 async def take_next(
     request: Request,
-    db: DatabaseDep,
-    bus: BusDep,
+    runtime: RuntimeDep,
     principal: CurrentAgent,
     csrf_token: str = Form(""),
 ) -> Response:
@@ -130,10 +129,7 @@ async def take_next(
     assert principal.agent_id is not None
     try:
         decision, message = await run_in_threadpool(
-            routing_decisions.next_for_agent,
-            db=db,
-            bus=bus,
-            agent_id=principal.agent_id,
+            live_next.next_for_agent, runtime, agent_id=principal.agent_id
         )
     except ClientError as exc:
         flash(request, exc.message, "error")
