@@ -21,6 +21,7 @@ from kairos.interactions.service import DETECTORS_GROUP
 from kairos.routing import queueing
 from kairos.routing.live_board import TOPICS as BOARD_TOPICS
 from kairos.routing.live_board import LiveBoard
+from kairos.routing.offers import OfferBook
 from kairos.routing.queue_map import QueueMap, load_queue_map
 from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import Supervisor
@@ -56,6 +57,8 @@ class Runtime(Services):
     queue_map: QueueMap | None = None
     #: The live routing board of this process (``KAIROS_ROUTING_BOARD``); None: the database path.
     routing_board: LiveBoard | None = None
+    #: Push offers on that board (agents with a desktop open).
+    routing_offers: OfferBook | None = None
 
     @classmethod
     def build(
@@ -112,6 +115,9 @@ class Runtime(Services):
             board.rebuild()
         except (OperationalError, ProgrammingError):
             log.info("routing board: no tables yet; it is built on first use")
+        self.routing_offers = OfferBook(
+            board, self.db, self.bus, timeout_s=self.settings.offer_timeout_s
+        )
         board.start()
         self._stops.append(board.close)
 

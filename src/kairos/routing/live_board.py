@@ -21,6 +21,7 @@ import dataclasses
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -96,6 +97,12 @@ class LiveBoard:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._skills: set[str] = set()
+        #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
+        self.on_hold: dict[str, tuple[int, WaitingInteraction]] = {}
+        #: Called by the board thread after each pass (push offers, their timeouts).
+        self.hooks: list[Callable[[], None]] = []
+        #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
+        self.on_leave: Callable[[str], None] | None = None
 
     # -- the bus -----------------------------------------------------------------------------
 
@@ -117,12 +124,18 @@ class LiveBoard:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def wake(self) -> None:
+        """Make the board thread run a pass now."""
+        self._wake.set()
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(timeout=1.0)
+            self._wake.wait(timeout=0.25)
             self._wake.clear()
             try:
                 self.drain()
+                for hook in self.hooks:
+                    hook()
             except Exception:  # a bad message must not stop the board
                 log.exception("routing board: applying bus messages failed")
 
@@ -195,6 +208,27 @@ class LiveBoard:
         if previous is not None:
             self.boards[previous[1]].remove_waiting(interaction_id)
 
+    def hold(self, interaction_id: str) -> tuple[int, WaitingInteraction] | None:
+        """Take a waiting contact off the boards while it is offered; its row id and snapshot."""
+        snapshot = self.snapshot(interaction_id)
+        if snapshot is None:
+            return None
+        held = (self.waiting[interaction_id][0], snapshot)
+        self._remove_waiting(interaction_id)
+        self.on_hold[interaction_id] = held
+        return held
+
+    def unhold(self, interaction_id: str, *, back: bool) -> None:
+        """End a hold: ``back`` puts the contact on the boards again (declined, expired)."""
+        held = self.on_hold.pop(interaction_id, None)
+        if held is None or not back:
+            return
+        row_id, snapshot = held
+        policy = self.queues[snapshot.queue].policy if snapshot.queue in self.queues else None
+        if policy is not None:
+            self.boards[policy].put_waiting(snapshot)
+            self.waiting[interaction_id] = (row_id, policy)
+
     def snapshot(self, interaction_id: str) -> WaitingInteraction | None:
         """A waiting contact as the board holds it."""
         where = self.waiting.get(interaction_id)
@@ -254,6 +288,10 @@ class LiveBoard:
                 and row.agent_id is None
                 and row.state in WAITING_STATES
             )
+            if interaction_id in self.on_hold:
+                if not waits and self.on_leave is not None:
+                    self.on_leave(interaction_id)  # withdrawn: it no longer waits
+                return
             if not waits or row is None:
                 self._remove_waiting(interaction_id)
                 return

@@ -47,6 +47,13 @@ def next_for_agent(
 ) -> tuple[DecisionOut | None, str]:
     """The agent's next contact: from the live board when this process has one, else from the
     database. Answers the decision, or None and why."""
+    from kairos.routing.offers import offers_of  # offers build on this module
+
+    book = offers_of(services)
+    offered = book.for_agent(agent_id) if book is not None else None
+    if book is not None and offered is not None:
+        # Asking for work while an offer waits on the desktop takes the offer.
+        return book.accept(offered.id, agent_id, now=now), "assigned (the contact offered to you)"
     board = live_board_of(services)
     if board is None:
         return decisions.next_for_agent(

@@ -30,6 +30,7 @@ from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
 from kairos.routing import live_next
 from kairos.routing import service as routing_service
+from kairos.routing.offers import offers_of
 from kairos.routing.snapshots import AGENT_STATES
 from kairos.web import desktop, extras, live
 from kairos.web.rendering import back, flash, page, panels
@@ -198,7 +199,11 @@ async def interaction_panels(
 
 @router.get("/live/events")
 async def live_events(
-    request: Request, db: DatabaseDep, bus: BusDep, settings: SettingsDep, principal: CurrentUser
+    request: Request,
+    db: DatabaseDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    principal: CurrentUser,
 ) -> Response:
     """Server-sent events for this user's pages, filtered by role."""
 
@@ -211,13 +216,18 @@ async def live_events(
 
     live_filter = live.LiveFilter(principal, await run_in_threadpool(held))
     heartbeat = float(request.query_params.get("heartbeat") or settings.live_heartbeat_s)
+    frames = live.stream(
+        runtime.bus,
+        live_filter,
+        heartbeat_s=max(0.5, min(heartbeat, 60.0)),
+        hello={"role": principal.role, "agent_id": principal.agent_id},
+    )
+    book = offers_of(runtime)
+    if book is not None and principal.role == "agent" and principal.agent_id is not None:
+        # An agent with a page open is present: routing pushes offers to them.
+        frames = live.present(frames, book, principal.agent_id)
     return StreamingResponse(
-        live.stream(
-            bus,
-            live_filter,
-            heartbeat_s=max(0.5, min(heartbeat, 60.0)),
-            hello={"role": principal.role, "agent_id": principal.agent_id},
-        ),
+        frames,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
