@@ -92,10 +92,11 @@ class Settings(BaseSettings):
         "by channel, reason, IVR choice, stakes and language; unset: contacts join only the "
         "queue their events name",
     )
-    routing_board: Literal["auto", "memory", "database"] = Field(
+    routing_board: Literal["auto", "memory", "database", "lease"] = Field(
         default="auto",
         description="where POST /v1/agents/{id}/next decides: a live board in this process "
-        "(memory), the database on every call (database), or auto: memory on SQLite",
+        "(memory), the database on every call (database), the board of the one process holding "
+        "the site's lease (lease: several API processes, needs Redis), or auto: memory on SQLite",
     )
     offer_timeout_s: float = Field(
         default=20.0, gt=0, le=600, description="seconds an agent has to accept a pushed offer"

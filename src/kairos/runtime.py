@@ -22,6 +22,7 @@ from kairos.routing import queueing
 from kairos.routing.live_board import TOPICS as BOARD_TOPICS
 from kairos.routing.live_board import LiveBoard
 from kairos.routing.offers import OfferBook
+from kairos.routing.ownership import BoardOwner
 from kairos.routing.queue_map import QueueMap, load_queue_map
 from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import Supervisor
@@ -59,6 +60,8 @@ class Runtime(Services):
     routing_board: LiveBoard | None = None
     #: Push offers on that board (agents with a desktop open).
     routing_offers: OfferBook | None = None
+    #: With ``KAIROS_ROUTING_BOARD=lease``: the lease on the site's board and the hand-over.
+    routing_owner: BoardOwner | None = None
 
     @classmethod
     def build(
@@ -102,9 +105,22 @@ class Runtime(Services):
             runtime._listen()
         # A bus that calls no listeners (a recording stand-in) cannot keep a board current.
         listens = type(bus).listen is not EventBus.listen
-        if role == "api" and listens and _board_in_memory(settings, runtime.db):
+        if role == "api" and listens and settings.routing_board == "lease":
+            runtime._start_owned_board()
+        elif role == "api" and listens and _board_in_memory(settings, runtime.db):
             runtime._start_board()
         return runtime
+
+    def _start_owned_board(self) -> None:
+        """A board in every API process, deciding only while this process holds the lease."""
+        if not self.settings.redis_url:
+            raise ValueError("KAIROS_ROUTING_BOARD=lease needs KAIROS_REDIS_URL")
+        board = self.routing_board = LiveBoard(self.db)
+        self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
+        board.start()
+        owner = self.routing_owner = BoardOwner(board, self.db, self.bus, self.settings.redis_url)
+        owner.start()
+        self._stops += [owner.close, board.close]
 
     def _start_board(self) -> None:
         """Run the live routing board in this process, current with the bus from now on."""

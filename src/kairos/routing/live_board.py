@@ -41,6 +41,7 @@ from kairos.bus.messages import (
 from kairos.customers.models import Customer
 from kairos.db import Database
 from kairos.detection.detector import IVR_MOT_PRONE
+from kairos.errors import ClientError
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
@@ -54,6 +55,17 @@ log = logging.getLogger(__name__)
 
 #: The topics the board follows.
 TOPICS = ("events", "assessments", "agents", "routing", "interactions")
+
+
+class BoardUnavailable(ClientError):
+    """No process owns the routing board at this moment (a takeover): retry shortly."""
+
+    status_code = 503
+    code = "routing_unavailable"
+
+    def headers(self) -> dict[str, str] | None:
+        """Retry in a second."""
+        return {"Retry-After": "1"}
 
 
 class _Board(RoutingBoard):
@@ -101,6 +113,9 @@ class LiveBoard:
         self.on_hold: dict[str, tuple[int, WaitingInteraction]] = {}
         #: Called by the board thread after each pass (push offers, their timeouts).
         self.hooks: list[Callable[[], None]] = []
+        #: Across processes: whether this process may still decide, checked in the transaction
+        #: that stores a decision (the lease and its fencing token); None: one process only.
+        self.fence: Callable[[Session], bool] | None = None
         #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
         self.on_leave: Callable[[str], None] | None = None
 

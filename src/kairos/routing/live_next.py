@@ -23,7 +23,7 @@ from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
 from kairos.routing import decisions
 from kairos.routing.explain import explain
-from kairos.routing.live_board import LiveBoard
+from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
 from kairos.routing.schemas import DecisionOut
 from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction
@@ -54,6 +54,10 @@ def next_for_agent(
     if book is not None and offered is not None:
         # Asking for work while an offer waits on the desktop takes the offer.
         return book.accept(offered.id, agent_id, now=now), "assigned (the contact offered to you)"
+    owner = getattr(services, "routing_owner", None)
+    if owner is not None:  # several processes: the lease's owner decides
+        result: tuple[DecisionOut | None, str] = owner.next_for_agent(agent_id, request_key)
+        return result
     board = live_board_of(services)
     if board is None:
         return decisions.next_for_agent(
@@ -105,10 +109,12 @@ def next_from_board(
     request_key: str | None = None,
 ) -> tuple[DecisionOut | None, str]:
     """Decide on the live board, store the decision and the assignment, publish once committed."""
-    now = now or utcnow()
     outbox: list[Message] = []
     with board.lock:
         board.drain()
+        # The time of the decision: after the lock and what the bus said (an end that freed
+        # the agent is earlier than this), not when the request arrived.
+        now = now or utcnow()
         agent = board.agent(agent_id)
         if request_key is not None and agent is not None:
             with db.session() as session:
@@ -123,6 +129,8 @@ def next_from_board(
             board.set_agent(agent)
             outbox.append(_state(agent_id, "available", "busy", now))
         with db.write_lock(), db.session() as session:
+            if board.fence is not None and not board.fence(session):
+                raise BoardUnavailable("this process no longer owns the routing board; retry")
             if flip:
                 _set_state(session, board.agent_rows[agent_id], "available", now)
             out = _decide_and_store(session, board, agent, now, request_key)

@@ -195,8 +195,8 @@ class OfferBook:
 
     def accept(self, offer_id: str, agent_id: str, now: datetime | None = None) -> DecisionOut:
         """The agent accepts: the decision and the assignment are stored, as ``next`` does."""
-        now = now or utcnow()
         with self.board.lock:
+            now = now or utcnow()
             offer = self._open(offer_id, agent_id)
             reserved = self.board.agents[agent_id]
             agent = dataclasses.replace(reserved, load=max(0, reserved.load - 1))
