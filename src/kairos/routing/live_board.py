@@ -35,6 +35,7 @@ from kairos.bus.messages import (
     InteractionEscalated,
     InteractionQueued,
     Message,
+    OutreachTaskCreated,
     RoutingDecided,
     parse,
 )
@@ -54,7 +55,7 @@ from kairos.routing.snapshots import AgentSnapshot, AgentState, WaitingInteracti
 log = logging.getLogger(__name__)
 
 #: The topics the board follows.
-TOPICS = ("events", "assessments", "agents", "routing", "interactions")
+TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
 
 
 class BoardUnavailable(ClientError):
@@ -265,6 +266,10 @@ class LiveBoard:
                 self.refresh_interaction(event.interaction_id)
         elif isinstance(message, InteractionQueued):
             self.refresh_interaction(message.interaction_id)
+        elif isinstance(message, OutreachTaskCreated) and message.task_interaction_id:
+            # The task's call carries the assessment of the moment it follows up, written
+            # beside the ingest (no assessment.updated): read the row again.
+            self.refresh_interaction(message.task_interaction_id)
         elif isinstance(message, InteractionEscalated):
             self.refresh_interaction(message.source_interaction_id)
         elif isinstance(message, AgentStateChanged):
@@ -335,7 +340,10 @@ class LiveBoard:
 
     def _agent_state(self, agent_id: str, state: str) -> None:
         agent = self.agents.get(agent_id)
-        if agent is None or agent.state == state:
+        if agent is None:
+            self.agent(agent_id)  # a new agent: read it (every agent counts, free or not)
+            return
+        if agent.state == state:
             return
         new_state: AgentState = state  # type: ignore[assignment]  # the API admits only these
         self.set_agent(dataclasses.replace(agent, state=new_state))

@@ -17,7 +17,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
-from kairos.bus.messages import AgentStateChanged, Message, RoutingDecided
+from kairos.bus.messages import AgentStateChanged, Message
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
@@ -139,7 +139,7 @@ def next_from_board(
                 _set_state(session, board.agent_rows[agent_id], "busy", now)
             session.commit()
         if out is not None:
-            outbox.insert(0, RoutingDecided(**out.model_dump(mode="json")))
+            outbox.insert(0, out)  # the stored decision is the message
             board.assigned(out.interaction_id, agent_id)
             if busy:
                 outbox.append(_state(agent_id, "busy", "available", now))
@@ -198,7 +198,7 @@ def _store(
     request_key: str | None,
 ) -> DecisionOut:
     """The decision and the assignment, as two rows (Core inserts: no unit of work to flush)."""
-    inputs = {
+    inputs: dict[str, Any] = {
         "interaction": decisions._jsonable(snapshot),
         "agent": decisions._jsonable(agent),
         "waiting": len(board.waiting),
@@ -224,7 +224,8 @@ def _store(
          "empowered": decision.moment_of_truth, "assigned_at": now},
     )  # fmt: skip
     summary = explain(moment_of_truth=decision.moment_of_truth, reasons=reasons, inputs=inputs)
-    return DecisionOut(
+    # Built from values this function made: no need to validate them again.
+    return DecisionOut.model_construct(
         summary=summary,
         id=decision_id, interaction_id=decision.interaction_id, agent_id=agent.id,
         queue=snapshot.queue, policy=decision.policy, score=decision.score,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from kairos.bus import EventBus
-from kairos.bus.messages import Message, RoutingDecided, RoutingOffered, RoutingOfferEnded
+from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
@@ -219,7 +219,7 @@ class OfferBook:
                 self._end(offer, "accepted", back=False)
                 self.passed.pop(offer.interaction_id, None)
                 self.board.assigned(offer.interaction_id, agent_id)
-                self._outbox.insert(0, RoutingDecided(**out.model_dump(mode="json")))
+                self._outbox.insert(0, out)  # the stored decision is the message
                 if state != agent.state:
                     self._outbox.append(_state(agent_id, state, agent.state, now))
                     self.board.set_agent(

@@ -43,9 +43,11 @@ def _agent_out(agent: Agent, load: int) -> AgentOut:
 
 
 @router.post("/agents", response_model=AgentOut, status_code=201)
-def create_agent(agent_in: AgentCreate, db: DatabaseDep) -> AgentOut:
-    """Add an agent."""
-    return _agent_out(service.create_agent(db=db, agent_in=agent_in), 0)
+def create_agent(agent_in: AgentCreate, db: DatabaseDep, bus: BusDep) -> AgentOut:
+    """Add an agent; ``agent.state_changed`` (from ``new``) tells routing's live board."""
+    agent = service.create_agent(db=db, agent_in=agent_in)
+    bus.send(service._state_message(agent, "new"))
+    return _agent_out(agent, 0)
 
 
 @router.get("/agents", response_model=AgentList)
