@@ -27,6 +27,7 @@ from kairos.bus.message_base import IsoTime as IsoTime
 from kairos.bus.message_base import Message as Message
 from kairos.bus.message_base import Snapshot as Snapshot
 from kairos.bus.routing_messages import InteractionQueued as InteractionQueued
+from kairos.bus.routing_messages import QueueCreated as QueueCreated
 from kairos.bus.routing_messages import RoutingDecided as RoutingDecided
 from kairos.bus.routing_messages import RoutingOffered as RoutingOffered
 from kairos.bus.routing_messages import RoutingOfferEnded as RoutingOfferEnded
@@ -349,7 +350,7 @@ class OutreachYouSaidWeDid(Message):
 _TYPES: tuple[type[Message], ...] = (
     EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, InteractionQueued,
     CustomerMerged, AgentStateChanged, RoutingDecided, RoutingOffered, RoutingOfferEnded,
-    SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
+    QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
     CoachingNudge, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
     SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,
     OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid,

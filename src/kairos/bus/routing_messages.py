@@ -68,3 +68,12 @@ class RoutingOfferEnded(Message):
     interaction_id: str
     agent_id: str
     outcome: Literal["accepted", "declined", "expired", "withdrawn"]
+
+
+class QueueCreated(Message):
+    """A routing queue was added (contacts may already wait in it by name)."""
+
+    topic: ClassVar[str] = "routing"
+    type: Literal["queue.created"] = "queue.created"
+    name: str
+    policy: str

@@ -36,6 +36,7 @@ from kairos.bus.messages import (
     InteractionQueued,
     Message,
     OutreachTaskCreated,
+    QueueCreated,
     RoutingDecided,
     parse,
 )
@@ -274,6 +275,8 @@ class LiveBoard:
             self.refresh_interaction(message.source_interaction_id)
         elif isinstance(message, AgentStateChanged):
             self._agent_state(message.agent_id, message.state)
+        elif isinstance(message, QueueCreated) and message.name not in self.queues:
+            self.rebuild()  # contacts may wait in it by name already
         elif isinstance(message, RoutingDecided):
             self.assigned(message.interaction_id, message.agent_id)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.concurrency import run_in_threadpool
 
+from kairos.bus.messages import QueueCreated
 from kairos.deps import (
     BusDep,
     DatabaseDep,
@@ -110,9 +111,11 @@ def next_interaction(
 
 
 @router.post("/queues", response_model=QueueOut, status_code=201)
-def create_queue(queue_in: QueueCreate, db: DatabaseDep) -> QueueOut:
-    """Add a queue with its required skills and routing policy."""
-    return QueueOut.model_validate(service.create_queue(db=db, queue_in=queue_in))
+def create_queue(queue_in: QueueCreate, db: DatabaseDep, bus: BusDep) -> QueueOut:
+    """Add a queue with its required skills and routing policy (``queue.created`` published)."""
+    queue = service.create_queue(db=db, queue_in=queue_in)
+    bus.send(QueueCreated(name=queue.name, policy=queue.policy))
+    return QueueOut.model_validate(queue)
 
 
 @router.get("/queues", response_model=list[QueueOut])
