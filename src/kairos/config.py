@@ -170,6 +170,21 @@ class Settings(BaseSettings):
     ivr_menu_path: Path | None = Field(
         default=None, description="IVR menu definition (JSON or YAML); unset: the shipped one"
     )
+    queue_map: Path | None = Field(
+        default=None,
+        description="queue mapping (TOML, JSON or YAML): which queue each new contact joins, "
+        "by channel, reason, IVR choice, stakes and language; unset: contacts join only the "
+        "queue their events name",
+    )
+    routing_board: Literal["auto", "memory", "database", "lease"] = Field(
+        default="auto",
+        description="where POST /v1/agents/{id}/next decides: a live board in this process "
+        "(memory), the database on every call (database), the board of the one process holding "
+        "the site's lease (lease: several API processes, needs Redis), or auto: memory on SQLite",
+    )
+    offer_timeout_s: float = Field(
+        default=20.0, gt=0, le=600, description="seconds an agent has to accept a pushed offer"
+    )
     live_heartbeat_s: float = Field(
         default=15.0, gt=0, le=300, description="seconds between live-stream heartbeats"
     )

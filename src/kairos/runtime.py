@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
@@ -16,10 +19,26 @@ from kairos.detection.live import DetectorCache, default_factory
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.redaction.inbound import configure_identity_key
+from kairos.routing import queueing
+from kairos.routing.live_board import TOPICS as BOARD_TOPICS
+from kairos.routing.live_board import LiveBoard
+from kairos.routing.offers import OfferBook
+from kairos.routing.ownership import BoardOwner
+from kairos.routing.queue_map import QueueMap, load_queue_map
+from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import AlertLog, Supervisor
 from kairos.services import Services
 
 Role = Literal["api", "worker"]
+log = logging.getLogger(__name__)
+
+
+def _board_in_memory(settings: Settings, db: Database) -> bool:
+    """Whether ``next`` decides on a live board in this process (``KAIROS_ROUTING_BOARD``)."""
+    if settings.routing_board == "auto":
+        return db.is_sqlite and not settings.redis_url
+    return settings.routing_board == "memory"
+
 
 # The bus listeners, by consumer group (shared by every process that runs them), and their topics.
 LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
@@ -28,6 +47,7 @@ LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
     "coaching": ("events",),
     "outcomes": ("events", "outcomes", "messages"),
     "alert-log": ("supervision", "events"),
+    "queueing": ("events", "assessments"),
 }
 
 
@@ -36,6 +56,14 @@ class Runtime(Services):
     """The composition root of one process: builds the services and wires the bus listeners."""
 
     _stops: list[Callable[[], None]] = field(default_factory=list)
+    #: The queue mapping (``KAIROS_QUEUE_MAP``), checked at start; None: not configured.
+    queue_map: QueueMap | None = None
+    #: The live routing board of this process (``KAIROS_ROUTING_BOARD``); None: the database path.
+    routing_board: LiveBoard | None = None
+    #: Push offers on that board (agents with a desktop open).
+    routing_offers: OfferBook | None = None
+    #: With ``KAIROS_ROUTING_BOARD=lease``: the lease on the site's board and the hand-over.
+    routing_owner: BoardOwner | None = None
 
     @classmethod
     def build(
@@ -66,6 +94,10 @@ class Runtime(Services):
                 phone_region=settings.default_phone_region,
             ),
         )
+        if settings.queue_map is not None:
+            # Checked before anything listens: a wrong mapping stops the start, saying why.
+            runtime.queue_map = load_queue_map(settings.queue_map)
+            queueing.prepare(runtime.db, runtime.queue_map)
         if not inline and role == "api":
             # Create the workers' groups now: a group keeps what is published from its
             # creation on, so events ingested before the first worker starts still reach it.
@@ -74,7 +106,39 @@ class Runtime(Services):
                     bus.ensure_group(topic, group)
         if inline or role == "worker":
             runtime._listen()
+        # A bus that calls no listeners (a recording stand-in) cannot keep a board current.
+        listens = type(bus).listen is not EventBus.listen
+        if role == "api" and listens and settings.routing_board == "lease":
+            runtime._start_owned_board()
+        elif role == "api" and listens and _board_in_memory(settings, runtime.db):
+            runtime._start_board()
         return runtime
+
+    def _start_owned_board(self) -> None:
+        """A board in every API process, deciding only while this process holds the lease."""
+        if not self.settings.redis_url:
+            raise ValueError("KAIROS_ROUTING_BOARD=lease needs KAIROS_REDIS_URL")
+        board = self.routing_board = LiveBoard(self.db)
+        self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
+        board.start()
+        owner = self.routing_owner = BoardOwner(board, self.db, self.bus, self.settings.redis_url)
+        owner.start()
+        self._stops += [owner.close, board.close]
+
+    def _start_board(self) -> None:
+        """Run the live routing board in this process, current with the bus from now on."""
+        board = self.routing_board = LiveBoard(self.db)
+        # Every board hears every message: a group of its own (the in-process bus has none).
+        self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
+        try:
+            board.rebuild()
+        except (OperationalError, ProgrammingError):
+            log.info("routing board: no tables yet; it is built on first use")
+        self.routing_offers = OfferBook(
+            board, self.db, self.bus, timeout_s=self.settings.offer_timeout_s
+        )
+        board.start()
+        self._stops.append(board.close)
 
     def _listen(self) -> None:
         """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""
@@ -91,6 +155,9 @@ class Runtime(Services):
             )
             sweeper.start()
             self._stops += [worker.stop.set, outcomes.stop.set, sweeper.close]
+        if self.queue_map is not None:
+            placer = QueuePlacer(self.db, bus, self.queue_map)
+            bus.listen(placer, *groups["queueing"], group="queueing")
         # Supervisor alerts follow every assessment of an interaction in progress.
         bus.listen(Supervisor(bus), *groups["supervisor"], group="supervisor")
         # ... and are stored, closed when they clear or the interaction ends.

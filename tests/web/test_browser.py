@@ -260,3 +260,28 @@ def test_wrap_up_records_the_outcome(server: str, browser: Browser) -> None:
     assert stored["state"] == "ended"
     assert stored["outcome"]["resolved"] is True
     assert stored["outcome"]["customer_confirmed"] is True
+
+
+def test_routing_pushes_an_offer_to_the_open_desktop(server: str, browser: Browser) -> None:
+    desk = _signed_in(browser, server, "ava", "/desktop")
+    offer = desk.get_by_test_id("offer")
+    expect(offer).to_be_hidden()
+    _ingest(server, chat_events("chat-push"))
+    # Offered at once, live, with the reasons in plain words: no click to ask for work.
+    expect(offer).to_be_visible()
+    expect(offer).to_contain_text("chat-push")
+    expect(offer).to_contain_text("MOMENT OF TRUTH")
+    expect(desk.get_by_test_id("offer-summary")).to_contain_text("moment of truth: ")
+    expect(desk.get_by_test_id("offer-summary")).to_contain_text("; you: certified")
+    expect(offer).to_contain_text("Expires in")
+    offer.get_by_role("button", name="Accept").click()
+    expect(desk).to_have_url(f"{server}/interactions/chat-push")
+    expect(desk.get_by_test_id("decision-summary")).to_contain_text("moment of truth")
+    # A second contact: declined, the offer goes away (to the next agent, none here).
+    desk.goto("/desktop")
+    _ingest(server, chat_events("chat-push-2"))
+    expect(offer).to_be_visible()
+    expect(offer).to_contain_text("chat-push-2")
+    offer.get_by_role("button", name="Decline").click()
+    expect(desk.locator("body")).to_contain_text("Declined: it goes to the next agent.")
+    expect(desk.get_by_test_id("offer")).to_be_hidden()

@@ -303,3 +303,25 @@ def test_customer_words_are_escaped_on_the_page(client: TestClient) -> None:
     page = client.get("/interactions/chat-1").text
     assert "<script>alert('x')</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_the_callback_desktop_carries_the_source_thread_and_the_note(client: TestClient) -> None:
+    token = login(client, "ava")
+    _take(client, token, "chat-1")
+    client.post(
+        "/interactions/chat-1/escalate",
+        data={"phone": "", "note": "call her before 6, she is at the airport", "csrf_token": token},
+    )
+    source = client.get("/v1/interactions/chat-1").json()
+    assert source["state"] == "escalated"  # the thread goes on as the call: not waiting
+    board = client.get("/wallboard").text
+    assert "NOT QUEUED" not in board and "WAITING</strong> in travel" not in board
+    call = client.get("/v1/interactions", params={"channel": "call"}).json()["items"][0]
+    response = client.post("/desktop/next", data={"csrf_token": token}, follow_redirects=False)
+    assert response.headers["location"] == f"/interactions/{call['id']}"
+    page = client.get(f"/interactions/{call['id']}").text
+    assert "Escalated from chat chat-1" in page
+    assert "call her before 6, she is at the airport" in page
+    assert "daughter&#39;s recital" in page  # the customer's words from the chat thread
+    assert 'Why: <span data-testid="decision-summary">moment of truth: ' in page
+    assert "; you: certified, empathy 0.5" in page

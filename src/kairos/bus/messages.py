@@ -19,32 +19,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, JsonValue, PlainSerializer, ValidationError
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
+from kairos.bus.message_base import IsoTime as IsoTime
+from kairos.bus.message_base import Message as Message
+from kairos.bus.message_base import Snapshot as Snapshot
+from kairos.bus.routing_messages import InteractionQueued as InteractionQueued
+from kairos.bus.routing_messages import QueueCreated as QueueCreated
+from kairos.bus.routing_messages import RoutingDecided as RoutingDecided
+from kairos.bus.routing_messages import RoutingOffered as RoutingOffered
+from kairos.bus.routing_messages import RoutingOfferEnded as RoutingOfferEnded
 from kairos.detection.assessment import Assessment
 from kairos.events import Event
 
 log = logging.getLogger(__name__)
-
-#: A time as ``datetime.isoformat()`` writes it (``+00:00``, not ``Z``), as pages have read it.
-IsoTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
-Snapshot = dict[str, JsonValue]  # another domain's API object, as JSON
-
-
-class Message(BaseModel):
-    """A bus message: ``type`` names it, ``topic`` is where it is published."""
-
-    model_config = ConfigDict(frozen=True)
-
-    topic: ClassVar[str]
-    type: str
-
-    def wire(self) -> dict[str, Any]:
-        """The JSON body published on the bus (the topic travels beside it)."""
-        return self.model_dump(mode="json")
-
 
 # -- events: what ingest applied ----------------------------------------------------------------
 
@@ -134,25 +124,6 @@ class AgentStateChanged(Message):
     state: str
     previous: str
     at: IsoTime
-
-
-class RoutingDecided(Message):
-    """A waiting interaction went to an agent; the stored decision."""
-
-    topic: ClassVar[str] = "routing"
-    type: Literal["routing.decided"] = "routing.decided"
-    id: int
-    interaction_id: str
-    agent_id: str
-    queue: str | None
-    policy: str
-    score: float
-    moment_of_truth: bool
-    empowered_handling: bool
-    reasons: list[dict[str, JsonValue]]
-    inputs: dict[str, JsonValue]
-    model_version: str | None
-    decided_at: datetime
 
 
 class AlertReason(BaseModel):
@@ -377,8 +348,9 @@ class OutreachYouSaidWeDid(Message):
 
 #: Every message type, by its ``type``.
 _TYPES: tuple[type[Message], ...] = (
-    EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, CustomerMerged,
-    AgentStateChanged, RoutingDecided, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
+    EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, InteractionQueued,
+    CustomerMerged, AgentStateChanged, RoutingDecided, RoutingOffered, RoutingOfferEnded,
+    QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
     CoachingNudge, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
     SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,
     OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid,

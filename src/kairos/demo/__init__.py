@@ -29,6 +29,8 @@ from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
 from kairos.replay import now, read_threads, thread_events, threads_path
 
+#: The demo's queue mapping: every channel lands in a queue.
+DEMO_QUEUE_MAP = Path(__file__).with_name("queue_map.toml")
 # Threads in flight at once: enough to interleave on the wallboard, few enough to follow.
 LANES = 4
 # Mean seconds between two events of one thread at pace 1: with 4 lanes, a few events a second.
@@ -65,6 +67,8 @@ def _port_free(host: str, port: int) -> bool:
 
 def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
+    # Contacts from the webhooks (chat, email, SMS, social) join a queue like the simulated ones.
+    env.setdefault("KAIROS_QUEUE_MAP", str(DEMO_QUEUE_MAP))
     command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
     # Its own session: a Ctrl-C reaches the demo only, which then stops the server in order
     # instead of racing it.

@@ -44,6 +44,8 @@ MEAN_ARRIVAL_GAP_S = 20.0
 PATIENCE_S = {"call": 40.0, "chat": 60.0, "sms": 90.0, "social": 90.0, "email": 120.0}
 #: How often an idle agent asks for work, real seconds.
 POLL_S = 0.5
+#: Simulated seconds a demo agent spends on a contact that came from a webhook.
+OUTSIDE_HANDLE_S = 120.0
 SKILLS = ("accounts", "billing", "claims", "technical", "travel")
 CHANNELS = ("call", "chat", "email", "sms", "social")
 DIGITAL = ["chat", "email", "sms", "social"]
@@ -82,6 +84,8 @@ class LiveProgress:
     moments: int = 0
     moments_certified: int = 0
     stale_closed: int = 0
+    #: Contacts from outside the simulation (webhooks, callbacks) the demo's agents answered.
+    outside: int = 0
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -118,6 +122,7 @@ class LiveCenter:
         self.progress = progress
         self.seed = seed if seed is not None else random.Random(run_id).randrange(2**31)
         self._routed: dict[str, asyncio.Future[str]] = {}
+        self._outside: set[asyncio.Task[None]] = set()
 
     # -- the server's side of the floor ----------------------------------------------------------
 
@@ -190,9 +195,37 @@ class LiveCenter:
             if waiter is not None:
                 if not waiter.done():
                     waiter.set_result(agent_id)
-            else:
+            elif interaction_id.startswith("sim-"):
                 # Left open by an earlier run that was stopped: close it so the agent is free.
                 await self._close_stale(interaction_id)
+            else:
+                # A contact from a webhook (chat, email, SMS, social) or an escalated callback:
+                # the demo's agent answers it and closes it after a while.
+                task = asyncio.create_task(self._serve_outside(agent_id, interaction_id))
+                self._outside.add(task)
+                task.add_done_callback(self._outside.discard)
+
+    async def _serve_outside(self, agent_id: str, interaction_id: str) -> None:
+        self.progress.outside += 1
+        reply = Utterance(
+            event_id=f"{interaction_id}-{agent_id}-demo-reply",
+            interaction_id=interaction_id,
+            occurred_at=_now(),
+            speaker="agent",
+            agent_id=agent_id,
+            text="Thank you for getting in touch. I have your message and I'm on it now.",
+        )
+        if not await self.send(reply):
+            return
+        await self._pause(OUTSIDE_HANDLE_S)
+        await self.send(
+            InteractionEnded(
+                event_id=f"{interaction_id}-demo-handled",
+                interaction_id=interaction_id,
+                occurred_at=_now(),
+                outcome=Outcome(resolved=True, disposition="answered by the demo agent"),
+            )
+        )
 
     async def _close_stale(self, interaction_id: str) -> None:
         self.progress.stale_closed += 1
@@ -316,6 +349,7 @@ class LiveCenter:
             if customers:
                 await asyncio.gather(*customers)
         finally:
-            for task in [*agents, *customers]:
+            outside = list(self._outside)
+            for task in [*agents, *customers, *outside]:
                 task.cancel()
-            await asyncio.gather(*agents, *customers, return_exceptions=True)
+            await asyncio.gather(*agents, *customers, *outside, return_exceptions=True)

@@ -38,6 +38,11 @@ class Interaction(Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[str] = mapped_column(String(20), default="open")
     queue: Mapped[str | None] = mapped_column(String(100))
+    queue_note: Mapped[str | None] = mapped_column(
+        String(300),
+        doc="set by the queue mapping: the rule that chose the queue, or why there is none; "
+        "cleared when an event names the queue",
+    )
     agent_id: Mapped[str | None] = mapped_column(String(200), index=True)
     language: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))

@@ -109,6 +109,8 @@ class InteractionSummary(BaseModel):
     reason: str | None
     state: str
     queue: str | None
+    queue_note: str | None = None
+    """The queue mapping's word: the rule that chose the queue, or why there is none."""
     agent_id: str | None
     started_at: datetime
     ended_at: datetime | None

@@ -140,6 +140,9 @@ def _start(
         last_event_at=event.occurred_at,
         event_count=0,
     )
+    if source is not None and source.state != "ended":
+        # The thread goes on as a call: it no longer waits for an agent of its own.
+        source.state = "escalated"
     session.add(interaction)
     session.flush()
     return interaction
@@ -195,7 +198,9 @@ def _apply_to_interaction(
         elif interaction.reason is None:
             interaction.reason = event.label or event.option
     elif isinstance(event, Transfer):
-        interaction.queue = event.to_queue or interaction.queue
+        if event.to_queue:
+            interaction.queue = event.to_queue
+            interaction.queue_note = None  # named by the event, not the mapping
         interaction.agent_id = event.to_agent
     elif isinstance(event, Utterance):
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:

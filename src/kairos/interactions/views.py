@@ -126,6 +126,7 @@ def _summary(interaction: Interaction) -> InteractionSummary:
         reason=interaction.reason,
         state=interaction.state,
         queue=interaction.queue,
+        queue_note=interaction.queue_note,
         agent_id=interaction.agent_id,
         started_at=interaction.started_at,
         ended_at=interaction.ended_at,

@@ -20,6 +20,7 @@ from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
+from kairos.routing.explain import explain
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
 from kairos.routing.schemas import DecisionOut
@@ -82,7 +83,10 @@ def waiting_snapshot(
 
 def _jsonable(snapshot: Any) -> dict[str, Any]:
     data: dict[str, Any] = dataclasses.asdict(snapshot)
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+    return {
+        k: v.isoformat() if isinstance(v, datetime) else list(v) if isinstance(v, tuple) else v
+        for k, v in data.items()
+    }
 
 
 def _serves(agent: Agent, queue: Queue) -> bool:
@@ -331,7 +335,11 @@ def _commit_and_publish(session: Session, bus: EventBus, outbox: list[Message]) 
 
 
 def _decision_out(record: RoutingDecision, interaction_id: str, agent_id: str) -> DecisionOut:
+    summary = explain(
+        moment_of_truth=record.moment_of_truth, reasons=record.reasons, inputs=record.inputs
+    )
     return DecisionOut(
+        summary=summary,
         id=record.id,
         interaction_id=interaction_id,
         agent_id=agent_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kairos.db import AwareDateTime, Base, utcnow
@@ -113,3 +113,18 @@ class AlertRecord(Base):
     acted_by: Mapped[str | None] = mapped_column(String(200))
     acted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     acted: Mapped[str | None] = mapped_column(String(500), doc="what the supervisor did")
+
+
+class RoutingLease(Base):
+    """Who owns a site's live routing board: one process at a time, until ``expires_at``.
+
+    ``token`` (the fencing token) goes up by one at every change of owner; a decision is stored
+    only while its process still holds the lease with its token, checked in the same transaction.
+    """
+
+    __tablename__ = "routing_leases"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kairos.bus.messages import AlertReason, RoutingDecided
 from kairos.redaction.inbound import Inbound
 from kairos.routing.snapshots import AgentState
 
@@ -92,21 +93,8 @@ class QueueOut(BaseModel):
     created_at: datetime
 
 
-class DecisionOut(BaseModel):
-    """A stored routing decision."""
-
-    id: int
-    interaction_id: str
-    agent_id: str
-    queue: str | None
-    policy: str
-    score: float
-    moment_of_truth: bool
-    empowered_handling: bool
-    reasons: list[dict[str, Any]]
-    inputs: dict[str, Any]
-    model_version: str | None
-    decided_at: datetime
+class DecisionOut(RoutingDecided):
+    """A stored routing decision: the ``routing.decided`` message is its one definition."""
 
 
 class DecisionList(BaseModel):
@@ -133,7 +121,7 @@ class AlertLogEntry(BaseModel):
     agent_id: str | None
     action: str
     severity: float
-    reasons: list[dict[str, Any]]
+    reasons: list[AlertReason]
     raised_at: datetime
     cleared_at: datetime | None
     seen_by: str | None

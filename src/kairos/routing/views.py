@@ -8,12 +8,21 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from kairos.access import current_actor
+from kairos.bus.messages import QueueCreated
 from kairos.config import Settings
-from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.deps import (
+    BusDep,
+    DatabaseDep,
+    DbSession,
+    DetectorsDep,
+    MetricsDep,
+    RuntimeDep,
+    SettingsDep,
+)
 from kairos.errors import ClientError
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64, RowId
-from kairos.routing import decisions, escalation, service, supervision
+from kairos.routing import decisions, escalation, live_next, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -41,9 +50,11 @@ def _agent_out(agent: Agent, load: int) -> AgentOut:
 
 
 @router.post("/agents", response_model=AgentOut, status_code=201)
-def create_agent(agent_in: AgentCreate, db: DatabaseDep) -> AgentOut:
-    """Add an agent."""
-    return _agent_out(service.create_agent(db=db, agent_in=agent_in), 0)
+def create_agent(agent_in: AgentCreate, db: DatabaseDep, bus: BusDep) -> AgentOut:
+    """Add an agent; ``agent.state_changed`` (from ``new``) tells routing's live board."""
+    agent = service.create_agent(db=db, agent_in=agent_in)
+    bus.send(service._state_message(agent, "new"))
+    return _agent_out(agent, 0)
 
 
 @router.get("/agents", response_model=AgentList)
@@ -87,8 +98,7 @@ def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, 
 @router.post("/agents/{agent_id}/next", response_model=NextResult)
 def next_interaction(
     agent_id: str,
-    db: DatabaseDep,
-    bus: BusDep,
+    runtime: RuntimeDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -100,16 +110,18 @@ def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    decision, message = decisions.next_for_agent(
-        db=db, bus=bus, agent_id=agent_id, request_key=idempotency_key
+    decision, message = live_next.next_for_agent(
+        runtime, agent_id=agent_id, request_key=idempotency_key
     )
     return NextResult(decision=decision, message=message)
 
 
 @router.post("/queues", response_model=QueueOut, status_code=201)
-def create_queue(queue_in: QueueCreate, db: DatabaseDep) -> QueueOut:
-    """Add a queue with its required skills and routing policy."""
-    return QueueOut.model_validate(service.create_queue(db=db, queue_in=queue_in))
+def create_queue(queue_in: QueueCreate, db: DatabaseDep, bus: BusDep) -> QueueOut:
+    """Add a queue with its required skills and routing policy (``queue.created`` published)."""
+    queue = service.create_queue(db=db, queue_in=queue_in)
+    bus.send(QueueCreated(name=queue.name, policy=queue.policy))
+    return QueueOut.model_validate(queue)
 
 
 @router.get("/queues", response_model=list[QueueOut])

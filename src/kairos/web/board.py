@@ -73,13 +73,12 @@ _WHERE = {
 def unqueued_reason(interaction: Interaction) -> str:
     """Why a contact in progress has no queue, from what the data holds.
 
-    A reason stored by the channel mapping (``unrouted_reason``) wins; otherwise it is where the
+    The reason the queue mapping stored (``queue_note``) wins; otherwise it is where the
     channel keeps a contact before the platform names its queue (a transfer, or the start's
     ``queue``).
     """
-    stored = getattr(interaction, "unrouted_reason", None)
-    if isinstance(stored, str) and stored:
-        return stored
+    if interaction.queue_note:
+        return interaction.queue_note
     where = _WHERE.get(interaction.channel, "with the platform")
     return (
         f"{where}: the platform has named no queue yet (none at the start, no transfer), "

@@ -20,6 +20,7 @@ from kairos.interactions import reads as interaction_reads
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
 from kairos.routing import decisions as routing_decisions
+from kairos.routing.explain import explain
 from kairos.routing.models import RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.templating import words
@@ -61,6 +62,16 @@ class FactLine:
 
 
 @dataclass
+class EscalationSource:
+    """For an escalated callback: the thread it continues and the escalating agent's note."""
+
+    source: Interaction
+    note: str | None
+    by: str | None
+    thread: list[TranscriptLine]
+
+
+@dataclass
 class InteractionView:
     """Everything the desktop (or a supervisor drilling in) shows of one interaction."""
 
@@ -78,6 +89,18 @@ class InteractionView:
     customer_zone: str = "UTC"
     customer_zone_from: str = "centre default UTC"
     centre_zone: str = "UTC"
+    escalation: EscalationSource | None = None
+
+    @property
+    def decision_summary(self) -> str | None:
+        """Why routing gave this interaction to its agent, in plain words."""
+        if self.decision is None:
+            return None
+        return explain(
+            moment_of_truth=self.decision.moment_of_truth,
+            reasons=self.decision.reasons,
+            inputs=self.decision.inputs,
+        )
 
     @property
     def stress_trend(self) -> str:
@@ -256,6 +279,25 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         customer_zone=zone.name,
         customer_zone_from=zone.detail,
         centre_zone=settings.centre_timezone or settings.default_timezone,
+        escalation=_escalation(session, interaction),
+    )
+
+
+def _escalation(session: Session, interaction: Interaction) -> EscalationSource | None:
+    source = interaction_service.get_escalated_from(session=session, interaction=interaction)
+    if source is None:
+        return None
+    started = next(
+        (r for r in interaction_service.timeline(session=session, interaction=interaction)
+         if r.type == "interaction.started"),
+        None,
+    )  # fmt: skip
+    escalation = (started.payload.get("escalation") if started is not None else None) or {}
+    return EscalationSource(
+        source=source,
+        note=escalation.get("note"),
+        by=escalation.get("by"),
+        thread=[line for line in transcript(session, source) if line.kind == "utterance"],
     )
 
 

@@ -8,10 +8,11 @@ server notice a page that went away; closing the page ends the subscription.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from kairos.auth.schemas import Principal
 from kairos.bus import BusMessage, EventBus
@@ -74,6 +75,9 @@ class LiveFilter:
             if interaction_id is not None:
                 self._remember(str(interaction_id), agent_id)
             return self.principal.sees_agent(agent_id)
+        if topic == "routing" and kind in ("routing.offered", "routing.offer_ended"):
+            agent_id = message.get("agent_id")
+            return agent_id == me if me is not None else self.principal.sees_agent(agent_id)
         if topic == "messages":
             if self.principal.supervises or kind == "key_message.expired":
                 return True
@@ -135,3 +139,30 @@ async def stream(
                 yield encode(message)
     finally:
         subscription.close()
+
+
+class Presence(Protocol):
+    """Who is at their desktop (routing's push offers)."""
+
+    def attach(self, agent_id: str) -> None:
+        """A page of the agent's opened."""
+
+    def detach(self, agent_id: str) -> None:
+        """A page of the agent's went away."""
+
+
+async def present(
+    frames: AsyncIterator[str], presence: Presence, agent_id: str
+) -> AsyncIterator[str]:
+    """The frames of an agent's stream, the agent present while it is open (from the first
+    frame: the subscription exists by then, so no offer made on arrival is missed)."""
+    attached = False
+    try:
+        async for frame in frames:
+            yield frame
+            if not attached:
+                attached = True
+                await asyncio.to_thread(presence.attach, agent_id)
+    finally:
+        if attached:
+            presence.detach(agent_id)

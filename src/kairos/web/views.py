@@ -28,8 +28,9 @@ from kairos.db import Database
 from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
-from kairos.routing import decisions as routing_decisions
+from kairos.routing import live_next
 from kairos.routing import service as routing_service
+from kairos.routing.offers import offers_of
 from kairos.routing.snapshots import AGENT_STATES
 from kairos.web import desktop, extras, live
 from kairos.web.rendering import back, flash, page, panels
@@ -133,8 +134,7 @@ async def set_state(
 @router.post("/desktop/next")
 async def take_next(
     request: Request,
-    db: DatabaseDep,
-    bus: BusDep,
+    runtime: RuntimeDep,
     principal: CurrentAgent,
     csrf_token: str = Form(""),
 ) -> Response:
@@ -143,10 +143,7 @@ async def take_next(
     assert principal.agent_id is not None
     try:
         decision, message = await run_in_threadpool(
-            routing_decisions.next_for_agent,
-            db=db,
-            bus=bus,
-            agent_id=principal.agent_id,
+            live_next.next_for_agent, runtime, agent_id=principal.agent_id
         )
     except ClientError as exc:
         flash(request, exc.message, "error")
@@ -220,7 +217,7 @@ async def interaction_panels(
 async def live_events(
     request: Request,
     db: DatabaseDep,
-    bus: BusDep,
+    runtime: RuntimeDep,
     settings: SettingsDep,
     principal: CurrentUser,
     heartbeat: Annotated[float | None, Query(ge=0.5, le=60, allow_inf_nan=False)] = None,
@@ -236,13 +233,18 @@ async def live_events(
             return [i.external_id for i in rows]
 
     live_filter = live.LiveFilter(principal, await run_in_threadpool(held))
+    frames = live.stream(
+        runtime.bus,
+        live_filter,
+        heartbeat_s=heartbeat or max(0.5, min(settings.live_heartbeat_s, 60.0)),
+        hello={"role": principal.role, "agent_id": principal.agent_id},
+    )
+    book = offers_of(runtime)
+    if book is not None and principal.role == "agent" and principal.agent_id is not None:
+        # An agent with a page open is present: routing pushes offers to them.
+        frames = live.present(frames, book, principal.agent_id)
     return StreamingResponse(
-        live.stream(
-            bus,
-            live_filter,
-            heartbeat_s=heartbeat or max(0.5, min(settings.live_heartbeat_s, 60.0)),
-            hello={"role": principal.role, "agent_id": principal.agent_id},
-        ),
+        frames,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -153,6 +153,30 @@
     });
   }
 
+  // -- push: an offer to take now, with why, until accepted, declined or expired -----------------
+  function showOffer(msg) {
+    var panel = document.getElementById("offer");
+    if (!panel) return;
+    panel.dataset.offer = msg.offer_id;
+    document.getElementById("offer-contact").textContent = msg.interaction_id;
+    document.getElementById("offer-channel").textContent = text(msg.channel);
+    document.getElementById("offer-mot").hidden = !msg.moment_of_truth;
+    document.getElementById("offer-summary").textContent = text(msg.summary);
+    document.getElementById("offer-expires").dataset.deadline = msg.expires_at;
+    var base = "/desktop/offers/" + encodeURIComponent(msg.offer_id);
+    document.getElementById("offer-accept").action = base + "/accept";
+    document.getElementById("offer-decline").action = base + "/decline";
+    panel.hidden = false;
+    tick();
+  }
+  function hideOffer(msg) {
+    var panel = document.getElementById("offer");
+    if (!panel || panel.dataset.offer !== msg.offer_id) return;
+    panel.hidden = true;
+    delete panel.dataset.offer;
+    if (msg.outcome === "expired") addItem("notices-list", "The offer of " + msg.interaction_id + " expired: it went to the next agent.");
+  }
+
   // -- what a live message means for this page -----------------------------------------------------
   function concernsMe(msg) {
     if (!interactionId) return false;
@@ -182,6 +206,8 @@
       addLink(pageKind === "interaction" ? "nudges" : "notices-list", "New interaction for you" + (msg.moment_of_truth ? " (MOMENT OF TRUTH):" : ":"),
         "/interactions/" + encodeURIComponent(msg.interaction_id), msg.interaction_id);
     }
+    if (msg.type === "routing.offered" && myAgent && msg.agent_id === myAgent) showOffer(msg);
+    if (msg.type === "routing.offer_ended" && myAgent && msg.agent_id === myAgent) hideOffer(msg);
     if (msg.type === "agent.state_changed" && myAgent && msg.agent_id === myAgent) {
       var state = document.getElementById("agent-state");
       if (state) { state.textContent = text(msg.state).replace("_", " ").toUpperCase(); state.dataset.state = msg.state; }

@@ -1,0 +1,398 @@
+"""The live routing board: a site's waiting contacts and agents held in memory, kept current from
+the bus, so that ``next`` (and push offers) decide without reading the centre from the database.
+
+Built from the database when first used (at start), then kept current by the bus: arrivals and
+placements (``interaction.started`` with a queue, ``interaction.queued``, ``transfer``), new
+assessments (re-prioritise a waiting contact at once), abandons and ends
+(``interaction.ended``), agent state changes, and decisions made elsewhere
+(``routing.decided``). The bus listener never blocks its publisher: it queues the message and a
+board thread applies it at once (and every decision applies what is queued first, so a decision
+always sees everything published before it).
+
+One board per routing policy (each queue names its policy), every agent on each; a decision is
+the policies' candidates compared as the database path compares them (a moment of truth first,
+then the longest wait). What the board cannot know from a message (a new agent or queue created
+through the API, which publish nothing) it reads from the database the first time it meets it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kairos.bus import BusMessage
+from kairos.bus.messages import (
+    AgentStateChanged,
+    AssessmentUpdated,
+    EventApplied,
+    InteractionEscalated,
+    InteractionQueued,
+    Message,
+    OutreachTaskCreated,
+    QueueCreated,
+    RoutingDecided,
+    parse,
+)
+from kairos.customers.models import Customer
+from kairos.db import Database
+from kairos.detection.detector import IVR_MOT_PRONE
+from kairos.errors import ClientError
+from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
+from kairos.interactions.models import Interaction
+from kairos.routing.board import RoutingBoard
+from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
+from kairos.routing.models import Agent, Assignment, Queue
+from kairos.routing.policies import MOT_THRESHOLD, make_policy
+from kairos.routing.policy_base import RoutingPolicy
+from kairos.routing.snapshots import AgentSnapshot, AgentState, WaitingInteraction
+
+log = logging.getLogger(__name__)
+
+#: The topics the board follows.
+TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
+
+
+class BoardUnavailable(ClientError):
+    """No process owns the routing board at this moment (a takeover): retry shortly."""
+
+    status_code = 503
+    code = "routing_unavailable"
+
+    def headers(self) -> dict[str, str] | None:
+        """Retry in a second."""
+        return {"Retry-After": "1"}
+
+
+class _Board(RoutingBoard):
+    """A policy's board on the live board: a decision does not change it by itself; the live
+    board applies an assignment once it is stored (and every board learns of it)."""
+
+    def assign(self, interaction_id: str, agent_id: str) -> None:
+        """Nothing: :meth:`LiveBoard.assigned` applies a stored decision."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInfo:
+    """What the board keeps of a queue."""
+
+    name: str
+    channel: str | None
+    required_skills: tuple[str, ...]
+    policy: str
+
+
+class LiveBoard:
+    """Waiting contacts and agents of one site, in memory, current with the bus."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.lock = threading.RLock()
+        self.built = False
+        self.queues: dict[str, QueueInfo] = {}
+        self.policies: dict[str, RoutingPolicy] = {}
+        self.boards: dict[str, RoutingBoard] = {}
+        #: interaction external id -> (row id, its policy's name)
+        self.waiting: dict[str, tuple[int, str]] = {}
+        self.agents: dict[str, AgentSnapshot] = {}
+        self.agent_rows: dict[str, int] = {}
+        #: interactions routing gave an agent that have not ended: interaction -> agent
+        self.held: dict[str, str] = {}
+        #: bumped on every change applied from the bus (tests and benchmarks wait on it)
+        self.applied = 0
+        self._pending: deque[BusMessage] = deque()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._skills: set[str] = set()
+        #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
+        self.on_hold: dict[str, tuple[int, WaitingInteraction]] = {}
+        #: Called by the board thread after each pass (push offers, their timeouts).
+        self.hooks: list[Callable[[], None]] = []
+        #: Across processes: whether this process may still decide, checked in the transaction
+        #: that stores a decision (the lease and its fencing token); None: one process only.
+        self.fence: Callable[[Session], bool] | None = None
+        #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
+        self.on_leave: Callable[[str], None] | None = None
+
+    # -- the bus -----------------------------------------------------------------------------
+
+    def __call__(self, topic: str, body: BusMessage) -> None:
+        """The bus listener: queue the message for the board thread; never block the publisher."""
+        self._pending.append(body)
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the board thread that applies bus messages as they come."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="routing-board", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop the board thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def wake(self) -> None:
+        """Make the board thread run a pass now."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=0.25)
+            self._wake.clear()
+            try:
+                self.drain()
+                for hook in self.hooks:
+                    hook()
+            except Exception:  # a bad message must not stop the board
+                log.exception("routing board: applying bus messages failed")
+
+    def drain(self) -> None:
+        """Apply every queued bus message (builds the board first if needed)."""
+        with self.lock:
+            if not self.built:
+                self.rebuild()
+            while self._pending:
+                message = parse(self._pending.popleft())
+                if message is not None:
+                    self._apply(message)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Read the whole site from the database (at start, or on meeting an unknown queue)."""
+        with self.lock, self.db.session() as session:
+            self._pending.clear()  # what they said is in the database now
+            self.queues = {
+                q.name: QueueInfo(q.name, q.channel, tuple(q.required_skills), q.policy)
+                for q in session.scalars(select(Queue))
+            }
+            self._skills = {s for q in self.queues.values() for s in q.required_skills}
+            self.policies = {p: make_policy(p) for p in {q.policy for q in self.queues.values()}}
+            self.boards = {p: _Board() for p in self.policies}
+            self.waiting, self.agents, self.agent_rows = {}, {}, {}
+            self.held = dict(_held(session))
+            loads: dict[str, int] = {}
+            for agent_id in self.held.values():
+                loads[agent_id] = loads.get(agent_id, 0) + 1
+            for agent in session.scalars(select(Agent)):
+                self._put_agent(agent.id, agent_snapshot(agent, loads.get(agent.external_id, 0)))
+            rows = session.scalars(
+                select(Interaction).where(
+                    Interaction.queue.in_(sorted(self.queues)),
+                    Interaction.agent_id.is_(None),
+                    Interaction.state.in_(WAITING_STATES),
+                )
+            ).all()
+            values = _values(session, [r.customer_id for r in rows])
+            for row in rows:
+                self._put_waiting(row, values.get(row.customer_id or -1))
+            self.built = True
+
+    def _put_agent(self, row_id: int, agent: AgentSnapshot) -> None:
+        self.agents[agent.id] = agent
+        self.agent_rows[agent.id] = row_id
+        # Only the skills some queue requires matter (and the board holds 64 at most).
+        visible = dataclasses.replace(
+            agent, skills={k: v for k, v in agent.skills.items() if k in self._skills}
+        )
+        for board in self.boards.values():
+            board.put_agent(visible)
+
+    def _put_waiting(self, row: Interaction, value: float | None) -> None:
+        queue = self.queues.get(row.queue or "")
+        if queue is None:
+            self._remove_waiting(row.external_id)
+            return
+        snapshot = waiting_snapshot(row, _as_queue(queue), value)
+        previous = self.waiting.get(row.external_id)
+        if previous is not None and previous[1] != queue.policy:
+            self.boards[previous[1]].remove_waiting(row.external_id)
+        self.boards[queue.policy].put_waiting(snapshot)
+        self.waiting[row.external_id] = (row.id, queue.policy)
+
+    def _remove_waiting(self, interaction_id: str) -> None:
+        previous = self.waiting.pop(interaction_id, None)
+        if previous is not None:
+            self.boards[previous[1]].remove_waiting(interaction_id)
+
+    def hold(self, interaction_id: str) -> tuple[int, WaitingInteraction] | None:
+        """Take a waiting contact off the boards while it is offered; its row id and snapshot."""
+        snapshot = self.snapshot(interaction_id)
+        if snapshot is None:
+            return None
+        held = (self.waiting[interaction_id][0], snapshot)
+        self._remove_waiting(interaction_id)
+        self.on_hold[interaction_id] = held
+        return held
+
+    def unhold(self, interaction_id: str, *, back: bool) -> None:
+        """End a hold: ``back`` puts the contact on the boards again (declined, expired)."""
+        held = self.on_hold.pop(interaction_id, None)
+        if held is None or not back:
+            return
+        row_id, snapshot = held
+        policy = self.queues[snapshot.queue].policy if snapshot.queue in self.queues else None
+        if policy is not None:
+            self.boards[policy].put_waiting(snapshot)
+            self.waiting[interaction_id] = (row_id, policy)
+
+    def snapshot(self, interaction_id: str) -> WaitingInteraction | None:
+        """A waiting contact as the board holds it."""
+        where = self.waiting.get(interaction_id)
+        return None if where is None else self.boards[where[1]].interactions[interaction_id]
+
+    # -- keeping current -----------------------------------------------------------------------
+
+    def _apply(self, message: Message) -> None:
+        self.applied += 1
+        if isinstance(message, AssessmentUpdated):
+            self._reassessed(message)
+        elif isinstance(message, EventApplied):
+            event = message.event
+            if isinstance(event, InteractionStarted | Transfer | InteractionEnded) or (
+                isinstance(event, Utterance)
+                and event.speaker == "agent"
+                and event.interaction_id in self.waiting  # an agent answered it directly
+            ):
+                self.refresh_interaction(event.interaction_id)
+        elif isinstance(message, InteractionQueued):
+            self.refresh_interaction(message.interaction_id)
+        elif isinstance(message, OutreachTaskCreated) and message.task_interaction_id:
+            # The task's call carries the assessment of the moment it follows up, written
+            # beside the ingest (no assessment.updated): read the row again.
+            self.refresh_interaction(message.task_interaction_id)
+        elif isinstance(message, InteractionEscalated):
+            self.refresh_interaction(message.source_interaction_id)
+        elif isinstance(message, AgentStateChanged):
+            self._agent_state(message.agent_id, message.state)
+        elif isinstance(message, QueueCreated) and message.name not in self.queues:
+            self.rebuild()  # contacts may wait in it by name already
+        elif isinstance(message, RoutingDecided):
+            self.assigned(message.interaction_id, message.agent_id)
+
+    def _reassessed(self, message: AssessmentUpdated) -> None:
+        """A new assessment re-prioritises a waiting contact at once (no database read)."""
+        current = self.snapshot(message.interaction_id)
+        if current is None:
+            return
+        a = message.assessment
+        mot = a.mot_score
+        if any(c.label == IVR_MOT_PRONE for c in a.reasons):
+            mot = max(mot, MOT_THRESHOLD)
+        updated = dataclasses.replace(
+            current, mot_score=mot, deadline=a.deadline, stakes=tuple(a.stakes),
+            emotion=a.emotion, churn_risk=a.churn_risk, model_version=a.model_version,
+        )  # fmt: skip
+        self.boards[self.waiting[message.interaction_id][1]].put_waiting(updated)
+
+    def refresh_interaction(self, interaction_id: str) -> None:
+        """Read one interaction and put it on the board, or take it off."""
+        with self.lock, self.db.session() as session:
+            row = session.scalar(
+                select(Interaction).where(Interaction.external_id == interaction_id)
+            )
+            holder = self.held.get(interaction_id)
+            gone = row is None or row.state == "ended" or row.agent_id != holder
+            if holder is not None and gone:
+                self._release(interaction_id)
+            waits = (
+                row is not None
+                and row.queue is not None
+                and row.agent_id is None
+                and row.state in WAITING_STATES
+            )
+            if interaction_id in self.on_hold:
+                if not waits and self.on_leave is not None:
+                    self.on_leave(interaction_id)  # withdrawn: it no longer waits
+                return
+            if not waits or row is None:
+                self._remove_waiting(interaction_id)
+                return
+            if row.queue not in self.queues:
+                self.rebuild()  # a queue created since: read everything again
+                return
+            value = _values(session, [row.customer_id]).get(row.customer_id or -1)
+            self._put_waiting(row, value)
+
+    def agent(self, agent_id: str) -> AgentSnapshot | None:
+        """An agent as the board holds it; read from the database the first time it is asked."""
+        known = self.agents.get(agent_id)
+        if known is not None:
+            return known
+        with self.lock, self.db.session() as session:
+            row = session.scalar(select(Agent).where(Agent.external_id == agent_id))
+            if row is None:
+                return None
+            load = sum(1 for a in self.held.values() if a == agent_id)
+            self._put_agent(row.id, agent_snapshot(row, load))
+            return self.agents[agent_id]
+
+    def set_agent(self, agent: AgentSnapshot) -> None:
+        """Replace an agent's snapshot on every board."""
+        self._put_agent(self.agent_rows[agent.id], agent)
+
+    def _agent_state(self, agent_id: str, state: str) -> None:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            self.agent(agent_id)  # a new agent: read it (every agent counts, free or not)
+            return
+        if agent.state == state:
+            return
+        new_state: AgentState = state  # type: ignore[assignment]  # the API admits only these
+        self.set_agent(dataclasses.replace(agent, state=new_state))
+
+    def assigned(self, interaction_id: str, agent_id: str) -> None:
+        """Record that ``agent_id`` took ``interaction_id`` (idempotent)."""
+        self._remove_waiting(interaction_id)
+        if self.held.get(interaction_id) == agent_id:
+            return
+        if interaction_id in self.held:
+            self._release(interaction_id)
+        self.held[interaction_id] = agent_id
+        agent = self.agent(agent_id)
+        if agent is not None:
+            self.set_agent(dataclasses.replace(agent, load=agent.load + 1))
+
+    def _release(self, interaction_id: str) -> None:
+        agent_id = self.held.pop(interaction_id, None)
+        agent = self.agents.get(agent_id or "")
+        if agent is not None:
+            self.set_agent(dataclasses.replace(agent, load=max(0, agent.load - 1)))
+
+
+def _as_queue(info: QueueInfo) -> Queue:
+    return Queue(name=info.name, channel=info.channel, required_skills=list(info.required_skills),
+                 policy=info.policy)  # fmt: skip
+
+
+def _held(session: Session) -> list[tuple[str, str]]:
+    """Interactions an agent holds now through routing: assigned to it and not ended."""
+    query = (
+        select(Interaction.external_id, Agent.external_id)
+        .join(Assignment, Assignment.interaction_id == Interaction.id)
+        .join(Agent, Agent.id == Assignment.agent_id)
+        .where(Interaction.state != "ended", Interaction.agent_id == Agent.external_id)
+        .distinct()
+    )
+    return [(i, a) for i, a in session.execute(query)]
+
+
+def _values(session: Session, customer_ids: list[int | None]) -> dict[int, float]:
+    ids = sorted({c for c in customer_ids if c is not None})
+    values: dict[int, float] = {}
+    for start in range(0, len(ids), 500):
+        query = select(Customer.id, Customer.value).where(
+            Customer.id.in_(ids[start : start + 500]), Customer.value.is_not(None)
+        )
+        values.update((cid, v) for cid, v in session.execute(query) if v is not None)
+    return values

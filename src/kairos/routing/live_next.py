@@ -1,0 +1,234 @@
+"""``next`` on the live board: the agent's next contact decided in memory, then stored.
+
+Decisions on one site are made one at a time under the board's lock, and each is checked against
+the interaction's row in the same transaction that stores it (it must still wait, in the same
+queue, with no agent), so no contact is assigned twice and no agent goes over capacity, however
+many requests arrive at once. Without a live board (PostgreSQL with several API processes),
+:func:`next_for_agent` uses the database path of :mod:`kairos.routing.decisions`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from kairos.bus import EventBus
+from kairos.bus.messages import AgentStateChanged, Message
+from kairos.db import Database, utcnow
+from kairos.errors import Conflict, NotFound
+from kairos.interactions import placement
+from kairos.routing import decisions
+from kairos.routing.explain import explain
+from kairos.routing.live_board import BoardUnavailable, LiveBoard
+from kairos.routing.models import Agent, Assignment, RoutingDecision
+from kairos.routing.schemas import DecisionOut
+from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction
+from kairos.services import Services
+
+REPEATED = "assigned (a repeated request: the decision it made before)"
+
+
+def live_board_of(services: Services) -> LiveBoard | None:
+    """The process's live routing board, if it runs one."""
+    board = getattr(services, "routing_board", None)
+    return board if isinstance(board, LiveBoard) else None
+
+
+def next_for_agent(
+    services: Services,
+    *,
+    agent_id: str,
+    request_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[DecisionOut | None, str]:
+    """The agent's next contact: from the live board when this process has one, else from the
+    database. Answers the decision, or None and why."""
+    from kairos.routing.offers import offers_of  # offers build on this module
+
+    book = offers_of(services)
+    offered = book.for_agent(agent_id) if book is not None else None
+    if book is not None and offered is not None:
+        # Asking for work while an offer waits on the desktop takes the offer.
+        return book.accept(offered.id, agent_id, now=now), "assigned (the contact offered to you)"
+    owner = getattr(services, "routing_owner", None)
+    if owner is not None:  # several processes: the lease's owner decides
+        result: tuple[DecisionOut | None, str] = owner.next_for_agent(agent_id, request_key)
+        return result
+    board = live_board_of(services)
+    if board is None:
+        return decisions.next_for_agent(
+            db=services.db, bus=services.bus, agent_id=agent_id, now=now, request_key=request_key
+        )
+    return next_from_board(
+        board, db=services.db, bus=services.bus, agent_id=agent_id, now=now,
+        request_key=request_key,
+    )  # fmt: skip
+
+
+def best_on_board(board: LiveBoard, agent_id: str, now: datetime) -> Decision | None:
+    """Each policy's candidate for this agent; a moment of truth first, then the longest wait."""
+    candidates: list[Decision] = []
+    for name, policy in sorted(board.policies.items()):
+        decision = policy.next_for_agent(board.boards[name], agent_id, now=now)
+        if decision is not None:
+            candidates.append(decision)
+    if not candidates:
+        return None
+
+    def key(d: Decision) -> tuple[bool, datetime]:
+        snapshot = board.snapshot(d.interaction_id)
+        return (not d.moment_of_truth, snapshot.enqueued_at if snapshot else now)
+
+    return min(candidates, key=key)
+
+
+def _check(agent: AgentSnapshot | None, agent_id: str) -> bool:
+    """Refuse an agent who may not take work; whether it must go from busy back to available."""
+    if agent is None:
+        raise NotFound(f"no agent {agent_id!r}")
+    # Kairos marks an agent busy when routing fills it; one of theirs has ended since.
+    flip = agent.state == "busy" and agent.load < agent.max_concurrency
+    if agent.state != "available" and not flip:
+        raise Conflict(f"agent {agent_id!r} is {agent.state}; only an available agent takes work")
+    if agent.load >= agent.max_concurrency:
+        raise Conflict(f"agent {agent_id!r} holds {agent.max_concurrency} interactions already")
+    return flip
+
+
+def next_from_board(
+    board: LiveBoard,
+    *,
+    db: Database,
+    bus: EventBus,
+    agent_id: str,
+    now: datetime | None = None,
+    request_key: str | None = None,
+) -> tuple[DecisionOut | None, str]:
+    """Decide on the live board, store the decision and the assignment, publish once committed."""
+    outbox: list[Message] = []
+    with board.lock:
+        board.drain()
+        # The time of the decision: after the lock and what the bus said (an end that freed
+        # the agent is earlier than this), not when the request arrived.
+        now = now or utcnow()
+        agent = board.agent(agent_id)
+        if request_key is not None and agent is not None:
+            with db.session() as session:
+                row = session.get(Agent, board.agent_rows[agent_id])
+                repeated = decisions._repeated(session, row, request_key) if row else None
+            if repeated is not None:
+                return repeated, REPEATED
+        flip = _check(agent, agent_id)
+        assert agent is not None
+        if flip:
+            agent = dataclasses.replace(agent, state="available", idle_since=now)
+            board.set_agent(agent)
+            outbox.append(_state(agent_id, "available", "busy", now))
+        with db.write_lock(), db.session() as session:
+            if board.fence is not None and not board.fence(session):
+                raise BoardUnavailable("this process no longer owns the routing board; retry")
+            if flip:
+                _set_state(session, board.agent_rows[agent_id], "available", now)
+            out = _decide_and_store(session, board, agent, now, request_key)
+            busy = out is not None and agent.load + 1 >= agent.max_concurrency
+            if busy:
+                _set_state(session, board.agent_rows[agent_id], "busy", now)
+            session.commit()
+        if out is not None:
+            outbox.insert(0, out)  # the stored decision is the message
+            board.assigned(out.interaction_id, agent_id)
+            if busy:
+                outbox.append(_state(agent_id, "busy", "available", now))
+                board.set_agent(dataclasses.replace(board.agents[agent_id], state="busy"))
+    for message in outbox:
+        bus.send(message)
+    if out is None:
+        return None, f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
+    return out, "assigned"
+
+
+def _state(agent_id: str, state: str, previous: str, now: datetime) -> AgentStateChanged:
+    return AgentStateChanged(agent_id=agent_id, state=state, previous=previous, at=now)
+
+
+def _set_state(session: Session, agent_row_id: int, state: str, now: datetime) -> None:
+    session.execute(
+        update(Agent).where(Agent.id == agent_row_id).values(state=state, state_since=now)
+    )
+
+
+def _decide_and_store(
+    session: Session,
+    board: LiveBoard,
+    agent: AgentSnapshot,
+    now: datetime,
+    request_key: str | None,
+) -> DecisionOut | None:
+    """The best decision whose interaction still waits, stored; stale entries leave the board."""
+    for _ in range(20):
+        decision = best_on_board(board, agent.id, now)
+        if decision is None:
+            return None
+        snapshot = board.snapshot(decision.interaction_id)
+        assert snapshot is not None
+        row_id = board.waiting[decision.interaction_id][0]
+        if not placement.take_waiting(
+            session=session, interaction_row_id=row_id, queue=snapshot.queue, agent_id=agent.id,
+            states=decisions.WAITING_STATES,
+        ):  # fmt: skip
+            # Taken or moved meanwhile (the bus will tell the board): not this one.
+            board.refresh_interaction(decision.interaction_id)
+            continue
+        return _store(session, board, decision, row_id, snapshot, agent, now, request_key)
+    return None
+
+
+def _store(
+    session: Session,
+    board: LiveBoard,
+    decision: Decision,
+    row_id: int,
+    snapshot: WaitingInteraction,
+    agent: AgentSnapshot,
+    now: datetime,
+    request_key: str | None,
+) -> DecisionOut:
+    """The decision and the assignment, as two rows (Core inserts: no unit of work to flush)."""
+    inputs: dict[str, Any] = {
+        "interaction": decisions._jsonable(snapshot),
+        "agent": decisions._jsonable(agent),
+        "waiting": len(board.waiting),
+        "agents": len(board.agents),
+    }
+    reasons: list[dict[str, Any]] = [
+        {"factor": r.factor, "value": r.value} for r in decision.reasons
+    ]
+    agent_row_id = board.agent_rows[agent.id]
+    decision_id = session.execute(
+        insert(RoutingDecision).returning(RoutingDecision.id),
+        {
+            "interaction_id": row_id, "agent_id": agent_row_id, "queue": snapshot.queue,
+            "policy": decision.policy, "score": decision.score,
+            "moment_of_truth": decision.moment_of_truth, "inputs": inputs, "reasons": reasons,
+            "model_version": snapshot.model_version, "decided_at": now,
+            "request_key": request_key,
+        },
+    ).scalar_one()  # fmt: skip
+    session.execute(
+        insert(Assignment),
+        {"interaction_id": row_id, "agent_id": agent_row_id, "decision_id": decision_id,
+         "empowered": decision.moment_of_truth, "assigned_at": now},
+    )  # fmt: skip
+    summary = explain(moment_of_truth=decision.moment_of_truth, reasons=reasons, inputs=inputs)
+    # Built from values this function made: no need to validate them again.
+    return DecisionOut.model_construct(
+        summary=summary,
+        id=decision_id, interaction_id=decision.interaction_id, agent_id=agent.id,
+        queue=snapshot.queue, policy=decision.policy, score=decision.score,
+        moment_of_truth=decision.moment_of_truth, empowered_handling=decision.moment_of_truth,
+        reasons=reasons, inputs=inputs, model_version=snapshot.model_version, decided_at=now,
+    )  # fmt: skip

@@ -1,0 +1,237 @@
+"""Push routing: a free agent whose desktop is open is offered the contact routing would give them,
+at once; they accept or decline, and an offer not answered in time goes to the next agent.
+
+Offers live on the live board (:mod:`kairos.routing.live_board`): the offered contact is held
+off the boards and the agent's capacity reserved, so nobody else takes either meanwhile. An agent
+is *present* while one of their pages holds the live stream open; only present agents get
+offers (an agent working through the pull API, ``POST /v1/agents/{id}/next``, is never made to
+wait on an offer nobody sees). A pass runs whenever the board hears something (an arrival, a new
+assessment, an agent freed) and a few times a second for the timeouts. ``routing.offered`` and
+``routing.offer_ended`` are published on the ``routing`` topic; accepting stores the decision
+exactly as ``next`` does (``routing.decided``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from kairos.bus import EventBus
+from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
+from kairos.db import Database, utcnow
+from kairos.errors import Conflict, NotFound
+from kairos.interactions import placement
+from kairos.routing import decisions
+from kairos.routing.explain import explain
+from kairos.routing.live_board import LiveBoard
+from kairos.routing.live_next import _set_state, _state, _store, best_on_board
+from kairos.routing.schemas import DecisionOut
+from kairos.routing.snapshots import AgentState, Decision, WaitingInteraction
+
+Outcome = Literal["accepted", "declined", "expired", "withdrawn"]
+
+
+@dataclass
+class Offer:
+    """One contact offered to one agent, until they answer or it expires."""
+
+    id: str
+    decision: Decision
+    row_id: int
+    snapshot: WaitingInteraction
+    offered_at: datetime
+    expires_at: datetime
+
+    @property
+    def interaction_id(self) -> str:
+        """The contact offered."""
+        return self.decision.interaction_id
+
+    @property
+    def agent_id(self) -> str:
+        """The agent it is offered to."""
+        return self.decision.agent_id
+
+
+@dataclass
+class OfferBook:
+    """The offers of one live board, and which agents are present to receive them."""
+
+    board: LiveBoard
+    db: Database
+    bus: EventBus
+    timeout_s: float = 20.0
+    present: Counter[str] = field(default_factory=Counter)
+    offers: dict[str, Offer] = field(default_factory=dict)
+    #: Agents who declined a contact (or let it expire): it goes to someone else first.
+    passed: dict[str, set[str]] = field(default_factory=dict)
+    _outbox: list[Message] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.board.hooks.append(self.tick)
+        self.board.on_leave = self._withdraw
+
+    # -- presence --------------------------------------------------------------------------------
+
+    def attach(self, agent_id: str) -> None:
+        """One of the agent's pages opened its live stream: offer them work (again) at once."""
+        with self.board.lock:
+            self.present[agent_id] += 1
+            pending = self.for_agent(agent_id)
+            if pending is not None:  # a reloaded page shows the offer still open
+                self._outbox.append(self._offered(pending))
+        self._flush()
+        self.board.wake()
+
+    def detach(self, agent_id: str) -> None:
+        """One of the agent's pages went away."""
+        with self.board.lock:
+            self.present[agent_id] -= 1
+            if self.present[agent_id] <= 0:
+                del self.present[agent_id]
+
+    def for_agent(self, agent_id: str) -> Offer | None:
+        """The agent's open offer, if any."""
+        return next((o for o in self.offers.values() if o.agent_id == agent_id), None)
+
+    # -- the board thread's pass -------------------------------------------------------------------
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Expire offers past their time, then offer waiting contacts to free present agents."""
+        now = now or utcnow()
+        with self.board.lock:
+            for offer in [o for o in self.offers.values() if o.expires_at <= now]:
+                self._end(offer, "expired", back=True)
+            self._push(now)
+        self._flush()
+
+    def _push(self, now: datetime) -> None:
+        def idle(agent_id: str) -> datetime:
+            agent = self.board.agents.get(agent_id)
+            return agent.idle_since or now if agent else now
+
+        busy = {o.agent_id for o in self.offers.values()}
+        for agent_id in sorted(self.present, key=idle):
+            agent = self.board.agent(agent_id)
+            # Free: available, or made busy by routing with room again (a contact ended).
+            free = agent is not None and agent.state in ("available", "busy")
+            if not free or agent is None or agent_id in busy:
+                continue
+            if agent.load >= agent.max_concurrency:
+                continue
+            decision = best_on_board(self.board, agent_id, now)
+            if decision is None or agent_id in self.passed.get(decision.interaction_id, ()):
+                continue
+            held = self.board.hold(decision.interaction_id)
+            if held is None:
+                continue
+            self.board.set_agent(dataclasses.replace(agent, load=agent.load + 1))  # reserved
+            offer = Offer(
+                id=uuid.uuid4().hex, decision=decision, row_id=held[0], snapshot=held[1],
+                offered_at=now, expires_at=now + timedelta(seconds=self.timeout_s),
+            )  # fmt: skip
+            self.offers[offer.id] = offer
+            self._outbox.append(self._offered(offer))
+
+    def _offered(self, offer: Offer) -> RoutingOffered:
+        reasons = [{"factor": r.factor, "value": r.value} for r in offer.decision.reasons]
+        inputs = {"interaction": decisions._jsonable(offer.snapshot)}
+        return RoutingOffered(
+            offer_id=offer.id, interaction_id=offer.interaction_id, agent_id=offer.agent_id,
+            queue=offer.snapshot.queue, channel=offer.snapshot.channel,
+            moment_of_truth=offer.decision.moment_of_truth,
+            summary=explain(moment_of_truth=offer.decision.moment_of_truth, reasons=reasons,
+                            inputs=inputs),
+            reasons=reasons, offered_at=offer.offered_at, expires_at=offer.expires_at,
+        )  # fmt: skip
+
+    def _end(self, offer: Offer, outcome: Outcome, *, back: bool) -> None:
+        """Close an offer: free the agent's reserved room; ``back`` returns the contact."""
+        self.offers.pop(offer.id, None)
+        agent = self.board.agents.get(offer.agent_id)
+        if agent is not None:
+            self.board.set_agent(dataclasses.replace(agent, load=max(0, agent.load - 1)))
+        self.board.unhold(offer.interaction_id, back=back)
+        if outcome in ("declined", "expired"):
+            self.passed.setdefault(offer.interaction_id, set()).add(offer.agent_id)
+        self._outbox.append(
+            RoutingOfferEnded(offer_id=offer.id, interaction_id=offer.interaction_id,
+                              agent_id=offer.agent_id, outcome=outcome)
+        )  # fmt: skip
+
+    def _withdraw(self, interaction_id: str) -> None:
+        offer = next((o for o in self.offers.values() if o.interaction_id == interaction_id), None)
+        if offer is not None:
+            self._end(offer, "withdrawn", back=False)
+        self.passed.pop(interaction_id, None)
+
+    def _flush(self) -> None:
+        """Publish what the pass decided, outside the board's lock."""
+        with self.board.lock:
+            outbox, self._outbox = self._outbox, []
+        for message in outbox:
+            self.bus.send(message)
+
+    # -- the agent answers -------------------------------------------------------------------------
+
+    def _open(self, offer_id: str, agent_id: str) -> Offer:
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            raise NotFound(f"no open offer {offer_id!r} (answered, expired or withdrawn)")
+        if offer.agent_id != agent_id:
+            raise Conflict(f"offer {offer_id!r} is not for agent {agent_id!r}")
+        return offer
+
+    def decline(self, offer_id: str, agent_id: str) -> None:
+        """The agent declines: the contact goes back and to the next agent."""
+        with self.board.lock:
+            self._end(self._open(offer_id, agent_id), "declined", back=True)
+        self._flush()
+        self.board.wake()
+
+    def accept(self, offer_id: str, agent_id: str, now: datetime | None = None) -> DecisionOut:
+        """The agent accepts: the decision and the assignment are stored, as ``next`` does."""
+        with self.board.lock:
+            now = now or utcnow()
+            offer = self._open(offer_id, agent_id)
+            reserved = self.board.agents[agent_id]
+            agent = dataclasses.replace(reserved, load=max(0, reserved.load - 1))
+            full = agent.load + 1 >= agent.max_concurrency
+            state: AgentState = "busy" if full else "available"
+            with self.db.write_lock(), self.db.session() as session:
+                taken = placement.take_waiting(
+                    session=session, interaction_row_id=offer.row_id, queue=offer.snapshot.queue,
+                    agent_id=agent_id, states=decisions.WAITING_STATES,
+                )  # fmt: skip
+                if taken:
+                    out = _store(session, self.board, offer.decision, offer.row_id,
+                                 offer.snapshot, agent, now, None)  # fmt: skip
+                    if state != agent.state:
+                        _set_state(session, self.board.agent_rows[agent_id], state, now)
+                    session.commit()
+            if not taken:
+                self._end(offer, "withdrawn", back=False)
+            else:
+                self._end(offer, "accepted", back=False)
+                self.passed.pop(offer.interaction_id, None)
+                self.board.assigned(offer.interaction_id, agent_id)
+                self._outbox.insert(0, out)  # the stored decision is the message
+                if state != agent.state:
+                    self._outbox.append(_state(agent_id, state, agent.state, now))
+                    self.board.set_agent(
+                        dataclasses.replace(self.board.agents[agent_id], state=state)
+                    )
+        self._flush()
+        if not taken:
+            raise Conflict(f"{offer.interaction_id!r} no longer waits: taken or ended")
+        return out
+
+
+def offers_of(services: object) -> OfferBook | None:
+    """The process's push offers, if it runs a live board."""
+    book = getattr(services, "routing_offers", None)
+    return book if isinstance(book, OfferBook) else None

@@ -1,0 +1,202 @@
+"""One owner per site for the live routing board across API processes (board mode `lease`).
+
+Every API process keeps a board current from the bus, but only the process holding the site's
+**lease** (a row of ``routing_leases`` in the database) decides. The lease lasts
+``LEASE_TTL_S`` and its owner renews it every ``RENEW_S``; when the owner dies, another process
+takes it over once it has expired (within ``LEASE_TTL_S + RENEW_S``, under 5 s), rebuilds its board
+from the database and serves. Each change of owner raises the lease's **fencing token**; a
+decision is stored only in a transaction that finds the lease still held with the deciding
+process's token (PostgreSQL: a shared row lock, so a takeover waits for a decision in flight and a
+stale owner's later decisions are refused). With the conditional update of the interaction, no
+contact is assigned twice and no agent goes over capacity across a takeover.
+
+The other processes hand ``next`` to the owner through Redis (a request list the owner reads and a
+reply list per request); while no process owns the site (the seconds of a takeover) a request
+answers 503 with ``Retry-After``, having changed nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kairos.bus import EventBus
+from kairos.db import Database, utcnow
+from kairos.errors import ClientError, Conflict, NotFound
+from kairos.routing.live_board import BoardUnavailable, LiveBoard
+from kairos.routing.live_next import next_from_board
+from kairos.routing.models import RoutingLease
+from kairos.routing.schemas import DecisionOut
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL_S = 3.0
+RENEW_S = 1.0
+#: How long a process waits for the owner's answer before it says 503.
+HANDOFF_TIMEOUT_S = 6.0
+
+
+class SiteLease:
+    """The lease on one site's board, as one process sees it."""
+
+    def __init__(self, db: Database, site: str = "default", owner: str | None = None) -> None:
+        self.db, self.site = db, site
+        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.token: int | None = None
+
+    def renew(self, now: datetime | None = None) -> int | None:
+        """Take the lease if it is free or expired, or extend ours; our token, or None."""
+        now = now or utcnow()
+        expires = now + timedelta(seconds=LEASE_TTL_S)
+        try:
+            with self.db.write_lock(), self.db.session() as session:
+                row = session.get(RoutingLease, self.site, with_for_update=True)
+                if row is None:
+                    row = RoutingLease(
+                        site=self.site, owner=self.owner, token=1, expires_at=expires
+                    )
+                    session.add(row)
+                elif row.owner == self.owner and row.token == self.token and row.expires_at > now:
+                    row.expires_at = expires
+                elif row.expires_at <= now:
+                    row.owner, row.token, row.expires_at = self.owner, row.token + 1, expires
+                else:
+                    session.rollback()
+                    self.token = None
+                    return None
+                session.commit()
+                self.token = row.token
+        except IntegrityError:  # another process created the row first
+            self.token = None
+        return self.token
+
+    def holds(self, session: Session) -> bool:
+        """In the caller's transaction: whether we still hold the lease with our token (a shared
+        lock on PostgreSQL keeps a takeover waiting until the transaction ends)."""
+        if self.token is None:
+            return False
+        query = (
+            select(RoutingLease.token)
+            .where(
+                RoutingLease.site == self.site,
+                RoutingLease.owner == self.owner,
+                RoutingLease.token == self.token,
+                RoutingLease.expires_at > utcnow(),
+            )
+            .with_for_update(read=True)
+        )
+        return session.scalar(query) is not None
+
+
+def _key(prefix: str, *parts: str) -> str:
+    return ":".join((prefix, "routing", *parts))
+
+
+class BoardOwner:
+    """Keeps (or waits for) the lease, serves ``next`` while owner, hands it over otherwise."""
+
+    def __init__(self, board: LiveBoard, db: Database, bus: EventBus, redis_url: str) -> None:
+        import redis  # the `redis` extra
+
+        self.board, self.db, self.bus = board, db, bus
+        self.lease = SiteLease(db)
+        self.board.fence = self.lease.holds
+        self.redis = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=10)
+        self.requests = _key("kairos", self.lease.site, "requests")
+        self.owning = False
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._keep, name="routing-lease", daemon=True),
+            threading.Thread(target=self._serve, name="routing-owner", daemon=True),
+        ]
+
+    def start(self) -> None:
+        """Start renewing (or waiting for) the lease and serving handed-over requests."""
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Stop; the lease runs out and another process takes over."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _keep(self) -> None:
+        while not self._stop.is_set():
+            try:
+                token = self.lease.renew()
+            except Exception:  # the database is away: we may not decide meanwhile
+                log.exception("routing lease: renewal failed")
+                token = None
+            if token is not None and not self.owning:
+                log.info("routing lease: this process owns the board (token %d)", token)
+                self.board.rebuild()  # what the previous owner decided is in the database
+            self.owning = token is not None
+            self._stop.wait(RENEW_S)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            if not self.owning:
+                self._stop.wait(0.1)
+                continue
+            try:
+                item = self.redis.blpop([self.requests], timeout=1)
+            except Exception:
+                log.exception("routing owner: reading requests failed")
+                self._stop.wait(0.5)
+                continue
+            if item is None:
+                continue
+            request = json.loads(item[1])
+            reply = self._answer(request)
+            self.redis.lpush(request["reply"], json.dumps(reply))
+            self.redis.expire(request["reply"], 30)
+
+    def _answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        if utcnow().timestamp() > request["deadline"]:
+            return {"status": 503, "message": "the request waited too long for the owner"}
+        try:
+            decision, message = self.next_here(request["agent_id"], request.get("key"))
+        except ClientError as exc:
+            return {"status": exc.status_code, "message": exc.message}
+        body = decision.model_dump(mode="json") if decision is not None else None
+        return {"status": 200, "decision": body, "message": message}
+
+    def next_here(self, agent_id: str, key: str | None) -> tuple[DecisionOut | None, str]:
+        """``next`` on this process's board (it must own the lease)."""
+        if not self.owning:
+            raise BoardUnavailable("this process does not own the routing board")
+        return next_from_board(
+            self.board, db=self.db, bus=self.bus, agent_id=agent_id, request_key=key
+        )
+
+    def next_for_agent(self, agent_id: str, key: str | None) -> tuple[DecisionOut | None, str]:
+        """``next`` decided by the owner: here, or handed to it through Redis."""
+        if self.owning:
+            return self.next_here(agent_id, key)
+        reply_key = _key("kairos", self.lease.site, "reply", uuid.uuid4().hex)
+        deadline = utcnow().timestamp() + HANDOFF_TIMEOUT_S
+        request = {"agent_id": agent_id, "key": key, "reply": reply_key, "deadline": deadline}
+        self.redis.rpush(self.requests, json.dumps(request))
+        item = self.redis.blpop([reply_key], timeout=HANDOFF_TIMEOUT_S)
+        if item is None:
+            raise BoardUnavailable("no process owns the routing board now (a takeover); retry")
+        reply = json.loads(item[1])
+        status = reply["status"]
+        if status == 200:
+            decision = reply["decision"]
+            out = DecisionOut.model_validate(decision) if decision is not None else None
+            return out, str(reply["message"])
+        error = {404: NotFound, 409: Conflict}.get(status)
+        if error is not None:
+            raise error(str(reply["message"]))
+        raise BoardUnavailable(str(reply["message"]))

@@ -1,0 +1,139 @@
+"""Push routing: a free agent with a desktop open is offered the contact at once, with its reasons;
+accepting stores the decision, declining or letting it expire offers it to the next agent, a
+contact that ends while offered is withdrawn, and pull keeps working beside it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import at, ended, started, utterance
+
+from kairos.bus import BusMessage, MemoryBus
+from kairos.config import Settings
+from kairos.errors import Conflict, NotFound
+from kairos.routing.offers import OfferBook, offers_of
+from kairos.runtime import Runtime
+
+MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to get rebooked now"
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    from kairos import migrations
+
+    migrations.upgrade(sqlite_url)
+    return Settings(database_url=sqlite_url, offer_timeout_s=1.0)
+
+
+@pytest.fixture
+def seen(runtime: Runtime) -> list[BusMessage]:
+    messages: list[BusMessage] = []
+    assert isinstance(runtime.bus, MemoryBus)
+    runtime.bus.listen(lambda topic, m: messages.append(m), "routing")
+    return messages
+
+
+def _book(runtime: Runtime) -> OfferBook:
+    book = offers_of(runtime)
+    assert book is not None
+    return book
+
+
+def _setup(client: TestClient, *agents: str) -> None:
+    body = {"name": "travel", "channel": "chat", "required_skills": [], "policy": "moments"}
+    assert client.post("/v1/queues", json=body).status_code == 201
+    for agent in agents:
+        assert client.post("/v1/agents", json={
+            "external_id": agent, "name": agent, "channels": ["chat"], "state": "available",
+            "mot_certified": True, "empathy": 0.9,
+        }).status_code == 201  # fmt: skip
+
+
+def _arrive(client: TestClient, interaction_id: str, text: str = MOT_TEXT) -> None:
+    events = [started(interaction_id, channel="chat", queue="travel", occurred_at=at(0)),
+              utterance(interaction_id, text, seconds=1)]  # fmt: skip
+    assert client.post("/v1/events", json=events).status_code == 200
+
+
+def _wait_for(seen: list[BusMessage], kind: str, n: int = 1, timeout_s: float = 5) -> list[Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [m for m in seen if m["type"] == kind]
+        if len(found) >= n:
+            return found
+        assert time.monotonic() < deadline, f"no {kind} ({seen})"
+        time.sleep(0.01)
+
+
+def test_a_present_agent_is_offered_the_contact_and_accepts(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana")
+    book = _book(runtime)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    offer = _wait_for(seen, "routing.offered")[0]
+    assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "ana")
+    assert offer["summary"].startswith("moment of truth: travel disruption")
+    assert "you: certified, empathy 0.9" in offer["summary"]
+    # While offered, nobody pulls it.
+    assert client.post("/v1/agents", json={"external_id": "bo", "name": "Bo",
+                       "channels": ["chat"], "state": "available"}).status_code == 201  # fmt: skip
+    assert client.post("/v1/agents/bo/next").json()["decision"] is None
+    with pytest.raises(Conflict):
+        book.accept(offer["offer_id"], "bo")
+    decision = book.accept(offer["offer_id"], "ana")
+    assert (decision.interaction_id, decision.agent_id) == ("chat-1", "ana")
+    assert client.get("/v1/interactions/chat-1").json()["agent_id"] == "ana"
+    assert [m["outcome"] for m in seen if m["type"] == "routing.offer_ended"] == ["accepted"]
+    with pytest.raises(NotFound):
+        book.accept(offer["offer_id"], "ana")  # answered already
+
+
+def test_declined_or_expired_offers_go_to_the_next_agent(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana", "bo")
+    book = _book(runtime)
+    book.attach("ana")
+    book.attach("bo")
+    _arrive(client, "chat-1")
+    first = _wait_for(seen, "routing.offered")[0]
+    book.decline(first["offer_id"], first["agent_id"])
+    second = _wait_for(seen, "routing.offered", 2)[1]
+    assert second["interaction_id"] == "chat-1" and second["agent_id"] != first["agent_id"]
+    # Nobody answers: after the timeout it is no longer on offer, back to waiting for a pull.
+    ends = _wait_for(seen, "routing.offer_ended", 2, timeout_s=5)
+    assert [e["outcome"] for e in ends] == ["declined", "expired"]
+    assert (
+        client.post(f"/v1/agents/{first['agent_id']}/next").json()["decision"]["interaction_id"]
+        == "chat-1"
+    )  # pull stays
+
+
+def test_a_contact_that_ends_while_offered_is_withdrawn(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana")
+    book = _book(runtime)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    offer = _wait_for(seen, "routing.offered")[0]
+    assert client.post("/v1/events", json=[ended("chat-1")]).status_code == 200
+    ends = _wait_for(seen, "routing.offer_ended")
+    assert ends[0]["outcome"] == "withdrawn"
+    with pytest.raises(NotFound):
+        book.accept(offer["offer_id"], "ana")
+
+
+def test_absent_agents_get_no_offers(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana")
+    _arrive(client, "chat-1")
+    time.sleep(0.6)
+    assert not [m for m in seen if m["type"] == "routing.offered"]
+    assert client.post("/v1/agents/ana/next").json()["decision"]["interaction_id"] == "chat-1"
