@@ -88,6 +88,9 @@ def test_analyze_json_lines_writes_the_report(tmp_path: Path) -> None:
     assert rows["c2"].recovery > 0
     assert rows["c3"].status == "routine"
     assert rows["c4"].reask_count == 1
+    # A lost bag, a customer stuck, then asked again for what they gave: the grievance makes it
+    # a moment of truth in hindsight (issue 14's definition), missed while it happened.
+    assert rows["c4"].status == "missed" and rows["c4"].mot_live is False
 
     output = tmp_path / "report.html"
     figures = tmp_path / "figures.json"
@@ -100,7 +103,7 @@ def test_analyze_json_lines_writes_the_report(tmp_path: Path) -> None:
     numbers = json.loads(figures.read_text())
     assert (numbers["contacts"], numbers["won"], numbers["repeat_customers"]) == (4, 1, 1)
     counts = _look(output, "outcomes_report_archive.png")
-    assert counts["charts"] >= 5 and counts["moments"] == 1 and counts["marks"] >= 2
+    assert counts["charts"] >= 5 and counts["moments"] == 2 and counts["marks"] >= 2
 
 
 def test_analyze_refuses_what_it_cannot_read(tmp_path: Path) -> None:
