@@ -134,6 +134,11 @@
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));
     });
+  } else if (pageKind === "missed") {
+    window.addEventListener("load", function () {
+      var data = document.getElementById("charts-data");
+      if (data) drawCharts(JSON.parse(data.textContent));
+    });
   } else if (pageKind === "desktop" && myAgent) {
     refresh = throttled(function () {
       return fetchJson("/desktop/panels").then(function (panels) {
