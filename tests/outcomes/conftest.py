@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.factories import T0
 
 from kairos.bus import BusMessage, MemoryBus
 from kairos.runtime import Runtime
@@ -42,3 +44,15 @@ def enable_rules(client: TestClient) -> None:
 def post_events(client: TestClient, events: list[dict[str, Any]]) -> None:
     response = client.post("/v1/events", json=events)
     assert response.status_code == 200, response.text
+
+
+def recent(
+    events: list[dict[str, Any]], *, ago: timedelta = timedelta(minutes=30)
+) -> list[dict[str, Any]]:
+    """The factories' events moved so the first happened ``ago`` before now (outreach rules act
+    only on fresh contacts)."""
+    shift = datetime.now(UTC) - ago - T0
+    return [
+        {**e, "occurred_at": (datetime.fromisoformat(e["occurred_at"]) + shift).isoformat()}
+        for e in events
+    ]

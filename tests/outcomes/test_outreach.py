@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
-from tests.outcomes.conftest import Recorder, enable_rules, post_events
+from tests.outcomes.conftest import Recorder, enable_rules, post_events, recent
 
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import InteractionReview, OutreachTask
@@ -68,13 +69,13 @@ def test_a_missed_moment_makes_a_follow_up_routed_to_a_certified_agent(
     client: TestClient, recorder: Recorder
 ) -> None:
     enable_rules(client)
-    post_events(client, [
+    post_events(client, recent([
         started("lost", queue="travel"),
         utterance("lost", MOT, seconds=5),
         utterance("lost", "You'll have to call the airline, there's nothing we can do.",
                   speaker="agent", seconds=30),
         ended("lost", resolved=False),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     tasks = client.get("/v1/outreach/tasks").json()
     assert tasks["total"] == 1
     task = tasks["items"][0]
@@ -129,10 +130,10 @@ def test_a_disabled_rule_makes_nothing_and_a_won_moment_needs_no_follow_up(
     enable_rules(client)
     rule = _rules(client)["follow-up-lost-moment"]
     client.patch(f"/v1/outreach/rules/{rule['id']}", json={"enabled": False})
-    post_events(client, [started("quiet", queue="travel"), utterance("quiet", MOT),
-                         ended("quiet", resolved=False)])  # fmt: skip
-    post_events(client, [started("fine", queue="travel", phone="+14155550666"),
-                         utterance("fine", MOT), ended("fine")])  # fmt: skip
+    post_events(client, recent([started("quiet", queue="travel"), utterance("quiet", MOT),
+                                ended("quiet", resolved=False)]))  # fmt: skip
+    post_events(client, recent([started("fine", queue="travel", phone="+14155550666"),
+                                utterance("fine", MOT), ended("fine")]))  # fmt: skip
     client.patch(f"/v1/outreach/rules/{rule['id']}", json={"enabled": True})
     client.post("/v1/interactions/fine/wrap-up",
                 json={"resolved": True, "confirmed_by_customer": True})  # fmt: skip
@@ -141,9 +142,9 @@ def test_a_disabled_rule_makes_nothing_and_a_won_moment_needs_no_follow_up(
 
 def test_high_churn_risk_makes_a_check_in(client: TestClient) -> None:
     enable_rules(client)
-    post_events(client, [started("churn", queue="accounts"), utterance("churn", CHURN),
-                         utterance("churn", "Your account is closed.", speaker="agent"),
-                         ended("churn")])  # fmt: skip
+    post_events(client, recent([started("churn", queue="accounts"), utterance("churn", CHURN),
+                                utterance("churn", "Your account is closed.", speaker="agent"),
+                                ended("churn")]))  # fmt: skip
     tasks = client.get("/v1/outreach/tasks", params={"kind": "check_in"}).json()["items"]
     assert len(tasks) == 1
     assert tasks[0]["rule_name"] == "check-in-churn-risk" and "churn risk" in tasks[0]["message"]
@@ -184,13 +185,13 @@ def test_redelivered_messages_add_no_second_review_task_or_decision(
     """At-least-once delivery (the Redis bus after a worker dies) hands the outcomes worker the
     same messages again: nothing is added twice."""
     enable_rules(client)
-    post_events(client, [
+    post_events(client, recent([
         started("again", queue="travel"),
         utterance("again", MOT, seconds=5),
         utterance("again", "You'll have to call the airline, there's nothing we can do.",
                   speaker="agent", seconds=30),
         ended("again", resolved=False),
-    ])  # fmt: skip
+    ]))  # fmt: skip
     _agent(client, "ana", certified=True)
     assert client.post("/v1/agents/ana/next").json()["decision"] is not None
 
@@ -212,3 +213,61 @@ def test_redelivered_messages_add_no_second_review_task_or_decision(
         for topic, message in replay:
             worker(topic, message)
     assert counts() == before
+
+
+def _lost(interaction_id: str, *, reason: str, phone: str = "+14155550123") -> list[dict[str, Any]]:
+    return [
+        {**started(interaction_id, queue="travel", phone=phone), "reason": reason},
+        utterance(interaction_id, MOT, seconds=5),
+        utterance(interaction_id, "You'll have to call the airline, there's nothing we can do.",
+                  speaker="agent", seconds=30),
+        ended(interaction_id, resolved=False),
+    ]  # fmt: skip
+
+
+def test_a_rule_acts_only_on_contacts_younger_than_its_due_time(client: TestClient) -> None:
+    """The issue's '75 follow-up calls within 4 hours for contacts one to three weeks old'."""
+    enable_rules(client)
+    for n, days in enumerate((7, 14, 21)):
+        old = _lost(f"old{n}", reason=f"flight {n}", phone=f"+1415555080{n}")
+        post_events(client, recent(old, ago=timedelta(days=days)))
+    # 5 hours ago: older than the shipped "within 4 hours" (240 min) follow-up.
+    post_events(client, recent(_lost("stale", reason="hotel", phone="+14155550809"),
+                               ago=timedelta(hours=5)))  # fmt: skip
+    assert client.get("/v1/outreach/tasks").json()["total"] == 0
+    # A rule given a day reaches the 5-hour-old contact when it is reviewed again.
+    rule = _rules(client)["follow-up-lost-moment"]
+    client.patch(f"/v1/outreach/rules/{rule['id']}", json={"due_within_minutes": 24 * 60})
+    client.post("/v1/interactions/stale/wrap-up",
+                json={"resolved": False, "confirmed_by_customer": False})  # fmt: skip
+    tasks = client.get("/v1/outreach/tasks").json()["items"]
+    assert [t["source_interaction_id"] for t in tasks] == ["stale"]
+    # ... and still not the weeks-old ones.
+    client.post("/v1/interactions/old0/wrap-up",
+                json={"resolved": False, "confirmed_by_customer": False})  # fmt: skip
+    assert client.get("/v1/outreach/tasks").json()["total"] == 1
+
+
+def test_a_customer_is_never_contacted_twice_for_the_same_cause(client: TestClient) -> None:
+    enable_rules(client)
+    # Two contacts of one customer about the same cancelled flight: one follow-up.
+    post_events(client, recent(_lost("first", reason="Flight cancelled")))
+    post_events(
+        client, recent(_lost("second", reason="flight  cancelled"), ago=timedelta(minutes=10))
+    )
+    follow_ups = client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"]
+    assert [t["source_interaction_id"] for t in follow_ups] == ["first"]
+    # A second follow-up rule of the same kind does not call them again for it either.
+    made = client.post("/v1/outreach/rules", json={
+        "name": "vip-follow-up", "trigger": "moment_lost", "kind": "follow_up",
+        "queue": "vip-follow-up"})  # fmt: skip
+    assert made.status_code == 201
+    client.post("/v1/interactions/second/wrap-up",
+                json={"resolved": False, "confirmed_by_customer": False})  # fmt: skip
+    assert client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["total"] == 1
+    # Another cause is another follow-up; another customer with the same cause gets theirs.
+    post_events(client, recent(_lost("third", reason="lost baggage")))
+    post_events(client, recent(_lost("fourth", reason="flight cancelled", phone="+14155550999")))
+    sources = {t["source_interaction_id"] for t in client.get(
+        "/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"]}  # fmt: skip
+    assert {"first", "third", "fourth"} <= sources and "second" not in sources

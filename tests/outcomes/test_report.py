@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import T0, ended, started, utterance
-from tests.outcomes.conftest import enable_rules, post_events
+from tests.outcomes.conftest import enable_rules, post_events, recent
 from typer.testing import CliRunner
 
 from kairos.cli import app
@@ -130,9 +130,10 @@ def test_report_from_the_database(
     client: TestClient, migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     enable_rules(client)
-    post_events(client, [started("d1", queue="travel"), utterance("d1", CONVERSATIONS[0][1][0][1]),
-                         utterance("d1", CONVERSATIONS[0][1][1][1], speaker="agent"),
-                         ended("d1", resolved=False)])  # fmt: skip
+    post_events(client, recent([
+        started("d1", queue="travel"), utterance("d1", CONVERSATIONS[0][1][0][1]),
+        utterance("d1", CONVERSATIONS[0][1][1][1], speaker="agent"),
+        ended("d1", resolved=False)]))  # fmt: skip
     wrap = {"resolved": False, "confirmed_by_customer": False, "agent_id": "ana"}
     client.post("/v1/interactions/d1/wrap-up", json=wrap)
     client.post("/v1/interactions/d1/survey", json={"csat": 1, "text": "Nobody helped me at all"})

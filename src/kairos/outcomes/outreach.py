@@ -11,6 +11,11 @@ the rule that made it. Triggers:
 - ``churn_risk``: an ended interaction whose churn risk reached the rule's threshold → a check-in;
 - ``key_message``: a key message about a service failure (``key_message.posted``) → a notice to
   each customer with an open issue it matches.
+
+Two limits hold for every rule (see :mod:`kairos.outcomes.outreach_triggers`): a review acts only
+on a contact that ended within the rule's ``due_within_minutes`` (a "within 4 hours" follow-up is
+never made for a contact a week old), and a customer gets at most one task of a kind per cause
+(:func:`cause_prefix`) in :data:`CAUSE_WINDOW`, whichever of their contacts raised it.
 """
 
 from __future__ import annotations
@@ -38,6 +43,39 @@ from kairos.routing.schemas import QueueCreate
 
 #: Task interactions carry this prefix: they are never a customer's recontact.
 TASK_PREFIX = "outreach-"
+
+#: How long one cause keeps a customer from a second task of the same kind.
+CAUSE_WINDOW = timedelta(days=7)
+
+
+def cause_prefix(kind: str, customer_id: int, cause: str) -> str:
+    """The start of the dedupe key of every task of ``kind`` for one customer and one cause.
+
+    The cause is normalised (case, spacing) and hashed, so any text fits the key.
+
+    >>> a = cause_prefix("follow_up", 7, " Flight  Cancelled")
+    >>> a == cause_prefix("follow_up", 7, "flight cancelled") != cause_prefix("notice", 7, "x")
+    True
+    """
+    norm = " ".join(cause.lower().split()) or "-"
+    return f"cause:{kind}:{customer_id}:{hashlib.sha256(norm.encode()).hexdigest()[:16]}:"
+
+
+def cause_taken(
+    session: Session, *, prefix: str, dedupe_key: str, now: datetime | None = None
+) -> bool:
+    """Whether another task with this cause prefix was made in :data:`CAUSE_WINDOW`."""
+    since = (now or utcnow()) - CAUSE_WINDOW
+    found = session.scalar(
+        select(OutreachTask.id)
+        .where(
+            OutreachTask.dedupe_key.startswith(prefix, autoescape=True),
+            OutreachTask.dedupe_key != dedupe_key,
+            OutreachTask.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 # -- rules --------------------------------------------------------------------------------------

@@ -1,11 +1,18 @@
 """When outreach acts: a fresh review (a lost moment's follow-up, a check-in on churn risk) and
 a key message posted (a notice to every customer with an open issue it matches). The rules and
-the tasks themselves are in :mod:`kairos.outcomes.outreach`."""
+the tasks themselves are in :mod:`kairos.outcomes.outreach`.
+
+A review acts only on a fresh contact: one that ended (or, still open, started) no longer ago than
+the rule's ``due_within_minutes``, since a task due "within 4 hours" of a contact a week old is
+no follow-up at all (reviews of history, a late survey or wrap-up make none). And a customer gets
+one task of a kind per cause in :data:`~kairos.outcomes.outreach.CAUSE_WINDOW`: the cause of a
+review is the contact's reason, else its stakes, so two contacts about the same cancelled flight
+make one follow-up; the cause of a notice is its key message."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +24,42 @@ from kairos.events import FollowUp
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
 from kairos.metrics import Registry
-from kairos.outcomes.outreach import TASK_PREFIX, create_task, enabled_rules
+from kairos.outcomes.models import OutreachRule
+from kairos.outcomes.outreach import (
+    TASK_PREFIX,
+    cause_prefix,
+    cause_taken,
+    create_task,
+    enabled_rules,
+)
 from kairos.outcomes.schemas import ReviewOut, TaskOut
+
+
+def review_cause(review: ReviewOut) -> str:
+    """What a review's contact was about, for one-task-per-cause: its reason, else its stakes."""
+    return (review.reason or "").strip() or ",".join(sorted(review.stakes)) or "-"
+
+
+def fresh(review: ReviewOut, rule: OutreachRule, now: datetime) -> bool:
+    """Whether the contact ended (or started, if open) within the rule's due time."""
+    when = review.ended_at or review.started_at
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return now - when <= timedelta(minutes=rule.due_within_minutes)
+
+
+def _allowed(
+    db: Database, review: ReviewOut, rule: OutreachRule, now: datetime
+) -> tuple[str, bool]:
+    """The task's dedupe key and whether age and cause let the rule act on this review."""
+    assert review.customer_id is not None
+    prefix = cause_prefix(rule.kind, review.customer_id, review_cause(review))
+    key = f"{prefix}rule:{rule.id}:{review.interaction_id}"
+    if not fresh(review, rule, now):
+        return key, False
+    with db.session() as session:
+        return key, not cause_taken(session, prefix=prefix, dedupe_key=key, now=now)
+
 
 # -- triggers -----------------------------------------------------------------------------------
 
@@ -43,9 +84,13 @@ def on_review(
         )
         assessment = source.current_assessment if source is not None else None
     made: list[TaskOut] = []
+    now = utcnow()
     lost = review.missed and review.ended_well is not True
     for rule in lost_rules if lost else []:
         if rule.threshold is not None and review.hindsight_score < rule.threshold:
+            continue
+        key, ok = _allowed(db, review, rule, now)
+        if not ok:
             continue
         # The moment it follows up, as hindsight and the live assessment saw it: the detector
         # reads it from the task's first event, like any journey fact.
@@ -56,18 +101,21 @@ def on_review(
         )
         task = create_task(
             db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
-            customer_id=review.customer_id, dedupe_key=f"rule:{rule.id}:{review.interaction_id}",
+            customer_id=review.customer_id, dedupe_key=key,
             message=_follow_up_message(review), source_interaction_id=review.interaction_id,
-            follow_up=follow_up,
+            follow_up=follow_up, now=now,
         )  # fmt: skip
         if task is not None:
             made.append(task)
     for rule in churn_rules:
         if churn_risk < (rule.threshold if rule.threshold is not None else 0.7):
             continue
+        key, ok = _allowed(db, review, rule, now)
+        if not ok:
+            continue
         task = create_task(
             db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
-            customer_id=review.customer_id, dedupe_key=f"rule:{rule.id}:{review.interaction_id}",
+            customer_id=review.customer_id, dedupe_key=key, now=now,
             message=f"Check in: churn risk {churn_risk:.0%} after {review.interaction_id}"
                     + (f" ({review.reason})" if review.reason else ""),
             source_interaction_id=review.interaction_id,
@@ -166,10 +214,14 @@ def on_key_message(
         if message.expected_fix:
             text += f" Expected fix: {message.expected_fix}."
         for customer_id, interaction_id in sorted(customers.items()):
+            prefix = cause_prefix(rule.kind, customer_id, f"key message {message_id}")
+            key = f"{prefix}rule:{rule.id}"
+            with db.session() as session:
+                if cause_taken(session, prefix=prefix, dedupe_key=key):
+                    continue
             task = create_task(
                 db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
-                customer_id=customer_id,
-                dedupe_key=f"rule:{rule.id}:message:{message_id}:customer:{customer_id}",
+                customer_id=customer_id, dedupe_key=key,
                 message=text[:2000], source_interaction_id=interaction_id,
                 key_message_id=message_id or None,
             )  # fmt: skip

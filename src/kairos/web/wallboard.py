@@ -26,6 +26,7 @@ from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
 from kairos.routing import service as routing_service
 from kairos.web import board, driver_cache, extras, trends
+from kairos.web.missed_charts import missed_charts
 from kairos.web.rendering import back, flash, page, panels
 
 router = APIRouter(include_in_schema=False)
@@ -226,7 +227,12 @@ async def missed_page(
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
         missed.items = [m for m in missed.items if principal.sees_agent(m.review.agent_id)]
         cards = [c for c in cards if principal.sees_agent(c.agent_id)]
-        return {"missed": missed, "cards": cards, "days": days}
+        with db.session() as session:
+            charts = missed_charts(
+                session=session, since=since, now=utcnow(), timezone=centre_timezone(),
+                sees_agent=principal.sees_agent,
+            )  # fmt: skip
+        return {"missed": missed, "cards": cards, "days": days, "charts": charts}
 
     return page(request, "missed.html", principal, await run_in_threadpool(load))
 

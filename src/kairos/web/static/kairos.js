@@ -17,6 +17,21 @@
 
   function text(value) { return value == null ? "" : String(value); }
 
+  // A time on the customer's clock beside the centre's, as the pages' server-side clocks() says it.
+  function clocks(iso, listId) {
+    var list = document.getElementById(listId);
+    if (!iso || !list || !list.dataset.centreZone) return "";
+    var at = new Date(iso);
+    function hm(zone) {
+      try {
+        return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone }).format(at);
+      } catch (e) { return ""; }
+    }
+    var theirs = hm(list.dataset.customerZone || "UTC"), ours = hm(list.dataset.centreZone);
+    if (!ours) return "";
+    return (theirs && theirs !== ours ? theirs + " customer · " + ours + " centre" : ours) + " ";
+  }
+
   function addItem(listId, message, limit, interaction) {
     var list = document.getElementById(listId);
     if (!list) return;
@@ -134,6 +149,11 @@
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));
     });
+  } else if (pageKind === "missed") {
+    window.addEventListener("load", function () {
+      var data = document.getElementById("charts-data");
+      if (data) drawCharts(JSON.parse(data.textContent));
+    });
   } else if (pageKind === "desktop" && myAgent) {
     refresh = throttled(function () {
       return fetchJson("/desktop/panels").then(function (panels) {
@@ -220,7 +240,7 @@
     if (msg.type === "reask.detected") addItem("nudges", "ALREADY KNOWN — do not ask again: " + msg.message);
     if (msg.type === "coaching.nudge") {
       (msg.nudges || []).forEach(function (n) {
-        addItem("nudges", "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”");
+        addItem("nudges", clocks(msg.occurred_at, "nudges") + "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”");
       });
     }
     if (msg.type === "interaction.escalated") {
