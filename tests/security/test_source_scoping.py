@@ -150,3 +150,19 @@ def test_a_channel_webhook_is_scoped_like_the_events_api(
     assert _stored(runtime) == before
     again = client.post("/v1/channels/chat", json=more, headers=bearer(sources["a"]))
     assert again.status_code == 200, again.text
+
+
+def test_an_escalation_cannot_continue_another_sources_thread(
+    client: TestClient, runtime: Runtime, sources: dict[str, str]
+) -> None:
+    a, b = bearer(sources["a"]), bearer(sources["b"])
+    chat = started("a-chat", channel="chat")
+    assert client.post("/v1/events", json=[chat], headers=a).status_code == 200
+    before = _stored(runtime)
+    call = started("b-call", escalation={"source": "a-chat"})
+    refused = client.post("/v1/events", json=[call], headers=b)
+    assert refused.status_code == 403, refused.text
+    assert _stored(runtime) == before
+    own = client.post("/v1/events", json=[started("a-call", escalation={"source": "a-chat"})],
+                      headers=a)  # fmt: skip
+    assert own.status_code == 200, own.text
