@@ -24,6 +24,8 @@ class Actor:
     name: str
     supervises: bool
     user: bool
+    #: An event source's token: its source, which the interactions it starts are tagged with.
+    source: str | None = None
 
 
 def current_actor(request: Request) -> Actor | None:

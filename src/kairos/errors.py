@@ -70,6 +70,13 @@ class NotFound(ClientError):
     code = "not_found"
 
 
+class Forbidden(ClientError):
+    """The caller may not do this (an event source writing to another source's interaction)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class TooLarge(ClientError):
     """The request carries more than the configured limit."""
 

@@ -115,3 +115,18 @@ def test_the_cli_creates_lists_and_revokes(cli_database: str) -> None:
         caller = token_service.lookup(session=session, token_hash=token_service.hash_token(token))
     db.dispose()
     assert caller is None  # revoked
+
+
+def test_the_cli_rotates_a_source_token_under_the_same_source(cli_database: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["tokens", "create", "--source", "genesys"]).exit_code == 0
+    made = runner.invoke(app, ["tokens", "create", "--source", "genesys", "--name", "genesys-2"])
+    assert made.exit_code == 0, made.output
+    assert "genesys-2" in made.output and "for source genesys" in made.output
+    token = made.stdout.strip().splitlines()[-1]
+    assert runner.invoke(app, ["tokens", "revoke", "genesys"]).exit_code == 0
+    db = Database(cli_database)
+    with db.session() as session:
+        caller = token_service.lookup(session=session, token_hash=token_service.hash_token(token))
+    db.dispose()
+    assert caller is not None and caller.name == "genesys-2" and caller.source == "genesys"

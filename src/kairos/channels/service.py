@@ -54,9 +54,17 @@ def convert(
 
 
 def receive(
-    *, runtime: Services, adapter: ChannelAdapter, payload: bytes, received_at: datetime
+    *,
+    runtime: Services,
+    adapter: ChannelAdapter,
+    payload: bytes,
+    received_at: datetime,
+    source: str | None = None,
 ) -> IngestResponse:
-    """Convert and ingest one channel payload; a repeat is acknowledged, not applied twice."""
+    """Convert and ingest one channel payload; a repeat is acknowledged, not applied twice.
+
+    ``source``: the event source whose token sent it (see ``interactions.service.ingest``).
+    """
     events = convert(runtime=runtime, adapter=adapter, payload=payload, received_at=received_at)
     if not events:
         return IngestResponse(applied=0, duplicates=0, events=[])
@@ -68,4 +76,5 @@ def receive(
         metrics=runtime.metrics,
         default_timezone=runtime.settings.default_timezone,
         backpressure=True,
+        source=source,
     )

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from kairos.access import current_actor
 from kairos.channels import service
 from kairos.channels.base import ChannelAdapter
 from kairos.channels.chat import ChatAdapter
@@ -66,7 +67,10 @@ def _json_body(model: str) -> dict[str, Any]:
     }
 
 
-async def _receive(runtime: Services, adapter: ChannelAdapter, payload: bytes) -> IngestResponse:
+async def _receive(
+    request: Request, runtime: Services, adapter: ChannelAdapter, payload: bytes
+) -> IngestResponse:
+    actor = current_actor(request)  # an event source's token: its source scopes the payload
     try:
         return await run_in_threadpool(
             service.receive,
@@ -74,6 +78,7 @@ async def _receive(runtime: Services, adapter: ChannelAdapter, payload: bytes) -
             adapter=adapter,
             payload=payload,
             received_at=datetime.now(UTC),
+            source=actor.source if actor is not None else None,
         )
     except ClientError as exc:
         runtime.metrics.events_rejected.inc(reason=exc.code)
@@ -94,7 +99,7 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
         # Calls keep flowing with a broken menu file; selections are stored as the IVR sent them.
         log.error("IVR selections are not mapped to reasons: %s", exc)
         menu = None
-    return await _receive(runtime, VoiceAdapter(menu=menu), await request.body())
+    return await _receive(request, runtime, VoiceAdapter(menu=menu), await request.body())
 
 
 @router.post(
@@ -105,7 +110,7 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
 )
 async def contact_lens_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
     """Amazon Connect Contact Lens real-time events: one, a list, or Kinesis ``Records``."""
-    return await _receive(runtime, ContactLensAdapter(), await request.body())
+    return await _receive(request, runtime, ContactLensAdapter(), await request.body())
 
 
 @router.get(
@@ -130,7 +135,7 @@ def ivr_menu(settings: SettingsDep) -> IvrMenuOut | JSONResponse:
 )
 async def chat_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
     """New messages of a chat conversation."""
-    return await _receive(runtime, ChatAdapter(), await request.body())
+    return await _receive(request, runtime, ChatAdapter(), await request.body())
 
 
 @router.post(
@@ -155,7 +160,7 @@ async def email_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
             f"expected a raw message as message/rfc822 or text/plain, not {media_type}",
             errors=[{"field": "content-type", "message": "use message/rfc822 or text/plain"}],
         )
-    return await _receive(runtime, EmailAdapter(), await request.body())
+    return await _receive(request, runtime, EmailAdapter(), await request.body())
 
 
 @router.post(
@@ -189,7 +194,7 @@ async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
         runtime.metrics.events_rejected.inc(reason=exc.code)
         raise
     adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
-    await _receive(runtime, adapter, payload)
+    await _receive(request, runtime, adapter, payload)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
@@ -201,4 +206,4 @@ async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
 )
 async def social_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
     """One public post or direct message."""
-    return await _receive(runtime, SocialAdapter(), await request.body())
+    return await _receive(request, runtime, SocialAdapter(), await request.body())

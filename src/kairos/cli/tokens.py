@@ -26,9 +26,17 @@ def create(
     user: str | None = typer.Option(
         None, "--user", help="a token acting as this user (with the user's role)"
     ),
-    name: str | None = typer.Option(None, help="the user token's name (default: the username)"),
+    name: str | None = typer.Option(
+        None,
+        help="the token's name (default: the username, or the source); to rotate a source's "
+        "token, create one with the same --source and a new --name, then revoke the old one",
+    ),
 ) -> None:
-    """Create a token and print it once: only its SHA-256 is stored."""
+    """Create a token and print it once: only its SHA-256 is stored.
+
+    A source token reaches the interactions its source started (and those no source started);
+    tokens with the same --source share them.
+    """
     from kairos.cli.database import open_database
     from kairos.errors import ClientError
     from kairos.security import tokens as token_service
@@ -39,7 +47,7 @@ def create(
     db = open_database(console)
     try:
         if source is not None:
-            created = token_service.create(db=db, name=source, kind="source")
+            created = token_service.create(db=db, name=name or source, kind="source", source=source)
         else:
             assert user is not None
             created = token_service.create(db=db, name=name or user, kind="user", username=user)
@@ -48,7 +56,7 @@ def create(
         raise typer.Exit(1) from None
     finally:
         db.dispose()
-    acting = f" acting as {created.user}" if created.user else ""
+    acting = f" acting as {created.user}" if created.user else f" for source {created.source}"
     console.print(
         f"[green]created {created.kind} token {created.name}{acting}[/]; "
         "copy it now, it is not shown again:"
@@ -58,7 +66,7 @@ def create(
 
 @tokens_app.command("list")
 def list_tokens() -> None:
-    """Every token: name, kind, user, when created, last used and revoked (never the token)."""
+    """Every token: name, kind, user or source, created, last used, revoked (never the token)."""
     from kairos.cli import tables
     from kairos.cli.database import open_database
     from kairos.security import tokens as token_service
@@ -69,12 +77,12 @@ def list_tokens() -> None:
             rows = token_service.get_all(session=session)
     finally:
         db.dispose()
-    table = tables.table("name", "kind", "user", "created", "last used", "revoked")
+    table = tables.table("name", "kind", "user or source", "created", "last used", "revoked")
     for t in rows:
         table.add_row(
             t.name,
             t.kind,
-            t.user or "",
+            t.user or t.source or "",
             _when(t.created_at),
             _when(t.last_used_at),
             _when(t.revoked_at),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kairos.errors import AgentVoiceRefused, Conflict, UnknownInteraction
+from kairos.errors import AgentVoiceRefused, Conflict, Forbidden, UnknownInteraction
 from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, InteractionStarted
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import EventAck
@@ -29,6 +29,42 @@ def no_agent_voice(events: list[Event]) -> None:
             errors=[
                 {"event_id": i, "message": "speaker must be customer"} for i in agent_voice[:20]
             ],
+        )
+
+
+def same_source(
+    events: list[Event],
+    interactions: dict[str, Interaction],
+    escalated: dict[str, Interaction],
+    source: str | None,
+) -> None:
+    """Refuse the whole request if an event source's token names another source's interaction
+    (as the one its events are about, or as the one an escalation continues).
+
+    Interactions no source started (an agent's, a page's, or older than source tagging) stay
+    open to every source. The refusal names neither the other source nor its interaction's data.
+    """
+    if source is None:
+        return
+
+    def other(interaction: Interaction | None) -> bool:
+        return interaction is not None and interaction.source not in (None, source)
+
+    refused = [
+        {"index": index, "event_id": e.event_id, "interaction_id": e.interaction_id}
+        for index, e in enumerate(events)
+        if other(interactions.get(e.interaction_id))
+        or (
+            isinstance(e, InteractionStarted)
+            and e.escalation is not None
+            and other(escalated.get(e.escalation.source))
+        )
+    ]
+    if refused:
+        raise Forbidden(
+            f"{len(refused)} events name interactions another event source started; an event "
+            "source's token may only send to its own source's interactions; nothing was applied",
+            errors=[{**r, "message": "another event source's interaction"} for r in refused[:20]],
         )
 
 

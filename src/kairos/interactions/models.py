@@ -44,6 +44,9 @@ class Interaction(Base):
         "cleared when an event names the queue",
     )
     agent_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    source: Mapped[str | None] = mapped_column(
+        String(100), doc="the event source whose token started it (None: open to every source)"
+    )
     language: Mapped[str | None] = mapped_column(String(20))
     timezone: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -76,16 +76,19 @@ def _apply(
     detectors: DetectorCache,
     outbox: _Outbox,
     default_tz: str,
+    source: str | None = None,
 ) -> IngestResponse:
     existing = _stored_event_ids(session, [e.event_id for e in events])
     interactions = _locked_interactions(session, sorted({e.interaction_id for e in events}))
     sources, taken = checks.escalation_sources(session, events)
     # Check everything before writing anything: one bad event refuses the whole request.
+    checks.same_source(events, interactions, sources, source)
     acks, fresh = checks.check_all(events, existing, interactions, sources, taken)
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
             interactions[event.interaction_id] = _start(session, event, sources)
+            interactions[event.interaction_id].source = source
         _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
     return IngestResponse(
         applied=sum(a.status == "applied" for a in acks),
@@ -232,9 +235,12 @@ def ingest(
     default_timezone: str = "UTC",
     attempts: int = 3,
     backpressure: bool = False,
+    source: str | None = None,
 ) -> IngestResponse:
     """Apply ``events`` in one transaction, skip repeats, then publish what was applied.
 
+    ``source`` (an event source's token sent them): the interactions they start are tagged with
+    it, and a request naming an interaction another source started is refused (403), whole.
     ``backpressure`` (requests from event sources, which can retry): with detection by workers,
     a request that arrives while they are more than ``detectors.max_lag`` events behind is
     refused (429, Retry-After) before anything is stored.
@@ -253,7 +259,7 @@ def ingest(
         outbox = _Outbox()
         try:
             with db.write_lock(), db.session() as session:
-                response = _apply(session, events, detectors, outbox, default_timezone)
+                response = _apply(session, events, detectors, outbox, default_timezone, source)
                 session.commit()
         except (IntegrityError, OperationalError) as exc:
             # Another request applied one of these events (or the same new customer) between

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from kairos.access import ScopeDep
+from kairos.access import ScopeDep, current_actor
 from kairos.customers import service as customer_service
 from kairos.customers.models import Customer, Fact
 from kairos.customers.schemas import (
@@ -81,6 +81,7 @@ _EVENTS_BODY: dict[str, Any] = {
     responses={
         400: {"description": "malformed body"},
         404: {"description": "unknown interaction"},
+        403: {"description": "an interaction another event source started: nothing applied"},
         409: {"description": "conflict"},
         413: {"description": "too many events"},
         422: {"description": "invalid events, each bad field named"},
@@ -112,6 +113,7 @@ async def post_events(
             metrics=metrics,
             default_timezone=settings.default_timezone,
             backpressure=True,
+            source=actor.source if (actor := current_actor(request)) is not None else None,
         )
     except ClientError as exc:
         metrics.events_rejected.inc(len(events), reason=exc.code)

@@ -4,11 +4,13 @@ made with a page session, the headers every page answer carries, who is calling 
 from __future__ import annotations
 
 import hmac
+import re
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Scope, Send
 
+from kairos.access import Actor
 from kairos.auth.csrf import SESSION_KEY
 from kairos.auth.deps import SESSION_USER
 from kairos.auth.schemas import Principal
@@ -164,3 +166,32 @@ def owns(db: Database, principal: Principal, verdict: policy.Verdict) -> bool:
                 session=session, agent_id=principal.agent_id, customer_id=verdict.customer_id
             )
     return True
+
+
+def actor(caller: Caller) -> Actor:
+    """Who the views are told made the request (a source token's source included)."""
+    return Actor(
+        name=caller.name,
+        supervises=caller.supervises,
+        user=caller.user is not None,
+        source=caller.source,
+    )
+
+
+_INTERACTION_PATH = re.compile(r"^/v1/interactions/(?P<interaction>[^/]+)/")
+#: The refusal names neither the other source nor anything of its interaction.
+OTHER_SOURCE = (
+    "this interaction was started by another event source; an event source's token may only "
+    "send to and read the interactions its own source started"
+)
+
+
+async def source_refusal(db: Database, caller: Caller, path: str) -> str | None:
+    """Why a source token may not reach the interaction the path names, or None when it may."""
+    if not caller.is_source:
+        return None
+    match = _INTERACTION_PATH.match(path)
+    if match is None:
+        return None
+    owner = await run_in_threadpool(scoping.interaction_source, db, match.group("interaction"))
+    return OTHER_SOURCE if owner is not None and owner != caller.source else None

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kairos.access import STATE_ACTOR, STATE_SCOPE, UNRESTRICTED, Actor
+from kairos.access import STATE_ACTOR, STATE_SCOPE, UNRESTRICTED
 from kairos.access import Scope as DataScope
 from kairos.auth.deps import SESSION_USER, load_principal
 from kairos.config import Settings
@@ -282,6 +282,10 @@ class SecurityMiddleware:
                 headers = {"WWW-Authenticate": "Bearer"} if verdict.status == 401 else {}
                 await self._refuse(request, caller, verdict.status, verdict.message, headers)
                 return None
+            refusal = await guards.source_refusal(runtime.db, caller, path)
+            if refusal is not None:  # another event source's interaction
+                await self._refuse(request, caller, 403, refusal, {})
+                return None
             if caller.user is not None and caller.role == "agent":
                 data_scope = DataScope(agent_id=caller.user.agent_id or "")
                 if (
@@ -298,9 +302,7 @@ class SecurityMiddleware:
         state[STATE_CALLER] = caller
         state[STATE_SCOPE] = data_scope
         if caller.kind != "anonymous":
-            state[STATE_ACTOR] = Actor(
-                name=caller.name, supervises=caller.supervises, user=caller.user is not None
-            )
+            state[STATE_ACTOR] = guards.actor(caller)
         return caller
 
     async def _call(self, request: _Request, caller: Caller) -> None:

@@ -21,6 +21,9 @@ class ApiToken(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True, doc="the user a user token acts as"
     )
+    source: Mapped[str | None] = mapped_column(
+        String(100), doc="a source token's event source (None: its name); rotations share it"
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, doc="SHA-256, hex")
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(

@@ -18,13 +18,15 @@ TokenKind = Literal["source", "user"]
 class Caller:
     """Who made a request: an event source's token, a user (by token or page session), or no one.
 
-    ``user`` is the principal a user token or session acts as; ``token_id`` identifies the token.
+    ``user`` is the principal a user token or session acts as; ``token_id`` identifies the token;
+    ``source`` is a source token's event source (its name unless it was given one).
     """
 
     name: str
     kind: ActorKind
     user: Principal | None = None
     token_id: int | None = None
+    source: str | None = None
 
     @property
     def is_source(self) -> bool:
@@ -58,6 +60,7 @@ class TokenOut(BaseModel):
     name: str
     kind: TokenKind
     user: str | None
+    source: str | None = None
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

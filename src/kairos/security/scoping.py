@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kairos.auth import service as auth_service
 from kairos.auth.schemas import Principal
+from kairos.db import Database
 from kairos.interactions.models import Interaction
 
 
@@ -33,3 +34,11 @@ def may_open_customer(*, session: Session, agent_id: str, customer_id: int) -> b
     """Whether one of the customer's interactions is this agent's."""
     query = select(exists().where(Interaction.customer_id == customer_id, _handled_by(agent_id)))
     return bool(session.scalar(query))
+
+
+def interaction_source(db: Database, interaction_id: str) -> str | None:
+    """The event source that started the interaction (None: none did, or no such interaction)."""
+    with db.session() as session:
+        return session.scalar(
+            select(Interaction.source).where(Interaction.external_id == interaction_id)
+        )

@@ -60,6 +60,7 @@ def _out(session: Session, row: ApiToken, cls: type[TokenOut] = TokenOut, **extr
         name=row.name,
         kind=row.kind,
         user=user.username if user else None,
+        source=(row.source or row.name) if row.kind == "source" else None,
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
@@ -81,9 +82,18 @@ def get_all(*, session: Session) -> list[TokenOut]:
 
 
 def create(
-    *, db: Database, name: str, kind: TokenKind, username: str | None = None
+    *,
+    db: Database,
+    name: str,
+    kind: TokenKind,
+    username: str | None = None,
+    source: str | None = None,
 ) -> TokenCreated:
-    """Store a new token's hash; the token itself is in the answer and nowhere else."""
+    """Store a new token's hash; the token itself is in the answer and nowhere else.
+
+    A source token's ``source`` (default: its name) is what the interactions it starts are
+    tagged with; a new token with the same source (a rotation) reaches the same interactions.
+    """
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidTokenRequest(
@@ -92,6 +102,13 @@ def create(
         )
     if (kind == "user") != (username is not None):
         raise InvalidTokenRequest("a user token names its user; a source token names none")
+    if source is not None:
+        source = source.strip()
+        if kind != "source" or not source or len(source) > 100:
+            raise InvalidTokenRequest(
+                "only a source token names a source, of 1 to 100 characters",
+                errors=[{"field": "source", "message": "1 to 100 characters, source tokens"}],
+            )
     token = new_token()
     with db.write_lock(), db.session() as session:
         if get_by_name(session=session, name=name) is not None:
@@ -112,6 +129,7 @@ def create(
             name=name,
             kind=kind,
             user_id=user_id,
+            source=source if source != name else None,
             token_hash=hash_token(token),
             created_at=utcnow(),
         )
@@ -140,7 +158,9 @@ def lookup(*, session: Session, token_hash: str) -> Caller | None:
     if row is None or row.revoked_at is not None or row.kind == "session":
         return None
     if row.kind == "source":
-        return Caller(name=row.name, kind="source_token", token_id=row.id)
+        return Caller(
+            name=row.name, kind="source_token", token_id=row.id, source=row.source or row.name
+        )
     user = session.get(User, row.user_id) if row.user_id is not None else None
     if user is None or not user.active:
         return None
