@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 #: Where the security middleware leaves the scope on ``request.state``.
 STATE_SCOPE = "kairos_scope"
@@ -28,7 +29,7 @@ class Actor:
     source: str | None = None
 
 
-def current_actor(request: Request) -> Actor | None:
+def current_actor(request: HTTPConnection) -> Actor | None:
     """The verified caller, or None when the request carried no credentials."""
     actor = getattr(request.state, STATE_ACTOR, None)
     return actor if isinstance(actor, Actor) else None

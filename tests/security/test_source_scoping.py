@@ -3,6 +3,7 @@ started): another source's are refused with 403, the whole request, nothing of i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -166,3 +167,21 @@ def test_an_escalation_cannot_continue_another_sources_thread(
     own = client.post("/v1/events", json=[started("a-call", escalation={"source": "a-chat"})],
                       headers=a)  # fmt: skip
     assert own.status_code == 200, own.text
+
+
+def test_a_media_stream_reaches_only_its_own_sources_interactions(
+    client: TestClient, runtime: Runtime, sources: dict[str, str]
+) -> None:
+    a = bearer(sources["a"])
+    assert client.post("/v1/events", json=[started("a-call")], headers=a).status_code == 200
+    start = json.dumps({"event": "start", "sample_rate": 8000})
+    url = "/v1/media/pcm?interaction_id=a-call&token="
+    with client.websocket_connect(url + sources["b"]) as ws:
+        ws.send_text(start)
+        closed = ws.receive()
+    assert closed["type"] == "websocket.close" and closed["code"] == 4403
+    assert "another event source" in closed["reason"] and "crm-a" not in closed["reason"]
+    with client.websocket_connect(url + sources["a"]) as ws:
+        ws.send_text(start)
+        ws.send_text(json.dumps({"event": "stop"}))
+        assert ws.receive()["code"] == 1000

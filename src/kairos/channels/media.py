@@ -56,6 +56,8 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
 CLOSE_UNKNOWN_INTERACTION = 4404
+#: The interaction was started by another event source than the stream's token (as HTTP 403).
+CLOSE_OTHER_SOURCE = 4403
 #: The stream is the agent's voice: not analysed, not kept (as HTTP 451, legal reasons).
 CLOSE_AGENT_VOICE = 4451
 

@@ -22,9 +22,11 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from kairos.access import current_actor
 from kairos.channels.media import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
+    CLOSE_OTHER_SOURCE,
     CLOSE_UNKNOWN_INTERACTION,
     MediaProtocolError,
     PcmMediaStream,
@@ -79,11 +81,16 @@ class RecordingOut(BaseModel):
 
 
 def _exists(runtime: Services, interaction_id: str) -> bool:
+    return _source_of(runtime, interaction_id) is not False
+
+
+def _source_of(runtime: Services, interaction_id: str) -> str | bool | None:
+    """The event source that started the interaction (None: none did); False: no such one."""
     with runtime.db.session() as session:
         found = interaction_service.get_by_external_id(
             session=session, interaction_id=interaction_id
         )
-        return found is not None
+        return False if found is None else found.source
 
 
 def _ingest(runtime: Services, events: Sequence[Event]) -> tuple[int, int]:
@@ -204,11 +211,19 @@ async def _receive(
         await transcribe(sink.submit, stt, protocol.heard)
         if step.started is not None:
             interaction_id = step.started.interaction_id
-            if not await run_in_threadpool(_exists, runtime, interaction_id):
+            owner = await run_in_threadpool(_source_of, runtime, interaction_id)
+            if owner is False:
                 protocol.leg = None
                 raise MediaProtocolError(
                     CLOSE_UNKNOWN_INTERACTION,
                     f"unknown interaction {interaction_id[:60]!r}: send interaction.started first",
+                )
+            actor = current_actor(websocket)
+            if actor is not None and actor.source is not None and owner not in (None, actor.source):
+                # A source's token reaches only what its source started (or what none did).
+                protocol.leg = None
+                raise MediaProtocolError(
+                    CLOSE_OTHER_SOURCE, "this interaction was started by another event source"
                 )
         await _deliver(sink, step.events)
         if step.stopped:
