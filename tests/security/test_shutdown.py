@@ -127,3 +127,56 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
         process.terminate()
         process.wait(timeout=30)
     assert codes == [200, 200, third]
+
+
+def test_every_change_answered_before_a_kill_9_under_load_has_its_audit_row(
+    tmp_path: Path,
+) -> None:
+    """Four clients post changes as fast as they can; the server is killed (-9) mid-flight:
+    every change it answered 200 has its audit row (a read's row may still be lost)."""
+    url = f"sqlite:///{tmp_path / 'kairos.db'}"
+    migrations.upgrade(url)
+    port = _free_port()
+    process = _serve(url, port, tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def post(lane: int) -> None:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for n in range(10_000):
+                if stop.is_set():
+                    return
+                try:
+                    answer = client.post("/v1/events", json=chat_events(f"k{lane}-{n}", queue=None))
+                except httpx.HTTPError:
+                    return  # the server is gone
+                if answer.status_code == 200:
+                    answered.append(1)
+
+    lanes = [threading.Thread(target=post, args=(lane,), daemon=True) for lane in range(4)]
+    try:
+        for lane in lanes:
+            lane.start()
+        deadline = time.monotonic() + 60
+        while len(answered) < 60 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        stop.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for lane in lanes:
+            lane.join(timeout=15)
+    assert len(answered) >= 60
+    db = Database(url)
+    with db.session() as session:
+        recorded = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.path == "/v1/events", AuditEntry.status == 200)
+        )
+    db.dispose()
+    assert recorded is not None and recorded >= len(answered)
