@@ -5,7 +5,9 @@ where more than one answer is right), the ``error`` code and a word the answer m
 folder names the endpoint: ``events`` (``POST /v1/events``), ``chat``, ``voice``, ``social``,
 ``email`` and ``sms`` (the channel webhooks; SMS bodies are signed here unless the case is the
 unsigned or badly signed one). Every refusal must be JSON naming the problem, never a 5xx, and
-must leave what was stored before it as it was.
+must leave what was stored before it as it was. Issue 18's bodies are among them: a year-9999
+``occurred_at``, a lone surrogate in ``event_id``, a 5,000-digit csat, an email of 3,000 nested
+multipart parts and one dated 31 Dec 9999 (kept at its arrival time).
 """
 
 from __future__ import annotations
