@@ -130,6 +130,11 @@ class Settings(BaseSettings):
         default=None, description='SMTP server that sends "you said, we did" emails; unset: none'
     )
     smtp_port: int = Field(default=25, ge=1, le=65535, description="the SMTP server's port")
+    outreach_send_interval_s: float = Field(
+        default=60, gt=0, le=86_400,
+        description='seconds between two passes of the "you said, we did" sender (it runs when '
+        "KAIROS_SMTP_HOST or KAIROS_TWILIO_ACCOUNT_SID is set)",
+    )  # fmt: skip
     smtp_from: str = Field(default="kairos@localhost", description="the sender of those emails")
     twilio_account_sid: str | None = Field(
         default=None, description="Twilio account that sends outbound SMS; unset: no SMS sent"

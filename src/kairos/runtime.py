@@ -166,6 +166,15 @@ class Runtime(Services):
         bus.listen(CoachingListener(bus), *groups["coaching"], group="coaching")
         # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
         bus.listen(outcomes, *groups["outcomes"], group="outcomes")
+        if self.settings.smtp_host or self.settings.twilio_account_sid:
+            # "You said, we did" messages go out on their own, not only by `kairos send-outreach`.
+            from kairos.outcomes.sending import OutreachSender
+
+            sender = OutreachSender(
+                self.db, self.settings, interval_s=self.settings.outreach_send_interval_s
+            )
+            sender.start()
+            self._stops.append(sender.close)
 
     def refresh_metrics(self) -> None:
         """Set the gauges in ``metrics`` from the bus and the database (for ``/metrics``)."""

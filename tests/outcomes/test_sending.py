@@ -7,6 +7,7 @@ import base64
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from kairos.bus import MemoryBus
 from kairos.cli import app
 from kairos.config import Settings, get_settings
 from kairos.customers.models import CustomerIdentity
@@ -177,3 +179,30 @@ def test_a_failed_send_stays_queued_and_the_cli_says_what_it_did(
         failed = session.get(OutreachTask, ids["ann@example.com"])
         assert failed is not None and (failed.status, failed.result) == ("queued", "send_failed")
     assert len(received) == 1
+
+
+def test_a_running_kairos_sends_them_on_its_own(
+    client: TestClient, runtime: Runtime, smtp: tuple[int, _Inbox]
+) -> None:
+    """With an SMTP server configured, the runtime's sender sends without anyone asking; a
+    message with no channel stays queued and does not hold up the next."""
+    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"}])
+    ids = _queue_tasks(runtime)
+    port, inbox = smtp
+    settings = runtime.settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "outreach_send_interval_s": 0.1}
+    )
+    sending = Runtime.build(settings, bus=MemoryBus())
+    try:
+        deadline = time.monotonic() + 10
+        while not inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sending.close()
+    [mail] = inbox.messages
+    assert mail["To"] == "ann@example.com"
+    with runtime.db.session() as session:
+        sent = session.get(OutreachTask, ids["ann@example.com"])
+        unreachable = session.get(OutreachTask, ids["nobody"])
+        assert sent is not None and (sent.status, sent.result) == ("done", "sent_email")
+        assert unreachable is not None and unreachable.status == "queued"

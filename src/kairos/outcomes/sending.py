@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from kairos.config import Settings
 from kairos.customers.models import CustomerIdentity
@@ -77,16 +79,22 @@ def send_sms(settings: Settings, to: str, body: str) -> None:
     response.raise_for_status()
 
 
-def send_queued(*, db: Database, settings: Settings, limit: int = 500) -> SendReport:
-    """Send every queued "you said, we did" message (at most ``limit``), each once."""
+def send_queued(
+    *, db: Database, settings: Settings, limit: int = 500, retry_unreachable: bool = True
+) -> SendReport:
+    """Send every queued "you said, we did" message (at most ``limit``), each once.
+
+    ``retry_unreachable=False`` (the background sender) skips messages already found to have no
+    channel, so they never hold up the rest; ``kairos send-outreach`` tries them again.
+    """
     report = SendReport()
+    query = select(OutreachTask.id, OutreachTask.customer_id, OutreachTask.message).where(
+        OutreachTask.kind == KIND, OutreachTask.status == "queued"
+    )
+    if not retry_unreachable:
+        query = query.where(OutreachTask.result.is_distinct_from("no_channel"))
     with db.session() as session:
-        tasks = session.execute(
-            select(OutreachTask.id, OutreachTask.customer_id, OutreachTask.message)
-            .where(OutreachTask.kind == KIND, OutreachTask.status == "queued")
-            .order_by(OutreachTask.id)
-            .limit(limit)
-        ).all()
+        tasks = session.execute(query.order_by(OutreachTask.id).limit(limit)).all()
     for task_id, customer_id, body in tasks:
         email, phone = _addresses(db, customer_id)
         channel = (
@@ -113,3 +121,34 @@ def send_queued(*, db: Database, settings: Settings, limit: int = 500) -> SendRe
         outreach.finish_sending(db, task_id, status="done", result=f"sent_{channel}")
         (report.email if channel == "email" else report.sms).append(task_id)
     return report
+
+
+class OutreachSender:
+    """Sends the queued messages every ``interval_s`` on a background thread, until closed.
+
+    Several processes may run one each: a message is claimed before it is sent, so it goes once.
+    """
+
+    def __init__(self, db: Database, settings: Settings, *, interval_s: float) -> None:
+        self.db, self.settings, self.interval_s = db, settings, interval_s
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="kairos-outreach", daemon=True)
+
+    def start(self) -> None:
+        """Send every ``interval_s`` from now on."""
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop after the current pass."""
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(self.interval_s + 30)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval_s):
+            try:
+                send_queued(db=self.db, settings=self.settings, retry_unreachable=False)
+            except OperationalError as error:
+                log.warning("outreach sending skipped: database unavailable (%s)", error)
+            except Exception:
+                log.exception("outreach sending failed")
