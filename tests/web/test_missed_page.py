@@ -59,6 +59,8 @@ def test_the_supervisor_sees_a_lost_moment_with_its_evidence_and_the_scorecards(
     assert f'class="tag {colour}" data-testid="status">{review["status"].upper()}<' in page.text
     assert "travel disruption" in page.text
     assert "not my department" in page.text  # the evidence in the transcript
+    # The contact's written summary sits in the review, each line linked to its turn.
+    assert 'data-testid="summary"' in page.text and 'href="/interactions/chat-lost#' in page.text
     assert "Agents&#39; scorecards" in page.text or "Agents' scorecards" in page.text
     assert 'href="/wallboard/missed"' in page.text  # in the supervisor's navigation
 

@@ -20,10 +20,13 @@ from kairos.config import get_settings
 from kairos.db import Database, utcnow
 from kairos.deps import BusDep, DatabaseDep
 from kairos.errors import ClientError, NotFound
+from kairos.interactions import service as interaction_service
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
+from kairos.outcomes import summaries
+from kairos.outcomes.schemas import SummaryOut
 from kairos.routing import service as routing_service
 from kairos.web import board, driver_cache, extras, trends
 from kairos.web.missed_charts import missed_charts
@@ -232,9 +235,26 @@ async def missed_page(
                 session=session, since=since, now=utcnow(), timezone=centre_timezone(),
                 sees_agent=principal.sees_agent,
             )  # fmt: skip
-        return {"missed": missed, "cards": cards, "days": days, "charts": charts}
+        ids = [m.review.interaction_id for m in missed.items]
+        return {"missed": missed, "cards": cards, "days": days, "charts": charts,
+                "summaries": _summaries(db, ids)}  # fmt: skip
 
     return page(request, "missed.html", principal, await run_in_threadpool(load))
+
+
+def _summaries(db: Database, interaction_ids: list[str]) -> dict[str, SummaryOut]:
+    """Each reviewed contact's written summary, for the review beside its evidence."""
+    found: dict[str, SummaryOut] = {}
+    with db.session() as session:
+        for interaction_id in interaction_ids:
+            interaction = interaction_service.get_by_external_id(
+                session=session, interaction_id=interaction_id
+            )
+            if interaction is not None:
+                found[interaction_id] = summaries.summary_for(
+                    session=session, interaction=interaction
+                )
+    return found
 
 
 @router.get("/wallboard/playbooks")
