@@ -168,9 +168,9 @@ class Runtime(Services):
         bus.listen(outcomes, *groups["outcomes"], group="outcomes")
         if self.settings.smtp_host or self.settings.twilio_account_sid:
             # "You said, we did" messages go out on their own, not only by `kairos send-outreach`.
-            from kairos.outcomes.sending import OutreachSender
+            from kairos.outcomes.sending import outreach_sender
 
-            sender = OutreachSender(
+            sender = outreach_sender(
                 self.db, self.settings, interval_s=self.settings.outreach_send_interval_s
             )
             sender.start()

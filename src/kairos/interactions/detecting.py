@@ -36,6 +36,7 @@ from kairos.interactions.assessments import (
     record_to_event,
 )
 from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
+from kairos.periodic import Periodic
 from kairos.services import Services
 
 log = logging.getLogger(__name__)
@@ -188,29 +189,17 @@ class Sweeper:
         self.also = also or []  # more passes of the same kind (e.g. reviews left undone)
         self.interval_s = interval_s
         self.batch = batch
-        self.stop = threading.Event()
         self._previous: dict[str, int] = {}
         self.swept = 0
-        self.thread = threading.Thread(target=self._run, name="kairos-sweeper", daemon=True)
+        self._every = Periodic(self.sweep_once, interval_s=interval_s, name="sweep")
 
     def start(self) -> None:
         """Sweep every ``interval_s`` on a background thread until :meth:`close`."""
-        self.thread.start()
+        self._every.start()
 
     def close(self) -> None:
         """Stop after the current pass."""
-        self.stop.set()
-        if self.thread.is_alive():
-            self.thread.join(self.interval_s + 30)
-
-    def _run(self) -> None:
-        while not self.stop.wait(self.interval_s):
-            try:
-                self.sweep_once()
-            except OperationalError as error:
-                log.warning("sweep skipped: database unavailable (%s)", error)
-            except Exception:
-                log.exception("sweep failed")
+        self._every.close()
 
     def behind(self) -> dict[str, tuple[int, int]]:
         """Interactions the detector has not caught up with: id -> (assessed_seq, event_count)."""
@@ -234,7 +223,7 @@ class Sweeper:
         self._previous = {i: count for i, (_, count) in behind.items()}
         done = 0
         for interaction_id in due:
-            if self.stop.is_set():
+            if self._every.stop.is_set():
                 break
             try:
                 catch_up(self.runtime, interaction_id)

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from kairos.config import Settings
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database
 from kairos.outcomes import outreach
 from kairos.outcomes.models import OutreachTask
+from kairos.periodic import Periodic
 
 log = logging.getLogger(__name__)
 KIND = "you_said"
@@ -123,32 +122,13 @@ def send_queued(
     return report
 
 
-class OutreachSender:
+def outreach_sender(db: Database, settings: Settings, *, interval_s: float) -> Periodic:
     """Sends the queued messages every ``interval_s`` on a background thread, until closed.
 
     Several processes may run one each: a message is claimed before it is sent, so it goes once.
     """
-
-    def __init__(self, db: Database, settings: Settings, *, interval_s: float) -> None:
-        self.db, self.settings, self.interval_s = db, settings, interval_s
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="kairos-outreach", daemon=True)
-
-    def start(self) -> None:
-        """Send every ``interval_s`` from now on."""
-        self.thread.start()
-
-    def close(self) -> None:
-        """Stop after the current pass."""
-        self.stop.set()
-        if self.thread.is_alive():
-            self.thread.join(self.interval_s + 30)
-
-    def _run(self) -> None:
-        while not self.stop.wait(self.interval_s):
-            try:
-                send_queued(db=self.db, settings=self.settings, retry_unreachable=False)
-            except OperationalError as error:
-                log.warning("outreach sending skipped: database unavailable (%s)", error)
-            except Exception:
-                log.exception("outreach sending failed")
+    return Periodic(
+        lambda: send_queued(db=db, settings=settings, retry_unreachable=False),
+        interval_s=interval_s,
+        name="outreach sending",
+    )

@@ -1,0 +1,41 @@
+"""Work that runs every so often on a background thread: the detection sweep, the outreach
+sender. A pass that fails is logged and the next one runs; a database that is away is a warning,
+not an error."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger(__name__)
+
+
+class Periodic:
+    """Calls ``work`` every ``interval_s`` on a daemon thread, from ``start`` to ``close``."""
+
+    def __init__(self, work: Callable[[], object], *, interval_s: float, name: str) -> None:
+        self.work, self.interval_s, self.name = work, interval_s, name
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"kairos-{name}", daemon=True)
+
+    def start(self) -> None:
+        """Run a pass every ``interval_s`` from now on."""
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop after the current pass."""
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(self.interval_s + 30)
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval_s):
+            try:
+                self.work()
+            except OperationalError as error:
+                log.warning("%s skipped: database unavailable (%s)", self.name, error)
+            except Exception:
+                log.exception("%s failed", self.name)
