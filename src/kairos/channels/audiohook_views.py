@@ -21,9 +21,16 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kairos.channels.audiohook import AudioHookSession
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
-from kairos.channels.media import CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, MediaProtocolError
+from kairos.channels.media import CLOSE_NORMAL, CLOSE_POLICY, MediaProtocolError
 from kairos.channels.media_stt import speech_to_text, transcribe
-from kairos.channels.media_views import SegmentIngest, _deliver, _exists, _ingest, segment_ingest
+from kairos.channels.media_views import (
+    SegmentIngest,
+    _deliver,
+    _exists,
+    _ingest,
+    closing,
+    segment_ingest,
+)
 from kairos.detection.voice.stt import SpeechToText
 from kairos.errors import ClientError
 from kairos.services import Services
@@ -81,20 +88,15 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
     )
     sink = segment_ingest(websocket.app)
     await websocket.accept()
-    close: tuple[int, str] | None = None
-    try:
-        close = await _receive(websocket, session, runtime, sink, stt)
-    except MediaProtocolError as exc:
+
+    async def disconnect(exc: MediaProtocolError) -> None:
         await _send(websocket, session.disconnect(exc.reason))
-        close = (exc.code, exc.close_reason)
-    except WebSocketDisconnect:
-        close = None
-    except (ClientError, OperationalError) as exc:
-        log.warning("audiohook: could not store the analysis: %s", exc)
-        close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
-    except Exception:  # a bug must still close the socket, not leave the peer waiting
-        log.exception("audiohook: unexpected error")
-        close = (CLOSE_INTERNAL, "internal error; the interaction is unchanged")
+
+    close = await closing(
+        _receive(websocket, session, runtime, sink, stt),
+        what="audiohook",
+        on_protocol_error=disconnect,
+    )
     try:
         await _deliver(sink, session.finish())
         await transcribe(sink.submit, stt, session.heard)

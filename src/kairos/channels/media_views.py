@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -170,19 +170,7 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     stt = speech_to_text(websocket.app)
     protocol.transcribe = stt is not None
     await websocket.accept()
-    close: tuple[int, str] | None = None
-    try:
-        close = await _receive(websocket, protocol, runtime, sink, stt)
-    except MediaProtocolError as exc:
-        close = (exc.code, exc.close_reason)
-    except WebSocketDisconnect:
-        close = None
-    except (ClientError, OperationalError) as exc:
-        log.warning("media stream: could not store audio segments: %s", exc)
-        close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
-    except Exception:  # a bug must still close the socket, not leave the peer waiting
-        log.exception("media stream: unexpected error")
-        close = (CLOSE_INTERNAL, "internal error; the interaction is unchanged")
+    close = await closing(_receive(websocket, protocol, runtime, sink, stt), what="media stream")
     # What was heard before a stop, an error or a dropped line still counts.
     try:
         await _deliver(sink, protocol.finish())
@@ -193,6 +181,36 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
             close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
     if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
         await websocket.close(code=close[0], reason=close[1])
+
+
+Close = tuple[int, str]
+
+
+async def closing(
+    receiving: Awaitable[Close | None],
+    *,
+    what: str,
+    on_protocol_error: Callable[[MediaProtocolError], Awaitable[None]] | None = None,
+) -> Close | None:
+    """Run a stream's message loop; the close to send (None when the peer went away).
+
+    A protocol mistake closes with its own code (``on_protocol_error`` may tell the peer first);
+    a store that fails, or a bug, still closes the socket rather than leave the peer waiting.
+    """
+    try:
+        return await receiving
+    except MediaProtocolError as exc:
+        if on_protocol_error is not None:
+            await on_protocol_error(exc)
+        return (exc.code, exc.close_reason)
+    except WebSocketDisconnect:
+        return None
+    except (ClientError, OperationalError) as exc:
+        log.warning("%s: could not store the analysis: %s", what, exc)
+        return (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
+    except Exception:
+        log.exception("%s: unexpected error", what)
+        return (CLOSE_INTERNAL, "internal error; the interaction is unchanged")
 
 
 async def _receive(
