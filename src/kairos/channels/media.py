@@ -226,6 +226,7 @@ class TwilioMediaStream:
             started_at=self.clock(),
             model=self.model,
             transcribe=self.transcribe,
+            coded=True,  # μ-law on the wire
         )
         self.heard = self.leg
         return Step(started=self.leg)

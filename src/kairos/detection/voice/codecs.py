@@ -56,6 +56,14 @@ def mulaw_encode(samples: npt.ArrayLike) -> bytes:
     return bytes(_PCM16_TO_MULAW[pcm + 32768].tobytes())
 
 
+def mulaw_round_trip(samples: FloatArray) -> FloatArray:
+    """Float samples as a phone line gives them back: through μ-law and back (no bytes made)."""
+    pcm = np.clip(np.rint(samples * 32768.0), -32768, 32767).astype(np.int32)
+    pcm += 32768
+    out: FloatArray = _MULAW_TO_FLOAT[_PCM16_TO_MULAW[pcm]]
+    return out
+
+
 def pcm16_decode(data: bytes) -> FloatArray:
     """16-bit little-endian PCM bytes as float32 samples in [-1, 1]; the length must be even."""
     if len(data) % 2:

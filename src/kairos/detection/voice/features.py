@@ -25,9 +25,9 @@ import numpy.typing as npt
 import parselmouth
 
 from kairos.detection.voice.codecs import FloatArray, mulaw_decode, mulaw_encode
+from kairos.detection.voice.frames import PITCH_FLOOR, Windows, plan
 
 ANALYSIS_RATE = 8000
-PITCH_FLOOR = 75.0
 PITCH_CEILING = 600.0
 VOICING_THRESHOLD = 0.45
 OCTAVE_COST = 0.02
@@ -63,21 +63,16 @@ LABELS: dict[str, str] = {
 
 Floats = npt.NDArray[np.float64]
 
-_WIN = 320  # 40 ms: three periods at the pitch floor
-_HOP = 160  # 20 ms
-_NFFT = 512  # the frame plus the longest period: the autocorrelation does not wrap there
-_HANN = np.hanning(_WIN)
+_PLAN = plan(ANALYSIS_RATE)
+_WIN = _PLAN.win  # 40 ms: three periods at the pitch floor
+_HOP = _PLAN.frame  # 20 ms
 _LAG_LO = math.floor(ANALYSIS_RATE / PITCH_CEILING)
-_LAG_HI = math.ceil(ANALYSIS_RATE / PITCH_FLOOR)
-# The window's own normalised autocorrelation: dividing by it undoes the taper's decay.
-_WIN_AC = np.fft.irfft(np.abs(np.fft.rfft(_HANN, _NFFT)) ** 2)[: _LAG_HI + 2]
-_WIN_AC = _WIN_AC / _WIN_AC[0]
-_LAGS = np.arange(_LAG_HI + 2, dtype=np.float64)
+_LAG_HI = _PLAN.lag_hi
+_LAGS = np.arange(_PLAN.lags, dtype=np.float64)
 with np.errstate(divide="ignore"):
     _LAG_COST = OCTAVE_COST * np.log2(np.maximum(_LAGS, 1.0) * PITCH_FLOOR / ANALYSIS_RATE)
-_FREQS = np.fft.rfftfreq(_NFFT, 1.0 / ANALYSIS_RATE)
-_LO = (_FREQS >= 50.0) & (_FREQS < 1000.0)
-_HI = (_FREQS >= 1000.0) & (_FREQS < 3400.0)
+_SCORE_COST = _LAG_COST[_LAG_LO : _LAG_HI + 1]
+_LOG_LAGS = np.log2(_LAGS[_LAG_LO : _LAG_HI + 1])
 _LOUD_WIN = 256  # 32 ms, as Praat's intensity at a 100 Hz minimum pitch
 _LOUD_HOP = 80  # 10 ms
 _REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
@@ -102,13 +97,18 @@ def segment_features(samples: FloatArray, sample_rate: int = ANALYSIS_RATE) -> F
     came as μ-law), so every source is measured alike. An undefined measure is NaN.
     """
     x = mulaw_decode(mulaw_encode(to_analysis_rate(samples, sample_rate))).astype(np.float64)
-    duration = len(x) / ANALYSIS_RATE
-    if duration < 0.1 or len(x) < _WIN or not np.any(x):
+    if len(x) < _WIN or not np.any(x):
         return None
-    frames = np.lib.stride_tricks.sliding_window_view(x, _WIN)[::_HOP]
-    frames = (frames - frames.mean(axis=1, keepdims=True)) * _HANN
-    power = np.abs(np.fft.rfft(frames, _NFFT, axis=1)) ** 2
-    lag, strength, amplitude = _pitch(power)
+    return window_features(_PLAN.of_samples(x), x)
+
+
+def window_features(windows: Windows, x: Floats) -> FloatArray | None:
+    """The ``FEATURES`` of a segment from its analysed windows (``frames.Plan.of_samples``, or
+    kept by the live VAD) and its samples at 8 kHz through μ-law; None with too little voicing."""
+    duration = len(x) / ANALYSIS_RATE
+    if duration < 0.1 or len(windows) == 0:
+        return None
+    lag, strength, amplitude = _pitch(windows.r, windows.amplitude)
     voiced = strength > 0
     if int(voiced.sum()) < 3:
         return None
@@ -123,8 +123,8 @@ def segment_features(samples: FloatArray, sample_rate: int = ANALYSIS_RATE) -> F
     # The 10 ms loudness frames take the voicing of the 20 ms pitch frame they fall in.
     centre = (np.arange(len(level)) * _LOUD_HOP + _LOUD_WIN // 2 - _WIN // 2) // _HOP
     voiced_at = voiced[np.clip(centre, 0, len(voiced) - 1)]
-    spectrum = power.sum(axis=0)
-    alpha = 10.0 * np.log10((spectrum[_HI].sum() + 1e-12) / (spectrum[_LO].sum() + 1e-12))
+    lo, hi = windows.bands.sum(axis=0)
+    alpha = 10.0 * np.log10((hi + 1e-12) / (lo + 1e-12))
     return np.array(
         [
             p50,
@@ -142,25 +142,19 @@ def segment_features(samples: FloatArray, sample_rate: int = ANALYSIS_RATE) -> F
     )
 
 
-def _pitch(power: Floats) -> tuple[Floats, Floats, Floats]:
-    """Per frame: the pitch period in samples (parabolic peak), its periodicity (0 when
-    unvoiced or silent) and the frame's amplitude (RMS of the windowed frame)."""
-    ac = np.fft.irfft(power, axis=1)[:, : _LAG_HI + 2]
-    energy = ac[:, 0]
-    amplitude = np.sqrt(np.maximum(energy, 0.0) / _WIN)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = ac / energy[:, None] / _WIN_AC
-    r = np.nan_to_num(r)
+def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
+    """Per window: the pitch period in samples (parabolic peak), its periodicity (0 when
+    unvoiced or silent) and the window's amplitude."""
     inner = r[:, _LAG_LO : _LAG_HI + 1]
     peak = (inner >= r[:, _LAG_LO - 1 : _LAG_HI]) & (inner > r[:, _LAG_LO + 1 : _LAG_HI + 2])
-    score = np.where(peak, inner - _LAG_COST[_LAG_LO : _LAG_HI + 1], -np.inf)
+    score = np.where(peak, inner - _SCORE_COST, -np.inf)
     best = np.argmax(score, axis=1)
     rows = np.arange(len(r))
     sure = np.isfinite(score[rows, best]) & (inner[rows, best] > VOICING_THRESHOLD)
     if sure.any():
         # Second pass: octave jumps away from the segment's typical period cost more.
         typical = float(np.median(best[sure])) + _LAG_LO
-        jump = np.abs(np.log2(_LAGS[_LAG_LO : _LAG_HI + 1] / typical))
+        jump = np.abs(_LOG_LAGS - math.log2(typical))
         best = np.argmax(score - _JUMP_COST * jump, axis=1)
     k = best + _LAG_LO
     a, b, c = r[rows, k - 1], r[rows, k], r[rows, k + 1]

@@ -50,6 +50,7 @@ class CallLeg:
         started_at: datetime,
         model: VoiceModel | None = None,
         transcribe: bool = False,
+        coded: bool = False,
     ) -> None:
         if speaker != "customer":
             raise AgentVoiceRefused(AGENT_VOICE_NOTICE)
@@ -57,7 +58,7 @@ class CallLeg:
         self.stream_id = stream_id
         self.speaker: Speaker = speaker
         self.started_at = started_at
-        self.stream = VoiceStream(sample_rate, model=model)
+        self.stream = VoiceStream(sample_rate, model=model, coded=coded)
         self.chunker = UtteranceChunker(sample_rate) if transcribe else None
         self._seq = 0
         self._utterances = 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kairos.detection.voice.codecs import FloatArray
-from kairos.detection.voice.features import FEATURES, LABELS, segment_features
+from kairos.detection.voice.features import FEATURES, LABELS, segment_features, window_features
 from kairos.detection.voice.model import EXCLUDED, Vector, VoiceModel, load_default
 from kairos.detection.voice.vad import FrameGate, Segment, Segmenter
 
@@ -239,8 +239,11 @@ class VoiceStream:
         model: VoiceModel | None = None,
         tracker: StressTracker | None = None,
         gate: FrameGate | None = None,
+        coded: bool = False,
     ) -> None:
-        self.segmenter = Segmenter(sample_rate, gate=gate)
+        # ``coded``: the samples came through μ-law already (Twilio, PCMU), so the 8 kHz phone
+        # channel that every segment is measured through is no round trip to make again.
+        self.segmenter = Segmenter(sample_rate, gate=gate, coded=coded)
         self.tracker = tracker or StressTracker(model)
         self.speech_segments = 0  # segments the VAD found, measurable or not
 
@@ -261,7 +264,10 @@ class VoiceStream:
         out = []
         for seg in segments:
             self.speech_segments += 1
-            x = segment_features(seg.samples, seg.sample_rate)
+            if seg.windows is not None:
+                x = window_features(seg.windows, seg.samples.astype(np.float64))
+            else:
+                x = segment_features(seg.samples, seg.sample_rate)
             if x is None:
                 continue
             out.append(

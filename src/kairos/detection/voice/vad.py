@@ -14,15 +14,16 @@ click).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from kairos.detection.voice.codecs import FloatArray
+from kairos.detection.voice.codecs import FloatArray, mulaw_round_trip
+from kairos.detection.voice.frames import FRAME_SECONDS, Windows, plan
 
-FRAME_SECONDS = 0.02
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -61,53 +62,40 @@ class VoicedGate:
 
     The floor falls at once to a quieter frame and rises 3 dB a second otherwise (line noise
     changes slowly; a speaker's pauses pull it back down). The voicing test is a local peak of
-    the normalised autocorrelation of the last 40 ms between lags of 2.5 and 13.3 ms.
+    the window-normalised autocorrelation of the last 40 ms (``frames.Plan``) above the threshold
+    between lags of 2.5 and 13.3 ms. A block of frames is judged in one go: the floor as a
+    running minimum, every window's FFT as one 2-D array. ``windows`` keeps the last block's
+    analysis, which the ``Segmenter`` hands on to the features at 8 kHz.
     """
 
-    __slots__ = ("_floor", "_hi", "_lo", "_prev", "_rise", "threshold")
+    __slots__ = ("_floor", "_plan", "_prev", "_ramp", "_rise", "threshold", "windows")
 
     def __init__(self, sample_rate: int, *, threshold: float = 0.45) -> None:
-        frame = round(sample_rate * FRAME_SECONDS)
-        self._prev = np.zeros(frame, dtype=np.float32)
-        self._lo = max(1, int(sample_rate / 400.0))
-        self._hi = int(sample_rate / 75.0)
+        self._plan = plan(sample_rate)
+        self._prev = np.zeros(self._plan.frame, dtype=np.float32)
         self._floor = -60.0
         self._rise = 3.0 * FRAME_SECONDS
+        self._ramp = self._rise * np.arange(64)
         self.threshold = threshold
+        self.windows: Windows | None = None
 
     def decide(self, frames: FloatArray, energy_db: npt.NDArray[np.float64]) -> BoolArray:
-        """Speech or not for each frame (the voicing test runs on all loud frames at once)."""
+        """Speech or not for each frame (``windows`` holds their analysis afterwards)."""
         n = len(energy_db)
-        loud = np.zeros(n, dtype=bool)
-        floor = self._floor
-        for i, db in enumerate(energy_db.tolist()):
-            floor = max(db, -85.0) if db < floor else min(floor + self._rise, db)
-            loud[i] = db > max(floor + 6.0, -75.0)
-        self._floor = floor
-        windows = np.concatenate((self._prev[None, :], frames), axis=0)
-        self._prev = np.array(frames[-1], dtype=np.float32) if n else self._prev
-        out = np.zeros(n, dtype=bool)
-        idx = np.flatnonzero(loud)
-        if len(idx):
-            out[idx] = self._periodic(np.concatenate((windows[idx], windows[idx + 1]), axis=1))
-        return out
-
-    def _periodic(self, x: FloatArray) -> BoolArray:
-        """Whether each 40 ms window (a row) is voiced: its normalised correlation with itself,
-        lagged by a fixed-length span, has a local peak above the threshold at a pitch period.
-        The normalisation and the peak search run on all rows at once."""
-        x = x - x.mean(axis=1, keepdims=True)
-        span = x.shape[1] - self._hi
-        # r[i, k]: x[i, k : k + span] . x[i, :span]
-        r = np.stack([np.correlate(row, row[:span], mode="valid") for row in x])
-        energy = np.zeros((len(x), x.shape[1] + 1))
-        np.cumsum(x.astype(np.float64) ** 2, axis=1, out=energy[:, 1:])
-        lagged = energy[:, span : span + self._hi + 1] - energy[:, : self._hi + 1]
-        norm = r / np.sqrt(np.maximum(lagged * energy[:, span : span + 1], 1e-20))
-        lo, hi = self._lo, self._hi
-        inner = norm[:, lo:hi]
-        local = (inner >= norm[:, lo - 1 : hi - 1]) & (inner >= norm[:, lo + 1 :])
-        return np.asarray((np.where(local, inner, -np.inf) > self.threshold).any(axis=1))
+        if n == 0:
+            return np.zeros(0, dtype=bool)
+        # floor[i] = min(floor[i - 1] + rise, max(db[i], -85)): a running minimum of
+        # max(db[j], -85) - j * rise, shifted back by i * rise.
+        ramp = self._ramp[:n] if n <= len(self._ramp) else self._rise * np.arange(n)
+        floor = np.minimum.accumulate(np.maximum(energy_db, -85.0) - ramp)
+        np.minimum(floor, self._floor + self._rise, out=floor)
+        floor += ramp
+        self._floor = float(floor[-1])
+        loud = energy_db > np.maximum(floor + 6.0, -75.0)
+        self.windows = self._plan.of_frames(self._prev, frames)
+        self._prev = frames[-1]
+        loud &= self._plan.voiced(self.windows.r, self.threshold)
+        return loud
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,21 +107,36 @@ class Segment:
     start_s: float
     end_s: float
     voiced_s: float
+    #: Its 40 ms windows (each ending at one of its frames after the first), as the VAD analysed
+    #: them; None unless the stream is 8 kHz and judged by a ``VoicedGate``.
+    windows: Windows | None = None
 
 
 class Segmenter:
-    """Streaming VAD: ``feed(samples)`` returns the segments that closed; ``flush()`` the rest."""
+    """Streaming VAD: ``feed(samples)`` returns the segments that closed; ``flush()`` the rest.
+
+    Samples wait until a block of ``block_frames`` frames has arrived (400 ms by default), which
+    is judged in one go: one vectorised test for the block costs far less than one a frame, for
+    at most 380 ms more delay. The open segment is kept as one array of samples (and of its
+    windows' analysis), not a list of frames.
+    """
 
     __slots__ = (
-        "_batch",
-        "_carry",
+        "_block",
         "_frame",
         "_frame_s",
         "_frames",
         "_gap",
-        "_seg_frames",
-        "_seg_start",
-        "_speech_frames",
+        "_hist_first",
+        "_hist_w",
+        "_hist_x",
+        "_max_frames",
+        "_min_speech",
+        "_open",
+        "_pending",
+        "_pending_n",
+        "_speech",
+        "coded",
         "gate",
         "max_seconds",
         "min_voiced",
@@ -149,7 +152,8 @@ class Segmenter:
         min_voiced: float = 0.2,
         pause_seconds: float = 0.24,
         gate: FrameGate | None = None,
-        batch_frames: int = 5,
+        block_frames: int = 20,
+        coded: bool = False,
     ) -> None:
         if not 4000 <= sample_rate <= 192_000:
             raise ValueError(f"sample rate {sample_rate} Hz is outside 4,000-192,000")
@@ -158,81 +162,140 @@ class Segmenter:
         self.min_voiced = min_voiced
         self.pause_frames = max(1, round(pause_seconds / FRAME_SECONDS))
         self._frame = round(sample_rate * FRAME_SECONDS)
-        # Frames are judged in batches (100 ms by default): one vectorised voicing test for
-        # several frames costs far less than one per frame, for 80 ms more delay at most.
-        self._batch = max(1, batch_frames)
         self._frame_s = self._frame / sample_rate
-        self._carry = np.zeros(0, dtype=np.float32)
+        self._max_frames = max(1, math.ceil(max_seconds / self._frame_s - 1e-6))
+        self._min_speech = math.ceil(min_voiced / self._frame_s - 1e-6)
+        self._block = self._frame * max(1, block_frames)
+        # At 8 kHz the samples are judged, cut and measured as a phone line carries them (through
+        # μ-law), unless ``coded`` says they already came that way.
+        self.coded = coded or sample_rate != 8000
         self.gate: FrameGate = gate if gate is not None else VoicedGate(sample_rate)
-        self._frames = 0  # frames seen in the stream
-        self._seg_frames: list[FloatArray] = []
-        self._seg_start = 0
-        self._speech_frames = 0
+        self._pending: list[FloatArray] = []
+        self._pending_n = 0
+        self._frames = 0  # frames judged so far
+        self._open = -1  # the open segment's first frame, -1 when none is open
+        self._speech = 0  # speech frames in the open segment
         self._gap = 0  # trailing non-speech frames in the open segment
+        self._hist_first = 0  # the stream frame of _hist_x's first sample
+        self._hist_x = np.zeros(0, dtype=np.float32)
+        self._hist_w: Windows | None = None
 
     @property
     def seconds(self) -> float:
         """Audio seen so far."""
-        return (self._frames * self._frame + len(self._carry)) / self.sample_rate
+        return (self._frames * self._frame + self._pending_n) / self.sample_rate
 
     def feed(self, samples: FloatArray) -> list[Segment]:
-        """Add samples (float32 in [-1, 1]); return the segments this closed."""
-        if len(self._carry):
-            samples = np.concatenate((self._carry, samples))
-        n = len(samples) // (self._frame * self._batch) * self._batch
-        self._carry = samples[n * self._frame :].copy()
-        return self._frames_in(samples, n)
+        """Add samples (float32 in [-1, 1], not changed afterwards); the segments this closed."""
+        self._pending.append(samples)
+        self._pending_n += len(samples)
+        if self._pending_n < self._block:
+            return []
+        return self._judge()
 
     def flush(self) -> list[Segment]:
         """Judge the whole frames still waiting, then close the open segment."""
-        n = len(self._carry) // self._frame
-        out = self._frames_in(self._carry, n)
-        self._carry = np.zeros(0, dtype=np.float32)
-        seg = self._close(len(self._seg_frames) - self._gap)
-        return out + ([seg] if seg is not None else [])
-
-    def _frames_in(self, samples: FloatArray, n: int) -> list[Segment]:
-        if n == 0:
-            return []
-        frames = samples[: n * self._frame].reshape(n, self._frame)
-        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / self._frame
-        energy = 10.0 * np.log10(power + 1e-10)
-        speech = self.gate.decide(frames, energy)
-        out: list[Segment] = []
-        for i in range(n):
-            seg = self._step(frames[i], bool(speech[i]))
-            if seg is not None:
-                out.append(seg)
+        out = self._judge() if self._pending_n >= self._frame else []
+        self._pending, self._pending_n = [], 0
+        if self._open >= 0:
+            self._close(self._open, self._frames - self._gap, self._speech, out)
+        self._open, self._speech, self._gap = -1, 0, 0
+        self._hist_x, self._hist_w = self._hist_x[:0], None
         return out
 
-    def _step(self, frame: FloatArray, speech: bool) -> Segment | None:
-        self._frames += 1
-        if not self._seg_frames:
-            if not speech:
-                return None
-            self._seg_start = self._frames - 1
-        self._seg_frames.append(frame)
-        if speech:
-            self._speech_frames += 1
-            self._gap = 0
+    def _judge(self) -> list[Segment]:
+        pending = self._pending
+        x = pending[0] if len(pending) == 1 else np.concatenate(pending)
+        n = len(x) // self._frame
+        used = n * self._frame
+        self._pending = [x[used:]] if used < len(x) else []
+        self._pending_n = len(x) - used
+        block = x[:used] if self.coded else mulaw_round_trip(x[:used])
+        frames = block.reshape(n, self._frame)
+        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / self._frame
+        speech = self.gate.decide(frames, 10.0 * np.log10(power + 1e-10))
+        windows = (
+            self.gate.windows
+            if self.sample_rate == 8000 and isinstance(self.gate, VoicedGate)
+            else None
+        )
+        if isinstance(self.gate, VoicedGate):
+            self.gate.windows = None  # now the segmenter's to keep or drop
+        first = self._frames
+        closed = self._step(speech.tolist())
+        if self._open < 0 and not closed:
+            # Nothing open and nothing to cut out: keep nothing.
+            self._hist_first, self._hist_x, self._hist_w = self._frames, block[:0], None
+            return []
+        if self._hist_first + len(self._hist_x) // self._frame == first and len(self._hist_x):
+            x_all = np.concatenate((self._hist_x, block))
+            w_all = (
+                Windows.join([self._hist_w, windows])
+                if self._hist_w is not None and windows is not None
+                else None
+            )
         else:
-            self._gap += 1
-            if self._gap >= self.pause_frames:
-                return self._close(len(self._seg_frames) - self._gap)
-        if len(self._seg_frames) * self._frame_s >= self.max_seconds - 1e-9:
-            return self._close(len(self._seg_frames))
-        return None
+            self._hist_first, x_all, w_all = first, block, windows
+        out: list[Segment] = []
+        base = self._hist_first
+        for start, stop, speech_n in closed:
+            self._cut(x_all, w_all, base, start, stop, speech_n, out)
+        keep = self._open - base if self._open >= 0 else len(x_all) // self._frame
+        self._hist_first = base + keep
+        self._hist_x = x_all[keep * self._frame :]
+        self._hist_w = w_all.rows(keep, len(w_all)) if w_all is not None else None
+        return out
 
-    def _close(self, keep: int) -> Segment | None:
-        frames, voiced = self._seg_frames[:keep], self._speech_frames * self._frame_s
-        start = self._seg_start
-        self._seg_frames, self._speech_frames, self._gap = [], 0, 0
-        if not frames or voiced < self.min_voiced - 1e-9:
-            return None
-        return Segment(
-            samples=np.concatenate(frames),
-            sample_rate=self.sample_rate,
-            start_s=start * self._frame_s,
-            end_s=(start + len(frames)) * self._frame_s,
-            voiced_s=voiced,
+    def _step(self, speech: list[bool]) -> list[tuple[int, int, int]]:
+        """Run the segment state over the block's decisions: (start, stop, speech) closed."""
+        closed: list[tuple[int, int, int]] = []
+        f, seg, n_speech, gap = self._frames, self._open, self._speech, self._gap
+        pause, longest = self.pause_frames, self._max_frames
+        for voiced in speech:
+            f += 1
+            if seg < 0:
+                if not voiced:
+                    continue
+                seg, n_speech, gap = f - 1, 0, 0
+            if voiced:
+                n_speech += 1
+                gap = 0
+            else:
+                gap += 1
+                if gap >= pause:
+                    closed.append((seg, f - gap, n_speech))
+                    seg = -1
+                    continue
+            if f - seg >= longest:
+                closed.append((seg, f, n_speech))
+                seg = -1
+        self._frames, self._open, self._speech, self._gap = f, seg, n_speech, gap
+        return closed
+
+    def _close(self, start: int, stop: int, speech_n: int, out: list[Segment]) -> None:
+        """Close the open segment at the end of the stream, from the kept history."""
+        self._cut(self._hist_x, self._hist_w, self._hist_first, start, stop, speech_n, out)
+
+    def _cut(
+        self,
+        x: FloatArray,
+        windows: Windows | None,
+        base: int,
+        start: int,
+        stop: int,
+        speech_n: int,
+        out: list[Segment],
+    ) -> None:
+        if stop <= start or speech_n < self._min_speech:
+            return
+        f = self._frame
+        out.append(
+            Segment(
+                samples=x[(start - base) * f : (stop - base) * f],
+                sample_rate=self.sample_rate,
+                start_s=start * self._frame_s,
+                end_s=stop * self._frame_s,
+                voiced_s=speech_n * self._frame_s,
+                windows=windows.rows(start - base + 1, stop - base) if windows else None,
+            )
         )
