@@ -79,6 +79,8 @@ _REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
 _DECILES = np.array([0.1, 0.5, 0.9])
 _MEDIAN = np.array([0.5])
 _INDEX = np.arange(4096, dtype=np.float64)
+_INDEX_INT = np.arange(4096)
+_STARTS = _LOUD_HOP * np.arange(4096)
 
 
 def to_analysis_rate(samples: FloatArray, sample_rate: int) -> FloatArray:
@@ -121,18 +123,19 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     loud = level[level > level.max() - 25.0]
     i10, i50, i90 = _quantiles(loud, _DECILES)
     # The 10 ms loudness frames take the voicing of the 20 ms pitch frame they fall in.
-    centre = (np.arange(len(level)) * _LOUD_HOP + _LOUD_WIN // 2 - _WIN // 2) // _HOP
-    voiced_at = voiced[np.clip(centre, 0, len(voiced) - 1)]
-    lo, hi = windows.bands.sum(axis=0)
-    alpha = 10.0 * np.log10((hi + 1e-12) / (lo + 1e-12))
+    centre = _CENTRE[: len(level)] if len(level) <= len(_CENTRE) else _centre(len(level))
+    voiced_at = voiced[np.minimum(centre, len(voiced) - 1)]
+    runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
+    b0, b1, b2, b3 = windows.bands.sum(axis=0).tolist()
+    alpha = 10.0 * math.log10((b2 + b3 + 1e-12) / (b0 + b1 + 1e-12))
     return np.array(
         [
             p50,
             p90 - p10,
             i50,
             i90 - i10,
-            _perturbation(lag, voiced),
-            _perturbation(amplitude, voiced),
+            _perturbation(lag, voiced, runs),
+            _perturbation(amplitude, voiced, runs),
             hnr,
             nuclei(level, voiced_at) / duration,
             alpha,
@@ -149,11 +152,11 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     peak = (inner >= r[:, _LAG_LO - 1 : _LAG_HI]) & (inner > r[:, _LAG_LO + 1 : _LAG_HI + 2])
     score = np.where(peak, inner - _SCORE_COST, -np.inf)
     best = np.argmax(score, axis=1)
-    rows = np.arange(len(r))
+    rows = _INDEX_INT[: len(r)] if len(r) <= len(_INDEX_INT) else np.arange(len(r))
     sure = np.isfinite(score[rows, best]) & (inner[rows, best] > VOICING_THRESHOLD)
     if sure.any():
         # Second pass: octave jumps away from the segment's typical period cost more.
-        typical = float(np.median(best[sure])) + _LAG_LO
+        typical = _median(best[sure]) + _LAG_LO
         jump = np.abs(_LOG_LAGS - math.log2(typical))
         best = np.argmax(score - _JUMP_COST * jump, axis=1)
     k = best + _LAG_LO
@@ -169,6 +172,19 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     return k + shift, np.where(ok, height, 0.0), amplitude
 
 
+def _median(values: npt.NDArray[np.intp]) -> float:
+    """The median, as ``np.median``, cheaper."""
+    v = np.sort(values)
+    m = len(v) // 2
+    return float(v[m]) if len(v) % 2 else 0.5 * (float(v[m - 1]) + float(v[m]))
+
+
+def _centre(n: int) -> npt.NDArray[np.intp]:
+    """The pitch window each of ``n`` loudness frames falls in."""
+    at = (np.arange(n) * _LOUD_HOP + _LOUD_WIN // 2 - _WIN // 2) // _HOP
+    return np.asarray(np.maximum(at, 0), dtype=np.intp)
+
+
 def _quantiles(values: Floats, q: Floats) -> Floats:
     """Quantiles ``q`` (fractions) with linear interpolation, as ``np.percentile``, cheaper."""
     v = np.sort(values)
@@ -176,23 +192,32 @@ def _quantiles(values: Floats, q: Floats) -> Floats:
     return np.asarray(np.interp(q * (len(v) - 1), at, v), dtype=np.float64)
 
 
-def _perturbation(values: Floats, voiced: npt.NDArray[np.bool_]) -> float:
-    """Mean absolute departure of a voiced frame from the mean of its two voiced neighbours
-    (a smooth glide departs little) over the mean, in percent."""
-    runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
-    if int(runs.sum()) < 2:
+def _perturbation(
+    values: Floats, voiced: npt.NDArray[np.bool_], runs: npt.NDArray[np.bool_]
+) -> float:
+    """Mean absolute departure of a voiced frame (``runs``: voiced with both neighbours) from
+    the mean of its two voiced neighbours (a smooth glide departs little) over the mean, in
+    percent."""
+    n = int(np.count_nonzero(runs))
+    if n < 2:
         return math.nan
     wobble = np.abs(values[1:-1] - 0.5 * (values[2:] + values[:-2]))[runs]
-    return float(100.0 * wobble.mean() / values[voiced].mean())
+    on = values[voiced]
+    return float(100.0 * (wobble.sum() / n) / (on.sum() / len(on)))
 
 
 def _loudness(x: Floats) -> Floats:
     """Energy of 32 ms windows every 10 ms, in dB (re 20 µPa, as Praat's intensity)."""
-    cum = np.concatenate(([0.0], np.cumsum((x - x.mean()) ** 2)))
-    starts = np.arange(0, len(x) - _LOUD_WIN + 1, _LOUD_HOP)
-    if len(starts) == 0:
-        starts = np.array([0])
-    ms = (cum[np.minimum(starts + _LOUD_WIN, len(x))] - cum[starts]) / _LOUD_WIN
+    cum = np.empty(len(x) + 1)
+    cum[0] = 0.0
+    y = x - x.sum() / len(x)
+    np.cumsum(y * y, out=cum[1:])
+    count = (len(x) - _LOUD_WIN) // _LOUD_HOP + 1
+    if count < 1:
+        ms = cum[-1:] / _LOUD_WIN
+    else:
+        starts = _STARTS[:count] if count <= len(_STARTS) else _LOUD_HOP * np.arange(count)
+        ms = (cum[starts + _LOUD_WIN] - cum[starts]) / _LOUD_WIN
     return np.asarray(10.0 * np.log10(ms / _REF + 1e-10), dtype=np.float64)
 
 
@@ -236,3 +261,6 @@ def alpha_ratio(x: Floats) -> float:
     lo = power[(freqs >= 50.0) & (freqs < 1000.0)].sum()
     hi = power[(freqs >= 1000.0) & (freqs < 3400.0)].sum()
     return float(10.0 * np.log10((hi + 1e-12) / (lo + 1e-12)))
+
+
+_CENTRE = _centre(4096)

@@ -31,8 +31,10 @@ PITCH_FLOOR = 75.0
 VAD_CEILING = 400.0
 #: The frequency bands summed from each window's power spectrum (Hz, lower edge included).
 BANDS: tuple[tuple[float, float], ...] = (
-    (50.0, 1000.0),  # the alpha ratio's low band
-    (1000.0, 3400.0),  # ... and its high band
+    (50.0, 500.0),
+    (500.0, 1000.0),
+    (1000.0, 2000.0),
+    (2000.0, 3400.0),
 )
 
 

@@ -1,15 +1,16 @@
 """Voice activity detection: cut a stream of samples into voiced segments, as it arrives.
 
 A frame (20 ms) is speech when it is both *energetic* and *voiced* (``VoicedGate``): its energy
-stands 6 dB above a noise floor that follows the quietest recent frames, and its normalised
-autocorrelation peaks above 0.45 at a pitch period (75-400 Hz) over the last 40 ms. Voicing, not
+stands 6 dB above a noise floor that follows the quietest recent frames, and the autocorrelation
+of the last 40 ms (Hann-windowed, normalised by the window's own: ``frames``) peaks above 0.5 at
+a pitch period (75-400 Hz). Voicing, not
 loudness, carries the decision, so quiet and calm speech (-40 dBFS, 8 kHz μ-law) is heard while
 line noise and hiss at any level are not. ``EnergyGate`` is the energy-only rule used before
 (kept for comparison in ``benchmarks/voice_vad.py``: it misses quiet speech and hears loud noise).
 
 A segment ends after a 240 ms pause, or is cut at ``max_seconds`` so that a long turn still gives
 an update within a second; one with under ``min_voiced`` seconds of speech is dropped (a cough, a
-click).
+click). Frames are judged 400 ms at a time, so a segment closes up to 380 ms after its last frame.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class VoicedGate:
 
     __slots__ = ("_floor", "_plan", "_prev", "_ramp", "_rise", "threshold", "windows")
 
-    def __init__(self, sample_rate: int, *, threshold: float = 0.45) -> None:
+    def __init__(self, sample_rate: int, *, threshold: float = 0.5) -> None:
         self._plan = plan(sample_rate)
         self._prev = np.zeros(self._plan.frame, dtype=np.float32)
         self._floor = -60.0
