@@ -116,7 +116,11 @@ class VoiceModel:
 
     def population_probability(self, x: Vector) -> float:
         """P(stressed) of one segment from its features alone."""
-        return _sigmoid(float(self.population_scaled(x) @ self.pop_coef) + self.pop_intercept)
+        return self.scaled_probability(self.population_scaled(x))
+
+    def scaled_probability(self, scaled: Vector) -> float:
+        """P(stressed) of one segment from its standardised features (``population_scaled``)."""
+        return _sigmoid(float(scaled @ self.pop_coef) + self.pop_intercept)
 
     def caller_z(self, x: Vector, baseline: Vector) -> Vector:
         """How far each feature lies from the caller's baseline, in within-speaker SDs."""

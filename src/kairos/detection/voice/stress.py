@@ -135,7 +135,8 @@ class StressTracker:
         """Score one segment against the baseline so far, then fold it into the baseline."""
         model = self.model
         x = np.asarray(features, dtype=np.float64)
-        p_pop = model.population_probability(x)
+        scaled = model.population_scaled(x)
+        p_pop = model.scaled_probability(scaled)
         weight = self.baseline_weight
         base = self.baseline()
         z_caller: Vector | None = None
@@ -150,7 +151,7 @@ class StressTracker:
         else:
             alpha = 1.0 - math.exp(-seconds / self.smoothing_seconds)
             self._stress += alpha * (p_seg - self._stress)
-        self._recent.append((end_s, seconds, p_seg, z_caller, model.population_scaled(x)))
+        self._recent.append((end_s, seconds, p_seg, z_caller, scaled))
         while self._recent and self._recent[0][0] <= end_s - self.window_seconds:
             self._recent.popleft()
         cues = self._cues(end_s, weight) if self._stress >= REASON_THRESHOLD else ()
@@ -159,9 +160,9 @@ class StressTracker:
             end_s=end_s,
             voiced_s=voiced_s,
             features={
-                name: round(float(v), 4)
-                for name, v in zip(FEATURES, x, strict=True)
-                if np.isfinite(v)
+                name: round(v, 4)
+                for name, v in zip(FEATURES, x.tolist(), strict=True)
+                if math.isfinite(v)
             },
             segment_stress=p_seg,
             stress=self._stress,
