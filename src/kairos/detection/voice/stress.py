@@ -255,7 +255,8 @@ class VoiceStream:
 
     def feed(self, samples: FloatArray) -> list[SegmentResult]:
         """Analyse new samples (float32 in [-1, 1] at the stream's rate)."""
-        return self._analyse(self.segmenter.feed(samples))
+        closed = self.segmenter.feed(samples)
+        return self._analyse(closed) if closed else []
 
     def flush(self) -> list[SegmentResult]:
         """Analyse what is left at the end of the stream."""
