@@ -81,6 +81,19 @@ def speech_8k(emotion: str = "Angry") -> np.ndarray:
             1007,
             "base64",
         ),
+        (
+            [
+                json.dumps(twilio_start("MZ1")),
+                json.dumps({**media("MZ1", 0, b""), "media": {"payload": 160}}),
+            ],
+            1007,
+            "bad media: payload",
+        ),
+        (
+            [json.dumps(twilio_start("MZ1")), json.dumps({"event": "media", "media": "x"})],
+            1007,
+            "bad media",
+        ),
         ([json.dumps(twilio_start("MZ1")), json.dumps(twilio_start("MZ1"))], 1008, "second start"),
         (["x" * (MAX_MESSAGE_BYTES + 1)], 1009, "limit"),
     ],

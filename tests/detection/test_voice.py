@@ -107,6 +107,70 @@ def test_segmenter_cuts_long_turns_and_drops_clicks() -> None:
     assert Segmenter(8000).feed(np.zeros(16000, np.float32)) == []
 
 
+def test_segments_do_not_depend_on_how_the_stream_is_cut() -> None:
+    """Frames are judged in blocks; 20 ms messages and one big array give the same segments."""
+    x, rate = speech("Happy", 2)
+    x = mulaw_decode(mulaw_encode(to_analysis_rate(x, rate)))
+    whole = Segmenter(8000)
+    at_once = whole.feed(x) + whole.flush()
+    live = Segmenter(8000, coded=True)
+    framed = [s for i in range(0, len(x), 160) for s in live.feed(x[i : i + 160])] + live.flush()
+    assert len(at_once) >= 2
+    assert [(s.start_s, s.end_s, s.voiced_s) for s in framed] == [
+        (s.start_s, s.end_s, s.voiced_s) for s in at_once
+    ]
+    assert all(np.array_equal(a.samples, b.samples) for a, b in zip(framed, at_once, strict=True))
+
+
+def test_live_segments_measure_as_their_samples_do() -> None:
+    """The features a live stream gets from the VAD's windows are those of the segment's samples:
+    one FFT per window, shared, changes no number."""
+    from kairos.detection.voice.features import window_features
+
+    x, rate = speech("Angry", 3)
+    stream = Segmenter(8000, coded=True)
+    heard = mulaw_decode(mulaw_encode(to_analysis_rate(x, rate)))
+    segments = [s for i in range(0, len(heard), 160) for s in stream.feed(heard[i : i + 160])]
+    segments += stream.flush()
+    assert segments and all(s.windows is not None for s in segments)
+    for seg in segments:
+        assert seg.windows is not None and len(seg.windows) == len(seg.samples) // 160 - 1
+        live = window_features(seg.windows, seg.samples.astype(np.float64))
+        alone = segment_features(seg.samples)
+        assert (live is None) == (alone is None)
+        if live is not None and alone is not None:
+            assert np.array_equal(live, alone, equal_nan=True)
+
+
+def test_noise_floor_runs_as_the_frame_by_frame_rule() -> None:
+    """The gate's floor, a running minimum over a block, follows the one-frame-at-a-time rule."""
+    from kairos.detection.voice.vad import VoicedGate
+
+    rng = np.random.default_rng(3)
+    db = np.concatenate([rng.uniform(-90, -20, 300), np.full(50, -40.0), np.full(20, -95.0)])
+    gate = VoicedGate(8000)
+    frames = np.zeros((len(db), 160), np.float32)
+    floors = []
+    for i in range(0, len(db), 37):
+        gate.decide(frames[i : i + 37], db[i : i + 37])
+        floors.append(gate._floor)
+    floor, expected = -60.0, []
+    for i, d in enumerate(db.tolist()):
+        floor = max(d, -85.0) if d < floor else min(floor + 0.06, d)
+        if i % 37 == 36 or i == len(db) - 1:
+            expected.append(floor)
+    assert np.allclose(floors, expected, atol=1e-9)
+
+
+def test_mulaw_round_trip_keeps_phone_audio() -> None:
+    from kairos.detection.voice.codecs import mulaw_round_trip
+
+    decoded = mulaw_decode(bytes(range(256)))
+    assert np.array_equal(mulaw_round_trip(decoded), decoded)
+    x = np.linspace(-1, 1, 1001, dtype=np.float32)
+    assert np.array_equal(mulaw_round_trip(x), mulaw_decode(mulaw_encode(x)))
+
+
 def _phone_line(x: np.ndarray, gain_db: float, noise_dbfs: float) -> np.ndarray:
     rng = np.random.default_rng(1)
     y = x * 10 ** (gain_db / 20) + rng.normal(0, 10 ** (noise_dbfs / 20), len(x))
