@@ -279,6 +279,7 @@ class AudioHookSession:
             started_at=now,
             model=self.model,
             transcribe=self.transcribe,
+            coded=self.media.format == "PCMU",  # μ-law on the wire: no round trip to make
         )
         self.heard = self.leg
         self.state = "open"
