@@ -142,6 +142,33 @@ def test_live_segments_measure_as_their_samples_do() -> None:
             assert np.array_equal(live, alone, equal_nan=True)
 
 
+def test_quiet_frames_inside_a_segment_are_measured_when_it_closes() -> None:
+    """Only loud frames are transformed as they come; a quiet gap inside a segment is
+    transformed when the segment closes, and the numbers are those of its samples."""
+    from kairos.detection.voice.features import window_features
+    from kairos.detection.voice.vad import VoicedGate
+
+    x = np.concatenate(
+        [np.zeros(4000, np.float32), vowel(0.3), np.zeros(1600, np.float32), vowel(0.3, 180.0)]
+    )
+    x = mulaw_decode(mulaw_encode(x))
+    frames = x.reshape(-1, 160)
+    gate = VoicedGate(8000)
+    gate.decide(frames, 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-10))
+    assert gate.windows is not None
+    waiting = gate.windows.amplitude[40:50]
+    assert len(waiting) == 10 and bool(np.all(waiting < 0)), "the gap's windows wait"
+    stream = Segmenter(8000, coded=True)
+    found = [s for i in range(0, len(x), 160) for s in stream.feed(x[i : i + 160])]
+    found += stream.flush()
+    assert len(found) == 1 and found[0].windows is not None
+    assert bool(np.all(found[0].windows.amplitude >= 0))
+    live = window_features(found[0].windows, found[0].samples.astype(np.float64))
+    alone = segment_features(found[0].samples)
+    assert live is not None and alone is not None
+    assert np.array_equal(live, alone, equal_nan=True)
+
+
 def test_noise_floor_runs_as_the_frame_by_frame_rule() -> None:
     """The gate's floor, a running minimum over a block, follows the one-frame-at-a-time rule."""
     from kairos.detection.voice.vad import VoicedGate

@@ -122,10 +122,40 @@ class Plan:
             bands=power @ self.band_matrix,
         )
 
-    def of_frames(self, previous: FloatArray, frames: FloatArray) -> Windows:
-        """Windows ending at each row of ``frames`` (20 ms each), ``previous`` the frame before."""
+    def of_frames(
+        self, previous: FloatArray, frames: FloatArray, wanted: BoolArray | None = None
+    ) -> Windows:
+        """Windows ending at each row of ``frames`` (20 ms each), ``previous`` the frame before.
+
+        With ``wanted``, only those windows are transformed; the others are left *pending*
+        (amplitude -1, no autocorrelation) for ``fill`` to compute if they turn out to matter.
+        """
         x: Floats = np.concatenate((previous, frames.reshape(-1)), dtype=np.float64)
-        return self.analyse(self._strided(x, len(frames)))
+        windows = self._strided(x, len(frames))
+        if wanted is None:
+            return self.analyse(windows)
+        rows = np.flatnonzero(wanted)
+        if len(rows) == len(frames):
+            return self.analyse(windows)
+        out = Windows(
+            r=np.zeros((len(frames), self.lags)),
+            amplitude=np.full(len(frames), -1.0),
+            bands=np.zeros((len(frames), len(BANDS))),
+        )
+        if len(rows):
+            part = self.analyse(windows[rows])
+            out.r[rows], out.amplitude[rows], out.bands[rows] = part.r, part.amplitude, part.bands
+        return out
+
+    def fill(self, windows: Windows, x: npt.NDArray[np.floating]) -> None:
+        """Compute the pending rows of ``windows``, the windows every 20 ms over ``x``."""
+        pending = np.flatnonzero(windows.amplitude < 0.0)
+        if len(pending) == 0:
+            return
+        y: Floats = np.ascontiguousarray(x, dtype=np.float64)
+        part = self.analyse(self._strided(y, len(windows))[pending])
+        windows.r[pending], windows.amplitude[pending] = part.r, part.amplitude
+        windows.bands[pending] = part.bands
 
     def of_samples(self, x: npt.NDArray[np.floating]) -> Windows:
         """Windows every 20 ms over ``x`` (the first starting at its first sample)."""

@@ -93,7 +93,9 @@ class VoicedGate:
         floor += ramp
         self._floor = float(floor[-1])
         loud = energy_db > np.maximum(floor + 6.0, -75.0)
-        self.windows = self._plan.of_frames(self._prev, frames)
+        # Only loud frames can be speech, so only their windows are transformed now; a quiet
+        # one inside a segment is transformed when the segment closes (``Plan.fill``).
+        self.windows = self._plan.of_frames(self._prev, frames, loud)
         self._prev = frames[-1]
         loud &= self._plan.voiced(self.windows.r, self.threshold)
         return loud
@@ -290,13 +292,17 @@ class Segmenter:
         if stop <= start or speech_n < self._min_speech:
             return
         f = self._frame
+        samples = x[(start - base) * f : (stop - base) * f]
+        mine = windows.rows(start - base + 1, stop - base) if windows else None
+        if mine is not None:
+            plan(self.sample_rate).fill(mine, samples)
         out.append(
             Segment(
-                samples=x[(start - base) * f : (stop - base) * f],
+                samples=samples,
                 sample_rate=self.sample_rate,
                 start_s=start * self._frame_s,
                 end_s=stop * self._frame_s,
                 voiced_s=speech_n * self._frame_s,
-                windows=windows.rows(start - base + 1, stop - base) if windows else None,
+                windows=mine,
             )
         )
