@@ -64,6 +64,26 @@ def test_combiner_prior_moves_the_score_but_not_the_order() -> None:
         Combiner.prior_for(1.0)
 
 
+def test_the_knee_holds_the_lexical_slope_only_where_pressure_meets_affect() -> None:
+    from kairos.detection import fusion
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    # Proxy labels that only the semantic logit predicts: below the knee the raw score is noise.
+    logit = rng.normal(size=n)
+    y = (logit + rng.normal(scale=0.5, size=n) > 0).astype(np.int64)
+    raw = rng.uniform(0.0, 1.5, size=n)
+    raw[:50] = rng.uniform(4.0, 6.0, size=50)  # a few contacts with a stake and a deadline
+    c = fusion.fit_combiner(raw, logit, y, np.ones(n), lexical=1.2)
+    assert c.knee == fusion.KNEE and c.lexical == 1.2
+    assert 0.0 <= c.below < 0.2 and c.semantic > 1.0
+    # Above the knee each point of raw score still counts at the held slope.
+    assert c.lexical_term(5.0) - c.lexical_term(4.0) == pytest.approx(1.2)
+    assert c.lexical_term(1.5) - c.lexical_term(0.5) == pytest.approx(c.below)
+    held = fusion.fit_combiner(raw, logit, y, np.ones(n), lexical=1.2, knee=None)
+    assert held.knee is None and held.lexical_term(2.0) == pytest.approx(2.4)
+
+
 def test_detector_uses_the_semantic_tier_with_evidence(model: SemanticModel) -> None:
     d = MomentDetector(semantic=model)
     a = d.update_text(ANGRY, occurred_at=AT)

@@ -108,7 +108,8 @@ def train_semantic(
         },
     )
     console.print(
-        f"combiner: {combiner.lexical:+.4f} * raw {combiner.semantic:+.4f} * logit "
+        f"combiner: {combiner.lexical:+.4f} * max(raw - {combiner.knee}, 0) "
+        f"{combiner.below:+.4f} * min(raw, {combiner.knee}) {combiner.semantic:+.4f} * logit "
         f"{combiner.bias:+.4f} -> {semantic.DEFAULT_CARD}"
     )
     if loso:

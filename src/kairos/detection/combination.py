@@ -24,6 +24,8 @@ _IMPLIED_URGENCY: dict[str, float] = {
     "family_event": 0.3,
     "first_time": 0.0,
 }
+#: How far the last turn's praise lowers the raw score (a relieved or delighted customer).
+PRAISE_WEIGHT = 1.0
 # Fixed logistic used until a fitted calibration ships with the model.
 _CAL_CENTER = 3.0
 _CAL_SLOPE = 1.8
@@ -61,6 +63,7 @@ def raw_mot_score(
     deadline_urgency: float,
     journey_risk: float = 0.0,
     grievance: float = 0.0,
+    praise: float = 0.0,
 ) -> float:
     """The uncalibrated MoT score: a real number, higher means more of a moment of truth.
 
@@ -71,12 +74,20 @@ def raw_mot_score(
     failure repeated ("the third time"), a threat to leave, mistreatment by staff. A moment of
     truth needs *pressure* (stakes, a deadline, a grievance, or at half weight urgent words)
     together with *affect* (emotion or churn risk): their geometric mean is the core, so a rant
-    without stakes or a stake nobody minds stays low.
+    without stakes or a stake nobody minds stays low. ``praise`` in [0, 1], how positive the last
+    customer turn reads where a word-valence lexicon reads its language
+    (``kairos.detection.valence``), lowers the score.
     """
     pressure = max(stakes_strength, deadline_urgency, 0.5 * urgency, grievance)
     affect = max(emotion, churn_risk)
     core = math.sqrt(pressure * affect)
-    return 6.0 * core + 1.0 * complexity + 1.2 * journey_risk + 0.8 * max(pressure, affect)
+    return (
+        6.0 * core
+        + 1.0 * complexity
+        + 1.2 * journey_risk
+        + 0.8 * max(pressure, affect)
+        - PRAISE_WEIGHT * praise
+    )
 
 
 def calibrate_fixed(raw: float) -> float:

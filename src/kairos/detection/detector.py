@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
-from kairos.detection import cues
+from kairos.detection import cues, valence
 from kairos.detection.assessment import Assessment
 from kairos.detection.combination import calibrate_fixed, noisy_or, raw_mot_score
 from kairos.detection.detector_contracts import (
@@ -61,6 +61,10 @@ __all__ = [
 
 #: The cue label for an IVR choice the menu marks as prone to moments of truth.
 IVR_MOT_PRONE = "mot_prone_ivr_choice"
+#: How much of a turn's lexicon negativity (``kairos.detection.valence``) reads as emotion.
+VALENCE_WEIGHT = 2.0
+#: How much of a turn's lexicon positivity calms the emotion read in it (as a relief cue does).
+POSITIVE_RELIEF = 0.5
 
 
 class MomentDetector(DetectorState):
@@ -215,8 +219,16 @@ class MomentDetector(DetectorState):
             self._add_cue(("emotion", "intensity", round(0.5 * loud.value, 3),
                            self._span(text, loud.start, loud.end), loud.start, loud.end,
                            event_id, "intensity", round(loud.value, 3)))  # fmt: skip
+        val = valence.read(text, lang) if lang in valence.LANGUAGES else None
+        if val is not None and val.value < 0.0 and (emo or loud.value > 0.0):
+            val = None  # a lexicon's praise never outweighs a cue's complaint
+        if val is not None and val.value < 0.0:
+            # Praise, where no cue reads relief: it calms what this turn reads, as relief does.
+            relief = min(relief, POSITIVE_RELIEF * val.value)
         if self._model is not None:
             self._model_turn(text, event_id, relieved=relief < 0.0)
+        if val is not None and val.value > 0.0 and relief >= 0.0:
+            self._valence_turn(text, val, event_id)
         sem = self._semantic
         # The semantic tier reads only the languages it was shown to read (its card says which);
         # elsewhere the lexical tier speaks alone. Text of no known language is read.
@@ -224,7 +236,7 @@ class MomentDetector(DetectorState):
             self._semantic_turn(text, event_id, logits, relieved=relief < 0.0)
         # Emotion: a decayed peak (one calm line does not erase anger) and the trend between a
         # fast and a slow average (negativity rising across turns, not only the last line).
-        self._relief = relief
+        self._praise = -val.value if val is not None and val.value < 0.0 else 0.0
         self._emo_level = max(turn, self._emo_level * (0.75 if turn else 0.85)) * (1.0 + relief)
         if self._turns == 1:
             self._emo_fast = self._emo_slow = turn
@@ -238,6 +250,13 @@ class MomentDetector(DetectorState):
         self._urg_words = max(noisy_or(*urg), 0.8 * self._urg_words) * (1.0 + calm)
         if self._finder is not None and self._latest is not None:
             self._find_deadline(text, event_id)
+
+    def _valence_turn(self, text: str, val: valence.Valence, event_id: str | None) -> None:
+        """Words a lexicon reads as negative, where the semantic tier does not read the language:
+        they raise the emotion the text model reads (a decayed peak, as its heads are)."""
+        self._model_emotion = max(self._model_emotion, min(1.0, VALENCE_WEIGHT * val.value))
+        self._add_cue(("emotion", "valence", round(0.5 * val.value, 3), text[val.start : val.end],
+                       val.start, val.end, event_id, "lexicon", val.value))  # fmt: skip
 
     def _follow_up(self, follow: FollowUp, event_id: str | None) -> None:
         """A call back on a lost moment of truth: the moment is not over until it is won back.

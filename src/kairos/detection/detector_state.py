@@ -94,7 +94,7 @@ class DetectorState:
         "_model_churn",
         "_model_emotion",
         "_model_stakes",
-        "_relief",
+        "_praise",
         "_repeats",
         "_sem_churn",
         "_sem_emotion",
@@ -141,8 +141,7 @@ class DetectorState:
         self._utterances = 0
         self._emo_level = 0.0  # decayed peak of per-turn negativity
         self._emo_fast = 0.0  # fast and slow moving averages: their gap is the trend
-        self._emo_slow = 0.0
-        self._relief = 0.0
+        self._emo_slow = self._praise = 0.0  # praise: the last turn's, where a lexicon reads it
         self._urg_words = 0.0
         self._stakes: dict[str, float] = {}
         self._churn = 0.0
@@ -353,6 +352,7 @@ class DetectorState:
             deadline_urgency=deadline_u,
             journey_risk=journey_risk,
             grievance=self._grievance if self._grievance >= _GRIEVANCE_FLOOR else 0.0,
+            praise=self._praise,
         )
         model = self._model
         mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))

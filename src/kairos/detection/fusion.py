@@ -1,8 +1,9 @@
 """Fuse the lexical and the semantic tier into one calibrated ``mot_score``; write the model card.
 
-The combiner is ``sigmoid(a * raw + b * logit + c)``: ``raw`` is the lexical tier's uncalibrated
-score (``raw_mot_score``), ``logit`` the semantic tier's MoT logit; ``a`` is the lexical tier's own
-calibration slope, ``b`` and ``c`` are fitted on the ``dev`` split of every training set, each
+The combiner is ``sigmoid(a * max(raw - k, 0) + d * min(raw, k) + b * logit + c)``: ``raw`` is
+the lexical tier's uncalibrated score (``raw_mot_score``), ``logit`` the semantic tier's MoT
+logit; ``a`` is the lexical tier's own calibration slope, held above the knee ``k``; ``d``, ``b``
+and ``c`` are fitted on the ``dev`` split of every training set, each
 set weighted by the square root of its size with its positives and negatives given half each (the
 weighting the encoder was trained with), so that no single large set decides the slope. ``test``
 splits are never used.
@@ -41,6 +42,32 @@ LICENCES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Where the lexical tier's raw score keeps its own slope: above the most one turn's raw score
+#: reaches without pressure and affect together (0.8 for the stronger of the two, plus at most
+#: 1.0 of complexity; ``combination.raw_mot_score``).
+KNEE = 1.8
+
+
+def _newton(
+    offset: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """A weighted logistic regression with a fixed offset, by Newton's method."""
+    beta = np.zeros(x.shape[1])
+    for _ in range(50):
+        z = np.clip(offset + x @ beta, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        grad = x.T @ (weights * (p - y))
+        hess = (x * (weights * p * (1.0 - p))[:, None]).T @ x + 1e-6 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    return beta
+
+
 def fit_combiner(
     raw: npt.NDArray[np.float64],
     logit: npt.NDArray[np.float64],
@@ -48,29 +75,36 @@ def fit_combiner(
     weights: npt.NDArray[np.float64],
     *,
     lexical: float,
+    knee: float | None = KNEE,
 ) -> Combiner:
-    """The semantic weight and the bias, with the lexical tier's weight held at ``lexical``.
+    """The semantic weight, the bias and the lexical weight below the knee; above the knee the
+    lexical weight is held at ``lexical``.
 
-    The lexical weight is the lexical tier's own Platt slope, not refitted: the proxy sets label
-    distress, not pressure, so a free fit would let the semantic logit drown the part of the raw
-    score that only a deadline or a stake moves (the cancelled flight before the recital), which
-    no set here labels. A weighted logistic regression with ``lexical * raw`` as a fixed offset,
-    solved by Newton's method; rounded so solver noise cannot change the card.
+    The lexical weight is the lexical tier's own Platt slope, not refitted where its raw score
+    is above ``knee``: the proxy sets label distress, not pressure, so a free fit would let the
+    semantic logit drown the part of the raw score that only a deadline or a stake moves (the
+    cancelled flight before the recital), which no set here labels. Below the knee the raw score
+    reads affect alone, which the semantic tier reads better, so its weight there (``below``,
+    at least 0) is fitted with the rest. ``knee=None``: the slope is held everywhere (the
+    combiner before December 2026). A weighted logistic regression with the held part as a
+    fixed offset; rounded so solver noise cannot change the card.
     """
-    offset = lexical * raw
-    x = np.column_stack([logit, np.ones_like(logit)])
-    beta = np.zeros(2)
-    for _ in range(50):
-        z = np.clip(offset + x @ beta, -30, 30)
-        p = 1.0 / (1.0 + np.exp(-z))
-        grad = x.T @ (weights * (p - y))
-        hess = (x * (weights * p * (1.0 - p))[:, None]).T @ x + 1e-6 * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        beta -= step
-        if float(np.abs(step).max()) < 1e-10:
-            break
+    ones = np.ones_like(logit)
+    if knee is None:
+        beta = _newton(lexical * raw, np.column_stack([logit, ones]), y, weights)
+        return Combiner(lexical=round(lexical, 4), semantic=round(float(beta[0]), 4),
+                        bias=round(float(beta[1]), 4))  # fmt: skip
+    offset = lexical * np.maximum(raw - knee, 0.0)
+    low = np.minimum(raw, knee)
+    beta = _newton(offset, np.column_stack([low, logit, ones]), y, weights)
+    if beta[0] < 0.0:  # more affect never lowers the score: hold it at 0 and refit the rest
+        beta = np.concatenate([[0.0], _newton(offset, np.column_stack([logit, ones]), y, weights)])
     return Combiner(
-        lexical=round(lexical, 4), semantic=round(float(beta[0]), 4), bias=round(float(beta[1]), 4)
+        lexical=round(lexical, 4),
+        semantic=round(float(beta[1]), 4),
+        bias=round(float(beta[2]), 4),
+        knee=knee,
+        below=round(float(beta[0]), 4),
     )
 
 
@@ -106,6 +140,11 @@ def write_card(path: Path, *, combiner: Combiner, extra: dict[str, Any]) -> None
             "lexical": combiner.lexical,
             "semantic": combiner.semantic,
             "bias": combiner.bias,
+            **(
+                {"knee": combiner.knee, "below": combiner.below}
+                if combiner.knee is not None
+                else {}
+            ),
         },
         "training_sets": {k: {"licence": v[0], "source": v[1]} for k, v in LICENCES.items()},
         **extra,

@@ -55,12 +55,18 @@ class Combiner:
     centre's base rate of moments of truth (Bayes: the log of the prior odds), so that the score
     reads as the probability of a moment of truth *in this centre's traffic*. Ranking (ROC AUC)
     does not depend on it; the share of contacts flagged does.
+
+    With a ``knee``, the lexical term is ``lexical * max(raw - knee, 0) + below * min(raw,
+    knee)``: above the knee (pressure and affect together) the lexical tier keeps its own slope;
+    below it, where the semantic tier reads the same distress better, it weighs ``below``.
     """
 
     lexical: float
     semantic: float
     bias: float
     prior: float = 0.0
+    knee: float | None = None
+    below: float = 0.0
 
     @staticmethod
     def prior_for(base_rate: float) -> float:
@@ -69,11 +75,17 @@ class Combiner:
             raise ValueError("the base rate of moments of truth must be in (0, 1)")
         return math.log(base_rate / (1.0 - base_rate))
 
+    def lexical_term(self, raw: float) -> float:
+        """What the lexical raw score adds to the log odds."""
+        if self.knee is None:
+            return self.lexical * raw
+        return self.lexical * max(raw - self.knee, 0.0) + self.below * min(raw, self.knee)
+
     def score(self, raw: float, logit: float | None) -> float:
         """The calibrated MoT probability of a lexical raw score and a semantic logit."""
         if logit is None:
             return float("nan")
-        z = self.lexical * raw + self.semantic * logit + self.bias + self.prior
+        z = self.lexical_term(raw) + self.semantic * logit + self.bias + self.prior
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 

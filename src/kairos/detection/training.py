@@ -26,6 +26,8 @@ DEFAULT_C = 4.0
 Progress = Callable[[str], None]
 #: The "now" of every calibration utterance (a weekday noon).
 CALIBRATION_CLOCK = datetime(2024, 3, 12, 12, 0, tzinfo=UTC)
+#: Heads that learn 0 from a row of a set that does not label them but marks it calm (``mot`` 0).
+NEGATIVE_WHEN_CALM: frozenset[str] = frozenset({"stakes", "dissatisfaction"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +75,14 @@ def _label(e: Example, head: str) -> int | None:
     one bank query from another, function words included ("i", "all", "needed" all pushed
     "Great, that's all I needed. Thanks." to 0.55), and reads every other kind of text through
     that. Rows that say nothing about stakes but are marked not a moment of truth (a calm or glad
-    utterance, a satisfied turn) teach it that ordinary talk carries no stakes.
+    utterance, a satisfied turn) teach it that ordinary talk carries no stakes. The same holds for
+    dissatisfaction: its sets (support threads, reviews, dialogues rated by their users) hold
+    mostly questions that preceded a complaint, so a head fit on them alone read "What are your
+    opening hours?" as dissatisfied (0.58 emotion); a calm bank query, a glad post teach it that
+    an ordinary question is not.
     """
     label = e.labels[head]
-    if label is None and head == "stakes" and e.mot == 0:
+    if label is None and head in NEGATIVE_WHEN_CALM and e.mot == 0:
         return 0
     return label
 
