@@ -97,15 +97,18 @@ def test_tokeniser_equals_the_token_pattern(turns: list[str]) -> None:
         assert feature_ids(text, 18) == sorted(ids), text
 
 
-def test_contiguous_language_weights_read_alike(turns: list[str]) -> None:
-    # The vote reads the languages' weights from a C-ordered copy; the library's own identifier
-    # (its strided view) must give the same language and the same probability, to the bit.
+def test_compact_language_tables_read_alike(turns: list[str]) -> None:
+    # The vote reads the languages' weights from a C-ordered copy and walks the bytes over
+    # arrays instead of lists; the library's own identifier (its strided view, its lists) must
+    # give the same language and the same probability, to the bit.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     reference.set_languages(list(language.LANGUAGES))
     ours = language._identifier()
     assert ours.nb_ptc.flags["C_CONTIGUOUS"]  # type: ignore[attr-defined]
+    assert isinstance(reference._rowbase, list)
+    assert not isinstance(ours._rowbase, list)  # type: ignore[attr-defined]
     for text in [*turns[:5000], *_ODD]:
         assert ours.classify(text[:64]) == reference.classify(text[:64]), text
 

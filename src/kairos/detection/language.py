@@ -10,6 +10,7 @@ interaction's first few customer turns (:class:`LanguageVote`), so the cost is p
 
 from __future__ import annotations
 
+import array
 import functools
 from typing import Final, Protocol
 
@@ -41,6 +42,13 @@ def _identifier() -> _Identifier:
     # bit; ``test_fast_paths`` holds them to the library's on 20,000 real turns), each read
     # from one cache line.
     ident.nb_ptc = np.ascontiguousarray(ident.nb_ptc)  # type: ignore[attr-defined]
+    # The byte walk reads two per-state tables at every byte; as lists they point to int objects
+    # spread over the heap (two cache misses a read on a cold cache), as arrays of the same
+    # values one: the same counts, half the walk's time inside a replay.
+    for name in ("_rowbase", "tk_output"):
+        table = getattr(ident, name, None)
+        if isinstance(table, list):
+            setattr(ident, name, array.array("q", table))
     return ident
 
 
