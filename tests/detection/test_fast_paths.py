@@ -2,19 +2,26 @@
 
 The speed work on the fast tier (``benchmarks/detector_speed.py``) must not move a single
 assessment, or the quality figures measured before it would no longer hold: the text model's
-``predict`` is checked against the sigmoid of its reference ``logits``, and the deadline finder's
-pre-checks against running every pattern family on every text.
+``predict`` is checked against the sigmoid of its reference ``logits`` and its tokeniser against
+the token pattern, the deadline finder's pre-checks against running every pattern family on every
+text, the language vote's contiguous weights against the library's own identifier, and the
+detector's assessment against the one built through ``Scores``, turn by turn over real threads.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from datetime import UTC, datetime
+import zlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kairos.detection import deadline_patterns, deadlines, language
 from kairos.detection.deadlines import find_deadlines
-from kairos.detection.model import load_default
+from kairos.detection.detector import MomentDetector
+from kairos.detection.model import _TOKEN_BYTES, feature_ids, load_default
+from kairos.events import Utterance
 from kairos.replay import read_threads, threads_path
 
 N = 20_000
@@ -74,3 +81,72 @@ def test_prechecks_on_phrasings(text: str) -> None:
     # "someone"), and the phrasings they stand for.
     now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
     assert find_deadlines(text, now) == find_deadlines(text, now, exhaustive=True)
+
+
+_ODD = ["", "'", "don't", "'quoted' words", "rock'n'roll", "it's9am", "ÉTÉ à Paris", "a\tb\nc",
+        "x" * 300, "2h", "İstanbul", "wait—what?!", "o'clock 5 o' clock"]  # fmt: skip
+
+
+def test_tokeniser_equals_the_token_pattern(turns: list[str]) -> None:
+    # Without an apostrophe the model splits on every byte outside [a-z0-9] instead of running
+    # its token pattern; the bucket ids must be those of the pattern's tokens.
+    for text in [*turns, *_ODD]:
+        grams = _TOKEN_BYTES.findall(text.lower().encode())
+        ids = {zlib.crc32(g) & 0x3FFFF for g in grams}
+        ids.update(zlib.crc32(b"|".join(pair)) & 0x3FFFF for pair in itertools.pairwise(grams))
+        assert feature_ids(text, 18) == sorted(ids), text
+
+
+def test_compact_language_tables_read_alike(turns: list[str]) -> None:
+    # The vote reads the languages' weights from a C-ordered copy and walks the bytes over
+    # arrays instead of lists; the library's own identifier (its strided view, its lists) must
+    # give the same language and the same probability, to the bit.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(language.LANGUAGES))
+    ours = language._identifier()
+    assert ours.nb_ptc.flags["C_CONTIGUOUS"]  # type: ignore[attr-defined]
+    assert isinstance(reference._rowbase, list)
+    assert not isinstance(ours._rowbase, list)  # type: ignore[attr-defined]
+    for text in [*turns[:5000], *_ODD]:
+        assert ours.classify(text[:64]) == reference.classify(text[:64]), text
+
+
+def test_backwards_hour_gate_finds_what_the_forward_one_does(turns: list[str]) -> None:
+    forward = deadline_patterns._H_UNIT_GATE
+    backwards = deadlines._H_UNIT_BACKWARDS
+    phrases = ["in 2h", "two-h", "in 2 - h!", "a couple of h.", "yeah", "with us", "3 h", "1hr"]
+    hits = 0
+    for text in [*(t.lower() for t in turns), *phrases]:
+        found = forward.search(text) is not None
+        assert found == (backwards.search(text[::-1]) is not None), text
+        hits += found
+    assert hits > 10
+
+
+@pytest.mark.parametrize("as_spoken", [True, False])
+def test_assessment_equals_the_one_built_through_scores(as_spoken: bool) -> None:
+    # Real threads, turn by turn, with the speakers who said them and all read as a customer's:
+    # the update path's assessment (no ``Scores`` in between) is the one ``Scores`` builds.
+    path = threads_path()
+    if path is None:
+        pytest.skip("the shared airline threads are absent")
+    at = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    compared = 0
+    for k, thread in enumerate(read_threads(path, limit=150)):
+        detector = MomentDetector(timezone="UTC", semantic=None)
+        for i, turn in enumerate(thread.turns):
+            event = Utterance(
+                event_id=f"e{k}-{i}",
+                interaction_id=f"i{k}",
+                occurred_at=at + timedelta(seconds=i),
+                speaker=turn.speaker if as_spoken else "customer",
+                text=turn.text,
+            )
+            got = detector.update(event)
+            expected = detector.scores().to_assessment()
+            assert got == expected
+            assert got.model_dump_json() == expected.model_dump_json()
+            compared += 1
+    assert compared > 300

@@ -163,7 +163,8 @@ class _Selection:
 
     trigger: re.Pattern[str]
     masks: dict[str, int]
-    tried: dict[int, _Chosen]
+    #: The families to try where each trigger literal matched, filled as literals are met.
+    tried: dict[str, _Chosen]
 
 
 @functools.cache
@@ -175,6 +176,15 @@ def _selection(families: tuple[CompiledFamily, ...]) -> _Selection:
 
 def _chosen(families: tuple[CompiledFamily, ...], mask: int) -> _Chosen:
     return tuple((i, f) for i, f in enumerate(families) if _BIT[id(f)] & mask)
+
+
+def _tried(sel: _Selection, families: tuple[CompiledFamily, ...], prefix: str) -> _Chosen:
+    """The families to try where ``prefix`` matched (kept for the literals themselves)."""
+    mask = sel.masks.get(prefix)
+    if mask is None:  # separators other than one space ("my  card", "fed-up"): not kept
+        return _chosen(families, sel.masks[_SEPARATORS.sub(" ", prefix)])
+    chosen = sel.tried[prefix] = _chosen(families, mask)
+    return chosen
 
 
 def _one_language_per_span(
@@ -213,23 +223,18 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
     within a family."""
     low = fold(text)
     sel = _selection(families)
-    cache = sel.tried
+    tried = sel.tried
     hits: list[tuple[int, int, Hit]] = []
-    ends: dict[int, int] = {}
+    ends = [0] * len(families)  # where each family's last hit ended (by its order)
     negated: set[tuple[str, int]] = set()
-    masks = sel.masks
     for m in sel.trigger.finditer(" " + low):
         prefix = m.group(1)
-        mask = masks.get(prefix)
-        if mask is None:  # separators other than one space: "my  card", "fed-up"
-            mask = masks[_SEPARATORS.sub(" ", prefix)]
-        chosen = cache.get(mask)
+        chosen = tried.get(prefix)
         if chosen is None:
-            chosen = cache[mask] = _chosen(families, mask)
+            chosen = _tried(sel, families, prefix)
         pos = m.start()  # in ``low``: the match starts one character early, on the added " "
         for order, fam in chosen:
-            fid = id(fam)
-            if pos < ends.get(fid, 0):
+            if pos < ends[order]:
                 continue
             found = fam.pattern.match(low, pos)
             if found is None:
@@ -239,7 +244,7 @@ def scan(text: str, families: tuple[CompiledFamily, ...] = FAMILIES) -> list[Hit
                 continue
             labels, weight = fam.entries[group]
             end = found.end()
-            ends[fid] = end
+            ends[order] = end
             neg = fam.negation
             if neg is not None and weight > 0 and neg.search(low, max(0, pos - 30), pos):
                 negated.add((fam.name, pos))

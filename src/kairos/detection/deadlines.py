@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from types import ModuleType
 
@@ -46,7 +47,6 @@ from kairos.detection.deadline_patterns import (
     _DEMAND,
     _DIGIT,
     _FOREIGN_CODES,
-    _H_UNIT_GATE,
     _HOUR_WORD_GATE,
     _HOUR_WORD_HINTS,
     _IMMEDIATE,
@@ -257,6 +257,16 @@ def _contains_any(low: str, words: tuple[str, ...]) -> bool:
     return False
 
 
+# ``_H_UNIT_GATE`` (a number, then "h": "2h", "two-h") read backwards on the reversed text: the
+# same matches mirrored, found from their one fixed letter instead of trying every number word
+# at every position (a third of the time; ``test_fast_paths`` holds the two to each other).
+_H_UNIT_BACKWARDS = re.compile(
+    r"\bh(?:\s*-)?\s*(?:\d|"
+    + "|".join(sorted((re.escape(w[::-1]) for w in _NUMBER_WORDS), key=len, reverse=True))
+    + ")"
+)
+
+
 # The times a deadline can be read at: a deadline's date, a few years at most ahead, must exist.
 _MIN_NOW = datetime(2, 1, 1, tzinfo=UTC)
 _MAX_NOW = datetime(9000, 1, 1, tzinfo=UTC)
@@ -276,7 +286,7 @@ def _wanted(low: str, digit: bool) -> tuple[bool, bool, bool, bool]:
         )
     )
     want_relative = _contains_any(low, _UNIT_WORDS) and (
-        _contains_any(low, _UNIT_GATE) or _H_UNIT_GATE.search(low) is not None
+        _contains_any(low, _UNIT_GATE) or _H_UNIT_BACKWARDS.search(low[::-1]) is not None
     )
     want_day = digit or (_contains_any(low, _DAY_WORDS) and _DAY_GATE.search(low) is not None)
     want_immediate = _contains_any(low, _IMMEDIATE_WORDS) and _contains_any(low, _IMMEDIATE_GATE)
@@ -287,6 +297,12 @@ def _wanted(low: str, digit: bool) -> tuple[bool, bool, bool, bool]:
 def _languages() -> ModuleType:
     """``deadline_languages``, imported on first use (it imports this module)."""
     return importlib.import_module("kairos.detection.deadline_languages")
+
+
+def warm() -> None:
+    """Compile the other languages' patterns now rather than on the first text that needs them
+    (about a tenth of a second, once per process)."""
+    _languages()
 
 
 def find_deadlines(

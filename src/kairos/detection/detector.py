@@ -122,7 +122,7 @@ class MomentDetector(DetectorState):
         elif isinstance(event, AudioSegment):
             self._audio(event)
         # IVR inputs, the end and surveys say nothing about the moment while it happens.
-        return self.scores().to_assessment()
+        return self._assessment()
 
     def update_text(
         self,
@@ -134,7 +134,7 @@ class MomentDetector(DetectorState):
     ) -> Assessment:
         """Fold one utterance given as plain text; the same as ``update(Utterance(...))``."""
         self.observe_text(text, speaker=speaker, occurred_at=occurred_at, event_id=event_id)
-        return self.scores().to_assessment()
+        return self._assessment()
 
     def observe_text(
         self,
@@ -161,7 +161,7 @@ class MomentDetector(DetectorState):
     @property
     def assessment(self) -> Assessment:
         """The current assessment (recomputed from the state; the state stays small)."""
-        return self.scores().to_assessment()
+        return self._assessment()
 
     def _see_time(self, at: datetime) -> None:
         if self._latest is None or at > self._latest:

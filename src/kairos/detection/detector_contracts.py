@@ -165,6 +165,26 @@ class Scores:
         )
 
 
+#: ``Scores``' values in its fields' order (``DetectorState._combine`` returns them):
+#: interaction_id, emotion, urgency, complexity, churn_risk, stakes, deadline,
+#: minutes_to_deadline, cube, raw, mot_score, confidence, reasons, model_version, as_of,
+#: utterances, stress, language.
+ScoreValues = tuple[
+    str | None, float, float, float, float, list[str], datetime | None, float | None, str, float,
+    float, float, list[_CueRow], str, datetime | None, int, float | None, str | None,
+]  # fmt: skip
+_SCORES_FIELDS = tuple(Scores.__dataclass_fields__)
+
+
+def assessment_of(values: ScoreValues) -> Assessment:
+    """The assessment of ``Scores(*values)``, built without the ``Scores`` in between (the
+    detector's update path; ``test_fast_paths`` holds it to ``Scores.to_assessment``)."""
+    fields: dict[str, object] = dict(zip(_SCORES_FIELDS, values, strict=True))
+    del fields["raw"]
+    fields["reasons"] = [_cue(r) for r in values[12]]
+    return _built(Assessment, fields)
+
+
 _CUE_FIELDS = (
     "kind", "label", "weight", "text", "start", "end", "event_id", "feature", "value"
 )  # fmt: skip

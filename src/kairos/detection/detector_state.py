@@ -17,7 +17,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kairos.detection import cues
-from kairos.detection.assessment import HIGH, Journey
+from kairos.detection.assessment import HIGH, Assessment, Journey
 from kairos.detection.combination import (
     _CUBE,
     _IMPLIED_URGENCY,
@@ -30,9 +30,11 @@ from kairos.detection.combination import (
 )
 from kairos.detection.detector_contracts import (
     Scores,
+    ScoreValues,
     SemanticLike,
     TextModelLike,
     _CueRow,
+    assessment_of,
     deadline_finder,
     default_model,
     default_semantic,
@@ -319,14 +321,22 @@ class DetectorState:
 
     def scores(self) -> Scores:
         """Combine the state into the axes, stakes, cube and MoT score."""
-        stakes = {k: v for k, v in self._stakes.items() if v >= 0.45}
+        return Scores(*self._combine())
+
+    def _assessment(self) -> Assessment:
+        """``scores().to_assessment()``, without building the ``Scores`` in between."""
+        return assessment_of(self._combine())
+
+    def _combine(self) -> ScoreValues:
+        """``Scores``' values, in its fields' order."""
         strength = implied = 0.0
+        stakes = {k: v for k, v in self._stakes.items() if v >= 0.45} if self._stakes else {}
         if stakes:  # most turns of most interactions have none: skip the sorting
             top = sorted(stakes.values(), reverse=True)[:2]
             strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
             implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
         strength = max(strength, _MODEL_STAKES * self._model_stakes)
-        deadline_u = self._deadline_urgency()
+        deadline_u = self._deadline_urgency() if self._deadline is not None else 0.0
         urgency = _clip(noisy_or(deadline_u, self._urg_words, implied))
         stance = self._agent
         blame, owned = max(0.0, stance), max(0.0, -stance)
@@ -335,8 +345,9 @@ class DetectorState:
         situational = strength * strength * (0.4 + 0.5 * urgency)
         # The customer's emotion comes from the customer alone: the agent's words and voice
         # never feed it (EU AI Act 5(1)(f)); the agent's stance counts toward churn only.
+        voice = self._voice_emotion() if self._stress is not None else 0.0
         emotion = _clip(noisy_or(self._emo_level, 0.8 * rise, situational,
-                                 self._model_emotion, self._voice_emotion()))  # fmt: skip
+                                 self._model_emotion, voice))  # fmt: skip
         tenure = self._tenure * (0.3 + 0.7 * emotion)
         j = self._journey
         failed = 0.25 * min(j.prior_failed_moments, 3) if j else 0.0
@@ -373,26 +384,15 @@ class DetectorState:
         minutes = None
         if self._deadline is not None and self._latest is not None:
             minutes = round((self._deadline - self._latest).total_seconds() / 60.0, 1)
-        return Scores(
-            interaction_id=self.interaction_id,
-            emotion=round(emotion, 4),
-            urgency=round(urgency, 4),
-            complexity=round(complexity, 4),
-            churn_risk=round(churn, 4),
-            stakes=sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
-            deadline=self._deadline,
-            minutes_to_deadline=minutes,
-            cube=_CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH],
-            raw=raw,
-            mot_score=round(mot, 4),
-            confidence=round(max(0.05, min(confidence, 0.99)), 4),
-            reasons=list(self._cues),
-            model_version=version,
-            as_of=self._latest,
-            utterances=self._utterances,
-            stress=round(self._stress, 4) if self._stress is not None else None,
-            language=self._language.language,
-        )
+        cube = _CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH]
+        # ``Scores``' fields in order (``ScoreValues`` names them).
+        return (self.interaction_id, round(emotion, 4), round(urgency, 4), round(complexity, 4),
+                round(churn, 4), sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
+                self._deadline, minutes, cube, raw, round(mot, 4),
+                round(max(0.05, min(confidence, 0.99)), 4), list(self._cues), version,
+                self._latest, self._utterances,
+                round(self._stress, 4) if self._stress is not None else None,
+                self._language.language)  # fmt: skip
 
 
 def _strength(row: _CueRow) -> tuple[float, str, str]:

@@ -29,6 +29,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "text_model.npz"
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TOKEN_BYTES = re.compile(rb"[a-z0-9]+(?:'[a-z]+)?")
 _BIGRAM = b"|".join
+# Each byte that cannot be part of a token (anything but a-z and 0-9) as a space.
+_SEPARATE = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for b in range(256))
 
 
 def tokens(text: str) -> list[str]:
@@ -41,7 +43,11 @@ def feature_ids(text: str, bits: int) -> list[int]:
     keep = ((1 << bits) - 1).__and__
     # The tokens of ``tokens`` as bytes: they are ASCII, so matching the UTF-8 encoding of the
     # lower-cased text finds the same ones without encoding each.
-    grams = _TOKEN_BYTES.findall(text.lower().encode())
+    data = text.lower().encode()
+    # Without an apostrophe a token is a maximal run of [a-z0-9]: every other byte made a space
+    # and the rest split on spaces gives the pattern's list in a third of its time
+    # (``test_fast_paths`` holds the two to each other on 20,000 real turns).
+    grams = _TOKEN_BYTES.findall(data) if b"'" in data else data.translate(_SEPARATE).split()
     # ``map`` over C functions all the way (hash, mask, join): no Python frame per n-gram.
     ids = set(map(keep, map(zlib.crc32, grams)))
     if len(grams) > 1:
