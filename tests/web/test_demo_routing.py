@@ -141,9 +141,9 @@ def test_every_webhook_channel_is_pushed_to_an_open_desktop(
 
     routed = {i["channel"]: (i["id"], i["agent_id"]) for i in _interactions(demo)}
     assert set(routed) == {"chat", "email", "sms", "social"}, routed
-    for kind, (interaction_id, agent_id) in routed.items():
+    for kind, (interaction_id, holder) in routed.items():
         # Each one reached the agent who accepted its offer on the desktop: no `next`, no pull.
-        assert accepted.get(str(interaction_id)) == agent_id, (kind, routed, accepted)
+        assert accepted.get(str(interaction_id)) == holder, (kind, routed, accepted)
     decisions = httpx.get(f"{demo}/v1/routing/decisions", params={"limit": 50}).json()["items"]
     assert sorted(d["interaction_id"] for d in decisions) == sorted(accepted)
 
