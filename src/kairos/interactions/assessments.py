@@ -123,7 +123,8 @@ def record_assessment(
     interaction.assessment = payload
     interaction.mot_score = assessment.mot_score
     interaction.cube = assessment.cube
-    session.execute(  # a Core insert: nothing reads the row back in this transaction
+    # A Core insert on the transaction's connection (no autoflush): as ingest writes events.
+    session.connection().execute(
         _INSERT_ASSESSMENT,
         {
             "interaction_id": interaction.id,
