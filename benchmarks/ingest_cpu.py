@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +67,17 @@ def _server(database_url: str, port: int, src: Path | None) -> subprocess.Popen[
     )
 
 
+def letters(number: int) -> str:
+    """A number written in letters (``0`` is ``a``, ``27`` is ``bb``): a unique word that no
+    redaction or deadline recogniser reads as a number."""
+    word = ""
+    while True:
+        number, digit = divmod(number, 26)
+        word = chr(ord("a") + digit) + word
+        if not number:
+            return word
+
+
 def _bodies(pool: TextPool, calls: int, run_id: str) -> list[list[dict[str, object]]]:
     out = []
     for index in range(calls):
@@ -71,8 +85,9 @@ def _bodies(pool: TextPool, calls: int, run_id: str) -> list[list[dict[str, obje
         for turn, body in enumerate(bodies):
             body["interaction_id"] = f"{run_id}-{index}"
             body["event_id"] = f"{run_id}-{index}-{turn}"
-            if body["type"] == "utterance":
-                body["text"] = f"{body['text']} ({run_id} {index}.{turn})"
+            if body["type"] == "utterance":  # unique, and no digit a recogniser would read
+                mark = " ".join(letters(n) for n in (zlib.crc32(run_id.encode()), index, turn))
+                body["text"] = f"{body['text']} ({mark})"
         out.append(bodies)
     return out
 
@@ -122,6 +137,55 @@ def _profiled(pid: int, profile: Path | None, name: str) -> subprocess.Popen[byt
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+#: Where a sampled stack's time goes, first match wins (py-spy's raw lines: frames by ";").
+AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("outcomes review of an ended contact", ("review_interaction", "OutcomesWorker")),
+    ("coaching listener", ("CoachingListener",)),
+    ("routing board and supervision listeners", ("LiveBoard", "Supervisor", "routing/")),
+    ("other bus listeners and publish", ("MemoryBus.publish", "EventBus.send")),
+    ("detector (inline)", ("MomentDetector", "detector_for")),
+    ("storing the assessment", ("record_assessment",)),
+    ("redaction", ("redaction/",)),
+    ("ingest: reads, inserts, commit", ("interactions/service.py", "interactions/checks.py")),
+    ("events handler: parse, answer", ("interactions/views.py", "parse_events")),
+    ("audit, auth, rate limits (security middleware)", ("security/", "auth/", "audit")),
+    ("HTTP server, ASGI and the event loop", ("uvicorn", "starlette", "fastapi", "asyncio")),
+)
+_IDLE = ("Condition.wait", "Queue.get", "Event.wait", "select (selectors", "_worker (concurrent")
+
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@functools.cache
+def _waits(frame: str, src: Path) -> bool:
+    """Whether a leaf frame (``name (kairos/x.py:line)``) of the tree at ``src`` is a line that
+    takes a lock: a wait, not work."""
+    found = re.search(r"\((kairos/[^:]+):(\d+)\)$", frame)
+    if found is None or not (src / found[1]).exists():
+        return False
+    lines = (src / found[1]).read_text().splitlines()
+    number = int(found[2])
+    return 0 < number <= len(lines) and "lock()" in lines[number - 1]
+
+
+def breakdown(path: Path, src: Path = SRC) -> list[tuple[str, float]]:
+    """Share of the busy samples in a py-spy raw file per area of :data:`AREAS` (``src``: the
+    tree the server ran, to tell a lock's wait from work)."""
+    counts: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        frames = stack.split(";")
+        if not frames or any(k in frames[-1] for k in _IDLE) or _waits(frames[-1], src):
+            continue
+        area = next(
+            (name for name, keys in AREAS if any(k in f for f in frames for k in keys)), "other"
+        )
+        counts[area] = counts.get(area, 0) + int(n)
+    busy = sum(counts.values()) or 1
+    return sorted(((a, c / busy) for a, c in counts.items()), key=lambda x: -x[1])
 
 
 def _round(
@@ -200,6 +264,11 @@ def main() -> None:
             f"{measure.median() / peer.median():.2f}" if peer and tag != "baseline" else "",
         )
     console.print(table)
+    for raw in sorted(args.profile.glob("*batch*.txt")) if args.profile else []:
+        src = args.baseline_src if raw.stem.startswith("baseline") else SRC
+        found = breakdown(raw, src.resolve())
+        shares = ", ".join(f"{area} {share:.0%}" for area, share in found if share >= 0.01)
+        console.print(f"[bold]{raw.stem}[/]: {shares}")
     console.print(f"1-minute load average: {min(loads):.2f} to {max(loads):.2f} "
                   f"on {os.cpu_count()} CPUs")  # fmt: skip
 
