@@ -195,7 +195,8 @@ def stored_event_ids(session: Session, ids: list[str]) -> set[str]:
     """Which of these event ids are stored already (a repeat is acknowledged, not applied)."""
     existing: set[str] = set()
     for chunk in _chunks(ids):
-        existing.update(session.scalars(_STORED_IDS, {"ids": list(chunk)}))
+        # Plain ids, no objects: the Core path on the transaction's connection.
+        existing.update(session.connection().execute(_STORED_IDS, {"ids": list(chunk)}).scalars())
     return existing
 
 
