@@ -8,6 +8,8 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+from kairos.bus.message_base import Wire
+
 if TYPE_CHECKING:
     from kairos.bus.messages import Message
 
@@ -55,7 +57,7 @@ class EventBus(abc.ABC):
 
     def send(self, message: Message) -> None:
         """Publish a typed message on its class's topic."""
-        self.publish(message.topic, message.wire())
+        self.publish(message.topic, Wire(message))
 
     @abc.abstractmethod
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:

@@ -24,3 +24,16 @@ class Message(BaseModel):
     def wire(self) -> dict[str, Any]:
         """The JSON body published on the bus (the topic travels beside it)."""
         return self.model_dump(mode="json")
+
+
+class Wire(dict[str, Any]):
+    """A message's JSON body (what buses carry) that keeps the typed message it was made from,
+    so :func:`kairos.bus.messages.parse` gives listeners in the same process that very message
+    (frozen) instead of validating the body again, once per listener. A body that crossed a
+    process (Redis) is a plain dict and is validated."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.wire())
+        self.message = message

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 from kairos.bus.message_base import IsoTime as IsoTime
 from kairos.bus.message_base import Message as Message
 from kairos.bus.message_base import Snapshot as Snapshot
+from kairos.bus.message_base import Wire
 from kairos.bus.routing_messages import InteractionQueued as InteractionQueued
 from kairos.bus.routing_messages import QueueCreated as QueueCreated
 from kairos.bus.routing_messages import RoutingDecided as RoutingDecided
@@ -365,6 +366,8 @@ def parse(body: Mapping[str, Any]) -> Message | None:
     cls = _BY_TYPE.get(str(body.get("type")))
     if cls is None:
         return None
+    if isinstance(body, Wire) and type(body.message) is cls:
+        return body.message  # published in this process: validated when it was made
     try:
         return cls.model_validate(body)
     except ValidationError as error:

@@ -71,7 +71,12 @@ def default_semantic() -> SemanticLike | None:
     except ImportError:
         return None
     model: SemanticLike | None = module.load_default()
-    return model
+    if model is None:
+        return None
+    # Each distinct turn read once per process: the outcomes review's replay costs lookups.
+    from kairos.detection.semantic_memo import SemanticMemo
+
+    return SemanticMemo(model)
 
 
 class TextModelLike(Protocol):

@@ -4,12 +4,13 @@ workers call these)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from kairos.bus.messages import AssessmentUpdated
+from kairos.db import utcnow
 from kairos.detection.assessment import Assessment
 from kairos.detection.live import Detector, DetectorCache
 from kairos.events import (
@@ -25,6 +26,7 @@ from kairos.interactions import journey as journey_service
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
 
 _ASSESSED_TYPES = (Utterance, AudioSegment)
+_INSERT_ASSESSMENT = insert(cast(Table, AssessmentRecord.__table__))
 #: Events that change what the detector knows (reason, transfers), besides what is said.
 DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
 
@@ -121,15 +123,18 @@ def record_assessment(
     interaction.assessment = payload
     interaction.mot_score = assessment.mot_score
     interaction.cube = assessment.cube
-    session.add(
-        AssessmentRecord(
-            interaction_id=interaction.id,
-            event_id=event.event_id,
-            mot_score=assessment.mot_score,
-            cube=assessment.cube,
-            model_version=assessment.model_version,
-            payload=payload,
-        )
+    # A Core insert on the transaction's connection (no autoflush): as ingest writes events.
+    session.connection().execute(
+        _INSERT_ASSESSMENT,
+        {
+            "interaction_id": interaction.id,
+            "event_id": event.event_id,
+            "mot_score": assessment.mot_score,
+            "cube": assessment.cube,
+            "model_version": assessment.model_version,
+            "payload": payload,
+            "created_at": utcnow(),
+        },
     )
     return AssessmentUpdated(
         interaction_id=interaction.external_id,

@@ -3,14 +3,15 @@ bad event refuses the whole request."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kairos.errors import AgentVoiceRefused, Conflict, Forbidden, UnknownInteraction
 from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, InteractionStarted
-from kairos.interactions.models import Interaction
+from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.schemas import EventAck
 
 
@@ -167,3 +168,42 @@ def check_all(
             errors=unknown,
         )
     return acks, fresh
+
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+# Built once (a statement built per request cost more than running it): the ids go in as one
+# expanding parameter.
+_STORED_IDS = select(EventRecord.event_id).where(
+    EventRecord.event_id.in_(bindparam("ids", expanding=True))
+)
+# Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered when two
+# requests feed the same interaction at once.
+_LOCKED = (
+    select(Interaction)
+    .where(Interaction.external_id.in_(bindparam("ids", expanding=True)))
+    .with_for_update()
+)
+
+
+def stored_event_ids(session: Session, ids: list[str]) -> set[str]:
+    """Which of these event ids are stored already (a repeat is acknowledged, not applied)."""
+    existing: set[str] = set()
+    for chunk in _chunks(ids):
+        # Plain ids, no objects: the Core path on the transaction's connection.
+        existing.update(session.connection().execute(_STORED_IDS, {"ids": list(chunk)}).scalars())
+    return existing
+
+
+def locked_interactions(session: Session, external_ids: list[str]) -> dict[str, Interaction]:
+    """The interactions these events name that exist, row-locked, by external id."""
+    interactions: dict[str, Interaction] = {}
+    for chunk in _chunks(external_ids):
+        rows = session.scalars(_LOCKED, {"ids": list(chunk)})
+        interactions.update((i.external_id, i) for i in rows)
+    return interactions

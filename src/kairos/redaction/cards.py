@@ -21,6 +21,7 @@ MASK = "••••"
 _SEPARATORS = " \t\u00a0\u2007\u202f._/\\-\u2010\u2011\u2012\u2013\u2014"
 _RUN = re.compile(rf"\d+(?:[{re.escape(_SEPARATORS)}]{{1,3}}\d+)*")
 _GROUP = re.compile(r"\d+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 #: Card lengths, most common first: a window of 16 digits wins over 18 that also pass Luhn.
 _LENGTHS = (16, 15, 19, 14, 13, 17, 18)
 
@@ -87,7 +88,10 @@ def _named(
 
 def redact_card_numbers(text: str) -> str:
     """``text`` with every Luhn-valid card number replaced by ``[card ••••1234]``."""
-    if not any(c.isdigit() for c in text):
+    if text.isascii():
+        if _ASCII_DIGIT.search(text) is None:
+            return text
+    elif not any(c.isdigit() for c in text):
         return text
     out: list[str] = []
     pos = 0

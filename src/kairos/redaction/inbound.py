@@ -11,6 +11,7 @@ and the number is stored nowhere.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -83,7 +84,8 @@ def _max_length(annotation: Any) -> int | None:
 
 def _cleaned(value: Any, *, redact: bool, limit: int | None) -> Any:
     if isinstance(value, str):
-        check_unicode(value)
+        if not value.isascii():  # an ASCII string holds no surrogate (isascii is a flag test)
+            check_unicode(value)
         if not redact or not value:
             return value
         redacted = redact_secrets(value)
@@ -110,11 +112,20 @@ class Inbound(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _redact_inbound(cls, value: Any, info: ValidationInfo) -> Any:
-        name = info.field_name or ""
-        field = cls.model_fields.get(name)
-        limit = _max_length(field.annotation) if field is not None else None
-        if field is not None and limit is None:
-            for meta in field.metadata:
-                if isinstance(meta, MaxLen):
-                    limit = int(meta.max_length)
-        return _cleaned(value, redact=name not in cls.verbatim, limit=limit)
+        if not isinstance(value, (str, list, dict)):
+            return value  # what _cleaned leaves as it is (a nested model cleaned its own)
+        redact, limit = _field_rule(cls, info.field_name or "")
+        return _cleaned(value, redact=redact, limit=limit)
+
+
+@functools.cache
+def _field_rule(cls: type[Inbound], name: str) -> tuple[bool, int | None]:
+    """Whether a field of ``cls`` is redacted, and its ``max_length``: worked out once per field
+    (the annotation's introspection cost more than the redaction of most values)."""
+    field = cls.model_fields.get(name)
+    limit = _max_length(field.annotation) if field is not None else None
+    if field is not None and limit is None:
+        for meta in field.metadata:
+            if isinstance(meta, MaxLen):
+                limit = int(meta.max_length)
+    return name not in cls.verbatim, limit

@@ -90,6 +90,8 @@ class InteractionView:
     customer_zone_from: str = "centre default UTC"
     centre_zone: str = "UTC"
     escalation: EscalationSource | None = None
+    #: For an escalated thread: the call that carries it on.
+    escalated_to: Interaction | None = None
 
     @property
     def decision_summary(self) -> str | None:
@@ -280,6 +282,7 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         customer_zone_from=zone.detail,
         centre_zone=settings.centre_timezone or settings.default_timezone,
         escalation=_escalation(session, interaction),
+        escalated_to=interaction_service.get_escalated_to(session=session, interaction=interaction),
     )
 
 
