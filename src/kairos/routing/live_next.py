@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AgentStateChanged, Message
-from kairos.db import Database, utcnow
+from kairos.db import AwareDateTime, Database, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
 from kairos.routing import decisions
@@ -26,7 +26,7 @@ from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
 from kairos.routing.schemas import DecisionOut
-from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction
+from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction, jsonable
 from kairos.services import Services
 
 REPEATED = "assigned (a repeated request: the decision it made before)"
@@ -156,9 +156,20 @@ def _state(agent_id: str, state: str, previous: str, now: datetime) -> AgentStat
 
 
 def _set_state(session: Session, agent_row_id: int, state: str, now: datetime) -> None:
-    session.execute(
-        update(Agent).where(Agent.id == agent_row_id).values(state=state, state_since=now)
-    )
+    session.connection().execute(_SET_STATE, {"row_id": agent_row_id, "to": state, "since": now})
+
+
+# Core statements built once and run on the session's connection: the decision's transaction
+# spends its time in the database, not in building statements or the ORM's bulk machinery.
+_AGENTS = cast(Table, Agent.__table__)
+_DECISIONS = cast(Table, RoutingDecision.__table__)
+_SET_STATE = (
+    update(_AGENTS)
+    .where(_AGENTS.c.id == bindparam("row_id"))
+    .values(state=bindparam("to"), state_since=bindparam("since", type_=AwareDateTime()))
+)
+_INSERT_DECISION = insert(_DECISIONS).returning(_DECISIONS.c.id)
+_INSERT_ASSIGNMENT = insert(cast(Table, Assignment.__table__))
 
 
 def _decide_and_store(
@@ -199,8 +210,8 @@ def _store(
 ) -> DecisionOut:
     """The decision and the assignment, as two rows (Core inserts: no unit of work to flush)."""
     inputs: dict[str, Any] = {
-        "interaction": decisions._jsonable(snapshot),
-        "agent": decisions._jsonable(agent),
+        "interaction": jsonable(snapshot),
+        "agent": jsonable(agent),
         "waiting": len(board.waiting),
         "agents": len(board.agents),
     }
@@ -208,8 +219,9 @@ def _store(
         {"factor": r.factor, "value": r.value} for r in decision.reasons
     ]
     agent_row_id = board.agent_rows[agent.id]
-    decision_id = session.execute(
-        insert(RoutingDecision).returning(RoutingDecision.id),
+    connection = session.connection()
+    decision_id = connection.execute(
+        _INSERT_DECISION,
         {
             "interaction_id": row_id, "agent_id": agent_row_id, "queue": snapshot.queue,
             "policy": decision.policy, "score": decision.score,
@@ -218,8 +230,8 @@ def _store(
             "request_key": request_key,
         },
     ).scalar_one()  # fmt: skip
-    session.execute(
-        insert(Assignment),
+    connection.execute(
+        _INSERT_ASSIGNMENT,
         {"interaction_id": row_id, "agent_id": agent_row_id, "decision_id": decision_id,
          "empowered": decision.moment_of_truth, "assigned_at": now},
     )  # fmt: skip
