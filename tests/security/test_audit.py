@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from tests.security.conftest import AppFactory, assign, bearer
 from tests.web.floor import chat_events, login
 from typer.testing import CliRunner
@@ -185,3 +185,35 @@ def test_bad_filters_are_a_clear_422(
     response = secured.get("/v1/audit", params=params, headers=bearer(tokens["sue"]))
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_request"
+
+
+def test_next_is_recorded_in_the_commit_that_stores_its_decision(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    """``next`` takes its audit row along in the decision's transaction (one commit, one row);
+    a refused ``next`` is recorded on its own, with its status."""
+    events = chat_events("i-one")
+    events[0]["identities"] = [{"kind": "phone", "value": "+14155550171"}]
+    assert secured.post("/v1/events", json=events, headers=bearer(tokens["pbx"])).status_code == 200
+    commits: list[int] = []
+
+    def counted(connection: Any) -> None:
+        commits.append(1)
+
+    event.listen(runtime.db.engine, "commit", counted)
+    try:
+        answer = secured.post("/v1/agents/agent-ava/next", headers=bearer(tokens["ava"]))
+        assert answer.status_code == 200 and answer.json()["decision"]["interaction_id"] == "i-one"
+        assert len(commits) == 1  # the decision, the assignment and the audit row together
+        unknown = secured.post("/v1/agents/nobody/next", headers=bearer(tokens["root"]))
+        assert unknown.status_code == 404  # refused by the view: nothing stored, still recorded
+    finally:
+        event.remove(runtime.db.engine, "commit", counted)
+    with runtime.db.session() as session:
+        found = session.scalars(
+            select(AuditEntry).where(AuditEntry.path.like("/v1/agents/%/next"))
+        ).all()
+    assert sorted((r.action, r.actor, r.path, r.status) for r in found) == [
+        ("change", "ava", "/v1/agents/agent-ava/next", 200),
+        ("change", "root", "/v1/agents/nobody/next", 404),
+    ]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AgentStateChanged, Message
-from kairos.db import AwareDateTime, Database, utcnow
+from kairos.db import AwareDateTime, Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
 from kairos.routing import decisions
@@ -137,7 +137,9 @@ def next_from_board(
             busy = out is not None and agent.load + 1 >= agent.max_concurrency
             if busy:
                 _set_state(session, board.agent_rows[agent_id], "busy", now)
+            riders = take_riders(session.connection())  # the request's audit row: one commit
             session.commit()
+            riders_written(riders)
         if out is not None:
             outbox.insert(0, out)  # the stored decision is the message
             board.assigned(out.interaction_id, agent_id)

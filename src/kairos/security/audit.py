@@ -111,7 +111,8 @@ def entry(
     }
 
 
-_INSERT = insert(cast(Table, AuditEntry.__table__))
+#: The audit row's insert, built once (also a request's rider: ``kairos.db.Rider``).
+INSERT = insert(cast(Table, AuditEntry.__table__))
 
 
 class AuditWriter:
@@ -188,7 +189,7 @@ class AuditWriter:
                     raise RuntimeError("no database bound")
                 # Core, on a connection of its own: one statement built once, no ORM session.
                 with db.write_lock(), db.engine.begin() as connection:
-                    connection.execute(_INSERT, rows)
+                    connection.execute(INSERT, rows)
             except Exception:  # the database is gone or down: the queue tries again
                 log.exception("could not write %d audit rows now; queued", len(rows))
                 for queued in rows:
