@@ -51,6 +51,7 @@ from sqlalchemy.engine import make_url
 from kairos import migrations
 from kairos.bus import BusMessage, EventBus
 from kairos.config import Settings
+from kairos.db import Database
 from kairos.main import create_app
 from kairos.routing.live_board import LiveBoard
 
@@ -161,6 +162,27 @@ def _database(kind: str, postgres: str | None) -> Iterator[str]:
         admin.dispose()
 
 
+def _commits(url: str, n: int) -> list[float]:
+    """Seconds per bare write transaction (one one-row insert and its commit) on the same
+    database: the floor under any change that must be durable before it is answered."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE bench_commit (x integer)")
+            connection.commit()
+            out = []
+            for _ in range(n):
+                start = time.perf_counter()
+                connection.exec_driver_sql("INSERT INTO bench_commit VALUES (1)")
+                connection.commit()
+                out.append(time.perf_counter() - start)
+            connection.exec_driver_sql("DROP TABLE bench_commit")
+            connection.commit()
+    finally:
+        db.dispose()
+    return sorted(out)
+
+
 @contextmanager
 def _server(url: str) -> Iterator[httpx.Client]:
     """``kairos serve`` on ``url`` in its own process, and a keep-alive client to it."""
@@ -208,8 +230,10 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
         health = sorted(health + _timed(client, "GET", ["/healthz"] * calls))
         bus = client.app.state.runtime.bus  # type: ignore[attr-defined]
         changed, lag = _reflected(client, board, bus, args.changes, args.waiting)
+        commits = _commits(url, calls)
     rows += [("test client", "GET /healthz (peer)", health),
-             ("test client", "POST /next, live board", nxt)]  # fmt: skip
+             ("test client", "POST /next, live board", nxt),
+             ("-", "a bare durable commit (peer)", commits)]  # fmt: skip
     peer_calls = min(args.peer_calls, calls)
     settings = Settings(database_url=url, routing_board="database")
     with TestClient(create_app(settings)) as db:
@@ -245,7 +269,7 @@ def _table(kind: str, args: argparse.Namespace, rows: list[Row]) -> Table:
         table.add_column(column, justify="right")
     base = {c: lat for c, name, lat in rows if name.startswith("GET /healthz")}
     for client, name, lat in rows:
-        peer = base[client]
+        peer = base.get(client, base["test client"])
         table.add_row(client, name, str(len(lat)), f"{statistics.median(lat) * 1e3:.2f}",
                       f"{_p99(lat) * 1e3:.2f}",
                       f"{statistics.median(lat) / statistics.median(peer):.1f}x",
@@ -266,7 +290,7 @@ def main() -> None:
     parser.add_argument("--no-server", dest="server", action="store_false",
                         help="skip the measure over a real uvicorn server")  # fmt: skip
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=150)
     kinds = (["sqlite"] if args.sqlite else []) + (["postgresql"] if args.postgres else [])
     for kind in kinds:
         with _database(kind, args.postgres) as url:
