@@ -224,6 +224,8 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
         _seed(client, args.agents, args.waiting, console)
         board = client.app.state.runtime.routing_board  # type: ignore[attr-defined]
         assert isinstance(board, LiveBoard), "auto did not pick the live board"
+        board.drain()  # what the seeding published: timed from a board that has caught up
+        time.sleep(2)
         load.append(os.getloadavg()[0])
         health = _timed(client, "GET", ["/healthz"] * calls)
         nxt = _timed(client, "POST", [f"/v1/agents/a{i}/next" for i in range(calls)])

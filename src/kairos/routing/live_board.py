@@ -115,6 +115,9 @@ class LiveBoard:
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
         self.fence: Callable[[Session], bool] | None = None
+        #: The same check inside the decision's own statement on PostgreSQL: the lease's site,
+        #: owner, token and now; None when this process holds no lease (it may not decide).
+        self.fence_params: Callable[[], dict[str, object] | None] | None = None
         #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
         self.on_leave: Callable[[str], None] | None = None
 

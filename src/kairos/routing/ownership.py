@@ -90,6 +90,12 @@ class SiteLease:
                 session.commit()
         self.token = None
 
+    def params(self) -> dict[str, object] | None:
+        """What :func:`kairos.routing.pg_decide.store` checks; None when we hold no token."""
+        if self.token is None:
+            return None
+        return {"site": self.site, "owner": self.owner, "token": self.token, "at": utcnow()}
+
     def holds(self, session: Session) -> bool:
         """In the caller's transaction: whether we still hold the lease with our token (a shared
         lock on PostgreSQL keeps a takeover waiting until the transaction ends)."""
@@ -121,6 +127,7 @@ class BoardOwner:
         self.board, self.db, self.bus = board, db, bus
         self.lease = SiteLease(db)
         self.board.fence = self.lease.holds
+        self.board.fence_params = self.lease.params
         self.redis: Any = None
         if redis_url:  # several processes: the others hand `next` over through Redis
             import redis  # the `redis` extra
