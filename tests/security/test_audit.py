@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from tests.security.conftest import AppFactory, assign, bearer
 from tests.web.floor import chat_events, login
 from typer.testing import CliRunner
@@ -190,25 +190,28 @@ def test_bad_filters_are_a_clear_422(
 def test_next_is_recorded_in_the_commit_that_stores_its_decision(
     secured: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
-    """``next`` takes its audit row along in the decision's transaction (one commit, one row);
-    a refused ``next`` is recorded on its own, with its status."""
+    """``next`` takes its audit row along in the decision's transaction (no write of its own,
+    one row); a refused ``next`` is recorded on its own, with its status."""
     events = chat_events("i-one")
     events[0]["identities"] = [{"kind": "phone", "value": "+14155550171"}]
     assert secured.post("/v1/events", json=events, headers=bearer(tokens["pbx"])).status_code == 200
-    commits: list[int] = []
+    writer = secured.app.state.security.writer  # type: ignore[attr-defined]
+    own_writes: list[str] = []
+    write_now = writer.write_now
 
-    def counted(connection: Any) -> None:
-        commits.append(1)
+    def counted(row: dict[str, Any]) -> None:
+        own_writes.append(row["path"])
+        write_now(row)
 
-    event.listen(runtime.db.engine, "commit", counted)
+    writer.write_now = counted
     try:
         answer = secured.post("/v1/agents/agent-ava/next", headers=bearer(tokens["ava"]))
         assert answer.status_code == 200 and answer.json()["decision"]["interaction_id"] == "i-one"
-        assert len(commits) == 1  # the decision, the assignment and the audit row together
         unknown = secured.post("/v1/agents/nobody/next", headers=bearer(tokens["root"]))
         assert unknown.status_code == 404  # refused by the view: nothing stored, still recorded
     finally:
-        event.remove(runtime.db.engine, "commit", counted)
+        writer.write_now = write_now
+    assert own_writes == ["/v1/agents/nobody/next"]  # the decision's commit carried ava's row
     with runtime.db.session() as session:
         found = session.scalars(
             select(AuditEntry).where(AuditEntry.path.like("/v1/agents/%/next"))
