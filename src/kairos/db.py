@@ -70,6 +70,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint the log every 10,000 pages (about 40 MB), not SQLite's 1,000: the commit that
+    # crosses the mark copies the log into the file and waits for its fsync (a few ms), and at
+    # 1,000 pages that was about one routing decision in a hundred, a whole p99 of its own.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()

@@ -1,5 +1,5 @@
 """What the live board reads from the database: the queues' shape, who holds what, customers'
-values; and the WAL checkpoint its thread runs on SQLite."""
+values."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.customers.models import Customer
-from kairos.db import Database
 from kairos.interactions.models import Interaction
 from kairos.routing.models import Agent, Assignment, Queue
-
-#: Seconds between the board thread's WAL checkpoints on SQLite (see :func:`checkpoint`).
-CHECKPOINT_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,17 +21,6 @@ class QueueInfo:
     channel: str | None
     required_skills: tuple[str, ...]
     policy: str
-
-
-def checkpoint(db: Database) -> None:
-    """Copy SQLite's write-ahead log into the database file now, off the request path.
-
-    Left to itself SQLite checkpoints inside whichever commit makes the log pass 1,000 pages, and
-    that commit (a routing decision, say) waits for the copy and its fsync: a few milliseconds,
-    once every hundred or so decisions. A passive checkpoint every second from the board's thread
-    keeps the log short, so commits on the request path seldom meet one."""
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def as_queue(info: QueueInfo) -> Queue:

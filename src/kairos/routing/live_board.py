@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -47,10 +46,8 @@ from kairos.events import InteractionEnded, InteractionStarted, Transfer, Uttera
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
 from kairos.routing.board_rows import (
-    CHECKPOINT_S,
     QueueInfo,
     as_queue,
-    checkpoint,
     customer_values,
     held_now,
 )
@@ -161,7 +158,6 @@ class LiveBoard:
         self._wake.set()
 
     def _run(self) -> None:
-        checkpointed = time.monotonic()
         while not self._stop.is_set():
             self._wake.wait(timeout=0.25)
             self._wake.clear()
@@ -169,9 +165,6 @@ class LiveBoard:
                 self.drain()
                 for hook in self.hooks:
                     hook()
-                if self.db.is_sqlite and time.monotonic() - checkpointed >= CHECKPOINT_S:
-                    checkpointed = time.monotonic()
-                    checkpoint(self.db)
             except Exception:  # a bad message must not stop the board
                 log.exception("routing board: applying bus messages failed")
 
