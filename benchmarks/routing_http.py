@@ -2,7 +2,7 @@
 PostgreSQL, beside ``GET /healthz`` in the same run.
 
 Usage: python benchmarks/routing_http.py [--agents 2000] [--waiting 5000] [--calls 200]
-       [--changes 100] [--postgres URL] [--no-server]
+       [--changes 100] [--postgres URL] [--no-sqlite] [--no-server]
 
 For each database (SQLite in a temporary file; with ``--postgres``, also a throwaway database
 created on that PostgreSQL server and dropped afterwards) it seeds a centre through the API
