@@ -1,36 +1,57 @@
-"""Routing over HTTP: ``POST /v1/agents/{id}/next`` against a stored centre, on SQLite.
+"""Routing over HTTP: ``POST /v1/agents/{id}/next`` against a stored centre, on SQLite and on
+PostgreSQL, beside ``GET /healthz`` in the same run.
 
 Usage: python benchmarks/routing_http.py [--agents 2000] [--waiting 5000] [--calls 200]
-       [--changes 100]
+       [--changes 100] [--postgres URL] [--no-sqlite] [--no-server]
 
-Seeds a fresh SQLite database through the API (queues, agents, waiting interactions), then, on
-the same app, times ``/next`` on the live routing board (``KAIROS_ROUTING_BOARD=memory``, the
-default on SQLite) beside ``GET /healthz`` (the HTTP stack's floor) and beside the database path
-(``KAIROS_ROUTING_BOARD=database``: the centre read and the board rebuilt on every call, the
-peer). Then it measures how soon an assessment change reaches the board's order: from the start
-of ``POST /v1/events`` with a customer's words that make a waiting contact a moment of truth,
-until the board holds the new score. The routing library's own figures are in
-``benchmarks/routing.py``.
+For each database (SQLite in a temporary file; with ``--postgres``, also a throwaway database
+created on that PostgreSQL server and dropped afterwards) it seeds a centre through the API
+(queues, agents, waiting interactions), then times:
+
+- through the in-process ASGI test client: ``/next`` on the live routing board (what
+  ``KAIROS_ROUTING_BOARD=auto`` picks: a board in the process on SQLite, the leased board on
+  PostgreSQL) beside ``GET /healthz`` (the HTTP stack's floor) and beside the database path
+  (``KAIROS_ROUTING_BOARD=database``: the centre read and the board rebuilt on every call, the
+  peer); then how soon an assessment change reaches the board's order: from the start of
+  ``POST /v1/events`` with a customer's words that make a waiting contact a moment of truth (and
+  from the assessment's publication on the bus) until the board holds the new score;
+- unless ``--no-server``: the same ``/healthz`` and ``/next`` over a real ``kairos serve``
+  (uvicorn) process on the same database, from a keep-alive HTTP client (the test client hops
+  between threads on every request, which a real server does not).
+
+It prints the load average beside the figures: the machine may be shared. The routing library's
+own figures are in ``benchmarks/routing.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from kairos import migrations
 from kairos.bus import BusMessage, EventBus
 from kairos.config import Settings
+from kairos.db import Database
 from kairos.main import create_app
 from kairos.routing.live_board import LiveBoard
 
@@ -39,7 +60,7 @@ START = datetime.now(UTC) - timedelta(hours=2)
 MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to get rebooked now"
 
 
-def _timed(client: TestClient, method: str, paths: list[str]) -> list[float]:
+def _timed(client: TestClient | httpx.Client, method: str, paths: list[str]) -> list[float]:
     out = []
     for path in paths:
         start = time.perf_counter()
@@ -117,6 +138,147 @@ def _p99(lat: list[float]) -> float:
     return lat[min(len(lat) - 1, int(0.99 * len(lat)))]
 
 
+@contextmanager
+def _database(kind: str, postgres: str | None) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a throwaway database on ``postgres``."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'routing.db'}"
+            migrations.upgrade(url)
+            yield url
+        return
+    assert postgres is not None
+    name = f"kairos_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrations.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _commits(url: str, n: int) -> list[float]:
+    """Seconds per bare write transaction (one one-row insert and its commit) on the same
+    database: the floor under any change that must be durable before it is answered."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE bench_commit (x integer)")
+            connection.commit()
+            out = []
+            for _ in range(n):
+                start = time.perf_counter()
+                connection.exec_driver_sql("INSERT INTO bench_commit VALUES (1)")
+                connection.commit()
+                out.append(time.perf_counter() - start)
+            connection.exec_driver_sql("DROP TABLE bench_commit")
+            connection.commit()
+    finally:
+        db.dispose()
+    return sorted(out)
+
+
+@contextmanager
+def _server(url: str) -> Iterator[httpx.Client]:
+    """``kairos serve`` on ``url`` in its own process, and a keep-alive client to it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
+           "KAIROS_RATE_LIMIT_PER_S": "0"}  # fmt: skip
+    env.pop("KAIROS_REDIS_URL", None)
+    env.pop("KAIROS_ROUTING_BOARD", None)
+    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                if process.poll() is not None:
+                    raise SystemExit("kairos serve exited")
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            yield client
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) -> list[Row]:
+    calls = min(args.calls, args.agents // 4)
+    rows: list[Row] = []
+    load = [os.getloadavg()[0]]
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        _seed(client, args.agents, args.waiting, console)
+        board = client.app.state.runtime.routing_board  # type: ignore[attr-defined]
+        assert isinstance(board, LiveBoard), "auto did not pick the live board"
+        board.drain()  # what the seeding published: timed from a board that has caught up
+        time.sleep(2)
+        load.append(os.getloadavg()[0])
+        health = _timed(client, "GET", ["/healthz"] * calls)
+        nxt = _timed(client, "POST", [f"/v1/agents/a{i}/next" for i in range(calls)])
+        health = sorted(health + _timed(client, "GET", ["/healthz"] * calls))
+        bus = client.app.state.runtime.bus  # type: ignore[attr-defined]
+        changed, lag = _reflected(client, board, bus, args.changes, args.waiting)
+        commits = _commits(url, calls)
+    rows += [("test client", "GET /healthz (peer)", health),
+             ("test client", "POST /next, live board", nxt),
+             ("-", "a bare durable commit (peer)", commits)]  # fmt: skip
+    peer_calls = min(args.peer_calls, calls)
+    settings = Settings(database_url=url, routing_board="database")
+    with TestClient(create_app(settings)) as db:
+        agents = range(3 * calls, 3 * calls + peer_calls)
+        peer = _timed(db, "POST", [f"/v1/agents/a{i}/next" for i in agents])
+    rows.append(("test client", "POST /next, database path (peer)", peer))
+    rows += [("test client", "utterance sent -> board order (with detection)", changed),
+             ("test client", "assessment published -> board order", lag)]  # fmt: skip
+    if args.server:
+        with _server(url) as server:
+            for _ in range(20):  # warm the connection and the server's first requests
+                server.get("/healthz")
+            health = _timed(server, "GET", ["/healthz"] * calls)
+            agents = range(calls, 2 * calls)
+            nxt = _timed(server, "POST", [f"/v1/agents/a{i}/next" for i in agents])
+            health = sorted(health + _timed(server, "GET", ["/healthz"] * calls))
+        rows += [("uvicorn", "GET /healthz (peer)", health),
+                 ("uvicorn", "POST /next, live board", nxt)]  # fmt: skip
+    load.append(os.getloadavg()[0])
+    console.print(f"{kind}: load average (1 min) {' / '.join(f'{x:.2f}' for x in load)} "
+                  "(before seeding / before timing / after)")  # fmt: skip
+    return rows
+
+
+Row = tuple[str, str, list[float]]
+
+
+def _table(kind: str, args: argparse.Namespace, rows: list[Row]) -> Table:
+    table = Table(title=f"Routing over HTTP on {kind}: {args.agents:,} agents, "
+                  f"{args.waiting:,} waiting")  # fmt: skip
+    for column in ("client", "measure", "n", "p50 ms", "p99 ms", "p50 vs healthz",
+                   "p99 vs healthz"):  # fmt: skip
+        table.add_column(column, justify="right")
+    base = {c: lat for c, name, lat in rows if name.startswith("GET /healthz")}
+    for client, name, lat in rows:
+        peer = base.get(client, base["test client"])
+        table.add_row(client, name, str(len(lat)), f"{statistics.median(lat) * 1e3:.2f}",
+                      f"{_p99(lat) * 1e3:.2f}",
+                      f"{statistics.median(lat) / statistics.median(peer):.1f}x",
+                      f"{_p99(lat) / _p99(peer):.1f}x")  # fmt: skip
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=2000)
@@ -124,41 +286,18 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--peer-calls", type=int, default=30)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--postgres", help="a PostgreSQL URL: also measure there (a throwaway "
+                        "database is created on that server and dropped)")  # fmt: skip
+    parser.add_argument("--no-sqlite", dest="sqlite", action="store_false")
+    parser.add_argument("--no-server", dest="server", action="store_false",
+                        help="skip the measure over a real uvicorn server")  # fmt: skip
     args = parser.parse_args()
-    console = Console()
-    calls = min(args.calls, args.agents // 2)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'routing.db'}"
-        migrations.upgrade(url)
-        with TestClient(create_app(Settings(database_url=url, routing_board="memory"))) as client:
-            _seed(client, args.agents, args.waiting, console)
-            board = client.app.state.runtime.routing_board  # type: ignore[attr-defined]
-            assert isinstance(board, LiveBoard)
-            health = _timed(client, "GET", ["/healthz"] * calls)
-            nxt = _timed(client, "POST", [f"/v1/agents/a{i}/next" for i in range(calls)])
-            health += _timed(client, "GET", ["/healthz"] * calls)
-            health.sort()
-            bus = client.app.state.runtime.bus  # type: ignore[attr-defined]
-            changed, lag = _reflected(client, board, bus, args.changes, args.waiting)
-        peer_calls = min(args.peer_calls, args.agents - calls)
-        with TestClient(create_app(Settings(database_url=url, routing_board="database"))) as db:
-            peer = _timed(db, "POST", [f"/v1/agents/a{calls + i}/next" for i in range(peer_calls)])
-    table = Table(title=f"Routing over HTTP on SQLite: {args.agents:,} agents, "
-                  f"{args.waiting:,} waiting")  # fmt: skip
-    for column in ("measure", "n", "p50 ms", "p99 ms", "p99 vs healthz p99"):
-        table.add_column(column, justify="right")
-    base = _p99(health)
-    rows = (
-        ("GET /healthz (peer)", health),
-        ("POST /next, live board", nxt),
-        ("POST /next, database path (peer)", peer),
-        ("utterance sent -> board order (with detection)", changed),
-        ("assessment published -> board order", lag),
-    )
-    for name, lat in rows:
-        table.add_row(name, str(len(lat)), f"{statistics.median(lat) * 1e3:.2f}",
-                      f"{_p99(lat) * 1e3:.2f}", f"{_p99(lat) / base:.1f}x")  # fmt: skip
-    console.print(table)
+    console = Console(width=150)
+    kinds = (["sqlite"] if args.sqlite else []) + (["postgresql"] if args.postgres else [])
+    for kind in kinds:
+        with _database(kind, args.postgres) as url:
+            rows = _measure(kind, url, args, console)
+        console.print(_table(kind, args, rows))
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ class Settings(BaseSettings):
         default="auto",
         description="where POST /v1/agents/{id}/next decides: a live board in this process "
         "(memory), the database on every call (database), the board of the one process holding "
-        "the site's lease (lease: several API processes, needs Redis), or auto: memory on SQLite",
+        "the site's lease (lease: the others hand over through Redis, or stand by), or auto: "
+        "lease on PostgreSQL, memory on SQLite",
     )
     offer_timeout_s: float = Field(
         default=20.0, gt=0, le=600, description="seconds an agent has to accept a pushed offer"

@@ -33,11 +33,15 @@ Role = Literal["api", "worker"]
 log = logging.getLogger(__name__)
 
 
-def _board_in_memory(settings: Settings, db: Database) -> bool:
-    """Whether ``next`` decides on a live board in this process (``KAIROS_ROUTING_BOARD``)."""
-    if settings.routing_board == "auto":
-        return db.is_sqlite and not settings.redis_url
-    return settings.routing_board == "memory"
+def board_mode(settings: Settings, db: Database) -> Literal["memory", "database", "lease"]:
+    """Where ``next`` decides (``KAIROS_ROUTING_BOARD``). ``auto``: on PostgreSQL a live board
+    under the site's lease (one process decides; with Redis the others hand over to it); on
+    SQLite a board in the process, or the database path when processes share a Redis bus."""
+    if settings.routing_board != "auto":
+        return settings.routing_board
+    if not db.is_sqlite:
+        return "lease"
+    return "database" if settings.redis_url else "memory"
 
 
 # The bus listeners, by consumer group (shared by every process that runs them), and their topics.
@@ -108,22 +112,26 @@ class Runtime(Services):
             runtime._listen()
         # A bus that calls no listeners (a recording stand-in) cannot keep a board current.
         listens = type(bus).listen is not EventBus.listen
-        if role == "api" and listens and settings.routing_board == "lease":
+        mode = board_mode(settings, runtime.db)
+        if role == "api" and listens and mode == "lease":
             runtime._start_owned_board()
-        elif role == "api" and listens and _board_in_memory(settings, runtime.db):
+        elif role == "api" and listens and mode == "memory":
             runtime._start_board()
         return runtime
 
     def _start_owned_board(self) -> None:
-        """A board in every API process, deciding only while this process holds the lease."""
-        if not self.settings.redis_url:
-            raise ValueError("KAIROS_ROUTING_BOARD=lease needs KAIROS_REDIS_URL")
+        """A board in every API process, deciding only while this process holds the lease (and
+        making push offers then); without Redis a process that does not own it answers 503."""
         board = self.routing_board = LiveBoard(self.db)
         self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
-        board.start()
         owner = self.routing_owner = BoardOwner(board, self.db, self.bus, self.settings.redis_url)
+        self.routing_offers = OfferBook(
+            board, self.db, self.bus, timeout_s=self.settings.offer_timeout_s,
+            deciding=lambda: owner.owning,
+        )  # fmt: skip
         owner.start()
-        self._stops += [owner.close, board.close]
+        board.start()
+        self._stops += [board.close, owner.close]
 
     def _start_board(self) -> None:
         """Run the live routing board in this process, current with the bus from now on."""

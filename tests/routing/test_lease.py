@@ -3,10 +3,18 @@ with a higher fencing token, and a stale owner fenced out of storing decisions."
 
 from __future__ import annotations
 
+import time
+from contextlib import ExitStack
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
+from tests.factories import at, started
+
+from kairos.config import Settings
 from kairos.db import Database, utcnow
+from kairos.main import create_app
 from kairos.routing.ownership import LEASE_TTL_S, SiteLease
+from kairos.runtime import Runtime, board_mode
 
 
 def test_one_owner_then_a_takeover_with_a_new_token(migrated_url: str) -> None:
@@ -28,3 +36,46 @@ def test_one_owner_then_a_takeover_with_a_new_token(migrated_url: str) -> None:
     with db.session() as session:
         assert not stale.holds(session)  # fenced out
     db.dispose()
+
+
+def test_auto_runs_the_leased_board_on_postgresql_and_a_second_process_waits(
+    migrated_url: str,
+) -> None:
+    """``auto`` on PostgreSQL: the live board under the site's lease (push offers included). A
+    second process without Redis cannot hand ``next`` over: it answers 503, changes nothing, and
+    serves once the first stops (a clean stop gives the lease up at once)."""
+    postgres = not migrated_url.startswith("sqlite")
+    settings = Settings(database_url=migrated_url, routing_board="auto" if postgres else "lease")
+    assert board_mode(settings, Database(migrated_url)) == "lease"
+    first = Runtime.build(settings)
+    second = Runtime.build(settings)
+    with ExitStack() as stack:
+        stack.callback(first.close)  # (closed by its client already: closing again is harmless)
+        for runtime in (first, second):
+            assert runtime.routing_board is not None and runtime.routing_offers is not None
+        assert first.routing_owner is not None and first.routing_owner.owning
+        assert second.routing_owner is not None and not second.routing_owner.owning
+        with TestClient(create_app(settings, runtime=first)) as client:
+            assert client.post("/v1/queues", json={
+                "name": "travel", "channel": "chat", "required_skills": [], "policy": "moments",
+            }).status_code == 201  # fmt: skip
+            for agent in ("ana", "bo"):
+                assert client.post("/v1/agents", json={
+                    "external_id": agent, "name": agent, "channels": ["chat"],
+                    "state": "available",
+                }).status_code == 201  # fmt: skip
+            events = [started(f"chat-{n}", channel="chat", queue="travel", occurred_at=at(n))
+                      for n in range(2)]  # fmt: skip
+            assert client.post("/v1/events", json=events).status_code == 200
+            taken = client.post("/v1/agents/ana/next").json()["decision"]["interaction_id"]
+            other = stack.enter_context(TestClient(create_app(settings, runtime=second)))
+            refused = other.post("/v1/agents/bo/next")
+            assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+        # The first process stopped (its client closed its runtime) and gave the lease up.
+        deadline = time.monotonic() + 5
+        while not second.routing_owner.owning:
+            assert time.monotonic() < deadline, "the lease was not taken over"
+            time.sleep(0.05)
+        answer = other.post("/v1/agents/bo/next")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["decision"]["interaction_id"] not in (None, taken)

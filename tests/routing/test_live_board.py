@@ -28,11 +28,11 @@ MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to 
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    from kairos import migrations
-
-    migrations.upgrade(sqlite_url)
-    return Settings(database_url=sqlite_url, routing_board="memory")
+def settings(migrated_url: str) -> Settings:
+    """The board in the process on SQLite; on PostgreSQL what ``auto`` picks: the leased board,
+    whose decisions are stored with one statement."""
+    sqlite = migrated_url.startswith("sqlite")
+    return Settings(database_url=migrated_url, routing_board="memory" if sqlite else "auto")
 
 
 def _board(runtime: Runtime) -> LiveBoard:

@@ -21,11 +21,10 @@ MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to 
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    from kairos import migrations
-
-    migrations.upgrade(sqlite_url)
-    return Settings(database_url=sqlite_url, offer_timeout_s=1.0)
+def settings(migrated_url: str) -> Settings:
+    """On SQLite the board in the process; on PostgreSQL (``auto``) the board under the site's
+    lease, which this lone process holds: offers work the same on both."""
+    return Settings(database_url=migrated_url, offer_timeout_s=1.0)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """One routing board owner per site, for real: two ``kairos serve`` processes on PostgreSQL and a
-real redis-server (``KAIROS_ROUTING_BOARD=lease``), 1,000 contacts pulled through 50 agents from
-both processes, and the process that owns the board killed (SIGKILL) in the middle.
+real redis-server (``KAIROS_ROUTING_BOARD`` left to ``auto``: the lease there), 1,000 contacts
+pulled through 50 agents from both processes, and the process that owns the board killed
+(SIGKILL) in the middle.
 
 Every contact is assigned exactly once, no agent ever holds more than its capacity, and the other
 process takes the lease over within 5 s."""
@@ -56,9 +57,10 @@ def _free_port() -> int:
 
 
 def _serve(url: str, redis_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    # KAIROS_ROUTING_BOARD left to `auto`: on PostgreSQL it is the leased board.
     env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_REDIS_URL": redis_url,
-           "KAIROS_ROUTING_BOARD": "lease", "KAIROS_ENVIRONMENT": "test",
-           "KAIROS_RATE_LIMIT_PER_S": "0"}  # fmt: skip
+           "KAIROS_ENVIRONMENT": "test", "KAIROS_RATE_LIMIT_PER_S": "0"}  # fmt: skip
+    env.pop("KAIROS_ROUTING_BOARD", None)
     command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
     return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)

@@ -185,3 +185,38 @@ def test_bad_filters_are_a_clear_422(
     response = secured.get("/v1/audit", params=params, headers=bearer(tokens["sue"]))
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_request"
+
+
+def test_next_is_recorded_in_the_commit_that_stores_its_decision(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    """``next`` takes its audit row along in the decision's transaction (no write of its own,
+    one row); a refused ``next`` is recorded on its own, with its status."""
+    events = chat_events("i-one")
+    events[0]["identities"] = [{"kind": "phone", "value": "+14155550171"}]
+    assert secured.post("/v1/events", json=events, headers=bearer(tokens["pbx"])).status_code == 200
+    writer = secured.app.state.security.writer  # type: ignore[attr-defined]
+    own_writes: list[str] = []
+    write_now = writer.write_now
+
+    def counted(row: dict[str, Any]) -> None:
+        own_writes.append(row["path"])
+        write_now(row)
+
+    writer.write_now = counted
+    try:
+        answer = secured.post("/v1/agents/agent-ava/next", headers=bearer(tokens["ava"]))
+        assert answer.status_code == 200 and answer.json()["decision"]["interaction_id"] == "i-one"
+        unknown = secured.post("/v1/agents/nobody/next", headers=bearer(tokens["root"]))
+        assert unknown.status_code == 404  # refused by the view: nothing stored, still recorded
+    finally:
+        writer.write_now = write_now
+    assert own_writes == ["/v1/agents/nobody/next"]  # the decision's commit carried ava's row
+    with runtime.db.session() as session:
+        found = session.scalars(
+            select(AuditEntry).where(AuditEntry.path.like("/v1/agents/%/next"))
+        ).all()
+    assert sorted((r.action, r.actor, r.path, r.status) for r in found) == [
+        ("change", "ava", "/v1/agents/agent-ava/next", 200),
+        ("change", "root", "/v1/agents/nobody/next", 404),
+    ]

@@ -58,6 +58,10 @@ def serve(
             raise typer.Exit(2)
         os.environ["KAIROS_DETECTION"] = "workers"  # for the API processes and the workers
         settings = settings.model_copy(update={"detection": "workers"})
+    if processes > 1 and not settings.redis_url and settings.routing_board == "auto":
+        # Without a shared bus no process's live board would hear the others' decisions.
+        os.environ["KAIROS_ROUTING_BOARD"] = "database"
+        settings = settings.model_copy(update={"routing_board": "database"})
     migrations.upgrade(settings.database_url)
     pool = WorkerPool(workers, log_level=log_level) if workers else None
     if pool is not None:

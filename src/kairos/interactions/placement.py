@@ -4,7 +4,9 @@ place that writes the interactions table; routing's queue mapping decides, this 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kairos.db import Database
@@ -52,16 +54,25 @@ def take_waiting(
     *, session: Session, interaction_row_id: int, queue: str, agent_id: str, states: tuple[str, ...]
 ) -> bool:
     """Give a waiting interaction to an agent in the caller's transaction, only if it still waits
-    in ``queue`` with no agent (one conditional UPDATE: two deciders can never both take it)."""
-    result = session.execute(
-        update(Interaction)
-        .where(
-            Interaction.id == interaction_row_id,
-            Interaction.agent_id.is_(None),
-            Interaction.queue == queue,
-            Interaction.state.in_(states),
-        )
-        .values(agent_id=agent_id, state="assigned")
-        .execution_options(synchronize_session=False)
+    in ``queue`` with no agent (one conditional UPDATE: two deciders can never both take it).
+
+    A Core statement built once, run on the session's connection: no ORM bulk-update machinery
+    on the routing hot path."""
+    result = session.connection().execute(
+        _TAKE,
+        {"row_id": interaction_row_id, "in_queue": queue, "agent": agent_id, "states": states},
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return bool(result.rowcount == 1)
+
+
+_ROWS = cast(Table, Interaction.__table__)
+_TAKE = (
+    update(_ROWS)
+    .where(
+        _ROWS.c.id == bindparam("row_id"),
+        _ROWS.c.agent_id.is_(None),
+        _ROWS.c.queue == bindparam("in_queue"),
+        _ROWS.c.state.in_(bindparam("states", expanding=True)),
+    )
+    .values(agent_id=bindparam("agent"), state="assigned")
+)

@@ -25,7 +25,13 @@ from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
 from kairos.routing.schemas import DecisionOut
 from kairos.routing.service import _state_message, get_agent_or_raise, get_all_queues, loads
-from kairos.routing.snapshots import AgentSnapshot, AgentState, Decision, WaitingInteraction
+from kairos.routing.snapshots import (
+    AgentSnapshot,
+    AgentState,
+    Decision,
+    WaitingInteraction,
+    jsonable,
+)
 
 #: States in which an interaction with a queue and no agent is waiting ("assigned" with no agent
 #: is one transferred back to a queue).
@@ -79,14 +85,6 @@ def waiting_snapshot(
         customer_value=customer_value if customer_value is not None else 0.5,
         model_version=assessment.model_version if assessment else None,
     )
-
-
-def _jsonable(snapshot: Any) -> dict[str, Any]:
-    data: dict[str, Any] = dataclasses.asdict(snapshot)
-    return {
-        k: v.isoformat() if isinstance(v, datetime) else list(v) if isinstance(v, tuple) else v
-        for k, v in data.items()
-    }
 
 
 def _serves(agent: Agent, queue: Queue) -> bool:
@@ -206,8 +204,8 @@ def _next_for_agent(
         interaction, snapshot = snapshots[decision.interaction_id]
         me = next(a for a in agents if a.id == agent_id)
         inputs = {
-            "interaction": _jsonable(snapshot),
-            "agent": _jsonable(me),
+            "interaction": jsonable(snapshot),
+            "agent": jsonable(me),
             "waiting": len(rows),
             "agents": len(agents),
         }

@@ -22,7 +22,6 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,15 +39,20 @@ from kairos.bus.messages import (
     RoutingDecided,
     parse,
 )
-from kairos.customers.models import Customer
 from kairos.db import Database
 from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import ClientError
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
+from kairos.routing.board_rows import (
+    QueueInfo,
+    as_queue,
+    customer_values,
+    held_now,
+)
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
-from kairos.routing.models import Agent, Assignment, Queue
+from kairos.routing.models import Agent, Queue
 from kairos.routing.policies import MOT_THRESHOLD, make_policy
 from kairos.routing.policy_base import RoutingPolicy
 from kairos.routing.snapshots import AgentSnapshot, AgentState, WaitingInteraction
@@ -76,16 +80,6 @@ class _Board(RoutingBoard):
 
     def assign(self, interaction_id: str, agent_id: str) -> None:
         """Nothing: :meth:`LiveBoard.assigned` applies a stored decision."""
-
-
-@dataclass(frozen=True, slots=True)
-class QueueInfo:
-    """What the board keeps of a queue."""
-
-    name: str
-    channel: str | None
-    required_skills: tuple[str, ...]
-    policy: str
 
 
 class LiveBoard:
@@ -118,15 +112,33 @@ class LiveBoard:
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
         self.fence: Callable[[Session], bool] | None = None
+        #: The same check inside the decision's own statement on PostgreSQL: the lease's site,
+        #: owner, token and now; None when this process holds no lease (it may not decide).
+        self.fence_params: Callable[[], dict[str, object] | None] | None = None
         #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
         self.on_leave: Callable[[str], None] | None = None
 
     # -- the bus -----------------------------------------------------------------------------
 
     def __call__(self, topic: str, body: BusMessage) -> None:
-        """The bus listener: queue the message for the board thread; never block the publisher."""
+        """The bus listener: queue the message for the board thread; never block the publisher.
+
+        What the board applied itself (a decision it stored, the agent state that came with it)
+        is dropped here, when nothing is queued before it: the board thread need not wake (and
+        contend with the next request) for what it already holds."""
+        if not self._pending and self._known(body):
+            return
         self._pending.append(body)
         self._wake.set()
+
+    def _known(self, body: BusMessage) -> bool:
+        kind = body.get("type")
+        if kind == "routing.decided":
+            return self.held.get(str(body.get("interaction_id"))) == body.get("agent_id")
+        if kind == "agent.state_changed":
+            agent = self.agents.get(str(body.get("agent_id")))
+            return agent is not None and agent.state == body.get("state")
+        return False
 
     def start(self) -> None:
         """Start the board thread that applies bus messages as they come."""
@@ -180,7 +192,7 @@ class LiveBoard:
             self.policies = {p: make_policy(p) for p in {q.policy for q in self.queues.values()}}
             self.boards = {p: _Board() for p in self.policies}
             self.waiting, self.agents, self.agent_rows = {}, {}, {}
-            self.held = dict(_held(session))
+            self.held = dict(held_now(session))
             loads: dict[str, int] = {}
             for agent_id in self.held.values():
                 loads[agent_id] = loads.get(agent_id, 0) + 1
@@ -193,7 +205,7 @@ class LiveBoard:
                     Interaction.state.in_(WAITING_STATES),
                 )
             ).all()
-            values = _values(session, [r.customer_id for r in rows])
+            values = customer_values(session, [r.customer_id for r in rows])
             for row in rows:
                 self._put_waiting(row, values.get(row.customer_id or -1))
             self.built = True
@@ -213,7 +225,7 @@ class LiveBoard:
         if queue is None:
             self._remove_waiting(row.external_id)
             return
-        snapshot = waiting_snapshot(row, _as_queue(queue), value)
+        snapshot = waiting_snapshot(row, as_queue(queue), value)
         previous = self.waiting.get(row.external_id)
         if previous is not None and previous[1] != queue.policy:
             self.boards[previous[1]].remove_waiting(row.external_id)
@@ -321,7 +333,7 @@ class LiveBoard:
             if row.queue not in self.queues:
                 self.rebuild()  # a queue created since: read everything again
                 return
-            value = _values(session, [row.customer_id]).get(row.customer_id or -1)
+            value = customer_values(session, [row.customer_id]).get(row.customer_id or -1)
             self._put_waiting(row, value)
 
     def agent(self, agent_id: str) -> AgentSnapshot | None:
@@ -368,31 +380,3 @@ class LiveBoard:
         agent = self.agents.get(agent_id or "")
         if agent is not None:
             self.set_agent(dataclasses.replace(agent, load=max(0, agent.load - 1)))
-
-
-def _as_queue(info: QueueInfo) -> Queue:
-    return Queue(name=info.name, channel=info.channel, required_skills=list(info.required_skills),
-                 policy=info.policy)  # fmt: skip
-
-
-def _held(session: Session) -> list[tuple[str, str]]:
-    """Interactions an agent holds now through routing: assigned to it and not ended."""
-    query = (
-        select(Interaction.external_id, Agent.external_id)
-        .join(Assignment, Assignment.interaction_id == Interaction.id)
-        .join(Agent, Agent.id == Assignment.agent_id)
-        .where(Interaction.state != "ended", Interaction.agent_id == Agent.external_id)
-        .distinct()
-    )
-    return [(i, a) for i, a in session.execute(query)]
-
-
-def _values(session: Session, customer_ids: list[int | None]) -> dict[int, float]:
-    ids = sorted({c for c in customer_ids if c is not None})
-    values: dict[int, float] = {}
-    for start in range(0, len(ids), 500):
-        query = select(Customer.id, Customer.value).where(
-            Customer.id.in_(ids[start : start + 500]), Customer.value.is_not(None)
-        )
-        values.update((cid, v) for cid, v in session.execute(query) if v is not None)
-    return values

@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AgentStateChanged, Message
-from kairos.db import Database, utcnow
+from kairos.db import AwareDateTime, Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
-from kairos.routing import decisions
+from kairos.routing import decisions, pg_decide
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
 from kairos.routing.schemas import DecisionOut
-from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction
+from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction, jsonable
 from kairos.services import Services
 
 REPEATED = "assigned (a repeated request: the decision it made before)"
@@ -128,16 +128,21 @@ def next_from_board(
             agent = dataclasses.replace(agent, state="available", idle_since=now)
             board.set_agent(agent)
             outbox.append(_state(agent_id, "available", "busy", now))
+        fills = agent.load + 1 >= agent.max_concurrency
         with db.write_lock(), db.session() as session:
-            if board.fence is not None and not board.fence(session):
+            # On PostgreSQL the statement that stores the decision checks the lease itself.
+            fence = board.fence if db.is_sqlite or flip else None
+            if fence is not None and not fence(session):
                 raise BoardUnavailable("this process no longer owns the routing board; retry")
             if flip:
                 _set_state(session, board.agent_rows[agent_id], "available", now)
-            out = _decide_and_store(session, board, agent, now, request_key)
-            busy = out is not None and agent.load + 1 >= agent.max_concurrency
-            if busy:
+            out = _decide_and_store(session, board, agent, now, request_key, fills=fills)
+            busy = out is not None and fills
+            if busy and db.is_sqlite:  # (on PostgreSQL: in the decision's statement)
                 _set_state(session, board.agent_rows[agent_id], "busy", now)
+            riders = take_riders(session.connection())  # the request's audit row: one commit
             session.commit()
+            riders_written(riders)
         if out is not None:
             outbox.insert(0, out)  # the stored decision is the message
             board.assigned(out.interaction_id, agent_id)
@@ -156,9 +161,20 @@ def _state(agent_id: str, state: str, previous: str, now: datetime) -> AgentStat
 
 
 def _set_state(session: Session, agent_row_id: int, state: str, now: datetime) -> None:
-    session.execute(
-        update(Agent).where(Agent.id == agent_row_id).values(state=state, state_since=now)
-    )
+    session.connection().execute(_SET_STATE, {"row_id": agent_row_id, "to": state, "since": now})
+
+
+# Core statements built once and run on the session's connection: the decision's transaction
+# spends its time in the database, not in building statements or the ORM's bulk machinery.
+_AGENTS = cast(Table, Agent.__table__)
+_DECISIONS = cast(Table, RoutingDecision.__table__)
+_SET_STATE = (
+    update(_AGENTS)
+    .where(_AGENTS.c.id == bindparam("row_id"))
+    .values(state=bindparam("to"), state_since=bindparam("since", type_=AwareDateTime()))
+)
+_INSERT_DECISION = insert(_DECISIONS).returning(_DECISIONS.c.id)
+_INSERT_ASSIGNMENT = insert(cast(Table, Assignment.__table__))
 
 
 def _decide_and_store(
@@ -167,8 +183,12 @@ def _decide_and_store(
     agent: AgentSnapshot,
     now: datetime,
     request_key: str | None,
+    *,
+    fills: bool,
 ) -> DecisionOut | None:
-    """The best decision whose interaction still waits, stored; stale entries leave the board."""
+    """The best decision whose interaction still waits, stored; stale entries leave the board.
+    ``fills``: the decision fills the agent up (on PostgreSQL the same statement marks it busy).
+    """
     for _ in range(20):
         decision = best_on_board(board, agent.id, now)
         if decision is None:
@@ -176,6 +196,13 @@ def _decide_and_store(
         snapshot = board.snapshot(decision.interaction_id)
         assert snapshot is not None
         row_id = board.waiting[decision.interaction_id][0]
+        if not board.db.is_sqlite:
+            out = _store_in_one(session, board, decision, row_id, snapshot, agent, now,
+                                request_key, fills)  # fmt: skip
+            if out is not None:
+                return out
+            board.refresh_interaction(decision.interaction_id)
+            continue
         if not placement.take_waiting(
             session=session, interaction_row_id=row_id, queue=snapshot.queue, agent_id=agent.id,
             states=decisions.WAITING_STATES,
@@ -198,18 +225,11 @@ def _store(
     request_key: str | None,
 ) -> DecisionOut:
     """The decision and the assignment, as two rows (Core inserts: no unit of work to flush)."""
-    inputs: dict[str, Any] = {
-        "interaction": decisions._jsonable(snapshot),
-        "agent": decisions._jsonable(agent),
-        "waiting": len(board.waiting),
-        "agents": len(board.agents),
-    }
-    reasons: list[dict[str, Any]] = [
-        {"factor": r.factor, "value": r.value} for r in decision.reasons
-    ]
+    inputs, reasons = _inputs(board, decision, snapshot, agent)
     agent_row_id = board.agent_rows[agent.id]
-    decision_id = session.execute(
-        insert(RoutingDecision).returning(RoutingDecision.id),
+    connection = session.connection()
+    decision_id = connection.execute(
+        _INSERT_DECISION,
         {
             "interaction_id": row_id, "agent_id": agent_row_id, "queue": snapshot.queue,
             "policy": decision.policy, "score": decision.score,
@@ -218,13 +238,71 @@ def _store(
             "request_key": request_key,
         },
     ).scalar_one()  # fmt: skip
-    session.execute(
-        insert(Assignment),
+    connection.execute(
+        _INSERT_ASSIGNMENT,
         {"interaction_id": row_id, "agent_id": agent_row_id, "decision_id": decision_id,
          "empowered": decision.moment_of_truth, "assigned_at": now},
     )  # fmt: skip
+    return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
+
+
+def _store_in_one(
+    session: Session,
+    board: LiveBoard,
+    decision: Decision,
+    row_id: int,
+    snapshot: WaitingInteraction,
+    agent: AgentSnapshot,
+    now: datetime,
+    request_key: str | None,
+    fills: bool,
+) -> DecisionOut | None:
+    """On PostgreSQL: the lease, the take, the decision, the assignment and the agent's state in
+    one statement; None when the contact was taken or moved meanwhile."""
+    inputs, reasons = _inputs(board, decision, snapshot, agent)
+    lease = None
+    if board.fence_params is not None:
+        lease = board.fence_params()
+        if lease is None:
+            raise BoardUnavailable("this process no longer owns the routing board; retry")
+    decision_id, held = pg_decide.store(session, lease=lease, params={
+        "agent": agent.id, "agent_row": board.agent_rows[agent.id], "row_id": row_id,
+        "queue": snapshot.queue, "states": decisions.WAITING_STATES, "policy": decision.policy,
+        "score": decision.score, "mot": decision.moment_of_truth, "inputs": inputs,
+        "reasons": reasons, "model_version": snapshot.model_version, "decided_at": now,
+        "request_key": request_key, "busy": fills,
+    })  # fmt: skip
+    if not held:
+        raise BoardUnavailable("this process no longer owns the routing board; retry")
+    if decision_id is None:
+        return None
+    return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
+
+
+def _inputs(
+    board: LiveBoard, decision: Decision, snapshot: WaitingInteraction, agent: AgentSnapshot
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The decision's stored inputs (the snapshots the policy saw) and raw reasons."""
+    inputs: dict[str, Any] = {
+        "interaction": jsonable(snapshot),
+        "agent": jsonable(agent),
+        "waiting": len(board.waiting),
+        "agents": len(board.agents),
+    }
+    return inputs, [{"factor": r.factor, "value": r.value} for r in decision.reasons]
+
+
+def _out(
+    decision_id: int,
+    decision: Decision,
+    snapshot: WaitingInteraction,
+    agent: AgentSnapshot,
+    now: datetime,
+    inputs: dict[str, Any],
+    reasons: list[dict[str, Any]],
+) -> DecisionOut:
     summary = explain(moment_of_truth=decision.moment_of_truth, reasons=reasons, inputs=inputs)
-    # Built from values this function made: no need to validate them again.
+    # Built from values this module made: no need to validate them again.
     return DecisionOut.model_construct(
         summary=summary,
         id=decision_id, interaction_id=decision.interaction_id, agent_id=agent.id,

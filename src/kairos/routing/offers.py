@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -27,10 +28,10 @@ from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
 from kairos.routing import decisions
 from kairos.routing.explain import explain
-from kairos.routing.live_board import LiveBoard
+from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.live_next import _set_state, _state, _store, best_on_board
 from kairos.routing.schemas import DecisionOut
-from kairos.routing.snapshots import AgentState, Decision, WaitingInteraction
+from kairos.routing.snapshots import AgentState, Decision, WaitingInteraction, jsonable
 
 Outcome = Literal["accepted", "declined", "expired", "withdrawn"]
 
@@ -65,6 +66,8 @@ class OfferBook:
     db: Database
     bus: EventBus
     timeout_s: float = 20.0
+    #: Whether this process decides now (with a lease: while it owns the site's board).
+    deciding: Callable[[], bool] = field(default=lambda: True)
     present: Counter[str] = field(default_factory=Counter)
     offers: dict[str, Offer] = field(default_factory=dict)
     #: Agents who declined a contact (or let it expire): it goes to someone else first.
@@ -104,9 +107,13 @@ class OfferBook:
         """Expire offers past their time, then offer waiting contacts to free present agents."""
         now = now or utcnow()
         with self.board.lock:
+            if not self.deciding():  # the lease went elsewhere: its owner offers from now on
+                for offer in list(self.offers.values()):
+                    self._end(offer, "withdrawn", back=True)
             for offer in [o for o in self.offers.values() if o.expires_at <= now]:
                 self._end(offer, "expired", back=True)
-            self._push(now)
+            if self.deciding():
+                self._push(now)
         self._flush()
 
     def _push(self, now: datetime) -> None:
@@ -139,7 +146,7 @@ class OfferBook:
 
     def _offered(self, offer: Offer) -> RoutingOffered:
         reasons = [{"factor": r.factor, "value": r.value} for r in offer.decision.reasons]
-        inputs = {"interaction": decisions._jsonable(offer.snapshot)}
+        inputs = {"interaction": jsonable(offer.snapshot)}
         return RoutingOffered(
             offer_id=offer.id, interaction_id=offer.interaction_id, agent_id=offer.agent_id,
             queue=offer.snapshot.queue, channel=offer.snapshot.channel,
@@ -203,6 +210,8 @@ class OfferBook:
             full = agent.load + 1 >= agent.max_concurrency
             state: AgentState = "busy" if full else "available"
             with self.db.write_lock(), self.db.session() as session:
+                if self.board.fence is not None and not self.board.fence(session):
+                    raise BoardUnavailable("this process no longer owns the routing board; retry")
                 taken = placement.take_waiting(
                     session=session, interaction_row_id=offer.row_id, queue=offer.snapshot.queue,
                     agent_id=agent_id, states=decisions.WAITING_STATES,

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
@@ -79,6 +79,23 @@ class SiteLease:
             self.token = None
         return self.token
 
+    def release(self) -> None:
+        """Give the lease up now (a clean stop): the next process takes it over at once."""
+        if self.token is None:
+            return
+        with self.db.write_lock(), self.db.session() as session:
+            row = session.get(RoutingLease, self.site, with_for_update=True)
+            if row is not None and (row.owner, row.token) == (self.owner, self.token):
+                row.expires_at = utcnow()
+                session.commit()
+        self.token = None
+
+    def params(self) -> dict[str, object] | None:
+        """What :func:`kairos.routing.pg_decide.store` checks; None when we hold no token."""
+        if self.token is None:
+            return None
+        return {"site": self.site, "owner": self.owner, "token": self.token, "at": utcnow()}
+
     def holds(self, session: Session) -> bool:
         """In the caller's transaction: whether we still hold the lease with our token (a shared
         lock on PostgreSQL keeps a takeover waiting until the transaction ends)."""
@@ -104,44 +121,62 @@ def _key(prefix: str, *parts: str) -> str:
 class BoardOwner:
     """Keeps (or waits for) the lease, serves ``next`` while owner, hands it over otherwise."""
 
-    def __init__(self, board: LiveBoard, db: Database, bus: EventBus, redis_url: str) -> None:
-        import redis  # the `redis` extra
-
+    def __init__(
+        self, board: LiveBoard, db: Database, bus: EventBus, redis_url: str | None
+    ) -> None:
         self.board, self.db, self.bus = board, db, bus
         self.lease = SiteLease(db)
         self.board.fence = self.lease.holds
-        self.redis = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=10)
+        self.board.fence_params = self.lease.params
+        self.redis: Any = None
+        if redis_url:  # several processes: the others hand `next` over through Redis
+            import redis  # the `redis` extra
+
+            self.redis = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=10)
         self.requests = _key("kairos", self.lease.site, "requests")
         self.owning = False
         self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._keep, name="routing-lease", daemon=True),
-            threading.Thread(target=self._serve, name="routing-owner", daemon=True),
-        ]
+        self._threads = [threading.Thread(target=self._keep, name="routing-lease", daemon=True)]
+        if self.redis is not None:
+            self._threads.append(
+                threading.Thread(target=self._serve, name="routing-owner", daemon=True)
+            )
 
     def start(self) -> None:
-        """Start renewing (or waiting for) the lease and serving handed-over requests."""
+        """Take the lease now if it is free (a lone process serves from its first request), then
+        keep renewing (or waiting for) it and serve handed-over requests."""
+        self._renew()
         for thread in self._threads:
             thread.start()
 
     def close(self) -> None:
-        """Stop; the lease runs out and another process takes over."""
+        """Stop and give the lease up: another process takes over at once."""
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.owning = False
+        try:
+            self.lease.release()
+        except Exception:  # the database is away: the lease runs out by itself
+            log.exception("routing lease: could not give the lease up")
+
+    def _renew(self) -> None:
+        try:
+            token = self.lease.renew()
+        except (OperationalError, ProgrammingError) as exc:  # away, or not migrated yet
+            log.warning("routing lease: renewal failed (%s); not deciding meanwhile", exc)
+            token = None
+        except Exception:  # we may not decide meanwhile
+            log.exception("routing lease: renewal failed")
+            token = None
+        if token is not None and not self.owning:
+            log.info("routing lease: this process owns the board (token %d)", token)
+            self.board.rebuild()  # what the previous owner decided is in the database
+        self.owning = token is not None
 
     def _keep(self) -> None:
-        while not self._stop.is_set():
-            try:
-                token = self.lease.renew()
-            except Exception:  # the database is away: we may not decide meanwhile
-                log.exception("routing lease: renewal failed")
-                token = None
-            if token is not None and not self.owning:
-                log.info("routing lease: this process owns the board (token %d)", token)
-                self.board.rebuild()  # what the previous owner decided is in the database
-            self.owning = token is not None
-            self._stop.wait(RENEW_S)
+        while not self._stop.wait(RENEW_S):
+            self._renew()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -183,6 +218,11 @@ class BoardOwner:
         """``next`` decided by the owner: here, or handed to it through Redis."""
         if self.owning:
             return self.next_here(agent_id, key)
+        if self.redis is None:
+            raise BoardUnavailable(
+                "another process owns the routing board and, without KAIROS_REDIS_URL, this one "
+                "cannot hand the request to it; retry (it takes over if the owner stops)"
+            )
         reply_key = _key("kairos", self.lease.site, "reply", uuid.uuid4().hex)
         deadline = utcnow().timestamp() + HANDOFF_TIMEOUT_S
         request = {"agent_id": agent_id, "key": key, "reply": reply_key, "deadline": deadline}

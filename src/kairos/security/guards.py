@@ -14,6 +14,7 @@ from kairos.access import Actor
 from kairos.auth.csrf import SESSION_KEY
 from kairos.auth.deps import SESSION_USER
 from kairos.auth.schemas import Principal
+from kairos.config import Settings
 from kairos.db import Database
 from kairos.security import policy, scoping, sessions, tokens
 from kairos.security.schemas import Caller
@@ -195,3 +196,13 @@ async def source_refusal(db: Database, caller: Caller, path: str) -> str | None:
         return None
     owner = await run_in_threadpool(scoping.interaction_source, db, match.group("interaction"))
     return OTHER_SOURCE if owner is not None and owner != caller.source else None
+
+
+def signed_webhook(scope: Scope, path: str, settings: Settings) -> bool:
+    """A Twilio SMS webhook or a Genesys AudioHook session carrying a signature its view checks
+    (neither sends a token)."""
+    if path == "/v1/channels/sms":
+        return bool(settings.twilio_auth_token) and header(scope, b"x-twilio-signature") is not None
+    if path == "/v1/media/audiohook":
+        return bool(settings.audiohook_client_secret) and header(scope, b"signature") is not None
+    return False

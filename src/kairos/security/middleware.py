@@ -25,7 +25,7 @@ from kairos.access import STATE_ACTOR, STATE_SCOPE, UNRESTRICTED
 from kairos.access import Scope as DataScope
 from kairos.auth.deps import SESSION_USER, load_principal
 from kairos.config import Settings
-from kairos.db import Database, utcnow
+from kairos.db import RIDERS, Database, Rider, utcnow
 from kairos.security import audit, guards, policy, tokens
 from kairos.security.ratelimit import RateLimiter, retry_after
 from kairos.security.schemas import ANONYMOUS, Caller
@@ -129,22 +129,6 @@ class SecurityMiddleware:
             return message
 
         return wrapped
-
-    def _twilio_signed(self, scope: Scope, path: str, runtime: Services) -> bool:
-        """A Twilio SMS webhook carrying a signature the view will check (Twilio sends no token)."""
-        return (
-            path == "/v1/channels/sms"
-            and bool(runtime.settings.twilio_auth_token)
-            and guards.header(scope, b"x-twilio-signature") is not None
-        )
-
-    def _audiohook_signed(self, scope: Scope, path: str, runtime: Services) -> bool:
-        """A Genesys AudioHook session carrying a signature the view will check (no token)."""
-        return (
-            path == "/v1/media/audiohook"
-            and bool(runtime.settings.audiohook_client_secret)
-            and guards.header(scope, b"signature") is not None
-        )
 
     async def _caller_for_token(self, db: Database, token: str) -> Caller | None:
         if not tokens.well_formed(token):
@@ -269,10 +253,7 @@ class SecurityMiddleware:
         if (
             enforce
             and caller.kind == "anonymous"
-            and (
-                self._twilio_signed(scope, path, runtime)
-                or self._audiohook_signed(scope, path, runtime)
-            )
+            and guards.signed_webhook(scope, path, runtime.settings)
         ):
             enforce = False  # the view checks Twilio's or Genesys' signature itself
         data_scope = UNRESTRICTED
@@ -314,24 +295,32 @@ class SecurityMiddleware:
         status = 500
         accepted = False
         written = False
+        # A change to the API rides along with the view's own transaction when the view stores
+        # it with one commit (``next``): one commit instead of two (see ``kairos.db.Rider``).
+        rider = None
+        api = request.path_class != "page" and request.method != "WS"
+        if api and audit.action_of(request.method, request.path, 200) == "change":
+            rider = Rider(audit.INSERT, self._row(request, "change", 200, caller))
 
         async def send_status(message: Message) -> None:
             nonlocal status, accepted, written
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 action = audit.action_of(request.method, request.path, status)
-                if action == "change":
+                if action == "change" and not (rider and rider.written and status == 200):
                     who = await self._recorded(request, caller)
                     row = self._row(request, action, status, who)
                     await run_in_threadpool(self.security.writer.write_now, row)
-                    written = True
+                written = action == "change"
             elif message["type"] == "websocket.accept":
                 accepted = True
             await request.send(message)
 
+        riding = RIDERS.set([rider] if rider is not None else None)
         try:
             await self.app(request.scope, request.receive, send_status)
         finally:
+            RIDERS.reset(riding)
             if request.method == "WS":
                 status = 101 if accepted else 403
             action = audit.action_of(request.method, request.path, status)
