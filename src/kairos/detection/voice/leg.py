@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.model import VoiceModel
 from kairos.detection.voice.stress import (
@@ -154,6 +156,9 @@ def analyse_recording(
         started_at=started_at,
         model=model,
     )
+    if not np.isfinite(samples).all():
+        # A file's NaN or infinite samples carry no sound: heard as silence, never a crash.
+        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
     step = sample_rate * 10
     events: list[AudioSegment] = []
     for i in range(0, len(samples), step):
