@@ -38,7 +38,7 @@ from rich.table import Table
 from kairos.replay import TextPool, call_events, now, read_threads, threads_path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest import _cpu_seconds, _free_port, _wait_healthy
+from ingest import _cpu_seconds, _free_port, _letters, _wait_healthy
 
 console = Console(width=150)
 
@@ -67,17 +67,6 @@ def _server(database_url: str, port: int, src: Path | None) -> subprocess.Popen[
     )
 
 
-def letters(number: int) -> str:
-    """A number written in letters (``0`` is ``a``, ``27`` is ``bb``): a unique word that no
-    redaction or deadline recogniser reads as a number."""
-    word = ""
-    while True:
-        number, digit = divmod(number, 26)
-        word = chr(ord("a") + digit) + word
-        if not number:
-            return word
-
-
 def _bodies(pool: TextPool, calls: int, run_id: str) -> list[list[dict[str, object]]]:
     out = []
     for index in range(calls):
@@ -86,7 +75,7 @@ def _bodies(pool: TextPool, calls: int, run_id: str) -> list[list[dict[str, obje
             body["interaction_id"] = f"{run_id}-{index}"
             body["event_id"] = f"{run_id}-{index}-{turn}"
             if body["type"] == "utterance":  # unique, and no digit a recogniser would read
-                mark = " ".join(letters(n) for n in (zlib.crc32(run_id.encode()), index, turn))
+                mark = " ".join(_letters(n) for n in (zlib.crc32(run_id.encode()), index, turn))
                 body["text"] = f"{body['text']} ({mark})"
         out.append(bodies)
     return out
