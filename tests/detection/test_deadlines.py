@@ -296,3 +296,34 @@ def test_a_language_without_patterns_tries_them_all() -> None:
     madrid = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Europe/Madrid"))
     found = earliest_deadline("necesito el coche mañana a las 9", madrid, "Europe/Madrid", "ca")
     assert found is not None and found.at == datetime(2026, 11, 19, 9, 0, tzinfo=madrid.tzinfo)
+
+
+# The same duration said in each language: English and the others share one builder, so one
+# bound (two weeks ahead at the most) and one confidence.
+_DURATIONS = {
+    "en": "I need the part in {n} hours",
+    "es": "necesito la pieza en {n} horas",
+    "de": "ich brauche das Teil in {n} Stunden",
+    "fr": "il me faut la pièce dans {n} heures",
+    "pt": "preciso da peça daqui a {n} horas",
+    "it": "mi serve il pezzo tra {n} ore",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(_DURATIONS))
+def test_a_duration_ahead_is_bounded_alike_in_every_language(lang: str) -> None:
+    madrid = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Europe/Madrid"))
+    two_weeks = _DURATIONS[lang].format(n=14 * 24)
+    [found] = find_deadlines(two_weeks, madrid, "Europe/Madrid", lang)
+    assert (found.kind, found.at, found.confidence) == (
+        "relative",
+        madrid + timedelta(days=14),
+        0.8,
+    )
+    # The span runs from the preposition to the unit, the end of the sentence.
+    assert found.text == two_weeks[found.start :] and found.text.startswith(
+        ("in", "en", "dans", "daqui", "tra")
+    )
+    assert (
+        find_deadlines(_DURATIONS[lang].format(n=14 * 24 + 1), madrid, "Europe/Madrid", lang) == []
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from kairos.detection.deadline_grammar import compile_languages
 from kairos.detection.deadline_lexicons import LANGUAGES, Lexicon
@@ -33,14 +33,18 @@ from kairos.detection.deadline_patterns import (
     _CONF_BARE,
     _CONF_BY,
     _CONF_DAY,
-    _CONF_RELATIVE,
     _ROLLED_FACTOR,
     DAY_START,
     END_OF_DAY,
     MORNING,
     DeadlineMatch,
 )
-from kairos.detection.deadline_resolution import _at, _next_weekday, _resolve_clock
+from kairos.detection.deadline_resolution import (
+    _at,
+    _next_weekday,
+    _relative_match,
+    _resolve_clock,
+)
 
 __all__ = ["LANGUAGES", "Lexicon", "foreign_deadlines", "languages_in"]
 
@@ -233,18 +237,9 @@ def _relative(
             unit = m.group("unit")
             per = 1.0 if unit.startswith("m") else 1440.0 if unit[0] in "dtjg" else 60.0
             minutes = amount * per
-        if minutes <= 0 or minutes > 60 * 24 * 14:
-            continue
-        out.append(
-            DeadlineMatch(
-                at=(now.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone),
-                text=text[m.start() : m.end()],
-                start=m.start(),
-                end=m.end(),
-                kind="relative",
-                confidence=_CONF_RELATIVE,
-            )
-        )
+        found = _relative_match(text, m, minutes, now, zone)
+        if found is not None:
+            out.append(found)
     return out
 
 

@@ -6,11 +6,12 @@ aware datetime in the customer's zone, under the policy ``kairos.detection.deadl
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kairos.detection.deadline_patterns import (
     _ALWAYS_PM_UP_TO,
+    _CONF_RELATIVE,
     _EVENT_NEAR,
     _LOOKBEHIND,
     _MONTH_INDEX,
@@ -23,6 +24,7 @@ from kairos.detection.deadline_patterns import (
     END_OF_DAY,
     MORNING,
     TONIGHT,
+    DeadlineMatch,
 )
 
 
@@ -39,6 +41,32 @@ def _zone(tz: str | tzinfo) -> tzinfo:
 def _at(day: date, wall: time, zone: tzinfo) -> datetime:
     """The aware datetime of a wall-clock time on a local day."""
     return datetime.combine(day, wall, tzinfo=zone)
+
+
+# The furthest a duration ahead is read as a deadline: "in 3 weeks" is a plan, not a deadline.
+_MAX_RELATIVE_MINUTES = 60 * 24 * 14
+
+
+def _relative_match(
+    text: str, m: re.Match[str], minutes: float, now: datetime, zone: tzinfo
+) -> DeadlineMatch | None:
+    """The deadline of a duration ahead ("in two hours", "en 40 minutos") matched by ``m``, or
+    None when the duration is not one a deadline lies at (none, or more than two weeks).
+
+    Every language's relative pattern ends here, so they share one policy.
+    """
+    if minutes <= 0 or minutes > _MAX_RELATIVE_MINUTES:
+        return None
+    return DeadlineMatch(
+        # Aware arithmetic on a zoned datetime is wall-clock arithmetic; a duration is
+        # absolute, so add it in UTC ("in an hour" across a DST change is 60 minutes).
+        at=(now.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone),
+        text=text[m.start() : m.end()],
+        start=m.start(),
+        end=m.end(),
+        kind="relative",
+        confidence=_CONF_RELATIVE,
+    )
 
 
 def _hour(token: str) -> int:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from types import ModuleType
 
 from kairos.detection.deadline_patterns import (
@@ -40,7 +40,6 @@ from kairos.detection.deadline_patterns import (
     _CONF_EVENT,
     _CONF_IMMEDIATE,
     _CONF_IMMEDIATE_BARE,
-    _CONF_RELATIVE,
     _DAY,
     _DAY_GATE,
     _DAY_WORDS,
@@ -76,6 +75,7 @@ from kairos.detection.deadline_resolution import (
     _clock_wall,
     _event_nearby,
     _past_context,
+    _relative_match,
     _resolve_clock,
     _resolve_day,
     _zone,
@@ -194,20 +194,9 @@ def _relative_matches(text: str, low: str, now: datetime, zone: tzinfo) -> list[
             unit = m.group("unit")
             per = 1440.0 if unit.startswith("d") else 60.0 if unit.startswith("h") else 1.0
             minutes = amount * per
-        if minutes <= 0 or minutes > 60 * 24 * 14:
-            continue
-        out.append(
-            DeadlineMatch(
-                # Aware arithmetic on a zoned datetime is wall-clock arithmetic; a duration is
-                # absolute, so add it in UTC ("in an hour" across a DST change is 60 minutes).
-                at=(now.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone),
-                text=text[m.start() : m.end()],
-                start=m.start(),
-                end=m.end(),
-                kind="relative",
-                confidence=_CONF_RELATIVE,
-            )
-        )
+        found = _relative_match(text, m, minutes, now, zone)
+        if found is not None:
+            out.append(found)
     return out
 
 
