@@ -327,3 +327,22 @@ def test_a_duration_ahead_is_bounded_alike_in_every_language(lang: str) -> None:
     assert (
         find_deadlines(_DURATIONS[lang].format(n=14 * 24 + 1), madrid, "Europe/Madrid", lang) == []
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "call me back in an hour"),
+        ("es", "llámeme en una hora"),
+        ("de", "rufen Sie mich in einer Stunde zurück"),
+        ("fr", "rappelez-moi dans une heure"),
+        ("pt", "me liga daqui a uma hora"),
+    ],
+)
+def test_an_hour_ahead_in_the_hour_the_clock_goes_back(lang: str, said: str) -> None:
+    # Madrid, 25 October 2026, 02:30 summer time: an hour on is 02:30 again, winter time.
+    now = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    [found] = find_deadlines(said, now, "Europe/Madrid", lang)
+    # (compared in UTC: a time in the repeated hour never equals one of another zone, PEP 495)
+    assert found.at.astimezone(UTC) == now + timedelta(hours=1)
+    assert found.at.utcoffset() == timedelta(hours=1)

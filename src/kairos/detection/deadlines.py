@@ -360,8 +360,11 @@ def find_deadlines(
         if all(cand.end <= k.start or cand.start >= k.end for k in kept):
             kept.append(cand)
     kept.sort(key=lambda d: d.start)
-    # Immediate deadlines equal `now` and are kept; everything else must lie ahead.
-    return [d for d in kept if d.kind == "immediate" or d.at > local_now]
+    # Immediate deadlines equal `now` and are kept; everything else must lie ahead. A duration
+    # is ahead by construction, and comparing it would be wrong in the hour a clock goes back:
+    # datetimes of one zone compare by wall time, and an hour on from 02:30 (summer time) is
+    # 02:30 again (winter time).
+    return [d for d in kept if d.kind in ("immediate", "relative") or d.at > local_now]
 
 
 def earliest_deadline(
