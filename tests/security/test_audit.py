@@ -106,14 +106,18 @@ def test_only_supervisors_and_admins_read_the_log_and_it_filters_and_pages(
 def test_queued_rows_are_written_on_shutdown(
     app_client: AppFactory, runtime: Runtime, tokens: dict[str, str]
 ) -> None:
+    """Refusals are the rows still queued (reads and changes are written before their answer):
+    a stop writes them."""
     with app_client(require_tokens=True) as client:
-        client.security = client.app.state.security  # type: ignore[attr-defined]
-        client.security.writer.interval_s = 60  # the thread would not write for a minute
+        writer = client.app.state.security.writer  # type: ignore[attr-defined]
+        writer.interval_s = 60  # the thread would not write for a minute
         for n in range(3):
-            client.post("/v1/events", json=chat_events(f"s-{n}"), headers=bearer(tokens["pbx"]))
+            refused = client.get(f"/v1/customers/{n}", headers=bearer(tokens["ava"]))
+            assert refused.status_code == 404  # not one of the agent's customers
+        assert len(writer._rows) == 3
     with runtime.db.session() as session:
-        paths = session.scalars(select(AuditEntry.path).where(AuditEntry.actor == "pbx")).all()
-    assert paths == ["/v1/events"] * 3
+        paths = session.scalars(select(AuditEntry.path).where(AuditEntry.actor == "ava")).all()
+    assert sorted(paths) == [f"/v1/customers/{n}" for n in range(3)]
 
 
 @pytest.mark.parametrize(

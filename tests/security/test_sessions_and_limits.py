@@ -237,6 +237,28 @@ def test_a_change_is_audited_before_its_answer(
     assert not secured.app.state.security.writer._rows  # type: ignore[attr-defined]
 
 
+def test_a_read_is_audited_before_its_answer(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    """A read of an interaction (API or page) is on disk when its answer arrives."""
+    assign(secured, tokens, "au-2", "agent-ava", "+14155550162")
+    writer = secured.app.state.security.writer  # type: ignore[attr-defined]
+    writer.interval_s = 60  # the batch thread would not write for a minute
+    read = secured.get("/v1/interactions/au-2", headers=bearer(tokens["ava"]))
+    assert read.status_code == 200, read.text
+    login(secured, "sue")
+    assert secured.get("/interactions/au-2").status_code == 200
+    with runtime.db.session() as session:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.resource_id == "au-2", AuditEntry.action == "read")
+        ).all()
+    assert sorted((r.actor, r.path) for r in rows) == [
+        ("ava", "/v1/interactions/au-2"),
+        ("sue", "/interactions/au-2"),
+    ]
+    assert not writer._rows
+
+
 def test_a_full_gate_gives_up_after_its_queue_time() -> None:
     throttle = SignInThrottle(max_concurrent=1, queue_s=0.05)
     assert throttle.gate().acquire()

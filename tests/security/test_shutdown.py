@@ -52,15 +52,15 @@ def _serve(url: str, port: int, tmp_path: Path, **extra: str) -> subprocess.Pope
         time.sleep(0.1)
 
 
-def _audited_event_posts(url: str) -> int:
-    """How many accepted ``POST /v1/events`` the audit log of the database at ``url`` holds."""
+def _audited(url: str, path: str = "/v1/events") -> int:
+    """How many answered (200) requests to ``path`` the audit log at ``url`` holds."""
     db = Database(url)
     try:
         with db.session() as session:
             recorded = session.scalar(
                 select(func.count())
                 .select_from(AuditEntry)
-                .where(AuditEntry.path == "/v1/events", AuditEntry.status == 200)
+                .where(AuditEntry.path == path, AuditEntry.status == 200)
             )
     finally:
         db.dispose()
@@ -112,7 +112,7 @@ def test_sigterm_stops_within_the_grace_with_live_pages_open(tmp_path: Path) -> 
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert _audited_event_posts(url) == changes
+    assert _audited(url) == changes
 
 
 @pytest.mark.parametrize(("trusted", "third"), [("[]", 429), ('["127.0.0.1"]', 200)])
@@ -138,17 +138,18 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
     assert codes == [200, 200, third]
 
 
-def test_every_change_answered_before_a_kill_9_under_load_has_its_audit_row(
+def test_every_change_and_read_answered_before_a_kill_9_under_load_has_its_audit_row(
     tmp_path: Path,
 ) -> None:
-    """Four clients post changes as fast as they can; the server is killed (-9) mid-flight:
-    every change it answered 200 has its audit row (a read's row may still be lost)."""
+    """Four clients post changes and two read customers as fast as they can; the server is
+    killed (-9) mid-flight: every change and every read it answered 200 has its audit row."""
     url = f"sqlite:///{tmp_path / 'kairos.db'}"
     migrations.upgrade(url)
     port = _free_port()
     process = _serve(url, port, tmp_path)
     base = f"http://127.0.0.1:{port}"
     answered: list[int] = []
+    read: list[int] = []
     stop = threading.Event()
 
     def post(lane: int) -> None:
@@ -163,12 +164,23 @@ def test_every_change_answered_before_a_kill_9_under_load_has_its_audit_row(
                 if answer.status_code == 200:
                     answered.append(1)
 
+    def get() -> None:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            while not stop.is_set():
+                try:
+                    answer = client.get("/v1/customers", params={"limit": 1})
+                except httpx.HTTPError:
+                    return
+                if answer.status_code == 200:
+                    read.append(1)
+
     lanes = [threading.Thread(target=post, args=(lane,), daemon=True) for lane in range(4)]
+    lanes += [threading.Thread(target=get, daemon=True) for _ in range(2)]
     try:
         for lane in lanes:
             lane.start()
         deadline = time.monotonic() + 60
-        while len(answered) < 60 and time.monotonic() < deadline:
+        while (len(answered) < 60 or len(read) < 60) and time.monotonic() < deadline:
             time.sleep(0.02)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
@@ -179,5 +191,6 @@ def test_every_change_answered_before_a_kill_9_under_load_has_its_audit_row(
             process.wait()
         for lane in lanes:
             lane.join(timeout=15)
-    assert len(answered) >= 60
-    assert _audited_event_posts(url) >= len(answered)
+    assert len(answered) >= 60 and len(read) >= 60
+    assert _audited(url) >= len(answered)
+    assert _audited(url, "/v1/customers") >= len(read)

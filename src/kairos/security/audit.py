@@ -1,8 +1,11 @@
-"""The audit log: who read or changed what, written in batches off the request path.
+"""The audit log: who read or changed what.
 
-A request only appends a row to an in-memory queue (a deque append); a background thread writes
-the queue in one multi-row insert every ``interval_s`` (sooner when ``batch`` rows wait), and the
-app flushes it on shutdown. ``GET /v1/audit`` flushes first, so what it shows is complete. Past
+A request the app answers (a read or a change) has its row committed before its answer starts
+(``write_now``: concurrent requests share one commit), so a crash after an answer cannot lose
+its row. A request refused before the app (401, 403, an agent's 404) or failing before its answer
+only appends a row to an in-memory queue (a deque append); a background thread writes the queue
+in one multi-row insert every ``interval_s`` (sooner when ``batch`` rows wait), and the app
+flushes it on shutdown. ``GET /v1/audit`` flushes first, so what it shows is complete. Past
 ``max_queue`` waiting rows (the database gone for long) new rows are dropped and counted in the
 log, rather than holding up requests or memory. The same thread records when tokens were last
 used, at most every ``touch_s`` seconds.
@@ -167,8 +170,8 @@ class AuditWriter:
         self._ensure_thread()
 
     def write_now(self, row: dict[str, Any]) -> None:
-        """Write one row durably now (a change, before its answer); queued instead when the
-        database cannot take it.
+        """Write one row durably now (a read or a change, before its answer); queued instead
+        when the database cannot take it.
 
         Group commit: rows that arrive while another thread is committing wait for it, and the
         next committer writes all of them in one transaction, so concurrent changes share a

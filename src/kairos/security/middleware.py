@@ -5,7 +5,8 @@ outside the body-size limit (so a refused request's body is never read). Per req
 ``/v1`` it: finds the caller (a bearer token, the page session, or no one), takes one request from
 the caller's rate-limit bucket, checks ``policy.authorize``, checks that an agent owns the
 interaction or customer the path names, leaves the caller and what they may see on
-``request.state``, and queues an audit row when the request is one worth recording. Health,
+``request.state``, and records an audit row when the request is one worth recording (durably,
+before the answer, when the app answers it; queued when refused here). Health,
 metrics, docs and static files pass straight through.
 """
 
@@ -289,8 +290,10 @@ class SecurityMiddleware:
     async def _call(self, request: _Request, caller: Caller) -> None:
         """Hand the request on; record it when it is one the audit log keeps.
 
-        A change is recorded durably before its answer starts (a crash after the answer cannot
-        lose its row); reads are queued and written in batches.
+        A change or a read is recorded durably before its answer starts, so a crash after the
+        answer cannot lose its row (and nothing is shown unrecorded). What is not answered by
+        the app (refused in ``_refuse``, or failed before its answer) is queued and written in
+        batches: it showed no data.
         """
         status = 500
         accepted = False
@@ -307,11 +310,11 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 action = audit.action_of(request.method, request.path, status)
-                if action == "change" and not (rider and rider.written and status == 200):
+                if action is not None and not (rider and rider.written and status == 200):
                     who = await self._recorded(request, caller)
                     row = self._row(request, action, status, who)
                     await run_in_threadpool(self.security.writer.write_now, row)
-                written = action == "change"
+                written = action is not None
             elif message["type"] == "websocket.accept":
                 accepted = True
             await request.send(message)
