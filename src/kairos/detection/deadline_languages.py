@@ -33,7 +33,6 @@ from kairos.detection.deadline_patterns import (
     _CONF_BARE,
     _CONF_BY,
     _CONF_DAY,
-    _ROLLED_FACTOR,
     DAY_START,
     END_OF_DAY,
     MORNING,
@@ -41,6 +40,7 @@ from kairos.detection.deadline_patterns import (
 )
 from kairos.detection.deadline_resolution import (
     _at,
+    _clock_match,
     _next_weekday,
     _relative_match,
     _resolve_clock,
@@ -170,16 +170,7 @@ def _clock(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> li
             res = _resolve_clock(day, wall, ambiguous, anchor is None, now, zone, noon_word)
             if res is None:
                 continue
-            out.append(
-                DeadlineMatch(
-                    at=res[0],
-                    text=text[m.start() : m.end()],
-                    start=m.start(),
-                    end=m.end(),
-                    kind="clock",
-                    confidence=round(conf * (_ROLLED_FACTOR if res[1] else 1.0), 3),
-                )
-            )
+            out.append(_clock_match(text, m.start(), m.end(), res, "clock", conf))
     return out
 
 

@@ -19,6 +19,7 @@ from kairos.detection.deadline_patterns import (
     _PART_OF_DAY,
     _PAST_AFTER,
     _PAST_BEFORE,
+    _ROLLED_FACTOR,
     _WEEKDAY_INDEX,
     DAY_START,
     END_OF_DAY,
@@ -67,6 +68,16 @@ def _relative_match(
         kind="relative",
         confidence=_CONF_RELATIVE,
     )
+
+
+def _clock_match(
+    text: str, start: int, end: int, resolved: tuple[datetime, bool], kind: str, conf: float
+) -> DeadlineMatch:
+    """The deadline of a clock time resolved by :func:`_resolve_clock` (every language's): one
+    rolled forward to its next occurrence is less sure to be the customer's deadline."""
+    at, rolled = resolved
+    confidence = round(conf * (_ROLLED_FACTOR if rolled else 1.0), 3)
+    return DeadlineMatch(at, text[start:end], start, end, kind, confidence)
 
 
 def _hour(token: str) -> int:

@@ -57,7 +57,6 @@ from kairos.detection.deadline_patterns import (
     _PAST_CLAUSE_FACTOR,
     _PRE_ANCHOR,
     _RELATIVE,
-    _ROLLED_FACTOR,
     _UNIT_GATE,
     _UNIT_WORDS,
     AFTERNOON,
@@ -72,6 +71,7 @@ from kairos.detection.deadline_patterns import (
 from kairos.detection.deadline_resolution import (
     _AmPm,
     _anchor_day,
+    _clock_match,
     _clock_wall,
     _event_nearby,
     _past_context,
@@ -134,14 +134,7 @@ def _clock_matches(text: str, low: str, now: datetime, zone: tzinfo) -> list[Dea
             continue
         start = pre.start() if pre and not m.group("post") else m.start()
         out.append(
-            DeadlineMatch(
-                at=resolved[0],
-                text=text[start : m.end()],
-                start=start,
-                end=m.end(),
-                kind="event" if event else "clock",
-                confidence=round(conf * (_ROLLED_FACTOR if resolved[1] else 1.0), 3),
-            )
+            _clock_match(text, start, m.end(), resolved, "event" if event else "clock", conf)
         )
     for m in _BARE_AMPM.finditer(low):
         if _past_context(low, m.start(), m.end()):
@@ -164,14 +157,7 @@ def _clock_matches(text: str, low: str, now: datetime, zone: tzinfo) -> list[Dea
         conf = _CONF_BARE_EVENT if event else _CONF_BARE
         start = pre.start() if pre else m.start()
         out.append(
-            DeadlineMatch(
-                at=resolved[0],
-                text=text[start : m.end()],
-                start=start,
-                end=m.end(),
-                kind="event" if event else "clock",
-                confidence=round(conf * (_ROLLED_FACTOR if resolved[1] else 1.0), 3),
-            )
+            _clock_match(text, start, m.end(), resolved, "event" if event else "clock", conf)
         )
     return out
 
