@@ -106,7 +106,9 @@ def test_the_cli_creates_lists_and_revokes(cli_database: str) -> None:
     assert "genesys" in listed.stdout and "source" in listed.stdout and "sue" in listed.stdout
     assert token not in listed.stdout and token[4:20] not in listed.stdout
     assert runner.invoke(app, ["tokens", "revoke", "genesys"]).exit_code == 0
-    assert runner.invoke(app, ["tokens", "revoke", "nope"]).exit_code == 1
+    unknown = runner.invoke(app, ["tokens", "revoke", "nope"])
+    assert unknown.exit_code == 1 and "nope" in unknown.output  # one red line, no traceback
+    assert isinstance(unknown.exception, SystemExit)
     assert runner.invoke(app, ["tokens", "create"]).exit_code == 2
     assert runner.invoke(app, ["tokens", "create", "--source", "genesys"]).exit_code == 1
     assert runner.invoke(app, ["tokens", "create", "--user", "nobody"]).exit_code == 1

@@ -3,6 +3,8 @@ database is one clear line and exit status 1, never a traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,3 +64,20 @@ def open_database(console: Console | None = None) -> Database:
         (console or Console(stderr=True)).print(f"[red]kairos: {escape(why)}[/]", soft_wrap=True)
         raise typer.Exit(1)
     return Database(url)
+
+
+@contextmanager
+def database(console: Console | None = None) -> Iterator[Database]:
+    """:func:`open_database` for one command's work, closed after it. A request the service
+    refuses (``ClientError``: a name taken, an unknown user or token) ends the command with its
+    message and exit status 1, never a traceback."""
+    from kairos.errors import ClientError
+
+    db = open_database(console)
+    try:
+        yield db
+    except ClientError as exc:
+        (console or Console(stderr=True)).print(f"[red]{escape(exc.message)}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()

@@ -150,7 +150,7 @@ def report(
     """Write the after-the-contact report for interactions stored in the database."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from kairos.cli.database import open_database
+    from kairos.cli.database import database
     from kairos.config import get_settings
     from kairos.outcomes.report import figures, render
     from kairos.outcomes.stored import report_data
@@ -174,12 +174,8 @@ def report(
         raise typer.Exit(2)
     since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    db = open_database(console)
-    try:
-        with console.status("reading reviews"), db.session() as session:
-            data = report_data(session=session, since=since, until=until, timezone=zone_name)
-    finally:
-        db.dispose()
+    with database(console) as db, console.status("reading reviews"), db.session() as session:
+        data = report_data(session=session, since=since, until=until, timezone=zone_name)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(data), encoding="utf-8")
     _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")
@@ -191,7 +187,7 @@ def send_outreach(
 ) -> None:
     """Send the queued "you said, we did" messages: email over SMTP (KAIROS_SMTP_HOST) or SMS
     through Twilio (KAIROS_TWILIO_ACCOUNT_SID), each once."""
-    from kairos.cli.database import open_database
+    from kairos.cli.database import database
     from kairos.config import get_settings
     from kairos.outcomes.sending import send_queued
 
@@ -205,12 +201,8 @@ def send_outreach(
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    db = open_database(console)
-    try:
-        with console.status("sending"):
-            report = send_queued(db=db, settings=settings, limit=limit)
-    finally:
-        db.dispose()
+    with database(console) as db, console.status("sending"):
+        report = send_queued(db=db, settings=settings, limit=limit)
     console.print(
         f"sent {len(report.email)} by email, {len(report.sms)} by SMS; "
         f"{len(report.unreachable)} with no way to reach the customer, "

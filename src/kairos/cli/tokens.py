@@ -37,25 +37,18 @@ def create(
     A source token reaches the interactions its source started (and those no source started);
     tokens with the same --source share them.
     """
-    from kairos.cli.database import open_database
-    from kairos.errors import ClientError
+    from kairos.cli.database import database
     from kairos.security import tokens as token_service
 
     if (source is None) == (user is None):
         console.print("[red]give exactly one of --source NAME or --user USERNAME[/]")
         raise typer.Exit(2)
-    db = open_database(console)
-    try:
+    with database(console) as db:
         if source is not None:
             created = token_service.create(db=db, name=name or source, kind="source", source=source)
         else:
             assert user is not None
             created = token_service.create(db=db, name=name or user, kind="user", username=user)
-    except ClientError as exc:
-        console.print(f"[red]{exc.message}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
     acting = f" acting as {created.user}" if created.user else f" for source {created.source}"
     console.print(
         f"[green]created {created.kind} token {created.name}{acting}[/]; "
@@ -68,15 +61,11 @@ def create(
 def list_tokens() -> None:
     """Every token: name, kind, user or source, created, last used, revoked (never the token)."""
     from kairos.cli import tables
-    from kairos.cli.database import open_database
+    from kairos.cli.database import database
     from kairos.security import tokens as token_service
 
-    db = open_database(console)
-    try:
-        with db.session() as session:
-            rows = token_service.get_all(session=session)
-    finally:
-        db.dispose()
+    with database(console) as db, db.session() as session:
+        rows = token_service.get_all(session=session)
     table = tables.table("name", "kind", "user or source", "created", "last used", "revoked")
     for t in rows:
         table.add_row(
@@ -93,20 +82,13 @@ def list_tokens() -> None:
 @tokens_app.command("revoke")
 def revoke(name: str = typer.Argument(..., help="the token's name")) -> None:
     """Revoke a token; servers refuse it once their cache forgets it (KAIROS_TOKEN_CACHE_S)."""
-    from kairos.cli.database import open_database
+    from kairos.cli.database import database
     from kairos.config import get_settings
-    from kairos.errors import ClientError
     from kairos.security import tokens as token_service
 
     settings = get_settings()
-    db = open_database(console)
-    try:
+    with database(console) as db:
         out = token_service.revoke(db=db, name=name)
-    except ClientError as exc:
-        console.print(f"[red]{exc.message}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
     console.print(
         f"[green]revoked {out.name}[/] at {_when(out.revoked_at)} UTC; refused everywhere within "
         f"{settings.token_cache_s:g} s"
@@ -126,7 +108,7 @@ def audit(
 ) -> None:
     """Who read or changed what, newest first (the API has it too: GET /v1/audit)."""
     from kairos.cli import tables
-    from kairos.cli.database import open_database
+    from kairos.cli.database import database
     from kairos.security import audit as audit_service
 
     if action not in (None, "read", "change"):
@@ -134,20 +116,16 @@ def audit(
         raise typer.Exit(2)
     kind, _, resource_id = (resource or "").partition(":")
     since = datetime.now(UTC) - timedelta(minutes=since_minutes) if since_minutes else None
-    db = open_database(console)
-    try:
-        with db.session() as session:
-            total, rows = audit_service.get_all(
-                session=session,
-                actor=actor,
-                action=action,
-                resource_kind=kind or None,
-                resource_id=resource_id or None,
-                since=since,
-                limit=limit,
-            )
-    finally:
-        db.dispose()
+    with database(console) as db, db.session() as session:
+        total, rows = audit_service.get_all(
+            session=session,
+            actor=actor,
+            action=action,
+            resource_kind=kind or None,
+            resource_id=resource_id or None,
+            since=since,
+            limit=limit,
+        )
     table = tables.table(
         "at (UTC)", "actor", "action", "request", "resource", "status", "client",
         title=f"audit log: {len(rows)} of {total}, newest first", right=("status",),

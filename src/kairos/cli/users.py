@@ -27,8 +27,7 @@ def create(
 
     from kairos.auth import service
     from kairos.auth.schemas import UserCreate
-    from kairos.cli.database import open_database
-    from kairos.errors import ClientError
+    from kairos.cli.database import database
 
     try:
         user_in = UserCreate(
@@ -44,14 +43,8 @@ def create(
             where = ".".join(str(p) for p in error["loc"])
             console.print(f"[red]{where}: {error['msg']}[/]")
         raise typer.Exit(2) from None
-    db = open_database(console)
-    try:
+    with database(console) as db:
         out = service.create(db=db, user_in=user_in)
-    except ClientError as exc:
-        console.print(f"[red]{exc.message}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
     teams = f", teams {', '.join(out.teams)}" if out.teams else ""
     linked = f", agent {out.agent_id}" if out.agent_id else ""
     console.print(f"[green]created {out.role} {out.username}[/]{linked}{teams}")
@@ -62,16 +55,10 @@ def list_users() -> None:
     """Every user, with role, agent and teams."""
     from kairos.auth import service
     from kairos.cli import tables
-    from kairos.cli.database import open_database
+    from kairos.cli.database import database
 
-    db = open_database(console)
-    try:
-        with db.session() as session:
-            rows = [
-                service.user_out(session=session, user=u) for u in service.get_all(session=session)
-            ]
-    finally:
-        db.dispose()
+    with database(console) as db, db.session() as session:
+        rows = [service.user_out(session=session, user=u) for u in service.get_all(session=session)]
     table = tables.table("username", "name", "role", "agent", "teams", "active")
     for u in rows:
         table.add_row(
