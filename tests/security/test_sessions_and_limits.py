@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from tests.security.conftest import AppFactory, assign, bearer
-from tests.web.floor import PASSWORD, csrf_of, login
+from tests.web.floor import PASSWORD, chat_events, csrf_of, login
 
 from kairos.config import Settings
 from kairos.runtime import Runtime
@@ -257,6 +257,26 @@ def test_a_read_is_audited_before_its_answer(
         ("sue", "/interactions/au-2"),
     ]
     assert not writer._rows
+
+
+def test_a_media_stream_is_audited_before_it_opens(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    secured.post("/v1/events", json=chat_events("au-3"), headers=bearer(tokens["pbx"]))
+    url = f"/v1/media/pcm?interaction_id=au-3&token={tokens['pbx']}"
+    with secured.websocket_connect(url) as ws:
+        with runtime.db.session() as session:  # the stream still open
+            rows = session.scalars(
+                select(AuditEntry).where(AuditEntry.path == "/v1/media/pcm")
+            ).all()
+        assert [(r.actor, r.action, r.status) for r in rows] == [("pbx", "change", 101)]
+        ws.send_json({"event": "stop"})
+    secured.app.state.security.flush()  # type: ignore[attr-defined]
+    with runtime.db.session() as session:  # and not recorded a second time when it ends
+        count = session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.path == "/v1/media/pcm")
+        )
+    assert count == 1
 
 
 def test_a_full_gate_gives_up_after_its_queue_time() -> None:

@@ -1,14 +1,14 @@
 """The audit log: who read or changed what.
 
-A request the app answers (a read or a change) has its row committed before its answer starts
-(``write_now``: concurrent requests share one commit), so a crash after an answer cannot lose
-its row. A request refused before the app (401, 403, an agent's 404) or failing before its answer
-only appends a row to an in-memory queue (a deque append); a background thread writes the queue
-in one multi-row insert every ``interval_s`` (sooner when ``batch`` rows wait), and the app
-flushes it on shutdown. ``GET /v1/audit`` flushes first, so what it shows is complete. Past
-``max_queue`` waiting rows (the database gone for long) new rows are dropped and counted in the
-log, rather than holding up requests or memory. The same thread records when tokens were last
-used, at most every ``touch_s`` seconds.
+A request the app answers (a read or a change) has its row committed before its answer starts,
+a media stream before it is accepted (``write_now``: concurrent requests share one commit), so a
+crash after an answer cannot lose its row. A request refused before the app (401, 403, an
+agent's 404) or failing before its answer only appends a row to an in-memory queue (a deque
+append); a background thread writes the queue in one multi-row insert every ``interval_s``
+(sooner when ``batch`` rows wait), and the app flushes it on shutdown. ``GET /v1/audit``
+flushes first, so what it shows is complete. Past ``max_queue`` waiting rows (the database gone
+for long) new rows are dropped and counted in the log, rather than holding up requests or
+memory. The same thread records when tokens were last used, at most every ``touch_s`` seconds.
 
 What is recorded: every read of an interaction or a customer (``/v1/interactions...``,
 ``/v1/customers...``, the interaction page), every change (any method but GET, HEAD and OPTIONS)

@@ -290,8 +290,9 @@ class SecurityMiddleware:
     async def _call(self, request: _Request, caller: Caller) -> None:
         """Hand the request on; record it when it is one the audit log keeps.
 
-        A change or a read is recorded durably before its answer starts, so a crash after the
-        answer cannot lose its row (and nothing is shown unrecorded). What is not answered by
+        A change or a read is recorded durably before its answer starts (a media stream before
+        it is accepted), so a crash after the answer cannot lose its row (and nothing is shown
+        unrecorded). What is not answered by
         the app (refused in ``_refuse``, or failed before its answer) is queued and written in
         batches: it showed no data.
         """
@@ -317,6 +318,11 @@ class SecurityMiddleware:
                 written = action is not None
             elif message["type"] == "websocket.accept":
                 accepted = True
+                action = audit.action_of(request.method, request.path, 101)
+                if action is not None:  # a media stream: on disk before it is open
+                    row = self._row(request, action, 101, caller)
+                    await run_in_threadpool(self.security.writer.write_now, row)
+                written = action is not None
             await request.send(message)
 
         riding = RIDERS.set([rider] if rider is not None else None)
