@@ -53,7 +53,7 @@ class Scope:
 UNRESTRICTED = Scope()
 
 
-def current_scope(request: Request) -> Scope:
+async def current_scope(request: Request) -> Scope:
     """What the caller may see: one agent's own interactions, or everything."""
     scope = getattr(request.state, STATE_SCOPE, UNRESTRICTED)
     return scope if isinstance(scope, Scope) else UNRESTRICTED

@@ -186,3 +186,24 @@ def test_concurrent_asks_never_assign_a_contact_twice_nor_overbook(
     assert rows == 60
     assert all(per_agent[f"a{n}"] <= 1 + n % 3 for n in range(30)), per_agent
     assert Counter(per_agent.values()) == {1: 10, 2: 10, 3: 10}
+
+
+def test_applied_events_that_cannot_move_the_board_do_not_wake_it(sqlite_url: str) -> None:
+    from kairos.bus.message_base import Wire
+    from kairos.bus.messages import EventApplied
+    from kairos.db import Database
+    from kairos.events import event_adapter
+
+    parse_event = event_adapter.validate_python
+
+    board = LiveBoard(Database(sqlite_url))  # no thread started: what it queues stays queued
+    inert = [utterance("c", "where is my bag?"), utterance("c", "ok", speaker="bot")]
+    moving = [started("c", queue="travel"), utterance("c", "hello", speaker="agent"), ended("c")]
+    for body in inert + moving:
+        board("events", Wire(EventApplied(seq=1, event=parse_event(body))))
+    kinds = [(m["event"]["type"], m["event"].get("speaker")) for m in board._pending]
+    assert kinds == [("interaction.started", None), ("utterance", "agent"),
+                     ("interaction.ended", None)]  # fmt: skip
+    # A body that crossed Redis (a plain dict) is judged the same way.
+    board("events", dict(Wire(EventApplied(seq=2, event=parse_event(inert[0])))))
+    assert len(board._pending) == 3

@@ -224,3 +224,32 @@ def test_next_is_recorded_in_the_commit_that_stores_its_decision(
         ("change", "ava", "/v1/agents/agent-ava/next", 200),
         ("change", "root", "/v1/agents/nobody/next", 404),
     ]
+
+
+def test_events_are_recorded_in_the_commit_that_stores_them(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    """``POST /v1/events`` takes its audit row along in the ingest's transaction (no write of
+    its own, one row a request, repeats included); a refused request is recorded on its own."""
+    writer = secured.app.state.security.writer  # type: ignore[attr-defined]
+    own_writes: list[int] = []
+    write_now = writer.write_now
+
+    def counted(row: dict[str, Any]) -> None:
+        own_writes.append(row["status"])
+        write_now(row)
+
+    writer.write_now = counted
+    try:
+        events = chat_events("i-rides")
+        for _ in range(2):  # the second time every event is a repeat: still one row
+            answer = secured.post("/v1/events", json=events, headers=bearer(tokens["pbx"]))
+            assert answer.status_code == 200, answer.text
+        bad = secured.post("/v1/events", json=[{"type": "nope"}], headers=bearer(tokens["pbx"]))
+        assert bad.status_code == 422
+    finally:
+        writer.write_now = write_now
+    assert own_writes == [422]  # the two stored requests' commits carried their rows
+    with runtime.db.session() as session:
+        found = session.scalars(select(AuditEntry).where(AuditEntry.path == "/v1/events")).all()
+    assert sorted((r.actor, r.status) for r in found) == [("pbx", 200), ("pbx", 200), ("pbx", 422)]

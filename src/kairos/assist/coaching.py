@@ -10,6 +10,7 @@ is information; "I'll close the case once you confirm it's fixed" is a good clos
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pydantic import BaseModel, ConfigDict
@@ -53,6 +54,12 @@ _CONFIRMED_LATER = re.compile(
 )
 
 
+# Any phrase of any language's own rules, in one pattern: words none of them can match need no
+# language (its only use here is to pick those rules), and a detection costs 50-300 us a turn.
+_ANY_LOCAL = re.compile(
+    "|".join(f"(?:{rule.pattern.pattern})" for rules in _LOCAL.values() for rule in rules)
+)
+
 _PUNCTUATION = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 # How far back a guard looks: the same clause, roughly.
 _WINDOW = 40
@@ -88,17 +95,28 @@ def coach(text: str, language: str | None = None) -> list[Nudge]:
 
     ``language`` (ISO 639-1) is the interaction's; without it the text's own is detected. The
     English rules always apply, a language's own rules (and suggestions in it) as well.
+
+    A pure function of its arguments, remembered per distinct text: the live listener coaches
+    each agent turn as it is applied and the outcomes review reads the same turns again when
+    the contact ends (the nudges are frozen, shared; each caller gets its own list).
     """
     if not text:
         return []
-    if language is None:
+    if len(text) > _MEMO_TEXT:
+        return list(_coach(text, language))
+    return list(_remembered(text, language))
+
+
+def _coach(text: str, language: str | None) -> tuple[Nudge, ...]:
+    folded = fold(text)
+    if language is None and _ANY_LOCAL.search(folded) is not None:
         language = detect_language(text)
     # Same length, so offsets point into the original text.
     normalised = text.translate(_PUNCTUATION)
     found: list[Nudge] = []
     passes: list[tuple[tuple[_Rule, ...], str]] = [(_RULES, normalised)]
     if language in _LOCAL:
-        passes.append((_LOCAL[language], fold(text)))
+        passes.append((_LOCAL[language], folded))
     for rules, subject in passes:
         for rule in rules:
             for match in rule.pattern.finditer(subject):
@@ -121,4 +139,10 @@ def coach(text: str, language: str | None = None) -> list[Nudge]:
         if kept and nudge.start < kept[-1].end:
             continue
         kept.append(nudge)
-    return kept
+    return tuple(kept)
+
+
+#: Distinct agent turns remembered (a few thousand contacts' worth); longer texts are read again.
+_MEMO_SIZE = 8_192
+_MEMO_TEXT = 4_000
+_remembered = functools.lru_cache(maxsize=_MEMO_SIZE)(_coach)

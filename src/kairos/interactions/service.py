@@ -20,7 +20,7 @@ from kairos.bus import EventBus
 from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
 from kairos.customers import fact_store
 from kairos.customers import service as customer_service
-from kairos.db import Database, utcnow
+from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.detection.live import DetectorCache
 from kairos.errors import Overloaded
 from kairos.events import (
@@ -218,6 +218,7 @@ def ingest(
     attempts: int = 3,
     backpressure: bool = False,
     source: str | None = None,
+    riders: bool = False,
 ) -> IngestResponse:
     """Apply ``events`` in one transaction, skip repeats, then publish what was applied.
 
@@ -225,7 +226,8 @@ def ingest(
     it, and a request naming an interaction another source started is refused (403), whole.
     ``backpressure`` (requests from event sources, which can retry): with detection by workers,
     a request that arrives while they are more than ``detectors.max_lag`` events behind is
-    refused (429, Retry-After) before anything is stored.
+    refused (429, Retry-After) before anything is stored. ``riders`` (the request is this one
+    change): the request's audit row goes in the same transaction, one commit instead of two.
     """
     started = time.perf_counter()
     checks.no_agent_voice(events)
@@ -242,7 +244,9 @@ def ingest(
         try:
             with db.write_lock(), db.session() as session:
                 response = _apply(session, events, detectors, outbox, default_timezone, source)
+                taken = take_riders(session.connection()) if riders else []
                 session.commit()
+            riders_written(taken)
         except (IntegrityError, OperationalError) as exc:
             # Another request applied one of these events (or the same new customer) between
             # our check and our commit; the retry sees it and acknowledges it as a repeat.

@@ -113,6 +113,7 @@ async def post_events(
             metrics=metrics,
             default_timezone=settings.default_timezone,
             backpressure=True,
+            riders=True,
             source=actor.source if (actor := current_actor(request)) is not None else None,
         )
     except ClientError as exc:

@@ -61,6 +61,9 @@ log = logging.getLogger(__name__)
 
 #: The topics the board follows.
 TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
+#: Applied events that can move the board (an utterance only when an agent speaks); the others
+#: (a customer's words, IVR input, surveys) change nothing on it and are dropped unqueued.
+_MOVING = frozenset({"interaction.started", "transfer", "interaction.ended", "utterance"})
 
 
 class BoardUnavailable(ClientError):
@@ -125,8 +128,9 @@ class LiveBoard:
 
         What the board applied itself (a decision it stored, the agent state that came with it)
         is dropped here, when nothing is queued before it: the board thread need not wake (and
-        contend with the next request) for what it already holds."""
-        if not self._pending and self._known(body):
+        contend with the next request) for what it already holds; nor is an applied event that
+        cannot move the board (a customer's words), wherever it stands in the queue."""
+        if _inert(body) or (not self._pending and self._known(body)):
             return
         self._pending.append(body)
         self._wake.set()
@@ -380,3 +384,12 @@ class LiveBoard:
         agent = self.agents.get(agent_id or "")
         if agent is not None:
             self.set_agent(dataclasses.replace(agent, load=max(0, agent.load - 1)))
+
+
+def _inert(body: BusMessage) -> bool:
+    """An applied event the board ignores whatever it holds: waking its thread is wasted."""
+    event = body.get("event") if body.get("type") == "event.applied" else None
+    if not isinstance(event, dict):
+        return False
+    kind = event.get("type")
+    return kind not in _MOVING or (kind == "utterance" and event.get("speaker") != "agent")

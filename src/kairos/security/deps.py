@@ -32,13 +32,13 @@ class Forbidden(ClientError):
     code = "forbidden"
 
 
-def current_caller(request: Request) -> Caller:
+async def current_caller(request: Request) -> Caller:
     """Who is calling (anonymous when the middleware found no one)."""
     caller = getattr(request.state, STATE_CALLER, ANONYMOUS)
     return caller if isinstance(caller, Caller) else ANONYMOUS
 
 
-def current_supervisor(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+async def current_supervisor(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
     """A supervisor or admin, by token or session; anyone else gets a 403.
 
     Unlike the rest of the API this holds whether or not tokens are required: the audit log is
@@ -51,7 +51,7 @@ def current_supervisor(caller: Annotated[Caller, Depends(current_caller)]) -> Ca
     return caller
 
 
-def get_security(request: Request) -> Security:
+async def get_security(request: Request) -> Security:
     """The app's security layer (token cache, rate limiter, audit writer)."""
     security: Security = request.app.state.security
     return security
