@@ -28,7 +28,10 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "text_model.npz"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TOKEN_BYTES = re.compile(rb"[a-z0-9]+(?:'[a-z]+)?")
-_BIGRAM = b"|".join
+_BAR = b"|"
+_CRC32 = zlib.crc32
+_REPEAT = itertools.repeat
+_ISLICE = itertools.islice
 # Each byte that cannot be part of a token (anything but a-z and 0-9) as a space.
 _SEPARATE = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for b in range(256))
 
@@ -48,11 +51,27 @@ def feature_ids(text: str, bits: int) -> list[int]:
     # and the rest split on spaces gives the pattern's list in a third of its time
     # (``test_fast_paths`` holds the two to each other on 20,000 real turns).
     grams = _TOKEN_BYTES.findall(data) if b"'" in data else data.translate(_SEPARATE).split()
-    # ``map`` over C functions all the way (hash, mask, join): no Python frame per n-gram.
-    ids = set(map(keep, map(zlib.crc32, grams)))
+    # ``map`` over C functions all the way (hash, mask): no Python frame per n-gram.
+    crcs = list(map(_CRC32, grams))
+    ids = set(map(keep, crcs))
     if len(grams) > 1:
-        # A bigram is hashed with a separator no token can hold, so "a b" never equals a unigram.
-        ids.update(map(keep, map(zlib.crc32, map(_BIGRAM, itertools.pairwise(grams)))))
+        # A bigram "a|b" is hashed with a separator no token can hold, so it never equals a
+        # unigram. Its CRC continues the first token's: crc32(b, crc32(b"|", crc32(a))) is
+        # crc32(b"a|b"), so no pair is built or joined (``test_fast_paths`` holds the ids to
+        # those of the joined bigrams).
+        after = map(_CRC32, _REPEAT(_BAR), crcs)
+        ids.update(map(keep, map(_CRC32, _ISLICE(grams, 1, None), after)))
+    return sorted(ids)
+
+
+def reference_feature_ids(text: str, bits: int) -> list[int]:
+    """The plain computation ``feature_ids`` shortcuts: the token pattern over the UTF-8 bytes of
+    the lower-cased text, each token and each joined bigram hashed on its own (``logits`` uses
+    it; ``test_fast_paths`` and ``benchmarks/detector_speed.py`` hold the shortcut to it)."""
+    mask = (1 << bits) - 1
+    grams = _TOKEN_BYTES.findall(text.lower().encode())
+    ids = {zlib.crc32(g) & mask for g in grams}
+    ids.update(zlib.crc32(b"|".join(pair)) & mask for pair in itertools.pairwise(grams))
     return sorted(ids)
 
 
@@ -100,8 +119,9 @@ class TextModel:
         self.version = f"text-v1+{digest.hexdigest()[:8]}"
 
     def logits(self, text: str) -> npt.NDArray[np.float32]:
-        """The heads' raw logits for one text."""
-        ids = feature_ids(text, self.bits)
+        """The heads' raw logits for one text: the reference computation (``predict`` is the
+        detector's fast path to the same numbers)."""
+        ids = reference_feature_ids(text, self.bits)
         if not ids:
             return self._bias.copy()
         # Features are binary and L2-normalised, so long posts and short turns read alike.
@@ -115,10 +135,18 @@ class TextModel:
         if ids:
             n = len(ids)
             scale = _SCALES[n] if n < len(_SCALES) else np.float32(1.0 / math.sqrt(n))
-            z: list[float] = (_ADD(self._weights.take(ids, 0), 0) * scale + self._bias).tolist()
+            # In place: the same float32 multiply and add as ``logits``, no array allocated.
+            summed = _ADD(self._weights.take(ids, 0), 0)
+            summed *= scale
+            summed += self._bias
+            z: list[float] = summed.tolist()
         else:
             z = self._bias.tolist()
         return dict(zip(self.heads, map(_sigmoid, z), strict=True))
+
+    def predict_reference(self, text: str) -> dict[str, float]:
+        """``predict`` computed the plain way: the sigmoid of ``logits``."""
+        return dict(zip(self.heads, map(_sigmoid, self.logits(text).tolist()), strict=True))
 
     def predict_many(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probabilities for many texts, shape (n, len(heads))."""
