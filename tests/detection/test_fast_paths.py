@@ -96,8 +96,7 @@ _ODD = ["", "'", "don't", "'quoted' words", "rock'n'roll", "it's9am", "ÉTÉ à 
 
 def test_tokeniser_equals_the_token_pattern(turns: list[str]) -> None:
     # Without an apostrophe the model splits on every byte outside [a-z0-9] instead of running
-    # its token pattern, and a bigram's CRC continues its first token's instead of hashing the
-    # joined pair; the bucket ids must be those of the pattern's tokens and joined pairs.
+    # its token pattern; the bucket ids must be those of the pattern's tokens and joined pairs.
     for text in [*turns, *_ODD]:
         for bits in (18, 12):
             assert feature_ids(text, bits) == reference_feature_ids(text, bits), text

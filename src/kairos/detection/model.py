@@ -28,10 +28,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "text_model.npz"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TOKEN_BYTES = re.compile(rb"[a-z0-9]+(?:'[a-z]+)?")
-_BAR = b"|"
-_CRC32 = zlib.crc32
-_REPEAT = itertools.repeat
-_ISLICE = itertools.islice
+_BIGRAM = b"|".join
 # Each byte that cannot be part of a token (anything but a-z and 0-9) as a space.
 _SEPARATE = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz0123456789" else 0x20 for b in range(256))
 
@@ -51,16 +48,11 @@ def feature_ids(text: str, bits: int) -> list[int]:
     # and the rest split on spaces gives the pattern's list in a third of its time
     # (``test_fast_paths`` holds the two to each other on 20,000 real turns).
     grams = _TOKEN_BYTES.findall(data) if b"'" in data else data.translate(_SEPARATE).split()
-    # ``map`` over C functions all the way (hash, mask): no Python frame per n-gram.
-    crcs = list(map(_CRC32, grams))
-    ids = set(map(keep, crcs))
+    # ``map`` over C functions all the way (hash, mask, join): no Python frame per n-gram.
+    ids = set(map(keep, map(zlib.crc32, grams)))
     if len(grams) > 1:
-        # A bigram "a|b" is hashed with a separator no token can hold, so it never equals a
-        # unigram. Its CRC continues the first token's: crc32(b, crc32(b"|", crc32(a))) is
-        # crc32(b"a|b"), so no pair is built or joined (``test_fast_paths`` holds the ids to
-        # those of the joined bigrams).
-        after = map(_CRC32, _REPEAT(_BAR), crcs)
-        ids.update(map(keep, map(_CRC32, _ISLICE(grams, 1, None), after)))
+        # A bigram is hashed with a separator no token can hold, so "a b" never equals a unigram.
+        ids.update(map(keep, map(zlib.crc32, map(_BIGRAM, itertools.pairwise(grams)))))
     return sorted(ids)
 
 
@@ -135,11 +127,7 @@ class TextModel:
         if ids:
             n = len(ids)
             scale = _SCALES[n] if n < len(_SCALES) else np.float32(1.0 / math.sqrt(n))
-            # In place: the same float32 multiply and add as ``logits``, no array allocated.
-            summed = _ADD(self._weights.take(ids, 0), 0)
-            summed *= scale
-            summed += self._bias
-            z: list[float] = summed.tolist()
+            z: list[float] = (_ADD(self._weights.take(ids, 0), 0) * scale + self._bias).tolist()
         else:
             z = self._bias.tolist()
         return dict(zip(self.heads, map(_sigmoid, z), strict=True))
