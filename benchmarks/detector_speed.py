@@ -5,13 +5,17 @@ Prints utterances/s and p50/p99 latency of one ``MomentDetector.update`` beside 
 ``polarity_scores`` (the peer), bytes of state per live interaction, and the model's footprint.
 The replay runs twice, each pass with its own VADER: the turns with the speaker who said them
 (what a live detector sees: the agent's words feed only the agent's stance), then every turn
-read as a customer's (the heavier path, as earlier rounds measured it).
+read as a customer's (the heavier path, as earlier rounds measured it). After each pass every
+assessment is checked, untimed, against the reference path (the text model computed the plain
+way, the assessment built through ``Scores``), and the SHA-256 of their JSON is printed so that
+runs of different code can be compared: speed work must not move a single score.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import inspect
 import os
 import statistics
@@ -21,12 +25,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from kairos.detection import cues, deadlines
 from kairos.detection.detector import MomentDetector
 from kairos.detection.language import load as load_language_model
-from kairos.detection.model import load_default
+from kairos.detection.model import TextModel, load_default
 from kairos.events import Speaker, Utterance
 from kairos.replay import read_threads, threads_path
 
@@ -107,6 +112,53 @@ def replay(events: list[Utterance], texts: list[str]) -> list[tuple[str, float, 
     return rows
 
 
+class _Reference:
+    """The text model computed the plain way (``TextModel.predict_reference``: the token
+    pattern, each n-gram hashed on its own, the sigmoid of ``logits``)."""
+
+    def __init__(self, model: TextModel) -> None:
+        self._model = model
+        self.version = model.version
+
+    def predict(self, text: str) -> dict[str, float]:
+        return self._model.predict_reference(text)
+
+    def calibrate(self, raw: float) -> float:
+        return self._model.calibrate(raw)
+
+
+def check(events: list[Utterance], what: str) -> tuple[str, str]:
+    """Replay untimed and hold every assessment the timed detectors gave to the reference path:
+    the text model computed the plain way and the assessment built through ``Scores``. Raises on
+    the first difference; returns the SHA-256 of the JSON of the fast tier's and of the lexical
+    tier's assessments (to compare runs of different code)."""
+    model = load_default()
+    digests = []
+    for name, kwargs, reference in (
+        ("fast tier", {}, {"model": _Reference(model)} if model is not None else {}),
+        ("lexical tier", {"model": None}, {"model": None}),
+    ):
+        digest = hashlib.sha256()
+        fast: dict[str, MomentDetector] = {}
+        plain: dict[str, MomentDetector] = {}
+        for event in track(events, description=f"checking the {name}, {what}", transient=True):
+            key = event.interaction_id
+            d = fast.get(key) or fast.setdefault(
+                key, MomentDetector(timezone="UTC", **FAST_TIER, **kwargs)
+            )
+            r = plain.get(key) or plain.setdefault(
+                key, MomentDetector(timezone="UTC", **FAST_TIER, **reference)
+            )
+            got = d.update(event).model_dump_json()
+            r.update(event)
+            expected = r.scores().to_assessment().model_dump_json()
+            if got != expected:
+                raise SystemExit(f"{name}: {event.event_id} differs from the reference path")
+            digest.update(got.encode())
+        digests.append(digest.hexdigest()[:16])
+    return digests[0], digests[1]
+
+
 def table(title: str, rows: list[tuple[str, float, float, float]]) -> Table:
     """One pass's figures, with the ratios to VADER (the last row)."""
     out = Table(title=title)
@@ -163,6 +215,11 @@ def main() -> None:
         title = f"Detector speed, {len(texts):,} real utterances, one core: {what}"
         console.print(table(title, replay(events, texts)))
         console.print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        fast_digest, lexical_digest = check(events, what)
+        console.print(
+            f"all {2 * len(events):,} assessments equal the reference path's "
+            f"(SHA-256 of their JSON: fast tier {fast_digest}, lexical tier {lexical_digest})"
+        )
 
     # Memory: state per live interaction after 20 turns, over 10,000 interactions.
     first = texts[:20]

@@ -20,7 +20,12 @@ import pytest
 from kairos.detection import deadline_patterns, deadlines, language
 from kairos.detection.deadlines import find_deadlines
 from kairos.detection.detector import MomentDetector
-from kairos.detection.model import _TOKEN_BYTES, feature_ids, load_default
+from kairos.detection.model import (
+    _TOKEN_BYTES,
+    feature_ids,
+    load_default,
+    reference_feature_ids,
+)
 from kairos.events import Utterance
 from kairos.replay import read_threads, threads_path
 
@@ -44,13 +49,15 @@ def test_predict_equals_the_reference_logits(turns: list[str]) -> None:
     model = load_default()
     if model is None:
         pytest.skip("no text model shipped")
-    for text in [*turns, "", "!!!", "word " * 1500]:
+    for text in [*turns, *_ODD, "", "!!!", "word " * 1500]:
         z = model.logits(text).tolist()
         expected = {h: 1.0 / (1.0 + math.exp(-v)) for h, v in zip(model.heads, z, strict=True)}
         got = model.predict(text)
         assert got.keys() == expected.keys()
         for head, p in expected.items():
             assert got[head] == pytest.approx(p, rel=0, abs=1e-15), (text, head)
+        # To the bit, not only within 1e-15: the same float32 operations in the same order.
+        assert got == model.predict_reference(text), text
 
 
 @pytest.mark.parametrize("language", ["en", None])
@@ -89,12 +96,16 @@ _ODD = ["", "'", "don't", "'quoted' words", "rock'n'roll", "it's9am", "ÉTÉ à 
 
 def test_tokeniser_equals_the_token_pattern(turns: list[str]) -> None:
     # Without an apostrophe the model splits on every byte outside [a-z0-9] instead of running
-    # its token pattern; the bucket ids must be those of the pattern's tokens.
+    # its token pattern; the bucket ids must be those of the pattern's tokens and joined pairs.
     for text in [*turns, *_ODD]:
-        grams = _TOKEN_BYTES.findall(text.lower().encode())
-        ids = {zlib.crc32(g) & 0x3FFFF for g in grams}
-        ids.update(zlib.crc32(b"|".join(pair)) & 0x3FFFF for pair in itertools.pairwise(grams))
-        assert feature_ids(text, 18) == sorted(ids), text
+        for bits in (18, 12):
+            assert feature_ids(text, bits) == reference_feature_ids(text, bits), text
+    # The reference itself, spelt out once more on one text: the pattern's tokens, "a|b" pairs.
+    grams = _TOKEN_BYTES.findall(b"don't stop me now")
+    ids = {zlib.crc32(g) & 0x3FFFF for g in grams}
+    ids.update(zlib.crc32(b"|".join(pair)) & 0x3FFFF for pair in itertools.pairwise(grams))
+    assert grams == [b"don't", b"stop", b"me", b"now"]
+    assert reference_feature_ids("Don't STOP me now!", 18) == sorted(ids)
 
 
 def test_compact_language_tables_read_alike(turns: list[str]) -> None:

@@ -56,6 +56,17 @@ def feature_ids(text: str, bits: int) -> list[int]:
     return sorted(ids)
 
 
+def reference_feature_ids(text: str, bits: int) -> list[int]:
+    """The plain computation ``feature_ids`` shortcuts: the token pattern over the UTF-8 bytes of
+    the lower-cased text, each token and each joined bigram hashed on its own (``logits`` uses
+    it; ``test_fast_paths`` and ``benchmarks/detector_speed.py`` hold the shortcut to it)."""
+    mask = (1 << bits) - 1
+    grams = _TOKEN_BYTES.findall(text.lower().encode())
+    ids = {zlib.crc32(g) & mask for g in grams}
+    ids.update(zlib.crc32(b"|".join(pair)) & mask for pair in itertools.pairwise(grams))
+    return sorted(ids)
+
+
 # The L2 scale of a text with n distinct features, as ``logits`` computes it, for common n.
 _SCALES: tuple[np.float32, ...] = (
     np.float32(1.0),
@@ -100,8 +111,9 @@ class TextModel:
         self.version = f"text-v1+{digest.hexdigest()[:8]}"
 
     def logits(self, text: str) -> npt.NDArray[np.float32]:
-        """The heads' raw logits for one text."""
-        ids = feature_ids(text, self.bits)
+        """The heads' raw logits for one text: the reference computation (``predict`` is the
+        detector's fast path to the same numbers)."""
+        ids = reference_feature_ids(text, self.bits)
         if not ids:
             return self._bias.copy()
         # Features are binary and L2-normalised, so long posts and short turns read alike.
@@ -119,6 +131,10 @@ class TextModel:
         else:
             z = self._bias.tolist()
         return dict(zip(self.heads, map(_sigmoid, z), strict=True))
+
+    def predict_reference(self, text: str) -> dict[str, float]:
+        """``predict`` computed the plain way: the sigmoid of ``logits``."""
+        return dict(zip(self.heads, map(_sigmoid, self.logits(text).tolist()), strict=True))
 
     def predict_many(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probabilities for many texts, shape (n, len(heads))."""
