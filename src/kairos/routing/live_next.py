@@ -130,7 +130,7 @@ def next_from_board(
             board.set_agent(agent)
             outbox.append(_state(agent_id, "available", "busy", now))
         fills = agent.load + 1 >= agent.max_concurrency
-        with db.write_lock(), _transaction(board) as connection:
+        with db.write_lock(), decision_transaction(board) as connection:
             # On PostgreSQL the statement that stores the decision checks the lease itself.
             fence = board.fence if db.is_sqlite or flip else None
             if fence is not None and not fence(connection):
@@ -155,7 +155,7 @@ def next_from_board(
 
 
 @contextmanager
-def _transaction(board: LiveBoard) -> Iterator[Connection]:
+def decision_transaction(board: LiveBoard) -> Iterator[Connection]:
     """Where a decision is stored: the board's own connection on PostgreSQL (no checkout, no
     ping, the statement prepared on the server), a session's on SQLite (in the process)."""
     if board.line is not None:
