@@ -2,7 +2,7 @@
 PostgreSQL, beside ``GET /healthz`` in the same run.
 
 Usage: python benchmarks/routing_http.py [--agents 2000] [--waiting 5000] [--calls 200]
-       [--changes 100] [--postgres URL] [--no-sqlite] [--no-server]
+       [--changes 100] [--offers 100] [--postgres URL] [--no-sqlite] [--no-server]
 
 For each database (SQLite in a temporary file; with ``--postgres``, also a throwaway database
 created on that PostgreSQL server and dropped afterwards) it seeds a centre through the API
@@ -14,7 +14,9 @@ created on that PostgreSQL server and dropped afterwards) it seeds a centre thro
   (``KAIROS_ROUTING_BOARD=database``: the centre read and the board rebuilt on every call, the
   peer); then how soon an assessment change reaches the board's order: from the start of
   ``POST /v1/events`` with a customer's words that make a waiting contact a moment of truth (and
-  from the assessment's publication on the bus) until the board holds the new score;
+  from the assessment's publication on the bus) until the board holds the new score; then push
+  offers: from an agent's desktop opening its live stream until the offer is published, and the
+  ``POST /next`` that takes the offer;
 - unless ``--no-server``: the same ``/healthz`` and ``/next`` over a real ``kairos serve``
   (uvicorn) process on the same database, from a keep-alive HTTP client (the test client hops
   between threads on every request, which a real server does not).
@@ -34,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -45,15 +46,14 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from kairos import migrations
 from kairos.bus import BusMessage, EventBus
 from kairos.config import Settings
-from kairos.db import Database
+from kairos.db import Database, throwaway_database
 from kairos.main import create_app
 from kairos.routing.live_board import LiveBoard
+from kairos.routing.offers import OfferBook
 
 SKILLS = ("billing", "travel", "claims")
 START = datetime.now(UTC) - timedelta(hours=2)
@@ -134,6 +134,37 @@ def _reflected(
     return sorted(sent), sorted(lag)
 
 
+def _offers(
+    client: TestClient, book: OfferBook, bus: EventBus, agents: range
+) -> tuple[list[float], list[float]]:
+    """Push: seconds from an agent's desktop opening its live stream (``attach``) until the offer
+    is published on the bus, and of the ``POST /next`` that then takes the offer over HTTP."""
+    offered: dict[str, float] = {}
+
+    def note(topic: str, body: BusMessage) -> None:
+        if body.get("type") == "routing.offered":
+            offered.setdefault(str(body["agent_id"]), time.perf_counter())
+
+    bus.listen(note, "routing")
+    pushed, taken = [], []
+    for i in agents:
+        agent_id = f"a{i}"
+        start = time.perf_counter()
+        book.attach(agent_id)
+        while agent_id not in offered:
+            if time.perf_counter() - start > 5:
+                raise SystemExit(f"{agent_id}: no offer within 5 s")
+            time.sleep(0.0002)
+        pushed.append(offered[agent_id] - start)
+        start = time.perf_counter()
+        response = client.post(f"/v1/agents/{agent_id}/next")
+        taken.append(time.perf_counter() - start)
+        if response.status_code != 200 or "offered" not in response.json()["message"]:
+            raise SystemExit(f"{agent_id}: the offer was not taken: {response.text[:200]}")
+        book.detach(agent_id)
+    return sorted(pushed), sorted(taken)
+
+
 def _p99(lat: list[float]) -> float:
     return lat[min(len(lat) - 1, int(0.99 * len(lat)))]
 
@@ -148,18 +179,9 @@ def _database(kind: str, postgres: str | None) -> Iterator[str]:
             yield url
         return
     assert postgres is not None
-    name = f"kairos_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database(postgres, "kairos_bench") as url:
         migrations.upgrade(url)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _commits(url: str, n: int) -> list[float]:
@@ -232,6 +254,8 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
         health = sorted(health + _timed(client, "GET", ["/healthz"] * calls))
         bus = client.app.state.runtime.bus  # type: ignore[attr-defined]
         changed, lag = _reflected(client, board, bus, args.changes, args.waiting)
+        book = client.app.state.runtime.routing_offers  # type: ignore[attr-defined]
+        pushed, taken = _offers(client, book, bus, range(4 * calls, 4 * calls + args.offers))
         commits = _commits(url, calls)
     rows += [("test client", "GET /healthz (peer)", health),
              ("test client", "POST /next, live board", nxt),
@@ -243,7 +267,9 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
         peer = _timed(db, "POST", [f"/v1/agents/a{i}/next" for i in agents])
     rows.append(("test client", "POST /next, database path (peer)", peer))
     rows += [("test client", "utterance sent -> board order (with detection)", changed),
-             ("test client", "assessment published -> board order", lag)]  # fmt: skip
+             ("test client", "assessment published -> board order", lag),
+             ("test client", "desktop opened -> offer pushed", pushed),
+             ("test client", "POST /next taking the offer", taken)]  # fmt: skip
     if args.server:
         with _server(url) as server:
             for _ in range(20):  # warm the connection and the server's first requests
@@ -286,6 +312,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--peer-calls", type=int, default=30)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--offers", type=int, default=100)
     parser.add_argument("--postgres", help="a PostgreSQL URL: also measure there (a throwaway "
                         "database is created on that server and dropped)")  # fmt: skip
     parser.add_argument("--no-sqlite", dest="sqlite", action="store_false")

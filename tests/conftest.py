@@ -11,19 +11,18 @@ create databases (``.ci/run`` starts one); without it they are skipped with that
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.servers import REDIS_SERVER, RedisServer
 
 from kairos import migrations
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
+from kairos.db import throwaway_database
 from kairos.main import create_app
 from kairos.runtime import Runtime
 
@@ -53,17 +52,8 @@ def postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("KAIROS_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
-    name = f"kairos_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database(POSTGRES_URL, "kairos_test") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

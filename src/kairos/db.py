@@ -107,6 +107,31 @@ def describe(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+@contextmanager
+def throwaway_database(server_url: str, prefix: str = "kairos_tmp") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server at ``server_url`` (whose user may create
+    databases), dropped with its connections when the block ends: for tests and benchmarks.
+    Yields the new database's URL."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        try:
+            yield url
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 class Database:
     """An engine and its session factory."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kairos.db import Database
@@ -51,14 +51,20 @@ def ivr_choices(*, session: Session, interaction: Interaction) -> list[str]:
 
 
 def take_waiting(
-    *, session: Session, interaction_row_id: int, queue: str, agent_id: str, states: tuple[str, ...]
+    *,
+    session: Session | Connection,
+    interaction_row_id: int,
+    queue: str,
+    agent_id: str,
+    states: tuple[str, ...],
 ) -> bool:
     """Give a waiting interaction to an agent in the caller's transaction, only if it still waits
     in ``queue`` with no agent (one conditional UPDATE: two deciders can never both take it).
 
     A Core statement built once, run on the session's connection: no ORM bulk-update machinery
-    on the routing hot path."""
-    result = session.connection().execute(
+    on the routing hot path. ``session``: a session, or the connection of the transaction."""
+    connection = session if isinstance(session, Connection) else session.connection()
+    result = connection.execute(
         _TAKE,
         {"row_id": interaction_row_id, "in_queue": queue, "agent": agent_id, "states": states},
     )

@@ -23,8 +23,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
 from kairos.bus import BusMessage
 from kairos.bus.messages import (
@@ -53,6 +52,7 @@ from kairos.routing.board_rows import (
 )
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
+from kairos.routing.pg_decide import DecisionLine
 from kairos.routing.policies import MOT_THRESHOLD, make_policy
 from kairos.routing.policy_base import RoutingPolicy
 from kairos.routing.snapshots import AgentSnapshot, AgentState, WaitingInteraction
@@ -114,12 +114,14 @@ class LiveBoard:
         self.hooks: list[Callable[[], None]] = []
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
-        self.fence: Callable[[Session], bool] | None = None
+        self.fence: Callable[[Connection], bool] | None = None
         #: The same check inside the decision's own statement on PostgreSQL: the lease's site,
         #: owner, token and now; None when this process holds no lease (it may not decide).
         self.fence_params: Callable[[], dict[str, object] | None] | None = None
         #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
         self.on_leave: Callable[[str], None] | None = None
+        #: Where decisions are stored on PostgreSQL: a connection kept for them.
+        self.line = None if db.is_sqlite else DecisionLine(db)
 
     # -- the bus -----------------------------------------------------------------------------
 
@@ -156,6 +158,9 @@ class LiveBoard:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self.line is not None:
+            with self.lock:
+                self.line.close()
 
     def wake(self) -> None:
         """Make the board thread run a pass now."""

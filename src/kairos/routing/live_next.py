@@ -10,11 +10,12 @@ many requests arrive at once. Without a live board (PostgreSQL with several API 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, insert, update
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AgentStateChanged, Message
@@ -129,24 +130,21 @@ def next_from_board(
             board.set_agent(agent)
             outbox.append(_state(agent_id, "available", "busy", now))
         fills = agent.load + 1 >= agent.max_concurrency
-        with db.write_lock(), db.session() as session:
+        with db.write_lock(), decision_transaction(board) as connection:
             # On PostgreSQL the statement that stores the decision checks the lease itself.
             fence = board.fence if db.is_sqlite or flip else None
-            if fence is not None and not fence(session):
+            if fence is not None and not fence(connection):
                 raise BoardUnavailable("this process no longer owns the routing board; retry")
             if flip:
-                _set_state(session, board.agent_rows[agent_id], "available", now)
-            out = _decide_and_store(session, board, agent, now, request_key, fills=fills)
-            busy = out is not None and fills
-            if busy and db.is_sqlite:  # (on PostgreSQL: in the decision's statement)
-                _set_state(session, board.agent_rows[agent_id], "busy", now)
-            riders = take_riders(session.connection())  # the request's audit row: one commit
-            session.commit()
+                _set_state(connection, board.agent_rows[agent_id], "available", now)
+            out = _decide_and_store(connection, board, agent, now, request_key, fills=fills)
+            riders = take_riders(connection)  # the request's audit row: one commit
+            connection.commit()
             riders_written(riders)
         if out is not None:
             outbox.insert(0, out)  # the stored decision is the message
             board.assigned(out.interaction_id, agent_id)
-            if busy:
+            if fills:
                 outbox.append(_state(agent_id, "busy", "available", now))
                 board.set_agent(dataclasses.replace(board.agents[agent_id], state="busy"))
     for message in outbox:
@@ -156,12 +154,24 @@ def next_from_board(
     return out, "assigned"
 
 
+@contextmanager
+def decision_transaction(board: LiveBoard) -> Iterator[Connection]:
+    """Where a decision is stored: the board's own connection on PostgreSQL (no checkout, no
+    ping, the statement prepared on the server), a session's on SQLite (in the process)."""
+    if board.line is not None:
+        with board.line.transaction() as connection:
+            yield connection
+        return
+    with board.db.session() as session:
+        yield session.connection()
+
+
 def _state(agent_id: str, state: str, previous: str, now: datetime) -> AgentStateChanged:
     return AgentStateChanged(agent_id=agent_id, state=state, previous=previous, at=now)
 
 
-def _set_state(session: Session, agent_row_id: int, state: str, now: datetime) -> None:
-    session.connection().execute(_SET_STATE, {"row_id": agent_row_id, "to": state, "since": now})
+def _set_state(connection: Connection, agent_row_id: int, state: str, now: datetime) -> None:
+    connection.execute(_SET_STATE, {"row_id": agent_row_id, "to": state, "since": now})
 
 
 # Core statements built once and run on the session's connection: the decision's transaction
@@ -178,7 +188,7 @@ _INSERT_ASSIGNMENT = insert(cast(Table, Assignment.__table__))
 
 
 def _decide_and_store(
-    session: Session,
+    connection: Connection,
     board: LiveBoard,
     agent: AgentSnapshot,
     now: datetime,
@@ -187,8 +197,7 @@ def _decide_and_store(
     fills: bool,
 ) -> DecisionOut | None:
     """The best decision whose interaction still waits, stored; stale entries leave the board.
-    ``fills``: the decision fills the agent up (on PostgreSQL the same statement marks it busy).
-    """
+    ``fills``: the decision fills the agent up (it is marked busy in the same transaction)."""
     for _ in range(20):
         decision = best_on_board(board, agent.id, now)
         if decision is None:
@@ -196,26 +205,17 @@ def _decide_and_store(
         snapshot = board.snapshot(decision.interaction_id)
         assert snapshot is not None
         row_id = board.waiting[decision.interaction_id][0]
-        if not board.db.is_sqlite:
-            out = _store_in_one(session, board, decision, row_id, snapshot, agent, now,
-                                request_key, fills)  # fmt: skip
-            if out is not None:
-                return out
-            board.refresh_interaction(decision.interaction_id)
-            continue
-        if not placement.take_waiting(
-            session=session, interaction_row_id=row_id, queue=snapshot.queue, agent_id=agent.id,
-            states=decisions.WAITING_STATES,
-        ):  # fmt: skip
-            # Taken or moved meanwhile (the bus will tell the board): not this one.
-            board.refresh_interaction(decision.interaction_id)
-            continue
-        return _store(session, board, decision, row_id, snapshot, agent, now, request_key)
+        out = store(connection, board, decision, row_id, snapshot, agent, now, request_key,
+                    fills=fills)  # fmt: skip
+        if out is not None:
+            return out
+        # Taken or moved meanwhile (the bus will tell the board): not this one.
+        board.refresh_interaction(decision.interaction_id)
     return None
 
 
-def _store(
-    session: Session,
+def store(
+    connection: Connection,
     board: LiveBoard,
     decision: Decision,
     row_id: int,
@@ -223,15 +223,62 @@ def _store(
     agent: AgentSnapshot,
     now: datetime,
     request_key: str | None,
-) -> DecisionOut:
-    """The decision and the assignment, as two rows (Core inserts: no unit of work to flush)."""
+    *,
+    fills: bool,
+) -> DecisionOut | None:
+    """Take the contact and store the decision and the assignment (the agent made busy when
+    ``fills``); None when the contact was taken or moved meanwhile. On PostgreSQL all of it,
+    the lease's check included, is one statement (:mod:`kairos.routing.pg_decide`); on SQLite,
+    in the process, a few."""
     inputs, reasons = _inputs(board, decision, snapshot, agent)
-    agent_row_id = board.agent_rows[agent.id]
-    connection = session.connection()
-    decision_id = connection.execute(
+    agent_row = board.agent_rows[agent.id]
+    if board.db.is_sqlite:
+        if not placement.take_waiting(
+            session=connection, interaction_row_id=row_id, queue=snapshot.queue,
+            agent_id=agent.id, states=decisions.WAITING_STATES,
+        ):  # fmt: skip
+            return None
+        decision_id = store_rows(connection, decision, row_id, snapshot, agent_row, now,
+                                 request_key, inputs, reasons)  # fmt: skip
+        if fills:
+            _set_state(connection, agent_row, "busy", now)
+        return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
+    lease = None
+    if board.fence_params is not None:
+        lease = board.fence_params()
+        if lease is None:
+            raise BoardUnavailable("this process no longer owns the routing board; retry")
+    stored, held = pg_decide.store(connection, lease=lease, params={
+        "agent": agent.id, "agent_row": agent_row, "row_id": row_id,
+        "queue": snapshot.queue, "states": decisions.WAITING_STATES, "policy": decision.policy,
+        "score": decision.score, "mot": decision.moment_of_truth, "inputs": inputs,
+        "reasons": reasons, "model_version": snapshot.model_version, "decided_at": now,
+        "request_key": request_key, "busy": fills,
+    })  # fmt: skip
+    if not held:
+        raise BoardUnavailable("this process no longer owns the routing board; retry")
+    if stored is None:
+        return None
+    return _out(stored, decision, snapshot, agent, now, inputs, reasons)
+
+
+def store_rows(
+    connection: Connection,
+    decision: Decision,
+    row_id: int,
+    snapshot: WaitingInteraction,
+    agent_row: int,
+    now: datetime,
+    request_key: str | None,
+    inputs: dict[str, Any],
+    reasons: list[dict[str, Any]],
+) -> int:
+    """The decision and the assignment of a contact already taken, as two rows (Core inserts:
+    no unit of work to flush); the decision's id."""
+    decision_id: int = connection.execute(
         _INSERT_DECISION,
         {
-            "interaction_id": row_id, "agent_id": agent_row_id, "queue": snapshot.queue,
+            "interaction_id": row_id, "agent_id": agent_row, "queue": snapshot.queue,
             "policy": decision.policy, "score": decision.score,
             "moment_of_truth": decision.moment_of_truth, "inputs": inputs, "reasons": reasons,
             "model_version": snapshot.model_version, "decided_at": now,
@@ -240,43 +287,10 @@ def _store(
     ).scalar_one()  # fmt: skip
     connection.execute(
         _INSERT_ASSIGNMENT,
-        {"interaction_id": row_id, "agent_id": agent_row_id, "decision_id": decision_id,
+        {"interaction_id": row_id, "agent_id": agent_row, "decision_id": decision_id,
          "empowered": decision.moment_of_truth, "assigned_at": now},
     )  # fmt: skip
-    return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
-
-
-def _store_in_one(
-    session: Session,
-    board: LiveBoard,
-    decision: Decision,
-    row_id: int,
-    snapshot: WaitingInteraction,
-    agent: AgentSnapshot,
-    now: datetime,
-    request_key: str | None,
-    fills: bool,
-) -> DecisionOut | None:
-    """On PostgreSQL: the lease, the take, the decision, the assignment and the agent's state in
-    one statement; None when the contact was taken or moved meanwhile."""
-    inputs, reasons = _inputs(board, decision, snapshot, agent)
-    lease = None
-    if board.fence_params is not None:
-        lease = board.fence_params()
-        if lease is None:
-            raise BoardUnavailable("this process no longer owns the routing board; retry")
-    decision_id, held = pg_decide.store(session, lease=lease, params={
-        "agent": agent.id, "agent_row": board.agent_rows[agent.id], "row_id": row_id,
-        "queue": snapshot.queue, "states": decisions.WAITING_STATES, "policy": decision.policy,
-        "score": decision.score, "mot": decision.moment_of_truth, "inputs": inputs,
-        "reasons": reasons, "model_version": snapshot.model_version, "decided_at": now,
-        "request_key": request_key, "busy": fills,
-    })  # fmt: skip
-    if not held:
-        raise BoardUnavailable("this process no longer owns the routing board; retry")
-    if decision_id is None:
-        return None
-    return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
+    return decision_id
 
 
 def _inputs(

@@ -21,17 +21,33 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from sqlalchemy import Connection
+
 from kairos.bus import EventBus
 from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
-from kairos.db import Database, utcnow
+from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
 from kairos.routing import decisions
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
-from kairos.routing.live_next import _set_state, _state, _store, best_on_board
+from kairos.routing.live_next import (
+    _inputs,
+    _out,
+    _set_state,
+    _state,
+    best_on_board,
+    decision_transaction,
+    store_rows,
+)
 from kairos.routing.schemas import DecisionOut
-from kairos.routing.snapshots import AgentState, Decision, WaitingInteraction, jsonable
+from kairos.routing.snapshots import (
+    AgentSnapshot,
+    AgentState,
+    Decision,
+    WaitingInteraction,
+    jsonable,
+)
 
 Outcome = Literal["accepted", "declined", "expired", "withdrawn"]
 
@@ -209,19 +225,21 @@ class OfferBook:
             agent = dataclasses.replace(reserved, load=max(0, reserved.load - 1))
             full = agent.load + 1 >= agent.max_concurrency
             state: AgentState = "busy" if full else "available"
-            with self.db.write_lock(), self.db.session() as session:
-                if self.board.fence is not None and not self.board.fence(session):
+            with self.db.write_lock(), decision_transaction(self.board) as connection:
+                if self.board.fence is not None and not self.board.fence(connection):
                     raise BoardUnavailable("this process no longer owns the routing board; retry")
                 taken = placement.take_waiting(
-                    session=session, interaction_row_id=offer.row_id, queue=offer.snapshot.queue,
+                    session=connection, interaction_row_id=offer.row_id,
+                    queue=offer.snapshot.queue,
                     agent_id=agent_id, states=decisions.WAITING_STATES,
                 )  # fmt: skip
                 if taken:
-                    out = _store(session, self.board, offer.decision, offer.row_id,
-                                 offer.snapshot, agent, now, None)  # fmt: skip
+                    out = self._store(connection, offer, agent, now)
                     if state != agent.state:
-                        _set_state(session, self.board.agent_rows[agent_id], state, now)
-                    session.commit()
+                        _set_state(connection, self.board.agent_rows[agent_id], state, now)
+                    riders = take_riders(connection)  # taken: the request's audit row too
+                    connection.commit()
+                    riders_written(riders)
             if not taken:
                 self._end(offer, "withdrawn", back=False)
             else:
@@ -238,6 +256,16 @@ class OfferBook:
         if not taken:
             raise Conflict(f"{offer.interaction_id!r} no longer waits: taken or ended")
         return out
+
+    def _store(
+        self, connection: Connection, offer: Offer, agent: AgentSnapshot, now: datetime
+    ) -> DecisionOut:
+        inputs, reasons = _inputs(self.board, offer.decision, offer.snapshot, agent)
+        decision_id = store_rows(
+            connection, offer.decision, offer.row_id, offer.snapshot,
+            self.board.agent_rows[agent.id], now, None, inputs, reasons,
+        )  # fmt: skip
+        return _out(decision_id, offer.decision, offer.snapshot, agent, now, inputs, reasons)
 
 
 def offers_of(services: object) -> OfferBook | None:

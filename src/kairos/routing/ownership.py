@@ -6,9 +6,10 @@ Every API process keeps a board current from the bus, but only the process holdi
 takes it over once it has expired (within ``LEASE_TTL_S + RENEW_S``, under 5 s), rebuilds its board
 from the database and serves. Each change of owner raises the lease's **fencing token**; a
 decision is stored only in a transaction that finds the lease still held with the deciding
-process's token (PostgreSQL: a shared row lock, so a takeover waits for a decision in flight and a
-stale owner's later decisions are refused). With the conditional update of the interaction, no
-contact is assigned twice and no agent goes over capacity across a takeover.
+process's token (PostgreSQL: a key share row lock, so a takeover waits for a decision in flight
+and a stale owner's later decisions are refused, while the owner's own renewals never wait).
+With the conditional update of the interaction, no contact is assigned twice and no agent goes
+over capacity across a takeover.
 
 The other processes hand ``next`` to the owner through Redis (a request list the owner reads and a
 reply list per request); while no process owns the site (the seconds of a takeover) a request
@@ -25,7 +26,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -54,9 +55,15 @@ class SiteLease:
         self.token: int | None = None
 
     def renew(self, now: datetime | None = None) -> int | None:
-        """Take the lease if it is free or expired, or extend ours; our token, or None."""
+        """Take the lease if it is free or expired, or extend ours; our token, or None.
+
+        Extending ours is one ``UPDATE`` of ``expires_at`` (a lock that does not conflict with a
+        decision's ``FOR KEY SHARE`` on the row); only taking it reads it ``FOR UPDATE`` first,
+        which waits for the decisions of the previous owner still in flight."""
         now = now or utcnow()
         expires = now + timedelta(seconds=LEASE_TTL_S)
+        if self.token is not None and self._extend(now, expires):
+            return self.token
         try:
             with self.db.write_lock(), self.db.session() as session:
                 row = session.get(RoutingLease, self.site, with_for_update=True)
@@ -79,6 +86,22 @@ class SiteLease:
             self.token = None
         return self.token
 
+    def _extend(self, now: datetime, expires: datetime) -> bool:
+        """Extend the lease we hold, in one statement; whether it was still ours."""
+        with self.db.write_lock(), self.db.engine.connect() as connection:
+            result = connection.execute(
+                update(RoutingLease)
+                .where(
+                    RoutingLease.site == self.site,
+                    RoutingLease.owner == self.owner,
+                    RoutingLease.token == self.token,
+                    RoutingLease.expires_at > now,
+                )
+                .values(expires_at=expires)
+            )
+            connection.commit()
+            return bool(result.rowcount == 1)
+
     def release(self) -> None:
         """Give the lease up now (a clean stop): the next process takes it over at once."""
         if self.token is None:
@@ -96,9 +119,9 @@ class SiteLease:
             return None
         return {"site": self.site, "owner": self.owner, "token": self.token, "at": utcnow()}
 
-    def holds(self, session: Session) -> bool:
-        """In the caller's transaction: whether we still hold the lease with our token (a shared
-        lock on PostgreSQL keeps a takeover waiting until the transaction ends)."""
+    def holds(self, connection: Connection | Session) -> bool:
+        """In the caller's transaction: whether we still hold the lease with our token (a key
+        share lock on PostgreSQL keeps a takeover waiting until the transaction ends)."""
         if self.token is None:
             return False
         query = (
@@ -109,9 +132,9 @@ class SiteLease:
                 RoutingLease.token == self.token,
                 RoutingLease.expires_at > utcnow(),
             )
-            .with_for_update(read=True)
+            .with_for_update(read=True, key_share=True)
         )
-        return session.scalar(query) is not None
+        return connection.scalar(query) is not None
 
 
 def _key(prefix: str, *parts: str) -> str:

@@ -8,21 +8,32 @@ of the interaction (it must still wait, in the same queue, with no agent), the d
 assignment, and the agent made busy when it fills up; each step only if the one before it
 happened. What it answers: the decision's id (None: the contact was taken or moved meanwhile) and
 whether the lease was still ours (with no lease, always).
+
+The statement runs on a :class:`DecisionLine`: one connection the board keeps for its decisions
+(they are made one at a time under the board's lock), not one checked out of the pool per
+request. A checkout from the pool pings the server first (a round trip of its own), and a
+connection used again and again lets psycopg prepare the statement on the server after its fifth
+run: what is left is one round trip for the statement and one for the commit. The lease row is
+read ``FOR KEY SHARE``: the owner's renewal (an ``UPDATE`` of ``expires_at``, which takes the
+weaker ``FOR NO KEY UPDATE``) does not wait for a decision nor make one wait, while a takeover
+(``SELECT ... FOR UPDATE``) still waits for a decision in flight.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, text
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Connection, bindparam, text
 
-from kairos.db import AwareDateTime
+from kairos.db import AwareDateTime, Database
 
 _LEASE = """lease AS (
   SELECT token FROM routing_leases
   WHERE site = :site AND owner = :owner AND token = :token AND expires_at > :at
-  FOR SHARE
+  FOR KEY SHARE
 ),"""
 
 _STATEMENT = """WITH {lease}
@@ -63,10 +74,72 @@ _FENCED = text(
 _OPEN = text(_STATEMENT.format(lease="", fenced="", held="true")).bindparams(*_TYPES)
 
 
+#: A line idle longer than this is pinged before it is used (the server may have gone since).
+IDLE_PING_S = 1.0
+
+
+class DecisionLine:
+    """The connection a board stores its decisions on (PostgreSQL), kept between decisions.
+
+    Used by one decision at a time (the board's lock); a connection lost (the server restarted)
+    is replaced at the next decision, and one idle for a while is pinged before it is trusted.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._connection: Connection | None = None
+        self._used = 0.0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """The line's connection in a transaction of the caller's: commit it, or it is rolled
+        back when the block ends (and on an error)."""
+        connection = self._connect()
+        try:
+            yield connection
+        except BaseException:
+            self._rollback(connection)
+            raise
+        if connection.in_transaction():
+            self._rollback(connection)
+        self._used = time.monotonic()
+
+    def _connect(self) -> Connection:
+        connection = self._connection
+        if connection is not None and (connection.closed or connection.invalidated):
+            self.close()
+            connection = None
+        if connection is not None and time.monotonic() - self._used > IDLE_PING_S:
+            try:
+                connection.exec_driver_sql("SELECT 1")
+                connection.rollback()
+            except Exception:  # gone while idle: a new one
+                self.close()
+                connection = None
+        if connection is None:
+            connection = self._connection = self.db.engine.connect()
+        return connection
+
+    def _rollback(self, connection: Connection) -> None:
+        try:
+            connection.rollback()
+        except Exception:  # the connection is broken: the next decision opens another
+            self.close()
+
+    def close(self) -> None:
+        """Give the connection back (the board stops, or it broke)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # already broken: nothing to give back
+                connection.invalidate()
+
+
 def store(
-    session: Session, *, lease: dict[str, Any] | None, params: dict[str, Any]
+    connection: Connection, *, lease: dict[str, Any] | None, params: dict[str, Any]
 ) -> tuple[int | None, bool]:
-    """Store a decision in the session's transaction: (its id or None, whether the lease held).
+    """Store a decision in the connection's transaction: (its id or None, whether the lease held).
 
     ``lease``: ``site``, ``owner``, ``token`` and ``at`` (now) of the lease this process must
     hold, or None with no lease. ``params``: ``agent`` (external id), ``agent_row``,
@@ -75,5 +148,5 @@ def store(
     """
     statement = _OPEN if lease is None else _FENCED
     values = {**params, **(lease or {}), "states": list(params["states"])}
-    row = session.connection().execute(statement, values).one()
+    row = connection.execute(statement, values).one()
     return (int(row[0]) if row[0] is not None else None), bool(row[1])

@@ -20,14 +20,12 @@ The base class, the MoT threshold and ``build_board`` are in :mod:`kairos.routin
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 import numpy as np
 
-from kairos.routing.board import F64, Bool, RoutingBoard, best, seconds
+from kairos.routing.board import F64, Bool, RoutingBoard, seconds
 from kairos.routing.policy_base import MOT_THRESHOLD, RoutingPolicy, _bits, _Load, build_board
 from kairos.routing.snapshots import (
-    Decision,
     LiveInteraction,
     Reason,
     SupervisorAlert,
@@ -181,23 +179,14 @@ class MomentsPolicy(RoutingPolicy):
             allowed = allowed & ~board.a_certified
         return allowed
 
-    def next_for_agent(
-        self, board: RoutingBoard, agent_id: str, *, now: datetime
-    ) -> Decision | None:
+    def allowed_for_agent(
+        self, board: RoutingBoard, agent_slot: int, load: _Load, now: float
+    ) -> Bool:
         """As for any policy, but a moment of truth waits a little for a free certified agent."""
-        agent_slot = board.agent_slot(agent_id)
-        if agent_slot is None or not board.can_take_work()[agent_slot]:
-            return None
-        now_s = seconds(now)
-        priority = self.priority(board, now_s)
-        load = self.load(board)
         allowed = self.allowed_interactions(board, agent_slot, load)
         if not board.a_certified[agent_slot]:
-            allowed = allowed & ~self._held_for_certified(board, allowed, now_s)
-        slot = best(priority, allowed, board.w_ids)
-        if slot is None:
-            return None
-        return self._decide(board, slot, agent_slot, priority, now_s, load)
+            allowed = allowed & ~self._held_for_certified(board, allowed, now)
+        return allowed
 
     def _held_for_certified(self, board: RoutingBoard, allowed: Bool, now: float) -> Bool:
         """Moments of truth among ``allowed`` that a free certified agent could take now."""

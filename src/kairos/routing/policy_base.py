@@ -162,10 +162,17 @@ class RoutingPolicy(abc.ABC):
         now_s = seconds(now)
         priority = self.priority(board, now_s)
         load = self.load(board)
-        slot = best(priority, self.allowed_interactions(board, agent_slot, load), board.w_ids)
+        allowed = self.allowed_for_agent(board, agent_slot, load, now_s)
+        slot = best(priority, allowed, board.w_ids)
         if slot is None:
             return None
         return self._decide(board, slot, agent_slot, priority, now_s, load)
+
+    def allowed_for_agent(
+        self, board: RoutingBoard, agent_slot: int, load: _Load, now: float
+    ) -> Bool:
+        """What :meth:`next_for_agent` may give this agent: the allowed interactions, here."""
+        return self.allowed_interactions(board, agent_slot, load)
 
     def agent_for(
         self, board: RoutingBoard, interaction_id: str, *, now: datetime
