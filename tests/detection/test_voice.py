@@ -122,6 +122,29 @@ def test_segments_do_not_depend_on_how_the_stream_is_cut() -> None:
     assert all(np.array_equal(a.samples, b.samples) for a, b in zip(framed, at_once, strict=True))
 
 
+def test_mulaw_frames_decoded_a_block_at_a_time_give_the_same_events() -> None:
+    """A Twilio leg keeps its μ-law bytes until the VAD's block is whole and decodes them in one
+    go: the same events, closed by the same frame, as decoding every 20 ms frame as it came."""
+    from kairos.detection.voice.leg import CallLeg
+
+    x, rate = speech("Angry", 1)
+    wire = mulaw_encode(to_analysis_rate(x, rate))
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def leg() -> CallLeg:
+        return CallLeg(interaction_id="i", stream_id="s", speaker="customer", sample_rate=8000,
+                       started_at=at, coded=True)  # fmt: skip
+
+    per_frame, per_block = leg(), leg()
+    frames = [wire[i : i + 160] for i in range(0, len(wire), 160)]
+    one = [[e.model_dump() for e in per_frame.feed(mulaw_decode(f))] for f in frames]
+    two = [[e.model_dump() for e in per_block.feed_mulaw(f)] for f in frames]
+    assert one == two and sum(map(len, one)) >= 2
+    assert [e.model_dump() for e in per_frame.finish()] == [
+        e.model_dump() for e in per_block.finish()
+    ]
+
+
 def test_live_segments_measure_as_their_samples_do() -> None:
     """The features a live stream gets from the VAD's windows are those of the segment's samples:
     one FFT per window, shared, changes no number."""

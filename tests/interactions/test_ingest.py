@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.factories import ended, started, utterance
+from tests.factories import at, ended, started, utterance
 
 from kairos.bus import MemoryBus
 from kairos.config import Settings
@@ -167,6 +167,52 @@ def test_events_are_published_only_after_commit(client: TestClient, runtime: Run
     # A duplicate is acknowledged but not published again.
     client.post("/v1/events", json=utterance("c7", "hi", event_id="c7-u"))
     assert len(seen) == 2
+
+
+def segment(interaction_id: str, n: int, stress: float) -> dict[str, Any]:
+    """An ``audio.segment`` event: the ``n``-th 0.8 s of the customer's voice."""
+    return {
+        "type": "audio.segment",
+        "event_id": f"{interaction_id}-a{n}",
+        "interaction_id": interaction_id,
+        "occurred_at": at(10 + n),
+        "start_s": 0.8 * n,
+        "end_s": 0.8 * n + 0.8,
+        "stress": stress,
+        "features": {"f0_mean_st": 1.5},
+    }
+
+
+def test_grouped_segments_are_stored_in_order_and_rebuilt_detectors_miss_none(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """Segments of many calls go in one request (the media endpoints group them): the rows of a
+    request are written together, yet every event keeps its order and assessment, and a detector
+    rebuilt in the middle of a request replays what came before it in that request too."""
+    client.post("/v1/events", json=[started("g1"), started("g2", phone="+14155550199")])
+    client.post("/v1/events", json=[segment("g1", 0, 0.2), utterance("g1", "hello there")])
+    # One detector cached at a time: each call's next event rebuilds its detector from the log,
+    # in the middle of the request, from rows that request has yet to commit.
+    runtime.detectors.capacity = 1
+    runtime.detectors.forget("g1", "g2")
+    batch = [segment("g2", 0, 0.3), segment("g1", 1, 0.4), utterance("g2", "my card number"),
+             segment("g2", 1, 0.9), segment("g1", 2, 0.95)]  # fmt: skip
+    assert client.post("/v1/events", json=batch).json()["applied"] == 5
+    for interaction, stress, kinds in (
+        ("g1", 0.95, ["interaction.started", "audio.segment", "utterance", "audio.segment",
+                      "audio.segment"]),
+        ("g2", 0.9, ["interaction.started", "audio.segment", "utterance", "audio.segment"]),
+    ):  # fmt: skip
+        detail = client.get(f"/v1/interactions/{interaction}").json()
+        assert [e["type"] for e in detail["timeline"]] == kinds
+        assert [e["seq"] for e in detail["timeline"]] == list(range(1, len(kinds) + 1))
+        assert detail["assessment"]["stress"] == stress
+        assert detail["assessment"]["utterances"] == 1
+        history = client.get(f"/v1/interactions/{interaction}/assessments").json()
+        assert history["total"] == len(kinds) - 1
+    # g2's detector was rebuilt for its utterance: it had heard the segment before it.
+    after = {i["event_id"]: i["assessment"] for i in history["items"]}
+    assert after[batch[2]["event_id"]]["stress"] == 0.3
 
 
 def test_concurrent_repeats_are_applied_once(client: TestClient, runtime: Runtime) -> None:

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kairos.detection.voice.codecs import mulaw_decode, pcm16_decode
+from kairos.detection.voice.codecs import pcm16_decode
 from kairos.detection.voice.leg import CallLeg
 from kairos.detection.voice.model import VoiceModel
 from kairos.events import AGENT_VOICE_CLOSE, AudioSegment
@@ -261,7 +261,7 @@ class TwilioMediaStream:
         if track != "inbound":
             self.ignored_frames += 1  # what the caller hears: not the caller's voice
             return Step()
-        return Step(events=self.leg.feed(mulaw_decode(audio)))
+        return Step(events=self.leg.feed_mulaw(audio))
 
 
 class _PcmStart(BaseModel):

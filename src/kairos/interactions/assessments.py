@@ -116,26 +116,36 @@ def detector_for(
 
 
 def record_assessment(
-    session: Session, interaction: Interaction, event: Event, assessment: Assessment
+    session: Session,
+    interaction: Interaction,
+    event: Event,
+    assessment: Assessment,
+    *,
+    rows: list[dict[str, Any]] | None = None,
 ) -> AssessmentUpdated:
-    """Store the assessment made after ``event``; the message to publish once committed."""
+    """Store the assessment made after ``event``; the message to publish once committed.
+
+    ``rows``: the row is added to this list, for the caller to insert with others in one
+    statement (``insert_assessments``), rather than at once.
+    """
     payload = assessment.model_dump(mode="json")
     interaction.assessment = payload
     interaction.mot_score = assessment.mot_score
     interaction.cube = assessment.cube
-    # A Core insert on the transaction's connection (no autoflush): as ingest writes events.
-    session.connection().execute(
-        _INSERT_ASSESSMENT,
-        {
-            "interaction_id": interaction.id,
-            "event_id": event.event_id,
-            "mot_score": assessment.mot_score,
-            "cube": assessment.cube,
-            "model_version": assessment.model_version,
-            "payload": payload,
-            "created_at": utcnow(),
-        },
-    )
+    row = {
+        "interaction_id": interaction.id,
+        "event_id": event.event_id,
+        "mot_score": assessment.mot_score,
+        "cube": assessment.cube,
+        "model_version": assessment.model_version,
+        "payload": payload,
+        "created_at": utcnow(),
+    }
+    if rows is not None:
+        rows.append(row)
+    else:
+        # A Core insert on the transaction's connection (no autoflush): as ingest writes events.
+        session.connection().execute(_INSERT_ASSESSMENT, row)
     return AssessmentUpdated(
         interaction_id=interaction.external_id,
         event_id=event.event_id,
@@ -143,3 +153,9 @@ def record_assessment(
         state=interaction.state,
         assessment=assessment,
     )
+
+
+def insert_assessments(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the assessment rows ``record_assessment`` collected, in one statement."""
+    if rows:
+        session.connection().execute(_INSERT_ASSESSMENT, rows)

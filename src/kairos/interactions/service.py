@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,6 +24,7 @@ from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.detection.live import DetectorCache
 from kairos.errors import Overloaded
 from kairos.events import (
+    AudioSegment,
     Event,
     InteractionEnded,
     InteractionStarted,
@@ -38,6 +39,7 @@ from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
     detector_for,
+    insert_assessments,
     record_assessment,
 )
 from kairos.interactions.models import EventRecord, Interaction
@@ -59,6 +61,17 @@ class _Outbox:
 
     messages: list[Message] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    #: Event and assessment rows to insert, each kind in one statement (``_write``).
+    events: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, session: Session) -> None:
+        """Insert the rows collected so far (before anything reads the event log back)."""
+        if self.events:
+            session.connection().execute(_INSERT_EVENT, self.events)
+            self.events = []
+        insert_assessments(session, self.assessments)
+        self.assessments = []
 
 
 def _sanitise(event: Event) -> Event:
@@ -83,9 +96,11 @@ def _apply(
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
+            outbox.write(session)  # an escalation reads its source's stored events
             interactions[event.interaction_id] = _start(session, event, sources)
             interactions[event.interaction_id].source = source
         _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
+    outbox.write(session)
     return IngestResponse(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
@@ -142,16 +157,18 @@ def _store(
         # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
         # replays only what came before it.
         outbox.touched.add(interaction.external_id)
+        if detectors.get(interaction.external_id) is None:
+            outbox.write(session)  # a rebuild replays the stored events: store those before
         detector = detector_for(session, interaction, detectors, default_tz)
     interaction.event_count += 1
     if detectors.inline:  # else a worker assesses it and moves assessed_seq on
         interaction.assessed_seq = interaction.event_count
     interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
-    # A Core insert on the transaction's connection, at once: the unit of work's bookkeeping
-    # (and an autoflush of the interaction before it) cost more than the statement for a row
-    # nobody reads back as an object; the interaction's one UPDATE goes at commit.
-    session.connection().execute(
-        _INSERT_EVENT,
+    # A Core insert, with the request's other rows in one statement (``_Outbox.write``): the
+    # unit of work's bookkeeping (and an autoflush of the interaction before it) cost more than
+    # the statement for a row nobody reads back as an object, and one statement per row more
+    # than one for them all; the interaction's one UPDATE goes at commit.
+    outbox.events.append(
         {
             "event_id": event.event_id,
             "interaction_id": interaction.id,
@@ -160,14 +177,20 @@ def _store(
             "occurred_at": event.occurred_at,
             "received_at": utcnow(),
             "payload": event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
-        },
+        }
     )
+    if not isinstance(event, AudioSegment):
+        # Facts, re-asks and the rest may read the log back: keep it whole for them.
+        outbox.write(session)
     _apply_to_interaction(session, interaction, event, outbox)
     outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
     if detector is not None:
         assessment = detector.update(event)
         if assessed(event):
-            outbox.messages.append(record_assessment(session, interaction, event, assessment))
+            message = record_assessment(
+                session, interaction, event, assessment, rows=outbox.assessments
+            )
+            outbox.messages.append(message)
 
 
 def _apply_to_interaction(

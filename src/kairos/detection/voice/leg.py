@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from kairos.detection.voice.codecs import FloatArray
+from kairos.detection.voice.codecs import FloatArray, mulaw_decode
 from kairos.detection.voice.model import VoiceModel
 from kairos.detection.voice.stress import (
     NO_SPEECH,
@@ -31,6 +31,7 @@ class CallLeg:
     """One call leg's audio tied to an interaction: samples in, ``audio.segment`` events out."""
 
     __slots__ = (
+        "_coded",
         "_seq",
         "_speech",
         "_utterances",
@@ -62,6 +63,7 @@ class CallLeg:
         self.started_at = started_at
         self.stream = VoiceStream(sample_rate, model=model, coded=coded)
         self.chunker = UtteranceChunker(sample_rate) if transcribe else None
+        self._coded = bytearray()  # μ-law bytes waiting for the VAD's next block
         self._seq = 0
         self._utterances = 0
         self._speech: list[SpeechChunk] = []
@@ -72,8 +74,29 @@ class CallLeg:
             self._speech += self.chunker.feed(samples)
         return [self._event(r) for r in self.stream.feed(samples)]
 
+    def feed_mulaw(self, data: bytes) -> list[AudioSegment]:
+        """Analyse new 8 kHz μ-law bytes (a Twilio frame); the events of the segments that closed.
+
+        The VAD judges 400 ms at a time, so the bytes wait here until a block is whole and are
+        decoded in one go (one table lookup a block, not one a 20 ms frame): the samples, and
+        when each segment closes, are those of decoding every frame as it came.
+        """
+        if self.chunker is not None:
+            return self.feed(mulaw_decode(data))
+        self._coded += data
+        if len(self._coded) < self.stream.segmenter.wanted:
+            return []
+        samples = mulaw_decode(bytes(self._coded))
+        self._coded.clear()
+        return self.feed(samples)
+
     def finish(self) -> list[AudioSegment]:
         """The events of what is left at the end of the stream."""
+        if self._coded:
+            samples = mulaw_decode(bytes(self._coded))
+            self._coded.clear()
+            events = self.feed(samples)
+            return events + self.finish()
         if self.chunker is not None:
             self._speech += self.chunker.flush()
         return [self._event(r) for r in self.stream.flush()]

@@ -184,6 +184,12 @@ class Segmenter:
         self._hist_w: Windows | None = None
 
     @property
+    def wanted(self) -> int:
+        """Samples still to come before the next block is judged (``feed`` returns nothing
+        until then)."""
+        return self._block - self._pending_n
+
+    @property
     def seconds(self) -> float:
         """Audio seen so far."""
         return (self._frames * self._frame + self._pending_n) / self.sample_rate
