@@ -138,7 +138,10 @@ def _wall(lex: Lexicon, m: re.Match[str], pm_hint: bool | None) -> tuple[time, b
 def _clock(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> list[DeadlineMatch]:
     out: list[DeadlineMatch] = []
     today = now.date()
-    for pattern in (lex.compiled["clock"], lex.compiled["bare"], lex.compiled["day_noon"]):
+    patterns = [lex.compiled["clock"], lex.compiled["bare"]]
+    if any(word in low for word in lex.noon):  # "morgen Mittag": only where noon is said
+        patterns.append(lex.compiled["day_noon"])
+    for pattern in patterns:
         for m in pattern.finditer(low):
             if m.start() == m.end() or _past(lex, low, m.start()) or _dated(low, m.start()):
                 continue

@@ -73,7 +73,7 @@ SPANISH = Lexicon(
     tokens=frozenset(("las", "la", "mañana", "manana", "hoy", "tarde", "noche", "minutos", "minuto",
                       "hora", "horas", "media", "lunes", "martes", "miércoles", "miercoles",
                       "jueves", "viernes", "sábado", "sabado", "domingo", "mediodía", "mediodia",
-                      "medianoche", "días", "dias", "día", "dia")),
+                      "medianoche", "días", "dias")),
     by=("antes de las", "antes de la", "hasta las", "hasta la", "para las", "para la",
         "a más tardar a las", "no más tarde de las"),
     at=("a las", "a la", "sobre las", "hacia las"),
