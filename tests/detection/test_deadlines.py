@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.detection.deadline_table import CASES as TABLE
-from tests.detection.deadline_table import HELD_OUT, LANGUAGES, ZONES, DeadlineCase
+from tests.detection.deadline_table import HELD_OUT_FIRST, LANGUAGES, ZONES, DeadlineCase
+from tests.detection.deadline_table_more import HELD_OUT_MORE, MORE
 
 from kairos.detection.deadlines import DeadlineMatch, earliest_deadline, find_deadlines
 from kairos.detection.detector import MomentDetector
@@ -224,7 +225,9 @@ def test_phrasing_table(case: DeadlineCase) -> None:
 
 
 def test_phrasing_table_covers_every_language() -> None:
-    assert len(TABLE) >= 180
+    assert len(TABLE) >= 320
+    for lang in LANGUAGES[1:]:  # the common phrasings added per language: 15 or more each
+        assert sum(c.lang == lang for c in MORE) >= 15, lang
     for lang in LANGUAGES:
         rows = [c for c in TABLE if c.lang == lang]
         assert len(rows) >= 20, lang
@@ -253,10 +256,14 @@ def _right(case: DeadlineCase) -> bool:
 
 
 def test_held_out_rows_keep_their_first_score() -> None:
-    # Written after the finder and run once: 61 of 68 right (docs/deadlines.md lists the misses).
-    # A guard against regressions, not a target to tune to.
-    assert len(HELD_OUT) == 68
-    assert sum(_right(c) for c in HELD_OUT) >= 61
+    # Written after the finder and run once: 61 of 68 right (docs/deadlines.md lists the misses);
+    # 62 since Italian "tra un'ora", one of the misses, was fixed after being seen. The 35 rows
+    # added with the per-language development rows were committed before those fixes and first
+    # run after them: 32 of 35. A guard against regressions, not a target to tune to.
+    assert len(HELD_OUT_FIRST) == 68
+    assert sum(_right(c) for c in HELD_OUT_FIRST) >= 62
+    assert len(HELD_OUT_MORE) == 35
+    assert sum(_right(c) for c in HELD_OUT_MORE) >= 32
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ def _day_expr(lex: Lexicon) -> str:
         + r")\b)(?:\s+(?:"
         + _alt(lex.next_words)
         + r"))?"
+        + (r"(?:\s+(?:" + _alt(lex.weekday_parts) + r"))?" if lex.weekday_parts else "")
     )
     return r"(?:" + _alt(plain) + r"|" + "|".join(guarded or ["(?!)"]) + r"|" + weekday + r")"
 
@@ -43,7 +44,7 @@ def _clock_expr(lex: Lexicon, day: str, hour: str) -> str:
     """The clock pattern: a time after a preposition, with a day before, between or after."""
     markers = r"(?<=\d)h|\s*(?:" + _alt(lex.markers_24h) + r")" if lex.markers_24h else "(?!)"
     after_hour = (
-        r"(?:(?P<sep>[:.]|(?<=\d)h|\s*uhr\s*)(?P<m>[0-5]\d)(?P<uhr>\s*uhr)?|(?P<hh>"
+        r"(?:(?P<sep>[:.]|(?<=\d)\s?h\s?|\s*uhr\s*)(?P<m>[0-5]\d)(?P<uhr>\s*uhr)?|(?P<hh>"
         + markers
         + r"))"
     )
@@ -118,11 +119,13 @@ def _compile(lex: Lexicon) -> dict[str, re.Pattern[str]]:
         if "uhr" in lex.markers_24h
         else r"(?!)"
     )
+    # Noon or midnight right after a day, with no preposition: "morgen Mittag", "demain midi".
+    day_noon = r"\b(?P<pre>" + day + r")\s+(?P<noon>" + _alt(lex.noon) + r")(?![\w'-])"
     days = r"\b(?:(?P<prep>" + _alt(lex.day_by) + r")\s+)?(?P<day>" + day + r")(?![\w'-])"
     num = r"\d+(?:[.,]\d+)?|" + _alt(lex.numbers)
     relative = (
         r"\b(?P<prep>" + _alt(lex.rel_preps) + r")\s+"
-        r"(?:(?P<half>" + _alt(lex.half_hours) + r")|(?P<num>" + num + r")\s*"
+        r"(?:(?P<half>" + _alt(lex.half_hours) + r")|(?P<num>" + num + r")(?:\s*|'\s*)"
         r"(?P<unit>" + lex.units + r")(?P<and_half>\s+(?:" + _alt(lex.and_half) + r"))?)"
         r"(?![\w'-])"
     )
@@ -131,6 +134,7 @@ def _compile(lex: Lexicon) -> dict[str, re.Pattern[str]]:
     return {
         "clock": re.compile(clock),
         "bare": re.compile(bare),
+        "day_noon": re.compile(day_noon),
         "day": re.compile(days),
         "relative": re.compile(relative),
         "past": re.compile(past),

@@ -77,7 +77,11 @@ def _resolve_day_phrase(
                 return today + timedelta(days=offset), part, pm, False
         return today, None, None, False
     strictly = any(w in norm for w in lex.next_words)
-    return _next_weekday(today, weekday, strictly_after=strictly), None, None, True
+    day = _next_weekday(today, weekday, strictly_after=strictly)
+    for words, part in lex.weekday_parts.items():  # "samedi matin", "el viernes por la tarde"
+        if norm.endswith(" " + words):
+            return day, part, part != MORNING, True
+    return day, None, None, True
 
 
 def _past(lex: Lexicon, low: str, start: int) -> bool:
@@ -94,7 +98,8 @@ def _dated(low: str, start: int) -> bool:
 
 
 def _farewell(low: str, start: int) -> bool:
-    """Whether a phrase opens its clause: what stands before it is not a word ("Ok, hasta ...")."""
+    """Whether a phrase opens its clause: what stands before it is not a word ("Ok, hasta ...",
+    "Samedi matin ...")."""
     before = low[:start].rstrip()
     return not before or not before[-1].isalnum()
 
@@ -133,7 +138,10 @@ def _wall(lex: Lexicon, m: re.Match[str], pm_hint: bool | None) -> tuple[time, b
 def _clock(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> list[DeadlineMatch]:
     out: list[DeadlineMatch] = []
     today = now.date()
-    for pattern in (lex.compiled["clock"], lex.compiled["bare"]):
+    patterns = [lex.compiled["clock"], lex.compiled["bare"]]
+    if any(word in low for word in lex.noon):  # "morgen Mittag": only where noon is said
+        patterns.append(lex.compiled["day_noon"])
+    for pattern in patterns:
         for m in pattern.finditer(low):
             if m.start() == m.end() or _past(lex, low, m.start()) or _dated(low, m.start()):
                 continue
@@ -158,8 +166,10 @@ def _clock(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> li
                     and not (groups.get("part") or groups.get("hh") or strong)
                 ):
                     continue  # a number word is an hour only with a day, a part or "las"
-                if groups.get("sep") == "." and not (groups.get("uhr") or groups.get("part")):
-                    continue  # "até 11.01": a date as often as a time, unless "Uhr" follows
+                if groups.get("sep") == "." and not (
+                    groups.get("uhr") or groups.get("part") or (strong and lex.dot_times)
+                ):
+                    continue  # "até 11.01": a date as often as a time; not "alle 15.30"
                 resolved_wall = _wall(lex, m, pm)
                 if resolved_wall is None:
                     continue
@@ -186,6 +196,14 @@ def _days(lex: Lexicon, text: str, low: str, now: datetime, zone: tzinfo) -> lis
         bare_weekday = weekday and norm in lex.weekdays
         if bare_weekday and not m.group("prep"):
             continue  # "el martes" is a day; "martes" alone is as often a day told about
+        if (
+            weekday
+            and not m.group("prep")
+            and norm.startswith(tuple(lex.weekdays))
+            and not _farewell(low, m.start())
+        ):
+            continue  # "samedi matin je dois ..." opens a clause; "... e sábado de manhã já
+            # estava" mid-sentence, with nothing before the weekday, is a day told about
         prep = _norm(m.group("prep") or "")
         if prep in lex.until and part is None and not weekday:
             if day == today:

@@ -51,6 +51,11 @@ class Lexicon:
     until: tuple[str, ...]
     # Words after a weekday name that make it an ordinal: Portuguese "na segunda semana".
     not_after_weekday: tuple[str, ...] = ()
+    # A part of the day after a weekday name: "samedi matin", "el viernes por la tarde".
+    weekday_parts: dict[str, time] = field(default_factory=dict)
+    # Whether "15.30" after a strong preposition is a time ("alle 15.30"); elsewhere a dot needs
+    # "Uhr" or a part of the day, since "até 11.01" is as often a date.
+    dot_times: bool = False
     closers: tuple[str, ...] = ()  # words that may follow a bare hour after a weak preposition
     compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
@@ -68,7 +73,7 @@ SPANISH = Lexicon(
     tokens=frozenset(("las", "la", "mañana", "manana", "hoy", "tarde", "noche", "minutos", "minuto",
                       "hora", "horas", "media", "lunes", "martes", "miércoles", "miercoles",
                       "jueves", "viernes", "sábado", "sabado", "domingo", "mediodía", "mediodia",
-                      "medianoche")),
+                      "medianoche", "días", "dias")),
     by=("antes de las", "antes de la", "hasta las", "hasta la", "para las", "para la",
         "a más tardar a las", "no más tarde de las"),
     at=("a las", "a la", "sobre las", "hacia las"),
@@ -106,8 +111,11 @@ SPANISH = Lexicon(
              "diez": 10, "quince": 15, "veinte": 20, "treinta": 30, "cuarenta": 40,
              "cuarenta y cinco": 45, "cincuenta": 50, "sesenta": 60, "noventa": 90},
     past_before=("desde", "hace", "ayer", "anoche", "llevo", "llegó", "llegaron", "recibí",
-                 "tardó", "tardaron", "fue", "era", "estuve", "esperé", "llamé"),
+                 "tardó", "tardaron", "fue", "era", "estuve", "esperé", "llamé", "respondieron",
+                 "respondió", "contestaron", "contestó", "entregaron", "entregó"),
     until=("hasta",),
+    weekday_parts={"por la mañana": _M, "por la manana": _M, "por la tarde": _A,
+                   "por la noche": _N},
 )  # fmt: skip
 
 GERMAN = Lexicon(
@@ -152,6 +160,7 @@ GERMAN = Lexicon(
     past_before=("seit", "gestern", "vorgestern", "musste", "mussten", "war", "waren", "hatte",
                  "kam", "kamen", "letzte", "letzten"),
     until=("bis",),
+    weekday_parts={"früh": _M, "morgen": _M, "vormittag": _M, "nachmittag": _A, "abend": _E},
     closers=("und", "oder", "aber", "weil", "ich", "wir", "bitte", "sonst", "beim", "im", "zu",
              "sein", "da", "dort", "ist", "muss"),
 )  # fmt: skip
@@ -161,7 +170,7 @@ FRENCH = Lexicon(
     tokens=frozenset(("demain", "après-demain", "apres-demain", "aujourd'hui", "soir", "matin",
                       "midi", "minuit", "heure", "heures", "avant", "à", "vers", "jusqu'à",
                       "jusqu'a", "d'ici", "dans", "demi-heure", "lundi", "mardi", "mercredi",
-                      "jeudi", "vendredi", "samedi", "dimanche", "après-midi")),
+                      "jeudi", "vendredi", "samedi", "dimanche", "après-midi", "pour")),
     by=("avant", "d'ici", "jusqu'à", "jusqu'a", "au plus tard à", "pour"),
     at=("à", "vers"),
     strong=(),
@@ -193,6 +202,7 @@ FRENCH = Lexicon(
     past_before=("depuis", "hier", "il y a", "était", "arrivé", "arrivée", "reçu", "livré",
                  "attendu", "appelé"),
     until=("jusqu'à", "jusqu'a", "à"),
+    weekday_parts={"matin": _M, "après-midi": _A, "apres-midi": _A, "soir": _E},
     closers=("et", "ou", "mais", "car", "je", "nous", "sinon", "sil", "s'il", "pile"),
 )  # fmt: skip
 
@@ -243,6 +253,8 @@ PORTUGUESE = Lexicon(
     not_after_weekday=("semana", "semanas", "vez", "vezes", "parte", "unidade", "tentativa",
                        "opção", "compra", "mão", "via", "aplicação", "geração", "edição", "etapa",
                        "fase", "lavagem", "noite", "dia"),
+    weekday_parts={"de manhã": _M, "de manha": _M, "à tarde": _A, "a tarde": _A, "à noite": _N,
+                   "a noite": _N},
     closers=("e", "ou", "mas", "porque", "senão", "eu", "por"),
 )  # fmt: skip
 
@@ -254,11 +266,13 @@ ITALIAN = Lexicon(
                       "lunedì", "lunedi", "martedì", "martedi", "mercoledì", "mercoledi",
                       "giovedì", "giovedi", "venerdì", "venerdi", "sabato", "domenica",
                       "mezzogiorno", "mezzanotte", "verso")),
-    by=("entro le", "entro l'", "entro", "prima delle", "prima dell'", "prima di",
-        "non oltre le", "fino alle"),
-    at=("alle", "all'", "verso le", "per le"),
-    strong=("entro le", "prima delle", "non oltre le", "fino alle", "alle", "verso le",
-            "per le"),
+    by=("entro le ore", "entro le", "entro l'", "entro", "prima delle ore", "prima delle",
+        "prima dell'", "prima di", "non oltre le ore", "non oltre le", "fino alle ore",
+        "fino alle"),
+    at=("alle ore", "alle", "all'", "verso le ore", "verso le", "per le ore", "per le"),
+    strong=("entro le ore", "entro le", "prima delle ore", "prima delle", "non oltre le ore",
+            "non oltre le", "fino alle ore", "fino alle", "alle ore", "alle", "verso le ore",
+            "verso le", "per le ore", "per le"),
     noon_preps=("entro", "prima di", "a", "per", "verso"),
     noon={"mezzogiorno": False, "mezzanotte": True},
     hour_words={"una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7,
@@ -292,6 +306,8 @@ ITALIAN = Lexicon(
     past_before=("da", "dalle", "dal", "ieri", "arrivato", "arrivata", "ricevuto", "era",
                  "aspettato", "chiamato"),
     until=("fino a", "a"),
+    dot_times=True,
+    weekday_parts={"mattina": _M, "mattino": _M, "pomeriggio": _A, "sera": _E, "notte": _N},
     closers=("e", "o", "ma", "perché", "altrimenti", "ho", "devo"),
 )  # fmt: skip
 
