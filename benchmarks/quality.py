@@ -174,10 +174,11 @@ def shipped_scores(
 ) -> npt.NDArray[np.float64]:
     """The shipped detector's mot_score of each text as a one-turn contact (fixed clock).
 
-    The semantic logits are computed in one batch first, as a worker would.
+    Each text's semantic logits are read alone, as the live detector reads a turn (a batched
+    read of the int8 model moves them a little; ``SemanticModel.logits_each``).
     """
     sem = load_semantic()
-    logits = sem.logits_many(texts) if sem is not None else None
+    logits = sem.logits_each(texts) if sem is not None else None
     scores = np.empty(len(texts))
     for i, text in enumerate(texts):
         d = MomentDetector()

@@ -47,6 +47,57 @@ def test_batched_and_single_scoring_agree(model: SemanticModel) -> None:
     assert list(np.argsort(batch[:, 0])) == list(np.argsort([model.logits(t)[0] for t in texts]))
 
 
+#: Turns of very different lengths, so that batching them pads and mixes activation ranges.
+MIXED = [
+    ANGRY,
+    ROUTINE,
+    "ok",
+    "thanks!",
+    "My flight got cancelled and the wedding is tomorrow!! Nobody at the desk will help me.",
+    "I have been on hold for two hours, this is the worst service I have ever had, cancel it "
+    "all, I am moving to another bank tomorrow morning and telling everyone why.",
+    "balance enquiry please, that's all I needed, thanks",
+    "the staff were rude",
+    "Can I change my delivery address?",
+    "This is the third time my order is lost.",
+]
+
+
+def test_a_turn_reads_the_same_alone_and_inside_a_batch(model: SemanticModel) -> None:
+    alone = np.stack([model.logits(t) for t in MIXED])
+    assert np.array_equal(model.logits_each(MIXED), alone)
+    # Whatever surrounds it: reversed, and a different company.
+    assert np.array_equal(model.logits_each(MIXED[::-1]), alone[::-1])
+    assert np.array_equal(model.logits_each(MIXED[2:5]), alone[2:5])
+    calls: list[int] = []
+    model.logits_each(MIXED, progress=lambda: calls.append(1))
+    assert len(calls) == len(MIXED)
+
+
+def test_calibration_reads_each_turn_alone(model: SemanticModel) -> None:
+    from kairos.detection import fusion
+    from kairos.detection.datasets import Example
+    from kairos.detection.training import raw_scores
+
+    labels = [1, 0, 0, 0, 1, 1, 0, 1, 0, 1]
+    # The third copy's labels are flipped, so the rows are not separable and the fit is finite.
+    labels = labels + labels + [1 - v for v in labels]
+    rows = [
+        Example(source=f"s{i % 2}", id=str(i), text=t, split="dev", labels={}, mot=y)
+        for i, (t, y) in enumerate(zip(MIXED * 3, labels, strict=True))
+    ]
+    texts = [e.text for e in rows]
+    y = np.array([e.mot for e in rows], dtype=np.int64)
+    w = semantic_training.balanced_weights([e.source for e in rows], [int(v) for v in y])
+    raw = raw_scores(fusion.load_default(), texts)
+    live = model.logits_each(texts)[:, 0].astype(np.float64)
+    fitted = fusion.calibrate(model, rows)
+    assert fitted == fusion.fit_combiner(raw, live, y, w, lexical=fusion.lexical_slope())
+    batched = model.logits_many(texts)[:, 0].astype(np.float64)
+    if not np.array_equal(batched, live):  # int8 activations scaled per batch (logits_many)
+        assert fitted != fusion.fit_combiner(raw, batched, y, w, lexical=fusion.lexical_slope())
+
+
 def test_empty_batch(model: SemanticModel) -> None:
     assert model.logits_many([]).shape == (0, len(semantic.TARGETS))
 

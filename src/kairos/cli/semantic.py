@@ -93,7 +93,7 @@ def train_semantic(
     model_rt = semantic.SemanticModel(card={})
     dev = [e for e in rows if e.split == "dev" and e.mot is not None]
     with _progress() as progress:
-        task = progress.add_task("calibrating (dev splits)", total=len(dev))
+        task = progress.add_task("calibrating (dev splits)", total=2 * len(dev))
         combiner = fusion.calibrate(model_rt, dev, progress=lambda: progress.advance(task))
     fusion.write_card(
         semantic.DEFAULT_CARD,

@@ -114,11 +114,16 @@ def calibrate(
     *,
     progress: Callable[[], None] | None = None,
 ) -> Combiner:
-    """Fit the combiner on labeled dev rows."""
+    """Fit the combiner on labeled dev rows, each turn read alone as the live detector reads it
+    (``progress`` is called twice a row: lexical, then semantic).
+
+    Not in batches: the int8 graph's activation scales are per batch, so a batched logit is not
+    the one the detector combines at run time (``SemanticModel.logits_each``).
+    """
     rows = [e for e in dev if e.mot is not None]
     texts = [e.text for e in rows]
     raw = raw_scores(load_default(), texts, progress=progress)
-    logit = model.logits_many(texts)[:, 0].astype(np.float64)
+    logit = model.logits_each(texts, progress=progress)[:, 0].astype(np.float64)
     y = np.array([e.mot for e in rows], dtype=np.int64)
     w = balanced_weights([e.source for e in rows], [int(v) for v in y])
     return fit_combiner(raw, logit, y, w, lexical=lexical_slope())
