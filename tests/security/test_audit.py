@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,25 @@ def rows(client: TestClient, token: str, **filters: Any) -> list[dict[str, Any]]
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+@contextmanager
+def _own_writes(client: TestClient) -> Iterator[list[dict[str, Any]]]:
+    """The audit rows the writer commits on their own (``write_now``) while the block runs; a
+    row that rides in a request's own transaction is not among them."""
+    writer = client.app.state.security.writer  # type: ignore[attr-defined]
+    written: list[dict[str, Any]] = []
+    write_now = writer.write_now
+
+    def counted(row: dict[str, Any]) -> None:
+        written.append(row)
+        write_now(row)
+
+    writer.write_now = counted
+    try:
+        yield written
+    finally:
+        writer.write_now = write_now
 
 
 def test_a_read_and_a_change_show_up_with_the_right_actor(
@@ -199,23 +220,14 @@ def test_next_is_recorded_in_the_commit_that_stores_its_decision(
     events = chat_events("i-one")
     events[0]["identities"] = [{"kind": "phone", "value": "+14155550171"}]
     assert secured.post("/v1/events", json=events, headers=bearer(tokens["pbx"])).status_code == 200
-    writer = secured.app.state.security.writer  # type: ignore[attr-defined]
-    own_writes: list[str] = []
-    write_now = writer.write_now
-
-    def counted(row: dict[str, Any]) -> None:
-        own_writes.append(row["path"])
-        write_now(row)
-
-    writer.write_now = counted
-    try:
+    with _own_writes(secured) as own_writes:
         answer = secured.post("/v1/agents/agent-ava/next", headers=bearer(tokens["ava"]))
         assert answer.status_code == 200 and answer.json()["decision"]["interaction_id"] == "i-one"
         unknown = secured.post("/v1/agents/nobody/next", headers=bearer(tokens["root"]))
         assert unknown.status_code == 404  # refused by the view: nothing stored, still recorded
-    finally:
-        writer.write_now = write_now
-    assert own_writes == ["/v1/agents/nobody/next"]  # the decision's commit carried ava's row
+    assert [row["path"] for row in own_writes] == [
+        "/v1/agents/nobody/next"
+    ]  # the decision's commit carried ava's row
     with runtime.db.session() as session:
         found = session.scalars(
             select(AuditEntry).where(AuditEntry.path.like("/v1/agents/%/next"))
@@ -231,25 +243,16 @@ def test_events_are_recorded_in_the_commit_that_stores_them(
 ) -> None:
     """``POST /v1/events`` takes its audit row along in the ingest's transaction (no write of
     its own, one row a request, repeats included); a refused request is recorded on its own."""
-    writer = secured.app.state.security.writer  # type: ignore[attr-defined]
-    own_writes: list[int] = []
-    write_now = writer.write_now
-
-    def counted(row: dict[str, Any]) -> None:
-        own_writes.append(row["status"])
-        write_now(row)
-
-    writer.write_now = counted
-    try:
+    with _own_writes(secured) as own_writes:
         events = chat_events("i-rides")
         for _ in range(2):  # the second time every event is a repeat: still one row
             answer = secured.post("/v1/events", json=events, headers=bearer(tokens["pbx"]))
             assert answer.status_code == 200, answer.text
         bad = secured.post("/v1/events", json=[{"type": "nope"}], headers=bearer(tokens["pbx"]))
         assert bad.status_code == 422
-    finally:
-        writer.write_now = write_now
-    assert own_writes == [422]  # the two stored requests' commits carried their rows
+    assert [row["status"] for row in own_writes] == [
+        422
+    ]  # the two stored requests' commits carried their rows
     with runtime.db.session() as session:
         found = session.scalars(select(AuditEntry).where(AuditEntry.path == "/v1/events")).all()
     assert sorted((r.actor, r.status) for r in found) == [("pbx", 200), ("pbx", 200), ("pbx", 422)]
