@@ -97,18 +97,25 @@ def _seed(client: TestClient, agents: int, waiting: int, console: Console) -> No
             batch = []
 
 
+def _first_seen(bus: EventBus, topic: str, kind: str, key: str) -> dict[str, float]:
+    """When each ``key`` first appeared in a ``kind`` message on ``topic`` (perf_counter
+    seconds), kept current by a bus listener."""
+    seen: dict[str, float] = {}
+
+    def note(_topic: str, body: BusMessage) -> None:
+        if body.get("type") == kind:
+            seen.setdefault(str(body[key]), time.perf_counter())
+
+    bus.listen(note, topic)
+    return seen
+
+
 def _reflected(
     client: TestClient, board: LiveBoard, bus: EventBus, changes: int, waiting: int
 ) -> tuple[list[float], list[float]]:
     """Seconds from sending a moment-of-truth utterance (and from its assessment's publication on
     the bus) to the board holding the new score."""
-    published: dict[str, float] = {}
-
-    def note(topic: str, body: BusMessage) -> None:
-        if body.get("type") == "assessment.updated":
-            published.setdefault(str(body["interaction_id"]), time.perf_counter())
-
-    bus.listen(note, "assessments")
+    published = _first_seen(bus, "assessments", "assessment.updated", "interaction_id")
     sent, lag = [], []
     for n in range(changes):
         interaction_id = f"i{waiting - 1 - n}"  # the last seeded: not yet taken by /next
@@ -139,13 +146,7 @@ def _offers(
 ) -> tuple[list[float], list[float]]:
     """Push: seconds from an agent's desktop opening its live stream (``attach``) until the offer
     is published on the bus, and of the ``POST /next`` that then takes the offer over HTTP."""
-    offered: dict[str, float] = {}
-
-    def note(topic: str, body: BusMessage) -> None:
-        if body.get("type") == "routing.offered":
-            offered.setdefault(str(body["agent_id"]), time.perf_counter())
-
-    bus.listen(note, "routing")
+    offered = _first_seen(bus, "routing", "routing.offered", "agent_id")
     pushed, taken = [], []
     for i in agents:
         agent_id = f"a{i}"
