@@ -49,6 +49,23 @@ def noisy_or(*values: float) -> float:
     return 1.0 - miss
 
 
+def noisy_or5(a: float, b: float, c: float = 0.0, d: float = 0.0, e: float = 0.0) -> float:
+    """``noisy_or(a, b, c, d, e)`` for up to five values, the same operations in the same order
+    without the loop over a tuple (the detector combines a handful on every event)."""
+    miss = 1.0
+    if a > 0.0:
+        miss *= 1.0 - (a if a < 1.0 else 1.0)
+    if b > 0.0:
+        miss *= 1.0 - (b if b < 1.0 else 1.0)
+    if c > 0.0:
+        miss *= 1.0 - (c if c < 1.0 else 1.0)
+    if d > 0.0:
+        miss *= 1.0 - (d if d < 1.0 else 1.0)
+    if e > 0.0:
+        miss *= 1.0 - (e if e < 1.0 else 1.0)
+    return 1.0 - miss
+
+
 def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 

@@ -10,31 +10,20 @@ semantic tier's outputs, the journey, voice stress), keeps the bounded top-k of 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kairos.detection import cues
-from kairos.detection.assessment import HIGH, Assessment, Journey
-from kairos.detection.combination import (
-    _CUBE,
-    _IMPLIED_URGENCY,
-    _above_even,
-    _clip,
-    _prob,
-    calibrate_fixed,
-    noisy_or,
-    raw_mot_score,
-)
+from kairos.detection.assessment import Assessment, Cue, Journey
+from kairos.detection.combination import _above_even, _clip, _prob, noisy_or
+from kairos.detection.detector_combine import assessment, combine, deadline_urgency
 from kairos.detection.detector_contracts import (
     Scores,
-    ScoreValues,
     SemanticLike,
     TextModelLike,
     _CueRow,
-    assessment_of,
     deadline_finder,
     default_model,
     default_semantic,
@@ -54,11 +43,6 @@ _MAX_SPAN = 80
 _VOICE_FLOOR = 0.35
 _VOICE_EMOTION = 0.9
 _VOICE_REASONS = 0.5
-# A grievance weaker than this (a refund asked for, a case number given) is no pressure.
-_GRIEVANCE_FLOOR = 0.5
-# The n-gram model's stakes head reads ordinary complaints (a buggy app) as stakes at 0.3-0.5;
-# at 0.8 that made irritation a moment of truth. The lexical stakes are the evidence.
-_MODEL_STAKES = 0.4
 
 
 def _zone(name: str | tzinfo | None) -> tzinfo:
@@ -97,6 +81,7 @@ class DetectorState:
         "_model_emotion",
         "_model_stakes",
         "_praise",
+        "_reasons",
         "_repeats",
         "_sem_churn",
         "_sem_emotion",
@@ -158,6 +143,8 @@ class DetectorState:
         self._floor = 0.0  # the MoT score a follow-up of a lost moment holds at
         self._deadline_conf = 0.0
         self._cues: list[_CueRow] = []
+        # The cues' contract models and evidence, until the cues change (``reasons``).
+        self._reasons: tuple[list[Cue], float] | None = None
         self._stress: float | None = None  # the customer's voice stress, from audio segments
         self._language = LanguageVote()
         if journey is not None:
@@ -244,6 +231,7 @@ class DetectorState:
             return  # the agent's voice says nothing about the customer's state
         self._stress = event.stress
         self._cues = [r for r in self._cues if r[0] != "voice"]
+        self._reasons = None
         if event.stress < _VOICE_REASONS:
             return
         self._add_cue(("voice", "stress", round(self._voice_emotion(), 3),
@@ -283,7 +271,9 @@ class DetectorState:
                 if abs(row[2]) >= abs(old[2]):
                     rows[i] = row
                     rows.sort(key=_strength)
+                    self._reasons = None
                 return
+        self._reasons = None
         rows.append(row)
         rows.sort(key=_strength)
         if len(rows) > TOP_K:
@@ -292,107 +282,15 @@ class DetectorState:
     # -- combination ----------------------------------------------------------------------
 
     def _deadline_urgency(self) -> float:
-        if self._deadline is None or self._latest is None:
-            return 0.0
-        hours = (self._deadline - self._latest).total_seconds() / 3600.0
-        # Nearer is more urgent: ~0.9 within the hour, 0.8 at 2 h, 0.5 at 8 h, 0.25 a day out.
-        # A deadline that has passed still matters (it was missed) but no longer races a clock.
-        u = 0.6 if hours < 0 else 1.0 / (1.0 + hours / 8.0)
-        return u * self._deadline_conf
-
-    def _complexity_and_journey(self, n_stakes: int) -> tuple[float, float]:
-        """The complexity axis, and what the journey adds to the raw score (0 without one)."""
-        j = self._journey
-        journey_risk = 0.0
-        complexity = noisy_or(self._complexity, 0.3 * min(self._repeats, 3),
-                              0.15 * max(0, n_stakes - 1))  # fmt: skip
-        if self._transfers:
-            complexity = noisy_or(complexity, *([0.25] * min(self._transfers, 4)))
-        if j is not None:
-            journey_risk = noisy_or(
-                0.4 if j.repeat_contact else 0.0,
-                0.3 * min(j.prior_failed_moments, 3),
-                0.4 * (j.customer_value or 0.0),
-                min(0.3, (j.tenure_years or 0.0) / 40),
-            )
-            complexity = noisy_or(complexity, 0.35 if j.repeat_contact else 0.0,
-                                  0.15 * min(j.prior_contacts_same_issue, 4))  # fmt: skip
-        return _clip(complexity), journey_risk
+        return deadline_urgency(self)
 
     def scores(self) -> Scores:
         """Combine the state into the axes, stakes, cube and MoT score."""
-        return Scores(*self._combine())
+        return Scores(*combine(self))
 
     def _assessment(self) -> Assessment:
-        """``scores().to_assessment()``, without building the ``Scores`` in between."""
-        return assessment_of(self._combine())
-
-    def _combine(self) -> ScoreValues:
-        """``Scores``' values, in its fields' order."""
-        strength = implied = 0.0
-        stakes = {k: v for k, v in self._stakes.items() if v >= 0.45} if self._stakes else {}
-        if stakes:  # most turns of most interactions have none: skip the sorting
-            top = sorted(stakes.values(), reverse=True)[:2]
-            strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
-            implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
-        strength = max(strength, _MODEL_STAKES * self._model_stakes)
-        deadline_u = self._deadline_urgency() if self._deadline is not None else 0.0
-        urgency = _clip(noisy_or(deadline_u, self._urg_words, implied))
-        stance = self._agent
-        blame, owned = max(0.0, stance), max(0.0, -stance)
-        rise = max(0.0, self._emo_fast - self._emo_slow) if self._turns >= 3 else 0.0
-        # A grave stake with the clock running is distressing even when told calmly.
-        situational = strength * strength * (0.4 + 0.5 * urgency)
-        # The customer's emotion comes from the customer alone: the agent's words and voice
-        # never feed it (EU AI Act 5(1)(f)); the agent's stance counts toward churn only.
-        voice = self._voice_emotion() if self._stress is not None else 0.0
-        emotion = _clip(noisy_or(self._emo_level, 0.8 * rise, situational,
-                                 self._model_emotion, voice))  # fmt: skip
-        tenure = self._tenure * (0.3 + 0.7 * emotion)
-        j = self._journey
-        failed = 0.25 * min(j.prior_failed_moments, 3) if j else 0.0
-        churn = noisy_or(self._churn, tenure, 0.35 * blame, 0.8 * self._model_churn, failed)
-        churn = _clip(churn * (1.0 - 0.3 * owned))
-        complexity, journey_risk = self._complexity_and_journey(len(stakes))
-        raw = raw_mot_score(
-            emotion=emotion,
-            urgency=urgency,
-            complexity=complexity,
-            churn_risk=churn,
-            stakes_strength=strength,
-            deadline_urgency=deadline_u,
-            journey_risk=journey_risk,
-            grievance=self._grievance if self._grievance >= _GRIEVANCE_FLOOR else 0.0,
-            praise=self._praise,
-        )
-        model = self._model
-        mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))
-        version = model.version if model is not None else "cues-only"
-        sem = self._semantic
-        if self._sem_mot is not None:
-            # The semantic tier: the fused score, and its axes (the raw score stays lexical).
-            combiner = sem.combiner if sem is not None else None
-            if combiner is not None:
-                mot = _clip(combiner.score(raw, self._sem_mot))
-            emotion = _clip(noisy_or(emotion, 0.8 * self._sem_emotion))
-            churn = _clip(noisy_or(churn, 0.6 * self._sem_churn))
-        if sem is not None:
-            version = f"{version}+{sem.version}"
-        mot = max(mot, self._floor)
-        evidence = sum([abs(r[2]) for r in self._cues])
-        confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * self._turns)))
-        minutes = None
-        if self._deadline is not None and self._latest is not None:
-            minutes = round((self._deadline - self._latest).total_seconds() / 60.0, 1)
-        cube = _CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH]
-        # ``Scores``' fields in order (``ScoreValues`` names them).
-        return (self.interaction_id, round(emotion, 4), round(urgency, 4), round(complexity, 4),
-                round(churn, 4), sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
-                self._deadline, minutes, cube, raw, round(mot, 4),
-                round(max(0.05, min(confidence, 0.99)), 4), list(self._cues), version,
-                self._latest, self._utterances,
-                round(self._stress, 4) if self._stress is not None else None,
-                self._language.language)  # fmt: skip
+        """``scores().to_assessment()``, by the update path's shortcuts (``assessment``)."""
+        return assessment(self)
 
 
 def _strength(row: _CueRow) -> tuple[float, str, str]:

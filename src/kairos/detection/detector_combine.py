@@ -1,0 +1,173 @@
+"""How a detector's state combines into scores, and the assessment the update path builds.
+
+``combine`` turns one interaction's running aggregates (``DetectorState``) into ``Scores``'
+values; ``assessment`` is the update path's shortcut to ``scores().to_assessment()``: the
+reasons' contract models are kept until the cues change (most turns add none), and the
+assessment's fields are written straight into its dict. ``benchmarks/detector_speed.py`` holds
+every assessment of 80,000 real turns to the plain path.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from kairos.detection.assessment import HIGH, Assessment, Cue
+from kairos.detection.combination import (
+    _CUBE,
+    _IMPLIED_URGENCY,
+    _clip,
+    calibrate_fixed,
+    noisy_or,
+    noisy_or5,
+    raw_mot_score,
+)
+from kairos.detection.detector_contracts import ScoreValues, _built, _cue
+
+if TYPE_CHECKING:
+    from kairos.detection.detector_state import DetectorState
+
+# A grievance weaker than this (a refund asked for, a case number given) is no pressure.
+_GRIEVANCE_FLOOR = 0.5
+# The n-gram model's stakes head reads ordinary complaints (a buggy app) as stakes at 0.3-0.5;
+# at 0.8 that made irritation a moment of truth. The lexical stakes are the evidence.
+_MODEL_STAKES = 0.4
+
+
+def deadline_urgency(s: DetectorState) -> float:
+    """How urgent the binding deadline makes the contact, as of the latest event (0: none)."""
+    if s._deadline is None or s._latest is None:
+        return 0.0
+    hours = (s._deadline - s._latest).total_seconds() / 3600.0
+    # Nearer is more urgent: ~0.9 within the hour, 0.8 at 2 h, 0.5 at 8 h, 0.25 a day out.
+    # A deadline that has passed still matters (it was missed) but no longer races a clock.
+    u = 0.6 if hours < 0 else 1.0 / (1.0 + hours / 8.0)
+    return u * s._deadline_conf
+
+
+def complexity_and_journey(s: DetectorState, n_stakes: int) -> tuple[float, float]:
+    """The complexity axis, and what the journey adds to the raw score (0 without one)."""
+    j = s._journey
+    journey_risk = 0.0
+    complexity = noisy_or5(s._complexity, 0.3 * min(s._repeats, 3), 0.15 * max(0, n_stakes - 1))
+    if s._transfers:
+        complexity = noisy_or(complexity, *([0.25] * min(s._transfers, 4)))
+    if j is not None:
+        journey_risk = noisy_or(
+            0.4 if j.repeat_contact else 0.0,
+            0.3 * min(j.prior_failed_moments, 3),
+            0.4 * (j.customer_value or 0.0),
+            min(0.3, (j.tenure_years or 0.0) / 40),
+        )
+        complexity = noisy_or(complexity, 0.35 if j.repeat_contact else 0.0,
+                              0.15 * min(j.prior_contacts_same_issue, 4))  # fmt: skip
+    return _clip(complexity), journey_risk
+
+
+def combine(s: DetectorState, evidence: float | None = None) -> ScoreValues:
+    """``Scores``' values for the state, in its fields' order.
+
+    ``evidence``: the sum of the cues' absolute weights, where the caller keeps it.
+    """
+    strength = implied = 0.0
+    stakes = {k: v for k, v in s._stakes.items() if v >= 0.45} if s._stakes else {}
+    if stakes:  # most turns of most interactions have none: skip the sorting
+        top = sorted(stakes.values(), reverse=True)[:2]
+        strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
+        implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
+    strength = max(strength, _MODEL_STAKES * s._model_stakes)
+    deadline_u = deadline_urgency(s) if s._deadline is not None else 0.0
+    urgency = _clip(noisy_or5(deadline_u, s._urg_words, implied))
+    stance = s._agent
+    blame, owned = max(0.0, stance), max(0.0, -stance)
+    rise = max(0.0, s._emo_fast - s._emo_slow) if s._turns >= 3 else 0.0
+    # A grave stake with the clock running is distressing even when told calmly.
+    situational = strength * strength * (0.4 + 0.5 * urgency)
+    # The customer's emotion comes from the customer alone: the agent's words and voice
+    # never feed it (EU AI Act 5(1)(f)); the agent's stance counts toward churn only.
+    voice = s._voice_emotion() if s._stress is not None else 0.0
+    emotion = _clip(noisy_or5(s._emo_level, 0.8 * rise, situational, s._model_emotion, voice))
+    tenure = s._tenure * (0.3 + 0.7 * emotion)
+    j = s._journey
+    failed = 0.25 * min(j.prior_failed_moments, 3) if j else 0.0
+    churn = noisy_or5(s._churn, tenure, 0.35 * blame, 0.8 * s._model_churn, failed)
+    churn = _clip(churn * (1.0 - 0.3 * owned))
+    complexity, journey_risk = complexity_and_journey(s, len(stakes))
+    raw = raw_mot_score(
+        emotion=emotion,
+        urgency=urgency,
+        complexity=complexity,
+        churn_risk=churn,
+        stakes_strength=strength,
+        deadline_urgency=deadline_u,
+        journey_risk=journey_risk,
+        grievance=s._grievance if s._grievance >= _GRIEVANCE_FLOOR else 0.0,
+        praise=s._praise,
+    )
+    model = s._model
+    mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))
+    version = model.version if model is not None else "cues-only"
+    sem = s._semantic
+    if s._sem_mot is not None:
+        # The semantic tier: the fused score, and its axes (the raw score stays lexical).
+        combiner = sem.combiner if sem is not None else None
+        if combiner is not None:
+            mot = _clip(combiner.score(raw, s._sem_mot))
+        emotion = _clip(noisy_or(emotion, 0.8 * s._sem_emotion))
+        churn = _clip(noisy_or(churn, 0.6 * s._sem_churn))
+    if sem is not None:
+        version = f"{version}+{sem.version}"
+    mot = max(mot, s._floor)
+    if evidence is None:
+        evidence = sum([abs(r[2]) for r in s._cues])
+    confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * s._turns)))
+    minutes = None
+    if s._deadline is not None and s._latest is not None:
+        minutes = round((s._deadline - s._latest).total_seconds() / 60.0, 1)
+    cube = _CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH]
+    # ``Scores``' fields in order (``ScoreValues`` names them).
+    return (s.interaction_id, round(emotion, 4), round(urgency, 4), round(complexity, 4),
+            round(churn, 4), sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
+            s._deadline, minutes, cube, raw, round(mot, 4),
+            round(max(0.05, min(confidence, 0.99)), 4), list(s._cues), version,
+            s._latest, s._utterances,
+            round(s._stress, 4) if s._stress is not None else None,
+            s._language.language)  # fmt: skip
+
+
+def reasons(s: DetectorState) -> tuple[list[Cue], float]:
+    """The contract models of the state's cues and the sum of their absolute weights, worked
+    out again only after the cues changed."""
+    kept = s._reasons
+    if kept is None:
+        rows = s._cues
+        kept = s._reasons = ([_cue(r) for r in rows], sum([abs(r[2]) for r in rows]))
+    return kept
+
+
+def assessment(s: DetectorState) -> Assessment:
+    """``Scores(*combine(s)).to_assessment()``, its dict written directly (the update path)."""
+    cues, evidence = reasons(s)
+    v = combine(s, evidence)
+    return _built(
+        Assessment,
+        {
+            "interaction_id": v[0],
+            "emotion": v[1],
+            "urgency": v[2],
+            "complexity": v[3],
+            "churn_risk": v[4],
+            "stakes": v[5],
+            "deadline": v[6],
+            "minutes_to_deadline": v[7],
+            "cube": v[8],
+            "mot_score": v[10],
+            "confidence": v[11],
+            "reasons": list(cues),
+            "model_version": v[13],
+            "as_of": v[14],
+            "utterances": v[15],
+            "stress": v[16],
+            "language": v[17],
+        },
+    )
