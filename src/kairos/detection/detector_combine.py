@@ -72,9 +72,10 @@ def combine(s: DetectorState, evidence: float | None = None) -> ScoreValues:
     strength = implied = 0.0
     stakes = {k: v for k, v in s._stakes.items() if v >= 0.45} if s._stakes else {}
     if stakes:  # most turns of most interactions have none: skip the sorting
-        top = sorted(stakes.values(), reverse=True)[:2]
-        strength = _clip(noisy_or(*top[:1], *(0.5 * v for v in top[1:])))
-        implied = noisy_or(*(_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()))
+        # The strongest stake, and half the next one (the same operations as noisy_or's).
+        top = sorted(stakes.values(), reverse=True)
+        strength = _clip(noisy_or5(top[0], 0.5 * top[1] if len(top) > 1 else 0.0))
+        implied = noisy_or(*[_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()])
     strength = max(strength, _MODEL_STAKES * s._model_stakes)
     deadline_u = deadline_urgency(s) if s._deadline is not None else 0.0
     urgency = _clip(noisy_or5(deadline_u, s._urg_words, implied))
