@@ -155,6 +155,43 @@ def prefixes(variant: str) -> tuple[str, ...]:
     return ("".join(out),)
 
 
+#: How many groups after a phrase's first literal :func:`leading_literals` spells out, and how
+#: many literals one phrase may list at most (past that its first literal stands for it).
+_DEEP_GROUPS: Final = 2
+_MAX_LITERALS: Final = 24
+
+
+def _literal_run(variant: str) -> int:
+    """Where the leading literal of ``variant`` (as :func:`prefixes` reads it) stops: the index
+    of the ``(`` that opens a group right after it, or -1 when it stops otherwise."""
+    for i, ch in enumerate(variant):
+        if not (ch.isalnum() or ch in "_ &"):
+            return i if variant.startswith("(?:", i) and i > 0 else -1
+    return -1
+
+
+def leading_literals(variant: str, depth: int = _DEEP_GROUPS) -> tuple[str, ...]:
+    """The literals an expanded phrase must start with, read on past the groups right after its
+    first literal: ``i (?:need|have) to`` -> ``i need to``, ``i have to`` where :func:`prefixes`
+    stops at ``i ``. Every match of the phrase starts with one of them, so the trigger
+    (``cues._trigger``) fires where ``i`` starts a word only when one of them follows.
+    """
+    first = prefixes(variant)
+    at = _literal_run(variant) if depth > 0 and len(first) == 1 else -1
+    if at < 0:
+        return first
+    rest = variant[at:]
+    alternatives = expand(rest)
+    if alternatives == [rest]:  # a repeated group ("(?:ha)+"): the literal before it
+        return first
+    found: list[str] = []
+    for alt in alternatives:
+        found.extend(leading_literals(variant[:at] + alt, depth - 1))
+    if len(found) > _MAX_LITERALS:
+        return first
+    return tuple(dict.fromkeys(found))
+
+
 def compile_family(
     name: CueKind, family: lexicon.Family, lang: str = "en", negation: str | None = None
 ) -> CompiledFamily:
@@ -171,7 +208,7 @@ def compile_family(
                 entries[group] = (labels, weight)
                 letter, rest = _branch(variant, group)
                 by_letter.setdefault(letter, []).append(rest)
-                starts.update(prefixes(variant))
+                starts.update(leading_literals(variant))
         by_label.add(label)
     # Speed: the regex engine rejects a branch that starts with a literal in one step, so the
     # phrases are grouped by first letter and each names its group with an empty marker at its
