@@ -155,41 +155,65 @@ def prefixes(variant: str) -> tuple[str, ...]:
     return ("".join(out),)
 
 
-#: How many groups after a phrase's first literal :func:`leading_literals` spells out, and how
-#: many literals one phrase may list at most (past that its first literal stands for it).
-_DEEP_GROUPS: Final = 2
-_MAX_LITERALS: Final = 24
+#: How many groups and apostrophes after a phrase's first literal :func:`leading_literals`
+#: spells out, and how many literals one phrase may list at most (past that its first literal,
+#: as :func:`prefixes` reads it, stands for it).
+_DEEP: Final = 3
+_MAX_LITERALS: Final = 32
+#: What an apostrophe of a phrase matches (``\s?['’]?``, text folded): nothing, a space, an
+#: apostrophe, or both; in "n't" (``\s?n['’]?t``) the "n" is already read, and only a literal
+#: that starts with the first literal is kept (a match that does not is not tried today).
+_APOSTROPHE: Final = ("", " ", "'", " '")
+_NT: Final = ("", "'")
 
 
-def _literal_run(variant: str) -> int:
-    """Where the leading literal of ``variant`` (as :func:`prefixes` reads it) stops: the index
-    of the ``(`` that opens a group right after it, or -1 when it stops otherwise."""
-    for i, ch in enumerate(variant):
-        if not (ch.isalnum() or ch in "_ &"):
-            return i if variant.startswith("(?:", i) and i > 0 else -1
-    return -1
+def _walk(v: str, i: int, acc: str, depth: int, out: list[str]) -> None:
+    """Append the literals a match of ``v[i:]`` must start with, after ``acc``, to ``out``."""
+    while i < len(v):
+        ch = v[i]
+        optional = v[i + 1 : i + 2] in ("?", "*", "{")
+        if ch.isalnum() or ch in "_&" or ch == " ":
+            if optional:  # a character made optional is not part of the literal
+                break
+            if ch != " " or not acc.endswith(" "):
+                acc += ch
+            i += 1
+        elif ch == "'" and depth > 0 and not optional:
+            nt = acc.endswith("n") and v[i + 1 : i + 2] == "t"
+            for mark in _NT if nt else _APOSTROPHE:
+                _walk(v, i + 1, acc + mark if mark != " " or not acc.endswith(" ") else acc,
+                      depth - 1, out)  # fmt: skip
+            return
+        elif v.startswith("(?:", i) and depth > 0:
+            rest = v[i:]
+            alternatives = expand(rest)
+            if alternatives == [rest]:  # a repeated group ("(?:ha)+"): the literal before it
+                break
+            for alt in alternatives:
+                _walk(alt, 0, acc, depth - 1, out)
+            return
+        else:
+            break
+    out.append(acc)
 
 
-def leading_literals(variant: str, depth: int = _DEEP_GROUPS) -> tuple[str, ...]:
-    """The literals an expanded phrase must start with, read on past the groups right after its
-    first literal: ``i (?:need|have) to`` -> ``i need to``, ``i have to`` where :func:`prefixes`
-    stops at ``i ``. Every match of the phrase starts with one of them, so the trigger
-    (``cues._trigger``) fires where ``i`` starts a word only when one of them follows.
+def leading_literals(variant: str) -> tuple[str, ...]:
+    """The literals an expanded phrase must start with, read on past the groups and apostrophes
+    after its first literal: ``i (?:need|have) to`` -> ``i need to``, ``i have to`` where
+    :func:`prefixes` stops at ``i ``; ``i'm done`` -> ``im done``, ``i m done``, ``i'm done``,
+    ``i 'm done``. Every match of the phrase that starts with its first literal starts with one
+    of them, so the trigger (``cues._trigger``) fires where ``i`` starts a word only when one
+    of them follows.
     """
     first = prefixes(variant)
-    at = _literal_run(variant) if depth > 0 and len(first) == 1 else -1
-    if at < 0:
-        return first
-    rest = variant[at:]
-    alternatives = expand(rest)
-    if alternatives == [rest]:  # a repeated group ("(?:ha)+"): the literal before it
+    if len(first) != 1 or not (variant[:1].isalnum() or variant[:1] in "_&"):
         return first
     found: list[str] = []
-    for alt in alternatives:
-        found.extend(leading_literals(variant[:at] + alt, depth - 1))
-    if len(found) > _MAX_LITERALS:
+    _walk(variant, 0, "", _DEEP, found)
+    literals = tuple(dict.fromkeys(found))
+    if len(literals) > _MAX_LITERALS or not all(lit.startswith(first[0]) for lit in literals):
         return first
-    return tuple(dict.fromkeys(found))
+    return literals
 
 
 def compile_family(
