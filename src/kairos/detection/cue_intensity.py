@@ -27,8 +27,8 @@ _SHOUT = re.compile(r"(?P<punct>[!?]{2,})|(?P<caps>[A-Z](?<![\w][A-Z])[A-Z']{2,}
 _STRETCH = re.compile(r"([a-zA-Z])\1\1")
 # What either needs at the least, found much faster than the patterns themselves (a plain
 # character-class scan, substring tests): most texts have neither and skip them.
-# (three capitals in a row, or two of "!"/"?": one pass finds either).
-_MAY_SHOUT = re.compile(r"[A-Z][A-Z'][A-Z']|[!?][!?]")
+_CAPS_RUN = re.compile(r"[A-Z][A-Z'][A-Z']")
+_STACKED = re.compile(r"[!?][!?]")
 
 
 def intensity(text: str) -> Intensity:
@@ -36,7 +36,7 @@ def intensity(text: str) -> Intensity:
     span: tuple[int, int] | None = None
     caps = stretched = punct = 0
     # Shouting needs three capitals in a row, stacked punctuation two of "!"/"?".
-    may_shout = _MAY_SHOUT.search(text) is not None
+    may_shout = _CAPS_RUN.search(text) is not None or _STACKED.search(text) is not None
     found = list(_SHOUT.finditer(text)) if may_shout else []
     if _STRETCH.search(text) is not None:
         shouted = [m.span() for m in found if m.lastgroup == "caps"]
