@@ -1,19 +1,21 @@
-"""Prosodic features of one voiced segment, in NumPy: one FFT pass over 40 ms frames.
+"""Prosodic features of one voiced segment, in NumPy: one small FFT pass over 40 ms frames.
 
 Every segment is analysed at 8 kHz through μ-law (the telephone channel: Twilio and most platforms
 stream 8 kHz μ-law), so a model trained on studio recordings sees what it will see live.
 
-One batch of Hann-windowed 40 ms frames every 20 ms gives everything: each frame's power
-spectrum (the alpha ratio: energy above 1 kHz over the energy below it) and, through the inverse
-FFT, its autocorrelation, normalised by the window's own (Boersma 1993), whose highest peak at a
-period of 75-600 Hz is the frame's pitch (a small cost per octave down, as Praat's, keeps the
-tracker off subharmonics) and whose height is its periodicity (harmonics-to-noise ratio
-``10 log10(r / (1 - r))``). Loudness is the energy of 32 ms windows every 10 ms (running sums);
-speaking rate counts syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe
-2009). Jitter and shimmer are frame-level: how far each voiced frame's pitch period and amplitude
-stand from the mean of its two neighbours, relative to their mean. They follow the cycle-to-cycle
-measures (Praat's glottal pulses, ``features_praat``) only loosely and read higher, but cost a
-fraction: the whole segment takes about a third of the CPU of Praat's analyses.
+One batch of 40 ms frames every 20 ms, decimated to a 4 kHz pitch track and Hann-windowed
+(``frames``), gives everything: each frame's band energies (the alpha ratio: energy above 1 kHz
+over the energy below it, the part above 2 kHz from the decimation's detail) and, through the
+inverse FFT, its autocorrelation, normalised by the window's own (Boersma 1993), whose highest
+peak at a period of 75-600 Hz is the frame's pitch (a small cost per octave down, as Praat's,
+keeps the tracker off subharmonics; parabolic interpolation between the 0.25 ms lags) and whose
+height is its periodicity (harmonics-to-noise ratio ``10 log10(r / (1 - r))``; voiced over 0.65:
+the low-passed track is smoother, so it correlates higher than the 8 kHz one, voiced over 0.45).
+Loudness is the energy of 32 ms windows every 10 ms (running sums); speaking rate counts
+syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe 2009). Jitter and shimmer
+are frame-level: how far each voiced frame's pitch period and amplitude stand from the mean of
+its two neighbours, relative to their mean. They follow the cycle-to-cycle measures (Praat's
+glottal pulses, ``features_praat``) only loosely and read higher, but cost a fraction.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from kairos.detection.voice.frames import PITCH_FLOOR, Windows, plan
 
 ANALYSIS_RATE = 8000
 PITCH_CEILING = 600.0
-VOICING_THRESHOLD = 0.45
+VOICING_THRESHOLD = 0.65
 OCTAVE_COST = 0.02
 _JUMP_COST = 0.2
 
@@ -66,11 +68,12 @@ Floats = npt.NDArray[np.float64]
 _PLAN = plan(ANALYSIS_RATE)
 _WIN = _PLAN.win  # 40 ms: three periods at the pitch floor
 _HOP = _PLAN.frame  # 20 ms
-_LAG_LO = math.floor(ANALYSIS_RATE / PITCH_CEILING)
+_PITCH_RATE = _PLAN.lag_rate  # the decimated pitch track's rate (4 kHz)
+_LAG_LO = math.floor(_PITCH_RATE / PITCH_CEILING)
 _LAG_HI = _PLAN.lag_hi
 _LAGS = np.arange(_PLAN.lags, dtype=np.float64)
 with np.errstate(divide="ignore"):
-    _LAG_COST = OCTAVE_COST * np.log2(np.maximum(_LAGS, 1.0) * PITCH_FLOOR / ANALYSIS_RATE)
+    _LAG_COST = OCTAVE_COST * np.log2(np.maximum(_LAGS, 1.0) * PITCH_FLOOR / _PITCH_RATE)
 _SCORE_COST = _LAG_COST[_LAG_LO : _LAG_HI + 1]
 _LOG_LAGS = np.log2(_LAGS[_LAG_LO : _LAG_HI + 1])
 _LOUD_WIN = 256  # 32 ms, as Praat's intensity at a 100 Hz minimum pitch
@@ -114,7 +117,7 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     voiced = strength > 0
     if int(voiced.sum()) < 3:
         return None
-    semitones = 12.0 * np.log2(ANALYSIS_RATE / lag[voiced] / 100.0)
+    semitones = 12.0 * np.log2(_PITCH_RATE / lag[voiced] / 100.0)
     p10, p50, p90 = _quantiles(semitones, _DECILES)
     r = np.clip(strength[voiced], 1e-3, 0.999)
     hnr = float(_quantiles(10.0 * np.log10(r / (1.0 - r)), _MEDIAN)[0])
@@ -126,8 +129,8 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     centre = _CENTRE[: len(level)] if len(level) <= len(_CENTRE) else _centre(len(level))
     voiced_at = voiced[np.minimum(centre, len(voiced) - 1)]
     runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
-    b0, b1, b2, b3 = windows.bands.sum(axis=0).tolist()
-    alpha = 10.0 * math.log10((b2 + b3 + 1e-12) / (b0 + b1 + 1e-12))
+    low, mid, high = windows.bands.sum(axis=0).tolist()
+    alpha = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
     return np.array(
         [
             p50,
