@@ -64,6 +64,7 @@ LABELS: dict[str, str] = {
 }
 
 Floats = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 _PLAN = plan(ANALYSIS_RATE)
 _WIN = _PLAN.win  # 40 ms: three periods at the pitch floor
@@ -79,9 +80,8 @@ _LOG_LAGS = np.log2(_LAGS[_LAG_LO : _LAG_HI + 1])
 _LOUD_WIN = 256  # 32 ms, as Praat's intensity at a 100 Hz minimum pitch
 _LOUD_HOP = 80  # 10 ms
 _REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
-_DECILES = np.array([0.1, 0.5, 0.9])
-_MEDIAN = np.array([0.5])
-_INDEX = np.arange(4096, dtype=np.float64)
+_DECILES = (0.1, 0.5, 0.9)
+_MEDIAN = (0.5,)
 _INDEX_INT = np.arange(4096)
 _STARTS = _LOUD_HOP * np.arange(4096)
 
@@ -119,8 +119,8 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
         return None
     semitones = 12.0 * np.log2(_PITCH_RATE / lag[voiced] / 100.0)
     p10, p50, p90 = _quantiles(semitones, _DECILES)
-    r = np.clip(strength[voiced], 1e-3, 0.999)
-    hnr = float(_quantiles(10.0 * np.log10(r / (1.0 - r)), _MEDIAN)[0])
+    r = np.minimum(np.maximum(strength[voiced], 1e-3), 0.999)
+    hnr = _quantiles(10.0 * np.log10(r / (1.0 - r)), _MEDIAN)[0]
 
     level = _loudness(x)
     loud = level[level > level.max() - 25.0]
@@ -129,6 +129,7 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     centre = _CENTRE[: len(level)] if len(level) <= len(_CENTRE) else _centre(len(level))
     voiced_at = voiced[np.minimum(centre, len(voiced) - 1)]
     runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
+    jitter, shimmer = _perturbation(np.stack((lag, amplitude)), voiced, runs)
     low, mid, high = windows.bands.sum(axis=0).tolist()
     alpha = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
     return np.array(
@@ -137,8 +138,8 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
             p90 - p10,
             i50,
             i90 - i10,
-            _perturbation(lag, voiced, runs),
-            _perturbation(amplitude, voiced, runs),
+            jitter,
+            shimmer,
             hnr,
             nuclei(level, voiced_at) / duration,
             alpha,
@@ -165,9 +166,9 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     k = best + _LAG_LO
     a, b, c = r[rows, k - 1], r[rows, k], r[rows, k + 1]
     denom = a - 2.0 * b + c
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(denom < 0, 0.5 * (a - c) / denom, 0.0)
-    shift = np.clip(shift, -0.5, 0.5)
+    # Through a peak (a <= b > c) the parabola's vertex lies within half a lag of it.
+    shift = np.zeros(len(b))
+    np.divide(0.5 * (a - c), denom, out=shift, where=denom < 0)
     height = np.minimum(b - 0.25 * (a - c) * shift, 1.0)
     # Praat's silence rule: frames far below the segment's loudest are unvoiced.
     audible = amplitude > 0.03 * amplitude.max()
@@ -188,25 +189,29 @@ def _centre(n: int) -> npt.NDArray[np.intp]:
     return np.asarray(np.maximum(at, 0), dtype=np.intp)
 
 
-def _quantiles(values: Floats, q: Floats) -> Floats:
+def _quantiles(values: Floats, q: tuple[float, ...]) -> list[float]:
     """Quantiles ``q`` (fractions) with linear interpolation, as ``np.percentile``, cheaper."""
-    v = np.sort(values)
-    at = _INDEX[: len(v)] if len(v) <= len(_INDEX) else np.arange(len(v), dtype=np.float64)
-    return np.asarray(np.interp(q * (len(v) - 1), at, v), dtype=np.float64)
+    v = np.sort(values).tolist()
+    top = len(v) - 1
+    out = []
+    for f in q:
+        at = f * top
+        i = int(at)
+        out.append(v[i] if i >= top else (v[i + 1] - v[i]) * (at - i) + v[i])
+    return out
 
 
-def _perturbation(
-    values: Floats, voiced: npt.NDArray[np.bool_], runs: npt.NDArray[np.bool_]
-) -> float:
-    """Mean absolute departure of a voiced frame (``runs``: voiced with both neighbours) from
-    the mean of its two voiced neighbours (a smooth glide departs little) over the mean, in
-    percent."""
-    n = int(np.count_nonzero(runs))
+def _perturbation(values: Floats, voiced: BoolArray, runs: BoolArray) -> tuple[float, float]:
+    """For each row of ``values`` (periods, amplitudes): the mean absolute departure of a voiced
+    frame (``runs``: voiced with both neighbours) from the mean of its two voiced neighbours (a
+    smooth glide departs little) over the mean, in percent."""
+    n = int(runs.sum())
     if n < 2:
-        return math.nan
-    wobble = np.abs(values[1:-1] - 0.5 * (values[2:] + values[:-2]))[runs]
-    on = values[voiced]
-    return float(100.0 * (wobble.sum() / n) / (on.sum() / len(on)))
+        return math.nan, math.nan
+    wobble = np.abs(values[:, 1:-1] - 0.5 * (values[:, 2:] + values[:, :-2]))[:, runs].sum(axis=1)
+    on = values[:, voiced].sum(axis=1)
+    jitter, shimmer = (100.0 * (wobble / n) / (on / int(voiced.sum()))).tolist()
+    return jitter, shimmer
 
 
 def _loudness(x: Floats) -> Floats:
