@@ -115,7 +115,8 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
         return None
     lag, strength, amplitude = _pitch(windows.r, windows.amplitude)
     voiced = strength > 0
-    if int(voiced.sum()) < 3:
+    n_voiced = int(voiced.sum())
+    if n_voiced < 3:
         return None
     semitones = 12.0 * np.log2(_PITCH_RATE / lag[voiced] / 100.0)
     p10, p50, p90 = _quantiles(semitones, _DECILES)
@@ -129,7 +130,7 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     centre = _CENTRE[: len(level)] if len(level) <= len(_CENTRE) else _centre(len(level))
     voiced_at = voiced[np.minimum(centre, len(voiced) - 1)]
     runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
-    jitter, shimmer = _perturbation(np.stack((lag, amplitude)), voiced, runs)
+    jitter, shimmer = _perturbation(np.array((lag, amplitude)), voiced, n_voiced, runs)
     low, mid, high = windows.bands.sum(axis=0).tolist()
     alpha = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
     return np.array(
@@ -143,7 +144,7 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
             hnr,
             nuclei(level, voiced_at) / duration,
             alpha,
-            float(voiced.mean()),
+            n_voiced / len(voiced),
         ],
         dtype=np.float32,
     )
@@ -201,7 +202,9 @@ def _quantiles(values: Floats, q: tuple[float, ...]) -> list[float]:
     return out
 
 
-def _perturbation(values: Floats, voiced: BoolArray, runs: BoolArray) -> tuple[float, float]:
+def _perturbation(
+    values: Floats, voiced: BoolArray, n_voiced: int, runs: BoolArray
+) -> tuple[float, float]:
     """For each row of ``values`` (periods, amplitudes): the mean absolute departure of a voiced
     frame (``runs``: voiced with both neighbours) from the mean of its two voiced neighbours (a
     smooth glide departs little) over the mean, in percent."""
@@ -210,7 +213,7 @@ def _perturbation(values: Floats, voiced: BoolArray, runs: BoolArray) -> tuple[f
         return math.nan, math.nan
     wobble = np.abs(values[:, 1:-1] - 0.5 * (values[:, 2:] + values[:, :-2]))[:, runs].sum(axis=1)
     on = values[:, voiced].sum(axis=1)
-    jitter, shimmer = (100.0 * (wobble / n) / (on / int(voiced.sum()))).tolist()
+    jitter, shimmer = (100.0 * (wobble / n) / (on / n_voiced)).tolist()
     return jitter, shimmer
 
 

@@ -180,7 +180,7 @@ class Plan:
         windows, detail = self._both(x, len(frames))
         if wanted is None:
             return self.analyse(windows, detail)
-        rows = np.flatnonzero(wanted)
+        rows = wanted.nonzero()[0]
         if len(rows) == len(frames):
             return self.analyse(windows, detail)
         out = Windows(
@@ -195,7 +195,7 @@ class Plan:
 
     def fill(self, windows: Windows, x: npt.NDArray[np.floating]) -> None:
         """Compute the pending rows of ``windows``, the windows every 20 ms over ``x``."""
-        pending = np.flatnonzero(windows.amplitude < 0.0)
+        pending = (windows.amplitude < 0.0).nonzero()[0]
         if len(pending) == 0:
             return
         low, detail = self._both(np.ascontiguousarray(x, dtype=np.float64), len(windows))
