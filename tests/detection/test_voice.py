@@ -270,6 +270,31 @@ def test_features_of_a_vowel() -> None:
     assert segment_features(np.zeros(8000, np.float32)) is None
 
 
+@pytest.mark.parametrize("f0", [80.0, 140.0, 300.0, 550.0])
+def test_the_4_khz_pitch_track_reads_pitch_across_the_range(f0: float) -> None:
+    """Decimated to 4 kHz (a lag is 0.25 ms), the parabola through the peak still places the
+    pitch within a fifth of a semitone from 80 to 550 Hz, and steady pitch has no range."""
+    f = segment_features(vowel(0.8, f0=f0))
+    assert f is not None
+    values = dict(zip(FEATURES, f.tolist(), strict=True))
+    assert values["f0_mean_st"] == pytest.approx(12 * math.log2(f0 / 100.0), abs=0.2)
+    assert values["f0_range_st"] < 0.3 and values["voiced_fraction"] > 0.9
+
+
+@pytest.mark.parametrize(("rate", "factor"), [(8000, 2), (16000, 4), (48000, 12), (44100, 9)])
+def test_every_rate_is_analysed_on_a_track_near_4_khz(rate: int, factor: int) -> None:
+    """Windows are decimated by a factor that divides a 20 ms frame, to about 4 kHz; the
+    pitch band (75-600 Hz) and the 1-2 kHz band stay below the track's Nyquist."""
+    from kairos.detection.voice.frames import plan
+
+    p = plan(rate)
+    assert p.factor == factor and p.frame % p.factor == 0
+    assert 4000 <= p.lag_rate < 5000 and p.length + p.lags - 1 <= p.nfft
+    w = p.of_samples(vowel(0.5, f0=200.0, rate=rate).astype(np.float64))
+    assert len(w) == int(0.5 / 0.02) - 1 and bool(np.all(w.amplitude > 0))
+    assert bool(np.all(p.voiced(w.r, 0.5)))
+
+
 def test_angry_speech_is_higher_and_more_effortful_than_neutral_from_the_same_speaker() -> None:
     def mean_features(emotion: str) -> dict[str, float]:
         rows = []

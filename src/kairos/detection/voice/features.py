@@ -1,19 +1,21 @@
-"""Prosodic features of one voiced segment, in NumPy: one FFT pass over 40 ms frames.
+"""Prosodic features of one voiced segment, in NumPy: one small FFT pass over 40 ms frames.
 
 Every segment is analysed at 8 kHz through μ-law (the telephone channel: Twilio and most platforms
 stream 8 kHz μ-law), so a model trained on studio recordings sees what it will see live.
 
-One batch of Hann-windowed 40 ms frames every 20 ms gives everything: each frame's power
-spectrum (the alpha ratio: energy above 1 kHz over the energy below it) and, through the inverse
-FFT, its autocorrelation, normalised by the window's own (Boersma 1993), whose highest peak at a
-period of 75-600 Hz is the frame's pitch (a small cost per octave down, as Praat's, keeps the
-tracker off subharmonics) and whose height is its periodicity (harmonics-to-noise ratio
-``10 log10(r / (1 - r))``). Loudness is the energy of 32 ms windows every 10 ms (running sums);
-speaking rate counts syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe
-2009). Jitter and shimmer are frame-level: how far each voiced frame's pitch period and amplitude
-stand from the mean of its two neighbours, relative to their mean. They follow the cycle-to-cycle
-measures (Praat's glottal pulses, ``features_praat``) only loosely and read higher, but cost a
-fraction: the whole segment takes about a third of the CPU of Praat's analyses.
+One batch of 40 ms frames every 20 ms, decimated to a 4 kHz pitch track and Hann-windowed
+(``frames``), gives everything: each frame's band energies (the alpha ratio: energy above 1 kHz
+over the energy below it, the part above 2 kHz from the decimation's detail) and, through the
+inverse FFT, its autocorrelation, normalised by the window's own (Boersma 1993), whose highest
+peak at a period of 75-600 Hz is the frame's pitch (a small cost per octave down, as Praat's,
+keeps the tracker off subharmonics; parabolic interpolation between the 0.25 ms lags) and whose
+height is its periodicity (harmonics-to-noise ratio ``10 log10(r / (1 - r))``; voiced over 0.65:
+the low-passed track is smoother, so it correlates higher than the 8 kHz one, voiced over 0.45).
+Loudness is the energy of 32 ms windows every 10 ms (running sums); speaking rate counts
+syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe 2009). Jitter and shimmer
+are frame-level: how far each voiced frame's pitch period and amplitude stand from the mean of
+its two neighbours, relative to their mean. They follow the cycle-to-cycle measures (Praat's
+glottal pulses, ``features_praat``) only loosely and read higher, but cost a fraction.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from kairos.detection.voice.frames import PITCH_FLOOR, Windows, plan
 
 ANALYSIS_RATE = 8000
 PITCH_CEILING = 600.0
-VOICING_THRESHOLD = 0.45
+VOICING_THRESHOLD = 0.65
 OCTAVE_COST = 0.02
 _JUMP_COST = 0.2
 
@@ -62,23 +64,24 @@ LABELS: dict[str, str] = {
 }
 
 Floats = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 _PLAN = plan(ANALYSIS_RATE)
 _WIN = _PLAN.win  # 40 ms: three periods at the pitch floor
 _HOP = _PLAN.frame  # 20 ms
-_LAG_LO = math.floor(ANALYSIS_RATE / PITCH_CEILING)
+_PITCH_RATE = _PLAN.lag_rate  # the decimated pitch track's rate (4 kHz)
+_LAG_LO = math.floor(_PITCH_RATE / PITCH_CEILING)
 _LAG_HI = _PLAN.lag_hi
 _LAGS = np.arange(_PLAN.lags, dtype=np.float64)
 with np.errstate(divide="ignore"):
-    _LAG_COST = OCTAVE_COST * np.log2(np.maximum(_LAGS, 1.0) * PITCH_FLOOR / ANALYSIS_RATE)
+    _LAG_COST = OCTAVE_COST * np.log2(np.maximum(_LAGS, 1.0) * PITCH_FLOOR / _PITCH_RATE)
 _SCORE_COST = _LAG_COST[_LAG_LO : _LAG_HI + 1]
 _LOG_LAGS = np.log2(_LAGS[_LAG_LO : _LAG_HI + 1])
 _LOUD_WIN = 256  # 32 ms, as Praat's intensity at a 100 Hz minimum pitch
 _LOUD_HOP = 80  # 10 ms
 _REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
-_DECILES = np.array([0.1, 0.5, 0.9])
-_MEDIAN = np.array([0.5])
-_INDEX = np.arange(4096, dtype=np.float64)
+_DECILES = (0.1, 0.5, 0.9)
+_MEDIAN = (0.5,)
 _INDEX_INT = np.arange(4096)
 _STARTS = _LOUD_HOP * np.arange(4096)
 
@@ -112,12 +115,13 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
         return None
     lag, strength, amplitude = _pitch(windows.r, windows.amplitude)
     voiced = strength > 0
-    if int(voiced.sum()) < 3:
+    n_voiced = int(voiced.sum())
+    if n_voiced < 3:
         return None
-    semitones = 12.0 * np.log2(ANALYSIS_RATE / lag[voiced] / 100.0)
+    semitones = 12.0 * np.log2(_PITCH_RATE / lag[voiced] / 100.0)
     p10, p50, p90 = _quantiles(semitones, _DECILES)
-    r = np.clip(strength[voiced], 1e-3, 0.999)
-    hnr = float(_quantiles(10.0 * np.log10(r / (1.0 - r)), _MEDIAN)[0])
+    r = np.minimum(np.maximum(strength[voiced], 1e-3), 0.999)
+    hnr = _quantiles(10.0 * np.log10(r / (1.0 - r)), _MEDIAN)[0]
 
     level = _loudness(x)
     loud = level[level > level.max() - 25.0]
@@ -126,20 +130,21 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     centre = _CENTRE[: len(level)] if len(level) <= len(_CENTRE) else _centre(len(level))
     voiced_at = voiced[np.minimum(centre, len(voiced) - 1)]
     runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
-    b0, b1, b2, b3 = windows.bands.sum(axis=0).tolist()
-    alpha = 10.0 * math.log10((b2 + b3 + 1e-12) / (b0 + b1 + 1e-12))
+    jitter, shimmer = _perturbation(np.array((lag, amplitude)), voiced, n_voiced, runs)
+    low, mid, high = windows.bands.sum(axis=0).tolist()
+    alpha = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
     return np.array(
         [
             p50,
             p90 - p10,
             i50,
             i90 - i10,
-            _perturbation(lag, voiced, runs),
-            _perturbation(amplitude, voiced, runs),
+            jitter,
+            shimmer,
             hnr,
             nuclei(level, voiced_at) / duration,
             alpha,
-            float(voiced.mean()),
+            n_voiced / len(voiced),
         ],
         dtype=np.float32,
     )
@@ -162,9 +167,9 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     k = best + _LAG_LO
     a, b, c = r[rows, k - 1], r[rows, k], r[rows, k + 1]
     denom = a - 2.0 * b + c
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(denom < 0, 0.5 * (a - c) / denom, 0.0)
-    shift = np.clip(shift, -0.5, 0.5)
+    # Through a peak (a <= b > c) the parabola's vertex lies within half a lag of it.
+    shift = np.zeros(len(b))
+    np.divide(0.5 * (a - c), denom, out=shift, where=denom < 0)
     height = np.minimum(b - 0.25 * (a - c) * shift, 1.0)
     # Praat's silence rule: frames far below the segment's loudest are unvoiced.
     audible = amplitude > 0.03 * amplitude.max()
@@ -185,25 +190,31 @@ def _centre(n: int) -> npt.NDArray[np.intp]:
     return np.asarray(np.maximum(at, 0), dtype=np.intp)
 
 
-def _quantiles(values: Floats, q: Floats) -> Floats:
+def _quantiles(values: Floats, q: tuple[float, ...]) -> list[float]:
     """Quantiles ``q`` (fractions) with linear interpolation, as ``np.percentile``, cheaper."""
-    v = np.sort(values)
-    at = _INDEX[: len(v)] if len(v) <= len(_INDEX) else np.arange(len(v), dtype=np.float64)
-    return np.asarray(np.interp(q * (len(v) - 1), at, v), dtype=np.float64)
+    v = np.sort(values).tolist()
+    top = len(v) - 1
+    out = []
+    for f in q:
+        at = f * top
+        i = int(at)
+        out.append(v[i] if i >= top else (v[i + 1] - v[i]) * (at - i) + v[i])
+    return out
 
 
 def _perturbation(
-    values: Floats, voiced: npt.NDArray[np.bool_], runs: npt.NDArray[np.bool_]
-) -> float:
-    """Mean absolute departure of a voiced frame (``runs``: voiced with both neighbours) from
-    the mean of its two voiced neighbours (a smooth glide departs little) over the mean, in
-    percent."""
-    n = int(np.count_nonzero(runs))
+    values: Floats, voiced: BoolArray, n_voiced: int, runs: BoolArray
+) -> tuple[float, float]:
+    """For each row of ``values`` (periods, amplitudes): the mean absolute departure of a voiced
+    frame (``runs``: voiced with both neighbours) from the mean of its two voiced neighbours (a
+    smooth glide departs little) over the mean, in percent."""
+    n = int(runs.sum())
     if n < 2:
-        return math.nan
-    wobble = np.abs(values[1:-1] - 0.5 * (values[2:] + values[:-2]))[runs]
-    on = values[voiced]
-    return float(100.0 * (wobble.sum() / n) / (on.sum() / len(on)))
+        return math.nan, math.nan
+    wobble = np.abs(values[:, 1:-1] - 0.5 * (values[:, 2:] + values[:, :-2]))[:, runs].sum(axis=1)
+    on = values[:, voiced].sum(axis=1)
+    jitter, shimmer = (100.0 * (wobble / n) / (on / n_voiced)).tolist()
+    return jitter, shimmer
 
 
 def _loudness(x: Floats) -> Floats:

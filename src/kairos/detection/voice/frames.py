@@ -1,14 +1,19 @@
-"""One FFT per 40 ms window, shared by the voice activity detector and the features.
+"""One small FFT per 40 ms window, on a 4 kHz pitch track, shared by the VAD and the features.
 
 A stream is cut into 20 ms frames; window ``j`` is frames ``j - 1`` and ``j`` (40 ms, three
-periods at the 75 Hz pitch floor), mean-removed and Hann-windowed. One real FFT of each gives its
-power spectrum, summed into a few frequency bands, and (through the inverse FFT) its
-autocorrelation, normalised by the window's own (Boersma 1993) so that a periodic window peaks
-near 1 at its pitch period whatever the taper. The detector asks whether a window peaks above the
-voicing threshold at a pitch period; at 8 kHz the same windows are kept with the open segment
-and give its features when it closes (``features.window_features``), so no sample is transformed
-twice. Everything runs on a whole block of windows at once (one 2-D array), not a window at a
-time.
+periods at the 75 Hz pitch floor). Its samples are first decimated to about 4 kHz (``PITCH_RATE``;
+by 2 at 8 kHz): a boxcar of two sample pairs (zero at the new 2 kHz Nyquist) kept every other
+sample, from the window's own samples only, so a window reads the same in a live block and in a
+segment measured alone. The energy each pair holds beyond its mean (the Haar detail: the band
+above the decimated one) is kept too. The decimated window, mean-removed and Hann-windowed, gets
+one 256-point real FFT (the 8 kHz analysis needed 512 points): its power spectrum, summed into
+two bands (50 Hz-1 kHz and 1-2 kHz) beside the detail's energy (about 2-4 kHz), and, through the
+inverse FFT, its autocorrelation, normalised by the window's own (Boersma 1993) so that a
+periodic window peaks near 1 at its pitch period whatever the taper. The detector asks whether a
+window peaks above the voicing threshold at a pitch period; at 8 kHz the same windows are kept
+with the open segment and give its features when it closes (``features.window_features``), so
+no sample is transformed twice. Everything runs on a whole block of windows at once (one 2-D
+array), not a window at a time.
 """
 
 from __future__ import annotations
@@ -30,12 +35,9 @@ PITCH_FLOOR = 75.0
 #: Voice activity: a pitch up to this counts as voiced (the features look up to 600 Hz).
 VAD_CEILING = 400.0
 #: The frequency bands summed from each window's power spectrum (Hz, lower edge included).
-BANDS: tuple[tuple[float, float], ...] = (
-    (50.0, 500.0),
-    (500.0, 1000.0),
-    (1000.0, 2000.0),
-    (2000.0, 3400.0),
-)
+BANDS: tuple[tuple[float, float], ...] = ((50.0, 1000.0), (1000.0, 2000.0))
+#: The pitch track's sample rate (about): windows are low-passed and decimated to it first.
+PITCH_RATE = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +75,20 @@ class Plan:
 
     __slots__ = (
         "band_matrix",
+        "energy_scale",
+        "factor",
         "frame",
         "hann",
+        "hann_squared",
         "inverse_win_ac",
         "lag_hi",
+        "lag_rate",
         "lags",
+        "length",
         "mean_vector",
         "nfft",
         "rate",
+        "step",
         "win",
         "win_ac",
     )
@@ -89,22 +97,58 @@ class Plan:
         self.rate = rate
         self.frame = round(rate * FRAME_SECONDS)
         self.win = 2 * self.frame
-        self.lag_hi = math.ceil(rate / PITCH_FLOOR)
+        # Decimate by the largest factor that divides a frame and keeps the pitch band.
+        self.factor = max(
+            k for k in range(1, max(1, rate // PITCH_RATE) + 1) if self.frame % k == 0
+        )
+        self.lag_rate = rate / self.factor
+        self.step = self.frame // self.factor
+        # Each window's pitch samples come from its own samples only.
+        self.length = self.win // self.factor - (self.factor > 1)
+        self.lag_hi = math.ceil(self.lag_rate / PITCH_FLOOR)
         self.lags = self.lag_hi + 2
         # The window plus the longest period: the autocorrelation does not wrap there.
-        self.nfft = 1 << (self.win + self.lags - 1).bit_length()
-        self.hann = np.hanning(self.win)
+        self.nfft = 1 << (self.length + self.lags - 1).bit_length()
+        self.hann = np.hanning(self.length)
         ac = np.fft.irfft(np.abs(np.fft.rfft(self.hann, self.nfft)) ** 2)[: self.lags]
         self.win_ac: Floats = ac / ac[0]
         self.inverse_win_ac: Floats = 1.0 / self.win_ac
-        self.mean_vector: Floats = np.full(self.win, 1.0 / self.win)
-        freqs = np.fft.rfftfreq(self.nfft, 1.0 / rate)
+        self.mean_vector: Floats = np.full(self.length, 1.0 / self.length)
+        freqs = np.fft.rfftfreq(self.nfft, 1.0 / self.lag_rate)
+        # The decimated samples are ``2 * factor`` times the boxcar's mean. Band energies in the
+        # units of the detail (a run's energy), one column more for it; the amplitude is the
+        # RMS of the windowed mean.
+        gain = (2.0 * self.factor) ** 2 if self.factor > 1 else 1.0
+        self.energy_scale = 1.0 / (self.length * gain)
+        scale = 2.0 * self.factor / self.nfft / gain
         self.band_matrix: Floats = np.stack(
-            [((freqs >= lo) & (freqs < hi)).astype(np.float64) for lo, hi in BANDS], axis=1
+            [((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS] + [0.0 * freqs], axis=1
         )
+        self.hann_squared: Floats = self.hann**2
 
-    def analyse(self, windows: npt.NDArray[np.floating]) -> Windows:
-        """Analyse each row of ``windows`` (``win`` samples each)."""
+    def decimate(self, x: Floats) -> tuple[Floats, Floats]:
+        """``x`` low-passed (a boxcar of ``2 * factor`` samples, zero at the decimated Nyquist)
+        and kept every ``factor``-th sample, times ``2 * factor``; and the energy each run of
+        ``factor`` samples holds beyond its mean (the part above the decimated band)."""
+        f = self.factor
+        if f == 1:
+            return x, np.zeros(len(x))
+        if f == 2:
+            even, odd = x[0::2], x[1::2]
+            runs = even + odd
+            detail = even - odd
+            detail *= detail
+            detail *= 0.5
+        else:
+            count = len(x) // f
+            grouped = x[: count * f].reshape(count, f)
+            runs = grouped.sum(axis=1)
+            detail = np.einsum("ij,ij->i", grouped, grouped) - runs * runs * (1.0 / f)
+        return runs[:-1] + runs[1:], detail
+
+    def analyse(self, windows: Floats, detail: Floats) -> Windows:
+        """Analyse each row of ``windows`` (``length`` decimated samples each) and ``detail``
+        (the energy above their band, over the same runs)."""
         w = windows - (windows @ self.mean_vector)[:, None]
         w *= self.hann
         spectrum = np.fft.rfft(w, self.nfft, axis=1)
@@ -113,14 +157,16 @@ class Plan:
         ac = np.fft.irfft(power, self.nfft, axis=1)[:, : self.lags]
         energy = ac[:, 0]
         # A silent window has no autocorrelation to speak of: 0 at every lag, not NaN.
-        scale = 1.0 / np.maximum(energy, 1e-20)
-        r = ac * scale[:, None]
+        r = ac * (1.0 / np.maximum(energy, 1e-20))[:, None]
         r *= self.inverse_win_ac
-        return Windows(
-            r=r,
-            amplitude=np.sqrt(np.maximum(energy, 0.0) * (1.0 / self.win)),
-            bands=power @ self.band_matrix,
-        )
+        bands = power @ self.band_matrix
+        bands[:, -1] = detail @ self.hann_squared
+        return Windows(r=r, amplitude=np.sqrt(np.abs(energy) * self.energy_scale), bands=bands)
+
+    def _both(self, x: Floats, n: int) -> tuple[Floats, Floats]:
+        """The ``n`` windows over ``x``: decimated samples and detail energies."""
+        low, detail = self.decimate(x)
+        return self._strided(low, n), self._strided(detail, n)
 
     def of_frames(
         self, previous: FloatArray, frames: FloatArray, wanted: BoolArray | None = None
@@ -131,46 +177,46 @@ class Plan:
         (amplitude -1, no autocorrelation) for ``fill`` to compute if they turn out to matter.
         """
         x: Floats = np.concatenate((previous, frames.reshape(-1)), dtype=np.float64)
-        windows = self._strided(x, len(frames))
+        windows, detail = self._both(x, len(frames))
         if wanted is None:
-            return self.analyse(windows)
-        rows = np.flatnonzero(wanted)
+            return self.analyse(windows, detail)
+        rows = wanted.nonzero()[0]
         if len(rows) == len(frames):
-            return self.analyse(windows)
+            return self.analyse(windows, detail)
         out = Windows(
             r=np.zeros((len(frames), self.lags)),
             amplitude=np.full(len(frames), -1.0),
-            bands=np.zeros((len(frames), len(BANDS))),
+            bands=np.zeros((len(frames), len(BANDS) + 1)),
         )
         if len(rows):
-            part = self.analyse(windows[rows])
+            part = self.analyse(windows[rows], detail[rows])
             out.r[rows], out.amplitude[rows], out.bands[rows] = part.r, part.amplitude, part.bands
         return out
 
     def fill(self, windows: Windows, x: npt.NDArray[np.floating]) -> None:
         """Compute the pending rows of ``windows``, the windows every 20 ms over ``x``."""
-        pending = np.flatnonzero(windows.amplitude < 0.0)
+        pending = (windows.amplitude < 0.0).nonzero()[0]
         if len(pending) == 0:
             return
-        y: Floats = np.ascontiguousarray(x, dtype=np.float64)
-        part = self.analyse(self._strided(y, len(windows))[pending])
+        low, detail = self._both(np.ascontiguousarray(x, dtype=np.float64), len(windows))
+        part = self.analyse(low[pending], detail[pending])
         windows.r[pending], windows.amplitude[pending] = part.r, part.amplitude
         windows.bands[pending] = part.bands
 
     def of_samples(self, x: npt.NDArray[np.floating]) -> Windows:
         """Windows every 20 ms over ``x`` (the first starting at its first sample)."""
         y: Floats = np.ascontiguousarray(x, dtype=np.float64)
-        return self.analyse(self._strided(y, max(0, len(y) // self.frame - 1)))
+        return self.analyse(*self._both(y, max(0, len(y) // self.frame - 1)))
 
-    def _strided(self, x: Floats, n: int) -> Floats:
-        """``n`` overlapping windows over ``x``, a window every frame (a view, no copy)."""
-        step = x.strides[0]
-        return np.ndarray((n, self.win), np.float64, x, 0, (self.frame * step, step))
+    def _strided(self, y: Floats, n: int) -> Floats:
+        """``n`` overlapping windows over the decimated ``y``, one every frame (a view)."""
+        step = y.strides[0]
+        return np.ndarray((n, self.length), np.float64, y, 0, (self.step * step, step))
 
     def voiced(self, r: Floats, threshold: float) -> BoolArray:
         """Windows whose autocorrelation has a local peak above ``threshold`` at a pitch period
         of 75-400 Hz."""
-        lo, hi = max(1, int(self.rate / VAD_CEILING)), int(self.rate / PITCH_FLOOR)
+        lo, hi = max(1, int(self.lag_rate / VAD_CEILING)), int(self.lag_rate / PITCH_FLOOR)
         inner = r[:, lo:hi]
         peak = inner > threshold
         peak &= inner >= r[:, lo - 1 : hi - 1]
