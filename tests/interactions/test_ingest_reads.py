@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from tests.factories import started, utterance
+from tests.factories import at, started, utterance
 
 from kairos.events import Event, event_adapter
 from kairos.interactions import checks
@@ -111,3 +111,26 @@ def test_the_events_answer_keeps_its_documented_shape(client: TestClient) -> Non
         "duplicates": 0,
         "events": [{"event_id": "r5-u1", "status": "applied"}],
     }
+
+
+def test_the_latest_assessment_is_replaced_not_read(client: TestClient, runtime: Runtime) -> None:
+    """Ingest does not read the stored assessment back; an event that does not assess (a survey
+    answer) leaves it as it was, one that does replaces it."""
+    client.post("/v1/events", json=[started("r6"), utterance("r6", "my flight was cancelled")])
+    before = client.get("/v1/interactions/r6").json()["assessment"]
+    assert before is not None
+    survey = {
+        "type": "survey.response",
+        "event_id": "r6-survey",
+        "interaction_id": "r6",
+        "occurred_at": at(300),
+        "csat": 2,
+    }
+    with statements(runtime) as seen:
+        assert client.post("/v1/events", json=survey).status_code == 200
+    reads = reads_before_writing(seen)
+    assert reads and not any("interactions.assessment" in s for s in reads)
+    assert client.get("/v1/interactions/r6").json()["assessment"] == before
+    client.post("/v1/events", json=utterance("r6", "I need to fly today", event_id="r6-u2"))
+    after = client.get("/v1/interactions/r6").json()["assessment"]
+    assert after is not None and after["utterances"] == before["utterances"] + 1

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from kairos.errors import AgentVoiceRefused, Conflict, Forbidden, UnknownInteraction
 from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, InteractionStarted
@@ -183,9 +183,11 @@ _STORED_IDS = select(EventRecord.event_id).where(
     EventRecord.event_id.in_(bindparam("ids", expanding=True))
 )
 # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered when two
-# requests feed the same interaction at once.
+# requests feed the same interaction at once. The latest assessment (a JSON document of 2 kB or
+# so) is not read: ingest only replaces it, and decoding it cost more than the rest of the row.
 _LOCKED = (
     select(Interaction)
+    .options(defer(Interaction.assessment))
     .where(Interaction.external_id.in_(bindparam("ids", expanding=True)))
     .with_for_update()
 )
@@ -219,6 +221,7 @@ _LOCKED_ONE = (
         .correlate(None)
         .label("stored"),
     )
+    .options(defer(Interaction.assessment))
     .where(Interaction.external_id == bindparam("interaction_id"))
     .with_for_update()
 )
