@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, defer
 
 from kairos.errors import AgentVoiceRefused, Conflict, Forbidden, UnknownInteraction
 from kairos.events import AGENT_VOICE_NOTICE, AudioSegment, Event, InteractionStarted
@@ -183,9 +183,11 @@ _STORED_IDS = select(EventRecord.event_id).where(
     EventRecord.event_id.in_(bindparam("ids", expanding=True))
 )
 # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered when two
-# requests feed the same interaction at once.
+# requests feed the same interaction at once. The latest assessment (a JSON document of 2 kB or
+# so) is not read: ingest only replaces it, and decoding it cost more than the rest of the row.
 _LOCKED = (
     select(Interaction)
+    .options(defer(Interaction.assessment))
     .where(Interaction.external_id.in_(bindparam("ids", expanding=True)))
     .with_for_update()
 )
@@ -207,3 +209,35 @@ def locked_interactions(session: Session, external_ids: list[str]) -> dict[str, 
         rows = session.scalars(_LOCKED, {"ids": list(chunk)})
         interactions.update((i.external_id, i) for i in rows)
     return interactions
+
+
+# One event about an interaction that exists (nearly every request of a live source sends one):
+# its row, locked, and whether the event is stored already, in one statement instead of two.
+_LOCKED_ONE = (
+    select(
+        Interaction,
+        exists()
+        .where(EventRecord.event_id == bindparam("event_id"))
+        .correlate(None)
+        .label("stored"),
+    )
+    .options(defer(Interaction.assessment))
+    .where(Interaction.external_id == bindparam("interaction_id"))
+    .with_for_update()
+)
+
+
+def stored_and_locked(
+    session: Session, events: list[Event]
+) -> tuple[set[str], dict[str, Interaction]]:
+    """:func:`stored_event_ids` and :func:`locked_interactions` of a request's events: for one
+    event about a stored interaction, read in one statement."""
+    if len(events) == 1:
+        event = events[0]
+        params = {"event_id": event.event_id, "interaction_id": event.interaction_id}
+        row = session.execute(_LOCKED_ONE, params).first()
+        if row is not None:
+            interaction, stored = row
+            return ({event.event_id} if stored else set()), {interaction.external_id: interaction}
+    existing = stored_event_ids(session, [e.event_id for e in events])
+    return existing, locked_interactions(session, sorted({e.interaction_id for e in events}))

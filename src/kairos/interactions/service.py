@@ -87,8 +87,7 @@ def _apply(
     default_tz: str,
     source: str | None = None,
 ) -> IngestResponse:
-    existing = checks.stored_event_ids(session, [e.event_id for e in events])
-    interactions = checks.locked_interactions(session, sorted({e.interaction_id for e in events}))
+    existing, interactions = checks.stored_and_locked(session, events)
     sources, taken = checks.escalation_sources(session, events)
     # Check everything before writing anything: one bad event refuses the whole request.
     checks.same_source(events, interactions, sources, source)

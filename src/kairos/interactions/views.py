@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -22,7 +22,7 @@ from kairos.customers.schemas import (
     MergeOut,
     MergeRequest,
 )
-from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.deps import BusDep, DatabaseDep, DbSession, runtime_of
 from kairos.detection.assessment import Assessment
 from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event, Identity
@@ -88,15 +88,13 @@ _EVENTS_BODY: dict[str, Any] = {
         429: {"description": "detector workers behind: nothing applied, retry after Retry-After"},
     },
 )
-async def post_events(
-    request: Request,
-    db: DatabaseDep,
-    bus: BusDep,
-    detectors: DetectorsDep,
-    metrics: MetricsDep,
-    settings: SettingsDep,
-) -> IngestResponse:
+async def post_events(request: Request) -> Response:
     """Apply events all-or-nothing; a repeated ``event_id`` is acknowledged, not applied twice."""
+    # The services are read off the app, not declared as dependencies, and the answer is
+    # encoded here: on the per-event path FastAPI's solving of six dependencies and its
+    # re-validation of the returned model cost more than the rest of this route.
+    runtime = runtime_of(request)
+    metrics, settings = runtime.metrics, runtime.settings
     body = await request.body()
     try:
         events: list[Event] = parse_events(body, max_events=settings.max_batch_events)
@@ -104,12 +102,12 @@ async def post_events(
         metrics.events_rejected.inc(reason=exc.code)
         raise
     try:
-        return await run_in_threadpool(
+        answer = await run_in_threadpool(
             service.ingest,
-            db=db,
+            db=runtime.db,
             events=events,
-            bus=bus,
-            detectors=detectors,
+            bus=runtime.bus,
+            detectors=runtime.detectors,
             metrics=metrics,
             default_timezone=settings.default_timezone,
             backpressure=True,
@@ -119,6 +117,7 @@ async def post_events(
     except ClientError as exc:
         metrics.events_rejected.inc(len(events), reason=exc.code)
         raise
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 def _summary(interaction: Interaction) -> InteractionSummary:

@@ -129,12 +129,12 @@ def update_rule(
     return out
 
 
-def enabled_rules(session: Session, trigger: str) -> list[OutreachRule]:
-    """The enabled rules of one trigger, by id."""
+def enabled_rules(session: Session, *triggers: str) -> list[OutreachRule]:
+    """The enabled rules of these triggers, by id (one statement for them all)."""
     return list(
         session.scalars(
             select(OutreachRule)
-            .where(OutreachRule.trigger == trigger, OutreachRule.enabled)
+            .where(OutreachRule.trigger.in_(triggers), OutreachRule.enabled)
             .order_by(OutreachRule.id)
         )
     )

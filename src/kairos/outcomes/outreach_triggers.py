@@ -76,16 +76,23 @@ def on_review(
     """Tasks a fresh review calls for: a follow-up of a lost moment, a check-in on churn risk."""
     if review.customer_id is None or review.interaction_id.startswith(TASK_PREFIX):
         return []
+    lost = review.missed and review.ended_well is not True
     with db.session() as session:
-        lost_rules = enabled_rules(session, "moment_lost")
-        churn_rules = enabled_rules(session, "churn_risk")
-        source = session.scalar(
-            select(Interaction).where(Interaction.external_id == review.interaction_id)
+        rules = enabled_rules(session, "moment_lost", "churn_risk")
+        lost_rules = [r for r in rules if r.trigger == "moment_lost"]
+        churn_rules = [r for r in rules if r.trigger == "churn_risk"]
+        # The live assessment is read only for a follow-up it could shape (every contact
+        # that ends is reviewed; few are lost moments with a rule for them).
+        source = (
+            session.scalar(
+                select(Interaction).where(Interaction.external_id == review.interaction_id)
+            )
+            if lost and lost_rules
+            else None
         )
         assessment = source.current_assessment if source is not None else None
     made: list[TaskOut] = []
     now = utcnow()
-    lost = review.missed and review.ended_well is not True
     for rule in lost_rules if lost else []:
         if rule.threshold is not None and review.hindsight_score < rule.threshold:
             continue

@@ -151,6 +151,11 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
             raise Conflict(
                 f"interaction {interaction_id!r} has not ended; it is reviewed at the end"
             )
+        # Held for the whole review: the identity map keeps a row only while something refers
+        # to it, and the journey, the zone and the row's columns each read the customer.
+        customer = (
+            session.get(Customer, interaction.customer_id) if interaction.customer_id else None
+        )
         events = session.scalars(
             select(EventRecord)
             .where(EventRecord.interaction_id == interaction.id)
@@ -174,7 +179,7 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
             timezone_source=zone.detail,
             reask_count=interaction.reask_count,
         )
-        values = _review_values(session, interaction, result, wrap, again)
+        values = _review_values(session, interaction, customer, result, wrap, again)
         record = session.scalar(
             select(InteractionReview).where(InteractionReview.interaction_id == interaction.id)
         )
@@ -234,12 +239,12 @@ def _known(
 def _review_values(
     session: Session,
     interaction: Interaction,
+    customer: Customer | None,
     result: Review,
     wrap: WrapUp | None,
     again: Interaction | None,
 ) -> dict[str, Any]:
     """The review row's columns."""
-    customer = session.get(Customer, interaction.customer_id) if interaction.customer_id else None
     return {
         "customer_id": interaction.customer_id,
         "agent_id": (wrap.agent_id if wrap and wrap.agent_id else interaction.agent_id),
