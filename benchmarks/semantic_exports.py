@@ -272,7 +272,7 @@ def main() -> None:
     parser.add_argument("--n-turns", type=int, default=1500)
     parser.add_argument("--calib", type=int, default=500)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=200)  # the table is wide; a log file must not truncate it
     t0 = time.perf_counter()
     files = {"shipped (dynamic int8)": semantic.DEFAULT_MODEL, "float32": args.f32}
     files |= build(args.f32, args.examples, args.calib)
@@ -301,6 +301,8 @@ def main() -> None:
             f"{base[1] / p99:.2f}", f"{brate / base[3]:.2f}",
         )  # fmt: skip
     console.print(table)
+    saved = {k: [*quality[k], *figures[k]] for k in figures}
+    (VAR / "figures.json").write_text(json.dumps(saved, default=float, indent=1), encoding="utf-8")
     console.print(
         "ratios: shipped / export for latency, export / shipped for throughput (above 1: faster); "
         f"load average {os.getloadavg()[0]:.1f}; {time.perf_counter() - t0:.0f} s"

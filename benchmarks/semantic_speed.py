@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--candidate", type=Path, help="another ONNX export to time beside it")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=140)  # a log file must not truncate the tables
     texts = customer_turns(args.n)
     model = semantic.SemanticModel(card=semantic.read_card(), threads=1)
     model.logits_many(texts[:64])  # warm-up outside the timing
