@@ -1,10 +1,13 @@
 """The semantic tier's speed on one core: latency per utterance and batched throughput.
 
-Usage: python benchmarks/semantic_speed.py [--n 3000]
+Usage: python benchmarks/semantic_speed.py [--n 3000] [--candidate OTHER.onnx]
 Measures, on real customer turns of the airline threads and in the same run: the int8 ONNX model
 one utterance at a time (p50 / p99), batched (32 per call, what workers do; and 32 per call from
 all turns sorted by token length, so that little is padding), the whole detector
 with and without the semantic tier, and VADER as the peer. onnxruntime runs on one thread.
+With ``--candidate`` (another export of the model, e.g. one that ``semantic_exports.py`` built),
+that file and the shipped one read every turn in turn (interleaved, so machine load hits both
+alike) and a second table gives both, with the candidate's ratios to the shipped model.
 Aims (issue 14): p99 under 5 ms per utterance, at least 1,000 utterances/s per core batched.
 """
 
@@ -14,6 +17,7 @@ import argparse
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -48,11 +52,48 @@ def _lat(fn, items) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _side_by_side(
+    console: Console, shipped: semantic.SemanticModel, path: Path, texts: list[str]
+) -> None:
+    """The shipped model and another export of it, interleaved turn by turn, as ratios."""
+    other = semantic.SemanticModel(path, card=semantic.read_card(), threads=1)
+    other.logits_many(texts[:64])
+    models = {"shipped": shipped, path.name: other}
+    lat: dict[str, list[float]] = {k: [] for k in models}
+    for text in texts:
+        for k, m in models.items():
+            t = time.perf_counter()
+            m.logits(text)
+            lat[k].append(time.perf_counter() - t)
+    spent = dict.fromkeys(models, 0.0)
+    for _ in range(2):
+        for k, m in models.items():
+            t = time.perf_counter()
+            m.logits_many(texts, batch=32)
+            spent[k] += time.perf_counter() - t
+    table = Table(title="Shipped model and candidate, interleaved, one core")
+    for col in ("model", "MB", "p50 ms", "p99 ms", "bucketed batches /s", "p50 x", "p99 x",
+                "batched x"):  # fmt: skip
+        table.add_column(col, justify="right")
+    first: tuple[float, float, float] | None = None
+    for k in models:
+        p50, p99 = (float(v) for v in np.percentile(np.array(lat[k]) * 1e3, [50, 99]))
+        rate = 2 * len(texts) / spent[k]
+        first = first or (p50, p99, rate)
+        size = os.path.getsize(semantic.DEFAULT_MODEL if k == "shipped" else path) / 1e6
+        table.add_row(
+            k, f"{size:.1f}", f"{p50:.2f}", f"{p99:.2f}", f"{rate:,.0f}", f"{first[0] / p50:.2f}",
+            f"{first[1] / p99:.2f}", f"{rate / first[2]:.2f}",
+        )  # fmt: skip
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--candidate", type=Path, help="another ONNX export to time beside it")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=140)  # a log file must not truncate the tables
     texts = customer_turns(args.n)
     model = semantic.SemanticModel(card=semantic.read_card(), threads=1)
     model.logits_many(texts[:64])  # warm-up outside the timing
@@ -102,11 +143,17 @@ def main() -> None:
         f"{bucketed_rate / vader_rate:.2f}x",
     )  # fmt: skip
     console.print(table)
+    t = time.perf_counter()
+    model.ids(texts)
+    tokenize_ms = (time.perf_counter() - t) / len(texts) * 1e3
+    if args.candidate is not None:
+        _side_by_side(console, model, args.candidate, texts)
     size = os.path.getsize(semantic.DEFAULT_MODEL) / 1e6
     tok = os.path.getsize(semantic.DEFAULT_TOKENIZER) / 1e6
     console.print(
         f"tokens per turn: median {int(np.median(tokens))}, p99 {int(np.percentile(tokens, 99))}; "
-        f"model file {size:.1f} MB + tokenizer {tok:.1f} MB (aim < 30 MB)"
+        f"model file {size:.1f} MB + tokenizer {tok:.1f} MB (aim < 30 MB); tokenizing "
+        f"{tokenize_ms:.3f} ms a turn; load average {os.getloadavg()[0]:.1f}"
     )
 
 
