@@ -40,6 +40,12 @@ from kairos.services import Services
 
 REPEATED = "assigned (a repeated request: the decision it made before)"
 
+#: PostgreSQL: store a decision with one statement in its own transaction (one round trip).
+#: False: in a transaction of several statements, as before 2026-12-05 (BEGIN, the lease's check
+#: when the agent is made available, the statement, the audit row, COMMIT), kept as the peer
+#: ``benchmarks/routing_http.py`` times beside it in the same run.
+ONE_STATEMENT = True
+
 
 def live_board_of(services: Services) -> LiveBoard | None:
     """The process's live routing board, if it runs one."""
@@ -140,16 +146,17 @@ def next_from_board(
         fills = agent.load + 1 >= agent.max_concurrency
         # On PostgreSQL the decision is one statement in its own transaction, the lease's check,
         # the agent's state and the request's audit row in it: one round trip.
-        alone = board.line is not None
+        alone = board.line is not None and ONE_STATEMENT
         with db.write_lock(), decision_transaction(board, alone=alone) as connection:
-            if not alone:
-                if board.fence is not None and not board.fence(connection):
-                    raise BoardUnavailable("this process no longer owns the routing board; retry")
-                if flip:
-                    _set_state(connection, board.agent_rows[agent_id], "available", now)
+            # Else on PostgreSQL the statement that stores the decision checks the lease itself.
+            fence = board.fence if not alone and (db.is_sqlite or flip) else None
+            if fence is not None and not fence(connection):
+                raise BoardUnavailable("this process no longer owns the routing board; retry")
+            if flip and not alone:
+                _set_state(connection, board.agent_rows[agent_id], "available", now)
             riders = [r for r in pending_riders() if pg_decide.rides(r)] if alone else []
             out = _decide_and_store(
-                connection, board, agent, now, request_key, fills=fills, flip=flip,
+                connection, board, agent, now, request_key, fills=fills, flip=flip and alone,
                 riders=riders,
             )  # fmt: skip
             if not alone:
@@ -217,12 +224,12 @@ def _decide_and_store(
 ) -> DecisionOut | None:
     """The best decision whose interaction still waits, stored; stale entries leave the board.
     ``fills``: the decision fills the agent up (it is marked busy in the same transaction);
-    PostgreSQL: ``flip``, the agent made available by the statement, decision or not (SQLite:
-    by the caller); ``riders``, stored by the statement that stores the decision."""
+    ``flip`` (PostgreSQL, one statement): the agent made available by the statement, decision or
+    not (else by the caller); ``riders``, stored by the statement that stores the decision."""
     for _ in range(20):
         decision = best_on_board(board, agent.id, now)
         if decision is None:
-            if flip and board.line is not None:  # nothing to take: the agent is available
+            if flip:  # alone, nothing to take: the agent is made available all the same
                 _flip_alone(connection, board, agent.id, now)
             return None
         snapshot = board.snapshot(decision.interaction_id)
