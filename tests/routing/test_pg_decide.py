@@ -19,6 +19,7 @@ from kairos import migrations
 from kairos.config import Settings
 from kairos.db import Database
 from kairos.main import create_app
+from kairos.routing import live_next
 from kairos.routing.live_board import LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
 from kairos.security.models import AuditEntry
@@ -124,6 +125,26 @@ def test_next_is_one_statement_and_one_round_trip(client: TestClient, tmp_path: 
             select(AuditEntry.status).where(AuditEntry.path == "/v1/agents/bo/next")
         ).all()
     assert audited == [200]  # stored with the decision, and not a second time
+
+
+def test_the_peer_several_statements_in_a_transaction_is_four_round_trips(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``benchmarks/routing_http.py`` times beside it (the code before): ``BEGIN``, the
+    statement, the audit row, ``COMMIT``; the same rows stored."""
+    board = _board(client)
+    monkeypatch.setattr(live_next, "ONE_STATEMENT", False)
+    assert client.post("/v1/agents/ana/next").status_code == 200
+    with _traced(_line(board), tmp_path / "trace") as sent:
+        answer = client.post("/v1/agents/bo/next")
+    assert answer.status_code == 200 and answer.json()["decision"]["interaction_id"] == "c1"
+    assert _round_trips(sent) == 4, sent
+    db = client.app.state.runtime.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        audited = session.scalars(
+            select(AuditEntry.status).where(AuditEntry.path == "/v1/agents/bo/next")
+        ).all()
+    assert audited == [200]
 
 
 def test_nothing_to_take_stores_the_audit_row_on_its_own(client: TestClient) -> None:
