@@ -19,12 +19,12 @@ their own (``tests/routing/test_pg_decide.py`` counts what reaches the server).
 
 The statement runs on a :class:`DecisionLine`: one connection the board keeps for its decisions
 (they are made one at a time under the board's lock), not one checked out of the pool per
-request. A checkout from the pool pings the server first (a round trip of its own), and a
-connection used again and again lets psycopg prepare the statement on the server after its fifth
-run (one prepared statement per shape: with and without a rider). The lease row is
-read ``FOR KEY SHARE``: the owner's renewal (an ``UPDATE`` of ``expires_at``, which takes the
-weaker ``FOR NO KEY UPDATE``) does not wait for a decision nor make one wait, while a takeover
-(``SELECT ... FOR UPDATE``) still waits for a decision in flight.
+request. A checkout from the pool pings the server first (a round trip of its own), and on a
+connection kept, psycopg prepares each statement on the server at its first run (one prepared
+statement per shape: with and without a rider); the owner opens it as it takes the board over.
+The lease row is read ``FOR KEY SHARE``: the owner's renewal (an ``UPDATE`` of ``expires_at``,
+which takes the weaker ``FOR NO KEY UPDATE``) does not wait for a decision nor make one wait,
+while a takeover (``SELECT ... FOR UPDATE``) still waits for a decision in flight.
 """
 
 from __future__ import annotations
@@ -232,7 +232,21 @@ class DecisionLine:
         if connection is None:
             connection = self._connection = self.db.engine.connect()
             self._autocommit = False
+            # Prepared on the server at its first run, not its sixth: few statements, each
+            # run again and again.
+            driver = connection.connection.driver_connection
+            if driver is not None and hasattr(driver, "prepare_threshold"):
+                driver.prepare_threshold = 0
         return connection
+
+    def open(self) -> None:
+        """Connect now (the board is taken over), not in the first decision's time; a server
+        away is left to the first decision to find."""
+        try:
+            self._connect()
+            self._used = time.monotonic()
+        except Exception:  # the first decision connects, or answers 503
+            self.close()
 
     def _mode(self, connection: Connection, *, autocommit: bool) -> None:
         """Autocommit on or off (psycopg sets it in the client: no round trip)."""
