@@ -12,9 +12,12 @@ created on that PostgreSQL server and dropped afterwards) it seeds a centre thro
   ``KAIROS_ROUTING_BOARD=auto`` picks: a board in the process on SQLite, the leased board on
   PostgreSQL) beside ``GET /healthz`` (the HTTP stack's floor) and beside the database path
   (``KAIROS_ROUTING_BOARD=database``: the centre read and the board rebuilt on every call, the
-  peer); then how soon an assessment change reaches the board's order: from the start of
-  ``POST /v1/events`` with a customer's words that make a waiting contact a moment of truth (and
-  from the assessment's publication on the bus) until the board holds the new score; then push
+  peer); on PostgreSQL, ``/next`` with the decision stored by one statement in one round trip
+  beside the same stored by several statements in a transaction (the code before 2026-12-05),
+  in alternating blocks of one run; then how soon an assessment change reaches the board's
+  order: from the start of ``POST /v1/events`` with a customer's words that make a waiting
+  contact a moment of truth (and from the assessment's publication on the bus) until the board
+  holds the new score; then push
   offers: from an agent's desktop opening its live stream until the offer is published, and the
   ``POST /next`` that takes the offer;
 - unless ``--no-server``: the same ``/healthz`` and ``/next`` over a real ``kairos serve``
@@ -52,6 +55,7 @@ from kairos.bus import BusMessage, EventBus
 from kairos.config import Settings
 from kairos.db import Database, throwaway_database
 from kairos.main import create_app
+from kairos.routing import live_next
 from kairos.routing.live_board import LiveBoard
 from kairos.routing.offers import OfferBook
 
@@ -166,6 +170,24 @@ def _offers(
     return sorted(pushed), sorted(taken)
 
 
+def _one_statement_or_several(
+    client: TestClient, agents: range, block: int = 10
+) -> tuple[list[float], list[float]]:
+    """PostgreSQL: ``/next`` with the decision stored by one statement in its own transaction
+    (one round trip) and, in alternating blocks of the same run, by several statements in a
+    transaction (``BEGIN``, the statement, the audit row, ``COMMIT``: the code before)."""
+    single: list[float] = []
+    several: list[float] = []
+    try:
+        for n, start in enumerate(range(agents.start, agents.stop, block)):
+            live_next.ONE_STATEMENT = n % 2 == 0
+            paths = [f"/v1/agents/a{i}/next" for i in range(start, min(start + block, agents.stop))]
+            (single if live_next.ONE_STATEMENT else several).extend(_timed(client, "POST", paths))
+    finally:
+        live_next.ONE_STATEMENT = True
+    return sorted(single), sorted(several)
+
+
 def _p99(lat: list[float]) -> float:
     return lat[min(len(lat) - 1, int(0.99 * len(lat)))]
 
@@ -253,6 +275,8 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
         health = _timed(client, "GET", ["/healthz"] * calls)
         nxt = _timed(client, "POST", [f"/v1/agents/a{i}/next" for i in range(calls)])
         health = sorted(health + _timed(client, "GET", ["/healthz"] * calls))
+        if kind == "postgresql":
+            single, several = _one_statement_or_several(client, range(2 * calls, 3 * calls))
         bus = client.app.state.runtime.bus  # type: ignore[attr-defined]
         changed, lag = _reflected(client, board, bus, args.changes, args.waiting)
         book = client.app.state.runtime.routing_offers  # type: ignore[attr-defined]
@@ -261,6 +285,11 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
     rows += [("test client", "GET /healthz (peer)", health),
              ("test client", "POST /next, live board", nxt),
              ("-", "a bare durable commit (peer)", commits)]  # fmt: skip
+    if kind == "postgresql":
+        rows += [
+            ("test client", "POST /next, one statement (A/B blocks)", single),
+            ("test client", "POST /next, several in a transaction (peer: before)", several),
+        ]
     peer_calls = min(args.peer_calls, calls)
     settings = Settings(database_url=url, routing_board="database")
     with TestClient(create_app(settings)) as db:

@@ -187,10 +187,15 @@ class Rider:
 RIDERS: ContextVar[list[Rider] | None] = ContextVar("kairos_riders", default=None)
 
 
+def pending_riders() -> list[Rider]:
+    """The current request's riders not written yet."""
+    return [r for r in RIDERS.get() or () if not r.written]
+
+
 def take_riders(connection: Connection) -> list[Rider]:
     """Insert the current request's riders on ``connection``, in the caller's transaction; the
     caller passes them to :func:`riders_written` after its commit."""
-    riders = [r for r in RIDERS.get() or () if not r.written]
+    riders = pending_riders()
     for rider in riders:
         connection.execute(rider.statement, rider.row)
     return riders

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
 from kairos.db import Database
-from kairos.detection.live import DetectorCache, default_factory
+from kairos.detection.live import DetectorCache, default_factory, warm
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.redaction.inbound import configure_identity_key
@@ -110,6 +111,9 @@ class Runtime(Services):
                     bus.ensure_group(topic, group)
         if inline or role == "worker":
             runtime._listen()
+            # This process assesses: what the first customer turn would load (about a second),
+            # loaded now in the background instead of in that contact's assessment.
+            threading.Thread(target=warm, name="kairos-warm", daemon=True).start()
         # A bus that calls no listeners (a recording stand-in) cannot keep a board current.
         listens = type(bus).listen is not EventBus.listen
         mode = board_mode(settings, runtime.db)

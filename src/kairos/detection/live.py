@@ -141,3 +141,19 @@ class DetectorCache:
 
     def __len__(self) -> int:
         return len(self._detectors)
+
+
+def warm() -> None:
+    """Load now what the first customer turn would load otherwise: the language identifier, the
+    text and semantic models, the cue triggers and the deadline patterns (about a second on one
+    core, most of it the language model's decompression), so no contact's assessment waits for
+    it. Safe to call from a thread: each part is loaded once per process."""
+    from kairos.detection import cues, deadlines, language, valence
+    from kairos.detection.detector_contracts import default_model, default_semantic
+
+    default_model()
+    default_semantic()
+    language.load()
+    cues.warm()
+    deadlines.warm()
+    valence.warm()

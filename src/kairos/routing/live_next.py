@@ -19,7 +19,15 @@ from sqlalchemy import Connection, Table, bindparam, insert, update
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AgentStateChanged, Message
-from kairos.db import AwareDateTime, Database, riders_written, take_riders, utcnow
+from kairos.db import (
+    AwareDateTime,
+    Database,
+    Rider,
+    pending_riders,
+    riders_written,
+    take_riders,
+    utcnow,
+)
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
 from kairos.routing import decisions, pg_decide
@@ -31,6 +39,12 @@ from kairos.routing.snapshots import AgentSnapshot, Decision, WaitingInteraction
 from kairos.services import Services
 
 REPEATED = "assigned (a repeated request: the decision it made before)"
+
+#: PostgreSQL: store a decision with one statement in its own transaction (one round trip).
+#: False: in a transaction of several statements, as before 2026-12-05 (BEGIN, the lease's check
+#: when the agent is made available, the statement, the audit row, COMMIT), kept as the peer
+#: ``benchmarks/routing_http.py`` times beside it in the same run.
+ONE_STATEMENT = True
 
 
 def live_board_of(services: Services) -> LiveBoard | None:
@@ -130,17 +144,26 @@ def next_from_board(
             board.set_agent(agent)
             outbox.append(_state(agent_id, "available", "busy", now))
         fills = agent.load + 1 >= agent.max_concurrency
-        with db.write_lock(), decision_transaction(board) as connection:
-            # On PostgreSQL the statement that stores the decision checks the lease itself.
-            fence = board.fence if db.is_sqlite or flip else None
+        # On PostgreSQL the decision is one statement in its own transaction, the lease's check,
+        # the agent's state and the request's audit row in it: one round trip.
+        alone = board.line is not None and ONE_STATEMENT
+        with db.write_lock(), decision_transaction(board, alone=alone) as connection:
+            # Else on PostgreSQL the statement that stores the decision checks the lease itself.
+            fence = board.fence if not alone and (db.is_sqlite or flip) else None
             if fence is not None and not fence(connection):
                 raise BoardUnavailable("this process no longer owns the routing board; retry")
-            if flip:
+            if flip and not alone:
                 _set_state(connection, board.agent_rows[agent_id], "available", now)
-            out = _decide_and_store(connection, board, agent, now, request_key, fills=fills)
-            riders = take_riders(connection)  # the request's audit row: one commit
-            connection.commit()
-            riders_written(riders)
+            riders = [r for r in pending_riders() if pg_decide.rides(r)] if alone else []
+            out = _decide_and_store(
+                connection, board, agent, now, request_key, fills=fills, flip=flip and alone,
+                riders=riders,
+            )  # fmt: skip
+            if not alone:
+                riders = take_riders(connection)  # the request's audit row: one commit
+                connection.commit()
+            if out is not None or not alone:  # alone, they are stored with a decision only
+                riders_written(riders)
         if out is not None:
             outbox.insert(0, out)  # the stored decision is the message
             board.assigned(out.interaction_id, agent_id)
@@ -155,11 +178,12 @@ def next_from_board(
 
 
 @contextmanager
-def decision_transaction(board: LiveBoard) -> Iterator[Connection]:
+def decision_transaction(board: LiveBoard, *, alone: bool = False) -> Iterator[Connection]:
     """Where a decision is stored: the board's own connection on PostgreSQL (no checkout, no
-    ping, the statement prepared on the server), a session's on SQLite (in the process)."""
+    ping, the statement prepared on the server), a session's on SQLite (in the process).
+    ``alone`` (PostgreSQL): each statement is its own transaction (autocommit)."""
     if board.line is not None:
-        with board.line.transaction() as connection:
+        with board.line.statement() if alone else board.line.transaction() as connection:
             yield connection
         return
     with board.db.session() as session:
@@ -195,18 +219,24 @@ def _decide_and_store(
     request_key: str | None,
     *,
     fills: bool,
+    flip: bool,
+    riders: list[Rider],
 ) -> DecisionOut | None:
     """The best decision whose interaction still waits, stored; stale entries leave the board.
-    ``fills``: the decision fills the agent up (it is marked busy in the same transaction)."""
+    ``fills``: the decision fills the agent up (it is marked busy in the same transaction);
+    ``flip`` (PostgreSQL, one statement): the agent made available by the statement, decision or
+    not (else by the caller); ``riders``, stored by the statement that stores the decision."""
     for _ in range(20):
         decision = best_on_board(board, agent.id, now)
         if decision is None:
+            if flip:  # alone, nothing to take: the agent is made available all the same
+                _flip_alone(connection, board, agent.id, now)
             return None
         snapshot = board.snapshot(decision.interaction_id)
         assert snapshot is not None
         row_id = board.waiting[decision.interaction_id][0]
         out = store(connection, board, decision, row_id, snapshot, agent, now, request_key,
-                    fills=fills)  # fmt: skip
+                    fills=fills, flip=flip, riders=riders)  # fmt: skip
         if out is not None:
             return out
         # Taken or moved meanwhile (the bus will tell the board): not this one.
@@ -225,11 +255,13 @@ def store(
     request_key: str | None,
     *,
     fills: bool,
+    flip: bool = False,
+    riders: list[Rider] | None = None,
 ) -> DecisionOut | None:
     """Take the contact and store the decision and the assignment (the agent made busy when
     ``fills``); None when the contact was taken or moved meanwhile. On PostgreSQL all of it,
-    the lease's check included, is one statement (:mod:`kairos.routing.pg_decide`); on SQLite,
-    in the process, a few."""
+    the lease's check and the ``riders`` included, is one statement
+    (:mod:`kairos.routing.pg_decide`); on SQLite, in the process, a few."""
     inputs, reasons = _inputs(board, decision, snapshot, agent)
     agent_row = board.agent_rows[agent.id]
     if board.db.is_sqlite:
@@ -243,23 +275,36 @@ def store(
         if fills:
             _set_state(connection, agent_row, "busy", now)
         return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
-    lease = None
-    if board.fence_params is not None:
-        lease = board.fence_params()
-        if lease is None:
-            raise BoardUnavailable("this process no longer owns the routing board; retry")
-    stored, held = pg_decide.store(connection, lease=lease, params={
+    stored, held = pg_decide.store(connection, lease=_lease(board), params={
         "agent": agent.id, "agent_row": agent_row, "row_id": row_id,
         "queue": snapshot.queue, "states": decisions.WAITING_STATES, "policy": decision.policy,
         "score": decision.score, "mot": decision.moment_of_truth, "inputs": inputs,
         "reasons": reasons, "model_version": snapshot.model_version, "decided_at": now,
-        "request_key": request_key, "busy": fills,
-    })  # fmt: skip
+        "request_key": request_key, "busy": fills, "flip": flip,
+    }, riders=riders or ())  # fmt: skip
     if not held:
         raise BoardUnavailable("this process no longer owns the routing board; retry")
     if stored is None:
         return None
     return _out(stored, decision, snapshot, agent, now, inputs, reasons)
+
+
+def _lease(board: LiveBoard) -> dict[str, Any] | None:
+    """The lease this process must hold to store a decision (None: the board has none)."""
+    if board.fence_params is None:
+        return None
+    lease = board.fence_params()
+    if lease is None:
+        raise BoardUnavailable("this process no longer owns the routing board; retry")
+    return lease
+
+
+def _flip_alone(connection: Connection, board: LiveBoard, agent_id: str, now: datetime) -> None:
+    """PostgreSQL, nothing to take: the agent Kairos held busy is made available all the same."""
+    agent_row = board.agent_rows[agent_id]
+    if not pg_decide.make_available(connection, lease=_lease(board), agent_row=agent_row,
+                                    now=now):  # fmt: skip
+        raise BoardUnavailable("this process no longer owns the routing board; retry")
 
 
 def store_rows(

@@ -195,6 +195,9 @@ class BoardOwner:
         if token is not None and not self.owning:
             log.info("routing lease: this process owns the board (token %d)", token)
             self.board.rebuild()  # what the previous owner decided is in the database
+            if self.board.line is not None:
+                with self.board.lock:
+                    self.board.line.open()
         self.owning = token is not None
 
     def _keep(self) -> None:
