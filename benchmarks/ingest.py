@@ -94,7 +94,9 @@ def _wait_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
         if server.poll() is not None:
             raise SystemExit(f"server exited with {server.returncode}")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+            answer = httpx.get(f"{base_url}/healthz", timeout=2)
+            # Ready once the models a process loads in the background at start are in.
+            if answer.status_code == 200 and answer.json().get("models") != "loading":
                 return
         except httpx.TransportError:
             pass

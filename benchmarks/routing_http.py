@@ -31,6 +31,7 @@ own figures are in ``benchmarks/routing.py``.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import socket
@@ -66,12 +67,23 @@ MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to 
 
 def _timed(client: TestClient | httpx.Client, method: str, paths: list[str]) -> list[float]:
     out = []
-    for path in paths:
-        start = time.perf_counter()
-        response = client.request(method, path)
-        out.append(time.perf_counter() - start)
-        if response.status_code != 200:
-            raise SystemExit(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    # Over a real server the client is this process, whose heap holds everything the in-process
+    # part built: its full collections (185 ms once) would be timed as the server's latency. The
+    # test client's app runs in this process, so there the collector stays on (it is the app's).
+    remote = isinstance(client, httpx.Client)
+    if remote:
+        gc.collect()
+        gc.disable()
+    try:
+        for path in paths:
+            start = time.perf_counter()
+            response = client.request(method, path)
+            out.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                raise SystemExit(f"{method} {path}: {response.status_code} {response.text[:200]}")
+    finally:
+        if remote:
+            gc.enable()
     return sorted(out)
 
 
@@ -249,12 +261,17 @@ def _server(url: str) -> Iterator[httpx.Client]:
                 if process.poll() is not None:
                     raise SystemExit("kairos serve exited")
                 try:
-                    if client.get("/healthz").status_code == 200:
+                    answer = client.get("/healthz")
+                    # Ready as a readiness probe sees it: the database answers and the models
+                    # that load in the background at start are loaded (timing the first second
+                    # would time that load, not routing).
+                    if answer.status_code == 200 and answer.json().get("models") != "loading":
                         break
                 except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("kairos serve did not get ready in 120 s")
+                time.sleep(0.2)
             yield client
     finally:
         process.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,16 @@ def test_healthz(client: TestClient) -> None:
     assert body["status"] == "ok"
     assert body["database"] == "ok"
     assert body["detection"] == "inline"
+
+
+def test_healthz_says_when_the_models_are_loaded(client: TestClient) -> None:
+    # An inline process loads its models in the background at start; a readiness probe waits
+    # for "loaded" (the first customer turn no longer pays for the load).
+    deadline = time.monotonic() + 60
+    while (models := client.get("/healthz").json()["models"]) == "loading":
+        assert time.monotonic() < deadline, "the models never finished loading"
+        time.sleep(0.05)
+    assert models == "loaded"
 
 
 def test_metrics_are_prometheus_text(client: TestClient) -> None:

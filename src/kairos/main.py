@@ -28,6 +28,7 @@ from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
+from kairos.detection.live import warmed
 from kairos.errors import ClientError
 from kairos.events import Event
 from kairos.interactions.views import customers_router as journey_router
@@ -224,6 +225,9 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         "bus": type(bus).__name__,
         "detector": detectors.enabled,
         "detection": "inline" if detectors.inline else "workers",
+        # A process that assesses loads its models in the background at start (about a second);
+        # until then its first customer turns wait for them. Readiness probes can wait for "loaded".
+        "models": ("loaded" if warmed() else "loading") if detectors.inline else "workers",
     }
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

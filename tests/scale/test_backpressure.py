@@ -90,7 +90,8 @@ def test_workers_behind_get_429_before_anything_is_stored(
             while _metric(client.get("/metrics").text, "kairos_detection_backlog_interactions"):
                 assert time.monotonic() < deadline, "the worker never caught up"
                 time.sleep(0.2)
-            assert client.get("/healthz").json()["detection"] == "workers"
+            health = client.get("/healthz").json()
+            assert health["detection"] == "workers" and health["models"] == "workers"
             assessed = client.get("/v1/interactions/b1").json()
             assert assessed["assessment"] is not None
         finally:

@@ -157,3 +157,12 @@ def warm() -> None:
     cues.warm()
     deadlines.warm()
     valence.warm()
+    _WARMED.set()
+
+
+_WARMED = threading.Event()
+
+
+def warmed() -> bool:
+    """Whether `warm` has finished in this process (``/healthz`` reports it as ``models``)."""
+    return _WARMED.is_set()
