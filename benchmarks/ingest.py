@@ -88,8 +88,8 @@ def _start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+def _wait_healthy(base_url: str, server: subprocess.Popen[bytes], within_s: float = 60) -> None:
+    deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"server exited with {server.returncode}")

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
+from ingest import _wait_healthy
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
@@ -256,22 +257,7 @@ def _server(url: str) -> Iterator[httpx.Client]:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
-            deadline = time.monotonic() + 120
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit("kairos serve exited")
-                try:
-                    answer = client.get("/healthz")
-                    # Ready as a readiness probe sees it: the database answers and the models
-                    # that load in the background at start are loaded (timing the first second
-                    # would time that load, not routing).
-                    if answer.status_code == 200 and answer.json().get("models") != "loading":
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("kairos serve did not get ready in 120 s")
-                time.sleep(0.2)
+            _wait_healthy(base, process, within_s=120)  # and its models loaded
             yield client
     finally:
         process.terminate()

@@ -34,11 +34,11 @@ import numpy as np
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
+from semantic_speed import customer_turns  # the same real customer turns it times
 from sklearn.metrics import roc_auc_score
 from tokenizers import Tokenizer
 
 from kairos.detection import semantic
-from kairos.replay import read_threads, threads_path
 
 VAR = Path("var") / "semantic" / "exports"
 
@@ -161,19 +161,6 @@ def read_rows(path: Path, split: str, n: int, seed: int) -> list[dict[str, objec
     rows = [r for r in rows if r["y"][0] is not None]  # type: ignore[index]
     random.Random(seed).shuffle(rows)
     return rows[:n]
-
-
-def customer_turns(n: int) -> list[str]:
-    """Customers' turns from the real airline threads."""
-    path = threads_path()
-    if path is None:
-        raise SystemExit("no airline_threads data: set KAIROS_DATA_DIR")
-    texts: list[str] = []
-    for thread in read_threads(path):
-        texts.extend(t.text for t in thread.turns if t.speaker == "customer")
-        if len(texts) >= n:
-            break
-    return texts[:n]
 
 
 class Runner:
