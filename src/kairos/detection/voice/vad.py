@@ -155,7 +155,7 @@ class Segmenter:
         min_voiced: float = 0.2,
         pause_seconds: float = 0.24,
         gate: FrameGate | None = None,
-        block_frames: int = 20,
+        block_frames: int = 40,
         coded: bool = False,
     ) -> None:
         if not 4000 <= sample_rate <= 192_000:
