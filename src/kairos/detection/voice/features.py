@@ -154,26 +154,36 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     """Per window: the pitch period in samples (parabolic peak), its periodicity (0 when
     unvoiced or silent) and the window's amplitude."""
     inner = r[:, _LAG_LO : _LAG_HI + 1]
-    peak = (inner >= r[:, _LAG_LO - 1 : _LAG_HI]) & (inner > r[:, _LAG_LO + 1 : _LAG_HI + 2])
+    peak = inner >= r[:, _LAG_LO - 1 : _LAG_HI]
+    peak &= inner > r[:, _LAG_LO + 1 : _LAG_HI + 2]
     score = np.where(peak, inner - _SCORE_COST, -np.inf)
     best = np.argmax(score, axis=1)
-    rows = _INDEX_INT[: len(r)] if len(r) <= len(_INDEX_INT) else np.arange(len(r))
-    sure = np.isfinite(score[rows, best]) & (inner[rows, best] > VOICING_THRESHOLD)
+    n = len(r)
+    # Flat indices of each row's best lag: one gather for the three points around it.
+    at = (_ROW_OFFSET[:n] if n <= len(_ROW_OFFSET) else r.shape[1] * np.arange(n)) + _LAG_LO
+    flat = r.reshape(-1)
+    found = peak.any(axis=1)
+    sure = found & (flat[at + best] > VOICING_THRESHOLD)
     if sure.any():
         # Second pass: octave jumps away from the segment's typical period cost more.
         typical = _median(best[sure]) + _LAG_LO
-        jump = np.abs(_LOG_LAGS - math.log2(typical))
-        best = np.argmax(score - _JUMP_COST * jump, axis=1)
+        score -= _JUMP_COST * np.abs(_LOG_LAGS - math.log2(typical))
+        best = np.argmax(score, axis=1)
     k = best + _LAG_LO
-    a, b, c = r[rows, k - 1], r[rows, k], r[rows, k + 1]
-    denom = a - 2.0 * b + c
+    around = flat[(at + best)[:, None] + _AROUND]
+    a, b, c = around[:, 0], around[:, 1], around[:, 2]
+    half = a - c
+    half *= 0.5
+    denom = b * -2.0
+    denom += a
+    denom += c
     # Through a peak (a <= b > c) the parabola's vertex lies within half a lag of it.
-    shift = np.zeros(len(b))
-    np.divide(0.5 * (a - c), denom, out=shift, where=denom < 0)
-    height = np.minimum(b - 0.25 * (a - c) * shift, 1.0)
+    shift = np.zeros(n)
+    np.divide(half, denom, out=shift, where=denom < 0)
+    height = np.minimum(b - 0.5 * half * shift, 1.0)
     # Praat's silence rule: frames far below the segment's loudest are unvoiced.
-    audible = amplitude > 0.03 * amplitude.max()
-    ok = np.isfinite(score[rows, best]) & audible & (height > VOICING_THRESHOLD)
+    ok = found & (amplitude > 0.03 * amplitude.max())
+    ok &= height > VOICING_THRESHOLD
     return k + shift, np.where(ok, height, 0.0), amplitude
 
 
@@ -275,3 +285,5 @@ def alpha_ratio(x: Floats) -> float:
 
 
 _CENTRE = _centre(4096)
+_ROW_OFFSET = _PLAN.lags * np.arange(4096)
+_AROUND = np.array([-1, 0, 1])
