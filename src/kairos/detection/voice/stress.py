@@ -127,7 +127,8 @@ class StressTracker:
         if self._voiced <= 0.0:
             return None
         out = np.full(len(self._base_n), np.nan)
-        return np.divide(self._base_sum, self._base_n, out=out, where=self._base_n > 0)
+        np.divide(self._base_sum, self._base_n, out=out, where=self._base_n > 0)
+        return out
 
     def update(
         self, features: Vector, *, start_s: float, end_s: float, voiced_s: float
@@ -159,7 +160,11 @@ class StressTracker:
             start_s=start_s,
             end_s=end_s,
             voiced_s=voiced_s,
-            features={n: round(v, 4) for n, v in zip(FEATURES, x.tolist()) if math.isfinite(v)},
+            features={
+                name: round(v, 4)
+                for name, v in zip(FEATURES, x.tolist(), strict=True)
+                if math.isfinite(v)
+            },
             segment_stress=p_seg,
             stress=self._stress,
             baseline_weight=weight,
