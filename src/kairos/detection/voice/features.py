@@ -232,14 +232,22 @@ def _loudness(x: Floats) -> Floats:
     cum = np.empty(len(x) + 1)
     cum[0] = 0.0
     y = x - x.sum() / len(x)
-    np.cumsum(y * y, out=cum[1:])
+    y *= y
+    np.cumsum(y, out=cum[1:])
     count = (len(x) - _LOUD_WIN) // _LOUD_HOP + 1
     if count < 1:
         ms = cum[-1:] / _LOUD_WIN
     else:
         starts = _STARTS[:count] if count <= len(_STARTS) else _LOUD_HOP * np.arange(count)
-        ms = (cum[starts + _LOUD_WIN] - cum[starts]) / _LOUD_WIN
-    return np.asarray(10.0 * np.log10(ms / _REF + 1e-10), dtype=np.float64)
+        ms = cum[_ENDS[:count] if count <= len(_ENDS) else starts + _LOUD_WIN]
+        ms -= cum[starts]
+        ms /= _LOUD_WIN
+    # In place, the same operations in the same order as ``10 log10(ms / ref + 1e-10)``.
+    ms /= _REF
+    ms += 1e-10
+    np.log10(ms, out=ms)
+    ms *= 10.0
+    return ms
 
 
 def nuclei(level: Floats, voiced: npt.NDArray[np.bool_]) -> int:
@@ -285,5 +293,6 @@ def alpha_ratio(x: Floats) -> float:
 
 
 _CENTRE = _centre(4096)
+_ENDS = _STARTS + _LOUD_WIN
 _ROW_OFFSET = _PLAN.lags * np.arange(4096)
 _AROUND = np.array([-1, 0, 1])

@@ -226,8 +226,13 @@ class Segmenter:
         self._pending_n = len(x) - used
         block = x[:used] if self.coded else mulaw_round_trip(x[:used])
         frames = block.reshape(n, self._frame)
-        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / self._frame
-        speech = self.gate.decide(frames, 10.0 * np.log10(power + 1e-10))
+        # 10 log10(mean square + 1e-10), in place.
+        db = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+        db /= self._frame
+        db += 1e-10
+        np.log10(db, out=db)
+        db *= 10.0
+        speech = self.gate.decide(frames, db)
         windows = (
             self.gate.windows
             if self.sample_rate == 8000 and isinstance(self.gate, VoicedGate)
