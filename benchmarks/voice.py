@@ -416,6 +416,11 @@ def main() -> None:
     speed.add_row("eGeMAPS functionals, 16 kHz", f"{audio_s / wide_spent:.0f}",
                   f"{audio_s / wide_spent / peer_rtf:.1f}x")  # fmt: skip
     console.print(speed)
+    console.print(
+        f"Kairos live path: {1e6 / rtf:.0f} µs of CPU per second of call; 50x eGeMAPS (8 kHz) "
+        f"allows {1e6 / (50 * peer_rtf):.0f} µs: "
+        f"{'met' if rtf >= 50 * peer_rtf else 'NOT met'} ({rtf / peer_rtf:.1f}x)"
+    )
 
     per_stream, per_detector = memory_per_stream(audio)
     console.print(

@@ -40,7 +40,13 @@ from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.codecs import FloatArray, mulaw_decode, mulaw_encode, pcm16_encode
 from kairos.detection.voice.features import to_analysis_rate
 from kairos.detection.voice.stress import score_recording
-from kairos.detection.voice.vad import FRAME_SECONDS, EnergyGate, FrameGate, VoicedGate
+from kairos.detection.voice.vad import (
+    BLOCK_FRAMES,
+    FRAME_SECONDS,
+    EnergyGate,
+    FrameGate,
+    VoicedGate,
+)
 
 FRAME = 160  # 20 ms at 8 kHz
 CALM_SENTENCES = (
@@ -176,7 +182,7 @@ def frame_decisions(
     gate: FrameGate, x: FloatArray, batch: int = 1
 ) -> tuple[npt.NDArray[np.bool_], float]:
     """The gate's decisions, ``batch`` frames a call (one, as a frame arrives; Kairos' live
-    Segmenter judges twenty at a time); and the CPU seconds spent."""
+    Segmenter judges ``BLOCK_FRAMES`` at a time); and the CPU seconds spent."""
     n = len(x) // FRAME
     frames = x[: n * FRAME].reshape(n, FRAME)
     out = np.zeros(n, dtype=bool)
@@ -245,10 +251,11 @@ def vad_report(console: Console) -> None:
     console.print(table)
     spent = frames = 0.0
     for _, x in speech:
-        got, cpu = frame_decisions(VoicedGate(8000), x, batch=20)
+        got, cpu = frame_decisions(VoicedGate(8000), x, batch=BLOCK_FRAMES)
         spent, frames = spent + cpu, frames + len(got)
     console.print(
-        f"Kairos VoicedGate judging twenty frames (400 ms) a call, as the live Segmenter does: "
+        f"Kairos VoicedGate judging {BLOCK_FRAMES} frames "
+        f"({BLOCK_FRAMES * FRAME_SECONDS * 1000:.0f} ms) a call, as the live Segmenter does: "
         f"{spent / frames * 1e6:.0f} µs per frame (+0 dB)"
     )
     noise = noise_clips(rng)

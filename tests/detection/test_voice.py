@@ -139,10 +139,10 @@ def test_mulaw_frames_decoded_a_block_at_a_time_give_the_same_events() -> None:
     frames = [wire[i : i + 160] for i in range(0, len(wire), 160)]
     one = [[e.model_dump() for e in per_frame.feed(mulaw_decode(f))] for f in frames]
     two = [[e.model_dump() for e in per_block.feed_mulaw(f)] for f in frames]
-    assert one == two and sum(map(len, one)) >= 2
-    assert [e.model_dump() for e in per_frame.finish()] == [
-        e.model_dump() for e in per_block.finish()
-    ]
+    assert one == two and sum(map(len, one)) >= 1
+    last = [e.model_dump() for e in per_frame.finish()]
+    assert last == [e.model_dump() for e in per_block.finish()]
+    assert sum(map(len, one)) + len(last) >= 2
 
 
 def test_live_segments_measure_as_their_samples_do() -> None:

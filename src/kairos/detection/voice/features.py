@@ -154,26 +154,36 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     """Per window: the pitch period in samples (parabolic peak), its periodicity (0 when
     unvoiced or silent) and the window's amplitude."""
     inner = r[:, _LAG_LO : _LAG_HI + 1]
-    peak = (inner >= r[:, _LAG_LO - 1 : _LAG_HI]) & (inner > r[:, _LAG_LO + 1 : _LAG_HI + 2])
+    peak = inner >= r[:, _LAG_LO - 1 : _LAG_HI]
+    peak &= inner > r[:, _LAG_LO + 1 : _LAG_HI + 2]
     score = np.where(peak, inner - _SCORE_COST, -np.inf)
     best = np.argmax(score, axis=1)
-    rows = _INDEX_INT[: len(r)] if len(r) <= len(_INDEX_INT) else np.arange(len(r))
-    sure = np.isfinite(score[rows, best]) & (inner[rows, best] > VOICING_THRESHOLD)
+    n = len(r)
+    # Flat indices of each row's best lag: one gather for the three points around it.
+    at = (_ROW_OFFSET[:n] if n <= len(_ROW_OFFSET) else r.shape[1] * np.arange(n)) + _LAG_LO
+    flat = r.reshape(-1)
+    found = peak.any(axis=1)
+    sure = found & (flat[at + best] > VOICING_THRESHOLD)
     if sure.any():
         # Second pass: octave jumps away from the segment's typical period cost more.
         typical = _median(best[sure]) + _LAG_LO
-        jump = np.abs(_LOG_LAGS - math.log2(typical))
-        best = np.argmax(score - _JUMP_COST * jump, axis=1)
+        score -= _JUMP_COST * np.abs(_LOG_LAGS - math.log2(typical))
+        best = np.argmax(score, axis=1)
     k = best + _LAG_LO
-    a, b, c = r[rows, k - 1], r[rows, k], r[rows, k + 1]
-    denom = a - 2.0 * b + c
+    around = flat[(at + best)[:, None] + _AROUND]
+    a, b, c = around[:, 0], around[:, 1], around[:, 2]
+    half = a - c
+    half *= 0.5
+    denom = b * -2.0
+    denom += a
+    denom += c
     # Through a peak (a <= b > c) the parabola's vertex lies within half a lag of it.
-    shift = np.zeros(len(b))
-    np.divide(0.5 * (a - c), denom, out=shift, where=denom < 0)
-    height = np.minimum(b - 0.25 * (a - c) * shift, 1.0)
+    shift = np.zeros(n)
+    np.divide(half, denom, out=shift, where=denom < 0)
+    height = np.minimum(b - 0.5 * half * shift, 1.0)
     # Praat's silence rule: frames far below the segment's loudest are unvoiced.
-    audible = amplitude > 0.03 * amplitude.max()
-    ok = np.isfinite(score[rows, best]) & audible & (height > VOICING_THRESHOLD)
+    ok = found & (amplitude > 0.03 * amplitude.max())
+    ok &= height > VOICING_THRESHOLD
     return k + shift, np.where(ok, height, 0.0), amplitude
 
 
@@ -222,14 +232,22 @@ def _loudness(x: Floats) -> Floats:
     cum = np.empty(len(x) + 1)
     cum[0] = 0.0
     y = x - x.sum() / len(x)
-    np.cumsum(y * y, out=cum[1:])
+    y *= y
+    np.cumsum(y, out=cum[1:])
     count = (len(x) - _LOUD_WIN) // _LOUD_HOP + 1
     if count < 1:
         ms = cum[-1:] / _LOUD_WIN
     else:
         starts = _STARTS[:count] if count <= len(_STARTS) else _LOUD_HOP * np.arange(count)
-        ms = (cum[starts + _LOUD_WIN] - cum[starts]) / _LOUD_WIN
-    return np.asarray(10.0 * np.log10(ms / _REF + 1e-10), dtype=np.float64)
+        ms = cum[_ENDS[:count] if count <= len(_ENDS) else starts + _LOUD_WIN]
+        ms -= cum[starts]
+        ms /= _LOUD_WIN
+    # In place, the same operations in the same order as ``10 log10(ms / ref + 1e-10)``.
+    ms /= _REF
+    ms += 1e-10
+    np.log10(ms, out=ms)
+    ms *= 10.0
+    return ms
 
 
 def nuclei(level: Floats, voiced: npt.NDArray[np.bool_]) -> int:
@@ -275,3 +293,6 @@ def alpha_ratio(x: Floats) -> float:
 
 
 _CENTRE = _centre(4096)
+_ENDS = _STARTS + _LOUD_WIN
+_ROW_OFFSET = _PLAN.lags * np.arange(4096)
+_AROUND = np.array([-1, 0, 1])

@@ -107,14 +107,16 @@ class Plan:
         self.length = self.win // self.factor - (self.factor > 1)
         self.lag_hi = math.ceil(self.lag_rate / PITCH_FLOOR)
         self.lags = self.lag_hi + 2
-        # The window plus the longest period: the autocorrelation does not wrap there.
-        self.nfft = 1 << (self.length + self.lags - 1).bit_length()
+        # The window plus the longest period, so the autocorrelation does not wrap there,
+        # rounded up to a length the FFT splits well (216 at 8 kHz: a quarter less than 256).
+        self.nfft = smooth_length(self.length + self.lags - 1)
         self.hann = np.hanning(self.length)
         ac = np.fft.irfft(np.abs(np.fft.rfft(self.hann, self.nfft)) ** 2)[: self.lags]
         self.win_ac: Floats = ac / ac[0]
         self.inverse_win_ac: Floats = 1.0 / self.win_ac
         self.mean_vector: Floats = np.full(self.length, 1.0 / self.length)
-        freqs = np.fft.rfftfreq(self.nfft, 1.0 / self.lag_rate)
+        # Bin k is at k * rate / nfft (exact for whole numbers, unlike ``rfftfreq``'s steps).
+        freqs = np.arange(self.nfft // 2 + 1) * self.lag_rate / self.nfft
         # The decimated samples are ``2 * factor`` times the boxcar's mean. Band energies in the
         # units of the detail (a run's energy), one column more for it; the amplitude is the
         # RMS of the windowed mean.
@@ -152,9 +154,10 @@ class Plan:
         w = windows - (windows @ self.mean_vector)[:, None]
         w *= self.hann
         spectrum = np.fft.rfft(w, self.nfft, axis=1)
-        power = spectrum.real**2
-        power += spectrum.imag**2
-        ac = np.fft.irfft(power, self.nfft, axis=1)[:, : self.lags]
+        # The power spectrum, kept complex (its imaginary part 0) for the inverse FFT.
+        spectrum *= spectrum.conj()
+        power = spectrum.real
+        ac = np.fft.irfft(spectrum, self.nfft, axis=1)[:, : self.lags]
         energy = ac[:, 0]
         # A silent window has no autocorrelation to speak of: 0 at every lag, not NaN.
         r = ac * (1.0 / np.maximum(energy, 1e-20))[:, None]
@@ -222,6 +225,23 @@ class Plan:
         peak &= inner >= r[:, lo - 1 : hi - 1]
         peak &= inner >= r[:, lo + 1 : hi + 1]
         return np.asarray(peak.any(axis=1))
+
+
+def smooth_length(n: int) -> int:
+    """The smallest even length of at least ``n`` with no prime factor over 3 (cheap to FFT).
+
+    >>> smooth_length(214), smooth_length(256), smooth_length(100)
+    (216, 256, 108)
+    """
+    best = 1 << max(1, (n - 1).bit_length())
+    three = 1
+    while three < best:
+        two = 2
+        while two * three < n:
+            two *= 2
+        best = min(best, two * three)
+        three *= 3
+    return best
 
 
 @cache

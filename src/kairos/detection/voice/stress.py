@@ -126,8 +126,9 @@ class StressTracker:
         """The caller's baseline features (NaN where never measured); None before any speech."""
         if self._voiced <= 0.0:
             return None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(self._base_sum / self._base_n, dtype=np.float64)
+        out = np.full(len(self._base_n), np.nan)
+        np.divide(self._base_sum, self._base_n, out=out, where=self._base_n > 0)
+        return out
 
     def update(
         self, features: Vector, *, start_s: float, end_s: float, voiced_s: float
@@ -211,18 +212,20 @@ class StressTracker:
             # Said against calm speech across speakers: SDs of the calm norm, not of the scaler.
             sd = (scaled * model.pop_scale + model.pop_mean - model.norm_mean) / model.norm_sd
             where = "calm speech across speakers"
-        order = np.argsort(-push)
+        # Ten features: plain lists cost less than NumPy's indexing here.
+        pushes, sds = push.tolist(), sd.tolist()
+        order = sorted(range(len(pushes)), key=lambda i: -pushes[i])
         cues: list[VoiceCue] = []
         for i in order:
-            name = FEATURES[i]
-            if push[i] <= 0 or abs(sd[i]) < _REASON_SD:
+            name, value = FEATURES[i], sds[i]
+            if pushes[i] <= 0 or abs(value) < _REASON_SD:
                 continue
             if name in EXCLUDED:
                 continue
-            side = "above" if sd[i] > 0 else "below"
-            text = (f"{LABELS[name]} {abs(sd[i]):.1f} SD {side} {where} "
+            side = "above" if value > 0 else "below"
+            text = (f"{LABELS[name]} {abs(value):.1f} SD {side} {where} "
                     f"over the last {span:.0f} s")  # fmt: skip
-            cues.append(VoiceCue(feature=name, sd=round(float(sd[i]), 2), text=text))
+            cues.append(VoiceCue(feature=name, sd=round(value, 2), text=text))
             if len(cues) == _MAX_REASONS:
                 break
         return tuple(cues)

@@ -10,7 +10,8 @@ line noise and hiss at any level are not. ``EnergyGate`` is the energy-only rule
 
 A segment ends after a 240 ms pause, or is cut at ``max_seconds`` so that a long turn still gives
 an update within a second; one with under ``min_voiced`` seconds of speech is dropped (a cough, a
-click). Frames are judged 400 ms at a time, so a segment closes up to 380 ms after its last frame.
+click). Frames are judged 800 ms at a time (``BLOCK_FRAMES``), so a segment closes up to 780 ms
+after its last frame.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from kairos.detection.voice.codecs import FloatArray, mulaw_round_trip
 from kairos.detection.voice.frames import FRAME_SECONDS, Windows, plan
 
 BoolArray = npt.NDArray[np.bool_]
+
+#: Frames the live ``Segmenter`` judges in one go: 800 ms (half the NumPy calls of 400 ms a
+#: call-second, for up to 400 ms more delay before a segment is measured).
+BLOCK_FRAMES = 40
 
 
 class FrameGate(Protocol):
@@ -118,9 +123,9 @@ class Segment:
 class Segmenter:
     """Streaming VAD: ``feed(samples)`` returns the segments that closed; ``flush()`` the rest.
 
-    Samples wait until a block of ``block_frames`` frames has arrived (400 ms by default), which
+    Samples wait until a block of ``block_frames`` frames has arrived (800 ms by default), which
     is judged in one go: one vectorised test for the block costs far less than one a frame, for
-    at most 380 ms more delay. The open segment is kept as one array of samples (and of its
+    at most 780 ms more delay. The open segment is kept as one array of samples (and of its
     windows' analysis), not a list of frames.
     """
 
@@ -155,7 +160,7 @@ class Segmenter:
         min_voiced: float = 0.2,
         pause_seconds: float = 0.24,
         gate: FrameGate | None = None,
-        block_frames: int = 20,
+        block_frames: int = BLOCK_FRAMES,
         coded: bool = False,
     ) -> None:
         if not 4000 <= sample_rate <= 192_000:
@@ -221,8 +226,13 @@ class Segmenter:
         self._pending_n = len(x) - used
         block = x[:used] if self.coded else mulaw_round_trip(x[:used])
         frames = block.reshape(n, self._frame)
-        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / self._frame
-        speech = self.gate.decide(frames, 10.0 * np.log10(power + 1e-10))
+        # 10 log10(mean square + 1e-10), in place.
+        db = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+        db /= self._frame
+        db += 1e-10
+        np.log10(db, out=db)
+        db *= 10.0
+        speech = self.gate.decide(frames, db)
         windows = (
             self.gate.windows
             if self.sample_rate == 8000 and isinstance(self.gate, VoicedGate)
