@@ -177,10 +177,10 @@ def test_assessment_equals_the_one_built_through_scores(as_spoken: bool) -> None
 
 
 def test_kept_reasons_follow_every_change_of_the_cues() -> None:
-    # The update path keeps the reasons' models and puts each new cue's model where its row
-    # goes (``DetectorState._place``): replaced rows, rows pushed out past TOP_K, voice reasons
-    # dropped and added, transfers, IVR choices and deadlines, each assessment as ``Scores``
-    # builds it from the rows.
+    # The update path keeps the reasons' models until the cues change (``detector_combine``'s
+    # ``reasons``): across replaced rows, rows pushed out past TOP_K, voice reasons dropped and
+    # added, transfers, IVR choices and deadlines, each assessment is the one ``Scores`` builds
+    # from the rows (the threads above have no voice, transfers or IVR).
     from kairos.detection.detector import TOP_K
     from kairos.events import AudioSegment, IvrSelection, Transfer, VoiceReason
 
@@ -230,7 +230,7 @@ def test_kept_reasons_follow_every_change_of_the_cues() -> None:
 
 
 def test_predict_equals_the_reference_for_other_heads(turns: list[str]) -> None:
-    # ``predict`` unpacks the shipped model's four heads; any other number takes the general path.
+    # The shipped model has four heads; ``predict`` must equal the reference for any number.
     import numpy as np
 
     from kairos.detection.model import TextModel

@@ -9,7 +9,6 @@ semantic tier's outputs, the journey, voice stress), keeps the bounded top-k of 
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
@@ -24,7 +23,6 @@ from kairos.detection.detector_contracts import (
     Scores,
     SemanticLike,
     TextModelLike,
-    _cue,
     _CueRow,
     deadline_finder,
     default_model,
@@ -271,34 +269,15 @@ class DetectorState:
                 # A newer cue of the same kind replaces an older one of equal strength (the
                 # deadline, the trend), so the reason shows the latest evidence.
                 if abs(row[2]) >= abs(old[2]):
-                    self._place(row, i)
+                    rows[i] = row
+                    rows.sort(key=_strength)
+                    self._reasons = None
                 return
-        self._place(row, None)
-
-    def _place(self, row: _CueRow, replaced: int | None) -> None:
-        """Put ``row`` where sorting by ``_strength`` puts it (in place of row ``replaced``), and
-        its model where the kept reasons are, instead of building all of them again.
-
-        (kind, label) is unique among the rows, so no two share a key: inserting at the
-        bisection is what appending and a stable sort did, the replaced row's removal aside.
-        """
-        rows = self._cues
-        kept = self._reasons
-        models = kept[0] if kept is not None else None
-        if replaced is not None:
-            del rows[replaced]
-            if models is not None:
-                del models[replaced]
-        at = bisect.bisect_right(rows, _strength(row), key=_strength)
-        rows.insert(at, row)
-        if models is not None:
-            models.insert(at, _cue(row))
+        self._reasons = None
+        rows.append(row)
+        rows.sort(key=_strength)
         if len(rows) > TOP_K:
             rows.pop()
-            if models is not None:
-                models.pop()
-        # The evidence summed again in the rows' order, as ``reasons`` sums it.
-        self._reasons = None if models is None else (models, sum([abs(r[2]) for r in rows]))
 
     # -- combination ----------------------------------------------------------------------
 

@@ -8,19 +8,15 @@ parameters of the detector's MoT score and a version string.
 
 from __future__ import annotations
 
-import array
-import functools
 import hashlib
 import io
 import itertools
 import math
-import operator
 import re
 import zipfile
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -76,12 +72,7 @@ _SCALES: tuple[np.float32, ...] = (
     np.float32(1.0),
     *(np.float32(1.0 / math.sqrt(n)) for n in range(1, 1024)),
 )
-# The same scales as Python floats (each exactly its float32 value).
-_SCALE_VALUES: tuple[float, ...] = tuple(float(x) for x in _SCALES)
 _ADD = np.add.reduce
-_F32 = functools.partial(array.array, "f")
-_MUL = operator.mul
-_PLUS = operator.add
 
 
 def _sigmoid(x: float) -> float:
@@ -94,7 +85,7 @@ def _sigmoid(x: float) -> float:
 class TextModel:
     """One logistic head per axis over hashed n-grams; ``predict`` returns probabilities."""
 
-    __slots__ = ("_bias", "_bias_values", "_weights", "bits", "heads", "platt", "version")
+    __slots__ = ("_bias", "_weights", "bits", "heads", "platt", "version")
 
     def __init__(
         self,
@@ -112,7 +103,6 @@ class TextModel:
         weights16 = np.asarray(weights).astype(np.float16)
         self._weights = np.ascontiguousarray(weights16, dtype=np.float32)
         self._bias = np.asarray(bias, dtype=np.float32)
-        self._bias_values: tuple[float, ...] = tuple(self._bias.tolist())
         self.heads: tuple[str, ...] = tuple(heads)
         self.bits = bits
         self.platt = (float(platt[0]), float(platt[1]))
@@ -134,21 +124,12 @@ class TextModel:
         """Each head's probability for one text: ``logits`` with fewer NumPy calls (the detector
         calls it on every customer turn), the same float32 operations in the same order."""
         ids = feature_ids(text, self.bits)
-        if not ids:
-            return dict(zip(self.heads, map(_sigmoid, self._bias.tolist()), strict=True))
-        n = len(ids)
-        s = _SCALE_VALUES[n] if n < len(_SCALE_VALUES) else float(np.float32(1.0 / math.sqrt(n)))
-        # The float32 sum of the rows (NumPy, in ``ids`` order, as ``logits``); the scale and the
-        # bias in Python, each result rounded to float32 by ``array("f")``: a float32 product or
-        # sum computed in double and rounded once is the float32 result (53 >= 2 * 24 + 2 bits),
-        # so these are ``logits``' numbers to the bit without two NumPy scalar operations.
-        summed: list[float] = _ADD(self._weights.take(ids, 0), 0).tolist()
-        if len(summed) == 4:  # the shipped heads, unpacked: no iterator per operation
-            a, b, c, d = _F32((summed[0] * s, summed[1] * s, summed[2] * s, summed[3] * s))
-            e, f, g, h = self._bias_values
-            z = _F32((a + e, b + f, c + g, d + h))
+        if ids:
+            n = len(ids)
+            scale = _SCALES[n] if n < len(_SCALES) else np.float32(1.0 / math.sqrt(n))
+            z: list[float] = (_ADD(self._weights.take(ids, 0), 0) * scale + self._bias).tolist()
         else:
-            z = _F32(map(_PLUS, _F32(map(_MUL, summed, repeat(s))), self._bias_values))
+            z = self._bias.tolist()
         return dict(zip(self.heads, map(_sigmoid, z), strict=True))
 
     def predict_reference(self, text: str) -> dict[str, float]:
@@ -172,7 +153,6 @@ class TextModel:
         """The same model with other calibration parameters."""
         m = TextModel.__new__(TextModel)
         m._weights, m._bias, m.heads, m.bits = self._weights, self._bias, self.heads, self.bits
-        m._bias_values = self._bias_values
         m.version, m.platt = self.version, (float(a), float(b))
         return m
 
