@@ -1,6 +1,6 @@
 """Detector speed and memory on real customer utterances, with VADER measured in the same run.
 
-Usage: python benchmarks/detector_speed.py [--n 20000]
+Usage: python benchmarks/detector_speed.py [--n 20000] [--bounds]
 Prints utterances/s and p50/p99 latency of one ``MomentDetector.update`` beside VADER's
 ``polarity_scores`` (the peer), bytes of state per live interaction, and the model's footprint.
 The replay runs twice, each pass with its own VADER: the turns with the speaker who said them
@@ -14,6 +14,10 @@ Each tier is timed in its own pass beside its own VADER, reading every text firs
 lexical tier alone used to be timed right after the fast tier on the same text, which flattered
 it. A last table times each stage of a customer turn on its own (language detection, cue scan,
 intensity, the n-gram model, the deadline finder, the assessment) beside VADER on the same text.
+
+``--bounds`` also replays each pass again with one stage at a time looked up instead of computed
+(a cache an untimed pass fills; for the assessment, the state folded without building one): what
+each stage costs inside the replay, cold after VADER, so what making it faster can give here.
 """
 
 from __future__ import annotations
