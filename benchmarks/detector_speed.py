@@ -304,12 +304,24 @@ def bounds(events: list[Utterance], texts: list[str], what: str) -> Table:
     rows.append(("... all of the above", {name for name, _o, _a in _STAGES} | {"assessment"}))
     out = Table(title=f"What each stage costs in the replay ({what}; µs per turn)")
     out.add_column("fast tier", no_wrap=True)
-    for col in ("mean", "p50", "mean saved", "p50 saved", "vs VADER", "p50 vs VADER"):
+    # A preemption lands in one row's mean and not another's (on a shared machine the plain
+    # means of these rows differ by more than any stage costs): the mean of the fastest 99% of
+    # the turns, beside the median, is what the rows can be compared by.
+    for col in (
+        "mean (fastest 99%)",
+        "p50",
+        "mean saved",
+        "p50 saved",
+        "VADER p50",
+        "p50 vs VADER",
+    ):
         out.add_column(col, justify="right")
     base: tuple[float, float] | None = None
     for label, looked_up in track(rows, description="bounds", transient=True):
         lat_k, lat_v = _bounded_replay(events, texts, looked_up)
-        mean, p50 = sum(lat_k) / len(lat_k), statistics.median(lat_k)
+        lat_k.sort()
+        mean = statistics.fmean(lat_k[: int(len(lat_k) * 0.99)])
+        p50, vader = statistics.median(lat_k), statistics.median(lat_v)
         base = base or (mean, p50)
         out.add_row(
             label,
@@ -317,8 +329,8 @@ def bounds(events: list[Utterance], texts: list[str], what: str) -> Table:
             f"{p50 * 1e6:.1f}",
             f"{(base[0] - mean) * 1e6:.1f}",
             f"{(base[1] - p50) * 1e6:.1f}",
-            f"{sum(lat_v) / len(lat_v) / mean:.2f}x",
-            f"{statistics.median(lat_v) / p50:.2f}x",
+            f"{vader * 1e6:.1f}",
+            f"{vader / p50:.2f}x",
         )
     return out
 
