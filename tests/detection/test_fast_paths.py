@@ -90,8 +90,21 @@ def test_prechecks_on_phrasings(text: str) -> None:
     assert find_deadlines(text, now) == find_deadlines(text, now, exhaustive=True)
 
 
-_ODD = ["", "'", "don't", "'quoted' words", "rock'n'roll", "it's9am", "ÉTÉ à Paris", "a\tb\nc",
-        "x" * 300, "2h", "İstanbul", "wait—what?!", "o'clock 5 o' clock"]  # fmt: skip
+_ODD = [
+    "",
+    "'",
+    "don't",
+    "'quoted' words",
+    "rock'n'roll",
+    "it's9am",
+    "ÉTÉ à Paris",
+    "a\tb\nc",
+    "x" * 300,
+    "2h",
+    "İstanbul",
+    "wait—what?!",
+    "o'clock 5 o' clock",
+]
 
 
 def test_tokeniser_equals_the_token_pattern(turns: list[str]) -> None:
@@ -161,3 +174,74 @@ def test_assessment_equals_the_one_built_through_scores(as_spoken: bool) -> None
             assert got.model_dump_json() == expected.model_dump_json()
             compared += 1
     assert compared > 300
+
+
+def test_kept_reasons_follow_every_change_of_the_cues() -> None:
+    # The update path keeps the reasons' models until the cues change (``detector_combine``'s
+    # ``reasons``): across replaced rows, rows pushed out past TOP_K, voice reasons dropped and
+    # added, transfers, IVR choices and deadlines, each assessment is the one ``Scores`` builds
+    # from the rows (the threads above have no voice, transfers or IVR).
+    from kairos.detection.detector import TOP_K
+    from kairos.events import AudioSegment, IvrSelection, Transfer, VoiceReason
+
+    at = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    said = [
+        "My flight was cancelled and I need to be in Boston by 7 tonight!!",
+        "This is the THIRD time I am calling, it is ridiculous, I'm done with you",
+        "I will cancel my account and go to a competitor, the staff were rude",
+        "my mother is in hospital and I lost my money, fraud on my card",
+        "ok thanks that's all I needed",
+        "I need it by tomorrow 9am or I lose the contract, urgent please",
+        "absolutely furious, worst service ever, I want a refund now",
+    ]
+    detector = MomentDetector(timezone="UTC", semantic=None)
+    events: list[object] = []
+    for i in range(40):
+        when = at + timedelta(seconds=i)
+        common = {"event_id": f"e{i}", "interaction_id": "i1", "occurred_at": when}
+        if i % 9 == 4:
+            events.append(Transfer(**common, reason="billing"))
+        elif i % 11 == 6:
+            events.append(
+                IvrSelection(**common, menu="main", option="3", label="lost bag", mot_prone=True)
+            )
+        elif i % 5 == 3:
+            reasons = [VoiceReason(feature="f0_mean_st", sd=2.5 + i / 10, text="pitch up")]
+            events.append(
+                AudioSegment(
+                    **common,
+                    start_s=float(i),
+                    end_s=i + 0.8,
+                    stress=(i % 7) / 6,
+                    reasons=reasons,
+                )
+            )
+        else:
+            speaker = "agent" if i % 4 == 1 else "customer"
+            text = said[i % len(said)] if speaker == "customer" else "that's your fault, not ours"
+            events.append(Utterance(**common, speaker=speaker, text=text))
+    longest = 0
+    for event in events:
+        got = detector.update(event)
+        expected = detector.scores().to_assessment()
+        assert got.model_dump_json() == expected.model_dump_json()
+        longest = max(longest, len(got.reasons))
+    assert longest == TOP_K
+
+
+def test_predict_equals_the_reference_for_other_heads(turns: list[str]) -> None:
+    # The shipped model has four heads; ``predict`` must equal the reference for any number.
+    import numpy as np
+
+    from kairos.detection.model import TextModel
+
+    rng = np.random.default_rng(7)
+    for heads in (("a",), ("a", "b", "c"), ("a", "b", "c", "d", "e")):
+        model = TextModel(
+            rng.normal(size=(1 << 10, len(heads))),
+            rng.normal(size=len(heads)),
+            heads=heads,
+            bits=10,
+        )
+        for text in [*turns[:2_000], *_ODD, ""]:
+            assert model.predict(text) == model.predict_reference(text), (heads, text)
