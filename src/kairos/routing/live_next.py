@@ -98,9 +98,6 @@ def next_now(
     two thread wake-ups, each a chance to wait for a CPU on a busy machine (docs/routing.md)."""
     from kairos.routing.offers import offers_of  # offers build on this module
 
-    book = offers_of(services)
-    if book is not None and book.for_agent(agent_id) is not None:
-        return None
     owner = getattr(services, "routing_owner", None)
     if owner is not None and not owner.owning:  # handed over through Redis, or a 503
         return None
@@ -110,6 +107,9 @@ def next_now(
     if not board.lock.acquire(blocking=False):
         return None
     try:
+        book = offers_of(services)  # the offers change under the board's lock
+        if book is not None and book.for_agent(agent_id) is not None:
+            return None  # accepting it stores the decision its own way
         if owner is not None:
             result: tuple[DecisionOut | None, str] = owner.next_here(agent_id, request_key)
             return result
