@@ -97,8 +97,10 @@ def slowest(title: str, spent: list[Spent], share: float = 0.01) -> Table:
     median = ranked[len(ranked) // 2]
     rows = [("median", median)] + [(f"#{i + 1} slowest", s) for i, s in enumerate(ranked[::-1][:n])]
     for name, s in rows:
-        table.add_row(name, f"{s.wall:.2f}", f"{s.main_cpu:.2f}", f"{s.other_cpu:.2f} ({s.others})",
-                      f"{s.server_waiting:.2f}", f"{s.client_cpu:.2f}", f"{s.client_waiting:.2f}")  # fmt: skip
+        cells = (s.wall, s.main_cpu, s.other_cpu, s.server_waiting, s.client_cpu, s.client_waiting)
+        text = [f"{v:.2f}" for v in cells]
+        text[2] += f" ({s.others})"
+        table.add_row(name, *text)
     cpu = statistics.median(s.main_cpu + s.other_cpu for s in spent)
     table.caption = f"{len(spent)} requests; the server's CPU per request: median {cpu:.2f} ms"
     return table

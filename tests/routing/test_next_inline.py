@@ -29,11 +29,11 @@ def sqlite_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
     with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
         body = {"name": "travel", "channel": "call", "required_skills": ["travel"]}
         assert client.post("/v1/queues", json=body).status_code == 201
-        for n in range(2):
+        for n in range(4):
             agent = {"external_id": f"a{n}", "name": f"A{n}", "skills": {"travel": 3},
                      "channels": ["call"], "state": "available"}  # fmt: skip
             assert client.post("/v1/agents", json=agent).status_code == 201
-        events = [started(f"c{n}", queue="travel") for n in range(2)]
+        events = [started(f"c{n}", queue="travel") for n in range(4)]
         assert client.post("/v1/events", json=events).status_code == 200
         yield client
 
@@ -54,14 +54,18 @@ def test_next_is_decided_on_the_event_loop_thread(sqlite_client: TestClient) -> 
 
     live_next.next_from_board = noting  # type: ignore[assignment]
     try:
-        answer = sqlite_client.post("/v1/agents/a0/next")
+        # The board's thread takes its lock a moment every 0.25 s (offers' timeouts): a request
+        # that meets it then goes to a worker thread, so ask a few times.
+        for n in (2, 3):
+            answer = sqlite_client.post(f"/v1/agents/a{n}/next")
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["decision"]["agent_id"] == f"a{n}"
     finally:
         live_next.next_from_board = original
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["decision"]["agent_id"] == "a0"
     # The test client runs the app's event loop on a thread of its own (anyio's portal): the
-    # decision ran there, not on one of the loop's worker threads.
-    assert threads and not threads[0].startswith("AnyIO worker")
+    # decisions ran there, not on one of the loop's worker threads.
+    assert len(threads) == 2
+    assert any(not name.startswith("AnyIO worker") for name in threads), threads
 
 
 def test_a_busy_board_sends_next_to_a_worker_thread_and_the_loop_keeps_serving(
