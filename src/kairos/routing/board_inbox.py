@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from kairos.bus import BusMessage
 
-#: Applied events that can put a contact on the board, take it off, or move it.
+#: Applied events that can move the board (an utterance only when an agent speaks); the others
+#: (a customer's words, IVR input, surveys) change nothing on it and are dropped unqueued.
 MOVING = frozenset({"interaction.started", "transfer", "interaction.ended", "utterance"})
 
 

@@ -61,8 +61,8 @@ log = logging.getLogger(__name__)
 
 #: The topics the board follows.
 TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
-#: Applied events that can move the board (an utterance only when an agent speaks); the others
-#: (a customer's words, IVR input, surveys) change nothing on it and are dropped unqueued.
+
+
 class BoardUnavailable(ClientError):
     """No process owns the routing board at this moment (a takeover): retry shortly."""
 
