@@ -14,7 +14,7 @@ from tests.factories import started
 
 from kairos.config import Settings
 from kairos.main import create_app
-from kairos.routing import live_next
+from kairos.routing import live_next, next_inline
 from kairos.routing.live_board import LiveBoard
 from kairos.runtime import Runtime
 
@@ -83,7 +83,7 @@ def test_a_busy_board_sends_next_to_a_worker_thread_and_the_loop_keeps_serving(
     with ThreadPoolExecutor(2) as pool:
         holder = pool.submit(hold)
         assert held.wait(5)
-        assert live_next.next_now(runtime, agent_id="a1") is None  # it would wait
+        assert next_inline.next_now(runtime, agent_id="a1") is None  # it would wait
         asking = pool.submit(sqlite_client.post, "/v1/agents/a1/next")
         # The event loop is not stuck behind the board's lock: other requests are answered.
         assert sqlite_client.get("/healthz").status_code == 200
