@@ -22,7 +22,9 @@ created on that PostgreSQL server and dropped afterwards) it seeds a centre thro
   ``POST /next`` that takes the offer;
 - unless ``--no-server``: the same ``/healthz`` and ``/next`` over a real ``kairos serve``
   (uvicorn) process on the same database, from a keep-alive HTTP client (the test client hops
-  between threads on every request, which a real server does not).
+  between threads on every request, which a real server does not); around each ``/next`` it
+  reads the server's threads from ``/proc`` (``server_threads.py``: CPU, and time runnable but
+  waiting for a CPU) and prints where the slowest 1% of them went.
 
 It prints the load average beside the figures: the machine may be shared. The routing library's
 own figures are in ``benchmarks/routing.py``.
