@@ -28,6 +28,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from kairos.readiness import NotReady, wait_ready
 from kairos.replay import TextPool, call_events, now, read_threads, threads_path
 
 # Wide enough for the table when the output is a file or a pipe.
@@ -89,19 +90,11 @@ def _start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def _wait_healthy(base_url: str, server: subprocess.Popen[bytes], within_s: float = 60) -> None:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited with {server.returncode}")
-        try:
-            answer = httpx.get(f"{base_url}/healthz", timeout=2)
-            # Ready once the models a process loads in the background at start are in.
-            if answer.status_code == 200 and answer.json().get("models") != "loading":
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not come up")
+    # Ready once the models a process loads in the background at start are in.
+    try:
+        wait_ready(base_url, server, within_s=within_s)
+    except NotReady as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 async def _ingest(

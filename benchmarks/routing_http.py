@@ -22,7 +22,9 @@ created on that PostgreSQL server and dropped afterwards) it seeds a centre thro
   ``POST /next`` that takes the offer;
 - unless ``--no-server``: the same ``/healthz`` and ``/next`` over a real ``kairos serve``
   (uvicorn) process on the same database, from a keep-alive HTTP client (the test client hops
-  between threads on every request, which a real server does not).
+  between threads on every request, which a real server does not); around each ``/next`` it
+  reads the server's threads from ``/proc`` (``server_threads.py``: CPU, and time runnable but
+  waiting for a CPU) and prints where the slowest 1% of them went.
 
 It prints the load average beside the figures: the machine may be shared. The routing library's
 own figures are in ``benchmarks/routing.py``.
@@ -51,6 +53,7 @@ from ingest import _wait_healthy
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
+from server_threads import Watch, slowest
 
 from kairos import migrations
 from kairos.bus import BusMessage, EventBus
@@ -66,7 +69,10 @@ START = datetime.now(UTC) - timedelta(hours=2)
 MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to get rebooked now"
 
 
-def _timed(client: TestClient | httpx.Client, method: str, paths: list[str]) -> list[float]:
+def _timed(
+    client: TestClient | httpx.Client, method: str, paths: list[str], watch: Watch | None = None
+) -> list[float]:
+    """Seconds per request, sorted; ``watch`` also notes where each one's time went."""
     out = []
     # Over a real server the client is this process, whose heap holds everything the in-process
     # part built: its full collections (185 ms once) would be timed as the server's latency. The
@@ -77,9 +83,13 @@ def _timed(client: TestClient | httpx.Client, method: str, paths: list[str]) -> 
         gc.disable()
     try:
         for path in paths:
+            if watch is not None:
+                watch.before()
             start = time.perf_counter()
             response = client.request(method, path)
             out.append(time.perf_counter() - start)
+            if watch is not None:
+                watch.after(out[-1])
             if response.status_code != 200:
                 raise SystemExit(f"{method} {path}: {response.status_code} {response.text[:200]}")
     finally:
@@ -242,8 +252,8 @@ def _commits(url: str, n: int) -> list[float]:
 
 
 @contextmanager
-def _server(url: str) -> Iterator[httpx.Client]:
-    """``kairos serve`` on ``url`` in its own process, and a keep-alive client to it."""
+def _server(url: str) -> Iterator[tuple[httpx.Client, int]]:
+    """``kairos serve`` on ``url`` in its own process, a keep-alive client to it, and its pid."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -258,7 +268,7 @@ def _server(url: str) -> Iterator[httpx.Client]:
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             _wait_healthy(base, process, within_s=120)  # and its models loaded
-            yield client
+            yield client, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -304,13 +314,16 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
              ("test client", "desktop opened -> offer pushed", pushed),
              ("test client", "POST /next taking the offer", taken)]  # fmt: skip
     if args.server:
-        with _server(url) as server:
+        with _server(url) as (server, pid):
             for _ in range(20):  # warm the connection and the server's first requests
                 server.get("/healthz")
             health = _timed(server, "GET", ["/healthz"] * calls)
             agents = range(calls, 2 * calls)
-            nxt = _timed(server, "POST", [f"/v1/agents/a{i}/next" for i in agents])
+            watch = Watch(pid)
+            nxt = _timed(server, "POST", [f"/v1/agents/a{i}/next" for i in agents], watch)
             health = sorted(health + _timed(server, "GET", ["/healthz"] * calls))
+        console.print(slowest(f"{kind}, uvicorn POST /next: where the slowest 1% went (ms)",
+                              watch.spent))  # fmt: skip
         rows += [("uvicorn", "GET /healthz (peer)", health),
                  ("uvicorn", "POST /next, live board", nxt)]  # fmt: skip
     load.append(os.getloadavg()[0])

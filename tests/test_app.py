@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 
@@ -34,6 +35,25 @@ def test_healthz_says_when_the_models_are_loaded(client: TestClient) -> None:
         assert time.monotonic() < deadline, "the models never finished loading"
         time.sleep(0.05)
     assert models == "loaded"
+
+
+def test_a_serving_process_freezes_its_models_out_of_the_collectors_sight() -> None:
+    # What start-up built is frozen by the app's lifespan; the models load after it, on a
+    # thread of their own (kairos.runtime._warm), and are frozen too once they are in, so a
+    # full collection walks neither. A process that does not serve freezes nothing.
+    from kairos.runtime import _warm
+
+    assert gc.get_freeze_count() == 0  # no app is running in this test
+    _warm()
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # as the app's lifespan does
+    try:
+        before = gc.get_freeze_count()
+        loaded_since = [[n] for n in range(100)]  # objects made after the app froze
+        _warm()
+        assert gc.get_freeze_count() >= before + len(loaded_since)
+    finally:
+        gc.unfreeze()
 
 
 def test_metrics_are_prometheus_text(client: TestClient) -> None:

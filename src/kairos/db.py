@@ -150,6 +150,11 @@ class Database:
         """
         return self._sqlite_writer if self.is_sqlite else nullcontext()
 
+    def writing(self) -> bool:
+        """Whether a writing transaction of this process holds :meth:`write_lock` now (a hint
+        for who would rather not wait: it may change the next moment)."""
+        return self.is_sqlite and self._sqlite_writer.locked()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session that rolls back on error and always closes."""

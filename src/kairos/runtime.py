@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import uuid
@@ -113,7 +114,7 @@ class Runtime(Services):
             runtime._listen()
             # This process assesses: what the first customer turn would load (about a second),
             # loaded now in the background instead of in that contact's assessment.
-            threading.Thread(target=warm, name="kairos-warm", daemon=True).start()
+            threading.Thread(target=_warm, name="kairos-warm", daemon=True).start()
         # A bus that calls no listeners (a recording stand-in) cannot keep a board current.
         listens = type(bus).listen is not EventBus.listen
         mode = board_mode(settings, runtime.db)
@@ -218,3 +219,13 @@ class Runtime(Services):
             stop()
         self.bus.close()
         self.db.dispose()
+
+
+def _warm() -> None:
+    """Load the models; in a serving process (the app froze what start-up built, see
+    ``kairos.main``) freeze them too: tens of thousands of objects that live as long as the
+    process, which a full collection would otherwise walk (60 ms on the shared machine) in the
+    middle of some request."""
+    warm()
+    if gc.get_freeze_count():
+        gc.freeze()

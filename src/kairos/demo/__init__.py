@@ -27,6 +27,7 @@ from rich.live import Live
 
 from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
+from kairos.readiness import NotReady, wait_ready
 from kairos.replay import now, read_threads, thread_events, threads_path
 
 #: The demo's queue mapping: every channel lands in a queue.
@@ -76,17 +77,12 @@ def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[b
 
 
 def _wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise DemoError(f"the server exited with status {server.returncode}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise DemoError(f"the server did not answer {base_url}/healthz within {timeout_s:.0f} s")
+    """Until the server answers ``/healthz`` with its models loaded (the traffic's first customer
+    turns would otherwise wait for them)."""
+    try:
+        wait_ready(base_url, server, within_s=timeout_s)
+    except NotReady as exc:
+        raise DemoError(str(exc)) from exc
 
 
 async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) -> None:

@@ -6,8 +6,7 @@ placements (``interaction.started`` with a queue, ``interaction.queued``, ``tran
 assessments (re-prioritise a waiting contact at once), abandons and ends
 (``interaction.ended``), agent state changes, and decisions made elsewhere
 (``routing.decided``). The bus listener never blocks its publisher: it queues the message and a
-board thread applies it at once (and every decision applies what is queued first, so a decision
-always sees everything published before it).
+board thread applies it at once (a decision applies what is queued first: it sees all before it).
 
 One board per routing policy (each queue names its policy), every agent on each; a decision is
 the policies' candidates compared as the database path compares them (a moment of truth first,
@@ -44,6 +43,7 @@ from kairos.errors import ClientError
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
+from kairos.routing.board_inbox import inert
 from kairos.routing.board_rows import (
     QueueInfo,
     as_queue,
@@ -61,9 +61,6 @@ log = logging.getLogger(__name__)
 
 #: The topics the board follows.
 TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
-#: Applied events that can move the board (an utterance only when an agent speaks); the others
-#: (a customer's words, IVR input, surveys) change nothing on it and are dropped unqueued.
-_MOVING = frozenset({"interaction.started", "transfer", "interaction.ended", "utterance"})
 
 
 class BoardUnavailable(ClientError):
@@ -128,11 +125,11 @@ class LiveBoard:
     def __call__(self, topic: str, body: BusMessage) -> None:
         """The bus listener: queue the message for the board thread; never block the publisher.
 
-        What the board applied itself (a decision it stored, the agent state that came with it)
-        is dropped here, when nothing is queued before it: the board thread need not wake (and
-        contend with the next request) for what it already holds; nor is an applied event that
-        cannot move the board (a customer's words), wherever it stands in the queue."""
-        if _inert(body) or (not self._pending and self._known(body)):
+        Dropped here, so the board thread need not wake (and contend with the next request):
+        when nothing is queued before it, what the board holds already (a decision it stored,
+        its agent state) or a score of a contact not waiting; anywhere, an applied event that
+        cannot move the board (a customer's words)."""
+        if inert(body) or (not self._pending and self._known(body)):
             return
         self._pending.append(body)
         self._wake.set()
@@ -144,7 +141,19 @@ class LiveBoard:
         if kind == "agent.state_changed":
             agent = self.agents.get(str(body.get("agent_id")))
             return agent is not None and agent.state == body.get("state")
+        if kind == "assessment.updated":  # most are of contacts talking to an agent already
+            return self._idle_without(str(body.get("interaction_id")))
         return False
+
+    def _idle_without(self, interaction_id: str) -> bool:
+        """Nothing is applied, decided or rebuilt now (the lock is free) and the contact does not
+        wait: its score cannot move the board (one put on later is read from the database)."""
+        if not self.lock.acquire(blocking=False):  # never make the publisher wait
+            return False
+        try:
+            return interaction_id not in self.waiting
+        finally:
+            self.lock.release()
 
     def start(self) -> None:
         """Start the board thread that applies bus messages as they come."""
@@ -389,12 +398,3 @@ class LiveBoard:
         agent = self.agents.get(agent_id or "")
         if agent is not None:
             self.set_agent(dataclasses.replace(agent, load=max(0, agent.load - 1)))
-
-
-def _inert(body: BusMessage) -> bool:
-    """An applied event the board ignores whatever it holds: waking its thread is wasted."""
-    event = body.get("event") if body.get("type") == "event.applied" else None
-    if not isinstance(event, dict):
-        return False
-    kind = event.get("type")
-    return kind not in _MOVING or (kind == "utterance" and event.get("speaker") != "agent")

@@ -22,7 +22,7 @@ from kairos.deps import (
 from kairos.errors import ClientError
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64, RowId
-from kairos.routing import decisions, escalation, live_next, service, supervision
+from kairos.routing import decisions, escalation, live_next, next_inline, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -96,7 +96,7 @@ def agent_handle_time(agent_id: str, session: DbSession) -> dict[str, dict[str, 
 
 
 @router.post("/agents/{agent_id}/next", response_model=NextResult)
-def next_interaction(
+async def next_interaction(
     agent_id: str,
     runtime: RuntimeDep,
     idempotency_key: Annotated[
@@ -110,9 +110,14 @@ def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    decision, message = live_next.next_for_agent(
-        runtime, agent_id=agent_id, request_key=idempotency_key
-    )
+    # On the live board, decided here on the event loop (no hop to a worker thread and back);
+    # what would wait (the board busy, an offer, the lease elsewhere) goes to a worker thread.
+    decided = next_inline.next_now(runtime, agent_id=agent_id, request_key=idempotency_key)
+    if decided is None:
+        decided = await run_in_threadpool(
+            live_next.next_for_agent, runtime, agent_id=agent_id, request_key=idempotency_key
+        )
+    decision, message = decided
     return NextResult(decision=decision, message=message)
 
 
