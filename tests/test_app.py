@@ -43,17 +43,21 @@ def test_a_serving_process_freezes_its_models_out_of_the_collectors_sight() -> N
     # full collection walks neither. A process that does not serve freezes nothing.
     from kairos.runtime import _warm
 
-    assert gc.get_freeze_count() == 0  # no app is running in this test
-    _warm()
-    assert gc.get_freeze_count() == 0
-    gc.freeze()  # as the app's lifespan does
+    serving = gc.get_freeze_count()  # an app another test started may still be serving
+    gc.unfreeze()
     try:
+        assert gc.get_freeze_count() == 0
+        _warm()
+        assert gc.get_freeze_count() == 0
+        gc.freeze()  # as the app's lifespan does
         before = gc.get_freeze_count()
         loaded_since = [[n] for n in range(100)]  # objects made after the app froze
         _warm()
         assert gc.get_freeze_count() >= before + len(loaded_since)
     finally:
         gc.unfreeze()
+        if serving:
+            gc.freeze()
 
 
 def test_metrics_are_prometheus_text(client: TestClient) -> None:
