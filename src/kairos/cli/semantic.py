@@ -40,6 +40,41 @@ def _progress() -> Progress:
     )
 
 
+def _student(
+    table: list[dict[str, object]],
+    base: Path,
+    layers: str,
+    teacher: Path | None,
+    teacher_onnx: Path | None,
+    rows: int,
+    seed: int,
+) -> object:
+    """Distil a student (``semantic_student``) from the teacher's weights, with a progress bar."""
+    from kairos.detection import semantic_student, semantic_training
+
+    if teacher is None:
+        console.print("[red]--student-layers needs --teacher (the teacher's weights folder)[/]")
+        raise typer.Exit(2)
+    try:
+        picked = semantic_student.parse_layers(layers)
+        semantic_student.teacher_files(teacher)
+    except (ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    with _progress() as progress:
+        task = progress.add_task(f"distilling layers {layers}", total=None)
+
+        def step(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        model = semantic_student.train_student(
+            table, base, teacher_onnx or teacher, teacher, picked, n=rows, seed=seed,
+            cache_dir=VAR / "student", log=lambda _: None, progress=step,
+        )  # fmt: skip
+    semantic_training.save_weights(model, VAR / "student" / "semantic")
+    return model
+
+
 def train_semantic(
     data_dir: Path = typer.Option(None, help="the shared labeled data (default: KAIROS_DATA_DIR)"),
     weights: list[Path] = typer.Option(
@@ -53,6 +88,16 @@ def train_semantic(
     calibrate_only: bool = typer.Option(
         False, help="keep the shipped ONNX model, refit only the combiner"
     ),
+    student_layers: str = typer.Option(
+        "", help="distil a student of these teacher layers instead (e.g. 0,2,4; needs --teacher)"
+    ),
+    teacher: Path = typer.Option(
+        None, help="the teacher's fine-tuned weights folder (semantic.N.safetensors)"
+    ),
+    teacher_onnx: Path = typer.Option(
+        None, help="the teacher's float ONNX export: its logits from it (faster on a CPU)"
+    ),
+    student_rows: int = typer.Option(0, help="training rows sampled for the student (0: all)"),
 ) -> None:
     """Fine-tune the semantic tier on the shared data, export it (ONNX int8), calibrate it."""
     from kairos.detection import datasets, fusion, semantic, semantic_export, semantic_training
@@ -74,6 +119,8 @@ def train_semantic(
         base = _base_dir()
         if weights:
             model = semantic_training.load_weights(base, weights)
+        elif student_layers:
+            model = _student(table, base, student_layers, teacher, teacher_onnx, student_rows, seed)
         else:
             with _progress() as progress:
                 task = progress.add_task("fine-tuning", total=None)
