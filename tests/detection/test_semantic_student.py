@@ -129,3 +129,17 @@ def test_teacher_logits_from_onnx_match_the_weights_and_are_cached(
         tmp_path / "absent.onnx", base, rows, picked, cache, seen.append
     )
     assert np.array_equal(again, from_onnx) and "from" in seen[-1]
+
+
+def test_a_fractional_epoch_runs_the_first_share_of_the_batches(base: Path) -> None:
+    rows = _rows(320)  # 256 train rows: four batches of 64 a pass
+    picked = semantic_student.sample(rows, 0, seed=0)
+    teacher = semantic_training.build_model(base).eval()
+    soft = np.zeros((len(picked), 5), dtype=np.float32)
+    totals: dict[float, int] = {}
+    for epochs in (0.5, 1.0, 1.5):
+        semantic_student.distil(
+            rows, picked, soft, teacher, base, (0,), epochs=epochs, log=str,
+            progress=lambda done, total, e=epochs: totals.__setitem__(e, total),
+        )  # fmt: skip
+    assert totals == {0.5: 2, 1.0: 4, 1.5: 6}

@@ -44,14 +44,14 @@ def _student(
     table: list[dict[str, object]],
     base: Path,
     layers: str,
-    teacher: Path | None,
-    teacher_onnx: Path | None,
-    rows: int,
+    teachers: tuple[Path | None, Path | None],
+    size: tuple[int, float],
     seed: int,
 ) -> object:
     """Distil a student (``semantic_student``) from the teacher's weights, with a progress bar."""
     from kairos.detection import semantic_student, semantic_training
 
+    teacher, teacher_onnx = teachers
     if teacher is None:
         console.print("[red]--student-layers needs --teacher (the teacher's weights folder)[/]")
         raise typer.Exit(2)
@@ -68,8 +68,8 @@ def _student(
             progress.update(task, completed=done, total=total)
 
         model = semantic_student.train_student(
-            table, base, teacher_onnx or teacher, teacher, picked, n=rows, seed=seed,
-            cache_dir=VAR / "student", log=lambda _: None, progress=step,
+            table, base, teacher_onnx or teacher, teacher, picked, n=size[0], epochs=size[1],
+            seed=seed, cache_dir=VAR / "student", log=lambda _: None, progress=step,
         )  # fmt: skip
     semantic_training.save_weights(model, VAR / "student" / "semantic")
     return model
@@ -98,6 +98,7 @@ def train_semantic(
         None, help="the teacher's float ONNX export: its logits from it (faster on a CPU)"
     ),
     student_rows: int = typer.Option(0, help="training rows sampled for the student (0: all)"),
+    student_epochs: float = typer.Option(1.0, help="the student's passes (0.5: half of one)"),
 ) -> None:
     """Fine-tune the semantic tier on the shared data, export it (ONNX int8), calibrate it."""
     from kairos.detection import datasets, fusion, semantic, semantic_export, semantic_training
@@ -120,7 +121,10 @@ def train_semantic(
         if weights:
             model = semantic_training.load_weights(base, weights)
         elif student_layers:
-            model = _student(table, base, student_layers, teacher, teacher_onnx, student_rows, seed)
+            model = _student(
+                table, base, student_layers, (teacher, teacher_onnx),
+                (student_rows, student_epochs), seed,
+            )  # fmt: skip
         else:
             with _progress() as progress:
                 task = progress.add_task("fine-tuning", total=None)

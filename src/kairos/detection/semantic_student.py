@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
+import math
 import random
 import sys
 import time
@@ -42,7 +43,7 @@ LAYERS: tuple[int, ...] = (0, 2, 4)
 LR_ENCODER = 1e-4
 LR_HEAD = 1e-3
 BATCH = 64
-EPOCHS = 1
+EPOCHS = 1.0
 SEED = 0
 
 
@@ -151,10 +152,14 @@ def distil(
     layers: Sequence[int],
     *,
     seed: int = SEED,
+    epochs: float = EPOCHS,
     log: Log = print,
     progress: Callable[[int, int], None] | None = None,
 ) -> Any:
-    """Train a student on the picked rows toward ``soft`` (their teacher logits); eval mode."""
+    """Train a student on the picked rows toward ``soft`` (their teacher logits); eval mode.
+
+    A fractional ``epochs`` ends the last pass early: its first batches only (shuffled).
+    """
     torch = _export._torch()
     random.seed(seed)
     np.random.seed(seed)
@@ -171,7 +176,9 @@ def distil(
         [{"params": enc, "lr": LR_ENCODER}, {"params": head, "lr": LR_HEAD}], weight_decay=0.01
     )
     rng = random.Random(seed)
-    plan = [b for _ in range(EPOCHS) for b in _export._batches([len(x) for x in ids], BATCH, rng)]
+    lengths = [len(x) for x in ids]
+    plan = [b for _ in range(math.ceil(epochs)) for b in _export._batches(lengths, BATCH, rng)]
+    plan = plan[: max(1, round(epochs * len(plan) / math.ceil(epochs)))]
     total = len(plan)
     warm = max(1, int(_training.WARMUP * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -209,6 +216,7 @@ def train_student(
     *,
     n: int = 0,
     seed: int = SEED,
+    epochs: float = EPOCHS,
     cache_dir: Path,
     log: Log = print,
     progress: Callable[[int, int], None] | None = None,
@@ -222,7 +230,10 @@ def train_student(
     cache = cache_dir / f"teacher_logits_{len(picked)}_{seed}.npz"
     soft = cached_teacher_logits(teacher, base, rows, picked, cache, log)
     model = _training.load_weights(base, teacher_files(weights))
-    return distil(rows, picked, soft, model, base, layers, seed=seed, log=log, progress=progress)
+    return distil(
+        rows, picked, soft, model, base, layers, seed=seed, epochs=epochs, log=log,
+        progress=progress,
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -235,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--layers", default="0,2,4")
     ap.add_argument("--rows", type=int, default=0, help="train rows sampled (0: all)")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--epochs", type=float, default=EPOCHS, help="passes (0.5: half of one)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, required=True, help="the student's ONNX file")
     args = ap.parse_args(argv)
@@ -249,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parse_layers(args.layers),
         n=args.rows,
         seed=args.seed,
+        epochs=args.epochs,
         cache_dir=args.out.parent,
     )
     print(f"student trained in {time.perf_counter() - t:.0f}s", flush=True)
