@@ -7,7 +7,7 @@ itself runs the exported ONNX file with onnxruntime alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -41,7 +41,7 @@ def _progress() -> Progress:
 
 
 def _student(
-    table: list[dict[str, object]],
+    table: list[dict[str, Any]],
     base: Path,
     layers: str,
     teachers: tuple[Path | None, Path | None],
@@ -75,6 +75,35 @@ def _student(
     return model
 
 
+def _calibrate(rows: list[Any], seed: int) -> None:
+    """Refit the fused score's combiner on the dev splits for the ONNX model in place."""
+    from kairos.detection import fusion, semantic
+
+    semantic.load_default.cache_clear()
+    model_rt = semantic.SemanticModel(card={})
+    dev = [e for e in rows if e.split == "dev" and e.mot is not None]
+    with _progress() as progress:
+        task = progress.add_task("calibrating (dev splits)", total=2 * len(dev))
+        combiner = fusion.calibrate(model_rt, dev, progress=lambda: progress.advance(task))
+    fusion.write_card(
+        semantic.DEFAULT_CARD,
+        combiner=combiner,
+        extra={
+            "version": model_rt.version,
+            "seed": seed,
+            # English only: on the left-out Spanish and German sets the encoder ranks near
+            # chance (docs/detection.md), so there the lexical tier speaks alone.
+            "languages": ["en"],
+            "base_rate": semantic.DEFAULT_BASE_RATE,
+        },
+    )
+    console.print(
+        f"combiner: {combiner.lexical:+.4f} * max(raw - {combiner.knee}, 0) "
+        f"{combiner.below:+.4f} * min(raw, {combiner.knee}) {combiner.semantic:+.4f} * logit "
+        f"{combiner.bias:+.4f} -> {semantic.DEFAULT_CARD}"
+    )
+
+
 def train_semantic(
     data_dir: Path = typer.Option(None, help="the shared labeled data (default: KAIROS_DATA_DIR)"),
     weights: list[Path] = typer.Option(
@@ -101,7 +130,7 @@ def train_semantic(
     student_epochs: float = typer.Option(1.0, help="the student's passes (0.5: half of one)"),
 ) -> None:
     """Fine-tune the semantic tier on the shared data, export it (ONNX int8), calibrate it."""
-    from kairos.detection import datasets, fusion, semantic, semantic_export, semantic_training
+    from kairos.detection import datasets, semantic, semantic_export, semantic_training
 
     try:
         rows = datasets.load_all(root=data_dir)
@@ -140,29 +169,7 @@ def train_semantic(
         semantic.DEFAULT_TOKENIZER.write_bytes((base / "tokenizer.json").read_bytes())
         size = semantic.DEFAULT_MODEL.stat().st_size / 1e6
         console.print(f"[green]wrote {semantic.DEFAULT_MODEL} ({size:.1f} MB, int8)[/]")
-    semantic.load_default.cache_clear()
-    model_rt = semantic.SemanticModel(card={})
-    dev = [e for e in rows if e.split == "dev" and e.mot is not None]
-    with _progress() as progress:
-        task = progress.add_task("calibrating (dev splits)", total=2 * len(dev))
-        combiner = fusion.calibrate(model_rt, dev, progress=lambda: progress.advance(task))
-    fusion.write_card(
-        semantic.DEFAULT_CARD,
-        combiner=combiner,
-        extra={
-            "version": model_rt.version,
-            "seed": seed,
-            # English only: on the left-out Spanish and German sets the encoder ranks near
-            # chance (docs/detection.md), so there the lexical tier speaks alone.
-            "languages": ["en"],
-            "base_rate": semantic.DEFAULT_BASE_RATE,
-        },
-    )
-    console.print(
-        f"combiner: {combiner.lexical:+.4f} * max(raw - {combiner.knee}, 0) "
-        f"{combiner.below:+.4f} * min(raw, {combiner.knee}) {combiner.semantic:+.4f} * logit "
-        f"{combiner.bias:+.4f} -> {semantic.DEFAULT_CARD}"
-    )
+    _calibrate(rows, seed)
     if loso:
         semantic_training.main(
             ["--examples", str(examples), "--base", str(_base_dir()), "--out", str(VAR),

@@ -30,12 +30,12 @@ import numpy as np
 import numpy.typing as npt
 
 try:
+    from kairos.detection import semantic_export as _export
     from kairos.detection import semantic_training as _training
-except ImportError:  # run by its path where Kairos is not installed: the file beside this one
+except ImportError:  # run by its path where Kairos is not installed: the files beside this one
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    _export = importlib.import_module("semantic_export")
     _training = importlib.import_module("semantic_training")
-
-_export = _training._export
 Row = _training.Row
 Log = _training.Log
 
@@ -83,7 +83,7 @@ def teacher_logits(
     if teacher.is_dir():
         model = _training.load_weights(base, teacher_files(teacher))
         _export._torch().set_num_threads(threads)
-        return _training.predict(model, base, texts, batch=64)  # type: ignore[no-any-return]
+        return _training.predict(model, base, texts, batch=64)
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
