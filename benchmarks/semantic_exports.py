@@ -1,6 +1,7 @@
 """Other exports of the same fine-tuned semantic model, measured beside the shipped int8 file.
 
 Usage: python benchmarks/semantic_exports.py --f32 PATH [--examples PATH] [--n-test 3000]
+       [--candidate OTHER.onnx ...] [--no-build]
 `--f32` is the float ONNX export of the shipped weights (``semantic_export.export_onnx(...,
 quantize=False)``, 90 MB, not in the repository); `--examples` the examples file that
 ``kairos train-semantic`` writes (var/semantic/examples.jsonl.gz). It builds, under var/:
@@ -18,6 +19,9 @@ length-bucketed batches of 32, how far the two readings are apart, the file size
 p50 / p99 and batched throughput on real customer turns, timed interleaved (every turn runs through
 every model in turn, so machine load hits them alike) and given as ratios to the shipped model.
 The shipped model truncated at 64 instead of 128 tokens is one more row. One thread throughout.
+``--candidate`` adds another model file as a row (e.g. a distilled student, ``kairos
+train-semantic --student-layers``; it must read the shipped tokenizer's ids); ``--no-build``
+skips the three exports above (then ``--f32`` may be left out).
 """
 
 from __future__ import annotations
@@ -253,7 +257,9 @@ def speed(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--f32", type=Path, required=True)
+    parser.add_argument("--f32", type=Path)
+    parser.add_argument("--candidate", type=Path, action="append", default=[])
+    parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--examples", type=Path, default=Path("var/semantic/examples.jsonl.gz"))
     parser.add_argument("--n-test", type=int, default=3000)
     parser.add_argument("--n-turns", type=int, default=1500)
@@ -261,10 +267,16 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(width=200)  # the table is wide; a log file must not truncate it
     t0 = time.perf_counter()
-    files = {"shipped (dynamic int8)": semantic.DEFAULT_MODEL, "float32": args.f32}
-    files |= build(args.f32, args.examples, args.calib)
+    files = {"shipped (dynamic int8)": semantic.DEFAULT_MODEL}
+    if not args.no_build:
+        if args.f32 is None:
+            parser.error("--f32 is needed unless --no-build")
+        files |= {"float32": args.f32} | build(args.f32, args.examples, args.calib)
+    files |= {f"candidate {p.name}": p for p in args.candidate}
+    VAR.mkdir(parents=True, exist_ok=True)
     runners = {k: Runner(p) for k, p in files.items()}
-    runners["shipped, 64-token cap"] = Runner(semantic.DEFAULT_MODEL, cap=64)
+    if not args.no_build:
+        runners["shipped, 64-token cap"] = Runner(semantic.DEFAULT_MODEL, cap=64)
     test = read_rows(args.examples, "test", args.n_test, seed=0)
     y = np.array([r["y"][0] for r in test])  # type: ignore[index]
     texts = [str(r["text"]) for r in test]
