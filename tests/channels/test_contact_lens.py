@@ -264,3 +264,23 @@ def test_roles_map_to_speakers_and_a_supervisor_is_a_worker() -> None:
         json.dumps(record).encode(), received_at=datetime.now(UTC)
     )
     assert [e.speaker for e in events if isinstance(e, Utterance)] == ["agent", "bot", "bot"]
+
+
+def test_the_replay_command_leaves_no_routing_thread_behind(cli_db: str, tmp_path: Path) -> None:
+    # The command builds a runtime (routing board, lease); it must close it, or those threads
+    # outlive the command and keep polling a database that may be gone.
+    import threading
+
+    from kairos.cli import app
+
+    def routing_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("routing-")}
+
+    before = routing_threads()
+    path = tmp_path / "none.jsonl"
+    path.write_text("{}\n")
+    CliRunner().invoke(app, ["replay-contact-lens", str(path)])
+    left = routing_threads() - before
+    for thread in left:
+        thread.join(timeout=5)
+    assert not [t.name for t in left if t.is_alive()]

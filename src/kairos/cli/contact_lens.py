@@ -36,28 +36,34 @@ def replay_contact_lens(
 
     lines = [(n, line) for n, line in enumerate(file.read_bytes().splitlines(), 1) if line.strip()]
     runtime = Runtime.build(get_settings())
-    adapter = ContactLensAdapter()
-    applied = duplicates = failed = 0
-    with Progress(
-        TextColumn("replaying Contact Lens records"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("replay", total=len(lines))
-        for number, line in lines:
-            try:
-                response = service.receive(
-                    runtime=runtime, adapter=adapter, payload=line, received_at=datetime.now(UTC)
-                )
-            except ClientError as exc:
-                failed += 1
-                console.print(f"[red]line {number}: {exc.message}[/] (nothing of it stored)")
-            else:
-                applied += response.applied
-                duplicates += response.duplicates
-            progress.advance(task)
+    try:
+        adapter = ContactLensAdapter()
+        applied = duplicates = failed = 0
+        with Progress(
+            TextColumn("replaying Contact Lens records"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("replay", total=len(lines))
+            for number, line in lines:
+                try:
+                    response = service.receive(
+                        runtime=runtime,
+                        adapter=adapter,
+                        payload=line,
+                        received_at=datetime.now(UTC),
+                    )
+                except ClientError as exc:
+                    failed += 1
+                    console.print(f"[red]line {number}: {exc.message}[/] (nothing of it stored)")
+                else:
+                    applied += response.applied
+                    duplicates += response.duplicates
+                progress.advance(task)
+    finally:
+        runtime.close()  # its routing board and lease threads end with the command
     console.print(
         f"{len(lines)} lines: {applied} events applied, {duplicates} already there, "
         f"{failed} lines refused"
