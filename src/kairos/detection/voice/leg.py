@@ -77,7 +77,7 @@ class CallLeg:
     def feed_mulaw(self, data: bytes) -> list[AudioSegment]:
         """Analyse new 8 kHz μ-law bytes (a Twilio frame); the events of the segments that closed.
 
-        The VAD judges 800 ms at a time, so the bytes wait here until a block is whole and are
+        The VAD judges 400 ms at a time, so the bytes wait here until a block is whole and are
         decoded in one go (one table lookup a block, not one a 20 ms frame): the samples, and
         when each segment closes, are those of decoding every frame as it came.
         """
