@@ -126,7 +126,7 @@ class Segmenter:
 
     Samples wait until a block of ``block_frames`` frames has arrived (400 ms by default), which
     is judged in one go: one vectorised test for the block costs far less than one a frame, for
-    at most 780 ms more delay. The open segment is kept as one array of samples (and of its
+    at most 380 ms more delay. The open segment is kept as one array of samples (and of its
     windows' analysis), not a list of frames.
     """
 
