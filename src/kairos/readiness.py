@@ -1,7 +1,9 @@
 """Waiting for a server just started to be ready: ``GET /healthz`` answers 200 and the models a
 process that assesses loads in the background at start are loaded (``models`` is no longer
-``loading``), as a readiness probe would wait. The demo, the tests that start a server and the
-benchmarks share it, so none of them times or drives a server that is still starting."""
+``loading``), as a readiness probe would wait. The demo and the benchmarks that start a server
+(``ingest.py``, ``ingest_cpu.py``, ``routing_http.py``) share it, so none of them times or drives a
+server that is still starting. The tests that start a server, and ``benchmarks/load.py``, still
+wait for ``/healthz`` alone with loops of their own."""
 
 from __future__ import annotations
 
