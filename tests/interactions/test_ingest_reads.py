@@ -4,7 +4,6 @@ with the same answers as the two reads it replaces."""
 from __future__ import annotations
 
 import threading
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
