@@ -7,8 +7,9 @@ per call is most of the work. ``feed_together`` takes the samples that arrived f
 one pass: the frames' energies, the noise floors (one running minimum over a 2-D array), the
 decimation, one forward and one inverse FFT over every loud window of every stream, the voicing
 test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
-runs its own segment state, and each closed segment its features and its caller's baseline, in
-stream order.
+runs its own segment state; the pitch of every closed segment's windows is picked in one pass
+(``features.features_together``), the rest of its features alone, and each stream scores its
+segments against its own caller's baseline, in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
 segment and baseline are its own, and the results are those of feeding each stream alone
@@ -24,7 +25,7 @@ import numpy.typing as npt
 
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
-from kairos.detection.voice.stress import SegmentResult, VoiceStream
+from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
 from kairos.detection.voice.vad import BoolArray, Segment, Segmenter, VoicedGate, frame_energy
 
 Floats = npt.NDArray[np.float64]
@@ -45,10 +46,14 @@ def feed_together(items: Sequence[tuple[VoiceStream, FloatArray]]) -> list[list[
         if seg._pending_n >= seg._block:
             ready.append(i)
     segments = judge_together([items[i][0].segmenter for i in ready])
+    features = measure([seg for closed in segments for seg in closed])
     out: list[list[SegmentResult]] = [[] for _ in items]
+    at = 0
     for i, closed in zip(ready, segments, strict=True):
         if closed:
-            out[i] = items[i][0]._analyse(closed)
+            end = at + len(closed)
+            out[i] = items[i][0]._score(closed, features[at:end])
+            at = end
     return out
 
 
