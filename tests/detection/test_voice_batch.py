@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from tests.detection.test_voice import emodb, speech, vowel
 
 from kairos.detection.voice import VoiceStream, load_default
 from kairos.detection.voice.batch import BATCH_STREAMS, feed_together
@@ -15,7 +16,6 @@ from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.stress import SegmentResult
 from kairos.detection.voice.vad import EnergyGate
 from kairos.errors import AgentVoiceRefused
-from tests.detection.test_voice import emodb, speech, vowel
 
 AT = datetime(2026, 12, 5, tzinfo=UTC)
 

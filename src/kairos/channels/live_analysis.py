@@ -56,9 +56,9 @@ class LiveAnalysis:
                     done.set_exception(exc)
             return
         for leg, events in results:
-            done = waiting.pop(id(leg), None)
-            if done is not None and not done.done():
-                done.set_result(events)
+            mine = waiting.pop(id(leg), None)
+            if mine is not None and not mine.done():
+                mine.set_result(events)
         for done in waiting.values():  # finished meanwhile: ``CallLeg.finish`` analysed it
             if not done.done():
                 done.set_result([])

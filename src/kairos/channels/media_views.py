@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kairos.access import current_actor
+from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
@@ -32,7 +33,6 @@ from kairos.channels.media import (
     PcmMediaStream,
     TwilioMediaStream,
 )
-from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import analyse_recording

@@ -137,9 +137,7 @@ def decide_together(
     amplitude = np.full((rows, n), -1.0)
     bands = np.zeros((rows, n, len(BANDS) + 1))
     if len(picked[0]):
-        part = plan.analyse(
-            _strided(low, n, plan)[picked], _strided(detail, n, plan)[picked]
-        )
+        part = plan.analyse(_strided(low, n, plan)[picked], _strided(detail, n, plan)[picked])
         r_all[picked], amplitude[picked], bands[picked] = part.r, part.amplitude, part.bands
         loud[picked] &= plan.voiced(part.r, gate.threshold)
     out = []

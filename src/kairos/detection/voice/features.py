@@ -119,9 +119,7 @@ def features_together(segments: Sequence[tuple[Windows, Floats]]) -> list[FloatA
     picked in one pass (each segment's typical period and loudest window its own), the rest
     segment by segment; the same numbers as one at a time."""
     out: list[FloatArray | None] = [None] * len(segments)
-    kept = [
-        i for i, (w, x) in enumerate(segments) if len(x) / ANALYSIS_RATE >= 0.1 and len(w) > 0
-    ]
+    kept = [i for i, (w, x) in enumerate(segments) if len(x) / ANALYSIS_RATE >= 0.1 and len(w) > 0]
     if not kept:
         return out
     parts = [segments[i][0] for i in kept]
@@ -206,14 +204,14 @@ def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Fl
     else:
         starts = np.cumsum([0, *lengths[:-1]])
         has = np.logical_or.reduceat(sure, starts).tolist()
-        typical = []
+        logs: list[float] = []
         for a, m, yes in zip(starts.tolist(), lengths, has, strict=True):
             if yes:
                 mine = best[a : a + m]
-                typical.append(math.log2(_median(mine[sure[a : a + m]]) + _LAG_LO))
-        if typical:
+                logs.append(math.log2(_median(mine[sure[a : a + m]]) + _LAG_LO))
+        if logs:
             rows = np.repeat(has, lengths)
-            log_typical = np.repeat(typical, [m for m, yes in zip(lengths, has) if yes])
+            log_typical = np.repeat(logs, [m for m, yes in zip(lengths, has, strict=True) if yes])
             jumps = score[rows]
             jumps -= _JUMP_COST * np.abs(_LOG_LAGS - log_typical[:, None])
             best[rows] = np.argmax(jumps, axis=1)

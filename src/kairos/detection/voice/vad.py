@@ -114,7 +114,7 @@ def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
     db += 1e-10
     np.log10(db, out=db)
     db *= 10.0
-    return db
+    return np.asarray(db, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
