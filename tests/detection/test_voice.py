@@ -270,6 +270,20 @@ def test_features_of_a_vowel() -> None:
     assert segment_features(np.zeros(8000, np.float32)) is None
 
 
+def test_a_segment_of_an_odd_number_of_samples_is_measured() -> None:
+    """A segment resampled from 11,025 Hz can end on an odd sample, which no 40 ms window
+    reaches: it measures as without it, but for loudness and rate (it used to raise)."""
+    x = vowel(1.0, f0=180.0)
+    odd, even = segment_features(np.append(x, np.float32(0.1))), segment_features(x)
+    assert odd is not None and even is not None
+    assert np.allclose(odd, even, rtol=1e-3, equal_nan=True)
+    stream = VoiceStream(11025)
+    wave = np.interp(np.arange(0, 16000, 8000 / 11025), np.arange(16000), np.tile(x, 2))
+    silence = np.zeros(11025, np.float32)
+    found = stream.feed(np.concatenate([silence, wave.astype(np.float32), silence]))
+    assert len(found + stream.flush()) >= 2
+
+
 @pytest.mark.parametrize("f0", [80.0, 140.0, 300.0, 550.0])
 def test_the_4_khz_pitch_track_reads_pitch_across_the_range(f0: float) -> None:
     """Decimated to 4 kHz (a lag is 0.25 ms), the parabola through the peak still places the

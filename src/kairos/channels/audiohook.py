@@ -47,7 +47,7 @@ from kairos.channels.media import (
     MediaProtocolError,
 )
 from kairos.detection.voice.codecs import mulaw_decode, pcm16_decode
-from kairos.detection.voice.leg import CallLeg
+from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.model import VoiceModel
 from kairos.events import AudioSegment, Identity, InteractionStarted
 
@@ -157,6 +157,7 @@ class AudioHookSession:
         self.samples = 0  # customer samples received
         self.ignored_frames = 0  # audio while paused
         self.client_errors: list[str] = []
+        self.batch: LegBatch | None = None  # as ``TwilioMediaStream.batch``
 
     # -- messages to the client -------------------------------------------------------------
 
@@ -308,7 +309,7 @@ class AudioHookSession:
         raw = customer.tobytes()
         samples = mulaw_decode(raw) if width == 1 else pcm16_decode(raw)
         self.samples += len(samples)
-        return HookStep(events=self.leg.feed(samples))
+        return HookStep(events=self.leg.feed(samples, self.batch))
 
     def _ping(self, message: _Message) -> HookStep:
         return HookStep(replies=[self.message("pong")])

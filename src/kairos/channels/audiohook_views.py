@@ -21,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kairos.channels.audiohook import AudioHookSession
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
+from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media import CLOSE_NORMAL, CLOSE_POLICY, MediaProtocolError
 from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.channels.media_views import (
@@ -87,13 +88,15 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
         transcribe=stt is not None,
     )
     sink = segment_ingest(websocket.app)
+    live = live_analysis(websocket.app)
+    session.batch = live.batch
     await websocket.accept()
 
     async def disconnect(exc: MediaProtocolError) -> None:
         await _send(websocket, session.disconnect(exc.reason))
 
     close = await closing(
-        _receive(websocket, session, runtime, sink, stt),
+        _receive(websocket, session, runtime, sink, stt, live),
         what="audiohook",
         on_protocol_error=disconnect,
     )
@@ -120,6 +123,7 @@ async def _receive(
     runtime: Services,
     sink: SegmentIngest,
     stt: SpeechToText | None,
+    live: LiveAnalysis,
 ) -> tuple[int, str] | None:
     """The message loop; the close to send (None when the peer went away)."""
     while True:
@@ -127,6 +131,7 @@ async def _receive(
         if message["type"] == "websocket.disconnect":
             return None
         step = session.receive(text=message.get("text"), data=message.get("bytes"))
+        step.events += await live.settle(session.leg)
         if step.start is not None and not await run_in_threadpool(
             _exists, runtime, step.start.interaction_id
         ):

@@ -37,7 +37,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kairos.detection.voice.codecs import pcm16_decode
-from kairos.detection.voice.leg import CallLeg
+from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.model import VoiceModel
 from kairos.events import AGENT_VOICE_CLOSE, AudioSegment
 
@@ -162,6 +162,8 @@ class TwilioMediaStream:
         self.leg: CallLeg | None = None
         self.heard: CallLeg | None = None  # the leg, kept after the stop for its last speech
         self.ignored_frames = 0
+        #: Where a whole block waits to be judged with other streams' (``CallLeg.feed``).
+        self.batch: LegBatch | None = None
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
         """Handle one WebSocket message."""
@@ -261,7 +263,7 @@ class TwilioMediaStream:
         if track != "inbound":
             self.ignored_frames += 1  # what the caller hears: not the caller's voice
             return Step()
-        return Step(events=self.leg.feed_mulaw(audio))
+        return Step(events=self.leg.feed_mulaw(audio, self.batch))
 
 
 class _PcmStart(BaseModel):
@@ -294,6 +296,7 @@ class PcmMediaStream:
         self.transcribe = transcribe
         self.leg: CallLeg | None = None
         self.heard: CallLeg | None = None
+        self.batch: LegBatch | None = None  # as ``TwilioMediaStream.batch``
         self._rate = 0
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> Step:
@@ -321,7 +324,7 @@ class PcmMediaStream:
             )
         if len(audio) > MAX_MESSAGE_SECONDS * self._rate * 2:
             raise MediaProtocolError(CLOSE_TOO_BIG, "more than 2 s of audio in one message")
-        return Step(events=self.leg.feed(pcm16_decode(audio)))
+        return Step(events=self.leg.feed(pcm16_decode(audio), self.batch))
 
     def finish(self) -> list[AudioSegment]:
         """Analyse what is left (at the stop, an error or a disconnect)."""

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kairos.access import current_actor
+from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
@@ -169,8 +170,12 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
     sink = segment_ingest(websocket.app)
     stt = speech_to_text(websocket.app)
     protocol.transcribe = stt is not None
+    live = live_analysis(websocket.app)
+    protocol.batch = live.batch
     await websocket.accept()
-    close = await closing(_receive(websocket, protocol, runtime, sink, stt), what="media stream")
+    close = await closing(
+        _receive(websocket, protocol, runtime, sink, stt, live), what="media stream"
+    )
     # What was heard before a stop, an error or a dropped line still counts.
     try:
         await _deliver(sink, protocol.finish())
@@ -219,6 +224,7 @@ async def _receive(
     runtime: Services,
     sink: SegmentIngest,
     stt: SpeechToText | None,
+    live: LiveAnalysis,
 ) -> tuple[int, str] | None:
     """The message loop; the close to send (None when the peer went away)."""
     while True:
@@ -226,6 +232,7 @@ async def _receive(
         if message["type"] == "websocket.disconnect":
             return None
         step = protocol.receive(text=message.get("text"), data=message.get("bytes"))
+        step.events += await live.settle(protocol.leg)
         await transcribe(sink.submit, stt, protocol.heard)
         if step.started is not None:
             interaction_id = step.started.interaction_id

@@ -21,6 +21,7 @@ glottal pulses, ``features_praat``) only loosely and read higher, but cost a fra
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -110,10 +111,39 @@ def segment_features(samples: FloatArray, sample_rate: int = ANALYSIS_RATE) -> F
 def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     """The ``FEATURES`` of a segment from its analysed windows (``frames.Plan.of_samples``, or
     kept by the live VAD) and its samples at 8 kHz through μ-law; None with too little voicing."""
+    return features_together([(windows, x)])[0]
+
+
+def features_together(segments: Sequence[tuple[Windows, Floats]]) -> list[FloatArray | None]:
+    """``window_features`` of each (windows, samples) pair: the pitch of all their windows is
+    picked in one pass (each segment's typical period and loudest window its own), the rest
+    segment by segment; the same numbers as one at a time."""
+    out: list[FloatArray | None] = [None] * len(segments)
+    kept = [i for i, (w, x) in enumerate(segments) if len(x) / ANALYSIS_RATE >= 0.1 and len(w) > 0]
+    if not kept:
+        return out
+    parts = [segments[i][0] for i in kept]
+    lengths = [len(w) for w in parts]
+    if len(parts) == 1:
+        r, amplitude = parts[0].r, parts[0].amplitude
+    else:
+        r = np.concatenate([w.r for w in parts])
+        amplitude = np.concatenate([w.amplitude for w in parts])
+    lag, strength = _pitch(r, amplitude, lengths)
+    at = 0
+    for i, n in zip(kept, lengths, strict=True):
+        windows, x = segments[i]
+        end = at + n
+        out[i] = _functionals(windows, x, lag[at:end], strength[at:end], amplitude[at:end])
+        at = end
+    return out
+
+
+def _functionals(
+    windows: Windows, x: Floats, lag: Floats, strength: Floats, amplitude: Floats
+) -> FloatArray | None:
+    """A segment's ``FEATURES`` from its windows' pitch track and its samples."""
     duration = len(x) / ANALYSIS_RATE
-    if duration < 0.1 or len(windows) == 0:
-        return None
-    lag, strength, amplitude = _pitch(windows.r, windows.amplitude)
     voiced = strength > 0
     n_voiced = int(voiced.sum())
     if n_voiced < 3:
@@ -150,9 +180,9 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     )
 
 
-def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
-    """Per window: the pitch period in samples (parabolic peak), its periodicity (0 when
-    unvoiced or silent) and the window's amplitude."""
+def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Floats]:
+    """Per window of segments of ``lengths`` windows, one after another: the pitch period in
+    samples (parabolic peak) and its periodicity (0 when unvoiced or silent)."""
     inner = r[:, _LAG_LO : _LAG_HI + 1]
     peak = inner >= r[:, _LAG_LO - 1 : _LAG_HI]
     peak &= inner > r[:, _LAG_LO + 1 : _LAG_HI + 2]
@@ -164,11 +194,28 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     flat = r.reshape(-1)
     found = peak.any(axis=1)
     sure = found & (flat[at + best] > VOICING_THRESHOLD)
-    if sure.any():
-        # Second pass: octave jumps away from the segment's typical period cost more.
-        typical = _median(best[sure]) + _LAG_LO
-        score -= _JUMP_COST * np.abs(_LOG_LAGS - math.log2(typical))
-        best = np.argmax(score, axis=1)
+    # Second pass: octave jumps away from each segment's typical period cost more.
+    if len(lengths) == 1:
+        if sure.any():
+            typical = _median(best[sure]) + _LAG_LO
+            score -= _JUMP_COST * np.abs(_LOG_LAGS - math.log2(typical))
+            best = np.argmax(score, axis=1)
+        loudest = 0.03 * amplitude.max()
+    else:
+        starts = np.cumsum([0, *lengths[:-1]])
+        has = np.logical_or.reduceat(sure, starts).tolist()
+        logs: list[float] = []
+        for a, m, yes in zip(starts.tolist(), lengths, has, strict=True):
+            if yes:
+                mine = best[a : a + m]
+                logs.append(math.log2(_median(mine[sure[a : a + m]]) + _LAG_LO))
+        if logs:
+            rows = np.repeat(has, lengths)
+            log_typical = np.repeat(logs, [m for m, yes in zip(lengths, has, strict=True) if yes])
+            jumps = score[rows]
+            jumps -= _JUMP_COST * np.abs(_LOG_LAGS - log_typical[:, None])
+            best[rows] = np.argmax(jumps, axis=1)
+        loudest = 0.03 * np.repeat(np.maximum.reduceat(amplitude, starts), lengths)
     k = best + _LAG_LO
     around = flat[(at + best)[:, None] + _AROUND]
     a, b, c = around[:, 0], around[:, 1], around[:, 2]
@@ -182,9 +229,9 @@ def _pitch(r: Floats, amplitude: Floats) -> tuple[Floats, Floats, Floats]:
     np.divide(half, denom, out=shift, where=denom < 0)
     height = np.minimum(b - 0.5 * half * shift, 1.0)
     # Praat's silence rule: frames far below the segment's loudest are unvoiced.
-    ok = found & (amplitude > 0.03 * amplitude.max())
+    ok = found & (amplitude > loudest)
     ok &= height > VOICING_THRESHOLD
-    return k + shift, np.where(ok, height, 0.0), amplitude
+    return k + shift, np.where(ok, height, 0.0)
 
 
 def _median(values: npt.NDArray[np.intp]) -> float:

@@ -136,7 +136,8 @@ class Plan:
         if f == 1:
             return x, np.zeros(len(x))
         if f == 2:
-            even, odd = x[0::2], x[1::2]
+            # An odd last sample is in no window (a segment resampled from 11,025 Hz can end so).
+            even, odd = x[0 : len(x) - 1 : 2], x[1::2]
             runs = even + odd
             detail = even - odd
             detail *= detail

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from kairos.detection.voice.codecs import FloatArray
-from kairos.detection.voice.features import FEATURES, LABELS, segment_features, window_features
+from kairos.detection.voice.features import (
+    FEATURES,
+    LABELS,
+    features_together,
+    segment_features,
+)
 from kairos.detection.voice.model import EXCLUDED, Vector, VoiceModel, load_default
 from kairos.detection.voice.vad import FrameGate, Segment, Segmenter
 
@@ -272,14 +277,16 @@ class VoiceStream:
         """Analyse what is left at the end of the stream."""
         return self._analyse(self.segmenter.flush())
 
-    def _analyse(self, segments: Iterable[Segment]) -> list[SegmentResult]:
+    def _analyse(self, segments: Sequence[Segment]) -> list[SegmentResult]:
+        return self._score(segments, measure(segments))
+
+    def _score(
+        self, segments: Sequence[Segment], features: Sequence[FloatArray | None]
+    ) -> list[SegmentResult]:
+        """Score measured segments against the caller's baseline, in order."""
         out = []
-        for seg in segments:
+        for seg, x in zip(segments, features, strict=True):
             self.speech_segments += 1
-            if seg.windows is not None:
-                x = window_features(seg.windows, seg.samples.astype(np.float64))
-            else:
-                x = segment_features(seg.samples, seg.sample_rate)
             if x is None:
                 continue
             out.append(
@@ -291,6 +298,23 @@ class VoiceStream:
                 )
             )
         return out
+
+
+def measure(segments: Sequence[Segment]) -> list[FloatArray | None]:
+    """Each segment's features (None with too little voicing): from the windows the VAD kept,
+    all in one pass (``features_together``), else from its samples."""
+    out: list[FloatArray | None] = [None] * len(segments)
+    live = [i for i, seg in enumerate(segments) if seg.windows is not None]
+    if live:
+        found = features_together(
+            [(segments[i].windows, segments[i].samples.astype(np.float64)) for i in live]  # type: ignore[misc]
+        )
+        for i, x in zip(live, found, strict=True):
+            out[i] = x
+    for i, seg in enumerate(segments):
+        if seg.windows is None:
+            out[i] = segment_features(seg.samples, seg.sample_rate)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,16 @@ class VoicedGate:
         return loud
 
 
+def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
+    """Each row's energy, ``10 log10(mean square + 1e-10)`` (computed in place)."""
+    db = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+    db /= frames.shape[1]
+    db += 1e-10
+    np.log10(db, out=db)
+    db *= 10.0
+    return np.asarray(db, dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     """A stretch of speech: its samples and where it lies in the stream, in seconds."""
@@ -145,6 +155,7 @@ class Segmenter:
         "_pending",
         "_pending_n",
         "_speech",
+        "_unfilled",
         "coded",
         "gate",
         "max_seconds",
@@ -188,6 +199,8 @@ class Segmenter:
         self._hist_first = 0  # the stream frame of _hist_x's first sample
         self._hist_x = np.zeros(0, dtype=np.float32)
         self._hist_w: Windows | None = None
+        # When a list, cut segments' pending windows wait there to be analysed together.
+        self._unfilled: list[tuple[Windows, FloatArray]] | None = None
 
     @property
     def wanted(self) -> int:
@@ -219,6 +232,18 @@ class Segmenter:
         return out
 
     def _judge(self) -> list[Segment]:
+        block, frames = self._take()
+        speech = self.gate.decide(frames, frame_energy(frames))
+        windows = None
+        if isinstance(self.gate, VoicedGate):
+            if self.sample_rate == 8000:
+                windows = self.gate.windows
+            self.gate.windows = None  # now the segmenter's to keep or drop
+        return self._settle(block, speech, windows)
+
+    def _take(self) -> tuple[FloatArray, FloatArray]:
+        """The whole frames waiting (through μ-law unless ``coded``), one row each; the rest
+        waits for the next block."""
         pending = self._pending
         x = pending[0] if len(pending) == 1 else np.concatenate(pending)
         n = len(x) // self._frame
@@ -226,21 +251,13 @@ class Segmenter:
         self._pending = [x[used:]] if used < len(x) else []
         self._pending_n = len(x) - used
         block = x[:used] if self.coded else mulaw_round_trip(x[:used])
-        frames = block.reshape(n, self._frame)
-        # 10 log10(mean square + 1e-10), in place.
-        db = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
-        db /= self._frame
-        db += 1e-10
-        np.log10(db, out=db)
-        db *= 10.0
-        speech = self.gate.decide(frames, db)
-        windows = (
-            self.gate.windows
-            if self.sample_rate == 8000 and isinstance(self.gate, VoicedGate)
-            else None
-        )
-        if isinstance(self.gate, VoicedGate):
-            self.gate.windows = None  # now the segmenter's to keep or drop
+        return block, block.reshape(n, self._frame)
+
+    def _settle(
+        self, block: FloatArray, speech: BoolArray, windows: Windows | None
+    ) -> list[Segment]:
+        """Run the block's decisions (and, at 8 kHz, its windows) into the open segment; the
+        segments that closed."""
         first = self._frames
         closed = self._step(speech.tolist())
         if self._open < 0 and not closed:
@@ -312,7 +329,10 @@ class Segmenter:
         samples = x[(start - base) * f : (stop - base) * f]
         mine = windows.rows(start - base + 1, stop - base) if windows else None
         if mine is not None:
-            plan(self.sample_rate).fill(mine, samples)
+            if self._unfilled is not None:
+                self._unfilled.append((mine, samples))
+            else:
+                plan(self.sample_rate).fill(mine, samples)
         out.append(
             Segment(
                 samples=samples,

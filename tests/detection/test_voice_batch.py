@@ -1,0 +1,161 @@
+"""Many call legs judged together give what each gives alone, to the bit, and never the agent's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from tests.detection.test_voice import emodb, speech, vowel
+
+from kairos.detection.voice import VoiceStream, load_default
+from kairos.detection.voice.batch import BATCH_STREAMS, feed_together
+from kairos.detection.voice.codecs import mulaw_decode, mulaw_encode
+from kairos.detection.voice.features import to_analysis_rate
+from kairos.detection.voice.leg import CallLeg, LegBatch
+from kairos.detection.voice.stress import SegmentResult
+from kairos.detection.voice.vad import EnergyGate
+from kairos.errors import AgentVoiceRefused
+
+AT = datetime(2026, 12, 5, tzinfo=UTC)
+
+
+def _calls(count: int, seconds: float) -> list[np.ndarray]:
+    """Different 8 kHz μ-law calls: emodb files one after another with pauses, each call
+    starting at another file and another sample (so their blocks close at different frames)."""
+    emodb()
+    files = [speech(e, i) for e in ("Angry", "Neutral", "Happy", "Sad") for i in range(3)]
+    heard = [mulaw_decode(mulaw_encode(to_analysis_rate(x, rate))) for x, rate in files]
+    pause = np.zeros(3200, dtype=np.float32)
+    calls = []
+    for c in range(count):
+        parts, n = [pause[: 37 * c % 3200]], 0
+        for k in range(len(heard)):
+            parts += [heard[(c + k) % len(heard)], pause]
+            n += len(heard[(c + k) % len(heard)]) + len(pause)
+            if n >= seconds * 8000:
+                break
+        calls.append(np.concatenate(parts)[: int(seconds * 8000)])
+    return calls
+
+
+def _key(r: SegmentResult) -> tuple[object, ...]:
+    return (r.start_s, r.end_s, r.voiced_s, r.features, r.segment_stress, r.stress,
+            r.baseline_weight, r.cues)  # fmt: skip
+
+
+def test_streams_fed_together_get_what_each_gets_alone() -> None:
+    """More streams than one pass takes, fed 20 ms at a time: every segment's features, stress,
+    baseline weight and reasons are those of the stream fed alone, to the bit."""
+    model = load_default()
+    calls = _calls(BATCH_STREAMS + 5, 9.0)
+    alone = [VoiceStream(8000, model=model, coded=True) for _ in calls]
+    together = [VoiceStream(8000, model=model, coded=True) for _ in calls]
+    one: list[list[tuple[object, ...]]] = [[] for _ in calls]
+    two: list[list[tuple[object, ...]]] = [[] for _ in calls]
+    for at in range(0, len(calls[0]), 160):
+        for i, (stream, x) in enumerate(zip(alone, calls, strict=True)):
+            one[i] += [_key(r) for r in stream.feed(x[at : at + 160])]
+        found = feed_together([(s, x[at : at + 160]) for s, x in zip(together, calls, strict=True)])
+        for i, results in enumerate(found):
+            two[i] += [_key(r) for r in results]
+    for i in range(len(calls)):
+        one[i] += [_key(r) for r in alone[i].flush()]
+        two[i] += [_key(r) for r in together[i].flush()]
+    assert one == two
+    assert all(len(found) >= 5 for found in one)
+    assert any(r[-1] for found in one for r in found)  # some came with reasons
+
+
+def test_streams_of_other_rates_and_gates_are_judged_alone_beside_the_batch() -> None:
+    """A 16 kHz stream, an 11,025 Hz one and one with the energy-only gate sit in the same call
+    as 8 kHz streams and get what they get alone."""
+    model = load_default()
+    x = vowel(0.7)
+    wave = np.concatenate([np.zeros(4000, np.float32), x, np.zeros(4000, np.float32), x])
+    specs = [(8000, None), (16000, None), (11025, None), (8000, EnergyGate), (8000, None)]
+
+    def streams() -> list[VoiceStream]:
+        return [
+            VoiceStream(rate, model=model, gate=gate() if gate else None) for rate, gate in specs
+        ]
+
+    # The vowel at each rate (crudely resampled: what matters is that both paths get it).
+    inputs = [
+        wave,
+        np.repeat(wave, 2),
+        np.interp(np.arange(0, len(wave), 8000 / 11025), np.arange(len(wave)), wave),
+        wave,
+        wave,
+    ]
+    inputs = [np.asarray(v, dtype=np.float32) for v in inputs]
+    alone, together = streams(), streams()
+    one: list[list[tuple[object, ...]]] = [[] for _ in specs]
+    two: list[list[tuple[object, ...]]] = [[] for _ in specs]
+    for k in range(0, 120):
+        chunks = [v[k * len(v) // 120 : (k + 1) * len(v) // 120] for v in inputs]
+        for i, (stream, chunk) in enumerate(zip(alone, chunks, strict=True)):
+            one[i] += [_key(r) for r in stream.feed(chunk)]
+        for i, results in enumerate(feed_together(list(zip(together, chunks, strict=True)))):
+            two[i] += [_key(r) for r in results]
+    for i in range(len(specs)):
+        one[i] += [_key(r) for r in alone[i].flush()]
+        two[i] += [_key(r) for r in together[i].flush()]
+    assert one == two
+    assert all(found for found in one)
+
+
+def _leg(name: str) -> CallLeg:
+    return CallLeg(interaction_id=f"i-{name}", stream_id=name, speaker="customer",
+                   sample_rate=8000, started_at=AT, coded=True)  # fmt: skip
+
+
+def test_legs_in_a_batch_give_the_events_of_legs_fed_alone() -> None:
+    """Twilio legs whose blocks wait in a ``LegBatch`` get, from ``run``, the events of legs fed
+    their μ-law alone."""
+    calls = [mulaw_encode(x) for x in _calls(5, 7.0)]
+    alone = [_leg(f"s{i}") for i in range(len(calls))]
+    batched = [_leg(f"s{i}") for i in range(len(calls))]
+    batch = LegBatch()
+    one: list[list[dict[str, object]]] = [[] for _ in calls]
+    two: list[list[dict[str, object]]] = [[] for _ in calls]
+    for at in range(0, len(calls[0]), 160):
+        for i, leg in enumerate(alone):
+            one[i] += [e.model_dump() for e in leg.feed_mulaw(calls[i][at : at + 160])]
+        for i, leg in enumerate(batched):
+            assert leg.feed_mulaw(calls[i][at : at + 160], batch) == []
+        for leg, events in batch.run():
+            two[batched.index(leg)] += [e.model_dump() for e in events]
+    for i in range(len(calls)):
+        one[i] += [e.model_dump() for e in alone[i].finish()]
+        two[i] += [e.model_dump() for e in batched[i].finish()]
+    assert one == two
+    assert all(events for events in one)
+
+
+def test_a_leg_that_hangs_up_while_its_block_waits_analyses_it_once() -> None:
+    """The block waiting in the batch is analysed by ``finish``, and ``run`` skips it."""
+    wire = mulaw_encode(_calls(1, 5.0)[0])
+    alone, batched, batch = _leg("a"), _leg("a"), LegBatch()
+    one: list[dict[str, object]] = []
+    two: list[dict[str, object]] = []
+    at = 0
+    while True:
+        frame = wire[at : at + 160]
+        at += 160
+        one += [e.model_dump() for e in alone.feed_mulaw(frame)]
+        batched.feed_mulaw(frame, batch)
+        if batched.queued and at >= 3 * 8000:
+            break
+        two += [e.model_dump() for _, events in batch.run() for e in events]
+    one += [e.model_dump() for e in alone.finish()]
+    two += [e.model_dump() for e in batched.finish()]
+    assert batch.run() == []
+    assert one == two and len(one) >= 2
+
+
+def test_an_agent_leg_never_reaches_a_batch() -> None:
+    """The agent's voice is refused before a sample is read: there is no leg to queue."""
+    with pytest.raises(AgentVoiceRefused):
+        CallLeg(interaction_id="i", stream_id="a", speaker="agent", sample_rate=8000,
+                started_at=AT)  # type: ignore[arg-type]  # fmt: skip
