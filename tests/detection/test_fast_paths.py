@@ -149,23 +149,6 @@ def test_backwards_hour_gate_finds_what_the_forward_one_does(turns: list[str]) -
     assert hits > 10
 
 
-def test_substring_gate_finds_what_the_substring_loop_does(turns: list[str]) -> None:
-    # The deadline finder's first gate is one trie pattern of ``_ANY_WORDS``; it must pass
-    # exactly the texts holding one of the words, whichever word and wherever.
-    gate = deadline_patterns._ANY_WORD
-    words = deadline_patterns._ANY_WORDS
-    texts = [*(t.lower() for t in turns), *(w.join(("x", "y")) for w in words), *words, "", "x"]
-    passed = 0
-    for text in texts:
-        found = deadlines._contains_any(text, words)
-        assert found == (gate.search(text) is not None), text
-        passed += found
-    assert 0 < passed < len(texts)
-    # A word that is another's prefix ("tom" and "tomorrow" in a day gate) still gates alone.
-    gate = deadline_patterns.substring_gate(("tomorrow", "tom", "a.m"))
-    assert gate.search("custom") and gate.search("7 a.m.") and not gate.search("7 am")
-
-
 @pytest.mark.parametrize("as_spoken", [True, False])
 def test_assessment_equals_the_one_built_through_scores(as_spoken: bool) -> None:
     # Real threads, turn by turn, with the speakers who said them and all read as a customer's:

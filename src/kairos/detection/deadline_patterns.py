@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,33 +164,6 @@ _ANY_WORDS = ("day", "night", "noon", "tom", "tmr", "morning", "evening", "end o
               "close of", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "min", "hour", "hr",
               "h ", "now", "asap", "a.s.a.p", "immediately", "right away", "straight away",
               "as soon as", " am", " pm", "a.m", "p.m", "o'clock")  # fmt: skip
-
-
-def substring_gate(words: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern that ``search`` finds in a text exactly when one of ``words`` occurs in it.
-
-    The words as a trie (``(?:d(?:ay)|n(?:ight|o(?:on|w))|...)``): one pass over the text, where
-    a loop of ``word in text`` makes one pass per word (34 for ``_ANY_WORDS``: half the time of
-    the loop on the airline turns, every customer turn).
-    """
-    trie: dict[str, dict[str, Any]] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        if "" in node:  # a word ends here: whatever follows, the text holds one
-            return ""
-        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())]
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return re.compile(emit(trie))
-
-
-#: ``_ANY_WORDS`` as one pattern (``test_fast_paths`` holds it to the substring loop).
-_ANY_WORD = substring_gate(_ANY_WORDS)
 # Languages with their own patterns, in ``deadline_languages`` (imported on first use: it builds
 # on this module).
 _FOREIGN_CODES = frozenset(("es", "de", "fr", "pt", "it"))

@@ -28,7 +28,7 @@ from types import ModuleType
 
 from kairos.detection.deadline_patterns import (
     _ANCHOR_WORDS,
-    _ANY_WORD,
+    _ANY_WORDS,
     _BARE_AMPM,
     _CLOCK,
     _CLOCK_WORDS,
@@ -310,7 +310,7 @@ def find_deadlines(
     languages = [] if code == "en" else _languages().languages_in(low, code)
     if exhaustive:
         want_clock = want_relative = want_day = want_immediate = True
-    elif not digit and not languages and _ANY_WORD.search(low) is None:
+    elif not digit and not languages and not _contains_any(low, _ANY_WORDS):
         return []  # the common case: no digit and no time word at all
     else:
         want_clock, want_relative, want_day, want_immediate = _wanted(low, digit)
