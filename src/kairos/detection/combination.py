@@ -29,6 +29,7 @@ PRAISE_WEIGHT = 1.0
 # Fixed logistic used until a fitted calibration ships with the model.
 _CAL_CENTER = 3.0
 _CAL_SLOPE = 1.8
+_sqrt = math.sqrt
 
 
 def _prob(z: float) -> float:
@@ -95,9 +96,27 @@ def raw_mot_score(
     customer turn reads where a word-valence lexicon reads its language
     (``kairos.detection.valence``), lowers the score.
     """
+    return _raw_mot_score(
+        emotion, urgency, complexity, churn_risk, stakes_strength, deadline_urgency,
+        journey_risk, grievance, praise,
+    )  # fmt: skip
+
+
+def _raw_mot_score(
+    emotion: float,
+    urgency: float,
+    complexity: float,
+    churn_risk: float,
+    stakes_strength: float,
+    deadline_urgency: float,
+    journey_risk: float,
+    grievance: float,
+    praise: float,
+) -> float:
+    """``raw_mot_score`` with its arguments in order (the detector calls it on every event)."""
     pressure = max(stakes_strength, deadline_urgency, 0.5 * urgency, grievance)
     affect = max(emotion, churn_risk)
-    core = math.sqrt(pressure * affect)
+    core = _sqrt(pressure * affect)
     return (
         6.0 * core
         + 1.0 * complexity

@@ -213,7 +213,7 @@ class MomentDetector(DetectorState):
                 self._absorb(hit, 1.0)
             self._add_cue(self._hit_row(hit, event_id))
         loud = cues.intensity(text)
-        turn = noisy_or(*emo)
+        turn = noisy_or(*emo) if emo else 0.0
         if loud.value > 0.0:
             turn = turn + (1.0 - turn) * 0.5 * loud.value if turn > 0 else 0.35 * loud.value
             self._add_cue(("emotion", "intensity", round(0.5 * loud.value, 3),
@@ -247,7 +247,8 @@ class MomentDetector(DetectorState):
         if self._turns >= 3 and rise > 0.12:
             self._add_cue(("emotion", "rising_negativity", round(rise, 3), None, None, None,
                            event_id, "trend", round(rise, 3)))  # fmt: skip
-        self._urg_words = max(noisy_or(*urg), 0.8 * self._urg_words) * (1.0 + calm)
+        urgent = noisy_or(*urg) if urg else 0.0
+        self._urg_words = max(urgent, 0.8 * self._urg_words) * (1.0 + calm)
         if self._finder is not None and self._latest is not None:
             self._find_deadline(text, event_id)
 

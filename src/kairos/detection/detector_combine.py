@@ -17,10 +17,10 @@ from kairos.detection.combination import (
     _CUBE,
     _IMPLIED_URGENCY,
     _clip,
+    _raw_mot_score,
     calibrate_fixed,
     noisy_or,
     noisy_or5,
-    raw_mot_score,
 )
 from kairos.detection.detector_contracts import ScoreValues, _built, _cue
 
@@ -32,6 +32,7 @@ _GRIEVANCE_FLOOR = 0.5
 # The n-gram model's stakes head reads ordinary complaints (a buggy app) as stakes at 0.3-0.5;
 # at 0.8 that made irritation a moment of truth. The lexical stakes are the evidence.
 _MODEL_STAKES = 0.4
+_exp = math.exp
 
 
 def deadline_urgency(s: DetectorState) -> float:
@@ -64,24 +65,46 @@ def complexity_and_journey(s: DetectorState, n_stakes: int) -> tuple[float, floa
     return _clip(complexity), journey_risk
 
 
-def combine(s: DetectorState, evidence: float | None = None) -> ScoreValues:
+def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = True) -> ScoreValues:
     """``Scores``' values for the state, in its fields' order.
 
-    ``evidence``: the sum of the cues' absolute weights, where the caller keeps it.
+    ``evidence``: the sum of the cues' absolute weights, where the caller keeps it; ``rows``
+    False leaves the reasons' rows out (an empty list: the update path has their models).
+    Every comparison and operation is ``noisy_or``'s, ``max``'s and ``_clip``'s, written out
+    (this runs on every event), in the same order: the scores are the same to the bit.
     """
     strength = implied = 0.0
-    stakes = {k: v for k, v in s._stakes.items() if v >= 0.45} if s._stakes else {}
+    stakes = {k: v for k, v in s._stakes.items() if v >= 0.45} if s._stakes else None
     if stakes:  # most turns of most interactions have none: skip the sorting
         # The strongest stake, and half the next one (the same operations as noisy_or's).
         top = sorted(stakes.values(), reverse=True)
         strength = _clip(noisy_or5(top[0], 0.5 * top[1] if len(top) > 1 else 0.0))
         implied = noisy_or(*[_IMPLIED_URGENCY.get(k, 0.0) * v for k, v in stakes.items()])
-    strength = max(strength, _MODEL_STAKES * s._model_stakes)
-    deadline_u = deadline_urgency(s) if s._deadline is not None else 0.0
-    urgency = _clip(noisy_or5(deadline_u, s._urg_words, implied))
+    model_stakes = _MODEL_STAKES * s._model_stakes
+    if model_stakes > strength:  # max(strength, model_stakes)
+        strength = model_stakes
+    deadline = s._deadline
+    deadline_u = deadline_urgency(s) if deadline is not None else 0.0
+    # noisy_or5(deadline_u, urg_words, implied), clipped
+    miss = 1.0
+    if deadline_u > 0.0:
+        miss *= 1.0 - (deadline_u if deadline_u < 1.0 else 1.0)
+    v = s._urg_words
+    if v > 0.0:
+        miss *= 1.0 - (v if v < 1.0 else 1.0)
+    if implied > 0.0:
+        miss *= 1.0 - (implied if implied < 1.0 else 1.0)
+    urgency = 1.0 - miss
+    urgency = 0.0 if urgency < 0.0 else 1.0 if urgency > 1.0 else urgency
     stance = s._agent
-    blame, owned = max(0.0, stance), max(0.0, -stance)
-    rise = max(0.0, s._emo_fast - s._emo_slow) if s._turns >= 3 else 0.0
+    blame = stance if stance > 0.0 else 0.0
+    owned = -stance if -stance > 0.0 else 0.0
+    turns = s._turns
+    rise = 0.0
+    if turns >= 3:
+        rise = s._emo_fast - s._emo_slow
+        if not rise > 0.0:  # max(0.0, rise)
+            rise = 0.0
     # A grave stake with the clock running is distressing even when told calmly.
     situational = strength * strength * (0.4 + 0.5 * urgency)
     # The customer's emotion comes from the customer alone: the agent's words and voice
@@ -93,18 +116,20 @@ def combine(s: DetectorState, evidence: float | None = None) -> ScoreValues:
     failed = 0.25 * min(j.prior_failed_moments, 3) if j else 0.0
     churn = noisy_or5(s._churn, tenure, 0.35 * blame, 0.8 * s._model_churn, failed)
     churn = _clip(churn * (1.0 - 0.3 * owned))
-    complexity, journey_risk = complexity_and_journey(s, len(stakes))
-    raw = raw_mot_score(
-        emotion=emotion,
-        urgency=urgency,
-        complexity=complexity,
-        churn_risk=churn,
-        stakes_strength=strength,
-        deadline_urgency=deadline_u,
-        journey_risk=journey_risk,
-        grievance=s._grievance if s._grievance >= _GRIEVANCE_FLOOR else 0.0,
-        praise=s._praise,
-    )
+    n_stakes = len(stakes) if stakes else 0
+    if j is None and not s._transfers:
+        # complexity_and_journey's common case: no journey, no transfer.
+        complexity = _clip(
+            noisy_or5(s._complexity, 0.3 * min(s._repeats, 3), 0.15 * max(0, n_stakes - 1))
+        )
+        journey_risk = 0.0
+    else:
+        complexity, journey_risk = complexity_and_journey(s, n_stakes)
+    grievance = s._grievance
+    raw = _raw_mot_score(
+        emotion, urgency, complexity, churn, strength, deadline_u, journey_risk,
+        grievance if grievance >= _GRIEVANCE_FLOOR else 0.0, s._praise,
+    )  # fmt: skip
     model = s._model
     mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))
     version = model.version if model is not None else "cues-only"
@@ -118,21 +143,25 @@ def combine(s: DetectorState, evidence: float | None = None) -> ScoreValues:
         churn = _clip(noisy_or(churn, 0.6 * s._sem_churn))
     if sem is not None:
         version = f"{version}+{sem.version}"
-    mot = max(mot, s._floor)
+    floor = s._floor
+    if floor > mot:  # max(mot, floor)
+        mot = floor
     if evidence is None:
         evidence = sum([abs(r[2]) for r in s._cues])
-    confidence = _clip(1.0 - math.exp(-(0.5 * evidence + 0.3 * s._turns)))
+    confidence = _clip(1.0 - _exp(-(0.5 * evidence + 0.3 * turns)))
+    latest = s._latest
     minutes = None
-    if s._deadline is not None and s._latest is not None:
-        minutes = round((s._deadline - s._latest).total_seconds() / 60.0, 1)
+    if deadline is not None and latest is not None:
+        minutes = round((deadline - latest).total_seconds() / 60.0, 1)
     cube = _CUBE[emotion >= HIGH, urgency >= HIGH, complexity >= HIGH]
+    stress = s._stress
     # ``Scores``' fields in order (``ScoreValues`` names them).
     return (s.interaction_id, round(emotion, 4), round(urgency, 4), round(complexity, 4),
-            round(churn, 4), sorted(stakes, key=lambda k: -stakes[k]) if stakes else [],
-            s._deadline, minutes, cube, raw, round(mot, 4),
-            round(max(0.05, min(confidence, 0.99)), 4), list(s._cues), version,
-            s._latest, s._utterances,
-            round(s._stress, 4) if s._stress is not None else None,
+            round(churn, 4), sorted(stakes, key=stakes.__getitem__, reverse=True) if stakes else [],
+            deadline, minutes, cube, raw, round(mot, 4),
+            round(0.05 if confidence < 0.05 else 0.99 if confidence > 0.99 else confidence, 4),
+            list(s._cues) if rows else [], version, latest, s._utterances,
+            round(stress, 4) if stress is not None else None,
             s._language.language)  # fmt: skip
 
 
@@ -149,26 +178,28 @@ def reasons(s: DetectorState) -> tuple[list[Cue], float]:
 def assessment(s: DetectorState) -> Assessment:
     """``Scores(*combine(s)).to_assessment()``, its dict written directly (the update path)."""
     cues, evidence = reasons(s)
-    v = combine(s, evidence)
+    (interaction_id, emotion, urgency, complexity, churn, stakes, deadline, minutes, cube, _raw,
+     mot, confidence, _rows, version, as_of, utterances, stress, language) = combine(
+        s, evidence, rows=False)  # fmt: skip
     return _built(
         Assessment,
         {
-            "interaction_id": v[0],
-            "emotion": v[1],
-            "urgency": v[2],
-            "complexity": v[3],
-            "churn_risk": v[4],
-            "stakes": v[5],
-            "deadline": v[6],
-            "minutes_to_deadline": v[7],
-            "cube": v[8],
-            "mot_score": v[10],
-            "confidence": v[11],
+            "interaction_id": interaction_id,
+            "emotion": emotion,
+            "urgency": urgency,
+            "complexity": complexity,
+            "churn_risk": churn,
+            "stakes": stakes,
+            "deadline": deadline,
+            "minutes_to_deadline": minutes,
+            "cube": cube,
+            "mot_score": mot,
+            "confidence": confidence,
             "reasons": list(cues),
-            "model_version": v[13],
-            "as_of": v[14],
-            "utterances": v[15],
-            "stress": v[16],
-            "language": v[17],
+            "model_version": version,
+            "as_of": as_of,
+            "utterances": utterances,
+            "stress": stress,
+            "language": language,
         },
     )

@@ -169,16 +169,17 @@ class DetectorState:
 
     def _model_turn(self, text: str, event_id: str | None, *, relieved: bool = False) -> None:
         assert self._model is not None
-        p = self._model.predict(text)
+        get = self._model.predict(text).get
+        emotion, stakes, churn = get("emotion", 0.0), get("stakes", 0.0), get("churn", 0.0)
         # A turn that says the problem is solved does not raise the emotion it reads.
-        e = 0.0 if relieved else max(p.get("emotion", 0.0), 0.7 * p.get("dissatisfaction", 0.0))
+        e = 0.0 if relieved else max(emotion, 0.7 * get("dissatisfaction", 0.0))
         self._model_emotion = max(e, 0.75 * self._model_emotion)
-        self._model_stakes = max(p.get("stakes", 0.0), 0.8 * self._model_stakes)
-        self._model_churn = max(p.get("churn", 0.0), self._model_churn)
-        for head in ("emotion", "stakes", "churn"):
-            if p.get(head, 0.0) >= 0.5:
-                self._add_cue(("model", head, round(0.5 * p[head], 3), None, None, None,
-                               event_id, f"p_{head}", round(p[head], 3)))  # fmt: skip
+        self._model_stakes = max(stakes, 0.8 * self._model_stakes)
+        self._model_churn = max(churn, self._model_churn)
+        for head, p in (("emotion", emotion), ("stakes", stakes), ("churn", churn)):
+            if p >= 0.5:
+                self._add_cue(("model", head, round(0.5 * p, 3), None, None, None, event_id,
+                               f"p_{head}", round(p, 3)))  # fmt: skip
 
     def _semantic_turn(
         self,
