@@ -24,10 +24,7 @@ created on that PostgreSQL server and dropped afterwards) it seeds a centre thro
   (uvicorn) process on the same database, from a keep-alive HTTP client (the test client hops
   between threads on every request, which a real server does not); around each ``/next`` it
   reads the server's threads from ``/proc`` (``server_threads.py``: CPU, and time runnable but
-  waiting for a CPU) and prints where the slowest 1% of them went; on PostgreSQL, then, ``/next``
-  decided on the event loop beside the same decided on a worker thread (the code before, later
-  on 2026-12-05: ``serve_next_on_thread.py``), in alternating server runs (three each, 70
-  timed requests per run, each server warmed by five).
+  waiting for a CPU) and prints where the slowest 1% of them went.
 
 It prints the load average beside the figures: the machine may be shared. The routing library's
 own figures are in ``benchmarks/routing.py``.
@@ -214,24 +211,6 @@ def _one_statement_or_several(
     return sorted(single), sorted(several)
 
 
-def _loop_or_thread(
-    url: str, agents: list[int], runs: int = 3, timed: int = 70, warm: int = 5
-) -> tuple[list[float], list[float]]:
-    """PostgreSQL over uvicorn: ``/next`` decided on the event loop, and on a worker thread (the
-    code before), in alternating server runs on the same database."""
-    out: dict[bool, list[float]] = {False: [], True: []}
-    free = iter(agents)
-    for _ in range(runs):
-        for on_thread in (False, True):
-            paths = [f"/v1/agents/a{next(free)}/next" for _ in range(warm + timed)]
-            with _server(url, on_thread=on_thread) as (server, _pid):
-                for _ in range(20):
-                    server.get("/healthz")
-                _timed(server, "POST", paths[:warm])  # the first compiles its statements
-                out[on_thread] += _timed(server, "POST", paths[warm:])
-    return sorted(out[False]), sorted(out[True])
-
-
 def _p99(lat: list[float]) -> float:
     return lat[min(len(lat) - 1, int(0.99 * len(lat)))]
 
@@ -273,9 +252,8 @@ def _commits(url: str, n: int) -> list[float]:
 
 
 @contextmanager
-def _server(url: str, *, on_thread: bool = False) -> Iterator[tuple[httpx.Client, int]]:
-    """``kairos serve`` on ``url`` in its own process, a keep-alive client to it, and its pid;
-    ``on_thread``: with ``next`` decided on a worker thread (PostgreSQL's code before)."""
+def _server(url: str) -> Iterator[tuple[httpx.Client, int]]:
+    """``kairos serve`` on ``url`` in its own process, a keep-alive client to it, and its pid."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -283,9 +261,8 @@ def _server(url: str, *, on_thread: bool = False) -> Iterator[tuple[httpx.Client
            "KAIROS_RATE_LIMIT_PER_S": "0"}  # fmt: skip
     env.pop("KAIROS_REDIS_URL", None)
     env.pop("KAIROS_ROUTING_BOARD", None)
-    entry = [str(Path(__file__).with_name("serve_next_on_thread.py"))] if on_thread else [
-        "-m", "kairos.cli"]  # fmt: skip
-    command = [sys.executable, *entry, "serve", "--port", str(port), "--log-level", "warning"]
+    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -349,13 +326,6 @@ def _measure(kind: str, url: str, args: argparse.Namespace, console: Console) ->
                               watch.spent))  # fmt: skip
         rows += [("uvicorn", "GET /healthz (peer)", health),
                  ("uvicorn", "POST /next, live board", nxt)]  # fmt: skip
-        if kind == "postgresql":
-            # Agents no part above has given work to.
-            free = [*range(3 * calls + min(args.peer_calls, calls), 4 * calls),
-                    *range(4 * calls + args.offers, args.agents)]  # fmt: skip
-            on_loop, on_thread = _loop_or_thread(url, free)
-            rows += [("uvicorn", "POST /next, on the event loop (A/B runs)", on_loop),
-                     ("uvicorn", "POST /next, on a worker thread (peer)", on_thread)]  # fmt: skip
     load.append(os.getloadavg()[0])
     console.print(f"{kind}: load average (1 min) {' / '.join(f'{x:.2f}' for x in load)} "
                   "(before seeding / before timing / after)")  # fmt: skip

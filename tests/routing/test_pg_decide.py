@@ -19,7 +19,7 @@ from kairos import migrations
 from kairos.config import Settings
 from kairos.db import Database
 from kairos.main import create_app
-from kairos.routing import live_next, next_loop
+from kairos.routing import live_next
 from kairos.routing.live_board import LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
 from kairos.security.models import AuditEntry
@@ -28,14 +28,10 @@ pytestmark = pytest.mark.postgres
 AGENTS = ("ana", "bo", "cy", "dee", "eve", "fay")
 
 
-@pytest.fixture(params=["loop", "thread"])
-def client(
-    postgres_url: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
+@pytest.fixture
+def client(postgres_url: str) -> Iterator[TestClient]:
     """An app on PostgreSQL (``auto``: the leased board) with a queue, six agents (one call at a
-    time each) and five waiting calls; ``next`` decided on the event loop (its asynchronous
-    connection), or on a worker thread (the board's kept connection), as before 2026-12-05."""
-    monkeypatch.setattr(next_loop, "ON_LOOP", request.param == "loop")
+    time each) and five waiting calls."""
     migrations.upgrade(postgres_url)
     with TestClient(create_app(Settings(database_url=postgres_url))) as client:
         body = {"name": "travel", "channel": "call", "required_skills": [], "policy": "moments"}
@@ -46,9 +42,6 @@ def client(
             }).status_code == 201  # fmt: skip
         events = [started(f"c{n}", queue="travel", occurred_at=at(n)) for n in range(5)]
         assert client.post("/v1/events", json=events).status_code == 200
-        # As a board taken over on a stored centre: it knows the agents (one it meets first is
-        # read from the database, on a worker thread).
-        _board(client).rebuild()
         yield client
 
 
@@ -65,21 +58,11 @@ def _line(board: LiveBoard) -> Connection:
     return connection
 
 
-def _driver(board: LiveBoard) -> Any:
-    """The psycopg connection decisions are stored on: the event loop's, or the worker thread's
-    (the board's kept connection)."""
-    assert board.line is not None
-    if next_loop.ON_LOOP:
-        assert board.line.on_loop._connection is not None, "no decision on the loop yet"
-        return board.line.on_loop._connection
-    return _line(board).connection.driver_connection
-
-
 @contextmanager
-def _traced(driver: Any, path: Path) -> Iterator[list[str]]:
-    """What the client sends on ``driver`` (a psycopg connection) while the block runs, as libpq
-    traces it: the frontend messages' names (``Query``, ``Parse``, ``Bind``, ``Sync``...)."""
-    pgconn = driver.pgconn
+def _traced(connection: Connection, path: Path) -> Iterator[list[str]]:
+    """What the client sends on ``connection`` while the block runs, as libpq traces it: the
+    names of the frontend messages (``Query``, ``Parse``, ``Bind``, ``Execute``, ``Sync``...)."""
+    pgconn = connection.connection.driver_connection.pgconn  # type: ignore[union-attr]
     sent: list[str] = []
     with path.open("w") as trace:
         pgconn.trace(trace.fileno())
@@ -121,15 +104,12 @@ def test_next_is_one_statement_and_one_round_trip(client: TestClient, tmp_path: 
     board = _board(client)
     assert client.post("/v1/agents/ana/next").status_code == 200
     db = client.app.state.runtime.db  # type: ignore[attr-defined]
-    with _statements(db) as ran, _traced(_driver(board), tmp_path / "trace") as sent:
+    with _statements(db) as ran, _traced(_line(board), tmp_path / "trace") as sent:
         answer = client.post("/v1/agents/bo/next")
     assert answer.status_code == 200, answer.text
     assert _round_trips(sent) == 1, sent
-    if next_loop.ON_LOOP:  # psycopg's own connection: nothing on SQLAlchemy's
-        assert ran == [], ran
-    else:
-        assert "BEGIN" not in " ".join(ran) and len(ran) == 1, ran
-        assert "INSERT INTO audit_log" in ran[0]
+    assert "BEGIN" not in " ".join(ran) and len(ran) == 1, ran
+    assert "INSERT INTO audit_log" in ran[0]
     taken = answer.json()["decision"]
     with db.session() as session:
         decisions = session.scalars(
@@ -153,9 +133,9 @@ def test_the_peer_several_statements_in_a_transaction_is_four_round_trips(
     """What ``benchmarks/routing_http.py`` times beside it (the code before): ``BEGIN``, the
     statement, the audit row, ``COMMIT``; the same rows stored."""
     board = _board(client)
-    monkeypatch.setattr(live_next, "ONE_STATEMENT", False)  # never on the loop
+    monkeypatch.setattr(live_next, "ONE_STATEMENT", False)
     assert client.post("/v1/agents/ana/next").status_code == 200
-    with _traced(_line(board).connection.driver_connection, tmp_path / "trace") as sent:
+    with _traced(_line(board), tmp_path / "trace") as sent:
         answer = client.post("/v1/agents/bo/next")
     assert answer.status_code == 200 and answer.json()["decision"]["interaction_id"] == "c1"
     assert _round_trips(sent) == 4, sent
@@ -188,8 +168,8 @@ def test_a_lost_connection_is_replaced_and_the_next_decision_is_right(
     ``next`` opens another and decides right: the oldest call still waiting, stored once."""
     board = _board(client)
     first = client.post("/v1/agents/ana/next").json()["decision"]["interaction_id"]
-    line = _driver(board)
-    pid = line.info.backend_pid
+    line = _line(board)
+    pid = line.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
     db = client.app.state.runtime.db  # type: ignore[attr-defined]
     with db.engine.connect() as admin:
         assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
@@ -198,7 +178,7 @@ def test_a_lost_connection_is_replaced_and_the_next_decision_is_right(
     assert answer.status_code == 200, answer.text
     second = answer.json()["decision"]["interaction_id"]
     assert (first, second) == ("c0", "c1")
-    assert _driver(board) is not line  # a new connection
+    assert _line(board) is not line  # a new connection
     with db.session() as session:
         stored = session.execute(
             select(RoutingDecision.interaction_id, func.count())
@@ -221,7 +201,7 @@ def test_an_agent_held_busy_asks_again_in_one_round_trip(
         assert client.post("/v1/events", json=[ended(taken)]).status_code == 200
         _wait_for(lambda: board.agents["ana"].load == 0)
         assert board.agents["ana"].state == "busy"
-    with _traced(_driver(board), tmp_path / "trace") as sent:
+    with _traced(_line(board), tmp_path / "trace") as sent:
         answer = client.post("/v1/agents/ana/next")
     assert answer.json()["decision"]["interaction_id"] == "c4"
     assert _round_trips(sent) == 1, sent

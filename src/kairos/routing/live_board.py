@@ -44,7 +44,12 @@ from kairos.events import InteractionEnded, InteractionStarted, Transfer, Uttera
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
 from kairos.routing.board_inbox import inert
-from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now
+from kairos.routing.board_rows import (
+    QueueInfo,
+    as_queue,
+    customer_values,
+    held_now,
+)
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
 from kairos.routing.pg_decide import DecisionLine
@@ -164,7 +169,7 @@ class LiveBoard:
             self._thread.join(timeout=5)
         if self.line is not None:
             with self.lock:
-                self.line.shut()
+                self.line.close()
 
     def wake(self) -> None:
         """Make the board thread run a pass now."""
@@ -180,10 +185,6 @@ class LiveBoard:
                     hook()
             except Exception:  # a bad message must not stop the board
                 log.exception("routing board: applying bus messages failed")
-
-    def caught_up(self) -> bool:
-        """Whether no bus message waits to be applied (a decision now reads no database)."""
-        return not self._pending
 
     def drain(self) -> None:
         """Apply every queued bus message (builds the board first if needed)."""

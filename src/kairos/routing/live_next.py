@@ -165,23 +165,16 @@ def next_from_board(
             if out is not None or not alone:  # alone, they are stored with a decision only
                 riders_written(riders)
         if out is not None:
-            settle(board, out, fills=fills, now=now, outbox=outbox)
+            outbox.insert(0, out)  # the stored decision is the message
+            board.assigned(out.interaction_id, agent_id)
+            if fills:
+                outbox.append(_state(agent_id, "busy", "available", now))
+                board.set_agent(dataclasses.replace(board.agents[agent_id], state="busy"))
     for message in outbox:
         bus.send(message)
     if out is None:
         return None, f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
     return out, "assigned"
-
-
-def settle(
-    board: LiveBoard, out: DecisionOut, *, fills: bool, now: datetime, outbox: list[Message]
-) -> None:
-    """A stored decision on the board (under its lock), its messages in ``outbox``."""
-    outbox.insert(0, out)  # the stored decision is the message
-    board.assigned(out.interaction_id, out.agent_id)
-    if fills:
-        outbox.append(_state(out.agent_id, "busy", "available", now))
-        board.set_agent(dataclasses.replace(board.agents[out.agent_id], state="busy"))
 
 
 @contextmanager
@@ -282,10 +275,13 @@ def store(
         if fills:
             _set_state(connection, agent_row, "busy", now)
         return _out(decision_id, decision, snapshot, agent, now, inputs, reasons)
-    params = pg_params(decision, row_id, snapshot, agent, agent_row, now, request_key, inputs,
-                       reasons, fills=fills, flip=flip)  # fmt: skip
-    stored, held = pg_decide.store(connection, lease=lease_of(board), params=params,
-                                   riders=riders or ())  # fmt: skip
+    stored, held = pg_decide.store(connection, lease=_lease(board), params={
+        "agent": agent.id, "agent_row": agent_row, "row_id": row_id,
+        "queue": snapshot.queue, "states": decisions.WAITING_STATES, "policy": decision.policy,
+        "score": decision.score, "mot": decision.moment_of_truth, "inputs": inputs,
+        "reasons": reasons, "model_version": snapshot.model_version, "decided_at": now,
+        "request_key": request_key, "busy": fills, "flip": flip,
+    }, riders=riders or ())  # fmt: skip
     if not held:
         raise BoardUnavailable("this process no longer owns the routing board; retry")
     if stored is None:
@@ -293,22 +289,7 @@ def store(
     return _out(stored, decision, snapshot, agent, now, inputs, reasons)
 
 
-def pg_params(
-    decision: Decision, row_id: int, snapshot: WaitingInteraction, agent: AgentSnapshot,
-    agent_row: int, now: datetime, request_key: str | None, inputs: dict[str, Any],
-    reasons: list[dict[str, Any]], *, fills: bool, flip: bool,
-) -> dict[str, Any]:  # fmt: skip
-    """The parameters of :func:`kairos.routing.pg_decide.store` for this decision."""
-    return {
-        "agent": agent.id, "agent_row": agent_row, "row_id": row_id,
-        "queue": snapshot.queue, "states": decisions.WAITING_STATES, "policy": decision.policy,
-        "score": decision.score, "mot": decision.moment_of_truth, "inputs": inputs,
-        "reasons": reasons, "model_version": snapshot.model_version, "decided_at": now,
-        "request_key": request_key, "busy": fills, "flip": flip,
-    }  # fmt: skip
-
-
-def lease_of(board: LiveBoard) -> dict[str, Any] | None:
+def _lease(board: LiveBoard) -> dict[str, Any] | None:
     """The lease this process must hold to store a decision (None: the board has none)."""
     if board.fence_params is None:
         return None
@@ -321,7 +302,7 @@ def lease_of(board: LiveBoard) -> dict[str, Any] | None:
 def _flip_alone(connection: Connection, board: LiveBoard, agent_id: str, now: datetime) -> None:
     """PostgreSQL, nothing to take: the agent Kairos held busy is made available all the same."""
     agent_row = board.agent_rows[agent_id]
-    if not pg_decide.make_available(connection, lease=lease_of(board), agent_row=agent_row,
+    if not pg_decide.make_available(connection, lease=_lease(board), agent_row=agent_row,
                                     now=now):  # fmt: skip
         raise BoardUnavailable("this process no longer owns the routing board; retry")
 

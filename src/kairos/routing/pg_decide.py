@@ -148,20 +148,13 @@ def _available(fenced: bool) -> TextClause:
     return text(sql).bindparams(*types)
 
 
-def available_and_values(
-    *, lease: dict[str, Any] | None, agent_row: int, now: datetime
-) -> tuple[TextClause, dict[str, Any]]:
-    """:func:`make_available`'s statement and its parameters."""
-    return _available(lease is not None), {**(lease or {}), "agent_row": agent_row, "since": now}
-
-
 def make_available(
     connection: Connection, *, lease: dict[str, Any] | None, agent_row: int, now: datetime
 ) -> bool:
     """Make the agent available (it asked for work and there is none to give), in one statement
     with the lease's check as :func:`store` does; whether the lease held."""
-    statement, values = available_and_values(lease=lease, agent_row=agent_row, now=now)
-    return bool(connection.execute(statement, values).one()[0])
+    values = {**(lease or {}), "agent_row": agent_row, "since": now}
+    return bool(connection.execute(_available(lease is not None), values).one()[0])
 
 
 #: A line idle longer than this is pinged before it is used (the server may have gone since).
@@ -169,16 +162,10 @@ IDLE_PING_S = 1.0
 
 
 def _spoke(connection: Connection) -> bool:
-    try:
-        return socket_spoke(connection.connection.driver_connection.pgconn.socket)  # type: ignore[union-attr]
-    except Exception:  # no socket to look at: the connection is gone
-        return True
-
-
-def socket_spoke(fileno: int) -> bool:
     """Whether the server sent something on an idle connection (it closes one it terminates with
     a message): checked on the socket, without a round trip."""
     try:
+        fileno = connection.connection.driver_connection.pgconn.socket  # type: ignore[union-attr]
         return bool(select.select([fileno], [], [], 0)[0])
     except Exception:  # no socket to look at: the connection is gone
         return True
@@ -198,10 +185,6 @@ class DecisionLine:
         self._connection: Connection | None = None
         self._used = 0.0
         self._autocommit = False
-        from kairos.routing.pg_loop import LoopLine  # it builds on this module
-
-        #: The connection for decisions made on the event loop (:mod:`kairos.routing.next_loop`).
-        self.on_loop = LoopLine(db)
 
     @contextmanager
     def statement(self) -> Iterator[Connection]:
@@ -278,13 +261,8 @@ class DecisionLine:
         except Exception:  # the connection is broken: the next decision opens another
             self.close()
 
-    def shut(self) -> None:
-        """Close both connections: the board stops."""
-        self.close()
-        self.on_loop.close()
-
     def close(self) -> None:
-        """Give the connection back (it broke)."""
+        """Give the connection back (the board stops, or it broke)."""
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
@@ -310,17 +288,10 @@ def store(
     (each one that :func:`rides`): inserted by the same statement when the decision is stored,
     not otherwise.
     """
-    statement, values = statement_and_values(lease=lease, params=params, riders=riders)
-    row = connection.execute(statement, values).one()
-    return (int(row[0]) if row[0] is not None else None), bool(row[1])
-
-
-def statement_and_values(
-    *, lease: dict[str, Any] | None, params: dict[str, Any], riders: Sequence[Rider] = ()
-) -> tuple[TextClause, dict[str, Any]]:
-    """:func:`store`'s statement (built once per shape) and its parameters."""
     shape = tuple((_riding(r), tuple(r.row)) for r in riders)
+    statement = _statement(lease is not None, shape)
     values = {**params, **(lease or {}), "states": list(params["states"])}
     for n, rider in enumerate(riders):
         values.update({f"r{n}_{c}": v for c, v in rider.row.items()})
-    return _statement(lease is not None, shape), values
+    row = connection.execute(statement, values).one()
+    return (int(row[0]) if row[0] is not None else None), bool(row[1])

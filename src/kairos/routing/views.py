@@ -22,15 +22,7 @@ from kairos.deps import (
 from kairos.errors import ClientError
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64, RowId
-from kairos.routing import (
-    decisions,
-    escalation,
-    live_next,
-    next_inline,
-    next_loop,
-    service,
-    supervision,
-)
+from kairos.routing import decisions, escalation, live_next, next_inline, service, supervision
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -118,14 +110,9 @@ async def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    # On the live board, decided here on the event loop (no hop to a worker thread and back;
-    # on PostgreSQL the loop awaits the statement that stores it); what would wait (the board
-    # busy, an offer, the lease elsewhere) goes to a worker thread.
+    # On the live board, decided here on the event loop (no hop to a worker thread and back);
+    # what would wait (the board busy, an offer, the lease elsewhere) goes to a worker thread.
     decided = next_inline.next_now(runtime, agent_id=agent_id, request_key=idempotency_key)
-    if decided is None:
-        decided = await next_loop.next_on_loop(
-            runtime, agent_id=agent_id, request_key=idempotency_key
-        )
     if decided is None:
         decided = await run_in_threadpool(
             live_next.next_for_agent, runtime, agent_id=agent_id, request_key=idempotency_key
