@@ -32,6 +32,7 @@ from kairos.detection.live import warmed
 from kairos.errors import ClientError
 from kairos.events import Event
 from kairos.interactions.views import customers_router as journey_router
+from kairos.interactions.views import events_route
 from kairos.interactions.views import router as interactions_router
 from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
@@ -97,6 +98,7 @@ def create_app(
     app.state.security = Security(settings)
     app.add_middleware(SecurityMiddleware, security=app.state.security)
     app.include_router(interactions_router)
+    app.router.routes.insert(0, events_route)  # the ingest path without FastAPI's handler
     app.include_router(escalation_router)
     app.include_router(customers_router)
     app.include_router(journey_router)

@@ -34,7 +34,7 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
-from kairos.interactions import checks
+from kairos.interactions import checks, row_writes
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -100,6 +100,7 @@ def _apply(
             interactions[event.interaction_id].source = source
         _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
     outbox.write(session)
+    row_writes.write_changed(session)  # the interactions' UPDATEs: the last change is made
     return IngestResponse(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
@@ -164,9 +165,8 @@ def _store(
         interaction.assessed_seq = interaction.event_count
     interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
     # A Core insert, with the request's other rows in one statement (``_Outbox.write``): the
-    # unit of work's bookkeeping (and an autoflush of the interaction before it) cost more than
-    # the statement for a row nobody reads back as an object, and one statement per row more
-    # than one for them all; the interaction's one UPDATE goes at commit.
+    # unit of work's bookkeeping cost more than the statement for a row nobody reads back as
+    # an object; the interaction's one UPDATE is Core too (``row_writes``), at the end.
     outbox.events.append(
         {
             "event_id": event.event_id,

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.routing import Route
 
 from kairos.access import ScopeDep, current_actor
 from kairos.customers import service as customer_service
@@ -118,6 +119,13 @@ async def post_events(request: Request) -> Response:
         metrics.events_rejected.inc(len(events), reason=exc.code)
         raise
     return Response(answer.model_dump_json(), media_type="application/json")
+
+
+#: ``post_events`` as a plain Starlette route, put before the documented one (which stays for
+#: the OpenAPI schema): FastAPI's request handler around it (solving a route's dependencies, of
+#: which it has none, and two exit stacks for dependencies with ``yield``) cost a sixth of the
+#: event loop's CPU per event. Errors go through the same exception handlers.
+events_route = Route("/v1/events", post_events, methods=["POST"], include_in_schema=False)
 
 
 def _summary(interaction: Interaction) -> InteractionSummary:
