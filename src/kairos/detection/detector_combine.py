@@ -65,14 +65,11 @@ def complexity_and_journey(s: DetectorState, n_stakes: int) -> tuple[float, floa
     return _clip(complexity), journey_risk
 
 
-def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = True) -> ScoreValues:
-    """``Scores``' values for the state, in its fields' order.
-
-    ``evidence``: the sum of the cues' absolute weights, where the caller keeps it; ``rows``
-    False leaves the reasons' rows out (an empty list: the update path has their models).
-    Every comparison and operation is ``noisy_or``'s, ``max``'s and ``_clip``'s, written out
-    (this runs on every event), in the same order: the scores are the same to the bit.
-    """
+def _stakes_and_urgency(
+    s: DetectorState,
+) -> tuple[dict[str, float] | None, float, float, float]:
+    """The stakes that count, their strength, the deadline's urgency and the urgency, for
+    :func:`combine` (``noisy_or``'s, ``max``'s and ``_clip``'s operations written out)."""
     strength = implied = 0.0
     stakes = {k: v for k, v in s._stakes.items() if v >= 0.45} if s._stakes else None
     if stakes:  # most turns of most interactions have none: skip the sorting
@@ -96,6 +93,19 @@ def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = Tru
         miss *= 1.0 - (implied if implied < 1.0 else 1.0)
     urgency = 1.0 - miss
     urgency = 0.0 if urgency < 0.0 else 1.0 if urgency > 1.0 else urgency
+    return stakes, strength, deadline_u, urgency
+
+
+def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = True) -> ScoreValues:
+    """``Scores``' values for the state, in its fields' order.
+
+    ``evidence``: the sum of the cues' absolute weights, where the caller keeps it; ``rows``
+    False leaves the reasons' rows out (an empty list: the update path has their models).
+    Every comparison and operation is ``noisy_or``'s, ``max``'s and ``_clip``'s, written out
+    (this runs on every event), in the same order: the scores are the same to the bit.
+    """
+    stakes, strength, deadline_u, urgency = _stakes_and_urgency(s)
+    deadline = s._deadline
     stance = s._agent
     blame = stance if stance > 0.0 else 0.0
     owned = -stance if -stance > 0.0 else 0.0
