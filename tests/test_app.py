@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterator
 
@@ -43,6 +44,11 @@ def test_a_serving_process_freezes_its_models_out_of_the_collectors_sight() -> N
     # full collection walks neither. A process that does not serve freezes nothing.
     from kairos.runtime import _warm
 
+    # An app an earlier test started may still be loading its models on its warm thread, which
+    # freezes when it is done: let it finish first, or it could freeze between the steps below.
+    for thread in threading.enumerate():
+        if thread.name == "kairos-warm":
+            thread.join(timeout=120)
     serving = gc.get_freeze_count()  # an app another test started may still be serving
     gc.unfreeze()
     try:
