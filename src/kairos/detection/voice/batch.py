@@ -40,10 +40,7 @@ def feed_together(items: Sequence[tuple[VoiceStream, FloatArray]]) -> list[list[
     results, in the order given (a stream may appear once)."""
     ready: list[int] = []
     for i, (stream, samples) in enumerate(items):
-        seg = stream.segmenter
-        seg._pending.append(samples)
-        seg._pending_n += len(samples)
-        if seg._pending_n >= seg._block:
+        if stream.segmenter.add(samples):
             ready.append(i)
     segments = judge_together([items[i][0].segmenter for i in ready])
     features = measure([seg for closed in segments for seg in closed])
@@ -131,7 +128,7 @@ def decide_together(
     for r, (g, f) in enumerate(zip(gates, frames, strict=True)):
         x[r, 0] = g._prev
         x[r, 1 : len(f) + 1] = f
-    low, detail = _decimate(x.reshape(rows, -1))
+    low, detail = plan.decimate(x.reshape(rows, -1))
     picked = loud.nonzero()
     r_all = np.zeros((rows, n, plan.lags))
     amplitude = np.full((rows, n), -1.0)
@@ -148,16 +145,6 @@ def decide_together(
         g.windows = None
         out.append((loud[r, :c], Windows(r_all[r, :c], amplitude[r, :c], bands[r, :c])))
     return out
-
-
-def _decimate(x: Floats) -> tuple[Floats, Floats]:
-    """``Plan.decimate`` (by 2) of each row."""
-    even, odd = x[:, 0::2], x[:, 1::2]
-    runs = even + odd
-    detail = even - odd
-    detail *= detail
-    detail *= 0.5
-    return runs[:, :-1] + runs[:, 1:], detail
 
 
 def _strided(y: Floats, n: int, plan: Plan) -> Floats:

@@ -131,13 +131,14 @@ class Plan:
     def decimate(self, x: Floats) -> tuple[Floats, Floats]:
         """``x`` low-passed (a boxcar of ``2 * factor`` samples, zero at the decimated Nyquist)
         and kept every ``factor``-th sample, times ``2 * factor``; and the energy each run of
-        ``factor`` samples holds beyond its mean (the part above the decimated band)."""
+        ``factor`` samples holds beyond its mean (the part above the decimated band). With
+        ``factor`` 2, ``x`` may also be 2-D: each row decimated (``batch.decide_together``)."""
         f = self.factor
         if f == 1:
             return x, np.zeros(len(x))
         if f == 2:
             # An odd last sample is in no window (a segment resampled from 11,025 Hz can end so).
-            even, odd = x[0 : len(x) - 1 : 2], x[1::2]
+            even, odd = x[..., 0 : x.shape[-1] - 1 : 2], x[..., 1::2]
             runs = even + odd
             detail = even - odd
             detail *= detail
@@ -147,7 +148,7 @@ class Plan:
             grouped = x[: count * f].reshape(count, f)
             runs = grouped.sum(axis=1)
             detail = np.einsum("ij,ij->i", grouped, grouped) - runs * runs * (1.0 / f)
-        return runs[:-1] + runs[1:], detail
+        return runs[..., :-1] + runs[..., 1:], detail
 
     def analyse(self, windows: Floats, detail: Floats) -> Windows:
         """Analyse each row of ``windows`` (``length`` decimated samples each) and ``detail``

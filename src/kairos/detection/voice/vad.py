@@ -215,11 +215,14 @@ class Segmenter:
 
     def feed(self, samples: FloatArray) -> list[Segment]:
         """Add samples (float32 in [-1, 1], not changed afterwards); the segments this closed."""
+        return self._judge() if self.add(samples) else []
+
+    def add(self, samples: FloatArray) -> bool:
+        """Add samples without judging them; whether a whole block now waits (``feed`` judges
+        it at once, ``batch.feed_together`` with other streams' blocks)."""
         self._pending.append(samples)
         self._pending_n += len(samples)
-        if self._pending_n < self._block:
-            return []
-        return self._judge()
+        return self._pending_n >= self._block
 
     def flush(self) -> list[Segment]:
         """Judge the whole frames still waiting, then close the open segment."""
