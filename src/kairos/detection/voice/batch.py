@@ -8,7 +8,7 @@ one pass: the frames' energies, the noise floors (one running minimum over a 2-D
 decimation, one forward and one inverse FFT over every loud window of every stream, the voicing
 test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
 runs its own segment state; the pitch of every closed segment's windows is picked in one pass
-(``features.features_together``), the rest of its features alone, and each stream scores its
+(``features.features_together``), the rest of their features in one more, and each stream scores its
 segments against its own caller's baseline, in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
