@@ -124,10 +124,14 @@ def decide_together(
     if not same:
         loud &= np.arange(n) < np.array(counts)[:, None]
     # Each gate's previous frame, then its block: one row per gate, decimated row by row.
-    x = np.zeros((rows, n + 1, plan.frame))
-    for r, (g, f) in enumerate(zip(gates, frames, strict=True)):
-        x[r, 0] = g._prev
-        x[r, 1 : len(f) + 1] = f
+    if same:
+        x = np.empty((rows, n + 1, plan.frame))
+        np.stack(frames, out=x[:, 1:])
+    else:
+        x = np.zeros((rows, n + 1, plan.frame))
+        for r, f in enumerate(frames):
+            x[r, 1 : len(f) + 1] = f
+    np.stack([g._prev for g in gates], out=x[:, 0])
     low, detail = plan.decimate(x.reshape(rows, -1))
     picked = loud.nonzero()
     r_all = np.zeros((rows, n, plan.lags))

@@ -107,7 +107,9 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     return features_together([(windows, x)])[0]
 
 
-def features_together(segments: Sequence[tuple[Windows, Floats]]) -> list[FloatArray | None]:
+def features_together(
+    segments: Sequence[tuple[Windows, npt.NDArray[np.floating]]],
+) -> list[FloatArray | None]:
     """``window_features`` of each (windows, samples) pair: the pitch of all their windows is
     picked in one pass (each segment's typical period and loudest window its own), the rest
     in one more (``functionals.functionals_together``); the same numbers as one at a time."""
