@@ -160,7 +160,11 @@ def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Fl
             if yes:
                 mine = best[a : a + m]
                 logs.append(math.log2(_median(mine[sure[a : a + m]]) + _LAG_LO))
-        if logs:
+        if len(logs) == len(lengths):
+            # Every segment has a typical period (the usual case): the scores change in place.
+            score -= _JUMP_COST * np.abs(_LOG_LAGS - np.repeat(logs, lengths)[:, None])
+            best = np.argmax(score, axis=1)
+        elif logs:
             rows = np.repeat(has, lengths)
             log_typical = np.repeat(logs, [m for m, yes in zip(lengths, has, strict=True) if yes])
             jumps = score[rows]
