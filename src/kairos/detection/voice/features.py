@@ -196,32 +196,6 @@ def _median(values: npt.NDArray[np.intp]) -> float:
     return float(v[m]) if len(v) % 2 else 0.5 * (float(v[m - 1]) + float(v[m]))
 
 
-def nuclei(level: Floats, voiced: npt.NDArray[np.bool_]) -> int:
-    """Syllable nuclei: voiced intensity peaks within 25 dB of the loudest, 2 dB dips apart."""
-    if len(level) < 3:
-        return 0
-    threshold = level.max() - 25.0
-    inner = level[1:-1]
-    peaks = (
-        np.flatnonzero(
-            (inner > level[:-2]) & (inner >= level[2:]) & (inner > threshold) & voiced[1:-1]
-        )
-        + 1
-    )
-    count = 0
-    last = -1
-    for p in peaks:
-        if last < 0:
-            last, count = int(p), 1
-            continue
-        dip = float(level[last : p + 1].min())
-        if min(level[last], level[p]) - dip >= 2.0:
-            last, count = int(p), count + 1
-        elif level[p] > level[last]:
-            last = int(p)
-    return count
-
-
 def alpha_ratio(x: Floats) -> float:
     """Energy from 1 to 3.4 kHz over energy from 50 Hz to 1 kHz, in dB (256-point frames)."""
     fft = 256
