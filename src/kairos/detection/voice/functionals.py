@@ -4,14 +4,15 @@
 pass; this turns those pitch tracks and the segments' samples into each segment's ``FEATURES``
 with one set of NumPy calls for all of them rather than about fifty per segment. The segments'
 values are laid side by side in 2-D arrays, one row a segment, padded past each one's end: the
-quantiles sort every row at once (padding with +inf sorts last), the loudness's running sums
-run along the rows (a running sum never reads past its own position, so the padding changes
-nothing), the syllable nuclei's peaks are found in one pass and only their 2 dB dips walked in
-Python, and the frame-level perturbation is taken over the concatenated tracks with each
-segment's first and last window excluded. The few sums that NumPy computes pairwise (a
-segment's mean sample, its band energies, its perturbation totals) stay one call per segment,
-since a sum over padded rows or ``reduceat`` adds in another order. So every feature is the one
-a segment measured alone gets, to the bit (``tests/detection/test_voice_batch.py``).
+quantiles sort every row at once (padding with +inf sorts last); loudness windows (32 ms every
+10 ms) are each the sum of 16 runs of 16 samples, which never reads past a row's end; the
+syllable nuclei's peaks are found in one pass and only their 2 dB dips walked in Python; and
+the frame-level perturbation is taken over the concatenated tracks with each segment's first
+and last window excluded. The few sums that NumPy computes pairwise (a segment's mean sample,
+its band energies, its perturbation totals) stay one call per segment, since a sum over padded
+rows or ``reduceat`` adds in another order. One or two segments cost less one by one
+(``_one``: the same operations on one segment's values). So every feature is the one a segment
+measured alone gets, to the bit (``tests/detection/test_voice_batch.py``).
 """
 
 from __future__ import annotations
