@@ -136,8 +136,8 @@ class Segmenter:
 
     Samples wait until a block of ``block_frames`` frames has arrived (400 ms by default), which
     is judged in one go: one vectorised test for the block costs far less than one a frame, for
-    at most 380 ms more delay. The open segment is kept as one array of samples (and of its
-    windows' analysis), not a list of frames.
+    at most 380 ms more delay. The open segment is kept as the blocks that hold it (samples and
+    windows' analysis, as judged), joined only when a segment is cut across them.
     """
 
     __slots__ = (
