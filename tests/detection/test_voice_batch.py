@@ -159,3 +159,31 @@ def test_an_agent_leg_never_reaches_a_batch() -> None:
     with pytest.raises(AgentVoiceRefused):
         CallLeg(interaction_id="i", stream_id="a", speaker="agent", sample_rate=8000,
                 started_at=AT)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_segments_measured_together_get_what_each_gets_alone() -> None:
+    """``features_together`` over many segments at once (the 2-D path: quantiles in one sort,
+    loudness in rows, nuclei and perturbation over the joined tracks) gives each segment's
+    features measured alone, to the bit; a segment without enough voicing stays None."""
+    from kairos.detection.voice.features import features_together
+    from kairos.detection.voice.frames import Windows, plan
+    from kairos.detection.voice.functionals import _TOGETHER
+    from kairos.detection.voice.vad import Segmenter
+
+    pairs: list[tuple[Windows, np.ndarray]] = []
+    for call in _calls(3, 6.0):
+        segmenter = Segmenter(8000, coded=True)
+        for segment in segmenter.feed(call) + segmenter.flush():
+            assert segment.windows is not None
+            pairs.append((segment.windows, segment.samples))
+    hiss = (np.random.default_rng(7).standard_normal(4000) * 0.01).astype(np.float32)
+    pairs.insert(3, (plan(8000).of_samples(hiss), hiss))
+    assert len(pairs) >= 2 * _TOGETHER
+    together = features_together(pairs)
+    alone = [features_together([p])[0] for p in pairs]
+    assert together[3] is None and alone[3] is None
+    assert sum(x is not None for x in together) >= _TOGETHER
+    for x, y in zip(together, alone, strict=True):
+        assert (x is None) == (y is None)
+        if x is not None:
+            assert y is not None and x.tobytes() == y.tobytes()

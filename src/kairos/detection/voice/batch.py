@@ -8,7 +8,7 @@ one pass: the frames' energies, the noise floors (one running minimum over a 2-D
 decimation, one forward and one inverse FFT over every loud window of every stream, the voicing
 test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
 runs its own segment state; the pitch of every closed segment's windows is picked in one pass
-(``features.features_together``), the rest of its features alone, and each stream scores its
+(``features.features_together``), the rest of their features in one more, and each stream scores its
 segments against its own caller's baseline, in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
@@ -74,13 +74,11 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
         segs = [segmenters[i] for i in members]
         taken = [seg._take() for seg in segs]
         frames = [f for _, f in taken]
-        counts = [len(f) for f in frames]
         energy = frame_energy(np.concatenate(frames))
-        bounds = np.cumsum(counts)[:-1].tolist()
         decided = decide_together(
             [seg.gate for seg in segs],  # type: ignore[misc]
             frames,
-            np.split(energy, bounds),
+            energy,
         )
         unfilled: list[tuple[Windows, FloatArray]] = []
         for i, seg, (block, _), (speech, windows) in zip(
@@ -97,22 +95,24 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
 
 
 def decide_together(
-    gates: Sequence[VoicedGate], frames: Sequence[FloatArray], energy: Sequence[Floats]
+    gates: Sequence[VoicedGate], frames: Sequence[FloatArray], energy: Floats
 ) -> list[tuple[BoolArray, Windows]]:
-    """``VoicedGate.decide`` for each gate's frames (one rate and threshold), in one pass: its
-    speech decisions and its windows."""
+    """``VoicedGate.decide`` for each gate's frames (one rate and threshold), in one pass, given
+    every frame's energy one block after another: its speech decisions and its windows."""
     plan: Plan = gates[0]._plan
-    counts = [len(e) for e in energy]
+    counts = [len(f) for f in frames]
     n = max(counts)
     rows = len(gates)
     same = min(counts) == n
     if same:
-        db = np.stack(energy)
+        db = energy.reshape(rows, n)
     else:
         # Shorter blocks are padded at the end: a running minimum never looks ahead.
         db = np.full((rows, n), np.inf)
-        for r, e in enumerate(energy):
-            db[r, : len(e)] = e
+        at = 0
+        for r, c in enumerate(counts):
+            db[r, :c] = energy[at : at + c]
+            at += c
     gate = gates[0]
     ramp = gate._ramp[:n] if n <= len(gate._ramp) else gate._rise * np.arange(n)
     floor = np.minimum.accumulate(np.maximum(db, -85.0) - ramp, axis=1)
@@ -124,10 +124,14 @@ def decide_together(
     if not same:
         loud &= np.arange(n) < np.array(counts)[:, None]
     # Each gate's previous frame, then its block: one row per gate, decimated row by row.
-    x = np.zeros((rows, n + 1, plan.frame))
-    for r, (g, f) in enumerate(zip(gates, frames, strict=True)):
-        x[r, 0] = g._prev
-        x[r, 1 : len(f) + 1] = f
+    if same:
+        x = np.empty((rows, n + 1, plan.frame))
+        np.stack(frames, out=x[:, 1:])
+    else:
+        x = np.zeros((rows, n + 1, plan.frame))
+        for r, f in enumerate(frames):
+            x[r, 1 : len(f) + 1] = f
+    np.stack([g._prev for g in gates], out=x[:, 0])
     low, detail = plan.decimate(x.reshape(rows, -1))
     picked = loud.nonzero()
     r_all = np.zeros((rows, n, plan.lags))

@@ -11,11 +11,11 @@ peak at a period of 75-600 Hz is the frame's pitch (a small cost per octave down
 keeps the tracker off subharmonics; parabolic interpolation between the 0.25 ms lags) and whose
 height is its periodicity (harmonics-to-noise ratio ``10 log10(r / (1 - r))``; voiced over 0.65:
 the low-passed track is smoother, so it correlates higher than the 8 kHz one, voiced over 0.45).
-Loudness is the energy of 32 ms windows every 10 ms (running sums); speaking rate counts
-syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe 2009). Jitter and shimmer
-are frame-level: how far each voiced frame's pitch period and amplitude stand from the mean of
-its two neighbours, relative to their mean. They follow the cycle-to-cycle measures (Praat's
-glottal pulses, ``features_praat``) only loosely and read higher, but cost a fraction.
+Loudness is the energy of 32 ms windows every 10 ms (each summed from 16-sample runs); speaking
+rate counts syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe 2009). Jitter
+and shimmer are frame-level: how far each voiced frame's pitch period and amplitude stand from
+the mean of its two neighbours, relative to their mean. They follow the cycle-to-cycle measures
+(Praat's glottal pulses, ``features_praat``) only loosely and read higher, but cost a fraction.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import parselmouth
 
 from kairos.detection.voice.codecs import FloatArray, mulaw_decode, mulaw_encode
 from kairos.detection.voice.frames import PITCH_FLOOR, Windows, plan
+from kairos.detection.voice.functionals import functionals_together
 
 ANALYSIS_RATE = 8000
 PITCH_CEILING = 600.0
@@ -69,7 +70,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 _PLAN = plan(ANALYSIS_RATE)
 _WIN = _PLAN.win  # 40 ms: three periods at the pitch floor
-_HOP = _PLAN.frame  # 20 ms
 _PITCH_RATE = _PLAN.lag_rate  # the decimated pitch track's rate (4 kHz)
 _LAG_LO = math.floor(_PITCH_RATE / PITCH_CEILING)
 _LAG_HI = _PLAN.lag_hi
@@ -78,13 +78,6 @@ with np.errstate(divide="ignore"):
     _LAG_COST = OCTAVE_COST * np.log2(np.maximum(_LAGS, 1.0) * PITCH_FLOOR / _PITCH_RATE)
 _SCORE_COST = _LAG_COST[_LAG_LO : _LAG_HI + 1]
 _LOG_LAGS = np.log2(_LAGS[_LAG_LO : _LAG_HI + 1])
-_LOUD_WIN = 256  # 32 ms, as Praat's intensity at a 100 Hz minimum pitch
-_LOUD_HOP = 80  # 10 ms
-_REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
-_DECILES = (0.1, 0.5, 0.9)
-_MEDIAN = (0.5,)
-_INDEX_INT = np.arange(4096)
-_STARTS = _LOUD_HOP * np.arange(4096)
 
 
 def to_analysis_rate(samples: FloatArray, sample_rate: int) -> FloatArray:
@@ -114,10 +107,12 @@ def window_features(windows: Windows, x: Floats) -> FloatArray | None:
     return features_together([(windows, x)])[0]
 
 
-def features_together(segments: Sequence[tuple[Windows, Floats]]) -> list[FloatArray | None]:
+def features_together(
+    segments: Sequence[tuple[Windows, npt.NDArray[np.floating]]],
+) -> list[FloatArray | None]:
     """``window_features`` of each (windows, samples) pair: the pitch of all their windows is
     picked in one pass (each segment's typical period and loudest window its own), the rest
-    segment by segment; the same numbers as one at a time."""
+    in one more (``functionals.functionals_together``); the same numbers as one at a time."""
     out: list[FloatArray | None] = [None] * len(segments)
     kept = [i for i, (w, x) in enumerate(segments) if len(x) / ANALYSIS_RATE >= 0.1 and len(w) > 0]
     if not kept:
@@ -130,54 +125,10 @@ def features_together(segments: Sequence[tuple[Windows, Floats]]) -> list[FloatA
         r = np.concatenate([w.r for w in parts])
         amplitude = np.concatenate([w.amplitude for w in parts])
     lag, strength = _pitch(r, amplitude, lengths)
-    at = 0
-    for i, n in zip(kept, lengths, strict=True):
-        windows, x = segments[i]
-        end = at + n
-        out[i] = _functionals(windows, x, lag[at:end], strength[at:end], amplitude[at:end])
-        at = end
+    found = functionals_together([segments[i] for i in kept], lag, strength, amplitude)
+    for i, x in zip(kept, found, strict=True):
+        out[i] = x
     return out
-
-
-def _functionals(
-    windows: Windows, x: Floats, lag: Floats, strength: Floats, amplitude: Floats
-) -> FloatArray | None:
-    """A segment's ``FEATURES`` from its windows' pitch track and its samples."""
-    duration = len(x) / ANALYSIS_RATE
-    voiced = strength > 0
-    n_voiced = int(voiced.sum())
-    if n_voiced < 3:
-        return None
-    semitones = 12.0 * np.log2(_PITCH_RATE / lag[voiced] / 100.0)
-    p10, p50, p90 = _quantiles(semitones, _DECILES)
-    r = np.minimum(np.maximum(strength[voiced], 1e-3), 0.999)
-    hnr = _quantiles(10.0 * np.log10(r / (1.0 - r)), _MEDIAN)[0]
-
-    level = _loudness(x)
-    loud = level[level > level.max() - 25.0]
-    i10, i50, i90 = _quantiles(loud, _DECILES)
-    # The 10 ms loudness frames take the voicing of the 20 ms pitch frame they fall in.
-    centre = _CENTRE[: len(level)] if len(level) <= len(_CENTRE) else _centre(len(level))
-    voiced_at = voiced[np.minimum(centre, len(voiced) - 1)]
-    runs = voiced[2:] & voiced[1:-1] & voiced[:-2]
-    jitter, shimmer = _perturbation(np.array((lag, amplitude)), voiced, n_voiced, runs)
-    low, mid, high = windows.bands.sum(axis=0).tolist()
-    alpha = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
-    return np.array(
-        [
-            p50,
-            p90 - p10,
-            i50,
-            i90 - i10,
-            jitter,
-            shimmer,
-            hnr,
-            nuclei(level, voiced_at) / duration,
-            alpha,
-            n_voiced / len(voiced),
-        ],
-        dtype=np.float32,
-    )
 
 
 def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Floats]:
@@ -209,7 +160,11 @@ def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Fl
             if yes:
                 mine = best[a : a + m]
                 logs.append(math.log2(_median(mine[sure[a : a + m]]) + _LAG_LO))
-        if logs:
+        if len(logs) == len(lengths):
+            # Every segment has a typical period (the usual case): the scores change in place.
+            score -= _JUMP_COST * np.abs(_LOG_LAGS - np.repeat(logs, lengths)[:, None])
+            best = np.argmax(score, axis=1)
+        elif logs:
             rows = np.repeat(has, lengths)
             log_typical = np.repeat(logs, [m for m, yes in zip(lengths, has, strict=True) if yes])
             jumps = score[rows]
@@ -241,88 +196,6 @@ def _median(values: npt.NDArray[np.intp]) -> float:
     return float(v[m]) if len(v) % 2 else 0.5 * (float(v[m - 1]) + float(v[m]))
 
 
-def _centre(n: int) -> npt.NDArray[np.intp]:
-    """The pitch window each of ``n`` loudness frames falls in."""
-    at = (np.arange(n) * _LOUD_HOP + _LOUD_WIN // 2 - _WIN // 2) // _HOP
-    return np.asarray(np.maximum(at, 0), dtype=np.intp)
-
-
-def _quantiles(values: Floats, q: tuple[float, ...]) -> list[float]:
-    """Quantiles ``q`` (fractions) with linear interpolation, as ``np.percentile``, cheaper."""
-    v = np.sort(values).tolist()
-    top = len(v) - 1
-    out = []
-    for f in q:
-        at = f * top
-        i = int(at)
-        out.append(v[i] if i >= top else (v[i + 1] - v[i]) * (at - i) + v[i])
-    return out
-
-
-def _perturbation(
-    values: Floats, voiced: BoolArray, n_voiced: int, runs: BoolArray
-) -> tuple[float, float]:
-    """For each row of ``values`` (periods, amplitudes): the mean absolute departure of a voiced
-    frame (``runs``: voiced with both neighbours) from the mean of its two voiced neighbours (a
-    smooth glide departs little) over the mean, in percent."""
-    n = int(runs.sum())
-    if n < 2:
-        return math.nan, math.nan
-    wobble = np.abs(values[:, 1:-1] - 0.5 * (values[:, 2:] + values[:, :-2]))[:, runs].sum(axis=1)
-    on = values[:, voiced].sum(axis=1)
-    jitter, shimmer = (100.0 * (wobble / n) / (on / n_voiced)).tolist()
-    return jitter, shimmer
-
-
-def _loudness(x: Floats) -> Floats:
-    """Energy of 32 ms windows every 10 ms, in dB (re 20 µPa, as Praat's intensity)."""
-    cum = np.empty(len(x) + 1)
-    cum[0] = 0.0
-    y = x - x.sum() / len(x)
-    y *= y
-    np.cumsum(y, out=cum[1:])
-    count = (len(x) - _LOUD_WIN) // _LOUD_HOP + 1
-    if count < 1:
-        ms = cum[-1:] / _LOUD_WIN
-    else:
-        starts = _STARTS[:count] if count <= len(_STARTS) else _LOUD_HOP * np.arange(count)
-        ms = cum[_ENDS[:count] if count <= len(_ENDS) else starts + _LOUD_WIN]
-        ms -= cum[starts]
-        ms /= _LOUD_WIN
-    # In place, the same operations in the same order as ``10 log10(ms / ref + 1e-10)``.
-    ms /= _REF
-    ms += 1e-10
-    np.log10(ms, out=ms)
-    ms *= 10.0
-    return ms
-
-
-def nuclei(level: Floats, voiced: npt.NDArray[np.bool_]) -> int:
-    """Syllable nuclei: voiced intensity peaks within 25 dB of the loudest, 2 dB dips apart."""
-    if len(level) < 3:
-        return 0
-    threshold = level.max() - 25.0
-    inner = level[1:-1]
-    peaks = (
-        np.flatnonzero(
-            (inner > level[:-2]) & (inner >= level[2:]) & (inner > threshold) & voiced[1:-1]
-        )
-        + 1
-    )
-    count = 0
-    last = -1
-    for p in peaks:
-        if last < 0:
-            last, count = int(p), 1
-            continue
-        dip = float(level[last : p + 1].min())
-        if min(level[last], level[p]) - dip >= 2.0:
-            last, count = int(p), count + 1
-        elif level[p] > level[last]:
-            last = int(p)
-    return count
-
-
 def alpha_ratio(x: Floats) -> float:
     """Energy from 1 to 3.4 kHz over energy from 50 Hz to 1 kHz, in dB (256-point frames)."""
     fft = 256
@@ -339,7 +212,5 @@ def alpha_ratio(x: Floats) -> float:
     return float(10.0 * np.log10((hi + 1e-12) / (lo + 1e-12)))
 
 
-_CENTRE = _centre(4096)
-_ENDS = _STARTS + _LOUD_WIN
 _ROW_OFFSET = _PLAN.lags * np.arange(4096)
 _AROUND = np.array([-1, 0, 1])

@@ -24,9 +24,9 @@ from kairos.detection.voice.codecs import FloatArray, mulaw_decode, mulaw_encode
 from kairos.detection.voice.features import (
     ANALYSIS_RATE,
     alpha_ratio,
-    nuclei,
     to_analysis_rate,
 )
+from kairos.detection.voice.functionals import nuclei
 
 PITCH_FLOOR = 75.0
 PITCH_CEILING = 600.0

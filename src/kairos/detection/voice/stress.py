@@ -307,7 +307,7 @@ def measure(segments: Sequence[Segment]) -> list[FloatArray | None]:
     live = [i for i, seg in enumerate(segments) if seg.windows is not None]
     if live:
         found = features_together(
-            [(segments[i].windows, segments[i].samples.astype(np.float64)) for i in live]  # type: ignore[misc]
+            [(segments[i].windows, segments[i].samples) for i in live]  # type: ignore[misc]
         )
         for i, x in zip(live, found, strict=True):
             out[i] = x

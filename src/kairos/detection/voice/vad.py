@@ -136,8 +136,8 @@ class Segmenter:
 
     Samples wait until a block of ``block_frames`` frames has arrived (400 ms by default), which
     is judged in one go: one vectorised test for the block costs far less than one a frame, for
-    at most 380 ms more delay. The open segment is kept as one array of samples (and of its
-    windows' analysis), not a list of frames.
+    at most 380 ms more delay. The open segment is kept as the blocks that hold it (samples and
+    windows' analysis, as judged), joined only when a segment is cut across them.
     """
 
     __slots__ = (
@@ -146,9 +146,7 @@ class Segmenter:
         "_frame_s",
         "_frames",
         "_gap",
-        "_hist_first",
-        "_hist_w",
-        "_hist_x",
+        "_kept",
         "_max_frames",
         "_min_speech",
         "_open",
@@ -196,9 +194,9 @@ class Segmenter:
         self._open = -1  # the open segment's first frame, -1 when none is open
         self._speech = 0  # speech frames in the open segment
         self._gap = 0  # trailing non-speech frames in the open segment
-        self._hist_first = 0  # the stream frame of _hist_x's first sample
-        self._hist_x = np.zeros(0, dtype=np.float32)
-        self._hist_w: Windows | None = None
+        # The blocks that hold the open segment (or a cut one's pending start): each one's first
+        # frame, samples and windows, joined only when a segment is cut across them.
+        self._kept: list[tuple[int, FloatArray, Windows | None]] = []
         # When a list, cut segments' pending windows wait there to be analysed together.
         self._unfilled: list[tuple[Windows, FloatArray]] | None = None
 
@@ -231,7 +229,7 @@ class Segmenter:
         if self._open >= 0:
             self._close(self._open, self._frames - self._gap, self._speech, out)
         self._open, self._speech, self._gap = -1, 0, 0
-        self._hist_x, self._hist_w = self._hist_x[:0], None
+        self._kept = []
         return out
 
     def _judge(self) -> list[Segment]:
@@ -265,25 +263,25 @@ class Segmenter:
         closed = self._step(speech.tolist())
         if self._open < 0 and not closed:
             # Nothing open and nothing to cut out: keep nothing.
-            self._hist_first, self._hist_x, self._hist_w = self._frames, block[:0], None
+            self._kept = []
             return []
-        if self._hist_first + len(self._hist_x) // self._frame == first and len(self._hist_x):
-            x_all = np.concatenate((self._hist_x, block))
-            w_all = (
-                Windows.join([self._hist_w, windows])
-                if self._hist_w is not None and windows is not None
-                else None
-            )
-        else:
-            self._hist_first, x_all, w_all = first, block, windows
+        kept = self._kept
+        kept.append((first, block, windows))
         out: list[Segment] = []
-        base = self._hist_first
         for start, stop, speech_n in closed:
-            self._cut(x_all, w_all, base, start, stop, speech_n, out)
-        keep = self._open - base if self._open >= 0 else len(x_all) // self._frame
-        self._hist_first = base + keep
-        self._hist_x = x_all[keep * self._frame :]
-        self._hist_w = w_all.rows(keep, len(w_all)) if w_all is not None else None
+            self._cut(start, stop, speech_n, out)
+        # Keep the blocks from the open segment's first frame on (none when none is open).
+        keep = self._open if self._open >= 0 else self._frames
+        f = self._frame
+        while kept and kept[0][0] + len(kept[0][1]) // f <= keep:
+            del kept[0]
+        if kept and kept[0][0] < keep:
+            at, x, w = kept[0]
+            kept[0] = (
+                keep,
+                x[(keep - at) * f :],
+                w.rows(keep - at, len(w)) if w is not None else None,
+            )
         return out
 
     def _step(self, speech: list[bool]) -> list[tuple[int, int, int]]:
@@ -314,23 +312,34 @@ class Segmenter:
 
     def _close(self, start: int, stop: int, speech_n: int, out: list[Segment]) -> None:
         """Close the open segment at the end of the stream, from the kept history."""
-        self._cut(self._hist_x, self._hist_w, self._hist_first, start, stop, speech_n, out)
+        self._cut(start, stop, speech_n, out)
 
-    def _cut(
-        self,
-        x: FloatArray,
-        windows: Windows | None,
-        base: int,
-        start: int,
-        stop: int,
-        speech_n: int,
-        out: list[Segment],
-    ) -> None:
+    def _span(self, start: int, stop: int) -> tuple[FloatArray, Windows | None]:
+        """The samples and windows of frames ``start`` to ``stop`` from the kept blocks: views
+        when one block holds them, else joined."""
+        f = self._frame
+        xs: list[FloatArray] = []
+        ws: list[Windows] = []
+        whole = True  # every block has its windows
+        for at, x, w in self._kept:
+            if at < stop and at + len(x) // f > start:
+                lo, hi = max(start, at) - at, stop - at
+                xs.append(x[lo * f : hi * f])
+                if w is None:
+                    whole = False
+                else:
+                    ws.append(w.rows(lo, hi))
+        samples = xs[0] if len(xs) == 1 else np.concatenate(xs)
+        return samples, Windows.join(ws) if whole else None
+
+    def _cut(self, start: int, stop: int, speech_n: int, out: list[Segment]) -> None:
+        """Cut frames ``start`` to ``stop`` out of the kept blocks as a segment, unless it holds
+        too little speech."""
         if stop <= start or speech_n < self._min_speech:
             return
-        f = self._frame
-        samples = x[(start - base) * f : (stop - base) * f]
-        mine = windows.rows(start - base + 1, stop - base) if windows else None
+        samples, windows = self._span(start, stop)
+        # Its windows end at each of its frames after the first.
+        mine = windows.rows(1, len(windows)) if windows is not None else None
         if mine is not None:
             if self._unfilled is not None:
                 self._unfilled.append((mine, samples))
