@@ -62,8 +62,9 @@ def test_quiet_events_keep_the_values_and_every_assessment_is_the_plain_one() ->
     common = {"interaction_id": "i1"}
     for j, event in enumerate(
         [
-            IvrInput(**common, event_id="x1", occurred_at=AT + timedelta(hours=1), name="pin",
-                     value="1234"),  # fmt: skip
+            IvrInput(
+                **common, event_id="x1", occurred_at=AT + timedelta(hours=1), name="pin", value="1"
+            ),
             SurveyResponse(**common, event_id="x2", occurred_at=AT + timedelta(hours=2), csat=2),
             InteractionEnded(**common, event_id="x3", occurred_at=AT + timedelta(hours=3)),
         ]
