@@ -194,11 +194,18 @@ def assessment(s: DetectorState) -> Assessment:
     deadline, nothing ``combine`` computes reads the clock, so only those two fields change.
     """
     cues, evidence = reasons(s)
-    values = s._values
-    if values is None or s._deadline is not None:
-        values = s._values = combine(s, evidence, rows=False)
-    (_id, emotion, urgency, complexity, churn, stakes, deadline, minutes, cube, _raw, mot,
-     confidence, _rows, version, _as_of, _utterances, stress, language) = values  # fmt: skip
+    kept = s._values
+    if kept is None or s._deadline is not None:
+        (_id, emotion, urgency, complexity, churn, stakes, deadline, minutes, cube, _raw, mot,
+         confidence, _rows, version, _as_of, _utterances, stress, language) = combine(
+            s, evidence, rows=False)  # fmt: skip
+        if deadline is None:  # only what the next quiet event can reuse
+            s._values = (emotion, urgency, complexity, churn, stakes, cube, mot, confidence,
+                         version, stress, language)  # fmt: skip
+    else:
+        (emotion, urgency, complexity, churn, stakes, cube, mot, confidence, version, stress,
+         language) = kept  # fmt: skip
+        deadline = minutes = None
     return _built(
         Assessment,
         {

@@ -20,8 +20,8 @@ from kairos.detection.assessment import Assessment, Cue, Journey
 from kairos.detection.combination import _above_even, _clip, _prob, noisy_or
 from kairos.detection.detector_combine import assessment, combine, deadline_urgency
 from kairos.detection.detector_contracts import (
+    KeptValues,
     Scores,
-    ScoreValues,
     SemanticLike,
     TextModelLike,
     _CueRow,
@@ -149,7 +149,7 @@ class DetectorState:
         self._reasons: tuple[list[Cue], float] | None = None
         # The last assessment's values, while only the clock and the count of utterances moved
         # since (``detector_combine.assessment``); None after any other change.
-        self._values: ScoreValues | None = None
+        self._values: KeptValues | None = None
         self._stress: float | None = None  # the customer's voice stress, from audio segments
         self._language = LanguageVote()
         if journey is not None:
