@@ -94,9 +94,13 @@ class MomentDetector(DetectorState):
         | AudioSegment,
     ) -> Assessment:
         """Fold one event of the interaction into the state; return the new assessment."""
+        # The last assessment's values stay valid only through an event that moves nothing but
+        # the clock and the count of utterances (``detector_combine.assessment``).
+        kept, self._values = self._values, None
         self._see_time(event.occurred_at)
         if isinstance(event, Utterance):
-            self._utterance(event.text, event.speaker, event.event_id)
+            if self._utterance(event.text, event.speaker, event.event_id):
+                self._values = kept
         elif isinstance(event, InteractionStarted):
             if event.timezone:
                 self._tz = _zone(event.timezone)
@@ -121,7 +125,9 @@ class MomentDetector(DetectorState):
                            event.event_id, "transfers", float(self._transfers)))  # fmt: skip
         elif isinstance(event, AudioSegment):
             self._audio(event)
-        # IVR inputs, the end and surveys say nothing about the moment while it happens.
+        else:
+            # IVR inputs, the end and surveys say nothing about the moment while it happens.
+            self._values = kept
         return self._assessment()
 
     def update_text(
@@ -150,6 +156,7 @@ class MomentDetector(DetectorState):
         ``semantic_logits``: the semantic tier's logits for this text, computed beforehand in a
         batch (``SemanticModel.logits_many``); without them the detector computes its own.
         """
+        self._values = None
         if occurred_at is not None:
             if occurred_at.tzinfo is None:
                 raise ValueError("occurred_at must be timezone-aware")
@@ -175,13 +182,16 @@ class MomentDetector(DetectorState):
         speaker: str,
         event_id: str | None,
         logits: Sequence[float] | None = None,
-    ) -> None:
+    ) -> bool:
+        """Fold an utterance; True when it moved nothing but the count of utterances."""
         self._utterances += 1
         if speaker == "customer":
             self._customer_turn(text, event_id, logits)
-        elif speaker == "agent":
-            self._agent_turn(text, event_id)
+            return False
+        if speaker == "agent":
+            return self._agent_turn(text, event_id)
         # Bot prompts are scripted; they say nothing about this customer.
+        return True
 
     @property
     def language(self) -> str | None:
@@ -278,13 +288,18 @@ class MomentDetector(DetectorState):
                 self._absorb(hit, 0.8)
                 self._add_cue(self._hit_row(hit, event_id, 0.8))
 
-    def _agent_turn(self, text: str, event_id: str | None) -> None:
+    def _agent_turn(self, text: str, event_id: str | None) -> bool:
+        """Fold an agent's turn; True when it moved nothing (no cue, and no stance to decay)."""
+        hits = cues.scan(text, cues.agent_families(self._language.language))
+        if not hits and self._agent == 0.0:
+            return True  # 0.7 * 0.0 + 0.0 is 0.0 again
         delta = 0.0
-        for hit in cues.scan(text, cues.agent_families(self._language.language)):
+        for hit in hits:
             delta += hit.weight
             self._add_cue(self._hit_row(hit, event_id))
         # Stance decays so that ownership after blame can win the customer back.
         self._agent = max(-1.0, min(1.0, 0.7 * self._agent + delta))
+        return False
 
     def _find_deadline(self, text: str, event_id: str | None) -> None:
         assert self._finder is not None and self._latest is not None

@@ -186,20 +186,35 @@ def reasons(s: DetectorState) -> tuple[list[Cue], float]:
 
 
 def assessment(s: DetectorState) -> Assessment:
-    """``Scores(*combine(s)).to_assessment()``, its dict written directly (the update path)."""
+    """``Scores(*combine(s)).to_assessment()``, its dict written directly (the update path).
+
+    After an event that moved nothing but the clock and the count of utterances (an agent's
+    turn without a cue while the stance is level, a bot's prompt), the last values are kept
+    (``s._values``, which ``MomentDetector.update`` clears on every other event): without a
+    deadline, nothing ``combine`` computes reads the clock, so only those two fields change.
+    """
     cues, evidence = reasons(s)
-    (interaction_id, emotion, urgency, complexity, churn, stakes, deadline, minutes, cube, _raw,
-     mot, confidence, _rows, version, as_of, utterances, stress, language) = combine(
-        s, evidence, rows=False)  # fmt: skip
+    kept = s._values
+    if kept is None or s._deadline is not None:
+        (_id, emotion, urgency, complexity, churn, stakes, deadline, minutes, cube, _raw, mot,
+         confidence, _rows, version, _as_of, _utterances, stress, language) = combine(
+            s, evidence, rows=False)  # fmt: skip
+        if deadline is None:  # only what the next quiet event can reuse
+            s._values = (emotion, urgency, complexity, churn, stakes, cube, mot, confidence,
+                         version, stress, language)  # fmt: skip
+    else:
+        (emotion, urgency, complexity, churn, stakes, cube, mot, confidence, version, stress,
+         language) = kept  # fmt: skip
+        deadline = minutes = None
     return _built(
         Assessment,
         {
-            "interaction_id": interaction_id,
+            "interaction_id": s.interaction_id,
             "emotion": emotion,
             "urgency": urgency,
             "complexity": complexity,
             "churn_risk": churn,
-            "stakes": stakes,
+            "stakes": list(stakes),
             "deadline": deadline,
             "minutes_to_deadline": minutes,
             "cube": cube,
@@ -207,8 +222,8 @@ def assessment(s: DetectorState) -> Assessment:
             "confidence": confidence,
             "reasons": list(cues),
             "model_version": version,
-            "as_of": as_of,
-            "utterances": utterances,
+            "as_of": s._latest,
+            "utterances": s._utterances,
             "stress": stress,
             "language": language,
         },

@@ -178,6 +178,12 @@ ScoreValues = tuple[
     str | None, float, float, float, float, list[str], datetime | None, float | None, str, float,
     float, float, list[_CueRow], str, datetime | None, int, float | None, str | None,
 ]  # fmt: skip
+#: What the update path keeps of the last assessment while no deadline is set (emotion, urgency,
+#: complexity, churn, stakes, cube, MoT score, confidence, version, stress, language): an event
+#: that moves nothing but the clock and the count of utterances reuses it.
+KeptValues = tuple[
+    float, float, float, float, list[str], str, float, float, str, float | None, str | None
+]
 _SCORES_FIELDS = tuple(Scores.__dataclass_fields__)
 
 

@@ -20,6 +20,7 @@ from kairos.detection.assessment import Assessment, Cue, Journey
 from kairos.detection.combination import _above_even, _clip, _prob, noisy_or
 from kairos.detection.detector_combine import assessment, combine, deadline_urgency
 from kairos.detection.detector_contracts import (
+    KeptValues,
     Scores,
     SemanticLike,
     TextModelLike,
@@ -97,6 +98,7 @@ class DetectorState:
         "_tz_source",
         "_urg_words",
         "_utterances",
+        "_values",
         "interaction_id",
     )
 
@@ -145,6 +147,9 @@ class DetectorState:
         self._cues: list[_CueRow] = []
         # The cues' contract models and evidence, until the cues change (``reasons``).
         self._reasons: tuple[list[Cue], float] | None = None
+        # The last assessment's values, while only the clock and the count of utterances moved
+        # since (``detector_combine.assessment``); None after any other change.
+        self._values: KeptValues | None = None
         self._stress: float | None = None  # the customer's voice stress, from audio segments
         self._language = LanguageVote()
         if journey is not None:
