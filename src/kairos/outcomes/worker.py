@@ -133,8 +133,10 @@ class OutcomesWorker:
     def _reviewed(self, message: InteractionReviewed) -> None:
         rt = self.runtime
         interaction_id = message.interaction_id
-        with rt.db.session() as session:
-            review = service.get_review(session=session, interaction_id=interaction_id)
+        review = service.sent_review(message)
+        if review is None:
+            with rt.db.session() as session:
+                review = service.get_review(session=session, interaction_id=interaction_id)
         if interaction_id.startswith(outreach.TASK_PREFIX):
             outreach.complete_task(db=rt.db, bus=rt.bus, review=review)
             return
