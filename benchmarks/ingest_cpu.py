@@ -222,7 +222,8 @@ def main() -> None:
     if path is None:
         raise SystemExit("the shared airline threads are absent: set KAIROS_DATA_DIR")
     pool = TextPool.from_threads(list(read_threads(path, limit=2000)))
-    sources: list[tuple[str, Path | None]] = [("this-tree", None)]
+    # This checkout's own src, not whatever an editable install of another one points at.
+    sources: list[tuple[str, Path | None]] = [("this-tree", SRC)]
     if args.baseline_src:
         sources.append(("baseline", args.baseline_src.resolve()))
     out: dict[str, Measure] = {}

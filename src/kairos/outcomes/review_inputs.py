@@ -4,7 +4,8 @@ handled it as a moment of truth, and how long it was handled."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,7 +35,27 @@ def recontact_of(session: Session, interaction: Interaction, days: int) -> Inter
     return next((i for i in later if same_issue(i, interaction)), None)
 
 
-def turns(rows: Sequence[EventRecord]) -> list[Turn]:
+class _LoggedEvent(Protocol):
+    """What :func:`turns` reads of a logged event: an ``EventRecord`` or a row of its columns."""
+
+    type: str
+    payload: dict[str, Any]
+    event_id: str
+    occurred_at: datetime
+
+
+def utterance_rows(session: Session, interaction: Interaction) -> Sequence[_LoggedEvent]:
+    """The interaction's logged utterances in order, as rows of the columns :func:`turns`
+    reads (no ORM objects: the review reads each once and changes none)."""
+    rows = session.execute(
+        select(EventRecord.type, EventRecord.payload, EventRecord.event_id, EventRecord.occurred_at)
+        .where(EventRecord.interaction_id == interaction.id, EventRecord.type == "utterance")
+        .order_by(EventRecord.seq)
+    ).all()
+    return cast(Sequence[_LoggedEvent], rows)
+
+
+def turns(rows: Sequence[_LoggedEvent]) -> list[Turn]:
     """The utterances of the log as the review reads them."""
     return [
         Turn(

@@ -7,6 +7,7 @@ Every change is one transaction, published on the bus (topic ``outcomes``) after
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
-from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+from kairos.interactions.models import AssessmentRecord, Interaction
 from kairos.outcomes import review_inputs as inputs
 from kairos.outcomes.models import InteractionReview, SurveyAnswer, WrapUp
 from kairos.outcomes.review import Known, Review, review
@@ -156,11 +157,7 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
         customer = (
             session.get(Customer, interaction.customer_id) if interaction.customer_id else None
         )
-        events = session.scalars(
-            select(EventRecord)
-            .where(EventRecord.interaction_id == interaction.id)
-            .order_by(EventRecord.seq)
-        ).all()
+        events = inputs.utterance_rows(session, interaction)
         wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
         again = inputs.recontact_of(session, interaction, settings.recontact_days)
         journey = journey_service.journey_inputs(session=session, interaction=interaction)
@@ -191,18 +188,34 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
                 setattr(record, key, value)
         session.commit()
         out = review_out(record, interaction.external_id)
-    bus.send(
-        InteractionReviewed(
-            interaction_id=interaction_id,
-            agent_id=out.agent_id,
-            status=out.status,
-            missed=out.missed,
-            customer_id=out.customer_id,
-            hindsight_score=out.hindsight_score,
-            churn_risk=result.churn_risk,
-        )
+    message = InteractionReviewed(
+        interaction_id=interaction_id,
+        agent_id=out.agent_id,
+        status=out.status,
+        missed=out.missed,
+        customer_id=out.customer_id,
+        hindsight_score=out.hindsight_score,
+        churn_risk=result.churn_risk,
     )
+    _sending.review = (message, out)
+    try:
+        bus.send(message)
+    finally:
+        _sending.review = None
     return out
+
+
+#: The review whose message this thread is publishing: an in-process listener handed that very
+#: message (:func:`sent_review`) has the stored review without reading it back.
+_sending = threading.local()
+
+
+def sent_review(message: InteractionReviewed) -> ReviewOut | None:
+    """The stored review ``message`` announces, when this thread is publishing it now (the
+    in-process bus calls its listeners in the publisher's thread); None elsewhere (a message
+    that crossed Redis, another thread), where the listener reads it (:func:`get_review`)."""
+    found: tuple[InteractionReviewed, ReviewOut] | None = getattr(_sending, "review", None)
+    return found[1] if found is not None and found[0] is message else None
 
 
 def _known(

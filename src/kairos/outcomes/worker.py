@@ -102,9 +102,16 @@ class OutcomesWorker:
         """Ended, reviewed interactions this new contact is a recontact of."""
         days = get_settings().recontact_days
         with self.runtime.db.session() as session:
-            new = session.scalar(
-                select(Interaction).where(Interaction.external_id == interaction_id)
-            )
+            # The five columns it compares, not the row as an object (this runs on every start).
+            new = session.execute(
+                select(
+                    Interaction.id,
+                    Interaction.customer_id,
+                    Interaction.started_at,
+                    Interaction.reason,
+                    Interaction.queue,
+                ).where(Interaction.external_id == interaction_id)
+            ).first()
             if new is None or new.customer_id is None:
                 return []
             rows = session.execute(
@@ -133,8 +140,10 @@ class OutcomesWorker:
     def _reviewed(self, message: InteractionReviewed) -> None:
         rt = self.runtime
         interaction_id = message.interaction_id
-        with rt.db.session() as session:
-            review = service.get_review(session=session, interaction_id=interaction_id)
+        review = service.sent_review(message)
+        if review is None:
+            with rt.db.session() as session:
+                review = service.get_review(session=session, interaction_id=interaction_id)
         if interaction_id.startswith(outreach.TASK_PREFIX):
             outreach.complete_task(db=rt.db, bus=rt.bus, review=review)
             return
