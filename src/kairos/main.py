@@ -37,7 +37,7 @@ from kairos.interactions.views import router as interactions_router
 from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
 from kairos.outcomes.views import router as outcomes_router
-from kairos.routing.views import escalation_router
+from kairos.routing.views import escalation_router, next_route
 from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
 from kairos.security.middleware import Security, SecurityMiddleware
@@ -103,6 +103,7 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(journey_router)
     app.include_router(routing_router)
+    app.router.routes.insert(0, next_route)  # a free agent's next contact, likewise
     app.include_router(channels_router)
     app.include_router(media_router)
     app.include_router(audiohook_router)

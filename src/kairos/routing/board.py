@@ -195,6 +195,12 @@ class RoutingBoard:
         """Agents available and below their concurrency limit."""
         return self.a_active & self.a_available & (self.a_load < self.a_max)
 
+    def takes_work(self, slot: int) -> bool:
+        """Whether the agent in ``slot`` can take work (:meth:`can_take_work`, for one)."""
+        return bool(
+            self.a_active[slot] and self.a_available[slot] and self.a_load[slot] < self.a_max[slot]
+        )
+
     def assign(self, interaction_id: str, agent_id: str) -> None:
         """Record on the board that ``agent_id`` took ``interaction_id``."""
         self.remove_waiting(interaction_id)
@@ -215,15 +221,17 @@ class RoutingBoard:
         return eligible
 
     def eligible_interactions(self, agent_slot: int) -> Bool:
-        """Waiting interactions the agent in ``agent_slot`` has the skills, channel/language for."""
+        """Waiting interactions the agent in ``agent_slot`` has the skills, channel/language for:
+        over the slots used so far (``len(w_ids)``; the columns' spare room is never active)."""
         skills = self.a_skills[agent_slot]
         channels = self.a_channels[agent_slot]
         languages = self.a_languages[agent_slot]
+        n = len(self.w_ids)
         eligible: Bool = (
-            self.w_active
-            & ((self.w_skills & ~skills) == 0)
-            & ((self.w_channel & ~channels) == 0)
-            & ((self.w_language & ~languages) == 0)
+            self.w_active[:n]
+            & ((self.w_skills[:n] & ~skills) == 0)
+            & ((self.w_channel[:n] & ~channels) == 0)
+            & ((self.w_language[:n] & ~languages) == 0)
         )
         return eligible
 

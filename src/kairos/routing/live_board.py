@@ -381,17 +381,17 @@ class LiveBoard:
         new_state: AgentState = state  # type: ignore[assignment]  # the API admits only these
         self.set_agent(dataclasses.replace(agent, state=new_state))
 
-    def assigned(self, interaction_id: str, agent_id: str) -> None:
-        """Record that ``agent_id`` took ``interaction_id`` (idempotent)."""
+    def assigned(self, interaction_id: str, agent_id: str, state: AgentState | None = None) -> None:
+        """Record that ``agent_id`` took ``interaction_id`` (idempotent), in ``state`` if given."""
         self._remove_waiting(interaction_id)
-        if self.held.get(interaction_id) == agent_id:
-            return
-        if interaction_id in self.held:
+        again = self.held.get(interaction_id) == agent_id
+        if not again and interaction_id in self.held:
             self._release(interaction_id)
         self.held[interaction_id] = agent_id
         agent = self.agent(agent_id)
-        if agent is not None:
-            self.set_agent(dataclasses.replace(agent, load=agent.load + 1))
+        if agent is not None and (not again or state not in (None, agent.state)):
+            load, new = agent.load + (not again), state or agent.state  # one snapshot replaced
+            self.set_agent(dataclasses.replace(agent, load=load, state=new))
 
     def _release(self, interaction_id: str) -> None:
         agent_id = self.held.pop(interaction_id, None)

@@ -166,10 +166,9 @@ def next_from_board(
                 riders_written(riders)
         if out is not None:
             outbox.insert(0, out)  # the stored decision is the message
-            board.assigned(out.interaction_id, agent_id)
+            board.assigned(out.interaction_id, agent_id, "busy" if fills else None)
             if fills:
                 outbox.append(_state(agent_id, "busy", "available", now))
-                board.set_agent(dataclasses.replace(board.agents[agent_id], state="busy"))
     for message in outbox:
         bus.send(message)
     if out is None:

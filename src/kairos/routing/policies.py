@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from kairos.routing.board import F64, Bool, RoutingBoard, seconds
+from kairos.routing.board import F64, I64, Bool, RoutingBoard, seconds
 from kairos.routing.policy_base import MOT_THRESHOLD, RoutingPolicy, _bits, _Load, build_board
 from kairos.routing.snapshots import (
     LiveInteraction,
@@ -40,6 +40,10 @@ class FifoPolicy(RoutingPolicy):
     def priority(self, board: RoutingBoard, now: float) -> F64:
         """Longest wait first."""
         return -board.w_enqueued
+
+    def priority_of(self, board: RoutingBoard, slots: I64, now: float) -> F64:
+        """Longest wait first, for ``slots``."""
+        return -board.w_enqueued[slots]
 
     def agent_scores(self, board: RoutingBoard, slot: int, now: float) -> F64:
         """Longest idle first."""
@@ -126,12 +130,26 @@ class MomentsPolicy(RoutingPolicy):
 
     def priority(self, board: RoutingBoard, now: float) -> F64:
         """MoT score, deadline pressure, wait, customer value and churn risk, weighted."""
+        return self._priority(
+            board.w_mot, board.w_deadline, board.w_enqueued, board.w_value, board.w_churn, now
+        )
+
+    def priority_of(self, board: RoutingBoard, slots: I64, now: float) -> F64:
+        """:meth:`priority` for ``slots``: the same operations on each, so the same values."""
+        return self._priority(
+            board.w_mot[slots], board.w_deadline[slots], board.w_enqueued[slots],
+            board.w_value[slots], board.w_churn[slots], now,
+        )  # fmt: skip
+
+    def _priority(
+        self, mot: F64, deadline: F64, enqueued: F64, value: F64, churn: F64, now: float
+    ) -> F64:
         return (
-            self.mot_weight * board.w_mot
-            + self.deadline_weight * self._deadline_pressure(board.w_deadline, now)
-            + self.wait_weight * (now - board.w_enqueued) / self.wait_scale_seconds
-            + self.value_weight * board.w_value
-            + self.churn_weight * board.w_churn
+            self.mot_weight * mot
+            + self.deadline_weight * self._deadline_pressure(deadline, now)
+            + self.wait_weight * (now - enqueued) / self.wait_scale_seconds
+            + self.value_weight * value
+            + self.churn_weight * churn
         )
 
     def _idle(self, board: RoutingBoard, now: float) -> F64:
@@ -191,8 +209,9 @@ class MomentsPolicy(RoutingPolicy):
     def _held_for_certified(self, board: RoutingBoard, allowed: Bool, now: float) -> Bool:
         """Moments of truth among ``allowed`` that a free certified agent could take now."""
         held = np.zeros_like(allowed)
-        fresh = board.w_enqueued > now - self.hold_for_certified_seconds
-        candidates = np.flatnonzero(allowed & (board.w_mot >= self.mot_threshold) & fresh)
+        n = len(allowed)  # the slots used so far, as eligible_interactions gives them
+        fresh = board.w_enqueued[:n] > now - self.hold_for_certified_seconds
+        candidates = np.flatnonzero(allowed & (board.w_mot[:n] >= self.mot_threshold) & fresh)
         if len(candidates) == 0:
             return held
         free_certified = board.can_take_work() & board.a_certified
@@ -206,7 +225,7 @@ class MomentsPolicy(RoutingPolicy):
         """Eligible interactions; a certified agent in the reserve takes moments of truth only."""
         allowed = board.eligible_interactions(agent_slot)
         if board.a_certified[agent_slot] and self._holds_reserve(load):
-            allowed = allowed & (board.w_mot >= self.mot_threshold)
+            allowed = allowed & (board.w_mot[: len(allowed)] >= self.mot_threshold)
         return allowed
 
     def reasons(
@@ -219,7 +238,12 @@ class MomentsPolicy(RoutingPolicy):
         minutes = None if math.isnan(deadline) else round((deadline - now) / 60.0, 2)
         required = int(board.w_skills[slot])
         proficiency = (
-            float(board.a_proficiency[agent_slot, _bits(required)].mean()) if required else None
+            None
+            if not required
+            # One skill (the usual case): its level, which is the mean NumPy would give.
+            else float(board.a_proficiency[agent_slot, required.bit_length() - 1])
+            if required & (required - 1) == 0
+            else float(board.a_proficiency[agent_slot, _bits(required)].mean())
         )
         reasons = [
             Reason("mot_score", round(interaction.mot_score, 4)),

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from kairos.routing.board import F64, Bool, RoutingBoard, best, seconds
+from kairos.routing.board import F64, I64, Bool, RoutingBoard, best, seconds
 from kairos.routing.snapshots import (
     AgentSnapshot,
     Decision,
@@ -104,7 +104,7 @@ class RoutingPolicy(abc.ABC):
         board: RoutingBoard,
         slot: int,
         agent_slot: int,
-        priority: F64,
+        score: float,
         now: float,
         load: _Load,
     ) -> Decision:
@@ -114,7 +114,7 @@ class RoutingPolicy(abc.ABC):
             interaction_id=interaction_id,
             agent_id=agent_id,
             policy=self.name,
-            score=round(float(priority[slot]), 6),
+            score=round(float(score), 6),
             moment_of_truth=bool(board.w_mot[slot] >= self.mot_threshold),
             reasons=self.reasons(board, slot, agent_slot, now, load),
         )
@@ -145,7 +145,7 @@ class RoutingPolicy(abc.ABC):
                 continue
             agent_slot = best(self.agent_scores(board, slot, now_s), allowed, board.a_ids)
             assert agent_slot is not None
-            decisions.append(self._decide(board, slot, agent_slot, priority, now_s, load))
+            decisions.append(self._decide(board, slot, agent_slot, priority[slot], now_s, load))
             if len(decisions) >= limit:
                 break
             load = self.load(board)
@@ -157,16 +157,25 @@ class RoutingPolicy(abc.ABC):
     ) -> Decision | None:
         """The interaction the agent ``agent_id`` should take next, or None."""
         agent_slot = board.agent_slot(agent_id)
-        if agent_slot is None or not board.can_take_work()[agent_slot]:
+        if agent_slot is None or not board.takes_work(agent_slot):
             return None
         now_s = seconds(now)
-        priority = self.priority(board, now_s)
         load = self.load(board)
-        allowed = self.allowed_for_agent(board, agent_slot, load, now_s)
-        slot = best(priority, allowed, board.w_ids)
-        if slot is None:
+        # The priority of the allowed contacts only (the same values the whole board's would
+        # hold: the same operations on each), not of every slot: an agent may take a few of
+        # the waiting contacts, and this is the most frequent decision.
+        slots = np.flatnonzero(self.allowed_for_agent(board, agent_slot, load, now_s))
+        if len(slots) == 0:
             return None
-        return self._decide(board, slot, agent_slot, priority, now_s, load)
+        priority = self.priority_of(board, slots, now_s)
+        top = priority.max()
+        tied = np.flatnonzero(priority == top)
+        at = int(tied[0]) if len(tied) == 1 else min(tied, key=lambda i: board.w_ids[slots[i]])
+        return self._decide(board, int(slots[at]), agent_slot, priority[at], now_s, load)
+
+    def priority_of(self, board: RoutingBoard, slots: I64, now: float) -> F64:
+        """:meth:`priority` of the waiting ``slots`` only (subclasses compute just those)."""
+        return self.priority(board, now)[slots]
 
     def allowed_for_agent(
         self, board: RoutingBoard, agent_slot: int, load: _Load, now: float
@@ -193,7 +202,7 @@ class RoutingPolicy(abc.ABC):
             return None
         agent_slot = best(self.agent_scores(board, slot, now_s), allowed, board.a_ids)
         assert agent_slot is not None
-        return self._decide(board, slot, agent_slot, self.priority(board, now_s), now_s, load)
+        return self._decide(board, slot, agent_slot, self.priority(board, now_s)[slot], now_s, load)
 
     def reserve_held(self, board: RoutingBoard) -> bool:
         """Whether free certified agents are being kept from routine work now (never, here)."""
