@@ -8,7 +8,7 @@ Python loop per decision; skills, channels and languages are bit masks (up to 64
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -249,10 +249,13 @@ def best(scores: F64, mask: Bool, ids: list[str]) -> int | None:
     """The slot with the highest score among ``mask``; exact ties go to the smallest id."""
     if not mask.any():
         return None
-    masked = np.where(mask, scores, -np.inf)
-    top = masked.max()
-    tied = np.flatnonzero(masked == top)
+    return top(np.where(mask, scores, -np.inf), ids.__getitem__)
+
+
+def top(scores: F64, id_of: Callable[[int], str]) -> int:
+    """The index of the highest of ``scores``; exact ties go to the smallest ``id_of(index)``."""
+    tied = np.flatnonzero(scores == scores.max())
     if len(tied) == 1:
         return int(tied[0])
     # Ties are decided by id, not by arrival on the board, so a decision is reproducible.
-    return int(min(tied, key=lambda slot: ids[slot]))
+    return min(tied.tolist(), key=id_of)

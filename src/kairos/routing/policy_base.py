@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from kairos.routing.board import F64, I64, Bool, RoutingBoard, best, seconds
+from kairos.routing.board import F64, I64, Bool, RoutingBoard, best, seconds, top
 from kairos.routing.snapshots import (
     AgentSnapshot,
     Decision,
@@ -168,9 +168,7 @@ class RoutingPolicy(abc.ABC):
         if len(slots) == 0:
             return None
         priority = self.priority_of(board, slots, now_s)
-        top = priority.max()
-        tied = np.flatnonzero(priority == top)
-        at = int(tied[0]) if len(tied) == 1 else min(tied, key=lambda i: board.w_ids[slots[i]])
+        at = top(priority, lambda i: board.w_ids[slots[i]])
         return self._decide(board, int(slots[at]), agent_slot, priority[at], now_s, load)
 
     def priority_of(self, board: RoutingBoard, slots: I64, now: float) -> F64:

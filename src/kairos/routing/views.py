@@ -38,12 +38,14 @@ from kairos.routing.schemas import (
     AlertLog,
     AlertLogEntry,
     DecisionList,
+    DecisionOut,
     NextResult,
     PolicyName,
     QueueCreate,
     QueueOut,
 )
 from kairos.routing.snapshots import AgentState
+from kairos.services import Services
 
 router = APIRouter(prefix="/v1", tags=["routing"])
 #: Escalation is routing's work on an interaction: its route is documented with interactions.
@@ -115,15 +117,22 @@ async def next_interaction(
     ] = None,
 ) -> NextResult:
     """Route the next waiting interaction to this agent, record the decision and assign it."""
-    # On the live board, decided here on the event loop (no hop to a worker thread and back);
-    # what would wait (the board busy, an offer, the lease elsewhere) goes to a worker thread.
-    decided = next_inline.next_now(runtime, agent_id=agent_id, request_key=idempotency_key)
+    decision, message = await _decide_next(runtime, agent_id, idempotency_key)
+    return NextResult(decision=decision, message=message)
+
+
+async def _decide_next(
+    services: Services, agent_id: str, request_key: str | None
+) -> tuple[DecisionOut | None, str]:
+    """The agent's next contact, decided on the live board: here on the event loop (no hop to a
+    worker thread and back); what would wait (the board busy, an offer, the lease elsewhere)
+    on a worker thread."""
+    decided = next_inline.next_now(services, agent_id=agent_id, request_key=request_key)
     if decided is None:
         decided = await run_in_threadpool(
-            live_next.next_for_agent, runtime, agent_id=agent_id, request_key=idempotency_key
+            live_next.next_for_agent, services, agent_id=agent_id, request_key=request_key
         )
-    decision, message = decided
-    return NextResult(decision=decision, message=message)
+    return decided
 
 
 #: The ``Idempotency-Key`` header as the documented route declares it.
@@ -144,13 +153,7 @@ async def post_next(request: Request) -> Response:
             raise RequestValidationError(
                 [{**e, "loc": ("header", "Idempotency-Key")} for e in exc.errors()]
             ) from None
-    runtime = runtime_of(request)
-    decided = next_inline.next_now(runtime, agent_id=agent_id, request_key=key)
-    if decided is None:
-        decided = await run_in_threadpool(
-            live_next.next_for_agent, runtime, agent_id=agent_id, request_key=key
-        )
-    decision, message = decided
+    decision, message = await _decide_next(runtime_of(request), agent_id, key)
     answer = NextResult.model_construct(decision=decision, message=message)
     return Response(answer.model_dump_json(), media_type="application/json")
 
