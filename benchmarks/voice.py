@@ -196,17 +196,22 @@ def kairos_rtf_together(
         for k in range(frames)
     ]
     passes = blocks = 0
+    # The blocks each pass judges are counted off the clock: the count is the benchmark's, not
+    # the live path's (about 5 us per call-second, charged to the analysis before).
+    counting = 0.0
     t = time.process_time()
     for k in range(frames):
         if batched:
+            c = time.process_time()
             before = sum(s.segmenter.wanted <= 160 for s in streams)
+            counting += time.process_time() - c
             feed_together(list(zip(streams, chunks[k], strict=True)))
             passes += before > 0
             blocks += before
         else:
             for stream, chunk in zip(streams, chunks[k], strict=True):
                 stream.feed(chunk)
-    spent = time.process_time() - t
+    spent = time.process_time() - t - counting
     return n * seconds / spent, blocks / max(passes, 1)
 
 
