@@ -92,8 +92,7 @@ def functionals_together(
     # Each segment's band energies summed row after row, as ``bands.sum(axis=0)`` adds them.
     bands = np.add.reduceat(np.concatenate([w.bands for w, _ in mine]), starts, axis=0)
     values[:, 8] = [
-        10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
-        for low, mid, high in bands.tolist()
+        10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12)) for low, mid, high in bands.tolist()
     ]
     values[:, 7] /= [len(x) / ANALYSIS_RATE for _, x in mine]
     values[:, 9] = n_voiced / lengths_a
