@@ -45,9 +45,9 @@ def run_streams(
 ) -> dict[str, float]:
     """N paced Twilio streams through the protocol, the analysis and ingest into SQLite; with
     ``batched``, the blocks that became whole in each 20 ms judged together (``LegBatch``), as
-    the media server's ``LiveAnalysis`` does; ``busy`` (frames, blocks): after a pass of that
-    many blocks or more, the next window is that many 20 ms frames (``BUSY_WINDOW``), as the
-    server's. Each stream has sent 0-19 frames before the clock starts, so their blocks close at
+    the media server's ``LiveAnalysis`` does; ``busy`` (frames, blocks): when a pass's blocks,
+    at the rate they came, would fill that many 20 ms frames with that many blocks, the next
+    window is that long (``BUSY_WINDOW``, ``BUSY_BLOCKS``), as the server's. Each stream has sent 0-19 frames before the clock starts, so their blocks close at
     different frames, as calls that began at different times. A segment's latency runs from the
     frame that made its block whole."""
     from kairos.runtime import Runtime
@@ -153,7 +153,7 @@ def run_streams(
                     opened = k
         if batch is not None and len(batch) and k - opened + 1 >= window:
             # The server's window (20 ms, or a busy server's longer one) in this loop's ticks.
-            window = busy[0] if len(batch) >= busy[1] > 0 else 1
+            window = busy[0] if busy[1] > 0 and len(batch) * busy[0] >= busy[1] * window else 1
             for leg, events in batch.run():
                 for event in events:
                     due_of[event.event_id] = queued_at[id(leg)]

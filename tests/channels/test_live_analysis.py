@@ -90,13 +90,15 @@ def test_a_lone_stream_is_a_batch_of_one() -> None:
 
 
 def test_a_busy_server_waits_the_longer_window_and_streams_get_what_they_get_alone() -> None:
-    """After a pass of ``busy_blocks`` blocks the next window is ``busy_window``; after a
-    smaller pass it is the short one again. Either way each stream's events are its own."""
+    """When a pass's blocks, at the rate they came, would fill ``busy_window`` with
+    ``busy_blocks``, the next window is ``busy_window``; else it is the short one again. Either
+    way each stream's events are its own."""
     wires = [_wire(140.0, 0.1), _wire(210.0, 0.12), _wire(120.0, 0.3), _wire(180.0, 0.05)]
     windows: list[tuple[int, float]] = []
 
     async def serve() -> list[list[dict[str, object]]]:
-        live = LiveAnalysis(window=0.002, busy_window=0.03, busy_blocks=2)
+        # Two blocks in 2 ms would make 30 in 30 ms: busy; in 30 ms it takes 20.
+        live = LiveAnalysis(window=0.002, busy_window=0.03, busy_blocks=20)
         assert live.window_now == 0.002
 
         class Noting(LegBatch):
@@ -128,7 +130,10 @@ def test_a_busy_server_waits_the_longer_window_and_streams_get_what_they_get_alo
         alone.append([e.model_dump() for e in events + leg.finish()])
     assert heard == alone
     assert all(found for found in alone)
-    assert windows
+    before = 0.002
     for blocks, after in windows:
-        assert after == (0.03 if blocks >= 2 else 0.002)
-    assert any(blocks >= 2 for blocks, _ in windows)
+        assert after == (0.03 if blocks * 0.03 >= 20 * before else 0.002)
+        before = after
+    chosen = [after for _, after in windows]
+    assert 0.03 in chosen  # it became busy
+    assert 0.002 in chosen[chosen.index(0.03) :]  # and went back

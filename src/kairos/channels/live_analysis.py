@@ -22,13 +22,13 @@ from kairos.events import AudioSegment
 #: per stream, so 200 streams fill a 20 ms window with about ten; a segment's events come at
 #: most this much later (the block itself has waited up to 380 ms).
 ANALYSIS_WINDOW = 0.02
-#: A busy server's window: after a pass of ``BUSY_BLOCKS`` blocks or more (about 160 streams at
-#: 20 ms), the next window is this long, and it stays so while a pass holds that many (about 55
-#: streams). 200 streams then share a pass thirty blocks at a time instead of ten, about an
-#: eighth less CPU per call-second (2026-12-05), for up to 40 ms more before a segment's events;
-#: a lone stream, or a few, keep ``ANALYSIS_WINDOW``.
+#: A busy server's window: when the last pass's blocks, at the rate they came, would fill this
+#: window with ``BUSY_BLOCKS`` or more (about 107 live streams), the next window is this long.
+#: 200 streams then share a pass thirty blocks at a time instead of ten, about an eighth less CPU
+#: per call-second (2026-12-05), for up to 40 ms more before a segment's events; a lone stream,
+#: or a few dozen, keep ``ANALYSIS_WINDOW``.
 BUSY_WINDOW = 0.06
-BUSY_BLOCKS = 8
+BUSY_BLOCKS = 16
 
 
 class LiveAnalysis:
@@ -44,7 +44,8 @@ class LiveAnalysis:
         self.window = window
         self.busy_window = busy_window
         self.busy_blocks = busy_blocks
-        #: The window the next pass waits: ``busy_window`` after a pass of ``busy_blocks``.
+        #: The window the next pass waits: ``busy_window`` when the last pass's blocks, at the
+        #: rate they came in its window, would fill it with ``busy_blocks`` or more.
         self.window_now = window
         self.loop = asyncio.get_running_loop()
         self.batch = LegBatch()
@@ -65,7 +66,7 @@ class LiveAnalysis:
     def _run(self) -> None:
         self._timer = None
         waiting, self._waiting = self._waiting, {}
-        busy = len(self.batch) >= self.busy_blocks
+        busy = len(self.batch) * self.busy_window >= self.busy_blocks * self.window_now
         self.window_now = self.busy_window if busy else self.window
         try:
             results = self.batch.run()
