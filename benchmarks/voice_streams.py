@@ -47,9 +47,10 @@ def run_streams(
     ``batched``, the blocks that became whole in each 20 ms judged together (``LegBatch``), as
     the media server's ``LiveAnalysis`` does; ``busy`` (frames, blocks): when a pass's blocks,
     at the rate they came, would fill that many 20 ms frames with that many blocks, the next
-    window is that long (``BUSY_WINDOW``, ``BUSY_BLOCKS``), as the server's. Each stream has sent 0-19 frames before the clock starts, so their blocks close at
-    different frames, as calls that began at different times. A segment's latency runs from the
-    frame that made its block whole."""
+    window is that long (``BUSY_WINDOW``, ``BUSY_BLOCKS``), as the server's. Each stream has
+    sent 0-19 frames before the clock starts, so their blocks close at different frames, as
+    calls that began at different times. A segment's latency runs from the frame that made its
+    block whole."""
     from kairos.runtime import Runtime
 
     tmp = tempfile.mkdtemp(prefix="kairos-voice-bench-")
