@@ -72,19 +72,18 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
         chunks += [members[at : at + size] for at in range(0, len(members), size)]
     for members in chunks:
         segs = [segmenters[i] for i in members]
-        gates: list[VoicedGate] = [seg.gate for seg in segs]  # type: ignore[misc]
-        joined = _gather(segs, gates)
-        if joined is None:
-            taken = [seg._take() for seg in segs]
-            blocks = [block for block, _ in taken]
-            frames = [f for _, f in taken]
-            decided = decide_together(gates, frames, frame_energy(np.concatenate(frames)))
-        else:
-            frames = list(joined[:, 1:])
-            blocks = [f.reshape(-1) for f in frames]
-            decided = decide_together(gates, frames, frame_energy(joined[:, 1:]), joined)
+        taken = [seg._take() for seg in segs]
+        frames = [f for _, f in taken]
+        energy = frame_energy(np.concatenate(frames))
+        decided = decide_together(
+            [seg.gate for seg in segs],  # type: ignore[misc]
+            frames,
+            energy,
+        )
         unfilled: list[tuple[Windows, FloatArray]] = []
-        for i, seg, block, (speech, windows) in zip(members, segs, blocks, decided, strict=True):
+        for i, seg, (block, _), (speech, windows) in zip(
+            members, segs, taken, decided, strict=True
+        ):
             seg._unfilled = unfilled
             try:
                 out[i] = seg._settle(block, speech, windows if seg.sample_rate == 8000 else None)
@@ -95,35 +94,11 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
     return out
 
 
-def _gather(segs: Sequence[Segmenter], gates: Sequence[VoicedGate]) -> FloatArray | None:
-    """Each stream's previous frame and waiting block, one row each, gathered in one copy:
-    an array of streams x (frames + 1) x frame samples; None unless every stream waits exactly
-    one block of float32 samples that came through μ-law (else ``Segmenter._take`` each)."""
-    block = segs[0]._block
-    parts: list[FloatArray] = []
-    for seg, gate in zip(segs, gates, strict=True):
-        if not seg.coded or seg._block != block or seg._pending_n != block:
-            return None
-        parts.append(gate._prev)
-        parts += seg._pending
-    x = np.concatenate(parts)
-    if x.dtype != np.float32:
-        return None
-    for seg in segs:
-        seg._pending, seg._pending_n = [], 0
-    frame = segs[0]._frame
-    return x.reshape(len(segs), block // frame + 1, frame)
-
-
 def decide_together(
-    gates: Sequence[VoicedGate],
-    frames: Sequence[FloatArray],
-    energy: Floats,
-    joined: FloatArray | None = None,
+    gates: Sequence[VoicedGate], frames: Sequence[FloatArray], energy: Floats
 ) -> list[tuple[BoolArray, Windows]]:
     """``VoicedGate.decide`` for each gate's frames (one rate and threshold), in one pass, given
-    every frame's energy one block after another: its speech decisions and its windows.
-    ``joined``: each gate's previous frame and its frames, already one row each (``_gather``)."""
+    every frame's energy one block after another: its speech decisions and its windows."""
     plan: Plan = gates[0]._plan
     counts = [len(f) for f in frames]
     n = max(counts)
@@ -149,17 +124,14 @@ def decide_together(
     if not same:
         loud &= np.arange(n) < np.array(counts)[:, None]
     # Each gate's previous frame, then its block: one row per gate, decimated row by row.
-    if joined is not None:
-        x = joined.astype(np.float64)
-    elif same:
+    if same:
         x = np.empty((rows, n + 1, plan.frame))
         np.stack(frames, out=x[:, 1:])
     else:
         x = np.zeros((rows, n + 1, plan.frame))
         for r, f in enumerate(frames):
             x[r, 1 : len(f) + 1] = f
-    if joined is None:
-        np.stack([g._prev for g in gates], out=x[:, 0])
+    np.stack([g._prev for g in gates], out=x[:, 0])
     low, detail = plan.decimate(x.reshape(rows, -1))
     picked = loud.nonzero()
     r_all = np.zeros((rows, n, plan.lags))

@@ -108,10 +108,9 @@ class VoicedGate:
 
 
 def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
-    """Each row's energy, ``10 log10(mean square + 1e-10)`` (computed in place), one after
-    another (rows of each block of a 3-D array, one block after another)."""
-    db = np.einsum("...j,...j->...", frames, frames, dtype=np.float64).reshape(-1)
-    db /= frames.shape[-1]
+    """Each row's energy, ``10 log10(mean square + 1e-10)`` (computed in place)."""
+    db = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+    db /= frames.shape[1]
     db += 1e-10
     np.log10(db, out=db)
     db *= 10.0
