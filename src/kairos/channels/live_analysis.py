@@ -24,7 +24,7 @@ from kairos.events import AudioSegment
 ANALYSIS_WINDOW = 0.02
 #: A busy server's window: when the last pass's blocks, at the rate they came, would fill this
 #: window with ``BUSY_BLOCKS`` or more (about 107 live streams), the next window is this long.
-#: 200 streams then share a pass thirty blocks at a time instead of ten, about an eighth less CPU
+#: 200 streams then share a pass thirty blocks at a time instead of ten, 1.1-1.2 times less CPU
 #: per call-second (2026-12-05), for up to 40 ms more before a segment's events; a lone stream,
 #: or a few dozen, keep ``ANALYSIS_WINDOW``.
 BUSY_WINDOW = 0.06
