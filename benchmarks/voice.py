@@ -12,13 +12,15 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--t
    (VAD, NumPy features, baseline) beside eGeMAPS extraction alone: for one stream, and for
    ``--together`` streams (200) fed 20 ms at a time, one by one and judged together
    (``feed_together``: the blocks that became whole in each 20 ms in one pass, as the media
-   server does); the Praat features it replaced are measured beside them (AUC and batch speed).
+   server does, and in each 60 ms, a busy server's window); the Praat features it replaced are
+   measured beside them (AUC and batch speed).
 3. Concurrent 8 kHz streams on one core: N Twilio media streams, a 20 ms μ-law frame each every
    20 ms of wall clock, through the protocol, the analysis (one by one, then together) and
    ``ingest`` into SQLite (stored, published, assessed); per segment, the latency from the frame
    that closed it to its ``assessment.updated`` on the bus, and how far the loop fell behind.
 4. Memory per live stream (tracemalloc): the protocol state, the open segment and the baseline,
    plus the interaction's detector.
+   (3 and 4 live in ``benchmarks/voice_streams.py``.)
 5. Voice activity detection on quiet, calm speech and 8 kHz telephone audio, Kairos beside
    WebRTC's VAD and Silero VAD (``benchmarks/voice_vad.py``).
 6. Stress on espeak-ng voices neither system trained on, calm against raised pitch and rate,
@@ -28,17 +30,9 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--t
 from __future__ import annotations
 
 import argparse
-import base64
-import gc
-import json
 import os
-import statistics
-import tempfile
 import time
-import tracemalloc
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -47,31 +41,16 @@ from rich.table import Table
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
+from voice_streams import memory_per_stream, one_core, run_streams
 
-from kairos.channels.media import TwilioMediaStream
 from kairos.channels.media_views import GROUP_SECONDS
-from kairos.config import Settings
 from kairos.detection.voice import training
 from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.batch import feed_together
-from kairos.detection.voice.codecs import mulaw_encode
 from kairos.detection.voice.features_praat import praat_segment_features
-from kairos.detection.voice.leg import LegBatch
-from kairos.detection.voice.model import load_default
 from kairos.detection.voice.stress import VoiceStream
-from kairos.events import AudioSegment, InteractionStarted
 
 console = Console()
-
-
-def one_core() -> str:
-    """Pin this process to one CPU, so that figures are per core."""
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[0]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned (no sched_setaffinity here)"
 
 
 # -- 1. quality ------------------------------------------------------------------------------
@@ -162,25 +141,31 @@ def egemaps_cv(data: Sequence[training.Analysed], x: np.ndarray) -> dict[tuple[s
 # -- 2. speed --------------------------------------------------------------------------------
 
 
-def call_audio(recordings: Sequence[training.Recording], seconds: float) -> np.ndarray:
-    """Real speech at 8 kHz: emodb files one after another with 0.4 s pauses."""
+def call_audio(
+    recordings: Sequence[training.Recording], seconds: float, pause_s: float = 0.4
+) -> np.ndarray:
+    """Real speech at 8 kHz: emodb files one after another with ``pause_s`` of digital silence
+    between them (0.4 s: about 14% of the call is silence; a customer who listens while the
+    agent talks is silent about half of it, ``--pause 2.5``)."""
     parts, total = [], 0.0
-    pause = np.zeros(3200, dtype=np.float32)
+    pause = np.zeros(round(8000 * pause_s), dtype=np.float32)
     for rec in recordings:
         x, rate, _ = read_audio(rec.path)
         parts += [training.phone_channel(x, rate), pause]
-        total += len(parts[-2]) / 8000 + 0.4
+        total += len(parts[-2]) / 8000 + pause_s
         if total >= seconds:
             break
     return np.concatenate(parts)
 
 
 def kairos_rtf_together(
-    audio: np.ndarray, n: int, seconds: float, *, batched: bool
+    audio: np.ndarray, n: int, seconds: float, *, batched: bool, window: int = 1
 ) -> tuple[float, float]:
     """Seconds of audio per CPU second through the live analysis of ``n`` streams fed 20 ms at a
-    time, together (``feed_together``, the blocks that became whole in each 20 ms judged in one
-    pass, as the media server's window does) or one by one; and the mean blocks per pass.
+    time, together (``feed_together``, the blocks that became whole in each ``window`` frames of
+    20 ms judged in one pass, as the media server's window does) or one by one; and the mean
+    blocks per pass. With a longer window a stream whose block is whole holds its next frames
+    until the pass, as a ``CallLeg`` does.
 
     Each stream starts at its own place in the calls and its own frame of a block (a server's
     calls do not start together), so about one in twenty closes a block each 20 ms.
@@ -196,17 +181,41 @@ def kairos_rtf_together(
         for k in range(frames)
     ]
     passes = blocks = 0
+    # The blocks each pass judges are counted off the clock: the count is the benchmark's, not
+    # the live path's (about 5 us per call-second, charged to the analysis before).
+    counting = 0.0
     t = time.process_time()
+    held: list[list[np.ndarray]] = [[] for _ in streams]
+    nothing = np.zeros(0, dtype=np.float32)
     for k in range(frames):
-        if batched:
+        if batched and window > 1:
+            for stream, chunk, hold in zip(streams, chunks[k], held, strict=True):
+                if stream.segmenter.wanted <= 0:
+                    hold.append(chunk)
+                else:
+                    stream.segmenter.add(chunk)
+            if (k + 1) % window:
+                continue
+            ready = [s for s in streams if s.segmenter.wanted <= 0]
+            # The blocks are in already: the pass is handed no further samples.
+            feed_together([(s, nothing) for s in ready])
+            passes += bool(ready)
+            blocks += len(ready)
+            for stream, hold in zip(streams, held, strict=True):
+                for chunk in hold:
+                    stream.segmenter.add(chunk)
+                hold.clear()
+        elif batched:
+            c = time.process_time()
             before = sum(s.segmenter.wanted <= 160 for s in streams)
+            counting += time.process_time() - c
             feed_together(list(zip(streams, chunks[k], strict=True)))
             passes += before > 0
             blocks += before
         else:
             for stream, chunk in zip(streams, chunks[k], strict=True):
                 stream.feed(chunk)
-    spent = time.process_time() - t
+    spent = time.process_time() - t - counting
     return n * seconds / spent, blocks / max(passes, 1)
 
 
@@ -222,189 +231,15 @@ def kairos_rtf(audio: np.ndarray) -> tuple[float, int]:
     return len(audio) / 8000 / (time.process_time() - t), found
 
 
-# -- 3. concurrent streams -------------------------------------------------------------------
-
-
-def run_streams(n: int, seconds: float, audio: np.ndarray, *, batched: bool) -> dict[str, float]:
-    """N paced Twilio streams through the protocol, the analysis and ingest into SQLite; with
-    ``batched``, the blocks that became whole in each 20 ms judged together (``LegBatch``), as
-    the media server's ``LiveAnalysis`` does. Each stream has sent 0-19 frames before the clock
-    starts, so their blocks close at different frames, as calls that began at different times."""
-    from kairos.runtime import Runtime
-
-    tmp = tempfile.mkdtemp(prefix="kairos-voice-bench-")
-    from kairos import migrations
-
-    url = f"sqlite:///{tmp}/bench.db"
-    migrations.upgrade(url)
-    runtime = Runtime.build(Settings(database_url=url))
-    from kairos.interactions import service as interaction_service
-
-    now = datetime.now(UTC)
-    starts = [
-        InteractionStarted(
-            event_id=f"bench-{i}-start",
-            interaction_id=f"bench-{i}",
-            occurred_at=now,
-            channel="call",
-            identities=[],
-        )
-        for i in range(n)
-    ]
-    # A warm server: one segment through ingest first, so the detector's lazy imports and
-    # compiled patterns are not charged to the streams.
-    warm = [
-        InteractionStarted(event_id="bench-warm-start", interaction_id="bench-warm",
-                           occurred_at=now, channel="call", identities=[]),
-        AudioSegment(event_id="bench-warm-audio", interaction_id="bench-warm", occurred_at=now,
-                     start_s=0.0, end_s=0.8, stress=0.3, features={"f0_mean_st": 1.0}),
-    ]  # fmt: skip
-    interaction_service.ingest(
-        db=runtime.db,
-        events=list(starts) + warm,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        metrics=runtime.metrics,
-    )
-    ulaw = mulaw_encode(audio)
-    frames_per_stream = int(seconds / 0.02)
-    span = len(ulaw) // 160 - frames_per_stream - 20
-    rng = np.random.default_rng(0)
-    offsets = rng.integers(0, max(span, 1), size=n)
-    leads = rng.integers(0, 20, size=n)
-    streams = []
-    batch = LegBatch() if batched else None
-    for i in range(n):
-        s = TwilioMediaStream(interaction_id=f"bench-{i}")
-        s.batch = batch
-        start = {
-            "event": "start",
-            "start": {
-                "streamSid": f"MZbench{i}",
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            },
-        }
-        s.receive(text=json.dumps(start))
-        assert s.leg is not None
-        s.leg.feed_mulaw(ulaw[int(offsets[i]) * 160 : int(offsets[i] + leads[i]) * 160])
-        offsets[i] += leads[i]  # the lead, not timed, sets where this stream's blocks fall
-        streams.append(s)
-    published: dict[str, float] = {}
-
-    def on_update(topic: str, message: dict[str, Any]) -> None:
-        published[message["event_id"]] = time.perf_counter()
-
-    # What the clients send, made before the clock starts: encoding it is the callers' work,
-    # not the server's (before, it was charged to the streams' CPU: about a tenth of it).
-    texts = [
-        [
-            json.dumps({"event": "media", "media": {"track": "inbound", "payload": base64.b64encode(
-                ulaw[(int(offsets[i]) + k) * 160 : (int(offsets[i]) + k + 1) * 160]).decode()}})
-            for k in range(frames_per_stream)
-        ]
-        for i in range(n)
-    ]  # fmt: skip
-    runtime.bus.listen(on_update, "assessments")
-    due_of: dict[str, float] = {}
-    pending: list[AudioSegment] = []
-    grouped_at = 0.0
-    lag_max = 0.0
-    t0 = time.perf_counter() + 0.05
-    cpu0 = time.process_time()
-    for k in range(frames_per_stream):
-        due = t0 + k * 0.02
-        wait = due - time.perf_counter()
-        if wait > 0:
-            time.sleep(wait)
-        lag_max = max(lag_max, time.perf_counter() - due)
-        for i, s in enumerate(streams):
-            step = s.receive(text=texts[i][k])
-            for event in step.events:
-                due_of[event.event_id] = due
-            if step.events and not pending:
-                grouped_at = due
-            pending += step.events
-        if batch is not None and len(batch):
-            # The server's window (20 ms) is this loop's tick: every block whole now, at once.
-            for _, events in batch.run():
-                for event in events:
-                    due_of[event.event_id] = due
-                if events and not pending:
-                    grouped_at = due
-                pending += events
-        # As the server does: segments of all streams share one ingest every GROUP_SECONDS.
-        if pending and due - grouped_at >= GROUP_SECONDS - 1e-9:
-            interaction_service.ingest(
-                db=runtime.db,
-                events=pending,
-                bus=runtime.bus,
-                detectors=runtime.detectors,
-                metrics=runtime.metrics,
-            )
-            pending = []
-    cpu = time.process_time() - cpu0
-    runtime.close()
-    latencies = sorted(published[e] - d for e, d in due_of.items() if e in published)
-    return {
-        "streams": n,
-        "segments": len(latencies),
-        "p50": statistics.median(latencies) if latencies else float("nan"),
-        "p99": latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
-        "max": latencies[-1] if latencies else float("nan"),
-        "lag": lag_max,
-        "cpu": cpu / seconds,
-    }
-
-
-# -- 4. memory -------------------------------------------------------------------------------
-
-
-def memory_per_stream(audio: np.ndarray, n: int = 200) -> tuple[float, float]:
-    """Bytes per live stream: protocol + analysis state mid-segment; and one detector's."""
-    from kairos.detection.detector import MomentDetector
-
-    load_default()
-    ulaw = mulaw_encode(audio[: 8000 * 12])
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    streams = []
-    for i in range(n):
-        s = TwilioMediaStream(interaction_id=f"m-{i}")
-        s.receive(text=json.dumps({"event": "start", "start": {
-            "streamSid": f"MZm{i}",
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-        }}))  # fmt: skip
-        # 10.3 s of speech: a built baseline, a full reasons window and an open segment.
-        for j in range(0, 8000 * 10 + 2400, 160):
-            payload = base64.b64encode(ulaw[j : j + 160]).decode()
-            s.receive(text=json.dumps({"event": "media", "media": {"payload": payload}}))
-        streams.append(s)
-    gc.collect()
-    after = tracemalloc.take_snapshot()
-    per_stream = sum(d.size_diff for d in after.compare_to(before, "filename")) / n
-    detectors = []
-    seg = AudioSegment(
-        event_id="x", interaction_id="m", occurred_at=datetime.now(UTC), start_s=0, end_s=0.8,
-        stress=0.7, features={"f0_mean_st": 1.0},
-    )  # fmt: skip
-    base2 = tracemalloc.take_snapshot()
-    for _ in range(n):
-        d = MomentDetector(model=None)
-        d.update(seg)
-        detectors.append(d)
-    after2 = tracemalloc.take_snapshot()
-    per_detector = sum(d.size_diff for d in after2.compare_to(base2, "filename")) / n
-    tracemalloc.stop()
-    return per_stream, per_detector
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15.0, help="paced seconds per stream run")
     parser.add_argument("--streams", default="50,100,150,200", help="stream counts to run")
     parser.add_argument(
         "--together", type=int, default=200, help="streams fed together for the live path's speed"
+    )
+    parser.add_argument(
+        "--pause", type=float, default=0.4, help="seconds of silence between the calls' files"
     )
     parser.add_argument("--skip-streams", action="store_true")
     parser.add_argument(
@@ -465,7 +300,10 @@ def main() -> None:
             "names), scored on the other half and on every angry, happy and sad file"
         )
 
-    audio = call_audio(recordings, 600.0)
+    audio = call_audio(recordings, 600.0, args.pause)
+    frames = audio[: len(audio) // 160 * 160].reshape(-1, 160)
+    silent = float(np.mean(~frames.any(axis=1)))
+    console.print(f"calls: emodb files with {args.pause:.1f} s pauses ({silent:.0%} silent)")
     rtf, found = kairos_rtf(audio)
     speed = Table(title="Real-time factor on one core (seconds of audio per CPU second)")
     for col in ("analysis", "RTF", "ratio to eGeMAPS (8 kHz)"):
@@ -476,11 +314,21 @@ def main() -> None:
     many = args.together
     alone_rtf, _ = kairos_rtf_together(audio, many, args.seconds, batched=False)
     together_rtf, per_pass = kairos_rtf_together(audio, many, args.seconds, batched=True)
+    # Not in the code before this change: imported here so that its A/B runs can load the file.
+    from kairos.channels.live_analysis import BUSY_BLOCKS, BUSY_WINDOW
+
+    busy = round(BUSY_WINDOW / 0.02)
+    busy_rtf, busy_per_pass = kairos_rtf_together(
+        audio, many, args.seconds, batched=True, window=busy
+    )
     speed.add_row(f"Kairos live path, {many} streams fed one by one, {args.seconds:.0f} s each",
                   f"{alone_rtf:.0f}", f"{alone_rtf / peer_rtf:.1f}x")  # fmt: skip
     speed.add_row(f"Kairos live path, {many} streams judged together "
                   f"({per_pass:.1f} blocks a pass)", f"{together_rtf:.0f}",
                   f"{together_rtf / peer_rtf:.1f}x")  # fmt: skip
+    speed.add_row(f"Kairos live path, {many} streams judged together, a busy server's "
+                  f"{busy * 20} ms window ({busy_per_pass:.1f} blocks a pass)", f"{busy_rtf:.0f}",
+                  f"{busy_rtf / peer_rtf:.1f}x")  # fmt: skip
     if quality:
         speed.add_row("Kairos features, emodb files (batch)", f"{audio_s / ours_features_s:.0f}",
                       f"{audio_s / ours_features_s / peer_rtf:.1f}x")  # fmt: skip
@@ -492,7 +340,11 @@ def main() -> None:
         speed.add_row("eGeMAPS functionals, 16 kHz", f"{audio_s / wide_spent:.0f}",
                       f"{audio_s / wide_spent / peer_rtf:.1f}x")  # fmt: skip
     console.print(speed)
-    for what, value in (("one stream", rtf), (f"{many} streams together", together_rtf)):
+    for what, value in (
+        ("one stream", rtf),
+        (f"{many} streams together", together_rtf),
+        (f"{many} streams together, {busy * 20} ms window", busy_rtf),
+    ):
         console.print(
             f"Kairos live path, {what}: {1e6 / value:.0f} µs of CPU per second of call; 50x "
             f"eGeMAPS (8 kHz) allows {1e6 / (50 * peer_rtf):.0f} µs: "
@@ -517,7 +369,7 @@ def main() -> None:
         streams.add_column(col, justify="right")
     for n, batched in ((int(v), b) for v in args.streams.split(",") for b in (False, True)):
         with console.status(f"{n} streams..."):
-            r = run_streams(n, args.seconds, audio, batched=batched)
+            r = run_streams(n, args.seconds, audio, batched=batched, busy=(busy, BUSY_BLOCKS))
         ok = r["p99"] <= 1.0 and r["lag"] <= 1.0
         streams.add_row(
             str(n),

@@ -87,3 +87,53 @@ def test_a_lone_stream_is_a_batch_of_one() -> None:
     alone = [e for at in range(0, len(wire), 160) for e in leg.feed_mulaw(wire[at : at + 160])]
     assert [e.model_dump() for e in found] == [e.model_dump() for e in alone + leg.finish()]
     assert found
+
+
+def test_a_busy_server_waits_the_longer_window_and_streams_get_what_they_get_alone() -> None:
+    """When a pass's blocks, at the rate they came, would fill ``busy_window`` with
+    ``busy_blocks``, the next window is ``busy_window``; else it is the short one again. Either
+    way each stream's events are its own."""
+    wires = [_wire(140.0, 0.1), _wire(210.0, 0.12), _wire(120.0, 0.3), _wire(180.0, 0.05)]
+    windows: list[tuple[int, float]] = []
+
+    async def serve() -> list[list[dict[str, object]]]:
+        # Two blocks in 2 ms would make 30 in 30 ms: busy; in 30 ms it takes 20.
+        live = LiveAnalysis(window=0.002, busy_window=0.03, busy_blocks=20)
+        assert live.window_now == 0.002
+
+        class Noting(LegBatch):
+            def run(self) -> list[tuple[CallLeg, list[AudioSegment]]]:
+                # ``LiveAnalysis`` has chosen the next window by the time it runs the pass.
+                windows.append((len(self), live.window_now))
+                return super().run()
+
+        live.batch = Noting()
+        legs = [_leg(f"b{i}") for i in range(len(wires))]
+        heard: list[list[dict[str, object]]] = [[] for _ in wires]
+
+        async def stream(i: int) -> None:
+            for at in range(0, len(wires[i]), 160):
+                events = legs[i].feed_mulaw(wires[i][at : at + 160], live.batch)
+                events += await live.settle(legs[i])
+                heard[i] += [e.model_dump() for e in events]
+                await asyncio.sleep(0)
+            heard[i] += [e.model_dump() for e in legs[i].finish()]
+
+        await asyncio.gather(*(stream(i) for i in range(len(wires))))
+        return heard
+
+    heard = asyncio.run(serve())
+    alone = []
+    for i, wire in enumerate(wires):
+        leg = _leg(f"b{i}")
+        events = [e for at in range(0, len(wire), 160) for e in leg.feed_mulaw(wire[at : at + 160])]
+        alone.append([e.model_dump() for e in events + leg.finish()])
+    assert heard == alone
+    assert all(found for found in alone)
+    before = 0.002
+    for blocks, after in windows:
+        assert after == (0.03 if blocks * 0.03 >= 20 * before else 0.002)
+        before = after
+    chosen = [after for _, after in windows]
+    assert 0.03 in chosen  # it became busy
+    assert 0.002 in chosen[chosen.index(0.03) :]  # and went back

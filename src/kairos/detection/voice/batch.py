@@ -65,11 +65,11 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
             groups.setdefault((seg.sample_rate, gate.threshold), []).append(i)
         else:
             out[i] = seg._judge()
-    chunks = [
-        members[at : at + BATCH_STREAMS]
-        for members in groups.values()
-        for at in range(0, len(members), BATCH_STREAMS)
-    ]
+    chunks = []
+    for members in groups.values():
+        # Passes of even size: 45 streams as 23 and 22, not 32 and 13.
+        size = -(-len(members) // -(-len(members) // BATCH_STREAMS))
+        chunks += [members[at : at + size] for at in range(0, len(members), size)]
     for members in chunks:
         segs = [segmenters[i] for i in members]
         taken = [seg._take() for seg in segs]

@@ -89,12 +89,13 @@ def functionals_together(
     lengths_a = np.array(lengths)
     values[:, 4:6] = _perturbation(lag, amplitude, voiced, starts, lengths_a, n_voiced)
     values[:, 7] = _nuclei(level, counts, threshold, voiced, starts, lengths_a)
-    nv = n_voiced.tolist()
-    for row, ((windows, x), n, m) in enumerate(zip(mine, lengths, nv, strict=True)):
-        low, mid, high = windows.bands.sum(axis=0).tolist()
-        values[row, 8] = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
-        values[row, 7] /= len(x) / ANALYSIS_RATE
-        values[row, 9] = m / n
+    # Each segment's band energies summed row after row, as ``bands.sum(axis=0)`` adds them.
+    bands = np.add.reduceat(np.concatenate([w.bands for w, _ in mine]), starts, axis=0)
+    values[:, 8] = [
+        10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12)) for low, mid, high in bands.tolist()
+    ]
+    values[:, 7] /= [len(x) / ANALYSIS_RATE for _, x in mine]
+    values[:, 9] = n_voiced / lengths_a
     for i, features in zip(picked, values.astype(np.float32), strict=True):
         out[i] = features
     return out
