@@ -11,7 +11,7 @@ root=$(pwd)
 python=${PYTHON:-$root/.venv/bin/python}
 out=build/compiled
 # The modules a customer turn runs through; the rest of the package stays pure Python.
-modules=(combination detector_combine model cue_intensity cues detector_state detector deadlines
+modules=(combination detector_combine detector_contracts model cue_intensity cue_patterns cues detector_state detector deadlines deadline_resolution
          language)
 rm -rf "$out"
 mkdir -p "$out"
