@@ -90,7 +90,9 @@ def _lifo(url: str) -> dict[str, Any]:
     still holds them. (An in-memory database has a pool of one per thread: nothing to order.)
     """
     parsed = make_url(url)
-    pool_class = parsed.get_dialect().get_pool_class(parsed)
+    # The pool class SQLAlchemy picks for this URL (``DefaultDialect.get_pool_class``).
+    dialect: Any = parsed.get_dialect()
+    pool_class = dialect.get_pool_class(parsed)
     return {"pool_use_lifo": True} if issubclass(pool_class, QueuePool) else {}
 
 
