@@ -82,6 +82,22 @@ def egemaps(
     return np.asarray(rows, dtype=np.float64), audio_s, spent
 
 
+def egemaps_calls(audio: np.ndarray, piece_s: float = 10.0) -> float:
+    """eGeMAPS' real-time factor on the live path's own calls (pauses included), fed in
+    ``piece_s`` pieces: the peer on the same audio, without the per-file cost of the emodb rows."""
+    import opensmile
+
+    smile = opensmile.Smile(
+        feature_set=opensmile.FeatureSet.eGeMAPSv02,
+        feature_level=opensmile.FeatureLevel.Functionals,
+    )
+    step = round(8000 * piece_s)
+    t = time.process_time()
+    for start in range(0, len(audio), step):
+        smile.process_signal(audio[start : start + step], 8000)
+    return len(audio) / 8000 / (time.process_time() - t)
+
+
 def egemaps_cv(data: Sequence[training.Analysed], x: np.ndarray) -> dict[tuple[str, str], float]:
     """eGeMAPS + logistic regression on the folds and regimes Kairos is measured on."""
     speakers = sorted({a.recording.speaker for a in data})
@@ -336,6 +352,9 @@ def main() -> None:
                       f"{audio_s / praat_features_s:.0f}",
                       f"{audio_s / praat_features_s / peer_rtf:.1f}x")  # fmt: skip
     speed.add_row("eGeMAPS functionals, 8 kHz", f"{peer_rtf:.0f}", "1.0x")
+    calls_rtf = egemaps_calls(audio)
+    speed.add_row("eGeMAPS functionals, 8 kHz, these calls in 10 s pieces", f"{calls_rtf:.0f}",
+                  f"{calls_rtf / peer_rtf:.1f}x")  # fmt: skip
     if quality:
         speed.add_row("eGeMAPS functionals, 16 kHz", f"{audio_s / wide_spent:.0f}",
                       f"{audio_s / wide_spent / peer_rtf:.1f}x")  # fmt: skip
@@ -348,7 +367,8 @@ def main() -> None:
         console.print(
             f"Kairos live path, {what}: {1e6 / value:.0f} µs of CPU per second of call; 50x "
             f"eGeMAPS (8 kHz) allows {1e6 / (50 * peer_rtf):.0f} µs: "
-            f"{'met' if value >= 50 * peer_rtf else 'NOT met'} ({value / peer_rtf:.1f}x)"
+            f"{'met' if value >= 50 * peer_rtf else 'NOT met'} ({value / peer_rtf:.1f}x); "
+            f"against eGeMAPS on these calls {value / calls_rtf:.1f}x"
         )
 
     per_stream, per_detector = memory_per_stream(audio)
