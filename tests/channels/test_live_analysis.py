@@ -29,6 +29,36 @@ def _wire(f0: float, lead: float) -> bytes:
     return mulaw_encode(np.concatenate([quiet, vowel(0.6, f0), gap, vowel(0.7, f0 * 1.3), gap]))
 
 
+Heard = list[list[dict[str, object]]]
+
+
+async def _together(live: LiveAnalysis, wires: list[bytes], name: str) -> Heard:
+    """Each wire streamed 20 ms at a time as a server receives them, all through ``live``."""
+    legs = [_leg(f"{name}{i}") for i in range(len(wires))]
+    heard: Heard = [[] for _ in wires]
+
+    async def stream(i: int) -> None:
+        for at in range(0, len(wires[i]), 160):
+            events = legs[i].feed_mulaw(wires[i][at : at + 160], live.batch)
+            events += await live.settle(legs[i])
+            heard[i] += [e.model_dump() for e in events]
+            await asyncio.sleep(0)
+        heard[i] += [e.model_dump() for e in legs[i].finish()]
+
+    await asyncio.gather(*(stream(i) for i in range(len(wires))))
+    return heard
+
+
+def _alone(wires: list[bytes], name: str) -> Heard:
+    """Each wire's events when its leg judges every block itself."""
+    alone = []
+    for i, wire in enumerate(wires):
+        leg = _leg(f"{name}{i}")
+        events = [e for at in range(0, len(wire), 160) for e in leg.feed_mulaw(wire[at : at + 160])]
+        alone.append([e.model_dump() for e in events + leg.finish()])
+    return alone
+
+
 def test_streams_whose_blocks_close_in_one_window_are_judged_in_one_pass() -> None:
     """Three streams send 20 ms frames as a server receives them; whatever blocks wait when the
     window ends are judged in one ``LegBatch.run``: each stream gets what it gets alone."""
@@ -40,29 +70,13 @@ def test_streams_whose_blocks_close_in_one_window_are_judged_in_one_pass() -> No
             passes.append(len(self))
             return super().run()
 
-    async def serve() -> list[list[dict[str, object]]]:
+    async def serve() -> Heard:
         live = LiveAnalysis(window=0.02)
         live.batch = Counting()
-        legs = [_leg(f"s{i}") for i in range(len(wires))]
-        heard: list[list[dict[str, object]]] = [[] for _ in wires]
-
-        async def stream(i: int) -> None:
-            for at in range(0, len(wires[i]), 160):
-                events = legs[i].feed_mulaw(wires[i][at : at + 160], live.batch)
-                events += await live.settle(legs[i])
-                heard[i] += [e.model_dump() for e in events]
-                await asyncio.sleep(0)
-            heard[i] += [e.model_dump() for e in legs[i].finish()]
-
-        await asyncio.gather(*(stream(i) for i in range(len(wires))))
-        return heard
+        return await _together(live, wires, "s")
 
     heard = asyncio.run(serve())
-    alone = []
-    for i, wire in enumerate(wires):
-        leg = _leg(f"s{i}")
-        events = [e for at in range(0, len(wire), 160) for e in leg.feed_mulaw(wire[at : at + 160])]
-        alone.append([e.model_dump() for e in events + leg.finish()])
+    alone = _alone(wires, "s")
     assert heard == alone
     assert all(found for found in alone)
     assert max(passes) >= 2  # blocks of different streams shared a pass
@@ -96,7 +110,7 @@ def test_a_busy_server_waits_the_longer_window_and_streams_get_what_they_get_alo
     wires = [_wire(140.0, 0.1), _wire(210.0, 0.12), _wire(120.0, 0.3), _wire(180.0, 0.05)]
     windows: list[tuple[int, float]] = []
 
-    async def serve() -> list[list[dict[str, object]]]:
+    async def serve() -> Heard:
         # Two blocks in 2 ms would make 30 in 30 ms: busy; in 30 ms it takes 20.
         live = LiveAnalysis(window=0.002, busy_window=0.03, busy_blocks=20)
         assert live.window_now == 0.002
@@ -108,26 +122,10 @@ def test_a_busy_server_waits_the_longer_window_and_streams_get_what_they_get_alo
                 return super().run()
 
         live.batch = Noting()
-        legs = [_leg(f"b{i}") for i in range(len(wires))]
-        heard: list[list[dict[str, object]]] = [[] for _ in wires]
-
-        async def stream(i: int) -> None:
-            for at in range(0, len(wires[i]), 160):
-                events = legs[i].feed_mulaw(wires[i][at : at + 160], live.batch)
-                events += await live.settle(legs[i])
-                heard[i] += [e.model_dump() for e in events]
-                await asyncio.sleep(0)
-            heard[i] += [e.model_dump() for e in legs[i].finish()]
-
-        await asyncio.gather(*(stream(i) for i in range(len(wires))))
-        return heard
+        return await _together(live, wires, "b")
 
     heard = asyncio.run(serve())
-    alone = []
-    for i, wire in enumerate(wires):
-        leg = _leg(f"b{i}")
-        events = [e for at in range(0, len(wire), 160) for e in leg.feed_mulaw(wire[at : at + 160])]
-        alone.append([e.model_dump() for e in events + leg.finish()])
+    alone = _alone(wires, "b")
     assert heard == alone
     assert all(found for found in alone)
     before = 0.002
