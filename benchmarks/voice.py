@@ -33,6 +33,7 @@ import argparse
 import os
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -56,16 +57,21 @@ console = Console()
 # -- 1. quality ------------------------------------------------------------------------------
 
 
+def _smile() -> Any:
+    """openSMILE's eGeMAPS v02 functionals extractor (the peer)."""
+    import opensmile
+
+    return opensmile.Smile(
+        feature_set=opensmile.FeatureSet.eGeMAPSv02,
+        feature_level=opensmile.FeatureLevel.Functionals,
+    )
+
+
 def egemaps(
     recordings: Sequence[training.Recording], *, phone: bool, progress: Progress
 ) -> tuple[np.ndarray, float, float]:
     """eGeMAPS functionals per file; and the seconds of audio and of extraction."""
-    import opensmile
-
-    smile = opensmile.Smile(
-        feature_set=opensmile.FeatureSet.eGeMAPSv02,
-        feature_level=opensmile.FeatureLevel.Functionals,
-    )
+    smile = _smile()
     rows, audio_s, spent = [], 0.0, 0.0
     task = progress.add_task(
         f"eGeMAPS ({'8 kHz μ-law' if phone else '16 kHz'})", total=len(recordings)
@@ -85,12 +91,7 @@ def egemaps(
 def egemaps_calls(audio: np.ndarray, piece_s: float = 10.0) -> float:
     """eGeMAPS' real-time factor on the live path's own calls (pauses included), fed in
     ``piece_s`` pieces: the peer on the same audio, without the per-file cost of the emodb rows."""
-    import opensmile
-
-    smile = opensmile.Smile(
-        feature_set=opensmile.FeatureSet.eGeMAPSv02,
-        feature_level=opensmile.FeatureLevel.Functionals,
-    )
+    smile = _smile()
     step = round(8000 * piece_s)
     t = time.process_time()
     for start in range(0, len(audio), step):

@@ -18,6 +18,7 @@ segment and baseline are its own, and the results are those of feeding each stre
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -68,7 +69,8 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
     chunks = []
     for members in groups.values():
         # Passes of even size: 45 streams as 23 and 22, not 32 and 13.
-        size = -(-len(members) // -(-len(members) // BATCH_STREAMS))
+        passes = math.ceil(len(members) / BATCH_STREAMS)
+        size = math.ceil(len(members) / passes)
         chunks += [members[at : at + size] for at in range(0, len(members), size)]
     for members in chunks:
         segs = [segmenters[i] for i in members]
