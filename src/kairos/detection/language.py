@@ -60,12 +60,13 @@ def _classifier() -> Callable[[str], tuple[str, float]]:
     """The identifier's ``classify``, or the same computation without its layers where the
     installed py3langid is the one it was written against (0.4: a walk emitting one feature per
     state, scores from ``log1p`` of the counts, probabilities normalised, no aliased labels)."""
-    ident: Any = _identifier()
+    library = _identifier()
+    ident: Any = library
     layout = ("_rowbase", "tk_nextmove", "tk_output", "_sparse_score", "_alias_pairs")
     if not all(hasattr(ident, name) for name in layout) or ident._alias_pairs:
-        return ident.classify
+        return library.classify
     if not getattr(ident, "_norm_probs", False) or ident.min_confidence is not None:
-        return ident.classify
+        return library.classify
     return functools.partial(
         _classify,
         ident.tk_nextmove,
