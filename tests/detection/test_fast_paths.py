@@ -137,6 +137,37 @@ def test_compact_language_tables_read_alike(turns: list[str]) -> None:
         assert ours.classify(text[:64]) == reference.classify(text[:64]), text
 
 
+# Texts the language walk must read as the library does: capitals, accents composed and not
+# (NFC changes the second), other scripts, an emoji, a lone surrogate, no feature at all.
+_LANGUAGE_ODD = [
+    "MI VUELO FUE CANCELADO",
+    "Ça ne marche pas, très déçu",
+    "Cafe\u0301 tre\u0300s froid ici",
+    "Größe Straße, Kündigung sofort",
+    "Ελληνικά και русский текст",
+    "flight 🙃 delayed again 😡😡",
+    "bad \ud800 surrogate here",
+    "\x00\x01 \x02",
+    "    ",
+]
+
+
+def test_the_language_walk_reads_as_the_library(turns: list[str]) -> None:
+    # ``_classify`` is py3langid's classify in one frame (no Counter, no method layers): the
+    # library's own identifier, limited to the same languages, must give the same language and
+    # the same probability to the bit, on the 64 characters the vote reads and on whole texts.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(language.LANGUAGES))
+    classify = language._classifier()
+    assert classify is not language._identifier().classify  # the installed py3langid is 0.4's
+    for text in [*turns, *_ODD, *_LANGUAGE_ODD]:
+        for cut in (text[:64], text):
+            assert classify(cut) == reference.classify(cut), cut
+    assert {classify(t[:64])[0] for t in turns[:2000]} >= {"en"}
+
+
 def test_backwards_hour_gate_finds_what_the_forward_one_does(turns: list[str]) -> None:
     forward = deadline_patterns._H_UNIT_GATE
     backwards = deadlines._H_UNIT_BACKWARDS

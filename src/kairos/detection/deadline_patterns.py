@@ -94,24 +94,28 @@ _EVENT_NOUNS = (
 
 # The pre-checks: each family of patterns needs one of these substrings (of the lowercased text)
 # or a digit, and plain `in` tests cost a fraction of a regex scan. Most utterances pass none.
+# Each tuple is tried in turn until one substring is found, so the ones real customer turns hold
+# most often come first ("h " of "with", "day", "tom" of "customer"; counted on the 10,807
+# customer turns of the airline threads): the loop stops sooner, and whether any is found does
+# not depend on the order (the first gate: 2.2 µs a customer turn against 4.1, warm).
 _CLOCK_WORDS = ("noon", "midday", "midnight")
 _ANCHOR_WORDS = (
-    "tonight",
-    "today",
-    "tom",
-    "tmr",
-    "morning",
-    "afternoon",
-    "evening",
-    "night",
     "day",
+    "tom",
     " am",
+    "today",
+    "night",
+    "morning",
+    "tonight",
     " pm",
-    "a.m",
-    "p.m",
-    "o'clock",
     "past ",
+    "evening",
+    "afternoon",
+    "tmr",
+    "a.m",
+    "o'clock",
     "quarter",
+    "p.m",
 )
 _HOUR_WORD_HINTS = (
     "one",
@@ -127,27 +131,27 @@ _HOUR_WORD_HINTS = (
     "eleven",
     "twelve",
 )
-_UNIT_WORDS = ("min", "hour", "hr", "day", "h ")
+_UNIT_WORDS = ("h ", "day", "min", "hour", "hr")
 _DAY_WORDS = (
+    "day",
     "tom",
-    "tmr",
-    "tonight",
     "today",
+    "mon",
     "morning",
-    "afternoon",
+    "fri",
+    "wed",
+    "tonight",
+    "sat",
+    "sun",
     "evening",
+    "thu",
+    "afternoon",
     "end of",
+    "tue",
+    "tmr",
     "eod",
     "cob",
     "close of business",
-    "day",
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
 )
 _IMMEDIATE_WORDS = (
     "now",
@@ -160,10 +164,10 @@ _IMMEDIATE_WORDS = (
 )
 # One gate before the family gates, as few substrings as cover them all ("day" covers today,
 # midday and every weekday; "noon" covers afternoon; "night" covers tonight and midnight).
-_ANY_WORDS = ("day", "night", "noon", "tom", "tmr", "morning", "evening", "end of", "eod", "cob",
-              "close of", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "min", "hour", "hr",
-              "h ", "now", "asap", "a.s.a.p", "immediately", "right away", "straight away",
-              "as soon as", " am", " pm", "a.m", "p.m", "o'clock")  # fmt: skip
+_ANY_WORDS = ("h ", "day", "tom", "now", "min", "hour", " am", "hr", "mon", "night", "morning",
+              "fri", "wed", " pm", "sat", "sun", "evening", "thu", "noon", "asap", "immediately",
+              "end of", "tue", "tmr", "as soon as", "right away", "a.m", "eod", "cob", "o'clock",
+              "close of", "a.s.a.p", "straight away", "p.m")  # fmt: skip
 # Languages with their own patterns, in ``deadline_languages`` (imported on first use: it builds
 # on this module).
 _FOREIGN_CODES = frozenset(("es", "de", "fr", "pt", "it"))
@@ -180,7 +184,7 @@ _DAY_GATE = re.compile(
     r"|\s(?:mon|tue|wed|thu|fri|sat|sun)"
 )
 _H_UNIT_GATE = re.compile(r"(?:\d|" + _NUM_WORD_RE + r")\s*(?:-\s*)?h\b")
-_IMMEDIATE_GATE = ("right", "asap", "a.s.a.p", "immediately", "soon")
+_IMMEDIATE_GATE = ("right", "soon", "asap", "immediately", "a.s.a.p")
 _UNIT_GATE = ("min", "hour", "hr", "day")
 _LOOKBEHIND = 40  # characters before a span searched for context ("happened at", "last")
 
