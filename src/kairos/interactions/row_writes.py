@@ -16,18 +16,15 @@ afterwards would not be tracked.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, inspect, update
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
-from sqlalchemy.orm.exc import StaleDataError
 
+from kairos.interactions import write_path
 from kairos.interactions.models import Interaction
 
-_TABLE = cast(Table, Interaction.__table__)
-#: No ``values()``: the SET clause is the parameters' columns (one compiled form per set).
-_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
 #: Attribute name -> column name, for the mapped columns.
 _COLUMNS = {prop.key: prop.columns[0].key for prop in inspect(Interaction).column_attrs}
 
@@ -49,12 +46,7 @@ def write_changed(session: Session) -> int:
     for interaction in [o for o in session.dirty if isinstance(o, Interaction)]:
         values = changed_values(interaction)
         if values:
-            params = {"row_id": interaction.id, **values}
-            result = session.connection().execute(_UPDATE, params)
-            if result.rowcount != 1:
-                raise StaleDataError(
-                    f"UPDATE of interaction {interaction.id} matched {result.rowcount} rows"
-                )
+            write_path.update_interaction(session, interaction.id, values)
             written += 1
         session.expunge(interaction)
     return written
