@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Table, insert, inspect, select, text, update
+from sqlalchemy import Table, event, insert, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,9 +28,17 @@ _PAYLOAD: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def db(migrated_url: str) -> Any:
+def _listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    """A listener for statements: with one, ``write_path`` runs them by ``exec_driver_sql``."""
+
+
+@pytest.fixture(params=["cursor", "listened"])
+def db(migrated_url: str, request: pytest.FixtureRequest) -> Any:
+    """Two interactions on each database; the statements run on the DBAPI cursor, or through
+    ``exec_driver_sql`` while something listens on the engine."""
     database = Database(migrated_url)
+    if request.param == "listened":
+        event.listen(database.engine, "before_cursor_execute", _listen)
     with database.session() as session:
         for external_id in ("wp-1", "wp-2"):
             session.add(

@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Table, bindparam, exists, insert, select, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.exc import StaleDataError
@@ -59,11 +60,52 @@ class _Compiled:
         ]
         return tuple(values) if self.positional else dict(zip(self.order, values, strict=True))
 
-    def run(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> Any:
-        """Execute for one row, or for many as one ``executemany``."""
+    def run(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+        """Execute for one row, or for many as one ``executemany``; the rows it touched."""
         if len(rows) == 1:
-            return connection.exec_driver_sql(self.sql, self.params(rows[0]))
-        return connection.exec_driver_sql(self.sql, [self.params(r) for r in rows])
+            return _execute(connection, self.sql, self.params(rows[0]))[0]
+        return _execute(connection, self.sql, [self.params(r) for r in rows], many=True)[0]
+
+
+def _execute(
+    connection: Connection, sql: str, params: Any, *, many: bool = False, fetch: bool = False
+) -> tuple[int, Any, Any]:
+    """Run ``sql`` in ``connection``'s transaction: the row count, the first row (``fetch``)
+    and the cursor's description.
+
+    On the DBAPI cursor itself (a driver statement through ``exec_driver_sql`` still builds a
+    result's metadata from the description on every call: half a locked read's cost), with the
+    driver's errors raised as SQLAlchemy raises them (``IntegrityError`` for ingest's retry, a
+    lost connection invalidated). While anything listens for statements on the engine (a test
+    counting them, an instrumentation) the statement goes through ``exec_driver_sql``, which
+    tells them.
+    """
+    dispatch = connection.dispatch
+    if dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+        result = connection.exec_driver_sql(sql, params)
+        described = result.cursor.description if fetch and result.cursor else None
+        row = result.fetchone() if fetch else None
+        count = result.rowcount
+        result.close()
+        return count, row, described
+    dialect = connection.dialect
+    pooled = connection.connection
+    cursor = pooled.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, params)
+        else:
+            cursor.execute(sql, params)
+        return cursor.rowcount, cursor.fetchone() if fetch else None, cursor.description
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, pooled.dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, params, exc, dialect.loaded_dbapi.Error, lost, dialect=dialect
+        ) from exc
+    finally:
+        cursor.close()
 
 
 _EVENTS = cast(Table, EventRecord.__table__)
@@ -144,9 +186,9 @@ def update_interaction(session: Session, row_id: int, values: dict[str, Any]) ->
     """Set these columns of one interaction's row, which must exist."""
     connection = session.connection()
     columns = tuple(c.key for c in _INTERACTIONS.columns if c.key in values)
-    result = statements(connection).update(columns).run(connection, [{**values, "row_id": row_id}])
-    if result.rowcount != 1:
-        raise StaleDataError(f"UPDATE of interaction {row_id} matched {result.rowcount} rows")
+    count = statements(connection).update(columns).run(connection, [{**values, "row_id": row_id}])
+    if count != 1:
+        raise StaleDataError(f"UPDATE of interaction {row_id} matched {count} rows")
 
 
 class _LockedRead:
@@ -175,17 +217,12 @@ class _LockedRead:
         """The row's values by column key and the stored flag, or None when no such row."""
         params = {"event_id": event_id, "interaction_id": interaction_id}
         given: Any = tuple(params[n] for n in self.order) if self.positional else params
-        result = connection.exec_driver_sql(self.sql, given)
-        row = result.fetchone()
+        _, row, described = _execute(connection, self.sql, given, fetch=True)
         if row is None:
-            result.close()
             return None
         processors = self.processors
         if processors is None:
-            processors = self.processors = self._processors(
-                connection.dialect, result.cursor.description
-            )
-        result.close()
+            processors = self.processors = self._processors(connection.dialect, described)
         values = {
             key: value if process is None or value is None else process(value)
             for key, value, process in zip(self.keys, row, processors, strict=False)
