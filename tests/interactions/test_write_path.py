@@ -21,7 +21,7 @@ _INTERACTIONS = cast(Table, Interaction.__table__)
 # Not UTC, with microseconds: the stored form is the aware time in UTC.
 _WHEN = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=timezone(timedelta(hours=-5)))
 _PAYLOAD: dict[str, Any] = {
-    "text": "Mon vol est annulé \u2014 \"demain\" \\ 東京",
+    "text": 'Mon vol est annulé \u2014 "demain" \\ 東京',
     "speaker": "customer",
     "n": [1, 2.5, None, True],
     "nested": {"a": {}, "b": []},
