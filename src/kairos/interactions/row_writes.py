@@ -1,10 +1,10 @@
-"""The interactions an ingest changed, written by one Core ``UPDATE`` each before its commit.
+"""The interactions an ingest changed, written by one ``UPDATE`` each before its commit.
 
 Ingest changes the interaction it applies events to through the ORM (counts, times, state, the
 latest assessment) and then commits. The unit of work's flush at commit cost about four times
 the ``UPDATE`` it runs (its transaction object, dependency sort, history walk and bookkeeping:
 0.3 ms of an event's 5 ms of server CPU). :func:`write_changed` runs the same statement
-directly: for each changed interaction, the columns whose value changed, as the unit of work
+directly (compiled once, ``write_path.update_interaction``): for each changed interaction, the columns whose value changed, as the unit of work
 finds them (an attribute's history: a value set equal to the stored one is not written), by
 primary key, checking that it matched one row (the unit of work's ``StaleDataError``). The
 objects are then taken out of the session, so the commit has nothing of theirs to flush; what

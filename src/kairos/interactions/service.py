@@ -163,9 +163,9 @@ def _store(
     if detectors.inline:  # else a worker assesses it and moves assessed_seq on
         interaction.assessed_seq = interaction.event_count
     interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
-    # A Core insert, with the request's other rows in one statement (``_Outbox.write``): the
-    # unit of work's bookkeeping cost more than the statement for a row nobody reads back as
-    # an object; the interaction's one UPDATE is Core too (``row_writes``), at the end.
+    # Inserted with the request's other rows in one statement (``_Outbox.write``, driver SQL
+    # from ``write_path``): the unit of work's bookkeeping cost more than the statement for a
+    # row nobody reads back as an object; the interaction's one UPDATE too, at the end.
     outbox.events.append(
         {
             "event_id": event.event_id,
