@@ -4,11 +4,12 @@ Ingest changes the interaction it applies events to through the ORM (counts, tim
 latest assessment) and then commits. The unit of work's flush at commit cost about four times
 the ``UPDATE`` it runs (its transaction object, dependency sort, history walk and bookkeeping:
 0.3 ms of an event's 5 ms of server CPU). :func:`write_changed` runs the same statement
-directly (compiled once, ``write_path.update_interaction``): for each changed interaction, the columns whose value changed, as the unit of work
-finds them (an attribute's history: a value set equal to the stored one is not written), by
-primary key, checking that it matched one row (the unit of work's ``StaleDataError``). The
-objects are then taken out of the session, so the commit has nothing of theirs to flush; what
-else the request added (a fact, a customer) is flushed at commit as before.
+directly (compiled once, ``write_path.update_interaction``): for each changed interaction, the
+columns whose value changed, as the unit of work finds them (an attribute's history: a value
+set equal to the stored one is not written), by primary key, checking that it matched one row
+(the unit of work's ``StaleDataError``). The objects are then taken out of the session, so the
+commit has nothing of theirs to flush; what else the request added (a fact, a customer) is
+flushed at commit as before.
 
 Call it once, after the last change of the transaction: a change made to a written object
 afterwards would not be tracked.
