@@ -4,9 +4,9 @@ workers call these)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.bus.messages import AssessmentUpdated
@@ -23,10 +23,10 @@ from kairos.events import (
     event_adapter,
 )
 from kairos.interactions import journey as journey_service
-from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
+from kairos.interactions import write_path
+from kairos.interactions.models import EventRecord, Interaction
 
 _ASSESSED_TYPES = (Utterance, AudioSegment)
-_INSERT_ASSESSMENT = insert(cast(Table, AssessmentRecord.__table__))
 #: Events that change what the detector knows (reason, transfers), besides what is said.
 DETECTOR_INPUTS = (Utterance, InteractionStarted, IvrSelection, Transfer, AudioSegment)
 
@@ -144,8 +144,8 @@ def record_assessment(
     if rows is not None:
         rows.append(row)
     else:
-        # A Core insert on the transaction's connection (no autoflush): as ingest writes events.
-        session.connection().execute(_INSERT_ASSESSMENT, row)
+        # On the transaction's connection (no autoflush), as ingest writes events.
+        write_path.insert_assessments(session, [row])
     return AssessmentUpdated(
         interaction_id=interaction.external_id,
         event_id=event.event_id,
@@ -157,5 +157,4 @@ def record_assessment(
 
 def insert_assessments(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert the assessment rows ``record_assessment`` collected, in one statement."""
-    if rows:
-        session.connection().execute(_INSERT_ASSESSMENT, rows)
+    write_path.insert_assessments(session, rows)

@@ -10,9 +10,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
-from kairos.interactions import checks, row_writes
+from kairos.interactions import checks, row_writes, write_path
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -50,7 +50,6 @@ from kairos.redaction.stored import sanitise_event
 log = logging.getLogger(__name__)
 
 _BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
-_INSERT_EVENT = insert(cast(Table, EventRecord.__table__))
 # The consumer group of the detector workers on the "events" stream.
 DETECTORS_GROUP = "detectors"
 
@@ -68,7 +67,7 @@ class _Outbox:
     def write(self, session: Session) -> None:
         """Insert the rows collected so far (before anything reads the event log back)."""
         if self.events:
-            session.connection().execute(_INSERT_EVENT, self.events)
+            write_path.insert_events(session, self.events)
             self.events = []
         insert_assessments(session, self.assessments)
         self.assessments = []
@@ -164,9 +163,9 @@ def _store(
     if detectors.inline:  # else a worker assesses it and moves assessed_seq on
         interaction.assessed_seq = interaction.event_count
     interaction.last_event_at = max(interaction.last_event_at, event.occurred_at)
-    # A Core insert, with the request's other rows in one statement (``_Outbox.write``): the
-    # unit of work's bookkeeping cost more than the statement for a row nobody reads back as
-    # an object; the interaction's one UPDATE is Core too (``row_writes``), at the end.
+    # Inserted with the request's other rows in one statement (``_Outbox.write``, driver SQL
+    # from ``write_path``): the unit of work's bookkeeping cost more than the statement for a
+    # row nobody reads back as an object; the interaction's one UPDATE too, at the end.
     outbox.events.append(
         {
             "event_id": event.event_id,
