@@ -8,9 +8,10 @@ in a loop against 15 µs for the same SQL by ``exec_driver_sql``, and several ti
 the server, where each request runs with caches the semantic model's reading just cleared.
 
 Here each statement is compiled once per dialect from the same Core construct as before (the
-models stay the schema) and run by ``Connection.exec_driver_sql`` on the transaction's
-connection: the same transaction and row lock, the engine's events, its error wrapping
-(``IntegrityError`` for the retry) and its handling of a lost connection. Values go through
+models stay the schema) and run on the DBAPI cursor of the transaction's connection (through
+``Connection.exec_driver_sql`` while anything listens for statements on the engine): the same
+transaction and row lock, the driver's errors raised as SQLAlchemy raises them (``IntegrityError``
+for the retry) and a lost connection invalidated. Values go through
 each column's own bind and result processors (the ones SQLAlchemy applies: a SQLite timestamp's
 stored text, an aware time in UTC, JSON encoded by the dialect's serializer), so the rows
 written are the same as the Core statements wrote (``tests/interactions/test_write_path.py``).
