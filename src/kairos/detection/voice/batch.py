@@ -133,9 +133,9 @@ def decide_together(
     bands = np.zeros((rows, n, len(BANDS) + 1))
     if len(picked[0]):
         # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail`` read flat.
-        at = picked[0] * (n + 1)
-        at += picked[1]
-        part = plan.analyse(low[at], detail[at])
+        flat = picked[0] * (n + 1)
+        flat += picked[1]
+        part = plan.analyse(low[flat], detail[flat])
         r_all[picked], amplitude[picked], bands[picked] = part.r, part.amplitude, part.bands
         loud[picked] &= plan.voiced(part.r, gate.threshold)
     out = []
