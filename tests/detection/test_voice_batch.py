@@ -189,10 +189,11 @@ def test_segments_measured_together_get_what_each_gets_alone() -> None:
             assert y is not None and x.tobytes() == y.tobytes()
 
 
-def test_the_analysis_buffers_give_what_fresh_arrays_give(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``Plan.analyse`` reuses one thread's zero-padded FFT buffers: calls of any size, one
-    after another and in several threads at once, give the numbers of fresh arrays to the bit,
-    and what a call returned is not changed by the next."""
+def test_the_analysis_buffers_give_what_fresh_arrays_give() -> None:
+    """A live pass's ``Plan.analyse`` reuses one thread's zero-padded FFT buffers: calls of any
+    size, one after another and in several threads at once, give the numbers of fresh arrays
+    to the bit, what a call returned is not changed by the next, and a call without ``reuse``
+    (a recording scored in a worker thread) leaves no buffers behind in its thread."""
     import threading
 
     from kairos.detection.voice import frames
@@ -201,30 +202,36 @@ def test_the_analysis_buffers_give_what_fresh_arrays_give(monkeypatch: pytest.Mo
     rng = np.random.default_rng(3)
     inputs = [
         (rng.standard_normal((rows, p.length)), rng.random((rows, p.length)))
-        for rows in (700, 5, 300, 64, 1)
+        for rows in (700, 5, 300, 64, 1, 2000)
     ]
-    kept = [p.analyse(w, d) for w, d in inputs]
-    copies = [(k.r.copy(), k.amplitude.copy(), k.bands.copy()) for k in kept]
+    kept = [p.analyse(w, d, reuse=True) for w, d in inputs]
+    copies = [k.r.copy() for k in kept]
     threaded: dict[int, frames.Windows] = {}
+    left: list[object] = []
 
     def work(i: int) -> None:
         for _ in range(20):
-            threaded[i] = p.analyse(*inputs[i % len(inputs)])
+            threaded[i] = p.analyse(*inputs[i % len(inputs)], reuse=True)
+
+    def plain() -> None:
+        p.analyse(*inputs[0])
+        left.append(getattr(frames._LOCAL, "works", None))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    threads.append(threading.Thread(target=plain))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    monkeypatch.setattr(frames, "WORK_ROWS", 0)  # every call on fresh arrays
     for i, (w, d) in enumerate(inputs):
         fresh = p.analyse(w, d)
         for got in [kept[i], *([threaded[i]] if i in threaded else [])]:
             assert got.r.tobytes() == fresh.r.tobytes()
             assert got.amplitude.tobytes() == fresh.amplitude.tobytes()
             assert got.bands.tobytes() == fresh.bands.tobytes()
-        assert copies[i][0].tobytes() == kept[i].r.tobytes()
+        assert copies[i].tobytes() == kept[i].r.tobytes()
     assert len(threaded) == 4
+    assert left == [None]
 
 
 def test_a_pass_past_the_scratch_buffer_gets_the_same_results(

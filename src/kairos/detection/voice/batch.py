@@ -135,7 +135,7 @@ def decide_together(
         # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail`` read flat.
         flat = picked[0] * (n + 1)
         flat += picked[1]
-        part = plan.analyse(low[flat], detail[flat])
+        part = plan.analyse(low[flat], detail[flat], reuse=True)
         r_all[picked], amplitude[picked], bands[picked] = part.r, part.amplitude, part.bands
         loud[picked] &= plan.voiced(part.r, gate.threshold)
     out = []
@@ -215,7 +215,7 @@ def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> No
         where.append((windows, pending))
     if not where:
         return
-    part = plan.analyse(np.concatenate(lows), np.concatenate(details))
+    part = plan.analyse(np.concatenate(lows), np.concatenate(details), reuse=True)
     at = 0
     for windows, pending in where:
         end = at + len(pending)

@@ -151,11 +151,12 @@ class Plan:
             detail = np.einsum("ij,ij->i", grouped, grouped) - runs * runs * (1.0 / f)
         return runs[..., :-1] + runs[..., 1:], detail
 
-    def analyse(self, windows: Floats, detail: Floats) -> Windows:
+    def analyse(self, windows: Floats, detail: Floats, *, reuse: bool = False) -> Windows:
         """Analyse each row of ``windows`` (``length`` decimated samples each) and ``detail``
-        (the energy above their band, over the same runs)."""
+        (the energy above their band, over the same runs). With ``reuse`` (a live pass,
+        ``batch``), the transforms go through this thread's buffers, kept for the next pass."""
         rows = len(windows)
-        work = _work(self, rows)
+        work = _work(self, rows) if reuse else None
         mean = windows @ self.mean_vector
         if work is None:
             w = windows - mean[:, None]
@@ -246,6 +247,8 @@ class Plan:
 
 
 #: Rows a thread's analysis buffers hold at most (about 7 MB); a larger call allocates its own.
+#: Only live passes use them (``analyse(..., reuse=True)``), so only the event loop's thread
+#: keeps them, not every worker thread that scores an uploaded recording.
 WORK_ROWS = 1024
 _LOCAL = threading.local()
 
@@ -281,10 +284,9 @@ def _work(p: Plan, rows: int) -> _Work | None:
     key = (p.length, p.nfft)
     work = works.get(key)
     if work is None or len(work.padded) < rows:
-        size = 64
-        while size < rows:
-            size *= 2
-        work = works[key] = _Work(size, p.length, p.nfft)
+        # Room for a quarter more than the largest pass yet, in steps of 64 rows.
+        size = max(rows, 5 * len(work.padded) // 4 if work is not None else 0)
+        work = works[key] = _Work(min(-(-size // 64) * 64, WORK_ROWS), p.length, p.nfft)
     return work
 
 
