@@ -127,17 +127,20 @@ def decide_together(
     if not same:
         loud &= np.arange(n) < np.array(counts)[:, None]
     low, detail = _decimated(plan, gates, frames, n, same)
-    picked = loud.nonzero()
+    # The loud windows, by their row in the pass read flat (row r * n + j: one index, not two).
+    picked = loud.reshape(-1).nonzero()[0]
     r_all = np.zeros((rows, n, plan.lags))
     amplitude = np.full((rows, n), -1.0)
     bands = np.zeros((rows, n, len(BANDS) + 1))
-    if len(picked[0]):
-        # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail`` read flat.
-        flat = picked[0] * (n + 1)
-        flat += picked[1]
-        part = plan.analyse(low[flat], detail[flat], reuse=True)
-        r_all[picked], amplitude[picked], bands[picked] = part.r, part.amplitude, part.bands
-        loud[picked] &= plan.voiced(part.r, gate.threshold)
+    if len(picked):
+        # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail``.
+        source = picked + picked // n
+        part = plan.analyse(low[source], detail[source], reuse=True)
+        r_all.reshape(-1, plan.lags)[picked] = part.r
+        amplitude.reshape(-1)[picked] = part.amplitude
+        bands.reshape(-1, len(BANDS) + 1)[picked] = part.bands
+        voiced = plan.voiced(part.r, gate.threshold)
+        loud.reshape(-1)[picked] &= voiced
     out = []
     last = floor[np.arange(rows), np.array(counts) - 1].tolist()
     for r, (g, f, c) in enumerate(zip(gates, frames, counts, strict=True)):
