@@ -187,3 +187,73 @@ def test_segments_measured_together_get_what_each_gets_alone() -> None:
         assert (x is None) == (y is None)
         if x is not None:
             assert y is not None and x.tobytes() == y.tobytes()
+
+
+def test_the_analysis_buffers_give_what_fresh_arrays_give() -> None:
+    """A live pass's ``Plan.analyse`` reuses one thread's zero-padded FFT buffers: calls of any
+    size, one after another and in several threads at once, give the numbers of fresh arrays
+    to the bit, what a call returned is not changed by the next, and a call without ``reuse``
+    (a recording scored in a worker thread) leaves no buffers behind in its thread."""
+    import threading
+
+    from kairos.detection.voice import frames
+
+    p = frames.plan(8000)
+    rng = np.random.default_rng(3)
+    inputs = [
+        (rng.standard_normal((rows, p.length)), rng.random((rows, p.length)))
+        for rows in (700, 5, 300, 64, 1, 2000)
+    ]
+    kept = [p.analyse(w, d, reuse=True) for w, d in inputs]
+    copies = [k.r.copy() for k in kept]
+    threaded: dict[int, frames.Windows] = {}
+    left: list[object] = []
+
+    def work(i: int) -> None:
+        for _ in range(20):
+            threaded[i] = p.analyse(*inputs[i % len(inputs)], reuse=True)
+
+    def plain() -> None:
+        p.analyse(*inputs[0])
+        left.append(getattr(frames._LOCAL, "works", None))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    threads.append(threading.Thread(target=plain))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, (w, d) in enumerate(inputs):
+        fresh = p.analyse(w, d)
+        for got in [kept[i], *([threaded[i]] if i in threaded else [])]:
+            assert got.r.tobytes() == fresh.r.tobytes()
+            assert got.amplitude.tobytes() == fresh.amplitude.tobytes()
+            assert got.bands.tobytes() == fresh.bands.tobytes()
+        assert copies[i].tobytes() == kept[i].r.tobytes()
+    assert len(threaded) == 4
+    assert left == [None]
+
+
+def test_a_pass_past_the_scratch_buffer_gets_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pass too large for the thread's scratch buffer decimates into fresh arrays, with the
+    same results as one that fits (and as before either existed)."""
+    from kairos.detection.voice import batch
+
+    model = load_default()
+    calls = _calls(6, 5.0)
+
+    def run() -> list[list[tuple[object, ...]]]:
+        streams = [VoiceStream(8000, model=model, coded=True) for _ in calls]
+        out: list[list[tuple[object, ...]]] = [[] for _ in calls]
+        for at in range(0, len(calls[0]), 1000):  # uneven blocks: some streams' passes pad
+            pieces = [x[at : at + 1000 + 160 * (i % 3)] for i, x in enumerate(calls)]
+            for i, found in enumerate(feed_together(list(zip(streams, pieces, strict=True)))):
+                out[i] += [_key(r) for r in found]
+        return out
+
+    scratch = run()
+    monkeypatch.setattr(batch, "PASS_SAMPLES", 0)
+    assert run() == scratch
+    assert sum(map(len, scratch)) >= 10

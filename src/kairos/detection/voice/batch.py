@@ -19,6 +19,7 @@ segment and baseline are its own, and the results are those of feeding each stre
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -125,24 +126,21 @@ def decide_together(
     loud = db > np.maximum(floor + 6.0, -75.0)
     if not same:
         loud &= np.arange(n) < np.array(counts)[:, None]
-    # Each gate's previous frame, then its block: one row per gate, decimated row by row.
-    if same:
-        x = np.empty((rows, n + 1, plan.frame))
-        np.stack(frames, out=x[:, 1:])
-    else:
-        x = np.zeros((rows, n + 1, plan.frame))
-        for r, f in enumerate(frames):
-            x[r, 1 : len(f) + 1] = f
-    np.stack([g._prev for g in gates], out=x[:, 0])
-    low, detail = plan.decimate(x.reshape(rows, -1))
-    picked = loud.nonzero()
+    low, detail = _decimated(plan, gates, frames, n, same)
+    # The loud windows, by their row in the pass read flat (row r * n + j: one index, not two).
+    picked = loud.reshape(-1).nonzero()[0]
     r_all = np.zeros((rows, n, plan.lags))
     amplitude = np.full((rows, n), -1.0)
     bands = np.zeros((rows, n, len(BANDS) + 1))
-    if len(picked[0]):
-        part = plan.analyse(_strided(low, n, plan)[picked], _strided(detail, n, plan)[picked])
-        r_all[picked], amplitude[picked], bands[picked] = part.r, part.amplitude, part.bands
-        loud[picked] &= plan.voiced(part.r, gate.threshold)
+    if len(picked):
+        # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail``.
+        source = picked + picked // n
+        part = plan.analyse(low[source], detail[source], reuse=True)
+        r_all.reshape(-1, plan.lags)[picked] = part.r
+        amplitude.reshape(-1)[picked] = part.amplitude
+        bands.reshape(-1, len(BANDS) + 1)[picked] = part.bands
+        voiced = plan.voiced(part.r, gate.threshold)
+        loud.reshape(-1)[picked] &= voiced
     out = []
     last = floor[np.arange(rows), np.array(counts) - 1].tolist()
     for r, (g, f, c) in enumerate(zip(gates, frames, counts, strict=True)):
@@ -153,11 +151,58 @@ def decide_together(
     return out
 
 
-def _strided(y: Floats, n: int, plan: Plan) -> Floats:
-    """``n`` overlapping windows over each row of the decimated ``y`` (a view)."""
-    row, step = y.strides
-    shape = (len(y), n, plan.length)
-    return np.ndarray(shape, np.float64, y, 0, (row, plan.step * step, step))
+#: Samples a thread's pass buffers hold at most (8 MB); a larger pass allocates its own.
+PASS_SAMPLES = 1 << 20
+_LOCAL = threading.local()
+
+
+def _scratch(size: int) -> Floats:
+    """This thread's scratch buffer of ``size`` samples at least (fresh past ``PASS_SAMPLES``):
+    fresh arrays of a pass's size are fresh pages from the system each time."""
+    if size > PASS_SAMPLES:
+        return np.empty(size)
+    buffer: Floats | None = getattr(_LOCAL, "scratch", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _LOCAL.scratch = np.empty(max(size, 2 * len(buffer) if buffer is not None else 0))
+    return buffer
+
+
+def _decimated(
+    plan: Plan, gates: Sequence[VoicedGate], frames: Sequence[FloatArray], n: int, same: bool
+) -> tuple[Floats, Floats]:
+    """Each gate's previous frame and block, decimated row by row (``Plan.decimate``, the same
+    operations, into this thread's scratch buffer): every window of the pass as a row of each
+    array (window j of gate r is row r * (n + 1) + j), its decimated samples and detail."""
+    rows, frame, step = len(gates), plan.frame, plan.step
+    width = (n + 1) * frame
+    half = (n + 1) * step
+    scratch = _scratch(rows * (width + 3 * half))
+    x = scratch[: rows * width].reshape(rows, n + 1, frame)
+    if same:
+        np.stack(frames, out=x[:, 1:])
+    else:
+        x[:, 1:] = 0.0
+        for r, f in enumerate(frames):
+            x[r, 1 : len(f) + 1] = f
+    np.stack([g._prev for g in gates], out=x[:, 0])
+    flat = x.reshape(rows, width)
+    even, odd = flat[:, 0 : width - 1 : 2], flat[:, 1::2]
+    at = rows * width
+    runs = scratch[at : at + rows * half].reshape(rows, half)
+    low = scratch[at + rows * half : at + 2 * rows * half].reshape(rows, half)
+    detail = scratch[at + 2 * rows * half : at + 3 * rows * half].reshape(rows, half)
+    np.add(even, odd, out=runs)
+    np.subtract(even, odd, out=detail)
+    detail *= detail
+    detail *= 0.5
+    # Each row's last sample of ``low`` is in no window (it is left as it was).
+    np.add(runs[:, :-1], runs[:, 1:], out=low[:, :-1])
+    size = 8  # bytes of a float64
+    shape = (rows * (n + 1) - 1, plan.length)
+    return (
+        np.ndarray(shape, np.float64, low, 0, (step * size, size)),
+        np.ndarray(shape, np.float64, detail, 0, (step * size, size)),
+    )
 
 
 def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> None:
@@ -173,7 +218,7 @@ def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> No
         where.append((windows, pending))
     if not where:
         return
-    part = plan.analyse(np.concatenate(lows), np.concatenate(details))
+    part = plan.analyse(np.concatenate(lows), np.concatenate(details), reuse=True)
     at = 0
     for windows, pending in where:
         end = at + len(pending)
