@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Table, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, exists, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
@@ -117,9 +117,10 @@ _UPDATE = update(_INTERACTIONS).where(_INTERACTIONS.c.id == bindparam("row_id"))
 #: One event about a stored interaction (nearly every request of a live source sends one): its
 #: row but the latest assessment (ingest only replaces it; 2 kB of JSON to decode), locked, and
 #: whether the event is stored already.
+_READ_COLUMNS = tuple(c for c in _INTERACTIONS.columns if c.key != "assessment")
 _LOCKED_ONE = (
     select(
-        *(c for c in _INTERACTIONS.columns if c.key != "assessment"),
+        *_READ_COLUMNS,
         exists().where(_EVENTS.c.event_id == bindparam("event_id")).correlate(None).label("stored"),
     )
     .where(_INTERACTIONS.c.external_id == bindparam("interaction_id"))
@@ -145,7 +146,7 @@ class _Statements:
             (*_ASSESSMENT_COLUMNS, "payload", "created_at"),
         )
         self.updates: dict[tuple[str, ...], _Compiled] = {}
-        self.locked_one: _LockedRead | None = None
+        self.locked_one = _LockedRead(dialect)
 
     def update(self, columns: tuple[str, ...]) -> _Compiled:
         """The ``UPDATE`` of these columns of one interaction, by its primary key."""
@@ -197,28 +198,22 @@ class _LockedRead:
     assessment), row-locked, and whether the event is stored already."""
 
     def __init__(self, dialect: Dialect) -> None:
-        compiled = _LOCKED_ONE.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.positional = compiled.positional
-        self.order = tuple(compiled.positiontup or ()) if compiled.positional else ()
-        self.columns: list[Column[Any]] = [
-            c for c in _INTERACTIONS.columns if c.key != "assessment"
-        ]
-        self.keys = tuple(c.key for c in self.columns)
+        self.statement = _Compiled(_LOCKED_ONE, dialect, ())
+        self.keys = tuple(c.key for c in _READ_COLUMNS)
         self.processors: tuple[Processor, ...] | None = None
 
-    def _processors(self, dialect: Dialect, description: Sequence[Any]) -> tuple[Processor, ...]:
+    @staticmethod
+    def _processors(dialect: Dialect, description: Sequence[Any]) -> tuple[Processor, ...]:
         # The type codes of the driver's description, as SQLAlchemy passes them.
         return tuple(
             column.type._cached_result_processor(dialect, entry[1])
-            for column, entry in zip(self.columns, description, strict=False)
+            for column, entry in zip(_READ_COLUMNS, description, strict=False)
         )
 
     def read(self, connection: Connection, event_id: str, interaction_id: str) -> Any:
         """The row's values by column key and the stored flag, or None when no such row."""
-        params = {"event_id": event_id, "interaction_id": interaction_id}
-        given: Any = tuple(params[n] for n in self.order) if self.positional else params
-        _, row, described = _execute(connection, self.sql, given, fetch=True)
+        given = self.statement.params({"event_id": event_id, "interaction_id": interaction_id})
+        _, row, described = _execute(connection, self.statement.sql, given, fetch=True)
         if row is None:
             return None
         processors = self.processors
@@ -238,11 +233,7 @@ def locked_one(
     assessment not loaded), and whether the event is stored; None when there is no such
     interaction."""
     connection = session.connection()
-    compiled = statements(connection)
-    reader = compiled.locked_one
-    if reader is None:
-        reader = compiled.locked_one = _LockedRead(connection.dialect)
-    found = reader.read(connection, event_id, interaction_id)
+    found = statements(connection).locked_one.read(connection, event_id, interaction_id)
     if found is None:
         return None
     values, stored = found
