@@ -67,7 +67,16 @@ def _server(database_url: str, port: int, src: Path | None) -> subprocess.Popen[
     )
 
 
+def text_pool() -> TextPool:
+    """The customer and agent lines of the shared airline threads the synthetic calls say."""
+    path = threads_path()
+    if path is None:
+        raise SystemExit("the shared airline threads are absent: set KAIROS_DATA_DIR")
+    return TextPool.from_threads(list(read_threads(path, limit=2000)))
+
+
 def _bodies(pool: TextPool, calls: int, run_id: str) -> list[list[dict[str, object]]]:
+    """Each synthetic call's event bodies, every utterance's text made unique."""
     out = []
     for index in range(calls):
         bodies = [e.model_dump(mode="json") for e in call_events(index, pool, start=now())]
@@ -218,10 +227,7 @@ def main() -> None:
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src directory")
     parser.add_argument("--profile", type=Path, help="write py-spy raw stacks here")
     args = parser.parse_args()
-    path = threads_path()
-    if path is None:
-        raise SystemExit("the shared airline threads are absent: set KAIROS_DATA_DIR")
-    pool = TextPool.from_threads(list(read_threads(path, limit=2000)))
+    pool = text_pool()
     # This checkout's own src, not whatever an editable install of another one points at.
     sources: list[tuple[str, Path | None]] = [("this-tree", SRC)]
     if args.baseline_src:

@@ -23,7 +23,6 @@ import functools
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,10 @@ from kairos import migrations
 from kairos.config import Settings
 from kairos.events import Event, event_adapter
 from kairos.interactions import checks, row_writes, service
-from kairos.replay import TextPool, call_events, now, read_threads, threads_path
 from kairos.runtime import Runtime
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest import _letters
+from ingest_cpu import _bodies, text_pool
 
 SECTIONS = {"locked read": 0.0, "inserts": 0.0, "UPDATE": 0.0}
 
@@ -54,22 +52,13 @@ def _timed(function: Callable[..., Any], section: str) -> Callable[..., Any]:
 
 
 def _events(calls: int) -> list[Event]:
-    path = threads_path()
-    if path is None:
-        raise SystemExit("the shared airline threads are absent: set KAIROS_DATA_DIR")
-    pool = TextPool.from_threads(list(read_threads(path, limit=2000)))
+    """``ingest_cpu``'s synthetic calls, one event after another."""
     run_id = f"s{int(time.time())}"
-    events = []
-    for index in range(calls):
-        for turn, event in enumerate(call_events(index, pool, start=now())):
-            body = event.model_dump(mode="json")
-            body["interaction_id"] = f"{run_id}-{index}"
-            body["event_id"] = f"{run_id}-{index}-{turn}"
-            if body["type"] == "utterance":  # unique, with no digit a recogniser would read
-                mark = " ".join(_letters(n) for n in (zlib.crc32(run_id.encode()), index, turn))
-                body["text"] = f"{body['text']} ({mark})"
-            events.append(event_adapter.validate_python(body))
-    return events
+    return [
+        event_adapter.validate_python(body)
+        for call in _bodies(text_pool(), calls, run_id)
+        for body in call
+    ]
 
 
 def main() -> None:

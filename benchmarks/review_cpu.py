@@ -25,11 +25,10 @@ from kairos.bus.memory import MemoryBus
 from kairos.config import Settings
 from kairos.main import create_app
 from kairos.outcomes import service
-from kairos.replay import TextPool, read_threads, threads_path
 from kairos.runtime import Runtime
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ingest_cpu import _bodies
+from ingest_cpu import _bodies, text_pool
 
 
 def main() -> None:
@@ -38,10 +37,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=12)
     parser.add_argument("--runs", type=int, default=12)
     args = parser.parse_args()
-    path = threads_path()
-    if path is None:
-        raise SystemExit("the shared airline threads are absent: set KAIROS_DATA_DIR")
-    pool = TextPool.from_threads(list(read_threads(path, limit=2000)))
+    pool = text_pool()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'review.db'}"
         migrations.upgrade(url)
