@@ -170,9 +170,9 @@ def _scratch(size: int) -> Floats:
 def _decimated(
     plan: Plan, gates: Sequence[VoicedGate], frames: Sequence[FloatArray], n: int, same: bool
 ) -> tuple[Floats, Floats]:
-    """Each gate's previous frame and block, decimated row by row (``Plan.decimate``, the same
-    operations, into this thread's scratch buffer): every window of the pass as a row of each
-    array (window j of gate r is row r * (n + 1) + j), its decimated samples and detail."""
+    """Each gate's previous frame and block, decimated row by row (``Plan.decimate`` into this
+    thread's scratch buffer): every window of the pass as a row of each array (window j of gate
+    r is row r * (n + 1) + j), its decimated samples and detail."""
     rows, frame, step = len(gates), plan.frame, plan.step
     width = (n + 1) * frame
     half = (n + 1) * step
@@ -185,18 +185,13 @@ def _decimated(
         for r, f in enumerate(frames):
             x[r, 1 : len(f) + 1] = f
     np.stack([g._prev for g in gates], out=x[:, 0])
-    flat = x.reshape(rows, width)
-    even, odd = flat[:, 0 : width - 1 : 2], flat[:, 1::2]
     at = rows * width
-    runs = scratch[at : at + rows * half].reshape(rows, half)
-    low = scratch[at + rows * half : at + 2 * rows * half].reshape(rows, half)
-    detail = scratch[at + 2 * rows * half : at + 3 * rows * half].reshape(rows, half)
-    np.add(even, odd, out=runs)
-    np.subtract(even, odd, out=detail)
-    detail *= detail
-    detail *= 0.5
+    runs, low, detail = (
+        scratch[at + k * rows * half : at + (k + 1) * rows * half].reshape(rows, half)
+        for k in range(3)
+    )
     # Each row's last sample of ``low`` is in no window (it is left as it was).
-    np.add(runs[:, :-1], runs[:, 1:], out=low[:, :-1])
+    plan.decimate(x.reshape(rows, width), out=(runs, low, detail))
     size = 8  # bytes of a float64
     shape = (rows * (n + 1) - 1, plan.length)
     return (

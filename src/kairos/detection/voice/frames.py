@@ -129,21 +129,32 @@ class Plan:
         )
         self.hann_squared: Floats = self.hann**2
 
-    def decimate(self, x: Floats) -> tuple[Floats, Floats]:
+    def decimate(
+        self, x: Floats, out: tuple[Floats, Floats, Floats] | None = None
+    ) -> tuple[Floats, Floats]:
         """``x`` low-passed (a boxcar of ``2 * factor`` samples, zero at the decimated Nyquist)
         and kept every ``factor``-th sample, times ``2 * factor``; and the energy each run of
         ``factor`` samples holds beyond its mean (the part above the decimated band). With
-        ``factor`` 2, ``x`` may also be 2-D: each row decimated (``batch.decide_together``)."""
+        ``factor`` 2, ``x`` may also be 2-D, each row decimated, and ``out`` (the runs, the
+        low-passed samples and the detail, each ``x``'s shape with half its width) takes the
+        results (``batch.decide_together``'s scratch buffer; the low-passed samples' last
+        column is left as it was, and the returned arrays are views of ``out``)."""
         f = self.factor
         if f == 1:
             return x, np.zeros(len(x))
         if f == 2:
             # An odd last sample is in no window (a segment resampled from 11,025 Hz can end so).
             even, odd = x[..., 0 : x.shape[-1] - 1 : 2], x[..., 1::2]
-            runs = even + odd
-            detail = even - odd
+            if out is None:
+                runs, detail = even + odd, even - odd
+            else:
+                runs, low, detail = out
+                np.add(even, odd, out=runs)
+                np.subtract(even, odd, out=detail)
             detail *= detail
             detail *= 0.5
+            if out is not None:
+                return np.add(runs[..., :-1], runs[..., 1:], out=low[..., :-1]), detail
         else:
             count = len(x) // f
             grouped = x[: count * f].reshape(count, f)
