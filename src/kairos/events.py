@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
-from kairos.limits import Moment
+from kairos.limits import Moment, Zone
 from kairos.redaction.inbound import Inbound, identity_value
 from kairos.redaction.text import mask_value
 
@@ -113,7 +113,7 @@ class InteractionStarted(_EventBase):
     reason: Annotated[str, Field(max_length=200)] | None = None
     queue: Annotated[str, Field(max_length=100)] | None = None
     language: Annotated[str, Field(max_length=20)] | None = None
-    timezone: Annotated[str, Field(max_length=64)] | None = None
+    timezone: Zone | None = None
     subject: Annotated[str, Field(max_length=500)] | None = None
     escalation: Escalation | None = None
     follow_up: FollowUp | None = None

@@ -5,7 +5,7 @@ stop a body at its declared length); bodies sent without one (chunked) are read 
 they arrive, refused with the same 413 once they pass the limit, and otherwise handed on whole, so
 no handler ever sees half a body. Recordings have their own, larger limit where they
 are read (``channels.media_views``). ``RowId`` and ``Int64`` bound the integers a client may
-send to what the databases store.
+send to what the databases store; ``Zone`` takes only time zones zoneinfo knows.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -147,3 +148,19 @@ def day_in_window(value: date) -> date:
 Moment = Annotated[AwareDatetime, AfterValidator(in_window)]
 #: A calendar day between 1970 and ten years from now.
 Day = Annotated[date, AfterValidator(day_in_window)]
+
+
+def known_zone(name: str) -> str:
+    """``name`` when zoneinfo knows it; else a ValueError (a 422 naming the field)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name[:64]!r}: give an IANA name such as 'America/New_York'"
+        ) from None
+    return name
+
+
+#: An IANA time zone name ("Europe/London"): an unknown one would read the customer's deadlines
+#: in UTC while their evidence named the zone sent.
+Zone = Annotated[str, Field(max_length=64), AfterValidator(known_zone)]

@@ -378,3 +378,19 @@ def test_an_event_id_reused_for_another_event_is_a_conflict_not_a_duplicate(
     again = client.post("/v1/events", json=utterance("r1", "hello", event_id="1"))
     assert again.json()["events"] == [{"event_id": "1", "status": "duplicate"}]
 
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "europe/london", "America/New York", "../etc"])
+def test_an_unknown_time_zone_is_refused_naming_the_field(
+    client: TestClient, runtime: Runtime, zone: str
+) -> None:
+    """A zone zoneinfo does not know would read the customer's deadlines in UTC while their
+    evidence said "the interaction's zone": refused instead, with the field named."""
+    response = client.post("/v1/events", json=started("tz1", timezone=zone))
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["timezone"]
+    assert "IANA" in response.json()["errors"][0]["message"]
+    assert count_events(runtime) == 0
+    assert (
+        client.post("/v1/events", json=started("tz1", timezone="Europe/London")).json()["applied"]
+        == 1
+    )
