@@ -12,21 +12,43 @@ console = Console(stderr=True)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply database migrations (to the newest by default)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kairos import migrations
+    from kairos.cli.database import cannot_open, not_a_url, refuse
     from kairos.config import get_settings
 
-    settings = get_settings()
-    migrations.upgrade(settings.database_url, revision)
-    console.print(f"[green]database at {migrations.current(settings.database_url)}[/]")
+    url = get_settings().database_url
+    why = not_a_url(url)
+    if why is not None:
+        refuse(why, console)
+    try:
+        migrations.upgrade(url, revision)
+        console.print(f"[green]database at {migrations.current(url)}[/]")
+    except CommandError:  # the only one upgrade raises for its arguments: no such revision
+        refuse(f"no migration {revision!r}: the newest is {migrations.head()}", console)
+    except SQLAlchemyError as exc:
+        refuse(cannot_open(url, exc), console)
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's migration revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kairos import migrations
+    from kairos.cli.database import cannot_open, missing, not_a_url, refuse
     from kairos.config import get_settings
 
-    console.print(migrations.current(get_settings().database_url) or "empty")
+    url = get_settings().database_url
+    why = not_a_url(url) or missing(url)
+    if why is not None:
+        refuse(why, console)
+    try:
+        console.print(migrations.current(url) or "empty")
+    except SQLAlchemyError as exc:
+        refuse(cannot_open(url, exc), console)
 
 
 def serve(
