@@ -314,6 +314,11 @@ def test_interaction_list_filters(client: TestClient) -> None:
     assert client.get("/v1/interactions?since=2026-11-23T00:00:00Z").json()["total"] == 0
     assert client.get("/v1/interactions?until=2026-11-23T00:00:00Z").json()["total"] == 2
     assert client.get("/v1/interactions?channel=fax").status_code == 422
+    # A misspelt state is named, not answered with an empty list as if none were in it.
+    misspelt = client.get("/v1/interactions?state=eneded")
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["field"] == "query.state"
+    assert "'ended'" in misspelt.json()["errors"][0]["message"]
     assert client.get("/v1/interactions?since=yesterday").status_code == 422
     assert client.get("/v1/interactions/none-such").status_code == 404
 

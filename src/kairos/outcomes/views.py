@@ -41,6 +41,7 @@ from kairos.outcomes.schemas import (
     SurveyIn,
     SurveyLink,
     SurveyOut,
+    TaskKind,
     TaskList,
     ThemeList,
     WrapUpIn,
@@ -319,7 +320,7 @@ def update_rule(
 @router.get("/outreach/tasks", response_model=TaskList)
 def list_tasks(
     session: DbSession,
-    kind: Annotated[str | None, Query(max_length=20)] = None,
+    kind: TaskKind | None = None,
     rule_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,
