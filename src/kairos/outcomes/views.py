@@ -31,6 +31,7 @@ from kairos.outcomes.schemas import (
     DriverList,
     DriverOut,
     MissedList,
+    OutreachKind,
     ReviewOut,
     RuleIn,
     RuleList,
@@ -41,7 +42,6 @@ from kairos.outcomes.schemas import (
     SurveyIn,
     SurveyLink,
     SurveyOut,
-    TaskKind,
     TaskList,
     ThemeList,
     WrapUpIn,
@@ -320,7 +320,7 @@ def update_rule(
 @router.get("/outreach/tasks", response_model=TaskList)
 def list_tasks(
     session: DbSession,
-    kind: TaskKind | None = None,
+    kind: OutreachKind | None = None,
     rule_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,
