@@ -151,6 +151,30 @@ def test_a_database_url_that_is_not_one_is_one_clear_line(
     assert "Traceback" not in result.output and "╭" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("KAIROS_PORT", "abc", "KAIROS_PORT: Input should be a valid integer"),
+        ("KAIROS_CENTRE_TIMEZONE", "Mars/Olympus", "KAIROS_CENTRE_TIMEZONE: Value error, unknown"),
+        ("KAIROS_DEFAULT_TIMEZONE", "utc+2", "KAIROS_DEFAULT_TIMEZONE: Value error, unknown"),
+        ("KAIROS_TRUSTED_PROXIES", "10.0.0.5", "KAIROS_TRUSTED_PROXIES: cannot be read"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str
+) -> None:
+    """A misspelt setting stopped every command with a 40-line traceback; an unknown zone was
+    taken and deadlines read in UTC."""
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    for args in (["report"], ["serve"], ["db", "current"]):
+        result = _run(args)
+        assert result.exit_code == 1, (args, result.output)
+        assert _lines(result)[-1].startswith(f"kairos: {said}"), result.output
+        assert "(environment or .env)" in result.output
+        assert "Traceback" not in result.output and "╭" not in result.output
+
+
 def test_history_covers_weeks_before_today_in_working_hours() -> None:
     today = date(2026, 12, 4)  # a Friday
     tz = ZoneInfo("Europe/London")
