@@ -236,7 +236,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=600, description="longest a stop waits for open live pages"
     )
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
 
     @field_validator("default_timezone", "centre_timezone")
     @classmethod

@@ -53,7 +53,7 @@ def db_current() -> None:
 
 def serve(
     host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
-    port: int = typer.Option(None, help="port (KAIROS_PORT)"),
+    port: int = typer.Option(None, min=1, max=65535, help="port (KAIROS_PORT)"),
     workers: int = typer.Option(
         0,
         min=0,
@@ -132,7 +132,7 @@ def worker(log_level: str = typer.Option("info")) -> None:
 
 def demo(
     host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    port: int = typer.Option(8000, min=1, max=65535),
     pace: float = typer.Option(1.0, help="speed of the traffic: 2 is twice as fast"),
     traffic: str = typer.Option(
         "simulated",
@@ -140,7 +140,9 @@ def demo(
         "replay: real airline-support threads from the shared data",
     ),
     threads: int = typer.Option(
-        0, help="stop after this many contacts (simulated) or threads (replay); 0: keep going"
+        0,
+        min=0,
+        help="stop after this many contacts (simulated) or threads (replay); 0: keep going",
     ),
     open_browser: bool = typer.Option(
         False, "--open", help="open the sign-in page (then the live wallboard) in a browser"
