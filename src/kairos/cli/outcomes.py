@@ -79,6 +79,9 @@ def analyze(
     from kairos.outcomes.report import ReportData, figures, render
 
     console = Console(stderr=True)
+    _writable(console, output)
+    if figures_json:
+        _writable(console, figures_json)
     started = time.perf_counter()
     try:
         with console.status(f"reading {archive}"):
@@ -133,6 +136,27 @@ def analyze(
         figures_json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
+def _writable(console: Console, output: Path) -> None:
+    """Exit with status 2 unless a report can be written to ``output``: said before the work,
+    not in a traceback after it. Makes the folder; leaves no file."""
+    import os
+
+    from rich.markup import escape
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if output.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
+        if not os.access(output.parent, os.W_OK) or (
+            output.exists() and not os.access(output, os.W_OK)
+        ):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        said = escape(f"cannot write the report to {output}: {exc.strerror or exc}")
+        console.print(f"[red]{said}[/]", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def report(
     date_from: str = typer.Option(
         None, "--from", help="first day (YYYY-MM-DD, in --timezone); default: a week ago"
@@ -172,6 +196,7 @@ def report(
     if first > last:
         console.print("[red]--from is after --to[/]")
         raise typer.Exit(2)
+    _writable(console, output)
     since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     with database(console) as db, console.status("reading reviews"), db.session() as session:
