@@ -130,14 +130,17 @@ def test_db_current_and_upgrade_say_what_is_wrong_in_one_line(
     assert _lines(_run(["db", "current"]))[-1] == migrations.head()
     monkeypatch.setenv("KAIROS_DATABASE_URL", "postgresql+psycopg://kairos@127.0.0.1:1/none")
     get_settings.cache_clear()
-    for args in (["db", "current"], ["db", "upgrade"]):
+    for args in (["db", "current"], ["db", "upgrade"], ["serve", "--port", str(_free_port())]):
         down = _run(args)
         assert down.exit_code == 1, args
         assert _lines(down)[-1].startswith("kairos: cannot open the database at"), down.output
         assert "Traceback" not in down.output and "╭" not in down.output
 
 
-@pytest.mark.parametrize("args", [["report"], ["db", "current"], ["db", "upgrade"]])
+@pytest.mark.parametrize(
+    "args",
+    [["report"], ["db", "current"], ["db", "upgrade"], ["serve"], ["demo", "--history-days", "0"]],
+)
 def test_a_database_url_that_is_not_one_is_one_clear_line(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:

@@ -93,6 +93,22 @@ def refuse(why: str, console: Console | None = None) -> NoReturn:
     raise typer.Exit(1)
 
 
+def upgraded(database_url: str, console: Console | None = None) -> None:
+    """Apply the migrations (``kairos serve``); a URL that is not one or a server that does not
+    answer is one line and exit status 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kairos import migrations
+
+    why = not_a_url(database_url)
+    if why is not None:
+        refuse(why, console)
+    try:
+        migrations.upgrade(database_url)
+    except SQLAlchemyError as exc:
+        refuse(cannot_open(database_url, exc), console)
+
+
 def open_database(console: Console | None = None) -> Database:
     """The configured database, ready to read; exits with one clear line when it is not."""
     from kairos.config import get_settings

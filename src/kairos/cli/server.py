@@ -68,7 +68,7 @@ def serve(
 
     import uvicorn
 
-    from kairos import migrations
+    from kairos.cli.database import upgraded
     from kairos.config import get_settings
     from kairos.main import create_app
     from kairos.workers import WorkerPool
@@ -84,7 +84,7 @@ def serve(
         # Without a shared bus no process's live board would hear the others' decisions.
         os.environ["KAIROS_ROUTING_BOARD"] = "database"
         settings = settings.model_copy(update={"routing_board": "database"})
-    migrations.upgrade(settings.database_url)
+    upgraded(settings.database_url, console)
     pool = WorkerPool(workers, log_level=log_level) if workers else None
     if pool is not None:
         pool.start()
@@ -157,8 +157,13 @@ def demo(
 ) -> None:
     """Start the server (on KAIROS_DATABASE_URL, default var/kairos.db, the database the other
     commands read) and feed it live contact-center traffic."""
+    from kairos.cli.database import not_a_url, refuse
+    from kairos.config import get_settings
     from kairos.demo import run_demo
 
+    why = not_a_url(get_settings().database_url)
+    if why is not None:  # the server would refuse it too, after the demo said it was starting
+        refuse(why, console)
     run_demo(
         host=host,
         port=port,
