@@ -258,8 +258,6 @@ class ActionList(BaseModel):
 
 Trigger = Literal["moment_lost", "churn_risk", "key_message"]
 TaskKind = Literal["follow_up", "check_in", "notice"]
-#: What an outreach task is: a rule's kind, or "you said, we did" (a shipped feedback action).
-OutreachKind = Literal["follow_up", "check_in", "notice", "you_said"]
 ChannelName = Literal["call", "chat", "email", "sms", "social"]
 
 
