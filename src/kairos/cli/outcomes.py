@@ -79,9 +79,6 @@ def analyze(
     from kairos.outcomes.report import ReportData, figures, render
 
     console = Console(stderr=True)
-    _writable(console, output)
-    if figures_json:
-        _writable(console, figures_json)
     started = time.perf_counter()
     try:
         with console.status(f"reading {archive}"):
@@ -93,6 +90,8 @@ def analyze(
     if not conversations:
         console.print(f"[red]no conversations in {archive}[/]")
         raise typer.Exit(2)
+    for path in (output, figures_json) if figures_json else (output,):
+        _writable(console, path)  # before the review, the long part
     with Progress(
         TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console,
@@ -137,8 +136,8 @@ def analyze(
 
 
 def _writable(console: Console, output: Path) -> None:
-    """Exit with status 2 unless a report can be written to ``output``: said before the work,
-    not in a traceback after it. Makes the folder; leaves no file."""
+    """Exit with status 2 unless a report can be written to ``output``: said before the long
+    part of the work, not in a traceback after it. Makes the folder; leaves no file."""
     import os
 
     from rich.markup import escape
@@ -196,11 +195,12 @@ def report(
     if first > last:
         console.print("[red]--from is after --to[/]")
         raise typer.Exit(2)
-    _writable(console, output)
     since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    with database(console) as db, console.status("reading reviews"), db.session() as session:
-        data = report_data(session=session, since=since, until=until, timezone=zone_name)
+    with database(console) as db:
+        _writable(console, output)  # after the database's check: it makes the folder
+        with console.status("reading reviews"), db.session() as session:
+            data = report_data(session=session, since=since, until=until, timezone=zone_name)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(data), encoding="utf-8")
     _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")
