@@ -108,3 +108,35 @@ def test_docs_use_only_local_assets(client: TestClient) -> None:
     assert "/v1/events" in schema["paths"]
     assert "Event" in schema["components"]["schemas"]
     assert "Utterance" in schema["components"]["schemas"]
+
+
+def test_an_unknown_route_or_method_answers_in_the_api_error_shape(client: TestClient) -> None:
+    """Every refusal an integrator gets from /v1 has ``error`` and ``message``, as documented."""
+    missing = client.get("/v1/interaction")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
+    assert "/v1/interaction" in missing.json()["message"]
+    wrong = client.delete("/v1/events")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"] == "method_not_allowed"
+    assert "POST" in wrong.headers["allow"] and "POST" in wrong.json()["message"]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_sent_as_another_type_is_told_to_send_json(
+    client: TestClient, content_type: str
+) -> None:
+    """``curl -d '{...}'`` without a content type sends a form: it got 422 "Input should be a
+    valid dictionary", which says nothing of the header."""
+    response = client.post(
+        "/v1/agents",
+        content=b'{"external_id": "a-9", "name": "Nine"}',
+        headers={"content-type": content_type},
+    )
+    assert response.status_code == 415
+    assert response.json()["error"] == "unsupported_media_type"
+    assert "application/json" in response.json()["message"]
+    assert content_type in response.json()["message"]
+    assert client.get("/v1/agents/a-9").status_code == 404
+    good = client.post("/v1/agents", json={"external_id": "a-9", "name": "Nine"})
+    assert good.status_code == 201, good.text

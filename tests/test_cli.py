@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from kairos.cli import audio, train
+import pytest
+from typer.testing import CliRunner
+
+from kairos.cli import app, audio, train
 
 
 def test_help_imports_no_numpy_no_database_no_web() -> None:
@@ -25,3 +28,21 @@ def test_model_paths_are_the_models_own() -> None:
 
     assert train.DEFAULT_PATH == TEXT_MODEL
     assert audio.DEFAULT_PATH == VOICE_MODEL
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["demo", "--port", "99999"], "--port"),
+        (["serve", "--port", "0"], "--port"),
+        (["demo", "--threads", "-1"], "--threads"),
+    ],
+)
+def test_a_port_or_count_out_of_range_is_refused_before_anything_starts(
+    args: list[str], said: str
+) -> None:
+    """A port past 65535 ended the demo in an OverflowError traceback; --threads -1 started
+    it and stopped at once."""
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert said in result.output and "Traceback" not in result.output

@@ -28,6 +28,8 @@ DATABASE_COMMANDS: tuple[tuple[list[str], str | None], ...] = (
     (["tokens", "revoke", "pbx"], None),
     (["users", "list"], None),
     (["users", "create", "sam", "--role", "supervisor"], "long-password\nlong-password\n"),
+    # Any readable file: the database is checked before a line of it is read.
+    (["replay-contact-lens", __file__], None),
 )
 
 
@@ -111,6 +113,69 @@ def test_a_missing_or_unmigrated_database_is_one_clear_line(
     assert behind.exit_code == 1
     line = _lines(behind)[-1]
     assert "is at migration 0009" in line and "run `kairos db upgrade`" in line
+
+
+def test_db_current_and_upgrade_say_what_is_wrong_in_one_line(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = _run(["db", "current"])
+    assert missing.exit_code == 1
+    assert _lines(missing)[-1].startswith("kairos: no Kairos database at ./var/kairos.db")
+    assert not (in_tmp / "var" / "kairos.db").exists()  # it did not leave an empty one
+    unknown = _run(["db", "upgrade", "no-such-revision"])
+    assert unknown.exit_code == 1
+    assert _lines(unknown)[-1].startswith("kairos: no migration 'no-such-revision'")
+    assert "Traceback" not in unknown.output and "╭" not in unknown.output
+    assert _run(["db", "upgrade"]).exit_code == 0
+    assert _lines(_run(["db", "current"]))[-1] == migrations.head()
+    monkeypatch.setenv("KAIROS_DATABASE_URL", "postgresql+psycopg://kairos@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    for args in (["db", "current"], ["db", "upgrade"], ["serve", "--port", str(_free_port())]):
+        down = _run(args)
+        assert down.exit_code == 1, args
+        assert _lines(down)[-1].startswith("kairos: cannot open the database at"), down.output
+        assert "Traceback" not in down.output and "╭" not in down.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["report"], ["db", "current"], ["db", "upgrade"], ["serve"], ["demo", "--history-days", "0"]],
+)
+def test_a_database_url_that_is_not_one_is_one_clear_line(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("KAIROS_DATABASE_URL", "var/kairos.db")  # a path, not a URL
+    get_settings.cache_clear()
+    result = _run(args)
+    assert result.exit_code == 1
+    last = _lines(result)[-1]
+    assert last.startswith("kairos: KAIROS_DATABASE_URL 'var/kairos.db' is not a database URL")
+    assert "sqlite:///" in last
+    assert "Traceback" not in result.output and "╭" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("KAIROS_PORT", "abc", "KAIROS_PORT: Input should be a valid integer"),
+        ("KAIROS_CENTRE_TIMEZONE", "Mars/Olympus", "KAIROS_CENTRE_TIMEZONE: Value error, unknown"),
+        ("KAIROS_DEFAULT_TIMEZONE", "utc+2", "KAIROS_DEFAULT_TIMEZONE: Value error, unknown"),
+        ("KAIROS_TRUSTED_PROXIES", "10.0.0.5", "KAIROS_TRUSTED_PROXIES: cannot be read"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str
+) -> None:
+    """A misspelt setting stopped every command with a 40-line traceback; an unknown zone was
+    taken and deadlines read in UTC."""
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    for args in (["report"], ["serve"], ["db", "current"]):
+        result = _run(args)
+        assert result.exit_code == 1, (args, result.output)
+        assert _lines(result)[-1].startswith(f"kairos: {said}"), result.output
+        assert "(environment or .env)" in result.output
+        assert "Traceback" not in result.output and "╭" not in result.output
 
 
 def test_history_covers_weeks_before_today_in_working_hours() -> None:

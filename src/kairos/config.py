@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -236,7 +236,23 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=600, description="longest a stop waits for open live pages"
     )
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("default_timezone", "centre_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        # An unknown zone would read every deadline in UTC while the evidence named the zone.
+        if value is None:
+            return value
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value[:64]!r}: give an IANA name such as 'Europe/London'"
+            ) from None
+        return value
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
-from kairos.limits import Moment
+from kairos.limits import Csat, Moment, Nps, Zone
 from kairos.redaction.inbound import Inbound, identity_value
 from kairos.redaction.text import mask_value
 
@@ -113,7 +113,7 @@ class InteractionStarted(_EventBase):
     reason: Annotated[str, Field(max_length=200)] | None = None
     queue: Annotated[str, Field(max_length=100)] | None = None
     language: Annotated[str, Field(max_length=20)] | None = None
-    timezone: Annotated[str, Field(max_length=64)] | None = None
+    timezone: Zone | None = None
     subject: Annotated[str, Field(max_length=500)] | None = None
     escalation: Escalation | None = None
     follow_up: FollowUp | None = None
@@ -176,8 +176,8 @@ class SurveyResponse(_EventBase):
     """A post-contact survey answer tied to the interaction."""
 
     type: Literal["survey.response"] = "survey.response"
-    csat: Annotated[int, Field(ge=1, le=5)] | None = None
-    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    csat: Csat | None = None
+    nps: Nps | None = None
     text: Annotated[str, Field(max_length=5000)] | None = None
 
 

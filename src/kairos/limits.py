@@ -5,7 +5,8 @@ stop a body at its declared length); bodies sent without one (chunked) are read 
 they arrive, refused with the same 413 once they pass the limit, and otherwise handed on whole, so
 no handler ever sees half a body. Recordings have their own, larger limit where they
 are read (``channels.media_views``). ``RowId`` and ``Int64`` bound the integers a client may
-send to what the databases store.
+send to what the databases store; ``Zone`` takes only time zones zoneinfo knows; ``Csat`` and
+``Nps`` take numbers, never ``true`` or ``false``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kairos.errors import TooLarge
@@ -147,3 +149,32 @@ def day_in_window(value: date) -> date:
 Moment = Annotated[AwareDatetime, AfterValidator(in_window)]
 #: A calendar day between 1970 and ten years from now.
 Day = Annotated[date, AfterValidator(day_in_window)]
+
+
+def known_zone(name: str) -> str:
+    """``name`` when zoneinfo knows it; else a ValueError (a 422 naming the field)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name[:64]!r}: give an IANA name such as 'America/New_York'"
+        ) from None
+    return name
+
+
+#: An IANA time zone name ("Europe/London"): an unknown one would read the customer's deadlines
+#: in UTC while their evidence named the zone sent.
+Zone = Annotated[str, Field(max_length=64), AfterValidator(known_zone)]
+
+
+def _not_a_bool(value: object) -> object:
+    # JSON's true and false would otherwise pass as 1 and 0: a customer's score they never gave.
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+#: A survey's CSAT, 1 to 5.
+Csat = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=1, le=5)]
+#: A survey's NPS answer, 0 to 10.
+Nps = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=10)]

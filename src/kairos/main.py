@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kairos
 from kairos import migrations
@@ -58,6 +59,22 @@ def _docs_assets() -> Path | None:
 
 def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
+
+
+def _body_not_an_object(error: Any) -> bool:
+    """Whether a validation error says the whole JSON body was not an object (FastAPI's answer
+    to a body it did not parse, sent with another content type)."""
+    return tuple(error["loc"]) == ("body",) and error["type"] in (
+        "model_attributes_type",
+        "dict_type",
+    )
+
+
+#: The error codes of the refusals routing makes itself.
+_ROUTING_ERRORS = {
+    404: ("not_found", "no such route (the API is listed at /docs)"),
+    405: ("method_not_allowed", "this method is not allowed here"),
+}
 
 
 def create_app(
@@ -127,8 +144,30 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def client_error(request: Request, exc: ClientError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
+    @app.exception_handler(StarletteHTTPException)
+    async def no_such_route(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Raised by routing only (no view raises it): an unknown path or method, in the shape of
+        # every other refusal.
+        code, message = _ROUTING_ERRORS.get(exc.status_code, ("http_error", str(exc.detail)))
+        where = f"{request.method} {request.url.path[:200]}"
+        allow = (exc.headers or {}).get("Allow")
+        said = f"{message}: {where}" + (f" (this path takes {allow})" if allow else "")
+        return JSONResponse(
+            {"error": code, "message": said}, status_code=exc.status_code, headers=exc.headers
+        )
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        media = request.headers.get("content-type", "").split(";")[0].strip()
+        if media and "json" not in media and any(_body_not_an_object(e) for e in exc.errors()):
+            return JSONResponse(
+                {
+                    "error": "unsupported_media_type",
+                    "message": f"send the body as JSON with Content-Type: application/json "
+                    f"(this request said {media[:100]!r})",
+                },
+                status_code=415,
+            )
         errors = [{"field": _field_of(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         return JSONResponse(
             {"error": "invalid_request", "message": "the request is invalid", "errors": errors},

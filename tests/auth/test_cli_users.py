@@ -63,3 +63,13 @@ def test_users_create_refuses_bad_input(database: str) -> None:
         app, ["users", "create", "bob", "--role", "boss", "--password", "long-enough"]
     )
     assert bad_role.exit_code == 2
+    # A mistake in the arguments is said before the password is asked for, not after it was
+    # typed twice.
+    asked = runner.invoke(app, ["users", "create", "bob", "--role", "boss"], input="")
+    assert asked.exit_code == 2
+    assert "role" in asked.output and "Password" not in asked.output
+    prompted = runner.invoke(
+        app, ["users", "create", "cy", "--role", "admin"], input="long-enough\nlong-enough\n"
+    )
+    assert prompted.exit_code == 0, prompted.output
+    assert "Password" in prompted.output and "created admin cy" in prompted.output

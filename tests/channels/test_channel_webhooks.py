@@ -363,3 +363,24 @@ def test_voice_bad_items_store_nothing(client: TestClient) -> None:
     }
     assert client.post("/v1/channels/voice", json=orphan).status_code == 404
     assert interactions(client) == []
+
+
+def test_chat_and_voice_refuse_an_unknown_time_zone(client: TestClient) -> None:
+    chat = {
+        "conversation_id": "conv-tz",
+        "timezone": "Europe/Lodnon",
+        "messages": [{"id": "m1", "role": "visitor", "text": "hello"}],
+    }
+    response = client.post("/v1/channels/chat", json=chat)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["timezone"]
+    call = {
+        "call_id": "CA-tz",
+        "events": [
+            {"id": "1", "type": "call.started", "from": "+14155550100", "timezone": "CST"},
+        ],
+    }
+    response = client.post("/v1/channels/voice", json=call)
+    assert response.status_code == 422
+    assert "timezone" in response.json()["errors"][0]["field"]
+    assert interactions(client) == []

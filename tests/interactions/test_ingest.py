@@ -314,6 +314,11 @@ def test_interaction_list_filters(client: TestClient) -> None:
     assert client.get("/v1/interactions?since=2026-11-23T00:00:00Z").json()["total"] == 0
     assert client.get("/v1/interactions?until=2026-11-23T00:00:00Z").json()["total"] == 2
     assert client.get("/v1/interactions?channel=fax").status_code == 422
+    # A misspelt state is named, not answered with an empty list as if none were in it.
+    misspelt = client.get("/v1/interactions?state=eneded")
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["field"] == "query.state"
+    assert "'ended'" in misspelt.json()["errors"][0]["message"]
     assert client.get("/v1/interactions?since=yesterday").status_code == 422
     assert client.get("/v1/interactions/none-such").status_code == 404
 
@@ -339,3 +344,58 @@ def test_one_customer_across_channels_with_journey(client: TestClient) -> None:
     assert [c["id"] for c in found["items"]] == [customer_id]
     assert client.get("/v1/customers", params={"identity": "fax:1"}).status_code == 422
     assert client.get("/v1/customers/999").status_code == 404
+
+
+def test_an_event_id_reused_for_another_event_is_a_conflict_not_a_duplicate(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """An integrator numbering events per conversation ("1", "2", ... in every interaction)
+    must hear so: a stored event_id sent again for another interaction, or as another type of
+    event, is refused with 409 naming it, never acknowledged as a duplicate and dropped. (The
+    other interaction is not named: it may be another event source's.)"""
+    assert client.post("/v1/events", json=[started("r1"), started("r2")]).status_code == 200
+    assert client.post("/v1/events", json=utterance("r1", "hello", event_id="1")).status_code == 200
+    stored = count_events(runtime)
+
+    other_interaction = client.post("/v1/events", json=utterance("r2", "my turn", event_id="1"))
+    assert other_interaction.status_code == 409
+    error = other_interaction.json()["errors"][0]
+    assert (error["event_id"], error["interaction_id"], error["field"]) == ("1", "r2", "event_id")
+    assert "another interaction" in error["message"]
+
+    other_type = client.post("/v1/events", json={**ended("r1"), "event_id": "1"})
+    assert other_type.status_code == 409
+    assert "utterance" in other_type.json()["errors"][0]["message"]
+
+    # In one batch too, and nothing of the batch is applied.
+    batch = client.post(
+        "/v1/events",
+        json=[
+            utterance("r2", "first", event_id="r2-x"),
+            utterance("r1", "second", event_id="r2-x"),
+        ],
+    )
+    assert batch.status_code == 409
+    assert batch.json()["errors"][0]["index"] == 1
+    assert count_events(runtime) == stored
+
+    # A true repeat (same id, interaction and type) is still a duplicate.
+    again = client.post("/v1/events", json=utterance("r1", "hello", event_id="1"))
+    assert again.json()["events"] == [{"event_id": "1", "status": "duplicate"}]
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "europe/london", "America/New York", "../etc"])
+def test_an_unknown_time_zone_is_refused_naming_the_field(
+    client: TestClient, runtime: Runtime, zone: str
+) -> None:
+    """A zone zoneinfo does not know would read the customer's deadlines in UTC while their
+    evidence said "the interaction's zone": refused instead, with the field named."""
+    response = client.post("/v1/events", json=started("tz1", timezone=zone))
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["timezone"]
+    assert "IANA" in response.json()["errors"][0]["message"]
+    assert count_events(runtime) == 0
+    assert (
+        client.post("/v1/events", json=started("tz1", timezone="Europe/London")).json()["applied"]
+        == 1
+    )

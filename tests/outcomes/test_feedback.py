@@ -50,6 +50,15 @@ def test_survey_by_api_and_link_is_scored_and_validated(client: TestClient) -> N
     assert client.post("/v1/interactions/f1/survey", json={}).status_code == 422
     assert client.post("/v1/interactions/f1/survey", json={"csat": 6}).status_code == 422
     assert client.post("/v1/interactions/f1/survey", json={"nps": -1}).status_code == 422
+    # true is not a score of 1 (the worst CSAT), nor false an NPS of 0.
+    for wrong in ({"csat": True}, {"nps": False}):
+        refused = client.post("/v1/interactions/f1/survey", json=wrong)
+        assert refused.status_code == 422, wrong
+        assert [e["field"] for e in refused.json()["errors"]] == [f"body.{next(iter(wrong))}"]
+    as_event = {"type": "survey.response", "event_id": "f1-s-true", "interaction_id": "f1",
+                "occurred_at": "2026-11-22T14:20:00Z", "csat": True}  # fmt: skip
+    assert client.post("/v1/events", json=as_event).status_code == 422
+    assert len(client.get("/v1/interactions/f1/surveys").json()) == 1
     assert client.post("/v1/interactions/nope/survey", json={"csat": 4}).status_code == 404
 
     link = client.get("/v1/interactions/f1/survey-link").json()

@@ -146,6 +146,9 @@ def test_high_churn_risk_makes_a_check_in(client: TestClient) -> None:
                                 utterance("churn", "Your account is closed.", speaker="agent"),
                                 ended("churn")]))  # fmt: skip
     tasks = client.get("/v1/outreach/tasks", params={"kind": "check_in"}).json()["items"]
+    misspelt = client.get("/v1/outreach/tasks", params={"kind": "checkin"})
+    assert misspelt.status_code == 422  # named, not an empty list
+    assert misspelt.json()["errors"][0]["field"] == "query.kind"
     assert len(tasks) == 1
     assert tasks[0]["rule_name"] == "check-in-churn-risk" and "churn risk" in tasks[0]["message"]
     assert tasks[0]["queue"] == "outreach-check-in"

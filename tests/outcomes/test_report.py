@@ -114,6 +114,27 @@ def test_analyze_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["analyze", str(empty)]).exit_code == 2
 
 
+@pytest.mark.parametrize("command", ["analyze", "report"])
+def test_an_output_that_cannot_be_written_is_said_before_the_work(
+    tmp_path: Path, command: str, migrated_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o`` naming a folder, or a path under a file, ended in a traceback after the work."""
+    archive = _archive(tmp_path)
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("KAIROS_DATABASE_URL", migrated_url)
+    get_settings.cache_clear()
+    try:
+        for output in (tmp_path, tmp_path / "a-file" / "report.html"):
+            source = [str(archive)] if command == "analyze" else []
+            result = CliRunner().invoke(app, [command, *source, "-o", str(output)])
+            assert result.exit_code == 2, result.output
+            assert f"cannot write the report to {output}" in result.output
+            assert "Traceback" not in result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+    finally:
+        get_settings.cache_clear()
+
+
 @pytest.mark.slow
 def test_analyze_airline_threads_in_chromium(tmp_path: Path) -> None:
     path = threads_path()

@@ -91,6 +91,18 @@ def test_plan_as_json_with_options(
     assert busiest["agents_erlang_c"] >= busiest["agents_erlang_a"] > 0
 
 
+def test_a_plan_too_far_from_the_history_says_why_not_that_there_is_none(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    """A plan months ahead of the newest contact said "the database holds no interactions"."""
+    result = _invoke(seeded_url, monkeypatch, "--date", "2027-03-01")
+    assert result.exit_code == 1
+    assert "holds no interactions" not in result.output
+    said = " ".join(result.output.split())
+    assert "no interactions in the 6 weeks before 2027-03-01" in said
+    assert "the newest started on 2026-10-25" in said
+
+
 def test_plan_on_an_empty_database_says_so_and_fails(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch, use_database: None
 ) -> None:

@@ -185,8 +185,16 @@ def test_the_cli_shows_recent_rows(
         result = CliRunner().invoke(app, ["audit", "--actor", "pbx", "--since-minutes", "5"])
         nothing = CliRunner().invoke(app, ["audit", "--actor", "nobody"])
         wrong = CliRunner().invoke(app, ["audit", "--action", "delete"])
+        # A window past what a date holds ended in an OverflowError traceback.
+        too_far = [
+            CliRunner().invoke(app, ["audit", "--since-minutes", minutes])
+            for minutes in ("99999999999", "nan", "-5")
+        ]
     finally:
         get_settings.cache_clear()
+    for refused in too_far:
+        assert refused.exit_code == 2, refused.output
+        assert "--since-minutes" in refused.output and "Traceback" not in refused.output
     assert result.exit_code == 0, result.output
     assert "pbx" in result.stdout and "/v1/events" in result.stdout and "change" in result.stdout
     assert "1 of 1" in result.stdout

@@ -62,7 +62,7 @@ def test_lists_hold_only_the_agents_own(floor: TestClient, tokens: dict[str, str
     ]
     everyone = floor.get("/v1/interactions", headers=sue).json()
     assert {i["id"] for i in everyone["items"]} == {"i-ava", "i-ben", "i-wait"}
-    filtered = floor.get("/v1/interactions?state=closed", headers=ava).json()
+    filtered = floor.get("/v1/interactions?state=ended", headers=ava).json()
     assert filtered["total"] == 0
 
 

@@ -143,6 +143,9 @@ def test_overrides_are_typed_and_validated() -> None:
         with_overrides(Scenario(), {"certified_share": "1.5"})
     with pytest.raises(ScenarioError, match="agents: cannot read 'many' as an integer"):
         with_overrides(Scenario(), {"agents": "many"})
+    # 99,999,999 agents asked numpy for 83 GiB and ended in a MemoryError traceback.
+    with pytest.raises(ScenarioError, match=r"agents: must be in \[1, 20000\]"):
+        with_overrides(Scenario(), {"agents": "99999999"})
     with pytest.raises(ScenarioError, match="cell_mix: needs 8 values"):
         with_overrides(Scenario(), {"cell_mix": "1,1"})
     with pytest.raises(ScenarioError, match="not of the form name=value"):

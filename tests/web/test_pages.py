@@ -52,6 +52,26 @@ def test_the_agent_sets_their_state(client: TestClient, runtime: Runtime) -> Non
     assert "only an available agent takes work" in nothing.text
 
 
+def test_a_notice_echoing_a_huge_form_value_keeps_the_session_cookie_small(
+    client: TestClient,
+) -> None:
+    """A notice is kept in the signed session cookie until the next page: one quoting a form
+    value of 100,000 characters made a Set-Cookie header of 130 kB (browsers drop cookies over
+    4 kB, servers and proxies refuse headers that long), so notices are clipped."""
+    token = login(client, "ava")
+    for n in range(6):  # more notices than are kept, none of them read yet
+        huge = "x" * 100_000 if n % 2 else "\U0001f600" * 50_000  # an emoji is 12 bytes in JSON
+        response = client.post(
+            "/desktop/state",
+            data={"state": huge, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        assert len(response.headers["set-cookie"]) < 4096
+    page = client.get("/desktop").text
+    assert "Unknown state" in page and "x" * 300 not in page
+
+
 def test_taking_the_next_interaction_shows_it_with_its_reasons_facts_and_playbook(
     client: TestClient,
 ) -> None:

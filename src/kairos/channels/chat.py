@@ -51,6 +51,7 @@ from kairos.events import (
     Timestamp,
     Utterance,
 )
+from kairos.limits import Zone
 from kairos.redaction.inbound import Inbound
 
 _Str = Annotated[str, Field(min_length=1, max_length=320)]
@@ -110,7 +111,7 @@ class ChatWebhook(Inbound):
     queue: Annotated[str | None, Field(max_length=100)] = None
     topic: Annotated[str | None, Field(max_length=500)] = None
     language: Annotated[str | None, Field(max_length=20)] = None
-    timezone: Annotated[str | None, Field(max_length=64)] = None
+    timezone: Zone | None = None
     messages: Annotated[list[ChatMessage], Field(max_length=1000)] = []
     ended: ChatEnded | None = None
 

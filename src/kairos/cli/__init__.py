@@ -13,6 +13,7 @@ from kairos.cli import (
     plan,
     semantic,
     server,
+    settings,
     simulate,
     tokens,
     train,
@@ -24,6 +25,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _settings_first() -> None:
+    """Kairos: recognise moments of truth while they happen, and win them."""
+    settings.check()
+
+
 app.add_typer(server.db_app, name="db")
 app.command()(server.serve)
 app.command()(server.worker)

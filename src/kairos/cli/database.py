@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,16 +19,29 @@ if TYPE_CHECKING:
 _HOW = "start `kairos demo` or `kairos serve`, or run `kairos db upgrade`"
 
 
-def problem(database_url: str) -> str | None:
-    """Why the database cannot be used as it is, in one line; None when it can."""
+def not_a_url(database_url: str) -> str | None:
+    """Why ``database_url`` is not a database URL SQLAlchemy reads, in one line; None if it is."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import ArgumentError
 
-    from kairos import migrations
+    try:
+        make_url(database_url)
+    except ArgumentError:
+        # Not parsed, so no password can be hidden in it: only its start is shown.
+        return (
+            f"KAIROS_DATABASE_URL {database_url[:40]!r} is not a database URL: give one such as "
+            "sqlite:///./var/kairos.db or postgresql+psycopg://user:password@host/kairos"
+        )
+    return None
+
+
+def missing(database_url: str) -> str | None:
+    """Says there is no database when the URL names a SQLite file that does not exist."""
+    from sqlalchemy.engine import make_url
+
     from kairos.db import describe
 
     url = make_url(database_url)
-    where = describe(database_url)
     path = url.database or ""
     # Connecting to SQLite creates the file: say there is none instead of leaving an empty one.
     if (
@@ -36,12 +49,33 @@ def problem(database_url: str) -> str | None:
         and path not in ("", ":memory:")
         and not Path(path).exists()
     ):
-        return f"no Kairos database at {where} (KAIROS_DATABASE_URL): {_HOW}"
+        return f"no Kairos database at {describe(database_url)} (KAIROS_DATABASE_URL): {_HOW}"
+    return None
+
+
+def cannot_open(database_url: str, exc: Exception) -> str:
+    """A database error as one line: where, and the driver's first line."""
+    from kairos.db import describe
+
+    reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+    return f"cannot open the database at {describe(database_url)}: {reason}"
+
+
+def problem(database_url: str) -> str | None:
+    """Why the database cannot be used as it is, in one line; None when it can."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kairos import migrations
+    from kairos.db import describe
+
+    why = not_a_url(database_url) or missing(database_url)
+    if why is not None:
+        return why
+    where = describe(database_url)
     try:
         at = migrations.current(database_url)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
-        return f"cannot open the database at {where}: {reason}"
+        return cannot_open(database_url, exc)
     newest = migrations.head()
     if at is None:
         return f"the database at {where} is empty (not migrated): {_HOW}"
@@ -53,6 +87,28 @@ def problem(database_url: str) -> str | None:
     return None
 
 
+def refuse(why: str, console: Console | None = None) -> NoReturn:
+    """End the command with ``why`` as one line and exit status 1."""
+    (console or Console(stderr=True)).print(f"[red]kairos: {escape(why)}[/]", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def upgraded(database_url: str, console: Console | None = None) -> None:
+    """Apply the migrations (``kairos serve``); a URL that is not one or a server that does not
+    answer is one line and exit status 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kairos import migrations
+
+    why = not_a_url(database_url)
+    if why is not None:
+        refuse(why, console)
+    try:
+        migrations.upgrade(database_url)
+    except SQLAlchemyError as exc:
+        refuse(cannot_open(database_url, exc), console)
+
+
 def open_database(console: Console | None = None) -> Database:
     """The configured database, ready to read; exits with one clear line when it is not."""
     from kairos.config import get_settings
@@ -61,8 +117,7 @@ def open_database(console: Console | None = None) -> Database:
     url = get_settings().database_url
     why = problem(url)
     if why is not None:
-        (console or Console(stderr=True)).print(f"[red]kairos: {escape(why)}[/]", soft_wrap=True)
-        raise typer.Exit(1)
+        refuse(why, console)
     return Database(url)
 
 

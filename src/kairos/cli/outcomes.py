@@ -90,6 +90,8 @@ def analyze(
     if not conversations:
         console.print(f"[red]no conversations in {archive}[/]")
         raise typer.Exit(2)
+    for path in (output, figures_json) if figures_json else (output,):
+        _writable(console, path)  # before the review, the long part
     with Progress(
         TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console,
@@ -133,6 +135,27 @@ def analyze(
         figures_json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
+def _writable(console: Console, output: Path) -> None:
+    """Exit with status 2 unless a report can be written to ``output``: said before the long
+    part of the work, not in a traceback after it. Makes the folder; leaves no file."""
+    import os
+
+    from rich.markup import escape
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if output.is_dir():
+            raise IsADirectoryError(21, "it is a folder")
+        if not os.access(output.parent, os.W_OK) or (
+            output.exists() and not os.access(output, os.W_OK)
+        ):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        said = escape(f"cannot write the report to {output}: {exc.strerror or exc}")
+        console.print(f"[red]{said}[/]", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def report(
     date_from: str = typer.Option(
         None, "--from", help="first day (YYYY-MM-DD, in --timezone); default: a week ago"
@@ -174,8 +197,10 @@ def report(
         raise typer.Exit(2)
     since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     until = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    with database(console) as db, console.status("reading reviews"), db.session() as session:
-        data = report_data(session=session, since=since, until=until, timezone=zone_name)
+    with database(console) as db:
+        _writable(console, output)  # after the database's check: it makes the folder
+        with console.status("reading reviews"), db.session() as session:
+            data = report_data(session=session, since=since, until=until, timezone=zone_name)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(data), encoding="utf-8")
     _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")

@@ -12,26 +12,48 @@ console = Console(stderr=True)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply database migrations (to the newest by default)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kairos import migrations
+    from kairos.cli.database import cannot_open, not_a_url, refuse
     from kairos.config import get_settings
 
-    settings = get_settings()
-    migrations.upgrade(settings.database_url, revision)
-    console.print(f"[green]database at {migrations.current(settings.database_url)}[/]")
+    url = get_settings().database_url
+    why = not_a_url(url)
+    if why is not None:
+        refuse(why, console)
+    try:
+        migrations.upgrade(url, revision)
+        console.print(f"[green]database at {migrations.current(url)}[/]")
+    except CommandError:  # the only one upgrade raises for its arguments: no such revision
+        refuse(f"no migration {revision!r}: the newest is {migrations.head()}", console)
+    except SQLAlchemyError as exc:
+        refuse(cannot_open(url, exc), console)
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's migration revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kairos import migrations
+    from kairos.cli.database import cannot_open, missing, not_a_url, refuse
     from kairos.config import get_settings
 
-    console.print(migrations.current(get_settings().database_url) or "empty")
+    url = get_settings().database_url
+    why = not_a_url(url) or missing(url)
+    if why is not None:
+        refuse(why, console)
+    try:
+        console.print(migrations.current(url) or "empty")
+    except SQLAlchemyError as exc:
+        refuse(cannot_open(url, exc), console)
 
 
 def serve(
     host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
-    port: int = typer.Option(None, help="port (KAIROS_PORT)"),
+    port: int = typer.Option(None, min=1, max=65535, help="port (KAIROS_PORT)"),
     workers: int = typer.Option(
         0,
         min=0,
@@ -46,7 +68,7 @@ def serve(
 
     import uvicorn
 
-    from kairos import migrations
+    from kairos.cli.database import upgraded
     from kairos.config import get_settings
     from kairos.main import create_app
     from kairos.workers import WorkerPool
@@ -62,7 +84,7 @@ def serve(
         # Without a shared bus no process's live board would hear the others' decisions.
         os.environ["KAIROS_ROUTING_BOARD"] = "database"
         settings = settings.model_copy(update={"routing_board": "database"})
-    migrations.upgrade(settings.database_url)
+    upgraded(settings.database_url, console)
     pool = WorkerPool(workers, log_level=log_level) if workers else None
     if pool is not None:
         pool.start()
@@ -110,7 +132,7 @@ def worker(log_level: str = typer.Option("info")) -> None:
 
 def demo(
     host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    port: int = typer.Option(8000, min=1, max=65535),
     pace: float = typer.Option(1.0, help="speed of the traffic: 2 is twice as fast"),
     traffic: str = typer.Option(
         "simulated",
@@ -118,7 +140,9 @@ def demo(
         "replay: real airline-support threads from the shared data",
     ),
     threads: int = typer.Option(
-        0, help="stop after this many contacts (simulated) or threads (replay); 0: keep going"
+        0,
+        min=0,
+        help="stop after this many contacts (simulated) or threads (replay); 0: keep going",
     ),
     open_browser: bool = typer.Option(
         False, "--open", help="open the sign-in page (then the live wallboard) in a browser"
@@ -133,8 +157,13 @@ def demo(
 ) -> None:
     """Start the server (on KAIROS_DATABASE_URL, default var/kairos.db, the database the other
     commands read) and feed it live contact-center traffic."""
+    from kairos.cli.database import not_a_url, refuse
+    from kairos.config import get_settings
     from kairos.demo import run_demo
 
+    why = not_a_url(get_settings().database_url)
+    if why is not None:  # the server would refuse it too, after the demo said it was starting
+        refuse(why, console)
     run_demo(
         host=host,
         port=port,

@@ -95,6 +95,10 @@ def revoke(name: str = typer.Argument(..., help="the token's name")) -> None:
     )
 
 
+#: The widest window ``kairos audit --since-minutes`` reads: ten years (a date holds no more).
+AUDIT_MOST_MINUTES = 10 * 366 * 24 * 60
+
+
 def audit(
     actor: str | None = typer.Option(None, help="only this user or token name"),
     resource: str | None = typer.Option(
@@ -102,7 +106,11 @@ def audit(
     ),
     action: str | None = typer.Option(None, help="read or change"),
     since_minutes: float | None = typer.Option(
-        None, "--since-minutes", help="only the last N minutes"
+        None,
+        "--since-minutes",
+        min=0,
+        max=AUDIT_MOST_MINUTES,
+        help="only the last N minutes (at most ten years)",
     ),
     limit: int = typer.Option(50, min=1, max=10_000, help="rows to show, newest first"),
 ) -> None:
@@ -113,6 +121,9 @@ def audit(
 
     if action not in (None, "read", "change"):
         console.print("[red]--action is read or change[/]")
+        raise typer.Exit(2)
+    if since_minutes is not None and since_minutes != since_minutes:  # NaN passes the range
+        console.print("[red]--since-minutes is a number of minutes[/]")
         raise typer.Exit(2)
     kind, _, resource_id = (resource or "").partition(":")
     since = datetime.now(UTC) - timedelta(minutes=since_minutes) if since_minutes else None

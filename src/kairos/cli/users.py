@@ -13,8 +13,8 @@ console = Console(stderr=True)
 def create(
     username: str = typer.Argument(..., help="the name to sign in with"),
     role: str = typer.Option("agent", help="agent, supervisor or admin"),
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="at least 8 characters"
+    password: str | None = typer.Option(
+        None, help="at least 8 characters (asked for, twice, when not given)"
     ),
     agent: str | None = typer.Option(
         None, "--agent", help="the routing agent's id (required for role agent)"
@@ -29,20 +29,26 @@ def create(
     from kairos.auth.schemas import UserCreate
     from kairos.cli.database import database
 
-    try:
-        user_in = UserCreate(
-            username=username,
-            password=password,
-            role=role,  # validated by the model
-            agent_id=agent,
-            teams=team,
-            display_name=name,
-        )
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            console.print(f"[red]{where}: {error['msg']}[/]")
-        raise typer.Exit(2) from None
+    def validated(secret: str) -> UserCreate:
+        try:
+            return UserCreate(
+                username=username,
+                password=secret,
+                role=role,  # validated by the model
+                agent_id=agent,
+                teams=team,
+                display_name=name,
+            )
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"])
+                console.print(f"[red]{where}: {error['msg']}[/]")
+            raise typer.Exit(2) from None
+
+    if password is None:
+        validated("x" * 8)  # the other arguments first: a typo is said before the prompt
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user_in = validated(password)
     with database(console) as db:
         out = service.create(db=db, user_in=user_in)
     teams = f", teams {', '.join(out.teams)}" if out.teams else ""

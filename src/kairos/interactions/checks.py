@@ -114,28 +114,50 @@ def _check_escalation(
     return None
 
 
+def _reused(event: Event, owner: tuple[str, str]) -> str | None:
+    """Why a repeated ``event_id`` is not a repeat of the same event (another interaction's, or
+    another type of event), or None when it is one. The other interaction is not named: it may
+    be another event source's."""
+    interaction_id, kind = owner
+    if interaction_id != event.interaction_id:
+        problem = "already names an event of another interaction"
+    elif kind != event.type:
+        problem = f"already names this interaction's {kind} event"
+    else:
+        return None
+    return f"this event_id {problem}: give every event its own id (nothing was applied)"
+
+
 def check_all(
     events: list[Event],
-    existing: set[str],
+    existing: dict[str, tuple[str, str]],
     interactions: dict[str, Interaction],
     sources: dict[str, Interaction],
     taken: set[int],
 ) -> tuple[list[EventAck], list[Event]]:
-    """The acknowledgements and the events to apply; raises when any event cannot be applied."""
-    seen: set[str] = set()
+    """The acknowledgements and the events to apply; raises when any event cannot be applied.
+
+    ``existing`` maps each stored event id of the request to its interaction and type: a repeat
+    of the same event is acknowledged as a duplicate, an id reused for another event a conflict.
+    """
+    seen: dict[str, tuple[str, str]] = {}
     starting: set[str] = set()
     unknown: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
     acks: list[EventAck] = []
     fresh: list[Event] = []
     for index, event in enumerate(events):
-        if event.event_id in existing or event.event_id in seen:
+        where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
+        owner = seen.get(event.event_id) or existing.get(event.event_id)
+        if owner is not None:
+            reused = _reused(event, owner)
+            if reused is not None:
+                conflicts.append({**where, "field": "event_id", "message": reused})
             acks.append(EventAck(event_id=event.event_id, status="duplicate"))
             continue
-        seen.add(event.event_id)
+        seen[event.event_id] = (event.interaction_id, event.type)
         acks.append(EventAck(event_id=event.event_id, status="applied"))
         fresh.append(event)
-        where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
         if isinstance(event, InteractionStarted):
             if event.interaction_id in interactions or event.interaction_id in starting:
                 conflicts.append(
@@ -183,6 +205,12 @@ def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
 _STORED_IDS = select(EventRecord.event_id).where(
     EventRecord.event_id.in_(bindparam("ids", expanding=True))
 )
+# The interaction and type of stored events: read only for ids a request repeats.
+_STORED_OWNERS = (
+    select(EventRecord.event_id, Interaction.external_id, EventRecord.type)
+    .join(Interaction, Interaction.id == EventRecord.interaction_id)
+    .where(EventRecord.event_id.in_(bindparam("ids", expanding=True)))
+)
 # Row locks (PostgreSQL) keep the per-interaction sequence numbers gap-free and ordered when two
 # requests feed the same interaction at once. The latest assessment (a JSON document of 2 kB or
 # so) is not read: ingest only replaces it, and decoding it cost more than the rest of the row.
@@ -201,6 +229,15 @@ def stored_event_ids(session: Session, ids: list[str]) -> set[str]:
         # Plain ids, no objects: the Core path on the transaction's connection.
         existing.update(session.connection().execute(_STORED_IDS, {"ids": list(chunk)}).scalars())
     return existing
+
+
+def stored_owners(session: Session, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """The interaction (external id) and type of each of these stored events, by event id."""
+    owners: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(ids)):
+        rows = session.connection().execute(_STORED_OWNERS, {"ids": list(chunk)})
+        owners.update((event_id, (interaction, kind)) for event_id, interaction, kind in rows)
+    return owners
 
 
 def locked_interactions(session: Session, external_ids: list[str]) -> dict[str, Interaction]:

@@ -83,6 +83,10 @@ def parse_events(body: bytes, *, max_events: int) -> list[Event]:
         ) from None
 
 
+#: The states an interaction passes through (``GET /v1/interactions?state=``).
+InteractionState = Literal["open", "queued", "assigned", "escalated", "ended"]
+
+
 class EventAck(BaseModel):
     """What happened to one event of an ingest request."""
 

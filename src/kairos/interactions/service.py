@@ -90,7 +90,8 @@ def _apply(
     sources, taken = checks.escalation_sources(session, events)
     # Check everything before writing anything: one bad event refuses the whole request.
     checks.same_source(events, interactions, sources, source)
-    acks, fresh = checks.check_all(events, existing, interactions, sources, taken)
+    owners = checks.stored_owners(session, existing) if existing else {}  # for repeats only
+    acks, fresh = checks.check_all(events, owners, interactions, sources, taken)
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):

@@ -37,6 +37,7 @@ from kairos.interactions.schemas import (
     IngestResponse,
     InteractionDetail,
     InteractionList,
+    InteractionState,
     InteractionSummary,
     TimelineEntry,
     parse_events,
@@ -151,7 +152,7 @@ def _summary(interaction: Interaction) -> InteractionSummary:
 def list_interactions(
     session: DbSession,
     scope: ScopeDep,
-    state: Annotated[str | None, Query(max_length=20)] = None,
+    state: InteractionState | None = None,
     channel: Channel | None = None,
     customer_id: RowId | None = None,
     since: Moment | None = None,

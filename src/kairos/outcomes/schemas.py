@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from kairos.limits import RowId
+from kairos.limits import Csat, Nps, RowId
 from kairos.redaction.inbound import Inbound
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -166,8 +166,8 @@ class SurveyIn(Inbound):
 
     model_config = ConfigDict(extra="forbid")
 
-    csat: Annotated[int, Field(ge=1, le=5)] | None = None
-    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    csat: Csat | None = None
+    nps: Nps | None = None
     text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -41,6 +41,7 @@ from kairos.outcomes.schemas import (
     SurveyIn,
     SurveyLink,
     SurveyOut,
+    TaskKind,
     TaskList,
     ThemeList,
     WrapUpIn,
@@ -319,7 +320,7 @@ def update_rule(
 @router.get("/outreach/tasks", response_model=TaskList)
 def list_tasks(
     session: DbSession,
-    kind: Annotated[str | None, Query(max_length=20)] = None,
+    kind: Literal[TaskKind, "you_said"] | None = None,  # a rule's, or a shipped action's
     rule_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,

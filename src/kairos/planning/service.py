@@ -114,6 +114,11 @@ def get_plan(*, session: Session, options: PlanOptions, now: datetime | None = N
         weeks=options.weeks + 2
     )
     records = get_history(session=session, since=since, mot_threshold=options.mot_threshold)
+    if not records:  # a day far from the history: there is some, not where the plan reads
+        raise NoHistory(
+            f"no interactions in the {options.weeks} weeks before {day.isoformat()} to plan "
+            f"from (the newest started on {last.astimezone(tz).date().isoformat()})"
+        )
     today = (now or datetime.now(UTC)).astimezone(tz).date()
     return build_plan(records, options=options, today=today)
 

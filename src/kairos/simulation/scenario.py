@@ -255,6 +255,10 @@ SOURCES: dict[str, tuple[str, str]] = {
 }
 
 
+#: The most agents a scenario may have.
+MOST_AGENTS = 20_000
+
+
 def _field_types() -> dict[str, Any]:
     return typing.get_type_hints(Scenario)
 
@@ -265,7 +269,8 @@ def _check(ok: bool, name: str, message: str) -> None:
 
 
 def _validate(s: Scenario) -> None:
-    _check(s.agents >= 1, "agents", "must be at least 1")
+    # A very large centre; far more would not fit a machine's memory (a MemoryError, not this).
+    _check(1 <= s.agents <= MOST_AGENTS, "agents", f"must be in [1, {MOST_AGENTS}]")
     _check(0 < s.hours <= 24 * 7, "hours", "must be in (0, 168]")
     _check(0 <= s.start_hour < 24, "start_hour", "must be in [0, 24)")
     _check(0 < s.offered_load <= 3, "offered_load", "must be in (0, 3]")

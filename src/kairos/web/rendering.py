@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.responses import RedirectResponse
@@ -12,12 +13,31 @@ from kairos.auth.schemas import Principal
 from kairos.web.templating import base_context, templates
 
 FLASH = "flash"
+#: The most a notice may take in the session cookie, JSON-encoded: five of them stay well under
+#: the 4 kB browsers keep of a cookie, whatever form value a notice quotes.
+NOTICE_BYTES = 300
+
+
+def clipped(message: str, most: int = NOTICE_BYTES) -> str:
+    """``message``, cut with an ellipsis where its JSON encoding would pass ``most`` bytes.
+
+    >>> clipped("x" * 400, 12), clipped("fits", 12)
+    ('xxxx…', 'fits')
+    """
+    if len(json.dumps(message)) <= most:
+        return message
+    used = 2 + 6  # the quotes and the ellipsis (\u2026), then each character as JSON writes it
+    for end, character in enumerate(message):
+        used += len(json.dumps(character)) - 2
+        if used > most:
+            return message[:end] + "…"
+    return message
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:
-    """A notice shown once on the next page."""
+    """A notice shown once on the next page (kept in the session cookie until then)."""
     notices = list(request.session.get(FLASH) or [])
-    notices.append({"kind": kind, "message": message})
+    notices.append({"kind": kind, "message": clipped(message)})
     request.session[FLASH] = notices[-5:]
 
 
