@@ -146,6 +146,48 @@ def test_detector_uses_the_semantic_tier_with_evidence(model: SemanticModel) -> 
     assert not any(c.label == "semantic" for c in calm.reasons)
 
 
+GERMAN_ANGRY = (
+    "Das ist jetzt das dritte Mal, dass mein Koffer verloren geht, und niemand ruft zurück. "
+    "Ich bin wütend."
+)
+SPANISH_ANGRY = (
+    "Es la tercera vez que pierden mi maleta y nadie me devuelve la llamada. Estoy furioso."
+)
+FRENCH_ANGRY = (
+    "C'est la troisième fois que vous perdez ma valise et personne ne me rappelle. Je suis furieux."
+)
+
+
+def test_the_card_reads_the_languages_the_trainer_writes(model: SemanticModel) -> None:
+    assert semantic.read_card()["languages"] == list(semantic.LANGUAGES)
+    assert model.languages == frozenset(semantic.LANGUAGES)
+
+
+@pytest.mark.parametrize("text", [GERMAN_ANGRY, SPANISH_ANGRY], ids=["de", "es"])
+def test_an_angry_customer_in_a_read_language_gets_the_semantic_reason(
+    model: SemanticModel, text: str
+) -> None:
+    # German and Spanish passed benchmarks/semantic_languages.py's rule (2026-12-06).
+    a = MomentDetector(semantic=model).update_text(text, occurred_at=AT)
+    cue = next(c for c in a.reasons if c.kind == "model" and c.label == "semantic")
+    assert cue.text and text.startswith(cue.text)
+    lexical = MomentDetector(semantic=None).update_text(text, occurred_at=AT)
+    assert a.mot_score != lexical.mot_score
+
+
+def test_a_french_customer_is_read_by_the_lexical_tier_alone(model: SemanticModel) -> None:
+    # French has no labeled set to pass the rule on: the semantic tier stays silent, although
+    # the model itself reads this turn as upset.
+    assert (
+        "fr" not in model.languages
+        and semantic.probabilities(model.logits(FRENCH_ANGRY))["mot"] > 0.5
+    )
+    a = MomentDetector(semantic=model).update_text(FRENCH_ANGRY, occurred_at=AT)
+    assert not any(c.label == "semantic" for c in a.reasons)
+    lexical = MomentDetector(semantic=None).update_text(FRENCH_ANGRY, occurred_at=AT)
+    assert a.mot_score == lexical.mot_score
+
+
 def test_precomputed_logits_give_the_same_assessment(model: SemanticModel) -> None:
     inline = MomentDetector(semantic=model)
     inline.observe_text(ANGRY, occurred_at=AT)
