@@ -163,28 +163,33 @@ def test_the_card_reads_the_languages_the_trainer_writes(model: SemanticModel) -
     assert model.languages == frozenset(semantic.LANGUAGES)
 
 
-@pytest.mark.parametrize("text", [GERMAN_ANGRY, SPANISH_ANGRY], ids=["de", "es"])
-def test_an_angry_customer_in_a_read_language_gets_the_semantic_reason(
-    model: SemanticModel, text: str
-) -> None:
-    # German and Spanish passed benchmarks/semantic_languages.py's rule (2026-12-06).
-    a = MomentDetector(semantic=model).update_text(text, occurred_at=AT)
+def test_an_angry_spanish_customer_gets_the_semantic_reason(model: SemanticModel) -> None:
+    # Spanish passed benchmarks/semantic_languages.py's rule (2026-12-06).
+    a = MomentDetector(semantic=model).update_text(SPANISH_ANGRY, occurred_at=AT)
+    assert a.language == "es"
     cue = next(c for c in a.reasons if c.kind == "model" and c.label == "semantic")
-    assert cue.text and text.startswith(cue.text)
-    lexical = MomentDetector(semantic=None).update_text(text, occurred_at=AT)
+    assert cue.text and SPANISH_ANGRY.startswith(cue.text)
+    lexical = MomentDetector(semantic=None).update_text(SPANISH_ANGRY, occurred_at=AT)
     assert a.mot_score != lexical.mot_score
 
 
-def test_a_french_customer_is_read_by_the_lexical_tier_alone(model: SemanticModel) -> None:
-    # French has no labeled set to pass the rule on: the semantic tier stays silent, although
-    # the model itself reads this turn as upset.
+@pytest.mark.parametrize(
+    ("text", "language"), [(GERMAN_ANGRY, "de"), (FRENCH_ANGRY, "fr")], ids=["de", "fr"]
+)
+def test_a_customer_in_an_unread_language_is_scored_by_the_lexical_tier_alone(
+    model: SemanticModel, text: str, language: str
+) -> None:
+    # French has no labeled set to pass the rule on; German passed it only with the folds' own
+    # combiners and lost on its test split with the shipped weights (docs/model-card.md). The
+    # semantic tier stays silent on both, although the model itself reads these turns as upset.
     assert (
-        "fr" not in model.languages
-        and semantic.probabilities(model.logits(FRENCH_ANGRY))["mot"] > 0.5
+        language not in model.languages
+        and semantic.probabilities(model.logits(text))["mot"] > 0.5
     )
-    a = MomentDetector(semantic=model).update_text(FRENCH_ANGRY, occurred_at=AT)
+    a = MomentDetector(semantic=model).update_text(text, occurred_at=AT)
+    assert a.language == language
     assert not any(c.label == "semantic" for c in a.reasons)
-    lexical = MomentDetector(semantic=None).update_text(FRENCH_ANGRY, occurred_at=AT)
+    lexical = MomentDetector(semantic=None).update_text(text, occurred_at=AT)
     assert a.mot_score == lexical.mot_score
 
 
