@@ -146,6 +146,53 @@ def test_detector_uses_the_semantic_tier_with_evidence(model: SemanticModel) -> 
     assert not any(c.label == "semantic" for c in calm.reasons)
 
 
+GERMAN_ANGRY = (
+    "Das ist jetzt das dritte Mal, dass mein Koffer verloren geht, und niemand ruft zurück. "
+    "Ich bin wütend."
+)
+SPANISH_ANGRY = (
+    "Es la tercera vez que pierden mi maleta y nadie me devuelve la llamada. Estoy furioso."
+)
+FRENCH_ANGRY = (
+    "C'est la troisième fois que vous perdez ma valise et personne ne me rappelle. Je suis furieux."
+)
+
+
+def test_the_card_reads_the_languages_the_trainer_writes(model: SemanticModel) -> None:
+    assert semantic.read_card()["languages"] == list(semantic.LANGUAGES)
+    assert model.languages == frozenset(semantic.LANGUAGES)
+
+
+def test_an_angry_spanish_customer_gets_the_semantic_reason(model: SemanticModel) -> None:
+    # Spanish passed benchmarks/semantic_languages.py's rule (2026-12-06).
+    a = MomentDetector(semantic=model).update_text(SPANISH_ANGRY, occurred_at=AT)
+    assert a.language == "es"
+    cue = next(c for c in a.reasons if c.kind == "model" and c.label == "semantic")
+    assert cue.text and SPANISH_ANGRY.startswith(cue.text)
+    lexical = MomentDetector(semantic=None).update_text(SPANISH_ANGRY, occurred_at=AT)
+    assert a.mot_score != lexical.mot_score
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [(GERMAN_ANGRY, "de"), (FRENCH_ANGRY, "fr")], ids=["de", "fr"]
+)
+def test_a_customer_in_an_unread_language_is_scored_by_the_lexical_tier_alone(
+    model: SemanticModel, text: str, language: str
+) -> None:
+    # French has no labeled set to pass the rule on; German passed it only with the folds' own
+    # combiners and lost on its test split with the shipped weights (docs/model-card.md). The
+    # semantic tier stays silent on both, although the model itself reads these turns as upset.
+    assert (
+        language not in model.languages
+        and semantic.probabilities(model.logits(text))["mot"] > 0.5
+    )
+    a = MomentDetector(semantic=model).update_text(text, occurred_at=AT)
+    assert a.language == language
+    assert not any(c.label == "semantic" for c in a.reasons)
+    lexical = MomentDetector(semantic=None).update_text(text, occurred_at=AT)
+    assert a.mot_score == lexical.mot_score
+
+
 def test_precomputed_logits_give_the_same_assessment(model: SemanticModel) -> None:
     inline = MomentDetector(semantic=model)
     inline.observe_text(ANGRY, occurred_at=AT)

@@ -36,6 +36,13 @@ DEFAULT_MODEL = DATA / "semantic.onnx"
 DEFAULT_TOKENIZER = DATA / "semantic_tokenizer.json"
 DEFAULT_CARD = DATA / "semantic.json"
 MAX_TOKENS = 128
+#: The customer languages the semantic tier reads (the card's ``languages``, which ``kairos
+#: train-semantic`` writes from here); elsewhere the lexical tier speaks alone. A language joins
+#: only through ``benchmarks/semantic_languages.py``'s rule (docs/model-card.md): Spanish passed
+#: it on 2026-12-06, also with the shipped combiner's weights; German passed it only with the
+#: folds' own combiners and lost 0.038 on its test split with the weights that ship, so it stays
+#: lexical; Portuguese did not pass (French and Italian have no labeled set).
+LANGUAGES: tuple[str, ...] = ("en", "es")
 
 
 #: The prior's base rate where no centre figure is configured. The combiner's even odds were
