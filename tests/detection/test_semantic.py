@@ -183,8 +183,7 @@ def test_a_customer_in_an_unread_language_is_scored_by_the_lexical_tier_alone(
     # combiners and lost on its test split with the shipped weights (docs/model-card.md). The
     # semantic tier stays silent on both, although the model itself reads these turns as upset.
     assert (
-        language not in model.languages
-        and semantic.probabilities(model.logits(text))["mot"] > 0.5
+        language not in model.languages and semantic.probabilities(model.logits(text))["mot"] > 0.5
     )
     a = MomentDetector(semantic=model).update_text(text, occurred_at=AT)
     assert a.language == language
