@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.detection.assessment import Assessment
@@ -60,7 +60,7 @@ def get_unqueued(
     Given the centre's ``queues`` (none: not checked), those waiting in a queue not among them
     too: no agent is offered them until the queue is created or the contact is transferred.
     """
-    nowhere = Interaction.queue.is_(None)
+    nowhere: ColumnElement[bool] = Interaction.queue.is_(None)
     if queues:
         nowhere = or_(nowhere, Interaction.queue.not_in(list(queues)))
     query = (
