@@ -17,9 +17,11 @@ each dependency (and each one it depends on) again on every request, and for
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
@@ -67,6 +69,16 @@ async def get_metrics(runtime: RuntimeDep) -> Registry:
 async def get_settings_of(runtime: RuntimeDep) -> Settings:
     """The settings this process runs with (not the environment's: a test passes its own)."""
     return runtime.settings
+
+
+def check_period(since: datetime | None, until: datetime | None) -> None:
+    """Refuse a ``since`` later than ``until`` (a 422 naming ``query.until``): an empty list would
+    read as "nothing happened" rather than "you swapped the two"."""
+    if since is not None and until is not None and since > until:
+        message = f"until ({until.isoformat()}) is earlier than since ({since.isoformat()})"
+        raise RequestValidationError(
+            [{"loc": ("query", "until"), "msg": message, "type": "value_error"}]
+        )
 
 
 def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:

@@ -109,6 +109,24 @@ def test_bad_lines_get_an_error_line_and_scoring_goes_on(tmp_path: Path) -> None
     assert out[0]["line"] == 1
 
 
+def test_a_line_without_an_id_or_with_an_unknown_channel_is_an_error_line(tmp_path: Path) -> None:
+    out = run(
+        [
+            json.dumps({"text": "my card was declined"}),
+            json.dumps({"id": None, "text": "my card was declined"}),
+            json.dumps({"id": [1], "text": "my card was declined"}),
+            json.dumps({"id": "fax", "text": "hello", "channel": "fax"}),
+            json.dumps({"id": 0, "text": "hello", "channel": "email"}),
+            json.dumps({"id": "", "text": "hello", "channel": None}),
+        ],
+        tmp_path,
+    )
+    assert [("error" in o) for o in out] == [True, True, True, True, False, False]
+    assert '"id"' in out[0]["error"] and '"id"' in out[2]["error"]  # type: ignore[operator]
+    assert '"channel"' in out[3]["error"] and "fax" in out[3]["error"]  # type: ignore[operator]
+    assert [o["id"] for o in out] == [None, None, None, "fax", 0, ""]
+
+
 def test_reads_standard_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["score", "-"], input='{"id": 7, "text": "hello"}\n')
     assert result.exit_code == 0

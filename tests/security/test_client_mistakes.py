@@ -167,3 +167,19 @@ def test_an_email_nesting_3000_multiparts_is_400(client: TestClient) -> None:
     )
     assert answer.status_code == 400, answer.text
     assert "multipart" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/audit", "/v1/interactions", "/v1/outcomes/agents", "/v1/outcomes/missed"],
+)
+def test_since_later_than_until_is_422_naming_until(
+    client: TestClient, tokens: dict[str, str], path: str
+) -> None:
+    query = "?since=2026-12-06T10:00:00Z&until=2026-12-06T09:00:00Z"
+    answer = client.get(path + query, headers=bearer(tokens["root"]))
+    assert answer.status_code == 422, answer.text
+    assert _fields(answer) == ["query.until"]
+    assert "since" in answer.json()["errors"][0]["message"]
+    same = "?since=2026-12-06T10:00:00Z&until=2026-12-06T05:00:00-05:00"  # the same instant
+    assert client.get(path + same, headers=bearer(tokens["root"])).status_code == 200

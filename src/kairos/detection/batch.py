@@ -14,6 +14,7 @@ from typing import Any
 
 from kairos.detection.assessment import Assessment
 from kairos.detection.detector import MomentDetector, Scores
+from kairos.events import CHANNELS
 
 _SPEAKERS = frozenset({"customer", "agent", "bot"})
 _REASON_FIELDS = ("kind", "label", "weight", "text", "start", "end", "event_id", "feature", "value")
@@ -113,13 +114,19 @@ def score_lines(
                 raise LineError(f"not valid JSON: {exc.msg}") from None
             if not isinstance(item, dict):
                 raise LineError('each line must be a JSON object with "id" and "text"')
-            line_id = item.get("id")
+            raw_id = item.get("id")
+            if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float):
+                raise LineError('"id" is required: a string or a number')
+            line_id = raw_id
             text = item.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise LineError('"text" must be a non-empty string')
             speaker = item.get("speaker") or "customer"
             if speaker not in _SPEAKERS:
                 raise LineError(f'"speaker" must be customer, agent or bot, not {speaker!r}')
+            channel = item.get("channel")
+            if channel is not None and channel not in CHANNELS:
+                raise LineError(f'"channel" must be one of {", ".join(CHANNELS)}, not {channel!r}')
             occurred_at = _parse_time(item.get("occurred_at"))
             conversation = item.get("interaction_id")
             zone: str | tzinfo = timezone or (occurred_at.tzinfo if occurred_at else None) or "UTC"

@@ -3,9 +3,9 @@ interaction's assessments."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.detection.assessment import Assessment
@@ -52,14 +52,23 @@ def get_assessments(
     return int(total or 0), [(a, e) for a, e in rows]
 
 
-def get_unqueued(*, session: Session, limit: int) -> list[Interaction]:
-    """Interactions in progress with neither a queue nor an agent, moments first, oldest first."""
+def get_unqueued(
+    *, session: Session, limit: int, queues: Collection[str] = ()
+) -> list[Interaction]:
+    """Interactions in progress with neither a queue nor an agent, moments first, oldest first.
+
+    Given the centre's ``queues`` (none: not checked), those waiting in a queue not among them
+    too: no agent is offered them until the queue is created or the contact is transferred.
+    """
+    nowhere: ColumnElement[bool] = Interaction.queue.is_(None)
+    if queues:
+        nowhere = or_(nowhere, Interaction.queue.not_in(list(queues)))
     query = (
         select(Interaction)
         .where(
             Interaction.state != "ended",
             Interaction.agent_id.is_(None),
-            Interaction.queue.is_(None),
+            nowhere,
         )
         .order_by(Interaction.mot_score.desc().nulls_last(), Interaction.started_at)
         .limit(limit)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
-from kairos.customers import fact_store
 from kairos.customers import service as customer_service
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.detection.live import DetectorCache
@@ -26,15 +25,10 @@ from kairos.errors import Overloaded
 from kairos.events import (
     AudioSegment,
     Event,
-    InteractionEnded,
     InteractionStarted,
-    IvrInput,
-    IvrSelection,
-    SurveyResponse,
-    Transfer,
-    Utterance,
 )
 from kairos.interactions import checks, row_writes, write_path
+from kairos.interactions.applying import BODY_EXCLUDE, apply_to_interaction
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -49,7 +43,6 @@ from kairos.redaction.stored import sanitise_event
 
 log = logging.getLogger(__name__)
 
-_BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
 # The consumer group of the detector workers on the "events" stream.
 DETECTORS_GROUP = "detectors"
 
@@ -175,13 +168,13 @@ def _store(
             "type": event.type,
             "occurred_at": event.occurred_at,
             "received_at": utcnow(),
-            "payload": event.model_dump(mode="json", exclude=_BODY_EXCLUDE),
+            "payload": event.model_dump(mode="json", exclude=BODY_EXCLUDE),
         }
     )
     if not isinstance(event, AudioSegment):
         # Facts, re-asks and the rest may read the log back: keep it whole for them.
         outbox.write(session)
-    _apply_to_interaction(session, interaction, event, outbox)
+    apply_to_interaction(session, interaction, event, outbox.messages)
     outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
     if detector is not None:
         assessment = detector.update(event)
@@ -190,43 +183,6 @@ def _store(
                 session, interaction, event, assessment, rows=outbox.assessments
             )
             outbox.messages.append(message)
-
-
-def _apply_to_interaction(
-    session: Session, interaction: Interaction, event: Event, outbox: _Outbox
-) -> None:
-    if isinstance(event, IvrInput):
-        fact_store.record_ivr_fact(session=session, interaction=interaction, event=event)
-    elif isinstance(event, IvrSelection):
-        # A reason the menu maps the choice to is what the caller came for; it wins over the
-        # platform's guess. A bare choice only fills a missing reason.
-        if event.reason:
-            interaction.reason = event.reason
-        elif interaction.reason is None:
-            interaction.reason = event.label or event.option
-    elif isinstance(event, Transfer):
-        if event.to_queue:
-            interaction.queue = event.to_queue
-            interaction.queue_note = None  # named by the event, not the mapping
-        interaction.agent_id = event.to_agent
-    elif isinstance(event, Utterance):
-        if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
-            interaction.agent_id = event.agent_id
-        # Facts the customer states; an agent asking for one already known is a re-ask.
-        fact_store.record_stated_facts(session=session, interaction=interaction, event=event)
-        reasks = fact_store.detect_reasks(session=session, interaction=interaction, event=event)
-        interaction.reask_count += len(reasks)
-        outbox.messages.extend(reasks)
-    elif isinstance(event, InteractionEnded):
-        interaction.state = "ended"
-        interaction.ended_at = event.occurred_at
-        interaction.outcome = {
-            **(interaction.outcome or {}),
-            **event.outcome.model_dump(mode="json", exclude_none=True),
-        }
-    elif isinstance(event, SurveyResponse):
-        survey = event.model_dump(mode="json", exclude=_BODY_EXCLUDE, exclude_none=True)
-        interaction.outcome = {**(interaction.outcome or {}), "survey": survey}
 
 
 def ingest(

@@ -23,7 +23,7 @@ from kairos.customers.schemas import (
     MergeOut,
     MergeRequest,
 )
-from kairos.deps import BusDep, DatabaseDep, DbSession, runtime_of
+from kairos.deps import BusDep, DatabaseDep, DbSession, check_period, runtime_of
 from kairos.detection.assessment import Assessment
 from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event, Identity
@@ -165,6 +165,7 @@ def list_interactions(
 
     An agent's token (or, when tokens are required, session) lists only the agent's own.
     """
+    check_period(since, until)
     get_all = service.get_all
     if scope.agent_id is not None:
         get_all = functools.partial(

@@ -11,7 +11,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from kairos.auth.actor import SupervisingActor
-from kairos.deps import BusDep, DatabaseDep, DbSession, DetectorsDep, MetricsDep, SettingsDep
+from kairos.deps import (
+    BusDep,
+    DatabaseDep,
+    DbSession,
+    DetectorsDep,
+    MetricsDep,
+    SettingsDep,
+    check_period,
+)
 from kairos.limits import Day, Int64, Moment, RowId
 from kairos.outcomes import (
     drivers,
@@ -138,6 +146,7 @@ def missed(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> MissedList:
     """The morning list of missed moments (last 24 hours by default), with evidence and spans."""
+    check_period(since, until)
     return figures.missed_moments(
         session=session, since=since, until=until, limit=limit, offset=offset
     )
@@ -148,6 +157,7 @@ def agents(
     session: DbSession, since: Moment | None = None, until: Moment | None = None
 ) -> ScorecardList:
     """Agent scorecards: moments won, resolution and CSAT first; MoT handle time apart."""
+    check_period(since, until)
     return ScorecardList(items=figures.scorecards(session=session, since=since, until=until))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from kairos.deps import DbSession
+from kairos.deps import DbSession, check_period
 from kairos.limits import Int64, Moment
 from kairos.security import audit
 from kairos.security.deps import SecurityDep, SupervisorDep
@@ -36,6 +36,7 @@ async def list_audit(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> AuditList:
     """Who read or changed what, newest first; rows queued a moment ago are written first."""
+    check_period(since, until)
     await run_in_threadpool(security.flush)
     total, rows = await run_in_threadpool(
         audit.get_all,

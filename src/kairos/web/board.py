@@ -79,6 +79,11 @@ def unqueued_reason(interaction: Interaction) -> str:
     """
     if interaction.queue_note:
         return interaction.queue_note
+    if interaction.queue is not None:
+        return (
+            f"waits in queue {interaction.queue!r}, which is not one of this centre's queues: "
+            "routing offers it to no agent until the queue is created or it is transferred"
+        )
     where = _WHERE.get(interaction.channel, "with the platform")
     return (
         f"{where}: the platform has named no queue yet (none at the start, no transfer), "
@@ -87,7 +92,8 @@ def unqueued_reason(interaction: Interaction) -> str:
 
 
 def _unqueued(session: Session, principal: Principal) -> list[Unqueued]:
-    rows = interaction_reads.get_unqueued(session=session, limit=200)
+    queues = [q.name for q in routing_service.get_all_queues(session=session)]
+    rows = interaction_reads.get_unqueued(session=session, limit=200, queues=queues)
     return [
         Unqueued(
             interaction_id=i.external_id,

@@ -1,0 +1,76 @@
+"""Applying one logged event to its interaction's row: state, queue, agent, facts, outcome.
+
+Events that happened after the interaction ended are logged but do not rewrite how it ended: a
+transfer after the end moves neither queue nor agent, a second ``interaction.ended`` keeps the
+first end's time and fields. Late transcript segments and surveys still apply.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from kairos.bus.messages import Message
+from kairos.customers import fact_store
+from kairos.events import (
+    Event,
+    InteractionEnded,
+    IvrInput,
+    IvrSelection,
+    SurveyResponse,
+    Transfer,
+    Utterance,
+)
+from kairos.interactions.models import Interaction
+
+#: Envelope fields left out of a stored event's payload (they have their own columns).
+BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
+
+
+def _after_end(interaction: Interaction, event: Event) -> bool:
+    """Whether ``event`` happened after the interaction ended (one that happened before, and
+    arrived late, still counts)."""
+    ended_at = interaction.ended_at
+    return interaction.state == "ended" and ended_at is not None and event.occurred_at > ended_at
+
+
+def apply_to_interaction(
+    session: Session, interaction: Interaction, event: Event, messages: list[Message]
+) -> None:
+    """Apply ``event`` to its interaction's row (the event itself is logged by the caller)."""
+    if isinstance(event, IvrInput):
+        fact_store.record_ivr_fact(session=session, interaction=interaction, event=event)
+    elif isinstance(event, IvrSelection):
+        # A reason the menu maps the choice to is what the caller came for; it wins over the
+        # platform's guess. A bare choice only fills a missing reason.
+        if event.reason:
+            interaction.reason = event.reason
+        elif interaction.reason is None:
+            interaction.reason = event.label or event.option
+    elif isinstance(event, Transfer):
+        if _after_end(interaction, event):
+            return  # stored in the log; an ended contact is not put in a queue again
+        if event.to_queue:
+            interaction.queue = event.to_queue
+            interaction.queue_note = None  # named by the event, not the mapping
+        interaction.agent_id = event.to_agent
+    elif isinstance(event, Utterance):
+        if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
+            interaction.agent_id = event.agent_id
+        # Facts the customer states; an agent asking for one already known is a re-ask.
+        fact_store.record_stated_facts(session=session, interaction=interaction, event=event)
+        reasks = fact_store.detect_reasks(session=session, interaction=interaction, event=event)
+        interaction.reask_count += len(reasks)
+        messages.extend(reasks)
+    elif isinstance(event, InteractionEnded):
+        outcome = event.outcome.model_dump(mode="json", exclude_none=True)
+        if interaction.state == "ended" and interaction.ended_at is not None:
+            # A second end (a platform's wrap-up, a resend under a new id) is stored in the log
+            # but keeps the first end's time and fields; it fills only what the first left out.
+            interaction.outcome = {**outcome, **(interaction.outcome or {})}
+            return
+        interaction.state = "ended"
+        interaction.ended_at = event.occurred_at
+        interaction.outcome = {**(interaction.outcome or {}), **outcome}
+    elif isinstance(event, SurveyResponse):
+        survey = event.model_dump(mode="json", exclude=BODY_EXCLUDE, exclude_none=True)
+        interaction.outcome = {**(interaction.outcome or {}), "survey": survey}
