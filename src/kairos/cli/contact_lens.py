@@ -30,14 +30,13 @@ def replay_contact_lens(
 
     from kairos.channels import service
     from kairos.channels.contact_lens import ContactLensAdapter
-    from kairos.cli.database import problem, refuse
+    from kairos.cli.database import problem, stop_if
     from kairos.config import get_settings
     from kairos.errors import ClientError
     from kairos.runtime import Runtime
 
-    why = problem(get_settings().database_url)
-    if why is not None:  # else every line fails on a missing table, behind a traceback
-        refuse(why, console)
+    # Else every line fails on a missing table, behind a traceback.
+    stop_if(problem(get_settings().database_url), console)
     lines = [(n, line) for n, line in enumerate(file.read_bytes().splitlines(), 1) if line.strip()]
     runtime = Runtime.build(get_settings())
     try:

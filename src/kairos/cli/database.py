@@ -93,18 +93,26 @@ def refuse(why: str, console: Console | None = None) -> NoReturn:
     raise typer.Exit(1)
 
 
-def upgraded(database_url: str, console: Console | None = None) -> None:
-    """Apply the migrations (``kairos serve``); a URL that is not one or a server that does not
-    answer is one line and exit status 1."""
+def stop_if(why: str | None, console: Console | None = None) -> None:
+    """End the command with ``why`` (one line, exit status 1) when there is one."""
+    if why is not None:
+        refuse(why, console)
+
+
+def upgraded(database_url: str, console: Console | None = None, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision`` (``kairos serve``, ``kairos db upgrade``); a URL
+    that is not one, a revision there is not, or a server that does not answer is one line and
+    exit status 1."""
+    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from kairos import migrations
 
-    why = not_a_url(database_url)
-    if why is not None:
-        refuse(why, console)
+    stop_if(not_a_url(database_url), console)
     try:
-        migrations.upgrade(database_url)
+        migrations.upgrade(database_url, revision)
+    except CommandError:  # the only one upgrade raises for its arguments: no such revision
+        refuse(f"no migration {revision!r}: the newest is {migrations.head()}", console)
     except SQLAlchemyError as exc:
         refuse(cannot_open(database_url, exc), console)
 
@@ -115,9 +123,7 @@ def open_database(console: Console | None = None) -> Database:
     from kairos.db import Database
 
     url = get_settings().database_url
-    why = problem(url)
-    if why is not None:
-        refuse(why, console)
+    stop_if(problem(url), console)
     return Database(url)
 
 

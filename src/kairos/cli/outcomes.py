@@ -120,7 +120,6 @@ def analyze(
                 f"{bad} unreadable lines skipped." if bad else "Every line was read.",
             ],
         )
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(render(data), encoding="utf-8")
     total_s = time.perf_counter() - started
     result = figures(rows)
@@ -130,7 +129,6 @@ def analyze(
         f" conversations/s), {total_s:.1f} s in all; report: {output}"
     )
     if figures_json:
-        figures_json.parent.mkdir(parents=True, exist_ok=True)
         payload = {**result, "seconds": round(total_s, 1), "read_seconds": round(read_s, 1)}
         figures_json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
@@ -201,7 +199,6 @@ def report(
         _writable(console, output)  # after the database's check: it makes the folder
         with console.status("reading reviews"), db.session() as session:
             data = report_data(session=session, since=since, until=until, timezone=zone_name)
-    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(data), encoding="utf-8")
     _summary(console, figures(data.rows), f"{first} to {last} ({zone_name})")
     console.print(f"report: {output}")

@@ -12,22 +12,16 @@ console = Console(stderr=True)
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="target revision")) -> None:
     """Apply database migrations (to the newest by default)."""
-    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from kairos import migrations
-    from kairos.cli.database import cannot_open, not_a_url, refuse
+    from kairos.cli.database import cannot_open, refuse, upgraded
     from kairos.config import get_settings
 
     url = get_settings().database_url
-    why = not_a_url(url)
-    if why is not None:
-        refuse(why, console)
+    upgraded(url, console, revision)
     try:
-        migrations.upgrade(url, revision)
         console.print(f"[green]database at {migrations.current(url)}[/]")
-    except CommandError:  # the only one upgrade raises for its arguments: no such revision
-        refuse(f"no migration {revision!r}: the newest is {migrations.head()}", console)
     except SQLAlchemyError as exc:
         refuse(cannot_open(url, exc), console)
 
@@ -38,13 +32,11 @@ def db_current() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from kairos import migrations
-    from kairos.cli.database import cannot_open, missing, not_a_url, refuse
+    from kairos.cli.database import cannot_open, missing, not_a_url, refuse, stop_if
     from kairos.config import get_settings
 
     url = get_settings().database_url
-    why = not_a_url(url) or missing(url)
-    if why is not None:
-        refuse(why, console)
+    stop_if(not_a_url(url) or missing(url), console)
     try:
         console.print(migrations.current(url) or "empty")
     except SQLAlchemyError as exc:
@@ -157,13 +149,12 @@ def demo(
 ) -> None:
     """Start the server (on KAIROS_DATABASE_URL, default var/kairos.db, the database the other
     commands read) and feed it live contact-center traffic."""
-    from kairos.cli.database import not_a_url, refuse
+    from kairos.cli.database import not_a_url, stop_if
     from kairos.config import get_settings
     from kairos.demo import run_demo
 
-    why = not_a_url(get_settings().database_url)
-    if why is not None:  # the server would refuse it too, after the demo said it was starting
-        refuse(why, console)
+    # The server would refuse it too, after the demo said it was starting.
+    stop_if(not_a_url(get_settings().database_url), console)
     run_demo(
         host=host,
         port=port,
