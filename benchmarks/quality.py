@@ -42,6 +42,7 @@ from sklearn.metrics import roc_auc_score
 from kairos.detection import datasets, fusion, training
 from kairos.detection.datasets import Example
 from kairos.detection.detector import MomentDetector
+from kairos.detection.model import TextModel
 from kairos.detection.semantic import DEFAULT_BASE_RATE, Combiner, read_card
 from kairos.detection.semantic import load_default as load_semantic
 from kairos.detection.training import CALIBRATION_CLOCK
@@ -114,8 +115,37 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
-def _key(e: Example) -> str:
+def row_key(e: Example) -> str:
+    """A row's id in the fold score files (``semantic_training``'s ``ids``)."""
     return f"{e.source}\t{e.id}\t{e.split}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """What a leave-one-source-out fold fits on the other sets: the lexical n-gram heads, their
+    Platt calibration and the combiner (on the other sets' dev splits, the lexical slope held
+    above the knee, the prior at the default base rate)."""
+
+    model: TextModel
+    slope: float
+    intercept: float
+    combiner: Combiner
+
+
+def fit_fold(rows: Sequence[Example], held: str, logit: Callable[[Example], float]) -> Fold:
+    """The fold leaving ``held`` out, given the fold's semantic MoT ``logit`` of each row."""
+    others = [e for e in rows if e.source != held]
+    model, _ = training.fit_heads(others)
+    dev = [e for e in others if e.split == "dev" and e.mot is not None]
+    sem_dev = np.array([logit(e) for e in dev], dtype=np.float64)
+    raw_dev = training.raw_scores(model, [e.text for e in dev])
+    y_dev = np.array([e.mot for e in dev], dtype=np.int64)
+    w = fusion.balanced_weights([e.source for e in dev], [int(v) for v in y_dev])
+    # The fold's own lexical calibration slope, fitted as ``kairos train`` fits it.
+    slope, intercept = training.fit_platt(raw_dev, y_dev)
+    fitted = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w, lexical=slope)
+    comb = dataclasses.replace(fitted, prior=Combiner.prior_for(DEFAULT_BASE_RATE))
+    return Fold(model, slope, intercept, comb)
 
 
 def loso(rows: list[Example], folds: Sequence[str], progress: Progress) -> list[LosoRow]:
@@ -128,22 +158,13 @@ def loso(rows: list[Example], folds: Sequence[str], progress: Progress) -> list[
     task = progress.add_task("leave one source out", total=len(folds))
     for held in folds:
         progress.update(task, description=f"fold: {held}")
-        others = [e for e in rows if e.source != held]
-        model, _ = training.fit_heads(others)
-        dev = [e for e in others if e.split == "dev" and e.mot is not None]
         logits = z[f"logits__{held}"]
-        sem_dev = np.array([logits[index[_key(e)], 0] for e in dev], dtype=np.float64)
-        raw_dev = training.raw_scores(model, [e.text for e in dev])
-        y_dev = np.array([e.mot for e in dev], dtype=np.int64)
-        w = fusion.balanced_weights([e.source for e in dev], [int(v) for v in y_dev])
-        # The fold's own lexical calibration slope, fitted as ``kairos train`` fits it.
-        slope, intercept = training.fit_platt(raw_dev, y_dev)
-        fitted = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w, lexical=slope)
-        comb = dataclasses.replace(fitted, prior=Combiner.prior_for(DEFAULT_BASE_RATE))
+        fold = fit_fold(rows, held, lambda e, at=logits: float(at[index[row_key(e)], 0]))
+        model, slope, intercept, comb = fold.model, fold.slope, fold.intercept, fold.combiner
         for split in ("test", "dev") if held in ALSO_DEV else ("test",):
             test = [e for e in rows if e.source == held and e.split == split and e.mot is not None]
-            sem_test = np.array([logits[index[_key(e)], 0] for e in test], dtype=np.float64)
-            frozen = np.array([z[f"frozen__{held}"][index[_key(e)]] for e in test])
+            sem_test = np.array([logits[index[row_key(e)], 0] for e in test], dtype=np.float64)
+            frozen = np.array([z[f"frozen__{held}"][index[row_key(e)]] for e in test])
             raw_test = training.raw_scores(model, [e.text for e in test])
             # As the shipped detector does: the semantic tier where it reads the language, the
             # lexical tier's own calibration elsewhere.

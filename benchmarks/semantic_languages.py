@@ -50,14 +50,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from quality import auc, fit_fold, row_key
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sklearn.metrics import roc_auc_score
 
-from kairos.detection import datasets, fusion, training
+from kairos.detection import datasets, training
 from kairos.detection.datasets import Example
-from kairos.detection.semantic import DEFAULT_BASE_RATE, TARGETS, Combiner, read_card
+from kairos.detection.semantic import TARGETS, read_card
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "semantic_languages"
@@ -70,10 +70,6 @@ TODAY: frozenset[str] = frozenset({"en"})
 DEV_ONLY: frozenset[str] = frozenset({"emoevent_es"})
 MARGIN = 0.01
 console = Console(width=150)
-
-
-def _key(e: Example) -> str:
-    return f"{e.source}\t{e.id}\t{e.split}"
 
 
 def _base() -> Path:
@@ -123,16 +119,12 @@ def train(rows: Sequence[Example], held: str, limit: int) -> None:
     logits = semantic_training.predict(model, base, [e.text for e in scored])[:, 0]
     predicted = time.perf_counter() - started - trained
     VAR.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(VAR / f"{held}.npz", ids=np.array([_key(e) for e in scored]),
+    np.savez_compressed(VAR / f"{held}.npz", ids=np.array([row_key(e) for e in scored]),
                         logits=logits.astype(np.float32))  # fmt: skip
     meta = {"held": held, "limit": limit, "train_rows": len(table), "train_s": round(trained),
             "predict_rows": len(scored), "predict_s": round(predicted)}  # fmt: skip
     (VAR / f"{held}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     console.print(meta)
-
-
-def _auc(y: npt.NDArray[np.int64], s: npt.NDArray[np.float64]) -> float:
-    return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -155,16 +147,8 @@ def evaluate(rows: Sequence[Example], held: str) -> list[Figures]:
     z = np.load(VAR / f"{held}.npz")
     index = {k: i for i, k in enumerate(z["ids"].tolist())}
     sem = z["logits"].astype(np.float64)
-    others = [e for e in rows if e.source != held]
-    model, _ = training.fit_heads(others)
-    dev = [e for e in others if e.split == "dev" and e.mot is not None]
-    raw_dev = training.raw_scores(model, [e.text for e in dev])
-    y_dev = np.array([e.mot for e in dev], dtype=np.int64)
-    w = fusion.balanced_weights([e.source for e in dev], [int(v) for v in y_dev])
-    slope, intercept = training.fit_platt(raw_dev, y_dev)
-    sem_dev = np.array([sem[index[_key(e)]] for e in dev])
-    fitted = fusion.fit_combiner(raw_dev, sem_dev, y_dev, w, lexical=slope)
-    comb = dataclasses.replace(fitted, prior=Combiner.prior_for(DEFAULT_BASE_RATE))
+    fold = fit_fold(rows, held, lambda e: float(sem[index[row_key(e)]]))
+    model, slope, intercept, comb = fold.model, fold.slope, fold.intercept, fold.combiner
     console.print(f"fold {held}: lexical slope {slope:.4f}, combiner {comb}")
     weights = read_card()["combiner"]
     card_comb = dataclasses.replace(comb, semantic=weights["semantic"], bias=weights["bias"],
@@ -173,14 +157,14 @@ def evaluate(rows: Sequence[Example], held: str) -> list[Figures]:
     for split in ("dev", "test"):
         part = [e for e in rows if e.source == held and e.split == split and e.mot is not None]
         raw = training.raw_scores(model, [e.text for e in part])
-        logit = np.array([sem[index[_key(e)]] for e in part])
+        logit = np.array([sem[index[row_key(e)]] for e in part])
         lexical = 1.0 / (1.0 + np.exp(-(slope * raw + intercept)))
         fused = np.array([comb.score(r, s) for r, s in zip(raw, logit, strict=True)])
         today = np.where([e.lang in TODAY for e in part], fused, lexical)
         y = np.array([e.mot for e in part], dtype=np.int64)
         card_fused = np.array([card_comb.score(r, s) for r, s in zip(raw, logit, strict=True)])
-        out.append(Figures(held, split, len(part), _auc(y, today), _auc(y, fused),
-                           _auc(y, logit), _auc(y, card_fused)))  # fmt: skip
+        out.append(Figures(held, split, len(part), auc(y, today), auc(y, fused),
+                           auc(y, logit), auc(y, card_fused)))  # fmt: skip
     return out
 
 
@@ -258,8 +242,8 @@ def shipped(rows: Sequence[Example], added: Sequence[str]) -> None:
         for split in ("dev", "test"):
             m = np.array([e.source == held and e.split == split for e in part])
             a, b = scores["today"][m], scores["proposed"][m]
-            t.add_row(held, split, f"{m.sum():,}", f"{_auc(y_all[m], a):.3f}",
-                      f"{_auc(y_all[m], b):.3f}", f"{(a >= 0.5).mean():.3f}",
+            t.add_row(held, split, f"{m.sum():,}", f"{auc(y_all[m], a):.3f}",
+                      f"{auc(y_all[m], b):.3f}", f"{(a >= 0.5).mean():.3f}",
                       f"{(b >= 0.5).mean():.3f}")  # fmt: skip
     console.print(t)
 
