@@ -6,12 +6,13 @@ they arrive, refused with the same 413 once they pass the limit, and otherwise h
 no handler ever sees half a body. Recordings have their own, larger limit where they
 are read (``channels.media_views``). ``RowId`` and ``Int64`` bound the integers a client may
 send to what the databases store; ``Zone`` takes only time zones zoneinfo knows; ``Csat`` and
-``Nps`` take numbers, never ``true`` or ``false``.
+``Nps`` take numbers, never ``true`` or ``false``; :func:`language_tag` reads a BCP 47 tag.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -178,3 +179,24 @@ def _not_a_bool(value: object) -> object:
 Csat = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=1, le=5)]
 #: A survey's NPS answer, 0 to 10.
 Nps = Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=10)]
+
+
+# RFC 5646's well-formed tags: language (with extended subtags), script, region, variants,
+# extensions and private use; or private use alone (``x-klingon``). Case does not matter. The
+# syntax's 4-8 letter languages are left out: none is registered, and "english" is a mistake.
+_LANGUAGE_TAG = re.compile(
+    r"[a-z]{2,3}(?:-[a-z]{3}){0,3}"
+    r"(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?"
+    r"(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*"
+    r"(?:-[a-wyz\d](?:-[a-z\d]{2,8})+)*"
+    r"(?:-x(?:-[a-z\d]{1,8})+)?"
+    r"|x(?:-[a-z\d]{1,8})+",
+    re.IGNORECASE,
+)
+
+
+def language_tag(value: str) -> str | None:
+    """``value`` as a BCP 47 tag (``en-US``; a POSIX or Java locale's ``_`` read as ``-``), or
+    None when it cannot be one."""
+    tag = value.strip().replace("_", "-")
+    return tag if _LANGUAGE_TAG.fullmatch(tag) is not None else None

@@ -29,6 +29,7 @@ from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event, Identity
 from kairos.interactions import journey as journey_service
 from kairos.interactions import reads, service
+from kairos.interactions.contacts_in import check_contacts
 from kairos.interactions.models import Interaction
 from kairos.interactions.schemas import (
     AssessmentEntry,
@@ -99,7 +100,10 @@ async def post_events(request: Request) -> Response:
     metrics, settings = runtime.metrics, runtime.settings
     body = await request.body()
     try:
-        events: list[Event] = parse_events(body, max_events=settings.max_batch_events)
+        events: list[Event] = check_contacts(
+            parse_events(body, max_events=settings.max_batch_events),
+            region=settings.default_phone_region,
+        )
     except ClientError as exc:
         metrics.events_rejected.inc(reason=exc.code)
         raise
