@@ -47,6 +47,7 @@ def _archive(tmp_path: Path) -> Path:
                 handle.write(json.dumps(line) + "\n")
         handle.write("not json\n")
         handle.write(json.dumps({"id": "x", "text": ""}) + "\n")
+        handle.write(json.dumps({"interaction_id": "c9", "text": "no id on this line"}) + "\n")
     return path
 
 
@@ -81,7 +82,8 @@ def _look(html: Path, name: str) -> dict[str, int]:
 def test_analyze_json_lines_writes_the_report(tmp_path: Path) -> None:
     archive = _archive(tmp_path)
     conversations, bad = read_archive(archive)
-    assert [c.id for c in conversations] == ["c1", "c2", "c3", "c4"] and bad == 2
+    assert [c.id for c in conversations] == ["c1", "c2", "c3", "c4"]
+    assert [line for line, _ in bad] == [12, 13, 14]
     rows = {c.id: review_conversation(c) for c in conversations}
     assert rows["c1"].status == "missed" and rows["c1"].ended_well is False
     assert rows["c2"].status == "won" and rows["c2"].recovery is not None
@@ -99,11 +101,27 @@ def test_analyze_json_lines_writes_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     html = output.read_text(encoding="utf-8")
     assert "<script" not in html and "http://" not in html and "https://" not in html
-    assert "The moments you missed" in html and "2 unreadable lines skipped" in html
+    assert "The moments you missed" in html and "3 unreadable lines skipped" in html
     numbers = json.loads(figures.read_text())
     assert (numbers["contacts"], numbers["won"], numbers["repeat_customers"]) == (4, 1, 1)
     counts = _look(output, "outcomes_report_archive.png")
     assert counts["charts"] >= 5 and counts["moments"] == 2 and counts["marks"] >= 2
+
+
+def test_analyze_requires_an_id_on_each_line_as_score_does(tmp_path: Path) -> None:
+    """A line without an id is skipped and said why, as ``kairos score`` refuses it."""
+    archive = tmp_path / "no-ids.jsonl"
+    lines = [{"interaction_id": "c1", "text": "My flight got cancelled"}, {"id": True, "text": "x"}]
+    archive.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    conversations, bad = read_archive(archive)
+    assert conversations == []
+    assert bad == [
+        (1, '"id" is required: a string or a number'),
+        (2, '"id" is required: a string or a number'),
+    ]
+    result = CliRunner().invoke(app, ["analyze", str(archive), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2
+    assert '"id" is required' in result.output and "line 1" in result.output
 
 
 def test_analyze_refuses_what_it_cannot_read(tmp_path: Path) -> None:

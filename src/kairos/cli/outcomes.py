@@ -87,9 +87,15 @@ def analyze(
         console.print(f"[red]cannot read {archive}: {exc}[/]")
         raise typer.Exit(2) from None
     read_s = time.perf_counter() - started
+    skipped = "; ".join(f"line {n}: {why}" for n, why in bad[:3]) + (
+        "; ..." if len(bad) > 3 else ""
+    )
     if not conversations:
-        console.print(f"[red]no conversations in {archive}[/]")
+        said = f": {skipped}" if bad else ""
+        console.print(f"no conversations in {archive}{said}", style="red", markup=False)
         raise typer.Exit(2)
+    if bad:
+        console.print(f"{len(bad)} lines skipped: {skipped}", style="yellow", markup=False)
     for path in (output, figures_json) if figures_json else (output,):
         _writable(console, path)  # before the review, the long part
     with Progress(
@@ -117,7 +123,9 @@ def analyze(
                 "so none counts as lost; 'live' is what the detector saw before the first answer.",
                 "Where the customer had no last word after the agent's, the ending is unknown; "
                 "such moments count as missed (nothing shows they were won).",
-                f"{bad} unreadable lines skipped." if bad else "Every line was read.",
+                f"{len(bad)} unreadable lines skipped ({skipped})."
+                if bad
+                else "Every line was read.",
             ],
         )
         output.write_text(render(data), encoding="utf-8")

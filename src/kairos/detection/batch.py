@@ -58,7 +58,50 @@ def scores_to_json(line_id: Any, scores: Scores) -> dict[str, Any]:
 
 
 class LineError(ValueError):
-    """One input line that cannot be scored."""
+    """One input line that cannot be scored; ``line_id`` is its id when it had one."""
+
+    def __init__(self, message: str, *, line_id: Any = None) -> None:
+        super().__init__(message)
+        self.line_id = line_id
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    """One input line, checked: its id, text, speaker and channel, and the whole object."""
+
+    id: str | int | float
+    text: str
+    speaker: str
+    channel: str | None
+    item: dict[str, Any]
+
+
+def read_line(raw_line: str) -> ScoreLine:
+    """One JSON line of the ``kairos score`` format (also ``kairos analyze``'s), checked; a
+    :class:`LineError` says what to fix."""
+    try:
+        item = json.loads(raw_line)
+    except json.JSONDecodeError as exc:
+        raise LineError(f"not valid JSON: {exc.msg}") from None
+    if not isinstance(item, dict):
+        raise LineError('each line must be a JSON object with "id" and "text"')
+    line_id = item.get("id")
+    if isinstance(line_id, bool) or not isinstance(line_id, str | int | float):
+        raise LineError('"id" is required: a string or a number')
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise LineError('"text" must be a non-empty string', line_id=line_id)
+    speaker = item.get("speaker") or "customer"
+    if speaker not in _SPEAKERS:
+        raise LineError(
+            f'"speaker" must be customer, agent or bot, not {speaker!r}', line_id=line_id
+        )
+    channel = item.get("channel")
+    if channel is not None and channel not in CHANNELS:
+        raise LineError(
+            f'"channel" must be one of {", ".join(CHANNELS)}, not {channel!r}', line_id=line_id
+        )
+    return ScoreLine(line_id, text, speaker, channel, item)
 
 
 def _parse_time(raw: Any) -> datetime | None:
@@ -108,25 +151,8 @@ def score_lines(
         stats.lines += 1
         line_id: Any = None
         try:
-            try:
-                item = json.loads(raw_line)
-            except json.JSONDecodeError as exc:
-                raise LineError(f"not valid JSON: {exc.msg}") from None
-            if not isinstance(item, dict):
-                raise LineError('each line must be a JSON object with "id" and "text"')
-            raw_id = item.get("id")
-            if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float):
-                raise LineError('"id" is required: a string or a number')
-            line_id = raw_id
-            text = item.get("text")
-            if not isinstance(text, str) or not text.strip():
-                raise LineError('"text" must be a non-empty string')
-            speaker = item.get("speaker") or "customer"
-            if speaker not in _SPEAKERS:
-                raise LineError(f'"speaker" must be customer, agent or bot, not {speaker!r}')
-            channel = item.get("channel")
-            if channel is not None and channel not in CHANNELS:
-                raise LineError(f'"channel" must be one of {", ".join(CHANNELS)}, not {channel!r}')
+            line = read_line(raw_line)
+            line_id, item = line.id, line.item
             occurred_at = _parse_time(item.get("occurred_at"))
             conversation = item.get("interaction_id")
             zone: str | tzinfo = timezone or (occurred_at.tzinfo if occurred_at else None) or "UTC"
@@ -139,11 +165,15 @@ def score_lines(
                 )
             if occurred_at is None and detector.scores().as_of is None:
                 occurred_at = run_now
-            detector.observe_text(text, speaker=speaker, occurred_at=occurred_at)
+            detector.observe_text(line.text, speaker=line.speaker, occurred_at=occurred_at)
             out = scores_to_json(line_id, detector.scores())
         except LineError as exc:
             stats.errors += 1
-            yield {"id": line_id, "line": number, "error": str(exc)}
+            yield {
+                "id": line_id if exc.line_id is None else exc.line_id,
+                "line": number,
+                "error": str(exc),
+            }
             continue
         stats.scored += 1
         yield out

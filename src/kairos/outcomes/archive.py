@@ -10,7 +10,6 @@ handled as a moment of truth, since the centre had no Kairos.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kairos.detection.batch import LineError, read_line
 from kairos.outcomes.review import Known, Turn, review
 
 
@@ -133,54 +133,53 @@ def _time(raw: Any) -> datetime | None:
     return at if at.tzinfo is not None else None
 
 
-def read_json_lines(path: Path, *, limit: int | None = None) -> tuple[list[Conversation], int]:
-    """Conversations from JSON lines (the ``kairos score`` format), and the count of bad lines."""
+def read_json_lines(
+    path: Path, *, limit: int | None = None
+) -> tuple[list[Conversation], list[tuple[int, str]]]:
+    """Conversations from JSON lines (the ``kairos score`` format, checked as ``kairos score``
+    checks it), and each line that could not be read: its number and what to fix."""
     conversations: dict[str, Conversation] = {}
-    bad = 0
+    bad: list[tuple[int, str]] = []
     with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+        for number, raw_line in enumerate(handle, start=1):
+            if not raw_line.strip():
                 continue
             try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                bad += 1
+                line = read_line(raw_line)
+            except LineError as exc:
+                bad.append((number, str(exc)))
                 continue
-            text = item.get("text") if isinstance(item, dict) else None
-            if not isinstance(text, str) or not text.strip():
-                bad += 1
-                continue
-            speaker = item.get("speaker") or "customer"
-            if speaker not in ("customer", "agent", "bot"):
-                bad += 1
-                continue
-            key = str(item.get("interaction_id") or f"line-{item.get('id', number)}")
+            item = line.item
+            key = str(item.get("interaction_id") or f"line-{line.id}")
             conversation = conversations.get(key)
             if conversation is None:
                 if limit is not None and len(conversations) >= limit:
                     continue
                 conversation = conversations[key] = Conversation(
-                    id=key, turns=[], channel=item.get("channel"), reason=item.get("reason")
+                    id=key, turns=[], channel=line.channel, reason=item.get("reason")
                 )
             conversation.turns.append(
                 Turn(
-                    speaker,
-                    text,
-                    event_id=str(item.get("id", number)),
+                    line.speaker,
+                    line.text,
+                    event_id=str(line.id),
                     occurred_at=_time(item.get("occurred_at")),
                 )
             )
-            if speaker == "agent" and item.get("agent_id") and conversation.agent_id is None:
+            if line.speaker == "agent" and item.get("agent_id") and conversation.agent_id is None:
                 conversation.agent_id = str(item["agent_id"])
     return list(conversations.values()), bad
 
 
-def read_archive(path: Path, *, limit: int | None = None) -> tuple[list[Conversation], int]:
-    """Every conversation of an archive file, and how many lines could not be read."""
+def read_archive(
+    path: Path, *, limit: int | None = None
+) -> tuple[list[Conversation], list[tuple[int, str]]]:
+    """Every conversation of an archive file, and the lines that could not be read (number,
+    what to fix)."""
     if not path.is_file():
         raise ArchiveError(f"no such file: {path}")
     if _is_threads(path):
-        return list(read_threads_csv(path, limit=limit)), 0
+        return list(read_threads_csv(path, limit=limit)), []
     return read_json_lines(path, limit=limit)
 
 
