@@ -399,3 +399,24 @@ def test_an_unknown_time_zone_is_refused_naming_the_field(
         client.post("/v1/events", json=started("tz1", timezone="Europe/London")).json()["applied"]
         == 1
     )
+
+
+def test_a_batch_with_an_event_before_its_start_is_applied_in_order(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """A sender that batches out of order (a transcript segment ahead of the call's start) has
+    its batch applied, start first: refused, it would fail the same way on every retry."""
+    said = utterance("ooo", "my card was stolen", seconds=5)
+    answer = client.post("/v1/events", json=[said, started("ooo"), utterance("ooo", "help")])
+    assert answer.status_code == 200, answer.text
+    assert [e["status"] for e in answer.json()["events"]] == ["applied"] * 3
+    timeline = client.get("/v1/interactions/ooo").json()["timeline"]
+    assert [(e["seq"], e["type"]) for e in timeline] == [
+        (1, "interaction.started"),
+        (2, "utterance"),
+        (3, "utterance"),
+    ]
+    # An event whose interaction starts nowhere is still refused, and nothing of its batch kept.
+    orphan = client.post("/v1/events", json=[started("ooo2"), utterance("nowhere", "hi")])
+    assert orphan.status_code == 404
+    assert count_events(runtime) == 3

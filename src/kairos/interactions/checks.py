@@ -142,6 +142,8 @@ def check_all(
     """
     seen: dict[str, tuple[str, str]] = {}
     starting: set[str] = set()
+    # An interaction this request starts is known to every event of it, before its start too.
+    started_here = {e.interaction_id for e in events if isinstance(e, InteractionStarted)}
     unknown: list[dict[str, Any]] = []
     conflicts: list[dict[str, Any]] = []
     acks: list[EventAck] = []
@@ -172,7 +174,7 @@ def check_all(
                 problem = _check_escalation(event, sources, taken, where)
                 if problem is not None:
                     conflicts.append(problem)
-        elif event.interaction_id not in interactions and event.interaction_id not in starting:
+        elif event.interaction_id not in interactions and event.interaction_id not in started_here:
             unknown.append(
                 {
                     **where,
@@ -190,7 +192,30 @@ def check_all(
             f"{len(unknown)} events name interactions that were never started; nothing was applied",
             errors=unknown,
         )
-    return acks, fresh
+    return acks, _starts_first(fresh)
+
+
+def _starts_first(fresh: list[Event]) -> list[Event]:
+    """``fresh`` with each ``interaction.started`` moved before its interaction's other events
+    (a sender that batched them out of order), the rest in the order sent."""
+    late: dict[str, Event] = {}
+    seen: set[str] = set()
+    for event in fresh:
+        if isinstance(event, InteractionStarted) and event.interaction_id in seen:
+            late[event.interaction_id] = event
+        seen.add(event.interaction_id)
+    if not late:
+        return fresh
+    moved = {id(start) for start in late.values()}
+    ordered: list[Event] = []
+    for event in fresh:
+        if id(event) in moved:
+            continue
+        start = late.pop(event.interaction_id, None)
+        if start is not None:
+            ordered.append(start)
+        ordered.append(event)
+    return ordered
 
 
 _CHUNK = 500
