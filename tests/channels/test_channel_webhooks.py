@@ -384,3 +384,29 @@ def test_chat_and_voice_refuse_an_unknown_time_zone(client: TestClient) -> None:
     assert response.status_code == 422
     assert "timezone" in response.json()["errors"][0]["field"]
     assert interactions(client) == []
+
+
+def test_a_value_that_names_nobody_joins_no_customer(client: TestClient) -> None:
+    """What a pre-chat form's visitor types ("n/a") and a withheld caller ID are kept in the
+    contact's timeline but join no customer: joined on, every such visitor would be one."""
+    for n in (1, 2):
+        chat = {
+            "conversation_id": f"junk-{n}",
+            "visitor": {"id": f"v-{n}", "phone": "n/a", "email": "none"},
+            "messages": [{"id": "m1", "role": "visitor", "text": "hello"}],
+        }
+        assert client.post("/v1/channels/chat", json=chat).status_code == 200
+        call = {
+            "call_id": f"anon-{n}",
+            "events": [{"id": "1", "type": "call.started", "from": "Anonymous"}],
+        }
+        assert client.post("/v1/channels/voice", json=call).status_code == 200
+    owners = {i["id"]: i["customer_id"] for i in interactions(client)}
+    assert owners["call:anon-1"] is None and owners["call:anon-2"] is None
+    assert owners["chat:junk-1"] != owners["chat:junk-2"]  # each visitor by their chat id only
+    detail = client.get(f"/v1/customers/{owners['chat:junk-1']}").json()
+    assert [(i["kind"], i["value"]) for i in detail["identities"]] == [("chat", "v-1")]
+    assert timeline(client, "chat:junk-1")[0]["body"]["identities"][1:] == [
+        {"kind": "email", "value": "none"},
+        {"kind": "phone", "value": "n/a"},
+    ]

@@ -4,8 +4,9 @@
   is read in the default region (``KAIROS_DEFAULT_PHONE_REGION``), a ``tel:`` or SIP URI by the
   number in it. A number that does not parse or is not a valid number keeps only its digits and
   is flagged invalid, so it still matches the same digits next time but is never mistaken for a
-  real E.164 number. A withheld caller ID (``anonymous``, ``restricted``...) identifies nobody:
-  :func:`withheld` tells which, and no customer is joined on one.
+  real E.164 number. A withheld caller ID (``anonymous``, ``restricted``...) and a value that
+  cannot be a phone or an email (``n/a``) identify nobody: :func:`names_nobody` tells which, and
+  no customer is joined on one.
 - email: trimmed and lower-cased. Dots and ``+tags`` are kept, even for Gmail: other providers
   treat them as different mailboxes, and a wrong merge costs more than a missed match.
 - social: ``platform:handle`` lower-cased, without the ``@``.
@@ -49,6 +50,12 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>.]+(\.[^@\s<>.]+)+$")
 def withheld(identity: Identity) -> bool:
     """Whether ``identity`` is a withheld caller ID: a phone that names nobody."""
     return identity.kind == "phone" and identity.value.strip().lower() in WITHHELD
+
+
+def names_nobody(identity: Identity, *, region: str) -> bool:
+    """Whether ``identity`` cannot tell one customer from another: a withheld caller ID, or a
+    phone or an email that cannot be one (what a pre-chat form's visitor typed: ``n/a``)."""
+    return withheld(identity) or identity_problem(identity, region=region) is not None
 
 
 def _dialled(value: str) -> str:

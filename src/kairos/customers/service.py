@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from kairos.bus import EventBus
 from kairos.bus.messages import CustomerMerged
 from kairos.config import get_settings
-from kairos.customers.identity import canonical, withheld
+from kairos.customers.identity import canonical, names_nobody
 from kairos.customers.models import (
     Customer,
     CustomerIdentity,
@@ -70,8 +70,8 @@ def resolve(
     customer the contact is known to belong to (a call escalated from their chat): it comes first.
     """
     preferred = session.get(Customer, customer_id) if customer_id is not None else None
-    # A withheld caller ID names nobody: joined on, every withheld caller would be one customer.
-    identities = [i for i in identities if not withheld(i)]
+    # Joined on a withheld caller ID or an "n/a", every such contact would be one customer.
+    identities = [i for i in identities if not names_nobody(i, region=_region(region))]
     if not identities:
         return preferred
     wanted = list(
