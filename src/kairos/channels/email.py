@@ -42,6 +42,7 @@ from kairos.events import Event, Identity, InteractionStarted, Utterance
 from kairos.limits import in_window
 
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a raw 8-bit byte of a header, surrogate-escaped
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _ATTRIBUTION = re.compile(
     r"^\s*(On|Le|Am|El|Il|Op)\b.*\b(wrote|écrit|schrieb|escribió|scritto|geschreven)\s*:\s*$",
@@ -140,15 +141,39 @@ def _message_ids(value: object) -> list[str]:
     return _MSG_ID.findall(str(value or ""))
 
 
+def _recoded(raw: bytes) -> str:
+    """Bytes of no known charset: UTF-8 when they are, else Windows-1252 (what undeclared 8-bit
+    mail almost always is), else Latin-1; never a replacement character."""
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _subject(message: EmailMessage) -> str:
+    """The Subject, its raw 8-bit bytes (no RFC 2047 encoding, no charset) read by
+    :func:`_recoded`."""
+    for name, value in message.raw_items():
+        if name.lower() == "subject" and isinstance(value, str) and _ESCAPED.search(value):
+            return " ".join(_recoded(value.encode("ascii", "surrogateescape")).split())
+    return str(message.get("Subject", ""))
+
+
 def _body_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    try:
-        content = part.get_content()
-    except (LookupError, KeyError):
+    content: object = None
+    if part.get_content_charset() not in (None, "us-ascii", "ascii"):  # 8-bit bytes lie in ASCII
+        try:
+            content = part.get_content()
+        except (LookupError, KeyError):  # a charset Python does not know
+            content = None
+    if content is None:
         raw = part.get_payload(decode=True)
-        content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
+        content = _recoded(raw) if isinstance(raw, bytes) else ""
     if not isinstance(content, str):
         return ""
     if part.get_content_subtype() == "html":
@@ -246,7 +271,7 @@ class EmailAdapter(ChannelAdapter):
         is_agent = sender.rsplit("@", 1)[-1] in self.agent_domains
         events: list[Event] = []
         if not lookup.exists(iid):
-            subject = _SUBJECT_PREFIX.sub("", str(message.get("Subject", ""))).strip()
+            subject = _SUBJECT_PREFIX.sub("", _subject(message)).strip()
             events.append(
                 InteractionStarted(
                     event_id=started_event_id(iid),
