@@ -177,6 +177,23 @@ def test_a_malformed_line_is_named_and_nothing_of_it_is_stored(cli_db: str, tmp_
         assert found is not None and found.assessment is None  # the agent turn was not stored
 
 
+def test_a_line_ahead_of_its_contacts_start_says_which_contact_and_what_to_do(
+    cli_db: str, tmp_path: Path
+) -> None:
+    """A file whose SEGMENTS come before their contact's STARTED (files of several shards cat'ed
+    together): the refused line names the contact and the fix, not only a count."""
+    from kairos.cli import app
+
+    records = call_records()
+    path = tmp_path / "unordered.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (records[1], records[0])) + "\n")
+    result = CliRunner().invoke(app, ["replay-contact-lens", str(path)])
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert f"line 1: connect:{CONTACT}: unknown interaction: send interaction.started first" in out
+    assert "STARTED" in out and "1 lines refused" in out
+
+
 # -- the HTTP push endpoint ------------------------------------------------------------------
 
 

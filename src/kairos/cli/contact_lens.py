@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from kairos.errors import ClientError
+
 console = Console(stderr=True)
 
 
@@ -32,7 +34,6 @@ def replay_contact_lens(
     from kairos.channels.contact_lens import ContactLensAdapter
     from kairos.cli.database import problem, stop_if
     from kairos.config import get_settings
-    from kairos.errors import ClientError
     from kairos.runtime import Runtime
 
     # Else every line fails on a missing table, behind a traceback.
@@ -60,7 +61,7 @@ def replay_contact_lens(
                     )
                 except ClientError as exc:
                     failed += 1
-                    console.print(f"[red]line {number}: {exc.message}[/] (nothing of it stored)")
+                    console.print(f"line {number}: {_why(exc)}", style="red", markup=False)
                 else:
                     applied += response.applied
                     duplicates += response.duplicates
@@ -73,3 +74,14 @@ def replay_contact_lens(
     )
     if failed:
         raise typer.Exit(1)
+
+
+def _why(exc: ClientError) -> str:
+    """What was wrong with a line, naming the contact when the refusal is about one."""
+    first = exc.errors[0] if exc.errors else {}
+    if exc.code == "unknown_interaction" and "interaction_id" in first:
+        return (
+            f"{first['interaction_id']}: {first['message']} (the contact's STARTED record must "
+            "come before its other records, in this file or an earlier one); nothing of it stored"
+        )
+    return f"{exc.message} (nothing of it stored)"
