@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -410,3 +411,30 @@ def test_a_value_that_names_nobody_joins_no_customer(client: TestClient) -> None
         {"kind": "email", "value": "none"},
         {"kind": "phone", "value": "n/a"},
     ]
+
+
+def test_two_texts_from_a_new_sender_at_once_are_one_conversation(client: TestClient) -> None:
+    """A customer who sends two texts in a second: Twilio posts both webhooks at once. Both
+    looked for the sender's open thread before either had started one, and the conversation
+    became two contacts (two queue entries for one customer)."""
+    for n in range(3):
+        sender = f"+1415555040{n}"
+        forms = [
+            twilio_form(f"SM{n}{c}" + c * 31, text, sender=sender)
+            for c, text in (("a", "Hi"), ("b", "my flight got cancelled"))
+        ]
+        barrier = threading.Barrier(len(forms))
+        statuses: list[int] = []
+
+        def send(form: dict[str, str]) -> None:
+            barrier.wait()
+            statuses.append(post_sms(client, form, sign(form)).status_code)
+
+        threads = [threading.Thread(target=send, args=(form,)) for form in forms]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses == [200, 200]
+    counts = sorted(i["event_count"] for i in interactions(client))
+    assert counts == [3, 3, 3]  # three senders, one conversation each: a start and two texts

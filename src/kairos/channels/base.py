@@ -104,6 +104,12 @@ class ChannelAdapter(ABC):
     ) -> list[Event]:
         """The events this payload carries; raises a ``ClientError`` naming bad fields."""
 
+    def thread_of(self, payload: bytes) -> str | None:
+        """The thread a payload joins by looking it up (SMS: the sender and number), so that two
+        payloads of one thread are converted and ingested one after the other; None: the
+        payload names its interaction itself, and racing deliveries dedupe on its start."""
+        return None
+
 
 def stable_id(prefix: str, *parts: str) -> str:
     """A deterministic id from source ids: readable when it can be, a hash when it cannot."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import zlib
+from contextlib import nullcontext
 from datetime import datetime
 
 from sqlalchemy import select
@@ -43,6 +46,11 @@ class StoredInteractions:
         return self.session.scalar(query)
 
 
+#: Payloads of one looked-up thread are converted and ingested one at a time, in this process
+#: (striped: a thread's key picks its lock). Two processes can still split a thread in two.
+_THREADS = tuple(threading.Lock() for _ in range(64))
+
+
 def convert(
     *, runtime: Services, adapter: ChannelAdapter, payload: bytes, received_at: datetime
 ) -> list[Event]:
@@ -65,16 +73,18 @@ def receive(
 
     ``source``: the event source whose token sent it (see ``interactions.service.ingest``).
     """
-    events = convert(runtime=runtime, adapter=adapter, payload=payload, received_at=received_at)
-    if not events:
-        return IngestResponse(applied=0, duplicates=0, events=[])
-    return interaction_service.ingest(
-        db=runtime.db,
-        events=events,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        metrics=runtime.metrics,
-        default_timezone=runtime.settings.default_timezone,
-        backpressure=True,
-        source=source,
-    )
+    thread = adapter.thread_of(payload)
+    with _THREADS[zlib.crc32(thread.encode()) % len(_THREADS)] if thread else nullcontext():
+        events = convert(runtime=runtime, adapter=adapter, payload=payload, received_at=received_at)
+        if not events:
+            return IngestResponse(applied=0, duplicates=0, events=[])
+        return interaction_service.ingest(
+            db=runtime.db,
+            events=events,
+            bus=runtime.bus,
+            detectors=runtime.detectors,
+            metrics=runtime.metrics,
+            default_timezone=runtime.settings.default_timezone,
+            backpressure=True,
+            source=source,
+        )

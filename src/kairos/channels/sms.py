@@ -104,6 +104,12 @@ class SmsAdapter(ChannelAdapter):
     def __init__(self, *, idle_gap: timedelta = timedelta(hours=4)) -> None:
         self.idle_gap = idle_gap
 
+    def thread_of(self, payload: bytes) -> str | None:
+        """The sender and number's thread key: two texts sent at once are one conversation."""
+        fields = dict(parse_form(payload))
+        sender, recipient = fields.get("From", "").strip(), fields.get("To", "").strip()
+        return thread_key(sender, recipient) if sender and recipient else None
+
     def to_events(
         self,
         payload: bytes,
