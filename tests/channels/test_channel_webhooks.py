@@ -426,11 +426,11 @@ def test_two_texts_from_a_new_sender_at_once_are_one_conversation(client: TestCl
         barrier = threading.Barrier(len(forms))
         statuses: list[int] = []
 
-        def send(form: dict[str, str]) -> None:
+        def send(form: dict[str, str], barrier: threading.Barrier, statuses: list[int]) -> None:
             barrier.wait()
             statuses.append(post_sms(client, form, sign(form)).status_code)
 
-        threads = [threading.Thread(target=send, args=(form,)) for form in forms]
+        threads = [threading.Thread(target=send, args=(form, barrier, statuses)) for form in forms]
         for thread in threads:
             thread.start()
         for thread in threads:
