@@ -150,3 +150,14 @@ def test_each_bad_item_of_a_batch_is_named_and_nothing_applied(
     ]
     assert "2 of 3" in answer.json()["message"]
     assert _count(runtime, EventRecord) == 0
+
+
+def test_an_escalations_callback_number_is_checked_as_a_phone(
+    client: TestClient, runtime: Runtime
+) -> None:
+    escalation = {"source": "chat-1", "phone": "call me maybe"}
+    answer = client.post("/v1/events", json=started("c1", escalation=escalation))
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["field"] == "escalation.phone" and "phone" in error["message"]
+    assert _count(runtime, EventRecord) == 0

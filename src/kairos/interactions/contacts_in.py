@@ -39,6 +39,11 @@ def check_contacts(events: list[Event], *, region: str) -> list[Event]:
             checked.append(event)
             continue
         identities, problems = _identities(event, region)
+        callback = event.escalation.phone if event.escalation is not None else None
+        if callback is not None:
+            problem = identity_problem(Identity(kind="phone", value=callback), region=region)
+            if problem is not None:
+                problems.append(("escalation.phone", problem))
         language = event.language
         if language is not None:
             language = language_tag(language)
