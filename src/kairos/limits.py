@@ -200,3 +200,16 @@ def language_tag(value: str) -> str | None:
     None when it cannot be one."""
     tag = value.strip().replace("_", "-")
     return tag if _LANGUAGE_TAG.fullmatch(tag) is not None else None
+
+
+def as_language_tag(value: str) -> str:
+    """``value`` as a BCP 47 tag, or a ``ValueError`` saying what to send."""
+    tag = language_tag(value)
+    if tag is None:
+        raise ValueError("not a BCP 47 language tag: send one such as en, en-US or es-419")
+    return tag
+
+
+#: A BCP 47 language tag; a POSIX or Java locale (``pt_BR``) is taken as its tag (``pt-BR``).
+#: For what a webhook's platform sends; ``POST /v1/events`` checks its own input.
+LanguageTag = Annotated[str, Field(max_length=20), AfterValidator(as_language_tag)]

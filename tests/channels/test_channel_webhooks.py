@@ -438,3 +438,28 @@ def test_two_texts_from_a_new_sender_at_once_are_one_conversation(client: TestCl
         assert statuses == [200, 200]
     counts = sorted(i["event_count"] for i in interactions(client))
     assert counts == [3, 3, 3]  # three senders, one conversation each: a start and two texts
+
+
+def test_chat_and_voice_read_a_language_tag_as_the_events_route_does(client: TestClient) -> None:
+    """A locale as CRMs write it (``pt_BR``) is stored as its BCP 47 tag, so a queue mapping on
+    ``pt`` matches it; what cannot be a tag is a 422 naming the field, as an unknown zone is."""
+    chat = {
+        "conversation_id": "conv-lang",
+        "language": "pt_BR",
+        "messages": [{"id": "m1", "role": "visitor", "text": "olá"}],
+    }
+    assert client.post("/v1/channels/chat", json=chat).status_code == 200
+    assert client.get("/v1/interactions/chat:conv-lang").json()["language"] == "pt-BR"
+    bad = {**chat, "conversation_id": "conv-lang-2", "language": "xx_garbage!!"}
+    response = client.post("/v1/channels/chat", json=bad)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "language" and "BCP 47" in error["message"]
+    call = {
+        "call_id": "CA-lang",
+        "events": [{"id": "1", "type": "call.started", "from": "+14155550100", "language": "??"}],
+    }
+    response = client.post("/v1/channels/voice", json=call)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].endswith("language")
+    assert [i["id"] for i in interactions(client)] == ["chat:conv-lang"]

@@ -51,7 +51,7 @@ from kairos.events import (
     Timestamp,
     Utterance,
 )
-from kairos.limits import Zone
+from kairos.limits import LanguageTag, Zone
 from kairos.redaction.inbound import Inbound
 
 _Str = Annotated[str, Field(min_length=1, max_length=320)]
@@ -110,7 +110,7 @@ class ChatWebhook(Inbound):
     visitor: Visitor = Visitor()
     queue: Annotated[str | None, Field(max_length=100)] = None
     topic: Annotated[str | None, Field(max_length=500)] = None
-    language: Annotated[str | None, Field(max_length=20)] = None
+    language: LanguageTag | None = None
     timezone: Zone | None = None
     messages: Annotated[list[ChatMessage], Field(max_length=1000)] = []
     ended: ChatEnded | None = None

@@ -65,7 +65,7 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
-from kairos.limits import Zone
+from kairos.limits import LanguageTag, Zone
 from kairos.redaction.inbound import Inbound
 
 _SourceId = Annotated[str, Field(min_length=1, max_length=200)]
@@ -112,7 +112,7 @@ class CallStarted(_Item):
     to: Annotated[str | None, Field(max_length=64)] = None
     queue: Annotated[str | None, Field(max_length=100)] = None
     reason: Annotated[str | None, Field(max_length=200)] = None
-    language: Annotated[str | None, Field(max_length=20)] = None
+    language: LanguageTag | None = None
     timezone: Zone | None = None
 
 

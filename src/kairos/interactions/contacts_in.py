@@ -10,7 +10,7 @@ from typing import Any
 from kairos.customers.identity import email_address, identity_problem
 from kairos.errors import InvalidEvents
 from kairos.events import Event, Identity, InteractionStarted
-from kairos.limits import language_tag
+from kairos.limits import as_language_tag
 
 
 def _identities(
@@ -46,11 +46,10 @@ def check_contacts(events: list[Event], *, region: str) -> list[Event]:
                 problems.append(("escalation.phone", problem))
         language = event.language
         if language is not None:
-            language = language_tag(language)
-            if language is None:
-                problems.append(
-                    ("language", "not a BCP 47 language tag: send one such as en, en-US or es-419")
-                )
+            try:
+                language = as_language_tag(language)
+            except ValueError as exc:
+                problems.append(("language", str(exc)))
         for field, message in problems:
             errors.append(
                 {"index": index, "field": field, "message": message, "event_id": event.event_id}
