@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,19 +25,27 @@ from kairos.outcomes.schemas import (
 from kairos.outcomes.service import review_out, why_of
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
+def _day_bounds(day: date, timezone: str = "UTC") -> tuple[datetime, datetime]:
+    """The day's first instant and the next day's, in UTC, for a day on ``timezone``'s clocks."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
-    """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time."""
-    day = day or utcnow().date()
-    start, end = _day_bounds(day)
+def day_figures(
+    *, session: Session, day: date | None = None, timezone: str = "UTC"
+) -> DayFigures:
+    """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time.
+
+    ``day`` is a day on ``timezone``'s clocks (the centre's, for the wallboard), today by default.
+    """
+    day = day or utcnow().astimezone(ZoneInfo(timezone)).date()
+    start, end = _day_bounds(day, timezone)
     rows = session.execute(
         select(Interaction.id, Interaction.state, Interaction.outcome).where(
             Interaction.started_at >= start, Interaction.started_at < end
@@ -83,6 +92,7 @@ def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
     )
     return DayFigures(
         day=day,
+        timezone=timezone,
         contacts=len(rows),
         ended=sum(1 for _, state, _ in rows if state == "ended"),
         moments_of_truth=won + lost + missed,

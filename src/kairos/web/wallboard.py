@@ -53,7 +53,7 @@ def centre_timezone() -> str:
 def _context(db: Database, principal: Principal) -> dict[str, Any]:
     with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
-        wallboard.extras = extras.for_wallboard(session=session)
+        wallboard.extras = extras.for_wallboard(session=session, timezone=centre_timezone())
         day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
         return {
             "drivers": driver_cache.drivers(db, centre_timezone()),
