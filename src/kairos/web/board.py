@@ -24,6 +24,11 @@ from kairos.routing.policies import MOT_THRESHOLD
 #: A deadline this close (minutes) raises an alert on the wallboard.
 DEADLINE_ALERT_MINUTES = 30.0
 _WAITING_LIMIT = 5_000
+#: The wallboard lists this many moments of truth and alerts, the most urgent first, and says
+#: of how many (a busy floor has hundreds; the list must fit its card, the count stay true).
+SHOWN = 50
+#: Moments of truth read for the count and the alerts; past it the count says "at least".
+MOMENTS_READ = 500
 
 
 @dataclass
@@ -120,6 +125,8 @@ class Wallboard:
     agents: list[AgentLine]
     states: dict[str, int]
     extras: dict[str, Any] = field(default_factory=dict)
+    moments_total: int = 0
+    alerts_total: int = 0
     unqueued: list[Unqueued] = field(default_factory=list)
 
     @property
@@ -145,14 +152,13 @@ def _waiting(session: Session) -> list[Interaction]:
 
 
 def _moments(session: Session, principal: Principal) -> list[Interaction]:
-    rows = [
+    return [
         i
         for i in interaction_reads.get_moments_in_progress(
-            session=session, threshold=MOT_THRESHOLD, limit=500
+            session=session, threshold=MOT_THRESHOLD, limit=MOMENTS_READ
         )
         if principal.sees_agent(i.agent_id)
     ]
-    return rows[:50]
 
 
 def _agents(session: Session, principal: Principal) -> list[AgentLine]:
@@ -260,8 +266,10 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         queues=sorted(queues.values(), key=lambda q: (-q.waiting, q.name)),
         by_cube=dict(by_cube.most_common()),
         by_channel=dict(by_channel.most_common()),
-        moments=moments,
-        alerts=alerts[:50],
+        moments=moments[:SHOWN],
+        moments_total=len(moments),
+        alerts=alerts[:SHOWN],
+        alerts_total=len(alerts),
         agents=agents,
         states=dict(Counter(a.state for a in agents)),
         unqueued=_unqueued(session, principal),

@@ -61,6 +61,7 @@ def _context(db: Database, principal: Principal) -> dict[str, Any]:
             "trends": day,
             "charts": trends.charts(day),
             "centre_zone": centre_timezone(),
+            "moments_read": board.MOMENTS_READ,
         }
 
 

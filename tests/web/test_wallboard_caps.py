@@ -1,0 +1,37 @@
+"""A busy floor: the wallboard lists the most urgent moments of truth and alerts and says how
+many there are, never a capped count as if it were the whole."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.web.floor import chat_events, login
+
+from kairos.web import board
+
+
+def test_capped_lists_say_how_many_they_show_of_how_many(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(board, "SHOWN", 2)  # the same cap as on a floor of hundreds, sooner
+    for n in range(3):
+        assert client.post("/v1/events", json=chat_events(f"busy-{n}")).status_code == 200
+    login(client, "sue")
+    panels = client.get("/wallboard/panels").json()["panels"]
+    moments = panels["panel-moments"]
+    assert len(re.findall(r'<tr data-interaction="busy-\d"', moments)) == 2
+    assert "(2 shown of 3, highest score first)" in moments
+    # Each waiting moment raises an alert; the header counts them all, the list shows two.
+    alerts = panels["panel-alerts"]
+    assert alerts.count("a moment of truth is waiting") == 2
+    assert "(2 shown of 3, most severe first)" in alerts
+
+
+def test_a_list_under_the_cap_gives_its_plain_count(client: TestClient) -> None:
+    assert client.post("/v1/events", json=chat_events("calm-1")).status_code == 200
+    login(client, "sue")
+    panels = client.get("/wallboard/panels").json()["panels"]
+    assert 'Moments of truth in progress <span class="small">(1)</span>' in panels["panel-moments"]
+    assert "shown of" not in panels["panel-moments"] + panels["panel-alerts"]
