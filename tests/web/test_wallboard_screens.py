@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from tests.web.floor import PASSWORD, chat_events
 from tests.web.test_browser import CHROMIUM, _ingest, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_wallboard_fits import _a_day
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -38,3 +39,35 @@ def test_the_deadline_keeps_the_customers_time_beside_its_countdown(
     expect(cell).to_contain_text("19:00")
     expect(cell).to_contain_text("customer")
     expect(cell).to_contain_text("centre")
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1366, 768), (1440, 900)])
+def test_a_small_wallboard_screen_shows_every_column_of_every_card(
+    browser: Browser,  # noqa: F811
+    server: str,  # noqa: F811
+    width: int,
+    height: int,
+) -> None:
+    _a_day(server)
+    page = _board(browser, server, width, height)
+    expect(page.locator("#chart-outcomes .main-svg").first).to_be_visible(timeout=15_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # No card hides columns behind a horizontal scroll bar of its own.
+    clipped = page.evaluate(
+        "() => Array.from(document.querySelectorAll('main section, main .card'))"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className)"
+    )
+    assert clipped == [], clipped
+    # The three charts' titles do not run into each other.
+    titles = page.evaluate(
+        "() => ['chart-arrivals', 'chart-service', 'chart-outcomes'].map(id => {"
+        "const t = document.querySelector('#' + id + ' .gtitle').getBoundingClientRect();"
+        "const c = document.getElementById(id).getBoundingClientRect();"
+        "return t.left >= c.left - 1 && t.right <= c.right + 1; })"
+    )
+    assert titles == [True, True, True]
+    # Every moment's deadline and agent can be read: the table is whole inside its card.
+    card = page.locator("#panel-moments").bounding_box()
+    last = page.locator('[data-testid="moments"] thead th').last.bounding_box()
+    assert card is not None and last is not None
+    assert last["x"] + last["width"] <= card["x"] + card["width"] + 1
