@@ -35,3 +35,24 @@ def test_a_list_under_the_cap_gives_its_plain_count(client: TestClient) -> None:
     panels = client.get("/wallboard/panels").json()["panels"]
     assert 'Moments of truth in progress <span class="small">(1)</span>' in panels["panel-moments"]
     assert "shown of" not in panels["panel-moments"] + panels["panel-alerts"]
+
+
+ANGRY = (
+    "The person I spoke to yesterday was incredibly rude and hung up on me. "
+    "I want to close my account today."
+)
+
+
+def test_a_moment_without_stakes_shows_the_cue_that_made_it_one(client: TestClient) -> None:
+    events = chat_events("angry", text=ANGRY)
+    events[0]["reason"] = "complaint"
+    assert client.post("/v1/events", json=events).status_code == 200
+    detail = client.get("/v1/interactions/angry").json()
+    assessment = detail["assessment"]
+    assert detail["mot_score"] >= 0.5 and assessment["stakes"] == [], detail["mot_score"]
+    login(client, "sue")
+    row = client.get("/wallboard/panels").json()["panels"]["panel-moments"]
+    row = row[row.index('<tr data-interaction="angry"'):]
+    row = row[: row.index("</tr>")]
+    cues = [c["text"] for c in assessment["reasons"] if c["kind"] not in ("agent", "model")]
+    assert any(f"“{text}”" in row for text in cues), (cues, row)

@@ -20,6 +20,7 @@ from kairos.routing import service as routing_service
 from kairos.routing import supervision
 from kairos.routing.models import Agent
 from kairos.routing.policies import MOT_THRESHOLD
+from kairos.web.desktop import plain_reason
 
 #: A deadline this close (minutes) raises an alert on the wallboard.
 DEADLINE_ALERT_MINUTES = 30.0
@@ -127,6 +128,7 @@ class Wallboard:
     extras: dict[str, Any] = field(default_factory=dict)
     moments_total: int = 0
     alerts_total: int = 0
+    why: dict[str, str] = field(default_factory=dict)
     unqueued: list[Unqueued] = field(default_factory=list)
 
     @property
@@ -177,6 +179,29 @@ def _agents(session: Session, principal: Principal) -> list[AgentLine]:
         )
         for a in visible
     ]
+
+
+def strongest_cue(interaction: Interaction) -> str | None:
+    """The customer's strongest cue in plain words, for a moment of truth with no stakes.
+
+    A score of 96% with no stakes and no deadline says nothing on its own; the words that raised
+    it (``Risk of leaving — mistreated: “hung up on me”``) do. The models' whole-sentence cues and
+    the agent's words come last.
+    """
+    assessment = interaction.current_assessment
+    cues = [c for c in (assessment.reasons if assessment else []) if c.weight > 0]
+    cues.sort(key=lambda c: (c.kind in ("model", "agent"), -c.weight))
+    return plain_reason(cues[0]) if cues else None
+
+
+def _why(moments: list[Interaction]) -> dict[str, str]:
+    found = {}
+    for interaction in moments:
+        assessment = interaction.current_assessment
+        line = None if assessment is None or assessment.stakes else strongest_cue(interaction)
+        if line is not None:
+            found[interaction.external_id] = line
+    return found
 
 
 def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str, Any]]:
@@ -268,6 +293,7 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         by_channel=dict(by_channel.most_common()),
         moments=moments[:SHOWN],
         moments_total=len(moments),
+        why=_why(moments[:SHOWN]),
         alerts=alerts[:SHOWN],
         alerts_total=len(alerts),
         agents=agents,
