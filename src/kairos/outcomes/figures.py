@@ -3,12 +3,12 @@ agents' scorecards. Reads only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
@@ -122,10 +122,12 @@ def missed_moments(
     until: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    agents: Collection[str] | None = None,
 ) -> MissedList:
     """The morning list: missed moments that started in the period, most valuable customer first.
 
-    Without ``since``, the last 24 hours.
+    Without ``since``, the last 24 hours. ``agents``: only these agents' moments and those no
+    agent took (a team supervisor's list: its total counts what they review, not every team's).
     """
     since, until = _period(since, until)
     query = (
@@ -137,6 +139,10 @@ def missed_moments(
             InteractionReview.started_at < until,
         )
     )
+    if agents is not None:
+        query = query.where(
+            or_(InteractionReview.agent_id.is_(None), InteractionReview.agent_id.in_(agents))
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
         query.order_by(

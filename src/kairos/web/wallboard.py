@@ -225,11 +225,13 @@ async def missed_page(
 
     def load() -> dict[str, Any]:
         since = utcnow() - timedelta(days=days)
-        with db.session() as session:
-            missed = outcome_figures.missed_moments(session=session, since=since, limit=100)
-            cards = outcome_figures.scorecards(session=session, since=since)
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
-        missed.items = [m for m in missed.items if principal.sees_agent(m.review.agent_id)]
+        agents = None if principal.sees_all else {*principal.team_agents, principal.username}
+        with db.session() as session:
+            missed = outcome_figures.missed_moments(
+                session=session, since=since, limit=100, agents=agents
+            )
+            cards = outcome_figures.scorecards(session=session, since=since)
         cards = [c for c in cards if principal.sees_agent(c.agent_id)]
         with db.session() as session:
             charts = missed_charts(
