@@ -365,3 +365,25 @@ def test_a_contact_routed_as_routine_that_became_a_moment_says_so(client: TestCl
     assert "MOMENT OF TRUTH" in banner
     assert "routine" in banner  # routing's reason as it was ...
     assert "as routine, before it was read as a moment of truth" in banner  # ... and why
+
+
+def test_the_customers_known_identities_are_already_known(client: TestClient) -> None:
+    """A chat signed in with an account and an email: the agent should not ask for either, so
+    the "Already known" panel lists them (it said "Nothing yet")."""
+    token = login(client, "ava")
+    events = chat_events("known-ids")
+    events[0]["identities"] = [
+        {"kind": "account", "value": "AC00003910"},
+        {"kind": "email", "value": "rosa@example.com"},
+        {"kind": "chat", "value": "visitor-03910"},
+    ]
+    events = [e for e in events if e["type"] != "ivr.input"]  # nothing keyed in the IVR
+    assert client.post("/v1/events", json=events).status_code == 200
+    taken = client.post("/desktop/next", data={"csrf_token": token}, follow_redirects=False)
+    assert taken.headers["location"] == "/interactions/known-ids"
+    facts = client.get("/interactions/known-ids/panels").json()["panel-facts"]
+    assert "Nothing yet" not in facts
+    assert "<strong>account number</strong>: AC00003910" in facts
+    assert "<strong>email address</strong>: rosa@example.com" in facts
+    assert "visitor-03910" not in facts  # a chat visitor id is no fact the customer gave
+    assert "from the customer record" in facts
