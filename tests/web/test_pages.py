@@ -358,8 +358,14 @@ def test_a_contact_routed_as_routine_that_became_a_moment_says_so(client: TestCl
     assert taken.headers["location"] == "/interactions/late-moment"
     page = client.get("/interactions/late-moment").text
     assert "ROUTINE" in page and "before it was read as a moment of truth" not in page
-    words = {"type": "utterance", "event_id": "late-moment-u9", "interaction_id": "late-moment",
-             "occurred_at": datetime.now(UTC).isoformat(), "speaker": "customer", "text": MOT_TEXT}
+    words = {
+        "type": "utterance",
+        "event_id": "late-moment-u9",
+        "interaction_id": "late-moment",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "speaker": "customer",
+        "text": MOT_TEXT,
+    }
     assert client.post("/v1/events", json=[words]).status_code == 200
     banner = client.get("/interactions/late-moment/panels").json()["panel-banner"]
     assert "MOMENT OF TRUTH" in banner

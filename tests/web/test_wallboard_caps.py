@@ -52,7 +52,7 @@ def test_a_moment_without_stakes_shows_the_cue_that_made_it_one(client: TestClie
     assert detail["mot_score"] >= 0.5 and assessment["stakes"] == [], detail["mot_score"]
     login(client, "sue")
     row = client.get("/wallboard/panels").json()["panels"]["panel-moments"]
-    row = row[row.index('<tr data-interaction="angry"'):]
+    row = row[row.index('<tr data-interaction="angry"') :]
     row = row[: row.index("</tr>")]
     cues = [c["text"] for c in assessment["reasons"] if c["kind"] not in ("agent", "model")]
     assert any(f"“{text}”" in row for text in cues), (cues, row)

@@ -38,12 +38,16 @@ def _moment_at(interaction_id: str, start: datetime) -> list[dict[str, object]]:
     events = _lost_moment(interaction_id, "agent-ava")
     shift = start - datetime.fromisoformat(str(events[0]["occurred_at"]))
     for event in events:
-        event["occurred_at"] = (datetime.fromisoformat(str(event["occurred_at"])) + shift).isoformat()
+        event["occurred_at"] = (
+            datetime.fromisoformat(str(event["occurred_at"])) + shift
+        ).isoformat()
     return events
 
 
 def _strip(html: str) -> dict[str, int]:
-    found = dict(re.findall(r"<dt>Moments (?:of truth )?(won|lost|missed)</dt><dd>(\d+)</dd>", html))
+    found = dict(
+        re.findall(r"<dt>Moments (?:of truth )?(won|lost|missed)</dt><dd>(\d+)</dd>", html)
+    )
     assert set(found) == {"won", "lost", "missed"}, html
     return {k: int(v) for k, v in found.items()}
 

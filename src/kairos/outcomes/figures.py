@@ -37,9 +37,7 @@ def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def day_figures(
-    *, session: Session, day: date | None = None, timezone: str = "UTC"
-) -> DayFigures:
+def day_figures(*, session: Session, day: date | None = None, timezone: str = "UTC") -> DayFigures:
     """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time.
 
     ``day`` is a day on ``timezone``'s clocks (the centre's, for the wallboard), today by default.
