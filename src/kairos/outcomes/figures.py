@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
@@ -44,15 +44,26 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
     """
     day = day or utcnow().astimezone(ZoneInfo(timezone)).date()
     start, end = _day_bounds(day, timezone)
-    rows = session.execute(
-        select(Interaction.id, Interaction.state, Interaction.outcome).where(
-            Interaction.started_at >= start, Interaction.started_at < end
-        )
+    # Only the columns the figures need: on a busy day (5,000 contacts) loading whole reviews,
+    # their JSON decoded, took most of the wallboard's refresh (0.3 s of 0.5 s).
+    reviews = session.execute(
+        select(
+            InteractionReview.interaction_id,
+            InteractionReview.status,
+            InteractionReview.handle_seconds,
+            InteractionReview.resolved,
+        ).where(InteractionReview.started_at >= start, InteractionReview.started_at < end)
     ).all()
-    reviews = session.scalars(
-        select(InteractionReview).where(
-            InteractionReview.started_at >= start, InteractionReview.started_at < end
+    reviewed = {r.interaction_id: r for r in reviews}
+    rows = session.execute(
+        select(
+            Interaction.id,
+            Interaction.state,
+            # A reviewed contact's result is its review's: its outcome JSON is not read.
+            case((InteractionReview.id.is_(None), Interaction.outcome), else_=None),
         )
+        .outerjoin(InteractionReview, InteractionReview.interaction_id == Interaction.id)
+        .where(Interaction.started_at >= start, Interaction.started_at < end)
     ).all()
     by_status: dict[str, int] = {}
     routine_handle: list[float] = []
@@ -61,7 +72,6 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
         by_status[r.status] = by_status.get(r.status, 0) + 1
         if r.handle_seconds is not None:
             (routine_handle if r.status == "routine" else mot_handle).append(r.handle_seconds)
-    reviewed = {r.interaction_id: r for r in reviews}
     known_results: list[bool] = []
     for interaction_pk, state, outcome in rows:
         if state != "ended":
