@@ -56,3 +56,22 @@ def test_a_moment_without_stakes_shows_the_cue_that_made_it_one(client: TestClie
     row = row[: row.index("</tr>")]
     cues = [c["text"] for c in assessment["reasons"] if c["kind"] not in ("agent", "model")]
     assert any(f"“{text}”" in row for text in cues), (cues, row)
+
+
+def test_a_queue_with_waiting_contacts_and_no_agent_to_take_them_says_so(
+    client: TestClient,
+) -> None:
+    for agent in ("agent-ava", "agent-ben"):
+        response = client.post(f"/v1/agents/{agent}/state", json={"state": "away"})
+        assert response.status_code == 200, response.text
+    assert client.post("/v1/events", json=chat_events("stranded")).status_code == 200
+    login(client, "sue")
+    queues = client.get("/wallboard/panels").json()["panels"]["panel-queues"]
+    row = queues[queues.index('<th scope="row">travel</th>') :]
+    row = row[: row.index("</tr>")]
+    assert "NO AGENT" in row, row  # every agent who could take it is away
+    assert client.post("/v1/agents/agent-ava/state", json={"state": "busy"}).status_code == 200
+    queues = client.get("/wallboard/panels").json()["panels"]["panel-queues"]
+    row = queues[queues.index('<th scope="row">travel</th>') :]
+    row = row[: row.index("</tr>")]
+    assert "NO AGENT" not in row and "<td>1</td>" in row, row  # Ava, busy, is signed in

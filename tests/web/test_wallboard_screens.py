@@ -41,8 +41,8 @@ def test_the_deadline_keeps_the_customers_time_beside_its_countdown(
     expect(cell).to_contain_text("centre")
 
 
-@pytest.mark.parametrize("width, height", [(1024, 768), (1366, 768), (1440, 900)])
-def test_a_small_wallboard_screen_shows_every_column_of_every_card(
+@pytest.mark.parametrize("width, height", [(1024, 768), (1366, 768), (1440, 900), (1920, 1080)])
+def test_every_wallboard_screen_shows_every_column_of_every_card(
     browser: Browser,  # noqa: F811
     server: str,  # noqa: F811
     width: int,

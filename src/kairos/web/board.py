@@ -40,6 +40,9 @@ class QueueLine:
     waiting: int = 0
     moments: int = 0
     longest_wait_s: float = 0.0
+    #: Agents signed in (not away) with the queue's channel and skills: 0 is a queue nobody
+    #: will take; None, a queue the centre does not have.
+    staffed: int | None = None
 
 
 @dataclass
@@ -163,8 +166,23 @@ def _moments(session: Session, principal: Principal) -> list[Interaction]:
     ]
 
 
-def _agents(session: Session, principal: Principal) -> list[AgentLine]:
-    _, agents = routing_service.get_all_agents(session=session, limit=5_000)
+def _staff(session: Session, lines: dict[str, QueueLine], agents: Sequence[Agent]) -> None:
+    """How many signed-in agents could take each queue's contacts (every team's agents)."""
+    queues = {q.name: q for q in routing_service.get_all_queues(session=session)}
+    present = [a for a in agents if a.state != "away"]
+    for line in lines.values():
+        queue = queues.get(line.name)
+        if queue is None:
+            continue
+        line.staffed = sum(
+            1
+            for a in present
+            if (not a.channels or queue.channel is None or queue.channel in a.channels)
+            and all(skill in (a.skills or {}) for skill in queue.required_skills or [])
+        )
+
+
+def _agents(session: Session, principal: Principal, agents: Sequence[Agent]) -> list[AgentLine]:
     visible: list[Agent] = [a for a in agents if principal.sees_agent(a.external_id)]
     loads = routing_service.loads(session=session, agent_ids=[a.id for a in visible])
     return [
@@ -285,7 +303,9 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         alert["log"] = stored.get(str(alert["interaction_id"]))
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
-    agents = _agents(session, principal)
+    _, every_agent = routing_service.get_all_agents(session=session, limit=5_000)
+    _staff(session, queues, every_agent)
+    agents = _agents(session, principal, every_agent)
     return Wallboard(
         now=now,
         queues=sorted(queues.values(), key=lambda q: (-q.waiting, q.name)),
