@@ -166,6 +166,8 @@ def plain_reason(cue: Cue) -> str:
     line = f"{kind} — {words(cue.label)}"
     if cue.text:
         line += f": “{cue.text}”"
+    elif cue.feature == cue.label and cue.value is not None:  # a count named like its cue
+        line += f": {cue.value:g}"
     elif cue.feature and cue.value is not None:
         line += f" ({words(cue.feature)} {cue.value:.2f})"
     return line
