@@ -75,3 +75,18 @@ def test_the_figures_strip_counts_the_centres_day_like_the_charts_and_the_api(
     assert api["day"] == local_today.isoformat() and api["timezone"] == zone
     edge_today = edge.astimezone(ZoneInfo(zone)).date() == local_today
     assert sum(strip.values()) == 1 + edge_today
+
+
+def test_the_strip_and_the_arrivals_chart_name_which_moments_they_count(
+    client: TestClient,
+) -> None:
+    """The strip counts the day's reviewed moments (a review also finds moments in hindsight),
+    the arrivals chart the contacts flagged live: two different numbers, each saying which."""
+    response = client.post("/v1/events", json=_moment_at("named", datetime.now(UTC)))
+    assert response.status_code == 200, response.text
+    login(client, "sue")
+    board = client.get("/wallboard/panels").json()
+    api = client.get("/v1/outcomes/today").json()
+    assert f"({api['moments_of_truth']} reviewed as moments)" in board["panels"]["panel-figures"]
+    names = [t["name"] for t in board["charts"]["chart-arrivals"]["data"]]
+    assert names == ["all contacts", "moments of truth, flagged live"]
