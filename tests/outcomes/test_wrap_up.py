@@ -122,3 +122,24 @@ def test_concurrent_wrap_ups_store_one_and_refuse_the_other_outcome(
     assert len(stored) == 1
     winner = f"resolved={stored[0].resolved}"
     assert results.count(winner) == 4 and results.count("conflict") == 4
+
+
+def test_day_figures_read_an_unreviewed_contacts_result_from_its_outcome(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The figures read a reviewed contact's result from its review and, for one not reviewed
+    (yet), from the outcome its end carried."""
+    from sqlalchemy import delete
+
+    from kairos.interactions.models import Interaction
+    from kairos.outcomes.models import InteractionReview
+
+    post_events(client, [started("kept", phone="+14155550144"), ended("kept", resolved=False)])
+    post_events(client, [started("fresh", phone="+14155550155"), ended("fresh")])
+    with runtime.db.session() as session:
+        fresh = session.scalar(select(Interaction.id).where(Interaction.external_id == "fresh"))
+        session.execute(delete(InteractionReview).where(InteractionReview.interaction_id == fresh))
+        session.commit()
+    figures = client.get("/v1/outcomes/today", params={"day": T0.date().isoformat()}).json()
+    assert figures["ended"] == 2
+    assert figures["resolution_rate"] == 0.5  # "kept" unresolved (review), "fresh" resolved

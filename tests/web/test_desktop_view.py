@@ -34,6 +34,11 @@ def test_reasons_read_as_plain_words() -> None:
     assert plain_reason(cue) == "At stake — family event: “recital”"
     voice = Cue(kind="voice", label="pitch_rise", weight=0.5, feature="f0_mean", value=0.71)
     assert plain_reason(voice) == "Voice — pitch rise (f0 mean 0.71)"
+    # A count named like its cue reads once, as a count: not "prior failed moments
+    # (prior failed moments 4.00)".
+    journey = Cue(kind="journey", label="prior_failed_moments", weight=0.4,
+                  feature="prior_failed_moments", value=4.0)  # fmt: skip
+    assert plain_reason(journey) == "Journey — prior failed moments: 4"
 
 
 def test_voice_stress_trend() -> None:

@@ -69,3 +69,29 @@ def test_an_agent_cannot_open_the_missed_moments(client: TestClient) -> None:
     login(client, "ava")
     response = client.get("/wallboard/missed", follow_redirects=False)
     assert response.status_code in (303, 403)
+
+
+def _taken_and_lost(client: TestClient, interaction_id: str, agent: str) -> None:
+    events = _lost_moment(interaction_id, agent)
+    assert client.post("/v1/events", json=events[:2]).status_code == 200
+    taken = client.post(f"/v1/agents/{agent}/next").json()
+    assert taken["decision"]["interaction_id"] == interaction_id, taken
+    for event in events[2:]:
+        if event.get("speaker") == "agent":
+            event["agent_id"] = agent
+    assert client.post("/v1/events", json=events[2:]).status_code == 200
+
+
+def test_a_team_supervisors_count_is_of_their_teams_moments(client: TestClient) -> None:
+    """Sue supervises the north team (Ava): Ben's lost moment is not hers to review, so it is
+    neither listed nor counted; an admin sees and counts both."""
+    _taken_and_lost(client, "lost-north", "agent-ava")
+    _taken_and_lost(client, "lost-south", "agent-ben")
+    login(client, "sue")
+    page = client.get("/wallboard/missed").text
+    assert 'href="/interactions/lost-north"' in page
+    assert 'href="/interactions/lost-south"' not in page
+    assert "(1 shown of 1)" in page
+    client.post("/logout", data={"csrf_token": login(client, "sue")})
+    login(client, "root")
+    assert "(2 shown of 2)" in client.get("/wallboard/missed").text

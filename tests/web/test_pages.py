@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.web.floor import chat_events, login
+from tests.web.floor import MOT_TEXT, chat_events, login
 
 from kairos.bus import BusMessage, MemoryBus
 from kairos.messages.models import KeyMessage
@@ -345,3 +345,51 @@ def test_the_callback_desktop_carries_the_source_thread_and_the_note(client: Tes
     assert "daughter&#39;s recital" in page  # the customer's words from the chat thread
     assert 'Why: <span data-testid="decision-summary">moment of truth: ' in page
     assert "; you: certified, empathy 0.5" in page
+
+
+def test_a_contact_routed_as_routine_that_became_a_moment_says_so(client: TestClient) -> None:
+    """The banner reads MOMENT OF TRUTH while routing's reason still says "routine": the page
+    says that routing came before the moment was read, not that the moment is routine."""
+    token = login(client, "ava")
+    events = chat_events("late-moment", text="Hi, could you tell me when my next bill is due?")
+    events[0]["reason"] = "billing"
+    assert client.post("/v1/events", json=events).status_code == 200
+    taken = client.post("/desktop/next", data={"csrf_token": token}, follow_redirects=False)
+    assert taken.headers["location"] == "/interactions/late-moment"
+    page = client.get("/interactions/late-moment").text
+    assert "ROUTINE" in page and "before it was read as a moment of truth" not in page
+    words = {
+        "type": "utterance",
+        "event_id": "late-moment-u9",
+        "interaction_id": "late-moment",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "speaker": "customer",
+        "text": MOT_TEXT,
+    }
+    assert client.post("/v1/events", json=[words]).status_code == 200
+    banner = client.get("/interactions/late-moment/panels").json()["panel-banner"]
+    assert "MOMENT OF TRUTH" in banner
+    assert "routine" in banner  # routing's reason as it was ...
+    assert "as routine, before it was read as a moment of truth" in banner  # ... and why
+
+
+def test_the_customers_known_identities_are_already_known(client: TestClient) -> None:
+    """A chat signed in with an account and an email: the agent should not ask for either, so
+    the "Already known" panel lists them (it said "Nothing yet")."""
+    token = login(client, "ava")
+    events = chat_events("known-ids")
+    events[0]["identities"] = [
+        {"kind": "account", "value": "AC00003910"},
+        {"kind": "email", "value": "rosa@example.com"},
+        {"kind": "chat", "value": "visitor-03910"},
+    ]
+    events = [e for e in events if e["type"] != "ivr.input"]  # nothing keyed in the IVR
+    assert client.post("/v1/events", json=events).status_code == 200
+    taken = client.post("/desktop/next", data={"csrf_token": token}, follow_redirects=False)
+    assert taken.headers["location"] == "/interactions/known-ids"
+    facts = client.get("/interactions/known-ids/panels").json()["panel-facts"]
+    assert "Nothing yet" not in facts
+    assert "<strong>account number</strong>: AC00003910" in facts
+    assert "<strong>email address</strong>: rosa@example.com" in facts
+    assert "visitor-03910" not in facts  # a chat visitor id is no fact the customer gave
+    assert "from the customer record" in facts

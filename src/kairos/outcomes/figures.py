@@ -3,11 +3,12 @@ agents' scorecards. Reads only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
@@ -24,28 +25,45 @@ from kairos.outcomes.schemas import (
 from kairos.outcomes.service import review_out, why_of
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
+def _day_bounds(day: date, timezone: str = "UTC") -> tuple[datetime, datetime]:
+    """The day's first instant and the next day's, in UTC, for a day on ``timezone``'s clocks."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
-    """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time."""
-    day = day or utcnow().date()
-    start, end = _day_bounds(day)
-    rows = session.execute(
-        select(Interaction.id, Interaction.state, Interaction.outcome).where(
-            Interaction.started_at >= start, Interaction.started_at < end
-        )
+def day_figures(*, session: Session, day: date | None = None, timezone: str = "UTC") -> DayFigures:
+    """The day's contacts, moments of truth won, lost and missed, resolution, CSAT, handle time.
+
+    ``day`` is a day on ``timezone``'s clocks (the centre's, for the wallboard), today by default.
+    """
+    day = day or utcnow().astimezone(ZoneInfo(timezone)).date()
+    start, end = _day_bounds(day, timezone)
+    # Only the columns the figures need: on a busy day (5,000 contacts) loading whole reviews,
+    # their JSON decoded, took most of the wallboard's refresh (0.3 s of 0.5 s).
+    reviews = session.execute(
+        select(
+            InteractionReview.interaction_id,
+            InteractionReview.status,
+            InteractionReview.handle_seconds,
+            InteractionReview.resolved,
+        ).where(InteractionReview.started_at >= start, InteractionReview.started_at < end)
     ).all()
-    reviews = session.scalars(
-        select(InteractionReview).where(
-            InteractionReview.started_at >= start, InteractionReview.started_at < end
+    reviewed = {r.interaction_id: r for r in reviews}
+    rows = session.execute(
+        select(
+            Interaction.id,
+            Interaction.state,
+            # A reviewed contact's result is its review's: its outcome JSON is not read.
+            case((InteractionReview.id.is_(None), Interaction.outcome), else_=None),
         )
+        .outerjoin(InteractionReview, InteractionReview.interaction_id == Interaction.id)
+        .where(Interaction.started_at >= start, Interaction.started_at < end)
     ).all()
     by_status: dict[str, int] = {}
     routine_handle: list[float] = []
@@ -54,7 +72,6 @@ def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
         by_status[r.status] = by_status.get(r.status, 0) + 1
         if r.handle_seconds is not None:
             (routine_handle if r.status == "routine" else mot_handle).append(r.handle_seconds)
-    reviewed = {r.interaction_id: r for r in reviews}
     known_results: list[bool] = []
     for interaction_pk, state, outcome in rows:
         if state != "ended":
@@ -83,6 +100,7 @@ def day_figures(*, session: Session, day: date | None = None) -> DayFigures:
     )
     return DayFigures(
         day=day,
+        timezone=timezone,
         contacts=len(rows),
         ended=sum(1 for _, state, _ in rows if state == "ended"),
         moments_of_truth=won + lost + missed,
@@ -112,10 +130,12 @@ def missed_moments(
     until: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    agents: Collection[str] | None = None,
 ) -> MissedList:
     """The morning list: missed moments that started in the period, most valuable customer first.
 
-    Without ``since``, the last 24 hours.
+    Without ``since``, the last 24 hours. ``agents``: only these agents' moments and those no
+    agent took (a team supervisor's list: its total counts what they review, not every team's).
     """
     since, until = _period(since, until)
     query = (
@@ -127,6 +147,10 @@ def missed_moments(
             InteractionReview.started_at < until,
         )
     )
+    if agents is not None:
+        query = query.where(
+            or_(InteractionReview.agent_id.is_(None), InteractionReview.agent_id.in_(agents))
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
         query.order_by(

@@ -41,9 +41,10 @@ class WrapUpOut(BaseModel):
 
 
 class DayFigures(BaseModel):
-    """One day's figures for the wallboard (interactions started that UTC day)."""
+    """One day's figures for the wallboard (interactions started that day in ``timezone``)."""
 
     day: date
+    timezone: str = Field(description="the zone whose day it is: the centre's")
     contacts: int
     ended: int
     moments_of_truth: int

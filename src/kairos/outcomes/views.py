@@ -101,9 +101,11 @@ async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> Revi
 
 
 @router.get("/outcomes/today", response_model=DayFigures)
-def today(session: DbSession, day: Day | None = None) -> DayFigures:
-    """The day's figures for the wallboard (today, UTC, unless ``day`` is given)."""
-    return figures.day_figures(session=session, day=day)
+def today(session: DbSession, settings: SettingsDep, day: Day | None = None) -> DayFigures:
+    """The day's figures for the wallboard: today unless ``day`` is given, a day in the centre's
+    zone (``KAIROS_CENTRE_TIMEZONE``, else ``KAIROS_DEFAULT_TIMEZONE``, else UTC)."""
+    zone = settings.centre_timezone or settings.default_timezone
+    return figures.day_figures(session=session, day=day, timezone=zone)
 
 
 @router.get("/outcomes/drivers", response_model=DriverList)

@@ -20,10 +20,16 @@ from kairos.routing import service as routing_service
 from kairos.routing import supervision
 from kairos.routing.models import Agent
 from kairos.routing.policies import MOT_THRESHOLD
+from kairos.web.desktop import plain_reason
 
 #: A deadline this close (minutes) raises an alert on the wallboard.
 DEADLINE_ALERT_MINUTES = 30.0
 _WAITING_LIMIT = 5_000
+#: The wallboard lists this many moments of truth and alerts, the most urgent first, and says
+#: of how many (a busy floor has hundreds; the list must fit its card, the count stay true).
+SHOWN = 50
+#: Moments of truth read for the count and the alerts; past it the count says "at least".
+MOMENTS_READ = 500
 
 
 @dataclass
@@ -34,6 +40,9 @@ class QueueLine:
     waiting: int = 0
     moments: int = 0
     longest_wait_s: float = 0.0
+    #: Agents signed in (not away) with the queue's channel and skills: 0 is a queue nobody
+    #: will take; None, a queue the centre does not have.
+    staffed: int | None = None
 
 
 @dataclass
@@ -120,6 +129,9 @@ class Wallboard:
     agents: list[AgentLine]
     states: dict[str, int]
     extras: dict[str, Any] = field(default_factory=dict)
+    moments_total: int = 0
+    alerts_total: int = 0
+    why: dict[str, str] = field(default_factory=dict)
     unqueued: list[Unqueued] = field(default_factory=list)
 
     @property
@@ -145,18 +157,32 @@ def _waiting(session: Session) -> list[Interaction]:
 
 
 def _moments(session: Session, principal: Principal) -> list[Interaction]:
-    rows = [
+    return [
         i
         for i in interaction_reads.get_moments_in_progress(
-            session=session, threshold=MOT_THRESHOLD, limit=500
+            session=session, threshold=MOT_THRESHOLD, limit=MOMENTS_READ
         )
         if principal.sees_agent(i.agent_id)
     ]
-    return rows[:50]
 
 
-def _agents(session: Session, principal: Principal) -> list[AgentLine]:
-    _, agents = routing_service.get_all_agents(session=session, limit=5_000)
+def _staff(session: Session, lines: dict[str, QueueLine], agents: Sequence[Agent]) -> None:
+    """How many signed-in agents could take each queue's contacts (every team's agents)."""
+    queues = {q.name: q for q in routing_service.get_all_queues(session=session)}
+    present = [a for a in agents if a.state != "away"]
+    for line in lines.values():
+        queue = queues.get(line.name)
+        if queue is None:
+            continue
+        line.staffed = sum(
+            1
+            for a in present
+            if (not a.channels or queue.channel is None or queue.channel in a.channels)
+            and all(skill in (a.skills or {}) for skill in queue.required_skills or [])
+        )
+
+
+def _agents(session: Session, principal: Principal, agents: Sequence[Agent]) -> list[AgentLine]:
     visible: list[Agent] = [a for a in agents if principal.sees_agent(a.external_id)]
     loads = routing_service.loads(session=session, agent_ids=[a.id for a in visible])
     return [
@@ -171,6 +197,29 @@ def _agents(session: Session, principal: Principal) -> list[AgentLine]:
         )
         for a in visible
     ]
+
+
+def strongest_cue(interaction: Interaction) -> str | None:
+    """The customer's strongest cue in plain words, for a moment of truth with no stakes.
+
+    A score of 96% with no stakes and no deadline says nothing on its own; the words that raised
+    it (``Risk of leaving — mistreated: “hung up on me”``) do. The models' whole-sentence cues and
+    the agent's words come last.
+    """
+    assessment = interaction.current_assessment
+    cues = [c for c in (assessment.reasons if assessment else []) if c.weight > 0]
+    cues.sort(key=lambda c: (c.kind in ("model", "agent"), -c.weight))
+    return plain_reason(cues[0]) if cues else None
+
+
+def _why(moments: list[Interaction]) -> dict[str, str]:
+    found = {}
+    for interaction in moments:
+        assessment = interaction.current_assessment
+        line = None if assessment is None or assessment.stakes else strongest_cue(interaction)
+        if line is not None:
+            found[interaction.external_id] = line
+    return found
 
 
 def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str, Any]]:
@@ -254,14 +303,19 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         alert["log"] = stored.get(str(alert["interaction_id"]))
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
-    agents = _agents(session, principal)
+    _, every_agent = routing_service.get_all_agents(session=session, limit=5_000)
+    _staff(session, queues, every_agent)
+    agents = _agents(session, principal, every_agent)
     return Wallboard(
         now=now,
         queues=sorted(queues.values(), key=lambda q: (-q.waiting, q.name)),
         by_cube=dict(by_cube.most_common()),
         by_channel=dict(by_channel.most_common()),
-        moments=moments,
-        alerts=alerts[:50],
+        moments=moments[:SHOWN],
+        moments_total=len(moments),
+        why=_why(moments[:SHOWN]),
+        alerts=alerts[:SHOWN],
+        alerts_total=len(alerts),
         agents=agents,
         states=dict(Counter(a.state for a in agents)),
         unqueued=_unqueued(session, principal),

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.config import get_settings
 from kairos.customers import service as customer_service
 from kairos.customers.facts import LABELS, canonical_name
-from kairos.customers.models import Customer, Fact
+from kairos.customers.models import Customer, CustomerIdentity, Fact
 from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions import journey as journey_service
 from kairos.interactions import reads as interaction_reads
@@ -165,6 +166,8 @@ def plain_reason(cue: Cue) -> str:
     line = f"{kind} — {words(cue.label)}"
     if cue.text:
         line += f": “{cue.text}”"
+    elif cue.feature == cue.label and cue.value is not None:  # a count named like its cue
+        line += f": {cue.value:g}"
     elif cue.feature and cue.value is not None:
         line += f" ({words(cue.feature)} {cue.value:.2f})"
     return line
@@ -220,6 +223,35 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
     return lines
 
 
+#: The customer's identities an agent would otherwise ask for, by the fact name they stand for.
+_IDENTITY_FACTS = {"account": "account_number", "phone": "phone_number", "email": "email_address"}
+_IDENTITY_LABELS = {"phone_number": "phone number", "email_address": "email address"}
+
+
+def _identities(session: Session, customer_id: int, known: set[str]) -> list[FactLine]:
+    """What the customer record already holds (the account, phone and email the platform
+    named): not asked again either, unless the customer stated it (then that line stands)."""
+    rows = session.scalars(
+        select(CustomerIdentity)
+        .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
+        .order_by(CustomerIdentity.id)
+    )
+    lines: dict[str, FactLine] = {}
+    for identity in rows:
+        name = _IDENTITY_FACTS.get(identity.kind)
+        if name is None or name in known:
+            continue
+        lines[name] = FactLine(
+            label=LABELS.get(name) or _IDENTITY_LABELS[name],
+            value=identity.value,
+            source="the customer record",
+            channel="",
+            verified=False,
+            at=identity.created_at,
+        )
+    return list(lines.values())
+
+
 def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
     if interaction.customer_id is not None:
         rows = customer_service.facts(session=session, customer_id=interaction.customer_id)
@@ -228,7 +260,12 @@ def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
     latest: dict[str, Fact] = {}
     for fact in rows:  # oldest first: the newest of each name wins
         latest[canonical_name(fact.name)] = fact
-    return [
+    records = (
+        []
+        if interaction.customer_id is None
+        else _identities(session, interaction.customer_id, set(latest))
+    )
+    return records + [
         FactLine(
             label=LABELS.get(name, words(name)),
             value=fact.value,

@@ -27,9 +27,10 @@ def for_interaction(*, session: Session, view: InteractionView) -> dict[str, Any
     }
 
 
-def for_wallboard(*, session: Session) -> dict[str, Any]:
-    """The day's figures and the active key messages for the wallboard."""
+def for_wallboard(*, session: Session, timezone: str) -> dict[str, Any]:
+    """The day's figures (today in the centre's ``timezone``, as the trends and
+    ``/v1/outcomes/today`` count it) and the active key messages for the wallboard."""
     return {
-        "figures": outcome_figures.day_figures(session=session),
+        "figures": outcome_figures.day_figures(session=session, timezone=timezone),
         "key_messages": message_service.get_active(session=session),
     }

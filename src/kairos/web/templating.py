@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 
 from kairos.auth.csrf import FIELD, csrf_token
+from kairos.routing.explain import duration
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -139,6 +140,8 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[base_co
 templates.env.filters.update(
     level=level, words=words, since=since, hhmm=hhmm, local_hhmm=local_hhmm, percent=percent
 )
+# A wait reads "9 min 21 s" or "3 h 05 min", as the countdowns do, never "561 s".
+templates.env.filters["duration"] = duration
 
 
 def _fill_wording(line: str, view: Any) -> str:

@@ -149,7 +149,7 @@ def charts(trends: DayTrends) -> dict[str, Any]:
         "chart-arrivals": {
             "data": [
                 _bars(x, trends.contacts, "all contacts", "#c9d1d9"),
-                _line(x, trends.moments, "moments of truth", MOMENT),
+                _line(x, trends.moments, "moments of truth, flagged live", MOMENT),
             ],
             "layout": {**_LAYOUT, "title": {"text": f"Arriving per hour ({trends.timezone})"}},
         },

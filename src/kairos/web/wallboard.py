@@ -53,7 +53,7 @@ def centre_timezone() -> str:
 def _context(db: Database, principal: Principal) -> dict[str, Any]:
     with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
-        wallboard.extras = extras.for_wallboard(session=session)
+        wallboard.extras = extras.for_wallboard(session=session, timezone=centre_timezone())
         day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
         return {
             "drivers": driver_cache.drivers(db, centre_timezone()),
@@ -61,6 +61,7 @@ def _context(db: Database, principal: Principal) -> dict[str, Any]:
             "trends": day,
             "charts": trends.charts(day),
             "centre_zone": centre_timezone(),
+            "moments_read": board.MOMENTS_READ,
         }
 
 
@@ -224,11 +225,13 @@ async def missed_page(
 
     def load() -> dict[str, Any]:
         since = utcnow() - timedelta(days=days)
-        with db.session() as session:
-            missed = outcome_figures.missed_moments(session=session, since=since, limit=100)
-            cards = outcome_figures.scorecards(session=session, since=since)
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
-        missed.items = [m for m in missed.items if principal.sees_agent(m.review.agent_id)]
+        agents = None if principal.sees_all else {*principal.team_agents, principal.username}
+        with db.session() as session:
+            missed = outcome_figures.missed_moments(
+                session=session, since=since, limit=100, agents=agents
+            )
+            cards = outcome_figures.scorecards(session=session, since=since)
         cards = [c for c in cards if principal.sees_agent(c.agent_id)]
         with db.session() as session:
             charts = missed_charts(
