@@ -87,6 +87,11 @@ def phrase_of(texts: Sequence[str]) -> str | None:
     return best if n >= 2 else None
 
 
+def name_groups(texts: Sequence[str], groups: Sequence[themes.ThemeGroup]) -> list[str]:
+    """A name for each group of ``texts``: the phrase its texts share, else its heaviest terms."""
+    return [phrase_of([texts[i] for i in g.members]) or g.label for g in groups]
+
+
 def find_drivers(
     texts: Sequence[str],
     moments: Sequence[bool],
@@ -97,7 +102,8 @@ def find_drivers(
 ) -> list[Driver]:
     """Drivers of these contacts (their first words; whether each was a moment; its day)."""
     out = []
-    for group in themes.group(texts, k=k):
+    groups = themes.group(texts, k=k)
+    for group, name in zip(groups, name_groups(texts, groups), strict=True):
         members = list(group.members)
         per_day = [0] * max(days, 1)
         for i in members:
@@ -105,7 +111,7 @@ def find_drivers(
         words = [t for t in group.keywords if not t.startswith("stakes:")]
         out.append(
             Driver(
-                name=phrase_of([texts[i] for i in members]) or group.label,
+                name=name,
                 phrases=words[:5],
                 volume=len(members),
                 moments=sum(bool(moments[i]) for i in members),
