@@ -39,6 +39,17 @@ def test_drivers_are_named_by_their_phrase_and_count_moments_and_trend() -> None
     assert phrase_of(["one thing", "another matter"]) is None  # no phrase shared: no name
 
 
+def test_a_driver_is_named_as_its_customers_said_it() -> None:
+    # Words are joined across at most two stop words and never across punctuation or a number,
+    # and the name is the phrase as most of them said it (not "update postal", "payment comes").
+    assert phrase_of(["Please update my postal address", "update my postal code now"]) == (
+        "update my postal"
+    )
+    assert phrase_of(["My card. Payment failed", "card, payment is pending"]) is None
+    assert phrase_of(["How do I top-up my card?", "top-up my card please"]) == "top-up my card"
+    assert phrase_of(["não recebi o cartão", "ainda não recebi nada"]) == "não recebi"
+
+
 def _contact(n: int, channel: str, text: str, at: datetime) -> list[dict[str, Any]]:
     iid = f"drv-{n}"
     return [

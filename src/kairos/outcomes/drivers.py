@@ -3,9 +3,9 @@ channel (not only surveys), each named by its commonest phrase, with its volume,
 moments of truth and its trend over the period.
 
 The grouping is :func:`kairos.outcomes.themes.group` (TF-IDF and k-means, deterministic); a
-driver's name is the two-word phrase most of its contacts share, else its heaviest terms.
-``benchmarks/drivers.py`` measures stability across samples and the match with banking77's
-intents.
+driver's name is the phrase most of its contacts share (two content words, at most two stop
+words between them, as most of them said it), else its heaviest terms. ``benchmarks/drivers.py``
+measures stability across samples, the match with banking77's intents and the names.
 
 >>> texts = ["my card was stolen last night", "stolen card, please block it",
 ...          "card stolen at the station", "refund for my cancelled flight please",
@@ -18,7 +18,6 @@ intents.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -33,7 +32,10 @@ from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import themes
 from kairos.routing.policies import MOT_THRESHOLD
 
-_WORD = re.compile(r"[a-z][a-z']+")
+# Words in any alphabet, with inner apostrophes and hyphens (month's, top-up, não); any other
+# character that is not a space is a token of its own and breaks a phrase.
+_WORD = re.compile(r"[^\W\d_](?:[\w'-]*\w)?")
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'-]*\w)?|[^\s]")
 #: Words that never name a driver, besides the themes' stop words.
 _PHRASE_STOP = themes.STOPWORDS | frozenset(
     """
@@ -75,16 +77,39 @@ class Driver:
         )
 
 
+def _spans(text: str) -> dict[str, str]:
+    """The text's phrases: two content words with at most two stop words between them and no
+    punctuation, keyed by the two words (``delete account``) and as said (``delete my account``)."""
+    tokens = _TOKEN.findall(text.lower())
+    found: dict[str, str] = {}
+    for i, word in enumerate(tokens):
+        if not _content(word):
+            continue
+        for j in range(i + 1, min(i + 4, len(tokens))):
+            if not _WORD.fullmatch(tokens[j]):
+                break  # punctuation or a number ends the phrase
+            if _content(tokens[j]):
+                found.setdefault(f"{word} {tokens[j]}", " ".join(tokens[i : j + 1]))
+                break
+    return found
+
+
+def _content(token: str) -> bool:
+    return len(token) > 1 and _WORD.fullmatch(token) is not None and token not in _PHRASE_STOP
+
+
 def phrase_of(texts: Sequence[str]) -> str | None:
-    """The two-word phrase (stop words out) most of these texts share, if two or more do."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        words = [w for w in _WORD.findall(text.lower()) if w not in _PHRASE_STOP]
-        counts.update({f"{a} {b}" for a, b in itertools.pairwise(words)})
+    """The phrase most of these texts share (two content words, as most of them said it; the
+    shortest way of saying it among as many), if two or more do."""
+    said = [_spans(text) for text in texts]
+    counts = Counter(key for phrases in said for key in phrases)
     if not counts:
         return None
     best, n = max(counts.items(), key=lambda item: (item[1], item[0]))
-    return best if n >= 2 else None
+    if n < 2:
+        return None
+    forms = Counter(p[best] for p in said if best in p)
+    return max(forms, key=lambda form: (forms[form], -len(form), form))  # ties: the shortest
 
 
 def name_groups(texts: Sequence[str], groups: Sequence[themes.ThemeGroup]) -> list[str]:
