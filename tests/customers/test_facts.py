@@ -146,3 +146,30 @@ def test_reask_spans_channels_for_the_same_customer(client: TestClient, runtime:
     )
     assert heard[0]["message"] == "already known: booking reference QX7…, from chat at 14:00"
     assert client.get("/v1/interactions/call-2").json()["reask_count"] == 1
+
+
+def test_asking_for_the_account_the_customer_record_holds_is_a_reask(
+    client: TestClient, runtime: Runtime
+) -> None:
+    # A chat signed in with its account: the platform named it, the customer never typed it.
+    heard: list[dict[str, Any]] = []
+    runtime.bus.listen(lambda _t, message: heard.append(message), "interactions")  # type: ignore[attr-defined]
+    account = {"kind": "account", "value": "ACC-99120"}
+    client.post("/v1/events", json=started("chat-9", channel="chat", identities=[account]))
+    ask = "Hi! Before I look into it, could I have your account number please?"
+    client.post("/v1/events", json=utterance("chat-9", ask, speaker="agent", seconds=30))
+    assert [m["fact"] for m in heard] == ["account_number"]
+    assert heard[0]["message"] == "already known: account number ACC-…, from the customer record"
+    assert heard[0]["source"] == "the customer record" and heard[0]["verified"] is False
+    assert "ACC-99120" not in str(heard[0])
+    assert client.get("/v1/interactions/chat-9").json()["reask_count"] == 1
+    # What the customer states wins over the record, with where and when they said it.
+    client.post("/v1/events", json=utterance("chat-9", "account number is 55 1234", seconds=40))
+    client.post("/v1/events", json=utterance("chat-9", "Account number?", speaker="agent",
+                                             seconds=50))  # fmt: skip
+    assert heard[1]["message"].startswith("already known: account number 55")
+    assert "from chat at " in heard[1]["message"]
+    # A contact whose customer has no account on record is not nudged.
+    client.post("/v1/events", json=started("chat-10", channel="chat", phone="+14155550111"))
+    client.post("/v1/events", json=utterance("chat-10", ask, speaker="agent", seconds=30))
+    assert len(heard) == 2

@@ -12,8 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.bus.messages import ReaskDetected
-from kairos.customers.facts import LABELS, asked_facts, canonical_name, extract_facts, mask
-from kairos.customers.models import Fact
+from kairos.customers.facts import (
+    IDENTITY_FACTS,
+    IDENTITY_LABELS,
+    LABELS,
+    asked_facts,
+    canonical_name,
+    extract_facts,
+    mask,
+)
+from kairos.customers.models import CustomerIdentity, Fact
 from kairos.events import IvrInput, Utterance
 from kairos.redaction import mask_value
 
@@ -113,7 +121,42 @@ def _known_facts(session: Session, interaction: Contact, before: datetime) -> di
         name = canonical_name(fact.name)
         if name not in known or fact.verified or not known[name].verified:
             known[name] = fact
+    if interaction.customer_id is not None:
+        known = {**_record_facts(session, interaction, before), **known}
     return known
+
+
+#: Where a re-ask says a fact came from when the customer record holds it.
+RECORD = "the customer record"
+
+
+def _record_facts(session: Session, interaction: Contact, before: datetime) -> dict[str, Fact]:
+    """What the customer record holds (an account or policy the platform named, a signed-in
+    chat's account) as facts, so an agent asking for it is told; not stored, never flushed."""
+    rows = session.scalars(
+        select(CustomerIdentity)
+        .where(
+            CustomerIdentity.customer_id == interaction.customer_id,
+            CustomerIdentity.valid,
+            CustomerIdentity.kind.in_(IDENTITY_FACTS),
+        )
+        .order_by(CustomerIdentity.id)
+    )
+    found: dict[str, Fact] = {}
+    for identity in rows:
+        name = IDENTITY_FACTS[identity.kind]
+        found.setdefault(
+            name,
+            Fact(
+                name=name,
+                value=identity.value,
+                source=RECORD,
+                channel=interaction.channel,
+                verified=False,
+                observed_at=min(identity.created_at, before),
+            ),
+        )
+    return found
 
 
 def _when(fact: Fact, interaction: Contact, now: datetime) -> str:
@@ -142,10 +185,10 @@ def detect_reasks(
         fact = known.get(name)
         if fact is None:
             continue
-        label = LABELS.get(name, name.replace("_", " "))
+        label = LABELS.get(name) or IDENTITY_LABELS.get(name) or name.replace("_", " ")
         masked = mask(fact.value)
-        origin = "IVR" if fact.source == "ivr" else fact.channel
-        when = _when(fact, interaction, event.occurred_at)
+        origin = {"ivr": "IVR", RECORD: RECORD}.get(fact.source, fact.channel)
+        when = "" if fact.source == RECORD else " " + _when(fact, interaction, event.occurred_at)
         messages.append(
             ReaskDetected(
                 interaction_id=interaction.external_id,
@@ -158,7 +201,7 @@ def detect_reasks(
                 source=fact.source,
                 channel=fact.channel,
                 observed_at=fact.observed_at,
-                message=f"already known: {label} {masked}, from {origin} {when}",
+                message=f"already known: {label} {masked}, from {origin}{when}",
             )
         )
     return messages

@@ -32,6 +32,16 @@ LABELS: dict[str, str] = {
     "service_tag": "service tag",
 }
 
+#: The customer record's identities an agent would otherwise ask for, by the fact they stand for.
+IDENTITY_FACTS: dict[str, str] = {
+    "account": "account_number",
+    "policy": "policy_number",
+    "phone": "phone_number",
+    "email": "email_address",
+}
+#: Labels of the identity facts that customers never state as facts.
+IDENTITY_LABELS: dict[str, str] = {"phone_number": "phone number", "email_address": "email address"}
+
 # Names an IVR or a platform may use for the same fact.
 _ALIASES: dict[str, str] = {
     "account": "account_number",

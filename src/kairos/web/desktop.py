@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kairos.config import get_settings
 from kairos.customers import service as customer_service
-from kairos.customers.facts import LABELS, canonical_name
+from kairos.customers.facts import IDENTITY_FACTS, IDENTITY_LABELS, LABELS, canonical_name
 from kairos.customers.models import Customer, CustomerIdentity, Fact
 from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions import journey as journey_service
@@ -223,11 +223,6 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
     return lines
 
 
-#: The customer's identities an agent would otherwise ask for, by the fact name they stand for.
-_IDENTITY_FACTS = {"account": "account_number", "phone": "phone_number", "email": "email_address"}
-_IDENTITY_LABELS = {"phone_number": "phone number", "email_address": "email address"}
-
-
 def _identities(session: Session, customer_id: int, known: set[str]) -> list[FactLine]:
     """What the customer record already holds (the account, phone and email the platform
     named): not asked again either, unless the customer stated it (then that line stands)."""
@@ -238,11 +233,11 @@ def _identities(session: Session, customer_id: int, known: set[str]) -> list[Fac
     )
     lines: dict[str, FactLine] = {}
     for identity in rows:
-        name = _IDENTITY_FACTS.get(identity.kind)
+        name = IDENTITY_FACTS.get(identity.kind)
         if name is None or name in known:
             continue
         lines[name] = FactLine(
-            label=LABELS.get(name) or _IDENTITY_LABELS[name],
+            label=LABELS.get(name) or IDENTITY_LABELS[name],
             value=identity.value,
             source="the customer record",
             channel="",
