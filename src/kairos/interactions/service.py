@@ -93,7 +93,6 @@ def _apply(
             interactions[event.interaction_id] = _start(session, event, sources)
             interactions[event.interaction_id].source = source
         elif isinstance(event, CustomerIdentified):
-            outbox.write(session)
             if adds_nothing(session, interactions[event.interaction_id], event):
                 # A webhook that sends the visitor with every payload: not a new line each time.
                 _repeat(acks, event.event_id)
