@@ -92,11 +92,12 @@ def _apply(
             outbox.write(session)  # an escalation reads its source's stored events
             interactions[event.interaction_id] = _start(session, event, sources)
             interactions[event.interaction_id].source = source
-        elif isinstance(event, CustomerIdentified):
-            if adds_nothing(session, interactions[event.interaction_id], event):
-                # A webhook that sends the visitor with every payload: not a new line each time.
-                _repeat(acks, event.event_id)
-                continue
+        elif isinstance(event, CustomerIdentified) and adds_nothing(
+            session, interactions[event.interaction_id], event
+        ):
+            # A webhook that sends the visitor with every payload: not a new line each time.
+            _repeat(acks, event.event_id)
+            continue
         _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
     outbox.write(session)
     row_writes.write_changed(session)  # the interactions' UPDATEs: the last change is made
