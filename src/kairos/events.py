@@ -3,7 +3,8 @@
 Every event is a pydantic model discriminated on ``type``. ``event_id`` is the idempotency key,
 ``occurred_at`` must be timezone-aware. The first event of an interaction
 (``interaction.started``) carries the channel and the customer's identities; later events only
-name the interaction.
+name the interaction, except ``customer.identified``, which brings identities learnt after the
+start (a handle whose post arrived after the brand's reply, a chat visitor's email).
 """
 
 from __future__ import annotations
@@ -117,6 +118,14 @@ class InteractionStarted(_EventBase):
     subject: Annotated[str, Field(max_length=500)] | None = None
     escalation: Escalation | None = None
     follow_up: FollowUp | None = None
+
+
+class CustomerIdentified(_EventBase):
+    """Identities of the interaction's customer learnt after its start: they are resolved as a
+    start's are, and attach the customer to an interaction that started without one."""
+
+    type: Literal["customer.identified"] = "customer.identified"
+    identities: Annotated[list[Identity], Field(min_length=1, max_length=20)]
 
 
 class Utterance(_EventBase):
@@ -238,7 +247,8 @@ Event = Annotated[
     | Transfer
     | InteractionEnded
     | SurveyResponse
-    | AudioSegment,
+    | AudioSegment
+    | CustomerIdentified,
     Field(discriminator="type"),
 ]
 
@@ -251,6 +261,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "interaction.ended",
     "survey.response",
     "audio.segment",
+    "customer.identified",
 )
 
 event_adapter: TypeAdapter[Event] = TypeAdapter(Event)

@@ -137,6 +137,10 @@ class Registry:
             "kairos_interactions_swept_total",
             "Interactions caught up by the sweep, not the stream (their message was lost).",
         )
+        self.media_messages_ignored = Counter(
+            "kairos_media_messages_ignored_total",
+            "Media stream messages of a type the protocol does not know, skipped.",
+        )
         self.bus_published = Gauge("kairos_bus_published", "Messages this process published.")
         self.bus_publish_failures = Gauge(
             "kairos_bus_publish_failures",
@@ -178,6 +182,7 @@ class Registry:
             self.detector_rebuilds,
             self.detection_retries,
             self.interactions_swept,
+            self.media_messages_ignored,
             self.bus_published,
             self.bus_publish_failures,
             self.bus_lag,

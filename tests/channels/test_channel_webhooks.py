@@ -90,6 +90,34 @@ def test_sms_signed_webhook_threads_and_dedupes(client: TestClient) -> None:
     assert len(interactions(client)) == 2
 
 
+def test_mms_media_is_a_marker_in_the_timeline(client: TestClient) -> None:
+    """A photo-only MMS is a line the agent sees ("[photo]"), not nothing; with text, the text
+    then what came with it. The media's URLs are not kept (they reach the customer's photos)."""
+    photo = {
+        **twilio_form("MM" + "a" * 32, ""),
+        "NumMedia": "1",
+        "MediaContentType0": "image/jpeg",
+        "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM/Media/ME1",
+    }
+    assert post_sms(client, photo, sign(photo)).status_code == 200
+    both = {
+        **twilio_form("MM" + "b" * 32, "the damage"),
+        "NumMedia": "3",
+        "MediaContentType0": "image/png",
+        "MediaContentType1": "image/jpeg",
+        "MediaContentType2": "video/mp4",
+    }
+    assert post_sms(client, both, sign(both)).status_code == 200
+    odd = {**twilio_form("MM" + "c" * 32, ""), "NumMedia": "1", "MediaContentType0": "text/vcard"}
+    assert post_sms(client, odd, sign(odd)).status_code == 200
+    empty = {**twilio_form("MM" + "d" * 32, "  "), "NumMedia": "x"}
+    assert post_sms(client, empty, sign(empty)).status_code == 200
+    [interaction] = interactions(client)
+    texts = [e["body"]["text"] for e in timeline(client, interaction["id"])[1:]]
+    assert texts == ["[photo]", "the damage [2 photos, video]", "[attachment]"]
+    assert "api.twilio.com" not in str(timeline(client, interaction["id"]))
+
+
 def test_sms_bad_or_missing_signature_is_403_and_stores_nothing(client: TestClient) -> None:
     params = twilio_form("SM" + "d" * 32, "hello")
     wrong = sign(params, token="not-the-token")
@@ -287,7 +315,12 @@ def test_social_post_and_reply(client: TestClient) -> None:
     }
     assert client.post("/v1/channels/social", json=post).json()["applied"] == 2
     assert client.post("/v1/channels/social", json=reply).json()["applied"] == 1
-    assert client.post("/v1/channels/social", json=post).json()["duplicates"] == 1
+    # The post and the handle it gave again (a customer.identified that tells nothing new).
+    assert client.post("/v1/channels/social", json=post).json() | {"events": []} == {
+        "applied": 0,
+        "duplicates": 2,
+        "events": [],
+    }
     [interaction] = interactions(client)
     assert interaction["id"] == "social:x:1789000" and interaction["channel"] == "social"
     started = timeline(client, interaction["id"])[0]["body"]

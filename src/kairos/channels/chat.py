@@ -22,11 +22,14 @@ conversation)::
 event id is derived from its ``id``, so a redelivery is acknowledged once. ``visitor.id`` is the
 ``chat`` identity, ``email``/``phone``/``account`` are added when given, and ``social``
 (``platform:handle``, e.g. ``x:@jane_doe``) when the chat was opened from a social profile.
-``ended`` is optional.
+``ended`` is optional. Visitor details sent after the first payload (a pre-chat form filled
+late) come as a ``customer.identified``, stored only when they are new to the interaction's
+customer: a platform that sends the visitor with every payload adds no line to the timeline.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -43,6 +46,7 @@ from kairos.channels.base import (
     validate,
 )
 from kairos.events import (
+    CustomerIdentified,
     Event,
     Identity,
     InteractionEnded,
@@ -146,14 +150,28 @@ class ChatAdapter(ChannelAdapter):
         iid = stable_id("chat", body.conversation_id)
         events: list[Event] = []
         first_sent = next((m.sent_at for m in body.messages if m.sent_at), None)
-        if not lookup.exists(iid):
+        identities = _identities(body.visitor)
+        if lookup.exists(iid):
+            if identities:
+                # Named by what it says (hashed: an event id is no place for an email address).
+                keys = "\n".join(sorted(f"{i.kind}:{i.value}" for i in identities))
+                said = hashlib.sha256(keys.encode()).hexdigest()[:32]
+                events.append(
+                    CustomerIdentified(
+                        event_id=stable_id("chat", body.conversation_id, "identified", said),
+                        interaction_id=iid,
+                        occurred_at=first_sent or received_at,
+                        identities=identities,
+                    )
+                )
+        else:
             events.append(
                 InteractionStarted(
                     event_id=started_event_id(iid),
                     interaction_id=iid,
                     occurred_at=body.started_at or first_sent or received_at,
                     channel="chat",
-                    identities=_identities(body.visitor),
+                    identities=identities,
                     queue=body.queue,
                     language=body.language,
                     timezone=body.timezone,

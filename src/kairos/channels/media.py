@@ -12,6 +12,9 @@ messages):
 - **Twilio Media Streams**: JSON text messages ``connected``, ``start`` (stream and call ids,
   ``mediaFormat`` ``audio/x-mulaw`` at 8000 Hz, ``customParameters``), ``media`` (base64 μ-law in
   ``media.payload``, ``media.track`` inbound or outbound), ``mark``/``dtmf`` (ignored), ``stop``.
+  A message type not in that list is skipped and counted (``Step.ignored``), as a robust client
+  of a protocol that grows does: closing on it would cut the rest of the call's audio the day
+  Twilio adds one. A malformed message of a known type still closes the stream.
   The interaction is the URL's ``interaction_id``, else ``customParameters.interaction_id``, else
   the call SID. The inbound track is the customer; outbound audio (what the caller hears: the
   agent) is accepted and never analysed. A stream whose ``customParameters.speaker`` is
@@ -29,6 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +44,8 @@ from kairos.detection.voice.codecs import pcm16_decode
 from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.model import VoiceModel
 from kairos.events import AGENT_VOICE_CLOSE, AudioSegment
+
+log = logging.getLogger(__name__)
 
 #: Largest WebSocket message taken (a Twilio media message is about 400 bytes).
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -113,6 +119,8 @@ class Step:
     started: CallLeg | None = None
     events: list[AudioSegment] = field(default_factory=list)
     stopped: bool = False
+    #: The type of a message skipped because the protocol does not know it (Twilio only).
+    ignored: str | None = None
 
 
 def _clock() -> datetime:
@@ -162,6 +170,7 @@ class TwilioMediaStream:
         self.leg: CallLeg | None = None
         self.heard: CallLeg | None = None  # the leg, kept after the stop for its last speech
         self.ignored_frames = 0
+        self.skipped: set[str] = set()  # message types skipped (unknown to this protocol)
         #: Where a whole block waits to be judged with other streams' (``CallLeg.feed``).
         self.batch: LegBatch | None = None
 
@@ -187,7 +196,10 @@ class TwilioMediaStream:
             return Step(events=self.finish(), stopped=True)
         if event in ("mark", "dtmf"):
             return Step()
-        raise MediaProtocolError(CLOSE_POLICY, f"unknown event {event[:40]!r}")
+        if event[:40] not in self.skipped and len(self.skipped) < 8:  # once a type, a few a stream
+            self.skipped.add(event[:40])
+            log.info("Twilio media stream: skipped a message of unknown type %r", event[:40])
+        return Step(ignored=event[:40])
 
     def finish(self) -> list[AudioSegment]:
         """Analyse what is left (at the stop, an error or a disconnect)."""

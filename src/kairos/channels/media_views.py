@@ -188,15 +188,12 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
         await websocket.close(code=close[0], reason=close[1])
 
 
-Close = tuple[int, str]
-
-
 async def closing(
-    receiving: Awaitable[Close | None],
+    receiving: Awaitable[tuple[int, str] | None],
     *,
     what: str,
     on_protocol_error: Callable[[MediaProtocolError], Awaitable[None]] | None = None,
-) -> Close | None:
+) -> tuple[int, str] | None:
     """Run a stream's message loop; the close to send (None when the peer went away).
 
     A protocol mistake closes with its own code (``on_protocol_error`` may tell the peer first);
@@ -232,6 +229,8 @@ async def _receive(
         if message["type"] == "websocket.disconnect":
             return None
         step = protocol.receive(text=message.get("text"), data=message.get("bytes"))
+        if step.ignored is not None:
+            runtime.metrics.media_messages_ignored.inc()
         step.events += await live.settle(protocol.leg)
         await transcribe(sink.submit, stt, protocol.heard)
         if step.started is not None:

@@ -13,6 +13,10 @@ silent for the idle gap (``KAIROS_SMS_IDLE_GAP_MINUTES``, 4 hours by default). T
 and the adapter asks its lookup for the newest open interaction under the key that was active
 within the gap. Each message's event id is derived from its ``MessageSid``, so Twilio's retries
 are acknowledged once. The answer to Twilio is empty TwiML: Kairos does not auto-reply.
+
+MMS: what came with a message (``NumMedia``, ``MediaContentType<N>``) is a marker after its text,
+``[photo]``, ``[2 photos, video]``, so a photo-only message is a line the agent and the timeline
+see rather than nothing. The media's URLs are not kept: they reach the customer's photos.
 """
 
 from __future__ import annotations
@@ -90,6 +94,27 @@ def thread_key(sender: str, recipient: str) -> str:
     return f"sms:{digest}"
 
 
+#: What a media type is called in the marker, by its top-level type.
+_MEDIA_WORDS = {"image": "photo", "video": "video", "audio": "voice message"}
+
+
+def media_marker(fields: dict[str, str]) -> str:
+    """``[photo]``, ``[2 photos, video]``: what came with the message (empty when nothing did).
+
+    >>> media_marker({"NumMedia": "2", "MediaContentType0": "image/jpeg",
+    ...               "MediaContentType1": "audio/amr"})
+    '[photo, voice message]'
+    """
+    count = fields.get("NumMedia", "").strip()
+    kinds: dict[str, int] = {}
+    for n in range(min(int(count), 10) if count.isdigit() else 0):  # Twilio sends at most 10
+        top = fields.get(f"MediaContentType{n}", "").split("/", 1)[0].strip().lower()
+        word = _MEDIA_WORDS.get(top, "attachment")
+        kinds[word] = kinds.get(word, 0) + 1
+    parts = [word if k == 1 else f"{k} {word}s" for word, k in kinds.items()]
+    return f"[{', '.join(parts)}]" if parts else ""
+
+
 def _phone(value: str) -> str:
     # WhatsApp through the same API sends "whatsapp:+1415...".
     return value.split(":", 1)[1] if value.startswith("whatsapp:") else value
@@ -153,7 +178,7 @@ class SmsAdapter(ChannelAdapter):
                     identities=[Identity(kind="phone", value=_phone(sender))],
                 )
             )
-        body = fields.get("Body", "").strip()
+        body = " ".join(p for p in (fields.get("Body", "").strip(), media_marker(fields)) if p)
         if body:
             events.append(
                 Utterance(

@@ -16,7 +16,10 @@ optional ``agent_id``). The thread is ``thread_id`` (the root post, or the DM co
 when given, else ``in_reply_to``, else the post itself; the interaction id is
 ``social:<platform>:<thread>`` (``social-dm:`` for direct messages), and each post's event id
 is derived from ``post_id``, so a redelivery is acknowledged once. The author's
-``platform:handle`` is the ``social`` identity.
+``platform:handle`` is the ``social`` identity. When the brand's reply arrived first (the
+interaction started with no identity), the customer's later post brings it as a
+``customer.identified``: in a direct conversation any customer message, in a public thread only
+the thread's root post (another user replying in a public thread is not the thread's customer).
 """
 
 from __future__ import annotations
@@ -36,7 +39,14 @@ from kairos.channels.base import (
     started_event_id,
     validate,
 )
-from kairos.events import Event, Identity, InteractionStarted, Timestamp, Utterance
+from kairos.events import (
+    CustomerIdentified,
+    Event,
+    Identity,
+    InteractionStarted,
+    Timestamp,
+    Utterance,
+)
 from kairos.redaction.inbound import Inbound
 
 _SourceId = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[^\s]+$")]
@@ -96,9 +106,20 @@ class SocialAdapter(ChannelAdapter):
         when = post.posted_at or received_at
         is_agent = post.author_role == "agent"
         events: list[Event] = []
-        if not lookup.exists(iid):
-            handle = post.handle.strip().lstrip("@")
-            identities = [] if is_agent else [Identity(kind="social", value=f"{platform}:{handle}")]
+        handle = post.handle.strip().lstrip("@")
+        identities = [] if is_agent else [Identity(kind="social", value=f"{platform}:{handle}")]
+        if lookup.exists(iid):
+            if identities and (post.kind == "direct" or post.post_id == thread):
+                # Ingest stores it only if the handle is new to the interaction's customer.
+                events.append(
+                    CustomerIdentified(
+                        event_id=stable_id(prefix, platform, thread, "identified", handle),
+                        interaction_id=iid,
+                        occurred_at=when,
+                        identities=identities,
+                    )
+                )
+        else:
             events.append(
                 InteractionStarted(
                     event_id=started_event_id(iid),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kairos.bus.messages import ReaskDetected
@@ -205,3 +205,12 @@ def detect_reasks(
             )
         )
     return messages
+
+
+def adopt(*, session: Session, interaction_id: int, customer_id: int) -> None:
+    """Give the facts an interaction gathered before its customer was known to that customer."""
+    session.execute(
+        update(Fact)
+        .where(Fact.interaction_id == interaction_id, Fact.customer_id.is_(None))
+        .values(customer_id=customer_id)
+    )

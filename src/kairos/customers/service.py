@@ -108,6 +108,31 @@ def resolve(
     return customer
 
 
+def holds(
+    *,
+    session: Session,
+    identities: list[Identity],
+    customer_id: int | None,
+    region: str | None = None,
+) -> bool:
+    """Whether ``identities`` tell nothing new: each names nobody or is the customer's already."""
+    keys = {
+        canonical(i, region=_region(region)).key
+        for i in identities
+        if not names_nobody(i, region=_region(region))
+    }
+    if not keys:
+        return True
+    if customer_id is None:
+        return False
+    rows = session.execute(
+        select(CustomerIdentity.kind, CustomerIdentity.value).where(
+            CustomerIdentity.customer_id == customer_id
+        )
+    )
+    return keys <= {(kind, value) for kind, value in rows}
+
+
 def _record_conflict(
     session: Session,
     customer: Customer,

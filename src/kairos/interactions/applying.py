@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from kairos.bus.messages import Message
 from kairos.customers import fact_store
+from kairos.customers import service as customer_service
 from kairos.events import (
+    CustomerIdentified,
     Event,
     InteractionEnded,
     IvrInput,
@@ -71,6 +73,31 @@ def apply_to_interaction(
         interaction.state = "ended"
         interaction.ended_at = event.occurred_at
         interaction.outcome = {**(interaction.outcome or {}), **outcome}
+    elif isinstance(event, CustomerIdentified):
+        identify(session, interaction, event)
     elif isinstance(event, SurveyResponse):
         survey = event.model_dump(mode="json", exclude=BODY_EXCLUDE, exclude_none=True)
         interaction.outcome = {**(interaction.outcome or {}), "survey": survey}
+
+
+def adds_nothing(session: Session, interaction: Interaction, event: CustomerIdentified) -> bool:
+    """Whether ``event`` names only identities the interaction's customer already has (or that
+    name nobody): ingest acknowledges it as a repeat and stores nothing."""
+    return customer_service.holds(
+        session=session, identities=list(event.identities), customer_id=interaction.customer_id
+    )
+
+
+def identify(session: Session, interaction: Interaction, event: CustomerIdentified) -> None:
+    """Resolve a later identity as a start's: the customer it names is attached to a contact
+    that had none (with the facts it gathered); on a contact with a customer, new identities are
+    added to them and one owned by another customer is recorded as a conflict, never moved."""
+    customer = customer_service.resolve(
+        session=session,
+        identities=list(event.identities),
+        interaction_id=interaction.external_id,
+        customer_id=interaction.customer_id,
+    )
+    if customer is not None and interaction.customer_id is None:
+        interaction.customer_id = customer.id
+        fact_store.adopt(session=session, interaction_id=interaction.id, customer_id=customer.id)

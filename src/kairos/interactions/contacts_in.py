@@ -9,12 +9,12 @@ from typing import Any
 
 from kairos.customers.identity import email_address, identity_problem
 from kairos.errors import InvalidEvents
-from kairos.events import Event, Identity, InteractionStarted
+from kairos.events import CustomerIdentified, Event, Identity, InteractionStarted
 from kairos.limits import as_language_tag
 
 
 def _identities(
-    event: InteractionStarted, region: str
+    event: InteractionStarted | CustomerIdentified, region: str
 ) -> tuple[list[Identity], list[tuple[str, str]]]:
     """The event's identities as stored (an email without its display name) and the problems."""
     kept: list[Identity] = []
@@ -35,6 +35,17 @@ def check_contacts(events: list[Event], *, region: str) -> list[Event]:
     checked: list[Event] = []
     errors: list[dict[str, Any]] = []
     for index, event in enumerate(events):
+        if isinstance(event, CustomerIdentified):
+            # A later identity is checked as the start's are (and stored the same way).
+            identities, problems = _identities(event, region)
+            errors.extend(
+                {"index": index, "field": f, "message": m, "event_id": event.event_id}
+                for f, m in problems
+            )
+            if identities != event.identities:
+                event = event.model_copy(update={"identities": identities})
+            checked.append(event)
+            continue
         if not isinstance(event, InteractionStarted):
             checked.append(event)
             continue

@@ -24,11 +24,12 @@ from kairos.detection.live import DetectorCache
 from kairos.errors import Overloaded
 from kairos.events import (
     AudioSegment,
+    CustomerIdentified,
     Event,
     InteractionStarted,
 )
 from kairos.interactions import checks, row_writes, write_path
-from kairos.interactions.applying import BODY_EXCLUDE, apply_to_interaction
+from kairos.interactions.applying import BODY_EXCLUDE, adds_nothing, apply_to_interaction
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -37,7 +38,7 @@ from kairos.interactions.assessments import (
     record_assessment,
 )
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.interactions.schemas import IngestResponse
+from kairos.interactions.schemas import EventAck, IngestResponse
 from kairos.metrics import Registry
 from kairos.redaction.stored import sanitise_event
 
@@ -91,6 +92,12 @@ def _apply(
             outbox.write(session)  # an escalation reads its source's stored events
             interactions[event.interaction_id] = _start(session, event, sources)
             interactions[event.interaction_id].source = source
+        elif isinstance(event, CustomerIdentified) and adds_nothing(
+            session, interactions[event.interaction_id], event
+        ):
+            # A webhook that sends the visitor with every payload: not a new line each time.
+            _repeat(acks, event.event_id)
+            continue
         _store(session, event, interactions[event.interaction_id], detectors, outbox, default_tz)
     outbox.write(session)
     row_writes.write_changed(session)  # the interactions' UPDATEs: the last change is made
@@ -99,6 +106,13 @@ def _apply(
         duplicates=sum(a.status == "duplicate" for a in acks),
         events=acks,
     )
+
+
+def _repeat(acks: list[EventAck], event_id: str) -> None:
+    """Acknowledge ``event_id`` as a repeat (it tells nothing new; nothing was stored)."""
+    for ack in acks:
+        if ack.event_id == event_id:
+            ack.status = "duplicate"
 
 
 def _start(

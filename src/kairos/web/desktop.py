@@ -215,6 +215,9 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
             who, text = "system", "ended"
         elif row.type == "survey.response":
             who, text = "survey", survey_line(body)
+        elif row.type == "customer.identified":
+            kinds = ", ".join(dict.fromkeys(str(i.get("kind")) for i in body.get("identities", [])))
+            who, text = "system", f"customer identified by {kinds}"
         elif row.type == "audio.segment":
             continue  # its stress is the line over the call in the banner, not a transcript row
         else:
