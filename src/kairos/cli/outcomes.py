@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from kairos.outcomes.archive import Row
+    from kairos.outcomes.archive import Conversation, Row
     from kairos.outcomes.report import ThemeSummary
 
 
@@ -74,28 +74,13 @@ def analyze(
         TimeRemainingColumn,
     )
 
-    from kairos.outcomes.archive import ArchiveError, read_archive
     from kairos.outcomes.archive import analyze as run
     from kairos.outcomes.report import ReportData, figures, render
 
     console = Console(stderr=True)
     started = time.perf_counter()
-    try:
-        with console.status(f"reading {archive}"):
-            conversations, bad = read_archive(archive, limit=limit)
-    except (ArchiveError, OSError) as exc:
-        console.print(f"[red]cannot read {archive}: {exc}[/]")
-        raise typer.Exit(2) from None
+    conversations, bad, skipped = _read_archive(console, archive, limit)
     read_s = time.perf_counter() - started
-    skipped = "; ".join(f"line {n}: {why}" for n, why in bad[:3]) + (
-        "; ..." if len(bad) > 3 else ""
-    )
-    if not conversations:
-        said = f": {skipped}" if bad else ""
-        console.print(f"no conversations in {archive}{said}", style="red", markup=False)
-        raise typer.Exit(2)
-    if bad:
-        console.print(f"{len(bad)} lines skipped: {skipped}", style="yellow", markup=False)
     for path in (output, figures_json) if figures_json else (output,):
         _writable(console, path)  # before the review, the long part
     with Progress(
@@ -139,6 +124,31 @@ def analyze(
     if figures_json:
         payload = {**result, "seconds": round(total_s, 1), "read_seconds": round(read_s, 1)}
         figures_json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def _read_archive(
+    console: Console, archive: Path, limit: int | None
+) -> tuple[list[Conversation], list[tuple[int, str]], str]:
+    """The archive's conversations, its skipped lines and a few of them in words; exit status 2
+    when it cannot be read or holds no conversation."""
+    from kairos.outcomes.archive import ArchiveError, read_archive
+
+    try:
+        with console.status(f"reading {archive}"):
+            conversations, bad = read_archive(archive, limit=limit)
+    except (ArchiveError, OSError) as exc:
+        console.print(f"[red]cannot read {archive}: {exc}[/]")
+        raise typer.Exit(2) from None
+    skipped = "; ".join(f"line {n}: {why}" for n, why in bad[:3]) + (
+        "; ..." if len(bad) > 3 else ""
+    )
+    if not conversations:
+        said = f": {skipped}" if bad else ""
+        console.print(f"no conversations in {archive}{said}", style="red", markup=False)
+        raise typer.Exit(2)
+    if bad:
+        console.print(f"{len(bad)} lines skipped: {skipped}", style="yellow", markup=False)
+    return conversations, bad, skipped
 
 
 def _writable(console: Console, output: Path) -> None:
