@@ -267,6 +267,12 @@ class Settings(BaseSettings):
         return self.default_timezone if "default_timezone" in self.model_fields_set else None
 
     @property
+    def centre_or_default_timezone(self) -> str:
+        """The zone the centre's clocks and days are read in: ``KAIROS_CENTRE_TIMEZONE``, else
+        ``KAIROS_DEFAULT_TIMEZONE`` (UTC unless set)."""
+        return self.centre_timezone or self.default_timezone
+
+    @property
     def tokens_required(self) -> bool:
         """Whether the JSON API refuses requests without a token (or a page session)."""
         if self.require_tokens is None:

@@ -196,7 +196,7 @@ def report(
 
     console = Console(stderr=True)
     settings = get_settings()
-    zone_name = timezone or settings.centre_timezone or settings.default_timezone
+    zone_name = timezone or settings.centre_or_default_timezone
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -122,7 +122,8 @@ def _known_facts(session: Session, interaction: Contact, before: datetime) -> di
         if name not in known or fact.verified or not known[name].verified:
             known[name] = fact
     if interaction.customer_id is not None:
-        known = {**_record_facts(session, interaction, before), **known}
+        record = _record_facts(session, interaction.customer_id, interaction.channel, before)
+        known = {**record, **known}
     return known
 
 
@@ -130,33 +131,38 @@ def _known_facts(session: Session, interaction: Contact, before: datetime) -> di
 RECORD = "the customer record"
 
 
-def _record_facts(session: Session, interaction: Contact, before: datetime) -> dict[str, Fact]:
-    """What the customer record holds (an account or policy the platform named, a signed-in
-    chat's account) as facts, so an agent asking for it is told; not stored, never flushed."""
+def record_identities(session: Session, customer_id: int) -> dict[str, CustomerIdentity]:
+    """The customer record's identities an agent would otherwise ask for (an account or policy
+    the platform named, a signed-in chat's account, the phone and email), by the fact each
+    stands for; the newest of each."""
     rows = session.scalars(
         select(CustomerIdentity)
         .where(
-            CustomerIdentity.customer_id == interaction.customer_id,
+            CustomerIdentity.customer_id == customer_id,
             CustomerIdentity.valid,
             CustomerIdentity.kind.in_(IDENTITY_FACTS),
         )
         .order_by(CustomerIdentity.id)
     )
-    found: dict[str, Fact] = {}
-    for identity in rows:
-        name = IDENTITY_FACTS[identity.kind]
-        found.setdefault(
-            name,
-            Fact(
-                name=name,
-                value=identity.value,
-                source=RECORD,
-                channel=interaction.channel,
-                verified=False,
-                observed_at=min(identity.created_at, before),
-            ),
+    return {IDENTITY_FACTS[identity.kind]: identity for identity in rows}
+
+
+def _record_facts(
+    session: Session, customer_id: int, channel: str, before: datetime
+) -> dict[str, Fact]:
+    """What the customer record holds, as facts, so an agent asking for it is told; not stored,
+    never flushed."""
+    return {
+        name: Fact(
+            name=name,
+            value=identity.value,
+            source=RECORD,
+            channel=channel,
+            verified=False,
+            observed_at=min(identity.created_at, before),
         )
-    return found
+        for name, identity in record_identities(session, customer_id).items()
+    }
 
 
 def _when(fact: Fact, interaction: Contact, now: datetime) -> str:

@@ -116,10 +116,9 @@ def holds(
     region: str | None = None,
 ) -> bool:
     """Whether ``identities`` tell nothing new: each names nobody or is the customer's already."""
+    region = _region(region)
     keys = {
-        canonical(i, region=_region(region)).key
-        for i in identities
-        if not names_nobody(i, region=_region(region))
+        canonical(i, region=region).key for i in identities if not names_nobody(i, region=region)
     }
     if not keys:
         return True

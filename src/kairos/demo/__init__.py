@@ -293,7 +293,7 @@ def _drive_simulated(
     from kairos.demo.live import AGENTS, DriveError, LiveCenter, LiveProgress
 
     settings = get_settings()
-    timezone = settings.centre_timezone or settings.default_timezone
+    timezone = settings.centre_or_default_timezone
     past = history.HistoryProgress()
     seeding = (
         database_url is not None

@@ -29,45 +29,49 @@ def _identities(
     return kept, problems
 
 
+def _start_fields(
+    event: InteractionStarted, region: str
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """A start's language as stored, and the problems of its language and callback number."""
+    problems: list[tuple[str, str]] = []
+    callback = event.escalation.phone if event.escalation is not None else None
+    if callback is not None:
+        problem = identity_problem(Identity(kind="phone", value=callback), region=region)
+        if problem is not None:
+            problems.append(("escalation.phone", problem))
+    language = event.language
+    if language is not None:
+        try:
+            language = as_language_tag(language)
+        except ValueError as exc:
+            problems.append(("language", str(exc)))
+    return language, problems
+
+
 def check_contacts(events: list[Event], *, region: str) -> list[Event]:
     """``events`` with each identity and language as stored, or :class:`InvalidEvents` naming
     every value that cannot be one (``region`` reads national phone numbers)."""
     checked: list[Event] = []
     errors: list[dict[str, Any]] = []
     for index, event in enumerate(events):
-        if isinstance(event, CustomerIdentified):
-            # A later identity is checked as the start's are (and stored the same way).
-            identities, problems = _identities(event, region)
-            errors.extend(
-                {"index": index, "field": f, "message": m, "event_id": event.event_id}
-                for f, m in problems
-            )
-            if identities != event.identities:
-                event = event.model_copy(update={"identities": identities})
+        if not isinstance(event, InteractionStarted | CustomerIdentified):
             checked.append(event)
             continue
-        if not isinstance(event, InteractionStarted):
-            checked.append(event)
-            continue
+        # A later identity (customer.identified) is checked and stored as the start's are.
         identities, problems = _identities(event, region)
-        callback = event.escalation.phone if event.escalation is not None else None
-        if callback is not None:
-            problem = identity_problem(Identity(kind="phone", value=callback), region=region)
-            if problem is not None:
-                problems.append(("escalation.phone", problem))
-        language = event.language
-        if language is not None:
-            try:
-                language = as_language_tag(language)
-            except ValueError as exc:
-                problems.append(("language", str(exc)))
-        for field, message in problems:
-            errors.append(
-                {"index": index, "field": field, "message": message, "event_id": event.event_id}
-            )
-        if identities != event.identities or language != event.language:
-            event = event.model_copy(update={"identities": identities, "language": language})
-        checked.append(event)
+        update: dict[str, Any] = (
+            {"identities": identities} if identities != event.identities else {}
+        )
+        if isinstance(event, InteractionStarted):
+            language, start_problems = _start_fields(event, region)
+            problems += start_problems
+            if language != event.language:
+                update["language"] = language
+        errors.extend(
+            {"index": index, "field": field, "message": message, "event_id": event.event_id}
+            for field, message in problems
+        )
+        checked.append(event.model_copy(update=update) if update else event)
     if errors:
         bad = len({e["index"] for e in errors})
         raise InvalidEvents(

@@ -104,7 +104,7 @@ async def post_review(interaction_id: str, db: DatabaseDep, bus: BusDep) -> Revi
 def today(session: DbSession, settings: SettingsDep, day: Day | None = None) -> DayFigures:
     """The day's figures for the wallboard: today unless ``day`` is given, a day in the centre's
     zone (``KAIROS_CENTRE_TIMEZONE``, else ``KAIROS_DEFAULT_TIMEZONE``, else UTC)."""
-    zone = settings.centre_timezone or settings.default_timezone
+    zone = settings.centre_or_default_timezone
     return figures.day_figures(session=session, day=day, timezone=zone)
 
 
@@ -117,7 +117,7 @@ def contact_drivers(
     """What customers contact about over the last ``days`` days (days in the centre's zone,
     today included), from their first words in every channel: each driver named by its
     commonest phrase, with its volume, share of moments of truth and trend."""
-    zone = settings.centre_timezone or settings.default_timezone
+    zone = settings.centre_or_default_timezone
     tz = ZoneInfo(zone)
     today = datetime.now(tz).date()
     since = datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=tz)

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.config import get_settings
+from kairos.customers import fact_store
 from kairos.customers import service as customer_service
-from kairos.customers.facts import IDENTITY_FACTS, IDENTITY_LABELS, LABELS, canonical_name
-from kairos.customers.models import Customer, CustomerIdentity, Fact
+from kairos.customers.facts import IDENTITY_LABELS, LABELS, canonical_name
+from kairos.customers.models import Customer, Fact
 from kairos.detection.assessment import Assessment, Cue
 from kairos.interactions import journey as journey_service
 from kairos.interactions import reads as interaction_reads
@@ -229,25 +229,18 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
 def _identities(session: Session, customer_id: int, known: set[str]) -> list[FactLine]:
     """What the customer record already holds (the account, phone and email the platform
     named): not asked again either, unless the customer stated it (then that line stands)."""
-    rows = session.scalars(
-        select(CustomerIdentity)
-        .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
-        .order_by(CustomerIdentity.id)
-    )
-    lines: dict[str, FactLine] = {}
-    for identity in rows:
-        name = IDENTITY_FACTS.get(identity.kind)
-        if name is None or name in known:
-            continue
-        lines[name] = FactLine(
+    return [
+        FactLine(
             label=LABELS.get(name) or IDENTITY_LABELS[name],
             value=identity.value,
-            source="the customer record",
+            source=fact_store.RECORD,
             channel="",
             verified=False,
             at=identity.created_at,
         )
-    return list(lines.values())
+        for name, identity in fact_store.record_identities(session, customer_id).items()
+        if name not in known
+    ]
 
 
 def _facts(session: Session, interaction: Interaction) -> list[FactLine]:
@@ -315,7 +308,7 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         decision=decision,
         customer_zone=zone.name,
         customer_zone_from=zone.detail,
-        centre_zone=settings.centre_timezone or settings.default_timezone,
+        centre_zone=settings.centre_or_default_timezone,
         escalation=_escalation(session, interaction),
         escalated_to=interaction_service.get_escalated_to(session=session, interaction=interaction),
     )

@@ -46,21 +46,21 @@ WALLBOARD_PANELS = {
 
 def centre_timezone() -> str:
     """The contact centre's zone (KAIROS_CENTRE_TIMEZONE, else KAIROS_DEFAULT_TIMEZONE)."""
-    settings = get_settings()
-    return settings.centre_timezone or settings.default_timezone
+    return get_settings().centre_or_default_timezone
 
 
 def _context(db: Database, principal: Principal) -> dict[str, Any]:
+    zone = centre_timezone()
     with db.session() as session:
         wallboard = board.wallboard(session=session, principal=principal)
-        wallboard.extras = extras.for_wallboard(session=session, timezone=centre_timezone())
-        day = trends.day_trends(session=session, now=wallboard.now, timezone=centre_timezone())
+        wallboard.extras = extras.for_wallboard(session=session, timezone=zone)
+        day = trends.day_trends(session=session, now=wallboard.now, timezone=zone)
         return {
-            "drivers": driver_cache.drivers(db, centre_timezone()),
+            "drivers": driver_cache.drivers(db, zone),
             "board": wallboard,
             "trends": day,
             "charts": trends.charts(day),
-            "centre_zone": centre_timezone(),
+            "centre_zone": zone,
             "moments_read": board.MOMENTS_READ,
         }
 
