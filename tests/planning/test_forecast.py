@@ -154,3 +154,47 @@ def test_moments_of_truth_follow_the_series_share_pooled_over_the_day() -> None:
     assert forecast is not None
     mot = forecast.total(mot=True)
     assert mot[18] == pytest.approx(1.0) and mot[28] == pytest.approx(1.0)
+
+
+def _every_ten_minutes(first: datetime, last: datetime) -> list[ContactRecord]:
+    out, at = [], first
+    while at < last:
+        out.append(_record(at))
+        at += timedelta(minutes=10)
+    return out
+
+
+def test_a_day_that_falls_back_plans_its_25_hours_and_counts_the_repeated_hour_once() -> None:
+    # A flat six contacts an hour, every hour, around New York's fall back (2026-11-01, 02:00
+    # EDT -> 01:00 EST): the wall-clock hour 01:00 happens twice that day.
+    ny = ZoneInfo("America/New_York")
+    records = _every_ten_minutes(
+        datetime(2026, 9, 20, tzinfo=UTC), datetime(2026, 11, 12, tzinfo=UTC)
+    )
+    fall_back = forecast_day(records, day=date(2026, 11, 1), interval_minutes=60, tz=ny)
+    assert fall_back is not None
+    assert len(fall_back.starts) == 25  # real hours, each planned
+    assert [s.strftime("%H:%M%z") for s in fall_back.starts[1:3]] == ["01:00-0400", "01:00-0500"]
+    assert fall_back.total().tolist() == pytest.approx([6.0] * 25)
+    # The week after, from a history that holds the 25-hour day: 01:00 is one hour, not two.
+    after = forecast_day(records, day=date(2026, 11, 8), interval_minutes=60, tz=ny, alpha=1.0)
+    assert after is not None and len(after.starts) == 24
+    assert after.total().tolist() == pytest.approx([6.0] * 24)
+
+
+def test_a_day_that_springs_forward_plans_its_23_hours_and_its_missing_hour_is_not_quiet() -> None:
+    # Paris springs forward on 2026-03-29 (02:00 CET -> 03:00 CEST): 02:00 never happens.
+    paris = ZoneInfo("Europe/Paris")
+    records = _every_ten_minutes(
+        datetime(2026, 2, 14, 23, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC)
+    )
+    spring = forecast_day(records, day=date(2026, 3, 29), interval_minutes=30, tz=paris)
+    assert spring is not None
+    assert len(spring.starts) == 46
+    assert [s.strftime("%H:%M") for s in spring.starts[3:5]] == ["01:30", "03:00"]
+    assert len({s.astimezone(UTC) for s in spring.starts}) == 46  # no two name the same instant
+    assert spring.total().tolist() == pytest.approx([3.0] * 46)
+    # The next Sunday's 02:00 is read from the weeks that had one, not as zero from the 29th.
+    after = forecast_day(records, day=date(2026, 4, 5), interval_minutes=30, tz=paris, alpha=1.0)
+    assert after is not None and len(after.starts) == 48
+    assert after.total().tolist() == pytest.approx([3.0] * 48)

@@ -80,6 +80,8 @@ def _table(plan: Plan) -> Table:
         f"{mot.service_level:.0%} in {mot.answer_seconds:g} s, shrinkage {target.shrinkage:.0%}",
     )
     quiet = 0
+    # On a day the clocks change, a wall-clock time may come twice: name the offset too.
+    clock = "%H:%M" if len(plan.intervals) * plan.interval_minutes == 1440 else "%H:%M %Z"
     for row in plan.intervals:
         if row.contacts <= 0 and row.agents_erlang_c == 0:
             quiet += 1
@@ -87,7 +89,7 @@ def _table(plan: Plan) -> Table:
         workload = sum(c.contacts * c.aht_seconds for c in row.channels)
         abandon = sum(c.contacts * c.erlang_a.abandonment for c in row.channels)
         table.add_row(
-            row.start.strftime("%H:%M"),
+            row.start.strftime(clock),
             f"{row.contacts:.1f}",
             f"{row.mot_contacts:.1f}",
             f"{workload / row.contacts:.0f}" if row.contacts else "",

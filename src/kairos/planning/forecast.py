@@ -17,7 +17,9 @@ up exactly to the channel's total: sparse cells need no separate reconciliation.
 truth are rare, so they are forecast as each series' contacts times its MoT share, pooled over
 the whole history. Between the first and the newest day with any contact, a day with none
 counts as zero contacts (the centre was closed or quiet); days after the newest contact are
-unknown and never used.
+unknown and never used. Days the clocks change are read through :mod:`kairos.planning.clock`:
+a wall-clock slot counts per occurrence (a repeated hour holds two), a slot the clocks skipped is
+no quiet slot, and the forecast day has its real intervals (23, 24 or 25 hours).
 
 :func:`backtest` holds out the last full week of history, forecasts each held-out day from the
 weeks before it only, and reports WAPE (Σ|F − A| / ΣA, robust to quiet intervals) and MAPE (mean
@@ -31,10 +33,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import numpy as np
 import numpy.typing as npt
+
+from kairos.planning.clock import day_intervals, slot_occurrences, slot_of, slots_per_day
 
 F64 = npt.NDArray[np.float64]
 
@@ -125,23 +129,13 @@ class _History:
     keys: list[tuple[str, str]]
     contacts: F64  # (days, keys, slots)
     mot: F64
+    occurrences: F64  # (days, slots): how often each wall-clock slot happened that day
     by_key: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def slots_per_day(interval_minutes: int) -> int:
-    """How many intervals of ``interval_minutes`` make a day; the length must divide a day."""
-    if interval_minutes <= 0 or 1440 % interval_minutes:
-        raise ValueError("interval_minutes must divide a day (e.g. 15, 30, 60)")
-    return 1440 // interval_minutes
-
-
 def interval_starts(day: date, interval_minutes: int, tz: tzinfo) -> tuple[datetime, ...]:
-    """The local start of every interval of ``day``."""
-    midnight = datetime.combine(day, time(0), tzinfo=tz)
-    return tuple(
-        midnight + timedelta(minutes=i * interval_minutes)
-        for i in range(slots_per_day(interval_minutes))
-    )
+    """The local start of every real interval of ``day`` (46, 48 or 50 half hours)."""
+    return tuple(start for start, _ in day_intervals(day, interval_minutes, tz))
 
 
 def _history(
@@ -153,7 +147,7 @@ def _history(
         local = record.started_at.astimezone(tz)
         if local.date() >= before:
             continue
-        slot = (local.hour * 60 + local.minute) // interval_minutes
+        slot = slot_of(local, interval_minutes)
         rows.append((local.date(), slot, (record.channel, record.cube), record.moment_of_truth))
     if not rows:
         return None
@@ -169,16 +163,19 @@ def _history(
         contacts[index] += 1.0
         if is_mot:
             mot[index] += 1.0
-    return _History(first, days, keys, contacts, mot, by_key)
+    occurrences = np.stack(
+        [slot_occurrences(first + timedelta(days=d), interval_minutes, tz) for d in range(days)]
+    )
+    return _History(first, days, keys, contacts, mot, occurrences, by_key)
 
 
 def _weights(history: _History, day: date, *, alpha: float, weeks: int) -> tuple[F64, str] | None:
-    """Weights over history days for ``day``: same weekday first, else recent days; None if none.
+    """Weights (days, slots) over history for ``day``: same weekday first, else recent days.
 
-    The k-th most recent day used weighs (1 − α)^(k−1): a week missing from the history leaves
-    the older weeks their order, not a gap.
+    None without history to use. Per wall-clock slot, the k-th most recent day used that had the
+    slot weighs (1 − α)^(k−1): a week missing from the history, or a slot the clocks skipped that
+    day, leaves the older weeks their order, not a gap.
     """
-    weights = np.zeros(history.days)
     same = [(day - timedelta(days=7 * k) - history.first_day).days for k in range(1, weeks + 1)]
     method = "same weekday, {used} week(s), α={alpha:g}"
     present = [i for i in same if 0 <= i < history.days]
@@ -188,10 +185,14 @@ def _weights(history: _History, day: date, *, alpha: float, weeks: int) -> tuple
         method = "any weekday (under a week of history), {used} day(s), α={alpha:g}"
     if not present:
         return None
-    for rank, index in enumerate(present):
-        weights[index] = (1.0 - alpha) ** rank
-    used = int(np.count_nonzero(weights))
-    return weights / weights.sum(), method.format(used=used, alpha=alpha)
+    had = history.occurrences[present] > 0  # (used days, slots), most recent first
+    rank = np.cumsum(had, axis=0) - 1
+    weights = np.zeros((history.days, history.occurrences.shape[1]))
+    weights[present] = np.where(had, (1.0 - alpha) ** rank, 0.0)
+    total = weights.sum(axis=0)
+    weights = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+    used = int(np.count_nonzero(weights.any(axis=1)))
+    return weights, method.format(used=used, alpha=alpha)
 
 
 def forecast_day(
@@ -220,14 +221,35 @@ def forecast_day(
     )
 
 
-def _forecast(
-    history: _History, day: date, *, interval_minutes: int, tz: tzinfo, alpha: float, weeks: int
-) -> VolumeForecast | None:
+def _per_slot(history: _History, day: date, *, alpha: float, weeks: int) -> tuple[F64, str] | None:
+    """Contacts (keys, slots) per occurrence of each wall-clock slot on ``day``, and the method.
+
+    A slot that happened twice (the clocks went back) counts half its contacts per occurrence.
+    """
     weighted = _weights(history, day, alpha=alpha, weeks=weeks)
     if weighted is None:
         return None
     weights, method = weighted
-    contacts = np.einsum("d,dks->ks", weights, history.contacts)
+    occurrences = history.occurrences
+    per_occurrence = np.divide(
+        history.contacts,
+        occurrences[:, None, :],
+        out=np.zeros_like(history.contacts),
+        where=occurrences[:, None, :] > 0,
+    )
+    return np.einsum("ds,dks->ks", weights, per_occurrence), method
+
+
+def _forecast(
+    history: _History, day: date, *, interval_minutes: int, tz: tzinfo, alpha: float, weeks: int
+) -> VolumeForecast | None:
+    found = _per_slot(history, day, alpha=alpha, weeks=weeks)
+    if found is None:
+        return None
+    slotted, method = found
+    intervals = day_intervals(day, interval_minutes, tz)
+    # A column per real interval of the day: a repeated wall-clock slot twice, a skipped one never.
+    contacts = slotted[:, [slot for _, slot in intervals]]
     # Moments of truth are rare: a slot's own MoT count is mostly noise (zero, then one), so each
     # series' MoT share is pooled over every interval and day of the history.
     seen = history.contacts.sum(axis=(0, 2))
@@ -236,7 +258,7 @@ def _forecast(
     return VolumeForecast(
         day=day,
         interval_minutes=interval_minutes,
-        starts=interval_starts(day, interval_minutes, tz),
+        starts=tuple(start for start, _ in intervals),
         contacts={key: tuple(contacts[i].tolist()) for i, key in enumerate(history.keys)},
         mot_contacts={key: tuple(mot[i].tolist()) for i, key in enumerate(history.keys)},
         method=method,
@@ -293,9 +315,17 @@ def backtest(
     # The same counts, cut before the held-out week: the forecasts see nothing of it.
     known = min(held, whole.days)
     past = _History(
-        whole.first_day, known, whole.keys, whole.contacts[:known], whole.mot[:known], whole.by_key
+        whole.first_day,
+        known,
+        whole.keys,
+        whole.contacts[:known],
+        whole.mot[:known],
+        whole.occurrences[:known],
+        whole.by_key,
     )
     days = [first_held + timedelta(days=i) for i in range(7)]
+    # Per wall-clock slot, as the actual counts are: a slot the clocks repeated holds two.
+    occurrences = [slot_occurrences(day, interval_minutes, tz) for day in days]
     quiet = np.zeros_like(whole.contacts[0])
     actuals = [whole.contacts[held + i] if held + i < whole.days else quiet for i in range(7)]
     channel_names = sorted({channel for channel, _ in whole.keys})
@@ -303,19 +333,17 @@ def backtest(
 
     def score(alpha: float, weeks: int) -> _Errors:
         forecasts = []
-        for day in days:
-            forecast = _forecast(
-                past, day, interval_minutes=interval_minutes, tz=tz, alpha=alpha, weeks=weeks
-            )
-            assert forecast is not None  # a week of history before it was checked above
-            forecasts.append(np.stack([np.asarray(forecast.contacts[k]) for k in whole.keys]))
+        for day, occurred in zip(days, occurrences, strict=True):
+            found = _per_slot(past, day, alpha=alpha, weeks=weeks)
+            assert found is not None  # a week of history before it was checked above
+            forecasts.append(found[0] * occurred[None, :])
         return _errors(forecasts, actuals, channel_of)
 
     ours, naive = score(alpha, weeks), score(1.0, 1)
     return Backtest(
         first_day=first_held,
         last_day=last_day,
-        intervals=7 * slots_per_day(interval_minutes),
+        intervals=round(sum(float(o.sum()) for o in occurrences)),
         actual_contacts=ours.actual,
         forecast_contacts=ours.forecast,
         wape=ours.wape,
