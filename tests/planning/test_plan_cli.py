@@ -133,3 +133,17 @@ def test_plan_on_an_unmigrated_database_and_bad_options_fail_clearly(
         result = _invoke(sqlite_url, monkeypatch, *args)
         assert result.exit_code == 2, args
         assert message in result.output
+
+
+def test_plan_reads_days_in_the_centres_zone(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    # The centre's zone set, the default not: the plan's days and intervals are the centre's, as
+    # the report's and the wallboard's are (before, they were UTC's).
+    monkeypatch.delenv("KAIROS_DEFAULT_TIMEZONE", raising=False)
+    monkeypatch.setenv("KAIROS_CENTRE_TIMEZONE", "America/New_York")
+    result = _invoke(seeded_url, monkeypatch, "--json", "--date", "2026-10-27")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["timezone"] == "America/New_York"
+    assert plan["intervals"][0]["start"] == "2026-10-27T00:00:00-04:00"

@@ -180,7 +180,10 @@ def plan(
     max_occupancy: float = typer.Option(0.85, help="highest share of time agents are busy"),
     mot_service_level: float = typer.Option(0.9, help="moments of truth answered in time"),
     mot_answer_seconds: float = typer.Option(10.0, help="... within this many seconds"),
-    timezone: str = typer.Option(None, help="the centre's IANA timezone (KAIROS_DEFAULT_TIMEZONE)"),
+    timezone: str = typer.Option(
+        None,
+        help="the centre's IANA timezone (KAIROS_CENTRE_TIMEZONE, else KAIROS_DEFAULT_TIMEZONE)",
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the plan as JSON, not a table"),
     chart: Path | None = typer.Option(None, help="write a self-contained HTML chart here"),
 ) -> None:
@@ -194,7 +197,7 @@ def plan(
         err,
         day=day,
         interval=interval,
-        timezone=timezone or settings.default_timezone,
+        timezone=timezone or settings.centre_or_default_timezone,
         patience_seconds=patience_seconds,
         target={
             "service_level": service_level,
