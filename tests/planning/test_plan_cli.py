@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -147,3 +148,28 @@ def test_plan_reads_days_in_the_centres_zone(
     plan = json.loads(result.stdout)
     assert plan["timezone"] == "America/New_York"
     assert plan["intervals"][0]["start"] == "2026-10-27T00:00:00-04:00"
+
+
+def test_plan_exports_every_interval_and_channel_to_csv_for_the_wfm_tool(
+    seeded_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    out = tmp_path / "wfm" / "plan.csv"
+    result = _invoke(seeded_url, monkeypatch, "--csv", str(out), "--date", "2026-10-27")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(_invoke(seeded_url, monkeypatch, "--json", "--date", "2026-10-27").stdout)
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    channels = {c["channel"] for i in plan["intervals"] for c in i["channels"]}
+    # Every interval of the day, quiet ones too, once per channel: the WFM tool needs the grid.
+    assert len(rows) == len(plan["intervals"]) * len(channels) == 48 * len(channels)
+    assert rows[0]["interval_start"] == "2026-10-27T00:00:00+00:00"
+    assert rows[0]["interval_end"] == "2026-10-27T00:30:00+00:00"
+    for interval in plan["intervals"]:
+        mine = [r for r in rows if r["interval_start"] == interval["start"].replace("Z", "+00:00")]
+        assert sum(int(r["agents_erlang_c"]) for r in mine) == interval["agents_erlang_c"]
+        assert sum(int(r["agents_erlang_a"]) for r in mine) == interval["agents_erlang_a"]
+        assert sum(int(r["certified_agents"]) for r in mine) == interval["certified_agents"]
+        assert sum(float(r["contacts"]) for r in mine) == pytest.approx(interval["contacts"])
+    assert sum(float(r["contacts"]) for r in rows) == pytest.approx(
+        sum(i["contacts"] for i in plan["intervals"])
+    )

@@ -186,6 +186,9 @@ def plan(
     ),
     as_json: bool = typer.Option(False, "--json", help="print the plan as JSON, not a table"),
     chart: Path | None = typer.Option(None, help="write a self-contained HTML chart here"),
+    csv_path: Path | None = typer.Option(
+        None, "--csv", help="write every interval and channel as CSV here (for a WFM tool)"
+    ),
 ) -> None:
     """Forecast contacts per cube cell and interval, and the agents needed (Erlang C and A)."""
 
@@ -224,3 +227,8 @@ def plan(
 
         write_chart(result, chart)
         err.print(f"[green]wrote {chart}[/]")
+    if csv_path is not None:
+        from kairos.planning.export import write_csv
+
+        write_csv(result, csv_path)
+        err.print(f"[green]wrote {csv_path}[/]")

@@ -1,0 +1,72 @@
+"""The plan as CSV for a workforce-management tool: one row per interval and channel.
+
+Every interval of the day is a row, quiet ones too (a WFM import expects the whole grid), with
+its start and end as ISO 8601 with the UTC offset, so the two 01:00 intervals of a day the clocks
+go back stay apart. Each channel is staffed as its own pool, so an interval's agents are the sum
+of its rows.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from pathlib import Path
+
+from kairos.planning.schemas import Plan
+
+COLUMNS = (
+    "interval_start",
+    "interval_end",
+    "channel",
+    "contacts",
+    "mot_contacts",
+    "aht_seconds",
+    "mot_aht_seconds",
+    "agents_erlang_c",
+    "productive_agents_erlang_c",
+    "service_level_erlang_c",
+    "occupancy_erlang_c",
+    "agents_erlang_a",
+    "productive_agents_erlang_a",
+    "service_level_erlang_a",
+    "abandonment_erlang_a",
+    "certified_agents",
+)
+
+
+def plan_rows(plan: Plan) -> Iterator[tuple[str | int | float, ...]]:
+    """One row of :data:`COLUMNS` per interval and channel, in time order."""
+    length = timedelta(minutes=plan.interval_minutes)
+    for interval in plan.intervals:
+        start = interval.start
+        # In UTC: adding to a local time adds wall-clock time, wrong across a change of clocks.
+        end = (start.astimezone(UTC) + length).astimezone(start.tzinfo)
+        for c in interval.channels:
+            yield (
+                start.isoformat(),
+                end.isoformat(),
+                c.channel,
+                c.contacts,
+                c.mot_contacts,
+                c.aht_seconds,
+                c.mot_aht_seconds,
+                c.erlang_c.agents,
+                c.erlang_c.productive_agents,
+                round(c.erlang_c.service_level, 4),
+                round(c.erlang_c.occupancy, 4),
+                c.erlang_a.agents,
+                c.erlang_a.productive_agents,
+                round(c.erlang_a.service_level, 4),
+                round(c.erlang_a.abandonment, 4),
+                c.certified.agents,
+            )
+
+
+def write_csv(plan: Plan, path: Path) -> None:
+    """Write the plan's rows under a header line to ``path`` (its folder made if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(plan_rows(plan))
