@@ -90,3 +90,39 @@ def test_the_strip_and_the_arrivals_chart_name_which_moments_they_count(
     assert f"({api['moments_of_truth']} reviewed as moments)" in board["panels"]["panel-figures"]
     names = [t["name"] for t in board["charts"]["chart-arrivals"]["data"]]
     assert names == ["all contacts", "moments of truth, flagged live"]
+
+
+@pytest.fixture
+def past_midnight_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """KAIROS_CENTRE_TIMEZONE set (before the app) to a fixed-offset zone whose clock reads
+    between 00:20 and 01:20 now."""
+    now = datetime.now(UTC)
+    wanted = 0 if now.minute >= 20 else 1
+    offset = next(h for h in range(-12, 15) if (now.hour + h) % 24 == wanted)
+    zone = f"Etc/GMT{-offset:+d}"  # Etc/GMT-14 is UTC+14
+    monkeypatch.setenv("KAIROS_CENTRE_TIMEZONE", zone)
+    get_settings.cache_clear()
+    yield zone
+    get_settings.cache_clear()
+
+
+def test_a_moment_across_midnight_counts_on_the_day_it_started_in_the_strip_and_the_chart(
+    past_midnight_zone: str, client: TestClient
+) -> None:
+    zone, now = past_midnight_zone, datetime.now(UTC)
+    midnight = datetime.combine(now.astimezone(ZoneInfo(zone)).date(), time(0), ZoneInfo(zone))
+    # Started at 23:52 yesterday (the centre's), ended at 00:10 today: yesterday's moment, as
+    # the strip, the report, the missed list and /v1/outcomes/today count it.
+    events = _moment_at("across", midnight - timedelta(minutes=8))
+    events[-1]["occurred_at"] = (midnight + timedelta(minutes=10)).isoformat()
+    response = client.post("/v1/events", json=events)
+    assert response.status_code == 200, response.text
+    assert client.get("/v1/interactions/across/review").json()["status"] in ("lost", "missed")
+    login(client, "sue")
+    board = client.get("/wallboard/panels").json()
+    strip = _strip(board["panels"]["panel-figures"])
+    charted = {t["name"]: sum(t["y"]) for t in board["charts"]["chart-outcomes"]["data"]}
+    api = client.get("/v1/outcomes/today").json()
+    assert strip == {k: api[k] for k in ("won", "lost", "missed")}, (zone, strip, api)
+    assert strip == {"won": 0, "lost": 0, "missed": 0}, zone
+    assert charted == strip, (zone, charted)
