@@ -274,3 +274,61 @@ def test_a_customer_is_never_contacted_twice_for_the_same_cause(client: TestClie
     sources = {t["source_interaction_id"] for t in client.get(
         "/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"]}  # fmt: skip
     assert {"first", "third", "fourth"} <= sources and "second" not in sources
+
+
+def _open_end(interaction_id: str) -> dict[str, Any]:
+    """An ``interaction.ended`` with no outcome yet: the agent's wrap-up gives it."""
+    return {**ended(interaction_id), "outcome": {}}
+
+
+def test_a_follow_up_is_withdrawn_when_the_moment_turns_out_won_before_anyone_calls(
+    client: TestClient,
+) -> None:
+    enable_rules(client)
+    # The contact ends with no outcome: a moment not known to have ended well, so a follow-up.
+    post_events(client, recent([*_lost("late", reason="flight cancelled")[:-1], _open_end("late")]))
+    task = client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"][0]
+    assert task["status"] == "queued"
+    # The agent's wrap-up: resolved, and the customer said so. The moment was won: nobody
+    # should call the customer about it.
+    wrapped = client.post("/v1/interactions/late/wrap-up",
+                          json={"resolved": True, "confirmed_by_customer": True})  # fmt: skip
+    assert wrapped.status_code == 200 and wrapped.json()["status"] == "won"
+    task = client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"][0]
+    assert (task["status"], task["result"]) == ("done", "withdrawn")
+    call = client.get(f"/v1/interactions/{task['task_interaction_id']}").json()
+    assert call["state"] == "ended"  # out of the queue: routing offers it to no one
+    # The call that never happened is no moment lost or missed: the day counts the one won.
+    never = client.get(f"/v1/interactions/{task['task_interaction_id']}/review").json()
+    assert (never["status"], never["missed"]) == ("routine", False)
+    today = client.get("/v1/outcomes/today").json()
+    assert (today["won"], today["lost"], today["missed"]) == (1, 0, 0)
+    listed = client.get("/v1/outcomes/missed").json()["items"]
+    assert task["task_interaction_id"] not in {m["review"]["interaction_id"] for m in listed}
+    _agent(client, "ana", certified=True)
+    assert client.post("/v1/agents/ana/next").json()["decision"] is None
+    assert client.get("/v1/outreach/tasks").json()["total"] == 1
+
+
+def test_a_follow_up_is_withdrawn_when_the_customer_came_back_and_it_was_put_right(
+    client: TestClient,
+) -> None:
+    enable_rules(client)
+    post_events(client, recent(_lost("first", reason="Flight cancelled")))
+    task = client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"][0]
+    # Before anyone calls, the customer calls again about the same flight, and it is put right.
+    post_events(client, recent([
+        {**started("again", queue="travel", phone="+14155550123"), "reason": "flight cancelled"},
+        utterance("again", MOT, seconds=5),
+        utterance("again", "I've rebooked you on the 6pm flight, you'll make the recital.",
+                  speaker="agent", seconds=30),
+        utterance("again", "Thank you so much, that's perfect!", seconds=50),
+        ended("again", resolved=True),
+    ], ago=timedelta(minutes=5)))  # fmt: skip
+    assert client.get("/v1/interactions/again/review").json()["ended_well"] is True
+    done = client.get("/v1/outreach/tasks").json()["items"]
+    assert [(t["id"], t["status"], t["result"]) for t in done] == [
+        (task["id"], "done", "withdrawn")
+    ]
+    call = client.get(f"/v1/interactions/{task['task_interaction_id']}").json()
+    assert call["state"] == "ended"

@@ -33,10 +33,12 @@ from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
 from kairos.detection.live import DetectorCache
 from kairos.errors import Conflict, NotFound
-from kairos.events import FollowUp, Identity, InteractionStarted
+from kairos.events import FollowUp, Identity, InteractionEnded, InteractionStarted, Outcome
 from kairos.interactions import service as interactions_service
+from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
 from kairos.outcomes.models import OutreachRule, OutreachTask
+from kairos.outcomes.review_inputs import WITHDRAWN
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
 from kairos.routing.schemas import QueueCreate
@@ -270,6 +272,8 @@ def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut 
         )
         if task is None:
             return None
+        if task.result == WITHDRAWN:  # its call never happened: ending it is not its result
+            return TaskOut.model_validate(task)
         if review.status == "won":
             result = "won"
         elif review.resolved is True:
@@ -306,3 +310,53 @@ def finish_sending(db: Database, task_id: int, *, status: str, result: str) -> N
         if task is not None:
             task.status, task.result = status, result
             task.completed_at = utcnow() if status == "done" else None
+
+
+def withdraw_follow_ups(
+    *,
+    db: Database,
+    bus: EventBus,
+    detectors: DetectorCache,
+    metrics: Registry,
+    customer_id: int,
+    interaction_id: str,
+    cause: str,
+) -> list[TaskOut]:
+    """Withdraw the customer's follow-ups of a lost moment that no agent has taken yet, made for
+    this contact or for its cause: it ended well after all (a wrap-up, a survey), or the customer
+    came back and it was put right. Each is ``done``, ``withdrawn``, and its call leaves the queue.
+    """
+    with db.write_lock(), db.session() as session:
+        rows = session.execute(
+            select(OutreachTask, Interaction.state, Interaction.agent_id)
+            .join(OutreachRule, OutreachRule.id == OutreachTask.rule_id)
+            .join(Interaction, Interaction.external_id == OutreachTask.task_interaction_id)
+            .where(
+                OutreachTask.customer_id == customer_id,
+                OutreachTask.status == "queued",
+                OutreachRule.trigger == "moment_lost",
+            )
+        ).all()
+        withdrawn = []
+        for task, state, agent_id in rows:
+            mine = task.source_interaction_id == interaction_id or task.dedupe_key.startswith(
+                cause_prefix(task.kind, customer_id, cause)
+            )
+            if mine and state == "open" and agent_id is None:  # taken: the agent is calling
+                task.status, task.result, task.completed_at = "done", WITHDRAWN, utcnow()
+                withdrawn.append(task)
+        session.commit()
+        out = [TaskOut.model_validate(t) for t in withdrawn]
+    for task_out in out:
+        assert task_out.task_interaction_id is not None
+        ended = InteractionEnded(
+            event_id=f"{task_out.task_interaction_id}:withdrawn",
+            interaction_id=task_out.task_interaction_id,
+            occurred_at=utcnow(),
+            outcome=Outcome(disposition=WITHDRAWN, note=f"not needed: {interaction_id} ended well"),
+        )
+        interactions_service.ingest(
+            db=db, events=[ended], bus=bus, detectors=detectors, metrics=metrics
+        )
+        bus.send(OutreachTaskDone(**task_out.model_dump(mode="json")))
+    return out

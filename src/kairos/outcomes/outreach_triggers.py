@@ -31,6 +31,7 @@ from kairos.outcomes.outreach import (
     cause_taken,
     create_task,
     enabled_rules,
+    withdraw_follow_ups,
 )
 from kairos.outcomes.schemas import ReviewOut, TaskOut
 
@@ -76,6 +77,13 @@ def on_review(
     """Tasks a fresh review calls for: a follow-up of a lost moment, a check-in on churn risk."""
     if review.customer_id is None or review.interaction_id.startswith(TASK_PREFIX):
         return []
+    if review.ended_well is True:
+        # Put right after all, or on the customer's own return: nobody calls them about it.
+        withdraw_follow_ups(
+            db=db, bus=bus, detectors=detectors, metrics=metrics,
+            customer_id=review.customer_id, interaction_id=review.interaction_id,
+            cause=review_cause(review),
+        )  # fmt: skip
     lost = review.missed and review.ended_well is not True
     with db.session() as session:
         rules = enabled_rules(session, "moment_lost", "churn_risk")

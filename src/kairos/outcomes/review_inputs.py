@@ -15,6 +15,17 @@ from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes.review import Turn
 from kairos.routing.models import Assignment, RoutingDecision
 
+#: The disposition of an outreach call withdrawn before anyone took it: no contact took place.
+WITHDRAWN = "withdrawn"
+
+
+def never_happened(interaction: Interaction) -> bool:
+    """Whether this is an outreach call withdrawn before any agent took it (no moment to count)."""
+    outcome = interaction.outcome or {}
+    return outcome.get("disposition") == WITHDRAWN and interaction.external_id.startswith(
+        "outreach-"
+    )
+
 
 def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
     """The customer's next contact on the same issue within ``days`` of this one, if any."""

@@ -243,7 +243,8 @@ def _known(
         csat=survey.csat if survey else survey_event.get("csat"),
         nps=survey.nps if survey else survey_event.get("nps"),
         recontact=recontact,
-        live_score=live,
+        # A withdrawn outreach call carried its moment's score, but no one was called.
+        live_score=None if inputs.never_happened(interaction) else live,
         handled_as_moment=inputs.handled_as_moment(session, interaction),
         survey_text=survey.text if survey else survey_event.get("text"),
     )
