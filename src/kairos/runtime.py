@@ -51,7 +51,7 @@ LISTENER_GROUPS: dict[str, tuple[str, ...]] = {
     DETECTORS_GROUP: ("events",),  # detection by workers only
     "supervisor": ("assessments",),
     "coaching": ("events",),
-    "outcomes": ("events", "outcomes", "messages"),
+    "outcomes": ("events", "outcomes", "messages", "customers"),
     "alert-log": ("supervision", "events"),
     "queueing": ("events", "assessments"),
 }

@@ -141,3 +141,22 @@ def test_themes_actions_and_you_said_we_did(client: TestClient, runtime: Runtime
     html = render(data)
     assert 'customers told "you said, we did": 3' in html
     assert "Bag tracking by text message" in html
+
+
+def test_two_records_of_one_person_merged_get_one_you_said_we_did(client: TestClient) -> None:
+    for n, text in enumerate(BAGS + WIFI):
+        _contact(client, f"t{n}", f"+1415555040{n}")
+        client.post(f"/v1/interactions/t{n}/survey", json={"csat": 2, "text": text})
+    themes = client.post("/v1/feedback/themes/rebuild").json()["items"]
+    bag = next(t for t in themes if any(k in ("bag", "baggage", "lost") for k in t["keywords"]))
+    action = client.post("/v1/feedback/actions", json={
+        "theme_id": bag["id"], "title": "Bag tracking", "owner": "ground-ops"}).json()  # fmt: skip
+    client.patch(f"/v1/feedback/actions/{action['id']}", json={"status": "shipped"})
+    # t0 and t1 were one person all along: merged, they are told once.
+    kept, other = (client.get(f"/v1/interactions/t{n}").json()["customer_id"] for n in (0, 1))
+    merged = client.post(f"/v1/customers/{kept}/merge", json={"from_customer_id": other})
+    assert merged.status_code == 200, merged.text
+    told = client.get("/v1/outreach/tasks", params={"kind": "you_said"}).json()["items"]
+    theirs = [(t["status"], t["result"]) for t in told if t["customer_id"] == kept]
+    assert sorted(theirs, key=str) == sorted([("queued", None), ("done", "merged")], key=str)
+    assert other not in {t["customer_id"] for t in told}

@@ -332,3 +332,27 @@ def test_a_follow_up_is_withdrawn_when_the_customer_came_back_and_it_was_put_rig
     ]
     call = client.get(f"/v1/interactions/{task['task_interaction_id']}").json()
     assert call["state"] == "ended"
+
+
+def test_a_merged_customer_is_not_followed_up_twice_for_one_cause(client: TestClient) -> None:
+    enable_rules(client)
+    # One person known twice: a lost moment by phone, then the records are merged.
+    post_events(client, recent(_lost("by-phone", reason="flight cancelled", phone="+14155550777")))
+    post_events(client, recent(_lost("by-chat", reason="lost baggage", phone="+14155550778")))
+    phone = client.get("/v1/interactions/by-phone").json()["customer_id"]
+    kept = client.get("/v1/interactions/by-chat").json()["customer_id"]
+    merged = client.post(f"/v1/customers/{kept}/merge", json={"from_customer_id": phone})
+    assert merged.status_code == 200, merged.text
+    tasks = client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"]
+    assert {t["customer_id"] for t in tasks} == {kept}  # the follow-ups follow the person
+    # The same person, the same cancelled flight, on the merged record: no second call.
+    post_events(
+        client,
+        recent(_lost("again", reason="Flight cancelled", phone="+14155550778"),
+               ago=timedelta(minutes=10)),
+    )  # fmt: skip
+    sources = [t["source_interaction_id"] for t in client.get(
+        "/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"]]  # fmt: skip
+    assert sorted(sources) == ["by-chat", "by-phone"]
+    review = client.get("/v1/interactions/by-phone/review").json()
+    assert review["customer_id"] == kept

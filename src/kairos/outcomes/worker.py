@@ -14,14 +14,20 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from kairos.bus import BusMessage
-from kairos.bus.messages import EventApplied, InteractionReviewed, KeyMessagePosted, parse
+from kairos.bus.messages import (
+    CustomerMerged,
+    EventApplied,
+    InteractionReviewed,
+    KeyMessagePosted,
+    parse,
+)
 from kairos.config import get_settings
 from kairos.errors import ClientError
 from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyResponse
 from kairos.interactions.detecting import catch_up_retrying
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
-from kairos.outcomes import feedback, outreach, outreach_triggers, service
+from kairos.outcomes import feedback, merges, outreach, outreach_triggers, service
 from kairos.outcomes.models import InteractionReview
 from kairos.services import Services
 
@@ -43,6 +49,12 @@ class OutcomesWorker:
                 self._event(message.event)
             elif isinstance(message, InteractionReviewed):
                 self._reviewed(message)
+            elif isinstance(message, CustomerMerged):
+                merges.move_customer(
+                    db=self.runtime.db,
+                    customer_id=message.customer_id,
+                    from_customer_id=message.from_customer_id,
+                )
             elif isinstance(message, KeyMessagePosted):
                 outreach_triggers.on_key_message(
                     db=self.runtime.db,
