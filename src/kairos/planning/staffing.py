@@ -109,12 +109,25 @@ def erlang_c(
         service_level=target.service_level, max_occupancy=target.max_occupancy
     )
     productive = int(result["raw_positions"])
+
+    def meets(n: int) -> bool:
+        # The cap with a little room: 30.6 erlangs on 36 agents is 0.85, not 0.8500000000000001.
+        return bool(
+            n > queue.intensity
+            and queue.service_level(n) >= target.service_level
+            and queue.intensity / n <= target.max_occupancy + 1e-9
+        )
+
+    # pyworkforce starts at round(erlangs + 1), so 0.5 erlangs never tries one agent, and its
+    # occupancy cap rounds 35.7 / 0.85 up to 43: step down while one fewer still meets the target.
+    while productive > 1 and meets(productive - 1):
+        productive -= 1
     return Staffing(
         model="erlang_c",
         agents=_scheduled(productive, target.shrinkage),
         productive_agents=productive,
-        service_level=float(result["service_level"]),
-        occupancy=float(result["occupancy"]),
+        service_level=float(queue.service_level(productive)),
+        occupancy=float(queue.achieved_occupancy(productive)),
     )
 
 
