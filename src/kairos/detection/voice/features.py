@@ -158,7 +158,11 @@ def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Fl
         logs = [math.log2(m + _LAG_LO) for m in _medians(best, sure, starts)]
         if len(logs) == len(lengths):
             # Every segment has a typical period (the usual case): the scores change in place.
-            score -= _JUMP_COST * np.abs(_LOG_LAGS - np.repeat(logs, lengths)[:, None])
+            # (``score -= _JUMP_COST * |_LOG_LAGS - typical|``, the same steps in one buffer.)
+            jumps = np.subtract(_LOG_LAGS, np.repeat(logs, lengths)[:, None])
+            np.abs(jumps, out=jumps)
+            jumps *= _JUMP_COST
+            score -= jumps
             best = np.argmax(score, axis=1)
         elif logs:
             rows = np.repeat(has, lengths)
