@@ -216,7 +216,7 @@ class StressTracker:
             pushes = [z * c for z, c in zip(scaled, values["pop_coef"], strict=True)]
             # Said against calm speech across speakers: SDs of the calm norm, not of the scaler.
             sds = [
-                (z * scale + mean - norm_mean) / norm_sd
+                _divide(z * scale + mean - norm_mean, norm_sd)
                 for z, scale, mean, norm_mean, norm_sd in zip(
                     scaled,
                     values["pop_scale"],
@@ -245,9 +245,9 @@ class StressTracker:
 
 
 def _weighted_mean(rows: list[list[float]], weights: list[float]) -> list[float]:
-    """The weighted mean of the rows as ``np.average(rows, axis=0, weights=weights)`` computes
-    it, to the bit, in plain floats: each column's products added row after row (NumPy's sum
-    down axis 0), over the weights summed as NumPy's pairwise sum adds them."""
+    """The weighted mean of the rows as NumPy computed it here before, to the bit, in plain
+    floats: ``(rows * w[:, None]).sum(axis=0) / w[:, None].sum(axis=0)`` adds each column's
+    products row after row (a sum down axis 0) and the weights pairwise (``_pairwise_sum``)."""
     first, w0 = rows[0], weights[0]
     sums = [v * w0 for v in first]
     for row, w in zip(rows[1:], weights[1:], strict=True):
@@ -276,3 +276,12 @@ def _pairwise_sum(values: list[float]) -> float:
     for v in values[i:]:
         total += v
     return total
+
+
+def _divide(a: float, b: float) -> float:
+    """``a / b`` as NumPy divides floats: by zero, an infinity or NaN rather than an error."""
+    if b:
+        return a / b
+    if a == 0.0 or math.isnan(a):
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
