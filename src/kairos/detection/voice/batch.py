@@ -212,19 +212,25 @@ def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, 
 
 
 def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> None:
-    """``Plan.fill`` for each (windows, samples) pair, with one analysis for all of them."""
-    lows, details, where = [], [], []
+    """``Plan.fill`` for each (windows, samples) pair, with one analysis for all of them.
+
+    Only the pending windows' own samples are decimated (window j is samples ``j * frame`` to
+    ``j * frame + win``), all in one call: the same sums as decimating each segment whole and
+    cutting the windows out, without the rest of its samples (most windows are done)."""
+    parts, where = [], []
     for windows, x in items:
         pending = (windows.amplitude < 0.0).nonzero()[0]
         if len(pending) == 0:
             continue
-        low, detail = plan._both(np.ascontiguousarray(x, dtype=np.float64), len(windows))
-        lows.append(low[pending])
-        details.append(detail[pending])
+        y = np.ascontiguousarray(x)
+        size = y.itemsize
+        over = np.ndarray((len(windows), plan.win), y.dtype, y, 0, (plan.frame * size, size))
+        parts.append(over[pending])
         where.append((windows, pending))
     if not where:
         return
-    part = plan.analyse(np.concatenate(lows), np.concatenate(details), reuse=True)
+    low, detail = plan.decimate(np.concatenate(parts, dtype=np.float64))
+    part = plan.analyse(low, np.ascontiguousarray(detail[:, : plan.length]), reuse=True)
     at = 0
     for windows, pending in where:
         end = at + len(pending)
