@@ -15,7 +15,9 @@ two heads' dot products stay NumPy's (BLAS adds them with fused multiply-adds).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,12 +108,13 @@ class StressTracker:
         # (about a microsecond) on ten-element arrays was most of a segment's scoring. The same
         # operations value by value, so the same numbers to the bit.
         n = len(FEATURES)
-        self._base_sum = [0.0] * n  # voiced-seconds-weighted sums, per feature
-        self._base_n = [0.0] * n
+        # Kept as arrays of doubles (``array``): a list of float objects took 4 KiB more a stream.
+        self._base_sum = array("d", bytes(8 * n))  # voiced-seconds-weighted sums, per feature
+        self._base_n = array("d", bytes(8 * n))
         self._voiced = 0.0  # seconds of speech in the baseline so far
         self._stress: float | None = None
         # (end_s, seconds, segment stress, caller z or None, population z), last window_seconds
-        self._recent: deque[tuple[float, float, float, list[float] | None, list[float]]] = deque()
+        self._recent: deque[tuple[float, float, float, array[float] | None, array[float]]] = deque()
 
     @property
     def stress(self) -> float | None:
@@ -157,7 +160,8 @@ class StressTracker:
             alpha = 1.0 - math.exp(-seconds / self.smoothing_seconds)
             self._stress += alpha * (p_seg - self._stress)
         recent = self._recent
-        recent.append((end_s, seconds, p_seg, z_caller, scaled))
+        kept_z = None if z_caller is None else array("d", z_caller)
+        recent.append((end_s, seconds, p_seg, kept_z, array("d", scaled)))
         while recent and recent[0][0] <= end_s - self.window_seconds:
             recent.popleft()
         cues = self._cues(end_s, weight) if self._stress >= REASON_THRESHOLD else ()
@@ -182,8 +186,8 @@ class StressTracker:
             # Past the build-up the baseline drifts with calm speech only, over about a minute.
             w = voiced_s
             keep = math.exp(-voiced_s / self.adapt_seconds)
-            self._base_sum = [s * keep for s in self._base_sum]
-            self._base_n = [n * keep for n in self._base_n]
+            self._base_sum = array("d", [s * keep for s in self._base_sum])
+            self._base_n = array("d", [n * keep for n in self._base_n])
         else:
             return
         sums, counts = self._base_sum, self._base_n
@@ -198,7 +202,7 @@ class StressTracker:
         # The reasons describe the stressed stretch that ends now (the run of recent segments
         # that sound stressed, within the window), else the whole window.
         recent = list(self._recent)
-        run: list[tuple[float, float, float, list[float] | None, list[float]]] = []
+        run: list[tuple[float, float, float, array[float] | None, array[float]]] = []
         for row in reversed(recent):
             if row[2] < _CALM:
                 break
@@ -244,7 +248,7 @@ class StressTracker:
         return tuple(cues)
 
 
-def _weighted_mean(rows: list[list[float]], weights: list[float]) -> list[float]:
+def _weighted_mean(rows: Sequence[Sequence[float]], weights: list[float]) -> list[float]:
     """The weighted mean of the rows as NumPy computed it here before, to the bit, in plain
     floats: ``(rows * w[:, None]).sum(axis=0) / w[:, None].sum(axis=0)`` adds each column's
     products row after row (a sum down axis 0) and the weights pairwise (``_pairwise_sum``)."""
