@@ -28,7 +28,7 @@ import numpy.typing as npt
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
-from kairos.detection.voice.vad import BoolArray, Segment, Segmenter, VoicedGate, frame_energy
+from kairos.detection.voice.vad import BoolArray, Segment, Segmenter, VoicedGate
 
 Floats = npt.NDArray[np.float64]
 
@@ -76,12 +76,9 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
     for members in chunks:
         segs = [segmenters[i] for i in members]
         taken = [seg._take() for seg in segs]
-        frames = [f for _, f in taken]
-        energy = frame_energy(np.concatenate(frames))
         decided = decide_together(
             [seg.gate for seg in segs],  # type: ignore[misc]
-            frames,
-            energy,
+            [f for _, f in taken],
         )
         unfilled: list[tuple[Windows, FloatArray]] = []
         for i, seg, (block, _), (speech, windows) in zip(
@@ -98,24 +95,28 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
 
 
 def decide_together(
-    gates: Sequence[VoicedGate], frames: Sequence[FloatArray], energy: Floats
+    gates: Sequence[VoicedGate], frames: Sequence[FloatArray]
 ) -> list[tuple[BoolArray, Windows]]:
-    """``VoicedGate.decide`` for each gate's frames (one rate and threshold), in one pass, given
-    every frame's energy one block after another: its speech decisions and its windows."""
+    """``VoicedGate.decide`` for each gate's frames (one rate and threshold), in one pass: its
+    speech decisions and its windows."""
     plan: Plan = gates[0]._plan
     counts = [len(f) for f in frames]
     n = max(counts)
     rows = len(gates)
     same = min(counts) == n
-    if same:
-        db = energy.reshape(rows, n)
-    else:
+    x, scratch = _stacked(plan, gates, frames, n, same)
+    # ``vad.frame_energy`` of each block, from the pass's float64 copy of its frames (the same
+    # sums: einsum casts float32 to float64 before it adds), without a copy of its own.
+    blocks = x[:, 1:]
+    db = np.einsum("rjk,rjk->rj", blocks, blocks)
+    db /= plan.frame
+    db += 1e-10
+    np.log10(db, out=db)
+    db *= 10.0
+    if not same:
         # Shorter blocks are padded at the end: a running minimum never looks ahead.
-        db = np.full((rows, n), np.inf)
-        at = 0
         for r, c in enumerate(counts):
-            db[r, :c] = energy[at : at + c]
-            at += c
+            db[r, c:] = np.inf
     gate = gates[0]
     ramp = gate._ramp[:n] if n <= len(gate._ramp) else gate._rise * np.arange(n)
     floor = np.minimum.accumulate(np.maximum(db, -85.0) - ramp, axis=1)
@@ -126,7 +127,7 @@ def decide_together(
     loud = db > np.maximum(floor + 6.0, -75.0)
     if not same:
         loud &= np.arange(n) < np.array(counts)[:, None]
-    low, detail = _decimated(plan, gates, frames, n, same)
+    low, detail = _decimated(plan, x, scratch, n)
     # The loud windows, by their row in the pass read flat (row r * n + j: one index, not two).
     picked = loud.reshape(-1).nonzero()[0]
     r_all = np.zeros((rows, n, plan.lags))
@@ -167,12 +168,12 @@ def _scratch(size: int) -> Floats:
     return buffer
 
 
-def _decimated(
+def _stacked(
     plan: Plan, gates: Sequence[VoicedGate], frames: Sequence[FloatArray], n: int, same: bool
 ) -> tuple[Floats, Floats]:
-    """Each gate's previous frame and block, decimated row by row (``Plan.decimate`` into this
-    thread's scratch buffer): every window of the pass as a row of each array (window j of gate
-    r is row r * (n + 1) + j), its decimated samples and detail."""
+    """Each gate's previous frame and block (zero-padded to ``n`` frames) as float64 rows of
+    this thread's scratch buffer, ``(gates, n + 1, frame)``; and the buffer, with room behind
+    them for ``_decimated``."""
     rows, frame, step = len(gates), plan.frame, plan.step
     width = (n + 1) * frame
     half = (n + 1) * step
@@ -185,6 +186,16 @@ def _decimated(
         for r, f in enumerate(frames):
             x[r, 1 : len(f) + 1] = f
     np.stack([g._prev for g in gates], out=x[:, 0])
+    return x, scratch
+
+
+def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats]:
+    """The rows of ``_stacked`` decimated row by row (``Plan.decimate`` into the scratch
+    buffer behind them): every window of the pass as a row of each array (window j of gate
+    r is row r * (n + 1) + j), its decimated samples and detail."""
+    rows, step = len(x), plan.step
+    width = (n + 1) * plan.frame
+    half = (n + 1) * step
     at = rows * width
     runs, low, detail = (
         scratch[at + k * rows * half : at + (k + 1) * rows * half].reshape(rows, half)
@@ -201,19 +212,25 @@ def _decimated(
 
 
 def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> None:
-    """``Plan.fill`` for each (windows, samples) pair, with one analysis for all of them."""
-    lows, details, where = [], [], []
+    """``Plan.fill`` for each (windows, samples) pair, with one analysis for all of them.
+
+    Only the pending windows' own samples are decimated (window j is samples ``j * frame`` to
+    ``j * frame + win``), all in one call: the same sums as decimating each segment whole and
+    cutting the windows out, without the rest of its samples (most windows are done)."""
+    parts, where = [], []
     for windows, x in items:
         pending = (windows.amplitude < 0.0).nonzero()[0]
         if len(pending) == 0:
             continue
-        low, detail = plan._both(np.ascontiguousarray(x, dtype=np.float64), len(windows))
-        lows.append(low[pending])
-        details.append(detail[pending])
+        y = np.ascontiguousarray(x)
+        size = y.itemsize
+        over = np.ndarray((len(windows), plan.win), y.dtype, y, 0, (plan.frame * size, size))
+        parts.append(over[pending])
         where.append((windows, pending))
     if not where:
         return
-    part = plan.analyse(np.concatenate(lows), np.concatenate(details), reuse=True)
+    low, detail = plan.decimate(np.concatenate(parts, dtype=np.float64))
+    part = plan.analyse(low, np.ascontiguousarray(detail[:, : plan.length]), reuse=True)
     at = 0
     for windows, pending in where:
         end = at + len(pending)

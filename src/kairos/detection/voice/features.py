@@ -155,14 +155,14 @@ def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Fl
     else:
         starts = np.cumsum([0, *lengths[:-1]])
         has = np.logical_or.reduceat(sure, starts).tolist()
-        logs: list[float] = []
-        for a, m, yes in zip(starts.tolist(), lengths, has, strict=True):
-            if yes:
-                mine = best[a : a + m]
-                logs.append(math.log2(_median(mine[sure[a : a + m]]) + _LAG_LO))
+        logs = [math.log2(m + _LAG_LO) for m in _medians(best, sure, starts)]
         if len(logs) == len(lengths):
             # Every segment has a typical period (the usual case): the scores change in place.
-            score -= _JUMP_COST * np.abs(_LOG_LAGS - np.repeat(logs, lengths)[:, None])
+            # (``score -= _JUMP_COST * |_LOG_LAGS - typical|``, the same steps in one buffer.)
+            jumps = np.subtract(_LOG_LAGS, np.repeat(logs, lengths)[:, None])
+            np.abs(jumps, out=jumps)
+            jumps *= _JUMP_COST
+            score -= jumps
             best = np.argmax(score, axis=1)
         elif logs:
             rows = np.repeat(has, lengths)
@@ -187,6 +187,30 @@ def _pitch(r: Floats, amplitude: Floats, lengths: list[int]) -> tuple[Floats, Fl
     ok = found & (amplitude > loudest)
     ok &= height > VOICING_THRESHOLD
     return k + shift, np.where(ok, height, 0.0)
+
+
+def _medians(
+    best: npt.NDArray[np.intp], sure: BoolArray, starts: npt.NDArray[np.intp]
+) -> list[float]:
+    """``_median`` of each segment's ``best[sure]`` (segments from ``starts``; those with none
+    left out), all in one sort: each lag keyed by its segment, ``key = segment * span + lag``."""
+    span = _LAG_HI - _LAG_LO + 1  # ``best`` is an index into these lags
+    segment = np.zeros(len(best), dtype=np.intp)
+    segment[starts[1:]] = 1
+    np.cumsum(segment, out=segment)
+    mine = segment[sure]  # in order, so the sorted keys' segments are ``mine`` too
+    mine *= span
+    v = np.sort(mine + best[sure])
+    v -= mine
+    counts = np.bincount(segment[sure])
+    counts = counts[counts > 0]
+    odd = counts % 2
+    at = np.cumsum(counts) - counts + counts // 2
+    upper, lower = v[at].tolist(), v[at - 1 + odd].tolist()
+    return [
+        float(hi) if o else 0.5 * (float(lo) + float(hi))
+        for lo, hi, o in zip(lower, upper, odd.tolist(), strict=True)
+    ]
 
 
 def _median(values: npt.NDArray[np.intp]) -> float:

@@ -1,0 +1,76 @@
+"""Where a call-second of the live voice analysis goes: each stage timed with its own clock.
+
+Usage: python benchmarks/voice_stages.py [--streams 200] [--seconds 10] [--window 3]
+
+Feeds ``--streams`` streams of the benchmark's calls (``voice.call_audio``: emodb files with
+0.4 s pauses, 8 kHz through μ-law) 20 ms at a time, judged together in passes of ``--window``
+frames (3: a busy server's 60 ms window; 1: the 20 ms one), as ``voice.kairos_rtf_together``
+does, and times each stage of ``kairos.detection.voice`` with the thread's CPU clock: the
+window analysis (``batch.decide_together``, and ``frames.Plan.analyse`` inside it), each
+stream's segment state (``Segmenter._settle``) and frame join (``Segmenter._take``), the cut
+segments' quiet windows (``batch.fill_together``), the features (``measure``) and the baseline
+and reasons (``VoiceStream._score``). Prints µs of CPU per call-second. The timers add their
+own cost (a few per cent); compare two trees by running each (``PYTHONPATH=src`` from its
+root) in the same minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from voice import call_audio, kairos_rtf_together
+
+from kairos.detection.voice import batch, frames, stress, training, vad
+
+STAGES: tuple[tuple[Any, str, str], ...] = (
+    (batch, "decide_together", "the window analysis (decide_together)"),
+    (frames.Plan, "analyse", "  of which Plan.analyse (the FFTs and the rest)"),
+    (batch, "measure", "the features (measure)"),
+    (stress.VoiceStream, "_score", "the baseline and reasons (_score)"),
+    (vad.Segmenter, "_settle", "each stream's segment state (Segmenter._settle)"),
+    (vad.Segmenter, "_take", "joining each block's 20 ms frames (Segmenter._take)"),
+    (batch, "fill_together", "the cut segments' quiet windows (fill_together)"),
+)
+
+
+def timed(spent: Counter[str], label: str, f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f``, adding its thread CPU time to ``spent[label]``."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t = time.thread_time()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            spent[label] += time.thread_time() - t
+
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--streams", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--window", type=int, default=3, help="frames of 20 ms a pass gathers")
+    args = parser.parse_args()
+    spent: Counter[str] = Counter()
+    for owner, name, label in STAGES:
+        setattr(owner, name, timed(spent, label, getattr(owner, name)))
+    audio = call_audio(training.recordings(training.find_emodb(None)), 600.0)
+    rtf, per_pass = kairos_rtf_together(
+        audio, args.streams, args.seconds, batched=True, window=args.window
+    )
+    call_seconds = args.streams * args.seconds
+    print(
+        f"{args.streams} streams, {args.window * 20} ms window ({per_pass:.1f} blocks a pass): "
+        f"{1e6 / rtf:.0f} µs of CPU per call-second in all, with the timers"
+    )
+    for _, _, label in STAGES:
+        print(f"{spent[label] / call_seconds * 1e6:7.1f} µs  {label}")
+
+
+if __name__ == "__main__":
+    main()
