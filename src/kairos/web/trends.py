@@ -84,13 +84,15 @@ def day_trends(*, session: Session, now: datetime, timezone: str) -> DayTrends:
             answered[moment][i] += 1
             in_time[moment][i] += wait <= (MOT_ANSWER_S if moment else ROUTINE_ANSWER_S)
     won, lost, missed = [0] * slots, [0] * slots, [0] * slots
+    # By the hour the contact started, as the strip (``/v1/outcomes/today``) and the missed
+    # page count it: a moment that began at 23:50 and ended at 00:10 is yesterday's everywhere.
     reviews = session.execute(
-        select(InteractionReview.ended_at, InteractionReview.status).where(
-            InteractionReview.ended_at >= since, InteractionReview.status != "routine"
+        select(InteractionReview.started_at, InteractionReview.status).where(
+            InteractionReview.started_at >= since, InteractionReview.status != "routine"
         )
     )
-    for ended_at, status in reviews:
-        i = slot(ended_at) if ended_at is not None else None
+    for started_at, status in reviews:
+        i = slot(started_at)
         if i is not None and status in ("won", "lost", "missed"):
             {"won": won, "lost": lost, "missed": missed}[status][i] += 1
     return DayTrends(
