@@ -145,8 +145,9 @@ def missed_moments(
 ) -> MissedList:
     """The morning list: missed moments that started in the period, most valuable customer first.
 
-    Without ``since``, the last 24 hours (the API and the page pass the centre's day). ``agents``: only these agents' moments and those no
-    agent took (a team supervisor's list: its total counts what they review, not every team's).
+    Without ``since``, the last 24 hours (the API and the page pass the centre's day).
+    ``agents``: only these agents' moments and those no agent took (a team supervisor's list: its
+    total counts what they review, not every team's).
     """
     since, until = _period(since, until)
     query = (
