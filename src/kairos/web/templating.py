@@ -117,9 +117,9 @@ def centre_clock(value: datetime | str | None, zone: str | None, fmt: str = "%H:
     label = local.tzname() or (zone or "UTC")
     if label[:1] in "+-":  # a zone with no abbreviation (Etc/GMT+12): its offset
         label = f"UTC{label[:3]}" + (f":{label[3:]}" if len(label) > 3 else "")
-    return Markup(
-        '<time class="clock" datetime="{}" title="centre time: {}">{} {}</time>'
-    ).format(value.astimezone(UTC).isoformat(), zone or "UTC", local.strftime(fmt), label)
+    return Markup('<time class="clock" datetime="{}" title="centre time: {}">{} {}</time>').format(
+        value.astimezone(UTC).isoformat(), zone or "UTC", local.strftime(fmt), label
+    )
 
 
 def clocks(value: datetime | str | None, customer_zone: str | None, centre_zone: str | None) -> Any:
