@@ -113,13 +113,19 @@ def centre_clock(value: datetime | str | None, zone: str | None, fmt: str = "%H:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return Markup('<time class="clock" datetime="{}" title="centre time: {}">{} {}</time>').format(
+        value.astimezone(UTC).isoformat(), zone or "UTC", *zoned(value, zone, fmt)
+    )
+
+
+def zoned(value: datetime, zone: str | None, fmt: str = "%H:%M") -> tuple[str, str]:
+    """A time on ``zone``'s clock and the zone's label: ``('19:47', 'IST')``, ``('02:17',
+    'UTC-12')`` for a zone with no abbreviation."""
     local = value.astimezone(_zone(zone))
     label = local.tzname() or (zone or "UTC")
-    if label[:1] in "+-":  # a zone with no abbreviation (Etc/GMT+12): its offset
+    if label[:1] in "+-":  # Etc/GMT+12 names itself "-12"
         label = f"UTC{label[:3]}" + (f":{label[3:]}" if len(label) > 3 else "")
-    return Markup('<time class="clock" datetime="{}" title="centre time: {}">{} {}</time>').format(
-        value.astimezone(UTC).isoformat(), zone or "UTC", local.strftime(fmt), label
-    )
+    return local.strftime(fmt), label
 
 
 def clocks(value: datetime | str | None, customer_zone: str | None, centre_zone: str | None) -> Any:
