@@ -57,3 +57,34 @@ def test_a_second_run_on_the_same_database_reuses_the_floor(tmp_path: Path) -> N
         queues = connection.execute("SELECT COUNT(*) FROM queues").fetchone()[0]
     assert total == 6
     assert queues == 56  # 50 of the demo floor, 6 of its queue mapping
+
+
+def test_a_run_closes_the_contacts_a_killed_run_left_with_its_agents(tmp_path: Path) -> None:
+    """A run killed mid-contact leaves contacts open with their agents, full for ever (the
+    queue/agents view showed them at 1 / 1 and 3 / 3 with nothing to do); the next run ends them."""
+    database = tmp_path / "demo.db"
+    run_demo(host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
+             run_id="one", traffic="simulated")  # fmt: skip
+    with sqlite3.connect(database) as connection:
+        # As a kill leaves it: the contact still with the agent routing gave it.
+        row_id, agent = connection.execute(
+            "SELECT i.id, a.external_id FROM interactions i JOIN assignments s "
+            "ON s.interaction_id = i.id JOIN agents a ON a.id = s.agent_id LIMIT 1"
+        ).fetchone()
+        connection.execute(
+            "UPDATE interactions SET state = 'assigned', ended_at = NULL, agent_id = ? "
+            "WHERE id = ?",
+            (agent, row_id),
+        )
+    run_demo(host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
+             run_id="two", traffic="simulated")  # fmt: skip
+    with sqlite3.connect(database) as connection:
+        state, disposition = connection.execute(
+            "SELECT state, json_extract(outcome, '$.disposition') FROM interactions WHERE id = ?",
+            (row_id,),
+        ).fetchone()
+        still_open = connection.execute(
+            "SELECT COUNT(*) FROM interactions WHERE state != 'ended'"
+        ).fetchone()[0]
+    assert (state, disposition) == ("ended", "closed by the demo")
+    assert still_open == 0

@@ -152,6 +152,30 @@ class LiveCenter:
             }
             await self._setup_post("/v1/agents", agent)
             await self._setup_post(f"/v1/agents/{agent_id}/state", {"state": "available"})
+        await self.close_left_open()
+
+    async def close_left_open(self) -> None:
+        """End the simulated contacts an earlier run left open (stopped or killed mid-contact):
+        their agents would hold them, full, for ever; a waiting one would be routed again."""
+        left: list[str] = []
+        for state in ("open", "queued", "assigned", "escalated"):
+            offset = 0
+            while True:
+                query = {"state": state, "limit": 500, "offset": offset}
+                try:
+                    response = await self.client.get("/v1/interactions", params=query)
+                except httpx.TransportError as exc:
+                    raise DriveError(
+                        f"the server stopped answering ({type(exc).__name__})"
+                    ) from exc
+                items = response.json().get("items", []) if response.status_code == 200 else []
+                left += [i["id"] for i in items if i["id"].startswith("sim-")]
+                if len(items) < 500:
+                    break
+                offset += len(items)
+        for interaction_id in left:
+            if not interaction_id.startswith(f"sim-{self.run_id}-"):
+                await self._close_stale(interaction_id)
 
     async def _setup_post(self, path: str, body: dict[str, Any]) -> None:
         response = await self._post(path, body)
@@ -278,6 +302,11 @@ class LiveCenter:
                 # or a bot: routing then sees the assessment of the customer's own words.
                 queue, event = event.queue, event.model_copy(update={"queue": None})
             elif isinstance(event, Utterance) and event.speaker == "agent":
+                # Placed and routed on its start already (the queue mapping): a handover now
+                # would take it from the agent who has it.
+                routed = self._routed.get(contact.interaction_id)
+                if queue is not None and routed is not None and routed.done():
+                    queue = None
                 if queue is not None:
                     handover = Transfer(
                         event_id=f"{contact.interaction_id}-queued",

@@ -33,6 +33,17 @@ def _day_bounds(day: date, timezone: str = "UTC") -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def centre_days(days: int, timezone: str, now: datetime | None = None) -> datetime:
+    """The first instant (UTC) of the last ``days`` days on the centre's clocks, today included:
+    ``days=1`` is today since the centre's midnight, as the wallboard counts its day.
+
+    >>> centre_days(1, "America/Chicago", datetime(2026, 12, 6, 5, 30, tzinfo=UTC)).isoformat()
+    '2026-12-05T06:00:00+00:00'
+    """
+    today = (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
+    return _day_bounds(today - timedelta(days=max(days, 1) - 1), timezone)[0]
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
@@ -134,8 +145,9 @@ def missed_moments(
 ) -> MissedList:
     """The morning list: missed moments that started in the period, most valuable customer first.
 
-    Without ``since``, the last 24 hours. ``agents``: only these agents' moments and those no
-    agent took (a team supervisor's list: its total counts what they review, not every team's).
+    Without ``since``, the last 24 hours (the API and the page pass the centre's day).
+    ``agents``: only these agents' moments and those no agent took (a team supervisor's list: its
+    total counts what they review, not every team's).
     """
     since, until = _period(since, until)
     query = (

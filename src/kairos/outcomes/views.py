@@ -142,13 +142,17 @@ def contact_drivers(
 @router.get("/outcomes/missed", response_model=MissedList)
 def missed(
     session: DbSession,
+    settings: SettingsDep,
     since: Moment | None = None,
     until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> MissedList:
-    """The morning list of missed moments (last 24 hours by default), with evidence and spans."""
+    """The morning list of missed moments that started in the period (by default today, the
+    centre's day, as the wallboard counts it), with evidence and spans; ``total`` counts them
+    all, ``limit`` and ``offset`` page through them."""
     check_period(since, until)
+    since = since or figures.centre_days(1, settings.centre_or_default_timezone)
     return figures.missed_moments(
         session=session, since=since, until=until, limit=limit, offset=offset
     )
@@ -156,10 +160,15 @@ def missed(
 
 @router.get("/outcomes/agents", response_model=ScorecardList)
 def agents(
-    session: DbSession, since: Moment | None = None, until: Moment | None = None
+    session: DbSession,
+    settings: SettingsDep,
+    since: Moment | None = None,
+    until: Moment | None = None,
 ) -> ScorecardList:
-    """Agent scorecards: moments won, resolution and CSAT first; MoT handle time apart."""
+    """Agent scorecards (by default today, the centre's day): moments won, resolution and CSAT
+    first; MoT handle time apart."""
     check_period(since, until)
+    since = since or figures.centre_days(1, settings.centre_or_default_timezone)
     return ScorecardList(items=figures.scorecards(session=session, since=since, until=until))
 
 

@@ -40,6 +40,20 @@ def held_now(session: Session) -> list[tuple[str, str]]:
     return [(i, a) for i, a in session.execute(query)]
 
 
+def routed_back(session: Session, row: Interaction, holder: str | None) -> bool:
+    """Whether the interaction's agent now, not ``holder``, holds it through routing (as
+    :func:`held_now` counts it): not ended, and routing once gave it to that agent."""
+    if row.state == "ended" or row.agent_id is None or row.agent_id == holder:
+        return False
+    query = (
+        select(Assignment.id)
+        .join(Agent, Agent.id == Assignment.agent_id)
+        .where(Assignment.interaction_id == row.id, Agent.external_id == row.agent_id)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
 def customer_values(session: Session, customer_ids: list[int | None]) -> dict[int, float]:
     ids = sorted({c for c in customer_ids if c is not None})
     values: dict[int, float] = {}

@@ -44,12 +44,7 @@ from kairos.events import InteractionEnded, InteractionStarted, Transfer, Uttera
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
 from kairos.routing.board_inbox import inert
-from kairos.routing.board_rows import (
-    QueueInfo,
-    as_queue,
-    customer_values,
-    held_now,
-)
+from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, routed_back
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
 from kairos.routing.pg_decide import DecisionLine
@@ -335,6 +330,10 @@ class LiveBoard:
             gone = row is None or row.state == "ended" or row.agent_id != holder
             if holder is not None and gone:
                 self._release(interaction_id)
+            if row is not None and routed_back(session, row, holder):
+                # Its agent again (handed on, then answered by the agent routing gave it): it
+                # counts toward their load, as it does when the board is built.
+                self.assigned(interaction_id, str(row.agent_id))
             waits = (
                 row is not None
                 and row.queue is not None

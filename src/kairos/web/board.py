@@ -8,19 +8,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.auth.schemas import Principal
 from kairos.bus.messages import AlertReason
+from kairos.config import get_settings
 from kairos.db import utcnow
 from kairos.interactions import reads as interaction_reads
 from kairos.interactions.models import Interaction
 from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing import supervision
+from kairos.routing.explain import duration
 from kairos.routing.models import Agent
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.desktop import plain_reason
+from kairos.web.templating import zoned
 
 #: A deadline this close (minutes) raises an alert on the wallboard.
 DEADLINE_ALERT_MINUTES = 30.0
@@ -255,15 +259,30 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
     return alerts
 
 
-def alert_reasons(reasons: Sequence[AlertReason]) -> str:
-    """A supervisor alert's reasons in plain words: ``emotion 97%, stakes travel disruption``."""
+def alert_reasons(
+    reasons: Sequence[AlertReason],
+    deadline: datetime | None = None,
+    now: datetime | None = None,
+    zone: str | None = None,
+) -> str:
+    """A supervisor alert's reasons in plain words: ``emotion 97%, stakes travel disruption``.
+
+    With the customer's ``deadline``, it reads on the centre's clock and counts from ``now``
+    (``deadline 06:15 CST, in 3 h 22 min``): the reasons' minutes are those of the last
+    assessment, which stand still while the contact is quiet.
+    """
     parts = []
     for reason in reasons:
         factor = reason.factor.replace("_", " ")
         value = reason.value
         if value is None or value in ("", "none") or value == []:
             continue
-        if factor == "minutes to deadline" and isinstance(value, int | float):
+        if factor == "minutes to deadline" and deadline is not None:
+            at, label = zoned(deadline, zone)
+            left = (deadline - (now or utcnow())).total_seconds()
+            when = f"in {duration(left)}" if left >= 0 else "passed"
+            parts.append(f"deadline {at} {label}, {when}")
+        elif factor == "minutes to deadline" and isinstance(value, int | float):
             parts.append(
                 f"deadline in {value:.0f} min" if value >= 0 else "the deadline has passed"
             )
@@ -273,6 +292,19 @@ def alert_reasons(reasons: Sequence[AlertReason]) -> str:
         else:
             parts.append(f"{factor} {str(value).replace('_', ' ').replace(',', ', ')}")
     return ", ".join(parts)
+
+
+def _deadlines(session: Session, interaction_ids: list[str]) -> dict[str, datetime]:
+    """The customer's deadline of each of these interactions, as last assessed."""
+    found: dict[str, datetime] = {}
+    if not interaction_ids:
+        return found
+    rows = session.scalars(select(Interaction).where(Interaction.external_id.in_(interaction_ids)))
+    for row in rows:
+        assessment = row.current_assessment
+        if assessment is not None and assessment.deadline is not None:
+            found[row.external_id] = assessment.deadline
+    return found
 
 
 def wallboard(*, session: Session, principal: Principal, now: datetime | None = None) -> Wallboard:
@@ -291,11 +323,16 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         by_cube[interaction.cube or "not assessed yet"] += 1
         by_channel[interaction.channel] += 1
     moments = _moments(session, principal)
-    alerts = [
-        {**a.wire(), "message": alert_reasons(a.reasons)}
-        for a in supervision.current_alerts(session=session)
-        if principal.sees_agent(a.agent_id)
+    raised = [
+        a for a in supervision.current_alerts(session=session) if principal.sees_agent(a.agent_id)
     ]
+    deadlines = _deadlines(session, [a.interaction_id for a in raised])
+    zone = get_settings().centre_or_default_timezone
+    alerts = [
+        {**a.wire(),
+         "message": alert_reasons(a.reasons, deadlines.get(a.interaction_id), now, zone)}
+        for a in raised
+    ]  # fmt: skip
     stored = routing_service.open_alert_ids(
         session=session, interaction_ids=[str(a["interaction_id"]) for a in alerts]
     )

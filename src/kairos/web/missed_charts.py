@@ -1,5 +1,5 @@
-"""The missed-moments page's charts: moments of truth won, lost and missed per day (in the
-centre's zone) and by reason (the contact's reason, else its first stake), drawn by the same
+"""The missed-moments page's charts: moments of truth won, lost and missed per day they started
+(in the centre's zone) and by reason (the contact's reason, else its first stake), drawn by the same
 vendored Plotly as the wallboard's trends."""
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ def missed_charts(
         select(
             InteractionReview.status,
             InteractionReview.started_at,
-            InteractionReview.ended_at,
             InteractionReview.reason,
             InteractionReview.stakes,
             InteractionReview.agent_id,
@@ -56,11 +55,11 @@ def missed_charts(
             InteractionReview.started_at >= since,
         )
     )
-    for status, started_at, ended_at, reason, stakes, agent_id in rows:
+    for status, started_at, reason, stakes, agent_id in rows:
         if not sees_agent(agent_id):
             continue
-        at = ended_at or started_at
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        # The day it started, as the list beside it, the wallboard's strip and its charts count.
+        at = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
         per_day[status][at.astimezone(zone).date().isoformat()] += 1
         per_reason[status][_cause(reason, list(stakes or []))] += 1
     x = [d.isoformat() for d in days]

@@ -96,6 +96,38 @@ def clock(value: datetime | str | None, zone: str | None) -> str:
     return f"{value.astimezone(_zone(zone)):%H:%M}"
 
 
+def centre_clock(value: datetime | str | None, zone: str | None, fmt: str = "%H:%M") -> Any:
+    """A time on the centre's clock, labelled with its zone: the abbreviation shown, the zone's
+    name in the title and in ``datetime`` the instant, so 09:00 is never the browser's or UTC's.
+
+    >>> html = str(centre_clock("2026-11-22T14:17:00+00:00", "America/Chicago"))
+    >>> html.split(">")[1], html.split('"')[3:6]
+    ('08:17 CST</time', ['2026-11-22T14:17:00+00:00', ' title=', 'centre time: America/Chicago'])
+    >>> str(centre_clock("2026-11-22T14:17:00+00:00", "Asia/Kolkata")).split(">")[1]
+    '19:47 IST</time'
+    """
+    from markupsafe import Markup
+
+    if value is None:
+        return Markup("")
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return Markup('<time class="clock" datetime="{}" title="centre time: {}">{} {}</time>').format(
+        value.astimezone(UTC).isoformat(), zone or "UTC", *zoned(value, zone, fmt)
+    )
+
+
+def zoned(value: datetime, zone: str | None, fmt: str = "%H:%M") -> tuple[str, str]:
+    """A time on ``zone``'s clock and the zone's label: ``('19:47', 'IST')``, ``('02:17',
+    'UTC-12')`` for a zone with no abbreviation."""
+    local = value.astimezone(_zone(zone))
+    label = local.tzname() or (zone or "UTC")
+    if label[:1] in "+-":  # Etc/GMT+12 names itself "-12"
+        label = f"UTC{label[:3]}" + (f":{label[3:]}" if len(label) > 3 else "")
+    return local.strftime(fmt), label
+
+
 def clocks(value: datetime | str | None, customer_zone: str | None, centre_zone: str | None) -> Any:
     """A time on the customer's clock beside the centre's (the agent's): one when they agree.
 
@@ -153,6 +185,7 @@ def _fill_wording(line: str, view: Any) -> str:
 templates.env.globals["fill_wording"] = _fill_wording
 templates.env.globals["clocks"] = clocks
 templates.env.filters["clock"] = clock
+templates.env.filters["centre_clock"] = centre_clock
 
 
 def plotly_js() -> Path | None:

@@ -1,6 +1,6 @@
 """The wallboard's trends over the day, hour by hour in the centre's zone: moments of truth
-arriving among all contacts, the service level of moments against routine contacts, and the
-day's moments won, lost and missed (those that started today) as their reviews come in."""
+arriving among all contacts, the service level of moments against routine contacts, and moments
+won, lost and missed as their reviews come in."""
 
 from __future__ import annotations
 
@@ -84,15 +84,15 @@ def day_trends(*, session: Session, now: datetime, timezone: str) -> DayTrends:
             answered[moment][i] += 1
             in_time[moment][i] += wait <= (MOT_ANSWER_S if moment else ROUTINE_ANSWER_S)
     won, lost, missed = [0] * slots, [0] * slots, [0] * slots
-    # The day's moments are those that started today, as the figures strip, /v1/outcomes/today
-    # and the report count them; each is charted at the hour its review came in (its end).
+    # By the hour the contact started, as the strip (``/v1/outcomes/today``) and the missed
+    # page count it: a moment that began at 23:50 and ended at 00:10 is yesterday's everywhere.
     reviews = session.execute(
-        select(
-            InteractionReview.started_at, InteractionReview.ended_at, InteractionReview.status
-        ).where(InteractionReview.started_at >= since, InteractionReview.status != "routine")
+        select(InteractionReview.started_at, InteractionReview.status).where(
+            InteractionReview.started_at >= since, InteractionReview.status != "routine"
+        )
     )
-    for started_at, ended_at, status in reviews:
-        i = slot(ended_at or started_at)
+    for started_at, status in reviews:
+        i = slot(started_at)
         if i is not None and status in ("won", "lost", "missed"):
             {"won": won, "lost": lost, "missed": missed}[status][i] += 1
     return DayTrends(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -26,13 +26,16 @@ from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
 from kairos.outcomes import summaries
-from kairos.outcomes.schemas import SummaryOut
+from kairos.outcomes.schemas import MissedList, SummaryOut
 from kairos.routing import service as routing_service
 from kairos.web import board, driver_cache, extras, trends
 from kairos.web.missed_charts import missed_charts
 from kairos.web.rendering import back, flash, page, panels
 
 router = APIRouter(include_in_schema=False)
+
+#: Missed moments a page on the missed-moments page.
+MISSED_PAGE = 50
 
 WALLBOARD_PANELS = {
     "panel-figures": "board/figures.html",
@@ -219,28 +222,46 @@ async def missed_page(
     db: DatabaseDep,
     principal: CurrentSupervisor,
     days: int = 1,
+    page_number: Annotated[int, Query(alias="page")] = 1,
 ) -> Response:
-    """The morning list: moments of truth missed or lost, with evidence; agents' scorecards."""
-    days = min(max(days, 1), 31)
+    """The morning list: moments of truth missed or lost, with evidence; agents' scorecards.
+    ``days``: the centre's days, today included (1: today since the centre's midnight, as the
+    wallboard counts its day); ``page``: MISSED_PAGE moments a page, ``days`` kept."""
+    days, zone = min(max(days, 1), 31), centre_timezone()
 
     def load() -> dict[str, Any]:
-        since = utcnow() - timedelta(days=days)
+        now = utcnow()
+        since = outcome_figures.centre_days(days, zone, now)
         # A supervisor reviews their own teams' agents; contacts no agent took stay visible.
         agents = None if principal.sees_all else {*principal.team_agents, principal.username}
         with db.session() as session:
-            missed = outcome_figures.missed_moments(
-                session=session, since=since, limit=100, agents=agents
-            )
-            cards = outcome_figures.scorecards(session=session, since=since)
+
+            def listed(number: int) -> MissedList:
+                return outcome_figures.missed_moments(
+                    session=session, since=since, until=now, limit=MISSED_PAGE,
+                    offset=(number - 1) * MISSED_PAGE, agents=agents,
+                )  # fmt: skip
+
+            number = max(page_number, 1)
+            missed = listed(number)
+            last = max(1, -(-missed.total // MISSED_PAGE))
+            if number > last:  # past the end (the list got shorter): its last page
+                number = last
+                missed = listed(number)
+            cards = outcome_figures.scorecards(session=session, since=since, until=now)
         cards = [c for c in cards if principal.sees_agent(c.agent_id)]
         with db.session() as session:
             charts = missed_charts(
-                session=session, since=since, now=utcnow(), timezone=centre_timezone(),
+                session=session, since=since, now=now, timezone=zone,
                 sees_agent=principal.sees_agent,
             )  # fmt: skip
         ids = [m.review.interaction_id for m in missed.items]
+        first = (number - 1) * MISSED_PAGE
+        paging = {"number": number, "last": last, "first": first + 1 if missed.items else 0,
+                  "to": first + len(missed.items)}  # fmt: skip
         return {"missed": missed, "cards": cards, "days": days, "charts": charts,
-                "summaries": _summaries(db, ids)}  # fmt: skip
+                "summaries": _summaries(db, ids), "paging": paging, "since": since,
+                "centre_zone": zone}  # fmt: skip
 
     return page(request, "missed.html", principal, await run_in_threadpool(load))
 
