@@ -68,10 +68,14 @@ class EventBus(abc.ABC):
         callback: Callable[[str, BusMessage], None],
         *topics: str,
         group: str | None = None,
+        on_gap: Callable[[], None] | None = None,
     ) -> None:
         """Call ``callback(topic, message)`` for each message of ``topics`` (workers).
 
         Listeners sharing a ``group`` (on buses that span processes) share the work.
+        ``on_gap`` is called (on the listener's thread) once the bus is back after it may have
+        lost messages of these topics (a bus spanning processes whose server was away or
+        restarted): a listener that keeps state from them reads it again from the database.
         """
 
     def backlog(self, topic: str, group: str) -> int | None:

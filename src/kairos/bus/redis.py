@@ -10,6 +10,10 @@ after the callback returns and claims entries another consumer left pending for 
 Publishing never raises into the caller. When Redis is unreachable the message is logged, counted
 in ``publish_failures`` and dropped, and for ``retry_after_s`` after a failure publishes are dropped
 at once instead of waiting on a connect timeout each: that is the loss window while Redis is down.
+Once Redis answers again the process that dropped messages raises a counter in Redis
+(``<prefix>:bus:gaps``); a listener given ``on_gap`` (the routing board) has it called when that
+counter moves, when its own connection failed or when Redis came back without its groups, and reads
+what it keeps from the database again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -70,6 +75,9 @@ class RedisBus(EventBus):
         self._watched: set[str] = set()
         self.published = 0
         self.publish_failures = 0
+        #: Messages were dropped since Redis last answered: the gap counter is still to raise.
+        self.dropped = False
+        self.gap_key = f"{prefix}:bus:gaps"
         self.fanout_reconnects = 0
 
     def _client(self, *, socket_timeout: float) -> redis.Redis:
@@ -97,6 +105,9 @@ class RedisBus(EventBus):
             pipe = self._publisher.pipeline(transaction=False)
             pipe.xadd(self._stream(topic), {"m": payload}, maxlen=self.maxlen, approximate=True)
             pipe.publish(self._channel(topic), payload)
+            dropped = self.dropped
+            if dropped:  # tell every process's gap listeners that messages were lost
+                pipe.incr(self.gap_key)
             pipe.execute()
         except redis.RedisError as error:
             self._down_until = time.monotonic() + self.retry_after_s
@@ -104,10 +115,13 @@ class RedisBus(EventBus):
             return
         with self._lock:
             self.published += 1
+            if dropped:
+                self.dropped = False
 
     def _lost(self, topic: str, error: Exception | None) -> None:
         with self._lock:
             self.publish_failures += 1
+            self.dropped = True
         if error is not None:
             log.warning("bus: Redis unreachable, %s message dropped (%s)", topic, error)
 
@@ -155,17 +169,23 @@ class RedisBus(EventBus):
 
     # listen (workers) ----------------------------------------------------------------------
 
-    def listen(self, callback: Listener, *topics: str, group: str | None = None) -> None:
+    def listen(
+        self,
+        callback: Listener,
+        *topics: str,
+        group: str | None = None,
+        on_gap: Callable[[], None] | None = None,
+    ) -> None:
         """Call ``callback(topic, message)`` for each message of ``topics`` once per group.
 
         Bus instances (processes) that listen with the same ``group`` share the work; the group
         defaults to the callback's class or function name. Topics must be named: a consumer group
-        reads known streams, so ``"*"`` is refused.
+        reads known streams, so ``"*"`` is refused. ``on_gap``: see the module's documentation.
         """
         if not topics or "*" in topics:
             raise ValueError("a Redis bus listener names its topics")
         name = group or getattr(callback, "__qualname__", None) or type(callback).__qualname__
-        reader = GroupReader(self, callback, topics, self.group_name(name))
+        reader = GroupReader(self, callback, topics, self.group_name(name), on_gap=on_gap)
         try:  # create the groups now, so what is published after listen() returns reaches it
             reader.ensure_groups(self._publisher)
         except redis.RedisError as error:
@@ -173,6 +193,14 @@ class RedisBus(EventBus):
         with self._lock:
             self._readers.append(reader)
         reader.thread.start()
+
+    def mark_gap(self, client: redis.Redis) -> None:
+        """Raise the gap counter if this process dropped messages (a listener's thread calls
+        it once Redis answers, so the counter moves even if nothing more is published here)."""
+        if self.dropped:
+            client.incr(self.gap_key)
+            with self._lock:
+                self.dropped = False
 
     # backlog (backpressure, /metrics) -----------------------------------------------------
 

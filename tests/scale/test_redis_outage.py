@@ -1,0 +1,102 @@
+"""Redis away, for real, as the routing board sees it: API runtimes in this process on PostgreSQL
+and a throwaway redis-server (``KAIROS_ROUTING_BOARD`` left to ``auto``: the leased board).
+
+A contact that starts while Redis is away is stored, but its ``event.applied`` is dropped: the
+board that decides must still learn of it once Redis is back (it reads the site again), or the
+contact waits forever.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import started
+from tests.servers import REDIS_SERVER, RedisServer
+
+from kairos import migrations
+from kairos.config import Settings
+from kairos.main import create_app
+from kairos.runtime import Runtime
+
+pytestmark = [
+    pytest.mark.skipif(
+        REDIS_SERVER is None, reason="no redis-server (apt-get install redis-server)"
+    ),
+    pytest.mark.postgres,
+]
+
+
+class Api:
+    """One API process's runtime and a client of its app."""
+
+    def __init__(self, database_url: str, redis_url: str) -> None:
+        settings = Settings(database_url=database_url, redis_url=redis_url)
+        self.runtime = Runtime.build(settings)
+        self.client = TestClient(create_app(settings, runtime=self.runtime))
+
+    def close(self) -> None:
+        self.client.close()
+        self.runtime.close()
+
+
+@pytest.fixture
+def api(postgres_url: str, redis_url: str) -> Iterator[Api]:
+    migrations.upgrade(postgres_url)
+    made = Api(postgres_url, redis_url)
+    try:
+        assert made.runtime.routing_owner is not None and made.runtime.routing_owner.owning
+        client = made.client
+        assert client.post("/v1/queues", json={"name": "general"}).status_code == 201
+        for agent in ("a1", "a2", "a3"):
+            body = {"external_id": agent, "name": agent, "state": "available"}
+            assert client.post("/v1/agents", json=body).status_code == 201
+        yield made
+    finally:
+        made.close()
+
+
+def _start(client: TestClient, interaction_id: str) -> None:
+    event = started(interaction_id, channel="chat", phone=None, queue="general")
+    response = client.post("/v1/events", json=[event])
+    assert response.status_code == 200, response.text
+
+
+def _routed_within(client: TestClient, agent: str, seconds: float) -> str | None:
+    """The contact ``next`` gives ``agent`` within ``seconds``, or None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = client.post(f"/v1/agents/{agent}/next")
+        if response.status_code == 200 and response.json()["decision"] is not None:
+            return str(response.json()["decision"]["interaction_id"])
+        time.sleep(0.2)
+    return None
+
+
+def test_a_contact_started_while_redis_restarts_is_routed(
+    api: Api, redis_server: RedisServer
+) -> None:
+    _start(api.client, "before")
+    assert _routed_within(api.client, "a1", 5) == "before"
+    redis_server.stop()
+    _start(api.client, "during")  # stored; its message is dropped
+    redis_server.start()  # back empty
+    assert _routed_within(api.client, "a2", 10) == "during"
+
+
+def test_a_contact_started_while_redis_hangs_is_routed(api: Api, redis_server: RedisServer) -> None:
+    _start(api.client, "before")
+    assert _routed_within(api.client, "a1", 5) == "before"
+    assert redis_server.process is not None
+    redis_server.process.send_signal(signal.SIGSTOP)  # answers nothing, drops no connection
+    try:
+        _start(api.client, "during")  # its publish times out (sent: Redis reads it later)
+        _start(api.client, "then")  # published within the second after: dropped unsent
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    # The board's own connection saw no error: only the gap counter tells it.
+    routed = {_routed_within(api.client, agent, 10) for agent in ("a2", "a3")}
+    assert routed == {"during", "then"}
