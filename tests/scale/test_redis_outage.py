@@ -3,7 +3,8 @@ and a throwaway redis-server (``KAIROS_ROUTING_BOARD`` left to ``auto``: the lea
 
 A contact that starts while Redis is away is stored, but its ``event.applied`` is dropped: the
 board that decides must still learn of it once Redis is back (it reads the site again), or the
-contact waits forever.
+contact waits forever. A ``next`` handed to the owner while Redis is away answers 503 with
+``Retry-After``, not 500, and the owner keeps serving handed-over requests after one fails.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from tests.factories import started
 from tests.servers import REDIS_SERVER, RedisServer
 
 from kairos import migrations
 from kairos.config import Settings
 from kairos.main import create_app
+from kairos.routing.schemas import DecisionOut
 from kairos.runtime import Runtime
 
 pytestmark = [
@@ -100,3 +103,48 @@ def test_a_contact_started_while_redis_hangs_is_routed(api: Api, redis_server: R
     # The board's own connection saw no error: only the gap counter tells it.
     routed = {_routed_within(api.client, agent, 10) for agent in ("a2", "a3")}
     assert routed == {"during", "then"}
+
+
+def test_next_handed_over_while_redis_is_away_answers_503(
+    api: Api, postgres_url: str, redis_url: str, redis_server: RedisServer
+) -> None:
+    other = Api(postgres_url, redis_url)  # the lease is held by `api`: this one hands over
+    try:
+        assert other.runtime.routing_owner is not None
+        assert not other.runtime.routing_owner.owning
+        redis_server.stop()
+        response = other.client.post("/v1/agents/a1/next")
+        assert response.status_code == 503, response.text
+        assert response.headers.get("Retry-After")
+        assert response.json()["error"] == "routing_unavailable"
+        redis_server.start()
+        _start(api.client, "after")
+        assert _routed_within(other.client, "a1", 10) == "after"  # and it recovers
+    finally:
+        other.close()
+
+
+def test_the_owner_keeps_serving_after_a_handed_over_request_fails(
+    api: Api, postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = api.runtime.routing_owner
+    assert owner is not None
+    decide = owner.next_here
+    failed: list[str] = []
+
+    def fails_once(agent_id: str, key: str | None) -> tuple[DecisionOut | None, str]:
+        if not failed:  # the database drops the owner's connection mid-decision
+            failed.append(agent_id)
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return decide(agent_id, key)
+
+    monkeypatch.setattr(owner, "next_here", fails_once)
+    other = Api(postgres_url, redis_url)
+    try:
+        response = other.client.post("/v1/agents/a1/next")
+        assert response.status_code == 503, response.text
+        assert failed == ["a1"]
+        _start(api.client, "after")
+        assert _routed_within(other.client, "a1", 10) == "after"
+    finally:
+        other.close()
