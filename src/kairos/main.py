@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kairos
@@ -175,7 +176,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", exc)
         return JSONResponse(
             {"error": "unavailable", "message": "the database is unavailable; retry shortly"},
@@ -258,7 +260,7 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         with db.session() as session:
             session.execute(text("SELECT 1"))
         database = "ok"
-    except OperationalError:
+    except (OperationalError, PoolTimeout):
         database = "unavailable"
     body = {
         "status": "ok" if database == "ok" else "degraded",
@@ -271,7 +273,9 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         # until then its first customer turns wait for them. Readiness probes can wait for "loaded".
         "models": ("loaded" if warmed() else "loading") if detectors.inline else "workers",
     }
-    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+    if database == "ok":
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
 
 @operations_router.get("/metrics", response_class=PlainTextResponse)

@@ -90,7 +90,7 @@ class Runtime(Services):
         inline = settings.detection == "inline"
         runtime = cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(settings.database_url, pool_timeout_s=settings.database_pool_timeout_s),
             bus=bus,
             detectors=DetectorCache(
                 default_factory(),
