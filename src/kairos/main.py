@@ -255,15 +255,17 @@ operations_router = APIRouter(tags=["operations"])
 
 @operations_router.get("/healthz")
 def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONResponse:
-    """Whether the service and its database answer."""
+    """Whether the service, its database and (with ``KAIROS_REDIS_URL``) Redis answer."""
     try:
         with db.session() as session:
             session.execute(text("SELECT 1"))
         database = "ok"
     except (OperationalError, PoolTimeout):
         database = "unavailable"
+    reachable = bus.reachable()
+    redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}
     body = {
-        "status": "ok" if database == "ok" else "degraded",
+        "status": "ok" if database == "ok" and reachable is not False else "degraded",
         "version": kairos.__version__,
         "database": database,
         "bus": type(bus).__name__,
@@ -272,6 +274,9 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         # A process that assesses loads its models in the background at start (about a second);
         # until then its first customer turns wait for them. Readiness probes can wait for "loaded".
         "models": ("loaded" if warmed() else "loading") if detectors.inline else "workers",
+        # Redis away: still 200 (events are stored; the sweep assesses them once it is back),
+        # "degraded" and "redis": "unavailable" (no live updates, no hand-over of `next`).
+        **redis,
     }
     if database == "ok":
         return JSONResponse(body)

@@ -148,3 +148,20 @@ def test_the_owner_keeps_serving_after_a_handed_over_request_fails(
         assert _routed_within(other.client, "a1", 10) == "after"
     finally:
         other.close()
+
+
+def test_healthz_tells_when_redis_is_away(api: Api, redis_server: RedisServer) -> None:
+    assert api.client.get("/healthz").json()["redis"] == "ok"
+    redis_server.stop()
+    answer = api.client.get("/healthz")
+    # Still 200: the API stores events without Redis (pulling it from the load balancer would
+    # turn a degraded service into an outage); the body says what is missing.
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "degraded"
+    assert answer.json()["redis"] == "unavailable"
+    redis_server.start()
+    deadline = time.monotonic() + 5
+    while api.client.get("/healthz").json()["redis"] != "ok":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert api.client.get("/healthz").json()["status"] == "ok"

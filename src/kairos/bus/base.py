@@ -78,6 +78,10 @@ class EventBus(abc.ABC):
         restarted): a listener that keeps state from them reads it again from the database.
         """
 
+    def reachable(self) -> bool | None:
+        """Whether the bus's server answers now; None for a bus within one process."""
+        return None
+
     def backlog(self, topic: str, group: str) -> int | None:
         """Messages of ``topic`` that listener ``group`` has yet to finish; None: not known."""
         return None

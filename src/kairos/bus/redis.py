@@ -194,6 +194,16 @@ class RedisBus(EventBus):
             self._readers.append(reader)
         reader.thread.start()
 
+    def reachable(self) -> bool:
+        """Whether Redis answers a ping (within the 0.5 s timeout; at once False during the
+        second after a failed publish)."""
+        if time.monotonic() < self._down_until:
+            return False
+        try:
+            return bool(self._publisher.ping())
+        except redis.RedisError:
+            return False
+
     def mark_gap(self, client: redis.Redis) -> None:
         """Raise the gap counter if this process dropped messages (a listener's thread calls
         it once Redis answers, so the counter moves even if nothing more is published here)."""
