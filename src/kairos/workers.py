@@ -90,6 +90,9 @@ def heartbeat(runtime: Runtime) -> dict[str, float]:
         "detection_retries": metrics.detection_retries.value(),
         "interactions_swept": metrics.interactions_swept.value(),
         "detectors_cached": float(len(runtime.detectors)),
+        # bus_handled, bus_failed (acknowledged after the listener raised: not delivered
+        # again), bus_retried, bus_claimed (taken over from a silent worker: redelivered)
+        **runtime.bus.listener_counts(),
         "reported_at": time.time(),
     }
 

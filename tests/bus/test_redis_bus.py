@@ -185,10 +185,15 @@ def test_entries_a_dead_worker_left_pending_are_claimed_by_another(
     assert pending["pending"] == 1 and pending["consumers"][0]["name"] == "doomed"
 
     survivor = Collector()
-    buses(claim_idle_ms=300).listen(survivor, "events", group="detector")
+    taking_over = buses(claim_idle_ms=300)
+    taking_over.listen(survivor, "events", group="detector")
     wait_for(lambda: survivor.numbers() == [7])
     wait_for(lambda: client.xpending("kairos:stream:events", "kairos:detector")["pending"] == 0)
     client.close()
+    # What a worker reports (kairos_worker{figure="bus_claimed"} on /metrics): one redelivery.
+    counts = taking_over.listener_counts()
+    assert counts["bus_claimed"] == 1 and counts["bus_handled"] == 1
+    assert counts["bus_failed"] == counts["bus_retried"] == 0
 
 
 def test_publishing_survives_a_redis_restart(

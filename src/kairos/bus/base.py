@@ -94,6 +94,11 @@ class EventBus(abc.ABC):
         """Leave this process's figures where every API process can read them for ``ttl_s``
         (a worker's heartbeat); a bus within one process has nowhere to leave them."""
 
+    def listener_counts(self) -> dict[str, float]:
+        """This process's listeners' counts, summed: messages handled, failed (logged and
+        acknowledged: not delivered again), left to retry, and claimed from a silent process."""
+        return {}
+
     def reports(self) -> dict[str, dict[str, float]]:
         """The figures processes left with :meth:`report`, by process, while they last."""
         return {}

@@ -276,6 +276,14 @@ class RedisBus(EventBus):
         except redis.RedisError as error:
             log.warning("bus: heartbeat not sent (%s)", error)
 
+    def listener_counts(self) -> dict[str, float]:
+        with self._lock:
+            readers = list(self._readers)
+        return {
+            f"bus_{figure}": float(sum(getattr(reader, figure) for reader in readers))
+            for figure in ("handled", "failed", "retried", "claimed")
+        }
+
     def reports(self) -> dict[str, dict[str, float]]:
         prefix = f"{self.prefix}:workers:"
         found: dict[str, dict[str, float]] = {}

@@ -50,6 +50,8 @@ class GroupReader:
         self.handled = 0
         self.failed = 0
         self.retried = 0
+        #: Entries taken over from a consumer silent for ``claim_idle_ms`` (delivered again).
+        self.claimed = 0
         #: Times ``on_gap`` was called.
         self.gaps = 0
         self._gap_looked = False
@@ -127,6 +129,7 @@ class GroupReader:
                 start, entries = reply[0], reply[1]
                 if entries:
                     log.info("bus listener %s claimed %d idle entries", self.group, len(entries))
+                    self.claimed += len(entries)
                     self._handle(client, stream, entries)
                 if start in ("0-0", b"0-0") or not entries:
                     break
