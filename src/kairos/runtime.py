@@ -108,6 +108,8 @@ class Runtime(Services):
             # Create the workers' groups now: a group keeps what is published from its
             # creation on, so events ingested before the first worker starts still reach it.
             for group, topics in LISTENER_GROUPS.items():
+                if group == "queueing" and runtime.queue_map is None:
+                    continue  # no worker would read it: its lag would only grow on /metrics
                 for topic in topics:
                     bus.ensure_group(topic, group)
         if inline or role == "worker":
@@ -163,7 +165,7 @@ class Runtime(Services):
             board.wake()
 
         group = f"routing-board-{uuid.uuid4().hex[:12]}"
-        self.bus.listen(board, *BOARD_TOPICS, group=group, on_gap=reread)
+        self.bus.listen(board, *BOARD_TOPICS, group=group, on_gap=reread, per_process=True)
 
     def _listen(self) -> None:
         """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from tests.factories import started
@@ -23,7 +24,7 @@ from kairos import migrations
 from kairos.config import Settings
 from kairos.main import create_app
 from kairos.routing.schemas import DecisionOut
-from kairos.runtime import Runtime
+from kairos.runtime import LISTENER_GROUPS, Runtime
 
 pytestmark = [
     pytest.mark.skipif(
@@ -151,7 +152,8 @@ def test_the_owner_keeps_serving_after_a_handed_over_request_fails(
 
 
 def test_healthz_tells_when_redis_is_away(api: Api, redis_server: RedisServer) -> None:
-    assert api.client.get("/healthz").json()["redis"] == "ok"
+    first = api.client.get("/healthz")
+    assert first.json().get("redis") == "ok", first.text
     redis_server.stop()
     answer = api.client.get("/healthz")
     # Still 200: the API stores events without Redis (pulling it from the load balancer would
@@ -165,3 +167,18 @@ def test_healthz_tells_when_redis_is_away(api: Api, redis_server: RedisServer) -
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert api.client.get("/healthz").json()["status"] == "ok"
+
+
+def test_the_api_makes_only_groups_someone_reads(postgres_url: str, redis_url: str) -> None:
+    """Each stopped API process's board group goes with it, and without a queue mapping no
+    ``queueing`` group waits for a reader that never comes: no lag on /metrics grows forever."""
+    migrations.upgrade(postgres_url)
+    settings = Settings(database_url=postgres_url, redis_url=redis_url, detection="workers")
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        Runtime.build(settings).close()  # an API process started and stopped
+        names = {str(g["name"]) for g in client.xinfo_groups("kairos:stream:events")}
+        expected = {f"kairos:{g}" for g, topics in LISTENER_GROUPS.items() if "events" in topics}
+        assert names == expected - {"kairos:queueing"}
+    finally:
+        client.close()

@@ -69,6 +69,7 @@ class EventBus(abc.ABC):
         *topics: str,
         group: str | None = None,
         on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
     ) -> None:
         """Call ``callback(topic, message)`` for each message of ``topics`` (workers).
 
@@ -76,6 +77,8 @@ class EventBus(abc.ABC):
         ``on_gap`` is called (on the listener's thread) once the bus is back after it may have
         lost messages of these topics (a bus spanning processes whose server was away or
         restarted): a listener that keeps state from them reads it again from the database.
+        ``per_process``: the group is this process's alone (a name of its own): a bus spanning
+        processes removes it when the process stops, or after it died.
         """
 
     def reachable(self) -> bool | None:

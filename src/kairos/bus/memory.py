@@ -41,6 +41,7 @@ class MemoryBus(EventBus):
         *topics: str,
         group: str | None = None,
         on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
     ) -> None:
         """Call ``callback(topic, message)`` synchronously on publish (workers, tests); nothing
         published is ever lost in between, so ``on_gap`` is never called."""

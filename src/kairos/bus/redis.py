@@ -56,6 +56,7 @@ class RedisBus(EventBus):
         timeout_s: float = 0.5,
         consumer: str | None = None,
         backlog_ttl_s: float = 0.5,
+        orphan_idle_ms: int = 60_000,
     ) -> None:
         self.url, self.prefix, self.maxlen = url, prefix, maxlen
         self.claim_idle_ms, self.block_ms, self.batch = claim_idle_ms, block_ms, batch
@@ -71,6 +72,8 @@ class RedisBus(EventBus):
         self._fanout_ready = threading.Event()
         self._readers: list[GroupReader] = []
         self.backlog_ttl_s = backlog_ttl_s
+        self.orphan_idle_ms = orphan_idle_ms
+        self._own_groups: list[tuple[str, str]] = []  # (stream, group) of per-process listeners
         self._group_info: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
         self._watched: set[str] = set()
         self.published = 0
@@ -175,24 +178,55 @@ class RedisBus(EventBus):
         *topics: str,
         group: str | None = None,
         on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
     ) -> None:
         """Call ``callback(topic, message)`` for each message of ``topics`` once per group.
 
         Bus instances (processes) that listen with the same ``group`` share the work; the group
         defaults to the callback's class or function name. Topics must be named: a consumer group
         reads known streams, so ``"*"`` is refused. ``on_gap``: see the module's documentation.
+        ``per_process``: the group is removed by :meth:`close`; its reader keeps a key alive
+        meanwhile, and groups named like it (up to the last ``-``) whose key has expired
+        (``orphan_idle_ms`` after their process died) are removed now.
         """
         if not topics or "*" in topics:
             raise ValueError("a Redis bus listener names its topics")
         name = group or getattr(callback, "__qualname__", None) or type(callback).__qualname__
-        reader = GroupReader(self, callback, topics, self.group_name(name), on_gap=on_gap)
+        reader = GroupReader(
+            self, callback, topics, self.group_name(name), on_gap=on_gap, per_process=per_process
+        )
         try:  # create the groups now, so what is published after listen() returns reaches it
+            if per_process:  # alive before it exists: another process starting keeps it
+                self._publisher.set(self.alive_key(reader.group), "1", px=self.orphan_idle_ms)
             reader.ensure_groups(self._publisher)
         except redis.RedisError as error:
             log.warning("bus listener %s: groups not created yet (%s)", name, error)
         with self._lock:
             self._readers.append(reader)
+            if per_process:
+                self._own_groups += [(stream, reader.group) for stream in reader.streams]
+        if per_process:
+            self._drop_orphans(reader)
         reader.thread.start()
+
+    def alive_key(self, group: str) -> str:
+        """The key a per-process group's reader keeps alive (it expires after ``orphan_idle_ms``
+        without the reader: the process is gone)."""
+        return f"{self.prefix}:alive:{group}"
+
+    def _drop_orphans(self, reader: GroupReader) -> None:
+        """Remove the groups a dead process's per-process listener left on ``reader``'s
+        streams (their lag would grow forever on ``/metrics``)."""
+        family = reader.group.rsplit("-", 1)[0] + "-"
+        try:
+            for stream in reader.streams:
+                for info in self._publisher.xinfo_groups(stream):
+                    name = str(info["name"])
+                    if name.startswith(family) and not self._publisher.exists(self.alive_key(name)):
+                        log.info("bus: removing %s on %s, left by a process gone", name, stream)
+                        self._publisher.xgroup_destroy(stream, name)
+        except redis.RedisError as error:
+            log.warning("bus: groups left by processes gone not removed (%s)", error)
 
     def reachable(self) -> bool:
         """Whether Redis answers a ping (within the 0.5 s timeout; at once False during the
@@ -333,4 +367,10 @@ class RedisBus(EventBus):
             threads.append(self._fanout)
         for thread in threads:
             thread.join(self.block_ms / 1000 + self.timeout_s * 4 + 1)
+        try:  # this process's own groups: nobody reads them any more
+            for stream, group in self._own_groups:
+                self._publisher.xgroup_destroy(stream, group)
+                self._publisher.delete(self.alive_key(group))
+        except redis.RedisError as error:
+            log.warning("bus: per-process groups not removed (%s); the next start does", error)
         self._publisher.close()

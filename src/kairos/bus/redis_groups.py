@@ -43,10 +43,12 @@ class GroupReader:
         group: str,
         *,
         on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
     ):
         self.bus, self.callback, self.topics, self.group = bus, callback, topics, group
         self.streams = {bus._stream(topic): topic for topic in topics}
         self.on_gap = on_gap
+        self.alive_key = bus.alive_key(group) if per_process else None
         self.handled = 0
         self.failed = 0
         self.retried = 0
@@ -67,13 +69,17 @@ class GroupReader:
         client = bus._client(socket_timeout=bus.block_ms / 1000 + 5)
         ready = False
         gap = False  # messages may have been lost since this reader last read
-        last_claim = 0.0
+        last_claim = last_alive = 0.0
+        alive_every_s = bus.orphan_idle_ms / 4000
         while not bus._stopping.is_set():
             try:
                 if not ready:
                     self.ensure_groups(client)
                     ready = True
                 bus.mark_gap(client)
+                if self.alive_key is not None and time.monotonic() - last_alive >= alive_every_s:
+                    client.set(self.alive_key, "1", px=bus.orphan_idle_ms)
+                    last_alive = time.monotonic()
                 if self.on_gap is not None and self._gap_seen(client, gap):
                     gap = False
                     self.gaps += 1
