@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from kairos import migrations
@@ -46,3 +51,19 @@ def test_models_match_migrations(migrated_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_migrate_in_turn(postgres_url: str) -> None:
+    """Several API processes (``kairos serve`` on several machines) starting at once on a new
+    PostgreSQL database each apply the migrations: one does, the others wait and find nothing
+    left to do, and none fails."""
+    env = {**os.environ, "KAIROS_DATABASE_URL": postgres_url}
+    command = [sys.executable, "-m", "kairos.cli", "db", "upgrade"]
+    starts = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(3)
+    ]
+    outputs = [start.communicate(timeout=120)[0].decode() for start in starts]
+    assert [start.returncode for start in starts] == [0, 0, 0], outputs
+    assert migrations.current(postgres_url) == migrations.head()

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         default=Path.home() / ".local" / "state" / "kairos" / "secret_key",
         description="where development keeps its random per-install key",
     )
+    database_pool_timeout_s: float = Field(
+        default=10,
+        gt=0,
+        le=300,
+        description="how long a request waits for a free PostgreSQL connection before it is "
+        "answered 503 with Retry-After (SQLAlchemy's own default is 30 s)",
+    )
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024,

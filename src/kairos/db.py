@@ -96,8 +96,11 @@ def _lifo(url: str) -> dict[str, Any]:
     return {"pool_use_lifo": True} if issubclass(pool_class, QueuePool) else {}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL and foreign keys, their folder is created."""
+def make_engine(url: str, *, pool_timeout_s: float = 30.0) -> Engine:
+    """An engine for ``url``; SQLite files get WAL and foreign keys, their folder is created.
+
+    On a server, a checkout waits ``pool_timeout_s`` for a free connection of the pool (10, and
+    20 more under load) before it raises ``sqlalchemy.exc.TimeoutError``."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -105,7 +108,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **_lifo(url))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=pool_timeout_s
+    )
 
 
 def describe(url: str) -> str:
@@ -149,9 +154,9 @@ def throwaway_database(server_url: str, prefix: str = "kairos_tmp") -> Iterator[
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_timeout_s: float = 30.0) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_timeout_s=pool_timeout_s)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._sqlite_writer = threading.Lock()

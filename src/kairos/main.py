@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import kairos
@@ -175,7 +176,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", exc)
         return JSONResponse(
             {"error": "unavailable", "message": "the database is unavailable; retry shortly"},
@@ -253,15 +255,17 @@ operations_router = APIRouter(tags=["operations"])
 
 @operations_router.get("/healthz")
 def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONResponse:
-    """Whether the service and its database answer."""
+    """Whether the service, its database and (with ``KAIROS_REDIS_URL``) Redis answer."""
     try:
         with db.session() as session:
             session.execute(text("SELECT 1"))
         database = "ok"
-    except OperationalError:
+    except (OperationalError, PoolTimeout):
         database = "unavailable"
+    reachable = bus.reachable()
+    redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}
     body = {
-        "status": "ok" if database == "ok" else "degraded",
+        "status": "ok" if database == "ok" and reachable is not False else "degraded",
         "version": kairos.__version__,
         "database": database,
         "bus": type(bus).__name__,
@@ -270,8 +274,13 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         # A process that assesses loads its models in the background at start (about a second);
         # until then its first customer turns wait for them. Readiness probes can wait for "loaded".
         "models": ("loaded" if warmed() else "loading") if detectors.inline else "workers",
+        # Redis away: still 200 (events are stored; the sweep assesses them once it is back),
+        # "degraded" and "redis": "unavailable" (no live updates, no hand-over of `next`).
+        **redis,
     }
-    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+    if database == "ok":
+        return JSONResponse(body)
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
 
 @operations_router.get("/metrics", response_class=PlainTextResponse)

@@ -90,7 +90,7 @@ class Runtime(Services):
         inline = settings.detection == "inline"
         runtime = cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(settings.database_url, pool_timeout_s=settings.database_pool_timeout_s),
             bus=bus,
             detectors=DetectorCache(
                 default_factory(),
@@ -108,6 +108,8 @@ class Runtime(Services):
             # Create the workers' groups now: a group keeps what is published from its
             # creation on, so events ingested before the first worker starts still reach it.
             for group, topics in LISTENER_GROUPS.items():
+                if group == "queueing" and runtime.queue_map is None:
+                    continue  # no worker would read it: its lag would only grow on /metrics
                 for topic in topics:
                     bus.ensure_group(topic, group)
         if inline or role == "worker":
@@ -128,7 +130,7 @@ class Runtime(Services):
         """A board in every API process, deciding only while this process holds the lease (and
         making push offers then); without Redis a process that does not own it answers 503."""
         board = self.routing_board = LiveBoard(self.db)
-        self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
+        self._listen_board(board)
         owner = self.routing_owner = BoardOwner(board, self.db, self.bus, self.settings.redis_url)
         self.routing_offers = OfferBook(
             board, self.db, self.bus, timeout_s=self.settings.offer_timeout_s,
@@ -141,8 +143,7 @@ class Runtime(Services):
     def _start_board(self) -> None:
         """Run the live routing board in this process, current with the bus from now on."""
         board = self.routing_board = LiveBoard(self.db)
-        # Every board hears every message: a group of its own (the in-process bus has none).
-        self.bus.listen(board, *BOARD_TOPICS, group=f"routing-board-{uuid.uuid4().hex[:12]}")
+        self._listen_board(board)
         try:
             board.rebuild()
         except (OperationalError, ProgrammingError):
@@ -152,6 +153,19 @@ class Runtime(Services):
         )
         board.start()
         self._stops.append(board.close)
+
+    def _listen_board(self, board: LiveBoard) -> None:
+        """Keep ``board`` current from the bus. Every board hears every message: a group of its
+        own (the in-process bus has none). Messages the bus may have lost (Redis away or
+        restarted empty: a contact that started meanwhile) make the board read the site from
+        the database again, on its own thread, before it decides next."""
+
+        def reread() -> None:
+            board.built = False
+            board.wake()
+
+        group = f"routing-board-{uuid.uuid4().hex[:12]}"
+        self.bus.listen(board, *BOARD_TOPICS, group=group, on_gap=reread, per_process=True)
 
     def _listen(self) -> None:
         """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""

@@ -37,6 +37,8 @@ def run_worker(settings: Settings, *, stop: threading.Event | None = None) -> No
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+    if not _schema_ready(settings.database_url, stop):
+        return
     runtime = Runtime.build(settings, role="worker")
     log.info("worker %s started", getattr(runtime.bus, "consumer", os.getpid()))
     try:
@@ -48,6 +50,34 @@ def run_worker(settings: Settings, *, stop: threading.Event | None = None) -> No
 
 
 HEARTBEAT_S = 5.0
+#: How often a worker waiting for the migrations looks again.
+SCHEMA_POLL_S = 2.0
+
+
+def _schema_ready(database_url: str, stop: threading.Event) -> bool:
+    """Wait until the database answers and has this Kairos's migrations (a worker started
+    before the API, or before ``kairos db upgrade``, would otherwise read tables that are not
+    there yet and acknowledge messages it failed on); False if stopped first."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kairos import migrations
+
+    said = None
+    while True:
+        try:
+            why = migrations.behind(database_url)
+            if why is not None:
+                why = f"the database is {why}: waiting for `kairos db upgrade` or `kairos serve`"
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            why = f"the database does not answer ({reason}); waiting"
+        if why is None:
+            return True
+        if why != said:
+            log.warning("worker: %s", why)
+            said = why
+        if stop.wait(SCHEMA_POLL_S):
+            return False
 
 
 def heartbeat(runtime: Runtime) -> dict[str, float]:
@@ -60,6 +90,9 @@ def heartbeat(runtime: Runtime) -> dict[str, float]:
         "detection_retries": metrics.detection_retries.value(),
         "interactions_swept": metrics.interactions_swept.value(),
         "detectors_cached": float(len(runtime.detectors)),
+        # bus_handled, bus_failed (acknowledged after the listener raised: not delivered
+        # again), bus_retried, bus_claimed (taken over from a silent worker: redelivered)
+        **runtime.bus.listener_counts(),
         "reported_at": time.time(),
     }
 

@@ -185,10 +185,15 @@ def test_entries_a_dead_worker_left_pending_are_claimed_by_another(
     assert pending["pending"] == 1 and pending["consumers"][0]["name"] == "doomed"
 
     survivor = Collector()
-    buses(claim_idle_ms=300).listen(survivor, "events", group="detector")
+    taking_over = buses(claim_idle_ms=300)
+    taking_over.listen(survivor, "events", group="detector")
     wait_for(lambda: survivor.numbers() == [7])
     wait_for(lambda: client.xpending("kairos:stream:events", "kairos:detector")["pending"] == 0)
     client.close()
+    # What a worker reports (kairos_worker{figure="bus_claimed"} on /metrics): one redelivery.
+    counts = taking_over.listener_counts()
+    assert counts["bus_claimed"] == 1 and counts["bus_handled"] == 1
+    assert counts["bus_failed"] == counts["bus_retried"] == 0
 
 
 def test_publishing_survives_a_redis_restart(
@@ -267,3 +272,32 @@ def test_the_app_runs_on_the_redis_bus(redis_url: str, database_url: str) -> Non
     # The coaching listener ran in the API's consumer group and its nudge came back over Redis.
     nudges = [m for m in got if m["type"] == "coaching.nudge"]
     assert nudges and nudges[0]["interaction_id"] == "r1"
+
+
+def test_a_per_process_group_goes_with_its_process(
+    buses: Callable[..., RedisBus], redis_url: str
+) -> None:
+    """A group only one process reads (each API process's routing board) is removed when that
+    process stops, and one a dead process left (SIGKILL: no stop) by the next process that
+    starts such a group, ``orphan_idle_ms`` after its reader last kept it alive: else each
+    restart leaves a group whose lag grows forever on ``/metrics``."""
+    stream, client = "kairos:stream:events", redis.Redis.from_url(redis_url, decode_responses=True)
+    client.xgroup_create(stream, "kairos:board-dead", id="$", mkstream=True)
+    client.xgroup_createconsumer(stream, "kairos:board-dead", "killed")
+    client.set("kairos:alive:kairos:board-dead", "1", px=1000)  # its last refresh before SIGKILL
+    client.xgroup_create(stream, "kairos:detector", id="$")  # shared: never removed
+    client.xgroup_createconsumer(stream, "kairos:detector", "gone")
+
+    def groups() -> set[str]:
+        return {str(g["name"]) for g in client.xinfo_groups(stream)}
+
+    live = buses(orphan_idle_ms=1000)
+    live.listen(Collector(), "events", group="board-live", per_process=True)
+    assert groups() == {"kairos:board-dead", "kairos:board-live", "kairos:detector"}
+    time.sleep(1.5)  # quiet, nothing to read, past orphan_idle_ms: the live reader kept its key
+    starting = buses(orphan_idle_ms=1000)
+    starting.listen(Collector(), "events", group="board-new", per_process=True)
+    assert groups() == {"kairos:board-live", "kairos:board-new", "kairos:detector"}
+    live.close()
+    assert groups() == {"kairos:board-new", "kairos:detector"}
+    client.close()

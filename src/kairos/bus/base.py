@@ -68,11 +68,22 @@ class EventBus(abc.ABC):
         callback: Callable[[str, BusMessage], None],
         *topics: str,
         group: str | None = None,
+        on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
     ) -> None:
         """Call ``callback(topic, message)`` for each message of ``topics`` (workers).
 
         Listeners sharing a ``group`` (on buses that span processes) share the work.
+        ``on_gap`` is called (on the listener's thread) once the bus is back after it may have
+        lost messages of these topics (a bus spanning processes whose server was away or
+        restarted): a listener that keeps state from them reads it again from the database.
+        ``per_process``: the group is this process's alone (a name of its own): a bus spanning
+        processes removes it when the process stops, or after it died.
         """
+
+    def reachable(self) -> bool | None:
+        """Whether the bus's server answers now; None for a bus within one process."""
+        return None
 
     def backlog(self, topic: str, group: str) -> int | None:
         """Messages of ``topic`` that listener ``group`` has yet to finish; None: not known."""
@@ -85,6 +96,11 @@ class EventBus(abc.ABC):
     def report(self, figures: dict[str, float], *, ttl_s: float) -> None:  # noqa: B027
         """Leave this process's figures where every API process can read them for ``ttl_s``
         (a worker's heartbeat); a bus within one process has nowhere to leave them."""
+
+    def listener_counts(self) -> dict[str, float]:
+        """This process's listeners' counts, summed: messages handled, failed (logged and
+        acknowledged: not delivered again), left to retry, and claimed from a silent process."""
+        return {}
 
     def reports(self) -> dict[str, dict[str, float]]:
         """The figures processes left with :meth:`report`, by process, while they last."""

@@ -40,7 +40,10 @@ class MemoryBus(EventBus):
         callback: Callable[[str, BusMessage], None],
         *topics: str,
         group: str | None = None,
+        on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
     ) -> None:
-        """Call ``callback(topic, message)`` synchronously on publish (workers, tests)."""
+        """Call ``callback(topic, message)`` synchronously on publish (workers, tests); nothing
+        published is ever lost in between, so ``on_gap`` is never called."""
         with self._lock:
             self._listeners.append((frozenset(topics or ("*",)), callback))

@@ -10,6 +10,10 @@ after the callback returns and claims entries another consumer left pending for 
 Publishing never raises into the caller. When Redis is unreachable the message is logged, counted
 in ``publish_failures`` and dropped, and for ``retry_after_s`` after a failure publishes are dropped
 at once instead of waiting on a connect timeout each: that is the loss window while Redis is down.
+Once Redis answers again the process that dropped messages raises a counter in Redis
+(``<prefix>:bus:gaps``); a listener given ``on_gap`` (the routing board) has it called when that
+counter moves, when its own connection failed or when Redis came back without its groups, and reads
+what it keeps from the database again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -51,6 +56,7 @@ class RedisBus(EventBus):
         timeout_s: float = 0.5,
         consumer: str | None = None,
         backlog_ttl_s: float = 0.5,
+        orphan_idle_ms: int = 60_000,
     ) -> None:
         self.url, self.prefix, self.maxlen = url, prefix, maxlen
         self.claim_idle_ms, self.block_ms, self.batch = claim_idle_ms, block_ms, batch
@@ -66,10 +72,15 @@ class RedisBus(EventBus):
         self._fanout_ready = threading.Event()
         self._readers: list[GroupReader] = []
         self.backlog_ttl_s = backlog_ttl_s
+        self.orphan_idle_ms = orphan_idle_ms
+        self._own_groups: list[tuple[str, str]] = []  # (stream, group) of per-process listeners
         self._group_info: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
         self._watched: set[str] = set()
         self.published = 0
         self.publish_failures = 0
+        #: Messages were dropped since Redis last answered: the gap counter is still to raise.
+        self.dropped = False
+        self.gap_key = f"{prefix}:bus:gaps"
         self.fanout_reconnects = 0
 
     def _client(self, *, socket_timeout: float) -> redis.Redis:
@@ -97,6 +108,9 @@ class RedisBus(EventBus):
             pipe = self._publisher.pipeline(transaction=False)
             pipe.xadd(self._stream(topic), {"m": payload}, maxlen=self.maxlen, approximate=True)
             pipe.publish(self._channel(topic), payload)
+            dropped = self.dropped
+            if dropped:  # tell every process's gap listeners that messages were lost
+                pipe.incr(self.gap_key)
             pipe.execute()
         except redis.RedisError as error:
             self._down_until = time.monotonic() + self.retry_after_s
@@ -104,10 +118,13 @@ class RedisBus(EventBus):
             return
         with self._lock:
             self.published += 1
+            if dropped:
+                self.dropped = False
 
     def _lost(self, topic: str, error: Exception | None) -> None:
         with self._lock:
             self.publish_failures += 1
+            self.dropped = True
         if error is not None:
             log.warning("bus: Redis unreachable, %s message dropped (%s)", topic, error)
 
@@ -155,24 +172,79 @@ class RedisBus(EventBus):
 
     # listen (workers) ----------------------------------------------------------------------
 
-    def listen(self, callback: Listener, *topics: str, group: str | None = None) -> None:
+    def listen(
+        self,
+        callback: Listener,
+        *topics: str,
+        group: str | None = None,
+        on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
+    ) -> None:
         """Call ``callback(topic, message)`` for each message of ``topics`` once per group.
 
         Bus instances (processes) that listen with the same ``group`` share the work; the group
         defaults to the callback's class or function name. Topics must be named: a consumer group
-        reads known streams, so ``"*"`` is refused.
+        reads known streams, so ``"*"`` is refused. ``on_gap``: see the module's documentation.
+        ``per_process``: the group is removed by :meth:`close`; its reader keeps a key alive
+        meanwhile, and groups named like it (up to the last ``-``) whose key has expired
+        (``orphan_idle_ms`` after their process died) are removed now.
         """
         if not topics or "*" in topics:
             raise ValueError("a Redis bus listener names its topics")
         name = group or getattr(callback, "__qualname__", None) or type(callback).__qualname__
-        reader = GroupReader(self, callback, topics, self.group_name(name))
+        reader = GroupReader(
+            self, callback, topics, self.group_name(name), on_gap=on_gap, per_process=per_process
+        )
         try:  # create the groups now, so what is published after listen() returns reaches it
+            if per_process:  # alive before it exists: another process starting keeps it
+                self._publisher.set(self.alive_key(reader.group), "1", px=self.orphan_idle_ms)
             reader.ensure_groups(self._publisher)
         except redis.RedisError as error:
             log.warning("bus listener %s: groups not created yet (%s)", name, error)
         with self._lock:
             self._readers.append(reader)
+            if per_process:
+                self._own_groups += [(stream, reader.group) for stream in reader.streams]
+        if per_process:
+            self._drop_orphans(reader)
         reader.thread.start()
+
+    def alive_key(self, group: str) -> str:
+        """The key a per-process group's reader keeps alive (it expires after ``orphan_idle_ms``
+        without the reader: the process is gone)."""
+        return f"{self.prefix}:alive:{group}"
+
+    def _drop_orphans(self, reader: GroupReader) -> None:
+        """Remove the groups a dead process's per-process listener left on ``reader``'s
+        streams (their lag would grow forever on ``/metrics``)."""
+        family = reader.group.rsplit("-", 1)[0] + "-"
+        try:
+            for stream in reader.streams:
+                for info in self._publisher.xinfo_groups(stream):
+                    name = str(info["name"])
+                    if name.startswith(family) and not self._publisher.exists(self.alive_key(name)):
+                        log.info("bus: removing %s on %s, left by a process gone", name, stream)
+                        self._publisher.xgroup_destroy(stream, name)
+        except redis.RedisError as error:
+            log.warning("bus: groups left by processes gone not removed (%s)", error)
+
+    def reachable(self) -> bool:
+        """Whether Redis answers a ping (within the 0.5 s timeout; at once False during the
+        second after a failed publish)."""
+        if time.monotonic() < self._down_until:
+            return False
+        try:
+            return bool(self._publisher.ping())
+        except redis.RedisError:
+            return False
+
+    def mark_gap(self, client: redis.Redis) -> None:
+        """Raise the gap counter if this process dropped messages (a listener's thread calls
+        it once Redis answers, so the counter moves even if nothing more is published here)."""
+        if self.dropped:
+            client.incr(self.gap_key)
+            with self._lock:
+                self.dropped = False
 
     # backlog (backpressure, /metrics) -----------------------------------------------------
 
@@ -238,6 +310,14 @@ class RedisBus(EventBus):
         except redis.RedisError as error:
             log.warning("bus: heartbeat not sent (%s)", error)
 
+    def listener_counts(self) -> dict[str, float]:
+        with self._lock:
+            readers = list(self._readers)
+        return {
+            f"bus_{figure}": float(sum(getattr(reader, figure) for reader in readers))
+            for figure in ("handled", "failed", "retried", "claimed")
+        }
+
     def reports(self) -> dict[str, dict[str, float]]:
         prefix = f"{self.prefix}:workers:"
         found: dict[str, dict[str, float]] = {}
@@ -287,4 +367,10 @@ class RedisBus(EventBus):
             threads.append(self._fanout)
         for thread in threads:
             thread.join(self.block_ms / 1000 + self.timeout_s * 4 + 1)
+        try:  # this process's own groups: nobody reads them any more
+            for stream, group in self._own_groups:
+                self._publisher.xgroup_destroy(stream, group)
+                self._publisher.delete(self.alive_key(group))
+        except redis.RedisError as error:
+            log.warning("bus: per-process groups not removed (%s); the next start does", error)
         self._publisher.close()

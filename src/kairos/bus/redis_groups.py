@@ -35,12 +35,29 @@ def create_group(client: redis.Redis, stream: str, group: str) -> None:
 class GroupReader:
     """One listener: a consumer-group reader of its topics' streams on a background thread."""
 
-    def __init__(self, bus: RedisBus, callback: Listener, topics: tuple[str, ...], group: str):
+    def __init__(
+        self,
+        bus: RedisBus,
+        callback: Listener,
+        topics: tuple[str, ...],
+        group: str,
+        *,
+        on_gap: Callable[[], None] | None = None,
+        per_process: bool = False,
+    ):
         self.bus, self.callback, self.topics, self.group = bus, callback, topics, group
         self.streams = {bus._stream(topic): topic for topic in topics}
+        self.on_gap = on_gap
+        self.alive_key = bus.alive_key(group) if per_process else None
         self.handled = 0
         self.failed = 0
         self.retried = 0
+        #: Entries taken over from a consumer silent for ``claim_idle_ms`` (delivered again).
+        self.claimed = 0
+        #: Times ``on_gap`` was called.
+        self.gaps = 0
+        self._gap_looked = False
+        self._gap_count: str | None = None
         self.thread = threading.Thread(target=self._run, name=f"kairos-bus-{group}", daemon=True)
 
     def ensure_groups(self, client: redis.Redis) -> None:
@@ -51,12 +68,23 @@ class GroupReader:
         bus = self.bus
         client = bus._client(socket_timeout=bus.block_ms / 1000 + 5)
         ready = False
-        last_claim = 0.0
+        gap = False  # messages may have been lost since this reader last read
+        last_claim = last_alive = 0.0
+        alive_every_s = bus.orphan_idle_ms / 4000
         while not bus._stopping.is_set():
             try:
                 if not ready:
                     self.ensure_groups(client)
                     ready = True
+                bus.mark_gap(client)
+                if self.alive_key is not None and time.monotonic() - last_alive >= alive_every_s:
+                    client.set(self.alive_key, "1", px=bus.orphan_idle_ms)
+                    last_alive = time.monotonic()
+                if self.on_gap is not None and self._gap_seen(client, gap):
+                    gap = False
+                    self.gaps += 1
+                    log.warning("bus listener %s: messages may be lost; reading again", self.group)
+                    self.on_gap()
                 if time.monotonic() - last_claim >= bus.claim_every_s:
                     last_claim = time.monotonic()
                     self._claim(client)
@@ -73,15 +101,24 @@ class GroupReader:
                     self._handle(client, stream, entries)
             except redis.ResponseError as error:
                 if "NOGROUP" in str(error):  # Redis restarted without its data: recreate
-                    ready = False
+                    ready, gap = False, True
                     continue
                 log.exception("bus listener %s: Redis refused", self.group)
                 bus._stopping.wait(bus.retry_after_s)
             except redis.RedisError as error:
-                ready = False
+                ready, gap = False, True
                 log.warning("bus listener %s: Redis unreachable (%s); retrying", self.group, error)
                 bus._stopping.wait(bus.retry_after_s)
         client.close()
+
+    def _gap_seen(self, client: redis.Redis, failed: bool) -> bool:
+        """Whether messages may have been lost: this reader's connection ``failed``, or the
+        bus's gap counter moved since the last look (another process dropped some)."""
+        raw = client.get(self.bus.gap_key)
+        count = None if raw is None else str(raw)
+        moved = self._gap_looked and count != self._gap_count
+        self._gap_looked, self._gap_count = True, count
+        return failed or moved
 
     def _claim(self, client: redis.Redis) -> None:
         for stream in self.streams:
@@ -98,6 +135,7 @@ class GroupReader:
                 start, entries = reply[0], reply[1]
                 if entries:
                     log.info("bus listener %s claimed %d idle entries", self.group, len(entries))
+                    self.claimed += len(entries)
                     self._handle(client, stream, entries)
                 if start in ("0-0", b"0-0") or not entries:
                     break

@@ -218,9 +218,16 @@ class BoardOwner:
             if item is None:
                 continue
             request = json.loads(item[1])
-            reply = self._answer(request)
-            self.redis.lpush(request["reply"], json.dumps(reply))
-            self.redis.expire(request["reply"], 30)
+            try:
+                reply = self._answer(request)
+            except Exception:  # the database failing under it: this request only, say 503
+                log.exception("routing owner: deciding a handed-over request failed")
+                reply = {"status": 503, "message": "the routing board's owner failed; retry"}
+            try:
+                self.redis.lpush(request["reply"], json.dumps(reply))
+                self.redis.expire(request["reply"], 30)
+            except Exception:  # Redis went away meanwhile: the asking process answers 503
+                log.exception("routing owner: answering a handed-over request failed")
 
     def _answer(self, request: dict[str, Any]) -> dict[str, Any]:
         if utcnow().timestamp() > request["deadline"]:
@@ -252,8 +259,18 @@ class BoardOwner:
         reply_key = _key("kairos", self.lease.site, "reply", uuid.uuid4().hex)
         deadline = utcnow().timestamp() + HANDOFF_TIMEOUT_S
         request = {"agent_id": agent_id, "key": key, "reply": reply_key, "deadline": deadline}
-        self.redis.rpush(self.requests, json.dumps(request))
-        item = self.redis.blpop([reply_key], timeout=HANDOFF_TIMEOUT_S)
+        from redis import RedisError
+
+        try:
+            self.redis.rpush(self.requests, json.dumps(request))
+            item = self.redis.blpop([reply_key], timeout=HANDOFF_TIMEOUT_S)
+        except RedisError as exc:  # as for no answer: a retry with the same Idempotency-Key
+            # gets the decision if the owner made one before Redis went away.
+            log.warning("routing: handing next to the owner failed (%s)", exc)
+            raise BoardUnavailable(
+                "Redis, which hands this request to the routing board's owner, does not answer; "
+                "retry"
+            ) from exc
         if item is None:
             raise BoardUnavailable("no process owns the routing board now (a takeover); retry")
         reply = json.loads(item[1])
