@@ -23,7 +23,7 @@ from kairos.channels.chat import ChatAdapter
 from kairos.channels.contact_lens import ContactLensAdapter
 from kairos.channels.email import EmailAdapter
 from kairos.channels.ivr import IvrMenu, IvrMenuError, IvrOption, load_menu
-from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature, parse_form
+from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature
 from kairos.channels.social import SocialAdapter
 from kairos.channels.voice import VoiceAdapter
 from kairos.deps import RuntimeDep, SettingsDep
@@ -182,18 +182,19 @@ async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
     """Twilio's inbound message webhook; signed requests only when an auth token is set."""
     settings = runtime.settings
     payload = await request.body()
+    # One adapter for this request: it parses the form once, for the signature and the events.
+    adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
     try:
         if settings.twilio_auth_token:
             check_signature(
                 auth_token=settings.twilio_auth_token,
                 url=settings.twilio_webhook_url or str(request.url),
-                params=parse_form(payload),
+                params=adapter.form(payload),
                 signature=request.headers.get("X-Twilio-Signature"),
             )
     except ClientError as exc:
         runtime.metrics.events_rejected.inc(reason=exc.code)
         raise
-    adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
     await _receive(request, runtime, adapter, payload)
     return Response(EMPTY_TWIML, media_type="text/xml")
 
