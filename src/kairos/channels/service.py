@@ -14,6 +14,7 @@ from kairos.channels.base import ChannelAdapter
 from kairos.events import Event
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
+from kairos.interactions.parking import Parking
 from kairos.interactions.schemas import IngestResponse
 from kairos.services import Services
 
@@ -87,4 +88,7 @@ def receive(
             default_timezone=runtime.settings.default_timezone,
             backpressure=True,
             source=source,
+            parking=Parking.of(
+                runtime.settings.early_event_hold_s, runtime.settings.early_events_max
+            ),
         )
