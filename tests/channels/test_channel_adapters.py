@@ -43,6 +43,9 @@ class FakeLookup:
         self.asked.append((prefix, since))
         return self.open_id if self.open_id and self.open_id.startswith(prefix) else None
 
+    def said(self, event_id: str) -> str | None:
+        return None
+
 
 def test_quoted_history_is_stripped() -> None:
     reply = (

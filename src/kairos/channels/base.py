@@ -2,8 +2,9 @@
 
 An adapter turns a channel's own format (a webhook body, a raw email) into Kairos events. It is
 pure: it reads nothing but its payload and a small :class:`InteractionLookup` that answers
-whether an interaction already exists (so ``interaction.started`` is emitted only for a new one)
-and, for channels grouped by idle time, which thread is still open. Event ids are derived from
+whether an interaction already exists (so ``interaction.started`` is emitted only for a new one),
+for channels grouped by idle time, which thread is still open, and for channels whose messages
+can be edited, what a message said when it was stored. Event ids are derived from
 the source's own ids, so a redelivered webhook is acknowledged by ingestion, not applied twice.
 """
 
@@ -57,6 +58,10 @@ class InteractionLookup(Protocol):
         """The newest open interaction whose id starts with ``prefix`` and was active since."""
         ...
 
+    def said(self, event_id: str) -> str | None:
+        """The stored text of the utterance with this event id (None: none is stored)."""
+        ...
+
 
 class NoInteractions:
     """A lookup for a store that holds nothing: every interaction is new."""
@@ -67,6 +72,10 @@ class NoInteractions:
 
     def open_thread(self, prefix: str, since: datetime) -> str | None:
         """No thread is open."""
+        return None
+
+    def said(self, event_id: str) -> str | None:
+        """Nothing was said."""
         return None
 
 
@@ -84,6 +93,10 @@ class SeenInteractions:
     def open_thread(self, prefix: str, since: datetime) -> str | None:
         """Whatever the wrapped lookup says."""
         return self.inner.open_thread(prefix, since)
+
+    def said(self, event_id: str) -> str | None:
+        """Whatever the wrapped lookup says."""
+        return self.inner.said(event_id)
 
 
 class ChannelAdapter(ABC):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kairos.channels.base import ChannelAdapter
 from kairos.events import Event
 from kairos.interactions import service as interaction_service
-from kairos.interactions.models import Interaction
+from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.parking import Parking
 from kairos.interactions.schemas import IngestResponse
 from kairos.services import Services
@@ -45,6 +45,16 @@ class StoredInteractions:
             .limit(1)
         )
         return self.session.scalar(query)
+
+    def said(self, event_id: str) -> str | None:
+        """The stored text of this utterance, None when it is not stored."""
+        payload = self.session.scalar(
+            select(EventRecord.payload).where(
+                EventRecord.event_id == event_id, EventRecord.type == "utterance"
+            )
+        )
+        text = payload.get("text") if isinstance(payload, dict) else None
+        return text if isinstance(text, str) else None
 
 
 #: Payloads of one looked-up thread are converted and ingested one at a time, in this process
