@@ -15,7 +15,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -47,6 +47,15 @@ class BadSignature(ClientError):
     code = "bad_signature"
 
 
+class Said(NamedTuple):
+    """A stored utterance, as an adapter may see it."""
+
+    interaction_id: str
+    speaker: str
+    text: str
+    """As stored: redacted."""
+
+
 class InteractionLookup(Protocol):
     """What an adapter may ask about interactions already stored."""
 
@@ -58,8 +67,8 @@ class InteractionLookup(Protocol):
         """The newest open interaction whose id starts with ``prefix`` and was active since."""
         ...
 
-    def said(self, event_id: str) -> str | None:
-        """The stored text of the utterance with this event id (None: none is stored)."""
+    def said(self, event_id: str) -> Said | None:
+        """The stored utterance with this event id (None: none is stored)."""
         ...
 
 
@@ -74,7 +83,7 @@ class NoInteractions:
         """No thread is open."""
         return None
 
-    def said(self, event_id: str) -> str | None:
+    def said(self, event_id: str) -> Said | None:
         """Nothing was said."""
         return None
 
@@ -94,7 +103,7 @@ class SeenInteractions:
         """Whatever the wrapped lookup says."""
         return self.inner.open_thread(prefix, since)
 
-    def said(self, event_id: str) -> str | None:
+    def said(self, event_id: str) -> Said | None:
         """Whatever the wrapped lookup says."""
         return self.inner.said(event_id)
 

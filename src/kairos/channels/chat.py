@@ -156,7 +156,7 @@ def _edited(
     redelivery of the edit is a repeat. The same text again is a redelivery: ``said`` as is."""
     before = lookup.said(said.event_id)
     stored = sanitise_event(said)
-    if before is None or (isinstance(stored, Utterance) and before == stored.text):
+    if before is None or (isinstance(stored, Utterance) and before.text == stored.text):
         return said
     digest = hashlib.sha256(said.text.encode()).hexdigest()[:16]
     return said.model_copy(

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kairos.channels.base import ChannelAdapter
+from kairos.channels.base import ChannelAdapter, Said
 from kairos.events import Event
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import EventRecord, Interaction
@@ -46,15 +46,17 @@ class StoredInteractions:
         )
         return self.session.scalar(query)
 
-    def said(self, event_id: str) -> str | None:
-        """The stored text of this utterance, None when it is not stored."""
-        payload = self.session.scalar(
-            select(EventRecord.payload).where(
-                EventRecord.event_id == event_id, EventRecord.type == "utterance"
-            )
-        )
-        text = payload.get("text") if isinstance(payload, dict) else None
-        return text if isinstance(text, str) else None
+    def said(self, event_id: str) -> Said | None:
+        """This stored utterance, None when it is not stored."""
+        row = self.session.execute(
+            select(Interaction.external_id, EventRecord.payload)
+            .join(Interaction, Interaction.id == EventRecord.interaction_id)
+            .where(EventRecord.event_id == event_id, EventRecord.type == "utterance")
+        ).first()
+        if row is None or not isinstance(row.payload, dict):
+            return None
+        body = row.payload
+        return Said(row.external_id, str(body.get("speaker", "")), str(body.get("text", "")))
 
 
 #: Payloads of one looked-up thread are converted and ingested one at a time, in this process
