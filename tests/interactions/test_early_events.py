@@ -7,12 +7,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.factories import started, utterance
 
 from kairos.config import Settings
+from kairos.events import event_adapter
+from kairos.interactions.models import ParkedEvent
+from kairos.interactions.parking import Parking
+from kairos.interactions.schemas import IngestResponse
+from kairos.interactions.service import ingest
 from kairos.main import create_app
 from kairos.runtime import Runtime
 
@@ -153,3 +160,25 @@ def test_a_start_racing_its_early_event_never_strands_it(client: TestClient) -> 
         timeline = client.get(f"/v1/interactions/{iid}").json()["timeline"]
         assert [e["type"] for e in timeline] == ["interaction.started", "utterance"], iid
     assert _metric(client, "kairos_events_parked_waiting") == 0
+
+
+def test_an_early_event_waits_only_for_a_start_from_its_own_source(runtime: Runtime) -> None:
+    parking = Parking(timedelta(minutes=10), 100)
+
+    def send(body: dict[str, object], source: str) -> IngestResponse:
+        return ingest(
+            db=runtime.db,
+            events=[event_adapter.validate_python(body)],
+            bus=runtime.bus,
+            detectors=runtime.detectors,
+            metrics=runtime.metrics,
+            source=source,
+            parking=parking,
+        )
+
+    assert send(utterance("s-1", "from pbx-a", event_id="s-1-a"), "pbx-a").parked == 1
+    assert send(utterance("s-1", "from pbx-b", event_id="s-1-b"), "pbx-b").parked == 1
+    # pbx-b's start takes its own early event; pbx-a's keeps waiting (and expires, logged).
+    assert send(started("s-1"), "pbx-b").released == 1
+    with runtime.db.session() as session:
+        assert [p.event_id for p in session.scalars(select(ParkedEvent))] == ["s-1-a"]
