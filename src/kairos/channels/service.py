@@ -81,10 +81,13 @@ def receive(
     payload: bytes,
     received_at: datetime,
     source: str | None = None,
+    park: bool = True,
 ) -> IngestResponse:
     """Convert and ingest one channel payload; a repeat is acknowledged, not applied twice.
 
     ``source``: the event source whose token sent it (see ``interactions.service.ingest``).
+    ``park``: an event about an interaction not started yet waits for its start (webhooks,
+    whose platforms deliver out of order); False: it is refused (a file replayed in order).
     """
     thread = adapter.thread_of(payload)
     with _THREADS[zlib.crc32(thread.encode()) % len(_THREADS)] if thread else nullcontext():
@@ -101,6 +104,7 @@ def receive(
             backpressure=True,
             source=source,
             parking=Parking.of(
-                runtime.settings.early_event_hold_s, runtime.settings.early_events_max
+                runtime.settings.early_event_hold_s if park else 0,
+                runtime.settings.early_events_max,
             ),
         )
