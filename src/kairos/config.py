@@ -106,6 +106,19 @@ class Settings(BaseSettings):
         "answered 503 with Retry-After (SQLAlchemy's own default is 30 s)",
     )
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
+    early_event_hold_s: float = Field(
+        default=600.0,
+        ge=0,
+        le=7 * 86_400,
+        description="how long an event that arrives before its interaction.started waits for it "
+        "(202 parked; applied when the start lands); 0: refused with 404 as before",
+    )
+    early_events_max: int = Field(
+        default=10_000,
+        ge=1,
+        description="events that may wait for their start at once; beyond it an early event is "
+        "refused with 404 (retry it after the start)",
+    )
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024,
         ge=1024,

@@ -66,7 +66,7 @@ _VERBATIM = frozenset(
     {
         "type", "event_id", "interaction_id", "channel", "speaker", "agent_id", "queue",
         "language", "timezone", "menu", "option", "name", "to_queue", "to_agent", "stream_id",
-        "model_version", "features", "identities", "escalation", "outcome", "reasons",
+        "model_version", "features", "identities", "escalation", "outcome", "reasons", "edit_of",
     }
 )  # fmt: skip
 
@@ -135,6 +135,8 @@ class Utterance(_EventBase):
     speaker: Speaker
     text: Annotated[str, Field(min_length=1, max_length=20_000)]
     agent_id: _Id | None = None
+    edit_of: _Id | None = None
+    """The ``event_id`` of the utterance this one edits: its text supersedes that one's."""
 
 
 class IvrSelection(_EventBase):

@@ -122,6 +122,14 @@ class Registry:
             "kairos_events_duplicate_total", "Events acknowledged as repeats and not applied again."
         )
         self.events_rejected = Counter("kairos_events_rejected_total", "Events refused, by reason.")
+        self.events_parked = Counter(
+            "kairos_events_parked_total",
+            "Events that arrived before their interaction's start: parked to wait for it, "
+            "released (applied after it), expired (deleted, the start never came).",
+        )
+        self.events_waiting = Gauge(
+            "kairos_events_parked_waiting", "Events waiting for their interaction's start now."
+        )
         self.assessments = Counter("kairos_assessments_total", "Assessments made by the detector.")
         self.events_assessed = Counter(
             "kairos_events_assessed_total", "Events a detector worker has caught up with."
@@ -177,6 +185,8 @@ class Registry:
             self.events_ingested,
             self.events_duplicate,
             self.events_rejected,
+            self.events_parked,
+            self.events_waiting,
             self.assessments,
             self.events_assessed,
             self.detector_rebuilds,

@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -16,8 +17,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from kairos.assist.live import CoachingListener
 from kairos.bus import EventBus, MemoryBus
 from kairos.config import Settings
-from kairos.db import Database
+from kairos.db import Database, utcnow
 from kairos.detection.live import DetectorCache, default_factory, warm
+from kairos.interactions import parking
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
 from kairos.redaction.inbound import configure_identity_key
@@ -207,6 +209,15 @@ class Runtime(Services):
         """Set the gauges in ``metrics`` from the bus and the database (for ``/metrics``)."""
         stats = self.bus.stats()
         metrics = self.metrics
+        if self.settings.early_event_hold_s > 0:
+            # Early events whose start never came are deleted here too (each logged): a quiet
+            # system that parks nothing new still lets them go, and says so.
+            hold = timedelta(seconds=self.settings.early_event_hold_s)
+            with self.db.write_lock(), self.db.session() as session:
+                expired = parking.expire(session, utcnow() - hold)
+                metrics.events_waiting.set(parking.waiting(session))
+                session.commit()
+            metrics.events_parked.inc(expired, outcome="expired")
         if stats:
             metrics.bus_published.set(stats.get("published", 0))
             metrics.bus_publish_failures.set(stats.get("publish_failures", 0))

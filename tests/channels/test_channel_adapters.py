@@ -23,6 +23,7 @@ from kairos.channels import (
     VoiceAdapter,
     events_from_mbox,
 )
+from kairos.channels.base import Said
 from kairos.channels.email import html_to_text, strip_quoted
 from kairos.channels.sms import check_signature
 from kairos.events import InteractionStarted, IvrInput, Utterance
@@ -42,6 +43,9 @@ class FakeLookup:
     def open_thread(self, prefix: str, since: datetime) -> str | None:
         self.asked.append((prefix, since))
         return self.open_id if self.open_id and self.open_id.startswith(prefix) else None
+
+    def said(self, event_id: str) -> Said | None:
+        return None
 
 
 def test_quoted_history_is_stripped() -> None:

@@ -223,6 +223,8 @@ def test_email_reply_threads_into_the_same_interaction(client: TestClient) -> No
     assert again.json() == {
         "applied": 0,
         "duplicates": 1,
+        "parked": 0,
+        "released": 0,
         "events": [{"event_id": "email:CAF-reply-002@mail.example.com", "status": "duplicate"}],
     }
 
@@ -319,6 +321,8 @@ def test_social_post_and_reply(client: TestClient) -> None:
     assert client.post("/v1/channels/social", json=post).json() | {"events": []} == {
         "applied": 0,
         "duplicates": 2,
+        "parked": 0,
+        "released": 0,
         "events": [],
     }
     [interaction] = interactions(client)
@@ -390,13 +394,21 @@ def test_voice_bad_items_store_nothing(client: TestClient) -> None:
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"events.2.ivr.input.value", "events.3"}
     assert client.post("/v1/channels/voice", content=b"{oops").status_code == 400
-    # Events for a call never started: nothing applied.
+    # Events for a call not started yet: they wait for its start, nothing applied now.
     orphan = {
         "call_id": "CA-10",
         "events": [{"id": "1", "type": "transcript", "speaker": "agent", "text": "x"}],
     }
-    assert client.post("/v1/channels/voice", json=orphan).status_code == 404
+    early = client.post("/v1/channels/voice", json=orphan)
+    assert early.status_code == 202 and early.json()["parked"] == 1
     assert interactions(client) == []
+    start = {"call_id": "CA-10", "events": [{"id": "0", "type": "call.started"}]}
+    assert client.post("/v1/channels/voice", json=start).json()["released"] == 1
+    [call] = interactions(client)
+    assert [e["type"] for e in timeline(client, call["id"])] == [
+        "interaction.started",
+        "utterance",
+    ]
 
 
 def test_chat_and_voice_refuse_an_unknown_time_zone(client: TestClient) -> None:

@@ -243,13 +243,6 @@ def test_a_failed_analysis_applies_nothing_and_plain_events_are_taken(client: Te
             422,
             "record 1: Segments.0.Transcript.ParticipantRole",
         ),
-        (
-            json.dumps(
-                event("SEGMENTS", transcript("z", "CUSTOMER", "hello", 0), contact="c-never")
-            ).encode(),
-            404,
-            "never started",
-        ),
     ],
 )
 def test_bad_pushes_are_refused_whole(
@@ -262,6 +255,16 @@ def test_bad_pushes_are_refused_whole(
     assert response.status_code == status, response.text
     assert words in response.json()["message"]
     assert types_of(client, "connect:c-bad") == ["interaction.started"]
+
+
+def test_segments_pushed_before_their_started_wait_for_it(client: TestClient) -> None:
+    """Kinesis shards deliver out of order: the segments wait (202) and follow the STARTED."""
+    early = event("SEGMENTS", transcript("z", "CUSTOMER", "hello", 0), contact="c-late")
+    answer = client.post("/v1/channels/contact-lens", json=early)
+    assert answer.status_code == 202 and answer.json()["parked"] == 1
+    started = client.post("/v1/channels/contact-lens", json=event("STARTED", contact="c-late"))
+    assert started.status_code == 200 and started.json()["released"] == 1
+    assert types_of(client, "connect:c-late") == ["interaction.started", "utterance"]
 
 
 def test_roles_map_to_speakers_and_a_supervisor_is_a_worker() -> None:

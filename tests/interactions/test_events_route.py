@@ -27,8 +27,8 @@ def test_errors_keep_their_shape(client: TestClient) -> None:
     assert malformed.status_code == 400 and malformed.json()["error"]
     invalid = client.post("/v1/events", json={"type": "utterance", "event_id": "x"})
     assert invalid.status_code == 422 and invalid.json()["errors"]
-    unknown = client.post("/v1/events", json=utterance("nobody-here", "hello"))
-    assert unknown.status_code == 404 and unknown.json()["error"]
+    early = client.post("/v1/events", json=utterance("nobody-here", "hello"))
+    assert early.status_code == 202 and early.json()["parked"] == 1
     wrong_method = client.get("/v1/events")
     assert wrong_method.status_code == 405
     assert "POST" in wrong_method.headers["allow"]

@@ -36,6 +36,8 @@ def test_same_event_twice_is_applied_once(client: TestClient, runtime: Runtime) 
     assert again.json() == {
         "applied": 0,
         "duplicates": 1,
+        "parked": 0,
+        "released": 0,
         "events": [{"event_id": "u1", "status": "duplicate"}],
     }
     # A repeat inside one batch is also applied once.
@@ -115,16 +117,16 @@ def test_too_many_events_in_one_request(client: TestClient) -> None:
     assert "limit is 50" in response.json()["message"]
 
 
-def test_unknown_interaction_is_refused_with_nothing_applied(
+def test_an_event_of_an_interaction_not_started_waits_for_its_start(
     client: TestClient, runtime: Runtime
 ) -> None:
+    """Parked, not refused (tests/interactions/test_early_events.py: the whole contract)."""
     response = client.post("/v1/events", json=[started("c5"), utterance("ghost", "hello?")])
-    assert response.status_code == 404
+    assert response.status_code == 202
     body = response.json()
-    assert body["error"] == "unknown_interaction"
-    assert body["errors"][0]["index"] == 1
-    assert body["errors"][0]["interaction_id"] == "ghost"
-    assert count_events(runtime) == 0
+    assert (body["applied"], body["parked"]) == (1, 1)
+    assert body["events"][1]["status"] == "parked"
+    assert count_events(runtime) == 1
 
 
 def test_starting_an_interaction_twice_is_a_conflict(client: TestClient) -> None:
@@ -160,9 +162,8 @@ def test_events_are_published_only_after_commit(client: TestClient, runtime: Run
     bad = utterance("c7", "x")
     bad["speaker"] = "robot"
     client.post("/v1/events", json=[utterance("c7", "fine", event_id="c7-ok"), bad])
-    client.post(
-        "/v1/events", json=[utterance("c7", "fine", event_id="c7-ok2"), utterance("nobody", "x")]
-    )
+    again = {**started("c7"), "event_id": "c7-start-2"}  # a second start: 409
+    client.post("/v1/events", json=[utterance("c7", "fine", event_id="c7-ok2"), again])
     assert [e for e, _ in seen] == ["c7-start", "c7-u"]
     # A duplicate is acknowledged but not published again.
     client.post("/v1/events", json=utterance("c7", "hi", event_id="c7-u"))
@@ -416,7 +417,8 @@ def test_a_batch_with_an_event_before_its_start_is_applied_in_order(
         (2, "utterance"),
         (3, "utterance"),
     ]
-    # An event whose interaction starts nowhere is still refused, and nothing of its batch kept.
+    # An event whose interaction starts nowhere in it waits for a later start (parked).
     orphan = client.post("/v1/events", json=[started("ooo2"), utterance("nowhere", "hi")])
-    assert orphan.status_code == 404
-    assert count_events(runtime) == 3
+    assert orphan.status_code == 202
+    assert [e["status"] for e in orphan.json()["events"]] == ["applied", "parked"]
+    assert count_events(runtime) == 4

@@ -64,6 +64,8 @@ def test_one_event_of_a_stored_interaction_is_checked_in_one_statement(
     assert again.json() == {
         "applied": 0,
         "duplicates": 1,
+        "parked": 0,
+        "released": 0,
         "events": [{"event_id": "r1-u1", "status": "duplicate"}],
     }
     reads = reads_before_writing(seen)
@@ -95,11 +97,11 @@ def test_the_combined_read_answers_as_the_two_reads(client: TestClient, runtime:
         )
 
 
-def test_unknown_interaction_and_second_start_are_still_refused(client: TestClient) -> None:
+def test_unknown_interaction_waits_and_second_start_is_still_refused(client: TestClient) -> None:
     client.post("/v1/events", json=started("r4"))
     unknown = client.post("/v1/events", json=utterance("r-none", "x", event_id="r4-x"))
-    assert unknown.status_code == 404
-    assert unknown.json()["errors"][0]["field"] == "interaction_id"
+    assert unknown.status_code == 202
+    assert unknown.json()["events"] == [{"event_id": "r4-x", "status": "parked"}]
     again = client.post("/v1/events", json={**started("r4"), "event_id": "r4-start-2"})
     assert again.status_code == 409
 
@@ -117,6 +119,8 @@ def test_the_events_answer_keeps_its_documented_shape(client: TestClient) -> Non
     assert answer.json() == {
         "applied": 1,
         "duplicates": 0,
+        "parked": 0,
+        "released": 0,
         "events": [{"event_id": "r5-u1", "status": "applied"}],
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kairos.cli import app
@@ -56,3 +57,19 @@ def test_assumptions_are_listed_with_their_sources() -> None:
     result = runner.invoke(app, ["simulate", "--assumptions"])
     assert result.exit_code == 0, result.output
     assert "aht_seconds" in result.output and "published" in result.output
+
+
+def test_simulate_says_it_is_offline_and_writes_no_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "kairos.db"
+    monkeypatch.setenv("KAIROS_DATABASE_URL", f"sqlite:///{database}")
+    help_text = runner.invoke(app, ["simulate", "--help"]).output
+    assert "writes nothing to the database" in help_text and "kairos demo" in help_text
+    result = runner.invoke(
+        app, ["simulate", *TINY, "--replications", "2", "--out", str(tmp_path / "sim")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing was written to the database" in result.output
+    assert "kairos demo" in result.output
+    assert not database.exists()

@@ -2,8 +2,9 @@
 
 An adapter turns a channel's own format (a webhook body, a raw email) into Kairos events. It is
 pure: it reads nothing but its payload and a small :class:`InteractionLookup` that answers
-whether an interaction already exists (so ``interaction.started`` is emitted only for a new one)
-and, for channels grouped by idle time, which thread is still open. Event ids are derived from
+whether an interaction already exists (so ``interaction.started`` is emitted only for a new one),
+for channels grouped by idle time, which thread is still open, and for channels whose messages
+can be edited, what a message said when it was stored. Event ids are derived from
 the source's own ids, so a redelivered webhook is acknowledged by ingestion, not applied twice.
 """
 
@@ -14,7 +15,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -46,6 +47,15 @@ class BadSignature(ClientError):
     code = "bad_signature"
 
 
+class Said(NamedTuple):
+    """A stored utterance, as an adapter may see it."""
+
+    interaction_id: str
+    speaker: str
+    text: str
+    """As stored: redacted."""
+
+
 class InteractionLookup(Protocol):
     """What an adapter may ask about interactions already stored."""
 
@@ -55,6 +65,10 @@ class InteractionLookup(Protocol):
 
     def open_thread(self, prefix: str, since: datetime) -> str | None:
         """The newest open interaction whose id starts with ``prefix`` and was active since."""
+        ...
+
+    def said(self, event_id: str) -> Said | None:
+        """The stored utterance with this event id (None: none is stored)."""
         ...
 
 
@@ -67,6 +81,10 @@ class NoInteractions:
 
     def open_thread(self, prefix: str, since: datetime) -> str | None:
         """No thread is open."""
+        return None
+
+    def said(self, event_id: str) -> Said | None:
+        """Nothing was said."""
         return None
 
 
@@ -84,6 +102,10 @@ class SeenInteractions:
     def open_thread(self, prefix: str, since: datetime) -> str | None:
         """Whatever the wrapped lookup says."""
         return self.inner.open_thread(prefix, since)
+
+    def said(self, event_id: str) -> Said | None:
+        """Whatever the wrapped lookup says."""
+        return self.inner.said(event_id)
 
 
 class ChannelAdapter(ABC):

@@ -57,6 +57,7 @@ from kairos.events import (
 )
 from kairos.limits import LanguageTag, Zone
 from kairos.redaction.inbound import Inbound
+from kairos.redaction.stored import sanitise_event
 
 _Str = Annotated[str, Field(min_length=1, max_length=320)]
 _ROLES = {"visitor": "customer", "customer": "customer", "agent": "agent", "bot": "bot"}
@@ -88,6 +89,7 @@ class ChatMessage(Inbound):
     role: Literal["visitor", "customer", "agent", "bot", "system"]
     text: Annotated[str, Field(min_length=1)]
     sent_at: Timestamp | None = None
+    edited_at: Timestamp | None = None
     agent_id: Annotated[str | None, Field(max_length=200, pattern=r"^[^\s]+$")] = None
 
 
@@ -129,6 +131,41 @@ def _identities(visitor: Visitor) -> list[Identity]:
         ("social", visitor.social),
     )
     return [Identity.model_validate({"kind": k, "value": v}) for k, v in pairs if v]
+
+
+def _utterance(
+    conversation: str, iid: str, message: ChatMessage, speaker: str, received_at: datetime
+) -> Utterance:
+    return Utterance.model_validate(
+        {
+            "event_id": stable_id("chat", conversation, message.id),
+            "interaction_id": iid,
+            "occurred_at": message.sent_at or received_at,
+            "speaker": speaker,
+            "text": clip(message.text),
+            "agent_id": message.agent_id if speaker == "agent" else None,
+        }
+    )
+
+
+def _edited(
+    said: Utterance, message: ChatMessage, lookup: InteractionLookup, received_at: datetime
+) -> Utterance:
+    """``said``, or its edit: the message id was stored with another text (compared as stored,
+    redacted), so it is a new utterance that supersedes that one, named by its text so that a
+    redelivery of the edit is a repeat. The same text again is a redelivery: ``said`` as is."""
+    before = lookup.said(said.event_id)
+    stored = sanitise_event(said)
+    if before is None or (isinstance(stored, Utterance) and before.text == stored.text):
+        return said
+    digest = hashlib.sha256(said.text.encode()).hexdigest()[:16]
+    return said.model_copy(
+        update={
+            "event_id": stable_id(said.event_id, "edit", digest),
+            "occurred_at": message.edited_at or received_at,
+            "edit_of": said.event_id,
+        }
+    )
 
 
 class ChatAdapter(ChannelAdapter):
@@ -180,20 +217,9 @@ class ChatAdapter(ChannelAdapter):
             )
         for message in body.messages:
             speaker = _ROLES.get(message.role)
-            if speaker is None:
-                continue
-            events.append(
-                Utterance.model_validate(
-                    {
-                        "event_id": stable_id("chat", body.conversation_id, message.id),
-                        "interaction_id": iid,
-                        "occurred_at": message.sent_at or received_at,
-                        "speaker": speaker,
-                        "text": clip(message.text),
-                        "agent_id": message.agent_id if speaker == "agent" else None,
-                    }
-                )
-            )
+            if speaker is not None:
+                line = _utterance(body.conversation_id, iid, message, speaker, received_at)
+                events.append(_edited(line, message, lookup, received_at))
         if body.ended is not None:
             events.append(
                 InteractionEnded(

@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kairos.channels.base import ChannelAdapter
+from kairos.channels.base import ChannelAdapter, Said
 from kairos.events import Event
 from kairos.interactions import service as interaction_service
-from kairos.interactions.models import Interaction
+from kairos.interactions.models import EventRecord, Interaction
+from kairos.interactions.parking import Parking
 from kairos.interactions.schemas import IngestResponse
 from kairos.services import Services
 
@@ -45,6 +46,18 @@ class StoredInteractions:
         )
         return self.session.scalar(query)
 
+    def said(self, event_id: str) -> Said | None:
+        """This stored utterance, None when it is not stored."""
+        row = self.session.execute(
+            select(Interaction.external_id, EventRecord.payload)
+            .join(Interaction, Interaction.id == EventRecord.interaction_id)
+            .where(EventRecord.event_id == event_id, EventRecord.type == "utterance")
+        ).first()
+        if row is None or not isinstance(row.payload, dict):
+            return None
+        body = row.payload
+        return Said(row.external_id, str(body.get("speaker", "")), str(body.get("text", "")))
+
 
 #: Payloads of one looked-up thread are converted and ingested one at a time, in this process
 #: (striped: a thread's key picks its lock). Two processes can still split a thread in two.
@@ -68,10 +81,13 @@ def receive(
     payload: bytes,
     received_at: datetime,
     source: str | None = None,
+    park: bool = True,
 ) -> IngestResponse:
     """Convert and ingest one channel payload; a repeat is acknowledged, not applied twice.
 
     ``source``: the event source whose token sent it (see ``interactions.service.ingest``).
+    ``park``: an event about an interaction not started yet waits for its start (webhooks,
+    whose platforms deliver out of order); False: it is refused (a file replayed in order).
     """
     thread = adapter.thread_of(payload)
     with _THREADS[zlib.crc32(thread.encode()) % len(_THREADS)] if thread else nullcontext():
@@ -87,4 +103,8 @@ def receive(
             default_timezone=runtime.settings.default_timezone,
             backpressure=True,
             source=source,
+            parking=Parking.of(
+                runtime.settings.early_event_hold_s if park else 0,
+                runtime.settings.early_events_max,
+            ),
         )

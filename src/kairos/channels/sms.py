@@ -128,10 +128,18 @@ class SmsAdapter(ChannelAdapter):
 
     def __init__(self, *, idle_gap: timedelta = timedelta(hours=4)) -> None:
         self.idle_gap = idle_gap
+        self._parsed: tuple[bytes, list[tuple[str, str]]] | None = None
+
+    def form(self, payload: bytes) -> list[tuple[str, str]]:
+        """The payload's form fields, parsed once: the webhook's signature check, the thread
+        lock and the conversion all read the same body (a per-request adapter keeps it)."""
+        if self._parsed is None or self._parsed[0] is not payload:
+            self._parsed = (payload, parse_form(payload))
+        return self._parsed[1]
 
     def thread_of(self, payload: bytes) -> str | None:
         """The sender and number's thread key: two texts sent at once are one conversation."""
-        fields = dict(parse_form(payload))
+        fields = dict(self.form(payload))
         sender, recipient = fields.get("From", "").strip(), fields.get("To", "").strip()
         return thread_key(sender, recipient) if sender and recipient else None
 
@@ -143,7 +151,7 @@ class SmsAdapter(ChannelAdapter):
         lookup: InteractionLookup | None = None,
     ) -> list[Event]:
         """The events of one inbound message."""
-        return self.form_to_events(parse_form(payload), received_at=received_at, lookup=lookup)
+        return self.form_to_events(self.form(payload), received_at=received_at, lookup=lookup)
 
     def form_to_events(
         self,

@@ -20,6 +20,11 @@ is derived from ``post_id``, so a redelivery is acknowledged once. The author's
 interaction started with no identity), the customer's later post brings it as a
 ``customer.identified``: in a direct conversation any customer message, in a public thread only
 the thread's root post (another user replying in a public thread is not the thread's customer).
+
+Under the brand's own post (the thread's root was stored as the brand's, ``author_role``
+``agent``), each customer who replies is a conversation of their own,
+``social:<platform>:<thread>:<handle>``, started with their identity; the brand's reply joins
+the conversation of the post it answers (``in_reply_to``), or the root's when that is unknown.
 """
 
 from __future__ import annotations
@@ -83,6 +88,25 @@ class SocialPost(Inbound):
     url: Annotated[str | None, Field(max_length=2000)] = None
 
 
+def _interaction(
+    post: SocialPost, platform: str, thread: str, handle: str, lookup: InteractionLookup
+) -> str:
+    """The post's interaction: its thread's, or under the brand's own post, its customer's."""
+    prefix = "social-dm" if post.kind == "direct" else "social"
+    iid = stable_id(prefix, platform, thread)
+    if post.kind == "direct" or post.post_id == thread:
+        return iid
+    root = lookup.said(stable_id("social", platform, thread))
+    if root is None or root.speaker != "agent" or root.interaction_id != iid:
+        return iid
+    # Under the brand's own post every customer who replies is a conversation of their own;
+    # the brand's answer joins the conversation of the post it answers.
+    if post.author_role == "customer":
+        return stable_id("social", platform, thread, handle)
+    parent = lookup.said(stable_id("social", platform, post.in_reply_to or thread))
+    return parent.interaction_id if parent is not None else iid
+
+
 class SocialAdapter(ChannelAdapter):
     """Public threads and direct-message conversations, one interaction each."""
 
@@ -102,12 +126,12 @@ class SocialAdapter(ChannelAdapter):
         platform = post.platform.lower()
         thread = post.thread_id or post.in_reply_to or post.post_id
         prefix = "social-dm" if post.kind == "direct" else "social"
-        iid = stable_id(prefix, platform, thread)
         when = post.posted_at or received_at
         is_agent = post.author_role == "agent"
         events: list[Event] = []
         handle = post.handle.strip().lstrip("@")
         identities = [] if is_agent else [Identity(kind="social", value=f"{platform}:{handle}")]
+        iid = _interaction(post, platform, thread, handle, lookup)
         if lookup.exists(iid):
             if identities and (post.kind == "direct" or post.post_id == thread):
                 # Ingest stores it only if the handle is new to the interaction's customer.

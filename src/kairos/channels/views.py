@@ -23,7 +23,7 @@ from kairos.channels.chat import ChatAdapter
 from kairos.channels.contact_lens import ContactLensAdapter
 from kairos.channels.email import EmailAdapter
 from kairos.channels.ivr import IvrMenu, IvrMenuError, IvrOption, load_menu
-from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature, parse_form
+from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature
 from kairos.channels.social import SocialAdapter
 from kairos.channels.voice import VoiceAdapter
 from kairos.deps import RuntimeDep, SettingsDep
@@ -45,7 +45,8 @@ class IvrMenuOut(BaseModel):
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "the body cannot be read"},
-    404: {"description": "an event names a call that was never started"},
+    202: {"model": IngestResponse, "description": "some events wait for their start"},
+    404: {"description": "an event names a call never started, and parking is off or full"},
     422: {"description": "invalid fields, each named"},
 }
 _EMAIL_TYPES = ("", "message/rfc822", "text/plain", "application/octet-stream")
@@ -68,11 +69,15 @@ def _json_body(model: str) -> dict[str, Any]:
 
 
 async def _receive(
-    request: Request, runtime: Services, adapter: ChannelAdapter, payload: bytes
+    request: Request,
+    runtime: Services,
+    adapter: ChannelAdapter,
+    payload: bytes,
+    response: Response | None = None,
 ) -> IngestResponse:
     actor = current_actor(request)  # an event source's token: its source scopes the payload
     try:
-        return await run_in_threadpool(
+        answer = await run_in_threadpool(
             service.receive,
             runtime=runtime,
             adapter=adapter,
@@ -83,6 +88,9 @@ async def _receive(
     except ClientError as exc:
         runtime.metrics.events_rejected.inc(reason=exc.code)
         raise
+    if answer.parked and response is not None:
+        response.status_code = 202  # some events wait for their interaction's start
+    return answer
 
 
 @router.post(
@@ -91,7 +99,9 @@ async def _receive(
     responses=_ERRORS,
     openapi_extra=_json_body("VoiceWebhook"),
 )
-async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+async def voice_webhook(
+    request: Request, response: Response, runtime: RuntimeDep
+) -> IngestResponse:
     """A call's start, IVR selections and inputs, transfers, transcript segments and end."""
     try:
         menu: IvrMenu | None = load_menu(runtime.settings.ivr_menu_path)
@@ -99,7 +109,8 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
         # Calls keep flowing with a broken menu file; selections are stored as the IVR sent them.
         log.error("IVR selections are not mapped to reasons: %s", exc)
         menu = None
-    return await _receive(request, runtime, VoiceAdapter(menu=menu), await request.body())
+    adapter = VoiceAdapter(menu=menu)
+    return await _receive(request, runtime, adapter, await request.body(), response)
 
 
 @router.post(
@@ -108,9 +119,12 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
     responses=_ERRORS,
     openapi_extra=_json_body("ContactLensRecords"),
 )
-async def contact_lens_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse:
+async def contact_lens_webhook(
+    request: Request, response: Response, runtime: RuntimeDep
+) -> IngestResponse:
     """Amazon Connect Contact Lens real-time events: one, a list, or Kinesis ``Records``."""
-    return await _receive(request, runtime, ContactLensAdapter(), await request.body())
+    body = await request.body()
+    return await _receive(request, runtime, ContactLensAdapter(), body, response)
 
 
 @router.get(
@@ -182,18 +196,19 @@ async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
     """Twilio's inbound message webhook; signed requests only when an auth token is set."""
     settings = runtime.settings
     payload = await request.body()
+    # One adapter for this request: it parses the form once, for the signature and the events.
+    adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
     try:
         if settings.twilio_auth_token:
             check_signature(
                 auth_token=settings.twilio_auth_token,
                 url=settings.twilio_webhook_url or str(request.url),
-                params=parse_form(payload),
+                params=adapter.form(payload),
                 signature=request.headers.get("X-Twilio-Signature"),
             )
     except ClientError as exc:
         runtime.metrics.events_rejected.inc(reason=exc.code)
         raise
-    adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
     await _receive(request, runtime, adapter, payload)
     return Response(EMPTY_TWIML, media_type="text/xml")
 

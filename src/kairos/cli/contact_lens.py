@@ -58,6 +58,7 @@ def replay_contact_lens(
                         adapter=adapter,
                         payload=line,
                         received_at=datetime.now(UTC),
+                        park=False,  # a line ahead of its STARTED is reported, not held
                     )
                 except ClientError as exc:
                     failed += 1

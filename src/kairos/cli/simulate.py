@@ -27,7 +27,11 @@ def simulate(
         False, "--assumptions", help="list every assumption with its source, and stop"
     ),
 ) -> None:
-    """Simulate a contact-center day under each routing policy and compare them."""
+    """Simulate a contact-center day under each routing policy and compare them.
+
+    Offline: a what-if of routing policies in memory; it writes nothing to the database, so the
+    pages show none of it. To see traffic in the wallboard and desktops, run `kairos demo`.
+    """
     import time
 
     from kairos.cli import simulate_output as output
@@ -65,3 +69,7 @@ def simulate(
         console.print(output.sensitivity_table(rows))
     paths = output.write_outputs(out, experiment, rows, wall_s)
     err.print(f"{wall_s:.1f} s; wrote " + ", ".join(str(p) for p in paths))
+    err.print(
+        "Offline: nothing was written to the database and the pages show none of it; "
+        "`kairos demo` feeds live simulated traffic to the pages."
+    )

@@ -114,7 +114,7 @@ def _check_escalation(
     return None
 
 
-def _reused(event: Event, owner: tuple[str, str]) -> str | None:
+def reused(event: Event, owner: tuple[str, str]) -> str | None:
     """Why a repeated ``event_id`` is not a repeat of the same event (another interaction's, or
     another type of event), or None when it is one. The other interaction is not named: it may
     be another event source's."""
@@ -134,11 +134,16 @@ def check_all(
     interactions: dict[str, Interaction],
     sources: dict[str, Interaction],
     taken: set[int],
-) -> tuple[list[EventAck], list[Event]]:
-    """The acknowledgements and the events to apply; raises when any event cannot be applied.
+    *,
+    park: bool = False,
+) -> tuple[list[EventAck], list[Event], list[Event]]:
+    """The acknowledgements, the events to apply and the early ones to park; raises when any
+    event cannot be applied.
 
     ``existing`` maps each stored event id of the request to its interaction and type: a repeat
     of the same event is acknowledged as a duplicate, an id reused for another event a conflict.
+    ``park``: an event naming an interaction not started (here or before) is acknowledged
+    ``parked`` and returned to wait for its start; else the request is refused with 404.
     """
     seen: dict[str, tuple[str, str]] = {}
     starting: set[str] = set()
@@ -152,9 +157,9 @@ def check_all(
         where = {"index": index, "event_id": event.event_id, "interaction_id": event.interaction_id}
         owner = seen.get(event.event_id) or existing.get(event.event_id)
         if owner is not None:
-            reused = _reused(event, owner)
-            if reused is not None:
-                conflicts.append({**where, "field": "event_id", "message": reused})
+            misuse = reused(event, owner)
+            if misuse is not None:
+                conflicts.append({**where, "field": "event_id", "message": misuse})
             acks.append(EventAck(event_id=event.event_id, status="duplicate"))
             continue
         seen[event.event_id] = (event.interaction_id, event.type)
@@ -187,12 +192,17 @@ def check_all(
             f"{len(conflicts)} events conflict with stored interactions; nothing was applied",
             errors=conflicts + unknown,
         )
-    if unknown:
+    if unknown and not park:
         raise UnknownInteraction(
             f"{len(unknown)} events name interactions that were never started; nothing was applied",
             errors=unknown,
         )
-    return acks, _starts_first(fresh)
+    early_ids = {u["event_id"] for u in unknown}
+    early = [e for e in fresh if e.event_id in early_ids]
+    for ack in acks:
+        if ack.event_id in early_ids:
+            ack.status = "parked"
+    return acks, _starts_first([e for e in fresh if e.event_id not in early_ids]), early
 
 
 def _starts_first(fresh: list[Event]) -> list[Event]:

@@ -117,3 +117,27 @@ class AssessmentRecord(Base):
     model_version: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class ParkedEvent(Base):
+    """An event that arrived before its interaction's start, held until the start lands.
+
+    Senders with several workers deliver out of order across requests; the event waits here (in
+    the database: a restart keeps it) and is applied right after its ``interaction.started``.
+    One still waiting after the hold is deleted, logged and counted, never dropped unseen.
+    """
+
+    __tablename__ = "parked_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    interaction_id: Mapped[str] = mapped_column(
+        String(200), index=True, doc="the external id of the interaction it waits for"
+    )
+    type: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(
+        String(100), doc="the event source whose token sent it (None: no source token)"
+    )
+    occurred_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    parked_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, doc="the event, redacted as stored")

@@ -91,7 +91,8 @@ class EventAck(BaseModel):
     """What happened to one event of an ingest request."""
 
     event_id: str
-    status: Literal["applied", "duplicate"]
+    status: Literal["applied", "duplicate", "parked"]
+    """``parked``: its interaction is not started yet; it waits, and is applied with the start."""
 
 
 class IngestResponse(BaseModel):
@@ -99,6 +100,10 @@ class IngestResponse(BaseModel):
 
     applied: int
     duplicates: int
+    parked: int = 0
+    """Events that wait for their interaction's start (the answer is then 202)."""
+    released: int = 0
+    """Events that had waited for a start this request brought, applied after it."""
     events: list[EventAck]
 
 

@@ -29,6 +29,7 @@ from kairos.events import (
     InteractionStarted,
 )
 from kairos.interactions import checks, row_writes, write_path
+from kairos.interactions import parking as parking_
 from kairos.interactions.applying import BODY_EXCLUDE, adds_nothing, apply_to_interaction
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
@@ -57,6 +58,8 @@ class _Outbox:
     #: Event and assessment rows to insert, each kind in one statement (``_write``).
     events: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
+    #: What parking did (early events: ``parking``).
+    parked: parking_.Settled | None = None
 
     def write(self, session: Session) -> None:
         """Insert the rows collected so far (before anything reads the event log back)."""
@@ -79,13 +82,21 @@ def _apply(
     outbox: _Outbox,
     default_tz: str,
     source: str | None = None,
+    parking: parking_.Parking | None = None,
 ) -> IngestResponse:
     existing, interactions = checks.stored_and_locked(session, events)
     sources, taken = checks.escalation_sources(session, events)
     # Check everything before writing anything: one bad event refuses the whole request.
     checks.same_source(events, interactions, sources, source)
     owners = checks.stored_owners(session, existing) if existing else {}  # for repeats only
-    acks, fresh = checks.check_all(events, owners, interactions, sources, taken)
+    acks, fresh, early = checks.check_all(
+        events, owners, interactions, sources, taken, park=parking is not None
+    )
+    if parking is not None:
+        outbox.parked = parking_.settle(
+            session, early=early, fresh=fresh, source=source, parking=parking, now=utcnow()
+        )
+        fresh = outbox.parked.events
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
@@ -104,6 +115,8 @@ def _apply(
     return IngestResponse(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
+        parked=len(early),
+        released=len(outbox.parked.released) if outbox.parked else 0,
         events=acks,
     )
 
@@ -211,6 +224,7 @@ def ingest(
     backpressure: bool = False,
     source: str | None = None,
     riders: bool = False,
+    parking: parking_.Parking | None = None,
 ) -> IngestResponse:
     """Apply ``events`` in one transaction, skip repeats, then publish what was applied.
 
@@ -220,6 +234,8 @@ def ingest(
     a request that arrives while they are more than ``detectors.max_lag`` events behind is
     refused (429, Retry-After) before anything is stored. ``riders`` (the request is this one
     change): the request's audit row goes in the same transaction, one commit instead of two.
+    ``parking`` (requests from senders that may deliver out of order): an event naming an
+    interaction not started yet waits for its start (``parking`` module) instead of a 404.
     """
     started = time.perf_counter()
     checks.no_agent_voice(events)
@@ -235,13 +251,16 @@ def ingest(
         outbox = _Outbox()
         try:
             with db.write_lock(), db.session() as session:
-                response = _apply(session, events, detectors, outbox, default_timezone, source)
+                response = _apply(
+                    session, events, detectors, outbox, default_timezone, source, parking
+                )
                 taken = take_riders(session.connection()) if riders else []
                 session.commit()
             riders_written(taken)
-        except (IntegrityError, OperationalError) as exc:
-            # Another request applied one of these events (or the same new customer) between
-            # our check and our commit; the retry sees it and acknowledges it as a repeat.
+        except (IntegrityError, OperationalError, parking_.StartedMeanwhile) as exc:
+            # Another request applied one of these events (or the same new customer, or the
+            # start an event would have waited for) between our check and our commit; the retry
+            # sees it and acknowledges it as a repeat (or applies the event).
             detectors.forget(*outbox.touched)
             if attempt == attempts:
                 raise
@@ -257,6 +276,8 @@ def ingest(
         metrics.events_ingested.inc(type=event_type)
     if response.duplicates:
         metrics.events_duplicate.inc(response.duplicates)
+    if outbox.parked is not None:
+        outbox.parked.count(metrics)
     assessed = 0
     for message in outbox.messages:
         assessed += isinstance(message, AssessmentUpdated)

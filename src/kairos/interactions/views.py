@@ -31,6 +31,7 @@ from kairos.interactions import journey as journey_service
 from kairos.interactions import reads, service
 from kairos.interactions.contacts_in import check_contacts
 from kairos.interactions.models import Interaction
+from kairos.interactions.parking import Parking
 from kairos.interactions.schemas import (
     AssessmentEntry,
     AssessmentHistory,
@@ -83,7 +84,8 @@ _EVENTS_BODY: dict[str, Any] = {
     summary="Ingest one event or a batch",
     responses={
         400: {"description": "malformed body"},
-        404: {"description": "unknown interaction"},
+        202: {"model": IngestResponse, "description": "some events wait for their start"},
+        404: {"description": "unknown interaction, and parking is off or full"},
         403: {"description": "an interaction another event source started: nothing applied"},
         409: {"description": "conflict"},
         413: {"description": "too many events"},
@@ -119,11 +121,16 @@ async def post_events(request: Request) -> Response:
             backpressure=True,
             riders=True,
             source=actor.source if (actor := current_actor(request)) is not None else None,
+            parking=Parking.of(settings.early_event_hold_s, settings.early_events_max),
         )
     except ClientError as exc:
         metrics.events_rejected.inc(len(events), reason=exc.code)
         raise
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return Response(
+        answer.model_dump_json(),
+        status_code=202 if answer.parked else 200,
+        media_type="application/json",
+    )
 
 
 #: ``post_events`` as a plain Starlette route, put before the documented one (which stays for

@@ -1,0 +1,52 @@
+"""The SMS webhook reads Twilio's form once, and its signature check stays exact."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.channels.test_channel_webhooks import (
+    interactions,
+    post_sms,
+    sign,
+    timeline,
+    twilio_form,
+)
+
+from kairos.channels import sms
+
+
+def test_the_form_is_parsed_once_per_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bytes] = []
+    real = sms.parse_form
+
+    def counting(payload: bytes) -> list[tuple[str, str]]:
+        calls.append(payload)
+        return real(payload)
+
+    monkeypatch.setattr(sms, "parse_form", counting)
+    form = twilio_form("SMonce01", "Parsed once, signed and threaded")
+    assert post_sms(client, form, sign(form)).status_code == 200
+    assert len(calls) == 1  # the signature, the thread lock and the events read one parse
+    [interaction] = interactions(client)
+    entries = timeline(client, interaction["id"])
+    assert [e["body"]["text"] for e in entries if e["type"] == "utterance"] == [
+        "Parsed once, signed and threaded"
+    ]
+
+
+def test_the_signature_covers_blank_and_non_ascii_fields_exactly(client: TestClient) -> None:
+    form = {**twilio_form("SMexact01", "Çà et là — 5 € ✓"), "FromZip": "", "ToZip": ""}
+    signature = sign(form)
+    assert post_sms(client, form, signature).status_code == 200
+    # The same signature over a body that differs by one blank field is refused.
+    tampered = {**twilio_form("SMexact02", "Çà et là — 5 € ✓"), "FromZip": "", "ToZip": "9"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": sign({**tampered, "ToZip": ""}),
+    }
+    response = client.post("/v1/channels/sms", content=urlencode(tampered), headers=headers)
+    assert response.status_code == 403
