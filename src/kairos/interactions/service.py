@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -211,6 +212,7 @@ def ingest(
     backpressure: bool = False,
     source: str | None = None,
     riders: bool = False,
+    keep: Callable[[Session, list[Event]], list[Event]] | None = None,
 ) -> IngestResponse:
     """Apply ``events`` in one transaction, skip repeats, then publish what was applied.
 
@@ -220,6 +222,8 @@ def ingest(
     a request that arrives while they are more than ``detectors.max_lag`` events behind is
     refused (429, Retry-After) before anything is stored. ``riders`` (the request is this one
     change): the request's audit row goes in the same transaction, one commit instead of two.
+    ``keep``: run in the transaction before anything is applied, the events still to apply (the
+    inactivity sweep locks its contacts and drops those that ended or were heard from since).
     """
     started = time.perf_counter()
     checks.no_agent_voice(events)
@@ -235,7 +239,12 @@ def ingest(
         outbox = _Outbox()
         try:
             with db.write_lock(), db.session() as session:
-                response = _apply(session, events, detectors, outbox, default_timezone, source)
+                todo = events if keep is None else keep(session, events)
+                response = (
+                    _apply(session, todo, detectors, outbox, default_timezone, source)
+                    if todo
+                    else IngestResponse(applied=0, duplicates=0, events=[])
+                )
                 taken = take_riders(session.connection()) if riders else []
                 session.commit()
             riders_written(taken)
@@ -252,7 +261,7 @@ def ingest(
             raise
         break
     for event_type in (
-        e.type for e, ack in zip(events, response.events, strict=True) if ack.status == "applied"
+        e.type for e, ack in zip(todo, response.events, strict=True) if ack.status == "applied"
     ):
         metrics.events_ingested.inc(type=event_type)
     if response.duplicates:
