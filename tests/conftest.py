@@ -28,6 +28,11 @@ from kairos.runtime import Runtime
 
 POSTGRES_URL = os.environ.get("KAIROS_TEST_POSTGRES_URL")
 
+# The tests' contacts are dated days back (tests.factories.T0): a runtime's idle sweep would end
+# the open ones as timed out a minute into a long test. Tests of the sweep call it themselves
+# (tests/interactions/test_idle.py), or set their own interval.
+os.environ.setdefault("KAIROS_IDLE_END_INTERVAL_S", "3600")
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     if POSTGRES_URL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-insecure-secret"
 log = logging.getLogger(__name__)
+_IDLE = "minutes without an event after which a contact of the channel still in progress is "
+_IDLE += "ended as timed out (the idle sweep); 0: never"
+_IDLE_MAX = 90 * 24 * 60
 
 
 def weak_secret(secret: str) -> str | None:
@@ -186,6 +190,16 @@ class Settings(BaseSettings):
     sms_idle_gap_minutes: int = Field(
         default=240, ge=1, le=7 * 24 * 60, description="silence that ends an SMS conversation"
     )
+    # A contact whose end never arrives (a dropped webhook, a crashed connector, a chat the
+    # customer just closed) is ended as timed out after this much silence; 0: never.
+    idle_end_call_minutes: int = Field(default=4 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
+    idle_end_chat_minutes: int = Field(default=2 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
+    idle_end_sms_minutes: int = Field(default=24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
+    idle_end_social_minutes: int = Field(default=3 * 24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
+    idle_end_email_minutes: int = Field(default=7 * 24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
+    idle_end_interval_s: float = Field(
+        default=60.0, gt=0, le=3600, description="seconds between two passes of the idle sweep"
+    )
     escalation_queue: str = Field(
         default="callbacks",
         min_length=1,
@@ -291,6 +305,18 @@ class Settings(BaseSettings):
         """The zone the centre's clocks and days are read in: ``KAIROS_CENTRE_TIMEZONE``, else
         ``KAIROS_DEFAULT_TIMEZONE`` (UTC unless set)."""
         return self.centre_timezone or self.default_timezone
+
+    def idle_end_limits(self) -> dict[str, timedelta]:
+        """The silence after which each channel's contacts are ended as timed out (channels
+        with no limit left out)."""
+        minutes = {
+            "call": self.idle_end_call_minutes,
+            "chat": self.idle_end_chat_minutes,
+            "sms": self.idle_end_sms_minutes,
+            "social": self.idle_end_social_minutes,
+            "email": self.idle_end_email_minutes,
+        }
+        return {channel: timedelta(minutes=m) for channel, m in minutes.items() if m > 0}
 
     @property
     def tokens_required(self) -> bool:

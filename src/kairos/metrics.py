@@ -145,6 +145,10 @@ class Registry:
             "kairos_interactions_swept_total",
             "Interactions caught up by the sweep, not the stream (their message was lost).",
         )
+        self.interactions_timed_out = Counter(
+            "kairos_interactions_timed_out_total",
+            "Contacts ended by the idle sweep (no event past their channel's limit), by channel.",
+        )
         self.media_messages_ignored = Counter(
             "kairos_media_messages_ignored_total",
             "Media stream messages of a type the protocol does not know, skipped.",
@@ -192,6 +196,7 @@ class Registry:
             self.detector_rebuilds,
             self.detection_retries,
             self.interactions_swept,
+            self.interactions_timed_out,
             self.media_messages_ignored,
             self.bus_published,
             self.bus_publish_failures,

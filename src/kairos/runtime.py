@@ -195,6 +195,14 @@ class Runtime(Services):
         bus.listen(CoachingListener(bus), *groups["coaching"], group="coaching")
         # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
         bus.listen(outcomes, *groups["outcomes"], group="outcomes")
+        if self.settings.idle_end_limits():
+            # Contacts whose end never arrived are ended as timed out (every listening process
+            # may sweep: each contact is locked and ended once).
+            from kairos.interactions.idle import idle_sweeper
+
+            idle = idle_sweeper(self)
+            idle.start()
+            self._stops.append(idle.close)
         if self.settings.smtp_host or self.settings.twilio_account_sid:
             # "You said, we did" messages go out on their own, not only by `kairos send-outreach`.
             from kairos.outcomes.sending import outreach_sender

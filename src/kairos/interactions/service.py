@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -225,6 +226,7 @@ def ingest(
     source: str | None = None,
     riders: bool = False,
     parking: parking_.Parking | None = None,
+    keep: Callable[[Session, list[Event]], list[Event]] | None = None,
 ) -> IngestResponse:
     """Apply ``events`` in one transaction, skip repeats, then publish what was applied.
 
@@ -236,6 +238,8 @@ def ingest(
     change): the request's audit row goes in the same transaction, one commit instead of two.
     ``parking`` (requests from senders that may deliver out of order): an event naming an
     interaction not started yet waits for its start (``parking`` module) instead of a 404.
+    ``keep``: run in the transaction before anything is applied, the events still to apply (the
+    inactivity sweep locks its contacts and drops those that ended or were heard from since).
     """
     started = time.perf_counter()
     checks.no_agent_voice(events)
@@ -251,8 +255,11 @@ def ingest(
         outbox = _Outbox()
         try:
             with db.write_lock(), db.session() as session:
-                response = _apply(
-                    session, events, detectors, outbox, default_timezone, source, parking
+                todo = events if keep is None else keep(session, events)
+                response = (
+                    _apply(session, todo, detectors, outbox, default_timezone, source, parking)
+                    if todo
+                    else IngestResponse(applied=0, duplicates=0, events=[])
                 )
                 taken = take_riders(session.connection()) if riders else []
                 session.commit()
@@ -271,7 +278,7 @@ def ingest(
             raise
         break
     for event_type in (
-        e.type for e, ack in zip(events, response.events, strict=True) if ack.status == "applied"
+        e.type for e, ack in zip(todo, response.events, strict=True) if ack.status == "applied"
     ):
         metrics.events_ingested.inc(type=event_type)
     if response.duplicates:
