@@ -93,11 +93,11 @@ def _apply(
     acks, fresh, early = checks.check_all(
         events, owners, interactions, sources, taken, park=parking is not None
     )
-    if parking is not None:
-        outbox.parked = parking_.settle(
-            session, early=early, fresh=fresh, source=source, parking=parking, now=utcnow()
-        )
-        fresh = outbox.parked.events
+    # Without parking, early events were refused above; a start still releases its waiting ones.
+    outbox.parked = parking_.settle(
+        session, early=early, fresh=fresh, source=source, parking=parking, now=utcnow()
+    )
+    fresh = outbox.parked.events
     for raw_event in fresh:
         event = _sanitise(raw_event)
         if isinstance(event, InteractionStarted):
@@ -117,7 +117,7 @@ def _apply(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
         parked=len(early),
-        released=len(outbox.parked.released) if outbox.parked else 0,
+        released=len(outbox.parked.released),
         events=acks,
     )
 
