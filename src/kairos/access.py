@@ -27,6 +27,8 @@ class Actor:
     user: bool
     #: An event source's token: its source, which the interactions it starts are tagged with.
     source: str | None = None
+    #: A user with the admin role.
+    admin: bool = False
 
 
 def current_actor(request: HTTPConnection) -> Actor | None:

@@ -33,6 +33,7 @@ from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
 from kairos.errors import ClientError
 from kairos.events import Event
+from kairos.interactions.parked_views import router as parked_router
 from kairos.interactions.views import customers_router as journey_router
 from kairos.interactions.views import events_route
 from kairos.interactions.views import router as interactions_router
@@ -117,6 +118,7 @@ def create_app(
     app.add_middleware(SecurityMiddleware, security=app.state.security)
     app.include_router(interactions_router)
     app.router.routes.insert(0, events_route)  # the ingest path without FastAPI's handler
+    app.include_router(parked_router)
     app.include_router(escalation_router)
     app.include_router(customers_router)
     app.include_router(journey_router)

@@ -182,3 +182,22 @@ def test_an_early_event_waits_only_for_a_start_from_its_own_source(runtime: Runt
     assert send(started("s-1"), "pbx-b").released == 1
     with runtime.db.session() as session:
         assert [p.event_id for p in session.scalars(select(ParkedEvent))] == ["s-1-a"]
+
+
+def test_a_start_made_inside_kairos_releases_what_waits_for_it(client: TestClient) -> None:
+    # The dialer reports the escalated call's first line before the escalation has committed.
+    assert client.post("/v1/events", json=started("chat-9", channel="chat")).status_code == 200
+    said = utterance("callback:chat-9", "yes, still need it today", event_id="cb-9-u", seconds=9)
+    assert client.post("/v1/events", json=said).status_code == 202
+    escalated = client.post("/v1/interactions/chat-9/escalate", json={})
+    assert escalated.status_code == 201, escalated.text
+    timeline = client.get("/v1/interactions/callback:chat-9").json()["timeline"]
+    assert [(e["type"], e["event_id"]) for e in timeline] == [
+        ("interaction.started", "start:callback:chat-9"),
+        ("utterance", "cb-9-u"),
+    ]
+    assert _metric(client, "kairos_events_parked_waiting") == 0
+    assert _metric(client, 'kairos_events_parked_total{outcome="released"}') == 1
+    # Sent again, it is the repeat of an applied event, not a new wait.
+    again = client.post("/v1/events", json=said)
+    assert again.status_code == 200 and again.json()["duplicates"] == 1

@@ -181,9 +181,7 @@ def test_what_cannot_be_escalated_is_a_clear_4xx(client: TestClient, runtime: Ru
     assert again.status_code == 409 and f"callback:{source}" in again.json()["message"]
     with pytest.raises(flows.NotEscalatable):
         flows.escalate(
-            db=runtime.db,
-            bus=runtime.bus,
-            detectors=runtime.detectors,
+            runtime=runtime,
             interaction_id=source,
             escalation_in=EscalationIn(),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -115,3 +116,42 @@ def test_service_raises_alert_for_interaction_in_progress(
     assert client.post("/v1/events", json=[ended("sup-1")]).status_code == 200
     assert client.get("/v1/supervision/alerts").json()["total"] == 0
     assert client.get("/v1/supervision/alerts", params={"limit": 0}).status_code == 422
+
+
+def test_the_alerts_count_the_deadline_from_now_not_from_the_last_assessment(
+    live: tuple[TestClient, list[BusMessage]],
+) -> None:
+    client, _ = live
+    urgent = (
+        "This is outrageous, I am furious! My mother is in hospital and I must fly to her "
+        "within 4 hours or I lose the only flight, you ruined everything!!"
+    )
+    # Said 150 minutes ago: the deadline was 240 minutes off then, 90 now; nothing came since.
+    said = datetime.now(UTC) - timedelta(minutes=150)
+
+    def at(event: dict[str, Any], offset_s: float) -> dict[str, Any]:
+        return event | {"occurred_at": (said + timedelta(seconds=offset_s)).isoformat()}
+
+    events = [
+        at(started("sup-late", phone="+14155550177"), -60),
+        at(agent_turn("sup-late", "Thanks for calling, this is Sam.", "a-sam"), -30),
+        at(utterance("sup-late", urgent), 0),
+    ]
+    assert client.post("/v1/events", json=events).status_code == 200
+    assessed = client.get("/v1/interactions/sup-late").json()["assessment"]
+    assert assessed["minutes_to_deadline"] == pytest.approx(240, abs=1)  # as it was assessed
+    [alert] = client.get("/v1/supervision/alerts").json()["items"]
+    minutes = next(r["value"] for r in alert["reasons"] if r["factor"] == "minutes_to_deadline")
+    assert minutes == pytest.approx(90, abs=1)  # counted from now
+    # Within the two-hour horizon now, with a furious customer: take over, not only assist.
+    assert alert["action"] == "take_over"
+    # The deadline passes while still no event arrives: the count goes below zero, from now.
+    later = [at(started("sup-past", phone="+14155550178"), -60 - 120 * 60)]
+    later += [at(agent_turn("sup-past", "Hello, Kim here.", "a-kim"), -30 - 120 * 60)]
+    later += [at(utterance("sup-past", urgent), -120 * 60)]
+    assert client.post("/v1/events", json=later).status_code == 200
+    alerts = {a["interaction_id"]: a for a in client.get("/v1/supervision/alerts").json()["items"]}
+    passed = next(
+        r["value"] for r in alerts["sup-past"]["reasons"] if r["factor"] == "minutes_to_deadline"
+    )
+    assert passed == pytest.approx(-30, abs=1)

@@ -115,6 +115,34 @@ def test_workers_assess_exactly_what_inline_detection_does(urls: tuple[str, str]
         rt.db.dispose()
 
 
+def test_an_edit_is_read_in_its_originals_place_by_workers_as_inline(
+    urls: tuple[str, str],
+) -> None:
+    inline = _runtime(urls[0], inline=True)
+    bus = MemoryBus()
+    first, second = (
+        _runtime(urls[1], inline=False, bus=bus),
+        _runtime(urls[1], inline=False, bus=bus),
+    )
+    edit = utterance("c6", "no rush, next week is fine", event_id="c6-3-edit", seconds=3.5)
+    events = _events("c6")
+    events.insert(5, {**edit, "edit_of": "c6-3"})  # after the line with the recital deadline
+    for n, event in enumerate(events):
+        _ingest(inline, [event])
+        _ingest(first, [event])
+        catch_up([first, second][n % 2], "c6")  # the edit finds the other worker's detector
+    expected = _assessments(inline)
+    assert "c6-3-edit" in {e for e, _, _ in expected}
+    assert _assessments(first) == expected
+    for rt in (inline, first):
+        with rt.db.session() as session:
+            row = session.scalar(select(Interaction).where(Interaction.external_id == "c6"))
+            assert row is not None and row.assessment is not None
+            assert row.assessment["deadline"] is None  # "by 7 tonight" was edited away
+    for rt in (inline, first, second):
+        rt.db.dispose()
+
+
 def test_a_redelivered_event_adds_no_second_assessment(migrated_url: str) -> None:
     bus = MemoryBus()
     rt = _runtime(migrated_url, inline=False, bus=bus)

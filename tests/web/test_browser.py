@@ -285,3 +285,36 @@ def test_routing_pushes_an_offer_to_the_open_desktop(server: str, browser: Brows
     offer.get_by_role("button", name="Decline").click()
     expect(desk.locator("body")).to_contain_text("Declined: it goes to the next agent.")
     expect(desk.get_by_test_id("offer")).to_be_hidden()
+
+
+def test_an_edited_message_shows_its_new_words_in_place_marked_edited(
+    server: str, browser: Browser
+) -> None:
+    pressure = "I need the refund by 5pm today or I lose my booking!!"
+    _ingest(server, chat_events("chat-edit", text=pressure))
+    desk = _signed_in(browser, server, "ava", "/desktop")
+    desk.get_by_role("button", name="Take the next interaction").click()
+    expect(desk).to_have_url(f"{server}/interactions/chat-edit")
+    transcript = desk.locator("#panel-transcript")
+    expect(transcript).to_contain_text("by 5pm today")
+    lines = transcript.locator("li").count()
+    # The visitor edits the message: the desktop follows live, without a reload.
+    _ingest(
+        server,
+        [
+            {
+                "type": "utterance",
+                "event_id": "chat-edit-u1-e",
+                "interaction_id": "chat-edit",
+                "occurred_at": "2026-11-22T14:01:00+00:00",
+                "speaker": "customer",
+                "text": "no rush, next week is fine",
+                "edit_of": "chat-edit-u1",
+            }
+        ],
+    )
+    expect(transcript).to_contain_text("no rush, next week is fine")
+    expect(transcript).not_to_contain_text("by 5pm today")
+    expect(transcript.locator(".edited")).to_contain_text("(edited 06:01 customer · 14:01 centre)")
+    assert transcript.locator("li").count() == lines  # in its place, not a line of its own
+    expect(desk.locator("#panel-banner")).not_to_contain_text("5pm")

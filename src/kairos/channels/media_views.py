@@ -1,8 +1,8 @@
 """Call audio endpoints: Twilio Media Streams and raw PCM over WebSocket, recorded-call upload.
 
 The protocols live in ``kairos.channels.media``; these handlers move messages, check the
-interaction, and ingest each analysed segment through ``kairos.interactions.service.ingest`` so it
-is stored, deduped, published and folded into the interaction's assessment. Live segments from all
+interaction, and ingest each analysed segment (``kairos.interactions.ingesting``) so it is
+stored, deduped, published and folded into the interaction's assessment. Live segments from all
 streams are grouped for ``GROUP_SECONDS`` into one ingest (one transaction): a commit costs several
 times what one segment's rows do, and a hundred streams close a segment every 8 ms between them.
 """
@@ -39,6 +39,7 @@ from kairos.detection.voice.leg import analyse_recording
 from kairos.detection.voice.stt import SpeechToText
 from kairos.errors import ClientError, TooLarge, UnknownInteraction
 from kairos.events import AGENT_VOICE_NOTICE, Event, Timestamp
+from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
 from kairos.services import Services
 
@@ -97,14 +98,7 @@ def _source_of(runtime: Services, interaction_id: str) -> str | bool | None:
 def _ingest(runtime: Services, events: Sequence[Event]) -> tuple[int, int]:
     applied = duplicates = 0
     for i in range(0, len(events), _INGEST_CHUNK):
-        response = interaction_service.ingest(
-            db=runtime.db,
-            events=list(events[i : i + _INGEST_CHUNK]),
-            bus=runtime.bus,
-            detectors=runtime.detectors,
-            metrics=runtime.metrics,
-            default_timezone=runtime.settings.default_timezone,
-        )
+        response = ingesting.ingest(runtime, list(events[i : i + _INGEST_CHUNK]))
         applied += response.applied
         duplicates += response.duplicates
     return applied, duplicates

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from kairos.channels.base import ChannelAdapter, Said
 from kairos.events import Event
+from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.interactions.parking import Parking
 from kairos.interactions.schemas import IngestResponse
 from kairos.services import Services
 
@@ -94,17 +94,4 @@ def receive(
         events = convert(runtime=runtime, adapter=adapter, payload=payload, received_at=received_at)
         if not events:
             return IngestResponse(applied=0, duplicates=0, events=[])
-        return interaction_service.ingest(
-            db=runtime.db,
-            events=events,
-            bus=runtime.bus,
-            detectors=runtime.detectors,
-            metrics=runtime.metrics,
-            default_timezone=runtime.settings.default_timezone,
-            backpressure=True,
-            source=source,
-            parking=Parking.of(
-                runtime.settings.early_event_hold_s if park else 0,
-                runtime.settings.early_events_max,
-            ),
-        )
+        return ingesting.ingest(runtime, events, backpressure=True, source=source, park=park)

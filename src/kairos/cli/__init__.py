@@ -10,6 +10,7 @@ from kairos.cli import (
     contact_lens,
     detection,
     outcomes,
+    parked,
     plan,
     semantic,
     server,
@@ -44,6 +45,7 @@ app.command("simulate")(simulate.simulate)
 app.add_typer(users.users_app, name="users")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.command("audit")(tokens.audit)
+app.command("parked-events")(parked.parked_events)
 app.command("plan")(plan.plan)
 app.command("analyze")(outcomes.analyze)
 app.command("report")(outcomes.report)

@@ -16,6 +16,11 @@ class Detector(Protocol):
 
     def update(self, event: Any) -> Assessment: ...
 
+    @property
+    def assessment(self) -> Assessment:
+        """The current assessment, folding nothing."""
+        ...
+
 
 class DetectorFactory(Protocol):
     """Makes a detector for one interaction."""

@@ -62,7 +62,52 @@ def history(
     if upto_seq is not None:
         query = query.where(EventRecord.seq <= upto_seq)
     rows = session.scalars(query.order_by(EventRecord.seq)).all()
-    return thread + [record_to_event(row, interaction.external_id) for row in rows]
+    return with_edits(thread + [record_to_event(row, interaction.external_id) for row in rows])
+
+
+def edits(event: Event) -> bool:
+    """Whether ``event`` edits an utterance said before (a chat message changed under its id)."""
+    return isinstance(event, Utterance) and event.edit_of is not None
+
+
+def with_edits(events: list[Event]) -> list[Event]:
+    """``events`` as the detector reads them: an edit stands in its original's place, so the
+    words it replaced are never read (the last edit of a message wins).
+
+    >>> from datetime import UTC, datetime
+    >>> at = datetime(2026, 12, 6, 9, tzinfo=UTC)
+    >>> said = Utterance(event_id="m1", interaction_id="i", occurred_at=at, speaker="customer",
+    ...                  text="I need it by 5pm")
+    >>> other = said.model_copy(update={"event_id": "m2", "text": "thanks"})
+    >>> edit = said.model_copy(update={"event_id": "m1-e", "text": "no rush", "edit_of": "m1"})
+    >>> [(e.event_id, e.text) for e in with_edits([said, other, edit])]  # type: ignore[union-attr]
+    [('m1-e', 'no rush'), ('m2', 'thanks')]
+    """
+    slots: dict[str, int] = {}
+    out: list[Event] = []
+    for event in events:
+        original = event.edit_of if isinstance(event, Utterance) else None
+        if original is not None and original in slots:
+            out[slots[original]] = event
+            continue
+        slots[event.event_id] = len(out)
+        out.append(event)
+    return out
+
+
+def reread(
+    session: Session,
+    interaction: Interaction,
+    detectors: DetectorCache,
+    default_tz: str,
+    *,
+    upto_seq: int | None = None,
+) -> Detector | None:
+    """The interaction's detector rebuilt from the log (edits in their originals' places): what
+    an edit calls for, since a detector keeps no transcript to take the original's words out of.
+    """
+    detectors.forget(interaction.external_id)
+    return detector_for(session, interaction, detectors, default_tz, upto_seq=upto_seq)
 
 
 def record_to_event(row: EventRecord, interaction_external_id: str) -> Event:

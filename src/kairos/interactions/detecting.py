@@ -32,8 +32,10 @@ from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
     detector_for,
+    edits,
     record_assessment,
     record_to_event,
+    reread,
 )
 from kairos.interactions.models import UNASSESSED, EventRecord, Interaction
 from kairos.periodic import Periodic
@@ -69,13 +71,8 @@ def catch_up(runtime: Services, interaction_id: str) -> int:
             if detectors.enabled:
                 if detectors.position(interaction_id) != start:  # None: not cached here
                     runtime.metrics.detector_rebuilds.inc()
-                detector = detector_for(
-                    session,
-                    interaction,
-                    detectors,
-                    runtime.settings.default_timezone,
-                    upto_seq=start,
-                )
+                tz = runtime.settings.default_timezone
+                detector = detector_for(session, interaction, detectors, tz, upto_seq=start)
                 assert detector is not None
                 rows = session.scalars(
                     select(EventRecord)
@@ -88,12 +85,16 @@ def catch_up(runtime: Services, interaction_id: str) -> int:
                 ).all()
                 for row in rows:
                     event = record_to_event(row, interaction_id)
-                    if isinstance(event, DETECTOR_INPUTS):
+                    if not isinstance(event, DETECTOR_INPUTS):
+                        continue
+                    if edits(event):  # read again, the edit in its original's place
+                        detector = reread(session, interaction, detectors, tz, upto_seq=row.seq)
+                        assert detector is not None
+                        assessment = detector.assessment
+                    else:
                         assessment = detector.update(event)
-                        if assessed(event):
-                            messages.append(
-                                record_assessment(session, interaction, event, assessment)
-                            )
+                    if assessed(event):
+                        messages.append(record_assessment(session, interaction, event, assessment))
             interaction.assessed_seq = target
             session.commit()
         except BaseException:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
 from kairos.events import Event, InteractionEnded, Outcome
-from kairos.interactions import service as interaction_service
+from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
 from kairos.periodic import Periodic
 from kairos.services import Services
@@ -118,15 +118,7 @@ def end_idle(runtime: Services, *, now: datetime | None = None, limit: int = 500
         for interaction_id, channel, last in found
     ]
     seen = {interaction_id: last for interaction_id, _, last in found}
-    response = interaction_service.ingest(
-        db=runtime.db,
-        events=events,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        metrics=runtime.metrics,
-        default_timezone=runtime.settings.default_timezone,
-        keep=_still_idle(seen),
-    )
+    response = ingesting.ingest(runtime, events, keep=_still_idle(seen))
     applied = {ack.event_id for ack in response.events if ack.status == "applied"}
     channels = {i: c for i, c, _ in found if end_event_id(i) in applied}
     for channel in channels.values():

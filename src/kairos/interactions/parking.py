@@ -27,6 +27,7 @@ from kairos.errors import Conflict, UnknownInteraction
 from kairos.events import Event, InteractionStarted, event_adapter
 from kairos.interactions import checks
 from kairos.interactions.models import Interaction, ParkedEvent
+from kairos.interactions.schemas import ParkedEventOut
 from kairos.metrics import Registry
 from kairos.redaction.stored import sanitise_event
 
@@ -80,16 +81,21 @@ def settle(
     early: list[Event],
     fresh: list[Event],
     source: str | None,
-    parking: Parking,
+    parking: Parking | None,
     now: datetime,
 ) -> Settled:
-    """Park ``early`` and put the events waiting for the starts in ``fresh`` right after them."""
+    """Park ``early`` and put the events waiting for the starts in ``fresh`` right after them.
+
+    ``parking`` None (a request that may not park: ``early`` is empty) still releases: a start
+    made inside Kairos (an escalation, an outreach task) takes what waits for it too.
+    """
     starts = {e.interaction_id: source for e in fresh if isinstance(e, InteractionStarted)}
     if not early and not starts:
         return Settled(fresh, [])
     lock(session, set(starts) | {e.interaction_id for e in early})
     settled = Settled(fresh, [])
     if early:
+        assert parking is not None, "early events are refused where nothing may park"
         recheck(session, {e.interaction_id for e in early})
         already = held(session, [e.event_id for e in early])
         _no_reuse(early, already)
@@ -231,6 +237,41 @@ def expire(session: Session, before: datetime) -> int:
     if rows:
         session.execute(delete(ParkedEvent).where(ParkedEvent.id.in_([r[0] for r in rows])))
     return len(rows)
+
+
+def get_all(
+    *,
+    session: Session,
+    interaction_id: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[ParkedEvent]]:
+    """The events waiting for their starts, longest waiting first, and how many match in all."""
+    query = select(ParkedEvent)
+    if interaction_id is not None:
+        query = query.where(ParkedEvent.interaction_id == interaction_id)
+    if source is not None:
+        query = query.where(ParkedEvent.source == source)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ParkedEvent.parked_at, ParkedEvent.id).limit(limit).offset(offset)
+    ).all()
+    return total, list(rows)
+
+
+def parked_out(row: ParkedEvent, *, hold_s: float) -> ParkedEventOut:
+    """A parked event as listed, with when it expires under a hold of ``hold_s`` seconds."""
+    return ParkedEventOut(
+        event_id=row.event_id,
+        interaction_id=row.interaction_id,
+        type=row.type,
+        source=row.source,
+        occurred_at=row.occurred_at,
+        parked_at=row.parked_at,
+        expires_at=row.parked_at + timedelta(seconds=hold_s) if hold_s > 0 else None,
+        payload=row.payload,
+    )
 
 
 def waiting(session: Session) -> int:

@@ -237,3 +237,27 @@ class CustomerDetail(CustomerSummary):
 
     facts: list[FactOut]
     journey: list[InteractionSummary]
+
+
+class ParkedEventOut(BaseModel):
+    """An event waiting for its interaction's start (``GET /v1/parked-events``)."""
+
+    event_id: str
+    interaction_id: str
+    """The external id of the interaction it waits for."""
+    type: str
+    source: str | None
+    """The event source whose token sent it (None: no source token)."""
+    occurred_at: datetime
+    parked_at: datetime
+    expires_at: datetime | None
+    """When it is deleted if its start has not come (None: parking is off, nothing expires it)."""
+    payload: dict[str, Any]
+    """The event as stored: card numbers, security codes and the like redacted."""
+
+
+class ParkedEventList(BaseModel):
+    """A page of the events waiting for their starts, longest waiting first."""
+
+    total: int
+    items: list[ParkedEventOut]

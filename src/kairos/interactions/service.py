@@ -36,8 +36,10 @@ from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
     detector_for,
+    edits,
     insert_assessments,
     record_assessment,
+    reread,
 )
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.schemas import EventAck, IngestResponse
@@ -71,11 +73,6 @@ class _Outbox:
         self.assessments = []
 
 
-def _sanitise(event: Event) -> Event:
-    """The event as it may be stored: card numbers, security codes, PINs, passwords redacted."""
-    return sanitise_event(event)
-
-
 def _apply(
     session: Session,
     events: list[Event],
@@ -93,13 +90,13 @@ def _apply(
     acks, fresh, early = checks.check_all(
         events, owners, interactions, sources, taken, park=parking is not None
     )
-    if parking is not None:
-        outbox.parked = parking_.settle(
-            session, early=early, fresh=fresh, source=source, parking=parking, now=utcnow()
-        )
-        fresh = outbox.parked.events
+    # Without parking, early events were refused above; a start still releases its waiting ones.
+    outbox.parked = parking_.settle(
+        session, early=early, fresh=fresh, source=source, parking=parking, now=utcnow()
+    )
+    fresh = outbox.parked.events
     for raw_event in fresh:
-        event = _sanitise(raw_event)
+        event = sanitise_event(raw_event)  # as stored: card numbers, codes, PINs redacted
         if isinstance(event, InteractionStarted):
             outbox.write(session)  # an escalation reads its source's stored events
             interactions[event.interaction_id] = _start(session, event, sources)
@@ -117,7 +114,7 @@ def _apply(
         applied=sum(a.status == "applied" for a in acks),
         duplicates=sum(a.status == "duplicate" for a in acks),
         parked=len(early),
-        released=len(outbox.parked.released) if outbox.parked else 0,
+        released=len(outbox.parked.released),
         events=acks,
     )
 
@@ -174,10 +171,11 @@ def _store(
 ) -> None:
     """Log one event, apply it to its interaction and, inline, assess it."""
     detector = None
-    if detectors.inline and isinstance(event, DETECTOR_INPUTS):
+    if inline := (detectors.inline and isinstance(event, DETECTOR_INPUTS)):
+        outbox.touched.add(interaction.external_id)
+    if inline and not edits(event):
         # Fetch (or rebuild) the detector before this event's row exists, so a rebuild
         # replays only what came before it.
-        outbox.touched.add(interaction.external_id)
         if detectors.get(interaction.external_id) is None:
             outbox.write(session)  # a rebuild replays the stored events: store those before
         detector = detector_for(session, interaction, detectors, default_tz)
@@ -204,13 +202,15 @@ def _store(
         outbox.write(session)
     apply_to_interaction(session, interaction, event, outbox.messages)
     outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
-    if detector is not None:
+    assessment = None
+    if inline and edits(event):  # read again from the log, the edit in its original's place
+        detector = reread(session, interaction, detectors, default_tz)
+        assessment = detector.assessment if detector is not None else None
+    elif detector is not None:
         assessment = detector.update(event)
-        if assessed(event):
-            message = record_assessment(
-                session, interaction, event, assessment, rows=outbox.assessments
-            )
-            outbox.messages.append(message)
+    if assessment is not None and assessed(event):
+        out = record_assessment(session, interaction, event, assessment, rows=outbox.assessments)
+        outbox.messages.append(out)
 
 
 def ingest(

@@ -27,11 +27,10 @@ from kairos.deps import BusDep, DatabaseDep, DbSession, check_period, runtime_of
 from kairos.detection.assessment import Assessment
 from kairos.errors import ClientError, NotFound
 from kairos.events import Channel, Event, Identity
+from kairos.interactions import ingesting, reads, service
 from kairos.interactions import journey as journey_service
-from kairos.interactions import reads, service
 from kairos.interactions.contacts_in import check_contacts
 from kairos.interactions.models import Interaction
-from kairos.interactions.parking import Parking
 from kairos.interactions.schemas import (
     AssessmentEntry,
     AssessmentHistory,
@@ -111,17 +110,13 @@ async def post_events(request: Request) -> Response:
         raise
     try:
         answer = await run_in_threadpool(
-            service.ingest,
-            db=runtime.db,
-            events=events,
-            bus=runtime.bus,
-            detectors=runtime.detectors,
-            metrics=metrics,
-            default_timezone=settings.default_timezone,
+            ingesting.ingest,
+            runtime,
+            events,
             backpressure=True,
             riders=True,
             source=actor.source if (actor := current_actor(request)) is not None else None,
-            parking=Parking.of(settings.early_event_hold_s, settings.early_events_max),
+            park=True,
         )
     except ClientError as exc:
         metrics.events_rejected.inc(len(events), reason=exc.code)

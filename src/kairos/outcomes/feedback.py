@@ -26,12 +26,10 @@ from kairos.bus.messages import (
 )
 from kairos.db import Database, utcnow
 from kairos.detection.batch import score_texts
-from kairos.detection.live import DetectorCache
 from kairos.errors import ClientError, Conflict, NotFound
 from kairos.events import SurveyResponse
-from kairos.interactions import service as interactions_service
+from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
-from kairos.metrics import Registry
 from kairos.outcomes import themes
 from kairos.outcomes.models import FeedbackAction, FeedbackTheme, OutreachTask, SurveyAnswer
 from kairos.outcomes.review import turn_sentiment
@@ -44,6 +42,7 @@ from kairos.outcomes.schemas import (
     ThemeOut,
 )
 from kairos.outcomes.service import get_interaction_or_raise
+from kairos.services import Services
 
 #: A free-text answer joins an existing theme when its terms overlap the theme's this much.
 JOIN_OVERLAP = 0.2
@@ -157,10 +156,7 @@ def store_answer(
 
 def record_survey(
     *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
+    runtime: Services,
     interaction_id: str,
     survey_in: SurveyIn,
     source: str = "api",
@@ -168,6 +164,7 @@ def record_survey(
     """A survey answer by API or link: stored, and into the event log as ``survey.response``."""
     if survey_in.csat is None and survey_in.nps is None and not survey_in.text:
         raise InvalidSurvey("a survey answer needs csat (1-5), nps (0-10) or text")
+    db, bus = runtime.db, runtime.bus
     with db.session() as session:
         get_interaction_or_raise(session=session, interaction_id=interaction_id)
     body = json.dumps(survey_in.model_dump(mode="json"), sort_keys=True)
@@ -188,9 +185,7 @@ def record_survey(
     )
     # Stored first, so the answer keeps its source when the event comes back on the bus.
     out = store_answer(db=db, bus=bus, event=event, source=source)
-    interactions_service.ingest(
-        db=db, events=[event], bus=bus, detectors=detectors, metrics=metrics
-    )
+    ingesting.ingest(runtime, [event])
     return out
 
 

@@ -31,17 +31,16 @@ from kairos.bus import EventBus
 from kairos.bus.messages import OutreachTaskCreated, OutreachTaskDone, RuleCreated, RuleUpdated
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
-from kairos.detection.live import DetectorCache
 from kairos.errors import Conflict, NotFound
 from kairos.events import FollowUp, Identity, InteractionEnded, InteractionStarted, Outcome
-from kairos.interactions import service as interactions_service
+from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
-from kairos.metrics import Registry
 from kairos.outcomes.models import OutreachRule, OutreachTask
 from kairos.outcomes.review_inputs import WITHDRAWN
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
 from kairos.routing.schemas import QueueCreate
+from kairos.services import Services
 
 #: Task interactions carry this prefix: they are never a customer's recontact.
 TASK_PREFIX = "outreach-"
@@ -191,10 +190,7 @@ def _identities(session: Session, customer_id: int) -> list[Identity]:
 
 def create_task(
     *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
+    runtime: Services,
     rule_id: int,
     customer_id: int,
     dedupe_key: str,
@@ -208,7 +204,7 @@ def create_task(
 
     Idempotent on ``dedupe_key``: the same trigger never makes two tasks.
     """
-    now = now or utcnow()
+    db, bus, now = runtime.db, runtime.bus, now or utcnow()
     with db.session() as session:
         rule = session.get(OutreachRule, rule_id)
         if rule is None:
@@ -235,9 +231,7 @@ def create_task(
         # holds its score there, so routing keeps it for a free certified agent.
         follow_up=follow_up if rule.certified_only else None,
     )
-    interactions_service.ingest(
-        db=db, events=[started], bus=bus, detectors=detectors, metrics=metrics
-    )
+    ingesting.ingest(runtime, [started])
     with db.write_lock(), db.session() as session:
         made = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
         if made is not None:
@@ -314,10 +308,7 @@ def finish_sending(db: Database, task_id: int, *, status: str, result: str) -> N
 
 def withdraw_follow_ups(
     *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
+    runtime: Services,
     customer_id: int,
     interaction_id: str,
     cause: str,
@@ -326,6 +317,7 @@ def withdraw_follow_ups(
     this contact or for its cause: it ended well after all (a wrap-up, a survey), or the customer
     came back and it was put right. Each is ``done``, ``withdrawn``, and its call leaves the queue.
     """
+    db, bus = runtime.db, runtime.bus
     with db.write_lock(), db.session() as session:
         rows = session.execute(
             select(OutreachTask, Interaction.state, Interaction.agent_id)
@@ -355,8 +347,6 @@ def withdraw_follow_ups(
             occurred_at=utcnow(),
             outcome=Outcome(disposition=WITHDRAWN, note=f"not needed: {interaction_id} ended well"),
         )
-        interactions_service.ingest(
-            db=db, events=[ended], bus=bus, detectors=detectors, metrics=metrics
-        )
+        ingesting.ingest(runtime, [ended])
         bus.send(OutreachTaskDone(**task_out.model_dump(mode="json")))
     return out

@@ -17,13 +17,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kairos.bus import EventBus
 from kairos.db import Database, utcnow
-from kairos.detection.live import DetectorCache
 from kairos.events import FollowUp
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
-from kairos.metrics import Registry
 from kairos.outcomes.models import OutreachRule
 from kairos.outcomes.outreach import (
     TASK_PREFIX,
@@ -34,6 +31,7 @@ from kairos.outcomes.outreach import (
     withdraw_follow_ups,
 )
 from kairos.outcomes.schemas import ReviewOut, TaskOut
+from kairos.services import Services
 
 
 def review_cause(review: ReviewOut) -> str:
@@ -67,20 +65,18 @@ def _allowed(
 
 def on_review(
     *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
+    runtime: Services,
     review: ReviewOut,
     churn_risk: float,
 ) -> list[TaskOut]:
     """Tasks a fresh review calls for: a follow-up of a lost moment, a check-in on churn risk."""
     if review.customer_id is None or review.interaction_id.startswith(TASK_PREFIX):
         return []
+    db = runtime.db
     if review.ended_well is True:
         # Put right after all, or on the customer's own return: nobody calls them about it.
         withdraw_follow_ups(
-            db=db, bus=bus, detectors=detectors, metrics=metrics,
+            runtime=runtime,
             customer_id=review.customer_id, interaction_id=review.interaction_id,
             cause=review_cause(review),
         )  # fmt: skip
@@ -115,7 +111,7 @@ def on_review(
             stakes=(review.stakes or (assessment.stakes if assessment else []))[:10],
         )
         task = create_task(
-            db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
+            runtime=runtime, rule_id=rule.id,
             customer_id=review.customer_id, dedupe_key=key,
             message=_follow_up_message(review), source_interaction_id=review.interaction_id,
             follow_up=follow_up, now=now,
@@ -129,7 +125,7 @@ def on_review(
         if not ok:
             continue
         task = create_task(
-            db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
+            runtime=runtime, rule_id=rule.id,
             customer_id=review.customer_id, dedupe_key=key, now=now,
             message=f"Check in: churn risk {churn_risk:.0%} after {review.interaction_id}"
                     + (f" ({review.reason})" if review.reason else ""),
@@ -200,16 +196,13 @@ def open_issue_customers(
 
 def on_key_message(
     *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
-    metrics: Registry,
+    runtime: Services,
     message: KeyMessageOut,
     interaction_ids: list[str],
     days: int = 7,
 ) -> list[TaskOut]:
     """A notice to every customer with an open issue that a posted key message matches."""
-    message_id = message.id
+    message_id, db = message.id, runtime.db
     with db.session() as session:
         rules = enabled_rules(session, "key_message")
         if not rules:
@@ -235,7 +228,7 @@ def on_key_message(
                 if cause_taken(session, prefix=prefix, dedupe_key=key):
                     continue
             task = create_task(
-                db=db, bus=bus, detectors=detectors, metrics=metrics, rule_id=rule.id,
+                runtime=runtime, rule_id=rule.id,
                 customer_id=customer_id, dedupe_key=key,
                 message=text[:2000], source_interaction_id=interaction_id,
                 key_message_id=message_id or None,

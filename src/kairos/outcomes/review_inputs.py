@@ -67,17 +67,26 @@ def utterance_rows(session: Session, interaction: Interaction) -> Sequence[_Logg
 
 
 def turns(rows: Sequence[_LoggedEvent]) -> list[Turn]:
-    """The utterances of the log as the review reads them."""
-    return [
-        Turn(
+    """The utterances of the log as the review reads them: an edit in its original's place (the
+    words it replaced are not read), as the live detector reads them."""
+    out: list[Turn] = []
+    slots: dict[str, int] = {}
+    for r in rows:
+        if r.type != "utterance" or not r.payload.get("text"):
+            continue
+        turn = Turn(
             speaker=str(r.payload.get("speaker", "customer")),
             text=str(r.payload.get("text", "")),
             event_id=r.event_id,
             occurred_at=r.occurred_at,
         )
-        for r in rows
-        if r.type == "utterance" and r.payload.get("text")
-    ]
+        original = r.payload.get("edit_of")
+        if original in slots:
+            out[slots[original]] = turn
+            continue
+        slots[r.event_id] = len(out)
+        out.append(turn)
+    return out
 
 
 def handled_as_moment(session: Session, interaction: Interaction) -> bool:

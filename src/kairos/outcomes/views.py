@@ -15,8 +15,7 @@ from kairos.deps import (
     BusDep,
     DatabaseDep,
     DbSession,
-    DetectorsDep,
-    MetricsDep,
+    RuntimeDep,
     SettingsDep,
     check_period,
 )
@@ -179,18 +178,12 @@ def agents(
 async def post_survey(
     interaction_id: str,
     survey_in: SurveyIn,
-    db: DatabaseDep,
-    bus: BusDep,
-    detectors: DetectorsDep,
-    metrics: MetricsDep,
+    runtime: RuntimeDep,
 ) -> SurveyOut:
     """A post-contact survey answer (CSAT 1–5, NPS 0–10, free text) tied to the interaction."""
     return await run_in_threadpool(
         feedback.record_survey,
-        db=db,
-        bus=bus,
-        detectors=detectors,
-        metrics=metrics,
+        runtime=runtime,
         interaction_id=interaction_id,
         survey_in=survey_in,
         source="api",
@@ -258,22 +251,17 @@ def survey_form(token: str, settings: SettingsDep) -> HTMLResponse:
 async def post_survey_by_link(
     token: str,
     survey_in: SurveyIn,
-    db: DatabaseDep,
-    bus: BusDep,
-    detectors: DetectorsDep,
-    metrics: MetricsDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
 ) -> SurveyOut:
     """A survey answer sent from the link's page."""
     interaction_id = survey_links.interaction_of_token(
-        token, secret=settings.secret_key, max_age_s=settings.survey_link_days * 86400
+        token,
+        secret=runtime.settings.secret_key,
+        max_age_s=runtime.settings.survey_link_days * 86400,
     )
     return await run_in_threadpool(
         feedback.record_survey,
-        db=db,
-        bus=bus,
-        detectors=detectors,
-        metrics=metrics,
+        runtime=runtime,
         interaction_id=interaction_id,
         survey_in=survey_in,
         source="link",

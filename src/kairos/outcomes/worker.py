@@ -57,10 +57,7 @@ class OutcomesWorker:
                 )
             elif isinstance(message, KeyMessagePosted):
                 outreach_triggers.on_key_message(
-                    db=self.runtime.db,
-                    bus=self.runtime.bus,
-                    detectors=self.runtime.detectors,
-                    metrics=self.runtime.metrics,
+                    runtime=self.runtime,
                     message=KeyMessageOut.model_validate(message.message),
                     interaction_ids=message.interaction_ids,
                     days=get_settings().recontact_days,
@@ -160,10 +157,7 @@ class OutcomesWorker:
             outreach.complete_task(db=rt.db, bus=rt.bus, review=review)
             return
         outreach_triggers.on_review(
-            db=rt.db,
-            bus=rt.bus,
-            detectors=rt.detectors,
-            metrics=rt.metrics,
+            runtime=rt,
             review=review,
             churn_risk=message.churn_risk,
         )

@@ -17,24 +17,23 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kairos.bus import EventBus
 from kairos.bus.messages import InteractionEscalated
-from kairos.config import Settings, get_settings
+from kairos.config import Settings
 from kairos.customers import service as customer_service
 from kairos.customers.identity import normalise_phone
 from kairos.customers.models import CustomerIdentity
 from kairos.customers.schemas import FactOut
 from kairos.db import Database
-from kairos.detection.live import DetectorCache
 from kairos.errors import ClientError, NotFound
 from kairos.events import Escalation, Identity, InteractionStarted
+from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.schemas import EscalationIn, EscalationOut, ThreadEntry
-from kairos.metrics import Registry
 from kairos.routing import service as routing_service
 from kairos.routing.models import Queue
 from kairos.routing.schemas import QueueCreate
+from kairos.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +126,9 @@ def _thread(session: Session, source: Interaction) -> list[ThreadEntry]:
 
 def escalate(
     *,
-    db: Database,
-    bus: EventBus,
-    detectors: DetectorCache,
+    runtime: Services,
     interaction_id: str,
     escalation_in: EscalationIn,
-    metrics: Registry | None = None,
-    settings: Settings | None = None,
     now: datetime | None = None,
 ) -> EscalationOut:
     """Turn a chat, social, SMS or email interaction into an outbound call task.
@@ -141,21 +136,13 @@ def escalate(
     Refused (409) for a call or an interaction escalated already, 404 for an unknown one, 422
     when there is no valid number to call.
     """
-    settings = settings or get_settings()
+    db, bus, settings = runtime.db, runtime.bus, runtime.settings
     now = now or datetime.now(UTC)
     queue = escalation_in.queue or settings.escalation_queue
     with db.session() as session:
         started = _call_started(session, interaction_id, escalation_in, settings, queue, now)
     _ensure_queue(db, queue)
-    response = interaction_service.ingest(
-        db=db,
-        events=[started],
-        bus=bus,
-        detectors=detectors,
-        metrics=metrics or Registry(),
-        default_timezone=settings.default_timezone,
-        backpressure=True,
-    )
+    response = ingesting.ingest(runtime, [started], backpressure=True)
     if response.duplicates:
         raise NotEscalatable(
             f"{interaction_id!r} was escalated already, to {started.interaction_id!r}",

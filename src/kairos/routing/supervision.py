@@ -8,13 +8,15 @@ An alert is raised when strain (emotion, or stress in the voice) and stakes cros
   and again when its suggested action changes (assist, then take over), or ``supervisor.cleared``
   when it falls back below;
 - on demand: :func:`current_alerts` reads the latest assessment of every interaction in progress,
-  so a wallboard opened late, or another process, sees the same alerts.
+  so a wallboard opened late, or another process, sees the same alerts; the minutes to a
+  customer's deadline count from the moment it reads, not from the last event.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +30,7 @@ from kairos.bus.messages import (
     SupervisorCleared,
     parse,
 )
-from kairos.db import Database
+from kairos.db import Database, utcnow
 from kairos.detection.assessment import Assessment
 from kairos.events import InteractionEnded
 from kairos.interactions.models import Interaction, read_assessment
@@ -40,9 +42,16 @@ _POLICY = MomentsPolicy()
 
 
 def live_interaction(
-    interaction_id: str, agent_id: str | None, assessment: Assessment
+    interaction_id: str, agent_id: str | None, assessment: Assessment, now: datetime | None = None
 ) -> LiveInteraction:
-    """The alert's view of an interaction from its stored or published assessment."""
+    """The alert's view of an interaction from its stored or published assessment.
+
+    ``now`` (an assessment read later than it was made): the minutes to the customer's deadline
+    count from then, not from the last event, so a deadline draws near while nothing happens.
+    """
+    minutes = assessment.minutes_to_deadline
+    if now is not None and assessment.deadline is not None:
+        minutes = (assessment.deadline - now).total_seconds() / 60
     return LiveInteraction(
         id=interaction_id,
         agent_id=agent_id,
@@ -50,15 +59,15 @@ def live_interaction(
         stress=assessment.stress or 0.0,
         mot_score=assessment.mot_score,
         stakes=tuple(assessment.stakes),
-        minutes_to_deadline=assessment.minutes_to_deadline,
+        minutes_to_deadline=minutes,
     )
 
 
 def alert_for(
-    interaction_id: str, agent_id: str | None, assessment: Assessment
+    interaction_id: str, agent_id: str | None, assessment: Assessment, now: datetime | None = None
 ) -> SupervisorAlert | None:
-    """The alert for one interaction in progress, or None."""
-    return _POLICY.supervisor_alert(live_interaction(interaction_id, agent_id, assessment))
+    """The alert for one interaction in progress, or None (``now``: see ``live_interaction``)."""
+    return _POLICY.supervisor_alert(live_interaction(interaction_id, agent_id, assessment, now))
 
 
 def alert_message(alert: SupervisorAlert) -> SupervisorAlerted:
@@ -118,8 +127,12 @@ class AlertLog:
             service.clear_alerts(db=self.db, interaction_id=parsed.event.interaction_id)
 
 
-def current_alerts(*, session: Session, limit: int = 200) -> list[SupervisorAlerted]:
-    """Alerts on every interaction in progress with an agent, most severe first."""
+def current_alerts(
+    *, session: Session, limit: int = 200, now: datetime | None = None
+) -> list[SupervisorAlerted]:
+    """Alerts on every interaction in progress with an agent, most severe first, with the
+    minutes to each customer's deadline counted from ``now`` (the clock's, by default)."""
+    now = now or utcnow()
     query = (
         select(Interaction.external_id, Interaction.agent_id, Interaction.assessment)
         .where(
@@ -133,7 +146,7 @@ def current_alerts(*, session: Session, limit: int = 200) -> list[SupervisorAler
     alerts = []
     for external_id, agent_id, assessment in session.execute(query):
         current = read_assessment(assessment)
-        alert = alert_for(external_id, agent_id, current) if current is not None else None
+        alert = alert_for(external_id, agent_id, current, now) if current is not None else None
         if alert is not None:
             alerts.append(alert)
     alerts.sort(key=lambda a: (-a.severity, a.interaction_id))

@@ -18,8 +18,6 @@ from kairos.deps import (
     BusDep,
     DatabaseDep,
     DbSession,
-    DetectorsDep,
-    MetricsDep,
     RuntimeDep,
     SettingsDep,
     runtime_of,
@@ -286,11 +284,7 @@ def alert_acted(
 async def escalate_interaction(
     interaction_id: str,
     escalation_in: EscalationIn,
-    db: DatabaseDep,
-    bus: BusDep,
-    detectors: DetectorsDep,
-    metrics: MetricsDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
 ) -> EscalationOut:
     """Turn a chat, social, SMS or email interaction into an outbound call task.
 
@@ -299,11 +293,7 @@ async def escalate_interaction(
     """
     return await run_in_threadpool(
         escalation.escalate,
-        db=db,
-        bus=bus,
-        detectors=detectors,
+        runtime=runtime,
         interaction_id=interaction_id,
         escalation_in=escalation_in,
-        metrics=metrics,
-        settings=settings,
     )

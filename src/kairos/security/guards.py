@@ -176,6 +176,7 @@ def actor(caller: Caller) -> Actor:
         supervises=caller.supervises,
         user=caller.user is not None,
         source=caller.source,
+        admin=caller.is_admin,
     )
 
 

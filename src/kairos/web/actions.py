@@ -20,6 +20,7 @@ from kairos.auth.schemas import Principal
 from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.events import Event, InteractionEnded, Outcome, Transfer, Utterance
+from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
 from kairos.interactions.schemas import EscalationIn
 from kairos.outcomes import service as outcome_service
@@ -36,18 +37,16 @@ def _event_id(interaction_id: str, what: str) -> str:
 
 
 async def _ingest(runtime: Services, events: list[Event]) -> None:
-    await run_in_threadpool(
-        interaction_service.ingest,
-        db=runtime.db,
-        events=events,
-        bus=runtime.bus,
-        detectors=runtime.detectors,
-        metrics=runtime.metrics,
-        default_timezone=runtime.settings.default_timezone,
-    )
+    await run_in_threadpool(ingesting.ingest, runtime, events)
 
 
-async def _authorised(runtime: Services, principal: Principal, interaction_id: str) -> None:
+async def _may_act(
+    request: Request, csrf_token: str, runtime: Services, principal: Principal, interaction_id: str
+) -> None:
+    """Refuse a form without the session's CSRF token, or from a user who may not open the
+    interaction (every action checks both, in this order)."""
+    check_csrf(request, csrf_token)
+
     def check() -> None:
         with runtime.db.session() as session:
             interaction = interaction_service.get_by_external_id(
@@ -71,8 +70,7 @@ async def reply(
     csrf_token: str = Form(""),
 ) -> Response:
     """Send the agent's reply (a supervisor's reply takes the chat over)."""
-    check_csrf(request, csrf_token)
-    await _authorised(runtime, principal, interaction_id)
+    await _may_act(request, csrf_token, runtime, principal, interaction_id)
     text = text.strip()
     asynchronous = request.headers.get("x-kairos-async") == "1"
     if not text:
@@ -110,8 +108,7 @@ async def transfer(
     csrf_token: str = Form(""),
 ) -> Response:
     """Transfer to a queue with the agent's note; the facts and assessment go with it."""
-    check_csrf(request, csrf_token)
-    await _authorised(runtime, principal, interaction_id)
+    await _may_act(request, csrf_token, runtime, principal, interaction_id)
     if not queue.strip():
         flash(request, "Choose a queue to transfer to.", "error")
         return back(f"/interactions/{interaction_id}")
@@ -143,8 +140,7 @@ async def escalate(
     csrf_token: str = Form(""),
 ) -> Response:
     """Escalate a chat, SMS, email or social thread to an outbound call that carries it."""
-    check_csrf(request, csrf_token)
-    await _authorised(runtime, principal, interaction_id)
+    await _may_act(request, csrf_token, runtime, principal, interaction_id)
     try:
         escalation_in = EscalationIn(
             agent_id=principal.agent_id or principal.username,
@@ -153,13 +149,9 @@ async def escalate(
         )
         out = await run_in_threadpool(
             escalation.escalate,
-            db=runtime.db,
-            bus=runtime.bus,
-            detectors=runtime.detectors,
+            runtime=runtime,
             interaction_id=interaction_id,
             escalation_in=escalation_in,
-            metrics=runtime.metrics,
-            settings=runtime.settings,
         )
     except ValidationError as exc:
         flash(request, f"Cannot escalate: {exc.errors()[0]['msg']}.", "error")
@@ -182,8 +174,7 @@ async def wrap_up(
     csrf_token: str = Form(""),
 ) -> Response:
     """End the contact if it is still open, and record the outcome the agent gives."""
-    check_csrf(request, csrf_token)
-    await _authorised(runtime, principal, interaction_id)
+    await _may_act(request, csrf_token, runtime, principal, interaction_id)
     if resolved not in ("yes", "no"):
         flash(request, "Say whether the contact was resolved.", "error")
         return back(f"/interactions/{interaction_id}")

@@ -48,6 +48,8 @@ class TranscriptLine:
     who: str
     text: str
     kind: str
+    #: When the message was last edited (its text is the edit's); None: never edited.
+    edited_at: datetime | None = None
 
 
 @dataclass
@@ -189,10 +191,16 @@ def survey_line(body: dict[str, Any]) -> str:
 
 
 def transcript(session: Session, interaction: Interaction) -> list[TranscriptLine]:
-    """The interaction's events as lines a person reads."""
-    lines = []
+    """The interaction's events as lines a person reads; an edited message shows its last
+    text in its own place, marked edited (the words it replaced are not shown)."""
+    lines: list[TranscriptLine] = []
+    said: dict[str, TranscriptLine] = {}  # utterances by event id, for their edits
     for row in interaction_service.timeline(session=session, interaction=interaction):
         body = row.payload
+        edited = said.get(str(body.get("edit_of"))) if row.type == "utterance" else None
+        if edited is not None:
+            edited.text, edited.edited_at = str(body.get("text", "")), row.occurred_at
+            continue
         if row.type == "utterance":
             who = str(body.get("speaker", ""))
             if who == "agent" and body.get("agent_id"):
@@ -223,6 +231,7 @@ def transcript(session: Session, interaction: Interaction) -> list[TranscriptLin
         else:
             who, text = "system", words(row.type)
         lines.append(TranscriptLine(row.seq, row.occurred_at, who, text, row.type))
+        said[row.event_id] = lines[-1]
     return lines
 
 
