@@ -64,7 +64,7 @@ def _idle_where(limits: Mapping[str, timedelta], now: datetime) -> ColumnElement
 
 def idle_query(
     limits: Mapping[str, timedelta], now: datetime, limit: int = 500
-) -> Select[tuple[str, str, datetime]]:
+) -> Select[str, str, datetime]:
     """The sweep's statement. ``state <> 'ended'`` is written as a literal, the very predicate of
     the partial index ``ix_interactions_open_last_event``: SQLite uses a partial index only for a
     query whose WHERE names its predicate, and a bound parameter is not the literal."""

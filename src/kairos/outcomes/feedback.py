@@ -352,8 +352,9 @@ def update_action(
             action.shipped_at = now
             theme = session.get(FeedbackTheme, action.theme_id)
             told, held = you_said.tell_customers(session, action, theme.label if theme else "", now)
-            for reason in held if metrics is not None else []:
-                metrics.outreach_suppressed.inc(kind="you_said", reason=reason)
+            for reason in held:
+                if metrics is not None:
+                    metrics.outreach_suppressed.inc(kind="you_said", reason=reason)
         session.commit()
         out = _action_out(session, action)
     bus.send(ActionUpdated(**out.model_dump(mode="json")))
