@@ -149,6 +149,10 @@ class Registry:
             "kairos_interactions_timed_out_total",
             "Contacts ended by the idle sweep (no event past their channel's limit), by channel.",
         )
+        self.outreach_suppressed = Counter(
+            "kairos_outreach_suppressed_total",
+            "Proactive contacts not made because the customer opted out, by kind and reason.",
+        )
         self.media_messages_ignored = Counter(
             "kairos_media_messages_ignored_total",
             "Media stream messages of a type the protocol does not know, skipped.",
@@ -197,6 +201,7 @@ class Registry:
             self.detection_retries,
             self.interactions_swept,
             self.interactions_timed_out,
+            self.outreach_suppressed,
             self.media_messages_ignored,
             self.bus_published,
             self.bus_publish_failures,

@@ -206,3 +206,39 @@ def test_a_running_kairos_sends_them_on_its_own(
         unreachable = session.get(OutreachTask, ids["nobody"])
         assert sent is not None and (sent.status, sent.result) == ("done", "sent_email")
         assert unreachable is not None and unreachable.status == "queued"
+
+
+def test_a_channel_the_customer_opted_out_of_is_not_used(
+    client: TestClient,
+    runtime: Runtime,
+    smtp: tuple[int, _Inbox],
+    twilio: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"},
+                          {"kind": "phone", "value": "+14155550199"}])  # fmt: skip
+    _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
+    ids = _queue_tasks(runtime)
+    # After the messages were queued: Ann wants no more email, the other customer no more texts.
+    ann = client.get("/v1/interactions/c1").json()["customer_id"]
+    other = client.get("/v1/interactions/c2").json()["customer_id"]
+    for customer_id, channel in ((ann, "email"), (other, "sms")):
+        body = {"channels_off": [channel]}
+        response = client.put(f"/v1/customers/{customer_id}/contact-preference", json=body)
+        assert response.status_code == 200, response.text
+    port, inbox = smtp
+    url, received = twilio
+    settings = Settings(
+        database_url=runtime.settings.database_url, smtp_host="127.0.0.1", smtp_port=port,
+        twilio_account_sid="AC123", twilio_auth_token="secret", twilio_api_url=url,
+        twilio_from="+15005550006",
+    )  # fmt: skip
+    report = send_queued(db=runtime.db, settings=settings)
+    assert report.sms == [ids["ann@example.com"]] and report.email == []  # by text instead
+    assert report.suppressed == [ids["+14155550123"]]
+    assert inbox.messages == [] and [r["To"] for r in received] == ["+14155550199"]
+    with runtime.db.session() as session:
+        held = session.get(OutreachTask, ids["+14155550123"])
+        assert held is not None and (held.status, held.result) == ("suppressed", "opted_out_sms")
+    ledger = client.get(f"/v1/customers/{other}/contact-preference").json()["history"]
+    assert ledger[0]["action"] == "suppressed"
+    assert send_queued(db=runtime.db, settings=settings).sms == []  # never tried again

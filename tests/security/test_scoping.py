@@ -124,3 +124,22 @@ def test_a_transferred_interaction_leaves_the_first_agent(
     assert state["agent_id"] == "agent-ben"
     assert floor.get("/v1/interactions/i-ava", headers=ava).status_code == 404
     assert floor.get("/v1/interactions/i-ava", headers=ben).status_code == 200
+
+
+def test_an_agent_keeps_the_contact_preference_of_their_customer_only(
+    floor: TestClient, tokens: dict[str, str]
+) -> None:
+    ava, root = bearer(tokens["ava"]), bearer(tokens["root"])
+    ids = {
+        i["id"]: i["customer_id"]
+        for i in floor.get("/v1/interactions", headers=root).json()["items"]
+    }
+    mine = f"/v1/customers/{ids['i-ava']}/contact-preference"
+    changed = floor.put(mine, json={"channels_off": ["sms"], "updated_by": "someone"}, headers=ava)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["updated_by"] == "ava"  # the verified caller, never the body's name
+    assert floor.get(mine, headers=ava).json()["channels_off"] == ["sms"]
+    theirs = f"/v1/customers/{ids['i-ben']}/contact-preference"
+    assert floor.get(theirs, headers=ava).status_code == 404
+    assert floor.put(theirs, json={"proactive": False}, headers=ava).status_code == 404
+    assert floor.get(theirs, headers=root).json()["proactive"] is True

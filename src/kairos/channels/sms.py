@@ -12,7 +12,8 @@ silent for the idle gap (``KAIROS_SMS_IDLE_GAP_MINUTES``, 4 hours by default). T
 ``sms:`` and a hash of the pair; a new interaction is ``<key>:<MessageSid of its first message>``,
 and the adapter asks its lookup for the newest open interaction under the key that was active
 within the gap. Each message's event id is derived from its ``MessageSid``, so Twilio's retries
-are acknowledged once. The answer to Twilio is empty TwiML: Kairos does not auto-reply.
+are acknowledged once. The answer to Twilio is empty TwiML: Kairos does not auto-reply, but to an
+opt-out keyword Twilio leaves to it (:mod:`kairos.channels.sms_keywords`), which it confirms.
 
 MMS: what came with a message (``NumMedia``, ``MediaContentType<N>``) is a marker after its text,
 ``[photo]``, ``[2 photos, video]``, so a photo-only message is a line the agent and the timeline
@@ -115,7 +116,8 @@ def media_marker(fields: dict[str, str]) -> str:
     return f"[{', '.join(parts)}]" if parts else ""
 
 
-def _phone(value: str) -> str:
+def phone_of(value: str) -> str:
+    """The phone number of a sender (WhatsApp's prefix off)."""
     # WhatsApp through the same API sends "whatsapp:+1415...".
     return value.split(":", 1)[1] if value.startswith("whatsapp:") else value
 
@@ -183,7 +185,7 @@ class SmsAdapter(ChannelAdapter):
                     interaction_id=iid,
                     occurred_at=received_at,
                     channel="sms",
-                    identities=[Identity(kind="phone", value=_phone(sender))],
+                    identities=[Identity(kind="phone", value=phone_of(sender))],
                 )
             )
         body = " ".join(p for p in (fields.get("Body", "").strip(), media_marker(fields)) if p)

@@ -24,10 +24,15 @@ from kairos.channels.contact_lens import ContactLensAdapter
 from kairos.channels.email import EmailAdapter
 from kairos.channels.ivr import IvrMenu, IvrMenuError, IvrOption, load_menu
 from kairos.channels.sms import EMPTY_TWIML, SmsAdapter, check_signature
+from kairos.channels.sms import phone_of as sms_phone
+from kairos.channels.sms_keywords import Keyword, keyword, twiml
 from kairos.channels.social import SocialAdapter
 from kairos.channels.voice import VoiceAdapter
+from kairos.customers import consent
+from kairos.customers import service as customer_service
 from kairos.deps import RuntimeDep, SettingsDep
 from kairos.errors import ClientError
+from kairos.events import Identity
 from kairos.interactions.schemas import IngestResponse
 from kairos.services import Services
 
@@ -210,7 +215,32 @@ async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
         runtime.metrics.events_rejected.inc(reason=exc.code)
         raise
     await _receive(request, runtime, adapter, payload)
-    return Response(EMPTY_TWIML, media_type="text/xml")
+    fields = dict(adapter.form(payload))
+    said = keyword(fields.get("Body", ""), opt_out_type=fields.get("OptOutType", ""))
+    if said is None:
+        return Response(EMPTY_TWIML, media_type="text/xml")
+    await run_in_threadpool(_keep_word, runtime, fields, said)
+    return Response(twiml(said.confirmation), media_type="text/xml")
+
+
+def _keep_word(runtime: Services, fields: dict[str, str], said: Keyword) -> None:
+    """Turn the sender's proactive SMS off (or on again), as the keyword they texted asks."""
+    phone = Identity(kind="phone", value=sms_phone(fields.get("From", "").strip()))
+    with runtime.db.session() as session:
+        customer = customer_service.get_by_identity(session=session, identity=phone)
+        customer_id = customer.id if customer is not None else None
+    if customer_id is None:  # not resolved (an anonymous number): nothing to keep it on
+        log.warning("sms keyword from a number with no customer; not kept")
+        return
+    consent.set_channel(
+        db=runtime.db,
+        customer_id=customer_id,
+        channel="sms",
+        off=said.action == "opt_out",
+        source="sms keyword",
+        actor="customer",
+        detail=f"texted {fields.get('Body', '').strip()[:60]!r} ({said.language})",
+    )
 
 
 @router.post(

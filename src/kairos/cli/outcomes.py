@@ -246,6 +246,7 @@ def send_outreach(
     console.print(
         f"sent {len(report.email)} by email, {len(report.sms)} by SMS; "
         f"{len(report.unreachable)} with no way to reach the customer, "
+        f"{len(report.suppressed)} not sent (the customer opted out), "
         f"{len(report.failed)} failed (kept for the next run)"
     )
     if report.failed:

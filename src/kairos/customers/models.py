@@ -98,3 +98,42 @@ class CustomerMerge(Base):
     merged_by: Mapped[str | None] = mapped_column(String(200))
     moved: Mapped[dict[str, Any]] = mapped_column(JSON, doc="identities, interactions, facts")
     merged_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class ContactPreference(Base):
+    """What proactive contact a customer agreed to: none at all, or none on some channels.
+
+    A customer without a row has said nothing: proactive contact is allowed. Replies to a contact
+    the customer started are not proactive and are never held back by it.
+    """
+
+    __tablename__ = "contact_preferences"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    proactive: Mapped[bool] = mapped_column(doc="false: no proactive contact on any channel")
+    channels_off: Mapped[list[str]] = mapped_column(
+        JSON, doc="channels on which the customer is never contacted proactively"
+    )
+    source: Mapped[str] = mapped_column(String(30), doc="api, desktop, sms keyword, merge")
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class ConsentEntry(Base):
+    """The consent ledger: each change of a customer's contact preference, and each proactive
+    contact held back by it. Customer ids are plain integers, so the record outlives a merge."""
+
+    __tablename__ = "consent_log"
+    __table_args__ = (Index("ix_consent_log_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20), doc="set, merged or suppressed")
+    proactive: Mapped[bool] = mapped_column(doc="the preference after this entry")
+    channels_off: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -97,3 +97,46 @@ class MergeOut(BaseModel):
     merged_by: str | None
     merged_at: datetime
     moved: dict[str, int]
+
+
+ContactChannel = Literal["call", "chat", "email", "sms", "social"]
+
+
+class ContactPreferenceIn(BaseModel):
+    """A change of what proactive contact the customer agrees to; a field left out is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proactive: bool | None = Field(
+        default=None, description="false: no proactive contact on any channel"
+    )
+    channels_off: list[ContactChannel] | None = Field(
+        default=None, max_length=5, description="channels never used for proactive contact"
+    )
+    updated_by: str | None = Field(default=None, max_length=200)
+
+
+class ConsentEntryOut(BaseModel):
+    """One entry of the consent ledger: a change, a merge, or a contact held back."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    proactive: bool
+    channels_off: list[str]
+    source: str
+    actor: str | None
+    detail: str | None
+    at: datetime
+
+
+class ContactPreferenceOut(BaseModel):
+    """What proactive contact a customer agrees to, and the ledger of how it came to be."""
+
+    customer_id: int
+    proactive: bool
+    channels_off: list[str]
+    source: str | None
+    updated_by: str | None
+    updated_at: datetime | None
+    history: list[ConsentEntryOut]

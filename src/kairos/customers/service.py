@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from kairos.bus import EventBus
 from kairos.bus.messages import CustomerMerged
 from kairos.config import get_settings
+from kairos.customers import consent
 from kairos.customers.identity import canonical, names_nobody
 from kairos.customers.models import (
     Customer,
@@ -231,6 +232,8 @@ def _merge(
     if source.value is not None:
         target.value = max(source.value, target.value or 0.0)
     target.created_at = min(target.created_at, source.created_at)
+    consent.merge(session, customer_id=target.id, from_customer_id=source.id, actor=merged_by)
+    session.flush()
     session.delete(source)
     record = CustomerMerge(
         customer_id=target.id,

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
@@ -62,6 +62,20 @@ def _idle_where(limits: Mapping[str, timedelta], now: datetime) -> ColumnElement
     )
 
 
+def idle_query(
+    limits: Mapping[str, timedelta], now: datetime, limit: int = 500
+) -> Select[str, str, datetime]:
+    """The sweep's statement. ``state <> 'ended'`` is written as a literal, the very predicate of
+    the partial index ``ix_interactions_open_last_event``: SQLite uses a partial index only for a
+    query whose WHERE names its predicate, and a bound parameter is not the literal."""
+    return (
+        select(Interaction.external_id, Interaction.channel, Interaction.last_event_at)
+        .where(Interaction.state != literal_column("'ended'"), _idle_where(limits, now))
+        .order_by(Interaction.last_event_at, Interaction.id)
+        .limit(limit)
+    )
+
+
 def idle(
     *, session: Session, limits: Mapping[str, timedelta], now: datetime, limit: int = 500
 ) -> list[tuple[str, str, datetime]]:
@@ -69,12 +83,7 @@ def idle(
     event), the longest silent first."""
     if not limits:
         return []
-    rows = session.execute(
-        select(Interaction.external_id, Interaction.channel, Interaction.last_event_at)
-        .where(Interaction.state != "ended", _idle_where(limits, now))
-        .order_by(Interaction.last_event_at, Interaction.id)
-        .limit(limit)
-    ).all()
+    rows = session.execute(idle_query(limits, now, limit)).all()
     return [(str(i), str(c), last) for i, c, last in rows]
 
 

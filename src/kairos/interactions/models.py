@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, column
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, column, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kairos.db import AwareDateTime, Base, utcnow
@@ -22,6 +22,14 @@ class Interaction(Base):
         # One escalation per source: a second one is refused, even when two race.
         Index("uq_interactions_escalated_from", "escalated_from_id", unique=True),
         # Only interactions the detector has not caught up with: what workers sweep for.
+        # Only contacts in progress, by their last event: what the idle sweep reads, in its order.
+        Index(
+            "ix_interactions_open_last_event",
+            "last_event_at",
+            "id",
+            postgresql_where=column("state") != literal_column("'ended'"),
+            sqlite_where=column("state") != literal_column("'ended'"),
+        ),
         Index(
             "ix_interactions_unassessed",
             "id",

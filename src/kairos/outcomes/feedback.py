@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,8 +28,8 @@ from kairos.detection.batch import score_texts
 from kairos.errors import ClientError, Conflict, NotFound
 from kairos.events import SurveyResponse
 from kairos.interactions import ingesting
-from kairos.interactions.models import Interaction
-from kairos.outcomes import themes
+from kairos.metrics import Registry
+from kairos.outcomes import themes, you_said
 from kairos.outcomes.models import FeedbackAction, FeedbackTheme, OutreachTask, SurveyAnswer
 from kairos.outcomes.review import turn_sentiment
 from kairos.outcomes.schemas import (
@@ -277,7 +276,9 @@ def rebuild_themes(*, db: Database, bus: EventBus) -> list[ThemeOut]:
 
 def _action_out(session: Session, action: FeedbackAction) -> ActionOut:
     told = session.scalar(
-        select(func.count()).select_from(OutreachTask).where(OutreachTask.action_id == action.id)
+        select(func.count())
+        .select_from(OutreachTask)
+        .where(OutreachTask.action_id == action.id, OutreachTask.status != "suppressed")
     )
     return ActionOut(
         id=action.id,
@@ -322,9 +323,15 @@ def create_action(*, db: Database, bus: EventBus, action_in: ActionIn) -> Action
 
 
 def update_action(
-    *, db: Database, bus: EventBus, action_id: int, action_update: ActionUpdate
+    *,
+    db: Database,
+    bus: EventBus,
+    action_id: int,
+    action_update: ActionUpdate,
+    metrics: Registry | None = None,
 ) -> ActionOut:
-    """Change an action; when it ships, tell every known customer who raised its theme."""
+    """Change an action; when it ships, tell every known customer who raised its theme (but
+    those who opted out of proactive contact: theirs is kept ``suppressed``)."""
     told: list[int] = []
     with db.write_lock(), db.session() as session:
         action = session.get(FeedbackAction, action_id)
@@ -340,40 +347,13 @@ def update_action(
         if shipping:
             action.shipped_at = now
             theme = session.get(FeedbackTheme, action.theme_id)
-            told = _tell_customers(session, action, theme.label if theme else "", now)
+            told, held = you_said.tell_customers(session, action, theme.label if theme else "", now)
+            for reason in held:
+                if metrics is not None:
+                    metrics.outreach_suppressed.inc(kind="you_said", reason=reason)
         session.commit()
         out = _action_out(session, action)
     bus.send(ActionUpdated(**out.model_dump(mode="json")))
     if told:
         bus.send(OutreachYouSaidWeDid(action_id=action_id, customer_ids=told))
     return out
-
-
-def _tell_customers(
-    session: Session, action: FeedbackAction, label: str, now: datetime
-) -> list[int]:
-    rows = session.execute(
-        select(SurveyAnswer.customer_id, Interaction.external_id, SurveyAnswer.text)
-        .join(Interaction, Interaction.id == SurveyAnswer.interaction_id)
-        .where(SurveyAnswer.theme_id == action.theme_id, SurveyAnswer.customer_id.is_not(None))
-        .order_by(SurveyAnswer.id)
-    ).all()
-    told: list[int] = []
-    for customer_id, interaction_id, text in rows:
-        if customer_id is None or customer_id in told:
-            continue
-        told.append(customer_id)
-        said = (text or label)[:300]
-        session.add(
-            OutreachTask(
-                dedupe_key=f"you_said:{action.id}:{customer_id}",
-                kind="you_said",
-                action_id=action.id,
-                customer_id=customer_id,
-                source_interaction_id=interaction_id,
-                message=f'You said: "{said}". We did: {action.title}.',
-                status="queued",
-                created_at=now,
-            )
-        )
-    return told

@@ -1,9 +1,10 @@
 """When two customer records become one (``customer.merged``): the outcomes that named the one
 merged away follow the customer that remains, so one person is one customer everywhere.
 
-Reviews, survey answers and outreach tasks move. A task's dedupe key names its customer when it
-is a cause's (:func:`~kairos.outcomes.outreach.cause_prefix`): it is renamed too, so a follow-up
-made for the merged record still keeps the person from a second call for the same cause. A
+Reviews, survey answers and outreach tasks move. A task's dedupe key names its customer when
+it is a cause's (:func:`~kairos.outcomes.outreach_claims.cause_prefix`): it is renamed too, so a
+follow-up made for the merged record still keeps the person from a second call for the same
+cause. (The contact preference follows the merge in the customers' own transaction.) A
 queued "you said, we did" message the remaining customer already has for the same action is a
 duplicate: it ends ``done`` with result ``merged`` and is never sent.
 """

@@ -164,8 +164,12 @@ class OutreachTask(Base):
     task_interaction_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     queue: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(20), default="queued", doc="queued or done")
-    result: Mapped[str | None] = mapped_column(String(20), doc="won, resolved, not_resolved")
+    status: Mapped[str] = mapped_column(
+        String(20), default="queued", doc="queued, sending, done or suppressed (opted out)"
+    )
+    result: Mapped[str | None] = mapped_column(
+        String(20), doc="won, resolved, not_resolved, withdrawn, sent_email, opted_out, ..."
+    )
     due_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

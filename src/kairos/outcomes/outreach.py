@@ -15,7 +15,8 @@ the rule that made it. Triggers:
 Two limits hold for every rule (see :mod:`kairos.outcomes.outreach_triggers`): a review acts only
 on a contact that ended within the rule's ``due_within_minutes`` (a "within 4 hours" follow-up is
 never made for a contact a week old), and a customer gets at most one task of a kind per cause
-(:func:`cause_prefix`) in :data:`CAUSE_WINDOW`, whichever of their contacts raised it.
+(:func:`~kairos.outcomes.outreach_claims.cause_prefix`) in
+:data:`~kairos.outcomes.outreach_claims.CAUSE_WINDOW`, whichever of their contacts raised it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.bus.messages import OutreachTaskCreated, OutreachTaskDone, RuleCreated, RuleUpdated
+from kairos.customers import consent
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
@@ -36,6 +38,7 @@ from kairos.events import FollowUp, Identity, InteractionEnded, InteractionStart
 from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import OutreachRule, OutreachTask
+from kairos.outcomes.outreach_claims import SUPPRESSED, cause_prefix, claim, release
 from kairos.outcomes.review_inputs import WITHDRAWN
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
@@ -44,39 +47,6 @@ from kairos.services import Services
 
 #: Task interactions carry this prefix: they are never a customer's recontact.
 TASK_PREFIX = "outreach-"
-
-#: How long one cause keeps a customer from a second task of the same kind.
-CAUSE_WINDOW = timedelta(days=7)
-
-
-def cause_prefix(kind: str, customer_id: int, cause: str) -> str:
-    """The start of the dedupe key of every task of ``kind`` for one customer and one cause.
-
-    The cause is normalised (case, spacing) and hashed, so any text fits the key.
-
-    >>> a = cause_prefix("follow_up", 7, " Flight  Cancelled")
-    >>> a == cause_prefix("follow_up", 7, "flight cancelled") != cause_prefix("notice", 7, "x")
-    True
-    """
-    norm = " ".join(cause.lower().split()) or "-"
-    return f"cause:{kind}:{customer_id}:{hashlib.sha256(norm.encode()).hexdigest()[:16]}:"
-
-
-def cause_taken(
-    session: Session, *, prefix: str, dedupe_key: str, now: datetime | None = None
-) -> bool:
-    """Whether another task with this cause prefix was made in :data:`CAUSE_WINDOW`."""
-    since = (now or utcnow()) - CAUSE_WINDOW
-    found = session.scalar(
-        select(OutreachTask.id)
-        .where(
-            OutreachTask.dedupe_key.startswith(prefix, autoescape=True),
-            OutreachTask.dedupe_key != dedupe_key,
-            OutreachTask.created_at >= since,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 # -- rules --------------------------------------------------------------------------------------
@@ -149,11 +119,14 @@ def get_all_tasks(
     session: Session,
     kind: str | None = None,
     rule_id: int | None = None,
+    status: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[int, list[TaskOut]]:
     """Tasks, newest first, and how many match."""
     query = select(OutreachTask)
+    if status:
+        query = query.where(OutreachTask.status == status)
     if kind:
         query = query.where(OutreachTask.kind == kind)
     if rule_id is not None:
@@ -195,12 +168,15 @@ def create_task(
     customer_id: int,
     dedupe_key: str,
     message: str,
+    cause: str | None = None,
     source_interaction_id: str | None = None,
     key_message_id: int | None = None,
     follow_up: FollowUp | None = None,
     now: datetime | None = None,
 ) -> TaskOut | None:
-    """Make one routed task for a customer by a rule; None when the customer cannot be reached.
+    """Make one routed task for a customer by a rule; None when none is made: the customer
+    cannot be reached, opted out (the task is kept, ``suppressed``), or ``cause`` (a
+    :func:`cause_prefix`) has its task already.
 
     Idempotent on ``dedupe_key``: the same trigger never makes two tasks.
     """
@@ -211,13 +187,59 @@ def create_task(
             raise NotFound(f"no outreach rule {rule_id}")
         done = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
         if done is not None:
-            return TaskOut.model_validate(done)
+            return None if done.status == SUPPRESSED else TaskOut.model_validate(done)
         identities = _identities(session, customer_id)
         session.expunge(rule)
     if not identities:
         return None
-    _ensure_queue(db, rule)
     task_interaction = TASK_PREFIX + hashlib.sha256(dedupe_key.encode()).hexdigest()[:20]
+    claimed = claim(
+        db,
+        rule=rule,
+        cause=cause,
+        now=now,
+        task=OutreachTask(
+            dedupe_key=dedupe_key,
+            kind=rule.kind,
+            rule_id=rule.id,
+            rule_name=rule.name,
+            key_message_id=key_message_id,
+            customer_id=customer_id,
+            source_interaction_id=source_interaction_id,
+            task_interaction_id=task_interaction,
+            queue=rule.queue,
+            message=message,
+            status="queued",
+            due_at=now + timedelta(minutes=rule.due_within_minutes),
+            created_at=now,
+        ),
+    )
+    if claimed.suppressed is not None:
+        if claimed.new:
+            runtime.metrics.outreach_suppressed.inc(kind=rule.kind, reason=claimed.suppressed)
+        return None
+    if claimed.task is None or not claimed.new:
+        return claimed.task
+    try:
+        _start_task_call(runtime, rule, task_interaction, identities, message, follow_up, now)
+    except Exception:
+        release(db, claimed.task.id)
+        raise
+    bus.send(OutreachTaskCreated(**claimed.task.model_dump(mode="json")))
+    return claimed.task
+
+
+def _start_task_call(
+    runtime: Services,
+    rule: OutreachRule,
+    task_interaction: str,
+    identities: list[Identity],
+    message: str,
+    follow_up: FollowUp | None,
+    now: datetime,
+) -> None:
+    """Start the task's interaction in the rule's queue, so routing offers it."""
+    _ensure_queue(runtime.db, rule)
     started = InteractionStarted(
         event_id=f"{task_interaction}:start",
         interaction_id=task_interaction,
@@ -232,30 +254,6 @@ def create_task(
         follow_up=follow_up if rule.certified_only else None,
     )
     ingesting.ingest(runtime, [started])
-    with db.write_lock(), db.session() as session:
-        made = session.scalar(select(OutreachTask).where(OutreachTask.dedupe_key == dedupe_key))
-        if made is not None:
-            return TaskOut.model_validate(made)
-        task = OutreachTask(
-            dedupe_key=dedupe_key,
-            kind=rule.kind,
-            rule_id=rule.id,
-            rule_name=rule.name,
-            key_message_id=key_message_id,
-            customer_id=customer_id,
-            source_interaction_id=source_interaction_id,
-            task_interaction_id=task_interaction,
-            queue=rule.queue,
-            message=message,
-            status="queued",
-            due_at=now + timedelta(minutes=rule.due_within_minutes),
-            created_at=now,
-        )
-        session.add(task)
-        session.commit()
-        out = TaskOut.model_validate(task)
-    bus.send(OutreachTaskCreated(**out.model_dump(mode="json")))
-    return out
 
 
 def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut | None:
@@ -304,6 +302,17 @@ def finish_sending(db: Database, task_id: int, *, status: str, result: str) -> N
         if task is not None:
             task.status, task.result = status, result
             task.completed_at = utcnow() if status == "done" else None
+
+
+def suppress_message(db: Database, task_id: int, *, customer_id: int, reason: str) -> None:
+    """A queued message the customer has since opted out of: ``suppressed``, never sent."""
+    with db.write_lock(), db.session() as session, session.begin():
+        task = session.get(OutreachTask, task_id)
+        if task is not None and task.status == "queued":
+            task.status, task.result, task.completed_at = SUPPRESSED, reason, utcnow()
+            consent.record_suppressed(session, customer_id=customer_id, reason=reason,
+                                      detail=f"{task.kind.replace('_', ' ')} (task {task_id}) "
+                                      "not sent")  # fmt: skip
 
 
 def withdraw_follow_ups(

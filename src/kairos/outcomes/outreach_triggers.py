@@ -5,9 +5,10 @@ the tasks themselves are in :mod:`kairos.outcomes.outreach`.
 A review acts only on a fresh contact: one that ended (or, still open, started) no longer ago than
 the rule's ``due_within_minutes``, since a task due "within 4 hours" of a contact a week old is
 no follow-up at all (reviews of history, a late survey or wrap-up make none). And a customer gets
-one task of a kind per cause in :data:`~kairos.outcomes.outreach.CAUSE_WINDOW`: the cause of a
-review is the contact's reason, else its stakes, so two contacts about the same cancelled flight
-make one follow-up; the cause of a notice is its key message."""
+one task of a kind per cause in :data:`~kairos.outcomes.outreach_claims.CAUSE_WINDOW`: the
+cause of a review is the contact's reason, else its stakes, so two contacts about the same
+cancelled flight make one follow-up (two at the same instant too: the claim takes the cause's
+lock); the cause of a notice is its key message."""
 
 from __future__ import annotations
 
@@ -22,14 +23,8 @@ from kairos.events import FollowUp
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
 from kairos.outcomes.models import OutreachRule
-from kairos.outcomes.outreach import (
-    TASK_PREFIX,
-    cause_prefix,
-    cause_taken,
-    create_task,
-    enabled_rules,
-    withdraw_follow_ups,
-)
+from kairos.outcomes.outreach import TASK_PREFIX, create_task, enabled_rules, withdraw_follow_ups
+from kairos.outcomes.outreach_claims import cause_prefix, cause_taken
 from kairos.outcomes.schemas import ReviewOut, TaskOut
 from kairos.services import Services
 
@@ -49,15 +44,16 @@ def fresh(review: ReviewOut, rule: OutreachRule, now: datetime) -> bool:
 
 def _allowed(
     db: Database, review: ReviewOut, rule: OutreachRule, now: datetime
-) -> tuple[str, bool]:
-    """The task's dedupe key and whether age and cause let the rule act on this review."""
+) -> tuple[str, str, bool]:
+    """The task's cause prefix and dedupe key, and whether age and cause let the rule act on
+    this review (the cause is checked again, under its lock, when the task is claimed)."""
     assert review.customer_id is not None
     prefix = cause_prefix(rule.kind, review.customer_id, review_cause(review))
     key = f"{prefix}rule:{rule.id}:{review.interaction_id}"
     if not fresh(review, rule, now):
-        return key, False
+        return prefix, key, False
     with db.session() as session:
-        return key, not cause_taken(session, prefix=prefix, dedupe_key=key, now=now)
+        return prefix, key, not cause_taken(session, prefix=prefix, dedupe_key=key, now=now)
 
 
 # -- triggers -----------------------------------------------------------------------------------
@@ -100,7 +96,7 @@ def on_review(
     for rule in lost_rules if lost else []:
         if rule.threshold is not None and review.hindsight_score < rule.threshold:
             continue
-        key, ok = _allowed(db, review, rule, now)
+        prefix, key, ok = _allowed(db, review, rule, now)
         if not ok:
             continue
         # The moment it follows up, as hindsight and the live assessment saw it: the detector
@@ -112,7 +108,7 @@ def on_review(
         )
         task = create_task(
             runtime=runtime, rule_id=rule.id,
-            customer_id=review.customer_id, dedupe_key=key,
+            customer_id=review.customer_id, dedupe_key=key, cause=prefix,
             message=_follow_up_message(review), source_interaction_id=review.interaction_id,
             follow_up=follow_up, now=now,
         )  # fmt: skip
@@ -121,12 +117,12 @@ def on_review(
     for rule in churn_rules:
         if churn_risk < (rule.threshold if rule.threshold is not None else 0.7):
             continue
-        key, ok = _allowed(db, review, rule, now)
+        prefix, key, ok = _allowed(db, review, rule, now)
         if not ok:
             continue
         task = create_task(
             runtime=runtime, rule_id=rule.id,
-            customer_id=review.customer_id, dedupe_key=key, now=now,
+            customer_id=review.customer_id, dedupe_key=key, cause=prefix, now=now,
             message=f"Check in: churn risk {churn_risk:.0%} after {review.interaction_id}"
                     + (f" ({review.reason})" if review.reason else ""),
             source_interaction_id=review.interaction_id,
@@ -225,11 +221,11 @@ def on_key_message(
             prefix = cause_prefix(rule.kind, customer_id, f"key message {message_id}")
             key = f"{prefix}rule:{rule.id}"
             with db.session() as session:
-                if cause_taken(session, prefix=prefix, dedupe_key=key):
+                if cause_taken(session, prefix=prefix, dedupe_key=key, now=utcnow()):
                     continue
             task = create_task(
                 runtime=runtime, rule_id=rule.id,
-                customer_id=customer_id, dedupe_key=key,
+                customer_id=customer_id, dedupe_key=key, cause=prefix,
                 message=text[:2000], source_interaction_id=interaction_id,
                 key_message_id=message_id or None,
             )  # fmt: skip

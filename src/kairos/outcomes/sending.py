@@ -6,7 +6,9 @@ have a phone number and ``KAIROS_TWILIO_ACCOUNT_SID`` is set.
 Each task is claimed (``queued`` to ``sending``) in one statement before it is sent, so two
 senders never send it twice; a sent task is ``done`` with its result ``sent_email`` or
 ``sent_sms``; one with no way to reach the customer stays queued (result ``no_channel``) and one
-whose send failed goes back to queued (result ``send_failed``) for the next run.
+whose send failed goes back to queued (result ``send_failed``) for the next run. A channel the
+customer opted out of is not used; one whose every address is opted out of (they opted out
+after it was queued) is ``suppressed``, in the consent ledger, and never sent.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import httpx
 from sqlalchemy import select
 
 from kairos.config import Settings
+from kairos.customers import consent
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database
 from kairos.outcomes import outreach
@@ -37,21 +40,29 @@ class SendReport:
     email: list[int] = field(default_factory=list)
     sms: list[int] = field(default_factory=list)
     unreachable: list[int] = field(default_factory=list)
+    suppressed: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
 
-def _addresses(db: Database, customer_id: int | None) -> tuple[str | None, str | None]:
+def _addresses(db: Database, customer_id: int | None) -> tuple[str | None, str | None, str | None]:
+    """The customer's email and phone the message may go to, and why none may (an opt-out
+    since the message was queued: all proactive contact, or both channels)."""
     if customer_id is None:
-        return None, None
+        return None, None, None
     with db.session() as session:
         rows = session.execute(
             select(CustomerIdentity.kind, CustomerIdentity.value)
             .where(CustomerIdentity.customer_id == customer_id, CustomerIdentity.valid)
             .order_by(CustomerIdentity.id)
         ).all()
+        preference = consent.read(session, customer_id)
     email = next((v for k, v in rows if k == "email"), None)
     phone = next((v for k, v in rows if k == "phone"), None)
-    return email, phone
+    why = preference.blocks("email") if email else None
+    why = (preference.blocks("sms") if phone else None) or why
+    email = None if preference.blocks("email") else email
+    phone = None if preference.blocks("sms") else phone
+    return email, phone, (why if email is None and phone is None else None)
 
 
 def send_email(settings: Settings, to: str, body: str) -> None:
@@ -95,7 +106,11 @@ def send_queued(
     with db.session() as session:
         tasks = session.execute(query.order_by(OutreachTask.id).limit(limit)).all()
     for task_id, customer_id, body in tasks:
-        email, phone = _addresses(db, customer_id)
+        email, phone, held = _addresses(db, customer_id)
+        if held is not None and customer_id is not None:
+            outreach.suppress_message(db, task_id, customer_id=customer_id, reason=held)
+            report.suppressed.append(task_id)
+            continue
         channel = (
             "email" if email and settings.smtp_host
             else "sms" if phone and settings.twilio_account_sid

@@ -15,6 +15,7 @@ from kairos.deps import (
     BusDep,
     DatabaseDep,
     DbSession,
+    MetricsDep,
     RuntimeDep,
     SettingsDep,
     check_period,
@@ -295,10 +296,13 @@ def create_action(action_in: ActionIn, db: DatabaseDep, bus: BusDep) -> ActionOu
 
 @router.patch("/feedback/actions/{action_id}", response_model=ActionOut)
 def update_action(
-    action_id: RowId, action_update: ActionUpdate, db: DatabaseDep, bus: BusDep
+    action_id: RowId, action_update: ActionUpdate, db: DatabaseDep, bus: BusDep, metrics: MetricsDep
 ) -> ActionOut:
-    """Change an action; ``status: shipped`` tells the customers who raised it."""
-    return feedback.update_action(db=db, bus=bus, action_id=action_id, action_update=action_update)
+    """Change an action; ``status: shipped`` tells the customers who raised it (not those who
+    opted out of proactive contact: their message is kept, ``suppressed``)."""
+    return feedback.update_action(
+        db=db, bus=bus, action_id=action_id, action_update=action_update, metrics=metrics
+    )
 
 
 # -- outreach -----------------------------------------------------------------------------------
@@ -331,11 +335,13 @@ def list_tasks(
     session: DbSession,
     kind: Literal[TaskKind, "you_said"] | None = None,  # a rule's, or a shipped action's
     rule_id: RowId | None = None,
+    status: Literal["queued", "sending", "done", "suppressed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> TaskList:
-    """Outreach tasks, newest first, each with the rule (or action) that made it."""
+    """Outreach tasks, newest first, each with the rule (or action) that made it; ``suppressed``
+    ones were not made because the customer opted out (``result`` says of what)."""
     total, items = outreach.get_all_tasks(
-        session=session, kind=kind, rule_id=rule_id, limit=limit, offset=offset
+        session=session, kind=kind, rule_id=rule_id, status=status, limit=limit, offset=offset
     )
     return TaskList(total=total, items=items)

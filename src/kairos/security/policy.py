@@ -66,6 +66,11 @@ _AGENT_RULES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"POST"}), re.compile(r"^/v1/interactions/(?P<interaction>[^/]+)/escalate/?$")),
     (_READS, re.compile(r"^/v1/customers/?$")),
     (_READS, re.compile(r"^/v1/customers/(?P<customer>\d+)/?$")),
+    # The customer on the line asks the agent to stop (or allow) contacting them.
+    (
+        frozenset({"GET", "PUT"}),
+        re.compile(r"^/v1/customers/(?P<customer>\d+)/contact-preference/?$"),
+    ),
     (_READS, re.compile(r"^/v1/playbooks(?:/[^/]+(?:/revisions)?)?/?$")),
     (frozenset({"POST"}), re.compile(r"^/v1/coaching/?$")),
     (_READS, re.compile(r"^/v1/messages(?:/[^/]+)?/?$")),

@@ -1,6 +1,7 @@
 """Page actions on one interaction: reply (a supervisor's reply takes a chat over), transfer with
-context, escalate to a call, wrap up. Each checks the CSRF token and that the user may open the
-interaction, calls the owning service, and goes back to the page with a notice."""
+context, escalate to a call, wrap up, keep the customer's contact preference. Each checks the
+CSRF token and that the user may open the interaction, calls the owning service, and goes back
+to the page with a notice."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from kairos.auth import service as auth_service
 from kairos.auth.csrf import check_csrf
 from kairos.auth.deps import CurrentUser, PageForbidden, PageNotFound
 from kairos.auth.schemas import Principal
+from kairos.customers import consent
+from kairos.customers.schemas import ContactPreferenceIn
 from kairos.deps import RuntimeDep
 from kairos.errors import ClientError
 from kairos.events import Event, InteractionEnded, Outcome, Transfer, Utterance
@@ -210,6 +213,53 @@ async def wrap_up(
     outcome = "resolved" if is_resolved else "not resolved"
     flash(request, f"Wrapped up {interaction_id}: {outcome}.")
     return back(f"/interactions/{interaction_id}")
+
+
+@router.post("/interactions/{interaction_id}/contact-preference")
+async def contact_preference(
+    request: Request,
+    interaction_id: str,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    proactive: str = Form(""),
+    channels_off: list[str] = Form([]),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Set what proactive contact the customer of this interaction agrees to, as they asked."""
+    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    page = f"/interactions/{interaction_id}"
+    try:
+        change = ContactPreferenceIn(
+            proactive=proactive != "off",
+            channels_off=channels_off,  # checked by the model: an unknown channel is refused
+            updated_by=principal.username,
+        )
+    except ValidationError:
+        flash(request, "Choose channels from the list.", "error")
+        return back(page)
+    customer_id = await run_in_threadpool(_customer_of, runtime, interaction_id)
+    if customer_id is None:
+        flash(request, "An anonymous contact has no preference to keep.", "error")
+        return back(page)
+    await run_in_threadpool(
+        consent.update, db=runtime.db, customer_id=customer_id, change=change, source="desktop"
+    )
+    if not change.proactive:
+        said = "no proactive contact at all"
+    elif change.channels_off:
+        said = "no proactive contact by " + ", ".join(sorted(change.channels_off))
+    else:
+        said = "proactive contact allowed"
+    flash(request, f"Contact preference saved: {said}.")
+    return back(page)
+
+
+def _customer_of(runtime: Services, interaction_id: str) -> int | None:
+    with runtime.db.session() as session:
+        interaction = interaction_service.get_by_external_id(
+            session=session, interaction_id=interaction_id
+        )
+        return interaction.customer_id if interaction is not None else None
 
 
 def _still_open(runtime: Services, interaction_id: str) -> bool:

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from kairos.config import get_settings
-from kairos.customers import fact_store
+from kairos.customers import consent, fact_store
 from kairos.customers import service as customer_service
+from kairos.customers.consent import Preference
 from kairos.customers.facts import IDENTITY_LABELS, LABELS, canonical_name
 from kairos.customers.models import Customer, Fact
 from kairos.detection.assessment import Assessment, Cue
@@ -95,6 +96,8 @@ class InteractionView:
     escalation: EscalationSource | None = None
     #: For an escalated thread: the call that carries it on.
     escalated_to: Interaction | None = None
+    #: What proactive contact the customer agrees to (None: an anonymous contact).
+    contact: Preference | None = None
 
     @property
     def decision_summary(self) -> str | None:
@@ -320,6 +323,7 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         centre_zone=settings.centre_or_default_timezone,
         escalation=_escalation(session, interaction),
         escalated_to=interaction_service.get_escalated_to(session=session, interaction=interaction),
+        contact=consent.read(session, customer.id) if customer is not None else None,
     )
 
 
