@@ -42,7 +42,7 @@ def test_a_fall_back_day_draws_both_one_oclock_intervals_apart(
     write_chart(plan, path)
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(path.as_uri())
-    page.wait_for_selector(".barlayer .point path")
+    page.wait_for_selector(".barlayer .point path", state="attached")
     # Where each bar of the busy cell is drawn, left to right, in screen pixels.
     lefts = page.evaluate(
         "() => [...document.querySelectorAll('.barlayer .trace')].map(t => "

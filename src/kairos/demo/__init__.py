@@ -8,12 +8,9 @@ customers from the traffic generator and simulated agents taking work through th
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import webbrowser
@@ -25,9 +22,16 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
+from kairos.demo.server import (
+    DemoError,
+    port_free,
+    start_server,
+    stop_left_over,
+    stop_server,
+    wait_healthy,
+)
 from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
-from kairos.readiness import NotReady, wait_ready
 from kairos.replay import now, read_threads, thread_events, threads_path
 
 #: The demo's queue mapping: every channel lands in a queue.
@@ -36,10 +40,6 @@ DEMO_QUEUE_MAP = Path(__file__).with_name("queue_map.toml")
 LANES = 4
 # Mean seconds between two events of one thread at pace 1: with 4 lanes, a few events a second.
 EVENT_GAP_S = 1.5
-
-
-class DemoError(RuntimeError):
-    """The demo cannot start: the port is taken or the server did not come up."""
 
 
 @dataclass
@@ -57,32 +57,12 @@ class _Progress:
         )
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
-    # Contacts from the webhooks (chat, email, SMS, social) join a queue like the simulated ones.
-    env.setdefault("KAIROS_QUEUE_MAP", str(DEMO_QUEUE_MAP))
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
-    # Its own session: a Ctrl-C reaches the demo only, which then stops the server in order
-    # instead of racing it.
-    return subprocess.Popen([*command, "--log-level", "warning"], env=env, start_new_session=True)
+    return start_server(host, port, database_url, DEMO_QUEUE_MAP)
 
 
 def _wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
-    """Until the server answers ``/healthz`` with its models loaded (the traffic's first customer
-    turns would otherwise wait for them)."""
-    try:
-        wait_ready(base_url, server, within_s=timeout_s)
-    except NotReady as exc:
-        raise DemoError(str(exc)) from exc
+    wait_healthy(server, base_url, timeout_s)
 
 
 async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) -> None:
@@ -184,7 +164,10 @@ def _serve_and_replay(
         raise DemoError("pace must be positive")
     if traffic not in ("simulated", "replay"):
         raise DemoError(f"traffic must be 'simulated' or 'replay', not {traffic!r}")
-    if not _port_free(host, port):
+    left = stop_left_over(host, port)
+    if left is not None:
+        console.print(f"[yellow]stopped the server (pid {left}) an earlier demo left on {port}[/]")
+    if not port_free(host, port):
         raise DemoError(f"port {port} on {host} is taken: stop what uses it or pass --port")
     database_url = f"sqlite:///{database.resolve()}" if database else get_settings().database_url
     # A fresh run id per demo run makes fresh interactions in a database kept between runs.
@@ -218,12 +201,7 @@ def _serve_and_replay(
     except KeyboardInterrupt:
         console.print("\n[dim]stopping[/]")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server, host, port)
 
 
 def _drive_replay(

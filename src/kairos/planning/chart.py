@@ -31,9 +31,7 @@ def plan_figure(plan: Plan) -> Any:
         ),
     )
     for cube, values in plan.cells.items():
-        figure.add_trace(
-            go.Bar(x=labels, y=values, name=cube, legendgroup="cells"), row=1, col=1
-        )
+        figure.add_trace(go.Bar(x=labels, y=values, name=cube, legendgroup="cells"), row=1, col=1)
     figure.add_trace(
         go.Scatter(
             x=labels,
@@ -62,14 +60,14 @@ def plan_figure(plan: Plan) -> Any:
             row=2,
             col=1,
         )
-    target = plan.target
+    busy = [c.channel for c in plan.intervals[0].channels] if plan.intervals else []
+    # Targets of the channels with contacts forecast: five in full overflow the title.
+    busy = [ch for ch in busy if any(c.contacts for i in plan.intervals for c in i.channels
+                                     if c.channel == ch)] or busy  # fmt: skip
+    targets = "; ".join(f"{ch} {plan.targets[ch].describe()}" for ch in busy if ch in plan.targets)
     figure.update_layout(
         barmode="stack",
-        title=(
-            f"Kairos plan for {plan.day.isoformat()} ({plan.timezone}): "
-            f"{target.service_level:.0%} in {target.answer_seconds:g} s, "
-            f"shrinkage {target.shrinkage:.0%}"
-        ),
+        title=(f"Kairos plan for {plan.day.isoformat()} ({plan.timezone})<br><sup>{targets}</sup>"),
         height=800,
         legend={"orientation": "h", "y": -0.08},
     )
