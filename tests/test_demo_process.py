@@ -15,10 +15,15 @@ import httpx
 
 import kairos
 from kairos.demo import run_demo
+from kairos.demo.arrivals import Arrivals
 from kairos.demo.server import pid_file
 from kairos.readiness import wait_ready
 
 SOURCE = str(Path(kairos.__file__).resolve().parents[1])
+
+
+#: A customer every third of a second at any hour, so that a test's few contacts come at once.
+BRISK = Arrivals(steady_gap_s=2.0 / 6)
 
 
 def _free_port() -> int:
@@ -92,7 +97,7 @@ def test_a_server_an_earlier_demo_left_is_stopped_by_the_next_start(tmp_path: Pa
         pid_file("127.0.0.1", port).write_text(str(left.pid))
         run_demo(
             host="127.0.0.1", port=port, pace=6, max_threads=2, database=tmp_path / "demo.db",
-            run_id="after", traffic="simulated",
+            run_id="after", traffic="simulated", arrivals=BRISK,
         )  # fmt: skip
         assert left.wait(timeout=15) is not None  # stopped, and the demo ran on its port
         assert not pid_file("127.0.0.1", port).exists()

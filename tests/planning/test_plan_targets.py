@@ -7,6 +7,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from tests.planning import synthetic
 from typer.testing import CliRunner
 
 from kairos import migrations
@@ -16,7 +17,6 @@ from kairos.planning.forecast import ContactRecord
 from kairos.planning.pools import DEFAULT_TARGETS, channel_targets
 from kairos.planning.service import CUBE_CELLS, PlanOptions, build_plan
 from kairos.planning.staffing import ServiceTarget, backlog
-from tests.planning import synthetic
 
 CELL = "emotion:low urgency:low complexity:low"
 DAY = date(2026, 10, 26)  # a Monday
@@ -71,7 +71,8 @@ def test_each_channel_is_staffed_against_its_own_target() -> None:
     assert plan.intervals[2].channels[2].erlang_c.agents > 0  # 01:00, no email arrives then
     # A tighter chat target, one at a time, needs more chat agents.
     tight = dict(DEFAULT_TARGETS, chat=ServiceTarget(answer_seconds=20.0))
-    strict = build_plan(records, options=PlanOptions(day=DAY, targets=tight), today=date(2026, 12, 1))
+    options = PlanOptions(day=DAY, targets=tight)
+    strict = build_plan(records, options=options, today=date(2026, 12, 1))
     assert strict.intervals[20].channels[1].erlang_c.agents > ten["chat"].erlang_c.agents
 
 

@@ -22,6 +22,7 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
+from kairos.demo.arrivals import PER_DAY, Arrivals
 from kairos.demo.server import (
     DemoError,
     port_free,
@@ -120,13 +121,17 @@ def run_demo(
     traffic: str = "simulated",
     open_browser: bool = False,
     history_days: int = 0,
+    per_day: float = PER_DAY,
+    arrivals: Arrivals | None = None,
 ) -> None:
     """Serve Kairos and feed it live traffic through its API until Ctrl-C.
 
     ``max_threads`` stops after that many contacts (simulated) or threads (replay); ``database``
     is a SQLite file (default: ``KAIROS_DATABASE_URL``, the same database the other commands
     read); ``history_days`` seeds that many days of simulated history first, when the database
-    has none (simulated traffic only).
+    has none (simulated traffic only). Customers arrive ``per_day`` a day of weight 1 times
+    ``pace`` (:mod:`kairos.demo.arrivals`), live and in the history alike; ``arrivals`` gives the
+    live floor another arrival model (the history keeps ``per_day``).
     """
     console = Console()
     # A SIGTERM stops the demo like Ctrl-C does, so the server it started goes with it.
@@ -135,7 +140,7 @@ def run_demo(
     try:
         _serve_and_replay(
             console, host, port, pace, max_threads, database, run_id, traffic, open_browser,
-            history_days,
+            history_days, (per_day, arrivals),
         )  # fmt: skip
     except DemoError as exc:
         console.print(f"[bold red]kairos demo:[/] {exc}")
@@ -156,6 +161,7 @@ def _serve_and_replay(
     traffic: str = "simulated",
     open_browser: bool = False,
     history_days: int = 0,
+    rates: tuple[float, Arrivals | None] = (PER_DAY, None),
 ) -> None:
     from kairos.config import get_settings
     from kairos.db import describe
@@ -194,7 +200,7 @@ def _serve_and_replay(
             console.print(f"  {base_url}{path}  [dim]{what}[/]")
         if traffic == "simulated":
             _drive_simulated(
-                console, base_url, pace, max_threads, run_id, database_url, history_days
+                console, base_url, pace, max_threads, run_id, database_url, history_days, rates
             )
             return
         _drive_replay(console, server, base_url, database_url, pace, max_threads, run_id)
@@ -257,6 +263,23 @@ def _print_logins(console: Console, base_url: str, logins: list[Login]) -> None:
         console.print(f"  [bold]{login.username}[/]  [dim]{login.role}: {page}{linked}[/]")
 
 
+def _prepare_floor(
+    console: Console, base_url: str, pace: float, run_id: str, database_url: str
+) -> None:
+    """The demo's queues and agents, then their users' sign-ins (the agents exist first)."""
+    from kairos.demo.live import DriveError, LiveCenter, LiveProgress
+
+    async def prepare() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            await LiveCenter(client, pace=pace, run_id=run_id, progress=LiveProgress()).setup()
+
+    try:
+        asyncio.run(prepare())
+    except DriveError as exc:
+        raise DemoError(str(exc)) from exc
+    _print_logins(console, base_url, create_demo_users(database_url, with_agents=True))
+
+
 def _drive_simulated(
     console: Console,
     base_url: str,
@@ -265,6 +288,7 @@ def _drive_simulated(
     run_id: str,
     database_url: str | None = None,
     history_days: int = 0,
+    rates: tuple[float, Arrivals | None] = (PER_DAY, None),
 ) -> None:
     from kairos.config import get_settings
     from kairos.demo import history
@@ -272,6 +296,8 @@ def _drive_simulated(
 
     settings = get_settings()
     timezone = settings.centre_or_default_timezone
+    per_day, arrivals = rates
+    arrivals = arrivals or Arrivals(per_day=per_day * pace, timezone=timezone)
     past = history.HistoryProgress()
     seeding = (
         database_url is not None
@@ -280,16 +306,7 @@ def _drive_simulated(
     )
 
     if database_url is not None:
-        # The agents exist before their users: set the floor up, then print the sign-ins.
-        async def prepare() -> None:
-            async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-                await LiveCenter(client, pace=pace, run_id=run_id, progress=LiveProgress()).setup()
-
-        try:
-            asyncio.run(prepare())
-        except DriveError as exc:
-            raise DemoError(str(exc)) from exc
-        _print_logins(console, base_url, create_demo_users(database_url, with_agents=True))
+        _prepare_floor(console, base_url, pace, run_id, database_url)
 
     console.print(
         f"A simulated contact center: {len(AGENTS)} agents on queues routed by the "
@@ -317,12 +334,15 @@ def _drive_simulated(
                                 client,
                                 past,
                                 days=history_days,
-                                per_day=history.PER_DAY,
+                                per_day=per_day,
+                                pace=pace,
                                 timezone=timezone,
                                 run_id=f"hist-{run_id}",
                             )
                         )
-                    center = LiveCenter(client, pace=pace, run_id=run_id, progress=live_progress)
+                    center = LiveCenter(
+                        client, pace=pace, run_id=run_id, progress=live_progress, arrivals=arrivals
+                    )
                     await center.run(max_contacts=max_contacts)
                     if seeder is not None:
                         await seeder

@@ -16,7 +16,7 @@ from kairos.events import CHANNELS
 from kairos.interactions.models import Interaction
 from kairos.planning import forecast as fc
 from kairos.planning.pools import DEFAULT_TARGETS, channel_intervals
-from kairos.planning.schemas import Plan, PlanInterval
+from kairos.planning.schemas import ChannelInterval, Plan, PlanInterval
 from kairos.planning.staffing import MOT_TARGET, ServiceTarget
 from kairos.routing.models import Assignment
 from kairos.routing.policies import MOT_THRESHOLD
@@ -129,6 +129,28 @@ def get_plan(*, session: Session, options: PlanOptions, now: datetime | None = N
     return build_plan(records, options=options, today=today)
 
 
+def _per_channel(
+    volume: fc.VolumeForecast,
+    channels: Sequence[str],
+    cubes: Sequence[str],
+    aht: dict[tuple[str, str], float],
+    options: PlanOptions,
+) -> dict[str, list[ChannelInterval]]:
+    """Each channel's intervals, staffed as its own pool against its own target."""
+    return {
+        channel: channel_intervals(
+            volume,
+            channel,
+            aht,
+            cubes,
+            target=options.target_for(channel),
+            mot_target=options.mot_target,
+            patience_seconds=options.patience_seconds,
+        )
+        for channel in channels
+    }
+
+
 def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, today: date) -> Plan:
     """The plan from plain records; ``today`` (local) is incomplete and never history."""
     if not records:
@@ -163,18 +185,7 @@ def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, tod
     # Every channel and every cube cell, quiet ones at zero: a WFM import wants the whole grid.
     planned = [*CHANNELS, *(c for c in volume.channels if c not in CHANNELS)]
     cubes = [*CUBE_CELLS, *(c for c in volume.cubes if c not in CUBE_CELLS)]
-    per_channel = {
-        channel: channel_intervals(
-            volume,
-            channel,
-            aht,
-            cubes,
-            target=options.target_for(channel),
-            mot_target=options.mot_target,
-            patience_seconds=options.patience_seconds,
-        )
-        for channel in planned
-    }
+    per_channel = _per_channel(volume, planned, cubes, aht, options)
     intervals = []
     for i, start in enumerate(volume.starts):
         channels = [rows[i] for rows in per_channel.values()]
