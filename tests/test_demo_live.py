@@ -7,7 +7,11 @@ import sqlite3
 from pathlib import Path
 
 from kairos.demo import run_demo
+from kairos.demo.arrivals import Arrivals
 from kairos.demo.live import AGENTS
+
+#: A customer every third of a second at any hour, so that a test's few contacts come at once.
+BRISK = Arrivals(steady_gap_s=2.0 / 6)
 
 
 def _free_port() -> int:
@@ -20,7 +24,7 @@ def test_simulated_demo_routes_contacts_through_the_server(tmp_path: Path) -> No
     database = tmp_path / "demo.db"
     run_demo(
         host="127.0.0.1", port=_free_port(), pace=6, max_threads=12, database=database,
-        run_id="t", traffic="simulated",
+        run_id="t", traffic="simulated", arrivals=BRISK,
     )  # fmt: skip
     with sqlite3.connect(database) as connection:
         states = dict(
@@ -50,7 +54,7 @@ def test_a_second_run_on_the_same_database_reuses_the_floor(tmp_path: Path) -> N
     for run_id in ("one", "two"):
         run_demo(
             host="127.0.0.1", port=_free_port(), pace=6, max_threads=3, database=database,
-            run_id=run_id, traffic="simulated",
+            run_id=run_id, traffic="simulated", arrivals=BRISK,
         )  # fmt: skip
     with sqlite3.connect(database) as connection:
         total = connection.execute("SELECT COUNT(*) FROM interactions").fetchone()[0]
@@ -64,7 +68,7 @@ def test_a_run_closes_the_contacts_a_killed_run_left_with_its_agents(tmp_path: P
     queue/agents view showed them at 1 / 1 and 3 / 3 with nothing to do); the next run ends them."""
     database = tmp_path / "demo.db"
     run_demo(host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
-             run_id="one", traffic="simulated")  # fmt: skip
+             run_id="one", traffic="simulated", arrivals=BRISK)  # fmt: skip
     with sqlite3.connect(database) as connection:
         # As a kill leaves it: the contact still with the agent routing gave it.
         row_id, agent = connection.execute(
@@ -77,7 +81,7 @@ def test_a_run_closes_the_contacts_a_killed_run_left_with_its_agents(tmp_path: P
             (agent, row_id),
         )
     run_demo(host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
-             run_id="two", traffic="simulated")  # fmt: skip
+             run_id="two", traffic="simulated", arrivals=BRISK)  # fmt: skip
     with sqlite3.connect(database) as connection:
         state, disposition = connection.execute(
             "SELECT state, json_extract(outcome, '$.disposition') FROM interactions WHERE id = ?",

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +19,17 @@ log = logging.getLogger(__name__)
 _IDLE = "minutes without an event after which a contact of the channel still in progress is "
 _IDLE += "ended as timed out (the idle sweep); 0: never"
 _IDLE_MAX = 90 * 24 * 60
+
+
+class ChannelTargetSetting(BaseModel, extra="forbid"):
+    """One channel's service target in ``KAIROS_SERVICE_TARGETS``; unset parts keep the default."""
+
+    service_level: float | None = Field(default=None, gt=0, lt=1)
+    answer_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
+    concurrency: int | None = Field(default=None, ge=1, le=20)
+    backlog: bool | None = None
+    shrinkage: float | None = Field(default=None, ge=0, lt=1)
+    max_occupancy: float | None = Field(default=None, gt=0, le=1)
 
 
 def weak_secret(secret: str) -> str | None:
@@ -197,6 +208,12 @@ class Settings(BaseSettings):
     idle_end_sms_minutes: int = Field(default=24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
     idle_end_social_minutes: int = Field(default=3 * 24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
     idle_end_email_minutes: int = Field(default=7 * 24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
+    service_targets: dict[
+        Literal["call", "chat", "email", "sms", "social"], ChannelTargetSetting
+    ] = Field(
+        default_factory=dict,
+        description="per channel, JSON: the plan's service target, over the defaults",
+    )
     idle_end_interval_s: float = Field(
         default=60.0, gt=0, le=3600, description="seconds between two passes of the idle sweep"
     )

@@ -24,7 +24,16 @@ def test_a_fall_back_day_exports_25_hours_each_ending_where_the_next_starts(
     path = tmp_path / "plan.csv"
     write_csv(plan, path)
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+        every = list(csv.DictReader(handle))
+    # Every channel in every interval, those with no history at zero (a WFM import's grid).
+    assert len(every) == 25 * 5
+    assert all(float(r["contacts"]) == 0 and r["agents_erlang_c"] == "0"
+               for r in every if r["channel"] != "call")  # fmt: skip
+    cells = [c for c in every[0] if c.startswith("cell_")]
+    assert len(cells) == 9 and "cell_high_low_high" in cells  # the 8 cells, and this history's
+    assert all(float(r[c]) == 0.0 for r in every for c in cells if c != "cell_c")
+    rows = [r for r in every if r["channel"] == "call"]
+    assert all(float(r["cell_c"]) == float(r["contacts"]) for r in rows)
     assert len(rows) == 25
     assert [r["interval_start"] for r in rows[1:3]] == [
         "2026-11-01T01:00:00-04:00",

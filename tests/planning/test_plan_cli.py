@@ -81,12 +81,17 @@ def test_plan_as_json_with_options(
     plan = json.loads(result.stdout)
     assert plan["day"] == "2026-10-27"
     assert len(plan["intervals"]) == 24
-    assert plan["target"] == {
+    # Given on the command line, the target is every channel's; each keeps how it is worked.
+    assert plan["targets"]["call"] == {
         "service_level": 0.9,
         "answer_seconds": 15.0,
         "shrinkage": 0.3,
         "max_occupancy": 0.85,
+        "concurrency": 1,
+        "backlog": False,
     }
+    assert plan["targets"]["chat"]["answer_seconds"] == 15.0
+    assert plan["targets"]["chat"]["concurrency"] == 3
     assert plan["patience_seconds"] == 90.0
     busiest = max(plan["intervals"], key=lambda i: i["contacts"])
     assert busiest["agents_erlang_c"] >= busiest["agents_erlang_a"] > 0

@@ -10,8 +10,12 @@ from kairos import migrations
 from kairos.auth import service as auth_service
 from kairos.db import Database
 from kairos.demo import run_demo
+from kairos.demo.arrivals import Arrivals
 from kairos.demo.live import AGENTS
 from kairos.demo.users import DEMO_PASSWORD, create_demo_users
+
+#: A customer every third of a second at any hour, so that a test's few contacts come at once.
+BRISK = Arrivals(steady_gap_s=2.0 / 6)
 
 
 def _free_port() -> int:
@@ -24,7 +28,7 @@ def test_the_demo_maps_its_simulated_agents_to_users(tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
     run_demo(
         host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
-        run_id="t", traffic="simulated",
+        run_id="t", traffic="simulated", arrivals=BRISK,
     )  # fmt: skip
     with sqlite3.connect(database) as connection:
         rows = connection.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -30,9 +30,11 @@ def _options(
     interval: int,
     timezone: str,
     patience_seconds: float,
-    target: dict[str, float],
-    mot_target: dict[str, float],
+    target: dict[str, Any],
+    mot_target: dict[str, Any],
+    per_channel: dict[str, dict[str, Any]],
 ) -> PlanOptions:
+    from kairos.planning.pools import channel_targets
     from kairos.planning.service import PlanOptions
     from kairos.planning.staffing import ServiceTarget
 
@@ -52,7 +54,8 @@ def _options(
         return PlanOptions(
             day=parsed,
             interval_minutes=interval,
-            target=ServiceTarget(**target),
+            target=ServiceTarget(**{k: v for k, v in target.items() if v is not None}),
+            targets=channel_targets(per_channel, **target),
             mot_target=ServiceTarget(**mot_target),
             patience_seconds=patience_seconds,
             timezone=timezone,
@@ -64,7 +67,7 @@ def _options(
 def _table(plan: Plan) -> Table:
     from kairos.cli import tables
 
-    target, mot = plan.target, plan.mot_target
+    mot = plan.mot_target
     table = tables.table(
         "interval",
         "contacts",
@@ -76,8 +79,7 @@ def _table(plan: Plan) -> Table:
         "certified",
         right=("contacts", "MoT", "AHT s", "Erlang C", "Erlang A", "abandon A", "certified"),
         title=f"plan for {plan.day.isoformat()} ({plan.timezone}), {plan.interval_minutes}-minute "
-        f"intervals: {target.service_level:.0%} in {target.answer_seconds:g} s, MoT "
-        f"{mot.service_level:.0%} in {mot.answer_seconds:g} s, shrinkage {target.shrinkage:.0%}",
+        f"intervals; MoT {mot.service_level:.0%} in {mot.answer_seconds:g} s",
     )
     quiet = 0
     # On a day the clocks change, a wall-clock time may come twice: name the offset too.
@@ -119,7 +121,9 @@ def _summary(console: Console, plan: Plan) -> None:
         f"history: {plan.history_contacts} contacts, {plan.history_first_day} to "
         f"{plan.history_last_day}\nforecast: {plan.method}\n"
         f"staffing: Erlang A with mean patience {plan.patience_seconds:g} s; moments of truth "
-        f"(score ≥ {plan.mot_threshold:g}) staffed apart with certified agents by Erlang C"
+        f"(score ≥ {plan.mot_threshold:g}) staffed apart with certified agents by Erlang C\n"
+        "targets: "
+        + "; ".join(f"{channel} {target.describe()}" for channel, target in plan.targets.items())
     )
     bt = plan.backtest
     if bt is None:
@@ -171,13 +175,19 @@ def plan(
         None, "--date", help="day to plan, YYYY-MM-DD (default: the day after the newest history)"
     ),
     interval: int = typer.Option(30, help="interval length in minutes: 15, 30 or 60"),
-    service_level: float = typer.Option(0.8, help="share of contacts answered in time"),
-    answer_seconds: float = typer.Option(20.0, help="... within this many seconds"),
+    service_level: float | None = typer.Option(
+        None, help="share of contacts answered in time, every channel (default: its own target)"
+    ),
+    answer_seconds: float | None = typer.Option(
+        None, help="... within this many seconds (default: each channel's, see the docs)"
+    ),
     patience_seconds: float = typer.Option(
         180.0, help="customers' mean patience before hanging up (Erlang A)"
     ),
-    shrinkage: float = typer.Option(0.3, help="share of paid time off the phones"),
-    max_occupancy: float = typer.Option(0.85, help="highest share of time agents are busy"),
+    shrinkage: float | None = typer.Option(None, help="share of paid time off the phones (0.3)"),
+    max_occupancy: float | None = typer.Option(
+        None, help="highest share of time agents are busy (0.85)"
+    ),
     mot_service_level: float = typer.Option(0.9, help="moments of truth answered in time"),
     mot_answer_seconds: float = typer.Option(10.0, help="... within this many seconds"),
     timezone: str = typer.Option(
@@ -211,9 +221,10 @@ def plan(
         mot_target={
             "service_level": mot_service_level,
             "answer_seconds": mot_answer_seconds,
-            "shrinkage": shrinkage,
-            "max_occupancy": max_occupancy,
+            "shrinkage": 0.3 if shrinkage is None else shrinkage,
+            "max_occupancy": 0.85 if max_occupancy is None else max_occupancy,
         },
+        per_channel={c: t.model_dump() for c, t in settings.service_targets.items()},
     )
     result = _read_plan(err, settings.database_url, options)
     if as_json:

@@ -146,6 +146,13 @@ def demo(
         help="days of simulated history to seed first when the database has none (so kairos "
         "plan, the report and the missed moments have weeks to read); 0: none",
     ),
+    per_day: float = typer.Option(
+        800.0,
+        min=1.0,
+        max=20_000.0,
+        help="customers a day (a weekday; Mondays more, weekends fewer), live and in the "
+        "history alike; more makes a busier floor and a longer seeding",
+    ),
 ) -> None:
     """Start the server (on KAIROS_DATABASE_URL, default var/kairos.db, the database the other
     commands read) and feed it live contact-center traffic."""
@@ -163,4 +170,5 @@ def demo(
         traffic=traffic,
         open_browser=open_browser,
         history_days=history_days,
+        per_day=per_day,
     )

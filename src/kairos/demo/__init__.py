@@ -8,12 +8,9 @@ customers from the traffic generator and simulated agents taking work through th
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import webbrowser
@@ -25,9 +22,17 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
+from kairos.demo.arrivals import PER_DAY, Arrivals
+from kairos.demo.server import (
+    DemoError,
+    port_free,
+    start_server,
+    stop_left_over,
+    stop_server,
+    wait_healthy,
+)
 from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
 from kairos.events import Event
-from kairos.readiness import NotReady, wait_ready
 from kairos.replay import now, read_threads, thread_events, threads_path
 
 #: The demo's queue mapping: every channel lands in a queue.
@@ -36,10 +41,6 @@ DEMO_QUEUE_MAP = Path(__file__).with_name("queue_map.toml")
 LANES = 4
 # Mean seconds between two events of one thread at pace 1: with 4 lanes, a few events a second.
 EVENT_GAP_S = 1.5
-
-
-class DemoError(RuntimeError):
-    """The demo cannot start: the port is taken or the server did not come up."""
 
 
 @dataclass
@@ -57,32 +58,12 @@ class _Progress:
         )
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
-    # Contacts from the webhooks (chat, email, SMS, social) join a queue like the simulated ones.
-    env.setdefault("KAIROS_QUEUE_MAP", str(DEMO_QUEUE_MAP))
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
-    # Its own session: a Ctrl-C reaches the demo only, which then stops the server in order
-    # instead of racing it.
-    return subprocess.Popen([*command, "--log-level", "warning"], env=env, start_new_session=True)
+    return start_server(host, port, database_url, DEMO_QUEUE_MAP)
 
 
 def _wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
-    """Until the server answers ``/healthz`` with its models loaded (the traffic's first customer
-    turns would otherwise wait for them)."""
-    try:
-        wait_ready(base_url, server, within_s=timeout_s)
-    except NotReady as exc:
-        raise DemoError(str(exc)) from exc
+    wait_healthy(server, base_url, timeout_s)
 
 
 async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) -> None:
@@ -140,13 +121,17 @@ def run_demo(
     traffic: str = "simulated",
     open_browser: bool = False,
     history_days: int = 0,
+    per_day: float = PER_DAY,
+    arrivals: Arrivals | None = None,
 ) -> None:
     """Serve Kairos and feed it live traffic through its API until Ctrl-C.
 
     ``max_threads`` stops after that many contacts (simulated) or threads (replay); ``database``
     is a SQLite file (default: ``KAIROS_DATABASE_URL``, the same database the other commands
     read); ``history_days`` seeds that many days of simulated history first, when the database
-    has none (simulated traffic only).
+    has none (simulated traffic only). Customers arrive ``per_day`` a day of weight 1 times
+    ``pace`` (:mod:`kairos.demo.arrivals`), live and in the history alike; ``arrivals`` gives the
+    live floor another arrival model (the history keeps ``per_day``).
     """
     console = Console()
     # A SIGTERM stops the demo like Ctrl-C does, so the server it started goes with it.
@@ -155,7 +140,7 @@ def run_demo(
     try:
         _serve_and_replay(
             console, host, port, pace, max_threads, database, run_id, traffic, open_browser,
-            history_days,
+            history_days, (per_day, arrivals),
         )  # fmt: skip
     except DemoError as exc:
         console.print(f"[bold red]kairos demo:[/] {exc}")
@@ -176,6 +161,7 @@ def _serve_and_replay(
     traffic: str = "simulated",
     open_browser: bool = False,
     history_days: int = 0,
+    rates: tuple[float, Arrivals | None] = (PER_DAY, None),
 ) -> None:
     from kairos.config import get_settings
     from kairos.db import describe
@@ -184,7 +170,10 @@ def _serve_and_replay(
         raise DemoError("pace must be positive")
     if traffic not in ("simulated", "replay"):
         raise DemoError(f"traffic must be 'simulated' or 'replay', not {traffic!r}")
-    if not _port_free(host, port):
+    left = stop_left_over(host, port)
+    if left is not None:
+        console.print(f"[yellow]stopped the server (pid {left}) an earlier demo left on {port}[/]")
+    if not port_free(host, port):
         raise DemoError(f"port {port} on {host} is taken: stop what uses it or pass --port")
     database_url = f"sqlite:///{database.resolve()}" if database else get_settings().database_url
     # A fresh run id per demo run makes fresh interactions in a database kept between runs.
@@ -211,19 +200,14 @@ def _serve_and_replay(
             console.print(f"  {base_url}{path}  [dim]{what}[/]")
         if traffic == "simulated":
             _drive_simulated(
-                console, base_url, pace, max_threads, run_id, database_url, history_days
+                console, base_url, pace, max_threads, run_id, database_url, history_days, rates
             )
             return
         _drive_replay(console, server, base_url, database_url, pace, max_threads, run_id)
     except KeyboardInterrupt:
         console.print("\n[dim]stopping[/]")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server, host, port)
 
 
 def _drive_replay(
@@ -279,6 +263,23 @@ def _print_logins(console: Console, base_url: str, logins: list[Login]) -> None:
         console.print(f"  [bold]{login.username}[/]  [dim]{login.role}: {page}{linked}[/]")
 
 
+def _prepare_floor(
+    console: Console, base_url: str, pace: float, run_id: str, database_url: str
+) -> None:
+    """The demo's queues and agents, then their users' sign-ins (the agents exist first)."""
+    from kairos.demo.live import DriveError, LiveCenter, LiveProgress
+
+    async def prepare() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            await LiveCenter(client, pace=pace, run_id=run_id, progress=LiveProgress()).setup()
+
+    try:
+        asyncio.run(prepare())
+    except DriveError as exc:
+        raise DemoError(str(exc)) from exc
+    _print_logins(console, base_url, create_demo_users(database_url, with_agents=True))
+
+
 def _drive_simulated(
     console: Console,
     base_url: str,
@@ -287,6 +288,7 @@ def _drive_simulated(
     run_id: str,
     database_url: str | None = None,
     history_days: int = 0,
+    rates: tuple[float, Arrivals | None] = (PER_DAY, None),
 ) -> None:
     from kairos.config import get_settings
     from kairos.demo import history
@@ -294,6 +296,8 @@ def _drive_simulated(
 
     settings = get_settings()
     timezone = settings.centre_or_default_timezone
+    per_day, arrivals = rates
+    arrivals = arrivals or Arrivals(per_day=per_day * pace, timezone=timezone)
     past = history.HistoryProgress()
     seeding = (
         database_url is not None
@@ -302,16 +306,7 @@ def _drive_simulated(
     )
 
     if database_url is not None:
-        # The agents exist before their users: set the floor up, then print the sign-ins.
-        async def prepare() -> None:
-            async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-                await LiveCenter(client, pace=pace, run_id=run_id, progress=LiveProgress()).setup()
-
-        try:
-            asyncio.run(prepare())
-        except DriveError as exc:
-            raise DemoError(str(exc)) from exc
-        _print_logins(console, base_url, create_demo_users(database_url, with_agents=True))
+        _prepare_floor(console, base_url, pace, run_id, database_url)
 
     console.print(
         f"A simulated contact center: {len(AGENTS)} agents on queues routed by the "
@@ -339,12 +334,15 @@ def _drive_simulated(
                                 client,
                                 past,
                                 days=history_days,
-                                per_day=history.PER_DAY,
+                                per_day=per_day,
+                                pace=pace,
                                 timezone=timezone,
                                 run_id=f"hist-{run_id}",
                             )
                         )
-                    center = LiveCenter(client, pace=pace, run_id=run_id, progress=live_progress)
+                    center = LiveCenter(
+                        client, pace=pace, run_id=run_id, progress=live_progress, arrivals=arrivals
+                    )
                     await center.run(max_contacts=max_contacts)
                     if seeder is not None:
                         await seeder

@@ -1,16 +1,18 @@
 """Weeks of simulated history for the demo, so that ``kairos plan``, ``kairos report`` and the
 missed moments have something to say from the first minute.
 
-The contacts come from the simulator's traffic generator (:mod:`kairos.simulation.traffic`), laid
-out over the past ``days`` days with a working-day shape (open 08:00-20:00 in the centre's zone,
-peaks mid-morning and mid-afternoon, quiet weekends), and go in through ``POST /v1/events`` in
+The contacts are the live floor's: the same arrival model (:mod:`kairos.demo.arrivals`, a working
+day in the centre's zone, quiet nights and weekends) laid over the past ``days`` days, the same
+generator for their channel, cube cell and words (:mod:`kairos.simulation.traffic`), the same pauses
+between their events (:func:`live_paced`); so ``kairos plan`` forecasts the floor the demo runs.
+They go in through ``POST /v1/events`` in
 batches like any event source's: the server assesses, stores and reviews them. None of them is
 routed (routing happens live): the history's moments of truth end won or missed, never lost.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -19,70 +21,63 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from kairos.demo.arrivals import Arrivals
+from kairos.demo.live import MAX_GAP_S, SPEED
 from kairos.events import Event
 from kairos.simulation.scenario import Scenario
 from kairos.simulation.traffic import simulated_contact
 
-#: Monday first: busier Mondays, quiet weekends.
-WEEKDAY = (1.25, 1.1, 1.0, 1.0, 0.95, 0.45, 0.3)
 #: Events per request: one transaction each, short enough not to hold the live traffic up long.
 BATCH = 100
-#: Mean contacts on a weekday (Monday more, weekends far fewer): about 350 a week.
-PER_DAY = 22.0
 
 
 class HistoryError(RuntimeError):
     """The server refused the history."""
 
 
-def _weight(hour: float) -> float:
-    """Arrival weight at ``hour`` (local): open 08:00-20:00, peaks at 10:00 and 15:00."""
-    if not 8 <= hour < 20:
-        return 0.0
-    return math.exp(-((hour - 10) ** 2) / 2) + 0.8 * math.exp(-((hour - 15) ** 2) / 3) + 0.2
-
-
-def arrivals(*, today: date, days: int, per_day: float, tz: ZoneInfo, seed: int) -> list[datetime]:
-    """Contact start times (UTC) over the ``days`` days before ``today``, Poisson per half hour."""
-    rng = random.Random(seed)
-    slots = [(h + 0.25, _weight(h + 0.25)) for h in (x / 2 for x in range(48))]
-    total = sum(w for _, w in slots)
-    out: list[datetime] = []
-    for back in range(days, 0, -1):
-        day = today - timedelta(days=back)
-        midnight = datetime.combine(day, time(0), tzinfo=tz)
-        for hour, w in slots:
-            mean = per_day * WEEKDAY[day.weekday()] * w / total
-            # Poisson by counting exponential gaps within one half hour.
-            at, n = rng.expovariate(1.0), 0
-            while at < mean:
-                n += 1
-                at += rng.expovariate(1.0)
-            for _ in range(n):
-                offset = timedelta(hours=hour - 0.25, seconds=rng.uniform(0, 1800))
-                out.append((midnight + offset).astimezone(UTC))
-    return sorted(out)
+def live_paced(events: tuple[Event, ...], *, pace: float = 1.0) -> list[Event]:
+    """A contact's events re-timed as the live floor plays them: each pause ``SPEED`` times
+    shorter, none over ``MAX_GAP_S``, at ``pace``; so its handle time is the live floor's."""
+    out = [events[0]]
+    at = events[0].occurred_at
+    for before, event in itertools.pairwise(events):
+        gap = (event.occurred_at - before.occurred_at).total_seconds()
+        at += timedelta(seconds=min(gap / SPEED, MAX_GAP_S) / pace)
+        out.append(event.model_copy(update={"occurred_at": at}))
+    return out
 
 
 def history_events(
-    *, today: date, days: int, per_day: float, tz: ZoneInfo, seed: int, run_id: str
+    *,
+    today: date,
+    days: int,
+    per_day: float,
+    tz: ZoneInfo,
+    seed: int,
+    run_id: str,
+    pace: float = 1.0,
 ) -> tuple[int, list[Event]]:
-    """How many contacts, and their events in time order, none after the end of yesterday."""
+    """How many contacts, and their events in time order, none after the end of yesterday.
+
+    The arrivals are the live floor's (:class:`~kairos.demo.arrivals.Arrivals` at ``per_day``
+    times ``pace``), and so are the contacts' pauses (:func:`live_paced`).
+    """
     rng = random.Random(seed)
     scenario = Scenario()
-    starts = arrivals(today=today, days=days, per_day=per_day, tz=tz, seed=seed)
+    model = Arrivals(per_day=per_day * pace, timezone=tz.key)
+    first = datetime.combine(today - timedelta(days=days), time(0), tzinfo=tz).astimezone(UTC)
     limit = datetime.combine(today, time(0), tzinfo=tz).astimezone(UTC)
     events: list[Event] = []
     count = 0
-    for number, started_at in enumerate(starts):
+    for number, started_at in enumerate(model.between(first, limit, rng)):
         contact = simulated_contact(
             rng, number=number, started_at=started_at, scenario=scenario, run_id=run_id
         )
-        # An email thread can run for hours: keep the contacts that ended before today.
-        if contact.events[-1].occurred_at >= limit:
+        paced = live_paced(contact.events, pace=pace)
+        if paced[-1].occurred_at >= limit:  # keep the contacts that ended before today
             continue
         count += 1
-        events.extend(contact.events)
+        events.extend(paced)
     events.sort(key=lambda e: e.occurred_at)
     return count, events
 
@@ -179,12 +174,13 @@ async def seed(
     timezone: str,
     run_id: str,
     today: date | None = None,
+    pace: float = 1.0,
 ) -> None:
     """Make and send the history, keeping ``progress`` up to date; a refusal lands in it."""
     tz = ZoneInfo(timezone)
     today = today or datetime.now(tz).date()
     count, events = history_events(
-        today=today, days=days, per_day=per_day, tz=tz, seed=days, run_id=run_id
+        today=today, days=days, per_day=per_day, tz=tz, seed=days, run_id=run_id, pace=pace
     )
     progress.contacts, progress.days, progress.total = count, days, len(events)
 

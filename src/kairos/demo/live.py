@@ -9,9 +9,10 @@ agent it was given. A customer who waits past their patience hangs up (``interac
 disposition ``abandoned``). A transfer puts the contact back in a specialist queue, to be routed
 again.
 
-Simulated time runs ``SPEED`` times faster than the clock at pace 1, with no pause between two
-events of a contact longer than ``MAX_GAP_S``, so email threads move too; every event is stamped
-with the time it is sent.
+Customers arrive as :mod:`kairos.demo.arrivals` says (the centre's working day, ``pace`` times
+its rate), the same model the demo's history is laid out with. A contact's conversation runs
+``SPEED`` times faster than the clock at pace 1, with no pause between two of its events longer
+than ``MAX_GAP_S``, so email threads move too; every event is stamped with the time it is sent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from kairos.demo.arrivals import Arrivals
 from kairos.events import (
     Event,
     InteractionEnded,
@@ -32,14 +34,13 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
-from kairos.simulation.traffic import SimulatedContact, contacts
+from kairos.simulation.scenario import Scenario
+from kairos.simulation.traffic import SimulatedContact, simulated_contact
 
 #: Simulated seconds per real second at pace 1.
 SPEED = 10.0
 #: The longest real pause between two events of one contact at pace 1.
 MAX_GAP_S = 6.0
-#: Mean simulated seconds between two new contacts (one every 2 s of real time at pace 1).
-MEAN_ARRIVAL_GAP_S = 20.0
 #: How long a customer waits for an agent before hanging up, real seconds at pace 1.
 PATIENCE_S = {"call": 40.0, "chat": 60.0, "sms": 90.0, "social": 90.0, "email": 120.0}
 #: How often an idle agent asks for work, real seconds.
@@ -115,9 +116,12 @@ class LiveCenter:
         run_id: str,
         progress: LiveProgress,
         seed: int | None = None,
+        arrivals: Arrivals | None = None,
     ) -> None:
         self.client = client
         self.pace = pace
+        #: When customers arrive; the demo's day at ``pace`` unless told otherwise.
+        self.arrivals = arrivals or Arrivals(per_day=Arrivals().per_day * pace)
         self.run_id = run_id
         self.progress = progress
         self.seed = seed if seed is not None else random.Random(run_id).randrange(2**31)
@@ -357,19 +361,18 @@ class LiveCenter:
         agents = [asyncio.create_task(self.agent(a[0])) for a in AGENTS]
         customers: set[asyncio.Task[None]] = set()
         try:
-            arrivals = contacts(
-                seed=self.seed,
-                start=_now(),
-                count=max_contacts,
-                mean_gap_seconds=MEAN_ARRIVAL_GAP_S,
-                run_id=f"sim-{self.run_id}",
-            )
-            previous: datetime | None = None
-            for contact in arrivals:
-                if previous is not None:
-                    gap = (contact.started_at - previous).total_seconds()
-                    await asyncio.sleep(gap / SPEED / self.pace)
-                previous = contact.started_at
+            rng, scenario = random.Random(self.seed), Scenario()
+            at, number = _now(), 0
+            while max_contacts is None or number < max_contacts:
+                # The first customer is there as the floor opens; the next when the model says.
+                if number:
+                    at = self.arrivals.next_after(at, rng)
+                    await asyncio.sleep(max(0.0, (at - _now()).total_seconds()))
+                contact = simulated_contact(
+                    rng, number=number, started_at=at, scenario=scenario,
+                    run_id=f"sim-{self.run_id}",
+                )  # fmt: skip
+                number += 1
                 task = asyncio.create_task(self.customer(contact))
                 customers.add(task)
                 task.add_done_callback(customers.discard)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from kairos.planning.schemas import Plan
+
+
+def interval_labels(plan: Plan) -> list[str]:
+    """Each interval's local start; with the zone's abbreviation on a day the clocks change."""
+    clock = "%H:%M" if len(plan.intervals) * plan.interval_minutes == 1440 else "%H:%M %Z"
+    return [i.start.strftime(clock) for i in plan.intervals]
 
 
 def plan_figure(plan: Plan) -> Any:
@@ -14,10 +19,7 @@ def plan_figure(plan: Plan) -> Any:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    starts = [i.start for i in plan.intervals]
-    # Bars span their interval; the agent lines step at each interval's start.
-    middles = [s + timedelta(minutes=plan.interval_minutes / 2) for s in starts]
-    width = plan.interval_minutes * 60_000 * 0.9  # milliseconds on a date axis
+    labels = interval_labels(plan)
     figure = make_subplots(
         rows=2,
         cols=1,
@@ -29,12 +31,10 @@ def plan_figure(plan: Plan) -> Any:
         ),
     )
     for cube, values in plan.cells.items():
-        figure.add_trace(
-            go.Bar(x=middles, y=values, width=width, name=cube, legendgroup="cells"), row=1, col=1
-        )
+        figure.add_trace(go.Bar(x=labels, y=values, name=cube, legendgroup="cells"), row=1, col=1)
     figure.add_trace(
         go.Scatter(
-            x=middles,
+            x=labels,
             y=[i.mot_contacts for i in plan.intervals],
             name="moments of truth",
             mode="lines",
@@ -51,7 +51,7 @@ def plan_figure(plan: Plan) -> Any:
     for name, attribute in lines:
         figure.add_trace(
             go.Scatter(
-                x=starts,
+                x=labels,
                 y=[getattr(i, attribute) for i in plan.intervals],
                 name=name,
                 mode="lines",
@@ -60,17 +60,20 @@ def plan_figure(plan: Plan) -> Any:
             row=2,
             col=1,
         )
-    target = plan.target
+    busy = [c.channel for c in plan.intervals[0].channels] if plan.intervals else []
+    # Targets of the channels with contacts forecast: five in full overflow the title.
+    busy = [ch for ch in busy if any(c.contacts for i in plan.intervals for c in i.channels
+                                     if c.channel == ch)] or busy  # fmt: skip
+    targets = "; ".join(f"{ch} {plan.targets[ch].describe()}" for ch in busy if ch in plan.targets)
     figure.update_layout(
         barmode="stack",
-        title=(
-            f"Kairos plan for {plan.day.isoformat()} ({plan.timezone}): "
-            f"{target.service_level:.0%} in {target.answer_seconds:g} s, "
-            f"shrinkage {target.shrinkage:.0%}"
-        ),
+        title=(f"Kairos plan for {plan.day.isoformat()} ({plan.timezone})<br><sup>{targets}</sup>"),
         height=800,
         legend={"orientation": "h", "y": -0.08},
     )
+    # One category per interval, in the plan's order: a date axis would put both 01:00 of a day
+    # the clocks go back on one spot (Plotly draws dates on the wall clock, offsets dropped).
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=labels)
     figure.update_yaxes(title_text="contacts", row=1, col=1)
     figure.update_yaxes(title_text="agents", row=2, col=1)
     return figure

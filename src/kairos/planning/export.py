@@ -2,8 +2,9 @@
 
 Every interval of the day is a row, quiet ones too (a WFM import expects the whole grid), with
 its start and end as ISO 8601 with the UTC offset, so the two 01:00 intervals of a day the clocks
-go back stay apart. Each channel is staffed as its own pool, so an interval's agents are the sum
-of its rows.
+go back stay apart. Every channel is a row of every interval, and every cube cell a column of
+every row, zeros included. Each channel is staffed as its own pool against its own target, so an
+interval's agents are the sum of its rows.
 """
 
 from __future__ import annotations
@@ -32,11 +33,29 @@ COLUMNS = (
     "service_level_erlang_a",
     "abandonment_erlang_a",
     "certified_agents",
+    "target_service_level",
+    "target_answer_seconds",
+    "concurrency",
+    "backlog",
 )
 
 
+def cell_column(cube: str) -> str:
+    """The CSV column of a cube cell's contacts: ``cell_high_low_high`` (emotion, urgency,
+    complexity) for ``emotion:high urgency:low complexity:high``; other cells by their name."""
+    parts = [p.partition(":") for p in cube.split()]
+    if [k for k, _, _ in parts] == ["emotion", "urgency", "complexity"]:
+        return "cell_" + "_".join(v for _, _, v in parts)
+    return f"cell_{cube}"
+
+
+def columns(plan: Plan) -> tuple[str, ...]:
+    """:data:`COLUMNS`, then one column per cube cell of the plan (every cell, zeros included)."""
+    return COLUMNS + tuple(cell_column(cube) for cube in plan.cells)
+
+
 def plan_rows(plan: Plan) -> Iterator[tuple[str | int | float, ...]]:
-    """One row of :data:`COLUMNS` per interval and channel, in time order."""
+    """One row of :func:`columns` per interval and channel, in time order."""
     length = timedelta(minutes=plan.interval_minutes)
     for interval in plan.intervals:
         start = interval.start
@@ -60,6 +79,11 @@ def plan_rows(plan: Plan) -> Iterator[tuple[str | int | float, ...]]:
                 round(c.erlang_a.service_level, 4),
                 round(c.erlang_a.abandonment, 4),
                 c.certified.agents,
+                plan.targets[c.channel].service_level if c.channel in plan.targets else "",
+                plan.targets[c.channel].answer_seconds if c.channel in plan.targets else "",
+                plan.targets[c.channel].concurrency if c.channel in plan.targets else "",
+                int(plan.targets[c.channel].backlog) if c.channel in plan.targets else "",
+                *(c.cells.get(cube, 0.0) for cube in plan.cells),
             )
 
 
@@ -68,5 +92,5 @@ def write_csv(plan: Plan, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+        writer.writerow(columns(plan))
         writer.writerows(plan_rows(plan))

@@ -18,6 +18,8 @@ class ChannelInterval(BaseModel):
     mot_contacts: float
     aht_seconds: float
     mot_aht_seconds: float
+    #: Contacts per cube cell, every cell (zero where none is forecast).
+    cells: dict[str, float]
     erlang_c: Staffing
     erlang_a: Staffing
     certified: Staffing
@@ -51,6 +53,8 @@ class Plan(BaseModel):
     history_last_day: date
     history_contacts: int
     target: ServiceTarget
+    #: Each channel's own target; ``target`` is for a channel without one.
+    targets: dict[str, ServiceTarget]
     mot_target: ServiceTarget
     patience_seconds: float
     mot_threshold: float

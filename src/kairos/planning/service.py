@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.detection.assessment import cube_cell
+from kairos.events import CHANNELS
 from kairos.interactions.models import Interaction
 from kairos.planning import forecast as fc
+from kairos.planning.pools import DEFAULT_TARGETS, channel_intervals
 from kairos.planning.schemas import ChannelInterval, Plan, PlanInterval
-from kairos.planning.staffing import MOT_TARGET, ServiceTarget, erlang_a, erlang_c
+from kairos.planning.staffing import MOT_TARGET, ServiceTarget
 from kairos.routing.models import Assignment
 from kairos.routing.policies import MOT_THRESHOLD
 
@@ -35,17 +36,22 @@ class NoHistory(Exception):
 
 @dataclass(frozen=True, slots=True)
 class PlanOptions:
-    """What to plan and against which targets."""
+    """What to plan and against which targets: each channel's in ``targets``, else ``target``."""
 
     day: date | None = None
     interval_minutes: int = 30
     target: ServiceTarget = field(default_factory=ServiceTarget)
+    targets: Mapping[str, ServiceTarget] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
     mot_target: ServiceTarget = MOT_TARGET
     patience_seconds: float = 180.0
     timezone: str = "UTC"
     mot_threshold: float = MOT_THRESHOLD
     alpha: float = 0.4
     weeks: int = 6
+
+    def target_for(self, channel: str) -> ServiceTarget:
+        """The service target ``channel`` is staffed against."""
+        return self.targets.get(channel, self.target)
 
 
 def get_last_started(*, session: Session) -> datetime | None:
@@ -123,57 +129,26 @@ def get_plan(*, session: Session, options: PlanOptions, now: datetime | None = N
     return build_plan(records, options=options, today=today)
 
 
-def _mix(contacts: fc.F64, aht: fc.F64, default: float) -> list[float]:
-    """Handle time per interval weighted by the forecast mix of cells; ``default`` when quiet."""
-    total = contacts.sum(axis=0)
-    workload = (contacts * aht[:, None]).sum(axis=0)
-    mixed = np.where(total > 0, workload / np.where(total > 0, total, 1.0), default)
-    return [float(x) for x in mixed]
-
-
-def _channel_intervals(
+def _per_channel(
     volume: fc.VolumeForecast,
-    channel: str,
+    channels: Sequence[str],
+    cubes: Sequence[str],
     aht: dict[tuple[str, str], float],
     options: PlanOptions,
-) -> list[ChannelInterval]:
-    """One channel's contacts per interval and the agents they need (Erlang C and A, certified)."""
-    keys = [k for k in volume.contacts if k[0] == channel]
-    contacts = np.array([volume.contacts[k] for k in keys])
-    mot = np.array([volume.mot_contacts[k] for k in keys])
-    cell_aht = np.array([aht[k] for k in keys])
-    default = fc.default_handle_seconds(channel)
-    aht_all, aht_mot = _mix(contacts, cell_aht, default), _mix(mot, cell_aht, default)
-    minutes = options.interval_minutes
-    rows = []
-    for i, (n, n_mot) in enumerate(zip(contacts.sum(axis=0), mot.sum(axis=0), strict=True)):
-        n, n_mot, seconds, mot_seconds = float(n), float(n_mot), aht_all[i], aht_mot[i]
-        rows.append(
-            ChannelInterval(
-                channel=channel,
-                contacts=round(n, 3),
-                mot_contacts=round(n_mot, 3),
-                aht_seconds=round(seconds, 1),
-                mot_aht_seconds=round(mot_seconds, 1),
-                erlang_c=erlang_c(
-                    contacts=n, aht_seconds=seconds, interval_minutes=minutes, target=options.target
-                ),
-                erlang_a=erlang_a(
-                    contacts=n,
-                    aht_seconds=seconds,
-                    interval_minutes=minutes,
-                    target=options.target,
-                    patience_seconds=options.patience_seconds,
-                ),
-                certified=erlang_c(
-                    contacts=n_mot,
-                    aht_seconds=mot_seconds,
-                    interval_minutes=minutes,
-                    target=options.mot_target,
-                ),
-            )
+) -> dict[str, list[ChannelInterval]]:
+    """Each channel's intervals, staffed as its own pool against its own target."""
+    return {
+        channel: channel_intervals(
+            volume,
+            channel,
+            aht,
+            cubes,
+            target=options.target_for(channel),
+            mot_target=options.mot_target,
+            patience_seconds=options.patience_seconds,
         )
-    return rows
+        for channel in channels
+    }
 
 
 def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, today: date) -> Plan:
@@ -207,9 +182,10 @@ def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, tod
         weeks=options.weeks,
     )
     aht = fc.handle_times(kept)
-    per_channel = {
-        channel: _channel_intervals(volume, channel, aht, options) for channel in volume.channels
-    }
+    # Every channel and every cube cell, quiet ones at zero: a WFM import wants the whole grid.
+    planned = [*CHANNELS, *(c for c in volume.channels if c not in CHANNELS)]
+    cubes = [*CUBE_CELLS, *(c for c in volume.cubes if c not in CUBE_CELLS)]
+    per_channel = _per_channel(volume, planned, cubes, aht, options)
     intervals = []
     for i, start in enumerate(volume.starts):
         channels = [rows[i] for rows in per_channel.values()]
@@ -224,8 +200,6 @@ def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, tod
                 channels=channels,
             )
         )
-    cubes = [c for c in CUBE_CELLS if c in volume.cubes]
-    cubes += [c for c in volume.cubes if c not in CUBE_CELLS]
     handle: dict[str, dict[str, float]] = {}
     for (channel, cube), seconds in sorted(aht.items()):
         handle.setdefault(channel, {})[cube] = round(seconds, 1)
@@ -238,6 +212,7 @@ def build_plan(records: Sequence[fc.ContactRecord], *, options: PlanOptions, tod
         history_last_day=last_day,
         history_contacts=len(kept),
         target=options.target,
+        targets={channel: options.target_for(channel) for channel in planned},
         mot_target=options.mot_target,
         patience_seconds=options.patience_seconds,
         mot_threshold=options.mot_threshold,

@@ -34,17 +34,24 @@ from typing import Literal
 import numpy as np
 from pyworkforce.queuing import ErlangC
 
-Model = Literal["erlang_c", "erlang_a"]
+Model = Literal["erlang_c", "erlang_a", "backlog"]
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceTarget:
-    """A service target: ``service_level`` answered within ``answer_seconds``, and staff limits."""
+    """A service target: ``service_level`` answered within ``answer_seconds``, and staff limits.
+
+    ``concurrency`` is how many contacts of the channel one agent works at once (chats, SMS);
+    ``backlog`` says the channel is worked as a backlog (email, social posts): its contacts wait
+    in a list for their turn rather than in a queue with an agent, see :func:`backlog`.
+    """
 
     service_level: float = 0.8
     answer_seconds: float = 20.0
     shrinkage: float = 0.3
     max_occupancy: float = 0.85
+    concurrency: int = 1
+    backlog: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.service_level < 1.0:
@@ -55,6 +62,22 @@ class ServiceTarget:
             raise ValueError("shrinkage must be in [0, 1)")
         if not 0.0 < self.max_occupancy <= 1.0:
             raise ValueError("max_occupancy must be in (0, 1]")
+        if not 1 <= self.concurrency <= 20:
+            raise ValueError("concurrency must be 1 to 20")
+
+    def describe(self) -> str:
+        """The target in words: "80% in 20 s", "80% in 60 s, 3 at once", "90% in 24 h, backlog"."""
+        seconds = self.answer_seconds
+        for unit, size in (("h", 3600), ("min", 60)):
+            if seconds >= size and seconds % size == 0:
+                within = f"{seconds / size:g} {unit}"
+                break
+        else:
+            within = f"{seconds:g} s"
+        words = f"{self.service_level:.0%} in {within}"
+        if self.concurrency > 1:
+            words += f", {self.concurrency} at once"
+        return words + (", backlog" if self.backlog else "")
 
 
 #: The tighter target for moments of truth, staffed with certified agents as their own stream.
@@ -238,3 +261,51 @@ def erlang_a(
         occupancy=achieved.occupancy,
         abandonment=achieved.abandonment,
     )
+
+
+def per_agent(staffing: Staffing, concurrency: int, shrinkage: float) -> Staffing:
+    """``staffing`` counted in slots (contacts worked at once), as agents of ``concurrency``."""
+    if concurrency == 1 or staffing.productive_agents == 0:
+        return staffing
+    productive = math.ceil(staffing.productive_agents / concurrency)
+    return Staffing(
+        model=staffing.model,
+        agents=_scheduled(productive, shrinkage),
+        productive_agents=productive,
+        service_level=staffing.service_level,
+        occupancy=staffing.occupancy,  # per slot: the share of an agent's slots in use
+        abandonment=staffing.abandonment,
+    )
+
+
+def backlog(
+    *, workload_seconds: list[float], interval_minutes: int, target: ServiceTarget
+) -> list[Staffing]:
+    """Agents per interval to work a backlog: what arrives is answered within ``answer_seconds``.
+
+    A fluid model, no queueing: an item may wait up to the answer time, so the agents of an
+    interval must do, over the answer window ending with it, the work that arrived in that
+    window, at most ``max_occupancy`` busy. The window wraps round the day (yesterday evening
+    is taken to look like this evening); an answer time longer than the day is one day.
+    Every item is planned to be answered in time: ``service_level`` reports that (1.0).
+    """
+    n = len(workload_seconds)
+    length = interval_minutes * 60.0
+    window = max(1, min(n, math.floor(target.answer_seconds / length)))
+    out = []
+    for i in range(n):
+        work = sum(workload_seconds[(i - k) % n] for k in range(window))
+        if work <= 0:
+            out.append(_none("backlog"))
+            continue
+        productive = max(1, math.ceil(work / (window * length * target.max_occupancy) - 1e-9))
+        out.append(
+            Staffing(
+                model="backlog",
+                agents=_scheduled(productive, target.shrinkage),
+                productive_agents=productive,
+                service_level=1.0,
+                occupancy=work / (window * length * productive),
+            )
+        )
+    return out

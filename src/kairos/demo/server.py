@@ -1,0 +1,136 @@
+"""The demo's server process: started in a session of its own, and never outliving the demo.
+
+A Ctrl-C or a SIGTERM stops the demo, which stops its server in order. A ``kill -9`` gives the
+demo no say, so the server holds two guards of its own: on Linux the kernel sends it SIGTERM when
+the demo dies (``PR_SET_PDEATHSIG``), and everywhere the demo keeps its server's pid in a file per
+address, so that the next start stops a server an earlier demo left on that port instead of
+failing on a port taken (or talking to the old server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kairos.readiness import NotReady, wait_ready
+
+#: Where Linux's prctl names "send me this signal when my parent dies".
+_PR_SET_PDEATHSIG = 1
+
+
+class DemoError(RuntimeError):
+    """The demo cannot start: the port is taken or the server did not come up."""
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether nothing listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def pid_file(host: str, port: int) -> Path:
+    """The file that holds the pid of the demo's server on ``host:port``."""
+    return Path(tempfile.gettempdir()) / f"kairos-demo-{host}-{port}.pid"
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _command_of(pid: int) -> str:
+    """The command line of process ``pid``; empty when there is none."""
+    found = subprocess.run(
+        ["ps", "-p", str(pid), "-o", "command="], capture_output=True, text=True, check=False
+    )
+    return found.stdout.strip() if found.returncode == 0 else ""
+
+
+def _wait_gone(pid: int, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if "kairos" not in _command_of(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop_left_over(host: str, port: int) -> int | None:
+    """Stop the server an earlier demo left on ``host:port``; its pid, or None if there was none.
+
+    Only a process whose command line is a Kairos server is stopped: a pid the system has given
+    to another program since is left alone.
+    """
+    path = pid_file(host, port)
+    try:
+        pid = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    command = _command_of(pid)
+    if "kairos" not in command or " serve" not in command:
+        path.unlink(missing_ok=True)
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        if not _wait_gone(pid, 10):
+            os.kill(pid, signal.SIGKILL)
+            _wait_gone(pid, 5)
+    path.unlink(missing_ok=True)
+    return pid
+
+
+def start_server(
+    host: str, port: int, database_url: str, queue_map: Path
+) -> subprocess.Popen[bytes]:
+    """Start ``kairos serve`` on ``host:port`` and ``database_url``, made to die with the demo."""
+    env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
+    # Contacts from the webhooks (chat, email, SMS, social) join a queue like the simulated ones.
+    env.setdefault("KAIROS_QUEUE_MAP", str(queue_map))
+    command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
+    # Its own session: a Ctrl-C reaches the demo only, which then stops the server in order
+    # instead of racing it.
+    server = subprocess.Popen(
+        [*command, "--log-level", "warning"],
+        env=env,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+    pid_file(host, port).write_text(str(server.pid))
+    return server
+
+
+def stop_server(server: subprocess.Popen[bytes], host: str, port: int) -> None:
+    """Stop the demo's server in order (SIGTERM, then SIGKILL after 10 s) and forget its pid."""
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    path = pid_file(host, port)
+    with contextlib.suppress(OSError, ValueError):
+        if int(path.read_text().strip()) == server.pid:
+            path.unlink()
+
+
+def wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
+    """Until the server answers ``/healthz`` with its models loaded (the traffic's first customer
+    turns would otherwise wait for them)."""
+    try:
+        wait_ready(base_url, server, within_s=timeout_s)
+    except NotReady as exc:
+        raise DemoError(str(exc)) from exc

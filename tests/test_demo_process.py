@@ -1,0 +1,107 @@
+"""The demo's server goes with the demo: a ``kill -9`` of ``kairos demo`` leaves no server behind,
+and a server an earlier demo left on the port is stopped by the next start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+import kairos
+from kairos.demo import run_demo
+from kairos.demo.arrivals import Arrivals
+from kairos.demo.server import pid_file
+from kairos.readiness import wait_ready
+
+SOURCE = str(Path(kairos.__file__).resolve().parents[1])
+
+
+#: A customer every third of a second at any hour, so that a test's few contacts come at once.
+BRISK = Arrivals(steady_gap_s=2.0 / 6)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": SOURCE, "KAIROS_DATABASE_URL": f"sqlite:///{tmp}/demo.db"}
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper has stopped running)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()]
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_a_demo_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> None:
+    port = _free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "kairos.cli", "demo", "--port", str(port), "--history-days", "0"],
+        cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    servers: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        while not (servers and _answers(port)):
+            assert time.monotonic() < deadline, "the demo's server never answered"
+            assert demo.poll() is None, f"the demo exited with {demo.returncode}"
+            servers = _children(demo.pid)
+            time.sleep(0.2)
+        demo.send_signal(signal.SIGKILL)
+        demo.wait()
+        deadline = time.monotonic() + 15
+        while any(_alive(pid) for pid in servers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in servers), "the server outlived the demo"
+        assert not _answers(port)
+    finally:
+        for pid in servers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_server_an_earlier_demo_left_is_stopped_by_the_next_start(tmp_path: Path) -> None:
+    port = _free_port()
+    # A server as a demo starts it, with its pid file, and no demo left to stop it.
+    left = subprocess.Popen(
+        [sys.executable, "-m", "kairos.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        env=_env(tmp_path), start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", left, within_s=90)
+        pid_file("127.0.0.1", port).write_text(str(left.pid))
+        run_demo(
+            host="127.0.0.1", port=port, pace=6, max_threads=2, database=tmp_path / "demo.db",
+            run_id="after", traffic="simulated", arrivals=BRISK,
+        )  # fmt: skip
+        assert left.wait(timeout=15) is not None  # stopped, and the demo ran on its port
+        assert not pid_file("127.0.0.1", port).exists()
+    finally:
+        if left.poll() is None:
+            left.kill()
+            left.wait()
