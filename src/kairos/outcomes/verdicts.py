@@ -138,7 +138,12 @@ def latest_by_interaction(*, session: Session, interaction_ids: list[str]) -> di
 
 
 def calibrate(
-    *, session: Session, since: datetime, until: datetime, base_rate: float
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    base_rate: float,
+    minimum: int = calibration.MIN_REVIEWED,
 ) -> CalibrationOut:
     """The flag over the contacts that started in [since, until) against the verdicts and the
     reviews, and the base rate that would have matched the truth (``kairos.outcomes.calibration``)."""
@@ -153,13 +158,14 @@ def calibrate(
     ):
         verdict_of[interaction] = verdict == "moment"
         verdicts += 1
-    status_of = dict(
-        session.execute(
+    status_of: dict[int, str] = {
+        interaction: status
+        for interaction, status in session.execute(
             select(InteractionReview.interaction_id, InteractionReview.status)
             .join(Interaction, Interaction.id == InteractionReview.interaction_id)
             .where(*window)
-        ).tuples()
-    )
+        )
+    }
     contacts = []
     for interaction_id, score, assessment in session.execute(
         select(Interaction.id, Interaction.mot_score, Interaction.assessment).where(
@@ -176,5 +182,6 @@ def calibrate(
             )
         )
     return calibration.calibrate(
-        contacts, since=since, until=until, current_base_rate=base_rate, verdicts=verdicts
-    )
+        contacts, since=since, until=until, current_base_rate=base_rate, verdicts=verdicts,
+        minimum=minimum,
+    )  # fmt: skip
