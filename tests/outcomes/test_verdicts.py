@@ -107,3 +107,26 @@ def test_calibration_counts_verdicts_and_reviews_and_refuses_on_too_few(
         low = verdicts.calibrate(session=session, since=now - timedelta(days=1), until=now,
                                  base_rate=0.05, minimum=1)  # fmt: skip
     assert low.recommended is not None and low.estimated_moments == 2.5
+
+
+def test_an_agent_gives_verdicts_only_on_their_own_contacts(
+    client: TestClient, runtime: Runtime
+) -> None:
+    import pytest
+
+    from kairos.outcomes.verdict_schemas import VerdictIn
+
+    _contact(client, "own", MOT)
+    with runtime.db.session() as session, session.begin():
+        from kairos.interactions.models import Interaction
+
+        row = session.query(Interaction).filter_by(external_id="own").one()
+        row.agent_id = "agent-ava"
+    moment = VerdictIn(verdict="moment")
+    with pytest.raises(verdicts.NotYourContact):
+        verdicts.create(db=runtime.db, interaction_id="own", verdict_in=moment,
+                        given_by="ben", role="agent", agent_id="agent-ben")  # fmt: skip
+    out = verdicts.create(db=runtime.db, interaction_id="own", verdict_in=moment,
+                          given_by="ava", role="agent", agent_id="agent-ava")  # fmt: skip
+    assert out.role == "agent" and out.reading == "confirmed"
+    assert client.get("/v1/interactions/own/verdicts").json()["total"] == 1

@@ -19,6 +19,7 @@ from kairos.web.signin import router as auth_router
 from kairos.web.templating import STATIC_DIR, templates
 from kairos.web.views import router as pages_router
 from kairos.web.wallboard import router as wallboard_router
+from kairos.web.verdicts import router as verdicts_router
 
 SESSION_COOKIE = "kairos_session"
 
@@ -39,6 +40,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(actions_router)
     app.include_router(offers_router)
     app.include_router(wallboard_router)
+    app.include_router(verdicts_router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
