@@ -52,7 +52,9 @@ def test_a_verdict_is_stored_with_who_when_and_the_score_the_contact_had(
     assert recent_ones["total"] == 3
 
 
-def test_bad_verdicts_are_refused_and_nothing_is_stored(client: TestClient, runtime: Runtime) -> None:
+def test_bad_verdicts_are_refused_and_nothing_is_stored(
+    client: TestClient, runtime: Runtime
+) -> None:
     _contact(client, "b1", MOT)
     _contact(client, "b2", ROUTINE)
     with runtime.db.session() as session, session.begin():

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, _ingest, _signed_in, browser, server  # noqa: F401
 from tests.web.floor import chat_events
+from tests.web.test_browser import CHROMIUM, _ingest, _signed_in, browser, server  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 

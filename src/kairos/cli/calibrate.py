@@ -20,31 +20,40 @@ _SETTING = "KAIROS_MOT_BASE_RATE"
 def _share(share: Share) -> str:
     if share.value is None:
         return "nothing to count"
-    return f"{share.value:.2f} (95% CI {share.low:.2f}-{share.high:.2f}; {share.hits} of {share.of})"
+    return (
+        f"{share.value:.2f} (95% CI {share.low:.2f}-{share.high:.2f}; {share.hits} of {share.of})"
+    )
 
 
-def _show(console: Console, out: CalibrationOut, days: int) -> None:
-    from kairos.cli import tables
-
-    table = tables.table("figure", "value", title=f"The flag over the last {days} days",
-                         show_header=False)  # fmt: skip
+def _rows(out: CalibrationOut) -> list[tuple[str, str]]:
     rec = out.recommended
-    rows = [
+    flagged = f"{out.flagged} ({out.current.flagged_share:.1%} at {out.current_base_rate})"
+    estimated = "-"
+    if out.estimated_moments is not None and out.target_share is not None:
+        estimated = f"{out.estimated_moments} ({out.target_share:.1%})"
+    recommended = "-"
+    if rec is not None:
+        recommended = f"{rec.base_rate} (would flag {rec.flagged}, {rec.flagged_share:.1%})"
+    return [
         ("contacts assessed", str(out.contacts)),
-        ("flagged", f"{out.flagged} ({out.current.flagged_share:.1%} at the set base rate "
-                    f"{out.current_base_rate})"),  # fmt: skip
+        ("flagged at the set base rate", flagged),
         ("re-scorable (kept mot_logit)", str(out.rescorable)),
         ("verdicts", str(out.verdicts)),
         ("flags reviewed", str(out.reviewed_flags)),
         ("unflagged with a known truth", str(out.reviewed_unflagged)),
         ("precision of the flag", _share(out.precision)),
         ("recall on known moments", _share(out.recall)),
-        ("estimated moments of truth", "-" if out.estimated_moments is None
-         else f"{out.estimated_moments} ({out.target_share:.1%})"),  # fmt: skip
-        ("recommended base rate", "-" if rec is None
-         else f"{rec.base_rate} (would have flagged {rec.flagged}, {rec.flagged_share:.1%})"),
-    ]  # fmt: skip
-    for name, value in rows:
+        ("estimated moments of truth", estimated),
+        ("recommended base rate", recommended),
+    ]
+
+
+def _show(console: Console, out: CalibrationOut, days: int) -> None:
+    from kairos.cli import tables
+
+    title = f"The flag over the last {days} days"
+    table = tables.table("figure", "value", title=title, show_header=False)
+    for name, value in _rows(out):
         table.add_row(name, value)
     console.print(table)
 
@@ -60,7 +69,9 @@ def write_setting(env_file: Path, rate: float) -> None:
 
 
 def calibrate(
-    days: int = typer.Option(7, min=1, max=366, help="the window: contacts started in the last N days"),
+    days: int = typer.Option(
+        7, min=1, max=366, help="the window: contacts started in the last N days"
+    ),
     apply: bool = typer.Option(
         False, "--apply", help=f"write the recommendation to {_SETTING} in --env-file"
     ),
@@ -90,13 +101,14 @@ def calibrate(
         console.print(f"[yellow]No recommendation: {out.refused}.[/]")
         raise typer.Exit(1 if apply else 0)
     rate = out.recommended.base_rate
+    restart = "the server and workers restart"
     if not apply:
-        console.print(f"To apply it, set {_SETTING}={rate} (or run with --apply) and restart "
-                      "the server and workers.")  # fmt: skip
+        console.print(f"To apply it, set {_SETTING}={rate} (or run with --apply); {restart}.")
         return
     write_setting(env_file, rate)
-    console.print(f"Wrote {_SETTING}={rate} to {env_file}; it takes effect when the server and "
-                  "workers restart.")  # fmt: skip
+    console.print(f"Wrote {_SETTING}={rate} to {env_file}; it takes effect when {restart}.")
     if os.environ.get(_SETTING):
-        console.print(f"[yellow]{_SETTING} is also set in the environment "
-                      f"({os.environ[_SETTING]}), which wins over {env_file}: change it there.[/]")  # fmt: skip
+        console.print(
+            f"[yellow]{_SETTING} is also set in the environment ({os.environ[_SETTING]}), "
+            f"which wins over {env_file}: change it there.[/]"
+        )

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from kairos.detection.assessment import HIGH, Assessment, Cue
 from kairos.detection.combination import (
-    pre_prior_logit,
     _CUBE,
     _IMPLIED_URGENCY,
     _clip,
@@ -22,6 +21,7 @@ from kairos.detection.combination import (
     calibrate_fixed,
     noisy_or,
     noisy_or5,
+    pre_prior_logit,
 )
 from kairos.detection.detector_contracts import ScoreValues, _built, _cue
 

@@ -187,7 +187,17 @@ ScoreValues = tuple[
 #: pre-prior logit): an event that moves nothing but the clock and the count of utterances
 #: reuses it.
 KeptValues = tuple[
-    float, float, float, float, list[str], str, float, float, str, float | None, str | None,
+    float,
+    float,
+    float,
+    float,
+    list[str],
+    str,
+    float,
+    float,
+    str,
+    float | None,
+    str | None,
     float | None,
 ]
 _SCORES_FIELDS = tuple(Scores.__dataclass_fields__)

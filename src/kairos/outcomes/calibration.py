@@ -86,9 +86,7 @@ def prior_of(base_rate: float) -> float:
 def flagged_at(contacts: Sequence[Contact], base_rate: float) -> int:
     """How many of ``contacts`` the flag takes at ``base_rate``."""
     prior = prior_of(base_rate)
-    return sum(
-        c.flagged if c.mot_logit is None else c.mot_logit + prior >= 0.0 for c in contacts
-    )
+    return sum(c.flagged if c.mot_logit is None else c.mot_logit + prior >= 0.0 for c in contacts)
 
 
 def _outcome(contacts: Sequence[Contact], base_rate: float) -> RateOutcome:
@@ -154,11 +152,21 @@ def calibrate(
     if refused is None and estimated is not None:
         recommended = _outcome(contacts, rate_for(contacts, estimated))
     return CalibrationOut(
-        since=since, until=until, contacts=len(contacts), flagged=len(flagged),
-        rescorable=rescorable, verdicts=verdicts, reviewed_flags=len(judged["flagged"]),
-        reviewed_unflagged=len(judged["candidate"]) + len(judged["rest"]), precision=precision, recall=recall,
+        since=since,
+        until=until,
+        contacts=len(contacts),
+        flagged=len(flagged),
+        rescorable=rescorable,
+        verdicts=verdicts,
+        reviewed_flags=len(judged["flagged"]),
+        reviewed_unflagged=len(judged["candidate"]) + len(judged["rest"]),
+        precision=precision,
+        recall=recall,
         estimated_moments=None if estimated is None else round(estimated, 1),
         target_share=None if target is None else round(target, 4),
-        current_base_rate=current_base_rate, current=_outcome(contacts, current_base_rate),
-        recommended=recommended, needed=needed, refused=refused,
-    )  # fmt: skip
+        current_base_rate=current_base_rate,
+        current=_outcome(contacts, current_base_rate),
+        recommended=recommended,
+        needed=needed,
+        refused=refused,
+    )

@@ -47,12 +47,19 @@ def verdict_out(row: MomentVerdict, interaction_id: str) -> VerdictOut:
     """The API view of a stored verdict."""
     return VerdictOut.model_validate(
         {
-            "id": row.id, "interaction_id": interaction_id, "verdict": row.verdict,
-            "reading": reading(row.verdict, row.flagged), "flagged": row.flagged,
-            "mot_score": row.mot_score, "mot_logit": row.mot_logit, "alert_id": row.alert_id,
-            "given_by": row.given_by, "role": row.role, "note": row.note,
+            "id": row.id,
+            "interaction_id": interaction_id,
+            "verdict": row.verdict,
+            "reading": reading(row.verdict, row.flagged),
+            "flagged": row.flagged,
+            "mot_score": row.mot_score,
+            "mot_logit": row.mot_logit,
+            "alert_id": row.alert_id,
+            "given_by": row.given_by,
+            "role": row.role,
+            "note": row.note,
             "created_at": row.created_at,
-        }  # fmt: skip
+        }
     )
 
 
@@ -146,7 +153,7 @@ def calibrate(
     minimum: int = calibration.MIN_REVIEWED,
 ) -> CalibrationOut:
     """The flag over the contacts that started in [since, until) against the verdicts and the
-    reviews, and the base rate that would have matched the truth (``kairos.outcomes.calibration``)."""
+    reviews, and the base rate that would have matched the truth (``outcomes.calibration``)."""
     window = (Interaction.started_at >= since, Interaction.started_at < until)
     verdict_of: dict[int, bool] = {}
     verdicts = 0

@@ -17,9 +17,9 @@ from kairos.web.actions import router as actions_router
 from kairos.web.offers import router as offers_router
 from kairos.web.signin import router as auth_router
 from kairos.web.templating import STATIC_DIR, templates
+from kairos.web.verdicts import router as verdicts_router
 from kairos.web.views import router as pages_router
 from kairos.web.wallboard import router as wallboard_router
-from kairos.web.verdicts import router as verdicts_router
 
 SESSION_COOKIE = "kairos_session"
 
