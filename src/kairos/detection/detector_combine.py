@@ -158,8 +158,7 @@ def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = Tru
     floor = s._floor
     if floor > mot:  # max(mot, floor)
         mot = floor
-    # The fused score's log odds before the centre's prior: what ``kairos calibrate`` re-scores
-    # at another base rate without reading the contact again (None: the prior played no part).
+    # Log odds without the prior: ``kairos calibrate`` re-scores at another base rate from it.
     logit = None if combiner is None else pre_prior_logit(mot, combiner.prior)
     if evidence is None:
         evidence = sum([abs(r[2]) for r in s._cues])

@@ -96,18 +96,30 @@ def _outcome(contacts: Sequence[Contact], base_rate: float) -> RateOutcome:
 
 
 def rate_for(contacts: Sequence[Contact], target: float) -> float:
-    """The base rate whose flag takes closest to ``target`` contacts (bisection on log odds)."""
-    lo, hi = prior_of(LOWEST_RATE), prior_of(HIGHEST_RATE)
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if flagged_at(contacts, 1 / (1 + math.exp(-mid))) < target:
-            lo = mid
-        else:
-            hi = mid
-    below, above = 1 / (1 + math.exp(-lo)), 1 / (1 + math.exp(-hi))
-    gap_below = abs(flagged_at(contacts, below) - target)
-    rate = below if gap_below < abs(flagged_at(contacts, above) - target) else above
-    return float(f"{rate:.3g}")
+    """The base rate (within the search range) whose flag takes closest to ``target`` of ``contacts``: the middle, in log
+    odds, of the priors that give that count, so rounding does not move the count."""
+    fixed = sum(c.flagged for c in contacts if c.mot_logit is None)
+    logits = sorted((c.mot_logit for c in contacts if c.mot_logit is not None), reverse=True)
+    lowest, highest = prior_of(LOWEST_RATE), prior_of(HIGHEST_RATE)
+    best: tuple[float, float, int] | None = None
+    for k in range(len(logits) + 1):
+        # k of them flagged: a prior in [-logits[k - 1], -logits[k]) within the search range.
+        start = max(-logits[k - 1] if k else -math.inf, lowest)
+        end = min(-logits[k] if k < len(logits) else math.inf, highest)
+        if start >= end:
+            continue
+        gap = abs(fixed + k - target)
+        if best is None or gap < best[0]:
+            best = (gap, (start + end) / 2, fixed + k)
+    if best is None:  # every contact ties on one log odds: nothing to choose between
+        return LOWEST_RATE
+    _, prior, count = best
+    rate = 1 / (1 + math.exp(-prior))
+    for digits in (3, 4, 6):
+        rounded = float(f"{rate:.{digits}g}")
+        if flagged_at(contacts, rounded) == count:
+            return rounded
+    return rate
 
 
 def calibrate(
@@ -134,7 +146,9 @@ def calibrate(
     short = {k: max(0, min(least[k], len(strata[k])) - len(judged[k])) for k in strata}
     needed = sum(short.values())
     estimated = target = refused = None
-    if needed:
+    if not contacts:
+        refused = "no assessed contact started in the window"
+    elif needed:
         counts = ", ".join(f"{len(judged[k])} of {len(strata[k])} {k}" for k in strata)
         refused = (
             f"too few reviewed contacts: {counts} judged; needed: {least['flagged']} flagged, "
