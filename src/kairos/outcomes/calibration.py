@@ -96,8 +96,9 @@ def _outcome(contacts: Sequence[Contact], base_rate: float) -> RateOutcome:
 
 
 def rate_for(contacts: Sequence[Contact], target: float) -> float:
-    """The base rate (within the search range) whose flag takes closest to ``target`` of ``contacts``: the middle, in log
-    odds, of the priors that give that count, so rounding does not move the count."""
+    """The base rate in [LOWEST_RATE, HIGHEST_RATE] whose flag takes closest to ``target`` of
+    ``contacts``: the middle, in log odds, of the priors that give that count, rounded to the
+    fewest digits that keep it."""
     fixed = sum(c.flagged for c in contacts if c.mot_logit is None)
     logits = sorted((c.mot_logit for c in contacts if c.mot_logit is not None), reverse=True)
     lowest, highest = prior_of(LOWEST_RATE), prior_of(HIGHEST_RATE)
