@@ -142,3 +142,7 @@ def test_an_agent_gives_verdicts_on_their_own_contacts_and_reads_no_calibration(
     assert said.status_code == 201 and said.json()["role"] == "supervisor"
     assert floor.get("/v1/outcomes/verdicts", headers=sue).json()["total"] == 2
     assert floor.get("/v1/outcomes/calibration", headers=sue).status_code == 200
+    # Each verdict is in the audit log as a change to its interaction, by whom.
+    query = {"action": "change", "resource_kind": "interaction", "resource_id": "i-ava"}
+    logged = floor.get("/v1/audit", params=query, headers=sue).json()["items"]
+    assert any(r["actor"] == "ava" and r["path"].endswith("/verdicts") for r in logged)
