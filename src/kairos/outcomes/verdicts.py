@@ -174,16 +174,17 @@ def calibrate(
         )
     }
     contacts = []
-    for interaction_id, score, assessment in session.execute(
-        select(Interaction.id, Interaction.mot_score, Interaction.assessment).where(
+    # Only the one number out of each stored assessment: a week's JSON would not fit in memory.
+    kept_logit = Interaction.assessment["mot_logit"].as_float()
+    for interaction_id, score, logit in session.execute(
+        select(Interaction.id, Interaction.mot_score, kept_logit).where(
             *window, Interaction.mot_score.is_not(None)
         )
     ):
-        logit = (assessment or {}).get("mot_logit")
         contacts.append(
             calibration.Contact(
                 flagged=score >= HIGH,
-                mot_logit=float(logit) if isinstance(logit, int | float) else None,
+                mot_logit=logit,
                 verdict=verdict_of.get(interaction_id),
                 review=status_of.get(interaction_id),
             )
