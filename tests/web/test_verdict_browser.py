@@ -44,6 +44,9 @@ def test_a_supervisor_and_an_agent_give_verdicts_that_are_stored(
     expect(wallboard.locator("#notices")).to_contain_text(
         "Recorded: chat-v was not a moment of truth (a false flag)"
     )
+    # The alert now says so, and offers the button no more.
+    expect(alert.get_by_test_id("verdict-said")).to_contain_text("not a moment of truth")
+    expect(button).to_have_count(0)
     (stored,) = _said(server, "chat-v")
     assert stored["given_by"] == "sue" and stored["role"] == "supervisor"
     assert stored["reading"] == "false_flag" and stored["alert_id"] is not None
