@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         description="how long a request waits for a free PostgreSQL connection before it is "
         "answered 503 with Retry-After (SQLAlchemy's own default is 30 s)",
     )
+    mot_base_rate: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="the prior of the fused mot_score: a dial for the share of contacts flagged "
+        "(`kairos calibrate` recommends one from reviewed contacts); unset: the model card's",
+    )
     max_batch_events: int = Field(default=1000, ge=1, le=100_000)
     early_event_hold_s: float = Field(
         default=600.0,

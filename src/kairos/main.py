@@ -39,6 +39,7 @@ from kairos.interactions.views import events_route
 from kairos.interactions.views import router as interactions_router
 from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
+from kairos.outcomes.verdict_views import router as verdicts_router
 from kairos.outcomes.views import router as outcomes_router
 from kairos.routing.views import escalation_router, next_route
 from kairos.routing.views import router as routing_router
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(audiohook_router)
     install_pages(app, settings)
     app.include_router(outcomes_router)
+    app.include_router(verdicts_router)
     app.include_router(assist_router)
     app.include_router(messages_router)
     app.include_router(security_router)

@@ -10,6 +10,7 @@ from kairos.outcomes.models import (  # noqa: F401
     FeedbackAction,
     FeedbackTheme,
     InteractionReview,
+    MomentVerdict,
     OutreachRule,
     OutreachTask,
     SurveyAnswer,

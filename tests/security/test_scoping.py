@@ -143,3 +143,25 @@ def test_an_agent_keeps_the_contact_preference_of_their_customer_only(
     assert floor.get(theirs, headers=ava).status_code == 404
     assert floor.put(theirs, json={"proactive": False}, headers=ava).status_code == 404
     assert floor.get(theirs, headers=root).json()["proactive"] is True
+
+
+def test_an_agent_gives_verdicts_on_their_own_contacts_and_reads_no_calibration(
+    floor: TestClient, tokens: dict[str, str]
+) -> None:
+    ava, sue = bearer(tokens["ava"]), bearer(tokens["sue"])
+    mine = floor.post("/v1/interactions/i-ava/verdicts", json={"verdict": "moment"}, headers=ava)
+    assert mine.status_code == 201, mine.text
+    assert (mine.json()["given_by"], mine.json()["role"]) == ("ava", "agent")
+    other = floor.post("/v1/interactions/i-ben/verdicts", json={"verdict": "moment"}, headers=ava)
+    assert other.status_code == 404  # as if it did not exist
+    assert floor.get("/v1/outcomes/calibration", headers=ava).status_code == 403
+    assert floor.get("/v1/outcomes/verdicts", headers=ava).status_code == 403
+    said = floor.post("/v1/interactions/i-ben/verdicts", json={"verdict": "not_moment"},
+                      headers=sue)  # fmt: skip
+    assert said.status_code == 201 and said.json()["role"] == "supervisor"
+    assert floor.get("/v1/outcomes/verdicts", headers=sue).json()["total"] == 2
+    assert floor.get("/v1/outcomes/calibration", headers=sue).status_code == 200
+    # Each verdict is in the audit log as a change to its interaction, by whom.
+    query = {"action": "change", "resource_kind": "interaction", "resource_id": "i-ava"}
+    logged = floor.get("/v1/audit", params=query, headers=sue).json()["items"]
+    assert any(r["actor"] == "ava" and r["path"].endswith("/verdicts") for r in logged)

@@ -7,6 +7,7 @@ import typer
 
 from kairos.cli import (
     audio,
+    calibrate,
     contact_lens,
     detection,
     outcomes,
@@ -39,6 +40,7 @@ app.command()(server.serve)
 app.command()(server.worker)
 app.command()(server.demo)
 app.command("score")(detection.score)
+app.command("calibrate")(calibrate.calibrate)
 app.command("train")(train.train)
 app.command("train-semantic")(semantic.train_semantic)
 app.command("simulate")(simulate.simulate)

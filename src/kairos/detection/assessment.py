@@ -92,3 +92,7 @@ class Assessment(BaseModel):
     stress: float | None = Field(default=None, ge=0.0, le=1.0)
     #: The customer's language (ISO 639-1, e.g. "en", "es"); None before any customer text.
     language: str | None = None
+    #: The fused score's log odds before the centre's prior (``KAIROS_MOT_BASE_RATE``):
+    #: ``mot_score = sigmoid(mot_logit + log(rate / (1 - rate)))``. None where the semantic tier
+    #: did not read the contact (the prior plays no part there).
+    mot_logit: float | None = None

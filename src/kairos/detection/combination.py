@@ -126,6 +126,16 @@ def _raw_mot_score(
     )
 
 
+def pre_prior_logit(score: float, prior: float) -> float:
+    """A fused score's log odds with the centre's prior taken out, rounded to 4 places.
+
+    ``sigmoid(pre_prior_logit(p, prior) + other)`` is what the same evidence scores at another
+    prior: re-thresholding at another base rate needs no second reading of the contact.
+    """
+    p = 1e-9 if score < 1e-9 else 1.0 - 1e-9 if score > 1.0 - 1e-9 else score
+    return round(math.log(p / (1.0 - p)) - prior, 4)
+
+
 def calibrate_fixed(raw: float) -> float:
     """The logistic that maps a raw score to a probability while no fitted calibration ships."""
     return 1.0 / (1.0 + math.exp(-_CAL_SLOPE * (raw - _CAL_CENTER)))

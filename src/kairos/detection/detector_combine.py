@@ -21,6 +21,7 @@ from kairos.detection.combination import (
     calibrate_fixed,
     noisy_or,
     noisy_or5,
+    pre_prior_logit,
 )
 from kairos.detection.detector_contracts import ScoreValues, _built, _cue
 
@@ -144,6 +145,7 @@ def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = Tru
     mot = _clip(model.calibrate(raw) if model is not None else calibrate_fixed(raw))
     version = model.version if model is not None else "cues-only"
     sem = s._semantic
+    combiner = None
     if s._sem_mot is not None:
         # The semantic tier: the fused score, and its axes (the raw score stays lexical).
         combiner = sem.combiner if sem is not None else None
@@ -156,6 +158,8 @@ def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = Tru
     floor = s._floor
     if floor > mot:  # max(mot, floor)
         mot = floor
+    # Log odds without the prior: ``kairos calibrate`` re-scores at another base rate from it.
+    logit = None if combiner is None else pre_prior_logit(mot, combiner.prior)
     if evidence is None:
         evidence = sum([abs(r[2]) for r in s._cues])
     confidence = _clip(1.0 - _exp(-(0.5 * evidence + 0.3 * turns)))
@@ -172,7 +176,7 @@ def combine(s: DetectorState, evidence: float | None = None, *, rows: bool = Tru
             round(0.05 if confidence < 0.05 else 0.99 if confidence > 0.99 else confidence, 4),
             list(s._cues) if rows else [], version, latest, s._utterances,
             round(stress, 4) if stress is not None else None,
-            s._language.language)  # fmt: skip
+            s._language.language, logit)  # fmt: skip
 
 
 def reasons(s: DetectorState) -> tuple[list[Cue], float]:
@@ -197,14 +201,14 @@ def assessment(s: DetectorState) -> Assessment:
     kept = s._values
     if kept is None or s._deadline is not None:
         (_id, emotion, urgency, complexity, churn, stakes, deadline, minutes, cube, _raw, mot,
-         confidence, _rows, version, _as_of, _utterances, stress, language) = combine(
+         confidence, _rows, version, _as_of, _utterances, stress, language, logit) = combine(
             s, evidence, rows=False)  # fmt: skip
         if deadline is None:  # only what the next quiet event can reuse
             s._values = (emotion, urgency, complexity, churn, stakes, cube, mot, confidence,
-                         version, stress, language)  # fmt: skip
+                         version, stress, language, logit)  # fmt: skip
     else:
         (emotion, urgency, complexity, churn, stakes, cube, mot, confidence, version, stress,
-         language) = kept  # fmt: skip
+         language, logit) = kept  # fmt: skip
         deadline = minutes = None
     return _built(
         Assessment,
@@ -226,5 +230,6 @@ def assessment(s: DetectorState) -> Assessment:
             "utterances": s._utterances,
             "stress": stress,
             "language": language,
+            "mot_logit": logit,
         },
     )

@@ -60,6 +60,8 @@ class SemanticLike(Protocol):
 class CombinerLike(Protocol):
     """What the detector uses of ``kairos.detection.semantic.Combiner``."""
 
+    @property
+    def prior(self) -> float: ...
     def score(self, raw: float, logit: float | None) -> float: ...
 
 
@@ -142,6 +144,7 @@ class Scores:
     utterances: int
     stress: float | None = None
     language: str | None = None
+    mot_logit: float | None = None
 
     def to_assessment(self) -> Assessment:
         """The contract model; built without re-validation since every value is in range."""
@@ -166,6 +169,7 @@ class Scores:
                 "utterances": self.utterances,
                 "stress": self.stress,
                 "language": self.language,
+                "mot_logit": self.mot_logit,
             },
         )
 
@@ -173,16 +177,28 @@ class Scores:
 #: ``Scores``' values in its fields' order (``DetectorState._combine`` returns them):
 #: interaction_id, emotion, urgency, complexity, churn_risk, stakes, deadline,
 #: minutes_to_deadline, cube, raw, mot_score, confidence, reasons, model_version, as_of,
-#: utterances, stress, language.
+#: utterances, stress, language, mot_logit.
 ScoreValues = tuple[
     str | None, float, float, float, float, list[str], datetime | None, float | None, str, float,
-    float, float, list[_CueRow], str, datetime | None, int, float | None, str | None,
+    float, float, list[_CueRow], str, datetime | None, int, float | None, str | None, float | None,
 ]  # fmt: skip
 #: What the update path keeps of the last assessment while no deadline is set (emotion, urgency,
-#: complexity, churn, stakes, cube, MoT score, confidence, version, stress, language): an event
-#: that moves nothing but the clock and the count of utterances reuses it.
+#: complexity, churn, stakes, cube, MoT score, confidence, version, stress, language, the
+#: pre-prior logit): an event that moves nothing but the clock and the count of utterances
+#: reuses it.
 KeptValues = tuple[
-    float, float, float, float, list[str], str, float, float, str, float | None, str | None
+    float,
+    float,
+    float,
+    float,
+    list[str],
+    str,
+    float,
+    float,
+    str,
+    float | None,
+    str | None,
+    float | None,
 ]
 _SCORES_FIELDS = tuple(Scores.__dataclass_fields__)
 

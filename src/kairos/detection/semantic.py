@@ -225,17 +225,32 @@ def read_card(path: Path = DEFAULT_CARD) -> dict[str, Any]:
     return data
 
 
+def _set_base_rate() -> float | None:
+    """``KAIROS_MOT_BASE_RATE`` as the settings read it (the environment, else ``.env``)."""
+    from kairos.config import get_settings
+
+    try:
+        return get_settings().mot_base_rate
+    except Exception:  # settings that do not read: the commands say so; detection still runs
+        rate = os.environ.get("KAIROS_MOT_BASE_RATE")
+        return float(rate) if rate else None
+
+
+def configured_base_rate() -> float:
+    """The base rate the fused score's prior is set to: the setting, else the card's, else
+    :data:`DEFAULT_BASE_RATE`."""
+    rate = _set_base_rate()
+    return float(rate if rate is not None else read_card().get("base_rate", DEFAULT_BASE_RATE))
+
+
 @lru_cache(maxsize=1)
 def load_default() -> SemanticModel | None:
     """The shipped semantic model, loaded once per process; None without it or its packages."""
     if not (DEFAULT_MODEL.is_file() and DEFAULT_TOKENIZER.is_file()):
         return None
-    rate = os.environ.get("KAIROS_MOT_BASE_RATE")
     try:
         # Through the same cache as unpickling, so a worker holds one model, not two.
-        return _shared(
-            DEFAULT_MODEL, DEFAULT_TOKENIZER, read_card(), 1, float(rate) if rate else None
-        )
+        return _shared(DEFAULT_MODEL, DEFAULT_TOKENIZER, read_card(), 1, _set_base_rate())
     except ImportError:
         log.warning("onnxruntime or tokenizers is not installed; the semantic tier is off")
         return None

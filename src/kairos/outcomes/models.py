@@ -173,3 +173,26 @@ class OutreachTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class MomentVerdict(Base):
+    """A person's verdict on the flag: was this contact a moment of truth or not.
+
+    Never updated: a second verdict on the same contact is a new row and the latest counts, so
+    every verdict stays on record (who, when, and the score the contact had at the time).
+    """
+
+    __tablename__ = "moment_verdicts"
+    __table_args__ = (Index("ix_moment_verdicts_interaction", "interaction_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    verdict: Mapped[str] = mapped_column(String(20), doc="moment or not_moment")
+    flagged: Mapped[bool] = mapped_column(doc="the contact's MoT score was at the flag then")
+    mot_score: Mapped[float | None] = mapped_column(doc="the contact's MoT score then")
+    mot_logit: Mapped[float | None] = mapped_column(doc="its log odds before the centre's prior")
+    alert_id: Mapped[int | None] = mapped_column(doc="the supervisor alert it answers, if any")
+    given_by: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), doc="supervisor, agent or api")
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, index=True)

@@ -41,6 +41,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # (pattern, resource kind); the first match names the resource, its "id" group the id.
 _RESOURCES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:/v1)?/interactions/(?P<id>[^/]+)"), "interaction"),
+    (re.compile(r"^/wallboard/missed/(?P<id>[^/]+)/verdict"), "interaction"),
     (re.compile(r"^/v1/interactions/?$"), "interaction"),
     (re.compile(r"^/v1/customers/(?P<id>\d+)(?:/|$)"), "customer"),
     (re.compile(r"^/v1/customers(?:/|$)"), "customer"),

@@ -64,6 +64,7 @@ _AGENT_RULES: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (_READS, re.compile(r"^/v1/interactions/?$")),
     (_READS, re.compile(r"^/v1/interactions/(?P<interaction>[^/]+)(?:/[^/]+)*/?$")),
     (frozenset({"POST"}), re.compile(r"^/v1/interactions/(?P<interaction>[^/]+)/escalate/?$")),
+    (frozenset({"POST"}), re.compile(r"^/v1/interactions/(?P<interaction>[^/]+)/verdicts/?$")),
     (_READS, re.compile(r"^/v1/customers/?$")),
     (_READS, re.compile(r"^/v1/customers/(?P<customer>\d+)/?$")),
     # The customer on the line asks the agent to stop (or allow) contacting them.

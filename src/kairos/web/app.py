@@ -17,6 +17,7 @@ from kairos.web.actions import router as actions_router
 from kairos.web.offers import router as offers_router
 from kairos.web.signin import router as auth_router
 from kairos.web.templating import STATIC_DIR, templates
+from kairos.web.verdicts import router as verdicts_router
 from kairos.web.views import router as pages_router
 from kairos.web.wallboard import router as wallboard_router
 
@@ -39,6 +40,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(actions_router)
     app.include_router(offers_router)
     app.include_router(wallboard_router)
+    app.include_router(verdicts_router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

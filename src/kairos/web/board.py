@@ -17,6 +17,7 @@ from kairos.config import get_settings
 from kairos.db import utcnow
 from kairos.interactions import reads as interaction_reads
 from kairos.interactions.models import Interaction
+from kairos.outcomes import verdicts
 from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing import supervision
@@ -333,11 +334,12 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
          "message": alert_reasons(a.reasons, deadlines.get(a.interaction_id), now, zone)}
         for a in raised
     ]  # fmt: skip
-    stored = routing_service.open_alert_ids(
-        session=session, interaction_ids=[str(a["interaction_id"]) for a in alerts]
-    )
+    ids = [str(a["interaction_id"]) for a in alerts]
+    stored = routing_service.open_alert_ids(session=session, interaction_ids=ids)
+    said = verdicts.latest_by_interaction(session=session, interaction_ids=ids)
     for alert in alerts:
         alert["log"] = stored.get(str(alert["interaction_id"]))
+        alert["verdict"] = said.get(str(alert["interaction_id"]))
     alerts += _derived_alerts(moments, now)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
     _, every_agent = routing_service.get_all_agents(session=session, limit=5_000)

@@ -28,6 +28,7 @@ from kairos.db import Database
 from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
+from kairos.outcomes import verdicts
 from kairos.routing import live_next
 from kairos.routing import service as routing_service
 from kairos.routing.offers import offers_of
@@ -179,6 +180,9 @@ def _interaction_context(db: Database, principal: Principal, interaction_id: str
         context: dict[str, Any] = {
             "view": view,
             "queues": routing_service.get_all_queues(session=session),
+            "verdict": verdicts.latest_by_interaction(
+                session=session, interaction_ids=[interaction_id]
+            ).get(interaction_id),
         }
         if principal.role == "agent" and principal.agent_id is not None:
             context["agent"] = routing_service.get_agent(

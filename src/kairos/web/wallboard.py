@@ -25,7 +25,7 @@ from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
 from kairos.outcomes import figures as outcome_figures
-from kairos.outcomes import summaries
+from kairos.outcomes import summaries, verdicts
 from kairos.outcomes.schemas import MissedList, SummaryOut
 from kairos.routing import service as routing_service
 from kairos.web import board, driver_cache, extras, trends
@@ -259,9 +259,11 @@ async def missed_page(
         first = (number - 1) * MISSED_PAGE
         paging = {"number": number, "last": last, "first": first + 1 if missed.items else 0,
                   "to": first + len(missed.items)}  # fmt: skip
+        with db.session() as session:
+            said = verdicts.latest_by_interaction(session=session, interaction_ids=ids)
         return {"missed": missed, "cards": cards, "days": days, "charts": charts,
                 "summaries": _summaries(db, ids), "paging": paging, "since": since,
-                "centre_zone": zone}  # fmt: skip
+                "centre_zone": zone, "verdicts": said}  # fmt: skip
 
     return page(request, "missed.html", principal, await run_in_threadpool(load))
 
