@@ -151,7 +151,6 @@ class Segmenter:
         "_min_speech",
         "_open",
         "_pending",
-        "_pending_n",
         "_speech",
         "_unfilled",
         "coded",
@@ -160,6 +159,7 @@ class Segmenter:
         "min_voiced",
         "pause_frames",
         "sample_rate",
+        "wanted",
     )
 
     def __init__(
@@ -189,7 +189,9 @@ class Segmenter:
         self.coded = coded or sample_rate != 8000
         self.gate: FrameGate = gate if gate is not None else VoicedGate(sample_rate)
         self._pending: list[FloatArray] = []
-        self._pending_n = 0
+        #: Samples still to come before the next block is judged (``feed`` returns nothing
+        #: until then). A plain attribute, not a property: a live leg reads it every 20 ms.
+        self.wanted = self._block
         self._frames = 0  # frames judged so far
         self._open = -1  # the open segment's first frame, -1 when none is open
         self._speech = 0  # speech frames in the open segment
@@ -201,15 +203,9 @@ class Segmenter:
         self._unfilled: list[tuple[Windows, FloatArray]] | None = None
 
     @property
-    def wanted(self) -> int:
-        """Samples still to come before the next block is judged (``feed`` returns nothing
-        until then)."""
-        return self._block - self._pending_n
-
-    @property
     def seconds(self) -> float:
         """Audio seen so far."""
-        return (self._frames * self._frame + self._pending_n) / self.sample_rate
+        return (self._frames * self._frame + self._block - self.wanted) / self.sample_rate
 
     def feed(self, samples: FloatArray) -> list[Segment]:
         """Add samples (float32 in [-1, 1], not changed afterwards); the segments this closed."""
@@ -219,13 +215,14 @@ class Segmenter:
         """Add samples without judging them; whether a whole block now waits (``feed`` judges
         it at once, ``batch.feed_together`` with other streams' blocks)."""
         self._pending.append(samples)
-        self._pending_n += len(samples)
-        return self._pending_n >= self._block
+        wanted = self.wanted - len(samples)
+        self.wanted = wanted
+        return wanted <= 0
 
     def flush(self) -> list[Segment]:
         """Judge the whole frames still waiting, then close the open segment."""
-        out = self._judge() if self._pending_n >= self._frame else []
-        self._pending, self._pending_n = [], 0
+        out = self._judge() if self._block - self.wanted >= self._frame else []
+        self._pending, self.wanted = [], self._block
         if self._open >= 0:
             self._close(self._open, self._frames - self._gap, self._speech, out)
         self._open, self._speech, self._gap = -1, 0, 0
@@ -249,8 +246,12 @@ class Segmenter:
         x = pending[0] if len(pending) == 1 else np.concatenate(pending)
         n = len(x) // self._frame
         used = n * self._frame
-        self._pending = [x[used:]] if used < len(x) else []
-        self._pending_n = len(x) - used
+        if used < len(x):
+            self._pending = [x[used:]]
+            self.wanted = self._block - (len(x) - used)
+        else:
+            self._pending = []
+            self.wanted = self._block
         block = x[:used] if self.coded else mulaw_round_trip(x[:used])
         return block, block.reshape(n, self._frame)
 
