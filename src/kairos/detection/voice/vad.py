@@ -117,7 +117,8 @@ def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
     return np.asarray(db, dtype=np.float64)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the cost of making one (as ``frames.Windows``); nothing changes one after.
+@dataclass(slots=True)
 class Segment:
     """A stretch of speech: its samples and where it lies in the stream, in seconds."""
 
