@@ -317,8 +317,8 @@ class Segmenter:
         self._cut(start, stop, speech_n, out)
 
     def _span(self, start: int, stop: int) -> tuple[FloatArray, Windows | None]:
-        """The samples and windows of frames ``start`` to ``stop`` from the kept blocks: views
-        when one block holds them, else joined."""
+        """The samples of frames ``start`` to ``stop`` and the windows ending at each of them
+        after the first, from the kept blocks: views when one block holds them, else joined."""
         f = self._frame
         xs: list[FloatArray] = []
         ws: list[Windows] = []
@@ -329,6 +329,9 @@ class Segmenter:
                 xs.append(x[lo * f : hi * f])
                 if w is None:
                     whole = False
+                elif not ws:
+                    # The segment's first frame ends no window of its own.
+                    ws.append(w.rows(lo + 1, hi))
                 else:
                     ws.append(w.rows(lo, hi))
         samples = xs[0] if len(xs) == 1 else np.concatenate(xs)
@@ -339,9 +342,7 @@ class Segmenter:
         too little speech."""
         if stop <= start or speech_n < self._min_speech:
             return
-        samples, windows = self._span(start, stop)
-        # Its windows end at each of its frames after the first.
-        mine = windows.rows(1, len(windows)) if windows is not None else None
+        samples, mine = self._span(start, stop)
         if mine is not None:
             if self._unfilled is not None:
                 self._unfilled.append((mine, samples))
