@@ -184,6 +184,8 @@ class StressTracker:
     def _learn(self, x: list[float], voiced_s: float, p_seg: float) -> None:
         w = voiced_s
         isfinite = math.isfinite
+        sums: Sequence[float]
+        counts: Sequence[float]
         if self._voiced < self.baseline_seconds:
             sums, counts = self._base_sum, self._base_n
         elif p_seg < _CALM:
