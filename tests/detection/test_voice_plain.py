@@ -88,7 +88,8 @@ def test_the_typical_periods_of_many_segments_are_each_ones_median() -> None:
 def _learn_item_by_item(
     sums: list[float], counts: list[float], x: list[float], w: float, keep: float | None
 ) -> None:
-    """The caller baseline's fold as it was written before (decay, then ten item updates)."""
+    """The caller baseline's fold, written out over the doubles NumPy lists: decay, then ten
+    item updates."""
     if keep is not None:
         sums[:] = [s * keep for s in sums]
         counts[:] = [n * keep for n in counts]
@@ -98,10 +99,10 @@ def _learn_item_by_item(
             counts[i] += w
 
 
-def test_the_baseline_folds_real_segments_as_item_by_item_updates_did() -> None:
+def test_a_float32_vector_scores_as_its_float64_copy_did() -> None:
     """On emodb's segments (NaN jitter included), through the build-up and the calm-only drift:
-    the rebuilt sums are the in-place updates' to the bit, and a float32 vector listed
-    directly gives the values its float64 copy gave."""
+    a float32 feature vector listed directly gives the doubles its float64 copy gave, and the
+    caller baseline folds them to the bit."""
     from tests.detection.test_voice import speech
 
     from kairos.detection.voice import StressTracker

@@ -144,7 +144,11 @@ class StressTracker:
         model = self.model
         # A float32 vector's ``tolist`` gives each value as the double it is: what a float64
         # copy first gave, without the copy.
-        x: list[float] = features.tolist() if isinstance(features, np.ndarray) else list(features)
+        x: list[float] = (
+            features.tolist()
+            if isinstance(features, np.ndarray) and features.dtype.kind == "f"
+            else np.asarray(features, dtype=np.float64).tolist()
+        )
         scaled = model.population_scaled_values(x)
         p_pop = model.scaled_values_probability(scaled)
         weight = self.baseline_weight
@@ -182,27 +186,21 @@ class StressTracker:
         )
 
     def _learn(self, x: list[float], voiced_s: float, p_seg: float) -> None:
-        w = voiced_s
-        isfinite = math.isfinite
-        sums: Sequence[float]
-        counts: Sequence[float]
         if self._voiced < self.baseline_seconds:
-            sums, counts = self._base_sum, self._base_n
+            w = voiced_s
         elif p_seg < _CALM:
             # Past the build-up the baseline drifts with calm speech only, over about a minute.
+            w = voiced_s
             keep = math.exp(-voiced_s / self.adapt_seconds)
-            sums = [s * keep for s in self._base_sum]
-            counts = [n * keep for n in self._base_n]
+            self._base_sum = array("d", [s * keep for s in self._base_sum])
+            self._base_n = array("d", [n * keep for n in self._base_n])
         else:
             return
-        # New arrays of the same sums (``s + w * v``, each a double) rather than ten item
-        # updates in place: a third of the time.
-        self._base_sum = array(
-            "d", [s + w * v if isfinite(v) else s for s, v in zip(sums, x, strict=True)]
-        )
-        self._base_n = array(
-            "d", [n + w if isfinite(v) else n for n, v in zip(counts, x, strict=True)]
-        )
+        sums, counts = self._base_sum, self._base_n
+        for i, v in enumerate(x):
+            if math.isfinite(v):
+                sums[i] += w * v
+                counts[i] += w
         self._voiced += voiced_s
 
     def _cues(self, end_s: float, weight: float) -> tuple[VoiceCue, ...]:
