@@ -3,11 +3,14 @@ on ten-element vectors), undefined and degenerate values included."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from kairos.detection.voice import FEATURES, VoiceModel, load_default
 from kairos.detection.voice.features import _LAG_HI, _LAG_LO, _median, _medians
-from kairos.detection.voice.tracker import _divide, _pairwise_sum, _weighted_mean
+from kairos.detection.voice.stress import measure
+from kairos.detection.voice.tracker import _CALM, _divide, _pairwise_sum, _weighted_mean
 
 N = len(FEATURES)
 
@@ -80,3 +83,57 @@ def test_the_typical_periods_of_many_segments_are_each_ones_median() -> None:
             if sure[a : a + m].any()
         ]
         assert _medians(best, sure, starts) == each
+
+
+def _learn_item_by_item(
+    sums: list[float], counts: list[float], x: list[float], w: float, keep: float | None
+) -> None:
+    """The caller baseline's fold, written out over the doubles NumPy lists: decay, then ten
+    item updates."""
+    if keep is not None:
+        sums[:] = [s * keep for s in sums]
+        counts[:] = [n * keep for n in counts]
+    for i, v in enumerate(x):
+        if math.isfinite(v):
+            sums[i] += w * v
+            counts[i] += w
+
+
+def test_a_float32_vector_scores_as_its_float64_copy_did() -> None:
+    """On emodb's segments (NaN jitter included), through the build-up and the calm-only drift:
+    a float32 feature vector listed directly gives the doubles its float64 copy gave, and the
+    caller baseline folds them to the bit."""
+    from tests.detection.test_voice import speech
+
+    from kairos.detection.voice import StressTracker
+    from kairos.detection.voice.stress import VoiceStream
+
+    tracker = StressTracker(load_default())
+    sums, counts, voiced = [0.0] * N, [0.0] * N, 0.0
+    folded = 0
+    for emotion in ("Neutral", "Angry", "Neutral", "Sad"):
+        for index in range(3):
+            samples, rate = speech(emotion, index)
+            stream = VoiceStream(rate)
+            segments = stream.segmenter.feed(samples.astype(np.float32))
+            segments += stream.segmenter.flush()
+            for seg, x32 in zip(segments, measure(segments), strict=True):
+                if x32 is None:
+                    continue
+                x = x32.tolist()
+                assert np.array(x).tobytes() == np.asarray(x32, dtype=np.float64).tobytes()
+                result = tracker.update(
+                    x32, start_s=seg.start_s, end_s=seg.end_s, voiced_s=seg.voiced_s
+                )
+                if voiced < tracker.baseline_seconds:
+                    _learn_item_by_item(sums, counts, x, seg.voiced_s, None)
+                elif result.segment_stress < _CALM:
+                    keep = math.exp(-seg.voiced_s / tracker.adapt_seconds)
+                    _learn_item_by_item(sums, counts, x, seg.voiced_s, keep)
+                else:
+                    continue
+                voiced += seg.voiced_s
+                folded += 1
+                assert tracker._base_sum.tolist() == sums
+                assert tracker._base_n.tolist() == counts
+    assert voiced > tracker.baseline_seconds and folded > 10

@@ -41,7 +41,10 @@ BANDS: tuple[tuple[float, float], ...] = ((50.0, 1000.0), (1000.0, 2000.0))
 PITCH_RATE = 4000
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, four times the
+# cost of a plain one, and a live call-second makes some ten of these (its arrays were never
+# frozen: ``Plan.fill`` writes pending rows in place).
+@dataclass(slots=True)
 class Windows:
     """A block of analysed 40 ms windows, one row each."""
 

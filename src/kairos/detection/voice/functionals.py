@@ -117,7 +117,7 @@ def _pitch_columns(
     both[1, rows, cols] = hnr
     both.sort(axis=2)
     # Both rows' deciles at once; of the harmonics-to-noise ratio only the median is kept.
-    deciles = _quantiles(both.reshape(2 * k, -1), np.tile(n_voiced, 2), _DECILES)
+    deciles = _quantiles(both.reshape(2 * k, -1), np.concatenate((n_voiced, n_voiced)), _DECILES)
     values[:, 0] = deciles[:k, 1]
     values[:, 1] = deciles[:k, 2] - deciles[:k, 0]
     values[:, 6] = deciles[k:, 1]

@@ -142,7 +142,13 @@ class StressTracker:
     ) -> SegmentResult:
         """Score one segment against the baseline so far, then fold it into the baseline."""
         model = self.model
-        x: list[float] = np.asarray(features, dtype=np.float64).tolist()
+        # A float32 vector's ``tolist`` gives each value as the double it is: what a float64
+        # copy first gave, without the copy.
+        x: list[float] = (
+            features.tolist()
+            if isinstance(features, np.ndarray) and features.dtype.kind == "f"
+            else np.asarray(features, dtype=np.float64).tolist()
+        )
         scaled = model.population_scaled_values(x)
         p_pop = model.scaled_values_probability(scaled)
         weight = self.baseline_weight

@@ -117,7 +117,8 @@ def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
     return np.asarray(db, dtype=np.float64)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the cost of making one (as ``frames.Windows``); nothing changes one after.
+@dataclass(slots=True)
 class Segment:
     """A stretch of speech: its samples and where it lies in the stream, in seconds."""
 
@@ -151,7 +152,6 @@ class Segmenter:
         "_min_speech",
         "_open",
         "_pending",
-        "_pending_n",
         "_speech",
         "_unfilled",
         "coded",
@@ -160,6 +160,7 @@ class Segmenter:
         "min_voiced",
         "pause_frames",
         "sample_rate",
+        "wanted",
     )
 
     def __init__(
@@ -189,7 +190,9 @@ class Segmenter:
         self.coded = coded or sample_rate != 8000
         self.gate: FrameGate = gate if gate is not None else VoicedGate(sample_rate)
         self._pending: list[FloatArray] = []
-        self._pending_n = 0
+        #: Samples still to come before the next block is judged (``feed`` returns nothing
+        #: until then). A plain attribute, not a property: a live leg reads it every 20 ms.
+        self.wanted = self._block
         self._frames = 0  # frames judged so far
         self._open = -1  # the open segment's first frame, -1 when none is open
         self._speech = 0  # speech frames in the open segment
@@ -201,15 +204,9 @@ class Segmenter:
         self._unfilled: list[tuple[Windows, FloatArray]] | None = None
 
     @property
-    def wanted(self) -> int:
-        """Samples still to come before the next block is judged (``feed`` returns nothing
-        until then)."""
-        return self._block - self._pending_n
-
-    @property
     def seconds(self) -> float:
         """Audio seen so far."""
-        return (self._frames * self._frame + self._pending_n) / self.sample_rate
+        return (self._frames * self._frame + self._block - self.wanted) / self.sample_rate
 
     def feed(self, samples: FloatArray) -> list[Segment]:
         """Add samples (float32 in [-1, 1], not changed afterwards); the segments this closed."""
@@ -219,13 +216,14 @@ class Segmenter:
         """Add samples without judging them; whether a whole block now waits (``feed`` judges
         it at once, ``batch.feed_together`` with other streams' blocks)."""
         self._pending.append(samples)
-        self._pending_n += len(samples)
-        return self._pending_n >= self._block
+        wanted = self.wanted - len(samples)
+        self.wanted = wanted
+        return wanted <= 0
 
     def flush(self) -> list[Segment]:
         """Judge the whole frames still waiting, then close the open segment."""
-        out = self._judge() if self._pending_n >= self._frame else []
-        self._pending, self._pending_n = [], 0
+        out = self._judge() if self._block - self.wanted >= self._frame else []
+        self._pending, self.wanted = [], self._block
         if self._open >= 0:
             self._close(self._open, self._frames - self._gap, self._speech, out)
         self._open, self._speech, self._gap = -1, 0, 0
@@ -249,8 +247,12 @@ class Segmenter:
         x = pending[0] if len(pending) == 1 else np.concatenate(pending)
         n = len(x) // self._frame
         used = n * self._frame
-        self._pending = [x[used:]] if used < len(x) else []
-        self._pending_n = len(x) - used
+        if used < len(x):
+            self._pending = [x[used:]]
+            self.wanted = self._block - (len(x) - used)
+        else:
+            self._pending = []
+            self.wanted = self._block
         block = x[:used] if self.coded else mulaw_round_trip(x[:used])
         return block, block.reshape(n, self._frame)
 
@@ -315,8 +317,8 @@ class Segmenter:
         self._cut(start, stop, speech_n, out)
 
     def _span(self, start: int, stop: int) -> tuple[FloatArray, Windows | None]:
-        """The samples and windows of frames ``start`` to ``stop`` from the kept blocks: views
-        when one block holds them, else joined."""
+        """The samples of frames ``start`` to ``stop`` and the windows ending at each of them
+        after the first, from the kept blocks: views when one block holds them, else joined."""
         f = self._frame
         xs: list[FloatArray] = []
         ws: list[Windows] = []
@@ -327,6 +329,9 @@ class Segmenter:
                 xs.append(x[lo * f : hi * f])
                 if w is None:
                     whole = False
+                elif not ws:
+                    # The segment's first frame ends no window of its own.
+                    ws.append(w.rows(lo + 1, hi))
                 else:
                     ws.append(w.rows(lo, hi))
         samples = xs[0] if len(xs) == 1 else np.concatenate(xs)
@@ -337,9 +342,7 @@ class Segmenter:
         too little speech."""
         if stop <= start or speech_n < self._min_speech:
             return
-        samples, windows = self._span(start, stop)
-        # Its windows end at each of its frames after the first.
-        mine = windows.rows(1, len(windows)) if windows is not None else None
+        samples, mine = self._span(start, stop)
         if mine is not None:
             if self._unfilled is not None:
                 self._unfilled.append((mine, samples))
