@@ -166,6 +166,20 @@ class Registry:
             "kairos_bus_pending",
             "Entries delivered to a listener group and not yet acknowledged.",
         )
+        self.bus_redis_up = Gauge(
+            "kairos_bus_redis_up",
+            "1 when this scrape read the bus figures from Redis; 0 when Redis did not answer "
+            "within 0.5 s (the bus figures are then the last read).",
+        )
+        self.bus_figures_age = Gauge(
+            "kairos_bus_figures_age_seconds",
+            "Age of the bus figures (lag, pending, dead letters, workers): 0 when fresh.",
+        )
+        self.bus_dead_letters = Gauge(
+            "kairos_bus_dead_letters",
+            "Entries in a topic's dead-letter stream: listeners gave up on them after "
+            "KAIROS_BUS_MAX_ATTEMPTS tries (kairos bus dead-letters lists and replays them).",
+        )
         self.detection_backlog = Gauge(
             "kairos_detection_backlog_interactions",
             "Interactions with stored events the detector has not assessed yet.",
@@ -202,6 +216,9 @@ class Registry:
             self.bus_publish_failures,
             self.bus_lag,
             self.bus_pending,
+            self.bus_redis_up,
+            self.bus_figures_age,
+            self.bus_dead_letters,
             self.detection_backlog,
             self.workers_alive,
             self.worker_figures,

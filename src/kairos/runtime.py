@@ -232,6 +232,8 @@ class Runtime(Services):
             for (topic, group), figures in stats.get("groups", {}).items():
                 metrics.bus_lag.set(figures["lag"], topic=topic, group=group)
                 metrics.bus_pending.set(figures["pending"], topic=topic, group=group)
+            for topic, count in stats.get("dead_letters", {}).items():
+                metrics.bus_dead_letters.set(count, topic=topic)
         if not self.detectors.inline:
             reports = self.bus.reports()
             metrics.workers_alive.set(len(reports))
@@ -245,6 +247,10 @@ class Runtime(Services):
                     select(func.count()).select_from(Interaction).where(UNASSESSED)
                 )
             metrics.detection_backlog.set(behind or 0)
+        state = self.bus.figures_state()
+        if state is not None:  # a Redis that hangs: the figures above are the last read
+            metrics.bus_redis_up.set(1 if state[0] else 0)
+            metrics.bus_figures_age.set(round(state[1], 1) if not state[0] else 0)
 
     def close(self) -> None:
         """Stop the workers' threads and release connections."""

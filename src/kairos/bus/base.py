@@ -110,6 +110,11 @@ class EventBus(abc.ABC):
         """Figures for ``/metrics``: published, publish failures, per-group backlog."""
         return {}
 
+    def figures_state(self) -> tuple[bool, float] | None:
+        """Whether the last :meth:`stats` read the bus's server (False: it did not answer, the
+        figures are the last read), and their age in seconds; None for a bus within one process."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - most buses hold nothing to release
         """Release resources."""
 

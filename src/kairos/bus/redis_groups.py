@@ -54,6 +54,8 @@ class GroupReader:
         self.retried = 0
         #: Entries taken over from a consumer silent for ``claim_idle_ms`` (delivered again).
         self.claimed = 0
+        #: Entries moved to their topic's dead-letter stream after ``max_attempts``.
+        self.dead_lettered = 0
         #: Times ``on_gap`` was called.
         self.gaps = 0
         self._gap_looked = False
