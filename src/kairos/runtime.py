@@ -34,6 +34,8 @@ from kairos.routing.supervision import AlertLog, Supervisor
 from kairos.services import Services
 
 Role = Literal["api", "worker"]
+#: The prefix of a worker's reported ingest-to-assessment histogram figures.
+LATENCY_FIGURES = "assessment_latency"
 log = logging.getLogger(__name__)
 
 
@@ -238,9 +240,11 @@ class Runtime(Services):
             reports = self.bus.reports()
             metrics.workers_alive.set(len(reports))
             metrics.worker_figures.clear()
+            metrics.assessment_latency.clear_reported()
             for worker, figures in reports.items():
+                metrics.assessment_latency.set_reported(figures, LATENCY_FIGURES, process=worker)
                 for figure, value in figures.items():
-                    if figure != "reported_at":
+                    if figure != "reported_at" and not figure.startswith(LATENCY_FIGURES):
                         metrics.worker_figures.set(value, worker=worker, figure=figure)
             with self.db.session() as session:
                 behind = session.scalar(
