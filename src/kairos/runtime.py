@@ -89,7 +89,11 @@ class Runtime(Services):
         if bus is None and settings.redis_url:
             from kairos.bus.redis import RedisBus  # the `redis` extra
 
-            bus = RedisBus(settings.redis_url, claim_idle_ms=settings.redis_claim_idle_ms)
+            bus = RedisBus(
+                settings.redis_url,
+                claim_idle_ms=settings.redis_claim_idle_ms,
+                max_attempts=settings.bus_max_attempts,
+            )
         bus = bus or MemoryBus()
         inline = settings.detection == "inline"
         runtime = cls(

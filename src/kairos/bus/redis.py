@@ -57,6 +57,8 @@ class RedisBus(FigureReads, EventBus):
         consumer: str | None = None,
         backlog_ttl_s: float = 0.5,
         orphan_idle_ms: int = 60_000,
+        max_attempts: int = 5,
+        dead_maxlen: int = 10_000,
     ) -> None:
         self.url, self.prefix, self.maxlen = url, prefix, maxlen
         self.claim_idle_ms, self.block_ms, self.batch = claim_idle_ms, block_ms, batch
@@ -73,6 +75,8 @@ class RedisBus(FigureReads, EventBus):
         self._readers: list[GroupReader] = []
         self.backlog_ttl_s = backlog_ttl_s
         self.orphan_idle_ms = orphan_idle_ms
+        #: Deliveries of an entry a listener fails on before it goes to the dead letters.
+        self.max_attempts, self.dead_maxlen = max_attempts, dead_maxlen
         self._own_groups: list[tuple[str, str]] = []  # (stream, group) of per-process listeners
         self._init_figures()
         self.published = 0
