@@ -239,7 +239,7 @@ class Registry:
         self.assessment_latency = Histogram(
             "kairos_assessment_latency_seconds",
             "From an event's acceptance (its ingest request arriving) to its assessment stored "
-            "and published: process=\"api\" where the API assesses (inline), and each "
+            'and published: process="api" where the API assesses (inline), and each '
             "worker's own series (process=its id) as it last reported them.",
             (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
             own=("process", "api"),

@@ -193,12 +193,17 @@ class Runtime(Services):
         if self.queue_map is not None:
             placer = QueuePlacer(self.db, bus, self.queue_map)
             bus.listen(placer, *groups["queueing"], group="queueing")
-        # Supervisor alerts follow every assessment of an interaction in progress.
-        bus.listen(Supervisor(bus), *groups["supervisor"], group="supervisor")
+        # Supervisor alerts follow every assessment of an interaction in progress; after a bus
+        # gap they are raised (and cleared) from the stored assessments.
+        supervisor = Supervisor(bus, self.db)
+        bus.listen(
+            supervisor, *groups["supervisor"], group="supervisor", on_gap=supervisor.catch_up
+        )
         # ... and are stored, closed when they clear or the interaction ends.
         bus.listen(AlertLog(self.db), *groups["alert-log"], group="alert-log")
         # coaching.nudge on the agent's words
-        bus.listen(CoachingListener(bus), *groups["coaching"], group="coaching")
+        coaching = CoachingListener(bus, self.db)
+        bus.listen(coaching, *groups["coaching"], group="coaching", on_gap=coaching.catch_up)
         # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
         bus.listen(outcomes, *groups["outcomes"], group="outcomes")
         if self.settings.idle_end_limits():

@@ -15,6 +15,7 @@ from tests.factories import started, utterance
 from tests.servers import REDIS_SERVER
 
 from kairos import migrations
+from kairos.bus import RedisBus
 from kairos.config import Settings
 from kairos.main import create_app
 from kairos.runtime import Runtime
@@ -83,7 +84,8 @@ def test_a_workers_series_reaches_the_api(system: tuple[TestClient, Runtime]) ->
         time.sleep(0.05)
     worker.bus.report(heartbeat(worker), ttl_s=15)  # what `kairos worker` sends every 5 s
     assert "kairos_worker" in client.get("/metrics").text
-    consumer = getattr(worker.bus, "consumer")
+    assert isinstance(worker.bus, RedisBus)
+    consumer = worker.bus.consumer
     series = _series(client.get("/metrics").text, f'process="{consumer}"')
     assert series["count"] == len(TEXTS) and series["le=+Inf"] == len(TEXTS)
     assert 0 < series["sum"] < 20 * len(TEXTS)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
+
 
 @dataclass(frozen=True)
 class DeadLetter:
@@ -45,14 +47,16 @@ def list_dead(url: str, *, prefix: str = "kairos", topic: str | None = None) -> 
     try:
         out = []
         for name in [topic] if topic else _topics(client, prefix):
-            for entry_id, fields in client.xrange(f"{prefix}:dead:{name}"):
+            entries: Any = client.xrange(f"{prefix}:dead:{name}")
+            for entry_id, fields in entries:
+                got = {str(k): str(v) for k, v in (fields or {}).items()}
                 out.append(
                     DeadLetter(
-                        id=str(entry_id), topic=name, group=fields.get("group", ""),
-                        entry=fields.get("entry", ""), attempts=int(fields.get("attempts", 0)),
-                        error=fields.get("error", ""),
-                        at=datetime.fromtimestamp(float(fields.get("at", 0)), UTC),
-                        message=fields.get("m", ""),
+                        id=str(entry_id), topic=name, group=got.get("group", ""),
+                        entry=got.get("entry", ""), attempts=int(got.get("attempts", 0)),
+                        error=got.get("error", ""),
+                        at=datetime.fromtimestamp(float(got.get("at", 0)), UTC),
+                        message=got.get("m", ""),
                     )
                 )  # fmt: skip
         return sorted(out, key=lambda d: (d.at, d.id))
@@ -68,7 +72,7 @@ def replay(
     try:
         for letter in letters:
             pipe = client.pipeline(transaction=True)
-            fields = {"m": letter.message, "g": f"{prefix}:{letter.group}"}
+            fields: dict[Any, Any] = {"m": letter.message, "g": f"{prefix}:{letter.group}"}
             pipe.xadd(f"{prefix}:stream:{letter.topic}", fields, maxlen=maxlen, approximate=True)
             pipe.xdel(f"{prefix}:dead:{letter.topic}", letter.id)
             pipe.execute()

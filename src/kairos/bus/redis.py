@@ -238,6 +238,17 @@ class RedisBus(FigureReads, EventBus):
         except redis.RedisError:
             return False
 
+    def first_time(self, key: str, *, ttl_s: float) -> bool:
+        """Whether ``key`` is named for the first time in ``ttl_s`` by any process (``SET NX``);
+        True when Redis does not answer (better sent twice than never). A Redis that restarted
+        empty has forgotten what was named before."""
+        try:
+            return bool(
+                self._publisher.set(f"{self.prefix}:once:{key}", "1", nx=True, px=int(ttl_s * 1000))
+            )
+        except redis.RedisError:
+            return True
+
     def mark_gap(self, client: redis.Redis) -> None:
         """Raise the gap counter if this process dropped messages (a listener's thread calls
         it once Redis answers, so the counter moves even if nothing more is published here)."""

@@ -200,7 +200,7 @@ class GroupReader:
             attempts = int(pending[0]["times_delivered"]) if pending else 1
             if attempts < self.bus.max_attempts:
                 continue
-            letter = {
+            letter: dict[Any, Any] = {
                 "m": fields["m"],
                 "group": self.group.removeprefix(f"{self.bus.prefix}:"),
                 "topic": topic,

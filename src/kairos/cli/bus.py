@@ -12,18 +12,20 @@ from rich.console import Console
 if TYPE_CHECKING:
     from kairos.bus.dead_letters import DeadLetter
 
-bus_app = typer.Typer(help="The Redis bus (KAIROS_REDIS_URL): its dead letters.", no_args_is_help=True)
+bus_app = typer.Typer(
+    help="The Redis bus (KAIROS_REDIS_URL): its dead letters.", no_args_is_help=True
+)
 console = Console()
 
 
 @bus_app.command("dead-letters")
 def dead_letters(
     topic: str | None = typer.Option(None, "--topic", help="only this topic's dead letters"),
-    replay: list[str] = typer.Option(  # noqa: B008 - Typer reads its options from defaults
+    replay: list[str] = typer.Option(
         [], "--replay", help="give this dead letter (its id) to its group again; repeatable"
     ),
     replay_all: bool = typer.Option(False, "--replay-all", help="give every one listed again"),
-    drop: list[str] = typer.Option(  # noqa: B008
+    drop: list[str] = typer.Option(
         [], "--drop", help="remove this dead letter for good; repeatable"
     ),
     as_json: bool = typer.Option(False, "--json", help="list as JSON lines, one per letter"),
