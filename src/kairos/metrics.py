@@ -193,6 +193,34 @@ class Registry:
             "kairos_media_messages_ignored_total",
             "Media stream messages of a type the protocol does not know, skipped.",
         )
+        self._add_bus_figures()
+        self.detection_backlog = Gauge(
+            "kairos_detection_backlog_interactions",
+            "Interactions with stored events the detector has not assessed yet.",
+        )
+        self.workers_alive = Gauge(
+            "kairos_workers_alive", "Detector workers that reported in the last 15 seconds."
+        )
+        self.worker_figures = Gauge(
+            "kairos_worker", "Each worker's own counts, as it last reported them (by figure)."
+        )
+        self.ingest_latency = Histogram(
+            "kairos_ingest_latency_seconds",
+            "Time to validate, store and publish one ingest request.",
+            (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+
+        self.assessment_latency = Histogram(
+            "kairos_assessment_latency_seconds",
+            "From an event's acceptance (its ingest request arriving) to its assessment stored "
+            'and published: process="api" where the API assesses (inline), and each '
+            "worker's own series (process=its id) as it last reported them.",
+            (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
+            own=("process", "api"),
+        )
+
+    def _add_bus_figures(self) -> None:
+        """The bus's figures (set from the bus before each render)."""
         self.bus_published = Gauge("kairos_bus_published", "Messages this process published.")
         self.bus_publish_failures = Gauge(
             "kairos_bus_publish_failures",
@@ -219,30 +247,6 @@ class Registry:
             "kairos_bus_dead_letters",
             "Entries in a topic's dead-letter stream: listeners gave up on them after "
             "KAIROS_BUS_MAX_ATTEMPTS tries (kairos bus dead-letters lists and replays them).",
-        )
-        self.detection_backlog = Gauge(
-            "kairos_detection_backlog_interactions",
-            "Interactions with stored events the detector has not assessed yet.",
-        )
-        self.workers_alive = Gauge(
-            "kairos_workers_alive", "Detector workers that reported in the last 15 seconds."
-        )
-        self.worker_figures = Gauge(
-            "kairos_worker", "Each worker's own counts, as it last reported them (by figure)."
-        )
-        self.ingest_latency = Histogram(
-            "kairos_ingest_latency_seconds",
-            "Time to validate, store and publish one ingest request.",
-            (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-        )
-
-        self.assessment_latency = Histogram(
-            "kairos_assessment_latency_seconds",
-            "From an event's acceptance (its ingest request arriving) to its assessment stored "
-            'and published: process="api" where the API assesses (inline), and each '
-            "worker's own series (process=its id) as it last reported them.",
-            (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
-            own=("process", "api"),
         )
 
     def render(self) -> str:
