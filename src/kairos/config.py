@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         ge=100,
         description="how long a message may sit with a silent worker before another takes it",
     )
+    bus_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="deliveries of a bus message a listener fails on (raises, or asks to retry) "
+        "before it is moved to its topic's dead-letter stream",
+    )
     sweep_interval_s: float = Field(
         default=5.0,
         gt=0,

@@ -81,14 +81,24 @@ class Gauge:
 
 
 class Histogram:
-    """Observations counted into cumulative buckets."""
+    """Observations counted into cumulative buckets: this process's, labelled ``own`` if given,
+    and series other processes reported (:meth:`figures` there, :meth:`set_reported` here)."""
 
-    def __init__(self, name: str, help_text: str, buckets: tuple[float, ...]) -> None:
+    def __init__(
+        self,
+        name: str,
+        help_text: str,
+        buckets: tuple[float, ...],
+        *,
+        own: tuple[str, str] | None = None,
+    ) -> None:
         self.name, self.help = name, help_text
         self.buckets = tuple(sorted(buckets))
+        self.own: Labels = () if own is None else (own,)
         self._counts = [0] * (len(self.buckets) + 1)
         self._sum = 0.0
         self._count = 0
+        self._reported: dict[Labels, tuple[list[int], float, int]] = {}
         self._lock = threading.Lock()
 
     def observe(self, value: float) -> None:
@@ -99,17 +109,47 @@ class Histogram:
             self._sum += value
             self._count += 1
 
+    @property
+    def count(self) -> int:
+        """Observations recorded in this process."""
+        return self._count
+
+    def figures(self, prefix: str) -> dict[str, float]:
+        """This process's series as flat figures (a worker's heartbeat carries them)."""
+        with self._lock:
+            out = {f"{prefix}_b{i}": float(n) for i, n in enumerate(self._counts)}
+            out[f"{prefix}_sum"], out[f"{prefix}_count"] = self._sum, float(self._count)
+        return out
+
+    def set_reported(self, figures: dict[str, float], prefix: str, **labels: str) -> None:
+        """Show the series another process reported with :meth:`figures` under ``labels``."""
+        counts = [int(figures.get(f"{prefix}_b{i}", 0)) for i in range(len(self.buckets) + 1)]
+        total, count = figures.get(f"{prefix}_sum", 0.0), int(figures.get(f"{prefix}_count", 0))
+        with self._lock:
+            self._reported[tuple(sorted(labels.items()))] = (counts, total, count)
+
+    def clear_reported(self) -> None:
+        """Forget the reported series (processes that no longer report)."""
+        with self._lock:
+            self._reported.clear()
+
     def render(self) -> list[str]:
         """Exposition lines."""
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
         with self._lock:
-            counts, total, count = list(self._counts), self._sum, self._count
-        cumulative = 0
-        for bound, n in zip(self.buckets, counts, strict=False):
-            cumulative += n
-            lines.append(f'{self.name}_bucket{{le="{bound:g}"}} {cumulative}')
-        lines.append(f'{self.name}_bucket{{le="+Inf"}} {count}')
-        lines += [f"{self.name}_sum {total:g}", f"{self.name}_count {count}"]
+            series = [(self.own, (list(self._counts), self._sum, self._count))]
+            series += sorted(self._reported.items())
+        for labels, (counts, total, count) in series:
+            cumulative = 0
+            for bound, n in zip(self.buckets, counts, strict=False):
+                cumulative += n
+                le = _render_labels(labels, (("le", f"{bound:g}"),))
+                lines.append(f"{self.name}_bucket{le} {cumulative}")
+            lines.append(f"{self.name}_bucket{_render_labels(labels, (('le', '+Inf'),))} {count}")
+            lines += [
+                f"{self.name}_sum{_render_labels(labels)} {total:g}",
+                f"{self.name}_count{_render_labels(labels)} {count}",
+            ]
         return lines
 
 
@@ -157,19 +197,7 @@ class Registry:
             "kairos_media_messages_ignored_total",
             "Media stream messages of a type the protocol does not know, skipped.",
         )
-        self.bus_published = Gauge("kairos_bus_published", "Messages this process published.")
-        self.bus_publish_failures = Gauge(
-            "kairos_bus_publish_failures",
-            "Messages this process could not publish (Redis down); the events stay stored.",
-        )
-        self.bus_lag = Gauge(
-            "kairos_bus_lag",
-            "Entries of a topic's stream not yet delivered to a listener group.",
-        )
-        self.bus_pending = Gauge(
-            "kairos_bus_pending",
-            "Entries delivered to a listener group and not yet acknowledged.",
-        )
+        self._add_bus_figures()
         self.detection_backlog = Gauge(
             "kairos_detection_backlog_interactions",
             "Interactions with stored events the detector has not assessed yet.",
@@ -184,6 +212,45 @@ class Registry:
             "kairos_ingest_latency_seconds",
             "Time to validate, store and publish one ingest request.",
             (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+
+        self.assessment_latency = Histogram(
+            "kairos_assessment_latency_seconds",
+            "From an event's acceptance (its ingest request arriving) to its assessment stored "
+            'and published: process="api" where the API assesses (inline), and each '
+            "worker's own series (process=its id) as it last reported them.",
+            (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
+            own=("process", "api"),
+        )
+
+    def _add_bus_figures(self) -> None:
+        """The bus's figures (set from the bus before each render)."""
+        self.bus_published = Gauge("kairos_bus_published", "Messages this process published.")
+        self.bus_publish_failures = Gauge(
+            "kairos_bus_publish_failures",
+            "Messages this process could not publish (Redis down); the events stay stored.",
+        )
+        self.bus_lag = Gauge(
+            "kairos_bus_lag",
+            "Entries of a topic's stream not yet delivered to a listener group.",
+        )
+        self.bus_pending = Gauge(
+            "kairos_bus_pending",
+            "Entries delivered to a listener group and not yet acknowledged.",
+        )
+        self.bus_redis_up = Gauge(
+            "kairos_bus_redis_up",
+            "1 when this scrape read the bus figures from Redis; 0 when Redis did not answer "
+            "within 0.5 s (the bus figures are then the last read).",
+        )
+        self.bus_figures_age = Gauge(
+            "kairos_bus_figures_age_seconds",
+            "Age of the bus figures (lag, pending, dead letters, workers): 0 when fresh.",
+        )
+        self.bus_dead_letters = Gauge(
+            "kairos_bus_dead_letters",
+            "Entries in a topic's dead-letter stream: listeners gave up on them after "
+            "KAIROS_BUS_MAX_ATTEMPTS tries (kairos bus dead-letters lists and replays them).",
         )
 
     def render(self) -> str:
@@ -207,10 +274,14 @@ class Registry:
             self.bus_publish_failures,
             self.bus_lag,
             self.bus_pending,
+            self.bus_redis_up,
+            self.bus_figures_age,
+            self.bus_dead_letters,
             self.detection_backlog,
             self.workers_alive,
             self.worker_figures,
             self.ingest_latency,
+            self.assessment_latency,
         )
         for metric in metrics:
             lines += metric.render()

@@ -34,6 +34,8 @@ from kairos.routing.supervision import AlertLog, Supervisor
 from kairos.services import Services
 
 Role = Literal["api", "worker"]
+#: The prefix of a worker's reported ingest-to-assessment histogram figures.
+LATENCY_FIGURES = "assessment_latency"
 log = logging.getLogger(__name__)
 
 
@@ -87,7 +89,11 @@ class Runtime(Services):
         if bus is None and settings.redis_url:
             from kairos.bus.redis import RedisBus  # the `redis` extra
 
-            bus = RedisBus(settings.redis_url, claim_idle_ms=settings.redis_claim_idle_ms)
+            bus = RedisBus(
+                settings.redis_url,
+                claim_idle_ms=settings.redis_claim_idle_ms,
+                max_attempts=settings.bus_max_attempts,
+            )
         bus = bus or MemoryBus()
         inline = settings.detection == "inline"
         runtime = cls(
@@ -187,12 +193,17 @@ class Runtime(Services):
         if self.queue_map is not None:
             placer = QueuePlacer(self.db, bus, self.queue_map)
             bus.listen(placer, *groups["queueing"], group="queueing")
-        # Supervisor alerts follow every assessment of an interaction in progress.
-        bus.listen(Supervisor(bus), *groups["supervisor"], group="supervisor")
+        # Supervisor alerts follow every assessment of an interaction in progress; after a bus
+        # gap they are raised (and cleared) from the stored assessments.
+        supervisor = Supervisor(bus, self.db)
+        bus.listen(
+            supervisor, *groups["supervisor"], group="supervisor", on_gap=supervisor.catch_up
+        )
         # ... and are stored, closed when they clear or the interaction ends.
         bus.listen(AlertLog(self.db), *groups["alert-log"], group="alert-log")
         # coaching.nudge on the agent's words
-        bus.listen(CoachingListener(bus), *groups["coaching"], group="coaching")
+        coaching = CoachingListener(bus, self.db)
+        bus.listen(coaching, *groups["coaching"], group="coaching", on_gap=coaching.catch_up)
         # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
         bus.listen(outcomes, *groups["outcomes"], group="outcomes")
         if self.settings.idle_end_limits():
@@ -232,19 +243,27 @@ class Runtime(Services):
             for (topic, group), figures in stats.get("groups", {}).items():
                 metrics.bus_lag.set(figures["lag"], topic=topic, group=group)
                 metrics.bus_pending.set(figures["pending"], topic=topic, group=group)
+            for topic, count in stats.get("dead_letters", {}).items():
+                metrics.bus_dead_letters.set(count, topic=topic)
         if not self.detectors.inline:
             reports = self.bus.reports()
             metrics.workers_alive.set(len(reports))
             metrics.worker_figures.clear()
+            metrics.assessment_latency.clear_reported()
             for worker, figures in reports.items():
+                metrics.assessment_latency.set_reported(figures, LATENCY_FIGURES, process=worker)
                 for figure, value in figures.items():
-                    if figure != "reported_at":
+                    if figure != "reported_at" and not figure.startswith(LATENCY_FIGURES):
                         metrics.worker_figures.set(value, worker=worker, figure=figure)
             with self.db.session() as session:
                 behind = session.scalar(
                     select(func.count()).select_from(Interaction).where(UNASSESSED)
                 )
             metrics.detection_backlog.set(behind or 0)
+        state = self.bus.figures_state()
+        if state is not None:  # a Redis that hangs: the figures above are the last read
+            metrics.bus_redis_up.set(1 if state[0] else 0)
+            metrics.bus_figures_age.set(round(state[1], 1) if not state[0] else 0)
 
     def close(self) -> None:
         """Stop the workers' threads and release connections."""

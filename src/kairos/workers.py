@@ -19,7 +19,7 @@ import time
 from types import FrameType
 
 from kairos.config import Settings
-from kairos.runtime import Runtime
+from kairos.runtime import LATENCY_FIGURES, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ def heartbeat(runtime: Runtime) -> dict[str, float]:
         # bus_handled, bus_failed (acknowledged after the listener raised: not delivered
         # again), bus_retried, bus_claimed (taken over from a silent worker: redelivered)
         **runtime.bus.listener_counts(),
+        # its ingest-to-assessment histogram, shown as its own series by the API's /metrics
+        **metrics.assessment_latency.figures(LATENCY_FIGURES),
         "reported_at": time.time(),
     }
 

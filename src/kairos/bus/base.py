@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 #: A message's body as it travels (JSON); code outside the bus reads it through
 #: :func:`kairos.bus.messages.parse`.
 BusMessage = dict[str, Any]
+_ONCE_LOCK = threading.Lock()
 
 
 class Subscription(abc.ABC):
@@ -81,6 +83,22 @@ class EventBus(abc.ABC):
         processes removes it when the process stops, or after it died.
         """
 
+    def first_time(self, key: str, *, ttl_s: float) -> bool:
+        """Whether ``key`` is named here for the first time in ``ttl_s`` (by any process the bus
+        spans): a listener that may be run twice for one thing (live, then caught up after a
+        gap) sends its message once. A bus that cannot tell answers True."""
+        now = time.monotonic()
+        with _ONCE_LOCK:
+            named: dict[str, float] = self.__dict__.setdefault("_first_named", {})
+            seen = named.get(key)
+            if seen is not None and now - seen < ttl_s:
+                return False
+            if len(named) > 100_000:  # forget the oldest half
+                for old in sorted(named, key=named.__getitem__)[:50_000]:
+                    del named[old]
+            named[key] = now
+        return True
+
     def reachable(self) -> bool | None:
         """Whether the bus's server answers now; None for a bus within one process."""
         return None
@@ -109,6 +127,11 @@ class EventBus(abc.ABC):
     def stats(self) -> dict[str, Any]:
         """Figures for ``/metrics``: published, publish failures, per-group backlog."""
         return {}
+
+    def figures_state(self) -> tuple[bool, float] | None:
+        """Whether the last :meth:`stats` read the bus's server (False: it did not answer, the
+        figures are the last read), and their age in seconds; None for a bus within one process."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - most buses hold nothing to release
         """Release resources."""

@@ -26,11 +26,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import redis
 
 from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
+from kairos.bus.redis_figures import FigureReads
 from kairos.bus.redis_groups import GroupReader, Listener, create_group
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def _encode(message: BusMessage) -> str:
     return json.dumps(message, default=str, separators=(",", ":"))
 
 
-class RedisBus(EventBus):
+class RedisBus(FigureReads, EventBus):
     """Delivers across processes through Redis; see the module's documentation."""
 
     def __init__(
@@ -57,6 +57,8 @@ class RedisBus(EventBus):
         consumer: str | None = None,
         backlog_ttl_s: float = 0.5,
         orphan_idle_ms: int = 60_000,
+        max_attempts: int = 5,
+        dead_maxlen: int = 10_000,
     ) -> None:
         self.url, self.prefix, self.maxlen = url, prefix, maxlen
         self.claim_idle_ms, self.block_ms, self.batch = claim_idle_ms, block_ms, batch
@@ -73,9 +75,10 @@ class RedisBus(EventBus):
         self._readers: list[GroupReader] = []
         self.backlog_ttl_s = backlog_ttl_s
         self.orphan_idle_ms = orphan_idle_ms
+        #: Deliveries of an entry a listener fails on before it goes to the dead letters.
+        self.max_attempts, self.dead_maxlen = max_attempts, dead_maxlen
         self._own_groups: list[tuple[str, str]] = []  # (stream, group) of per-process listeners
-        self._group_info: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
-        self._watched: set[str] = set()
+        self._init_figures()
         self.published = 0
         self.publish_failures = 0
         #: Messages were dropped since Redis last answered: the gap counter is still to raise.
@@ -90,9 +93,6 @@ class RedisBus(EventBus):
             socket_timeout=socket_timeout,
             socket_connect_timeout=self.timeout_s,
         )
-
-    def _stream(self, topic: str) -> str:
-        return f"{self.prefix}:stream:{topic}"
 
     def _channel(self, topic: str) -> str:
         return f"{self.prefix}:live:{topic}"
@@ -238,6 +238,17 @@ class RedisBus(EventBus):
         except redis.RedisError:
             return False
 
+    def first_time(self, key: str, *, ttl_s: float) -> bool:
+        """Whether ``key`` is named for the first time in ``ttl_s`` by any process (``SET NX``);
+        True when Redis does not answer (better sent twice than never). A Redis that restarted
+        empty has forgotten what was named before."""
+        try:
+            return bool(
+                self._publisher.set(f"{self.prefix}:once:{key}", "1", nx=True, px=int(ttl_s * 1000))
+            )
+        except redis.RedisError:
+            return True
+
     def mark_gap(self, client: redis.Redis) -> None:
         """Raise the gap counter if this process dropped messages (a listener's thread calls
         it once Redis answers, so the counter moves even if nothing more is published here)."""
@@ -247,10 +258,6 @@ class RedisBus(EventBus):
                 self.dropped = False
 
     # backlog (backpressure, /metrics) -----------------------------------------------------
-
-    def group_name(self, group: str) -> str:
-        """The consumer group's name in Redis."""
-        return f"{self.prefix}:{group}"
 
     def ensure_group(self, topic: str, group: str) -> None:
         """Create listener ``group`` on ``topic`` now, so it keeps what is published before any
@@ -262,101 +269,6 @@ class RedisBus(EventBus):
             raise
         except redis.RedisError as error:
             log.warning("bus: group %s not created (%s)", group, error)
-
-    def _groups(self, topic: str) -> dict[str, dict[str, Any]]:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._group_info.get(topic)
-            if cached is not None and now - cached[0] < self.backlog_ttl_s:
-                return cached[1]
-        groups: dict[str, dict[str, Any]] = {}
-        if now >= self._down_until:
-            try:
-                for info in self._publisher.xinfo_groups(self._stream(topic)):
-                    groups[str(info["name"])] = info
-            except redis.ResponseError:  # no such stream yet
-                pass
-            except redis.RedisError as error:
-                log.warning("bus: backlog of %s unknown (%s)", topic, error)
-                groups = {}
-        with self._lock:
-            self._group_info[topic] = (now, groups)
-        return groups
-
-    def backlog(self, topic: str, group: str) -> int | None:
-        """Entries not yet delivered to the group plus those delivered but not acknowledged.
-
-        Read from ``XINFO GROUPS`` at most every ``backlog_ttl_s`` per topic; None while Redis
-        does not answer or the group does not exist.
-        """
-        info = self._groups(topic).get(self.group_name(group))
-        if info is None:
-            return None
-        lag = info.get("lag")
-        if lag is None:  # Redis cannot tell after some trims: count the stream's length instead
-            try:
-                lag = int(self._publisher.xlen(self._stream(topic)))
-            except redis.RedisError:
-                return None
-        return int(lag) + int(info.get("pending") or 0)
-
-    def report(self, figures: dict[str, float], *, ttl_s: float) -> None:
-        key = f"{self.prefix}:workers:{self.consumer}"
-        try:
-            pipe = self._publisher.pipeline(transaction=True)
-            pipe.hset(key, mapping={k: repr(float(v)) for k, v in figures.items()})
-            pipe.pexpire(key, int(ttl_s * 1000))
-            pipe.execute()
-        except redis.RedisError as error:
-            log.warning("bus: heartbeat not sent (%s)", error)
-
-    def listener_counts(self) -> dict[str, float]:
-        with self._lock:
-            readers = list(self._readers)
-        return {
-            f"bus_{figure}": float(sum(getattr(reader, figure) for reader in readers))
-            for figure in ("handled", "failed", "retried", "claimed")
-        }
-
-    def reports(self) -> dict[str, dict[str, float]]:
-        prefix = f"{self.prefix}:workers:"
-        found: dict[str, dict[str, float]] = {}
-        try:
-            for key in self._publisher.scan_iter(match=prefix + "*", count=100):
-                values = self._publisher.hgetall(key)
-                if values:
-                    found[str(key)[len(prefix) :]] = {str(k): float(v) for k, v in values.items()}
-        except redis.RedisError as error:
-            log.warning("bus: worker reports unknown (%s)", error)
-        return found
-
-    def stats(self) -> dict[str, Any]:
-        groups = {}
-        for topic in self._listened_topics():
-            for name, info in self._groups(topic).items():
-                group = name.removeprefix(f"{self.prefix}:")
-                groups[(topic, group)] = {
-                    "lag": int(info.get("lag") or 0),
-                    "pending": int(info.get("pending") or 0),
-                }
-        with self._lock:
-            return {
-                "published": self.published,
-                "publish_failures": self.publish_failures,
-                "groups": groups,
-            }
-
-    def _listened_topics(self) -> list[str]:
-        with self._lock:
-            topics = set(self._watched)
-            for reader in self._readers:
-                topics.update(reader.topics)
-        return sorted(topics)
-
-    def watch(self, topic: str) -> None:
-        """Report ``topic``'s groups in :meth:`stats` even if no listener here reads it."""
-        with self._lock:
-            self._watched.add(topic)
 
     # close ---------------------------------------------------------------------------------
 

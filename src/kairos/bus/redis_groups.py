@@ -54,6 +54,8 @@ class GroupReader:
         self.retried = 0
         #: Entries taken over from a consumer silent for ``claim_idle_ms`` (delivered again).
         self.claimed = 0
+        #: Entries moved to their topic's dead-letter stream after ``max_attempts``.
+        self.dead_lettered = 0
         #: Times ``on_gap`` was called.
         self.gaps = 0
         self._gap_looked = False
@@ -142,25 +144,80 @@ class GroupReader:
 
     def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
         topic = self.streams[stream]
+        entries = self._for_this_group(client, stream, entries)
         handle_batch = getattr(self.callback, "handle_batch", None)
         if handle_batch is not None:
             self._handle_batch(client, stream, topic, entries, handle_batch)
             return
         for entry_id, fields in entries:
-            if fields is None:  # trimmed away while pending: nothing left to deliver
-                client.xack(stream, self.group, entry_id)
-                continue
-            try:
-                self.callback(topic, json.loads(fields["m"]))
-                self.handled += 1
-            except Retry as why:  # left pending: claimed again after claim_idle_ms
-                self.retried += 1
-                log.warning("bus listener %s will retry %s: %s", self.group, entry_id, why)
-                continue
-            except Exception:  # a listener's bug must not wedge the stream: log and move on
-                self.failed += 1
-                log.exception("bus listener %s failed on %s", self.group, topic)
+            self._handle_one(client, stream, topic, entry_id, fields)
+
+    def _handle_one(
+        self, client: redis.Redis, stream: Any, topic: str, entry_id: Any, fields: Any
+    ) -> None:
+        if fields is None:  # trimmed away while pending: nothing left to deliver
             client.xack(stream, self.group, entry_id)
+            return
+        try:
+            self.callback(topic, json.loads(fields["m"]))
+            self.handled += 1
+        except Retry as why:  # left pending: claimed again after claim_idle_ms
+            self.retried += 1
+            log.warning("bus listener %s will retry %s: %s", self.group, entry_id, why)
+            self._give_up_after(client, stream, [(entry_id, fields)], why)
+            return
+        except Exception as error:  # a listener's bug must not wedge the stream
+            self.failed += 1
+            log.exception("bus listener %s failed on %s %s", self.group, topic, entry_id)
+            self._give_up_after(client, stream, [(entry_id, fields)], error)
+            return
+        client.xack(stream, self.group, entry_id)
+
+    def _for_this_group(self, client: redis.Redis, stream: Any, entries: list[Any]) -> list[Any]:
+        """Drop (acknowledged) the entries replayed for another group: a dead letter replayed
+        goes back on its topic's stream naming the one group that gave up on it (``g``)."""
+        kept, others = [], []
+        for entry_id, fields in entries:
+            target = None if fields is None else fields.get("g")
+            if target is None or target == self.group:
+                kept.append((entry_id, fields))
+            else:
+                others.append(entry_id)
+        if others:
+            client.xack(stream, self.group, *others)
+        return kept
+
+    def _give_up_after(
+        self, client: redis.Redis, stream: Any, entries: list[Any], error: Exception
+    ) -> None:
+        """Leave failed entries pending (claimed again after ``claim_idle_ms``) until they have
+        been delivered ``max_attempts`` times; then move them to the topic's dead-letter stream
+        and acknowledge them."""
+        topic = self.streams[stream]
+        dead = self.bus.dead_stream(topic)
+        for entry_id, fields in entries:
+            pending: Any = client.xpending_range(stream, self.group, entry_id, entry_id, 1)
+            attempts = int(pending[0]["times_delivered"]) if pending else 1
+            if attempts < self.bus.max_attempts:
+                continue
+            letter: dict[Any, Any] = {
+                "m": fields["m"],
+                "group": self.group.removeprefix(f"{self.bus.prefix}:"),
+                "topic": topic,
+                "entry": str(entry_id),
+                "attempts": str(attempts),
+                "error": f"{type(error).__name__}: {error}"[:1000],
+                "at": str(time.time()),
+            }
+            pipe = client.pipeline(transaction=True)
+            pipe.xadd(dead, letter, maxlen=self.bus.dead_maxlen, approximate=True)
+            pipe.xack(stream, self.group, entry_id)
+            pipe.execute()
+            self.dead_lettered += 1
+            log.error(
+                "bus listener %s gave up on %s %s after %d attempts: moved to %s",
+                self.group, topic, entry_id, attempts, dead,
+            )  # fmt: skip
 
     def _handle_batch(
         self,
@@ -171,7 +228,10 @@ class GroupReader:
         handle_batch: Callable[[str, list[BusMessage]], None],
     ) -> None:
         """All entries read at once, to a listener that takes them together (one database
-        transaction per interaction rather than per message); acknowledged together."""
+        transaction per interaction rather than per message); acknowledged together. A batch
+        that raises is handled again one entry at a time (such a listener is idempotent, as the
+        detection workers are), so that only the entry that fails stays pending (and, after
+        ``max_attempts`` deliveries, goes to the dead letters)."""
         ids = [entry_id for entry_id, _ in entries]
         messages = [json.loads(fields["m"]) for _, fields in entries if fields is not None]
         try:
@@ -181,8 +241,12 @@ class GroupReader:
         except Retry as why:  # all left pending: claimed again after claim_idle_ms
             self.retried += len(messages)
             log.warning("bus listener %s will retry %d entries: %s", self.group, len(ids), why)
+            self._give_up_after(client, stream, [e for e in entries if e[1] is not None], why)
             return
         except Exception:
-            self.failed += len(messages)
             log.exception("bus listener %s failed on %d entries of %s", self.group, len(ids), topic)
-        client.xack(stream, self.group, *ids)
+            for entry_id, fields in entries:
+                self._handle_one(client, stream, topic, entry_id, fields)
+            return
+        if ids:
+            client.xack(stream, self.group, *ids)

@@ -7,6 +7,7 @@ import typer
 
 from kairos.cli import (
     audio,
+    bus,
     calibrate,
     contact_lens,
     detection,
@@ -36,6 +37,7 @@ def _settings_first() -> None:
 
 
 app.add_typer(server.db_app, name="db")
+app.add_typer(bus.bus_app, name="bus")
 app.command()(server.serve)
 app.command()(server.worker)
 app.command()(server.demo)

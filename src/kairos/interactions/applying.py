@@ -1,4 +1,5 @@
-"""Applying one logged event to its interaction's row: state, queue, agent, facts, outcome.
+"""Applying one logged event to its interaction's row: state, queue, agent, facts, outcome;
+and publishing what a request applied once it committed.
 
 Events that happened after the interaction ended are logged but do not rewrite how it ended: a
 transfer after the end moves neither queue nor agent, a second ``interaction.ended`` keeps the
@@ -7,9 +8,12 @@ first end's time and fields. Late transcript segments and surveys still apply.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy.orm import Session
 
-from kairos.bus.messages import Message
+from kairos.bus import EventBus
+from kairos.bus.messages import AssessmentUpdated, Message
 from kairos.customers import fact_store
 from kairos.customers import service as customer_service
 from kairos.events import (
@@ -23,6 +27,7 @@ from kairos.events import (
     Utterance,
 )
 from kairos.interactions.models import Interaction
+from kairos.metrics import Registry
 
 #: Envelope fields left out of a stored event's payload (they have their own columns).
 BODY_EXCLUDE = {"event_id", "interaction_id", "occurred_at", "type"}
@@ -101,3 +106,19 @@ def identify(session: Session, interaction: Interaction, event: CustomerIdentifi
     if customer is not None and interaction.customer_id is None:
         interaction.customer_id = customer.id
         fact_store.adopt(session=session, interaction_id=interaction.id, customer_id=customer.id)
+
+
+def publish_applied(
+    messages: list[Message], bus: EventBus, metrics: Registry, started: float
+) -> None:
+    """Publish what the request applied (after its commit), and time it."""
+    assessed = 0
+    for message in messages:
+        assessed += isinstance(message, AssessmentUpdated)
+        bus.send(message)
+    took = time.perf_counter() - started
+    if assessed:
+        metrics.assessments.inc(assessed)
+        for _ in range(assessed):  # accepted with the request, assessed and published in it
+            metrics.assessment_latency.observe(took)
+    metrics.ingest_latency.observe(took)

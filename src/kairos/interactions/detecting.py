@@ -22,12 +22,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from kairos.bus import BusMessage, Retry
 from kairos.bus.messages import AssessmentUpdated, EventApplied, parse
+from kairos.db import utcnow
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -52,6 +54,7 @@ def catch_up(runtime: Services, interaction_id: str) -> int:
     """
     db, detectors = runtime.db, runtime.detectors
     messages: list[AssessmentUpdated] = []
+    accepted: list[datetime] = []  # each assessed event's acceptance (its row's received_at)
     with db.session() as session:  # most re-deliveries end here, without a lock
         progress = session.execute(
             select(Interaction.assessed_seq, Interaction.event_count).where(
@@ -95,6 +98,7 @@ def catch_up(runtime: Services, interaction_id: str) -> int:
                         assessment = detector.update(event)
                     if assessed(event):
                         messages.append(record_assessment(session, interaction, event, assessment))
+                        accepted.append(row.received_at)
             interaction.assessed_seq = target
             session.commit()
         except BaseException:
@@ -106,6 +110,9 @@ def catch_up(runtime: Services, interaction_id: str) -> int:
         runtime.metrics.assessments.inc(len(messages))
     for message in messages:
         runtime.bus.send(message)
+    now = utcnow()
+    for at in accepted:  # across machines this includes their clocks' difference
+        runtime.metrics.assessment_latency.observe(max(0.0, (now - at).total_seconds()))
     return len(messages)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
-from kairos.bus.messages import AssessmentUpdated, EventApplied, Message
+from kairos.bus.messages import EventApplied, Message
 from kairos.customers import service as customer_service
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.detection.live import DetectorCache
@@ -31,7 +31,12 @@ from kairos.events import (
 )
 from kairos.interactions import checks, row_writes, write_path
 from kairos.interactions import parking as parking_
-from kairos.interactions.applying import BODY_EXCLUDE, adds_nothing, apply_to_interaction
+from kairos.interactions.applying import (
+    BODY_EXCLUDE,
+    adds_nothing,
+    apply_to_interaction,
+    publish_applied,
+)
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -285,13 +290,7 @@ def ingest(
         metrics.events_duplicate.inc(response.duplicates)
     if outbox.parked is not None:
         outbox.parked.count(metrics)
-    assessed = 0
-    for message in outbox.messages:
-        assessed += isinstance(message, AssessmentUpdated)
-        bus.send(message)
-    if assessed:
-        metrics.assessments.inc(assessed)
-    metrics.ingest_latency.observe(time.perf_counter() - started)
+    publish_applied(outbox.messages, bus, metrics, started)
     return response
 
 

@@ -65,13 +65,12 @@ class BoardUnavailable(ClientError):
     code = "routing_unavailable"
 
     def headers(self) -> dict[str, str] | None:
-        """Retry in a second."""
-        return {"Retry-After": "1"}
+        return {"Retry-After": "1"}  # retry in a second
 
 
 class _Board(RoutingBoard):
     """A policy's board on the live board: a decision does not change it by itself; the live
-    board applies an assignment once it is stored (and every board learns of it)."""
+    board applies an assignment once stored (and every board learns of it)."""
 
     def assign(self, interaction_id: str, agent_id: str) -> None:
         """Nothing: :meth:`LiveBoard.assigned` applies a stored decision."""
@@ -112,6 +111,8 @@ class LiveBoard:
         self.fence_params: Callable[[], dict[str, object] | None] | None = None
         #: Told when a contact on hold leaves (ends, is taken elsewhere): the offer is withdrawn.
         self.on_leave: Callable[[str], None] | None = None
+        #: Called at the end of each rebuild, under the lock: open offers hold their contacts again.
+        self.on_rebuild: Callable[[], None] | None = None
         #: Where decisions are stored on PostgreSQL: a connection kept for them.
         self.line = None if db.is_sqlite else DecisionLine(db)
 
@@ -119,11 +120,9 @@ class LiveBoard:
 
     def __call__(self, topic: str, body: BusMessage) -> None:
         """The bus listener: queue the message for the board thread; never block the publisher.
-
-        Dropped here, so the board thread need not wake (and contend with the next request):
-        when nothing is queued before it, what the board holds already (a decision it stored,
-        its agent state) or a score of a contact not waiting; anywhere, an applied event that
-        cannot move the board (a customer's words)."""
+        Dropped here (the board thread need not wake): when nothing is queued before it, what
+        the board holds already (a decision it stored, its agent state) or a score of a contact
+        not waiting; anywhere, an applied event that cannot move the board (a customer's words)."""
         if inert(body) or (not self._pending and self._known(body)):
             return
         self._pending.append(body)
@@ -145,10 +144,9 @@ class LiveBoard:
         wait: its score cannot move the board (one put on later is read from the database)."""
         if not self.lock.acquire(blocking=False):  # never make the publisher wait
             return False
-        try:
-            return interaction_id not in self.waiting
-        finally:
-            self.lock.release()
+        idle = interaction_id not in self.waiting
+        self.lock.release()
+        return idle
 
     def start(self) -> None:
         """Start the board thread that applies bus messages as they come."""
@@ -221,6 +219,8 @@ class LiveBoard:
             values = customer_values(session, [r.customer_id for r in rows])
             for row in rows:
                 self._put_waiting(row, values.get(row.customer_id or -1))
+            if self.on_rebuild is not None:
+                self.on_rebuild()
             self.built = True
 
     def _put_agent(self, row_id: int, agent: AgentSnapshot) -> None:

@@ -14,6 +14,7 @@ exactly as ``next`` does (``routing.decided``).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from kairos.routing.snapshots import (
 )
 
 Outcome = Literal["accepted", "declined", "expired", "withdrawn"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,6 +95,7 @@ class OfferBook:
     def __post_init__(self) -> None:
         self.board.hooks.append(self.tick)
         self.board.on_leave = self._withdraw
+        self.board.on_rebuild = self._hold_again
 
     # -- presence --------------------------------------------------------------------------------
 
@@ -191,6 +194,28 @@ class OfferBook:
         if offer is not None:
             self._end(offer, "withdrawn", back=False)
         self.passed.pop(interaction_id, None)
+
+    def _hold_again(self) -> None:
+        """The board read the site again (a bus gap): it put every waiting contact back on the
+        boards and counted agents' loads from the database alone. An open offer whose contact
+        still waits holds it again and reserves its agent's room again; one whose contact left
+        meanwhile (ended, taken elsewhere: its message lost) is withdrawn."""
+        self.board.on_hold = {}
+        for offer in list(self.offers.values()):
+            interaction_id = offer.interaction_id
+            held = self.board.hold(interaction_id)
+            agent = self.board.agents.get(offer.agent_id)
+            if held is None or agent is None:
+                log.info("routing offer of %s withdrawn: it no longer waits", interaction_id)
+                self.offers.pop(offer.id, None)
+                self.passed.pop(interaction_id, None)
+                self._outbox.append(
+                    RoutingOfferEnded(offer_id=offer.id, interaction_id=interaction_id,
+                                      agent_id=offer.agent_id, outcome="withdrawn")
+                )  # fmt: skip
+                continue
+            offer.row_id, offer.snapshot = held
+            self.board.set_agent(dataclasses.replace(agent, load=agent.load + 1))
 
     def _flush(self) -> None:
         """Publish what the pass decided, outside the board's lock."""

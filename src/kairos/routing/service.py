@@ -146,29 +146,51 @@ def handle_times(*, session: Session, agent_id: int) -> dict[str, dict[str, floa
 # -- the alert log ------------------------------------------------------------------------------
 
 
-def record_alert(*, db: Database, alert: SupervisorAlerted) -> int:
-    """Store a raised alert; one raised for an interaction with one open closes that one first
-    (the action changed: assist became take over). Returns the new row's id."""
+def record_alert(*, db: Database, alert: SupervisorAlerted) -> bool:
+    """Store a raised alert unless the interaction has one open with the same action already
+    (raised by another process, or again after a bus gap): whether it is new, to publish. One
+    with another action open is closed first (assist became take over). The interaction's row
+    is locked meanwhile, so processes raising the same alert at once store it once."""
     now = utcnow()
     with db.write_lock(), db.session() as session, session.begin():
-        _close_open(session, alert.interaction_id, now)
-        row = AlertRecord(
-            interaction_id=alert.interaction_id,
-            agent_id=alert.agent_id,
-            action=alert.action,
-            severity=alert.severity,
-            reasons=[r.model_dump(mode="json") for r in alert.reasons],
-            raised_at=now,
+        session.execute(
+            select(Interaction.id)
+            .where(Interaction.external_id == alert.interaction_id)
+            .with_for_update()
         )
-        session.add(row)
-        session.flush()
-        return row.id
+        open_actions = session.scalars(
+            select(AlertRecord.action).where(
+                AlertRecord.interaction_id == alert.interaction_id, AlertRecord.cleared_at.is_(None)
+            )
+        ).all()
+        if list(open_actions) == [alert.action]:
+            return False
+        _close_open(session, alert.interaction_id, now)
+        session.add(
+            AlertRecord(
+                interaction_id=alert.interaction_id,
+                agent_id=alert.agent_id,
+                action=alert.action,
+                severity=alert.severity,
+                reasons=[r.model_dump(mode="json") for r in alert.reasons],
+                raised_at=now,
+            )
+        )
+        return True
 
 
 def clear_alerts(*, db: Database, interaction_id: str) -> int:
     """Close the interaction's open alerts (it calmed down or ended); how many."""
     with db.write_lock(), db.session() as session, session.begin():
         return _close_open(session, interaction_id, utcnow())
+
+
+def open_alerts(*, session: Session) -> set[str]:
+    """The interactions with an alert open (raised, not cleared)."""
+    rows = session.scalars(
+        select(AlertRecord.interaction_id).where(AlertRecord.cleared_at.is_(None)).distinct()
+    )
+    return set(rows)
 
 
 def _close_open(session: Session, interaction_id: str, at: datetime) -> int:

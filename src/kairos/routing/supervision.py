@@ -82,10 +82,17 @@ def alert_message(alert: SupervisorAlert) -> SupervisorAlerted:
 
 
 class Supervisor:
-    """Turns ``assessment.updated`` messages into ``supervisor.alert`` messages, without repeats."""
+    """Turns ``assessment.updated`` messages into ``supervisor.alert`` messages, without repeats.
 
-    def __init__(self, bus: EventBus, *, capacity: int = 50_000) -> None:
-        self.bus = bus
+    With ``db`` each alert is stored as it is raised (:func:`service.record_alert`), and only an
+    alert that store finds new is published: once, whichever process (worker) raised it and
+    however often. After a bus gap (:meth:`catch_up`) the alerts the stored assessments call for
+    are raised from the database, and those no longer called for cleared: an assessment whose
+    message was lost (Redis away) still reaches the wallboard once Redis is back.
+    """
+
+    def __init__(self, bus: EventBus, db: Database | None = None, *, capacity: int = 50_000):
+        self.bus, self.db = bus, db
         self.capacity = capacity
         self._raised: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -98,21 +105,48 @@ class Supervisor:
         in_progress = agent_id is not None and updated.state != "ended"
         alert = alert_for(interaction_id, agent_id, updated.assessment)
         action = alert.action if (alert is not None and in_progress) else None
+        before = self._remember(interaction_id, action)
+        if action is not None and alert is not None and action != before:
+            self._raise(alert_message(alert))
+        elif action is None and before is not None:
+            self._clear(interaction_id)
+
+    def _remember(self, interaction_id: str, action: str | None) -> str | None:
         with self._lock:
             before = self._raised.pop(interaction_id, None)
             if action is not None:
                 self._raised[interaction_id] = action
                 while len(self._raised) > self.capacity:
                     self._raised.popitem(last=False)
-        if action is not None and alert is not None and action != before:
-            self.bus.send(alert_message(alert))
-        elif action is None and before is not None:
+        return before
+
+    def _raise(self, alert: SupervisorAlerted) -> None:
+        if self.db is None or service.record_alert(db=self.db, alert=alert):
+            self.bus.send(alert)
+
+    def _clear(self, interaction_id: str) -> None:
+        if self.db is None or service.clear_alerts(db=self.db, interaction_id=interaction_id):
             self.bus.send(SupervisorCleared(interaction_id=interaction_id))
+
+    def catch_up(self) -> None:
+        """Raise what the stored assessments call for and clear the rest (after a bus gap)."""
+        if self.db is None:
+            return
+        with self.db.session() as session:
+            alerts = current_alerts(session=session, limit=5_000)
+            opened = service.open_alerts(session=session)
+        for alert in alerts:
+            self._remember(alert.interaction_id, alert.action)
+            self._raise(alert)
+        for interaction_id in opened - {a.interaction_id for a in alerts}:
+            self._remember(interaction_id, None)
+            self._clear(interaction_id)
 
 
 class AlertLog:
     """Stores each raised alert and closes it when it clears or its interaction ends: a bus
-    listener on ``supervision`` and ``events``."""
+    listener on ``supervision`` and ``events`` (an alert :class:`Supervisor` stored already is
+    not stored twice)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db

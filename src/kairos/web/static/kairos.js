@@ -32,16 +32,19 @@
     return (theirs && theirs !== ours ? theirs + " customer · " + ours + " centre" : ours) + " ";
   }
 
-  function addItem(listId, message, limit, interaction) {
+  // `key`: an item with the same key replaces the one shown (an alert by its interaction, a
+  // nudge by its utterance: one sent again after a bus gap is not shown twice).
+  function addItem(listId, message, limit, key, keyName) {
     var list = document.getElementById(listId);
     if (!list) return;
     var item = document.createElement("li");
     item.className = "flash";
     item.textContent = message;
-    if (interaction) {
-      item.dataset.interaction = interaction;
+    if (key) {
+      keyName = keyName || "interaction";
+      item.dataset[keyName] = key;
       Array.prototype.slice.call(list.children).forEach(function (old) {
-        if (old.dataset.interaction === interaction) list.removeChild(old);
+        if (old.dataset[keyName] === key) list.removeChild(old);
       });
     }
     list.insertBefore(item, list.firstChild);
@@ -239,8 +242,9 @@
     if (!concernsMe(msg)) { if (myAgent) refresh(); return; }
     if (msg.type === "reask.detected") addItem("nudges", "ALREADY KNOWN — do not ask again: " + msg.message);
     if (msg.type === "coaching.nudge") {
-      (msg.nudges || []).forEach(function (n) {
-        addItem("nudges", clocks(msg.occurred_at, "nudges") + "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”");
+      (msg.nudges || []).forEach(function (n, i) {
+        addItem("nudges", clocks(msg.occurred_at, "nudges") + "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”",
+          8, msg.event_id ? msg.event_id + ":" + i : null, "nudge");
       });
     }
     if (msg.type === "interaction.escalated") {

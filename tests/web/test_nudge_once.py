@@ -1,0 +1,97 @@
+"""A coaching nudge sent again (the catch-up after Redis restarted empty cannot tell what it sent
+before the restart) shows once on the desktop: a real ``kairos serve`` on the Redis bus, a
+throwaway redis-server, chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.servers import REDIS_SERVER
+from tests.web.floor import build_floor
+from tests.web.test_browser import CHROMIUM, _free_port, browser  # noqa: F401  (fixtures)
+from tests.web.test_desktop_state import _agent, _call, _post
+
+from kairos import migrations
+from kairos.bus import BusMessage, RedisBus
+from kairos.db import Database
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(REDIS_SERVER is None, reason="no redis-server"),
+]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, expect
+
+
+@pytest.fixture
+def server(tmp_path: Path, redis_url: str) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'kairos.db'}"
+    migrations.upgrade(url)
+    db = Database(url)
+    build_floor(db)
+    db.dispose()
+    port = _free_port()
+    env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
+           "KAIROS_REDIS_URL": redis_url}  # fmt: skip
+    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen([*command, "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the server exited"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_a_nudge_sent_twice_shows_once(
+    browser: Browser,  # noqa: F811
+    server: str,
+    redis_url: str,
+) -> None:
+    sent: list[BusMessage] = []
+    lock = threading.Lock()
+
+    def record(topic: str, message: BusMessage) -> None:
+        with lock:
+            sent.append(message)
+
+    bus = RedisBus(redis_url, block_ms=100)
+    try:
+        bus.listen(record, "assist", group="test-recorder")
+        page = _agent(browser, server)
+        _post(server, "/v1/events", _call("once-1"))
+        _post(server, "/v1/agents/agent-ava/next")
+        page.goto("/interactions/once-1")
+        expect(page.locator("body")).to_have_attribute("data-live", "connected")
+        page.get_by_label("Your reply").fill("It's your fault for booking so late.")
+        page.get_by_role("button", name="Send reply").click()
+        live = page.locator("#nudges li", has_text="COACHING (blame)")
+        expect(live).to_have_count(1, timeout=15_000)
+        deadline = time.monotonic() + 10
+        while not sent:
+            assert time.monotonic() < deadline, "no coaching.nudge on the bus"
+            time.sleep(0.05)
+        bus.publish("assist", sent[0])  # sent again, as after Redis restarted empty
+        page.wait_for_timeout(1500)
+        expect(live).to_have_count(1)
+    finally:
+        bus.close()
