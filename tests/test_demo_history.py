@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from kairos.demo.arrivals import PER_DAY, WEEKDAY, Arrivals
+from kairos.demo.arrivals import PER_DAY, WEEKDAY, Arrivals, describe
 from kairos.demo.history import history_events
 from kairos.demo.live import MAX_GAP_S, LiveCenter, LiveProgress
 from kairos.events import CHANNELS, Event, InteractionEnded, InteractionStarted
@@ -97,3 +97,22 @@ def test_the_plan_from_the_history_forecasts_a_simulated_next_day() -> None:
                 for ch, share in zip(CHANNELS, mix, strict=True))  # fmt: skip
     assert error / total < 0.40
     assert error < 1.25 * floor
+
+
+def test_the_demo_says_how_busy_its_floor_is_now_and_at_its_busiest() -> None:
+    # A demo started on a Sunday night is quiet; it says so, beside the busiest hour's rate, in
+    # the centre's clock, so nobody takes an empty wallboard for a broken one.
+    arrivals = Arrivals(per_day=PER_DAY, timezone="Europe/London")
+    sunday_night = datetime.combine(MONDAY - timedelta(days=1), time(23, 10), TZ)
+    said = describe(arrivals, sunday_night.astimezone(UTC))
+    assert "Sunday 23:10 GMT now" in said
+    gap_now = 1 / arrivals.rate(sunday_night)
+    assert gap_now > 20 * 60 and f"every {round(gap_now / 60)} min now" in said
+    busiest = 1 / arrivals.peak()
+    assert busiest < 90 and f"one every {round(busiest)} s at a Monday's 10:00" in said
+    monday = describe(arrivals, datetime.combine(MONDAY, time(10, 5), TZ))
+    assert "Monday 10:05 GMT now" in monday and monday.count(f"every {round(busiest)} s") == 2
+    assert describe(Arrivals(steady_gap_s=0.4), sunday_night) == "one customer every 1 s on average"
+    assert (
+        describe(Arrivals(steady_gap_s=7200), sunday_night) == "one customer every 2 h on average"
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -93,6 +94,11 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = ""
 
 
 def _post(client: TestClient, events: list[dict[str, Any]]) -> None:
+    # Dated now, as a live platform's are: the alerts count a deadline from the clock, and the
+    # factories' reference day is long past ("by 7 tonight" would have passed days ago).
+    now = datetime.now(UTC)
+    events = [e | {"occurred_at": (now + timedelta(milliseconds=i)).isoformat()}
+              for i, e in enumerate(events)]  # fmt: skip
     response = client.post("/v1/events", json=events)
     assert response.status_code == 200, response.text
 

@@ -71,9 +71,12 @@ class CoachingListener:
         self._send(nudge_message(applied.event))
 
     def _send(self, nudge: CoachingNudge | None) -> bool:
-        if nudge is None or not self.bus.first_time(f"nudged:{nudge.event_id}", ttl_s=NUDGED_S):
+        key = f"nudged:{nudge.event_id}" if nudge is not None else ""
+        if nudge is None or not self.bus.first_time(key, ttl_s=NUDGED_S):
             return False
-        self.bus.send(nudge)
+        if not self.bus.send(nudge):  # dropped (Redis away): the catch-up after the gap sends it
+            self.bus.forget(key)
+            return False
         return True
 
     def catch_up(self) -> None:

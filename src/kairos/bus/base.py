@@ -54,12 +54,13 @@ class EventBus(abc.ABC):
     """
 
     @abc.abstractmethod
-    def publish(self, topic: str, message: BusMessage) -> None:
-        """Send ``message`` to every subscriber of ``topic``."""
+    def publish(self, topic: str, message: BusMessage) -> bool:
+        """Send ``message`` to every subscriber of ``topic``; False when it was dropped (the
+        broker unreachable: its gap listeners are told once it is back)."""
 
-    def send(self, message: Message) -> None:
-        """Publish a typed message on its class's topic."""
-        self.publish(message.topic, Wire(message))
+    def send(self, message: Message) -> bool:
+        """Publish a typed message on its class's topic; False when it was dropped."""
+        return self.publish(message.topic, Wire(message)) is not False
 
     @abc.abstractmethod
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:
@@ -98,6 +99,12 @@ class EventBus(abc.ABC):
                     del named[old]
             named[key] = now
         return True
+
+    def forget(self, key: str) -> None:
+        """Forget that ``key`` was named (:meth:`first_time`): what it stood for was not sent
+        after all, so the next try must send it."""
+        with _ONCE_LOCK:
+            self.__dict__.setdefault("_first_named", {}).pop(key, None)
 
     def reachable(self) -> bool | None:
         """Whether the bus's server answers now; None for a bus within one process."""

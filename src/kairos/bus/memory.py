@@ -20,7 +20,7 @@ class MemoryBus(EventBus):
         self._listeners: list[tuple[frozenset[str], Callable[[str, BusMessage], None]]] = []
         self.published = 0
 
-    def publish(self, topic: str, message: BusMessage) -> None:
+    def publish(self, topic: str, message: BusMessage) -> bool:
         with self._lock:
             listeners = list(self._listeners)
             self.published += 1
@@ -31,6 +31,7 @@ class MemoryBus(EventBus):
                 except Exception:  # a listener's bug must not undo a committed ingest
                     log.exception("bus listener failed on %s", topic)
         self._pages.deliver(topic, message)
+        return True
 
     def subscribe(self, *topics: str, maxsize: int = 10_000) -> Subscription:
         return self._pages.add(topics, maxsize)

@@ -18,6 +18,7 @@ what it keeps from the database again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -99,10 +100,10 @@ class RedisBus(FigureReads, EventBus):
 
     # publish -------------------------------------------------------------------------------
 
-    def publish(self, topic: str, message: BusMessage) -> None:
+    def publish(self, topic: str, message: BusMessage) -> bool:
         if time.monotonic() < self._down_until:
             self._lost(topic, None)
-            return
+            return False
         payload = _encode(message)
         try:
             pipe = self._publisher.pipeline(transaction=False)
@@ -115,11 +116,12 @@ class RedisBus(FigureReads, EventBus):
         except redis.RedisError as error:
             self._down_until = time.monotonic() + self.retry_after_s
             self._lost(topic, error)
-            return
+            return False
         with self._lock:
             self.published += 1
             if dropped:
                 self.dropped = False
+        return True
 
     def _lost(self, topic: str, error: Exception | None) -> None:
         with self._lock:
@@ -248,6 +250,12 @@ class RedisBus(FigureReads, EventBus):
             )
         except redis.RedisError:
             return True
+
+    def forget(self, key: str) -> None:
+        """Forget ``key`` (:meth:`first_time`) in every process; nothing when Redis does not
+        answer (it would have nothing to forget)."""
+        with contextlib.suppress(redis.RedisError):
+            self._publisher.delete(f"{self.prefix}:once:{key}")
 
     def mark_gap(self, client: redis.Redis) -> None:
         """Raise the gap counter if this process dropped messages (a listener's thread calls

@@ -22,14 +22,19 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, BusMessage], None]
 
 
-def create_group(client: redis.Redis, stream: str, group: str) -> None:
-    """Create consumer ``group`` on ``stream`` unless it exists."""
+def create_group(client: redis.Redis, stream: str, group: str, start: str = "$") -> None:
+    """Create consumer ``group`` on ``stream`` unless it exists, delivering what comes after
+    entry ``start`` ("$": what is published from now on, not the stream's history)."""
     try:
-        # "$": a new group sees what is published from now on, not the stream's history.
-        client.xgroup_create(stream, group, id="$", mkstream=True)
+        client.xgroup_create(stream, group, id=start, mkstream=True)
     except redis.ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
+
+
+def _entry_key(entry_id: Any) -> tuple[int, int]:
+    ms, _, seq = str(entry_id.decode() if isinstance(entry_id, bytes) else entry_id).partition("-")
+    return int(ms), int(seq or 0)
 
 
 class GroupReader:
@@ -60,11 +65,20 @@ class GroupReader:
         self.gaps = 0
         self._gap_looked = False
         self._gap_count: str | None = None
+        #: The last entry of each stream this reader knew of (see ``ensure_groups``).
+        self._positions: dict[str, str] = {}
         self.thread = threading.Thread(target=self._run, name=f"kairos-bus-{group}", daemon=True)
 
     def ensure_groups(self, client: redis.Redis) -> None:
+        """Create the groups; one created again (Redis came back without its data) starts after
+        the last entry this reader knew of, so what was published between Redis's return and
+        this reader's is delivered, not skipped as "$" would."""
         for stream in self.streams:
-            create_group(client, stream, self.group)
+            known = self._positions.get(stream)
+            create_group(client, stream, self.group, known or "$")
+            if known is None:
+                info: Any = client.xinfo_stream(stream)
+                self._positions[stream] = str(info["last-generated-id"])
 
     def _run(self) -> None:
         bus = self.bus
@@ -144,6 +158,11 @@ class GroupReader:
 
     def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
         topic = self.streams[stream]
+        if entries:
+            last = max((str(e[0]) for e in entries), key=_entry_key)
+            known = self._positions.get(stream)
+            if known is None or _entry_key(last) > _entry_key(known):
+                self._positions[stream] = last
         entries = self._for_this_group(client, stream, entries)
         handle_batch = getattr(self.callback, "handle_batch", None)
         if handle_batch is not None:

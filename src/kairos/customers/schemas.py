@@ -102,10 +102,11 @@ class MergeOut(BaseModel):
 ContactChannel = Literal["call", "chat", "email", "sms", "social"]
 
 
-class ContactPreferenceIn(BaseModel):
+class ContactPreferenceIn(Inbound):
     """A change of what proactive contact the customer agrees to; a field left out is kept."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"channels_off"})
 
     proactive: bool | None = Field(
         default=None, description="false: no proactive contact on any channel"

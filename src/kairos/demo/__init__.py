@@ -22,7 +22,7 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
-from kairos.demo.arrivals import PER_DAY, Arrivals
+from kairos.demo.arrivals import PER_DAY, Arrivals, describe
 from kairos.demo.server import (
     DemoError,
     port_free,
@@ -312,7 +312,9 @@ def _drive_simulated(
         f"A simulated contact center: {len(AGENTS)} agents on queues routed by the "
         "[bold]moments[/] policy, customers arriving on every channel; Ctrl-C to stop.\n"
         f"  {base_url}/v1/routing/decisions  [dim]who took what, and why[/]\n"
-        f"  {base_url}/v1/supervision/alerts  [dim]where a supervisor should step in[/]"
+        f"  {base_url}/v1/supervision/alerts  [dim]where a supervisor should step in[/]\n"
+        f"  [dim]{describe(arrivals, now())}; --per-day for a busier floor (and a "
+        "longer history to seed)[/]"
     )
     if seeding:
         console.print(

@@ -81,3 +81,25 @@ class Arrivals:
             out.append(at)
             at = self.next_after(at, rng)
         return out
+
+
+def _every(seconds: float) -> str:
+    """``seconds`` between two customers, in words: "every 40 s", "every 12 min", "every 3 h"."""
+    if seconds < 90:
+        return f"every {max(round(seconds), 1)} s"
+    if seconds < 90 * 60:
+        return f"every {round(seconds / 60)} min"
+    return f"every {round(seconds / 3600)} h"
+
+
+def describe(arrivals: Arrivals, now: datetime) -> str:
+    """How busy the floor is at ``now`` and at its busiest, for the demo's first lines: the
+    floor follows the centre's day, so a demo started at night or at a weekend is quiet."""
+    if arrivals.steady_gap_s is not None:
+        return f"one customer {_every(arrivals.steady_gap_s)} on average"
+    local = now.astimezone(ZoneInfo(arrivals.timezone))
+    return (
+        f"customers come as the centre's day does ({local:%A %H:%M} {local:%Z} now): about one "
+        f"{_every(1.0 / arrivals.rate(now))} now, one {_every(1.0 / arrivals.peak())} at a "
+        "Monday's 10:00"
+    )

@@ -7,17 +7,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kairos.redaction.inbound import Inbound
+
 Verdict = Literal["moment", "not_moment"]
 #: What a verdict says of the flag: a confirmed flag, a false flag, a missed moment, or a
 #: contact rightly left unflagged.
 Reading = Literal["confirmed", "false_flag", "missed", "routine"]
 
 
-class VerdictIn(BaseModel):
+class VerdictIn(Inbound):
     """A verdict: ``moment`` (on a flagged contact it confirms the flag, on an unflagged one it
     is a missed moment of truth) or ``not_moment`` (on a flagged contact: a false flag)."""
 
     model_config = ConfigDict(extra="forbid")
+    verbatim = frozenset({"verdict"})
 
     verdict: Verdict
     alert_id: int | None = Field(default=None, ge=1, le=2**31 - 1)

@@ -95,6 +95,8 @@ class Supervisor:
         self.bus, self.db = bus, db
         self.capacity = capacity
         self._raised: OrderedDict[str, str] = OrderedDict()
+        #: Alerts stored but whose publish was dropped, by interaction and action.
+        self._unsent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, topic: str, message: BusMessage) -> None:
@@ -121,8 +123,23 @@ class Supervisor:
         return before
 
     def _raise(self, alert: SupervisorAlerted) -> None:
-        if self.db is None or service.record_alert(db=self.db, alert=alert):
-            self.bus.send(alert)
+        """Publish ``alert`` if the store finds it new, or if an earlier publish of it was
+        dropped (Redis away): stored but never sent, it would otherwise never reach the pages,
+        since every later catch-up finds it stored already."""
+        key = (alert.interaction_id, alert.action)
+        new = self.db is None or service.record_alert(db=self.db, alert=alert)
+        with self._lock:
+            unsent = key in self._unsent
+        if not (new or unsent):
+            return
+        sent = self.bus.send(alert)
+        with self._lock:
+            if sent:
+                self._unsent.pop(key, None)
+            else:  # the bus signals the gap once Redis answers; the catch-up sends it then
+                self._unsent[key] = None
+                while len(self._unsent) > self.capacity:
+                    self._unsent.popitem(last=False)
 
     def _clear(self, interaction_id: str) -> None:
         if self.db is None or service.clear_alerts(db=self.db, interaction_id=interaction_id):
