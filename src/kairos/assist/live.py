@@ -71,8 +71,10 @@ class CoachingListener:
         self._send(nudge_message(applied.event))
 
     def _send(self, nudge: CoachingNudge | None) -> bool:
-        key = f"nudged:{nudge.event_id}" if nudge is not None else ""
-        if nudge is None or not self.bus.first_time(key, ttl_s=NUDGED_S):
+        if nudge is None:
+            return False
+        key = f"nudged:{nudge.event_id}"
+        if not self.bus.first_time(key, ttl_s=NUDGED_S):
             return False
         if not self.bus.send(nudge):  # dropped (Redis away): the catch-up after the gap sends it
             self.bus.forget(key)

@@ -32,8 +32,9 @@ def create_group(client: redis.Redis, stream: str, group: str, start: str = "$")
             raise
 
 
-def _entry_key(entry_id: Any) -> tuple[int, int]:
-    ms, _, seq = str(entry_id.decode() if isinstance(entry_id, bytes) else entry_id).partition("-")
+def _entry_key(entry_id: str) -> tuple[int, int]:
+    """A stream entry id ("1796562448502-0") as a pair that sorts as Redis orders entries."""
+    ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
 
 
