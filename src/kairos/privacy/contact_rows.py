@@ -91,6 +91,7 @@ def _delete_answers(session: Session, *, customer_id: int, ids: list[int]) -> tu
             .where(where, SurveyAnswer.theme_id.is_not(None))
             .group_by(SurveyAnswer.theme_id)
         )
+        if theme_id is not None
     }
     answers = deleted(session, delete(SurveyAnswer).where(where))
     themes = 0
