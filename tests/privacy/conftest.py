@@ -44,15 +44,23 @@ def contact(client: TestClient, tokens: dict[str, str], who: dict[str, str]) -> 
     pbx, ava, sue = (bearer(tokens[n]) for n in ("pbx", "ava", "sue"))
     assert client.post("/v1/events", json=events, headers=pbx).status_code == 200
     assert client.post("/v1/agents/agent-ava/next", headers=ava).status_code == 200
-    end = {"type": "interaction.ended", "event_id": f"{iid}-end", "interaction_id": iid,
-           "occurred_at": events[-1]["occurred_at"], "outcome": {"resolved": False}}  # fmt: skip
+    end = {
+        "type": "interaction.ended",
+        "event_id": f"{iid}-end",
+        "interaction_id": iid,
+        "occurred_at": events[-1]["occurred_at"],
+        "outcome": {"resolved": False},
+    }
     assert client.post("/v1/events", json=[end], headers=pbx).status_code == 200
     calls: list[tuple[str, dict[str, Any], dict[str, str]]] = [
-        (f"/v1/interactions/{iid}/wrap-up",
-         {"resolved": False, "confirmed_by_customer": False, "note": who.get("note", "ok")}, sue),
+        (
+            f"/v1/interactions/{iid}/wrap-up",
+            {"resolved": False, "confirmed_by_customer": False, "note": who.get("note", "ok")},
+            sue,
+        ),
         (f"/v1/interactions/{iid}/survey", {"csat": 1, "text": who.get("survey", "meh")}, pbx),
         (f"/v1/interactions/{iid}/verdicts", {"verdict": "moment", "note": who["words"]}, sue),
-    ]  # fmt: skip
+    ]
     for path, body, headers in calls:
         response = client.post(path, json=body, headers=headers)
         assert response.status_code in (200, 201), (path, response.text)
@@ -81,8 +89,9 @@ def two_customers(secured: TestClient, tokens: dict[str, str], runtime: Runtime)
         customer.display_name = ERASED["name"]
         session.commit()
     sue = bearer(tokens["sue"])
-    response = secured.put(f"/v1/customers/{erased}/contact-preference",
-                           json={"proactive": False}, headers=sue)  # fmt: skip
+    response = secured.put(
+        f"/v1/customers/{erased}/contact-preference", json={"proactive": False}, headers=sue
+    )
     assert response.status_code == 200, response.text
     assert secured.get(f"/v1/customers/{erased}", headers=sue).status_code == 200
     return erased

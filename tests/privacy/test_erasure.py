@@ -59,7 +59,9 @@ def test_after_erasure_no_table_holds_the_customer(
         ).all()
         assert [(a.actor, a.status) for a in own] == [("root", 200)]
         earlier = session.scalar(
-            select(func.count()).select_from(AuditEntry).where(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
                 AuditEntry.path.like(f"/v1/customers/{two_customers}%"),
                 AuditEntry.path != f"/v1/customers/{two_customers}/erasure",
             )
@@ -78,8 +80,9 @@ def test_refusals_leave_everything_as_it_was(
     bad = erase(secured, tokens["root"], two_customers, reference="Ada Quixote's request")
     assert bad.status_code == 422 and "reference" in bad.text
     assert erase(secured, tokens["root"], two_customers, note="x").status_code == 422
-    assert secured.post("/v1/customers/abc/erasure",
-                        headers=bearer(tokens["root"])).status_code == 422  # fmt: skip
+    assert (
+        secured.post("/v1/customers/abc/erasure", headers=bearer(tokens["root"])).status_code == 422
+    )
     assert erase(secured, tokens["root"], 987654).status_code == 404
     unchanged = sorted(row for row in every_text(runtime.db) if row[0] != "audit_log")
     assert unchanged == sorted(row for row in before if row[0] != "audit_log")
@@ -92,11 +95,17 @@ def test_refusals_leave_everything_as_it_was(
 def test_a_contact_in_progress_is_refused(
     secured: TestClient, tokens: dict[str, str], runtime: Runtime, two_customers: int
 ) -> None:
-    started = {"type": "interaction.started", "event_id": "live-1-start",
-               "interaction_id": "live-1", "occurred_at": "2026-11-22T15:00:00+00:00",
-               "channel": "call", "identities": [{"kind": "phone", "value": ERASED["phone"]}]}  # fmt: skip
-    assert secured.post("/v1/events", json=[started],
-                        headers=bearer(tokens["pbx"])).status_code == 200  # fmt: skip
+    started = {
+        "type": "interaction.started",
+        "event_id": "live-1-start",
+        "interaction_id": "live-1",
+        "occurred_at": "2026-11-22T15:00:00+00:00",
+        "channel": "call",
+        "identities": [{"kind": "phone", "value": ERASED["phone"]}],
+    }
+    assert (
+        secured.post("/v1/events", json=[started], headers=bearer(tokens["pbx"])).status_code == 200
+    )
     response = erase(secured, tokens["root"], two_customers)
     assert response.status_code == 409 and response.json()["error"] == "contact_in_progress"
     assert "live-1" in response.json()["message"]
@@ -106,17 +115,22 @@ def test_a_returning_number_is_a_new_customer_who_keeps_the_opt_out(
     secured: TestClient, tokens: dict[str, str], runtime: Runtime, two_customers: int
 ) -> None:
     assert erase(secured, tokens["root"], two_customers).status_code == 200
-    back = {"type": "interaction.started", "event_id": "back-1-start", "interaction_id": "back-1",
-            "occurred_at": "2026-11-23T09:00:00+00:00", "channel": "sms",
-            "identities": [{"kind": "phone", "value": ERASED["phone"]}]}  # fmt: skip
-    assert secured.post("/v1/events", json=[back],
-                        headers=bearer(tokens["pbx"])).status_code == 200  # fmt: skip
+    back = {
+        "type": "interaction.started",
+        "event_id": "back-1-start",
+        "interaction_id": "back-1",
+        "occurred_at": "2026-11-23T09:00:00+00:00",
+        "channel": "sms",
+        "identities": [{"kind": "phone", "value": ERASED["phone"]}],
+    }
+    assert secured.post("/v1/events", json=[back], headers=bearer(tokens["pbx"])).status_code == 200
     returning = customer_of(runtime.db, ERASED["phone"])
     assert returning != two_customers
     shown = secured.get(f"/v1/customers/{returning}", headers=bearer(tokens["sue"])).json()
     assert [i["id"] for i in shown["journey"]] == ["back-1"]  # nothing old re-linked
-    pref = secured.get(f"/v1/customers/{returning}/contact-preference",
-                       headers=bearer(tokens["sue"])).json()  # fmt: skip
+    pref = secured.get(
+        f"/v1/customers/{returning}/contact-preference", headers=bearer(tokens["sue"])
+    ).json()
     assert pref["proactive"] is False
     with runtime.db.session() as session:
         ledger = session.scalars(
@@ -125,6 +139,7 @@ def test_a_returning_number_is_a_new_customer_who_keeps_the_opt_out(
         assert [(e.action, e.source) for e in ledger] == [("carried", "erasure")]
     # The other customer's number carries nothing: they never opted out.
     other = customer_of(runtime.db, KEPT["phone"])
-    pref = secured.get(f"/v1/customers/{other}/contact-preference",
-                       headers=bearer(tokens["sue"])).json()  # fmt: skip
+    pref = secured.get(
+        f"/v1/customers/{other}/contact-preference", headers=bearer(tokens["sue"])
+    ).json()
     assert pref["proactive"] is True

@@ -20,19 +20,25 @@ def refuse_customer_deletes(db: Database) -> None:
     """A trigger that fails any delete from ``customers`` (the erasure's last delete)."""
     with db.engine.begin() as connection:
         if db.is_sqlite:
-            connection.execute(text(
-                "CREATE TRIGGER refuse_delete BEFORE DELETE ON customers "
-                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
-            ))  # fmt: skip
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_delete BEFORE DELETE ON customers "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                )
+            )
         else:
-            connection.execute(text(
-                "CREATE FUNCTION refuse_delete() RETURNS trigger AS $$ BEGIN "
-                "RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
-            ))  # fmt: skip
-            connection.execute(text(
-                "CREATE TRIGGER refuse_delete BEFORE DELETE ON customers "
-                "FOR EACH ROW EXECUTE FUNCTION refuse_delete()"
-            ))  # fmt: skip
+            connection.execute(
+                text(
+                    "CREATE FUNCTION refuse_delete() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'refused by the test'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_delete BEFORE DELETE ON customers "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_delete()"
+                )
+            )
 
 
 def test_a_failure_half_way_rolls_everything_back(
@@ -48,8 +54,9 @@ def test_a_failure_half_way_rolls_everything_back(
 
     # With the trigger gone, the next try erases.
     with runtime.db.engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER refuse_delete" + ("" if runtime.db.is_sqlite
-                                                               else " ON customers")))  # fmt: skip
+        connection.execute(
+            text("DROP TRIGGER refuse_delete" + ("" if runtime.db.is_sqlite else " ON customers"))
+        )
     response = secured.post(
         f"/v1/customers/{two_customers}/erasure", headers=bearer(tokens["root"])
     )

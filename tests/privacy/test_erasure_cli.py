@@ -31,8 +31,10 @@ def test_the_command_erases_after_asking(
         declined = run(app, ["erase-customer", str(two_customers)], input="n\n")
         bad = run(app, ["erase-customer", str(two_customers), "--yes", "--reference", "Ada Q"])
         unchanged = every_text(runtime.db)
-        done = run(app, ["erase-customer", str(two_customers), "--yes", "--by", "dpo",
-                         "--reference", "DSR-7"])  # fmt: skip
+        done = run(
+            app,
+            ["erase-customer", str(two_customers), "--yes", "--by", "dpo", "--reference", "DSR-7"],
+        )
         again = run(app, ["erase-customer", str(two_customers), "--yes"])
     finally:
         get_settings.cache_clear()

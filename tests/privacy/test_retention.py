@@ -26,14 +26,26 @@ def _contacts(client: TestClient, tokens: dict[str, str]) -> None:
     """An old ended chat, an old chat still open, and one that ended a minute ago."""
     pbx = bearer(tokens["pbx"])
     old = chat_events("old-1")
-    old.append({"type": "interaction.ended", "event_id": "old-1-end", "interaction_id": "old-1",
-                "occurred_at": old[-1]["occurred_at"]})  # fmt: skip
+    old.append(
+        {
+            "type": "interaction.ended",
+            "event_id": "old-1-end",
+            "interaction_id": "old-1",
+            "occurred_at": old[-1]["occurred_at"],
+        }
+    )
     recent = chat_events("new-1")
     now = datetime.now(UTC) - timedelta(minutes=1)
     for n, event in enumerate(recent):
         event["occurred_at"] = (now + timedelta(seconds=n)).isoformat()
-    recent.append({"type": "interaction.ended", "event_id": "new-1-end",
-                   "interaction_id": "new-1", "occurred_at": now.isoformat()})  # fmt: skip
+    recent.append(
+        {
+            "type": "interaction.ended",
+            "event_id": "new-1-end",
+            "interaction_id": "new-1",
+            "occurred_at": now.isoformat(),
+        }
+    )
     recent[-1]["occurred_at"] = (now + timedelta(seconds=30)).isoformat()
     for events in (old, chat_events("open-1"), recent):
         response = client.post("/v1/events", json=events, headers=pbx)
@@ -56,9 +68,16 @@ def _left(runtime: Runtime) -> dict[str, int]:
 
 
 def _old_audit_row(runtime: Runtime) -> None:
-    row = audit.entry(actor="sue", actor_kind="user_token", action="read", method="GET",
-                      path="/v1/customers/1", status=200, client=None,
-                      at=datetime.now(UTC) - timedelta(days=400))  # fmt: skip
+    row = audit.entry(
+        actor="sue",
+        actor_kind="user_token",
+        action="read",
+        method="GET",
+        path="/v1/customers/1",
+        status=200,
+        client=None,
+        at=datetime.now(UTC) - timedelta(days=400),
+    )
     with runtime.db.session() as session:
         session.execute(audit.INSERT, [row])
         session.commit()
@@ -94,8 +113,11 @@ def test_purge_deletes_only_what_is_past_its_retention(
         assert done.exit_code == 0, done.output
     finally:
         get_settings.cache_clear()
-    expected = {"events": before["events:old-1"], "assessments": before["assessments:old-1"],
-                "audit_log": 1}  # fmt: skip
+    expected = {
+        "events": before["events:old-1"],
+        "assessments": before["assessments:old-1"],
+        "audit_log": 1,
+    }
     assert json.loads(dry.stdout)["counts"] == expected
     assert json.loads(done.stdout)["counts"] == expected
     after = _left(runtime)
