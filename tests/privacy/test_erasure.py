@@ -143,3 +143,27 @@ def test_a_returning_number_is_a_new_customer_who_keeps_the_opt_out(
         f"/v1/customers/{other}/contact-preference", headers=bearer(tokens["sue"])
     ).json()
     assert pref["proactive"] is True
+
+
+def test_what_reads_contacts_still_answers_after_an_erasure(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime, two_customers: int
+) -> None:
+    assert erase(secured, tokens["root"], two_customers).status_code == 200
+    sue = bearer(tokens["sue"])
+    listed = secured.get("/v1/interactions", headers=sue)
+    assert listed.status_code == 200, listed.text
+    skeleton = next(i["id"] for i in listed.json()["items"] if i["id"].startswith("erased-"))
+    for path in (
+        f"/v1/interactions/{skeleton}",
+        f"/v1/interactions/{skeleton}/assessments",
+        f"/v1/interactions/{skeleton}/surveys",
+        "/v1/outcomes/today?day=2026-11-22",
+        "/v1/outcomes/missed",
+        "/v1/outcomes/agents",
+        "/v1/feedback/themes",
+        "/v1/outreach/tasks",
+        "/v1/customers",
+    ):
+        response = secured.get(path, headers=sue)
+        assert response.status_code == 200, (path, response.text)
+        assert ERASED["phone"] not in response.text and ERASED["email"] not in response.text
