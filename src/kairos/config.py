@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-insecure-secret"
+_KEEP = "days kept (unset: forever) of "
 log = logging.getLogger(__name__)
 _IDLE = "minutes without an event after which a contact of the channel still in progress is "
 _IDLE += "ended as timed out (the idle sweep); 0: never"
@@ -299,6 +300,21 @@ class Settings(BaseSettings):
     )
     shutdown_grace_s: float = Field(
         default=10.0, gt=0, le=600, description="longest a stop waits for open live pages"
+    )
+    retention_events_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=_KEEP + "ended contacts' events (transcripts), subjects and review quotes",
+    )
+    retention_assessments_days: int | None = Field(
+        default=None, ge=1, description=_KEEP + "ended contacts' assessment history"
+    )
+    retention_audit_days: int | None = Field(default=None, ge=1, description=_KEEP + "audit rows")
+    purge_interval_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds between retention purges in `kairos serve`; "
+        "unset: only `kairos purge` purges",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -41,6 +41,7 @@ from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
 from kairos.outcomes.verdict_views import router as verdicts_router
 from kairos.outcomes.views import router as outcomes_router
+from kairos.privacy.views import router as erasure_router
 from kairos.routing.views import escalation_router, next_route
 from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(parked_router)
     app.include_router(escalation_router)
     app.include_router(customers_router)
+    app.include_router(erasure_router)
     app.include_router(journey_router)
     app.include_router(routing_router)
     app.router.routes.insert(0, next_route)  # a free agent's next contact, likewise

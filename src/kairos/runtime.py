@@ -132,6 +132,12 @@ class Runtime(Services):
             runtime._start_owned_board()
         elif role == "api" and listens and mode == "memory":
             runtime._start_board()
+        if role == "api" and settings.purge_interval_s:
+            from kairos.privacy.retention import purger
+
+            purging = purger(runtime.db, settings)
+            purging.start()
+            runtime._stops.append(purging.close)
         return runtime
 
     def _start_owned_board(self) -> None:

@@ -140,6 +140,11 @@ class EventBus(abc.ABC):
         figures are the last read), and their age in seconds; None for a bus within one process."""
         return None
 
+    def erase_entries(self, matches: Callable[[dict[str, Any]], bool]) -> int | None:
+        """Delete the stored messages for which ``matches`` is true (an erasure); how many.
+        None: this bus stores none (the in-process bus keeps nothing once delivered)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - most buses hold nothing to release
         """Release resources."""
 

@@ -27,9 +27,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import redis
 
+from kairos.bus import redis_erase
 from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
 from kairos.bus.redis_figures import FigureReads
 from kairos.bus.redis_groups import GroupReader, Listener, create_group
@@ -279,6 +281,18 @@ class RedisBus(FigureReads, EventBus):
             log.warning("bus: group %s not created (%s)", group, error)
 
     # close ---------------------------------------------------------------------------------
+
+    def erase_entries(self, matches: Callable[[dict[str, Any]], bool]) -> int | None:
+        """Delete the stream entries (live and dead letters) whose message ``matches``; None
+        when Redis did not answer (logged: the caller says so)."""
+        client = self._client(socket_timeout=max(self.timeout_s, 10.0))
+        try:
+            return redis_erase.delete_matching(client, self.prefix, matches)
+        except redis.RedisError as error:
+            log.error("bus: erasing stream entries failed part-way: %s", error)
+            return None
+        finally:
+            client.close()
 
     def close(self) -> None:
         self._stopping.set()

@@ -14,6 +14,7 @@ from kairos.cli import (
     outcomes,
     parked,
     plan,
+    privacy,
     semantic,
     server,
     settings,
@@ -50,6 +51,8 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.command("audit")(tokens.audit)
 app.command("parked-events")(parked.parked_events)
+app.command("erase-customer")(privacy.erase_customer)
+app.command("purge")(privacy.purge)
 app.command("plan")(plan.plan)
 app.command("analyze")(outcomes.analyze)
 app.command("report")(outcomes.report)

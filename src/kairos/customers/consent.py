@@ -182,6 +182,15 @@ def merge(session: Session, *, customer_id: int, from_customer_id: int, actor: s
            actor=actor, detail=detail)  # fmt: skip
 
 
+def carry_over(session: Session, *, customer_id: int, pref: Preference) -> None:
+    """In the caller's transaction: an identity of an erased customer who opted out came back on
+    ``customer_id``; the stricter of its preference and theirs is kept."""
+    kept = read(session, customer_id).stricter(pref)
+    detail = "an identity of an erased customer who had opted out: their preference is kept"
+    _store(session, customer_id, kept, action="carried", source="erasure", actor="kairos",
+           detail=detail)  # fmt: skip
+
+
 def record_suppressed(session: Session, *, customer_id: int, reason: str, detail: str) -> None:
     """In the caller's transaction: a proactive contact held back by the preference."""
     pref = read(session, customer_id)

@@ -130,10 +130,47 @@ class ConsentEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int]
-    action: Mapped[str] = mapped_column(String(20), doc="set, merged or suppressed")
+    action: Mapped[str] = mapped_column(String(20), doc="set, merged, carried or suppressed")
     proactive: Mapped[bool] = mapped_column(doc="the preference after this entry")
     channels_off: Mapped[list[str]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class Erasure(Base):
+    """A customer erased on request (the right to erasure): when, by whom, and what went.
+
+    Holds no personal data: the customer's number (which now names nobody), the rows removed or
+    scrubbed per table, and the case reference the data-protection officer gave, if any.
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(unique=True, doc="the erased customer's number")
+    reference: Mapped[str | None] = mapped_column(String(100), doc="the request's case reference")
+    erased_by: Mapped[str] = mapped_column(String(200))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, doc="table -> rows deleted or scrubbed")
+    stream_entries: Mapped[int | None] = mapped_column(
+        doc="bus stream entries deleted after the commit (None: no Redis, or not reached)"
+    )
+    erased_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class ErasedIdentity(Base):
+    """A keyed hash of one identity of an erased customer, with the contact preference they had.
+
+    The identity itself is gone; its hash lets a returning phone number or address be known as
+    one whose owner said "never contact me", without linking it to anything that was erased.
+    """
+
+    __tablename__ = "erased_identities"
+    __table_args__ = (Index("ix_erased_identities_hash", "identity_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    erasure_id: Mapped[int] = mapped_column(ForeignKey("erasures.id", ondelete="CASCADE"))
+    identity_hash: Mapped[str] = mapped_column(String(64), doc="HMAC-SHA256 of kind and value")
+    proactive: Mapped[bool] = mapped_column(doc="false: no proactive contact on any channel")
+    channels_off: Mapped[list[str]] = mapped_column(JSON)

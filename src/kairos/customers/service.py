@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from kairos.bus import EventBus
 from kairos.bus.messages import CustomerMerged
 from kairos.config import get_settings
-from kairos.customers import consent
+from kairos.customers import consent, erased
 from kairos.customers.identity import canonical, names_nobody
 from kairos.customers.models import (
     Customer,
@@ -100,10 +100,11 @@ def resolve(
     customer = owners[0] if owners else Customer()
     if not owners:
         session.add(customer)
-    for c in wanted:
-        if c.key not in known:
-            customer.identities.append(CustomerIdentity(kind=c.kind, value=c.value, valid=c.valid))
+    new = [c for c in wanted if c.key not in known]
+    for c in new:
+        customer.identities.append(CustomerIdentity(kind=c.kind, value=c.value, valid=c.valid))
     session.flush()
+    erased.carry_opt_out(session, customer=customer, keys=[c.key for c in new])
     for other in owners[1:]:
         _record_conflict(session, customer, other, list(known.values()), interaction_id)
     return customer

@@ -40,6 +40,12 @@ def configure_identity_key(secret: str) -> None:
     _identity_key[0] = hashlib.sha256(b"kairos-identity:" + secret.encode()).digest()
 
 
+def keyed_digest(label: str, text: str) -> str:
+    """A keyed SHA-256 (hex) of ``text`` under the identity key: the same text gives the same
+    digest on every process of an install, and nobody without the secret can test a guess."""
+    return hmac.new(_identity_key[0], f"{label}:{text}".encode(), hashlib.sha256).hexdigest()
+
+
 def identity_value(value: str) -> str:
     """An identity value as stored: one holding a card number becomes a keyed hash of its
     digits with the card's last four (``card ••••0755 #3f1a9c0b22de``)."""
