@@ -11,7 +11,7 @@ from tests.privacy.conftest import every_text
 from tests.security.conftest import bearer
 
 from kairos.customers.models import Erasure
-from kairos.db import Database
+from kairos.db import Database, utcnow
 from kairos.privacy import erasure
 from kairos.runtime import Runtime
 
@@ -61,3 +61,24 @@ def test_a_failure_half_way_rolls_everything_back(
         f"/v1/customers/{two_customers}/erasure", headers=bearer(tokens["root"])
     )
     assert response.status_code == 200, response.text
+
+
+def test_an_erasure_that_loses_a_race_answers_409(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime, two_customers: int
+) -> None:
+    """Another process's erasure of the same customer committed between this one's read and its
+    write (SQLite's writer lock is per process): the unique erasure record refuses the second,
+    which answers as one that came second, not with a 500, and changes nothing."""
+    with runtime.db.session() as session:  # the other process's record, committed first
+        session.add(
+            Erasure(customer_id=two_customers, erased_by="other", counts={}, erased_at=utcnow())
+        )
+        session.commit()
+    before = every_text(runtime.db)
+    response = secured.post(
+        f"/v1/customers/{two_customers}/erasure", headers=bearer(tokens["root"])
+    )
+    assert response.status_code == 409, response.text
+    assert "already_erased" in response.text
+    after = [row for row in every_text(runtime.db) if row[0] != "audit_log"]  # the 409's own row
+    assert sorted(after) == sorted(row for row in before if row[0] != "audit_log")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kairos.customers import consent
@@ -80,6 +81,21 @@ def erase(
     ``record_audit``: write the erasure's own audit row in the transaction (the command line;
     through the API the security middleware writes it).
     """
+    try:
+        return _erase(db, customer_id, erased_by, reference, record_audit)
+    except IntegrityError:
+        # Two processes erasing one customer at once (SQLite's writer lock is per process): the
+        # loser's erasure record meets the winner's. Answer as if it had come second.
+        with db.session() as session:
+            missing = _missing(session, customer_id)
+        if isinstance(missing, AlreadyErased):
+            raise missing from None
+        raise
+
+
+def _erase(
+    db: Database, customer_id: int, erased_by: str, reference: str | None, record_audit: bool
+) -> Erased:
     with db.write_lock(), db.session() as session:
         customer = session.get(Customer, customer_id, with_for_update=True)
         if customer is None:
