@@ -32,14 +32,19 @@ def _post_contacts(client: TestClient, kind: str, count: int) -> None:
         post_events(client, recent([start, utterance(cid, TEXTS[kind], seconds=5), ended(cid)]))
 
 
-def test_a_window_stored_before_mot_logit_is_refused_saying_how_many_and_why(
-    client: TestClient, runtime: Runtime
-) -> None:
+def _reviewed_window(client: TestClient) -> None:
+    """30 flagged contacts, each judged a moment of truth, and 30 routine ones."""
     _post_contacts(client, "furious", 30)
     _post_contacts(client, "routine", 30)
     for n in range(30):
         said = client.post(f"/v1/interactions/furious-{n}/verdicts", json={"verdict": "moment"})
         assert said.status_code == 201, said.text
+
+
+def test_a_window_stored_before_mot_logit_is_refused_saying_how_many_and_why(
+    client: TestClient, runtime: Runtime
+) -> None:
+    _reviewed_window(client)
     fresh = client.get("/v1/outcomes/calibration").json()
     assert fresh["rescorable"] == 60 and fresh["stored_before_logit"] == 0
     assert fresh["recommended"] is not None
@@ -54,11 +59,7 @@ def test_a_window_stored_before_mot_logit_is_refused_saying_how_many_and_why(
 def test_a_mixed_window_counts_the_contacts_kept_at_their_stored_flag(
     client: TestClient, runtime: Runtime
 ) -> None:
-    _post_contacts(client, "furious", 30)
-    _post_contacts(client, "routine", 30)
-    for n in range(30):
-        said = client.post(f"/v1/interactions/furious-{n}/verdicts", json={"verdict": "moment"})
-        assert said.status_code == 201, said.text
+    _reviewed_window(client)
     _forget_logits(runtime, "routine-1")  # routine-1 and routine-10 .. routine-19
     mixed = client.get("/v1/outcomes/calibration").json()
     assert (mixed["rescorable"], mixed["stored_before_logit"]) == (49, 11)
