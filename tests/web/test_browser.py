@@ -81,7 +81,8 @@ def serving(
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
         if warm:
-            api = httpx.post(f"{base}/v1/events", json=chat_events("warm-up", queue=None))
+            warm_up = chat_events("warm-up", queue=None)
+            api = httpx.post(f"{base}/v1/events", json=warm_up, timeout=60)  # a model load
             assert api.status_code == 200, api.text
         yield base
     finally:
