@@ -63,7 +63,8 @@ def serving(
     db.dispose()
     port = _free_port()
     # The worktree's code in any working folder: PYTHONPATH's entries made absolute.
-    paths = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    paths = [str(Path(p).resolve()) for p in given if p]
     settings = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
                 "PYTHONPATH": os.pathsep.join(paths), **(env or {})}  # fmt: skip
     command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port)]

@@ -16,10 +16,10 @@ from tests.outcomes.conftest import recent
 from tests.outcomes.test_calibrate_cli import TEXTS
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, _signed_in, browser, serving  # noqa: F401
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
-
 from kairos.db import Database
 from kairos.security.models import AuditEntry
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, Page, expect
@@ -89,7 +89,8 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
 
     _verdicts(server)
     sue.reload()
-    expect(sue.get_by_test_id("precision")).to_contain_text("0.67 (95% interval 0.49–0.81; 20 of 30)")
+    precision = sue.get_by_test_id("precision")
+    expect(precision).to_contain_text("0.67 (95% interval 0.49–0.81; 20 of 30)")
     expect(sue.get_by_test_id("recall")).to_contain_text("1.00")
     expect(sue.get_by_test_id("usable")).to_contain_text("60 of 60 contacts")
     api = httpx.get(f"{server}/v1/outcomes/calibration", timeout=10).json()

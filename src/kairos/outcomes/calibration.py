@@ -88,10 +88,15 @@ def prior_of(base_rate: float) -> float:
     return math.log(base_rate / (1.0 - base_rate))
 
 
+def _takes(contact: Contact, prior: float) -> bool:
+    """Whether the flag takes ``contact`` at the log prior odds ``prior``."""
+    return contact.flagged if contact.mot_logit is None else contact.mot_logit + prior >= 0.0
+
+
 def flagged_at(contacts: Sequence[Contact], base_rate: float) -> int:
     """How many of ``contacts`` the flag takes at ``base_rate``."""
     prior = prior_of(base_rate)
-    return sum(c.flagged if c.mot_logit is None else c.mot_logit + prior >= 0.0 for c in contacts)
+    return sum(_takes(c, prior) for c in contacts)
 
 
 def _outcome(contacts: Sequence[Contact], base_rate: float) -> RateOutcome:
@@ -149,18 +154,14 @@ def curve(contacts: Sequence[Contact], rates: Sequence[float]) -> list[dict[str,
     contacts whose truth is known (people judged mostly flagged contacts: read the shape)."""
     known = [c for c in contacts if c.truth is not None]
     points: list[dict[str, float | None]] = []
+    moments = [c for c in known if c.truth]
     for rate in rates:
-        prior = prior_of(rate)
-
-        def takes(c: Contact) -> bool:
-            return c.flagged if c.mot_logit is None else c.mot_logit + prior >= 0.0
-
-        taken = [c for c in known if takes(c)]
-        moments = [c for c in known if c.truth]
+        taken = [c for c in known if _takes(c, prior_of(rate))]
         hits = sum(bool(c.truth) for c in taken)
+        share = flagged_at(contacts, rate) / len(contacts) if contacts else 0.0
         points.append({
             "base_rate": rate,
-            "flagged_share": sum(takes(c) for c in contacts) / len(contacts) if contacts else 0.0,
+            "flagged_share": share,
             "precision": hits / len(taken) if taken else None,
             "recall": hits / len(moments) if moments else None,
         })  # fmt: skip
