@@ -14,9 +14,11 @@ from sqlalchemy import select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import recent
 from tests.outcomes.test_calibrate_cli import TEXTS
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, _signed_in, browser, serving  # noqa: F401
+from tests.web.test_browser import CHROMIUM, _signed_in, browser, serving  # noqa: F401
+from tests.web.test_desktop_state import FIGURES
 
 from kairos.db import Database
+from kairos.interactions.models import Interaction
 from kairos.security.models import AuditEntry
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
@@ -112,7 +114,7 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     admin_token = root.locator('input[name="csrf_token"]').first.get_attribute("value")
     assert _post(root, "/wallboard/calibration/base-rate/0.9", admin_token) == 422
     assert "KAIROS_MOT_BASE_RATE" not in (home / ".env").read_text()
-    root.screenshot(path=str(ARTIFACTS / "calibration.png"), full_page=True)
+    root.screenshot(path=str(FIGURES / "calibration.png"), full_page=True)
     root.get_by_role("button", name=f"Apply {rate}").click()
     expect(root.locator("#notices")).to_contain_text(
         f"Wrote KAIROS_MOT_BASE_RATE={rate} to .env; it takes effect when the server and workers"
@@ -133,3 +135,22 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     rows = [tuple(r) for r in rows]
     assert ("root", str(rate), 303) in rows and ("sue", str(rate), 403) in rows
     assert ("root", "0.9", 422) in rows
+
+    # The routine contacts, as Kairos stored assessments before it kept mot_logit: the page says
+    # how many of the window it could re-threshold.
+    db = Database(f"sqlite:///{tmp_path / 'kairos.db'}")
+    try:
+        with db.session() as session, session.begin():
+            for interaction in session.scalars(
+                select(Interaction).where(Interaction.external_id.startswith("routine-"))
+            ):
+                interaction.assessment = {
+                    k: v for k, v in (interaction.assessment or {}).items() if k != "mot_logit"
+                }
+    finally:
+        db.dispose()
+    root.reload()
+    expect(root.get_by_test_id("usable")).to_contain_text(
+        "30 of 60 contacts; 30 assessed before Kairos kept each score's log odds (2026-12-06) "
+        "keep their stored flag at any rate"
+    )
