@@ -225,8 +225,9 @@ class Runtime(Services):
             from kairos.outcomes.sending import outreach_sender
 
             sender = outreach_sender(
-                self.db, self.settings, interval_s=self.settings.outreach_send_interval_s
-            )
+                self.db, self.settings, interval_s=self.settings.outreach_send_interval_s,
+                metrics=self.metrics,
+            )  # fmt: skip
             sender.start()
             self._stops.append(sender.close)
 

@@ -7,6 +7,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from tests.channels.test_channel_webhooks import post_sms, sign, twilio_form
 
+from kairos.channels.sms_keywords import keyword
+from kairos.channels.views import _keep_word
+from kairos.runtime import Runtime
+
 
 def _customer(client: TestClient, phone: str) -> int:
     found = client.get("/v1/customers", params={"identity": f"phone:{phone}"})
@@ -75,3 +79,25 @@ def test_twilio_advanced_opt_out_marks_are_kept(client: TestClient) -> None:
     answer = _text(client, "SM" + "5" * 32, "NOMORE", phone, OptOutType="STOP")
     assert "<Response/>" in answer.text
     assert _preference(client, _customer(client, phone))["channels_off"] == ["sms"]
+
+
+def test_a_stop_from_a_number_no_customer_has_holds_for_whoever_texts_from_it_later(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The webhook's ingest resolves the sender before the keyword is kept, so this state is
+    reached only when that ingest attached no customer: the keeper is called on its own."""
+    phone = "+14155550188"
+    assert client.get("/v1/customers", params={"identity": f"phone:{phone}"}).json()["total"] == 0
+    said = keyword("STOP")
+    assert said is not None
+    _keep_word(runtime, {"From": phone, "Body": "STOP"}, said)
+    customer_id = _customer(client, phone)
+    pref = _preference(client, customer_id)
+    assert (pref["proactive"], pref["channels_off"], pref["source"]) == (
+        True, ["sms"], "sms keyword")  # fmt: skip
+    assert pref["history"][0]["actor"] == "customer" and "STOP" in pref["history"][0]["detail"]
+    # A later text from that number is that customer's contact, still opted out of SMS.
+    _text(client, "SM" + "8" * 32, "Where is my refund?", phone)
+    [customer] = client.get("/v1/customers", params={"identity": f"phone:{phone}"}).json()["items"]
+    assert (customer["id"], customer["interaction_count"]) == (customer_id, 1)
+    assert _preference(client, customer_id)["channels_off"] == ["sms"]

@@ -24,6 +24,7 @@ from kairos.bus import MemoryBus
 from kairos.cli import app
 from kairos.config import Settings, get_settings
 from kairos.customers.models import CustomerIdentity
+from kairos.main import create_app
 from kairos.outcomes.models import OutreachTask
 from kairos.outcomes.sending import send_queued
 from kairos.runtime import Runtime
@@ -108,23 +109,47 @@ def _queue_tasks(runtime: Runtime) -> dict[str, int]:
     return ids
 
 
+def _ann_and_other(client: TestClient, runtime: Runtime) -> dict[str, int]:
+    """Ann (email and phone) and another customer (phone only), and the queued messages."""
+    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"},
+                          {"kind": "phone", "value": "+14155550199"}])  # fmt: skip
+    _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
+    return _queue_tasks(runtime)
+
+
+def _sending_settings(
+    runtime: Runtime, smtp: tuple[int, _Inbox], twilio: tuple[str, list[dict[str, Any]]]
+) -> Settings:
+    """Settings that send by the test's SMTP server and the stand-in for Twilio's API."""
+    return Settings(
+        database_url=runtime.settings.database_url, smtp_host="127.0.0.1", smtp_port=smtp[0],
+        smtp_from="care@example.com", twilio_account_sid="AC123", twilio_auth_token="secret",
+        twilio_api_url=twilio[0], twilio_from="+15005550006",
+    )  # fmt: skip
+
+
+def _opt_out_after_queueing(client: TestClient) -> int:
+    """After the messages were queued: Ann wants no more email, the other customer no more
+    texts; the other customer's id."""
+    ann = client.get("/v1/interactions/c1").json()["customer_id"]
+    other = client.get("/v1/interactions/c2").json()["customer_id"]
+    for customer_id, channel in ((ann, "email"), (other, "sms")):
+        body = {"channels_off": [channel]}
+        response = client.put(f"/v1/customers/{customer_id}/contact-preference", json=body)
+        assert response.status_code == 200, response.text
+    return int(other)
+
+
 def test_messages_go_by_email_or_sms_once(
     client: TestClient,
     runtime: Runtime,
     smtp: tuple[int, _Inbox],
     twilio: tuple[str, list[dict[str, Any]]],
 ) -> None:
-    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"},
-                          {"kind": "phone", "value": "+14155550199"}])  # fmt: skip
-    _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
-    ids = _queue_tasks(runtime)
-    port, inbox = smtp
-    url, received = twilio
-    settings = Settings(
-        database_url=runtime.settings.database_url, smtp_host="127.0.0.1", smtp_port=port,
-        smtp_from="care@example.com", twilio_account_sid="AC123", twilio_auth_token="secret",
-        twilio_api_url=url, twilio_from="+15005550006",
-    )  # fmt: skip
+    ids = _ann_and_other(client, runtime)
+    _, inbox = smtp
+    _, received = twilio
+    settings = _sending_settings(runtime, smtp, twilio)
     report = send_queued(db=runtime.db, settings=settings)
     assert report.email == [ids["ann@example.com"]]  # email first when there is one
     assert report.sms == [ids["+14155550123"]]
@@ -214,24 +239,11 @@ def test_a_channel_the_customer_opted_out_of_is_not_used(
     smtp: tuple[int, _Inbox],
     twilio: tuple[str, list[dict[str, Any]]],
 ) -> None:
-    _customer(client, 1, [{"kind": "email", "value": "ann@example.com"},
-                          {"kind": "phone", "value": "+14155550199"}])  # fmt: skip
-    _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
-    ids = _queue_tasks(runtime)
-    # After the messages were queued: Ann wants no more email, the other customer no more texts.
-    ann = client.get("/v1/interactions/c1").json()["customer_id"]
-    other = client.get("/v1/interactions/c2").json()["customer_id"]
-    for customer_id, channel in ((ann, "email"), (other, "sms")):
-        body = {"channels_off": [channel]}
-        response = client.put(f"/v1/customers/{customer_id}/contact-preference", json=body)
-        assert response.status_code == 200, response.text
-    port, inbox = smtp
-    url, received = twilio
-    settings = Settings(
-        database_url=runtime.settings.database_url, smtp_host="127.0.0.1", smtp_port=port,
-        twilio_account_sid="AC123", twilio_auth_token="secret", twilio_api_url=url,
-        twilio_from="+15005550006",
-    )  # fmt: skip
+    ids = _ann_and_other(client, runtime)
+    other = _opt_out_after_queueing(client)
+    _, inbox = smtp
+    _, received = twilio
+    settings = _sending_settings(runtime, smtp, twilio)
     report = send_queued(db=runtime.db, settings=settings)
     assert report.sms == [ids["ann@example.com"]] and report.email == []  # by text instead
     assert report.suppressed == [ids["+14155550123"]]
@@ -242,3 +254,32 @@ def test_a_channel_the_customer_opted_out_of_is_not_used(
     ledger = client.get(f"/v1/customers/{other}/contact-preference").json()["history"]
     assert ledger[0]["action"] == "suppressed"
     assert send_queued(db=runtime.db, settings=settings).sms == []  # never tried again
+
+
+def test_a_running_kairos_counts_a_message_it_holds_back_at_send_time(
+    client: TestClient,
+    runtime: Runtime,
+    smtp: tuple[int, _Inbox],
+    twilio: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """The background sender's hold-back (an opt-out after the message was queued) is in
+    ``kairos_outreach_suppressed_total`` on ``/metrics``, as a hold-back when a task is made is."""
+    ids = _ann_and_other(client, runtime)
+    _opt_out_after_queueing(client)
+    settings = _sending_settings(runtime, smtp, twilio).model_copy(
+        update={"outreach_send_interval_s": 0.1}
+    )
+    sending = Runtime.build(settings, bus=MemoryBus())
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with runtime.db.session() as session:
+                held = session.get(OutreachTask, ids["+14155550123"])
+                if held is not None and held.status == "suppressed":
+                    break
+            time.sleep(0.05)
+        with TestClient(create_app(settings, runtime=sending)) as own:
+            shown = own.get("/metrics").text
+    finally:
+        sending.close()
+    assert 'kairos_outreach_suppressed_total{kind="you_said",reason="opted_out_sms"} 1' in shown

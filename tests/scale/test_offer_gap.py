@@ -87,18 +87,29 @@ def _start(client: TestClient, interaction_id: str) -> None:
     assert client.post("/v1/events", json=[event]).status_code == 200
 
 
-def test_an_offer_open_across_the_rebuild_keeps_its_contact_then_returns_it(
-    api: tuple[Runtime, TestClient], redis_server: RedisServer
-) -> None:
+def _offered(api: tuple[Runtime, TestClient]) -> tuple[Runtime, TestClient, OfferBook]:
+    """c1 started, and on offer to a1 (the only agent on the push channel)."""
     runtime, client = api
     book = _book(runtime)
     book.attach("a1")
     _start(client, "c1")
     offer = _offer_to(book, "a1")
     assert offer is not None and offer.interaction_id == "c1"
-    _rebuilt_after_gap(runtime, redis_server, lambda: None)
+    return runtime, client, book
+
+
+def _board(runtime: Runtime) -> Any:
     board = runtime.routing_board
     assert board is not None
+    return board
+
+
+def test_an_offer_open_across_the_rebuild_keeps_its_contact_then_returns_it(
+    api: tuple[Runtime, TestClient], redis_server: RedisServer
+) -> None:
+    runtime, client, book = _offered(api)
+    _rebuilt_after_gap(runtime, redis_server, lambda: None)
+    board = _board(runtime)
     with board.lock:  # still on offer to a1: off the boards, a1's room still reserved
         assert "c1" not in board.waiting
         agent = board.agents["a1"]
@@ -115,18 +126,13 @@ def test_an_offer_open_across_the_rebuild_keeps_its_contact_then_returns_it(
 def test_a_contact_that_ended_during_the_gap_is_not_offered_again(
     api: tuple[Runtime, TestClient], redis_server: RedisServer
 ) -> None:
-    runtime, client = api
-    book = _book(runtime)
-    book.attach("a1")
-    _start(client, "c1")
-    assert _offer_to(book, "a1") is not None
+    runtime, client, book = _offered(api)
 
     def end_it() -> None:  # stored; its event.applied is dropped with Redis away
         assert client.post("/v1/events", json=[ended("c1")]).status_code == 200
 
     _rebuilt_after_gap(runtime, redis_server, end_it)
-    board = runtime.routing_board
-    assert board is not None
+    board = _board(runtime)
     deadline = time.monotonic() + 5
     while book.for_agent("a1") is not None:  # withdrawn: its contact is gone
         assert time.monotonic() < deadline, "the offer of an ended contact stayed open"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -48,29 +49,26 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A real Kairos server on a free port with the test floor; its base URL."""
+@contextmanager
+def serving(
+    tmp_path: Path, *, env: dict[str, str] | None = None, cwd: Path | None = None, warm: bool = True
+) -> Iterator[str]:
+    """``kairos serve`` on a free port over a temporary SQLite database with the test floor;
+    its base URL. ``env``: more settings; ``cwd``: its working folder (where ``.env`` is);
+    ``warm``: the detector is loaded first, so the first timed moment measures the pages."""
     url = f"sqlite:///{tmp_path / 'kairos.db'}"
     migrations.upgrade(url)
     db = Database(url)
     build_floor(db)
     db.dispose()
     port = _free_port()
-    env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kairos.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    # The worktree's code in any working folder: PYTHONPATH's entries made absolute.
+    given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    paths = [str(Path(p).resolve()) for p in given if p]
+    settings = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
+                "PYTHONPATH": os.pathsep.join(paths), **(env or {})}  # fmt: skip
+    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen([*command, "--log-level", "warning"], env=settings, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -83,9 +81,10 @@ def server(tmp_path: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
-        # Warm the detector so the first timed moment measures the pages, not a model load.
-        api = httpx.post(f"{base}/v1/events", json=chat_events("warm-up", queue=None))
-        assert api.status_code == 200, api.text
+        if warm:
+            warm_up = chat_events("warm-up", queue=None)
+            api = httpx.post(f"{base}/v1/events", json=warm_up, timeout=60)  # a model load
+            assert api.status_code == 200, api.text
         yield base
     finally:
         process.terminate()
@@ -94,6 +93,13 @@ def server(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """A real Kairos server on a free port with the test floor; its base URL."""
+    with serving(tmp_path) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

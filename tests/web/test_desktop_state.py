@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from tests.web.floor import PASSWORD
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, _signed_in, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 #: The manual's screenshots are retaken with KAIROS_UPDATE_FIGURES=1; otherwise they go with the
@@ -53,15 +53,10 @@ def _call(interaction_id: str) -> list[dict[str, Any]]:
 
 
 def _agent(chromium: Browser, base: str, start: str = "/desktop") -> Page:
-    page = chromium.new_context(base_url=base, viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto("/login")
-    page.get_by_label("Username").fill("ava")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}/desktop")
+    page = _signed_in(chromium, base, "ava", "/desktop")
     if start != "/desktop":
         page.goto(start)
-    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+        expect(page.locator("body")).to_have_attribute("data-live", "connected")
     return page
 
 

@@ -4,24 +4,17 @@ throwaway redis-server, chromium."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from tests.servers import REDIS_SERVER
-from tests.web.floor import build_floor
-from tests.web.test_browser import CHROMIUM, _free_port, browser  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, browser, serving  # noqa: F401  (fixtures)
 from tests.web.test_desktop_state import _agent, _call, _post
 
-from kairos import migrations
 from kairos.bus import BusMessage, RedisBus
-from kairos.db import Database
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
@@ -34,32 +27,8 @@ if CHROMIUM.exists():
 
 @pytest.fixture
 def server(tmp_path: Path, redis_url: str) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'kairos.db'}"
-    migrations.upgrade(url)
-    db = Database(url)
-    build_floor(db)
-    db.dispose()
-    port = _free_port()
-    env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
-           "KAIROS_REDIS_URL": redis_url}  # fmt: skip
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen([*command, "--log-level", "warning"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+    with serving(tmp_path, env={"KAIROS_REDIS_URL": redis_url}, warm=False) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def test_a_nudge_sent_twice_shows_once(

@@ -41,6 +41,13 @@ class PageNotFound(PageForbidden):
     title = "Not found"
 
 
+class PageInvalid(PageForbidden):
+    """A form whose value cannot be taken (a 422 page); nothing was changed."""
+
+    status_code = 422
+    title = "Not accepted"
+
+
 def load_principal(runtime: Services, user_id: object) -> Principal | None:
     """The principal for a session's user id, or None when it is gone or inactive."""
     if not isinstance(user_id, int):

@@ -223,14 +223,26 @@ async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
     return Response(twiml(said.confirmation), media_type="text/xml")
 
 
+def _customer_of(runtime: Services, phone: Identity) -> int | None:
+    """The customer who owns the number, made now when nobody does: an opt-out from a number
+    Kairos has no customer for is kept on the customer any later contact from it resolves to."""
+    region = runtime.settings.default_phone_region
+    with runtime.db.session() as session:
+        customer = customer_service.get_by_identity(session=session, identity=phone, region=region)
+        if customer is not None:
+            return customer.id
+    with runtime.db.write_lock(), runtime.db.session() as session:
+        customer = customer_service.resolve(session=session, identities=[phone], region=region)
+        session.commit()
+        return customer.id if customer is not None else None
+
+
 def _keep_word(runtime: Services, fields: dict[str, str], said: Keyword) -> None:
     """Turn the sender's proactive SMS off (or on again), as the keyword they texted asks."""
     phone = Identity(kind="phone", value=sms_phone(fields.get("From", "").strip()))
-    with runtime.db.session() as session:
-        customer = customer_service.get_by_identity(session=session, identity=phone)
-        customer_id = customer.id if customer is not None else None
-    if customer_id is None:  # not resolved (an anonymous number): nothing to keep it on
-        log.warning("sms keyword from a number with no customer; not kept")
+    customer_id = _customer_of(runtime, phone)
+    if customer_id is None:  # a sender that names nobody (no number): nothing to keep it on
+        log.warning("sms keyword from a sender that is no phone number; not kept")
         return
     consent.set_channel(
         db=runtime.db,

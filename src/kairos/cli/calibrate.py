@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from kairos.outcomes.verdict_schemas import CalibrationOut, Share
 
-_SETTING = "KAIROS_MOT_BASE_RATE"
+_SETTING = "KAIROS_MOT_BASE_RATE"  # kairos.outcomes.base_rate.SETTING, without importing it
 
 
 def _share(share: Share) -> str:
@@ -38,6 +37,7 @@ def _rows(out: CalibrationOut) -> list[tuple[str, str]]:
         ("contacts assessed", str(out.contacts)),
         ("flagged at the set base rate", flagged),
         ("re-scorable (kept mot_logit)", str(out.rescorable)),
+        ("assessed before mot_logit (stored flag)", str(out.stored_before_logit)),
         ("verdicts", str(out.verdicts)),
         ("flags reviewed", str(out.reviewed_flags)),
         ("unflagged with a known truth", str(out.reviewed_unflagged)),
@@ -58,16 +58,6 @@ def _show(console: Console, out: CalibrationOut, days: int) -> None:
     console.print(table)
 
 
-def write_setting(env_file: Path, rate: float) -> None:
-    """Set ``KAIROS_MOT_BASE_RATE`` in ``env_file`` (the ``.env`` the settings read), keeping
-    every other line."""
-    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.is_file() else []
-    pattern = re.compile(rf"^\s*(?:export\s+)?{_SETTING}\s*=")
-    kept = [line for line in lines if not pattern.match(line)]
-    kept.append(f"{_SETTING}={rate}")
-    env_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
-
-
 def calibrate(
     days: int = typer.Option(
         7, min=1, max=366, help="the window: contacts started in the last N days"
@@ -82,12 +72,11 @@ def calibrate(
     Reads people's verdicts (wallboard, desktop, POST /v1/interactions/{id}/verdicts) and the
     after-contact reviews; refuses to recommend on too few reviewed contacts.
     """
-    import os
-
     from kairos.cli.database import database
     from kairos.db import utcnow
     from kairos.detection.semantic import configured_base_rate
     from kairos.outcomes import verdicts
+    from kairos.outcomes.base_rate import overridden, write_setting
 
     console = Console()
     with database(console) as db, db.session() as session:
@@ -107,8 +96,8 @@ def calibrate(
         return
     write_setting(env_file, rate)
     console.print(f"Wrote {_SETTING}={rate} to {env_file}; it takes effect when {restart}.")
-    if os.environ.get(_SETTING):
+    if (set_there := overridden()) is not None:
         console.print(
-            f"[yellow]{_SETTING} is also set in the environment ({os.environ[_SETTING]}), "
+            f"[yellow]{_SETTING} is also set in the environment ({set_there}), "
             f"which wins over {env_file}: change it there.[/]"
         )

@@ -17,7 +17,10 @@ rest; each stratum's share of moments among its judged contacts, times its size.
 The base rate enters the fused score as log odds (``Combiner.prior``) and every assessment keeps
 the log odds without it (``Assessment.mot_logit``), so the flag at another base rate is
 ``mot_logit + log(rate / (1 - rate)) >= 0``: no contact is read again. Contacts the semantic tier
-did not read (no ``mot_logit``) keep their flag, which the base rate does not move.
+did not read (no ``mot_logit``) keep their flag, which the base rate does not move. Contacts
+assessed before Kairos kept ``mot_logit`` (2026-12-06) keep their stored flag too, and are
+counted apart (``stored_before_logit``): their stored score cannot honestly be read at another
+rate, since the base rate it was scored at was not stored with it.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Contact:
     verdict: bool | None = None
     #: The automatic review: "missed" (a candidate), "routine", another status, None (none yet).
     review: str | None = None
+    #: Assessed before Kairos kept ``mot_logit``: its flag is the stored one at any rate.
+    stored_before_logit: bool = False
 
     @property
     def stratum(self) -> str:
@@ -83,10 +88,15 @@ def prior_of(base_rate: float) -> float:
     return math.log(base_rate / (1.0 - base_rate))
 
 
+def _takes(contact: Contact, prior: float) -> bool:
+    """Whether the flag takes ``contact`` at the log prior odds ``prior``."""
+    return contact.flagged if contact.mot_logit is None else contact.mot_logit + prior >= 0.0
+
+
 def flagged_at(contacts: Sequence[Contact], base_rate: float) -> int:
     """How many of ``contacts`` the flag takes at ``base_rate``."""
     prior = prior_of(base_rate)
-    return sum(c.flagged if c.mot_logit is None else c.mot_logit + prior >= 0.0 for c in contacts)
+    return sum(_takes(c, prior) for c in contacts)
 
 
 def _outcome(contacts: Sequence[Contact], base_rate: float) -> RateOutcome:
@@ -123,6 +133,41 @@ def rate_for(contacts: Sequence[Contact], target: float) -> float:
     return rate
 
 
+def _none_rescorable(contacts: Sequence[Contact]) -> str:
+    """Why no contact of the window can be re-thresholded, with how many of each kind."""
+    before = sum(c.stored_before_logit for c in contacts)
+    unread = len(contacts) - before
+    parts = []
+    if before:
+        parts.append(
+            f"{before} were assessed before Kairos kept each score's log odds without the prior "
+            "(mot_logit, 2026-12-06) and the base rate they were scored at was not stored, so "
+            "their scores cannot be read at another rate"
+        )
+    if unread:
+        parts.append(f"{unread} were not read by the semantic tier, whose flag no base rate moves")
+    return f"none of the {len(contacts)} contacts can be re-thresholded: " + "; ".join(parts)
+
+
+def curve(contacts: Sequence[Contact], rates: Sequence[float]) -> list[dict[str, float | None]]:
+    """At each base rate: the share the flag takes, and its precision and recall on the
+    contacts whose truth is known (people judged mostly flagged contacts: read the shape)."""
+    known = [c for c in contacts if c.truth is not None]
+    points: list[dict[str, float | None]] = []
+    moments = [c for c in known if c.truth]
+    for rate in rates:
+        taken = [c for c in known if _takes(c, prior_of(rate))]
+        hits = sum(bool(c.truth) for c in taken)
+        share = flagged_at(contacts, rate) / len(contacts) if contacts else 0.0
+        points.append({
+            "base_rate": rate,
+            "flagged_share": share,
+            "precision": hits / len(taken) if taken else None,
+            "recall": hits / len(moments) if moments else None,
+        })  # fmt: skip
+    return points
+
+
 def calibrate(
     contacts: Sequence[Contact],
     *,
@@ -157,7 +202,7 @@ def calibrate(
             f"group), {needed} more"
         )
     elif not rescorable:
-        refused = "no contact in the window kept its pre-prior log odds (mot_logit)"
+        refused = _none_rescorable(contacts)
     else:
         estimated = sum(
             len(strata[k]) * sum(judged[k]) / len(judged[k]) for k in strata if judged[k]
@@ -172,6 +217,7 @@ def calibrate(
         contacts=len(contacts),
         flagged=len(flagged),
         rescorable=rescorable,
+        stored_before_logit=sum(c.stored_before_logit for c in contacts),
         verdicts=verdicts,
         reviewed_flags=len(judged["flagged"]),
         reviewed_unflagged=len(judged["candidate"]) + len(judged["rest"]),

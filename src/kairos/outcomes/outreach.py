@@ -304,15 +304,18 @@ def finish_sending(db: Database, task_id: int, *, status: str, result: str) -> N
             task.completed_at = utcnow() if status == "done" else None
 
 
-def suppress_message(db: Database, task_id: int, *, customer_id: int, reason: str) -> None:
-    """A queued message the customer has since opted out of: ``suppressed``, never sent."""
+def suppress_message(db: Database, task_id: int, *, customer_id: int, reason: str) -> bool:
+    """A queued message the customer has since opted out of: ``suppressed``, never sent.
+    False when it was no longer queued (another sender took it first)."""
     with db.write_lock(), db.session() as session, session.begin():
         task = session.get(OutreachTask, task_id)
-        if task is not None and task.status == "queued":
-            task.status, task.result, task.completed_at = SUPPRESSED, reason, utcnow()
-            consent.record_suppressed(session, customer_id=customer_id, reason=reason,
-                                      detail=f"{task.kind.replace('_', ' ')} (task {task_id}) "
-                                      "not sent")  # fmt: skip
+        if task is None or task.status != "queued":
+            return False
+        task.status, task.result, task.completed_at = SUPPRESSED, reason, utcnow()
+        consent.record_suppressed(session, customer_id=customer_id, reason=reason,
+                                  detail=f"{task.kind.replace('_', ' ')} (task {task_id}) "
+                                  "not sent")  # fmt: skip
+        return True
 
 
 def withdraw_follow_ups(

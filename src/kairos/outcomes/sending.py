@@ -8,7 +8,8 @@ senders never send it twice; a sent task is ``done`` with its result ``sent_emai
 ``sent_sms``; one with no way to reach the customer stays queued (result ``no_channel``) and one
 whose send failed goes back to queued (result ``send_failed``) for the next run. A channel the
 customer opted out of is not used; one whose every address is opted out of (they opted out
-after it was queued) is ``suppressed``, in the consent ledger, and never sent.
+after it was queued) is ``suppressed``, in the consent ledger, counted in
+``kairos_outreach_suppressed_total`` (by the process that held it back), and never sent.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kairos.config import Settings
 from kairos.customers import consent
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database
+from kairos.metrics import Registry
 from kairos.outcomes import outreach
 from kairos.outcomes.models import OutreachTask
 from kairos.periodic import Periodic
@@ -90,12 +92,18 @@ def send_sms(settings: Settings, to: str, body: str) -> None:
 
 
 def send_queued(
-    *, db: Database, settings: Settings, limit: int = 500, retry_unreachable: bool = True
+    *,
+    db: Database,
+    settings: Settings,
+    limit: int = 500,
+    retry_unreachable: bool = True,
+    metrics: Registry | None = None,
 ) -> SendReport:
     """Send every queued "you said, we did" message (at most ``limit``), each once.
 
     ``retry_unreachable=False`` (the background sender) skips messages already found to have no
     channel, so they never hold up the rest; ``kairos send-outreach`` tries them again.
+    ``metrics``: the running Kairos's, where a message held back is counted.
     """
     report = SendReport()
     query = select(OutreachTask.id, OutreachTask.customer_id, OutreachTask.message).where(
@@ -108,8 +116,10 @@ def send_queued(
     for task_id, customer_id, body in tasks:
         email, phone, held = _addresses(db, customer_id)
         if held is not None and customer_id is not None:
-            outreach.suppress_message(db, task_id, customer_id=customer_id, reason=held)
-            report.suppressed.append(task_id)
+            if outreach.suppress_message(db, task_id, customer_id=customer_id, reason=held):
+                report.suppressed.append(task_id)
+                if metrics is not None:
+                    metrics.outreach_suppressed.inc(kind=KIND, reason=held)
             continue
         channel = (
             "email" if email and settings.smtp_host
@@ -137,13 +147,15 @@ def send_queued(
     return report
 
 
-def outreach_sender(db: Database, settings: Settings, *, interval_s: float) -> Periodic:
+def outreach_sender(
+    db: Database, settings: Settings, *, interval_s: float, metrics: Registry | None = None
+) -> Periodic:
     """Sends the queued messages every ``interval_s`` on a background thread, until closed.
 
     Several processes may run one each: a message is claimed before it is sent, so it goes once.
     """
     return Periodic(
-        lambda: send_queued(db=db, settings=settings, retry_unreachable=False),
+        lambda: send_queued(db=db, settings=settings, retry_unreachable=False, metrics=metrics),
         interval_s=interval_s,
         name="outreach sending",
     )

@@ -79,7 +79,11 @@ class CalibrationOut(BaseModel):
     until: datetime
     contacts: int
     flagged: int
+    #: Contacts whose flag moves with the base rate (their assessment kept ``mot_logit``).
     rescorable: int
+    #: Contacts assessed before Kairos kept ``mot_logit`` (2026-12-06): kept at their stored
+    #: flag, whatever the rate (the rate they were scored at was not stored).
+    stored_before_logit: int
     verdicts: int
     reviewed_flags: int
     reviewed_unflagged: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from kairos.db import Database, utcnow
@@ -144,16 +144,20 @@ def latest_by_interaction(*, session: Session, interaction_ids: list[str]) -> di
     return {external: verdict for external, verdict in rows}
 
 
-def calibrate(
-    *,
-    session: Session,
-    since: datetime,
-    until: datetime,
-    base_rate: float,
-    minimum: int = calibration.MIN_REVIEWED,
-) -> CalibrationOut:
-    """The flag over the contacts that started in [since, until) against the verdicts and the
-    reviews, and the base rate that would have matched the truth (``outcomes.calibration``)."""
+def _without_logit_key(session: Session) -> ColumnElement[bool]:
+    """The stored assessment has no ``mot_logit`` key at all (stored before Kairos kept it); a
+    key holding null is a contact the semantic tier did not read. SQLite's JSON path reads both
+    as NULL: ``json_type`` tells them apart."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_type(Interaction.assessment, "$.mot_logit").is_(None)
+    return Interaction.assessment["mot_logit"].is_(None)
+
+
+def contacts_of(
+    *, session: Session, since: datetime, until: datetime
+) -> tuple[list[calibration.Contact], int]:
+    """The assessed contacts that started in [since, until), with what is known of each, and
+    how many verdicts were given on them."""
     window = (Interaction.started_at >= since, Interaction.started_at < until)
     verdict_of: dict[int, bool] = {}
     verdicts = 0
@@ -176,19 +180,33 @@ def calibrate(
     contacts = []
     # Only the one number out of each stored assessment: a week's JSON would not fit in memory.
     kept_logit = Interaction.assessment["mot_logit"].as_float()
-    for interaction_id, score, logit in session.execute(
-        select(Interaction.id, Interaction.mot_score, kept_logit).where(
-            *window, Interaction.mot_score.is_not(None)
-        )
-    ):
+    for interaction_id, score, logit, before in session.execute(
+        select(Interaction.id, Interaction.mot_score, kept_logit, _without_logit_key(session))
+        .where(*window, Interaction.mot_score.is_not(None))
+    ):  # fmt: skip
         contacts.append(
             calibration.Contact(
                 flagged=score >= HIGH,
                 mot_logit=logit,
                 verdict=verdict_of.get(interaction_id),
                 review=status_of.get(interaction_id),
+                stored_before_logit=bool(before),
             )
         )
+    return contacts, verdicts
+
+
+def calibrate(
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    base_rate: float,
+    minimum: int = calibration.MIN_REVIEWED,
+) -> CalibrationOut:
+    """The flag over the contacts that started in [since, until) against the verdicts and the
+    reviews, and the base rate that would have matched the truth (``outcomes.calibration``)."""
+    contacts, verdicts = contacts_of(session=session, since=since, until=until)
     return calibration.calibrate(
         contacts, since=since, until=until, current_base_rate=base_rate, verdicts=verdicts,
         minimum=minimum,

@@ -42,6 +42,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RESOURCES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:/v1)?/interactions/(?P<id>[^/]+)"), "interaction"),
     (re.compile(r"^/wallboard/missed/(?P<id>[^/]+)/verdict"), "interaction"),
+    (re.compile(r"^/wallboard/calibration/base-rate/(?P<id>[^/]+)"), "base_rate"),
     (re.compile(r"^/v1/interactions/?$"), "interaction"),
     (re.compile(r"^/v1/customers/(?P<id>\d+)(?:/|$)"), "customer"),
     (re.compile(r"^/v1/customers(?:/|$)"), "customer"),

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from kairos.auth import service as auth_service
 from kairos.auth.csrf import check_csrf
-from kairos.auth.deps import CurrentUser, PageForbidden, PageNotFound
+from kairos.auth.deps import CurrentUser, PageForbidden, PageInvalid, PageNotFound
 from kairos.auth.schemas import Principal
 from kairos.customers import consent
 from kairos.customers.schemas import ContactPreferenceIn
@@ -26,6 +26,7 @@ from kairos.events import Event, InteractionEnded, Outcome, Transfer, Utterance
 from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
 from kairos.interactions.schemas import EscalationIn
+from kairos.outcomes import base_rate, calibration
 from kairos.outcomes import service as outcome_service
 from kairos.outcomes.schemas import WrapUpIn
 from kairos.routing import escalation
@@ -44,11 +45,22 @@ async def _ingest(runtime: Services, events: list[Event]) -> None:
 
 
 async def _may_act(
-    request: Request, csrf_token: str, runtime: Services, principal: Principal, interaction_id: str
+    request: Request,
+    csrf_token: str,
+    runtime: Services,
+    principal: Principal,
+    interaction_id: str | None = None,
+    *,
+    admin: bool = False,
 ) -> None:
     """Refuse a form without the session's CSRF token, or from a user who may not open the
-    interaction (every action checks both, in this order)."""
+    interaction (every action checks both, in this order); ``admin``: from anyone but an admin
+    (a change to the centre's settings)."""
     check_csrf(request, csrf_token)
+    if admin and principal.role != "admin":
+        raise PageForbidden("only an admin may change the centre's settings")
+    if interaction_id is None:
+        return
 
     def check() -> None:
         with runtime.db.session() as session:
@@ -268,3 +280,29 @@ def _still_open(runtime: Services, interaction_id: str) -> bool:
             session=session, interaction_id=interaction_id
         )
         return interaction is not None and interaction.state != "ended"
+
+
+@router.post("/wallboard/calibration/base-rate/{rate}")
+async def apply_base_rate(
+    request: Request,
+    rate: str,
+    runtime: RuntimeDep,
+    principal: CurrentUser,
+    csrf_token: str = Form(""),
+) -> Response:
+    """An admin applies a base rate from the calibration page: written to ``.env`` (the path
+    names the rate, so the audit log keeps it), effective when the server and workers restart."""
+    await _may_act(request, csrf_token, runtime, principal, admin=True)
+    value = base_rate.parse(rate)
+    if value is None:
+        raise PageInvalid(
+            f"{rate[:40]!r} is not a base rate: give a number from "
+            f"{calibration.LOWEST_RATE} to {calibration.HIGHEST_RATE}; nothing was changed"
+        )
+    await run_in_threadpool(base_rate.write_setting, base_rate.ENV_FILE, value)
+    flash(request, f"Wrote {base_rate.SETTING}={value} to .env; it takes effect when the server "
+          "and workers restart.")  # fmt: skip
+    if (set_there := base_rate.overridden()) is not None:
+        flash(request, f"{base_rate.SETTING} is also set in the environment ({set_there}), which "
+              "wins over .env: change it there.", "error")  # fmt: skip
+    return back("/wallboard/calibration")

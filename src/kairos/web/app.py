@@ -14,6 +14,7 @@ from kairos.auth.csrf import CsrfFailed
 from kairos.auth.deps import LoginRequired, PageForbidden
 from kairos.config import Settings
 from kairos.web.actions import router as actions_router
+from kairos.web.calibration import router as calibration_router
 from kairos.web.offers import router as offers_router
 from kairos.web.signin import router as auth_router
 from kairos.web.templating import STATIC_DIR, templates
@@ -41,6 +42,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(offers_router)
     app.include_router(wallboard_router)
     app.include_router(verdicts_router)
+    app.include_router(calibration_router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

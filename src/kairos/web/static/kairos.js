@@ -152,7 +152,7 @@
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));
     });
-  } else if (pageKind === "missed") {
+  } else if (pageKind === "missed" || pageKind === "calibration") {
     window.addEventListener("load", function () {
       var data = document.getElementById("charts-data");
       if (data) drawCharts(JSON.parse(data.textContent));

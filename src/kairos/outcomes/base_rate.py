@@ -1,0 +1,43 @@
+"""Applying a new ``KAIROS_MOT_BASE_RATE``: written into the ``.env`` the settings read (by
+``kairos calibrate --apply`` and an admin on the calibration page), effective when the server and
+workers restart."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+from kairos.outcomes.calibration import HIGHEST_RATE, LOWEST_RATE
+
+SETTING = "KAIROS_MOT_BASE_RATE"
+#: The settings file a running Kairos reads (``Settings.model_config``), in its working folder.
+ENV_FILE = Path(".env")
+
+
+def parse(text: str) -> float | None:
+    """``text`` as a base rate a recommendation may be, else None.
+
+    >>> parse("0.042"), parse("0.9"), parse("nan"), parse("1e-4"), parse("x")
+    (0.042, None, None, None, None)
+    """
+    try:
+        rate = float(text)
+    except ValueError:
+        return None
+    return rate if math.isfinite(rate) and LOWEST_RATE <= rate <= HIGHEST_RATE else None
+
+
+def write_setting(env_file: Path, rate: float) -> None:
+    """Set ``KAIROS_MOT_BASE_RATE`` in ``env_file``, keeping every other line."""
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.is_file() else []
+    pattern = re.compile(rf"^\s*(?:export\s+)?{SETTING}\s*=")
+    kept = [line for line in lines if not pattern.match(line)]
+    kept.append(f"{SETTING}={rate}")
+    env_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def overridden() -> str | None:
+    """The value the environment sets, which wins over ``.env`` (None when it sets none)."""
+    return os.environ.get(SETTING) or None
