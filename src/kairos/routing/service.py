@@ -185,6 +185,16 @@ def clear_alerts(*, db: Database, interaction_id: str) -> int:
         return _close_open(session, interaction_id, utcnow())
 
 
+def get_open_action(*, session: Session, interaction_id: str) -> str | None:
+    """The action of the interaction's open alert (the newest, should there be two), or None."""
+    return session.scalar(
+        select(AlertRecord.action)
+        .where(AlertRecord.interaction_id == interaction_id, AlertRecord.cleared_at.is_(None))
+        .order_by(AlertRecord.raised_at.desc())
+        .limit(1)
+    )
+
+
 def open_alerts(*, session: Session) -> set[str]:
     """The interactions with an alert open (raised, not cleared)."""
     rows = session.scalars(

@@ -88,7 +88,9 @@ class Supervisor:
     alert that store finds new is published: once, whichever process (worker) raised it and
     however often. After a bus gap (:meth:`catch_up`) the alerts the stored assessments call for
     are raised from the database, and those no longer called for cleared: an assessment whose
-    message was lost (Redis away) still reaches the wallboard once Redis is back.
+    message was lost (Redis away) still reaches the wallboard once Redis is back. With ``db``
+    what was raised before is read from the store, not this process's memory, so whichever
+    worker handles an assessment compares it with the alert any worker raised.
     """
 
     def __init__(self, bus: EventBus, db: Database | None = None, *, capacity: int = 50_000):
@@ -107,11 +109,22 @@ class Supervisor:
         in_progress = agent_id is not None and updated.state != "ended"
         alert = alert_for(interaction_id, agent_id, updated.assessment)
         action = alert.action if (alert is not None and in_progress) else None
-        before = self._remember(interaction_id, action)
+        before = self._before(interaction_id, action)
         if action is not None and alert is not None and action != before:
             self._raise(alert_message(alert))
         elif action is None and before is not None:
             self._clear(interaction_id)
+
+    def _before(self, interaction_id: str, action: str | None) -> str | None:
+        """The action raised on the interaction before this assessment. With ``db``, the open
+        alert stored: the ``supervisor`` group hands each message to one worker, so the worker
+        that sees the contact calm down is often not the one that raised its alert, and its own
+        memory would say nothing was raised (nothing cleared; an alert stayed on the wallboard
+        until the next bus gap). An indexed read per assessment."""
+        if self.db is None:
+            return self._remember(interaction_id, action)
+        with self.db.session() as session:
+            return service.get_open_action(session=session, interaction_id=interaction_id)
 
     def _remember(self, interaction_id: str, action: str | None) -> str | None:
         with self._lock:
@@ -153,10 +166,8 @@ class Supervisor:
             alerts = current_alerts(session=session, limit=5_000)
             opened = service.open_alerts(session=session)
         for alert in alerts:
-            self._remember(alert.interaction_id, alert.action)
             self._raise(alert)
         for interaction_id in opened - {a.interaction_id for a in alerts}:
-            self._remember(interaction_id, None)
             self._clear(interaction_id)
 
 
