@@ -172,7 +172,8 @@ def test_a_deadline_long_passed_no_longer_asks_to_take_over(
     def said(interaction_id: str, minutes_ago: float, phone: str) -> list[dict[str, Any]]:
         at = now - timedelta(minutes=minutes_ago)
         return [
-            started(interaction_id, phone=phone) | {"occurred_at": (at - timedelta(seconds=60)).isoformat()},
+            started(interaction_id, phone=phone)
+            | {"occurred_at": (at - timedelta(seconds=60)).isoformat()},
             agent_turn(interaction_id, "Hello, Kim here.", "a-kim")
             | {"occurred_at": (at - timedelta(seconds=30)).isoformat()},
             utterance(interaction_id, furious) | {"occurred_at": at.isoformat()},

@@ -68,7 +68,9 @@ def test_a_worker_clears_the_alert_another_worker_raised(migrated_url: str, redi
         with db.session() as session:
             rows = session.scalars(select(AlertRecord).order_by(AlertRecord.id)).all()
             assert [(r.action, r.cleared_at is not None) for r in rows] == [
-                ("assist", True), ("take_over", True), ("assist", False)
+                ("assist", True),
+                ("take_over", True),
+                ("assist", False),
             ]  # the first cleared by the other worker, the second replaced by the third
     finally:
         for bus in (*buses, pages):
