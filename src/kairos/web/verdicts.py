@@ -1,5 +1,6 @@
 """Page actions: a person's verdict on the MoT flag, from the interaction page (an agent on their
-own contact, a supervisor on any), the wallboard's alerts and the missed-moments list."""
+own contact, a supervisor on their teams'), the wallboard's alerts and the missed-moments list.
+Each is checked as every page action is (``web/actions.py``'s ``_may_act``)."""
 
 from __future__ import annotations
 
