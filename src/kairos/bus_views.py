@@ -7,8 +7,11 @@ keeps dead letters; on the in-process bus the list is empty (a failing listener 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import redis
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
@@ -16,7 +19,7 @@ from pydantic import BaseModel
 from kairos.access import AdminDep
 from kairos.bus import dead_letters as dead
 from kairos.deps import PageDep, SettingsDep, read_page
-from kairos.errors import NotFound
+from kairos.errors import ClientError, NotFound
 
 router = APIRouter(prefix="/v1/bus", tags=["bus"])
 
@@ -35,7 +38,27 @@ class DeadLetterList(BaseModel):
     items: list[dead.DeadLetter]
 
 
+class BusUnavailable(ClientError):
+    """Redis did not answer: nothing was listed, replayed or dropped."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def headers(self) -> dict[str, str] | None:
+        """Retry shortly."""
+        return {"Retry-After": "2"}
+
+
+@asynccontextmanager
+async def _redis_answers() -> AsyncIterator[None]:
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise BusUnavailable(f"Redis, which keeps the dead letters, did not answer: {exc}") from exc
+
+
 _ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "not an admin"}}
+_ADMIN_ONLY[503] = {"description": "Redis did not answer"}
 _ONE: dict[int | str, dict[str, Any]] = {
     **_ADMIN_ONLY,
     404: {"description": "no such dead letter"},
@@ -52,16 +75,18 @@ async def list_dead_letters(
     """The bus messages a listener group gave up on, oldest first."""
     if not settings.redis_url:
         return DeadLetterList(total=0, items=[])
-    total, letters = await read_page(dead.get_all, page, url=settings.redis_url, topic=topic)
+    async with _redis_answers():
+        total, letters = await read_page(dead.get_all, page, url=settings.redis_url, topic=topic)
     return DeadLetterList(total=total, items=list(letters))
 
 
 async def _letter(settings: SettingsDep, topic: str, entry_id: str) -> dead.DeadLetter:
     letter = None
     if settings.redis_url:
-        letter = await run_in_threadpool(
-            dead.get, settings.redis_url, topic=topic, entry_id=entry_id
-        )
+        async with _redis_answers():
+            letter = await run_in_threadpool(
+                dead.get, settings.redis_url, topic=topic, entry_id=entry_id
+            )
     if letter is None:
         raise NotFound(f"no dead letter {entry_id} on {topic!r}")
     return letter
@@ -76,7 +101,8 @@ async def replay_dead_letter(
     """Give the message to the group that gave up on it again (that group alone), and take it
     off the dead letters."""
     letter = await _letter(settings, topic, entry_id)
-    await run_in_threadpool(dead.replay, str(settings.redis_url), [letter])
+    async with _redis_answers():
+        await run_in_threadpool(dead.replay, str(settings.redis_url), [letter])
     return letter
 
 
@@ -88,5 +114,6 @@ async def drop_dead_letter(
 ) -> Response:
     """Remove the dead letter for good (its cause was handled another way)."""
     letter = await _letter(settings, topic, entry_id)
-    await run_in_threadpool(dead.drop, str(settings.redis_url), [letter])
+    async with _redis_answers():
+        await run_in_threadpool(dead.drop, str(settings.redis_url), [letter])
     return Response(status_code=204)

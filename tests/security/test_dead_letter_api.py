@@ -14,6 +14,7 @@ from tests.servers import REDIS_SERVER
 
 from kairos.bus import BusMessage, RedisBus
 from kairos.config import Settings
+from kairos.runtime import Runtime
 
 pytestmark = pytest.mark.skipif(
     REDIS_SERVER is None, reason="no redis-server binary (apt-get install redis-server)"
@@ -131,3 +132,17 @@ def test_only_an_admin_may_and_bad_ids_are_refused(
         admin_api.get("/v1/bus/dead-letters", params={"topic": "a b"}, headers=root).status_code
         == 422
     )
+
+
+def test_redis_away_is_a_503_not_a_500(
+    admin_api: TestClient, tokens: dict[str, str], runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(runtime.settings, "redis_url", "redis://127.0.0.1:1/0")  # no one there
+    root = bearer(tokens["root"])
+    for method, path in (("GET", "/v1/bus/dead-letters"),
+                         ("POST", "/v1/bus/dead-letters/outcomes/1-0/replay"),
+                         ("DELETE", "/v1/bus/dead-letters/outcomes/1-0")):  # fmt: skip
+        answer = admin_api.request(method, path, headers=root)
+        assert answer.status_code == 503, (path, answer.text)
+        assert answer.json()["error"] == "unavailable" and answer.headers["retry-after"] == "2"
