@@ -102,29 +102,41 @@ class Supervisor:
         self._lock = threading.Lock()
 
     def __call__(self, topic: str, message: BusMessage) -> None:
-        updated = parse(message)
-        if not isinstance(updated, AssessmentUpdated):
-            return
-        interaction_id, agent_id = updated.interaction_id, updated.agent_id
-        in_progress = agent_id is not None and updated.state != "ended"
-        alert = alert_for(interaction_id, agent_id, updated.assessment)
-        action = alert.action if (alert is not None and in_progress) else None
-        before = self._before(interaction_id, action)
-        if action is not None and alert is not None and action != before:
-            self._raise(alert_message(alert))
-        elif action is None and before is not None:
-            self._clear(interaction_id)
+        self.handle_batch(topic, [message])
 
-    def _before(self, interaction_id: str, action: str | None) -> str | None:
-        """The action raised on the interaction before this assessment. With ``db``, the open
-        alert stored: the ``supervisor`` group hands each message to one worker, so the worker
-        that sees the contact calm down is often not the one that raised its alert, and its own
-        memory would say nothing was raised (nothing cleared; an alert stayed on the wallboard
-        until the next bus gap). An indexed read per assessment."""
-        if self.db is None:
-            return self._remember(interaction_id, action)
-        with self.db.session() as session:
-            return service.get_open_action(session=session, interaction_id=interaction_id)
+    def handle_batch(self, topic: str, messages: list[BusMessage]) -> None:
+        """The assessments read together (the Redis bus hands a listener with this method what
+        it read at once): raise, escalate or clear each interaction's alert.
+
+        With ``db`` what was raised before is the open alert stored, read for the whole batch in
+        one query: the ``supervisor`` group hands each message to one worker, so the worker that
+        sees a contact calm down is often not the one that raised its alert, and its own memory
+        would say nothing was raised (nothing cleared; the alert stayed on the wallboard until
+        the next bus gap). Raising and clearing are idempotent, so a batch handled again message
+        by message after a failure raises and clears each alert once."""
+        updates = [u for u in map(parse, messages) if isinstance(u, AssessmentUpdated)]
+        if not updates:
+            return
+        stored = None
+        if self.db is not None:
+            with self.db.session() as session:
+                ids = sorted({u.interaction_id for u in updates})
+                stored = service.get_open_actions(session=session, interaction_ids=ids)
+        for updated in updates:
+            interaction_id, agent_id = updated.interaction_id, updated.agent_id
+            in_progress = agent_id is not None and updated.state != "ended"
+            alert = alert_for(interaction_id, agent_id, updated.assessment)
+            action = alert.action if (alert is not None and in_progress) else None
+            if stored is None:
+                before = self._remember(interaction_id, action)
+            else:
+                before = stored.pop(interaction_id, None)
+                if action is not None:
+                    stored[interaction_id] = action
+            if action is not None and alert is not None and action != before:
+                self._raise(alert_message(alert))
+            elif action is None and before is not None:
+                self._clear(interaction_id)
 
     def _remember(self, interaction_id: str, action: str | None) -> str | None:
         with self._lock:
