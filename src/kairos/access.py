@@ -12,6 +12,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from kairos.errors import Forbidden
+
 #: Where the security middleware leaves the scope on ``request.state``.
 STATE_SCOPE = "kairos_scope"
 #: Where it leaves who it verified (a token's or a page session's user, or a source's token).
@@ -35,6 +37,18 @@ def current_actor(request: HTTPConnection) -> Actor | None:
     """The verified caller, or None when the request carried no credentials."""
     actor = getattr(request.state, STATE_ACTOR, None)
     return actor if isinstance(actor, Actor) else None
+
+
+async def current_admin(request: Request) -> Actor:
+    """The caller, an admin; anyone else gets a 403 (with or without tokens required: what
+    only an admin may see is never open to anonymous callers)."""
+    actor = current_actor(request)
+    if actor is None or not actor.admin:
+        raise Forbidden(f"{request.url.path} is for admins: send an admin's token")
+    return actor
+
+
+AdminDep = Annotated[Actor, Depends(current_admin)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,18 +16,21 @@ each dependency (and each one it depends on) again on every request, and for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from kairos.bus import EventBus
 from kairos.config import Settings
 from kairos.db import Database
 from kairos.detection.live import DetectorCache
+from kairos.limits import Int64
 from kairos.metrics import Registry
 from kairos.services import Services
 
@@ -81,6 +84,33 @@ def check_period(since: datetime | None, until: datetime | None) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which rows of a long list a request asks for: ``limit`` of them from ``offset`` on."""
+
+    limit: int
+    offset: int
+
+
+async def get_page(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[Int64, Query(ge=0)] = 0,
+) -> Page:
+    """The ``limit`` and ``offset`` every paged list takes (a 422 outside their bounds)."""
+    return Page(limit=limit, offset=offset)
+
+
+Row = TypeVar("Row")
+
+
+async def read_page(
+    get_all: Callable[..., tuple[int, Sequence[Row]]], page: Page, **filters: Any
+) -> tuple[int, Sequence[Row]]:
+    """``get_all(**filters, limit=, offset=)`` (a service's paged read) off the event loop: how
+    many match, and the page's rows."""
+    return await run_in_threadpool(get_all, limit=page.limit, offset=page.offset, **filters)
+
+
 def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
     """A database session for one request."""
     with db.session() as session:
@@ -93,3 +123,4 @@ DetectorsDep = Annotated[DetectorCache, Depends(get_detectors)]
 MetricsDep = Annotated[Registry, Depends(get_metrics)]
 SettingsDep = Annotated[Settings, Depends(get_settings_of)]
 DbSession = Annotated[Session, Depends(get_session)]
+PageDep = Annotated[Page, Depends(get_page)]

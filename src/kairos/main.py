@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import kairos
 from kairos import migrations
 from kairos.assist.views import router as assist_router
+from kairos.bus_views import router as bus_router
 from kairos.channels.audiohook_views import router as audiohook_router
 from kairos.channels.ivr import load_menu
 from kairos.channels.media_views import router as media_router
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(interactions_router)
     app.router.routes.insert(0, events_route)  # the ingest path without FastAPI's handler
     app.include_router(parked_router)
+    app.include_router(bus_router)
     app.include_router(escalation_router)
     app.include_router(customers_router)
     app.include_router(erasure_router)

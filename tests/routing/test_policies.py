@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kairos.routing.board import seconds
 from kairos.routing.policies import FifoPolicy, MomentsPolicy, build_board, make_policy
 from kairos.routing.snapshots import AgentSnapshot, LiveInteraction, WaitingInteraction
 
@@ -235,3 +236,30 @@ def test_agent_for_matches_choose_for_one_arrival(name: str) -> None:
     chosen = policy.choose(build_board([arrival], agents), now=NOW)
     assert pushed is not None and [pushed] == chosen
     assert policy.agent_for(build_board([arrival], agents), "absent", now=NOW) is None
+
+
+def test_a_deadline_passed_presses_only_within_the_grace_window() -> None:
+    policy = MomentsPolicy(deadline_grace_minutes=30)
+    furious = dict(id="c", agent_id="a", emotion=0.95, mot_score=0.9, stakes=("family_event",))
+    actions = {
+        minutes: policy.supervisor_alert(LiveInteraction(**furious, minutes_to_deadline=minutes))
+        for minutes in (40.0, 0.0, -10.0, -30.0, -31.0, -600.0)
+    }
+    assert {m: a.action for m, a in actions.items() if a is not None} == {
+        40.0: "take_over", 0.0: "take_over", -10.0: "take_over", -30.0: "take_over",
+        -31.0: "assist", -600.0: "assist",
+    }  # fmt: skip
+
+
+def test_a_long_passed_deadline_gives_no_routing_priority() -> None:
+    policy = MomentsPolicy()
+    board = build_board(
+        [waiting("near", mot=0.6, deadline_minutes=30, waited=30),
+         waiting("just-passed", mot=0.6, deadline_minutes=-5, waited=30),
+         waiting("long-passed", mot=0.6, deadline_minutes=-300, waited=30),
+         waiting("none", mot=0.6, waited=30)],
+        [agent("x")],
+    )  # fmt: skip
+    priority = dict(zip(board.w_ids, policy.priority(board, seconds(NOW)), strict=False))
+    assert priority["just-passed"] > priority["near"] > priority["none"]
+    assert priority["long-passed"] == pytest.approx(priority["none"])

@@ -155,3 +155,39 @@ def test_the_alerts_count_the_deadline_from_now_not_from_the_last_assessment(
         r["value"] for r in alerts["sup-past"]["reasons"] if r["factor"] == "minutes_to_deadline"
     )
     assert passed == pytest.approx(-30, abs=1)
+
+
+def test_a_deadline_long_passed_no_longer_asks_to_take_over(
+    live: tuple[TestClient, list[BusMessage]],
+) -> None:
+    """A deadline passed within the grace window still presses (the customer has just missed
+    it); one passed long ago is history: the alert falls back to the rest of the assessment."""
+    client, _ = live
+    furious = (
+        "This is outrageous, I am furious! My mother is in hospital and I must fly to her "
+        "within 4 hours or I lose the only flight, you ruined everything!!"
+    )
+    now = datetime.now(UTC)
+
+    def said(interaction_id: str, minutes_ago: float, phone: str) -> list[dict[str, Any]]:
+        at = now - timedelta(minutes=minutes_ago)
+        return [
+            started(interaction_id, phone=phone)
+            | {"occurred_at": (at - timedelta(seconds=60)).isoformat()},
+            agent_turn(interaction_id, "Hello, Kim here.", "a-kim")
+            | {"occurred_at": (at - timedelta(seconds=30)).isoformat()},
+            utterance(interaction_id, furious) | {"occurred_at": at.isoformat()},
+        ]
+
+    # Said 250 min ago: the deadline passed 10 min ago. Said 7 hours ago: passed 3 hours ago.
+    events = said("just-missed", 250, "+14155550181") + said("long-missed", 420, "+14155550182")
+    assert client.post("/v1/events", json=events).status_code == 200
+    alerts = {a["interaction_id"]: a for a in client.get("/v1/supervision/alerts").json()["items"]}
+    minutes = {
+        i: next(r["value"] for r in a["reasons"] if r["factor"] == "minutes_to_deadline")
+        for i, a in alerts.items()
+    }
+    assert minutes["just-missed"] == pytest.approx(-10, abs=1)
+    assert minutes["long-missed"] == pytest.approx(-180, abs=1)  # still told as it is
+    assert alerts["just-missed"]["action"] == "take_over"
+    assert alerts["long-missed"]["action"] == "assist"  # strain and stakes remain: assist

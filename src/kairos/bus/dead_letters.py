@@ -23,11 +23,15 @@ class DeadLetter:
 
     id: str
     topic: str
+    #: The listener group that gave up on it.
     group: str
+    #: The entry's id on its topic's stream when it was given up on.
     entry: str
     attempts: int
+    #: The last error.
     error: str
     at: datetime
+    #: The message as it was published (JSON).
     message: str
 
 
@@ -41,25 +45,43 @@ def _topics(client: redis.Redis, prefix: str) -> list[str]:
     return sorted(found)
 
 
+def _letter(topic: str, entry_id: Any, fields: Any) -> DeadLetter:
+    got = {str(k): str(v) for k, v in (fields or {}).items()}
+    return DeadLetter(
+        id=str(entry_id), topic=topic, group=got.get("group", ""), entry=got.get("entry", ""),
+        attempts=int(got.get("attempts", 0)), error=got.get("error", ""),
+        at=datetime.fromtimestamp(float(got.get("at", 0)), UTC), message=got.get("m", ""),
+    )  # fmt: skip
+
+
 def list_dead(url: str, *, prefix: str = "kairos", topic: str | None = None) -> list[DeadLetter]:
     """Every dead letter (of ``topic`` only, if given), oldest first."""
     client = _client(url)
     try:
-        out = []
+        out: list[DeadLetter] = []
         for name in [topic] if topic else _topics(client, prefix):
             entries: Any = client.xrange(f"{prefix}:dead:{name}")
-            for entry_id, fields in entries:
-                got = {str(k): str(v) for k, v in (fields or {}).items()}
-                out.append(
-                    DeadLetter(
-                        id=str(entry_id), topic=name, group=got.get("group", ""),
-                        entry=got.get("entry", ""), attempts=int(got.get("attempts", 0)),
-                        error=got.get("error", ""),
-                        at=datetime.fromtimestamp(float(got.get("at", 0)), UTC),
-                        message=got.get("m", ""),
-                    )
-                )  # fmt: skip
+            out.extend(_letter(name, entry_id, fields) for entry_id, fields in entries)
         return sorted(out, key=lambda d: (d.at, d.id))
+    finally:
+        client.close()
+
+
+def get_all(
+    url: str, *, prefix: str = "kairos", topic: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[DeadLetter]]:
+    """How many dead letters there are (of ``topic`` only, if given), and ``limit`` of them
+    from ``offset`` on, oldest first (each stream keeps 10,000 at the most)."""
+    letters = list_dead(url, prefix=prefix, topic=topic)
+    return len(letters), letters[offset : offset + limit]
+
+
+def get(url: str, *, topic: str, entry_id: str, prefix: str = "kairos") -> DeadLetter | None:
+    """One dead letter of ``topic`` by its id, or None."""
+    client = _client(url)
+    try:
+        entries: Any = client.xrange(f"{prefix}:dead:{topic}", entry_id, entry_id)
+        return _letter(topic, *entries[0]) if entries else None
     finally:
         client.close()
 

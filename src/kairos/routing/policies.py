@@ -67,6 +67,12 @@ class MomentsPolicy(RoutingPolicy):
         deadline_weight: float = 0.6,
         # Two hours: long enough to rebook a flight or dispatch a tow while it still helps.
         deadline_horizon_minutes: float = 120.0,
+        # A deadline passed less than this long ago still presses at its full weight: the
+        # customer has just missed it, and a rebooking or a call-back now still saves something.
+        # Past it the deadline is history: it adds no priority and no longer suggests taking
+        # over (the minutes are still reported, below zero), so an old passed deadline does not
+        # keep a contact at the top or its alert at "take over" for ever.
+        deadline_grace_minutes: float = 30.0,
         # Wait grows without a cap so routine contacts are never starved: at 0.5 per 5 minutes,
         # a routine call overtakes a fresh 0.9 moment of truth after about 9 minutes.
         wait_weight: float = 0.5,
@@ -98,7 +104,8 @@ class MomentsPolicy(RoutingPolicy):
         hold_for_certified_seconds: float = 30.0,
         # Supervisor alert: strain (emotion or voice stress) at or above this with stakes at play.
         alert_strain: float = 0.7,
-        # Strain this high with a deadline inside the horizon suggests taking over, not assisting.
+        # Strain this high with a deadline that presses (inside the horizon, or passed within the
+        # grace window) suggests taking over, not assisting.
         take_over_strain: float = 0.85,
     ) -> None:
         super().__init__(mot_threshold=mot_threshold)
@@ -106,6 +113,7 @@ class MomentsPolicy(RoutingPolicy):
         self.mot_weight = mot_weight
         self.deadline_weight = deadline_weight
         self.deadline_horizon_minutes = deadline_horizon_minutes
+        self.deadline_grace_minutes = deadline_grace_minutes
         self.wait_weight = wait_weight
         self.wait_scale_seconds = wait_scale_seconds
         self.value_weight = value_weight
@@ -123,10 +131,19 @@ class MomentsPolicy(RoutingPolicy):
         self.alert_strain = alert_strain
         self.take_over_strain = take_over_strain
 
+    def deadline_presses(self, minutes_to_deadline: float | None) -> bool:
+        """Whether a deadline this many minutes away (below zero: passed) presses: inside the
+        horizon ahead, or passed within the grace window."""
+        return (
+            minutes_to_deadline is not None
+            and -self.deadline_grace_minutes <= minutes_to_deadline <= self.deadline_horizon_minutes
+        )
+
     def _deadline_pressure(self, deadline: F64, now: float) -> F64:
         minutes = (deadline - now) / 60.0
         pressure = np.clip(1.0 - minutes / self.deadline_horizon_minutes, 0.0, 1.0)
-        return np.where(np.isnan(deadline), 0.0, pressure)
+        # NaN (no deadline) compares False: no pressure, as for one passed past the grace window.
+        return np.where(minutes >= -self.deadline_grace_minutes, pressure, 0.0)
 
     def priority(self, board: RoutingBoard, now: float) -> F64:
         """MoT score, deadline pressure, wait, customer value and churn risk, weighted."""
@@ -267,11 +284,9 @@ class MomentsPolicy(RoutingPolicy):
         at_stake = bool(live.stakes) or live.mot_score >= self.mot_threshold
         if strain < self.alert_strain or not at_stake:
             return None
-        deadline_near = (
-            live.minutes_to_deadline is not None
-            and live.minutes_to_deadline <= self.deadline_horizon_minutes
+        take_over = strain >= self.take_over_strain and self.deadline_presses(
+            live.minutes_to_deadline
         )
-        take_over = strain >= self.take_over_strain and deadline_near
         reasons = (
             Reason("emotion", round(live.emotion, 4)),
             Reason("stress", round(live.stress, 4)),

@@ -185,6 +185,16 @@ def clear_alerts(*, db: Database, interaction_id: str) -> int:
         return _close_open(session, interaction_id, utcnow())
 
 
+def get_open_actions(*, session: Session, interaction_ids: list[str]) -> dict[str, str]:
+    """The action of each of these interactions' open alert (the newest, should there be two)."""
+    rows = session.execute(
+        select(AlertRecord.interaction_id, AlertRecord.action)
+        .where(AlertRecord.interaction_id.in_(interaction_ids), AlertRecord.cleared_at.is_(None))
+        .order_by(AlertRecord.raised_at, AlertRecord.id)
+    )
+    return {interaction_id: action for interaction_id, action in rows}
+
+
 def open_alerts(*, session: Session) -> set[str]:
     """The interactions with an alert open (raised, not cleared)."""
     rows = session.scalars(

@@ -88,7 +88,9 @@ class Supervisor:
     alert that store finds new is published: once, whichever process (worker) raised it and
     however often. After a bus gap (:meth:`catch_up`) the alerts the stored assessments call for
     are raised from the database, and those no longer called for cleared: an assessment whose
-    message was lost (Redis away) still reaches the wallboard once Redis is back.
+    message was lost (Redis away) still reaches the wallboard once Redis is back. With ``db``
+    what was raised before is read from the store, not this process's memory, so whichever
+    worker handles an assessment compares it with the alert any worker raised.
     """
 
     def __init__(self, bus: EventBus, db: Database | None = None, *, capacity: int = 50_000):
@@ -100,18 +102,41 @@ class Supervisor:
         self._lock = threading.Lock()
 
     def __call__(self, topic: str, message: BusMessage) -> None:
-        updated = parse(message)
-        if not isinstance(updated, AssessmentUpdated):
+        self.handle_batch(topic, [message])
+
+    def handle_batch(self, topic: str, messages: list[BusMessage]) -> None:
+        """The assessments read together (the Redis bus hands a listener with this method what
+        it read at once): raise, escalate or clear each interaction's alert.
+
+        With ``db`` what was raised before is the open alert stored, read for the whole batch in
+        one query: the ``supervisor`` group hands each message to one worker, so the worker that
+        sees a contact calm down is often not the one that raised its alert, and its own memory
+        would say nothing was raised (nothing cleared; the alert stayed on the wallboard until
+        the next bus gap). Raising and clearing are idempotent, so a batch handled again message
+        by message after a failure raises and clears each alert once."""
+        updates = [u for u in map(parse, messages) if isinstance(u, AssessmentUpdated)]
+        if not updates:
             return
-        interaction_id, agent_id = updated.interaction_id, updated.agent_id
-        in_progress = agent_id is not None and updated.state != "ended"
-        alert = alert_for(interaction_id, agent_id, updated.assessment)
-        action = alert.action if (alert is not None and in_progress) else None
-        before = self._remember(interaction_id, action)
-        if action is not None and alert is not None and action != before:
-            self._raise(alert_message(alert))
-        elif action is None and before is not None:
-            self._clear(interaction_id)
+        stored = None
+        if self.db is not None:
+            with self.db.session() as session:
+                ids = sorted({u.interaction_id for u in updates})
+                stored = service.get_open_actions(session=session, interaction_ids=ids)
+        for updated in updates:
+            interaction_id, agent_id = updated.interaction_id, updated.agent_id
+            in_progress = agent_id is not None and updated.state != "ended"
+            alert = alert_for(interaction_id, agent_id, updated.assessment)
+            action = alert.action if (alert is not None and in_progress) else None
+            if stored is None:
+                before = self._remember(interaction_id, action)
+            else:
+                before = stored.pop(interaction_id, None)
+                if action is not None:
+                    stored[interaction_id] = action
+            if action is not None and alert is not None and action != before:
+                self._raise(alert_message(alert))
+            elif action is None and before is not None:
+                self._clear(interaction_id)
 
     def _remember(self, interaction_id: str, action: str | None) -> str | None:
         with self._lock:
@@ -153,10 +178,8 @@ class Supervisor:
             alerts = current_alerts(session=session, limit=5_000)
             opened = service.open_alerts(session=session)
         for alert in alerts:
-            self._remember(alert.interaction_id, alert.action)
             self._raise(alert)
         for interaction_id in opened - {a.interaction_id for a in alerts}:
-            self._remember(interaction_id, None)
             self._clear(interaction_id)
 
 

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from kairos.deps import DbSession, check_period
-from kairos.limits import Int64, Moment
+from kairos.deps import DbSession, PageDep, check_period, read_page
+from kairos.limits import Moment
 from kairos.security import audit
 from kairos.security.deps import SecurityDep, SupervisorDep
 from kairos.security.schemas import AuditList, AuditOut
@@ -25,6 +25,7 @@ async def list_audit(
     caller: SupervisorDep,
     security: SecurityDep,
     session: DbSession,
+    page: PageDep,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     actor_kind: Literal["user_token", "source_token", "session", "anonymous"] | None = None,
     action: Literal["read", "change"] | None = None,
@@ -32,23 +33,12 @@ async def list_audit(
     resource_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Moment | None = None,
     until: Moment | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> AuditList:
     """Who read or changed what, newest first; rows queued a moment ago are written first."""
     check_period(since, until)
     await run_in_threadpool(security.flush)
-    total, rows = await run_in_threadpool(
-        audit.get_all,
-        session=session,
-        actor=actor,
-        actor_kind=actor_kind,
-        action=action,
-        resource_kind=resource_kind,
-        resource_id=resource_id,
-        since=since,
-        until=until,
-        limit=limit,
-        offset=offset,
-    )
+    total, rows = await read_page(
+        audit.get_all, page, session=session, actor=actor, actor_kind=actor_kind, action=action,
+        resource_kind=resource_kind, resource_id=resource_id, since=since, until=until,
+    )  # fmt: skip
     return AuditList(total=total, items=[AuditOut.model_validate(r) for r in rows])

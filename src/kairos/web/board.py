@@ -281,11 +281,13 @@ def alert_reasons(
         if factor == "minutes to deadline" and deadline is not None:
             at, label = zoned(deadline, zone)
             left = (deadline - (now or utcnow())).total_seconds()
-            when = f"in {duration(left)}" if left >= 0 else "passed"
+            when = f"in {duration(left)}" if left >= 0 else f"passed {duration(-left)} ago"
             parts.append(f"deadline {at} {label}, {when}")
         elif factor == "minutes to deadline" and isinstance(value, int | float):
             parts.append(
-                f"deadline in {value:.0f} min" if value >= 0 else "the deadline has passed"
+                f"deadline in {duration(60 * value)}"
+                if value >= 0
+                else f"deadline passed {duration(-60 * value)} ago"
             )
         elif isinstance(value, float) and 0.0 <= value <= 1.0:
             if value > 0:

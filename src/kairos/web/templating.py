@@ -47,6 +47,13 @@ def since(value: datetime | None, now: datetime | None = None) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def countdown(deadline: datetime, now: datetime | None = None) -> str:
+    """A deadline counted from now, as the page's clock ticks it: ``in 3 h 50 min``, or
+    ``PASSED 12 min ago`` (never the last assessment's minutes, which stand still)."""
+    left = (deadline - (now or datetime.now(UTC))).total_seconds()
+    return f"in {duration(left)}" if left >= 0 else f"PASSED {duration(left)} ago"
+
+
 def hhmm(value: datetime | str | None) -> str:
     """A time as ``14:02 UTC``."""
     if value is None:
@@ -174,6 +181,7 @@ templates.env.filters.update(
 )
 # A wait reads "9 min 21 s" or "3 h 05 min", as the countdowns do, never "561 s".
 templates.env.filters["duration"] = duration
+templates.env.filters["countdown"] = countdown
 
 
 def _fill_wording(line: str, view: Any) -> str:
