@@ -1,0 +1,397 @@
+"""The voice analysis' per-window and per-segment loops, compiled with Numba.
+
+What NumPy alone left of a call-second was mostly its fixed cost per call: a pass's pitch pick,
+perturbation and syllable nuclei are a dozen or more calls each on arrays of a few hundred
+values. Each function here is the same arithmetic, in the same order, as the NumPy code it
+replaced (``tests/detection/test_voice_compiled.py`` keeps that code and checks both to the bit):
+element-wise steps are IEEE operations that give the same doubles in any order of elements; the
+sums that NumPy adds pairwise are added in its pairwise order (``pairwise_sum``); logarithms and
+matrix products stay in NumPy (its vectorised logarithms and BLAS may round otherwise). Numba is
+told nothing that licenses reordering (no ``fastmath``), so no multiply-add is fused.
+
+Compiled once per machine and cached beside the module (``cache=True``, or in
+``NUMBA_CACHE_DIR`` where that folder is read-only); ``warm`` compiles or loads every kernel,
+so that a server pays it at start rather than in its first live pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _jit(f: F) -> F:
+    """``f`` compiled (no fastmath: the same operations in the same order), cached on disk."""
+    return cast(F, numba.njit(cache=True, nogil=True)(f))
+
+
+@_jit
+def pairwise_sum(a: Floats, lo: int, hi: int) -> float:
+    """``a[lo:hi].sum()`` as NumPy adds a contiguous float64 run: pairwise (under eight in
+    order, up to 128 in eight running sums combined as a tree, longer runs by halves)."""
+    return _pairwise(a, lo, hi - lo)
+
+
+@_jit
+def _pairwise(a: Floats, lo: int, n: int) -> float:
+    """NumPy's ``pairwise_sum`` of ``a[lo:lo + n]`` (``numpy/_core/src/umath/loops_utils.h``):
+    runs of up to 128 in ``_run``, longer ones split in two (the first half a multiple of
+    eight) and the halves' sums added. Its recursion as a loop over an explicit stack (a
+    recursive function loaded from Numba's cache can crash)."""
+    if n <= 128:
+        return _run(a, lo, n)
+    # Each frame: its start, length, and 0 (left half next), 1 (right half next) or 2 (add).
+    starts = np.empty(64, dtype=np.intp)
+    lengths = np.empty(64, dtype=np.intp)
+    stage = np.zeros(64, dtype=np.intp)
+    left = np.empty(64)
+    starts[0], lengths[0], stage[0] = lo, n, 0
+    depth = 1
+    result = 0.0
+    while depth:
+        top = depth - 1
+        at, m = starts[top], lengths[top]
+        if m <= 128:
+            result = _run(a, at, m)
+            depth -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:
+            stage[top] = 1
+            starts[depth], lengths[depth], stage[depth] = at, half, 0
+            depth += 1
+        elif stage[top] == 1:
+            left[top] = result
+            stage[top] = 2
+            starts[depth], lengths[depth], stage[depth] = at + half, m - half, 0
+            depth += 1
+        else:
+            result = left[top] + result
+            depth -= 1
+    return result
+
+
+@_jit
+def _run(a: Floats, lo: int, n: int) -> float:
+    """NumPy's pairwise sum of a run of at most 128: under eight added in order, else eight
+    running sums combined as a tree, then the rest in order."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    end = n - n % 8
+    while i < end:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@_jit
+def pitch_pick(
+    r: Floats,
+    amplitude: Floats,
+    starts: Ints,
+    lag_lo: int,
+    score_cost: Floats,
+    log_lags: Floats,
+    jump_cost: float,
+    threshold: float,
+) -> tuple[Floats, Floats]:
+    """``features._pitch``: per window of the segments from ``starts`` (and to the end), the
+    pitch period in samples (parabolic peak) and its periodicity (0 unvoiced or silent)."""
+    n, span = len(r), len(score_cost)
+    lag = np.empty(n)
+    strength = np.empty(n)
+    best = np.empty(n, dtype=np.intp)
+    found = np.empty(n, dtype=np.bool_)
+    sure = np.empty(span, dtype=np.intp)
+    score = np.empty(span)
+    for s in range(len(starts)):
+        lo = starts[s]
+        hi = starts[s + 1] if s + 1 < len(starts) else n
+        count = 0
+        loudest = amplitude[lo]
+        for w in range(lo, hi):
+            loudest = max(loudest, amplitude[w])
+            b = _best(r[w], lag_lo, score_cost, log_lags, 0.0, 0.0, score)
+            best[w] = b
+            found[w] = b >= 0
+            if b < 0:
+                best[w] = 0
+            elif r[w, lag_lo + b] > threshold:
+                if count == len(sure):
+                    sure = np.concatenate((sure, np.empty(span, dtype=np.intp)))
+                sure[count] = b
+                count += 1
+        if count:
+            v = np.sort(sure[:count])
+            m = count // 2
+            typical = float(v[m]) if count % 2 else 0.5 * (float(v[m - 1]) + float(v[m]))
+            log_typical = math.log2(typical + lag_lo)
+            for w in range(lo, hi):
+                if found[w]:
+                    best[w] = _best(
+                        r[w], lag_lo, score_cost, log_lags, jump_cost, log_typical, score
+                    )
+        loudest *= 0.03
+        for w in range(lo, hi):
+            loud = found[w] and amplitude[w] > loudest
+            _parabola(r[w], lag_lo + best[w], loud, threshold, w, lag, strength)
+    return lag, strength
+
+
+@_jit
+def _best(
+    row: Floats,
+    lag_lo: int,
+    score_cost: Floats,
+    log_lags: Floats,
+    jump_cost: float,
+    log_typical: float,
+    score: Floats,
+) -> int:
+    """The index (from ``lag_lo``) of ``row``'s best-scoring local peak, with jumps from
+    ``log_typical`` costing ``jump_cost`` per octave; -1 when it has no peak."""
+    best = -1
+    top = -np.inf
+    for j in range(len(score_cost)):
+        k = lag_lo + j
+        x = row[k]
+        if x >= row[k - 1] and x > row[k + 1]:
+            value = x - score_cost[j]
+            if jump_cost:
+                value -= jump_cost * abs(log_lags[j] - log_typical)
+            if best < 0 or value > top:
+                best, top = j, value
+    return best
+
+
+@_jit
+def _parabola(
+    row: Floats, k: int, loud: bool, threshold: float, w: int, lag: Floats, strength: Floats
+) -> None:
+    """Window ``w``'s period (the parabola through ``row``'s lags ``k`` +- 1) into ``lag``, and
+    its height into ``strength`` when it is ``loud`` and over ``threshold`` (else 0)."""
+    a, b, c = row[k - 1], row[k], row[k + 1]
+    half = a - c
+    half *= 0.5
+    denom = b * -2.0
+    denom += a
+    denom += c
+    # Through a peak (a <= b > c) the parabola's vertex lies within half a lag of it.
+    shift = half / denom if denom < 0 else 0.0
+    height = b - 0.5 * half * shift
+    if height > 1.0:
+        height = 1.0
+    lag[w] = k + shift
+    strength[w] = height if loud and height > threshold else 0.0
+
+
+
+@_jit
+def loudness_power(
+    samples: Floats, starts: Ints, window: int, hop: int, run: int, ref: float
+) -> tuple[Floats, Ints]:
+    """Per segment of ``samples`` (from ``starts``, and to the end), the mean-removed energy of
+    ``window``-sample windows every ``hop`` samples, each the pairwise sum of its
+    ``run``-sample runs' energies (each run as ``np.add.reduceat`` adds it: its first value,
+    then the rest pairwise), over ``window``, over ``ref``, plus 1e-10: the argument of the
+    loudness' logarithm. And where each segment's windows start in it (one more, the end)."""
+    k = len(starts)
+    ends = np.empty(k, dtype=np.intp)
+    ends[:-1] = starts[1:]
+    ends[-1] = len(samples)
+    at = np.empty(k + 1, dtype=np.intp)
+    at[0] = 0
+    for s in range(k):
+        at[s + 1] = at[s] + (ends[s] - starts[s] - window) // hop + 1
+    out = np.empty(at[k])
+    per = window // run
+    stride = hop // run
+    for s in range(k):
+        lo, n = starts[s], ends[s] - starts[s]
+        mean = pairwise_sum(samples, lo, lo + n) / n
+        y = samples[lo : lo + n] - mean
+        y *= y
+        runs = np.empty(n // run)
+        for j in range(len(runs)):
+            runs[j] = y[j * run] + _pairwise(y, j * run + 1, run - 1)
+        for w in range(at[s + 1] - at[s]):
+            level = _pairwise(runs, w * stride, per)
+            level /= window
+            level /= ref
+            level += 1e-10
+            out[at[s] + w] = level
+    return out, at
+
+
+
+@_jit
+def _quantile(v: Floats, q: float) -> float:
+    """Quantile ``q`` of the sorted ``v`` with linear interpolation, as ``np.percentile``."""
+    top = len(v) - 1
+    at = q * top
+    i = int(at)
+    return v[i] if i >= top else (v[i + 1] - v[i]) * (at - i) + v[i]
+
+
+@_jit
+def segment_functionals(
+    win_starts: Ints,
+    lag: Floats,
+    amplitude: Floats,
+    voiced: npt.NDArray[np.bool_],
+    semitones: Floats,
+    hnr: Floats,
+    level: Floats,
+    level_at: Ints,
+    bands: Floats,
+    durations: Floats,
+    hop: int,
+    offset: int,
+    frame: int,
+) -> Floats:
+    """``functionals.functionals_together``'s ``FEATURES`` of each segment (windows from
+    ``win_starts``; ``semitones`` and ``hnr`` of the voiced windows, in order; the loudness
+    ``level`` of its 10 ms frames, ``hop`` samples apart, from ``level_at``: frame ``i``'s centre
+    is at ``i * hop + offset`` from its first window's start, and windows are ``frame`` apart),
+    one row each; a row of NaN with under three voiced windows."""
+    k, n = len(win_starts), len(lag)
+    out = np.full((k, 10), np.nan)
+    on = 0  # the first voiced window of this segment in ``semitones`` and ``hnr``
+    for s in range(k):
+        lo = win_starts[s]
+        hi = win_starts[s + 1] if s + 1 < k else n
+        n_voiced = 0
+        for w in range(lo, hi):
+            n_voiced += voiced[w]
+        first = on
+        on += n_voiced
+        if n_voiced < 3:
+            continue
+        row = out[s]
+        st = np.sort(semitones[first:on])
+        p10, p50, p90 = _quantile(st, 0.1), _quantile(st, 0.5), _quantile(st, 0.9)
+        row[0], row[1] = p50, p90 - p10
+        row[6] = _quantile(np.sort(hnr[first:on]), 0.5)
+        lv = level[level_at[s] : level_at[s + 1]]
+        threshold = lv.max() - 25.0
+        loud = np.sort(lv[lv > threshold])
+        i10, i50, i90 = _quantile(loud, 0.1), _quantile(loud, 0.5), _quantile(loud, 0.9)
+        row[2], row[3] = i50, i90 - i10
+        row[4], row[5] = _perturbation(lag, amplitude, voiced, lo, hi, n_voiced)
+        row[7] = _nuclei(lv, threshold, voiced, lo, hi, hop, offset, frame) / durations[s]
+        low = mid = high = 0.0
+        for w in range(lo, hi):
+            low += bands[w, 0]
+            mid += bands[w, 1]
+            high += bands[w, 2]
+        row[8] = 10.0 * math.log10((mid + high + 1e-12) / (low + 1e-12))
+        row[9] = n_voiced / (hi - lo)
+    return out
+
+
+@_jit
+def _perturbation(
+    lag: Floats, amplitude: Floats, voiced: npt.NDArray[np.bool_], lo: int, hi: int, n_voiced: int
+) -> tuple[float, float]:
+    """Jitter and shimmer of the windows ``lo`` to ``hi``: the mean departure of a voiced window
+    with voiced neighbours from their mean, over the voiced windows' mean, in percent; NaN under
+    two such windows. The sums in NumPy's pairwise order, over the values in window order."""
+    wobble = np.empty((2, max(hi - lo - 2, 0)))
+    on = np.empty((2, n_voiced))
+    runs = 0
+    for w in range(lo + 1, hi - 1):
+        if voiced[w - 1] and voiced[w] and voiced[w + 1]:
+            wobble[0, runs] = abs(lag[w] - 0.5 * (lag[w + 1] + lag[w - 1]))
+            wobble[1, runs] = abs(amplitude[w] - 0.5 * (amplitude[w + 1] + amplitude[w - 1]))
+            runs += 1
+    if runs < 2:
+        return math.nan, math.nan
+    v = 0
+    for w in range(lo, hi):
+        if voiced[w]:
+            on[0, v], on[1, v] = lag[w], amplitude[w]
+            v += 1
+    jitter = 100.0 * (pairwise_sum(wobble[0], 0, runs) / runs) / (
+        pairwise_sum(on[0], 0, v) / n_voiced
+    )
+    shimmer = 100.0 * (pairwise_sum(wobble[1], 0, runs) / runs) / (
+        pairwise_sum(on[1], 0, v) / n_voiced
+    )
+    return jitter, shimmer
+
+
+@_jit
+def _nuclei(
+    level: Floats,
+    threshold: float,
+    voiced: npt.NDArray[np.bool_],
+    lo: int,
+    hi: int,
+    hop: int,
+    offset: int,
+    frame: int,
+) -> float:
+    """Syllable nuclei (``functionals.nuclei``): voiced loudness peaks over ``threshold``, 2 dB
+    dips apart; 10 ms frame ``i`` takes the voicing of the 20 ms window its centre falls in."""
+    count = 0
+    last = -1
+    for c in range(1, len(level) - 1):
+        x = level[c]
+        if not (x > level[c - 1] and x >= level[c + 1] and x > threshold):
+            continue
+        at = (c * hop + offset) // frame
+        if not voiced[lo + min(max(at, 0), hi - lo - 1)]:
+            continue
+        if last < 0:
+            last, count = c, 1
+            continue
+        dip = level[last]
+        for j in range(last + 1, c + 1):
+            dip = min(dip, level[j])
+        if min(level[last], x) - dip >= 2.0:
+            last, count = c, count + 1
+        elif x > level[last]:
+            last = c
+    return float(count)
+
+
+def warm() -> None:
+    """Compile (or load from the cache) every kernel now, on a few values of the types the
+    analysis passes, rather than in the first live pass that needs it."""
+    first = np.zeros(1, dtype=np.intp)
+    r = np.zeros((4, 60))
+    r[:, 10] = 1.0
+    lag, strength = pitch_pick(r, np.ones(4), first, 6, np.zeros(48), np.zeros(48), 0.2, 0.65)
+    power, at = loudness_power(np.ones(800), first, 256, 80, 16, 4e-10)
+    voiced = np.ones(4, dtype=np.bool_)
+    segment_functionals(
+        first, lag, strength, voiced, lag, lag, power, at, np.ones((4, 3)), np.ones(1), 80, -32, 160
+    )
