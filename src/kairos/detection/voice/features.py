@@ -165,4 +165,3 @@ def alpha_ratio(x: Floats) -> float:
     lo = power[(freqs >= 50.0) & (freqs < 1000.0)].sum()
     hi = power[(freqs >= 1000.0) & (freqs < 3400.0)].sum()
     return float(10.0 * np.log10((hi + 1e-12) / (lo + 1e-12)))
-

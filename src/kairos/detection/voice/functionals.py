@@ -1,18 +1,16 @@
 """The functionals of many segments at once: pitch, loudness, perturbation, rate and effort.
 
 ``features.features_together`` picks the pitch of every window of every segment closed in one
-pass; this turns those pitch tracks and the segments' samples into each segment's ``FEATURES``
-with one set of NumPy calls for all of them rather than about fifty per segment. The segments'
-values are laid side by side in 2-D arrays, one row a segment, padded past each one's end: the
-quantiles sort every row at once (padding with +inf sorts last); loudness windows (32 ms every
-10 ms) are each the sum of 16 runs of 16 samples, which never reads past a row's end; the
-syllable nuclei's peaks are found in one pass and only their 2 dB dips walked in Python; and
-the frame-level perturbation is taken over the concatenated tracks with each segment's first
-and last window excluded. The few sums that NumPy computes pairwise (a segment's mean sample,
-its band energies, its perturbation totals) stay one call per segment, since a sum over padded
-rows or ``reduceat`` adds in another order. One or two segments cost less one by one
-(``_one``: the same operations on one segment's values). So every feature is the one a segment
-measured alone gets, to the bit (``tests/detection/test_voice_batch.py``).
+pass; this turns those pitch tracks and the segments' samples into each segment's ``FEATURES``:
+the pitch and harmonics-to-noise values of the voiced windows through NumPy's logarithms (one
+call each for all segments), the loudness of 32 ms windows every 10 ms (each the pairwise sum
+of 16 runs of 16 samples' energies, ``compiled_functionals.loudness_power``) through NumPy's
+``log10``, and the rest (deciles, jitter and shimmer, syllable nuclei, band energies, voicing)
+in one compiled loop over the segments (``compiled_functionals.segment_functionals``). The
+compiled loops repeat the NumPy code they replaced operation for operation, sums in NumPy's
+pairwise order, so every feature is the one it gave, to the bit
+(``tests/detection/voice_reference_functionals.py`` keeps that code as the reference), and a
+segment measured with others gets what it gets alone.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kairos.detection.voice import compiled
+from kairos.detection.voice import compiled_functionals as compiled
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import Windows, plan
 
@@ -38,11 +36,6 @@ _PITCH_RATE = _PLAN.lag_rate
 _LOUD_WIN = 256  # 32 ms, as Praat's intensity at a 100 Hz minimum pitch
 _LOUD_HOP = 80  # 10 ms
 _REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
-_DECILES_LIST = (0.1, 0.5, 0.9)
-#: Segments measured together from this many (fewer cost less one by one: 176 against 149 µs
-#: a segment for two, 137 for three, 124 for four, 101 for six; 2026-12-05, load 7).
-_TOGETHER = 3
-_DECILES = np.array(_DECILES_LIST)
 #: Loudness windows are summed from runs of this many samples (a divisor of hop and window).
 _BLOCK = math.gcd(_LOUD_HOP, _LOUD_WIN)
 
