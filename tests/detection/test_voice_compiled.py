@@ -102,3 +102,37 @@ def test_a_fresh_process_loads_the_kernels_from_the_cache(tmp_path: Path) -> Non
         assert run.returncode == 0, run.stderr
     assert runs[0].stdout == runs[1].stdout and len(runs[0].stdout) > 10
     assert list(tmp_path.rglob("*.nbi"))
+
+
+def test_a_live_pass_normalises_as_the_numpy_analysis() -> None:
+    """``compiled.normalise_into`` (a live pass's normalising, amplitude, voicing test and
+    scatter) writes, into the rows it is given, every double ``Plan.analyse`` and
+    ``Plan.voiced`` compute for the same windows; the other rows are left alone."""
+    p = plan(8000)
+    lo, hi = p.voiced_lags()
+    rng = np.random.default_rng(4)
+    calls = np.concatenate(_calls(2, 6.0)).astype(np.float64)
+    for size in (1, 7, 64, 300):
+        starts = rng.integers(0, len(calls) - p.win, size=size)
+        x = np.stack([calls[s : s + p.win] for s in starts.tolist()])
+        x[: size // 5] *= 1e-9  # near silence
+        x[size // 5 : size // 4] = 0.0  # silence: no autocorrelation, not NaN
+        low, detail = p.decimate(x)
+        low, detail = np.ascontiguousarray(low), np.ascontiguousarray(detail[:, : p.length])
+        want = p.analyse(low, detail)
+        voiced = p.voiced(want.r, 0.5)
+        full, _ = p.spectra(low, detail)
+        rows = np.sort(rng.choice(3 * size, size=size, replace=False))
+        r = np.full((3 * size, p.lags), 7.0)
+        amplitude = np.full(3 * size, 7.0)
+        speech = rng.random(3 * size) < 0.7
+        before = speech.copy()
+        compiled.normalise_into(
+            full, p.inverse_win_ac, p.energy_scale, rows, r, amplitude, speech, lo, hi, 0.5
+        )
+        assert r[rows].tobytes() == want.r.tobytes()
+        assert amplitude[rows].tobytes() == want.amplitude.tobytes()
+        assert (speech[rows] == (before[rows] & voiced)).all()
+        others = np.setdiff1d(np.arange(3 * size), rows)
+        assert (r[others] == 7.0).all() and (amplitude[others] == 7.0).all()
+        assert (speech[others] == before[others]).all()
