@@ -136,3 +136,26 @@ def test_a_live_pass_normalises_as_the_numpy_analysis() -> None:
         others = np.setdiff1d(np.arange(3 * size), rows)
         assert (r[others] == 7.0).all() and (amplitude[others] == 7.0).all()
         assert (speech[others] == before[others]).all()
+
+
+def test_without_a_writable_cache_the_kernels_compile_in_the_process() -> None:
+    """Where Numba finds no folder to cache in (its locators all fail), the import still works
+    and the features are the same."""
+    script = (
+        "import numba.core.caching as caching\n"
+        "caching.CacheImpl._locator_classes = []\n"
+        "from kairos.detection.voice import segment_features\n"
+        "from tests.detection.test_voice import vowel\n"
+        "print(segment_features(vowel(1.0)).tobytes().hex())\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    from tests.detection.test_voice import vowel
+
+    from kairos.detection.voice import segment_features
+
+    features = segment_features(vowel(1.0))
+    assert features is not None
+    assert run.stdout.strip() == features.tobytes().hex()

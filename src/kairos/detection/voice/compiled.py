@@ -31,8 +31,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _jit(f: F) -> F:
-    """``f`` compiled (no fastmath: the same operations in the same order), cached on disk."""
-    return cast(F, numba.njit(cache=True, nogil=True)(f))
+    """``f`` compiled (no fastmath: the same operations in the same order), cached on disk;
+    where Numba finds no folder it may write (a read-only install, no writable home, no
+    ``NUMBA_CACHE_DIR``), compiled in each process instead of failing the import."""
+    try:
+        return cast(F, numba.njit(cache=True, nogil=True)(f))
+    except RuntimeError:
+        return cast(F, numba.njit(nogil=True)(f))
 
 
 @_jit
