@@ -3,15 +3,17 @@
 What NumPy alone left of a call-second was mostly its fixed cost per call: a pass's pitch pick,
 perturbation and syllable nuclei are a dozen or more calls each on arrays of a few hundred
 values. Each function here is the same arithmetic, in the same order, as the NumPy code it
-replaced (``tests/detection/test_voice_compiled.py`` keeps that code and checks both to the bit):
+replaced (``tests/detection/voice_reference*.py`` keep that code, ``test_voice_compiled.py``
+checks both to the bit):
 element-wise steps are IEEE operations that give the same doubles in any order of elements; the
 sums that NumPy adds pairwise are added in its pairwise order (``pairwise_sum``); logarithms and
 matrix products stay in NumPy (its vectorised logarithms and BLAS may round otherwise). Numba is
 told nothing that licenses reordering (no ``fastmath``), so no multiply-add is fused.
 
-Compiled once per machine and cached beside the module (``cache=True``, or in
-``NUMBA_CACHE_DIR`` where that folder is read-only); ``warm`` compiles or loads every kernel,
-so that a server pays it at start rather than in its first live pass.
+Compiled once per machine and cached (``cache=True``: in ``NUMBA_CACHE_DIR`` when it is set,
+else beside the module or in the user's cache folder; compiled in each process where none is
+writable); ``warm`` compiles or loads every kernel, so that a server pays it at start rather
+than in its first live pass.
 """
 
 from __future__ import annotations
@@ -136,7 +138,6 @@ def pitch_pick(
     best = np.empty(n, dtype=np.intp)
     found = np.empty(n, dtype=np.bool_)
     sure = np.empty(span, dtype=np.intp)
-    score = np.empty(span)
     for s in range(len(starts)):
         lo = starts[s]
         hi = starts[s + 1] if s + 1 < len(starts) else n
@@ -144,7 +145,7 @@ def pitch_pick(
         loudest = amplitude[lo]
         for w in range(lo, hi):
             loudest = max(loudest, amplitude[w])
-            b = _best(r[w], lag_lo, score_cost, log_lags, 0.0, 0.0, score)
+            b = _best(r[w], lag_lo, score_cost, log_lags, 0.0, 0.0)
             best[w] = b
             found[w] = b >= 0
             if b < 0:
@@ -161,9 +162,7 @@ def pitch_pick(
             log_typical = math.log2(typical + lag_lo)
             for w in range(lo, hi):
                 if found[w]:
-                    best[w] = _best(
-                        r[w], lag_lo, score_cost, log_lags, jump_cost, log_typical, score
-                    )
+                    best[w] = _best(r[w], lag_lo, score_cost, log_lags, jump_cost, log_typical)
         loudest *= 0.03
         for w in range(lo, hi):
             loud = found[w] and amplitude[w] > loudest
@@ -179,7 +178,6 @@ def _best(
     log_lags: Floats,
     jump_cost: float,
     log_typical: float,
-    score: Floats,
 ) -> int:
     """The index (from ``lag_lo``) of ``row``'s best-scoring local peak, with jumps from
     ``log_typical`` costing ``jump_cost`` per octave; -1 when it has no peak."""
