@@ -6,7 +6,7 @@ Feeds ``--streams`` streams of the benchmark's calls (``voice.call_audio``: emod
 0.4 s pauses, 8 kHz through μ-law) 20 ms at a time, judged together in passes of ``--window``
 frames (3: a busy server's 60 ms window; 1: the 20 ms one), as ``voice.kairos_rtf_together``
 does, and times each stage of ``kairos.detection.voice`` with the thread's CPU clock: the
-window analysis (``batch.decide_together``, and ``frames.Plan.analyse`` inside it), each
+window analysis (``batch.decide_together``, and ``frames.Plan.spectra`` inside it), each
 stream's segment state (``Segmenter._settle``) and frame join (``Segmenter._take``), the cut
 segments' quiet windows (``batch.fill_together``), the features (``measure``) and the baseline
 and reasons (``VoiceStream._score``). Prints µs of CPU per call-second. The timers add their
@@ -28,7 +28,13 @@ from kairos.detection.voice import batch, frames, stress, training, vad
 
 STAGES: tuple[tuple[Any, str, str], ...] = (
     (batch, "decide_together", "the window analysis (decide_together)"),
-    (frames.Plan, "analyse", "  of which Plan.analyse (the FFTs and the rest)"),
+    # The transforms: ``Plan.spectra`` since the live pass normalises in a compiled loop
+    # (``compiled.normalise_into``), ``Plan.analyse`` in a tree from before.
+    (
+        frames.Plan,
+        "spectra" if hasattr(frames.Plan, "spectra") else "analyse",
+        "  of which the transforms (Plan.spectra: the FFTs, windowing, band sums)",
+    ),
     (batch, "measure", "the features (measure)"),
     (stress.VoiceStream, "_score", "the baseline and reasons (_score)"),
     (vad.Segmenter, "_settle", "each stream's segment state (Segmenter._settle)"),

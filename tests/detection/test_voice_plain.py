@@ -8,7 +8,6 @@ import math
 import numpy as np
 
 from kairos.detection.voice import FEATURES, VoiceModel, load_default
-from kairos.detection.voice.features import _LAG_HI, _LAG_LO, _median, _medians
 from kairos.detection.voice.stress import measure
 from kairos.detection.voice.tracker import _CALM, _divide, _pairwise_sum, _weighted_mean
 
@@ -68,21 +67,6 @@ def test_the_reasons_weighted_mean_is_numpys() -> None:
     for k in (1, 7, 8, 9, 16, 17, 128, 129, 300):
         values = (rng.random(k) * 10.0 ** rng.integers(-3, 4, k)).tolist()
         assert _pairwise_sum(values) == float(np.array(values)[:, None].sum(axis=0)[0])
-
-
-def test_the_typical_periods_of_many_segments_are_each_ones_median() -> None:
-    rng = np.random.default_rng(10)
-    for _ in range(1000):
-        lengths = rng.integers(1, 45, size=int(rng.integers(1, 15)))
-        best = rng.integers(0, _LAG_HI - _LAG_LO + 1, size=int(lengths.sum())).astype(np.intp)
-        sure = rng.random(len(best)) < rng.random()
-        starts = np.cumsum([0, *lengths[:-1]])
-        each = [
-            _median(best[a : a + m][sure[a : a + m]])
-            for a, m in zip(starts.tolist(), lengths.tolist(), strict=True)
-            if sure[a : a + m].any()
-        ]
-        assert _medians(best, sure, starts) == each
 
 
 def _learn_item_by_item(

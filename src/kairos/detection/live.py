@@ -151,10 +151,13 @@ class DetectorCache:
 def warm() -> None:
     """Load now what the first customer turn would load otherwise: the language identifier, the
     text and semantic models, the cue triggers and the deadline patterns (about a second on one
-    core, most of it the language model's decompression), so no contact's assessment waits for
-    it. Safe to call from a thread: each part is loaded once per process."""
+    core, most of it the language model's decompression), and the voice analysis' compiled
+    kernels (a third of a second from Numba's cache, some 11 s the first time on a machine), so
+    no contact's assessment and no live audio pass waits for it. Safe to call from a thread:
+    each part is loaded once per process."""
     from kairos.detection import cues, deadlines, language, valence
     from kairos.detection.detector_contracts import default_model, default_semantic
+    from kairos.detection.voice import compiled
 
     default_model()
     default_semantic()
@@ -162,6 +165,7 @@ def warm() -> None:
     cues.warm()
     deadlines.warm()
     valence.warm()
+    compiled.warm()
     _WARMED.set()
 
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from kairos.detection.voice import compiled
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
@@ -136,12 +137,22 @@ def decide_together(
     if len(picked):
         # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail``.
         source = picked + picked // n
-        part = plan.analyse(low[source], detail[source], reuse=True)
-        r_all.reshape(-1, plan.lags)[picked] = part.r
-        amplitude.reshape(-1)[picked] = part.amplitude
-        bands.reshape(-1, len(BANDS) + 1)[picked] = part.bands
-        voiced = plan.voiced(part.r, gate.threshold)
-        loud.reshape(-1)[picked] &= voiced
+        full, part_bands = plan.spectra(low[source], detail[source], reuse=True)
+        bands.reshape(-1, len(BANDS) + 1)[picked] = part_bands
+        # ``Plan.analyse``'s normalising and ``Plan.voiced``, written straight into the rows.
+        lo, hi = plan.voiced_lags()
+        compiled.normalise_into(
+            full,
+            plan.inverse_win_ac,
+            plan.energy_scale,
+            picked,
+            r_all.reshape(-1, plan.lags),
+            amplitude.reshape(-1),
+            loud.reshape(-1),
+            lo,
+            hi,
+            gate.threshold,
+        )
     out = []
     last = floor[np.arange(rows), np.array(counts) - 1].tolist()
     for r, (g, f, c) in enumerate(zip(gates, frames, counts, strict=True)):

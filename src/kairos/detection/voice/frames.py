@@ -169,6 +169,21 @@ class Plan:
         """Analyse each row of ``windows`` (``length`` decimated samples each) and ``detail``
         (the energy above their band, over the same runs). With ``reuse`` (a live pass,
         ``batch``), the transforms go through this thread's buffers, kept for the next pass."""
+        full, bands = self.spectra(windows, detail, reuse=reuse)
+        ac = full[:, : self.lags]
+        energy = ac[:, 0]
+        # A silent window has no autocorrelation to speak of: 0 at every lag, not NaN.
+        # (``compiled.normalise_into`` is the same arithmetic, for a live pass.)
+        r = ac * (1.0 / np.maximum(energy, 1e-20))[:, None]
+        r *= self.inverse_win_ac
+        return Windows(r=r, amplitude=np.sqrt(np.abs(energy) * self.energy_scale), bands=bands)
+
+    def spectra(
+        self, windows: Floats, detail: Floats, *, reuse: bool = False
+    ) -> tuple[Floats, Floats]:
+        """``analyse``'s transforms of each row: its inverse FFT (the autocorrelation, not yet
+        normalised; with ``reuse`` a view of this thread's buffer, good until its next call)
+        and its band energies."""
         rows = len(windows)
         work = _work(self, rows) if reuse else None
         mean = windows @ self.mean_vector
@@ -189,15 +204,9 @@ class Plan:
             np.fft.rfft(padded, axis=1, out=spectrum)
             spectrum *= np.conjugate(spectrum, out=conj)
             np.fft.irfft(spectrum, self.nfft, axis=1, out=full)
-        power = spectrum.real
-        ac = full[:, : self.lags]
-        energy = ac[:, 0]
-        # A silent window has no autocorrelation to speak of: 0 at every lag, not NaN.
-        r = ac * (1.0 / np.maximum(energy, 1e-20))[:, None]
-        r *= self.inverse_win_ac
-        bands = power @ self.band_matrix
+        bands = spectrum.real @ self.band_matrix
         bands[:, -1] = detail @ self.hann_squared
-        return Windows(r=r, amplitude=np.sqrt(np.abs(energy) * self.energy_scale), bands=bands)
+        return full, bands
 
     def _both(self, x: Floats, n: int) -> tuple[Floats, Floats]:
         """The ``n`` windows over ``x``: decimated samples and detail energies."""
@@ -249,10 +258,14 @@ class Plan:
         step = y.strides[0]
         return np.ndarray((n, self.length), np.float64, y, 0, (self.step * step, step))
 
+    def voiced_lags(self) -> tuple[int, int]:
+        """The lags (from, to exclusive) of a voiced peak: a pitch of 75-400 Hz."""
+        return max(1, int(self.lag_rate / VAD_CEILING)), int(self.lag_rate / PITCH_FLOOR)
+
     def voiced(self, r: Floats, threshold: float) -> BoolArray:
         """Windows whose autocorrelation has a local peak above ``threshold`` at a pitch period
         of 75-400 Hz."""
-        lo, hi = max(1, int(self.lag_rate / VAD_CEILING)), int(self.lag_rate / PITCH_FLOOR)
+        lo, hi = self.voiced_lags()
         inner = r[:, lo:hi]
         peak = inner > threshold
         peak &= inner >= r[:, lo - 1 : hi - 1]
