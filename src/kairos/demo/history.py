@@ -15,14 +15,16 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from kairos.demo import retry as retrying
 from kairos.demo.arrivals import Arrivals
 from kairos.demo.live import MAX_GAP_S, SPEED
+from kairos.demo.retry import PersistentFailure, Retries, Retry
 from kairos.events import Event
 from kairos.simulation.scenario import Scenario
 from kairos.simulation.traffic import simulated_contact
@@ -92,15 +94,29 @@ async def send_history(
     events: list[Event],
     *,
     on_progress: Callable[[int], Awaitable[None] | None] | None = None,
+    retries: Retries | None = None,
+    retry: Retry = Retry(),
+    timeout_s: float = 120,
 ) -> int:
-    """Post the events in batches, in order; how many were applied. Raises HistoryError."""
+    """Post the events in batches, in order; how many were applied. A batch that fails for a
+    reason that may pass is sent again (:mod:`kairos.demo.retry`), each try given
+    ``timeout_s`` to answer. Raises HistoryError."""
     sent = 0
+    retries = retries if retries is not None else Retries()
     for batch in _batches(events):
         body = [e.model_dump(mode="json") for e in batch]
         try:
-            response = await client.post("/v1/events", json=body, timeout=120)
-        except httpx.TransportError as exc:
-            raise HistoryError(f"the server stopped answering ({type(exc).__name__})") from exc
+            response = await retrying.request(
+                client,
+                "POST",
+                "/v1/events",
+                json=body,
+                timeout=timeout_s,
+                retries=retries,
+                retry=retry,
+            )
+        except PersistentFailure as exc:
+            raise HistoryError(f"the server stopped answering: {exc}") from exc
         if response.status_code != 200:
             raise HistoryError(
                 f"the server refused the history: {response.status_code} {response.text[:200]}"
@@ -122,6 +138,8 @@ class HistoryProgress:
     total: int = 0
     sent: int = 0
     error: str | None = None
+    #: Batches sent again after a slow or busy answer.
+    retries: Retries = field(default_factory=Retries)
 
     def line(self) -> str:
         """One status line (Rich markup); empty when there is no history to seed."""
@@ -136,7 +154,7 @@ class HistoryProgress:
         return (
             f"[bold]history[/] {self.contacts} contacts over {self.days} days "
             f"[green]{'━' * done}[/][dim]{'━' * (width - done)}[/] "
-            f"{self.sent}/{self.total} events"
+            f"{self.sent}/{self.total} events" + self.retries.note()
         )
 
 
@@ -188,6 +206,6 @@ async def seed(
         progress.sent += n
 
     try:
-        await send_history(client, events, on_progress=advance)
+        await send_history(client, events, on_progress=advance, retries=progress.retries)
     except HistoryError as exc:
         progress.error = str(exc)
