@@ -22,7 +22,7 @@ from kairos.demo.history import send_history
 from kairos.demo.live import DriveError, LiveCenter, LiveProgress
 from kairos.demo.retry import Retries, Retry
 from kairos.demo.server import start_server, stop_server, wait_healthy
-from kairos.events import InteractionStarted, Utterance
+from kairos.events import Event, InteractionStarted, Utterance
 
 #: Short waits, so that a test's retries take seconds: 0.2, 0.4, 0.8, 1, 1, 1 s apart.
 QUICK = Retry(attempts=7, first_wait_s=0.2, most_wait_s=1.0)
@@ -83,7 +83,9 @@ def test_a_history_batch_is_sent_again_and_applied_once(
 ) -> None:
     process, base_url = server
     at = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    events = [_started(f"h-{n}").model_copy(update={"occurred_at": at}) for n in range(150)]
+    events: list[Event] = [
+        _started(f"h-{n}").model_copy(update={"occurred_at": at}) for n in range(150)
+    ]
     events += [
         Utterance(event_id=f"h-{n}-u", interaction_id=f"h-{n}", occurred_at=at,
                   speaker="customer", text="my card was stolen")
