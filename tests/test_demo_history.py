@@ -129,13 +129,14 @@ def test_the_live_floor_keeps_going_while_the_history_is_laid_out() -> None:
     progress = HistoryProgress()
     lines: list[str] = []
 
-    async def watch() -> float:
+    async def watch() -> tuple[float, float]:
         # No server: the history is only laid out here, and the test ends before it is sent.
         async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as client:
             seeding = asyncio.create_task(
                 seed(client, progress, days=2, per_day=4000, timezone="UTC", run_id="h")
             )
-            longest, last = 0.0, asyncio.get_running_loop().time()
+            began = last = asyncio.get_running_loop().time()
+            longest = 0.0
             while not progress.total:
                 await asyncio.sleep(0.02)
                 now = asyncio.get_running_loop().time()
@@ -144,9 +145,11 @@ def test_the_live_floor_keeps_going_while_the_history_is_laid_out() -> None:
             seeding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await seeding
-            return longest
+            return longest, last - began
 
-    longest = asyncio.run(watch())
+    longest, laying_out = asyncio.run(watch())
     assert progress.contacts > 4000  # two days of a busy floor: seconds of CPU to lay out
-    assert longest < 1.0, longest
+    # On the event loop, the loop stood still the whole time (the longest pause was all of it);
+    # a machine this loaded may still pause the process now and then.
+    assert longest < max(0.25 * laying_out, 0.5), (longest, laying_out)
     assert "laying out 2 days of contacts" in lines[0]
