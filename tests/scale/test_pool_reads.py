@@ -24,7 +24,7 @@ from kairos.runtime import Runtime
 
 @pytest.mark.parametrize("path", ["/v1/interactions", "/v1/interactions/p1"])
 def test_a_read_answers_with_the_one_connection_left(migrated_url: str, path: str) -> None:
-    settings = Settings(database_url=migrated_url, database_pool_timeout_s=2)
+    settings = Settings(database_url=migrated_url, database_pool_timeout_s=6)
     runtime = Runtime.build(settings)
     client = TestClient(create_app(settings, runtime=runtime), raise_server_exceptions=False)
     try:
@@ -46,7 +46,9 @@ def test_a_read_answers_with_the_one_connection_left(migrated_url: str, path: st
             for connection in held:
                 connection.close()
         assert response.status_code == 200, (response.status_code, response.text[:200])
-        assert waited < 1.5, waited  # under the pool's 2 s wait: nobody waited on it
+        # Well under the pool's 6 s wait: the read never waited on it (before, it always did,
+        # for its audit row; a loaded machine may take a few seconds all the same).
+        assert waited < 5, waited
     finally:
         client.close()
         runtime.close()
