@@ -194,7 +194,7 @@ def _edits(
     session: Session, since: datetime, until: datetime
 ) -> dict[int, list[tuple[dict[str, Any], str]]]:
     """The utterance edits of the interactions started in ``[since, until)``, by interaction,
-    in order (chat edits are few: a second query beats reading every utterance)."""
+    in order (a second query, so that only the few edits come back, not every utterance)."""
     rows = session.execute(
         select(EventRecord.interaction_id, EventRecord.payload, EventRecord.event_id)
         .join(Interaction, Interaction.id == EventRecord.interaction_id)
