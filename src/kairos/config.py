@@ -125,8 +125,9 @@ class Settings(BaseSettings):
         default=10,
         gt=0,
         le=300,
-        description="how long a request waits for a free PostgreSQL connection before it is "
-        "answered 503 with Retry-After (SQLAlchemy's own default is 30 s)",
+        description="how long a request waits for a free pooled database connection (PostgreSQL "
+        "or a SQLite file) before it is answered 503 with Retry-After (SQLAlchemy's own default "
+        "is 30 s)",
     )
     mot_base_rate: float | None = Field(
         default=None,

@@ -81,8 +81,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-def _lifo(url: str) -> dict[str, Any]:
-    """A SQLite file's pool hands out the connection returned last, not the one idle longest.
+def _sqlite_pool(url: str, pool_timeout_s: float) -> dict[str, Any]:
+    """A SQLite file's pool waits ``pool_timeout_s`` for a free connection, as PostgreSQL's
+    does, and hands out the connection returned last, not the one idle longest.
 
     In WAL mode a connection drops its whole page cache when another one has committed since
     its last transaction: taking the pool's connections in turn, every ingested event read
@@ -93,19 +94,23 @@ def _lifo(url: str) -> dict[str, Any]:
     # The pool class SQLAlchemy picks for this URL (``DefaultDialect.get_pool_class``).
     dialect: Any = parsed.get_dialect()
     pool_class = dialect.get_pool_class(parsed)
-    return {"pool_use_lifo": True} if issubclass(pool_class, QueuePool) else {}
+    queued = issubclass(pool_class, QueuePool)
+    return {"pool_use_lifo": True, "pool_timeout": pool_timeout_s} if queued else {}
 
 
 def make_engine(url: str, *, pool_timeout_s: float = 30.0) -> Engine:
     """An engine for ``url``; SQLite files get WAL and foreign keys, their folder is created.
 
-    On a server, a checkout waits ``pool_timeout_s`` for a free connection of the pool (10, and
-    20 more under load) before it raises ``sqlalchemy.exc.TimeoutError``."""
+    A checkout waits ``pool_timeout_s`` for a free connection of the pool (PostgreSQL: 10, and
+    20 more under load; a SQLite file: 5 and 10 more) before it raises
+    ``sqlalchemy.exc.TimeoutError``."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **_lifo(url))
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, **_sqlite_pool(url, pool_timeout_s)
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(

@@ -107,3 +107,13 @@ def test_unknown_interaction_is_404(client: TestClient) -> None:
     response = client.get("/v1/interactions/nobody/guidance")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_coaching_reads_an_edited_message_once_with_its_last_words(client: TestClient) -> None:
+    first = _agent("ed-1", "That's not my department, you'll have to call the airport.")
+    edit = {**_agent("ed-1", "You should have checked the app."), "edit_of": first["event_id"]}
+    events = [started("ed-1", queue="travel", phone=None), utterance("ed-1", RECITAL), first, edit]
+    assert client.post("/v1/events", json=events).status_code == 200
+    guidance = client.get("/v1/interactions/ed-1/guidance").json()
+    assert [entry["event_id"] for entry in guidance["nudges"]] == [edit["event_id"]]
+    assert guidance["nudge_counts"] == {"blame": 1, "deflect": 0, "premature_close": 0}

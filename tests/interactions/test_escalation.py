@@ -223,3 +223,19 @@ def test_an_sms_thread_calls_back_the_number_that_texted(client: TestClient) -> 
     assert task.json()["note"] == "she texted her PIN [pin ••••]"
     assert "482915" not in client.get(f"/v1/interactions/{task.json()['interaction_id']}").text
     assert task.json()["thread"][0]["text"] == "Flight cancelled, help"
+
+
+def test_the_call_task_carries_an_edited_message_once_with_its_last_text(
+    client: TestClient,
+) -> None:
+    source = chat(client, "conv-edit")
+    edited = "You cancelled my flight BA283 and my son's graduation is tonight at 6pm!"
+    body = {"conversation_id": "conv-edit", "visitor": {"id": "v-conv-edit"},
+            "messages": [{"id": "m1", "role": "visitor", "sent_at": "2026-11-22T14:00:00Z",
+                          "edited_at": "2026-11-22T14:02:00Z", "text": edited}]}  # fmt: skip
+    assert client.post("/v1/channels/chat", json=body).json()["applied"] == 1
+    task = escalate(client, source, agent_id="chat-1").json()
+    assert [(m["speaker"], m["text"]) for m in task["thread"]] == [
+        ("customer", edited),
+        ("agent", "I'm so sorry. Let me get a colleague to call you right away."),
+    ]

@@ -1,4 +1,4 @@
-"""A SQLite file's pool hands out the connection returned last (``kairos.db._lifo``): the one
+"""A SQLite file's pool hands out the connection returned last (``kairos.db._sqlite_pool``): the one
 that just committed an ingest keeps its page cache, where another would drop it and read the
 pages back."""
 

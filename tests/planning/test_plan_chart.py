@@ -55,3 +55,30 @@ def test_a_fall_back_day_draws_both_one_oclock_intervals_apart(
     labels = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].x")
     assert labels[1:3] == ["01:00 EDT", "01:00 EST"]
     page.close()
+
+
+def test_the_legend_lists_only_the_cube_cells_with_contacts_in_the_plan(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Two of the eight cube cells have history; the plan keeps all eight (the CSV's fixed grid).
+    busy = ("emotion:low urgency:low complexity:low", "emotion:high urgency:high complexity:low")
+    records, at, n = [], datetime(2026, 10, 1, tzinfo=UTC), 0
+    while at < datetime(2026, 11, 1, tzinfo=UTC):
+        records.append(ContactRecord(at, "chat", busy[n % 2], False, 240.0))
+        at, n = at + timedelta(minutes=20), n + 1
+    options = PlanOptions(day=date(2026, 11, 2), interval_minutes=60, timezone="UTC")
+    plan = build_plan(records, options=options, today=date(2026, 12, 1))
+    assert len(plan.cells) == 8 and sum(1 for v in plan.cells.values() if any(v)) == 2
+    path = tmp_path / "plan.html"
+    write_chart(plan, path)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(path.as_uri())
+    page.wait_for_selector(".legend .traces", state="attached")
+    legend = page.evaluate(
+        "() => [...document.querySelectorAll('.legend .traces .legendtext')]"
+        ".map(t => t.textContent)"
+    )
+    page.close()
+    assert set(legend) == {*busy, "moments of truth", "Erlang C",
+                           f"Erlang A (patience {plan.patience_seconds:g} s)",
+                           "MoT-certified"}, legend  # fmt: skip

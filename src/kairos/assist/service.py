@@ -40,6 +40,7 @@ from kairos.bus import EventBus
 from kairos.bus.messages import PlaybookUpdated
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.messages import service as message_service
 
@@ -260,14 +261,17 @@ def situation_of(interaction: Interaction) -> GuidanceSituation:
 
 
 def nudges_for(*, session: Session, interaction: Interaction) -> list[UtteranceNudges]:
-    """Coaching on every agent utterance of the interaction so far, in order."""
+    """Coaching on every agent utterance of the interaction so far, in order; an edited message
+    once, on its last words."""
     rows = session.scalars(
         select(EventRecord)
         .where(EventRecord.interaction_id == interaction.id, EventRecord.type == "utterance")
         .order_by(EventRecord.seq)
     )
     out: list[UtteranceNudges] = []
-    for row in rows:
+    for row in in_place(
+        rows, event_id=lambda r: r.event_id, edit_of=lambda r: r.payload.get("edit_of")
+    ):
         if row.payload.get("speaker") != "agent":
             continue
         nudges = coach(str(row.payload.get("text") or ""))

@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 import webbrowser
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.live import Live
 
 from kairos.demo.arrivals import PER_DAY, Arrivals, describe
+from kairos.demo.retry import PersistentFailure, Retries, request
 from kairos.demo.server import (
     DemoError,
     port_free,
@@ -49,12 +50,14 @@ class _Progress:
     finished: int = 0
     events: int = 0
     failed: int = 0
+    retries: Retries = field(default_factory=Retries)
 
     def line(self) -> str:
         return (
             f"[bold]threads[/] {self.started} started, {self.finished} finished   "
             f"[bold]events[/] {self.events} sent"
             + (f"   [red]{self.failed} refused[/]" if self.failed else "")
+            + self.retries.note()
         )
 
 
@@ -70,9 +73,9 @@ async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) ->
     # Stamped with the send time: the wallboard shows live traffic, not 2017's.
     body = event.model_copy(update={"occurred_at": now()}).model_dump(mode="json")
     try:
-        response = await client.post("/v1/events", json=body)
-    except httpx.TransportError as exc:
-        raise DemoError(f"the server stopped answering ({type(exc).__name__})") from exc
+        response = await request(client, "POST", "/v1/events", json=body, retries=progress.retries)
+    except PersistentFailure as exc:
+        raise DemoError(f"the server stopped answering: {exc}") from exc
     if response.status_code == 200:
         progress.events += 1
     else:

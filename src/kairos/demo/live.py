@@ -25,7 +25,9 @@ from typing import Any
 
 import httpx
 
+from kairos.demo import retry as retrying
 from kairos.demo.arrivals import Arrivals
+from kairos.demo.retry import PersistentFailure, Retries, Retry
 from kairos.events import (
     Event,
     InteractionEnded,
@@ -88,6 +90,8 @@ class LiveProgress:
     #: Contacts from outside the simulation (webhooks, callbacks) the demo's agents answered.
     outside: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Requests sent again after a slow or busy answer (:mod:`kairos.demo.retry`).
+    retries: Retries = field(default_factory=Retries)
 
     def line(self) -> str:
         """One status line (Rich markup)."""
@@ -98,6 +102,7 @@ class LiveProgress:
             f"[bold]moments of truth routed[/] {self.moments}{share}   "
             f"[bold]events[/] {self.events}"
             + (f"   [red]{self.failed} refused[/]" if self.failed else "")
+            + self.retries.note()
         )
 
 
@@ -117,8 +122,11 @@ class LiveCenter:
         progress: LiveProgress,
         seed: int | None = None,
         arrivals: Arrivals | None = None,
+        retry: Retry = Retry(),
     ) -> None:
         self.client = client
+        #: How a failed request is sent again before the demo gives up.
+        self.retry = retry
         self.pace = pace
         #: When customers arrive; the demo's day at ``pace`` unless told otherwise.
         self.arrivals = arrivals or Arrivals(per_day=Arrivals().per_day * pace)
@@ -166,12 +174,7 @@ class LiveCenter:
             offset = 0
             while True:
                 query = {"state": state, "limit": 500, "offset": offset}
-                try:
-                    response = await self.client.get("/v1/interactions", params=query)
-                except httpx.TransportError as exc:
-                    raise DriveError(
-                        f"the server stopped answering ({type(exc).__name__})"
-                    ) from exc
+                response = await self._request("GET", "/v1/interactions", params=query)
                 items = response.json().get("items", []) if response.status_code == 200 else []
                 left += [i["id"] for i in items if i["id"].startswith("sim-")]
                 if len(items) < 500:
@@ -188,10 +191,17 @@ class LiveCenter:
             raise DriveError(f"POST {path} answered {response.status_code}: {response.text[:200]}")
 
     async def _post(self, path: str, body: Any = None) -> httpx.Response:
+        """POST, again after a wait while the server cannot answer (:mod:`kairos.demo.retry`)."""
+        return await self._request("POST", path, json=body)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            return await self.client.post(path, json=body)
-        except httpx.TransportError as exc:
-            raise DriveError(f"the server stopped answering ({type(exc).__name__})") from exc
+            return await retrying.request(
+                self.client, method, path, retries=self.progress.retries, retry=self.retry,
+                **kwargs,
+            )  # fmt: skip
+        except PersistentFailure as exc:
+            raise DriveError(f"the server stopped answering: {exc}") from exc
 
     async def send(self, event: Event) -> bool:
         """Post one event stamped with the time it is sent; whether the server applied it."""
@@ -210,6 +220,8 @@ class LiveCenter:
     async def agent(self, agent_id: str) -> None:
         """One agent: asks for work whenever it has room, hands what it gets to the contact."""
         while True:
+            # Asked again after a wait while the server cannot answer, as when it has nothing
+            # (an ask answered but lost may have given the agent a contact: see docs/setup.md).
             response = await self._post(f"/v1/agents/{agent_id}/next")
             decision = response.json().get("decision") if response.status_code == 200 else None
             if decision is None:  # nothing waiting it can take, or it is full (409)

@@ -24,6 +24,7 @@ from kairos.events import (
 )
 from kairos.interactions import journey as journey_service
 from kairos.interactions import write_path
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 
 _ASSESSED_TYPES = (Utterance, AudioSegment)
@@ -83,16 +84,11 @@ def with_edits(events: list[Event]) -> list[Event]:
     >>> [(e.event_id, e.text) for e in with_edits([said, other, edit])]  # type: ignore[union-attr]
     [('m1-e', 'no rush'), ('m2', 'thanks')]
     """
-    slots: dict[str, int] = {}
-    out: list[Event] = []
-    for event in events:
-        original = event.edit_of if isinstance(event, Utterance) else None
-        if original is not None and original in slots:
-            out[slots[original]] = event
-            continue
-        slots[event.event_id] = len(out)
-        out.append(event)
-    return out
+    return in_place(
+        events,
+        event_id=lambda e: e.event_id,
+        edit_of=lambda e: e.edit_of if isinstance(e, Utterance) else None,
+    )
 
 
 def reread(

@@ -23,11 +23,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import themes
 from kairos.routing.policies import MOT_THRESHOLD
@@ -162,6 +164,7 @@ def stored_drivers(
     )
     rows = session.execute(
         select(Interaction.started_at, Interaction.mot_score, EventRecord.payload)
+        .add_columns(EventRecord.interaction_id, EventRecord.event_id)
         .join(first, first.c.interaction_id == Interaction.id)
         .join(
             EventRecord,
@@ -175,10 +178,44 @@ def stored_drivers(
     tz = ZoneInfo(timezone)
     start_day = since.astimezone(tz).date()
     days = max(1, ((until - timedelta(microseconds=1)).astimezone(tz).date() - start_day).days + 1)
-    texts = [str(payload.get("text", "")) for _, _, payload in rows]
+    edited = _edits(session, since, until)
+    texts = [
+        _as_edited(payload, event_id, edited.get(pk, [])) for _, _, payload, pk, event_id in rows
+    ]
     return find_drivers(
         texts,
-        [score is not None and score >= MOT_THRESHOLD for _, score, _ in rows],
-        [(at.astimezone(tz).date() - start_day).days for at, _, _ in rows],
+        [score is not None and score >= MOT_THRESHOLD for _, score, *_ in rows],
+        [(at.astimezone(tz).date() - start_day).days for at, *_ in rows],
         days=days,
     )
+
+
+def _edits(
+    session: Session, since: datetime, until: datetime
+) -> dict[int, list[tuple[dict[str, Any], str]]]:
+    """The utterance edits of the interactions started in ``[since, until)``, by interaction,
+    in order (a second query, so that only the few edits come back, not every utterance)."""
+    rows = session.execute(
+        select(EventRecord.interaction_id, EventRecord.payload, EventRecord.event_id)
+        .join(Interaction, Interaction.id == EventRecord.interaction_id)
+        .where(Interaction.started_at >= since, Interaction.started_at < until)
+        .where(EventRecord.type == "utterance")
+        .where(EventRecord.payload["edit_of"].as_string().is_not(None))
+        .order_by(EventRecord.seq)
+    )
+    out: dict[int, list[tuple[dict[str, Any], str]]] = {}
+    for pk, payload, event_id in rows:
+        out.setdefault(pk, []).append((payload, event_id))
+    return out
+
+
+def _as_edited(
+    payload: dict[str, Any], event_id: str, edits: list[tuple[dict[str, Any], str]]
+) -> str:
+    """The first words' text, as the last edit of their message has it."""
+    said = in_place(
+        [(payload, event_id), *edits],
+        event_id=lambda r: r[1],
+        edit_of=lambda r: r[0].get("edit_of"),
+    )
+    return str(said[0][0].get("text", ""))

@@ -10,6 +10,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kairos.interactions.edits import in_place
 from kairos.interactions.journey import same_issue
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes.review import Turn
@@ -69,24 +70,18 @@ def utterance_rows(session: Session, interaction: Interaction) -> Sequence[_Logg
 def turns(rows: Sequence[_LoggedEvent]) -> list[Turn]:
     """The utterances of the log as the review reads them: an edit in its original's place (the
     words it replaced are not read), as the live detector reads them."""
-    out: list[Turn] = []
-    slots: dict[str, int] = {}
-    for r in rows:
-        if r.type != "utterance" or not r.payload.get("text"):
-            continue
-        turn = Turn(
+    said = [r for r in rows if r.type == "utterance" and r.payload.get("text")]
+    return [
+        Turn(
             speaker=str(r.payload.get("speaker", "customer")),
             text=str(r.payload.get("text", "")),
             event_id=r.event_id,
             occurred_at=r.occurred_at,
         )
-        original = r.payload.get("edit_of")
-        if original in slots:
-            out[slots[original]] = turn
-            continue
-        slots[r.event_id] = len(out)
-        out.append(turn)
-    return out
+        for r in in_place(
+            said, event_id=lambda r: r.event_id, edit_of=lambda r: r.payload.get("edit_of")
+        )
+    ]
 
 
 def handled_as_moment(session: Session, interaction: Interaction) -> bool:

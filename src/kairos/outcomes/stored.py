@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import drivers, feedback
 from kairos.outcomes.archive import Row
@@ -19,7 +21,8 @@ from kairos.outcomes.service import why_of
 def _utterances(
     session: Session, since: datetime, until: datetime
 ) -> dict[int, list[tuple[str, str, str | None]]]:
-    """Every utterance of the interactions reviewed in the period, by interaction, in order."""
+    """Every utterance of the interactions reviewed in the period, by interaction, in order;
+    an edited message once, its last edit in its place."""
     query = (
         select(EventRecord.interaction_id, EventRecord.payload, EventRecord.event_id)
         .join(InteractionReview, InteractionReview.interaction_id == EventRecord.interaction_id)
@@ -30,12 +33,18 @@ def _utterances(
         )
         .order_by(EventRecord.interaction_id, EventRecord.seq)
     )
-    out: dict[int, list[tuple[str, str, str | None]]] = {}
+    logged: dict[int, list[tuple[dict[str, Any], str]]] = {}
     for interaction_pk, payload, event_id in session.execute(query):
-        out.setdefault(interaction_pk, []).append(
+        logged.setdefault(interaction_pk, []).append((payload, event_id))
+    return {
+        interaction_pk: [
             (str(payload.get("speaker", "")), str(payload.get("text", "")), event_id)
-        )
-    return out
+            for payload, event_id in in_place(
+                rows, event_id=lambda r: r[1], edit_of=lambda r: r[0].get("edit_of")
+            )
+        ]
+        for interaction_pk, rows in logged.items()
+    }
 
 
 def rows_between(*, session: Session, since: datetime, until: datetime) -> list[Row]:

@@ -6,17 +6,24 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kairos.interactions import service as interaction_service
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import Interaction
 from kairos.outcomes.schemas import SummaryLineOut, SummaryOut
 from kairos.outcomes.summary import HEADINGS, Turn, summarize
 
 
 def turns_of(session: Session, interaction: Interaction) -> list[Turn]:
-    """The interaction's utterances as summary turns (customer or agent), in order."""
+    """The interaction's utterances as summary turns (customer or agent), in order; an edited
+    message once, with its last text, in its place."""
     out = []
-    for row in interaction_service.timeline(session=session, interaction=interaction):
-        if row.type != "utterance":
-            continue
+    said = [
+        row
+        for row in interaction_service.timeline(session=session, interaction=interaction)
+        if row.type == "utterance"
+    ]
+    for row in in_place(
+        said, event_id=lambda r: r.event_id, edit_of=lambda r: r.payload.get("edit_of")
+    ):
         speaker = str(row.payload.get("speaker", ""))
         if speaker in ("customer", "agent"):
             out.append(Turn(speaker, str(row.payload.get("text", "")), row.event_id, row.seq))

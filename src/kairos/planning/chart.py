@@ -30,7 +30,8 @@ def plan_figure(plan: Plan) -> Any:
             "agents to schedule",
         ),
     )
-    for cube, values in plan.cells.items():
+    # The plan holds all eight cells (a fixed grid for WFM tools); a quiet one has no bar to name.
+    for cube, values in ((c, v) for c, v in plan.cells.items() if any(v)):
         figure.add_trace(go.Bar(x=labels, y=values, name=cube, legendgroup="cells"), row=1, col=1)
     figure.add_trace(
         go.Scatter(

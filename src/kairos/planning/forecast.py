@@ -186,7 +186,9 @@ def _weights(history: _History, day: date, *, alpha: float, weeks: int) -> tuple
     if not present:
         return None
     had = history.occurrences[present] > 0  # (used days, slots), most recent first
-    rank = np.cumsum(had, axis=0) - 1
+    # A slot the clocks skipped on the newest day ranks -1 there; its weight is 0 anyway, and
+    # clipping keeps 0 ** -1 (α = 1) from being computed at all.
+    rank = np.maximum(np.cumsum(had, axis=0) - 1, 0)
     weights = np.zeros((history.days, history.occurrences.shape[1]))
     weights[present] = np.where(had, (1.0 - alpha) ** rank, 0.0)
     total = weights.sum(axis=0)

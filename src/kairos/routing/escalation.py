@@ -28,6 +28,7 @@ from kairos.errors import ClientError, NotFound
 from kairos.events import Escalation, Identity, InteractionStarted
 from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.schemas import EscalationIn, EscalationOut, ThreadEntry
 from kairos.routing import service as routing_service
@@ -113,6 +114,11 @@ def _thread(session: Session, source: Interaction) -> list[ThreadEntry]:
         .order_by(EventRecord.seq.desc())
         .limit(THREAD_LIMIT)
     ).all()
+    # An edited message once, its last text in its place (an edit whose message is older than
+    # the newest THREAD_LIMIT stands where it came).
+    said = in_place(
+        reversed(rows), event_id=lambda r: r.event_id, edit_of=lambda r: r.payload.get("edit_of")
+    )
     return [
         ThreadEntry(
             event_id=row.event_id,
@@ -120,7 +126,7 @@ def _thread(session: Session, source: Interaction) -> list[ThreadEntry]:
             text=str(row.payload.get("text", "")),
             occurred_at=row.occurred_at,
         )
-        for row in reversed(rows)
+        for row in said
     ]
 
 
