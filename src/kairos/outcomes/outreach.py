@@ -264,7 +264,8 @@ def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut 
         )
         if task is None:
             return None
-        if task.result == WITHDRAWN:  # its call never happened: ending it is not its result
+        if task.result == WITHDRAWN or task.status == SUPPRESSED:
+            # its call never happened: ending it is not its result
             return TaskOut.model_validate(task)
         if review.status == "won":
             result = "won"
