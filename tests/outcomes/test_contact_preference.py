@@ -40,8 +40,10 @@ def test_an_opted_out_customer_gets_no_follow_up(client: TestClient, runtime: Ru
     held = _tasks(client, status="suppressed")
     # The first one, queued before the opt-out, was taken out of the queue by it; the second
     # was never made a call.
-    assert [(t["source_interaction_id"], t["result"], t["task_interaction_id"] is None)
-            for t in held] == [("second", "opted_out", True), ("first", "opted_out", False)]  # fmt: skip
+    seen = [
+        (t["source_interaction_id"], t["result"], t["task_interaction_id"] is None) for t in held
+    ]
+    assert seen == [("second", "opted_out", True), ("first", "opted_out", False)]
     queued = [t["source_interaction_id"] for t in _tasks(client, kind="follow_up")]
     assert sorted(queued) == ["first", "second"]  # the suppressed ones are listed, not called
     assert client.get("/v1/interactions", params={"limit": 100}).json()["total"] == 3
