@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from kairos.assist.live import CoachingListener
-from kairos.bus import EventBus, MemoryBus
+from kairos.bus import BusMessage, EventBus, MemoryBus
+from kairos.bus.messages import CustomerErased, parse
 from kairos.config import Settings
 from kairos.db import Database, utcnow
 from kairos.detection.live import DetectorCache, default_factory, warm
@@ -120,6 +121,7 @@ class Runtime(Services):
                     continue  # no worker would read it: its lag would only grow on /metrics
                 for topic in topics:
                     bus.ensure_group(topic, group)
+        runtime._listen_erasures()
         if inline or role == "worker":
             runtime._listen()
             # This process assesses: what the first customer turn would load (about a second),
@@ -180,6 +182,21 @@ class Runtime(Services):
 
         group = f"routing-board-{uuid.uuid4().hex[:12]}"
         self.bus.listen(board, *BOARD_TOPICS, group=group, on_gap=reread, per_process=True)
+
+    def _listen_erasures(self) -> None:
+        """Drop this process's detectors of an erased customer's contacts, whichever process
+        erased them: every process hears every erasure (a group of its own). After a gap (an
+        erasure may have been missed) every detector is dropped and rebuilt from the database
+        when next needed, where the erased contacts are gone."""
+        detectors = self.detectors
+
+        def erased(topic: str, body: BusMessage) -> None:
+            message = parse(body)
+            if isinstance(message, CustomerErased):
+                detectors.forget_erased(message.contacts)
+
+        group = f"erasures-{uuid.uuid4().hex[:12]}"
+        self.bus.listen(erased, "privacy", group=group, on_gap=detectors.clear, per_process=True)
 
     def _listen(self) -> None:
         """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""

@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
+from kairos.bus.customer_messages import ContactPreferenceChanged as ContactPreferenceChanged
+from kairos.bus.customer_messages import CustomerErased as CustomerErased
 from kairos.bus.message_base import IsoTime as IsoTime
 from kairos.bus.message_base import Message as Message
 from kairos.bus.message_base import Snapshot as Snapshot
@@ -354,7 +356,8 @@ _TYPES: tuple[type[Message], ...] = (
     QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
     CoachingNudge, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
     SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,
-    OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid,
+    OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid, ContactPreferenceChanged,
+    CustomerErased,
 )  # fmt: skip
 _BY_TYPE: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _TYPES}
 

@@ -246,6 +246,7 @@ def _keep_word(runtime: Services, fields: dict[str, str], said: Keyword) -> None
         return
     consent.set_channel(
         db=runtime.db,
+        bus=runtime.bus,
         customer_id=customer_id,
         channel="sms",
         off=said.action == "opt_out",

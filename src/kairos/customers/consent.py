@@ -6,6 +6,9 @@ channels; an agent sets it from the desktop when the customer asks, a system thr
 a text of STOP (or its equivalents) turns SMS off by itself. Every change is a ledger entry with
 who made it and how, and so is every proactive contact the preference held back. When two
 customers are merged the one that remains keeps the stricter preference of the two.
+
+A change is told on the bus (``customer.preference_changed``, once it committed): outreach, a
+layer above, holds back the customer's queued calls the new preference no longer allows.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kairos.bus import EventBus
+from kairos.bus.messages import ContactPreferenceChanged
 from kairos.customers.models import ConsentEntry, ContactPreference, Customer
 from kairos.customers.schemas import ConsentEntryOut, ContactPreferenceIn, ContactPreferenceOut
 from kairos.db import Database, utcnow
@@ -127,8 +132,17 @@ def get_or_raise(*, session: Session, customer_id: int) -> ContactPreferenceOut:
     )
 
 
+def _told(bus: EventBus, customer_id: int, pref: Preference, source: str) -> None:
+    bus.send(
+        ContactPreferenceChanged(
+            customer_id=customer_id, proactive=pref.proactive,
+            channels_off=sorted(pref.channels_off), source=source[:30],
+        )
+    )  # fmt: skip
+
+
 def update(
-    *, db: Database, customer_id: int, change: ContactPreferenceIn, source: str
+    *, db: Database, bus: EventBus, customer_id: int, change: ContactPreferenceIn, source: str
 ) -> ContactPreferenceOut:
     """Change what proactive contact the customer agrees to (a field left out is kept)."""
     with db.write_lock(), db.session() as session:
@@ -143,12 +157,15 @@ def update(
         )
         _store(session, customer_id, pref, action="set", source=source, actor=change.updated_by)
         session.commit()
-        return get_or_raise(session=session, customer_id=customer_id)
+        out = get_or_raise(session=session, customer_id=customer_id)
+    _told(bus, customer_id, pref, source)
+    return out
 
 
 def set_channel(
     *,
     db: Database,
+    bus: EventBus,
     customer_id: int,
     channel: str,
     off: bool,
@@ -165,7 +182,8 @@ def set_channel(
         pref = Preference(proactive=now.proactive, channels_off=frozenset(channels))
         _store(session, customer_id, pref, action="set", source=source, actor=actor, detail=detail)
         session.commit()
-        return pref
+    _told(bus, customer_id, pref, source)
+    return pref
 
 
 def merge(session: Session, *, customer_id: int, from_customer_id: int, actor: str | None) -> None:

@@ -17,7 +17,7 @@ from kairos.customers.schemas import (
     ContactPreferenceIn,
     ContactPreferenceOut,
 )
-from kairos.deps import DatabaseDep, DbSession
+from kairos.deps import BusDep, DatabaseDep, DbSession
 from kairos.limits import RowId
 
 router = APIRouter(prefix="/v1", tags=["customers"])
@@ -49,7 +49,7 @@ def get_contact_preference(customer_id: RowId, session: DbSession) -> ContactPre
     responses={404: {"description": "no such customer"}},
 )
 def put_contact_preference(
-    customer_id: RowId, body: ContactPreferenceIn, db: DatabaseDep, request: Request
+    customer_id: RowId, body: ContactPreferenceIn, db: DatabaseDep, bus: BusDep, request: Request
 ) -> ContactPreferenceOut:
     """Turn proactive contact off (or on) for the customer, on every channel or on some.
 
@@ -58,4 +58,4 @@ def put_contact_preference(
     actor = current_actor(request)
     if actor is not None:
         body = body.model_copy(update={"updated_by": actor.name})
-    return consent.update(db=db, customer_id=customer_id, change=body, source="api")
+    return consent.update(db=db, bus=bus, customer_id=customer_id, change=body, source="api")

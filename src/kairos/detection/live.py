@@ -3,8 +3,10 @@ caller) when missing. Holds no database or bus: ingest and the detection workers
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from kairos.detection.assessment import Assessment, Journey
@@ -45,6 +47,16 @@ def default_factory() -> DetectorFactory:
         )
 
     return make
+
+
+def erased_key(interaction_id: str) -> str:
+    """How an erased contact is named to other processes: a digest, not its id (the message
+    that carries it outlives the erasure and must name nobody).
+
+    >>> erased_key("chat-1") == erased_key("chat-1") != erased_key("chat-2")
+    True
+    """
+    return hashlib.sha256(f"kairos-erased:{interaction_id}".encode()).hexdigest()[:32]
 
 
 class DetectorCache:
@@ -143,6 +155,23 @@ class DetectorCache:
             for interaction_id in interaction_ids:
                 self._detectors.pop(interaction_id, None)
                 self._positions.pop(interaction_id, None)
+
+    def forget_erased(self, keys: Iterable[str]) -> int:
+        """Drop the detectors of the contacts named by :func:`erased_key` (another process
+        erased their customer); how many were held here."""
+        wanted = frozenset(keys)
+        with self.lock:
+            doomed = [i for i in self._detectors if erased_key(i) in wanted]
+            for interaction_id in doomed:
+                self._detectors.pop(interaction_id, None)
+                self._positions.pop(interaction_id, None)
+        return len(doomed)
+
+    def clear(self) -> None:
+        """Drop every detector (each is rebuilt from the stored events when next needed)."""
+        with self.lock:
+            self._detectors.clear()
+            self._positions.clear()
 
     def __len__(self) -> int:
         return len(self._detectors)

@@ -37,6 +37,7 @@ from kairos.errors import Conflict, NotFound
 from kairos.events import FollowUp, Identity, InteractionEnded, InteractionStarted, Outcome
 from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
+from kairos.outcomes import outreach_consent
 from kairos.outcomes.models import OutreachRule, OutreachTask
 from kairos.outcomes.outreach_claims import SUPPRESSED, cause_prefix, claim, release
 from kairos.outcomes.review_inputs import WITHDRAWN
@@ -225,6 +226,11 @@ def create_task(
     except Exception:
         release(db, claimed.task.id)
         raise
+    with db.session() as session:
+        late = consent.blocked(session, customer_id, rule.channel)
+    if late is not None:  # opted out while the call was started: that change found no call yet
+        outreach_consent.hold_back_queued(runtime=runtime, customer_id=customer_id)
+        return None
     bus.send(OutreachTaskCreated(**claimed.task.model_dump(mode="json")))
     return claimed.task
 
@@ -264,7 +270,8 @@ def complete_task(*, db: Database, bus: EventBus, review: ReviewOut) -> TaskOut 
         )
         if task is None:
             return None
-        if task.result == WITHDRAWN:  # its call never happened: ending it is not its result
+        if task.result == WITHDRAWN or task.status == SUPPRESSED:
+            # its call never happened: ending it is not its result
             return TaskOut.model_validate(task)
         if review.status == "won":
             result = "won"

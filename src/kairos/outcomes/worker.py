@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from kairos.bus import BusMessage
 from kairos.bus.messages import (
+    ContactPreferenceChanged,
     CustomerMerged,
     EventApplied,
     InteractionReviewed,
@@ -27,7 +28,14 @@ from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyRes
 from kairos.interactions.detecting import catch_up_retrying
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
-from kairos.outcomes import feedback, merges, outreach, outreach_triggers, service
+from kairos.outcomes import (
+    feedback,
+    merges,
+    outreach,
+    outreach_consent,
+    outreach_triggers,
+    service,
+)
 from kairos.outcomes.models import InteractionReview
 from kairos.services import Services
 
@@ -54,6 +62,10 @@ class OutcomesWorker:
                     db=self.runtime.db,
                     customer_id=message.customer_id,
                     from_customer_id=message.from_customer_id,
+                )
+            elif isinstance(message, ContactPreferenceChanged):
+                outreach_consent.hold_back_queued(
+                    runtime=self.runtime, customer_id=message.customer_id
                 )
             elif isinstance(message, KeyMessagePosted):
                 outreach_triggers.on_key_message(

@@ -1,5 +1,9 @@
 """A customer's erasure everywhere: the database in one transaction, then the live detectors
-and the bus streams (which cannot join that transaction)."""
+and the bus streams (which cannot join that transaction).
+
+The erasing process drops its own detectors of the customer's contacts at once; every other
+process (API processes, workers) drops its own on ``customer.erased``, which names the contacts
+by digest only (:func:`kairos.detection.live.erased_key`)."""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from kairos.bus import EventBus
+from kairos.bus.messages import CustomerErased
 from kairos.db import Database
-from kairos.detection.live import DetectorCache
+from kairos.detection.live import DetectorCache, erased_key
 from kairos.privacy import erasure
 from kairos.privacy.schemas import ErasureReceipt
 
 _CUSTOMER_KEYS = frozenset({"customer_id", "from_customer_id", "other_customer_id"})
+#: Contacts named per ``customer.erased`` message (a customer with more sends more than one).
+ERASED_PER_MESSAGE = 1_000
 
 
 def mentions(external_ids: list[str], customer_id: int) -> Callable[[dict[str, Any]], bool]:
@@ -60,4 +67,12 @@ def erase_customer(
     deleted = bus.erase_entries(mentions(done.external_ids, customer_id))
     if deleted is not None:
         erasure.record_stream_entries(db=db, erasure_id=done.receipt.erasure_id, deleted=deleted)
+    keys = [erased_key(i) for i in done.external_ids]
+    for start in range(0, len(keys), ERASED_PER_MESSAGE):
+        bus.send(
+            CustomerErased(
+                erasure_id=done.receipt.erasure_id,
+                contacts=keys[start : start + ERASED_PER_MESSAGE],
+            )
+        )
     return done.receipt.model_copy(update={"stream_entries": deleted})

@@ -254,8 +254,9 @@ async def contact_preference(
         flash(request, "An anonymous contact has no preference to keep.", "error")
         return back(page)
     await run_in_threadpool(
-        consent.update, db=runtime.db, customer_id=customer_id, change=change, source="desktop"
-    )
+        consent.update, db=runtime.db, bus=runtime.bus, customer_id=customer_id, change=change,
+        source="desktop",
+    )  # fmt: skip
     if not change.proactive:
         said = "no proactive contact at all"
     elif change.channels_off:

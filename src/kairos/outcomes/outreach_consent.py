@@ -1,0 +1,68 @@
+"""An opt-out reaches the calls already queued: outreach follows ``customer.preference_changed``.
+
+A task is checked against the customer's contact preference when it is made
+(:mod:`kairos.outcomes.outreach_claims`) and a message again when it is sent
+(:mod:`kairos.outcomes.sending`); a call queued before the customer opted out is held back here,
+when the preference changes. The preference is owned by the customers layer, below outreach: it
+tells the change on the bus, and the outcomes listener calls :func:`hold_back_queued` (in the
+process that changed it on the in-process bus, in a worker of the ``outcomes`` group on Redis).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from kairos.bus.messages import OutreachTaskDone
+from kairos.customers import consent
+from kairos.db import utcnow
+from kairos.events import InteractionEnded, Outcome
+from kairos.interactions import ingesting
+from kairos.interactions.models import Interaction
+from kairos.outcomes.models import OutreachTask
+from kairos.outcomes.outreach_claims import SUPPRESSED
+from kairos.outcomes.review_inputs import WITHDRAWN
+from kairos.outcomes.schemas import TaskOut
+from kairos.services import Services
+
+
+def hold_back_queued(*, runtime: Services, customer_id: int) -> list[TaskOut]:
+    """Hold back the customer's queued calls that no agent has taken yet and that their
+    preference no longer allows (every one after "no proactive contact", those on a channel
+    turned off): each is ``suppressed`` with the reason, entered in the consent ledger, counted,
+    and its call ended so routing never offers it. A call an agent has taken goes ahead."""
+    db = runtime.db
+    with db.write_lock(), db.session() as session:
+        pref = consent.read(session, customer_id)
+        rows = session.execute(
+            select(OutreachTask, Interaction.channel, Interaction.state, Interaction.agent_id)
+            .join(Interaction, Interaction.external_id == OutreachTask.task_interaction_id)
+            .where(OutreachTask.customer_id == customer_id, OutreachTask.status == "queued")
+            .order_by(OutreachTask.id)
+        ).all()
+        held = []
+        for task, channel, state, agent_id in rows:
+            reason = pref.blocks(channel)
+            if reason is None or state != "open" or agent_id is not None:
+                continue  # allowed still, or taken: the agent is calling
+            task.status, task.result, task.completed_at = SUPPRESSED, reason, utcnow()
+            consent.record_suppressed(
+                session, customer_id=customer_id, reason=reason,
+                detail=f"{task.kind.replace('_', ' ')} (task {task.id}) queued in {task.queue} "
+                "before the opt-out: taken out of the queue",
+            )  # fmt: skip
+            held.append(task)
+        session.commit()
+        out = [TaskOut.model_validate(t) for t in held]
+    for task_out in out:
+        assert task_out.task_interaction_id is not None and task_out.result is not None
+        runtime.metrics.outreach_suppressed.inc(kind=task_out.kind, reason=task_out.result)
+        ended = InteractionEnded(
+            event_id=f"{task_out.task_interaction_id}:suppressed",
+            interaction_id=task_out.task_interaction_id,
+            occurred_at=utcnow(),
+            # Withdrawn: the call never happened, so its review counts no moment.
+            outcome=Outcome(disposition=WITHDRAWN, note=f"held back: {task_out.result}"),
+        )
+        ingesting.ingest(runtime, [ended])
+        runtime.bus.send(OutreachTaskDone(**task_out.model_dump(mode="json")))
+    return out
