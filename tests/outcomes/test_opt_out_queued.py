@@ -9,6 +9,12 @@ from fastapi.testclient import TestClient
 from tests.outcomes.conftest import enable_rules, post_events, recent
 from tests.outcomes.test_outreach import _agent, _lost
 
+from kairos.bus.memory import MemoryBus
+from kairos.customers import consent
+from kairos.customers.schemas import ContactPreferenceIn
+from kairos.outcomes.worker import OutcomesWorker
+from kairos.runtime import Runtime
+
 
 def _customer_of(client: TestClient, interaction_id: str) -> int:
     return int(client.get(f"/v1/interactions/{interaction_id}").json()["customer_id"])
@@ -79,3 +85,29 @@ def test_a_follow_up_an_agent_has_taken_goes_ahead(client: TestClient) -> None:
     assert (task["status"], task["result"]) == ("queued", None)  # the agent is calling
     call = client.get(f"/v1/interactions/{task['task_interaction_id']}").json()
     assert (call["state"], call["agent_id"]) == ("assigned", "ana")
+
+
+def test_the_sweep_holds_back_a_call_whose_opt_out_message_was_lost(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The opt-out was stored but ``customer.preference_changed`` never reached the outcomes
+    listener (Redis lost it): the periodic sweep finds the queued call the preference forbids."""
+    enable_rules(client)
+    post_events(client, recent(_lost("lost", reason="lost baggage", phone="+14155550614")))
+    post_events(client, recent(_lost("other", reason="refund", phone="+14155550615")))
+    customer_id = _customer_of(client, "lost")
+    change = ContactPreferenceIn(proactive=False, updated_by="agent ana")
+    # A bus no listener hears: the message is lost, the preference is stored.
+    consent.update(db=runtime.db, bus=MemoryBus(), customer_id=customer_id, change=change,
+                   source="api")  # fmt: skip
+    assert {t["status"] for t in _follow_ups(client)} == {"queued"}
+    OutcomesWorker(runtime).sweep()
+    tasks = {t["customer_id"]: t for t in _follow_ups(client)}
+    assert (tasks[customer_id]["status"], tasks[customer_id]["result"]) == (
+        "suppressed", "opted_out",
+    )  # fmt: skip
+    assert tasks[_customer_of(client, "other")]["status"] == "queued"
+    call = client.get(f"/v1/interactions/{tasks[customer_id]['task_interaction_id']}").json()
+    assert call["state"] == "ended"
+    OutcomesWorker(runtime).sweep()  # again: nothing held back twice
+    assert 'reason="opted_out"} 1' in client.get("/metrics").text

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from kairos.bus.messages import OutreachTaskDone
 from kairos.customers import consent
+from kairos.customers.models import ContactPreference
 from kairos.db import utcnow
 from kairos.events import InteractionEnded, Outcome
 from kairos.interactions import ingesting
@@ -66,3 +67,24 @@ def hold_back_queued(*, runtime: Services, customer_id: int) -> list[TaskOut]:
         ingesting.ingest(runtime, [ended])
         runtime.bus.send(OutreachTaskDone(**task_out.model_dump(mode="json")))
     return out
+
+
+def sweep_queued(runtime: Services, *, limit: int = 500) -> int:
+    """Hold back queued calls whose customer's preference forbids them though no
+    ``customer.preference_changed`` was heard (Redis lost it, or it was away): the customers with
+    a queued untaken call and a stated preference are checked again; how many calls were held."""
+    with runtime.db.session() as session:
+        customers = session.scalars(
+            select(OutreachTask.customer_id)
+            .join(ContactPreference, ContactPreference.customer_id == OutreachTask.customer_id)
+            .join(Interaction, Interaction.external_id == OutreachTask.task_interaction_id)
+            .where(
+                OutreachTask.status == "queued",
+                Interaction.state == "open",
+                Interaction.agent_id.is_(None),
+            )
+            .distinct()
+            .order_by(OutreachTask.customer_id)
+            .limit(limit)
+        ).all()
+    return sum(len(hold_back_queued(runtime=runtime, customer_id=c)) for c in customers)

@@ -92,8 +92,10 @@ class OutcomesWorker:
 
     def sweep(self) -> int:
         """Review ended interactions left without a review for a whole sweep interval (their
-        ``interaction.ended`` message was lost with Redis); returns how many it reviewed."""
+        ``interaction.ended`` message was lost with Redis), and hold back queued calls an opt-out
+        forbids whose ``customer.preference_changed`` was lost; returns how many it reviewed."""
         rt = self.runtime
+        outreach_consent.sweep_queued(rt)
         with rt.db.session() as session:
             ids = set(
                 session.scalars(
