@@ -87,4 +87,8 @@ def sweep_queued(runtime: Services, *, limit: int = 500) -> int:
             .order_by(OutreachTask.customer_id)
             .limit(limit)
         ).all()
-    return sum(len(hold_back_queued(runtime=runtime, customer_id=c)) for c in customers)
+    held = 0
+    for customer_id in customers:
+        if customer_id is not None:
+            held += len(hold_back_queued(runtime=runtime, customer_id=customer_id))
+    return held
