@@ -26,6 +26,7 @@ from kairos.demo.arrivals import PER_DAY, Arrivals, describe
 from kairos.demo.retry import PersistentFailure, Retries, request
 from kairos.demo.server import (
     DemoError,
+    log_file,
     port_free,
     start_server,
     stop_left_over,
@@ -190,7 +191,8 @@ def _serve_and_replay(
         console.print(
             f"[bold green]Kairos is running[/] ({time.monotonic() - started:.1f} s) on "
             f"{describe(database_url)}; the other commands read the same database: "
-            "[bold].venv/bin/kairos report[/], [bold]plan[/], [bold]audit[/]"
+            "[bold].venv/bin/kairos report[/], [bold]plan[/], [bold]audit[/]; "
+            f"the server's warnings go to [dim]{log_file(host, port)}[/]"
         )
         if open_browser:  # the sign-in page, then the live wallboard
             webbrowser.open(f"{base_url}/")

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kairos.readiness import NotReady, wait_ready
 
@@ -43,6 +44,21 @@ def port_free(host: str, port: int) -> bool:
 def pid_file(host: str, port: int) -> Path:
     """The file that holds the pid of the demo's server on ``host:port``."""
     return Path(tempfile.gettempdir()) / f"kairos-demo-{host}-{port}.pid"
+
+
+def log_file(host: str, port: int) -> Path:
+    """The file the demo's server on ``host:port`` writes its warnings and errors to (on the
+    terminal they would break into the demo's status line)."""
+    return Path(tempfile.gettempdir()) / f"kairos-demo-{host}-{port}.log"
+
+
+def log_tail(host: str, port: int, lines: int = 15) -> str:
+    """The last ``lines`` lines of the server's log ('' when there is none)."""
+    try:
+        text = log_file(host, port).read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -103,12 +119,15 @@ def start_server(
     command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
     # Its own session: a Ctrl-C reaches the demo only, which then stops the server in order
     # instead of racing it.
-    server = subprocess.Popen(
-        [*command, "--log-level", "warning"],
-        env=env,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
+    with log_file(host, port).open("wb") as log:  # the child keeps its own copy of the file
+        server = subprocess.Popen(
+            [*command, "--log-level", "warning"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
     pid_file(host, port).write_text(str(server.pid))
     return server
 
@@ -133,4 +152,7 @@ def wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: floa
     try:
         wait_ready(base_url, server, within_s=timeout_s)
     except NotReady as exc:
-        raise DemoError(str(exc)) from exc
+        host, port = urlsplit(base_url).hostname or "", urlsplit(base_url).port or 0
+        tail = log_tail(host, port)
+        said = f"; its log ({log_file(host, port)}) ends:\n{tail}" if tail else ""
+        raise DemoError(f"{exc}{said}") from exc
