@@ -12,8 +12,9 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--t
    (VAD, NumPy features, baseline) beside eGeMAPS extraction alone: for one stream, and for
    ``--together`` streams (200) fed 20 ms at a time, one by one and judged together
    (``feed_together``: the blocks that became whole in each 20 ms in one pass, as the media
-   server does, and in each 60 ms, a busy server's window); the Praat features it replaced are
-   measured beside them (AUC and batch speed).
+   server does, and in each 60 ms, a busy server's window, once with twenty 20 ms arrays a
+   block and once with one array a block, as a Twilio leg hands it); the Praat features it
+   replaced are measured beside them (AUC and batch speed).
 3. Concurrent 8 kHz streams on one core: N Twilio media streams, a 20 ms μ-law frame each every
    20 ms of wall clock, through the protocol, the analysis (one by one, then together) and
    ``ingest`` into SQLite (stored, published, assessed); per segment, the latency from the frame
