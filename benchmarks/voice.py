@@ -249,10 +249,10 @@ def kairos_rtf_together(
 
 
 def _frames(audio: np.ndarray, at: int, lead: int, lo: int, hi: int) -> np.ndarray:
-    """A stream's frames ``lo`` to ``hi`` as one array: its first ``lead`` frames are the calls'
-    from ``at``, and so are the rest (a view, except across the seam)."""
+    """A stream's frames ``lo`` to ``hi`` as one new array, as decoding a leg's bytes makes one:
+    its first ``lead`` frames are the calls' from ``at``, and so are the rest."""
     if lo >= lead:
-        return audio[(at + lo - lead) * 160 : (at + hi - lead) * 160]
+        return audio[(at + lo - lead) * 160 : (at + hi - lead) * 160].copy()
     return np.concatenate(
         [audio[(at + lo) * 160 : (at + lead) * 160], audio[at * 160 : (at + hi - lead) * 160]]
     )
@@ -262,8 +262,9 @@ def kairos_rtf_blocks(audio: np.ndarray, n: int, seconds: float, window: int) ->
     """As ``kairos_rtf_together`` with ``window`` frames a pass, but each stream is handed one
     array a block, as a Twilio leg does (``CallLeg.feed_mulaw`` keeps the 20 ms frames' bytes
     until the block is whole and decodes them at once): its frames are counted as they come and
-    the block's samples handed over as one view when they make the block whole. The decoding is
-    left out, as the 20 ms arrays' is in ``kairos_rtf_together``."""
+    the block's samples handed over as one new array when they make the block whole (a copy
+    stands in for the decoding's output; the table lookup itself is left out, as the 20 ms
+    arrays' decoding is in ``kairos_rtf_together``)."""
     rng = np.random.default_rng(1)
     frames = int(seconds / 0.02)
     offsets = rng.integers(0, len(audio) // 160 - frames - 20, size=n)
