@@ -12,8 +12,9 @@ Usage: python benchmarks/voice.py [--seconds 15] [--streams 50,100,150,200] [--t
    (VAD, NumPy features, baseline) beside eGeMAPS extraction alone: for one stream, and for
    ``--together`` streams (200) fed 20 ms at a time, one by one and judged together
    (``feed_together``: the blocks that became whole in each 20 ms in one pass, as the media
-   server does, and in each 60 ms, a busy server's window); the Praat features it replaced are
-   measured beside them (AUC and batch speed).
+   server does, and in each 60 ms, a busy server's window, once with twenty 20 ms arrays a
+   block and once with one array a block, as a Twilio leg hands it); the Praat features it
+   replaced are measured beside them (AUC and batch speed).
 3. Concurrent 8 kHz streams on one core: N Twilio media streams, a 20 ms μ-law frame each every
    20 ms of wall clock, through the protocol, the analysis (one by one, then together) and
    ``ingest`` into SQLite (stored, published, assessed); per segment, the latency from the frame
@@ -247,6 +248,53 @@ def kairos_rtf_together(
     return n * seconds / spent, blocks / max(passes, 1)
 
 
+def _frames(audio: np.ndarray, at: int, lead: int, lo: int, hi: int) -> np.ndarray:
+    """A stream's frames ``lo`` to ``hi`` as one new array, as decoding a leg's bytes makes one:
+    its first ``lead`` frames are the calls' from ``at``, and so are the rest."""
+    if lo >= lead:
+        return audio[(at + lo - lead) * 160 : (at + hi - lead) * 160].copy()
+    return np.concatenate(
+        [audio[(at + lo) * 160 : (at + lead) * 160], audio[at * 160 : (at + hi - lead) * 160]]
+    )
+
+
+def kairos_rtf_blocks(audio: np.ndarray, n: int, seconds: float, window: int) -> float:
+    """As ``kairos_rtf_together`` with ``window`` frames a pass, but each stream is handed one
+    array a block, as a Twilio leg does (``CallLeg.feed_mulaw`` keeps the 20 ms frames' bytes
+    until the block is whole and decodes them at once): its frames are counted as they come and
+    the block's samples handed over as one new array when they make the block whole (a copy
+    stands in for the decoding's output; the table lookup itself is left out, as the 20 ms
+    arrays' decoding is in ``kairos_rtf_together``)."""
+    rng = np.random.default_rng(1)
+    frames = int(seconds / 0.02)
+    offsets = rng.integers(0, len(audio) // 160 - frames - 20, size=n)
+    streams = [VoiceStream(8000, coded=True) for _ in range(n)]
+    # The same calls as ``kairos_rtf_together``'s: a stream's first ``r`` frames set its place in
+    # a block, then its frames from its offset on; ``given`` counts the frames handed over.
+    lead, given = [], []
+    for stream, at in zip(streams, offsets.tolist(), strict=True):
+        r = int(rng.integers(0, 20))
+        stream.feed(audio[at * 160 : (at + r) * 160])
+        lead.append(r)
+        given.append(r)
+    segmenters = [s.segmenter for s in streams]
+    starts = offsets.tolist()
+    warm()
+    nothing = np.zeros(0, dtype=np.float32)
+    t = time.process_time()
+    for k in range(frames):
+        for i, seg in enumerate(segmenters):
+            come = lead[i] + k + 1  # the stream's frames that have come
+            if (come - given[i]) * 160 >= seg.wanted > 0:
+                seg.add(_frames(audio, starts[i], lead[i], given[i], come))
+                given[i] = come
+        if (k + 1) % window:
+            continue
+        ready = [s for s in streams if s.segmenter.wanted <= 0]
+        feed_together([(s, nothing) for s in ready])
+    return n * seconds / (time.process_time() - t)
+
+
 def kairos_rtf(audio: np.ndarray) -> tuple[float, int]:
     """Seconds of audio per CPU second through the live analysis; and the segments found."""
     # As a Twilio stream feeds it: 8 kHz samples that came through μ-law.
@@ -350,6 +398,7 @@ def main() -> None:
     busy_rtf, busy_per_pass = kairos_rtf_together(
         audio, many, args.seconds, batched=True, window=busy
     )
+    blocks_rtf = kairos_rtf_blocks(audio, many, args.seconds, busy)
     speed.add_row(f"Kairos live path, {many} streams fed one by one, {args.seconds:.0f} s each",
                   f"{alone_rtf:.0f}", f"{alone_rtf / peer_rtf:.1f}x")  # fmt: skip
     speed.add_row(f"Kairos live path, {many} streams judged together "
@@ -358,6 +407,9 @@ def main() -> None:
     speed.add_row(f"Kairos live path, {many} streams judged together, a busy server's "
                   f"{busy * 20} ms window ({busy_per_pass:.1f} blocks a pass)", f"{busy_rtf:.0f}",
                   f"{busy_rtf / peer_rtf:.1f}x")  # fmt: skip
+    speed.add_row(f"Kairos live path, {many} streams judged together, {busy * 20} ms window, "
+                  "one array a block (as a Twilio leg hands it)", f"{blocks_rtf:.0f}",
+                  f"{blocks_rtf / peer_rtf:.1f}x")  # fmt: skip
     if quality:
         speed.add_row("Kairos features, emodb files (batch)", f"{audio_s / ours_features_s:.0f}",
                       f"{audio_s / ours_features_s / peer_rtf:.1f}x")  # fmt: skip
@@ -376,6 +428,7 @@ def main() -> None:
         ("one stream", rtf),
         (f"{many} streams together", together_rtf),
         (f"{many} streams together, {busy * 20} ms window", busy_rtf),
+        (f"{many} streams together, {busy * 20} ms window, one array a block", blocks_rtf),
     ):
         console.print(
             f"Kairos live path, {what}: {1e6 / value:.0f} µs of CPU per second of call; 50x "

@@ -1,17 +1,18 @@
 """Where a call-second of the live voice analysis goes: each stage timed with its own clock.
 
-Usage: python benchmarks/voice_stages.py [--streams 200] [--seconds 10] [--window 3]
+Usage: python benchmarks/voice_stages.py [--streams 200] [--seconds 10] [--window 3] [--blocks]
 
 Feeds ``--streams`` streams of the benchmark's calls (``voice.call_audio``: emodb files with
 0.4 s pauses, 8 kHz through μ-law) 20 ms at a time, judged together in passes of ``--window``
 frames (3: a busy server's 60 ms window; 1: the 20 ms one), as ``voice.kairos_rtf_together``
-does, and times each stage of ``kairos.detection.voice`` with the thread's CPU clock: the
-window analysis (``batch.decide_together``, and ``frames.Plan.spectra`` inside it), each
-stream's segment state (``Segmenter._settle``) and frame join (``Segmenter._take``), the cut
-segments' quiet windows (``batch.fill_together``), the features (``measure``) and the baseline
-and reasons (``VoiceStream._score``). Prints µs of CPU per call-second. The timers add their
-own cost (a few per cent); compare two trees by running each (``PYTHONPATH=src`` from its
-root) in the same minutes.
+does (with ``--blocks``, each stream handed one array a block as a Twilio leg hands it:
+``voice.kairos_rtf_blocks``), and times each stage of ``kairos.detection.voice`` with the
+thread's CPU clock: the window analysis (``batch.decide_together``, and ``frames.Plan.spectra``
+inside it), each stream's segment state (``Segmenter._settle``) and frame join
+(``Segmenter._take``), the cut segments' quiet windows (``batch.fill_together``), the features
+(``measure``) and the baseline and reasons (``VoiceStream._score``). Prints µs of CPU per
+call-second. The timers add their own cost (a few per cent); compare two trees by running each
+(``PYTHONPATH=src`` from its root) in the same minutes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from voice import call_audio, kairos_rtf_together
+from voice import call_audio, kairos_rtf_blocks, kairos_rtf_together
 
 from kairos.detection.voice import batch, frames, stress, training, vad
 
@@ -61,17 +62,22 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--window", type=int, default=3, help="frames of 20 ms a pass gathers")
+    parser.add_argument("--blocks", action="store_true", help="one array a block, not twenty")
     args = parser.parse_args()
     spent: Counter[str] = Counter()
     for owner, name, label in STAGES:
         setattr(owner, name, timed(spent, label, getattr(owner, name)))
     audio = call_audio(training.recordings(training.find_emodb(None)), 600.0)
-    rtf, per_pass = kairos_rtf_together(
-        audio, args.streams, args.seconds, batched=True, window=args.window
-    )
+    if args.blocks:
+        rtf, per_pass = kairos_rtf_blocks(audio, args.streams, args.seconds, args.window), 0.0
+    else:
+        rtf, per_pass = kairos_rtf_together(
+            audio, args.streams, args.seconds, batched=True, window=args.window
+        )
     call_seconds = args.streams * args.seconds
     print(
-        f"{args.streams} streams, {args.window * 20} ms window ({per_pass:.1f} blocks a pass): "
+        f"{args.streams} streams, {args.window * 20} ms window "
+        f"({'one array a block' if args.blocks else f'{per_pass:.1f} blocks a pass'}): "
         f"{1e6 / rtf:.0f} µs of CPU per call-second in all, with the timers"
     )
     for _, _, label in STAGES:
