@@ -27,7 +27,7 @@ FURIOUS = (
     "cancel everything if you do not fix it now"
 )
 #: Seconds until the deadline said below leaves the policy's 30-minute grace window.
-LEFT_IN_GRACE = 12
+LEFT_IN_GRACE = 25
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_a_quiet_contacts_alert_and_countdown_age_with_the_clock(
     board = _signed_in(browser, server, "sue", "/wallboard")
     alert = board.locator('[data-testid="alerts"] li[data-interaction="late-1"]')
     expect(alert).to_contain_text("TAKE OVER")
-    expect(alert).to_contain_text(re.compile(r"passed 29 min \d+ s ago|passed 29 min ago"))
+    expect(alert).to_contain_text(re.compile(r"passed 29 min( \d+ s)? ago"))
     row = board.locator('[data-testid="moments"] tr[data-interaction="late-1"]')
     countdown = row.locator("[data-deadline]")
     expect(countdown).to_have_class(re.compile(r"\blevel-high\b"))
