@@ -230,6 +230,13 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="per channel, JSON: the plan's service target, over the defaults",
     )
+    alert_recheck_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="seconds between two passes that re-read every open supervisor alert "
+        "against the clock (a deadline that draws near or passes while the contact is quiet)",
+    )
     idle_end_interval_s: float = Field(
         default=60.0, gt=0, le=3600, description="seconds between two passes of the idle sweep"
     )

@@ -23,6 +23,7 @@ from kairos.detection.live import DetectorCache, default_factory, warm
 from kairos.interactions import parking
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
+from kairos.periodic import Periodic
 from kairos.redaction.inbound import configure_identity_key
 from kairos.routing import queueing
 from kairos.routing.live_board import TOPICS as BOARD_TOPICS
@@ -222,6 +223,14 @@ class Runtime(Services):
         bus.listen(
             supervisor, *groups["supervisor"], group="supervisor", on_gap=supervisor.catch_up
         )
+        # A quiet contact sends no assessment while its deadline draws near or passes the grace
+        # window: every so often the alerts are read again against the clock, and an action
+        # that changed is raised (a routed contact's too, which no assessment follows).
+        recheck = Periodic(
+            supervisor.catch_up, interval_s=self.settings.alert_recheck_s, name="alert-recheck"
+        )
+        recheck.start()
+        self._stops.append(recheck.close)
         # ... and are stored, closed when they clear or the interaction ends.
         bus.listen(AlertLog(self.db), *groups["alert-log"], group="alert-log")
         # coaching.nudge on the agent's words

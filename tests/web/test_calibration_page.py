@@ -88,6 +88,9 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     expect(refused).to_contain_text("too few reviewed contacts: 0 of 30 flagged")
     expect(refused).to_contain_text("30 more reviewed contacts needed")
     expect(sue.get_by_test_id("flagged")).to_contain_text("30 of 60 contacts (50.0%)")
+    # Centre-wide, as the API: a north supervisor counts contacts no team of theirs handled.
+    expect(sue.get_by_test_id("scope")).to_contain_text("Centre-wide")
+    assert httpx.get(f"{server}/v1/outcomes/calibration", timeout=10).json()["contacts"] == 60
 
     _verdicts(server)
     sue.reload()
@@ -121,6 +124,19 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     )
     assert (home / ".env").read_text().splitlines() == [
         "KAIROS_CENTRE_TIMEZONE=Europe/Paris", f"KAIROS_MOT_BASE_RATE={rate}"]  # fmt: skip
+    # Until a restart the page and the API say it is applied and the old rate still runs (the
+    # page kept offering the same rate and naming the old one as set, as if nothing happened).
+    root.reload()
+    running = api["current_base_rate"]
+    expect(root.get_by_test_id("applied")).to_contain_text(
+        f"Applied {rate} (in .env): it takes effect when the server and workers restart; "
+        f"until then they flag at {running}"
+    )
+    expect(root.get_by_role("button", name=f"Apply {rate}")).to_have_count(0)
+    sue.reload()
+    expect(sue.get_by_test_id("applied")).to_contain_text(f"Applied {rate}")
+    after = httpx.get(f"{server}/v1/outcomes/calibration", timeout=10).json()
+    assert after["applied_base_rate"] == rate and after["current_base_rate"] == running
     # The audit log (read from the server's database: GET /v1/audit wants a supervisor's token).
     db = Database(f"sqlite:///{tmp_path / 'kairos.db'}")
     try:

@@ -36,12 +36,14 @@ def assessed(event: Event) -> bool:
     """Whether the assessment after this event is stored and published.
 
     Besides what is said: an IVR selection (a call waits in queue before anyone speaks, and
-    routing reads its assessment), the start of an escalated call (it starts with what the
+    routing reads its assessment), a transfer (the contact changes hands or goes back to a
+    queue: its supervisor alert follows the new agent, or clears with none to assist; the
+    transfer's own cue counts at once), the start of an escalated call (it starts with what the
     source thread said) and of a follow-up (it starts as the moment it follows up).
     """
     if isinstance(event, InteractionStarted):
         return event.escalation is not None or event.follow_up is not None
-    return isinstance(event, (*_ASSESSED_TYPES, IvrSelection))
+    return isinstance(event, (*_ASSESSED_TYPES, IvrSelection, Transfer))
 
 
 def history(

@@ -41,3 +41,29 @@ def write_setting(env_file: Path, rate: float) -> None:
 def overridden() -> str | None:
     """The value the environment sets, which wins over ``.env`` (None when it sets none)."""
     return os.environ.get(SETTING) or None
+
+
+def stored(env_file: Path) -> float | None:
+    """The base rate ``env_file`` sets (the last line naming it wins, as the settings read it);
+    None where it sets none or one that is no number."""
+    if not env_file.is_file():
+        return None
+    pattern = re.compile(rf"^\s*(?:export\s+)?{SETTING}\s*=\s*['\"]?([^'\"\s#]*)")
+    found = None
+    for line in env_file.read_text(encoding="utf-8").splitlines():
+        if (match := pattern.match(line)) is not None:
+            found = match.group(1)
+    try:
+        rate = float(found) if found is not None else None
+    except ValueError:
+        return None
+    return rate if rate is not None and math.isfinite(rate) else None
+
+
+def applied(running: float, env_file: Path = ENV_FILE) -> float | None:
+    """A rate applied since this process started (``.env`` sets another than ``running``, and
+    the environment does not override it): it takes effect on restart. None otherwise."""
+    rate = stored(env_file)
+    if rate is None or overridden() is not None or math.isclose(rate, running):
+        return None
+    return rate

@@ -91,7 +91,11 @@ class CalibrationOut(BaseModel):
     recall: Share
     estimated_moments: float | None
     target_share: float | None
+    #: The rate the running process flags at (``KAIROS_MOT_BASE_RATE`` when it started).
     current_base_rate: float
+    #: A rate applied since (written to ``.env``) that takes effect when the server and workers
+    #: restart; None when ``.env`` sets the running rate, or the environment overrides it.
+    applied_base_rate: float | None = None
     current: RateOutcome
     recommended: RateOutcome | None
     needed: int

@@ -13,7 +13,7 @@ from kairos.auth.actor import SupervisingActor
 from kairos.db import utcnow
 from kairos.deps import DatabaseDep, DbSession, SettingsDep
 from kairos.detection.semantic import configured_base_rate
-from kairos.outcomes import verdicts
+from kairos.outcomes import base_rate, verdicts
 from kairos.outcomes.verdict_schemas import CalibrationOut, VerdictIn, VerdictList, VerdictOut
 
 router = APIRouter(prefix="/v1", tags=["outcomes"])
@@ -83,8 +83,8 @@ def get_calibration(
     """The flag's precision and recall on the contacts people reviewed in the last ``days``
     days (95% Wilson intervals), and the ``KAIROS_MOT_BASE_RATE`` that would have made the
     flagged share match the truth (``kairos calibrate``)."""
-    until = utcnow()
-    return verdicts.calibrate(
-        session=session, since=until - timedelta(days=days), until=until,
-        base_rate=configured_base_rate(),
-    )  # fmt: skip
+    until, running = utcnow(), configured_base_rate()
+    out = verdicts.calibrate(
+        session=session, since=until - timedelta(days=days), until=until, base_rate=running
+    )
+    return out.model_copy(update={"applied_base_rate": base_rate.applied(running)})

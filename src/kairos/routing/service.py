@@ -150,7 +150,8 @@ def record_alert(*, db: Database, alert: SupervisorAlerted) -> bool:
     """Store a raised alert unless the interaction has one open with the same action already
     (raised by another process, or again after a bus gap): whether it is new, to publish. One
     with another action open is closed first (assist became take over). The interaction's row
-    is locked meanwhile, so processes raising the same alert at once store it once."""
+    is locked meanwhile, so processes raising the same alert at once store it once. An alert
+    on another agent (the contact was transferred) is new too: it names who has the contact."""
     now = utcnow()
     with db.write_lock(), db.session() as session, session.begin():
         session.execute(
@@ -158,12 +159,12 @@ def record_alert(*, db: Database, alert: SupervisorAlerted) -> bool:
             .where(Interaction.external_id == alert.interaction_id)
             .with_for_update()
         )
-        open_actions = session.scalars(
-            select(AlertRecord.action).where(
+        open_actions = session.execute(
+            select(AlertRecord.action, AlertRecord.agent_id).where(
                 AlertRecord.interaction_id == alert.interaction_id, AlertRecord.cleared_at.is_(None)
             )
         ).all()
-        if list(open_actions) == [alert.action]:
+        if [tuple(row) for row in open_actions] == [(alert.action, alert.agent_id)]:
             return False
         _close_open(session, alert.interaction_id, now)
         session.add(
@@ -185,14 +186,17 @@ def clear_alerts(*, db: Database, interaction_id: str) -> int:
         return _close_open(session, interaction_id, utcnow())
 
 
-def get_open_actions(*, session: Session, interaction_ids: list[str]) -> dict[str, str]:
-    """The action of each of these interactions' open alert (the newest, should there be two)."""
+def get_open_actions(
+    *, session: Session, interaction_ids: list[str]
+) -> dict[str, tuple[str, str | None]]:
+    """The action and agent of each of these interactions' open alert (the newest, should
+    there be two)."""
     rows = session.execute(
-        select(AlertRecord.interaction_id, AlertRecord.action)
+        select(AlertRecord.interaction_id, AlertRecord.action, AlertRecord.agent_id)
         .where(AlertRecord.interaction_id.in_(interaction_ids), AlertRecord.cleared_at.is_(None))
         .order_by(AlertRecord.raised_at, AlertRecord.id)
     )
-    return {interaction_id: action for interaction_id, action in rows}
+    return {interaction_id: (action, agent) for interaction_id, action, agent in rows}
 
 
 def open_alerts(*, session: Session) -> set[str]:

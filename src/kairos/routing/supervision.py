@@ -96,7 +96,8 @@ class Supervisor:
     def __init__(self, bus: EventBus, db: Database | None = None, *, capacity: int = 50_000):
         self.bus, self.db = bus, db
         self.capacity = capacity
-        self._raised: OrderedDict[str, str] = OrderedDict()
+        #: The action raised on each interaction, with the agent it named.
+        self._raised: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         #: Alerts stored but whose publish was dropped, by interaction and action.
         self._unsent: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._lock = threading.Lock()
@@ -126,7 +127,9 @@ class Supervisor:
             interaction_id, agent_id = updated.interaction_id, updated.agent_id
             in_progress = agent_id is not None and updated.state != "ended"
             alert = alert_for(interaction_id, agent_id, updated.assessment)
-            action = alert.action if (alert is not None and in_progress) else None
+            # The agent counts with the action: a contact transferred to another agent raises
+            # its alert again, naming them.
+            action = (alert.action, agent_id) if (alert is not None and in_progress) else None
             if stored is None:
                 before = self._remember(interaction_id, action)
             else:
@@ -138,7 +141,9 @@ class Supervisor:
             elif action is None and before is not None:
                 self._clear(interaction_id)
 
-    def _remember(self, interaction_id: str, action: str | None) -> str | None:
+    def _remember(
+        self, interaction_id: str, action: tuple[str, str | None] | None
+    ) -> tuple[str, str | None] | None:
         with self._lock:
             before = self._raised.pop(interaction_id, None)
             if action is not None:

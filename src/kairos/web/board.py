@@ -25,10 +25,8 @@ from kairos.routing.explain import duration
 from kairos.routing.models import Agent
 from kairos.routing.policies import MOT_THRESHOLD
 from kairos.web.desktop import plain_reason
-from kairos.web.templating import zoned
+from kairos.web.templating import DEADLINE_ALERT_MINUTES, zoned
 
-#: A deadline this close (minutes) raises an alert on the wallboard.
-DEADLINE_ALERT_MINUTES = 30.0
 _WAITING_LIMIT = 5_000
 #: The wallboard lists this many moments of truth and alerts, the most urgent first, and says
 #: of how many (a busy floor has hundreds; the list must fit its card, the count stay true).

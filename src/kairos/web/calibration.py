@@ -44,8 +44,8 @@ def _marker(x: float, name: str, color: str) -> dict[str, Any]:
 
 
 def chart(out: CalibrationOut, points: list[dict[str, float | None]]) -> dict[str, Any]:
-    """Plotly figure: precision, recall and flagged share against the base rate, with the set
-    and recommended rates and the estimated true share marked."""
+    """Plotly figure: precision, recall and flagged share against the base rate, with the
+    running, applied (on restart) and recommended rates and the estimated true share marked."""
     x = [p["base_rate"] for p in points]
 
     def line(key: str, name: str, color: str) -> dict[str, Any]:
@@ -56,8 +56,11 @@ def chart(out: CalibrationOut, points: list[dict[str, float | None]]) -> dict[st
         line("precision", "precision", WON),
         line("recall", "recall", LOST),
         line("flagged_share", "flagged share", ROUTINE),
-        _marker(out.current_base_rate, f"set rate {out.current_base_rate}", MISSED),
+        _marker(out.current_base_rate, f"running rate {out.current_base_rate}", MISSED),
     ]
+    if out.applied_base_rate is not None:
+        data.append(_marker(out.applied_base_rate,
+                            f"applied {out.applied_base_rate} (on restart)", LOST))  # fmt: skip
     if out.recommended is not None:
         data.append(_marker(out.recommended.base_rate,
                             f"recommended {out.recommended.base_rate}", WON))  # fmt: skip
@@ -97,7 +100,7 @@ async def calibration_page(
         rate = configured_base_rate()
         out = calibration.calibrate(
             contacts, since=since, until=until, current_base_rate=rate, verdicts=given
-        )
+        ).model_copy(update={"applied_base_rate": base_rate.applied(rate)})
         return {"out": out, "days": days, "windows": WINDOWS,
                 "charts": chart(out, calibration.curve(contacts, chart_rates())),
                 "overridden": base_rate.overridden(), "setting": base_rate.SETTING}  # fmt: skip

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from kairos.auth.csrf import FIELD, csrf_token
 from kairos.routing.explain import duration
+from kairos.routing.policies import MomentsPolicy
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -52,6 +53,22 @@ def countdown(deadline: datetime, now: datetime | None = None) -> str:
     ``PASSED 12 min ago`` (never the last assessment's minutes, which stand still)."""
     left = (deadline - (now or datetime.now(UTC))).total_seconds()
     return f"in {duration(left)}" if left >= 0 else f"PASSED {duration(left)} ago"
+
+
+#: A deadline this close (minutes) raises an alert on the wallboard and colours its countdown.
+DEADLINE_ALERT_MINUTES = 30.0
+
+
+def deadline_window() -> dict[str, int]:
+    """The seconds that colour a deadline's countdown, from the routing policy: under
+    ``near_s`` ahead it is near (the wallboard's "deadline under 30 minutes" alert), inside
+    ``horizon_s`` it adds priority, and passed less than ``grace_s`` ago it still presses."""
+    policy = MomentsPolicy()
+    return {
+        "near_s": round(DEADLINE_ALERT_MINUTES * 60),
+        "horizon_s": round(policy.deadline_horizon_minutes * 60),
+        "grace_s": round(policy.deadline_grace_minutes * 60),
+    }
 
 
 def hhmm(value: datetime | str | None) -> str:
@@ -192,6 +209,7 @@ def _fill_wording(line: str, view: Any) -> str:
 
 templates.env.globals["fill_wording"] = _fill_wording
 templates.env.globals["clocks"] = clocks
+templates.env.globals["deadline_window"] = deadline_window()
 templates.env.filters["clock"] = clock
 templates.env.filters["centre_clock"] = centre_clock
 

@@ -71,12 +71,27 @@
     if (m) return m + " min " + (r < 10 ? "0" : "") + r + " s";
     return r + " s";
   }
+  // A deadline's level as the routing policy reads it (the seconds come from the server): high
+  // when near or passed within the grace window (it still presses), medium inside the horizon,
+  // low once long passed (history: no priority, no take-over), none while far ahead.
+  var NEAR_S = Number(body.dataset.deadlineNearS || 1800);
+  var HORIZON_S = Number(body.dataset.deadlineHorizonS || 7200);
+  var GRACE_S = Number(body.dataset.deadlineGraceS || 1800);
+  var LEVELS = ["level-high", "level-medium", "level-low"];
+  function deadlineLevel(left) {
+    if (left < -GRACE_S) return "level-low";
+    if (left < NEAR_S) return "level-high";
+    if (left <= HORIZON_S) return "level-medium";
+    return null;
+  }
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
       var left = (Date.parse(el.dataset.deadline) - now) / 1000;
+      var level = deadlineLevel(left);
       el.textContent = left >= 0 ? "in " + span(left) : "PASSED " + span(left) + " ago";
-      el.classList.toggle("level-high", left < 1800);
+      LEVELS.forEach(function (name) { el.classList.toggle(name, name === level); });
+      el.dataset.level = level ? level.slice(6) : "far";
     });
     document.querySelectorAll("[data-since]").forEach(function (el) {
       el.textContent = span((now - Date.parse(el.dataset.since)) / 1000);
