@@ -34,12 +34,18 @@ from kairos.customers import consent
 from kairos.customers.models import CustomerIdentity
 from kairos.db import Database, utcnow
 from kairos.errors import Conflict, NotFound
-from kairos.events import FollowUp, Identity, InteractionEnded, InteractionStarted, Outcome
+from kairos.events import FollowUp, Identity, InteractionStarted
 from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
 from kairos.outcomes import outreach_consent
 from kairos.outcomes.models import OutreachRule, OutreachTask
-from kairos.outcomes.outreach_claims import SUPPRESSED, cause_prefix, claim, release
+from kairos.outcomes.outreach_claims import (
+    SUPPRESSED,
+    cause_prefix,
+    claim,
+    end_untaken_call,
+    release,
+)
 from kairos.outcomes.review_inputs import WITHDRAWN
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
@@ -336,7 +342,7 @@ def withdraw_follow_ups(
     this contact or for its cause: it ended well after all (a wrap-up, a survey), or the customer
     came back and it was put right. Each is ``done``, ``withdrawn``, and its call leaves the queue.
     """
-    db, bus = runtime.db, runtime.bus
+    db = runtime.db
     with db.write_lock(), db.session() as session:
         rows = session.execute(
             select(OutreachTask, Interaction.state, Interaction.agent_id)
@@ -359,13 +365,7 @@ def withdraw_follow_ups(
         session.commit()
         out = [TaskOut.model_validate(t) for t in withdrawn]
     for task_out in out:
-        assert task_out.task_interaction_id is not None
-        ended = InteractionEnded(
-            event_id=f"{task_out.task_interaction_id}:withdrawn",
-            interaction_id=task_out.task_interaction_id,
-            occurred_at=utcnow(),
-            outcome=Outcome(disposition=WITHDRAWN, note=f"not needed: {interaction_id} ended well"),
+        end_untaken_call(
+            runtime, task_out, key="withdrawn", note=f"not needed: {interaction_id} ended well"
         )
-        ingesting.ingest(runtime, [ended])
-        bus.send(OutreachTaskDone(**task_out.model_dump(mode="json")))
     return out

@@ -19,10 +19,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kairos.bus.messages import OutreachTaskDone
 from kairos.customers import consent
-from kairos.db import Database
+from kairos.db import Database, utcnow
+from kairos.events import InteractionEnded, Outcome
+from kairos.interactions import ingesting
 from kairos.outcomes.models import OutreachRule, OutreachTask
+from kairos.outcomes.review_inputs import WITHDRAWN
 from kairos.outcomes.schemas import TaskOut
+from kairos.services import Services
 
 #: How long one cause keeps a customer from a second task of the same kind.
 CAUSE_WINDOW = timedelta(days=7)
@@ -117,3 +122,18 @@ def release(db: Database, task_id: int) -> None:
         if task is not None:
             session.delete(task)
             session.commit()
+
+
+def end_untaken_call(runtime: Services, task: TaskOut, *, key: str, note: str) -> None:
+    """End the call of a task no agent took (withdrawn or held back), so routing never offers
+    it: disposition ``withdrawn`` (the call never happened, so its review counts no moment), event
+    id ``<call>:<key>``; then tell the pages the task is done."""
+    assert task.task_interaction_id is not None
+    ended = InteractionEnded(
+        event_id=f"{task.task_interaction_id}:{key}",
+        interaction_id=task.task_interaction_id,
+        occurred_at=utcnow(),
+        outcome=Outcome(disposition=WITHDRAWN, note=note),
+    )
+    ingesting.ingest(runtime, [ended])
+    runtime.bus.send(OutreachTaskDone(**task.model_dump(mode="json")))

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from kairos.bus.messages import OutreachTaskDone
 from kairos.customers import consent
 from kairos.customers.models import ContactPreference
 from kairos.db import utcnow
-from kairos.events import InteractionEnded, Outcome
-from kairos.interactions import ingesting
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import OutreachTask
-from kairos.outcomes.outreach_claims import SUPPRESSED
-from kairos.outcomes.review_inputs import WITHDRAWN
+from kairos.outcomes.outreach_claims import SUPPRESSED, end_untaken_call
 from kairos.outcomes.schemas import TaskOut
 from kairos.services import Services
 
@@ -55,17 +51,9 @@ def hold_back_queued(*, runtime: Services, customer_id: int) -> list[TaskOut]:
         session.commit()
         out = [TaskOut.model_validate(t) for t in held]
     for task_out in out:
-        assert task_out.task_interaction_id is not None and task_out.result is not None
+        assert task_out.result is not None
         runtime.metrics.outreach_suppressed.inc(kind=task_out.kind, reason=task_out.result)
-        ended = InteractionEnded(
-            event_id=f"{task_out.task_interaction_id}:suppressed",
-            interaction_id=task_out.task_interaction_id,
-            occurred_at=utcnow(),
-            # Withdrawn: the call never happened, so its review counts no moment.
-            outcome=Outcome(disposition=WITHDRAWN, note=f"held back: {task_out.result}"),
-        )
-        ingesting.ingest(runtime, [ended])
-        runtime.bus.send(OutreachTaskDone(**task_out.model_dump(mode="json")))
+        end_untaken_call(runtime, task_out, key="suppressed", note=f"held back: {task_out.result}")
     return out
 
 
