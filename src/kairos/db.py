@@ -9,11 +9,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
     Connection,
+    CursorResult,
     DateTime,
     Engine,
     Executable,
@@ -64,6 +65,12 @@ class AwareDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def rowcount(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE ``statement`` in ``session``: how many rows it touched."""
+    result = session.execute(statement)
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

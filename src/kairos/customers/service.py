@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from kairos.bus import EventBus
@@ -21,7 +20,7 @@ from kairos.customers.models import (
     Fact,
     IdentityConflict,
 )
-from kairos.db import Database, utcnow
+from kairos.db import Database, rowcount, utcnow
 from kairos.errors import ClientError, NotFound
 from kairos.events import Identity
 
@@ -183,11 +182,6 @@ def conflicts(*, session: Session, status: str | None = "open") -> list[Identity
     return list(session.scalars(query))
 
 
-def _rowcount(session: Session, statement: Any) -> int:
-    result = cast(CursorResult[Any], session.execute(statement))
-    return int(result.rowcount)
-
-
 def _merge(
     session: Session,
     customer_id: int,
@@ -208,7 +202,7 @@ def _merge(
         identity.customer = target
     session.flush()
     moved_interactions = reassign(session, source.id, target.id)
-    moved_facts = _rowcount(
+    moved_facts = rowcount(
         session, update(Fact).where(Fact.customer_id == source.id).values(customer_id=target.id)
     )
     now = utcnow()

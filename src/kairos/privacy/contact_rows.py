@@ -8,12 +8,13 @@ the agents' figures still add up; nothing in it says who the customer was or wha
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kairos.customers.models import Fact
+from kairos.db import rowcount
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction, ParkedEvent
 from kairos.outcomes.models import (
     FeedbackAction,
@@ -31,8 +32,8 @@ ERASED_PREFIX = "erased-"
 
 
 def deleted(session: Session, statement: Any) -> int:
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return int(cast(CursorResult[Any], result).rowcount)
+    """Run a bulk DELETE (or UPDATE) without synchronising the session: rows touched."""
+    return rowcount(session, statement.execution_options(synchronize_session=False))
 
 
 def delete_contacts(
