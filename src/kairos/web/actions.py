@@ -44,7 +44,7 @@ async def _ingest(runtime: Services, events: list[Event]) -> None:
     await run_in_threadpool(ingesting.ingest, runtime, events)
 
 
-async def _may_act(
+async def may_act(
     request: Request,
     csrf_token: str,
     runtime: Services,
@@ -85,7 +85,7 @@ async def reply(
     csrf_token: str = Form(""),
 ) -> Response:
     """Send the agent's reply (a supervisor's reply takes the chat over)."""
-    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    await may_act(request, csrf_token, runtime, principal, interaction_id)
     text = text.strip()
     asynchronous = request.headers.get("x-kairos-async") == "1"
     if not text:
@@ -123,7 +123,7 @@ async def transfer(
     csrf_token: str = Form(""),
 ) -> Response:
     """Transfer to a queue with the agent's note; the facts and assessment go with it."""
-    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    await may_act(request, csrf_token, runtime, principal, interaction_id)
     if not queue.strip():
         flash(request, "Choose a queue to transfer to.", "error")
         return back(f"/interactions/{interaction_id}")
@@ -155,7 +155,7 @@ async def escalate(
     csrf_token: str = Form(""),
 ) -> Response:
     """Escalate a chat, SMS, email or social thread to an outbound call that carries it."""
-    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    await may_act(request, csrf_token, runtime, principal, interaction_id)
     try:
         escalation_in = EscalationIn(
             agent_id=principal.agent_id or principal.username,
@@ -189,7 +189,7 @@ async def wrap_up(
     csrf_token: str = Form(""),
 ) -> Response:
     """End the contact if it is still open, and record the outcome the agent gives."""
-    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    await may_act(request, csrf_token, runtime, principal, interaction_id)
     if resolved not in ("yes", "no"):
         flash(request, "Say whether the contact was resolved.", "error")
         return back(f"/interactions/{interaction_id}")
@@ -238,7 +238,7 @@ async def contact_preference(
     csrf_token: str = Form(""),
 ) -> Response:
     """Set what proactive contact the customer of this interaction agrees to, as they asked."""
-    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    await may_act(request, csrf_token, runtime, principal, interaction_id)
     page = f"/interactions/{interaction_id}"
     try:
         change = ContactPreferenceIn(
@@ -293,7 +293,7 @@ async def apply_base_rate(
 ) -> Response:
     """An admin applies a base rate from the calibration page: written to ``.env`` (the path
     names the rate, so the audit log keeps it), effective when the server and workers restart."""
-    await _may_act(request, csrf_token, runtime, principal, admin=True)
+    await may_act(request, csrf_token, runtime, principal, admin=True)
     value = base_rate.parse(rate)
     if value is None:
         raise PageInvalid(

@@ -1,6 +1,6 @@
 """Page actions: a person's verdict on the MoT flag, from the interaction page (an agent on their
 own contact, a supervisor on their teams'), the wallboard's alerts and the missed-moments list.
-Each is checked as every page action is (``web/actions.py``'s ``_may_act``)."""
+Each is checked as every page action is (``web/actions.py``'s ``may_act``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from kairos.outcomes import verdicts
 from kairos.outcomes.verdict_schemas import VerdictIn
 from kairos.routing.models import AlertRecord
 from kairos.services import Services
-from kairos.web.actions import _may_act
+from kairos.web.actions import may_act
 from kairos.web.rendering import back, flash
 
 router = APIRouter(include_in_schema=False)
@@ -40,12 +40,12 @@ async def _give(
     page: str,
     alert_id: int | None = None,
 ) -> Response:
-    """Check the form as every page action does (:func:`kairos.web.actions._may_act`: the CSRF
+    """Check the form as every page action does (:func:`kairos.web.actions.may_act`: the CSRF
     token, then whether the user may open the contact, a 403 page if not), store the verdict
     (``form``: the verdict and the CSRF token), say what was recorded (or why not) on ``page``
     and go back to it."""
     verdict, csrf_token = form
-    await _may_act(request, csrf_token, runtime, principal, interaction_id)
+    await may_act(request, csrf_token, runtime, principal, interaction_id)
     agent = None if principal.supervises else principal.agent_id or ""
     try:
         verdict_in = VerdictIn.model_validate({"verdict": verdict, "alert_id": alert_id})
