@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from kairos.access import AdminDep
 from kairos.bus import dead_letters as dead
 from kairos.deps import PageDep, SettingsDep, read_page
-from kairos.errors import ClientError, NotFound
+from kairos.errors import NotFound, Unavailable
 
 router = APIRouter(prefix="/v1/bus", tags=["bus"])
 
@@ -38,15 +38,8 @@ class DeadLetterList(BaseModel):
     items: list[dead.DeadLetter]
 
 
-class BusUnavailable(ClientError):
+class BusUnavailable(Unavailable):
     """Redis did not answer: nothing was listed, replayed or dropped."""
-
-    status_code = 503
-    code = "unavailable"
-
-    def headers(self) -> dict[str, str] | None:
-        """Retry shortly."""
-        return {"Retry-After": "2"}
 
 
 @asynccontextmanager
@@ -57,8 +50,10 @@ async def _redis_answers() -> AsyncIterator[None]:
         raise BusUnavailable(f"Redis, which keeps the dead letters, did not answer: {exc}") from exc
 
 
-_ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "not an admin"}}
-_ADMIN_ONLY[503] = {"description": "Redis did not answer"}
+_ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {"description": "not an admin"},
+    503: {"description": "Redis did not answer"},
+}
 _ONE: dict[int | str, dict[str, Any]] = {
     **_ADMIN_ONLY,
     404: {"description": "no such dead letter"},

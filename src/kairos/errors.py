@@ -84,6 +84,18 @@ class TooLarge(ClientError):
     code = "too_large"
 
 
+class Unavailable(ClientError):
+    """A part Kairos needs does not answer at this moment; retry the same request shortly."""
+
+    status_code = 503
+    code = "unavailable"
+    #: Seconds the answer's ``Retry-After`` asks the client to wait.
+    retry_after_s = 2
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 class Overloaded(ClientError):
     """The detector workers are too far behind; retry the same request after a pause.
 

@@ -39,7 +39,7 @@ from kairos.bus.messages import (
 )
 from kairos.db import Database
 from kairos.detection.detector import IVR_MOT_PRONE
-from kairos.errors import ClientError
+from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
@@ -58,14 +58,11 @@ log = logging.getLogger(__name__)
 TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
 
 
-class BoardUnavailable(ClientError):
+class BoardUnavailable(Unavailable):
     """No process owns the routing board at this moment (a takeover): retry shortly."""
 
-    status_code = 503
     code = "routing_unavailable"
-
-    def headers(self) -> dict[str, str] | None:
-        return {"Retry-After": "1"}  # retry in a second
+    retry_after_s = 1
 
 
 class _Board(RoutingBoard):
