@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from pathlib import Path
+
+from tests.servers import free_port
 
 from kairos.demo import run_demo
 from kairos.demo.arrivals import Arrivals
@@ -14,16 +15,10 @@ from kairos.demo.live import AGENTS
 BRISK = Arrivals(steady_gap_s=2.0 / 6)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_simulated_demo_routes_contacts_through_the_server(tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=6, max_threads=12, database=database,
+        host="127.0.0.1", port=free_port(), pace=6, max_threads=12, database=database,
         run_id="t", traffic="simulated", arrivals=BRISK,
     )  # fmt: skip
     with sqlite3.connect(database) as connection:
@@ -53,7 +48,7 @@ def test_a_second_run_on_the_same_database_reuses_the_floor(tmp_path: Path) -> N
     database = tmp_path / "demo.db"
     for run_id in ("one", "two"):
         run_demo(
-            host="127.0.0.1", port=_free_port(), pace=6, max_threads=3, database=database,
+            host="127.0.0.1", port=free_port(), pace=6, max_threads=3, database=database,
             run_id=run_id, traffic="simulated", arrivals=BRISK,
         )  # fmt: skip
     with sqlite3.connect(database) as connection:
@@ -67,7 +62,7 @@ def test_a_run_closes_the_contacts_a_killed_run_left_with_its_agents(tmp_path: P
     """A run killed mid-contact leaves contacts open with their agents, full for ever (the
     queue/agents view showed them at 1 / 1 and 3 / 3 with nothing to do); the next run ends them."""
     database = tmp_path / "demo.db"
-    run_demo(host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
+    run_demo(host="127.0.0.1", port=free_port(), pace=6, max_threads=2, database=database,
              run_id="one", traffic="simulated", arrivals=BRISK)  # fmt: skip
     with sqlite3.connect(database) as connection:
         # As a kill leaves it: the contact still with the agent routing gave it.
@@ -80,7 +75,7 @@ def test_a_run_closes_the_contacts_a_killed_run_left_with_its_agents(tmp_path: P
             "WHERE id = ?",
             (agent, row_id),
         )
-    run_demo(host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
+    run_demo(host="127.0.0.1", port=free_port(), pace=6, max_threads=2, database=database,
              run_id="two", traffic="simulated", arrivals=BRISK)  # fmt: skip
     with sqlite3.connect(database) as connection:
         state, disposition = connection.execute(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from tests.servers import free_port
 
 import kairos
 from kairos.demo import run_demo
@@ -24,12 +24,6 @@ SOURCE = str(Path(kairos.__file__).resolve().parents[1])
 
 #: A customer every third of a second at any hour, so that a test's few contacts come at once.
 BRISK = Arrivals(steady_gap_s=2.0 / 6)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -58,7 +52,7 @@ def _answers(port: int) -> bool:
 
 
 def test_a_demo_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     demo = subprocess.Popen(
         [sys.executable, "-m", "kairos.cli", "demo", "--port", str(port), "--history-days", "0"],
         cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -85,7 +79,7 @@ def test_a_demo_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> 
 
 
 def test_a_server_an_earlier_demo_left_is_stopped_by_the_next_start(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     # A server as a demo starts it, with its pid file, and no demo left to stop it.
     left = subprocess.Popen(
         [sys.executable, "-m", "kairos.cli", "serve", "--host", "127.0.0.1", "--port", str(port),

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.servers import free_port
 
 from kairos.demo import DEMO_QUEUE_MAP
 from kairos.demo.history import send_history
@@ -30,9 +30,7 @@ QUICK = Retry(attempts=7, first_wait_s=0.2, most_wait_s=1.0)
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     process = start_server("127.0.0.1", port, f"sqlite:///{tmp_path / 'k.db'}", DEMO_QUEUE_MAP)
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -3,24 +3,17 @@ fails to start is explained with the end of that log."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
+from tests.servers import free_port
 
 from kairos.demo import DEMO_QUEUE_MAP
 from kairos.demo.server import DemoError, log_file, start_server, stop_server, wait_healthy
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_server_that_cannot_start_is_explained_from_its_log(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    port = _free_port()
+    port = free_port()
     server = start_server("127.0.0.1", port, "nosuchdriver://nowhere/k", DEMO_QUEUE_MAP)
     try:
         with pytest.raises(DemoError) as raised:

@@ -4,11 +4,11 @@ demo's queue mapping puts them in a queue and its agents take them through the r
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+from tests.servers import free_port
 
 from kairos import migrations
 from kairos.demo import _start_server, _wait_healthy
@@ -35,12 +35,6 @@ SOCIAL = {
     "handle": "@sam",
     "text": "@Acme my flight was cancelled and I am stranded at the airport",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _post_webhooks(client: httpx.AsyncClient) -> None:
@@ -89,7 +83,7 @@ async def _drive(base_url: str) -> dict[str, str | None]:
 def test_chat_email_sms_and_social_webhooks_are_routed_in_the_demo(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     migrations.upgrade(url)
-    port = _free_port()
+    port = free_port()
     server = _start_server("127.0.0.1", port, url)
     try:
         _wait_healthy(server, f"http://127.0.0.1:{port}")

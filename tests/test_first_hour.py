@@ -3,7 +3,6 @@ line for a missing or unmigrated database, weeks of history after the demo, tabl
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import Result
+from tests.servers import free_port
 from typer.testing import CliRunner
 
 from kairos import migrations
@@ -56,16 +56,10 @@ def _lines(result: Result) -> list[str]:
     return [line for line in result.output.splitlines() if line.strip()]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_demo_and_the_commands_share_one_default_database(in_tmp: Path) -> None:
     assert Settings().database_url == "sqlite:///./var/kairos.db"
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, run_id="t",
+        host="127.0.0.1", port=free_port(), pace=6, max_threads=2, run_id="t",
         traffic="simulated", arrivals=BRISK,
     )  # fmt: skip
     assert (in_tmp / "var" / "kairos.db").exists()
@@ -135,7 +129,7 @@ def test_db_current_and_upgrade_say_what_is_wrong_in_one_line(
     assert _lines(_run(["db", "current"]))[-1] == migrations.head()
     monkeypatch.setenv("KAIROS_DATABASE_URL", "postgresql+psycopg://kairos@127.0.0.1:1/none")
     get_settings.cache_clear()
-    for args in (["db", "current"], ["db", "upgrade"], ["serve", "--port", str(_free_port())]):
+    for args in (["db", "current"], ["db", "upgrade"], ["serve", "--port", str(free_port())]):
         down = _run(args)
         assert down.exit_code == 1, args
         assert _lines(down)[-1].startswith("kairos: cannot open the database at"), down.output
@@ -208,7 +202,7 @@ def test_after_the_demo_plan_report_and_audit_read_weeks_of_history(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, run_id="h",
+        host="127.0.0.1", port=free_port(), pace=6, max_threads=2, run_id="h",
         traffic="simulated", history_days=15, per_day=6.0, arrivals=BRISK,
     )  # fmt: skip
     assert history.has_history("sqlite:///./var/kairos.db", today=date.today())
@@ -230,7 +224,7 @@ def test_after_the_demo_plan_report_and_audit_read_weeks_of_history(
         assert "…" not in result.output
     # A second run on the same database keeps its history and seeds no more.
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=6, max_threads=1, run_id="h2",
+        host="127.0.0.1", port=free_port(), pace=6, max_threads=1, run_id="h2",
         traffic="simulated", history_days=15, per_day=6.0, arrivals=BRISK,
     )  # fmt: skip
     import sqlite3

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.servers import free_port
 
 from kairos.config import Settings
 from kairos.demo import run_demo
@@ -169,12 +170,6 @@ def test_replay_through_api(tmp_path: Path, threads: list[Thread]) -> None:
         assert said == [t.text for t in threads[0].turns]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_demo_refuses_a_taken_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
@@ -192,7 +187,7 @@ def test_demo_replays_threads_into_its_server(tmp_path: Path) -> None:
         pytest.skip("the shared airline threads are absent")
     database = tmp_path / "demo.db"
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=200, max_threads=3, database=database,
+        host="127.0.0.1", port=free_port(), pace=200, max_threads=3, database=database,
         run_id="t", traffic="replay",
     )  # fmt: skip
     with sqlite3.connect(database) as connection:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.servers import free_port
 from typer.testing import CliRunner
 
 from kairos.bus import MemoryBus
@@ -28,12 +28,6 @@ from kairos.main import create_app
 from kairos.outcomes.models import OutreachTask
 from kairos.outcomes.sending import send_queued
 from kairos.runtime import Runtime
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class _Inbox:
@@ -48,7 +42,7 @@ class _Inbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, _Inbox]]:
     inbox = _Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield port, inbox
@@ -183,7 +177,7 @@ def test_a_failed_send_stays_queued_and_the_cli_says_what_it_did(
     _customer(client, 1, [{"kind": "email", "value": "ann@example.com"}])
     _customer(client, 2, [{"kind": "phone", "value": "+14155550123"}])
     ids = _queue_tasks(runtime)
-    closed = _free_port()  # no SMTP server there: the email fails, the SMS goes
+    closed = free_port()  # no SMTP server there: the email fails, the SMS goes
     url, received = twilio
     env = {
         "KAIROS_DATABASE_URL": runtime.settings.database_url, "KAIROS_SMTP_HOST": "127.0.0.1",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
-from tests.servers import REDIS_SERVER
+from tests.servers import REDIS_SERVER, free_port
 
 from kairos.config import Settings
 from kairos.interactions.models import EventRecord
@@ -102,13 +101,6 @@ def test_workers_behind_get_429_before_anything_is_stored(
         runtime.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_kairos_worker_refuses_to_start_without_workers_mode(tmp_path: Path) -> None:
     env = {**os.environ, "KAIROS_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
     env.pop("KAIROS_DETECTION", None)
@@ -123,7 +115,7 @@ def test_kairos_worker_refuses_to_start_without_workers_mode(tmp_path: Path) -> 
 def test_serve_with_workers_assesses_through_them(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "KAIROS_DATABASE_URL": postgres_url,

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from tests.servers import REDIS_SERVER, PostgresCluster, can_run_postgres_cluster
+from tests.servers import REDIS_SERVER, PostgresCluster, can_run_postgres_cluster, free_port
 
 from kairos import migrations
 
@@ -46,14 +46,6 @@ def cluster() -> Iterator[PostgresCluster]:
         yield made
     finally:
         made.drop()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _serve(url: str, redis_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -203,7 +195,7 @@ def test_contacts_assigned_once_across_a_board_takeover(
 ) -> None:
     url = cluster.url
     migrations.upgrade(url)
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     processes = [_serve(url, redis_url, p, tmp_path / f"api-{p}.log") for p in ports]
     try:

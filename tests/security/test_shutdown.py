@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select
+from tests.servers import free_port
 from tests.web.floor import build_floor, chat_events, csrf_of
 
 from kairos import migrations
@@ -23,13 +23,6 @@ from kairos.db import Database
 from kairos.security.models import AuditEntry
 
 GRACE_S = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _serve(url: str, port: int, tmp_path: Path, **extra: str) -> subprocess.Popen[bytes]:
@@ -73,7 +66,7 @@ def test_sigterm_stops_within_the_grace_with_live_pages_open(tmp_path: Path) -> 
     db = Database(url)
     build_floor(db)
     db.dispose()
-    port = _free_port()
+    port = free_port()
     process = _serve(url, port, tmp_path)
     base = f"http://127.0.0.1:{port}"
     streams: list[str] = []
@@ -123,7 +116,7 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
     all three share the peer's bucket (429); from a trusted proxy each address has its own."""
     url = f"sqlite:///{tmp_path / 'kairos.db'}"
     migrations.upgrade(url)
-    port = _free_port()
+    port = free_port()
     process = _serve(url, port, tmp_path, KAIROS_TRUSTED_PROXIES=trusted,
                      KAIROS_RATE_LIMIT_PER_S="0.01", KAIROS_RATE_LIMIT_BURST="2")  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -145,7 +138,7 @@ def test_every_change_and_read_answered_before_a_kill_9_under_load_has_its_audit
     killed (-9) mid-flight: every change and every read it answered 200 has its audit row."""
     url = f"sqlite:///{tmp_path / 'kairos.db'}"
     migrations.upgrade(url)
-    port = _free_port()
+    port = free_port()
     process = _serve(url, port, tmp_path)
     base = f"http://127.0.0.1:{port}"
     answered: list[int] = []

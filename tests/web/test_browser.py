@@ -8,7 +8,6 @@ Screenshots of both pages go to ``tests/artifacts/``.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.servers import free_port
 from tests.web.floor import PASSWORD, build_floor, chat_events
 
 from kairos import migrations
@@ -42,13 +42,6 @@ if CHROMIUM.exists():
     from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(
     tmp_path: Path, *, env: dict[str, str] | None = None, cwd: Path | None = None, warm: bool = True
@@ -61,7 +54,7 @@ def serving(
     db = Database(url)
     build_floor(db)
     db.dispose()
-    port = _free_port()
+    port = free_port()
     # The worktree's code in any working folder: PYTHONPATH's entries made absolute.
     given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
     paths = [str(Path(p).resolve()) for p in given if p]

@@ -11,7 +11,6 @@ way a contact reaches an agent here is routing's own push.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from tests.servers import free_port
 from tests.test_demo_webhooks import CHAT, EMAIL, SMS, SOCIAL
 from tests.web.test_browser import CHROMIUM, browser  # noqa: F401  (fixture)
 
@@ -42,12 +42,6 @@ COMPLAINT = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def _set_up_floor(base: str) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         await LiveCenter(client, pace=6, run_id="push", progress=LiveProgress()).setup()
@@ -58,7 +52,7 @@ def demo(tmp_path: Path) -> Iterator[str]:
     """``kairos serve`` as the demo runs it, with the demo's floor and sign-ins; its base URL."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     migrations.upgrade(url)
-    port = _free_port()
+    port = free_port()
     server = _start_server("127.0.0.1", port, url)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from pathlib import Path
+
+from tests.servers import free_port
 
 from kairos import migrations
 from kairos.auth import service as auth_service
@@ -18,16 +19,10 @@ from kairos.demo.users import DEMO_PASSWORD, create_demo_users
 BRISK = Arrivals(steady_gap_s=2.0 / 6)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_demo_maps_its_simulated_agents_to_users(tmp_path: Path) -> None:
     database = tmp_path / "demo.db"
     run_demo(
-        host="127.0.0.1", port=_free_port(), pace=6, max_threads=2, database=database,
+        host="127.0.0.1", port=free_port(), pace=6, max_threads=2, database=database,
         run_id="t", traffic="simulated", arrivals=BRISK,
     )  # fmt: skip
     with sqlite3.connect(database) as connection:
