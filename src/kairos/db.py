@@ -27,6 +27,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
+from kairos.db_faults import StorageFaults
+
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -171,6 +173,8 @@ class Database:
         self.engine = make_engine(url, pool_timeout_s=pool_timeout_s)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        #: A full disk or a read-only database, from the writes it refused (``/healthz``).
+        self.faults = StorageFaults(self.engine)
         self._sqlite_writer = threading.Lock()
 
     def write_lock(self) -> AbstractContextManager[object]:
@@ -185,6 +189,14 @@ class Database:
         """Whether a writing transaction of this process holds :meth:`write_lock` now (a hint
         for who would rather not wait: it may change the next moment)."""
         return self.is_sqlite and self._sqlite_writer.locked()
+
+    def probe_write(self) -> None:
+        """Commit one write that changes nothing (the migration row set to itself): it clears
+        the recorded storage fault if the database stores again, and raises if not."""
+        from sqlalchemy import text
+
+        with self.write_lock(), self.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

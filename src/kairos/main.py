@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +29,7 @@ from kairos.channels.ivr import load_menu
 from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
+from kairos.db_faults import classify
 from kairos.customers.views import router as customers_router
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
@@ -76,6 +77,10 @@ def _body_not_an_object(error: Any) -> bool:
 
 
 #: The error codes of the refusals routing makes itself.
+#: The ``Retry-After`` of a refusal for a full or read-only database: freeing space or
+#: pointing at the primary takes a person minutes, so sources need not ask every 2 s.
+STORAGE_FAULT_RETRY_S = 10
+
 _ROUTING_ERRORS = {
     404: ("not_found", "no such route (the API is listed at /docs)"),
     405: ("method_not_allowed", "this method is not allowed here"),
@@ -184,8 +189,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
+    @app.exception_handler(InternalError)  # PostgreSQL's read-only transaction is one
     @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        fault = classify(exc)
+        if fault is not None:  # it answers but stores nothing: say why (logged once, db_faults)
+            return JSONResponse(
+                {
+                    "error": f"database_{fault.kind}",
+                    "message": f"{fault.describe()}; nothing of this request was applied, "
+                    "send it again later",
+                },
+                status_code=503,
+                headers={"Retry-After": str(STORAGE_FAULT_RETRY_S)},
+            )
+        if isinstance(exc, InternalError):
+            return await internal_error(request, exc)
         log.error("database unavailable: %s", exc)
         return JSONResponse(
             {"error": "unavailable", "message": "the database is unavailable; retry shortly"},
@@ -270,12 +289,20 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         database = "ok"
     except (OperationalError, PoolTimeout):
         database = "unavailable"
+    if database == "ok" and db.faults.current is not None:
+        try:  # the fault may have been fixed while nothing wrote: look again
+            db.probe_write()
+        except DBAPIError:
+            pass
+    fault = db.faults.current if database == "ok" else None
     reachable = bus.reachable()
     redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}
     body = {
         "status": "ok" if database == "ok" and reachable is not False else "degraded",
         "version": kairos.__version__,
-        "database": database,
+        "database": database if fault is None else fault.kind,
+        # A full disk, a read-only file or server: it answers reads and stores nothing.
+        **({} if fault is None else {"database_error": fault.describe()}),
         "bus": type(bus).__name__,
         "detector": detectors.enabled,
         "detection": "inline" if detectors.inline else "workers",
@@ -286,7 +313,7 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         # "degraded" and "redis": "unavailable" (no live updates, no hand-over of `next`).
         **redis,
     }
-    if database == "ok":
+    if database == "ok" and fault is None:
         return JSONResponse(body)
     return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
 
@@ -295,6 +322,7 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
 def metrics(request: Request) -> Response:
     """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
     runtime: Runtime = request.app.state.runtime  # the root refreshes its own figures
+    runtime.metrics.database_storing.set(0 if runtime.db.faults.current else 1)
     try:
         runtime.refresh_metrics()
     except OperationalError as error:  # the figures that need the database stay as they were

@@ -247,6 +247,11 @@ class Registry:
             "kairos_bus_figures_age_seconds",
             "Age of the bus figures (lag, pending, dead letters, workers): 0 when fresh.",
         )
+        self.database_storing = Gauge(
+            "kairos_database_storing",
+            "1 while the database stores; 0 while its writes fail for a full disk or a read-only "
+            "file or server (/healthz says which).",
+        )
         self.bus_dead_letters = Gauge(
             "kairos_bus_dead_letters",
             "Entries in a topic's dead-letter stream: listeners gave up on them after "
@@ -277,6 +282,7 @@ class Registry:
             self.bus_redis_up,
             self.bus_figures_age,
             self.bus_dead_letters,
+            self.database_storing,
             self.detection_backlog,
             self.workers_alive,
             self.worker_figures,

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Table, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kairos.db import Database, utcnow
@@ -139,6 +140,7 @@ class AuditWriter:
         self.idle_exit_s = idle_exit_s
         self.db: Database | None = None
         self.dropped = 0
+        self._failing = False  # the last write failed (logged once until one succeeds)
         self._rows: deque[dict[str, Any]] = deque()
         self._used: dict[int, datetime] = {}
         self._last_touch = utcnow()
@@ -195,12 +197,22 @@ class AuditWriter:
                 # Core, on a connection of its own: one statement built once, no ORM session.
                 with db.write_lock(), db.engine.begin() as connection:
                     connection.execute(INSERT, rows)
-            except Exception:  # the database is gone or down: the queue tries again
-                log.exception("could not write %d audit rows now; queued", len(rows))
+            except Exception as error:  # the database is gone, down or full: queued
+                self._failed(error, f"could not write {len(rows)} audit rows now; queued")
                 for queued in rows:
                     self.record(queued)
             for written in batch:
                 written[1] = True
+
+    def _failed(self, error: Exception, said: str) -> None:
+        """Log a failed write: a database error in one line, once until rows are written
+        again (the writer tries every ``interval_s``); anything else with its traceback."""
+        if not isinstance(error, DBAPIError):
+            log.exception("%s", said)
+        elif not self._failing:
+            reason = (str(error.orig or error).strip().splitlines() or [""])[0]
+            log.error("%s: %s; trying again every %g s", said, reason, self.interval_s)
+        self._failing = True
 
     def used(self, token_id: int) -> None:
         """Note that a token was used now; written within ``touch_s``."""
@@ -247,10 +259,13 @@ class AuditWriter:
                         session.execute(insert(AuditEntry), rows)
                         session.commit()
                     written += len(rows)
-                except Exception:  # the database is gone or down: count, log, carry on
-                    self.dropped += len(rows)
-                    log.exception("could not write %d audit rows", len(rows))
+                except Exception as error:  # the database is gone, down or full: kept
+                    self._rows.extendleft(reversed(rows))  # first in line for the next try
+                    self._failed(error, f"could not write {len(self._rows)} audit rows; kept")
                     break
+            if written and self._failing:
+                self._failing = False
+                log.warning("audit rows written again (%d now)", written)
         if touch:
             self._touch()
         return written
@@ -276,6 +291,8 @@ class AuditWriter:
             thread.join(timeout=5)
             self._stopping = False
         self.flush()
+        if self._rows:  # the database still refuses them: say what the stop loses
+            log.error("stopping with %d audit rows not written (lost)", len(self._rows))
 
 
 def get_all(

@@ -1,0 +1,227 @@
+"""A database that answers but stores nothing: a full disk, a read-only SQLite file system, a
+PostgreSQL database turned read-only (a standby after a fail-over), a read-only SQLite file.
+
+Before, ``/healthz`` answered 200 "ok" (its ``SELECT 1`` still worked) while every event was
+refused with "the database is unavailable; retry shortly" (and a traceback per request in the
+log; PostgreSQL's read-only refusal was a 500 "internal error"). Now the refusal, ``/healthz``
+and ``/metrics`` name the fault, and the server stores again by itself once it is fixed.
+A real ``kairos serve`` on a real file system (a size-limited tmpfs) and a real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from tests.factories import started, utterance
+from tests.servers import free_port
+
+from kairos.db import throwaway_database
+from kairos.db_faults import classify
+
+
+def _mount(directory: Path, *options: str) -> bool:
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", ",".join(("size=3M", *options)), "tmpfs", str(directory)],
+        capture_output=True,
+    )
+    return done.returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MB file system of its own (a tmpfs; needs root)."""
+    directory = tmp_path / "disk"
+    directory.mkdir()
+    if os.geteuid() != 0 or not _mount(directory):
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield directory
+    finally:
+        subprocess.run(["umount", "-l", str(directory)], check=False)
+
+
+class Server:
+    """``kairos serve`` on ``database_url``, its log in ``log``."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "KAIROS_DATABASE_URL": database_url, "KAIROS_PORT": str(port)}
+        env.pop("KAIROS_REDIS_URL", None)
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kairos.cli", "serve"],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while not self._answers():
+            assert self.process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "kairos serve did not come up"
+            time.sleep(0.3)
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(self.base + "/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def post(self, events: list[dict[str, Any]]) -> httpx.Response:
+        return httpx.post(self.base + "/v1/events", json=events, timeout=30)
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(self.base + path, timeout=30)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _turn(n: int) -> dict[str, Any]:
+    # ~3 kB each, so that a few fill what a full disk leaves
+    return utterance("c1", f"turn {n}: my flight was cancelled " + "and I need to get home " * 130,
+                     event_id=f"c1-u{n}", seconds=n)  # fmt: skip
+
+
+def _refused_for(server: Server, kind: str) -> None:
+    """What a source, ``/healthz`` and ``/metrics`` say while the database stores nothing."""
+    health = server.get("/healthz")
+    assert health.status_code == 503, health.text
+    body = health.json()
+    assert body["database"] == kind, body
+    assert ("full" if kind == "full" else "read-only") in body["database_error"]
+    assert "kairos_database_storing 0" in server.get("/metrics").text
+
+
+def _stored_turns(server: Server) -> set[str]:
+    timeline = server.get("/v1/interactions/c1").json()["timeline"]
+    return {e["event_id"] for e in timeline if e["type"] == "utterance"}
+
+
+def test_a_full_disk_is_named_and_storing_resumes_once_space_is_freed(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    server = Server(f"sqlite:///{small_disk}/kairos.db", tmp_path / "serve.log")
+    try:
+        assert server.post([started("c1", channel="chat", phone=None)]).status_code == 200
+        filler = small_disk / "filler"
+        with filler.open("wb") as out:  # what a log file or a backup does to a shared disk
+            try:
+                while True:
+                    out.write(b"\0" * 65536)
+                    out.flush()
+            except OSError:
+                pass
+        accepted, refused = [], []
+        for n in range(40):
+            answer = server.post([_turn(n)])
+            (accepted if answer.status_code == 200 else refused).append((n, answer))
+            if refused:
+                break
+        assert refused, "the full disk never refused a write"
+        n, answer = refused[0]
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"] == "database_full", answer.text
+        assert "full" in answer.json()["message"]
+        assert answer.headers["Retry-After"] == "10"
+        _refused_for(server, "full")
+        read = server.get("/v1/interactions/c1")  # reads are still answered
+        assert read.status_code == 200, read.text
+        time.sleep(1.5)  # the audit writer tries its queue every 0.5 s meanwhile
+
+        filler.unlink()
+        health = server.get("/healthz")
+        assert health.status_code == 200, health.text
+        assert health.json()["database"] == "ok"
+        assert server.post([_turn(n)]).status_code == 200  # the source sends it again
+        assert _stored_turns(server) == {f"c1-u{i}" for i in range(n + 1)}
+        assert "kairos_database_storing 1" in server.get("/metrics").text
+        # The read answered while the disk was full has its audit row: it was kept, not
+        # dropped at the first failed try (before, 0.5 s into any outage).
+        deadline = time.monotonic() + 10
+        while True:
+            with sqlite3.connect(small_disk / "kairos.db") as store:
+                audit = store.execute(
+                    "SELECT method, path, status FROM audit_log WHERE resource_id = 'c1'"
+                ).fetchall()
+            # two reads answered: one while the disk was full, one after (_stored_turns)
+            if audit.count(("GET", "/v1/interactions/c1", 200)) == 2:
+                break
+            assert time.monotonic() < deadline, audit
+            time.sleep(0.5)
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "the database is full" in log, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_sqlite_refusing_to_write_a_read_only_file_is_a_read_only_fault(tmp_path: Path) -> None:
+    path = tmp_path / "kairos.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.commit()
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        read_only.execute("INSERT INTO t VALUES (1)")
+    fault = classify(refused.value)
+    assert fault is not None and fault.kind == "read_only", refused.value
+    assert classify(sqlite3.OperationalError("database is locked")) is None
+
+
+def _set_read_only(admin_url: str, database: str, on: bool) -> None:
+    """Turn the database read-only (or back) and end its sessions, as a fail-over to a standby
+    (and back) would."""
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            setting = "on" if on else "off"
+            connection.execute(
+                text(f'ALTER DATABASE "{database}" SET default_transaction_read_only = {setting}')
+            )
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_read_only_postgresql_is_named_not_an_internal_error(tmp_path: Path) -> None:
+    admin_url = os.environ.get("KAIROS_TEST_POSTGRES_URL")
+    if not admin_url:
+        pytest.skip("KAIROS_TEST_POSTGRES_URL is not set")
+    with throwaway_database(admin_url) as url:
+        server = Server(url, tmp_path / "serve.log")
+        database = url.rsplit("/", 1)[-1]
+        try:
+            assert server.post([started("c1", channel="chat", phone=None)]).status_code == 200
+            _set_read_only(admin_url, database, on=True)
+            answer = server.post([_turn(1)])
+            if answer.status_code == 503 and answer.json()["error"] == "unavailable":
+                answer = server.post([_turn(1)])  # a pooled connection the restart ended
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"] == "database_read_only", answer.text
+            _refused_for(server, "read_only")
+            _set_read_only(admin_url, database, on=False)
+            assert server.get("/healthz").status_code == 200
+            assert server.post([_turn(1)]).status_code == 200
+            assert _stored_turns(server) == {"c1-u1"}
+        finally:
+            server.stop()
