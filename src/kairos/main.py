@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,8 @@ from kairos.channels.ivr import load_menu
 from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
-from kairos.db_faults import classify
 from kairos.customers.views import router as customers_router
+from kairos.db_faults import classify
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
 from kairos.errors import ClientError
@@ -290,10 +290,8 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
     except (OperationalError, PoolTimeout):
         database = "unavailable"
     if database == "ok" and db.faults.current is not None:
-        try:  # the fault may have been fixed while nothing wrote: look again
+        with suppress(DBAPIError):  # the fault may have been fixed while nothing wrote
             db.probe_write()
-        except DBAPIError:
-            pass
     fault = db.faults.current if database == "ok" else None
     reachable = bus.reachable()
     redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}

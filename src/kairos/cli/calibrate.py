@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from kairos.outcomes.base_rate import SETTING as _SETTING
+
 if TYPE_CHECKING:
     from kairos.outcomes.verdict_schemas import CalibrationOut, Share
-
-_SETTING = "KAIROS_MOT_BASE_RATE"  # kairos.outcomes.base_rate.SETTING, without importing it
 
 
 def _share(share: Share) -> str:

@@ -9,11 +9,14 @@ import os
 import re
 from pathlib import Path
 
-from kairos.outcomes.calibration import HIGHEST_RATE, LOWEST_RATE
-
+#: The variable (and ``.env`` key) of ``Settings.mot_base_rate``. This module imports nothing
+#: heavy, so that ``kairos calibrate`` names it in its help without a fifth of a second of
+#: imports; ``tests/outcomes/test_base_rate_setting.py`` holds it to the settings' own name.
 SETTING = "KAIROS_MOT_BASE_RATE"
 #: The settings file a running Kairos reads (``Settings.model_config``), in its working folder.
 ENV_FILE = Path(".env")
+#: A line of a ``.env`` that sets it, with the value it sets (quotes and a comment left out).
+_LINE = re.compile(rf"^\s*(?:export\s+)?{SETTING}\s*=\s*['\"]?([^'\"\s#]*)")
 
 
 def parse(text: str) -> float | None:
@@ -22,6 +25,8 @@ def parse(text: str) -> float | None:
     >>> parse("0.042"), parse("0.9"), parse("nan"), parse("1e-4"), parse("x")
     (0.042, None, None, None, None)
     """
+    from kairos.outcomes.calibration import HIGHEST_RATE, LOWEST_RATE
+
     try:
         rate = float(text)
     except ValueError:
@@ -32,8 +37,7 @@ def parse(text: str) -> float | None:
 def write_setting(env_file: Path, rate: float) -> None:
     """Set ``KAIROS_MOT_BASE_RATE`` in ``env_file``, keeping every other line."""
     lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.is_file() else []
-    pattern = re.compile(rf"^\s*(?:export\s+)?{SETTING}\s*=")
-    kept = [line for line in lines if not pattern.match(line)]
+    kept = [line for line in lines if not _LINE.match(line)]
     kept.append(f"{SETTING}={rate}")
     env_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
@@ -48,10 +52,9 @@ def stored(env_file: Path) -> float | None:
     None where it sets none or one that is no number."""
     if not env_file.is_file():
         return None
-    pattern = re.compile(rf"^\s*(?:export\s+)?{SETTING}\s*=\s*['\"]?([^'\"\s#]*)")
     found = None
     for line in env_file.read_text(encoding="utf-8").splitlines():
-        if (match := pattern.match(line)) is not None:
+        if (match := _LINE.match(line)) is not None:
             found = match.group(1)
     try:
         rate = float(found) if found is not None else None
