@@ -19,6 +19,7 @@ import time
 from types import FrameType
 
 from kairos.config import Settings
+from kairos.parent_watch import as_parent
 from kairos.runtime import LATENCY_FIGURES, Runtime
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class WorkerPool:
 
     def __init__(self, n: int, *, env: dict[str, str] | None = None, log_level: str = "info"):
         self.n = n
-        self.env = {**os.environ, **(env or {})}
+        # Each worker stops once this process is gone, even after a kill -9 of it.
+        self.env = {**os.environ, **(env or {}), **as_parent()}
         self.command = [sys.executable, "-m", "kairos.cli", "worker", "--log-level", log_level]
         self.processes: list[subprocess.Popen[bytes]] = []
         self.restarts = 0

@@ -63,8 +63,10 @@ def serve(
     from kairos.cli.database import upgraded
     from kairos.config import get_settings
     from kairos.main import create_app
+    from kairos.parent_watch import watch_parent
     from kairos.workers import WorkerPool
 
+    watch_parent()  # started by the demo: stop with it, even after its kill -9
     settings = get_settings()
     if workers:
         if not settings.redis_url:
@@ -110,6 +112,7 @@ def worker(log_level: str = typer.Option("info")) -> None:
     import logging
 
     from kairos.config import get_settings
+    from kairos.parent_watch import watch_parent
     from kairos.workers import run_worker
 
     logging.basicConfig(
@@ -119,6 +122,7 @@ def worker(log_level: str = typer.Option("info")) -> None:
     if settings.detection != "workers":
         console.print("[red]kairos worker needs KAIROS_DETECTION=workers and KAIROS_REDIS_URL")
         raise typer.Exit(2)
+    watch_parent()  # started by kairos serve --workers: stop with it, even after its kill -9
     run_worker(settings)
 
 

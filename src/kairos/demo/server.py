@@ -1,16 +1,15 @@
 """The demo's server process: started in a session of its own, and never outliving the demo.
 
 A Ctrl-C or a SIGTERM stops the demo, which stops its server in order. A ``kill -9`` gives the
-demo no say, so the server holds two guards of its own: on Linux the kernel sends it SIGTERM when
-the demo dies (``PR_SET_PDEATHSIG``), and everywhere the demo keeps its server's pid in a file per
-address, so that the next start stops a server an earlier demo left on that port instead of
-failing on a port taken (or talking to the old server).
+demo no say, so the server holds two guards of its own: it watches its parent and stops in order
+within a second of the demo's death (``kairos.parent_watch``, on any system), and the demo keeps
+its server's pid in a file per address, so that the next start stops a server an earlier demo
+left on that port instead of failing on a port taken (or talking to the old server).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -21,10 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kairos.parent_watch import as_parent
 from kairos.readiness import NotReady, wait_ready
-
-#: Where Linux's prctl names "send me this signal when my parent dies".
-_PR_SET_PDEATHSIG = 1
 
 
 class DemoError(RuntimeError):
@@ -59,13 +56,6 @@ def log_tail(host: str, port: int, lines: int = 15) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _command_of(pid: int) -> str:
@@ -113,7 +103,7 @@ def start_server(
     host: str, port: int, database_url: str, queue_map: Path
 ) -> subprocess.Popen[bytes]:
     """Start ``kairos serve`` on ``host:port`` and ``database_url``, made to die with the demo."""
-    env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
+    env = {**os.environ, "KAIROS_DATABASE_URL": database_url, **as_parent()}
     # Contacts from the webhooks (chat, email, SMS, social) join a queue like the simulated ones.
     env.setdefault("KAIROS_QUEUE_MAP", str(queue_map))
     command = [sys.executable, "-m", "kairos.cli", "serve", "--host", host, "--port", str(port)]
@@ -126,7 +116,6 @@ def start_server(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
         )
     pid_file(host, port).write_text(str(server.pid))
     return server
