@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-from kairos.db_faults import StorageFaults
+from kairos.db_faults import StorageFault, StorageFaults
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -174,7 +174,7 @@ class Database:
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         #: A full disk or a read-only database, from the writes it refused (``/healthz``).
-        self.faults = StorageFaults(self.engine)
+        self.faults = StorageFaults()
         self._sqlite_writer = threading.Lock()
 
     def write_lock(self) -> AbstractContextManager[object]:
@@ -190,13 +190,22 @@ class Database:
         for who would rather not wait: it may change the next moment)."""
         return self.is_sqlite and self._sqlite_writer.locked()
 
-    def probe_write(self) -> None:
-        """Commit one write that changes nothing (the migration row set to itself): it clears
-        the recorded storage fault if the database stores again, and raises if not."""
+    def check_writes(self) -> StorageFault | None:
+        """While a storage fault is recorded, try one write that changes nothing (the
+        migration row set to itself): the fault is cleared if it commits. The fault in force."""
+        if self.faults.current is None:
+            return None
         from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
 
-        with self.write_lock(), self.engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        try:
+            with self.write_lock(), self.engine.begin() as connection:
+                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        except SQLAlchemyError as error:
+            self.faults.record(error)  # another error (the database away) keeps the fault
+        else:
+            self.faults.clear()
+        return self.faults.current
 
     @contextmanager
     def session(self) -> Iterator[Session]:

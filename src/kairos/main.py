@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, DBAPIError, InternalError, OperationalError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,7 +30,6 @@ from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
-from kairos.db_faults import classify
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
 from kairos.errors import ClientError
@@ -192,7 +191,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InternalError)  # PostgreSQL's read-only transaction is one
     @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        fault = classify(exc)
+        fault = request.app.state.runtime.db.faults.record(exc)
         if fault is not None:  # it answers but stores nothing: say why (logged once, db_faults)
             return JSONResponse(
                 {
@@ -289,10 +288,8 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         database = "ok"
     except (OperationalError, PoolTimeout):
         database = "unavailable"
-    if database == "ok" and db.faults.current is not None:
-        with suppress(DBAPIError):  # the fault may have been fixed while nothing wrote
-            db.probe_write()
-    fault = db.faults.current if database == "ok" else None
+    # A full or read-only database recorded may have been fixed since: one write tells.
+    fault = db.check_writes() if database == "ok" else None
     reachable = bus.reachable()
     redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}
     body = {
@@ -320,8 +317,8 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
 def metrics(request: Request) -> Response:
     """Prometheus metrics: events ingested and rejected, ingest latency, bus lag."""
     runtime: Runtime = request.app.state.runtime  # the root refreshes its own figures
-    runtime.metrics.database_storing.set(0 if runtime.db.faults.current else 1)
     try:
+        runtime.metrics.database_storing.set(0 if runtime.db.check_writes() else 1)
         runtime.refresh_metrics()
     except OperationalError as error:  # the figures that need the database stay as they were
         log.warning("metrics: database unavailable (%s)", error)
