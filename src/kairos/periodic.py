@@ -1,6 +1,6 @@
 """Work that runs every so often on a background thread: the detection sweep, the outreach
-sender. A pass that fails is logged and the next one runs; a database that is away is a warning,
-not an error."""
+sender. A pass that fails is logged and the next one runs; a database that is away, full or
+read-only is a warning in one line, not an error with a traceback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from kairos.db_faults import classify
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,13 @@ class Periodic:
         while not self.stop.wait(self.interval_s):
             try:
                 self.work()
-            except OperationalError as error:
-                log.warning("%s skipped: database unavailable (%s)", self.name, error)
+            except DBAPIError as error:
+                fault = classify(error)  # a full or read-only database: say that, once a pass
+                if fault is not None:
+                    log.warning("%s skipped: %s", self.name, fault.describe())
+                elif isinstance(error, OperationalError):
+                    log.warning("%s skipped: database unavailable (%s)", self.name, error)
+                else:
+                    log.exception("%s failed", self.name)
             except Exception:
                 log.exception("%s failed", self.name)
