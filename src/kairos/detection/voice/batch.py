@@ -135,9 +135,9 @@ def decide_together(
     amplitude = np.full((rows, n), -1.0)
     bands = np.zeros((rows, n, len(BANDS) + 1))
     if len(picked):
-        # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail``.
-        source = picked + picked // n
-        full, part_bands = plan.spectra(low[source], detail[source], reuse=True)
+        # Window j of row r starts at sample (r * (n + 1) + j) * step of ``low`` and ``detail``.
+        starts = (picked + picked // n) * plan.step
+        full, part_bands = plan.spectra(low, starts, detail, starts, reuse=True)
         bands.reshape(-1, len(BANDS) + 1)[picked] = part_bands
         # ``Plan.analyse``'s normalising and ``Plan.voiced``, written straight into the rows.
         lo, hi = plan.voiced_lags()
@@ -202,8 +202,8 @@ def _stacked(
 
 def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats]:
     """The rows of ``_stacked`` decimated row by row (``Plan.decimate`` into the scratch
-    buffer behind them): every window of the pass as a row of each array (window j of gate
-    r is row r * (n + 1) + j), its decimated samples and detail."""
+    buffer behind them), each read flat: its decimated samples and detail, window j of gate r
+    from sample ``(r * (n + 1) + j) * step`` on."""
     rows, step = len(x), plan.step
     width = (n + 1) * plan.frame
     half = (n + 1) * step
@@ -214,12 +214,7 @@ def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, 
     )
     # Each row's last sample of ``low`` is in no window (it is left as it was).
     plan.decimate(x.reshape(rows, width), out=(runs, low, detail))
-    size = 8  # bytes of a float64
-    shape = (rows * (n + 1) - 1, plan.length)
-    return (
-        np.ndarray(shape, np.float64, low, 0, (step * size, size)),
-        np.ndarray(shape, np.float64, detail, 0, (step * size, size)),
-    )
+    return low.reshape(-1), detail.reshape(-1)
 
 
 def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> None:
@@ -241,7 +236,7 @@ def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> No
     if not where:
         return
     low, detail = plan.decimate(np.concatenate(parts, dtype=np.float64))
-    part = plan.analyse(low, np.ascontiguousarray(detail[:, : plan.length]), reuse=True)
+    part = plan.analyse(low, detail[:, : plan.length], reuse=True)
     at = 0
     for windows, pending in where:
         end = at + len(pending)

@@ -26,9 +26,11 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from kairos.detection.voice import compiled_spectra
 from kairos.detection.voice.codecs import FloatArray
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
 FRAME_SECONDS = 0.02
@@ -78,19 +80,19 @@ class Plan:
     """The constants of the window analysis at one sample rate (``plan(rate)``)."""
 
     __slots__ = (
-        "band_matrix",
         "energy_scale",
         "factor",
         "frame",
         "hann",
         "hann_squared",
         "inverse_win_ac",
+        "lag_band_matrix",
         "lag_hi",
         "lag_rate",
         "lags",
         "length",
-        "mean_vector",
         "nfft",
+        "ones",
         "rate",
         "step",
         "win",
@@ -118,7 +120,7 @@ class Plan:
         ac = np.fft.irfft(np.abs(np.fft.rfft(self.hann, self.nfft)) ** 2)[: self.lags]
         self.win_ac: Floats = ac / ac[0]
         self.inverse_win_ac: Floats = 1.0 / self.win_ac
-        self.mean_vector: Floats = np.full(self.length, 1.0 / self.length)
+        self.ones: Floats = np.ones(self.length)
         # Bin k is at k * rate / nfft (exact for whole numbers, unlike ``rfftfreq``'s steps).
         freqs = np.arange(self.nfft // 2 + 1) * self.lag_rate / self.nfft
         # The decimated samples are ``2 * factor`` times the boxcar's mean. Band energies in the
@@ -127,8 +129,16 @@ class Plan:
         gain = (2.0 * self.factor) ** 2 if self.factor > 1 else 1.0
         self.energy_scale = 1.0 / (self.length * gain)
         scale = 2.0 * self.factor / self.nfft / gain
-        self.band_matrix: Floats = np.stack(
-            [((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS] + [0.0 * freqs], axis=1
+        bands = np.stack([((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS], axis=1)
+        # The inverse FFT of a power spectrum at the lags the pitch reads, as a cosine sum
+        # (bins 1 .. nfft/2 - 1 stand for their mirror images too); ``k * lag`` is reduced
+        # modulo ``nfft`` first so that each cosine is taken of a small angle.
+        k = np.arange(self.nfft // 2 + 1)
+        twice = np.where((k == 0) | (k == self.nfft // 2), 1.0, 2.0) / self.nfft
+        angle = 2.0 * np.pi * ((k[:, None] * np.arange(self.lags)) % self.nfft) / self.nfft
+        # The lags, the bands, and a column of zeros for the detail's energy.
+        self.lag_band_matrix: Floats = np.ascontiguousarray(
+            np.hstack([np.cos(angle) * twice[:, None], bands, np.zeros((len(k), 1))])
         )
         self.hann_squared: Floats = self.hann**2
 
@@ -169,44 +179,37 @@ class Plan:
         """Analyse each row of ``windows`` (``length`` decimated samples each) and ``detail``
         (the energy above their band, over the same runs). With ``reuse`` (a live pass,
         ``batch``), the transforms go through this thread's buffers, kept for the next pass."""
-        full, bands = self.spectra(windows, detail, reuse=reuse)
-        ac = full[:, : self.lags]
-        energy = ac[:, 0]
+        full, bands = self.spectra(*_rows(windows), *_rows(detail), reuse=reuse)
+        energy = full[:, 0]
         # A silent window has no autocorrelation to speak of: 0 at every lag, not NaN.
         # (``compiled.normalise_into`` is the same arithmetic, for a live pass.)
-        r = ac * (1.0 / np.maximum(energy, 1e-20))[:, None]
+        r = full * (1.0 / np.maximum(energy, 1e-20))[:, None]
         r *= self.inverse_win_ac
-        return Windows(r=r, amplitude=np.sqrt(np.abs(energy) * self.energy_scale), bands=bands)
+        amplitude = np.sqrt(np.abs(energy) * self.energy_scale)
+        return Windows(r=r, amplitude=amplitude, bands=bands.copy())
 
     def spectra(
-        self, windows: Floats, detail: Floats, *, reuse: bool = False
+        self, low: Floats, low_at: Ints, detail: Floats, detail_at: Ints, *, reuse: bool = False
     ) -> tuple[Floats, Floats]:
-        """``analyse``'s transforms of each row: its inverse FFT (the autocorrelation, not yet
-        normalised; with ``reuse`` a view of this thread's buffer, good until its next call)
-        and its band energies."""
-        rows = len(windows)
+        """``analyse``'s transforms of the windows ``low[low_at[i]:][:length]`` (1-D ``low``),
+        their detail energies ``detail[detail_at[i]:][:length]``: each one's autocorrelation at
+        lags 0 .. ``lags - 1``, not yet normalised, and its band energies (``BANDS`` and the
+        detail's, weighted by the taper). Both are views of the transforms' buffers: with
+        ``reuse`` this thread's, good until its next call."""
+        rows = len(low_at)
         work = _work(self, rows) if reuse else None
-        mean = windows @ self.mean_vector
         if work is None:
-            w = windows - mean[:, None]
-            w *= self.hann
-            spectrum = np.fft.rfft(w, self.nfft, axis=1)
-            # The power spectrum, kept complex (its imaginary part 0) for the inverse FFT.
-            spectrum *= spectrum.conj()
-            full = np.fft.irfft(spectrum, self.nfft, axis=1)
-        else:
-            # The same operations into this thread's buffers, already zero-padded to ``nfft``:
-            # the same numbers, without faulting in a megabyte of fresh pages a pass.
-            padded, spectrum, conj, full = work.views(rows)
-            w = padded[:, : self.length]
-            np.subtract(windows, mean[:, None], out=w)
-            w *= self.hann
-            np.fft.rfft(padded, axis=1, out=spectrum)
-            spectrum *= np.conjugate(spectrum, out=conj)
-            np.fft.irfft(spectrum, self.nfft, axis=1, out=full)
-        bands = spectrum.real @ self.band_matrix
-        bands[:, -1] = detail @ self.hann_squared
-        return full, bands
+            work = _Work(rows, self)
+        padded, spectrum, power, out, energies = work.views(rows)
+        compiled_spectra.windowed_into(
+            low, low_at, detail, detail_at, self.hann, self.hann_squared, self.ones, padded,
+            energies,
+        )  # fmt: skip
+        np.fft.rfft(padded, axis=1, out=spectrum)
+        compiled_spectra.power_into(spectrum, power)
+        np.matmul(power, self.lag_band_matrix, out=out)
+        out[:, -1] = energies
+        return out[:, : self.lags], out[:, self.lags :]
 
     def _both(self, x: Floats, n: int) -> tuple[Floats, Floats]:
         """The ``n`` windows over ``x``: decimated samples and detail energies."""
@@ -281,25 +284,32 @@ _LOCAL = threading.local()
 
 
 class _Work:
-    """One thread's buffers for ``Plan.analyse``: the zero-padded windows, their spectrum, its
-    conjugate and the inverse transform, reused from call to call (fresh arrays of this size
-    are fresh pages from the system each time: more than half of the analysis' time for a pass
-    of 30 blocks, 2026-12-05)."""
+    """One thread's buffers for ``Plan.spectra``: the zero-padded windows, their spectrum and
+    power, the lags and bands, the detail energies, reused from call to call (fresh arrays of
+    this size are fresh pages from the system each time: more than half of the analysis' time
+    for a pass of 30 blocks, 2026-12-05)."""
 
-    __slots__ = ("conj", "full", "padded", "spectrum")
+    __slots__ = ("energies", "out", "padded", "power", "spectrum")
 
-    def __init__(self, rows: int, length: int, nfft: int) -> None:
+    def __init__(self, rows: int, p: Plan) -> None:
         # Only the first ``length`` columns are ever written: the rest stay the zero padding.
-        self.padded: Floats = np.zeros((rows, nfft))
-        self.spectrum = np.zeros((rows, nfft // 2 + 1), dtype=np.complex128)
-        self.conj = np.zeros_like(self.spectrum)
-        self.full: Floats = np.zeros((rows, nfft))
+        self.padded: Floats = np.zeros((rows, p.nfft))
+        self.spectrum = np.zeros((rows, p.nfft // 2 + 1), dtype=np.complex128)
+        self.power: Floats = np.zeros((rows, p.nfft // 2 + 1))
+        self.out: Floats = np.zeros((rows, p.lags + len(BANDS) + 1))
+        self.energies: Floats = np.zeros(rows)
 
     def views(
         self, rows: int
-    ) -> tuple[Floats, npt.NDArray[np.complex128], npt.NDArray[np.complex128], Floats]:
+    ) -> tuple[Floats, npt.NDArray[np.complex128], Floats, Floats, Floats]:
         """The first ``rows`` rows of each buffer."""
-        return self.padded[:rows], self.spectrum[:rows], self.conj[:rows], self.full[:rows]
+        return (
+            self.padded[:rows],
+            self.spectrum[:rows],
+            self.power[:rows],
+            self.out[:rows],
+            self.energies[:rows],
+        )
 
 
 def _work(p: Plan, rows: int) -> _Work | None:
@@ -314,8 +324,22 @@ def _work(p: Plan, rows: int) -> _Work | None:
     if work is None or len(work.padded) < rows:
         # Room for a quarter more than the largest pass yet, in steps of 64 rows.
         size = max(rows, 5 * len(work.padded) // 4 if work is not None else 0)
-        work = works[key] = _Work(min(-(-size // 64) * 64, WORK_ROWS), p.length, p.nfft)
+        work = works[key] = _Work(min(-(-size // 64) * 64, WORK_ROWS), p)
     return work
+
+
+def _rows(a: Floats) -> tuple[Floats, Ints]:
+    """A 2-D array as ``Plan.spectra`` reads it: a 1-D array over its rows (a view where its
+    rows are runs of contiguous values, as the strided windows over a decimated stream are) and
+    where each row starts in it."""
+    size = a.itemsize
+    rows, width = a.shape
+    if a.dtype != np.float64 or (width > 1 and a.strides[1] != size) or a.strides[0] % size:
+        a = np.ascontiguousarray(a, dtype=np.float64)
+    step = a.strides[0] // size
+    span = (rows - 1) * step + width if rows else 0
+    flat: Floats = np.lib.stride_tricks.as_strided(a, (span,), (size,))
+    return flat, np.arange(rows, dtype=np.intp) * step
 
 
 def smooth_length(n: int) -> int:

@@ -1,0 +1,96 @@
+"""The window analysis' steps around its forward FFT, compiled: one loop each side of it.
+
+Before the transform, each window is read where the decimation left it (no gathered copy),
+its mean removed and the Hann taper applied into the zero-padded FFT buffer, and its detail
+energy weighted by the taper's square, in one loop. After it, each bin's power goes into one
+real array, and one matrix product gives both the autocorrelation at the lags the pitch needs
+and the band energies (``frames.Plan.lag_band_matrix``): the inverse FFT computed 216 lags of
+which 56 are read, and the power spectrum went through a complex multiply and a strided copy
+first.
+
+These are not the NumPy operations they replaced to the bit: the sums run in eight lanes and
+the autocorrelation is a cosine sum (BLAS) instead of an inverse FFT, so values differ in the
+last bits (about 1e-15 of a window's energy). Every path (a live pass, a segment measured alone,
+a recording) goes through these same kernels, so a stream fed live and the same audio measured
+whole still agree to the bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from kairos.detection.voice.compiled import _jit
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+
+
+@_jit
+def _lane_dot(x: Floats, at: int, w: Floats, n: int) -> float:
+    """``x[at:at + n] @ w[:n]`` in eight running sums (independent chains, so the loop is not
+    bound by one addition's latency), combined as a tree, then the rest in order."""
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    j = 0
+    while j + 8 <= n:
+        a0 += x[at + j] * w[j]
+        a1 += x[at + j + 1] * w[j + 1]
+        a2 += x[at + j + 2] * w[j + 2]
+        a3 += x[at + j + 3] * w[j + 3]
+        a4 += x[at + j + 4] * w[j + 4]
+        a5 += x[at + j + 5] * w[j + 5]
+        a6 += x[at + j + 6] * w[j + 6]
+        a7 += x[at + j + 7] * w[j + 7]
+        j += 8
+    total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    while j < n:
+        total += x[at + j] * w[j]
+        j += 1
+    return total
+
+
+@_jit
+def windowed_into(
+    low: Floats,
+    low_at: Ints,
+    detail: Floats,
+    detail_at: Ints,
+    hann: Floats,
+    hann_squared: Floats,
+    ones: Floats,
+    padded: Floats,
+    energies: Floats,
+) -> None:
+    """Window ``i`` (``low[low_at[i]:][:length]``, ``length`` the taper's) less its mean, times
+    ``hann``, into ``padded[i, :length]`` (the rest of the row is left as it is: the zero
+    padding); and its detail energies (``detail[detail_at[i]:][:length]``) weighted by
+    ``hann_squared`` into ``energies[i]``. ``ones`` is ``length`` ones."""
+    n = len(hann)
+    inverse = 1.0 / n
+    for i in range(len(low_at)):
+        at = low_at[i]
+        mean = _lane_dot(low, at, ones, n) * inverse
+        row = padded[i]
+        for j in range(n):
+            row[j] = (low[at + j] - mean) * hann[j]
+        energies[i] = _lane_dot(detail, detail_at[i], hann_squared, n)
+
+
+@_jit
+def power_into(spectrum: npt.NDArray[np.complex128], power: Floats) -> None:
+    """Each bin's power (its magnitude squared) into ``power``, the same shape."""
+    for i in range(spectrum.shape[0]):
+        for k in range(spectrum.shape[1]):
+            z = spectrum[i, k]
+            power[i, k] = z.real * z.real + z.imag * z.imag
+
+
+def warm() -> None:
+    """Compile (or load from the cache) these kernels on values of the types the analysis
+    passes."""
+    hann = np.ones(8)
+    at = np.arange(2, dtype=np.intp)
+    padded = np.zeros((2, 12))
+    energies = np.zeros(2)
+    windowed_into(np.ones(10), at, np.ones(10), at, hann, hann, hann, padded, energies)
+    power_into(np.ones((2, 7), dtype=np.complex128), np.zeros((2, 7)))
