@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from tests.detection.test_voice_batch import _calls
 
+from kairos.detection.voice import compiled_spectra
 from kairos.detection.voice.frames import BANDS, Plan, plan
 
 Floats = npt.NDArray[np.float64]
@@ -85,3 +86,18 @@ def test_a_real_change_is_far_outside_the_tolerance() -> None:
     assert (np.abs(np.roll(full, 1, axis=1) - want_full).max(axis=1) > bound).all()
     with_mean, _ = _numpy_spectra(p, low, detail, centred=False)
     assert (np.abs(with_mean - want_full).max(axis=1) > bound).all()
+
+
+def test_a_live_pass_decimates_as_numpy_does_to_the_bit() -> None:
+    """``compiled_spectra.decimate_into`` (a live pass's decimation) gives ``Plan.decimate``'s
+    doubles: element-wise sums, differences and products, the same in any order."""
+    p = plan(8000)
+    rng = np.random.default_rng(6)
+    for rows, width in ((1, 320), (5, 3360), (40, 1760)):
+        x = rng.standard_normal((rows, width)) * 10.0 ** rng.integers(-9, 1, (rows, 1))
+        runs, low, detail = (np.full((rows, width // 2), 7.0) for _ in range(3))
+        compiled_spectra.decimate_into(x, runs, low, detail)
+        want_low, want_detail = p.decimate(x)
+        assert low[:, :-1].tobytes() == want_low.tobytes()
+        assert (low[:, -1] == 7.0).all()
+        assert detail.tobytes() == want_detail.tobytes()

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kairos.detection.voice import compiled
+from kairos.detection.voice import compiled, compiled_spectra
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
@@ -201,9 +201,9 @@ def _stacked(
 
 
 def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats]:
-    """The rows of ``_stacked`` decimated row by row (``Plan.decimate`` into the scratch
-    buffer behind them), each read flat: its decimated samples and detail, window j of gate r
-    from sample ``(r * (n + 1) + j) * step`` on."""
+    """The rows of ``_stacked`` decimated row by row (``Plan.decimate``'s sums, compiled, into
+    the scratch buffer behind them), each read flat: its decimated samples and detail, window
+    j of gate r from sample ``(r * (n + 1) + j) * step`` on."""
     rows, step = len(x), plan.step
     width = (n + 1) * plan.frame
     half = (n + 1) * step
@@ -213,7 +213,7 @@ def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, 
         for k in range(3)
     )
     # Each row's last sample of ``low`` is in no window (it is left as it was).
-    plan.decimate(x.reshape(rows, width), out=(runs, low, detail))
+    compiled_spectra.decimate_into(x.reshape(rows, width), runs, low, detail)
     return low.reshape(-1), detail.reshape(-1)
 
 

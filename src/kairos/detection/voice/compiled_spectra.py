@@ -27,24 +27,24 @@ Ints = npt.NDArray[np.intp]
 
 
 @_jit
-def _lane_dot(x: Floats, at: int, w: Floats, n: int) -> float:
-    """``x[at:at + n] @ w[:n]`` in eight running sums (independent chains, so the loop is not
-    bound by one addition's latency), combined as a tree, then the rest in order."""
+def _lane_dot(x: Floats, w: Floats, n: int) -> float:
+    """``x[:n] @ w[:n]`` in eight running sums (independent chains, so the loop is not bound by
+    one addition's latency), combined as a tree, then the rest in order."""
     a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
     j = 0
     while j + 8 <= n:
-        a0 += x[at + j] * w[j]
-        a1 += x[at + j + 1] * w[j + 1]
-        a2 += x[at + j + 2] * w[j + 2]
-        a3 += x[at + j + 3] * w[j + 3]
-        a4 += x[at + j + 4] * w[j + 4]
-        a5 += x[at + j + 5] * w[j + 5]
-        a6 += x[at + j + 6] * w[j + 6]
-        a7 += x[at + j + 7] * w[j + 7]
+        a0 += x[j] * w[j]
+        a1 += x[j + 1] * w[j + 1]
+        a2 += x[j + 2] * w[j + 2]
+        a3 += x[j + 3] * w[j + 3]
+        a4 += x[j + 4] * w[j + 4]
+        a5 += x[j + 5] * w[j + 5]
+        a6 += x[j + 6] * w[j + 6]
+        a7 += x[j + 7] * w[j + 7]
         j += 8
     total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
     while j < n:
-        total += x[at + j] * w[j]
+        total += x[j] * w[j]
         j += 1
     return total
 
@@ -68,12 +68,34 @@ def windowed_into(
     n = len(hann)
     inverse = 1.0 / n
     for i in range(len(low_at)):
-        at = low_at[i]
-        mean = _lane_dot(low, at, ones, n) * inverse
+        # Slices first: indexing them with the loop's own counter lets the compiler drop the
+        # negative-index checks (1.5-2x faster than indexing ``low`` at ``low_at[i] + j``).
+        x = low[low_at[i] : low_at[i] + n]
+        mean = _lane_dot(x, ones, n) * inverse
         row = padded[i]
         for j in range(n):
-            row[j] = (low[at + j] - mean) * hann[j]
-        energies[i] = _lane_dot(detail, detail_at[i], hann_squared, n)
+            row[j] = (x[j] - mean) * hann[j]
+        energies[i] = _lane_dot(detail[detail_at[i] : detail_at[i] + n], hann_squared, n)
+
+
+@_jit
+def decimate_into(x: Floats, runs: Floats, low: Floats, detail: Floats) -> None:
+    """``frames.Plan.decimate`` by 2 of each row of ``x`` (an even number of samples) into the
+    rows of ``runs`` (each pair's sum), ``low`` (each two pairs' sum; the last column is left as
+    it was) and ``detail`` (half each pair's difference squared), half ``x``'s width: the same
+    operations as NumPy's, element by element, so the same doubles."""
+    half = runs.shape[1]
+    for r in range(x.shape[0]):
+        xr, rr, lr, dr = x[r], runs[r], low[r], detail[r]
+        for i in range(half):
+            even = xr[2 * i]
+            odd = xr[2 * i + 1]
+            rr[i] = even + odd
+            d = even - odd
+            d = d * d
+            dr[i] = d * 0.5
+        for i in range(half - 1):
+            lr[i] = rr[i] + rr[i + 1]
 
 
 @_jit
@@ -94,3 +116,4 @@ def warm() -> None:
     energies = np.zeros(2)
     windowed_into(np.ones(10), at, np.ones(10), at, hann, hann, hann, padded, energies)
     power_into(np.ones((2, 7), dtype=np.complex128), np.zeros((2, 7)))
+    decimate_into(np.ones((2, 8)), np.zeros((2, 4)), np.zeros((2, 4)), np.zeros((2, 4)))

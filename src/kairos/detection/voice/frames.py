@@ -6,10 +6,11 @@ by 2 at 8 kHz): a boxcar of two sample pairs (zero at the new 2 kHz Nyquist) kep
 sample, from the window's own samples only, so a window reads the same in a live block and in a
 segment measured alone. The energy each pair holds beyond its mean (the Haar detail: the band
 above the decimated one) is kept too. The decimated window, mean-removed and Hann-windowed, gets
-one 256-point real FFT (the 8 kHz analysis needed 512 points): its power spectrum, summed into
-two bands (50 Hz-1 kHz and 1-2 kHz) beside the detail's energy (about 2-4 kHz), and, through the
-inverse FFT, its autocorrelation, normalised by the window's own (Boersma 1993) so that a
-periodic window peaks near 1 at its pitch period whatever the taper. The detector asks whether a
+one 216-point real FFT (the 8 kHz analysis needed 512 points): its power spectrum, summed into
+two bands (50 Hz-1 kHz and 1-2 kHz) beside the detail's energy (about 2-4 kHz), and, as a cosine
+sum over it (the inverse FFT at the 56 lags the pitch reads, one matrix product with the bands:
+``compiled_spectra``), its autocorrelation, normalised by the window's own (Boersma 1993) so that
+a periodic window peaks near 1 at its pitch period whatever the taper. The detector asks whether a
 window peaks above the voicing threshold at a pitch period; at 8 kHz the same windows are kept
 with the open segment and give its features when it closes (``features.window_features``), so
 no sample is transformed twice. Everything runs on a whole block of windows at once (one 2-D
@@ -142,32 +143,21 @@ class Plan:
         )
         self.hann_squared: Floats = self.hann**2
 
-    def decimate(
-        self, x: Floats, out: tuple[Floats, Floats, Floats] | None = None
-    ) -> tuple[Floats, Floats]:
+    def decimate(self, x: Floats) -> tuple[Floats, Floats]:
         """``x`` low-passed (a boxcar of ``2 * factor`` samples, zero at the decimated Nyquist)
         and kept every ``factor``-th sample, times ``2 * factor``; and the energy each run of
         ``factor`` samples holds beyond its mean (the part above the decimated band). With
-        ``factor`` 2, ``x`` may also be 2-D, each row decimated, and ``out`` (the runs, the
-        low-passed samples and the detail, each ``x``'s shape with half its width) takes the
-        results (``batch.decide_together``'s scratch buffer; the low-passed samples' last
-        column is left as it was, and the returned arrays are views of ``out``)."""
+        ``factor`` 2, ``x`` may also be 2-D, each row decimated (a live pass does the same
+        operations compiled, into its scratch buffer: ``compiled_spectra.decimate_into``)."""
         f = self.factor
         if f == 1:
             return x, np.zeros(len(x))
         if f == 2:
             # An odd last sample is in no window (a segment resampled from 11,025 Hz can end so).
             even, odd = x[..., 0 : x.shape[-1] - 1 : 2], x[..., 1::2]
-            if out is None:
-                runs, detail = even + odd, even - odd
-            else:
-                runs, low, detail = out
-                np.add(even, odd, out=runs)
-                np.subtract(even, odd, out=detail)
+            runs, detail = even + odd, even - odd
             detail *= detail
             detail *= 0.5
-            if out is not None:
-                return np.add(runs[..., :-1], runs[..., 1:], out=low[..., :-1]), detail
         else:
             count = len(x) // f
             grouped = x[: count * f].reshape(count, f)
