@@ -2,11 +2,11 @@
 
 Before the transform, each window is read where the decimation left it (no gathered copy),
 its mean removed and the Hann taper applied into the zero-padded FFT buffer, and its detail
-energy weighted by the taper's square, in one loop. After it, each bin's power goes into one
-real array, and one matrix product gives both the autocorrelation at the lags the pitch needs
-and the band energies (``frames.Plan.lag_band_matrix``): the inverse FFT computed 216 lags of
-which 56 are read, and the power spectrum went through a complex multiply and a strided copy
-first.
+energy weighted by the taper's square, in one loop. After it, each bin's power is summed into
+the bands and folded (each bin with its mirror about a quarter of the rate), and two matrix
+products give the autocorrelation at the even and at the odd lags the pitch reads
+(``frames.Plan``'s ``lag_even`` and ``lag_odd``): the inverse FFT computed 216 lags of which 56
+are read, and the power spectrum went through a complex multiply and a strided copy first.
 
 These are not the NumPy operations they replaced to the bit: the sums run in eight lanes and
 the autocorrelation is a cosine sum (BLAS) instead of an inverse FFT, so values differ in the
@@ -99,12 +99,37 @@ def decimate_into(x: Floats, runs: Floats, low: Floats, detail: Floats) -> None:
 
 
 @_jit
-def power_into(spectrum: npt.NDArray[np.complex128], power: Floats) -> None:
-    """Each bin's power (its magnitude squared) into ``power``, the same shape."""
+def fold_power(
+    spectrum: npt.NDArray[np.complex128],
+    band_weights: Floats,
+    even: Floats,
+    odd: Floats,
+    bands: Floats,
+) -> None:
+    """Each row's power spectrum (``|X_k|^2``, ``k`` = 0 .. ``half``), folded for the cosine
+    sums of ``frames.Plan.autocorrelate``: ``even[i, k]`` = ``P_k + P_(half - k)`` and
+    ``odd[i, k]`` = ``P_k - P_(half - k)`` for each pair (``cos`` at bin ``half - k`` is
+    ``(-1)^lag`` times ``cos`` at bin ``k``), and ``P_(half / 2)`` last in ``even`` where
+    ``half`` is even; and its power weighted by each row of ``band_weights`` into ``bands[i]``."""
+    half = spectrum.shape[1] - 1
+    pairs = (half + 1) // 2
     for i in range(spectrum.shape[0]):
-        for k in range(spectrum.shape[1]):
-            z = spectrum[i, k]
-            power[i, k] = z.real * z.real + z.imag * z.imag
+        z = spectrum[i]
+        for k in range(pairs):
+            a = z[k].real * z[k].real + z[k].imag * z[k].imag
+            b = z[half - k].real * z[half - k].real + z[half - k].imag * z[half - k].imag
+            even[i, k] = a + b
+            odd[i, k] = a - b
+        if half % 2 == 0:
+            m = z[half // 2]
+            even[i, pairs] = m.real * m.real + m.imag * m.imag
+        for b in range(band_weights.shape[0]):
+            w = band_weights[b]
+            total = 0.0
+            for k in range(half + 1):
+                if w[k] != 0.0:
+                    total += (z[k].real * z[k].real + z[k].imag * z[k].imag) * w[k]
+            bands[i, b] = total
 
 
 def warm() -> None:
@@ -113,7 +138,10 @@ def warm() -> None:
     hann = np.ones(8)
     at = np.arange(2, dtype=np.intp)
     padded = np.zeros((2, 12))
-    energies = np.zeros(2)
-    windowed_into(np.ones(10), at, np.ones(10), at, hann, hann, hann, padded, energies)
-    power_into(np.ones((2, 7), dtype=np.complex128), np.zeros((2, 7)))
+    # ``Plan.spectra`` writes the detail energies into its bands' last column: a strided view,
+    # or a contiguous one for a single window.
+    for energies in (np.zeros((2, 3))[:, -1], np.zeros(2)):
+        windowed_into(np.ones(10), at, np.ones(10), at, hann, hann, hann, padded, energies)
+    spectrum = np.ones((2, 7), dtype=np.complex128)
+    fold_power(spectrum, np.ones((2, 7)), np.zeros((2, 4)), np.zeros((2, 3)), np.zeros((2, 3)))
     decimate_into(np.ones((2, 8)), np.zeros((2, 4)), np.zeros((2, 4)), np.zeros((2, 4)))

@@ -86,9 +86,11 @@ class Plan:
         "frame",
         "hann",
         "hann_squared",
+        "band_weights",
         "inverse_win_ac",
-        "lag_band_matrix",
+        "lag_even",
         "lag_hi",
+        "lag_odd",
         "lag_rate",
         "lags",
         "length",
@@ -130,17 +132,10 @@ class Plan:
         gain = (2.0 * self.factor) ** 2 if self.factor > 1 else 1.0
         self.energy_scale = 1.0 / (self.length * gain)
         scale = 2.0 * self.factor / self.nfft / gain
-        bands = np.stack([((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS], axis=1)
-        # The inverse FFT of a power spectrum at the lags the pitch reads, as a cosine sum
-        # (bins 1 .. nfft/2 - 1 stand for their mirror images too); ``k * lag`` is reduced
-        # modulo ``nfft`` first so that each cosine is taken of a small angle.
-        k = np.arange(self.nfft // 2 + 1)
-        twice = np.where((k == 0) | (k == self.nfft // 2), 1.0, 2.0) / self.nfft
-        angle = 2.0 * np.pi * ((k[:, None] * np.arange(self.lags)) % self.nfft) / self.nfft
-        # The lags, the bands, and a column of zeros for the detail's energy.
-        self.lag_band_matrix: Floats = np.ascontiguousarray(
-            np.hstack([np.cos(angle) * twice[:, None], bands, np.zeros((len(k), 1))])
+        self.band_weights: Floats = np.stack(
+            [((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS]
         )
+        self.lag_even, self.lag_odd = _cosine_sums(self.nfft, self.lags)
         self.hann_squared: Floats = self.hann**2
 
     def decimate(self, x: Floats) -> tuple[Floats, Floats]:
@@ -190,16 +185,18 @@ class Plan:
         work = _work(self, rows) if reuse else None
         if work is None:
             work = _Work(rows, self)
-        padded, spectrum, power, out, energies = work.views(rows)
+        padded, spectrum, even, odd, lags, bands = work.views(rows)
         compiled_spectra.windowed_into(
             low, low_at, detail, detail_at, self.hann, self.hann_squared, self.ones, padded,
-            energies,
+            bands[:, -1],
         )  # fmt: skip
         np.fft.rfft(padded, axis=1, out=spectrum)
-        compiled_spectra.power_into(spectrum, power)
-        np.matmul(power, self.lag_band_matrix, out=out)
-        out[:, -1] = energies
-        return out[:, : self.lags], out[:, self.lags :]
+        compiled_spectra.fold_power(spectrum, self.band_weights, even, odd, bands)
+        np.matmul(even, self.lag_even, out=lags[0])
+        np.matmul(odd, self.lag_odd, out=lags[1])
+        # Lag 2j is row j of the even lags' product, lag 2j + 1 row j of the odd ones'.
+        full = lags.transpose(1, 2, 0).reshape(rows, -1)[:, : self.lags]
+        return full, bands
 
     def _both(self, x: Floats, n: int) -> tuple[Floats, Floats]:
         """The ``n`` windows over ``x``: decimated samples and detail energies."""
@@ -274,31 +271,33 @@ _LOCAL = threading.local()
 
 
 class _Work:
-    """One thread's buffers for ``Plan.spectra``: the zero-padded windows, their spectrum and
-    power, the lags and bands, the detail energies, reused from call to call (fresh arrays of
-    this size are fresh pages from the system each time: more than half of the analysis' time
-    for a pass of 30 blocks, 2026-12-05)."""
+    """One thread's buffers for ``Plan.spectra``: the zero-padded windows, their spectrum, its
+    folded power, the even and odd lags and the bands, reused from call to call (fresh arrays
+    of this size are fresh pages from the system each time: more than half of the analysis'
+    time for a pass of 30 blocks, 2026-12-05)."""
 
-    __slots__ = ("energies", "out", "padded", "power", "spectrum")
+    __slots__ = ("bands", "even", "lags", "odd", "padded", "spectrum")
 
     def __init__(self, rows: int, p: Plan) -> None:
         # Only the first ``length`` columns are ever written: the rest stay the zero padding.
         self.padded: Floats = np.zeros((rows, p.nfft))
         self.spectrum = np.zeros((rows, p.nfft // 2 + 1), dtype=np.complex128)
-        self.power: Floats = np.zeros((rows, p.nfft // 2 + 1))
-        self.out: Floats = np.zeros((rows, p.lags + len(BANDS) + 1))
-        self.energies: Floats = np.zeros(rows)
+        self.even: Floats = np.zeros((rows, len(p.lag_even)))
+        self.odd: Floats = np.zeros((rows, len(p.lag_odd)))
+        self.lags: Floats = np.zeros((2, rows, p.lag_even.shape[1]))
+        self.bands: Floats = np.zeros((rows, len(BANDS) + 1))
 
     def views(
         self, rows: int
-    ) -> tuple[Floats, npt.NDArray[np.complex128], Floats, Floats, Floats]:
+    ) -> tuple[Floats, npt.NDArray[np.complex128], Floats, Floats, Floats, Floats]:
         """The first ``rows`` rows of each buffer."""
         return (
             self.padded[:rows],
             self.spectrum[:rows],
-            self.power[:rows],
-            self.out[:rows],
-            self.energies[:rows],
+            self.even[:rows],
+            self.odd[:rows],
+            self.lags[:, :rows],
+            self.bands[:rows],
         )
 
 
@@ -316,6 +315,27 @@ def _work(p: Plan, rows: int) -> _Work | None:
         size = max(rows, 5 * len(work.padded) // 4 if work is not None else 0)
         work = works[key] = _Work(min(-(-size // 64) * 64, WORK_ROWS), p)
     return work
+
+
+def _cosine_sums(nfft: int, lags: int) -> tuple[Floats, Floats]:
+    """The inverse real FFT of ``nfft`` points of a power spectrum, at lags 0 .. ``lags - 1``,
+    as two matrices for ``compiled_spectra.fold_power``'s folded power: the even lags (a row
+    for each pair of bins, then the middle bin's where there is one) and the odd ones (the
+    middle bin's cosine is 0 there). ``k * lag`` is reduced modulo ``nfft`` so that each
+    cosine is of a small angle; bins 1 .. nfft/2 - 1 count twice (for their mirror images)."""
+    half = nfft // 2
+    pairs = (half + 1) // 2
+    k = np.arange(pairs + (half % 2 == 0))
+    weight = np.where((k == 0) | (k == half), 1.0, 2.0) / nfft
+
+    def at(lag: Floats) -> Floats:
+        angle = 2.0 * np.pi * ((k[:, None] * lag) % nfft) / nfft
+        return np.cos(angle) * weight[:, None]
+
+    count = (lags + 1) // 2
+    even = at(2 * np.arange(count))
+    odd = at(2 * np.arange(count) + 1)[:pairs]
+    return np.ascontiguousarray(even), np.ascontiguousarray(odd)
 
 
 def _rows(a: Floats) -> tuple[Floats, Ints]:
