@@ -81,12 +81,12 @@ class Plan:
     """The constants of the window analysis at one sample rate (``plan(rate)``)."""
 
     __slots__ = (
+        "band_weights",
         "energy_scale",
         "factor",
         "frame",
         "hann",
         "hann_squared",
-        "band_weights",
         "inverse_win_ac",
         "lag_even",
         "lag_hi",
@@ -328,7 +328,7 @@ def _cosine_sums(nfft: int, lags: int) -> tuple[Floats, Floats]:
     k = np.arange(pairs + (half % 2 == 0))
     weight = np.where((k == 0) | (k == half), 1.0, 2.0) / nfft
 
-    def at(lag: Floats) -> Floats:
+    def at(lag: Ints) -> Floats:
         angle = 2.0 * np.pi * ((k[:, None] * lag) % nfft) / nfft
         return np.cos(angle) * weight[:, None]
 
