@@ -5,7 +5,7 @@ at a time, a block costs some forty NumPy calls on arrays of twenty rows, and th
 per call is most of the work. ``feed_together`` takes the samples that arrived for many streams
 (a media server's messages of one event-loop tick) and judges all the blocks that are whole in
 one pass: the frames' energies, the noise floors (one running minimum over a 2-D array), the
-decimation, one forward and one inverse FFT over every loud window of every stream, the voicing
+decimation, one forward FFT and one cosine sum over every loud window of every stream, the voicing
 test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
 runs its own segment state; the pitch of every closed segment's windows is picked in one pass
 (``features.features_together``), the rest of their features in one more, and each stream scores its

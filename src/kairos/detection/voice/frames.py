@@ -1,20 +1,19 @@
 """One small FFT per 40 ms window, on a 4 kHz pitch track, shared by the VAD and the features.
 
-A stream is cut into 20 ms frames; window ``j`` is frames ``j - 1`` and ``j`` (40 ms, three
-periods at the 75 Hz pitch floor). Its samples are first decimated to about 4 kHz (``PITCH_RATE``;
-by 2 at 8 kHz): a boxcar of two sample pairs (zero at the new 2 kHz Nyquist) kept every other
-sample, from the window's own samples only, so a window reads the same in a live block and in a
-segment measured alone. The energy each pair holds beyond its mean (the Haar detail: the band
-above the decimated one) is kept too. The decimated window, mean-removed and Hann-windowed, gets
-one 216-point real FFT (the 8 kHz analysis needed 512 points): its power spectrum, summed into
-two bands (50 Hz-1 kHz and 1-2 kHz) beside the detail's energy (about 2-4 kHz), and, as a cosine
-sum over it (the inverse FFT at the 56 lags the pitch reads, one matrix product with the bands:
-``compiled_spectra``), its autocorrelation, normalised by the window's own (Boersma 1993) so that
-a periodic window peaks near 1 at its pitch period whatever the taper. The detector asks whether a
-window peaks above the voicing threshold at a pitch period; at 8 kHz the same windows are kept
-with the open segment and give its features when it closes (``features.window_features``), so
-no sample is transformed twice. Everything runs on a whole block of windows at once (one 2-D
-array), not a window at a time.
+A stream is cut into 20 ms frames; window ``j`` is frames ``j - 1`` and ``j`` (40 ms, three periods
+at the 75 Hz pitch floor). Its samples are first decimated to about 4 kHz (``PITCH_RATE``; by 2 at 8
+kHz): a boxcar of two sample pairs (zero at the new 2 kHz Nyquist) kept every other sample, from the
+window's own samples only, so a window reads the same in a live block and in a segment measured
+alone. The energy each pair holds beyond its mean (the Haar detail: the band above the decimated
+one) is kept too. The decimated window, mean-removed and Hann-windowed, gets one 216-point real FFT
+(the 8 kHz analysis needed 512 points): its power spectrum, summed into two bands (50 Hz-1 kHz and
+1-2 kHz) beside the detail's energy (about 2-4 kHz), and, as a cosine sum over it (the inverse FFT
+at the 56 lags the pitch reads, as two matrix products on the folded power: ``compiled_spectra``),
+its autocorrelation, normalised by the window's own (Boersma 1993) so that a periodic window peaks
+near 1 at its pitch period whatever the taper. The detector asks whether a window peaks above the
+voicing threshold at a pitch period; at 8 kHz the same windows are kept with the open segment and
+give its features when it closes (``features.window_features``), so no sample is transformed twice.
+Everything runs on a whole block of windows at once (one 2-D array), not a window at a time.
 """
 
 from __future__ import annotations
