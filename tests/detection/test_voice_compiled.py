@@ -11,7 +11,7 @@ import numpy as np
 from tests.detection import voice_reference as reference
 from tests.detection.test_voice_batch import _calls
 
-from kairos.detection.voice import compiled
+from kairos.detection.voice import compiled, frames
 from kairos.detection.voice.features import _pitch, features_together
 from kairos.detection.voice.frames import Windows, plan
 from kairos.detection.voice.vad import Segmenter
@@ -121,7 +121,7 @@ def test_a_live_pass_normalises_as_the_numpy_analysis() -> None:
         low, detail = np.ascontiguousarray(low), np.ascontiguousarray(detail[:, : p.length])
         want = p.analyse(low, detail)
         voiced = p.voiced(want.r, 0.5)
-        full, _ = p.spectra(low, detail)
+        full, _ = p.spectra(*frames._rows(low), *frames._rows(detail))
         rows = np.sort(rng.choice(3 * size, size=size, replace=False))
         r = np.full((3 * size, p.lags), 7.0)
         amplitude = np.full(3 * size, 7.0)

@@ -5,7 +5,7 @@ at a time, a block costs some forty NumPy calls on arrays of twenty rows, and th
 per call is most of the work. ``feed_together`` takes the samples that arrived for many streams
 (a media server's messages of one event-loop tick) and judges all the blocks that are whole in
 one pass: the frames' energies, the noise floors (one running minimum over a 2-D array), the
-decimation, one forward and one inverse FFT over every loud window of every stream, the voicing
+decimation, one forward FFT and one cosine sum over every loud window of every stream, the voicing
 test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
 runs its own segment state; the pitch of every closed segment's windows is picked in one pass
 (``features.features_together``), the rest of their features in one more, and each stream scores its
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kairos.detection.voice import compiled
+from kairos.detection.voice import compiled, compiled_spectra
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
@@ -135,9 +135,9 @@ def decide_together(
     amplitude = np.full((rows, n), -1.0)
     bands = np.zeros((rows, n, len(BANDS) + 1))
     if len(picked):
-        # Window j of row r is row r * (n + 1) + j of ``low`` and ``detail``.
-        source = picked + picked // n
-        full, part_bands = plan.spectra(low[source], detail[source], reuse=True)
+        # Window j of row r starts at sample (r * (n + 1) + j) * step of ``low`` and ``detail``.
+        starts = (picked + picked // n) * plan.step
+        full, part_bands = plan.spectra(low, starts, detail, starts, reuse=True)
         bands.reshape(-1, len(BANDS) + 1)[picked] = part_bands
         # ``Plan.analyse``'s normalising and ``Plan.voiced``, written straight into the rows.
         lo, hi = plan.voiced_lags()
@@ -201,9 +201,9 @@ def _stacked(
 
 
 def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats]:
-    """The rows of ``_stacked`` decimated row by row (``Plan.decimate`` into the scratch
-    buffer behind them): every window of the pass as a row of each array (window j of gate
-    r is row r * (n + 1) + j), its decimated samples and detail."""
+    """The rows of ``_stacked`` decimated row by row (``Plan.decimate``'s sums, compiled, into
+    the scratch buffer behind them), each read flat: its decimated samples and detail, window
+    j of gate r from sample ``(r * (n + 1) + j) * step`` on."""
     rows, step = len(x), plan.step
     width = (n + 1) * plan.frame
     half = (n + 1) * step
@@ -213,13 +213,8 @@ def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, 
         for k in range(3)
     )
     # Each row's last sample of ``low`` is in no window (it is left as it was).
-    plan.decimate(x.reshape(rows, width), out=(runs, low, detail))
-    size = 8  # bytes of a float64
-    shape = (rows * (n + 1) - 1, plan.length)
-    return (
-        np.ndarray(shape, np.float64, low, 0, (step * size, size)),
-        np.ndarray(shape, np.float64, detail, 0, (step * size, size)),
-    )
+    compiled_spectra.decimate_into(x.reshape(rows, width), runs, low, detail)
+    return low.reshape(-1), detail.reshape(-1)
 
 
 def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> None:
@@ -241,7 +236,7 @@ def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> No
     if not where:
         return
     low, detail = plan.decimate(np.concatenate(parts, dtype=np.float64))
-    part = plan.analyse(low, np.ascontiguousarray(detail[:, : plan.length]), reuse=True)
+    part = plan.analyse(low, detail[:, : plan.length], reuse=True)
     at = 0
     for windows, pending in where:
         end = at + len(pending)

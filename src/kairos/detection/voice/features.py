@@ -4,17 +4,17 @@ Every segment is analysed at 8 kHz through μ-law (the telephone channel: Twilio
 stream 8 kHz μ-law), so a model trained on studio recordings sees what it will see live.
 
 One batch of 40 ms frames every 20 ms, decimated to a 4 kHz pitch track and Hann-windowed
-(``frames``), gives everything: each frame's band energies (the alpha ratio: energy above 1 kHz
-over the energy below it, the part above 2 kHz from the decimation's detail) and, through the
-inverse FFT, its autocorrelation, normalised by the window's own (Boersma 1993), whose highest
-peak at a period of 75-600 Hz is the frame's pitch (a small cost per octave down, as Praat's,
-keeps the tracker off subharmonics; parabolic interpolation between the 0.25 ms lags) and whose
-height is its periodicity (harmonics-to-noise ratio ``10 log10(r / (1 - r))``; voiced over 0.65:
-the low-passed track is smoother, so it correlates higher than the 8 kHz one, voiced over 0.45).
-Loudness is the energy of 32 ms windows every 10 ms (each summed from 16-sample runs); speaking
-rate counts syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe 2009). Jitter
-and shimmer are frame-level: how far each voiced frame's pitch period and amplitude stand from
-the mean of its two neighbours, relative to their mean. They follow the cycle-to-cycle measures
+(``frames``), gives everything: each frame's band energies (the alpha ratio: energy above 1 kHz over
+the energy below it, the part above 2 kHz from the decimation's detail) and, through the inverse
+transform of its power spectrum, its autocorrelation, normalised by the window's own (Boersma 1993),
+whose highest peak at a period of 75-600 Hz is the frame's pitch (a small cost per octave down, as
+Praat's, keeps the tracker off subharmonics; parabolic interpolation between the 0.25 ms lags) and
+whose height is its periodicity (harmonics-to-noise ratio ``10 log10(r / (1 - r))``; voiced over
+0.65: the low-passed track is smoother, so it correlates higher than the 8 kHz one, voiced over
+0.45). Loudness is the energy of 32 ms windows every 10 ms (each summed from 16-sample runs);
+speaking rate counts syllable nuclei in it (voiced peaks 2 dB apart, after de Jong and Wempe 2009).
+Jitter and shimmer are frame-level: how far each voiced frame's pitch period and amplitude stand
+from the mean of its two neighbours, relative to their mean. They follow the cycle-to-cycle measures
 (Praat's glottal pulses, ``features_praat``) only loosely and read higher, but cost a fraction.
 """
 

@@ -1,19 +1,19 @@
 """One small FFT per 40 ms window, on a 4 kHz pitch track, shared by the VAD and the features.
 
-A stream is cut into 20 ms frames; window ``j`` is frames ``j - 1`` and ``j`` (40 ms, three
-periods at the 75 Hz pitch floor). Its samples are first decimated to about 4 kHz (``PITCH_RATE``;
-by 2 at 8 kHz): a boxcar of two sample pairs (zero at the new 2 kHz Nyquist) kept every other
-sample, from the window's own samples only, so a window reads the same in a live block and in a
-segment measured alone. The energy each pair holds beyond its mean (the Haar detail: the band
-above the decimated one) is kept too. The decimated window, mean-removed and Hann-windowed, gets
-one 256-point real FFT (the 8 kHz analysis needed 512 points): its power spectrum, summed into
-two bands (50 Hz-1 kHz and 1-2 kHz) beside the detail's energy (about 2-4 kHz), and, through the
-inverse FFT, its autocorrelation, normalised by the window's own (Boersma 1993) so that a
-periodic window peaks near 1 at its pitch period whatever the taper. The detector asks whether a
-window peaks above the voicing threshold at a pitch period; at 8 kHz the same windows are kept
-with the open segment and give its features when it closes (``features.window_features``), so
-no sample is transformed twice. Everything runs on a whole block of windows at once (one 2-D
-array), not a window at a time.
+A stream is cut into 20 ms frames; window ``j`` is frames ``j - 1`` and ``j`` (40 ms, three periods
+at the 75 Hz pitch floor). Its samples are first decimated to about 4 kHz (``PITCH_RATE``; by 2 at 8
+kHz): a boxcar of two sample pairs (zero at the new 2 kHz Nyquist) kept every other sample, from the
+window's own samples only, so a window reads the same in a live block and in a segment measured
+alone. The energy each pair holds beyond its mean (the Haar detail: the band above the decimated
+one) is kept too. The decimated window, mean-removed and Hann-windowed, gets one 216-point real FFT
+(the 8 kHz analysis needed 512 points): its power spectrum, summed into two bands (50 Hz-1 kHz and
+1-2 kHz) beside the detail's energy (about 2-4 kHz), and, as a cosine sum over it (the inverse FFT
+at the 56 lags the pitch reads, as two matrix products on the folded power: ``compiled_spectra``),
+its autocorrelation, normalised by the window's own (Boersma 1993) so that a periodic window peaks
+near 1 at its pitch period whatever the taper. The detector asks whether a window peaks above the
+voicing threshold at a pitch period; at 8 kHz the same windows are kept with the open segment and
+give its features when it closes (``features.window_features``), so no sample is transformed twice.
+Everything runs on a whole block of windows at once (one 2-D array), not a window at a time.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from kairos.detection.voice import compiled_spectra
 from kairos.detection.voice.codecs import FloatArray
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
 FRAME_SECONDS = 0.02
@@ -78,19 +80,21 @@ class Plan:
     """The constants of the window analysis at one sample rate (``plan(rate)``)."""
 
     __slots__ = (
-        "band_matrix",
+        "band_weights",
         "energy_scale",
         "factor",
         "frame",
         "hann",
         "hann_squared",
         "inverse_win_ac",
+        "lag_even",
         "lag_hi",
+        "lag_odd",
         "lag_rate",
         "lags",
         "length",
-        "mean_vector",
         "nfft",
+        "ones",
         "rate",
         "step",
         "win",
@@ -118,7 +122,7 @@ class Plan:
         ac = np.fft.irfft(np.abs(np.fft.rfft(self.hann, self.nfft)) ** 2)[: self.lags]
         self.win_ac: Floats = ac / ac[0]
         self.inverse_win_ac: Floats = 1.0 / self.win_ac
-        self.mean_vector: Floats = np.full(self.length, 1.0 / self.length)
+        self.ones: Floats = np.ones(self.length)
         # Bin k is at k * rate / nfft (exact for whole numbers, unlike ``rfftfreq``'s steps).
         freqs = np.arange(self.nfft // 2 + 1) * self.lag_rate / self.nfft
         # The decimated samples are ``2 * factor`` times the boxcar's mean. Band energies in the
@@ -127,37 +131,27 @@ class Plan:
         gain = (2.0 * self.factor) ** 2 if self.factor > 1 else 1.0
         self.energy_scale = 1.0 / (self.length * gain)
         scale = 2.0 * self.factor / self.nfft / gain
-        self.band_matrix: Floats = np.stack(
-            [((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS] + [0.0 * freqs], axis=1
+        self.band_weights: Floats = np.stack(
+            [((freqs >= lo) & (freqs < hi)) * scale for lo, hi in BANDS]
         )
+        self.lag_even, self.lag_odd = _cosine_sums(self.nfft, self.lags)
         self.hann_squared: Floats = self.hann**2
 
-    def decimate(
-        self, x: Floats, out: tuple[Floats, Floats, Floats] | None = None
-    ) -> tuple[Floats, Floats]:
+    def decimate(self, x: Floats) -> tuple[Floats, Floats]:
         """``x`` low-passed (a boxcar of ``2 * factor`` samples, zero at the decimated Nyquist)
         and kept every ``factor``-th sample, times ``2 * factor``; and the energy each run of
         ``factor`` samples holds beyond its mean (the part above the decimated band). With
-        ``factor`` 2, ``x`` may also be 2-D, each row decimated, and ``out`` (the runs, the
-        low-passed samples and the detail, each ``x``'s shape with half its width) takes the
-        results (``batch.decide_together``'s scratch buffer; the low-passed samples' last
-        column is left as it was, and the returned arrays are views of ``out``)."""
+        ``factor`` 2, ``x`` may also be 2-D, each row decimated (a live pass does the same
+        operations compiled, into its scratch buffer: ``compiled_spectra.decimate_into``)."""
         f = self.factor
         if f == 1:
             return x, np.zeros(len(x))
         if f == 2:
             # An odd last sample is in no window (a segment resampled from 11,025 Hz can end so).
             even, odd = x[..., 0 : x.shape[-1] - 1 : 2], x[..., 1::2]
-            if out is None:
-                runs, detail = even + odd, even - odd
-            else:
-                runs, low, detail = out
-                np.add(even, odd, out=runs)
-                np.subtract(even, odd, out=detail)
+            runs, detail = even + odd, even - odd
             detail *= detail
             detail *= 0.5
-            if out is not None:
-                return np.add(runs[..., :-1], runs[..., 1:], out=low[..., :-1]), detail
         else:
             count = len(x) // f
             grouped = x[: count * f].reshape(count, f)
@@ -169,43 +163,38 @@ class Plan:
         """Analyse each row of ``windows`` (``length`` decimated samples each) and ``detail``
         (the energy above their band, over the same runs). With ``reuse`` (a live pass,
         ``batch``), the transforms go through this thread's buffers, kept for the next pass."""
-        full, bands = self.spectra(windows, detail, reuse=reuse)
-        ac = full[:, : self.lags]
-        energy = ac[:, 0]
+        full, bands = self.spectra(*_rows(windows), *_rows(detail), reuse=reuse)
+        energy = full[:, 0]
         # A silent window has no autocorrelation to speak of: 0 at every lag, not NaN.
         # (``compiled.normalise_into`` is the same arithmetic, for a live pass.)
-        r = ac * (1.0 / np.maximum(energy, 1e-20))[:, None]
+        r = full * (1.0 / np.maximum(energy, 1e-20))[:, None]
         r *= self.inverse_win_ac
-        return Windows(r=r, amplitude=np.sqrt(np.abs(energy) * self.energy_scale), bands=bands)
+        amplitude = np.sqrt(np.abs(energy) * self.energy_scale)
+        return Windows(r=r, amplitude=amplitude, bands=bands.copy())
 
     def spectra(
-        self, windows: Floats, detail: Floats, *, reuse: bool = False
+        self, low: Floats, low_at: Ints, detail: Floats, detail_at: Ints, *, reuse: bool = False
     ) -> tuple[Floats, Floats]:
-        """``analyse``'s transforms of each row: its inverse FFT (the autocorrelation, not yet
-        normalised; with ``reuse`` a view of this thread's buffer, good until its next call)
-        and its band energies."""
-        rows = len(windows)
+        """``analyse``'s transforms of the windows ``low[low_at[i]:][:length]`` (1-D ``low``),
+        their detail energies ``detail[detail_at[i]:][:length]``: each one's autocorrelation at
+        lags 0 .. ``lags - 1``, not yet normalised, and its band energies (``BANDS`` and the
+        detail's, weighted by the taper). Both are views of the transforms' buffers: with
+        ``reuse`` this thread's, good until its next call."""
+        rows = len(low_at)
         work = _work(self, rows) if reuse else None
-        mean = windows @ self.mean_vector
         if work is None:
-            w = windows - mean[:, None]
-            w *= self.hann
-            spectrum = np.fft.rfft(w, self.nfft, axis=1)
-            # The power spectrum, kept complex (its imaginary part 0) for the inverse FFT.
-            spectrum *= spectrum.conj()
-            full = np.fft.irfft(spectrum, self.nfft, axis=1)
-        else:
-            # The same operations into this thread's buffers, already zero-padded to ``nfft``:
-            # the same numbers, without faulting in a megabyte of fresh pages a pass.
-            padded, spectrum, conj, full = work.views(rows)
-            w = padded[:, : self.length]
-            np.subtract(windows, mean[:, None], out=w)
-            w *= self.hann
-            np.fft.rfft(padded, axis=1, out=spectrum)
-            spectrum *= np.conjugate(spectrum, out=conj)
-            np.fft.irfft(spectrum, self.nfft, axis=1, out=full)
-        bands = spectrum.real @ self.band_matrix
-        bands[:, -1] = detail @ self.hann_squared
+            work = _Work(rows, self)
+        padded, spectrum, even, odd, lags, bands = work.views(rows)
+        compiled_spectra.windowed_into(
+            low, low_at, detail, detail_at, self.hann, self.hann_squared, self.ones, padded,
+            bands[:, -1],
+        )  # fmt: skip
+        np.fft.rfft(padded, axis=1, out=spectrum)
+        compiled_spectra.fold_power(spectrum, self.band_weights, even, odd, bands)
+        np.matmul(even, self.lag_even, out=lags[0])
+        np.matmul(odd, self.lag_odd, out=lags[1])
+        # Lag 2j is row j of the even lags' product, lag 2j + 1 row j of the odd ones'.
+        full = lags.transpose(1, 2, 0).reshape(rows, -1)[:, : self.lags]
         return full, bands
 
     def _both(self, x: Floats, n: int) -> tuple[Floats, Floats]:
@@ -281,25 +270,34 @@ _LOCAL = threading.local()
 
 
 class _Work:
-    """One thread's buffers for ``Plan.analyse``: the zero-padded windows, their spectrum, its
-    conjugate and the inverse transform, reused from call to call (fresh arrays of this size
-    are fresh pages from the system each time: more than half of the analysis' time for a pass
-    of 30 blocks, 2026-12-05)."""
+    """One thread's buffers for ``Plan.spectra``: the zero-padded windows, their spectrum, its
+    folded power, the even and odd lags and the bands, reused from call to call (fresh arrays
+    of this size are fresh pages from the system each time: more than half of the analysis'
+    time for a pass of 30 blocks, 2026-12-05)."""
 
-    __slots__ = ("conj", "full", "padded", "spectrum")
+    __slots__ = ("bands", "even", "lags", "odd", "padded", "spectrum")
 
-    def __init__(self, rows: int, length: int, nfft: int) -> None:
+    def __init__(self, rows: int, p: Plan) -> None:
         # Only the first ``length`` columns are ever written: the rest stay the zero padding.
-        self.padded: Floats = np.zeros((rows, nfft))
-        self.spectrum = np.zeros((rows, nfft // 2 + 1), dtype=np.complex128)
-        self.conj = np.zeros_like(self.spectrum)
-        self.full: Floats = np.zeros((rows, nfft))
+        self.padded: Floats = np.zeros((rows, p.nfft))
+        self.spectrum = np.zeros((rows, p.nfft // 2 + 1), dtype=np.complex128)
+        self.even: Floats = np.zeros((rows, len(p.lag_even)))
+        self.odd: Floats = np.zeros((rows, len(p.lag_odd)))
+        self.lags: Floats = np.zeros((2, rows, p.lag_even.shape[1]))
+        self.bands: Floats = np.zeros((rows, len(BANDS) + 1))
 
     def views(
         self, rows: int
-    ) -> tuple[Floats, npt.NDArray[np.complex128], npt.NDArray[np.complex128], Floats]:
+    ) -> tuple[Floats, npt.NDArray[np.complex128], Floats, Floats, Floats, Floats]:
         """The first ``rows`` rows of each buffer."""
-        return self.padded[:rows], self.spectrum[:rows], self.conj[:rows], self.full[:rows]
+        return (
+            self.padded[:rows],
+            self.spectrum[:rows],
+            self.even[:rows],
+            self.odd[:rows],
+            self.lags[:, :rows],
+            self.bands[:rows],
+        )
 
 
 def _work(p: Plan, rows: int) -> _Work | None:
@@ -314,8 +312,43 @@ def _work(p: Plan, rows: int) -> _Work | None:
     if work is None or len(work.padded) < rows:
         # Room for a quarter more than the largest pass yet, in steps of 64 rows.
         size = max(rows, 5 * len(work.padded) // 4 if work is not None else 0)
-        work = works[key] = _Work(min(-(-size // 64) * 64, WORK_ROWS), p.length, p.nfft)
+        work = works[key] = _Work(min(-(-size // 64) * 64, WORK_ROWS), p)
     return work
+
+
+def _cosine_sums(nfft: int, lags: int) -> tuple[Floats, Floats]:
+    """The inverse real FFT of ``nfft`` points of a power spectrum, at lags 0 .. ``lags - 1``,
+    as two matrices for ``compiled_spectra.fold_power``'s folded power: the even lags (a row
+    for each pair of bins, then the middle bin's where there is one) and the odd ones (the
+    middle bin's cosine is 0 there). ``k * lag`` is reduced modulo ``nfft`` so that each
+    cosine is of a small angle; bins 1 .. nfft/2 - 1 count twice (for their mirror images)."""
+    half = nfft // 2
+    pairs = (half + 1) // 2
+    k = np.arange(pairs + (half % 2 == 0))
+    weight = np.where((k == 0) | (k == half), 1.0, 2.0) / nfft
+
+    def at(lag: Ints) -> Floats:
+        angle = 2.0 * np.pi * ((k[:, None] * lag) % nfft) / nfft
+        return np.cos(angle) * weight[:, None]
+
+    count = (lags + 1) // 2
+    even = at(2 * np.arange(count))
+    odd = at(2 * np.arange(count) + 1)[:pairs]
+    return np.ascontiguousarray(even), np.ascontiguousarray(odd)
+
+
+def _rows(a: Floats) -> tuple[Floats, Ints]:
+    """A 2-D array as ``Plan.spectra`` reads it: a 1-D array over its rows (a view where its
+    rows are runs of contiguous values, as the strided windows over a decimated stream are) and
+    where each row starts in it."""
+    size = a.itemsize
+    rows, width = a.shape
+    if a.dtype != np.float64 or (width > 1 and a.strides[1] != size) or a.strides[0] % size:
+        a = np.ascontiguousarray(a, dtype=np.float64)
+    step = a.strides[0] // size
+    span = (rows - 1) * step + width if rows else 0
+    flat: Floats = np.lib.stride_tricks.as_strided(a, (span,), (size,))
+    return flat, np.arange(rows, dtype=np.intp) * step
 
 
 def smooth_length(n: int) -> int:
