@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.auth.schemas import Principal
-from kairos.bus.messages import AlertReason
 from kairos.config import get_settings
 from kairos.db import utcnow
 from kairos.interactions import reads as interaction_reads
@@ -21,11 +20,11 @@ from kairos.outcomes import verdicts
 from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing import supervision
-from kairos.routing.explain import duration
 from kairos.routing.models import Agent
 from kairos.routing.policies import MOT_THRESHOLD
+from kairos.web.alert_words import DeadlinePart, alert_parts, since_deadline
 from kairos.web.desktop import plain_reason
-from kairos.web.templating import DEADLINE_ALERT_MINUTES, zoned
+from kairos.web.templating import DEADLINE_ALERT_MINUTES
 
 _WAITING_LIMIT = 5_000
 #: The wallboard lists this many moments of truth and alerts, the most urgent first, and says
@@ -238,7 +237,7 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
                     "agent_id": None,
                     "action": "route",
                     "severity": float(interaction.mot_score or 0.0),
-                    "message": "a moment of truth is waiting for an agent",
+                    "parts": ["a moment of truth is waiting for an agent"],
                 }
             )
         deadline = assessment.deadline if assessment is not None else None
@@ -252,47 +251,14 @@ def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str,
                         "agent_id": interaction.agent_id,
                         "action": "assist",
                         "severity": 1.0 - minutes / (2 * DEADLINE_ALERT_MINUTES),
-                        "message": f"the customer's deadline passes in {minutes:.0f} min",
+                        "parts": [
+                            DeadlinePart(
+                                "the customer's deadline:", deadline, since_deadline(deadline, now)
+                            )
+                        ],
                     }
                 )
     return alerts
-
-
-def alert_reasons(
-    reasons: Sequence[AlertReason],
-    deadline: datetime | None = None,
-    now: datetime | None = None,
-    zone: str | None = None,
-) -> str:
-    """A supervisor alert's reasons in plain words: ``emotion 97%, stakes travel disruption``.
-
-    With the customer's ``deadline``, it reads on the centre's clock and counts from ``now``
-    (``deadline 06:15 CST, in 3 h 22 min``): the reasons' minutes are those of the last
-    assessment, which stand still while the contact is quiet.
-    """
-    parts = []
-    for reason in reasons:
-        factor = reason.factor.replace("_", " ")
-        value = reason.value
-        if value is None or value in ("", "none") or value == []:
-            continue
-        if factor == "minutes to deadline" and deadline is not None:
-            at, label = zoned(deadline, zone)
-            left = (deadline - (now or utcnow())).total_seconds()
-            when = f"in {duration(left)}" if left >= 0 else f"passed {duration(-left)} ago"
-            parts.append(f"deadline {at} {label}, {when}")
-        elif factor == "minutes to deadline" and isinstance(value, int | float):
-            parts.append(
-                f"deadline in {duration(60 * value)}"
-                if value >= 0
-                else f"deadline passed {duration(-60 * value)} ago"
-            )
-        elif isinstance(value, float) and 0.0 <= value <= 1.0:
-            if value > 0:
-                parts.append(f"{factor} {round(100 * value)}%")
-        else:
-            parts.append(f"{factor} {str(value).replace('_', ' ').replace(',', ', ')}")
-    return ", ".join(parts)
 
 
 def _deadlines(session: Session, interaction_ids: list[str]) -> dict[str, datetime]:
@@ -331,7 +297,7 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
     zone = get_settings().centre_or_default_timezone
     alerts = [
         {**a.wire(),
-         "message": alert_reasons(a.reasons, deadlines.get(a.interaction_id), now, zone)}
+         "parts": alert_parts(a.reasons, deadlines.get(a.interaction_id), now, zone)}
         for a in raised
     ]  # fmt: skip
     ids = [str(a["interaction_id"]) for a in alerts]

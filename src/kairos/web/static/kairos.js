@@ -93,6 +93,11 @@
       LEVELS.forEach(function (name) { el.classList.toggle(name, name === level); });
       el.dataset.level = level ? level.slice(6) : "far";
     });
+    // An alert's deadline, in the words of its sentence (the panel is fetched only on news).
+    document.querySelectorAll("[data-since-deadline]").forEach(function (el) {
+      var left = (Date.parse(el.dataset.sinceDeadline) - now) / 1000;
+      el.textContent = left >= 0 ? "in " + span(left) : "passed " + span(left) + " ago";
+    });
     document.querySelectorAll("[data-since]").forEach(function (el) {
       el.textContent = span((now - Date.parse(el.dataset.since)) / 1000);
     });
