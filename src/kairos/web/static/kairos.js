@@ -267,6 +267,13 @@
           8, msg.event_id ? msg.event_id + ":" + i : null, "nudge");
       });
     }
+    if (msg.type === "coaching.withdrawn") {
+      // The agent edited the message: advice on words no longer there goes.
+      var shown = document.getElementById("nudges");
+      if (shown) Array.prototype.slice.call(shown.children).forEach(function (old) {
+        if (old.dataset.nudge && old.dataset.nudge.indexOf(msg.withdrawn + ":") === 0) shown.removeChild(old);
+      });
+    }
     if (msg.type === "interaction.escalated") {
       addItem("nudges", "ESCALATED to a call: " + msg.interaction_id + " in " + text(msg.queue));
     }
