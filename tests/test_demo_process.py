@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -124,3 +125,26 @@ def test_a_port_closed_a_moment_ago_is_free_one_still_listened_on_is_not() -> No
         assert port_free("127.0.0.1", port)
     finally:
         page.close()
+
+
+def _history_rows(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM interactions WHERE external_id LIKE 'hist-%'"
+        ).fetchone()
+    return int(count)
+
+
+def test_a_demo_started_again_keeps_the_history_it_seeded(tmp_path: Path) -> None:
+    """With ``--history-days`` under 7 every start seeded its days again (it looked for a week of
+    history), so a second start doubled the missed moments, the scorecards and the report."""
+    database = tmp_path / "demo.db"
+    for run_id in ("first", "again"):
+        run_demo(
+            host="127.0.0.1", port=free_port(), pace=6, max_threads=1, database=database,
+            run_id=run_id, traffic="simulated", arrivals=BRISK, history_days=2, per_day=6.0,
+        )  # fmt: skip
+        if run_id == "first":
+            seeded = _history_rows(database)
+            assert seeded > 0
+    assert _history_rows(database) == seeded

@@ -365,11 +365,11 @@ class OutreachYouSaidWeDid(Message):
 _TYPES: tuple[type[Message], ...] = (
     EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, InteractionQueued,
     CustomerMerged, AgentStateChanged, RoutingDecided, RoutingOffered, RoutingOfferEnded,
-    QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
-    CoachingNudge, CoachingWithdrawn, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
-    SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,
-    OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid, ContactPreferenceChanged,
-    CustomerErased,
+    QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated, CoachingNudge,
+    CoachingWithdrawn, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp,
+    InteractionReviewed, SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated,
+    RuleUpdated, OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid,
+    ContactPreferenceChanged, CustomerErased,
 )  # fmt: skip
 _BY_TYPE: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _TYPES}
 
