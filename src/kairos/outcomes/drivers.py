@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -154,7 +154,12 @@ def stored_drivers(
     *, session: Session, since: datetime, until: datetime, timezone: str = "UTC", most: int = 5000
 ) -> list[Driver]:
     """Drivers of the interactions started in ``[since, until)``, every channel, from each
-    one's first customer utterance; days counted in ``timezone``."""
+    one's first customer utterance; days counted in ``timezone``.
+
+    At most the ``most`` newest contacts are read; when the period holds more, the drivers count
+    the full days read (the oldest day, read in part, is left out), so that a driver's volume
+    and trend are those of the latest days, today's included.
+    """
     first = (
         select(EventRecord.interaction_id, func.min(EventRecord.seq).label("seq"))
         .where(EventRecord.type == "utterance")
@@ -172,11 +177,16 @@ def stored_drivers(
             & (EventRecord.seq == first.c.seq),
         )
         .where(Interaction.started_at >= since, Interaction.started_at < until)
-        .order_by(Interaction.started_at)
+        .order_by(Interaction.started_at.desc())
         .limit(most)
-    ).all()
+    ).all()[::-1]
     tz = ZoneInfo(timezone)
     start_day = since.astimezone(tz).date()
+    if len(rows) >= most > 0:
+        oldest = _day(rows[0][0], tz)
+        if oldest < _day(rows[-1][0], tz):
+            start_day = max(start_day, oldest + timedelta(days=1))
+            rows = [row for row in rows if _day(row[0], tz) >= start_day]
     days = max(1, ((until - timedelta(microseconds=1)).astimezone(tz).date() - start_day).days + 1)
     edited = _edits(session, since, until)
     texts = [
@@ -185,9 +195,14 @@ def stored_drivers(
     return find_drivers(
         texts,
         [score is not None and score >= MOT_THRESHOLD for _, score, *_ in rows],
-        [(at.astimezone(tz).date() - start_day).days for at, *_ in rows],
+        [(_day(at, tz) - start_day).days for at, *_ in rows],
         days=days,
     )
+
+
+def _day(at: datetime, tz: ZoneInfo) -> date:
+    """The day of ``at`` on ``tz``'s clock (SQLite gives back naive UTC times)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
 
 
 def _edits(
