@@ -100,10 +100,13 @@ def test_a_capped_read_takes_the_newest_contacts_and_their_full_days(
             session=session, since=now - timedelta(days=6), until=now + timedelta(hours=1),
             most=9,
         )  # fmt: skip
-    # The 9 newest are the 8 card thefts of the last four days and one invoice of day -4: that
-    # day is read in part, so the drivers count the full days after it.
-    assert sum(d.volume for d in found) == 8
-    assert all("invoice" not in d.name for d in found)
+    # The 9 newest: the 8 card thefts of the last four days and one invoice of day -4. The days
+    # count from that day (not the empty ones before it), and the trends leave it out: read in
+    # part, it would read as a rise.
+    assert sum(d.volume for d in found) == 9
     for driver in found:
-        assert sum(driver.per_day) == driver.volume and len(driver.per_day) == 4
-    assert {d.trend for d in found} == {"steady"}, [d.per_day for d in found]
+        assert sum(driver.per_day) == driver.volume and len(driver.per_day) == 5
+    assert [sum(day) for day in zip(*(d.per_day for d in found), strict=True)] == [1, 2, 2, 2, 2]
+    assert {d.trend_from for d in found} == {1}
+    assert Driver("x", [], 9, 0, [1, 2, 2, 2, 2], trend_from=1).trend == "steady"
+    assert Driver("x", [], 9, 0, [1, 2, 2, 2, 2]).trend == "rising"  # the part read, as a day
