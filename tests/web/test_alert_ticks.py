@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from tests.web.floor import login
 from tests.web.test_browser import CHROMIUM, _signed_in, browser, server  # noqa: F401  (fixtures)
 
 from kairos.web.alert_words import alert_parts
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed"
+)
 
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, expect
@@ -33,6 +37,7 @@ def _seconds(text: str) -> int:
     return 60 * int(found.group(1) or 0) + int(found.group(2))
 
 
+@needs_chromium
 def test_a_quiet_alerts_deadline_counts_without_a_refresh(
     server: str,  # noqa: F811
     browser: Browser,  # noqa: F811
@@ -71,3 +76,24 @@ def test_the_parts_put_the_deadline_apart_for_the_page_to_count() -> None:
     assert parts[1].lead == "deadline 08:28 UTC,"
     assert parts[1].at == deadline
     assert parts[1].when == "passed 2 min ago"
+
+
+def test_a_near_deadlines_alert_counts_on_the_page_too(client: TestClient) -> None:
+    """The wallboard's own "deadline under 30 minutes" alert reads its minutes from the page's
+    clock as well ("passes in 20 min" stood still on a quiet board)."""
+    now = datetime.now(UTC)
+    events = [
+        {"type": "interaction.started", "event_id": "near-1-s", "interaction_id": "near-1",
+         "occurred_at": (now - timedelta(seconds=30)).isoformat(), "channel": "chat",
+         "queue": "travel", "reason": "flight cancelled"},
+        {"type": "utterance", "event_id": "near-1-u", "interaction_id": "near-1",
+         "occurred_at": now.isoformat(), "speaker": "customer", "text": SOON},
+    ]  # fmt: skip
+    assert client.post("/v1/events", json=events).status_code == 200
+    login(client, "root")
+    page = client.get("/wallboard").text
+    near = re.search(
+        r"the customer&#39;s deadline: <span data-since-deadline=\"([^\"]+)\">in 1\d min", page
+    )
+    assert near is not None, page[page.find('data-testid="alerts"') :][:1500]
+    assert datetime.fromisoformat(near.group(1)) > now
