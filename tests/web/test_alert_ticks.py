@@ -80,7 +80,8 @@ def test_the_parts_put_the_deadline_apart_for_the_page_to_count() -> None:
 
 def test_a_near_deadlines_alert_counts_on_the_page_too(client: TestClient) -> None:
     """The wallboard's own "deadline under 30 minutes" alert reads its minutes from the page's
-    clock as well ("passes in 20 min" stood still on a quiet board)."""
+    clock as well ("passes in 20 min" stood still on a quiet board), and joins the contact's
+    alert: a waiting contact had two, ROUTE and an ASSIST with no one to assist."""
     now = datetime.now(UTC)
     events = [
         {"type": "interaction.started", "event_id": "near-1-s", "interaction_id": "near-1",
@@ -97,3 +98,6 @@ def test_a_near_deadlines_alert_counts_on_the_page_too(client: TestClient) -> No
     )
     assert near is not None, page[page.find('data-testid="alerts"') :][:1500]
     assert datetime.fromisoformat(near.group(1)) > now
+    shown = re.findall(r'<li data-interaction="near-1"><strong>([A-Z ]+)</strong>', page)
+    assert shown == ["ROUTE"]
+    assert "waiting for an agent, the customer&#39;s deadline:" in page

@@ -224,40 +224,44 @@ def _why(moments: list[Interaction]) -> dict[str, str]:
     return found
 
 
-def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str, Any]]:
-    """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass."""
+def _derived_alerts(
+    moments: list[Interaction], now: datetime, listed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass.
+
+    One alert per contact: a near deadline joins the contact's alert already ``listed`` (or its
+    ROUTE alert) rather than standing beside it as another, and a contact with no agent is
+    routed, not assisted.
+    """
+    by_id = {str(a["interaction_id"]): a for a in listed}
     alerts: list[dict[str, Any]] = []
     for interaction in moments:
-        assessment = interaction.current_assessment
-        if interaction.agent_id is None and interaction.queue is not None:
-            alerts.append(
-                {
-                    "type": "moment.waiting",
-                    "interaction_id": interaction.external_id,
-                    "agent_id": None,
-                    "action": "route",
-                    "severity": float(interaction.mot_score or 0.0),
-                    "parts": ["a moment of truth is waiting for an agent"],
-                }
-            )
+        iid, assessment = interaction.external_id, interaction.current_assessment
+        if interaction.agent_id is None and interaction.queue is not None and iid not in by_id:
+            by_id[iid] = {
+                "type": "moment.waiting", "interaction_id": iid, "agent_id": None,
+                "action": "route", "severity": float(interaction.mot_score or 0.0),
+                "parts": ["a moment of truth is waiting for an agent"],
+            }  # fmt: skip
+            alerts.append(by_id[iid])
         deadline = assessment.deadline if assessment is not None else None
-        if deadline is not None:
-            minutes = (deadline - now).total_seconds() / 60
-            if 0 <= minutes <= DEADLINE_ALERT_MINUTES:
-                alerts.append(
-                    {
-                        "type": "deadline.near",
-                        "interaction_id": interaction.external_id,
-                        "agent_id": interaction.agent_id,
-                        "action": "assist",
-                        "severity": 1.0 - minutes / (2 * DEADLINE_ALERT_MINUTES),
-                        "parts": [
-                            DeadlinePart(
-                                "the customer's deadline:", deadline, since_deadline(deadline, now)
-                            )
-                        ],
-                    }
-                )
+        minutes = (deadline - now).total_seconds() / 60 if deadline is not None else -1.0
+        if deadline is None or not 0 <= minutes <= DEADLINE_ALERT_MINUTES:
+            continue
+        severity = 1.0 - minutes / (2 * DEADLINE_ALERT_MINUTES)
+        part = DeadlinePart("the customer's deadline:", deadline, since_deadline(deadline, now))
+        alert = by_id.get(iid)
+        if alert is None:
+            by_id[iid] = {
+                "type": "deadline.near", "interaction_id": iid, "agent_id": interaction.agent_id,
+                "action": "assist" if interaction.agent_id else "route", "severity": severity,
+                "parts": [part],
+            }  # fmt: skip
+            alerts.append(by_id[iid])
+            continue
+        if not any(isinstance(p, DeadlinePart) for p in alert["parts"]):
+            alert["parts"] = [*alert["parts"], part]
+        alert["severity"] = max(float(alert.get("severity") or 0.0), severity)
     return alerts
 
 
@@ -306,7 +310,7 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
     for alert in alerts:
         alert["log"] = stored.get(str(alert["interaction_id"]))
         alert["verdict"] = said.get(str(alert["interaction_id"]))
-    alerts += _derived_alerts(moments, now)
+    alerts += _derived_alerts(moments, now, alerts)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
     _, every_agent = routing_service.get_all_agents(session=session, limit=5_000)
     _staff(session, queues, every_agent)
