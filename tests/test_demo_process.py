@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ from tests.servers import free_port
 import kairos
 from kairos.demo import run_demo
 from kairos.demo.arrivals import Arrivals
-from kairos.demo.server import pid_file
+from kairos.demo.server import pid_file, port_free
 from kairos.readiness import wait_ready
 
 SOURCE = str(Path(kairos.__file__).resolve().parents[1])
@@ -89,13 +91,60 @@ def test_a_server_an_earlier_demo_left_is_stopped_by_the_next_start(tmp_path: Pa
     try:
         wait_ready(f"http://127.0.0.1:{port}", left, within_s=90)
         pid_file("127.0.0.1", port).write_text(str(left.pid))
+        # A page left open on it: its connection outlives the server (the server closes first).
+        page = httpx.Client(base_url=f"http://127.0.0.1:{port}")
+        assert page.get("/healthz").status_code == 200
         run_demo(
             host="127.0.0.1", port=port, pace=6, max_threads=2, database=tmp_path / "demo.db",
             run_id="after", traffic="simulated", arrivals=BRISK,
         )  # fmt: skip
         assert left.wait(timeout=15) is not None  # stopped, and the demo ran on its port
         assert not pid_file("127.0.0.1", port).exists()
+        page.close()
     finally:
         if left.poll() is None:
             left.kill()
             left.wait()
+
+
+def test_a_port_closed_a_moment_ago_is_free_one_still_listened_on_is_not() -> None:
+    """A server stopped with a page connected leaves its side of that connection waiting
+    (TIME_WAIT, a minute): the demo said "port 8000 is taken: stop what uses it" though nothing
+    did, right after it had stopped the server an earlier demo left there."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    page = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    assert not port_free("127.0.0.1", port)  # listened on
+    accepted.close()  # the server's side closes first
+    server.close()
+    try:
+        assert port_free("127.0.0.1", port)
+    finally:
+        page.close()
+
+
+def _history_rows(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM interactions WHERE external_id LIKE 'hist-%'"
+        ).fetchone()
+    return int(count)
+
+
+def test_a_demo_started_again_keeps_the_history_it_seeded(tmp_path: Path) -> None:
+    """With ``--history-days`` under 7 every start seeded its days again (it looked for a week of
+    history), so a second start doubled the missed moments, the scorecards and the report."""
+    database = tmp_path / "demo.db"
+    for run_id in ("first", "again"):
+        run_demo(
+            host="127.0.0.1", port=free_port(), pace=6, max_threads=1, database=database,
+            run_id=run_id, traffic="simulated", arrivals=BRISK, history_days=2, per_day=6.0,
+        )  # fmt: skip
+        if run_id == "first":
+            seeded = _history_rows(database)
+            assert seeded > 0
+    assert _history_rows(database) == seeded

@@ -13,6 +13,7 @@ from kairos.assist.coaching import coach
 from kairos.assist.live import CoachingListener, nudge_message
 from kairos.bus import BusMessage, MemoryBus
 from kairos.events import Utterance
+from kairos.runtime import Runtime
 
 BLAME = [
     "That's your fault, not ours.",
@@ -235,3 +236,39 @@ def test_long_text_is_coached_whole() -> None:
     text = "Thanks for waiting. " * 500 + "There's nothing I can do."
     (nudge,) = coach(text)
     assert nudge.start == 20 * 500 and nudge.kind == "deflect"
+
+
+def test_an_edited_message_withdraws_the_nudges_on_its_earlier_words() -> None:
+    bus = MemoryBus()
+    seen: list[BusMessage] = []
+    bus.listen(lambda topic, message: seen.append(message), "assist")
+    listener = CoachingListener(bus)
+    listener("events", _applied("That's your fault."))
+    edit = _applied("You'll have to call the airport.")
+    edit["event"] |= {"event_id": "e1-e", "edit_of": "e1"}
+    listener("events", edit)
+    listener("events", edit)  # redelivered: nothing twice
+    assert [(m["type"], m["event_id"]) for m in seen] == [
+        ("coaching.nudge", "e1"), ("coaching.withdrawn", "e1-e"), ("coaching.nudge", "e1-e"),
+    ]  # fmt: skip
+    assert seen[1]["withdrawn"] == "e1" and seen[1]["interaction_id"] == "i1"
+    calm = _applied("Thanks for waiting.", speaker="customer")
+    calm["event"] |= {"event_id": "c1-e", "edit_of": "c1"}
+    listener("events", calm)  # the customer's edits carry no coaching
+    assert len(seen) == 3
+
+
+def test_the_catch_up_coaches_an_edited_message_on_its_last_words(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """After a bus gap, the catch-up sent the nudge of words the agent had edited away."""
+    said = {**utterance("gap-1", "That's your fault.", speaker="agent"), "agent_id": "agent-7"}
+    edit = {**said, "event_id": f"{said['event_id']}-e", "text": "I'm sorry, that was our fault.",
+            "edit_of": said["event_id"]}  # fmt: skip
+    events = [started("gap-1"), said, edit]
+    assert client.post("/v1/events", json=events).status_code == 200
+    fresh = MemoryBus()  # the gap: nothing remembered as sent
+    seen: list[BusMessage] = []
+    fresh.listen(lambda topic, message: seen.append(message), "assist")
+    CoachingListener(fresh, runtime.db).catch_up()
+    assert [m for m in seen if m["interaction_id"] == "gap-1"] == []

@@ -121,3 +121,31 @@ def test_journey_inputs_same_issue_window_and_failed_moments(
         assert wide.prior_contacts_same_issue == 2
         first = journey_service.journey_inputs(session=session, interaction=rows["old"])
         assert not first.repeat_contact and first.prior_failed_moments == 0
+
+
+def test_a_contact_still_in_progress_is_no_failed_moment(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """A customer who calls while their chat is still open had no failed moment: the call read
+    "Journey — prior failed moments: 1" and scored higher for a chat nobody had lost yet."""
+    phone = [{"kind": "phone", "value": "+14155550177"}]
+    events = [
+        _event("interaction.started", "chat-open", 0, 0, channel="chat", identities=phone,
+               reason="flight cancelled"),
+        _event("interaction.started", "call-now", 0, 5, channel="call", identities=phone,
+               reason="flight cancelled"),
+    ]  # fmt: skip
+    assert client.post("/v1/events", json=events).status_code == 200
+    with runtime.db.session() as session:
+        rows = {i.external_id: i for i in session.scalars(select(Interaction))}
+        rows["chat-open"].mot_score = 0.94
+        session.commit()
+        journey = journey_service.journey_inputs(session=session, interaction=rows["call-now"])
+        assert journey.repeat_contact and journey.prior_failed_moments == 0
+    ended = _event("interaction.ended", "chat-open", 9, 8)
+    assert client.post("/v1/events", json=[ended]).status_code == 200
+    with runtime.db.session() as session:
+        call = session.scalar(select(Interaction).where(Interaction.external_id == "call-now"))
+        assert call is not None
+        after = journey_service.journey_inputs(session=session, interaction=call)
+        assert after.prior_failed_moments == 1

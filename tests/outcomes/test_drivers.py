@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from kairos.outcomes.drivers import Driver, find_drivers, phrase_of
+from kairos.outcomes.drivers import Driver, find_drivers, phrase_of, stored_drivers
+from kairos.runtime import Runtime
 
 STOLEN = [
     "My wallet was stolen on the train and my bank card with it, please block it now",
@@ -80,3 +81,32 @@ def test_the_api_finds_the_drivers_of_every_channel(client: TestClient) -> None:
         assert len(driver["per_day"]) == 7 and sum(driver["per_day"]) == driver["volume"]
         assert driver["trend"] in ("rising", "falling", "steady")
     assert client.get("/v1/outcomes/drivers?days=0").status_code == 422
+
+
+def test_a_capped_read_takes_the_newest_contacts_and_their_full_days(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The wallboard reads at most 1,500 contacts of its seven days: it read the oldest, so on a
+    busy floor today's drivers never showed, and every driver read "RISING" or "FALLING" from
+    days half read."""
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    old = [(n, INVOICE[n % 4], now - timedelta(days=4, minutes=n)) for n in range(8)]
+    new = [(n + 8, STOLEN[n % 4], now - timedelta(days=d, minutes=n))
+           for n, d in enumerate([3, 3, 2, 2, 1, 1, 0, 0])]  # fmt: skip
+    events = [e for n, text, at in old + new for e in _contact(n, "chat", text, at)]
+    assert client.post("/v1/events", json=events).status_code == 200
+    with runtime.db.session() as session:
+        found = stored_drivers(
+            session=session, since=now - timedelta(days=6), until=now + timedelta(hours=1),
+            most=9,
+        )  # fmt: skip
+    # The 9 newest: the 8 card thefts of the last four days and one invoice of day -4. The days
+    # count from that day (not the empty ones before it), and the trends leave it out: read in
+    # part, it would read as a rise.
+    assert sum(d.volume for d in found) == 9
+    for driver in found:
+        assert sum(driver.per_day) == driver.volume and len(driver.per_day) == 5
+    assert [sum(day) for day in zip(*(d.per_day for d in found), strict=True)] == [1, 2, 2, 2, 2]
+    assert {d.trend_from for d in found} == {1}
+    assert Driver("x", [], 9, 0, [1, 2, 2, 2, 2], trend_from=1).trend == "steady"
+    assert Driver("x", [], 9, 0, [1, 2, 2, 2, 2]).trend == "rising"  # the part read, as a day

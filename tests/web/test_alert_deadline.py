@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.web.floor import chat_events, login
 
 from kairos.bus.messages import AlertReason
-from kairos.web.board import alert_reasons
+from kairos.web.alert_words import alert_reasons
 
 REASONS = [
     AlertReason(factor="emotion", value=0.97),

@@ -5,6 +5,8 @@ deflects or closes too soon.
 utterance only after its ingest committed) and publishes ``coaching.nudge`` on ``assist`` with the
 interaction, the agent and the nudges. The same utterance always gives the same nudges, and
 :func:`kairos.assist.service.nudges_for` rebuilds them from the event log for a page opened late.
+An agent's edited message (an utterance with ``edit_of``) first withdraws the nudges on the words
+it replaces (``coaching.withdrawn``), then is coached on its own words.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from sqlalchemy import select
 
 from kairos.assist.coaching import coach
 from kairos.bus import BusMessage, EventBus
-from kairos.bus.messages import CoachingNudge, EventApplied, NudgeOut, parse
+from kairos.bus.messages import CoachingNudge, CoachingWithdrawn, EventApplied, NudgeOut, parse
 from kairos.db import Database, utcnow
 from kairos.events import Event, Utterance
+from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,24 @@ class CoachingListener:
         applied = parse(message)
         if not isinstance(applied, EventApplied):
             return
-        self._send(nudge_message(applied.event))
+        event = applied.event
+        if isinstance(event, Utterance) and event.speaker == "agent" and event.edit_of:
+            self._withdraw(event)
+        self._send(nudge_message(event))
+
+    def _withdraw(self, edit: Utterance) -> None:
+        """Withdraw the nudges on the words ``edit`` replaces (the page drops those it shows)."""
+        key = f"withdrawn:{edit.event_id}"
+        if not self.bus.first_time(key, ttl_s=NUDGED_S):
+            return
+        withdrawal = CoachingWithdrawn(
+            interaction_id=edit.interaction_id,
+            agent_id=edit.agent_id,
+            event_id=edit.event_id,
+            withdrawn=str(edit.edit_of),
+        )
+        if not self.bus.send(withdrawal):
+            self.bus.forget(key)
 
     def _send(self, nudge: CoachingNudge | None) -> bool:
         if nudge is None:
@@ -99,7 +119,11 @@ class CoachingListener:
                 .limit(20_000)
             ).all()
         sent = 0
-        for interaction_id, agent_id, row in rows:
+        # An edited message is coached on its last words only: its earlier ones are gone.
+        latest = in_place(
+            rows, event_id=lambda r: r[2].event_id, edit_of=lambda r: r[2].payload.get("edit_of")
+        )
+        for interaction_id, agent_id, row in latest:
             payload = row.payload
             if payload.get("speaker") != "agent":
                 continue

@@ -196,6 +196,18 @@ class CoachingNudge(Message):
     nudges: list[NudgeOut]
 
 
+class CoachingWithdrawn(Message):
+    """The agent edited a message: the nudges on its earlier words (``withdrawn``) no longer
+    apply; the edit (``event_id``) has its own ``coaching.nudge`` where its words call for one."""
+
+    topic: ClassVar[str] = "assist"
+    type: Literal["coaching.withdrawn"] = "coaching.withdrawn"
+    interaction_id: str
+    agent_id: str | None
+    event_id: str
+    withdrawn: str
+
+
 class KeyMessagePosted(Message):
     """A supervisor posted a key message; the open interactions it matches."""
 
@@ -353,11 +365,11 @@ class OutreachYouSaidWeDid(Message):
 _TYPES: tuple[type[Message], ...] = (
     EventApplied, AssessmentUpdated, ReaskDetected, InteractionEscalated, InteractionQueued,
     CustomerMerged, AgentStateChanged, RoutingDecided, RoutingOffered, RoutingOfferEnded,
-    QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated,
-    CoachingNudge, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp, InteractionReviewed,
-    SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated, RuleUpdated,
-    OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid, ContactPreferenceChanged,
-    CustomerErased,
+    QueueCreated, SupervisorAlerted, SupervisorCleared, PlaybookUpdated, CoachingNudge,
+    CoachingWithdrawn, KeyMessagePosted, KeyMessageExpired, InteractionWrappedUp,
+    InteractionReviewed, SurveyRecorded, ThemesUpdated, ActionCreated, ActionUpdated, RuleCreated,
+    RuleUpdated, OutreachTaskCreated, OutreachTaskDone, OutreachYouSaidWeDid,
+    ContactPreferenceChanged, CustomerErased,
 )  # fmt: skip
 _BY_TYPE: dict[str, type[Message]] = {cls.model_fields["type"].default: cls for cls in _TYPES}
 

@@ -307,7 +307,9 @@ def _drive_simulated(
     seeding = (
         database_url is not None
         and history_days > 0
-        and not history.has_history(database_url, today=history.today_in(timezone))
+        and not history.has_history(
+            database_url, today=history.today_in(timezone), days=min(history_days, 7)
+        )
     )
 
     if database_url is not None:

@@ -165,7 +165,9 @@ def today_in(timezone: str) -> date:
 
 
 def has_history(database_url: str, *, today: date, days: int = 7) -> bool:
-    """Whether the database already holds contacts from at least ``days`` days before today."""
+    """Whether the database already holds contacts from at least ``days`` days before today
+    (the demo asks for the days it would seed, at most a week: a shorter history it seeded
+    before is there, and seeding it again would count every contact twice)."""
     from sqlalchemy import func, select
 
     from kairos.db import Database

@@ -35,7 +35,8 @@ def journey_inputs(
     A repeat contact is another interaction on the same issue (:func:`same_issue`) started
     within ``window`` (``KAIROS_REPEAT_CONTACT_DAYS``) before this one, on any channel. A failed
     moment is any earlier interaction scored as a moment of truth (``mot_score >= 0.5``) that did
-    not end resolved.
+    not end resolved: one still in progress with no outcome yet (the chat the customer is calling
+    about) has not failed.
     """
     if interaction.customer_id is None:
         return Journey()
@@ -60,7 +61,9 @@ def journey_inputs(
     failed = [
         p
         for p in prior
-        if (p.mot_score or 0.0) >= 0.5 and not (p.outcome or {}).get("resolved", False)
+        if (p.mot_score or 0.0) >= 0.5
+        and (p.state == "ended" or p.outcome)
+        and not (p.outcome or {}).get("resolved", False)
     ]
     customer = session.get(Customer, interaction.customer_id)
     return Journey(

@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,8 @@ class Driver:
     moments: int
     per_day: list[int]
     examples: list[str] = field(default_factory=list)
+    #: The first day of ``per_day`` the trend reads (1 when the first was read only in part).
+    trend_from: int = 0
 
     @property
     def mot_share(self) -> float:
@@ -68,11 +70,12 @@ class Driver:
     @property
     def trend(self) -> str:
         """rising, falling or steady: the second half of the period against the first."""
-        half = len(self.per_day) // 2
+        days = self.per_day[self.trend_from :]
+        half = len(days) // 2
         if half == 0:
             return "steady"
-        first = sum(self.per_day[:half]) / half
-        second = sum(self.per_day[half:]) / (len(self.per_day) - half)
+        first = sum(days[:half]) / half
+        second = sum(days[half:]) / (len(days) - half)
         change = (second - first) / max(first, 1.0)
         return (
             "rising" if change > TREND_CHANGE else "falling" if change < -TREND_CHANGE else "steady"
@@ -126,8 +129,10 @@ def find_drivers(
     *,
     days: int,
     k: int | None = None,
+    trend_from: int = 0,
 ) -> list[Driver]:
-    """Drivers of these contacts (their first words; whether each was a moment; its day)."""
+    """Drivers of these contacts (their first words; whether each was a moment; its day);
+    their trends read the days from ``trend_from`` on."""
     out = []
     groups = themes.group(texts, k=k)
     for group, name in zip(groups, name_groups(texts, groups), strict=True):
@@ -144,6 +149,7 @@ def find_drivers(
                 moments=sum(bool(moments[i]) for i in members),
                 per_day=per_day,
                 examples=[texts[i] for i in members[:3]],
+                trend_from=trend_from,
             )
         )
     out.sort(key=lambda d: (-d.volume, d.name))
@@ -154,7 +160,12 @@ def stored_drivers(
     *, session: Session, since: datetime, until: datetime, timezone: str = "UTC", most: int = 5000
 ) -> list[Driver]:
     """Drivers of the interactions started in ``[since, until)``, every channel, from each
-    one's first customer utterance; days counted in ``timezone``."""
+    one's first customer utterance; days counted in ``timezone``.
+
+    At most the ``most`` newest contacts are read, today's included; when the period holds more,
+    the days count from the oldest day read, and the trends leave that day out (it was read in
+    part, and would read as a rise).
+    """
     first = (
         select(EventRecord.interaction_id, func.min(EventRecord.seq).label("seq"))
         .where(EventRecord.type == "utterance")
@@ -172,11 +183,14 @@ def stored_drivers(
             & (EventRecord.seq == first.c.seq),
         )
         .where(Interaction.started_at >= since, Interaction.started_at < until)
-        .order_by(Interaction.started_at)
+        .order_by(Interaction.started_at.desc())
         .limit(most)
-    ).all()
+    ).all()[::-1]
     tz = ZoneInfo(timezone)
     start_day = since.astimezone(tz).date()
+    trend_from = 0
+    if len(rows) >= most > 0 and _day(rows[0][0], tz) < _day(rows[-1][0], tz):
+        start_day, trend_from = max(start_day, _day(rows[0][0], tz)), 1
     days = max(1, ((until - timedelta(microseconds=1)).astimezone(tz).date() - start_day).days + 1)
     edited = _edits(session, since, until)
     texts = [
@@ -185,9 +199,15 @@ def stored_drivers(
     return find_drivers(
         texts,
         [score is not None and score >= MOT_THRESHOLD for _, score, *_ in rows],
-        [(at.astimezone(tz).date() - start_day).days for at, *_ in rows],
+        [(_day(at, tz) - start_day).days for at, *_ in rows],
         days=days,
+        trend_from=trend_from,
     )
+
+
+def _day(at: datetime, tz: ZoneInfo) -> date:
+    """The day of ``at`` on ``tz``'s clock (SQLite gives back naive UTC times)."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
 
 
 def _edits(

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.auth.schemas import Principal
-from kairos.bus.messages import AlertReason
 from kairos.config import get_settings
 from kairos.db import utcnow
 from kairos.interactions import reads as interaction_reads
@@ -21,11 +20,11 @@ from kairos.outcomes import verdicts
 from kairos.routing import decisions as routing_decisions
 from kairos.routing import service as routing_service
 from kairos.routing import supervision
-from kairos.routing.explain import duration
 from kairos.routing.models import Agent
 from kairos.routing.policies import MOT_THRESHOLD
+from kairos.web.alert_words import DeadlinePart, alert_parts, since_deadline
 from kairos.web.desktop import plain_reason
-from kairos.web.templating import DEADLINE_ALERT_MINUTES, zoned
+from kairos.web.templating import DEADLINE_ALERT_MINUTES
 
 _WAITING_LIMIT = 5_000
 #: The wallboard lists this many moments of truth and alerts, the most urgent first, and says
@@ -225,74 +224,45 @@ def _why(moments: list[Interaction]) -> dict[str, str]:
     return found
 
 
-def _derived_alerts(moments: list[Interaction], now: datetime) -> list[dict[str, Any]]:
-    """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass."""
+def _derived_alerts(
+    moments: list[Interaction], now: datetime, listed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Alerts the wallboard adds: a moment of truth waiting, a deadline about to pass.
+
+    One alert per contact: a near deadline joins the contact's alert already ``listed`` (or its
+    ROUTE alert) rather than standing beside it as another, and a contact with no agent is
+    routed, not assisted.
+    """
+    by_id = {str(a["interaction_id"]): a for a in listed}
     alerts: list[dict[str, Any]] = []
     for interaction in moments:
-        assessment = interaction.current_assessment
-        if interaction.agent_id is None and interaction.queue is not None:
-            alerts.append(
-                {
-                    "type": "moment.waiting",
-                    "interaction_id": interaction.external_id,
-                    "agent_id": None,
-                    "action": "route",
-                    "severity": float(interaction.mot_score or 0.0),
-                    "message": "a moment of truth is waiting for an agent",
-                }
-            )
+        iid, assessment = interaction.external_id, interaction.current_assessment
+        if interaction.agent_id is None and interaction.queue is not None and iid not in by_id:
+            by_id[iid] = {
+                "type": "moment.waiting", "interaction_id": iid, "agent_id": None,
+                "action": "route", "severity": float(interaction.mot_score or 0.0),
+                "parts": ["a moment of truth is waiting for an agent"],
+            }  # fmt: skip
+            alerts.append(by_id[iid])
         deadline = assessment.deadline if assessment is not None else None
-        if deadline is not None:
-            minutes = (deadline - now).total_seconds() / 60
-            if 0 <= minutes <= DEADLINE_ALERT_MINUTES:
-                alerts.append(
-                    {
-                        "type": "deadline.near",
-                        "interaction_id": interaction.external_id,
-                        "agent_id": interaction.agent_id,
-                        "action": "assist",
-                        "severity": 1.0 - minutes / (2 * DEADLINE_ALERT_MINUTES),
-                        "message": f"the customer's deadline passes in {minutes:.0f} min",
-                    }
-                )
-    return alerts
-
-
-def alert_reasons(
-    reasons: Sequence[AlertReason],
-    deadline: datetime | None = None,
-    now: datetime | None = None,
-    zone: str | None = None,
-) -> str:
-    """A supervisor alert's reasons in plain words: ``emotion 97%, stakes travel disruption``.
-
-    With the customer's ``deadline``, it reads on the centre's clock and counts from ``now``
-    (``deadline 06:15 CST, in 3 h 22 min``): the reasons' minutes are those of the last
-    assessment, which stand still while the contact is quiet.
-    """
-    parts = []
-    for reason in reasons:
-        factor = reason.factor.replace("_", " ")
-        value = reason.value
-        if value is None or value in ("", "none") or value == []:
+        minutes = (deadline - now).total_seconds() / 60 if deadline is not None else -1.0
+        if deadline is None or not 0 <= minutes <= DEADLINE_ALERT_MINUTES:
             continue
-        if factor == "minutes to deadline" and deadline is not None:
-            at, label = zoned(deadline, zone)
-            left = (deadline - (now or utcnow())).total_seconds()
-            when = f"in {duration(left)}" if left >= 0 else f"passed {duration(-left)} ago"
-            parts.append(f"deadline {at} {label}, {when}")
-        elif factor == "minutes to deadline" and isinstance(value, int | float):
-            parts.append(
-                f"deadline in {duration(60 * value)}"
-                if value >= 0
-                else f"deadline passed {duration(-60 * value)} ago"
-            )
-        elif isinstance(value, float) and 0.0 <= value <= 1.0:
-            if value > 0:
-                parts.append(f"{factor} {round(100 * value)}%")
-        else:
-            parts.append(f"{factor} {str(value).replace('_', ' ').replace(',', ', ')}")
-    return ", ".join(parts)
+        severity = 1.0 - minutes / (2 * DEADLINE_ALERT_MINUTES)
+        part = DeadlinePart("the customer's deadline:", deadline, since_deadline(deadline, now))
+        alert = by_id.get(iid)
+        if alert is None:
+            by_id[iid] = {
+                "type": "deadline.near", "interaction_id": iid, "agent_id": interaction.agent_id,
+                "action": "assist" if interaction.agent_id else "route", "severity": severity,
+                "parts": [part],
+            }  # fmt: skip
+            alerts.append(by_id[iid])
+            continue
+        if not any(isinstance(p, DeadlinePart) for p in alert["parts"]):
+            alert["parts"] = [*alert["parts"], part]
+        alert["severity"] = max(float(alert.get("severity") or 0.0), severity)
+    return alerts
 
 
 def _deadlines(session: Session, interaction_ids: list[str]) -> dict[str, datetime]:
@@ -331,7 +301,7 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
     zone = get_settings().centre_or_default_timezone
     alerts = [
         {**a.wire(),
-         "message": alert_reasons(a.reasons, deadlines.get(a.interaction_id), now, zone)}
+         "parts": alert_parts(a.reasons, deadlines.get(a.interaction_id), now, zone)}
         for a in raised
     ]  # fmt: skip
     ids = [str(a["interaction_id"]) for a in alerts]
@@ -340,7 +310,7 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
     for alert in alerts:
         alert["log"] = stored.get(str(alert["interaction_id"]))
         alert["verdict"] = said.get(str(alert["interaction_id"]))
-    alerts += _derived_alerts(moments, now)
+    alerts += _derived_alerts(moments, now, alerts)
     alerts.sort(key=lambda a: -float(a.get("severity") or 0.0))
     _, every_agent = routing_service.get_all_agents(session=session, limit=5_000)
     _staff(session, queues, every_agent)

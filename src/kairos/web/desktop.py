@@ -315,7 +315,11 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
         transcript=transcript(session, interaction),
         facts=_facts(session, interaction),
         journey=journey,
-        prior_moments=[i for i in journey if (i.mot_score or 0.0) >= MOT_THRESHOLD],
+        prior_moments=[
+            i
+            for i in journey
+            if (i.mot_score or 0.0) >= MOT_THRESHOLD and i.started_at <= interaction.started_at
+        ],
         stress=_stress(session, interaction),
         decision=decision,
         customer_zone=zone.name,

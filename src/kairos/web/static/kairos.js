@@ -93,6 +93,11 @@
       LEVELS.forEach(function (name) { el.classList.toggle(name, name === level); });
       el.dataset.level = level ? level.slice(6) : "far";
     });
+    // An alert's deadline, in the words of its sentence (the panel is fetched only on news).
+    document.querySelectorAll("[data-since-deadline]").forEach(function (el) {
+      var left = (Date.parse(el.dataset.sinceDeadline) - now) / 1000;
+      el.textContent = left >= 0 ? "in " + span(left) : "passed " + span(left) + " ago";
+    });
     document.querySelectorAll("[data-since]").forEach(function (el) {
       el.textContent = span((now - Date.parse(el.dataset.since)) / 1000);
     });
@@ -260,6 +265,13 @@
       (msg.nudges || []).forEach(function (n, i) {
         addItem("nudges", clocks(msg.occurred_at, "nudges") + "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”",
           8, msg.event_id ? msg.event_id + ":" + i : null, "nudge");
+      });
+    }
+    if (msg.type === "coaching.withdrawn") {
+      // The agent edited the message: advice on words no longer there goes.
+      var shown = document.getElementById("nudges");
+      if (shown) Array.prototype.slice.call(shown.children).forEach(function (old) {
+        if (old.dataset.nudge && old.dataset.nudge.indexOf(msg.withdrawn + ":") === 0) shown.removeChild(old);
       });
     }
     if (msg.type === "interaction.escalated") {
