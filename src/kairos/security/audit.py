@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Table, func, insert, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from kairos.db import Database, utcnow
@@ -100,20 +101,27 @@ def entry(
     at: datetime | None = None,
 ) -> dict[str, Any]:
     """One row, ready for the writer."""
+    path = _storable(path)
     kind, resource_id = resource_of(path)
     shown = _SURVEY_LINK.sub("/v1/surveys/{token}", path)  # the link's token is a credential
     return {
         "at": at or utcnow(),
-        "actor": actor[:100],
+        "actor": _storable(actor)[:100],
         "actor_kind": actor_kind,
         "action": action,
-        "method": method[:10],
+        "method": _storable(method)[:10],
         "path": shown[:500],
         "resource_kind": kind,
         "resource_id": resource_id[:200] if resource_id else None,
         "status": status,
-        "client": client[:100] if client else None,
+        "client": _storable(client)[:100] if client else None,
     }
+
+
+def _storable(text: str) -> str:
+    """``text`` with each NUL written ``\\x00``: PostgreSQL's text holds no NUL, and a request
+    path may carry one (``%00``); the row must still be written, and say what was asked."""
+    return text.replace("\x00", "\\x00")
 
 
 #: The audit row's insert, built once (also a request's rider: ``kairos.db.Rider``).
@@ -247,12 +255,28 @@ class AuditWriter:
                         session.execute(insert(AuditEntry), rows)
                         session.commit()
                     written += len(rows)
+                except DataError:  # a row the database refuses: it alone is lost, not its batch
+                    written += self._write_each(db, rows)
                 except Exception:  # the database is gone or down: count, log, carry on
                     self.dropped += len(rows)
                     log.exception("could not write %d audit rows", len(rows))
                     break
         if touch:
             self._touch()
+        return written
+
+    def _write_each(self, db: Database, rows: list[dict[str, Any]]) -> int:
+        """Write ``rows`` one by one, logging and counting each the database refuses."""
+        written = 0
+        for row in rows:
+            try:
+                with db.write_lock(), db.session() as session:
+                    session.execute(insert(AuditEntry), [row])
+                    session.commit()
+                written += 1
+            except DataError:
+                self.dropped += 1
+                log.exception("could not write an audit row: %r", row)
         return written
 
     def _touch(self) -> None:
