@@ -8,6 +8,7 @@ Twilio with empty TwiML.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,6 +131,29 @@ async def contact_lens_webhook(
     """Amazon Connect Contact Lens real-time events: one, a list, or Kinesis ``Records``."""
     body = await request.body()
     return await _receive(request, runtime, ContactLensAdapter(), body, response)
+
+
+@router.post(
+    "/contact-lens/firehose",
+    responses={200: {"description": "`{requestId, timestamp}`, as Firehose expects"}},
+    openapi_extra=_json_body("FirehoseDelivery"),
+)
+async def contact_lens_firehose(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Contact Lens records delivered by Amazon Data Firehose to an HTTP endpoint, answered as
+    Firehose expects (it retries a delivery until its ``requestId`` comes back with a 200)."""
+    request_id = request.headers.get("x-amz-firehose-request-id", "")[:200]
+    try:
+        await _receive(request, runtime, ContactLensAdapter(), await request.body())
+    except ClientError as exc:
+        return _firehose_answer(exc.status_code, request_id, exc.message)
+    return _firehose_answer(200, request_id, None)  # also when some records wait for a start
+
+
+def _firehose_answer(status: int, request_id: str, error: str | None) -> JSONResponse:
+    body: dict[str, Any] = {"requestId": request_id, "timestamp": int(time.time() * 1000)}
+    if error is not None:
+        body["errorMessage"] = error
+    return JSONResponse(body, status_code=status)
 
 
 @router.get(
