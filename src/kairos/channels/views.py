@@ -224,6 +224,12 @@ async def email_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
 async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
     """Twilio's inbound message webhook; signed requests only when an auth token is set."""
     settings = runtime.settings
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type.endswith(("/json", "+json")) or media_type.startswith("multipart/"):
+        raise UnsupportedMediaType(  # read as a form, it would be one field of nonsense
+            f"expected Twilio's form as application/x-www-form-urlencoded, not {media_type}",
+            errors=[{"field": "content-type", "message": "use application/x-www-form-urlencoded"}],
+        )
     payload = await request.body()
     # One adapter for this request: it parses the form once, for the signature and the events.
     adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))
