@@ -22,7 +22,7 @@ from kairos.demo.history import send_history
 from kairos.demo.live import DriveError, LiveCenter, LiveProgress
 from kairos.demo.retry import Retries, Retry
 from kairos.demo.server import start_server, stop_server, wait_healthy
-from kairos.events import Event, InteractionStarted, Utterance
+from kairos.events import Event, InteractionStarted, Transfer, Utterance
 
 #: Short waits, so that a test's retries take seconds: 0.2, 0.4, 0.8, 1, 1, 1 s apart.
 QUICK = Retry(attempts=7, first_wait_s=0.2, most_wait_s=1.0)
@@ -122,3 +122,55 @@ def test_a_server_that_stays_stalled_stops_the_demo_with_what_failed(
     message = str(stopped.value)
     assert "POST /v1/events failed 3 times" in message and "ReadTimeout" in message
     assert progress.retries.count == 2
+
+
+class _LosesFirstDecision(httpx.AsyncBaseTransport):
+    """A real connection to the server whose first answer to an ask for work that gives a contact
+    is lost on the way back (the server decided; the client sees a ``ReadTimeout``)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.lost = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.lost or not request.url.path.endswith("/next"):
+            return response
+        await response.aread()
+        if b'"interaction_id"' not in response.content:
+            return response
+        self.lost += 1
+        raise httpx.ReadTimeout("the answer was lost", request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_an_ask_for_work_whose_answer_was_lost_gets_its_contact_when_sent_again(
+    server: tuple[subprocess.Popen[bytes], str],
+) -> None:
+    _, base_url = server
+    progress, transport = LiveProgress(), _LosesFirstDecision()
+
+    async def drive() -> str:
+        async with httpx.AsyncClient(base_url=base_url, transport=transport) as client:
+            center = LiveCenter(client, pace=1, run_id="r", progress=progress, retry=QUICK)
+            await center.setup()
+            for agent_id in ("demo-ivo", "demo-jo"):  # one agent on the chat queues: Hana
+                await center._post(f"/v1/agents/{agent_id}/state", {"state": "away"})
+            center._expect_routing("lost-1")
+            assert await center.send(_started("lost-1"))
+            handover = Transfer(event_id="lost-1-q", interaction_id="lost-1",
+                                occurred_at=datetime.now(UTC), to_queue="chat-billing")  # fmt: skip
+            assert await center.send(handover)
+            asking = asyncio.create_task(center.agent("demo-hana"))
+            try:
+                return await asyncio.wait_for(center._routed["lost-1"], timeout=10)
+            finally:
+                asking.cancel()
+
+    assert asyncio.run(drive()) == "demo-hana"
+    assert transport.lost == 1 and progress.retries.last == "ReadTimeout"
+    query = {"interaction_id": "lost-1"}
+    taken = httpx.get(f"{base_url}/v1/routing/decisions", params=query).json()["items"]
+    assert [d["agent_id"] for d in taken] == ["demo-hana"]

@@ -50,3 +50,25 @@ def test_the_signature_covers_blank_and_non_ascii_fields_exactly(client: TestCli
     }
     response = client.post("/v1/channels/sms", content=urlencode(tampered), headers=headers)
     assert response.status_code == 403
+
+
+def test_a_json_or_multipart_body_is_415_naming_what_to_send(client: TestClient) -> None:
+    form = twilio_form("SMjson01", "sent as JSON by mistake")
+    signed = {"X-Twilio-Signature": sign(form)}
+    as_json = client.post("/v1/channels/sms", json=form, headers=signed)
+    as_multipart = client.post("/v1/channels/sms", data=form, files={"MediaUrl0": b"x"},
+                               headers=signed)  # fmt: skip
+    for response in (as_json, as_multipart):
+        assert response.status_code == 415, response.text
+        refused = response.json()
+        assert refused["error"] == "unsupported_media_type"
+        assert "application/x-www-form-urlencoded" in refused["message"]
+    assert interactions(client) == []
+
+
+def test_a_form_with_a_charset_is_taken(client: TestClient) -> None:
+    form = twilio_form("SMcharset01", "a form that names its charset")
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+               "X-Twilio-Signature": sign(form)}  # fmt: skip
+    response = client.post("/v1/channels/sms", content=urlencode(form), headers=headers)
+    assert response.status_code == 200, response.text

@@ -83,6 +83,25 @@ def test_refusals_are_recorded_and_anonymous_callers_named(
     assert ("ava", "user_token", "/v1/outcomes/today", 403) in shown
 
 
+def test_a_path_with_a_nul_byte_is_recorded_and_takes_no_other_row_with_it(
+    secured: TestClient, tokens: dict[str, str]
+) -> None:
+    # PostgreSQL stores no NUL in text: such a row failed its insert, and the batch it was queued
+    # in (every refusal of the moment, whoever sent it) was dropped with it.
+    assert secured.get("/v1/customers").status_code == 401
+    assert secured.get("/v1/interactions/%00probe").status_code == 401
+    assert secured.get("/v1/outcomes/today", headers=bearer(tokens["ava"])).status_code == 403
+    # No such interaction: 404 on SQLite, 422 on PostgreSQL (no id with a NUL can be stored).
+    unknown = secured.get("/v1/interactions/a%00b", headers=bearer(tokens["sue"])).status_code
+    assert unknown in (404, 422)
+    shown = {(r["actor"], r["path"], r["resource_id"], r["status"])
+             for r in rows(secured, tokens["root"])}  # fmt: skip
+    assert ("anonymous", "/v1/customers", None, 401) in shown
+    assert ("anonymous", "/v1/interactions/\\x00probe", "\\x00probe", 401) in shown
+    assert ("ava", "/v1/outcomes/today", None, 403) in shown
+    assert ("sue", "/v1/interactions/a\\x00b", "a\\x00b", unknown) in shown
+
+
 def test_pages_are_recorded_with_the_signed_in_user(
     secured: TestClient, tokens: dict[str, str]
 ) -> None:
@@ -264,3 +283,28 @@ def test_events_are_recorded_in_the_commit_that_stores_them(
     with runtime.db.session() as session:
         found = session.scalars(select(AuditEntry).where(AuditEntry.path == "/v1/events")).all()
     assert sorted((r.actor, r.status) for r in found) == [("pbx", 200), ("pbx", 200), ("pbx", 422)]
+
+
+@pytest.mark.postgres
+def test_a_row_the_database_refuses_is_lost_alone_not_with_its_batch(postgres_url: str) -> None:
+    from kairos import migrations
+    from kairos.db import Database
+
+    migrations.upgrade(postgres_url)
+    db = Database(postgres_url)
+    writer = audit.AuditWriter(interval_s=60)
+    writer.bind(db)
+    try:
+        made = [audit.entry(actor="a", actor_kind="anonymous", action="read", method="GET",
+                            path=f"/v1/customers/{n}", status=401, client=None)
+                for n in range(3)]  # fmt: skip
+        made[1]["status"] = 2**40  # beyond PostgreSQL's integer: refused
+        for row in made:
+            writer.record(row)
+        assert writer.flush() == 2 and writer.dropped == 1
+        with db.session() as session:
+            paths = session.scalars(select(AuditEntry.path).order_by(AuditEntry.id)).all()
+        assert paths == ["/v1/customers/0", "/v1/customers/2"]
+    finally:
+        writer.close()
+        db.dispose()

@@ -16,9 +16,10 @@ Contact Lens real-time analysis publishes one JSON event per record to a Kinesis
      ]}
 
 A body holds one such event, a list of them, or Kinesis records carrying them base64-encoded:
-``{"Records": [{"kinesis": {"data": "..."}}]}`` as a Lambda consumer receives them, or records
-with ``Data`` / ``data`` as ``GetRecords`` and Firehose give them. The interaction id is
-``connect:<ContactId>``.
+``{"Records": [{"kinesis": {"data": "..."}}]}`` as a Lambda consumer receives them, records
+with ``Data`` / ``data`` as ``GetRecords`` gives them, or an Amazon Data Firehose HTTP endpoint
+delivery, ``{"requestId": "...", "timestamp": ..., "records": [{"data": "..."}]}`` (its own
+route answers as Firehose expects). The interaction id is ``connect:<ContactId>``.
 
 - ``STARTED`` starts the interaction (a call, in the contact's language), once.
 - ``Transcript`` (a final turn) becomes an ``utterance`` of the customer or the agent
@@ -162,7 +163,9 @@ def _arrival(value: Any) -> datetime | None:
 def parse_records(payload: bytes) -> list[tuple[ContactLensEvent, datetime | None]]:
     """Every record of a body, validated, with its arrival time; the first bad one fails all."""
     body = parse_json(payload)
-    records = body.get("Records", [body]) if isinstance(body, dict) else body
+    # A Firehose HTTP endpoint delivery names its records ``records``, beside its ``requestId``.
+    key = "records" if isinstance(body, dict) and "requestId" in body else "Records"
+    records = body.get(key, [body]) if isinstance(body, dict) else body
     if not isinstance(records, list) or not records:
         raise MalformedPayload(
             'expected a Contact Lens event, a list of them, or {"Records": [...]} from Kinesis'

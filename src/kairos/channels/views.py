@@ -8,6 +8,7 @@ Twilio with empty TwiML.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,6 +133,29 @@ async def contact_lens_webhook(
     return await _receive(request, runtime, ContactLensAdapter(), body, response)
 
 
+@router.post(
+    "/contact-lens/firehose",
+    responses={200: {"description": "`{requestId, timestamp}`, as Firehose expects"}},
+    openapi_extra=_json_body("FirehoseDelivery"),
+)
+async def contact_lens_firehose(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Contact Lens records delivered by Amazon Data Firehose to an HTTP endpoint, answered as
+    Firehose expects (it retries a delivery until its ``requestId`` comes back with a 200)."""
+    request_id = request.headers.get("x-amz-firehose-request-id", "")[:200]
+    try:
+        await _receive(request, runtime, ContactLensAdapter(), await request.body())
+    except ClientError as exc:
+        return _firehose_answer(exc.status_code, request_id, exc.message)
+    return _firehose_answer(200, request_id, None)  # also when some records wait for a start
+
+
+def _firehose_answer(status: int, request_id: str, error: str | None) -> JSONResponse:
+    body: dict[str, Any] = {"requestId": request_id, "timestamp": int(time.time() * 1000)}
+    if error is not None:
+        body["errorMessage"] = error
+    return JSONResponse(body, status_code=status)
+
+
 @router.get(
     "/voice/ivr-menu",
     response_model=IvrMenuOut,
@@ -200,6 +224,12 @@ async def email_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
 async def sms_webhook(request: Request, runtime: RuntimeDep) -> Response:
     """Twilio's inbound message webhook; signed requests only when an auth token is set."""
     settings = runtime.settings
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type.endswith(("/json", "+json")) or media_type.startswith("multipart/"):
+        raise UnsupportedMediaType(  # read as a form, it would be one field of nonsense
+            f"expected Twilio's form as application/x-www-form-urlencoded, not {media_type}",
+            errors=[{"field": "content-type", "message": "use application/x-www-form-urlencoded"}],
+        )
     payload = await request.body()
     # One adapter for this request: it parses the form once, for the signature and the events.
     adapter = SmsAdapter(idle_gap=timedelta(minutes=settings.sms_idle_gap_minutes))

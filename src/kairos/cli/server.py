@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import typer
 from rich.console import Console
 
@@ -43,6 +46,10 @@ def db_current() -> None:
         refuse(cannot_open(url, exc), console)
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through ``finally``, as a Ctrl-C does
+
+
 def serve(
     host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
     port: int = typer.Option(None, min=1, max=65535, help="port (KAIROS_PORT)"),
@@ -81,6 +88,9 @@ def serve(
     upgraded(settings.database_url, console)
     pool = WorkerPool(workers, log_level=log_level) if workers else None
     if pool is not None:
+        # Uvicorn raises the SIGTERM it caught again once it has shut down: by default that kills
+        # this process before ``finally`` stops the workers, which would run on, orphaned.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         pool.start()
         console.print(f"{workers} detector workers started")
     app_target = "kairos.main:app_from_env" if processes > 1 else create_app(settings)

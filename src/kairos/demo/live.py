@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -125,8 +126,7 @@ class LiveCenter:
         retry: Retry = Retry(),
     ) -> None:
         self.client = client
-        #: How a failed request is sent again before the demo gives up.
-        self.retry = retry
+        self.retry = retry  # how a failed request is sent again before the demo gives up
         self.pace = pace
         #: When customers arrive; the demo's day at ``pace`` unless told otherwise.
         self.arrivals = arrivals or Arrivals(per_day=Arrivals().per_day * pace)
@@ -191,8 +191,7 @@ class LiveCenter:
             raise DriveError(f"POST {path} answered {response.status_code}: {response.text[:200]}")
 
     async def _post(self, path: str, body: Any = None) -> httpx.Response:
-        """POST, again after a wait while the server cannot answer (:mod:`kairos.demo.retry`)."""
-        return await self._request("POST", path, json=body)
+        return await self._request("POST", path, json=body)  # again while it cannot answer
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -220,9 +219,10 @@ class LiveCenter:
     async def agent(self, agent_id: str) -> None:
         """One agent: asks for work whenever it has room, hands what it gets to the contact."""
         while True:
-            # Asked again after a wait while the server cannot answer, as when it has nothing
-            # (an ask answered but lost may have given the agent a contact: see docs/setup.md).
-            response = await self._post(f"/v1/agents/{agent_id}/next")
+            # Sent again while the server cannot answer, with the same key: an ask whose answer
+            # was lost gets the contact it gave (docs/setup.md), never a second one.
+            key = {"Idempotency-Key": f"demo-{uuid.uuid4()}"}
+            response = await self._request("POST", f"/v1/agents/{agent_id}/next", headers=key)
             decision = response.json().get("decision") if response.status_code == 200 else None
             if decision is None:  # nothing waiting it can take, or it is full (409)
                 await asyncio.sleep(POLL_S)

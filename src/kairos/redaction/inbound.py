@@ -4,9 +4,11 @@ Each string field of an ``Inbound`` model, in lists and dictionaries too, passes
 the model is validated, so a field added later cannot skip it: only the fields a class names in
 ``verbatim`` (ids, codes, names a program chose) keep what was sent. Every string, verbatim or
 not, is refused when it holds a lone surrogate (half a UTF-16 pair: no database can store it),
-with a 422 naming the field. Identity values that are card numbers become a keyed hash with the
-last four shown (``card ••••0755 #3f1a9c0b22de``): the same card still finds the same customer,
-and the number is stored nowhere.
+with a 422 naming the field. A NUL character, which PostgreSQL's text cannot store, becomes
+U+FFFD in a redacted field (the words around it are kept); a verbatim one is left as sent (rows
+stored with one on SQLite must still load). Identity values that are card numbers become a keyed
+hash with the last four shown (``card ••••0755 #3f1a9c0b22de``): the same card still finds the
+same customer, and the number is stored nowhere.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def _cleaned(value: Any, *, redact: bool, limit: int | None) -> Any:
     if isinstance(value, str):
         if not value.isascii():  # an ASCII string holds no surrogate (isascii is a flag test)
             check_unicode(value)
+        if redact and "\x00" in value:  # PostgreSQL's text holds no NUL: the words are kept
+            value = value.replace("\x00", "\ufffd")
         if not redact or not value:
             return value
         redacted = redact_secrets(value)

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Table, func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from kairos.db import Database, utcnow
@@ -101,20 +101,27 @@ def entry(
     at: datetime | None = None,
 ) -> dict[str, Any]:
     """One row, ready for the writer."""
+    path = _storable(path)
     kind, resource_id = resource_of(path)
     shown = _SURVEY_LINK.sub("/v1/surveys/{token}", path)  # the link's token is a credential
     return {
         "at": at or utcnow(),
-        "actor": actor[:100],
+        "actor": _storable(actor)[:100],
         "actor_kind": actor_kind,
         "action": action,
-        "method": method[:10],
+        "method": _storable(method)[:10],
         "path": shown[:500],
         "resource_kind": kind,
         "resource_id": resource_id[:200] if resource_id else None,
         "status": status,
-        "client": client[:100] if client else None,
+        "client": _storable(client)[:100] if client else None,
     }
+
+
+def _storable(text: str) -> str:
+    """``text`` with each NUL written ``\\x00``: PostgreSQL's text holds no NUL, and a request
+    path may carry one (``%00``); the row must still be written, and say what was asked."""
+    return text.replace("\x00", "\\x00")
 
 
 #: The audit row's insert, built once (also a request's rider: ``kairos.db.Rider``).
@@ -261,6 +268,11 @@ class AuditWriter:
                         session.execute(insert(AuditEntry), rows)
                         session.commit()
                     written += len(rows)
+                except DataError:  # a row the database refuses: it alone is lost, not its batch
+                    done, kept = self._write_each(db, rows)
+                    written += done
+                    if kept:
+                        break
                 except Exception as error:  # the database is gone, down or full: kept
                     self._rows.extendleft(reversed(rows))  # first in line for the next try
                     self._failed(error, f"could not write {len(self._rows)} audit rows; kept")
@@ -271,6 +283,25 @@ class AuditWriter:
         if touch:
             self._touch()
         return written
+
+    def _write_each(self, db: Database, rows: list[dict[str, Any]]) -> tuple[int, bool]:
+        """Write ``rows`` one by one, logging and counting each the database refuses; the
+        rows written, and whether the database failed meanwhile (the rest are then kept)."""
+        written = 0
+        for at, row in enumerate(rows):
+            try:
+                with db.write_lock(), db.session() as session:
+                    session.execute(insert(AuditEntry), [row])
+                    session.commit()
+                written += 1
+            except DataError:
+                self.dropped += 1
+                log.exception("could not write an audit row: %r", row)
+            except Exception as error:  # gone, down or full meanwhile: the rest kept
+                self._rows.extendleft(reversed(rows[at:]))
+                self._failed(error, f"could not write {len(self._rows)} audit rows; kept")
+                return written, True
+        return written, False
 
     def _touch(self) -> None:
         self._last_touch = utcnow()

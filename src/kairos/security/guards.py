@@ -116,8 +116,13 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+#: Amazon Data Firehose's HTTP endpoint delivery of Contact Lens records.
+FIREHOSE_PATH = "/v1/channels/contact-lens/firehose"
+
+
 def bearer(scope: Scope, *, allow_query: bool) -> str | None:
-    """The bearer token a request carries (a WebSocket may carry it in ``?token=``)."""
+    """The bearer token a request carries (a WebSocket may carry it in ``?token=``, a Firehose
+    delivery in ``X-Amz-Firehose-Access-Key``)."""
     authorization = header(scope, b"authorization")
     if authorization is not None:
         kind, _, credentials = authorization.partition(" ")
@@ -126,6 +131,11 @@ def bearer(scope: Scope, *, allow_query: bool) -> str | None:
         return (
             authorization.strip()
         )  # "Authorization: Basic ..." is no token of ours: refused below
+    if scope.get("path") == FIREHOSE_PATH:
+        # Firehose sends the access key configured on its stream, in a header of its own.
+        key = header(scope, b"x-amz-firehose-access-key")
+        if key:
+            return key.strip()
     if allow_query and scope.get("query_string"):
         values = parse_qs(scope["query_string"].decode("latin-1")).get("token")
         if values:
