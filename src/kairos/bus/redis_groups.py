@@ -32,7 +32,16 @@ def create_group(client: redis.Redis, stream: str, group: str, start: str = "$")
             raise
 
 
-def _entry_key(entry_id: str) -> tuple[int, int]:
+def addressed_to(fields: dict[str, str]) -> set[str] | None:
+    """The consumer groups a stream entry is for; None: every group. A replayed dead letter is
+    for the one group that gave up on it (``g``); an erasure's narrowed copy of an entry, for
+    the groups that had not finished with the entry it replaces (``gs``, a JSON list)."""
+    if "gs" in fields:
+        return set(json.loads(fields["gs"]))
+    return {fields["g"]} if "g" in fields else None
+
+
+def entry_key(entry_id: str) -> tuple[int, int]:
     """A stream entry id ("1796562448502-0") as a pair that sorts as Redis orders entries."""
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -160,9 +169,9 @@ class GroupReader:
     def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
         topic = self.streams[stream]
         if entries:
-            last = max((str(e[0]) for e in entries), key=_entry_key)
+            last = max((str(e[0]) for e in entries), key=entry_key)
             known = self._positions.get(stream)
-            if known is None or _entry_key(last) > _entry_key(known):
+            if known is None or entry_key(last) > entry_key(known):
                 self._positions[stream] = last
         entries = self._for_this_group(client, stream, entries)
         handle_batch = getattr(self.callback, "handle_batch", None)
@@ -194,12 +203,11 @@ class GroupReader:
         client.xack(stream, self.group, entry_id)
 
     def _for_this_group(self, client: redis.Redis, stream: Any, entries: list[Any]) -> list[Any]:
-        """Drop (acknowledged) the entries replayed for another group: a dead letter replayed
-        goes back on its topic's stream naming the one group that gave up on it (``g``)."""
+        """Drop (acknowledged) the entries meant for other groups (:func:`addressed_to`)."""
         kept, others = [], []
         for entry_id, fields in entries:
-            target = None if fields is None else fields.get("g")
-            if target is None or target == self.group:
+            targets = None if fields is None else addressed_to(fields)
+            if targets is None or self.group in targets:
                 kept.append((entry_id, fields))
             else:
                 others.append(entry_id)
