@@ -32,7 +32,7 @@ from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
-from kairos.errors import ClientError
+from kairos.errors import ClientError, log_failure
 from kairos.events import Event
 from kairos.interactions.parked_views import router as parked_router
 from kairos.interactions.views import customers_router as journey_router
@@ -198,7 +198,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         # The database refused a value the request carried (a NUL in text on PostgreSQL, a
         # number out of a column's range); the transaction was rolled back, nothing applied.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        log.warning("refused a value the database cannot store: %s", reason)
+        # The reason goes back to the client who sent the value; the log gets its kind only.
+        log.warning("refused a value the database cannot store (%s)", type(exc.orig).__name__)
         return JSONResponse(
             {
                 "error": "unstorable_value",
@@ -209,7 +210,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log_failure(log, "unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
 

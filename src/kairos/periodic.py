@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import OperationalError
 
+from kairos.errors import log_failure
+
 log = logging.getLogger(__name__)
 
 
@@ -38,4 +40,4 @@ class Periodic:
             except OperationalError as error:
                 log.warning("%s skipped: database unavailable (%s)", self.name, error)
             except Exception:
-                log.exception("%s failed", self.name)
+                log_failure(log, "%s failed", self.name)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from kairos.bus.base import BusMessage, Retry
+from kairos.errors import log_failure
 
 if TYPE_CHECKING:
     from kairos.bus.redis import RedisBus
@@ -197,7 +198,7 @@ class GroupReader:
             return
         except Exception as error:  # a listener's bug must not wedge the stream
             self.failed += 1
-            log.exception("bus listener %s failed on %s %s", self.group, topic, entry_id)
+            log_failure(log, "bus listener %s failed on %s %s", self.group, topic, entry_id)
             self._give_up_after(client, stream, [(entry_id, fields)], error)
             return
         client.xack(stream, self.group, entry_id)
@@ -272,7 +273,9 @@ class GroupReader:
             self._give_up_after(client, stream, [e for e in entries if e[1] is not None], why)
             return
         except Exception:
-            log.exception("bus listener %s failed on %d entries of %s", self.group, len(ids), topic)
+            log_failure(
+                log, "bus listener %s failed on %d entries of %s", self.group, len(ids), topic
+            )
             for entry_id, fields in entries:
                 self._handle_one(client, stream, topic, entry_id, fields)
             return
