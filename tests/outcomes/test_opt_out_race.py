@@ -22,7 +22,7 @@ from kairos.interactions import placement
 from kairos.interactions.models import Interaction
 from kairos.outcomes import outreach_consent
 from kairos.outcomes.schemas import TaskOut
-from kairos.routing import decisions
+from kairos.routing import decisions, live_next
 from kairos.runtime import Runtime
 
 
@@ -40,17 +40,24 @@ def _task(client: TestClient, task_id: int) -> dict[str, Any]:
     return dict(next(t for t in items if t["id"] == task_id))
 
 
+@pytest.mark.parametrize("routing", ["live board", "database"])
 def test_an_agent_asking_right_after_the_hold_back_gets_nothing(
-    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, routing: str
 ) -> None:
     """Ana asks for work after the hold-back committed and before the call's end is ingested:
-    the call is out of the queue already."""
+    the call is out of the queue already, for the live board the API decides on (which has not
+    heard of the end yet) as for the database's decision."""
     task = _queued_call(client, "+14155550691")
     asked: list[Any] = []
     end_call = outreach_consent.end_untaken_call
 
     def ask_first(rt: Any, out: TaskOut, *, key: str, note: str) -> None:
-        asked.append(decisions.next_for_agent(db=runtime.db, bus=runtime.bus, agent_id="ana")[0])
+        if routing == "live board":
+            asked.append(live_next.next_for_agent(runtime, agent_id="ana")[0])
+        else:
+            asked.append(
+                decisions.next_for_agent(db=runtime.db, bus=runtime.bus, agent_id="ana")[0]
+            )
         end_call(rt, out, key=key, note=note)
 
     monkeypatch.setattr(outreach_consent, "end_untaken_call", ask_first)
