@@ -23,6 +23,7 @@ from kairos.bus.base import BusMessage
 from kairos.bus.messages import KeyMessagePosted, OutreachYouSaidWeDid
 from kairos.bus.redis import RedisBus
 from kairos.messages.schemas import KeyMessageOut
+from kairos.outcomes.worker import OutcomesWorker
 from kairos.runtime import Runtime
 
 
@@ -160,3 +161,48 @@ def test_a_dead_letter_keeps_the_other_customers_part(
         k: v for k, v in letter.items() if k != "m"
     }
     assert json.loads(left["m"])["interaction_ids"] == [KEPT["interaction"]]
+
+
+def test_the_outcomes_worker_still_makes_the_other_customers_notice(
+    secured: TestClient,
+    tokens: dict[str, str],
+    runtime: Runtime,
+    two_customers: int,
+) -> None:
+    """A worker of outcomes that was down when the key message was posted comes back after the
+    erasure: it makes the notice for the other customer, none for the erased one."""
+    bus = runtime.bus
+    assert isinstance(bus, RedisBus)
+    kept_customer = customer_of(runtime.db, KEPT["phone"])
+    bus.ensure_group("messages", "outcomes-down")
+    now = datetime.now(UTC)
+    key_message = KeyMessageOut(
+        id=42, title="Baggage system down", body="Bags are delayed", cause=None,
+        expected_fix=None, severity="critical", queues=[], reasons=[], regions=[],
+        expires_at=now + timedelta(hours=1), expired_at=None, expired_by=None, created_by="sue",
+        created_at=now,
+    ).model_dump(mode="json")  # fmt: skip
+    ids = [ERASED["interaction"], KEPT["interaction"]]
+    bus.send(KeyMessagePosted(message=key_message, interaction_ids=ids))
+    root, sue = bearer(tokens["root"]), bearer(tokens["sue"])
+    assert secured.post(f"/v1/customers/{two_customers}/erasure", headers=root).status_code == 200
+    rules = secured.get("/v1/outreach/rules", headers=sue).json()["items"]
+    [notice] = [r for r in rules if r["trigger"] == "key_message"]
+    enabled = secured.patch(
+        f"/v1/outreach/rules/{notice['id']}", json={"enabled": True}, headers=sue
+    )
+    assert enabled.status_code == 200, enabled.text
+
+    bus.listen(OutcomesWorker(runtime), "messages", group="outcomes-down")
+
+    def made() -> list[dict[str, Any]]:
+        found = secured.get("/v1/outreach/tasks", headers=sue).json()["items"]
+        return [t for t in found if t["key_message_id"] == 42]
+
+    deadline = time.monotonic() + 15
+    while not made() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # and no second one comes
+    assert [(t["customer_id"], t["source_interaction_id"]) for t in made()] == [
+        (kept_customer, KEPT["interaction"])
+    ]
