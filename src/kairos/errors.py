@@ -129,12 +129,15 @@ def described(error: BaseException) -> str:
     return str(error)
 
 
-def log_failure(logger: logging.Logger, message: str, *args: object) -> None:
-    """``logger.exception(message, *args)`` for the error being handled, except that a database
-    error is logged as :func:`described` says, with its statement (no values) and its frames."""
-    error = sys.exc_info()[1]
+def log_failure(
+    logger: logging.Logger, message: str, *args: object, error: BaseException | None = None
+) -> None:
+    """``logger.exception(message, *args)`` for ``error`` (default: the one being handled),
+    except that a database error is logged as :func:`described` says, with its statement (no
+    values) and its frames."""
+    error = error if error is not None else sys.exc_info()[1]
     if not isinstance(error, DBAPIError):
-        logger.exception(message, *args)
+        logger.error(message, *args, exc_info=error)
         return
     statement = " ".join(str(error.statement or "").split())[:300]
     frames = "".join(traceback.format_tb(error.__traceback__))

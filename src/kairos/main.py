@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -208,9 +208,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    # A database error is answered here, not by the server's last resort (which logs the whole
+    # error text, values a driver quotes included, through uvicorn's logger): see log_failure.
+    @app.exception_handler(DBAPIError)
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        log_failure(log, "unhandled error on %s %s", request.method, request.url.path)
+        log_failure(log, "unhandled error on %s %s", request.method, request.url.path, error=exc)
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
 

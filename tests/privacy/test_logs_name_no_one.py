@@ -7,9 +7,14 @@ message that does not read (pydantic quotes its input)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
@@ -20,7 +25,7 @@ from tests.web.floor import chat_events
 
 from kairos.bus.messages import parse
 from kairos.config import Settings
-from kairos.main import create_app
+from kairos.db import make_engine
 from kairos.outcomes.sending import send_queued
 from kairos.runtime import Runtime
 
@@ -37,11 +42,12 @@ def _logged(caplog: pytest.LogCaptureFixture) -> str:
 
 
 @pytest.fixture
-def refusing(runtime: Runtime) -> Iterator[None]:
-    """A trigger that refuses every stored event; on PostgreSQL its message quotes the event,
-    as a constraint's DETAIL quotes the value it refused."""
-    with runtime.db.engine.begin() as connection:
-        if runtime.db.is_sqlite:
+def refusing(migrated_url: str) -> str:
+    """The database, with a trigger that refuses every stored event; on PostgreSQL its message
+    quotes the event, as a constraint's DETAIL quotes the value it refused."""
+    engine = make_engine(migrated_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
             connection.execute(text(
                 "CREATE TRIGGER refuse_events BEFORE INSERT ON events "
                 "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
@@ -55,26 +61,44 @@ def refusing(runtime: Runtime) -> Iterator[None]:
                 "CREATE TRIGGER refuse_events BEFORE INSERT ON events "
                 "FOR EACH ROW EXECUTE FUNCTION refuse_events()"
             ))  # fmt: skip
-    yield
-    with runtime.db.engine.begin() as connection:
-        connection.execute(
-            text("DROP TRIGGER refuse_events" + ("" if runtime.db.is_sqlite else " ON events"))
-        )
+    engine.dispose()
+    return migrated_url
 
 
 def test_a_database_error_does_not_log_what_the_customer_said(
-    runtime: Runtime, refusing: None, caplog: pytest.LogCaptureFixture
+    refusing: str, tmp_path: Path
 ) -> None:
-    caplog.set_level(logging.INFO)
-    events = chat_events("chat-logged-1", text=WORDS)
-    events[0] |= {"identities": [{"kind": "phone", "value": PHONE}], "subject": WORDS}
-    with TestClient(
-        create_app(runtime.settings, runtime=runtime), raise_server_exceptions=False
-    ) as client:
-        response = client.post("/v1/events", json=events)
-    assert response.status_code >= 500, response.text  # refused: nothing stored
-    logged = _logged(caplog)
-    assert "events" in logged  # the failure is logged: which statement, which error
+    """``kairos serve`` at its default level, as an operator runs it; its log as written."""
+    port = free_port()
+    env = {**os.environ, "KAIROS_DATABASE_URL": refusing, "KAIROS_PORT": str(port)}
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert server.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "kairos serve did not come up"
+                time.sleep(0.3)
+            events = chat_events("chat-logged-1", text=WORDS)
+            events[0] |= {"identities": [{"kind": "phone", "value": PHONE}], "subject": WORDS}
+            response = httpx.post(base + "/v1/events", json=events, timeout=30)
+            assert response.status_code == 500, response.text  # refused: nothing stored
+        finally:
+            server.terminate()
+            server.wait(30)
+    logged = log_path.read_text()
+    assert "unhandled error on POST /v1/events" in logged  # the failure is logged, with
+    assert "INSERT INTO events" in logged  # which statement and which error
     for needle in (WORDS, "Fizzwhistle", PHONE, PHONE[-7:]):
         assert needle not in logged
 
