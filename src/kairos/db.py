@@ -112,18 +112,27 @@ def make_engine(url: str, *, pool_timeout_s: float = 30.0) -> Engine:
 
     A checkout waits ``pool_timeout_s`` for a free connection of the pool (PostgreSQL: 10, and
     20 more under load; a SQLite file: 5 and 10 more) before it raises
-    ``sqlalchemy.exc.TimeoutError``."""
+    ``sqlalchemy.exc.TimeoutError``. Its errors name no parameters (``hide_parameters``): a
+    failed statement's values are a customer's words and numbers, and errors reach the logs."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, **_sqlite_pool(url, pool_timeout_s)
+            url,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
+            **_sqlite_pool(url, pool_timeout_s),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=pool_timeout_s
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout_s,
+        hide_parameters=True,
     )
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+import traceback
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 
 class ClientError(Exception):
@@ -111,3 +116,29 @@ class Overloaded(ClientError):
 
     def headers(self) -> dict[str, str] | None:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+def described(error: BaseException) -> str:
+    """An error as a log line may name it: a database error by its classes, never its message
+    (the driver's message may quote a stored value: PostgreSQL's ``DETAIL`` names a duplicate
+    key, a trigger's text what it refused; that is a customer's number or words, which no erasure
+    reaches once in a log file); any other error as it reads. Statement parameters the engine
+    hides already (:func:`kairos.db.make_engine`)."""
+    if isinstance(error, DBAPIError):
+        return f"{type(error).__name__} ({type(error.orig).__name__})"
+    return str(error)
+
+
+def log_failure(
+    logger: logging.Logger, message: str, *args: object, error: BaseException | None = None
+) -> None:
+    """``logger.exception(message, *args)`` for ``error`` (default: the one being handled),
+    except that a database error is logged as :func:`described` says, with its statement (no
+    values) and its frames."""
+    error = error if error is not None else sys.exc_info()[1]
+    if not isinstance(error, DBAPIError):
+        logger.error(message, *args, exc_info=error)
+        return
+    statement = " ".join(str(error.statement or "").split())[:300]
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    logger.error(f"{message}: %s in %s\n%s", *args, described(error), statement, frames)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, InternalError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,7 +32,7 @@ from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
-from kairos.errors import ClientError
+from kairos.errors import ClientError, log_failure
 from kairos.events import Event
 from kairos.interactions.parked_views import router as parked_router
 from kairos.interactions.views import customers_router as journey_router
@@ -216,7 +216,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         # The database refused a value the request carried (a NUL in text on PostgreSQL, a
         # number out of a column's range); the transaction was rolled back, nothing applied.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        log.warning("refused a value the database cannot store: %s", reason)
+        # The reason goes back to the client who sent the value; the log gets its kind only.
+        log.warning("refused a value the database cannot store (%s)", type(exc.orig).__name__)
         return JSONResponse(
             {
                 "error": "unstorable_value",
@@ -225,9 +226,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    # A database error is answered here, not by the server's last resort (which logs the whole
+    # error text, values a driver quotes included, through uvicorn's logger): see log_failure.
+    @app.exception_handler(DBAPIError)
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log_failure(log, "unhandled error on %s %s", request.method, request.url.path, error=exc)
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
 

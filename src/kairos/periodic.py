@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kairos.db_faults import classify
 
+from kairos.errors import log_failure
+
 log = logging.getLogger(__name__)
 
 
@@ -46,4 +48,4 @@ class Periodic:
                 else:
                     log.exception("%s failed", self.name)
             except Exception:
-                log.exception("%s failed", self.name)
+                log_failure(log, "%s failed", self.name)

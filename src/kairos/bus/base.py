@@ -7,7 +7,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from kairos.bus.message_base import Wire
 
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 #: A message's body as it travels (JSON); code outside the bus reads it through
 #: :func:`kairos.bus.messages.parse`.
 BusMessage = dict[str, Any]
+#: What an erasure does with one stored message: ``"keep"`` it (it names none of the erased
+#: contacts), ``"drop"`` it, or put back the returned message (the other contacts' part of a
+#: message that named several).
+Erasing = Callable[[BusMessage], "BusMessage | Literal['keep', 'drop']"]
 _ONCE_LOCK = threading.Lock()
 
 
@@ -140,8 +144,9 @@ class EventBus(abc.ABC):
         figures are the last read), and their age in seconds; None for a bus within one process."""
         return None
 
-    def erase_entries(self, matches: Callable[[dict[str, Any]], bool]) -> int | None:
-        """Delete the stored messages for which ``matches`` is true (an erasure); how many.
+    def erase_entries(self, erasing: Erasing) -> int | None:
+        """Take out of the stored messages what ``erasing`` says (an erasure): drop those about
+        the erased contacts, narrow those that also named others; how many entries named them.
         None: this bus stores none (the in-process bus keeps nothing once delivered)."""
         return None
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
+from kairos.errors import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class MemoryBus(EventBus):
                 try:
                     callback(topic, message)
                 except Exception:  # a listener's bug must not undo a committed ingest
-                    log.exception("bus listener failed on %s", topic)
+                    log_failure(log, "bus listener failed on %s", topic)
         self._pages.deliver(topic, message)
         return True
 

@@ -386,5 +386,10 @@ def parse(body: Mapping[str, Any]) -> Message | None:
     try:
         return cls.model_validate(body)
     except ValidationError as error:
-        log.warning("bus message %s does not read: %s", cls.__name__, error)
+        # Where and how it is wrong, not what it holds (pydantic's text quotes the input).
+        wrong = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['type']}"
+            for e in error.errors(include_input=False, include_url=False)
+        )
+        log.warning("bus message %s does not read: %s", cls.__name__, wrong)
         return None

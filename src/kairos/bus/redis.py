@@ -27,12 +27,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import redis
 
 from kairos.bus import redis_erase
-from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
+from kairos.bus.base import BusMessage, Erasing, EventBus, LocalSubscriptions, Subscription
 from kairos.bus.redis_figures import FigureReads
 from kairos.bus.redis_groups import GroupReader, Listener, create_group
 
@@ -282,12 +281,13 @@ class RedisBus(FigureReads, EventBus):
 
     # close ---------------------------------------------------------------------------------
 
-    def erase_entries(self, matches: Callable[[dict[str, Any]], bool]) -> int | None:
-        """Delete the stream entries (live and dead letters) whose message ``matches``; None
-        when Redis did not answer (logged: the caller says so)."""
+    def erase_entries(self, erasing: Erasing) -> int | None:
+        """Drop or narrow the stream entries (live and dead letters) as ``erasing`` says (see
+        :mod:`kairos.bus.redis_erase`); None when Redis did not answer (logged: the caller says
+        so)."""
         client = self._client(socket_timeout=max(self.timeout_s, 10.0))
         try:
-            return redis_erase.delete_matching(client, self.prefix, matches)
+            return redis_erase.erase(client, self.prefix, erasing)
         except redis.RedisError as error:
             log.error("bus: erasing stream entries failed part-way: %s", error)
             return None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from kairos.bus.base import BusMessage, Retry
+from kairos.errors import log_failure
 
 if TYPE_CHECKING:
     from kairos.bus.redis import RedisBus
@@ -32,7 +33,16 @@ def create_group(client: redis.Redis, stream: str, group: str, start: str = "$")
             raise
 
 
-def _entry_key(entry_id: str) -> tuple[int, int]:
+def addressed_to(fields: dict[str, str]) -> set[str] | None:
+    """The consumer groups a stream entry is for; None: every group. A replayed dead letter is
+    for the one group that gave up on it (``g``); an erasure's narrowed copy of an entry, for
+    the groups that had not finished with the entry it replaces (``gs``, a JSON list)."""
+    if "gs" in fields:
+        return set(json.loads(fields["gs"]))
+    return {fields["g"]} if "g" in fields else None
+
+
+def entry_key(entry_id: str) -> tuple[int, int]:
     """A stream entry id ("1796562448502-0") as a pair that sorts as Redis orders entries."""
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -160,9 +170,9 @@ class GroupReader:
     def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
         topic = self.streams[stream]
         if entries:
-            last = max((str(e[0]) for e in entries), key=_entry_key)
+            last = max((str(e[0]) for e in entries), key=entry_key)
             known = self._positions.get(stream)
-            if known is None or _entry_key(last) > _entry_key(known):
+            if known is None or entry_key(last) > entry_key(known):
                 self._positions[stream] = last
         entries = self._for_this_group(client, stream, entries)
         handle_batch = getattr(self.callback, "handle_batch", None)
@@ -188,18 +198,17 @@ class GroupReader:
             return
         except Exception as error:  # a listener's bug must not wedge the stream
             self.failed += 1
-            log.exception("bus listener %s failed on %s %s", self.group, topic, entry_id)
+            log_failure(log, "bus listener %s failed on %s %s", self.group, topic, entry_id)
             self._give_up_after(client, stream, [(entry_id, fields)], error)
             return
         client.xack(stream, self.group, entry_id)
 
     def _for_this_group(self, client: redis.Redis, stream: Any, entries: list[Any]) -> list[Any]:
-        """Drop (acknowledged) the entries replayed for another group: a dead letter replayed
-        goes back on its topic's stream naming the one group that gave up on it (``g``)."""
+        """Drop (acknowledged) the entries meant for other groups (:func:`addressed_to`)."""
         kept, others = [], []
         for entry_id, fields in entries:
-            target = None if fields is None else fields.get("g")
-            if target is None or target == self.group:
+            targets = None if fields is None else addressed_to(fields)
+            if targets is None or self.group in targets:
                 kept.append((entry_id, fields))
             else:
                 others.append(entry_id)
@@ -264,7 +273,9 @@ class GroupReader:
             self._give_up_after(client, stream, [e for e in entries if e[1] is not None], why)
             return
         except Exception:
-            log.exception("bus listener %s failed on %d entries of %s", self.group, len(ids), topic)
+            log_failure(
+                log, "bus listener %s failed on %d entries of %s", self.group, len(ids), topic
+            )
             for entry_id, fields in entries:
                 self._handle_one(client, stream, topic, entry_id, fields)
             return

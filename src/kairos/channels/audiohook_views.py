@@ -33,7 +33,7 @@ from kairos.channels.media_views import (
     segment_ingest,
 )
 from kairos.detection.voice.stt import SpeechToText
-from kairos.errors import ClientError
+from kairos.errors import ClientError, described
 from kairos.services import Services
 
 router = APIRouter(tags=["media"])
@@ -104,7 +104,7 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
         await _deliver(sink, session.finish())
         await transcribe(sink.submit, stt, session.heard)
     except (ClientError, OperationalError) as exc:
-        log.warning("audiohook: could not store the last audio segments: %s", exc)
+        log.warning("audiohook: could not store the last audio segments: %s", described(exc))
     if session.client_errors:
         log.warning("audiohook: the client reported %s", "; ".join(session.client_errors[:5]))
     if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:

@@ -37,7 +37,7 @@ from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import analyse_recording
 from kairos.detection.voice.stt import SpeechToText
-from kairos.errors import ClientError, TooLarge, UnknownInteraction
+from kairos.errors import ClientError, TooLarge, UnknownInteraction, described
 from kairos.events import AGENT_VOICE_NOTICE, Event, Timestamp
 from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
@@ -175,7 +175,7 @@ async def _serve(websocket: WebSocket, protocol: TwilioMediaStream | PcmMediaStr
         await _deliver(sink, protocol.finish())
         await transcribe(sink.submit, stt, protocol.heard)
     except (ClientError, OperationalError) as exc:
-        log.warning("media stream: could not store the last audio segments: %s", exc)
+        log.warning("media stream: could not store the last audio segments: %s", described(exc))
         if close is not None and close[0] == CLOSE_NORMAL:
             close = (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
     if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
@@ -202,7 +202,7 @@ async def closing(
     except WebSocketDisconnect:
         return None
     except (ClientError, OperationalError) as exc:
-        log.warning("%s: could not store the analysis: %s", what, exc)
+        log.warning("%s: could not store the analysis: %s", what, described(exc))
         return (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
     except Exception:
         log.exception("%s: unexpected error", what)

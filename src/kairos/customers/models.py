@@ -154,7 +154,8 @@ class Erasure(Base):
     erased_by: Mapped[str] = mapped_column(String(200))
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, doc="table -> rows deleted or scrubbed")
     stream_entries: Mapped[int | None] = mapped_column(
-        doc="bus stream entries deleted after the commit (None: no Redis, or not reached)"
+        doc="bus stream entries that named them, deleted or narrowed after the commit (None: no"
+        " Redis, or not reached)"
     )
     erased_at: Mapped[datetime] = mapped_column(AwareDateTime())
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from kairos.bus import BusMessage, Retry
 from kairos.bus.messages import AssessmentUpdated, EventApplied, parse
 from kairos.db import utcnow
+from kairos.errors import described
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
     assessed,
@@ -136,7 +137,7 @@ def catch_up_retrying(
             runtime.metrics.detection_retries.inc()
         if time.monotonic() >= deadline or stop.is_set():
             raise Retry(f"{interaction_id}: {type(error).__name__}") from error
-        log.warning("detection of %s waits for the database (%s)", interaction_id, error)
+        log.warning("detection of %s waits for the database (%s)", interaction_id, described(error))
         stop.wait(pause)
         pause = min(pause * 2, 2.0)
 
@@ -236,7 +237,7 @@ class Sweeper:
             try:
                 catch_up(self.runtime, interaction_id)
             except (IntegrityError, OperationalError) as error:
-                log.warning("sweep: %s not caught up yet (%s)", interaction_id, error)
+                log.warning("sweep: %s not caught up yet (%s)", interaction_id, described(error))
                 continue
             done += 1
         if done:

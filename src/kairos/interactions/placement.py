@@ -4,6 +4,7 @@ place that writes the interactions table; routing's queue mapping decides, this 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -71,6 +72,20 @@ def take_waiting(
     return bool(result.rowcount == 1)
 
 
+def withdraw_waiting(
+    *, session: Session, interaction_row_id: int, states: tuple[str, ...], now: datetime
+) -> bool:
+    """End a waiting interaction no agent has taken, in the caller's transaction, only if still
+    no agent has it; whether it did. One conditional UPDATE, exclusive with
+    :func:`take_waiting` and routing's own: of a withdrawal and an assignment at once, exactly one
+    changes the row (PostgreSQL re-checks the condition once the other's lock is gone). The
+    ``interaction.ended`` event that follows fills in the outcome and keeps this end's time."""
+    result = session.connection().execute(
+        _WITHDRAW, {"row_id": interaction_row_id, "states": states, "now": now}
+    )
+    return bool(result.rowcount == 1)
+
+
 _ROWS = cast(Table, Interaction.__table__)
 _TAKE = (
     update(_ROWS)
@@ -81,4 +96,13 @@ _TAKE = (
         _ROWS.c.state.in_(bindparam("states", expanding=True)),
     )
     .values(agent_id=bindparam("agent"), state="assigned")
+)
+_WITHDRAW = (
+    update(_ROWS)
+    .where(
+        _ROWS.c.id == bindparam("row_id"),
+        _ROWS.c.agent_id.is_(None),
+        _ROWS.c.state.in_(bindparam("states", expanding=True)),
+    )
+    .values(state="ended", ended_at=bindparam("now"))
 )

@@ -103,8 +103,10 @@ def _execute(
         if lost:
             connection.invalidate(exc)
         raise DBAPIError.instance(
-            sql, params, exc, dialect.loaded_dbapi.Error, lost, dialect=dialect
-        ) from exc
+            sql, params, exc, dialect.loaded_dbapi.Error,
+            hide_parameters=connection.engine.hide_parameters,
+            connection_invalidated=lost, dialect=dialect,
+        ) from exc  # fmt: skip
     finally:
         cursor.close()
 

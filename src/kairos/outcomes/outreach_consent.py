@@ -15,10 +15,12 @@ from sqlalchemy import select
 from kairos.customers import consent
 from kairos.customers.models import ContactPreference
 from kairos.db import utcnow
+from kairos.interactions import placement
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import OutreachTask
 from kairos.outcomes.outreach_claims import SUPPRESSED, end_untaken_call
 from kairos.outcomes.schemas import TaskOut
+from kairos.routing.decisions import WAITING_STATES
 from kairos.services import Services
 
 
@@ -27,21 +29,28 @@ def hold_back_queued(*, runtime: Services, customer_id: int) -> list[TaskOut]:
     preference no longer allows (every one after "no proactive contact", those on a channel
     turned off): each is ``suppressed`` with the reason, entered in the consent ledger, counted,
     and its call ended so routing never offers it. A call an agent has taken goes ahead."""
-    db = runtime.db
+    db, now = runtime.db, utcnow()
     with db.write_lock(), db.session() as session:
         pref = consent.read(session, customer_id)
         rows = session.execute(
-            select(OutreachTask, Interaction.channel, Interaction.state, Interaction.agent_id)
+            select(OutreachTask, Interaction.id, Interaction.channel)
             .join(Interaction, Interaction.external_id == OutreachTask.task_interaction_id)
             .where(OutreachTask.customer_id == customer_id, OutreachTask.status == "queued")
             .order_by(OutreachTask.id)
         ).all()
         held = []
-        for task, channel, state, agent_id in rows:
+        for task, call_row, channel in rows:
             reason = pref.blocks(channel)
-            if reason is None or state != "open" or agent_id is not None:
-                continue  # allowed still, or taken: the agent is calling
-            task.status, task.result, task.completed_at = SUPPRESSED, reason, utcnow()
+            if reason is None:
+                continue  # allowed still
+            # Out of the queue only if no agent has it, in this transaction: routing's
+            # assignment and this withdrawal are exclusive, so an agent never gets a call that
+            # is then ended under them, and a call an agent got goes ahead.
+            if not placement.withdraw_waiting(
+                session=session, interaction_row_id=call_row, states=WAITING_STATES, now=now
+            ):
+                continue
+            task.status, task.result, task.completed_at = SUPPRESSED, reason, now
             consent.record_suppressed(
                 session, customer_id=customer_id, reason=reason,
                 detail=f"{task.kind.replace('_', ' ')} (task {task.id}) queued in {task.queue} "

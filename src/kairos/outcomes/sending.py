@@ -138,7 +138,8 @@ def send_queued(
             else:
                 send_sms(settings, str(phone), body)
         except (OSError, smtplib.SMTPException, httpx.HTTPError) as exc:
-            log.warning("outreach task %s: %s failed: %s", task_id, channel, exc)
+            # The error's text may name the address or number refused: its kind only.
+            log.warning("outreach task %s: %s failed (%s)", task_id, channel, type(exc).__name__)
             outreach.finish_sending(db, task_id, status="queued", result="send_failed")
             report.failed.append(task_id)
             continue

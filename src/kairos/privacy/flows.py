@@ -7,10 +7,10 @@ by digest only (:func:`kairos.detection.live.erased_key`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from kairos.bus import EventBus
+from kairos.bus.base import BusMessage, Erasing
 from kairos.bus.messages import CustomerErased
 from kairos.db import Database
 from kairos.detection.live import DetectorCache, erased_key
@@ -22,28 +22,52 @@ _CUSTOMER_KEYS = frozenset({"customer_id", "from_customer_id", "other_customer_i
 ERASED_PER_MESSAGE = 1_000
 
 
-def mentions(external_ids: list[str], customer_id: int) -> Callable[[dict[str, Any]], bool]:
-    """Whether a bus message is about one of these interactions or this customer (at any depth:
-    an applied event carries its event, which names its interaction)."""
+def _is_list_of_contacts(key: str) -> bool:
+    return key.endswith("interaction_ids") or key == "customer_ids"
+
+
+def erasing(external_ids: list[str], customer_id: int) -> Erasing:
+    """What an erasure does with a bus message: ``"drop"`` one about these interactions or this
+    customer (at any depth: an applied event carries its event, which names its interaction);
+    one whose list of contacts (``interaction_ids``, ``customer_ids``) also names others comes
+    back without them, for the others' sake; ``"keep"`` any other."""
     wanted = frozenset(external_ids)
+
+    def named(key: str, item: Any) -> bool:
+        if key.endswith("interaction_ids"):
+            return str(item) in wanted
+        return bool(item == customer_id)
 
     def found(value: Any) -> bool:
         if isinstance(value, dict):
             for key, inner in value.items():
                 if key.endswith("interaction_id") and inner in wanted:
                     return True
-                listed = isinstance(inner, list) and key.endswith("interaction_ids")
-                if listed and wanted.intersection(str(i) for i in inner):
-                    return True
                 if key in _CUSTOMER_KEYS and inner == customer_id:
                     return True
-                if isinstance(inner, dict | list) and found(inner):
+                if _is_list_of_contacts(key) and isinstance(inner, list):
+                    if any(named(key, item) for item in inner):
+                        return True
+                elif isinstance(inner, dict | list) and found(inner):
                     return True
         elif isinstance(value, list):
             return any(found(item) for item in value)
         return False
 
-    return found
+    def decide(message: BusMessage) -> BusMessage | Literal["keep", "drop"]:
+        rest, narrowed = dict(message), False
+        for key, inner in message.items():
+            if _is_list_of_contacts(key) and isinstance(inner, list) and inner:
+                others = [item for item in inner if not named(key, item)]
+                if not others:  # about the erased customer's contacts alone
+                    return "drop"
+                narrowed |= len(others) < len(inner)
+                rest[key] = others
+        if found(rest):
+            return "drop"
+        return rest if narrowed else "keep"
+
+    return decide
 
 
 def erase_customer(
@@ -64,7 +88,7 @@ def erase_customer(
     )  # fmt: skip
     if detectors is not None:
         detectors.forget(*done.external_ids)
-    deleted = bus.erase_entries(mentions(done.external_ids, customer_id))
+    deleted = bus.erase_entries(erasing(done.external_ids, customer_id))
     if deleted is not None:
         erasure.record_stream_entries(db=db, erasure_id=done.receipt.erasure_id, deleted=deleted)
     keys = [erased_key(i) for i in done.external_ids]

@@ -36,7 +36,8 @@ class ErasureReceipt(BaseModel):
     counts: dict[str, int] = Field(description="table -> rows deleted or scrubbed")
     identities_kept_as_hashes: int
     stream_entries: int | None = Field(
-        description="bus stream entries deleted (None: no Redis configured, or Redis unreachable)"
+        description="bus stream entries that named them, deleted (or put back without them when"
+        " they also named other customers; None: no Redis configured, or Redis unreachable)"
     )
 
 

@@ -341,8 +341,8 @@ def _run(
         row = driver.execute(sql, values, prepare=True).fetchone()
     except psycopg.Error as error:
         lost = bool(driver.broken or driver.closed)
-        raise DBAPIError.instance(
-            sql, values, error, psycopg.Error, connection_invalidated=lost
+        raise DBAPIError.instance(  # no values in the error: they reach the logs
+            sql, values, error, psycopg.Error, hide_parameters=True, connection_invalidated=lost
         ) from error
     assert row is not None
     return tuple(row)

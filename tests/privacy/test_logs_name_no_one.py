@@ -1,0 +1,149 @@
+"""What Kairos logs at its default level names contacts and customers by id only: an erasure
+cannot reach log files, so nothing a customer said or is (words, numbers, addresses) may go
+there. The paths where it did: a failed database statement's error (its parameters are the
+customer's words, and PostgreSQL's message may quote a value), a refused email address, a bus
+message that does not read (pydantic quotes its input)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from tests.outcomes.test_sending import _customer, _queue_tasks
+from tests.servers import free_port
+from tests.web.floor import chat_events
+
+from kairos.bus.messages import parse
+from kairos.config import Settings
+from kairos.db import make_engine
+from kairos.outcomes.sending import send_queued
+from kairos.runtime import Runtime
+
+WORDS = "my parrot Marmaduke Fizzwhistle missed the flight"
+PHONE = "+14155550177"
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> str:
+    """What Kairos' own loggers wrote, tracebacks included (not the test's SMTP server's)."""
+    mine = [r for r in caplog.records if r.name.startswith("kairos")]
+    handler = logging.Handler()
+    handler.setFormatter(logging.Formatter())
+    return "\n".join(handler.format(r) for r in mine)
+
+
+@pytest.fixture
+def refusing(migrated_url: str) -> str:
+    """The database, with a trigger that refuses every stored event; on PostgreSQL its message
+    quotes the event, as a constraint's DETAIL quotes the value it refused."""
+    engine = make_engine(migrated_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(text(
+                "CREATE TRIGGER refuse_events BEFORE INSERT ON events "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            ))  # fmt: skip
+        else:
+            connection.execute(text(
+                "CREATE FUNCTION refuse_events() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'refused: %', NEW.payload::text; END $$ LANGUAGE plpgsql"
+            ))  # fmt: skip
+            connection.execute(text(
+                "CREATE TRIGGER refuse_events BEFORE INSERT ON events "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_events()"
+            ))  # fmt: skip
+    engine.dispose()
+    return migrated_url
+
+
+def test_a_database_error_does_not_log_what_the_customer_said(
+    refusing: str, tmp_path: Path
+) -> None:
+    """``kairos serve`` at its default level, as an operator runs it; its log as written."""
+    port = free_port()
+    env = {**os.environ, "KAIROS_DATABASE_URL": refusing, "KAIROS_PORT": str(port)}
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert server.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "kairos serve did not come up"
+                time.sleep(0.3)
+            events = chat_events("chat-logged-1", text=WORDS)
+            events[0] |= {"identities": [{"kind": "phone", "value": PHONE}], "subject": WORDS}
+            response = httpx.post(base + "/v1/events", json=events, timeout=30)
+            assert response.status_code == 500, response.text  # refused: nothing stored
+        finally:
+            server.terminate()
+            server.wait(30)
+    logged = log_path.read_text()
+    assert "unhandled error on POST /v1/events" in logged  # the failure is logged, with
+    assert "INSERT INTO events" in logged  # which statement and which error
+    for needle in (WORDS, "Fizzwhistle", PHONE, PHONE[-7:]):
+        assert needle not in logged
+
+
+class _Refusing:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "550 5.1.1 no such mailbox"
+
+
+def test_a_refused_email_address_is_not_logged(
+    client: TestClient, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    controller = Controller(_Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        _customer(client, 1, [{"kind": "email", "value": "ann@example.com"}])
+        ids = _queue_tasks(runtime)
+        settings = Settings(
+            database_url=runtime.settings.database_url, smtp_host="127.0.0.1", smtp_port=port,
+            smtp_from="care@example.com",
+        )  # fmt: skip
+        caplog.set_level(logging.INFO)
+        report = send_queued(db=runtime.db, settings=settings)
+    finally:
+        controller.stop()
+    assert report.failed == [ids["ann@example.com"]]
+    logged = _logged(caplog)
+    assert f"outreach task {ids['ann@example.com']}" in logged and "SMTP" in logged
+    assert "ann@example.com" not in logged
+
+
+def test_a_bus_message_that_does_not_read_is_logged_without_its_content(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    # A customer id where a number belongs, and a field missing (pydantic quotes the whole).
+    body = {"type": "reask.detected", "interaction_id": "chat-1", "event_id": "e1",
+            "agent_id": None, "customer_id": f"tel:{PHONE}", "fact": "phone",
+            "value_masked": "***0177", "verified": True, "source": "chat", "channel": "chat",
+            "message": WORDS}  # fmt: skip
+    assert parse(body) is None
+    logged = _logged(caplog)
+    assert "ReaskDetected" in logged and "customer_id" in logged and "observed_at" in logged
+    for needle in (PHONE, "missed the flight"):
+        assert needle not in logged
