@@ -7,8 +7,6 @@ import sys
 import traceback
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 
 class ClientError(Exception):
     """A request Kairos refuses; nothing it carried was applied."""
@@ -118,14 +116,24 @@ class Overloaded(ClientError):
         return {"Retry-After": str(self.retry_after_s)}
 
 
+def _database_error(error: BaseException | None) -> bool:
+    """Whether ``error`` is SQLAlchemy's ``DBAPIError`` (a driver's error with its statement),
+    told by its classes' names so that this module imports no SQLAlchemy: the detection library,
+    which must not, raises :class:`ClientError` subclasses from here."""
+    return error is not None and any(
+        kind.__name__ == "DBAPIError" and kind.__module__ == "sqlalchemy.exc"
+        for kind in type(error).__mro__
+    )
+
+
 def described(error: BaseException) -> str:
     """An error as a log line may name it: a database error by its classes, never its message
     (the driver's message may quote a stored value: PostgreSQL's ``DETAIL`` names a duplicate
     key, a trigger's text what it refused; that is a customer's number or words, which no erasure
     reaches once in a log file); any other error as it reads. Statement parameters the engine
     hides already (:func:`kairos.db.make_engine`)."""
-    if isinstance(error, DBAPIError):
-        return f"{type(error).__name__} ({type(error.orig).__name__})"
+    if _database_error(error):
+        return f"{type(error).__name__} ({type(getattr(error, 'orig', None)).__name__})"
     return str(error)
 
 
@@ -136,9 +144,9 @@ def log_failure(
     except that a database error is logged as :func:`described` says, with its statement (no
     values) and its frames."""
     error = error if error is not None else sys.exc_info()[1]
-    if not isinstance(error, DBAPIError):
+    if error is None or not _database_error(error):
         logger.error(message, *args, exc_info=error)
         return
-    statement = " ".join(str(error.statement or "").split())[:300]
+    statement = " ".join(str(getattr(error, "statement", None) or "").split())[:300]
     frames = "".join(traceback.format_tb(error.__traceback__))
     logger.error(f"{message}: %s in %s\n%s", *args, described(error), statement, frames)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kairos.db_faults import classify
-
 from kairos.errors import log_failure
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,6 @@ class Periodic:
                 elif isinstance(error, OperationalError):
                     log.warning("%s skipped: database unavailable (%s)", self.name, error)
                 else:
-                    log.exception("%s failed", self.name)
+                    log_failure(log, "%s failed", self.name)
             except Exception:
                 log_failure(log, "%s failed", self.name)
