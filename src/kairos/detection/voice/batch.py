@@ -4,12 +4,13 @@ A server holds hundreds of calls, and each one's VAD judges 400 ms at a time. Ju
 at a time, a block costs some forty NumPy calls on arrays of twenty rows, and their fixed cost
 per call is most of the work. ``feed_together`` takes the samples that arrived for many streams
 (a media server's messages of one event-loop tick) and judges all the blocks that are whole in
-one pass: the frames' energies, the noise floors (one running minimum over a 2-D array), the
-decimation, one forward FFT and one cosine sum over every loud window of every stream, the voicing
-test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
-runs its own segment state; the pitch of every closed segment's windows is picked in one pass
-(``features.features_together``), the rest of their features in one more, and each stream scores its
-segments against its own caller's baseline, in order.
+one pass: the decimation with each frame's energy added as it goes, the noise floors and
+decisions in one compiled loop, one forward FFT and one cosine sum over every loud window of
+every stream, the voicing test, and the windows that closed segments still need
+(``frames.Plan.fill``). Then each stream runs its own segment state; the pitch of every closed
+segment's windows is picked in one pass (``features.features_together``), the rest of their
+features in one more, and each stream scores its segments against its own caller's baseline,
+in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
 segment and baseline are its own, and the results are those of feeding each stream alone
@@ -188,9 +189,7 @@ def _stacked(
     return x, scratch
 
 
-def _decimated(
-    plan: Plan, x: Floats, scratch: Floats, n: int
-) -> tuple[Floats, Floats, Floats]:
+def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats, Floats]:
     """The rows of ``_stacked`` decimated row by row (``Plan.decimate``'s sums, compiled, into
     the scratch buffer behind them), each read flat: its decimated samples and detail, window
     j of gate r from sample ``(r * (n + 1) + j) * step`` on; and each frame's sum of squares,

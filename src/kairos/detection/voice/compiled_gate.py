@@ -1,18 +1,21 @@
 """The voice-activity gate's energy rule, compiled: each frame's energy, its logarithm, the
 noise floor and the decision in one loop.
 
-A live pass judged these in about a dozen NumPy calls on arrays of a few hundred values (the
-frames' energies, their logarithms, a running minimum for the floors, the comparisons), most of
-their cost fixed per call. Here each frame is one step: its mean square (eight-lane sums, as
-``compiled_spectra._lane_dot``), ``10 log10`` of it plus 1e-10, the floor ``min(previous floor
-+ rise, max(energy, -85))`` and the decision ``energy > max(floor + 6, -75)``.
+A live pass judged these in about a dozen NumPy calls over a streams x frames array (the
+frames' energies, their logarithms, a running minimum for the floors, the comparisons), and the
+energies read every sample once more after the decimation had. Now the decimation adds each
+frame's sum of squares as it reads the samples (``compiled_spectra.decimate_into``), and one
+loop here takes each frame in one step: ``10 log10(sum / frame + 1e-10)``, the floor
+``min(previous floor + rise, max(energy, -85))`` and the decision ``energy > max(floor + 6,
+-75)``.
 
-Not NumPy's doubles to the bit: the sums run in eight lanes (not ``einsum``'s order), the
-logarithm is the C library's and the floor is the recursion itself (NumPy computed it as a
-running minimum of ``max(energy, -85) - j * rise`` shifted back, which rounds otherwise); the
-energies differ from NumPy's in the last bits. A stream fed alone (``Segmenter._judge``:
-``vad.frame_energy`` then ``VoicedGate.decide``) and a live pass (``batch.decide_together``)
-both go through these kernels, so they agree to the bit.
+Not NumPy's doubles to the bit: the sums run pair by pair in four lanes (``square_sum``, not
+``einsum``'s order), the logarithm is the C library's and the floor is the recursion itself
+(NumPy computed it as a running minimum of ``max(energy, -85) - j * rise`` shifted back, which
+rounds otherwise), so an energy differs from NumPy's in the last bits. A stream fed alone
+(``Segmenter._judge``: ``vad.frame_energy`` then ``VoicedGate.decide``) and a live pass
+(``batch.decide_together``) add the same sums in the same order and go through the same rule,
+so they agree to the bit.
 """
 
 from __future__ import annotations

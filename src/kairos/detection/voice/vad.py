@@ -71,9 +71,9 @@ class VoicedGate:
     The floor falls at once to a quieter frame and rises 3 dB a second otherwise (line noise
     changes slowly; a speaker's pauses pull it back down). The voicing test is a local peak of
     the window-normalised autocorrelation of the last 40 ms (``frames.Plan``) above the threshold
-    between lags of 2.5 and 13.3 ms. A block of frames is judged in one go: the floor as a
-    running minimum, every window's FFT as one 2-D array. ``windows`` keeps the last block's
-    analysis, which the ``Segmenter`` hands on to the features at 8 kHz.
+    between lags of 2.5 and 13.3 ms. A block of frames is judged in one go: the floor in one
+    compiled loop (``compiled_gate``), every window's FFT as one 2-D array. ``windows`` keeps
+    the last block's analysis, which the ``Segmenter`` hands on to the features at 8 kHz.
     """
 
     __slots__ = ("_floor", "_plan", "_prev", "_rise", "threshold", "windows")
