@@ -46,6 +46,7 @@ from kairos.detection.voice.vad import (
     EnergyGate,
     FrameGate,
     VoicedGate,
+    frame_energy,
 )
 
 FRAME = 160  # 20 ms at 8 kHz
@@ -189,8 +190,7 @@ def frame_decisions(
     t = time.process_time()
     for i in range(0, n, batch):
         f = frames[i : i + batch]
-        db = 10.0 * np.log10(np.einsum("ij,ij->i", f, f, dtype=np.float64) / FRAME + 1e-10)
-        out[i : i + batch] = gate.decide(f, db)
+        out[i : i + batch] = gate.decide(f, frame_energy(f))
     return out, time.process_time() - t
 
 

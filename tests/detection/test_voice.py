@@ -193,7 +193,7 @@ def test_quiet_frames_inside_a_segment_are_measured_when_it_closes() -> None:
 
 
 def test_noise_floor_runs_as_the_frame_by_frame_rule() -> None:
-    """The gate's floor, a running minimum over a block, follows the one-frame-at-a-time rule."""
+    """The gate's floor, judged a block at a time, follows the one-frame-at-a-time rule."""
     from kairos.detection.voice.vad import VoicedGate
 
     rng = np.random.default_rng(3)

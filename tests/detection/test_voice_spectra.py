@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from tests.detection.test_voice_batch import _calls
 
-from kairos.detection.voice import compiled_spectra
+from kairos.detection.voice import compiled_gate, compiled_spectra
 from kairos.detection.voice.frames import BANDS, Plan, plan
 
 Floats = npt.NDArray[np.float64]
@@ -96,8 +96,13 @@ def test_a_live_pass_decimates_as_numpy_does_to_the_bit() -> None:
     for rows, width in ((1, 320), (5, 3360), (40, 1760)):
         x = rng.standard_normal((rows, width)) * 10.0 ** rng.integers(-9, 1, (rows, 1))
         runs, low, detail = (np.full((rows, width // 2), 7.0) for _ in range(3))
-        compiled_spectra.decimate_into(x, runs, low, detail)
+        sums = np.empty((rows, width // p.frame))
+        compiled_spectra.decimate_into(x, runs, low, detail, p.frame, sums)
         want_low, want_detail = p.decimate(x)
         assert low[:, :-1].tobytes() == want_low.tobytes()
         assert (low[:, -1] == 7.0).all()
         assert detail.tobytes() == want_detail.tobytes()
+        # Each frame's sum of squares as a stream fed alone adds it (``vad.frame_energy``).
+        frames = x.reshape(rows, -1, p.frame)
+        alone = [[compiled_gate.square_sum(f) for f in row] for row in frames]
+        assert sums.tobytes() == np.array(alone).tobytes()

@@ -4,12 +4,13 @@ A server holds hundreds of calls, and each one's VAD judges 400 ms at a time. Ju
 at a time, a block costs some forty NumPy calls on arrays of twenty rows, and their fixed cost
 per call is most of the work. ``feed_together`` takes the samples that arrived for many streams
 (a media server's messages of one event-loop tick) and judges all the blocks that are whole in
-one pass: the frames' energies, the noise floors (one running minimum over a 2-D array), the
-decimation, one forward FFT and one cosine sum over every loud window of every stream, the voicing
-test, and the windows that closed segments still need (``frames.Plan.fill``). Then each stream
-runs its own segment state; the pitch of every closed segment's windows is picked in one pass
-(``features.features_together``), the rest of their features in one more, and each stream scores its
-segments against its own caller's baseline, in order.
+one pass: the decimation with each frame's energy added as it goes, the noise floors and
+decisions in one compiled loop, one forward FFT and one cosine sum over every loud window of
+every stream, the voicing test, and the windows that closed segments still need
+(``frames.Plan.fill``). Then each stream runs its own segment state; the pitch of every closed
+segment's windows is picked in one pass (``features.features_together``), the rest of their
+features in one more, and each stream scores its segments against its own caller's baseline,
+in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
 segment and baseline are its own, and the results are those of feeding each stream alone
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kairos.detection.voice import compiled, compiled_spectra
+from kairos.detection.voice import compiled, compiled_gate, compiled_spectra
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
@@ -106,29 +107,17 @@ def decide_together(
     rows = len(gates)
     same = min(counts) == n
     x, scratch = _stacked(plan, gates, frames, n, same)
-    # ``vad.frame_energy`` of each block, from the pass's float64 copy of its frames (the same
-    # sums: einsum casts float32 to float64 before it adds), without a copy of its own.
-    blocks = x[:, 1:]
-    db = np.einsum("rjk,rjk->rj", blocks, blocks)
-    db /= plan.frame
-    db += 1e-10
-    np.log10(db, out=db)
-    db *= 10.0
-    if not same:
-        # Shorter blocks are padded at the end: a running minimum never looks ahead.
-        for r, c in enumerate(counts):
-            db[r, c:] = np.inf
+    # Decimated, and each frame's sum of squares added in the same loop; then
+    # ``vad.frame_energy`` and ``VoicedGate.decide``'s floors and decisions of each block in one
+    # more (``compiled_gate``).
+    low, detail, sums = _decimated(plan, x, scratch, n)
     gate = gates[0]
-    ramp = gate._ramp[:n] if n <= len(gate._ramp) else gate._rise * np.arange(n)
-    floor = np.minimum.accumulate(np.maximum(db, -85.0) - ramp, axis=1)
-    start = np.array([g._floor for g in gates])
-    start += gate._rise
-    np.minimum(floor, start[:, None], out=floor)
-    floor += ramp
-    loud = db > np.maximum(floor + 6.0, -75.0)
-    if not same:
-        loud &= np.arange(n) < np.array(counts)[:, None]
-    low, detail = _decimated(plan, x, scratch, n)
+    floors = np.array([g._floor for g in gates])
+    db = np.empty((rows, n))
+    loud = np.empty((rows, n), dtype=bool)
+    compiled_gate.gate_into(
+        sums[:, 1:], plan.frame, np.array(counts, dtype=np.intp), floors, gate._rise, db, loud
+    )
     # The loud windows, by their row in the pass read flat (row r * n + j: one index, not two).
     picked = loud.reshape(-1).nonzero()[0]
     r_all = np.zeros((rows, n, plan.lags))
@@ -154,7 +143,7 @@ def decide_together(
             gate.threshold,
         )
     out = []
-    last = floor[np.arange(rows), np.array(counts) - 1].tolist()
+    last = floors.tolist()
     for r, (g, f, c) in enumerate(zip(gates, frames, counts, strict=True)):
         g._floor = last[r]
         g._prev = f[-1]
@@ -200,10 +189,11 @@ def _stacked(
     return x, scratch
 
 
-def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats]:
+def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats, Floats]:
     """The rows of ``_stacked`` decimated row by row (``Plan.decimate``'s sums, compiled, into
     the scratch buffer behind them), each read flat: its decimated samples and detail, window
-    j of gate r from sample ``(r * (n + 1) + j) * step`` on."""
+    j of gate r from sample ``(r * (n + 1) + j) * step`` on; and each frame's sum of squares,
+    ``(gates, n + 1)``."""
     rows, step = len(x), plan.step
     width = (n + 1) * plan.frame
     half = (n + 1) * step
@@ -213,8 +203,9 @@ def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, 
         for k in range(3)
     )
     # Each row's last sample of ``low`` is in no window (it is left as it was).
-    compiled_spectra.decimate_into(x.reshape(rows, width), runs, low, detail)
-    return low.reshape(-1), detail.reshape(-1)
+    sums = np.empty((rows, n + 1))
+    compiled_spectra.decimate_into(x.reshape(rows, width), runs, low, detail, plan.frame, sums)
+    return low.reshape(-1), detail.reshape(-1), sums
 
 
 def fill_together(plan: Plan, items: Sequence[tuple[Windows, FloatArray]]) -> None:

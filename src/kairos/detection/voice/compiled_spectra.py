@@ -79,22 +79,57 @@ def windowed_into(
 
 
 @_jit
-def decimate_into(x: Floats, runs: Floats, low: Floats, detail: Floats) -> None:
-    """``frames.Plan.decimate`` by 2 of each row of ``x`` (an even number of samples) into the
-    rows of ``runs`` (each pair's sum), ``low`` (each two pairs' sum; the last column is left as
-    it was) and ``detail`` (half each pair's difference squared), half ``x``'s width: the same
-    operations as NumPy's, element by element, so the same doubles."""
-    half = runs.shape[1]
+def decimate_into(
+    x: Floats, runs: Floats, low: Floats, detail: Floats, frame: int, sums: Floats
+) -> None:
+    """``frames.Plan.decimate`` by 2 of each row of ``x`` (frames of ``frame`` samples, an
+    even number) into the rows of ``runs`` (each pair's sum), ``low`` (each two pairs' sum; the
+    last column is left as it was) and ``detail`` (half each pair's difference squared), half
+    ``x``'s width: the same operations as NumPy's, element by element, so the same doubles.
+    In the same loop, each frame's sum of squares into ``sums[r, f]``, added as
+    ``compiled_gate.square_sum`` adds it (the samples are read once for both)."""
+    pairs = frame // 2
     for r in range(x.shape[0]):
-        xr, rr, lr, dr = x[r], runs[r], low[r], detail[r]
-        for i in range(half):
-            even = xr[2 * i]
-            odd = xr[2 * i + 1]
-            rr[i] = even + odd
-            d = even - odd
-            d = d * d
-            dr[i] = d * 0.5
-        for i in range(half - 1):
+        xr, rr, dr = x[r], runs[r], detail[r]
+        for f in range(sums.shape[1]):
+            a0 = a1 = a2 = a3 = 0.0
+            at = f * pairs
+            q = 0
+            while q + 4 <= pairs:
+                i = at + q
+                even, odd = xr[2 * i], xr[2 * i + 1]
+                rr[i] = even + odd
+                d = even - odd
+                dr[i] = d * d * 0.5
+                a0 += even * even + odd * odd
+                even, odd = xr[2 * i + 2], xr[2 * i + 3]
+                rr[i + 1] = even + odd
+                d = even - odd
+                dr[i + 1] = d * d * 0.5
+                a1 += even * even + odd * odd
+                even, odd = xr[2 * i + 4], xr[2 * i + 5]
+                rr[i + 2] = even + odd
+                d = even - odd
+                dr[i + 2] = d * d * 0.5
+                a2 += even * even + odd * odd
+                even, odd = xr[2 * i + 6], xr[2 * i + 7]
+                rr[i + 3] = even + odd
+                d = even - odd
+                dr[i + 3] = d * d * 0.5
+                a3 += even * even + odd * odd
+                q += 4
+            total = (a0 + a1) + (a2 + a3)
+            while q < pairs:
+                i = at + q
+                even, odd = xr[2 * i], xr[2 * i + 1]
+                rr[i] = even + odd
+                d = even - odd
+                dr[i] = d * d * 0.5
+                total += even * even + odd * odd
+                q += 1
+            sums[r, f] = total
+        lr = low[r]
+        for i in range(runs.shape[1] - 1):
             lr[i] = rr[i] + rr[i + 1]
 
 
@@ -144,4 +179,5 @@ def warm() -> None:
         windowed_into(np.ones(10), at, np.ones(10), at, hann, hann, hann, padded, energies)
     spectrum = np.ones((2, 7), dtype=np.complex128)
     fold_power(spectrum, np.ones((2, 7)), np.zeros((2, 4)), np.zeros((2, 3)), np.zeros((2, 3)))
-    decimate_into(np.ones((2, 8)), np.zeros((2, 4)), np.zeros((2, 4)), np.zeros((2, 4)))
+    half = np.zeros((2, 8))
+    decimate_into(np.ones((2, 16)), half, half.copy(), half.copy(), 8, np.zeros((2, 2)))

@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from kairos.detection.voice import compiled_gate
 from kairos.detection.voice.codecs import FloatArray, mulaw_round_trip
 from kairos.detection.voice.frames import FRAME_SECONDS, Windows, plan
 
@@ -70,19 +71,18 @@ class VoicedGate:
     The floor falls at once to a quieter frame and rises 3 dB a second otherwise (line noise
     changes slowly; a speaker's pauses pull it back down). The voicing test is a local peak of
     the window-normalised autocorrelation of the last 40 ms (``frames.Plan``) above the threshold
-    between lags of 2.5 and 13.3 ms. A block of frames is judged in one go: the floor as a
-    running minimum, every window's FFT as one 2-D array. ``windows`` keeps the last block's
-    analysis, which the ``Segmenter`` hands on to the features at 8 kHz.
+    between lags of 2.5 and 13.3 ms. A block of frames is judged in one go: the floor in one
+    compiled loop (``compiled_gate``), every window's FFT as one 2-D array. ``windows`` keeps
+    the last block's analysis, which the ``Segmenter`` hands on to the features at 8 kHz.
     """
 
-    __slots__ = ("_floor", "_plan", "_prev", "_ramp", "_rise", "threshold", "windows")
+    __slots__ = ("_floor", "_plan", "_prev", "_rise", "threshold", "windows")
 
     def __init__(self, sample_rate: int, *, threshold: float = 0.5) -> None:
         self._plan = plan(sample_rate)
         self._prev = np.zeros(self._plan.frame, dtype=np.float32)
         self._floor = -60.0
         self._rise = 3.0 * FRAME_SECONDS
-        self._ramp = self._rise * np.arange(64)
         self.threshold = threshold
         self.windows: Windows | None = None
 
@@ -91,14 +91,11 @@ class VoicedGate:
         n = len(energy_db)
         if n == 0:
             return np.zeros(0, dtype=bool)
-        # floor[i] = min(floor[i - 1] + rise, max(db[i], -85)): a running minimum of
-        # max(db[j], -85) - j * rise, shifted back by i * rise.
-        ramp = self._ramp[:n] if n <= len(self._ramp) else self._rise * np.arange(n)
-        floor = np.minimum.accumulate(np.maximum(energy_db, -85.0) - ramp)
-        np.minimum(floor, self._floor + self._rise, out=floor)
-        floor += ramp
-        self._floor = float(floor[-1])
-        loud = energy_db > np.maximum(floor + 6.0, -75.0)
+        # The floor falls at once to a quieter frame (never under -85 dB) and rises otherwise;
+        # loud is 6 dB over it and over -75 dB (``compiled_gate``, as a live pass judges it).
+        loud = np.empty(n, dtype=bool)
+        db = np.ascontiguousarray(energy_db, dtype=np.float64)
+        self._floor = compiled_gate.floor_into(db, self._floor, self._rise, loud)
         # Only loud frames can be speech, so only their windows are transformed now; a quiet
         # one inside a segment is transformed when the segment closes (``Plan.fill``).
         self.windows = self._plan.of_frames(self._prev, frames, loud)
@@ -108,13 +105,12 @@ class VoicedGate:
 
 
 def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
-    """Each row's energy, ``10 log10(mean square + 1e-10)`` (computed in place)."""
-    db = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
-    db /= frames.shape[1]
-    db += 1e-10
-    np.log10(db, out=db)
-    db *= 10.0
-    return np.asarray(db, dtype=np.float64)
+    """Each row's energy, ``10 log10(mean square + 1e-10)`` (``compiled_gate``: the sums a live
+    pass adds)."""
+    out: npt.NDArray[np.float64] = compiled_gate.frame_energy(
+        np.ascontiguousarray(frames, dtype=np.float64)
+    )
+    return out
 
 
 # Not frozen, for the cost of making one (as ``frames.Windows``); nothing changes one after.
