@@ -90,19 +90,37 @@ def test_a_real_change_is_far_outside_the_tolerance() -> None:
 
 def test_a_live_pass_decimates_as_numpy_does_to_the_bit() -> None:
     """``compiled_spectra.decimate_into`` (a live pass's decimation) gives ``Plan.decimate``'s
-    doubles: element-wise sums, differences and products, the same in any order."""
+    doubles on the float64 samples: element-wise sums, differences and products, the same in
+    any order; read from each row's previous frame and its frames where they are (float32 as a
+    live pass holds them, or float64), the rows of fewer frames zero-padded."""
     p = plan(8000)
     rng = np.random.default_rng(6)
-    for rows, width in ((1, 320), (5, 3360), (40, 1760)):
-        x = rng.standard_normal((rows, width)) * 10.0 ** rng.integers(-9, 1, (rows, 1))
-        runs, low, detail = (np.full((rows, width // 2), 7.0) for _ in range(3))
-        sums = np.empty((rows, width // p.frame))
-        compiled_spectra.decimate_into(x, runs, low, detail, p.frame, sums)
-        want_low, want_detail = p.decimate(x)
-        assert low[:, :-1].tobytes() == want_low.tobytes()
-        assert (low[:, -1] == 7.0).all()
-        assert detail.tobytes() == want_detail.tobytes()
-        # Each frame's sum of squares as a stream fed alone adds it (``vad.frame_energy``).
-        frames = x.reshape(rows, -1, p.frame)
-        alone = [[compiled_gate.square_sum(f) for f in row] for row in frames]
-        assert sums.tobytes() == np.array(alone).tobytes()
+    for dtype in (np.float32, np.float64):
+        for rows, width in ((1, 320), (5, 3360), (40, 1760)):
+            x = rng.standard_normal((rows, width)) * 10.0 ** rng.integers(-9, 1, (rows, 1))
+            framed = x.astype(dtype).reshape(rows, -1, p.frame)
+            # Row r has its previous frame and ``counts[r]`` frames; zeros after them.
+            counts = rng.integers(0, framed.shape[1], rows)
+            counts[0] = framed.shape[1] - 1
+            for r, c in enumerate(counts):
+                framed[r, c + 1 :] = 0.0
+            blocks = np.concatenate([framed[r, 1 : c + 1] for r, c in enumerate(counts)])
+            runs, low, detail = (np.full((rows, width // 2), 7.0) for _ in range(3))
+            sums = np.empty((rows, width // p.frame))
+            compiled_spectra.decimate_into(
+                np.ascontiguousarray(framed[:, 0]),
+                blocks,
+                counts.astype(np.intp),
+                runs,
+                low,
+                detail,
+                sums,
+            )
+            wide = framed.reshape(rows, width).astype(np.float64)
+            want_low, want_detail = p.decimate(wide)
+            assert low[:, :-1].tobytes() == want_low.tobytes()
+            assert (low[:, -1] == 7.0).all()
+            assert detail.tobytes() == want_detail.tobytes()
+            # Each frame's sum of squares as a stream fed alone adds it (``vad.frame_energy``).
+            alone = [[compiled_gate.square_sum(f) for f in row] for row in framed.astype(float)]
+            assert sums.tobytes() == np.array(alone).tobytes()

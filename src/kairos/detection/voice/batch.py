@@ -33,6 +33,7 @@ from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
 from kairos.detection.voice.vad import BoolArray, Segment, Segmenter, VoicedGate
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
 
 #: Streams judged in one pass at most: past a few dozen the arrays outgrow the CPU's caches and a
 #: stream costs more, not less (200 in one pass ran 1.13x faster than one by one, 50 1.39x).
@@ -105,19 +106,16 @@ def decide_together(
     counts = [len(f) for f in frames]
     n = max(counts)
     rows = len(gates)
-    same = min(counts) == n
-    x, scratch = _stacked(plan, gates, frames, n, same)
+    sizes = np.array(counts, dtype=np.intp)
     # Decimated, and each frame's sum of squares added in the same loop; then
     # ``vad.frame_energy`` and ``VoicedGate.decide``'s floors and decisions of each block in one
     # more (``compiled_gate``).
-    low, detail, sums = _decimated(plan, x, scratch, n)
+    low, detail, sums = _decimated(plan, gates, frames, sizes, n)
     gate = gates[0]
     floors = np.array([g._floor for g in gates])
     db = np.empty((rows, n))
     loud = np.empty((rows, n), dtype=bool)
-    compiled_gate.gate_into(
-        sums[:, 1:], plan.frame, np.array(counts, dtype=np.intp), floors, gate._rise, db, loud
-    )
+    compiled_gate.gate_into(sums[:, 1:], plan.frame, sizes, floors, gate._rise, db, loud)
     # The loud windows, by their row in the pass read flat (row r * n + j: one index, not two).
     picked = loud.reshape(-1).nonzero()[0]
     r_all = np.zeros((rows, n, plan.lags))
@@ -157,54 +155,50 @@ PASS_SAMPLES = 1 << 20
 _LOCAL = threading.local()
 
 
-def _scratch(size: int) -> Floats:
-    """This thread's scratch buffer of ``size`` samples at least (fresh past ``PASS_SAMPLES``):
-    fresh arrays of a pass's size are fresh pages from the system each time."""
+def _scratch(size: int, name: str = "scratch", dtype: type = np.float64) -> Floats:
+    """This thread's scratch buffer ``name`` of ``size`` samples at least (fresh past
+    ``PASS_SAMPLES``): fresh arrays of a pass's size are fresh pages from the system each time."""
     if size > PASS_SAMPLES:
-        return np.empty(size)
-    buffer: Floats | None = getattr(_LOCAL, "scratch", None)
+        return np.empty(size, dtype)
+    buffer: Floats | None = getattr(_LOCAL, name, None)
     if buffer is None or len(buffer) < size:
-        buffer = _LOCAL.scratch = np.empty(max(size, 2 * len(buffer) if buffer is not None else 0))
+        buffer = np.empty(max(size, 2 * len(buffer) if buffer is not None else 0), dtype)
+        setattr(_LOCAL, name, buffer)
     return buffer
 
 
-def _stacked(
-    plan: Plan, gates: Sequence[VoicedGate], frames: Sequence[FloatArray], n: int, same: bool
-) -> tuple[Floats, Floats]:
-    """Each gate's previous frame and block (zero-padded to ``n`` frames) as float64 rows of
-    this thread's scratch buffer, ``(gates, n + 1, frame)``; and the buffer, with room behind
-    them for ``_decimated``."""
-    rows, frame, step = len(gates), plan.frame, plan.step
-    width = (n + 1) * frame
-    half = (n + 1) * step
-    scratch = _scratch(rows * (width + 3 * half))
-    x = scratch[: rows * width].reshape(rows, n + 1, frame)
-    if same:
-        np.stack(frames, out=x[:, 1:])
-    else:
-        x[:, 1:] = 0.0
-        for r, f in enumerate(frames):
-            x[r, 1 : len(f) + 1] = f
-    np.stack([g._prev for g in gates], out=x[:, 0])
-    return x, scratch
+def _joined(frames: Sequence[FloatArray], frame: int) -> compiled_spectra.Samples:
+    """The streams' frames one after another, ``(frames, frame)``: float32 as they arrive, in
+    this thread's float32 scratch buffer (half the bytes of float64, and no conversion: the
+    decimation reads them as doubles); float64 where a block is."""
+    if len(frames) == 1:
+        return np.ascontiguousarray(frames[0])
+    total = sum(len(f) for f in frames)
+    out = _scratch(total * frame, "samples", np.float32)[: total * frame].reshape(total, frame)
+    try:
+        return np.concatenate(frames, out=out, casting="safe")
+    except TypeError:
+        return np.concatenate(frames)
 
 
-def _decimated(plan: Plan, x: Floats, scratch: Floats, n: int) -> tuple[Floats, Floats, Floats]:
-    """The rows of ``_stacked`` decimated row by row (``Plan.decimate``'s sums, compiled, into
-    the scratch buffer behind them), each read flat: its decimated samples and detail, window
-    j of gate r from sample ``(r * (n + 1) + j) * step`` on; and each frame's sum of squares,
-    ``(gates, n + 1)``."""
-    rows, step = len(x), plan.step
-    width = (n + 1) * plan.frame
-    half = (n + 1) * step
-    at = rows * width
+def _decimated(
+    plan: Plan, gates: Sequence[VoicedGate], frames: Sequence[FloatArray], counts: Ints, n: int
+) -> tuple[Floats, Floats, Floats]:
+    """Each gate's previous frame and block (zero-padded to ``n`` frames) decimated row by row
+    (``Plan.decimate``'s sums, compiled, into this thread's scratch buffer), each read flat: its
+    decimated samples and detail, window j of gate r from sample ``(r * (n + 1) + j) * step``
+    on; and each frame's sum of squares, ``(gates, n + 1)``."""
+    rows = len(gates)
+    half = (n + 1) * plan.step
+    scratch = _scratch(3 * rows * half)
     runs, low, detail = (
-        scratch[at + k * rows * half : at + (k + 1) * rows * half].reshape(rows, half)
-        for k in range(3)
+        scratch[k * rows * half : (k + 1) * rows * half].reshape(rows, half) for k in range(3)
     )
     # Each row's last sample of ``low`` is in no window (it is left as it was).
     sums = np.empty((rows, n + 1))
-    compiled_spectra.decimate_into(x.reshape(rows, width), runs, low, detail, plan.frame, sums)
+    prev = np.stack([g._prev for g in gates])
+    blocks = _joined(frames, plan.frame)
+    compiled_spectra.decimate_into(prev, blocks, counts, runs, low, detail, sums)
     return low.reshape(-1), detail.reshape(-1), sums
 
 

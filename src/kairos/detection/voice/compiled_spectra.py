@@ -24,6 +24,8 @@ from kairos.detection.voice.compiled import _jit
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
+#: Samples as a pass holds them: float32 live (``codecs``), float64 as given.
+Samples = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 
 @_jit
@@ -79,55 +81,83 @@ def windowed_into(
 
 
 @_jit
+def _decimate_frame(src: Samples, rr: Floats, dr: Floats, at: int) -> float:
+    """One frame ``src`` decimated into ``rr[at:]`` (each pair's sum) and ``dr[at:]`` (half
+    each pair's difference squared); its sum of squares, added as ``compiled_gate.square_sum``
+    adds it. Float32 samples are read as the doubles they are (exact)."""
+    pairs = len(src) // 2
+    a0 = a1 = a2 = a3 = 0.0
+    q = 0
+    while q + 4 <= pairs:
+        i, j = at + q, 2 * q
+        even, odd = np.float64(src[j]), np.float64(src[j + 1])
+        rr[i] = even + odd
+        d = even - odd
+        dr[i] = d * d * 0.5
+        a0 += even * even + odd * odd
+        even, odd = np.float64(src[j + 2]), np.float64(src[j + 3])
+        rr[i + 1] = even + odd
+        d = even - odd
+        dr[i + 1] = d * d * 0.5
+        a1 += even * even + odd * odd
+        even, odd = np.float64(src[j + 4]), np.float64(src[j + 5])
+        rr[i + 2] = even + odd
+        d = even - odd
+        dr[i + 2] = d * d * 0.5
+        a2 += even * even + odd * odd
+        even, odd = np.float64(src[j + 6]), np.float64(src[j + 7])
+        rr[i + 3] = even + odd
+        d = even - odd
+        dr[i + 3] = d * d * 0.5
+        a3 += even * even + odd * odd
+        q += 4
+    total = (a0 + a1) + (a2 + a3)
+    while q < pairs:
+        i, j = at + q, 2 * q
+        even, odd = np.float64(src[j]), np.float64(src[j + 1])
+        rr[i] = even + odd
+        d = even - odd
+        dr[i] = d * d * 0.5
+        total += even * even + odd * odd
+        q += 1
+    return total
+
+
+@_jit
 def decimate_into(
-    x: Floats, runs: Floats, low: Floats, detail: Floats, frame: int, sums: Floats
+    prev: Samples,
+    blocks: Samples,
+    counts: Ints,
+    runs: Floats,
+    low: Floats,
+    detail: Floats,
+    sums: Floats,
 ) -> None:
-    """``frames.Plan.decimate`` by 2 of each row of ``x`` (frames of ``frame`` samples, an
-    even number) into the rows of ``runs`` (each pair's sum), ``low`` (each two pairs' sum; the
-    last column is left as it was) and ``detail`` (half each pair's difference squared), half
-    ``x``'s width: the same operations as NumPy's, element by element, so the same doubles.
+    """``frames.Plan.decimate`` by 2 of each row of a pass: row ``r`` is frame ``prev[r]``, then
+    its ``counts[r]`` frames of ``blocks`` (the rows' frames one after another, each row's after
+    the rows before it), then zeros up to ``sums.shape[1]`` frames (of an even number of
+    samples). Into the rows of ``runs`` (each pair's sum), ``low`` (each two pairs' sum; the
+    last column is left as it was) and ``detail`` (half each pair's difference squared): the
+    same operations as NumPy's on the float64 samples, element by element, so the same doubles.
     In the same loop, each frame's sum of squares into ``sums[r, f]``, added as
-    ``compiled_gate.square_sum`` adds it (the samples are read once for both)."""
-    pairs = frame // 2
-    for r in range(x.shape[0]):
-        xr, rr, dr = x[r], runs[r], detail[r]
-        for f in range(sums.shape[1]):
-            a0 = a1 = a2 = a3 = 0.0
+    ``compiled_gate.square_sum`` adds it (the samples are read once for both, where they are:
+    float32 samples are not copied to float64 first)."""
+    pairs = prev.shape[1] // 2
+    start = 0
+    for r in range(sums.shape[0]):
+        rr, dr = runs[r], detail[r]
+        count = counts[r]
+        sums[r, 0] = _decimate_frame(prev[r], rr, dr, 0)
+        for f in range(1, sums.shape[1]):
             at = f * pairs
-            q = 0
-            while q + 4 <= pairs:
-                i = at + q
-                even, odd = xr[2 * i], xr[2 * i + 1]
-                rr[i] = even + odd
-                d = even - odd
-                dr[i] = d * d * 0.5
-                a0 += even * even + odd * odd
-                even, odd = xr[2 * i + 2], xr[2 * i + 3]
-                rr[i + 1] = even + odd
-                d = even - odd
-                dr[i + 1] = d * d * 0.5
-                a1 += even * even + odd * odd
-                even, odd = xr[2 * i + 4], xr[2 * i + 5]
-                rr[i + 2] = even + odd
-                d = even - odd
-                dr[i + 2] = d * d * 0.5
-                a2 += even * even + odd * odd
-                even, odd = xr[2 * i + 6], xr[2 * i + 7]
-                rr[i + 3] = even + odd
-                d = even - odd
-                dr[i + 3] = d * d * 0.5
-                a3 += even * even + odd * odd
-                q += 4
-            total = (a0 + a1) + (a2 + a3)
-            while q < pairs:
-                i = at + q
-                even, odd = xr[2 * i], xr[2 * i + 1]
-                rr[i] = even + odd
-                d = even - odd
-                dr[i] = d * d * 0.5
-                total += even * even + odd * odd
-                q += 1
-            sums[r, f] = total
+            if f <= count:
+                sums[r, f] = _decimate_frame(blocks[start + f - 1], rr, dr, at)
+            else:
+                for i in range(at, at + pairs):
+                    rr[i] = 0.0
+                    dr[i] = 0.0
+                sums[r, f] = 0.0
+        start += count
         lr = low[r]
         for i in range(runs.shape[1] - 1):
             lr[i] = rr[i] + rr[i + 1]
@@ -179,5 +209,9 @@ def warm() -> None:
         windowed_into(np.ones(10), at, np.ones(10), at, hann, hann, hann, padded, energies)
     spectrum = np.ones((2, 7), dtype=np.complex128)
     fold_power(spectrum, np.ones((2, 7)), np.zeros((2, 4)), np.zeros((2, 3)), np.zeros((2, 3)))
-    half = np.zeros((2, 8))
-    decimate_into(np.ones((2, 16)), half, half.copy(), half.copy(), 8, np.zeros((2, 2)))
+    # A live pass's samples are float32 (``codecs``); float64 ones are read as they are.
+    counts = np.array([1, 0], dtype=np.intp)
+    for dtype in (np.float32, np.float64):
+        half = np.zeros((2, 8))
+        samples = np.ones((2, 8), dtype=dtype)
+        decimate_into(samples, samples, counts, half, half.copy(), half.copy(), np.zeros((2, 2)))
