@@ -11,10 +11,10 @@ import numpy as np
 from tests.detection import voice_reference as reference
 from tests.detection.test_voice_batch import _calls
 
-from kairos.detection.voice import compiled, frames
+from kairos.detection.voice import batch, compiled, compiled_spectra, frames
 from kairos.detection.voice.features import _pitch, features_together
 from kairos.detection.voice.frames import Windows, plan
-from kairos.detection.voice.vad import Segmenter
+from kairos.detection.voice.vad import Segmenter, VoicedGate
 
 
 def _segments(count: int = 4, seconds: float = 12.0) -> list[tuple[Windows, np.ndarray]]:
@@ -159,3 +159,19 @@ def test_without_a_writable_cache_the_kernels_compile_in_the_process() -> None:
     features = segment_features(vowel(1.0))
     assert features is not None
     assert run.stdout.strip() == features.tobytes().hex()
+
+
+def test_warm_compiles_the_decimation_a_live_pass_calls() -> None:
+    """After ``compiled.warm()``, a live pass (float32 blocks, one stream and several, of
+    different lengths) compiles no further decimation kernel."""
+    compiled.warm()
+    before = list(compiled_spectra.decimate_into.signatures)
+    rng = np.random.default_rng(8)
+    gates = [VoicedGate(8000) for _ in range(3)]
+    for _ in range(2):
+        blocks = [
+            (rng.standard_normal((20 - 5 * i, 160)) * 0.1).astype(np.float32) for i in range(3)
+        ]
+        batch.decide_together(gates, blocks)
+        batch.decide_together(gates[:1], blocks[:1])
+    assert list(compiled_spectra.decimate_into.signatures) == before
