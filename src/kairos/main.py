@@ -187,6 +187,13 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    _install_database_error_handlers(app)
+
+
+def _install_database_error_handlers(app: FastAPI) -> None:
+    """The database's refusals: 503 while it is away, full or read-only, 422 for a value it
+    cannot store, and 500 (logged without the driver's message) for anything else."""
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(InternalError)  # PostgreSQL's read-only transaction is one
     @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
