@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import redis
 from sqlalchemy import create_engine, text
 
@@ -24,6 +25,23 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def wait_until_serving(
+    base: str, process: subprocess.Popen[bytes], log: Path, *, timeout_s: float
+) -> None:
+    """Wait for a ``kairos serve`` started as ``process`` to answer ``base``'s ``/healthz``;
+    fail with the end of its ``log`` if it exits, or if it is not up within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "kairos serve did not come up"
+        time.sleep(0.3)
 
 
 class RedisServer:

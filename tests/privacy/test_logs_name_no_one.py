@@ -10,7 +10,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.outcomes.test_sending import _customer, _queue_tasks
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_serving
 from tests.web.floor import chat_events
 
 from kairos.bus.messages import parse
@@ -79,16 +78,7 @@ def test_a_database_error_does_not_log_what_the_customer_said(
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "kairos serve did not come up"
-                time.sleep(0.3)
+            wait_until_serving(base, server, log_path, timeout_s=60)
             events = chat_events("chat-logged-1", text=WORDS)
             events[0] |= {"identities": [{"kind": "phone", "value": PHONE}], "subject": WORDS}
             response = httpx.post(base + "/v1/events", json=events, timeout=30)

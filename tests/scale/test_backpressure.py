@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
-from tests.servers import REDIS_SERVER, free_port
+from tests.servers import REDIS_SERVER, free_port, wait_until_serving
 
 from kairos.config import Settings
 from kairos.interactions.models import EventRecord
@@ -132,16 +132,7 @@ def test_serve_with_workers_assesses_through_them(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, "kairos serve did not come up"
-            time.sleep(0.3)
+        wait_until_serving(base, server, tmp_path / "serve.log", timeout_s=180)
         events = [
             started("s1", channel="chat"),
             utterance("s1", "My flight was cancelled and my daughter's recital is at 7 tonight"),

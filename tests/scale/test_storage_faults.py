@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from tests.factories import started, utterance
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_serving
 
 from kairos.db import throwaway_database
 from kairos.db_faults import classify
@@ -65,17 +65,7 @@ class Server:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 120
-        while not self._answers():
-            assert self.process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "kairos serve did not come up"
-            time.sleep(0.3)
-
-    def _answers(self) -> bool:
-        try:
-            return httpx.get(self.base + "/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        wait_until_serving(self.base, self.process, log, timeout_s=120)
 
     def post(self, events: list[dict[str, Any]]) -> httpx.Response:
         return httpx.post(self.base + "/v1/events", json=events, timeout=30)
