@@ -33,7 +33,7 @@ from kairos.bus.messages import (
     QueueCreated,
     RoutingDecided,
 )
-from kairos.db import Database
+from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
@@ -43,6 +43,7 @@ from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held
 from kairos.routing.board_thread import BoardThread
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
+from kairos.routing.passes import Passes
 from kairos.routing.pg_decide import DecisionLine
 from kairos.routing.policies import MOT_THRESHOLD, make_policy
 from kairos.routing.policy_base import RoutingPolicy
@@ -85,6 +86,8 @@ class LiveBoard(BoardThread):
         self._skills: set[str] = set()
         #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
         self.on_hold: dict[str, tuple[int, WaitingInteraction]] = {}
+        #: Agents who let a waiting contact go (transferred, declined): kept from them a while.
+        self.passes = Passes()
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
         self.fence: Callable[[Connection], bool] | None = None
@@ -222,7 +225,9 @@ class LiveBoard(BoardThread):
             self._reassessed(message)
         elif isinstance(message, EventApplied):
             event = message.event
-            if isinstance(event, InteractionStarted | Transfer | InteractionEnded) or (
+            if isinstance(event, Transfer):
+                self._transferred(event)
+            elif isinstance(event, InteractionStarted | InteractionEnded) or (
                 isinstance(event, Utterance)
                 and event.speaker == "agent"
                 and event.interaction_id in self.waiting  # an agent answered it directly
@@ -242,6 +247,14 @@ class LiveBoard(BoardThread):
             self.rebuild()  # contacts may wait in it by name already
         elif isinstance(message, RoutingDecided):
             self.assigned(message.interaction_id, message.agent_id)
+
+    def _transferred(self, event: Transfer) -> None:
+        """A contact handed on: back in a queue, it is not given again to the agent routing had
+        given it (they let it go) for a while; see :mod:`kairos.routing.passes`."""
+        holder = self.held.get(event.interaction_id)
+        self.refresh_interaction(event.interaction_id)
+        if holder is not None and event.interaction_id in self.waiting:
+            self.passes.add(event.interaction_id, holder, utcnow())
 
     def _reassessed(self, message: AssessmentUpdated) -> None:
         """A new assessment re-prioritises a waiting contact at once (no database read)."""
@@ -284,6 +297,7 @@ class LiveBoard(BoardThread):
                 return
             if not waits or row is None:
                 self._remove_waiting(interaction_id)
+                self.passes.forget(interaction_id)
                 return
             if row.queue not in self.queues:
                 self.rebuild()  # a queue created since: read everything again
@@ -321,6 +335,7 @@ class LiveBoard(BoardThread):
     def assigned(self, interaction_id: str, agent_id: str, state: AgentState | None = None) -> None:
         """Record that ``agent_id`` took ``interaction_id`` (idempotent), in ``state`` if given."""
         self._remove_waiting(interaction_id)
+        self.passes.forget(interaction_id)
         again = self.held.get(interaction_id) == agent_id
         if not again and interaction_id in self.held:
             self._release(interaction_id)

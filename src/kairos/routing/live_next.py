@@ -84,11 +84,15 @@ def next_for_agent(
     )  # fmt: skip
 
 
-def best_on_board(board: LiveBoard, agent_id: str, now: datetime) -> Decision | None:
-    """Each policy's candidate for this agent; a moment of truth first, then the longest wait."""
+def best_on_board(
+    board: LiveBoard, agent_id: str, now: datetime, also_kept: frozenset[str] = frozenset()
+) -> Decision | None:
+    """Each policy's candidate for this agent; a moment of truth first, then the longest wait.
+    Never a contact they transferred lately (``board.passes``), nor one of ``also_kept``."""
     candidates: list[Decision] = []
+    kept = board.passes.kept_from(agent_id, now) | also_kept
     for name, policy in sorted(board.policies.items()):
-        decision = policy.next_for_agent(board.boards[name], agent_id, now=now)
+        decision = policy.next_for_agent(board.boards[name], agent_id, now=now, kept=kept)
         if decision is not None:
             candidates.append(decision)
     if not candidates:
