@@ -59,8 +59,14 @@ def _arrive(client: TestClient, interaction_id: str, seconds: float = 0) -> None
 
 
 def _transfer(client: TestClient, interaction_id: str, queue: str = "billing") -> None:
-    event = {"type": "transfer", "event_id": f"{interaction_id}-tr", "interaction_id":
-             interaction_id, "occurred_at": at(30), "to_queue": queue, "reason": "billing issue"}
+    event = {
+        "type": "transfer",
+        "event_id": f"{interaction_id}-tr",
+        "interaction_id": interaction_id,
+        "occurred_at": at(30),
+        "to_queue": queue,
+        "reason": "billing issue",
+    }
     assert client.post("/v1/events", json=[event]).status_code == 200
 
 

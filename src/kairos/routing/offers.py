@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from pydantic import JsonValue
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from kairos.bus import EventBus
 from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
-from kairos.interactions import placement
+from kairos.interactions import placement, same_customer
 from kairos.routing import decisions
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
@@ -238,8 +240,28 @@ class OfferBook:
         """Publish what the pass decided, outside the board's lock."""
         with self.board.lock:
             outbox, self._outbox = self._outbox, []
+        offered = [m.interaction_id for m in outbox if isinstance(m, RoutingOffered)]
+        links = self._same_customer(offered) if offered else {}
         for message in outbox:
+            if isinstance(message, RoutingOffered) and message.interaction_id in links:
+                message = message.model_copy(
+                    update={"same_customer": links[message.interaction_id]}
+                )
             self.bus.send(message)
+
+    def _same_customer(self, interaction_ids: list[str]) -> dict[str, list[dict[str, JsonValue]]]:
+        """The offered contacts' customers' other contacts (read outside the board's lock); an
+        offer goes out without them if the database cannot say."""
+        now = utcnow()
+        try:
+            with self.db.session() as session:
+                found = same_customer.others(
+                    session=session, interaction_ids=interaction_ids, now=now
+                )
+        except SQLAlchemyError:
+            log.warning("routing offers: the customers' other contacts could not be read")
+            return {}
+        return {i: [o.wire(now) for o in others] for i, others in found.items()}
 
     # -- the agent answers -------------------------------------------------------------------------
 
