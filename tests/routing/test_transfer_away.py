@@ -156,3 +156,25 @@ def test_declining_one_contact_does_not_keep_the_others_from_the_agent(
     # Nobody else: the first contact comes back to her once the wait is over, not never.
     third = _offers(seen, 3, timeout_s=6)[2]
     assert third["agent_id"] == "ana" and third["interaction_id"] in ("chat-1", "chat-2")
+
+
+def test_an_offer_to_an_agent_who_goes_away_moves_on_at_once(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """An agent who signs out (away) with an offer showing: the offer is withdrawn and the
+    contact offered to the next agent now, not after the offer's 30 s run out."""
+    _setup(client, "ana", "bo")
+    book = _book(runtime)
+    book.attach("ana")
+    book.attach("bo")
+    _arrive(client, "chat-1")
+    first = _offers(seen)[0]
+    gone = first["agent_id"]
+    left = time.monotonic()
+    answer = client.post(f"/v1/agents/{gone}/state", json={"state": "away"})
+    assert answer.status_code == 200, answer.text
+    second = _offers(seen, 2, timeout_s=3)[1]
+    assert time.monotonic() - left < 3
+    assert second["interaction_id"] == "chat-1" and second["agent_id"] != gone
+    ends = [m for m in seen if m["type"] == "routing.offer_ended"]
+    assert [(e["agent_id"], e["outcome"]) for e in ends] == [(gone, "withdrawn")]

@@ -136,9 +136,17 @@ class OfferBook:
                     self._end(offer, "withdrawn", back=True)
             for offer in [o for o in self.offers.values() if o.expires_at <= now]:
                 self._end(offer, "expired", back=True)
+            for offer in [o for o in self.offers.values() if self._gone(o.agent_id)]:
+                self._end(offer, "withdrawn", back=True)  # to the next agent now
             if self.deciding():
                 self._push(now)
         self._flush()
+
+    def _gone(self, agent_id: str) -> bool:
+        """The agent signed out or stepped away (away, wrap-up) since they were offered: nobody
+        answers the offer (before 2026-12-06 the contact waited for it to run out)."""
+        agent = self.board.agents.get(agent_id)
+        return agent is None or agent.state not in ("available", "busy")
 
     def _push(self, now: datetime) -> None:
         def idle(agent_id: str) -> datetime:
