@@ -22,7 +22,7 @@ MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to 
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
     """What ``auto`` picks: the board in the process on SQLite, the leased board on PostgreSQL."""
-    return Settings(database_url=migrated_url, offer_timeout_s=30.0, return_after_pass_s=1.5)
+    return Settings(database_url=migrated_url, offer_timeout_s=30.0, return_after_pass_s=60.0)
 
 
 @pytest.fixture
@@ -33,9 +33,11 @@ def seen(runtime: Runtime) -> list[BusMessage]:
     return messages
 
 
-def _book(runtime: Runtime) -> OfferBook:
+def _book(runtime: Runtime, return_after_s: float | None = None) -> OfferBook:
     book = offers_of(runtime)
     assert book is not None
+    if return_after_s is not None:  # a short wait, for the tests of what follows it
+        book.board.passes.return_after_s = book.declined.return_after_s = return_after_s
     return book
 
 
@@ -99,9 +101,13 @@ def test_pull_does_not_hand_a_transferred_contact_back_to_its_agent(
 ) -> None:
     _setup(client, "ana", "bo")
     _arrive(client, "chat-1", 0)
-    _arrive(client, "chat-2", 5)
     assert _next(client, "ana") == "chat-1"
     _transfer(client, "chat-1")  # waits in billing again, the oldest moment of truth
+    _settle(runtime)
+    nothing = client.post("/v1/agents/ana/next").json()
+    assert nothing["decision"] is None
+    assert "chat-1, which this agent transferred, goes to another agent first" in nothing["message"]
+    _arrive(client, "chat-2", 5)
     _settle(runtime)
     assert _next(client, "ana") == "chat-2"  # not chat-1 again
     assert _next(client, "bo") == "chat-1"
@@ -129,7 +135,7 @@ def test_a_transferred_contact_nobody_else_takes_goes_back_after_a_while(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
     _setup(client, "ana")
-    book = _book(runtime)
+    book = _book(runtime, 1.5)
     book.attach("ana")
     _arrive(client, "chat-1")
     book.accept(_offers(seen)[0]["offer_id"], "ana")
@@ -137,14 +143,14 @@ def test_a_transferred_contact_nobody_else_takes_goes_back_after_a_while(
     _transfer(client, "chat-1")
     again = _offers(seen, 2, timeout_s=6)[1]
     assert (again["interaction_id"], again["agent_id"]) == ("chat-1", "ana")
-    assert time.monotonic() - transferred >= 1.4  # return_after_pass_s, not at once
+    assert time.monotonic() - transferred >= 1.4  # the wait, not at once
 
 
 def test_declining_one_contact_does_not_keep_the_others_from_the_agent(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
     _setup(client, "ana")
-    book = _book(runtime)
+    book = _book(runtime, 1.5)
     book.attach("ana")
     _arrive(client, "chat-1", 0)
     first = _offers(seen)[0]

@@ -176,8 +176,20 @@ def next_from_board(
     for message in outbox:
         bus.send(message)
     if out is None:
-        return None, f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
+        return None, _nothing(board, agent_id, now)
     return out, "assigned"
+
+
+def _nothing(board: LiveBoard, agent_id: str, now: datetime) -> str:
+    """Why ``next`` gave the agent nothing, naming contacts they transferred that still wait."""
+    why = f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
+    kept = sorted(board.passes.kept_from(agent_id, now))
+    if kept:
+        why += (
+            f"; {', '.join(kept[:3])}, which this agent transferred, goes to another agent first"
+            f" (to this one only after {board.passes.return_after_s:g} s)"
+        )
+    return why
 
 
 @contextmanager
