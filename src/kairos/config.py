@@ -265,6 +265,8 @@ class Settings(BaseSettings):
     offer_timeout_s: float = Field(
         default=20.0, gt=0, le=600, description="seconds an agent has to accept a pushed offer"
     )
+    return_after_pass_s: float = Field(default=120.0, gt=0, le=3600, description="seconds "
+        "before a contact an agent let go (transferred, declined) goes to them again")  # fmt: skip
     live_heartbeat_s: float = Field(
         default=15.0, gt=0, le=300, description="seconds between live-stream heartbeats"
     )

@@ -147,6 +147,7 @@ class Runtime(Services):
         """A board in every API process, deciding only while this process holds the lease (and
         making push offers then); without Redis a process that does not own it answers 503."""
         board = self.routing_board = LiveBoard(self.db)
+        board.passes.return_after_s = self.settings.return_after_pass_s
         self._listen_board(board)
         owner = self.routing_owner = BoardOwner(board, self.db, self.bus, self.settings.redis_url)
         self.routing_offers = OfferBook(
@@ -160,6 +161,7 @@ class Runtime(Services):
     def _start_board(self) -> None:
         """Run the live routing board in this process, current with the bus from now on."""
         board = self.routing_board = LiveBoard(self.db)
+        board.passes.return_after_s = self.settings.return_after_pass_s
         self._listen_board(board)
         try:
             board.rebuild()

@@ -136,3 +136,23 @@ def test_absent_agents_get_no_offers(
     time.sleep(0.6)
     assert not [m for m in seen if m["type"] == "routing.offered"]
     assert client.post("/v1/agents/ana/next").json()["decision"]["interaction_id"] == "chat-1"
+
+
+def test_an_agent_whose_contact_ended_is_offered_the_next_one(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """Routing marks an agent of capacity 1 busy when they accept; once their contact ends the
+    next arrival is offered to them (before, the policy saw them busy: no offer ever again)."""
+    _setup(client, "ana")
+    book = _book(runtime)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    book.accept(_wait_for(seen, "routing.offered")[0]["offer_id"], "ana")
+    assert client.get("/v1/agents/ana").json()["state"] == "busy"
+    assert client.post("/v1/events", json=[ended("chat-1")]).status_code == 200
+    _arrive(client, "chat-2")
+    offer = _wait_for(seen, "routing.offered", 2)[1]
+    assert (offer["interaction_id"], offer["agent_id"]) == ("chat-2", "ana")
+    book.accept(offer["offer_id"], "ana")
+    assert client.get("/v1/interactions/chat-2").json()["agent_id"] == "ana"
+    assert client.get("/v1/agents/ana").json()["state"] == "busy"  # full again

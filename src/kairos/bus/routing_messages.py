@@ -57,6 +57,9 @@ class RoutingOffered(Message):
     reasons: list[dict[str, JsonValue]]
     offered_at: IsoTime
     expires_at: IsoTime
+    #: The customer's other contacts, in progress or ended lately (``interaction_id``,
+    #: ``channel``, ``state``, ``agent_id``, ``words``): the same person on another channel.
+    same_customer: list[dict[str, JsonValue]] = []
 
 
 class RoutingOfferEnded(Message):

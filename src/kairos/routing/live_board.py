@@ -17,9 +17,6 @@ through the API, which publish nothing) it reads from the database the first tim
 from __future__ import annotations
 
 import dataclasses
-import logging
-import threading
-from collections import deque
 from collections.abc import Callable
 
 from sqlalchemy import Connection, select
@@ -35,24 +32,22 @@ from kairos.bus.messages import (
     OutreachTaskCreated,
     QueueCreated,
     RoutingDecided,
-    parse,
 )
-from kairos.db import Database
+from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
-from kairos.routing.board_inbox import inert
 from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, routed_back
+from kairos.routing.board_thread import BoardThread
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
+from kairos.routing.passes import Passes
 from kairos.routing.pg_decide import DecisionLine
 from kairos.routing.policies import MOT_THRESHOLD, make_policy
 from kairos.routing.policy_base import RoutingPolicy
 from kairos.routing.snapshots import AgentSnapshot, AgentState, WaitingInteraction
-
-log = logging.getLogger(__name__)
 
 #: The topics the board follows.
 TOPICS = ("events", "assessments", "agents", "routing", "interactions", "outreach")
@@ -73,13 +68,12 @@ class _Board(RoutingBoard):
         """Nothing: :meth:`LiveBoard.assigned` applies a stored decision."""
 
 
-class LiveBoard:
+class LiveBoard(BoardThread):
     """Waiting contacts and agents of one site, in memory, current with the bus."""
 
     def __init__(self, db: Database) -> None:
+        super().__init__()
         self.db = db
-        self.lock = threading.RLock()
-        self.built = False
         self.queues: dict[str, QueueInfo] = {}
         self.policies: dict[str, RoutingPolicy] = {}
         self.boards: dict[str, RoutingBoard] = {}
@@ -89,17 +83,11 @@ class LiveBoard:
         self.agent_rows: dict[str, int] = {}
         #: interactions routing gave an agent that have not ended: interaction -> agent
         self.held: dict[str, str] = {}
-        #: bumped on every change applied from the bus (tests and benchmarks wait on it)
-        self.applied = 0
-        self._pending: deque[BusMessage] = deque()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._skills: set[str] = set()
         #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
         self.on_hold: dict[str, tuple[int, WaitingInteraction]] = {}
-        #: Called by the board thread after each pass (push offers, their timeouts).
-        self.hooks: list[Callable[[], None]] = []
+        #: Agents who let a waiting contact go (transferred, declined): kept from them a while.
+        self.passes = Passes()
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
         self.fence: Callable[[Connection], bool] | None = None
@@ -114,16 +102,6 @@ class LiveBoard:
         self.line = None if db.is_sqlite else DecisionLine(db)
 
     # -- the bus -----------------------------------------------------------------------------
-
-    def __call__(self, topic: str, body: BusMessage) -> None:
-        """The bus listener: queue the message for the board thread; never block the publisher.
-        Dropped here (the board thread need not wake): when nothing is queued before it, what
-        the board holds already (a decision it stored, its agent state) or a score of a contact
-        not waiting; anywhere, an applied event that cannot move the board (a customer's words)."""
-        if inert(body) or (not self._pending and self._known(body)):
-            return
-        self._pending.append(body)
-        self._wake.set()
 
     def _known(self, body: BusMessage) -> bool:
         kind = body.get("type")
@@ -145,46 +123,12 @@ class LiveBoard:
         self.lock.release()
         return idle
 
-    def start(self) -> None:
-        """Start the board thread that applies bus messages as they come."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="routing-board", daemon=True)
-            self._thread.start()
-
     def close(self) -> None:
-        """Stop the board thread."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        """Stop the board thread and close the decisions' connection."""
+        super().close()
         if self.line is not None:
             with self.lock:
                 self.line.close()
-
-    def wake(self) -> None:
-        """Make the board thread run a pass now."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(timeout=0.25)
-            self._wake.clear()
-            try:
-                self.drain()
-                for hook in self.hooks:
-                    hook()
-            except Exception:  # a bad message must not stop the board
-                log.exception("routing board: applying bus messages failed")
-
-    def drain(self) -> None:
-        """Apply every queued bus message (builds the board first if needed)."""
-        with self.lock:
-            if not self.built:
-                self.rebuild()
-            while self._pending:
-                message = parse(self._pending.popleft())
-                if message is not None:
-                    self._apply(message)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -281,7 +225,9 @@ class LiveBoard:
             self._reassessed(message)
         elif isinstance(message, EventApplied):
             event = message.event
-            if isinstance(event, InteractionStarted | Transfer | InteractionEnded) or (
+            if isinstance(event, Transfer):
+                self._transferred(event)
+            elif isinstance(event, InteractionStarted | InteractionEnded) or (
                 isinstance(event, Utterance)
                 and event.speaker == "agent"
                 and event.interaction_id in self.waiting  # an agent answered it directly
@@ -301,6 +247,14 @@ class LiveBoard:
             self.rebuild()  # contacts may wait in it by name already
         elif isinstance(message, RoutingDecided):
             self.assigned(message.interaction_id, message.agent_id)
+
+    def _transferred(self, event: Transfer) -> None:
+        """A contact handed on: back in a queue, it is not given again to the agent routing had
+        given it (they let it go) for a while; see :mod:`kairos.routing.passes`."""
+        holder = self.held.get(event.interaction_id)
+        self.refresh_interaction(event.interaction_id)
+        if holder is not None and event.interaction_id in self.waiting:
+            self.passes.add(event.interaction_id, holder, utcnow())
 
     def _reassessed(self, message: AssessmentUpdated) -> None:
         """A new assessment re-prioritises a waiting contact at once (no database read)."""
@@ -343,6 +297,7 @@ class LiveBoard:
                 return
             if not waits or row is None:
                 self._remove_waiting(interaction_id)
+                self.passes.forget(interaction_id)
                 return
             if row.queue not in self.queues:
                 self.rebuild()  # a queue created since: read everything again
@@ -380,6 +335,7 @@ class LiveBoard:
     def assigned(self, interaction_id: str, agent_id: str, state: AgentState | None = None) -> None:
         """Record that ``agent_id`` took ``interaction_id`` (idempotent), in ``state`` if given."""
         self._remove_waiting(interaction_id)
+        self.passes.forget(interaction_id)
         again = self.held.get(interaction_id) == agent_id
         if not again and interaction_id in self.held:
             self._release(interaction_id)

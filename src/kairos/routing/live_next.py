@@ -84,11 +84,15 @@ def next_for_agent(
     )  # fmt: skip
 
 
-def best_on_board(board: LiveBoard, agent_id: str, now: datetime) -> Decision | None:
-    """Each policy's candidate for this agent; a moment of truth first, then the longest wait."""
+def best_on_board(
+    board: LiveBoard, agent_id: str, now: datetime, also_kept: frozenset[str] = frozenset()
+) -> Decision | None:
+    """Each policy's candidate for this agent; a moment of truth first, then the longest wait.
+    Never a contact they transferred lately (``board.passes``), nor one of ``also_kept``."""
     candidates: list[Decision] = []
+    kept = board.passes.kept_from(agent_id, now) | also_kept
     for name, policy in sorted(board.policies.items()):
-        decision = policy.next_for_agent(board.boards[name], agent_id, now=now)
+        decision = policy.next_for_agent(board.boards[name], agent_id, now=now, kept=kept)
         if decision is not None:
             candidates.append(decision)
     if not candidates:
@@ -172,8 +176,20 @@ def next_from_board(
     for message in outbox:
         bus.send(message)
     if out is None:
-        return None, f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
+        return None, _nothing(board, agent_id, now)
     return out, "assigned"
+
+
+def _nothing(board: LiveBoard, agent_id: str, now: datetime) -> str:
+    """Why ``next`` gave the agent nothing, naming contacts they transferred that still wait."""
+    why = f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
+    kept = sorted(board.passes.kept_from(agent_id, now))
+    if kept:
+        why += (
+            f"; {', '.join(kept[:3])}, which this agent transferred, goes to another agent first"
+            f" (to this one only after {board.passes.return_after_s:g} s)"
+        )
+    return why
 
 
 @contextmanager

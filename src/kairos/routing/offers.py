@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from pydantic import JsonValue
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from kairos.bus import EventBus
 from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
-from kairos.interactions import placement
+from kairos.interactions import placement, same_customer
 from kairos.routing import decisions
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
@@ -41,6 +43,7 @@ from kairos.routing.live_next import (
     decision_transaction,
     store_rows,
 )
+from kairos.routing.passes import Passes
 from kairos.routing.schemas import DecisionOut
 from kairos.routing.snapshots import (
     AgentSnapshot,
@@ -88,14 +91,16 @@ class OfferBook:
     deciding: Callable[[], bool] = field(default=lambda: True)
     present: Counter[str] = field(default_factory=Counter)
     offers: dict[str, Offer] = field(default_factory=dict)
-    #: Agents who declined a contact (or let it expire): it goes to someone else first.
-    passed: dict[str, set[str]] = field(default_factory=dict)
+    #: Agents who declined a contact or let its offer expire: not offered it again for a while
+    #: (pull still gives it to them: they asked for work).
+    declined: Passes = field(default_factory=Passes)
     _outbox: list[Message] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.board.hooks.append(self.tick)
         self.board.on_leave = self._withdraw
         self.board.on_rebuild = self._hold_again
+        self.declined.return_after_s = self.board.passes.return_after_s
 
     # -- presence --------------------------------------------------------------------------------
 
@@ -131,9 +136,17 @@ class OfferBook:
                     self._end(offer, "withdrawn", back=True)
             for offer in [o for o in self.offers.values() if o.expires_at <= now]:
                 self._end(offer, "expired", back=True)
+            for offer in [o for o in self.offers.values() if self._gone(o.agent_id)]:
+                self._end(offer, "withdrawn", back=True)  # to the next agent now
             if self.deciding():
                 self._push(now)
         self._flush()
+
+    def _gone(self, agent_id: str) -> bool:
+        """The agent signed out or stepped away (away, wrap-up) since they were offered: nobody
+        answers the offer (before 2026-12-06 the contact waited for it to run out)."""
+        agent = self.board.agents.get(agent_id)
+        return agent is None or agent.state not in ("available", "busy")
 
     def _push(self, now: datetime) -> None:
         def idle(agent_id: str) -> datetime:
@@ -149,8 +162,8 @@ class OfferBook:
                 continue
             if agent.load >= agent.max_concurrency:
                 continue
-            decision = best_on_board(self.board, agent_id, now)
-            if decision is None or agent_id in self.passed.get(decision.interaction_id, ()):
+            decision = self._best_for(agent, now)
+            if decision is None:
                 continue
             held = self.board.hold(decision.interaction_id)
             if held is None:
@@ -162,6 +175,20 @@ class OfferBook:
             )  # fmt: skip
             self.offers[offer.id] = offer
             self._outbox.append(self._offered(offer))
+
+    def _best_for(self, agent: AgentSnapshot, now: datetime) -> Decision | None:
+        """What routing would give the free agent now (never a contact they transferred or declined
+        lately). One Kairos made busy when full, with room again since (a contact
+        ended or handed on), is decided for as available, as ``next`` makes them: before
+        2026-12-06 the policy saw them busy, so after their first contact they were never
+        offered another until they pulled or set their state."""
+        if agent.state != "busy":
+            return best_on_board(self.board, agent.id, now, self.declined.kept_from(agent.id, now))
+        self.board.set_agent(dataclasses.replace(agent, state="available"))
+        try:
+            return best_on_board(self.board, agent.id, now, self.declined.kept_from(agent.id, now))
+        finally:
+            self.board.set_agent(agent)
 
     def _offered(self, offer: Offer) -> RoutingOffered:
         reasons = [{"factor": r.factor, "value": r.value} for r in offer.decision.reasons]
@@ -183,7 +210,7 @@ class OfferBook:
             self.board.set_agent(dataclasses.replace(agent, load=max(0, agent.load - 1)))
         self.board.unhold(offer.interaction_id, back=back)
         if outcome in ("declined", "expired"):
-            self.passed.setdefault(offer.interaction_id, set()).add(offer.agent_id)
+            self.declined.add(offer.interaction_id, offer.agent_id, utcnow())
         self._outbox.append(
             RoutingOfferEnded(offer_id=offer.id, interaction_id=offer.interaction_id,
                               agent_id=offer.agent_id, outcome=outcome)
@@ -193,7 +220,7 @@ class OfferBook:
         offer = next((o for o in self.offers.values() if o.interaction_id == interaction_id), None)
         if offer is not None:
             self._end(offer, "withdrawn", back=False)
-        self.passed.pop(interaction_id, None)
+        self.declined.forget(interaction_id)
 
     def _hold_again(self) -> None:
         """The board read the site again (a bus gap): it put every waiting contact back on the
@@ -208,7 +235,7 @@ class OfferBook:
             if held is None or agent is None:
                 log.info("routing offer of %s withdrawn: it no longer waits", interaction_id)
                 self.offers.pop(offer.id, None)
-                self.passed.pop(interaction_id, None)
+                self.declined.forget(interaction_id)
                 self._outbox.append(
                     RoutingOfferEnded(offer_id=offer.id, interaction_id=interaction_id,
                                       agent_id=offer.agent_id, outcome="withdrawn")
@@ -221,8 +248,28 @@ class OfferBook:
         """Publish what the pass decided, outside the board's lock."""
         with self.board.lock:
             outbox, self._outbox = self._outbox, []
+        offered = [m.interaction_id for m in outbox if isinstance(m, RoutingOffered)]
+        links = self._same_customer(offered) if offered else {}
         for message in outbox:
+            if isinstance(message, RoutingOffered) and message.interaction_id in links:
+                message = message.model_copy(
+                    update={"same_customer": links[message.interaction_id]}
+                )
             self.bus.send(message)
+
+    def _same_customer(self, interaction_ids: list[str]) -> dict[str, list[dict[str, JsonValue]]]:
+        """The offered contacts' customers' other contacts (read outside the board's lock); an
+        offer goes out without them if the database cannot say."""
+        now = utcnow()
+        try:
+            with self.db.session() as session:
+                found = same_customer.others(
+                    session=session, interaction_ids=interaction_ids, now=now
+                )
+        except SQLAlchemyError:
+            log.warning("routing offers: the customers' other contacts could not be read")
+            return {}
+        return {i: [o.wire(now) for o in others] for i, others in found.items()}
 
     # -- the agent answers -------------------------------------------------------------------------
 
@@ -269,7 +316,7 @@ class OfferBook:
                 self._end(offer, "withdrawn", back=False)
             else:
                 self._end(offer, "accepted", back=False)
-                self.passed.pop(offer.interaction_id, None)
+                self.declined.forget(offer.interaction_id)
                 self.board.assigned(offer.interaction_id, agent_id)
                 self._outbox.insert(0, out)  # the stored decision is the message
                 if state != agent.state:

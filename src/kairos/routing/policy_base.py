@@ -5,7 +5,7 @@ The policies themselves are in :mod:`kairos.routing.policies`."""
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -153,9 +153,10 @@ class RoutingPolicy(abc.ABC):
         return decisions
 
     def next_for_agent(
-        self, board: RoutingBoard, agent_id: str, *, now: datetime
+        self, board: RoutingBoard, agent_id: str, *, now: datetime, kept: Collection[str] = ()
     ) -> Decision | None:
-        """The interaction the agent ``agent_id`` should take next, or None."""
+        """The interaction the agent ``agent_id`` should take next, or None; never one of
+        ``kept`` (contacts the agent let go, see :mod:`kairos.routing.passes`)."""
         agent_slot = board.agent_slot(agent_id)
         if agent_slot is None or not board.takes_work(agent_slot):
             return None
@@ -164,7 +165,14 @@ class RoutingPolicy(abc.ABC):
         # The priority of the allowed contacts only (the same values the whole board's would
         # hold: the same operations on each), not of every slot: an agent may take a few of
         # the waiting contacts, and this is the most frequent decision.
-        slots = np.flatnonzero(self.allowed_for_agent(board, agent_slot, load, now_s))
+        allowed = self.allowed_for_agent(board, agent_slot, load, now_s)
+        kept_slots = [
+            s for s in map(board.waiting_slot, kept) if s is not None and s < len(allowed)
+        ]
+        if kept_slots:
+            allowed = allowed.copy()
+            allowed[kept_slots] = False
+        slots = np.flatnonzero(allowed)
         if len(slots) == 0:
             return None
         priority = self.priority_of(board, slots, now_s)

@@ -15,6 +15,7 @@ from kairos.auth.schemas import Principal
 from kairos.config import get_settings
 from kairos.db import utcnow
 from kairos.interactions import reads as interaction_reads
+from kairos.interactions import same_customer
 from kairos.interactions.models import Interaction
 from kairos.outcomes import verdicts
 from kairos.routing import decisions as routing_decisions
@@ -135,6 +136,8 @@ class Wallboard:
     alerts_total: int = 0
     why: dict[str, str] = field(default_factory=dict)
     unqueued: list[Unqueued] = field(default_factory=list)
+    #: For a listed contact, its customer's other contacts in words (the same person elsewhere).
+    same_customer: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def waiting(self) -> int:
@@ -278,6 +281,18 @@ def _deadlines(session: Session, interaction_ids: list[str]) -> dict[str, dateti
     return found
 
 
+def _same_customer(
+    session: Session, principal: Principal, listed: list[str], now: datetime
+) -> dict[str, list[str]]:
+    """Each listed contact's customer's other contacts that ``principal`` may see, in words."""
+    found = same_customer.others(session=session, interaction_ids=set(listed), now=now)
+    words = {
+        i: [o.words(now) for o in others if principal.sees_agent(o.agent_id)]
+        for i, others in found.items()
+    }
+    return {i: w for i, w in words.items() if w}
+
+
 def wallboard(*, session: Session, principal: Principal, now: datetime | None = None) -> Wallboard:
     """The wallboard as ``principal`` may see it (a supervisor: their teams, and the queues)."""
     now = now or utcnow()
@@ -315,6 +330,9 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
     _, every_agent = routing_service.get_all_agents(session=session, limit=5_000)
     _staff(session, queues, every_agent)
     agents = _agents(session, principal, every_agent)
+    unqueued = _unqueued(session, principal)
+    listed = [i.external_id for i in moments[:SHOWN]] + [u.interaction_id for u in unqueued]
+    listed += [str(a["interaction_id"]) for a in alerts[:SHOWN]]
     return Wallboard(
         now=now,
         queues=sorted(queues.values(), key=lambda q: (-q.waiting, q.name)),
@@ -327,5 +345,6 @@ def wallboard(*, session: Session, principal: Principal, now: datetime | None = 
         alerts_total=len(alerts),
         agents=agents,
         states=dict(Counter(a.state for a in agents)),
-        unqueued=_unqueued(session, principal),
+        unqueued=unqueued,
+        same_customer=_same_customer(session, principal, listed, now),
     )

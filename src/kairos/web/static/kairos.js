@@ -205,6 +205,9 @@
     document.getElementById("offer-channel").textContent = text(msg.channel);
     document.getElementById("offer-mot").hidden = !msg.moment_of_truth;
     document.getElementById("offer-summary").textContent = text(msg.summary);
+    var same = document.getElementById("offer-same");
+    var others = (msg.same_customer || []).map(function (o) { return text(o.words); });
+    if (same) { same.textContent = others.length ? "Same customer: " + others.join("; ") : ""; same.hidden = !others.length; }
     document.getElementById("offer-expires").dataset.deadline = msg.expires_at;
     var base = "/desktop/offers/" + encodeURIComponent(msg.offer_id);
     document.getElementById("offer-accept").action = base + "/accept";

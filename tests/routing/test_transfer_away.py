@@ -1,0 +1,186 @@
+"""A contact an agent transfers back to a queue is not routed straight back to them: pull and
+push both give it to someone else first; after ``return_after_pass_s`` it may go to them again,
+so a contact nobody else can take does not wait for ever. The same holds for a declined offer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import at, started, utterance
+
+from kairos.bus import BusMessage, MemoryBus
+from kairos.config import Settings
+from kairos.routing.offers import OfferBook, offers_of
+from kairos.runtime import Runtime
+
+MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to get rebooked now"
+
+
+@pytest.fixture
+def settings(migrated_url: str) -> Settings:
+    """What ``auto`` picks: the board in the process on SQLite, the leased board on PostgreSQL."""
+    return Settings(database_url=migrated_url, offer_timeout_s=30.0, return_after_pass_s=60.0)
+
+
+@pytest.fixture
+def seen(runtime: Runtime) -> list[BusMessage]:
+    messages: list[BusMessage] = []
+    assert isinstance(runtime.bus, MemoryBus)
+    runtime.bus.listen(lambda topic, m: messages.append(m), "routing")
+    return messages
+
+
+def _book(runtime: Runtime, return_after_s: float | None = None) -> OfferBook:
+    book = offers_of(runtime)
+    assert book is not None
+    if return_after_s is not None:  # a short wait, for the tests of what follows it
+        book.board.passes.return_after_s = book.declined.return_after_s = return_after_s
+    return book
+
+
+def _setup(client: TestClient, *agents: str) -> None:
+    for name in ("travel", "billing"):
+        body = {"name": name, "channel": "chat", "required_skills": [], "policy": "moments"}
+        assert client.post("/v1/queues", json=body).status_code == 201
+    for agent in agents:
+        assert client.post("/v1/agents", json={
+            "external_id": agent, "name": agent, "channels": ["chat"], "state": "available",
+            "mot_certified": True, "empathy": 0.9,
+        }).status_code == 201  # fmt: skip
+
+
+def _arrive(client: TestClient, interaction_id: str, seconds: float = 0) -> None:
+    phone = f"+1415555{abs(hash(interaction_id)) % 10000:04d}"
+    events = [started(interaction_id, channel="chat", queue="travel", phone=phone,
+                      occurred_at=at(seconds)),
+              utterance(interaction_id, MOT_TEXT, seconds=seconds + 1)]  # fmt: skip
+    assert client.post("/v1/events", json=events).status_code == 200
+
+
+def _transfer(client: TestClient, interaction_id: str, queue: str = "billing") -> None:
+    event = {
+        "type": "transfer",
+        "event_id": f"{interaction_id}-tr",
+        "interaction_id": interaction_id,
+        "occurred_at": at(30),
+        "to_queue": queue,
+        "reason": "billing issue",
+    }
+    assert client.post("/v1/events", json=[event]).status_code == 200
+
+
+def _next(client: TestClient, agent: str) -> str | None:
+    answer = client.post(f"/v1/agents/{agent}/next")
+    assert answer.status_code == 200, answer.text
+    decision = answer.json()["decision"]
+    return None if decision is None else str(decision["interaction_id"])
+
+
+def _offers(seen: list[BusMessage], n: int = 1, timeout_s: float = 5) -> list[Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [m for m in seen if m["type"] == "routing.offered"]
+        if len(found) >= n:
+            return found
+        assert time.monotonic() < deadline, f"no offer {n} ({seen})"
+        time.sleep(0.01)
+
+
+def _settle(runtime: Runtime, seconds: float = 0.4) -> None:
+    time.sleep(seconds)
+    board = runtime.routing_board
+    assert board is not None
+    board.drain()  # type: ignore[attr-defined]
+
+
+def test_pull_does_not_hand_a_transferred_contact_back_to_its_agent(
+    client: TestClient, runtime: Runtime
+) -> None:
+    _setup(client, "ana", "bo")
+    _arrive(client, "chat-1", 0)
+    assert _next(client, "ana") == "chat-1"
+    _transfer(client, "chat-1")  # waits in billing again, the oldest moment of truth
+    _settle(runtime)
+    nothing = client.post("/v1/agents/ana/next").json()
+    assert nothing["decision"] is None
+    assert "chat-1, which this agent transferred, goes to another agent first" in nothing["message"]
+    _arrive(client, "chat-2", 5)
+    _settle(runtime)
+    assert _next(client, "ana") == "chat-2"  # not chat-1 again
+    assert _next(client, "bo") == "chat-1"
+
+
+def test_an_offer_of_a_transferred_contact_goes_to_another_agent(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana", "bo")
+    book = _book(runtime)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    offer = _offers(seen)[0]
+    assert offer["agent_id"] == "ana"
+    book.accept(offer["offer_id"], "ana")
+    _transfer(client, "chat-1")
+    _settle(runtime, 0.6)
+    assert len(_offers(seen)) == 1  # ana alone is present: not offered back to her at once
+    book.attach("bo")
+    second = _offers(seen, 2)[1]
+    assert (second["interaction_id"], second["agent_id"]) == ("chat-1", "bo")
+
+
+def test_a_transferred_contact_nobody_else_takes_goes_back_after_a_while(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana")
+    book = _book(runtime, 1.5)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    book.accept(_offers(seen)[0]["offer_id"], "ana")
+    transferred = time.monotonic()
+    _transfer(client, "chat-1")
+    again = _offers(seen, 2, timeout_s=6)[1]
+    assert (again["interaction_id"], again["agent_id"]) == ("chat-1", "ana")
+    assert time.monotonic() - transferred >= 1.4  # the wait, not at once
+
+
+def test_declining_one_contact_does_not_keep_the_others_from_the_agent(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    _setup(client, "ana")
+    book = _book(runtime, 1.5)
+    book.attach("ana")
+    _arrive(client, "chat-1", 0)
+    first = _offers(seen)[0]
+    _arrive(client, "chat-2", 5)
+    book.decline(first["offer_id"], "ana")
+    second = _offers(seen, 2)[1]
+    assert (second["interaction_id"], second["agent_id"]) == ("chat-2", "ana")
+    book.decline(second["offer_id"], "ana")
+    # Nobody else: the first contact comes back to her once the wait is over, not never.
+    third = _offers(seen, 3, timeout_s=6)[2]
+    assert third["agent_id"] == "ana" and third["interaction_id"] in ("chat-1", "chat-2")
+
+
+def test_an_offer_to_an_agent_who_goes_away_moves_on_at_once(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """An agent who signs out (away) with an offer showing: the offer is withdrawn and the
+    contact offered to the next agent now, not after the offer's 30 s run out."""
+    _setup(client, "ana", "bo")
+    book = _book(runtime)
+    book.attach("ana")
+    book.attach("bo")
+    _arrive(client, "chat-1")
+    first = _offers(seen)[0]
+    gone = first["agent_id"]
+    left = time.monotonic()
+    answer = client.post(f"/v1/agents/{gone}/state", json={"state": "away"})
+    assert answer.status_code == 200, answer.text
+    second = _offers(seen, 2, timeout_s=3)[1]
+    assert time.monotonic() - left < 3
+    assert second["interaction_id"] == "chat-1" and second["agent_id"] != gone
+    ends = [m for m in seen if m["type"] == "routing.offer_ended"]
+    assert [(e["agent_id"], e["outcome"]) for e in ends] == [(gone, "withdrawn")]
