@@ -215,8 +215,6 @@ class AuditWriter:
     def _failed(self, error: Exception, said: str) -> None:
         """Log a failed write: a database error in one line, once until rows are written
         again (the writer tries every ``interval_s``); anything else with its traceback."""
-        if self.db is not None:
-            self.db.faults.record(error)  # a full or read-only database: /healthz says so
         if not isinstance(error, DBAPIError):
             log.exception("%s", said)
         elif not self._failing:  # by class and statement: the driver's text may quote values
