@@ -160,6 +160,14 @@ def test_a_database_url_that_is_not_one_is_one_clear_line(
         ("KAIROS_CENTRE_TIMEZONE", "Mars/Olympus", "KAIROS_CENTRE_TIMEZONE: Value error, unknown"),
         ("KAIROS_DEFAULT_TIMEZONE", "utc+2", "KAIROS_DEFAULT_TIMEZONE: Value error, unknown"),
         ("KAIROS_TRUSTED_PROXIES", "10.0.0.5", "KAIROS_TRUSTED_PROXIES: cannot be read"),
+        # Before: `kairos serve` started, migrated, then died with the client's traceback
+        ("KAIROS_REDIS_URL", "localhost:6379", "KAIROS_REDIS_URL: Value error, 'localhost:6379'"),
+        # ... its password not shown
+        (
+            "KAIROS_REDIS_URL",
+            "redis://:pw@h:63x9",
+            "KAIROS_REDIS_URL: Value error, 'redis://:***@h",
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kairos.redis_url import RedisUrl
+
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-insecure-secret"
 _KEEP = "days kept (unset: forever) of "
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; the default is the file the demo writes, so the commands "
         "run beside it read what it made",
     )
-    redis_url: str | None = Field(default=None, description="Redis URL; unset: in-process bus")
+    redis_url: RedisUrl | None = Field(default=None, description="Redis URL; unset: in-process bus")
     detection: Literal["inline", "workers"] = Field(
         default="inline",
         description="inline: the API process assesses inside the ingest transaction; workers: "

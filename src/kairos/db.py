@@ -22,7 +22,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
@@ -184,7 +184,14 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         #: A full disk or a read-only database, from the writes it refused (``/healthz``).
         self.faults = StorageFaults()
+        # Every write the database refuses marks the fault, whoever wrote: a request, a periodic
+        # pass, a bus listener, the audit writer. ``handle_error`` runs only for a statement or
+        # commit that failed: a write that succeeds costs nothing more.
+        event.listen(self.engine, "handle_error", self._write_refused)
         self._sqlite_writer = threading.Lock()
+
+    def _write_refused(self, context: ExceptionContext) -> None:
+        self.faults.record(context.original_exception)
 
     def write_lock(self) -> AbstractContextManager[object]:
         """Held around a writing transaction.

@@ -1,9 +1,9 @@
 """A database that answers but cannot store: a full disk, a read-only file or server.
 
 ``SELECT 1`` still succeeds then, so ``/healthz`` said "ok" while every request that stores
-anything failed. A write the database refuses for lack of space or because it is read-only is
-recorded here (what, why, since when) until a write commits again; ``/healthz``, ``/metrics``
-and the refusals name the fault.
+anything failed. A write the database refuses for lack of space or because it is read-only (a
+request's or a background pass's) is recorded here (what, why, since when) until a write
+commits again; ``/healthz``, ``/metrics`` and the refusals name the fault.
 """
 
 from __future__ import annotations
@@ -60,9 +60,11 @@ def classify(error: BaseException) -> StorageFault | None:
 class StorageFaults:
     """The storage fault a database's writes last met, until a write commits again.
 
-    Recorded where a write's failure is handled (the API's error answers, the audit writer),
-    and looked at again, with one write, where it is shown (``Database.check_writes``): no
-    event listener on the engine, which would cost every statement of every request."""
+    Recorded by the engine's ``handle_error`` event (``kairos.db.Database``), which runs only
+    when a statement or a commit fails, so every refused write marks it, a background one (a
+    periodic pass, a bus listener, the audit writer) as a request's, and a write that succeeds
+    costs nothing more; looked at again, with one write, where it is shown
+    (``Database.check_writes``), rather than by a listener on every commit."""
 
     def __init__(self) -> None:
         self._fault: StorageFault | None = None

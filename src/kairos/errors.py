@@ -147,6 +147,27 @@ def log_failure(
     if error is None or not _database_error(error):
         logger.error(message, *args, exc_info=error)
         return
-    statement = " ".join(str(getattr(error, "statement", None) or "").split())[:300]
     frames = "".join(traceback.format_tb(error.__traceback__))
-    logger.error(f"{message}: %s in %s\n%s", *args, described(error), statement, frames)
+    logger.error(f"{message}: %s in %s\n%s", *args, described(error), statement(error), frames)
+
+
+def statement(error: BaseException) -> str:
+    """The statement a database error failed on, in one line (its first 300 characters); its
+    values are not in it (they are bound parameters), "" for any other error."""
+    return " ".join(str(getattr(error, "statement", None) or "").split())[:300]
+
+
+def by_class(error: BaseException) -> str:
+    """An error in one line that names no value it may carry, for text that is kept (a dead
+    letter) or logged without its traceback: a database error by its classes and statement, any
+    other by its class and where it was raised; never its message (the log line written when it
+    happened has that, as :func:`log_failure` allows)."""
+    if _database_error(error):
+        return f"{described(error)} in {statement(error)}"
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    last = frames[-1]
+    return (
+        f"{type(error).__name__} at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+    )

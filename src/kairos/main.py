@@ -42,6 +42,7 @@ from kairos.limits import BodySizeLimit
 from kairos.messages.views import router as messages_router
 from kairos.outcomes.verdict_views import router as verdicts_router
 from kairos.outcomes.views import router as outcomes_router
+from kairos.parent_watch import watch_parent
 from kairos.privacy.views import router as erasure_router
 from kairos.routing.views import escalation_router, next_route
 from kairos.routing.views import router as routing_router
@@ -337,5 +338,10 @@ def metrics(request: Request) -> Response:
 
 
 def app_from_env() -> FastAPI:
-    """The app for settings from the environment (``uvicorn --factory``, several processes)."""
+    """The app for settings from the environment (``uvicorn --factory``, several processes).
+
+    Started by ``kairos serve --processes M``, it stops once that process is gone
+    (``KAIROS_STOP_WITH_PARENT``): uvicorn's API processes would otherwise outlive a
+    ``kill -9`` of it and go on answering on its port."""
+    watch_parent()
     return create_app(get_settings())

@@ -3,8 +3,10 @@
 A process that starts others and is killed with ``kill -9`` (or by the out-of-memory killer)
 cannot stop them: ``kairos serve --workers N`` left its N workers running, reparented to init,
 and the next start added N more (after an upgrade, the old ones went on with the old code).
-The starter names itself in ``KAIROS_STOP_WITH_PARENT``; the process it starts looks at its own
-parent every second and sends itself SIGTERM, stopping in order, once that is another process.
+The same held for the API processes of ``kairos serve --processes M`` (uvicorn's; they watch from
+``kairos.main.app_from_env``). The starter names itself in ``KAIROS_STOP_WITH_PARENT``; the
+process it starts looks at its own parent every second and sends itself SIGTERM, stopping in
+order, once that is another process.
 ``os.getppid`` is all it needs, so it works where Linux's ``PR_SET_PDEATHSIG`` does not.
 """
 

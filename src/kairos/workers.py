@@ -91,6 +91,9 @@ def heartbeat(runtime: Runtime) -> dict[str, float]:
         "detection_retries": metrics.detection_retries.value(),
         "interactions_swept": metrics.interactions_swept.value(),
         "detectors_cached": float(len(runtime.detectors)),
+        # 0 while its writes meet a full or read-only database (a worker serves no /healthz);
+        # while one is recorded, one write that changes nothing tells when it has ended
+        "database_storing": 0.0 if runtime.db.check_writes() else 1.0,
         # bus_handled, bus_failed (acknowledged after the listener raised: not delivered
         # again), bus_retried, bus_claimed (taken over from a silent worker: redelivered)
         **runtime.bus.listener_counts(),

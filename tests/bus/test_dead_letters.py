@@ -108,8 +108,10 @@ def test_a_message_failing_every_time_goes_to_the_dead_letters_once(
     letters = [json.loads(line) for line in _cli(redis_url, "--json").splitlines()]
     assert [(d["group"], d["attempts"], d["topic"]) for d in letters] == [("picky", 3, "orders")]
     assert json.loads(letters[0]["message"]) == {"n": "poison"}
-    error = "Retry: the database is away" if kind == "retries" else "ValueError: cannot read it"
-    assert letters[0]["error"] == error
+    # A Retry's reason (Kairos' words); any other error by class and place, not its message
+    error = "Retry: the database is away" if kind == "retries" else "ValueError at test_dead"
+    assert letters[0]["error"].startswith(error), letters[0]["error"]
+    assert "cannot read it" not in letters[0]["error"]
     picky.broken = False  # the cause fixed: replay it to its group alone
     assert "replayed 1" in _cli(redis_url, "--replay", letters[0]["id"])
     wait_for(lambda: "poison" in picky.handled)

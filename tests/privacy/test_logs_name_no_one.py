@@ -137,3 +137,46 @@ def test_a_bus_message_that_does_not_read_is_logged_without_its_content(
     assert "ReaskDetected" in logged and "customer_id" in logged and "observed_at" in logged
     for needle in (PHONE, "missed the flight"):
         assert needle not in logged
+
+
+def test_an_audit_outage_is_logged_without_the_drivers_message(
+    migrated_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The audit writer's "could not write" line: the database's refusal by class and statement
+    only. Before, it quoted the first line of the driver's message (a trigger's or a
+    constraint's text, which may quote the row: here the customer's words)."""
+    from kairos.db import Database
+    from kairos.security import audit
+
+    engine = make_engine(migrated_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(text(
+                f"CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                f"BEGIN SELECT RAISE(ABORT, 'refused: {WORDS}'); END"
+            ))  # fmt: skip
+        else:
+            connection.execute(text(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN "
+                f"RAISE EXCEPTION 'refused: {WORDS} %', NEW.path; END $$ LANGUAGE plpgsql"
+            ))  # fmt: skip
+            connection.execute(text(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_audit()"
+            ))  # fmt: skip
+    engine.dispose()
+    db = Database(migrated_url)
+    writer = audit.AuditWriter(interval_s=60)
+    writer.bind(db)
+    caplog.set_level(logging.INFO)
+    try:
+        writer.write_now(audit.entry(actor="a", actor_kind="admin", action="read", method="GET",
+                                     path="/v1/customers/7", status=200, client=None))  # fmt: skip
+        assert writer.flush() == 0  # still refused: kept
+    finally:
+        writer._rows.clear()
+        writer.close()
+        db.dispose()
+    logged = _logged(caplog)
+    assert "could not write 1 audit rows" in logged and "INSERT INTO audit_log" in logged
+    assert WORDS not in logged and "refused:" not in logged

@@ -53,10 +53,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 class Server:
     """``kairos serve`` on ``database_url``, its log in ``log``."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, **settings: str) -> None:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "KAIROS_DATABASE_URL": database_url, "KAIROS_PORT": str(port)}
+        env.update(settings)
         env.pop("KAIROS_REDIS_URL", None)
         self.log = log
         self.process = subprocess.Popen(
@@ -215,3 +216,34 @@ def test_a_read_only_postgresql_is_named_not_an_internal_error(tmp_path: Path) -
             assert _stored_turns(server) == {"c1-u1"}
         finally:
             server.stop()
+
+
+def test_a_background_write_on_a_read_only_postgresql_is_named_too(tmp_path: Path) -> None:
+    """No request stores anything: the retention purge (every second here) is the first write
+    to meet the read-only database. Before, ``/healthz`` and ``/metrics`` said all was well
+    until a request's write failed; now the purge's refusal marks the fault as a request's does,
+    and it clears the same way once the database stores again."""
+    admin_url = os.environ.get("KAIROS_TEST_POSTGRES_URL")
+    if not admin_url:
+        pytest.skip("KAIROS_TEST_POSTGRES_URL is not set")
+    with throwaway_database(admin_url) as url:
+        server = Server(
+            url, tmp_path / "serve.log",
+            KAIROS_PURGE_INTERVAL_S="1", KAIROS_RETENTION_AUDIT_DAYS="30",
+        )  # fmt: skip
+        database = url.rsplit("/", 1)[-1]
+        try:
+            assert server.get("/healthz").status_code == 200
+            _set_read_only(admin_url, database, on=True)
+            deadline = time.monotonic() + 20
+            while server.get("/healthz").status_code == 200:
+                assert time.monotonic() < deadline, "the purge's refusal was never noticed"
+                time.sleep(0.5)
+            _refused_for(server, "read_only")
+            _set_read_only(admin_url, database, on=False)
+            assert server.get("/healthz").status_code == 200
+            assert "kairos_database_storing 1" in server.get("/metrics").text
+        finally:
+            server.stop()
+    log = server.log.read_text()
+    assert "purge skipped: the database is read-only" in log, log[-3000:]

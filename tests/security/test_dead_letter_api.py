@@ -76,7 +76,7 @@ def test_an_admin_lists_replays_and_drops_dead_letters(
         assert first["total"] == 3 and len(first["items"]) == 2
         letter = first["items"][0]
         assert letter["topic"] == "outcomes" and letter["group"] == "reviews-under-test"
-        assert letter["attempts"] >= 2 and "cannot read it" in letter["error"]
+        assert letter["attempts"] >= 2 and letter["error"].startswith("ValueError at ")
         assert '"poison-1"' in letter["message"]
         rest = admin_api.get(
             "/v1/bus/dead-letters", params={"limit": 2, "offset": 2, "topic": "outcomes"},

@@ -1,6 +1,7 @@
 """Dead letters: bus entries a listener group gave up on after ``KAIROS_BUS_MAX_ATTEMPTS``
 deliveries, kept in ``<prefix>:dead:<topic>`` (one stream per topic) with the group, the original
-entry, the attempts and the last error, for an operator to list, replay or drop
+entry, the attempts and the last error (by class:
+:func:`kairos.bus.redis_groups.dead_letter_error`), for an operator to list, replay or drop
 (``kairos bus dead-letters``).
 
 A replay appends the message to its topic's stream again, naming the group (``g``): only that

@@ -15,18 +15,24 @@ delivered to them, or delivered and not acknowledged); every other group acknowl
 (:meth:`kairos.bus.redis_groups.GroupReader._for_this_group`), so a group that had handled the
 message does not handle it again. A dead letter's narrowed copy goes back on its dead-letter
 stream with its other fields, to be replayed or dropped as before.
+
+A dead letter keeps its last error by class (:func:`kairos.bus.redis_groups.dead_letter_error`);
+one written before that kept the error's message, which may quote anyone's words or number, and
+names nobody the erasure can match: every such letter goes back on its stream with its error's
+class alone (once; it is then marked ``error_form``), whoever it is about.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import redis
 
 from kairos.bus.base import Erasing
-from kairos.bus.redis_groups import addressed_to, entry_key
+from kairos.bus.redis_groups import ERROR_BY_CLASS, addressed_to, entry_key
 
 log = logging.getLogger(__name__)
 
@@ -69,26 +75,47 @@ def _narrowed(
     return out
 
 
+def _scrubbed(fields: dict[str, str]) -> dict[str, str] | None:
+    """A dead letter written before errors were kept by class (its ``error`` was the error's
+    message, which may quote a customer's words or number, anyone's): its fields with the
+    error's class alone. None for a letter with nothing to scrub."""
+    error = fields.get("error")
+    if error is None or fields.get("error_form") == ERROR_BY_CLASS:
+        return None
+    name = re.match(r"[A-Za-z_][\w.]*", error)
+    kind = name.group(0) if name else "error"
+    return {**fields, "error": f"{kind} (its message removed by an erasure)",
+            "error_form": ERROR_BY_CLASS}  # fmt: skip
+
+
 def _erase_page(
     client: redis.Redis, key: str, entries: list[Any], erasing: Erasing, *, live: bool
 ) -> int:
+    """Erase one page of ``key``'s entries; how many named the erased contacts."""
     doomed: list[str] = []
-    narrowed: list[dict[str, str]] = []
+    rewritten: list[dict[str, str]] = []
+    only_scrubbed = 0
     for entry_id, fields in entries:
         message = _decoded(fields)
         verdict = "keep" if message is None else erasing(message)
-        if verdict == "keep":
-            continue
-        doomed.append(entry_id)
-        if isinstance(verdict, dict):
-            narrowed.append(_narrowed(client, key if live else None, (entry_id, fields), verdict))
+        scrubbed = None if live else _scrubbed(fields)
+        if verdict == "drop":
+            doomed.append(entry_id)
+        elif isinstance(verdict, dict):
+            doomed.append(entry_id)
+            kept = (entry_id, scrubbed or fields)
+            rewritten.append(_narrowed(client, key if live else None, kept, verdict))
+        elif scrubbed is not None:
+            doomed.append(entry_id)
+            rewritten.append(scrubbed)
+            only_scrubbed += 1
     if not doomed:
         return 0
     pipe = client.pipeline(transaction=True)
-    for fields in narrowed:
+    for fields in rewritten:
         pipe.xadd(key, fields)  # type: ignore[arg-type]
     pipe.xdel(key, *doomed)
-    return int(pipe.execute()[-1])
+    return max(0, int(pipe.execute()[-1]) - only_scrubbed)
 
 
 def erase(client: redis.Redis, prefix: str, erasing: Erasing, *, page: int = 1000) -> int:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from kairos.bus.base import BusMessage, Retry
-from kairos.errors import log_failure
+from kairos.errors import by_class, log_failure
 
 if TYPE_CHECKING:
     from kairos.bus.redis import RedisBus
@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, BusMessage], None]
+
+
+#: A dead letter's ``error_form`` when its ``error`` names the error by class, not its message.
+ERROR_BY_CLASS = "class"
+
+
+def dead_letter_error(error: Exception) -> str:
+    """What a dead letter keeps of the last error: a :class:`Retry`'s reason (Kairos' own words,
+    which name contacts by id), any other error by class and statement or place
+    (:func:`kairos.errors.by_class`). A driver's message may quote a customer's words or number,
+    and a dead letter stays in Redis for weeks; the failure's log line has the rest."""
+    if isinstance(error, Retry):
+        return f"Retry: {error}"[:1000]
+    return by_class(error)[:1000]
 
 
 def create_group(client: redis.Redis, stream: str, group: str, start: str = "$") -> None:
@@ -235,7 +249,8 @@ class GroupReader:
                 "topic": topic,
                 "entry": str(entry_id),
                 "attempts": str(attempts),
-                "error": f"{type(error).__name__}: {error}"[:1000],
+                "error": dead_letter_error(error),
+                "error_form": ERROR_BY_CLASS,
                 "at": str(time.time()),
             }
             pipe = client.pipeline(transaction=True)

@@ -61,6 +61,19 @@ def cannot_open(database_url: str, exc: Exception) -> str:
     return f"cannot open the database at {describe(database_url)}: {reason}"
 
 
+def newer(database_url: str, at: str) -> str:
+    """A database at a migration these do not know: a newer Kairos migrated it (the code was
+    rolled back after an upgrade, or a newer database was restored): what to do, in one line."""
+    from kairos import migrations
+    from kairos.db import describe
+
+    return (
+        f"the database at {describe(database_url)} is at migration {at}, which this Kairos does "
+        f"not know (its newest is {migrations.head()}): a newer Kairos migrated it; run that "
+        "version, or restore the backup made before the upgrade"
+    )
+
+
 def problem(database_url: str) -> str | None:
     """Why the database cannot be used as it is, in one line; None when it can."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -79,6 +92,8 @@ def problem(database_url: str) -> str | None:
     newest = migrations.head()
     if at is None:
         return f"the database at {where} is empty (not migrated): {_HOW}"
+    if not migrations.known(at):
+        return newer(database_url, at)
     if at != newest:
         return (
             f"the database at {where} is at migration {at}, this Kairos needs {newest}: "
@@ -111,7 +126,10 @@ def upgraded(database_url: str, console: Console | None = None, revision: str = 
     stop_if(not_a_url(database_url), console)
     try:
         migrations.upgrade(database_url, revision)
-    except CommandError:  # the only one upgrade raises for its arguments: no such revision
+    except CommandError:  # no such revision: the one asked for, or the database's own
+        at = migrations.current(database_url)
+        if at is not None and not migrations.known(at):
+            refuse(newer(database_url, at), console)
         refuse(f"no migration {revision!r}: the newest is {migrations.head()}", console)
     except SQLAlchemyError as exc:
         refuse(cannot_open(database_url, exc), console)

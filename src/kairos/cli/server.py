@@ -70,7 +70,7 @@ def serve(
     from kairos.cli.database import upgraded
     from kairos.config import get_settings
     from kairos.main import create_app
-    from kairos.parent_watch import watch_parent
+    from kairos.parent_watch import as_parent, watch_parent
     from kairos.workers import WorkerPool
 
     watch_parent()  # started by the demo: stop with it, even after its kill -9
@@ -93,6 +93,10 @@ def serve(
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         pool.start()
         console.print(f"{workers} detector workers started")
+    if processes > 1:
+        # Uvicorn's API processes inherit the environment: each watches this process
+        # (``app_from_env``) and stops once it is gone, even after its kill -9.
+        os.environ.update(as_parent())
     app_target = "kairos.main:app_from_env" if processes > 1 else create_app(settings)
     try:
         uvicorn.run(

@@ -49,19 +49,24 @@ def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def known(revision: str) -> bool:
+    """Whether ``revision`` is one of these migrations (else a newer Kairos wrote it)."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return revision in {script.revision for script in scripts.walk_revisions()}
+
+
 def behind(database_url: str) -> str | None:
     """Why the database is behind these migrations (empty, or at an older one), in a few words;
     None when it is at the newest, or at one these migrations do not know (a newer Kairos
     migrated it)."""
-    from alembic.script import ScriptDirectory
-
     at = current(database_url)
     newest = head()
     if at == newest:
         return None
     if at is None:
         return f"empty (not migrated), this Kairos needs {newest}"
-    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    if at not in {script.revision for script in scripts.walk_revisions()}:
+    if not known(at):
         return None
     return f"at migration {at}, this Kairos needs {newest}"

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from kairos.db import Database, utcnow
+from kairos.errors import by_class, log_failure
 from kairos.security import tokens
 from kairos.security.models import AuditEntry
 
@@ -214,13 +215,10 @@ class AuditWriter:
     def _failed(self, error: Exception, said: str) -> None:
         """Log a failed write: a database error in one line, once until rows are written
         again (the writer tries every ``interval_s``); anything else with its traceback."""
-        if self.db is not None:
-            self.db.faults.record(error)  # a full or read-only database: /healthz says so
         if not isinstance(error, DBAPIError):
             log.exception("%s", said)
-        elif not self._failing:
-            reason = (str(error.orig or error).strip().splitlines() or [""])[0]
-            log.error("%s: %s; trying again every %g s", said, reason, self.interval_s)
+        elif not self._failing:  # by class and statement: the driver's text may quote values
+            log.error("%s: %s; trying again every %g s", said, by_class(error), self.interval_s)
         self._failing = True
 
     def used(self, token_id: int) -> None:
@@ -296,7 +294,7 @@ class AuditWriter:
                 written += 1
             except DataError:
                 self.dropped += 1
-                log.exception("could not write an audit row: %r", row)
+                log_failure(log, "could not write an audit row: %r", row)
             except Exception as error:  # gone, down or full meanwhile: the rest kept
                 self._rows.extendleft(reversed(rows[at:]))
                 self._failed(error, f"could not write {len(self._rows)} audit rows; kept")
