@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.outcomes.models import InteractionReview, SurveyAnswer
+from kairos.outcomes import survey_answers
+from kairos.outcomes.models import InteractionReview
 from kairos.outcomes.schemas import (
     DayFigures,
     MissedList,
@@ -91,19 +92,8 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
         resolved = record.resolved if record is not None else (outcome or {}).get("resolved")
         if isinstance(resolved, bool):
             known_results.append(resolved)
-    csat = [
-        int(v)
-        for v in session.scalars(
-            select(SurveyAnswer.csat)
-            .join(Interaction, Interaction.id == SurveyAnswer.interaction_id)
-            .where(
-                Interaction.started_at >= start,
-                Interaction.started_at < end,
-                SurveyAnswer.csat.is_not(None),
-            )
-        )
-        if v is not None
-    ]
+    # One CSAT per contact, its latest, as its review reads it: not one per answer.
+    csat = survey_answers.csat_of_contacts_started(session, start, end)
     won, lost, missed = (
         by_status.get("won", 0),
         by_status.get("lost", 0),
