@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.interactions.edits import in_place
@@ -15,6 +15,9 @@ from kairos.interactions.journey import same_issue
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes.review import Turn
 from kairos.routing.models import Assignment, RoutingDecision
+
+#: Outreach task interactions carry this prefix: they are never a customer's recontact.
+OUTREACH_TASK_PREFIX = "outreach-"
 
 #: The disposition of an outreach call withdrawn before anyone took it: no contact took place.
 WITHDRAWN = "withdrawn"
@@ -29,7 +32,11 @@ def never_happened(interaction: Interaction) -> bool:
 
 
 def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
-    """The customer's next contact on the same issue within ``days`` of this one, if any."""
+    """The customer's next contact on the same issue within ``days`` of this one, if any.
+
+    Only the customer's own: the call this one was escalated to carries it on, and an outreach
+    task is Kairos calling; neither is the customer coming back.
+    """
     if interaction.customer_id is None:
         return None
     until = interaction.started_at + timedelta(days=days)
@@ -40,6 +47,11 @@ def recontact_of(session: Session, interaction: Interaction, days: int) -> Inter
             Interaction.id != interaction.id,
             Interaction.started_at > interaction.started_at,
             Interaction.started_at <= until,
+            or_(
+                Interaction.escalated_from_id.is_(None),
+                Interaction.escalated_from_id != interaction.id,
+            ),
+            Interaction.external_id.not_like(f"{OUTREACH_TASK_PREFIX}%"),
         )
         .order_by(Interaction.started_at)
         .limit(50)
