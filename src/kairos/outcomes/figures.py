@@ -12,6 +12,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
+from kairos.interactions.contacts import took_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import survey_answers
 from kairos.outcomes.models import InteractionReview
@@ -64,7 +65,11 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
             InteractionReview.status,
             InteractionReview.handle_seconds,
             InteractionReview.resolved,
-        ).where(InteractionReview.started_at >= start, InteractionReview.started_at < end)
+        )
+        .join(Interaction, Interaction.id == InteractionReview.interaction_id)
+        .where(
+            InteractionReview.started_at >= start, InteractionReview.started_at < end, took_place()
+        )
     ).all()
     reviewed = {r.interaction_id: r for r in reviews}
     rows = session.execute(
@@ -75,7 +80,7 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
             case((InteractionReview.id.is_(None), Interaction.outcome), else_=None),
         )
         .outerjoin(InteractionReview, InteractionReview.interaction_id == Interaction.id)
-        .where(Interaction.started_at >= start, Interaction.started_at < end)
+        .where(Interaction.started_at >= start, Interaction.started_at < end, took_place())
     ).all()
     by_status: dict[str, int] = {}
     routine_handle: list[float] = []

@@ -10,6 +10,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kairos.interactions import contacts
 from kairos.interactions.edits import in_place
 from kairos.interactions.journey import same_issue
 from kairos.interactions.models import EventRecord, Interaction
@@ -17,18 +18,13 @@ from kairos.outcomes.review import Turn
 from kairos.routing.models import Assignment, RoutingDecision
 
 #: Outreach task interactions carry this prefix: they are never a customer's recontact.
-OUTREACH_TASK_PREFIX = "outreach-"
+OUTREACH_TASK_PREFIX = contacts.OUTREACH_PREFIX
 
 #: The disposition of an outreach call withdrawn before anyone took it: no contact took place.
-WITHDRAWN = "withdrawn"
+WITHDRAWN = contacts.WITHDRAWN
 
-
-def never_happened(interaction: Interaction) -> bool:
-    """Whether this is an outreach call withdrawn before any agent took it (no moment to count)."""
-    outcome = interaction.outcome or {}
-    return outcome.get("disposition") == WITHDRAWN and interaction.external_id.startswith(
-        "outreach-"
-    )
+#: Whether this is an outreach call withdrawn before any agent took it (no moment to count).
+never_happened = contacts.never_happened
 
 
 def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
