@@ -161,6 +161,7 @@ def report_data(
         rows=rows,
         themes=themes,
         themes_source="customers' survey comments",
+        morning_list=True,
         outreach=outreach,
         surveys=int(surveys or 0),
         ungrouped_feedback=int(ungrouped or 0),
