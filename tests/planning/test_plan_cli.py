@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -178,3 +179,27 @@ def test_plan_exports_every_interval_and_channel_to_csv_for_the_wfm_tool(
     assert sum(float(r["contacts"]) for r in rows) == pytest.approx(
         sum(i["contacts"] for i in plan["intervals"])
     )
+
+
+def test_the_plan_says_what_its_agents_are_and_the_export_carries_the_shrinkage(
+    seeded_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_database: None
+) -> None:
+    out = tmp_path / "plan.csv"
+    monkeypatch.setenv("KAIROS_SERVICE_TARGETS", '{"chat": {"shrinkage": 0.4}}')
+    result = _invoke(seeded_url, monkeypatch, "--csv", str(out), "--date", "2026-10-27")
+    assert result.exit_code == 0, result.output
+    # Before, neither said the counts were heads after 30% shrinkage: a WFM tool that applies
+    # its own shrinkage to them staffs the floor for it twice.
+    said = " ".join(result.stdout.split())
+    assert "agents: heads to schedule, productive agents ÷ (1 − shrinkage)" in said
+    assert "chat 40% shrinkage, occupancy at most 85%" in said
+    assert "call 30% shrinkage, occupancy at most 85%" in said
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        shrinkage = float(row["shrinkage"])
+        assert shrinkage == (0.4 if row["channel"] == "chat" else 0.3)
+        assert float(row["max_occupancy"]) == 0.85
+        productive = int(row["productive_agents_erlang_c"])
+        assert int(row["agents_erlang_c"]) == math.ceil(productive / (1 - shrinkage) - 1e-9)
+    assert any(int(r["agents_erlang_c"]) > 0 for r in rows if r["channel"] == "chat")

@@ -116,6 +116,24 @@ def _table(plan: Plan) -> Table:
     return table
 
 
+def _heads(plan: Plan) -> str:
+    """What the agent counts are: heads to schedule, with the shrinkage and occupancy they
+    assume, per channel where the channels differ."""
+    limits = {
+        channel: f"{t.shrinkage:.0%} shrinkage, occupancy at most {t.max_occupancy:.0%}"
+        for channel, t in plan.targets.items()
+    }
+    said = (
+        next(iter(limits.values()))
+        if len(set(limits.values())) == 1
+        else "; ".join(f"{channel} {words}" for channel, words in limits.items())
+    )
+    return (
+        "agents: heads to schedule, productive agents ÷ (1 − shrinkage), rounded up per "
+        f"channel and interval: {said}"
+    )
+
+
 def _summary(console: Console, plan: Plan) -> None:
     console.print(
         f"history: {plan.history_contacts} contacts, {plan.history_first_day} to "
@@ -124,6 +142,8 @@ def _summary(console: Console, plan: Plan) -> None:
         f"(score ≥ {plan.mot_threshold:g}) staffed apart with certified agents by Erlang C\n"
         "targets: "
         + "; ".join(f"{channel} {target.describe()}" for channel, target in plan.targets.items())
+        + "\n"
+        + _heads(plan)
     )
     bt = plan.backtest
     if bt is None:

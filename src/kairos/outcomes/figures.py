@@ -12,8 +12,10 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
+from kairos.interactions.contacts import took_place
 from kairos.interactions.models import EventRecord, Interaction
-from kairos.outcomes.models import InteractionReview, SurveyAnswer
+from kairos.outcomes import survey_answers
+from kairos.outcomes.models import InteractionReview
 from kairos.outcomes.schemas import (
     DayFigures,
     MissedList,
@@ -63,7 +65,11 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
             InteractionReview.status,
             InteractionReview.handle_seconds,
             InteractionReview.resolved,
-        ).where(InteractionReview.started_at >= start, InteractionReview.started_at < end)
+        )
+        .join(Interaction, Interaction.id == InteractionReview.interaction_id)
+        .where(
+            InteractionReview.started_at >= start, InteractionReview.started_at < end, took_place()
+        )
     ).all()
     reviewed = {r.interaction_id: r for r in reviews}
     rows = session.execute(
@@ -74,7 +80,7 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
             case((InteractionReview.id.is_(None), Interaction.outcome), else_=None),
         )
         .outerjoin(InteractionReview, InteractionReview.interaction_id == Interaction.id)
-        .where(Interaction.started_at >= start, Interaction.started_at < end)
+        .where(Interaction.started_at >= start, Interaction.started_at < end, took_place())
     ).all()
     by_status: dict[str, int] = {}
     routine_handle: list[float] = []
@@ -91,19 +97,8 @@ def day_figures(*, session: Session, day: date | None = None, timezone: str = "U
         resolved = record.resolved if record is not None else (outcome or {}).get("resolved")
         if isinstance(resolved, bool):
             known_results.append(resolved)
-    csat = [
-        int(v)
-        for v in session.scalars(
-            select(SurveyAnswer.csat)
-            .join(Interaction, Interaction.id == SurveyAnswer.interaction_id)
-            .where(
-                Interaction.started_at >= start,
-                Interaction.started_at < end,
-                SurveyAnswer.csat.is_not(None),
-            )
-        )
-        if v is not None
-    ]
+    # One CSAT per contact, its latest, as its review reads it: not one per answer.
+    csat = survey_answers.csat_of_contacts_started(session, start, end)
     won, lost, missed = (
         by_status.get("won", 0),
         by_status.get("lost", 0),

@@ -46,14 +46,14 @@ from kairos.outcomes.outreach_claims import (
     end_untaken_call,
     release,
 )
-from kairos.outcomes.review_inputs import WITHDRAWN
+from kairos.outcomes.review_inputs import OUTREACH_TASK_PREFIX, WITHDRAWN
 from kairos.outcomes.schemas import ReviewOut, RuleIn, RuleOut, RuleUpdate, TaskOut
 from kairos.routing import service as routing_service
 from kairos.routing.schemas import QueueCreate
 from kairos.services import Services
 
 #: Task interactions carry this prefix: they are never a customer's recontact.
-TASK_PREFIX = "outreach-"
+TASK_PREFIX = OUTREACH_TASK_PREFIX
 
 
 # -- rules --------------------------------------------------------------------------------------

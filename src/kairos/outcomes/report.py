@@ -68,6 +68,9 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     timezone: str = "UTC"
     drivers: list[Driver] = field(default_factory=list)
+    #: List the moments to review as the morning list does (`/v1/outcomes/missed`, the missed
+    #: page): won moments handled as routine too. An archive, never routed, lists those not won.
+    morning_list: bool = False
 
 
 def local_period(since: datetime, until: datetime, timezone: str) -> str:
@@ -198,9 +201,15 @@ def render(data: ReportData, *, missed_shown: int = 25) -> str:
         (k.replace("_", " "), {"all contacts": round(f["behaviours"][k] / per100, 2)})
         for k in BEHAVIOURS if per100
     ]  # fmt: skip
+    # In the morning list's order: a customer of unknown value counts 0.5, as there.
+    listed = sum(r.missed and (data.morning_list or r.status != "won") for r in rows)
     missed_rows = sorted(
-        (r for r in rows if r.missed and r.status != "won"),
-        key=lambda r: (-(r.customer_value or 0.0), -r.hindsight_score, r.id),
+        (r for r in rows if r.missed and (data.morning_list or r.status != "won")),
+        key=lambda r: (
+            -(0.5 if r.customer_value is None else r.customer_value),
+            -r.hindsight_score,
+            r.id,
+        ),
     )[:missed_shown]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -230,7 +239,7 @@ def render(data: ReportData, *, missed_shown: int = 25) -> str:
         _drivers_html(data),
         _themes_html(data),
         _outreach_html(data),
-        f"<h2>Missed moments: the {len(missed_rows)} to review first</h2>",
+        f"<h2>Missed moments: the {len(missed_rows)} to review first, of {listed:,}</h2>",
         "<p class='note'>Moments of truth that did not end well or were handled as routine, most "
         "valuable customer and strongest moment first. Marked: "
         "<mark>detector evidence</mark> <mark class='good'>empathy or ownership</mark> "

@@ -7,29 +7,32 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kairos.interactions import contacts
 from kairos.interactions.edits import in_place
 from kairos.interactions.journey import same_issue
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes.review import Turn
 from kairos.routing.models import Assignment, RoutingDecision
 
+#: Outreach task interactions carry this prefix: they are never a customer's recontact.
+OUTREACH_TASK_PREFIX = contacts.OUTREACH_PREFIX
+
 #: The disposition of an outreach call withdrawn before anyone took it: no contact took place.
-WITHDRAWN = "withdrawn"
+WITHDRAWN = contacts.WITHDRAWN
 
-
-def never_happened(interaction: Interaction) -> bool:
-    """Whether this is an outreach call withdrawn before any agent took it (no moment to count)."""
-    outcome = interaction.outcome or {}
-    return outcome.get("disposition") == WITHDRAWN and interaction.external_id.startswith(
-        "outreach-"
-    )
+#: Whether this is an outreach call withdrawn before any agent took it (no moment to count).
+never_happened = contacts.never_happened
 
 
 def recontact_of(session: Session, interaction: Interaction, days: int) -> Interaction | None:
-    """The customer's next contact on the same issue within ``days`` of this one, if any."""
+    """The customer's next contact on the same issue within ``days`` of this one, if any.
+
+    Only the customer's own: the call this one was escalated to carries it on, and an outreach
+    task is Kairos calling; neither is the customer coming back.
+    """
     if interaction.customer_id is None:
         return None
     until = interaction.started_at + timedelta(days=days)
@@ -40,6 +43,11 @@ def recontact_of(session: Session, interaction: Interaction, days: int) -> Inter
             Interaction.id != interaction.id,
             Interaction.started_at > interaction.started_at,
             Interaction.started_at <= until,
+            or_(
+                Interaction.escalated_from_id.is_(None),
+                Interaction.escalated_from_id != interaction.id,
+            ),
+            Interaction.external_id.not_like(f"{OUTREACH_TASK_PREFIX}%"),
         )
         .order_by(Interaction.started_at)
         .limit(50)

@@ -25,7 +25,8 @@ from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, Interaction
 from kairos.outcomes import review_inputs as inputs
-from kairos.outcomes.models import InteractionReview, SurveyAnswer, WrapUp
+from kairos.outcomes import survey_answers
+from kairos.outcomes.models import InteractionReview, WrapUp
 from kairos.outcomes.review import Known, Review, review
 from kairos.outcomes.schemas import (
     Behaviour,
@@ -222,12 +223,7 @@ def _known(
     session: Session, interaction: Interaction, wrap: WrapUp | None, *, recontact: bool
 ) -> Known:
     """What is known of how the interaction went: wrap-up, outcome, survey, live scores."""
-    survey = session.scalar(
-        select(SurveyAnswer)
-        .where(SurveyAnswer.interaction_id == interaction.id)
-        .order_by(SurveyAnswer.id.desc())
-        .limit(1)
-    )
+    survey = survey_answers.said(session, interaction.id)
     live = session.scalar(
         select(func.max(AssessmentRecord.mot_score)).where(
             AssessmentRecord.interaction_id == interaction.id
@@ -240,13 +236,13 @@ def _known(
     return Known(
         resolved=resolved if isinstance(resolved, bool) else None,
         confirmed_by_customer=confirmed if isinstance(confirmed, bool) else None,
-        csat=survey.csat if survey else survey_event.get("csat"),
-        nps=survey.nps if survey else survey_event.get("nps"),
+        csat=survey.csat if survey.answers else survey_event.get("csat"),
+        nps=survey.nps if survey.answers else survey_event.get("nps"),
         recontact=recontact,
         # A withdrawn outreach call carried its moment's score, but no one was called.
         live_score=None if inputs.never_happened(interaction) else live,
         handled_as_moment=inputs.handled_as_moment(session, interaction),
-        survey_text=survey.text if survey else survey_event.get("text"),
+        survey_text=survey.text if survey.answers else survey_event.get("text"),
     )
 
 

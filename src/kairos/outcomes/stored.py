@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kairos.db import utcnow
+from kairos.interactions.contacts import took_place
 from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import drivers, feedback
@@ -52,7 +53,11 @@ def rows_between(*, session: Session, since: datetime, until: datetime) -> list[
     query = (
         select(InteractionReview, Interaction.external_id, Interaction.channel)
         .join(Interaction, Interaction.id == InteractionReview.interaction_id)
-        .where(InteractionReview.started_at >= since, InteractionReview.started_at < until)
+        .where(
+            InteractionReview.started_at >= since,
+            InteractionReview.started_at < until,
+            took_place(),
+        )
         .order_by(InteractionReview.started_at, InteractionReview.id)
     )
     utterances = _utterances(session, since, until)
@@ -156,6 +161,7 @@ def report_data(
         rows=rows,
         themes=themes,
         themes_source="customers' survey comments",
+        morning_list=True,
         outreach=outreach,
         surveys=int(surveys or 0),
         ungrouped_feedback=int(ungrouped or 0),

@@ -37,6 +37,8 @@ COLUMNS = (
     "target_answer_seconds",
     "concurrency",
     "backlog",
+    "shrinkage",
+    "max_occupancy",
 )
 
 
@@ -83,6 +85,8 @@ def plan_rows(plan: Plan) -> Iterator[tuple[str | int | float, ...]]:
                 plan.targets[c.channel].answer_seconds if c.channel in plan.targets else "",
                 plan.targets[c.channel].concurrency if c.channel in plan.targets else "",
                 int(plan.targets[c.channel].backlog) if c.channel in plan.targets else "",
+                plan.targets[c.channel].shrinkage if c.channel in plan.targets else "",
+                plan.targets[c.channel].max_occupancy if c.channel in plan.targets else "",
                 *(c.cells.get(cube, 0.0) for cube in plan.cells),
             )
 

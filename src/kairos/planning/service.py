@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kairos.detection.assessment import cube_cell
 from kairos.events import CHANNELS
+from kairos.interactions.contacts import took_place
 from kairos.interactions.models import Interaction
 from kairos.planning import forecast as fc
 from kairos.planning.pools import DEFAULT_TARGETS, channel_intervals
@@ -83,6 +84,7 @@ def get_history(
         Interaction.mot_score,
         first_assigned.c.assigned_at,
     ).outerjoin(first_assigned, first_assigned.c.interaction_id == Interaction.id)
+    query = query.where(took_place())  # a withdrawn outreach call was never made: no work
     if since is not None:
         query = query.where(Interaction.started_at >= since)
     records = []

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kairos.interactions.contacts import took_place
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import InteractionReview
 from kairos.planning.staffing import MOT_TARGET, ServiceTarget
@@ -70,7 +71,7 @@ def day_trends(*, session: Session, now: datetime, timezone: str) -> DayTrends:
     rows = session.execute(
         select(Interaction.started_at, Interaction.mot_score, first.c.at)
         .outerjoin(first, first.c.interaction_id == Interaction.id)
-        .where(Interaction.started_at >= since)
+        .where(Interaction.started_at >= since, took_place())
     )
     for started_at, score, assigned_at in rows:
         i = slot(started_at)
