@@ -205,8 +205,9 @@ def _store(
     if not isinstance(event, AudioSegment):
         # Facts, re-asks and the rest may read the log back: keep it whole for them.
         outbox.write(session)
+    after_end = interaction.state == "ended"
     apply_to_interaction(session, interaction, event, outbox.messages)
-    outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
+    outbox.messages.append(EventApplied(seq=interaction.event_count, event=event, late=after_end))
     assessment = None
     if inline and edits(event):  # read again from the log, the edit in its original's place
         detector = reread(session, interaction, detectors, default_tz)
@@ -339,12 +340,13 @@ def get_all(
 
 
 def timeline(*, session: Session, interaction: Interaction) -> list[EventRecord]:
-    """The interaction's events in the order they were applied."""
+    """The interaction's events in the order they happened: one that arrived late (a transcript
+    segment after the call's end) stands where it was said; the order applied breaks ties."""
     return list(
         session.scalars(
             select(EventRecord)
             .where(EventRecord.interaction_id == interaction.id)
-            .order_by(EventRecord.seq)
+            .order_by(EventRecord.occurred_at, EventRecord.seq)
         )
     )
 

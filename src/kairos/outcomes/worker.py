@@ -1,5 +1,6 @@
-"""Follows the bus: reviews each interaction as it ends, stores survey events, re-reviews on a
-recontact, runs the outreach rules on each review and on each key message posted.
+"""Follows the bus: reviews each interaction as it ends (and again when words said in it arrive
+after its end), stores survey events, re-reviews on a recontact, runs the outreach rules on each
+review and on each key message posted.
 
 Registered on the in-process bus by the runtime; it runs after the publishing transaction has
 committed, and a failure here is logged by the bus without undoing what was ingested.
@@ -24,7 +25,7 @@ from kairos.bus.messages import (
 )
 from kairos.config import get_settings
 from kairos.errors import ClientError
-from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyResponse
+from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyResponse, Utterance
 from kairos.interactions.detecting import catch_up_retrying
 from kairos.interactions.models import Interaction
 from kairos.messages.schemas import KeyMessageOut
@@ -54,7 +55,7 @@ class OutcomesWorker:
         message = parse(body)
         try:
             if isinstance(message, EventApplied):
-                self._event(message.event)
+                self._event(message.event, late=message.late)
             elif isinstance(message, InteractionReviewed):
                 self._reviewed(message)
             elif isinstance(message, CustomerMerged):
@@ -77,10 +78,12 @@ class OutcomesWorker:
         except ClientError as exc:  # e.g. the interaction vanished meanwhile
             log.info("outcomes: %s on %s %s", exc.message, topic, body.get("type"))
 
-    def _event(self, event: Event) -> None:
+    def _event(self, event: Event, *, late: bool = False) -> None:
         interaction_id = event.interaction_id
         rt = self.runtime
-        if isinstance(event, InteractionEnded):
+        if isinstance(event, InteractionEnded) or (late and isinstance(event, Utterance)):
+            # Words the platform sent after the end (a late transcript segment) are the
+            # review's too: it is made again with them, in the place they were said.
             self._review_ended(interaction_id)
         elif isinstance(event, SurveyResponse):
             feedback.store_answer(db=rt.db, bus=rt.bus, event=event, source="event")

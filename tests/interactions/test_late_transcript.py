@@ -1,0 +1,61 @@
+"""A transcript segment that arrives after the call's end event: listed where it was said (not
+after the end) on the timeline and the desktop, and the post-call review is made again with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from kairos.interactions import service as interaction_service
+from kairos.runtime import Runtime
+from kairos.web.desktop import transcript
+
+CALL = "CA-late-1"
+IID = f"call:{CALL}"
+LATE = "I need the refund by 5pm today or I lose my booking, this is the third time I call!!"
+
+
+def _post(client: TestClient, *items: dict[str, Any]) -> None:
+    response = client.post("/v1/channels/voice", json={"call_id": CALL, "events": list(items)})
+    assert response.status_code == 200, response.text
+
+
+def _said(segment: str, text: str, at: str) -> dict[str, Any]:
+    return {"type": "transcript", "segment_id": segment, "speaker": "customer", "text": text,
+            "at": at}  # fmt: skip
+
+
+def test_a_late_segment_stands_where_it_was_said_and_is_reviewed(
+    client: TestClient, runtime: Runtime
+) -> None:
+    _post(
+        client,
+        {"type": "call.started", "id": "s", "at": "2026-12-06T09:00:00Z", "from": "+14155550124"},
+        _said("seg-1", "hello, I am calling about my refund", "2026-12-06T09:00:10Z"),
+        _said("seg-3", "ok thanks, bye", "2026-12-06T09:04:50Z"),
+        {"type": "call.ended", "id": "end", "at": "2026-12-06T09:05:00Z", "resolved": True},
+    )
+    first = client.get(f"/v1/interactions/{IID}/review")
+    assert first.status_code == 200, first.text
+    # The platform's recogniser delivers a segment said mid-call after the end event.
+    _post(client, _said("seg-2", LATE, "2026-12-06T09:02:00Z"))
+    detail = client.get(f"/v1/interactions/{IID}").json()
+    said = [(e["type"], e["body"].get("text")) for e in detail["timeline"]]
+    assert [t for t, _ in said] == [
+        "interaction.started", "utterance", "utterance", "utterance", "interaction.ended"
+    ]  # fmt: skip
+    assert said[2] == ("utterance", LATE)  # between the first and the last words, by its time
+    late_seq = next(e["seq"] for e in detail["timeline"] if e["body"].get("text") == LATE)
+    assert late_seq == max(e["seq"] for e in detail["timeline"])  # it was applied last
+    with runtime.db.session() as session:
+        interaction = interaction_service.get_by_external_id(session=session, interaction_id=IID)
+        assert interaction is not None
+        lines = [(line.who, line.text) for line in transcript(session, interaction)]
+    assert lines.index(("customer", LATE)) < lines.index(("system", "ended"))
+    assert lines.index(("customer", LATE)) < lines.index(("customer", "ok thanks, bye"))
+    # The review is made again with the late words: they are its evidence now.
+    again = client.get(f"/v1/interactions/{IID}/review").json()
+    late_id = next(e["event_id"] for e in detail["timeline"] if e["body"].get("text") == LATE)
+    assert any(e.get("event_id") == late_id for e in again["evidence"]), again["evidence"]
+    assert again["hindsight_score"] > first.json()["hindsight_score"]
