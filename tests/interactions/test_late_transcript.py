@@ -1,11 +1,15 @@
 """A transcript segment that arrives after the call's end event: listed where it was said (not
-after the end) on the timeline and the desktop, and the post-call review is made again with it."""
+after the end) on the timeline and the desktop, and the post-call review is made again with it.
+A voice platform's webhook says when each segment was said (``at``); Contact Lens says where in
+the contact (``BeginOffsetMillis``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi.testclient import TestClient
+from tests.channels.test_contact_lens import event, kinesis
+from tests.channels.test_contact_lens import transcript as lens_transcript
 
 from kairos.interactions import service as interaction_service
 from kairos.runtime import Runtime
@@ -59,3 +63,36 @@ def test_a_late_segment_stands_where_it_was_said_and_is_reviewed(
     late_id = next(e["event_id"] for e in detail["timeline"] if e["body"].get("text") == LATE)
     assert any(e.get("event_id") == late_id for e in again["evidence"]), again["evidence"]
     assert again["hindsight_score"] > first.json()["hindsight_score"]
+
+
+def test_a_contact_lens_segment_is_placed_by_its_offset_in_the_contact(client: TestClient) -> None:
+    contact = "7a3c1f52-0f4e-4d35-9b0e-52c6a1d2e0aa"
+
+    def push(record: dict[str, Any], arrived_s: int) -> None:
+        response = client.post(
+            "/v1/channels/contact-lens", json={"Records": [kinesis(record, arrived_s)]}
+        )
+        assert response.status_code == 200, response.text
+
+    push(event("STARTED", contact=contact), 0)
+    push(
+        event(
+            "SEGMENTS", lens_transcript("t-1", "CUSTOMER", "hello there", 5_000), contact=contact
+        ),
+        10,
+    )
+    push(event("COMPLETED", contact=contact), 120)
+    # Said a minute into the contact, delivered three minutes after its end.
+    push(event("SEGMENTS", lens_transcript("t-2", "CUSTOMER", LATE, 60_000), contact=contact), 300)
+    timeline = client.get(f"/v1/interactions/connect:{contact}").json()["timeline"]
+    assert [(e["type"], e["body"].get("text")) for e in timeline] == [
+        ("interaction.started", None),
+        ("utterance", "hello there"),
+        ("utterance", LATE),
+        ("interaction.ended", None),
+    ]
+    start = timeline[0]["occurred_at"]
+    assert (
+        timeline[1]["occurred_at"] > start
+        and timeline[2]["occurred_at"] < timeline[3]["occurred_at"]
+    )

@@ -29,6 +29,9 @@ route answers as Firehose expects). The interaction id is ``connect:<ContactId>`
   of the first words (``kairos.channels.revisions``), which the assessment reads in their place.
   Contact Lens' own ``Sentiment`` is not carried: Kairos reads the customer's words itself and
   never scores the agent's feelings.
+- A ``Transcript`` is placed where it was said: the contact's start (its ``STARTED`` record's
+  time, or the stored interaction's) plus its ``BeginOffsetMillis``, never after the record's
+  own time; so a segment Contact Lens delivers after ``COMPLETED`` stands before the end.
 - ``Utterance`` (a partial turn) is acknowledged and not stored: its ``Transcript`` follows with
   the same words, complete.
 - ``Categories``: each newly matched category becomes an ``ivr.selection`` of the menu
@@ -47,7 +50,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -206,6 +209,7 @@ class ContactLensAdapter(ChannelAdapter):
         """The events of every record, in order."""
         said = BatchSaid(lookup or NoInteractions())
         started: set[str] = set()
+        starts: dict[str, datetime | None] = {}  # when each contact began, for its offsets
         events: list[Event] = []
         for record, arrival in parse_records(payload):
             at = arrival or received_at
@@ -213,6 +217,7 @@ class ContactLensAdapter(ChannelAdapter):
             if record.EventType == "STARTED":
                 if iid not in started and not said.exists(iid):
                     started.add(iid)
+                    starts[iid] = at
                     events.append(
                         InteractionStarted(
                             event_id=started_event_id(iid),
@@ -223,22 +228,32 @@ class ContactLensAdapter(ChannelAdapter):
                         )
                     )
                 continue
-            events += self._segments(record, iid, at, said)
+            if iid not in starts:
+                starts[iid] = said.started_at(iid)
+            events += self._segments(record, iid, at, said, starts[iid])
             if record.EventType == "COMPLETED":
                 events.append(self._ended(record, iid, at, None))
         return _one_end_per_contact(events)
 
     def _segments(
-        self, record: ContactLensEvent, iid: str, at: datetime, said: BatchSaid
+        self,
+        record: ContactLensEvent,
+        iid: str,
+        at: datetime,
+        said: BatchSaid,
+        start: datetime | None,
     ) -> list[Event]:
         out: list[Event] = []
         for seg in record.Segments:
             if seg.Transcript is not None and seg.Transcript.Content.strip():
                 t = seg.Transcript
+                spoken = at
+                if start is not None:
+                    spoken = min(at, start + timedelta(milliseconds=t.BeginOffsetMillis))
                 line = Utterance(
                     event_id=stable_id("connect", record.ContactId, t.Id),
                     interaction_id=iid,
-                    occurred_at=at,
+                    occurred_at=spoken,
                     speaker=_ROLES[t.ParticipantRole],
                     text=clip(t.Content),
                 )
