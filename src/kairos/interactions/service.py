@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -340,13 +340,14 @@ def get_all(
 
 
 def timeline(*, session: Session, interaction: Interaction) -> list[EventRecord]:
-    """The interaction's events in the order they happened: one that arrived late (a transcript
-    segment after the call's end) stands where it was said; the order applied breaks ties."""
+    """The interaction's events as they happened, its start first (a transcript segment that
+    arrived after the end stands where it was said); the order applied breaks ties."""
+    first = case((EventRecord.type == "interaction.started", 0), else_=1)
     return list(
         session.scalars(
             select(EventRecord)
             .where(EventRecord.interaction_id == interaction.id)
-            .order_by(EventRecord.occurred_at, EventRecord.seq)
+            .order_by(first, EventRecord.occurred_at, EventRecord.seq)
         )
     )
 
