@@ -96,3 +96,26 @@ def test_a_contact_lens_segment_is_placed_by_its_offset_in_the_contact(client: T
         timeline[1]["occurred_at"] > start
         and timeline[2]["occurred_at"] < timeline[3]["occurred_at"]
     )
+
+
+def test_a_body_of_late_segments_is_reviewed_once_not_once_a_segment(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """A recogniser that transcribes after the call sends its whole transcript after the end:
+    one review reads it all; one per segment would replay the call once a segment."""
+    _post(
+        client,
+        {"type": "call.started", "id": "s", "at": "2026-12-06T09:00:00Z", "from": "+14155550125"},
+        {"type": "call.ended", "id": "end", "at": "2026-12-06T09:10:00Z", "resolved": True},
+    )
+    reviews: list[str] = []
+    runtime.bus.listen(
+        lambda topic, body: reviews.append(str(body.get("interaction_id"))), "outcomes"
+    )
+    late = [_said(f"seg-{i}", f"{LATE} ({i})", f"2026-12-06T09:0{i}:00Z") for i in range(1, 7)]
+    _post(client, *late)
+    assert reviews.count(IID) == 1
+    evidence = client.get(f"/v1/interactions/{IID}/review").json()["evidence"]
+    assert evidence  # made with the late words
+    _post(client, _said("seg-9", "and one more thing", "2026-12-06T09:09:00Z"))
+    assert reviews.count(IID) == 2  # a later request brings news: reviewed again
