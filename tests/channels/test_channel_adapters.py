@@ -47,6 +47,9 @@ class FakeLookup:
     def said(self, event_id: str) -> Said | None:
         return None
 
+    def started_at(self, interaction_id: str) -> datetime | None:
+        return None
+
 
 def test_quoted_history_is_stripped() -> None:
     reply = (

@@ -49,6 +49,8 @@ class EventApplied(Message):
     type: Literal["event.applied"] = "event.applied"
     seq: int | None = None
     event: Event
+    late: bool = False
+    """Applied after its interaction had ended (a transcript segment the platform sent late)."""
 
 
 # -- assessments --------------------------------------------------------------------------------

@@ -8,9 +8,17 @@ Genesys opens a WebSocket per conversation and speaks JSON text messages plus bi
 - client ``open`` (``organizationId``, ``conversationId``, ``participant`` with ``ani``,
   ``media`` offers, ``language``) is answered ``opened`` with the one media format chosen;
   ``ping`` is answered ``pong``; ``update`` (a new ``language``) is answered ``updated``;
-  ``close`` (with a ``reason``) is answered ``closed``; ``paused`` / ``resumed`` follow a server
+  ``close`` (with a ``reason``: ``end``, ``disconnect``, ``error`` or ``reconnect``) is answered
+  ``closed``; ``paused`` / ``resumed`` follow a server
   ``pause`` / ``resume`` (or a pause on the platform's side, such as a hold); ``discarded`` says
   audio was dropped; ``error`` reports the client's trouble (its ``code`` and ``message``);
+- a message of a type the server has no use for (one a later revision of the protocol adds, or
+  one meant for a bidirectional server, such as ``dtmf``) is skipped: its ``seq`` counts, it is
+  logged once a type, and the session goes on (the customer's analysis is not cut for it);
+- a session that continues others (Genesys moved the call to a new connection, after a server
+  ``reconnect`` or on its own) names them in its ``open``'s ``continuedSessions``; it continues
+  the same interaction, and takes over the caller's voice baseline
+  (``kairos.channels.audiohook_continued``);
 - binary messages are audio: PCMU (G.711 μ-law, a byte a sample) or L16 (16-bit little-endian),
   8000 Hz, the channels of the chosen offer interleaved sample by sample. ``external`` is the
   customer, ``internal`` the agent; a stereo offer is ``["external", "internal"]``: the customer
@@ -28,15 +36,24 @@ with ``disconnect`` (reason ``error``) and closes the socket.
 from __future__ import annotations
 
 import json
-import re
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
+from kairos.channels.audiohook_continued import Baselines
+from kairos.channels.audiohook_messages import (
+    RATE,
+    MediaOffer,
+    Message,
+    Open,
+    choose_media,
+    seconds,
+)
 from kairos.channels.base import stable_id, started_event_id
 from kairos.channels.media import (
     CLOSE_INVALID,
@@ -51,69 +68,8 @@ from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.model import VoiceModel
 from kairos.events import AudioSegment, Identity, InteractionStarted
 
-RATE = 8000
-_DURATION = re.compile(r"^PT(\d+(?:\.\d+)?)S$")
+log = logging.getLogger(__name__)
 State = Literal["new", "open", "pausing", "paused", "closed"]
-
-
-class _Message(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    version: Literal["2"]
-    id: str = Field(min_length=1, max_length=100)
-    type: str = Field(min_length=1, max_length=40)
-    seq: int = Field(ge=1)
-    serverseq: int = Field(default=0, ge=0)
-    position: str = "PT0S"
-    parameters: dict[str, Any] = {}
-
-
-class MediaOffer(BaseModel):
-    """One media format Genesys offers in ``open``."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: Literal["audio"] = "audio"
-    format: str
-    channels: list[str] = Field(min_length=1, max_length=2)
-    rate: int
-
-
-class _Participant(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    id: str | None = None
-    ani: str | None = Field(default=None, max_length=64)
-
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    organizationId: str | None = None
-    conversationId: str = Field(min_length=1, max_length=150)
-    participant: _Participant = _Participant()
-    media: list[MediaOffer] = Field(min_length=1, max_length=20)
-    language: str | None = Field(default=None, max_length=20)
-
-
-def choose_media(offers: list[MediaOffer]) -> MediaOffer | None:
-    """The offer Kairos takes: customer-only first, else the first with the customer in it."""
-    usable = [
-        o
-        for o in offers
-        if o.format in ("PCMU", "L16") and o.rate == RATE and "external" in o.channels
-    ]
-    alone = [o for o in usable if o.channels == ["external"]]
-    best = alone or usable
-    return best[0] if best else None
-
-
-def seconds(duration: str) -> float:
-    """An AudioHook duration (``PT1.25S``) in seconds."""
-    match = _DURATION.match(duration)
-    if match is None:
-        raise MediaProtocolError(CLOSE_INVALID, f"duration {duration[:30]!r} is not like PT1.5S")
-    return float(match.group(1))
 
 
 @dataclass
@@ -124,6 +80,7 @@ class HookStep:
     start: InteractionStarted | None = None
     events: list[AudioSegment] = field(default_factory=list)
     closed: bool = False
+    ignored: str | None = None  # the type of a message skipped
 
 
 def _clock() -> datetime:
@@ -141,8 +98,10 @@ class AudioHookSession:
         model: VoiceModel | None = None,
         clock: Callable[[], datetime] = _clock,
         transcribe: bool = False,
+        baselines: Baselines | None = None,
     ) -> None:
         self.transcribe = transcribe
+        self.baselines = baselines
         self.session_id = session_id
         self.interaction_id = interaction_id
         self.model = model
@@ -157,6 +116,9 @@ class AudioHookSession:
         self.samples = 0  # customer samples received
         self.ignored_frames = 0  # audio while paused
         self.client_errors: list[str] = []
+        self.skipped: set[str] = set()  # message types skipped (no use to this server)
+        self.continues: list[str] = []  # the sessions this one continues
+        self.close_reason: str | None = None
         self.batch: LegBatch | None = None  # as ``TwilioMediaStream.batch``
 
     # -- messages to the client -------------------------------------------------------------
@@ -203,7 +165,7 @@ class AudioHookSession:
             return self._audio(data or b"")
         try:
             raw = json.loads(text)
-            message = _Message.model_validate(raw)
+            message = Message.model_validate(raw)
         except (json.JSONDecodeError, RecursionError):
             raise MediaProtocolError(CLOSE_INVALID, "message is not JSON") from None
         except ValidationError as exc:
@@ -215,17 +177,23 @@ class AudioHookSession:
         self._check_sequence(message)
         handler = _HANDLERS.get(message.type)
         if handler is None:
-            raise MediaProtocolError(CLOSE_POLICY, f"unknown message type {message.type[:40]!r}")
+            return self._skip(message.type[:40])
         if message.type != "open" and self.state == "new":
             raise MediaProtocolError(CLOSE_POLICY, f"{message.type} before open")
         return handler(self, message)
+
+    def _skip(self, kind: str) -> HookStep:
+        if kind not in self.skipped and len(self.skipped) < 8:  # once a type, a few a session
+            self.skipped.add(kind)
+            log.info("audiohook: skipped a message of a type it has no use for: %r", kind)
+        return HookStep(ignored=kind)
 
     def finish(self) -> list[AudioSegment]:
         """Analyse what is left (at the close, an error or a disconnect)."""
         leg, self.leg = self.leg, None
         return leg.finish() if leg is not None else []
 
-    def _check_sequence(self, message: _Message) -> None:
+    def _check_sequence(self, message: Message) -> None:
         if self.session_id is None:
             self.session_id = message.id
         elif message.id != self.session_id:
@@ -240,11 +208,11 @@ class AudioHookSession:
             )
         self.clientseq = message.seq
 
-    def _open(self, message: _Message) -> HookStep:
+    def _open(self, message: Message) -> HookStep:
         if self.state != "new":
             raise MediaProtocolError(CLOSE_POLICY, "a second open on the same session")
         try:
-            params = _Open.model_validate(message.parameters)
+            params = Open.model_validate(message.parameters)
         except ValidationError as exc:
             where = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -283,6 +251,12 @@ class AudioHookSession:
             coded=self.media.format == "PCMU",  # μ-law on the wire: no round trip to make
         )
         self.heard = self.leg
+        self.continues = [c.id for c in params.continuedSessions]
+        if self.baselines is not None:
+            carried = self.baselines.take(self.continues)
+            if carried is not None:  # the caller's baseline goes on, not learnt afresh
+                self.leg.stream.tracker = carried
+            self.baselines.hold(self.session_id or "", self.leg.stream.tracker)
         self.state = "open"
         opened = self.message("opened", {"startPaused": False, "media": [chosen.model_dump()]})
         return HookStep(replies=[opened], start=start)
@@ -311,21 +285,21 @@ class AudioHookSession:
         self.samples += len(samples)
         return HookStep(events=self.leg.feed(samples, self.batch))
 
-    def _ping(self, message: _Message) -> HookStep:
+    def _ping(self, message: Message) -> HookStep:
         return HookStep(replies=[self.message("pong")])
 
-    def _update(self, message: _Message) -> HookStep:
+    def _update(self, message: Message) -> HookStep:
         language = message.parameters.get("language")
         if isinstance(language, str) and 0 < len(language) <= 20:
             self.language = language
         return HookStep(replies=[self.message("updated")])
 
-    def _paused(self, message: _Message) -> HookStep:
+    def _paused(self, message: Message) -> HookStep:
         if self.state in ("open", "pausing"):
             self.state = "paused"
         return HookStep()
 
-    def _resumed(self, message: _Message) -> HookStep:
+    def _resumed(self, message: Message) -> HookStep:
         if self.state in ("paused", "pausing"):
             self.state = "open"
         discarded = message.parameters.get("discarded")
@@ -333,26 +307,28 @@ class AudioHookSession:
             seconds(discarded)  # well-formed, or the client is told
         return HookStep()
 
-    def _discarded(self, message: _Message) -> HookStep:
+    def _discarded(self, message: Message) -> HookStep:
         for key in ("start", "discarded"):
             value = message.parameters.get(key)
             if isinstance(value, str):
                 seconds(value)
         return HookStep()
 
-    def _error(self, message: _Message) -> HookStep:
+    def _error(self, message: Message) -> HookStep:
         code = message.parameters.get("code")
         said = str(message.parameters.get("message", ""))[:200]
         self.client_errors.append(f"{code}: {said}")
         return HookStep()
 
-    def _close(self, message: _Message) -> HookStep:
+    def _close(self, message: Message) -> HookStep:
+        reason = message.parameters.get("reason")
+        self.close_reason = reason[:40] if isinstance(reason, str) else None
         events = self.finish()
         self.state = "closed"
         return HookStep(replies=[self.message("closed")], events=events, closed=True)
 
 
-_HANDLERS: dict[str, Callable[[AudioHookSession, _Message], HookStep]] = {
+_HANDLERS: dict[str, Callable[[AudioHookSession, Message], HookStep]] = {
     "open": AudioHookSession._open,
     "ping": AudioHookSession._ping,
     "update": AudioHookSession._update,

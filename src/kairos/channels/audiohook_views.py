@@ -13,13 +13,14 @@ import logging
 import time
 from typing import Any
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, FastAPI, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kairos.channels.audiohook import AudioHookSession
+from kairos.channels.audiohook_continued import Baselines
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
 from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media import CLOSE_NORMAL, CLOSE_POLICY, MediaProtocolError
@@ -63,6 +64,14 @@ def check_upgrade(websocket: WebSocket, runtime: Services) -> str | None:
     return None
 
 
+def baselines(app: FastAPI) -> Baselines:
+    """The app's callers' baselines of recent sessions, for the sessions that continue them."""
+    held: Baselines | None = getattr(app.state, "audiohook_baselines", None)
+    if held is None:
+        held = app.state.audiohook_baselines = Baselines()
+    return held
+
+
 async def _refuse(websocket: WebSocket, why: str) -> None:
     """Answer the upgrade with 401 and the reason (a 403 where the server cannot say more)."""
     body = {"error": "unauthorized", "message": why}
@@ -86,6 +95,7 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
         session_id=websocket.headers.get("audiohook-session-id"),
         interaction_id=interaction_id,
         transcribe=stt is not None,
+        baselines=baselines(websocket.app),
     )
     sink = segment_ingest(websocket.app)
     live = live_analysis(websocket.app)
@@ -131,6 +141,8 @@ async def _receive(
         if message["type"] == "websocket.disconnect":
             return None
         step = session.receive(text=message.get("text"), data=message.get("bytes"))
+        if step.ignored is not None:
+            runtime.metrics.media_messages_ignored.inc()
         step.events += await live.settle(session.leg)
         if step.start is not None and not await run_in_threadpool(
             _exists, runtime, step.start.interaction_id

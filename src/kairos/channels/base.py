@@ -71,6 +71,10 @@ class InteractionLookup(Protocol):
         """The stored utterance with this event id (None: none is stored)."""
         ...
 
+    def started_at(self, interaction_id: str) -> datetime | None:
+        """When this interaction started (None: it was not started)."""
+        ...
+
 
 class NoInteractions:
     """A lookup for a store that holds nothing: every interaction is new."""
@@ -85,6 +89,10 @@ class NoInteractions:
 
     def said(self, event_id: str) -> Said | None:
         """Nothing was said."""
+        return None
+
+    def started_at(self, interaction_id: str) -> datetime | None:
+        """Nothing started."""
         return None
 
 
@@ -106,6 +114,10 @@ class SeenInteractions:
     def said(self, event_id: str) -> Said | None:
         """Whatever the wrapped lookup says."""
         return self.inner.said(event_id)
+
+    def started_at(self, interaction_id: str) -> datetime | None:
+        """Whatever the wrapped lookup says."""
+        return self.inner.started_at(interaction_id)
 
 
 class ChannelAdapter(ABC):

@@ -45,6 +45,7 @@ from kairos.channels.base import (
     started_event_id,
     validate,
 )
+from kairos.channels.revisions import revised
 from kairos.events import (
     CustomerIdentified,
     Event,
@@ -57,7 +58,6 @@ from kairos.events import (
 )
 from kairos.limits import LanguageTag, Zone
 from kairos.redaction.inbound import Inbound
-from kairos.redaction.stored import sanitise_event
 
 _Str = Annotated[str, Field(min_length=1, max_length=320)]
 _ROLES = {"visitor": "customer", "customer": "customer", "agent": "agent", "bot": "bot"}
@@ -148,26 +148,6 @@ def _utterance(
     )
 
 
-def _edited(
-    said: Utterance, message: ChatMessage, lookup: InteractionLookup, received_at: datetime
-) -> Utterance:
-    """``said``, or its edit: the message id was stored with another text (compared as stored,
-    redacted), so it is a new utterance that supersedes that one, named by its text so that a
-    redelivery of the edit is a repeat. The same text again is a redelivery: ``said`` as is."""
-    before = lookup.said(said.event_id)
-    stored = sanitise_event(said)
-    if before is None or (isinstance(stored, Utterance) and before.text == stored.text):
-        return said
-    digest = hashlib.sha256(said.text.encode()).hexdigest()[:16]
-    return said.model_copy(
-        update={
-            "event_id": stable_id(said.event_id, "edit", digest),
-            "occurred_at": message.edited_at or received_at,
-            "edit_of": said.event_id,
-        }
-    )
-
-
 class ChatAdapter(ChannelAdapter):
     """Chat conversations: start on first sight, one utterance per message, optional end."""
 
@@ -219,7 +199,7 @@ class ChatAdapter(ChannelAdapter):
             speaker = _ROLES.get(message.role)
             if speaker is not None:
                 line = _utterance(body.conversation_id, iid, message, speaker, received_at)
-                events.append(_edited(line, message, lookup, received_at))
+                events.append(revised(line, lookup, at=message.edited_at or received_at))
         if body.ended is not None:
             events.append(
                 InteractionEnded(

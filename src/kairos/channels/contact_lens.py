@@ -24,9 +24,14 @@ route answers as Firehose expects). The interaction id is ``connect:<ContactId>`
 - ``STARTED`` starts the interaction (a call, in the contact's language), once.
 - ``Transcript`` (a final turn) becomes an ``utterance`` of the customer or the agent
   (``SUPERVISOR`` turns are the agent side's, ``SYSTEM`` and ``CUSTOM_BOT`` turns the bot's);
-  its ``Id`` makes the event id, so a redelivered record is acknowledged, not applied twice.
+  its ``Id`` makes the event id, so a redelivered record is acknowledged, not applied twice;
+  a ``Transcript`` sent again under its ``Id`` with other words is a revision, stored as an edit
+  of the first words (``kairos.channels.revisions``), which the assessment reads in their place.
   Contact Lens' own ``Sentiment`` is not carried: Kairos reads the customer's words itself and
   never scores the agent's feelings.
+- A ``Transcript`` is placed where it was said: the contact's start (its ``STARTED`` record's
+  time, or the stored interaction's) plus its ``BeginOffsetMillis``, never after the record's
+  own time; so a segment Contact Lens delivers after ``COMPLETED`` stands before the end.
 - ``Utterance`` (a partial turn) is acknowledged and not stored: its ``Transcript`` follows with
   the same words, complete.
 - ``Categories``: each newly matched category becomes an ``ivr.selection`` of the menu
@@ -45,7 +50,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -61,6 +66,7 @@ from kairos.channels.base import (
     stable_id,
     started_event_id,
 )
+from kairos.channels.revisions import BatchSaid
 from kairos.events import (
     Event,
     InteractionEnded,
@@ -201,15 +207,17 @@ class ContactLensAdapter(ChannelAdapter):
         lookup: InteractionLookup | None = None,
     ) -> list[Event]:
         """The events of every record, in order."""
-        lookup = lookup or NoInteractions()
+        said = BatchSaid(lookup or NoInteractions())
         started: set[str] = set()
+        starts: dict[str, datetime | None] = {}  # when each contact began, for its offsets
         events: list[Event] = []
         for record, arrival in parse_records(payload):
             at = arrival or received_at
             iid = stable_id("connect", record.ContactId)
             if record.EventType == "STARTED":
-                if iid not in started and not lookup.exists(iid):
+                if iid not in started and not said.exists(iid):
                     started.add(iid)
+                    starts[iid] = at
                     events.append(
                         InteractionStarted(
                             event_id=started_event_id(iid),
@@ -220,25 +228,36 @@ class ContactLensAdapter(ChannelAdapter):
                         )
                     )
                 continue
-            events += self._segments(record, iid, at)
+            if iid not in starts:
+                starts[iid] = said.started_at(iid)
+            events += self._segments(record, iid, at, said, starts[iid])
             if record.EventType == "COMPLETED":
                 events.append(self._ended(record, iid, at, None))
         return _one_end_per_contact(events)
 
-    def _segments(self, record: ContactLensEvent, iid: str, at: datetime) -> list[Event]:
+    def _segments(
+        self,
+        record: ContactLensEvent,
+        iid: str,
+        at: datetime,
+        said: BatchSaid,
+        start: datetime | None,
+    ) -> list[Event]:
         out: list[Event] = []
         for seg in record.Segments:
             if seg.Transcript is not None and seg.Transcript.Content.strip():
                 t = seg.Transcript
-                out.append(
-                    Utterance(
-                        event_id=stable_id("connect", record.ContactId, t.Id),
-                        interaction_id=iid,
-                        occurred_at=at,
-                        speaker=_ROLES[t.ParticipantRole],
-                        text=clip(t.Content),
-                    )
+                spoken = at
+                if start is not None:
+                    spoken = min(at, start + timedelta(milliseconds=t.BeginOffsetMillis))
+                line = Utterance(
+                    event_id=stable_id("connect", record.ContactId, t.Id),
+                    interaction_id=iid,
+                    occurred_at=spoken,
+                    speaker=_ROLES[t.ParticipantRole],
+                    text=clip(t.Content),
                 )
+                out.append(said.revised(line, at=at))
             if seg.Categories is not None:
                 for name in seg.Categories.MatchedCategories:
                     out.append(

@@ -46,6 +46,12 @@ class StoredInteractions:
         )
         return self.session.scalar(query)
 
+    def started_at(self, interaction_id: str) -> datetime | None:
+        """When this interaction started, None when it was not started."""
+        return self.session.scalar(
+            select(Interaction.started_at).where(Interaction.external_id == interaction_id)
+        )
+
     def said(self, event_id: str) -> Said | None:
         """This stored utterance, None when it is not stored."""
         row = self.session.execute(

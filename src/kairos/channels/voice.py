@@ -23,10 +23,13 @@ One request carries one or more things that happened on one call, in order::
 
 ``id`` is the item's id, unique within the call (a transcript may use ``segment_id``
 instead); the Kairos ``event_id`` is derived from ``call_id`` and it, so a redelivery is
-acknowledged once. The interaction id is ``call:<call_id>``. ``speaker`` is ``customer``,
-``agent`` or ``bot`` (``caller`` is read as ``customer``). IVR inputs named like an account or
-policy number (``account``, ``account_number``, ``policy``, ``policy_number``) also become the
-call's identities when they arrive with ``call.started``. Unknown fields are ignored.
+acknowledged once. A transcript sent again under its id with other words (a partial's words
+corrected in its final) is a revision: an edit of the words first stored under that id
+(``kairos.channels.revisions``), which the assessment reads in their place. The interaction
+id is ``call:<call_id>``. ``speaker`` is ``customer``, ``agent`` or ``bot`` (``caller`` is read
+as ``customer``). IVR inputs named like an account or policy number (``account``,
+``account_number``, ``policy``, ``policy_number``) also become the call's identities when they
+arrive with ``call.started``. Unknown fields are ignored.
 
 With an IVR menu (:mod:`kairos.channels.ivr`), an ``ivr.selection`` of that menu whose
 ``option`` is an option's digits (or its reason, from a speech IVR) carries the option's reason,
@@ -52,6 +55,7 @@ from kairos.channels.base import (
     validate,
 )
 from kairos.channels.ivr import IvrMenu
+from kairos.channels.revisions import BatchSaid
 from kairos.events import (
     Event,
     Identity,
@@ -211,7 +215,7 @@ class VoiceAdapter(ChannelAdapter):
     ) -> list[Event]:
         """The call's events, in the order the platform sent them."""
         body = validate(VoiceWebhook, parse_json(payload))
-        lookup = lookup or NoInteractions()
+        lookup = BatchSaid(lookup or NoInteractions())
         interaction_id = stable_id("call", body.call_id)
         known = lookup.exists(interaction_id)
         identity_inputs = [
@@ -244,7 +248,10 @@ class VoiceAdapter(ChannelAdapter):
                     )
                 )
             else:
-                events.append(self._event(item, event_id=eid, interaction_id=iid, occurred_at=when))
+                event = self._event(item, event_id=eid, interaction_id=iid, occurred_at=when)
+                if isinstance(event, Utterance):
+                    event = lookup.revised(event, at=when)
+                events.append(event)
         return events
 
     def _event(

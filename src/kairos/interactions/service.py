@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -205,8 +205,9 @@ def _store(
     if not isinstance(event, AudioSegment):
         # Facts, re-asks and the rest may read the log back: keep it whole for them.
         outbox.write(session)
+    after_end = interaction.state == "ended"
     apply_to_interaction(session, interaction, event, outbox.messages)
-    outbox.messages.append(EventApplied(seq=interaction.event_count, event=event))
+    outbox.messages.append(EventApplied(seq=interaction.event_count, event=event, late=after_end))
     assessment = None
     if inline and edits(event):  # read again from the log, the edit in its original's place
         detector = reread(session, interaction, detectors, default_tz)
@@ -339,12 +340,14 @@ def get_all(
 
 
 def timeline(*, session: Session, interaction: Interaction) -> list[EventRecord]:
-    """The interaction's events in the order they were applied."""
+    """The interaction's events as they happened, its start first (a transcript segment that
+    arrived after the end stands where it was said); the order applied breaks ties."""
+    first = case((EventRecord.type == "interaction.started", 0), else_=1)
     return list(
         session.scalars(
             select(EventRecord)
             .where(EventRecord.interaction_id == interaction.id)
-            .order_by(EventRecord.seq)
+            .order_by(first, EventRecord.occurred_at, EventRecord.seq)
         )
     )
 

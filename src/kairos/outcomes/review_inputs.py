@@ -65,12 +65,13 @@ class _LoggedEvent(Protocol):
 
 
 def utterance_rows(session: Session, interaction: Interaction) -> Sequence[_LoggedEvent]:
-    """The interaction's logged utterances in order, as rows of the columns :func:`turns`
-    reads (no ORM objects: the review reads each once and changes none)."""
+    """The interaction's logged utterances in the order they were said (one that arrived after
+    the end stands where it was said, not as the last words), as rows of the columns
+    :func:`turns` reads (no ORM objects: the review reads each once and changes none)."""
     rows = session.execute(
         select(EventRecord.type, EventRecord.payload, EventRecord.event_id, EventRecord.occurred_at)
         .where(EventRecord.interaction_id == interaction.id, EventRecord.type == "utterance")
-        .order_by(EventRecord.seq)
+        .order_by(EventRecord.occurred_at, EventRecord.seq)
     ).all()
     return cast(Sequence[_LoggedEvent], rows)
 

@@ -1,5 +1,6 @@
-"""Follows the bus: reviews each interaction as it ends, stores survey events, re-reviews on a
-recontact, runs the outreach rules on each review and on each key message posted.
+"""Follows the bus: reviews each interaction as it ends (and again when words said in it arrive
+after its end), stores survey events, re-reviews on a recontact, runs the outreach rules on each
+review and on each key message posted.
 
 Registered on the in-process bus by the runtime; it runs after the publishing transaction has
 committed, and a failure here is logged by the bus without undoing what was ingested.
@@ -24,9 +25,9 @@ from kairos.bus.messages import (
 )
 from kairos.config import get_settings
 from kairos.errors import ClientError
-from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyResponse
+from kairos.events import Event, InteractionEnded, InteractionStarted, SurveyResponse, Utterance
 from kairos.interactions.detecting import catch_up_retrying
-from kairos.interactions.models import Interaction
+from kairos.interactions.models import EventRecord, Interaction
 from kairos.messages.schemas import KeyMessageOut
 from kairos.outcomes import (
     feedback,
@@ -54,7 +55,7 @@ class OutcomesWorker:
         message = parse(body)
         try:
             if isinstance(message, EventApplied):
-                self._event(message.event)
+                self._event(message.event, late=message.late)
             elif isinstance(message, InteractionReviewed):
                 self._reviewed(message)
             elif isinstance(message, CustomerMerged):
@@ -77,10 +78,14 @@ class OutcomesWorker:
         except ClientError as exc:  # e.g. the interaction vanished meanwhile
             log.info("outcomes: %s on %s %s", exc.message, topic, body.get("type"))
 
-    def _event(self, event: Event) -> None:
+    def _event(self, event: Event, *, late: bool = False) -> None:
         interaction_id = event.interaction_id
         rt = self.runtime
         if isinstance(event, InteractionEnded):
+            self._review_ended(interaction_id)
+        elif late and isinstance(event, Utterance) and not self._reviewed_with(event):
+            # Words the platform sent after the end (a late transcript segment) are the
+            # review's too: it is made again with them, in the place they were said.
             self._review_ended(interaction_id)
         elif isinstance(event, SurveyResponse):
             feedback.store_answer(db=rt.db, bus=rt.bus, event=event, source="event")
@@ -112,6 +117,21 @@ class OutcomesWorker:
         for interaction_id in due:
             self._review_ended(interaction_id)
         return len(due)
+
+    def _reviewed_with(self, event: Utterance) -> bool:
+        """Whether the interaction was reviewed after ``event`` was stored: a body of late
+        segments (a whole transcript sent after the call) is reviewed once, not once each."""
+        with self.runtime.db.session() as session:
+            row = session.execute(
+                select(EventRecord.received_at, InteractionReview.reviewed_at)
+                .join(Interaction, Interaction.id == EventRecord.interaction_id)
+                .join(InteractionReview, InteractionReview.interaction_id == Interaction.id)
+                .where(
+                    Interaction.external_id == event.interaction_id,
+                    EventRecord.event_id == event.event_id,
+                )
+            ).first()
+        return row is not None and row.reviewed_at >= row.received_at
 
     def _review_ended(self, interaction_id: str) -> None:
         rt = self.runtime

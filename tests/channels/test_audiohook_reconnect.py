@@ -1,0 +1,169 @@
+"""Genesys AudioHook against a running ``kairos serve``: a message type the server does not know
+is skipped (the session goes on), and a session that continues another (``open`` naming it in
+``continuedSessions``, after ``close`` with reason ``reconnect``) continues the same interaction
+with the caller's voice baseline, losing none of the analysis the first session did.
+
+The client is ``tests/channels/audiohook_client.py`` (written from the protocol's specification)
+over a real WebSocket connection (``websockets``), signed as Genesys signs it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from tests.channels.audiohook_client import STEREO_PCMU, AudioHookClient, signed_headers
+from tests.channels.test_media import speech_8k
+from tests.servers import free_port, wait_until_serving
+from websockets.sync.client import ClientConnection, connect
+
+from kairos.channels.audiohook_continued import Baselines
+from kairos.detection.voice.tracker import StressTracker
+
+API_KEY = "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
+SECRET = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
+PATH = "/v1/media/audiohook"
+FRAME = 160  # 20 ms at 8 kHz
+
+
+class _Socket:
+    """A ``websockets`` connection with the calls ``AudioHookClient`` makes."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    def send_text(self, text: str) -> None:
+        self.connection.send(text)
+
+    def send_bytes(self, data: bytes) -> None:
+        self.connection.send(data)
+
+    def receive_text(self) -> str:
+        message = self.connection.recv(timeout=60)
+        assert isinstance(message, str)
+        return message
+
+
+@pytest.fixture
+def server(migrated_url: str, tmp_path: Path) -> Iterator[str]:
+    """``kairos serve`` as an operator runs it, with this integration's key and secret."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAIROS_DATABASE_URL": migrated_url,
+        "KAIROS_PORT": str(port),
+        "KAIROS_AUDIOHOOK_API_KEY": API_KEY,
+        "KAIROS_AUDIOHOOK_CLIENT_SECRET": SECRET,
+    }
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(base, process, log_path, timeout_s=90)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def _session(base: str) -> tuple[ClientConnection, AudioHookClient]:
+    session_id = str(uuid.uuid4())
+    host = base.removeprefix("http://")
+    headers = signed_headers(
+        target=PATH, host=host, api_key=API_KEY, secret_b64=SECRET, session_id=session_id
+    )
+    connection = connect(f"ws://{host}{PATH}", additional_headers=headers, open_timeout=30)
+    return connection, AudioHookClient(_Socket(connection), session_id)
+
+
+def _speak(hook: AudioHookClient, customer: np.ndarray) -> None:
+    """The customer on the left; the agent shouting on the right (never analysed)."""
+    agent = np.clip(speech_8k("Angry") * 3, -1, 1)
+    for i in range(len(customer) // FRAME):
+        at = slice(i * FRAME, (i + 1) * FRAME)
+        hook.audio(customer[at], agent[at] if at.stop <= len(agent) else np.zeros(FRAME))
+
+
+def _segments(base: str, interaction_id: str) -> list[dict[str, Any]]:
+    detail = httpx.get(f"{base}/v1/interactions/{interaction_id}", timeout=30)
+    assert detail.status_code == 200, detail.text
+    timeline = detail.json()["timeline"]
+    assert [e["type"] for e in timeline].count("interaction.started") == 1
+    return [e for e in timeline if e["type"] == "audio.segment"]
+
+
+def test_an_unknown_message_is_skipped_and_a_reconnected_session_continues_the_call(
+    server: str,
+) -> None:
+    conversation = str(uuid.uuid4())
+    iid = f"genesys:{conversation}"
+    speech = speech_8k("Angry")
+    first, hook = _session(server)
+    with first:
+        hook.open(conversation, [STEREO_PCMU])
+        _speak(hook, speech)
+        # Types this server has no use for (one a later protocol revision adds, one the
+        # client sends to a bidirectional server): skipped, the session goes on in order.
+        hook.send("dtmf", {"digit": "5"})
+        hook.send("noticed", {"what": "a message type from a later protocol revision"})
+        hook.send("ping")
+        hook.expect("pong")
+        _speak(hook, speech)
+        hook.send("close", {"reason": "reconnect"})
+        hook.expect("closed")
+    before = _segments(server, iid)
+    assert len(before) >= 2 and all(s["body"]["speaker"] == "customer" for s in before)
+    continued = {"id": hook.id, "serverseq": hook.serverseq, "clientseq": hook.seq}
+    second, again = _session(server)
+    with second:
+        again.send(
+            "open",
+            {
+                "organizationId": "d7934305-0972-4844-938e-9060eef73d05",
+                "conversationId": conversation,
+                "participant": {"id": str(uuid.uuid4()), "ani": "tel:+14155550100"},
+                "media": [STEREO_PCMU],
+                "language": "en-US",
+                "continuedSessions": [continued],
+            },
+        )
+        again.expect("opened")
+        again.channels, again.format = 2, "PCMU"
+        _speak(again, speech)
+        again.send("close", {"reason": "end"})
+        again.expect("closed")
+    after = _segments(server, iid)
+    # Nothing the first session analysed is lost; the second's segments are added to it.
+    assert [s["event_id"] for s in after[: len(before)]] == [s["event_id"] for s in before]
+    new = after[len(before) :]
+    assert new and {s["body"]["stream_id"] for s in new} == {f"audiohook-{again.id}"}
+    # The caller's baseline goes on from where the first session left it: not learnt afresh.
+    assert new[0]["body"]["baseline_weight"] >= before[-1]["body"]["baseline_weight"]
+    assert all(s["body"]["speaker"] == "customer" for s in after)
+
+
+def test_a_baseline_waits_its_time_for_the_session_that_continues_it() -> None:
+    now = [0.0]
+    held = Baselines(keep_s=300, most=2, clock=lambda: now[0])
+    a, b, c = StressTracker(), StressTracker(), StressTracker()
+    held.hold("a", a)
+    held.hold("b", b)
+    assert held.take(["unknown", "a"]) is a and held.take(["a"]) is None  # taken once
+    now[0] = 301.0
+    assert held.take(["b"]) is None  # waited too long
+    held.hold("a", a)
+    held.hold("b", b)
+    held.hold("c", c)  # the oldest goes first past ``most``
+    assert held.take(["a"]) is None and held.take(["b", "c"]) is c
