@@ -7,10 +7,11 @@ per call is most of the work. ``feed_together`` takes the samples that arrived f
 one pass: the decimation with each frame's energy added as it goes, the noise floors and
 decisions in one compiled loop, one forward FFT and one cosine sum over every loud window of
 every stream, the voicing test, and the windows that closed segments still need
-(``frames.Plan.fill``). Then each stream runs its own segment state; the pitch of every closed
-segment's windows is picked in one pass (``features.features_together``), the rest of their
-features in one more, and each stream scores its segments against its own caller's baseline,
-in order.
+(``frames.Plan.fill``). Then every stream's segment state runs over its decisions in one
+compiled loop (``compiled_segments``) and each stream cuts the segments it closed; the pitch of
+every closed segment's windows is picked in one pass (``features.features_of_parts``, reading
+each segment's blocks as they lie), the rest of their features in one more, and each stream
+scores its segments against its own caller's baseline, in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
 segment and baseline are its own, and the results are those of feeding each stream alone
