@@ -12,6 +12,7 @@ A library like the rest of ``kairos.detection`` (no web or database imports)::
 from kairos.detection.voice.codecs import mulaw_decode, mulaw_encode, pcm16_decode, pcm16_encode
 from kairos.detection.voice.features import ANALYSIS_RATE, FEATURES, LABELS, segment_features
 from kairos.detection.voice.model import VoiceModel, load_default
+from kairos.detection.voice.segment import Segment
 from kairos.detection.voice.stress import (
     RecordingScore,
     SegmentResult,
@@ -20,7 +21,7 @@ from kairos.detection.voice.stress import (
     VoiceStream,
     score_recording,
 )
-from kairos.detection.voice.vad import Segment, Segmenter
+from kairos.detection.voice.vad import Segmenter
 
 __all__ = [
     "ANALYSIS_RATE",

@@ -7,10 +7,11 @@ per call is most of the work. ``feed_together`` takes the samples that arrived f
 one pass: the decimation with each frame's energy added as it goes, the noise floors and
 decisions in one compiled loop, one forward FFT and one cosine sum over every loud window of
 every stream, the voicing test, and the windows that closed segments still need
-(``frames.Plan.fill``). Then each stream runs its own segment state; the pitch of every closed
-segment's windows is picked in one pass (``features.features_together``), the rest of their
-features in one more, and each stream scores its segments against its own caller's baseline,
-in order.
+(``frames.Plan.fill``). Then every stream's segment state runs over its decisions in one
+compiled loop (``compiled_segments``) and each stream cuts the segments it closed; the pitch of
+every closed segment's windows is picked in one pass (``features.features_of_parts``, reading
+each segment's blocks as they lie), the rest of their features in one more, and each stream
+scores its segments against its own caller's baseline, in order.
 
 Nothing crosses between streams but the arrays: each stream's floor, previous frame, open
 segment and baseline are its own, and the results are those of feeding each stream alone
@@ -26,11 +27,12 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kairos.detection.voice import compiled, compiled_gate, compiled_spectra
+from kairos.detection.voice import compiled, compiled_gate, compiled_segments, compiled_spectra
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
+from kairos.detection.voice.segment import Segment
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
-from kairos.detection.voice.vad import BoolArray, Segment, Segmenter, VoicedGate
+from kairos.detection.voice.vad import BoolArray, Closed, Segmenter, VoicedGate
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -79,21 +81,40 @@ def judge_together(segmenters: Sequence[Segmenter]) -> list[list[Segment]]:
     for members in chunks:
         segs = [segmenters[i] for i in members]
         taken = [seg._take() for seg in segs]
-        decided = decide_together(
+        loud, counts, windows = _decide(
             [seg.gate for seg in segs],  # type: ignore[misc]
             [f for _, f in taken],
         )
+        closed = _steps(segs, loud, counts)
         unfilled: list[tuple[Windows, FloatArray]] = []
-        for i, seg, (block, _), (speech, windows) in zip(
-            members, segs, taken, decided, strict=True
-        ):
+        for i, seg, (block, _), w, cut in zip(members, segs, taken, windows, closed, strict=True):
             seg._unfilled = unfilled
             try:
-                out[i] = seg._settle(block, speech, windows if seg.sample_rate == 8000 else None)
+                out[i] = seg._settle(block, cut, w if seg.sample_rate == 8000 else None)
             finally:
                 seg._unfilled = None
         if unfilled:
             fill_together(segs[0].gate._plan, unfilled)  # type: ignore[attr-defined]
+    return out
+
+
+def _steps(segs: Sequence[Segmenter], speech: BoolArray, counts: Ints) -> list[list[Closed]]:
+    """``Segmenter._step`` of each segmenter over its row of the pass's decisions (its first
+    ``counts`` frames), in one compiled loop (``compiled_segments``); the segments each closed.
+    Each segmenter's state is read from it and left in it as ``_step`` leaves it."""
+    state = np.array([(s._frames, s._open, s._speech, s._gap) for s in segs], dtype=np.intp)
+    closed = np.empty((len(segs), speech.shape[1], 3), dtype=np.intp)
+    n_closed = np.empty(len(segs), dtype=np.intp)
+    first = segs[0]
+    compiled_segments.steps_into(
+        speech, counts, state, first.pause_frames, first._max_frames, closed, n_closed
+    )
+    out: list[list[Closed]] = []
+    for s, (f, seg, n_speech, gap), k, rows in zip(
+        segs, state.tolist(), n_closed.tolist(), closed, strict=True
+    ):
+        s._frames, s._open, s._speech, s._gap = f, seg, n_speech, gap
+        out.append(rows[:k].tolist() if k else [])
     return out
 
 
@@ -102,6 +123,15 @@ def decide_together(
 ) -> list[tuple[BoolArray, Windows]]:
     """``VoicedGate.decide`` for each gate's frames (one rate and threshold), in one pass: its
     speech decisions and its windows."""
+    loud, counts, windows = _decide(gates, frames)
+    return [(loud[r, :c], w) for r, (c, w) in enumerate(zip(counts.tolist(), windows, strict=True))]
+
+
+def _decide(
+    gates: Sequence[VoicedGate], frames: Sequence[FloatArray]
+) -> tuple[BoolArray, Ints, list[Windows]]:
+    """``decide_together``'s pass: the speech decisions, a row per gate (False past its
+    frames), each gate's frame count and its windows."""
     plan: Plan = gates[0]._plan
     counts = [len(f) for f in frames]
     n = max(counts)
@@ -146,8 +176,8 @@ def decide_together(
         g._floor = last[r]
         g._prev = f[-1]
         g.windows = None
-        out.append((loud[r, :c], Windows(r_all[r, :c], amplitude[r, :c], bands[r, :c])))
-    return out
+        out.append(Windows(r_all[r, :c], amplitude[r, :c], bands[r, :c]))
+    return loud, sizes, out
 
 
 #: Samples a thread's pass buffers hold at most (8 MB); a larger pass allocates its own.

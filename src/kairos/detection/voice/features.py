@@ -30,7 +30,7 @@ import parselmouth
 from kairos.detection.voice import compiled
 from kairos.detection.voice.codecs import FloatArray, mulaw_decode, mulaw_encode
 from kairos.detection.voice.frames import PITCH_FLOOR, Windows, plan
-from kairos.detection.voice.functionals import functionals_together
+from kairos.detection.voice.functionals import Parts, functionals_together
 
 ANALYSIS_RATE = 8000
 PITCH_CEILING = 600.0
@@ -114,12 +114,22 @@ def features_together(
     """``window_features`` of each (windows, samples) pair: the pitch of all their windows is
     picked in one pass (each segment's typical period and loudest window its own), the rest
     in one more (``functionals.functionals_together``); the same numbers as one at a time."""
+    return features_of_parts([([w], [x]) for w, x in segments])
+
+
+def features_of_parts(segments: Sequence[Parts]) -> list[FloatArray | None]:
+    """``features_together`` of segments each given as parts laid end to end (its windows'
+    blocks, its samples' blocks: ``vad.Segment.window_parts``, ``sample_parts``), so that a
+    live segment's blocks are joined once, with every other segment's, not first on their own."""
     out: list[FloatArray | None] = [None] * len(segments)
-    kept = [i for i, (w, x) in enumerate(segments) if len(x) / ANALYSIS_RATE >= 0.1 and len(w) > 0]
+    kept = []
+    for i, (ws, xs) in enumerate(segments):
+        if sum(len(x) for x in xs) / ANALYSIS_RATE >= 0.1 and sum(len(w) for w in ws) > 0:
+            kept.append(i)
     if not kept:
         return out
-    parts = [segments[i][0] for i in kept]
-    lengths = [len(w) for w in parts]
+    parts = [w for i in kept for w in segments[i][0]]
+    lengths = [sum(len(w) for w in segments[i][0]) for i in kept]
     if len(parts) == 1:
         r, amplitude = parts[0].r, parts[0].amplitude
     else:

@@ -40,30 +40,36 @@ _REF = 4e-10  # (20 µPa)^2: dB as Praat reports intensity
 _BLOCK = math.gcd(_LOUD_HOP, _LOUD_WIN)
 
 
+#: A segment as parts laid end to end: its windows' blocks and its samples' blocks (at 8 kHz).
+Parts = tuple[Sequence[Windows], Sequence[npt.NDArray[np.floating]]]
+
+
 def functionals_together(
-    segments: Sequence[tuple[Windows, npt.NDArray[np.floating]]],
+    segments: Sequence[Parts],
     lag: Floats,
     strength: Floats,
     amplitude: Floats,
 ) -> list[FloatArray | None]:
-    """Each (windows, samples at 8 kHz) segment's ``FEATURES`` from its windows' pitch period
-    ``lag``, periodicity ``strength`` (0 unvoiced) and ``amplitude``, concatenated in the
-    segments' order; None for a segment with fewer than three voiced windows."""
+    """Each segment's ``FEATURES`` (its windows and samples at 8 kHz, as parts) from its
+    windows' pitch period ``lag``, periodicity ``strength`` (0 unvoiced) and ``amplitude``,
+    concatenated in the segments' order; None for a segment with fewer than three voiced
+    windows."""
     voiced = strength > 0
     # The logarithms stay NumPy's (its vectorised ones may round otherwise than the C library).
     semitones = 12.0 * np.log2(_PITCH_RATE / lag[voiced] / 100.0)
     r = np.minimum(np.maximum(strength[voiced], 1e-3), 0.999)
     hnr = 10.0 * np.log10(r / (1.0 - r))
-    xs = [x for _, x in segments]
+    xs = [x for _, parts in segments for x in parts]
+    sizes = [sum(len(x) for x in parts) for _, parts in segments]
     samples = np.concatenate(xs, dtype=np.float64) if len(xs) > 1 else _doubles(xs[0])
     power, level_at = compiled.loudness_power(
-        samples, _starts([len(x) for x in xs]), _LOUD_WIN, _LOUD_HOP, _BLOCK, _REF
+        samples, _starts(sizes), _LOUD_WIN, _LOUD_HOP, _BLOCK, _REF
     )
     level = np.log10(power, out=power)
     level *= 10.0
-    parts = [w.bands for w, _ in segments]
+    parts = [w.bands for ws, _ in segments for w in ws]
     values = compiled.segment_functionals(
-        _starts([len(b) for b in parts]),
+        _starts([sum(len(w) for w in ws) for ws, _ in segments]),
         np.ascontiguousarray(lag),
         np.ascontiguousarray(amplitude),
         voiced,
@@ -72,7 +78,7 @@ def functionals_together(
         level,
         level_at,
         np.concatenate(parts) if len(parts) > 1 else np.ascontiguousarray(parts[0]),
-        np.array([len(x) / ANALYSIS_RATE for x in xs]),
+        np.array([n / ANALYSIS_RATE for n in sizes]),
         _LOUD_HOP,
         _LOUD_WIN // 2 - _WIN // 2,
         _HOP,

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from kairos.detection.voice.codecs import FloatArray
-from kairos.detection.voice.features import features_together, segment_features
+from kairos.detection.voice.features import features_of_parts, segment_features
 from kairos.detection.voice.model import VoiceModel, load_default
+from kairos.detection.voice.segment import Segment
 from kairos.detection.voice.tracker import (
     REASON_THRESHOLD,
     SegmentResult,
     StressTracker,
     VoiceCue,
 )
-from kairos.detection.voice.vad import FrameGate, Segment, Segmenter
+from kairos.detection.voice.vad import FrameGate, Segmenter
 
 __all__ = [
     "NO_SPEECH",
@@ -102,15 +103,15 @@ def measure(segments: Sequence[Segment]) -> list[FloatArray | None]:
     """Each segment's features (None with too little voicing): from the windows the VAD kept,
     all in one pass (``features_together``), else from its samples."""
     out: list[FloatArray | None] = [None] * len(segments)
-    live = [i for i, seg in enumerate(segments) if seg.windows is not None]
+    live = [i for i, seg in enumerate(segments) if seg.window_parts is not None]
     if live:
-        found = features_together(
-            [(segments[i].windows, segments[i].samples) for i in live]  # type: ignore[misc]
+        found = features_of_parts(
+            [(segments[i].window_parts, segments[i].sample_parts) for i in live]  # type: ignore[misc]
         )
         for i, x in zip(live, found, strict=True):
             out[i] = x
     for i, seg in enumerate(segments):
-        if seg.windows is None:
+        if seg.window_parts is None:
             out[i] = segment_features(seg.samples, seg.sample_rate)
     return out
 

@@ -22,7 +22,8 @@ from typing import Protocol
 import numpy as np
 
 from kairos.detection.voice.codecs import FloatArray, pcm16_encode
-from kairos.detection.voice.vad import Segment, Segmenter
+from kairos.detection.voice.segment import Segment
+from kairos.detection.voice.vad import Segmenter
 
 STT_RATE = 16000
 _SILENT = 10 ** (-60 / 20)  # a peak under -60 dBFS holds no words

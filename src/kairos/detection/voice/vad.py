@@ -17,7 +17,7 @@ after its last frame.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -26,8 +26,12 @@ import numpy.typing as npt
 from kairos.detection.voice import compiled_gate
 from kairos.detection.voice.codecs import FloatArray, mulaw_round_trip
 from kairos.detection.voice.frames import FRAME_SECONDS, Windows, plan
+from kairos.detection.voice.segment import Segment
 
 BoolArray = npt.NDArray[np.bool_]
+#: A segment closed by a block's decisions: its first frame, the frame after its last, and its
+#: speech frames.
+Closed = Sequence[int]
 
 #: Frames the live ``Segmenter`` judges in one go: 400 ms. 40 (800 ms) halves the NumPy calls per
 #: call-second, about 15% of the live path's CPU, but a segment can then wait up to 780 ms before it
@@ -111,21 +115,6 @@ def frame_energy(frames: FloatArray) -> npt.NDArray[np.float64]:
         np.ascontiguousarray(frames, dtype=np.float64)
     )
     return out
-
-
-# Not frozen, for the cost of making one (as ``frames.Windows``); nothing changes one after.
-@dataclass(slots=True)
-class Segment:
-    """A stretch of speech: its samples and where it lies in the stream, in seconds."""
-
-    samples: FloatArray
-    sample_rate: int
-    start_s: float
-    end_s: float
-    voiced_s: float
-    #: Its 40 ms windows (each ending at one of its frames after the first), as the VAD analysed
-    #: them; None unless the stream is 8 kHz and judged by a ``VoicedGate``.
-    windows: Windows | None = None
 
 
 class Segmenter:
@@ -234,7 +223,7 @@ class Segmenter:
             if self.sample_rate == 8000:
                 windows = self.gate.windows
             self.gate.windows = None  # now the segmenter's to keep or drop
-        return self._settle(block, speech, windows)
+        return self._settle(block, self._step(speech.tolist()), windows)
 
     def _take(self) -> tuple[FloatArray, FloatArray]:
         """The whole frames waiting (through μ-law unless ``coded``), one row each; the rest
@@ -253,12 +242,12 @@ class Segmenter:
         return block, block.reshape(n, self._frame)
 
     def _settle(
-        self, block: FloatArray, speech: BoolArray, windows: Windows | None
+        self, block: FloatArray, closed: Sequence[Closed], windows: Windows | None
     ) -> list[Segment]:
-        """Run the block's decisions (and, at 8 kHz, its windows) into the open segment; the
-        segments that closed."""
-        first = self._frames
-        closed = self._step(speech.tolist())
+        """Keep the block (and, at 8 kHz, its windows) for the open segment, once its decisions
+        have run the segment state (``_step``, or ``batch``'s compiled loop for a live pass's
+        streams): the segments that closed in it, cut out."""
+        first = self._frames - len(block) // self._frame
         if self._open < 0 and not closed:
             # Nothing open and nothing to cut out: keep nothing.
             self._kept = []
@@ -312,9 +301,10 @@ class Segmenter:
         """Close the open segment at the end of the stream, from the kept history."""
         self._cut(start, stop, speech_n, out)
 
-    def _span(self, start: int, stop: int) -> tuple[FloatArray, Windows | None]:
+    def _span(self, start: int, stop: int) -> tuple[list[FloatArray], list[Windows] | None]:
         """The samples of frames ``start`` to ``stop`` and the windows ending at each of them
-        after the first, from the kept blocks: views when one block holds them, else joined."""
+        after the first, from the kept blocks: views of each block that holds some (joined
+        only when asked, ``Segment``)."""
         f = self._frame
         xs: list[FloatArray] = []
         ws: list[Windows] = []
@@ -330,27 +320,29 @@ class Segmenter:
                     ws.append(w.rows(lo + 1, hi))
                 else:
                     ws.append(w.rows(lo, hi))
-        samples = xs[0] if len(xs) == 1 else np.concatenate(xs)
-        return samples, Windows.join(ws) if whole else None
+        return xs, ws if whole else None
 
     def _cut(self, start: int, stop: int, speech_n: int, out: list[Segment]) -> None:
         """Cut frames ``start`` to ``stop`` out of the kept blocks as a segment, unless it holds
         too little speech."""
         if stop <= start or speech_n < self._min_speech:
             return
-        samples, mine = self._span(start, stop)
-        if mine is not None:
-            if self._unfilled is not None:
-                self._unfilled.append((mine, samples))
-            else:
-                plan(self.sample_rate).fill(mine, samples)
-        out.append(
-            Segment(
-                samples=samples,
-                sample_rate=self.sample_rate,
-                start_s=start * self._frame_s,
-                end_s=stop * self._frame_s,
-                voiced_s=speech_n * self._frame_s,
-                windows=mine,
-            )
+        xs, ws = self._span(start, stop)
+        segment = Segment.of_parts(
+            xs,
+            ws,
+            self.sample_rate,
+            start * self._frame_s,
+            stop * self._frame_s,
+            speech_n * self._frame_s,
         )
+        # Windows of quiet frames were not analysed as the block was judged: the segment is
+        # joined to analyse them (most segments have none, and stay in parts).
+        if ws is not None and any(w.amplitude.min() < 0.0 for w in ws if len(w)):
+            mine = segment.windows
+            assert mine is not None
+            if self._unfilled is not None:
+                self._unfilled.append((mine, segment.samples))
+            else:
+                plan(self.sample_rate).fill(mine, segment.samples)
+        out.append(segment)
