@@ -81,7 +81,7 @@ class LiveBoard(BoardThread):
         self.waiting: dict[str, tuple[int, str]] = {}
         self.agents: dict[str, AgentSnapshot] = {}
         self.agent_rows: dict[str, int] = {}
-        #: interactions routing gave an agent that have not ended: interaction -> agent
+        #: interactions an agent holds (not ended), however they reached them: interaction -> agent
         self.held: dict[str, str] = {}
         self._skills: set[str] = set()
         #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
