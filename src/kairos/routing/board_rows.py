@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kairos.customers.models import Customer
 from kairos.interactions.models import Interaction
-from kairos.routing.models import Agent, Assignment, Queue
+from kairos.routing.models import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,29 +29,19 @@ def as_queue(info: QueueInfo) -> Queue:
 
 
 def held_now(session: Session) -> list[tuple[str, str]]:
-    """Interactions an agent holds now through routing: assigned to it and not ended."""
-    query = (
-        select(Interaction.external_id, Agent.external_id)
-        .join(Assignment, Assignment.interaction_id == Interaction.id)
-        .join(Agent, Agent.id == Assignment.agent_id)
-        .where(Interaction.state != "ended", Interaction.agent_id == Agent.external_id)
-        .distinct()
+    """Interactions an agent holds now, however they came to hold it: not ended, with an agent
+    (the load :func:`kairos.routing.service.loads` counts, for agents Kairos knows)."""
+    query = select(Interaction.external_id, Interaction.agent_id).where(
+        Interaction.state != "ended", Interaction.agent_id.is_not(None)
     )
-    return [(i, a) for i, a in session.execute(query)]
+    return [(i, a) for i, a in session.execute(query) if a is not None]
 
 
-def routed_back(session: Session, row: Interaction, holder: str | None) -> bool:
-    """Whether the interaction's agent now, not ``holder``, holds it through routing (as
-    :func:`held_now` counts it): not ended, and routing once gave it to that agent."""
-    if row.state == "ended" or row.agent_id is None or row.agent_id == holder:
-        return False
-    query = (
-        select(Assignment.id)
-        .join(Agent, Agent.id == Assignment.agent_id)
-        .where(Assignment.interaction_id == row.id, Agent.external_id == row.agent_id)
-        .limit(1)
-    )
-    return session.scalar(query) is not None
+def holder_now(row: Interaction | None) -> str | None:
+    """The agent who holds the interaction now (as :func:`held_now` counts it), if any."""
+    if row is None or row.state == "ended":
+        return None
+    return row.agent_id
 
 
 def customer_values(session: Session, customer_ids: list[int | None]) -> dict[int, float]:

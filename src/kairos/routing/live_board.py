@@ -39,7 +39,7 @@ from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
-from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, routed_back
+from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, holder_now
 from kairos.routing.board_thread import BoardThread
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
@@ -81,7 +81,7 @@ class LiveBoard(BoardThread):
         self.waiting: dict[str, tuple[int, str]] = {}
         self.agents: dict[str, AgentSnapshot] = {}
         self.agent_rows: dict[str, int] = {}
-        #: interactions routing gave an agent that have not ended: interaction -> agent
+        #: interactions an agent holds (not ended), however they reached them: interaction -> agent
         self.held: dict[str, str] = {}
         self._skills: set[str] = set()
         #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
@@ -230,7 +230,10 @@ class LiveBoard(BoardThread):
             elif isinstance(event, InteractionStarted | InteractionEnded) or (
                 isinstance(event, Utterance)
                 and event.speaker == "agent"
-                and event.interaction_id in self.waiting  # an agent answered it directly
+                and (
+                    event.interaction_id in self.waiting  # an agent answered it directly
+                    or (event.agent_id is not None and event.interaction_id not in self.held)
+                )
             ):
                 self.refresh_interaction(event.interaction_id)
         elif isinstance(message, InteractionQueued):
@@ -277,14 +280,13 @@ class LiveBoard(BoardThread):
             row = session.scalar(
                 select(Interaction).where(Interaction.external_id == interaction_id)
             )
-            holder = self.held.get(interaction_id)
-            gone = row is None or row.state == "ended" or row.agent_id != holder
-            if holder is not None and gone:
+            holder, holds = self.held.get(interaction_id), holder_now(row)
+            if holder is not None and holds != holder:
                 self._release(interaction_id)
-            if row is not None and routed_back(session, row, holder):
-                # Its agent again (handed on, then answered by the agent routing gave it): it
-                # counts toward their load, as it does when the board is built.
-                self.assigned(interaction_id, str(row.agent_id))
+            if holds is not None and holds != holder:
+                # Whoever holds it now (transferred to them, answered by them, routed back to
+                # them) carries it in their load, as when the board is built.
+                self.assigned(interaction_id, holds)
             waits = (
                 row is not None
                 and row.queue is not None

@@ -71,8 +71,8 @@ class RoutingDecision(Base):
 
 
 class Assignment(Base):
-    """An agent given an interaction; it counts toward the agent's load until the interaction
-    ends or is transferred away.
+    """Routing gave an agent an interaction (the audit of who was given what). An agent's load
+    is every interaction that is theirs now, however it reached them, not these rows.
 
     ``empowered`` marks a moment of truth handled with empowered handling: its handle time is
     reported apart and never counts against the agent.

@@ -39,16 +39,16 @@ def get_agent_or_raise(*, session: Session, agent_id: str) -> Agent:
 
 
 def loads(*, session: Session, agent_ids: Sequence[int] | None = None) -> dict[int, int]:
-    """Interactions each agent holds now: assigned to it, still routed to it, not ended."""
+    """Interactions each agent holds now: not ended and theirs, however they came to hold it
+    (routed, pulled, transferred to them, answered by them on the platform)."""
     query = (
-        select(Assignment.agent_id, func.count(func.distinct(Assignment.interaction_id)))
-        .join(Interaction, Interaction.id == Assignment.interaction_id)
-        .join(Agent, Agent.id == Assignment.agent_id)
-        .where(Interaction.state != "ended", Interaction.agent_id == Agent.external_id)
-        .group_by(Assignment.agent_id)
+        select(Agent.id, func.count(Interaction.id))
+        .join(Interaction, Interaction.agent_id == Agent.external_id)
+        .where(Interaction.state != "ended")
+        .group_by(Agent.id)
     )
     if agent_ids is not None:
-        query = query.where(Assignment.agent_id.in_(agent_ids))
+        query = query.where(Agent.id.in_(agent_ids))
     return {agent_id: count for agent_id, count in session.execute(query)}
 
 
