@@ -4,8 +4,8 @@ Calls are answered live: Erlang C and Erlang A. Chats and SMS are answered live 
 works several at once: Erlang C and A count slots (a contact in progress holds one for its
 handle time, measured from the history), and an agent holds ``concurrency`` of them. Email and
 social posts are a backlog (``ServiceTarget.backlog``): their items wait in a list, answered
-within hours, so no queueing formula applies; :func:`~kairos.planning.staffing.backlog` sizes the
-agents to do the work within the answer time. A backlog item's work is the channel's default
+within hours, so no queueing formula applies; :func:`~kairos.planning.staffing.backlog` plans
+whole heads where the work falls due, to do it within the answer time. A backlog item's work is the channel's default
 handle time (:data:`~kairos.planning.forecast.DEFAULT_AHT_SECONDS`), not the history's: a
 thread's time from assignment to close is mostly the customer's, not the agent's.
 """
