@@ -63,6 +63,14 @@ def _mix(contacts: fc.F64, aht: fc.F64, default: float) -> list[float]:
     return [float(x) for x in mixed]
 
 
+def _shares(work: fc.F64, index: dict[str, list[int]], agents: int) -> dict[str, float]:
+    """``agents`` shared among the cube cells in proportion to each cell's ``work``."""
+    total = float(work.sum())
+    if agents == 0 or total <= 0:
+        return dict.fromkeys(index, 0.0)
+    return {cube: round(agents * float(work[js].sum()) / total, 3) for cube, js in index.items()}
+
+
 def _live(
     contacts: float, seconds: float, minutes: int, target: ServiceTarget, patience: float
 ) -> tuple[Staffing, Staffing]:
@@ -130,8 +138,13 @@ def channel_intervals(
             )
             pairs.append((c, a, per_agent(m, target.concurrency, mot_live.shrinkage)))
     index = {cube: [j for j, k in enumerate(keys) if k[1] == cube] for cube in cubes}
+    cell_work = contacts * cell_aht[:, None]
+    # A backlog's heads work what fell due, not what arrived: share them by the day's work.
+    day_work = cell_work.sum(axis=1)
     rows = []
     for i, (c, a, m) in enumerate(pairs):
+        work = day_work if target.backlog else cell_work[:, i]
+        shares = _shares(work, index, c.agents)
         rows.append(
             ChannelInterval(
                 channel=channel,
@@ -140,6 +153,7 @@ def channel_intervals(
                 aht_seconds=round(aht_all[i], 1),
                 mot_aht_seconds=round(aht_mot[i], 1),
                 cells={cube: round(float(contacts[js, i].sum()), 3) for cube, js in index.items()},
+                cell_agents=shares,
                 erlang_c=c,
                 erlang_a=a,
                 certified=m,
