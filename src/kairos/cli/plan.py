@@ -158,7 +158,8 @@ def _heads(plan: Plan) -> str:
     )
     return (
         "agents: heads to schedule, productive agents ÷ (1 − shrinkage), rounded up per "
-        f"channel and interval: {said}"
+        "channel and interval (email and social: whole heads where work falls due, each doing "
+        f"its occupancy less shrinkage): {said}"
     )
 
 

@@ -4,8 +4,8 @@ Every interval of the day is a row, quiet ones too (a WFM import expects the who
 its start and end as ISO 8601 with the UTC offset, so the two 01:00 intervals of a day the clocks
 go back stay apart. Every channel is a row of every interval, and every cube cell a column of
 every row, zeros included, then each cell's share of the row's Erlang C agents
-(``agents_cell_...``, by workload; they sum to ``agents_erlang_c``). Each channel is staffed as its own pool against its own target, so an
-interval's agents are the sum of its rows.
+(``agents_cell_...``, by workload; they sum to ``agents_erlang_c``). Each channel is staffed as
+its own pool against its own target, so an interval's agents are the sum of its rows.
 """
 
 from __future__ import annotations

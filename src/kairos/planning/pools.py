@@ -5,9 +5,10 @@ works several at once: Erlang C and A count slots (a contact in progress holds o
 handle time, measured from the history), and an agent holds ``concurrency`` of them. Email and
 social posts are a backlog (``ServiceTarget.backlog``): their items wait in a list, answered
 within hours, so no queueing formula applies; :func:`~kairos.planning.staffing.backlog` plans
-whole heads where the work falls due, to do it within the answer time. A backlog item's work is the channel's default
-handle time (:data:`~kairos.planning.forecast.DEFAULT_AHT_SECONDS`), not the history's: a
-thread's time from assignment to close is mostly the customer's, not the agent's.
+whole heads where the work falls due, to do it within the answer time. A backlog item's work
+is the channel's default handle time (:data:`~kairos.planning.forecast.DEFAULT_AHT_SECONDS`),
+not the history's: a thread's time from assignment to close is mostly the customer's, not the
+agent's.
 """
 
 from __future__ import annotations
