@@ -192,7 +192,7 @@ def test_report_from_the_database(
         get_settings.cache_clear()
     html = output.read_text(encoding="utf-8")
     assert "d1 · missed" in html and "<td>ana</td>" in html
-    assert "Free-text answers waiting to be grouped: 1 " in html
+    assert "Free-text answers received in the period waiting to be grouped: 1 " in html
     assert "<td>follow-up-lost-moment</td><td>follow_up</td><td>queued</td>" in html
     counts = _look(output, "outcomes_report_database.png")
     assert counts["moments"] == 1 and counts["charts"] >= 5

@@ -116,6 +116,34 @@ def _table(plan: Plan) -> Table:
     return table
 
 
+def _cells_table(plan: Plan) -> Table:
+    """Staff per cube cell over the day: each channel's Erlang C heads shared by workload."""
+    from kairos.cli import tables
+
+    table = tables.table(
+        "cube cell",
+        "contacts",
+        "Erlang C",
+        "share",
+        right=("contacts", "Erlang C", "share"),
+        title="staff per cube cell (each channel's Erlang C heads shared by workload)",
+    )
+    hours = plan.cell_agent_hours()
+    total = sum(hours.values())
+    for cube, per_interval in plan.cells.items():
+        contacts = sum(per_interval)
+        if contacts <= 0 and hours.get(cube, 0.0) <= 0:
+            continue
+        table.add_row(cube, f"{contacts:.0f}", f"{hours.get(cube, 0.0):.1f} h",
+                      f"{hours.get(cube, 0.0) / total:.0%}" if total else "")  # fmt: skip
+    table.caption = (
+        "workload: contacts × the cell's handle time from history (the channel's default on a "
+        "backlog); the cells' heads sum to the channel's, which are one pool: a cell staffed "
+        "alone would need more"
+    )
+    return table
+
+
 def _heads(plan: Plan) -> str:
     """What the agent counts are: heads to schedule, with the shrinkage and occupancy they
     assume, per channel where the channels differ."""
@@ -130,7 +158,8 @@ def _heads(plan: Plan) -> str:
     )
     return (
         "agents: heads to schedule, productive agents ÷ (1 − shrinkage), rounded up per "
-        f"channel and interval: {said}"
+        "channel and interval (email and social: whole heads where work falls due, each doing "
+        f"its occupancy less shrinkage): {said}"
     )
 
 
@@ -252,6 +281,7 @@ def plan(
     else:
         out = Console()
         out.print(_table(result))
+        out.print(_cells_table(result))
         _summary(out, result)
     if chart is not None:
         from kairos.planning.chart import write_chart

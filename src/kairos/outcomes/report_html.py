@@ -228,8 +228,13 @@ def _agents_html(rows: Sequence[Row]) -> str:
         known = [r.resolved for r in items if r.resolved is not None]
         csat = [r.csat for r in items if r.csat is not None]
         kinds = Counter(b["kind"] for r in items for b in r.behaviours)
-        routine_ht = [r.handle_seconds for r in items if r.status == "routine" and r.handle_seconds]
-        mot_ht = [r.handle_seconds for r in mot if r.handle_seconds]
+        # A 0-second handle time counts, as in the API's scorecards; None (still going on) does not.
+        routine_ht = [
+            r.handle_seconds
+            for r in items
+            if r.status == "routine" and r.handle_seconds is not None
+        ]
+        mot_ht = [r.handle_seconds for r in mot if r.handle_seconds is not None]
         lines.append((won, agent, len(mot), _share(won, len(mot)),
                       _mean([1.0 if k else 0.0 for k in known]),
                       _mean([float(c) for c in csat]), kinds, _mean(routine_ht),
@@ -256,7 +261,8 @@ def _agents_html(rows: Sequence[Row]) -> str:
 
 def _themes_html(data: ReportData) -> str:
     waiting = (
-        f" Free-text answers waiting to be grouped: {data.ungrouped_feedback:,} "
+        f" Free-text answers received in the period waiting to be grouped: "
+        f"{data.ungrouped_feedback:,} "
         "(<code>POST /v1/feedback/themes/rebuild</code>)."
         if data.ungrouped_feedback
         else ""

@@ -147,7 +147,12 @@ def report_data(
     ungrouped = session.scalar(
         select(func.count())
         .select_from(SurveyAnswer)
-        .where(SurveyAnswer.theme_id.is_(None), SurveyAnswer.text.is_not(None))
+        .where(
+            SurveyAnswer.theme_id.is_(None),
+            SurveyAnswer.text.is_not(None),
+            SurveyAnswer.received_at >= since,
+            SurveyAnswer.received_at < until,
+        )
     )
     return ReportData(
         title="After the contact: moments of truth won, lost and missed",

@@ -3,8 +3,9 @@
 Every interval of the day is a row, quiet ones too (a WFM import expects the whole grid), with
 its start and end as ISO 8601 with the UTC offset, so the two 01:00 intervals of a day the clocks
 go back stay apart. Every channel is a row of every interval, and every cube cell a column of
-every row, zeros included. Each channel is staffed as its own pool against its own target, so an
-interval's agents are the sum of its rows.
+every row, zeros included, then each cell's share of the row's Erlang C agents
+(``agents_cell_...``, by workload; they sum to ``agents_erlang_c``). Each channel is staffed as
+its own pool against its own target, so an interval's agents are the sum of its rows.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def cell_column(cube: str) -> str:
 
 
 def columns(plan: Plan) -> tuple[str, ...]:
-    """:data:`COLUMNS`, then one column per cube cell of the plan (every cell, zeros included)."""
-    return COLUMNS + tuple(cell_column(cube) for cube in plan.cells)
+    """:data:`COLUMNS`, then one column per cube cell of the plan (every cell, zeros included)
+    for its contacts, then one per cell for its agents."""
+    cells = tuple(cell_column(cube) for cube in plan.cells)
+    return COLUMNS + cells + tuple(f"agents_{name}" for name in cells)
 
 
 def plan_rows(plan: Plan) -> Iterator[tuple[str | int | float, ...]]:
@@ -88,6 +91,7 @@ def plan_rows(plan: Plan) -> Iterator[tuple[str | int | float, ...]]:
                 plan.targets[c.channel].shrinkage if c.channel in plan.targets else "",
                 plan.targets[c.channel].max_occupancy if c.channel in plan.targets else "",
                 *(c.cells.get(cube, 0.0) for cube in plan.cells),
+                *(c.cell_agents.get(cube, 0.0) for cube in plan.cells),
             )
 
 

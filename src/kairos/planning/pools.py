@@ -4,10 +4,11 @@ Calls are answered live: Erlang C and Erlang A. Chats and SMS are answered live 
 works several at once: Erlang C and A count slots (a contact in progress holds one for its
 handle time, measured from the history), and an agent holds ``concurrency`` of them. Email and
 social posts are a backlog (``ServiceTarget.backlog``): their items wait in a list, answered
-within hours, so no queueing formula applies; :func:`~kairos.planning.staffing.backlog` sizes the
-agents to do the work within the answer time. A backlog item's work is the channel's default
-handle time (:data:`~kairos.planning.forecast.DEFAULT_AHT_SECONDS`), not the history's: a
-thread's time from assignment to close is mostly the customer's, not the agent's.
+within hours, so no queueing formula applies; :func:`~kairos.planning.staffing.backlog` plans
+whole heads where the work falls due, to do it within the answer time. A backlog item's work
+is the channel's default handle time (:data:`~kairos.planning.forecast.DEFAULT_AHT_SECONDS`),
+not the history's: a thread's time from assignment to close is mostly the customer's, not the
+agent's.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def _mix(contacts: fc.F64, aht: fc.F64, default: float) -> list[float]:
     workload = (contacts * aht[:, None]).sum(axis=0)
     mixed = np.where(total > 0, workload / np.where(total > 0, total, 1.0), default)
     return [float(x) for x in mixed]
+
+
+def _shares(work: fc.F64, index: dict[str, list[int]], agents: int) -> dict[str, float]:
+    """``agents`` shared among the cube cells in proportion to each cell's ``work``."""
+    total = float(work.sum())
+    if agents == 0 or total <= 0:
+        return dict.fromkeys(index, 0.0)
+    return {cube: round(agents * float(work[js].sum()) / total, 3) for cube, js in index.items()}
 
 
 def _live(
@@ -130,8 +139,13 @@ def channel_intervals(
             )
             pairs.append((c, a, per_agent(m, target.concurrency, mot_live.shrinkage)))
     index = {cube: [j for j, k in enumerate(keys) if k[1] == cube] for cube in cubes}
+    cell_work = contacts * cell_aht[:, None]
+    # A backlog's heads work what fell due, not what arrived: share them by the day's work.
+    day_work = cell_work.sum(axis=1)
     rows = []
     for i, (c, a, m) in enumerate(pairs):
+        work = day_work if target.backlog else cell_work[:, i]
+        shares = _shares(work, index, c.agents)
         rows.append(
             ChannelInterval(
                 channel=channel,
@@ -140,6 +154,7 @@ def channel_intervals(
                 aht_seconds=round(aht_all[i], 1),
                 mot_aht_seconds=round(aht_mot[i], 1),
                 cells={cube: round(float(contacts[js, i].sum()), 3) for cube, js in index.items()},
+                cell_agents=shares,
                 erlang_c=c,
                 erlang_a=a,
                 certified=m,

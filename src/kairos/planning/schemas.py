@@ -20,6 +20,10 @@ class ChannelInterval(BaseModel):
     mot_aht_seconds: float
     #: Contacts per cube cell, every cell (zero where none is forecast).
     cells: dict[str, float]
+    #: ``erlang_c.agents`` shared among the cube cells by workload (contacts × the cell's handle
+    #: time); they sum to the channel's. The channel is one pool: a cell's share is what its work
+    #: takes of the pool, not what it would need staffed alone (more: no pooling).
+    cell_agents: dict[str, float]
     erlang_c: Staffing
     erlang_a: Staffing
     certified: Staffing
@@ -72,6 +76,16 @@ class Plan(BaseModel):
     def mot_contacts(self) -> float:
         """Forecast moments of truth over the day."""
         return sum(i.mot_contacts for i in self.intervals)
+
+    def cell_agent_hours(self) -> dict[str, float]:
+        """Scheduled (Erlang C) agent-hours over the day per cube cell, every channel summed."""
+        hours = self.interval_minutes / 60.0
+        out = dict.fromkeys(self.cells, 0.0)
+        for interval in self.intervals:
+            for c in interval.channels:
+                for cube, agents in c.cell_agents.items():
+                    out[cube] = out.get(cube, 0.0) + agents * hours
+        return out
 
     def agent_hours(self, field: str) -> float:
         """Scheduled agent-hours over the day for ``agents_erlang_c``, ``..._a`` or certified."""

@@ -22,7 +22,8 @@ Erlang A never asks for more agents than Erlang C. Expected abandonment is repor
 Both models take a :class:`ServiceTarget`: "``service_level`` of contacts answered within
 ``answer_seconds``", the fraction of paid time agents are off the phones (``shrinkage``), and the
 highest occupancy allowed. ``productive_agents`` are those needed on the phones; ``agents`` is
-what to schedule, ``ceil(productive / (1 − shrinkage))``.
+what to schedule, ``ceil(productive / (1 − shrinkage))``; a backlog's heads are rounded once,
+each doing ``max_occupancy`` of the interval less shrinkage (:func:`backlog`).
 """
 
 from __future__ import annotations
@@ -281,31 +282,53 @@ def per_agent(staffing: Staffing, concurrency: int, shrinkage: float) -> Staffin
 def backlog(
     *, workload_seconds: list[float], interval_minutes: int, target: ServiceTarget
 ) -> list[Staffing]:
-    """Agents per interval to work a backlog: what arrives is answered within ``answer_seconds``.
+    """Heads per interval to work a backlog: each item answered within ``answer_seconds``.
 
-    A fluid model, no queueing: an item may wait up to the answer time, so the agents of an
-    interval must do, over the answer window ending with it, the work that arrived in that
-    window, at most ``max_occupancy`` busy. The window wraps round the day (yesterday evening
-    is taken to look like this evening); an answer time longer than the day is one day.
-    Every item is planned to be answered in time: ``service_level`` reports that (1.0).
+    No queueing: an item may wait up to the answer time, so work is planned only where waiting
+    longer would miss the target. Work that arrives in an interval is due by the end of the
+    answer window that starts with it; an interval is staffed only when work falls due there,
+    with the whole heads that due work needs, and those heads work their interval through,
+    the oldest items first (clearing work not yet due). A head does ``max_occupancy`` of the
+    interval less ``shrinkage``. The day wraps round: it opens with yesterday's arrivals not yet
+    due (yesterday taken to look like today), none of them done ahead, so the plan repeated day
+    after day leaves nothing late. An answer time longer than the day is one day. Every item is
+    planned to be answered in time: ``service_level`` reports that (1.0).
     """
     n = len(workload_seconds)
     length = interval_minutes * 60.0
     window = max(1, min(n, math.floor(target.answer_seconds / length)))
-    out = []
-    for i in range(n):
-        work = sum(workload_seconds[(i - k) % n] for k in range(window))
-        if work <= 0:
-            out.append(_none("backlog"))
-            continue
-        productive = max(1, math.ceil(work / (window * length * target.max_occupancy) - 1e-9))
-        out.append(
-            Staffing(
-                model="backlog",
-                agents=_scheduled(productive, target.shrinkage),
-                productive_agents=productive,
-                service_level=1.0,
-                occupancy=work / (window * length * productive),
-            )
-        )
+    per_head = length * target.max_occupancy * (1.0 - target.shrinkage)
+    # [due interval, seconds of work], oldest first; yesterday's arrivals have negative steps.
+    waiting = [
+        [float(k - n + window - 1), workload_seconds[k]]
+        for k in range(n - window + 1, n)
+        if workload_seconds[k] > 0
+    ]
+    out: list[Staffing] = []
+    for step in range(n):
+        arrived = workload_seconds[step]
+        if arrived > 0:
+            waiting.append([float(step + window - 1), arrived])
+        due = sum(w for d, w in waiting if d <= step)
+        heads = math.ceil(due / per_head - 1e-9) if due > 1e-9 else 0
+        capacity, done = heads * per_head, 0.0
+        while waiting and capacity - done > 1e-9:
+            take = min(waiting[0][1], capacity - done)
+            done += take
+            waiting[0][1] -= take
+            if waiting[0][1] <= 1e-9:
+                waiting.pop(0)
+        out.append(_backlog_interval(heads, done, length, target.max_occupancy))
     return out
+
+
+def _backlog_interval(heads: int, done: float, length: float, max_occupancy: float) -> Staffing:
+    if heads == 0:
+        return _none("backlog")
+    return Staffing(
+        model="backlog",
+        agents=heads,
+        productive_agents=max(1, math.ceil(done / (length * max_occupancy) - 1e-9)),
+        service_level=1.0,
+        occupancy=done / (length * heads),
+    )
