@@ -21,11 +21,12 @@ FaultKind = Literal["full", "read_only"]
 #: SQLSTATEs a PostgreSQL server answers when it cannot store: disk full, read-only
 #: transaction (a hot standby after a fail-over, ``default_transaction_read_only``).
 _PG_STATES: dict[str, FaultKind] = {"53100": "full", "25006": "read_only"}
-#: What SQLite says (its result codes SQLITE_FULL and SQLITE_READONLY), lower case.
-_SQLITE_SAYS: tuple[tuple[str, FaultKind], ...] = (
-    ("database or disk is full", "full"),
-    ("readonly database", "read_only"),
-    ("read-only file system", "read_only"),
+#: What SQLite says (lower case), with the name of its result code (SQLITE_FULL,
+#: SQLITE_READONLY) or of the system's error that it passes on.
+_SQLITE_SAYS: tuple[tuple[str, str, FaultKind], ...] = (
+    ("database or disk is full", "SQLITE_FULL", "full"),
+    ("readonly database", "SQLITE_READONLY", "read_only"),
+    ("read-only file system", "EROFS", "read_only"),
 )
 
 
@@ -34,6 +35,9 @@ class StorageFault:
     """Why the database stores nothing now."""
 
     kind: FaultKind
+    #: The driver's error class and the code it gave ("psycopg.errors.DiskFull, SQLSTATE
+    #: 53100"), never its message: PostgreSQL's names files, and a log line or ``/healthz``
+    #: is no place for the driver's words (``kairos.errors.described``).
     reason: str
     since: float  # time.time()
 
@@ -46,14 +50,14 @@ class StorageFault:
 def classify(error: BaseException) -> StorageFault | None:
     """The storage fault ``error`` (a DBAPI error, or SQLAlchemy's wrapping one) reports."""
     original: Any = getattr(error, "orig", None) or error
+    driver = f"{type(original).__module__}.{type(original).__name__}"
     state = getattr(original, "sqlstate", None)
-    first_line = (str(original).strip().splitlines() or [""])[0][:300]
     if state in _PG_STATES:
-        return StorageFault(_PG_STATES[state], first_line, time.time())
-    said = first_line.lower()
-    for words, kind in _SQLITE_SAYS:
+        return StorageFault(_PG_STATES[state], f"{driver}, SQLSTATE {state}", time.time())
+    said = (str(original).strip().splitlines() or [""])[0].lower()
+    for words, code, kind in _SQLITE_SAYS:
         if words in said:
-            return StorageFault(kind, first_line, time.time())
+            return StorageFault(kind, f"{driver}, {code}", time.time())
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from typing import Any
@@ -135,6 +136,51 @@ def described(error: BaseException) -> str:
     if _database_error(error):
         return f"{type(error).__name__} ({type(getattr(error, 'orig', None)).__name__})"
     return str(error)
+
+
+#: Why a database does not answer, as drivers word it (lower-case patterns), and as a log line
+#: may say it: the driver's message names users, databases and host names, and may quote values.
+_UNAVAILABLE_BECAUSE: tuple[tuple[str, str], ...] = (
+    ("connection refused", "connection refused"),
+    ("timeout expired", "connection timed out"),
+    ("timed out", "connection timed out"),
+    ("could not translate host name", "host name not found"),
+    ("password authentication failed", "password authentication failed"),
+    ("no pg_hba.conf entry", "connection not allowed by the server (pg_hba.conf)"),
+    ('role ".*" does not exist', "no such role"),
+    ('database ".*" does not exist', "no such database"),
+    ("the database system is starting up", "the server is starting up"),
+    ("the database system is shutting down", "the server is shutting down"),
+    ("the database system is in recovery mode", "the server is in recovery"),
+    ("terminating connection due to administrator command", "connection ended by the server"),
+    ("server closed the connection unexpectedly", "connection closed by the server"),
+    ("consuming input failed", "connection closed by the server"),
+    ("too many clients", "too many connections"),
+    ("connection slots are reserved", "too many connections"),
+    ("database is locked", "database is locked (another writer holds it)"),
+    ("unable to open database file", "unable to open the database file"),
+    ("disk i/o error", "disk I/O error"),
+)
+#: Where a PostgreSQL driver could not connect: the host and port, which a log may name.
+_SERVER_AT = re.compile(r'connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+)')
+
+
+def why_unavailable(error: BaseException) -> str:
+    """A database that does not answer, as a log line may say it: the error's classes, its
+    SQLSTATE, which server (host and port) did not answer, and why in words of a fixed list;
+    never the driver's message (user and database names, values)."""
+    original = getattr(error, "orig", None) or error
+    said = " ".join(str(original).split())
+    parts = [described(error) if _database_error(error) else type(error).__name__]
+    state = getattr(original, "sqlstate", None)
+    if isinstance(state, str) and state.isalnum():
+        parts.append(f"SQLSTATE {state}")
+    server = _SERVER_AT.search(said)
+    if server is not None:
+        parts.append(f"server {server.group(1)} port {server.group(2)}")
+    lowered = said.lower()
+    because = next((w for found, w in _UNAVAILABLE_BECAUSE if re.search(found, lowered)), None)
+    return ", ".join(parts) + (f": {because}" if because else "")
 
 
 def log_failure(

@@ -32,7 +32,7 @@ from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
-from kairos.errors import ClientError, log_failure
+from kairos.errors import ClientError, log_failure, why_unavailable
 from kairos.events import Event
 from kairos.interactions.parked_views import router as parked_router
 from kairos.interactions.views import customers_router as journey_router
@@ -212,7 +212,7 @@ def _install_database_error_handlers(app: FastAPI) -> None:
             )
         if isinstance(exc, InternalError):
             return await internal_error(request, exc)
-        log.error("database unavailable: %s", exc)
+        log.error("database unavailable: %s", why_unavailable(exc))
         return JSONResponse(
             {"error": "unavailable", "message": "the database is unavailable; retry shortly"},
             status_code=503,
@@ -333,7 +333,7 @@ def metrics(request: Request) -> Response:
         runtime.metrics.database_storing.set(0 if runtime.db.check_writes() else 1)
         runtime.refresh_metrics()
     except OperationalError as error:  # the figures that need the database stay as they were
-        log.warning("metrics: database unavailable (%s)", error)
+        log.warning("metrics: database unavailable (%s)", why_unavailable(error))
     return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kairos.db_faults import classify
-from kairos.errors import log_failure
+from kairos.errors import log_failure, why_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ class Periodic:
                 if fault is not None:
                     log.warning("%s skipped: %s", self.name, fault.describe())
                 elif isinstance(error, OperationalError):
-                    log.warning("%s skipped: database unavailable (%s)", self.name, error)
+                    log.warning(
+                        "%s skipped: database unavailable (%s)", self.name, why_unavailable(error)
+                    )
                 else:
                     log_failure(log, "%s failed", self.name)
             except Exception:

@@ -89,13 +89,25 @@ def _turn(n: int) -> dict[str, Any]:
                      event_id=f"c1-u{n}", seconds=n)  # fmt: skip
 
 
-def _refused_for(server: Server, kind: str) -> None:
+#: What ``/healthz``, a refusal and the log say, by the driver's class and code alone: before,
+#: the driver's first line (PostgreSQL's disk-full one names the file it could not extend).
+SAID = {
+    "full": "the database is full (sqlite3.OperationalError, SQLITE_FULL); nothing can be "
+    "stored until that is fixed",
+    "read_only": "the database is read-only (psycopg.errors.ReadOnlySqlTransaction, SQLSTATE "
+    "25006); nothing can be stored until that is fixed",
+}
+
+
+def _refused_for(server: Server, kind: str, refusal: httpx.Response | None = None) -> None:
     """What a source, ``/healthz`` and ``/metrics`` say while the database stores nothing."""
     health = server.get("/healthz")
     assert health.status_code == 503, health.text
     body = health.json()
     assert body["database"] == kind, body
-    assert ("full" if kind == "full" else "read-only") in body["database_error"]
+    assert body["database_error"] == SAID[kind], body
+    if refusal is not None:  # the same words as /healthz's
+        assert refusal.json()["message"].startswith(SAID[kind] + "; nothing of this request")
     assert "kairos_database_storing 0" in server.get("/metrics").text
 
 
@@ -130,7 +142,7 @@ def test_a_full_disk_is_named_and_storing_resumes_once_space_is_freed(
         assert answer.json()["error"] == "database_full", answer.text
         assert "full" in answer.json()["message"]
         assert answer.headers["Retry-After"] == "10"
-        _refused_for(server, "full")
+        _refused_for(server, "full", answer)
         read = server.get("/v1/interactions/c1")  # reads are still answered
         assert read.status_code == 200, read.text
         time.sleep(1.5)  # the audit writer tries its queue every 0.5 s meanwhile
@@ -158,7 +170,8 @@ def test_a_full_disk_is_named_and_storing_resumes_once_space_is_freed(
     finally:
         server.stop()
     log = server.log.read_text()
-    assert "the database is full" in log, log[-3000:]
+    assert SAID["full"] in log, log[-3000:]
+    assert "database or disk is full" not in log, log[-3000:]  # the driver's words
     assert "Traceback" not in log, log[-3000:]
 
 
@@ -170,6 +183,7 @@ def test_sqlite_refusing_to_write_a_read_only_file_is_a_read_only_fault(tmp_path
         read_only.execute("INSERT INTO t VALUES (1)")
     fault = classify(refused.value)
     assert fault is not None and fault.kind == "read_only", refused.value
+    assert fault.reason == "sqlite3.OperationalError, SQLITE_READONLY"
     assert classify(sqlite3.OperationalError("database is locked")) is None
 
 
@@ -209,7 +223,7 @@ def test_a_read_only_postgresql_is_named_not_an_internal_error(tmp_path: Path) -
                 answer = server.post([_turn(1)])  # a pooled connection the restart ended
             assert answer.status_code == 503, answer.text
             assert answer.json()["error"] == "database_read_only", answer.text
-            _refused_for(server, "read_only")
+            _refused_for(server, "read_only", answer)
             _set_read_only(admin_url, database, on=False)
             assert server.get("/healthz").status_code == 200
             assert server.post([_turn(1)]).status_code == 200

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
 from types import FrameType
 
 import typer
@@ -50,6 +52,26 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)  # unwinds through ``finally``, as a Ctrl-C does
 
 
+def port_refusal(host: str, port: int) -> str | None:
+    """Why ``kairos serve`` cannot listen on ``host``:``port``, in one line; None if it can.
+
+    Bound and let go as uvicorn binds it (``SO_REUSEADDR``), before the migrations and the
+    app's start: a port taken otherwise surfaced only after both, as uvicorn's traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is taken: another server (another Kairos?) listens "
+                    "there; stop it, or start on another port with --port or KAIROS_PORT"
+                )
+            return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+    return None
+
+
 def serve(
     host: str = typer.Option(None, help="address to listen on (KAIROS_HOST)"),
     port: int = typer.Option(None, min=1, max=65535, help="port (KAIROS_PORT)"),
@@ -67,7 +89,7 @@ def serve(
 
     import uvicorn
 
-    from kairos.cli.database import upgraded
+    from kairos.cli.database import stop_if, upgraded
     from kairos.config import get_settings
     from kairos.main import create_app
     from kairos.parent_watch import as_parent, watch_parent
@@ -85,6 +107,8 @@ def serve(
         # Without a shared bus no process's live board would hear the others' decisions.
         os.environ["KAIROS_ROUTING_BOARD"] = "database"
         settings = settings.model_copy(update={"routing_board": "database"})
+    host, port = host or settings.host, port or settings.port
+    stop_if(port_refusal(host, port), console)  # said before anything is migrated or started
     upgraded(settings.database_url, console)
     pool = WorkerPool(workers, log_level=log_level) if workers else None
     if pool is not None:
@@ -103,8 +127,8 @@ def serve(
             app_target,
             factory=processes > 1,
             workers=processes if processes > 1 else None,
-            host=host or settings.host,
-            port=port or settings.port,
+            host=host,
+            port=port,
             log_level=log_level,
             access_log=False,
             # X-Forwarded-For is believed only from the proxies named in KAIROS_TRUSTED_PROXIES

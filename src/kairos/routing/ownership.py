@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.db import Database, utcnow
-from kairos.errors import ClientError, Conflict, NotFound
+from kairos.errors import ClientError, Conflict, NotFound, why_unavailable
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.live_next import next_from_board
 from kairos.routing.models import RoutingLease
@@ -187,7 +187,9 @@ class BoardOwner:
         try:
             token = self.lease.renew()
         except (OperationalError, ProgrammingError) as exc:  # away, or not migrated yet
-            log.warning("routing lease: renewal failed (%s); not deciding meanwhile", exc)
+            log.warning(
+                "routing lease: renewal failed (%s); not deciding meanwhile", why_unavailable(exc)
+            )
             token = None
         except Exception:  # we may not decide meanwhile
             log.exception("routing lease: renewal failed")

@@ -27,6 +27,7 @@ from kairos.access import Scope as DataScope
 from kairos.auth.deps import SESSION_USER, load_principal
 from kairos.config import Settings
 from kairos.db import RIDERS, Database, Rider, utcnow
+from kairos.errors import why_unavailable
 from kairos.security import audit, guards, policy, tokens
 from kairos.security.ratelimit import RateLimiter, retry_after
 from kairos.security.schemas import ANONYMOUS, Caller
@@ -172,7 +173,7 @@ class SecurityMiddleware:
             await guards.check_session(scope, runtime, self.security.cache)
             caller = await self._admit(request)
         except OperationalError as exc:  # a token or owner lookup found no database
-            log.error("database unavailable while checking a request: %s", exc)
+            log.error("database unavailable while checking a request: %s", why_unavailable(exc))
             await self._refuse(
                 request, ANONYMOUS, 503, "the database is unavailable; retry shortly",
                 {"Retry-After": "2"}, code="unavailable",

@@ -1,0 +1,111 @@
+"""A database that does not answer is logged by class, with which server (host and port) did not
+answer and why in words of a fixed list, never the driver's message: PostgreSQL's names the user
+(and the database), and some drivers quote values. Before, the request's 503 ("database
+unavailable: ...") and each periodic pass ("purge skipped: database unavailable (...)") logged
+its whole text. A real ``kairos serve``, a real PostgreSQL role whose password changed under it,
+a real SQLite file another process holds locked."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from tests.factories import started
+from tests.scale.test_storage_faults import Server
+
+from kairos.db import throwaway_database
+
+
+def _wait_for(log: Path, words: str, timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while words not in log.read_text():
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.3)
+    return log.read_text()
+
+
+def _admin(url: str, *statements: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_refusing_its_user_is_logged_without_the_user(tmp_path: Path) -> None:
+    admin_url = os.environ.get("KAIROS_TEST_POSTGRES_URL")
+    if not admin_url:
+        pytest.skip("KAIROS_TEST_POSTGRES_URL is not set")
+    role = f"kairos_outage_{uuid.uuid4().hex[:10]}"
+    _admin(admin_url, f"CREATE ROLE {role} LOGIN PASSWORD 'first-{role}'")
+    try:
+        with throwaway_database(admin_url) as owned_url:
+            database = owned_url.rsplit("/", 1)[-1]
+            _admin(admin_url, f'ALTER DATABASE "{database}" OWNER TO {role}')
+            url = owned_url.replace("//kairos:kairos@", f"//{role}:first-{role}@")
+            assert url != owned_url
+            server = Server(
+                url, tmp_path / "serve.log",
+                KAIROS_PURGE_INTERVAL_S="1", KAIROS_RETENTION_AUDIT_DAYS="30",
+            )  # fmt: skip
+            try:
+                before = len(server.log.read_text())
+                _admin(
+                    admin_url,
+                    f"ALTER ROLE {role} PASSWORD 'second-{role}'",
+                    f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE usename = '{role}'",
+                )
+                for _ in range(3):  # a pooled connection the server ended, then a new one
+                    answer = server.post([started("c1", channel="chat", phone=None)])
+                    assert answer.status_code == 503, answer.text
+                    assert answer.json()["error"] == "unavailable", answer.text
+                log = _wait_for(server.log, "purge skipped: database unavailable")
+            finally:
+                server.stop()
+            _admin(
+                admin_url,
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'",
+            )
+    finally:
+        _admin(admin_url, f"DROP ROLE IF EXISTS {role}")
+    outage = log[before:]
+    at = make_url(admin_url)
+    expected = f"OperationalError (OperationalError), server {at.host} port {at.port or 5432}: " \
+        "password authentication failed"  # fmt: skip
+    assert f"database unavailable: {expected}" in outage, outage[-3000:]
+    assert f"purge skipped: database unavailable ({expected})" in outage, outage[-3000:]
+    assert role not in outage, outage[-3000:]  # the user (and its passwords) named nowhere
+    assert database not in outage, outage[-3000:]
+
+
+def test_a_locked_sqlite_file_is_logged_by_class(tmp_path: Path) -> None:
+    """The purge (every second here) meets the file another process holds locked: its pass is
+    skipped with the error's class and why, not SQLAlchemy's text (the message, the statement,
+    a link to its documentation)."""
+    path = tmp_path / "kairos.db"
+    server = Server(
+        f"sqlite:///{path}", tmp_path / "serve.log",
+        KAIROS_PURGE_INTERVAL_S="1", KAIROS_RETENTION_AUDIT_DAYS="30",
+    )  # fmt: skip
+    holder = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        assert server.post([started("c1", channel="chat", phone=None)]).status_code == 200
+        holder.execute("BEGIN EXCLUSIVE")  # another process writing (a backup, a script)
+        log = _wait_for(server.log, "purge skipped: database unavailable", 60)
+    finally:
+        holder.close()
+        server.stop()
+    lines = [x for x in log.splitlines() if "database unavailable" in x]
+    assert lines[0] == (
+        "purge skipped: database unavailable (OperationalError (OperationalError): database is "
+        "locked (another writer holds it))"
+    ), lines
