@@ -380,12 +380,18 @@ class SummaryOut(BaseModel):
 class DriverOut(BaseModel):
     """One contact driver over a period."""
 
-    name: str = Field(description="the phrase its contacts share most")
+    name: str = Field(
+        description="the contact reason most of its contacts were given, else the phrase they "
+        "share most"
+    )
     phrases: list[str] = Field(description="its heaviest terms")
     volume: int
     moments: int
     mot_share: float
-    trend: str = Field(description="rising, falling or steady: second half against first")
+    trend: str = Field(
+        description="rising, falling or steady: second half against first; unknown on fewer "
+        "than 4 days of history (a young database, or a busy one whose read was capped)"
+    )
     per_day: list[int]
     examples: list[str]
 
