@@ -127,7 +127,48 @@ def phrase_of(texts: Sequence[str]) -> str | None:
     if n < 2:
         return None
     forms = Counter(p[best] for p in said if best in p)
-    return max(forms, key=lambda form: (forms[form], -len(form), form))  # ties: the shortest
+    form = max(forms, key=lambda form: (forms[form], -len(form), form))  # ties: the shortest
+    holders = [t for t, p in zip(texts, said, strict=True) if p.get(best) == form]
+    for _ in range(NAME_WORDS):  # grown a word or two at a time, while most still say it
+        head, tail = _neighbours(form, holders)
+        fits = [f for f in (f"{head} {form} {tail}", f"{head} {form}", f"{form} {tail}")
+                if f.strip() != form and len(f.split()) <= NAME_WORDS]  # fmt: skip
+        if not fits:
+            break
+        form = fits[0].strip()
+    return form
+
+
+#: The share of a phrase's texts that must say the same word next to it for the name to take it.
+COMPLETE_SHARE = 2 / 3
+#: The most words a driver's name grows to.
+NAME_WORDS = 6
+
+
+def _neighbours(form: str, texts: Sequence[str]) -> tuple[str, str]:
+    """The content word most of the phrase's texts say right before it, and the one they say
+    after it (with at most two stop words between), or "": "update my postal address", not
+    half of it."""
+    words = form.split()
+    after: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    for text in texts:
+        tokens = _TOKEN.findall(text.lower())
+        at = next((i for i in range(len(tokens)) if tokens[i : i + len(words)] == words), None)
+        if at is None:
+            continue
+        if at > 0 and _content(tokens[at - 1]):
+            before[tokens[at - 1]] += 1
+        for j in range(at + len(words), min(at + len(words) + 3, len(tokens))):
+            if not _WORD.fullmatch(tokens[j]):
+                break
+            if _content(tokens[j]):
+                after[" ".join(tokens[at + len(words) : j + 1])] += 1
+                break
+    need = max(2, COMPLETE_SHARE * len(texts))
+    head = [w for w, n in before.most_common(1) if n >= need]
+    tail = [w for w, n in after.most_common(1) if n >= need]
+    return (head[0] if head else "", tail[0] if tail else "")
 
 
 def reason_of(reasons: Sequence[str | None]) -> str | None:
