@@ -58,8 +58,8 @@ def test_no_trend_is_claimed_on_a_young_database(client: TestClient, runtime: Ru
     """Two days of history in a seven-day window read as a rise for every driver ("RISING" on
     the wallboard): the days before the first contact are no history."""
     now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-    events = [e for n in range(8)
-              for e in _contact(n, "chat", INVOICE[n % 4], now - timedelta(days=n % 2, minutes=n))]  # fmt: skip
+    at = [now - timedelta(days=n % 2, minutes=n) for n in range(8)]
+    events = [e for n in range(8) for e in _contact(n, "chat", INVOICE[n % 4], at[n])]
     assert client.post("/v1/events", json=events).status_code == 200
     with runtime.db.session() as session:
         found = stored_drivers(session=session, since=now - timedelta(days=6),
@@ -77,8 +77,9 @@ def test_a_driver_is_named_as_its_customers_said_it() -> None:
     assert phrase_of(["How do I top-up my card?", "top-up my card please"]) == "top-up my card"
     assert phrase_of(["não recebi o cartão", "ainda não recebi nada"]) == "não recebi"
     # A phrase most of its texts go on with (or lead into) is named whole, not cut in half.
-    assert phrase_of(["Please update my postal address", "update my postal address now",
-                      "can you update my postal address?"]) == "update my postal address"  # fmt: skip
+    postal = ["Please update my postal address", "update my postal address now",
+              "can you update my postal address?"]  # fmt: skip
+    assert phrase_of(postal) == "update my postal address"
     assert phrase_of(["my boarding pass won't load", "the boarding pass won't load again"]) == (
         "boarding pass won't load"
     )

@@ -219,7 +219,8 @@ def find_drivers(
         for i in members:
             driver.per_day[min(max(day_index[i], 0), len(driver.per_day) - 1)] += 1
         words = [t for t in group.keywords if not t.startswith("stakes:")]
-        driver.phrases += [w for w in words[:5] if w not in driver.phrases][: 5 - len(driver.phrases)]
+        new = [w for w in words[:5] if w not in driver.phrases]
+        driver.phrases += new[: 5 - len(driver.phrases)]
         driver.volume += len(members)
         driver.moments += sum(bool(moments[i]) for i in members)
         driver.examples += [texts[i] for i in members[:3]][: 3 - len(driver.examples)]
@@ -267,8 +268,7 @@ def stored_drivers(
         trend_from = max(trend_from, (_day(rows[0][0], tz) - start_day).days)
     edited = _edits(session, since, until)
     texts = [
-        _as_edited(payload, event_id, edited.get(pk, []))
-        for _, _, payload, pk, event_id, _ in rows
+        _as_edited(payload, event_id, edited.get(pk, [])) for _, _, payload, pk, event_id, _ in rows
     ]
     return find_drivers(
         texts,

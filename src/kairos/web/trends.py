@@ -205,7 +205,9 @@ def charts(trends: DayTrends) -> dict[str, Any]:
                 **_LAYOUT,
                 "barmode": "stack",
                 "title": {"text": "Moments won, lost, missed"},
-                **judged_layout(max(map(sum, zip(trends.won, trends.lost, trends.missed)))),
+                **judged_layout(
+                    max(map(sum, zip(trends.won, trends.lost, trends.missed, strict=True)))
+                ),
             },
         },
     }
