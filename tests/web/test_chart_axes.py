@@ -58,3 +58,24 @@ def test_a_one_day_period_is_one_labelled_day_with_whole_counts(
     assert len(ticks["xtick"]) == 1, ticks  # the day, not the hours of a date axis
     assert all(t.isdigit() for t in ticks["ytick"]), ticks  # 0 and 1, no 0.2 or -1
     assert ticks["ytick"][0] == "0", ticks
+
+
+def test_the_missed_pages_charts_say_their_totals_to_a_screen_reader(
+    browser: Browser,  # noqa: F811
+    server: str,  # noqa: F811
+) -> None:
+    for n in range(2):
+        response = httpx.post(f"{server}/v1/events", json=_lost_moment(f"label-lost-{n}", "ava"),
+                              timeout=30)  # fmt: skip
+        assert response.status_code == 200, response.text
+    page = _wallboard(browser, server)
+    page.goto("/wallboard/missed?days=7")
+    expect(page.locator("#chart-missed-days .main-svg").first).to_be_visible(timeout=15_000)
+    totals = page.evaluate(
+        "() => document.getElementById('chart-missed-days').data.map(t => "
+        "t.name + ' (' + t.y.reduce((a, b) => a + b, 0) + ')')"
+    )
+    for chart in ("chart-missed-days", "chart-missed-reasons"):
+        label = page.locator(f"#{chart}").get_attribute("aria-label") or ""
+        for total in totals:  # as the wallboard's charts and docs/pages.md say: totals in words
+            assert total in label, (chart, label, totals)
