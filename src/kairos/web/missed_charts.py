@@ -86,30 +86,7 @@ def missed_charts(
                 **_day_axes(per_day, x),
             },
         },
-        "chart-missed-reasons": {
-            "data": [
-                {
-                    "type": "bar",
-                    "orientation": "h",
-                    "y": reasons,
-                    "x": [per_reason[s][r] for r in reasons],
-                    "name": s,
-                    "marker": {"color": c},
-                }
-                for s, c in STATUSES
-            ],
-            "layout": {
-                **_LAYOUT,
-                "height": 60 + 28 * max(len(reasons), 3),
-                "barmode": "stack",
-                "margin": {"l": 160, "r": 8, "t": 28, "b": 28},
-                **judged_layout(
-                    max((sum(per_reason[s][r] for s, _ in STATUSES) for r in reasons), default=0),
-                    counts="xaxis",
-                ),
-                "title": {"text": "By reason (most lost or missed first)"},
-            },
-        },
+        "chart-missed-reasons": _reasons_chart(per_reason, reasons),
     }
 
 
@@ -120,3 +97,31 @@ def _day_axes(per_day: dict[str, Counter[str]], days: list[str]) -> dict[str, An
         labels = [date.fromisoformat(d).strftime("%a %d %b") for d in days]  # day over its hours
         layout["xaxis"] = {"type": "category", "tickvals": days, "ticktext": labels}
     return layout
+
+
+def _reasons_chart(per_reason: dict[str, Counter[str]], reasons: list[str]) -> dict[str, Any]:
+    """The by-reason chart: the reasons with most lost or missed, stacked by status."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": reasons,
+                "x": [per_reason[s][r] for r in reasons],
+                "name": s,
+                "marker": {"color": c},
+            }
+            for s, c in STATUSES
+        ],
+        "layout": {
+            **_LAYOUT,
+            "height": 60 + 28 * max(len(reasons), 3),
+            "barmode": "stack",
+            "margin": {"l": 160, "r": 8, "t": 28, "b": 28},
+            **judged_layout(
+                max((sum(per_reason[s][r] for s, _ in STATUSES) for r in reasons), default=0),
+                counts="xaxis",
+            ),
+            "title": {"text": "By reason (most lost or missed first)"},
+        },
+    }
