@@ -31,13 +31,40 @@ def test_drivers_are_named_by_their_phrase_and_count_moments_and_trend() -> None
     days = [0, 0, 1, 1, 0, 0, 0, 1]
     found = find_drivers(texts, moments, days, days=2, k=2)
     by_name = {d.name: d for d in found}
-    assert set(by_name) == {"bank card", "month's invoice"}
+    assert set(by_name) == {"bank card", "last month's invoice"}
     assert by_name["bank card"].volume == 4 and by_name["bank card"].mot_share == 1.0
-    assert by_name["month's invoice"].moments == 0
-    assert by_name["month's invoice"].per_day == [3, 1]
-    assert by_name["month's invoice"].trend == "falling"
+    assert by_name["last month's invoice"].moments == 0
+    assert by_name["last month's invoice"].per_day == [3, 1]
+    assert by_name["last month's invoice"].trend == "unknown"  # two days are no trend
+    assert Driver("x", [], 8, 0, [3, 3, 1, 1]).trend == "falling"
     assert Driver("x", [], 4, 0, [1, 1, 1, 1]).trend == "steady"
     assert phrase_of(["one thing", "another matter"]) is None  # no phrase shared: no name
+
+
+def test_a_driver_is_named_by_the_reason_most_of_its_contacts_were_given() -> None:
+    # A reason the platform gave names the driver where half its contacts share it; groups that
+    # come out with one name are one driver; a mixed group keeps its phrase.
+    texts = STOLEN + INVOICE
+    reasons = ["lost_or_stolen_card", "Lost or stolen card", None, "lost or stolen card",
+               "billing", None, None, "statement copy"]  # fmt: skip
+    found = find_drivers(texts, [False] * 8, [0] * 8, days=1, k=3, reasons=reasons)
+    names = [d.name for d in found]
+    assert names[0] == "lost or stolen card" and found[0].volume == 4
+    assert "last month's invoice" in names and len(names) == len(set(names))
+    assert sum(d.volume for d in found) == 8
+
+
+def test_no_trend_is_claimed_on_a_young_database(client: TestClient, runtime: Runtime) -> None:
+    """Two days of history in a seven-day window read as a rise for every driver ("RISING" on
+    the wallboard): the days before the first contact are no history."""
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    at = [now - timedelta(days=n % 2, minutes=n) for n in range(8)]
+    events = [e for n in range(8) for e in _contact(n, "chat", INVOICE[n % 4], at[n])]
+    assert client.post("/v1/events", json=events).status_code == 200
+    with runtime.db.session() as session:
+        found = stored_drivers(session=session, since=now - timedelta(days=6),
+                               until=now + timedelta(hours=1))  # fmt: skip
+    assert found and {(d.trend, d.trend_days) for d in found} == {("unknown", 2)}
 
 
 def test_a_driver_is_named_as_its_customers_said_it() -> None:
@@ -49,6 +76,13 @@ def test_a_driver_is_named_as_its_customers_said_it() -> None:
     assert phrase_of(["My card. Payment failed", "card, payment is pending"]) is None
     assert phrase_of(["How do I top-up my card?", "top-up my card please"]) == "top-up my card"
     assert phrase_of(["não recebi o cartão", "ainda não recebi nada"]) == "não recebi"
+    # A phrase most of its texts go on with (or lead into) is named whole, not cut in half.
+    postal = ["Please update my postal address", "update my postal address now",
+              "can you update my postal address?"]  # fmt: skip
+    assert phrase_of(postal) == "update my postal address"
+    assert phrase_of(["my boarding pass won't load", "the boarding pass won't load again"]) == (
+        "boarding pass won't load"
+    )
 
 
 def _contact(n: int, channel: str, text: str, at: datetime) -> list[dict[str, Any]]:
@@ -79,7 +113,7 @@ def test_the_api_finds_the_drivers_of_every_channel(client: TestClient) -> None:
     assert "bank card" in names or "card stolen" in names
     for driver in body["items"]:
         assert len(driver["per_day"]) == 7 and sum(driver["per_day"]) == driver["volume"]
-        assert driver["trend"] in ("rising", "falling", "steady")
+        assert driver["trend"] == "unknown"  # one day of history: no trend claimed
     assert client.get("/v1/outcomes/drivers?days=0").status_code == 422
 
 

@@ -169,7 +169,7 @@ def test_a_moment_of_truth_reaches_the_wallboard_and_the_agents_desktop(
     expect(desk.locator("#panel-transcript")).to_contain_text("any other flight tonight")
     desk.get_by_label("Your reply").fill("Could you give me your account number please?")
     desk.get_by_role("button", name="Send reply").click()
-    expect(desk.locator("#nudges")).to_contain_text("ALREADY KNOWN")
+    expect(desk.locator("#nudges")).to_contain_text("DO NOT ASK AGAIN — already known")
     expect(desk.locator("#panel-facts")).to_contain_text("Re-asked")
     # Blaming words bring a coaching nudge with better wording, live.
     desk.get_by_label("Your reply").fill("It's your fault for booking so late.")

@@ -87,6 +87,7 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     refused = sue.get_by_test_id("refused")
     expect(refused).to_contain_text("too few reviewed contacts: 0 of 30 flagged")
     expect(refused).to_contain_text("30 more reviewed contacts needed")
+    assert refused.inner_text().count("more") == 1, refused.inner_text()  # said once
     expect(sue.get_by_test_id("flagged")).to_contain_text("30 of 60 contacts (50.0%)")
     # Centre-wide, as the API: a north supervisor counts contacts no team of theirs handled.
     expect(sue.get_by_test_id("scope")).to_contain_text("Centre-wide")

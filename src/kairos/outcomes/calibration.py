@@ -199,7 +199,7 @@ def calibrate(
         refused = (
             f"too few reviewed contacts: {counts} judged; needed: {least['flagged']} flagged, "
             f"{least['candidate']} candidates and {least['rest']} others (or all of a smaller "
-            f"group), {needed} more"
+            f"group): {needed} more reviewed contact{'s' if needed != 1 else ''} needed"
         )
     elif not rescorable:
         refused = _none_rescorable(contacts)

@@ -47,6 +47,13 @@ _PHRASE_STOP = themes.STOPWORDS | frozenset(
 )
 #: A driver whose daily volume moved more than this (second half against first) is rising/falling.
 TREND_CHANGE = 0.25
+#: The fewest days of history a trend is read from: two against two, at the least. On a younger
+#: database every driver read as rising against the empty days before its first contact.
+TREND_MIN_DAYS = 4
+#: The trend of a driver read over fewer than :data:`TREND_MIN_DAYS` days of history.
+NO_TREND = "unknown"
+#: The share of a driver's contacts that must give one reason for the reason to name it.
+REASON_SHARE = 0.5
 
 
 @dataclass
@@ -68,12 +75,18 @@ class Driver:
         return self.moments / self.volume if self.volume else 0.0
 
     @property
+    def trend_days(self) -> int:
+        """The days of history its trend reads."""
+        return len(self.per_day[self.trend_from :])
+
+    @property
     def trend(self) -> str:
-        """rising, falling or steady: the second half of the period against the first."""
+        """rising, falling or steady: the second half of the period against the first;
+        :data:`NO_TREND` on fewer than :data:`TREND_MIN_DAYS` days of history."""
         days = self.per_day[self.trend_from :]
         half = len(days) // 2
-        if half == 0:
-            return "steady"
+        if len(days) < TREND_MIN_DAYS:
+            return NO_TREND
         first = sum(days[:half]) / half
         second = sum(days[half:]) / (len(days) - half)
         change = (second - first) / max(first, 1.0)
@@ -114,12 +127,73 @@ def phrase_of(texts: Sequence[str]) -> str | None:
     if n < 2:
         return None
     forms = Counter(p[best] for p in said if best in p)
-    return max(forms, key=lambda form: (forms[form], -len(form), form))  # ties: the shortest
+    form = max(forms, key=lambda form: (forms[form], -len(form), form))  # ties: the shortest
+    holders = [t for t, p in zip(texts, said, strict=True) if p.get(best) == form]
+    for _ in range(NAME_WORDS):  # grown a word or two at a time, while most still say it
+        head, tail = _neighbours(form, holders)
+        fits = [f for f in (f"{head} {form} {tail}", f"{head} {form}", f"{form} {tail}")
+                if f.strip() != form and len(f.split()) <= NAME_WORDS]  # fmt: skip
+        if not fits:
+            break
+        form = fits[0].strip()
+    return form
 
 
-def name_groups(texts: Sequence[str], groups: Sequence[themes.ThemeGroup]) -> list[str]:
-    """A name for each group of ``texts``: the phrase its texts share, else its heaviest terms."""
-    return [phrase_of([texts[i] for i in g.members]) or g.label for g in groups]
+#: The share of a phrase's texts that must say the same word next to it for the name to take it.
+COMPLETE_SHARE = 2 / 3
+#: The most words a driver's name grows to.
+NAME_WORDS = 6
+
+
+def _neighbours(form: str, texts: Sequence[str]) -> tuple[str, str]:
+    """The content word most of the phrase's texts say right before it, and the one they say
+    after it (with at most two stop words between), or "": "update my postal address", not
+    half of it."""
+    words = form.split()
+    after: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    for text in texts:
+        tokens = _TOKEN.findall(text.lower())
+        at = next((i for i in range(len(tokens)) if tokens[i : i + len(words)] == words), None)
+        if at is None:
+            continue
+        if at > 0 and _content(tokens[at - 1]):
+            before[tokens[at - 1]] += 1
+        for j in range(at + len(words), min(at + len(words) + 3, len(tokens))):
+            if not _WORD.fullmatch(tokens[j]):
+                break
+            if _content(tokens[j]):
+                after[" ".join(tokens[at + len(words) : j + 1])] += 1
+                break
+    need = max(2, COMPLETE_SHARE * len(texts))
+    head = [w for w, n in before.most_common(1) if n >= need]
+    tail = [w for w, n in after.most_common(1) if n >= need]
+    return (head[0] if head else "", tail[0] if tail else "")
+
+
+def reason_of(reasons: Sequence[str | None]) -> str | None:
+    """The contact reason (as the platform gave it) that at least :data:`REASON_SHARE` of these
+    contacts share, in words."""
+    said = Counter(r.strip().replace("_", " ").lower() for r in reasons if r and r.strip())
+    if not said:
+        return None
+    best, n = max(said.items(), key=lambda item: (item[1], item[0]))
+    return best if n >= 2 and n >= REASON_SHARE * len(reasons) else None
+
+
+def name_groups(
+    texts: Sequence[str],
+    groups: Sequence[themes.ThemeGroup],
+    reasons: Sequence[str | None] | None = None,
+) -> list[str]:
+    """A name for each group of ``texts``: the reason most of its contacts were given (what a
+    supervisor already calls it), else the phrase its texts share, else its heaviest terms."""
+    return [
+        (reason_of([reasons[i] for i in g.members]) if reasons is not None else None)
+        or phrase_of([texts[i] for i in g.members])
+        or g.label
+        for g in groups
+    ]
 
 
 def find_drivers(
@@ -130,30 +204,27 @@ def find_drivers(
     days: int,
     k: int | None = None,
     trend_from: int = 0,
+    reasons: Sequence[str | None] | None = None,
 ) -> list[Driver]:
-    """Drivers of these contacts (their first words; whether each was a moment; its day);
-    their trends read the days from ``trend_from`` on."""
-    out = []
+    """Drivers of these contacts (their first words; whether each was a moment; its day; the
+    reason the platform gave, where it did); their trends read the days from ``trend_from`` on.
+    Groups that come out with the same name are one driver (a supervisor reads one line each)."""
+    named: dict[str, Driver] = {}
     groups = themes.group(texts, k=k)
-    for group, name in zip(groups, name_groups(texts, groups), strict=True):
+    for group, name in zip(groups, name_groups(texts, groups, reasons), strict=True):
         members = list(group.members)
-        per_day = [0] * max(days, 1)
-        for i in members:
-            per_day[min(max(day_index[i], 0), len(per_day) - 1)] += 1
-        words = [t for t in group.keywords if not t.startswith("stakes:")]
-        out.append(
-            Driver(
-                name=name,
-                phrases=words[:5],
-                volume=len(members),
-                moments=sum(bool(moments[i]) for i in members),
-                per_day=per_day,
-                examples=[texts[i] for i in members[:3]],
-                trend_from=trend_from,
-            )
+        driver = named.setdefault(
+            name, Driver(name, [], 0, 0, [0] * max(days, 1), trend_from=trend_from)
         )
-    out.sort(key=lambda d: (-d.volume, d.name))
-    return out
+        for i in members:
+            driver.per_day[min(max(day_index[i], 0), len(driver.per_day) - 1)] += 1
+        words = [t for t in group.keywords if not t.startswith("stakes:")]
+        new = [w for w in words[:5] if w not in driver.phrases]
+        driver.phrases += new[: 5 - len(driver.phrases)]
+        driver.volume += len(members)
+        driver.moments += sum(bool(moments[i]) for i in members)
+        driver.examples += [texts[i] for i in members[:3]][: 3 - len(driver.examples)]
+    return sorted(named.values(), key=lambda d: (-d.volume, d.name))
 
 
 def stored_drivers(
@@ -164,7 +235,8 @@ def stored_drivers(
 
     At most the ``most`` newest contacts are read, today's included; when the period holds more,
     the days count from the oldest day read, and the trends leave that day out (it was read in
-    part, and would read as a rise).
+    part, and would read as a rise). The trends also leave out the days before the database's
+    first contact: they are no history, and would read as a rise too.
     """
     first = (
         select(EventRecord.interaction_id, func.min(EventRecord.seq).label("seq"))
@@ -175,7 +247,7 @@ def stored_drivers(
     )
     rows = session.execute(
         select(Interaction.started_at, Interaction.mot_score, EventRecord.payload)
-        .add_columns(EventRecord.interaction_id, EventRecord.event_id)
+        .add_columns(EventRecord.interaction_id, EventRecord.event_id, Interaction.reason)
         .join(first, first.c.interaction_id == Interaction.id)
         .join(
             EventRecord,
@@ -192,9 +264,11 @@ def stored_drivers(
     if len(rows) >= most > 0 and _day(rows[0][0], tz) < _day(rows[-1][0], tz):
         start_day, trend_from = max(start_day, _day(rows[0][0], tz)), 1
     days = max(1, ((until - timedelta(microseconds=1)).astimezone(tz).date() - start_day).days + 1)
+    if rows:  # the days before the first contact read are no history
+        trend_from = max(trend_from, (_day(rows[0][0], tz) - start_day).days)
     edited = _edits(session, since, until)
     texts = [
-        _as_edited(payload, event_id, edited.get(pk, [])) for _, _, payload, pk, event_id in rows
+        _as_edited(payload, event_id, edited.get(pk, [])) for _, _, payload, pk, event_id, _ in rows
     ]
     return find_drivers(
         texts,
@@ -202,6 +276,7 @@ def stored_drivers(
         [(_day(at, tz) - start_day).days for at, *_ in rows],
         days=days,
         trend_from=trend_from,
+        reasons=[reason for *_, reason in rows],
     )
 
 

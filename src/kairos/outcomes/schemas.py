@@ -380,12 +380,12 @@ class SummaryOut(BaseModel):
 class DriverOut(BaseModel):
     """One contact driver over a period."""
 
-    name: str = Field(description="the phrase its contacts share most")
+    name: str = Field(description="the reason most of its contacts gave, else their phrase")
     phrases: list[str] = Field(description="its heaviest terms")
     volume: int
     moments: int
     mot_share: float
-    trend: str = Field(description="rising, falling or steady: second half against first")
+    trend: str = Field(description="rising, falling, steady; unknown: under 4 days of history")
     per_day: list[int]
     examples: list[str]
 

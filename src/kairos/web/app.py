@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
@@ -36,6 +36,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         https_only=settings.environment == "production",
     )
     app.mount("/static/kairos", StaticFiles(directory=STATIC_DIR), name="kairos-static")
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
     app.include_router(auth_router)
     app.include_router(pages_router)
     app.include_router(actions_router)
@@ -63,6 +64,12 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         return templates.TemplateResponse(
             request, "error.html", _error(exc.message, "Form expired"), status_code=403
         )
+
+
+async def _favicon() -> FileResponse:
+    """The pages' icon where a browser asks for it unbidden (the API's pages, a JSON answer)."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
 
 
 def _error(message: str, title: str | None) -> dict[str, object]:

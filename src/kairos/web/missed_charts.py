@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kairos.outcomes.models import InteractionReview
-from kairos.web.trends import _LAYOUT, LOST, MISSED, WON
+from kairos.web.trends import _LAYOUT, LOST, MISSED, WON, judged_layout
 
 STATUSES = (("won", WON), ("lost", LOST), ("missed", MISSED))
 #: The reasons chart shows the reasons with most moments lost or missed, at most this many.
@@ -83,27 +83,45 @@ def missed_charts(
                 "height": 240,
                 "barmode": "stack",
                 "title": {"text": f"Moments won, lost, missed per day ({timezone})"},
+                **_day_axes(per_day, x),
             },
         },
-        "chart-missed-reasons": {
-            "data": [
-                {
-                    "type": "bar",
-                    "orientation": "h",
-                    "y": reasons,
-                    "x": [per_reason[s][r] for r in reasons],
-                    "name": s,
-                    "marker": {"color": c},
-                }
-                for s, c in STATUSES
-            ],
-            "layout": {
-                **_LAYOUT,
-                "height": 60 + 28 * max(len(reasons), 3),
-                "barmode": "stack",
-                "margin": {"l": 160, "r": 8, "t": 28, "b": 28},
-                "xaxis": {"nticks": 6},
-                "title": {"text": "By reason (most lost or missed first)"},
-            },
+        "chart-missed-reasons": _reasons_chart(per_reason, reasons),
+    }
+
+
+def _day_axes(per_day: dict[str, Counter[str]], days: list[str]) -> dict[str, Any]:
+    """The per-day chart's axes: one category per day, counts from zero (or the empty state)."""
+    layout = judged_layout(max((sum(per_day[s][d] for s, _ in STATUSES) for d in days), default=0))
+    if "annotations" not in layout:  # one labelled category a day: a date axis spreads one
+        labels = [date.fromisoformat(d).strftime("%a %d %b") for d in days]  # day over its hours
+        layout["xaxis"] = {"type": "category", "tickvals": days, "ticktext": labels}
+    return layout
+
+
+def _reasons_chart(per_reason: dict[str, Counter[str]], reasons: list[str]) -> dict[str, Any]:
+    """The by-reason chart: the reasons with most lost or missed, stacked by status."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": reasons,
+                "x": [per_reason[s][r] for r in reasons],
+                "name": s,
+                "marker": {"color": c},
+            }
+            for s, c in STATUSES
+        ],
+        "layout": {
+            **_LAYOUT,
+            "height": 60 + 28 * max(len(reasons), 3),
+            "barmode": "stack",
+            "margin": {"l": 160, "r": 8, "t": 28, "b": 28},
+            **judged_layout(
+                max((sum(per_reason[s][r] for s, _ in STATUSES) for r in reasons), default=0),
+                counts="xaxis",
+            ),
+            "title": {"text": "By reason (most lost or missed first)"},
         },
     }

@@ -129,6 +129,35 @@ _LAYOUT: dict[str, Any] = {
 WON, LOST, MISSED, MOMENT, ROUTINE = "#1a6b35", "#b42318", "#b07300", "#b42318", "#545d68"
 
 
+#: What a won/lost/missed chart says where no moment was judged (instead of an axis from -1 to 1).
+NOTHING_JUDGED = "No moments judged in this period"
+
+
+def count_axis(peak: int) -> dict[str, Any]:
+    """A count axis from zero in whole numbers: on all zeros Plotly draws -1 to 1, and on a
+    peak of 1 it ticks 0.2, 0.4, ..."""
+    axis: dict[str, Any] = {"range": [0, max(peak, 1) * 1.08], "tick0": 0, "tickformat": "d"}
+    if peak <= 5:
+        axis["dtick"] = 1
+    return axis
+
+
+def judged_layout(peak: int, *, counts: str = "yaxis") -> dict[str, Any]:
+    """The layout's axes for a won/lost/missed chart whose highest stack is ``peak``, or the
+    empty state when nothing was judged."""
+    if peak == 0:
+        return {
+            "showlegend": False,
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                {"text": NOTHING_JUDGED, "showarrow": False, "xref": "paper", "yref": "paper",
+                 "x": 0.5, "y": 0.5, "font": {"size": 13}}
+            ],
+        }  # fmt: skip
+    return {counts: count_axis(peak)}
+
+
 def _bars(x: list[str], y: list[int], name: str, color: str) -> dict[str, Any]:
     return {"type": "bar", "x": x, "y": y, "name": name, "marker": {"color": color}}
 
@@ -177,6 +206,9 @@ def charts(trends: DayTrends) -> dict[str, Any]:
                 **_LAYOUT,
                 "barmode": "stack",
                 "title": {"text": "Moments won, lost, missed"},
+                **judged_layout(
+                    max(map(sum, zip(trends.won, trends.lost, trends.missed, strict=True)))
+                ),
             },
         },
     }

@@ -263,7 +263,8 @@
     // An agent's stream carries only their own work: every message may change what is in their
     // hands or their state, so their side panel follows it.
     if (!concernsMe(msg)) { if (myAgent) refresh(); return; }
-    if (msg.type === "reask.detected") addItem("nudges", "ALREADY KNOWN — do not ask again: " + msg.message);
+    // The message names itself ("already known: account number ..."): the label says only what to do.
+    if (msg.type === "reask.detected") addItem("nudges", "DO NOT ASK AGAIN — " + msg.message);
     if (msg.type === "coaching.nudge") {
       (msg.nudges || []).forEach(function (n, i) {
         addItem("nudges", clocks(msg.occurred_at, "nudges") + "COACHING (" + text(n.kind).replace("_", " ") + "): instead of “" + n.span + "”, try: “" + n.suggestion + "”",
