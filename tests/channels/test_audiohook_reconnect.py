@@ -22,7 +22,12 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from tests.channels.audiohook_client import EXTERNAL_PCMU, STEREO_PCMU, AudioHookClient, signed_headers
+from tests.channels.audiohook_client import (
+    EXTERNAL_PCMU,
+    STEREO_PCMU,
+    AudioHookClient,
+    signed_headers,
+)
 from tests.channels.test_media import speech_8k
 from tests.servers import free_port, wait_until_serving
 from websockets.sync.client import ClientConnection, connect

@@ -18,7 +18,8 @@ Genesys opens a WebSocket per conversation and speaks JSON text messages plus bi
 - a session that continues others (Genesys moved the call to a new connection, after a server
   ``reconnect`` or on its own) names them in its ``open``'s ``continuedSessions``; it continues
   the same interaction, and takes over the caller's voice baseline
-  (``kairos.channels.audiohook_continued``);
+  (``kairos.channels.audiohook_continued``); a client that connects again under the same
+  session id with its ``position`` carried on gets a stream of its own (:func:`stream_name`);
 - binary messages are audio: PCMU (G.711 μ-law, a byte a sample) or L16 (16-bit little-endian),
   8000 Hz, the channels of the chosen offer interleaved sample by sample. ``external`` is the
   customer, ``internal`` the agent; a stereo offer is ``["external", "internal"]``: the customer
