@@ -9,9 +9,11 @@ over a real WebSocket connection (``websockets``), signed as Genesys signs it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +22,17 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from tests.channels.audiohook_client import STEREO_PCMU, AudioHookClient, signed_headers
+from tests.channels.audiohook_client import (
+    EXTERNAL_PCMU,
+    STEREO_PCMU,
+    AudioHookClient,
+    signed_headers,
+)
 from tests.channels.test_media import speech_8k
 from tests.servers import free_port, wait_until_serving
 from websockets.sync.client import ClientConnection, connect
 
+from kairos.channels.audiohook import AudioHookSession
 from kairos.channels.audiohook_continued import Baselines
 from kairos.detection.voice.tracker import StressTracker
 
@@ -78,8 +86,8 @@ def server(migrated_url: str, tmp_path: Path) -> Iterator[str]:
             process.wait(30)
 
 
-def _session(base: str) -> tuple[ClientConnection, AudioHookClient]:
-    session_id = str(uuid.uuid4())
+def _session(base: str, session_id: str | None = None) -> tuple[ClientConnection, AudioHookClient]:
+    session_id = session_id or str(uuid.uuid4())
     host = base.removeprefix("http://")
     headers = signed_headers(
         target=PATH, host=host, api_key=API_KEY, secret_b64=SECRET, session_id=session_id
@@ -145,13 +153,80 @@ def test_an_unknown_message_is_skipped_and_a_reconnected_session_continues_the_c
         again.send("close", {"reason": "end"})
         again.expect("closed")
     after = _segments(server, iid)
-    # Nothing the first session analysed is lost; the second's segments are added to it.
-    assert [s["event_id"] for s in after[: len(before)]] == [s["event_id"] for s in before]
-    new = after[len(before) :]
+    # Nothing the first session analysed is lost; the second's segments are added to it (the
+    # timeline is in time order: audio sent faster than it is spoken interleaves the two).
+    kept, new = _split(after, before)
+    assert kept == [s["event_id"] for s in before]
     assert new and {s["body"]["stream_id"] for s in new} == {f"audiohook-{again.id}"}
     # The caller's baseline goes on from where the first session left it: not learnt afresh.
     assert new[0]["body"]["baseline_weight"] >= before[-1]["body"]["baseline_weight"]
     assert all(s["body"]["speaker"] == "customer" for s in after)
+
+
+def _split(
+    after: list[dict[str, Any]], before: list[dict[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The ids of ``after``'s segments in ``before``'s stream, and the other segments."""
+    stream = before[0]["body"]["stream_id"]
+    kept = [s["event_id"] for s in after if s["body"]["stream_id"] == stream]
+    return kept, [s for s in after if s["body"]["stream_id"] != stream]
+
+
+def _settled(base: str, interaction_id: str) -> list[dict[str, Any]]:
+    """The segments once the server has stored a dropped connection's last ones."""
+    deadline = time.monotonic() + 60
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        now = _segments(base, interaction_id)
+        if now and len(now) == len(seen):
+            return now
+        seen = now
+        time.sleep(1.0)
+    raise AssertionError(f"segments still coming after 60 s: {len(seen)}")
+
+
+def test_a_connection_again_under_the_same_session_id_keeps_its_own_segments(
+    server: str,
+) -> None:
+    conversation = str(uuid.uuid4())
+    iid = f"genesys:{conversation}"
+    speech = speech_8k("Angry")
+    first, hook = _session(server)
+    with first:
+        hook.open(conversation, [STEREO_PCMU])
+        _speak(hook, speech)
+        _speak(hook, speech)
+    # A network blip: the connection dropped with no ``close``; its last audio is still stored.
+    before = _settled(server, iid)
+    assert len(before) >= 2
+    # The client connects again under the same session id, its audio position carried on.
+    resumed_at = hook.samples
+    second, again = _session(server, hook.id)
+    with second:
+        again.samples = resumed_at
+        again.open(conversation, [STEREO_PCMU])
+        _speak(again, speech)
+        again.send("close", {"reason": "end"})
+        again.expect("closed")
+    after = _segments(server, iid)
+    kept, new = _split(after, before)
+    assert kept == [s["event_id"] for s in before]
+    assert new, "the second connection's analysis was dropped as duplicates of the first's"
+    assert len({s["body"]["stream_id"] for s in new}) == 1
+    assert new[0]["body"]["stream_id"] != before[0]["body"]["stream_id"]
+    # The caller's baseline goes on from where the first connection left it.
+    assert new[0]["body"]["baseline_weight"] >= before[-1]["body"]["baseline_weight"]
+    # The same audio sent again from the same position is not applied twice.
+    third, replay = _session(server, hook.id)
+    with third:
+        replay.samples = resumed_at
+        replay.open(conversation, [STEREO_PCMU])
+        _speak(replay, speech)
+        replay.send("close", {"reason": "end"})
+        replay.expect("closed")
+    assert sorted(s["event_id"] for s in _segments(server, iid)) == sorted(
+        s["event_id"] for s in after
+    )
 
 
 def test_a_baseline_waits_its_time_for_the_session_that_continues_it() -> None:
@@ -167,3 +242,26 @@ def test_a_baseline_waits_its_time_for_the_session_that_continues_it() -> None:
     held.hold("b", b)
     held.hold("c", c)  # the oldest goes first past ``most``
     assert held.take(["a"]) is None and held.take(["b", "c"]) is c
+
+
+def _message(session_id: str, seq: int, kind: str, parameters: dict[str, Any]) -> str:
+    return json.dumps(
+        {"version": "2", "id": session_id, "type": kind, "seq": seq, "parameters": parameters}
+    )
+
+
+def test_a_long_sessions_baseline_is_kept_from_its_end_not_its_open() -> None:
+    now = [0.0]
+    held = Baselines(keep_s=300, clock=lambda: now[0])
+    opening = {"conversationId": "c-long", "media": [EXTERNAL_PCMU]}
+    first = AudioHookSession(baselines=held)
+    first.receive(text=_message("s-1", 1, "open", opening))
+    assert first.leg is not None
+    tracker = first.leg.stream.tracker
+    now[0] = 600.0  # a ten-minute call
+    first.receive(text=_message("s-1", 2, "close", {"reason": "reconnect"}))
+    now[0] = 610.0
+    second = AudioHookSession(baselines=held)
+    continued = {**opening, "continuedSessions": [{"id": "s-1"}]}
+    second.receive(text=_message("s-2", 1, "open", continued))
+    assert second.leg is not None and second.leg.stream.tracker is tracker

@@ -18,7 +18,8 @@ Genesys opens a WebSocket per conversation and speaks JSON text messages plus bi
 - a session that continues others (Genesys moved the call to a new connection, after a server
   ``reconnect`` or on its own) names them in its ``open``'s ``continuedSessions``; it continues
   the same interaction, and takes over the caller's voice baseline
-  (``kairos.channels.audiohook_continued``);
+  (``kairos.channels.audiohook_continued``); a client that connects again under the same
+  session id with its ``position`` carried on gets a stream of its own (:func:`stream_name`);
 - binary messages are audio: PCMU (G.711 μ-law, a byte a sample) or L16 (16-bit little-endian),
   8000 Hz, the channels of the chosen offer interleaved sample by sample. ``external`` is the
   customer, ``internal`` the agent; a stereo offer is ``["external", "internal"]``: the customer
@@ -191,7 +192,11 @@ class AudioHookSession:
     def finish(self) -> list[AudioSegment]:
         """Analyse what is left (at the close, an error or a disconnect)."""
         leg, self.leg = self.leg, None
-        return leg.finish() if leg is not None else []
+        if leg is None:
+            return []
+        if self.baselines is not None:  # kept from the end, for the session that continues it
+            self.baselines.hold(self.session_id or "", leg.stream.tracker)
+        return leg.finish()
 
     def _check_sequence(self, message: Message) -> None:
         if self.session_id is None:
@@ -242,7 +247,7 @@ class AudioHookSession:
         )
         self.leg = CallLeg(
             interaction_id=iid,
-            stream_id=f"audiohook-{self.session_id}",
+            stream_id=stream_name(self.session_id or "", seconds(message.position)),
             speaker="customer",
             sample_rate=RATE,
             started_at=now,
@@ -253,7 +258,9 @@ class AudioHookSession:
         self.heard = self.leg
         self.continues = [c.id for c in params.continuedSessions]
         if self.baselines is not None:
-            carried = self.baselines.take(self.continues)
+            # The sessions it continues, and this one's id: a client that connects again
+            # under the same id goes on with the baseline its earlier connection left.
+            carried = self.baselines.take([*self.continues, self.session_id or ""])
             if carried is not None:  # the caller's baseline goes on, not learnt afresh
                 self.leg.stream.tracker = carried
             self.baselines.hold(self.session_id or "", self.leg.stream.tracker)
@@ -326,6 +333,20 @@ class AudioHookSession:
         events = self.finish()
         self.state = "closed"
         return HookStep(replies=[self.message("closed")], events=events, closed=True)
+
+
+def stream_name(session_id: str, position_s: float) -> str:
+    """The stream a connection's segments are stored under (their ids are ``audio:<it>:<n>``).
+
+    A connection whose ``open`` is at the start of the audio is ``audiohook-<session id>``; one
+    that opens further on (a client connecting again under the same session id, its ``position``
+    carried on) adds where: ``audiohook-<session id>@12.34s``. So a second connection's
+    segments are its own, and the same audio sent again from the same position gives the same
+    ids, which are not applied twice.
+    """
+    if position_s <= 0:
+        return f"audiohook-{session_id}"
+    return f"audiohook-{session_id}@{f'{position_s:.3f}'.rstrip('0').rstrip('.')}s"
 
 
 _HANDLERS: dict[str, Callable[[AudioHookSession, Message], HookStep]] = {

@@ -6,8 +6,10 @@ interaction is the same (it is named by the conversation), and the segments each
 analysed are stored under their own stream. What would be lost is the caller's baseline: a new
 leg learns it afresh, so the first seconds of the continued call would read against nothing.
 :class:`Baselines` keeps each session's stress tracker for a while after the session ends, so
-the session that continues it takes it over. It lives in the serving process: a continuation
-that reaches another process (another ``--workers`` worker) starts a baseline of its own.
+the session that continues it takes it over (as does a connection again under the same session
+id, :func:`kairos.channels.audiohook.stream_name`). It lives in the serving process: a
+continuation that reaches another process (another ``--workers`` worker) starts a baseline of
+its own.
 """
 
 from __future__ import annotations
