@@ -107,9 +107,8 @@ def test_a_background_writer_does_not_wait_out_a_lock_held_elsewhere(tmp_path: P
     holder = _hold(database)
     try:
         began = time.monotonic()
-        with pytest.raises(OperationalError) as refused:
-            with db.writer(patient=False) as connection:
-                connection.execute(text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(OperationalError) as refused, db.writer(patient=False) as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
         assert time.monotonic() - began < 5  # not the 10 s busy timeout
         assert lock_wait_expired(refused.value)
     finally:
