@@ -75,6 +75,13 @@ def rowcount(session: Session, statement: Executable) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
+#: How long a SQLite statement waits for a lock another process holds before it fails with
+#: "database is locked" (a request's answer then is a 503 with ``Retry-After``).
+BUSY_TIMEOUT_MS = 10_000
+#: The wait of a background writer that tries again shortly (``Database.writer``).
+SHORT_BUSY_TIMEOUT_MS = 200
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # WAL lets readers (the pages, the API) run while ingestion writes; NORMAL sync is durable
     # across process crashes, which is what an event log on one machine needs.
@@ -86,7 +93,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # 1,000 pages that was about one routing decision in a hundred, a whole p99 of its own.
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -200,6 +207,23 @@ class Database:
         them poll SQLite's busy handler keeps tail latency low. PostgreSQL needs no such lock.
         """
         return self._sqlite_writer if self.is_sqlite else nullcontext()
+
+    @contextmanager
+    def writer(self, *, patient: bool = True) -> Iterator[Connection]:
+        """A connection under :meth:`write_lock`. Not ``patient``, its statements wait at most
+        ``SHORT_BUSY_TIMEOUT_MS``, not SQLite's busy timeout, for a lock another process holds:
+        for a background writer that tries again shortly anyway, which would otherwise hold this
+        process's write lock through the whole wait and keep a request waiting two timeouts."""
+        with self.write_lock(), self.engine.connect() as connection:
+            if patient or not self.is_sqlite:
+                yield connection
+                return
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SHORT_BUSY_TIMEOUT_MS}")
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def writing(self) -> bool:
         """Whether a writing transaction of this process holds :meth:`write_lock` now (a hint

@@ -97,3 +97,13 @@ class StorageFaults:
             if self._fault is not None:
                 self._fault = None
                 log.warning("the database stores again: a write committed")
+
+
+def lock_wait_expired(error: BaseException) -> bool:
+    """Whether ``error`` says a wait for another writer's lock ran out: SQLite's busy timeout
+    (``database is locked``) or PostgreSQL's ``lock_timeout`` (SQLSTATE 55P03). The same
+    statement tried again would wait as long again, so nobody retries it at once."""
+    original: Any = getattr(error, "orig", None) or error
+    if getattr(original, "sqlstate", None) == "55P03":
+        return True
+    return "database is locked" in (str(original).strip().splitlines() or [""])[0].lower()

@@ -21,6 +21,7 @@ from kairos.bus import EventBus
 from kairos.bus.messages import EventApplied, Message
 from kairos.customers import service as customer_service
 from kairos.db import Database, riders_written, take_riders, utcnow
+from kairos.db_faults import lock_wait_expired
 from kairos.detection.live import DetectorCache
 from kairos.errors import Overloaded
 from kairos.events import (
@@ -66,8 +67,7 @@ class _Outbox:
     #: Event and assessment rows to insert, each kind in one statement (``_write``).
     events: list[dict[str, Any]] = field(default_factory=list)
     assessments: list[dict[str, Any]] = field(default_factory=list)
-    #: What parking did (early events: ``parking``).
-    parked: parking_.Settled | None = None
+    parked: parking_.Settled | None = None  # what parking did (early events)
 
     def write(self, session: Session) -> None:
         """Insert the rows collected so far (before anything reads the event log back)."""
@@ -273,9 +273,9 @@ def ingest(
         except (IntegrityError, OperationalError, parking_.StartedMeanwhile) as exc:
             # Another request applied one of these events (or the same new customer, or the
             # start an event would have waited for) between our check and our commit; the retry
-            # sees it and acknowledges it as a repeat (or applies the event).
+            # sees it (a lock waited out is not retried: it would wait the whole timeout again).
             detectors.forget(*outbox.touched)
-            if attempt == attempts:
+            if attempt == attempts or lock_wait_expired(exc):
                 raise
             log.info("ingest retry %d after %s", attempt, type(exc).__name__)
             continue

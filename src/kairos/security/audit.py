@@ -212,6 +212,12 @@ class AuditWriter:
             for written in batch:
                 written[1] = True
 
+    def write_answered(self, row: dict[str, Any], status: int) -> None:
+        """The row of a request answered ``status``: written now (:meth:`write_now`), but queued
+        for a 503, which applied and showed nothing: the database that could not take the request
+        (a lock held elsewhere) would keep its answer waiting as long again for this row."""
+        (self.record if status == 503 else self.write_now)(row)
+
     def _failed(self, error: Exception, said: str) -> None:
         """Log a failed write: a database error in one line, once until rows are written
         again (the writer tries every ``interval_s``); anything else with its traceback."""
@@ -262,9 +268,11 @@ class AuditWriter:
             while self._rows and db is not None:
                 rows = [self._rows.popleft() for _ in range(min(len(self._rows), 1000))]
                 try:
-                    with db.write_lock(), db.session() as session:
-                        session.execute(insert(AuditEntry), rows)
-                        session.commit()
+                    # It tries again shortly: no long wait for a lock held elsewhere, during
+                    # which this process's requests would queue behind it (``Database.writer``).
+                    with db.writer(patient=False) as connection:
+                        connection.execute(INSERT, rows)
+                        connection.commit()
                     written += len(rows)
                 except DataError:  # a row the database refuses: it alone is lost, not its batch
                     done, kept = self._write_each(db, rows)

@@ -293,9 +293,8 @@ class SecurityMiddleware:
 
         A change or a read is recorded durably before its answer starts (a media stream before
         it is accepted), so a crash after the answer cannot lose its row (and nothing is shown
-        unrecorded). What is not answered by
-        the app (refused in ``_refuse``, or failed before its answer) is queued and written in
-        batches: it showed no data.
+        unrecorded). What is not answered by the app (refused in ``_refuse``, or failed before
+        its answer) or is answered 503 is queued and written in batches: it showed no data.
         """
         status = 500
         accepted = False
@@ -315,7 +314,7 @@ class SecurityMiddleware:
                 if action is not None and not (rider and rider.written and status == 200):
                     who = await self._recorded(request, caller)
                     row = self._row(request, action, status, who)
-                    await run_in_threadpool(self.security.writer.write_now, row)
+                    await run_in_threadpool(self.security.writer.write_answered, row, status)
                 written = action is not None
             elif message["type"] == "websocket.accept":
                 accepted = True
