@@ -46,7 +46,7 @@ def test_a_later_identity_attaches_the_customer_and_their_facts(
         "/v1/events",
         json=[
             started("c1", channel="chat", phone=None),
-            utterance("c1", "my booking reference is ABC123"),
+            utterance("c1", "my booking reference is ABC123", seconds=5),
         ],
     )
     assert answer.status_code == 200, answer.text

@@ -195,10 +195,15 @@ class ChatAdapter(ChannelAdapter):
                     subject=body.topic,
                 )
             )
+        # A message without its own time was said when it arrived, but not after an end the same
+        # body dates: the timeline is ordered by when things happened.
+        unstamped = received_at
+        if body.ended is not None and body.ended.at is not None:
+            unstamped = min(received_at, body.ended.at)
         for message in body.messages:
             speaker = _ROLES.get(message.role)
             if speaker is not None:
-                line = _utterance(body.conversation_id, iid, message, speaker, received_at)
+                line = _utterance(body.conversation_id, iid, message, speaker, unstamped)
                 events.append(revised(line, lookup, at=message.edited_at or received_at))
         if body.ended is not None:
             events.append(
