@@ -61,7 +61,9 @@ def test_an_early_event_waits_and_is_applied_after_its_start(client: TestClient)
 
 
 def test_a_batch_applies_what_it_can_and_parks_the_rest(client: TestClient) -> None:
-    answer = client.post("/v1/events", json=[started("b-1"), utterance("b-2", "hello?", seconds=10)])
+    answer = client.post(
+        "/v1/events", json=[started("b-1"), utterance("b-2", "hello?", seconds=10)]
+    )
     assert answer.status_code == 202
     assert [e["status"] for e in answer.json()["events"]] == ["applied", "parked"]
     assert client.get("/v1/interactions/b-1").status_code == 200
