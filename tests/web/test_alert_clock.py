@@ -2,7 +2,7 @@
 turns from "take over" to "assist" as its deadline passes the grace window, and its countdown
 from red to grey, with no new event and no reload; a transfer back to a queue clears the alert
 (the board shows a moment of truth waiting instead), and the agent routing gives it next gets
-it again."""
+it again (here the agent who let it go: the server gives a contact back after a second)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ LEFT_IN_GRACE = 25
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """A server that reads its alerts again against the clock every second."""
-    with serving(tmp_path, env={"KAIROS_ALERT_RECHECK_S": "1"}) as base:
+    # An agent who lets a contact go may be given it again after a second (120 s by default).
+    env = {"KAIROS_ALERT_RECHECK_S": "1", "KAIROS_RETURN_AFTER_PASS_S": "1"}
+    with serving(tmp_path, env=env) as base:
         yield base
 
 
@@ -95,7 +97,11 @@ def test_a_quiet_contacts_alert_and_countdown_age_with_the_clock(
         assert time.monotonic() < deadline, "the alert stayed open after the transfer"
         time.sleep(0.1)
     assert httpx.get(f"{server}/v1/supervision/alerts").json()["items"] == []
-    # Routing gives it to the next agent: the alert follows them, with no word said.
-    assert _post(server, "/v1/agents/agent-ava/next", None).json()["decision"]["interaction_id"]
+    # Routing gives it to the next agent (the one who let it go, once its second has passed):
+    # the alert follows them, with no word said.
+    deadline = time.monotonic() + 10
+    while _post(server, "/v1/agents/agent-ava/next", None).json()["decision"] is None:
+        assert time.monotonic() < deadline, "routing did not give the contact back"
+        time.sleep(0.2)
     expect(alert).to_contain_text("ASSIST", timeout=10_000)
     expect(alert).to_contain_text("(agent-ava)")
