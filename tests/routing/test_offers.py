@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, ended, started, utterance
 
-from kairos.bus import BusMessage, MemoryBus
+from kairos.bus import BusMessage
 from kairos.config import Settings
 from kairos.errors import Conflict, NotFound
 from kairos.routing.offers import OfferBook, offers_of
@@ -25,14 +25,6 @@ def settings(migrated_url: str) -> Settings:
     """On SQLite the board in the process; on PostgreSQL (``auto``) the board under the site's
     lease, which this lone process holds: offers work the same on both."""
     return Settings(database_url=migrated_url, offer_timeout_s=1.0)
-
-
-@pytest.fixture
-def seen(runtime: Runtime) -> list[BusMessage]:
-    messages: list[BusMessage] = []
-    assert isinstance(runtime.bus, MemoryBus)
-    runtime.bus.listen(lambda topic, m: messages.append(m), "routing")
-    return messages
 
 
 def _book(runtime: Runtime) -> OfferBook:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from tests.factories import started, utterance
 
 from kairos.auth.schemas import Principal
-from kairos.bus import BusMessage, MemoryBus
+from kairos.bus import BusMessage
 from kairos.config import Settings
 from kairos.db import utcnow
 from kairos.routing.offers import offers_of
@@ -26,14 +26,6 @@ PHONE = "+14155550777"
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
     return Settings(database_url=migrated_url)
-
-
-@pytest.fixture
-def seen(runtime: Runtime) -> list[BusMessage]:
-    messages: list[BusMessage] = []
-    assert isinstance(runtime.bus, MemoryBus)
-    runtime.bus.listen(lambda topic, m: messages.append(m), "routing")
-    return messages
 
 
 def _contact(interaction_id: str, channel: str, queue: str, phone: str, ago_s: float) -> list[Any]:

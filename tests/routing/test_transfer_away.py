@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, started, utterance
 
-from kairos.bus import BusMessage, MemoryBus
+from kairos.bus import BusMessage
 from kairos.config import Settings
 from kairos.routing.offers import OfferBook, offers_of
 from kairos.runtime import Runtime
@@ -23,14 +23,6 @@ MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to 
 def settings(migrated_url: str) -> Settings:
     """What ``auto`` picks: the board in the process on SQLite, the leased board on PostgreSQL."""
     return Settings(database_url=migrated_url, offer_timeout_s=30.0, return_after_pass_s=60.0)
-
-
-@pytest.fixture
-def seen(runtime: Runtime) -> list[BusMessage]:
-    messages: list[BusMessage] = []
-    assert isinstance(runtime.bus, MemoryBus)
-    runtime.bus.listen(lambda topic, m: messages.append(m), "routing")
-    return messages
 
 
 def _book(runtime: Runtime, return_after_s: float | None = None) -> OfferBook:
