@@ -24,6 +24,8 @@ from kairos.simulation.scenario import Scenario
 
 TZ = ZoneInfo("Europe/London")
 MONDAY = date(2026, 11, 30)
+#: Its two days before are weekdays (a run on a Monday laid out a quiet weekend: 2,940 contacts).
+WEDNESDAY = date(2026, 12, 2)
 
 
 def _records(events: list[Event]) -> list[ContactRecord]:
@@ -133,7 +135,15 @@ def test_the_live_floor_keeps_going_while_the_history_is_laid_out() -> None:
         # No server: the history is only laid out here, and the test ends before it is sent.
         async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as client:
             seeding = asyncio.create_task(
-                seed(client, progress, days=2, per_day=4000, timezone="UTC", run_id="h")
+                seed(
+                    client,
+                    progress,
+                    days=2,
+                    per_day=4000,
+                    timezone="UTC",
+                    run_id="h",
+                    today=WEDNESDAY,
+                )
             )
             began = last = asyncio.get_running_loop().time()
             longest = 0.0

@@ -56,3 +56,12 @@ def recent(
         {**e, "occurred_at": (datetime.fromisoformat(e["occurred_at"]) + shift).isoformat()}
         for e in events
     ]
+
+
+def day_of(events: list[dict[str, Any]]) -> dict[str, str]:
+    """``/v1/outcomes/today``'s ``day`` parameter for the day (UTC, the tests' centre zone) the
+    first event happened: "today" alone reads yesterday's contacts as none when a run crosses
+    midnight, as CI's did."""
+    return {
+        "day": datetime.fromisoformat(events[0]["occurred_at"]).astimezone(UTC).date().isoformat()
+    }

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
-from tests.outcomes.conftest import Recorder, enable_rules, post_events, recent
+from tests.outcomes.conftest import Recorder, day_of, enable_rules, post_events, recent
 
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import InteractionReview, OutreachTask
@@ -286,7 +286,8 @@ def test_a_follow_up_is_withdrawn_when_the_moment_turns_out_won_before_anyone_ca
 ) -> None:
     enable_rules(client)
     # The contact ends with no outcome: a moment not known to have ended well, so a follow-up.
-    post_events(client, recent([*_lost("late", reason="flight cancelled")[:-1], _open_end("late")]))
+    events = recent([*_lost("late", reason="flight cancelled")[:-1], _open_end("late")])
+    post_events(client, events)
     task = client.get("/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"][0]
     assert task["status"] == "queued"
     # The agent's wrap-up: resolved, and the customer said so. The moment was won: nobody
@@ -301,7 +302,7 @@ def test_a_follow_up_is_withdrawn_when_the_moment_turns_out_won_before_anyone_ca
     # The call that never happened is no moment lost or missed: the day counts the one won.
     never = client.get(f"/v1/interactions/{task['task_interaction_id']}/review").json()
     assert (never["status"], never["missed"]) == ("routine", False)
-    today = client.get("/v1/outcomes/today").json()
+    today = client.get("/v1/outcomes/today", params=day_of(events)).json()
     assert (today["won"], today["lost"], today["missed"]) == (1, 0, 0)
     listed = client.get("/v1/outcomes/missed").json()["items"]
     assert task["task_interaction_id"] not in {m["review"]["interaction_id"] for m in listed}
