@@ -36,7 +36,7 @@ customer's samples are decoded and analysed: the agent's are cut out of each fra
 never analysed or kept (EU AI Act, Article 5(1)(f)). The interaction is ``genesys:<conversationId>``
 (or the URL's ``interaction_id``), started from the ``open`` (a call, with the caller's ``ani``)
 when it does not exist yet. A protocol mistake raises ``MediaProtocolError``; the view answers it
-with ``disconnect`` (reason ``error``) and closes the socket.
+with ``disconnect`` (reason ``error``), answers the client's ``close`` and closes the socket.
 """
 
 from __future__ import annotations
