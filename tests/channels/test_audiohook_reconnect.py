@@ -254,14 +254,15 @@ def test_a_long_sessions_baseline_is_kept_from_its_end_not_its_open() -> None:
     now = [0.0]
     held = Baselines(keep_s=300, clock=lambda: now[0])
     opening = {"conversationId": "c-long", "media": [EXTERNAL_PCMU]}
+    s1, s2 = str(uuid.uuid4()), str(uuid.uuid4())
     first = AudioHookSession(baselines=held)
-    first.receive(text=_message("s-1", 1, "open", opening))
+    first.receive(text=_message(s1, 1, "open", opening))
     assert first.leg is not None
     tracker = first.leg.stream.tracker
     now[0] = 600.0  # a ten-minute call
-    first.receive(text=_message("s-1", 2, "close", {"reason": "reconnect"}))
+    first.receive(text=_message(s1, 2, "close", {"reason": "reconnect"}))
     now[0] = 610.0
     second = AudioHookSession(baselines=held)
-    continued = {**opening, "continuedSessions": [{"id": "s-1"}]}
-    second.receive(text=_message("s-2", 1, "open", continued))
+    continued = {**opening, "continuedSessions": [{"id": s1}]}
+    second.receive(text=_message(s2, 1, "open", continued))
     assert second.leg is not None and second.leg.stream.tracker is tracker

@@ -20,6 +20,7 @@ from tests.channels.media_audio import emodb_file
 from tests.channels.test_media_stream import media, start_call, twilio_start
 
 from kairos.channels.media import MAX_MESSAGE_BYTES
+from kairos.channels.media_order import ChunkOrder, chunk_number
 from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.codecs import mulaw_encode, pcm16_encode
 from kairos.detection.voice.features import to_analysis_rate
@@ -379,3 +380,46 @@ def test_grouped_ingest_keeps_one_streams_failure_to_itself(
     good, bad = asyncio.run(both())
     assert good is None and isinstance(bad, UnknownInteraction)
     assert stored_types(client, "call-good").count("audio.segment") == 2
+
+
+def _segments_of(client: TestClient, interaction_id: str) -> list[tuple[float, float, Any]]:
+    timeline = client.get(f"/v1/interactions/{interaction_id}").json()["timeline"]
+    return [
+        (e["body"]["start_s"], e["body"]["end_s"], e["body"]["features"])
+        for e in timeline
+        if e["type"] == "audio.segment"
+    ]
+
+
+def test_a_twilio_chunk_sent_again_or_out_of_order_is_not_heard_twice(client: TestClient) -> None:
+    ulaw = mulaw_encode(speech_8k())
+    chunks = range(len(ulaw) // 160)
+    for sid, interaction_id, twice in (("MZ7", "call-once", False), ("MZ8", "call-resent", True)):
+        frames = [media(sid, i, ulaw[i * 160 : (i + 1) * 160]) for i in chunks]
+        if twice:  # a relay that repeats every chunk, and sends one after the chunk after it
+            frames = [f for frame in frames for f in (frame, frame)]
+            frames[10], frames[12] = frames[12], frames[10]
+        start_call(client, interaction_id)
+        with client.websocket_connect(f"/v1/media/twilio?interaction_id={interaction_id}") as ws:
+            ws.send_text(json.dumps(twilio_start(sid)))
+            for message in frames:
+                ws.send_text(json.dumps(message))
+            ws.send_text(json.dumps({"event": "stop", "streamSid": sid}))
+            assert ws.receive()["code"] == 1000
+    once = _segments_of(client, "call-once")
+    assert len(once) >= 2
+    assert _segments_of(client, "call-resent") == once
+
+
+def test_a_chunk_missing_too_long_is_given_up_and_the_rest_comes_in_order() -> None:
+    order = ChunkOrder(window=2)
+    assert order.take(1, b"1") == [b"1"]
+    assert order.take(3, b"3") == [] and order.take(4, b"4") == []  # 2 missing: held
+    assert order.take(5, b"5") == [b"3", b"4", b"5"]  # the window is full: 2 given up
+    assert order.take(2, b"2") == [] and order.take(5, b"5") == []  # late, or heard: dropped
+    assert order.take(None, b"x") == [b"x"]  # no chunk number: as it comes
+    assert order.take(7, b"7") == [] and order.rest() == [b"7"]  # at the stop, in order
+    assert order.repeats == 2
+    assert [chunk_number(v) for v in ("12", 12, "", "1e3", "-1", True, None)] == [
+        12, 12, None, None, None, None, None,
+    ]  # fmt: skip

@@ -19,7 +19,12 @@ Genesys opens a WebSocket per conversation and speaks JSON text messages plus bi
   ``reconnect`` or on its own) names them in its ``open``'s ``continuedSessions``; it continues
   the same interaction, and takes over the caller's voice baseline
   (``kairos.channels.audiohook_continued``); a client that connects again under the same
-  session id with its ``position`` carried on gets a stream of its own (:func:`stream_name`);
+  session id gets a stream of its own, whether its ``position`` goes on or starts again at
+  ``PT0S`` with other audio (``kairos.channels.audiohook_continued.stream_name``);
+- the session id (the upgrade request's ``audiohook-session-id`` and every message's ``id``) is
+  a UUID, as the protocol makes it: anything else is a protocol mistake, nothing is stored;
+- after the server's ``disconnect`` the client ends the session with ``close``, answered
+  ``closed`` (see ``kairos.channels.audiohook_views``); nothing else it sends is taken then;
 - binary messages are audio: PCMU (G.711 μ-law, a byte a sample) or L16 (16-bit little-endian),
   8000 Hz, the channels of the chosen offer interleaved sample by sample. ``external`` is the
   customer, ``internal`` the agent; a stereo offer is ``["external", "internal"]``: the customer
@@ -31,13 +36,14 @@ customer's samples are decoded and analysed: the agent's are cut out of each fra
 never analysed or kept (EU AI Act, Article 5(1)(f)). The interaction is ``genesys:<conversationId>``
 (or the URL's ``interaction_id``), started from the ``open`` (a call, with the caller's ``ani``)
 when it does not exist yet. A protocol mistake raises ``MediaProtocolError``; the view answers it
-with ``disconnect`` (reason ``error``) and closes the socket.
+with ``disconnect`` (reason ``error``), answers the client's ``close`` and closes the socket.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,7 +52,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import ValidationError
 
-from kairos.channels.audiohook_continued import Baselines
+from kairos.channels.audiohook_continued import Baselines, Beginning, stream_name
 from kairos.channels.audiohook_messages import (
     RATE,
     MediaOffer,
@@ -70,7 +76,10 @@ from kairos.detection.voice.model import VoiceModel
 from kairos.events import AudioSegment, Identity, InteractionStarted
 
 log = logging.getLogger(__name__)
-State = Literal["new", "open", "pausing", "paused", "closed"]
+State = Literal["new", "open", "pausing", "paused", "disconnecting", "closed"]
+#: The id the server's messages carry while the session has no valid one of its own.
+NULL_ID = "00000000-0000-0000-0000-000000000000"
+_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 @dataclass
@@ -121,6 +130,7 @@ class AudioHookSession:
         self.continues: list[str] = []  # the sessions this one continues
         self.close_reason: str | None = None
         self.batch: LegBatch | None = None  # as ``TwilioMediaStream.batch``
+        self._began: Beginning | None = None  # a PT0S connection's, until its first segment
 
     # -- messages to the client -------------------------------------------------------------
 
@@ -132,7 +142,7 @@ class AudioHookSession:
             "type": kind,
             "seq": self.seq,
             "clientseq": self.clientseq,
-            "id": self.session_id or "",
+            "id": self.session_id if is_uuid(self.session_id) else NULL_ID,
             "parameters": parameters or {},
         }
 
@@ -150,13 +160,16 @@ class AudioHookSession:
         return self.message("resume")
 
     def disconnect(self, info: str) -> dict[str, Any]:
-        """Tell the client the server ends the session on an error."""
+        """Tell the client the server ends the session on an error (it answers ``close``)."""
+        self.state = "disconnecting"
         return self.message("disconnect", {"reason": "error", "info": info[:500]})
 
     # -- messages from the client -----------------------------------------------------------
 
     def receive(self, *, text: str | None = None, data: bytes | None = None) -> HookStep:
         """Handle one WebSocket message."""
+        if self.state == "disconnecting":
+            return self._awaiting_close(text)
         size = len(text) if text is not None else len(data or b"")
         if size > MAX_MESSAGE_BYTES:
             raise MediaProtocolError(
@@ -183,6 +196,20 @@ class AudioHookSession:
             raise MediaProtocolError(CLOSE_POLICY, f"{message.type} before open")
         return handler(self, message)
 
+    def _awaiting_close(self, text: str | None) -> HookStep:
+        """After a ``disconnect``: the client's ``close`` is answered, anything else let be."""
+        try:
+            raw = json.loads(text) if text is not None and len(text) <= MAX_MESSAGE_BYTES else {}
+        except (json.JSONDecodeError, RecursionError):
+            return HookStep()
+        if not isinstance(raw, dict) or raw.get("type") != "close":
+            return HookStep()
+        seq = raw.get("seq")
+        if isinstance(seq, int) and seq > self.clientseq:
+            self.clientseq = seq
+        self.state = "closed"
+        return HookStep(replies=[self.message("closed")], closed=True)
+
     def _skip(self, kind: str) -> HookStep:
         if kind not in self.skipped and len(self.skipped) < 8:  # once a type, a few a session
             self.skipped.add(kind)
@@ -196,9 +223,16 @@ class AudioHookSession:
             return []
         if self.baselines is not None:  # kept from the end, for the session that continues it
             self.baselines.hold(self.session_id or "", leg.stream.tracker)
-        return leg.finish()
+        events = leg.finish()
+        if self._began is not None:
+            self._began.hear(leg, b"")
+        return events
 
     def _check_sequence(self, message: Message) -> None:
+        if self.session_id is not None and not is_uuid(self.session_id):
+            raise MediaProtocolError(CLOSE_INVALID, "the audiohook-session-id header is not a UUID")
+        if not is_uuid(message.id):
+            raise MediaProtocolError(CLOSE_INVALID, "id is not a UUID (8-4-4-4-12 hex digits)")
         if self.session_id is None:
             self.session_id = message.id
         elif message.id != self.session_id:
@@ -247,7 +281,7 @@ class AudioHookSession:
         )
         self.leg = CallLeg(
             interaction_id=iid,
-            stream_id=stream_name(self.session_id or "", seconds(message.position)),
+            stream_id=stream_name(self.session_id or "", position := seconds(message.position)),
             speaker="customer",
             sample_rate=RATE,
             started_at=now,
@@ -256,6 +290,8 @@ class AudioHookSession:
             coded=self.media.format == "PCMU",  # μ-law on the wire: no round trip to make
         )
         self.heard = self.leg
+        if position <= 0 and self.baselines is not None:
+            self._began = Beginning(self.baselines, self.session_id or "")
         self.continues = [c.id for c in params.continuedSessions]
         if self.baselines is not None:
             # The sessions it continues, and this one's id: a client that connects again
@@ -290,6 +326,8 @@ class AudioHookSession:
         raw = customer.tobytes()
         samples = mulaw_decode(raw) if width == 1 else pcm16_decode(raw)
         self.samples += len(samples)
+        if self._began is not None and not self._began.hear(self.leg, raw):
+            self._began = None
         return HookStep(events=self.leg.feed(samples, self.batch))
 
     def _ping(self, message: Message) -> HookStep:
@@ -335,18 +373,9 @@ class AudioHookSession:
         return HookStep(replies=[self.message("closed")], events=events, closed=True)
 
 
-def stream_name(session_id: str, position_s: float) -> str:
-    """The stream a connection's segments are stored under (their ids are ``audio:<it>:<n>``).
-
-    A connection whose ``open`` is at the start of the audio is ``audiohook-<session id>``; one
-    that opens further on (a client connecting again under the same session id, its ``position``
-    carried on) adds where: ``audiohook-<session id>@12.34s``. So a second connection's
-    segments are its own, and the same audio sent again from the same position gives the same
-    ids, which are not applied twice.
-    """
-    if position_s <= 0:
-        return f"audiohook-{session_id}"
-    return f"audiohook-{session_id}@{f'{position_s:.3f}'.rstrip('0').rstrip('.')}s"
+def is_uuid(session_id: str | None) -> bool:
+    """Whether ``session_id`` is a UUID in its text form, as the protocol's session ids are."""
+    return session_id is not None and _UUID.fullmatch(session_id) is not None
 
 
 _HANDLERS: dict[str, Callable[[AudioHookSession, Message], HookStep]] = {

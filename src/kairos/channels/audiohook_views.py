@@ -4,10 +4,16 @@ The protocol lives in ``kairos.channels.audiohook`` and the signature check in
 ``kairos.channels.audiohook_signature``; this handler checks the upgrade request, moves messages,
 starts the interaction when the conversation is new, and ingests each analysed segment of the
 customer's channel through the media streams' group commit.
+
+A protocol mistake is answered ``disconnect`` (reason ``error``), and the session is ended as
+the protocol ends one: the client answers ``close``, the server ``closed``, and the socket is
+closed normally (1000). Audio or other messages the client sent meanwhile are let be; a client
+that does not answer within ``DISCONNECT_WAIT_S`` seconds is closed with the mistake's code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -39,6 +45,8 @@ from kairos.services import Services
 
 router = APIRouter(tags=["media"])
 log = logging.getLogger(__name__)
+#: How long the client has to answer the server's ``disconnect`` with ``close``.
+DISCONNECT_WAIT_S = 5.0
 
 
 def check_upgrade(websocket: WebSocket, runtime: Services) -> str | None:
@@ -102,23 +110,54 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
     session.batch = live.batch
     await websocket.accept()
 
-    async def disconnect(exc: MediaProtocolError) -> None:
+    async def disconnect(exc: MediaProtocolError) -> tuple[int, str] | None:
+        log.warning("audiohook: disconnected a session for a protocol mistake: %s", exc.reason)
+        await _store_rest(session, sink, stt)  # what was analysed is kept before ``closed``
         await _send(websocket, session.disconnect(exc.reason))
+        if await _closed_by_client(websocket, session):
+            return (CLOSE_NORMAL, "session closed after an error")
+        return None
 
     close = await closing(
         _receive(websocket, session, runtime, sink, stt, live),
         what="audiohook",
         on_protocol_error=disconnect,
     )
+    await _store_rest(session, sink, stt)
+    if session.client_errors:
+        log.warning("audiohook: the client reported %s", "; ".join(session.client_errors[:5]))
+    if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
+        await websocket.close(code=close[0], reason=close[1])
+
+
+async def _store_rest(
+    session: AudioHookSession, sink: SegmentIngest, stt: SpeechToText | None
+) -> None:
+    """Analyse and store what is left of the session's audio (at its end, however it ends)."""
     try:
         await _deliver(sink, session.finish())
         await transcribe(sink.submit, stt, session.heard)
     except (ClientError, OperationalError) as exc:
         log.warning("audiohook: could not store the last audio segments: %s", described(exc))
-    if session.client_errors:
-        log.warning("audiohook: the client reported %s", "; ".join(session.client_errors[:5]))
-    if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
-        await websocket.close(code=close[0], reason=close[1])
+
+
+async def _closed_by_client(websocket: WebSocket, session: AudioHookSession) -> bool:
+    """After a ``disconnect``: whether the client answered ``close`` in time (then ``closed``)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DISCONNECT_WAIT_S
+    while websocket.application_state == WebSocketState.CONNECTED:
+        try:
+            message = await asyncio.wait_for(websocket.receive(), deadline - loop.time())
+        except (TimeoutError, WebSocketDisconnect, RuntimeError):
+            return False
+        if message["type"] == "websocket.disconnect":
+            return False
+        step = session.receive(text=message.get("text"), data=message.get("bytes"))
+        for reply in step.replies:
+            await _send(websocket, reply)
+        if step.closed:
+            return True
+    return False
 
 
 async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:

@@ -11,7 +11,8 @@ messages):
 
 - **Twilio Media Streams**: JSON text messages ``connected``, ``start`` (stream and call ids,
   ``mediaFormat`` ``audio/x-mulaw`` at 8000 Hz, ``customParameters``), ``media`` (base64 μ-law in
-  ``media.payload``, ``media.track`` inbound or outbound), ``mark``/``dtmf`` (ignored), ``stop``.
+  ``media.payload``, ``media.track`` inbound or outbound, ``media.chunk`` put in order by
+  ``kairos.channels.media_order``), ``mark``/``dtmf`` (ignored), ``stop``.
   A message type not in that list is skipped and counted (``Step.ignored``), as a robust client
   of a protocol that grows does: closing on it would cut the rest of the call's audio the day
   Twilio adds one. A malformed message of a known type still closes the stream.
@@ -40,6 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kairos.channels.media_order import ChunkOrder, chunk_number
 from kairos.detection.voice.codecs import pcm16_decode
 from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.model import VoiceModel
@@ -171,6 +173,7 @@ class TwilioMediaStream:
         self.heard: CallLeg | None = None  # the leg, kept after the stop for its last speech
         self.ignored_frames = 0
         self.skipped: set[str] = set()  # message types skipped (unknown to this protocol)
+        self.order = ChunkOrder()  # the inbound track's chunks
         #: Where a whole block waits to be judged with other streams' (``CallLeg.feed``).
         self.batch: LegBatch | None = None
 
@@ -204,7 +207,11 @@ class TwilioMediaStream:
     def finish(self) -> list[AudioSegment]:
         """Analyse what is left (at the stop, an error or a disconnect)."""
         leg, self.leg = self.leg, None
-        return leg.finish() if leg is not None else []
+        if leg is None:
+            return []
+        if self.order.repeats:
+            log.info("Twilio media stream: %d chunk(s) heard again dropped", self.order.repeats)
+        return [e for held in self.order.rest() for e in leg.feed_mulaw(held)] + leg.finish()
 
     def _start(self, message: dict[str, Any]) -> Step:
         if self.leg is not None:
@@ -275,7 +282,8 @@ class TwilioMediaStream:
         if track != "inbound":
             self.ignored_frames += 1  # what the caller hears: not the caller's voice
             return Step()
-        return Step(events=self.leg.feed_mulaw(audio, self.batch))
+        heard = self.order.take(chunk_number(message["media"].get("chunk")), audio)
+        return Step(events=[e for h in heard for e in self.leg.feed_mulaw(h, self.batch)])
 
 
 class _PcmStart(BaseModel):

@@ -186,19 +186,20 @@ async def closing(
     receiving: Awaitable[tuple[int, str] | None],
     *,
     what: str,
-    on_protocol_error: Callable[[MediaProtocolError], Awaitable[None]] | None = None,
+    on_protocol_error: Callable[[MediaProtocolError], Awaitable[tuple[int, str] | None]]
+    | None = None,
 ) -> tuple[int, str] | None:
     """Run a stream's message loop; the close to send (None when the peer went away).
 
-    A protocol mistake closes with its own code (``on_protocol_error`` may tell the peer first);
+    A protocol mistake closes with its own code (``on_protocol_error`` may tell the peer first,
+    and name another close: the close transaction the peer then completed);
     a store that fails, or a bug, still closes the socket rather than leave the peer waiting.
     """
     try:
         return await receiving
     except MediaProtocolError as exc:
-        if on_protocol_error is not None:
-            await on_protocol_error(exc)
-        return (exc.code, exc.close_reason)
+        settled = None if on_protocol_error is None else await on_protocol_error(exc)
+        return settled or (exc.code, exc.close_reason)
     except WebSocketDisconnect:
         return None
     except (ClientError, OperationalError) as exc:

@@ -78,6 +78,11 @@ class CallLeg:
         self._speech: list[SpeechChunk] = []
 
     @property
+    def segments(self) -> int:
+        """How many segment events the leg has made."""
+        return self._seq
+
+    @property
     def queued(self) -> bool:
         """Whether a whole block waits in a ``LegBatch`` (its events come from ``run``)."""
         return self._queued is not None
