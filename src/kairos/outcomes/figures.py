@@ -16,6 +16,7 @@ from kairos.interactions.contacts import took_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import survey_answers
 from kairos.outcomes.models import InteractionReview
+from kairos.outcomes.review import MOMENTS
 from kairos.outcomes.schemas import (
     DayFigures,
     MissedList,
@@ -253,7 +254,7 @@ def scorecards(
 
 def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
     """One agent's scorecard from its reviews."""
-    moments = [r for r in rows if r.status != "routine"]
+    moments = [r for r in rows if r.status in MOMENTS]
     won = sum(r.status == "won" for r in moments)
     resolved = [r.resolved for r in rows if r.resolved is not None]
     csat = [float(r.csat) for r in rows if r.csat is not None]
@@ -285,7 +286,9 @@ def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
                 if r.status == "routine" and r.handle_seconds is not None
             ]
         ),
+        # A call that carried a thread's moment on was a moment's handling too.
         mot_handle_seconds=_mean(
-            [r.handle_seconds for r in moments if r.handle_seconds is not None]
-        ),
+            [r.handle_seconds for r in rows
+             if r.status != "routine" and r.handle_seconds is not None]
+        ),  # fmt: skip
     )

@@ -29,6 +29,10 @@ from kairos.outcomes import behaviours
 #: A conversation is a moment of truth when its MoT score reaches this (live or in hindsight).
 THRESHOLD = HIGH
 
+#: The statuses of a moment of truth; a call that carries a thread's moment on is ``continued``
+#: (:mod:`kairos.outcomes.escalated`), counted on the thread, and the rest are ``routine``.
+MOMENTS = ("won", "lost", "missed")
+
 _GRATITUDE = re.compile(
     r"\b(?:thanks?|thank you|thx|ty|appreciate(?:d)?|great|perfect|awesome|brilliant|"
     r"got it|sorted|resolved|fixed|that worked|that helps|all good|cheers|much better)\b",
