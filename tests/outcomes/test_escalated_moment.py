@@ -17,8 +17,8 @@ from tests.outcomes.conftest import day_of, post_events, recent
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import InteractionReview
 from kairos.outcomes.report import figures as report_figures
-from kairos.outcomes.stored import report_data
 from kairos.outcomes.service import why_of
+from kairos.outcomes.stored import report_data
 from kairos.runtime import Runtime
 
 MOT = (

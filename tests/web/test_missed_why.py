@@ -44,14 +44,15 @@ def test_each_reason_and_tag_of_a_missed_moment_shows_once_in_order(client: Test
     assert behaviours.count("DEFLECTION") == 1 and behaviours.count("EMPATHY") == 1, behaviours
     assert "DEFLECTION ×4" in behaviours and "EMPATHY ×2 “I'm sorry”;" in behaviours, behaviours
     assert behaviours.lower().count("that's not my department") == 1, behaviours
-    marks = [_text(m).lstrip("— ").split(", ")
-             for m in re.findall(r'</strong>[^<]*<span class="small"[^>]*>(.*?)</span>', page, re.S)]  # fmt: skip
+    turn_marks = r'</strong>[^<]*<span class="small"[^>]*>(.*?)</span>'
+    marks = [_text(m).lstrip("— ").split(", ") for m in re.findall(turn_marks, page, re.S)]
     assert marks and all(len(turn) == len(set(turn)) for turn in marks), marks
     assert ["deflection: deflect"] in marks and ["empathy"] in marks, marks  # not twice each
-    why = [_text(li) for li in re.findall(r"<li>(.*?)</li>",
-                                          re.search(r"</form>\s*<ul[^>]*>(.*?)</ul>", page, re.S)[1])]  # fmt: skip
+    listed = re.search(r"</form>\s*<ul[^>]*>(.*?)</ul>", page, re.S)
+    assert listed is not None
+    why = [_text(li) for li in re.findall(r"<li>(.*?)</li>", listed[1])]
     assert len(why) == len(set(why)), why
     # What was missed about the moment, then how it ended, then the agent's words.
-    order = [next(i for i, w in enumerate(why) if w.startswith(start))
-             for start in ("handled as routine", "not resolved", "agent: deflection ×4")]  # fmt: skip
+    starts = ("handled as routine", "not resolved", "agent: deflection ×4")
+    order = [next(i for i, w in enumerate(why) if w.startswith(start)) for start in starts]
     assert order == sorted(order), why

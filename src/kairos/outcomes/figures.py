@@ -288,7 +288,10 @@ def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
         ),
         # A call that carried a thread's moment on was a moment's handling too.
         mot_handle_seconds=_mean(
-            [r.handle_seconds for r in rows
-             if r.status != "routine" and r.handle_seconds is not None]
-        ),  # fmt: skip
+            [
+                r.handle_seconds
+                for r in rows
+                if r.status != "routine" and r.handle_seconds is not None
+            ]
+        ),
     )

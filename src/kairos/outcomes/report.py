@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kairos.outcomes.archive import Row
-from kairos.outcomes.review import MOMENTS
 from kairos.outcomes.report_html import (
     _CSS,
     _agents_html,
@@ -33,6 +32,7 @@ from kairos.outcomes.report_html import (
     _tile,
     svg_bars,
 )
+from kairos.outcomes.review import MOMENTS
 
 if TYPE_CHECKING:  # the drivers read the database; the report itself does not
     from kairos.outcomes.drivers import Driver

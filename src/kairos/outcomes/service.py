@@ -24,9 +24,8 @@ from kairos.errors import Conflict, NotFound
 from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, Interaction
-from kairos.outcomes import escalated
+from kairos.outcomes import escalated, survey_answers
 from kairos.outcomes import review_inputs as inputs
-from kairos.outcomes import survey_answers
 from kairos.outcomes.models import InteractionReview, WrapUp
 from kairos.outcomes.review import Known, Review, review
 from kairos.outcomes.schemas import (
