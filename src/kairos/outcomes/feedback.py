@@ -29,7 +29,7 @@ from kairos.errors import ClientError, Conflict, NotFound
 from kairos.events import SurveyResponse
 from kairos.interactions import ingesting
 from kairos.metrics import Registry
-from kairos.outcomes import themes, you_said
+from kairos.outcomes import escalated, themes, you_said
 from kairos.outcomes.models import FeedbackAction, FeedbackTheme, OutreachTask, SurveyAnswer
 from kairos.outcomes.review import turn_sentiment
 from kairos.outcomes.schemas import (
@@ -144,7 +144,7 @@ def store_answer(
                 raise
             return _survey_out(again, event.interaction_id)
         out = _survey_out(answer, event.interaction_id)
-        ended = interaction.state == "ended"
+        ended = escalated.has_ended(session, interaction)
     bus.send(SurveyRecorded(**out.model_dump(mode="json")))
     if ended:
         from kairos.outcomes.service import review_interaction

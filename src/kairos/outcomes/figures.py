@@ -16,6 +16,7 @@ from kairos.interactions.contacts import took_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import survey_answers
 from kairos.outcomes.models import InteractionReview
+from kairos.outcomes.review import MOMENTS
 from kairos.outcomes.schemas import (
     DayFigures,
     MissedList,
@@ -168,6 +169,7 @@ def missed_moments(
         .limit(limit)
         .offset(offset)
     ).all()
+    said = _utterances(session, [record.interaction_id for record, _ in rows])
     items = []
     for record, external_id in rows:
         out = review_out(record, external_id)
@@ -175,45 +177,58 @@ def missed_moments(
             MissedMoment(
                 review=out,
                 why=why_of(record),
-                transcript=_evidence_spans(session, record, out),
+                transcript=_evidence_spans(said.get(record.interaction_id, []), out),
             )
         )
     return MissedList(total=total, items=items)
 
 
-def _evidence_spans(
-    session: Session, record: InteractionReview, out: ReviewOut
-) -> list[TranscriptSpan]:
-    """The turns that carry evidence (detector cues, agent behaviours), with their marks."""
-    marks: dict[str, list[dict[str, Any]]] = {}
+def _utterances(session: Session, interaction_pks: list[int]) -> dict[int, list[EventRecord]]:
+    """The utterances of the listed contacts, in order, in one query for the whole page."""
+    said: dict[int, list[EventRecord]] = {}
+    if not interaction_pks:
+        return said
+    for row in session.scalars(
+        select(EventRecord)
+        .where(EventRecord.interaction_id.in_(interaction_pks), EventRecord.type == "utterance")
+        .order_by(EventRecord.interaction_id, EventRecord.seq)
+    ):
+        said.setdefault(row.interaction_id, []).append(row)
+    return said
+
+
+def _evidence_spans(rows: Sequence[EventRecord], out: ReviewOut) -> list[TranscriptSpan]:
+    """The turns that carry evidence (detector cues, agent behaviours), with their marks: each
+    kind of mark once on a turn (two deflections in one sentence are one "deflection" there)."""
+    marks: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
     for cue in out.evidence:
         if cue.get("event_id"):
-            marks.setdefault(str(cue["event_id"]), []).append(
-                {k: cue.get(k) for k in ("kind", "label", "text", "start", "end")}
-            )
+            mark = {k: cue.get(k) for k in ("kind", "label", "text", "start", "end")}
+            _mark(marks, str(cue["event_id"]), mark)
     for b in out.behaviours:
         if b.event_id:
-            marks.setdefault(b.event_id, []).append(
-                {"kind": b.kind, "label": b.label, "text": b.text, "start": b.start, "end": b.end}
-            )
-    rows = session.scalars(
-        select(EventRecord)
-        .where(EventRecord.interaction_id == record.interaction_id, EventRecord.type == "utterance")
-        .order_by(EventRecord.seq)
-    ).all()
-    spans = []
-    for row in rows:
-        if row.event_id in marks:
-            spans.append(
-                TranscriptSpan(
-                    seq=row.seq,
-                    event_id=row.event_id,
-                    speaker=str(row.payload.get("speaker", "")),
-                    text=str(row.payload.get("text", "")),
-                    marks=marks[row.event_id],
-                )
-            )
-    return spans
+            mark = {"kind": b.kind, "label": b.label, "text": b.text, "start": b.start,
+                    "end": b.end}  # fmt: skip
+            _mark(marks, b.event_id, mark)
+    return [
+        TranscriptSpan(
+            seq=row.seq,
+            event_id=row.event_id,
+            speaker=str(row.payload.get("speaker", "")),
+            text=str(row.payload.get("text", "")),
+            marks=list(marks[row.event_id].values()),
+        )
+        for row in rows
+        if row.event_id in marks
+    ]
+
+
+def _mark(
+    marks: dict[str, dict[tuple[str, str], dict[str, Any]]], event_id: str, mark: dict[str, Any]
+) -> None:
+    """Add ``mark`` to the turn's marks unless one of its kind and label is there already."""
+    key = (str(mark.get("kind")), str(mark.get("label")))
+    marks.setdefault(event_id, {}).setdefault(key, mark)
 
 
 def scorecards(
@@ -239,7 +254,7 @@ def scorecards(
 
 def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
     """One agent's scorecard from its reviews."""
-    moments = [r for r in rows if r.status != "routine"]
+    moments = [r for r in rows if r.status in MOMENTS]
     won = sum(r.status == "won" for r in moments)
     resolved = [r.resolved for r in rows if r.resolved is not None]
     csat = [float(r.csat) for r in rows if r.csat is not None]
@@ -271,7 +286,12 @@ def scorecard_of(agent_id: str, rows: Sequence[InteractionReview]) -> Scorecard:
                 if r.status == "routine" and r.handle_seconds is not None
             ]
         ),
+        # A call that carried a thread's moment on was a moment's handling too.
         mot_handle_seconds=_mean(
-            [r.handle_seconds for r in moments if r.handle_seconds is not None]
+            [
+                r.handle_seconds
+                for r in rows
+                if r.status != "routine" and r.handle_seconds is not None
+            ]
         ),
     )

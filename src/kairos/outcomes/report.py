@@ -32,6 +32,7 @@ from kairos.outcomes.report_html import (
     _tile,
     svg_bars,
 )
+from kairos.outcomes.review import MOMENTS
 
 if TYPE_CHECKING:  # the drivers read the database; the report itself does not
     from kairos.outcomes.drivers import Driver
@@ -101,7 +102,7 @@ def _generated(data: ReportData) -> str:
 
 def figures(rows: Sequence[Row]) -> dict[str, Any]:
     """The headline figures of a set of reviewed interactions."""
-    mot = [r for r in rows if r.status != "routine"]
+    mot = [r for r in rows if r.status in MOMENTS]
     status = Counter(r.status for r in mot)
     known = [r.resolved for r in rows if r.resolved is not None]
     agent_turns = sum(r.agent_turns for r in rows)
@@ -110,7 +111,7 @@ def figures(rows: Sequence[Row]) -> dict[str, Any]:
     for r in rows:
         for b in r.behaviours:
             kinds[b["kind"]] += 1
-            if r.status != "routine":
+            if r.status in MOMENTS:
                 mot_kinds[b["kind"]] += 1
     shown = [any(b["kind"] in ("empathy", "ownership") for b in r.behaviours) for r in mot]
     with_empathy = [r for r, s in zip(mot, shown, strict=True) if s]
@@ -151,7 +152,7 @@ def by_key(rows: Sequence[Row], key: str, *, top: int = 12) -> list[tuple[str, d
     """Moments of truth per cube cell, reason or stake, by status, largest first."""
     counts: dict[str, Counter[str]] = {}
     for r in rows:
-        if r.status == "routine":
+        if r.status not in MOMENTS:
             continue
         if key == "stakes":
             labels = r.stakes or ["(no stake named)"]

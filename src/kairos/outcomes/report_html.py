@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kairos.outcomes.archive import Row
+from kairos.outcomes.review import MOMENTS
 
 if TYPE_CHECKING:
     from kairos.outcomes.report import ReportData
@@ -88,7 +89,7 @@ def _recovery_bins(rows: Sequence[Row]) -> list[tuple[str, dict[str, float]]]:
              "+0.3 to +0.6", "better (> +0.6)"]  # fmt: skip
     bins: list[Counter[str]] = [Counter() for _ in names]
     for r in rows:
-        if r.status == "routine" or r.recovery is None:
+        if r.status not in MOMENTS or r.recovery is None:
             continue
         for i in range(len(names)):
             if edges[i] <= r.recovery < edges[i + 1]:
@@ -223,7 +224,7 @@ def _agents_html(rows: Sequence[Row]) -> str:
         return ""
     lines = []
     for agent, items in agents.items():
-        mot = [r for r in items if r.status != "routine"]
+        mot = [r for r in items if r.status in MOMENTS]
         won = sum(r.status == "won" for r in mot)
         known = [r.resolved for r in items if r.resolved is not None]
         csat = [r.csat for r in items if r.csat is not None]
@@ -234,7 +235,8 @@ def _agents_html(rows: Sequence[Row]) -> str:
             for r in items
             if r.status == "routine" and r.handle_seconds is not None
         ]
-        mot_ht = [r.handle_seconds for r in mot if r.handle_seconds is not None]
+        mot_ht = [r.handle_seconds for r in items
+                  if r.status != "routine" and r.handle_seconds is not None]  # fmt: skip
         lines.append((won, agent, len(mot), _share(won, len(mot)),
                       _mean([1.0 if k else 0.0 for k in known]),
                       _mean([float(c) for c in csat]), kinds, _mean(routine_ht),

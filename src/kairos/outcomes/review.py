@@ -29,6 +29,10 @@ from kairos.outcomes import behaviours
 #: A conversation is a moment of truth when its MoT score reaches this (live or in hindsight).
 THRESHOLD = HIGH
 
+#: The statuses of a moment of truth; a call that carries a thread's moment on is ``continued``
+#: (:mod:`kairos.outcomes.escalated`), counted on the thread, and the rest are ``routine``.
+MOMENTS = ("won", "lost", "missed")
+
 _GRATITUDE = re.compile(
     r"\b(?:thanks?|thank you|thx|ty|appreciate(?:d)?|great|perfect|awesome|brilliant|"
     r"got it|sorted|resolved|fixed|that worked|that helps|all good|cheers|much better)\b",
@@ -237,22 +241,26 @@ def _moment_why(
     ended_well: bool | None,
     found: list[dict[str, Any]],
     reasks: int,
-) -> None:
-    """Add to ``why`` what went wrong with a moment of truth: unseen, routine, the agent's words."""
+) -> list[str]:
+    """What went wrong with a moment of truth, each once, in the order it went: unseen, handled
+    as routine, then how it ended (``why``), then the agent's words."""
+    head = []
     if not mot_live:
-        why.insert(0, "only seen in hindsight: not flagged while it happened")
+        head.append("only seen in hindsight: not flagged while it happened")
     if handled_as_routine:
-        why.append("handled as routine: normal priority, no moment-of-truth handling")
+        head.append("handled as routine: normal priority, no moment-of-truth handling")
+    tail = []
     if ended_well is None:
-        why.append("no sign that it ended well")
+        tail.append("no sign that it ended well")
     counts: dict[str, int] = {}
     for b in found:
         counts[b["kind"]] = counts.get(b["kind"], 0) + 1
     for kind in ("blame", "deflection", "premature_close", "reask"):
         if counts.get(kind):
-            why.append(f"agent: {kind.replace('_', ' ')} ×{counts[kind]}")
+            tail.append(f"agent: {kind.replace('_', ' ')} ×{counts[kind]}")
     if reasks and not counts.get("reask"):
-        why.append(f"agent: reask ×{reasks}")
+        tail.append(f"agent: reask ×{reasks}")
+    return list(dict.fromkeys([*head, *why, *tail]))
 
 
 def review(
@@ -298,8 +306,8 @@ def review(
         status = "lost"
     missed = is_mot and (ended_well is not True or handled_as_routine)
     if is_mot:
-        _moment_why(why, mot_live=mot_live, handled_as_routine=handled_as_routine,
-                    ended_well=ended_well, found=found, reasks=reasks)  # fmt: skip
+        why = _moment_why(why, mot_live=mot_live, handled_as_routine=handled_as_routine,
+                          ended_well=ended_well, found=found, reasks=reasks)  # fmt: skip
     reasons = [
         {k: v for k, v in zip(_CUE_FIELDS, row, strict=True) if v is not None}
         for row in replay.peak_reasons

@@ -12,7 +12,7 @@ from kairos.redaction.inbound import Inbound
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Status = Literal["won", "lost", "missed", "routine"]
+Status = Literal["won", "lost", "missed", "routine", "continued"]
 
 
 class WrapUpIn(Inbound):

@@ -24,8 +24,8 @@ from kairos.errors import Conflict, NotFound
 from kairos.interactions import journey as journey_service
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import AssessmentRecord, Interaction
+from kairos.outcomes import escalated, survey_answers
 from kairos.outcomes import review_inputs as inputs
-from kairos.outcomes import survey_answers
 from kairos.outcomes.models import InteractionReview, WrapUp
 from kairos.outcomes.review import Known, Review, review
 from kairos.outcomes.schemas import (
@@ -117,7 +117,7 @@ def _wrap_up(
             note=wrap.note,
         )
         session.commit()
-        ended = interaction.state == "ended"
+        ended = escalated.has_ended(session, interaction)
     bus.send(
         InteractionWrappedUp(
             interaction_id=interaction_id,
@@ -139,17 +139,23 @@ def _wrap_up(
 def review_interaction(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
     """Review an ended interaction (again): hindsight detection, outcome, behaviours; store it."""
     try:
-        return _review(db=db, bus=bus, interaction_id=interaction_id)
+        out = _review(db=db, bus=bus, interaction_id=interaction_id)
     except IntegrityError:
         # Two first reviews raced (PostgreSQL): the second pass updates the row the first made.
-        return _review(db=db, bus=bus, interaction_id=interaction_id)
+        out = _review(db=db, bus=bus, interaction_id=interaction_id)
+    if out.status == escalated.CONTINUED:  # the thread's moment ends with its call: again
+        with db.session() as session:
+            thread = escalated.thread_to_review(session, interaction_id)
+        if thread is not None:
+            review_interaction(db=db, bus=bus, interaction_id=thread)
+    return out
 
 
 def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
     settings = get_settings()
     with db.write_lock(), db.session() as session:
         interaction = get_interaction_or_raise(session=session, interaction_id=interaction_id)
-        if interaction.state != "ended":
+        if not escalated.has_ended(session, interaction):
             raise Conflict(
                 f"interaction {interaction_id!r} has not ended; it is reviewed at the end"
             )
@@ -158,8 +164,11 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
         customer = (
             session.get(Customer, interaction.customer_id) if interaction.customer_id else None
         )
-        events = inputs.utterance_rows(session, interaction)
-        wrap = session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
+        events, call, call_known = escalated.carried_on(
+            session, interaction, inputs.utterance_rows(session, interaction),
+            lambda c: (inputs.utterance_rows(session, c), _known(session, c, _wrap_of(session, c))),
+        )  # fmt: skip
+        wrap = _wrap_of(session, interaction)
         again = inputs.recontact_of(session, interaction, settings.recontact_days)
         journey = journey_service.journey_inputs(session=session, interaction=interaction)
         # The zone the live detector read the customer's deadlines in (the same choice).
@@ -171,13 +180,16 @@ def _review(*, db: Database, bus: EventBus, interaction_id: str) -> ReviewOut:
         )
         result = review(
             inputs.turns(events),
-            known=_known(session, interaction, wrap, recontact=again is not None),
+            known=escalated.with_call(
+                _known(session, interaction, wrap, recontact=again is not None), call_known
+            ),
             journey=journey,
             timezone=zone.name,
             timezone_source=zone.detail,
             reask_count=interaction.reask_count,
         )
         values = _review_values(session, interaction, customer, result, wrap, again)
+        escalated.name_or_continue(session, values, interaction, call)
         record = session.scalar(
             select(InteractionReview).where(InteractionReview.interaction_id == interaction.id)
         )
@@ -219,8 +231,12 @@ def sent_review(message: InteractionReviewed) -> ReviewOut | None:
     return found[1] if found is not None and found[0] is message else None
 
 
+def _wrap_of(session: Session, interaction: Interaction) -> WrapUp | None:
+    return session.scalar(select(WrapUp).where(WrapUp.interaction_id == interaction.id))
+
+
 def _known(
-    session: Session, interaction: Interaction, wrap: WrapUp | None, *, recontact: bool
+    session: Session, interaction: Interaction, wrap: WrapUp | None, *, recontact: bool = False
 ) -> Known:
     """What is known of how the interaction went: wrap-up, outcome, survey, live scores."""
     survey = survey_answers.said(session, interaction.id)

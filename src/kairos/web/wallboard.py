@@ -20,7 +20,6 @@ from kairos.config import get_settings
 from kairos.db import Database, utcnow
 from kairos.deps import BusDep, DatabaseDep
 from kairos.errors import ClientError, NotFound
-from kairos.interactions import service as interaction_service
 from kairos.limits import RowId
 from kairos.messages import service as message_service
 from kairos.messages.schemas import KeyMessageIn
@@ -270,17 +269,8 @@ async def missed_page(
 
 def _summaries(db: Database, interaction_ids: list[str]) -> dict[str, SummaryOut]:
     """Each reviewed contact's written summary, for the review beside its evidence."""
-    found: dict[str, SummaryOut] = {}
     with db.session() as session:
-        for interaction_id in interaction_ids:
-            interaction = interaction_service.get_by_external_id(
-                session=session, interaction_id=interaction_id
-            )
-            if interaction is not None:
-                found[interaction_id] = summaries.summary_for(
-                    session=session, interaction=interaction
-                )
-    return found
+        return summaries.summaries_for(session=session, interaction_ids=interaction_ids)
 
 
 @router.get("/wallboard/playbooks")
