@@ -96,8 +96,20 @@ def background() -> Iterator[None]:
     another process holds, not ``BUSY_TIMEOUT_MS``. For work that is done again on its next
     pass (a periodic job, a batch of bookkeeping): it would otherwise hold this process's
     write lock through the whole wait, and every request that writes would wait behind it."""
+    with _marked(True):
+        yield
+
+
+def foreground() -> AbstractContextManager[None]:
+    """Undo :func:`background` meanwhile: for work that is not done again if it fails (a bus
+    listener called by a periodic pass on the in-process bus)."""
+    return _marked(False)
+
+
+@contextmanager
+def _marked(background: bool) -> Iterator[None]:
     before = getattr(_THREAD, "background", False)
-    _THREAD.background = True
+    _THREAD.background = background
     try:
         yield
     finally:
@@ -238,13 +250,22 @@ class Database:
         self.lock_wait_expired_at: float | None = None
 
     def _write_refused(self, context: ExceptionContext) -> None:
-        if lock_wait_expired(context.original_exception):
+        if not self.note_lock_wait(context.original_exception):
+            self.faults.record(context.original_exception)
+
+    def note_lock_wait(self, error: BaseException) -> bool:
+        """Count ``error`` if it says a wait for a lock held elsewhere ran out (once, whoever
+        notes it: the engine's event, or the answer's handler where the event did not run)."""
+        original: Any = getattr(error, "orig", None) or error
+        if not lock_wait_expired(original):
+            return False
+        if not getattr(original, "kairos_counted", False):
+            original.kairos_counted = True
             short = self.is_sqlite and getattr(_THREAD, "background", False)
             self.lock_waits_expired["short" if short else "full"] += 1
             if not short:
                 self.lock_wait_expired_at = time.time()
-            return
-        self.faults.record(context.original_exception)
+        return True
 
     def write_lock(self) -> AbstractContextManager[object]:
         """Held around a writing transaction.

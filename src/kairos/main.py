@@ -199,7 +199,9 @@ def _install_database_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InternalError)  # PostgreSQL's read-only transaction is one
     @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        fault = request.app.state.runtime.db.faults.record(exc)
+        db = request.app.state.runtime.db
+        db.note_lock_wait(exc)  # "locked" on /healthz; counted on /metrics
+        fault = db.faults.record(exc)
         if fault is not None:  # it answers but stores nothing: say why (logged once, db_faults)
             return JSONResponse(
                 {

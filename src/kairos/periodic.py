@@ -42,14 +42,14 @@ class Periodic:
             self.thread.join(self.interval_s + 30)
 
     def _run(self) -> None:
-        with background():
-            while not self.stop.wait(self.interval_s):
-                self.run_once()
+        while not self.stop.wait(self.interval_s):
+            self.run_once()
 
     def run_once(self) -> None:
-        """One pass, its failure logged (see the module)."""
+        """One pass, as a background writer, its failure logged (see the module)."""
         try:
-            self.work()
+            with background():
+                self.work()
         except DBAPIError as error:
             fault = classify(error)  # a full or read-only database: say that, once a pass
             if lock_wait_expired(error):

@@ -340,7 +340,9 @@ class AuditWriter:
             if lock_wait_expired(error):  # kept for the next touch (a later use wins)
                 self._used = {**used, **self._used}
                 return
-            log.error("could not record when %d tokens were last used: %s", len(used), by_class(error))
+            log.error(
+                "could not record when %d tokens were last used: %s", len(used), by_class(error)
+            )
         except Exception:
             log.exception("could not record when %d tokens were last used", len(used))
 
