@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -27,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-from kairos.db_faults import StorageFault, StorageFaults
+from kairos.db_faults import StorageFault, StorageFaults, lock_wait_expired
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,8 +79,52 @@ def rowcount(session: Session, statement: Executable) -> int:
 #: How long a SQLite statement waits for a lock another process holds before it fails with
 #: "database is locked" (a request's answer then is a 503 with ``Retry-After``).
 BUSY_TIMEOUT_MS = 10_000
-#: The wait of a background writer that tries again shortly (``Database.writer``).
+#: How long ``/healthz`` says "locked" after a write's wait for a lock held elsewhere ran
+#: out: a request refused every busy timeout keeps it said while the lock is held.
+LOCKED_REPORT_S = 15
+#: The wait of a background writer that tries again shortly (``Database.writer``,
+#: :func:`background`).
 SHORT_BUSY_TIMEOUT_MS = 200
+
+_THREAD = threading.local()
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Mark the statements this thread runs meanwhile as a background writer's: on SQLite
+    each connection it takes from the pool waits at most ``SHORT_BUSY_TIMEOUT_MS`` for a lock
+    another process holds, not ``BUSY_TIMEOUT_MS``. For work that is done again on its next
+    pass (a periodic job, a batch of bookkeeping): it would otherwise hold this process's
+    write lock through the whole wait, and every request that writes would wait behind it."""
+    with _marked(True):
+        yield
+
+
+def foreground() -> AbstractContextManager[None]:
+    """Undo :func:`background` meanwhile: for work that is not done again if it fails (a bus
+    listener called by a periodic pass on the in-process bus)."""
+    return _marked(False)
+
+
+@contextmanager
+def _marked(background: bool) -> Iterator[None]:
+    before = getattr(_THREAD, "background", False)
+    _THREAD.background = background
+    try:
+        yield
+    finally:
+        _THREAD.background = before
+
+
+def _busy_timeout_for_thread(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    # At each checkout from the pool: the wait this thread asks for, set only when it differs
+    # from the connection's (a dictionary look-up otherwise).
+    wanted = SHORT_BUSY_TIMEOUT_MS if getattr(_THREAD, "background", False) else BUSY_TIMEOUT_MS
+    if record.info.get("busy_timeout_ms", BUSY_TIMEOUT_MS) != wanted:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={wanted}")
+        cursor.close()
+        record.info["busy_timeout_ms"] = wanted
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
@@ -132,6 +177,7 @@ def make_engine(url: str, *, pool_timeout_s: float = 30.0) -> Engine:
             **_sqlite_pool(url, pool_timeout_s),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkout", _busy_timeout_for_thread)
         return engine
     return create_engine(
         url,
@@ -196,9 +242,30 @@ class Database:
         # commit that failed: a write that succeeds costs nothing more.
         event.listen(self.engine, "handle_error", self._write_refused)
         self._sqlite_writer = threading.Lock()
+        #: Waits for a lock another process held that ran out, by wait: ``full`` (the busy
+        #: timeout, a request's) and ``short`` (a background writer's, :func:`background`).
+        self.lock_waits_expired = {"full": 0, "short": 0}
+        #: When a full wait last ran out (``time.time()``; ``/healthz`` says "locked" then): a
+        #: short one runs out now and then behind another process's ordinary commit.
+        self.lock_wait_expired_at: float | None = None
 
     def _write_refused(self, context: ExceptionContext) -> None:
-        self.faults.record(context.original_exception)
+        if not self.note_lock_wait(context.original_exception):
+            self.faults.record(context.original_exception)
+
+    def note_lock_wait(self, error: BaseException) -> bool:
+        """Count ``error`` if it says a wait for a lock held elsewhere ran out (once, whoever
+        notes it: the engine's event, or the answer's handler where the event did not run)."""
+        original: Any = getattr(error, "orig", None) or error
+        if not lock_wait_expired(original):
+            return False
+        if not getattr(original, "kairos_counted", False):
+            original.kairos_counted = True
+            short = self.is_sqlite and getattr(_THREAD, "background", False)
+            self.lock_waits_expired["short" if short else "full"] += 1
+            if not short:
+                self.lock_wait_expired_at = time.time()
+        return True
 
     def write_lock(self) -> AbstractContextManager[object]:
         """Held around a writing transaction.
@@ -214,16 +281,25 @@ class Database:
         ``SHORT_BUSY_TIMEOUT_MS``, not SQLite's busy timeout, for a lock another process holds:
         for a background writer that tries again shortly anyway, which would otherwise hold this
         process's write lock through the whole wait and keep a request waiting two timeouts."""
-        with self.write_lock(), self.engine.connect() as connection:
-            if patient or not self.is_sqlite:
-                yield connection
-                return
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={SHORT_BUSY_TIMEOUT_MS}")
-            try:
-                yield connection
-            finally:
-                connection.rollback()
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        with (
+            nullcontext() if patient else background(),
+            self.write_lock(),
+            self.engine.connect() as connection,
+        ):
+            yield connection
+
+    def locked_elsewhere(self) -> str | None:
+        """While a write's wait for a lock another process holds ran out within the last
+        ``LOCKED_REPORT_S`` (``/healthz``): what that means, for a person; else None."""
+        at = self.lock_wait_expired_at
+        if at is None or time.time() - at > LOCKED_REPORT_S:
+            return None
+        ago = max(0, round(time.time() - at))
+        return (
+            f"a write's wait for a lock another process holds on the database (a backup or a "
+            f"script holding a SQLite file) ran out {ago} s ago; writes answer 503 until it is "
+            "released"
+        )
 
     def writing(self) -> bool:
         """Whether a writing transaction of this process holds :meth:`write_lock` now (a hint

@@ -107,3 +107,33 @@ def lock_wait_expired(error: BaseException) -> bool:
     if getattr(original, "sqlstate", None) == "55P03":
         return True
     return "database is locked" in (str(original).strip().splitlines() or [""])[0].lower()
+
+
+class LockWaits:
+    """Ordinary contention told from a lock held elsewhere, for a background writer that
+    tries again anyway (the audit writer, a periodic pass).
+
+    With two processes on one SQLite file a short wait (``kairos.db.SHORT_BUSY_TIMEOUT_MS``)
+    now and then runs out behind the other's commit: the next try succeeds, and nothing is
+    worth a log line. Only when waits have run out for ``patience_s`` (a request's whole busy
+    timeout) is it an outage (a backup, a script holding the file), said once."""
+
+    def __init__(self, patience_s: float = 10.0) -> None:
+        self.patience_s = patience_s
+        self._since: float | None = None
+        self.said = False
+
+    def expired(self) -> bool:
+        """A wait ran out: whether to say so now (once an outage, only once)."""
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        if self.said or now - self._since < self.patience_s:
+            return False
+        self.said = True
+        return True
+
+    def passed(self) -> bool:
+        """A write went through: whether an outage had been said (and its end is worth a line)."""
+        said, self.said, self._since = self.said, False, None
+        return said

@@ -199,7 +199,9 @@ def _install_database_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InternalError)  # PostgreSQL's read-only transaction is one
     @app.exception_handler(PoolTimeout)  # every pooled connection busy (slow requests)
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        fault = request.app.state.runtime.db.faults.record(exc)
+        db = request.app.state.runtime.db
+        db.note_lock_wait(exc)  # "locked" on /healthz; counted on /metrics
+        fault = db.faults.record(exc)
         if fault is not None:  # it answers but stores nothing: say why (logged once, db_faults)
             return JSONResponse(
                 {
@@ -302,14 +304,18 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         database = "unavailable"
     # A full or read-only database recorded may have been fixed since: one write tells.
     fault = db.check_writes() if database == "ok" else None
+    # Another process holding the lock (a backup): reads answer, writes wait 10 s and 503.
+    locked = db.locked_elsewhere() if database == "ok" and fault is None else None
     reachable = bus.reachable()
     redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}
+    calm = database == "ok" and locked is None and reachable is not False
     body = {
-        "status": "ok" if database == "ok" and reachable is not False else "degraded",
+        "status": "ok" if calm else "degraded",
         "version": kairos.__version__,
         "database": database if fault is None else fault.kind,
         # A full disk, a read-only file or server: it answers reads and stores nothing.
         **({} if fault is None else {"database_error": fault.describe()}),
+        **({} if locked is None else {"database": "locked", "database_error": locked}),
         "bus": type(bus).__name__,
         "detector": detectors.enabled,
         "detection": "inline" if detectors.inline else "workers",

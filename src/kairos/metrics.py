@@ -252,6 +252,12 @@ class Registry:
             "1 while the database stores; 0 while its writes fail for a full disk or a read-only "
             "file or server (/healthz says which).",
         )
+        self.database_lock_waits = Counter(
+            "kairos_database_lock_waits_expired_total",
+            "Writes of this process whose wait for a lock another process held ran out, by wait: "
+            "full (SQLite's 10 s busy timeout, PostgreSQL's lock_timeout: a request answered "
+            "503) and short (a background writer's 200 ms on SQLite, done again on its next try).",
+        )
         self.bus_dead_letters = Gauge(
             "kairos_bus_dead_letters",
             "Entries in a topic's dead-letter stream: listeners gave up on them after "
@@ -283,6 +289,7 @@ class Registry:
             self.bus_figures_age,
             self.bus_dead_letters,
             self.database_storing,
+            self.database_lock_waits,
             self.detection_backlog,
             self.workers_alive,
             self.worker_figures,

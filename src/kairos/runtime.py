@@ -18,7 +18,8 @@ from kairos.assist.live import CoachingListener
 from kairos.bus import BusMessage, EventBus, MemoryBus
 from kairos.bus.messages import CustomerErased, parse
 from kairos.config import Settings
-from kairos.db import Database, utcnow
+from kairos.db import Database, background, utcnow
+from kairos.db_faults import lock_wait_expired
 from kairos.detection.live import DetectorCache, default_factory, warm
 from kairos.interactions import parking
 from kairos.interactions.models import UNASSESSED, Interaction
@@ -266,12 +267,21 @@ class Runtime(Services):
         if self.settings.early_event_hold_s > 0:
             # Early events whose start never came are deleted here too (each logged): a quiet
             # system that parks nothing new still lets them go, and says so.
+            # Bookkeeping: a lock another process holds skips it (the next scrape does it)
+            # rather than keeping /metrics waiting 10 s, past a scraper's own timeout.
             hold = timedelta(seconds=self.settings.early_event_hold_s)
-            with self.db.write_lock(), self.db.session() as session:
-                expired = parking.expire(session, utcnow() - hold)
-                metrics.events_waiting.set(parking.waiting(session))
-                session.commit()
-            metrics.events_parked.inc(expired, outcome="expired")
+            try:
+                with background(), self.db.write_lock(), self.db.session() as session:
+                    expired = parking.expire(session, utcnow() - hold)
+                    metrics.events_waiting.set(parking.waiting(session))
+                    session.commit()
+                metrics.events_parked.inc(expired, outcome="expired")
+            except OperationalError as error:
+                if not lock_wait_expired(error):
+                    raise
+        waits = metrics.database_lock_waits  # counted by the database (``Database``)
+        for wait, count in self.db.lock_waits_expired.items():
+            waits.inc(count - waits.value(wait=wait), wait=wait)
         if stats:
             metrics.bus_published.set(stats.get("published", 0))
             metrics.bus_publish_failures.set(stats.get("publish_failures", 0))

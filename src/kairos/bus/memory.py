@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from kairos.bus.base import BusMessage, EventBus, LocalSubscriptions, Subscription
+from kairos.db import foreground
 from kairos.errors import log_failure
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ class MemoryBus(EventBus):
         for topics, callback in listeners:
             if topic in topics or "*" in topics:
                 try:
-                    callback(topic, message)
+                    with foreground():  # whoever published, its listeners' writes wait as ever
+                        callback(topic, message)
                 except Exception:  # a listener's bug must not undo a committed ingest
                     log_failure(log, "bus listener failed on %s", topic)
         self._pages.deliver(topic, message)

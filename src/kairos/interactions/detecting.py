@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from kairos.bus import BusMessage, Retry
 from kairos.bus.messages import AssessmentUpdated, EventApplied, parse
 from kairos.db import utcnow
+from kairos.db_faults import lock_wait_expired
 from kairos.errors import described
 from kairos.interactions.assessments import (
     DETECTOR_INPUTS,
@@ -237,6 +238,8 @@ class Sweeper:
             try:
                 catch_up(self.runtime, interaction_id)
             except (IntegrityError, OperationalError) as error:
+                if lock_wait_expired(error):  # held elsewhere: the pass ends, the next goes on
+                    raise
                 log.warning("sweep: %s not caught up yet (%s)", interaction_id, described(error))
                 continue
             done += 1

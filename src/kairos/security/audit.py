@@ -10,6 +10,11 @@ flushes first, so what it shows is complete. Past ``max_queue`` waiting rows (th
 for long) new rows are dropped and counted in the log, rather than holding up requests or
 memory. The same thread records when tokens were last used, at most every ``touch_s`` seconds.
 
+The rows and the token uses are bookkeeping: they wait at most 200 ms for a SQLite lock another
+process holds (``kairos.db.background``), then a row is queued and a use kept for the next
+touch, so no request waits out a lock for them. Such a wait running out is quiet (two processes
+on one file meet now and then); waits that run out for 10 s are logged once, by class.
+
 What is recorded: every read of an interaction or a customer (``/v1/interactions...``,
 ``/v1/customers...``, the interaction page), every change (any method but GET, HEAD and OPTIONS)
 under ``/v1`` and on the pages, each media stream opened, reads of the audit log, and every
@@ -30,7 +35,8 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
-from kairos.db import Database, utcnow
+from kairos.db import Database, background, utcnow
+from kairos.db_faults import LockWaits, lock_wait_expired
 from kairos.errors import by_class, log_failure
 from kairos.security import tokens
 from kairos.security.models import AuditEntry
@@ -149,6 +155,7 @@ class AuditWriter:
         self.db: Database | None = None
         self.dropped = 0
         self._failing = False  # the last write failed (logged once until one succeeds)
+        self._lock_waits = LockWaits()  # SQLite lock waits that ran out, since when
         self._rows: deque[dict[str, Any]] = deque()
         self._used: dict[int, datetime] = {}
         self._last_touch = utcnow()
@@ -203,12 +210,14 @@ class AuditWriter:
                 if db is None:
                     raise RuntimeError("no database bound")
                 # Core, on a connection of its own: one statement built once, no ORM session.
-                with db.write_lock(), db.engine.begin() as connection:
+                with background(), db.write_lock(), db.engine.begin() as connection:
                     connection.execute(INSERT, rows)
             except Exception as error:  # the database is gone, down or full: queued
                 self._failed(error, f"could not write {len(rows)} audit rows now; queued")
                 for queued in rows:
                     self.record(queued)
+            else:
+                self._lock_waits.passed()
             for written in batch:
                 written[1] = True
 
@@ -220,7 +229,10 @@ class AuditWriter:
 
     def _failed(self, error: Exception, said: str) -> None:
         """Log a failed write: a database error in one line, once until rows are written
-        again (the writer tries every ``interval_s``); anything else with its traceback."""
+        again (the writer tries every ``interval_s``); anything else with its traceback. A
+        lock wait that ran out is quiet until they have run out for a while (``LockWaits``)."""
+        if lock_wait_expired(error) and not self._lock_waits.expired():
+            return
         if not isinstance(error, DBAPIError):
             log.exception("%s", said)
         elif not self._failing:  # by class and statement: the driver's text may quote values
@@ -243,6 +255,10 @@ class AuditWriter:
                     self._thread.start()
 
     def _run(self) -> None:
+        with background():  # bookkeeping: no long wait for a lock held elsewhere
+            self._write_while_busy()
+
+    def _write_while_busy(self) -> None:
         idle = 0.0
         while not self._stopping:
             self._wake.wait(self.interval_s)
@@ -283,6 +299,8 @@ class AuditWriter:
                     self._rows.extendleft(reversed(rows))  # first in line for the next try
                     self._failed(error, f"could not write {len(self._rows)} audit rows; kept")
                     break
+            if written:
+                self._lock_waits.passed()
             if written and self._failing:
                 self._failing = False
                 log.warning("audit rows written again (%d now)", written)
@@ -316,7 +334,15 @@ class AuditWriter:
             return
         used, self._used = self._used, {}
         try:
-            tokens.touch(db=db, used=used)
+            with background():
+                tokens.touch(db=db, used=used)
+        except DBAPIError as error:
+            if lock_wait_expired(error):  # kept for the next touch (a later use wins)
+                self._used = {**used, **self._used}
+                return
+            log.error(
+                "could not record when %d tokens were last used: %s", len(used), by_class(error)
+            )
         except Exception:
             log.exception("could not record when %d tokens were last used", len(used))
 
