@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 
 if CHROMIUM.exists():
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Page, expect
 
 
 @contextmanager
@@ -86,21 +86,6 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A real Kairos server on a free port with the test floor; its base URL."""
-    with serving(tmp_path) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _signed_in(browser: Browser, base: str, username: str, landing: str) -> Page:
