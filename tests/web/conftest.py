@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from tests.web.floor import build_floor
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.web.test_browser import CHROMIUM, chromium, serving
 
 from kairos.runtime import Runtime
 
 if CHROMIUM.exists():
-    from playwright.sync_api import Browser, sync_playwright
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture
@@ -33,7 +33,5 @@ def server(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium, one per test module (each test opens its own context)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched

@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 
 if CHROMIUM.exists():
-    from playwright.sync_api import Browser, Page, expect
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 
 @contextmanager
@@ -86,6 +86,15 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium (Debian's), closed after."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 def _signed_in(browser: Browser, base: str, username: str, landing: str) -> Page:
