@@ -28,6 +28,7 @@ from tests.channels.audiohook_client import (
     AudioHookClient,
     signed_headers,
 )
+from tests.channels.test_audiohook import API_KEY, FRAME, PATH, SECRET
 from tests.channels.test_media import speech_8k
 from tests.servers import free_port, wait_until_serving
 from websockets.sync.client import ClientConnection, connect
@@ -35,11 +36,6 @@ from websockets.sync.client import ClientConnection, connect
 from kairos.channels.audiohook import AudioHookSession
 from kairos.channels.audiohook_continued import Baselines
 from kairos.detection.voice.tracker import StressTracker
-
-API_KEY = "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
-SECRET = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
-PATH = "/v1/media/audiohook"
-FRAME = 160  # 20 ms at 8 kHz
 
 
 class _Socket:
@@ -185,6 +181,20 @@ def _settled(base: str, interaction_id: str) -> list[dict[str, Any]]:
     raise AssertionError(f"segments still coming after 60 s: {len(seen)}")
 
 
+def _resumed(
+    base: str, session_id: str, conversation: str, samples: int, speech: np.ndarray
+) -> None:
+    """A connection again under ``session_id``, its audio position carried on from ``samples``:
+    the caller says ``speech`` and the session ends."""
+    connection, hook = _session(base, session_id)
+    with connection:
+        hook.samples = samples
+        hook.open(conversation, [STEREO_PCMU])
+        _speak(hook, speech)
+        hook.send("close", {"reason": "end"})
+        hook.expect("closed")
+
+
 def test_a_connection_again_under_the_same_session_id_keeps_its_own_segments(
     server: str,
 ) -> None:
@@ -201,13 +211,7 @@ def test_a_connection_again_under_the_same_session_id_keeps_its_own_segments(
     assert len(before) >= 2
     # The client connects again under the same session id, its audio position carried on.
     resumed_at = hook.samples
-    second, again = _session(server, hook.id)
-    with second:
-        again.samples = resumed_at
-        again.open(conversation, [STEREO_PCMU])
-        _speak(again, speech)
-        again.send("close", {"reason": "end"})
-        again.expect("closed")
+    _resumed(server, hook.id, conversation, resumed_at, speech)
     after = _segments(server, iid)
     kept, new = _split(after, before)
     assert kept == [s["event_id"] for s in before]
@@ -217,13 +221,7 @@ def test_a_connection_again_under_the_same_session_id_keeps_its_own_segments(
     # The caller's baseline goes on from where the first connection left it.
     assert new[0]["body"]["baseline_weight"] >= before[-1]["body"]["baseline_weight"]
     # The same audio sent again from the same position is not applied twice.
-    third, replay = _session(server, hook.id)
-    with third:
-        replay.samples = resumed_at
-        replay.open(conversation, [STEREO_PCMU])
-        _speak(replay, speech)
-        replay.send("close", {"reason": "end"})
-        replay.expect("closed")
+    _resumed(server, hook.id, conversation, resumed_at, speech)
     assert sorted(s["event_id"] for s in _segments(server, iid)) == sorted(
         s["event_id"] for s in after
     )

@@ -1,18 +1,22 @@
 """The security tests' floor (agents, a supervisor, an admin, their tokens) and two customers:
 one who asks to be erased, with something of them in every table a contact fills, and one who
-does not."""
+does not. The Redis bus, for a module marked ``redis_bus``, and readers of its streams."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, String, Text, inspect, select, text
 from tests.security.conftest import app_client, bearer, runtime, secured, tokens  # noqa: F401
 from tests.web.floor import chat_events
 
+from kairos.bus import EventBus, MemoryBus, RedisBus
 from kairos.customers.models import Customer
 from kairos.db import Database
 from kairos.runtime import Runtime
@@ -30,6 +34,50 @@ ERASED = {
 }
 #: The customer who stays: their contact must be whole after the other's erasure.
 KEPT = {"interaction": "chat-kept-1", "phone": "+14155550188", "words": "my suitcase is lost"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "redis_bus: the runtime's bus is Redis (a real redis-server)"
+    )
+
+
+@pytest.fixture
+def bus(request: pytest.FixtureRequest) -> Iterator[EventBus]:
+    """The runtime's bus: in-process, or Redis as a deployment with Redis runs it for a test
+    marked ``redis_bus``."""
+    if request.node.get_closest_marker("redis_bus") is None:
+        yield MemoryBus()
+        return
+    made = RedisBus(request.getfixturevalue("redis_url"))
+    yield made
+    made.close()
+
+
+@contextmanager
+def redis_client(url: str) -> Iterator[redis.Redis]:
+    """A client of the Redis at ``url`` that reads text, closed after."""
+    client = redis.Redis.from_url(url, decode_responses=True)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def stream_entries(url: str, key: str) -> list[dict[str, Any]]:
+    """The fields of every entry of the stream ``key``, oldest first."""
+    with redis_client(url) as client:
+        return [fields for _, fields in client.xrange(key)]
+
+
+def stream_texts(url: str) -> list[str]:
+    """Every message held in the bus's streams (live and dead letters)."""
+    out = []
+    with redis_client(url) as client:
+        for key in client.scan_iter(match="kairos:*"):
+            if client.type(key) == "stream":
+                out += [fields.get("m", "") for _, fields in client.xrange(key)]
+    return out
 
 
 def contact(client: TestClient, tokens: dict[str, str], who: dict[str, str]) -> None:  # noqa: F811

@@ -11,10 +11,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from tests.privacy.conftest import ERASED, KEPT
+from tests.privacy.conftest import ERASED, KEPT, redis_client
 from tests.security.conftest import bearer
 from tests.servers import REDIS_SERVER
 
@@ -23,19 +22,14 @@ from kairos.bus.dead_letters import list_dead
 from kairos.db import Database
 from kairos.runtime import Runtime
 
-pytestmark = pytest.mark.skipif(
-    REDIS_SERVER is None, reason="no redis-server binary (apt-get install redis-server)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        REDIS_SERVER is None, reason="no redis-server binary (apt-get install redis-server)"
+    ),
+    pytest.mark.redis_bus,
+]
 
 WORDS = "my parrot Marmaduke Fizzwhistle missed the flight"
-
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[RedisBus]:
-    """The Redis bus, as a deployment with Redis runs it (the runtime's)."""
-    made = RedisBus(redis_url)
-    yield made
-    made.close()
 
 
 @pytest.fixture
@@ -92,7 +86,6 @@ def test_an_erasure_scrubs_the_errors_dead_letters_kept_before(
     two_customers: int,
     redis_url: str,
 ) -> None:
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
     # As the dead letters were written before: the error's message, here quoting the erased
     # customer's number in a letter about the other customer's contact (a duplicate identity).
     about_kept = {"type": "event.applied", "interaction_id": KEPT["interaction"]}
@@ -102,16 +95,17 @@ def test_an_erasure_scrubs_the_errors_dead_letters_kept_before(
         "error": "IntegrityError: (psycopg.errors.UniqueViolation) duplicate key value violates "
         f"unique constraint\nDETAIL:  Key (kind, value)=(phone, {ERASED['phone']}) already exists.",
     }  # fmt: skip
-    client.xadd("kairos:dead:events", old)  # type: ignore[arg-type]
     # Written now: by class already, left as it is (same id).
     new = {**old, "error": "ValueError at outcomes.py:12 in handle", "error_form": "class"}
-    new_id = client.xadd("kairos:dead:events", new)  # type: ignore[arg-type]
+    with redis_client(redis_url) as client:
+        client.xadd("kairos:dead:events", old)  # type: ignore[arg-type]
+        new_id = client.xadd("kairos:dead:events", new)  # type: ignore[arg-type]
     response = secured.post(
         f"/v1/customers/{two_customers}/erasure", headers=bearer(tokens["root"])
     )
     assert response.status_code == 200, response.text
-    left = {entry_id: fields for entry_id, fields in client.xrange("kairos:dead:events")}
-    client.close()
+    with redis_client(redis_url) as client:
+        left = {entry_id: fields for entry_id, fields in client.xrange("kairos:dead:events")}
     assert len(left) == 2 and left[new_id] == new
     [(scrubbed_id, scrubbed)] = [(i, f) for i, f in left.items() if i != new_id]
     assert scrubbed == {

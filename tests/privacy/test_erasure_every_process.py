@@ -8,10 +8,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 from pydantic import TypeAdapter
 from tests.factories import ended, started, utterance
-from tests.privacy.conftest import customer_of
+from tests.privacy.conftest import customer_of, stream_entries
 from tests.servers import RedisServer
 
 from kairos.config import Settings
@@ -68,9 +67,7 @@ def test_an_erasure_in_one_process_drops_the_detectors_another_holds(
     assert not _held(other, "gone-1") and not _held(other, "gone-2")
     assert _held(other, "kept-1")  # the other customer's contact is untouched
     # The message that reached it names neither contact nor customer.
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    told = [f["m"] for _, f in client.xrange("kairos:stream:privacy")]
-    client.close()
+    told = [f["m"] for f in stream_entries(redis_url, "kairos:stream:privacy")]
     assert len(told) == 1 and "gone-" not in told[0] and "customer_id" not in told[0]
 
 

@@ -5,36 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
-from tests.privacy.conftest import ERASED, KEPT, needles
+from tests.privacy.conftest import ERASED, KEPT, needles, redis_client, stream_texts
 from tests.security.conftest import bearer
 
-from kairos.bus import EventBus
 from kairos.bus.redis import RedisBus
 from kairos.runtime import Runtime
 
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[EventBus]:
-    """The Redis bus, as a deployment with Redis runs it."""
-    made = RedisBus(redis_url)
-    yield made
-    made.close()
-
-
-def stream_texts(url: str) -> list[str]:
-    """Every message held in the bus's streams (live and dead letters)."""
-    client = redis.Redis.from_url(url, decode_responses=True)
-    out = []
-    for key in client.scan_iter(match="kairos:*"):
-        if client.type(key) == "stream":
-            out += [fields.get("m", "") for _, fields in client.xrange(key)]
-    client.close()
-    return out
+pytestmark = pytest.mark.redis_bus
 
 
 def test_the_streams_lose_the_erased_customers_entries(
@@ -65,22 +45,25 @@ def test_the_streams_lose_the_erased_customers_entries(
 
 def test_a_full_stream_is_scanned_in_pages(redis_url: str) -> None:
     """The cost named in the docs: one pass over a topic at its cap of 100,000 entries."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    pipe = client.pipeline(transaction=False)
-    for n in range(100_000):
-        wanted = n % 10_000 == 0
-        message = {"type": "assessment.updated", "interaction_id": "gone" if wanted else f"i{n}"}
-        pipe.xadd("kairos:stream:assessments", {"m": json.dumps(message)})
-    pipe.execute()
-    bus = RedisBus(redis_url)
-    try:
-        began = time.perf_counter()
-        deleted = bus.erase_entries(
-            lambda m: "drop" if m.get("interaction_id") == "gone" else "keep"
-        )
-        took = time.perf_counter() - began
-    finally:
-        bus.close()
-    assert deleted == 10
-    assert client.xlen("kairos:stream:assessments") == 99_990
+    with redis_client(redis_url) as client:
+        pipe = client.pipeline(transaction=False)
+        for n in range(100_000):
+            wanted = n % 10_000 == 0
+            message = {
+                "type": "assessment.updated",
+                "interaction_id": "gone" if wanted else f"i{n}",
+            }
+            pipe.xadd("kairos:stream:assessments", {"m": json.dumps(message)})
+        pipe.execute()
+        bus = RedisBus(redis_url)
+        try:
+            began = time.perf_counter()
+            deleted = bus.erase_entries(
+                lambda m: "drop" if m.get("interaction_id") == "gone" else "keep"
+            )
+            took = time.perf_counter() - began
+        finally:
+            bus.close()
+        assert deleted == 10
+        assert client.xlen("kairos:stream:assessments") == 99_990
     print(f"100,000 entries scanned, 10 deleted, in {took:.2f} s")

@@ -8,17 +8,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
-from tests.privacy.conftest import ERASED, KEPT, customer_of
+from tests.privacy.conftest import ERASED, KEPT, customer_of, redis_client, stream_entries
 from tests.security.conftest import bearer
 
-from kairos.bus import EventBus
 from kairos.bus.base import BusMessage
 from kairos.bus.messages import KeyMessagePosted, OutreachYouSaidWeDid
 from kairos.bus.redis import RedisBus
@@ -26,13 +23,7 @@ from kairos.messages.schemas import KeyMessageOut
 from kairos.outcomes.worker import OutcomesWorker
 from kairos.runtime import Runtime
 
-
-@pytest.fixture
-def bus(redis_url: str) -> Iterator[EventBus]:
-    """The Redis bus, as a deployment with Redis runs it."""
-    made = RedisBus(redis_url)
-    yield made
-    made.close()
+pytestmark = pytest.mark.redis_bus
 
 
 class Heard:
@@ -56,14 +47,6 @@ def _soon(heard: Heard, kind: str, count: int, seconds: float = 10) -> list[BusM
     while len(heard.of(kind)) < count and time.monotonic() < deadline:
         time.sleep(0.05)
     return heard.of(kind)
-
-
-def _entries(url: str, key: str) -> list[dict[str, Any]]:
-    client = redis.Redis.from_url(url, decode_responses=True)
-    try:
-        return [fields for _, fields in client.xrange(key)]
-    finally:
-        client.close()
 
 
 def test_a_shared_message_keeps_the_other_customers_part(
@@ -102,7 +85,7 @@ def test_a_shared_message_keeps_the_other_customers_part(
 
     posted = [
         json.loads(f["m"])
-        for f in _entries(redis_url, "kairos:stream:messages")
+        for f in stream_entries(redis_url, "kairos:stream:messages")
         if '"key_message.posted"' in f["m"]
     ]
     assert posted == [
@@ -114,7 +97,7 @@ def test_a_shared_message_keeps_the_other_customers_part(
     ]
     told = [
         json.loads(f["m"])
-        for f in _entries(redis_url, "kairos:stream:outreach")
+        for f in stream_entries(redis_url, "kairos:stream:outreach")
         if '"outreach.you_said_we_did"' in f["m"]
     ]
     assert told == [
@@ -141,22 +124,26 @@ def test_a_dead_letter_keeps_the_other_customers_part(
     redis_url: str,
 ) -> None:
     """A notice a listener gave up on stays a dead letter, for the other customer only."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    message = {"type": "key_message.posted", "message": {"id": 7}, "interaction_ids": [
-        ERASED["interaction"], KEPT["interaction"]]}  # fmt: skip
-    letter = {"m": json.dumps(message), "group": "outcomes", "topic": "messages", "entry": "1-0"}
-    client.xadd("kairos:dead:messages", letter)  # type: ignore[arg-type]
-    alone = {"type": "key_message.posted", "message": {"id": 8}, "interaction_ids": [
-        ERASED["interaction"]]}  # fmt: skip
-    client.xadd("kairos:dead:messages", {**letter, "m": json.dumps(alone)})  # type: ignore[arg-type]
-    client.close()
+    with redis_client(redis_url) as client:
+        message = {"type": "key_message.posted", "message": {"id": 7}, "interaction_ids": [
+            ERASED["interaction"], KEPT["interaction"]]}  # fmt: skip
+        letter = {
+            "m": json.dumps(message),
+            "group": "outcomes",
+            "topic": "messages",
+            "entry": "1-0",
+        }
+        client.xadd("kairos:dead:messages", letter)  # type: ignore[arg-type]
+        alone = {"type": "key_message.posted", "message": {"id": 8}, "interaction_ids": [
+            ERASED["interaction"]]}  # fmt: skip
+        client.xadd("kairos:dead:messages", {**letter, "m": json.dumps(alone)})  # type: ignore[arg-type]
 
     response = secured.post(
         f"/v1/customers/{two_customers}/erasure", headers=bearer(tokens["root"])
     )
     assert response.status_code == 200, response.text
 
-    [left] = _entries(redis_url, "kairos:dead:messages")
+    [left] = stream_entries(redis_url, "kairos:dead:messages")
     assert {k: v for k, v in left.items() if k != "m"} == {
         k: v for k, v in letter.items() if k != "m"
     }

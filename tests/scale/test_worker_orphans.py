@@ -13,12 +13,40 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from tests.servers import free_port
 
 from kairos.parent_watch import STOP_WITH_PARENT
+
+#: Settings of the environment the tests' ``kairos serve`` does not inherit.
+_UNSET = ("KAIROS_DETECTION", "KAIROS_REDIS_URL", STOP_WITH_PARENT)
+
+
+@dataclass
+class _Serve:
+    """A ``kairos serve`` process, its log, and the processes it started that the test watches."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    children: list[int] = field(default_factory=list)
+
+    def running(self) -> None:
+        assert self.process.poll() is None, self.log.read_text()[-3000:]
+
+    def killed(self, *, wait_s: float) -> bool:
+        """SIGKILL it, then give its children ``wait_s`` (a second to notice, then a stop in
+        order); whether any is still alive."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        deadline = time.monotonic() + wait_s
+        while any(_alive(pid) for pid in self.children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return any(_alive(pid) for pid in self.children)
 
 
 def _children(pid: int) -> list[int]:
@@ -31,25 +59,33 @@ def _alive(pid: int) -> bool:
     return out.returncode == 0 and not out.stdout.strip().startswith("Z")
 
 
+@contextmanager
+def _serve(tmp_path: Path, port: int, url: str, *flags: str, **settings: str) -> Iterator[_Serve]:
+    """``kairos serve`` with ``flags`` on ``port`` over the database at ``url`` (no detection
+    setting, no Redis unless ``settings`` name one, not told to stop with a parent); what it
+    started is killed after, whatever the test saw."""
+    env = {k: v for k, v in os.environ.items() if k not in _UNSET}
+    env |= {"KAIROS_DATABASE_URL": url, "KAIROS_PORT": str(port), **settings}
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "kairos.cli", "serve", *flags]
+    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    serve = _Serve(process, log)
+    try:
+        yield serve
+    finally:
+        if serve.process.poll() is None:
+            serve.process.kill()
+        for pid in serve.children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_workers_stop_when_their_serve_is_killed(
     tmp_path: Path, redis_url: str, migrated_url: str
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "KAIROS_DATABASE_URL": migrated_url,
-        "KAIROS_REDIS_URL": redis_url,
-        "KAIROS_PORT": str(port),
-    }
-    env.pop("KAIROS_DETECTION", None)
-    env.pop(STOP_WITH_PARENT, None)
-    log = tmp_path / "serve.log"
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "kairos.cli", "serve", "--workers", "2"],
-        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    workers: list[int] = []
-    try:
+    flags = ("--workers", "2")
+    with _serve(tmp_path, port, migrated_url, *flags, KAIROS_REDIS_URL=redis_url) as serve:
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -58,23 +94,12 @@ def test_workers_stop_when_their_serve_is_killed(
                     break
             except httpx.HTTPError:
                 pass
-            assert serve.poll() is None, log.read_text()[-3000:]
+            serve.running()
             assert time.monotonic() < deadline, "the workers never reported"
             time.sleep(0.5)
-        workers = _children(serve.pid)
-        assert len(workers) == 2, workers
-        serve.send_signal(signal.SIGKILL)
-        serve.wait()
-        deadline = time.monotonic() + 20  # a second to notice, then a stop in order
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(_alive(pid) for pid in workers), "the workers outlived kairos serve"
-    finally:
-        if serve.poll() is None:
-            serve.kill()
-        for pid in workers:
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        serve.children = _children(serve.process.pid)
+        assert len(serve.children) == 2, serve.children
+        assert not serve.killed(wait_s=20), "the workers outlived kairos serve"
 
 
 def test_a_worker_started_by_hand_watches_nothing() -> None:
@@ -101,35 +126,15 @@ def test_api_processes_stop_when_their_serve_is_killed(tmp_path: Path, sqlite_ur
     """``kairos serve --processes 2`` killed with SIGKILL: its API processes stop too. Before,
     they went on answering on its port, with the old code after an upgrade."""
     port = free_port()
-    env = {**os.environ, "KAIROS_DATABASE_URL": sqlite_url, "KAIROS_PORT": str(port)}
-    for name in ("KAIROS_DETECTION", "KAIROS_REDIS_URL", STOP_WITH_PARENT):
-        env.pop(name, None)
-    log = tmp_path / "serve.log"
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "kairos.cli", "serve", "--processes", "2"],
-        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    api: list[int] = []
-    try:
+    with _serve(tmp_path, port, sqlite_url, "--processes", "2") as serve:
         deadline = time.monotonic() + 120
-        while len(api) < 2 or not _answers(port):
-            assert serve.poll() is None, log.read_text()[-3000:]
+        while len(serve.children) < 2 or not _answers(port):
+            serve.running()
             assert time.monotonic() < deadline, "the API processes never answered"
             time.sleep(0.5)
-            api = _api_processes(serve.pid)
-        serve.send_signal(signal.SIGKILL)
-        serve.wait()
-        deadline = time.monotonic() + 30  # a second to notice, then a stop in order
-        while any(_alive(pid) for pid in api) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(_alive(pid) for pid in api), "the API processes outlived kairos serve"
+            serve.children = _api_processes(serve.process.pid)
+        assert not serve.killed(wait_s=30), "the API processes outlived kairos serve"
         assert not _answers(port), "the port is still answered"
-    finally:
-        if serve.poll() is None:
-            serve.kill()
-        for pid in api:
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
 
 
 def _answers(port: int) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, _signed_in, browser, serving  # noqa: F401
+from tests.web.test_browser import CHROMIUM, _signed_in, serving
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -57,7 +57,7 @@ def _log(base: str) -> list[dict[str, Any]]:
 
 def test_a_quiet_contacts_alert_and_countdown_age_with_the_clock(
     server: str,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     # "In 20 minutes" said 50 minutes ago less LEFT_IN_GRACE s: nearly 30 min past the deadline.
     said = datetime.now(UTC) - timedelta(minutes=50) + timedelta(seconds=LEFT_IN_GRACE)

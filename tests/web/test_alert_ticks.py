@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from tests.web.floor import login
-from tests.web.test_browser import CHROMIUM, _signed_in, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, _signed_in
 
 from kairos.web.alert_words import alert_parts
 
@@ -39,8 +39,8 @@ def _seconds(text: str) -> int:
 
 @needs_chromium
 def test_a_quiet_alerts_deadline_counts_without_a_refresh(
-    server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    server: str,
+    browser: Browser,
 ) -> None:
     said = datetime.now(UTC) - timedelta(minutes=20, seconds=5)  # the deadline passed 5 s ago
     _post(server, "/v1/events", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -30,8 +30,8 @@ def _offline_page(chromium: Browser, base: str) -> tuple[Page, list[str]]:
 
 
 def test_swagger_ui_shows_the_operations_of_the_openapi_31_schema(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     schema = httpx.get(f"{server}/openapi.json").json()
     assert schema["openapi"].startswith("3.1")

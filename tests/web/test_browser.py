@@ -88,19 +88,13 @@ def serving(
             process.wait()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A real Kairos server on a free port with the test floor; its base URL."""
-    with serving(tmp_path) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium (Debian's), closed after."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 def _signed_in(browser: Browser, base: str, username: str, landing: str) -> Page:

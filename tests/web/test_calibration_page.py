@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import recent
 from tests.outcomes.test_calibrate_cli import TEXTS
-from tests.web.test_browser import CHROMIUM, _signed_in, browser, serving  # noqa: F401
+from tests.web.test_browser import CHROMIUM, _signed_in, serving
 from tests.web.test_desktop_state import FIGURES
 
 from kairos.db import Database
@@ -75,7 +75,7 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     server: str,
     home: Path,
     tmp_path: Path,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     sue = _signed_in(browser, server, "sue", "/wallboard")
     sue.get_by_role("link", name="Calibration").click()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from tests.web.floor import MOT_TEXT, chat_events
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_flag_history import ANGRY, _utterance
 from tests.web.test_wallboard_fits import _wallboard
 
@@ -35,8 +35,8 @@ def _at_centre(iso: str) -> str:
 
 
 def test_the_wallboards_times_are_the_centres_and_labelled(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     def post(path: str, body: object) -> httpx.Response:
         response = httpx.post(f"{server}{path}", json=body, timeout=30)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_missed_page import _lost_moment
 from tests.web.test_wallboard_fits import _wallboard
 
@@ -28,8 +28,8 @@ def _axis(page: Page, chart: str) -> dict[str, list[str]]:
 
 
 def test_an_empty_period_says_no_moments_were_judged_instead_of_an_axis_from_minus_one(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     page = _wallboard(browser, server)
     expect(page.locator("#chart-outcomes .main-svg").first).to_be_visible(timeout=15_000)
@@ -44,8 +44,8 @@ def test_an_empty_period_says_no_moments_were_judged_instead_of_an_axis_from_min
 
 
 def test_a_one_day_period_is_one_labelled_day_with_whole_counts(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     response = httpx.post(f"{server}/v1/events", json=_lost_moment("one-day-lost", "ava"),
                           timeout=30)  # fmt: skip
@@ -61,8 +61,8 @@ def test_a_one_day_period_is_one_labelled_day_with_whole_counts(
 
 
 def test_the_missed_pages_charts_say_their_totals_to_a_screen_reader(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     for n in range(2):
         response = httpx.post(f"{server}/v1/events", json=_lost_moment(f"label-lost-{n}", "ava"),

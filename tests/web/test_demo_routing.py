@@ -21,7 +21,7 @@ import httpx
 import pytest
 from tests.servers import free_port
 from tests.test_demo_webhooks import CHAT, EMAIL, SMS, SOCIAL
-from tests.web.test_browser import CHROMIUM, browser  # noqa: F401  (fixture)
+from tests.web.test_browser import CHROMIUM
 
 from kairos import migrations
 from kairos.demo import _start_server, _wait_healthy
@@ -117,7 +117,7 @@ def _accept_offer(page: Page, base: str) -> str:
 
 def test_every_webhook_channel_is_pushed_to_an_open_desktop(
     demo: str,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     desks = {"demo-hana": _desk(browser, demo, "hana"), "demo-ivo": _desk(browser, demo, "ivo")}
     for channel, body in (("chat", CHAT), ("email", EMAIL), ("sms", SMS), ("social", SOCIAL)):
@@ -144,7 +144,7 @@ def test_every_webhook_channel_is_pushed_to_an_open_desktop(
 
 def test_an_escalated_social_complaint_is_called_back_with_its_thread(
     demo: str,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     social = _desk(browser, demo, "hana")
     _webhook(demo, "social", COMPLAINT)

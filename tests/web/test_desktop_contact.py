@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_desktop_state import _agent
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -27,8 +27,8 @@ def _post(base: str, path: str, body: Any = None) -> httpx.Response:
 
 
 def test_the_agent_keeps_what_contact_the_customer_agrees_to(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     page = _agent(browser, server)
     _post(server, "/v1/events", [

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import pytest
 from tests.web.floor import PASSWORD, chat_events
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    _ingest,
-    _signed_in,
-    browser,
-    server,
-)
+from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 from tests.web.test_wallboard_fits import ROUTINE_TEXT
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -21,8 +15,8 @@ if CHROMIUM.exists():
 
 
 def test_a_routine_offer_carries_no_moment_of_truth_tag(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     desk = _signed_in(browser, server, "ava", "/desktop")
     events = chat_events("routine-push", text=ROUTINE_TEXT, queue="claims")
@@ -36,8 +30,8 @@ def test_a_routine_offer_carries_no_moment_of_truth_tag(
 
 
 def test_a_long_unbroken_word_stays_inside_a_1366_px_desktop(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     """A pasted link, a platform's long reason or a long email address breaks inside its card;
     the page never grows sideways (it was 3,883 px wide for one 420-character link)."""

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from tests.web.floor import PASSWORD
-from tests.web.test_browser import CHROMIUM, _signed_in, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 #: The manual's screenshots are retaken with KAIROS_UPDATE_FIGURES=1; otherwise they go with the
@@ -66,8 +66,8 @@ def _state_is(page: Page, state: str) -> None:
 
 
 def test_the_desktop_follows_an_interaction_from_offer_to_end(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     page = _agent(browser, server)
     _state_is(page, "available")
@@ -126,8 +126,8 @@ def test_the_desktop_follows_an_interaction_from_offer_to_end(
 
 
 def test_voice_stress_is_a_line_over_the_call_and_a_survey_shows_its_scores(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     events: list[dict[str, Any]] = [
         {"type": "interaction.started", "event_id": "v-s", "interaction_id": "voice-1",

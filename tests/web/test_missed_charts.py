@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_missed_page import _lost_moment
 from tests.web.test_wallboard_fits import _a_day, _wallboard
 
@@ -16,8 +16,8 @@ if CHROMIUM.exists():
 
 
 def test_the_missed_moments_page_charts_won_lost_missed_by_day_and_reason(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     _a_day(server)
     for n in range(2):

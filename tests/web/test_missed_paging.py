@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_wallboard_fits import _wallboard
 
 from kairos.db import Database
@@ -57,8 +57,8 @@ def _seed_missed(database_url: str, count: int) -> None:
 
 
 def test_the_missed_moments_page_pages_through_them_all_keeping_its_period(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
     tmp_path: Path,
 ) -> None:
     _seed_missed(f"sqlite:///{tmp_path / 'kairos.db'}", MISSED)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_desktop_state import _agent, _call, _post
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -30,8 +30,8 @@ def _new_york_beside_utc(shown: str) -> None:
 
 
 def test_a_coaching_nudge_shows_the_customers_time_beside_the_centres(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     page = _agent(browser, server)
     _post(server, "/v1/events", _call("nudge-1"))  # the customer is in New York; the centre UTC

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from tests.factories import at
 from tests.web.floor import chat_events
-from tests.web.test_browser import CHROMIUM, _signed_in, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -29,8 +29,8 @@ def _agent_says(event_id: str, text: str, edit_of: str | None = None) -> dict[st
 
 
 def test_an_edited_message_takes_its_nudge_away(
-    server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    server: str,
+    browser: Browser,
 ) -> None:
     _ingest(server, chat_events("edit-nudge"))
     desk = _signed_in(browser, server, "ava", "/desktop")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.servers import REDIS_SERVER
-from tests.web.test_browser import CHROMIUM, browser, serving  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, serving
 from tests.web.test_desktop_state import _agent, _call, _post
 
 from kairos.bus import BusMessage, RedisBus
@@ -32,7 +32,7 @@ def server(tmp_path: Path, redis_url: str) -> Iterator[str]:
 
 
 def test_a_nudge_sent_twice_shows_once(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: str,
     redis_url: str,
 ) -> None:

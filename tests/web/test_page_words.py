@@ -7,13 +7,7 @@ import re
 
 import pytest
 from tests.web.floor import chat_events
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    _ingest,
-    _signed_in,
-    browser,
-    server,
-)
+from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -35,8 +29,8 @@ def _said_twice(text: str) -> list[str]:
 
 
 def test_the_re_ask_nudge_says_already_known_once(
-    server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    server: str,
+    browser: Browser,
 ) -> None:
     desk = _signed_in(browser, server, "ava", "/desktop")
     _ingest(server, chat_events("words-reask"))
@@ -51,8 +45,8 @@ def test_the_re_ask_nudge_says_already_known_once(
 
 
 def test_the_not_queued_list_gives_its_reason_once(
-    server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    server: str,
+    browser: Browser,
 ) -> None:
     _ingest(server, chat_events("words-ivr", queue=None))
     board = _signed_in(browser, server, "sue", "/wallboard")

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.web.floor import MOT_TEXT, PASSWORD
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from typer.testing import CliRunner
 
 from kairos.cli import app
@@ -48,8 +48,8 @@ def _signed_in(chromium: Browser, base: str) -> Page:
 
 
 def test_the_playbooks_overview_and_an_editor_per_playbook(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     page = _signed_in(browser, server)
     page.goto("/wallboard/playbooks")
@@ -89,8 +89,8 @@ def _events(k: int, now: datetime) -> list[dict[str, Any]]:
 
 
 def test_the_report_opens_in_a_browser(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -6,13 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.web.floor import chat_events
-from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM,
-    _ingest,
-    _signed_in,
-    browser,
-    server,
-)
+from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -21,8 +15,8 @@ if CHROMIUM.exists():
 
 
 def test_the_offer_and_the_wallboard_name_the_customers_live_chat(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     body = {"name": "phone", "channel": "call", "policy": "moments"}
     assert httpx.post(f"{server}/v1/queues", json=body, timeout=10).status_code == 201

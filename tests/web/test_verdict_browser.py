@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.web.floor import chat_events
-from tests.web.test_browser import CHROMIUM, _ingest, _signed_in, browser, server  # noqa: F401
+from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
@@ -26,8 +26,8 @@ def _said(base: str, interaction_id: str) -> list[dict[str, object]]:
 
 
 def test_a_supervisor_and_an_agent_give_verdicts_that_are_stored(
-    server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    server: str,
+    browser: Browser,
 ) -> None:
     _ingest(server, chat_events("chat-v"))
     desk = _signed_in(browser, server, "ava", "/desktop")

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 from tests.web.test_wallboard_fits import _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -53,8 +53,8 @@ def _contacts() -> list[dict[str, Any]]:
 
 
 def test_a_young_database_claims_no_trend_and_names_drivers_by_their_reason(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     response = httpx.post(f"{server}/v1/events", json=_contacts(), timeout=60)
     assert response.status_code == 200, response.text

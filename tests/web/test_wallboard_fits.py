@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.web.floor import MOT_TEXT, PASSWORD
-from tests.web.test_browser import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 #: The manual's screenshots are retaken with KAIROS_UPDATE_FIGURES=1; otherwise they go with the
@@ -97,8 +97,8 @@ def _wallboard(chromium: Browser, base: str) -> Page:
 
 
 def test_the_wallboard_fits_one_screen_with_its_trends_and_unqueued_reasons(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     _a_day(server)
     page = _wallboard(browser, server)
@@ -134,8 +134,8 @@ def test_the_wallboard_fits_one_screen_with_its_trends_and_unqueued_reasons(
 
 
 def test_the_announcement_strip_drops_an_alert_the_list_has_cleared(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     page = _wallboard(browser, server)
     _post(server, "/v1/events", _contact("hot-1", MOT_TEXT, queue="travel", minutes_ago=1))

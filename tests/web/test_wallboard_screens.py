@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from tests.web.floor import PASSWORD, chat_events
-from tests.web.test_browser import CHROMIUM, _ingest, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import CHROMIUM, _ingest
 from tests.web.test_wallboard_fits import _a_day
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -26,8 +26,8 @@ def _board(chromium: Browser, base: str, width: int, height: int) -> Page:
 
 
 def test_the_deadline_keeps_the_customers_time_beside_its_countdown(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
 ) -> None:
     _ingest(server, chat_events("chat-deadline"))  # "the recital is at 7 tonight"
     page = _board(browser, server, 1920, 1080)
@@ -43,8 +43,8 @@ def test_the_deadline_keeps_the_customers_time_beside_its_countdown(
 
 @pytest.mark.parametrize("width, height", [(1024, 768), (1366, 768), (1440, 900), (1920, 1080)])
 def test_every_wallboard_screen_shows_every_column_of_every_card(
-    browser: Browser,  # noqa: F811
-    server: str,  # noqa: F811
+    browser: Browser,
+    server: str,
     width: int,
     height: int,
 ) -> None:

@@ -29,6 +29,9 @@ from kairos.bus.message_base import IsoTime as IsoTime
 from kairos.bus.message_base import Message as Message
 from kairos.bus.message_base import Snapshot as Snapshot
 from kairos.bus.message_base import Wire
+from kairos.bus.outreach_messages import OutreachTask as OutreachTask
+from kairos.bus.outreach_messages import OutreachTaskCreated as OutreachTaskCreated
+from kairos.bus.outreach_messages import OutreachTaskDone as OutreachTaskDone
 from kairos.bus.routing_messages import InteractionQueued as InteractionQueued
 from kairos.bus.routing_messages import QueueCreated as QueueCreated
 from kairos.bus.routing_messages import RoutingDecided as RoutingDecided
@@ -320,38 +323,6 @@ class RuleUpdated(Message):
     topic: ClassVar[str] = "outreach"
     type: Literal["rule.updated"] = "rule.updated"
     rule: Snapshot
-
-
-class _TaskFields(Message):
-    topic: ClassVar[str] = "outreach"
-    id: int
-    kind: str
-    rule_id: int | None
-    rule_name: str | None
-    action_id: int | None
-    key_message_id: int | None
-    customer_id: int | None
-    source_interaction_id: str | None
-    task_interaction_id: str | None
-    queue: str | None
-    message: str
-    status: str
-    result: str | None
-    due_at: datetime | None
-    created_at: datetime
-    completed_at: datetime | None
-
-
-class OutreachTaskCreated(_TaskFields):
-    """An outreach task was queued."""
-
-    type: Literal["outreach.task_created"] = "outreach.task_created"
-
-
-class OutreachTaskDone(_TaskFields):
-    """An outreach task's call or message ended."""
-
-    type: Literal["outreach.task_done"] = "outreach.task_done"
 
 
 class OutreachYouSaidWeDid(Message):

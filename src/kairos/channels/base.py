@@ -185,6 +185,18 @@ def validate(model: type[_Payload], raw: Any) -> _Payload:
         ) from None
 
 
+def unstamped_at(received_at: datetime, ended_at: datetime | None) -> datetime:
+    """When something a body sends without its own time happened: when it arrived, but not after
+    an end the same body dates (the timeline is ordered by when things happened).
+
+    >>> from datetime import UTC
+    >>> now, end = datetime(2026, 12, 7, 12, tzinfo=UTC), datetime(2026, 12, 7, 11, tzinfo=UTC)
+    >>> unstamped_at(now, end).hour, unstamped_at(now, None).hour
+    (11, 12)
+    """
+    return received_at if ended_at is None else min(received_at, ended_at)
+
+
 def clip(text: str, limit: int = 20_000) -> str:
     """Text cut to what an event may carry."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -43,6 +43,7 @@ from kairos.channels.base import (
     parse_json,
     stable_id,
     started_event_id,
+    unstamped_at,
     validate,
 )
 from kairos.channels.revisions import revised
@@ -195,11 +196,7 @@ class ChatAdapter(ChannelAdapter):
                     subject=body.topic,
                 )
             )
-        # A message without its own time was said when it arrived, but not after an end the same
-        # body dates: the timeline is ordered by when things happened.
-        unstamped = received_at
-        if body.ended is not None and body.ended.at is not None:
-            unstamped = min(received_at, body.ended.at)
+        unstamped = unstamped_at(received_at, body.ended.at if body.ended is not None else None)
         for message in body.messages:
             speaker = _ROLES.get(message.role)
             if speaker is not None:

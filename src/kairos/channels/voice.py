@@ -52,6 +52,7 @@ from kairos.channels.base import (
     parse_json,
     stable_id,
     started_event_id,
+    unstamped_at,
     validate,
 )
 from kairos.channels.ivr import IvrMenu
@@ -223,12 +224,14 @@ class VoiceAdapter(ChannelAdapter):
             for i in body.events
             if isinstance(i, IvrInputItem) and i.name.lower() in _IDENTITY_INPUTS
         ]
+        ended_at = next((i.at for i in body.events if isinstance(i, CallEnded) and i.at), None)
+        unstamped = unstamped_at(received_at, ended_at)
         events: list[Event] = []
         for index, item in enumerate(body.events):
             source_id = item.id or (item.segment_id if isinstance(item, TranscriptItem) else None)
             eid = stable_id("call", body.call_id, source_id or f"{item.type}-{index}")
             iid = interaction_id
-            when = item.at or received_at
+            when = item.at or unstamped
             if isinstance(item, CallStarted):
                 if known:
                     continue
@@ -250,7 +253,7 @@ class VoiceAdapter(ChannelAdapter):
             else:
                 event = self._event(item, event_id=eid, interaction_id=iid, occurred_at=when)
                 if isinstance(event, Utterance):
-                    event = lookup.revised(event, at=when)
+                    event = lookup.revised(event, at=item.at or received_at)
                 events.append(event)
         return events
 

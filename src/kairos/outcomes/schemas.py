@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from kairos.bus.outreach_messages import OutreachTask
 from kairos.limits import Csat, Nps, RowId
 from kairos.redaction.inbound import Inbound
 
@@ -321,27 +322,10 @@ class RuleList(BaseModel):
     items: list[RuleOut]
 
 
-class TaskOut(BaseModel):
+class TaskOut(OutreachTask):
     """An outreach task and the rule or action that made it."""
 
     model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    kind: str
-    rule_id: int | None
-    rule_name: str | None
-    action_id: int | None
-    key_message_id: int | None
-    customer_id: int | None
-    source_interaction_id: str | None
-    task_interaction_id: str | None
-    queue: str | None
-    message: str
-    status: str
-    result: str | None
-    due_at: datetime | None
-    created_at: datetime
-    completed_at: datetime | None
 
 
 class TaskList(BaseModel):
