@@ -1,0 +1,104 @@
+"""An agent who steps away leaves no customer waiting on them: the contacts they hold and have not
+answered (routed to them, or transferred straight to them) go back to their queue at once and
+keep their place; the ones they are handling stay theirs. On the live board and the database
+path, both databases."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import at, started, utterance
+
+from kairos.config import Settings
+from kairos.routing.live_board import LiveBoard
+from kairos.runtime import Runtime
+
+
+@pytest.fixture(params=["live", "database"])
+def settings(request: pytest.FixtureRequest, migrated_url: str) -> Settings:
+    """What ``auto`` picks (the board in the process on SQLite, the leased board on
+    PostgreSQL), and the database path."""
+    board = "database" if request.param == "database" else "auto"
+    return Settings(database_url=migrated_url, routing_board=board)
+
+
+def _setup(client: TestClient, *, chats: int) -> None:
+    body = {"name": "general", "channel": "chat", "required_skills": [], "policy": "fifo"}
+    assert client.post("/v1/queues", json=body).status_code == 201
+    for name in ("al", "bo"):
+        agent = {"external_id": name, "name": name.title(), "channels": ["chat"],
+                 "max_concurrency": 4, "state": "available"}  # fmt: skip
+        assert client.post("/v1/agents", json=agent).status_code == 201
+    for n in range(chats):
+        phone = f"+1415555030{n}"  # a customer each
+        events = [started(f"c{n}", channel="chat", queue="general", occurred_at=at(n), phone=phone)]
+        assert client.post("/v1/events", json=events).status_code == 200
+
+
+def _next(client: TestClient, agent: str) -> str | None:
+    answer = client.post(f"/v1/agents/{agent}/next")
+    assert answer.status_code == 200, answer.text
+    decision = answer.json()["decision"]
+    return None if decision is None else str(decision["interaction_id"])
+
+
+def _interaction(client: TestClient, interaction_id: str) -> dict[str, Any]:
+    answer = client.get(f"/v1/interactions/{interaction_id}")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _settled(runtime: Runtime, check: Any, timeout_s: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        board = runtime.routing_board
+        if isinstance(board, LiveBoard):
+            board.drain()
+        if check():
+            return
+        assert time.monotonic() < deadline, "the board did not catch up"
+        time.sleep(0.005)
+
+
+def test_an_agent_who_steps_away_gives_back_what_they_have_not_answered(
+    client: TestClient, runtime: Runtime
+) -> None:
+    _setup(client, chats=4)
+    assert [_next(client, "al"), _next(client, "al")] == ["c0", "c1"]
+    # Al answers c1; c2 is transferred straight to him and waits in his personal queue.
+    reply = {**utterance("c1", "Hi, Al here, let me look.", speaker="agent", seconds=40),
+             "agent_id": "al"}  # fmt: skip
+    to_al = {"type": "transfer", "event_id": "c2-to-al", "interaction_id": "c2",
+             "occurred_at": at(41), "to_agent": "al"}  # fmt: skip
+    assert client.post("/v1/events", json=[reply, to_al]).status_code == 200
+    assert client.get("/v1/agents/al").json()["load"] == 3
+
+    went = client.post("/v1/agents/al/state", json={"state": "away"})
+    assert went.status_code == 200, went.text
+    assert went.json()["load"] == 1  # only the chat he is handling
+    assert _interaction(client, "c1")["agent_id"] == "al"
+    for back in ("c0", "c2"):
+        row = _interaction(client, back)
+        assert (row["agent_id"], row["queue"]) == (None, "general")
+    board = runtime.routing_board
+    live = isinstance(board, LiveBoard)
+    _settled(runtime, lambda: not live or {"c0", "c2"} <= set(board.waiting))  # type: ignore[union-attr]
+    # They kept their place: before c3, which arrived after them.
+    assert [_next(client, "bo") for _ in range(3)] == ["c0", "c2", "c3"]
+    # Its timeline says why.
+    assert "al stepped away before answering" in str(_interaction(client, "c0")["timeline"])
+
+
+def test_stepping_away_with_nothing_unanswered_moves_nothing(client: TestClient) -> None:
+    _setup(client, chats=1)
+    assert _next(client, "al") == "c0"
+    reply = {**utterance("c0", "Hello, Al here.", speaker="agent", seconds=40), "agent_id": "al"}
+    assert client.post("/v1/events", json=[reply]).status_code == 200
+    went = client.post("/v1/agents/al/state", json={"state": "away"})
+    assert went.status_code == 200 and went.json()["load"] == 1
+    assert _interaction(client, "c0")["agent_id"] == "al"
+    assert _next(client, "bo") is None
