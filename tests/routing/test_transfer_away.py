@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, started, utterance
 
-from kairos.bus import BusMessage
+from kairos.bus import BusMessage, MemoryBus
 from kairos.config import Settings
 from kairos.routing.offers import OfferBook, offers_of
 from kairos.runtime import Runtime
@@ -176,3 +176,39 @@ def test_an_offer_to_an_agent_who_goes_away_moves_on_at_once(
     assert second["interaction_id"] == "chat-1" and second["agent_id"] != gone
     ends = [m for m in seen if m["type"] == "routing.offer_ended"]
     assert [(e["agent_id"], e["outcome"]) for e in ends] == [(gone, "withdrawn")]
+
+
+def test_a_decline_is_known_to_the_process_that_routes_next(
+    settings: Settings, client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """The process that offered stops (on PostgreSQL it gives the lease up): the one that
+    routes next does not offer the contact straight back to the agent who declined it."""
+    _setup(client, "ana", "bo")
+    book = _book(runtime)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    first = _offers(seen)[0]
+    assert first["agent_id"] == "ana"
+    book.decline(first["offer_id"], "ana")
+    book.detach("ana")
+    owner = getattr(runtime, "routing_owner", None)
+    if owner is not None:
+        owner.close()  # another process takes the lease over at once
+    other = Runtime.build(settings, bus=MemoryBus())
+    try:
+        later: list[BusMessage] = []
+        other.bus.listen(lambda topic, m: later.append(m), "routing")
+        again = offers_of(other)
+        assert again is not None
+        deadline = time.monotonic() + 10
+        while not (again.deciding() and again.board.built):
+            assert time.monotonic() < deadline, "the other process did not take the site over"
+            time.sleep(0.05)
+        again.attach("ana")
+        time.sleep(0.8)
+        assert [m for m in later if m["type"] == "routing.offered"] == []
+        again.attach("bo")
+        offer = _offers(later)[0]
+        assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "bo")
+    finally:
+        other.close()

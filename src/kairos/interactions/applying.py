@@ -26,7 +26,7 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
-from kairos.interactions.models import Interaction
+from kairos.interactions.models import Interaction, LetGo
 from kairos.metrics import Registry
 
 #: Envelope fields left out of a stored event's payload (they have their own columns).
@@ -59,7 +59,13 @@ def apply_to_interaction(
         if event.to_queue:
             interaction.queue = event.to_queue
             interaction.queue_note = None  # named by the event, not the mapping
-        interaction.agent_id = event.to_agent
+        holder, interaction.agent_id = interaction.agent_id, event.to_agent
+        if holder is not None and event.to_agent is None and interaction.queue is not None:
+            # Back in a queue: routing keeps it from the agent who let it go for a while, in
+            # every process (kairos.routing.passes reads it).
+            if interaction.id is None:  # started in this same request
+                session.flush()
+            session.add(LetGo(interaction_id=interaction.id, agent_id=holder, kind="transferred"))
     elif isinstance(event, Utterance):
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
             interaction.agent_id = event.agent_id

@@ -31,7 +31,7 @@ from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement, same_customer
-from kairos.routing import decisions
+from kairos.routing import decisions, passes
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.live_next import (
@@ -100,6 +100,7 @@ class OfferBook:
         self.board.hooks.append(self.tick)
         self.board.on_leave = self._withdraw
         self.board.on_rebuild = self._hold_again
+        self.declined = self.board.declined  # the board reads them again when it rebuilds
         self.declined.return_after_s = self.board.passes.return_after_s
 
     # -- presence --------------------------------------------------------------------------------
@@ -211,10 +212,21 @@ class OfferBook:
         self.board.unhold(offer.interaction_id, back=back)
         if outcome in ("declined", "expired"):
             self.declined.add(offer.interaction_id, offer.agent_id, utcnow())
+            self._store_pass(offer)
         self._outbox.append(
             RoutingOfferEnded(offer_id=offer.id, interaction_id=offer.interaction_id,
                               agent_id=offer.agent_id, outcome=outcome)
         )  # fmt: skip
+
+    def _store_pass(self, offer: Offer) -> None:
+        """Store the decline, so that a process that takes the lease over knows it too."""
+        db = self.board.db
+        try:
+            with db.write_lock(), db.session() as session:
+                passes.record(session, offer.row_id, offer.agent_id, passes.DECLINED)
+                session.commit()
+        except SQLAlchemyError:  # kept in this process still; the offer must end regardless
+            log.warning("routing: the decline of %s could not be stored", offer.interaction_id)
 
     def _withdraw(self, interaction_id: str) -> None:
         offer = next((o for o in self.offers.values() if o.interaction_id == interaction_id), None)
