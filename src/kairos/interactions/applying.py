@@ -26,7 +26,8 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
-from kairos.interactions.models import Interaction, LetGo
+from kairos.interactions import let_go
+from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
 
 #: Envelope fields left out of a stored event's payload (they have their own columns).
@@ -65,7 +66,9 @@ def apply_to_interaction(
             # every process (kairos.routing.passes reads it).
             if interaction.id is None:  # started in this same request
                 session.flush()
-            session.add(LetGo(interaction_id=interaction.id, agent_id=holder, kind="transferred"))
+            let_go.record(
+                session, interaction_row_id=interaction.id, agent_id=holder, kind=let_go.TRANSFERRED
+            )
     elif isinstance(event, Utterance):
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
             interaction.agent_id = event.agent_id

@@ -38,13 +38,14 @@ from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
+from kairos.interactions.let_go import TRANSFERRED
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
 from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, holder_now
 from kairos.routing.board_thread import BoardThread
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
-from kairos.routing.passes import TRANSFERRED, Passes, let_go_since
+from kairos.routing.passes import Passes, let_go_since
 from kairos.routing.pg_decide import DecisionLine
 from kairos.routing.policies import MOT_THRESHOLD, make_policy
 from kairos.routing.policy_base import RoutingPolicy

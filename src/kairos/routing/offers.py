@@ -30,8 +30,8 @@ from kairos.bus import EventBus
 from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
-from kairos.interactions import placement, same_customer
-from kairos.routing import decisions, passes
+from kairos.interactions import let_go, placement, same_customer
+from kairos.routing import decisions
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.live_next import (
@@ -223,7 +223,10 @@ class OfferBook:
         db = self.board.db
         try:
             with db.write_lock(), db.session() as session:
-                passes.record(session, offer.row_id, offer.agent_id, passes.DECLINED)
+                let_go.record(
+                    session, interaction_row_id=offer.row_id, agent_id=offer.agent_id,
+                    kind=let_go.DECLINED,
+                )  # fmt: skip
                 session.commit()
         except SQLAlchemyError:  # kept in this process still; the offer must end regardless
             log.warning("routing: the decline of %s could not be stored", offer.interaction_id)

@@ -14,11 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from kairos.interactions.let_go import TRANSFERRED
 from kairos.interactions.models import Interaction, LetGo
 from kairos.routing.models import Assignment
-
-#: What an agent did to let a contact go (``let_go.kind``).
-TRANSFERRED, DECLINED = "transferred", "declined"
 
 
 class Passes:
@@ -101,8 +99,3 @@ def kept_in_database(
     :meth:`Passes.kept_from`)."""
     rows = let_go_since(session, now, return_after_s, agent_id)
     return {i for i, _, kind, _ in rows if kind == TRANSFERRED}
-
-
-def record(session: Session, interaction_row_id: int, agent_id: str, kind: str) -> None:
-    """Store that ``agent_id`` let the contact go now (in the caller's transaction)."""
-    session.add(LetGo(interaction_id=interaction_row_id, agent_id=agent_id, kind=kind))
