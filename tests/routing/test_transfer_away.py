@@ -212,3 +212,28 @@ def test_a_decline_is_known_to_the_process_that_routes_next(
         assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "bo")
     finally:
         other.close()
+
+
+def test_a_transfer_that_fills_an_agent_withdraws_their_offer(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """Bo (room for one) is offered a chat; a call is then transferred straight to him: he is
+    full, so the offer is withdrawn and he cannot take the chat on top (he held two before)."""
+    _setup(client, "bo")
+    book = _book(runtime)
+    book.attach("bo")
+    _arrive(client, "chat-1")
+    offer = _offers(seen)[0]
+    assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "bo")
+    call = started("call-9", channel="call", phone="+14155550999", occurred_at=at(20))
+    to_bo = {"type": "transfer", "event_id": "call-9-to-bo", "interaction_id": "call-9",
+             "occurred_at": at(21), "to_agent": "bo"}  # fmt: skip
+    assert client.post("/v1/events", json=[call, to_bo]).status_code == 200
+    deadline = time.monotonic() + 5
+    while not [m for m in seen if m["type"] == "routing.offer_ended"]:
+        assert time.monotonic() < deadline, "the offer was not withdrawn"
+        time.sleep(0.02)
+    ends = [m for m in seen if m["type"] == "routing.offer_ended"]
+    assert [(e["interaction_id"], e["outcome"]) for e in ends] == [("chat-1", "withdrawn")]
+    assert client.post("/v1/agents/bo/next").status_code == 409
+    assert client.get("/v1/agents/bo").json()["load"] == 1

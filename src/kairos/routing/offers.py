@@ -139,6 +139,8 @@ class OfferBook:
                 self._end(offer, "expired", back=True)
             for offer in [o for o in self.offers.values() if self._gone(o.agent_id)]:
                 self._end(offer, "withdrawn", back=True)  # to the next agent now
+            for offer in [o for o in self.offers.values() if self._overfull(o.agent_id)]:
+                self._end(offer, "withdrawn", back=True)  # filled meanwhile: to the next agent
             if self.deciding():
                 self._push(now)
         self._flush()
@@ -148,6 +150,13 @@ class OfferBook:
         answers the offer (before 2026-12-06 the contact waited for it to run out)."""
         agent = self.board.agents.get(agent_id)
         return agent is None or agent.state not in ("available", "busy")
+
+    def _overfull(self, agent_id: str) -> bool:
+        """A contact reached the agent since they were offered (transferred straight to them,
+        answered by them on the platform): with the offer's reserved room they hold more than
+        they may, so the offer goes (before 2026-12-07 accepting it put them over capacity)."""
+        agent = self.board.agents.get(agent_id)
+        return agent is not None and agent.load > agent.max_concurrency
 
     def _push(self, now: datetime) -> None:
         def idle(agent_id: str) -> datetime:
@@ -306,8 +315,13 @@ class OfferBook:
     def accept(self, offer_id: str, agent_id: str, now: datetime | None = None) -> DecisionOut:
         """The agent accepts: the decision and the assignment are stored, as ``next`` does."""
         with self.board.lock:
+            self.board.drain()  # a contact that reached the agent since counts in their load
             now = now or utcnow()
             offer = self._open(offer_id, agent_id)
+            if self._overfull(agent_id):
+                self._end(offer, "withdrawn", back=True)
+                self.board.wake()  # its pass publishes that and offers the contact to the next
+                raise Conflict(f"agent {agent_id!r} is full: a contact reached them since")
             reserved = self.board.agents[agent_id]
             agent = dataclasses.replace(reserved, load=max(0, reserved.load - 1))
             full = agent.load + 1 >= agent.max_concurrency
