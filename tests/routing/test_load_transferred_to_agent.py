@@ -128,6 +128,7 @@ def test_a_contact_transferred_to_an_agent_then_let_go_goes_to_another_first(
     _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
     assert client.post("/v1/events", json=[back]).status_code == 200
     _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 0)
-    # Bo let c0 go (on the database path too: who let it go is stored): he is given the other chat, and c0 goes to Al.
+    # Bo let c0 go (on the database path too: it is stored): he is given the other chat, and
+    # c0 goes to Al.
     assert client.post("/v1/agents/bo/next").json()["decision"]["interaction_id"] == "c1"
     assert client.post("/v1/agents/al/next").json()["decision"]["interaction_id"] == "c0"
