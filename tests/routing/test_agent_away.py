@@ -1,6 +1,6 @@
-"""An agent who steps away leaves no customer waiting on them: the contacts they hold and have not
-answered (routed to them, or transferred straight to them) go back to their queue at once and
-keep their place; the ones they are handling stay theirs. On the live board and the database
+"""An agent who steps away leaves no customer waiting on them: the contacts waiting in their
+personal queue (transferred straight to them, not answered) go back to their queue at once and
+keep their place; the ones they took or answered stay theirs. On the live board and the database
 path, both databases."""
 
 from __future__ import annotations
@@ -64,41 +64,43 @@ def _settled(runtime: Runtime, check: Any, timeout_s: float = 3.0) -> None:
         time.sleep(0.005)
 
 
-def test_an_agent_who_steps_away_gives_back_what_they_have_not_answered(
+def test_an_agent_who_steps_away_gives_back_their_personal_queue(
     client: TestClient, runtime: Runtime
 ) -> None:
-    _setup(client, chats=4)
-    assert [_next(client, "al"), _next(client, "al")] == ["c0", "c1"]
-    # Al answers c1; c2 is transferred straight to him and waits in his personal queue.
-    reply = {**utterance("c1", "Hi, Al here, let me look.", speaker="agent", seconds=40),
+    _setup(client, chats=5)
+    assert _next(client, "al") == "c0"  # he took it: he is handling it, said or not
+    # c2 and c3 are transferred straight to him; he answers c3, c2 waits in his personal queue.
+    to_al = [{"type": "transfer", "event_id": f"c{n}-to-al", "interaction_id": f"c{n}",
+              "occurred_at": at(40 + n), "to_agent": "al"} for n in (2, 3)]  # fmt: skip
+    reply = {**utterance("c3", "Hi, Al here, let me look.", speaker="agent", seconds=50),
              "agent_id": "al"}  # fmt: skip
-    to_al = {"type": "transfer", "event_id": "c2-to-al", "interaction_id": "c2",
-             "occurred_at": at(41), "to_agent": "al"}  # fmt: skip
-    assert client.post("/v1/events", json=[reply, to_al]).status_code == 200
+    assert client.post("/v1/events", json=[*to_al, reply]).status_code == 200
     assert client.get("/v1/agents/al").json()["load"] == 3
 
     went = client.post("/v1/agents/al/state", json={"state": "away"})
     assert went.status_code == 200, went.text
-    assert went.json()["load"] == 1  # only the chat he is handling
-    assert _interaction(client, "c1")["agent_id"] == "al"
-    for back in ("c0", "c2"):
-        row = _interaction(client, back)
-        assert (row["agent_id"], row["queue"]) == (None, "general")
+    assert went.json()["load"] == 2  # the two he is handling
+    assert [_interaction(client, i)["agent_id"] for i in ("c0", "c3")] == ["al", "al"]
+    row = _interaction(client, "c2")
+    assert (row["agent_id"], row["queue"]) == (None, "general")
+    # Its timeline says why.
+    assert "al stepped away before answering" in str(row["timeline"])
     board = runtime.routing_board
     live = isinstance(board, LiveBoard)
-    _settled(runtime, lambda: not live or {"c0", "c2"} <= set(board.waiting))  # type: ignore[union-attr]
-    # They kept their place: before c3, which arrived after them.
-    assert [_next(client, "bo") for _ in range(3)] == ["c0", "c2", "c3"]
-    # Its timeline says why.
-    assert "al stepped away before answering" in str(_interaction(client, "c0")["timeline"])
+    _settled(runtime, lambda: not live or "c2" in board.waiting)  # type: ignore[union-attr]
+    # It kept its place: after c1, which waited already, before c4, which arrived after it.
+    assert [_next(client, "bo") for _ in range(3)] == ["c1", "c2", "c4"]
 
 
-def test_stepping_away_with_nothing_unanswered_moves_nothing(client: TestClient) -> None:
-    _setup(client, chats=1)
+def test_stepping_away_with_nothing_in_the_personal_queue_moves_nothing(
+    client: TestClient,
+) -> None:
+    _setup(client, chats=2)
     assert _next(client, "al") == "c0"
-    reply = {**utterance("c0", "Hello, Al here.", speaker="agent", seconds=40), "agent_id": "al"}
-    assert client.post("/v1/events", json=[reply]).status_code == 200
+    to_al = {"type": "transfer", "event_id": "c1-to-al", "interaction_id": "c1",
+             "occurred_at": at(40), "to_agent": "al"}  # fmt: skip
+    reply = {**utterance("c1", "Hello, Al here.", speaker="agent", seconds=41), "agent_id": "al"}
+    assert client.post("/v1/events", json=[to_al, reply]).status_code == 200
     went = client.post("/v1/agents/al/state", json={"state": "away"})
-    assert went.status_code == 200 and went.json()["load"] == 1
-    assert _interaction(client, "c0")["agent_id"] == "al"
+    assert went.status_code == 200 and went.json()["load"] == 2
     assert _next(client, "bo") is None

@@ -1,12 +1,12 @@
 """An agent who steps away (``away``: a break, signed out) leaves no customer waiting on them.
 
 Their open offers are withdrawn by the offers (:mod:`kairos.routing.offers`). Here: every contact
-they hold but have not answered yet (no turn of an agent on it since it last reached them: routed
-to them, or transferred straight to them and still in their personal queue) goes back to its
-queue at once, by a ``transfer`` to that queue ingested as any other, so every board, wallboard
-and alert hears it. It keeps its place: a waiting contact ranks by its start and its assessment,
-which the transfer does not change. A contact they are handling (they have spoken or written on
-it since it reached them) stays theirs, and so does one with no queue to go back to."""
+waiting in their personal queue (transferred straight to them, and no agent has spoken or
+written on it since) goes back to its queue at once, by a ``transfer`` to that queue ingested as
+any other, so every board, wallboard and alert hears it. It keeps its place: a waiting contact
+ranks by its start and its assessment, which the transfer does not change. A contact they took
+(routed to them by ``next`` or an accepted offer, or given them by the platform) or answered is
+theirs: they are handling it. One with no queue to go back to stays too."""
 
 from __future__ import annotations
 
@@ -26,10 +26,9 @@ from kairos.services import Services
 AWAY = "away"
 
 
-def _answered(session: Session, interaction_row_id: int) -> bool:
-    """Whether an agent has spoken on the contact since it last reached its agent (its last
-    transfer, or its start; a routing decision is not an event, so a turn after the last
-    transfer counts)."""
+def _waits_for(session: Session, interaction_row_id: int, agent_id: str) -> bool:
+    """Whether the contact waits in ``agent_id``'s personal queue: its latest transfer sent it
+    straight to them and no agent has spoken or written on it since."""
     rows = session.execute(
         select(EventRecord.type, EventRecord.payload)
         .where(EventRecord.interaction_id == interaction_row_id)
@@ -37,15 +36,16 @@ def _answered(session: Session, interaction_row_id: int) -> bool:
         .order_by(EventRecord.seq.desc())
     ).all()
     for kind, payload in rows:
+        body = payload or {}
+        if kind == "utterance" and body.get("speaker") == "agent":
+            return False  # answered: they are handling it
         if kind == "transfer":
-            return False
-        if (payload or {}).get("speaker") == "agent":
-            return True
-    return False
+            return bool(body.get("to_agent") == agent_id)
+    return False  # routed to them or given them by the platform: theirs
 
 
-def unanswered(session: Session, agent_id: str) -> dict[str, str]:
-    """The contacts ``agent_id`` holds and has not answered, with the queue each goes back to."""
+def personal_queue(session: Session, agent_id: str) -> dict[str, str]:
+    """The contacts waiting in ``agent_id``'s personal queue, with the queue each goes back to."""
     rows = session.execute(
         select(Interaction.id, Interaction.external_id, Interaction.queue).where(
             Interaction.agent_id == agent_id,
@@ -53,12 +53,12 @@ def unanswered(session: Session, agent_id: str) -> dict[str, str]:
             Interaction.queue.is_not(None),
         )
     ).all()
-    return {str(i): str(q) for row_id, i, q in rows if not _answered(session, row_id)}
+    return {str(i): str(q) for row_id, i, q in rows if _waits_for(session, row_id, agent_id)}
 
 
 def _still_theirs(agent_id: str) -> Callable[[Session, list[Event]], list[Event]]:
     """The ingest's ``keep``: under the row locks, only contacts still held by the agent and
-    still unanswered (a turn or a transfer may have arrived since they were read)."""
+    still in their personal queue (a turn or a transfer may have arrived since they were read)."""
 
     def keep(session: Session, events: list[Event]) -> list[Event]:
         ids = [e.interaction_id for e in events]
@@ -70,7 +70,7 @@ def _still_theirs(agent_id: str) -> Callable[[Session, list[Event]], list[Event]
         fresh = {
             str(i)
             for row_id, i, agent, state in rows
-            if agent == agent_id and state != "ended" and not _answered(session, row_id)
+            if agent == agent_id and state != "ended" and _waits_for(session, row_id, agent_id)
         }
         return [e for e in events if e.interaction_id in fresh]
 
@@ -78,11 +78,11 @@ def _still_theirs(agent_id: str) -> Callable[[Session, list[Event]], list[Event]
 
 
 def hand_back(runtime: Services, *, agent_id: str, at: datetime | None = None) -> list[str]:
-    """``agent_id`` stepped away: their unanswered contacts go back to their queues. The ids
-    of the contacts moved."""
+    """``agent_id`` stepped away: the contacts in their personal queue go back to their queues.
+    The ids of the contacts moved."""
     at = at or utcnow()
     with runtime.db.session() as session:
-        found = unanswered(session, agent_id)
+        found = personal_queue(session, agent_id)
     if not found:
         return []
     stamp = at.strftime("%Y%m%dT%H%M%S%f")

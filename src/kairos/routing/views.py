@@ -92,8 +92,8 @@ def get_agent(agent_id: str, session: DbSession) -> AgentOut:
 
 @router.post("/agents/{agent_id}/state", response_model=AgentOut)
 def change_agent_state(agent_id: str, change: AgentStateChange, runtime: RuntimeDep) -> AgentOut:
-    """Set an agent's state: available, busy, wrap_up or away. Away, the contacts they hold and
-    have not answered go back to their queues (:mod:`kairos.routing.leaving`)."""
+    """Set an agent's state: available, busy, wrap_up or away. Away, the contacts waiting in their
+    personal queue go back to their queues (:mod:`kairos.routing.leaving`)."""
     db = runtime.db
     agent = service.update_agent_state(
         db=db, bus=runtime.bus, agent_id=agent_id, state=change.state

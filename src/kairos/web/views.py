@@ -110,7 +110,7 @@ async def set_state(
     state: str = Form(...),
     csrf_token: str = Form(""),
 ) -> Response:
-    """Set the agent's state; away, their unanswered contacts go back to their queues."""
+    """Set the agent's state; away, their personal queue goes back to the queues it came from."""
     check_csrf(request, csrf_token)
     assert principal.agent_id is not None
     if state not in AGENT_STATES:
