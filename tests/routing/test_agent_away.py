@@ -6,11 +6,15 @@ path, both databases."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, started, utterance
+from tests.web.floor import chat_events
+from tests.web.test_browser import serving
 
 from kairos.config import Settings
 from kairos.routing.live_board import LiveBoard
@@ -104,3 +108,17 @@ def test_stepping_away_with_nothing_in_the_personal_queue_moves_nothing(
     went = client.post("/v1/agents/al/state", json={"state": "away"})
     assert went.status_code == 200 and went.json()["load"] == 2
     assert _next(client, "bo") is None
+
+
+def test_on_a_real_server_the_personal_queue_goes_back(tmp_path: Path) -> None:
+    """``kairos serve`` (the page tests' floor): a chat transferred straight to agent-ben, who
+    goes on a break before answering it, is given to agent-ava."""
+    with serving(tmp_path, warm=False) as base:
+        to_ben = {"type": "transfer", "event_id": "p-1-to-ben", "interaction_id": "p-1",
+                  "occurred_at": at(60), "to_agent": "agent-ben"}  # fmt: skip
+        events = [*chat_events("p-1"), to_ben]
+        assert httpx.post(f"{base}/v1/events", json=events, timeout=30).status_code == 200
+        away = httpx.post(f"{base}/v1/agents/agent-ben/state", json={"state": "away"}, timeout=30)
+        assert away.status_code == 200 and away.json()["load"] == 0, away.text
+        taken = httpx.post(f"{base}/v1/agents/agent-ava/next", timeout=30).json()["decision"]
+        assert taken["interaction_id"] == "p-1"
