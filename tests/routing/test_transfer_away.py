@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, started, utterance
 
-from kairos.bus import BusMessage
+from kairos.bus import BusMessage, MemoryBus
 from kairos.config import Settings
 from kairos.routing.offers import OfferBook, offers_of
 from kairos.runtime import Runtime
@@ -176,3 +176,64 @@ def test_an_offer_to_an_agent_who_goes_away_moves_on_at_once(
     assert second["interaction_id"] == "chat-1" and second["agent_id"] != gone
     ends = [m for m in seen if m["type"] == "routing.offer_ended"]
     assert [(e["agent_id"], e["outcome"]) for e in ends] == [(gone, "withdrawn")]
+
+
+def test_a_decline_is_known_to_the_process_that_routes_next(
+    settings: Settings, client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """The process that offered stops (on PostgreSQL it gives the lease up): the one that
+    routes next does not offer the contact straight back to the agent who declined it."""
+    _setup(client, "ana", "bo")
+    book = _book(runtime)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    first = _offers(seen)[0]
+    assert first["agent_id"] == "ana"
+    book.decline(first["offer_id"], "ana")
+    book.detach("ana")
+    owner = getattr(runtime, "routing_owner", None)
+    if owner is not None:
+        owner.close()  # another process takes the lease over at once
+    other = Runtime.build(settings, bus=MemoryBus())
+    try:
+        later: list[BusMessage] = []
+        other.bus.listen(lambda topic, m: later.append(m), "routing")
+        again = offers_of(other)
+        assert again is not None
+        deadline = time.monotonic() + 10
+        while not (again.deciding() and again.board.built):
+            assert time.monotonic() < deadline, "the other process did not take the site over"
+            time.sleep(0.05)
+        again.attach("ana")
+        time.sleep(0.8)
+        assert [m for m in later if m["type"] == "routing.offered"] == []
+        again.attach("bo")
+        offer = _offers(later)[0]
+        assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "bo")
+    finally:
+        other.close()
+
+
+def test_a_transfer_that_fills_an_agent_withdraws_their_offer(
+    client: TestClient, runtime: Runtime, seen: list[BusMessage]
+) -> None:
+    """Bo (room for one) is offered a chat; a call is then transferred straight to him: he is
+    full, so the offer is withdrawn and he cannot take the chat on top (he held two before)."""
+    _setup(client, "bo")
+    book = _book(runtime)
+    book.attach("bo")
+    _arrive(client, "chat-1")
+    offer = _offers(seen)[0]
+    assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "bo")
+    call = started("call-9", channel="call", phone="+14155550999", occurred_at=at(20))
+    to_bo = {"type": "transfer", "event_id": "call-9-to-bo", "interaction_id": "call-9",
+             "occurred_at": at(21), "to_agent": "bo"}  # fmt: skip
+    assert client.post("/v1/events", json=[call, to_bo]).status_code == 200
+    deadline = time.monotonic() + 5
+    while not [m for m in seen if m["type"] == "routing.offer_ended"]:
+        assert time.monotonic() < deadline, "the offer was not withdrawn"
+        time.sleep(0.02)
+    ends = [m for m in seen if m["type"] == "routing.offer_ended"]
+    assert [(e["interaction_id"], e["outcome"]) for e in ends] == [("chat-1", "withdrawn")]
+    assert client.post("/v1/agents/bo/next").status_code == 409
+    assert client.get("/v1/agents/bo").json()["load"] == 1

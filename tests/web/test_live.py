@@ -113,3 +113,19 @@ def test_the_stream_sends_admitted_messages_and_heartbeats_then_unsubscribes() -
     assert json.loads(hello.removeprefix("data: "))["type"] == "live.connected"
     assert json.loads(message.removeprefix("data: "))["event"]["text"] == "hers"
     assert heartbeat == ": heartbeat\n\n"
+
+
+def test_a_supervisor_hears_that_a_waiting_contact_went_to_another_team() -> None:
+    """Sue (north) saw w-1 waiting; routing gives it to agent-ben (south): her page hears that
+    it was taken (its wallboard reads itself again), not who took it nor why."""
+    live = LiveFilter(SUE)
+    assert live.admit({"topic": "assessments", "type": "assessment.updated",
+                       "interaction_id": "w-1", "agent_id": None})  # fmt: skip
+    decided = {"topic": "routing", "type": "routing.decided", "interaction_id": "w-1",
+               "agent_id": "agent-ben", "summary": "routine: waited 2 min"}  # fmt: skip
+    assert live.shown(decided) == {"topic": "routing", "type": "routing.taken",
+                                   "interaction_id": "w-1"}  # fmt: skip
+    mine = {**decided, "interaction_id": "w-2", "agent_id": "agent-ava"}
+    assert live.shown(mine) == mine
+    assert LiveFilter(ROOT).shown(decided) == decided
+    assert LiveFilter(AVA).shown(decided) is None  # an agent hears only their own

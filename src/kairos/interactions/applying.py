@@ -26,6 +26,7 @@ from kairos.events import (
     Transfer,
     Utterance,
 )
+from kairos.interactions import let_go
 from kairos.interactions.models import Interaction
 from kairos.metrics import Registry
 
@@ -59,7 +60,15 @@ def apply_to_interaction(
         if event.to_queue:
             interaction.queue = event.to_queue
             interaction.queue_note = None  # named by the event, not the mapping
-        interaction.agent_id = event.to_agent
+        holder, interaction.agent_id = interaction.agent_id, event.to_agent
+        if holder is not None and event.to_agent is None and interaction.queue is not None:
+            # Back in a queue: routing keeps it from the agent who let it go for a while, in
+            # every process (kairos.routing.passes reads it).
+            if interaction.id is None:  # started in this same request
+                session.flush()
+            let_go.record(
+                session, interaction_row_id=interaction.id, agent_id=holder, kind=let_go.TRANSFERRED
+            )
     elif isinstance(event, Utterance):
         if event.speaker == "agent" and event.agent_id and interaction.agent_id is None:
             interaction.agent_id = event.agent_id

@@ -111,6 +111,23 @@ class EventRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class LetGo(Base):
+    """An agent let a contact go: transferred it back to a queue (``transferred``) or declined
+    its offer, or let it run out (``declined``). Routing keeps it from them a while
+    (``KAIROS_RETURN_AFTER_PASS_S``), in every process and mode, see ``kairos.routing.passes``."""
+
+    __tablename__ = "let_go"
+    __table_args__ = (Index("ix_let_go_passed_at", "passed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[str] = mapped_column(String(200), doc="the agent's external id")
+    kind: Mapped[str] = mapped_column(String(20), doc="transferred or declined")
+    passed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 class AssessmentRecord(Base):
     """An assessment the detector made after an event, with the model version and its cues."""
 

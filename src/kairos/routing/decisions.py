@@ -20,6 +20,7 @@ from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
+from kairos.routing import passes
 from kairos.routing.explain import explain
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
@@ -145,8 +146,10 @@ def next_for_agent(
     agent_id: str,
     now: datetime | None = None,
     request_key: str | None = None,
+    return_after_s: float = 120.0,
 ) -> tuple[DecisionOut | None, str]:
     """Route the next waiting interaction to this agent by its queue's policy; record, assign.
+    Not one they transferred back to a queue within ``return_after_s`` (:mod:`.passes`).
 
     The agent may serve queues with different policies: each policy picks its best candidate
     from its own queues, and a moment of truth goes before routine work, else the longer wait.
@@ -155,7 +158,10 @@ def next_for_agent(
     first one made, and no second interaction.
     """
     try:
-        return _next_for_agent(db=db, bus=bus, agent_id=agent_id, now=now, request_key=request_key)
+        return _next_for_agent(
+            db=db, bus=bus, agent_id=agent_id, now=now, request_key=request_key,
+            return_after_s=return_after_s,
+        )  # fmt: skip
     except IntegrityError:
         if request_key is None:
             raise
@@ -175,6 +181,7 @@ def _next_for_agent(
     agent_id: str,
     now: datetime | None,
     request_key: str | None,
+    return_after_s: float,
 ) -> tuple[DecisionOut | None, str]:
     now = now or utcnow()
     outbox: list[Message] = []
@@ -190,7 +197,8 @@ def _next_for_agent(
         if not queues:
             _commit_and_publish(session, bus, outbox)
             return None, "no queue needs only the skills and channels this agent has"
-        rows = _waiting(session, queues, agent)
+        kept = passes.kept_in_database(session, agent_id, now, return_after_s)
+        rows = [(i, q) for i, q in _waiting(session, queues, agent) if i.external_id not in kept]
         values = _customer_values(session, rows)
         snapshots = {
             i.external_id: (i, waiting_snapshot(i, q, values.get(i.customer_id or -1)))

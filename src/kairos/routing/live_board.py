@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Callable
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from kairos.bus import BusMessage
 from kairos.bus.messages import (
@@ -37,13 +38,14 @@ from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
+from kairos.interactions.let_go import TRANSFERRED
 from kairos.interactions.models import Interaction
 from kairos.routing.board import RoutingBoard
 from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, holder_now
 from kairos.routing.board_thread import BoardThread
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
 from kairos.routing.models import Agent, Queue
-from kairos.routing.passes import Passes
+from kairos.routing.passes import Passes, let_go_since
 from kairos.routing.pg_decide import DecisionLine
 from kairos.routing.policies import MOT_THRESHOLD, make_policy
 from kairos.routing.policy_base import RoutingPolicy
@@ -86,8 +88,10 @@ class LiveBoard(BoardThread):
         self._skills: set[str] = set()
         #: Contacts held off the boards while offered to one agent: id -> (row id, snapshot).
         self.on_hold: dict[str, tuple[int, WaitingInteraction]] = {}
-        #: Agents who let a waiting contact go (transferred, declined): kept from them a while.
+        #: Agents who transferred a waiting contact back to a queue: kept from them a while.
         self.passes = Passes()
+        #: Agents who declined its offer or let it run out: not offered it again for a while.
+        self.declined = Passes()
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
         self.fence: Callable[[Connection], bool] | None = None
@@ -160,9 +164,20 @@ class LiveBoard(BoardThread):
             values = customer_values(session, [r.customer_id for r in rows])
             for row in rows:
                 self._put_waiting(row, values.get(row.customer_id or -1))
+            self._read_passes(session)
             if self.on_rebuild is not None:
                 self.on_rebuild()
             self.built = True
+
+    def _read_passes(self, session: Session) -> None:
+        """Who let which waiting contact go lately, as stored (another process may have heard
+        it, or this one before a restart)."""
+        self.passes.clear()
+        self.declined.clear()
+        rows = let_go_since(session, utcnow(), self.passes.return_after_s)
+        for interaction_id, agent_id, kind, at in rows:
+            kept = self.passes if kind == TRANSFERRED else self.declined
+            kept.add(interaction_id, agent_id, at)
 
     def _put_agent(self, row_id: int, agent: AgentSnapshot) -> None:
         self.agents[agent.id] = agent

@@ -76,8 +76,9 @@ def next_for_agent(
     board = live_board_of(services)
     if board is None:
         return decisions.next_for_agent(
-            db=services.db, bus=services.bus, agent_id=agent_id, now=now, request_key=request_key
-        )
+            db=services.db, bus=services.bus, agent_id=agent_id, now=now, request_key=request_key,
+            return_after_s=services.settings.return_after_pass_s,
+        )  # fmt: skip
     return next_from_board(
         board, db=services.db, bus=services.bus, agent_id=agent_id, now=now,
         request_key=request_key,

@@ -30,7 +30,7 @@ from kairos.bus import EventBus
 from kairos.bus.messages import Message, RoutingOffered, RoutingOfferEnded
 from kairos.db import Database, riders_written, take_riders, utcnow
 from kairos.errors import Conflict, NotFound
-from kairos.interactions import placement, same_customer
+from kairos.interactions import let_go, placement, same_customer
 from kairos.routing import decisions
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
@@ -100,6 +100,7 @@ class OfferBook:
         self.board.hooks.append(self.tick)
         self.board.on_leave = self._withdraw
         self.board.on_rebuild = self._hold_again
+        self.declined = self.board.declined  # the board reads them again when it rebuilds
         self.declined.return_after_s = self.board.passes.return_after_s
 
     # -- presence --------------------------------------------------------------------------------
@@ -138,6 +139,8 @@ class OfferBook:
                 self._end(offer, "expired", back=True)
             for offer in [o for o in self.offers.values() if self._gone(o.agent_id)]:
                 self._end(offer, "withdrawn", back=True)  # to the next agent now
+            for offer in [o for o in self.offers.values() if self._overfull(o.agent_id)]:
+                self._end(offer, "withdrawn", back=True)  # filled meanwhile: to the next agent
             if self.deciding():
                 self._push(now)
         self._flush()
@@ -147,6 +150,13 @@ class OfferBook:
         answers the offer (before 2026-12-06 the contact waited for it to run out)."""
         agent = self.board.agents.get(agent_id)
         return agent is None or agent.state not in ("available", "busy")
+
+    def _overfull(self, agent_id: str) -> bool:
+        """A contact reached the agent since they were offered (transferred straight to them,
+        answered by them on the platform): with the offer's reserved room they hold more than
+        they may, so the offer goes (before 2026-12-07 accepting it put them over capacity)."""
+        agent = self.board.agents.get(agent_id)
+        return agent is not None and agent.load > agent.max_concurrency
 
     def _push(self, now: datetime) -> None:
         def idle(agent_id: str) -> datetime:
@@ -211,10 +221,24 @@ class OfferBook:
         self.board.unhold(offer.interaction_id, back=back)
         if outcome in ("declined", "expired"):
             self.declined.add(offer.interaction_id, offer.agent_id, utcnow())
+            self._store_pass(offer)
         self._outbox.append(
             RoutingOfferEnded(offer_id=offer.id, interaction_id=offer.interaction_id,
                               agent_id=offer.agent_id, outcome=outcome)
         )  # fmt: skip
+
+    def _store_pass(self, offer: Offer) -> None:
+        """Store the decline, so that a process that takes the lease over knows it too."""
+        db = self.board.db
+        try:
+            with db.write_lock(), db.session() as session:
+                let_go.record(
+                    session, interaction_row_id=offer.row_id, agent_id=offer.agent_id,
+                    kind=let_go.DECLINED,
+                )  # fmt: skip
+                session.commit()
+        except SQLAlchemyError:  # kept in this process still; the offer must end regardless
+            log.warning("routing: the decline of %s could not be stored", offer.interaction_id)
 
     def _withdraw(self, interaction_id: str) -> None:
         offer = next((o for o in self.offers.values() if o.interaction_id == interaction_id), None)
@@ -291,8 +315,13 @@ class OfferBook:
     def accept(self, offer_id: str, agent_id: str, now: datetime | None = None) -> DecisionOut:
         """The agent accepts: the decision and the assignment are stored, as ``next`` does."""
         with self.board.lock:
+            self.board.drain()  # a contact that reached the agent since counts in their load
             now = now or utcnow()
             offer = self._open(offer_id, agent_id)
+            if self._overfull(agent_id):
+                self._end(offer, "withdrawn", back=True)
+                self.board.wake()  # its pass publishes that and offers the contact to the next
+                raise Conflict(f"agent {agent_id!r} is full: a contact reached them since")
             reserved = self.board.agents[agent_id]
             agent = dataclasses.replace(reserved, load=max(0, reserved.load - 1))
             full = agent.load + 1 >= agent.max_concurrency

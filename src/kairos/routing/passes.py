@@ -1,11 +1,22 @@
 """Agents who let a contact go: who transferred it back to a queue, who declined its offer or
 let the offer run out. Routing gives it to someone else first: for ``return_after_s`` it is not
 given back to them (by ``next`` or an offer), and then it may be, so that a contact nobody else
-can take still reaches an agent rather than waiting for ever."""
+can take still reaches an agent rather than waiting for ever.
+
+Each is stored too (``let_go``: the transfer in its ingest transaction, a decline by the offer's
+owner), so a board built or rebuilt (at start, at a lease takeover, after a bus gap) and the
+database path (``KAIROS_ROUTING_BOARD=database``) know them as the board that heard them does."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from kairos.interactions.let_go import TRANSFERRED
+from kairos.interactions.models import Interaction, LetGo
+from kairos.routing.models import Assignment
 
 
 class Passes:
@@ -15,6 +26,10 @@ class Passes:
         self.return_after_s = return_after_s
         #: agent -> {interaction -> until when it is kept from them}
         self._by_agent: dict[str, dict[str, datetime]] = {}
+
+    def clear(self) -> None:
+        """Forget everything (the board reads it again from the database)."""
+        self._by_agent.clear()
 
     def add(self, interaction_id: str, agent_id: str, now: datetime) -> None:
         """``agent_id`` let ``interaction_id`` go at ``now``."""
@@ -46,3 +61,41 @@ class Passes:
         """Whether ``agent_id`` let ``interaction_id`` go and routing still keeps it from them."""
         until = self._by_agent.get(agent_id, {}).get(interaction_id)
         return until is not None and until > now
+
+
+# -- in the database: every process and mode alike ---------------------------------------------
+
+
+def let_go_since(
+    session: Session, now: datetime, return_after_s: float, agent_id: str | None = None
+) -> list[tuple[str, str, str, datetime]]:
+    """Who let which contact go within ``return_after_s`` of ``now`` and still has it kept from
+    them: (interaction, agent, kind, when), of contacts still waiting for an agent and not
+    routed to anyone since (a contact taken, then let go again, starts again). ``agent_id``:
+    that agent's only."""
+    later = select(Assignment.id).where(
+        Assignment.interaction_id == LetGo.interaction_id, Assignment.assigned_at > LetGo.passed_at
+    )
+    query = (
+        select(Interaction.external_id, LetGo.agent_id, LetGo.kind, LetGo.passed_at)
+        .join(Interaction, Interaction.id == LetGo.interaction_id)
+        .where(
+            LetGo.passed_at > now - timedelta(seconds=return_after_s),
+            Interaction.agent_id.is_(None),
+            Interaction.state != "ended",
+            ~exists(later),
+        )
+        .order_by(LetGo.passed_at, LetGo.id)
+    )
+    if agent_id is not None:
+        query = query.where(LetGo.agent_id == agent_id)
+    return [(str(i), str(a), str(k), at) for i, a, k, at in session.execute(query)]
+
+
+def kept_in_database(
+    session: Session, agent_id: str, now: datetime, return_after_s: float
+) -> set[str]:
+    """The contacts ``agent_id`` transferred back to a queue lately (the database path's
+    :meth:`Passes.kept_from`)."""
+    rows = let_go_since(session, now, return_after_s, agent_id)
+    return {i for i, _, kind, _ in rows if kind == TRANSFERRED}

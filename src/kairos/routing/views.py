@@ -25,7 +25,15 @@ from kairos.deps import (
 from kairos.errors import ClientError
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64, RowId
-from kairos.routing import decisions, escalation, live_next, next_inline, service, supervision
+from kairos.routing import (
+    decisions,
+    escalation,
+    leaving,
+    live_next,
+    next_inline,
+    service,
+    supervision,
+)
 from kairos.routing.models import Agent
 from kairos.routing.schemas import (
     AgentCreate,
@@ -83,11 +91,15 @@ def get_agent(agent_id: str, session: DbSession) -> AgentOut:
 
 
 @router.post("/agents/{agent_id}/state", response_model=AgentOut)
-def change_agent_state(
-    agent_id: str, change: AgentStateChange, db: DatabaseDep, bus: BusDep
-) -> AgentOut:
-    """Set an agent's state: available, busy, wrap_up or away."""
-    agent = service.update_agent_state(db=db, bus=bus, agent_id=agent_id, state=change.state)
+def change_agent_state(agent_id: str, change: AgentStateChange, runtime: RuntimeDep) -> AgentOut:
+    """Set an agent's state: available, busy, wrap_up or away. Away, the contacts waiting in their
+    personal queue go back to their queues (:mod:`kairos.routing.leaving`)."""
+    db = runtime.db
+    agent = service.update_agent_state(
+        db=db, bus=runtime.bus, agent_id=agent_id, state=change.state
+    )
+    if change.state == leaving.AWAY:
+        leaving.hand_back(runtime, agent_id=agent_id)
     with db.session() as session:
         load = service.loads(session=session, agent_ids=[agent.id]).get(agent.id, 0)
     return _agent_out(agent, load)

@@ -112,6 +112,19 @@ class LiveFilter:
             str(interaction_id) if interaction_id is not None else None, agent_id
         )
 
+    def shown(self, message: BusMessage) -> BusMessage | None:
+        """What this page receives of ``message``: all of it when admitted; for a supervisor, a
+        contact routed to an agent outside their teams leaves their list of waiting contacts
+        (every supervisor sees those), so their page hears that it was taken and no more (not
+        the agent, nor the decision's reasons). Before 2026-12-07 it heard nothing, and a
+        wallboard kept "ROUTE waiting for an agent" for a contact another team had."""
+        if self.admit(message):
+            return message
+        if self.principal.supervises and message.get("type") == "routing.decided":
+            interaction_id = message.get("interaction_id")
+            return {"topic": "routing", "type": "routing.taken", "interaction_id": interaction_id}
+        return None
+
 
 def encode(message: BusMessage) -> str:
     """One SSE frame."""
@@ -135,8 +148,9 @@ async def stream(
             if message is None:
                 yield ": heartbeat\n\n"
                 continue
-            if live_filter.admit(message):
-                yield encode(message)
+            shown = live_filter.shown(message)
+            if shown is not None:
+                yield encode(shown)
     finally:
         subscription.close()
 

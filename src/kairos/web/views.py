@@ -25,11 +25,11 @@ from kairos.auth.deps import (
 )
 from kairos.auth.schemas import Principal
 from kairos.db import Database
-from kairos.deps import BusDep, DatabaseDep, RuntimeDep, SettingsDep
+from kairos.deps import DatabaseDep, RuntimeDep, SettingsDep
 from kairos.errors import ClientError, NotFound
 from kairos.interactions import service as interaction_service
 from kairos.outcomes import verdicts
-from kairos.routing import live_next
+from kairos.routing import leaving, live_next
 from kairos.routing import service as routing_service
 from kairos.routing.offers import offers_of
 from kairos.routing.snapshots import AGENT_STATES
@@ -105,13 +105,12 @@ async def desktop_panels(
 @router.post("/desktop/state")
 async def set_state(
     request: Request,
-    db: DatabaseDep,
-    bus: BusDep,
+    runtime: RuntimeDep,
     principal: CurrentAgent,
     state: str = Form(...),
     csrf_token: str = Form(""),
 ) -> Response:
-    """Set the agent's state."""
+    """Set the agent's state; away, their personal queue goes back to the queues it came from."""
     check_csrf(request, csrf_token)
     assert principal.agent_id is not None
     if state not in AGENT_STATES:
@@ -120,11 +119,13 @@ async def set_state(
     try:
         await run_in_threadpool(
             routing_service.update_agent_state,
-            db=db,
-            bus=bus,
+            db=runtime.db,
+            bus=runtime.bus,
             agent_id=principal.agent_id,
             state=state,  # checked against AGENT_STATES above
         )
+        if state == leaving.AWAY:
+            await run_in_threadpool(leaving.hand_back, runtime, agent_id=principal.agent_id)
     except ClientError as exc:
         flash(request, exc.message, "error")
     else:
