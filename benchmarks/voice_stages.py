@@ -10,7 +10,8 @@ does (with ``--blocks``, each stream handed one array a block as a Twilio leg ha
 thread's CPU clock: the window analysis (``batch.decide_together``, and ``frames.Plan.spectra``
 inside it), each stream's segment state (``Segmenter._settle``) and frame join
 (``Segmenter._take``), the cut segments' quiet windows (``batch.fill_together``), the features
-(``measure``) and the baseline and reasons (``VoiceStream._score``). Prints µs of CPU per
+(``measure``) and the baseline and reasons (``tracker.score_together``, ``VoiceStream._score``
+in a tree from before). Prints µs of CPU per
 call-second. The timers add their own cost (a few per cent); compare two trees by running each
 (``PYTHONPATH=src`` from its root) in the same minutes.
 """
@@ -37,7 +38,14 @@ STAGES: tuple[tuple[Any, str, str], ...] = (
         "  of which the transforms (Plan.spectra: the FFTs, windowing, band sums)",
     ),
     (batch, "measure", "the features (measure)"),
-    (stress.VoiceStream, "_score", "the baseline and reasons (_score)"),
+    # Every stream's segments of a pass scored in one call since ``compiled_scoring`` (with
+    # ``VoiceStream.scorable`` gathering them), each stream's ``_score`` in a tree from before.
+    (
+        (batch, "score_together")
+        if hasattr(batch, "score_together")
+        else (stress.VoiceStream, "_score")
+    )
+    + ("the baseline and reasons (score_together / _score)",),
     (vad.Segmenter, "_settle", "each stream's segment state (Segmenter._settle)"),
     (vad.Segmenter, "_take", "joining each block's 20 ms frames (Segmenter._take)"),
     (batch, "fill_together", "the cut segments' quiet windows (fill_together)"),

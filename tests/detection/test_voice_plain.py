@@ -118,6 +118,6 @@ def test_a_float32_vector_scores_as_its_float64_copy_did() -> None:
                     continue
                 voiced += seg.voiced_s
                 folded += 1
-                assert tracker._base_sum.tolist() == sums
-                assert tracker._base_n.tolist() == counts
+                assert tracker._state[:N].tolist() == sums
+                assert tracker._state[N : 2 * N].tolist() == counts
     assert voiced > tracker.baseline_seconds and folded > 10

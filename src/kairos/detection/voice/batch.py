@@ -32,6 +32,7 @@ from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.frames import BANDS, Plan, Windows
 from kairos.detection.voice.segment import Segment
 from kairos.detection.voice.stress import SegmentResult, VoiceStream, measure
+from kairos.detection.voice.tracker import StressTracker, score_together
 from kairos.detection.voice.vad import BoolArray, Closed, Segmenter, VoicedGate
 
 Floats = npt.NDArray[np.float64]
@@ -52,12 +53,23 @@ def feed_together(items: Sequence[tuple[VoiceStream, FloatArray]]) -> list[list[
     segments = judge_together([items[i][0].segmenter for i in ready])
     features = measure([seg for closed in segments for seg in closed])
     out: list[list[SegmentResult]] = [[] for _ in items]
+    owners: list[int] = []
+    trackers: list[StressTracker] = []
+    xs: list[FloatArray] = []
+    times: list[tuple[float, float, float]] = []
     at = 0
     for i, closed in zip(ready, segments, strict=True):
         if closed:
             end = at + len(closed)
-            out[i] = items[i][0]._score(closed, features[at:end])
+            mine, x, when = items[i][0].scorable(closed, features[at:end])
+            owners += [i] * len(mine)
+            trackers += mine
+            xs += x
+            times += when
             at = end
+    # Every stream's segments scored in one call (each against its own caller's baseline).
+    for i, result in zip(owners, score_together(trackers, xs, times), strict=True):
+        out[i].append(result)
     return out
 
 

@@ -270,8 +270,14 @@ def warm() -> None:
     rows = np.arange(4, dtype=np.intp)
     normalise_into(r, np.ones(56), 1.0, rows, r.copy(), lag.copy(), voiced, 10, 53, 0.5)
     normalise_into(r[:, :56], np.ones(56), 1.0, rows, r.copy(), lag.copy(), voiced, 10, 53, 0.5)
-    from kairos.detection.voice import compiled_gate, compiled_segments, compiled_spectra
+    from kairos.detection.voice import (
+        compiled_gate,
+        compiled_scoring,
+        compiled_segments,
+        compiled_spectra,
+    )
 
     compiled_spectra.warm()
     compiled_gate.warm()
     compiled_segments.warm()
+    compiled_scoring.warm()

@@ -25,6 +25,7 @@ from kairos.detection.voice.tracker import (
     SegmentResult,
     StressTracker,
     VoiceCue,
+    score_together,
 )
 from kairos.detection.voice.vad import FrameGate, Segmenter
 
@@ -83,20 +84,21 @@ class VoiceStream:
         self, segments: Sequence[Segment], features: Sequence[FloatArray | None]
     ) -> list[SegmentResult]:
         """Score measured segments against the caller's baseline, in order."""
-        out = []
-        for seg, x in zip(segments, features, strict=True):
-            self.speech_segments += 1
-            if x is None:
-                continue
-            out.append(
-                self.tracker.update(
-                    x,
-                    start_s=seg.start_s,
-                    end_s=seg.end_s,
-                    voiced_s=seg.voiced_s,
-                )
-            )
-        return out
+        trackers, xs, times = self.scorable(segments, features)
+        return score_together(trackers, xs, times)
+
+    def scorable(
+        self, segments: Sequence[Segment], features: Sequence[FloatArray | None]
+    ) -> tuple[list[StressTracker], list[FloatArray], list[tuple[float, float, float]]]:
+        """The measured ones of the segments the stream closed, as ``score_together`` takes them
+        (the tracker once for each); every segment counts in ``speech_segments``."""
+        self.speech_segments += len(segments)
+        kept = [(seg, x) for seg, x in zip(segments, features, strict=True) if x is not None]
+        return (
+            [self.tracker] * len(kept),
+            [x for _, x in kept],
+            [(seg.start_s, seg.end_s, seg.voiced_s) for seg, _ in kept],
+        )
 
 
 def measure(segments: Sequence[Segment]) -> list[FloatArray | None]:
