@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.web.floor import MOT_TEXT, chat_events
-from tests.web.test_browser import CHROMIUM, _signed_in, browser, serving  # noqa: F401
+from tests.web.test_browser import CHROMIUM, _signed_in, serving
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -27,7 +27,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 def test_a_contact_taken_by_another_team_leaves_the_wallboard(
     server: str,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     started = httpx.post(f"{server}/v1/events", json=chat_events("w-1", MOT_TEXT), timeout=30)
     assert started.status_code == 200, started.text
