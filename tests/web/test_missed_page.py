@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -10,14 +10,18 @@ from tests.web.floor import login
 
 
 def _lost_moment(interaction_id: str, agent: str) -> list[dict[str, Any]]:
-    start = datetime.now(UTC) - timedelta(minutes=30)
+    # Half an hour ago, but today (UTC, the pages' day here): a run just after midnight put
+    # the moment on yesterday's page, and today's showed none.
+    now = datetime.now(UTC)
+    span = min(timedelta(minutes=30), 0.9 * (now - datetime.combine(now.date(), time(0), UTC)))
+    start, step = now - span, min(timedelta(seconds=30), span / 5)
 
     def event(kind: str, n: int, **body: Any) -> dict[str, Any]:
         return {
             "type": kind,
             "event_id": f"{interaction_id}-{n}",
             "interaction_id": interaction_id,
-            "occurred_at": (start + timedelta(seconds=30 * n)).isoformat(),
+            "occurred_at": (start + step * n).isoformat(),
             **body,
         }
 
