@@ -87,9 +87,7 @@ def test_a_lock_held_past_every_attempt_dead_letters_nothing(
         finally:
             _release(holder)
         with db.engine.connect() as connection:
-            wait_for(
-                lambda: connection.execute(text("SELECT count(*) FROM handled")).scalar() == 5
-            )
+            wait_for(lambda: connection.execute(text("SELECT count(*) FROM handled")).scalar() == 5)
             time.sleep(0.6)  # nothing arrives twice (a second insert would fail, and retry)
             stored = connection.execute(text("SELECT n FROM handled ORDER BY n")).scalars()
             assert list(stored) == [f"m{n}" for n in range(5)]
