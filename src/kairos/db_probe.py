@@ -53,14 +53,15 @@ def locked_now(db: Database) -> bool:
     """On SQLite, whether another process holds the write lock now: ``BEGIN IMMEDIATE`` and a
     rollback (nothing written, no reader disturbed), waiting at most ``PROBE_BUSY_TIMEOUT_MS``.
     A lock met is noted as a request's expired wait is (``Database.locked_elsewhere``)."""
-    if not db.is_sqlite:
-        return False
+    if not db.is_sqlite or db.engine.url.database in (None, "", ":memory:"):
+        return False  # PostgreSQL: rows are locked, not the database; memory: no other process
     with _write_lock_briefly(db) as held:
         if not held:
             return False  # this process is writing: a wait of its that runs out is noted
         with waiting_at_most(PROBE_BUSY_TIMEOUT_MS), db.engine.connect() as connection:
             raw = connection.connection.dbapi_connection
-            assert raw is not None
+            if raw is None or raw.in_transaction:  # a statement of this thread's under way
+                return False
             try:
                 raw.execute("BEGIN IMMEDIATE")
                 raw.rollback()
