@@ -96,30 +96,37 @@ def background() -> Iterator[None]:
     another process holds, not ``BUSY_TIMEOUT_MS``. For work that is done again on its next
     pass (a periodic job, a batch of bookkeeping): it would otherwise hold this process's
     write lock through the whole wait, and every request that writes would wait behind it."""
-    with _marked(True):
+    with waiting_at_most(SHORT_BUSY_TIMEOUT_MS):
         yield
 
 
 def foreground() -> AbstractContextManager[None]:
     """Undo :func:`background` meanwhile: for work that is not done again if it fails (a bus
     listener called by a periodic pass on the in-process bus)."""
-    return _marked(False)
+    return waiting_at_most(None)
 
 
 @contextmanager
-def _marked(background: bool) -> Iterator[None]:
-    before = getattr(_THREAD, "background", False)
-    _THREAD.background = background
+def waiting_at_most(busy_timeout_ms: int | None) -> Iterator[None]:
+    """On SQLite, the connections this thread takes from the pool meanwhile wait at most
+    ``busy_timeout_ms`` for a lock another process holds (None: ``BUSY_TIMEOUT_MS``)."""
+    before = getattr(_THREAD, "busy_timeout_ms", None)
+    _THREAD.busy_timeout_ms = busy_timeout_ms
     try:
         yield
     finally:
-        _THREAD.background = before
+        _THREAD.busy_timeout_ms = before
+
+
+def waits_shortened() -> bool:
+    """Whether this thread's statements wait less than ``BUSY_TIMEOUT_MS`` for a lock."""
+    return getattr(_THREAD, "busy_timeout_ms", None) is not None
 
 
 def _busy_timeout_for_thread(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     # At each checkout from the pool: the wait this thread asks for, set only when it differs
     # from the connection's (a dictionary look-up otherwise).
-    wanted = SHORT_BUSY_TIMEOUT_MS if getattr(_THREAD, "background", False) else BUSY_TIMEOUT_MS
+    wanted = getattr(_THREAD, "busy_timeout_ms", None) or BUSY_TIMEOUT_MS
     if record.info.get("busy_timeout_ms", BUSY_TIMEOUT_MS) != wanted:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={wanted}")
@@ -261,7 +268,7 @@ class Database:
             return False
         if not getattr(original, "kairos_counted", False):
             original.kairos_counted = True
-            short = self.is_sqlite and getattr(_THREAD, "background", False)
+            short = self.is_sqlite and waits_shortened()
             self.lock_waits_expired["short" if short else "full"] += 1
             if not short:
                 self.lock_wait_expired_at = time.time()
@@ -307,21 +314,11 @@ class Database:
         return self.is_sqlite and self._sqlite_writer.locked()
 
     def check_writes(self) -> StorageFault | None:
-        """While a storage fault is recorded, try one write that changes nothing (the
-        migration row set to itself): the fault is cleared if it commits. The fault in force."""
-        if self.faults.current is None:
-            return None
-        from sqlalchemy import text
-        from sqlalchemy.exc import SQLAlchemyError
+        """While a storage fault is recorded, try one write that changes nothing: the fault
+        is cleared if it commits. The fault in force (:func:`kairos.db_probe.check_writes`)."""
+        from kairos.db_probe import check_writes
 
-        try:
-            with self.write_lock(), self.engine.begin() as connection:
-                connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
-        except SQLAlchemyError as error:
-            self.faults.record(error)  # another error (the database away) keeps the fault
-        else:
-            self.faults.clear()
-        return self.faults.current
+        return check_writes(self)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

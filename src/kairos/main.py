@@ -30,6 +30,7 @@ from kairos.channels.media_views import router as media_router
 from kairos.channels.views import router as channels_router
 from kairos.config import Settings, get_settings
 from kairos.customers.views import router as customers_router
+from kairos.db_probe import locked_now
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
 from kairos.errors import ClientError, log_failure, why_unavailable
@@ -302,10 +303,15 @@ def healthz(db: DatabaseDep, bus: BusDep, detectors: DetectorsDep) -> JSONRespon
         database = "ok"
     except (OperationalError, PoolTimeout):
         database = "unavailable"
-    # A full or read-only database recorded may have been fixed since: one write tells.
+    # A full or read-only database recorded may have been fixed since: one write tells. Else,
+    # on SQLite, whether another process holds the lock (a backup): reads answer, writes wait
+    # 10 s and answer 503. Each waits 1 s at most (db_probe): a load balancer's check gives up
+    # in 2 to 5 s. Behind a held lock a recorded fault cannot be told: "locked" is said.
     fault = db.check_writes() if database == "ok" else None
-    # Another process holding the lock (a backup): reads answer, writes wait 10 s and 503.
-    locked = db.locked_elsewhere() if database == "ok" and fault is None else None
+    if database == "ok" and fault is None:
+        locked_now(db)
+    locked = db.locked_elsewhere() if database == "ok" else None
+    fault = None if locked is not None else fault
     reachable = bus.reachable()
     redis = {} if reachable is None else {"redis": "ok" if reachable else "unavailable"}
     calm = database == "ok" and locked is None and reachable is not False

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from kairos.bus.base import BusMessage, Retry
+from kairos.db_faults import LockWaits, lock_wait_expired
 from kairos.errors import by_class, log_failure
 
 if TYPE_CHECKING:
@@ -35,6 +36,20 @@ def dead_letter_error(error: Exception) -> str:
     if isinstance(error, Retry):
         return f"Retry: {error}"[:1000]
     return by_class(error)[:1000]
+
+
+def held_by_lock(error: BaseException) -> bool:
+    """Whether ``error`` (or an error it was raised from, as a listener's :class:`Retry`) is a
+    wait for a lock another process holds that ran out: the database's state, not the
+    message's fault."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if lock_wait_expired(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def create_group(client: redis.Redis, stream: str, group: str, start: str = "$") -> None:
@@ -86,6 +101,9 @@ class GroupReader:
         self.claimed = 0
         #: Entries moved to their topic's dead-letter stream after ``max_attempts``.
         self.dead_lettered = 0
+        #: Deliveries held back by a lock held elsewhere (not counted toward ``max_attempts``).
+        self.held = 0
+        self._lock_waits = LockWaits()
         #: Times ``on_gap`` was called.
         self.gaps = 0
         self._gap_looked = False
@@ -177,11 +195,14 @@ class GroupReader:
                 if entries:
                     log.info("bus listener %s claimed %d idle entries", self.group, len(entries))
                     self.claimed += len(entries)
-                    self._handle(client, stream, entries)
+                    self._handle(client, stream, entries, claimed=True)
                 if start in ("0-0", b"0-0") or not entries:
                     break
 
-    def _handle(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
+    def _handle(
+        self, client: redis.Redis, stream: Any, entries: list[Any], *, claimed: bool = False
+    ) -> None:
+        """Hand ``entries`` to the listener; ``claimed``: delivered before (see :meth:`_ack`)."""
         topic = self.streams[stream]
         if entries:
             last = max((str(e[0]) for e in entries), key=entry_key)
@@ -191,31 +212,96 @@ class GroupReader:
         entries = self._for_this_group(client, stream, entries)
         handle_batch = getattr(self.callback, "handle_batch", None)
         if handle_batch is not None:
-            self._handle_batch(client, stream, topic, entries, handle_batch)
+            self._handle_batch(client, stream, topic, entries, handle_batch, claimed)
             return
-        for entry_id, fields in entries:
-            self._handle_one(client, stream, topic, entry_id, fields)
+        self._one_by_one(client, stream, topic, entries, claimed)
+
+    def _one_by_one(
+        self, client: redis.Redis, stream: Any, topic: str, entries: list[Any], claimed: bool
+    ) -> None:
+        for index, (entry_id, fields) in enumerate(entries):
+            if not self._handle_one(client, stream, topic, entry_id, fields, claimed):
+                # The database is locked: the next entries would each wait for it in vain.
+                self._hold(client, stream, entries[index + 1 :])
+                return
 
     def _handle_one(
-        self, client: redis.Redis, stream: Any, topic: str, entry_id: Any, fields: Any
-    ) -> None:
+        self,
+        client: redis.Redis,
+        stream: Any,
+        topic: str,
+        entry_id: Any,
+        fields: Any,
+        claimed: bool = False,
+    ) -> bool:
+        """Handle one entry; False when a lock held elsewhere kept it back (:meth:`_hold`)."""
         if fields is None:  # trimmed away while pending: nothing left to deliver
-            client.xack(stream, self.group, entry_id)
-            return
+            self._ack(client, stream, [entry_id], claimed)
+            return True
         try:
             self.callback(topic, json.loads(fields["m"]))
             self.handled += 1
-        except Retry as why:  # left pending: claimed again after claim_idle_ms
+        except Exception as error:
+            if held_by_lock(error):
+                self._hold(client, stream, [(entry_id, fields)])
+                return False
+            self._failed(client, stream, topic, (entry_id, fields), error)
+            return True
+        self._lock_waits_over()
+        self._ack(client, stream, [entry_id], claimed)
+        return True
+
+    def _failed(
+        self, client: redis.Redis, stream: Any, topic: str, entry: Any, error: Exception
+    ) -> None:
+        entry_id = entry[0]
+        if isinstance(error, Retry):  # left pending: claimed again after claim_idle_ms
             self.retried += 1
-            log.warning("bus listener %s will retry %s: %s", self.group, entry_id, why)
-            self._give_up_after(client, stream, [(entry_id, fields)], why)
-            return
-        except Exception as error:  # a listener's bug must not wedge the stream
+            log.warning("bus listener %s will retry %s: %s", self.group, entry_id, error)
+        else:  # a listener's bug must not wedge the stream
             self.failed += 1
-            log_failure(log, "bus listener %s failed on %s %s", self.group, topic, entry_id)
-            self._give_up_after(client, stream, [(entry_id, fields)], error)
+            log_failure(
+                log, "bus listener %s failed on %s %s", self.group, topic, entry_id, error=error
+            )
+        self._give_up_after(client, stream, [entry], error)
+
+    def _held_key(self) -> str:
+        return f"{self.bus.prefix}:bus:held:{self.group}"
+
+    def _hold(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
+        """A wait for a lock another process holds on the database ran out (a backup, a script
+        holding a SQLite file): not the entries' fault. They stay pending, claimed again after
+        ``claim_idle_ms``, and this delivery is not counted toward ``max_attempts``
+        (``<prefix>:bus:held:<group>``, read by :meth:`_give_up_after`): however long the lock
+        is held, nothing goes to the dead letters for it."""
+        if not entries:
             return
-        client.xack(stream, self.group, entry_id)
+        pipe = client.pipeline(transaction=False)
+        for entry_id, _ in entries:
+            pipe.hincrby(self._held_key(), f"{stream}/{entry_id}", 1)
+        pipe.execute()
+        self.held += len(entries)
+        if self._lock_waits.expired():
+            log.warning(
+                "bus listener %s: another process has held the database locked for %.0f s; "
+                "its messages wait, pending, and are handled once it is released",
+                self.group, self._lock_waits.patience_s,
+            )  # fmt: skip
+
+    def _lock_waits_over(self) -> None:
+        if self._lock_waits.passed():
+            log.warning("bus listener %s: the database is writable again", self.group)
+
+    def _ack(self, client: redis.Redis, stream: Any, ids: list[Any], claimed: bool) -> None:
+        """Acknowledge ``ids``; an entry ``claimed`` may have been held (:meth:`_hold`), and
+        its count goes with it (an entry read for the first time never was)."""
+        if not claimed:
+            client.xack(stream, self.group, *ids)
+            return
+        pipe = client.pipeline(transaction=True)
+        pipe.xack(stream, self.group, *ids)
+        pipe.hdel(self._held_key(), *(f"{stream}/{entry_id}" for entry_id in ids))
+        pipe.execute()
 
     def _for_this_group(self, client: redis.Redis, stream: Any, entries: list[Any]) -> list[Any]:
         """Drop (acknowledged) the entries meant for other groups (:func:`addressed_to`)."""
@@ -240,7 +326,9 @@ class GroupReader:
         dead = self.bus.dead_stream(topic)
         for entry_id, fields in entries:
             pending: Any = client.xpending_range(stream, self.group, entry_id, entry_id, 1)
-            attempts = int(pending[0]["times_delivered"]) if pending else 1
+            delivered = int(pending[0]["times_delivered"]) if pending else 1
+            held = client.hget(self._held_key(), f"{stream}/{entry_id}")
+            attempts = delivered - int(held or 0)  # deliveries a lock held back are not spent
             if attempts < self.bus.max_attempts:
                 continue
             letter: dict[Any, Any] = {
@@ -256,6 +344,7 @@ class GroupReader:
             pipe = client.pipeline(transaction=True)
             pipe.xadd(dead, letter, maxlen=self.bus.dead_maxlen, approximate=True)
             pipe.xack(stream, self.group, entry_id)
+            pipe.hdel(self._held_key(), f"{stream}/{entry_id}")
             pipe.execute()
             self.dead_lettered += 1
             log.error(
@@ -270,29 +359,35 @@ class GroupReader:
         topic: str,
         entries: list[Any],
         handle_batch: Callable[[str, list[BusMessage]], None],
+        claimed: bool,
     ) -> None:
         """All entries read at once, to a listener that takes them together (one database
         transaction per interaction rather than per message); acknowledged together. A batch
         that raises is handled again one entry at a time (such a listener is idempotent, as the
         detection workers are), so that only the entry that fails stays pending (and, after
-        ``max_attempts`` deliveries, goes to the dead letters)."""
+        ``max_attempts`` deliveries, goes to the dead letters); one a lock held elsewhere kept
+        back is held whole (:meth:`_hold`)."""
         ids = [entry_id for entry_id, _ in entries]
         messages = [json.loads(fields["m"]) for _, fields in entries if fields is not None]
         try:
             if messages:
                 handle_batch(topic, messages)
             self.handled += len(messages)
-        except Retry as why:  # all left pending: claimed again after claim_idle_ms
-            self.retried += len(messages)
-            log.warning("bus listener %s will retry %d entries: %s", self.group, len(ids), why)
-            self._give_up_after(client, stream, [e for e in entries if e[1] is not None], why)
+        except Exception as error:
+            if held_by_lock(error):
+                self._hold(client, stream, [e for e in entries if e[1] is not None])
+            elif isinstance(error, Retry):  # all left pending: claimed again after claim_idle_ms
+                self.retried += len(messages)
+                log.warning(
+                    "bus listener %s will retry %d entries: %s", self.group, len(ids), error
+                )
+                self._give_up_after(client, stream, [e for e in entries if e[1] is not None], error)
+            else:
+                log_failure(
+                    log, "bus listener %s failed on %d entries of %s", self.group, len(ids), topic
+                )
+                self._one_by_one(client, stream, topic, entries, claimed)
             return
-        except Exception:
-            log_failure(
-                log, "bus listener %s failed on %d entries of %s", self.group, len(ids), topic
-            )
-            for entry_id, fields in entries:
-                self._handle_one(client, stream, topic, entry_id, fields)
-            return
+        self._lock_waits_over()
         if ids:
-            client.xack(stream, self.group, *ids)
+            self._ack(client, stream, ids, claimed)
