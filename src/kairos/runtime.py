@@ -30,8 +30,8 @@ from kairos.routing import queueing
 from kairos.routing.live_board import TOPICS as BOARD_TOPICS
 from kairos.routing.live_board import LiveBoard
 from kairos.routing.offers import OfferBook
-from kairos.routing.passes import forget_spent
 from kairos.routing.ownership import BoardOwner
+from kairos.routing.passes import forget_spent
 from kairos.routing.queue_map import QueueMap, load_queue_map
 from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import AlertLog, Supervisor

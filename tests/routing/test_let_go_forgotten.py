@@ -56,7 +56,10 @@ def _let_three_go(client: TestClient) -> None:
         assert client.post("/v1/agents", json=agent).status_code == 201
     for n in range(3):
         phone = f"+1415555030{n}"
-        _post(client, started(f"c{n}", channel="chat", queue="general", occurred_at=at(n), phone=phone))
+        _post(
+            client,
+            started(f"c{n}", channel="chat", queue="general", occurred_at=at(n), phone=phone),
+        )
     # c0: Al takes it and transfers it back; Bo is routed it (Al's pass is spent).
     assert client.post("/v1/agents/al/next").json()["decision"]["interaction_id"] == "c0"
     _post(client, _transfer("c0", 1, to_queue="general"))
@@ -111,7 +114,9 @@ def test_a_running_kairos_forgets_them_by_itself_with_idle_ends_off(
                 assert time.monotonic() < deadline, f"never forgotten: {_rows(rt.db)}"
                 time.sleep(0.1)
             with rt.db.session() as session:
-                state = session.scalar(select(Interaction.state).where(Interaction.external_id == "c2"))
+                state = session.scalar(
+                    select(Interaction.state).where(Interaction.external_id == "c2")
+                )
             assert state != "ended"  # no idle end: nothing was ended as timed out
     finally:
         rt.close()
