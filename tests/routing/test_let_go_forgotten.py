@@ -61,7 +61,8 @@ def _let_three_go(client: TestClient) -> None:
             started(f"c{n}", channel="chat", queue="general", occurred_at=at(n), phone=phone),
         )
     # c0: Al takes it and transfers it back; Bo is routed it (Al's pass is spent).
-    assert client.post("/v1/agents/al/next").json()["decision"]["interaction_id"] == "c0"
+    first = client.post("/v1/agents/al/next")
+    assert first.json()["decision"]["interaction_id"] == "c0", first.text
     _post(client, _transfer("c0", 1, to_queue="general"))
     assert client.post("/v1/agents/bo/next").json()["decision"]["interaction_id"] == "c0"
     # c1: transferred to Bo, back to the queue, then it ends (Bo's pass is spent).
