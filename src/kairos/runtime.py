@@ -31,6 +31,7 @@ from kairos.routing.live_board import TOPICS as BOARD_TOPICS
 from kairos.routing.live_board import LiveBoard
 from kairos.routing.offers import OfferBook
 from kairos.routing.ownership import BoardOwner
+from kairos.routing.passes import forget_spent
 from kairos.routing.queue_map import QueueMap, load_queue_map
 from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import AlertLog, Supervisor
@@ -241,14 +242,14 @@ class Runtime(Services):
         bus.listen(coaching, *groups["coaching"], group="coaching", on_gap=coaching.catch_up)
         # Reviews at the end, surveys, recontacts and outreach rules follow the bus.
         bus.listen(outcomes, *groups["outcomes"], group="outcomes")
-        if self.settings.idle_end_limits():
-            # Contacts whose end never arrived are ended as timed out (every listening process
-            # may sweep: each contact is locked and ended once).
-            from kairos.interactions.idle import idle_sweeper
+        # Contacts whose end never arrived are ended as timed out (every listening process
+        # may sweep: each contact is locked and ended once; no limit set, none is), and who let
+        # a contact go is forgotten once it can no longer matter (``let_go`` would grow forever).
+        from kairos.interactions.idle import idle_sweeper
 
-            idle = idle_sweeper(self)
-            idle.start()
-            self._stops.append(idle.close)
+        idle = idle_sweeper(self, also=[lambda: forget_spent(self.db)])
+        idle.start()
+        self._stops.append(idle.close)
         if self.settings.smtp_host or self.settings.twilio_account_sid:
             # "You said, we did" messages go out on their own, not only by `kairos send-outreach`.
             from kairos.outcomes.sending import outreach_sender

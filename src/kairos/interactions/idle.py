@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select
@@ -151,8 +151,13 @@ def _span(limit: timedelta) -> str:
     return f"{minutes} min"
 
 
-def idle_sweeper(runtime: Services) -> Periodic:
-    """Ends idle contacts every ``KAIROS_IDLE_END_INTERVAL_S`` on a background thread."""
-    return Periodic(
-        lambda: end_idle(runtime), interval_s=runtime.settings.idle_end_interval_s, name="idle end"
-    )
+def idle_sweeper(runtime: Services, *, also: Sequence[Callable[[], object]] = ()) -> Periodic:
+    """Ends idle contacts every ``KAIROS_IDLE_END_INTERVAL_S`` on a background thread, then
+    runs ``also`` (more bookkeeping of contacts in progress and ended: who let one go)."""
+
+    def sweep() -> None:
+        end_idle(runtime)
+        for work in also:
+            work()
+
+    return Periodic(sweep, interval_s=runtime.settings.idle_end_interval_s, name="idle end")

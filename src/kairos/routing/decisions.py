@@ -1,6 +1,7 @@
 """Routing decisions: which waiting interaction goes to which agent and why, stored for audit
 with the snapshots the policy saw, and the assignment (routing's tables; the interaction is
-assigned through interactions' service). ``routing.decided`` is published once committed."""
+assigned through interactions' service). ``routing.decided`` is published once committed. The
+stored decisions are read back by :mod:`kairos.routing.decision_log`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,8 +21,7 @@ from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
-from kairos.routing import passes
-from kairos.routing.explain import explain
+from kairos.routing import decision_log, passes
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
 from kairos.routing.schemas import DecisionOut
@@ -125,20 +125,6 @@ def _customer_values(session: Session, rows: list[tuple[Interaction, Queue]]) ->
     return {cid: value for cid, value in session.execute(query) if value is not None}
 
 
-def _repeated(session: Session, agent: Agent, request_key: str) -> DecisionOut | None:
-    """The decision an earlier request with this key made for this agent, if any."""
-    record = session.scalar(
-        select(RoutingDecision).where(
-            RoutingDecision.agent_id == agent.id, RoutingDecision.request_key == request_key
-        )
-    )
-    if record is None:
-        return None
-    interaction = session.get(Interaction, record.interaction_id)
-    assert interaction is not None
-    return _decision_out(record, interaction.external_id, agent.external_id)
-
-
 def next_for_agent(
     *,
     db: Database,
@@ -168,7 +154,7 @@ def next_for_agent(
         # The same request, twice at once: the other one decided; answer with its decision.
         with db.session() as session:
             agent = get_agent_or_raise(session=session, agent_id=agent_id)
-            repeated = _repeated(session, agent, request_key)
+            repeated = decision_log.repeated(session, agent, request_key)
         if repeated is None:
             raise
         return repeated, "assigned (a repeated request: the decision it made before)"
@@ -188,7 +174,7 @@ def _next_for_agent(
     with db.write_lock(), db.session() as session:
         agent = get_agent_or_raise(session=session, agent_id=agent_id)
         if request_key is not None:
-            repeated = _repeated(session, agent, request_key)
+            repeated = decision_log.repeated(session, agent, request_key)
             if repeated is not None:
                 return repeated, "assigned (a repeated request: the decision it made before)"
         load = loads(session=session)
@@ -221,7 +207,7 @@ def _next_for_agent(
         if load.get(agent.id, 0) + 1 >= agent.max_concurrency:
             previous, agent.state, agent.state_since = agent.state, "busy", now
             outbox.append(_state_message(agent, previous))
-        out = _decision_out(record, interaction.external_id, agent.external_id)
+        out = decision_log.decision_out(record, interaction.external_id, agent.external_id)
         outbox.insert(0, RoutingDecided(**out.model_dump(mode="json")))
         session.commit()
     for message in outbox:
@@ -338,62 +324,3 @@ def _commit_and_publish(session: Session, bus: EventBus, outbox: list[Message]) 
         session.commit()
         for message in outbox:
             bus.send(message)
-
-
-def _decision_out(record: RoutingDecision, interaction_id: str, agent_id: str) -> DecisionOut:
-    summary = explain(
-        moment_of_truth=record.moment_of_truth, reasons=record.reasons, inputs=record.inputs
-    )
-    return DecisionOut(
-        summary=summary,
-        id=record.id,
-        interaction_id=interaction_id,
-        agent_id=agent_id,
-        queue=record.queue,
-        policy=record.policy,
-        score=record.score,
-        moment_of_truth=record.moment_of_truth,
-        empowered_handling=record.moment_of_truth,
-        reasons=record.reasons,
-        inputs=record.inputs,
-        model_version=record.model_version,
-        decided_at=record.decided_at,
-    )
-
-
-def get_all_decisions(
-    *,
-    session: Session,
-    interaction_id: str | None = None,
-    agent_id: str | None = None,
-    policy: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[int, list[DecisionOut]]:
-    """Stored decisions matching the filters, newest first, and how many match in all."""
-    filters: list[ColumnElement[bool]] = []
-    if interaction_id is not None:
-        filters.append(Interaction.external_id == interaction_id)
-    if agent_id is not None:
-        filters.append(Agent.external_id == agent_id)
-    if policy is not None:
-        filters.append(RoutingDecision.policy == policy)
-    query = (
-        select(RoutingDecision, Interaction.external_id, Agent.external_id)
-        .join(Interaction, Interaction.id == RoutingDecision.interaction_id)
-        .join(Agent, Agent.id == RoutingDecision.agent_id)
-        .where(*filters)
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(RoutingDecision.id.desc()).limit(limit).offset(offset))
-    return total, [_decision_out(r, i, a) for r, i, a in rows]
-
-
-def latest_for(*, session: Session, interaction_id: int) -> RoutingDecision | None:
-    """The latest routing decision about an interaction."""
-    return session.scalar(
-        select(RoutingDecision)
-        .where(RoutingDecision.interaction_id == interaction_id)
-        .order_by(RoutingDecision.id.desc())
-        .limit(1)
-    )

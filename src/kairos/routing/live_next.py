@@ -30,7 +30,7 @@ from kairos.db import (
 )
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
-from kairos.routing import decisions, pg_decide
+from kairos.routing import decision_log, decisions, pg_decide
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
@@ -139,7 +139,7 @@ def next_from_board(
         if request_key is not None and agent is not None:
             with db.session() as session:
                 row = session.get(Agent, board.agent_rows[agent_id])
-                repeated = decisions._repeated(session, row, request_key) if row else None
+                repeated = decision_log.repeated(session, row, request_key) if row else None
             if repeated is not None:
                 return repeated, REPEATED
         flip = _check(agent, agent_id)

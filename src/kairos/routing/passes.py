@@ -5,15 +5,24 @@ can take still reaches an agent rather than waiting for ever.
 
 Each is stored too (``let_go``: the transfer in its ingest transaction, a decline by the offer's
 owner), so a board built or rebuilt (at start, at a lease takeover, after a bus gap) and the
-database path (``KAIROS_ROUTING_BOARD=database``) know them as the board that heard them does."""
+database path (``KAIROS_ROUTING_BOARD=database``) know them as the board that heard them does.
+
+A row that can no longer matter is deleted by a periodic pass (:func:`forget_spent`): its contact
+ended, or was routed to an agent since, or it is older than the longest
+``KAIROS_RETURN_AFTER_PASS_S`` allows, so that a process with another setting loses nothing it
+still reads."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from annotated_types import Le
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from kairos.config import Settings
+from kairos.db import Database, background, utcnow
+from kairos.interactions import let_go
 from kairos.interactions.let_go import TRANSFERRED
 from kairos.interactions.models import Interaction, LetGo
 from kairos.routing.models import Assignment
@@ -99,3 +108,53 @@ def kept_in_database(
     :meth:`Passes.kept_from`)."""
     rows = let_go_since(session, now, return_after_s, agent_id)
     return {i for i, _, kind, _ in rows if kind == TRANSFERRED}
+
+
+# -- forgetting what can no longer matter ------------------------------------------------------
+
+#: Rows deleted per transaction: a first pass over years of rows holds no long lock.
+FORGET_BATCH = 1_000
+
+
+def longest_return_after_s() -> float:
+    """The largest ``KAIROS_RETURN_AFTER_PASS_S`` the settings accept: no process reads a row
+    older than that."""
+    bounds = Settings.model_fields["return_after_pass_s"].metadata
+    return float(next(bound.le for bound in bounds if isinstance(bound, Le)))  # type: ignore[arg-type]
+
+
+def spent(session: Session, now: datetime, *, limit: int = FORGET_BATCH) -> list[int]:
+    """Up to ``limit`` ``let_go`` rows that can no longer matter at ``now``: their contact ended
+    or was routed to an agent since, or they are older than :func:`longest_return_after_s`."""
+    later = select(Assignment.id).where(
+        Assignment.interaction_id == LetGo.interaction_id, Assignment.assigned_at > LetGo.passed_at
+    )
+    query = (
+        select(LetGo.id)
+        .join(Interaction, Interaction.id == LetGo.interaction_id)
+        .where(
+            or_(
+                LetGo.passed_at <= now - timedelta(seconds=longest_return_after_s()),
+                Interaction.state == "ended",
+                exists(later),
+            )
+        )
+        .order_by(LetGo.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def forget_spent(db: Database, now: datetime | None = None) -> int:
+    """Delete every ``let_go`` row that can no longer matter (a batch per transaction, as a
+    background writer: on SQLite a lock another process holds fails it after a short wait, and
+    the next pass does it): how many went."""
+    now = now or utcnow()
+    total = 0
+    while True:
+        with background(), db.write_lock(), db.session() as session:
+            ids = spent(session, now)
+            total += let_go.forget(session, ids)
+            session.commit()
+        if len(ids) < FORGET_BATCH:
+            return total

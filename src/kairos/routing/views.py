@@ -26,7 +26,7 @@ from kairos.errors import ClientError
 from kairos.interactions.schemas import EscalationIn, EscalationOut
 from kairos.limits import Int64, RowId
 from kairos.routing import (
-    decisions,
+    decision_log,
     escalation,
     leaving,
     live_next,
@@ -200,7 +200,7 @@ def list_decisions(
     offset: Annotated[Int64, Query(ge=0)] = 0,
 ) -> DecisionList:
     """Stored routing decisions, newest first, with their inputs and reasons."""
-    total, items = decisions.get_all_decisions(
+    total, items = decision_log.get_all_decisions(
         session=session,
         interaction_id=interaction_id,
         agent_id=agent_id,

@@ -21,7 +21,7 @@ from kairos.interactions import journey as journey_service
 from kairos.interactions import reads as interaction_reads
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
-from kairos.routing import decisions as routing_decisions
+from kairos.routing import decision_log
 from kairos.routing.explain import explain
 from kairos.routing.models import RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD
@@ -299,7 +299,7 @@ def interaction_view(*, session: Session, interaction: Interaction) -> Interacti
             for i in journey_service.journey(session=session, customer_id=interaction.customer_id)
             if i.id != interaction.id
         ]
-    decision = routing_decisions.latest_for(session=session, interaction_id=interaction.id)
+    decision = decision_log.latest_for(session=session, interaction_id=interaction.id)
     settings = get_settings()
     zone = journey_service.deadline_zone(
         session=session,
