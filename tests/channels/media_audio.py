@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from kairos.bus import EventBus
 from kairos.config import Settings
 from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.codecs import FloatArray
@@ -59,3 +63,29 @@ def emodb_file(emotion: str, index: int = 0) -> Path:
     if folder is None or not folder.is_dir():
         pytest.skip("../shared/data/emodb_subset is absent: no real emotional speech to test with")
     return sorted(folder.glob("*.wav"))[index]
+
+
+class HeardStress:
+    """The audio segments and their stress assessments a bus carries, each assessment with the
+    moment (``time.monotonic()``) it arrived."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._lock = threading.Lock()
+        self._segments: dict[str, dict[str, Any]] = {}
+        self._updates: list[tuple[float, dict[str, Any]]] = []
+        bus.listen(self._seen, "events", "assessments")
+
+    def _seen(self, topic: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            if topic == "events" and message["event"]["type"] == "audio.segment":
+                self._segments[message["event"]["event_id"]] = message["event"]
+            elif topic == "assessments" and message["event_id"].startswith("audio:"):
+                self._updates.append((time.monotonic(), message))
+
+    def timeline(self) -> list[tuple[float, dict[str, Any], float]]:
+        """(arrived, segment, stress) for each assessment so far, in the order they came."""
+        with self._lock:
+            return [
+                (arrived, self._segments[m["event_id"]], m["assessment"]["stress"])
+                for arrived, m in self._updates
+            ]

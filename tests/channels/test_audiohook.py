@@ -6,7 +6,6 @@ specification; the signature check is also tried on the specification's own work
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -23,7 +22,7 @@ from tests.channels.audiohook_client import (
     AudioHookClient,
     signed_headers,
 )
-from tests.channels.media_audio import AGITATED_TEXT, calm_then_agitated, espeak
+from tests.channels.media_audio import AGITATED_TEXT, HeardStress, calm_then_agitated, espeak
 from tests.channels.test_media import closed_with, speech_8k, stored_types
 
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
@@ -234,18 +233,7 @@ def test_a_stereo_call_raises_the_customers_stress_within_a_second_and_never_hea
     agent = np.resize(np.concatenate([shout8, np.zeros(800, np.float32)]), len(customer))
     conversation = str(uuid.uuid4())
     iid = f"genesys:{conversation}"
-    lock = threading.Lock()
-    segments: dict[str, dict[str, Any]] = {}
-    updates: list[tuple[float, dict[str, Any]]] = []
-
-    def seen(topic: str, message: dict[str, Any]) -> None:
-        with lock:
-            if topic == "events" and message["event"]["type"] == "audio.segment":
-                segments[message["event"]["event_id"]] = message["event"]
-            elif topic == "assessments" and message["event_id"].startswith("audio:"):
-                updates.append((time.monotonic(), message))
-
-    runtime.bus.listen(seen, "events", "assessments")
+    on_bus = HeardStress(runtime.bus)
     ws, session_id = connect(client)
     sent_at: list[float] = []
     with ws:
@@ -262,8 +250,7 @@ def test_a_stereo_call_raises_the_customers_stress_within_a_second_and_never_hea
         hook.send("close", {"reason": "end"})
         hook.expect("closed")
 
-    with lock:
-        timeline = [(t, segments[m["event_id"]], m["assessment"]["stress"]) for t, m in updates]
+    timeline = on_bus.timeline()
     assert len(timeline) >= 15
     before = [stress for _, seg, stress in timeline if seg["end_s"] <= change]
     after = [(t, seg, stress) for t, seg, stress in timeline if seg["start_s"] >= change - 0.05]

@@ -8,14 +8,13 @@ within a second of the change in the voice.
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.media_audio import calm_then_agitated
+from tests.channels.media_audio import HeardStress, calm_then_agitated
 
 from kairos.detection.voice.codecs import mulaw_encode
 from kairos.runtime import Runtime
@@ -73,18 +72,7 @@ def test_calm_then_agitated_call_raises_stress_within_a_second(
 ) -> None:
     audio, change = calm_then_agitated(tmp_path)
     start_call(client, "call-voice-1")
-    lock = threading.Lock()
-    segments: dict[str, dict[str, Any]] = {}
-    updates: list[tuple[float, dict[str, Any]]] = []
-
-    def seen(topic: str, message: dict[str, Any]) -> None:
-        with lock:
-            if topic == "events" and message["event"]["type"] == "audio.segment":
-                segments[message["event"]["event_id"]] = message["event"]
-            elif topic == "assessments" and message["event_id"].startswith("audio:"):
-                updates.append((time.monotonic(), message))
-
-    runtime.bus.listen(seen, "events", "assessments")
+    on_bus = HeardStress(runtime.bus)
     ulaw = mulaw_encode(audio)
     sent_at: list[float] = []
     with client.websocket_connect("/v1/media/twilio?interaction_id=call-voice-1") as ws:
@@ -101,10 +89,7 @@ def test_calm_then_agitated_call_raises_stress_within_a_second(
         closed = ws.receive()
     assert closed["type"] == "websocket.close" and closed["code"] == 1000
 
-    with lock:
-        timeline = [
-            (arrived, segments[m["event_id"]], m["assessment"]["stress"]) for arrived, m in updates
-        ]
+    timeline = on_bus.timeline()
     assert len(timeline) >= 15, "a 20-second call gives a segment every second or so"
     before = [(seg, stress) for _, seg, stress in timeline if seg["end_s"] <= change]
     after = [

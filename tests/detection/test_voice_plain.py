@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from tests.detection.voice_reference_tracker import zero_scaled
 
 from kairos.detection.voice import FEATURES, VoiceModel, load_default
 from kairos.detection.voice.stress import measure
@@ -40,13 +41,7 @@ def test_the_heads_over_plain_floats_give_numpys_numbers() -> None:
 
 
 def test_a_zero_scale_gives_what_numpy_gives() -> None:
-    shipped = load_default()
-    arrays = {name: shipped.values[name] for name in shipped.values}
-    arrays["pop_scale"] = (0.0, *arrays["pop_scale"][1:])
-    arrays["within_sd"] = (*arrays["within_sd"][:3], 0.0, *arrays["within_sd"][4:])
-    model = VoiceModel(
-        pop_intercept=shipped.pop_intercept, rel_intercept=shipped.rel_intercept, **arrays
-    )
+    model = zero_scaled(load_default())
     rng = np.random.default_rng(8)
     with np.errstate(divide="ignore", invalid="ignore"):
         for _ in range(200):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.detection.voice_reference_tracker import ReferenceTracker
+from tests.detection.voice_reference_tracker import ReferenceTracker, zero_scaled
 
 from kairos.detection.voice import FEATURES, StressTracker, VoiceModel, load_default
 from kairos.detection.voice.compiled_scoring import _dot
@@ -61,13 +61,7 @@ def test_a_pass_scored_together_gives_what_each_segment_gave_alone(seed: int) ->
 
 
 def test_zero_scales_score_as_the_plain_floats_did() -> None:
-    shipped = load_default()
-    arrays = {name: shipped.values[name] for name in shipped.values}
-    arrays["pop_scale"] = (0.0, *arrays["pop_scale"][1:])
-    arrays["within_sd"] = (*arrays["within_sd"][:3], 0.0, *arrays["within_sd"][4:])
-    model = VoiceModel(
-        pop_intercept=shipped.pop_intercept, rel_intercept=shipped.rel_intercept, **arrays
-    )
+    model = zero_scaled(load_default())
     with np.errstate(invalid="ignore", divide="ignore"):
         segments, _ = _run(model, 4)
     assert segments > 300

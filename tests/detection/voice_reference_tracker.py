@@ -90,3 +90,14 @@ class ReferenceTracker:
                 self.sums[i] += w * v
                 self.counts[i] += w
         self.voiced += voiced_s
+
+
+def zero_scaled(model: VoiceModel) -> VoiceModel:
+    """``model`` with one population scale and one within-caller spread set to zero: the
+    degenerate case (a division by zero) the scoring must give NumPy's numbers for."""
+    arrays = {name: model.values[name] for name in model.values}
+    arrays["pop_scale"] = (0.0, *arrays["pop_scale"][1:])
+    arrays["within_sd"] = (*arrays["within_sd"][:3], 0.0, *arrays["within_sd"][4:])
+    return VoiceModel(
+        pop_intercept=model.pop_intercept, rel_intercept=model.rel_intercept, **arrays
+    )

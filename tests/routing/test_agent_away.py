@@ -5,14 +5,14 @@ path, both databases."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import at, started, utterance
+from tests.factories import at, utterance
+from tests.routing.chat_floor import caught_up, next_for, open_floor
 from tests.web.floor import chat_events
 from tests.web.test_browser import serving
 
@@ -21,32 +21,9 @@ from kairos.routing.live_board import LiveBoard
 from kairos.runtime import Runtime
 
 
-@pytest.fixture(params=["live", "database"])
-def settings(request: pytest.FixtureRequest, migrated_url: str) -> Settings:
-    """What ``auto`` picks (the board in the process on SQLite, the leased board on
-    PostgreSQL), and the database path."""
-    board = "database" if request.param == "database" else "auto"
-    return Settings(database_url=migrated_url, routing_board=board)
-
-
-def _setup(client: TestClient, *, chats: int) -> None:
-    body = {"name": "general", "channel": "chat", "required_skills": [], "policy": "fifo"}
-    assert client.post("/v1/queues", json=body).status_code == 201
-    for name in ("al", "bo"):
-        agent = {"external_id": name, "name": name.title(), "channels": ["chat"],
-                 "max_concurrency": 4, "state": "available"}  # fmt: skip
-        assert client.post("/v1/agents", json=agent).status_code == 201
-    for n in range(chats):
-        phone = f"+1415555030{n}"  # a customer each
-        events = [started(f"c{n}", channel="chat", queue="general", occurred_at=at(n), phone=phone)]
-        assert client.post("/v1/events", json=events).status_code == 200
-
-
-def _next(client: TestClient, agent: str) -> str | None:
-    answer = client.post(f"/v1/agents/{agent}/next")
-    assert answer.status_code == 200, answer.text
-    decision = answer.json()["decision"]
-    return None if decision is None else str(decision["interaction_id"])
+@pytest.fixture
+def settings(live_or_database: Settings) -> Settings:
+    return live_or_database
 
 
 def _interaction(client: TestClient, interaction_id: str) -> dict[str, Any]:
@@ -56,23 +33,11 @@ def _interaction(client: TestClient, interaction_id: str) -> dict[str, Any]:
     return body
 
 
-def _settled(runtime: Runtime, check: Any, timeout_s: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        board = runtime.routing_board
-        if isinstance(board, LiveBoard):
-            board.drain()
-        if check():
-            return
-        assert time.monotonic() < deadline, "the board did not catch up"
-        time.sleep(0.005)
-
-
 def test_an_agent_who_steps_away_gives_back_their_personal_queue(
     client: TestClient, runtime: Runtime
 ) -> None:
-    _setup(client, chats=5)
-    assert _next(client, "al") == "c0"  # he took it: he is handling it, said or not
+    open_floor(client, max_concurrency=4, chats=5)
+    assert next_for(client, "al") == "c0"  # he took it: he is handling it, said or not
     # c2 and c3 are transferred straight to him; he answers c3, c2 waits in his personal queue.
     to_al = [{"type": "transfer", "event_id": f"c{n}-to-al", "interaction_id": f"c{n}",
               "occurred_at": at(40 + n), "to_agent": "al"} for n in (2, 3)]  # fmt: skip
@@ -91,23 +56,23 @@ def test_an_agent_who_steps_away_gives_back_their_personal_queue(
     assert "al stepped away before answering" in str(row["timeline"])
     board = runtime.routing_board
     live = isinstance(board, LiveBoard)
-    _settled(runtime, lambda: not live or "c2" in board.waiting)  # type: ignore[union-attr]
+    caught_up(runtime, lambda: not live or "c2" in board.waiting)  # type: ignore[union-attr]
     # It kept its place: after c1, which waited already, before c4, which arrived after it.
-    assert [_next(client, "bo") for _ in range(3)] == ["c1", "c2", "c4"]
+    assert [next_for(client, "bo") for _ in range(3)] == ["c1", "c2", "c4"]
 
 
 def test_stepping_away_with_nothing_in_the_personal_queue_moves_nothing(
     client: TestClient,
 ) -> None:
-    _setup(client, chats=2)
-    assert _next(client, "al") == "c0"
+    open_floor(client, max_concurrency=4, chats=2)
+    assert next_for(client, "al") == "c0"
     to_al = {"type": "transfer", "event_id": "c1-to-al", "interaction_id": "c1",
              "occurred_at": at(40), "to_agent": "al"}  # fmt: skip
     reply = {**utterance("c1", "Hello, Al here.", speaker="agent", seconds=41), "agent_id": "al"}
     assert client.post("/v1/events", json=[to_al, reply]).status_code == 200
     went = client.post("/v1/agents/al/state", json={"state": "away"})
     assert went.status_code == 200 and went.json()["load"] == 2
-    assert _next(client, "bo") is None
+    assert next_for(client, "bo") is None
 
 
 def test_on_a_real_server_the_personal_queue_goes_back(tmp_path: Path) -> None:

@@ -4,12 +4,10 @@ platform. Routing never gives a full agent more, on the live board and on the da
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import at, started, utterance
+from tests.factories import at, utterance
+from tests.routing.chat_floor import caught_up, open_floor
 
 from kairos.config import Settings
 from kairos.routing import service as routing_service
@@ -18,40 +16,9 @@ from kairos.routing.live_board import LiveBoard
 from kairos.runtime import Runtime
 
 
-@pytest.fixture(params=["live", "database"])
-def settings(request: pytest.FixtureRequest, migrated_url: str) -> Settings:
-    """The live board (in the process on SQLite, what ``auto`` picks on PostgreSQL), and the
-    database path."""
-    if request.param == "database":
-        return Settings(database_url=migrated_url, routing_board="database")
-    sqlite = migrated_url.startswith("sqlite")
-    return Settings(database_url=migrated_url, routing_board="memory" if sqlite else "auto")
-
-
-def _caught_up(runtime: Runtime, check: Any, timeout_s: float = 3.0) -> None:
-    """Wait until the live board (if any) has applied what was published, and ``check`` holds."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        board = runtime.routing_board
-        if isinstance(board, LiveBoard):
-            board.drain()
-        if check():
-            return
-        assert time.monotonic() < deadline, "the board did not catch up"
-        time.sleep(0.005)
-
-
-def _setup(client: TestClient, *, chats: int) -> None:
-    body = {"name": "general", "channel": "chat", "required_skills": [], "policy": "fifo"}
-    assert client.post("/v1/queues", json=body).status_code == 201
-    for name in ("al", "bo"):
-        agent = {"external_id": name, "name": name.title(), "channels": ["chat"],
-                 "max_concurrency": 1, "state": "available"}  # fmt: skip
-        assert client.post("/v1/agents", json=agent).status_code == 201
-    for n in range(chats):
-        phone = f"+1415555020{n}"  # a customer each: none is kept for another's agent
-        events = [started(f"c{n}", channel="chat", queue="general", occurred_at=at(n), phone=phone)]
-        assert client.post("/v1/events", json=events).status_code == 200
+@pytest.fixture
+def settings(live_or_database: Settings) -> Settings:
+    return live_or_database
 
 
 def _load(client: TestClient, agent_id: str) -> int:
@@ -71,14 +38,14 @@ def _board_load(runtime: Runtime, agent_id: str) -> int | None:
 def test_a_contact_transferred_to_an_agent_counts_toward_their_load(
     client: TestClient, runtime: Runtime
 ) -> None:
-    _setup(client, chats=3)
+    open_floor(client, max_concurrency=1, chats=3)
     assert client.post("/v1/agents/al/next").json()["decision"]["interaction_id"] == "c0"
     # Al hands his chat straight to Bo: it leaves Al's load and fills Bo's.
     transfer = {"type": "transfer", "event_id": "c0-to-bo", "interaction_id": "c0",
                 "occurred_at": at(10), "to_agent": "bo", "reason": "specialist"}  # fmt: skip
     assert client.post("/v1/events", json=[transfer]).status_code == 200
     live = isinstance(runtime.routing_board, LiveBoard)
-    _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
+    caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
     assert (_load(client, "al"), _load(client, "bo")) == (0, 1)
     if live:
         assert (_board_load(runtime, "al"), _board_load(runtime, "bo")) == (0, 1)
@@ -93,7 +60,7 @@ def test_a_contact_transferred_to_an_agent_counts_toward_their_load(
     end = {"type": "interaction.ended", "event_id": "c0-end", "interaction_id": "c0",
            "occurred_at": at(20), "outcome": {"resolved": True}}  # fmt: skip
     assert client.post("/v1/events", json=[end]).status_code == 200
-    _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 0)
+    caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 0)
     assert _load(client, "bo") == 0
     assert client.post("/v1/agents/bo/next").json()["decision"]["interaction_id"] == "c2"
 
@@ -101,12 +68,12 @@ def test_a_contact_transferred_to_an_agent_counts_toward_their_load(
 def test_a_contact_an_agent_answered_on_the_platform_counts_toward_their_load(
     client: TestClient, runtime: Runtime
 ) -> None:
-    _setup(client, chats=2)
+    open_floor(client, max_concurrency=1, chats=2)
     # The platform put Bo on a waiting chat (his first turn names him): it is his, routing or not.
     turn = {**utterance("c0", "Hello, Bo here.", speaker="agent", seconds=5), "agent_id": "bo"}
     assert client.post("/v1/events", json=[turn]).status_code == 200
     live = isinstance(runtime.routing_board, LiveBoard)
-    _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
+    caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
     assert _load(client, "bo") == 1
     with runtime.db.session() as session:
         row_id = routing_service.get_agent_or_raise(session=session, agent_id="bo").id
@@ -118,16 +85,16 @@ def test_a_contact_an_agent_answered_on_the_platform_counts_toward_their_load(
 def test_a_contact_transferred_to_an_agent_then_let_go_goes_to_another_first(
     client: TestClient, runtime: Runtime
 ) -> None:
-    _setup(client, chats=2)
+    open_floor(client, max_concurrency=1, chats=2)
     transfer = {"type": "transfer", "event_id": "c0-to-bo", "interaction_id": "c0",
                 "occurred_at": at(10), "to_agent": "bo"}  # fmt: skip
     back = {"type": "transfer", "event_id": "c0-back", "interaction_id": "c0",
             "occurred_at": at(11), "to_queue": "general"}  # fmt: skip
     live = isinstance(runtime.routing_board, LiveBoard)
     assert client.post("/v1/events", json=[transfer]).status_code == 200
-    _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
+    caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 1)
     assert client.post("/v1/events", json=[back]).status_code == 200
-    _caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 0)
+    caught_up(runtime, lambda: not live or _board_load(runtime, "bo") == 0)
     # Bo let c0 go (on the database path too: it is stored): he is given the other chat, and
     # c0 goes to Al.
     assert client.post("/v1/agents/bo/next").json()["decision"]["interaction_id"] == "c1"

@@ -5,19 +5,16 @@ contact that ends while offered is withdrawn, and pull keeps working beside it."
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, ended, started, utterance
+from tests.routing.offer_floor import MOT_TEXT, certified_agents, offer_book, wait_for
 
 from kairos.bus import BusMessage
 from kairos.config import Settings
 from kairos.errors import Conflict, NotFound
-from kairos.routing.offers import OfferBook, offers_of
 from kairos.runtime import Runtime
-
-MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to get rebooked now"
 
 
 @pytest.fixture
@@ -27,20 +24,10 @@ def settings(migrated_url: str) -> Settings:
     return Settings(database_url=migrated_url, offer_timeout_s=1.0)
 
 
-def _book(runtime: Runtime) -> OfferBook:
-    book = offers_of(runtime)
-    assert book is not None
-    return book
-
-
 def _setup(client: TestClient, *agents: str) -> None:
     body = {"name": "travel", "channel": "chat", "required_skills": [], "policy": "moments"}
     assert client.post("/v1/queues", json=body).status_code == 201
-    for agent in agents:
-        assert client.post("/v1/agents", json={
-            "external_id": agent, "name": agent, "channels": ["chat"], "state": "available",
-            "mot_certified": True, "empathy": 0.9,
-        }).status_code == 201  # fmt: skip
+    certified_agents(client, *agents)
 
 
 def _arrive(client: TestClient, interaction_id: str, text: str = MOT_TEXT) -> None:
@@ -49,24 +36,14 @@ def _arrive(client: TestClient, interaction_id: str, text: str = MOT_TEXT) -> No
     assert client.post("/v1/events", json=events).status_code == 200
 
 
-def _wait_for(seen: list[BusMessage], kind: str, n: int = 1, timeout_s: float = 5) -> list[Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = [m for m in seen if m["type"] == kind]
-        if len(found) >= n:
-            return found
-        assert time.monotonic() < deadline, f"no {kind} ({seen})"
-        time.sleep(0.01)
-
-
 def test_a_present_agent_is_offered_the_contact_and_accepts(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
     _setup(client, "ana")
-    book = _book(runtime)
+    book = offer_book(runtime)
     book.attach("ana")
     _arrive(client, "chat-1")
-    offer = _wait_for(seen, "routing.offered")[0]
+    offer = wait_for(seen, "routing.offered")[0]
     assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "ana")
     assert offer["summary"].startswith("moment of truth: travel disruption")
     assert "you: certified, empathy 0.9" in offer["summary"]
@@ -88,16 +65,16 @@ def test_declined_or_expired_offers_go_to_the_next_agent(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
     _setup(client, "ana", "bo")
-    book = _book(runtime)
+    book = offer_book(runtime)
     book.attach("ana")
     book.attach("bo")
     _arrive(client, "chat-1")
-    first = _wait_for(seen, "routing.offered")[0]
+    first = wait_for(seen, "routing.offered")[0]
     book.decline(first["offer_id"], first["agent_id"])
-    second = _wait_for(seen, "routing.offered", 2)[1]
+    second = wait_for(seen, "routing.offered", 2)[1]
     assert second["interaction_id"] == "chat-1" and second["agent_id"] != first["agent_id"]
     # Nobody answers: after the timeout it is no longer on offer, back to waiting for a pull.
-    ends = _wait_for(seen, "routing.offer_ended", 2, timeout_s=5)
+    ends = wait_for(seen, "routing.offer_ended", 2, timeout_s=5)
     assert [e["outcome"] for e in ends] == ["declined", "expired"]
     assert (
         client.post(f"/v1/agents/{first['agent_id']}/next").json()["decision"]["interaction_id"]
@@ -109,12 +86,12 @@ def test_a_contact_that_ends_while_offered_is_withdrawn(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
     _setup(client, "ana")
-    book = _book(runtime)
+    book = offer_book(runtime)
     book.attach("ana")
     _arrive(client, "chat-1")
-    offer = _wait_for(seen, "routing.offered")[0]
+    offer = wait_for(seen, "routing.offered")[0]
     assert client.post("/v1/events", json=[ended("chat-1")]).status_code == 200
-    ends = _wait_for(seen, "routing.offer_ended")
+    ends = wait_for(seen, "routing.offer_ended")
     assert ends[0]["outcome"] == "withdrawn"
     with pytest.raises(NotFound):
         book.accept(offer["offer_id"], "ana")
@@ -136,14 +113,14 @@ def test_an_agent_whose_contact_ended_is_offered_the_next_one(
     """Routing marks an agent of capacity 1 busy when they accept; once their contact ends the
     next arrival is offered to them (before, the policy saw them busy: no offer ever again)."""
     _setup(client, "ana")
-    book = _book(runtime)
+    book = offer_book(runtime)
     book.attach("ana")
     _arrive(client, "chat-1")
-    book.accept(_wait_for(seen, "routing.offered")[0]["offer_id"], "ana")
+    book.accept(wait_for(seen, "routing.offered")[0]["offer_id"], "ana")
     assert client.get("/v1/agents/ana").json()["state"] == "busy"
     assert client.post("/v1/events", json=[ended("chat-1")]).status_code == 200
     _arrive(client, "chat-2")
-    offer = _wait_for(seen, "routing.offered", 2)[1]
+    offer = wait_for(seen, "routing.offered", 2)[1]
     assert (offer["interaction_id"], offer["agent_id"]) == ("chat-2", "ana")
     book.accept(offer["offer_id"], "ana")
     assert client.get("/v1/interactions/chat-2").json()["agent_id"] == "ana"

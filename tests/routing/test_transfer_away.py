@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, started, utterance
+from tests.routing.chat_floor import next_for
+from tests.routing.offer_floor import MOT_TEXT, certified_agents, offer_book, wait_for
 
 from kairos.bus import BusMessage, MemoryBus
 from kairos.config import Settings
 from kairos.routing.offers import OfferBook, offers_of
 from kairos.runtime import Runtime
-
-MOT_TEXT = "My flight was cancelled and I am stranded at the airport, I need to get rebooked now"
 
 
 @pytest.fixture
@@ -25,23 +25,11 @@ def settings(migrated_url: str) -> Settings:
     return Settings(database_url=migrated_url, offer_timeout_s=30.0, return_after_pass_s=60.0)
 
 
-def _book(runtime: Runtime, return_after_s: float | None = None) -> OfferBook:
-    book = offers_of(runtime)
-    assert book is not None
-    if return_after_s is not None:  # a short wait, for the tests of what follows it
-        book.board.passes.return_after_s = book.declined.return_after_s = return_after_s
-    return book
-
-
 def _setup(client: TestClient, *agents: str) -> None:
     for name in ("travel", "billing"):
         body = {"name": name, "channel": "chat", "required_skills": [], "policy": "moments"}
         assert client.post("/v1/queues", json=body).status_code == 201
-    for agent in agents:
-        assert client.post("/v1/agents", json={
-            "external_id": agent, "name": agent, "channels": ["chat"], "state": "available",
-            "mot_certified": True, "empathy": 0.9,
-        }).status_code == 201  # fmt: skip
+    certified_agents(client, *agents)
 
 
 def _arrive(client: TestClient, interaction_id: str, seconds: float = 0) -> None:
@@ -64,21 +52,26 @@ def _transfer(client: TestClient, interaction_id: str, queue: str = "billing") -
     assert client.post("/v1/events", json=[event]).status_code == 200
 
 
-def _next(client: TestClient, agent: str) -> str | None:
-    answer = client.post(f"/v1/agents/{agent}/next")
-    assert answer.status_code == 200, answer.text
-    decision = answer.json()["decision"]
-    return None if decision is None else str(decision["interaction_id"])
-
-
 def _offers(seen: list[BusMessage], n: int = 1, timeout_s: float = 5) -> list[Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = [m for m in seen if m["type"] == "routing.offered"]
-        if len(found) >= n:
-            return found
-        assert time.monotonic() < deadline, f"no offer {n} ({seen})"
-        time.sleep(0.01)
+    return wait_for(seen, "routing.offered", n, timeout_s)
+
+
+def _offered_to_ana(
+    client: TestClient,
+    runtime: Runtime,
+    seen: list[BusMessage],
+    *others: str,
+    return_after_s: float | None = None,
+) -> tuple[OfferBook, Any]:
+    """Ana (and ``others``, not yet present) on the floor, Ana present: chat-1 arrives and is
+    offered to her. The offer book and that offer."""
+    _setup(client, "ana", *others)
+    book = offer_book(runtime, return_after_s)
+    book.attach("ana")
+    _arrive(client, "chat-1")
+    offer = _offers(seen)[0]
+    assert (offer["interaction_id"], offer["agent_id"]) == ("chat-1", "ana")
+    return book, offer
 
 
 def _settle(runtime: Runtime, seconds: float = 0.4) -> None:
@@ -93,7 +86,7 @@ def test_pull_does_not_hand_a_transferred_contact_back_to_its_agent(
 ) -> None:
     _setup(client, "ana", "bo")
     _arrive(client, "chat-1", 0)
-    assert _next(client, "ana") == "chat-1"
+    assert next_for(client, "ana") == "chat-1"
     _transfer(client, "chat-1")  # waits in billing again, the oldest moment of truth
     _settle(runtime)
     nothing = client.post("/v1/agents/ana/next").json()
@@ -101,19 +94,14 @@ def test_pull_does_not_hand_a_transferred_contact_back_to_its_agent(
     assert "chat-1, which this agent transferred, goes to another agent first" in nothing["message"]
     _arrive(client, "chat-2", 5)
     _settle(runtime)
-    assert _next(client, "ana") == "chat-2"  # not chat-1 again
-    assert _next(client, "bo") == "chat-1"
+    assert next_for(client, "ana") == "chat-2"  # not chat-1 again
+    assert next_for(client, "bo") == "chat-1"
 
 
 def test_an_offer_of_a_transferred_contact_goes_to_another_agent(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
-    _setup(client, "ana", "bo")
-    book = _book(runtime)
-    book.attach("ana")
-    _arrive(client, "chat-1")
-    offer = _offers(seen)[0]
-    assert offer["agent_id"] == "ana"
+    book, offer = _offered_to_ana(client, runtime, seen, "bo")
     book.accept(offer["offer_id"], "ana")
     _transfer(client, "chat-1")
     _settle(runtime, 0.6)
@@ -126,11 +114,8 @@ def test_an_offer_of_a_transferred_contact_goes_to_another_agent(
 def test_a_transferred_contact_nobody_else_takes_goes_back_after_a_while(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
-    _setup(client, "ana")
-    book = _book(runtime, 1.5)
-    book.attach("ana")
-    _arrive(client, "chat-1")
-    book.accept(_offers(seen)[0]["offer_id"], "ana")
+    book, offer = _offered_to_ana(client, runtime, seen, return_after_s=1.5)
+    book.accept(offer["offer_id"], "ana")
     transferred = time.monotonic()
     _transfer(client, "chat-1")
     again = _offers(seen, 2, timeout_s=6)[1]
@@ -141,11 +126,7 @@ def test_a_transferred_contact_nobody_else_takes_goes_back_after_a_while(
 def test_declining_one_contact_does_not_keep_the_others_from_the_agent(
     client: TestClient, runtime: Runtime, seen: list[BusMessage]
 ) -> None:
-    _setup(client, "ana")
-    book = _book(runtime, 1.5)
-    book.attach("ana")
-    _arrive(client, "chat-1", 0)
-    first = _offers(seen)[0]
+    book, first = _offered_to_ana(client, runtime, seen, return_after_s=1.5)
     _arrive(client, "chat-2", 5)
     book.decline(first["offer_id"], "ana")
     second = _offers(seen, 2)[1]
@@ -162,7 +143,7 @@ def test_an_offer_to_an_agent_who_goes_away_moves_on_at_once(
     """An agent who signs out (away) with an offer showing: the offer is withdrawn and the
     contact offered to the next agent now, not after the offer's 30 s run out."""
     _setup(client, "ana", "bo")
-    book = _book(runtime)
+    book = offer_book(runtime)
     book.attach("ana")
     book.attach("bo")
     _arrive(client, "chat-1")
@@ -183,12 +164,7 @@ def test_a_decline_is_known_to_the_process_that_routes_next(
 ) -> None:
     """The process that offered stops (on PostgreSQL it gives the lease up): the one that
     routes next does not offer the contact straight back to the agent who declined it."""
-    _setup(client, "ana", "bo")
-    book = _book(runtime)
-    book.attach("ana")
-    _arrive(client, "chat-1")
-    first = _offers(seen)[0]
-    assert first["agent_id"] == "ana"
+    book, first = _offered_to_ana(client, runtime, seen, "bo")
     book.decline(first["offer_id"], "ana")
     book.detach("ana")
     owner = getattr(runtime, "routing_owner", None)
@@ -220,7 +196,7 @@ def test_a_transfer_that_fills_an_agent_withdraws_their_offer(
     """Bo (room for one) is offered a chat; a call is then transferred straight to him: he is
     full, so the offer is withdrawn and he cannot take the chat on top (he held two before)."""
     _setup(client, "bo")
-    book = _book(runtime)
+    book = offer_book(runtime)
     book.attach("bo")
     _arrive(client, "chat-1")
     offer = _offers(seen)[0]

@@ -10,11 +10,7 @@ A real ``kairos serve`` and a real process holding the lock.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,64 +18,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from tests.factories import started, utterance
-from tests.servers import free_port, wait_until_serving
+from tests.scale.locked_sqlite import SqliteServer, hold, release
 
 from kairos.db import Database
 from kairos.db_faults import lock_wait_expired
 
-HOLD = (
-    "import sqlite3, sys\n"
-    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-    "c.execute('BEGIN EXCLUSIVE')\n"
-    "print('held', flush=True)\n"
-    "sys.stdin.readline()\n"
-)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """``kairos serve`` on a SQLite file: its address and the file."""
-    database = tmp_path / "kairos.db"
-    port = free_port()
-    env = {**os.environ, "KAIROS_DATABASE_URL": f"sqlite:///{database}", "KAIROS_PORT": str(port)}
-    env.pop("KAIROS_REDIS_URL", None)
-    log = tmp_path / "serve.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kairos.cli", "serve"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, process, log, timeout_s=120)
-        yield base, database
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
-def _hold(database: Path) -> subprocess.Popen[bytes]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(database)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
-    return holder
-
-
-def _release(holder: subprocess.Popen[bytes]) -> None:
-    assert holder.stdin is not None
-    holder.stdin.close()
-    holder.wait(10)
-
 
 def test_a_locked_file_answers_503_after_one_wait_and_stores_again_once_released(
-    server: tuple[str, Path],
+    sqlite_server: SqliteServer,
 ) -> None:
-    base, database = server
+    base, database = sqlite_server.base, sqlite_server.database
     assert httpx.post(base + "/v1/events", json=[started("c1")], timeout=30).status_code == 200
     turn = utterance("c1", "my flight was cancelled", event_id="c1-u1", seconds=1)
-    holder = _hold(database)
+    holder = hold(database)
     try:
         for _ in range(2):  # the second after the first's audit row was queued
             began = time.monotonic()
@@ -91,7 +42,7 @@ def test_a_locked_file_answers_503_after_one_wait_and_stores_again_once_released
             # One busy timeout (10 s), not one per try and one more for the audit row (40-60 s).
             assert took < 25, f"the 503 took {took:.1f} s"
     finally:
-        _release(holder)
+        release(holder)
     stored = httpx.post(base + "/v1/events", json=[turn], timeout=30)
     assert stored.status_code == 200, stored.text
     assert stored.json()["applied"] == 1
@@ -104,7 +55,7 @@ def test_a_background_writer_does_not_wait_out_a_lock_held_elsewhere(tmp_path: P
     db = Database(f"sqlite:///{database}")
     with db.engine.begin() as connection:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
-    holder = _hold(database)
+    holder = hold(database)
     try:
         began = time.monotonic()
         with pytest.raises(OperationalError) as refused, db.writer(patient=False) as connection:
@@ -112,7 +63,7 @@ def test_a_background_writer_does_not_wait_out_a_lock_held_elsewhere(tmp_path: P
         assert time.monotonic() - began < 5  # not the 10 s busy timeout
         assert lock_wait_expired(refused.value)
     finally:
-        _release(holder)
+        release(holder)
     with db.writer() as connection:  # the connection waits the full timeout again
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
         connection.execute(text("INSERT INTO t VALUES (1)"))

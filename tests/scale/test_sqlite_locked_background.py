@@ -12,9 +12,6 @@ the lock.
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 from tests.factories import started, utterance
-from tests.scale.test_sqlite_locked import _hold, _release
-from tests.servers import free_port, wait_until_serving
+from tests.scale.locked_sqlite import SqliteServer, hold, release
 
 from kairos import migrations
 from kairos.db import Database, background
@@ -34,36 +30,6 @@ from kairos.security.audit import AuditWriter, entry
 from kairos.security.models import ApiToken, AuditEntry
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path, dict[str, str]]]:
-    """``kairos serve`` on a SQLite file: its address, the file, and an admin's token header."""
-    database = tmp_path / "kairos.db"
-    port = free_port()
-    env = {**os.environ, "KAIROS_DATABASE_URL": f"sqlite:///{database}", "KAIROS_PORT": str(port)}
-    env.pop("KAIROS_REDIS_URL", None)
-    log = tmp_path / "serve.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kairos.cli", "serve"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    cli = [sys.executable, "-m", "kairos.cli"]
-    try:
-        wait_until_serving(base, process, log, timeout_s=120)
-        user = ["users", "create", "lead", "--role", "admin", "--password", "a-long-secret"]
-        subprocess.run([*cli, *user], env=env, check=True, capture_output=True)
-        made = subprocess.run(
-            [*cli, "tokens", "create", "--user", "lead"], env=env, check=True, capture_output=True
-        )
-        token = made.stdout.decode().strip().splitlines()[-1]
-        yield base, database, {"Authorization": f"Bearer {token}"}
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
 def _timed(url: str, headers: dict[str, str] | None = None) -> tuple[httpx.Response, float]:
     began = time.monotonic()
     response = httpx.get(url, headers=headers, timeout=60)
@@ -71,11 +37,12 @@ def _timed(url: str, headers: dict[str, str] | None = None) -> tuple[httpx.Respo
 
 
 def test_reads_and_metrics_answer_at_once_while_the_file_is_locked_elsewhere(
-    served: tuple[str, Path, dict[str, str]],
+    sqlite_server: SqliteServer,
 ) -> None:
-    base, database, auth = served
+    base, database = sqlite_server.base, sqlite_server.database
+    auth = sqlite_server.admin_auth()
     assert httpx.post(base + "/v1/events", json=[started("c1")], headers=auth).status_code == 200
-    holder = _hold(database)
+    holder = hold(database)
     try:
         read, took = _timed(base + "/v1/interactions/c1", auth)
         assert read.status_code == 200 and took < 3, f"the read took {took:.1f} s"  # was 10.5
@@ -93,7 +60,7 @@ def test_reads_and_metrics_answer_at_once_while_the_file_is_locked_elsewhere(
         full = 'kairos_database_lock_waits_expired_total{wait="full"} 1'
         assert full in httpx.get(base + "/metrics", timeout=30).text
     finally:
-        _release(holder)
+        release(holder)
     # The read's audit row waited in the queue and is written now: nothing lost.
     audit = httpx.get(base + "/v1/audit", headers=auth, params={"action": "read"}, timeout=30)
     paths = [(row["method"], row["path"]) for row in audit.json()["items"]]
@@ -124,7 +91,7 @@ def test_a_token_touch_waits_briefly_for_a_held_lock_and_is_kept_for_the_next(
         token_id = session.scalar(select(ApiToken.id).where(ApiToken.name == "pbx"))
     assert token_id is not None
     writer.used(token_id)
-    holder = _hold(_file(db))
+    holder = hold(_file(db))
     try:
         began = time.monotonic()
         with caplog.at_level(logging.WARNING):
@@ -132,7 +99,7 @@ def test_a_token_touch_waits_briefly_for_a_held_lock_and_is_kept_for_the_next(
         assert time.monotonic() - began < 3  # was 10 s, this process's writes behind it
         assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # no traceback
     finally:
-        _release(holder)
+        release(holder)
     writer.flush(touch=True)
     writer.close()
     with db.session() as session:
@@ -148,7 +115,7 @@ def test_audit_rows_wait_quietly_through_ordinary_contention_and_say_an_outage_o
         actor="lead", actor_kind="user", action="read", method="GET",
         path="/v1/interactions/c1", status=200, client=None,
     )  # fmt: skip
-    holder = _hold(_file(db))
+    holder = hold(_file(db))
     with caplog.at_level(logging.WARNING, logger="kairos.security.audit"):
         try:
             writer.write_now(dict(row))  # queued after 200 ms
@@ -159,7 +126,7 @@ def test_audit_rows_wait_quietly_through_ordinary_contention_and_say_an_outage_o
             for _ in range(3):
                 writer.flush(touch=False)
         finally:
-            _release(holder)
+            release(holder)
         said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert len(said) == 1 and "OperationalError" in said[0] and "kept" in said[0], said
         writer.flush(touch=False)  # (or its thread did already)
@@ -181,7 +148,7 @@ def test_a_periodic_pass_skips_a_held_lock_quietly_and_is_done_on_the_next(
             connection.execute(text("INSERT INTO passes VALUES (1)"))
 
     job = Periodic(work, interval_s=60, name="retention")
-    holder = _hold(_file(db))
+    holder = hold(_file(db))
     with caplog.at_level(logging.INFO, logger="kairos.periodic"):
         try:
             began = time.monotonic()
@@ -192,7 +159,7 @@ def test_a_periodic_pass_skips_a_held_lock_quietly_and_is_done_on_the_next(
             job.run_once()
             job.run_once()
         finally:
-            _release(holder)
+            release(holder)
         job.run_once()
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 2, said

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import recent
 from tests.outcomes.test_calibrate_cli import TEXTS
+from tests.web.figures import FIGURES
 from tests.web.test_browser import CHROMIUM, _signed_in, serving
-from tests.web.test_desktop_state import FIGURES
 
 from kairos.db import Database
 from kairos.interactions.models import Interaction

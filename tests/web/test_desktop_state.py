@@ -4,26 +4,18 @@ call, not rows of the transcript; a survey shows its scores."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from tests.web.figures import FIGURES
 from tests.web.floor import PASSWORD
 from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-#: The manual's screenshots are retaken with KAIROS_UPDATE_FIGURES=1; otherwise they go with the
-#: other test artifacts, so a test run leaves the tree as it was.
-FIGURES = (
-    Path(__file__).resolve().parents[2] / "docs" / "figures"
-    if os.environ.get("KAIROS_UPDATE_FIGURES")
-    else Path(__file__).resolve().parents[1] / "artifacts"
-)
 
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, Page, expect

@@ -3,13 +3,13 @@ the after-the-contact report opens in a browser. Both are photographed for the m
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.web.figures import FIGURES
 from tests.web.floor import MOT_TEXT, PASSWORD
 from tests.web.test_browser import CHROMIUM
 from typer.testing import CliRunner
@@ -18,13 +18,6 @@ from kairos.cli import app
 from kairos.config import get_settings
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
-#: The manual's screenshots are retaken with KAIROS_UPDATE_FIGURES=1; otherwise they go with the
-#: other test artifacts, so a test run leaves the tree as it was.
-FIGURES = (
-    Path(__file__).resolve().parents[2] / "docs" / "figures"
-    if os.environ.get("KAIROS_UPDATE_FIGURES")
-    else Path(__file__).resolve().parents[1] / "artifacts"
-)
 
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, Page, expect
