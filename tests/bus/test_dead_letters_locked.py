@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from tests.bus.test_dead_letters import wait_for
-from tests.scale.test_sqlite_locked import _hold, _release
+from tests.scale.locked_sqlite import hold, release
 from tests.servers import REDIS_SERVER
 
 from kairos.bus import BusMessage, RedisBus, Retry
@@ -76,7 +76,7 @@ def test_a_lock_held_past_every_attempt_dead_letters_nothing(
     try:
         bus.listen(recorder, "orders", group="recorder")
         time.sleep(0.3)  # the group made before the first publish
-        holder = _hold(Path(db.url.split("///", 1)[1]))
+        holder = hold(Path(db.url.split("///", 1)[1]))
         try:
             with caplog.at_level(logging.WARNING, logger="kairos.bus"):
                 for n in range(5):
@@ -85,7 +85,7 @@ def test_a_lock_held_past_every_attempt_dead_letters_nothing(
                 wait_for(lambda: recorder.tries >= 8)
                 time.sleep(2)
         finally:
-            _release(holder)
+            release(holder)
         with db.engine.connect() as connection:
             wait_for(lambda: connection.execute(text("SELECT count(*) FROM handled")).scalar() == 5)
             time.sleep(0.6)  # nothing arrives twice (a second insert would fail, and retry)

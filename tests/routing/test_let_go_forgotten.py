@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from tests.factories import at, started
-from tests.scale.test_sqlite_locked import _hold, _release
+from tests.scale.locked_sqlite import hold, release
 
 from kairos.config import Settings
 from kairos.db import Database, utcnow
@@ -140,14 +140,14 @@ def test_a_lock_held_elsewhere_fails_the_pass_at_once_and_the_next_does_it(
     try:
         with TestClient(create_app(rt.settings, runtime=rt)) as client:
             _let_three_go(client)
-        holder = _hold(Path(sqlite_settings.database_url.split("///", 1)[1]))
+        holder = hold(Path(sqlite_settings.database_url.split("///", 1)[1]))
         try:
             began = time.monotonic()
             with pytest.raises(OperationalError, match="locked"):
                 forget_spent(rt.db)
             assert time.monotonic() - began < 3, "the pass waited for the lock"
         finally:
-            _release(holder)
+            release(holder)
         with rt.db.session() as session:
             assert session.scalar(select(func.count()).select_from(LetGo)) == 3
         assert forget_spent(rt.db) == 2

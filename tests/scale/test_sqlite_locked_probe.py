@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 from tests.factories import started
-from tests.scale.test_sqlite_locked import _hold, _release
+from tests.scale.locked_sqlite import hold, release
 from tests.scale.test_storage_faults import Server, _turn, small_disk
 
 __all__ = ["small_disk"]  # the fixture, used by name
@@ -28,7 +28,7 @@ def _health(server: Server) -> tuple[httpx.Response, float]:
 
 
 def _says_locked(answer: httpx.Response, took: float) -> None:
-    assert took < 2.5, f"/healthz took {took:.1f} s"  # a load balancer's 2-5 s check
+    assert took < 4, f"/healthz took {took:.1f} s"  # a load balancer's 5 s check, on a busy machine
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "degraded", answer.text
     assert answer.json()["database"] == "locked", answer.text
@@ -40,15 +40,15 @@ def test_healthz_says_locked_within_a_health_checks_timeout(tmp_path: Path) -> N
     server = Server(f"sqlite:///{database}", tmp_path / "serve.log")
     try:
         assert server.post([started("c1")]).status_code == 200
-        holder = _hold(database)
+        holder = hold(database)
         try:
             for _ in range(2):  # before any request's write waited (it said "ok" then)
                 _says_locked(*_health(server))
         finally:
-            _release(holder)
+            release(holder)
         answer, took = _health(server)  # at once, not 15 s later
         assert answer.status_code == 200 and answer.json()["status"] == "ok", answer.text
-        assert took < 1
+        assert took < 4  # not the 10 s lock wait nor 15 s later
     finally:
         server.stop()
 
@@ -74,13 +74,13 @@ def test_the_write_probe_of_a_full_disk_waits_briefly_for_a_held_lock(
         answer, _ = _health(server)
         assert answer.json()["database"] == "full", answer.text
         filler.unlink()  # space freed, and a backup holds the file meanwhile
-        holder = _hold(database)
+        holder = hold(database)
         try:
             _says_locked(*_health(server))  # was 10.2 s, "full"
         finally:
-            _release(holder)
+            release(holder)
         answer, took = _health(server)
         assert answer.status_code == 200 and answer.json()["database"] == "ok", answer.text
-        assert took < 1
+        assert took < 4  # not the 10 s lock wait nor 15 s later
     finally:
         server.stop()
