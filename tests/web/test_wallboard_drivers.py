@@ -1,6 +1,6 @@
-"""The wallboard's contact drivers on a young database (two days of history): no trend is
-claimed (it says why), and each driver reads as the reason its contacts were given, not a
-fragment of their words (in Chromium, against a real server)."""
+"""The wallboard's contact drivers on a young database (three days of history, today
+included): no trend is claimed (it says why), and each driver reads as the reason its contacts
+were given, not a fragment of their words (in Chromium, against a real server)."""
 
 from __future__ import annotations
 
