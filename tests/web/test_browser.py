@@ -19,6 +19,7 @@ import httpx
 import pytest
 from tests.servers import free_port
 from tests.web.floor import PASSWORD, build_floor, chat_events
+from tests.web.live_ready import live_ready
 
 from kairos import migrations
 from kairos.db import Database
@@ -105,7 +106,7 @@ def _signed_in(browser: Browser, base: str, username: str, landing: str) -> Page
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base}{landing}")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(page)
     return page
 
 
@@ -226,7 +227,7 @@ def test_an_agent_cannot_open_another_agents_interaction(server: str, browser: B
     )
     expect(ava.locator("#panel-transcript")).to_contain_text("my secret words")
     ben.goto("/desktop")
-    expect(ben.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(ben)
     expect(ben.locator("main")).not_to_contain_text("chat-mine")
 
 

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from tests.servers import free_port
 from tests.test_demo_webhooks import CHAT, EMAIL, SMS, SOCIAL
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM
 
 from kairos import migrations
@@ -74,7 +75,7 @@ def _desk(chromium: Browser, base: str, username: str) -> Page:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base}/desktop")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(page)
     return page
 
 
@@ -130,7 +131,7 @@ def test_every_webhook_channel_is_pushed_to_an_open_desktop(
             if page.get_by_test_id("offer").is_visible():
                 accepted[_accept_offer(page, demo)] = agent_id
                 page.goto("/desktop")  # back to the desktop, where the next offer shows
-                expect(page.locator("body")).to_have_attribute("data-live", "connected")
+                live_ready(page)
         time.sleep(0.1)
 
     routed = {i["channel"]: (i["id"], i["agent_id"]) for i in _interactions(demo)}

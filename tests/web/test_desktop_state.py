@@ -13,6 +13,7 @@ import httpx
 import pytest
 from tests.web.figures import FIGURES
 from tests.web.floor import PASSWORD
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -48,7 +49,7 @@ def _agent(chromium: Browser, base: str, start: str = "/desktop") -> Page:
     page = _signed_in(chromium, base, "ava", "/desktop")
     if start != "/desktop":
         page.goto(start)
-        expect(page.locator("body")).to_have_attribute("data-live", "connected")
+        live_ready(page)
     return page
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM
 from tests.web.test_desktop_state import _agent, _call, _post
 
@@ -37,7 +38,7 @@ def test_a_coaching_nudge_shows_the_customers_time_beside_the_centres(
     _post(server, "/v1/events", _call("nudge-1"))  # the customer is in New York; the centre UTC
     _post(server, "/v1/agents/agent-ava/next")
     page.goto("/interactions/nudge-1")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(page)
     page.get_by_label("Your reply").fill("It's your fault for booking so late.")
     page.get_by_role("button", name="Send reply").click()
     live = page.locator("#nudges li", has_text="COACHING (blame)").first

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from tests.factories import at
 from tests.web.floor import chat_events
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -36,7 +37,7 @@ def test_an_edited_message_takes_its_nudge_away(
     desk = _signed_in(browser, server, "ava", "/desktop")
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/edit-nudge")
-    expect(desk.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(desk)
     live = desk.locator("#nudges li", has_text="COACHING")
     panel = desk.get_by_test_id("coaching")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.servers import REDIS_SERVER
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM, serving
 from tests.web.test_desktop_state import _agent, _call, _post
 
@@ -50,7 +51,7 @@ def test_a_nudge_sent_twice_shows_once(
         _post(server, "/v1/events", _call("once-1"))
         _post(server, "/v1/agents/agent-ava/next")
         page.goto("/interactions/once-1")
-        expect(page.locator("body")).to_have_attribute("data-live", "connected")
+        live_ready(page)
         page.get_by_label("Your reply").fill("It's your fault for booking so late.")
         page.get_by_role("button", name="Send reply").click()
         live = page.locator("#nudges li", has_text="COACHING (blame)")

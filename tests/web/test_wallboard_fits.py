@@ -10,6 +10,7 @@ import httpx
 import pytest
 from tests.web.figures import FIGURES
 from tests.web.floor import MOT_TEXT, PASSWORD
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -84,7 +85,7 @@ def _wallboard(chromium: Browser, base: str) -> Page:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base}/wallboard")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(page)
     return page
 
 

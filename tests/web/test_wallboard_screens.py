@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from tests.web.floor import PASSWORD, chat_events
+from tests.web.live_ready import live_ready
 from tests.web.test_browser import CHROMIUM, _ingest
 from tests.web.test_wallboard_fits import _a_day
 
@@ -21,7 +22,7 @@ def _board(chromium: Browser, base: str, width: int, height: int) -> Page:
     page.get_by_label("Username").fill("sue")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    live_ready(page)
     return page
 
 

@@ -27,17 +27,17 @@ from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
-    CLOSE_OTHER_SOURCE,
-    CLOSE_UNKNOWN_INTERACTION,
+    CLOSE_POLICY,
     MediaProtocolError,
     PcmMediaStream,
     TwilioMediaStream,
 )
+from kairos.channels.media_start import STREAM_REUSED, check_start
 from kairos.channels.media_stt import speech_to_text, transcribe
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import analyse_recording
 from kairos.detection.voice.stt import SpeechToText
-from kairos.errors import ClientError, TooLarge, UnknownInteraction, described
+from kairos.errors import ClientError, Conflict, TooLarge, UnknownInteraction, described
 from kairos.events import AGENT_VOICE_NOTICE, Event, Timestamp
 from kairos.interactions import ingesting
 from kairos.interactions import service as interaction_service
@@ -83,16 +83,11 @@ class RecordingOut(BaseModel):
 
 
 def _exists(runtime: Services, interaction_id: str) -> bool:
-    return _source_of(runtime, interaction_id) is not False
-
-
-def _source_of(runtime: Services, interaction_id: str) -> str | bool | None:
-    """The event source that started the interaction (None: none did); False: no such one."""
     with runtime.db.session() as session:
         found = interaction_service.get_by_external_id(
             session=session, interaction_id=interaction_id
         )
-        return False if found is None else found.source
+        return found is not None
 
 
 def _ingest(runtime: Services, events: Sequence[Event]) -> tuple[int, int]:
@@ -202,6 +197,8 @@ async def closing(
         return settled or (exc.code, exc.close_reason)
     except WebSocketDisconnect:
         return None
+    except Conflict:  # two streams with one stream_id at once: the one stored first keeps it
+        return (CLOSE_POLICY, f"this stream's stream_id {STREAM_REUSED}")
     except (ClientError, OperationalError) as exc:
         log.warning("%s: could not store the analysis: %s", what, described(exc))
         return (CLOSE_INTERNAL, "could not store the analysis; the interaction is unchanged")
@@ -229,21 +226,12 @@ async def _receive(
         step.events += await live.settle(protocol.leg)
         await transcribe(sink.submit, stt, protocol.heard)
         if step.started is not None:
-            interaction_id = step.started.interaction_id
-            owner = await run_in_threadpool(_source_of, runtime, interaction_id)
-            if owner is False:
-                protocol.leg = None
-                raise MediaProtocolError(
-                    CLOSE_UNKNOWN_INTERACTION,
-                    f"unknown interaction {interaction_id[:60]!r}: send interaction.started first",
-                )
-            actor = current_actor(websocket)
-            if actor is not None and actor.source is not None and owner not in (None, actor.source):
-                # A source's token reaches only what its source started (or what none did).
-                protocol.leg = None
-                raise MediaProtocolError(
-                    CLOSE_OTHER_SOURCE, "this interaction was started by another event source"
-                )
+            try:
+                actor = current_actor(websocket)
+                await run_in_threadpool(check_start, runtime, actor, step.started)
+            except MediaProtocolError:
+                protocol.leg = None  # refused: nothing of this stream is taken
+                raise
         await _deliver(sink, step.events)
         if step.stopped:
             return (CLOSE_NORMAL, "stream stopped")

@@ -317,7 +317,8 @@
     notices.appendChild(list);
   }
   var source = new EventSource("/live/events");
-  source.onopen = function () { setStatus("connected", "connected"); };
+  // "connected" only once the server's live.connected says the subscription is in place: the
+  // socket opening comes first, and a message published between the two would not be seen.
   source.onerror = function () { setStatus("reconnecting…", "reconnecting"); };
   source.onmessage = function (e) {
     var msg;
