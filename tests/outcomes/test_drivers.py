@@ -57,13 +57,14 @@ def test_a_driver_is_named_by_the_reason_most_of_its_contacts_were_given() -> No
 def test_no_trend_is_claimed_on_a_young_database(client: TestClient, runtime: Runtime) -> None:
     """Two days of history in a seven-day window read as a rise for every driver ("RISING" on
     the wallboard): the days before the first contact are no history."""
-    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-    at = [now - timedelta(days=n % 2, minutes=n) for n in range(8)]
+    noon = datetime(2026, 11, 6, 12, tzinfo=UTC)  # contacts on the 5th and the 6th, at noon
+    at = [noon - timedelta(days=n % 2, minutes=n) for n in range(8)]
     events = [e for n in range(8) for e in _contact(n, "chat", INVOICE[n % 4], at[n])]
     assert client.post("/v1/events", json=events).status_code == 200
+    until = datetime(2026, 11, 7, tzinfo=UTC)  # the six whole days to the 6th, read on the 7th
     with runtime.db.session() as session:
-        found = stored_drivers(session=session, since=now - timedelta(days=6),
-                               until=now + timedelta(hours=1))  # fmt: skip
+        found = stored_drivers(session=session, since=until - timedelta(days=6), until=until,
+                               now=until + timedelta(minutes=30))  # fmt: skip
     assert found and {(d.trend, d.trend_days) for d in found} == {("unknown", 2)}
 
 
@@ -144,3 +145,67 @@ def test_a_capped_read_takes_the_newest_contacts_and_their_full_days(
     assert {d.trend_from for d in found} == {1}
     assert Driver("x", [], 9, 0, [1, 2, 2, 2, 2], trend_from=1).trend == "steady"
     assert Driver("x", [], 9, 0, [1, 2, 2, 2, 2]).trend == "rising"  # the part read, as a day
+
+
+def _days_of(client: TestClient, per_day: list[int], first: datetime, hour: int = 12) -> None:
+    """``per_day[i]`` invoice contacts on the ``i``-th day from ``first`` (at ``hour`` UTC)."""
+    at = [first + timedelta(days=i, hours=hour, minutes=n)
+          for i, count in enumerate(per_day) for n in range(count)]  # fmt: skip
+    events = [e for n, t in enumerate(at)
+              for e in _contact(int(t.timestamp()) // 60, "chat", INVOICE[n % 4], t)]  # fmt: skip
+    assert client.post("/v1/events", json=events).status_code == 200
+
+
+def _totals(found: list[Driver]) -> Driver:
+    """All the drivers as one (the grouping may split a driver's texts), its trend read as
+    theirs is."""
+    assert found and len({(d.trend_from, d.trend_until) for d in found}) == 1
+    per_day = [sum(day) for day in zip(*(d.per_day for d in found), strict=True)]
+    return Driver("all", [], sum(per_day), 0, per_day, trend_from=found[0].trend_from,
+                  trend_until=found[0].trend_until)  # fmt: skip
+
+
+def test_the_trend_leaves_out_todays_unfinished_day(client: TestClient, runtime: Runtime) -> None:
+    """At half past midnight today has barely begun: counted as a whole day, it read every
+    steady driver as "FALLING" (on the wallboard, the API and the report)."""
+    first = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday; today is Friday the 6th
+    _days_of(client, [2, 2, 2, 2], first)
+    today, now = first + timedelta(days=4), first + timedelta(days=4, minutes=30)
+    with runtime.db.session() as session:
+        found = stored_drivers(session=session, since=first, until=today + timedelta(days=1),
+                               now=now)  # fmt: skip
+    total = _totals(found)
+    assert total.per_day == [2, 2, 2, 2, 0] and total.volume == 8  # today still shows
+    assert (total.trend, total.trend_days) == ("steady", 4)
+    # A day later, Friday is whole and read: a real fall over whole days still reads as one.
+    with runtime.db.session() as session:
+        found = stored_drivers(session=session, since=first, until=today + timedelta(days=1),
+                               now=now + timedelta(days=1))  # fmt: skip
+    assert (_totals(found).trend, _totals(found).trend_days) == ("falling", 5)
+
+
+def test_a_rise_over_whole_days_still_reads_as_one(client: TestClient, runtime: Runtime) -> None:
+    first = datetime(2026, 11, 2, tzinfo=UTC)
+    _days_of(client, [1, 1, 3, 3, 1], first, hour=0)  # today's one contact at 00:00-00:01
+    now = first + timedelta(days=4, minutes=30)
+    with runtime.db.session() as session:
+        found = stored_drivers(session=session, since=first, until=now, now=now)
+    total = _totals(found)
+    assert total.per_day == [1, 1, 3, 3, 1]
+    assert (total.trend, total.trend_days) == ("rising", 4)
+
+
+def test_a_rolling_week_leaves_out_its_part_read_first_day(
+    client: TestClient, runtime: Runtime
+) -> None:
+    """The wallboard reads the seven days to the minute before ``now``: late in the evening its
+    first day holds only the last hours of a day, and with today left out it read as a rise."""
+    first = datetime(2026, 11, 3, tzinfo=UTC)
+    _days_of(client, [1], first, hour=23)  # 23:00 to 23:01: the part of the day read
+    _days_of(client, [4] * 7, first + timedelta(days=1))
+    now = first + timedelta(days=7, hours=23)
+    with runtime.db.session() as session:
+        found = stored_drivers(session=session, since=now - timedelta(days=7), until=now, now=now)
+    total = _totals(found)
+    assert total.per_day == [1, 4, 4, 4, 4, 4, 4, 4]
+    assert (total.trend, total.trend_days) == ("steady", 6)

@@ -1,6 +1,7 @@
-"""The wallboard's contact drivers on a young database (three days of history, today
-included): no trend is claimed (it says why), and each driver reads as the reason its contacts
-were given, not a fragment of their words (in Chromium, against a real server)."""
+"""The wallboard's contact drivers on a young database (contacts on three days, today
+included: two whole days of history, today still running): no trend is claimed (it says why),
+and each driver reads as the reason its contacts were given, not a fragment of their words (in
+Chromium, against a real server)."""
 
 from __future__ import annotations
 
@@ -36,14 +37,15 @@ SAID = {
 
 #: The most a run needs from posting its contacts to reading the board (seconds): one that
 #: starts closer to midnight (UTC, the test server's centre zone) waits for the new day first, or
-#: it would read four days of history (today empty), not three.
+#: it would read three whole days of history (the day it posted on ends before the board is
+#: read), not two.
 RUN_S = 180.0
 
 
 def _contacts() -> list[dict[str, Any]]:
     """Contacts today, yesterday and the day before (UTC days): a few minutes ago, but never
-    before today's midnight, so that a run just after midnight still has three days of history
-    (it read a fourth, empty today, and claimed a fall)."""
+    before today's midnight, so that a run just after midnight still has contacts on three days,
+    two of them whole."""
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     events: list[dict[str, Any]] = []
@@ -85,4 +87,4 @@ def test_a_young_database_claims_no_trend_and_names_drivers_by_their_reason(
     assert sorted(names) == sorted(SAID), items
     for item in items:
         assert not any(t in item for t in ("RISING", "FALLING", "STEADY")), item
-        assert "no trend yet (3 days of history)" in item, item
+        assert "no trend yet (2 whole days of history)" in item, item

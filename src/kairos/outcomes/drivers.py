@@ -22,13 +22,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kairos.db import utcnow
 from kairos.interactions.edits import in_place
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.outcomes import themes
@@ -68,6 +69,9 @@ class Driver:
     examples: list[str] = field(default_factory=list)
     #: The first day of ``per_day`` the trend reads (1 when the first was read only in part).
     trend_from: int = 0
+    #: The day of ``per_day`` the trend stops before (None: it reads to the last): today's
+    #: unfinished day is no whole day, and would read as a fall.
+    trend_until: int | None = None
 
     @property
     def mot_share(self) -> float:
@@ -76,14 +80,20 @@ class Driver:
 
     @property
     def trend_days(self) -> int:
-        """The days of history its trend reads."""
-        return len(self.per_day[self.trend_from :])
+        """The whole days of history its trend reads."""
+        return len(self.per_day[self.trend_from : self.trend_until])
 
     @property
     def trend(self) -> str:
-        """rising, falling or steady: the second half of the period against the first;
-        :data:`NO_TREND` on fewer than :data:`TREND_MIN_DAYS` days of history."""
-        days = self.per_day[self.trend_from :]
+        """rising, falling or steady: the second half of the period's whole days against the
+        first; :data:`NO_TREND` on fewer than :data:`TREND_MIN_DAYS` days of history.
+
+        >>> Driver("x", [], 8, 0, [2, 2, 2, 2, 0]).trend  # today, at half past midnight
+        'falling'
+        >>> Driver("x", [], 8, 0, [2, 2, 2, 2, 0], trend_until=4).trend
+        'steady'
+        """
+        days = self.per_day[self.trend_from : self.trend_until]
         half = len(days) // 2
         if len(days) < TREND_MIN_DAYS:
             return NO_TREND
@@ -204,17 +214,22 @@ def find_drivers(
     days: int,
     k: int | None = None,
     trend_from: int = 0,
+    trend_until: int | None = None,
     reasons: Sequence[str | None] | None = None,
 ) -> list[Driver]:
     """Drivers of these contacts (their first words; whether each was a moment; its day; the
-    reason the platform gave, where it did); their trends read the days from ``trend_from`` on.
+    reason the platform gave, where it did); their trends read the days from ``trend_from``
+    up to (not including) ``trend_until``.
     Groups that come out with the same name are one driver (a supervisor reads one line each)."""
     named: dict[str, Driver] = {}
     groups = themes.group(texts, k=k)
     for group, name in zip(groups, name_groups(texts, groups, reasons), strict=True):
         members = list(group.members)
         driver = named.setdefault(
-            name, Driver(name, [], 0, 0, [0] * max(days, 1), trend_from=trend_from)
+            name,
+            Driver(
+                name, [], 0, 0, [0] * max(days, 1), trend_from=trend_from, trend_until=trend_until
+            ),
         )
         for i in members:
             driver.per_day[min(max(day_index[i], 0), len(driver.per_day) - 1)] += 1
@@ -228,7 +243,13 @@ def find_drivers(
 
 
 def stored_drivers(
-    *, session: Session, since: datetime, until: datetime, timezone: str = "UTC", most: int = 5000
+    *,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    timezone: str = "UTC",
+    most: int = 5000,
+    now: datetime | None = None,
 ) -> list[Driver]:
     """Drivers of the interactions started in ``[since, until)``, every channel, from each
     one's first customer utterance; days counted in ``timezone``.
@@ -236,7 +257,10 @@ def stored_drivers(
     At most the ``most`` newest contacts are read, today's included; when the period holds more,
     the days count from the oldest day read, and the trends leave that day out (it was read in
     part, and would read as a rise). The trends also leave out the days before the database's
-    first contact: they are no history, and would read as a rise too.
+    first contact: they are no history, and would read as a rise too. They read whole days
+    only: a first day that ``since`` cuts, and the last day when it is still running at ``now``
+    (default: the clock's) or ``until`` cuts it, are left out (today, at half past midnight,
+    read every steady driver as a fall); the volumes and ``per_day`` count them.
     """
     first = (
         select(EventRecord.interaction_id, func.min(EventRecord.seq).label("seq"))
@@ -260,12 +284,14 @@ def stored_drivers(
     ).all()[::-1]
     tz = ZoneInfo(timezone)
     start_day = since.astimezone(tz).date()
-    trend_from = 0
+    trend_from = int(since > datetime.combine(start_day, time(0), tzinfo=tz))  # cut: in part
     if len(rows) >= most > 0 and _day(rows[0][0], tz) < _day(rows[-1][0], tz):
         start_day, trend_from = max(start_day, _day(rows[0][0], tz)), 1
     days = max(1, ((until - timedelta(microseconds=1)).astimezone(tz).date() - start_day).days + 1)
     if rows:  # the days before the first contact read are no history
         trend_from = max(trend_from, (_day(rows[0][0], tz) - start_day).days)
+    # The day that reading stops in, at ``until`` or ``now``, is no whole day (nor any after it).
+    trend_until = min(days, max(0, (_day(min(until, now or utcnow()), tz) - start_day).days))
     edited = _edits(session, since, until)
     texts = [
         _as_edited(payload, event_id, edited.get(pk, [])) for _, _, payload, pk, event_id, _ in rows
@@ -276,6 +302,7 @@ def stored_drivers(
         [(_day(at, tz) - start_day).days for at, *_ in rows],
         days=days,
         trend_from=trend_from,
+        trend_until=trend_until,
         reasons=[reason for *_, reason in rows],
     )
 

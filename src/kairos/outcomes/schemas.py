@@ -369,7 +369,10 @@ class DriverOut(BaseModel):
     volume: int
     moments: int
     mot_share: float
-    trend: str = Field(description="rising, falling, steady; unknown: under 4 days of history")
+    trend: str = Field(
+        description="rising, falling, steady (over whole days: not today, still running); "
+        "unknown: under 4 whole days of history"
+    )
     per_day: list[int]
     examples: list[str]
 
