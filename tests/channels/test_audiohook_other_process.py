@@ -5,43 +5,12 @@ position, and the stored events dedupe by id in the database, whichever process 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tests.channels.audiohook_client import STEREO_PCMU
-from tests.channels.test_audiohook import API_KEY, SECRET
-from tests.channels.test_audiohook_reconnect import _segments, _session, _speak
+from tests.channels.test_audiohook_reconnect import _segments, _session, _speak, serving
 from tests.channels.test_media import speech_8k
-from tests.servers import free_port, wait_until_serving
-
-
-@contextmanager
-def _serving(url: str, log_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "KAIROS_DATABASE_URL": url,
-        "KAIROS_PORT": str(port),
-        "KAIROS_AUDIOHOOK_API_KEY": API_KEY,
-        "KAIROS_AUDIOHOOK_CLIENT_SECRET": SECRET,
-    }
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(base, process, log_path, timeout_s=120)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(30)
 
 
 def _call(base: str, session_id: str | None, conversation: str) -> str:
@@ -63,8 +32,8 @@ def test_the_same_audio_again_on_another_process_is_not_counted_twice(
     conversation = str(uuid.uuid4())
     iid = f"genesys:{conversation}"
     with (
-        _serving(migrated_url, tmp_path / "one.log") as one,
-        _serving(migrated_url, tmp_path / "two.log") as two,
+        serving(migrated_url, tmp_path / "one.log", timeout_s=120) as one,
+        serving(migrated_url, tmp_path / "two.log", timeout_s=120) as two,
     ):
         session_id = _call(one, None, conversation)
         first = _segments(one, iid)

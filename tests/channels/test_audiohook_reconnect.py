@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +57,18 @@ class _Socket:
         return message
 
 
-@pytest.fixture
-def server(migrated_url: str, tmp_path: Path) -> Iterator[str]:
-    """``kairos serve`` as an operator runs it, with this integration's key and secret."""
+@contextmanager
+def serving(url: str, log_path: Path, *, timeout_s: float) -> Iterator[str]:
+    """``kairos serve`` on ``url`` as an operator runs it, with this integration's key and
+    secret, its output in ``log_path``: its address."""
     port = free_port()
     env = {
         **os.environ,
-        "KAIROS_DATABASE_URL": migrated_url,
+        "KAIROS_DATABASE_URL": url,
         "KAIROS_PORT": str(port),
         "KAIROS_AUDIOHOOK_API_KEY": API_KEY,
         "KAIROS_AUDIOHOOK_CLIENT_SECRET": SECRET,
     }
-    log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
@@ -75,11 +76,18 @@ def server(migrated_url: str, tmp_path: Path) -> Iterator[str]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_until_serving(base, process, log_path, timeout_s=90)
+            wait_until_serving(base, process, log_path, timeout_s=timeout_s)
             yield base
         finally:
             process.terminate()
             process.wait(30)
+
+
+@pytest.fixture
+def server(migrated_url: str, tmp_path: Path) -> Iterator[str]:
+    """``kairos serve`` as an operator runs it, with this integration's key and secret."""
+    with serving(migrated_url, tmp_path / "serve.log", timeout_s=90) as base:
+        yield base
 
 
 def _session(base: str, session_id: str | None = None) -> tuple[ClientConnection, AudioHookClient]:
