@@ -23,16 +23,12 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 from rich.progress import Progress, TaskID
-from rich.table import Table
 from sklearn.linear_model import LogisticRegression
 from voice_espeak import synthesise
-from voice_register import espeak, passes
+from voice_register import espeak, rule_table
 
 from kairos.detection.voice import training
-from kairos.detection.voice.codecs import FloatArray
-from kairos.detection.voice.features import segment_features
 from kairos.detection.voice.model import VoiceModel
-from kairos.detection.voice.vad import Segmenter
 
 Floats = npt.NDArray[np.float64]
 #: The C values the nested candidate chooses from, on the training speakers only.
@@ -175,18 +171,6 @@ def measure(
     return rows | {"espeak-ng, population": pop, "espeak-ng, caller": caller}
 
 
-def analyse_clip(rec: training.Recording, x: FloatArray) -> training.Analysed:
-    """An espeak-ng clip (already 8 kHz μ-law) cut and measured as ``training.analyse`` does."""
-    seg = Segmenter(8000)
-    out = training.Analysed(rec)
-    for s in seg.feed(x) + seg.flush():
-        f = segment_features(s.samples, s.sample_rate)
-        if f is not None:
-            out.features.append(f.astype(np.float64))
-            out.spans.append((s.start_s, s.end_s, s.voiced_s))
-    return out
-
-
 def main(console: Console) -> None:
     """Measure the shipped training and every candidate; print one table."""
     recs = training.recordings(training.find_emodb(None))
@@ -199,12 +183,16 @@ def main(console: Console) -> None:
             emodb.append(training.analyse(rec))
             progress.advance(task)
         for voice, style, i, y in raw:
-            clips.append(analyse_clip(training.Recording(Path(f"{voice}-{style}-{i}.wav"), voice,
-                                                         style), y))  # fmt: skip
+            rec = training.Recording(Path(f"{voice}-{style}-{i}.wav"), voice, style)
+            clips.append(training.analyse_phone(rec, y))
             progress.advance(task)
         task = progress.add_task("cross-validating", total=len(CANDIDATES) + 2)
         runs = _run_all(emodb, clips, progress, task)
-    _print(console, runs, sum(len(a.features) for a in emodb))
+    segments = sum(len(a.features) for a in emodb)
+    rule_table(
+        console, runs, base="shipped", label="population head",
+        title=f"ROC AUC per population head ({segments} emodb segments; espeak-ng 8 kHz)",
+    )  # fmt: skip
 
 
 def _run_all(
@@ -232,22 +220,6 @@ def _run_all(
     runs[f"{both.name()} (the best two)"] = measure(emodb, clips, both)
     progress.advance(task)
     return runs
-
-
-def _print(console: Console, runs: dict[str, dict[str, float]], segments: int) -> None:
-    """One table: a row per variant, a column per AUC row, and the rule's verdict (its
-    live-cost part aside)."""
-    base = runs["shipped"]
-    table = Table(title=f"ROC AUC per population head ({segments} emodb segments; espeak-ng 8 kHz)")
-    table.add_column("population head")
-    for k in base:
-        table.add_column(k.replace(" vs neutral", "").replace(": ", " "), justify="right")
-    table.add_column("passes", justify="center")
-    for name, rows in runs.items():
-        cells = [f"{rows[k]:.4f}" for k in base]
-        verdict = "-" if rows is base else ("yes" if passes(rows, base) else "no")
-        table.add_row(name, *cells, verdict)
-    console.print(table)
 
 
 if __name__ == "__main__":

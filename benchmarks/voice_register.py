@@ -34,7 +34,6 @@ from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.compiled_functionals import loudness_power
 from kairos.detection.voice.frames import plan
 from kairos.detection.voice.stress import StressTracker
-from kairos.detection.voice.vad import Segmenter
 
 Floats = npt.NDArray[np.float64]
 CANDIDATES = (
@@ -104,15 +103,14 @@ def _peaks(level: Floats, threshold: float) -> int:
 def analyse(rec: training.Recording, x: FloatArray) -> training.Analysed:
     """A recording's segments (the VAD of ``training.analyse``) with the ten features and the
     six candidates after them."""
-    seg = Segmenter(8000)
-    out = training.Analysed(rec)
-    for s in seg.feed(x) + seg.flush():
-        f = features.segment_features(s.samples, s.sample_rate)
-        if f is not None:
-            y = s.samples.astype(np.float64)
-            out.features.append(np.concatenate([f.astype(np.float64), candidates(y)]))
-            out.spans.append((s.start_s, s.end_s, s.voiced_s))
-    return out
+
+    def extract(samples: FloatArray, rate: int) -> FloatArray | None:
+        f = features.segment_features(samples, rate)
+        if f is None:
+            return None
+        return np.concatenate([f.astype(np.float64), candidates(samples.astype(np.float64))])
+
+    return training.analyse_phone(rec, x, extract)
 
 
 def pick(data: Sequence[training.Analysed], cols: list[int]) -> list[training.Analysed]:
@@ -211,7 +209,11 @@ def main(console: Console) -> None:
     ), reverse=True)  # fmt: skip
     best = sorted(ranked[:2])
     runs[f"+ {CANDIDATES[best[0]]} + {CANDIDATES[best[1]]}"] = measure(emodb, clips, best)
-    _print(console, runs, sum(len(a.features) for a in emodb))
+    segments = sum(len(a.features) for a in emodb)
+    rule_table(
+        console, runs, base="ten features (shipped)", label="features",
+        title=f"ROC AUC per feature set ({segments} emodb segments; espeak-ng 8 kHz μ-law)",
+    )  # fmt: skip
 
 
 def passes(rows: dict[str, float], base: dict[str, float]) -> bool:
@@ -228,21 +230,21 @@ def passes(rows: dict[str, float], base: dict[str, float]) -> bool:
     return rows[angry] > base[angry]
 
 
-def _print(console: Console, runs: dict[str, dict[str, float]], segments: int) -> None:
-    """One table: a row per feature set, a column per AUC row, and the rule's verdict."""
-    base = runs["ten features (shipped)"]
-    table = Table(
-        title=f"ROC AUC per feature set ({segments} emodb segments; espeak-ng 8 kHz μ-law)"
-    )
-    table.add_column("features")
-    for k in base:
+def rule_table(
+    console: Console, runs: dict[str, dict[str, float]], *, base: str, title: str, label: str
+) -> None:
+    """One table: a row per run (``label`` heads their names), a column per AUC row, and the
+    rule's verdict (:func:`passes`) against the run named ``base``."""
+    shipped = runs[base]
+    table = Table(title=title)
+    table.add_column(label)
+    for k in shipped:
         table.add_column(k.replace(" vs neutral", "").replace(": ", " "), justify="right")
     table.add_column("passes", justify="center")
     for name, rows in runs.items():
-        cells = [f"{rows[k]:.4f}" for k in base]
-        table.add_row(
-            name, *cells, "-" if rows is base else ("yes" if passes(rows, base) else "no")
-        )
+        cells = [f"{rows[k]:.4f}" for k in shipped]
+        verdict = "-" if rows is shipped else ("yes" if passes(rows, shipped) else "no")
+        table.add_row(name, *cells, verdict)
     console.print(table)
 
 

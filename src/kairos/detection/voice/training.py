@@ -114,7 +114,16 @@ def analyse(
     """Cut a recording into segments through the phone channel and measure each (with
     ``extract``: the shipped NumPy features unless a benchmark compares another)."""
     samples, rate, _ = read_audio(recording.path)
-    x = phone_channel(samples, rate)
+    return analyse_phone(recording, phone_channel(samples, rate), extract)
+
+
+def analyse_phone(
+    recording: Recording,
+    x: FloatArray,
+    extract: Callable[[FloatArray, int], FloatArray | None] = segment_features,
+) -> Analysed:
+    """:func:`analyse` on samples already through the phone channel (8 kHz μ-law): a clip
+    made at the line's rate, as the espeak-ng voices of the benchmarks are."""
     segmenter = Segmenter(ANALYSIS_RATE)
     out = Analysed(recording)
     for seg in segmenter.feed(x) + segmenter.flush():
