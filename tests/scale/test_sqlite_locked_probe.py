@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from tests.factories import started
 from tests.scale.locked_sqlite import hold, release
-from tests.scale.test_storage_faults import Server, _turn, small_disk
+from tests.scale.test_storage_faults import Server, _turn, fill, small_disk
 
 __all__ = ["small_disk"]  # the fixture, used by name
 
@@ -60,14 +60,7 @@ def test_the_write_probe_of_a_full_disk_waits_briefly_for_a_held_lock(
     server = Server(f"sqlite:///{database}", tmp_path / "serve.log")
     try:
         assert server.post([started("c1", channel="chat", phone=None)]).status_code == 200
-        filler = small_disk / "filler"
-        with filler.open("wb") as out:
-            try:
-                while True:
-                    out.write(b"\0" * 65536)
-                    out.flush()
-            except OSError:
-                pass
+        filler = fill(small_disk)
         for n in range(40):
             if server.post([_turn(n)]).status_code == 503:
                 break

@@ -83,6 +83,20 @@ class Server:
             self.process.wait()
 
 
+def fill(disk: Path) -> Path:
+    """Fill ``disk`` to the last byte, as a log file or a backup does to a shared disk: the
+    file that fills it (unlink it to free the space)."""
+    filler = disk / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    return filler
+
+
 def _turn(n: int) -> dict[str, Any]:
     # ~3 kB each, so that a few fill what a full disk leaves
     return utterance("c1", f"turn {n}: my flight was cancelled " + "and I need to get home " * 130,
@@ -122,14 +136,7 @@ def test_a_full_disk_is_named_and_storing_resumes_once_space_is_freed(
     server = Server(f"sqlite:///{small_disk}/kairos.db", tmp_path / "serve.log")
     try:
         assert server.post([started("c1", channel="chat", phone=None)]).status_code == 200
-        filler = small_disk / "filler"
-        with filler.open("wb") as out:  # what a log file or a backup does to a shared disk
-            try:
-                while True:
-                    out.write(b"\0" * 65536)
-                    out.flush()
-            except OSError:
-                pass
+        filler = fill(small_disk)
         accepted, refused = [], []
         for n in range(40):
             answer = server.post([_turn(n)])
