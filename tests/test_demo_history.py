@@ -9,14 +9,18 @@ import itertools
 import math
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import numpy as np
+from tests.servers import free_port
 
+from kairos.demo import DEMO_QUEUE_MAP
 from kairos.demo.arrivals import PER_DAY, WEEKDAY, Arrivals, describe
-from kairos.demo.history import history_events
+from kairos.demo.history import BATCH, _batches, history_events, send_history
 from kairos.demo.live import MAX_GAP_S, LiveCenter, LiveProgress
+from kairos.demo.server import start_server, stop_server, wait_healthy
 from kairos.events import CHANNELS, Event, InteractionEnded, InteractionStarted
 from kairos.planning.forecast import ContactRecord
 from kairos.planning.service import PlanOptions, build_plan
@@ -163,3 +167,41 @@ def test_the_live_floor_keeps_going_while_the_history_is_laid_out() -> None:
     # a machine this loaded may still pause the process now and then.
     assert longest < max(0.25 * laying_out, 0.5), (longest, laying_out)
     assert "laying out 2 days of contacts" in lines[0]
+
+
+def test_each_contact_of_the_history_goes_in_whole(tmp_path: Path) -> None:
+    """A contact is never cut between two requests: cut, it stood between them as an open
+    contact days old on the live floor (the wallboard said one was waiting "166 h") and the idle
+    sweep could end it as timed out before its own end came."""
+    count, events = history_events(today=WEDNESDAY, days=1, per_day=80, tz=TZ, seed=4, run_id="w")
+    batches = list(_batches(events))
+    assert [e for batch in batches for e in batch] == events and len(batches) > 5
+    seen: set[str] = set()
+    for batch in batches:
+        ids = {e.interaction_id for e in batch}
+        assert not ids & seen  # every event of a contact in one request
+        seen |= ids
+        assert len(batch) <= BATCH or len(ids) == 1
+    assert len(seen) == count
+    # Against a real server: after every request, no contact of the history is open.
+    port = free_port()
+    process = start_server("127.0.0.1", port, f"sqlite:///{tmp_path / 'k.db'}", DEMO_QUEUE_MAP)
+    base_url = f"http://127.0.0.1:{port}"
+    still_open: list[int] = []
+
+    async def send() -> int:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+
+            async def look(_: int) -> None:
+                for state in ("open", "queued", "assigned", "escalated"):
+                    found = await client.get("/v1/interactions", params={"state": state})
+                    still_open.append(found.json()["total"])
+
+            return await send_history(client, events, on_progress=look)
+
+    try:
+        wait_healthy(process, base_url, 60)
+        assert asyncio.run(send()) == len(events)
+    finally:
+        stop_server(process, "127.0.0.1", port)
+    assert len(still_open) == 4 * len(batches) and not any(still_open)

@@ -8,6 +8,10 @@ between their events (:func:`live_paced`); so ``kairos plan`` forecasts the floo
 They go in through ``POST /v1/events`` in
 batches like any event source's: the server assesses, stores and reviews them. None of them is
 routed (routing happens live): the history's moments of truth end won or missed, never lost.
+Each contact goes in whole, in one request (one transaction), from its start to its end: a
+contact cut between two requests was, between them, an open contact days old on the live floor
+(the wallboard showed it waiting "166 h"), and the idle sweep could end it as timed out before
+its own end came.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ def history_events(
     run_id: str,
     pace: float = 1.0,
 ) -> tuple[int, list[Event]]:
-    """How many contacts, and their events in time order, none after the end of yesterday.
+    """How many contacts, and their events, none after the end of yesterday: contact by contact
+    in the order they started, each one's events in time order and together.
 
     The arrivals are the live floor's (:class:`~kairos.demo.arrivals.Arrivals` at ``per_day``
     times ``pace``), and so are the contacts' pauses (:func:`live_paced`).
@@ -81,13 +86,21 @@ def history_events(
             continue
         count += 1
         events.extend(paced)
-    events.sort(key=lambda e: e.occurred_at)
     return count, events
 
 
 def _batches(events: list[Event]) -> Iterator[list[Event]]:
-    for i in range(0, len(events), BATCH):
-        yield events[i : i + BATCH]
+    """Requests of about ``BATCH`` events, cut only where one interaction's run of events ends
+    (a contact longer than ``BATCH`` goes alone)."""
+    batch: list[Event] = []
+    for _, run in itertools.groupby(events, key=lambda e: e.interaction_id):
+        contact = list(run)
+        if batch and len(batch) + len(contact) > BATCH:
+            yield batch
+            batch = []
+        batch.extend(contact)
+    if batch:
+        yield batch
 
 
 async def send_history(
