@@ -263,6 +263,17 @@ class Registry:
             "Entries in a topic's dead-letter stream: listeners gave up on them after "
             "KAIROS_BUS_MAX_ATTEMPTS tries (kairos bus dead-letters lists and replays them).",
         )
+        self.bus_held = Gauge(
+            "kairos_bus_held",
+            "Entries a listener group holds pending, every process's, because another process "
+            "holds the database locked (a backup, a script): they spend no attempt and are "
+            "handled once it is released. By group.",
+        )
+        self.bus_deliveries_held = Counter(
+            "kairos_bus_deliveries_held_total",
+            "Deliveries this process's bus listeners held back because another process held the "
+            "database locked (not counted toward KAIROS_BUS_MAX_ATTEMPTS), by group.",
+        )
 
     def render(self) -> str:
         """The whole registry in the Prometheus text format."""
@@ -288,6 +299,8 @@ class Registry:
             self.bus_redis_up,
             self.bus_figures_age,
             self.bus_dead_letters,
+            self.bus_held,
+            self.bus_deliveries_held,
             self.database_storing,
             self.database_lock_waits,
             self.detection_backlog,

@@ -291,6 +291,11 @@ class Runtime(Services):
                 metrics.bus_pending.set(figures["pending"], topic=topic, group=group)
             for topic, count in stats.get("dead_letters", {}).items():
                 metrics.bus_dead_letters.set(count, topic=topic)
+            for group, count in stats.get("held", {}).items():
+                metrics.bus_held.set(count, group=group)
+            held = metrics.bus_deliveries_held  # counted by the listeners (``GroupReader``)
+            for group, count in stats.get("deliveries_held", {}).items():
+                held.inc(count - held.value(group=group), group=group)
         if not self.detectors.inline:
             reports = self.bus.reports()
             metrics.workers_alive.set(len(reports))

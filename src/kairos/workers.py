@@ -95,7 +95,8 @@ def heartbeat(runtime: Runtime) -> dict[str, float]:
         # while one is recorded, one write that changes nothing tells when it has ended
         "database_storing": 0.0 if runtime.db.check_writes() else 1.0,
         # bus_handled, bus_failed (acknowledged after the listener raised: not delivered
-        # again), bus_retried, bus_claimed (taken over from a silent worker: redelivered)
+        # again), bus_retried, bus_claimed (taken over from a silent worker: redelivered),
+        # bus_held (deliveries a database lock another process held kept back)
         **runtime.bus.listener_counts(),
         # its ingest-to-assessment histogram, shown as its own series by the API's /metrics
         **metrics.assessment_latency.figures(LATENCY_FIGURES),

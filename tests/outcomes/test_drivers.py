@@ -3,10 +3,11 @@ phrase, with volume, share of moments of truth and trend; served by the API and 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from tests.clock import clear_of_midnight
 
 from kairos.outcomes.drivers import Driver, find_drivers, phrase_of, stored_drivers
 from kairos.runtime import Runtime
@@ -97,24 +98,34 @@ def _contact(n: int, channel: str, text: str, at: datetime) -> list[dict[str, An
     ]  # fmt: skip
 
 
-def test_the_api_finds_the_drivers_of_every_channel(client: TestClient) -> None:
-    now = datetime.now(UTC) - timedelta(minutes=30)
+def test_the_api_finds_the_drivers_of_every_channel_and_their_trends(client: TestClient) -> None:
+    """The API reads the last seven days to the clock's today (UTC here, no centre's zone set):
+    the contacts are placed on whole days before it, so the trends it reads are the ones meant,
+    at any hour. (Posted "30 minutes ago", they fell on today or, after midnight, yesterday, and
+    either way read as no trend.)"""
+    clear_of_midnight(60)  # today stays today from posting to reading
+    today = datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
     channels = ["chat", "email", "sms", "social", "call"]
+    # Card thefts on days -4, -2, -1, -1 (a rise); invoices on -4, -4, -3, -1 (a fall).
+    days_back = [4, 2, 1, 1, 4, 4, 3, 1]
     events = [
         e
         for n, text in enumerate(STOLEN + INVOICE)
-        for e in _contact(n, channels[n % 5], text, now - timedelta(minutes=n))
+        for e in _contact(n, channels[n % 5], text, today - timedelta(days=days_back[n], hours=-n))
     ]
     assert client.post("/v1/events", json=events).status_code == 200
     response = client.get("/v1/outcomes/drivers?days=7")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["contacts"] == 8 and len(body["items"]) >= 2
-    names = {d["name"] for d in body["items"]}
-    assert "bank card" in names or "card stolen" in names
+    assert body["since"] == (today - timedelta(days=6)).isoformat().replace("+00:00", "Z")
+    assert body["contacts"] == 8
+    by_name = {d["name"]: d for d in body["items"]}
+    assert {"bank card", "last month's invoice"} <= set(by_name), by_name
+    card, invoice = by_name["bank card"], by_name["last month's invoice"]
+    assert card["per_day"] == [0, 0, 1, 0, 1, 2, 0] and card["trend"] == "rising"
+    assert invoice["per_day"] == [0, 0, 2, 1, 0, 1, 0] and invoice["trend"] == "falling"
     for driver in body["items"]:
         assert len(driver["per_day"]) == 7 and sum(driver["per_day"]) == driver["volume"]
-        assert driver["trend"] == "unknown"  # one day of history: no trend claimed
     assert client.get("/v1/outcomes/drivers?days=0").status_code == 422
 
 

@@ -128,7 +128,8 @@ class EventBus(abc.ABC):
 
     def listener_counts(self) -> dict[str, float]:
         """This process's listeners' counts, summed: messages handled, failed (logged and
-        acknowledged: not delivered again), left to retry, and claimed from a silent process."""
+        acknowledged: not delivered again), left to retry, claimed from a silent process, and
+        held back by a database lock another process holds."""
         return {}
 
     def reports(self) -> dict[str, dict[str, float]]:

@@ -1,5 +1,5 @@
 """The Redis bus's figures: each group's backlog (backpressure, ``/metrics``), the workers'
-heartbeats and the dead-letter streams' lengths.
+heartbeats, the dead-letter streams' lengths and the deliveries a database lock holds back.
 
 A scrape must not wait on a Redis that hangs (stopped, swapping, ``DEBUG SLEEP``): each read has
 the publisher's 0.5 s timeout, and once one read fails the others are not tried for
@@ -41,6 +41,7 @@ class FigureReads:
         self._watched: set[str] = set()
         self._reports: dict[str, dict[str, float]] = {}
         self._dead: dict[str, int] = {}
+        self._held: dict[str, int] = {}
         #: No figure is read from Redis before this (monotonic): one read timed out or failed.
         self._figures_down_until = 0.0
         #: When the figures were last read whole (monotonic), and whether the last try did.
@@ -57,6 +58,11 @@ class FigureReads:
     def group_name(self, group: str) -> str:
         """The consumer group's name in Redis."""
         return f"{self.prefix}:{group}"
+
+    def held_key(self, group_name: str) -> str:
+        """The hash of the entries a database lock held back from group ``group_name`` (its
+        name in Redis), each with the deliveries it held back (they spend no attempt)."""
+        return f"{self.prefix}:bus:held:{group_name}"
 
     def _figures_readable(self) -> bool:
         now = time.monotonic()
@@ -124,8 +130,18 @@ class FigureReads:
             readers = list(self._readers)
         return {
             f"bus_{figure}": float(sum(getattr(reader, figure) for reader in readers))
-            for figure in ("handled", "failed", "retried", "claimed", "dead_lettered")
+            for figure in ("handled", "failed", "retried", "claimed", "dead_lettered", "held")
         }
+
+    def deliveries_held(self) -> dict[str, int]:
+        """The deliveries this process's listeners held back for a database lock, by group."""
+        with self._lock:
+            readers = list(self._readers)
+        counts: dict[str, int] = {}
+        for reader in readers:
+            group = reader.group.removeprefix(f"{self.prefix}:")
+            counts[group] = counts.get(group, 0) + reader.held
+        return counts
 
     def reports(self) -> dict[str, dict[str, float]]:
         """The workers' heartbeats; those last read while Redis does not answer."""
@@ -145,8 +161,9 @@ class FigureReads:
         return found
 
     def stats(self) -> dict[str, Any]:
-        """Published, publish failures, each group's backlog and each dead-letter stream's
-        length (those last read while Redis does not answer)."""
+        """Published, publish failures, each group's backlog, each dead-letter stream's length
+        and each group's entries held pending for a database lock (those last read while Redis
+        does not answer), and this process's deliveries held back, by group."""
         self._figures_fresh = self._figures_readable()
         groups = {}
         topics = self._listened_topics()
@@ -158,12 +175,16 @@ class FigureReads:
                     "pending": int(info.get("pending") or 0),
                 }
         self._read_dead(topics)
+        self._read_held(sorted({group for _, group in groups}))
+        deliveries_held = self.deliveries_held()
         with self._lock:
             return {
                 "published": self.published,
                 "publish_failures": self.publish_failures,
                 "groups": groups,
                 "dead_letters": dict(self._dead),
+                "held": dict(self._held),
+                "deliveries_held": deliveries_held,
             }
 
     def _read_dead(self, topics: list[str]) -> None:
@@ -178,6 +199,21 @@ class FigureReads:
             self._figures_failed("dead letters", error)
             return
         self._dead = {t: int(n) for t, n in zip(topics, lengths, strict=True)}
+
+    def _read_held(self, groups: list[str]) -> None:
+        """Each group's entries held pending for a database lock, every process's listeners'
+        (kept in Redis by :class:`kairos.bus.redis_groups.GroupReader`)."""
+        if not self._figures_readable():
+            return
+        try:
+            pipe = self._publisher.pipeline(transaction=False)
+            for group in groups:
+                pipe.hlen(self.held_key(self.group_name(group)))
+            lengths = pipe.execute()
+        except redis.RedisError as error:
+            self._figures_failed("held deliveries", error)
+            return
+        self._held = {g: int(n) for g, n in zip(groups, lengths, strict=True)}
 
     def figures_state(self) -> tuple[bool, float] | None:
         """Whether the last :meth:`stats` (and :meth:`reports` after it) read Redis, and the

@@ -266,7 +266,7 @@ class GroupReader:
         self._give_up_after(client, stream, [entry], error)
 
     def _held_key(self) -> str:
-        return f"{self.bus.prefix}:bus:held:{self.group}"
+        return self.bus.held_key(self.group)
 
     def _hold(self, client: redis.Redis, stream: Any, entries: list[Any]) -> None:
         """A wait for a lock another process holds on the database ran out (a backup, a script

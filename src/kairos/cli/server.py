@@ -195,6 +195,14 @@ def demo(
         help="customers a day (a weekday; Mondays more, weekends fewer), live and in the "
         "history alike; more makes a busier floor and a longer seeding",
     ),
+    start_timeout: float = typer.Option(
+        300.0,
+        "--start-timeout",
+        min=1.0,
+        max=3600.0,
+        help="seconds to wait for the server to come up before giving up (a first start on a "
+        "slow machine takes minutes: Numba compiles the voice analysis once)",
+    ),
 ) -> None:
     """Start the server (on KAIROS_DATABASE_URL, default var/kairos.db, the database the other
     commands read) and feed it live contact-center traffic."""
@@ -213,4 +221,5 @@ def demo(
         open_browser=open_browser,
         history_days=history_days,
         per_day=per_day,
+        start_timeout_s=start_timeout,
     )

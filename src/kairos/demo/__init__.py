@@ -25,6 +25,7 @@ from rich.live import Live
 from kairos.demo.arrivals import PER_DAY, Arrivals, describe
 from kairos.demo.retry import PersistentFailure, Retries, request
 from kairos.demo.server import (
+    START_TIMEOUT_S,
     DemoError,
     log_file,
     port_free,
@@ -66,8 +67,13 @@ def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[b
     return start_server(host, port, database_url, DEMO_QUEUE_MAP)
 
 
-def _wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
-    wait_healthy(server, base_url, timeout_s)
+def _wait_healthy(
+    server: subprocess.Popen[bytes],
+    base_url: str,
+    timeout_s: float = START_TIMEOUT_S,
+    console: Console | None = None,
+) -> None:
+    wait_healthy(server, base_url, timeout_s, console)
 
 
 async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) -> None:
@@ -127,6 +133,7 @@ def run_demo(
     history_days: int = 0,
     per_day: float = PER_DAY,
     arrivals: Arrivals | None = None,
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> None:
     """Serve Kairos and feed it live traffic through its API until Ctrl-C.
 
@@ -135,7 +142,8 @@ def run_demo(
     read); ``history_days`` seeds that many days of simulated history first, when the database
     has none (simulated traffic only). Customers arrive ``per_day`` a day of weight 1 times
     ``pace`` (:mod:`kairos.demo.arrivals`), live and in the history alike; ``arrivals`` gives the
-    live floor another arrival model (the history keeps ``per_day``).
+    live floor another arrival model (the history keeps ``per_day``). The server has
+    ``start_timeout_s`` to come up, each step it reaches shown as it waits.
     """
     console = Console()
     # A SIGTERM stops the demo like Ctrl-C does, so the server it started goes with it.
@@ -144,7 +152,7 @@ def run_demo(
     try:
         _serve_and_replay(
             console, host, port, pace, max_threads, database, run_id, traffic, open_browser,
-            history_days, (per_day, arrivals),
+            history_days, (per_day, arrivals), start_timeout_s,
         )  # fmt: skip
     except DemoError as exc:
         console.print(f"[bold red]kairos demo:[/] {exc}")
@@ -166,6 +174,7 @@ def _serve_and_replay(
     open_browser: bool = False,
     history_days: int = 0,
     rates: tuple[float, Arrivals | None] = (PER_DAY, None),
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> None:
     from kairos.config import get_settings
     from kairos.db import describe
@@ -187,7 +196,7 @@ def _serve_and_replay(
     started = time.monotonic()
     server = _start_server(host, port, database_url)
     try:
-        _wait_healthy(server, base_url)
+        _wait_healthy(server, base_url, start_timeout_s, console)
         console.print(
             f"[bold green]Kairos is running[/] ({time.monotonic() - started:.1f} s) on "
             f"{describe(database_url)}; the other commands read the same database: "

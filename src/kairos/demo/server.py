@@ -20,8 +20,16 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from rich.console import Console
+
+from kairos.demo.start_watch import StartWatch
 from kairos.parent_watch import as_parent
 from kairos.readiness import NotReady, wait_ready
+
+#: How long the demo waits for its server to come up, by default (``--start-timeout``): a first
+#: start on the shared 2-core machine (Numba compiling the voice analysis, load 15) took 109 s,
+#: where the demo gave up at 60 s before; later starts take 25 to 40 s there.
+START_TIMEOUT_S = 300.0
 
 
 class DemoError(RuntimeError):
@@ -141,13 +149,38 @@ def stop_server(server: subprocess.Popen[bytes], host: str, port: int) -> None:
             path.unlink()
 
 
-def wait_healthy(server: subprocess.Popen[bytes], base_url: str, timeout_s: float = 60) -> None:
+def wait_healthy(
+    server: subprocess.Popen[bytes],
+    base_url: str,
+    timeout_s: float = START_TIMEOUT_S,
+    console: Console | None = None,
+) -> None:
     """Until the server answers ``/healthz`` with its models loaded (the traffic's first customer
-    turns would otherwise wait for them)."""
+    turns would otherwise wait for them); on ``console``, each step it reaches and the time it
+    has taken (:class:`kairos.demo.start_watch.StartWatch`)."""
+    watch = StartWatch(console, timeout_s) if console is not None else None
     try:
-        wait_ready(base_url, server, within_s=timeout_s)
+        with watch or contextlib.nullcontext():
+            wait_ready(base_url, server, within_s=timeout_s, on_wait=watch)
     except NotReady as exc:
-        host, port = urlsplit(base_url).hostname or "", urlsplit(base_url).port or 0
-        tail = log_tail(host, port)
-        said = f"; its log ({log_file(host, port)}) ends:\n{tail}" if tail else ""
-        raise DemoError(f"{exc}{said}") from exc
+        parts = urlsplit(base_url)
+        raise DemoError(
+            _gave_up(exc, server, parts.hostname or "", parts.port or 0, timeout_s)
+        ) from exc
+
+
+def _gave_up(
+    exc: NotReady, server: subprocess.Popen[bytes], host: str, port: int, timeout_s: float
+) -> str:
+    """What the demo says when its server did not come up: what it was waiting for, where the
+    server's log is (and its end), and, when time ran out, how to wait longer."""
+    tail = log_tail(host, port)
+    log = log_file(host, port)
+    said = f"its log ({log}) ends:\n{tail}" if tail else f"its log ({log}) is empty"
+    if server.poll() is not None:
+        return f"{exc}; {said}"
+    return (
+        f"{exc}; {said}\nThe demo stopped it. A first start on a slow machine can take longer "
+        f"(Numba compiles once; later starts are quicker): wait longer with "
+        f"--start-timeout {max(2 * timeout_s, START_TIMEOUT_S):.0f}"
+    )
