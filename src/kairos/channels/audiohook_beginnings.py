@@ -27,9 +27,7 @@ def claim(*, db: Database, session_id: str, interaction_id: str, digest: str) ->
     try:
         with db.write_lock(), db.session() as session:
             found = session.scalar(
-                select(AudioHookBeginning.digest).where(
-                    AudioHookBeginning.session_id == session_id
-                )
+                select(AudioHookBeginning.digest).where(AudioHookBeginning.session_id == session_id)
             )
             if found is not None:
                 return found

@@ -3,7 +3,9 @@
 The protocol lives in ``kairos.channels.audiohook`` and the signature check in
 ``kairos.channels.audiohook_signature``; this handler checks the upgrade request, moves messages,
 starts the interaction when the conversation is new, and ingests each analysed segment of the
-customer's channel through the media streams' group commit.
+customer's channel through the media streams' group commit. For a connection at ``PT0S`` it reads
+how the session id's first such connection began from the database at ``open``, and claims its
+own beginning there with its first segment (``kairos.channels.audiohook_beginnings``).
 
 A protocol mistake is answered ``disconnect`` (reason ``error``), and the session is ended as
 the protocol ends one: the client answers ``close``, the server ``closed``, and the socket is

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kairos.channels.models import AudioHookBeginning
@@ -51,7 +51,9 @@ def _contacts(session: Session, cutoff: datetime, table: type[EventRecord | Asse
               after: int) -> list[int]:  # fmt: skip
     """The next batch of ended contacts, ended before ``cutoff``, that still have rows in
     ``table`` (for the events, or an AudioHook beginning: it goes with them)."""
-    held = select(table.id).where(table.interaction_id == Interaction.id).exists()
+    held: ColumnElement[bool] = (
+        select(table.id).where(table.interaction_id == Interaction.id).exists()
+    )
     if table is EventRecord:
         began = AudioHookBeginning.interaction_id == Interaction.id
         held = or_(held, select(AudioHookBeginning.id).where(began).exists())

@@ -44,7 +44,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_audiohook_beginnings_interaction_id"), table_name="audiohook_beginnings"
-    )
+    op.drop_index(op.f("ix_audiohook_beginnings_interaction_id"), table_name="audiohook_beginnings")
     op.drop_table("audiohook_beginnings")
