@@ -2,6 +2,7 @@
 
 from kairos.assist.models import Playbook, PlaybookRevision  # noqa: F401
 from kairos.auth.models import Team, TeamMember, User  # noqa: F401
+from kairos.channels.models import AudioHookBeginning  # noqa: F401
 from kairos.customers.models import Customer, CustomerIdentity, Fact
 from kairos.db import Base
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction

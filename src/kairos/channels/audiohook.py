@@ -130,7 +130,7 @@ class AudioHookSession:
         self.continues: list[str] = []  # the sessions this one continues
         self.close_reason: str | None = None
         self.batch: LegBatch | None = None  # as ``TwilioMediaStream.batch``
-        self._began: Beginning | None = None  # a PT0S connection's, until its first segment
+        self.beginning: Beginning | None = None  # a PT0S connection's: how its audio began
 
     # -- messages to the client -------------------------------------------------------------
 
@@ -223,10 +223,7 @@ class AudioHookSession:
             return []
         if self.baselines is not None:  # kept from the end, for the session that continues it
             self.baselines.hold(self.session_id or "", leg.stream.tracker)
-        events = leg.finish()
-        if self._began is not None:
-            self._began.hear(leg, b"")
-        return events
+        return leg.finish()
 
     def _check_sequence(self, message: Message) -> None:
         if self.session_id is not None and not is_uuid(self.session_id):
@@ -291,7 +288,7 @@ class AudioHookSession:
         )
         self.heard = self.leg
         if position <= 0 and self.baselines is not None:
-            self._began = Beginning(self.baselines, self.session_id or "")
+            self.beginning = Beginning(self.baselines, self.session_id or "")
         self.continues = [c.id for c in params.continuedSessions]
         if self.baselines is not None:
             # The sessions it continues, and this one's id: a client that connects again
@@ -326,8 +323,8 @@ class AudioHookSession:
         raw = customer.tobytes()
         samples = mulaw_decode(raw) if width == 1 else pcm16_decode(raw)
         self.samples += len(samples)
-        if self._began is not None and not self._began.hear(self.leg, raw):
-            self._began = None
+        if self.beginning is not None and self.leg.segments == 0:
+            self.beginning.hear(self.leg, raw)
         return HookStep(events=self.leg.feed(samples, self.batch))
 
     def _ping(self, message: Message) -> HookStep:

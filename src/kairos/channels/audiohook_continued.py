@@ -11,10 +11,13 @@ id, :func:`kairos.channels.audiohook.stream_name`). It lives in the serving proc
 continuation that reaches another process (another ``--workers`` worker) starts a baseline of
 its own.
 
-It also remembers, by session id, how the customer's audio of a connection that opened at
-``PT0S`` began (a digest of it up to its first segment), so a client that connects again under
+It also remembers, by session id, how the customer's audio of the first connection that opened
+at ``PT0S`` began (a digest of it up to its first segment), so a client that connects again under
 the same id and restarts its audio clock is told apart from one that sends the same audio again
-(:func:`stream_name`).
+(:func:`stream_name`). The digest is stored in the database
+(``kairos.channels.audiohook_beginnings``) and kept here as a cache of what was read or stored:
+a connection under an id this process has not seen reads it at ``open``, so other processes and
+the server after a restart tell the two apart the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Callable, Iterable
 
 from kairos.detection.voice.leg import CallLeg
 from kairos.detection.voice.tracker import StressTracker
+from kairos.events import AudioSegment
 
 #: How long a session's baseline waits for the session that continues it.
 KEEP_S = 300.0
@@ -88,10 +92,11 @@ class Baselines:
 class Beginning:
     """A ``PT0S`` connection's customer audio until its first segment, naming its stream.
 
-    The first such connection under a session id keeps ``audiohook-<id>`` and leaves in
-    ``baselines`` the digest of its audio up to its first segment; a later one whose audio began
-    the same way is a resend (the same segment ids), one whose audio did not is a stream of its
-    own, named after its digest (:func:`stream_name`).
+    The first such connection under a session id keeps ``audiohook-<id>``, and the digest of its
+    audio up to its first segment is how the id began (claimed in the database by the view,
+    which gives :meth:`settle` what the database kept); a later one whose audio began the same
+    way is a resend (the same segment ids), one whose audio did not is a stream of its own,
+    named after its digest (:func:`stream_name`).
     """
 
     def __init__(self, baselines: Baselines, session_id: str) -> None:
@@ -99,18 +104,55 @@ class Beginning:
         self.session_id = session_id
         self.digest = hashlib.sha256()
         self.named = ""  # the digest the stream is named after so far
+        self.first: str | None = None  # how the id's first connection began, when known
+        self.settled = False
 
-    def hear(self, leg: CallLeg, customer: bytes) -> bool:
-        """Name ``leg``'s stream after the audio so far (before it is fed); False once named."""
-        if leg.segments:  # named for good by its first segment
-            self.baselines.begin(self.session_id, self.named)
-            return False
+    def unknown(self) -> bool:
+        """Whether this process knows no beginning for the id (the store may: read it, give
+        it to :meth:`recalled`)."""
+        return self.baselines.began(self.session_id) is None
+
+    def recalled(self, first: str | None) -> None:
+        """How the id's first ``PT0S`` connection began, as stored (None: none is)."""
+        if first is not None:
+            self.baselines.begin(self.session_id, first)
+
+    def hear(self, leg: CallLeg, customer: bytes) -> None:
+        """Name ``leg``'s stream after the audio so far (before it is fed, until its first
+        segment)."""
         self.digest.update(customer)
-        now = self.digest.hexdigest()[:16]
-        first = self.baselines.began(self.session_id)
-        leg.stream_id = stream_name(self.session_id, 0, None if first in (None, now) else now)
-        self.named = now
-        return True
+        self.named = self.digest.hexdigest()[:16]
+        self.first = self.baselines.began(self.session_id)
+        plain = self.first in (None, self.named)
+        leg.stream_id = stream_name(self.session_id, 0, None if plain else self.named)
+
+    def to_claim(self, leg: CallLeg) -> str | None:
+        """Once ``leg`` made its first segment under ``audiohook-<id>`` with no beginning known:
+        this one's digest, to claim as the id's in the store (then :meth:`settle`)."""
+        if self.settled or not leg.segments:
+            return None
+        self.settled = self.first is not None  # a resend, or a stream of its own: named
+        return None if self.settled else self.named
+
+    def settle(self, leg: CallLeg, first: str, events: list[AudioSegment]) -> list[AudioSegment]:
+        """Take ``first`` (what the store kept) as how the id began; ``events`` under the
+        stream that made them."""
+        self.settled = True
+        self.baselines.begin(self.session_id, first)
+        if first == self.named:
+            return events
+        # Another connection's audio began the id meanwhile (in another process): this one's
+        # segments, named as the first's, are its own stream's.
+        was, leg.stream_id = leg.stream_id, stream_name(self.session_id, 0, self.named)
+        return [_renamed(e, was, leg.stream_id) for e in events]
+
+
+def _renamed(event: AudioSegment, was: str, now: str) -> AudioSegment:
+    """``event`` under the stream ``now`` when it was made under ``was``."""
+    if event.stream_id != was:
+        return event
+    n = event.event_id.rpartition(":")[2]
+    return event.model_copy(update={"stream_id": now, "event_id": f"audio:{now}:{n}"})
 
 
 def stream_name(session_id: str, position_s: float, began: str | None = None) -> str:

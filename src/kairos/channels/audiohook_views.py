@@ -3,7 +3,9 @@
 The protocol lives in ``kairos.channels.audiohook`` and the signature check in
 ``kairos.channels.audiohook_signature``; this handler checks the upgrade request, moves messages,
 starts the interaction when the conversation is new, and ingests each analysed segment of the
-customer's channel through the media streams' group commit.
+customer's channel through the media streams' group commit. For a connection at ``PT0S`` it reads
+how the session id's first such connection began from the database at ``open``, and claims its
+own beginning there with its first segment (``kairos.channels.audiohook_beginnings``).
 
 A protocol mistake is answered ``disconnect`` (reason ``error``), and the session is ended as
 the protocol ends one: the client answers ``close``, the server ``closed``, and the socket is
@@ -25,6 +27,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from kairos.channels import audiohook_beginnings as beginnings
 from kairos.channels.audiohook import AudioHookSession
 from kairos.channels.audiohook_continued import Baselines
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
@@ -41,6 +44,7 @@ from kairos.channels.media_views import (
 )
 from kairos.detection.voice.stt import SpeechToText
 from kairos.errors import ClientError, described
+from kairos.events import AudioSegment, InteractionStarted
 from kairos.services import Services
 
 router = APIRouter(tags=["media"])
@@ -112,7 +116,7 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
 
     async def disconnect(exc: MediaProtocolError) -> tuple[int, str] | None:
         log.warning("audiohook: disconnected a session for a protocol mistake: %s", exc.reason)
-        await _store_rest(session, sink, stt)  # what was analysed is kept before ``closed``
+        await _store_rest(runtime, session, sink, stt)  # kept before ``closed``
         await _send(websocket, session.disconnect(exc.reason))
         if await _closed_by_client(websocket, session):
             return (CLOSE_NORMAL, "session closed after an error")
@@ -123,7 +127,7 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
         what="audiohook",
         on_protocol_error=disconnect,
     )
-    await _store_rest(session, sink, stt)
+    await _store_rest(runtime, session, sink, stt)
     if session.client_errors:
         log.warning("audiohook: the client reported %s", "; ".join(session.client_errors[:5]))
     if close is not None and websocket.application_state != WebSocketState.DISCONNECTED:
@@ -131,11 +135,11 @@ async def audiohook_session(websocket: WebSocket, interaction_id: str | None = N
 
 
 async def _store_rest(
-    session: AudioHookSession, sink: SegmentIngest, stt: SpeechToText | None
+    runtime: Services, session: AudioHookSession, sink: SegmentIngest, stt: SpeechToText | None
 ) -> None:
     """Analyse and store what is left of the session's audio (at its end, however it ends)."""
     try:
-        await _deliver(sink, session.finish())
+        await _deliver(sink, await _named(runtime, session, session.finish()))
         await transcribe(sink.submit, stt, session.heard)
     except (ClientError, OperationalError) as exc:
         log.warning("audiohook: could not store the last audio segments: %s", described(exc))
@@ -183,13 +187,46 @@ async def _receive(
         if step.ignored is not None:
             runtime.metrics.media_messages_ignored.inc()
         step.events += await live.settle(session.leg)
-        if step.start is not None and not await run_in_threadpool(
-            _exists, runtime, step.start.interaction_id
-        ):
-            await run_in_threadpool(_ingest, runtime, [step.start])
+        if step.start is not None:
+            await _started(runtime, session, step.start)
+        step.events = await _named(runtime, session, step.events)
         await _deliver(sink, step.events)  # stored before ``closed`` acknowledges the end
         await transcribe(sink.submit, stt, session.heard)
         for reply in step.replies:
             await websocket.send_json(reply)
         if step.closed:
             return (CLOSE_NORMAL, "session closed")
+
+
+async def _started(runtime: Services, session: AudioHookSession, start: InteractionStarted) -> None:
+    """After ``open``: the interaction started when new; how the session id began read from the
+    store when this process has not seen a ``PT0S`` connection under it."""
+    if not await run_in_threadpool(_exists, runtime, start.interaction_id):
+        await run_in_threadpool(_ingest, runtime, [start])
+    began = session.beginning
+    if began is not None and began.unknown():
+        began.recalled(
+            await run_in_threadpool(
+                beginnings.get_by_session_id, db=runtime.db, session_id=began.session_id
+            )
+        )
+
+
+async def _named(
+    runtime: Services, session: AudioHookSession, events: list[AudioSegment]
+) -> list[AudioSegment]:
+    """``events`` under their stream's name for good: with a ``PT0S`` connection's first segment
+    under ``audiohook-<id>``, its beginning is claimed in the store as the id's; when another
+    connection's was stored first (in another process), its segments are a stream of their own."""
+    began, leg = session.beginning, session.heard
+    digest = None if began is None or leg is None else began.to_claim(leg)
+    if began is None or leg is None or digest is None:
+        return events
+    first = await run_in_threadpool(
+        beginnings.claim,
+        db=runtime.db,
+        session_id=began.session_id,
+        interaction_id=leg.interaction_id,
+        digest=digest,
+    )
+    return began.settle(leg, first, events)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from kairos.channels.models import AudioHookBeginning
 from kairos.customers.models import Fact
 from kairos.db import rowcount
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction, ParkedEvent
@@ -43,6 +44,11 @@ def delete_contacts(
     counts: dict[str, int] = {}
     for_contacts = [
         ("events", EventRecord, EventRecord.interaction_id.in_(ids)),
+        (
+            "audiohook_beginnings",
+            AudioHookBeginning,
+            AudioHookBeginning.interaction_id.in_(ids),
+        ),
         ("assessments", AssessmentRecord, AssessmentRecord.interaction_id.in_(ids)),
         ("wrap_ups", WrapUp, WrapUp.interaction_id.in_(ids)),
         ("moment_verdicts", MomentVerdict, MomentVerdict.interaction_id.in_(ids)),

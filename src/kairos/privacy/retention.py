@@ -1,11 +1,12 @@
 """Retention: records older than their kind's setting are purged (``kairos purge``, and every
 ``KAIROS_PURGE_INTERVAL_S`` in ``kairos serve``).
 
-Each kind counts from its own clock: a contact's events (its transcript), subject and review
-quotes from when the contact ended, its assessment history likewise, an audit row from when it
-was written. A contact still open is never touched: the detector rebuilds from its events. With
-no setting a kind is kept forever, as before retention existed. Contacts are purged a batch at a
-time, each batch its own transaction, so a large first purge holds no long lock.
+Each kind counts from its own clock: a contact's events (its transcript), subject, review
+quotes and how its AudioHook connections' audio began from when the contact ended, its
+assessment history likewise, an audit row from when it was written. A contact still open is
+never touched: the detector rebuilds from its events. With no setting a kind is kept forever, as
+before retention existed. Contacts are purged a batch at a time, each batch its own transaction,
+so a large first purge holds no long lock.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from kairos.channels.models import AudioHookBeginning
 from kairos.config import Settings
 from kairos.db import Database, utcnow
 from kairos.interactions.models import AssessmentRecord, EventRecord, Interaction
@@ -48,7 +50,13 @@ def cutoffs(settings: Settings, now: datetime | None = None) -> dict[str, dateti
 def _contacts(session: Session, cutoff: datetime, table: type[EventRecord | AssessmentRecord],
               after: int) -> list[int]:  # fmt: skip
     """The next batch of ended contacts, ended before ``cutoff``, that still have rows in
-    ``table``."""
+    ``table`` (for the events, or an AudioHook beginning: it goes with them)."""
+    held: ColumnElement[bool] = (
+        select(table.id).where(table.interaction_id == Interaction.id).exists()
+    )
+    if table is EventRecord:
+        began = AudioHookBeginning.interaction_id == Interaction.id
+        held = or_(held, select(AudioHookBeginning.id).where(began).exists())
     return list(
         session.scalars(
             select(Interaction.id)
@@ -56,7 +64,7 @@ def _contacts(session: Session, cutoff: datetime, table: type[EventRecord | Asse
                 Interaction.state == "ended",
                 Interaction.ended_at < cutoff,
                 Interaction.id > after,
-                select(table.id).where(table.interaction_id == Interaction.id).exists(),
+                held,
             )
             .order_by(Interaction.id)
             .limit(BATCH)
@@ -91,7 +99,9 @@ def _purge_contacts(db: Database, kind: str, cutoff: datetime, *, dry_run: bool,
 
 
 def _blank_words(session: Session, ids: list[int]) -> None:
-    """With their transcript gone, the contacts' subjects and their reviews' quotes go too."""
+    """With their transcript gone, the contacts' subjects, their reviews' quotes and how their
+    AudioHook connections' audio began go too."""
+    deleted(session, delete(AudioHookBeginning).where(AudioHookBeginning.interaction_id.in_(ids)))
     session.execute(
         update(Interaction)
         .where(Interaction.id.in_(ids))
