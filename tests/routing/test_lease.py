@@ -38,6 +38,26 @@ def test_one_owner_then_a_takeover_with_a_new_token(migrated_url: str) -> None:
     db.dispose()
 
 
+def test_a_lease_that_ran_out_with_nobody_taking_it_is_still_ours(migrated_url: str) -> None:
+    """A busy owner's renewal comes late: its lease has run out, but no other process took it.
+    The owner still holds it (its decisions are stored) and its renewal keeps the same token;
+    once another process does take it over, the old owner is fenced out."""
+    db = Database(migrated_url)
+    owner, other = SiteLease(db, owner="p1"), SiteLease(db, owner="p2")
+    ran_out = utcnow() - timedelta(seconds=LEASE_TTL_S + 1)  # written 4 s ago, out 1 s ago
+    assert owner.renew(ran_out) == 1
+    with db.session() as session:
+        assert owner.holds(session)  # before 2026-12-07: refused, a 503 for every decision
+    assert owner.renew() == 1  # resumed: the same token (before: 2, as if another process)
+    assert other.renew() is None  # renewed: held again
+    assert owner.renew(utcnow() - timedelta(seconds=LEASE_TTL_S + 1)) == 1  # late once more
+    assert other.renew() == 2  # a real takeover: the token goes up
+    with db.session() as session:
+        assert not owner.holds(session) and other.holds(session)
+    assert owner.renew() is None and owner.token is None
+    db.dispose()
+
+
 def test_auto_runs_the_leased_board_on_postgresql_and_a_second_process_waits(
     migrated_url: str,
 ) -> None:
