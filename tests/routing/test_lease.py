@@ -3,6 +3,7 @@ with a higher fencing token, and a stale owner fenced out of storing decisions."
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import ExitStack
 from datetime import timedelta
@@ -13,6 +14,7 @@ from tests.factories import at, started
 from kairos.config import Settings
 from kairos.db import Database, utcnow
 from kairos.main import create_app
+from kairos.routing.models import RoutingLease
 from kairos.routing.ownership import LEASE_TTL_S, SiteLease
 from kairos.runtime import Runtime, board_mode
 
@@ -55,6 +57,34 @@ def test_a_lease_that_ran_out_with_nobody_taking_it_is_still_ours(migrated_url: 
     with db.session() as session:
         assert not owner.holds(session) and other.holds(session)
     assert owner.renew() is None and owner.token is None
+    db.dispose()
+
+
+def test_a_renewal_kept_waiting_still_gets_a_whole_ttl_from_its_write(migrated_url: str) -> None:
+    """The renewal waits (on SQLite for the process's write lock, on PostgreSQL for a connection
+    of the pool, all taken by a burst of requests): the lease it writes lasts a whole TTL from
+    the write, not from the call (before 2026-12-07 a renewal kept waiting 3 s wrote a lease
+    that had run out already)."""
+    db = Database(migrated_url)
+    lease = SiteLease(db, owner="p1")
+    assert lease.renew() == 1
+    renewed: list[int | None] = []
+    with ExitStack() as held:
+        if db.is_sqlite:
+            held.enter_context(db.write_lock())
+        else:  # pool_size 10, max_overflow 20
+            for _ in range(30):
+                held.enter_context(db.engine.connect())
+        renewing = threading.Thread(target=lambda: renewed.append(lease.renew()))
+        renewing.start()
+        time.sleep(1.5)
+        released = utcnow()
+    renewing.join(10)
+    assert renewed == [1]
+    with db.session() as session:
+        row = session.get(RoutingLease, "default")
+        assert row is not None
+        assert row.expires_at >= released + timedelta(seconds=LEASE_TTL_S)
     db.dispose()
 
 

@@ -66,8 +66,8 @@ class SiteLease:
         self.db, self.site, self.ttl_s = db, site, ttl_s
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.token: int | None = None
-        #: When the lease we hold was last written (the monotonic clock): it runs out a TTL later.
-        self.written_at: float | None = None
+        #: When the lease we hold runs out, on the monotonic clock.
+        self.runs_out_at: float | None = None
 
     def renew(self, now: datetime | None = None) -> int | None:
         """Take the lease if it is free or expired, or extend ours; our token, or None.
@@ -77,14 +77,15 @@ class SiteLease:
         ours is one ``UPDATE`` of ``expires_at`` (a lock that does not conflict with a
         decision's ``FOR KEY SHARE`` on the row); only taking it reads it ``FOR UPDATE`` first,
         which waits for the decisions of the previous owner still in flight. Its expiry counts
-        from the write (``now``, else the clock read once the row is ours to write), not from
-        the call: a renewal kept waiting for a connection or a lock still gets a whole TTL."""
+        from the write (``now``, else the clock read once the renewal has its connection and,
+        on SQLite, the process's write lock), not from the call: a renewal kept waiting for a
+        connection or the write lock still gets a whole TTL."""
         if self.token is not None and self._extend(now):
             return self.token
         try:
             with self.db.write_lock(), self.db.session() as session:
                 row = session.get(RoutingLease, self.site, with_for_update=True)
-                at, written_at = now or utcnow(), time.monotonic()
+                at, runs_out_at = now or utcnow(), time.monotonic() + self.ttl_s
                 expires = at + timedelta(seconds=self.ttl_s)
                 if row is None:
                     row = RoutingLease(
@@ -98,7 +99,7 @@ class SiteLease:
                     self.token = None
                     return None
                 session.commit()
-                self.token, self.written_at = row.token, written_at
+                self.token, self.runs_out_at = row.token, runs_out_at
         except IntegrityError:  # another process created the row first
             self.token = None
         return self.token
@@ -107,7 +108,7 @@ class SiteLease:
         """Extend the lease we hold, in one statement; whether it was still ours (run out or
         not: only another process taking it over makes it not ours)."""
         with self.db.write_lock(), self.db.engine.connect() as connection:
-            written_at = time.monotonic()
+            runs_out_at = time.monotonic() + self.ttl_s
             expires = (now or utcnow()) + timedelta(seconds=self.ttl_s)
             result = connection.execute(
                 update(RoutingLease)
@@ -121,7 +122,7 @@ class SiteLease:
             connection.commit()
             if result.rowcount != 1:
                 return False
-            self.written_at = written_at
+            self.runs_out_at = runs_out_at
             return True
 
     def release(self) -> None:
@@ -213,7 +214,7 @@ class BoardOwner:
             log.exception("routing lease: could not give the lease up")
 
     def _renew(self) -> None:
-        written_before = self.lease.written_at
+        ran_out_at = self.lease.runs_out_at
         try:
             token = self.lease.renew()
         except (OperationalError, ProgrammingError) as exc:  # away, or not migrated yet
@@ -232,13 +233,12 @@ class BoardOwner:
             if self.board.line is not None:
                 with self.board.lock:
                     self.board.line.open()
-        elif token is not None and written_before is not None:
-            self._late(token, written_before)
+        elif token is not None and ran_out_at is not None:
+            self._late(token, time.monotonic() - ran_out_at)
         self.owning, self._held = token is not None, token
 
-    def _late(self, token: int, written_before: float) -> None:
-        """Say so when our lease was extended after it had run out (nobody had taken it)."""
-        late = (self.lease.written_at or written_before) - written_before - self.lease.ttl_s
+    def _late(self, token: int, late: float) -> None:
+        """Say so when our lease was extended ``late`` s after it had run out (nobody took it)."""
         if late > 0:
             log.warning(
                 "routing lease: renewed %.1f s after it ran out (this process was kept waiting); "
