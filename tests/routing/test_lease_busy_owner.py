@@ -4,16 +4,20 @@ the lease over, the old owner's decisions are refused (the fencing token), on bo
 
 from __future__ import annotations
 
+import time
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from tests.factories import at, started, utterance
 from tests.routing.offer_floor import MOT_TEXT, certified_agents, offer_book, wait_for
 
 from kairos.config import Settings
 from kairos.db import Database, utcnow
+from kairos.main import create_app
 from kairos.routing.models import RoutingLease
 from kairos.routing.ownership import SiteLease
 from kairos.runtime import Runtime
@@ -71,3 +75,36 @@ def test_a_late_renewal_does_not_stop_routing_until_another_process_takes_over(
     assert refused.headers["Retry-After"] == "1"
     (left,) = {"chat-0", "chat-1", "chat-2"} - taken
     assert client.get(f"/v1/interactions/{left}").json()["agent_id"] is None
+
+
+def test_a_renewal_that_finds_the_pool_taken_does_not_stop_routing(migrated_url: str) -> None:
+    """A burst of requests holds every pooled connection: the renewal waits its pool timeout and
+    gives up. The process is busy, not cut off: it still owns the board (before 2026-12-07 it
+    said 503 to every ``next`` until a renewal got a connection)."""
+    settings = Settings(database_url=migrated_url, routing_board="lease",
+                        database_pool_timeout_s=0.2)  # fmt: skip
+    runtime = Runtime.build(settings)
+    try:
+        owner = runtime.routing_owner
+        assert owner is not None and owner.owning
+        with TestClient(create_app(settings, runtime=runtime)) as client:
+            body = {"name": "travel", "channel": "chat", "required_skills": [], "policy": "moments"}
+            assert client.post("/v1/queues", json=body).status_code == 201
+            certified_agents(client, "ana")
+            _arrive(client, "chat-0", 0)
+            with ExitStack() as burst:
+                for _ in range(40):
+                    try:
+                        burst.enter_context(runtime.db.engine.connect())
+                    except PoolTimeout:
+                        break
+                else:
+                    raise AssertionError("the pool never ran out")
+                time.sleep(owner.renew_s * 2 + 0.5)  # two renewals gave up meanwhile
+                assert owner.owning
+            pulled = client.post("/v1/agents/ana/next")
+            assert pulled.status_code == 200, pulled.text
+            assert pulled.json()["decision"]["interaction_id"] == "chat-0"
+            assert owner.lease.token == 1
+    finally:
+        runtime.close()

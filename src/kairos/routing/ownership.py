@@ -35,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
@@ -217,6 +218,10 @@ class BoardOwner:
         ran_out_at = self.lease.runs_out_at
         try:
             token = self.lease.renew()
+        except PoolTimeout:  # a burst holds every pooled connection: busy, not away
+            # Decisions go on as they were (each checks the lease: a takeover fences them out).
+            log.warning("routing lease: renewal waited too long for a pooled connection")
+            return
         except (OperationalError, ProgrammingError) as exc:  # away, or not migrated yet
             log.warning(
                 "routing lease: renewal failed (%s); not deciding meanwhile", why_unavailable(exc)
