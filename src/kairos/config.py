@@ -257,13 +257,12 @@ class Settings(BaseSettings):
         "by channel, reason, IVR choice, stakes and language; unset: contacts join only the "
         "queue their events name",
     )
-    routing_board: Literal["auto", "memory", "database", "lease"] = Field(
-        default="auto",
-        description="where POST /v1/agents/{id}/next decides: a live board in this process "
-        "(memory), the database on every call (database), the board of the one process holding "
-        "the site's lease (lease: the others hand over through Redis, or stand by), or auto: "
-        "lease on PostgreSQL, memory on SQLite",
-    )
+    routing_board: Literal["auto", "memory", "database", "lease"] = Field(default="auto",
+        description="where POST /v1/agents/{id}/next decides: a board in this process (memory), "
+        "the database (database), the board of the one process holding the site's lease "
+        "(lease), or auto: lease on PostgreSQL, memory on SQLite")  # fmt: skip
+    routing_lease_ttl_s: float = Field(default=3.0, ge=1, le=300, description="seconds the routing "
+        "lease lasts unrenewed before another API process may take the board over")  # fmt: skip
     offer_timeout_s: float = Field(
         default=20.0, gt=0, le=600, description="seconds an agent has to accept a pushed offer"
     )

@@ -151,7 +151,9 @@ class Runtime(Services):
         board = self.routing_board = LiveBoard(self.db)
         board.passes.return_after_s = self.settings.return_after_pass_s
         self._listen_board(board)
-        owner = self.routing_owner = BoardOwner(board, self.db, self.bus, self.settings.redis_url)
+        owner = self.routing_owner = BoardOwner(
+            board, self.db, self.bus, self.settings.redis_url, self.settings.routing_lease_ttl_s
+        )
         self.routing_offers = OfferBook(
             board, self.db, self.bus, timeout_s=self.settings.offer_timeout_s,
             deciding=lambda: owner.owning,

@@ -3,6 +3,7 @@ with a higher fencing token, and a stale owner fenced out of storing decisions."
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import ExitStack
 from datetime import timedelta
@@ -13,6 +14,7 @@ from tests.factories import at, started
 from kairos.config import Settings
 from kairos.db import Database, utcnow
 from kairos.main import create_app
+from kairos.routing.models import RoutingLease
 from kairos.routing.ownership import LEASE_TTL_S, SiteLease
 from kairos.runtime import Runtime, board_mode
 
@@ -35,6 +37,54 @@ def test_one_owner_then_a_takeover_with_a_new_token(migrated_url: str) -> None:
     stale.token = 1  # a process that still believes it owns the board with the old token
     with db.session() as session:
         assert not stale.holds(session)  # fenced out
+    db.dispose()
+
+
+def test_a_lease_that_ran_out_with_nobody_taking_it_is_still_ours(migrated_url: str) -> None:
+    """A busy owner's renewal comes late: its lease has run out, but no other process took it.
+    The owner still holds it (its decisions are stored) and its renewal keeps the same token;
+    once another process does take it over, the old owner is fenced out."""
+    db = Database(migrated_url)
+    owner, other = SiteLease(db, owner="p1"), SiteLease(db, owner="p2")
+    ran_out = utcnow() - timedelta(seconds=LEASE_TTL_S + 1)  # written 4 s ago, out 1 s ago
+    assert owner.renew(ran_out) == 1
+    with db.session() as session:
+        assert owner.holds(session)  # before 2026-12-07: refused, a 503 for every decision
+    assert owner.renew() == 1  # resumed: the same token (before: 2, as if another process)
+    assert other.renew() is None  # renewed: held again
+    assert owner.renew(utcnow() - timedelta(seconds=LEASE_TTL_S + 1)) == 1  # late once more
+    assert other.renew() == 2  # a real takeover: the token goes up
+    with db.session() as session:
+        assert not owner.holds(session) and other.holds(session)
+    assert owner.renew() is None and owner.token is None
+    db.dispose()
+
+
+def test_a_renewal_kept_waiting_still_gets_a_whole_ttl_from_its_write(migrated_url: str) -> None:
+    """The renewal waits (on SQLite for the process's write lock, on PostgreSQL for a connection
+    of the pool, all taken by a burst of requests): the lease it writes lasts a whole TTL from
+    the write, not from the call (before 2026-12-07 a renewal kept waiting 3 s wrote a lease
+    that had run out already)."""
+    db = Database(migrated_url)
+    lease = SiteLease(db, owner="p1")
+    assert lease.renew() == 1
+    renewed: list[int | None] = []
+    with ExitStack() as held:
+        if db.is_sqlite:
+            held.enter_context(db.write_lock())
+        else:  # pool_size 10, max_overflow 20
+            for _ in range(30):
+                held.enter_context(db.engine.connect())
+        renewing = threading.Thread(target=lambda: renewed.append(lease.renew()))
+        renewing.start()
+        time.sleep(1.5)
+        released = utcnow()
+    renewing.join(10)
+    assert renewed == [1]
+    with db.session() as session:
+        row = session.get(RoutingLease, "default")
+        assert row is not None
+        assert row.expires_at >= released + timedelta(seconds=LEASE_TTL_S)
     db.dispose()
 
 

@@ -1,15 +1,21 @@
 """One owner per site for the live routing board across API processes (board mode `lease`).
 
 Every API process keeps a board current from the bus, but only the process holding the site's
-**lease** (a row of ``routing_leases`` in the database) decides. The lease lasts
-``LEASE_TTL_S`` and its owner renews it every ``RENEW_S``; when the owner dies, another process
-takes it over once it has expired (within ``LEASE_TTL_S + RENEW_S``, under 5 s), rebuilds its board
-from the database and serves. Each change of owner raises the lease's **fencing token**; a
-decision is stored only in a transaction that finds the lease still held with the deciding
-process's token (PostgreSQL: a key share row lock, so a takeover waits for a decision in flight
-and a stale owner's later decisions are refused, while the owner's own renewals never wait).
-With the conditional update of the interaction, no contact is assigned twice and no agent goes
-over capacity across a takeover.
+**lease** (a row of ``routing_leases`` in the database) decides. The lease lasts its TTL
+(``KAIROS_ROUTING_LEASE_TTL_S``, ``LEASE_TTL_S`` by default) and its owner renews it every third
+of that; when the owner dies, another process takes it over once it has expired (by default
+within ``LEASE_TTL_S + RENEW_S``, under 5 s), rebuilds its board from the database and serves.
+Each change of owner raises the lease's **fencing token**; a decision is stored only in a
+transaction that finds the lease still held by the deciding process with its token (PostgreSQL:
+a key share row lock, so a takeover waits for a decision in flight and a stale owner's later
+decisions are refused, while the owner's own renewals never wait). With the conditional update of
+the interaction, no contact is assigned twice and no agent goes over capacity across a takeover.
+
+The expiry says when *another* process may take the lease, not when its owner must stop: a busy
+owner whose renewal comes late (the CPU, a lock or the disk kept its thread waiting) still holds
+the row with its token while no other process has taken it, so it goes on deciding, and its
+renewal extends the lease with the same token (nobody else decided in between). Only a takeover,
+which raises the token, fences it out.
 
 The other processes hand ``next`` to the owner through Redis (a request list the owner reads and a
 reply list per request); while no process owns the site (the seconds of a takeover) a request
@@ -22,12 +28,14 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
@@ -49,58 +57,74 @@ HANDOFF_TIMEOUT_S = 6.0
 class SiteLease:
     """The lease on one site's board, as one process sees it."""
 
-    def __init__(self, db: Database, site: str = "default", owner: str | None = None) -> None:
-        self.db, self.site = db, site
+    def __init__(
+        self,
+        db: Database,
+        site: str = "default",
+        owner: str | None = None,
+        ttl_s: float = LEASE_TTL_S,
+    ) -> None:
+        self.db, self.site, self.ttl_s = db, site, ttl_s
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.token: int | None = None
+        #: When the lease we hold runs out, on the monotonic clock.
+        self.runs_out_at: float | None = None
 
     def renew(self, now: datetime | None = None) -> int | None:
         """Take the lease if it is free or expired, or extend ours; our token, or None.
 
-        Extending ours is one ``UPDATE`` of ``expires_at`` (a lock that does not conflict with a
+        Ours is extended with the same token even when it ran out meanwhile (our renewal came
+        late), as long as no other process took it: nobody else decided in between. Extending
+        ours is one ``UPDATE`` of ``expires_at`` (a lock that does not conflict with a
         decision's ``FOR KEY SHARE`` on the row); only taking it reads it ``FOR UPDATE`` first,
-        which waits for the decisions of the previous owner still in flight."""
-        now = now or utcnow()
-        expires = now + timedelta(seconds=LEASE_TTL_S)
-        if self.token is not None and self._extend(now, expires):
+        which waits for the decisions of the previous owner still in flight. Its expiry counts
+        from the write (``now``, else the clock read once the renewal has its connection and,
+        on SQLite, the process's write lock), not from the call: a renewal kept waiting for a
+        connection or the write lock still gets a whole TTL."""
+        if self.token is not None and self._extend(now):
             return self.token
         try:
             with self.db.write_lock(), self.db.session() as session:
                 row = session.get(RoutingLease, self.site, with_for_update=True)
+                at, runs_out_at = now or utcnow(), time.monotonic() + self.ttl_s
+                expires = at + timedelta(seconds=self.ttl_s)
                 if row is None:
                     row = RoutingLease(
                         site=self.site, owner=self.owner, token=1, expires_at=expires
                     )
                     session.add(row)
-                elif row.owner == self.owner and row.token == self.token and row.expires_at > now:
-                    row.expires_at = expires
-                elif row.expires_at <= now:
+                elif row.expires_at <= at:
                     row.owner, row.token, row.expires_at = self.owner, row.token + 1, expires
                 else:
                     session.rollback()
                     self.token = None
                     return None
                 session.commit()
-                self.token = row.token
+                self.token, self.runs_out_at = row.token, runs_out_at
         except IntegrityError:  # another process created the row first
             self.token = None
         return self.token
 
-    def _extend(self, now: datetime, expires: datetime) -> bool:
-        """Extend the lease we hold, in one statement; whether it was still ours."""
+    def _extend(self, now: datetime | None) -> bool:
+        """Extend the lease we hold, in one statement; whether it was still ours (run out or
+        not: only another process taking it over makes it not ours)."""
         with self.db.write_lock(), self.db.engine.connect() as connection:
+            runs_out_at = time.monotonic() + self.ttl_s
+            expires = (now or utcnow()) + timedelta(seconds=self.ttl_s)
             result = connection.execute(
                 update(RoutingLease)
                 .where(
                     RoutingLease.site == self.site,
                     RoutingLease.owner == self.owner,
                     RoutingLease.token == self.token,
-                    RoutingLease.expires_at > now,
                 )
                 .values(expires_at=expires)
             )
             connection.commit()
-            return bool(result.rowcount == 1)
+            if result.rowcount != 1:
+                return False
+            self.runs_out_at = runs_out_at
+            return True
 
     def release(self) -> None:
         """Give the lease up now (a clean stop): the next process takes it over at once."""
@@ -117,11 +141,12 @@ class SiteLease:
         """What :func:`kairos.routing.pg_decide.store` checks; None when we hold no token."""
         if self.token is None:
             return None
-        return {"site": self.site, "owner": self.owner, "token": self.token, "at": utcnow()}
+        return {"site": self.site, "owner": self.owner, "token": self.token}
 
     def holds(self, connection: Connection | Session) -> bool:
         """In the caller's transaction: whether we still hold the lease with our token (a key
-        share lock on PostgreSQL keeps a takeover waiting until the transaction ends)."""
+        share lock on PostgreSQL keeps a takeover waiting until the transaction ends). Its
+        expiry is not checked: run out but not taken over, it is still ours (see the module)."""
         if self.token is None:
             return False
         query = (
@@ -130,7 +155,6 @@ class SiteLease:
                 RoutingLease.site == self.site,
                 RoutingLease.owner == self.owner,
                 RoutingLease.token == self.token,
-                RoutingLease.expires_at > utcnow(),
             )
             .with_for_update(read=True, key_share=True)
         )
@@ -145,10 +169,17 @@ class BoardOwner:
     """Keeps (or waits for) the lease, serves ``next`` while owner, hands it over otherwise."""
 
     def __init__(
-        self, board: LiveBoard, db: Database, bus: EventBus, redis_url: str | None
+        self,
+        board: LiveBoard,
+        db: Database,
+        bus: EventBus,
+        redis_url: str | None,
+        lease_ttl_s: float = LEASE_TTL_S,
     ) -> None:
         self.board, self.db, self.bus = board, db, bus
-        self.lease = SiteLease(db)
+        self.lease = SiteLease(db, ttl_s=lease_ttl_s)
+        self.renew_s = lease_ttl_s * RENEW_S / LEASE_TTL_S  # a third of the lease
+        self._held: int | None = None  # the token this process decided with last
         self.board.fence = self.lease.holds
         self.board.fence_params = self.lease.params
         self.redis: Any = None
@@ -184,8 +215,13 @@ class BoardOwner:
             log.exception("routing lease: could not give the lease up")
 
     def _renew(self) -> None:
+        ran_out_at = self.lease.runs_out_at
         try:
             token = self.lease.renew()
+        except PoolTimeout:  # a burst holds every pooled connection: busy, not away
+            # Decisions go on as they were (each checks the lease: a takeover fences them out).
+            log.warning("routing lease: renewal waited too long for a pooled connection")
+            return
         except (OperationalError, ProgrammingError) as exc:  # away, or not migrated yet
             log.warning(
                 "routing lease: renewal failed (%s); not deciding meanwhile", why_unavailable(exc)
@@ -194,16 +230,30 @@ class BoardOwner:
         except Exception:  # we may not decide meanwhile
             log.exception("routing lease: renewal failed")
             token = None
-        if token is not None and not self.owning:
+        if token is not None and token != self._held:
+            # A new token: another process may have decided since this one last held the
+            # lease (what it decided is in the database).
             log.info("routing lease: this process owns the board (token %d)", token)
-            self.board.rebuild()  # what the previous owner decided is in the database
+            self.board.rebuild()
             if self.board.line is not None:
                 with self.board.lock:
                     self.board.line.open()
-        self.owning = token is not None
+        elif token is not None and ran_out_at is not None:
+            self._late(token, time.monotonic() - ran_out_at)
+        self.owning, self._held = token is not None, token
+
+    def _late(self, token: int, late: float) -> None:
+        """Say so when our lease was extended ``late`` s after it had run out (nobody took it)."""
+        if late > 0:
+            log.warning(
+                "routing lease: renewed %.1f s after it ran out (this process was kept waiting); "
+                "no other process had taken it, so this one kept deciding (token %d)",
+                late,
+                token,
+            )
 
     def _keep(self) -> None:
-        while not self._stop.wait(RENEW_S):
+        while not self._stop.wait(self.renew_s):
             self._renew()
 
     def _serve(self) -> None:

@@ -44,7 +44,7 @@ from kairos.db import AwareDateTime, Database, Rider
 
 _LEASE = """lease AS (
   SELECT token FROM routing_leases
-  WHERE site = :site AND owner = :owner AND token = :token AND expires_at > :at
+  WHERE site = :site AND owner = :owner AND token = :token
   FOR KEY SHARE
 ),"""
 
@@ -105,8 +105,6 @@ def _statement(fenced: bool, riders: tuple[tuple[Table, tuple[str, ...]], ...]) 
         held="EXISTS (SELECT 1 FROM lease)" if fenced else "true",
         riders="".join(parts),
     )
-    if fenced:
-        types.append(bindparam("at", type_=AwareDateTime()))
     return text(sql).bindparams(*types)
 
 
@@ -143,10 +141,7 @@ def _available(fenced: bool) -> TextClause:
         fenced=" AND EXISTS (SELECT 1 FROM lease)" if fenced else "",
         held="EXISTS (SELECT 1 FROM lease)" if fenced else "true",
     )
-    types = [bindparam("since", type_=AwareDateTime())]
-    if fenced:
-        types.append(bindparam("at", type_=AwareDateTime()))
-    return text(sql).bindparams(*types)
+    return text(sql).bindparams(bindparam("since", type_=AwareDateTime()))
 
 
 def make_available(
@@ -281,13 +276,13 @@ def store(
 ) -> tuple[int | None, bool]:
     """Store a decision in the connection's transaction: (its id or None, whether the lease held).
 
-    ``lease``: ``site``, ``owner``, ``token`` and ``at`` (now) of the lease this process must
-    hold, or None with no lease. ``params``: ``agent`` (external id), ``agent_row``,
-    ``row_id`` (the interaction's), ``queue``, ``states``, ``policy``, ``score``, ``mot``,
-    ``inputs``, ``reasons``, ``model_version``, ``decided_at``, ``request_key``, ``busy``,
-    ``flip`` (the agent is made available, whether a decision is stored or not). ``riders``
-    (each one that :func:`rides`): inserted by the same statement when the decision is stored,
-    not otherwise.
+    ``lease``: ``site``, ``owner`` and ``token`` of the lease this process must hold (not its
+    expiry: see :mod:`kairos.routing.ownership`), or None with no lease. ``params``: ``agent``
+    (external id), ``agent_row``, ``row_id`` (the interaction's), ``queue``, ``states``,
+    ``policy``, ``score``, ``mot``, ``inputs``, ``reasons``, ``model_version``, ``decided_at``,
+    ``request_key``, ``busy``, ``flip`` (the agent is made available, whether a decision is
+    stored or not). ``riders`` (each one that :func:`rides`): inserted by the same statement
+    when the decision is stored, not otherwise.
     """
     shape = tuple((_riding(r), tuple(r.row)) for r in riders)
     statement = _statement(lease is not None, shape)
