@@ -189,7 +189,7 @@ def _next_for_agent(
         kept = passes.kept_in_database(session, agent_id, now, return_after_s)
         rows = [(i, q) for i, q in _waiting(session, queues, agent) if i.external_id not in kept]
         held = first_assessment.held_in_database(
-            ((i.external_id, i.started_at, i.created_at, i.assessment is not None) for i, _ in rows),
+            [(i.external_id, i.started_at, i.created_at, bool(i.assessment)) for i, _ in rows],
             now, assessment_wait_s,
         )  # fmt: skip
         values = _customer_values(session, rows)

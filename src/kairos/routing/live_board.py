@@ -10,8 +10,10 @@ board thread applies it at once (a decision applies what is queued first: it see
 
 One board per routing policy (each queue names its policy), every agent on each; a decision is
 the policies' candidates compared as the database path compares them (a moment of truth first,
-then the longest wait). What the board cannot know from a message (a new agent or queue created
-through the API, which publish nothing) it reads from the database the first time it meets it.
+then the longest wait), never a new contact held for its first assessment
+(:mod:`kairos.routing.first_assessment`). What the board cannot know from a message (a new agent
+or queue created through the API, which publish nothing) it reads from the database the first
+time it meets it.
 """
 
 from __future__ import annotations
@@ -204,7 +206,8 @@ class LiveBoard(BoardThread):
             self.boards[previous[1]].remove_waiting(row.external_id)
         self.boards[queue.policy].put_waiting(snapshot)
         self.waiting[row.external_id] = (row.id, queue.policy)
-        self.first.arrived(row.external_id, snapshot.enqueued_at, snapshot.model_version is not None)
+        assessed = snapshot.model_version is not None
+        self.first.arrived(row.external_id, snapshot.enqueued_at, assessed)
 
     def _remove_waiting(self, interaction_id: str) -> None:
         previous = self.waiting.pop(interaction_id, None)
