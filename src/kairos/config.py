@@ -268,6 +268,9 @@ class Settings(BaseSettings):
     )
     return_after_pass_s: float = Field(default=120.0, gt=0, le=3600, description="seconds "
         "before a contact an agent let go (transferred, declined) goes to them again")  # fmt: skip
+    routing_assessment_wait_s: float = Field(default=1.5, ge=0, le=10, description="seconds "
+        "routing holds a new contact with no assessment yet, so its first one decides who "
+        "gets it (a moment of truth goes to a certified agent); 0: off")  # fmt: skip
     live_heartbeat_s: float = Field(
         default=15.0, gt=0, le=300, description="seconds between live-stream heartbeats"
     )
@@ -321,12 +324,8 @@ class Settings(BaseSettings):
         default=None, ge=1, description=_KEEP + "ended contacts' assessment history"
     )
     retention_audit_days: int | None = Field(default=None, ge=1, description=_KEEP + "audit rows")
-    purge_interval_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="seconds between retention purges in `kairos serve`; "
-        "unset: only `kairos purge` purges",
-    )
+    purge_interval_s: float | None = Field(default=None, gt=0, description="seconds between "
+        "retention purges in `kairos serve`; unset: only `kairos purge` purges")  # fmt: skip
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -150,6 +150,7 @@ class Runtime(Services):
         making push offers then); without Redis a process that does not own it answers 503."""
         board = self.routing_board = LiveBoard(self.db)
         board.passes.return_after_s = self.settings.return_after_pass_s
+        board.first.wait_s = self.settings.routing_assessment_wait_s
         self._listen_board(board)
         owner = self.routing_owner = BoardOwner(
             board, self.db, self.bus, self.settings.redis_url, self.settings.routing_lease_ttl_s
@@ -166,6 +167,7 @@ class Runtime(Services):
         """Run the live routing board in this process, current with the bus from now on."""
         board = self.routing_board = LiveBoard(self.db)
         board.passes.return_after_s = self.settings.return_after_pass_s
+        board.first.wait_s = self.settings.routing_assessment_wait_s
         self._listen_board(board)
         try:
             board.rebuild()

@@ -21,7 +21,7 @@ from kairos.detection.detector import IVR_MOT_PRONE
 from kairos.errors import Conflict
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
-from kairos.routing import decision_log, passes
+from kairos.routing import decision_log, first_assessment, passes
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
 from kairos.routing.schemas import DecisionOut
@@ -133,9 +133,11 @@ def next_for_agent(
     now: datetime | None = None,
     request_key: str | None = None,
     return_after_s: float = 120.0,
+    assessment_wait_s: float = first_assessment.WAIT_S,
 ) -> tuple[DecisionOut | None, str]:
     """Route the next waiting interaction to this agent by its queue's policy; record, assign.
-    Not one they transferred back to a queue within ``return_after_s`` (:mod:`.passes`).
+    Not one they transferred back to a queue within ``return_after_s`` (:mod:`.passes`), nor a
+    new one with no assessment yet, for ``assessment_wait_s`` (:mod:`.first_assessment`).
 
     The agent may serve queues with different policies: each policy picks its best candidate
     from its own queues, and a moment of truth goes before routine work, else the longer wait.
@@ -146,7 +148,7 @@ def next_for_agent(
     try:
         return _next_for_agent(
             db=db, bus=bus, agent_id=agent_id, now=now, request_key=request_key,
-            return_after_s=return_after_s,
+            return_after_s=return_after_s, assessment_wait_s=assessment_wait_s,
         )  # fmt: skip
     except IntegrityError:
         if request_key is None:
@@ -168,6 +170,7 @@ def _next_for_agent(
     now: datetime | None,
     request_key: str | None,
     return_after_s: float,
+    assessment_wait_s: float,
 ) -> tuple[DecisionOut | None, str]:
     now = now or utcnow()
     outbox: list[Message] = []
@@ -185,16 +188,24 @@ def _next_for_agent(
             return None, "no queue needs only the skills and channels this agent has"
         kept = passes.kept_in_database(session, agent_id, now, return_after_s)
         rows = [(i, q) for i, q in _waiting(session, queues, agent) if i.external_id not in kept]
+        held = first_assessment.held_in_database(
+            [(i.external_id, i.started_at, i.created_at, bool(i.assessment)) for i, _ in rows],
+            now, assessment_wait_s,
+        )  # fmt: skip
         values = _customer_values(session, rows)
         snapshots = {
             i.external_id: (i, waiting_snapshot(i, q, values.get(i.customer_id or -1)))
             for i, q in rows
+            if i.external_id not in held
         }
         agents = _agent_snapshots(session, queues, load)
         decision = _best_decision(queues, snapshots, agents, agent_id, now)
         if decision is None:
             _commit_and_publish(session, bus, outbox)
-            return None, f"nothing waiting that this agent can take ({len(rows)} waiting)"
+            why = f"nothing waiting that this agent can take ({len(rows)} waiting)"
+            if held:
+                why += f"; {first_assessment.why_held(len(held), assessment_wait_s)}"
+            return None, why
         interaction, snapshot = snapshots[decision.interaction_id]
         me = next(a for a in agents if a.id == agent_id)
         inputs = {

@@ -10,8 +10,10 @@ board thread applies it at once (a decision applies what is queued first: it see
 
 One board per routing policy (each queue names its policy), every agent on each; a decision is
 the policies' candidates compared as the database path compares them (a moment of truth first,
-then the longest wait). What the board cannot know from a message (a new agent or queue created
-through the API, which publish nothing) it reads from the database the first time it meets it.
+then the longest wait), never a new contact held for its first assessment
+(:mod:`kairos.routing.first_assessment`). What the board cannot know from a message (a new agent
+or queue created through the API, which publish nothing) it reads from the database the first
+time it meets it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from kairos.routing.board import RoutingBoard
 from kairos.routing.board_rows import QueueInfo, as_queue, customer_values, held_now, holder_now
 from kairos.routing.board_thread import BoardThread
 from kairos.routing.decisions import WAITING_STATES, agent_snapshot, waiting_snapshot
+from kairos.routing.first_assessment import FirstAssessments
 from kairos.routing.models import Agent, Queue
 from kairos.routing.passes import Passes, let_go_since
 from kairos.routing.pg_decide import DecisionLine
@@ -92,6 +95,8 @@ class LiveBoard(BoardThread):
         self.passes = Passes()
         #: Agents who declined its offer or let it run out: not offered it again for a while.
         self.declined = Passes()
+        #: New contacts with no assessment yet: held a moment for it (:mod:`.first_assessment`).
+        self.first = FirstAssessments()
         #: Across processes: whether this process may still decide, checked in the transaction
         #: that stores a decision (the lease and its fencing token); None: one process only.
         self.fence: Callable[[Connection], bool] | None = None
@@ -148,6 +153,7 @@ class LiveBoard(BoardThread):
             self.policies = {p: make_policy(p) for p in {q.policy for q in self.queues.values()}}
             self.boards = {p: _Board() for p in self.policies}
             self.waiting, self.agents, self.agent_rows = {}, {}, {}
+            self.first.clear()
             self.held = dict(held_now(session))
             loads: dict[str, int] = {}
             for agent_id in self.held.values():
@@ -200,9 +206,12 @@ class LiveBoard(BoardThread):
             self.boards[previous[1]].remove_waiting(row.external_id)
         self.boards[queue.policy].put_waiting(snapshot)
         self.waiting[row.external_id] = (row.id, queue.policy)
+        assessed = snapshot.model_version is not None
+        self.first.arrived(row.external_id, snapshot.enqueued_at, assessed)
 
     def _remove_waiting(self, interaction_id: str) -> None:
         previous = self.waiting.pop(interaction_id, None)
+        self.first.assessed(interaction_id)  # gone: nothing to hold
         if previous is not None:
             self.boards[previous[1]].remove_waiting(interaction_id)
 
@@ -288,6 +297,7 @@ class LiveBoard(BoardThread):
             emotion=a.emotion, churn_risk=a.churn_risk, model_version=a.model_version,
         )  # fmt: skip
         self.boards[self.waiting[message.interaction_id][1]].put_waiting(updated)
+        self.first.assessed(message.interaction_id)  # its first assessment decides who gets it
 
     def refresh_interaction(self, interaction_id: str) -> None:
         """Read one interaction and put it on the board, or take it off."""

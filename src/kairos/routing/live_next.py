@@ -30,7 +30,7 @@ from kairos.db import (
 )
 from kairos.errors import Conflict, NotFound
 from kairos.interactions import placement
-from kairos.routing import decision_log, decisions, pg_decide
+from kairos.routing import decision_log, decisions, first_assessment, pg_decide
 from kairos.routing.explain import explain
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.models import Agent, Assignment, RoutingDecision
@@ -78,6 +78,7 @@ def next_for_agent(
         return decisions.next_for_agent(
             db=services.db, bus=services.bus, agent_id=agent_id, now=now, request_key=request_key,
             return_after_s=services.settings.return_after_pass_s,
+            assessment_wait_s=services.settings.routing_assessment_wait_s,
         )  # fmt: skip
     return next_from_board(
         board, db=services.db, bus=services.bus, agent_id=agent_id, now=now,
@@ -89,9 +90,10 @@ def best_on_board(
     board: LiveBoard, agent_id: str, now: datetime, also_kept: frozenset[str] = frozenset()
 ) -> Decision | None:
     """Each policy's candidate for this agent; a moment of truth first, then the longest wait.
-    Never a contact they transferred lately (``board.passes``), nor one of ``also_kept``."""
+    Never a contact they transferred lately (``board.passes``), nor one of ``also_kept``, nor a
+    new one held for its first assessment (``board.first``)."""
     candidates: list[Decision] = []
-    kept = board.passes.kept_from(agent_id, now) | also_kept
+    kept = board.passes.kept_from(agent_id, now) | also_kept | board.first.held(now)
     for name, policy in sorted(board.policies.items()):
         decision = policy.next_for_agent(board.boards[name], agent_id, now=now, kept=kept)
         if decision is not None:
@@ -190,6 +192,9 @@ def _nothing(board: LiveBoard, agent_id: str, now: datetime) -> str:
             f"; {', '.join(kept[:3])}, which this agent transferred, goes to another agent first"
             f" (to this one only after {board.passes.return_after_s:g} s)"
         )
+    held = board.first.held(now)
+    if held:
+        why += f"; {first_assessment.why_held(len(held), board.first.wait_s)}"
     return why
 
 
