@@ -151,3 +151,21 @@ def test_the_board_keeps_only_unassessed_contacts_and_forgets_them_past_the_boun
     first.arrived("new", now + timedelta(seconds=0.9), assessed=False)  # read again: same bound
     assert first.held(now + timedelta(seconds=1.1)) == frozenset()
     assert first._until == {}  # nothing left to read per decision
+
+
+def test_a_contact_that_starts_with_its_reason_is_assessed_from_its_start(
+    client: TestClient,
+) -> None:
+    """Its reason is known from its first event: its assessment is stored with the start, so it
+    is not held the whole bound while nobody speaks (before, only an escalated call's or a
+    follow-up's start was)."""
+    _floor(client)
+    began = time.monotonic()
+    _post(client, {"type": "interaction.started", "event_id": "card-start",
+                   "interaction_id": "card", "occurred_at": _now(), "channel": "call",
+                   "queue": "cards", "reason": "my card was stolen"})  # fmt: skip
+    stored = client.get("/v1/interactions/card").json()
+    assert stored["assessment"] is not None and stored["assessment"]["stakes"]
+    decided = _next(client, "ana")["decision"]
+    assert time.monotonic() - began < WAIT_S  # its assessment gave it, not the bound
+    assert decided["interaction_id"] == "card" and decided["model_version"] is not None

@@ -39,10 +39,18 @@ def assessed(event: Event) -> bool:
     routing reads its assessment), a transfer (the contact changes hands or goes back to a
     queue: its supervisor alert follows the new agent, or clears with none to assist; the
     transfer's own cue counts at once), the start of an escalated call (it starts with what the
-    source thread said) and of a follow-up (it starts as the moment it follows up).
+    source thread said), of a follow-up (it starts as the moment it follows up) and of a contact
+    that comes with a reason or a subject (what the detector reads of it before anyone speaks:
+    routing holds a new contact until its first assessment, ``routing.first_assessment``, and
+    this one is at hand at once).
     """
     if isinstance(event, InteractionStarted):
-        return event.escalation is not None or event.follow_up is not None
+        return bool(
+            event.escalation is not None
+            or event.follow_up is not None
+            or event.reason
+            or event.subject
+        )
     return isinstance(event, (*_ASSESSED_TYPES, IvrSelection, Transfer))
 
 
