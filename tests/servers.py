@@ -1,5 +1,6 @@
-"""Real servers for tests, on free loopback ports: a throwaway ``redis-server`` and a throwaway
-PostgreSQL cluster (one a test may stop and start without disturbing the others)."""
+"""Real servers for tests, on free loopback ports: ``kairos serve`` itself (:func:`serving`), a
+throwaway ``redis-server`` and a throwaway PostgreSQL cluster (one a test may stop and start
+without disturbing the others)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,6 +21,8 @@ from sqlalchemy import create_engine, text
 
 REDIS_SERVER = shutil.which("redis-server")
 PG_CREATECLUSTER = shutil.which("pg_createcluster")
+#: ``kairos`` as a child process runs it: this interpreter, the code on its ``PYTHONPATH``.
+CLI = [sys.executable, "-m", "kairos.cli"]
 
 
 def free_port() -> int:
@@ -39,9 +45,85 @@ def wait_until_serving(
                 return
         except httpx.HTTPError:
             pass
-        assert process.poll() is None, log.read_text()[-3000:]
-        assert time.monotonic() < deadline, "kairos serve did not come up"
-        time.sleep(0.3)
+        assert process.poll() is None, _said(
+            f"kairos serve exited with status {process.returncode}", log
+        )
+        assert time.monotonic() < deadline, _said(
+            f"kairos serve did not answer {base}/healthz within {timeout_s:.0f} s", log
+        )
+        time.sleep(0.2)
+
+
+def _said(what: str, log: Path) -> str:
+    """``what`` went wrong, and the end of what the server wrote to ``log``."""
+    return f"{what}; the end of its output ({log}):\n{log.read_text(errors='replace')[-3000:]}"
+
+
+def start_serve(
+    *args: str,
+    port: int,
+    env: Mapping[str, str],
+    log: Path,
+    timeout_s: float | None = None,
+    cwd: Path | None = None,
+    new_session: bool = False,
+) -> subprocess.Popen[bytes]:
+    """``kairos serve`` with ``args`` as a child process: ``env`` is its whole environment
+    (``KAIROS_PORT`` set to ``port``; ``PYTHONPATH``'s entries made absolute, so the code under
+    test runs in any ``cwd``); its output (stdout and stderr) goes to ``log``; ``new_session``:
+    in a session of its own, as a demo that is gone leaves one. With ``timeout_s``, returned
+    once it answers ``/healthz`` on 127.0.0.1 (stopped, and the end of its output said, if it
+    exits first or is not up within ``timeout_s``); without, at once."""
+    given = env.get("PYTHONPATH", "").split(os.pathsep)
+    settings = {**env, "KAIROS_PORT": str(port)}
+    if any(given):
+        settings["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in given if p)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*CLI, "serve", *args], env=settings, cwd=cwd, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=new_session,
+        )  # fmt: skip
+    if timeout_s is not None:
+        try:
+            wait_until_serving(f"http://127.0.0.1:{port}", process, log, timeout_s=timeout_s)
+        except BaseException:
+            stop_serve(process)
+            raise
+    return process
+
+
+def stop_serve(process: subprocess.Popen[bytes], *, within_s: float = 30) -> None:
+    """Stop a ``kairos serve`` as an operator does (SIGTERM); SIGKILL it if it has not exited
+    within ``within_s``. One that has exited already is left as it is."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(within_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def serving(
+    *args: str,
+    env: Mapping[str, str],
+    log: Path,
+    timeout_s: float,
+    port: int | None = None,
+    cwd: Path | None = None,
+    stop_within_s: float = 30,
+) -> Iterator[str]:
+    """``kairos serve`` with ``args`` on ``port`` of 127.0.0.1 (a free one unless given), as
+    :func:`start_serve` starts it and waits ``timeout_s`` at most for it to answer: its address;
+    stopped after, as :func:`stop_serve` stops it (``stop_within_s``)."""
+    port = port or free_port()
+    process = start_serve(*args, port=port, env=env, log=log, timeout_s=timeout_s, cwd=cwd)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_serve(process, within_s=stop_within_s)
 
 
 class RedisServer:

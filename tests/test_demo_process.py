@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.servers import free_port
+from tests.servers import free_port, start_serve
 
 import kairos
 from kairos.demo import run_demo
@@ -83,10 +83,9 @@ def test_a_demo_killed_with_sigkill_takes_its_server_with_it(tmp_path: Path) -> 
 def test_a_server_an_earlier_demo_left_is_stopped_by_the_next_start(tmp_path: Path) -> None:
     port = free_port()
     # A server as a demo starts it, with its pid file, and no demo left to stop it.
-    left = subprocess.Popen(
-        [sys.executable, "-m", "kairos.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        env=_env(tmp_path), start_new_session=True,
+    left = start_serve(
+        "--host", "127.0.0.1", "--log-level", "warning", port=port, env=_env(tmp_path),
+        log=tmp_path / "serve.log", new_session=True,
     )  # fmt: skip
     try:
         wait_ready(f"http://127.0.0.1:{port}", left, within_s=90)

@@ -9,9 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
-from tests.servers import free_port
+from tests.servers import free_port, start_serve
 
 from kairos.readiness import wait_ready
 
@@ -31,12 +32,12 @@ def _running(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_sigterm_stops_the_workers_with_the_server(redis_url: str, sqlite_url: str) -> None:
+def test_a_sigterm_stops_the_workers_with_the_server(
+    redis_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
     port = free_port()
     env = {**os.environ, "KAIROS_DATABASE_URL": sqlite_url, "KAIROS_REDIS_URL": redis_url}
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port), "--workers", "1"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    server = start_serve("--workers", "1", port=port, env=env, log=tmp_path / "serve.log")
     workers: list[int] = []
     try:
         wait_ready(f"http://127.0.0.1:{port}", server, within_s=90)

@@ -2,8 +2,8 @@
 process that assesses loads in the background at start are loaded (``models`` is no longer
 ``loading``), as a readiness probe would wait. The demo and the benchmarks that start a server
 (``ingest.py``, ``ingest_cpu.py``, ``routing_http.py``) share it, so none of them times or drives a
-server that is still starting. The tests that start a server, and ``benchmarks/load.py``, still
-wait for ``/healthz`` alone with loops of their own.
+server that is still starting. Most tests that start a server wait for ``/healthz`` alone, through
+``tests/servers.py``, as ``benchmarks/load.py`` does.
 
 While it waits it can say which step the server is at (``on_wait``), as its answers tell: not
 answering yet (Python loading Kairos, then the migrations), then answering while its models

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from tests import servers
 from tests.channels.audiohook_client import (
     EXTERNAL_PCMU,
     STEREO_PCMU,
@@ -31,7 +30,6 @@ from tests.channels.audiohook_client import (
 )
 from tests.channels.test_audiohook import API_KEY, FRAME, PATH, SECRET
 from tests.channels.test_media import speech_8k
-from tests.servers import free_port, wait_until_serving
 from websockets.sync.client import ClientConnection, connect
 
 from kairos.channels.audiohook import AudioHookSession
@@ -61,26 +59,14 @@ class _Socket:
 def serving(url: str, log_path: Path, *, timeout_s: float) -> Iterator[str]:
     """``kairos serve`` on ``url`` as an operator runs it, with this integration's key and
     secret, its output in ``log_path``: its address."""
-    port = free_port()
     env = {
         **os.environ,
         "KAIROS_DATABASE_URL": url,
-        "KAIROS_PORT": str(port),
         "KAIROS_AUDIOHOOK_API_KEY": API_KEY,
         "KAIROS_AUDIOHOOK_CLIENT_SECRET": SECRET,
     }
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(base, process, log_path, timeout_s=timeout_s)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(30)
+    with servers.serving(env=env, log=log_path, timeout_s=timeout_s) as base:
+        yield base
 
 
 @pytest.fixture

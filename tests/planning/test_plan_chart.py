@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.web.test_browser import CHROMIUM, chromium
+from tests.web.browser import CHROMIUM, chromium
 
 from kairos.planning.chart import write_chart
 from kairos.planning.forecast import ContactRecord

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from tests.outcomes.test_sending import _customer, _queue_tasks
-from tests.servers import free_port, wait_until_serving
+from tests.servers import free_port, serving
 from tests.web.floor import chat_events
 
 from kairos.bus.messages import parse
@@ -68,24 +66,13 @@ def test_a_database_error_does_not_log_what_the_customer_said(
     refusing: str, tmp_path: Path
 ) -> None:
     """``kairos serve`` at its default level, as an operator runs it; its log as written."""
-    port = free_port()
-    env = {**os.environ, "KAIROS_DATABASE_URL": refusing, "KAIROS_PORT": str(port)}
+    env = {**os.environ, "KAIROS_DATABASE_URL": refusing}
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "kairos.cli", "serve"], env=env, stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(base, server, log_path, timeout_s=60)
-            events = chat_events("chat-logged-1", text=WORDS)
-            events[0] |= {"identities": [{"kind": "phone", "value": PHONE}], "subject": WORDS}
-            response = httpx.post(base + "/v1/events", json=events, timeout=30)
-            assert response.status_code == 500, response.text  # refused: nothing stored
-        finally:
-            server.terminate()
-            server.wait(30)
+    with serving(env=env, log=log_path, timeout_s=60) as base:
+        events = chat_events("chat-logged-1", text=WORDS)
+        events[0] |= {"identities": [{"kind": "phone", "value": PHONE}], "subject": WORDS}
+        response = httpx.post(base + "/v1/events", json=events, timeout=30)
+        assert response.status_code == 500, response.text  # refused: nothing stored
     logged = log_path.read_text()
     assert "unhandled error on POST /v1/events" in logged  # the failure is logged, with
     assert "INSERT INTO events" in logged  # which statement and which error

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import at, utterance
 from tests.routing.chat_floor import caught_up, next_for, open_floor
+from tests.web.browser import serving
 from tests.web.floor import chat_events
-from tests.web.test_browser import serving
 
 from kairos.config import Settings
 from kairos.routing.live_board import LiveBoard

@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers import CLI
+
 HOLD = (
     "import sqlite3, sys\n"
     "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
@@ -16,7 +18,6 @@ HOLD = (
     "print('held', flush=True)\n"
     "sys.stdin.readline()\n"
 )
-CLI = [sys.executable, "-m", "kairos.cli"]
 
 
 @dataclass(frozen=True)

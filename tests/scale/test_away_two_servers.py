@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import at, started
-from tests.scale.test_routing_takeover import _healthy, _owner_pid, _serve
-from tests.servers import REDIS_SERVER, free_port
+from tests.scale.test_routing_takeover import _owner_pid, _serve
+from tests.servers import REDIS_SERVER, free_port, stop_serve
 
 from kairos import migrations
 
@@ -41,9 +41,9 @@ def two(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[Any]
     try:
         for name in ("owner", "other"):
             port = free_port()
-            process = _serve(postgres_url, redis_url, port, tmp_path / f"{name}.log")
+            log = tmp_path / f"{name}.log"
+            process = _serve(postgres_url, redis_url, port, log, timeout_s=90)
             started_.append((f"http://127.0.0.1:{port}", process))
-            _healthy(*started_[-1])
             if name == "owner":
                 deadline = time.monotonic() + 30
                 while _owner_pid(postgres_url) != process.pid:
@@ -52,9 +52,7 @@ def two(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[list[Any]
         yield [*started_[0], *started_[1]]
     finally:
         for _, process in started_:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(30)
+            stop_serve(process)
 
 
 def _post(base: str, path: str, body: Any) -> httpx.Response:

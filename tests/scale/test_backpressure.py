@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
-from tests.servers import REDIS_SERVER, free_port, wait_until_serving
+from tests.servers import REDIS_SERVER, free_port, start_serve, wait_until_serving
 
 from kairos.config import Settings
 from kairos.interactions.models import EventRecord
@@ -116,23 +116,13 @@ def test_serve_with_workers_assesses_through_them(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "KAIROS_DATABASE_URL": postgres_url,
-        "KAIROS_REDIS_URL": redis_url,
-        "KAIROS_PORT": str(port),
-    }
+    env = {**os.environ, "KAIROS_DATABASE_URL": postgres_url, "KAIROS_REDIS_URL": redis_url}
     env.pop("KAIROS_DETECTION", None)  # --workers sets it for the API and the workers
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kairos.cli", "serve", "--workers", "2", "--processes", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "serve.log"
+    server = start_serve("--workers", "2", "--processes", "2", port=port, env=env, log=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(base, server, tmp_path / "serve.log", timeout_s=180)
+        wait_until_serving(base, server, log, timeout_s=180)
         events = [
             started("s1", channel="chat"),
             utterance("s1", "My flight was cancelled and my daughter's recital is at 7 tonight"),

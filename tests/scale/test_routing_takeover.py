@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,15 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from tests.servers import REDIS_SERVER, PostgresCluster, can_run_postgres_cluster, free_port
+from tests.servers import (
+    REDIS_SERVER,
+    PostgresCluster,
+    can_run_postgres_cluster,
+    free_port,
+    start_serve,
+    stop_serve,
+    wait_until_serving,
+)
 
 from kairos import migrations
 
@@ -48,27 +55,16 @@ def cluster() -> Iterator[PostgresCluster]:
         made.drop()
 
 
-def _serve(url: str, redis_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve(
+    url: str, redis_url: str, port: int, log: Path, *, timeout_s: float | None = None
+) -> subprocess.Popen[bytes]:
+    """``kairos serve`` on ``port`` over ``url`` with the shared Redis, its output in ``log``;
+    with ``timeout_s``, once it answers (as ``start_serve`` waits)."""
     # KAIROS_ROUTING_BOARD left to `auto`: on PostgreSQL it is the leased board.
     env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_REDIS_URL": redis_url,
            "KAIROS_ENVIRONMENT": "test", "KAIROS_RATE_LIMIT_PER_S": "0"}  # fmt: skip
     env.pop("KAIROS_ROUTING_BOARD", None)
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
-    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-
-
-def _healthy(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{base} did not come up")
+    return start_serve("--log-level", "warning", port=port, env=env, log=log, timeout_s=timeout_s)
 
 
 def _seed(base: str) -> None:
@@ -199,8 +195,8 @@ def test_contacts_assigned_once_across_a_board_takeover(
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     processes = [_serve(url, redis_url, p, tmp_path / f"api-{p}.log") for p in ports]
     try:
-        for base, process in zip(bases, processes, strict=True):
-            _healthy(base, process)
+        for base, process, port in zip(bases, processes, ports, strict=True):
+            wait_until_serving(base, process, tmp_path / f"api-{port}.log", timeout_s=90)
         _seed(bases[0])
         floor = Floor(bases)
         threads = [
@@ -229,9 +225,7 @@ def test_contacts_assigned_once_across_a_board_takeover(
             thread.join(timeout=60)
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
+            stop_serve(process)
     print(f"takeover in {takeover_s:.2f} s; {len(floor.assigned)} decisions answered")
     rows, distinct = _assignments(url)
     assert (rows, distinct) == (CONTACTS, CONTACTS)  # every contact assigned, exactly once

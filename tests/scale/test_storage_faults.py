@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from tests.factories import started, utterance
-from tests.servers import free_port, wait_until_serving
+from tests.servers import free_port, start_serve, stop_serve
 
 from kairos.db import throwaway_database
 from kairos.db_faults import classify
@@ -56,17 +55,11 @@ class Server:
     def __init__(self, database_url: str, log: Path, **settings: str) -> None:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "KAIROS_DATABASE_URL": database_url, "KAIROS_PORT": str(port)}
+        env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
         env.update(settings)
         env.pop("KAIROS_REDIS_URL", None)
         self.log = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kairos.cli", "serve"],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until_serving(self.base, self.process, log, timeout_s=120)
+        self.process = start_serve(port=port, env=env, log=log, timeout_s=120)
 
     def post(self, events: list[dict[str, Any]]) -> httpx.Response:
         return httpx.post(self.base + "/v1/events", json=events, timeout=30)
@@ -75,12 +68,7 @@ class Server:
         return httpx.get(self.base + path, timeout=30)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_serve(self.process, within_s=20)
 
 
 def fill(disk: Path) -> Path:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from tests.servers import free_port
+from tests.servers import free_port, start_serve
 
 from kairos.parent_watch import STOP_WITH_PARENT
 
@@ -65,11 +65,9 @@ def _serve(tmp_path: Path, port: int, url: str, *flags: str, **settings: str) ->
     setting, no Redis unless ``settings`` name one, not told to stop with a parent); what it
     started is killed after, whatever the test saw."""
     env = {k: v for k, v in os.environ.items() if k not in _UNSET}
-    env |= {"KAIROS_DATABASE_URL": url, "KAIROS_PORT": str(port), **settings}
+    env |= {"KAIROS_DATABASE_URL": url, **settings}
     log = tmp_path / "serve.log"
-    command = [sys.executable, "-m", "kairos.cli", "serve", *flags]
-    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    serve = _Serve(process, log)
+    serve = _Serve(start_serve(*flags, port=port, env=env, log=log), log)
     try:
         yield serve
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select
-from tests.servers import free_port
+from tests.servers import free_port, start_serve
 from tests.web.floor import build_floor, chat_events, csrf_of
 
 from kairos import migrations
@@ -29,20 +28,8 @@ def _serve(url: str, port: int, tmp_path: Path, **extra: str) -> subprocess.Pope
     env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
            "KAIROS_SHUTDOWN_GRACE_S": str(GRACE_S),
            "KAIROS_SECRET_KEY_FILE": str(tmp_path / "secret_key"), **extra}  # fmt: skip
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.1)
+    log = tmp_path / "serve.log"
+    return start_serve("--log-level", "warning", port=port, env=env, log=log, timeout_s=60)
 
 
 def _audited(url: str, path: str = "/v1/events") -> int:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.web.browser import CHROMIUM, chromium, serving
 from tests.web.floor import build_floor
-from tests.web.test_browser import CHROMIUM, chromium, serving
 
 from kairos.runtime import Runtime
 

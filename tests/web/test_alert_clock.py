@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM, _signed_in, serving
+from tests.web.browser import CHROMIUM, serving, signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -67,7 +67,7 @@ def test_a_quiet_contacts_alert_and_countdown_age_with_the_clock(
     assert _post(server, "/v1/agents/agent-ava/next", None).json()["decision"]["interaction_id"]
     _post(server, "/v1/events", [_event("utterance", "late-1-u1", said, speaker="customer",
                                         text=FURIOUS)])  # fmt: skip
-    board = _signed_in(browser, server, "sue", "/wallboard")
+    board = signed_in(browser, server, "sue", "/wallboard")
     alert = board.locator('[data-testid="alerts"] li[data-interaction="late-1"]')
     expect(alert).to_contain_text("TAKE OVER")
     expect(alert).to_contain_text(re.compile(r"passed 29 min( \d+ s)? ago"))

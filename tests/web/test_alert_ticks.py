@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.web.browser import CHROMIUM, signed_in
 from tests.web.floor import login
-from tests.web.test_browser import CHROMIUM, _signed_in
 
 from kairos.web.alert_words import alert_parts
 
@@ -53,7 +53,7 @@ def test_a_quiet_alerts_deadline_counts_without_a_refresh(
         {"type": "utterance", "event_id": "tick-1-u", "interaction_id": "tick-1",
          "occurred_at": said.isoformat(), "speaker": "customer", "text": SOON},
     ])  # fmt: skip
-    board = _signed_in(browser, server, "sue", "/wallboard")
+    board = signed_in(browser, server, "sue", "/wallboard")
     when = board.locator('[data-testid="alerts"] li[data-interaction="tick-1"]')
     expect(when).to_contain_text(re.compile(r"passed .*ago"), timeout=10_000)
     board.wait_for_timeout(1_000)  # the last live update of the contact has come in

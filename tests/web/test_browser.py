@@ -7,122 +7,33 @@ Screenshots of both pages go to ``tests/artifacts/``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.servers import free_port
-from tests.web.floor import PASSWORD, build_floor, chat_events
+from tests.web.browser import CHROMIUM, ingest, signed_in
+from tests.web.floor import chat_events
 from tests.web.live_ready import live_ready
 
-from kairos import migrations
-from kairos.db import Database
-
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
 )
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 if CHROMIUM.exists():
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-
-@contextmanager
-def serving(
-    tmp_path: Path, *, env: dict[str, str] | None = None, cwd: Path | None = None, warm: bool = True
-) -> Iterator[str]:
-    """``kairos serve`` on a free port over a temporary SQLite database with the test floor;
-    its base URL. ``env``: more settings; ``cwd``: its working folder (where ``.env`` is);
-    ``warm``: the detector is loaded first, so the first timed moment measures the pages."""
-    url = f"sqlite:///{tmp_path / 'kairos.db'}"
-    migrations.upgrade(url)
-    db = Database(url)
-    build_floor(db)
-    db.dispose()
-    port = free_port()
-    # The worktree's code in any working folder: PYTHONPATH's entries made absolute.
-    given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-    paths = [str(Path(p).resolve()) for p in given if p]
-    settings = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_ENVIRONMENT": "test",
-                "PYTHONPATH": os.pathsep.join(paths), **(env or {})}  # fmt: skip
-    command = [sys.executable, "-m", "kairos.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen([*command, "--log-level", "warning"], env=settings, cwd=cwd)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the server exited"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        if warm:
-            warm_up = chat_events("warm-up", queue=None)
-            api = httpx.post(f"{base}/v1/events", json=warm_up, timeout=60)  # a model load
-            assert api.status_code == 200, api.text
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Headless Chromium (Debian's), closed after."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _signed_in(browser: Browser, base: str, username: str, landing: str) -> Page:
-    page = browser.new_context(base_url=base, viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto("/")
-    expect(page).to_have_url(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base}{landing}")
-    live_ready(page)
-    return page
-
-
-def _ingest(base: str, events: list[dict[str, object]]) -> None:
-    response = httpx.post(f"{base}/v1/events", json=events, timeout=10)
-    assert response.status_code == 200, response.text
+    from playwright.sync_api import Browser, expect
 
 
 def test_a_moment_of_truth_reaches_the_wallboard_and_the_agents_desktop(
     server: str, browser: Browser
 ) -> None:
-    wallboard = _signed_in(browser, server, "sue", "/wallboard")
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    wallboard = signed_in(browser, server, "sue", "/wallboard")
+    desk = signed_in(browser, server, "ava", "/desktop")
 
     started = time.monotonic()
-    _ingest(server, chat_events("chat-mot"))
+    ingest(server, chat_events("chat-mot"))
     acknowledged = time.monotonic()
     row = wallboard.locator('[data-testid="moments"] tr[data-interaction="chat-mot"]')
     row.wait_for(timeout=1_000)
@@ -148,7 +59,7 @@ def test_a_moment_of_truth_reaches_the_wallboard_and_the_agents_desktop(
     expect(row).to_contain_text("agent-ava")
 
     # The thread goes on: the customer's next words and a re-ask nudge arrive without a reload.
-    _ingest(
+    ingest(
         server,
         [
             {
@@ -178,13 +89,13 @@ def test_a_moment_of_truth_reaches_the_wallboard_and_the_agents_desktop(
 
 
 def test_a_key_message_reaches_the_matching_interaction(server: str, browser: Browser) -> None:
-    _ingest(server, chat_events("chat-km"))
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("chat-km"))
+    desk = signed_in(browser, server, "ava", "/desktop")
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/chat-km")
     expect(desk.get_by_test_id("key-messages")).to_contain_text("None for this interaction")
 
-    wallboard = _signed_in(browser, server, "sue", "/wallboard")
+    wallboard = signed_in(browser, server, "sue", "/wallboard")
     wallboard.get_by_text("Post a key message").click()  # the form folds away on the wallboard
     wallboard.get_by_label("Title").fill("Denver airport closed")
     wallboard.get_by_label("What agents should say").fill("Snowstorm: rebook via Colorado Springs.")
@@ -201,18 +112,18 @@ def test_a_key_message_reaches_the_matching_interaction(server: str, browser: Br
 
 
 def test_an_agent_cannot_open_another_agents_interaction(server: str, browser: Browser) -> None:
-    _ingest(server, chat_events("chat-mine"))
-    ava = _signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("chat-mine"))
+    ava = signed_in(browser, server, "ava", "/desktop")
     ava.get_by_role("button", name="Take the next interaction").click()
     expect(ava).to_have_url(f"{server}/interactions/chat-mine")
 
-    ben = _signed_in(browser, server, "ben", "/desktop")
+    ben = signed_in(browser, server, "ben", "/desktop")
     response = ben.goto("/interactions/chat-mine")
     assert response is not None and response.status == 403
     expect(ben.get_by_role("heading", name="Not allowed")).to_be_visible()
     expect(ben.locator("main")).not_to_contain_text("recital")
     # Nor does his live stream carry her interaction's events.
-    _ingest(
+    ingest(
         server,
         [
             {
@@ -232,8 +143,8 @@ def test_an_agent_cannot_open_another_agents_interaction(server: str, browser: B
 
 
 def test_wrap_up_records_the_outcome(server: str, browser: Browser) -> None:
-    _ingest(server, chat_events("chat-wrap"))
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("chat-wrap"))
+    desk = signed_in(browser, server, "ava", "/desktop")
     # By keyboard alone: tab to the button and press Enter.
     for _ in range(30):
         desk.keyboard.press("Tab")
@@ -257,10 +168,10 @@ def test_wrap_up_records_the_outcome(server: str, browser: Browser) -> None:
 
 
 def test_routing_pushes_an_offer_to_the_open_desktop(server: str, browser: Browser) -> None:
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    desk = signed_in(browser, server, "ava", "/desktop")
     offer = desk.get_by_test_id("offer")
     expect(offer).to_be_hidden()
-    _ingest(server, chat_events("chat-push"))
+    ingest(server, chat_events("chat-push"))
     # Offered at once, live, with the reasons in plain words: no click to ask for work.
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("chat-push")
@@ -273,7 +184,7 @@ def test_routing_pushes_an_offer_to_the_open_desktop(server: str, browser: Brows
     expect(desk.get_by_test_id("decision-summary")).to_contain_text("moment of truth")
     # A second contact: declined, the offer goes away (to the next agent, none here).
     desk.goto("/desktop")
-    _ingest(server, chat_events("chat-push-2"))
+    ingest(server, chat_events("chat-push-2"))
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("chat-push-2")
     offer.get_by_role("button", name="Decline").click()
@@ -285,15 +196,15 @@ def test_an_edited_message_shows_its_new_words_in_place_marked_edited(
     server: str, browser: Browser
 ) -> None:
     pressure = "I need the refund by 5pm today or I lose my booking!!"
-    _ingest(server, chat_events("chat-edit", text=pressure))
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("chat-edit", text=pressure))
+    desk = signed_in(browser, server, "ava", "/desktop")
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/chat-edit")
     transcript = desk.locator("#panel-transcript")
     expect(transcript).to_contain_text("by 5pm today")
     lines = transcript.locator("li").count()
     # The visitor edits the message: the desktop follows live, without a reload.
-    _ingest(
+    ingest(
         server,
         [
             {

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import recent
 from tests.outcomes.test_calibrate_cli import TEXTS
+from tests.web.browser import CHROMIUM, serving, signed_in
 from tests.web.figures import FIGURES
-from tests.web.test_browser import CHROMIUM, _signed_in, serving
 
 from kairos.db import Database
 from kairos.interactions.models import Interaction
@@ -77,7 +77,7 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     tmp_path: Path,
     browser: Browser,
 ) -> None:
-    sue = _signed_in(browser, server, "sue", "/wallboard")
+    sue = signed_in(browser, server, "sue", "/wallboard")
     sue.get_by_role("link", name="Calibration").click()
     expect(sue).to_have_url(f"{server}/wallboard/calibration")
     expect(sue.get_by_test_id("refused")).to_contain_text("no assessed contact started")
@@ -111,7 +111,7 @@ def test_the_calibration_page_refuses_then_recommends_and_only_an_admin_applies(
     assert _post(sue, f"/wallboard/calibration/base-rate/{rate}", token) == 403
     assert "KAIROS_MOT_BASE_RATE" not in (home / ".env").read_text()
 
-    root = _signed_in(browser, server, "root", "/wallboard")
+    root = signed_in(browser, server, "root", "/wallboard")
     root.goto("/wallboard/calibration")
     # Without the session's CSRF token, or with a rate out of range: refused, nothing written.
     assert _post(root, f"/wallboard/calibration/base-rate/{rate}", None) == 403

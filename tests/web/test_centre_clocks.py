@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM
 from tests.web.floor import MOT_TEXT, chat_events
-from tests.web.test_browser import CHROMIUM
 from tests.web.test_flag_history import ANGRY, _utterance
 from tests.web.test_wallboard_fits import _wallboard
 

@@ -21,8 +21,8 @@ import httpx
 import pytest
 from tests.servers import free_port
 from tests.test_demo_webhooks import CHAT, EMAIL, SMS, SOCIAL
+from tests.web.browser import CHROMIUM
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM
 
 from kairos import migrations
 from kairos.demo import _start_server, _wait_healthy

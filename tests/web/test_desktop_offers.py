@@ -4,8 +4,8 @@ moment of truth and never for a routine contact (the tag's CSS once overrode ``h
 from __future__ import annotations
 
 import pytest
+from tests.web.browser import CHROMIUM, ingest, signed_in
 from tests.web.floor import PASSWORD, chat_events
-from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 from tests.web.test_wallboard_fits import ROUTINE_TEXT
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -18,10 +18,10 @@ def test_a_routine_offer_carries_no_moment_of_truth_tag(
     browser: Browser,
     server: str,
 ) -> None:
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    desk = signed_in(browser, server, "ava", "/desktop")
     events = chat_events("routine-push", text=ROUTINE_TEXT, queue="claims")
     events[0]["reason"] = "billing"
-    _ingest(server, events)
+    ingest(server, events)
     offer = desk.get_by_test_id("offer")
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("routine-push")
@@ -39,7 +39,7 @@ def test_a_long_unbroken_word_stays_inside_a_1366_px_desktop(
     events[0]["reason"] = "R" * 150
     events[0]["identities"] = [{"kind": "email", "value": "x" * 60 + "@example.com"}]
     events[-1]["text"] = "My flight was cancelled: https://example.com/" + "a" * 400
-    _ingest(server, events)
+    ingest(server, events)
     context = browser.new_context(base_url=server, viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.goto("/login")

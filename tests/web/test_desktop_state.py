@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM, signed_in
 from tests.web.figures import FIGURES
 from tests.web.floor import PASSWORD
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -46,7 +46,7 @@ def _call(interaction_id: str) -> list[dict[str, Any]]:
 
 
 def _agent(chromium: Browser, base: str, start: str = "/desktop") -> Page:
-    page = _signed_in(chromium, base, "ava", "/desktop")
+    page = signed_in(chromium, base, "ava", "/desktop")
     if start != "/desktop":
         page.goto(start)
         live_ready(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM
+from tests.web.browser import CHROMIUM
 from tests.web.test_missed_page import _lost_moment
 from tests.web.test_wallboard_fits import _a_day, _wallboard
 

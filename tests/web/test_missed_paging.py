@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.web.test_browser import CHROMIUM
+from tests.web.browser import CHROMIUM
 from tests.web.test_wallboard_fits import _wallboard
 
 from kairos.db import Database

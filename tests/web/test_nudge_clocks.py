@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.web.browser import CHROMIUM
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM
 from tests.web.test_desktop_state import _agent, _call, _post
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")

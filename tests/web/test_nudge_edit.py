@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import at
+from tests.web.browser import CHROMIUM, signed_in
 from tests.web.floor import chat_events
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -18,7 +18,7 @@ if CHROMIUM.exists():
     from playwright.sync_api import Browser, expect
 
 
-def _ingest(base: str, events: list[dict[str, Any]]) -> None:
+def ingest(base: str, events: list[dict[str, Any]]) -> None:
     response = httpx.post(f"{base}/v1/events", json=events, timeout=30)
     assert response.status_code == 200, response.text
 
@@ -33,29 +33,29 @@ def test_an_edited_message_takes_its_nudge_away(
     server: str,
     browser: Browser,
 ) -> None:
-    _ingest(server, chat_events("edit-nudge"))
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("edit-nudge"))
+    desk = signed_in(browser, server, "ava", "/desktop")
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/edit-nudge")
     live_ready(desk)
     live = desk.locator("#nudges li", has_text="COACHING")
     panel = desk.get_by_test_id("coaching")
 
-    _ingest(server, [_agent_says("edit-nudge-a1", "It's your fault for booking so late.")])
+    ingest(server, [_agent_says("edit-nudge-a1", "It's your fault for booking so late.")])
     expect(live).to_have_count(1)
     expect(live).to_contain_text("your fault")
     expect(panel).to_contain_text("BLAME")
 
     # The agent edits the message in the chat: the advice on the old words goes, live.
     kind = "I'm sorry, let me find you another flight."
-    _ingest(server, [_agent_says("edit-nudge-a1-e", kind, edit_of="edit-nudge-a1")])
+    ingest(server, [_agent_says("edit-nudge-a1-e", kind, edit_of="edit-nudge-a1")])
     expect(desk.locator("#panel-transcript")).to_contain_text("another flight")
     expect(live).to_have_count(0)
     expect(panel).to_contain_text("Nothing to coach so far.")
 
     # Edited again, into words that deflect: one nudge, on the words now there.
     deflect = "You'll have to call the airport about that."
-    _ingest(server, [_agent_says("edit-nudge-a1-e2", deflect, edit_of="edit-nudge-a1-e")])
+    ingest(server, [_agent_says("edit-nudge-a1-e2", deflect, edit_of="edit-nudge-a1-e")])
     expect(live).to_have_count(1)
     expect(live).to_contain_text("COACHING (deflect)")
     expect(live).not_to_contain_text("your fault")

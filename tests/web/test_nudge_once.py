@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from tests.servers import REDIS_SERVER
+from tests.web.browser import CHROMIUM, serving
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM, serving
 from tests.web.test_desktop_state import _agent, _call, _post
 
 from kairos.bus import BusMessage, RedisBus

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.web.browser import CHROMIUM, ingest, signed_in
 from tests.web.floor import chat_events
-from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -32,8 +32,8 @@ def test_the_re_ask_nudge_says_already_known_once(
     server: str,
     browser: Browser,
 ) -> None:
-    desk = _signed_in(browser, server, "ava", "/desktop")
-    _ingest(server, chat_events("words-reask"))
+    desk = signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("words-reask"))
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/words-reask")
     desk.get_by_label("Your reply").fill("Could you give me your account number please?")
@@ -48,8 +48,8 @@ def test_the_not_queued_list_gives_its_reason_once(
     server: str,
     browser: Browser,
 ) -> None:
-    _ingest(server, chat_events("words-ivr", queue=None))
-    board = _signed_in(browser, server, "sue", "/wallboard")
+    ingest(server, chat_events("words-ivr", queue=None))
+    board = signed_in(browser, server, "sue", "/wallboard")
     unqueued = board.get_by_test_id("unqueued")
     expect(unqueued).to_contain_text("words-ivr")
     section = board.locator("#panel-queues").inner_text()

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM
 from tests.web.figures import FIGURES
 from tests.web.floor import MOT_TEXT, PASSWORD
-from tests.web.test_browser import CHROMIUM
 from typer.testing import CliRunner
 
 from kairos.cli import app
@@ -30,7 +30,7 @@ CLIPPED = """() => [...document.querySelectorAll('main *')].filter(el => {
 }).length"""
 
 
-def _signed_in(chromium: Browser, base: str) -> Page:
+def signed_in(chromium: Browser, base: str) -> Page:
     page = chromium.new_context(base_url=base, viewport={"width": 1400, "height": 900}).new_page()
     page.goto("/login")
     page.get_by_label("Username").fill("sue")
@@ -44,7 +44,7 @@ def test_the_playbooks_overview_and_an_editor_per_playbook(
     browser: Browser,
     server: str,
 ) -> None:
-    page = _signed_in(browser, server)
+    page = signed_in(browser, server)
     page.goto("/wallboard/playbooks")
     table = page.get_by_test_id("playbooks")
     rows = table.locator("tbody tr")

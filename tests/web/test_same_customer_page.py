@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM, ingest, signed_in
 from tests.web.floor import chat_events
-from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -20,14 +20,14 @@ def test_the_offer_and_the_wallboard_name_the_customers_live_chat(
 ) -> None:
     body = {"name": "phone", "channel": "call", "policy": "moments"}
     assert httpx.post(f"{server}/v1/queues", json=body, timeout=10).status_code == 201
-    _ingest(server, chat_events("chat-same"))  # the customer's chat, taken by Ben
+    ingest(server, chat_events("chat-same"))  # the customer's chat, taken by Ben
     taken = httpx.post(f"{server}/v1/agents/agent-ben/next", timeout=10).json()["decision"]
     assert taken["interaction_id"] == "chat-same"
-    desk = _signed_in(browser, server, "ava", "/desktop")
-    wallboard = _signed_in(browser, server, "root", "/wallboard")
+    desk = signed_in(browser, server, "ava", "/desktop")
+    wallboard = signed_in(browser, server, "root", "/wallboard")
     call = chat_events("call-same", queue="phone")  # the same phone number, now calling
     call[0]["channel"] = "call"
-    _ingest(server, call)
+    ingest(server, call)
     offer = desk.get_by_test_id("offer")
     expect(offer).to_contain_text("call-same")
     expect(desk.get_by_test_id("offer-same-customer")).to_contain_text(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM, ingest, signed_in
 from tests.web.floor import chat_events
-from tests.web.test_browser import CHROMIUM, _ingest, _signed_in
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
@@ -29,15 +29,15 @@ def test_a_supervisor_and_an_agent_give_verdicts_that_are_stored(
     server: str,
     browser: Browser,
 ) -> None:
-    _ingest(server, chat_events("chat-v"))
-    desk = _signed_in(browser, server, "ava", "/desktop")
+    ingest(server, chat_events("chat-v"))
+    desk = signed_in(browser, server, "ava", "/desktop")
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/chat-v")
-    _ingest(server, [{"type": "utterance", "event_id": "chat-v-u2", "interaction_id": "chat-v",
+    ingest(server, [{"type": "utterance", "event_id": "chat-v-u2", "interaction_id": "chat-v",
                       "occurred_at": "2026-11-22T14:00:09+00:00", "speaker": "customer",
                       "text": ANGRY}])  # fmt: skip
 
-    wallboard = _signed_in(browser, server, "sue", "/wallboard")
+    wallboard = signed_in(browser, server, "sue", "/wallboard")
     alert = wallboard.locator('[data-testid="alerts"] li[data-interaction="chat-v"]')
     button = alert.get_by_role("button", name="Not a moment of truth: alert on chat-v")
     button.click()
@@ -53,7 +53,7 @@ def test_a_supervisor_and_an_agent_give_verdicts_that_are_stored(
     assert stored["flagged"] and stored["mot_score"] >= 0.5  # type: ignore[operator]
 
     # The agent's desktop: a contact Kairos did not flag, marked a missed moment of truth.
-    _ingest(server, chat_events("chat-quiet", "Hi, what time does the lounge open tomorrow?"))
+    ingest(server, chat_events("chat-quiet", "Hi, what time does the lounge open tomorrow?"))
     desk.goto("/desktop")
     desk.get_by_role("button", name="Take the next interaction").click()
     expect(desk).to_have_url(f"{server}/interactions/chat-quiet")

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.clock import clear_of_midnight
-from tests.web.test_browser import CHROMIUM
+from tests.web.browser import CHROMIUM
 from tests.web.test_wallboard_fits import _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")

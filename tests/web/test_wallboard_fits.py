@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM
 from tests.web.figures import FIGURES
 from tests.web.floor import MOT_TEXT, PASSWORD
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -4,9 +4,9 @@ the board while its countdown ticks, and a 1024-px screen shows every column."""
 from __future__ import annotations
 
 import pytest
+from tests.web.browser import CHROMIUM, ingest
 from tests.web.floor import PASSWORD, chat_events
 from tests.web.live_ready import live_ready
-from tests.web.test_browser import CHROMIUM, _ingest
 from tests.web.test_wallboard_fits import _a_day
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -30,7 +30,7 @@ def test_the_deadline_keeps_the_customers_time_beside_its_countdown(
     browser: Browser,
     server: str,
 ) -> None:
-    _ingest(server, chat_events("chat-deadline"))  # "the recital is at 7 tonight"
+    ingest(server, chat_events("chat-deadline"))  # "the recital is at 7 tonight"
     page = _board(browser, server, 1920, 1080)
     row = page.locator('[data-testid="moments"] tr[data-interaction="chat-deadline"]')
     cell = row.locator("td").nth(3)

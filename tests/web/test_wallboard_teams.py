@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.web.browser import CHROMIUM, serving, signed_in
 from tests.web.floor import MOT_TEXT, chat_events
-from tests.web.test_browser import CHROMIUM, _signed_in, serving
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -31,7 +31,7 @@ def test_a_contact_taken_by_another_team_leaves_the_wallboard(
 ) -> None:
     started = httpx.post(f"{server}/v1/events", json=chat_events("w-1", MOT_TEXT), timeout=30)
     assert started.status_code == 200, started.text
-    board = _signed_in(browser, server, "sue", "/wallboard")
+    board = signed_in(browser, server, "sue", "/wallboard")
     route = board.locator('[data-testid="alerts"] li[data-interaction="w-1"]')
     expect(route).to_contain_text("ROUTE")
     taken = httpx.post(f"{server}/v1/agents/agent-ben/next", timeout=30)
