@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -235,6 +236,11 @@ def _survey_link(client: TestClient, tokens: dict[str, str], iid: str, text: str
     return client.post(f"/v1/surveys/{link.json()['token']}", json={"csat": 3, "text": text})
 
 
+def _tomorrow() -> str:
+    """A day from the clock's now: a key message must expire in the future, whatever the date."""
+    return (datetime.now(UTC) + timedelta(days=1)).isoformat()
+
+
 def _api(method: str, path: str, body: Callable[[str], Any], who: str = "root") -> Send:
     def send(client: TestClient, tokens: dict[str, str], iid: str, text: str) -> Any:
         _events(client, tokens, iid, started(iid, channel="chat"))
@@ -342,7 +348,7 @@ FIELDS: dict[str, Send] = {
     "api key message": _api(
         "POST",
         "/v1/messages",
-        lambda t: {"title": t[:200], "body": t, "expires_at": "2030-01-01T00:00:00Z"},
+        lambda t: {"title": t[:200], "body": t, "expires_at": _tomorrow()},
     ),
     "api coaching": _api("POST", "/v1/coaching", lambda t: {"text": t}),
     "chat message text": _chat(
