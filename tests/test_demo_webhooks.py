@@ -11,8 +11,9 @@ import httpx
 from tests.servers import free_port
 
 from kairos import migrations
-from kairos.demo import _start_server, _wait_healthy
+from kairos.demo import _start_server
 from kairos.demo.live import AGENTS, LiveCenter, LiveProgress
+from kairos.demo.server import wait_healthy
 
 CHAT = {
     "conversation_id": "web-1",
@@ -86,7 +87,7 @@ def test_chat_email_sms_and_social_webhooks_are_routed_in_the_demo(tmp_path: Pat
     port = free_port()
     server = _start_server("127.0.0.1", port, url)
     try:
-        _wait_healthy(server, f"http://127.0.0.1:{port}")
+        wait_healthy(server, f"http://127.0.0.1:{port}")
         routed = asyncio.run(_drive(f"http://127.0.0.1:{port}"))
     finally:
         server.terminate()

@@ -148,10 +148,7 @@ class Runtime(Services):
     def _start_owned_board(self) -> None:
         """A board in every API process, deciding only while this process holds the lease (and
         making push offers then); without Redis a process that does not own it answers 503."""
-        board = self.routing_board = LiveBoard(self.db)
-        board.passes.return_after_s = self.settings.return_after_pass_s
-        board.first.wait_s = self.settings.routing_assessment_wait_s
-        self._listen_board(board)
+        board = self.routing_board = self._new_board()
         owner = self.routing_owner = BoardOwner(
             board, self.db, self.bus, self.settings.redis_url, self.settings.routing_lease_ttl_s
         )
@@ -165,10 +162,7 @@ class Runtime(Services):
 
     def _start_board(self) -> None:
         """Run the live routing board in this process, current with the bus from now on."""
-        board = self.routing_board = LiveBoard(self.db)
-        board.passes.return_after_s = self.settings.return_after_pass_s
-        board.first.wait_s = self.settings.routing_assessment_wait_s
-        self._listen_board(board)
+        board = self.routing_board = self._new_board()
         try:
             board.rebuild()
         except (OperationalError, ProgrammingError):
@@ -179,11 +173,15 @@ class Runtime(Services):
         board.start()
         self._stops.append(board.close)
 
-    def _listen_board(self, board: LiveBoard) -> None:
-        """Keep ``board`` current from the bus. Every board hears every message: a group of its
-        own (the in-process bus has none). Messages the bus may have lost (Redis away or
-        restarted empty: a contact that started meanwhile) make the board read the site from
-        the database again, on its own thread, before it decides next."""
+    def _new_board(self) -> LiveBoard:
+        """A live board with this process's routing settings, kept current from the bus. Every
+        board hears every message: a group of its own (the in-process bus has none). Messages
+        the bus may have lost (Redis away or restarted empty: a contact that started meanwhile)
+        make the board read the site from the database again, on its own thread, before it
+        decides next."""
+        board = LiveBoard(self.db)
+        board.passes.return_after_s = self.settings.return_after_pass_s
+        board.first.wait_s = self.settings.routing_assessment_wait_s
 
         def reread() -> None:
             board.built = False
@@ -191,6 +189,7 @@ class Runtime(Services):
 
         group = f"routing-board-{uuid.uuid4().hex[:12]}"
         self.bus.listen(board, *BOARD_TOPICS, group=group, on_gap=reread, per_process=True)
+        return board
 
     def _listen_erasures(self) -> None:
         """Drop this process's detectors of an erased customer's contacts, whichever process

@@ -25,8 +25,9 @@ from tests.web.browser import CHROMIUM
 from tests.web.live_ready import live_ready
 
 from kairos import migrations
-from kairos.demo import _start_server, _wait_healthy
+from kairos.demo import _start_server
 from kairos.demo.live import LiveCenter, LiveProgress
+from kairos.demo.server import wait_healthy
 from kairos.demo.users import DEMO_PASSWORD, create_demo_users
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -57,7 +58,7 @@ def demo(tmp_path: Path) -> Iterator[str]:
     server = _start_server("127.0.0.1", port, url)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(server, base)
+        wait_healthy(server, base)
         # Playwright's sync API holds this thread's event loop: the setup runs in its own.
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, _set_up_floor(base)).result()

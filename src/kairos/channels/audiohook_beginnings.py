@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kairos.channels.models import AudioHookBeginning
 from kairos.db import Database
@@ -16,9 +17,13 @@ from kairos.interactions import service as interaction_service
 def get_by_session_id(*, db: Database, session_id: str) -> str | None:
     """The digest of how ``session_id``'s first ``PT0S`` connection began (None: none stored)."""
     with db.session() as session:
-        return session.scalar(
-            select(AudioHookBeginning.digest).where(AudioHookBeginning.session_id == session_id)
-        )
+        return _stored(session, session_id)
+
+
+def _stored(session: Session, session_id: str) -> str | None:
+    return session.scalar(
+        select(AudioHookBeginning.digest).where(AudioHookBeginning.session_id == session_id)
+    )
 
 
 def claim(*, db: Database, session_id: str, interaction_id: str, digest: str) -> str:
@@ -26,9 +31,7 @@ def claim(*, db: Database, session_id: str, interaction_id: str, digest: str) ->
     connection's is stored already: the one stored (``digest`` when the interaction is gone)."""
     try:
         with db.write_lock(), db.session() as session:
-            found = session.scalar(
-                select(AudioHookBeginning.digest).where(AudioHookBeginning.session_id == session_id)
-            )
+            found = _stored(session, session_id)
             if found is not None:
                 return found
             interaction = interaction_service.get_by_external_id(

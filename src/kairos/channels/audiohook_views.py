@@ -219,8 +219,10 @@ async def _named(
     under ``audiohook-<id>``, its beginning is claimed in the store as the id's; when another
     connection's was stored first (in another process), its segments are a stream of their own."""
     began, leg = session.beginning, session.heard
-    digest = None if began is None or leg is None else began.to_claim(leg)
-    if began is None or leg is None or digest is None:
+    if began is None or leg is None:
+        return events
+    digest = began.to_claim(leg)
+    if digest is None:
         return events
     first = await run_in_threadpool(
         beginnings.claim,

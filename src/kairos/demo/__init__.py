@@ -67,15 +67,6 @@ def _start_server(host: str, port: int, database_url: str) -> subprocess.Popen[b
     return start_server(host, port, database_url, DEMO_QUEUE_MAP)
 
 
-def _wait_healthy(
-    server: subprocess.Popen[bytes],
-    base_url: str,
-    timeout_s: float = START_TIMEOUT_S,
-    console: Console | None = None,
-) -> None:
-    wait_healthy(server, base_url, timeout_s, console)
-
-
 async def _send(client: httpx.AsyncClient, event: Event, progress: _Progress) -> None:
     # Stamped with the send time: the wallboard shows live traffic, not 2017's.
     body = event.model_copy(update={"occurred_at": now()}).model_dump(mode="json")
@@ -196,7 +187,7 @@ def _serve_and_replay(
     started = time.monotonic()
     server = _start_server(host, port, database_url)
     try:
-        _wait_healthy(server, base_url, start_timeout_s, console)
+        wait_healthy(server, base_url, start_timeout_s, console)
         console.print(
             f"[bold green]Kairos is running[/] ({time.monotonic() - started:.1f} s) on "
             f"{describe(database_url)}; the other commands read the same database: "

@@ -47,9 +47,9 @@ class FirstAssessments:
         if assessed or self.wait_s <= 0:
             self._until.pop(interaction_id, None)
         elif interaction_id not in self._until:
-            since = min(enqueued_at, utcnow())
-            until = since + timedelta(seconds=self.wait_s)
-            if until > utcnow():
+            now = utcnow()
+            until = min(enqueued_at, now) + timedelta(seconds=self.wait_s)
+            if until > now:
                 self._until[interaction_id] = until
 
     def assessed(self, interaction_id: str) -> None:
