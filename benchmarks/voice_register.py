@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from rich.table import Table
 from sklearn.metrics import roc_auc_score
 from voice_espeak import VOICES, synthesise
 
-from kairos.detection.voice import features, model, tracker, training
+from kairos.detection.voice import features, model, reasons, tracker, training
 from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.codecs import FloatArray
 from kairos.detection.voice.compiled_functionals import loudness_power
@@ -36,6 +36,8 @@ from kairos.detection.voice.frames import plan
 from kairos.detection.voice.stress import StressTracker
 
 Floats = npt.NDArray[np.float64]
+#: A set of candidates: one segment's 8 kHz μ-law samples to its candidates (NaN where undefined).
+Measure = Callable[[Floats], Floats]
 CANDIDATES = (
     "f0_iqr_st",
     "loudness_peak_db",
@@ -100,15 +102,19 @@ def _peaks(level: Floats, threshold: float) -> int:
     return count
 
 
-def analyse(rec: training.Recording, x: FloatArray) -> training.Analysed:
+def analyse(
+    rec: training.Recording, x: FloatArray, measure_candidates: Measure = candidates
+) -> training.Analysed:
     """A recording's segments (the VAD of ``training.analyse``) with the ten features and the
-    six candidates after them."""
+    candidates after them (``measure_candidates`` of the segment's samples: the six above
+    unless another benchmark gives its own)."""
 
     def extract(samples: FloatArray, rate: int) -> FloatArray | None:
         f = features.segment_features(samples, rate)
         if f is None:
             return None
-        return np.concatenate([f.astype(np.float64), candidates(samples.astype(np.float64))])
+        more = measure_candidates(samples.astype(np.float64))
+        return np.concatenate([f.astype(np.float64), more])
 
     return training.analyse_phone(rec, x, extract)
 
@@ -121,18 +127,23 @@ def pick(data: Sequence[training.Analysed], cols: list[int]) -> list[training.An
 
 @contextmanager
 def features_named(names: tuple[str, ...]) -> Iterator[None]:
-    """Train and score with ``names`` as the features (the modules that size by them)."""
-    spaces = [vars(m) for m in (training, model, tracker)]
-    saved = [dict(space) for space in spaces]
-    for space in spaces:
-        space["FEATURES"] = names
-    spaces[2]["LABELS"] = dict(features.LABELS) | {n: n for n in names}
+    """Train and score with ``names`` as the features: every module that sizes or names by them
+    (``FEATURES``; the reasons' ``LABELS``; the tracker's state row, sized by ``_N`` when the
+    module is imported)."""
+    wanted = {
+        "FEATURES": names,
+        "LABELS": dict(features.LABELS) | {n: n for n in names},
+        "_N": len(names),
+    }
+    spaces = [vars(m) for m in (training, model, tracker, reasons)]
+    saved = [{k: space[k] for k in wanted if k in space} for space in spaces]
+    for space, before in zip(spaces, saved, strict=True):
+        space.update({k: wanted[k] for k in before})
     try:
         yield
     finally:
         for space, before in zip(spaces, saved, strict=True):
-            space["FEATURES"] = before["FEATURES"]
-        spaces[2]["LABELS"] = saved[2]["LABELS"]
+            space.update(before)
 
 
 def espeak(fitted: model.VoiceModel, clips: Sequence[training.Analysed]) -> tuple[float, float]:
@@ -167,10 +178,13 @@ def _index(a: training.Analysed) -> int:
 
 
 def measure(
-    emodb: Sequence[training.Analysed], clips: Sequence[training.Analysed], cols: list[int]
+    emodb: Sequence[training.Analysed],
+    clips: Sequence[training.Analysed],
+    cols: list[int],
+    candidate_names: Sequence[str] = CANDIDATES,
 ) -> dict[str, float]:
-    """Every row for the ten features and the candidates at ``cols``."""
-    names = features.FEATURES + tuple(CANDIDATES[c] for c in cols)
+    """Every row for the ten features and the candidates at ``cols`` (of ``candidate_names``)."""
+    names = features.FEATURES + tuple(candidate_names[c] for c in cols)
     with features_named(names):
         report = training.cross_validate(pick(emodb, cols))
         fitted = training.fit(pick(emodb, cols))
@@ -181,6 +195,12 @@ def measure(
 
 def main(console: Console) -> None:
     """Measure every candidate and print one table."""
+    compare(console, candidates, CANDIDATES)
+
+
+def compare(console: Console, measure_candidates: Measure, names: Sequence[str]) -> None:
+    """Each of the candidates ``names`` (measured by ``measure_candidates``) alone as an eleventh
+    feature, then the best two together, beside the ten features alone: one table."""
     recs = training.recordings(training.find_emodb(None))
     with tempfile.TemporaryDirectory(prefix="kairos-espeak-") as tmp:
         raw = synthesise(Path(tmp))
@@ -189,26 +209,29 @@ def main(console: Console) -> None:
         task = progress.add_task("measuring segments", total=len(recs) + len(raw))
         for rec in recs:
             x, rate, _ = read_audio(rec.path)
-            emodb.append(analyse(rec, training.phone_channel(x, rate)))
+            emodb.append(analyse(rec, training.phone_channel(x, rate), measure_candidates))
             progress.advance(task)
         for voice, style, i, y in raw:
             rec = training.Recording(Path(f"{voice}-{style}-{i}.wav"), voice, style)
-            clips.append(analyse(rec, y))
+            clips.append(analyse(rec, y, measure_candidates))
             progress.advance(task)
         runs: dict[str, dict[str, float]] = {}
-        task = progress.add_task("cross-validating", total=len(CANDIDATES) + 2)
-        runs["ten features (shipped)"] = measure(emodb, clips, [])
+        task = progress.add_task("cross-validating", total=len(names) + 2)
+        runs["ten features (shipped)"] = measure(emodb, clips, [], names)
         progress.advance(task)
-        for c, name in enumerate(CANDIDATES):
-            runs[f"+ {name}"] = measure(emodb, clips, [c])
+        for c, name in enumerate(names):
+            runs[f"+ {name}"] = measure(emodb, clips, [c], names)
             progress.advance(task)
-    arousal = [k for k in runs["ten features (shipped)"] if "sad" not in k and "espeak" not in k]
-    angry = "population: angry vs neutral"
-    ranked = sorted(range(len(CANDIDATES)), key=lambda c: (
-        runs[f"+ {CANDIDATES[c]}"][angry], sum(runs[f"+ {CANDIDATES[c]}"][k] for k in arousal)
-    ), reverse=True)  # fmt: skip
-    best = sorted(ranked[:2])
-    runs[f"+ {CANDIDATES[best[0]]} + {CANDIDATES[best[1]]}"] = measure(emodb, clips, best)
+        arousal = [
+            k for k in runs["ten features (shipped)"] if "sad" not in k and "espeak" not in k
+        ]
+        angry = "population: angry vs neutral"
+        ranked = sorted(range(len(names)), key=lambda c: (
+            runs[f"+ {names[c]}"][angry], sum(runs[f"+ {names[c]}"][k] for k in arousal)
+        ), reverse=True)  # fmt: skip
+        best = sorted(ranked[:2])
+        runs[f"+ {names[best[0]]} + {names[best[1]]}"] = measure(emodb, clips, best, names)
+        progress.advance(task)
     segments = sum(len(a.features) for a in emodb)
     rule_table(
         console, runs, base="ten features (shipped)", label="features",
