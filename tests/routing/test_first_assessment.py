@@ -104,7 +104,8 @@ def test_next_counts_only_the_held_contacts_this_agent_could_take(client: TestCl
     assert "; 1 new contact waits for its first assessment" in bo["message"], bo["message"]
     cleo_next = _next(client, "cleo")
     assert cleo_next["decision"] is None
-    assert "; 3 new contacts wait for their first assessment" in cleo_next["message"], cleo_next["message"]
+    said = cleo_next["message"]
+    assert "; 3 new contacts wait for their first assessment" in said, said
 
 
 @pytest.mark.parametrize("settings", [1.0], indirect=True)

@@ -31,9 +31,7 @@ def serves(
     ``required`` on ``channel``: every skill it requires, and its channel unless the agent names
     none. The database path's ``next`` reads only such queues; the live board's counts only their
     held contacts (:func:`kairos.routing.first_assessment.held_for`)."""
-    return set(required) <= set(skills) and (
-        channel is None or not channels or channel in channels
-    )
+    return set(required) <= set(skills) and (channel is None or not channels or channel in channels)
 
 
 def as_queue(info: QueueInfo) -> Queue:
