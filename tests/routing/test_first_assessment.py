@@ -49,11 +49,11 @@ def _floor(client: TestClient) -> None:
         assert client.post("/v1/agents", json=agent).status_code == 201
 
 
-def _arrives(client: TestClient, contact: str) -> None:
+def _arrives(client: TestClient, contact: str, queue: str = "cards", channel: str = "call") -> None:
     """A call queued now, before anyone has said anything (no assessment yet)."""
     _post(client, {"type": "interaction.started", "event_id": f"{contact}-start",
-                   "interaction_id": contact, "occurred_at": _now(), "channel": "call",
-                   "queue": "cards"})  # fmt: skip
+                   "interaction_id": contact, "occurred_at": _now(), "channel": channel,
+                   "queue": queue})  # fmt: skip
 
 
 def _says(client: TestClient, contact: str, text: str) -> None:
@@ -83,6 +83,29 @@ def test_a_new_contact_is_held_until_assessed_then_goes_to_the_certified_agent(
     assert time.monotonic() - began < WAIT_S  # the assessment gave it, not the bound
     assert decided["interaction_id"] == "stolen" and decided["agent_id"] == "ana"
     assert decided["moment_of_truth"] is True and decided["model_version"] is not None
+
+
+def test_next_counts_only_the_held_contacts_this_agent_could_take(client: TestClient) -> None:
+    """Before, the live board's ``next`` counted every contact held on the site ("3 new contacts
+    wait"), those of queues Bo never takes (another skill, another channel) too, while the
+    database path counted only the contacts of his queues: both now say the same."""
+    _floor(client)
+    for name, channel, skills in (("loans", "call", ["loans"]), ("chats", "chat", [])):
+        body = {"name": name, "channel": channel, "required_skills": skills, "policy": "moments"}
+        assert client.post("/v1/queues", json=body).status_code == 201
+    cleo = {"external_id": "cleo", "name": "Cleo", "channels": ["call", "chat"],
+            "skills": {"loans": 3}, "state": "available"}  # fmt: skip
+    assert client.post("/v1/agents", json=cleo).status_code == 201
+    _arrives(client, "mine")
+    _arrives(client, "skilled", queue="loans")
+    _arrives(client, "chatty", queue="chats", channel="chat")
+    bo = _next(client, "bo")
+    assert bo["decision"] is None
+    assert "; 1 new contact waits for its first assessment" in bo["message"], bo["message"]
+    cleo_next = _next(client, "cleo")
+    assert cleo_next["decision"] is None
+    said = cleo_next["message"]
+    assert "; 3 new contacts wait for their first assessment" in said, said
 
 
 @pytest.mark.parametrize("settings", [1.0], indirect=True)

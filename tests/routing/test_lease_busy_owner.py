@@ -78,9 +78,10 @@ def test_a_late_renewal_does_not_stop_routing_until_another_process_takes_over(
 
 
 def test_a_renewal_that_finds_the_pool_taken_does_not_stop_routing(migrated_url: str) -> None:
-    """A burst of requests holds every pooled connection: the renewal waits its pool timeout and
-    gives up. The process is busy, not cut off: it still owns the board (before 2026-12-07 it
-    said 503 to every ``next`` until a renewal got a connection)."""
+    """A burst of requests holds every pooled connection. On SQLite the renewal waits its pool
+    timeout and gives up: the process is busy, not cut off, and still owns the board (before
+    2026-12-07 it said 503 to every ``next`` until a renewal got a connection). On PostgreSQL
+    the renewal has a connection of its own: it lands all the same, the lease never runs out."""
     settings = Settings(database_url=migrated_url, routing_board="lease",
                         database_pool_timeout_s=0.2)  # fmt: skip
     runtime = Runtime.build(settings)
@@ -100,8 +101,15 @@ def test_a_renewal_that_finds_the_pool_taken_does_not_stop_routing(migrated_url:
                         break
                 else:
                     raise AssertionError("the pool never ran out")
-                time.sleep(owner.renew_s * 2 + 0.5)  # two renewals gave up meanwhile
+                taken = time.monotonic()
+                time.sleep(owner.renew_s * 2 + 0.5)  # two renewals meanwhile
                 assert owner.owning
+                runs_out_at = owner.lease.runs_out_at
+            assert runs_out_at is not None
+            # Whether a renewal landed after the pool ran out: on SQLite none (they gave up), on
+            # PostgreSQL they did (before 2026-12-07 they gave up there too).
+            landed = runs_out_at > taken + owner.lease.ttl_s
+            assert landed is not runtime.db.is_sqlite
             pulled = client.post("/v1/agents/ana/next")
             assert pulled.status_code == 200, pulled.text
             assert pulled.json()["decision"]["interaction_id"] == "chat-0"

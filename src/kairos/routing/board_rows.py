@@ -3,6 +3,7 @@ values."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,6 +22,16 @@ class QueueInfo:
     channel: str | None
     required_skills: tuple[str, ...]
     policy: str
+
+
+def serves(
+    skills: Iterable[str], channels: Collection[str], required: Iterable[str], channel: str | None
+) -> bool:
+    """Whether an agent with ``skills`` and ``channels`` takes contacts from a queue that requires
+    ``required`` on ``channel``: every skill it requires, and its channel unless the agent names
+    none. The database path's ``next`` reads only such queues; the live board's counts only their
+    held contacts (:func:`kairos.routing.first_assessment.held_for`)."""
+    return set(required) <= set(skills) and (channel is None or not channels or channel in channels)
 
 
 def as_queue(info: QueueInfo) -> Queue:

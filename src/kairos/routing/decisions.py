@@ -22,6 +22,7 @@ from kairos.errors import Conflict
 from kairos.interactions import service as interaction_service
 from kairos.interactions.models import Interaction
 from kairos.routing import decision_log, first_assessment, passes
+from kairos.routing.board_rows import serves
 from kairos.routing.models import Agent, Assignment, Queue, RoutingDecision
 from kairos.routing.policies import MOT_THRESHOLD, build_board, make_policy
 from kairos.routing.schemas import DecisionOut
@@ -89,9 +90,7 @@ def waiting_snapshot(
 
 
 def _serves(agent: Agent, queue: Queue) -> bool:
-    skills_ok = set(queue.required_skills) <= set(agent.skills)
-    channel_ok = queue.channel is None or not agent.channels or queue.channel in agent.channels
-    return skills_ok and channel_ok
+    return serves(agent.skills, agent.channels, queue.required_skills, queue.channel)
 
 
 # -- decisions ----------------------------------------------------------------------------------

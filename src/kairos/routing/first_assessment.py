@@ -19,8 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from kairos.db import utcnow
+from kairos.routing.board_rows import serves
+
+if TYPE_CHECKING:
+    from kairos.routing.live_board import LiveBoard
 
 #: The setting's default (``KAIROS_ROUTING_ASSESSMENT_WAIT_S``).
 WAIT_S = 1.5
@@ -65,6 +70,26 @@ class FirstAssessments:
         return frozenset(self._until)
 
 
+def held_for(board: LiveBoard, agent_id: str, now: datetime) -> frozenset[str]:
+    """The live board's contacts held at ``now`` that the agent could take: in a queue it serves
+    (its skills and channels), not one it let go lately. What its ``next`` counts when it says
+    why it gave nothing, as the database path counts them among the queues it reads; a contact
+    held in a queue this agent never takes is not its wait. Under the board's lock."""
+    held = board.first.held(now)
+    agent = board.agents.get(agent_id)
+    if not held or agent is None:
+        return frozenset()
+    mine: set[str] = set()
+    for interaction_id in held - board.passes.kept_from(agent_id, now):
+        snapshot = board.snapshot(interaction_id)
+        queue = board.queues.get(snapshot.queue) if snapshot is not None else None
+        if queue is not None and serves(
+            agent.skills, agent.channels, queue.required_skills, queue.channel
+        ):
+            mine.add(interaction_id)
+    return frozenset(mine)
+
+
 def held_in_database(
     rows: Iterable[tuple[str, datetime, datetime, bool]], now: datetime, wait_s: float
 ) -> set[str]:
@@ -79,8 +104,8 @@ def held_in_database(
 
 def why_held(held: int, wait_s: float) -> str:
     """What ``next`` says of the contacts it holds."""
-    who = "1 new contact waits" if held == 1 else f"{held} new contacts wait"
+    who = "1 new contact waits for its" if held == 1 else f"{held} new contacts wait for their"
     return (
-        f"{who} for its first assessment (at most {wait_s:g} s), so that a moment of truth goes"
+        f"{who} first assessment (at most {wait_s:g} s), so that a moment of truth goes"
         " to the right agent; ask again"
     )

@@ -91,9 +91,10 @@ def best_on_board(
 ) -> Decision | None:
     """Each policy's candidate for this agent; a moment of truth first, then the longest wait.
     Never a contact they transferred lately (``board.passes``), nor one of ``also_kept``, nor a
-    new one held for its first assessment (``board.first``)."""
+    new one held for its first assessment that they could take (``board.first``)."""
     candidates: list[Decision] = []
-    kept = board.passes.kept_from(agent_id, now) | also_kept | board.first.held(now)
+    held = first_assessment.held_for(board, agent_id, now)
+    kept = board.passes.kept_from(agent_id, now) | also_kept | held
     for name, policy in sorted(board.policies.items()):
         decision = policy.next_for_agent(board.boards[name], agent_id, now=now, kept=kept)
         if decision is not None:
@@ -176,15 +177,15 @@ def next_from_board(
             board.assigned(out.interaction_id, agent_id, "busy" if fills else None)
             if fills:
                 outbox.append(_state(agent_id, "busy", "available", now))
+        why = "assigned" if out is not None else _nothing(board, agent_id, now)
     for message in outbox:
         bus.send(message)
-    if out is None:
-        return None, _nothing(board, agent_id, now)
-    return out, "assigned"
+    return out, why
 
 
 def _nothing(board: LiveBoard, agent_id: str, now: datetime) -> str:
-    """Why ``next`` gave the agent nothing, naming contacts they transferred that still wait."""
+    """Why ``next`` gave the agent nothing, naming contacts they transferred that still wait
+    and counting the new contacts held that they could take (under the board's lock)."""
     why = f"nothing waiting that this agent can take ({len(board.waiting)} waiting)"
     kept = sorted(board.passes.kept_from(agent_id, now))
     if kept:
@@ -192,7 +193,7 @@ def _nothing(board: LiveBoard, agent_id: str, now: datetime) -> str:
             f"; {', '.join(kept[:3])}, which this agent transferred, goes to another agent first"
             f" (to this one only after {board.passes.return_after_s:g} s)"
         )
-    held = board.first.held(now)
+    held = first_assessment.held_for(board, agent_id, now)
     if held:
         why += f"; {first_assessment.why_held(len(held), board.first.wait_s)}"
     return why

@@ -1,10 +1,12 @@
 """One owner per site for the live routing board across API processes (board mode `lease`).
 
 Every API process keeps a board current from the bus, but only the process holding the site's
-**lease** (a row of ``routing_leases`` in the database) decides. The lease lasts its TTL
-(``KAIROS_ROUTING_LEASE_TTL_S``, ``LEASE_TTL_S`` by default) and its owner renews it every third
-of that; when the owner dies, another process takes it over once it has expired (by default
-within ``LEASE_TTL_S + RENEW_S``, under 5 s), rebuilds its board from the database and serves.
+**lease** (a row of ``routing_leases`` in the database, :mod:`kairos.routing.lease`: its expiry
+on the database's clock, renewed on a connection of its own on PostgreSQL) decides. The lease
+lasts its TTL (``KAIROS_ROUTING_LEASE_TTL_S``, ``LEASE_TTL_S`` by default) and its owner renews
+it every third of that; when the owner dies, another process takes it over once it has expired
+(by default within ``LEASE_TTL_S + RENEW_S``, under 5 s), rebuilds its board from the database
+and serves.
 Each change of owner raises the lease's **fencing token**; a decision is stored only in a
 transaction that finds the lease still held by the deciding process with its token (PostgreSQL:
 a key share row lock, so a takeover waits for a decision in flight and a stale owner's later
@@ -26,139 +28,28 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session
 
 from kairos.bus import EventBus
 from kairos.db import Database, utcnow
 from kairos.errors import ClientError, Conflict, NotFound, why_unavailable
+from kairos.routing.lease import LEASE_TTL_S, RENEW_S, SiteLease
 from kairos.routing.live_board import BoardUnavailable, LiveBoard
 from kairos.routing.live_next import next_from_board
-from kairos.routing.models import RoutingLease
 from kairos.routing.schemas import DecisionOut
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL_S = 3.0
-RENEW_S = 1.0
 #: How long a process waits for the owner's answer before it says 503.
 HANDOFF_TIMEOUT_S = 6.0
 
-
-class SiteLease:
-    """The lease on one site's board, as one process sees it."""
-
-    def __init__(
-        self,
-        db: Database,
-        site: str = "default",
-        owner: str | None = None,
-        ttl_s: float = LEASE_TTL_S,
-    ) -> None:
-        self.db, self.site, self.ttl_s = db, site, ttl_s
-        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.token: int | None = None
-        #: When the lease we hold runs out, on the monotonic clock.
-        self.runs_out_at: float | None = None
-
-    def renew(self, now: datetime | None = None) -> int | None:
-        """Take the lease if it is free or expired, or extend ours; our token, or None.
-
-        Ours is extended with the same token even when it ran out meanwhile (our renewal came
-        late), as long as no other process took it: nobody else decided in between. Extending
-        ours is one ``UPDATE`` of ``expires_at`` (a lock that does not conflict with a
-        decision's ``FOR KEY SHARE`` on the row); only taking it reads it ``FOR UPDATE`` first,
-        which waits for the decisions of the previous owner still in flight. Its expiry counts
-        from the write (``now``, else the clock read once the renewal has its connection and,
-        on SQLite, the process's write lock), not from the call: a renewal kept waiting for a
-        connection or the write lock still gets a whole TTL."""
-        if self.token is not None and self._extend(now):
-            return self.token
-        try:
-            with self.db.write_lock(), self.db.session() as session:
-                row = session.get(RoutingLease, self.site, with_for_update=True)
-                at, runs_out_at = now or utcnow(), time.monotonic() + self.ttl_s
-                expires = at + timedelta(seconds=self.ttl_s)
-                if row is None:
-                    row = RoutingLease(
-                        site=self.site, owner=self.owner, token=1, expires_at=expires
-                    )
-                    session.add(row)
-                elif row.expires_at <= at:
-                    row.owner, row.token, row.expires_at = self.owner, row.token + 1, expires
-                else:
-                    session.rollback()
-                    self.token = None
-                    return None
-                session.commit()
-                self.token, self.runs_out_at = row.token, runs_out_at
-        except IntegrityError:  # another process created the row first
-            self.token = None
-        return self.token
-
-    def _extend(self, now: datetime | None) -> bool:
-        """Extend the lease we hold, in one statement; whether it was still ours (run out or
-        not: only another process taking it over makes it not ours)."""
-        with self.db.write_lock(), self.db.engine.connect() as connection:
-            runs_out_at = time.monotonic() + self.ttl_s
-            expires = (now or utcnow()) + timedelta(seconds=self.ttl_s)
-            result = connection.execute(
-                update(RoutingLease)
-                .where(
-                    RoutingLease.site == self.site,
-                    RoutingLease.owner == self.owner,
-                    RoutingLease.token == self.token,
-                )
-                .values(expires_at=expires)
-            )
-            connection.commit()
-            if result.rowcount != 1:
-                return False
-            self.runs_out_at = runs_out_at
-            return True
-
-    def release(self) -> None:
-        """Give the lease up now (a clean stop): the next process takes it over at once."""
-        if self.token is None:
-            return
-        with self.db.write_lock(), self.db.session() as session:
-            row = session.get(RoutingLease, self.site, with_for_update=True)
-            if row is not None and (row.owner, row.token) == (self.owner, self.token):
-                row.expires_at = utcnow()
-                session.commit()
-        self.token = None
-
-    def params(self) -> dict[str, object] | None:
-        """What :func:`kairos.routing.pg_decide.store` checks; None when we hold no token."""
-        if self.token is None:
-            return None
-        return {"site": self.site, "owner": self.owner, "token": self.token}
-
-    def holds(self, connection: Connection | Session) -> bool:
-        """In the caller's transaction: whether we still hold the lease with our token (a key
-        share lock on PostgreSQL keeps a takeover waiting until the transaction ends). Its
-        expiry is not checked: run out but not taken over, it is still ours (see the module)."""
-        if self.token is None:
-            return False
-        query = (
-            select(RoutingLease.token)
-            .where(
-                RoutingLease.site == self.site,
-                RoutingLease.owner == self.owner,
-                RoutingLease.token == self.token,
-            )
-            .with_for_update(read=True, key_share=True)
-        )
-        return connection.scalar(query) is not None
+__all__ = ["HANDOFF_TIMEOUT_S", "LEASE_TTL_S", "RENEW_S", "BoardOwner", "SiteLease"]
 
 
 def _key(prefix: str, *parts: str) -> str:
@@ -213,6 +104,7 @@ class BoardOwner:
             self.lease.release()
         except Exception:  # the database is away: the lease runs out by itself
             log.exception("routing lease: could not give the lease up")
+        self.lease.close()
 
     def _renew(self) -> None:
         ran_out_at = self.lease.runs_out_at
