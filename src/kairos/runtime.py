@@ -21,6 +21,7 @@ from kairos.config import Settings
 from kairos.db import Database, background, utcnow
 from kairos.db_faults import lock_wait_expired
 from kairos.detection.live import DetectorCache, default_factory, warm
+from kairos.detection.text_memo import forget_every_text
 from kairos.interactions import parking
 from kairos.interactions.models import UNASSESSED, Interaction
 from kairos.interactions.service import DETECTORS_GROUP
@@ -36,6 +37,7 @@ from kairos.routing.queue_map import QueueMap, load_queue_map
 from kairos.routing.queueing import QueuePlacer
 from kairos.routing.supervision import AlertLog, Supervisor
 from kairos.services import Services
+from kairos.web import driver_cache
 
 Role = Literal["api", "worker"]
 #: The prefix of a worker's reported ingest-to-assessment histogram figures.
@@ -189,22 +191,28 @@ class Runtime(Services):
 
         group = f"routing-board-{uuid.uuid4().hex[:12]}"
         self.bus.listen(board, *BOARD_TOPICS, group=group, on_gap=reread, per_process=True)
+        self.forgetting.add(board.forget_erased, reread)
         return board
 
     def _listen_erasures(self) -> None:
-        """Drop this process's detectors of an erased customer's contacts, whichever process
-        erased them: every process hears every erasure (a group of its own). After a gap (an
-        erasure may have been missed) every detector is dropped and rebuilt from the database
+        """Drop what this process holds in memory about an erased customer's contacts, whichever
+        process erased them: every process hears every erasure (a group of its own). Held by
+        contact (dropped for those contacts): the live detectors, the routing board's contacts,
+        AudioHook callers' baselines; held by text, whoever said it (emptied whole): the memos
+        of the semantic tier and of coaching, the wallboard's contact drivers. After a gap (an
+        erasure may have been missed) everything is dropped, each rebuilt from the database
         when next needed, where the erased contacts are gone."""
-        detectors = self.detectors
+        forgetting = self.forgetting
+        forgetting.add(self.detectors.forget_erased, self.detectors.clear)
+        forgetting.add(lambda keys: _forget_texts(), _forget_texts)
 
         def erased(topic: str, body: BusMessage) -> None:
             message = parse(body)
             if isinstance(message, CustomerErased):
-                detectors.forget_erased(message.contacts)
+                forgetting.erased(message.contacts)
 
         group = f"erasures-{uuid.uuid4().hex[:12]}"
-        self.bus.listen(erased, "privacy", group=group, on_gap=detectors.clear, per_process=True)
+        self.bus.listen(erased, "privacy", group=group, on_gap=forgetting.gap, per_process=True)
 
     def _listen(self) -> None:
         """Register the bus listeners: in-process on the memory bus, consumer groups on Redis."""
@@ -325,6 +333,12 @@ class Runtime(Services):
             stop()
         self.bus.close()
         self.db.dispose()
+
+
+def _forget_texts() -> None:
+    """Empty the process's memos of what was said (text -> reading) and of contact drivers."""
+    forget_every_text()
+    driver_cache.forget()
 
 
 def _warm() -> None:

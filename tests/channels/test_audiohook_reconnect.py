@@ -225,14 +225,14 @@ def test_a_baseline_waits_its_time_for_the_session_that_continues_it() -> None:
     now = [0.0]
     held = Baselines(keep_s=300, most=2, clock=lambda: now[0])
     a, b, c = StressTracker(), StressTracker(), StressTracker()
-    held.hold("a", a)
-    held.hold("b", b)
+    held.hold("a", a, "call-a")
+    held.hold("b", b, "call-b")
     assert held.take(["unknown", "a"]) is a and held.take(["a"]) is None  # taken once
     now[0] = 301.0
     assert held.take(["b"]) is None  # waited too long
-    held.hold("a", a)
-    held.hold("b", b)
-    held.hold("c", c)  # the oldest goes first past ``most``
+    held.hold("a", a, "call-a")
+    held.hold("b", b, "call-b")
+    held.hold("c", c, "call-c")  # the oldest goes first past ``most``
     assert held.take(["a"]) is None and held.take(["b", "c"]) is c
 
 

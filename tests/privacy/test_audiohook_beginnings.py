@@ -15,6 +15,7 @@ from tests.channels.test_audiohook import API_KEY, FRAME, PATH, SECRET
 from tests.channels.test_media import speech_8k
 from tests.security.conftest import bearer
 
+from kairos.channels.audiohook_views import baselines
 from kairos.channels.models import AudioHookBeginning
 from kairos.config import Settings
 from kairos.db import utcnow
@@ -88,6 +89,23 @@ def test_an_erasure_deletes_the_customers_audio_beginnings_and_keeps_the_others(
     assert response.status_code == 200, response.text
     assert response.json()["counts"]["audiohook_beginnings"] == 1
     assert _beginnings(runtime) == {kept_session}
+
+
+def test_an_erasure_drops_the_callers_baseline_and_beginning_held_in_memory(
+    secured: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    """The serving process keeps an ended session's voice baseline for the session that may
+    continue it, and how its audio began: the erased caller's go, the other caller's stay."""
+    erased_session, erased_call = _call(secured, "tel:+14155550105")
+    kept_session, _ = _call(secured, "tel:+14155550106")
+    held = baselines(secured.app)  # type: ignore[arg-type]  # the app behind the client
+    assert held.began(erased_session) is not None and held.began(kept_session) is not None
+    _end(secured, tokens, erased_call)
+    _, customer_id = _row_id(runtime, erased_call)
+    response = secured.post(f"/v1/customers/{customer_id}/erasure", headers=bearer(tokens["root"]))
+    assert response.status_code == 200, response.text
+    assert held.began(erased_session) is None and held.take([erased_session]) is None
+    assert held.began(kept_session) is not None and held.take([kept_session]) is not None
 
 
 def test_the_events_purge_deletes_an_ended_calls_audio_beginning(

@@ -1,6 +1,7 @@
 """An erasure reaches every process: two runtimes share a real redis-server (as two API
 processes, or an API process and a worker, do); the one that did not erase drops its live
-detectors of the erased customer's contacts too, and keeps the other customer's."""
+detectors of the erased customer's contacts too, and keeps the other customer's. A process that
+may have missed an erasure drops every detector and empties its memos of what was said."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from tests.privacy.conftest import customer_of, stream_entries
 from tests.servers import RedisServer
 
 from kairos.config import Settings
+from kairos.detection.detector_contracts import default_semantic
+from kairos.detection.semantic_memo import SemanticMemo
 from kairos.events import Event
 from kairos.interactions import ingesting
 from kairos.privacy import flows
 from kairos.runtime import Runtime
 
 EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+SAID = "My refund for the cancelled flight never arrived"
 
 
 @pytest.fixture
@@ -36,7 +40,7 @@ def two_processes(migrated_url: str, redis_url: str) -> Iterator[tuple[Runtime, 
 def _contact(runtime: Runtime, interaction_id: str, phone: str) -> None:
     events = [
         started(interaction_id, phone=phone),
-        utterance(interaction_id, "My refund for the cancelled flight never arrived", seconds=5),
+        utterance(interaction_id, SAID, seconds=5),
         ended(interaction_id, resolved=False),
     ]
     ingesting.ingest(runtime, EVENTS.validate_python(events))
@@ -78,6 +82,9 @@ def test_a_process_that_may_have_missed_an_erasure_drops_every_detector(
     _, other = two_processes
     _contact(other, "held-1", "+14155550933")
     assert _held(other, "held-1")
+    semantic = default_semantic()
+    assert isinstance(semantic, SemanticMemo) and (SAID,) in semantic.memo
+    memo = semantic.memo
     redis_server.stop()
     time.sleep(1)
     redis_server.start()
@@ -85,3 +92,5 @@ def test_a_process_that_may_have_missed_an_erasure_drops_every_detector(
     while _held(other, "held-1") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _held(other, "held-1")
+    # The memos of what was said (which know no one) are emptied too.
+    assert (SAID,) not in memo and len(memo) == 0

@@ -10,7 +10,6 @@ is information; "I'll close the case once you confirm it's fixed" is a good clos
 
 from __future__ import annotations
 
-import functools
 import re
 
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +18,7 @@ from kairos.assist.coaching_local import _LOCAL
 from kairos.assist.coaching_phrases import _RULES, NUDGE_KINDS, NudgeKind, _Rule
 from kairos.detection.cues import fold
 from kairos.detection.language import detect_language
+from kairos.detection.text_memo import TextMemo
 
 __all__ = ["NUDGE_KINDS", "Nudge", "NudgeKind", "coach"]
 
@@ -98,13 +98,14 @@ def coach(text: str, language: str | None = None) -> list[Nudge]:
 
     A pure function of its arguments, remembered per distinct text: the live listener coaches
     each agent turn as it is applied and the outcomes review reads the same turns again when
-    the contact ends (the nudges are frozen, shared; each caller gets its own list).
+    the contact ends (the nudges are frozen, shared; each caller gets its own list). The memo
+    is emptied when a customer is erased (:mod:`kairos.detection.text_memo`).
     """
     if not text:
         return []
     if len(text) > _MEMO_TEXT:
         return list(_coach(text, language))
-    return list(_remembered(text, language))
+    return list(_remembered.get(text, language))
 
 
 def _coach(text: str, language: str | None) -> tuple[Nudge, ...]:
@@ -145,4 +146,4 @@ def _coach(text: str, language: str | None) -> tuple[Nudge, ...]:
 #: Distinct agent turns remembered (a few thousand contacts' worth); longer texts are read again.
 _MEMO_SIZE = 8_192
 _MEMO_TEXT = 4_000
-_remembered = functools.lru_cache(maxsize=_MEMO_SIZE)(_coach)
+_remembered: TextMemo[tuple[Nudge, ...]] = TextMemo(_coach, maxsize=_MEMO_SIZE)

@@ -216,13 +216,23 @@ class AudioHookSession:
             log.info("audiohook: skipped a message of a type it has no use for: %r", kind)
         return HookStep(ignored=kind)
 
+    @property
+    def named(self) -> CallLeg | None:
+        """The leg once its stream's name is settled, whose speech may be transcribed: a
+        ``PT0S`` connection's is named after how its audio began, known with its first segment
+        (or at its end), and an utterance made before would carry a name another connection's
+        utterances may carry too (``stt:<stream>:<n>``), and be dropped as a repeat of theirs."""
+        if self.beginning is not None and not self.beginning.settled:
+            return None
+        return self.heard
+
     def finish(self) -> list[AudioSegment]:
         """Analyse what is left (at the close, an error or a disconnect)."""
         leg, self.leg = self.leg, None
         if leg is None:
             return []
         if self.baselines is not None:  # kept from the end, for the session that continues it
-            self.baselines.hold(self.session_id or "", leg.stream.tracker)
+            self.baselines.hold(self.session_id or "", leg.stream.tracker, leg.interaction_id)
         return leg.finish()
 
     def _check_sequence(self, message: Message) -> None:
@@ -288,7 +298,7 @@ class AudioHookSession:
         )
         self.heard = self.leg
         if position <= 0 and self.baselines is not None:
-            self.beginning = Beginning(self.baselines, self.session_id or "")
+            self.beginning = Beginning(self.baselines, self.session_id or "", iid)
         self.continues = [c.id for c in params.continuedSessions]
         if self.baselines is not None:
             # The sessions it continues, and this one's id: a client that connects again
@@ -296,7 +306,7 @@ class AudioHookSession:
             carried = self.baselines.take([*self.continues, self.session_id or ""])
             if carried is not None:  # the caller's baseline goes on, not learnt afresh
                 self.leg.stream.tracker = carried
-            self.baselines.hold(self.session_id or "", self.leg.stream.tracker)
+            self.baselines.hold(self.session_id or "", self.leg.stream.tracker, iid)
         self.state = "open"
         opened = self.message("opened", {"startPaused": False, "media": [chosen.model_dump()]})
         return HookStep(replies=[opened], start=start)

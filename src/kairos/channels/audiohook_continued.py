@@ -23,10 +23,12 @@ the server after a restart tell the two apart the same way.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
+from kairos.detection.live import erased_key
 from kairos.detection.voice.leg import CallLeg
 from kairos.detection.voice.tracker import StressTracker
 from kairos.events import AudioSegment
@@ -50,43 +52,67 @@ class Baselines:
         self.keep_s = keep_s
         self.most = most
         self.clock = clock
-        self._held: OrderedDict[str, tuple[float, StressTracker]] = OrderedDict()
-        self._began: OrderedDict[str, str] = OrderedDict()
+        #: session id -> (kept until, the caller's tracker, the interaction)
+        self._held: OrderedDict[str, tuple[float, StressTracker, str]] = OrderedDict()
+        #: session id -> (how its first PT0S connection began, the interaction)
+        self._began: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()  # the event loop's sessions, and the erasure listener
 
-    def hold(self, session_id: str, tracker: StressTracker) -> None:
-        """Keep ``tracker`` for the session that may continue ``session_id``."""
+    def hold(self, session_id: str, tracker: StressTracker, interaction_id: str) -> None:
+        """Keep ``tracker`` (of ``interaction_id``'s caller) for the session that may continue
+        ``session_id``."""
         now = self.clock()
-        self._held.pop(session_id, None)
-        self._held[session_id] = (now + self.keep_s, tracker)
-        while len(self._held) > self.most:
-            self._held.popitem(last=False)
-        while self._held:
-            first = next(iter(self._held.values()))
-            if first[0] > now:
-                break
-            self._held.popitem(last=False)
+        with self._lock:
+            self._held.pop(session_id, None)
+            self._held[session_id] = (now + self.keep_s, tracker, interaction_id)
+            while len(self._held) > self.most:
+                self._held.popitem(last=False)
+            while self._held:
+                first = next(iter(self._held.values()))
+                if first[0] > now:
+                    break
+                self._held.popitem(last=False)
 
     def take(self, session_ids: Iterable[str]) -> StressTracker | None:
         """The baseline of the last of ``session_ids`` still kept (None: none is)."""
         now = self.clock()
         found = None
-        for session_id in session_ids:
-            held = self._held.pop(session_id, None)
-            if held is not None and held[0] > now:
-                found = held[1]
+        with self._lock:
+            for session_id in session_ids:
+                held = self._held.pop(session_id, None)
+                if held is not None and held[0] > now:
+                    found = held[1]
         return found
 
     def began(self, session_id: str) -> str | None:
         """How the first ``PT0S`` connection under ``session_id`` began (None: none is known)."""
-        return self._began.get(session_id)
+        known = self._began.get(session_id)
+        return None if known is None else known[0]
 
-    def begin(self, session_id: str, digest: str) -> None:
-        """Remember how the first ``PT0S`` connection under ``session_id`` began."""
-        if session_id in self._began:
-            return
-        self._began[session_id] = digest
-        while len(self._began) > self.most:
-            self._began.popitem(last=False)
+    def begin(self, session_id: str, digest: str, interaction_id: str) -> None:
+        """Remember how the first ``PT0S`` connection under ``session_id`` (a connection of
+        ``interaction_id``) began."""
+        with self._lock:
+            if session_id in self._began:
+                return
+            self._began[session_id] = (digest, interaction_id)
+            while len(self._began) > self.most:
+                self._began.popitem(last=False)
+
+    def forget_erased(self, keys: frozenset[str]) -> None:
+        """Drop the baselines and beginnings of the contacts named by :func:`erased_key` (their
+        customer was erased): the caller's voice and a digest of their audio."""
+        with self._lock:
+            for held in (self._held, self._began):
+                for session_id in [s for s, h in held.items() if erased_key(h[-1]) in keys]:
+                    held.pop(session_id, None)
+
+    def clear(self) -> None:
+        """Drop everything (an erasure may have been missed): a continued session learns its
+        caller's baseline afresh, a beginning is read from the database again."""
+        with self._lock:
+            self._held.clear()
+            self._began.clear()
 
 
 class Beginning:
@@ -99,9 +125,10 @@ class Beginning:
     named after its digest (:func:`stream_name`).
     """
 
-    def __init__(self, baselines: Baselines, session_id: str) -> None:
+    def __init__(self, baselines: Baselines, session_id: str, interaction_id: str) -> None:
         self.baselines = baselines
         self.session_id = session_id
+        self.interaction_id = interaction_id
         self.digest = hashlib.sha256()
         self.named = ""  # the digest the stream is named after so far
         self.first: str | None = None  # how the id's first connection began, when known
@@ -115,7 +142,7 @@ class Beginning:
     def recalled(self, first: str | None) -> None:
         """How the id's first ``PT0S`` connection began, as stored (None: none is)."""
         if first is not None:
-            self.baselines.begin(self.session_id, first)
+            self.baselines.begin(self.session_id, first, self.interaction_id)
 
     def hear(self, leg: CallLeg, customer: bytes) -> None:
         """Name ``leg``'s stream after the audio so far (before it is fed, until its first
@@ -126,10 +153,11 @@ class Beginning:
         plain = self.first in (None, self.named)
         leg.stream_id = stream_name(self.session_id, 0, None if plain else self.named)
 
-    def to_claim(self, leg: CallLeg) -> str | None:
-        """Once ``leg`` made its first segment under ``audiohook-<id>`` with no beginning known:
-        this one's digest, to claim as the id's in the store (then :meth:`settle`)."""
-        if self.settled or not leg.segments:
+    def to_claim(self, leg: CallLeg, *, final: bool = False) -> str | None:
+        """Once ``leg`` made its first segment under ``audiohook-<id>`` with no beginning known
+        (or, ``final``, at its end with none made): this one's digest, to claim as the id's in
+        the store (then :meth:`settle`)."""
+        if self.settled or not self.named or not (leg.segments or final):
             return None
         self.settled = self.first is not None  # a resend, or a stream of its own: named
         return None if self.settled else self.named
@@ -138,7 +166,7 @@ class Beginning:
         """Take ``first`` (what the store kept) as how the id began; ``events`` under the
         stream that made them."""
         self.settled = True
-        self.baselines.begin(self.session_id, first)
+        self.baselines.begin(self.session_id, first, self.interaction_id)
         if first == self.named:
             return events
         # Another connection's audio began the id meanwhile (in another process): this one's

@@ -77,10 +77,13 @@ def check_upgrade(websocket: WebSocket, runtime: Services) -> str | None:
 
 
 def baselines(app: FastAPI) -> Baselines:
-    """The app's callers' baselines of recent sessions, for the sessions that continue them."""
+    """The app's callers' baselines of recent sessions, for the sessions that continue them;
+    dropped with their contacts when a customer is erased."""
     held: Baselines | None = getattr(app.state, "audiohook_baselines", None)
     if held is None:
         held = app.state.audiohook_baselines = Baselines()
+        runtime: Services = app.state.runtime
+        runtime.forgetting.add(held.forget_erased, held.clear)
     return held
 
 
@@ -139,8 +142,8 @@ async def _store_rest(
 ) -> None:
     """Analyse and store what is left of the session's audio (at its end, however it ends)."""
     try:
-        await _deliver(sink, await _named(runtime, session, session.finish()))
-        await transcribe(sink.submit, stt, session.heard)
+        await _deliver(sink, await _named(runtime, session, session.finish(), final=True))
+        await transcribe(sink.submit, stt, session.named)
     except (ClientError, OperationalError) as exc:
         log.warning("audiohook: could not store the last audio segments: %s", described(exc))
 
@@ -191,7 +194,7 @@ async def _receive(
             await _started(runtime, session, step.start)
         step.events = await _named(runtime, session, step.events)
         await _deliver(sink, step.events)  # stored before ``closed`` acknowledges the end
-        await transcribe(sink.submit, stt, session.heard)
+        await transcribe(sink.submit, stt, session.named)  # its speech waits for its name
         for reply in step.replies:
             await websocket.send_json(reply)
         if step.closed:
@@ -213,15 +216,17 @@ async def _started(runtime: Services, session: AudioHookSession, start: Interact
 
 
 async def _named(
-    runtime: Services, session: AudioHookSession, events: list[AudioSegment]
+    runtime: Services, session: AudioHookSession, events: list[AudioSegment], final: bool = False
 ) -> list[AudioSegment]:
     """``events`` under their stream's name for good: with a ``PT0S`` connection's first segment
-    under ``audiohook-<id>``, its beginning is claimed in the store as the id's; when another
-    connection's was stored first (in another process), its segments are a stream of their own."""
+    under ``audiohook-<id>`` (``final``: or at its end, when it made none), its beginning is
+    claimed in the store as the id's; when another connection's was stored first (in another
+    process, or in this one by a connection that began meanwhile), its segments and utterances
+    are a stream of their own."""
     began, leg = session.beginning, session.heard
     if began is None or leg is None:
         return events
-    digest = began.to_claim(leg)
+    digest = began.to_claim(leg, final=final)
     if digest is None:
         return events
     first = await run_in_threadpool(

@@ -6,7 +6,8 @@ review replays the whole conversation through a fresh detector and would read ev
 of the text, so its logits are kept in a bounded, least-recently-used memo shared by every
 detector of the process: the review's replay, and a text seen before ("ok thanks"), cost a
 lookup. The answers are the very arrays the model gave (made read-only), so nothing a detector
-computes changes.
+computes changes. The memo holds the turns' words: an erasure empties it
+(:mod:`kairos.detection.text_memo`).
 
 >>> class Counting:
 ...     version, combiner, languages = "v", None, frozenset({"en"})
@@ -24,13 +25,13 @@ computes changes.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from kairos.detection.detector_contracts import CombinerLike, SemanticLike
+from kairos.detection.text_memo import TextMemo
 
 #: Distinct turns remembered: a few thousand contacts' worth on a busy floor, a few MB.
 MAXSIZE = 16_384
@@ -43,7 +44,7 @@ class SemanticMemo:
 
     def __init__(self, model: SemanticLike, *, maxsize: int = MAXSIZE) -> None:
         self.model = model
-        self._read = functools.lru_cache(maxsize=maxsize)(self._compute)
+        self.memo: TextMemo[Sequence[float]] = TextMemo(self._compute, maxsize=maxsize)
 
     def _compute(self, text: str) -> Sequence[float]:
         logits = self.model.logits(text)
@@ -70,7 +71,7 @@ class SemanticMemo:
         """The model's logits for ``text``, read once per distinct text."""
         if len(text) > MAX_TEXT:
             return self.model.logits(text)
-        return self._read(text)
+        return self.memo.get(text)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A pickled detector points at the model; the memo is the process's own, never copied.

@@ -38,6 +38,7 @@ from kairos.bus.messages import (
 )
 from kairos.db import Database, utcnow
 from kairos.detection.detector import IVR_MOT_PRONE
+from kairos.detection.live import erased_key
 from kairos.errors import Unavailable
 from kairos.events import InteractionEnded, InteractionStarted, Transfer, Utterance
 from kairos.interactions.let_go import TRANSFERRED
@@ -240,6 +241,21 @@ class LiveBoard(BoardThread):
         """A waiting contact as the board holds it."""
         where = self.waiting.get(interaction_id)
         return None if where is None else self.boards[where[1]].interactions[interaction_id]
+
+    def forget_erased(self, keys: frozenset[str]) -> None:
+        """Drop the contacts named by :func:`erased_key` (their customer was erased): an erased
+        contact has ended, so the board holds one only if it missed the end (a stream entry the
+        erasure deleted before the board read it)."""
+        with self.lock:
+            known = {*self.waiting, *self.held, *self.on_hold, *self.passes, *self.declined}
+            for interaction_id in [i for i in known if erased_key(i) in keys]:
+                if interaction_id in self.on_hold and self.on_leave is not None:
+                    self.on_leave(interaction_id)  # its offer is withdrawn
+                self.on_hold.pop(interaction_id, None)
+                self._remove_waiting(interaction_id)
+                self._release(interaction_id)
+                self.passes.forget(interaction_id)
+                self.declined.forget(interaction_id)
 
     # -- keeping current -----------------------------------------------------------------------
 

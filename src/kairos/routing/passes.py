@@ -14,6 +14,7 @@ still reads."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from annotated_types import Le
@@ -46,6 +47,10 @@ class Passes:
             self.kept_from(agent, now)
         until = now + timedelta(seconds=self.return_after_s)
         self._by_agent.setdefault(agent_id, {})[interaction_id] = until
+
+    def __iter__(self) -> Iterator[str]:
+        """The contacts kept from some agent."""
+        return iter({i for kept in self._by_agent.values() for i in kept})
 
     def forget(self, interaction_id: str) -> None:
         """The contact was taken or ended: what was passed on no longer matters."""

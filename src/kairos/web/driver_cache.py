@@ -1,5 +1,9 @@
 """The wallboard's contact drivers of the last seven days, recomputed in the background at most
-every few minutes: grouping thousands of contacts takes seconds, a wallboard update must not."""
+every few minutes: grouping thousands of contacts takes seconds, a wallboard update must not.
+
+A driver is named by phrases customers said and keeps examples of their words, so an erasure
+empties the cache (:func:`forget`): the next wallboard update computes them again from what the
+database still holds, and a computation under way when the customer was erased is not kept."""
 
 from __future__ import annotations
 
@@ -21,9 +25,12 @@ MOST = 1500
 _lock = threading.Lock()
 _state: dict[str, tuple[float, list[Driver]]] = {}
 _running: set[str] = set()
+_generation = [0]  # counts the erasures heard: a computation begun before one is not kept
 
 
 def _compute(db: Database, timezone: str, key: str) -> None:
+    with _lock:
+        generation = _generation[0]
     try:
         until = utcnow()
         since: datetime = until - timedelta(days=7)
@@ -32,7 +39,8 @@ def _compute(db: Database, timezone: str, key: str) -> None:
                 session=session, since=since, until=until, timezone=timezone, most=MOST
             )
         with _lock:
-            _state[key] = (time.monotonic(), found)
+            if generation == _generation[0]:
+                _state[key] = (time.monotonic(), found)
     except Exception:  # a failed grouping leaves the last one shown; the log says why
         log.exception("contact drivers for the wallboard")
     finally:
@@ -53,3 +61,10 @@ def drivers(db: Database, timezone: str) -> list[Driver] | None:
                 target=_compute, args=(db, timezone, key), name="wallboard-drivers", daemon=True
             ).start()
     return found
+
+
+def forget() -> None:
+    """Drop every computed set of drivers (a customer was erased, or may have been)."""
+    with _lock:
+        _state.clear()
+        _generation[0] += 1
