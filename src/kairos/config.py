@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 _IDLE = "minutes without an event after which a contact of the channel still in progress is "
 _IDLE += "ended as timed out (the idle sweep); 0: never"
 _IDLE_MAX = 90 * 24 * 60
+_AGENT_DOMAINS = "the centre's own mail domains: an email from one is an agent's reply"
 
 
 class ChannelTargetSetting(BaseModel, extra="forbid"):
@@ -216,11 +217,11 @@ class Settings(BaseSettings):
     twilio_webhook_url: str | None = Field(
         default=None, description="the SMS webhook URL as Twilio signs it, when a proxy rewrites it"
     )
+    email_agent_domains: list[str] = Field(default=[], description=_AGENT_DOMAINS)
     sms_idle_gap_minutes: int = Field(
         default=240, ge=1, le=7 * 24 * 60, description="silence that ends an SMS conversation"
     )
-    # A contact whose end never arrives (a dropped webhook, a crashed connector, a chat the
-    # customer just closed) is ended as timed out after this much silence; 0: never.
+    # Silence after which a contact whose end never arrived is ended as timed out; 0: never.
     idle_end_call_minutes: int = Field(default=4 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
     idle_end_chat_minutes: int = Field(default=2 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)
     idle_end_sms_minutes: int = Field(default=24 * 60, ge=0, le=_IDLE_MAX, description=_IDLE)

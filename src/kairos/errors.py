@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import traceback
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -100,6 +101,13 @@ class Unavailable(ClientError):
         return {"Retry-After": str(self.retry_after_s)}
 
 
+class UnsupportedMediaType(ClientError):
+    """The body's content type is not one this route reads."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class Overloaded(ClientError):
     """The detector workers are too far behind; retry the same request after a pause.
 
@@ -115,6 +123,54 @@ class Overloaded(ClientError):
 
     def headers(self) -> dict[str, str] | None:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+#: pydantic's error types for a date and time it could not read, or one without a time zone.
+_TIME_ERRORS = frozenset(
+    {"timezone_aware", "datetime_parsing", "datetime_from_date_parsing", "datetime_type"}
+)
+#: What to send instead, said after pydantic's own message for a time it could not take.
+TIME_HINT = (
+    "send ISO 8601 with a time zone, such as 2026-11-22T16:02:00Z or 2026-11-22T16:02:00-05:00"
+)
+#: An offset whose ``+`` a URL's query turned into a space: ``...T16:02:00 05:00``.
+_PLUS_AS_SPACE = re.compile(r"\d \d{2}(:?\d{2})?$")
+
+
+def field_message(error: Mapping[str, Any], *, in_query: bool = False) -> str:
+    """A validation error's message for a client: pydantic's, and for a date and time it could
+    not take, what to send instead (its own says only what is wrong). ``in_query``: the value
+    came in a URL's query, where an unencoded ``+`` of an offset arrives as a space."""
+    message = str(error["msg"])
+    if error.get("type") not in _TIME_ERRORS:
+        return message
+    value = error.get("input")
+    if in_query and isinstance(value, str) and _PLUS_AS_SPACE.search(value):
+        return (
+            f"{message}: the '+' of the offset arrived as a space, as an unencoded '+' in a "
+            "URL's query does; send it as %2B (2026-11-22T16:02:00%2B05:00), use Z, or let "
+            "the client encode the query (curl -G --data-urlencode, httpx params=)"
+        )
+    return f"{message}: {TIME_HINT}"
+
+
+def field_path(loc: Sequence[int | str], raw: Any) -> str:
+    """A validation error's location as the dotted path of the field the client sent: without
+    the tag pydantic puts in the location of a tagged union's member (``events.0.call.started.at``
+    is ``events.0.at`` to whoever wrote the body ``raw``)."""
+    parts: list[str] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("type") == part:
+            continue  # the member's tag, not a field
+        parts.append(str(part))
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return ".".join(parts)
 
 
 def _database_error(error: BaseException | None) -> bool:
@@ -217,3 +273,51 @@ def by_class(error: BaseException) -> str:
     return (
         f"{type(error).__name__} at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
     )
+
+
+#: The JSON of every refusal (:meth:`ClientError.body`, and the 422 of a bad query or body).
+ERROR_BODY_SCHEMA: dict[str, Any] = {
+    "title": "ErrorBody",
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "what kind of refusal: invalid_request, ..."},
+        "message": {"type": "string", "description": "what is wrong, and what to send instead"},
+        "errors": {
+            "type": "array",
+            "description": "each bad field (POST /v1/events adds index and event_id)",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "description": "query.since, events.0.at, ..."},
+                    "message": {"type": "string"},
+                    "index": {"type": ["integer", "null"]},
+                    "event_id": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_FASTAPI_ERROR = "#/components/schemas/HTTPValidationError"
+
+
+def document_errors(schema: dict[str, Any]) -> None:
+    """Say in an OpenAPI ``schema`` what refusals look like: FastAPI documents every 422 as its
+    own ``{"detail": [{"loc", "msg", "type"}]}``, which Kairos never answers; a client generated
+    from the schema would read none of its fields. Each 4xx and 5xx answer is ``ErrorBody``."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorBody"] = ERROR_BODY_SCHEMA
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                content = answer.get("content")
+                if content and _FASTAPI_ERROR in str(content):
+                    answer["content"] = body
+                    answer["description"] = "invalid request: each bad field named in errors"
+                elif not content and status[:1] in "45":
+                    answer["content"] = body
+    if _FASTAPI_ERROR not in str(schema.get("paths")):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)

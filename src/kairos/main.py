@@ -33,7 +33,13 @@ from kairos.customers.views import router as customers_router
 from kairos.db_probe import locked_now
 from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
-from kairos.errors import ClientError, log_failure, why_unavailable
+from kairos.errors import (
+    ClientError,
+    document_errors,
+    field_message,
+    log_failure,
+    why_unavailable,
+)
 from kairos.events import Event
 from kairos.interactions.parked_views import router as parked_router
 from kairos.interactions.views import customers_router as journey_router
@@ -183,7 +189,13 @@ def _install_error_handlers(app: FastAPI) -> None:
                 },
                 status_code=415,
             )
-        errors = [{"field": _field_of(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = [
+            {
+                "field": _field_of(e["loc"]),
+                "message": field_message(e, in_query=bool(e["loc"]) and e["loc"][0] == "query"),
+            }
+            for e in exc.errors()
+        ]
         return JSONResponse(
             {"error": "invalid_request", "message": "the request is invalid", "errors": errors},
             status_code=422,
@@ -285,6 +297,7 @@ def _install_openapi(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(event_schema.pop("$defs", {}))
         components["Event"] = event_schema
+        document_errors(schema)
         app.openapi_schema = schema
         return schema
 

@@ -181,7 +181,9 @@ def test_agent_audio_segments_posted_as_events_are_refused_whole(client: TestCli
     assert response.status_code == 422, response.text
     body = response.json()
     assert body["error"] == "agent_voice_not_analysed" and "5(1)(f)" in body["message"]
-    assert body["errors"] == [{"event_id": "ev-a", "message": "speaker must be customer"}]
+    assert body["errors"] == [
+        {"event_id": "ev-a", "field": "speaker", "message": "speaker must be customer"}
+    ]
     _no_voice_stored(client, "call-agent-ev")  # not even the customer's half of the batch
     bot = client.post("/v1/events", json=[_segment("ev-b", "bot")])
     assert bot.status_code == 422

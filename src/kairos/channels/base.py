@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from kairos.errors import ClientError
+from kairos.errors import ClientError, UnsupportedMediaType, field_message, field_path
 from kairos.events import Channel, Event
 
 _PLAIN_ID = re.compile(r"^[^\s]{1,200}$")
@@ -169,6 +169,20 @@ def parse_json(payload: bytes) -> Any:
         raise MalformedPayload("the body's JSON is nested too deeply") from None
 
 
+def refuse_a_form(content_type: str) -> None:
+    """A recording sent as a form (``curl -F file=@call.wav``) is refused saying so: its bytes
+    would be read as audio with the form's boundaries around them, "not a sound file"."""
+    media = content_type.split(";")[0].strip().lower()
+    if media.startswith("multipart/") or media == "application/x-www-form-urlencoded":
+        raise UnsupportedMediaType(
+            f"send the recording's bytes as the body, not as a form ({media}): "
+            "curl --data-binary @call.wav -H 'content-type: audio/wav', or httpx content=",
+            errors=[
+                {"field": "content-type", "message": "use audio/wav or application/octet-stream"}
+            ],
+        )
+
+
 def validate(model: type[_Payload], raw: Any) -> _Payload:
     """``raw`` as ``model``, or a 422 naming every bad field."""
     if not isinstance(raw, dict):
@@ -177,7 +191,7 @@ def validate(model: type[_Payload], raw: Any) -> _Payload:
         return model.model_validate(raw)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"]}
+            {"field": field_path(e["loc"], raw) or "(body)", "message": field_message(e)}
             for e in exc.errors(include_url=False)
         ]
         raise InvalidPayload(

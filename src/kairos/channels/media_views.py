@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from kairos.access import current_actor
+from kairos.channels.base import refuse_a_form
 from kairos.channels.live_analysis import LiveAnalysis, live_analysis
 from kairos.channels.media import (
     CLOSE_INTERNAL,
@@ -350,6 +351,7 @@ _RECORDING_BODY: dict[str, Any] = {
     responses={
         404: {"description": "the interaction was never started"},
         413: {"description": "the recording is too large"},
+        415: {"description": "sent as a form: send the file's bytes as the body"},
         422: {"description": "the audio cannot be read, or its rate is outside 8-48 kHz"},
     },
 )
@@ -368,6 +370,7 @@ async def upload_recording(
     (default: now), for the segments' times. ``speaker=agent`` is answered with
     ``analysed: false`` and a ``notice``: the agent's voice is neither analysed nor stored.
     """
+    refuse_a_form(request.headers.get("content-type", ""))
     body = await _read_body(request)
     if not body:
         raise InvalidAudio("the body is empty: send the recording's bytes")

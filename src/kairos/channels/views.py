@@ -7,6 +7,7 @@ Twilio with empty TwiML.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,7 @@ from kairos.channels.voice import VoiceAdapter
 from kairos.customers import consent
 from kairos.customers import service as customer_service
 from kairos.deps import RuntimeDep, SettingsDep
-from kairos.errors import ClientError
+from kairos.errors import ClientError, UnsupportedMediaType
 from kairos.events import Identity
 from kairos.interactions.schemas import IngestResponse
 from kairos.services import Services
@@ -56,13 +57,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "invalid fields, each named"},
 }
 _EMAIL_TYPES = ("", "message/rfc822", "text/plain", "application/octet-stream")
-
-
-class UnsupportedMediaType(ClientError):
-    """The body's content type is not one this webhook reads."""
-
-    status_code = 415
-    code = "unsupported_media_type"
 
 
 def _json_body(model: str) -> dict[str, Any]:
@@ -141,12 +135,25 @@ async def contact_lens_webhook(
 async def contact_lens_firehose(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """Contact Lens records delivered by Amazon Data Firehose to an HTTP endpoint, answered as
     Firehose expects (it retries a delivery until its ``requestId`` comes back with a 200)."""
-    request_id = request.headers.get("x-amz-firehose-request-id", "")[:200]
+    body = await request.body()
+    request_id = request.headers.get("x-amz-firehose-request-id") or _body_request_id(body)
+    request_id = request_id[:200]
     try:
-        await _receive(request, runtime, ContactLensAdapter(), await request.body())
+        await _receive(request, runtime, ContactLensAdapter(), body)
     except ClientError as exc:
         return _firehose_answer(exc.status_code, request_id, exc.message)
     return _firehose_answer(200, request_id, None)  # also when some records wait for a start
+
+
+def _body_request_id(body: bytes) -> str:
+    """The delivery's own ``requestId``, for a request that came without Firehose's header (a
+    proxy that drops it, a test sending the documented body): the answer must echo it."""
+    try:
+        delivery = json.loads(body)
+    except (ValueError, RecursionError):
+        return ""
+    found = delivery.get("requestId") if isinstance(delivery, dict) else None
+    return found if isinstance(found, str) else ""
 
 
 def _firehose_answer(status: int, request_id: str, error: str | None) -> JSONResponse:
@@ -203,7 +210,8 @@ async def email_webhook(request: Request, runtime: RuntimeDep) -> IngestResponse
             f"expected a raw message as message/rfc822 or text/plain, not {media_type}",
             errors=[{"field": "content-type", "message": "use message/rfc822 or text/plain"}],
         )
-    return await _receive(request, runtime, EmailAdapter(), await request.body())
+    adapter = EmailAdapter(agent_domains=runtime.settings.email_agent_domains)
+    return await _receive(request, runtime, adapter, await request.body())
 
 
 @router.post(

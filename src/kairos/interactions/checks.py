@@ -28,8 +28,9 @@ def no_agent_voice(events: list[Event]) -> None:
     if agent_voice:
         raise AgentVoiceRefused(
             f"{AGENT_VOICE_NOTICE}; audio.segment {agent_voice[0][:80]!r} is not the customer's",
-            errors=[
-                {"event_id": i, "message": "speaker must be customer"} for i in agent_voice[:20]
+            errors=[  # each named by its field, as every refusal's (the schema's ErrorBody)
+                {"event_id": i, "field": "speaker", "message": "speaker must be customer"}
+                for i in agent_voice[:20]
             ],
         )
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from kairos.customers.schemas import CustomerSummary, FactOut
 from kairos.detection.assessment import Assessment
-from kairos.errors import InvalidEvents, MalformedBody, TooLarge
+from kairos.errors import InvalidEvents, MalformedBody, TooLarge, field_message
 from kairos.events import EVENT_TYPES, Event
 from kairos.redaction.inbound import Inbound
 
@@ -63,7 +63,7 @@ def parse_events(body: bytes, *, max_events: int) -> list[Event]:
             entry: dict[str, Any] = {
                 "index": index,
                 "field": _field_path(loc[1:]),
-                "message": err["msg"],
+                "message": field_message(err),
             }
             if isinstance(item, dict) and _printable(item.get("event_id")):
                 entry["event_id"] = item["event_id"]
@@ -76,6 +76,9 @@ def parse_events(body: bytes, *, max_events: int) -> list[Event]:
                 )
             elif err["type"] == "union_tag_not_found":
                 entry["field"] = "type"
+                entry["message"] = (
+                    f"missing: every event needs a type, one of {', '.join(EVENT_TYPES)}"
+                )
             errors.append(entry)
         bad = len({e["index"] for e in errors})
         raise InvalidEvents(
