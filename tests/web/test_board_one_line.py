@@ -57,3 +57,20 @@ def test_the_boards_column_names_and_short_figures_read_on_one_line(
         ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className)"
     )
     assert clipped == [], clipped
+
+
+def test_the_days_figures_read_on_one_row_on_a_1366_px_wallboard(
+    browser: Browser,
+    server: str,
+) -> None:
+    """Until 2026-12-07 "HANDLE TIME, MOMENTS (APART)" fell alone to a second row under the
+    moments won: the two handle times are one figure now, "routine 5 min 12 s · moments 7 min"."""
+    _a_day(server)
+    page = _board(browser, server, 1366, 768)
+    items = page.get_by_test_id("figures").locator(":scope > div")
+    expect(items.first).to_be_visible()
+    tops = {round(box["y"]) for box in (i.bounding_box() for i in items.all()) if box}
+    assert len(tops) == 1, tops
+    handle = page.get_by_test_id("handle-time")
+    expect(handle).to_contain_text("routine")
+    expect(handle).to_contain_text("moments")

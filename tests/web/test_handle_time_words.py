@@ -2,7 +2,8 @@
 browser. Until 2026-12-07 a handle time read in tenths of a minute ("0.1 min", "0.0 min" for a
 contact of two seconds) where every other wait on the pages reads "4 min 10 s"; the period said
 "since Mon 07 Dec 00:00 UTC, UTC"; and a page number past what the database's offset holds
-(``page=10**21``, a mistyped link) was an internal error (500) instead of the list's last page."""
+(``page=10**21``, a mistyped link) was an internal error (500) instead of the list's last page,
+and an address a page cannot take (``?days=abc``) answered the browser with the API's JSON."""
 
 from __future__ import annotations
 
@@ -41,10 +42,10 @@ def test_handle_times_read_in_minutes_and_seconds_and_the_period_names_its_zone_
 ) -> None:
     _handled(server, "handled-1", "agent-ava")  # two minutes: "2 min", not "2.0 min"
     page = _wallboard(browser, server)
-    strip = page.get_by_test_id("figures")
-    handle = strip.locator("div", has_text="Handle time").locator("dd").all_inner_texts()
-    said = [t.strip() for t in handle if t.strip() != "–"]
-    assert said and all(SPAN.match(t) for t in said), handle
+    handle = page.get_by_test_id("handle-time").locator("dd").inner_text().strip()
+    said = re.fullmatch(r"routine (.+) · moments (.+)", handle)
+    assert said is not None, handle
+    assert said[1] == "–" and SPAN.match(said[2]), handle  # no routine contact handled yet
     page.goto("/wallboard/missed?days=7")
     cards = page.locator("#cards-title + p + table tbody tr")
     expect(cards.first).to_be_visible()
@@ -64,3 +65,18 @@ def test_a_page_past_any_list_is_the_lists_last_page_not_an_error(
     response = page.goto(f"/wallboard/missed?days=7&page={10**21}")
     assert response is not None and response.status == 200
     expect(page.get_by_role("heading", name="To review")).to_be_visible()
+
+
+def test_a_page_address_it_cannot_take_reads_as_a_page_not_json(
+    browser: Browser,
+    server: str,
+) -> None:
+    page = _wallboard(browser, server)
+    response = page.goto("/wallboard/missed?days=abc")
+    assert response is not None and response.status == 422
+    assert "text/html" in response.headers["content-type"]
+    expect(page.get_by_role("heading", name="Not a page address")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("days")
+    # The API keeps its JSON answer.
+    api = page.request.get("/v1/outcomes/calibration?days=abc")
+    assert api.status == 422 and api.json()["error"] == "invalid_request"
