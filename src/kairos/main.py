@@ -56,7 +56,7 @@ from kairos.routing.views import router as routing_router
 from kairos.runtime import Runtime
 from kairos.security.middleware import Security, SecurityMiddleware
 from kairos.security.views import router as security_router
-from kairos.web.app import install_pages
+from kairos.web.app import install_pages, page_error, wants_page
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip()
         if media and "json" not in media and any(_body_not_an_object(e) for e in exc.errors()):
             return JSONResponse(
@@ -196,6 +196,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
+        if wants_page(request):  # a mistyped page address (?days=abc) in the browser: not JSON
+            said = "; ".join(f"{e['field'].split('.')[-1]}: {e['message']}" for e in errors)
+            return page_error(request, f"This page cannot take that address ({said}).",
+                              "Not a page address", 422)  # fmt: skip
         return JSONResponse(
             {"error": "invalid_request", "message": "the request is invalid", "errors": errors},
             status_code=422,

@@ -189,7 +189,7 @@ def test_the_wallboard_shows_moments_queues_and_agents(
     assert "WAITING</strong> in travel" in page
     assert "family event" in page
     assert "Today, for customers" in page
-    assert page.index("Moments of truth won") < page.index("Handle time, routine")
+    assert page.index("Moments of truth won") < page.index("Handle time (moments apart)")
     assert 'src="/static/vendor/plotly.min.js"' in page
     data = client.get("/wallboard/panels").json()
     assert set(data["panels"]) >= {"panel-moments", "panel-queues", "panel-alerts"}

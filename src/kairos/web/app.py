@@ -72,5 +72,22 @@ async def _favicon() -> FileResponse:
                         headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
 
 
+def wants_page(request: Request) -> bool:
+    """Whether ``request`` is a browser's GET of a page (not the JSON API): its refusal reads as
+    a page, not as JSON."""
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/v1/")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def page_error(request: Request, message: str, title: str, status_code: int) -> Response:
+    """The error page, for a refusal a person reads in the browser."""
+    return templates.TemplateResponse(
+        request, "error.html", _error(message, title), status_code=status_code
+    )
+
+
 def _error(message: str, title: str | None) -> dict[str, object]:
     return {"message": message, "title": title or "Sign in", "user": None, "notices": []}

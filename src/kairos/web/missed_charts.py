@@ -117,6 +117,9 @@ def _reasons_chart(per_reason: dict[str, Counter[str]], reasons: list[str]) -> d
             **_LAYOUT,
             "height": 60 + 28 * max(len(reasons), 3),
             "barmode": "stack",
+            # Plotly reverses a stacked chart's legend (missed, lost, won), which reads as a
+            # vertical stack does, top down; these bars stack left to right: won, lost, missed.
+            "legend": {**_LAYOUT["legend"], "traceorder": "normal"},
             "margin": {"l": 160, "r": 8, "t": 28, "b": 28},
             **judged_layout(
                 max((sum(per_reason[s][r] for s, _ in STATUSES) for r in reasons), default=0),

@@ -35,6 +35,8 @@ router = APIRouter(include_in_schema=False)
 
 #: Missed moments a page on the missed-moments page.
 MISSED_PAGE = 50
+#: The highest page number read as asked; any later page is the list's last, as one past its end.
+MISSED_PAGES_MOST = 1_000_000
 
 WALLBOARD_PANELS = {
     "panel-figures": "board/figures.html",
@@ -241,7 +243,9 @@ async def missed_page(
                     offset=(number - 1) * MISSED_PAGE, agents=agents,
                 )  # fmt: skip
 
-            number = max(page_number, 1)
+            # A page past any list's end reads as its last page; one past what the database's
+            # offset holds (page=10**20) was an internal error (500) until 2026-12-07.
+            number = min(max(page_number, 1), MISSED_PAGES_MOST)
             missed = listed(number)
             last = max(1, -(-missed.total // MISSED_PAGE))
             if number > last:  # past the end (the list got shorter): its last page
