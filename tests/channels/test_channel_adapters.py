@@ -50,6 +50,9 @@ class FakeLookup:
     def started_at(self, interaction_id: str) -> datetime | None:
         return None
 
+    def start_of(self, interaction_id: str) -> str | None:
+        return None
+
 
 def test_quoted_history_is_stripped() -> None:
     reply = (

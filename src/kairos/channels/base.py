@@ -75,6 +75,10 @@ class InteractionLookup(Protocol):
         """When this interaction started (None: it was not started)."""
         ...
 
+    def start_of(self, interaction_id: str) -> str | None:
+        """The event id of this interaction's stored start (None: none is stored)."""
+        ...
+
 
 class NoInteractions:
     """A lookup for a store that holds nothing: every interaction is new."""
@@ -92,6 +96,10 @@ class NoInteractions:
         return None
 
     def started_at(self, interaction_id: str) -> datetime | None:
+        """Nothing started."""
+        return None
+
+    def start_of(self, interaction_id: str) -> str | None:
         """Nothing started."""
         return None
 
@@ -118,6 +126,10 @@ class SeenInteractions:
     def started_at(self, interaction_id: str) -> datetime | None:
         """Whatever the wrapped lookup says."""
         return self.inner.started_at(interaction_id)
+
+    def start_of(self, interaction_id: str) -> str | None:
+        """Whatever the wrapped lookup says (a start only seen in this batch is not stored)."""
+        return self.inner.start_of(interaction_id)
 
 
 class ChannelAdapter(ABC):

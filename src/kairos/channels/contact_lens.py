@@ -215,12 +215,16 @@ class ContactLensAdapter(ChannelAdapter):
             at = arrival or received_at
             iid = stable_id("connect", record.ContactId)
             if record.EventType == "STARTED":
-                if iid not in started and not said.exists(iid):
+                # A start sent again is acknowledged as a duplicate of the stored one.
+                stored = said.exists(iid)
+                start_id = said.start_of(iid) if stored else started_event_id(iid)
+                if iid not in started and start_id is not None:
                     started.add(iid)
-                    starts[iid] = at
+                    if not stored:
+                        starts[iid] = at
                     events.append(
                         InteractionStarted(
-                            event_id=started_event_id(iid),
+                            event_id=start_id,
                             interaction_id=iid,
                             occurred_at=at,
                             channel="call",

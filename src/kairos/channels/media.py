@@ -36,12 +36,13 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kairos.channels.media_order import ChunkOrder, chunk_number
+from kairos.db import utcnow
 from kairos.detection.voice.codecs import pcm16_decode
 from kairos.detection.voice.leg import CallLeg, LegBatch
 from kairos.detection.voice.model import VoiceModel
@@ -126,7 +127,7 @@ class Step:
 
 
 def _clock() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 class _Format(BaseModel):

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
@@ -35,6 +35,7 @@ from kairos.channels.media import (
 )
 from kairos.channels.media_start import STREAM_REUSED, check_start
 from kairos.channels.media_stt import speech_to_text, transcribe
+from kairos.db import utcnow
 from kairos.deps import RuntimeDep
 from kairos.detection.voice.leg import analyse_recording
 from kairos.detection.voice.stt import SpeechToText
@@ -381,5 +382,5 @@ async def upload_recording(
         interaction_id=interaction_id,
         speaker=speaker,
         channel=channel,
-        started_at=started_at or datetime.now(UTC),
+        started_at=started_at or utcnow(),
     )

@@ -62,6 +62,10 @@ class BatchSaid:
         """Whatever the wrapped lookup says."""
         return self.inner.started_at(interaction_id)
 
+    def start_of(self, interaction_id: str) -> str | None:
+        """Whatever the wrapped lookup says."""
+        return self.inner.start_of(interaction_id)
+
     def said(self, event_id: str) -> Said | None:
         """Stored, else said first in this body."""
         return self.inner.said(event_id) or self._said.get(event_id)

@@ -52,6 +52,18 @@ class StoredInteractions:
             select(Interaction.started_at).where(Interaction.external_id == interaction_id)
         )
 
+    def start_of(self, interaction_id: str) -> str | None:
+        """The event id of this interaction's stored ``interaction.started``, None if none."""
+        return self.session.scalar(
+            select(EventRecord.event_id)
+            .join(Interaction, Interaction.id == EventRecord.interaction_id)
+            .where(
+                Interaction.external_id == interaction_id,
+                EventRecord.type == "interaction.started",
+            )
+            .limit(1)
+        )
+
     def said(self, event_id: str) -> Said | None:
         """This stored utterance, None when it is not stored."""
         row = self.session.execute(

@@ -233,13 +233,15 @@ class VoiceAdapter(ChannelAdapter):
             iid = interaction_id
             when = item.at or unstamped
             if isinstance(item, CallStarted):
-                if known:
-                    continue
+                # A start sent again is acknowledged as a duplicate of the stored one.
+                start_id = lookup.start_of(iid) if known else started_event_id(iid)
+                if start_id is None:
+                    continue  # started earlier in this body, or stored without its start
                 known = True
                 identities = [Identity(kind="phone", value=item.from_)] if item.from_ else []
                 events.append(
                     InteractionStarted(
-                        event_id=started_event_id(iid),
+                        event_id=start_id,
                         interaction_id=iid,
                         occurred_at=when,
                         channel="call",
