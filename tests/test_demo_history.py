@@ -205,3 +205,56 @@ def test_each_contact_of_the_history_goes_in_whole(tmp_path: Path) -> None:
     finally:
         stop_server(process, "127.0.0.1", port)
     assert len(still_open) == 4 * len(batches) and not any(still_open)
+
+
+def test_the_demo_supervisor_sees_the_history_on_the_floor_it_supervises(tmp_path: Path) -> None:
+    """The history's contacts are the demo's own agents': the supervisor the demo prints a
+    sign-in for counts its missed moments and scorecards as an admin does (attributed to the
+    generator's agent-001 ... agent-340, no team's, it saw 5 missed moments of 2,221)."""
+    from kairos.auth import service as auth_service
+    from kairos.db import Database
+    from kairos.demo.live import AGENTS
+    from kairos.demo.users import create_demo_users
+    from kairos.outcomes import figures
+
+    _, events = history_events(today=WEDNESDAY, days=1, per_day=160, tz=TZ, seed=5, run_id="s")
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    port = free_port()
+    process = start_server("127.0.0.1", port, url, DEMO_QUEUE_MAP)
+    base_url = f"http://127.0.0.1:{port}"
+
+    async def seed() -> int:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+            await LiveCenter(client, pace=1, run_id="s", progress=LiveProgress()).setup()
+            create_demo_users(url, with_agents=True)  # as the demo does, after its agents
+            return await send_history(client, events)
+
+    try:
+        wait_healthy(process, base_url, 60)
+        assert asyncio.run(seed()) == len(events)
+    finally:
+        stop_server(process, "127.0.0.1", port)
+    since = datetime.combine(WEDNESDAY - timedelta(days=2), time(0), tzinfo=UTC)
+    until = datetime.combine(WEDNESDAY, time(0), tzinfo=UTC)
+    db = Database(url)
+    try:
+        with db.session() as session:
+            user = auth_service.get_by_username(session=session, username="supervisor")
+            assert user is not None
+            supervisor = auth_service.principal(session=session, user=user)
+            assert supervisor.team_agents == {a[0] for a in AGENTS}
+            # What the missed page asks for a supervisor, and for an admin.
+            agents = {*supervisor.team_agents, supervisor.username}
+
+            def missed(among: set[str] | None) -> int:
+                return figures.missed_moments(
+                    session=session, since=since, until=until, agents=among
+                ).total
+
+            everyone, seen = missed(None), missed(agents)
+            cards = figures.scorecards(session=session, since=since, until=until)
+    finally:
+        db.dispose()
+    assert everyone > 20
+    assert seen == everyone
+    assert cards and all(supervisor.sees_agent(c.agent_id) for c in cards)

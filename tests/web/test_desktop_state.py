@@ -156,3 +156,27 @@ def test_voice_stress_is_a_line_over_the_call_and_a_survey_shows_its_scores(
     expect(line).to_have_count(1)
     assert len((line.get_attribute("points") or "").split()) >= 4  # one per assessment
     expect(page.get_by_test_id("stress")).to_contain_text("RISING")
+
+
+def test_the_desktop_asks_an_agent_to_set_themselves_available_only_when_they_are_not(
+    browser: Browser,
+    server: str,
+) -> None:
+    """It said "Set yourself available" to an agent already available; now the hint follows
+    the agent's state, live."""
+    page = _agent(browser, server)
+    hint = page.get_by_test_id("desk-hint")
+    try:
+        _post(server, "/v1/agents/agent-ava/state", {"state": "available"})
+        _state_is(page, "available")
+        expect(hint).to_contain_text("You are available")
+        expect(hint).not_to_contain_text("Set yourself available")
+        _post(server, "/v1/agents/agent-ava/state", {"state": "away"})  # elsewhere: no reload
+        _state_is(page, "away")
+        expect(hint).to_contain_text("Set yourself available")
+        page.reload()
+        live_ready(page)
+        expect(page.get_by_test_id("desk-hint")).to_contain_text("Set yourself available")
+    finally:
+        _post(server, "/v1/agents/agent-ava/state", {"state": "available"})
+    expect(hint).to_contain_text("You are available")

@@ -99,7 +99,10 @@ async def desktop_panels(
     """The desktop's side panel (state, what is in the agent's hands), for live updates."""
     context = await run_in_threadpool(_desktop_context, db, principal)
     context.update(user=principal, view=None)
-    return JSONResponse(panels(request, {"panel-me": "panels/me.html"}, context))
+    # The hint under "My desktop" follows the state too (it said "Set yourself available" to
+    # an agent already available until 2026-12-07).
+    chosen = {"panel-me": "panels/me.html", "panel-hint": "panels/desk_hint.html"}
+    return JSONResponse(panels(request, chosen, context))
 
 
 @router.post("/desktop/state")
