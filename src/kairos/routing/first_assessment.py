@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from kairos.config import Settings
 from kairos.db import utcnow
 
-#: The setting's default (``KAIROS_ROUTING_ASSESSMENT_WAIT_S``).
-WAIT_S = 1.5
+#: The setting's default (``KAIROS_ROUTING_ASSESSMENT_WAIT_S``), as :mod:`kairos.config` has it.
+WAIT_S: float = Settings.model_fields["routing_assessment_wait_s"].default
 
 
 class FirstAssessments:
