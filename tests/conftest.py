@@ -26,6 +26,23 @@ from kairos.db import throwaway_database
 from kairos.main import create_app
 from kairos.runtime import Runtime
 
+# The helpers the test modules share live in these modules (never imported from a test module):
+# pytest rewrites their asserts as it does the tests', so that a failing one shows its values.
+pytest.register_assert_rewrite(
+    "tests.bus.support",
+    "tests.channels.audiohook_support",
+    "tests.channels.lens_support",
+    "tests.channels.media_support",
+    "tests.channels.webhook_support",
+    "tests.detection.voice_support",
+    "tests.interactions.support",
+    "tests.outcomes.support",
+    "tests.routing.support",
+    "tests.scale.support",
+    "tests.web.desktop_support",
+    "tests.web.support",
+)
+
 POSTGRES_URL = os.environ.get("KAIROS_TEST_POSTGRES_URL")
 
 # The tests' contacts are dated days back (tests.factories.T0): a runtime's idle sweep would end

@@ -17,10 +17,11 @@ import numpy as np
 from tests.servers import free_port
 
 from kairos.demo import DEMO_QUEUE_MAP
-from kairos.demo.arrivals import PER_DAY, WEEKDAY, Arrivals, describe
+from kairos.demo.arrivals import WEEKDAY, Arrivals, describe
 from kairos.demo.history import BATCH, _batches, history_events, send_history
 from kairos.demo.live import MAX_GAP_S, LiveCenter, LiveProgress
 from kairos.demo.server import start_server, stop_server, wait_healthy
+from kairos.demo_defaults import PER_DAY
 from kairos.events import CHANNELS, Event, InteractionEnded, InteractionStarted
 from kairos.planning.forecast import ContactRecord
 from kairos.planning.service import PlanOptions, build_plan

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.detection.test_voice_batch import _calls, _key
+from tests.detection.voice_support import _calls, _key
 
 from kairos.detection.voice import batch
 

@@ -11,10 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.bus.support import wait_for
 from tests.servers import REDIS_SERVER
 
 from kairos.bus import BusMessage, RedisBus, Retry
@@ -29,13 +30,6 @@ def bus(redis_url: str) -> Iterator[RedisBus]:
     made = RedisBus(redis_url, block_ms=100, claim_idle_ms=200, max_attempts=3)
     yield made
     made.close()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 class Picky:

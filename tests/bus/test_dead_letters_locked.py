@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from tests.bus.test_dead_letters import wait_for
+from tests.bus.support import wait_for
 from tests.scale.locked_sqlite import hold, release
 from tests.servers import REDIS_SERVER
 

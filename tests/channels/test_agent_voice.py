@@ -18,8 +18,14 @@ import numpy as np
 import pytest
 import soundfile
 from fastapi.testclient import TestClient
-from tests.channels.test_media import closed_with, speech_8k, stored_types
-from tests.channels.test_media_stream import media, start_call, twilio_start
+from tests.channels.media_support import (
+    closed_with,
+    media,
+    speech_8k,
+    start_call,
+    stored_types,
+    twilio_start,
+)
 from typer.testing import CliRunner
 
 from kairos.detection.voice.codecs import mulaw_encode, pcm16_encode

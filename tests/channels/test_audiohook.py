@@ -22,19 +22,15 @@ from tests.channels.audiohook_client import (
     AudioHookClient,
     signed_headers,
 )
+from tests.channels.audiohook_support import API_KEY, FRAME, PATH, SECRET
 from tests.channels.media_audio import AGITATED_TEXT, HeardStress, calm_then_agitated, espeak
-from tests.channels.test_media import closed_with, speech_8k, stored_types
+from tests.channels.media_support import closed_with, speech_8k, stored_types
 
 from kairos.channels.audiohook_signature import SignatureError, SignedRequest, verify_signature
 from kairos.config import Settings
 from kairos.detection.voice.features import to_analysis_rate
 from kairos.detection.voice.stress import VoiceStream
 from kairos.runtime import Runtime
-
-API_KEY = "SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh"
-SECRET = "TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU="
-PATH = "/v1/media/audiohook"
-FRAME = 160  # 20 ms at 8 kHz
 
 
 @pytest.fixture

@@ -16,14 +16,8 @@ import httpx
 import numpy as np
 import pytest
 from tests.channels.audiohook_client import STEREO_PCMU, AudioHookClient
-from tests.channels.test_audiohook_reconnect import (  # noqa: F401 (``server`` is a fixture)
-    _segments,
-    _session,
-    _settled,
-    _speak,
-    server,
-)
-from tests.channels.test_media import speech_8k
+from tests.channels.audiohook_support import _segments, _session, _settled, _speak
+from tests.channels.media_support import speech_8k
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
@@ -44,7 +38,7 @@ def _ids(base: str, interaction_id: str) -> list[str]:
 
 
 def test_a_connection_again_at_pt0s_keeps_its_new_audio_and_a_redelivery_is_not_counted_twice(
-    server: str,  # noqa: F811
+    server: str,
 ) -> None:
     conversation = str(uuid.uuid4())
     iid = f"genesys:{conversation}"
@@ -94,7 +88,7 @@ def _refused(connection: ClientConnection, hook: AudioHookClient) -> tuple[dict[
     ],
 )
 def test_a_session_id_that_is_not_a_uuid_is_a_client_error_and_nothing_is_stored(
-    server: str,  # noqa: F811
+    server: str,
     header_id: str | None,
     message_id: str | None,
 ) -> None:
@@ -116,7 +110,7 @@ def test_a_session_id_that_is_not_a_uuid_is_a_client_error_and_nothing_is_stored
 
 
 def test_after_the_servers_disconnect_the_client_closes_and_what_was_analysed_is_kept(
-    server: str,  # noqa: F811
+    server: str,
 ) -> None:
     conversation = str(uuid.uuid4())
     iid = f"genesys:{conversation}"
@@ -134,7 +128,7 @@ def test_after_the_servers_disconnect_the_client_closes_and_what_was_analysed_is
 
 
 def test_a_client_that_never_closes_after_a_disconnect_is_closed_with_the_errors_code(
-    server: str,  # noqa: F811
+    server: str,
 ) -> None:
     connection, hook = _session(server)
     with connection:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 from tests.channels.audiohook_client import STEREO_PCMU
-from tests.channels.test_audiohook_reconnect import _segments, _session, _speak, serving
-from tests.channels.test_media import speech_8k
+from tests.channels.audiohook_support import _segments, _session, _speak, serving
+from tests.channels.media_support import speech_8k
 
 
 def _call(base: str, session_id: str | None, conversation: str, speech: np.ndarray) -> str:

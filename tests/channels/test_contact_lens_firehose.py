@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.channels.test_contact_lens import call_records, event, transcript, types_of
+from tests.channels.lens_support import call_records, event, transcript, types_of
 
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.main import create_app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.channels.test_channel_webhooks import post_email, timeline
+from tests.channels.webhook_support import post_email, timeline
 
 from kairos.channels.email import interaction_id_for
 

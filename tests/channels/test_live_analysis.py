@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import numpy as np
-from tests.detection.test_voice import vowel
+from tests.detection.voice_support import vowel
 
 from kairos.channels.live_analysis import LiveAnalysis
 from kairos.detection.voice.codecs import mulaw_encode

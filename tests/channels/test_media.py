@@ -15,38 +15,23 @@ import pytest
 import soundfile
 import uvicorn
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 from tests.channels.media_audio import emodb_file
-from tests.channels.test_media_stream import media, start_call, twilio_start
+from tests.channels.media_support import (
+    closed_with,
+    media,
+    speech_8k,
+    start_call,
+    stored_types,
+    twilio_start,
+)
 
 from kairos.channels.media import MAX_MESSAGE_BYTES
 from kairos.channels.media_order import ChunkOrder, chunk_number
 from kairos.detection.voice.audio_io import read_audio
 from kairos.detection.voice.codecs import mulaw_encode, pcm16_encode
-from kairos.detection.voice.features import to_analysis_rate
 from kairos.detection.voice.stress import VoiceStream
 from kairos.main import create_app
 from kairos.runtime import Runtime
-
-
-def closed_with(ws: Any) -> tuple[int, str]:
-    """The close code and reason the server sent."""
-    with pytest.raises(WebSocketDisconnect) as caught:
-        while True:
-            ws.receive_text()
-    return caught.value.code, caught.value.reason
-
-
-def stored_types(client: TestClient, interaction_id: str) -> list[str]:
-    response = client.get(f"/v1/interactions/{interaction_id}")
-    assert response.status_code == 200, "the interaction is intact"
-    return [e["type"] for e in response.json()["timeline"]]
-
-
-def speech_8k(emotion: str = "Angry") -> np.ndarray:
-    samples, rate, _ = read_audio(emodb_file(emotion))
-    return to_analysis_rate(samples, rate)
-
 
 # -- Twilio protocol errors ------------------------------------------------------------------
 

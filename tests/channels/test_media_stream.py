@@ -7,64 +7,17 @@ within a second of the change in the voice.
 
 from __future__ import annotations
 
-import base64
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.channels.media_audio import HeardStress, calm_then_agitated
+from tests.channels.media_support import media, start_call, twilio_start
 
 from kairos.detection.voice.codecs import mulaw_encode
 from kairos.runtime import Runtime
 
 FRAME = 160  # 20 ms at 8 kHz
-
-
-def start_call(client: TestClient, interaction_id: str) -> None:
-    response = client.post(
-        "/v1/events",
-        json={
-            "type": "interaction.started",
-            "event_id": f"{interaction_id}-start",
-            "interaction_id": interaction_id,
-            "occurred_at": datetime.now(UTC).isoformat(),
-            "channel": "call",
-            "identities": [{"kind": "phone", "value": "+14155550100"}],
-        },
-    )
-    assert response.status_code == 200, response.text
-
-
-def twilio_start(stream_sid: str, **params: str) -> dict[str, Any]:
-    return {
-        "event": "start",
-        "sequenceNumber": "1",
-        "streamSid": stream_sid,
-        "start": {
-            "accountSid": "AC0123",
-            "streamSid": stream_sid,
-            "callSid": "CA0123",
-            "tracks": ["inbound"],
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            "customParameters": params,
-        },
-    }
-
-
-def media(stream_sid: str, chunk: int, payload: bytes, track: str = "inbound") -> dict[str, Any]:
-    return {
-        "event": "media",
-        "sequenceNumber": str(chunk + 2),
-        "streamSid": stream_sid,
-        "media": {
-            "track": track,
-            "chunk": str(chunk + 1),
-            "timestamp": str(chunk * 20),
-            "payload": base64.b64encode(payload).decode(),
-        },
-    }
 
 
 def test_calm_then_agitated_call_raises_stress_within_a_second(

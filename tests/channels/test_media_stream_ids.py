@@ -8,8 +8,7 @@ import json
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_media import closed_with, speech_8k, stored_types
-from tests.channels.test_media_stream import start_call
+from tests.channels.media_support import closed_with, speech_8k, start_call, stored_types
 
 from kairos.detection.voice.codecs import pcm16_encode
 

@@ -6,7 +6,7 @@ U+FFFD on every database, and the contact is kept."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.channels.test_channel_webhooks import (
+from tests.channels.webhook_support import (
     interactions,
     post_email,
     post_sms,

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, inspect, text
-from tests.channels.test_channel_webhooks import post_sms, sign, twilio_form
+from tests.channels.webhook_support import database_text, post_sms, sign, twilio_form
 
 from kairos.bus import MemoryBus
 from kairos.redaction import mask_value, redact_secrets
@@ -42,20 +41,6 @@ _CLEAR = [
     re.compile(r"(?<![0-9a-fA-F])046[ -]?454[ -]?286(?![0-9a-fA-F])"),
     re.compile(PASSPORT, re.IGNORECASE),
 ]
-
-
-def database_text(url: str) -> str:
-    """Every value of every row of every table, as one string."""
-    engine = create_engine(url)
-    parts: list[str] = []
-    try:
-        with engine.connect() as connection:
-            for table in inspect(connection).get_table_names():
-                for row in connection.execute(text(f'SELECT * FROM "{table}"')):
-                    parts.extend(str(value) for value in row)
-    finally:
-        engine.dispose()
-    return "\n".join(parts)
 
 
 def assert_no_clear_secret(blob: str) -> None:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.channels.test_channel_webhooks import (
+from tests.channels.webhook_support import (
     interactions,
     post_sms,
     sign,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_channel_webhooks import post_sms, sign, twilio_form
+from tests.channels.webhook_support import post_sms, sign, twilio_form
 
 from kairos.channels.sms_keywords import keyword
 from kairos.channels.views import _keep_word

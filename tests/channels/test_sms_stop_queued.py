@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_channel_webhooks import post_sms, sign, twilio_form
+from tests.channels.webhook_support import post_sms, sign, twilio_form
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _lost
+from tests.outcomes.support import _lost
 
 
 def _tasks(client: TestClient) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_channel_webhooks import interactions, timeline
+from tests.channels.webhook_support import interactions, timeline
 
 BRAND_POST = {
     "platform": "x",

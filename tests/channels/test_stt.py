@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from tests.channels.media_audio import calm_then_agitated, espeak
-from tests.channels.test_media_stream import media, start_call, twilio_start
+from tests.channels.media_support import media, start_call, twilio_start
 
 from kairos.config import Settings
 from kairos.detection.voice.codecs import mulaw_decode, mulaw_encode

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_contact_lens import event, transcript
+from tests.channels.lens_support import event, transcript
 
 CALL = "CA-revised-1"
 IID = f"call:{CALL}"

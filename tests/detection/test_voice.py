@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.detection.voice_support import emodb, speech, vowel
 
-from kairos.config import Settings
 from kairos.detection.voice import (
     FEATURES,
     Segmenter,
@@ -33,29 +33,8 @@ from kairos.detection.voice.model import DEFAULT_PATH
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def emodb() -> Path:
-    root = Settings().shared_data_dir()
-    folder = root / "emodb_subset" if root is not None else None
-    if folder is None or not folder.is_dir():
-        pytest.skip("../shared/data/emodb_subset is absent: no real emotional speech to test with")
-    return folder
-
-
-def speech(emotion: str, index: int = 0) -> tuple[np.ndarray, int]:
-    samples, rate, _ = read_audio(sorted((emodb() / emotion).glob("*.wav"))[index])
-    return samples, rate
-
-
 def speaker_files(speaker: str, emotion: str) -> list[Path]:
     return sorted((emodb() / emotion).glob(f"{speaker}*.wav"))
-
-
-def vowel(seconds: float, f0: float = 140.0, rate: int = 8000, amp: float = 0.3) -> np.ndarray:
-    """A harmonic-rich periodic sound (a crude vowel) with a little noise."""
-    t = np.arange(int(seconds * rate)) / rate
-    x = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 12))
-    rng = np.random.default_rng(0)
-    return (amp * x / 3 + 0.002 * rng.standard_normal(len(t))).astype(np.float32)
 
 
 # -- codecs ----------------------------------------------------------------------------------

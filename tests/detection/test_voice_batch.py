@@ -6,42 +6,16 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from tests.detection.test_voice import emodb, speech, vowel
+from tests.detection.voice_support import _calls, _key, vowel
 
 from kairos.detection.voice import VoiceStream, load_default
 from kairos.detection.voice.batch import BATCH_STREAMS, feed_together
-from kairos.detection.voice.codecs import mulaw_decode, mulaw_encode
-from kairos.detection.voice.features import to_analysis_rate
+from kairos.detection.voice.codecs import mulaw_encode
 from kairos.detection.voice.leg import CallLeg, LegBatch
-from kairos.detection.voice.stress import SegmentResult
 from kairos.detection.voice.vad import EnergyGate
 from kairos.errors import AgentVoiceRefused
 
 AT = datetime(2026, 12, 5, tzinfo=UTC)
-
-
-def _calls(count: int, seconds: float) -> list[np.ndarray]:
-    """Different 8 kHz μ-law calls: emodb files one after another with pauses, each call
-    starting at another file and another sample (so their blocks close at different frames)."""
-    emodb()
-    files = [speech(e, i) for e in ("Angry", "Neutral", "Happy", "Sad") for i in range(3)]
-    heard = [mulaw_decode(mulaw_encode(to_analysis_rate(x, rate))) for x, rate in files]
-    pause = np.zeros(3200, dtype=np.float32)
-    calls = []
-    for c in range(count):
-        parts, n = [pause[: 37 * c % 3200]], 0
-        for k in range(len(heard)):
-            parts += [heard[(c + k) % len(heard)], pause]
-            n += len(heard[(c + k) % len(heard)]) + len(pause)
-            if n >= seconds * 8000:
-                break
-        calls.append(np.concatenate(parts)[: int(seconds * 8000)])
-    return calls
-
-
-def _key(r: SegmentResult) -> tuple[object, ...]:
-    return (r.start_s, r.end_s, r.voiced_s, r.features, r.segment_stress, r.stress,
-            r.baseline_weight, r.cues)  # fmt: skip
 
 
 def test_streams_fed_together_get_what_each_gets_alone() -> None:

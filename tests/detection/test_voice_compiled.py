@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from tests.detection import voice_reference as reference
-from tests.detection.test_voice_batch import _calls
+from tests.detection.voice_support import _calls
 
 from kairos.detection.voice import batch, compiled, compiled_spectra, frames
 from kairos.detection.voice.features import _pitch, features_together
@@ -87,7 +87,7 @@ def test_a_fresh_process_loads_the_kernels_from_the_cache(tmp_path: Path) -> Non
     features (a recursive kernel once crashed when loaded from the cache)."""
     script = (
         "from kairos.detection.voice import compiled, segment_features\n"
-        "from tests.detection.test_voice import vowel\n"
+        "from tests.detection.voice_support import vowel\n"
         "compiled.warm()\n"
         "print(segment_features(vowel(1.0)).tobytes().hex())\n"
     )
@@ -145,14 +145,14 @@ def test_without_a_writable_cache_the_kernels_compile_in_the_process() -> None:
         "import numba.core.caching as caching\n"
         "caching.CacheImpl._locator_classes = []\n"
         "from kairos.detection.voice import segment_features\n"
-        "from tests.detection.test_voice import vowel\n"
+        "from tests.detection.voice_support import vowel\n"
         "print(segment_features(vowel(1.0)).tobytes().hex())\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert run.returncode == 0, run.stderr
-    from tests.detection.test_voice import vowel
+    from tests.detection.voice_support import vowel
 
     from kairos.detection.voice import segment_features
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from tests.detection.test_voice_batch import _calls
+from tests.detection.voice_support import _calls
 
 from kairos.detection.voice import batch, compiled_gate
 from kairos.detection.voice.vad import VoicedGate, frame_energy

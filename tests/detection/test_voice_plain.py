@@ -82,7 +82,7 @@ def test_a_float32_vector_scores_as_its_float64_copy_did() -> None:
     """On emodb's segments (NaN jitter included), through the build-up and the calm-only drift:
     a float32 feature vector listed directly gives the doubles its float64 copy gave, and the
     caller baseline folds them to the bit."""
-    from tests.detection.test_voice import speech
+    from tests.detection.voice_support import speech
 
     from kairos.detection.voice import StressTracker
     from kairos.detection.voice.stress import VoiceStream

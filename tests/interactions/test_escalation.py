@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.interactions.support import escalate
 
 from kairos.bus import MemoryBus
 from kairos.interactions.schemas import EscalationIn
@@ -46,10 +47,6 @@ def callbacks(client: TestClient) -> list[str]:
     """The calls made by escalation (other parts of Kairos may start calls of their own)."""
     calls = client.get("/v1/interactions", params={"channel": "call"}).json()["items"]
     return [c["id"] for c in calls if c["id"].startswith("callback:")]
-
-
-def escalate(client: TestClient, interaction_id: str, **body: Any) -> Any:
-    return client.post(f"/v1/interactions/{interaction_id}/escalate", json=body)
 
 
 def test_a_chat_becomes_a_call_task_with_its_thread_facts_and_assessment(

@@ -3,36 +3,15 @@ with the same answers as the two reads it replaces."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from tests.factories import at, started, utterance
+from tests.interactions.support import statements
 
 from kairos.events import Event, event_adapter
 from kairos.interactions import checks
 from kairos.runtime import Runtime
-
-
-@contextmanager
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """The SQL statements run on the runtime's engine inside the block."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # The request's own statements: on PostgreSQL the routing board's and lease's threads
-        # share the engine and read at their own pace (a read of theirs made this count flaky).
-        if not threading.current_thread().name.startswith("routing-"):
-            seen.append(" ".join(statement.split()))
-
-    event.listen(runtime.db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(runtime.db.engine, "before_cursor_execute", record)
 
 
 def reads_before_writing(seen: list[str]) -> list[str]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_contact_lens import event, kinesis
-from tests.channels.test_contact_lens import transcript as lens_transcript
+from tests.channels.lens_support import event, kinesis
+from tests.channels.lens_support import transcript as lens_transcript
 
 from kairos.interactions import service as interaction_service
 from kairos.runtime import Runtime

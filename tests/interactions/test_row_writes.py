@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 from tests.factories import ended, started, utterance
-from tests.interactions.test_ingest_reads import statements
+from tests.interactions.support import statements
 
 from kairos.interactions.models import EventRecord, Interaction
 from kairos.interactions.row_writes import changed_values, write_changed

@@ -9,21 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import post_events, recent
+from tests.outcomes.support import TEXTS
 from typer.testing import CliRunner
 
 from kairos.cli import app
 from kairos.config import get_settings
-
-#: Three moments of truth the detector reads at different strengths, and a routine question.
-TEXTS = {
-    "furious": "This is the third time I call, I am furious, my flight is cancelled, I will "
-    "cancel everything if you do not fix it now",
-    "rent": "My card was charged twice and I need the money back before rent is due on Friday, "
-    "I am really worried",
-    "recital": "My flight just got cancelled and I have to be at my daughter's recital by 7 "
-    "tonight, this is a disaster, please help me",
-    "routine": "Hi, could you tell me what time the shop opens on Saturday?",
-}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import post_events, recent
-from tests.outcomes.test_calibrate_cli import TEXTS
+from tests.outcomes.support import TEXTS
 
 from kairos.interactions.models import Interaction
 from kairos.runtime import Runtime

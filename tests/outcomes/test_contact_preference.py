@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _lost
+from tests.outcomes.support import _lost
 
 from kairos.runtime import Runtime
 
@@ -108,7 +108,7 @@ def test_a_merge_keeps_the_stricter_preference(client: TestClient) -> None:
 
 
 def test_you_said_we_did_is_not_sent_to_who_opted_out(client: TestClient) -> None:
-    from tests.outcomes.test_feedback import BAGS, _contact
+    from tests.outcomes.support import BAGS, _contact
 
     for n, text in enumerate(BAGS):
         _contact(client, f"b{n}", f"+1415555070{n}")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import ended, started, utterance
-from tests.interactions.test_escalation import escalate
+from tests.interactions.support import escalate
 from tests.outcomes.conftest import day_of, post_events, recent
 
 from kairos.interactions.models import Interaction

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from tests.factories import ended, started, utterance
-from tests.interactions.test_escalation import escalate
+from tests.interactions.support import escalate
 from tests.outcomes.conftest import enable_rules, post_events, recent
 
 MOT = (

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.factories import T0, at, ended, started, utterance
+from tests.factories import T0, at
 from tests.outcomes.conftest import post_events
+from tests.outcomes.support import BAGS, _contact
 
 from kairos.outcomes.report import render
 from kairos.outcomes.stored import report_data
 from kairos.runtime import Runtime
 
-BAGS = [
-    "My bag was lost on the flight and nobody at the baggage desk helps",
-    "Lost baggage again, three days and still no bag",
-    "They lost my bag with my medication in it, baggage desk useless",
-]
 WIFI = [
     "The wifi on board never works, paid for wifi and got nothing",
     "Onboard wifi was broken for the whole flight",
     "wifi did not work on board, want the wifi fee back",
 ]
-
-
-def _contact(client: TestClient, iid: str, phone: str) -> None:
-    post_events(client, [started(iid, phone=phone), utterance(iid, "Hello, a question."),
-                         ended(iid)])  # fmt: skip
 
 
 def test_survey_by_api_and_link_is_scored_and_validated(client: TestClient) -> None:

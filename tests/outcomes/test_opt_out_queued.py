@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _agent, _lost
+from tests.outcomes.support import _agent, _lost
 
 from kairos.bus.memory import MemoryBus
 from kairos.customers import consent

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _lost
+from tests.outcomes.support import _lost
 
 from kairos.bus.redis import RedisBus
 from kairos.config import Settings

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _agent, _lost
+from tests.outcomes.support import _agent, _lost
 
 from kairos.bus.memory import MemoryBus
 from kairos.customers import consent

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.outcomes.conftest import Recorder, enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _agent, _lost
+from tests.outcomes.support import _agent, _lost
 
 from kairos.customers import consent
 from kairos.customers.schemas import ContactPreferenceIn

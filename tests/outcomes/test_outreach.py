@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import Recorder, day_of, enable_rules, post_events, recent
+from tests.outcomes.support import MOT, _agent, _lost, _open_end
 
 from kairos.interactions.models import Interaction
 from kairos.outcomes.models import InteractionReview, OutreachTask
@@ -16,17 +16,7 @@ from kairos.outcomes.worker import OutcomesWorker
 from kairos.routing.models import RoutingDecision
 from kairos.runtime import Runtime
 
-MOT = (
-    "My flight just got cancelled and I have to be at my daughter's recital by 7 tonight, "
-    "this is a disaster, please help me"
-)
 CHURN = "I have been a customer for 12 years and I am cancelling my account, switching to a rival"
-
-
-def _agent(client: TestClient, agent_id: str, *, certified: bool) -> None:
-    body = {"external_id": agent_id, "name": agent_id.title(), "channels": ["call"],
-            "state": "available", "mot_certified": certified, "empathy": 0.8}  # fmt: skip
-    assert client.post("/v1/agents", json=body).status_code == 201
 
 
 def _rules(client: TestClient) -> dict[str, dict[str, object]]:
@@ -218,16 +208,6 @@ def test_redelivered_messages_add_no_second_review_task_or_decision(
     assert counts() == before
 
 
-def _lost(interaction_id: str, *, reason: str, phone: str = "+14155550123") -> list[dict[str, Any]]:
-    return [
-        {**started(interaction_id, queue="travel", phone=phone), "reason": reason},
-        utterance(interaction_id, MOT, seconds=5),
-        utterance(interaction_id, "You'll have to call the airline, there's nothing we can do.",
-                  speaker="agent", seconds=30),
-        ended(interaction_id, resolved=False),
-    ]  # fmt: skip
-
-
 def test_a_rule_acts_only_on_contacts_younger_than_its_due_time(client: TestClient) -> None:
     """The issue's '75 follow-up calls within 4 hours for contacts one to three weeks old'."""
     enable_rules(client)
@@ -274,11 +254,6 @@ def test_a_customer_is_never_contacted_twice_for_the_same_cause(client: TestClie
     sources = {t["source_interaction_id"] for t in client.get(
         "/v1/outreach/tasks", params={"kind": "follow_up"}).json()["items"]}  # fmt: skip
     assert {"first", "third", "fourth"} <= sources and "second" not in sources
-
-
-def _open_end(interaction_id: str) -> dict[str, Any]:
-    """An ``interaction.ended`` with no outcome yet: the agent's wrap-up gives it."""
-    return {**ended(interaction_id), "outcome": {}}
 
 
 def test_a_follow_up_is_withdrawn_when_the_moment_turns_out_won_before_anyone_calls(

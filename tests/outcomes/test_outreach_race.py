@@ -7,7 +7,7 @@ import threading
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _lost
+from tests.outcomes.support import _lost
 
 from kairos.outcomes import outreach_triggers
 from kairos.outcomes.models import OutreachTask

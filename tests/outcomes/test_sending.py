@@ -17,13 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.outcomes.support import _customer, _queue_tasks
 from tests.servers import free_port
 from typer.testing import CliRunner
 
 from kairos.bus import MemoryBus
 from kairos.cli import app
 from kairos.config import Settings, get_settings
-from kairos.customers.models import CustomerIdentity
 from kairos.main import create_app
 from kairos.outcomes.models import OutreachTask
 from kairos.outcomes.sending import send_queued
@@ -74,33 +74,6 @@ def twilio() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", received
     server.shutdown()
-
-
-def _customer(client: TestClient, n: int, identities: list[dict[str, str]]) -> None:
-    event = {
-        "type": "interaction.started", "event_id": f"c{n}-s", "interaction_id": f"c{n}",
-        "occurred_at": "2026-11-22T14:00:00+00:00", "channel": "chat", "identities": identities,
-    }  # fmt: skip
-    assert client.post("/v1/events", json=[event]).status_code == 200
-
-
-def _queue_tasks(runtime: Runtime) -> dict[str, int]:
-    """One queued 'you said, we did' task per customer, as a shipped action leaves them."""
-    with runtime.db.session() as session, session.begin():
-        rows = session.execute(select(CustomerIdentity.customer_id, CustomerIdentity.value)).all()
-        by_value = {value: customer_id for customer_id, value in rows}
-        ids = {}
-        for value in ("ann@example.com", "+14155550123", "nobody"):
-            customer_id = by_value.get(value)
-            task = OutreachTask(
-                dedupe_key=f"you_said:1:{value}", kind="you_said", customer_id=customer_id,
-                message='You said: "the app logs me out". We did: longer sessions.',
-                status="queued",
-            )  # fmt: skip
-            session.add(task)
-            session.flush()
-            ids[value] = task.id
-    return ids
 
 
 def _ann_and_other(client: TestClient, runtime: Runtime) -> dict[str, int]:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from fastapi.testclient import TestClient
 from tests.outcomes.conftest import day_of, enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _lost, _open_end
+from tests.outcomes.support import _lost, _open_end
 
 from kairos.outcomes.stored import report_data
 from kairos.planning.service import get_history

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.channels.audiohook_client import EXTERNAL_PCMU, AudioHookClient, signed_headers
-from tests.channels.test_audiohook import API_KEY, FRAME, PATH, SECRET
-from tests.channels.test_media import speech_8k
+from tests.channels.audiohook_support import API_KEY, FRAME, PATH, SECRET
+from tests.channels.media_support import speech_8k
 from tests.security.conftest import bearer
 
 from kairos.channels.audiohook_views import baselines

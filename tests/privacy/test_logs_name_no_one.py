@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from tests.outcomes.test_sending import _customer, _queue_tasks
+from tests.outcomes.support import _customer, _queue_tasks
 from tests.servers import free_port, serving
 from tests.web.floor import chat_events
 

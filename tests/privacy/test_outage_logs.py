@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.factories import started
-from tests.scale.test_storage_faults import Server
+from tests.scale.support import Server
 
 from kairos.db import throwaway_database
 

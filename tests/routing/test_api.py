@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.factories import at, ended, started, utterance
+from tests.factories import ended
+from tests.routing.support import enqueue, make_agent
 
 from kairos.bus import BusMessage, EventBus, MemoryBus, Subscription
 from kairos.config import Settings
@@ -58,23 +59,6 @@ def client(bus_and_runtime: tuple[RecordingBus, Runtime]) -> Iterator[TestClient
     _, runtime = bus_and_runtime
     with TestClient(create_app(runtime.settings, runtime=runtime)) as c:
         yield c
-
-
-def make_agent(client: TestClient, external_id: str, **extra: Any) -> dict[str, Any]:
-    body = {"external_id": external_id, "name": external_id.title(), "skills": {"travel": 3},
-            "channels": ["call"], "state": "available", **extra}  # fmt: skip
-    response = client.post("/v1/agents", json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def enqueue(
-    client: TestClient, interaction_id: str, queue: str, *texts: str, seconds: float = 0
-) -> None:
-    events = [started(interaction_id, queue=queue, occurred_at=at(seconds))]
-    events += [utterance(interaction_id, t, seconds=seconds + 1 + n) for n, t in enumerate(texts)]
-    response = client.post("/v1/events", json=events)
-    assert response.status_code == 200, response.text
 
 
 def test_moments_queue_routes_the_moment_of_truth_first_and_records_it(

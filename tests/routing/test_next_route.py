@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from starlette.routing import Route
-from tests.routing.test_api import enqueue, make_agent
+from tests.routing.support import enqueue, make_agent
 
 from kairos.routing.views import next_route, post_next
 

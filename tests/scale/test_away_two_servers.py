@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.factories import at, started
-from tests.scale.test_routing_takeover import _owner_pid, _serve
+from tests.scale.support import _owner_pid, _serve
 from tests.servers import REDIS_SERVER, free_port, stop_serve
 
 from kairos import migrations

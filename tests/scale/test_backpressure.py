@@ -5,6 +5,7 @@ without the settings it needs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -121,6 +122,9 @@ def test_serve_with_workers_assesses_through_them(
     log = tmp_path / "serve.log"
     server = start_serve("--workers", "2", "--processes", "2", port=port, env=env, log=log)
     base = f"http://127.0.0.1:{port}"
+    # Bound before anything can fail: the stop below reads it whatever happened, so a failed
+    # start shows its own error, never a NameError of this name.
+    children: dict[int, str] = {}
     try:
         wait_until_serving(base, server, log, timeout_s=180)
         events = [
@@ -159,6 +163,9 @@ def test_serve_with_workers_assesses_through_them(
             server.wait(60)
         except subprocess.TimeoutExpired:
             server.kill()
+            for pid in children:  # a serve that would not stop: nor do its workers outlive it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             raise
     # The workers and API processes went with it.
     deadline = time.monotonic() + 15

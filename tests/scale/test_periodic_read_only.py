@@ -56,7 +56,7 @@ def test_a_worker_reports_the_fault_its_writes_met_and_its_end(postgres_url: str
     """A ``kairos worker`` serves no ``/healthz``: its heartbeat carries ``database_storing``
     (``/metrics`` of any API process shows it as ``kairos_worker{figure="database_storing"}``),
     0 once one of its writes met a read-only database, 1 again once a write commits."""
-    from tests.scale.test_storage_faults import _set_read_only
+    from tests.scale.support import _set_read_only
 
     from kairos import migrations
     from kairos.config import Settings

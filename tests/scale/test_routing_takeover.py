@@ -8,9 +8,7 @@ process takes the lease over within 5 s."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,12 +19,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from tests.scale.support import _owner_pid, _serve
 from tests.servers import (
     REDIS_SERVER,
     PostgresCluster,
     can_run_postgres_cluster,
     free_port,
-    start_serve,
     stop_serve,
     wait_until_serving,
 )
@@ -53,18 +51,6 @@ def cluster() -> Iterator[PostgresCluster]:
         yield made
     finally:
         made.drop()
-
-
-def _serve(
-    url: str, redis_url: str, port: int, log: Path, *, timeout_s: float | None = None
-) -> subprocess.Popen[bytes]:
-    """``kairos serve`` on ``port`` over ``url`` with the shared Redis, its output in ``log``;
-    with ``timeout_s``, once it answers (as ``start_serve`` waits)."""
-    # KAIROS_ROUTING_BOARD left to `auto`: on PostgreSQL it is the leased board.
-    env = {**os.environ, "KAIROS_DATABASE_URL": url, "KAIROS_REDIS_URL": redis_url,
-           "KAIROS_ENVIRONMENT": "test", "KAIROS_RATE_LIMIT_PER_S": "0"}  # fmt: skip
-    env.pop("KAIROS_ROUTING_BOARD", None)
-    return start_serve("--log-level", "warning", port=port, env=env, log=log, timeout_s=timeout_s)
 
 
 def _seed(base: str) -> None:
@@ -128,16 +114,6 @@ class Floor:
                    "interaction_id": interaction, "occurred_at": now}  # fmt: skip
             while (reply := self._post(n, "/v1/events", [end])) is None or reply.status_code != 200:
                 time.sleep(0.1)
-
-
-def _owner_pid(url: str) -> int | None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            owner = connection.execute(text("SELECT owner FROM routing_leases")).scalar()
-    finally:
-        engine.dispose()
-    return int(str(owner).split(":")[1]) if owner else None
 
 
 def _assignments(url: str) -> tuple[int, int]:

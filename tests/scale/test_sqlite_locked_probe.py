@@ -16,9 +16,7 @@ from pathlib import Path
 import httpx
 from tests.factories import started
 from tests.scale.locked_sqlite import hold, release
-from tests.scale.test_storage_faults import Server, _turn, fill, small_disk
-
-__all__ = ["small_disk"]  # the fixture, used by name
+from tests.scale.support import Server, _turn, fill
 
 
 def _health(server: Server) -> tuple[httpx.Response, float]:

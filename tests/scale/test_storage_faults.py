@@ -12,84 +12,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from tests.factories import started, utterance
-from tests.servers import free_port, start_serve, stop_serve
+from tests.factories import started
+from tests.scale.support import Server, _set_read_only, _turn, fill
 
 from kairos.db import throwaway_database
 from kairos.db_faults import classify
-
-
-def _mount(directory: Path, *options: str) -> bool:
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", ",".join(("size=3M", *options)), "tmpfs", str(directory)],
-        capture_output=True,
-    )
-    return done.returncode == 0
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 3 MB file system of its own (a tmpfs; needs root)."""
-    directory = tmp_path / "disk"
-    directory.mkdir()
-    if os.geteuid() != 0 or not _mount(directory):
-        pytest.skip("mounting a small tmpfs needs root")
-    try:
-        yield directory
-    finally:
-        subprocess.run(["umount", "-l", str(directory)], check=False)
-
-
-class Server:
-    """``kairos serve`` on ``database_url``, its log in ``log``."""
-
-    def __init__(self, database_url: str, log: Path, **settings: str) -> None:
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "KAIROS_DATABASE_URL": database_url}
-        env.update(settings)
-        env.pop("KAIROS_REDIS_URL", None)
-        self.log = log
-        self.process = start_serve(port=port, env=env, log=log, timeout_s=120)
-
-    def post(self, events: list[dict[str, Any]]) -> httpx.Response:
-        return httpx.post(self.base + "/v1/events", json=events, timeout=30)
-
-    def get(self, path: str) -> httpx.Response:
-        return httpx.get(self.base + path, timeout=30)
-
-    def stop(self) -> None:
-        stop_serve(self.process, within_s=20)
-
-
-def fill(disk: Path) -> Path:
-    """Fill ``disk`` to the last byte, as a log file or a backup does to a shared disk: the
-    file that fills it (unlink it to free the space)."""
-    filler = disk / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError:
-            pass
-    return filler
-
-
-def _turn(n: int) -> dict[str, Any]:
-    # ~3 kB each, so that a few fill what a full disk leaves
-    return utterance("c1", f"turn {n}: my flight was cancelled " + "and I need to get home " * 130,
-                     event_id=f"c1-u{n}", seconds=n)  # fmt: skip
-
 
 #: What ``/healthz``, a refusal and the log say, by the driver's class and code alone: before,
 #: the driver's first line (PostgreSQL's disk-full one names the file it could not extend).
@@ -180,27 +112,6 @@ def test_sqlite_refusing_to_write_a_read_only_file_is_a_read_only_fault(tmp_path
     assert fault is not None and fault.kind == "read_only", refused.value
     assert fault.reason == "sqlite3.OperationalError, SQLITE_READONLY"
     assert classify(sqlite3.OperationalError("database is locked")) is None
-
-
-def _set_read_only(admin_url: str, database: str, on: bool) -> None:
-    """Turn the database read-only (or back) and end its sessions, as a fail-over to a standby
-    (and back) would."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            setting = "on" if on else "off"
-            connection.execute(
-                text(f'ALTER DATABASE "{database}" SET default_transaction_read_only = {setting}')
-            )
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": database},
-            )
-    finally:
-        engine.dispose()
 
 
 def test_a_read_only_postgresql_is_named_not_an_internal_error(tmp_path: Path) -> None:

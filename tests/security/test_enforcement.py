@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from starlette.websockets import WebSocketDisconnect
 from tests.channels.conftest import AUTH_TOKEN
-from tests.channels.test_channel_webhooks import post_sms, sign, twilio_form
+from tests.channels.webhook_support import post_sms, sign, twilio_form
 from tests.security.conftest import AppFactory, assign, bearer
 from tests.web.floor import chat_events, login
 

@@ -26,8 +26,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from tests.channels.test_channel_webhooks import sign, twilio_form
-from tests.channels.test_secrets import database_text
+from tests.channels.webhook_support import database_text, sign, twilio_form
 from tests.factories import at, started
 from tests.security.conftest import bearer
 

@@ -6,7 +6,7 @@ import hashlib
 import time
 
 import pytest
-from tests.channels.test_secrets import database_text
+from tests.channels.webhook_support import database_text
 from tests.security.conftest import AppFactory, bearer
 from tests.web.floor import build_floor
 from typer.testing import CliRunner

@@ -62,8 +62,10 @@ def chromium() -> Iterator[Browser]:
     """Headless Chromium (Debian's), closed after."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def signed_in(browser: Browser, base: str, username: str, landing: str) -> Page:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from tests.factories import ended, started, utterance
 from tests.outcomes.conftest import recent
-from tests.outcomes.test_calibrate_cli import TEXTS
+from tests.outcomes.support import TEXTS
 from tests.web.browser import CHROMIUM, serving, signed_in
 from tests.web.figures import FIGURES
 

@@ -13,8 +13,7 @@ import httpx
 import pytest
 from tests.web.browser import CHROMIUM
 from tests.web.floor import MOT_TEXT, chat_events
-from tests.web.test_flag_history import ANGRY, _utterance
-from tests.web.test_wallboard_fits import _wallboard
+from tests.web.support import ANGRY, _utterance, _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from tests.web.floor import login
-from tests.web.test_wallboard_day import _moment_at
+from tests.web.support import _moment_at
 
 from kairos.config import get_settings
 

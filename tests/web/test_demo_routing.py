@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from tests.demo_support import CHAT, EMAIL, SMS, SOCIAL
 from tests.servers import free_port
-from tests.test_demo_webhooks import CHAT, EMAIL, SMS, SOCIAL
 from tests.web.browser import CHROMIUM
 from tests.web.live_ready import live_ready
 

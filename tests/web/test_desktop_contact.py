@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.web.browser import CHROMIUM
-from tests.web.test_desktop_state import _agent
+from tests.web.desktop_support import _agent
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from tests.web.browser import CHROMIUM, ingest, signed_in
 from tests.web.floor import PASSWORD, chat_events
-from tests.web.test_wallboard_fits import ROUTINE_TEXT
+from tests.web.support import ROUTINE_TEXT
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

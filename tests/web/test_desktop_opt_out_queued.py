@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from tests.outcomes.conftest import enable_rules, post_events, recent
-from tests.outcomes.test_outreach import _lost
+from tests.outcomes.support import _lost
 from tests.web.floor import login
 
 

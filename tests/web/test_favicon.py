@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.web.browser import CHROMIUM
-from tests.web.test_wallboard_fits import _wallboard
+from tests.web.support import _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

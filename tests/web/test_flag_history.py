@@ -8,22 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.web.floor import MOT_TEXT, chat_events, csrf_of, login
-
-ANGRY = (
-    "This is the third time I call, I am furious, my flight is cancelled and my daughter's "
-    "recital is at 7 tonight, I will cancel everything if you do not fix it now"
-)
-
-
-def _utterance(event_id: str, text: str, seconds: int) -> dict[str, Any]:
-    return {
-        "type": "utterance",
-        "event_id": event_id,
-        "interaction_id": "hot-1",
-        "occurred_at": f"2026-11-22T14:00:{seconds:02d}+00:00",
-        "speaker": "customer",
-        "text": text,
-    }
+from tests.web.support import ANGRY, _utterance
 
 
 def _log(client: TestClient, interaction_id: str, want: int) -> list[dict[str, Any]]:

@@ -2,47 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
-
 from fastapi.testclient import TestClient
 from tests.web.floor import login
-
-
-def _lost_moment(interaction_id: str, agent: str) -> list[dict[str, Any]]:
-    # Half an hour ago, but today (UTC, the pages' day here): a run just after midnight put
-    # the moment on yesterday's page, and today's showed none.
-    now = datetime.now(UTC)
-    span = min(timedelta(minutes=30), 0.9 * (now - datetime.combine(now.date(), time(0), UTC)))
-    start, step = now - span, min(timedelta(seconds=30), span / 5)
-
-    def event(kind: str, n: int, **body: Any) -> dict[str, Any]:
-        return {
-            "type": kind,
-            "event_id": f"{interaction_id}-{n}",
-            "interaction_id": interaction_id,
-            "occurred_at": (start + step * n).isoformat(),
-            **body,
-        }
-
-    return [
-        event("interaction.started", 0, channel="chat", queue="travel", reason="flight cancelled"),
-        event(
-            "utterance",
-            1,
-            speaker="customer",
-            text="My flight was cancelled and my daughter's recital is at 7 tonight, "
-            "I am desperate, please help me",
-        ),
-        event(
-            "utterance",
-            2,
-            speaker="agent",
-            text="That's not my department, you'll have to call the airline.",
-        ),
-        event("utterance", 3, speaker="customer", text="This is useless. I'm done with you."),
-        event("interaction.ended", 4, outcome={"resolved": False}),
-    ]
+from tests.web.support import _lost_moment
 
 
 def test_the_supervisor_sees_a_lost_moment_with_its_evidence_and_the_scorecards(

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.web.browser import CHROMIUM
-from tests.web.test_wallboard_fits import _wallboard
+from tests.web.support import _wallboard
 
 from kairos.db import Database
 from kairos.interactions.models import Interaction

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from tests.interactions.test_ingest_reads import statements
+from tests.interactions.support import statements
 from tests.web.floor import login
 
 from kairos.db import Database

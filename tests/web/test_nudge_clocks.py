@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.web.browser import CHROMIUM
+from tests.web.desktop_support import _agent, _call, _post
 from tests.web.live_ready import live_ready
-from tests.web.test_desktop_state import _agent, _call, _post
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from tests.servers import REDIS_SERVER
 from tests.web.browser import CHROMIUM, serving
+from tests.web.desktop_support import _agent, _call, _post
 from tests.web.live_ready import live_ready
-from tests.web.test_desktop_state import _agent, _call, _post
 
 from kairos.bus import BusMessage, RedisBus
 

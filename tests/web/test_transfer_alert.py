@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from tests.web.floor import MOT_TEXT, chat_events
-from tests.web.test_flag_history import ANGRY, _utterance
+from tests.web.support import ANGRY, _utterance
 
 
 def _transfer(event_id: str, seconds: int, **to: str) -> dict[str, Any]:

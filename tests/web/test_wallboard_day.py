@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from tests.web.floor import login
-from tests.web.test_missed_page import _lost_moment
+from tests.web.support import _moment_at
 
 from kairos.config import get_settings
 
@@ -32,16 +32,6 @@ def centre_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, datetime
     get_settings.cache_clear()
     yield zone, edge
     get_settings.cache_clear()
-
-
-def _moment_at(interaction_id: str, start: datetime) -> list[dict[str, object]]:
-    events = _lost_moment(interaction_id, "agent-ava")
-    shift = start - datetime.fromisoformat(str(events[0]["occurred_at"]))
-    for event in events:
-        event["occurred_at"] = (
-            datetime.fromisoformat(str(event["occurred_at"])) + shift
-        ).isoformat()
-    return events
 
 
 def _strip(html: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from tests.clock import clear_of_midnight
 from tests.web.browser import CHROMIUM
-from tests.web.test_wallboard_fits import _wallboard
+from tests.web.support import _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

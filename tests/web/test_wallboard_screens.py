@@ -7,7 +7,7 @@ import pytest
 from tests.web.browser import CHROMIUM, ingest
 from tests.web.floor import PASSWORD, chat_events
 from tests.web.live_ready import live_ready
-from tests.web.test_wallboard_fits import _a_day
+from tests.web.support import _a_day
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -10,6 +10,8 @@ from types import FrameType
 import typer
 from rich.console import Console
 
+from kairos.demo_defaults import PER_DAY, START_TIMEOUT_S
+
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -189,14 +191,14 @@ def demo(
         "plan, the report and the missed moments have weeks to read); 0: none",
     ),
     per_day: float = typer.Option(
-        800.0,
+        PER_DAY,
         min=1.0,
         max=20_000.0,
         help="customers a day (a weekday; Mondays more, weekends fewer), live and in the "
         "history alike; more makes a busier floor and a longer seeding",
     ),
     start_timeout: float = typer.Option(
-        300.0,
+        START_TIMEOUT_S,
         "--start-timeout",
         min=1.0,
         max=3600.0,

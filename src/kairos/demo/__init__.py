@@ -22,10 +22,9 @@ import httpx
 from rich.console import Console
 from rich.live import Live
 
-from kairos.demo.arrivals import PER_DAY, Arrivals, describe
+from kairos.demo.arrivals import Arrivals, describe
 from kairos.demo.retry import PersistentFailure, Retries, request
 from kairos.demo.server import (
-    START_TIMEOUT_S,
     DemoError,
     log_file,
     port_free,
@@ -35,6 +34,7 @@ from kairos.demo.server import (
     wait_healthy,
 )
 from kairos.demo.users import DEMO_PASSWORD, Login, create_demo_users
+from kairos.demo_defaults import PER_DAY, START_TIMEOUT_S
 from kairos.events import Event
 from kairos.replay import now, read_threads, thread_events, threads_path
 

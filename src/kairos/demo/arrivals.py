@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from kairos.demo_defaults import PER_DAY
+
 #: Monday first: busier Mondays, quiet weekends.
 WEEKDAY = (1.25, 1.1, 1.0, 1.0, 0.95, 0.45, 0.3)
-#: Contacts on a day of weight 1 at pace 1: the history for three weeks of it takes minutes to
-#: seed (the server assesses every contact), so the live floor runs at the same rate.
-PER_DAY = 800.0
 #: A night half hour's weight beside the working day's (0.2 to 1.2).
 NIGHT = 0.08
 

@@ -23,13 +23,9 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from kairos.demo.start_watch import StartWatch
+from kairos.demo_defaults import START_TIMEOUT_S
 from kairos.parent_watch import as_parent
 from kairos.readiness import NotReady, wait_ready
-
-#: How long the demo waits for its server to come up, by default (``--start-timeout``): a first
-#: start on the shared 2-core machine (Numba compiling the voice analysis, load 15) took 109 s,
-#: where the demo gave up at 60 s before; later starts take 25 to 40 s there.
-START_TIMEOUT_S = 300.0
 
 
 class DemoError(RuntimeError):

@@ -131,7 +131,7 @@ def next_for_agent(
     agent_id: str,
     now: datetime | None = None,
     request_key: str | None = None,
-    return_after_s: float = 120.0,
+    return_after_s: float = passes.RETURN_AFTER_S,
     assessment_wait_s: float = first_assessment.WAIT_S,
 ) -> tuple[DecisionOut | None, str]:
     """Route the next waiting interaction to this agent by its queue's policy; record, assign.

@@ -21,14 +21,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from kairos.config import Settings
 from kairos.db import utcnow
 from kairos.routing.board_rows import serves
 
 if TYPE_CHECKING:
     from kairos.routing.live_board import LiveBoard
 
-#: The setting's default (``KAIROS_ROUTING_ASSESSMENT_WAIT_S``).
-WAIT_S = 1.5
+#: The setting's default (``KAIROS_ROUTING_ASSESSMENT_WAIT_S``), as :mod:`kairos.config` has it.
+WAIT_S: float = Settings.model_fields["routing_assessment_wait_s"].default
 
 
 class FirstAssessments:

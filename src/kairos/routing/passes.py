@@ -28,11 +28,14 @@ from kairos.interactions.let_go import TRANSFERRED
 from kairos.interactions.models import Interaction, LetGo
 from kairos.routing.models import Assignment
 
+#: The setting's default (``KAIROS_RETURN_AFTER_PASS_S``), as :mod:`kairos.config` has it.
+RETURN_AFTER_S: float = Settings.model_fields["return_after_pass_s"].default
+
 
 class Passes:
     """Which agent let which waiting contact go, and until when routing keeps it from them."""
 
-    def __init__(self, return_after_s: float = 120.0) -> None:
+    def __init__(self, return_after_s: float = RETURN_AFTER_S) -> None:
         self.return_after_s = return_after_s
         #: agent -> {interaction -> until when it is kept from them}
         self._by_agent: dict[str, dict[str, datetime]] = {}
