@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from tests.channels.audiohook_client import EXTERNAL_PCMU, AudioHookClient, signed_headers
+from tests.channels.audiohook_support import API_KEY, FRAME, PATH, SECRET
 from tests.channels.media_audio import CALM_TEXT, espeak
-from tests.channels.test_audiohook import API_KEY, FRAME, PATH, SECRET
 
 from kairos.config import Settings
 from kairos.detection.voice.features import to_analysis_rate

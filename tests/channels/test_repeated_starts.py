@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from tests.channels.test_contact_lens import event
+from tests.channels.lens_support import event
 
 
 def start_id(client: TestClient, interaction_id: str) -> str:

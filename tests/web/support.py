@@ -141,3 +141,14 @@ def _wallboard(chromium: Browser, base: str) -> Page:
     expect(page).to_have_url(f"{base}/wallboard")
     live_ready(page)
     return page
+
+
+def _board(chromium: Browser, base: str, width: int, height: int) -> Page:
+    context = chromium.new_context(base_url=base, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Username").fill("sue")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    live_ready(page)
+    return page

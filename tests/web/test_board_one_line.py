@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 from tests.web.browser import CHROMIUM
-from tests.web.test_wallboard_fits import _a_day
-from tests.web.test_wallboard_screens import _board
+from tests.web.support import _a_day, _board
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

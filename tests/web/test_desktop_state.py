@@ -14,6 +14,7 @@ from tests.web.browser import CHROMIUM
 from tests.web.desktop_support import DEADLINE_TEXT, _agent, _at, _call, _post
 from tests.web.figures import FIGURES
 from tests.web.floor import PASSWORD
+from tests.web.live_ready import live_ready
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -12,8 +12,7 @@ import re
 import httpx
 import pytest
 from tests.web.browser import CHROMIUM, ingest
-from tests.web.test_missed_page import _lost_moment
-from tests.web.test_wallboard_fits import _wallboard
+from tests.web.support import _lost_moment, _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

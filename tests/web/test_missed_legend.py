@@ -6,8 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.web.browser import CHROMIUM
-from tests.web.test_missed_page import _lost_moment
-from tests.web.test_wallboard_fits import _a_day, _wallboard
+from tests.web.support import _a_day, _lost_moment, _wallboard
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import pytest
 from tests.web.browser import CHROMIUM, ingest
-from tests.web.floor import PASSWORD, chat_events
-from tests.web.live_ready import live_ready
-from tests.web.support import _a_day
+from tests.web.floor import chat_events
+from tests.web.support import _a_day, _board
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 if CHROMIUM.exists():
-    from playwright.sync_api import Browser, Page, expect
-
-
-def _board(chromium: Browser, base: str, width: int, height: int) -> Page:
-    context = chromium.new_context(base_url=base, viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Username").fill("sue")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    live_ready(page)
-    return page
+    from playwright.sync_api import Browser, expect
 
 
 def test_the_deadline_keeps_the_customers_time_beside_its_countdown(
