@@ -74,7 +74,7 @@ def test_a_queue_with_waiting_contacts_and_no_agent_to_take_them_says_so(
     queues = client.get("/wallboard/panels").json()["panels"]["panel-queues"]
     row = queues[queues.index('<th scope="row">travel</th>') :]
     row = row[: row.index("</tr>")]
-    assert "NO AGENT" not in row and "<td>1</td>" in row, row  # Ava, busy, is signed in
+    assert "NO AGENT" not in row and re.search(r"<td[^>]*>1</td>", row), row  # Ava, signed in
 
 
 def test_waits_read_in_minutes_and_hours_not_thousands_of_seconds(client: TestClient) -> None:
@@ -84,5 +84,5 @@ def test_waits_read_in_minutes_and_hours_not_thousands_of_seconds(client: TestCl
     row = panels["panel-queues"]
     row = row[row.index('<th scope="row">travel</th>') :]
     row = row[: row.index("</tr>")]
-    assert re.search(r"<td>\d+ h( \d+ min)?</td>", row), row
+    assert re.search(r"<td[^>]*>\d+ h( \d+ min)?</td>", row), row
     assert not re.search(r"\d{4,} s", panels["panel-queues"] + panels["panel-figures"])
