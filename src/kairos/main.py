@@ -35,6 +35,7 @@ from kairos.deps import BusDep, DatabaseDep, DetectorsDep
 from kairos.detection.live import warmed
 from kairos.errors import (
     ClientError,
+    UnsupportedMediaType,
     document_errors,
     field_message,
     log_failure,
@@ -181,14 +182,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip()
         if media and "json" not in media and any(_body_not_an_object(e) for e in exc.errors()):
-            return JSONResponse(
-                {
-                    "error": "unsupported_media_type",
-                    "message": f"send the body as JSON with Content-Type: application/json "
-                    f"(this request said {media[:100]!r})",
-                },
-                status_code=415,
+            refused = UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json "
+                f"(this request said {media[:100]!r})"
             )
+            return JSONResponse(refused.body(), status_code=refused.status_code)
         errors = [
             {
                 "field": _field_of(e["loc"]),

@@ -8,19 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from tests.detection.voice_support import emodb
 from typer.testing import CliRunner
 
 from kairos.cli import app
-from kairos.config import Settings
 from kairos.detection.voice import FEATURES, VoiceModel, training
-
-
-def emodb() -> Path:
-    root = Settings().shared_data_dir()
-    folder = root / "emodb_subset" if root is not None else None
-    if folder is None or not folder.is_dir():
-        pytest.skip("../shared/data/emodb_subset is absent: no real emotional speech to test with")
-    return folder
 
 
 def test_score_audio_writes_one_line_per_file(tmp_path: Path) -> None:

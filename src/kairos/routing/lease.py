@@ -34,6 +34,7 @@ from sqlalchemy import (
     Engine,
     Interval,
     Table,
+    Update,
     create_engine,
     func,
     insert,
@@ -143,20 +144,18 @@ class SiteLease:
         )
         return int(token) + 1 if taken.rowcount == 1 else None
 
+    def _ours(self) -> Update:
+        """An update of the lease row as we hold it (our owner and token): renewal and release."""
+        return update(RoutingLease).where(
+            _LEASES.site == self.site, _LEASES.owner == self.owner, _LEASES.token == self.token
+        )
+
     def _extend(self, now: datetime | None) -> bool:
         """Extend the lease we hold, in one statement; whether it was still ours (run out or
         not: only another process taking it over makes it not ours)."""
         with self.db.write_lock(), self._connect() as connection:
             runs_out_at = time.monotonic() + self.ttl_s
-            result = connection.execute(
-                update(RoutingLease)
-                .where(
-                    _LEASES.site == self.site,
-                    _LEASES.owner == self.owner,
-                    _LEASES.token == self.token,
-                )
-                .values(expires_at=self._expiry(now))
-            )
+            result = connection.execute(self._ours().values(expires_at=self._expiry(now)))
             connection.commit()
             if result.rowcount != 1:
                 return False
@@ -168,15 +167,7 @@ class SiteLease:
         if self.token is None:
             return
         with self.db.write_lock(), self._connect() as connection:
-            connection.execute(
-                update(RoutingLease)
-                .where(
-                    _LEASES.site == self.site,
-                    _LEASES.owner == self.owner,
-                    _LEASES.token == self.token,
-                )
-                .values(expires_at=self._clock(None))
-            )
+            connection.execute(self._ours().values(expires_at=self._clock(None)))
             connection.commit()
         self.token = None
 
